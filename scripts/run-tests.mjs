@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// Runs node:test over test/<suite>/**/*.test.ts through the tsx loader (Node 20 has no test globs).
+// Suites that need Kafka (integration, e2e) get a broker started here when KAFKA_BROKERS is unset.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+
+const suites = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const only = process.env.TEST_FILTER;
+const collect = (dir) => {
+  let out = [];
+  let entries = [];
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const name of entries.sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out = out.concat(collect(p));
+    else if (name.endsWith('.test.ts') && (!only || p.includes(only))) out.push(p);
+  }
+  return out;
+};
+const files = suites.flatMap((s) => collect(join('test', s)));
+if (files.length === 0) {
+  console.error(`no test files found for suites: ${suites.join(', ')}`);
+  process.exit(1);
+}
+const needsKafka = suites.some((s) => s !== 'unit') && !process.env.KAFKA_BROKERS;
+let broker;
+if (needsKafka) {
+  const { startBroker } = await import('../tools/kafka/kafka.mjs');
+  broker = await startBroker({ log: (m) => console.error(`[kafka] ${m}`) });
+  process.env.KAFKA_BROKERS = broker.brokers;
+}
+const concurrency = process.env.TEST_CONCURRENCY ?? '1';
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], {
+  stdio: 'inherit',
+  env: process.env,
+});
+const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
+if (broker) await broker.stop();
+process.exit(code);
