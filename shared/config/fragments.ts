@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { bool, csv, durationMs, int } from './types.ts';
+
+/**
+ * Env fragments shared by the services. Each service composes its schema from these plus its own
+ * keys (services/<name>/config.ts). Every key has a description: the README's config tables and the
+ * deployment tests read them.
+ */
+export const logEnv = {
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')
+    .describe('pino log level'),
+};
+
+export const kafkaEnv = {
+  KAFKA_BROKERS: csv().pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1))
+    .describe('comma-separated Kafka bootstrap brokers (host:port)'),
+  KAFKA_CLIENT_ID: z.string().min(1).default('meshray').describe('Kafka client id'),
+  SPANS_TOPIC: z.string().min(1).default('meshray.spans').describe('topic that carries raw spans (Avro, keyed by trace id)'),
+  KAFKA_SSL: bool().default(false).describe('connect to Kafka with TLS'),
+  KAFKA_SASL_MECHANISM: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']).default('none')
+    .describe('SASL mechanism'),
+  KAFKA_SASL_USERNAME: z.string().default('').describe('SASL user name'),
+  KAFKA_SASL_PASSWORD: z.string().default('').describe('SASL password'),
+};
+
+export const dlqEnv = {
+  DLQ_TOPIC: z.string().min(1).default('meshray.spans.dlq').describe('dead-letter topic for poison records and rejected documents'),
+};
+
+export const redisEnv = {
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'expected redis:// or rediss:// URL').default('redis://127.0.0.1:6379')
+    .describe('Redis holding the shared trace-id epoch cache'),
+};
+
+export const translationEnv = {
+  EPOCH_POLICY: z.enum(['auto', 'rewrite', 'preserve']).default('auto')
+    .describe('X-Ray trace-id epoch policy: auto rewrites only implausible epochs, rewrite always, preserve never'),
+  EPOCH_TTL: durationMs().default(60_000).describe('sliding TTL of a trace\'s X-Ray id in the epoch cache'),
+  EPOCH_CACHE_MAX_ENTRIES: int(1).default(100_000).describe('traces held per epoch cache'),
+  ANNOTATION_TAGS: csv().optional()
+    .describe('comma-separated tags indexed as X-Ray annotations (default: the Istio set); others go to metadata'),
+};
+
+export const xrayEnv = {
+  XRAY_ENDPOINT: z.url().optional().describe('X-Ray API endpoint override (e.g. xray-local at http://127.0.0.1:2000)'),
+  AWS_REGION: z.string().min(1).default('us-east-1').describe('AWS region for X-Ray'),
+  XRAY_MAX_CONCURRENCY: int(1, 64).default(4).describe('PutTraceSegments calls in flight'),
+  XRAY_MAX_RETRIES: int(0, 100).default(8).describe('retries of a throttled or failed PutTraceSegments call before giving up on the batch (it is then redelivered)'),
+  XRAY_RETRY_BASE: durationMs().default(100).describe('full-jitter backoff base delay'),
+  XRAY_RETRY_MAX: durationMs().default(5000).describe('full-jitter backoff cap'),
+};
+
+export const opsEnv = {
+  OPS_HOST: z.string().default('0.0.0.0').describe('address of the health and metrics listener'),
+};
+
+export type { z };

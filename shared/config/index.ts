@@ -1,0 +1,3 @@
+export * from './fragments.ts';
+export * from './types.ts';
+export { parseConfig, loadConfig, type Config } from './load.ts';

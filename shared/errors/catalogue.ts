@@ -1,0 +1,44 @@
+/**
+ * The closed catalogue of meshray's error codes. Each is permanent (retrying the same input fails
+ * the same way) or retryable (the same input may succeed later). How a code is answered is decided
+ * in one place per service: services/receiver/receive/error-response.ts (HTTP status) and
+ * services/translator/consume/error-policy.ts (skip, dead-letter or retry).
+ */
+export const ERROR_CATALOGUE = {
+  /** The body is not valid Zipkin (any span malformed: the whole body is refused). */
+  BODY_MALFORMED: { retryable: false, summary: 'request body is not valid Zipkin spans' },
+  /** The decoded (decompressed) body is larger than the configured limit. */
+  BODY_TOO_LARGE: { retryable: false, summary: 'decoded request body exceeds the size limit' },
+  /** The body holds more spans than one request may carry. */
+  TOO_MANY_SPANS: { retryable: false, summary: 'request carries more spans than allowed' },
+  /** Content-Type is not one the route accepts. */
+  UNSUPPORTED_MEDIA_TYPE: { retryable: false, summary: 'unsupported media type' },
+  /** Content-Encoding is not identity, gzip or deflate, or the compressed stream is corrupt. */
+  UNSUPPORTED_ENCODING: { retryable: false, summary: 'unsupported or corrupt content encoding' },
+  /** The bounded publish buffer is full. */
+  BUFFER_FULL: { retryable: true, summary: 'publish buffer is full' },
+  /** Kafka did not acknowledge within ACK_TIMEOUT. */
+  ACK_TIMEOUT: { retryable: true, summary: 'Kafka did not acknowledge in time' },
+  /** Kafka refused or failed the write. */
+  PUBLISH_FAILED: { retryable: true, summary: 'publishing to Kafka failed' },
+  /** The service is shutting down or not ready yet. */
+  NOT_READY: { retryable: true, summary: 'service is not ready' },
+  /** A span topic record is not decodable Avro (or carries an unknown schema fingerprint). */
+  RECORD_UNDECODABLE: { retryable: false, summary: 'span record cannot be decoded' },
+  /** A span cannot become a valid segment document. */
+  SPAN_UNTRANSLATABLE: { retryable: false, summary: 'span cannot be translated into a segment document' },
+  /** X-Ray refused a document as invalid (UnprocessedTraceSegments with a permanent code). */
+  SEGMENT_REJECTED: { retryable: false, summary: 'X-Ray rejected the segment document' },
+  /** X-Ray throttled the call or a document. */
+  XRAY_THROTTLED: { retryable: true, summary: 'X-Ray throttled the request' },
+  /** X-Ray answered 5xx, or the network failed. */
+  XRAY_UNAVAILABLE: { retryable: true, summary: 'X-Ray is unavailable' },
+  /** Redis (shared epoch store) cannot be reached; local caches are used meanwhile. */
+  EPOCH_STORE_UNAVAILABLE: { retryable: true, summary: 'shared epoch store is unavailable' },
+  /** Configuration from the environment is invalid. */
+  CONFIG_INVALID: { retryable: false, summary: 'configuration is invalid' },
+} as const satisfies Record<string, { retryable: boolean; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export const isRetryable = (code: ErrorCode): boolean => ERROR_CATALOGUE[code].retryable;
