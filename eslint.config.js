@@ -1,0 +1,56 @@
+// ESLint: typescript-eslint plus import boundaries.
+//  - shared/ never imports services/;
+//  - the pure libraries (shared/zipkin, shared/xray, shared/avro, shared/result) import no SDK, no I/O module
+//    and nothing outside the pure set.
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+const SDKS = ['kafkajs', 'ioredis', 'fastify', 'pino', 'prom-client', 'zod', '@aws-sdk/*', 'undici'];
+const IO = ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https', 'node:child_process', 'node:os', 'node:dgram', 'node:worker_threads', 'node:process'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.kafka/**', 'services/xray-local/console/dist/**', 'test-results/**'] },
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'import-x/no-duplicates': 'error',
+      'import-x/no-self-import': 'error',
+    },
+  },
+  {
+    files: ['shared/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': ['error', {
+        zones: [{ target: './shared', from: './services', message: 'shared/ never imports services/' }],
+      }],
+    },
+  },
+  {
+    files: ['shared/zipkin/**/*.ts', 'shared/xray/**/*.ts', 'shared/avro/**/*.ts', 'shared/result/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: SDKS, message: 'pure libraries import no SDK' },
+          { group: IO, message: 'pure libraries do no I/O' },
+          { group: ['../config/*', '../log/*', '../metrics/*', '../kafka/*', '../http/*', '../transport/*', '../errors/*'], message: 'pure libraries import only pure libraries' },
+        ],
+      }],
+      'no-restricted-globals': ['error',
+        { name: 'process', message: 'pure libraries read no env' },
+        { name: 'performance', message: 'pure libraries read no clock' },
+        { name: 'fetch', message: 'pure libraries do no I/O' },
+      ],
+      'no-restricted-properties': ['error',
+        { object: 'Date', property: 'now', message: 'pure libraries read no clock: take nowMs as input' },
+        { object: 'Math', property: 'random', message: 'pure libraries use no randomness: take ids as input' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', URL: 'readonly' } },
+  },
+);
