@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# meshray: one image for every command (`docker run meshray receiver|translator|xray-local|start|demo|...`).
+# Build: docker build -t meshray:local .
+
+# ---- build: compile TypeScript to dist/ ----------------------------------------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY bin ./bin
+COPY shared ./shared
+COPY services ./services
+# tsc emits JavaScript (and imported JSON) only: copy the other assets read at run time (JSON schemas,
+# protobuf descriptors, Avro schemas, the xray-local console) beside the compiled modules.
+RUN npm run build \
+ && find services shared -type f ! -name '*.ts' -exec cp --parents {} dist/ \;
+
+# ---- runtime: production dependencies + dist/ only, non-root --------------------------------------
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY bin ./bin
+COPY --from=build /app/dist ./dist
+# The image's `node` user (uid 1000); nothing under /app needs to be writable.
+USER node
+# 9411 receiver (Zipkin API, health, metrics) · 2000 xray-local (API, console) · 9412 translator ops
+EXPOSE 9411 2000 9412
+# No HEALTHCHECK here: the port to probe depends on the command; docker-compose.yml and the k8s
+# manifests probe each service's own /health/ready and /health/live.
+# bin/meshray.mjs runs dist/services/cli/main.js (present in this image).
+ENTRYPOINT ["node", "bin/meshray.mjs"]
+CMD ["start"]

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The `meshray` CLI: dispatches to one command. Composition happens inside each command.
+import { COMMANDS, isCommandName } from './commands.ts';
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: meshray <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'meshray <command> --help' for a command's options.\n`;
+}
+
+const [name, ...args] = process.argv.slice(2);
+if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  process.stdout.write(usage());
+  process.exit(name === undefined ? 1 : 0);
+}
+if (!isCommandName(name)) {
+  process.stderr.write(`meshray: unknown command "${name}"\n\n${usage()}`);
+  process.exit(1);
+}
+const command = await COMMANDS[name].load();
+const code = await command.run(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+process.exitCode = code;

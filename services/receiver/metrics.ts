@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/**
+ * The receiver's counters. Per-span outcomes are counted here (never logged one by one):
+ * `spans_received_total` counts spans decoded from valid requests; `spans_refused_total{reason}` spans
+ * answered with an error (reason = error code in lower case, e.g. buffer_full, ack_timeout);
+ * `spans_published_total` spans Kafka acknowledged; `spans_dropped_total{reason}` spans that were
+ * accepted but will never reach the topic (dropped_at_shutdown, publish_failed).
+ */
+export interface ReceiverMetrics {
+  readonly spansReceived: Counter;
+  readonly spansRefused: Counter<'reason'>;
+  readonly spansPublished: Counter;
+  readonly spansDropped: Counter<'reason'>;
+  readonly requests: Counter<'route' | 'status'>;
+  readonly publishBatchSpans: Histogram;
+  readonly publishDurationSeconds: Histogram;
+  readonly publishRetries: Counter;
+  readonly bufferSpans: Gauge;
+  readonly bufferCapacitySpans: Gauge;
+}
+
+const byRegistry = new WeakMap<Registry, ReceiverMetrics>();
+
+/** The receiver's metrics on `registry`; the same instances for every caller sharing the registry. */
+export function receiverMetrics(registry: Registry): ReceiverMetrics {
+  const existing = byRegistry.get(registry);
+  if (existing) return existing;
+  const registers = [registry];
+  const metrics: ReceiverMetrics = {
+    spansReceived: new Counter({
+      name: 'meshray_receiver_spans_received_total', help: 'spans decoded from valid requests', registers,
+    }),
+    spansRefused: new Counter({
+      name: 'meshray_receiver_spans_refused_total', help: 'spans of requests answered with an error, by error code',
+      labelNames: ['reason'], registers,
+    }),
+    spansPublished: new Counter({
+      name: 'meshray_receiver_spans_published_total', help: 'spans acknowledged by the span topic', registers,
+    }),
+    spansDropped: new Counter({
+      name: 'meshray_receiver_spans_dropped_total', help: 'accepted spans that will never reach the span topic, by reason',
+      labelNames: ['reason'], registers,
+    }),
+    requests: new Counter({
+      name: 'meshray_receiver_requests_total', help: 'span requests by route and HTTP status',
+      labelNames: ['route', 'status'], registers,
+    }),
+    publishBatchSpans: new Histogram({
+      name: 'meshray_receiver_publish_batch_spans', help: 'spans per Kafka sendBatch call (acknowledged batches)',
+      buckets: [1, 5, 10, 50, 100, 250, 500, 1000, 2500, 5000], registers,
+    }),
+    publishDurationSeconds: new Histogram({
+      name: 'meshray_receiver_publish_duration_seconds', help: 'duration of successful Kafka sendBatch calls',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers,
+    }),
+    publishRetries: new Counter({
+      name: 'meshray_receiver_publish_retries_total', help: 'failed Kafka sendBatch attempts that will be retried', registers,
+    }),
+    bufferSpans: new Gauge({
+      name: 'meshray_receiver_buffer_spans', help: 'spans held awaiting Kafka acknowledgement', registers,
+    }),
+    bufferCapacitySpans: new Gauge({
+      name: 'meshray_receiver_buffer_capacity_spans', help: 'most spans the publish buffer holds (BUFFER_MAX_SPANS)', registers,
+    }),
+  };
+  byRegistry.set(registry, metrics);
+  return metrics;
+}

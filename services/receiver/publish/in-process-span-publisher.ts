@@ -1,0 +1,49 @@
+import { MeshrayError } from '../../../shared/errors/index.ts';
+import type { InProcessTopic } from '../../../shared/transport/index.ts';
+import type { Span } from '../../../shared/zipkin/span.ts';
+import type { SpanPublisher } from './span-publisher.ts';
+import { toRecords } from './to-records.ts';
+
+export interface InProcessSpanPublisherOptions {
+  readonly topic: InProcessTopic;
+  /** Record timestamps; defaults to the wall clock. */
+  readonly nowMs?: () => number;
+}
+
+/**
+ * The all-in-one's adapter: appends span records to the in-process topic. Appending is the
+ * acknowledgement (ACK_MODE does not apply); a request that does not fit the topic's bound is
+ * refused whole with BUFFER_FULL. Spans held there are lost if the process dies.
+ */
+export class InProcessSpanPublisher implements SpanPublisher {
+  private readonly topic: InProcessTopic;
+  private readonly nowMs: () => number;
+  private closed = false;
+
+  constructor(options: InProcessSpanPublisherOptions) {
+    this.topic = options.topic;
+    this.nowMs = options.nowMs ?? Date.now;
+  }
+
+  publish(spans: readonly Span[]): Promise<void> {
+    if (this.closed) return Promise.reject(new MeshrayError('NOT_READY', 'receiver is shutting down'));
+    if (spans.length === 0) return Promise.resolve();
+    if (spans.length > this.topic.free) {
+      return Promise.reject(new MeshrayError('BUFFER_FULL', `in-process span topic is full (${this.topic.size} records held)`));
+    }
+    if (!this.topic.append(toRecords(spans, this.nowMs()))) {
+      return Promise.reject(new MeshrayError('BUFFER_FULL', 'in-process span topic is full'));
+    }
+    return Promise.resolve();
+  }
+
+  /** undefined when ready, else why not. */
+  readinessProblem(): string | undefined {
+    return this.closed ? 'shutting down' : undefined;
+  }
+
+  /** Refuses further spans (NOT_READY); what the topic holds is the consumer's to drain. */
+  close(): void {
+    this.closed = true;
+  }
+}

@@ -1,0 +1,309 @@
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { MeshrayError } from '../../../shared/errors/index.ts';
+import type { Logger } from '../../../shared/log/index.ts';
+import type { Span } from '../../../shared/zipkin/span.ts';
+import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
+import type { SpanPublisher } from './span-publisher.ts';
+import { toRecords } from './to-records.ts';
+
+export type AckMode = 'kafka' | 'buffer';
+
+export interface KafkaSpanPublisherOptions {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  /** kafka: publish resolves once Kafka acknowledged the spans; buffer: once they are buffered. */
+  readonly ackMode: AckMode;
+  readonly ackTimeoutMs: number;
+  readonly bufferMaxSpans: number;
+  readonly lingerMs: number;
+  readonly batchMaxMessages: number;
+  /** close(): how long buffered spans may take to reach Kafka before the rest are dropped (counted). */
+  readonly drainTimeoutMs: number;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Backoff between failed sends or connects: full jitter, doubling from base up to max. */
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+}
+
+/** One publish call waiting for Kafka (ACK_MODE=kafka). */
+interface Ticket {
+  remaining: number;
+  settled: boolean;
+  readonly resolve: () => void;
+  readonly reject: (e: MeshrayError) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface Entry {
+  readonly message: Message;
+  readonly enqueuedAtMs: number;
+  readonly ticket: Ticket | undefined;
+}
+
+/** Kafka errors that come from the records themselves: retrying the same batch cannot succeed. */
+const RECORD_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
+
+function isRecordError(e: unknown, depth = 0): boolean {
+  if (!e || typeof e !== 'object' || depth > 5) return false;
+  const err = e as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+  if (typeof err.type === 'string' && RECORD_ERROR_TYPES.has(err.type)) return true;
+  if (isRecordError(err.cause, depth + 1) || isRecordError(err.originalError, depth + 1)) return true;
+  return Array.isArray(err.errors) && err.errors.some((x) => isRecordError(x, depth + 1));
+}
+
+/**
+ * Publishes spans to the span topic through one idempotent kafkajs producer (acks=all).
+ *
+ * kafkajs has no linger, so this adapter batches across requests: spans wait in one bounded FIFO
+ * buffer (BUFFER_MAX_SPANS, counting everything not yet acknowledged) and a single sender sends up
+ * to BATCH_MAX_MESSAGES of them per `sendBatch`, after the oldest has waited BATCH_LINGER. One send
+ * is in flight at a time, so records keep their order. A failed send is retried (kafkajs' own retries,
+ * then this loop with backoff) for as long as the spans are buffered: nothing accepted is dropped,
+ * except at shutdown after the drain timeout, and then it is counted (`dropped_at_shutdown`) and logged.
+ *
+ * ACK_TIMEOUT rejects the waiting publish but leaves its spans queued: they are still sent, so a
+ * sender that retries after the 503 may write them twice. That is harmless: translation is idempotent.
+ */
+export class KafkaSpanPublisher implements SpanPublisher {
+  private readonly options: KafkaSpanPublisherOptions;
+  private readonly producer: Producer;
+  private readonly metrics: ReceiverMetrics;
+  private readonly log: Logger;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly queue: Entry[] = [];
+  private readonly waiters = new Set<() => void>();
+  private connected = false;
+  private closing = false;
+  /** Set when the drain timeout passed: the sender stops, whatever is still queued is dropped. */
+  private abandoned = false;
+  private loop: Promise<void> | undefined;
+  private failing = false;
+
+  constructor(options: KafkaSpanPublisherOptions) {
+    this.options = options;
+    this.retryBaseMs = options.retryBaseMs ?? 100;
+    this.retryMaxMs = options.retryMaxMs ?? 5000;
+    this.log = options.logger.child({ component: 'kafka-span-publisher' });
+    this.metrics = receiverMetrics(options.registry);
+    this.metrics.bufferCapacitySpans.set(options.bufferMaxSpans);
+    this.metrics.bufferSpans.set(0);
+    // Idempotent: kafkajs requires acks=-1 and retries; one request in flight keeps order on retries.
+    // kafkajs' retries are bounded so a dead broker surfaces here, where the loop keeps retrying.
+    this.producer = options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5 },
+    });
+    this.producer.on(this.producer.events.CONNECT, () => { this.connected = true; });
+    this.producer.on(this.producer.events.DISCONNECT, () => { this.connected = false; });
+  }
+
+  /** Starts connecting and sending in the background; Kafka being down is retried, never fatal. */
+  start(): void {
+    this.loop ??= this.run().catch((e: unknown) => {
+      this.log.error({ err: e }, 'span sender stopped on an unexpected error');
+    });
+  }
+
+  /** undefined when ready (producer connected, not shutting down), else why not. */
+  readinessProblem(): string | undefined {
+    if (this.closing) return 'shutting down';
+    if (!this.connected) return 'Kafka producer not connected';
+    return undefined;
+  }
+
+  /** Spans buffered and not yet acknowledged by Kafka. */
+  get bufferedSpans(): number {
+    return this.queue.length;
+  }
+
+  publish(spans: readonly Span[]): Promise<void> {
+    if (this.closing) return Promise.reject(new MeshrayError('NOT_READY', 'receiver is shutting down'));
+    if (spans.length === 0) return Promise.resolve();
+    const free = this.options.bufferMaxSpans - this.queue.length;
+    if (spans.length > free) {
+      return Promise.reject(new MeshrayError('BUFFER_FULL',
+        `publish buffer is full (${this.queue.length} of ${this.options.bufferMaxSpans} spans await Kafka)`));
+    }
+    const nowMs = Date.now();
+    const records = toRecords(spans, nowMs);
+    const done = this.options.ackMode === 'kafka' ? this.openTicket(spans.length) : undefined;
+    for (const r of records) {
+      this.queue.push({
+        message: { key: r.key, value: r.value, headers: { ...r.headers }, timestamp: String(r.timestampMs) },
+        enqueuedAtMs: nowMs,
+        ticket: done?.ticket,
+      });
+    }
+    this.metrics.bufferSpans.set(this.queue.length);
+    this.notify();
+    return done ? done.promise : Promise.resolve();
+  }
+
+  /**
+   * Stops accepting (publish → NOT_READY), sends what is buffered for up to the drain timeout, then
+   * counts and logs once whatever could not be sent, and disconnects. Returns the spans dropped.
+   */
+  async close(): Promise<{ droppedSpans: number }> {
+    this.closing = true;
+    this.notify();
+    const drained = await this.waitUntilDrained(this.options.drainTimeoutMs);
+    let droppedSpans = 0;
+    if (!drained) {
+      this.abandoned = true;
+      droppedSpans = this.queue.length;
+      this.metrics.spansDropped.inc({ reason: 'dropped_at_shutdown' }, droppedSpans);
+      this.log.error({ droppedSpans, drainTimeoutMs: this.options.drainTimeoutMs },
+        'Kafka did not take the buffered spans before the drain timeout: dropping them');
+      const lost = new MeshrayError('NOT_READY', 'receiver shut down before Kafka acknowledged the spans');
+      for (const e of this.queue) if (e.ticket) this.settle(e.ticket, lost);
+      this.queue.length = 0;
+      this.metrics.bufferSpans.set(0);
+      this.notify();
+    }
+    await this.producer.disconnect().catch((e: unknown) => this.log.warn({ err: e }, 'Kafka producer disconnect failed'));
+    if (drained) await this.loop;
+    return { droppedSpans };
+  }
+
+  private openTicket(count: number): { ticket: Ticket; promise: Promise<void> } {
+    let resolve!: () => void;
+    let reject!: (e: MeshrayError) => void;
+    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+    const ticket: Ticket = { remaining: count, settled: false, resolve, reject, timer: undefined };
+    ticket.timer = setTimeout(() => {
+      this.settle(ticket, new MeshrayError('ACK_TIMEOUT',
+        `Kafka did not acknowledge within ${this.options.ackTimeoutMs} ms; the spans stay queued and will still be sent`));
+    }, this.options.ackTimeoutMs);
+    return { ticket, promise };
+  }
+
+  private settle(ticket: Ticket, error?: MeshrayError): void {
+    if (ticket.settled) return;
+    ticket.settled = true;
+    if (ticket.timer) clearTimeout(ticket.timer);
+    if (error) ticket.reject(error);
+    else ticket.resolve();
+  }
+
+  private notify(): void {
+    for (const w of this.waiters) w();
+    this.waiters.clear();
+  }
+
+  /** Resolves after `ms` or at the next notify(), whichever comes first. */
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => { clearTimeout(timer); this.waiters.delete(wake); resolve(); };
+      const timer = setTimeout(wake, ms);
+      this.waiters.add(wake);
+    });
+  }
+
+  private async waitUntilDrained(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.queue.length > 0 && this.loop) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await this.wait(Math.min(left, 50));
+    }
+    return this.queue.length === 0;
+  }
+
+  private backoffMs(attempt: number): number {
+    const cap = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempt, 20));
+    return Math.max(1, Math.round(Math.random() * cap));
+  }
+
+  private async run(): Promise<void> {
+    let attempt = 0;
+    let batchLimit = this.options.batchMaxMessages;
+    while (!this.abandoned) {
+      if (this.queue.length === 0) {
+        if (this.closing) return;
+        await this.wait(60_000);
+        continue;
+      }
+      await this.linger(batchLimit);
+      if (this.abandoned) return;
+      if (!this.connected) {
+        try {
+          await this.producer.connect();
+          this.log.info('Kafka producer connected');
+        } catch (e) {
+          if (this.abandoned) return;
+          this.noteFailure(e, 'connect');
+          await this.wait(this.backoffMs(attempt++));
+          continue;
+        }
+      }
+      const batch = this.queue.slice(0, batchLimit);
+      const startedMs = performance.now();
+      try {
+        await this.producer.sendBatch({
+          acks: -1,
+          topicMessages: [{ topic: this.options.topic, messages: batch.map((e) => e.message) }],
+        });
+      } catch (e) {
+        if (this.abandoned) return;
+        if (isRecordError(e)) {
+          if (batch.length > 1) {
+            batchLimit = Math.ceil(batch.length / 2); // bisect towards the record Kafka refuses
+          } else {
+            this.dropHead(e);
+          }
+          continue;
+        }
+        this.metrics.publishRetries.inc();
+        this.noteFailure(e, 'send');
+        await this.wait(this.backoffMs(attempt++));
+        continue;
+      }
+      if (this.abandoned) return;
+      this.metrics.publishDurationSeconds.observe((performance.now() - startedMs) / 1000);
+      this.metrics.publishBatchSpans.observe(batch.length);
+      this.metrics.spansPublished.inc(batch.length);
+      this.queue.splice(0, batch.length);
+      this.metrics.bufferSpans.set(this.queue.length);
+      this.notify();
+      for (const e of batch) {
+        if (e.ticket && --e.ticket.remaining === 0) this.settle(e.ticket);
+      }
+      attempt = 0;
+      batchLimit = this.options.batchMaxMessages;
+      if (this.failing) {
+        this.failing = false;
+        this.log.info('Kafka accepts spans again');
+      }
+    }
+  }
+
+  /** Waits until the oldest buffered span is BATCH_LINGER old, a batch is full, or shutdown. */
+  private async linger(batchLimit: number): Promise<void> {
+    while (!this.closing && this.queue.length > 0 && this.queue.length < batchLimit) {
+      const left = (this.queue[0]?.enqueuedAtMs ?? 0) + this.options.lingerMs - Date.now();
+      if (left <= 0) return;
+      await this.wait(left);
+    }
+  }
+
+  /** A single record Kafka refuses for good (e.g. larger than the broker's max message size). */
+  private dropHead(e: unknown): void {
+    const head = this.queue.shift();
+    this.metrics.bufferSpans.set(this.queue.length);
+    this.metrics.spansDropped.inc({ reason: 'publish_failed' });
+    this.log.error({ err: e }, 'Kafka refused a span record for good: dropping it');
+    if (head?.ticket) this.settle(head.ticket, new MeshrayError('PUBLISH_FAILED', `Kafka refused a span: ${(e as Error).message}`, { cause: e }));
+  }
+
+  /** Logs the first failure of a run of failures, not every retry. */
+  private noteFailure(e: unknown, during: 'connect' | 'send'): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.log.warn({ err: e, during, bufferedSpans: this.queue.length }, 'Kafka unavailable: keeping spans buffered and retrying');
+  }
+}

@@ -1,0 +1,10 @@
+import type { Span } from '../../../shared/zipkin/span.ts';
+
+/**
+ * The receiver's outbound port. `publish` resolves when the spans are acknowledged as ACK_MODE says
+ * (written to the topic, or held in the bounded buffer) and rejects with a MeshrayError:
+ * BUFFER_FULL, ACK_TIMEOUT, PUBLISH_FAILED or NOT_READY. The spans of one call are accepted whole or not at all.
+ */
+export interface SpanPublisher {
+  publish(spans: readonly Span[]): Promise<void>;
+}

@@ -1,0 +1,82 @@
+import type { FastifyReply } from 'fastify';
+import { MeshrayError, isMeshrayError, type ErrorCode } from '../../../shared/errors/index.ts';
+import type { Issue } from '../../../shared/result/result.ts';
+
+/**
+ * THE place where an error code becomes an HTTP answer. Every code of the catalogue is listed so a new
+ * code forces a decision here. Codes the receiver never raises answer 500 (a bug if seen).
+ */
+export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
+  BODY_MALFORMED: 400,
+  BODY_TOO_LARGE: 413,
+  TOO_MANY_SPANS: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  UNSUPPORTED_ENCODING: 415,
+  BUFFER_FULL: 503,
+  ACK_TIMEOUT: 503,
+  PUBLISH_FAILED: 503,
+  NOT_READY: 503,
+  RECORD_UNDECODABLE: 500,
+  SPAN_UNTRANSLATABLE: 500,
+  SEGMENT_REJECTED: 500,
+  XRAY_THROTTLED: 500,
+  XRAY_UNAVAILABLE: 500,
+  EPOCH_STORE_UNAVAILABLE: 500,
+  CONFIG_INVALID: 500,
+};
+
+/** Seconds a sender should wait before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 1;
+
+export interface ErrorBody {
+  readonly error: ErrorCode | 'INTERNAL';
+  readonly message: string;
+  readonly issues?: readonly Issue[];
+}
+
+export interface ErrorResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: ErrorBody;
+}
+
+/**
+ * Fastify's own request errors mapped to the catalogue: the raw body over bodyLimit (MAX_BODY_BYTES:
+ * a compressed body larger than the decoded limit is certainly too large) and unparsable headers.
+ */
+function fromFastifyError(err: unknown): MeshrayError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new MeshrayError('BODY_TOO_LARGE', 'request body exceeds the size limit (MAX_BODY_BYTES)');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new MeshrayError('UNSUPPORTED_MEDIA_TYPE', (err as Error).message);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new MeshrayError('BODY_MALFORMED', (err as Error).message);
+    default:
+      return undefined;
+  }
+}
+
+/** The status, headers and JSON body answering `err` (a MeshrayError, a fastify error, or a bug). */
+export function toErrorResponse(err: unknown): ErrorResponse {
+  const known = isMeshrayError(err) ? err : fromFastifyError(err);
+  if (!known) {
+    const status = (err as { statusCode?: unknown } | null)?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return { status, headers: {}, body: { error: 'BODY_MALFORMED', message: (err as Error).message } };
+    }
+    return { status: 500, headers: {}, body: { error: 'INTERNAL', message: 'internal error' } };
+  }
+  const status = HTTP_STATUS_BY_CODE[known.code];
+  const headers: Record<string, string> = status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {};
+  const body: ErrorBody = known.issues.length > 0
+    ? { error: known.code, message: known.message, issues: known.issues }
+    : { error: known.code, message: known.message };
+  return { status, headers, body };
+}
+
+export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
+  const r = toErrorResponse(err);
+  return reply.code(r.status).headers(r.headers).send(r.body);
+}

@@ -1,0 +1,68 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isMeshrayError } from '../../../shared/errors/index.ts';
+import type { Logger } from '../../../shared/log/index.ts';
+import { decodeSpanRequest, type ApiVersion } from '../decode/index.ts';
+import type { ReceiverMetrics } from '../metrics.ts';
+import type { SpanPublisher } from '../publish/span-publisher.ts';
+import { validateSpanCount } from '../validate/span-count.ts';
+import { sendError } from './error-response.ts';
+
+export interface SpanRoutesDeps {
+  readonly publisher: SpanPublisher;
+  readonly maxBodyBytes: number;
+  readonly maxSpansPerRequest: number;
+  readonly metrics: ReceiverMetrics;
+  readonly logger: Logger;
+}
+
+export const SPAN_ROUTES: Readonly<Record<ApiVersion, string>> = { v1: '/api/v1/spans', v2: '/api/v2/spans' };
+
+const header = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+};
+
+/**
+ * POST /api/v2/spans and /api/v1/spans, answered like Zipkin (202, empty body). Every body arrives as a
+ * raw Buffer (one catch-all content-type parser held to MAX_BODY_BYTES): media type, encoding and
+ * Zipkin version are decided by the decode stage, never by fastify.
+ */
+export function registerSpanRoutes(app: FastifyInstance, deps: SpanRoutesDeps): void {
+  const { metrics, publisher } = deps;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes }, (_req, body, done) => done(null, body));
+
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url;
+    if (route === SPAN_ROUTES.v1 || route === SPAN_ROUTES.v2) metrics.requests.inc({ route, status: String(reply.statusCode) });
+  });
+
+  const handle = (version: ApiVersion) => async (req: FastifyRequest, reply: FastifyReply) => {
+    const decoded = await decodeSpanRequest({
+      version,
+      body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      contentType: header(req, 'content-type'),
+      contentEncoding: header(req, 'content-encoding'),
+      maxBodyBytes: deps.maxBodyBytes,
+    });
+    if (!decoded.ok) return sendError(reply, decoded.error);
+    const spans = decoded.value;
+    metrics.spansReceived.inc(spans.length);
+    const counted = validateSpanCount(spans, deps.maxSpansPerRequest);
+    if (!counted.ok) {
+      metrics.spansRefused.inc({ reason: counted.error.code.toLowerCase() }, spans.length);
+      return sendError(reply, counted.error);
+    }
+    try {
+      await publisher.publish(counted.value);
+    } catch (e) {
+      if (isMeshrayError(e)) metrics.spansRefused.inc({ reason: e.code.toLowerCase() }, spans.length);
+      else deps.logger.error({ err: e }, 'publishing spans failed unexpectedly');
+      return sendError(reply, e);
+    }
+    return reply.code(202).send();
+  };
+
+  app.post(SPAN_ROUTES.v2, handle('v2'));
+  app.post(SPAN_ROUTES.v1, handle('v1'));
+}

@@ -1,0 +1,77 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { registerOpsRoutes } from '../../shared/http/ops-routes.ts';
+import type { Logger } from '../../shared/log/index.ts';
+import type { TranslatorConfig } from '../../shared/xray/index.ts';
+import type { SpanSource } from './consume/span-source.ts';
+import { PartitionEpochs } from './epochs/partition-epochs.ts';
+import type { SharedEpochStore } from './epochs/shared-epoch-store.ts';
+import type { DeadLetterSink } from './export/dead-letter.ts';
+import type { SegmentSink } from './export/segment-sink.ts';
+import type { ConsumerHealth } from './health.ts';
+import type { TranslatorMetrics } from './metrics.ts';
+import { TranslatorPipeline } from './pipeline.ts';
+import { BatchTranslator } from './translate/translate-batch.ts';
+
+export interface TranslatorAppDeps {
+  /** The pure translator's settings (translate/translator-config.ts builds them from the environment). */
+  readonly translatorConfig: TranslatorConfig;
+  readonly poisonMaxAttempts: number;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** createTranslatorMetrics(registry), shared with the source and sink adapters. */
+  readonly metrics: TranslatorMetrics;
+  readonly health: ConsumerHealth;
+  readonly source: SpanSource;
+  readonly sink: SegmentSink;
+  readonly deadLetters: DeadLetterSink;
+  /** The shared epoch store (Redis); absent: local caches only. */
+  readonly sharedEpochs?: SharedEpochStore;
+  /** The clock the translator's `nowMs` comes from (Date.now in main.ts). */
+  readonly clock: () => number;
+  /** Pause after a failed batch before it is redelivered; default 1 s. */
+  readonly failurePauseMs?: number;
+}
+
+export interface TranslatorApp {
+  /** /health/live, /health/ready, /metrics; not listening. */
+  readonly http: FastifyInstance;
+  readonly pipeline: TranslatorPipeline;
+  readonly metrics: TranslatorMetrics;
+  /** Starts consuming (the source delivers batches to the pipeline). */
+  start(): Promise<void>;
+  /** Stops consuming: in-flight batches finish and commit what was exported. */
+  stop(): Promise<void>;
+}
+
+/** Builds the translator around injected ports; starts nothing. */
+export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
+  const { metrics } = deps;
+  const epochs = new PartitionEpochs({ ttlMs: deps.translatorConfig.epochTtlMs, maxEntries: deps.translatorConfig.epochCacheMaxEntries });
+  const translator = new BatchTranslator({
+    config: deps.translatorConfig,
+    metrics,
+    logger: deps.logger,
+    ...(deps.sharedEpochs ? { shared: deps.sharedEpochs } : {}),
+  });
+  const pipeline = new TranslatorPipeline({
+    translator,
+    epochs,
+    sink: deps.sink,
+    deadLetters: deps.deadLetters,
+    metrics,
+    logger: deps.logger,
+    poisonMaxAttempts: deps.poisonMaxAttempts,
+    clock: deps.clock,
+    ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
+  });
+  const http = Fastify({ logger: false });
+  registerOpsRoutes(http, { live: deps.health.live, ready: deps.health.ready, registry: deps.registry });
+  return {
+    http,
+    pipeline,
+    metrics,
+    start: () => deps.source.start(pipeline),
+    stop: () => deps.source.stop(),
+  };
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import {
+  dlqEnv, durationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, type Config,
+} from '../../shared/config/index.ts';
+
+/** The translator's environment: shared fragments plus its own keys. Every key is described (README table). */
+export const translatorEnvSchema = z.object({
+  ...logEnv,
+  ...kafkaEnv,
+  ...dlqEnv,
+  ...redisEnv,
+  ...translationEnv,
+  ...xrayEnv,
+  ...opsEnv,
+  TRANSLATOR_GROUP_ID: z.string().min(1).default('meshray-translator').describe('Kafka consumer group of the translators'),
+  TRANSLATOR_OPS_PORT: port().default(9412).describe('port of the health and metrics listener'),
+  PARTITIONS_CONCURRENCY: int(1, 64).default(3).describe('partitions whose batches are translated and exported at the same time'),
+  POISON_MAX_ATTEMPTS: int(1, 100).default(3)
+    .describe('deliveries of an undecodable or untranslatable record before it goes to DLQ_TOPIC (its partition then moves on)'),
+  LIVENESS_STALL_TIMEOUT: durationMs().default(60_000)
+    .describe('/health/live fails when a partition has lag but no offset was committed for this long'),
+  SHUTDOWN_TIMEOUT: durationMs().default(30_000)
+    .describe('on SIGTERM, longest time to finish the batches in flight, commit, flush and disconnect before exiting'),
+  EPOCH_STORE: z.enum(['redis', 'memory']).default('redis')
+    .describe('redis: instances agree on a trace\'s X-Ray id through REDIS_URL (local caches while it is down); memory: local caches only'),
+});
+
+export type TranslatorEnvConfig = Config<typeof translatorEnvSchema>;

@@ -1,0 +1,30 @@
+import type { RecordBatch } from '../../../shared/transport/index.ts';
+
+/** What a batch handler may ask of the source while it works (kafkajs: heartbeat, isStale/isRunning). */
+export interface BatchControl {
+  /** Keeps the group membership alive during a long export. */
+  heartbeat(): Promise<void>;
+  /** False once the partition was revoked or re-sought, or the source is stopping: give up, commit nothing. */
+  isActive(): boolean;
+}
+
+/** What the handler did with a batch. */
+export interface BatchResult {
+  /** Offset (inclusive) up to which every record is done: exported, dead-lettered or skipped. Absent: nothing. */
+  readonly doneThrough?: string;
+}
+
+export interface BatchHandler {
+  /** Handles one partition's batch; the source commits `doneThrough` and redelivers everything after it. */
+  handle(batch: RecordBatch, control: BatchControl): Promise<BatchResult>;
+  /** The partitions were taken away (rebalance, stop): drop their caches. */
+  revoke(partitions: readonly number[]): void;
+}
+
+/** Port: where span records come from and where their progress is committed. */
+export interface SpanSource {
+  /** Starts delivering batches to `handler`; resolves once consuming has started. */
+  start(handler: BatchHandler): Promise<void>;
+  /** Stops fetching, lets the batches in flight finish (and commit), and disconnects. */
+  stop(): Promise<void>;
+}

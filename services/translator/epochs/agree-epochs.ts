@@ -1,0 +1,80 @@
+import type { Span } from '../../../shared/zipkin/span.ts';
+import type { EpochStore, TranslatorConfig } from '../../../shared/xray/index.ts';
+import { proposeXrayTraceId, traceKeyOf } from '../../../shared/xray/trace-id.ts';
+import type { EpochProposal, SharedEpochStore } from './shared-epoch-store.ts';
+
+/** The local store, overlaid with what the shared store agreed on for this batch's traces. */
+class AgreedEpochStore implements EpochStore {
+  readonly #agreed: ReadonlyMap<string, string>;
+  readonly #local: EpochStore;
+
+  constructor(agreed: ReadonlyMap<string, string>, local: EpochStore) {
+    this.#agreed = agreed;
+    this.#local = local;
+  }
+
+  recall(traceKey: string, nowMs: number): string | undefined {
+    const local = this.#local.recall(traceKey, nowMs);
+    return this.#agreed.get(traceKey) ?? local;
+  }
+
+  remember(traceKey: string, xrayTraceId: string, nowMs: number): string {
+    const agreed = this.#agreed.get(traceKey);
+    if (agreed !== undefined) {
+      this.#local.remember(traceKey, agreed, nowMs);
+      return agreed;
+    }
+    return this.#local.remember(traceKey, xrayTraceId, nowMs);
+  }
+}
+
+export interface AgreedEpochs {
+  /** What translateSpans reads for this batch. */
+  readonly store: EpochStore;
+  /** Traces this batch minted with a rewritten epoch and that the shared store accepted. */
+  readonly rewrites: number;
+}
+
+/**
+ * Before a batch is translated: proposes, for each of its traces, the X-Ray id the local cache holds or
+ * (first seen) the one the batch's first span would mint, and lets the shared store pick the winner.
+ * Throws EPOCH_STORE_UNAVAILABLE when the shared store is down (the caller then goes on with `local`).
+ */
+export async function agreeOnEpochs(input: {
+  spans: readonly Span[];
+  local: EpochStore;
+  shared: SharedEpochStore;
+  config: TranslatorConfig;
+  nowMs: number;
+}): Promise<AgreedEpochs> {
+  const { spans, local, config, nowMs } = input;
+  const window = { policy: config.epochPolicy, nowMs, maxAgeMs: config.epochMaxAgeMs, maxAheadMs: config.epochMaxAheadMs };
+  const proposals = new Map<string, EpochProposal & { rewritten: boolean }>();
+  for (const span of spans) {
+    if (!/^(?:[0-9a-f]{16}|[0-9a-f]{32})$/.test(span.traceId)) continue;
+    const traceKey = traceKeyOf(span.traceId);
+    if (proposals.has(traceKey)) continue;
+    const held = local.recall(traceKey, nowMs);
+    if (held !== undefined) {
+      proposals.set(traceKey, { traceKey, xrayTraceId: held, rewritten: false });
+      continue;
+    }
+    const startMicros = startMicrosOf(span);
+    if (startMicros === undefined) continue; // the translator rejects it
+    const candidate = proposeXrayTraceId(span.traceId, startMicros, window);
+    proposals.set(traceKey, { traceKey, xrayTraceId: candidate.xrayTraceId, rewritten: candidate.rewritten });
+  }
+  const agreed = await input.shared.agree([...proposals.values()]);
+  let rewrites = 0;
+  for (const p of proposals.values()) if (p.rewritten && agreed.get(p.traceKey) === p.xrayTraceId) rewrites += 1;
+  return { store: new AgreedEpochStore(agreed, local), rewrites };
+}
+
+/** The span's start as the translator sees it: its timestamp, else its earliest annotation. */
+function startMicrosOf(span: Span): number | undefined {
+  const ok = (t: number | undefined): t is number => t !== undefined && Number.isFinite(t) && t >= 0;
+  if (ok(span.timestampMicros)) return span.timestampMicros;
+  let min: number | undefined;
+  for (const a of span.annotations) if (ok(a.timestampMicros) && (min === undefined || a.timestampMicros < min)) min = a.timestampMicros;
+  return min;
+}

@@ -1,0 +1,28 @@
+import { MemoryEpochStore } from '../../../shared/xray/index.ts';
+
+/** One bounded MemoryEpochStore per assigned partition (a trace lives in one partition: keyed by trace id). */
+export class PartitionEpochs {
+  readonly #stores = new Map<number, MemoryEpochStore>();
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+
+  constructor(options: { ttlMs: number; maxEntries: number }) {
+    this.#ttlMs = options.ttlMs;
+    this.#maxEntries = options.maxEntries;
+  }
+
+  forPartition(partition: number): MemoryEpochStore {
+    let store = this.#stores.get(partition);
+    if (!store) this.#stores.set(partition, (store = new MemoryEpochStore({ ttlMs: this.#ttlMs, maxEntries: this.#maxEntries })));
+    return store;
+  }
+
+  /** Forgets revoked partitions' caches: their traces are now another instance's. */
+  drop(partitions: readonly number[]): void {
+    for (const p of partitions) this.#stores.delete(p);
+  }
+
+  get partitions(): readonly number[] {
+    return [...this.#stores.keys()];
+  }
+}

@@ -1,0 +1,175 @@
+import { PutTraceSegmentsCommand, type UnprocessedTraceSegment, type XRayClient } from '@aws-sdk/client-xray';
+import { MeshrayError, type ErrorCode } from '../../../shared/errors/index.ts';
+import { actionFor, codeOfCallError, codeOfUnprocessed } from '../consume/error-policy.ts';
+import type { TranslatorMetrics } from '../metrics.ts';
+import { fullJitterDelayMs, sleepMs } from './backoff.ts';
+import { chunkDocuments, DEFAULT_MAX_PAYLOAD_BYTES, MAX_DOCUMENTS_PER_CALL } from './chunk.ts';
+import type { ExportControl, PutOutcome, RejectedDocument, SegmentSink } from './segment-sink.ts';
+import { Semaphore } from './semaphore.ts';
+
+export interface XRaySegmentSinkOptions {
+  /** Built with `maxAttempts: 1`: this sink does the retrying (and heartbeats between retries). */
+  readonly client: Pick<XRayClient, 'send'>;
+  readonly metrics: TranslatorMetrics;
+  /** PutTraceSegments calls in flight across all partitions (XRAY_MAX_CONCURRENCY). */
+  readonly maxConcurrency: number;
+  /** Retries of a chunk before `put` gives up (XRAY_MAX_RETRIES). */
+  readonly maxRetries: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  /** At most 50 (X-Ray's limit). */
+  readonly maxDocumentsPerCall?: number;
+  readonly maxPayloadBytes?: number;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+type CallResult =
+  | { readonly ok: true; readonly unprocessed: readonly UnprocessedTraceSegment[] }
+  | { readonly ok: false; readonly code: ErrorCode; readonly name: string; readonly message: string };
+
+/**
+ * SegmentSink over X-Ray's PutTraceSegments (the real service or xray-local through XRAY_ENDPOINT).
+ * Chunks of ≤ 50 documents and ≤ maxPayloadBytes; `UnprocessedTraceSegments` are handled per document
+ * (retryable codes retried, invalid ones returned as rejected); throttles, 5xx and network errors are
+ * retried with full-jitter backoff up to maxRetries, after which `put` throws and nothing is committed.
+ */
+export class XRaySegmentSink implements SegmentSink {
+  readonly #o: XRaySegmentSinkOptions;
+  readonly #calls: Semaphore;
+  readonly #random: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(options: XRaySegmentSinkOptions) {
+    this.#o = options;
+    this.#calls = new Semaphore(options.maxConcurrency);
+    this.#random = options.random ?? Math.random;
+    this.#sleep = options.sleep ?? sleepMs;
+  }
+
+  async put(documents: readonly string[], control?: ExportControl): Promise<PutOutcome> {
+    const rejected: RejectedDocument[] = [];
+    const chunks = chunkDocuments(documents, {
+      maxDocuments: Math.min(MAX_DOCUMENTS_PER_CALL, this.#o.maxDocumentsPerCall ?? MAX_DOCUMENTS_PER_CALL),
+      maxPayloadBytes: this.#o.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    });
+    const settled = await Promise.allSettled(chunks.map((chunk) => this.#putChunk(documents, chunk, rejected, control)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    rejected.sort((a, b) => a.index - b.index);
+    return { rejected };
+  }
+
+  async #putChunk(documents: readonly string[], chunk: readonly number[], rejected: RejectedDocument[], control?: ExportControl): Promise<void> {
+    let pending = chunk;
+    for (let retry = 0; ; retry += 1) {
+      if (retry > 0) await this.#backoff(retry, control);
+      const result = await this.#calls.run(() => this.#call(pending.map((i) => documents[i] ?? '')));
+      let lastCode: ErrorCode;
+      let lastMessage: string;
+      if (result.ok) {
+        if (result.unprocessed.length === 0) return;
+        const retryable = this.#sortUnprocessed(documents, pending, result.unprocessed, rejected);
+        if (retryable.indices.length === 0) return;
+        pending = retryable.indices;
+        lastCode = retryable.code;
+        lastMessage = retryable.message;
+      } else if (actionFor(result.code) === 'dead-letter') {
+        // The request as a whole was refused as invalid: split it until the offending document stands alone.
+        if (pending.length === 1) {
+          rejected.push({ index: pending[0] ?? 0, code: result.code, reason: result.name, message: result.message });
+          return;
+        }
+        const half = Math.ceil(pending.length / 2);
+        await Promise.all([
+          this.#putChunk(documents, pending.slice(0, half), rejected, control),
+          this.#putChunk(documents, pending.slice(half), rejected, control),
+        ]);
+        return;
+      } else {
+        lastCode = result.code;
+        lastMessage = `${result.name}: ${result.message}`;
+      }
+      if (retry >= this.#o.maxRetries) {
+        throw new MeshrayError(lastCode, `PutTraceSegments gave up after ${retry} retries (${pending.length} documents pending): ${lastMessage}`);
+      }
+    }
+  }
+
+  /** Returns the documents to retry; pushes the permanently refused ones to `rejected`. */
+  #sortUnprocessed(
+    documents: readonly string[], pending: readonly number[], unprocessed: readonly UnprocessedTraceSegment[], rejected: RejectedDocument[],
+  ): { indices: number[]; code: ErrorCode; message: string } {
+    const byId = new Map<string, number[]>();
+    for (const i of pending) {
+      const id = documentIdOf(documents[i] ?? '');
+      const list = byId.get(id) ?? [];
+      list.push(i);
+      byId.set(id, list);
+    }
+    const retry = new Set<number>();
+    let code: ErrorCode = 'XRAY_UNAVAILABLE';
+    let message = '';
+    let unattributed = false;
+    for (const u of unprocessed) {
+      const xrayCode = u.ErrorCode ?? 'Unknown';
+      this.#o.metrics.unprocessedSegments.inc({ error_code: xrayCode });
+      const meshrayCode = codeOfUnprocessed(u.ErrorCode);
+      const matches = byId.get(u.Id ?? '') ?? [];
+      if (matches.length === 0) {
+        unattributed = true;
+        continue;
+      }
+      if (actionFor(meshrayCode) === 'dead-letter') {
+        for (const index of matches) rejected.push({ index, code: meshrayCode, reason: xrayCode, message: u.Message ?? xrayCode });
+      } else {
+        if (meshrayCode === 'XRAY_THROTTLED') this.#o.metrics.throttles.inc();
+        for (const index of matches) retry.add(index);
+        code = meshrayCode;
+        message = `${xrayCode}: ${u.Message ?? ''}`;
+      }
+    }
+    if (unattributed) {
+      // An entry naming no document we sent: retry everything not refused, rather than lose one.
+      const refused = new Set(rejected.map((r) => r.index));
+      for (const i of pending) if (!refused.has(i)) retry.add(i);
+      message ||= 'UnprocessedTraceSegments entry without a known segment id';
+    }
+    return { indices: [...retry].sort((a, b) => a - b), code, message };
+  }
+
+  async #call(batch: readonly string[]): Promise<CallResult> {
+    this.#o.metrics.documentsPerCall.observe(batch.length);
+    try {
+      const out = await this.#o.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [...batch] }));
+      this.#o.metrics.putCalls.inc({ outcome: 'ok' });
+      return { ok: true, unprocessed: out.UnprocessedTraceSegments ?? [] };
+    } catch (e) {
+      const err = e as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+      const name = err.name ?? err.code ?? 'Error';
+      const code = codeOfCallError(name, err.$metadata?.httpStatusCode);
+      if (code === 'XRAY_THROTTLED') this.#o.metrics.throttles.inc();
+      this.#o.metrics.putCalls.inc({ outcome: code === 'XRAY_THROTTLED' ? 'throttled' : code === 'SEGMENT_REJECTED' ? 'rejected' : 'unavailable' });
+      return { ok: false, code, name, message: err.message ?? String(e) };
+    }
+  }
+
+  async #backoff(retry: number, control?: ExportControl): Promise<void> {
+    if (control) {
+      if (!control.isActive()) throw new MeshrayError('NOT_READY', 'export abandoned: partition revoked or consumer stopping');
+      await control.heartbeat();
+    }
+    await this.#sleep(fullJitterDelayMs(retry, { baseMs: this.#o.retryBaseMs, maxMs: this.#o.retryMaxMs, random: this.#random }));
+    if (control && !control.isActive()) throw new MeshrayError('NOT_READY', 'export abandoned: partition revoked or consumer stopping');
+  }
+}
+
+/** The top-level `id` of a segment document ('' when it is not JSON). */
+function documentIdOf(document: string): string {
+  try {
+    const parsed = JSON.parse(document) as { id?: unknown };
+    return typeof parsed.id === 'string' ? parsed.id : '';
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,159 @@
+import { isMeshrayError, type ErrorCode } from '../../shared/errors/index.ts';
+import type { Logger } from '../../shared/log/index.ts';
+import { formatIssues } from '../../shared/result/result.ts';
+import type { DeliveredRecord, RecordBatch } from '../../shared/transport/index.ts';
+import type { TranslatedDocument } from '../../shared/xray/index.ts';
+import type { Span } from '../../shared/zipkin/span.ts';
+import { RecordAttempts } from './commit/record-attempts.ts';
+import { actionFor } from './consume/error-policy.ts';
+import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
+import { decodeRecord } from './decode/decode-record.ts';
+import type { PartitionEpochs } from './epochs/partition-epochs.ts';
+import type { DeadLetter, DeadLetterSink } from './export/dead-letter.ts';
+import type { SegmentSink } from './export/segment-sink.ts';
+import { sleepMs } from './export/backoff.ts';
+import type { TranslatorMetrics } from './metrics.ts';
+import type { BatchTranslator } from './translate/translate-batch.ts';
+
+export interface PipelineOptions {
+  readonly translator: BatchTranslator;
+  readonly epochs: PartitionEpochs;
+  readonly sink: SegmentSink;
+  readonly deadLetters: DeadLetterSink;
+  readonly metrics: TranslatorMetrics;
+  readonly logger: Logger;
+  /** Deliveries of a poison record before it is dead-lettered (POISON_MAX_ATTEMPTS). */
+  readonly poisonMaxAttempts: number;
+  /** The clock (composition root: Date.now); gives the translator its `nowMs`. */
+  readonly clock: () => number;
+  /** Pause after a failed batch before it is redelivered. */
+  readonly failurePauseMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+interface Poison {
+  readonly recordIndex: number;
+  readonly code: ErrorCode;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/**
+ * The batch handler: decode → translate → export → commit. Offsets are reported done only once X-Ray
+ * accepted the documents (or they were dead-lettered). A poison record (undecodable, untranslatable) is
+ * retried by redelivery up to `poisonMaxAttempts`, then dead-lettered, and its partition moves on.
+ */
+export class TranslatorPipeline implements BatchHandler {
+  readonly #o: PipelineOptions;
+  readonly #log: Logger;
+  readonly #attempts = new RecordAttempts();
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(options: PipelineOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'pipeline' });
+    this.#sleep = options.sleep ?? sleepMs;
+  }
+
+  revoke(partitions: readonly number[]): void {
+    this.#o.epochs.drop(partitions);
+    this.#attempts.drop(partitions);
+  }
+
+  async handle(batch: RecordBatch, control: BatchControl): Promise<BatchResult> {
+    const { records, partition } = batch;
+    if (records.length === 0) return {};
+    const nowMs = this.#o.clock();
+
+    // decode
+    const spans: Span[] = [];
+    const recordOfSpan: number[] = [];
+    const poisons = new Map<number, Poison>();
+    records.forEach((record, recordIndex) => {
+      const decoded = decodeRecord(record);
+      if (decoded.ok) {
+        spans.push(decoded.value);
+        recordOfSpan.push(recordIndex);
+      } else {
+        poisons.set(recordIndex, { recordIndex, code: 'RECORD_UNDECODABLE', reason: 'undecodable', message: formatIssues(decoded.issues) });
+      }
+    });
+
+    // translate
+    const out = await this.#o.translator.translate(spans, this.#o.epochs.forPartition(partition), nowMs);
+    for (const r of out.rejected) {
+      const recordIndex = recordOfSpan[r.spanIndex] ?? 0;
+      if (!poisons.has(recordIndex)) poisons.set(recordIndex, { recordIndex, code: 'SPAN_UNTRANSLATABLE', reason: r.reason, message: formatIssues(r.issues) });
+    }
+
+    // poison records: count this delivery; stop before the first one still allowed another attempt
+    let cut = records.length;
+    const letters: DeadLetter[] = [];
+    for (const poison of [...poisons.values()].sort((a, b) => a.recordIndex - b.recordIndex)) {
+      const record = records[poison.recordIndex] as DeliveredRecord;
+      const attempts = this.#attempts.count(partition, record.offset);
+      if (poison.recordIndex >= cut) continue;
+      if (attempts < this.#o.poisonMaxAttempts || actionFor(poison.code) !== 'dead-letter') {
+        cut = poison.recordIndex;
+        continue;
+      }
+      letters.push({ topic: batch.topic, record, code: poison.code, reason: poison.reason, attempts, message: poison.message });
+    }
+
+    // export what comes before the cut
+    const documents: TranslatedDocument[] = out.documents.filter((d) => (recordOfSpan[d.spanIndex] ?? 0) < cut);
+    if (documents.length > 0) {
+      try {
+        const outcome = await this.#o.sink.put(documents.map((d) => d.json), control);
+        const refused = new Set<number>();
+        for (const r of outcome.rejected) {
+          const doc = documents[r.index];
+          const recordIndex = doc === undefined ? undefined : recordOfSpan[doc.spanIndex];
+          if (recordIndex === undefined || refused.has(recordIndex)) continue;
+          refused.add(recordIndex);
+          letters.push({ topic: batch.topic, record: records[recordIndex] as DeliveredRecord, code: r.code, reason: r.reason, attempts: 1, message: r.message });
+        }
+      } catch (err) {
+        return this.#failed(batch, err, control);
+      }
+    }
+
+    // dead-letter, then report done
+    if (letters.length > 0) {
+      try {
+        await this.#o.deadLetters.send(letters);
+      } catch (err) {
+        return this.#failed(batch, err, control);
+      }
+      for (const l of letters) {
+        this.#o.metrics.deadLetters.inc({ code: l.code, reason: l.reason });
+        if (l.code !== 'SEGMENT_REJECTED') this.#o.metrics.spansRejected.inc({ reason: l.reason });
+      }
+    }
+    const exportedSpans = new Set(documents.map((d) => d.spanIndex)).size;
+    this.#o.metrics.spansTranslated.inc(exportedSpans);
+    if (cut === 0) {
+      this.#o.metrics.batches.inc({ outcome: 'poison_retry' });
+      return {};
+    }
+    const doneThrough = (records[cut - 1] as DeliveredRecord).offset;
+    this.#attempts.forgetThrough(partition, doneThrough);
+    this.#o.metrics.records.inc(cut);
+    this.#o.metrics.batches.inc({ outcome: cut === records.length ? 'committed' : 'partial' });
+    return { doneThrough };
+  }
+
+  async #failed(batch: RecordBatch, err: unknown, control: BatchControl): Promise<BatchResult> {
+    if (isMeshrayError(err) && err.code === 'NOT_READY') {
+      this.#o.metrics.batches.inc({ outcome: 'abandoned' });
+      return {};
+    }
+    this.#o.metrics.batches.inc({ outcome: 'failed' });
+    const retryable = isMeshrayError(err) && actionFor(err.code) === 'retry';
+    const fields = { partition: batch.partition, firstOffset: batch.records[0]?.offset, records: batch.records.length };
+    if (retryable) this.#log.warn({ ...fields, code: err.code, err: err.message }, 'batch not exported; it will be redelivered');
+    else this.#log.error({ ...fields, err }, 'batch failed unexpectedly; it will be redelivered');
+    if (control.isActive()) await this.#sleep(this.#o.failurePauseMs ?? 1000);
+    return {};
+  }
+}

@@ -1,0 +1,53 @@
+import type { Issue } from '../../../shared/result/result.ts';
+import { formatIssues } from '../../../shared/result/result.ts';
+import { MAX_DOCUMENT_BYTES } from '../../../shared/xray/limits.ts';
+
+/**
+ * AWS-like ErrorCodes for UnprocessedTraceSegments. X-Ray answers e.g. `MissingId`, `InvalidTraceId`,
+ * `InvalidName` with Message `Invalid segment. ErrorCode: <code>, Cause: ...`; xray-local names the field
+ * the first (by priority) issue is about, and falls back to `InvalidSegment`.
+ */
+export const SEGMENT_TOO_LARGE = 'SegmentTooLarge';
+export const INVALID_JSON = 'InvalidJson';
+export const INVALID_SEGMENT = 'InvalidSegment';
+export const THROTTLED = 'ThrottledException';
+
+const FIELD_CODES: ReadonlyArray<readonly [string, string]> = [
+  ['id', 'Id'],
+  ['trace_id', 'TraceId'],
+  ['name', 'Name'],
+  ['parent_id', 'ParentId'],
+  ['start_time', 'StartTime'],
+  ['end_time', 'EndTime'],
+  ['annotations', 'Annotations'],
+];
+
+export interface Rejection {
+  readonly errorCode: string;
+  readonly message: string;
+}
+
+const topField = (path: string): string => path.split(/[.[]/)[0] ?? '';
+
+const describe = (kind: string, code: string, cause: string): Rejection => ({
+  errorCode: code,
+  message: `Invalid ${kind}. ErrorCode: ${code}, Cause: ${cause}`,
+});
+
+export function rejectTooLarge(bytes: number, kind: string): Rejection {
+  return describe(kind, SEGMENT_TOO_LARGE, `document is ${bytes} bytes, at most ${MAX_DOCUMENT_BYTES} allowed`);
+}
+
+export function rejectUnparsable(reason: string): Rejection {
+  return describe('segment', INVALID_JSON, `document is not JSON: ${reason}`);
+}
+
+/** Turns validator issues into one ErrorCode and a Message listing every issue. */
+export function rejectInvalid(issues: readonly Issue[], kind: string): Rejection {
+  const cause = formatIssues(issues).replace(/\n/g, '; ');
+  for (const [field, suffix] of FIELD_CODES) {
+    const issue = issues.find((i) => topField(i.path) === field);
+    if (issue) return describe(kind, `${/required/i.test(issue.message) ? 'Missing' : 'Invalid'}${suffix}`, cause);
+  }
+  return describe(kind, INVALID_SEGMENT, cause);
+}

@@ -1,0 +1,110 @@
+import { validateSegmentDocument } from '../../../shared/xray/validate.ts';
+import { MAX_DOCUMENT_BYTES, documentBytes } from '../../../shared/xray/limits.ts';
+import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { SegmentStore } from '../store/segment-store.ts';
+import type { TokenBucket } from '../throttle/token-bucket.ts';
+import type { XRayLocalMetrics } from '../metrics.ts';
+import { type ApiOutcome, answer, invalidRequest, throttled } from './api-outcome.ts';
+import { readBody } from './read-request.ts';
+import { THROTTLED, type Rejection, rejectInvalid, rejectTooLarge, rejectUnparsable } from './classify-rejection.ts';
+
+/** PutTraceSegments accepts at most this many documents per call. */
+export const MAX_DOCUMENTS_PER_CALL = 50;
+
+export interface UnprocessedTraceSegment {
+  Id?: string;
+  ErrorCode: string;
+  Message: string;
+}
+
+export interface PutTraceSegmentsResult {
+  UnprocessedTraceSegments: UnprocessedTraceSegment[];
+}
+
+export interface PutTraceSegmentsDeps {
+  readonly store: SegmentStore;
+  readonly metrics: XRayLocalMetrics;
+  /** Absent when throttling is off. */
+  readonly throttle: TokenBucket | undefined;
+  readonly nowMs: () => number;
+}
+
+type Checked = { ok: true; doc: SegmentDocument } | { ok: false; id: string | undefined; rejection: Rejection };
+
+/** Reads `id` (and the kind) from a document for the unprocessed report, when it parses at all. */
+function peek(parsed: unknown): { id: string | undefined; kind: string } {
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { id: undefined, kind: 'segment' };
+  const record = parsed as Record<string, unknown>;
+  return { id: typeof record['id'] === 'string' ? record['id'] : undefined, kind: record['type'] === 'subsegment' ? 'subsegment' : 'segment' };
+}
+
+function tryParse(json: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, value: JSON.parse(json) };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+}
+
+/**
+ * The same checks as `validateSegmentJson` (size, JSON, schema and X-Ray rules), taken one at a time so
+ * each failure gets its own ErrorCode.
+ */
+function checkDocument(document: unknown): Checked {
+  if (typeof document !== 'string') {
+    return { ok: false, id: undefined, rejection: rejectInvalid([{ path: 'document', message: 'must be a string holding one JSON segment document' }], 'segment') };
+  }
+  const parsed = tryParse(document);
+  const { id, kind } = peek(parsed.ok ? parsed.value : undefined);
+  const bytes = documentBytes(document);
+  if (bytes > MAX_DOCUMENT_BYTES) return { ok: false, id, rejection: rejectTooLarge(bytes, kind) };
+  if (!parsed.ok) return { ok: false, id, rejection: rejectUnparsable(parsed.reason) };
+  const valid = validateSegmentDocument(parsed.value);
+  if (!valid.ok) return { ok: false, id, rejection: rejectInvalid(valid.issues, kind) };
+  return { ok: true, doc: valid.value };
+}
+
+function idOf(document: unknown): string | undefined {
+  if (typeof document !== 'string') return undefined;
+  const parsed = tryParse(document);
+  return parsed.ok ? peek(parsed.value).id : undefined;
+}
+
+/** POST /TraceSegments */
+export function putTraceSegments(raw: unknown, deps: PutTraceSegmentsDeps): ApiOutcome<PutTraceSegmentsResult> {
+  const body = readBody(raw);
+  if (!body.ok) return body;
+  const documents = body.body['TraceSegmentDocuments'];
+  if (!Array.isArray(documents)) return invalidRequest('TraceSegmentDocuments is required and must be a list of strings');
+  if (documents.length > MAX_DOCUMENTS_PER_CALL) {
+    return invalidRequest(`TraceSegmentDocuments holds ${documents.length} documents, at most ${MAX_DOCUMENTS_PER_CALL} allowed per call`);
+  }
+  const nowMs = deps.nowMs();
+  const granted = deps.throttle && documents.length > 0 ? deps.throttle.take(documents.length, nowMs) : documents.length;
+  if (granted === 0 && documents.length > 0) {
+    deps.metrics.callsThrottled.inc();
+    deps.metrics.segmentsThrottled.inc(documents.length);
+    return throttled('Rate exceeded: no segment documents accepted this second (XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND)');
+  }
+  const unprocessed: UnprocessedTraceSegment[] = [];
+  const report = (id: string | undefined, errorCode: string, message: string): void => {
+    unprocessed.push(id === undefined ? { ErrorCode: errorCode, Message: message } : { Id: id, ErrorCode: errorCode, Message: message });
+  };
+  documents.forEach((document: unknown, index) => {
+    if (index >= granted) {
+      deps.metrics.segmentsThrottled.inc();
+      report(idOf(document), THROTTLED, 'Rate exceeded: segment document throttled, retry it later');
+      return;
+    }
+    const checked = checkDocument(document);
+    if (!checked.ok) {
+      deps.metrics.segmentsRejected.inc({ reason: checked.rejection.errorCode });
+      report(checked.id, checked.rejection.errorCode, checked.rejection.message);
+      return;
+    }
+    const outcome = deps.store.put(checked.doc, document as string, nowMs);
+    deps.metrics.segmentsAccepted.inc();
+    if (outcome.evictedTraces > 0) deps.metrics.tracesEvicted.inc(outcome.evictedTraces);
+  });
+  return answer({ UnprocessedTraceSegments: unprocessed });
+}

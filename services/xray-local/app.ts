@@ -1,0 +1,101 @@
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../shared/log/index.ts';
+import { type HealthCheck, registerOpsRoutes } from '../../shared/http/ops-routes.ts';
+import { SegmentStore } from './store/segment-store.ts';
+import { TokenBucket } from './throttle/token-bucket.ts';
+import { createXRayLocalMetrics } from './metrics.ts';
+import { type ApiOutcome, errorBody } from './api/api-outcome.ts';
+import { putTraceSegments } from './api/put-trace-segments.ts';
+import { getTraceSummaries } from './api/get-trace-summaries.ts';
+import { batchGetTraces } from './api/batch-get-traces.ts';
+import { getServiceGraph } from './api/get-service-graph.ts';
+import { getTraceGraph } from './api/get-trace-graph.ts';
+import { renderPlaceholderPage } from './console/placeholder-page.ts';
+
+/** Largest request body accepted (50 documents of 64 KB fit with room for JSON escaping). */
+export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
+export interface XRayLocalDeps {
+  readonly logger: Logger;
+  readonly registry: Registry;
+  /** Store bound (XRAY_LOCAL_MAX_SEGMENTS); ignored when `store` is given. */
+  readonly maxSegments: number;
+  /** Emulated throttle (XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND); absent or 0 = off. */
+  readonly throttleSegmentsPerSecond?: number;
+  /** Clock for the throttle and receive times; defaults to Date.now. */
+  readonly nowMs?: () => number;
+  /** A store to serve (e.g. shared with an embedding process); defaults to a new one. */
+  readonly store?: SegmentStore;
+  /** Readiness check for /health/ready; defaults to always ready. */
+  readonly ready?: HealthCheck;
+}
+
+function send<T>(reply: FastifyReply, outcome: ApiOutcome<T>): FastifyReply {
+  if (outcome.ok) return reply.code(200).send(outcome.body);
+  return reply.code(outcome.error.status).header('x-amzn-errortype', outcome.error.type).send(errorBody(outcome.error));
+}
+
+/**
+ * xray-local's HTTP app: the X-Ray restJson1 API (PutTraceSegments, GetTraceSummaries, BatchGetTraces,
+ * GetServiceGraph, GetTraceGraph), /health/*, /metrics and the console at `/`. Not started: call listen.
+ */
+export function buildApp(deps: XRayLocalDeps): FastifyInstance {
+  const nowMs = deps.nowMs ?? Date.now;
+  const store = deps.store ?? new SegmentStore({ maxSegments: deps.maxSegments });
+  const rate = deps.throttleSegmentsPerSecond ?? 0;
+  const throttle = rate > 0 ? new TokenBucket({ ratePerSecond: rate }) : undefined;
+  const metrics = createXRayLocalMetrics(deps.registry, store);
+  const log = deps.logger.child({ component: 'xray-local' });
+
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'http' }),
+    // Lifecycle events only: no line per request.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+  }) as unknown as FastifyInstance;
+
+  // restJson1 clients send application/json; accept any JSON body whatever its declared type.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      const err = error as FastifyError;
+      err.statusCode = 400;
+      done(err, undefined);
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, _req, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) {
+      return send(reply, { ok: false, error: { type: 'InvalidRequestException', status: 400, message: `request body exceeds ${BODY_LIMIT_BYTES} bytes` } });
+    }
+    if (status >= 400 && status < 500) {
+      return send(reply, { ok: false, error: { type: 'InvalidRequestException', status: 400, message: `malformed request: ${error.message}` } });
+    }
+    log.error({ err: error }, 'request failed');
+    return reply.code(500).header('x-amzn-errortype', 'InternalFailure').send({ __type: 'InternalFailure', message: 'internal error' });
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).header('x-amzn-errortype', 'UnknownOperationException')
+      .send({ __type: 'UnknownOperationException', message: `xray-local does not implement ${req.method} ${req.url}` }));
+
+  app.post('/TraceSegments', async (req, reply) => send(reply, putTraceSegments(req.body, { store, metrics, throttle, nowMs })));
+  app.post('/TraceSummaries', async (req, reply) => send(reply, getTraceSummaries(req.body, { store, nowMs })));
+  app.post('/Traces', async (req, reply) => send(reply, batchGetTraces(req.body, { store })));
+  app.post('/ServiceGraph', async (req, reply) => send(reply, getServiceGraph(req.body, { store })));
+  app.post('/TraceGraph', async (req, reply) => send(reply, getTraceGraph(req.body, { store })));
+
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderPlaceholderPage(store)));
+
+  registerOpsRoutes(app, { live: () => undefined, ready: deps.ready ?? (() => undefined), registry: deps.registry });
+
+  app.addHook('onReady', async () => {
+    log.info({ maxSegments: deps.maxSegments, throttleSegmentsPerSecond: rate }, 'xray-local ready');
+  });
+  return app;
+}

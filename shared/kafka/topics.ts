@@ -1,0 +1,89 @@
+import type { Admin, Kafka } from 'kafkajs';
+
+export interface TopicSpec {
+  readonly topic: string;
+  readonly numPartitions: number;
+  readonly replicationFactor: number;
+  /** Topic-level configs, e.g. `{ 'retention.ms': '86400000' }`. */
+  readonly configs?: Readonly<Record<string, string>>;
+}
+
+export interface EnsureTopicsOptions {
+  /** How long to wait for the topics' partitions to have leaders (default 30 s). */
+  readonly timeoutMs?: number;
+}
+
+export interface EnsureTopicsOutcome {
+  readonly created: readonly string[];
+  readonly existing: readonly string[];
+}
+
+/**
+ * Creates the topics that do not exist yet and waits until every partition of every listed topic
+ * has a leader. Idempotent and safe to race (TOPIC_ALREADY_EXISTS counts as existing). Throws when
+ * an existing topic has a different partition count: keying by trace id depends on it, so that is
+ * a deployment error to fix, never something to paper over (configs of existing topics are left as
+ * they are).
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  specs: readonly TopicSpec[],
+  options: EnsureTopicsOptions = {},
+): Promise<EnsureTopicsOutcome> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const present = new Set(await admin.listTopics());
+    const missing = specs.filter((s) => !present.has(s.topic));
+    const created: string[] = [];
+    if (missing.length > 0) {
+      // false: they all existed by now (another instance won the race); true: created.
+      const didCreate = await admin.createTopics({
+        waitForLeaders: true,
+        timeout: timeoutMs,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.numPartitions,
+          replicationFactor: s.replicationFactor,
+          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+      if (didCreate) created.push(...missing.map((s) => s.topic));
+    }
+    await waitForLeaders(admin, specs, timeoutMs);
+    return { created, existing: specs.map((s) => s.topic).filter((t) => !created.includes(t)) };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let waitingFor = 'metadata';
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
+      const mismatch = specs.flatMap((s) => {
+        const t = topics.find((m) => m.name === s.topic);
+        return t && t.partitions.length !== s.numPartitions
+          ? [`${s.topic} has ${t.partitions.length} partitions, expected ${s.numPartitions}`]
+          : [];
+      });
+      if (mismatch.length > 0) throw new TopicMismatchError(mismatch.join('; '));
+      const leaderless = topics.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+      const absent = specs.filter((s) => !topics.some((t) => t.name === s.topic)).map((s) => s.topic);
+      if (leaderless.length === 0 && absent.length === 0) return;
+      waitingFor = `leaders for ${[...absent, ...leaderless].join(', ')}`;
+    } catch (e) {
+      if (e instanceof TopicMismatchError) throw e;
+      waitingFor = `metadata (${e instanceof Error ? e.message : String(e)})`;
+    }
+    if (Date.now() >= deadline) throw new Error(`ensureTopics: timed out after ${timeoutMs} ms waiting for ${waitingFor}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export class TopicMismatchError extends Error {
+  override readonly name = 'TopicMismatchError';
+}

@@ -1,0 +1,72 @@
+/**
+ * Tags → indexed annotations (allowlisted, filterable in the console) and metadata (everything else,
+ * grouped into namespaces by the tag's first dotted segment).
+ */
+import type { AnnotationValue } from './segment-document.ts';
+import { MAX_ANNOTATIONS, MAX_ANNOTATION_KEY_CHARS, MAX_STRING_CHARS, truncateChars } from './limits.ts';
+
+const ANNOTATION_KEY_DISALLOWED = /[^A-Za-z0-9_.]/g;
+const ANNOTATION_KEY_OK = /^[A-Za-z0-9_.]+$/;
+const NAMESPACE_DISALLOWED = /[^A-Za-z0-9_]/g;
+
+/** Namespaces meshray writes itself (or X-Ray reserves); tags never land in them. */
+const RESERVED_NAMESPACES = new Set(['zipkin', 'meshray', 'default']);
+
+/** `guid:x-request-id` → `guid_x_request_id`: X-Ray annotation keys are `[A-Za-z0-9_.]`. */
+export function sanitizeAnnotationKey(tag: string): string {
+  const key = ANNOTATION_KEY_OK.test(tag) ? tag : tag.replace(ANNOTATION_KEY_DISALLOWED, '_');
+  return key.length > MAX_ANNOTATION_KEY_CHARS ? key.slice(0, MAX_ANNOTATION_KEY_CHARS) : key;
+}
+
+/** Tag values stay strings (≤ 250 chars), except `true`/`false`, which become booleans. */
+export function annotationValueOf(value: string): AnnotationValue {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return truncateChars(value, MAX_STRING_CHARS);
+}
+
+/** Metadata namespace of a tag: its first dotted segment (`istio.mesh_id` → `istio`), else `default`. */
+export function metadataNamespaceOf(tag: string): string {
+  const dot = tag.indexOf('.');
+  if (dot <= 0) return 'default';
+  const namespace = tag.slice(0, dot).replace(NAMESPACE_DISALLOWED, '_');
+  if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('AWS')) return 'default';
+  return namespace;
+}
+
+export interface SplitTags {
+  readonly annotations: Record<string, AnnotationValue> | undefined;
+  readonly metadata: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * Allowlisted tags (in allowlist order, first 50 present, first key wins after sanitising) become
+ * annotations; every other tag (including allowlisted ones that did not fit) goes to
+ * `metadata[namespace][tag]`, tags sorted so key order does not depend on the order they arrived in.
+ * Objects are prototype-less so a tag named `__proto__` is kept as data.
+ */
+export function splitTags(tags: Readonly<Record<string, string>>, allowlist: readonly string[]): SplitTags {
+  let annotations: Record<string, AnnotationValue> | undefined;
+  let placed: Set<string> | undefined;
+  for (const tag of allowlist) {
+    if (placed !== undefined && placed.size >= MAX_ANNOTATIONS) break;
+    if (!Object.hasOwn(tags, tag)) continue;
+    const value = tags[tag];
+    if (value === undefined) continue;
+    const key = sanitizeAnnotationKey(tag);
+    annotations ??= Object.create(null) as Record<string, AnnotationValue>;
+    placed ??= new Set();
+    if (Object.hasOwn(annotations, key)) continue;
+    annotations[key] = annotationValueOf(value);
+    placed.add(tag);
+  }
+  const metadata = Object.create(null) as Record<string, Record<string, unknown>>;
+  const keys = Object.keys(tags).sort();
+  for (const tag of keys) {
+    if (placed !== undefined && placed.has(tag)) continue;
+    const namespace = metadataNamespaceOf(tag);
+    const bucket = (metadata[namespace] ??= Object.create(null) as Record<string, unknown>);
+    bucket[tag] = tags[tag];
+  }
+  return { annotations, metadata };
+}

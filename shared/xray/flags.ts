@@ -1,0 +1,89 @@
+/** error / throttle / fault flags and the cause, from the HTTP status, the `error` tag and Envoy's response flags. */
+import type { Cause } from './segment-document.ts';
+import { MAX_STRING_CHARS, truncateChars } from './limits.ts';
+
+/** Envoy response flags that mean the request failed, with what they mean. */
+export const FAILURE_RESPONSE_FLAGS: Readonly<Record<string, string>> = Object.freeze({
+  UH: 'no healthy upstream',
+  UF: 'upstream connection failure',
+  UO: 'upstream overflow (circuit breaker open)',
+  NR: 'no route configured',
+  URX: 'upstream retry limit exceeded',
+  NC: 'upstream cluster not found',
+  DI: 'request delayed by fault injection',
+  FI: 'request aborted by fault injection',
+  RL: 'rate limited locally',
+  UAEX: 'unauthorized by external authorization',
+  RLSE: 'rate limit service error',
+  DC: 'downstream connection termination',
+  UC: 'upstream connection termination',
+  UT: 'upstream request timeout',
+  LH: 'local service failed health check',
+  LR: 'connection local reset',
+  UR: 'upstream remote reset',
+  IH: 'invalid header value (strict header check)',
+  SI: 'stream idle timeout',
+  DPE: 'downstream protocol error',
+  UPE: 'upstream protocol error',
+  UMSDR: 'upstream max stream duration reached',
+  OM: 'overload manager terminated the request',
+  DF: 'DNS resolution failure',
+});
+
+export interface Flags {
+  readonly error: boolean;
+  readonly throttle: boolean;
+  readonly fault: boolean;
+  /** One line per failure (`UF: upstream connection failure`, `error: …`), empty when none. */
+  readonly causeMessage: string | undefined;
+}
+
+/** Failure flags of a `response_flags` tag (`UF,URX`; `-` means none), in tag order. */
+export function failureFlagsOf(responseFlags: string | undefined): string[] {
+  if (responseFlags === undefined || responseFlags === '-' || responseFlags.length === 0) return [];
+  const out: string[] = [];
+  for (const raw of responseFlags.split(',')) {
+    const flag = raw.trim();
+    if (Object.hasOwn(FAILURE_RESPONSE_FLAGS, flag) && !out.includes(flag)) out.push(flag);
+  }
+  return out;
+}
+
+/** The `error` tag as Zipkin means it: present and not `false` (its value may be the message). */
+function errorTagOf(tags: Readonly<Record<string, string>>): string | undefined {
+  const value = tags['error'];
+  if (value === undefined || value === 'false' || value.length === 0) return undefined;
+  return value;
+}
+
+/**
+ * 4xx → error; 429 → error + throttle; 5xx → fault. With no usable status (absent or 0) or a non-error
+ * status (e.g. gRPC failures carried in an HTTP 200), an `error` tag or a failure response flag → fault.
+ * A failing document carries the failure flags / error message as its cause.
+ */
+export function flagsOf(tags: Readonly<Record<string, string>>, status: number | undefined): Flags {
+  const failures = failureFlagsOf(tags['response_flags']);
+  const errorTag = errorTagOf(tags);
+  let error = false;
+  let throttle = false;
+  let fault = false;
+  if (status !== undefined && status >= 500 && status <= 599) fault = true;
+  else if (status === 429) {
+    error = true;
+    throttle = true;
+  } else if (status !== undefined && status >= 400 && status <= 499) error = true;
+  else if (errorTag !== undefined || failures.length > 0) fault = true;
+
+  let causeMessage: string | undefined;
+  if (error || fault) {
+    const lines = failures.map((flag) => `${flag}: ${FAILURE_RESPONSE_FLAGS[flag] ?? ''}`);
+    if (errorTag !== undefined && errorTag !== 'true') lines.push(`error: ${errorTag}`);
+    else if (errorTag !== undefined && lines.length === 0) lines.push('error tag set on the span');
+    if (lines.length > 0) causeMessage = truncateChars(lines.join('; '), MAX_STRING_CHARS);
+  }
+  return { error, throttle, fault, causeMessage };
+}
+
+export function causeOf(exceptionId: string, message: string): Cause {
+  return { exceptions: [{ id: exceptionId, message }] };
+}

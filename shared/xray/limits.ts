@@ -1,0 +1,128 @@
+/**
+ * X-Ray's hard limits, and the cheap helpers that keep translated strings inside them.
+ * Source: X-Ray segment document reference (names ≤ 200 chars, most strings ≤ 250 chars,
+ * ≤ 50 annotations, a document ≤ 64 KB).
+ */
+export const MAX_DOCUMENT_BYTES = 64 * 1024;
+export const MAX_NAME_CHARS = 200;
+export const MAX_STRING_CHARS = 250;
+export const MAX_ANNOTATIONS = 50;
+/** Annotation key length allowed by the official schema. */
+export const MAX_ANNOTATION_KEY_CHARS = 500;
+
+/**
+ * Cuts `value` to at most `maxChars` UTF-16 code units without splitting a surrogate pair
+ * (so the result is also at most `maxChars` code points, which is what X-Ray counts).
+ */
+export function truncateChars(value: string, maxChars: number): string {
+  if (value.length <= maxChars) return value;
+  let end = maxChars;
+  const last = value.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return value.slice(0, end);
+}
+
+/** UTF-8 size of a serialized document. Skips the byte count when it cannot matter. */
+export function documentBytes(json: string): number {
+  return Buffer.byteLength(json, 'utf8');
+}
+
+/** True when `json` is certainly within `maxBytes` (≤ 3 UTF-8 bytes per UTF-16 unit) or measured so. */
+export function fitsBytes(json: string, maxBytes: number): boolean {
+  if (json.length * 3 <= maxBytes) return true;
+  if (json.length > maxBytes) return false;
+  return documentBytes(json) <= maxBytes;
+}
+
+export interface FittedDocument {
+  readonly json: string;
+  /** True when metadata (and maybe annotations) were dropped to fit. */
+  readonly trimmed: boolean;
+}
+
+interface Droppable {
+  readonly container: Record<string, unknown>;
+  readonly group: string;
+  readonly key: string;
+  readonly bytes: number;
+}
+
+function droppablesOf(container: Record<string, unknown>, group: string): Droppable[] {
+  const out: Droppable[] = [];
+  for (const key of Object.keys(container)) {
+    const value = JSON.stringify(container[key]) ?? '';
+    out.push({ container, group, key, bytes: documentBytes(JSON.stringify(key)) + documentBytes(value) + 1 });
+  }
+  return out;
+}
+
+/** Largest first; ties broken by name so the outcome is deterministic. */
+function byBytesDesc(a: Droppable, b: Droppable): number {
+  if (a.bytes !== b.bytes) return b.bytes - a.bytes;
+  if (a.group !== b.group) return a.group < b.group ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
+/**
+ * Serializes `doc` (mutating it if it must shrink) so it fits `maxBytes`: drops the largest metadata
+ * values first (marking `metadata.meshray.truncated` and the count), then, if still too large, the largest
+ * annotations. Undefined when even that does not fit.
+ */
+export function fitDocument(
+  doc: { annotations?: Record<string, unknown>; metadata?: Record<string, Record<string, unknown>> },
+  maxBytes: number,
+): FittedDocument | undefined {
+  let json = JSON.stringify(doc);
+  if (fitsBytes(json, maxBytes)) return { json, trimmed: false };
+
+  const metadata = (doc.metadata ??= Object.create(null) as Record<string, Record<string, unknown>>);
+  const mark = (metadata['meshray'] ??= {});
+  mark['truncated'] = true;
+  const metadataDroppables: Droppable[] = [];
+  for (const namespace of Object.keys(metadata)) {
+    if (namespace === 'meshray') continue;
+    const bucket = metadata[namespace];
+    if (bucket !== undefined) metadataDroppables.push(...droppablesOf(bucket, namespace));
+  }
+  metadataDroppables.sort(byBytesDesc);
+  const afterMetadata = dropUntilFits(doc, metadataDroppables, maxBytes, (count) => {
+    for (const namespace of Object.keys(metadata)) {
+      if (namespace !== 'meshray' && Object.keys(metadata[namespace] ?? {}).length === 0) delete metadata[namespace];
+    }
+    mark['droppedMetadataKeys'] = count;
+  });
+  if (afterMetadata !== undefined) return { json: afterMetadata, trimmed: true };
+
+  const annotations = doc.annotations;
+  if (annotations !== undefined) {
+    const annotationDroppables = droppablesOf(annotations, '').sort(byBytesDesc);
+    const afterAnnotations = dropUntilFits(doc, annotationDroppables, maxBytes, (count) => {
+      if (Object.keys(annotations).length === 0) delete doc.annotations;
+      mark['droppedAnnotations'] = count;
+    });
+    if (afterAnnotations !== undefined) return { json: afterAnnotations, trimmed: true };
+  }
+  json = JSON.stringify(doc);
+  return fitsBytes(json, maxBytes) ? { json, trimmed: true } : undefined;
+}
+
+/** Drops droppables (largest first) in estimated chunks, re-serializing after each chunk. */
+function dropUntilFits(doc: object, droppables: readonly Droppable[], maxBytes: number, afterDrop: (count: number) => void): string | undefined {
+  let next = 0;
+  for (;;) {
+    afterDrop(next);
+    const json = JSON.stringify(doc);
+    const bytes = documentBytes(json);
+    if (bytes <= maxBytes) return json;
+    if (next >= droppables.length) return undefined;
+    // Mark counters may grow by a few digits: over-drop slightly rather than loop.
+    const over = bytes - maxBytes + 16;
+    let freed = 0;
+    while (next < droppables.length && freed < over) {
+      const d = droppables[next] as Droppable;
+      delete d.container[d.key];
+      freed += d.bytes;
+      next += 1;
+    }
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * The pure translator: Zipkin spans (meshray's span model) → X-Ray segment documents, serialized.
+ * No I/O, no clock (`nowMs` is an input), no randomness; the same spans give byte-identical documents.
+ *
+ * Shape (per span, in input order):
+ * - SERVER / CONSUMER → segment named after the local workload, `parent_id` = Zipkin parentId.
+ * - CLIENT / PRODUCER with a parent → independent remote subsegment named after the called service,
+ *   id = span id, `parent_id` = Zipkin parentId.
+ * - root CLIENT / PRODUCER (a gateway) → a segment for the local workload (derived id) plus a remote
+ *   subsegment with id = span id whose parent is that segment; the called server's span, whose Zipkin
+ *   parentId is this span id, therefore hangs off the remote subsegment in X-Ray, in any batch.
+ * - no kind → segment when root, else a plain (non-remote) subsegment named after the operation.
+ * - a SERVER sharing its id with its CLIENT (`shared`, or a CLIENT with the same id in the batch) gets a
+ *   derived id and the client's span id as parent; same-service children in the batch are re-linked.
+ */
+import type { Span, Endpoint } from '../zipkin/span.ts';
+import type { Issue } from '../result/result.ts';
+import type { AnnotationValue, Http, SegmentDocument } from './segment-document.ts';
+import type { TranslatorConfig } from './config.ts';
+import type { EpochStore } from './epoch-store.ts';
+import { deriveIdByHash } from './ids.ts';
+import type { DeriveId } from './ids.ts';
+import { traceKeyOf, proposeXrayTraceId } from './trace-id.ts';
+import type { EpochWindow } from './trace-id.ts';
+import { resolveKind, localServiceOf, remoteServiceOf } from './span-kind.ts';
+import { sanitizeName } from './names.ts';
+import { buildHttp, statusOf } from './http.ts';
+import { flagsOf, causeOf } from './flags.ts';
+import { splitTags } from './annotations.ts';
+import { fitDocument } from './limits.ts';
+
+export interface TranslateContext {
+  readonly config: TranslatorConfig;
+  readonly nowMs: number;
+  readonly epochs: EpochStore;
+  /** Id derivation for documents without a span id of their own; default FNV-1a 64 of `${spanId}:${role}`. */
+  readonly deriveId?: DeriveId;
+}
+
+export interface TranslatedDocument {
+  /** Index of the span (in the input) the document came from; a root CLIENT span yields two documents. */
+  readonly spanIndex: number;
+  readonly segmentId: string;
+  readonly traceId: string;
+  readonly json: string;
+}
+
+export type RejectReason = 'invalid_id' | 'no_timestamp' | 'invalid_derived_id' | 'too_large';
+
+export interface RejectedSpan {
+  readonly spanIndex: number;
+  readonly reason: RejectReason;
+  readonly issues: readonly Issue[];
+}
+
+export interface TranslateStats {
+  /** X-Ray trace ids minted with a rewritten epoch (once per trace while the epoch store remembers it). */
+  epochRewrites: number;
+  /** Documents whose metadata (and, if need be, annotations) were trimmed to fit 64 KB. */
+  metadataTrimmed: number;
+  /** Spans whose kind was repaired from `upstream_cluster`. */
+  kindRepaired: number;
+}
+
+export interface TranslateOutput {
+  readonly documents: TranslatedDocument[];
+  readonly rejected: RejectedSpan[];
+  readonly stats: TranslateStats;
+}
+
+const TRACE_HEX = /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/;
+const SPAN_HEX = /^[0-9a-f]{16}$/;
+
+type Role = 'server' | 'client' | 'none';
+
+interface Plan {
+  readonly span: Span;
+  readonly index: number;
+  readonly role: Role;
+  readonly repairedFrom: string | undefined;
+  readonly startMicros: number;
+  readonly endMicros: number;
+  readonly traceKey: string;
+  localService?: string | undefined;
+  /** Derived id of a SERVER span that shares its id with its CLIENT. */
+  sharedServerId?: string;
+  /** The injected deriveId broke its contract for this span. */
+  derivedIdFailed?: boolean;
+}
+
+export function translateSpans(spans: readonly Span[], ctx: TranslateContext): TranslateOutput {
+  const deriveId = ctx.deriveId ?? deriveIdByHash;
+  const stats: TranslateStats = { epochRewrites: 0, metadataTrimmed: 0, kindRepaired: 0 };
+  const documents: TranslatedDocument[] = [];
+  const rejected: RejectedSpan[] = [];
+  const window: EpochWindow = {
+    policy: ctx.config.epochPolicy,
+    nowMs: ctx.nowMs,
+    maxAgeMs: ctx.config.epochMaxAgeMs,
+    maxAheadMs: ctx.config.epochMaxAheadMs,
+  };
+
+  // Pass 1: check ids and time, resolve kinds, note CLIENT span ids.
+  const plans: (Plan | undefined)[] = new Array<Plan | undefined>(spans.length);
+  let clientIds: Set<string> | undefined;
+  let anyServer = false;
+  for (let index = 0; index < spans.length; index += 1) {
+    const span = spans[index] as Span;
+    const plan = planSpan(span, index, rejected);
+    if (plan === undefined) continue;
+    plans[index] = plan;
+    if (plan.repairedFrom !== undefined) stats.kindRepaired += 1;
+    if (plan.role === 'client') (clientIds ??= new Set()).add(`${plan.traceKey}:${span.id}`);
+    else if (plan.role === 'server') anyServer = true;
+  }
+
+  // Pass 2: SERVER spans that share their id with their CLIENT get a derived id; note re-links.
+  let relinks: Map<string, string> | undefined;
+  if (anyServer) {
+    for (const plan of plans) {
+      if (plan === undefined || plan.role !== 'server') continue;
+      const span = plan.span;
+      const sharesId =
+        clientIds?.has(`${plan.traceKey}:${span.id}`) === true || (span.shared === true && span.parentId !== undefined);
+      if (!sharesId) continue;
+      const derived = checkedDerivedId(deriveId, span.id, 'server');
+      if (derived === undefined) {
+        plan.derivedIdFailed = true;
+        continue;
+      }
+      plan.sharedServerId = derived;
+      plan.localService = localServiceOf(span);
+      (relinks ??= new Map()).set(`${plan.traceKey}:${span.id}:${plan.localService ?? ''}`, derived);
+    }
+  }
+
+  // Pass 3: emit, in input order.
+  const traceIds = new Map<string, string>();
+  let calleesByCaller: Map<string, string> | undefined;
+  const allowlist = ctx.config.annotationAllowlist;
+  const maxBytes = ctx.config.maxDocumentBytes;
+  for (const plan of plans) {
+    if (plan === undefined) continue;
+    const { span, index } = plan;
+    let xrayTraceId = traceIds.get(plan.traceKey);
+    if (xrayTraceId === undefined) {
+      xrayTraceId = ctx.epochs.recall(plan.traceKey, ctx.nowMs);
+      if (xrayTraceId === undefined) {
+        const candidate = proposeXrayTraceId(span.traceId, plan.startMicros, window);
+        xrayTraceId = ctx.epochs.remember(plan.traceKey, candidate.xrayTraceId, ctx.nowMs);
+        if (candidate.rewritten && xrayTraceId === candidate.xrayTraceId) stats.epochRewrites += 1;
+      }
+      traceIds.set(plan.traceKey, xrayTraceId);
+    }
+
+    let parentId = span.parentId;
+    if (parentId !== undefined && relinks !== undefined) {
+      plan.localService ??= localServiceOf(span);
+      const relinked = relinks.get(`${plan.traceKey}:${parentId}:${plan.localService ?? ''}`);
+      if (relinked !== undefined && relinked !== plan.sharedServerId) parentId = relinked;
+    }
+
+    const shapes = plan.derivedIdFailed === true ? undefined : shapeSpan(plan, parentId, deriveId, () => (calleesByCaller ??= indexCallees(plans)));
+    if (shapes === undefined) {
+      rejected.push({ spanIndex: index, reason: 'invalid_derived_id', issues: [{ path: `spans[${index}].id`, message: 'deriveId returned an id that is not 16 hex digits or equals the span id' }] });
+      continue;
+    }
+    const tags = splitTags(span.tags, allowlist);
+    const status = statusOf(span.tags);
+    const flags = flagsOf(span.tags, status);
+    const zipkinMetadata = zipkinMetadataOf(span);
+    const out: TranslatedDocument[] = [];
+    let tooLarge = false;
+    for (const shape of shapes) {
+      const doc = buildDocument(shape, xrayTraceId, plan, tags.annotations, tags.metadata, zipkinMetadata, flags, deriveId);
+      if (doc === undefined) {
+        tooLarge = true; // unreachable with a valid deriveId; treated as a rejection, not a throw
+        break;
+      }
+      const fitted = fitDocument(doc, maxBytes);
+      if (fitted === undefined) {
+        tooLarge = true;
+        break;
+      }
+      if (fitted.trimmed) stats.metadataTrimmed += 1;
+      out.push({ spanIndex: index, segmentId: shape.id, traceId: xrayTraceId, json: fitted.json });
+    }
+    if (tooLarge) {
+      rejected.push({ spanIndex: index, reason: 'too_large', issues: [{ path: `spans[${index}]`, message: `no document under ${maxBytes} bytes could be made, even without metadata and annotations` }] });
+      continue;
+    }
+    for (const d of out) documents.push(d);
+  }
+  return { documents, rejected, stats };
+}
+
+function planSpan(span: Span, index: number, rejected: RejectedSpan[]): Plan | undefined {
+  const idIssues: Issue[] = [];
+  if (!TRACE_HEX.test(span.traceId)) idIssues.push({ path: `spans[${index}].traceId`, message: 'must be 16 or 32 lowercase hex digits' });
+  if (!SPAN_HEX.test(span.id)) idIssues.push({ path: `spans[${index}].id`, message: 'must be 16 lowercase hex digits' });
+  if (span.parentId !== undefined && !SPAN_HEX.test(span.parentId)) idIssues.push({ path: `spans[${index}].parentId`, message: 'must be 16 lowercase hex digits' });
+  if (idIssues.length > 0) {
+    rejected.push({ spanIndex: index, reason: 'invalid_id', issues: idIssues });
+    return undefined;
+  }
+
+  let startMicros = isTime(span.timestampMicros) ? span.timestampMicros : undefined;
+  let lastAnnotationMicros: number | undefined;
+  for (const annotation of span.annotations) {
+    const t = annotation.timestampMicros;
+    if (!isTime(t)) continue;
+    if (startMicros === undefined || (!isTime(span.timestampMicros) && t < startMicros)) startMicros = t;
+    if (lastAnnotationMicros === undefined || t > lastAnnotationMicros) lastAnnotationMicros = t;
+  }
+  if (startMicros === undefined) {
+    rejected.push({ spanIndex: index, reason: 'no_timestamp', issues: [{ path: `spans[${index}].timestampMicros`, message: 'is absent and no annotation has a timestamp: the span cannot be placed in time' }] });
+    return undefined;
+  }
+  const duration = span.durationMicros;
+  let endMicros = startMicros;
+  if (duration !== undefined && Number.isFinite(duration) && duration > 0) endMicros = startMicros + duration;
+  else if (duration === undefined && lastAnnotationMicros !== undefined && lastAnnotationMicros > startMicros) endMicros = lastAnnotationMicros;
+
+  const resolved = resolveKind(span);
+  const kind = resolved.kind;
+  const role: Role = kind === 'SERVER' || kind === 'CONSUMER' ? 'server' : kind === 'CLIENT' || kind === 'PRODUCER' ? 'client' : 'none';
+  return {
+    span,
+    index,
+    role,
+    repairedFrom: resolved.repaired ? (span.kind ?? 'none') : undefined,
+    startMicros,
+    endMicros,
+    traceKey: traceKeyOf(span.traceId),
+  };
+}
+
+function isTime(value: number | undefined): value is number {
+  return value !== undefined && Number.isFinite(value) && value >= 0;
+}
+
+function checkedDerivedId(deriveId: DeriveId, spanId: string, role: string): string | undefined {
+  const id = deriveId(spanId, role);
+  return typeof id === 'string' && SPAN_HEX.test(id) && id !== spanId ? id : undefined;
+}
+
+interface Shape {
+  readonly name: string;
+  readonly id: string;
+  readonly parentId: string | undefined;
+  readonly subsegment: boolean;
+  readonly remote: boolean;
+  /** `peer.address` is the caller only on the receiving side. */
+  readonly clientIp: boolean;
+  /** Role for the cause exception id. */
+  readonly causeRole: string;
+}
+
+/**
+ * `${traceKey}:${callerSpanId}` → local service of the SERVER span that call reached, from the batch
+ * (the SERVER's parentId, or its own id when it shares the CLIENT's). Names a CLIENT span's remote service
+ * when the span itself does not say (no upstream_cluster, remoteEndpoint, url or peer). First one wins.
+ */
+function indexCallees(plans: readonly (Plan | undefined)[]): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const plan of plans) {
+    if (plan === undefined || plan.role !== 'server') continue;
+    const caller = plan.sharedServerId !== undefined ? plan.span.id : plan.span.parentId;
+    if (caller === undefined) continue;
+    const service = (plan.localService ??= localServiceOf(plan.span));
+    const key = `${plan.traceKey}:${caller}`;
+    if (service !== undefined && !index.has(key)) index.set(key, service);
+  }
+  return index;
+}
+
+function shapeSpan(plan: Plan, parentId: string | undefined, deriveId: DeriveId, callees: () => Map<string, string>): Shape[] | undefined {
+  const span = plan.span;
+  const localName = (): string => sanitizeName((plan.localService ??= localServiceOf(span)));
+  switch (plan.role) {
+    case 'server':
+      if (plan.sharedServerId !== undefined) {
+        return [{ name: localName(), id: plan.sharedServerId, parentId: span.id, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
+      }
+      return [{ name: localName(), id: span.id, parentId, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
+    case 'client': {
+      const remoteService = remoteServiceOf(span) ?? callees().get(`${plan.traceKey}:${span.id}`);
+      const remote: Shape = { name: sanitizeName(remoteService), id: span.id, parentId, subsegment: true, remote: true, clientIp: false, causeRole: 'cause' };
+      if (parentId !== undefined) return [remote];
+      const segmentId = checkedDerivedId(deriveId, span.id, 'local');
+      if (segmentId === undefined) return undefined;
+      return [
+        { name: localName(), id: segmentId, parentId: undefined, subsegment: false, remote: false, clientIp: false, causeRole: 'cause:local' },
+        { ...remote, parentId: segmentId },
+      ];
+    }
+    case 'none':
+      if (parentId === undefined) {
+        return [{ name: localName(), id: span.id, parentId: undefined, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
+      }
+      return [{ name: span.name !== undefined && span.name.length > 0 ? sanitizeName(span.name) : localName(), id: span.id, parentId, subsegment: true, remote: false, clientIp: false, causeRole: 'cause' }];
+  }
+}
+
+function buildDocument(
+  shape: Shape,
+  traceId: string,
+  plan: Plan,
+  annotations: Record<string, AnnotationValue> | undefined,
+  tagMetadata: Record<string, Record<string, unknown>>,
+  zipkinMetadata: Record<string, unknown>,
+  flags: ReturnType<typeof flagsOf>,
+  deriveId: DeriveId,
+): SegmentDocument | undefined {
+  const doc: SegmentDocument = {
+    name: shape.name,
+    id: shape.id,
+    trace_id: traceId,
+    start_time: plan.startMicros / 1e6,
+    end_time: plan.endMicros / 1e6,
+  };
+  if (shape.parentId !== undefined) doc.parent_id = shape.parentId;
+  if (shape.subsegment) doc.type = 'subsegment';
+  if (shape.remote) doc.namespace = 'remote';
+  const http: Http | undefined = buildHttp(plan.span.tags, shape.clientIp);
+  if (http !== undefined) doc.http = http;
+  if (flags.error) doc.error = true;
+  if (flags.throttle) doc.throttle = true;
+  if (flags.fault) doc.fault = true;
+  if (flags.causeMessage !== undefined) {
+    const exceptionId = checkedDerivedId(deriveId, plan.span.id, shape.causeRole);
+    if (exceptionId === undefined) return undefined;
+    doc.cause = causeOf(exceptionId, flags.causeMessage);
+  }
+  if (annotations !== undefined) doc.annotations = { ...annotations };
+  const metadata = Object.create(null) as Record<string, Record<string, unknown>>;
+  for (const namespace of Object.keys(tagMetadata)) metadata[namespace] = { ...tagMetadata[namespace] };
+  metadata['zipkin'] = { ...zipkinMetadata };
+  if (plan.repairedFrom !== undefined) {
+    metadata['meshray'] = { kindRepaired: { from: plan.repairedFrom, to: plan.role === 'server' ? 'SERVER' : 'CLIENT' } };
+  }
+  doc.metadata = metadata;
+  return doc;
+}
+
+function endpointOf(endpoint: Endpoint): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (endpoint.serviceName !== undefined) out['serviceName'] = endpoint.serviceName;
+  if (endpoint.ipv4 !== undefined) out['ipv4'] = endpoint.ipv4;
+  if (endpoint.ipv6 !== undefined) out['ipv6'] = endpoint.ipv6;
+  if (endpoint.port !== undefined) out['port'] = endpoint.port;
+  return out;
+}
+
+/** The Zipkin span a document came from, so the console can show it. */
+function zipkinMetadataOf(span: Span): Record<string, unknown> {
+  const out: Record<string, unknown> = { traceId: span.traceId, id: span.id };
+  if (span.parentId !== undefined) out['parentId'] = span.parentId;
+  if (span.kind !== undefined) out['kind'] = span.kind;
+  if (span.name !== undefined) out['name'] = span.name;
+  if (span.localEndpoint !== undefined) out['localEndpoint'] = endpointOf(span.localEndpoint);
+  if (span.remoteEndpoint !== undefined) out['remoteEndpoint'] = endpointOf(span.remoteEndpoint);
+  if (span.shared === true) out['shared'] = true;
+  if (span.annotations.length > 0) {
+    out['annotations'] = span.annotations.map((a) => ({ timestampMicros: a.timestampMicros, value: a.value }));
+  }
+  return out;
+}

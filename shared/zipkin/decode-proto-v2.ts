@@ -1,0 +1,221 @@
+/** Zipkin v2 protobuf (`ListOfSpans` from zipkin.proto, `application/x-protobuf`) → model spans. */
+import protobuf from 'protobufjs';
+import type { Issue, Result } from '../result/result.ts';
+import { fail, ok } from '../result/result.ts';
+import type { Annotation, Endpoint, Span, SpanKind } from './span.ts';
+import { ipv4FromBytes, ipv6FromBytes, isIpv4MappedBytes } from './ip.ts';
+import { assembleSpan, report, type Mutable } from './validate.ts';
+import descriptor from './proto/zipkin-descriptor.json' with { type: 'json' };
+
+/** The schema is embedded (generated from proto/zipkin.proto), so loading it does no I/O. */
+const ListOfSpans = protobuf.Root.fromJSON(descriptor as protobuf.INamespace).lookupType('zipkin.proto3.ListOfSpans');
+
+/** A fixed64/uint64 as protobufjs returns it: a `Long` when the long package is present, else a number. */
+type Int64 = number | { readonly low: number; readonly high: number };
+
+interface ProtoEndpoint {
+  readonly serviceName: string;
+  readonly ipv4: Uint8Array;
+  readonly ipv6: Uint8Array;
+  readonly port: number;
+}
+
+interface ProtoAnnotation {
+  readonly timestamp: Int64;
+  readonly value: string;
+}
+
+interface ProtoSpan {
+  readonly traceId: Uint8Array;
+  readonly parentId: Uint8Array;
+  readonly id: Uint8Array;
+  readonly kind: number;
+  readonly name: string;
+  readonly timestamp: Int64;
+  readonly duration: Int64;
+  readonly localEndpoint: ProtoEndpoint | null;
+  readonly remoteEndpoint: ProtoEndpoint | null;
+  readonly annotations: readonly ProtoAnnotation[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly debug: boolean;
+  readonly shared: boolean;
+}
+
+interface ProtoListOfSpans {
+  readonly spans: readonly ProtoSpan[];
+  readonly $unknowns?: readonly unknown[];
+}
+
+const KINDS: readonly (SpanKind | undefined)[] = [undefined, 'CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER'];
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const TWO_POW_32 = 0x1_0000_0000;
+/** Largest `high` word of a 64-bit value that still fits Number.MAX_SAFE_INTEGER (2^53 - 1). */
+const MAX_SAFE_HIGH = 0x1f_ffff;
+const MAX_PORT = 0xffff;
+
+/** Decodes a protobuf ListOfSpans. An empty body is an empty list; bytes that are not one fail as a whole. */
+export function decodeProtoV2(body: Uint8Array | string): Result<Span[]> {
+  if (typeof body === 'string') {
+    return fail([{ path: '', message: 'a protobuf body must be bytes, got a string' }]);
+  }
+  if (body.length === 0) return ok([]);
+  let list: ProtoListOfSpans;
+  try {
+    list = ListOfSpans.decode(body) as unknown as ProtoListOfSpans;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return fail([{ path: '', message: `body is not a protobuf ListOfSpans: ${reason}` }]);
+  }
+  if (list.$unknowns !== undefined && list.$unknowns.length > 0) {
+    return fail([{ path: '', message: 'body is not a protobuf ListOfSpans: it has fields other than 1 (spans)' }]);
+  }
+  const issues: Issue[] = [];
+  const spans: Span[] = [];
+  for (let i = 0; i < list.spans.length; i++) {
+    const span = readProtoSpan(list.spans[i] as ProtoSpan, `spans[${i}]`, issues);
+    if (span !== undefined && issues.length === 0) spans.push(span);
+  }
+  return issues.length === 0 ? ok(spans) : fail(issues);
+}
+
+function readProtoSpan(message: ProtoSpan, base: string, issues: Issue[]): Span | undefined {
+  const before = issues.length;
+  const traceId = readIdBytes(message.traceId, base, 'traceId', true, issues);
+  const id = readIdBytes(message.id, base, 'id', false, issues);
+  let parentId: string | undefined;
+  const parentBytes = message.parentId;
+  if (parentBytes !== undefined && parentBytes !== null && parentBytes.length !== 0) {
+    if (parentBytes.length === 8) parentId = isAllZero(parentBytes) ? undefined : toHex(parentBytes);
+    else report(issues, base, 'parentId', `must be 8 bytes, got ${parentBytes.length} bytes`);
+  }
+  const kind = KINDS[message.kind];
+  if (kind === undefined && message.kind !== 0) report(issues, base, 'kind', `unknown kind ${message.kind}`);
+  const timestampMicros = readInt64(message.timestamp, base, 'timestamp', issues);
+  const durationMicros = readInt64(message.duration, base, 'duration', issues);
+  const localEndpoint = readProtoEndpoint(message.localEndpoint, base, 'localEndpoint', issues);
+  const remoteEndpoint = readProtoEndpoint(message.remoteEndpoint, base, 'remoteEndpoint', issues);
+  const annotations = readProtoAnnotations(message.annotations, base, issues);
+  const tags: Record<string, string> = {};
+  for (const key in message.tags) tags[key] = message.tags[key] as string;
+  if (traceId === undefined || id === undefined || issues.length !== before) return undefined;
+  return assembleSpan({
+    traceId,
+    id,
+    parentId,
+    kind,
+    name: message.name ? message.name.toLowerCase() : undefined,
+    timestampMicros,
+    durationMicros,
+    localEndpoint,
+    remoteEndpoint,
+    annotations,
+    tags,
+    debug: message.debug === true,
+    shared: message.shared === true,
+  });
+}
+
+function readIdBytes(bytes: Uint8Array | null, base: string, field: string, isTraceId: boolean, issues: Issue[]): string | undefined {
+  if (bytes === null || bytes === undefined || bytes.length === 0) {
+    report(issues, base, field, 'is required');
+    return undefined;
+  }
+  if (bytes.length !== 8 && !(isTraceId && bytes.length === 16)) {
+    report(issues, base, field, `must be ${isTraceId ? '8 or 16 bytes' : '8 bytes'}, got ${bytes.length} bytes`);
+    return undefined;
+  }
+  if (isAllZero(bytes)) {
+    report(issues, base, field, 'must not be all zeros');
+    return undefined;
+  }
+  return toHex(bytes);
+}
+
+function isAllZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+function toHex(bytes: Uint8Array): string {
+  let hex = '';
+  for (let i = 0; i < bytes.length; i++) hex += HEX_BYTE[bytes[i] as number];
+  return hex;
+}
+
+/** A 64-bit unsigned value as a safe integer; 0 means absent. */
+function readInt64(value: Int64 | null | undefined, base: string, field: string, issues: Issue[]): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  let micros: number;
+  if (typeof value === 'number') {
+    micros = value;
+  } else {
+    const high = value.high >>> 0;
+    if (high > MAX_SAFE_HIGH) {
+      report(issues, base, field, `must be at most ${Number.MAX_SAFE_INTEGER} microseconds`);
+      return undefined;
+    }
+    micros = high * TWO_POW_32 + (value.low >>> 0);
+  }
+  if (!Number.isSafeInteger(micros) || micros < 0) {
+    report(issues, base, field, `must be at most ${Number.MAX_SAFE_INTEGER} microseconds`);
+    return undefined;
+  }
+  return micros === 0 ? undefined : micros;
+}
+
+function readProtoEndpoint(message: ProtoEndpoint | null | undefined, base: string, field: string, issues: Issue[]): Endpoint | undefined {
+  if (message === null || message === undefined) return undefined;
+  const endpoint: Mutable<Endpoint> = {};
+  let empty = true;
+  if (message.serviceName) {
+    endpoint.serviceName = message.serviceName.toLowerCase();
+    empty = false;
+  }
+  const ipv4 = message.ipv4;
+  if (ipv4 !== null && ipv4 !== undefined && ipv4.length !== 0) {
+    if (ipv4.length === 4) {
+      endpoint.ipv4 = ipv4FromBytes(ipv4);
+      empty = false;
+    } else {
+      report(issues, base, `${field}.ipv4`, `must be 4 bytes, got ${ipv4.length} bytes`);
+    }
+  }
+  const ipv6 = message.ipv6;
+  if (ipv6 !== null && ipv6 !== undefined && ipv6.length !== 0) {
+    if (ipv6.length !== 16) {
+      report(issues, base, `${field}.ipv6`, `must be 16 bytes, got ${ipv6.length} bytes`);
+    } else if (isIpv4MappedBytes(ipv6)) {
+      endpoint.ipv4 = ipv4FromBytes(ipv6.subarray(12));
+      empty = false;
+    } else {
+      endpoint.ipv6 = ipv6FromBytes(ipv6);
+      empty = false;
+    }
+  }
+  const port = message.port;
+  if (port !== 0 && port !== undefined && port !== null) {
+    if (port > 0 && port <= MAX_PORT) {
+      endpoint.port = port;
+      empty = false;
+    } else {
+      report(issues, base, `${field}.port`, `must be an integer from 0 to ${MAX_PORT}, got ${port}`);
+    }
+  }
+  return empty ? undefined : endpoint;
+}
+
+/** Annotations with a zero timestamp carry no time and are dropped, as in the JSON decoders. */
+function readProtoAnnotations(messages: readonly ProtoAnnotation[] | null | undefined, base: string, issues: Issue[]): Annotation[] {
+  const annotations: Annotation[] = [];
+  if (messages === null || messages === undefined) return annotations;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i] as ProtoAnnotation;
+    if (!message.value) {
+      report(issues, base, `annotations[${i}].value`, 'must be a non-empty string');
+      continue;
+    }
+    const timestampMicros = readInt64(message.timestamp, base, `annotations[${i}].timestamp`, issues);
+    if (timestampMicros !== undefined) annotations.push({ timestampMicros, value: message.value });
+  }
+  return annotations;
+}

@@ -1,0 +1,313 @@
+/**
+ * Normalisation and validation shared by the three Zipkin decoders (JSON v2, JSON v1, protobuf v2).
+ *
+ * Readers take a raw value, the span's path (`spans[3]`) and the issue list; they return the normalised
+ * value, or `undefined` when the value is absent or invalid (an invalid value also pushes an issue).
+ * Paths are only concatenated when an issue is reported, so the happy path allocates no strings.
+ */
+import type { Issue } from '../result/result.ts';
+import type { Annotation, Endpoint, Span, SpanKind } from './span.ts';
+import { ipv4MappedToIpv4, isIpv4, isIpv6 } from './ip.ts';
+
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const HEX = /^[0-9a-fA-F]+$/;
+const ALL_ZEROS = /^0+$/;
+const DIGITS = /^\d+$/;
+const ZEROS_32 = '00000000000000000000000000000000';
+const MAX_DESCRIBED_CHARS = 48;
+const MAX_PORT = 0xffff;
+
+const ID_MESSAGE = 'must be 16 hex characters (shorter ids are left-padded with zeros)';
+const TRACE_ID_MESSAGE = 'must be 16 or 32 hex characters (shorter ids are left-padded with zeros)';
+const MICROS_MESSAGE = 'must be a non-negative number of microseconds';
+
+/** Pushes an issue at `base.field` (or `base` when field is empty). */
+export function report(issues: Issue[], base: string, field: string, message: string): void {
+  issues.push({ path: field === '' ? base : `${base}.${field}`, message });
+}
+
+/** A short rendering of a bad value for issue messages: strings quoted (and cut), containers named. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > MAX_DESCRIBED_CHARS ? `${value.slice(0, MAX_DESCRIBED_CHARS)}…` : value);
+  }
+  if (value === null) return 'null';
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function padHex(lowerHex: string, width: number): string {
+  return lowerHex.length === width ? lowerHex : ZEROS_32.slice(0, width - lowerHex.length) + lowerHex;
+}
+
+/** Required trace id: 1-32 hex chars, lowercased, zero-padded to 16 (<=16 chars) or 32; never all zeros. */
+export function readTraceId(value: unknown, base: string, issues: Issue[]): string | undefined {
+  if (value === undefined || value === null) {
+    report(issues, base, 'traceId', 'is required');
+    return undefined;
+  }
+  if (typeof value !== 'string' || value.length === 0 || value.length > 32 || !HEX.test(value)) {
+    report(issues, base, 'traceId', `${TRACE_ID_MESSAGE}, got ${describe(value)}`);
+    return undefined;
+  }
+  if (ALL_ZEROS.test(value)) {
+    report(issues, base, 'traceId', `must not be all zeros, got ${describe(value)}`);
+    return undefined;
+  }
+  return padHex(value.toLowerCase(), value.length <= 16 ? 16 : 32);
+}
+
+/** Required span id: 1-16 hex chars, lowercased, zero-padded to 16; never all zeros. */
+export function readSpanId(value: unknown, base: string, issues: Issue[]): string | undefined {
+  if (value === undefined || value === null) {
+    report(issues, base, 'id', 'is required');
+    return undefined;
+  }
+  if (typeof value !== 'string' || value.length === 0 || value.length > 16 || !HEX.test(value)) {
+    report(issues, base, 'id', `${ID_MESSAGE}, got ${describe(value)}`);
+    return undefined;
+  }
+  if (ALL_ZEROS.test(value)) {
+    report(issues, base, 'id', `must not be all zeros, got ${describe(value)}`);
+    return undefined;
+  }
+  return padHex(value.toLowerCase(), 16);
+}
+
+/** Optional parent id: like a span id; absent when null, empty or all zeros (Zipkin's "no parent"). */
+export function readParentId(value: unknown, base: string, issues: Issue[]): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || value.length > 16 || !HEX.test(value)) {
+    report(issues, base, 'parentId', `${ID_MESSAGE}, got ${describe(value)}`);
+    return undefined;
+  }
+  if (ALL_ZEROS.test(value)) return undefined;
+  return padHex(value.toLowerCase(), 16);
+}
+
+/**
+ * Optional epoch/duration microseconds: a JSON number (scientific notation allowed, rounded to an integer)
+ * or a string of digits. 0 means absent, as in Zipkin. Negative, non-finite or unsafe integers are refused.
+ */
+export function readMicros(value: unknown, base: string, field: string, issues: Issue[]): number | undefined {
+  let micros: number;
+  if (typeof value === 'number') micros = value;
+  else if (value === undefined || value === null) return undefined;
+  else if (typeof value === 'string' && DIGITS.test(value)) micros = Number(value);
+  else {
+    report(issues, base, field, `${MICROS_MESSAGE}, got ${describe(value)}`);
+    return undefined;
+  }
+  if (!(micros >= 0) || micros === Infinity) {
+    report(issues, base, field, `${MICROS_MESSAGE}, got ${describe(value)}`);
+    return undefined;
+  }
+  micros = Math.round(micros);
+  if (micros > Number.MAX_SAFE_INTEGER) {
+    report(issues, base, field, `must be at most ${Number.MAX_SAFE_INTEGER} microseconds, got ${describe(value)}`);
+    return undefined;
+  }
+  return micros === 0 ? undefined : micros;
+}
+
+/** Optional kind, in any letter case; uppercased. */
+export function readKind(value: unknown, base: string, issues: Issue[]): SpanKind | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') {
+    switch (value.length === 6 || value.length === 8 ? value.toUpperCase() : '') {
+      case 'CLIENT':
+        return 'CLIENT';
+      case 'SERVER':
+        return 'SERVER';
+      case 'PRODUCER':
+        return 'PRODUCER';
+      case 'CONSUMER':
+        return 'CONSUMER';
+    }
+  }
+  report(issues, base, 'kind', `must be one of CLIENT, SERVER, PRODUCER, CONSUMER, got ${describe(value)}`);
+  return undefined;
+}
+
+/** Optional lowercased text (span name, service name); empty means absent. */
+export function readLowercaseText(value: unknown, base: string, field: string, issues: Issue[]): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value.toLowerCase();
+  if (value === undefined || value === null) return undefined;
+  report(issues, base, field, `must be a string, got ${describe(value)}`);
+  return undefined;
+}
+
+/** Optional boolean flag (debug, shared); only `true` is kept. */
+export function readFlag(value: unknown, base: string, field: string, issues: Issue[]): true | undefined {
+  if (value === true) return true;
+  if (value === false || value === undefined || value === null) return undefined;
+  report(issues, base, field, `must be a boolean, got ${describe(value)}`);
+  return undefined;
+}
+
+/**
+ * Optional endpoint. serviceName lowercased (empty → absent); ipv4/ipv6 routed by their content (as Zipkin's
+ * `parseIp` does; IPv4-mapped IPv6 becomes ipv4); port 0 → absent. An endpoint with nothing left is absent.
+ */
+export function readEndpoint(value: unknown, base: string, field: string, issues: Issue[]): Endpoint | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    report(issues, base, field, `must be an object, got ${describe(value)}`);
+    return undefined;
+  }
+  const endpoint: Mutable<Endpoint> = {};
+  let empty = true;
+  const serviceName = readLowercaseText(value.serviceName, base, `${field}.serviceName`, issues);
+  if (serviceName !== undefined) {
+    endpoint.serviceName = serviceName;
+    empty = false;
+  }
+  if (value.ipv4 !== undefined && readIp(value.ipv4, base, `${field}.ipv4`, endpoint, issues)) empty = false;
+  if (value.ipv6 !== undefined && readIp(value.ipv6, base, `${field}.ipv6`, endpoint, issues)) empty = false;
+  const port = value.port;
+  if (typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= MAX_PORT) {
+    if (port !== 0) {
+      endpoint.port = port;
+      empty = false;
+    }
+  } else if (port !== undefined && port !== null) {
+    report(issues, base, `${field}.port`, `must be an integer from 0 to ${MAX_PORT}, got ${describe(port)}`);
+  }
+  return empty ? undefined : endpoint;
+}
+
+function readIp(value: unknown, base: string, field: string, endpoint: Mutable<Endpoint>, issues: Issue[]): boolean {
+  if (value === null || value === '') return false;
+  if (typeof value === 'string') {
+    if (isIpv4(value)) {
+      endpoint.ipv4 = value;
+      return true;
+    }
+    if (isIpv6(value)) {
+      const lower = value.toLowerCase();
+      const mapped = ipv4MappedToIpv4(lower);
+      if (mapped !== undefined) endpoint.ipv4 = mapped;
+      else endpoint.ipv6 = lower;
+      return true;
+    }
+  }
+  report(issues, base, field, `must be an IPv4 or IPv6 address, got ${describe(value)}`);
+  return false;
+}
+
+/**
+ * Optional tags: an object whose values are strings, numbers or booleans (stringified); null values dropped.
+ * Mutates and returns its input, which must be a freshly parsed JSON object owned by the caller.
+ */
+export function readTags(value: unknown, base: string, issues: Issue[]): Record<string, string> {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) {
+    report(issues, base, 'tags', `must be an object of string values, got ${describe(value)}`);
+    return {};
+  }
+  for (const key in value) {
+    const tag = value[key];
+    if (typeof tag === 'string') continue;
+    if (typeof tag === 'number' || typeof tag === 'boolean') value[key] = String(tag);
+    else if (tag === null) delete value[key];
+    else report(issues, base, `tags[${JSON.stringify(key)}]`, `must be a string, number or boolean, got ${describe(tag)}`);
+  }
+  return value as Record<string, string>;
+}
+
+/**
+ * Optional v2 annotations: objects with a non-empty string `value` and a `timestamp` in micros.
+ * An annotation without a timestamp (old Envoy sent `{"value":"ss"}`) carries no time and is dropped.
+ */
+export function readAnnotations(value: unknown, base: string, issues: Issue[]): Annotation[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    report(issues, base, 'annotations', `must be an array, got ${describe(value)}`);
+    return [];
+  }
+  const annotations: Annotation[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (!isPlainObject(item)) {
+      report(issues, base, `annotations[${i}]`, `must be an object, got ${describe(item)}`);
+      continue;
+    }
+    const text = item.value;
+    if (typeof text !== 'string' || text === '') {
+      report(issues, base, `annotations[${i}].value`, `must be a non-empty string, got ${describe(text)}`);
+    }
+    const timestampMicros = readMicros(item.timestamp, base, `annotations[${i}].timestamp`, issues);
+    if (timestampMicros !== undefined && typeof text === 'string' && text !== '') {
+      annotations.push({ timestampMicros, value: text });
+    }
+  }
+  return annotations;
+}
+
+/** Everything a decoder found for one span; `undefined` means absent. */
+export interface SpanParts {
+  readonly traceId: string;
+  readonly id: string;
+  readonly parentId: string | undefined;
+  readonly kind: SpanKind | undefined;
+  readonly name: string | undefined;
+  readonly timestampMicros: number | undefined;
+  readonly durationMicros: number | undefined;
+  readonly localEndpoint: Endpoint | undefined;
+  readonly remoteEndpoint: Endpoint | undefined;
+  readonly annotations: Annotation[];
+  readonly tags: Record<string, string>;
+  readonly debug: boolean | undefined;
+  readonly shared: boolean | undefined;
+}
+
+/**
+ * Builds the model span, applying Zipkin's span-level rules: a parentId equal to the id is dropped, `shared`
+ * only survives on non-CLIENT spans, only `true` flags are kept, annotations sorted by time without duplicates.
+ */
+export function assembleSpan(parts: SpanParts): Span {
+  const span: Mutable<Span> = { traceId: parts.traceId, id: parts.id, annotations: sortAnnotations(parts.annotations), tags: parts.tags };
+  if (parts.parentId !== undefined && parts.parentId !== parts.id) span.parentId = parts.parentId;
+  if (parts.kind !== undefined) span.kind = parts.kind;
+  if (parts.name !== undefined) span.name = parts.name;
+  if (parts.timestampMicros !== undefined) span.timestampMicros = parts.timestampMicros;
+  if (parts.durationMicros !== undefined) span.durationMicros = parts.durationMicros;
+  if (parts.localEndpoint !== undefined) span.localEndpoint = parts.localEndpoint;
+  if (parts.remoteEndpoint !== undefined) span.remoteEndpoint = parts.remoteEndpoint;
+  if (parts.debug === true) span.debug = true;
+  if (parts.shared === true && parts.kind !== 'CLIENT') span.shared = true;
+  return span;
+}
+
+function compareAnnotations(a: Annotation, b: Annotation): number {
+  if (a.timestampMicros !== b.timestampMicros) return a.timestampMicros - b.timestampMicros;
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+/** Sorts in place only when needed (the common case is already sorted) and drops exact duplicates. */
+function sortAnnotations(annotations: Annotation[]): Annotation[] {
+  if (annotations.length < 2) return annotations;
+  let ordered = true;
+  for (let i = 1; i < annotations.length; i++) {
+    if (compareAnnotations(annotations[i - 1] as Annotation, annotations[i] as Annotation) >= 0) {
+      ordered = false;
+      break;
+    }
+  }
+  if (ordered) return annotations;
+  annotations.sort(compareAnnotations);
+  let kept = 1;
+  for (let i = 1; i < annotations.length; i++) {
+    const next = annotations[i] as Annotation;
+    if (compareAnnotations(annotations[kept - 1] as Annotation, next) !== 0) annotations[kept++] = next;
+  }
+  annotations.length = kept;
+  return annotations;
+}

@@ -1,0 +1,242 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { fixture, makeApp, toProtoBody } from './helpers.ts';
+
+const bookinfo = fixture('SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json');
+const bookinfoSpans = JSON.parse(bookinfo) as Record<string, unknown>[];
+const kourierBodies = (JSON.parse(fixture('kourier-envoy-1.24-v2-posts.json')) as unknown[][]).map((b) => JSON.stringify(b));
+const canonical = JSON.parse(fixture('zipkin-canonical-v1-v2-encodings.json')) as Record<string, unknown>;
+const v1Body = JSON.stringify([canonical['span_JSON_V1']]);
+const v2Body = JSON.stringify([canonical['span_JSON_V2']]);
+const json = { 'content-type': 'application/json' };
+
+describe('POST /api/v2/spans', () => {
+  it('takes v2 JSON and answers 202 with an empty body, like Zipkin', async () => {
+    const { app, publisher } = makeApp();
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
+    assert.equal(res.statusCode, 202);
+    assert.equal(res.body, '');
+    assert.equal(publisher.spans.length, bookinfoSpans.length);
+    assert.equal(publisher.spans[0]?.traceId, 'eacd2e2b8a2daf31f6604fffcf8ffe2a');
+  });
+
+  it('takes every kourier body (real Envoy wire form)', async () => {
+    const { app, publisher } = makeApp();
+    for (const payload of kourierBodies) {
+      const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload });
+      assert.equal(res.statusCode, 202, res.body);
+    }
+    assert.equal(publisher.published.length, kourierBodies.length);
+  });
+
+  it('accepts a charset parameter and an empty list', async () => {
+    const { app, publisher } = makeApp();
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: '[]' });
+    assert.equal(res.statusCode, 202);
+    assert.equal(publisher.spans.length, 0);
+  });
+
+  for (const contentType of ['application/x-protobuf', 'application/protobuf']) {
+    it(`takes protobuf as ${contentType}`, async () => {
+      const { app, publisher } = makeApp();
+      const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { 'content-type': contentType }, payload: toProtoBody(bookinfoSpans) });
+      assert.equal(res.statusCode, 202, res.body);
+      assert.deepEqual(publisher.spans.map((s) => s.id), bookinfoSpans.map((s) => s['id']));
+      assert.equal(publisher.spans[0]?.localEndpoint?.serviceName, 'istio-ingressgateway');
+    });
+  }
+
+  it('sniffs JSON and protobuf when the Content-Type is missing', async () => {
+    const { app, publisher } = makeApp();
+    const a = await app.inject({ method: 'POST', url: '/api/v2/spans', payload: Buffer.from(bookinfo) });
+    assert.equal(a.statusCode, 202, a.body);
+    const b = await app.inject({ method: 'POST', url: '/api/v2/spans', payload: toProtoBody(bookinfoSpans) });
+    assert.equal(b.statusCode, 202, b.body);
+    assert.equal(publisher.spans.length, 2 * bookinfoSpans.length);
+  });
+
+  it('refuses v1 JSON with 400 naming the v1 route', async () => {
+    const { app, publisher } = makeApp();
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: v1Body });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error, 'BODY_MALFORMED');
+    assert.match(res.json().message, /\/api\/v1\/spans/);
+    assert.equal(publisher.published.length, 0);
+  });
+
+  it('answers 400 with issues naming the span index and field', async () => {
+    const { app } = makeApp();
+    const spans = structuredClone(bookinfoSpans);
+    (spans[2] as Record<string, unknown>)['traceId'] = 'not-hex';
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: JSON.stringify(spans) });
+    assert.equal(res.statusCode, 400);
+    const body = res.json() as { error: string; issues: { path: string; message: string }[] };
+    assert.equal(body.error, 'BODY_MALFORMED');
+    assert.ok(body.issues.some((i) => i.path === 'spans[2].traceId'), JSON.stringify(body.issues));
+  });
+
+  it('answers 400 for broken JSON, an empty body and an unrecognisable body', async () => {
+    const { app } = makeApp();
+    for (const [headers, payload] of [[json, '[{"traceId":'], [json, ''], [{}, 'hello']] as const) {
+      const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers, payload });
+      assert.equal(res.statusCode, 400, `${payload}: ${res.body}`);
+      assert.equal(res.json().error, 'BODY_MALFORMED');
+    }
+  });
+
+  it('answers 415 for an unsupported media type', async () => {
+    const { app } = makeApp();
+    for (const contentType of ['text/plain', 'application/x-thrift', 'application/xml']) {
+      const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { 'content-type': contentType }, payload: bookinfo });
+      assert.equal(res.statusCode, 415);
+      assert.equal(res.json().error, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+  });
+});
+
+describe('POST /api/v1/spans', () => {
+  it('takes v1 JSON', async () => {
+    const { app, publisher } = makeApp();
+    const res = await app.inject({ method: 'POST', url: '/api/v1/spans', headers: json, payload: v1Body });
+    assert.equal(res.statusCode, 202, res.body);
+    assert.ok(publisher.spans.length >= 1);
+    assert.equal(publisher.spans[0]?.traceId, '7180c278b62e8f6a216a2aea45d08fc9');
+  });
+
+  it('sniffs v1 JSON without a Content-Type', async () => {
+    const { app } = makeApp();
+    const res = await app.inject({ method: 'POST', url: '/api/v1/spans', payload: Buffer.from(v1Body) });
+    assert.equal(res.statusCode, 202, res.body);
+  });
+
+  it('refuses v2 JSON with 400 naming the v2 route', async () => {
+    const { app, publisher } = makeApp();
+    for (const payload of [v2Body, bookinfo]) {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/spans', headers: json, payload });
+      assert.equal(res.statusCode, 400);
+      assert.match(res.json().message, /\/api\/v2\/spans/);
+    }
+    assert.equal(publisher.published.length, 0);
+  });
+
+  it('refuses protobuf with 415 naming the v2 route', async () => {
+    const { app } = makeApp();
+    const res = await app.inject({ method: 'POST', url: '/api/v1/spans', headers: { 'content-type': 'application/x-protobuf' }, payload: toProtoBody(bookinfoSpans) });
+    assert.equal(res.statusCode, 415);
+    assert.match(res.json().message, /\/api\/v2\/spans/);
+  });
+});
+
+describe('Content-Encoding', () => {
+  const encoders = { gzip: gzipSync, 'x-gzip': gzipSync, deflate: deflateSync } as const;
+  for (const [encoding, encode] of Object.entries(encoders)) {
+    it(`decodes ${encoding} (JSON and protobuf)`, async () => {
+      const { app, publisher } = makeApp();
+      const a = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { ...json, 'content-encoding': encoding }, payload: encode(bookinfo) });
+      assert.equal(a.statusCode, 202, a.body);
+      const b = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { 'content-type': 'application/x-protobuf', 'content-encoding': encoding }, payload: encode(toProtoBody(bookinfoSpans)) });
+      assert.equal(b.statusCode, 202, b.body);
+      assert.equal(publisher.spans.length, 2 * bookinfoSpans.length);
+    });
+  }
+
+  it('decodes raw deflate sent as "deflate" and gzip on the v1 route', async () => {
+    const { app } = makeApp();
+    const a = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { ...json, 'content-encoding': 'deflate' }, payload: deflateRawSync(bookinfo) });
+    assert.equal(a.statusCode, 202, a.body);
+    const b = await app.inject({ method: 'POST', url: '/api/v1/spans', headers: { ...json, 'content-encoding': 'gzip' }, payload: gzipSync(v1Body) });
+    assert.equal(b.statusCode, 202, b.body);
+  });
+
+  it('refuses a gzip bomb (50 MB of zeros) with 413 without inflating it all', async () => {
+    const { app, publisher } = makeApp({ maxBodyBytes: 5 * 1024 * 1024 });
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
+    assert.ok(bomb.length < 100 * 1024);
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { ...json, 'content-encoding': 'gzip' }, payload: bomb });
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.json().error, 'BODY_TOO_LARGE');
+    assert.equal(publisher.published.length, 0);
+  });
+
+  it('refuses a deflate bomb with 413', async () => {
+    const { app } = makeApp({ maxBodyBytes: 1024 * 1024 });
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { ...json, 'content-encoding': 'deflate' }, payload: deflateSync(Buffer.alloc(20 * 1024 * 1024)) });
+    assert.equal(res.statusCode, 413);
+  });
+
+  it('refuses a raw body over the limit with 413 (a compressed body larger than the decoded limit)', async () => {
+    const { app } = makeApp({ maxBodyBytes: 1000 });
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.json().error, 'BODY_TOO_LARGE');
+    const gz = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { ...json, 'content-encoding': 'gzip' }, payload: gzipSync(bookinfo) });
+    assert.equal(gz.statusCode, 413);
+  });
+
+  it('answers 415 for an unknown encoding and for a corrupt stream', async () => {
+    const { app } = makeApp();
+    for (const [encoding, payload] of [['br', bookinfo], ['gzip', 'not gzip at all'], ['deflate', 'nor deflate']] as const) {
+      const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { ...json, 'content-encoding': encoding }, payload });
+      assert.equal(res.statusCode, 415, encoding);
+      assert.equal(res.json().error, 'UNSUPPORTED_ENCODING');
+    }
+  });
+
+  it('takes identity', async () => {
+    const { app } = makeApp();
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { ...json, 'content-encoding': 'identity' }, payload: bookinfo });
+    assert.equal(res.statusCode, 202);
+  });
+});
+
+describe('limits and publishing failures', () => {
+  it('answers 413 TOO_MANY_SPANS above MAX_SPANS_PER_REQUEST', async () => {
+    const { app, publisher, registry } = makeApp({ maxSpans: 3 });
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
+    assert.equal(res.statusCode, 413);
+    assert.equal(res.json().error, 'TOO_MANY_SPANS');
+    assert.equal(publisher.published.length, 0);
+    const metrics = await registry.metrics();
+    assert.match(metrics, new RegExp(`meshray_receiver_spans_refused_total\\{reason="too_many_spans"\\} ${bookinfoSpans.length}`));
+  });
+
+  for (const code of ['BUFFER_FULL', 'ACK_TIMEOUT', 'PUBLISH_FAILED', 'NOT_READY'] as const) {
+    it(`answers 503 with Retry-After on ${code}`, async () => {
+      const { app, publisher, registry } = makeApp();
+      publisher.failWith = code;
+      const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.headers['retry-after'], '1');
+      assert.equal(res.json().error, code);
+      const metrics = await registry.metrics();
+      assert.match(metrics, new RegExp(`spans_refused_total\\{reason="${code.toLowerCase()}"\\} ${bookinfoSpans.length}`));
+    });
+  }
+});
+
+describe('ops routes', () => {
+  it('serves /health/live, /health/ready and /metrics', async () => {
+    const { app, setReady } = makeApp({ ready: 'Kafka producer not connected' });
+    assert.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
+    const notReady = await app.inject({ method: 'GET', url: '/health/ready' });
+    assert.equal(notReady.statusCode, 503);
+    assert.equal(notReady.json().reason, 'Kafka producer not connected');
+    setReady(true);
+    assert.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200);
+
+    await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
+    await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { 'content-type': 'text/plain' }, payload: 'x' });
+    const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+    assert.equal(metrics.statusCode, 200);
+    assert.match(metrics.headers['content-type'] as string, /text\/plain/);
+    assert.match(metrics.body, new RegExp(`meshray_receiver_spans_received_total ${bookinfoSpans.length}`));
+    assert.match(metrics.body, /meshray_receiver_requests_total\{route="\/api\/v2\/spans",status="202"\} 1/);
+    assert.match(metrics.body, /meshray_receiver_requests_total\{route="\/api\/v2\/spans",status="415"\} 1/);
+  });
+
+  it('does not answer other Zipkin routes', async () => {
+    const { app } = makeApp();
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v2/services' })).statusCode, 404);
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../../../shared/config/index.ts';
+import { receiverEnvSchema } from '../../../../services/receiver/config.ts';
+
+describe('receiver config', () => {
+  it('has the documented defaults', () => {
+    const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092' });
+    assert.ok(r.ok);
+    const c = r.value;
+    assert.equal(c.RECEIVER_PORT, 9411);
+    assert.equal(c.MAX_BODY_BYTES, 5 * 1024 * 1024);
+    assert.equal(c.MAX_SPANS_PER_REQUEST, 10_000);
+    assert.equal(c.ACK_MODE, 'kafka');
+    assert.equal(c.ACK_TIMEOUT, 3000);
+    assert.equal(c.BUFFER_MAX_SPANS, 50_000);
+    assert.equal(c.BATCH_LINGER, 5);
+    assert.equal(c.BATCH_MAX_MESSAGES, 1000);
+    assert.equal(c.SPANS_TOPIC_PARTITIONS, 6);
+  });
+
+  it('parses units', () => {
+    const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '512kb', ACK_TIMEOUT: '250ms', BATCH_LINGER: '1s' });
+    assert.ok(r.ok);
+    assert.equal(r.value.MAX_BODY_BYTES, 512 * 1024);
+    assert.equal(r.value.ACK_TIMEOUT, 250);
+    assert.equal(r.value.BATCH_LINGER, 1000);
+  });
+
+  it('lists every problem at once', () => {
+    const r = parseConfig(receiverEnvSchema, { ACK_MODE: 'sometimes', MAX_BODY_BYTES: 'huge', RECEIVER_PORT: '70000' });
+    assert.ok(!r.ok);
+    const paths = r.issues.map((i) => i.path).sort();
+    assert.deepEqual(paths, ['ACK_MODE', 'KAFKA_BROKERS', 'MAX_BODY_BYTES', 'RECEIVER_PORT']);
+  });
+
+  it('refuses a per-request span limit the buffer could never hold', () => {
+    const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_SPANS_PER_REQUEST: '100', BUFFER_MAX_SPANS: '50' });
+    assert.ok(!r.ok);
+    assert.ok(r.issues.some((i) => i.path === 'MAX_SPANS_PER_REQUEST'));
+  });
+
+  it('describes every key', () => {
+    for (const [key, schema] of Object.entries(receiverEnvSchema.shape)) assert.ok(schema.description, key);
+  });
+});

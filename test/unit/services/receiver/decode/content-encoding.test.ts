@@ -1,0 +1,49 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
+import { decodeContentEncoding } from '../../../../../services/receiver/decode/content-encoding.ts';
+
+const text = Buffer.from('[{"traceId":"0000000000000001","id":"0000000000000001"}]');
+
+describe('decodeContentEncoding', () => {
+  it('passes identity and no encoding through', async () => {
+    for (const enc of [undefined, '', 'identity', 'IDENTITY']) {
+      const r = await decodeContentEncoding(text, enc, 1000);
+      assert.ok(r.ok);
+      assert.equal(r.value, text);
+    }
+  });
+
+  it('inflates gzip, x-gzip, zlib deflate and raw deflate', async () => {
+    for (const [enc, body] of [['gzip', gzipSync(text)], ['x-gzip', gzipSync(text)], ['deflate', deflateSync(text)], ['deflate', deflateRawSync(text)]] as const) {
+      const r = await decodeContentEncoding(body, enc, 1000);
+      assert.ok(r.ok, enc);
+      assert.deepEqual(r.value, text);
+    }
+  });
+
+  it('undoes a list of encodings last-applied first', async () => {
+    const r = await decodeContentEncoding(gzipSync(deflateSync(text)), 'deflate, gzip', 1000);
+    assert.ok(r.ok);
+    assert.deepEqual(r.value, text);
+  });
+
+  it('stops at the decoded limit: BODY_TOO_LARGE', async () => {
+    const r = await decodeContentEncoding(gzipSync(Buffer.alloc(10 * 1024 * 1024)), 'gzip', 64 * 1024);
+    assert.ok(!r.ok);
+    assert.equal(r.error.code, 'BODY_TOO_LARGE');
+    const exact = await decodeContentEncoding(gzipSync(Buffer.alloc(1000)), 'gzip', 1000);
+    assert.ok(exact.ok);
+    const identity = await decodeContentEncoding(Buffer.alloc(1001), undefined, 1000);
+    assert.ok(!identity.ok);
+    assert.equal(identity.error.code, 'BODY_TOO_LARGE');
+  });
+
+  it('refuses unknown encodings and corrupt streams: UNSUPPORTED_ENCODING', async () => {
+    for (const [enc, body] of [['br', text], ['compress', text], ['gzip', text], ['gzip', gzipSync(text).subarray(0, 20)], ['deflate', text]] as const) {
+      const r = await decodeContentEncoding(body, enc, 1000);
+      assert.ok(!r.ok, enc);
+      assert.equal(r.error.code, 'UNSUPPORTED_ENCODING');
+    }
+  });
+});

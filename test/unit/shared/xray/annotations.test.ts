@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { annotationValueOf, metadataNamespaceOf, sanitizeAnnotationKey, splitTags } from '../../../../shared/xray/annotations.ts';
+import { DEFAULT_ANNOTATION_ALLOWLIST } from '../../../../shared/xray/config.ts';
+
+test('annotation keys sanitised to [A-Za-z0-9_.]', () => {
+  assert.equal(sanitizeAnnotationKey('guid:x-request-id'), 'guid_x_request_id');
+  assert.equal(sanitizeAnnotationKey('istio.canonical_service'), 'istio.canonical_service');
+  assert.equal(sanitizeAnnotationKey('a b/c'), 'a_b_c');
+});
+
+test('annotation values: strings ≤ 250 chars, true/false as booleans', () => {
+  assert.equal(annotationValueOf('true'), true);
+  assert.equal(annotationValueOf('false'), false);
+  assert.equal(annotationValueOf('5183'), '5183');
+  assert.equal(annotationValueOf('x'.repeat(300)), 'x'.repeat(250));
+});
+
+test('metadata namespaces by first dotted segment; reserved ones fall back to default', () => {
+  assert.equal(metadataNamespaceOf('istio.mesh_id'), 'istio');
+  assert.equal(metadataNamespaceOf('http.protocol'), 'http');
+  assert.equal(metadataNamespaceOf('downstream_cluster'), 'default');
+  assert.equal(metadataNamespaceOf('upstream_cluster.name'), 'upstream_cluster');
+  assert.equal(metadataNamespaceOf('clnt/finagle.version'), 'clnt_finagle');
+  assert.equal(metadataNamespaceOf('zipkin.x'), 'default');
+  assert.equal(metadataNamespaceOf('AWS.x'), 'default');
+  assert.equal(metadataNamespaceOf('.x'), 'default');
+});
+
+test('allowlisted tags → annotations, the rest → metadata, independent of tag order', () => {
+  const tags = { 'http.method': 'GET', 'guid:x-request-id': 'abc', 'istio.mesh_id': 'cluster.local', zone: 'a', peer: 'p' };
+  const reversed = Object.fromEntries(Object.entries(tags).reverse());
+  const split = splitTags(tags, DEFAULT_ANNOTATION_ALLOWLIST);
+  assert.deepEqual({ ...split.annotations }, { 'istio.mesh_id': 'cluster.local', guid_x_request_id: 'abc', zone: 'a' });
+  assert.deepEqual(JSON.parse(JSON.stringify(split.metadata)), { default: { peer: 'p' }, http: { 'http.method': 'GET' } });
+  assert.equal(JSON.stringify(splitTags(reversed, DEFAULT_ANNOTATION_ALLOWLIST)), JSON.stringify(split));
+});
+
+test('custom allowlist: at most 50 annotations; the overflow and key collisions stay in metadata', () => {
+  const tags = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`t${String(i).padStart(2, '0')}`, String(i)]));
+  const allowlist = [...Object.keys(tags), 'a-b', 'a_b'];
+  const split = splitTags({ ...tags }, allowlist);
+  assert.equal(Object.keys(split.annotations ?? {}).length, 50);
+  assert.deepEqual(Object.keys(split.metadata['default'] ?? {}), Array.from({ length: 10 }, (_, i) => `t${50 + i}`));
+  const collide = splitTags({ 'a-b': '1', a_b: '2' }, ['a-b', 'a_b']);
+  assert.deepEqual({ ...collide.annotations }, { a_b: '1' });
+  assert.deepEqual(JSON.parse(JSON.stringify(collide.metadata)), { default: { a_b: '2' } });
+});
+
+test('a tag named __proto__ is kept as data', () => {
+  const tags = JSON.parse('{"__proto__":"x"}') as Record<string, string>;
+  const split = splitTags(tags, []);
+  assert.equal(JSON.stringify(split.metadata), '{"default":{"__proto__":"x"}}');
+});

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { epochHexOf, isEpochInWindow, pad128, proposeXrayTraceId, traceKeyOf } from '../../../../shared/xray/trace-id.ts';
+import type { EpochWindow } from '../../../../shared/xray/trace-id.ts';
+import type { EpochPolicy } from '../../../../shared/xray/config.ts';
+
+const NOW_MS = Date.UTC(2024, 2, 1, 12, 0, 0);
+const NOW_S = NOW_MS / 1000;
+const DAY_S = 86_400;
+const win = (policy: EpochPolicy): EpochWindow => ({ policy, nowMs: NOW_MS, maxAgeMs: 28 * DAY_S * 1000, maxAheadMs: 300_000 });
+const hex8 = (seconds: number): string => seconds.toString(16).padStart(8, '0');
+const START_MICROS = (NOW_S - 10) * 1e6;
+
+test('low 64 bits key a trace whatever its id width; 64-bit ids pad to 128', () => {
+  assert.equal(traceKeyOf('216a2aea45d08fc9'), '216a2aea45d08fc9');
+  assert.equal(traceKeyOf('7180c278b62e8f6a216a2aea45d08fc9'), '216a2aea45d08fc9');
+  assert.equal(pad128('216a2aea45d08fc9'), '0000000000000000216a2aea45d08fc9');
+});
+
+test('epoch window edges: 28 days back and 5 minutes ahead are inside, one second beyond is not', () => {
+  const cases: [string, number, boolean][] = [
+    ['now', NOW_S, true],
+    ['exactly 28 days ago', NOW_S - 28 * DAY_S, true],
+    ['28 days and 1 s ago', NOW_S - 28 * DAY_S - 1, false],
+    ['exactly 5 min ahead', NOW_S + 300, true],
+    ['5 min and 1 s ahead', NOW_S + 301, false],
+    ['zero (a padded 64-bit id)', 0, false],
+    ['ffffffff', 0xffffffff, false],
+  ];
+  for (const [what, seconds, inside] of cases) assert.equal(isEpochInWindow(hex8(seconds), win('auto')), inside, what);
+});
+
+test('policy table: auto keeps an in-window epoch and rewrites others; rewrite always; preserve never', () => {
+  const inWindow = `${hex8(NOW_S - 3600)}a1b2c3d4e5f60718293a4b5c`;
+  const random = 'eacd2e2b8a2daf31f6604fffcf8ffe2a';
+  const startHex = hex8(NOW_S - 10);
+  const cases: [EpochPolicy, string, string, boolean][] = [
+    ['auto', inWindow, `1-${hex8(NOW_S - 3600)}-a1b2c3d4e5f60718293a4b5c`, false],
+    ['auto', random, `1-${startHex}-8a2daf31f6604fffcf8ffe2a`, true],
+    ['auto', '216a2aea45d08fc9', `1-${startHex}-00000000216a2aea45d08fc9`, true],
+    ['rewrite', inWindow, `1-${startHex}-a1b2c3d4e5f60718293a4b5c`, true],
+    ['rewrite', random, `1-${startHex}-8a2daf31f6604fffcf8ffe2a`, true],
+    ['preserve', random, '1-eacd2e2b-8a2daf31f6604fffcf8ffe2a', false],
+    ['preserve', '216a2aea45d08fc9', '1-00000000-00000000216a2aea45d08fc9', false],
+  ];
+  for (const [policy, zipkin, expected, rewritten] of cases) {
+    const got = proposeXrayTraceId(zipkin, START_MICROS, win(policy));
+    assert.equal(got.xrayTraceId, expected, `${policy} ${zipkin}`);
+    assert.equal(got.rewritten, rewritten, `${policy} ${zipkin} rewritten`);
+  }
+});
+
+test('epochHexOf floors to the second and clamps to 32 bits', () => {
+  assert.equal(epochHexOf(1561141508707487), '5d0d2104');
+  assert.equal(epochHexOf(0), '00000000');
+  assert.equal(epochHexOf(2 ** 53), 'ffffffff');
+});
