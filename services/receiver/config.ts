@@ -18,6 +18,8 @@ export const receiverEnvSchema = z.object({
   BATCH_LINGER: durationMs().default(5).describe('how long the first buffered span waits for others to share its Kafka batch'),
   BATCH_MAX_MESSAGES: int(1).default(1000).describe('most records in one Kafka sendBatch call'),
   SPANS_TOPIC_PARTITIONS: int(1).default(6).describe('partitions of SPANS_TOPIC when the receiver creates it (an existing topic is left as is)'),
+  SPANS_TOPIC_REPLICATION_FACTOR: int(-1, 32767).refine((n) => n !== 0, 'must be -1 (broker default) or at least 1').default(-1)
+    .describe('replication factor of SPANS_TOPIC when the receiver creates it; -1 takes the broker\'s default.replication.factor'),
   SHUTDOWN_DRAIN_TIMEOUT: durationMs().default(10_000)
     .describe('on shutdown, how long buffered spans may take to reach Kafka before the rest are counted as dropped_at_shutdown'),
 }).superRefine((c, ctx) => {

@@ -31,7 +31,6 @@ const kafka = createKafka({
   brokers: config.KAFKA_BROKERS,
   clientId: config.KAFKA_CLIENT_ID,
   log: (level, message, extra) => kafkaLog[level](extra, message),
-  ...(config.KAFKA_SSL || config.KAFKA_SASL_MECHANISM !== 'none' ? {} : {}),
 });
 
 const redis = config.EPOCH_STORE === 'redis'

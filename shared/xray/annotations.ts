@@ -7,10 +7,9 @@ import { MAX_ANNOTATIONS, MAX_ANNOTATION_KEY_CHARS, MAX_STRING_CHARS, truncateCh
 
 const ANNOTATION_KEY_DISALLOWED = /[^A-Za-z0-9_.]/g;
 const ANNOTATION_KEY_OK = /^[A-Za-z0-9_.]+$/;
-const NAMESPACE_DISALLOWED = /[^A-Za-z0-9_]/g;
 
-/** Namespaces meshray writes itself (or X-Ray reserves); tags never land in them. */
-const RESERVED_NAMESPACES = new Set(['zipkin', 'meshray', 'default']);
+/** Tag prefixes that get a metadata namespace of their own; every other tag goes to `default`. */
+const METADATA_NAMESPACES: ReadonlySet<string> = new Set(['istio', 'http']);
 
 /** `guid:x-request-id` → `guid_x_request_id`: X-Ray annotation keys are `[A-Za-z0-9_.]`. */
 export function sanitizeAnnotationKey(tag: string): string {
@@ -25,13 +24,16 @@ export function annotationValueOf(value: string): AnnotationValue {
   return truncateChars(value, MAX_STRING_CHARS);
 }
 
-/** Metadata namespace of a tag: its first dotted segment (`istio.mesh_id` → `istio`), else `default`. */
+/**
+ * Metadata namespace of a tag, by its first dotted segment: `istio.*` → `istio`, `http.*` → `http`,
+ * anything else (`peer.address`, `upstream_cluster.name`, `guid:x-request-id`) → `default`. A fixed set
+ * keeps the console's metadata tabs few, and never collides with meshray's own `zipkin` / `meshray`.
+ */
 export function metadataNamespaceOf(tag: string): string {
   const dot = tag.indexOf('.');
   if (dot <= 0) return 'default';
-  const namespace = tag.slice(0, dot).replace(NAMESPACE_DISALLOWED, '_');
-  if (RESERVED_NAMESPACES.has(namespace) || namespace.startsWith('AWS')) return 'default';
-  return namespace;
+  const prefix = tag.slice(0, dot);
+  return METADATA_NAMESPACES.has(prefix) ? prefix : 'default';
 }
 
 export interface SplitTags {

@@ -1,5 +1,6 @@
 /** Zipkin trace id → X-Ray trace id (`1-<8 hex epoch>-<24 hex>`), under the configured epoch policy. */
 import type { EpochPolicy } from './config.ts';
+import { traceIdLow64 } from '../zipkin/trace-id.ts';
 
 export interface EpochWindow {
   readonly policy: EpochPolicy;
@@ -10,7 +11,7 @@ export interface EpochWindow {
 
 /** The low 64 bits of a Zipkin trace id: the key under which 64- and 128-bit ids of one trace agree. */
 export function traceKeyOf(zipkinTraceId: string): string {
-  return zipkinTraceId.length > 16 ? zipkinTraceId.slice(-16) : zipkinTraceId;
+  return traceIdLow64(zipkinTraceId);
 }
 
 /** Zero-pads a 64-bit (16 hex) Zipkin trace id to 128 bits (32 hex). */

@@ -43,7 +43,6 @@ interface ProtoSpan {
 
 interface ProtoListOfSpans {
   readonly spans: readonly ProtoSpan[];
-  readonly $unknowns?: readonly unknown[];
 }
 
 const KINDS: readonly (SpanKind | undefined)[] = [undefined, 'CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER'];
@@ -52,6 +51,8 @@ const TWO_POW_32 = 0x1_0000_0000;
 /** Largest `high` word of a 64-bit value that still fits Number.MAX_SAFE_INTEGER (2^53 - 1). */
 const MAX_SAFE_HIGH = 0x1f_ffff;
 const MAX_PORT = 0xffff;
+/** Protobuf tag of ListOfSpans field 1 (`spans`), wire type 2 (length-delimited). */
+const LIST_OF_SPANS_FIELD_1 = 0x0a;
 
 /** Decodes a protobuf ListOfSpans. An empty body is an empty list; bytes that are not one fail as a whole. */
 export function decodeProtoV2(body: Uint8Array | string): Result<Span[]> {
@@ -59,15 +60,14 @@ export function decodeProtoV2(body: Uint8Array | string): Result<Span[]> {
     return fail([{ path: '', message: 'a protobuf body must be bytes, got a string' }]);
   }
   if (body.length === 0) return ok([]);
+  const framing = checkListFraming(body);
+  if (framing !== undefined) return fail([{ path: '', message: `body is not a protobuf ListOfSpans: ${framing}` }]);
   let list: ProtoListOfSpans;
   try {
     list = ListOfSpans.decode(body) as unknown as ProtoListOfSpans;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return fail([{ path: '', message: `body is not a protobuf ListOfSpans: ${reason}` }]);
-  }
-  if (list.$unknowns !== undefined && list.$unknowns.length > 0) {
-    return fail([{ path: '', message: 'body is not a protobuf ListOfSpans: it has fields other than 1 (spans)' }]);
   }
   const issues: Issue[] = [];
   const spans: Span[] = [];
@@ -76,6 +76,35 @@ export function decodeProtoV2(body: Uint8Array | string): Result<Span[]> {
     if (span !== undefined && issues.length === 0) spans.push(span);
   }
   return issues.length === 0 ? ok(spans) : fail(issues);
+}
+
+/**
+ * Checks that the top level holds only field 1 (spans) records that fit in the body. protobufjs would skip
+ * unknown fields silently, so bytes that are not a ListOfSpans at all could otherwise decode to "no spans".
+ */
+function checkListFraming(body: Uint8Array): string | undefined {
+  let pos = 0;
+  while (pos < body.length) {
+    const tag = body[pos] as number;
+    if (tag !== LIST_OF_SPANS_FIELD_1) {
+      return `byte 0x${HEX_BYTE[tag]} at offset ${pos} is not the tag of field 1 (spans)`;
+    }
+    const start = pos;
+    pos++;
+    let length = 0;
+    let scale = 1;
+    let byte: number;
+    do {
+      if (pos >= body.length) return `the span at offset ${start} has a truncated length`;
+      byte = body[pos++] as number;
+      length += (byte & 0x7f) * scale;
+      scale *= 0x80;
+    } while (byte & 0x80 && scale < 0x8_0000_0000);
+    if (byte & 0x80) return `the span at offset ${start} has an overlong length`;
+    pos += length;
+    if (pos > body.length) return `the span at offset ${start} runs past the end of the body`;
+  }
+  return undefined;
 }
 
 function readProtoSpan(message: ProtoSpan, base: string, issues: Issue[]): Span | undefined {

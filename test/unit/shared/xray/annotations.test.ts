@@ -16,15 +16,20 @@ test('annotation values: strings ≤ 250 chars, true/false as booleans', () => {
   assert.equal(annotationValueOf('x'.repeat(300)), 'x'.repeat(250));
 });
 
-test('metadata namespaces by first dotted segment; reserved ones fall back to default', () => {
-  assert.equal(metadataNamespaceOf('istio.mesh_id'), 'istio');
-  assert.equal(metadataNamespaceOf('http.protocol'), 'http');
-  assert.equal(metadataNamespaceOf('downstream_cluster'), 'default');
-  assert.equal(metadataNamespaceOf('upstream_cluster.name'), 'upstream_cluster');
-  assert.equal(metadataNamespaceOf('clnt/finagle.version'), 'clnt_finagle');
-  assert.equal(metadataNamespaceOf('zipkin.x'), 'default');
-  assert.equal(metadataNamespaceOf('AWS.x'), 'default');
-  assert.equal(metadataNamespaceOf('.x'), 'default');
+test('metadata namespaces: istio.* → istio, http.* → http, everything else → default', () => {
+  const cases: [string, string][] = [
+    ['istio.mesh_id', 'istio'],
+    ['http.protocol', 'http'],
+    ['downstream_cluster', 'default'],
+    ['upstream_cluster.name', 'default'],
+    ['peer.address', 'default'],
+    ['clnt/finagle.version', 'default'],
+    ['zipkin.x', 'default'],
+    ['meshray.x', 'default'],
+    ['istio', 'default'],
+    ['.x', 'default'],
+  ];
+  for (const [tag, namespace] of cases) assert.equal(metadataNamespaceOf(tag), namespace, tag);
 });
 
 test('allowlisted tags → annotations, the rest → metadata, independent of tag order', () => {

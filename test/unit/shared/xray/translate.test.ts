@@ -286,7 +286,7 @@ test('default allowlist covers the Istio tags', () => {
 
 test('70 KB of tags: the document stays ≤ 64 KB, largest metadata dropped first and the cut marked', () => {
   const tags: Record<string, string> = { 'guid:x-request-id': 'keep-me', small: 'kept' };
-  for (let i = 0; i < 70; i += 1) tags[`big.tag_${i}`] = 'x'.repeat(1000 + i);
+  for (let i = 0; i < 70; i += 1) tags[`istio.tag_${i}`] = 'x'.repeat(1000 + i);
   const { output, docs } = translate([span({ tags })]);
   const json = only(output.documents).json;
   assert.ok(Buffer.byteLength(json) <= 64 * 1024);
@@ -296,8 +296,8 @@ test('70 KB of tags: the document stays ≤ 64 KB, largest metadata dropped firs
   assert.ok(meshray.droppedMetadataKeys >= 6 && meshray.droppedMetadataKeys < 70, String(meshray.droppedMetadataKeys));
   assert.equal(doc.metadata?.['default']?.['small'], 'kept');
   assert.ok(doc.metadata?.['zipkin'] !== undefined);
-  assert.equal(doc.metadata?.['big']?.['big.tag_69'], undefined, 'the largest goes first');
-  assert.equal(doc.metadata?.['big']?.['big.tag_0'], 'x'.repeat(1000), 'the smallest stays');
+  assert.equal(doc.metadata?.['istio']?.['istio.tag_69'], undefined, 'the largest goes first');
+  assert.equal(doc.metadata?.['istio']?.['istio.tag_0'], 'x'.repeat(1000), 'the smallest stays');
   assert.deepEqual(doc.annotations, { guid_x_request_id: 'keep-me' });
   assert.equal(output.stats.metadataTrimmed, 1);
 });

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../../../shared/config/index.ts';
+import { translatorEnvSchema } from '../../../../services/translator/config.ts';
+
+test('defaults, and every key is described', () => {
+  const r = parseConfig(translatorEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092' });
+  assert.ok(r.ok);
+  assert.equal(r.value.TRANSLATOR_GROUP_ID, 'meshray-translator');
+  assert.equal(r.value.TRANSLATOR_OPS_PORT, 9412);
+  assert.equal(r.value.PARTITIONS_CONCURRENCY, 3);
+  assert.equal(r.value.POISON_MAX_ATTEMPTS, 3);
+  assert.equal(r.value.LIVENESS_STALL_TIMEOUT, 60_000);
+  assert.equal(r.value.SHUTDOWN_TIMEOUT, 30_000);
+  for (const [key, schema] of Object.entries(translatorEnvSchema.shape)) assert.ok(schema.description, `${key} has a description`);
+});
+
+test('problems are all listed', () => {
+  const r = parseConfig(translatorEnvSchema, { PARTITIONS_CONCURRENCY: '0', LIVENESS_STALL_TIMEOUT: 'soon' });
+  assert.ok(!r.ok);
+  const paths = r.issues.map((i) => i.path);
+  assert.ok(paths.includes('KAFKA_BROKERS') && paths.includes('PARTITIONS_CONCURRENCY') && paths.includes('LIVENESS_STALL_TIMEOUT'));
+});

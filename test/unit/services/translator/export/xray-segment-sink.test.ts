@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { XRayClient } from '@aws-sdk/client-xray';
+import { Registry } from 'prom-client';
+import { silentLogger } from '../../../../../shared/log/index.ts';
+import { isMeshrayError } from '../../../../../shared/errors/index.ts';
+import { buildApp as buildXRayLocal } from '../../../../../services/xray-local/index.ts';
+import { XRaySegmentSink } from '../../../../../services/translator/export/xray-segment-sink.ts';
+import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
+import { metricValue } from '../support.ts';
+
+const nowSec = Math.floor(Date.now() / 1000);
+const doc = (n: number, extra: Record<string, unknown> = {}) => JSON.stringify({
+  name: 'svc', id: n.toString(16).padStart(16, '0'), trace_id: `1-${nowSec.toString(16)}-${n.toString(16).padStart(24, '0')}`,
+  start_time: nowSec, end_time: nowSec + 0.5, ...extra,
+});
+
+async function withXRayLocal(options: { throttle?: number }, run: (client: XRayClient, registry: Registry) => Promise<void>): Promise<void> {
+  const app = buildXRayLocal({ logger: silentLogger(), registry: new Registry(), maxSegments: 10_000, ...(options.throttle ? { throttleSegmentsPerSecond: options.throttle } : {}) });
+  const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  const client = new XRayClient({ endpoint: address, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  try {
+    await run(client, new Registry());
+  } finally {
+    client.destroy();
+    await app.close();
+  }
+}
+
+const sinkFor = (client: XRayClient, registry: Registry, extra: Partial<ConstructorParameters<typeof XRaySegmentSink>[0]> = {}) =>
+  new XRaySegmentSink({ client, metrics: createTranslatorMetrics(registry), maxConcurrency: 2, maxRetries: 5, retryBaseMs: 5, retryMaxMs: 50, ...extra });
+
+test('documents go in calls of at most 50 through the real SDK', async () => {
+  await withXRayLocal({}, async (client, registry) => {
+    const docs = Array.from({ length: 120 }, (_, i) => doc(i + 1));
+    const outcome = await sinkFor(client, registry).put(docs);
+    assert.deepEqual(outcome.rejected, []);
+    const hist = (await registry.getSingleMetric('meshray_translator_documents_per_call')!.get()) as { values: { value: number; labels: Record<string, unknown>; metricName?: string }[] };
+    assert.equal(hist.values.find((v) => v.metricName?.endsWith('_count'))?.value, 3);
+    assert.equal(hist.values.find((v) => v.metricName?.endsWith('_sum'))?.value, 120);
+    assert.equal(hist.values.find((v) => v.metricName?.endsWith('_bucket') && v.labels['le'] === 40)?.value, 1);
+  });
+});
+
+test('a call carries at most maxPayloadBytes of documents', async () => {
+  await withXRayLocal({}, async (client, registry) => {
+    const docs = Array.from({ length: 10 }, (_, i) => doc(i + 1, { metadata: { default: { pad: 'x'.repeat(1000) } } }));
+    await sinkFor(client, registry, { maxPayloadBytes: 2500 }).put(docs);
+    assert.equal(await metricValue(registry, 'meshray_translator_put_calls_total', { outcome: 'ok' }), 5);
+  });
+});
+
+test('invalid documents are rejected with their X-Ray reason, valid ones accepted', async () => {
+  await withXRayLocal({}, async (client, registry) => {
+    const docs = [doc(1), doc(2, { name: '' }), doc(3)];
+    const outcome = await sinkFor(client, registry).put(docs);
+    assert.equal(outcome.rejected.length, 1);
+    assert.equal(outcome.rejected[0]?.index, 1);
+    assert.equal(outcome.rejected[0]?.code, 'SEGMENT_REJECTED');
+    assert.match(outcome.rejected[0]?.reason ?? '', /Invalid|Name/);
+    assert.ok(await metricValue(registry, 'meshray_translator_unprocessed_segments_total') >= 1);
+  });
+});
+
+test('throttled documents are retried with backoff until accepted; heartbeats between retries', async () => {
+  await withXRayLocal({ throttle: 20 }, async (client, registry) => {
+    let heartbeats = 0;
+    const docs = Array.from({ length: 50 }, (_, i) => doc(i + 1));
+    const outcome = await sinkFor(client, registry, { maxRetries: 30, retryBaseMs: 100, retryMaxMs: 400 })
+      .put(docs, { heartbeat: async () => { heartbeats += 1; }, isActive: () => true });
+    assert.deepEqual(outcome.rejected, []);
+    assert.ok(await metricValue(registry, 'meshray_translator_throttles_total') > 0);
+    assert.ok(heartbeats > 0);
+  });
+});
+
+test('after maxRetries the put fails with a retryable error (the batch is then redelivered)', async () => {
+  await withXRayLocal({ throttle: 1 }, async (client, registry) => {
+    const docs = Array.from({ length: 10 }, (_, i) => doc(i + 1));
+    await assert.rejects(sinkFor(client, registry, { maxRetries: 2, retryBaseMs: 1, retryMaxMs: 2 }).put(docs), (e) => isMeshrayError(e) && e.code === 'XRAY_THROTTLED');
+  });
+});
+
+test('a stopping consumer abandons the retries with NOT_READY', async () => {
+  await withXRayLocal({ throttle: 1 }, async (client, registry) => {
+    const docs = Array.from({ length: 10 }, (_, i) => doc(i + 1));
+    await assert.rejects(
+      sinkFor(client, registry, { maxRetries: 50 }).put(docs, { heartbeat: async () => {}, isActive: () => false }),
+      (e) => isMeshrayError(e) && e.code === 'NOT_READY');
+  });
+});

@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MeshrayError } from '../../../../shared/errors/index.ts';
+import { Registry } from 'prom-client';
+import { silentLogger } from '../../../../shared/log/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../shared/xray/index.ts';
+import { DEAD_LETTER_HEADERS, InProcessDeadLetterSink } from '../../../../services/translator/export/dead-letter.ts';
+import { PartitionEpochs } from '../../../../services/translator/epochs/partition-epochs.ts';
+import { createTranslatorMetrics } from '../../../../services/translator/metrics.ts';
+import { TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
+import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
+import { FakeSink, harness, hex, metricValue, recordOf, spanOf, until } from './support.ts';
+
+const now = Date.now();
+const trace = (n: number) => `${hex(Math.floor(now / 1000), 8)}${hex(n, 24)}`;
+
+test('offsets are committed only after the sink accepted the documents', async () => {
+  let failures = 3;
+  const sizesSeen: number[] = [];
+  let h: ReturnType<typeof harness> | undefined;
+  const sink = new FakeSink(() => {
+    sizesSeen.push(h?.topic.size ?? -1);
+    if (failures-- > 0) throw new MeshrayError('XRAY_UNAVAILABLE', 'down');
+    return { rejected: [] };
+  });
+  h = harness({ sink, partitions: 1 });
+  h.topic.append([1, 2, 3].map((n) => recordOf(spanOf(trace(n), hex(n, 16), now))));
+  await h.app.start();
+  try {
+    await until(() => h.topic.size === 0);
+    assert.deepEqual(sizesSeen, [3, 3, 3, 3], 'nothing committed while the sink fails, nor before it answers');
+    assert.equal(sink.calls.length, 4);
+    assert.equal(sink.accepted.length, 3);
+    assert.equal(await metricValue(h.registry, 'meshray_translator_batches_total', { outcome: 'failed' }), 3);
+  } finally {
+    await h.app.stop();
+  }
+});
+
+test('a document X-Ray refuses is dead-lettered with its reason; the others are accepted', async () => {
+  const sink = new FakeSink((docs) => ({
+    rejected: docs.flatMap((d, index) => (d.includes(hex(2, 16)) ? [{ index, code: 'SEGMENT_REJECTED' as const, reason: 'InvalidName', message: 'bad name' }] : [])),
+  }));
+  const h = harness({ sink, partitions: 1 });
+  h.topic.append([1, 2, 3].map((n) => recordOf(spanOf(trace(n), hex(n, 16), now))));
+  await h.app.start();
+  try {
+    await until(() => h.topic.size === 0);
+    assert.equal(h.dlq.letters.length, 1);
+    const letter = h.dlq.letters[0]!;
+    assert.equal(letter.code, 'SEGMENT_REJECTED');
+    assert.equal(letter.reason, 'InvalidName');
+    assert.equal(letter.record.key, trace(2).slice(-16));
+    assert.equal(sink.accepted.length, 2);
+    assert.equal(await metricValue(h.registry, 'meshray_translator_dead_letters_total', { reason: 'InvalidName' }), 1);
+  } finally {
+    await h.app.stop();
+  }
+});
+
+test('a poison record goes to the DLQ after POISON_MAX_ATTEMPTS deliveries; its partition moves on', async () => {
+  const sink = new FakeSink();
+  const h = harness({ sink, partitions: 1, poisonMaxAttempts: 3 });
+  h.topic.append([recordOf(spanOf(trace(1), hex(1, 16), now))]);
+  h.topic.append([{ key: 'garbage', value: Buffer.from([0xff, 0xfe, 0x01]), headers: {}, timestampMs: 0 }]);
+  h.topic.append([recordOf(spanOf(trace(3), hex(3, 16), now)), recordOf({ ...spanOf(trace(4), hex(4, 16), now), timestampMicros: undefined } as never)]);
+  await h.app.start();
+  try {
+    await until(() => h.topic.size === 0);
+    const undecodable = h.dlq.letters.find((l) => l.code === 'RECORD_UNDECODABLE');
+    assert.ok(undecodable);
+    assert.equal(undecodable.attempts, 3);
+    assert.equal(undecodable.record.offset, '1');
+    assert.deepEqual(undecodable.record.value, Buffer.from([0xff, 0xfe, 0x01]));
+    const untranslatable = h.dlq.letters.find((l) => l.code === 'SPAN_UNTRANSLATABLE');
+    assert.ok(untranslatable);
+    assert.equal(untranslatable.reason, 'no_timestamp');
+    assert.equal(sink.accepted.length, 2, 'records before and after the poison were exported');
+    assert.equal(await metricValue(h.registry, 'meshray_translator_spans_rejected_total', { reason: 'undecodable' }), 1);
+  } finally {
+    await h.app.stop();
+  }
+});
+
+test('per-partition epoch caches are dropped on revoke', async () => {
+  const logger = silentLogger();
+  const metrics = createTranslatorMetrics(new Registry());
+  const epochs = new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 });
+  const pipeline = new TranslatorPipeline({
+    translator: new BatchTranslator({ config: DEFAULT_TRANSLATOR_CONFIG, metrics, logger }),
+    epochs, sink: new FakeSink(), deadLetters: new InProcessDeadLetterSink({ maxRecords: 10 }), metrics, logger,
+    poisonMaxAttempts: 3, clock: () => now,
+  });
+  const control = { heartbeat: async () => {}, isActive: () => true };
+  const batch = (partition: number, n: number) => ({
+    topic: 't', partition, records: [{ ...recordOf(spanOf(trace(n), hex(n, 16), now)), partition, offset: '0' }],
+  });
+  assert.deepEqual(await pipeline.handle(batch(0, 1), control), { doneThrough: '0' });
+  assert.deepEqual(await pipeline.handle(batch(1, 2), control), { doneThrough: '0' });
+  assert.equal(epochs.forPartition(0).recall(trace(1).slice(-16), now), `1-${trace(1).slice(0, 8)}-${trace(1).slice(8)}`);
+  pipeline.revoke([0]);
+  assert.deepEqual(epochs.partitions, [1]);
+  assert.equal(epochs.forPartition(0).recall(trace(1).slice(-16), now), undefined);
+  assert.ok(epochs.forPartition(1).recall(trace(2).slice(-16), now));
+});
+
+test('dead letters carry the source position and reason as headers', async () => {
+  const { deadLetterHeaders } = await import('../../../../services/translator/export/dead-letter.ts');
+  const headers = deadLetterHeaders({
+    topic: 'meshray.spans', code: 'RECORD_UNDECODABLE', reason: 'undecodable', attempts: 3, message: 'bad avro',
+    record: { key: 'k', value: Buffer.from('x'), headers: { a: 'b' }, timestampMs: 1, partition: 4, offset: '17' },
+  });
+  assert.equal(headers[DEAD_LETTER_HEADERS.partition], '4');
+  assert.equal(headers[DEAD_LETTER_HEADERS.offset], '17');
+  assert.equal(headers[DEAD_LETTER_HEADERS.attempts], '3');
+  assert.equal(headers[DEAD_LETTER_HEADERS.code], 'RECORD_UNDECODABLE');
+  assert.equal(headers['a'], 'b');
+});

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
+import { parseConfig } from '../../../../shared/config/index.ts';
+import { xrayLocalConfigSchema } from '../../../../services/xray-local/index.ts';
+import { segmentJson, startXRayLocal, traceId } from './xray-local-harness.ts';
+
+test('config: defaults and validation', () => {
+  const defaults = parseConfig(xrayLocalConfigSchema, {});
+  assert.ok(defaults.ok);
+  assert.equal(defaults.value.XRAY_LOCAL_PORT, 2000);
+  assert.equal(defaults.value.XRAY_LOCAL_HOST, '0.0.0.0');
+  assert.equal(defaults.value.XRAY_LOCAL_MAX_SEGMENTS, 200_000);
+  assert.equal(defaults.value.XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND, 0);
+  const set = parseConfig(xrayLocalConfigSchema, { XRAY_LOCAL_PORT: '2001', XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND: '500' });
+  assert.ok(set.ok && set.value.XRAY_LOCAL_PORT === 2001 && set.value.XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND === 500);
+  const bad = parseConfig(xrayLocalConfigSchema, { XRAY_LOCAL_MAX_SEGMENTS: '0', XRAY_LOCAL_PORT: 'x' });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.issues.map((i) => i.path).sort(), ['XRAY_LOCAL_MAX_SEGMENTS', 'XRAY_LOCAL_PORT']);
+});
+
+test('serves the placeholder console, health, metrics and AWS-style unknown operations', async () => {
+  const h = await startXRayLocal();
+  try {
+    await h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [segmentJson(), segmentJson({ id: '00000000000000ff', name: '<gateway>' })] }));
+    const page = await fetch(`${h.baseUrl}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    const html = await page.text();
+    assert.ok(html.includes(traceId(1)));
+
+    assert.deepEqual(await (await fetch(`${h.baseUrl}/health/live`)).json(), { status: 'ok' });
+    assert.deepEqual(await (await fetch(`${h.baseUrl}/health/ready`)).json(), { status: 'ok' });
+    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    assert.match(metrics, /meshray_xray_local_segments_rejected_total\{reason="InvalidName"\} 1/);
+
+    const unknown = await fetch(`${h.baseUrl}/SamplingRules`, { method: 'POST', body: '{}' });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get('x-amzn-errortype'), 'UnknownOperationException');
+  } finally {
+    await h.close();
+  }
+});
+
+test('the console escapes stored names', async () => {
+  const h = await startXRayLocal();
+  try {
+    await h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [segmentJson({ name: 'a&b' })] }));
+    const html = await (await fetch(`${h.baseUrl}/`)).text();
+    assert.ok(html.includes('a&amp;b'));
+  } finally {
+    await h.close();
+  }
+});

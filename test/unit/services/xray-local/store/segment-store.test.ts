@@ -1,0 +1,56 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BatchGetTracesCommand, PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
+import { SegmentStore } from '../../../../../services/xray-local/store/segment-store.ts';
+import type { SegmentDocument } from '../../../../../shared/xray/segment-document.ts';
+import { EPOCH_SEC, counterValue, hexId, segmentDoc, segmentJson, startXRayLocal, traceId } from '../xray-local-harness.ts';
+
+const put = (store: SegmentStore, fields: Record<string, unknown>) => {
+  const doc = segmentDoc(fields) as unknown as SegmentDocument;
+  return store.put(doc, JSON.stringify(doc), 0);
+};
+
+describe('SegmentStore', () => {
+  test('evicts the traces seen first once past the bound', () => {
+    const store = new SegmentStore({ maxSegments: 3 });
+    put(store, { trace_id: traceId(1), id: hexId(1) });
+    put(store, { trace_id: traceId(1), id: hexId(2) });
+    put(store, { trace_id: traceId(2), id: hexId(3) });
+    const outcome = put(store, { trace_id: traceId(3), id: hexId(4) });
+    assert.deepEqual(outcome, { overwritten: false, evictedTraces: 1, evictedSegments: 2 });
+    assert.equal(store.get(traceId(1)), undefined);
+    assert.deepEqual([...store.traces()].map((t) => t.traceId), [traceId(2), traceId(3)]);
+    assert.equal(store.segmentCount, 2);
+  });
+
+  test('an overwrite does not grow the store', () => {
+    const store = new SegmentStore({ maxSegments: 1 });
+    put(store, { id: hexId(1), end_time: EPOCH_SEC + 2 });
+    const outcome = put(store, { id: hexId(1), end_time: EPOCH_SEC + 3 });
+    assert.deepEqual(outcome, { overwritten: true, evictedTraces: 0, evictedSegments: 0 });
+    assert.equal(store.get(traceId(1))?.segments.get(hexId(1))?.parsed.end_time, EPOCH_SEC + 3);
+  });
+
+  test('finds traces by trace-id epoch, inclusive', () => {
+    const store = new SegmentStore({ maxSegments: 100 });
+    for (const offset of [30, 10, 20, 10]) put(store, { trace_id: traceId(offset + store.traceCount, EPOCH_SEC + offset) });
+    const found = (from: number, to: number) => store.tracesByTraceIdEpoch(EPOCH_SEC + from, EPOCH_SEC + to).map((t) => t.traceIdEpochSec - EPOCH_SEC);
+    assert.deepEqual(found(10, 20), [10, 10, 20]);
+    assert.deepEqual(found(11, 29.5), [20]);
+    assert.deepEqual(found(31, 40), []);
+  });
+
+  test('through the API: the bound evicts and is counted', async () => {
+    const h = await startXRayLocal({ maxSegments: 3 });
+    try {
+      const docs = [1, 2, 3, 4].map((n) => segmentJson({ trace_id: traceId(n), id: hexId(n) }));
+      await h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: docs }));
+      const result = await h.client.send(new BatchGetTracesCommand({ TraceIds: [1, 2, 3, 4].map((n) => traceId(n)) }));
+      assert.deepEqual(result.UnprocessedTraceIds, [traceId(1)]);
+      assert.equal(await counterValue(h.registry, 'meshray_xray_local_traces_evicted_total'), 1);
+      assert.equal(await counterValue(h.registry, 'meshray_xray_local_stored_segments'), 3);
+    } finally {
+      await h.close();
+    }
+  });
+});
