@@ -49,7 +49,7 @@ export function buildApp(deps: XRayLocalDeps): FastifyInstance {
   const log = deps.logger.child({ component: 'xray-local' });
 
   const app = Fastify({
-    loggerInstance: log.child({ component: 'http' }),
+    loggerInstance: deps.logger.child({ component: 'xray-local-http' }),
     // Lifecycle events only: no line per request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,

@@ -41,34 +41,55 @@ export interface SplitTags {
   readonly metadata: Record<string, Record<string, unknown>>;
 }
 
+interface AllowlistEntry {
+  readonly tag: string;
+  readonly key: string;
+}
+
+/** Sanitised keys per allowlist, computed once per allowlist array (configs are long-lived). */
+const allowlistEntries = new WeakMap<readonly string[], readonly AllowlistEntry[]>();
+
+function entriesOf(allowlist: readonly string[]): readonly AllowlistEntry[] {
+  let entries = allowlistEntries.get(allowlist);
+  if (entries === undefined) {
+    entries = allowlist.map((tag) => ({ tag, key: sanitizeAnnotationKey(tag) }));
+    allowlistEntries.set(allowlist, entries);
+  }
+  return entries;
+}
+
+/** Sets `obj[key]` as an own data property even when the key is `__proto__`. */
+export function setOwn(obj: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
 /**
  * Allowlisted tags (in allowlist order, first 50 present, first key wins after sanitising) become
  * annotations; every other tag (including allowlisted ones that did not fit) goes to
  * `metadata[namespace][tag]`, tags sorted so key order does not depend on the order they arrived in.
- * Objects are prototype-less so a tag named `__proto__` is kept as data.
  */
 export function splitTags(tags: Readonly<Record<string, string>>, allowlist: readonly string[]): SplitTags {
   let annotations: Record<string, AnnotationValue> | undefined;
   let placed: Set<string> | undefined;
-  for (const tag of allowlist) {
+  for (const { tag, key } of entriesOf(allowlist)) {
     if (placed !== undefined && placed.size >= MAX_ANNOTATIONS) break;
     if (!Object.hasOwn(tags, tag)) continue;
     const value = tags[tag];
     if (value === undefined) continue;
-    const key = sanitizeAnnotationKey(tag);
-    annotations ??= Object.create(null) as Record<string, AnnotationValue>;
+    annotations ??= {};
     placed ??= new Set();
     if (Object.hasOwn(annotations, key)) continue;
-    annotations[key] = annotationValueOf(value);
+    setOwn(annotations, key, annotationValueOf(value));
     placed.add(tag);
   }
-  const metadata = Object.create(null) as Record<string, Record<string, unknown>>;
+  const metadata: Record<string, Record<string, unknown>> = {};
   const keys = Object.keys(tags).sort();
   for (const tag of keys) {
     if (placed !== undefined && placed.has(tag)) continue;
     const namespace = metadataNamespaceOf(tag);
-    const bucket = (metadata[namespace] ??= Object.create(null) as Record<string, unknown>);
-    bucket[tag] = tags[tag];
+    const bucket = (metadata[namespace] ??= {});
+    setOwn(bucket, tag, tags[tag]);
   }
   return { annotations, metadata };
 }

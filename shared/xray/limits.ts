@@ -64,7 +64,7 @@ function byBytesDesc(a: Droppable, b: Droppable): number {
 }
 
 /**
- * Serializes `doc` (mutating it if it must shrink) so it fits `maxBytes`: drops the largest metadata
+ * Serializes `doc` (replacing its metadata and annotations with trimmed copies if it must shrink) so it fits `maxBytes`: drops the largest metadata
  * values first (marking `metadata.meshray.truncated` and the count), then, if still too large, the largest
  * annotations. Undefined when even that does not fit.
  */
@@ -75,7 +75,11 @@ export function fitDocument(
   let json = JSON.stringify(doc);
   if (fitsBytes(json, maxBytes)) return { json, trimmed: false };
 
-  const metadata = (doc.metadata ??= Object.create(null) as Record<string, Record<string, unknown>>);
+  // Copy what will be cut: the caller may share these objects between documents.
+  const metadata: Record<string, Record<string, unknown>> = {};
+  for (const [namespace, bucket] of Object.entries(doc.metadata ?? {})) metadata[namespace] = { ...bucket };
+  doc.metadata = metadata;
+  if (doc.annotations !== undefined) doc.annotations = { ...doc.annotations };
   const mark = (metadata['meshray'] ??= {});
   mark['truncated'] = true;
   const metadataDroppables: Droppable[] = [];

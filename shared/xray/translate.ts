@@ -5,7 +5,8 @@
  * Shape (per span, in input order):
  * - SERVER / CONSUMER → segment named after the local workload, `parent_id` = Zipkin parentId.
  * - CLIENT / PRODUCER with a parent → independent remote subsegment named after the called service,
- *   id = span id, `parent_id` = Zipkin parentId.
+ *   id = span id, `parent_id` = Zipkin parentId. The called service comes from the span (span-kind.ts);
+ *   if the span names none, from the SERVER span it reached when that is in the same batch, else `unknown`.
  * - root CLIENT / PRODUCER (a gateway) → a segment for the local workload (derived id) plus a remote
  *   subsegment with id = span id whose parent is that segment; the called server's span, whose Zipkin
  *   parentId is this span id, therefore hangs off the remote subsegment in X-Ray, in any batch.
@@ -332,10 +333,9 @@ function buildDocument(
     if (exceptionId === undefined) return undefined;
     doc.cause = causeOf(exceptionId, flags.causeMessage);
   }
-  if (annotations !== undefined) doc.annotations = { ...annotations };
-  const metadata = Object.create(null) as Record<string, Record<string, unknown>>;
-  for (const namespace of Object.keys(tagMetadata)) metadata[namespace] = { ...tagMetadata[namespace] };
-  metadata['zipkin'] = { ...zipkinMetadata };
+  // Shared between the documents of one span; fitDocument copies before it trims.
+  if (annotations !== undefined) doc.annotations = annotations;
+  const metadata: Record<string, Record<string, unknown>> = { ...tagMetadata, zipkin: zipkinMetadata };
   if (plan.repairedFrom !== undefined) {
     metadata['meshray'] = { kindRepaired: { from: plan.repairedFrom, to: plan.role === 'server' ? 'SERVER' : 'CLIENT' } };
   }

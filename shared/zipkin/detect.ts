@@ -24,11 +24,17 @@ const V1_SPAN_KEYS: ReadonlySet<string> = new Set(['binaryAnnotations']);
 const V2_SPAN_KEYS: ReadonlySet<string> = new Set(['localEndpoint', 'remoteEndpoint', 'kind', 'tags', 'shared']);
 
 /**
- * Detects the format of a span body. A protobuf Content-Type wins; otherwise a body whose first non-blank byte
- * is `[` (or `{`, so a wrong JSON body gets a JSON error) is JSON, v1 when the first span has
- * `binaryAnnotations` or annotations with an `endpoint`, v2 otherwise (including `[]`); a body starting with
- * 0x0a is protobuf. Returns `undefined` when it cannot tell (empty body without a protobuf Content-Type,
- * anything else).
+ * Detects the format of a span body:
+ * - a protobuf Content-Type (`application/x-protobuf`, `application/protobuf`) wins → `proto-v2`;
+ * - a body whose first non-blank byte (after an optional BOM) is `[` is JSON: `json-v1` when the first span
+ *   has `binaryAnnotations` or annotations with an `endpoint`, else `json-v2` (also for `[]`, a span without
+ *   decisive keys, or JSON the decoder will refuse); a body starting with `{` is `json-v2` (refused later as
+ *   not a list);
+ * - a body starting with 0x0a (ListOfSpans field 1) is `proto-v2`, even when the next byte reads as `[`/`{`;
+ * - any other non-empty body under a JSON Content-Type is `json-v2`, so it is refused with a JSON message;
+ * - otherwise (an empty body without a protobuf Content-Type, unrecognisable bytes) → `undefined`.
+ * A caller that knows the endpoint (`/api/v1/spans` vs `/api/v2/spans`) may pass the format to
+ * `decodeSpans` directly instead.
  */
 export function detectFormat(body: Uint8Array, contentType?: string): ZipkinFormat | undefined {
   if (contentType !== undefined && PROTOBUF_CONTENT_TYPE.test(contentType)) return 'proto-v2';

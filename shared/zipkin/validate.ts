@@ -121,19 +121,26 @@ export function readMicros(value: unknown, base: string, field: string, issues: 
 export function readKind(value: unknown, base: string, issues: Issue[]): SpanKind | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'string') {
-    switch (value.length === 6 || value.length === 8 ? value.toUpperCase() : '') {
-      case 'CLIENT':
-        return 'CLIENT';
-      case 'SERVER':
-        return 'SERVER';
-      case 'PRODUCER':
-        return 'PRODUCER';
-      case 'CONSUMER':
-        return 'CONSUMER';
-    }
+    const kind = kindOf(value) ?? (value.length === 6 || value.length === 8 ? kindOf(value.toUpperCase()) : undefined);
+    if (kind !== undefined) return kind;
   }
   report(issues, base, 'kind', `must be one of CLIENT, SERVER, PRODUCER, CONSUMER, got ${describe(value)}`);
   return undefined;
+}
+
+function kindOf(upper: string): SpanKind | undefined {
+  switch (upper) {
+    case 'CLIENT':
+      return 'CLIENT';
+    case 'SERVER':
+      return 'SERVER';
+    case 'PRODUCER':
+      return 'PRODUCER';
+    case 'CONSUMER':
+      return 'CONSUMER';
+    default:
+      return undefined;
+  }
 }
 
 /** Optional lowercased text (span name, service name); empty means absent. */

@@ -79,9 +79,10 @@ describe('PutTraceSegments', () => {
   });
 
   test('answers InvalidRequestException when TraceSegmentDocuments is missing or the body is not JSON', async () => {
-    h = await startXRayLocal();
+    const harness = await startXRayLocal();
+    h = harness;
     for (const body of ['{}', '{"TraceSegmentDocuments":"x"}', '{not json']) {
-      const response = await fetch(`${h.baseUrl}/TraceSegments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await fetch(`${harness.baseUrl}/TraceSegments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       assert.equal(response.status, 400, body);
       assert.equal(response.headers.get('x-amzn-errortype'), 'InvalidRequestException');
       const json = (await response.json()) as { __type: string; message: string };
@@ -129,10 +130,11 @@ describe('PutTraceSegments throttling (XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND)'
   });
 
   test('is off by default', async () => {
-    h = await startXRayLocal();
+    const harness = await startXRayLocal();
+    h = harness;
     for (let call = 0; call < 3; call += 1) {
       const docs = Array.from({ length: 50 }, (_, i) => segmentJson({ id: hexId(call * 50 + i + 1) }));
-      const result = await h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: docs }));
+      const result = await harness.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: docs }));
       assert.deepEqual(result.UnprocessedTraceSegments, []);
     }
   });

@@ -1,0 +1,228 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { BatchGetTracesCommand, XRayClient } from '@aws-sdk/client-xray';
+import { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { encodeSpan, SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER } from '../../../../shared/avro/span-codec.ts';
+import { createKafka, parseBrokers } from '../../../../shared/kafka/client.ts';
+import { ensureTopics } from '../../../../shared/kafka/topics.ts';
+import { silentLogger } from '../../../../shared/log/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans, traceKeyOf } from '../../../../shared/xray/index.ts';
+import { decodeJsonV2 } from '../../../../shared/zipkin/index.ts';
+import type { Span } from '../../../../shared/zipkin/span.ts';
+import { buildApp as buildXRayLocal, SegmentStore } from '../../../../services/xray-local/index.ts';
+import { buildApp, type TranslatorApp } from '../../../../services/translator/app.ts';
+import { KafkaSpanSource } from '../../../../services/translator/consume/kafka-span-source.ts';
+import { RedisEpochStore } from '../../../../services/translator/epochs/redis-epoch-store.ts';
+import { PartitionEpochs } from '../../../../services/translator/epochs/partition-epochs.ts';
+import { DEAD_LETTER_HEADERS, KafkaDeadLetterSink } from '../../../../services/translator/export/dead-letter.ts';
+import { XRaySegmentSink } from '../../../../services/translator/export/xray-segment-sink.ts';
+import { ConsumerHealth } from '../../../../services/translator/health.ts';
+import { createTranslatorMetrics, type TranslatorMetrics } from '../../../../services/translator/metrics.ts';
+import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
+
+const BROKERS = parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const logger = silentLogger();
+const kafka: Kafka = createKafka({ brokers: BROKERS, clientId: 'translator-it', logLevel: 'nothing' });
+const producer = kafka.producer();
+
+const fixture = decodeJsonV2(readFileSync(new URL('../../../fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url)));
+if (!fixture.ok) throw new Error('fixture does not decode');
+/** `copies` Bookinfo traces, each with its own trace id (the fixture's old epoch is kept: auto rewrites it). */
+const bookinfo = (copies: number, salt: number): Span[] => Array.from({ length: copies }, (_, c) => fixture.value.map((s) => ({
+  ...s, traceId: s.traceId.slice(0, 16) + (BigInt(`0x${s.traceId.slice(16)}`) ^ BigInt(salt * 1000 + c + 1)).toString(16).padStart(16, '0'),
+}))).flat();
+
+before(async () => { await producer.connect(); });
+after(async () => { await producer.disconnect(); });
+
+const unique = (what: string) => `it-translator-${what}-${randomUUID().slice(0, 8)}`;
+
+async function produce(topic: string, spans: readonly Span[]): Promise<void> {
+  await producer.send({ topic, acks: -1, messages: spans.map((s) => ({ key: traceKeyOf(s.traceId), value: encodeSpan(s), headers: { [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT } })) });
+}
+
+interface XRayLocal { client: XRayClient; store: SegmentStore; close(): Promise<void> }
+async function startXRayLocal(throttle = 0): Promise<XRayLocal> {
+  const store = new SegmentStore({ maxSegments: 100_000 });
+  const app = buildXRayLocal({ logger, registry: new Registry(), maxSegments: 100_000, store, throttleSegmentsPerSecond: throttle });
+  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
+  const client = new XRayClient({ endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  return { client, store, close: async () => { client.destroy(); await app.close(); } };
+}
+
+interface Instance { app: TranslatorApp; metrics: TranslatorMetrics; registry: Registry; stop(): Promise<void> }
+async function startInstance(o: { topic: string; dlq: string; groupId: string; xray: XRayClient; redisUrl?: string; redisPrefix: string; maxRetries?: number }): Promise<Instance> {
+  const registry = new Registry();
+  const metrics = createTranslatorMetrics(registry);
+  const health = new ConsumerHealth({ stallTimeoutMs: 60_000, now: Date.now });
+  const redis = new Redis(o.redisUrl ?? REDIS_URL, { enableOfflineQueue: false, connectTimeout: 300, commandTimeout: 300, maxRetriesPerRequest: 1, retryStrategy: () => 500 });
+  redis.on('error', () => {});
+  if (o.redisUrl === undefined) await new Promise((resolve) => redis.once('ready', resolve));
+  const dlqProducer = kafka.producer();
+  await dlqProducer.connect();
+  const source = new KafkaSpanSource({
+    kafka, groupId: o.groupId, topic: o.topic, partitionsConcurrency: 3, logger, metrics, health,
+    consumerConfig: { sessionTimeout: 10_000, rebalanceTimeout: 10_000, heartbeatInterval: 500, maxWaitTimeInMs: 100 },
+  });
+  const app = buildApp({
+    translatorConfig: DEFAULT_TRANSLATOR_CONFIG, poisonMaxAttempts: 2, logger, registry, metrics, health, source,
+    sink: new XRaySegmentSink({ client: o.xray, metrics, maxConcurrency: 4, maxRetries: o.maxRetries ?? 8, retryBaseMs: 50, retryMaxMs: 500 }),
+    deadLetters: new KafkaDeadLetterSink({ producer: dlqProducer, topic: o.dlq }),
+    sharedEpochs: new RedisEpochStore({ redis, ttlMs: 60_000, keyPrefix: o.redisPrefix }),
+    clock: Date.now, failurePauseMs: 100,
+  });
+  await app.start();
+  return { app, metrics, registry, stop: async () => { await app.stop(); await dlqProducer.disconnect(); redis.disconnect(); } };
+}
+
+/** What translating `spans` in order yields: X-Ray trace id → documents. */
+function expectedTraces(spans: readonly Span[]): Map<string, number> {
+  const out = translateSpans(spans, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: Date.now(), epochs: new MemoryEpochStore() });
+  const byTrace = new Map<string, number>();
+  for (const d of out.documents) byTrace.set(d.traceId, (byTrace.get(d.traceId) ?? 0) + 1);
+  return byTrace;
+}
+
+async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function committedTotal(groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function metric(registry: Registry, name: string): Promise<number> {
+  const m = await registry.getSingleMetric(name)?.get();
+  return (m?.values ?? []).reduce((s, v) => s + v.value, 0);
+}
+
+test('two instances in one group: every document arrives, one X-Ray id per trace, offsets committed, poison to the DLQ', { timeout: 90_000 }, async () => {
+  const topic = unique('spans');
+  const dlq = unique('dlq');
+  const groupId = unique('group');
+  await ensureTopics(kafka, [{ topic, numPartitions: 6, replicationFactor: 1 }, { topic: dlq, numPartitions: 1, replicationFactor: 1 }]);
+  const xray = await startXRayLocal();
+  const a = await startInstance({ topic, dlq, groupId, xray: xray.client, redisPrefix: `${topic}:` });
+  const b = await startInstance({ topic, dlq, groupId, xray: xray.client, redisPrefix: `${topic}:` });
+  try {
+    const first = bookinfo(12, 1);
+    const second = bookinfo(12, 2);
+    await produce(topic, first);
+    await producer.send({ topic, messages: [{ key: traceKeyOf(first[0]!.traceId), value: Buffer.from('not avro at all') }] });
+    await produce(topic, second);
+    const expected = expectedTraces([...first, ...second]);
+    const docs = [...expected.values()].reduce((s, n) => s + n, 0);
+    await until(() => xray.store.segmentCount >= docs, 60_000, `${docs} documents in xray-local`);
+    assert.equal(xray.store.segmentCount, docs);
+    assert.equal(xray.store.traceCount, expected.size, 'one X-Ray trace id per Zipkin trace');
+    const ids = [...expected.keys()];
+    for (let i = 0; i < ids.length; i += 5) {
+      const got = await xray.client.send(new BatchGetTracesCommand({ TraceIds: ids.slice(i, i + 5) }));
+      for (const t of got.Traces ?? []) assert.equal(t.Segments?.length, expected.get(t.Id ?? ''), `trace ${t.Id}`);
+      assert.equal(got.Traces?.length, ids.slice(i, i + 5).length);
+    }
+    const produced = first.length + second.length + 1;
+    await until(async () => (await committedTotal(groupId, topic)) === produced, 20_000, 'offsets committed');
+
+    const dlqConsumer = kafka.consumer({ groupId: unique('dlq-reader'), maxWaitTimeInMs: 100 });
+    await dlqConsumer.connect();
+    await dlqConsumer.subscribe({ topics: [dlq], fromBeginning: true });
+    const letters: { value: string; headers: Record<string, string> }[] = [];
+    await dlqConsumer.run({ eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      letters.push({ value: message.value?.toString() ?? '', headers });
+    } });
+    await until(() => letters.length >= 1, 20_000, 'the dead letter');
+    await dlqConsumer.disconnect();
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]?.value, 'not avro at all');
+    assert.equal(letters[0]?.headers[DEAD_LETTER_HEADERS.code], 'RECORD_UNDECODABLE');
+    assert.equal(letters[0]?.headers[DEAD_LETTER_HEADERS.attempts], '2');
+    assert.equal(letters[0]?.headers[DEAD_LETTER_HEADERS.topic], topic);
+  } finally {
+    await a.stop();
+    await b.stop();
+    await xray.close();
+  }
+});
+
+test('Redis epoch store: two instances agree on a trace\'s X-Ray id', async () => {
+  const redis = new Redis(REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const prefix = `${unique('epochs')}:`;
+  await new Promise((resolve) => redis.once('ready', resolve));
+  try {
+    const config = { ...DEFAULT_TRANSLATOR_CONFIG, epochPolicy: 'rewrite' as const };
+    const translatorOf = () => new BatchTranslator({ config, logger, metrics: createTranslatorMetrics(new Registry()), shared: new RedisEpochStore({ redis, ttlMs: 10_000, keyPrefix: prefix }) });
+    const [s1, s2] = fixture.value;
+    // each instance sees a different first span (different start second): alone, they would disagree
+    const one = await translatorOf().translate([{ ...s1!, timestampMicros: 1_700_000_000_000_000 }], new PartitionEpochs({ ttlMs: 10_000, maxEntries: 10 }).forPartition(0), Date.now());
+    const two = await translatorOf().translate([{ ...s2!, timestampMicros: 1_700_000_500_000_000 }], new PartitionEpochs({ ttlMs: 10_000, maxEntries: 10 }).forPartition(0), Date.now());
+    assert.ok(one.documents[0] && two.documents[0]);
+    assert.equal(two.documents[0].traceId, one.documents[0].traceId);
+    assert.equal(await redis.get(prefix + traceKeyOf(s1!.traceId)), one.documents[0].traceId);
+    assert.ok((await redis.pttl(prefix + traceKeyOf(s1!.traceId))) > 0, 'a TTL is set');
+  } finally {
+    redis.disconnect();
+  }
+});
+
+test('Redis unreachable: translation goes on with local caches and the fallback counter rises', { timeout: 60_000 }, async () => {
+  const topic = unique('spans');
+  const dlq = unique('dlq');
+  const groupId = unique('group');
+  await ensureTopics(kafka, [{ topic, numPartitions: 6, replicationFactor: 1 }, { topic: dlq, numPartitions: 1, replicationFactor: 1 }]);
+  const xray = await startXRayLocal();
+  const a = await startInstance({ topic, dlq, groupId, xray: xray.client, redisUrl: 'redis://127.0.0.1:1', redisPrefix: 'x:' });
+  try {
+    const spans = bookinfo(4, 3);
+    await produce(topic, spans);
+    const expected = expectedTraces(spans);
+    const docs = [...expected.values()].reduce((s, n) => s + n, 0);
+    await until(() => xray.store.segmentCount >= docs, 40_000, 'documents');
+    assert.equal(xray.store.traceCount, expected.size);
+    assert.ok(await metric(a.registry, 'meshray_translator_redis_fallbacks_total') > 0);
+  } finally {
+    await a.stop();
+    await xray.close();
+  }
+});
+
+test('xray-local throttling: batches are retried and redelivered, lag recovers, nothing is lost', { timeout: 90_000 }, async () => {
+  const topic = unique('spans');
+  const dlq = unique('dlq');
+  const groupId = unique('group');
+  await ensureTopics(kafka, [{ topic, numPartitions: 6, replicationFactor: 1 }, { topic: dlq, numPartitions: 1, replicationFactor: 1 }]);
+  const xray = await startXRayLocal(50);
+  const a = await startInstance({ topic, dlq, groupId, xray: xray.client, redisPrefix: `${topic}:`, maxRetries: 3 });
+  try {
+    const spans = bookinfo(16, 4);
+    await produce(topic, spans);
+    const expected = expectedTraces(spans);
+    const docs = [...expected.values()].reduce((s, n) => s + n, 0);
+    await until(async () => (await committedTotal(groupId, topic)) === spans.length, 60_000, 'all offsets committed');
+    assert.equal(xray.store.segmentCount, docs);
+    assert.equal(xray.store.traceCount, expected.size);
+    assert.ok(await metric(a.registry, 'meshray_translator_throttles_total') > 0, 'throttled');
+    assert.equal(await metric(a.registry, 'meshray_translator_partition_lag'), 0, 'lag recovered');
+  } finally {
+    await a.stop();
+    await xray.close();
+  }
+});
