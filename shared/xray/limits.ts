@@ -69,7 +69,7 @@ function byBytesDesc(a: Droppable, b: Droppable): number {
  * annotations. Undefined when even that does not fit.
  */
 export function fitDocument(
-  doc: { annotations?: Record<string, unknown>; metadata?: Record<string, Record<string, unknown>> },
+  doc: { readonly name: string; annotations?: Record<string, unknown>; metadata?: Record<string, Record<string, unknown>> },
   maxBytes: number,
 ): FittedDocument | undefined {
   let json = JSON.stringify(doc);

@@ -75,6 +75,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private readonly retryMaxMs: number;
   private readonly queue: Entry[] = [];
   private readonly waiters = new Set<() => void>();
+  /** Backoff sleeps: woken only by close(), not by new spans (which must not hasten retries). */
+  private readonly sleepers = new Set<() => void>();
   private connected = false;
   private closing = false;
   /** Set when the drain timeout passed: the sender stops, whatever is still queued is dropped. */
@@ -151,6 +153,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
   async close(): Promise<{ droppedSpans: number }> {
     this.closing = true;
     this.notify();
+    this.wakeSleepers(); // retry now: the drain timeout is short
     const drained = await this.waitUntilDrained(this.options.drainTimeoutMs);
     let droppedSpans = 0;
     if (!drained) {
@@ -164,6 +167,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       this.queue.length = 0;
       this.metrics.bufferSpans.set(0);
       this.notify();
+      this.wakeSleepers();
     }
     await this.producer.disconnect().catch((e: unknown) => this.log.warn({ err: e }, 'Kafka producer disconnect failed'));
     if (drained) await this.loop;
@@ -204,6 +208,20 @@ export class KafkaSpanPublisher implements SpanPublisher {
     });
   }
 
+  /** Resolves after `ms` or when close() starts or gives up, whichever comes first. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => { clearTimeout(timer); this.sleepers.delete(wake); resolve(); };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+
+  private wakeSleepers(): void {
+    for (const w of this.sleepers) w();
+    this.sleepers.clear();
+  }
+
   private async waitUntilDrained(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (this.queue.length > 0 && this.loop) {
@@ -223,6 +241,18 @@ export class KafkaSpanPublisher implements SpanPublisher {
     let attempt = 0;
     let batchLimit = this.options.batchMaxMessages;
     while (!this.abandoned) {
+      // Connect eagerly (readiness depends on it), not only when there is something to send.
+      if (!this.connected && !(this.closing && this.queue.length === 0)) {
+        try {
+          await this.producer.connect();
+          this.log.info('Kafka producer connected');
+        } catch (e) {
+          if (this.abandoned) return;
+          this.noteFailure(e, 'connect');
+          await this.pause(this.backoffMs(attempt++));
+          continue;
+        }
+      }
       if (this.queue.length === 0) {
         if (this.closing) return;
         await this.wait(60_000);
@@ -230,17 +260,6 @@ export class KafkaSpanPublisher implements SpanPublisher {
       }
       await this.linger(batchLimit);
       if (this.abandoned) return;
-      if (!this.connected) {
-        try {
-          await this.producer.connect();
-          this.log.info('Kafka producer connected');
-        } catch (e) {
-          if (this.abandoned) return;
-          this.noteFailure(e, 'connect');
-          await this.wait(this.backoffMs(attempt++));
-          continue;
-        }
-      }
       const batch = this.queue.slice(0, batchLimit);
       const startedMs = performance.now();
       try {
@@ -260,7 +279,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
         }
         this.metrics.publishRetries.inc();
         this.noteFailure(e, 'send');
-        await this.wait(this.backoffMs(attempt++));
+        await this.pause(this.backoffMs(attempt++));
         continue;
       }
       if (this.abandoned) return;

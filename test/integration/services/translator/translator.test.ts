@@ -216,7 +216,7 @@ test('xray-local throttling: batches are retried and redelivered, lag recovers, 
     await produce(topic, spans);
     const expected = expectedTraces(spans);
     const docs = [...expected.values()].reduce((s, n) => s + n, 0);
-    await until(async () => (await committedTotal(groupId, topic)) === spans.length, 60_000, 'all offsets committed');
+    await until(async () => { const c = await committedTotal(groupId, topic); if (process.env['DEBUG_IT']) console.error('progress', c, spans.length, xray.store.segmentCount, docs, await metric(a.registry, 'meshray_translator_batches_total')); return c === spans.length; }, 60_000, 'all offsets committed');
     assert.equal(xray.store.segmentCount, docs);
     assert.equal(xray.store.traceCount, expected.size);
     assert.ok(await metric(a.registry, 'meshray_translator_throttles_total') > 0, 'throttled');

@@ -33,5 +33,6 @@ test('fitDocument drops annotations after metadata, and gives up when nothing is
   const fitted = fitDocument(doc, 200);
   assert.ok(fitted !== undefined);
   assert.deepEqual(JSON.parse(fitted.json), { name: 'n', annotations: { b: 'y' }, metadata: { meshray: { truncated: true, droppedMetadataKeys: 1, droppedAnnotations: 1 } } });
-  assert.equal(fitDocument({ name: 'n'.repeat(500) }, 200), undefined);
+  const hopeless = { name: 'n'.repeat(500) };
+  assert.equal(fitDocument(hopeless, 200), undefined);
 });
