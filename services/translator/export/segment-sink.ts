@@ -10,9 +10,20 @@ export interface RejectedDocument {
   readonly message: string;
 }
 
-/** Every document not listed in `rejected` was accepted. */
+/** Documents still not accepted when the sink gave up retrying (or was told to stop). */
+export interface UnfinishedDocuments {
+  /** Retryable: XRAY_THROTTLED, XRAY_UNAVAILABLE, or NOT_READY (consumer stopping / partition revoked). */
+  readonly code: ErrorCode;
+  readonly message: string;
+  /** Indices into the `documents` given to `put`. */
+  readonly indices: readonly number[];
+}
+
+/** Every document listed in neither `rejected` nor `unfinished` was accepted. */
 export interface PutOutcome {
   readonly rejected: readonly RejectedDocument[];
+  /** Present when some documents are still pending: the caller must not commit them (redelivery). */
+  readonly unfinished?: UnfinishedDocuments;
 }
 
 /** Lets a long export keep the consumer's group membership and notice it should give up. */
@@ -22,9 +33,9 @@ export interface ExportControl {
 }
 
 /**
- * Port: where segment documents go. `put` resolves once every document is accepted or rejected for good;
- * it throws a retryable MeshrayError (XRAY_THROTTLED, XRAY_UNAVAILABLE, NOT_READY) when it gave up
- * retrying: the caller then commits nothing and the records are redelivered.
+ * Port: where segment documents go. `put` resolves once every document is accepted, rejected for good, or
+ * left `unfinished` after the retries ran out: the caller then commits nothing past them and they are
+ * redelivered (the accepted ones need not be sent again).
  */
 export interface SegmentSink {
   put(documents: readonly string[], control?: ExportControl): Promise<PutOutcome>;

@@ -32,7 +32,7 @@ type CallResult =
  * SegmentSink over X-Ray's PutTraceSegments (the real service or xray-local through XRAY_ENDPOINT).
  * Chunks of ≤ 50 documents and ≤ maxPayloadBytes; `UnprocessedTraceSegments` are handled per document
  * (retryable codes retried, invalid ones returned as rejected); throttles, 5xx and network errors are
- * retried with full-jitter backoff up to maxRetries, after which `put` throws and nothing is committed.
+ * retried with full-jitter backoff up to maxRetries, after which the rest is returned as `unfinished`.
  */
 export class XRaySegmentSink implements SegmentSink {
   readonly #o: XRaySegmentSinkOptions;
@@ -49,21 +49,36 @@ export class XRaySegmentSink implements SegmentSink {
 
   async put(documents: readonly string[], control?: ExportControl): Promise<PutOutcome> {
     const rejected: RejectedDocument[] = [];
+    const unfinished: number[] = [];
+    let failure: MeshrayError | undefined;
     const chunks = chunkDocuments(documents, {
       maxDocuments: Math.min(MAX_DOCUMENTS_PER_CALL, this.#o.maxDocumentsPerCall ?? MAX_DOCUMENTS_PER_CALL),
       maxPayloadBytes: this.#o.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
     });
-    const settled = await Promise.allSettled(chunks.map((chunk) => this.#putChunk(documents, chunk, rejected, control)));
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
+    await Promise.all(chunks.map(async (chunk) => {
+      try {
+        await this.#putChunk(documents, chunk, rejected, control);
+      } catch (err) {
+        if (!(err instanceof PendingDocuments)) throw err;
+        unfinished.push(...err.indices);
+        failure ??= err.error;
+      }
+    }));
     rejected.sort((a, b) => a.index - b.index);
-    return { rejected };
+    if (failure === undefined) return { rejected };
+    return { rejected, unfinished: { code: failure.code, message: failure.message, indices: unfinished.sort((a, b) => a - b) } };
   }
 
   async #putChunk(documents: readonly string[], chunk: readonly number[], rejected: RejectedDocument[], control?: ExportControl): Promise<void> {
     let pending = chunk;
     for (let retry = 0; ; retry += 1) {
-      if (retry > 0) await this.#backoff(retry, control);
+      if (retry > 0) {
+        try {
+          await this.#backoff(retry, control);
+        } catch (err) {
+          throw new PendingDocuments(pending, err as MeshrayError);
+        }
+      }
       const result = await this.#calls.run(() => this.#call(pending.map((i) => documents[i] ?? '')));
       let lastCode: ErrorCode;
       let lastMessage: string;
@@ -91,7 +106,7 @@ export class XRaySegmentSink implements SegmentSink {
         lastMessage = `${result.name}: ${result.message}`;
       }
       if (retry >= this.#o.maxRetries) {
-        throw new MeshrayError(lastCode, `PutTraceSegments gave up after ${retry} retries (${pending.length} documents pending): ${lastMessage}`);
+        throw new PendingDocuments(pending, new MeshrayError(lastCode, `PutTraceSegments gave up after ${retry} retries (${pending.length} documents pending): ${lastMessage}`));
       }
     }
   }
@@ -161,6 +176,13 @@ export class XRaySegmentSink implements SegmentSink {
     }
     await this.#sleep(fullJitterDelayMs(retry, { baseMs: this.#o.retryBaseMs, maxMs: this.#o.retryMaxMs, random: this.#random }));
     if (control && !control.isActive()) throw new MeshrayError('NOT_READY', 'export abandoned: partition revoked or consumer stopping');
+  }
+}
+
+/** A chunk's documents still pending when retrying stopped. */
+class PendingDocuments extends Error {
+  constructor(readonly indices: readonly number[], readonly error: MeshrayError) {
+    super(error.message);
   }
 }
 
