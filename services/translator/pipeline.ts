@@ -1,16 +1,17 @@
-import { isMeshrayError, type ErrorCode } from '../../shared/errors/index.ts';
+import { isMeshrayError, MeshrayError, type ErrorCode } from '../../shared/errors/index.ts';
 import type { Logger } from '../../shared/log/index.ts';
 import { formatIssues } from '../../shared/result/result.ts';
 import type { DeliveredRecord, RecordBatch } from '../../shared/transport/index.ts';
 import type { TranslatedDocument } from '../../shared/xray/index.ts';
 import type { Span } from '../../shared/zipkin/span.ts';
+import { ExportedDocuments } from './commit/exported-documents.ts';
 import { RecordAttempts } from './commit/record-attempts.ts';
 import { actionFor } from './consume/error-policy.ts';
 import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
 import { decodeRecord } from './decode/decode-record.ts';
 import type { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { DeadLetter, DeadLetterSink } from './export/dead-letter.ts';
-import type { SegmentSink } from './export/segment-sink.ts';
+import type { PutOutcome, SegmentSink } from './export/segment-sink.ts';
 import { sleepMs } from './export/backoff.ts';
 import type { TranslatorMetrics } from './metrics.ts';
 import type { BatchTranslator } from './translate/translate-batch.ts';
@@ -47,6 +48,7 @@ export class TranslatorPipeline implements BatchHandler {
   readonly #o: PipelineOptions;
   readonly #log: Logger;
   readonly #attempts = new RecordAttempts();
+  readonly #exported = new ExportedDocuments();
   readonly #sleep: (ms: number) => Promise<void>;
 
   constructor(options: PipelineOptions) {
@@ -58,6 +60,7 @@ export class TranslatorPipeline implements BatchHandler {
   revoke(partitions: readonly number[]): void {
     this.#o.epochs.drop(partitions);
     this.#attempts.drop(partitions);
+    this.#exported.drop(partitions);
   }
 
   async handle(batch: RecordBatch, control: BatchControl): Promise<BatchResult> {
@@ -100,21 +103,29 @@ export class TranslatorPipeline implements BatchHandler {
       letters.push({ topic: batch.topic, record, code: poison.code, reason: poison.reason, attempts, message: poison.message });
     }
 
-    // export what comes before the cut
-    const documents: TranslatedDocument[] = out.documents.filter((d) => (recordOfSpan[d.spanIndex] ?? 0) < cut);
+    // export what comes before the cut (and was not accepted on an earlier delivery)
+    const recordOf = (d: TranslatedDocument) => records[recordOfSpan[d.spanIndex] ?? 0] as DeliveredRecord;
+    const inBatch = out.documents.filter((d) => (recordOfSpan[d.spanIndex] ?? 0) < cut);
+    const documents = inBatch.filter((d) => !this.#exported.has(partition, recordOf(d).offset, d.segmentId));
     if (documents.length > 0) {
+      let outcome: PutOutcome;
       try {
-        const outcome = await this.#o.sink.put(documents.map((d) => d.json), control);
-        const refused = new Set<number>();
-        for (const r of outcome.rejected) {
-          const doc = documents[r.index];
-          const recordIndex = doc === undefined ? undefined : recordOfSpan[doc.spanIndex];
-          if (recordIndex === undefined || refused.has(recordIndex)) continue;
-          refused.add(recordIndex);
-          letters.push({ topic: batch.topic, record: records[recordIndex] as DeliveredRecord, code: r.code, reason: r.reason, attempts: 1, message: r.message });
-        }
+        outcome = await this.#o.sink.put(documents.map((d) => d.json), control);
       } catch (err) {
         return this.#failed(batch, err, control);
+      }
+      const refused = new Set<number>();
+      for (const r of outcome.rejected) {
+        const doc = documents[r.index];
+        const recordIndex = doc === undefined ? undefined : recordOfSpan[doc.spanIndex];
+        if (recordIndex === undefined || refused.has(recordIndex)) continue;
+        refused.add(recordIndex);
+        letters.push({ topic: batch.topic, record: records[recordIndex] as DeliveredRecord, code: r.code, reason: r.reason, attempts: 1, message: r.message });
+      }
+      if (outcome.unfinished) {
+        const notAccepted = new Set([...outcome.unfinished.indices, ...outcome.rejected.map((r) => r.index)]);
+        documents.forEach((d, i) => { if (!notAccepted.has(i)) this.#exported.add(partition, recordOf(d).offset, d.segmentId); });
+        return this.#failed(batch, new MeshrayError(outcome.unfinished.code, outcome.unfinished.message), control);
       }
     }
 
@@ -130,7 +141,7 @@ export class TranslatorPipeline implements BatchHandler {
         if (l.code !== 'SEGMENT_REJECTED') this.#o.metrics.spansRejected.inc({ reason: l.reason });
       }
     }
-    const exportedSpans = new Set(documents.map((d) => d.spanIndex)).size;
+    const exportedSpans = new Set(inBatch.map((d) => d.spanIndex)).size;
     this.#o.metrics.spansTranslated.inc(exportedSpans);
     if (cut === 0) {
       this.#o.metrics.batches.inc({ outcome: 'poison_retry' });
@@ -138,6 +149,7 @@ export class TranslatorPipeline implements BatchHandler {
     }
     const doneThrough = (records[cut - 1] as DeliveredRecord).offset;
     this.#attempts.forgetThrough(partition, doneThrough);
+    this.#exported.forgetThrough(partition, doneThrough);
     this.#o.metrics.records.inc(cut);
     this.#o.metrics.batches.inc({ outcome: cut === records.length ? 'committed' : 'partial' });
     return { doneThrough };

@@ -96,11 +96,15 @@ export class XRaySegmentSink implements SegmentSink {
           return;
         }
         const half = Math.ceil(pending.length / 2);
-        await Promise.all([
+        const halves = await Promise.allSettled([
           this.#putChunk(documents, pending.slice(0, half), rejected, control),
           this.#putChunk(documents, pending.slice(half), rejected, control),
         ]);
-        return;
+        const failed = halves.flatMap((h) => (h.status === 'rejected' ? [h.reason as unknown] : []));
+        if (failed.length === 0) return;
+        const stuck = failed.filter((f): f is PendingDocuments => f instanceof PendingDocuments);
+        if (stuck.length < failed.length || stuck[0] === undefined) throw failed.find((f) => !(f instanceof PendingDocuments));
+        throw new PendingDocuments(stuck.flatMap((f) => f.indices), stuck[0].error);
       } else {
         lastCode = result.code;
         lastMessage = `${result.name}: ${result.message}`;

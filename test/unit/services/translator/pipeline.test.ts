@@ -37,6 +37,22 @@ test('offsets are committed only after the sink accepted the documents', async (
   }
 });
 
+test('documents accepted before a failed export are not sent again on redelivery', async () => {
+  const sink = new FakeSink((docs, call) => (call === 1
+    ? { rejected: [], unfinished: { code: 'XRAY_THROTTLED' as const, message: 'slow down', indices: [docs.length - 1] } }
+    : { rejected: [] }));
+  const h = harness({ sink, partitions: 1 });
+  h.topic.append([1, 2, 3].map((n) => recordOf(spanOf(trace(n), hex(n, 16), now))));
+  await h.app.start();
+  try {
+    await until(() => h.topic.size === 0);
+    assert.equal(sink.calls[0]?.length, 3);
+    assert.deepEqual(sink.calls[1], [sink.calls[0]?.[2]], 'only the unfinished document is sent again');
+  } finally {
+    await h.app.stop();
+  }
+});
+
 test('a document X-Ray refuses is dead-lettered with its reason; the others are accepted', async () => {
   const sink = new FakeSink((docs) => ({
     rejected: docs.flatMap((d, index) => (d.includes(hex(2, 16)) ? [{ index, code: 'SEGMENT_REJECTED' as const, reason: 'InvalidName', message: 'bad name' }] : [])),

@@ -34,7 +34,7 @@ export class FakeSink implements SegmentSink {
   async put(documents: readonly string[]): Promise<PutOutcome> {
     this.calls.push([...documents]);
     const outcome = this.answer(documents, this.calls.length);
-    const refused = new Set(outcome.rejected.map((r) => r.index));
+    const refused = new Set([...outcome.rejected.map((r) => r.index), ...(outcome.unfinished?.indices ?? [])]);
     documents.forEach((d, i) => { if (!refused.has(i)) this.accepted.push(d); });
     return outcome;
   }

@@ -1,0 +1,13 @@
+/** `npm run bench`: prints meshray's speed figures. BENCH=translate|e2e selects one. */
+import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
+
+const only = process.env['BENCH'];
+const print = (f: BenchFigure): void => {
+  process.stdout.write(`${f.name}: ${f.value.toLocaleString('en-US')} ${f.unit}${f.target ? ` (target ${f.target})` : ''}\n`);
+};
+
+if (!only || only === 'translate') runTranslateBench().forEach(print);
+if (!only || only === 'e2e') {
+  const { runEndToEndBench } = await import('./e2e.bench.ts');
+  (await runEndToEndBench()).forEach(print);
+}
