@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { encodeSpan, SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER } from '../../../../shared/avro/span-codec.ts';
 import { createKafka, parseBrokers } from '../../../../shared/kafka/client.ts';
 import { ensureTopics } from '../../../../shared/kafka/topics.ts';
-import { silentLogger } from '../../../../shared/log/index.ts';
+import { createLogger, silentLogger } from '../../../../shared/log/index.ts';
 import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans, traceKeyOf } from '../../../../shared/xray/index.ts';
 import { decodeJsonV2 } from '../../../../shared/zipkin/index.ts';
 import type { Span } from '../../../../shared/zipkin/span.ts';
@@ -26,16 +26,19 @@ import { BatchTranslator } from '../../../../services/translator/translate/trans
 
 const BROKERS = parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const logger = silentLogger();
+const logger = process.env['DEBUG_IT'] ? createLogger({ level: 'warn', service: 'it' }) : silentLogger();
 const kafka: Kafka = createKafka({ brokers: BROKERS, clientId: 'translator-it', logLevel: 'nothing' });
 const producer = kafka.producer();
 
 const fixture = decodeJsonV2(readFileSync(new URL('../../../fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url)));
 if (!fixture.ok) throw new Error('fixture does not decode');
-/** `copies` Bookinfo traces, each with its own trace id (the fixture's old epoch is kept: auto rewrites it). */
-const bookinfo = (copies: number, salt: number): Span[] => Array.from({ length: copies }, (_, c) => fixture.value.map((s) => ({
-  ...s, traceId: s.traceId.slice(0, 16) + (BigInt(`0x${s.traceId.slice(16)}`) ^ BigInt(salt * 1000 + c + 1)).toString(16).padStart(16, '0'),
-}))).flat();
+const xor = (id: string, n: number) => (BigInt(`0x${id}`) ^ BigInt(n)).toString(16).padStart(16, '0');
+/** `copies` Bookinfo traces, each with its own trace and span ids (the fixture's old epoch is kept: auto rewrites it). */
+const bookinfo = (copies: number, salt: number): Span[] => Array.from({ length: copies }, (_, c) => fixture.value.map((s) => {
+  const n = salt * 1000 + c + 1;
+  const { parentId, ...rest } = s;
+  return { ...rest, traceId: s.traceId.slice(0, 16) + xor(s.traceId.slice(16), n), id: xor(s.id, n), ...(parentId ? { parentId: xor(parentId, n) } : {}) };
+})).flat();
 
 before(async () => { await producer.connect(); });
 after(async () => { await producer.disconnect(); });
@@ -216,7 +219,7 @@ test('xray-local throttling: batches are retried and redelivered, lag recovers, 
     await produce(topic, spans);
     const expected = expectedTraces(spans);
     const docs = [...expected.values()].reduce((s, n) => s + n, 0);
-    await until(async () => { const c = await committedTotal(groupId, topic); if (process.env['DEBUG_IT']) console.error('progress', c, spans.length, xray.store.segmentCount, docs, await metric(a.registry, 'meshray_translator_batches_total')); return c === spans.length; }, 60_000, 'all offsets committed');
+    await until(async () => (await committedTotal(groupId, topic)) === spans.length, 60_000, 'all offsets committed');
     assert.equal(xray.store.segmentCount, docs);
     assert.equal(xray.store.traceCount, expected.size);
     assert.ok(await metric(a.registry, 'meshray_translator_throttles_total') > 0, 'throttled');

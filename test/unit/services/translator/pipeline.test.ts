@@ -17,13 +17,14 @@ const trace = (n: number) => `${hex(Math.floor(now / 1000), 8)}${hex(n, 24)}`;
 test('offsets are committed only after the sink accepted the documents', async () => {
   let failures = 3;
   const sizesSeen: number[] = [];
-  let h: ReturnType<typeof harness> | undefined;
+  const seen: { h?: ReturnType<typeof harness> } = {};
   const sink = new FakeSink(() => {
-    sizesSeen.push(h?.topic.size ?? -1);
+    sizesSeen.push(seen.h?.topic.size ?? -1);
     if (failures-- > 0) throw new MeshrayError('XRAY_UNAVAILABLE', 'down');
     return { rejected: [] };
   });
-  h = harness({ sink, partitions: 1 });
+  const h = harness({ sink, partitions: 1 });
+  seen.h = h;
   h.topic.append([1, 2, 3].map((n) => recordOf(spanOf(trace(n), hex(n, 16), now))));
   await h.app.start();
   try {

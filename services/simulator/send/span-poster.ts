@@ -1,0 +1,91 @@
+/**
+ * Posts span batches with at most `concurrency` POSTs in flight and keeps the tally: what was sent, every
+ * answer by status, what was finally accepted or refused. `submit` waits for a free slot (back-pressure).
+ */
+import type { Span } from '../../../shared/zipkin/span.ts';
+import { encodeSpansJsonV2 } from '../encode/encode-json-v2.ts';
+import { DEFAULT_POST_OPTIONS, isAccepted, postSpans, type PostOptions, type PostResult } from './post-spans.ts';
+
+export interface SpanPosterOptions {
+  /** Full URL of the spans endpoint (see `spansUrlOf`). */
+  readonly url: string;
+  readonly concurrency: number;
+  readonly post?: Partial<PostOptions>;
+  /** Called with the spans of each POST the receiver finally accepted (2xx; a receiver answers 202). */
+  readonly onSpansAccepted?: (spans: readonly Span[]) => void;
+  /** Called with each POST that was finally refused or failed. */
+  readonly onRefused?: (spans: readonly Span[], result: PostResult) => void;
+}
+
+export interface PostTally {
+  posts: number;
+  spansSent: number;
+  bytesSent: number;
+  spansAccepted: number;
+  spansRefused: number;
+  /** Every HTTP answer by status (`"202"`, `"503"`), retried ones included; `"error"` counts posts with no answer. */
+  responses: Record<string, number>;
+  retries: number;
+  /** POSTs whose final answer was not 2xx (or that got no answer). */
+  refusedPosts: number;
+  /** The first few refusal messages (`503: …`, `ECONNREFUSED`). */
+  errors: string[];
+}
+
+const MAX_ERRORS_KEPT = 5;
+
+export class SpanPoster {
+  readonly tally: PostTally = { posts: 0, spansSent: 0, bytesSent: 0, spansAccepted: 0, spansRefused: 0, responses: {}, retries: 0, refusedPosts: 0, errors: [] };
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly idle: (() => void)[] = [];
+  private readonly postOptions: PostOptions;
+
+  constructor(private readonly options: SpanPosterOptions) {
+    if (!(options.concurrency >= 1)) throw new Error(`concurrency must be ≥ 1, got ${options.concurrency}`);
+    this.postOptions = { ...DEFAULT_POST_OPTIONS, ...options.post };
+  }
+
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  /** Starts posting `spans` once a slot is free; resolves when it has started (not when it is answered). */
+  async submit(spans: readonly Span[]): Promise<void> {
+    while (this.inFlight >= this.options.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight++;
+    const body = encodeSpansJsonV2(spans);
+    this.tally.posts++;
+    this.tally.spansSent += spans.length;
+    this.tally.bytesSent += Buffer.byteLength(body);
+    void postSpans(this.options.url, body, this.postOptions)
+      .then((result) => this.record(spans, result), (e: unknown) => this.record(spans, { status: 0, answers: [], attempts: 1, error: String(e) }))
+      .finally(() => {
+        this.inFlight--;
+        this.waiting.shift()?.();
+        if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
+      });
+  }
+
+  /** Resolves when no POST is in flight. */
+  async settle(): Promise<void> {
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
+  }
+
+  private record(spans: readonly Span[], result: PostResult): void {
+    const t = this.tally;
+    for (const status of result.answers) t.responses[String(status)] = (t.responses[String(status)] ?? 0) + 1;
+    if (result.attempts > result.answers.length) t.responses['error'] = (t.responses['error'] ?? 0) + 1;
+    t.retries += Math.max(0, result.attempts - 1);
+    if (isAccepted(result.status)) {
+      t.spansAccepted += spans.length;
+      this.options.onSpansAccepted?.(spans);
+      return;
+    }
+    t.refusedPosts++;
+    t.spansRefused += spans.length;
+    if (t.errors.length < MAX_ERRORS_KEPT) t.errors.push(result.status === 0 ? `no answer: ${result.error ?? 'unknown error'}` : `${result.status}: ${result.error ?? ''}`.trim());
+    this.options.onRefused?.(spans, result);
+  }
+}
