@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `meshray` CLI: dispatches to one command. Composition happens inside each command.
 import { COMMANDS, isCommandName } from './commands.ts';
+import { isMeshrayError } from '../../shared/errors/index.ts';
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
@@ -17,6 +18,14 @@ if (!isCommandName(name)) {
   process.stderr.write(`meshray: unknown command "${name}"\n\n${usage()}`);
   process.exit(1);
 }
-const command = await COMMANDS[name].load();
-const code = await command.run(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
-process.exitCode = code;
+try {
+  const command = await COMMANDS[name].load();
+  process.exitCode = await command.run(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env });
+} catch (error) {
+  // Expected failures (bad configuration, a service that cannot start) get one clear message, no stack.
+  if (!isMeshrayError(error)) throw error;
+  process.stderr.write(`meshray ${name}: ${error.message}\n`);
+  process.exitCode = 1;
+}
+// Services may leave client sockets or timers behind after a clean close: exit once output is flushed.
+process.stdout.write('', () => process.exit());

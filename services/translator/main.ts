@@ -2,6 +2,7 @@
  * THE composition root of the translator: configuration (fail fast), logger, Kafka, Redis, X-Ray client,
  * adapters, the ops listener; graceful shutdown on SIGTERM/SIGINT within SHUTDOWN_TIMEOUT.
  */
+import { pathToFileURL } from 'node:url';
 import { XRayClient } from '@aws-sdk/client-xray';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../shared/config/index.ts';
@@ -19,119 +20,139 @@ import { ConsumerHealth } from './health.ts';
 import { createTranslatorMetrics } from './metrics.ts';
 import { translatorConfigOf } from './translate/translator-config.ts';
 
-const config = loadConfig(translatorEnvSchema);
-const logger = createLogger({ level: config.LOG_LEVEL, service: 'translator' });
-const log = logger.child({ component: 'main' });
-const registry = createRegistry({ defaultMetrics: true });
-const metrics = createTranslatorMetrics(registry);
-const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
-
-const kafkaLog = logger.child({ component: 'kafkajs' });
-const kafka = createKafka({
-  brokers: config.KAFKA_BROKERS,
-  clientId: config.KAFKA_CLIENT_ID,
-  log: (level, message, extra) => kafkaLog[level](extra, message),
-});
-
-const redis = config.EPOCH_STORE === 'redis'
-  ? new Redis(config.REDIS_URL, {
-    enableOfflineQueue: false,
-    connectTimeout: 1000,
-    commandTimeout: 500,
-    maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 200, 5000),
-    lazyConnect: false,
-  })
-  : undefined;
-redis?.on('error', () => { /* counted as redis_fallback per batch; ioredis reconnects by itself */ });
-
-// Local X-Ray (XRAY_ENDPOINT) needs no real credentials; AWS uses the default provider chain.
-const localCredentials = config.XRAY_ENDPOINT !== undefined && process.env['AWS_ACCESS_KEY_ID'] === undefined
-  ? { credentials: { accessKeyId: 'meshray-local', secretAccessKey: 'meshray-local' } }
-  : {};
-const xray = new XRayClient({
-  region: config.AWS_REGION,
-  maxAttempts: 1, // XRaySegmentSink retries (with heartbeats between retries)
-  ...(config.XRAY_ENDPOINT !== undefined ? { endpoint: config.XRAY_ENDPOINT } : {}),
-  ...localCredentials,
-});
-const sink = new XRaySegmentSink({
-  client: xray,
-  metrics,
-  maxConcurrency: config.XRAY_MAX_CONCURRENCY,
-  maxRetries: config.XRAY_MAX_RETRIES,
-  retryBaseMs: config.XRAY_RETRY_BASE,
-  retryMaxMs: config.XRAY_RETRY_MAX,
-});
-const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-const deadLetters = new KafkaDeadLetterSink({ producer, topic: config.DLQ_TOPIC });
-const source = new KafkaSpanSource({
-  kafka,
-  groupId: config.TRANSLATOR_GROUP_ID,
-  topic: config.SPANS_TOPIC,
-  partitionsConcurrency: config.PARTITIONS_CONCURRENCY,
-  logger,
-  metrics,
-  health,
-});
-const app = buildApp({
-  translatorConfig: translatorConfigOf(config),
-  poisonMaxAttempts: config.POISON_MAX_ATTEMPTS,
-  logger,
-  registry,
-  metrics,
-  health,
-  source,
-  sink,
-  deadLetters,
-  ...(redis ? { sharedEpochs: new RedisEpochStore({ redis, ttlMs: config.EPOCH_TTL }) } : {}),
-  clock: Date.now,
-});
-
-async function ensureDeadLetterTopic(): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const topics = await admin.listTopics();
-    if (!topics.includes(config.DLQ_TOPIC)) await ensureTopics(kafka, [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1 }]);
-  } finally {
-    await admin.disconnect();
-  }
+export interface RunningTranslator {
+  /** Stops fetching, lets batches in flight finish and commit, flushes dead letters, disconnects. */
+  close(): Promise<void>;
 }
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'shutting down');
-  const deadline = setTimeout(() => {
-    log.error({ timeoutMs: config.SHUTDOWN_TIMEOUT }, 'shutdown timed out; exiting');
-    process.exit(1);
-  }, config.SHUTDOWN_TIMEOUT);
-  deadline.unref();
+/** Starts a translator from environment variables; resolves once it has started consuming. */
+export async function main(env: Record<string, string | undefined> = process.env): Promise<RunningTranslator> {
+  const config = loadConfig(translatorEnvSchema, env);
+  const logger = createLogger({ level: config.LOG_LEVEL, service: 'translator' });
+  const log = logger.child({ component: 'main' });
+  const registry = createRegistry({ defaultMetrics: true });
+  const metrics = createTranslatorMetrics(registry);
+  const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
+
+  const kafkaLog = logger.child({ component: 'kafkajs' });
+  const kafka = createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    log: (level, message, extra) => kafkaLog[level](extra, message),
+  });
+
+  const redis = config.EPOCH_STORE === 'redis'
+    ? new Redis(config.REDIS_URL, {
+      enableOfflineQueue: false,
+      connectTimeout: 1000,
+      commandTimeout: 500,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (times) => Math.min(times * 200, 5000),
+      lazyConnect: false,
+    })
+    : undefined;
+  redis?.on('error', () => { /* counted as redis_fallback per batch; ioredis reconnects by itself */ });
+
+  // Local X-Ray (XRAY_ENDPOINT) needs no real credentials; AWS uses the default provider chain.
+  const localCredentials = config.XRAY_ENDPOINT !== undefined && env['AWS_ACCESS_KEY_ID'] === undefined
+    ? { credentials: { accessKeyId: 'meshray-local', secretAccessKey: 'meshray-local' } }
+    : {};
+  const xray = new XRayClient({
+    region: config.AWS_REGION,
+    maxAttempts: 1, // XRaySegmentSink retries (with heartbeats between retries)
+    ...(config.XRAY_ENDPOINT !== undefined ? { endpoint: config.XRAY_ENDPOINT } : {}),
+    ...localCredentials,
+  });
+  const sink = new XRaySegmentSink({
+    client: xray,
+    metrics,
+    maxConcurrency: config.XRAY_MAX_CONCURRENCY,
+    maxRetries: config.XRAY_MAX_RETRIES,
+    retryBaseMs: config.XRAY_RETRY_BASE,
+    retryMaxMs: config.XRAY_RETRY_MAX,
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const deadLetters = new KafkaDeadLetterSink({ producer, topic: config.DLQ_TOPIC });
+  const source = new KafkaSpanSource({
+    kafka,
+    groupId: config.TRANSLATOR_GROUP_ID,
+    topic: config.SPANS_TOPIC,
+    partitionsConcurrency: config.PARTITIONS_CONCURRENCY,
+    logger,
+    metrics,
+    health,
+  });
+  const app = buildApp({
+    translatorConfig: translatorConfigOf(config),
+    poisonMaxAttempts: config.POISON_MAX_ATTEMPTS,
+    logger,
+    registry,
+    metrics,
+    health,
+    source,
+    sink,
+    deadLetters,
+    ...(redis ? { sharedEpochs: new RedisEpochStore({ redis, ttlMs: config.EPOCH_TTL }) } : {}),
+    clock: Date.now,
+  });
+
+  async function ensureDeadLetterTopic(): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topics = await admin.listTopics();
+      if (!topics.includes(config.DLQ_TOPIC)) await ensureTopics(kafka, [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1 }]);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  let stopping = false;
+  const close = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`shutdown took longer than ${config.SHUTDOWN_TIMEOUT} ms`)), config.SHUTDOWN_TIMEOUT);
+      timer.unref();
+    });
+    try {
+      await Promise.race([deadline, (async () => {
+        await app.stop(); // stops fetching; batches in flight finish and commit what was exported
+        await producer.disconnect(); // flushes dead letters
+        redis?.disconnect();
+        xray.destroy();
+        await app.http.close();
+      })()]);
+      log.info('stopped');
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   try {
-    await app.stop(); // stops fetching; batches in flight finish and commit what was exported
-    await producer.disconnect(); // flushes dead letters
-    redis?.disconnect();
-    xray.destroy();
-    await app.http.close();
-    log.info('stopped');
-    process.exit(0);
+    await app.http.listen({ host: config.OPS_HOST, port: config.TRANSLATOR_OPS_PORT });
+    await ensureDeadLetterTopic();
+    await producer.connect();
+    await app.start();
+    log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE }, 'translator started');
   } catch (err) {
-    log.error({ err }, 'shutdown failed');
-    process.exit(1);
+    log.fatal({ err }, 'translator failed to start');
+    await close().catch(() => undefined);
+    throw err;
   }
+  return { close };
 }
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
 
-try {
-  await app.http.listen({ host: config.OPS_HOST, port: config.TRANSLATOR_OPS_PORT });
-  await ensureDeadLetterTopic();
-  await producer.connect();
-  await app.start();
-  log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE }, 'translator started');
-} catch (err) {
-  log.fatal({ err }, 'translator failed to start');
-  process.exit(1);
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const running = await main();
+  const stop = (): void => {
+    running.close().then(() => process.exit(0), (err: unknown) => {
+      process.stderr.write(`translator: ${String(err)}\n`);
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }

@@ -32,7 +32,7 @@ export interface GenerateOptions {
   readonly userAgent: string;
 }
 
-export const DEFAULT_GENERATE_OPTIONS: GenerateOptions = Object.freeze({
+export const DEFAULT_GENERATE_OPTIONS: GenerateOptions = Object.freeze<GenerateOptions>({
   flavour: '1.7.4',
   idBits: 128,
   reviews: { kind: 'round-robin' },
