@@ -3,7 +3,6 @@
  * adapters, the ops listener; graceful shutdown on SIGTERM/SIGINT within SHUTDOWN_TIMEOUT.
  */
 import { pathToFileURL } from 'node:url';
-import { XRayClient } from '@aws-sdk/client-xray';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../shared/config/index.ts';
 import { createKafka } from '../../shared/kafka/client.ts';
@@ -16,6 +15,7 @@ import { KafkaSpanSource } from './consume/kafka-span-source.ts';
 import { RedisEpochStore } from './epochs/redis-epoch-store.ts';
 import { KafkaDeadLetterSink } from './export/dead-letter.ts';
 import { XRaySegmentSink } from './export/xray-segment-sink.ts';
+import { createXRayClient } from './export/xray-client.ts';
 import { ConsumerHealth } from './health.ts';
 import { createTranslatorMetrics } from './metrics.ts';
 import { translatorConfigOf } from './translate/translator-config.ts';
@@ -53,16 +53,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     : undefined;
   redis?.on('error', () => { /* counted as redis_fallback per batch; ioredis reconnects by itself */ });
 
-  // Local X-Ray (XRAY_ENDPOINT) needs no real credentials; AWS uses the default provider chain.
-  const localCredentials = config.XRAY_ENDPOINT !== undefined && env['AWS_ACCESS_KEY_ID'] === undefined
-    ? { credentials: { accessKeyId: 'meshray-local', secretAccessKey: 'meshray-local' } }
-    : {};
-  const xray = new XRayClient({
-    region: config.AWS_REGION,
-    maxAttempts: 1, // XRaySegmentSink retries (with heartbeats between retries)
-    ...(config.XRAY_ENDPOINT !== undefined ? { endpoint: config.XRAY_ENDPOINT } : {}),
-    ...localCredentials,
-  });
+  const xray = createXRayClient({ region: config.AWS_REGION, endpoint: config.XRAY_ENDPOINT, env });
   const sink = new XRaySegmentSink({
     client: xray,
     metrics,

@@ -11,7 +11,7 @@ import { getTraceSummaries } from './api/get-trace-summaries.ts';
 import { batchGetTraces } from './api/batch-get-traces.ts';
 import { getServiceGraph } from './api/get-service-graph.ts';
 import { getTraceGraph } from './api/get-trace-graph.ts';
-import { renderPlaceholderPage } from './console/placeholder-page.ts';
+import { registerConsoleRoutes } from './console/register-console-routes.ts';
 
 /** Largest request body accepted (50 documents of 64 KB fit with room for JSON escaping). */
 export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
@@ -90,7 +90,7 @@ export function buildApp(deps: XRayLocalDeps): FastifyInstance {
   app.post('/ServiceGraph', async (req, reply) => send(reply, getServiceGraph(req.body, { store })));
   app.post('/TraceGraph', async (req, reply) => send(reply, getTraceGraph(req.body, { store })));
 
-  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(renderPlaceholderPage(store)));
+  registerConsoleRoutes(app, { store, logger: deps.logger });
 
   registerOpsRoutes(app, { live: () => undefined, ready: deps.ready ?? (() => undefined), registry: deps.registry });
 

@@ -27,8 +27,10 @@ import { resolveKind, localServiceOf, remoteServiceOf } from './span-kind.ts';
 import { sanitizeName } from './names.ts';
 import { buildHttp, statusOf } from './http.ts';
 import { flagsOf, causeOf } from './flags.ts';
+import type { Flags } from './flags.ts';
 import { splitTags } from './annotations.ts';
-import { fitDocument } from './limits.ts';
+import { fitDocument, fitsBytes } from './limits.ts';
+import type { FittedDocument } from './limits.ts';
 
 export interface TranslateContext {
   readonly config: TranslatorConfig;
@@ -137,7 +139,7 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
 
   // Pass 3: emit, in input order.
   const traceIds = new Map<string, string>();
-  let calleesByCaller: Map<string, string> | undefined;
+  const callees: CalleeIndex = { plans, byCaller: undefined };
   const allowlist = ctx.config.annotationAllowlist;
   const maxBytes = ctx.config.maxDocumentBytes;
   for (const plan of plans) {
@@ -161,24 +163,22 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
       if (relinked !== undefined && relinked !== plan.sharedServerId) parentId = relinked;
     }
 
-    const shapes = plan.derivedIdFailed === true ? undefined : shapeSpan(plan, parentId, deriveId, () => (calleesByCaller ??= indexCallees(plans)));
+    const shapes = plan.derivedIdFailed === true ? undefined : shapeSpan(plan, parentId, deriveId, callees);
     if (shapes === undefined) {
       rejected.push({ spanIndex: index, reason: 'invalid_derived_id', issues: [{ path: `spans[${index}].id`, message: 'deriveId returned an id that is not 16 hex digits or equals the span id' }] });
       continue;
     }
-    const tags = splitTags(span.tags, allowlist);
-    const status = statusOf(span.tags);
-    const flags = flagsOf(span.tags, status);
-    const zipkinMetadata = zipkinMetadataOf(span);
+    const tail = buildTail(plan, allowlist);
+    const flags = flagsOf(span.tags, statusOf(span.tags));
     const out: TranslatedDocument[] = [];
     let tooLarge = false;
     for (const shape of shapes) {
-      const doc = buildDocument(shape, xrayTraceId, plan, tags.annotations, tags.metadata, zipkinMetadata, flags, deriveId);
-      if (doc === undefined) {
+      const head = buildHead(shape, xrayTraceId, plan, flags, deriveId);
+      if (head === undefined) {
         tooLarge = true; // unreachable with a valid deriveId; treated as a rejection, not a throw
         break;
       }
-      const fitted = fitDocument(doc, maxBytes);
+      const fitted = serializeDocument(head, tail, maxBytes);
       if (fitted === undefined) {
         tooLarge = true;
         break;
@@ -261,7 +261,18 @@ interface Shape {
  * `${traceKey}:${callerSpanId}` → local service of the SERVER span that call reached, from the batch
  * (the SERVER's parentId, or its own id when it shares the CLIENT's). Names a CLIENT span's remote service
  * when the span itself does not say (no upstream_cluster, remoteEndpoint, url or peer). First one wins.
+ * Built on first use: most batches never need it.
  */
+interface CalleeIndex {
+  readonly plans: readonly (Plan | undefined)[];
+  byCaller: Map<string, string> | undefined;
+}
+
+function calleeServiceOf(callees: CalleeIndex, key: string): string | undefined {
+  callees.byCaller ??= indexCallees(callees.plans);
+  return callees.byCaller.get(key);
+}
+
 function indexCallees(plans: readonly (Plan | undefined)[]): Map<string, string> {
   const index = new Map<string, string>();
   for (const plan of plans) {
@@ -275,72 +286,100 @@ function indexCallees(plans: readonly (Plan | undefined)[]): Map<string, string>
   return index;
 }
 
-function shapeSpan(plan: Plan, parentId: string | undefined, deriveId: DeriveId, callees: () => Map<string, string>): Shape[] | undefined {
+/** Sanitised name of the workload that recorded the span. */
+function localNameOf(plan: Plan): string {
+  return sanitizeName((plan.localService ??= localServiceOf(plan.span)));
+}
+
+function shapeSpan(plan: Plan, parentId: string | undefined, deriveId: DeriveId, callees: CalleeIndex): Shape[] | undefined {
   const span = plan.span;
-  const localName = (): string => sanitizeName((plan.localService ??= localServiceOf(span)));
   switch (plan.role) {
     case 'server':
       if (plan.sharedServerId !== undefined) {
-        return [{ name: localName(), id: plan.sharedServerId, parentId: span.id, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
+        return [{ name: localNameOf(plan), id: plan.sharedServerId, parentId: span.id, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
       }
-      return [{ name: localName(), id: span.id, parentId, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
+      return [{ name: localNameOf(plan), id: span.id, parentId, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
     case 'client': {
-      const remoteService = remoteServiceOf(span) ?? callees().get(`${plan.traceKey}:${span.id}`);
+      const remoteService = remoteServiceOf(span) ?? calleeServiceOf(callees, `${plan.traceKey}:${span.id}`);
       const remote: Shape = { name: sanitizeName(remoteService), id: span.id, parentId, subsegment: true, remote: true, clientIp: false, causeRole: 'cause' };
       if (parentId !== undefined) return [remote];
       const segmentId = checkedDerivedId(deriveId, span.id, 'local');
       if (segmentId === undefined) return undefined;
       return [
-        { name: localName(), id: segmentId, parentId: undefined, subsegment: false, remote: false, clientIp: false, causeRole: 'cause:local' },
+        { name: localNameOf(plan), id: segmentId, parentId: undefined, subsegment: false, remote: false, clientIp: false, causeRole: 'cause:local' },
         { ...remote, parentId: segmentId },
       ];
     }
     case 'none':
       if (parentId === undefined) {
-        return [{ name: localName(), id: span.id, parentId: undefined, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
+        return [{ name: localNameOf(plan), id: span.id, parentId: undefined, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
       }
-      return [{ name: span.name !== undefined && span.name.length > 0 ? sanitizeName(span.name) : localName(), id: span.id, parentId, subsegment: true, remote: false, clientIp: false, causeRole: 'cause' }];
+      return [{ name: span.name !== undefined && span.name.length > 0 ? sanitizeName(span.name) : localNameOf(plan), id: span.id, parentId, subsegment: true, remote: false, clientIp: false, causeRole: 'cause' }];
   }
 }
 
-function buildDocument(
-  shape: Shape,
-  traceId: string,
-  plan: Plan,
-  annotations: Record<string, AnnotationValue> | undefined,
-  tagMetadata: Record<string, Record<string, unknown>>,
-  zipkinMetadata: Record<string, unknown>,
-  flags: ReturnType<typeof flagsOf>,
-  deriveId: DeriveId,
-): SegmentDocument | undefined {
-  const doc: SegmentDocument = {
+/** Everything of a document before its annotations: what differs between the documents of one span. */
+type DocumentHead = Omit<SegmentDocument, 'annotations' | 'metadata'>;
+
+function buildHead(shape: Shape, traceId: string, plan: Plan, flags: Flags, deriveId: DeriveId): DocumentHead | undefined {
+  const head: DocumentHead = {
     name: shape.name,
     id: shape.id,
     trace_id: traceId,
     start_time: plan.startMicros / 1e6,
     end_time: plan.endMicros / 1e6,
   };
-  if (shape.parentId !== undefined) doc.parent_id = shape.parentId;
-  if (shape.subsegment) doc.type = 'subsegment';
-  if (shape.remote) doc.namespace = 'remote';
+  if (shape.parentId !== undefined) head.parent_id = shape.parentId;
+  if (shape.subsegment) head.type = 'subsegment';
+  if (shape.remote) head.namespace = 'remote';
   const http: Http | undefined = buildHttp(plan.span.tags, shape.clientIp);
-  if (http !== undefined) doc.http = http;
-  if (flags.error) doc.error = true;
-  if (flags.throttle) doc.throttle = true;
-  if (flags.fault) doc.fault = true;
+  if (http !== undefined) head.http = http;
+  if (flags.error) head.error = true;
+  if (flags.throttle) head.throttle = true;
+  if (flags.fault) head.fault = true;
   if (flags.causeMessage !== undefined) {
     const exceptionId = checkedDerivedId(deriveId, plan.span.id, shape.causeRole);
     if (exceptionId === undefined) return undefined;
-    doc.cause = causeOf(exceptionId, flags.causeMessage);
+    head.cause = causeOf(exceptionId, flags.causeMessage);
   }
-  // Shared between the documents of one span; fitDocument copies before it trims.
-  if (annotations !== undefined) doc.annotations = annotations;
-  const metadata: Record<string, Record<string, unknown>> = { ...tagMetadata, zipkin: zipkinMetadata };
+  return head;
+}
+
+/**
+ * The annotations and metadata of a span's documents (the same for all of them), as objects and
+ * serialized once: a root CLIENT span's two documents, and the rest of a span, share it.
+ */
+interface DocumentTail {
+  readonly annotations: Record<string, AnnotationValue> | undefined;
+  readonly metadata: Record<string, Record<string, unknown>>;
+  /** `"annotations":{…},"metadata":{…}`: the members that close a serialized document. */
+  readonly json: string;
+}
+
+function buildTail(plan: Plan, allowlist: readonly string[]): DocumentTail {
+  const { annotations, metadata } = splitTags(plan.span.tags, allowlist);
+  metadata['zipkin'] = zipkinMetadataOf(plan.span);
   if (plan.repairedFrom !== undefined) {
     metadata['meshray'] = { kindRepaired: { from: plan.repairedFrom, to: plan.role === 'server' ? 'SERVER' : 'CLIENT' } };
   }
-  doc.metadata = metadata;
-  return doc;
+  const metadataJson = `"metadata":${JSON.stringify(metadata)}`;
+  const json = annotations === undefined ? metadataJson : `"annotations":${JSON.stringify(annotations)},${metadataJson}`;
+  return { annotations, metadata, json };
+}
+
+/**
+ * The document's JSON, byte for byte what `JSON.stringify({...head, annotations, metadata})` gives: the head
+ * is serialized and the span's tail spliced in. Only a document over `maxBytes` is rebuilt as an object and
+ * trimmed (fitDocument copies what it trims, so the shared tail is left alone).
+ */
+function serializeDocument(head: DocumentHead, tail: DocumentTail, maxBytes: number): FittedDocument | undefined {
+  const headJson = JSON.stringify(head);
+  const json = `${headJson.slice(0, -1)},${tail.json}}`;
+  if (fitsBytes(json, maxBytes)) return { json, trimmed: false };
+  const doc: SegmentDocument = { ...head };
+  if (tail.annotations !== undefined) doc.annotations = tail.annotations;
+  doc.metadata = tail.metadata;
+  return fitDocument(doc, maxBytes);
 }
 
 function endpointOf(endpoint: Endpoint): Record<string, unknown> {

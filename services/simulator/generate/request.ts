@@ -205,24 +205,13 @@ function uuidOf(prng: Prng): string {
 
 /** Builds the spans of one request in the flavour's shape. */
 class Emitter {
-  private readonly base: Readonly<Record<string, string>>;
   constructor(
     private readonly prng: Prng,
     private readonly options: GenerateOptions,
     private readonly traceId: string,
-    requestId: string,
+    private readonly requestId: string,
     private readonly out: EmittedSpan[],
-  ) {
-    this.base = {
-      component: 'proxy',
-      'guid:x-request-id': requestId,
-      'http.method': 'GET',
-      downstream_cluster: '-',
-      user_agent: options.userAgent,
-      'http.protocol': 'HTTP/1.1',
-      request_size: '0',
-    };
-  }
+  ) {}
 
   /**
    * The caller's CLIENT span for `call` and, unless the hop faulted, the callee's SERVER span and its hops.
@@ -250,39 +239,30 @@ class Emitter {
     id: string, parentId: string | undefined, kind: SpanKind, self: Workload, call: Call,
     startMicros: number, durationMicros: number, cluster: string, peerAddress: string | undefined,
   ): Span {
-    const { flavour } = this.options;
-    const tags: Record<string, string> = {
-      ...this.base,
-      node_id: self.nodeId,
-      zone: self.zone,
-      'http.url': call.url,
-      upstream_cluster: cluster,
-      'http.status_code': String(call.status),
-      response_size: String(call.responseSize),
-      response_flags: call.fault ?? '-',
-    };
-    if (isFailure(call.status)) tags['error'] = 'true';
+    const { flavour, userAgent } = this.options;
+    // One object literal per shape keeps tag objects fast (no spread, few added keys).
+    const tags: Record<string, string> = flavour === 'modern'
+      ? {
+          component: 'proxy', node_id: self.nodeId, zone: self.zone, 'guid:x-request-id': this.requestId, 'http.url': call.url,
+          'http.method': 'GET', downstream_cluster: '-', user_agent: userAgent, 'http.protocol': 'HTTP/1.1', request_size: '0',
+          upstream_cluster: cluster, 'upstream_cluster.name': cluster, 'http.status_code': String(call.status),
+          response_size: String(call.responseSize), response_flags: call.fault ?? '-',
+          'istio.canonical_service': self.service, 'istio.canonical_revision': self.version, 'istio.namespace': self.namespace,
+          'istio.mesh_id': 'cluster.local',
+        }
+      : {
+          component: 'proxy', node_id: self.nodeId, zone: self.zone, 'guid:x-request-id': this.requestId, 'http.url': call.url,
+          'http.method': 'GET', downstream_cluster: '-', user_agent: userAgent, 'http.protocol': 'HTTP/1.1', request_size: '0',
+          upstream_cluster: cluster, 'http.status_code': String(call.status), response_size: String(call.responseSize),
+          response_flags: call.fault ?? '-',
+        };
     if (peerAddress !== undefined) tags['peer.address'] = peerAddress;
-    if (flavour === 'modern') {
-      tags['upstream_cluster.name'] = cluster;
-      tags['istio.canonical_service'] = self.service;
-      tags['istio.canonical_revision'] = self.version;
-      tags['istio.namespace'] = self.namespace;
-      tags['istio.mesh_id'] = 'cluster.local';
-    }
+    if (isFailure(call.status)) tags['error'] = 'true';
     const annotations: Annotation[] =
       flavour === 'modern' ? [{ timestampMicros: startMicros + durationMicros + this.prng.int(5, 59), value: kind === 'SERVER' ? 'ss' : 'cr' }] : [];
-    const span = {
-      traceId: this.traceId,
-      id,
-      kind,
-      name: call.name,
-      timestampMicros: startMicros,
-      durationMicros,
-      localEndpoint: { serviceName: serviceNameOf(self, flavour), ipv4: self.ipv4, port: 0 },
-      annotations,
-      tags,
-    };
-    return parentId === undefined ? span : { ...span, parentId };
+    const localEndpoint = { serviceName: serviceNameOf(self, flavour), ipv4: self.ipv4, port: 0 };
+    return parentId === undefined
+      ? { traceId: this.traceId, id, kind, name: call.name, timestampMicros: startMicros, durationMicros, localEndpoint, annotations, tags }
+      : { traceId: this.traceId, parentId, id, kind, name: call.name, timestampMicros: startMicros, durationMicros, localEndpoint, annotations, tags };
   }
 }

@@ -96,7 +96,7 @@ export function renderSegmentDetails(row: TimelineRow, onClose: () => void, init
   const tabs = h('div', { class: 'tabs', role: 'tablist' });
   const select = (next: Tab): void => {
     tab = next;
-    for (const button of tabs.querySelectorAll('button')) button.setAttribute('aria-selected', String(button.dataset['tab'] === tab));
+    tabs.querySelectorAll('button').forEach((button) => button.setAttribute('aria-selected', String(button.dataset['tab'] === tab)));
     content.replaceChildren(body(tab, row));
   };
   for (const name of TABS) {

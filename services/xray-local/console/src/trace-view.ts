@@ -90,7 +90,7 @@ export async function renderTraceView(main: HTMLElement, traceId: string, ctx: V
   let selectedId: string | undefined;
   const select = (row: TimelineRow | undefined): void => {
     selectedId = row?.id;
-    for (const el of list.querySelectorAll<HTMLElement>('.tl-row')) el.classList.toggle('selected', el.dataset['rowId'] === selectedId);
+    list.querySelectorAll<HTMLElement>('.tl-row').forEach((el) => el.classList.toggle('selected', el.dataset['rowId'] === selectedId));
     drawer.replaceChildren(...(row ? [renderSegmentDetails(row, () => select(undefined))] : []));
     layoutBox.classList.toggle('with-drawer', row !== undefined);
   };

@@ -100,9 +100,9 @@ function filterForm(filter: TraceFilter, ctx: ViewContext, services: HTMLDataLis
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const params = rangeParams(ctx.params);
-    for (const [key, value] of new FormData(form).entries()) {
+    new FormData(form).forEach((value, key) => {
       if (typeof value === 'string' && value.trim() !== '') params.set(key, value.trim());
-    }
+    });
     if (!params.get('akey')) params.delete('aval');
     location.hash = routeHref('traces', params);
   });

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { dlqEnv, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/config/index.ts';
+import { receiverEnvSchema } from '../receiver/config.ts';
+import { translatorEnvSchema } from '../translator/config.ts';
+import { xrayLocalEnv } from '../xray-local/config.ts';
+
+const receiver = receiverEnvSchema.shape;
+const translator = translatorEnvSchema.shape;
+
+/**
+ * `meshray start`: the receiver's HTTP keys, the translation keys and xray-local's keys, without Kafka
+ * (an in-process topic takes its place) and without Redis (one process: its local caches agree).
+ */
+export const allInOneEnvSchema = z.object({
+  ...logEnv,
+  ...translationEnv,
+  ...xrayEnv,
+  ...dlqEnv,
+  ...xrayLocalEnv,
+  RECEIVER_PORT: receiver.RECEIVER_PORT,
+  RECEIVER_HOST: receiver.RECEIVER_HOST,
+  MAX_BODY_BYTES: receiver.MAX_BODY_BYTES,
+  MAX_SPANS_PER_REQUEST: receiver.MAX_SPANS_PER_REQUEST,
+  BUFFER_MAX_SPANS: receiver.BUFFER_MAX_SPANS.describe('spans held in the in-process topic awaiting export; a request that does not fit → 503 BUFFER_FULL'),
+  PARTITIONS_CONCURRENCY: translator.PARTITIONS_CONCURRENCY,
+  POISON_MAX_ATTEMPTS: translator.POISON_MAX_ATTEMPTS,
+  LIVENESS_STALL_TIMEOUT: translator.LIVENESS_STALL_TIMEOUT,
+  IN_PROCESS_PARTITIONS: z.coerce.number().int().min(1).max(64).default(6).describe('partitions of the in-process span topic (translation concurrency)'),
+});
+
+export type AllInOneConfig = Config<typeof allInOneEnvSchema>;
+
+/** Where documents go: the embedded xray-local, or a real X-Ray (endpoint override or AWS). */
+export type ExportTarget = { kind: 'embedded' } | { kind: 'endpoint'; endpoint: string } | { kind: 'aws'; region: string };
+
+const AWS_CREDENTIAL_HINTS = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'];
+
+/** XRAY_ENDPOINT wins; else an explicit AWS_REGION with credentials means AWS; else embedded xray-local. */
+export function chooseExportTarget(config: AllInOneConfig, env: Readonly<Record<string, string | undefined>>): ExportTarget {
+  if (config.XRAY_ENDPOINT !== undefined) return { kind: 'endpoint', endpoint: config.XRAY_ENDPOINT };
+  const hasRegion = Boolean(env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION']);
+  if (hasRegion && AWS_CREDENTIAL_HINTS.some((k) => Boolean(env[k]))) return { kind: 'aws', region: config.AWS_REGION };
+  return { kind: 'embedded' };
+}

@@ -1,0 +1,128 @@
+/**
+ * The all-in-one composition root (`meshray start`): receiver, translator and xray-local in one
+ * process. An in-process topic takes Kafka's place behind the same ports (SpanPublisher, SpanSource),
+ * so spans follow the same decode → publish → consume → translate → export → commit path.
+ */
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../shared/config/index.ts';
+import { createLogger, type Logger } from '../../shared/log/index.ts';
+import { createRegistry } from '../../shared/metrics/registry.ts';
+import { InProcessTopic } from '../../shared/transport/index.ts';
+import { buildApp as buildReceiverApp } from '../receiver/app.ts';
+import { InProcessSpanPublisher } from '../receiver/publish/in-process-span-publisher.ts';
+import { buildApp as buildTranslatorApp, type TranslatorApp } from '../translator/app.ts';
+import { InProcessSpanSource } from '../translator/consume/in-process-span-source.ts';
+import { InProcessDeadLetterSink } from '../translator/export/dead-letter.ts';
+import { createXRayClient } from '../translator/export/xray-client.ts';
+import { XRaySegmentSink } from '../translator/export/xray-segment-sink.ts';
+import { ConsumerHealth } from '../translator/health.ts';
+import { createTranslatorMetrics } from '../translator/metrics.ts';
+import { translatorConfigOf } from '../translator/translate/translator-config.ts';
+import { buildApp as buildXRayLocalApp } from '../xray-local/app.ts';
+import { allInOneEnvSchema, chooseExportTarget, type ExportTarget } from './config.ts';
+
+export interface RunningAllInOne {
+  readonly receiver: FastifyInstance;
+  readonly xrayLocal: FastifyInstance | undefined;
+  readonly translator: TranslatorApp;
+  readonly topic: InProcessTopic;
+  readonly target: ExportTarget;
+  /** Stops taking spans, drains the in-process topic into X-Ray (bounded by `drainTimeoutMs`), closes. */
+  close(drainTimeoutMs?: number): Promise<void>;
+}
+
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+
+export async function main(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningAllInOne> {
+  const config = loadConfig(allInOneEnvSchema, env);
+  const log = logger ?? createLogger({ level: config.LOG_LEVEL, service: 'meshray' });
+  const lifecycle = log.child({ component: 'all-in-one' });
+  const target = chooseExportTarget(config, env);
+
+  // xray-local first, so the translator's X-Ray client has somewhere to talk to.
+  let xrayLocal: FastifyInstance | undefined;
+  let endpoint: string | undefined;
+  if (target.kind === 'embedded') {
+    xrayLocal = buildXRayLocalApp({
+      logger: log.child({ component: 'xray-local' }),
+      registry: createRegistry(),
+      maxSegments: config.XRAY_LOCAL_MAX_SEGMENTS,
+      throttleSegmentsPerSecond: config.XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND,
+    });
+    await xrayLocal.listen({ port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST });
+    const address = xrayLocal.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.XRAY_LOCAL_PORT;
+    endpoint = `http://127.0.0.1:${port}`;
+  } else if (target.kind === 'endpoint') {
+    endpoint = target.endpoint;
+  }
+
+  const registry = createRegistry({ defaultMetrics: true });
+  const topic = new InProcessTopic({ name: 'meshray.spans', partitions: config.IN_PROCESS_PARTITIONS, maxRecords: config.BUFFER_MAX_SPANS });
+  const publisher = new InProcessSpanPublisher({ topic });
+
+  const metrics = createTranslatorMetrics(registry);
+  const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
+  const xray = createXRayClient({ region: config.AWS_REGION, endpoint, env });
+  const translator = buildTranslatorApp({
+    translatorConfig: translatorConfigOf(config),
+    poisonMaxAttempts: config.POISON_MAX_ATTEMPTS,
+    logger: log.child({ component: 'translator' }),
+    registry,
+    metrics,
+    health,
+    source: new InProcessSpanSource({
+      topic,
+      partitionsConcurrency: config.PARTITIONS_CONCURRENCY,
+      maxBatch: 500,
+      logger: log.child({ component: 'consume' }),
+      health,
+      metrics,
+    }),
+    sink: new XRaySegmentSink({
+      client: xray,
+      metrics,
+      maxConcurrency: config.XRAY_MAX_CONCURRENCY,
+      maxRetries: config.XRAY_MAX_RETRIES,
+      retryBaseMs: config.XRAY_RETRY_BASE,
+      retryMaxMs: config.XRAY_RETRY_MAX,
+    }),
+    deadLetters: new InProcessDeadLetterSink({ maxRecords: 10_000 }),
+    clock: Date.now,
+  });
+
+  let closing = false;
+  const receiver = buildReceiverApp({
+    config,
+    publisher,
+    logger: log.child({ component: 'receiver' }),
+    registry,
+    isReady: () => (closing ? 'shutting down' : true),
+  });
+  // The translator's own health joins the receiver's: live while the consumer makes progress.
+  await translator.start();
+  await receiver.listen({ port: config.RECEIVER_PORT, host: config.RECEIVER_HOST });
+  lifecycle.info({ receiverPort: config.RECEIVER_PORT, xrayLocalPort: xrayLocal ? config.XRAY_LOCAL_PORT : undefined, export: target }, 'meshray started');
+
+  return {
+    receiver,
+    xrayLocal,
+    translator,
+    topic,
+    target,
+    async close(drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {
+      if (closing) return;
+      closing = true;
+      lifecycle.info({ held: topic.size }, 'shutting down');
+      publisher.close();
+      await receiver.close();
+      const deadline = Date.now() + drainTimeoutMs;
+      while (topic.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      if (topic.size > 0) lifecycle.warn({ lost: topic.size }, 'spans still unexported at shutdown');
+      await translator.stop();
+      xray.destroy();
+      await xrayLocal?.close();
+      lifecycle.info('stopped');
+    },
+  };
+}

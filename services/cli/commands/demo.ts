@@ -1,0 +1,185 @@
+import { parseArgs } from 'node:util';
+import type { CommandIo } from '../commands.ts';
+import { durationMs } from '../../../shared/config/types.ts';
+import { formatIssues } from '../../../shared/result/result.ts';
+import { runDemo, type DemoOptions, type DemoSummary } from '../../simulator/run-demo.ts';
+import { FLAVOURS, isFlavour, type ReviewsVersion } from '../../simulator/generate/flavour.ts';
+import { FAULT_FLAGS, isFaultFlag, parseLatencyRules, type FaultFlag } from '../../simulator/generate/injections.ts';
+import type { ReviewsRouting } from '../../simulator/generate/request.ts';
+import { spansUrlOf } from '../../simulator/send/post-spans.ts';
+
+const HELP = `usage: meshray demo [options]
+
+Bookinfo traffic simulator: sends to a Zipkin receiver what Istio's Envoys send for Bookinfo traffic
+(istio-ingressgateway → productpage → details, reviews v1|v2|v3 → ratings). Each sidecar worker buffers its
+own spans and posts them in batches of 5 (Envoy's min_flush_spans) or after the flush interval.
+
+options:
+  --target URL             receiver (default http://127.0.0.1:9411; /api/v2/spans is appended)
+  --rate N|max             requests per second (default 10; max = as fast as the receiver takes them)
+  --duration DURATION      how long to generate, e.g. 30s, 2m (default 10s unless --requests is given)
+  --requests N             stop after N requests (with --duration: whichever comes first)
+  --flavour F              1.7 (every sidecar span CLIENT) | 1.7.4 (default) | modern (istio.* tags, gateway SERVER+CLIENT)
+  --id-bits 128|64         trace id width (default 128)
+  --seed N                 PRNG seed (default 1): same seed, same traffic
+  --reviews ROUTING        round-robin (default) or weights, e.g. v1=50,v2=25,v3=25
+  --error-rate F           fraction of requests with an app error: ratings 503 (reviews degrades) or details 500 (default 0)
+  --fault-rate F           fraction of requests where one hop fails in Envoy: no SERVER span, a failure flag (default 0)
+  --fault-flags LIST       flags to draw from, of ${FAULT_FLAGS.join(', ')} (default UF,URX,UH)
+  --latency SPEC           slow a service: ratings=x3 (multiplier) or reviews=+50ms (extra), comma-separated
+  --concurrency N          max POSTs in flight (default 16)
+  --batch-size N           spans per POST (default 5)
+  --flush-interval DUR     a worker flushes a partial batch this long after its first span (default 5s)
+  --workers N              span buffers (Envoy worker threads) per sidecar (default 2)
+  --retries N              retries of a 503/429 after its Retry-After (default 1)
+  --host HOST              host of the ingress URL (default bookinfo.example.com)
+  --json                   end with one line of JSON: the summary
+  --quiet                  no progress and no human summary (the --json line is still printed)
+
+exit codes: 0 every POST accepted; 1 bad options; 2 some POSTs refused or unanswered.
+`;
+
+function parseCount(name: string, value: string | undefined, min: number): number | string | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= min ? n : `--${name}: expected an integer ≥ ${min}, got "${value}"`;
+}
+
+function parseFraction(name: string, value: string | undefined): number | string | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return value.trim() !== '' && n >= 0 && n <= 1 ? n : `--${name}: expected a fraction from 0 to 1, got "${value}"`;
+}
+
+function parseDuration(name: string, value: string | undefined): number | string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = durationMs().safeParse(value);
+  return parsed.success ? parsed.data : `--${name}: expected a duration like 30s, 250ms, 2m, got "${value}"`;
+}
+
+function parseReviews(value: string | undefined): ReviewsRouting | string | undefined {
+  if (value === undefined || value === 'round-robin') return value === undefined ? undefined : { kind: 'round-robin' };
+  const weights: Record<ReviewsVersion, number> = { v1: 0, v2: 0, v3: 0 };
+  for (const part of value.split(',')) {
+    const m = /^(v[123])=(\d+(?:\.\d+)?)$/.exec(part.trim());
+    if (m === null) return `--reviews: expected round-robin or weights like v1=50,v2=25,v3=25, got "${value}"`;
+    weights[m[1] as ReviewsVersion] = Number(m[2]);
+  }
+  if (weights.v1 + weights.v2 + weights.v3 <= 0) return '--reviews: the weights must not all be 0';
+  return { kind: 'weighted', weights };
+}
+
+export function formatSummary(s: DemoSummary): string {
+  const answers = Object.entries(s.responses).map(([status, n]) => `${status}×${n}`).join(', ') || 'none';
+  const lines = [
+    `meshray demo: ${s.requests} requests (flavour ${s.flavour}, seed ${s.seed}) → ${s.spans} spans in ${s.posts} POSTs to ${spansUrlOf(s.target)} in ${(s.durationMs / 1000).toFixed(1)}s`,
+    `  injected: ${s.injectedErrors} app errors, ${s.injectedFaults} Envoy faults`,
+    `  receiver answers: ${answers}${s.retries > 0 ? ` (${s.retries} retried after Retry-After)` : ''}`,
+    `  spans accepted: ${s.spansAccepted}, refused: ${s.spansRefused} (${s.refusedPosts} POSTs); ${s.spansAcceptedPerSec} spans/s accepted`,
+    ...s.errors.map((e) => `  refused: ${e}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  const fail = (message: string): number => {
+    io.stderr.write(`meshray demo: ${message}\n`);
+    return 1;
+  };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: false,
+      options: {
+        target: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, requests: { type: 'string' },
+        flavour: { type: 'string' }, 'id-bits': { type: 'string' }, seed: { type: 'string' }, reviews: { type: 'string' },
+        'error-rate': { type: 'string' }, 'fault-rate': { type: 'string' }, 'fault-flags': { type: 'string' }, latency: { type: 'string' },
+        concurrency: { type: 'string' }, 'batch-size': { type: 'string' }, 'flush-interval': { type: 'string' }, workers: { type: 'string' },
+        retries: { type: 'string' }, host: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    return fail(`${(e as Error).message}\n\n${HELP}`);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const options: { -readonly [K in keyof DemoOptions]: DemoOptions[K] } = {};
+  const errors: string[] = [];
+  const take = <T>(result: T | string | undefined, set: (v: T) => void): void => {
+    if (typeof result === 'string') errors.push(result);
+    else if (result !== undefined) set(result);
+  };
+  if (values.target !== undefined) {
+    try {
+      spansUrlOf(values.target);
+      if (!/^https?:$/.test(new URL(values.target).protocol)) throw new Error('not http');
+      options.target = values.target;
+    } catch {
+      errors.push(`--target: expected an http(s) URL like http://127.0.0.1:9411, got "${values.target}"`);
+    }
+  }
+  if (values.rate !== undefined) {
+    const rate = values.rate === 'max' ? Infinity : Number(values.rate);
+    if (rate > 0) options.rate = rate;
+    else errors.push(`--rate: expected requests per second > 0 or "max", got "${values.rate}"`);
+  }
+  take(parseDuration('duration', values.duration), (v) => { options.durationMs = v; });
+  take(parseCount('requests', values.requests, 1), (v) => { options.requests = v; });
+  if (values.flavour !== undefined) {
+    if (isFlavour(values.flavour)) options.flavour = values.flavour;
+    else errors.push(`--flavour: expected one of ${FLAVOURS.join(', ')}, got "${values.flavour}"`);
+  }
+  if (values['id-bits'] !== undefined) {
+    if (values['id-bits'] === '64' || values['id-bits'] === '128') options.idBits = values['id-bits'] === '64' ? 64 : 128;
+    else errors.push(`--id-bits: expected 64 or 128, got "${values['id-bits']}"`);
+  }
+  take(parseCount('seed', values.seed, 0), (v) => { options.seed = v; });
+  take(parseReviews(values.reviews), (v) => { options.reviews = v; });
+  take(parseFraction('error-rate', values['error-rate']), (v) => { options.errorRate = v; });
+  take(parseFraction('fault-rate', values['fault-rate']), (v) => { options.faultRate = v; });
+  if (values['fault-flags'] !== undefined) {
+    const flags = values['fault-flags'].split(',').map((f) => f.trim().toUpperCase()).filter((f) => f.length > 0);
+    const bad = flags.filter((f) => !isFaultFlag(f));
+    if (bad.length > 0 || flags.length === 0) errors.push(`--fault-flags: expected some of ${FAULT_FLAGS.join(', ')}, got "${values['fault-flags']}"`);
+    else options.faultFlags = flags as FaultFlag[];
+  }
+  if (values.latency !== undefined) {
+    const rules = parseLatencyRules(values.latency);
+    if (rules.ok) options.latency = rules.value;
+    else errors.push(`--latency: ${formatIssues(rules.issues)}`);
+  }
+  take(parseCount('concurrency', values.concurrency, 1), (v) => { options.concurrency = v; });
+  take(parseCount('batch-size', values['batch-size'], 1), (v) => { options.batchSize = v; });
+  take(parseDuration('flush-interval', values['flush-interval']), (v) => { options.flushIntervalMs = v; });
+  take(parseCount('workers', values.workers, 1), (v) => { options.workersPerSidecar = v; });
+  take(parseCount('retries', values.retries, 0), (v) => { options.maxRetries = v; });
+  if (values.host !== undefined) options.host = values.host;
+  if (errors.length > 0) return fail(`invalid options:\n${errors.join('\n')}`);
+  if (options.rate === Infinity && options.requests === undefined && options.durationMs === undefined) {
+    options.durationMs = 10_000;
+  }
+
+  const quiet = values.quiet === true;
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let summary: DemoSummary;
+  try {
+    summary = await runDemo({
+      ...options,
+      signal: controller.signal,
+      ...(quiet ? {} : { onProgress: (s: DemoSummary) => io.stderr.write(`meshray demo: ${s.requests} requests, ${s.spansAccepted}/${s.spans} spans accepted, answers ${JSON.stringify(s.responses)}\n`) }),
+    });
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  if (!quiet) io.stdout.write(formatSummary(summary));
+  if (values.json === true) io.stdout.write(`${JSON.stringify(summary)}\n`);
+  return summary.refusedPosts > 0 ? 2 : 0;
+}
