@@ -20,5 +20,7 @@ export type { Workload, ServiceName } from './generate/topology.ts';
 export { encodeSpansJsonV2, encodeSpanJsonV2 } from './encode/encode-json-v2.ts';
 export { postSpans, spansUrlOf, retryAfterMsOf, DEFAULT_POST_OPTIONS } from './send/post-spans.ts';
 export type { PostOptions, PostResult } from './send/post-spans.ts';
+export { httpTransport, fetchTransport } from './send/transport.ts';
+export type { PostTransport, HttpAnswer } from './send/transport.ts';
 export { SpanPoster } from './send/span-poster.ts';
 export type { SpanPosterOptions, PostTally } from './send/span-poster.ts';

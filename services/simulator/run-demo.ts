@@ -9,6 +9,7 @@ import { createPrng } from './generate/prng.ts';
 import { DEFAULT_GENERATE_OPTIONS, generateRequest, type GenerateOptions } from './generate/request.ts';
 import { ENVOY_FLUSH_INTERVAL_MS, ENVOY_MIN_FLUSH_SPANS, SidecarBatcher } from './generate/batch.ts';
 import { spansUrlOf } from './send/post-spans.ts';
+import type { PostTransport } from './send/transport.ts';
 import { SpanPoster } from './send/span-poster.ts';
 import type { Flavour } from './generate/flavour.ts';
 
@@ -41,8 +42,8 @@ export interface DemoOptions extends Partial<GenerateOptions> {
   readonly progressIntervalMs?: number;
   /** Stops generating; what is buffered is still sent and answered. */
   readonly signal?: AbortSignal;
-  /** For tests: a fetch to use instead of the global one. */
-  readonly fetch?: typeof fetch;
+  /** How POSTs go over the wire; default node:http keep-alive (`fetchTransport()` uses the global fetch). */
+  readonly transport?: PostTransport;
 }
 
 export interface DemoSummary {
@@ -91,7 +92,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
     post: {
       maxRetries: options.maxRetries ?? 1,
       ...(options.maxRetryAfterMs === undefined ? {} : { maxRetryAfterMs: options.maxRetryAfterMs }),
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ...(options.transport === undefined ? {} : { transport: options.transport }),
     },
     ...(options.onSpansAccepted === undefined ? {} : { onSpansAccepted: options.onSpansAccepted }),
   });

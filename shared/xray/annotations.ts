@@ -4,6 +4,7 @@
  */
 import type { AnnotationValue } from './segment-document.ts';
 import { MAX_ANNOTATIONS, MAX_ANNOTATION_KEY_CHARS, MAX_STRING_CHARS, truncateChars } from './limits.ts';
+import { quoteJson } from './json.ts';
 
 const ANNOTATION_KEY_DISALLOWED = /[^A-Za-z0-9_.]/g;
 const ANNOTATION_KEY_OK = /^[A-Za-z0-9_.]+$/;
@@ -34,6 +35,13 @@ export function metadataNamespaceOf(tag: string): string {
   if (dot <= 0) return 'default';
   const prefix = tag.slice(0, dot);
   return METADATA_NAMESPACES.has(prefix) ? prefix : 'default';
+}
+
+/** `metadataNamespaceOf` for the namespaces meshray has, without cutting the tag. */
+function fastNamespaceOf(tag: string): string {
+  if (tag.startsWith('http.')) return 'http';
+  if (tag.startsWith('istio.')) return 'istio';
+  return 'default';
 }
 
 export interface SplitTags {
@@ -92,4 +100,101 @@ export function splitTags(tags: Readonly<Record<string, string>>, allowlist: rea
     setOwn(bucket, tag, tags[tag]);
   }
   return { annotations, metadata };
+}
+
+export interface TagsJson {
+  /** The annotations object, serialized; undefined when no allowlisted tag is present. */
+  readonly annotations: string | undefined;
+  /** The tag namespaces of the metadata object (`"default":{…},"http":{…}`), without braces; may be empty. */
+  readonly metadataMembers: string;
+}
+
+/** Exactly `JSON.stringify` of what `splitTags` gives, without building those objects in the common case. */
+export function serializeTags(tags: Readonly<Record<string, string>>, allowlist: readonly string[]): TagsJson {
+  return serializeTagsDirectly(tags, allowlist) ?? serializeSplitTags(tags, allowlist);
+}
+
+function serializeSplitTags(tags: Readonly<Record<string, string>>, allowlist: readonly string[]): TagsJson {
+  const { annotations, metadata } = splitTags(tags, allowlist);
+  return { annotations: annotations === undefined ? undefined : JSON.stringify(annotations), metadataMembers: JSON.stringify(metadata).slice(1, -1) };
+}
+
+/**
+ * An allowlist the direct serializer can follow: every tag gets a distinct key and all fit (≤ 50), so a
+ * present allowlisted tag is always an annotation. Otherwise undefined, and splitTags decides.
+ */
+interface DirectAllowlist {
+  readonly keys: readonly string[];
+  readonly positionByTag: ReadonlyMap<string, number>;
+}
+
+const directAllowlists = new WeakMap<readonly string[], DirectAllowlist | null>();
+
+function directAllowlistOf(allowlist: readonly string[]): DirectAllowlist | undefined {
+  let direct = directAllowlists.get(allowlist);
+  if (direct === undefined) {
+    const entries = entriesOf(allowlist);
+    const keys = entries.map((e) => e.key);
+    const simple = entries.length <= MAX_ANNOTATIONS && new Set(keys).size === keys.length;
+    direct = simple ? { keys, positionByTag: new Map(entries.map((e, i) => [e.tag, i])) } : null;
+    directAllowlists.set(allowlist, direct);
+  }
+  return direct ?? undefined;
+}
+
+/** True for `0`-`9`: only such keys can be array indices, which JS objects (and so JSON.stringify) put first. */
+function startsWithDigit(key: string): boolean {
+  const code = key.charCodeAt(0);
+  return code >= 0x30 && code <= 0x39;
+}
+
+/**
+ * Writes the annotations and metadata members straight from the tags. Undefined (use splitTags) when the
+ * allowlist is not simple, a tag value is not a string, or a key could be an array index.
+ */
+function serializeTagsDirectly(tags: Readonly<Record<string, string>>, allowlist: readonly string[]): TagsJson | undefined {
+  const direct = directAllowlistOf(allowlist);
+  if (direct === undefined) return undefined;
+  let annotated: (string | undefined)[] | undefined;
+  const metadata = new MetadataMembers();
+  for (const tag of Object.keys(tags).sort()) {
+    const value = tags[tag];
+    if (typeof value !== 'string' || startsWithDigit(tag)) return undefined;
+    const position = direct.positionByTag.get(tag);
+    if (position === undefined) metadata.add(fastNamespaceOf(tag), `${quoteJson(tag)}:${quoteJson(value)}`);
+    else (annotated ??= new Array<string | undefined>(direct.keys.length))[position] = value;
+  }
+  return { annotations: annotated === undefined ? undefined : annotationsJsonOf(annotated, direct.keys), metadataMembers: metadata.json() };
+}
+
+/** `{"key":value,…}` in allowlist order. */
+function annotationsJsonOf(values: readonly (string | undefined)[], keys: readonly string[]): string {
+  let json = '';
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === undefined) continue;
+    const annotation = annotationValueOf(value);
+    const member = `${quoteJson(keys[i] as string)}:${typeof annotation === 'string' ? quoteJson(annotation) : String(annotation)}`;
+    json = json === '' ? member : `${json},${member}`;
+  }
+  return `{${json}}`;
+}
+
+/** Metadata namespaces in the order of their first tag, each with its tags' members in order. */
+class MetadataMembers {
+  readonly #members = new Map<string, string>();
+
+  add(namespace: string, member: string): void {
+    const before = this.#members.get(namespace);
+    this.#members.set(namespace, before === undefined ? member : `${before},${member}`);
+  }
+
+  json(): string {
+    let json = '';
+    for (const [namespace, members] of this.#members) {
+      const bucket = `${quoteJson(namespace)}:{${members}}`;
+      json = json === '' ? bucket : `${json},${bucket}`;
+    }
+    return json;
+  }
 }

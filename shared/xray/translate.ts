@@ -14,9 +14,9 @@
  * - a SERVER sharing its id with its CLIENT (`shared`, or a CLIENT with the same id in the batch) gets a
  *   derived id and the client's span id as parent; same-service children in the batch are re-linked.
  */
-import type { Span, Endpoint } from '../zipkin/span.ts';
+import type { Span } from '../zipkin/span.ts';
 import type { Issue } from '../result/result.ts';
-import type { AnnotationValue, Http, SegmentDocument } from './segment-document.ts';
+import type { Http, SegmentDocument } from './segment-document.ts';
 import type { TranslatorConfig } from './config.ts';
 import type { EpochStore } from './epoch-store.ts';
 import { deriveIdByHash } from './ids.ts';
@@ -28,8 +28,10 @@ import { sanitizeName } from './names.ts';
 import { buildHttp, statusOf } from './http.ts';
 import { flagsOf, causeOf } from './flags.ts';
 import type { Flags } from './flags.ts';
-import { splitTags } from './annotations.ts';
+import { serializeTags } from './annotations.ts';
 import { fitDocument, fitsBytes } from './limits.ts';
+import { JsonObjectWriter } from './json.ts';
+import { httpJsonOf, zipkinMetadataJsonOf } from './serialize.ts';
 import type { FittedDocument } from './limits.ts';
 
 export interface TranslateContext {
@@ -168,12 +170,12 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
       rejected.push({ spanIndex: index, reason: 'invalid_derived_id', issues: [{ path: `spans[${index}].id`, message: 'deriveId returned an id that is not 16 hex digits or equals the span id' }] });
       continue;
     }
-    const tail = buildTail(plan, allowlist);
+    const tail = tailJsonOf(plan, allowlist);
     const flags = flagsOf(span.tags, statusOf(span.tags));
     const out: TranslatedDocument[] = [];
     let tooLarge = false;
     for (const shape of shapes) {
-      const head = buildHead(shape, xrayTraceId, plan, flags, deriveId);
+      const head = headJsonOf(shape, xrayTraceId, plan, flags, deriveId);
       if (head === undefined) {
         tooLarge = true; // unreachable with a valid deriveId; treated as a rejection, not a throw
         break;
@@ -318,90 +320,50 @@ function shapeSpan(plan: Plan, parentId: string | undefined, deriveId: DeriveId,
   }
 }
 
-/** Everything of a document before its annotations: what differs between the documents of one span. */
-type DocumentHead = Omit<SegmentDocument, 'annotations' | 'metadata'>;
-
-function buildHead(shape: Shape, traceId: string, plan: Plan, flags: Flags, deriveId: DeriveId): DocumentHead | undefined {
-  const head: DocumentHead = {
-    name: shape.name,
-    id: shape.id,
-    trace_id: traceId,
-    start_time: plan.startMicros / 1e6,
-    end_time: plan.endMicros / 1e6,
-  };
-  if (shape.parentId !== undefined) head.parent_id = shape.parentId;
-  if (shape.subsegment) head.type = 'subsegment';
-  if (shape.remote) head.namespace = 'remote';
+/**
+ * The document's members before its annotations (`{"name":…,…,"cause":{…}`, left open): what differs
+ * between the documents of one span. Written in SegmentDocument's field order.
+ */
+function headJsonOf(shape: Shape, traceId: string, plan: Plan, flags: Flags, deriveId: DeriveId): string | undefined {
+  const w = new JsonObjectWriter()
+    .string('name', shape.name)
+    .string('id', shape.id)
+    .string('trace_id', traceId)
+    .number('start_time', plan.startMicros / 1e6)
+    .number('end_time', plan.endMicros / 1e6);
+  if (shape.parentId !== undefined) w.string('parent_id', shape.parentId);
+  if (shape.subsegment) w.raw('type', '"subsegment"');
+  if (shape.remote) w.raw('namespace', '"remote"');
   const http: Http | undefined = buildHttp(plan.span.tags, shape.clientIp);
-  if (http !== undefined) head.http = http;
-  if (flags.error) head.error = true;
-  if (flags.throttle) head.throttle = true;
-  if (flags.fault) head.fault = true;
+  if (http !== undefined) w.raw('http', httpJsonOf(http));
+  if (flags.error) w.raw('error', 'true');
+  if (flags.throttle) w.raw('throttle', 'true');
+  if (flags.fault) w.raw('fault', 'true');
   if (flags.causeMessage !== undefined) {
     const exceptionId = checkedDerivedId(deriveId, plan.span.id, shape.causeRole);
     if (exceptionId === undefined) return undefined;
-    head.cause = causeOf(exceptionId, flags.causeMessage);
+    w.raw('cause', JSON.stringify(causeOf(exceptionId, flags.causeMessage)));
   }
-  return head;
+  return `{${w.members()}`;
 }
 
-/**
- * The annotations and metadata of a span's documents (the same for all of them), as objects and
- * serialized once: a root CLIENT span's two documents, and the rest of a span, share it.
- */
-interface DocumentTail {
-  readonly annotations: Record<string, AnnotationValue> | undefined;
-  readonly metadata: Record<string, Record<string, unknown>>;
-  /** `"annotations":{…},"metadata":{…}`: the members that close a serialized document. */
-  readonly json: string;
-}
-
-function buildTail(plan: Plan, allowlist: readonly string[]): DocumentTail {
-  const { annotations, metadata } = splitTags(plan.span.tags, allowlist);
-  metadata['zipkin'] = zipkinMetadataOf(plan.span);
+/** `"annotations":{…},"metadata":{…}`: the members that close every document of a span, serialized once. */
+function tailJsonOf(plan: Plan, allowlist: readonly string[]): string {
+  const tags = serializeTags(plan.span.tags, allowlist);
+  let metadata = tags.metadataMembers === '' ? '' : `${tags.metadataMembers},`;
+  metadata += `"zipkin":${zipkinMetadataJsonOf(plan.span)}`;
   if (plan.repairedFrom !== undefined) {
-    metadata['meshray'] = { kindRepaired: { from: plan.repairedFrom, to: plan.role === 'server' ? 'SERVER' : 'CLIENT' } };
+    metadata += `,"meshray":${JSON.stringify({ kindRepaired: { from: plan.repairedFrom, to: plan.role === 'server' ? 'SERVER' : 'CLIENT' } })}`;
   }
-  const metadataJson = `"metadata":${JSON.stringify(metadata)}`;
-  const json = annotations === undefined ? metadataJson : `"annotations":${JSON.stringify(annotations)},${metadataJson}`;
-  return { annotations, metadata, json };
+  return tags.annotations === undefined ? `"metadata":{${metadata}}` : `"annotations":${tags.annotations},"metadata":{${metadata}}`;
 }
 
 /**
- * The document's JSON, byte for byte what `JSON.stringify({...head, annotations, metadata})` gives: the head
- * is serialized and the span's tail spliced in. Only a document over `maxBytes` is rebuilt as an object and
- * trimmed (fitDocument copies what it trims, so the shared tail is left alone).
+ * The document's JSON: the head with the span's tail spliced in. Only a document over `maxBytes` is read
+ * back into an object (JSON round-trips it exactly) and trimmed.
  */
-function serializeDocument(head: DocumentHead, tail: DocumentTail, maxBytes: number): FittedDocument | undefined {
-  const headJson = JSON.stringify(head);
-  const json = `${headJson.slice(0, -1)},${tail.json}}`;
+function serializeDocument(headJson: string, tailJson: string, maxBytes: number): FittedDocument | undefined {
+  const json = `${headJson},${tailJson}}`;
   if (fitsBytes(json, maxBytes)) return { json, trimmed: false };
-  const doc: SegmentDocument = { ...head };
-  if (tail.annotations !== undefined) doc.annotations = tail.annotations;
-  doc.metadata = tail.metadata;
-  return fitDocument(doc, maxBytes);
-}
-
-function endpointOf(endpoint: Endpoint): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (endpoint.serviceName !== undefined) out['serviceName'] = endpoint.serviceName;
-  if (endpoint.ipv4 !== undefined) out['ipv4'] = endpoint.ipv4;
-  if (endpoint.ipv6 !== undefined) out['ipv6'] = endpoint.ipv6;
-  if (endpoint.port !== undefined) out['port'] = endpoint.port;
-  return out;
-}
-
-/** The Zipkin span a document came from, so the console can show it. */
-function zipkinMetadataOf(span: Span): Record<string, unknown> {
-  const out: Record<string, unknown> = { traceId: span.traceId, id: span.id };
-  if (span.parentId !== undefined) out['parentId'] = span.parentId;
-  if (span.kind !== undefined) out['kind'] = span.kind;
-  if (span.name !== undefined) out['name'] = span.name;
-  if (span.localEndpoint !== undefined) out['localEndpoint'] = endpointOf(span.localEndpoint);
-  if (span.remoteEndpoint !== undefined) out['remoteEndpoint'] = endpointOf(span.remoteEndpoint);
-  if (span.shared === true) out['shared'] = true;
-  if (span.annotations.length > 0) {
-    out['annotations'] = span.annotations.map((a) => ({ timestampMicros: a.timestampMicros, value: a.value }));
-  }
-  return out;
+  return fitDocument(JSON.parse(json) as SegmentDocument, maxBytes);
 }

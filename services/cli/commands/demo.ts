@@ -159,9 +159,6 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   take(parseCount('retries', values.retries, 0), (v) => { options.maxRetries = v; });
   if (values.host !== undefined) options.host = values.host;
   if (errors.length > 0) return fail(`invalid options:\n${errors.join('\n')}`);
-  if (options.rate === Infinity && options.requests === undefined && options.durationMs === undefined) {
-    options.durationMs = 10_000;
-  }
 
   const quiet = values.quiet === true;
   const controller = new AbortController();

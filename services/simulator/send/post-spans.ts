@@ -1,5 +1,7 @@
+import { httpTransport, type PostTransport } from './transport.ts';
+
 /**
- * One `POST /api/v2/spans` with Node's global fetch (undici: keep-alive connections are pooled and reused).
+ * One `POST /api/v2/spans` over a keep-alive connection (see transport.ts).
  * A 503 or 429 is retried up to `maxRetries` times after the receiver's `Retry-After` (seconds or an HTTP date,
  * capped), or after `defaultRetryAfterMs` when it sends none.
  */
@@ -10,7 +12,8 @@ export interface PostOptions {
   readonly maxRetryAfterMs: number;
   /** Per attempt. */
   readonly timeoutMs: number;
-  readonly fetch?: typeof fetch;
+  /** Default: node:http(s) with a keep-alive agent. */
+  readonly transport?: PostTransport;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly signal?: AbortSignal;
 }
@@ -40,8 +43,8 @@ export function spansUrlOf(target: string): string {
 }
 
 /** Milliseconds a `Retry-After` value asks for (delta-seconds or an HTTP date); undefined when unusable. */
-export function retryAfterMsOf(value: string | null, nowMs: number): number | undefined {
-  if (value === null) return undefined;
+export function retryAfterMsOf(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
   const at = Date.parse(trimmed);
@@ -51,27 +54,23 @@ export function retryAfterMsOf(value: string | null, nowMs: number): number | un
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function postSpans(url: string, body: string, options: PostOptions = DEFAULT_POST_OPTIONS): Promise<PostResult> {
-  const doFetch = options.fetch ?? fetch;
+  const transport = options.transport ?? httpTransport;
   const sleep = options.sleep ?? defaultSleep;
   const answers: number[] = [];
   for (let attempt = 0; ; attempt++) {
-    let response: Response;
+    let answer;
     try {
-      const signal = options.signal === undefined
-        ? AbortSignal.timeout(options.timeoutMs)
-        : AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
-      response = await doFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal });
+      answer = await transport(url, body, options.timeoutMs, options.signal);
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      return { status: 0, answers, attempts: attempt + 1, error: cause?.code ?? cause?.message ?? (e as Error).message };
+      const error = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+      return { status: 0, answers, attempts: attempt + 1, error: error.cause?.code ?? error.code ?? error.cause?.message ?? error.message ?? String(e) };
     }
-    answers.push(response.status);
-    const text = await response.text().catch(() => '');
-    if (isAccepted(response.status)) return { status: response.status, answers, attempts: attempt + 1 };
-    if (!RETRYABLE.has(response.status) || attempt >= options.maxRetries || options.signal?.aborted === true) {
-      return { status: response.status, answers, attempts: attempt + 1, error: text.slice(0, 300) };
+    answers.push(answer.status);
+    if (isAccepted(answer.status)) return { status: answer.status, answers, attempts: attempt + 1 };
+    if (!RETRYABLE.has(answer.status) || attempt >= options.maxRetries || options.signal?.aborted === true) {
+      return { status: answer.status, answers, attempts: attempt + 1, error: answer.text.slice(0, 300) };
     }
-    const askedMs = retryAfterMsOf(response.headers.get('retry-after'), Date.now()) ?? options.defaultRetryAfterMs;
+    const askedMs = retryAfterMsOf(answer.retryAfter, Date.now()) ?? options.defaultRetryAfterMs;
     await sleep(Math.min(askedMs, options.maxRetryAfterMs));
   }
 }

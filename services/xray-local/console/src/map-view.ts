@@ -2,8 +2,7 @@ import { getServiceGraph } from './api-client.ts';
 import type { Service } from './api-types.ts';
 import { h } from './dom.ts';
 import { formatCount, formatMs, formatPercent } from './format.ts';
-import { statsOf } from './graph-stats.ts';
-import { percentileSec } from './graph-stats.ts';
+import { percentileSec, statsOf } from './graph-stats.ts';
 import { rangeParams, routeHref } from './route.ts';
 import { renderServiceMap } from './service-map.ts';
 import type { ViewContext } from './view-context.ts';
@@ -43,11 +42,11 @@ function servicePanel(service: Service, services: readonly Service[], ctx: ViewC
     h('a', { class: 'button primary', href: routeHref('traces', params) }, 'View traces'),
     service.Edges.length > 0 ? h('h3', {}, 'Calls to') : null,
     service.Edges.length > 0 ? h('table', { class: 'grid compact' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Service'), h('th', { class: 'num' }, 'Calls'), h('th', { class: 'num' }, 'Fault'), h('th', { class: 'num' }, 'Avg'), h('th', { class: 'num' }, 'p95'))),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Service'), h('th', { class: 'num' }, 'Calls'), h('th', { class: 'num' }, 'Fault'), h('th', { class: 'num' }, 'p95'))),
       h('tbody', {}, ...service.Edges.map((edge) => {
         const e = statsOf(edge.SummaryStatistics, edge.ResponseTimeHistogram);
         return h('tr', {}, h('td', {}, byRef.get(edge.ReferenceId)?.Name ?? `#${edge.ReferenceId}`), h('td', { class: 'num' }, formatCount(e.total)),
-          h('td', { class: 'num' }, formatPercent(e.faultRate)), h('td', { class: 'num' }, formatMs(e.avgMs)), h('td', { class: 'num' }, formatMs(e.p95Ms)));
+          h('td', { class: 'num' }, formatPercent(e.faultRate)), h('td', { class: 'num' }, formatMs(e.p95Ms)));
       }))) : null,
     callers.length > 0 ? h('h3', {}, 'Called by') : null,
     callers.length > 0 ? h('ul', { class: 'plain' }, ...callers.map((c) => h('li', {}, c.Name))) : null,

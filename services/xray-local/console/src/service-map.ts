@@ -4,9 +4,9 @@ import { clear, h, svg } from './dom.ts';
 import { formatCount, formatMs, formatPercent } from './format.ts';
 import { type NodeStats, statsOf } from './graph-stats.ts';
 
-const NODE_WIDTH = 250;
+const NODE_WIDTH = 240;
 const NODE_HEIGHT = 92;
-const RING_RADIUS = 20;
+const RING_RADIUS = 18;
 
 export interface ServiceMapOptions {
   /** Clicking a node selects it (undefined: the background was clicked). */
@@ -82,14 +82,14 @@ export function renderServiceMap(container: HTMLElement, services: readonly Serv
     return;
   }
   const g = new graphlib.Graph({ multigraph: false });
-  g.setGraph({ rankdir: 'LR', nodesep: 36, ranksep: 110, marginx: 24, marginy: 24 });
+  g.setGraph({ rankdir: 'LR', nodesep: 30, ranksep: 70, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
   const byRef = new Map(services.map((s) => [s.ReferenceId, s]));
   for (const service of services) g.setNode(nodeKey(service.ReferenceId), { width: NODE_WIDTH, height: NODE_HEIGHT });
   for (const service of services) {
     for (const edge of service.Edges) {
       if (!byRef.has(edge.ReferenceId) || edge.ReferenceId === service.ReferenceId) continue;
-      g.setEdge(nodeKey(service.ReferenceId), nodeKey(edge.ReferenceId), { width: 96, height: 20, labelpos: 'c' });
+      g.setEdge(nodeKey(service.ReferenceId), nodeKey(edge.ReferenceId), { width: 110, height: 20, labelpos: 'c' });
     }
   }
   layout(g);
@@ -106,7 +106,8 @@ export function renderServiceMap(container: HTMLElement, services: readonly Serv
   const defs = svg('defs');
   for (const health of ['ok', 'warn', 'bad', 'idle']) {
     defs.append(svg('marker', {
-      id: `arrow-${health}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse',
+      id: `arrow-${health}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 11, markerHeight: 11, markerUnits: 'userSpaceOnUse',
+      orient: 'auto-start-reverse',
     }, svg('path', { d: 'M0,0 L10,5 L0,10 z', class: `arrow arrow-${health}` })));
   }
   root.append(defs);
@@ -122,13 +123,16 @@ export function renderServiceMap(container: HTMLElement, services: readonly Serv
       if (!target || !laid) continue;
       const stats = statsOf(edge.SummaryStatistics, edge.ResponseTimeHistogram);
       const strokeWidth = Math.min(6, 1.5 + Math.log10(Math.max(1, stats.total)));
+      const label = `${formatCount(stats.total)} · ${formatMs(stats.avgMs)}`;
+      // 11px text: about 6 px a character, plus the pill's padding.
+      const labelWidth = Math.max(56, label.length * 6 + 16);
       const title = `${service.Name} → ${target.Name}: ${stats.total} calls, ${formatPercent(stats.faultRate)} faults, ` +
         `${formatPercent(stats.errorRate + stats.throttleRate)} errors, avg ${formatMs(stats.avgMs)}, p95 ${formatMs(stats.p95Ms)}`;
       edgeLayer.append(svg('g', { class: `edge health-${stats.health}`, 'data-from': service.Name, 'data-to': target.Name },
         svg('title', {}, title),
         svg('path', { d: edgePath(laid.points), 'stroke-width': strokeWidth.toFixed(2), 'marker-end': `url(#arrow-${stats.health})` }),
-        svg('rect', { class: 'edge-label-bg', x: laid.x - 44, y: laid.y - 10, width: 88, height: 20, rx: 10 }),
-        svg('text', { class: 'edge-label', x: laid.x, y: laid.y + 4, 'text-anchor': 'middle' }, `${formatCount(stats.total)} · ${formatMs(stats.avgMs)}`),
+        svg('rect', { class: 'edge-label-bg', x: laid.x - labelWidth / 2, y: laid.y - 10, width: labelWidth, height: 20, rx: 10 }),
+        svg('text', { class: 'edge-label', x: laid.x, y: laid.y + 4, 'text-anchor': 'middle' }, label),
       ));
     }
   }
@@ -150,18 +154,18 @@ export function renderServiceMap(container: HTMLElement, services: readonly Serv
     svg('title', {}, `${service.Name} (${service.Type})`),
     svg('rect', { class: 'card', x, y, width: NODE_WIDTH, height: NODE_HEIGHT, rx: 10 }),
     svg('rect', { class: 'health-bar', x, y, width: 6, height: NODE_HEIGHT, rx: 3 }),
-    ring(stats, x + 38, y + 36),
-    svg('text', { class: 'ring-label', x: x + 38, y: y + 40, 'text-anchor': 'middle' }, formatCount(stats.total)),
-    svg('text', { class: 'ring-caption', x: x + 38, y: y + 72, 'text-anchor': 'middle' }, 'req'),
-    svg('text', { class: 'node-name', x: x + 68, y: y + 22 }, truncate(service.Name, 24)),
-    svg('text', { class: 'node-type', x: x + 68, y: y + 38 }, truncate(service.Type, 30)),
-    svg('text', { class: 'node-stat', x: x + 68, y: y + 58 },
+    ring(stats, x + 33, y + 38),
+    svg('text', { class: `ring-label${formatCount(stats.total).length > 3 ? ' long' : ''}`, x: x + 33, y: y + 42, 'text-anchor': 'middle' }, formatCount(stats.total)),
+    svg('text', { class: 'ring-caption', x: x + 33, y: y + 72, 'text-anchor': 'middle' }, 'req'),
+    svg('text', { class: 'node-name', x: x + 60, y: y + 22 }, truncate(service.Name, 22)),
+    svg('text', { class: 'node-type', x: x + 60, y: y + 38 }, truncate(service.Type, 28)),
+    svg('text', { class: 'node-stat', x: x + 60, y: y + 58 },
       svg('tspan', { class: stats.faults > 0 ? 'fault' : undefined }, `${formatPercent(stats.faultRate)} fault`),
       ' · ',
       svg('tspan', { class: stats.errors > 0 ? 'error' : undefined }, `${formatPercent(stats.errorRate)} err`),
       ' · ',
       svg('tspan', { class: stats.throttles > 0 ? 'throttle' : undefined }, `${formatPercent(stats.throttleRate)} thr`)),
-    svg('text', { class: 'node-stat', x: x + 68, y: y + 76 }, `avg ${formatMs(stats.avgMs)} · p95 ${formatMs(stats.p95Ms)}`),
+    svg('text', { class: 'node-stat', x: x + 60, y: y + 76 }, `avg ${formatMs(stats.avgMs)} · p95 ${formatMs(stats.p95Ms)}`),
     );
     const select = (): void => options.onSelect?.(service);
     node.addEventListener('click', select);

@@ -1,7 +1,7 @@
 import { batchGetTraces } from './api-client.ts';
 import type { SegmentDocument } from './api-types.ts';
 import { h } from './dom.ts';
-import { formatMs, formatSec, formatTime } from './format.ts';
+import { formatSec, formatTime } from './format.ts';
 import { rangeParams, routeHref } from './route.ts';
 import { renderSegmentDetails } from './segment-details.ts';
 import { type TimelineRow, buildTimeline } from './timeline-rows.ts';
@@ -20,11 +20,19 @@ function tickStep(spanSec: number): number {
   return steps.find((s) => s >= target) ?? 600;
 }
 
+function tickLabel(sec: number, stepSec: number): string {
+  if (sec === 0) return '0';
+  if (stepSec >= 1) return `${Number(sec.toFixed(0))} s`;
+  const ms = sec * 1000;
+  return `${stepSec >= 0.001 ? Number(ms.toFixed(0)) : Number(ms.toFixed(2))} ms`;
+}
+
 function axis(spanSec: number): HTMLElement {
   const step = tickStep(spanSec);
   const ticks: HTMLElement[] = [];
-  for (let t = 0; t <= spanSec + 1e-9; t += step) {
-    const tick = h('span', { class: 'tick' }, formatMs(t * 1000));
+  for (let i = 0; i * step <= spanSec + 1e-9; i += 1) {
+    const t = i * step;
+    const tick = h('span', { class: `tick${i === 0 ? ' first' : ''}` }, tickLabel(t, step));
     tick.style.left = `${(t / spanSec) * 100}%`;
     ticks.push(tick);
   }

@@ -38,10 +38,12 @@ export function filterFromParams(params: URLSearchParams): TraceFilter {
   return filter;
 }
 
+/** The entry segment's HTTP status, coloured by its class (the trace's own flags are in the Flags column). */
 function statusBadge(summary: TraceSummary): HTMLElement {
   const status = summary.Http?.HttpStatus;
-  const cls = summary.HasFault ? 'fault' : summary.HasThrottle ? 'throttle' : summary.HasError ? 'error' : 'ok';
-  return h('span', { class: `badge ${cls}` }, status === undefined ? cls.toUpperCase() : String(status));
+  if (status === undefined) return h('span', { class: 'muted' }, '–');
+  const cls = status === 429 ? 'throttle' : status >= 500 ? 'fault' : status >= 400 ? 'error' : 'ok';
+  return h('span', { class: `badge ${cls}` }, String(status));
 }
 
 function pathOf(url: string | undefined): string {

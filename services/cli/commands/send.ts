@@ -1,0 +1,123 @@
+import { parseArgs } from 'node:util';
+import type { CommandIo } from '../commands.ts';
+import { readInput } from '../read-input.ts';
+import { durationMs } from '../../../shared/config/types.ts';
+import { formatIssues } from '../../../shared/result/result.ts';
+import { decodeSpanFile, SPAN_FILE_FORMATS, type SpanFileFormat } from '../../simulator/decode/decode-span-file.ts';
+import { spansUrlOf } from '../../simulator/send/post-spans.ts';
+import { SpanPoster, type PostTally } from '../../simulator/send/span-poster.ts';
+
+const HELP = `usage: meshray send [FILE|-] [options]
+
+Posts captured spans to a Zipkin receiver in Envoy-sized batches. FILE (or stdin) holds a Zipkin v2 JSON
+array, a v1 JSON array, a v2 protobuf list, or ndjson with one v2 span per line (what 'meshray capture'
+writes). Every span is decoded and validated first; the batches are re-encoded as Zipkin v2 JSON, in file order.
+
+options:
+  --target URL             receiver (default http://127.0.0.1:9411; /api/v2/spans is appended)
+  --format FORMAT          ${SPAN_FILE_FORMATS.join(' | ')} (default: detected)
+  --batch-size N           spans per POST (default 5, Envoy's min_flush_spans)
+  --concurrency N          max POSTs in flight (default 4)
+  --retries N              retries of a 503/429, after its Retry-After (default 3)
+  --max-retry-after DUR    longest Retry-After honoured, e.g. 30s (default 30s)
+  --json                   end with one line of JSON: the summary
+  --quiet                  no human summary (the --json line is still printed)
+
+exit codes: 0 every batch accepted; 1 malformed input or bad options; 2 some batches finally refused or unanswered.
+`;
+
+export interface SendSummary extends PostTally {
+  readonly target: string;
+  readonly format: SpanFileFormat;
+  readonly spans: number;
+  readonly durationMs: number;
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number, min: number, errors: string[]): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= min) return n;
+  errors.push(`--${name}: expected an integer ≥ ${min}, got "${value}"`);
+  return fallback;
+}
+
+export async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  const fail = (message: string): number => {
+    io.stderr.write(`meshray send: ${message}\n`);
+    return 1;
+  };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        target: { type: 'string' }, format: { type: 'string' }, 'batch-size': { type: 'string' }, concurrency: { type: 'string' },
+        retries: { type: 'string' }, 'max-retry-after': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    return fail(`${(e as Error).message}\n\n${HELP}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) return fail('expects at most one FILE');
+  const errors: string[] = [];
+  const target = values.target ?? 'http://127.0.0.1:9411';
+  let url = '';
+  try {
+    if (!/^https?:$/.test(new URL(target).protocol)) throw new Error('not http');
+    url = spansUrlOf(target);
+  } catch {
+    errors.push(`--target: expected an http(s) URL like http://127.0.0.1:9411, got "${target}"`);
+  }
+  const batchSize = positiveInt('batch-size', values['batch-size'], 5, 1, errors);
+  const concurrency = positiveInt('concurrency', values.concurrency, 4, 1, errors);
+  const maxRetries = positiveInt('retries', values.retries, 3, 0, errors);
+  let maxRetryAfterMs = 30_000;
+  if (values['max-retry-after'] !== undefined) {
+    const d = durationMs().safeParse(values['max-retry-after']);
+    if (d.success) maxRetryAfterMs = d.data;
+    else errors.push(`--max-retry-after: expected a duration like 30s, got "${values['max-retry-after']}"`);
+  }
+  const format = values.format as SpanFileFormat | undefined;
+  if (format !== undefined && !SPAN_FILE_FORMATS.includes(format)) errors.push(`--format: expected one of ${SPAN_FILE_FORMATS.join(', ')}, got "${format}"`);
+  if (errors.length > 0) return fail(`invalid options:\n${errors.join('\n')}`);
+
+  const source = positionals[0] ?? '-';
+  let body: Buffer;
+  try {
+    body = await readInput(source, io.stdin);
+  } catch (e) {
+    return fail(`cannot read ${source === '-' ? 'stdin' : source}: ${(e as Error).message}`);
+  }
+  const decoded = decodeSpanFile(body, format);
+  if (!decoded.ok) return fail(`${source === '-' ? 'stdin' : source}: could not decode spans${format === undefined ? '' : ` (${format})`}:\n${formatIssues(decoded.issues)}`);
+  const { spans } = decoded.value;
+
+  const startMs = Date.now();
+  const poster = new SpanPoster({ url, concurrency, post: { maxRetries, maxRetryAfterMs } });
+  for (let i = 0; i < spans.length; i += batchSize) await poster.submit(spans.slice(i, i + batchSize));
+  await poster.settle();
+  const summary: SendSummary = { target: url, format: decoded.value.format, spans: spans.length, durationMs: Date.now() - startMs, ...poster.tally };
+
+  if (values.quiet !== true) {
+    const answers = Object.entries(summary.responses).map(([status, n]) => `${status}×${n}`).join(', ') || 'none';
+    io.stdout.write(
+      `meshray send: ${summary.spans} spans (${summary.format}) in ${summary.posts} POSTs to ${url} in ${(summary.durationMs / 1000).toFixed(1)}s\n` +
+        `  receiver answers: ${answers}${summary.retries > 0 ? ` (${summary.retries} retried after Retry-After)` : ''}\n` +
+        `  spans accepted: ${summary.spansAccepted}, refused: ${summary.spansRefused} (${summary.refusedPosts} POSTs)\n` +
+        summary.errors.map((e) => `  refused: ${e}\n`).join(''),
+    );
+  }
+  if (values.json === true) io.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (summary.refusedPosts > 0) {
+    io.stderr.write(`meshray send: ${summary.refusedPosts} of ${summary.posts} POSTs were refused or unanswered\n`);
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { run } from '../../../../../services/cli/commands/demo.ts';
+import { spansForRoundRobin } from '../../../../../services/simulator/generate/flavour.ts';
+import type { DemoSummary } from '../../../../../services/simulator/run-demo.ts';
+import { decodeSpans } from '../../../../../shared/zipkin/index.ts';
+import { runCommand } from '../io.ts';
+import { startReceiverStub } from '../../simulator/receiver-stub.ts';
+
+test('--help prints the options and exits 0', async () => {
+  const r = await runCommand(run, ['--help']);
+  assert.equal(r.code, 0);
+  for (const flag of ['--target', '--rate', '--duration', '--requests', '--flavour', '--id-bits', '--seed', '--error-rate', '--fault-rate', '--concurrency', '--quiet', '--json']) {
+    assert.ok(r.stdout.includes(flag), flag);
+  }
+});
+
+test('bad options: exit 1 with every problem named', async () => {
+  const r = await runCommand(run, ['--flavour', '1.9', '--id-bits', '32', '--error-rate', '2', '--rate', '0', '--fault-flags', 'XX', '--latency', 'ratings=slow', '--duration', 'soon']);
+  assert.equal(r.code, 1);
+  for (const flag of ['--flavour', '--id-bits', '--error-rate', '--rate', '--fault-flags', '--latency', '--duration']) assert.ok(r.stderr.includes(flag), `${flag} in ${r.stderr}`);
+  const unknown = await runCommand(run, ['--nope']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /meshray demo: Unknown option '--nope'/);
+});
+
+test('sends Bookinfo traffic to the target, prints a summary and a final JSON line', async () => {
+  const stub = await startReceiverStub();
+  try {
+    const r = await runCommand(run, ['--target', stub.target, '--requests', '9', '--rate', 'max', '--flavour', 'modern', '--id-bits', '64', '--seed', '3', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    const summary = JSON.parse(lines[lines.length - 1] ?? '') as DemoSummary;
+    assert.equal(summary.requests, 9);
+    assert.equal(summary.spans, spansForRoundRobin('modern', 9));
+    assert.equal(summary.spansAccepted, summary.spans);
+    assert.equal(summary.flavour, 'modern');
+    assert.match(r.stdout, /^meshray demo: 9 requests \(flavour modern, seed 3\)/);
+    assert.match(r.stdout, /receiver answers: 202×\d+/);
+    for (const post of stub.posts) {
+      const spans = decodeSpans(post.body, 'json-v2');
+      assert.ok(spans.ok);
+      for (const s of spans.value) {
+        assert.match(s.traceId, /^[0-9a-f]{16}$/);
+        assert.ok('istio.canonical_service' in s.tags);
+      }
+    }
+  } finally {
+    await stub.close();
+  }
+});
+
+test('--quiet --json prints only the JSON line; refused POSTs exit 2', async () => {
+  const stub = await startReceiverStub(() => ({ status: 400, body: 'no' }));
+  try {
+    const r = await runCommand(run, ['--target', stub.target, '--requests', '3', '--rate', 'max', '--quiet', '--json']);
+    assert.equal(r.code, 2);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const summary = JSON.parse(lines[0] ?? '') as DemoSummary;
+    assert.equal(summary.refusedPosts, summary.posts);
+    assert.equal(summary.spansAccepted, 0);
+  } finally {
+    await stub.close();
+  }
+});

@@ -1,0 +1,89 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../../../../../services/cli/commands/send.ts';
+import { encodeSpanJsonV2 } from '../../../../../services/simulator/encode/encode-json-v2.ts';
+import { decodeJsonV2, decodeSpans } from '../../../../../shared/zipkin/index.ts';
+import type { Span } from '../../../../../shared/zipkin/span.ts';
+import { runCommand } from '../io.ts';
+import { startReceiverStub } from '../../simulator/receiver-stub.ts';
+
+const FIXTURE = new URL('../../../../fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url);
+const fixtureSpans = (): Span[] => {
+  const r = decodeJsonV2(readFileSync(FIXTURE));
+  assert.ok(r.ok);
+  return r.value;
+};
+
+function receivedSpans(bodies: readonly string[]): Span[] {
+  return bodies.flatMap((b) => {
+    const r = decodeSpans(b, 'json-v2');
+    assert.ok(r.ok);
+    return r.value;
+  });
+}
+
+test('posts a v2 JSON file in batches of 5 and reports the answers', async () => {
+  const stub = await startReceiverStub();
+  try {
+    const r = await runCommand(run, [FIXTURE.pathname, '--target', stub.target, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(stub.posts.map((p) => decodeJsonV2(p.body).ok && JSON.parse(p.body).length), [5, 3]);
+    assert.deepEqual(receivedSpans(stub.posts.map((p) => p.body)), fixtureSpans());
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { spans: number; posts: number; spansAccepted: number; format: string };
+    assert.deepEqual([summary.spans, summary.posts, summary.spansAccepted, summary.format], [8, 2, 8, 'json-v2']);
+    assert.match(r.stdout, /meshray send: 8 spans \(json-v2\) in 2 POSTs/);
+  } finally {
+    await stub.close();
+  }
+});
+
+test('reads ndjson from stdin (what capture writes), honours --batch-size, retries a 503 after Retry-After', async () => {
+  const stub = await startReceiverStub((call) => (call === 1 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 202 }));
+  try {
+    const ndjson = `${fixtureSpans().map(encodeSpanJsonV2).join('\n')}\n`;
+    const r = await runCommand(run, ['-', '--target', stub.target, '--batch-size', '3', '--concurrency', '1'], ndjson);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(stub.posts.length, 4);
+    assert.deepEqual(stub.posts.map((p) => p.answer), [503, 202, 202, 202]);
+    assert.deepEqual(receivedSpans(stub.posts.slice(1).map((p) => p.body)), fixtureSpans());
+    assert.match(r.stdout, /receiver answers: 202×3, 503×1 \(1 retried after Retry-After\)/);
+  } finally {
+    await stub.close();
+  }
+});
+
+test('bad input: exit 1 naming the line and field; nothing is sent', async () => {
+  const stub = await startReceiverStub();
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'meshray-send-'));
+    const file = join(dir, 'bad.ndjson');
+    writeFileSync(file, '{"traceId":"abcdef0123456789","id":"abcdef0123456789"}\n{"traceId":"abcdef0123456789","id":"abcdef0123456789","kind":"SIDEWAYS"}\n');
+    const r = await runCommand(run, [file, '--target', stub.target]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /could not decode spans:\nline 2\.kind: /);
+    assert.equal(stub.posts.length, 0);
+    const missing = await runCommand(run, [join(dir, 'nope.json')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read .*nope\.json/);
+    const opts = await runCommand(run, ['--batch-size', '0', '--target', 'ftp://x']);
+    assert.equal(opts.code, 1);
+    assert.match(opts.stderr, /--target: expected an http\(s\) URL[\s\S]*--batch-size|--batch-size[\s\S]*--target/);
+  } finally {
+    await stub.close();
+  }
+});
+
+test('a batch finally refused exits 2', async () => {
+  const stub = await startReceiverStub((call) => (call === 2 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 202 }));
+  try {
+    const r = await runCommand(run, [FIXTURE.pathname, '--target', stub.target, '--retries', '0', '--concurrency', '1']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /1 of 2 POSTs were refused or unanswered/);
+    assert.match(r.stdout, /spans accepted: 5, refused: 3/);
+  } finally {
+    await stub.close();
+  }
+});

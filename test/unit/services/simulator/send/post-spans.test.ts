@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { postSpans, retryAfterMsOf, spansUrlOf, DEFAULT_POST_OPTIONS } from '../../../../../services/simulator/send/post-spans.ts';
+import { SpanPoster } from '../../../../../services/simulator/send/span-poster.ts';
+import { fetchTransport } from '../../../../../services/simulator/send/transport.ts';
+import { startReceiverStub } from '../receiver-stub.ts';
+
+test('spansUrlOf appends /api/v2/spans to a bare target and keeps an explicit path', () => {
+  assert.equal(spansUrlOf('http://127.0.0.1:9411'), 'http://127.0.0.1:9411/api/v2/spans');
+  assert.equal(spansUrlOf('http://127.0.0.1:9411/'), 'http://127.0.0.1:9411/api/v2/spans');
+  assert.equal(spansUrlOf('http://h:1/zipkin/api/v2/spans'), 'http://h:1/zipkin/api/v2/spans');
+});
+
+test('retryAfterMsOf reads delta-seconds and HTTP dates', () => {
+  assert.equal(retryAfterMsOf('2', 0), 2000);
+  assert.equal(retryAfterMsOf(undefined, 0), undefined);
+  assert.equal(retryAfterMsOf('soon', 0), undefined);
+  const now = Date.UTC(2024, 0, 1, 0, 0, 0);
+  assert.equal(retryAfterMsOf(new Date(now + 3000).toUTCString(), now), 3000);
+  assert.equal(retryAfterMsOf(new Date(now - 3000).toUTCString(), now), 0);
+});
+
+test('a 503 with Retry-After is retried once after the delay, then accepted', async () => {
+  const stub = await startReceiverStub((call) => (call === 1 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 202 }));
+  try {
+    const slept: number[] = [];
+    const result = await postSpans(spansUrlOf(stub.target), '[]', { ...DEFAULT_POST_OPTIONS, sleep: async (ms) => { slept.push(ms); } });
+    assert.deepEqual(result.answers, [503, 202]);
+    assert.equal(result.status, 202);
+    assert.equal(result.attempts, 2);
+    assert.deepEqual(slept, [1000]);
+    assert.equal(stub.posts.length, 2);
+    assert.equal(stub.posts[0]?.url, '/api/v2/spans');
+    assert.equal(stub.posts[0]?.contentType, 'application/json');
+  } finally {
+    await stub.close();
+  }
+});
+
+test('the real wait honours Retry-After; a second 503 is final with one retry; 400 is not retried', async () => {
+  const stub = await startReceiverStub((call) => (call <= 2 ? { status: 503, headers: { 'retry-after': '1' }, body: 'busy' } : { status: 400, body: 'spans[0].id: bad' }));
+  try {
+    const started = Date.now();
+    const refused = await postSpans(spansUrlOf(stub.target), '[]');
+    assert.ok(Date.now() - started >= 950, 'waited about a second');
+    assert.deepEqual(refused.answers, [503, 503]);
+    assert.equal(refused.status, 503);
+    assert.equal(refused.error, 'busy');
+    const bad = await postSpans(spansUrlOf(stub.target), '[]', { ...DEFAULT_POST_OPTIONS, maxRetries: 3 });
+    assert.deepEqual(bad.answers, [400]);
+    assert.equal(bad.error, 'spans[0].id: bad');
+  } finally {
+    await stub.close();
+  }
+});
+
+test('the fetch transport behaves like the http one: 503 + Retry-After retried, then 202', async () => {
+  const stub = await startReceiverStub((call) => (call === 1 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 202 }));
+  try {
+    const result = await postSpans(spansUrlOf(stub.target), '[]', { ...DEFAULT_POST_OPTIONS, transport: fetchTransport() });
+    assert.deepEqual(result.answers, [503, 202]);
+    assert.equal(stub.posts[1]?.contentType, 'application/json');
+  } finally {
+    await stub.close();
+  }
+});
+
+test('no receiver: status 0 with the network error, counted as refused by the poster', async () => {
+  const stub = await startReceiverStub();
+  const target = stub.target;
+  await stub.close();
+  const poster = new SpanPoster({ url: spansUrlOf(target), concurrency: 2 });
+  await poster.submit([{ traceId: 'a'.repeat(32), id: '1'.repeat(16), annotations: [], tags: {} }]);
+  await poster.settle();
+  assert.equal(poster.tally.refusedPosts, 1);
+  assert.equal(poster.tally.spansRefused, 1);
+  assert.equal(poster.tally.responses['error'], 1);
+  assert.match(poster.tally.errors[0] ?? '', /^no answer: /);
+});
+
+test('the poster never has more than `concurrency` POSTs in flight', async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const fakeFetch: typeof fetch = async () => {
+    inFlight++;
+    peak = Math.max(peak, inFlight);
+    await new Promise((r) => setTimeout(r, 5));
+    inFlight--;
+    return new Response(null, { status: 202 });
+  };
+  const accepted: number[] = [];
+  const poster = new SpanPoster({ url: 'http://x/api/v2/spans', concurrency: 3, post: { transport: fetchTransport(fakeFetch) }, onSpansAccepted: (s) => accepted.push(s.length) });
+  for (let i = 0; i < 20; i++) await poster.submit([{ traceId: 'a'.repeat(32), id: '1'.repeat(16), annotations: [], tags: {} }]);
+  await poster.settle();
+  assert.equal(peak, 3);
+  assert.equal(accepted.length, 20);
+  assert.deepEqual(poster.tally.responses, { '202': 20 });
+});

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Fastify from 'fastify';
+import { silentLogger } from '../../../../../shared/log/index.ts';
+import { SegmentStore } from '../../../../../services/xray-local/store/segment-store.ts';
+import { registerConsoleRoutes } from '../../../../../services/xray-local/console/register-console-routes.ts';
+import { loadConsoleAssets } from '../../../../../services/xray-local/console/load-console-assets.ts';
+import { segmentDoc } from '../xray-local-harness.ts';
+
+const storeWith = (...names: string[]): SegmentStore => {
+  const store = new SegmentStore({ maxSegments: 100 });
+  names.forEach((name, i) => {
+    const doc = segmentDoc({ name, id: `00000000000000a${i}`, trace_id: `1-65000000-00000000000000000000000${i}` });
+    store.put(doc as never, JSON.stringify(doc), 0);
+  });
+  return store;
+};
+
+test('GET / is the console shell with its assets, and lists the newest traces for no-JavaScript clients', async () => {
+  const app = Fastify();
+  registerConsoleRoutes(app, { store: storeWith('productpage', '<b>&'), logger: silentLogger(), loadAssets: async () => ({ js: '', css: '', origin: 'source' }) });
+  const page = await app.inject({ method: 'GET', url: '/' });
+  assert.equal(page.statusCode, 200);
+  assert.match(page.headers['content-type'] as string, /text\/html/);
+  assert.match(page.body, /<script type="module" src="\/console\/app.js"><\/script>/);
+  assert.match(page.body, /<link rel="stylesheet" href="\/console\/app.css">/);
+  assert.ok(page.body.includes('1-65000000-000000000000000000000001'));
+  assert.ok(page.body.includes('&lt;b&gt;&amp;'), 'names are escaped');
+  assert.ok(!/https?:\/\//.test(page.body), 'nothing is loaded from another origin');
+  await app.close();
+});
+
+test('assets are loaded once; a failed load answers 500 and is retried on the next request', async () => {
+  let calls = 0;
+  const app = Fastify({ logger: false });
+  registerConsoleRoutes(app, {
+    store: storeWith(),
+    logger: silentLogger(),
+    loadAssets: async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('esbuild exploded');
+      return { js: 'console.log(1)', css: 'body{}', origin: 'prebuilt' };
+    },
+  });
+  assert.equal((await app.inject({ url: '/console/app.js' })).statusCode, 500);
+  const js = await app.inject({ url: '/console/app.js' });
+  assert.equal(js.statusCode, 200);
+  assert.match(js.headers['content-type'] as string, /text\/javascript/);
+  assert.equal(js.body, 'console.log(1)');
+  const css = await app.inject({ url: '/console/app.css' });
+  assert.match(css.headers['content-type'] as string, /text\/css/);
+  assert.equal(css.body, 'body{}');
+  assert.equal(calls, 2);
+  await app.close();
+});
+
+test('from a source checkout the console is bundled in memory: one ES module with dagre, and its stylesheet', async () => {
+  const assets = await loadConsoleAssets();
+  assert.equal(assets.origin, 'source');
+  assert.ok(assets.js.length > 10_000);
+  assert.ok(!/\bimport\s*[{(*"']|\brequire\(/.test(assets.js.replace(/\/\*[\s\S]*?\*\//g, '')), 'self-contained: no imports left');
+  assert.match(assets.js, /dagre|ranksep/);
+  assert.match(assets.css, /\.service-map/);
+  assert.ok(!/https?:\/\/(?!www\.w3\.org\/2000\/svg)/.test(assets.js.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*license[^\n]*/gi, '')), 'no remote URLs');
+});
