@@ -17,7 +17,7 @@ export { SidecarBatcher, ENVOY_MIN_FLUSH_SPANS, ENVOY_FLUSH_INTERVAL_MS } from '
 export type { SpanBatch, BatcherOptions } from './generate/batch.ts';
 export { WORKLOADS } from './generate/topology.ts';
 export type { Workload, ServiceName } from './generate/topology.ts';
-export { encodeSpansJsonV2, encodeSpanJsonV2 } from './encode/encode-json-v2.ts';
+export { encodeSpansJsonV2, encodeSpanJsonV2, wireSpanOf } from './encode/encode-json-v2.ts';
 export { postSpans, spansUrlOf, retryAfterMsOf, DEFAULT_POST_OPTIONS } from './send/post-spans.ts';
 export type { PostOptions, PostResult } from './send/post-spans.ts';
 export { httpTransport, fetchTransport } from './send/transport.ts';

@@ -199,11 +199,11 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.waiters.clear();
   }
 
-  /** Resolves after `ms` or at the next notify(), whichever comes first. */
-  private wait(ms: number): Promise<void> {
+  /** Resolves at the next notify(), or after `ms` when given (no timer otherwise: idling holds no handle). */
+  private wait(ms?: number): Promise<void> {
     return new Promise((resolve) => {
-      const wake = () => { clearTimeout(timer); this.waiters.delete(wake); resolve(); };
-      const timer = setTimeout(wake, ms);
+      const wake = () => { if (timer) clearTimeout(timer); this.waiters.delete(wake); resolve(); };
+      const timer = ms === undefined ? undefined : setTimeout(wake, ms);
       this.waiters.add(wake);
     });
   }
@@ -255,7 +255,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       }
       if (this.queue.length === 0) {
         if (this.closing) return;
-        await this.wait(60_000);
+        await this.wait();
         continue;
       }
       await this.linger(batchLimit);

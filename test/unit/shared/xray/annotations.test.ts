@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { annotationValueOf, metadataNamespaceOf, sanitizeAnnotationKey, splitTags } from '../../../../shared/xray/annotations.ts';
+import fc from 'fast-check';
+import { annotationValueOf, metadataNamespaceOf, sanitizeAnnotationKey, serializeTags, splitTags } from '../../../../shared/xray/annotations.ts';
 import { DEFAULT_ANNOTATION_ALLOWLIST } from '../../../../shared/xray/config.ts';
 
 test('annotation keys sanitised to [A-Za-z0-9_.]', () => {
@@ -56,4 +57,32 @@ test('a tag named __proto__ is kept as data', () => {
   const tags = JSON.parse('{"__proto__":"x"}') as Record<string, string>;
   const split = splitTags(tags, []);
   assert.equal(JSON.stringify(split.metadata), '{"default":{"__proto__":"x"}}');
+});
+
+test('serializeTags writes exactly JSON.stringify of splitTags, for any tags and allowlist', () => {
+  const tagKey = fc.oneof(
+    fc.constantFrom(...DEFAULT_ANNOTATION_ALLOWLIST, 'http.method', 'istio.mesh_id', 'peer.address', '__proto__', '10', '2', '0x', 'a-b', 'a_b', 'istio', '.x'),
+    fc.string(),
+    fc.string({ unit: 'binary' }),
+  );
+  const tagValue = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('true', 'false', 'x'.repeat(300)));
+  const tags = fc.array(fc.tuple(tagKey, tagValue), { maxLength: 30 }).map((entries) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+    return out;
+  });
+  const allowlist = fc.oneof(
+    fc.constant(DEFAULT_ANNOTATION_ALLOWLIST),
+    fc.array(tagKey, { maxLength: 8 }),
+    fc.constant(Array.from({ length: 60 }, (_, i) => `t${i}`)),
+  );
+  fc.assert(
+    fc.property(tags, allowlist, (t, list) => {
+      const split = splitTags(t, list);
+      const json = serializeTags(t, list);
+      assert.equal(json.annotations, split.annotations === undefined ? undefined : JSON.stringify(split.annotations));
+      assert.equal(`{${json.metadataMembers}}`, JSON.stringify(split.metadata));
+    }),
+    { numRuns: 1000 },
+  );
 });

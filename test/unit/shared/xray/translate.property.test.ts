@@ -97,6 +97,8 @@ test('any valid spans → only valid documents, never a throw', () => {
           assert.equal(result.value.id, doc.segmentId);
           assert.equal(result.value.trace_id, doc.traceId);
           assert.ok(Buffer.byteLength(doc.json) <= maxDocumentBytes);
+          // The hand-written serializer writes exactly what JSON.stringify writes (order, escapes, numbers).
+          assert.equal(doc.json, JSON.stringify(JSON.parse(doc.json)));
         }
         const accountedFor = new Set([...output.documents.map((d) => d.spanIndex), ...output.rejected.map((r) => r.spanIndex)]);
         assert.equal(accountedFor.size, spans.length, 'every span is either translated or rejected');

@@ -58,9 +58,12 @@ const metric = async (registry: ReturnType<typeof createRegistry>, name: string,
 };
 
 describe('KafkaSpanPublisher', () => {
-  it('creates an idempotent producer with one request in flight', () => {
-    const { producer } = setup();
+  it('creates an idempotent producer with one request in flight, and connects eagerly', async () => {
+    const { producer, publisher } = setup();
     assert.deepEqual(producer.config[0], { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5 } });
+    await sleep(5);
+    assert.equal(publisher.readinessProblem(), undefined);
+    await publisher.close();
   });
 
   it('batches concurrent publishes into one sendBatch and keys records by trace id low 64 bits', async () => {

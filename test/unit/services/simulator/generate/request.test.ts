@@ -216,17 +216,16 @@ test('every generated request encodes to a v2 JSON body that shared/zipkin decod
   }
 });
 
-function translatedNames(flavour: Flavour, r: GeneratedRequest): { names: Set<string>; rejected: number; docs: Record<string, unknown>[] } {
+function translatedNames(r: GeneratedRequest): { names: Set<string>; rejected: number; docs: Record<string, unknown>[] } {
   const out = translateSpans(spansOf(r), { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: NOW_MS, epochs: new MemoryEpochStore() });
   const docs = out.documents.map((d) => JSON.parse(d.json) as Record<string, unknown>);
-  void flavour;
   return { names: new Set(docs.map((d) => String(d['name']))), rejected: out.rejected.length, docs };
 }
 
 test('translation sanity (1.7.4): a whole request names the gateway and the four Bookinfo services', () => {
   const [, v2] = many('1.7.4', 2);
   assert.ok(v2 !== undefined && v2.reviews === 'v2');
-  const { names, rejected, docs } = translatedNames('1.7.4', v2);
+  const { names, rejected, docs } = translatedNames(v2);
   assert.equal(rejected, 0);
   for (const name of ['istio-ingressgateway', 'productpage.default', 'details.default', 'reviews.default', 'ratings.default']) {
     assert.ok(names.has(name), `X-Ray names ${name}; got ${[...names].join(', ')}`);
@@ -239,7 +238,7 @@ test('translation sanity (1.7 and modern): kinds are repaired / understood and t
   for (const flavour of ['1.7', 'modern'] as const) {
     const [, v3] = many(flavour, 2, {}, 5);
     assert.ok(v3 !== undefined);
-    const { names, rejected } = translatedNames(flavour, v3);
+    const { names, rejected } = translatedNames(v3);
     assert.equal(rejected, 0);
     for (const name of ['productpage.default', 'details.default', 'reviews.default', 'ratings.default']) assert.ok(names.has(name), `${flavour}: ${name} in ${[...names].join(', ')}`);
   }

@@ -1,0 +1,118 @@
+/**
+ * meshray services as real OS processes started through the CLI (`node --import tsx services/cli/main.ts
+ * <command>`), each in its own process group so SIGKILL is real and nothing outlives the test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { sleep } from './wait.ts';
+
+/** The repository root (the CLI's relative paths and tsx resolve from it). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const OUTPUT_KEEP_CHARS = 20_000;
+
+const running = new Set<ServiceProcess>();
+
+export class ServiceProcess {
+  readonly label: string;
+  readonly child: ChildProcess;
+  #output = '';
+  #exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  #exited = false;
+
+  constructor(label: string, child: ChildProcess) {
+    this.label = label;
+    this.child = child;
+    const keep = (chunk: Buffer): void => {
+      this.#output += chunk.toString();
+      if (this.#output.length > OUTPUT_KEEP_CHARS * 2) this.#output = this.#output.slice(-OUTPUT_KEEP_CHARS);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.#exit = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.#exited = true;
+        running.delete(this);
+        resolve({ code, signal });
+      });
+    });
+    running.add(this);
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.label} has no pid`);
+    return this.child.pid;
+  }
+
+  get exited(): boolean {
+    return this.#exited;
+  }
+
+  /** The last ~20 KB of stdout+stderr, for failure messages. */
+  output(): string {
+    return this.#output.slice(-OUTPUT_KEEP_CHARS);
+  }
+
+  /** Sends `signal` to the whole process group. */
+  signal(signal: NodeJS.Signals): void {
+    if (this.#exited) return;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+
+  /** Resolves with the exit status, or undefined when it did not exit within `timeoutMs`. */
+  async waitExit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
+    return Promise.race([this.#exit, sleep(timeoutMs).then(() => undefined)]);
+  }
+
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.#exited) return;
+    this.signal('SIGTERM');
+    if ((await this.waitExit(graceMs)) !== undefined) return;
+    this.signal('SIGKILL');
+    await this.waitExit(5_000);
+  }
+
+  /** SIGKILL (no shutdown code runs); resolves once the process is gone. */
+  async kill9(): Promise<void> {
+    this.signal('SIGKILL');
+    await this.waitExit(5_000);
+  }
+}
+
+/** The test's environment minus node:test's marker (a child `node` must not think it is a test worker). */
+function inheritedEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_TEST_CONTEXT') out[k] = v;
+  return out;
+}
+
+/** Starts `meshray <command>` with `env` over the test's own environment. */
+export function spawnCli(label: string, command: string, env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', command], {
+    cwd: REPO_ROOT,
+    env: { ...inheritedEnv(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // own process group: signal(-pid) reaches it and whatever it starts
+  });
+  return new ServiceProcess(label, child);
+}
+
+/** Starts any executable in its own process group (e.g. a private redis-server). */
+export function spawnProcess(label: string, file: string, args: readonly string[]): ServiceProcess {
+  const child = spawn(file, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  return new ServiceProcess(label, child);
+}
+
+/** SIGKILLs every process started here that is still running (for `finally`/`after`). */
+export async function killAll(): Promise<void> {
+  await Promise.all([...running].map((p) => p.kill9()));
+}
+
+/** The captured output of every process still known, for a failure message. */
+export function describeProcesses(list: readonly ServiceProcess[]): string {
+  return list.map((p) => `--- ${p.label} (pid ${p.child.pid ?? '?'}${p.exited ? ', exited' : ''}) ---\n${p.output().slice(-3000)}`).join('\n');
+}

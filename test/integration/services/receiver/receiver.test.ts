@@ -1,0 +1,198 @@
+// Integration: the receiver against the REAL broker in KAFKA_BROKERS (scripts/run-tests.mjs starts one).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Kafka } from 'kafkajs';
+import { SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER, decodeSpan } from '../../../../shared/avro/index.ts';
+import { createKafka } from '../../../../shared/kafka/client.ts';
+import { ensureTopics } from '../../../../shared/kafka/topics.ts';
+import { silentLogger } from '../../../../shared/log/index.ts';
+import { createRegistry } from '../../../../shared/metrics/registry.ts';
+import { traceIdLow64 } from '../../../../shared/zipkin/index.ts';
+import type { Span } from '../../../../shared/zipkin/span.ts';
+import { buildApp } from '../../../../services/receiver/app.ts';
+import { startReceiver } from '../../../../services/receiver/main.ts';
+import { KafkaSpanPublisher, type KafkaSpanPublisherOptions } from '../../../../services/receiver/publish/kafka-span-publisher.ts';
+
+const BROKERS = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/zipkin/${name}`, import.meta.url), 'utf8');
+const bookinfo = fixture('SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json');
+const bookinfoSpans = JSON.parse(bookinfo) as { traceId: string; id: string }[];
+const kourierBodies = (JSON.parse(fixture('kourier-envoy-1.24-v2-posts.json')) as { traceId: string; id: string }[][]);
+const uniqueTopic = (what: string) => `test.receiver.${what}.${randomUUID().slice(0, 8)}`;
+const json = { 'content-type': 'application/json' };
+
+interface ReadRecord { key: string; partition: number; span: Span; fingerprint: string | undefined }
+
+/** Reads `count` records of `topic` from the beginning with a real consumer. */
+async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<ReadRecord[]> {
+  const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: ReadRecord[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${count} records of ${topic}`)), timeoutMs);
+      void consumer.run({
+        eachMessage: async ({ message, partition }) => {
+          const fingerprint = message.headers?.[SPAN_SCHEMA_HEADER]?.toString();
+          const decoded = decodeSpan(message.value ?? Buffer.alloc(0), fingerprint);
+          assert.ok(decoded.ok, JSON.stringify(decoded));
+          out.push({ key: message.key?.toString() ?? '', partition, span: decoded.value, fingerprint });
+          if (out.length >= count) { clearTimeout(timer); resolve(); }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+async function readableRecords(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function assertTopicContents(records: ReadRecord[], expected: { traceId: string; id: string }[]) {
+  assert.equal(records.length, expected.length);
+  assert.deepEqual(records.map((r) => `${r.span.traceId}/${r.span.id}`).sort(), expected.map((s) => `${s.traceId}/${s.id}`).sort());
+  const partitionByKey = new Map<string, number>();
+  for (const r of records) {
+    assert.equal(r.key, traceIdLow64(r.span.traceId));
+    assert.equal(r.fingerprint, SPAN_SCHEMA_FINGERPRINT);
+    const p = partitionByKey.get(r.key);
+    if (p !== undefined) assert.equal(r.partition, p, `trace ${r.key} spread over partitions`);
+    partitionByKey.set(r.key, r.partition);
+  }
+}
+
+describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
+  let kafka: Kafka;
+  before(() => {
+    assert.ok(BROKERS.length > 0, 'KAFKA_BROKERS must be set (scripts/run-tests.mjs starts a broker)');
+    kafka = createKafka({ brokers: BROKERS, clientId: 'receiver-test', logLevel: 'nothing' });
+  });
+
+  it('composition root: Bookinfo and kourier bodies over HTTP arrive keyed, Avro, one partition per trace', async () => {
+    const topic = uniqueTopic('main');
+    const receiver = await startReceiver({
+      KAFKA_BROKERS: BROKERS.join(','), SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent', ACK_MODE: 'kafka', SPANS_TOPIC_REPLICATION_FACTOR: '1',
+    });
+    try {
+      const { port } = receiver.app.server.address() as { port: number };
+      const base = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 50 && (await fetch(`${base}/health/ready`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await fetch(`${base}/health/ready`)).status, 200);
+      const res = await fetch(`${base}/api/v2/spans`, { method: 'POST', headers: json, body: bookinfo });
+      assert.equal(res.status, 202);
+      assert.equal(await res.text(), '');
+      for (const body of kourierBodies) {
+        const r = await fetch(`${base}/api/v2/spans`, { method: 'POST', headers: json, body: JSON.stringify(body) });
+        assert.equal(r.status, 202);
+      }
+      const expected = [...bookinfoSpans, ...kourierBodies.flat()];
+      assertTopicContents(await readTopic(kafka, topic, expected.length), expected);
+    } finally {
+      await receiver.stop();
+    }
+    assert.equal(receiver.publisher.readinessProblem(), 'shutting down');
+  });
+
+  describe('with a KafkaSpanPublisher on its own topic', () => {
+    const publishers: KafkaSpanPublisher[] = [];
+    const setup = async (options: Partial<KafkaSpanPublisherOptions> & { kafka?: Kafka; createTopic?: boolean } = {}) => {
+      const topic = uniqueTopic('pub');
+      if (options.createTopic !== false) await ensureTopics(kafka, [{ topic, numPartitions: 6, replicationFactor: 1 }]);
+      const registry = createRegistry();
+      const publisher = new KafkaSpanPublisher({
+        kafka, topic, ackMode: 'kafka', ackTimeoutMs: 5000, bufferMaxSpans: 10_000, lingerMs: 5, batchMaxMessages: 1000,
+        drainTimeoutMs: 2000, logger: silentLogger(), registry, ...options,
+      });
+      publisher.start();
+      publishers.push(publisher);
+      const app = buildApp({
+        config: { MAX_BODY_BYTES: 5 * 1024 * 1024, MAX_SPANS_PER_REQUEST: 10_000 }, publisher, logger: silentLogger(), registry,
+        isReady: () => publisher.readinessProblem() ?? true,
+      });
+      return { topic, publisher, app, registry };
+    };
+    after(async () => { await Promise.all(publishers.map((p) => p.close())); });
+
+    it('ACK_MODE=kafka answers 202 only once the records are readable', async () => {
+      const { topic, app } = await setup({ ackMode: 'kafka', lingerMs: 20 });
+      let expected = 0;
+      for (const body of [bookinfo, ...kourierBodies.map((b) => JSON.stringify(b))]) {
+        const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: body });
+        assert.equal(res.statusCode, 202, res.body);
+        expected += (JSON.parse(body) as unknown[]).length;
+        assert.equal(await readableRecords(kafka, topic), expected);
+      }
+    });
+
+    it('batches concurrent requests into fewer sendBatch calls than requests', async () => {
+      const { topic, app, registry } = await setup({ ackMode: 'kafka', lingerMs: 100 });
+      const requests = 20;
+      const results = await Promise.all(Array.from({ length: requests }, () =>
+        app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo })));
+      assert.ok(results.every((r) => r.statusCode === 202));
+      const batches = (await registry.getSingleMetric('meshray_receiver_publish_batch_spans')?.get())?.values
+        .find((v) => (v as { metricName?: string }).metricName === 'meshray_receiver_publish_batch_spans_count')?.value ?? 0;
+      assert.ok(batches >= 1 && batches < requests, `${batches} sendBatch calls for ${requests} requests`);
+      const records = await readTopic(kafka, topic, requests * bookinfoSpans.length);
+      assert.equal(records.length, requests * bookinfoSpans.length);
+    });
+
+    it('broker unreachable, ACK_MODE=kafka: 503 ACK_TIMEOUT within ACK_TIMEOUT', async () => {
+      const dead = createKafka({ brokers: [`127.0.0.1:${await closedPort()}`], clientId: 'dead', logLevel: 'nothing', connectionTimeoutMs: 300, retry: { retries: 0 } });
+      const { app, publisher } = await setup({ kafka: dead, createTopic: false, ackMode: 'kafka', ackTimeoutMs: 500, drainTimeoutMs: 200 });
+      const started = Date.now();
+      const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
+      const tookMs = Date.now() - started;
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json().error, 'ACK_TIMEOUT');
+      assert.equal(res.headers['retry-after'], '1');
+      assert.ok(tookMs >= 450 && tookMs < 1500, `answered after ${tookMs} ms`);
+      assert.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 503);
+      assert.equal(publisher.bufferedSpans, bookinfoSpans.length); // still queued, would still be sent
+      const { droppedSpans } = await publisher.close();
+      assert.equal(droppedSpans, bookinfoSpans.length);
+    });
+
+    it('broker unreachable, ACK_MODE=buffer: 202 until the buffer is full, then 503 BUFFER_FULL', async () => {
+      const dead = createKafka({ brokers: [`127.0.0.1:${await closedPort()}`], clientId: 'dead', logLevel: 'nothing', connectionTimeoutMs: 300, retry: { retries: 0 } });
+      const { app, publisher, registry } = await setup({
+        kafka: dead, createTopic: false, ackMode: 'buffer', bufferMaxSpans: 2 * bookinfoSpans.length, drainTimeoutMs: 200,
+      });
+      for (let i = 0; i < 2; i++) {
+        const ok = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
+        assert.equal(ok.statusCode, 202);
+      }
+      const full = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
+      assert.equal(full.statusCode, 503);
+      assert.equal(full.json().error, 'BUFFER_FULL');
+      assert.equal(full.headers['retry-after'], '1');
+      const { droppedSpans } = await publisher.close();
+      assert.equal(droppedSpans, 2 * bookinfoSpans.length);
+      const metrics = await registry.metrics();
+      assert.match(metrics, new RegExp(`spans_dropped_total\\{reason="dropped_at_shutdown"\\} ${2 * bookinfoSpans.length}`));
+    });
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER, decodeSpan } from '../../../../../shared/avro/index.ts';
+import { isMeshrayError } from '../../../../../shared/errors/index.ts';
+import { InProcessTopic } from '../../../../../shared/transport/index.ts';
+import type { Span } from '../../../../../shared/zipkin/span.ts';
+import { InProcessSpanPublisher } from '../../../../../services/receiver/publish/in-process-span-publisher.ts';
+import { toRecords } from '../../../../../services/receiver/publish/to-records.ts';
+
+const span = (traceId: string, id: string): Span => ({ traceId, id, annotations: [], tags: { 'http.method': 'GET' } });
+
+describe('toRecords', () => {
+  it('keys by the trace id low 64 bits, Avro value, fingerprint header', () => {
+    const spans = [span('463ac35c9f6413ad48485a3953bb6124', '48485a3953bb6124'), span('48485a3953bb6124', '0000000000000002')];
+    const records = toRecords(spans, 1234);
+    assert.deepEqual(records.map((r) => r.key), ['48485a3953bb6124', '48485a3953bb6124']);
+    for (const [i, r] of records.entries()) {
+      assert.equal(r.timestampMs, 1234);
+      assert.deepEqual(r.headers, { [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT });
+      const back = decodeSpan(r.value, r.headers[SPAN_SCHEMA_HEADER]);
+      assert.ok(back.ok);
+      assert.equal(back.value.traceId, spans[i]?.traceId);
+    }
+  });
+});
+
+describe('InProcessSpanPublisher', () => {
+  it('appends records; one trace lands on one partition', async () => {
+    const topic = new InProcessTopic({ name: 'spans', partitions: 6, maxRecords: 10 });
+    const publisher = new InProcessSpanPublisher({ topic, nowMs: () => 42 });
+    await publisher.publish([span('463ac35c9f6413ad48485a3953bb6124', '0000000000000001'), span('48485a3953bb6124', '0000000000000002')]);
+    const batches = topic.peek(10);
+    assert.equal(batches.length, 1);
+    assert.equal(batches[0]?.records.length, 2);
+    assert.equal(batches[0]?.records[0]?.timestampMs, 42);
+  });
+
+  it('refuses a request that does not fit with BUFFER_FULL, whole, and NOT_READY after close', async () => {
+    const topic = new InProcessTopic({ name: 'spans', partitions: 2, maxRecords: 3 });
+    const publisher = new InProcessSpanPublisher({ topic });
+    await publisher.publish([span('0000000000000001', '0000000000000001'), span('0000000000000002', '0000000000000002')]);
+    await assert.rejects(publisher.publish([span('0000000000000003', '0000000000000003'), span('0000000000000004', '0000000000000004')]),
+      (e: unknown) => isMeshrayError(e) && e.code === 'BUFFER_FULL');
+    assert.equal(topic.size, 2);
+    publisher.close();
+    assert.equal(publisher.readinessProblem(), 'shutting down');
+    await assert.rejects(publisher.publish([span('0000000000000005', '0000000000000005')]), (e: unknown) => isMeshrayError(e) && e.code === 'NOT_READY');
+  });
+});
