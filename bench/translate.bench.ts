@@ -18,7 +18,7 @@ export function runTranslateBench(durationMs = 5000): BenchFigure[] {
     if (!decoded.ok) throw new Error('fixture does not decode');
     const out = translateSpans(decoded.value, { config, nowMs, epochs });
     let bytes = 0;
-    for (const d of out.documents) bytes += d.json.length;
+    for (const d of out.documents) bytes += Buffer.byteLength(d.json); // flattens and encodes, as the exporter does
     if (bytes === 0) throw new Error('no documents');
     return decoded.value.length;
   };

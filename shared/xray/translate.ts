@@ -30,9 +30,9 @@ import { flagsOf, causeOf } from './flags.ts';
 import type { Flags } from './flags.ts';
 import { serializeTags } from './annotations.ts';
 import { fitDocument, fitsBytes } from './limits.ts';
+import type { FittedDocument } from './limits.ts';
 import { JsonObjectWriter } from './json.ts';
 import { httpJsonOf, zipkinMetadataJsonOf } from './serialize.ts';
-import type { FittedDocument } from './limits.ts';
 
 export interface TranslateContext {
   readonly config: TranslatorConfig;

@@ -1,0 +1,242 @@
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { z } from 'zod';
+import type { CommandIo } from '../commands.ts';
+import { parseConfig, translationEnv } from '../../../shared/config/index.ts';
+import { silentLogger } from '../../../shared/log/index.ts';
+import { formatIssues } from '../../../shared/result/result.ts';
+import { RedisEpochStore } from '../../translator/epochs/redis-epoch-store.ts';
+import { PartitionEpochs } from '../../translator/epochs/partition-epochs.ts';
+import { createXRayClient } from '../../translator/export/xray-client.ts';
+import { XRaySegmentSink } from '../../translator/export/xray-segment-sink.ts';
+import { createTranslatorMetrics } from '../../translator/metrics.ts';
+import { translatorConfigOf } from '../../translator/translate/translator-config.ts';
+import { BatchTranslator } from '../../translator/translate/translate-batch.ts';
+import { recordsIn, resolveRanges } from '../replay/plan-ranges.ts';
+import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
+import { RateLimiter, XRAY_SEGMENTS_PER_SECOND_QUOTA } from '../replay/rate-limiter.ts';
+import { RangeReader } from '../replay/read-ranges.ts';
+import { NdjsonDocumentSink, replayBatch, type DocumentSink } from '../replay/replay-batch.ts';
+import { describeSelection } from '../replay/selection.ts';
+import { kafkaFor, openOutput, parseSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
+
+const HELP = `usage: meshray replay SELECTION [options]
+
+Re-translates part of the raw span topic (or the dead-letter topic) with the CURRENT translation
+configuration and writes the documents to X-Ray. Reads with a consumer group of its own that never commits:
+the live translators' group is not touched. Documents are deterministic (same spans, same batches → same
+ids and bytes), so replaying a range twice changes nothing in X-Ray.
+
+${SOURCE_HELP}
+translation (flag, else the translator's environment variable):
+  --epoch-policy POLICY    auto | rewrite | preserve (EPOCH_POLICY, default auto)
+  --epoch-ttl DURATION     sliding TTL of a trace's X-Ray id, e.g. 60s (EPOCH_TTL, default 60s)
+  --annotation-tags LIST   comma-separated tags indexed as annotations (ANNOTATION_TAGS, default: Istio set)
+  --redis URL              agree on X-Ray trace ids with the live translators through this Redis
+                           (default: REDIS_URL when set)
+  --epoch-store STORE      redis | memory (default: redis when --redis or REDIS_URL is given, else memory)
+
+output:
+  --xray-endpoint URL      X-Ray API endpoint, e.g. xray-local http://127.0.0.1:2000 (XRAY_ENDPOINT)
+  --region REGION          AWS region (AWS_REGION, default us-east-1); credentials: the AWS SDK chain
+  --rate N                 segment documents per second at most (default 2000; X-Ray's default quota is
+                           ${XRAY_SEGMENTS_PER_SECOND_QUOTA}/s per Region and account, shared with the live translators)
+  --concurrency N          PutTraceSegments calls in flight (XRAY_MAX_CONCURRENCY, default 4)
+  --max-retries N          retries of a throttled or failed call (XRAY_MAX_RETRIES, default 8)
+  --dry-run                write the documents as ndjson to stdout (or --output) instead of X-Ray
+  --output FILE            with --dry-run: write the documents to FILE
+  --quiet                  no progress lines (the summary and skipped records are still printed)
+
+exit codes: 0 everything replayed; 1 bad options, Kafka/Redis/X-Ray failure (a rerun command is printed);
+2 some records were skipped (undecodable, untranslatable or refused by X-Ray: listed on stderr).
+`;
+
+const translationSchema = z.object({ ...translationEnv });
+
+function positiveNumber(name: string, value: string | undefined, fallback: number, errors: string[], integer: boolean): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (Number.isFinite(n) && n > 0 && (!integer || Number.isInteger(n))) return n;
+  errors.push(`--${name}: expected a ${integer ? 'positive integer' : 'positive number'}, got "${value}"`);
+  return fallback;
+}
+
+function nonNegativeInt(name: string, value: string | undefined, fallback: number, errors: string[]): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= 0) return n;
+  errors.push(`--${name}: expected an integer ≥ 0, got "${value}"`);
+  return fallback;
+}
+
+async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false, connectTimeout: 1000, commandTimeout: 500, maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 200, 2000), lazyConnect: true,
+  });
+  redis.on('error', () => { /* counted as redis fallbacks; reported at the end */ });
+  try {
+    await redis.connect();
+    return redis;
+  } catch (e) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${url}: ${(e as Error).message} (use --epoch-store memory to replay without it)`);
+  }
+}
+
+export async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  const say = (message: string): void => { io.stderr.write(`meshray replay: ${message}\n`); };
+  const fail = (message: string): number => {
+    say(message);
+    return 1;
+  };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: false,
+      options: {
+        ...SOURCE_OPTIONS,
+        'epoch-policy': { type: 'string' },
+        'epoch-ttl': { type: 'string' },
+        'annotation-tags': { type: 'string' },
+        redis: { type: 'string' },
+        'epoch-store': { type: 'string' },
+        'xray-endpoint': { type: 'string' },
+        region: { type: 'string' },
+        rate: { type: 'string' },
+        concurrency: { type: 'string' },
+        'max-retries': { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        output: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    return fail(`${(e as Error).message}\n\n${HELP}`);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const { env } = io;
+  const errors: string[] = [];
+  const source = parseSource(values, env);
+  if (!source.ok) errors.push(...source.errors);
+
+  const translation = parseConfig(translationSchema, {
+    EPOCH_POLICY: values['epoch-policy'] ?? env['EPOCH_POLICY'],
+    EPOCH_TTL: values['epoch-ttl'] ?? env['EPOCH_TTL'],
+    EPOCH_CACHE_MAX_ENTRIES: env['EPOCH_CACHE_MAX_ENTRIES'],
+    ANNOTATION_TAGS: values['annotation-tags'] ?? env['ANNOTATION_TAGS'],
+  });
+  if (!translation.ok) {
+    const flagOf = (path: string) => ({ EPOCH_POLICY: '--epoch-policy', EPOCH_TTL: '--epoch-ttl', ANNOTATION_TAGS: '--annotation-tags' } as Record<string, string>)[path] ?? path;
+    errors.push(formatIssues(translation.issues.map((i) => ({ ...i, path: flagOf(i.path) }))));
+  }
+  const redisUrl = values.redis ?? (env['REDIS_URL'] || undefined);
+  const epochStore = values['epoch-store'] ?? (values.redis !== undefined ? 'redis' : env['EPOCH_STORE'] === 'memory' ? 'memory' : redisUrl !== undefined ? 'redis' : 'memory');
+  if (epochStore !== 'redis' && epochStore !== 'memory') errors.push(`--epoch-store: expected redis or memory, got "${epochStore}"`);
+  if (epochStore === 'redis' && redisUrl === undefined) errors.push('--epoch-store redis: give --redis URL or set REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) errors.push(`--redis: expected a redis:// or rediss:// URL, got "${redisUrl}"`);
+
+  const dryRun = values['dry-run'] === true;
+  if (values.output !== undefined && !dryRun) errors.push('--output: only with --dry-run (without it documents go to X-Ray)');
+  const endpoint = values['xray-endpoint'] ?? (env['XRAY_ENDPOINT'] || undefined);
+  if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) errors.push(`--xray-endpoint: expected an http(s) URL, got "${endpoint}"`);
+  const region = values.region ?? (env['AWS_REGION'] || 'us-east-1');
+  const rate = positiveNumber('rate', values.rate, 2000, errors, false);
+  const concurrency = positiveNumber('concurrency', values.concurrency ?? (env['XRAY_MAX_CONCURRENCY'] || undefined), 4, errors, true);
+  const maxRetries = nonNegativeInt('max-retries', values['max-retries'] ?? (env['XRAY_MAX_RETRIES'] || undefined), 8, errors);
+  if (errors.length > 0 || !source.ok || !translation.ok) return fail(`invalid options:\n${errors.join('\n')}`);
+  if (!dryRun && rate > XRAY_SEGMENTS_PER_SECOND_QUOTA) {
+    say(`warning: --rate ${rate}/s is above X-Ray's default quota of ${XRAY_SEGMENTS_PER_SECOND_QUOTA} segments/s per Region (shared with the live translators): expect throttling unless your quota was raised`);
+  }
+
+  const { topic, selection } = source.value;
+  const kafka = kafkaFor(source.value, 'meshray-replay');
+  const admin = kafka.admin();
+  let plan;
+  try {
+    await admin.connect();
+    plan = await resolveRanges(admin, topic, selection);
+  } catch (e) {
+    return fail(`cannot read ${topic} from ${source.value.brokers.join(',')}: ${(e as Error).message}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  for (const w of plan.warnings) say(`warning: ${w}`);
+  const total = recordsIn(plan.ranges);
+  say(`${topic}: ${describeSelection(selection)}: ${total} records in ${plan.ranges.filter((r) => r.endOffset > r.startOffset).length} of ${plan.ranges.length} partitions → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${endpoint ?? `(${region})`} at ≤ ${rate} segments/s`}`);
+  if (total === 0) return 0;
+
+  let output: ReturnType<typeof openOutput> | undefined;
+  if (dryRun) {
+    try {
+      output = openOutput(values.output, io.stdout);
+    } catch (e) {
+      return fail(`cannot write ${values.output}: ${(e as Error).message}`);
+    }
+  }
+  let redis: Redis | undefined;
+  if (epochStore === 'redis' && redisUrl !== undefined) {
+    try {
+      redis = await connectRedis(redisUrl);
+    } catch (e) {
+      await output?.close();
+      return fail((e as Error).message);
+    }
+  }
+
+  const config = translatorConfigOf(translation.value);
+  const metrics = createTranslatorMetrics(new Registry());
+  const logger = silentLogger();
+  const xray = output === undefined ? createXRayClient({ region, endpoint, env }) : undefined;
+  const sink: DocumentSink = xray === undefined
+    ? new NdjsonDocumentSink((output as { out: NodeJS.WritableStream }).out)
+    : new XRaySegmentSink({ client: xray, metrics, maxConcurrency: concurrency, maxRetries, retryBaseMs: 100, retryMaxMs: 5000 });
+  const tally = new ReplayTally();
+  const startMs = Date.now();
+  const batchOptions = {
+    translator: new BatchTranslator({ config, metrics, logger, ...(redis ? { shared: new RedisEpochStore({ redis, ttlMs: config.epochTtlMs }) } : {}) }),
+    epochs: new PartitionEpochs({ ttlMs: config.epochTtlMs, maxEntries: config.epochCacheMaxEntries }),
+    sink,
+    ...(dryRun ? {} : { limiter: new RateLimiter({ ratePerSecond: rate, now: Date.now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }) }),
+    tally,
+    clock: Date.now,
+  };
+  const reader = new RangeReader({
+    kafka, topic, ranges: plan.ranges, batchRecords: source.value.batchRecords, idleTimeoutMs: source.value.idleTimeoutMs,
+    onBatch: (partition, records) => replayBatch(batchOptions, partition, records),
+  });
+  const line = () => formatProgress({
+    records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: 'documents',
+    skipped: tally.skippedTotal, elapsedMs: Date.now() - startMs, positions: reader.positions,
+  });
+  const progress = values.quiet === true ? undefined : startProgress(io.stderr, 'meshray replay: ', line);
+  let failure: Error | undefined;
+  try {
+    await reader.read();
+  } catch (e) {
+    failure = e as Error;
+  } finally {
+    progress?.stop();
+    await output?.close().catch(() => undefined);
+    redis?.disconnect();
+    xray?.destroy();
+  }
+  say(`${failure ? 'stopped' : 'done'}: ${line()}`);
+  const fallbacks = (await metrics.redisFallbacks.get()).values.reduce((n, v) => n + v.value, 0);
+  if (fallbacks > 0) say(`warning: Redis was unreachable for ${fallbacks} batches: their X-Ray trace ids came from local caches and may differ from the live translators'`);
+  for (const l of formatSkipped(tally).split('\n')) if (l !== '') say(l);
+  if (failure) {
+    const rest = resumeOffsets(reader.positions);
+    say(`failed: ${failure.message}`);
+    if (rest !== '') say(`to finish, rerun with --offsets ${rest}${values.dlq === true ? ' --dlq' : ` --topic ${topic}`}`);
+    return 1;
+  }
+  return tally.skippedTotal > 0 ? 2 : 0;
+}

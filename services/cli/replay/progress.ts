@@ -1,0 +1,103 @@
+/**
+ * What a replay or capture has done so far, and how it is shown: one progress line on stderr about every
+ * second, a summary at the end. Skipped records are always counted and the first few named.
+ */
+
+/** Why a record produced nothing (or not everything) at its destination. */
+export type SkipKind = 'undecodable' | 'untranslatable' | 'rejected';
+
+export interface SkippedRecord {
+  readonly kind: SkipKind;
+  readonly partition: number;
+  readonly offset: string;
+  /** `avro`, the translator's RejectReason, or X-Ray's ErrorCode. */
+  readonly reason: string;
+  readonly message: string;
+  /** For a DLQ record: where it came from (`meshray.dlq.source-*` headers), e.g. `meshray.spans/3@1200`. */
+  readonly source?: string;
+}
+
+/** Where a partition's reading stands. */
+export interface PartitionPosition {
+  readonly partition: number;
+  /** Next offset to read. */
+  readonly next: number;
+  readonly startOffset: number;
+  /** Exclusive. */
+  readonly endOffset: number;
+}
+
+/** Skipped records listed by name; the rest are only counted. */
+export const MAX_SKIPPED_LISTED = 10;
+
+export class ReplayTally {
+  records = 0;
+  spans = 0;
+  documents = 0;
+  readonly skippedByKind: Record<SkipKind, number> = { undecodable: 0, untranslatable: 0, rejected: 0 };
+  readonly skipped: SkippedRecord[] = [];
+
+  skip(record: SkippedRecord): void {
+    this.skippedByKind[record.kind] += 1;
+    if (this.skipped.length < MAX_SKIPPED_LISTED) this.skipped.push(record);
+  }
+
+  get skippedTotal(): number {
+    return this.skippedByKind.undecodable + this.skippedByKind.untranslatable + this.skippedByKind.rejected;
+  }
+}
+
+export interface ProgressSnapshot {
+  readonly records: number;
+  readonly totalRecords: number;
+  readonly spans: number;
+  /** Documents written (replay) or spans written (capture). */
+  readonly written: number;
+  readonly writtenUnit: string;
+  readonly skipped: number;
+  readonly elapsedMs: number;
+  readonly positions: readonly PartitionPosition[];
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** `p3 1200/5000` (next offset within its range), `p3 done`; partitions with nothing to read are left out. */
+export function formatPosition(p: PartitionPosition): string {
+  if (p.endOffset <= p.startOffset) return '';
+  if (p.next >= p.endOffset) return `p${p.partition} done`;
+  return `p${p.partition} ${p.next - p.startOffset}/${p.endOffset - p.startOffset}`;
+}
+
+/** One progress line (no trailing newline). At most `maxPartitions` positions are listed, unfinished first. */
+export function formatProgress(s: ProgressSnapshot, maxPartitions = 12): string {
+  const seconds = s.elapsedMs / 1000;
+  const rate = seconds > 0 ? Math.round(s.written / seconds) : 0;
+  const percent = s.totalRecords > 0 ? ` (${Math.floor((s.records / s.totalRecords) * 100)}%)` : '';
+  const active = s.positions.filter((p) => p.endOffset > p.startOffset);
+  const open = active.filter((p) => p.next < p.endOffset);
+  const shown = [...open, ...active.filter((p) => p.next >= p.endOffset)].slice(0, maxPartitions).map(formatPosition);
+  const more = active.length > maxPartitions ? ` +${active.length - maxPartitions} more` : '';
+  return `${count(s.records)}/${count(s.totalRecords)} records${percent}, ${count(s.spans)} spans, ${count(s.written)} ${s.writtenUnit} written (${count(rate)}/s)` +
+    `${s.skipped > 0 ? `, ${count(s.skipped)} skipped` : ''}, ${seconds.toFixed(1)}s | ${shown.join(' ')}${more}`;
+}
+
+/** The skipped-records report: counts by kind, then the first few by partition/offset. */
+export function formatSkipped(tally: ReplayTally): string {
+  if (tally.skippedTotal === 0) return '';
+  const kinds = (Object.entries(tally.skippedByKind) as [SkipKind, number][]).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+  const lines = tally.skipped.map((s) => `  ${s.kind} p${s.partition}@${s.offset}${s.source ? ` (from ${s.source})` : ''} ${s.reason}: ${s.message.split('\n')[0] ?? ''}`);
+  const rest = tally.skippedTotal - tally.skipped.length;
+  return `${count(tally.skippedTotal)} records skipped (${kinds}):\n${lines.join('\n')}${rest > 0 ? `\n  ... and ${count(rest)} more` : ''}\n`;
+}
+
+/** Writes `line()` to `out` every `intervalMs` until stopped. */
+export function startProgress(out: NodeJS.WritableStream, prefix: string, line: () => string, intervalMs = 1000): { stop(): void } {
+  const timer = setInterval(() => out.write(`${prefix}${line()}\n`), intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+/** `--offsets` value that reads what is left of the ranges (for rerunning after a failure); '' when nothing is. */
+export function resumeOffsets(positions: readonly PartitionPosition[]): string {
+  return positions.filter((p) => p.next < p.endOffset).map((p) => `${p.partition}:${p.next}-${p.endOffset - 1}`).join(',');
+}

@@ -1,0 +1,123 @@
+/**
+ * Replay's decode → translate → export stage for one batch of one partition. The translator is the live
+ * translators' (BatchTranslator: shared epoch store when given, else the partition's local cache) with the
+ * CURRENT configuration; the sink is X-Ray (rate-limited) or an ndjson writer (dry run). Nothing is retried
+ * by redelivery here: a record that cannot be decoded or translated, or a document X-Ray refuses, is
+ * reported and skipped; documents X-Ray did not accept after the sink's retries abort the replay.
+ */
+import { decodeSpan, SPAN_SCHEMA_HEADER } from '../../../shared/avro/index.ts';
+import { MeshrayError } from '../../../shared/errors/index.ts';
+import { formatIssues } from '../../../shared/result/result.ts';
+import type { DeliveredRecord } from '../../../shared/transport/index.ts';
+import type { Span } from '../../../shared/zipkin/span.ts';
+import type { PartitionEpochs } from '../../translator/epochs/partition-epochs.ts';
+import { DEAD_LETTER_HEADERS } from '../../translator/export/dead-letter.ts';
+import type { PutOutcome } from '../../translator/export/segment-sink.ts';
+import type { BatchTranslator } from '../../translator/translate/translate-batch.ts';
+import type { ReplayTally } from './progress.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+
+/** Port: where replayed documents go (XRaySegmentSink, or NdjsonDocumentSink for --dry-run). */
+export interface DocumentSink {
+  put(documents: readonly string[]): Promise<PutOutcome>;
+}
+
+export interface ReplayBatchOptions {
+  readonly translator: Pick<BatchTranslator, 'translate'>;
+  readonly epochs: PartitionEpochs;
+  readonly sink: DocumentSink;
+  /** Absent: no rate limit (dry run). */
+  readonly limiter?: Pick<RateLimiter, 'acquire'>;
+  readonly tally: ReplayTally;
+  readonly clock: () => number;
+}
+
+/** `meshray.spans/3@1200` for a dead-letter record (from its `meshray.dlq.source-*` headers). */
+export function dlqSourceOf(record: DeliveredRecord): string | undefined {
+  const topic = record.headers[DEAD_LETTER_HEADERS.topic];
+  if (topic === undefined) return undefined;
+  return `${topic}/${record.headers[DEAD_LETTER_HEADERS.partition] ?? '?'}@${record.headers[DEAD_LETTER_HEADERS.offset] ?? '?'}`;
+}
+
+/** A record's Avro span, read with the writer schema its `meshray-schema` header names. */
+export function decodeRecordSpan(record: DeliveredRecord) {
+  return decodeSpan(record.value, record.headers[SPAN_SCHEMA_HEADER]);
+}
+
+const withSource = (record: DeliveredRecord): { source?: string } => {
+  const source = dlqSourceOf(record);
+  return source === undefined ? {} : { source };
+};
+
+export async function replayBatch(o: ReplayBatchOptions, partition: number, records: readonly DeliveredRecord[]): Promise<void> {
+  const { tally } = o;
+  const spans: Span[] = [];
+  const recordOfSpan: DeliveredRecord[] = [];
+  for (const record of records) {
+    const decoded = decodeRecordSpan(record);
+    if (decoded.ok) {
+      spans.push(decoded.value);
+      recordOfSpan.push(record);
+    } else {
+      tally.skip({ kind: 'undecodable', partition, offset: record.offset, reason: 'avro', message: formatIssues(decoded.issues), ...withSource(record) });
+    }
+  }
+  tally.records += records.length;
+  tally.spans += spans.length;
+  if (spans.length === 0) return;
+
+  const out = await o.translator.translate(spans, o.epochs.forPartition(partition), o.clock());
+  const untranslatable = new Set<number>();
+  for (const r of out.rejected) {
+    if (untranslatable.has(r.spanIndex)) continue;
+    untranslatable.add(r.spanIndex);
+    const record = recordOfSpan[r.spanIndex] as DeliveredRecord;
+    tally.skip({ kind: 'untranslatable', partition, offset: record.offset, reason: r.reason, message: formatIssues(r.issues), ...withSource(record) });
+  }
+  const documents = out.documents;
+  if (documents.length === 0) return;
+
+  await o.limiter?.acquire(documents.length);
+  const outcome = await o.sink.put(documents.map((d) => d.json));
+  const refusedRecords = new Set<string>();
+  for (const r of outcome.rejected) {
+    const doc = documents[r.index];
+    const record = doc === undefined ? undefined : recordOfSpan[doc.spanIndex];
+    if (record === undefined || refusedRecords.has(record.offset)) continue;
+    refusedRecords.add(record.offset);
+    tally.skip({ kind: 'rejected', partition, offset: record.offset, reason: r.reason, message: r.message, ...withSource(record) });
+  }
+  const notAccepted = outcome.rejected.length + (outcome.unfinished?.indices.length ?? 0);
+  tally.documents += documents.length - notAccepted;
+  if (outcome.unfinished) {
+    const first = documents[outcome.unfinished.indices[0] ?? 0];
+    const firstRecord = first === undefined ? undefined : recordOfSpan[first.spanIndex];
+    throw new MeshrayError(
+      outcome.unfinished.code,
+      `${outcome.unfinished.indices.length} documents not accepted after retries (partition ${partition}, first at offset ${firstRecord?.offset ?? '?'}): ${outcome.unfinished.message}`,
+    );
+  }
+}
+
+/** --dry-run: one document per line on a stream; every document counts as accepted. */
+export class NdjsonDocumentSink implements DocumentSink {
+  readonly #out: NodeJS.WritableStream;
+
+  constructor(out: NodeJS.WritableStream) {
+    this.#out = out;
+  }
+
+  async put(documents: readonly string[]): Promise<PutOutcome> {
+    if (documents.length > 0) await writeChunk(this.#out, `${documents.join('\n')}\n`);
+    return { rejected: [] };
+  }
+}
+
+/** Writes and waits for 'drain' when the stream's buffer is full. */
+export function writeChunk(out: NodeJS.WritableStream, chunk: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ok = out.write(chunk, (err) => { if (err) reject(err); });
+    if (ok) resolve();
+    else out.once('drain', resolve);
+  });
+}

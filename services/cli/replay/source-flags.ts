@@ -1,0 +1,118 @@
+/**
+ * The flags `meshray replay` and `meshray capture` share: where to read (brokers, topic, --dlq) and which
+ * records (the selection), their help text, and opening the output file.
+ */
+import { createWriteStream, openSync } from 'node:fs';
+import type { Kafka } from 'kafkajs';
+import { kafkaEnv } from '../../../shared/config/index.ts';
+import { createKafka, parseBrokers } from '../../../shared/kafka/client.ts';
+import type { Parsed, Selection, SelectionFlags } from './selection.ts';
+import { parseSelection } from './selection.ts';
+
+/** parseArgs options for the source and selection flags. */
+export const SOURCE_OPTIONS = {
+  brokers: { type: 'string' },
+  topic: { type: 'string' },
+  dlq: { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  offsets: { type: 'string', multiple: true },
+  partition: { type: 'string', multiple: true },
+  'start-offset': { type: 'string', multiple: true },
+  'end-offset': { type: 'string', multiple: true },
+  all: { type: 'boolean' },
+  'batch-size': { type: 'string' },
+  'idle-timeout': { type: 'string' },
+} as const;
+
+export const SOURCE_HELP = `source:
+  --brokers LIST           Kafka bootstrap brokers host:port,... (default: KAFKA_BROKERS)
+  --topic TOPIC            topic to read (default: SPANS_TOPIC or meshray.spans)
+  --dlq                    read the dead-letter topic instead (DLQ_TOPIC or meshray.spans.dlq): its
+                           records carry the original span value
+
+selection (exactly one):
+  --from TIME [--to TIME]  records whose timestamp is ≥ --from; each partition stops at its first record
+                           with timestamp ≥ --to (default: the high-water mark when the command started).
+                           TIME: ISO 8601 (2024-05-01T10:00:00Z, 2024-05-01) or epoch milliseconds
+  --offsets SPEC           PARTITION:START-END,... inclusive, e.g. 0:100-200,3:0-50; P:N one offset;
+                           P:N- from N to the high-water mark. Repeatable
+  --partition P --start-offset A [--end-offset B]
+                           the same, one partition per triple (repeatable; B inclusive)
+  --all                    the whole topic (log start offset to high-water mark)
+
+reading:
+  --batch-size N           records per translation batch, aligned to offsets (default 500)
+  --idle-timeout DURATION  fail when no record arrives for this long, e.g. 60s (default 60s)
+`;
+
+export interface SourceFlags extends SelectionFlags {
+  readonly brokers?: string | undefined;
+  readonly topic?: string | undefined;
+  readonly dlq?: boolean | undefined;
+  readonly 'batch-size'?: string | undefined;
+  readonly 'idle-timeout'?: string | undefined;
+}
+
+export interface Source {
+  readonly brokers: readonly string[];
+  readonly topic: string;
+  readonly selection: Selection;
+  readonly batchRecords: number;
+  readonly idleTimeoutMs: number;
+}
+
+const BROKERS = kafkaEnv.KAFKA_BROKERS;
+
+/** The source flags (falling back to KAFKA_BROKERS, SPANS_TOPIC, DLQ_TOPIC) → a Source, or every problem. */
+export function parseSource(flags: SourceFlags, env: Readonly<Record<string, string | undefined>>): Parsed<Source> {
+  const errors: string[] = [];
+  const brokersText = flags.brokers ?? env['KAFKA_BROKERS'] ?? '';
+  let brokers: string[] = [];
+  if (brokersText.trim() === '') errors.push('--brokers: no Kafka brokers (give --brokers host:port or set KAFKA_BROKERS)');
+  else {
+    const parsed = BROKERS.safeParse(brokersText);
+    if (parsed.success) brokers = parseBrokers(brokersText);
+    else errors.push(`--brokers: expected host:port,..., got "${brokersText}"`);
+  }
+  if (flags.dlq === true && flags.topic !== undefined) errors.push('--dlq and --topic: give one (--dlq reads DLQ_TOPIC)');
+  const topic = flags.dlq === true
+    ? (env['DLQ_TOPIC'] || 'meshray.spans.dlq')
+    : (flags.topic ?? (env['SPANS_TOPIC'] || 'meshray.spans'));
+  if (topic.trim() === '') errors.push('--topic: empty topic name');
+  const selection = parseSelection(flags);
+  if (!selection.ok) errors.push(...selection.errors);
+  let batchRecords = 500;
+  if (flags['batch-size'] !== undefined) {
+    const n = Number(flags['batch-size']);
+    if (Number.isInteger(n) && n >= 1 && n <= 100_000) batchRecords = n;
+    else errors.push(`--batch-size: expected an integer 1-100000, got "${flags['batch-size']}"`);
+  }
+  let idleTimeoutMs = 60_000;
+  if (flags['idle-timeout'] !== undefined) {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(flags['idle-timeout'].trim());
+    if (m) idleTimeoutMs = Math.round(Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[(m[2] ?? 'ms') as 'ms']);
+    else errors.push(`--idle-timeout: expected a duration like 60s, got "${flags['idle-timeout']}"`);
+  }
+  if (errors.length > 0 || !selection.ok) return { ok: false, errors };
+  return { ok: true, value: { brokers, topic, selection: selection.value, batchRecords, idleTimeoutMs } };
+}
+
+/** A quiet kafkajs client for a CLI run (kafkajs errors surface as thrown errors, not log lines). */
+export function kafkaFor(source: Source, clientId: string): Kafka {
+  return createKafka({ brokers: source.brokers, clientId, logLevel: 'nothing', retry: { retries: 3 } });
+}
+
+/** An output: the file (created or truncated; throws when it cannot be) or stdout; `close` flushes and closes a file. */
+export function openOutput(file: string | undefined, stdout: NodeJS.WritableStream): { out: NodeJS.WritableStream; close(): Promise<void> } {
+  if (file === undefined || file === '-') return { out: stdout, close: async () => undefined };
+  // Opened now so that a bad path fails before anything is read (throws the fs error).
+  const stream = createWriteStream(file, { fd: openSync(file, 'w') });
+  return {
+    out: stream,
+    close: () => new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.end(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Acceptance: Istio 1.7.4 Bookinfo and Knative/Kourier (Envoy 1.24) spans posted to a receiver PROCESS go
+ * through a real Kafka topic (6 partitions) and two translator PROCESSES (one consumer group, Redis epoch
+ * store) into xray-local, and BatchGetTraces through the real @aws-sdk/client-xray returns exactly the
+ * golden documents (test/fixtures/golden/*.xray.ndjson), byte for byte.
+ *
+ * About the clock: the goldens were made with a fixed `nowMs` (2019-06-21T18:30Z / 2023-07-13T09:55Z) and
+ * the translator reads the wall clock (it has no clock override, and adding one for tests is not wanted).
+ * `nowMs` only decides whether EPOCH_POLICY=auto keeps a trace id's first 8 hex digits (plausible epoch:
+ * 28 days back to 5 min ahead of now) or rewrites them to the start second of the trace's first span.
+ * These fixtures' epochs are implausible under both clocks — Bookinfo's `eacd2e2b` is a second in 2094,
+ * Kourier's 64-bit ids pad to `00000000` — so the translator rewrites them to the spans' own start seconds
+ * today exactly as it did at the goldens' `nowMs`; nothing else in a document depends on `nowMs`. Hence no
+ * normalisation: the documents are compared byte for byte, sorted by segment id, and the trace ids must
+ * be the goldens' (asserted separately: every document of a trace carries that one X-Ray trace id).
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { GetTraceSummariesCommand } from '@aws-sdk/client-xray';
+import { createTopic, testKafka, uniqueNames, waitCaughtUp } from '../support/kafka.ts';
+import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
+import { startReceiver, startTranslator } from '../support/stack.ts';
+import { batchGetDocuments, startXRayLocal, xrayClient } from '../support/xray-local.ts';
+import { waitFor } from '../support/wait.ts';
+
+const fixture = (path: string): string => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
+const BOOKINFO_BODY = fixture('zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json');
+const KOURIER_BODIES = (JSON.parse(fixture('zipkin/kourier-envoy-1.24-v2-posts.json')) as unknown[]).map((b) => JSON.stringify(b));
+const goldenLines = (name: string): string[] => fixture(`golden/${name}`).split('\n').filter((l) => l.trim() !== '');
+const GOLDEN = [...goldenLines('bookinfo-istio-1.7.4.xray.ndjson'), ...goldenLines('kourier-envoy-1.24.xray.ndjson')];
+
+interface Doc { id: string; trace_id: string }
+const parse = (line: string): Doc => JSON.parse(line) as Doc;
+
+after(killAll);
+
+test('Bookinfo (Istio 1.7.4) and Kourier (Envoy 1.24) through receiver → Kafka → 2 translators → X-Ray equal the goldens', { timeout: 150_000 }, async () => {
+  const names = uniqueNames('bookinfo');
+  const kafka = testKafka();
+  await createTopic(kafka, names.spansTopic, 6);
+  const xray = await startXRayLocal();
+  const client = xrayClient(xray.endpoint);
+  const procs: ServiceProcess[] = [];
+  try {
+    const [receiver, ...translators] = await Promise.all([
+      startReceiver('receiver', { spansTopic: names.spansTopic }),
+      startTranslator('translator-1', { ...names, xrayEndpoint: xray.endpoint }),
+      startTranslator('translator-2', { ...names, xrayEndpoint: xray.endpoint }),
+    ]);
+    procs.push(receiver.proc, ...translators.map((t) => t.proc));
+
+    for (const body of [BOOKINFO_BODY, ...KOURIER_BODIES]) {
+      const res = await fetch(`${receiver.url}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      assert.equal(res.status, 202, `POST answered ${res.status}: ${await res.text()}`);
+    }
+
+    const goldenByTrace = new Map<string, string[]>();
+    for (const line of GOLDEN) goldenByTrace.set(parse(line).trace_id, [...(goldenByTrace.get(parse(line).trace_id) ?? []), line]);
+    assert.equal(goldenByTrace.size, 4, 'the goldens hold 1 Bookinfo and 3 Kourier traces');
+
+    await waitFor(`${GOLDEN.length} documents in xray-local`, 60_000, () => xray.store.segmentCount >= GOLDEN.length, {
+      describe: () => `${xray.store.segmentCount} stored\n${describeProcesses(procs)}`,
+    });
+    // the spans' records are all committed: nothing more is coming
+    await waitCaughtUp(kafka, names.groupId, names.spansTopic, 30_000);
+
+    // every trace the API lists, over all time, is one of the golden traces
+    const summaries = await client.send(new GetTraceSummariesCommand({ StartTime: new Date('2000-01-01T00:00:00Z'), EndTime: new Date(Date.now() + 3_600_000) }));
+    assert.deepEqual((summaries.TraceSummaries ?? []).map((s) => s.Id).sort(), [...goldenByTrace.keys()].sort());
+
+    const stored = await batchGetDocuments(client, [...goldenByTrace.keys()]);
+    for (const [traceId, lines] of goldenByTrace) {
+      const got = stored.filter((d) => d.traceId === traceId);
+      // one X-Ray trace id per trace: BatchGetTraces files every document under it and each document says so
+      assert.ok(got.every((d) => parse(d.document).trace_id === traceId), `documents of ${traceId} carry another trace id`);
+      const byId = (a: string, b: string): number => (parse(a).id < parse(b).id ? -1 : parse(a).id > parse(b).id ? 1 : 0);
+      assert.deepEqual(got.map((d) => d.document).sort(byId), [...lines].sort(byId), `documents of ${traceId} differ from the golden`);
+    }
+    assert.equal(stored.length, GOLDEN.length);
+    assert.equal(xray.store.segmentCount, GOLDEN.length, 'nothing else was stored');
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
+  } finally {
+    await Promise.all(procs.map((p) => p.stop(10_000)));
+    await killAll();
+    client.destroy();
+    await xray.close();
+  }
+});

@@ -1,0 +1,88 @@
+/** Kafka plumbing for e2e tests: the broker from KAFKA_BROKERS (scripts/run-tests.mjs starts a real one). */
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { createKafka, parseBrokers } from '../../../shared/kafka/client.ts';
+import { ensureTopics } from '../../../shared/kafka/topics.ts';
+import { waitFor } from './wait.ts';
+
+export const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+
+export function testKafka(clientId = 'e2e-backbone'): Kafka {
+  return createKafka({ brokers: parseBrokers(KAFKA_BROKERS), clientId, logLevel: 'nothing' });
+}
+
+/** Topic, DLQ topic and group names no other test (or earlier run) uses. */
+export function uniqueNames(test: string): { spansTopic: string; dlqTopic: string; groupId: string } {
+  const tag = `${test}-${randomUUID().slice(0, 8)}`;
+  return { spansTopic: `e2e-${tag}-spans`, dlqTopic: `e2e-${tag}-dlq`, groupId: `e2e-${tag}-translators` };
+}
+
+export async function createTopic(kafka: Kafka, topic: string, numPartitions: number): Promise<void> {
+  await ensureTopics(kafka, [{ topic, numPartitions, replicationFactor: 1 }]);
+}
+
+export interface PartitionProgress {
+  readonly partition: number;
+  readonly end: number;
+  readonly committed: number;
+}
+
+/** End offset and the group's committed offset (-1 → 0) per partition. */
+export async function groupProgress(kafka: Kafka, groupId: string, topic: string): Promise<PartitionProgress[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return ends.map((e) => {
+      const c = committed?.partitions.find((p) => p.partition === e.partition);
+      return { partition: e.partition, end: Number(e.high), committed: Math.max(0, Number(c?.offset ?? -1)) };
+    }).sort((a, b) => a.partition - b.partition);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Total records not yet committed by the group. */
+export const lagOf = (progress: readonly PartitionProgress[]): number => progress.reduce((s, p) => s + Math.max(0, p.end - p.committed), 0);
+
+/** Waits until the group committed every record of the topic (lag 0). */
+export async function waitCaughtUp(kafka: Kafka, groupId: string, topic: string, timeoutMs: number): Promise<PartitionProgress[]> {
+  let last: PartitionProgress[] = [];
+  return waitFor(`group ${groupId} to commit all of ${topic}`, timeoutMs, async () => {
+    last = await groupProgress(kafka, groupId, topic);
+    return last.length > 0 && lagOf(last) === 0 ? last : undefined;
+  }, { intervalMs: 500, describe: () => JSON.stringify(last) });
+}
+
+export interface ReadRecord {
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | undefined;
+  readonly value: Buffer;
+  readonly headers: Record<string, string>;
+}
+
+/** Reads a topic from the beginning until `count` records were seen (or the timeout). */
+export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs: number): Promise<ReadRecord[]> {
+  const consumer = kafka.consumer({ groupId: `e2e-reader-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 100 });
+  const records: ReadRecord[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) {
+          const first = Array.isArray(v) ? v[0] : v;
+          if (first !== undefined) headers[k] = first.toString();
+        }
+        records.push({ partition, offset: message.offset, key: message.key?.toString(), value: message.value ?? Buffer.alloc(0), headers });
+      },
+    });
+    await waitFor(`${count} records on ${topic}`, timeoutMs, () => records.length >= count, { describe: () => `${records.length} read` });
+    return records;
+  } finally {
+    await consumer.disconnect();
+  }
+}
