@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bytes, durationMs, int, kafkaEnv, logEnv, port, type Config } from '../../shared/config/index.ts';
+import { bytes, durationMs, int, kafkaEnv, logEnv, port, requireSaslCredentials, type Config } from '../../shared/config/index.ts';
 
 /** The receiver's environment: shared fragments plus its own keys. Every key is described (README table). */
 export const receiverEnvSchema = z.object({
@@ -23,6 +23,7 @@ export const receiverEnvSchema = z.object({
   SHUTDOWN_DRAIN_TIMEOUT: durationMs().default(10_000)
     .describe('on shutdown, how long buffered spans may take to reach Kafka before the rest are counted as dropped_at_shutdown'),
 }).superRefine((c, ctx) => {
+  requireSaslCredentials(c, ctx);
   if (c.MAX_SPANS_PER_REQUEST > c.BUFFER_MAX_SPANS) {
     ctx.addIssue({ code: 'custom', path: ['MAX_SPANS_PER_REQUEST'],
       message: `must not exceed BUFFER_MAX_SPANS (${c.BUFFER_MAX_SPANS}): such a request could never be buffered` });

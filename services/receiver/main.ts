@@ -1,8 +1,8 @@
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../shared/config/index.ts';
-import { MeshrayError, isMeshrayError } from '../../shared/errors/index.ts';
-import { createKafka } from '../../shared/kafka/client.ts';
+import { isMeshrayError } from '../../shared/errors/index.ts';
+import { createKafkaFromConfig } from '../../shared/kafka/from-config.ts';
 import { ensureTopics } from '../../shared/kafka/topics.ts';
 import { createLogger, type Logger } from '../../shared/log/index.ts';
 import { createRegistry } from '../../shared/metrics/registry.ts';
@@ -25,18 +25,9 @@ export interface RunningReceiver {
  */
 export async function startReceiver(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningReceiver> {
   const config = loadConfig(receiverEnvSchema, env);
-  if (config.KAFKA_SSL || config.KAFKA_SASL_MECHANISM !== 'none') {
-    // shared/kafka's createKafka takes no TLS/SASL options yet: refuse rather than connect in plaintext.
-    throw new MeshrayError('CONFIG_INVALID', 'KAFKA_SSL and KAFKA_SASL_MECHANISM are not supported by the receiver yet');
-  }
   const log = logger ?? createLogger({ level: config.LOG_LEVEL, service: 'receiver' });
   const registry = createRegistry({ defaultMetrics: true });
-  const kafkaLog = log.child({ component: 'kafkajs' });
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.KAFKA_CLIENT_ID,
-    log: (level, message, extra) => kafkaLog[level](extra, message),
-  });
+  const kafka = createKafkaFromConfig(config, log);
   const topics = await ensureTopics(kafka, [{
     topic: config.SPANS_TOPIC,
     numPartitions: config.SPANS_TOPIC_PARTITIONS,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  dlqEnv, durationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, type Config,
+  dlqEnv, durationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, requireSaslCredentials, type Config,
 } from '../../shared/config/index.ts';
 
 /** The translator's environment: shared fragments plus its own keys. Every key is described (README table). */
@@ -23,6 +23,6 @@ export const translatorEnvSchema = z.object({
     .describe('on SIGTERM, longest time to finish the batches in flight, commit, flush and disconnect before exiting'),
   EPOCH_STORE: z.enum(['redis', 'memory']).default('redis')
     .describe('redis: instances agree on a trace\'s X-Ray id through REDIS_URL (local caches while it is down); memory: local caches only'),
-});
+}).superRefine(requireSaslCredentials);
 
 export type TranslatorEnvConfig = Config<typeof translatorEnvSchema>;

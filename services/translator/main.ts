@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../shared/config/index.ts';
-import { createKafka } from '../../shared/kafka/client.ts';
+import { createKafkaFromConfig } from '../../shared/kafka/from-config.ts';
 import { ensureTopics } from '../../shared/kafka/topics.ts';
 import { createLogger } from '../../shared/log/index.ts';
 import { createRegistry } from '../../shared/metrics/registry.ts';
@@ -34,12 +34,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   const metrics = createTranslatorMetrics(registry);
   const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
 
-  const kafkaLog = logger.child({ component: 'kafkajs' });
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: config.KAFKA_CLIENT_ID,
-    log: (level, message, extra) => kafkaLog[level](extra, message),
-  });
+  const kafka = createKafkaFromConfig(config, logger);
 
   const redis = config.EPOCH_STORE === 'redis'
     ? new Redis(config.REDIS_URL, {

@@ -23,6 +23,17 @@ export const kafkaEnv = {
   KAFKA_SASL_PASSWORD: z.string().default('').describe('SASL password'),
 };
 
+/** SASL needs both credentials: apply to a schema composed with `kafkaEnv` (`.superRefine(requireSaslCredentials)`). */
+export function requireSaslCredentials(
+  c: { KAFKA_SASL_MECHANISM: string; KAFKA_SASL_USERNAME: string; KAFKA_SASL_PASSWORD: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (c.KAFKA_SASL_MECHANISM === 'none') return;
+  for (const key of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const) {
+    if (c[key] === '') ctx.addIssue({ code: 'custom', path: [key], message: `is required when KAFKA_SASL_MECHANISM is ${c.KAFKA_SASL_MECHANISM}` });
+  }
+}
+
 export const dlqEnv = {
   DLQ_TOPIC: z.string().min(1).default('meshray.spans.dlq').describe('dead-letter topic for poison records and rejected documents'),
 };

@@ -1,5 +1,5 @@
 import { Kafka, logLevel as KafkaJsLogLevel } from 'kafkajs';
-import type { LogEntry, RetryOptions } from 'kafkajs';
+import type { LogEntry, RetryOptions, SASLOptions } from 'kafkajs';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -23,6 +23,16 @@ export interface KafkaClientOptions {
   readonly connectionTimeoutMs?: number;
   readonly requestTimeoutMs?: number;
   readonly retry?: RetryOptions;
+  /** TLS to the brokers (system CAs). */
+  readonly ssl?: boolean;
+  /** SASL authentication; absent: none. */
+  readonly sasl?: KafkaSasl;
+}
+
+export interface KafkaSasl {
+  readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  readonly username: string;
+  readonly password: string;
 }
 
 /**
@@ -63,6 +73,8 @@ export function createKafka(options: KafkaClientOptions): Kafka {
     connectionTimeout: options.connectionTimeoutMs ?? 3_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     retry: { ...DEFAULT_RETRY, ...options.retry },
+    ...(options.ssl ? { ssl: true } : {}),
+    ...(options.sasl ? { sasl: { ...options.sasl } as SASLOptions } : {}),
     ...(log === undefined
       ? {}
       : {

@@ -45,3 +45,12 @@ test('loadConfig throws CONFIG_INVALID naming the variables', () => {
     return true;
   });
 });
+
+test('SASL needs both credentials', async () => {
+  const { requireSaslCredentials } = await import('../../../../shared/config/fragments.ts');
+  const withSasl = z.object({ ...kafkaEnv }).superRefine(requireSaslCredentials);
+  const missing = parseConfig(withSasl, { KAFKA_BROKERS: 'k:1', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u' });
+  assert.equal(missing.ok, false);
+  if (!missing.ok) assert.deepEqual(missing.issues.map((i) => i.path), ['KAFKA_SASL_PASSWORD']);
+  assert.ok(parseConfig(withSasl, { KAFKA_BROKERS: 'k:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }).ok);
+});

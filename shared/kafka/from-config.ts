@@ -1,0 +1,27 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '../log/index.ts';
+import { createKafka } from './client.ts';
+
+/** The Kafka keys every service shares (shared/config/fragments.ts `kafkaEnv`). */
+export interface KafkaEnvConfig {
+  readonly KAFKA_BROKERS: readonly string[];
+  readonly KAFKA_CLIENT_ID: string;
+  readonly KAFKA_SSL: boolean;
+  readonly KAFKA_SASL_MECHANISM: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  readonly KAFKA_SASL_USERNAME: string;
+  readonly KAFKA_SASL_PASSWORD: string;
+}
+
+/** A kafkajs client from a service's validated config, logging through a `kafkajs` child logger. */
+export function createKafkaFromConfig(config: KafkaEnvConfig, logger: Logger): Kafka {
+  const kafkaLog = logger.child({ component: 'kafkajs' });
+  return createKafka({
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID,
+    ssl: config.KAFKA_SSL,
+    ...(config.KAFKA_SASL_MECHANISM === 'none'
+      ? {}
+      : { sasl: { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD } }),
+    log: (level, message, extra) => kafkaLog[level](extra, message),
+  });
+}
