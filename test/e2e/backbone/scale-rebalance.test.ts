@@ -18,7 +18,6 @@ import { readAllDocuments, startXRayLocal, xrayClient } from '../support/xray-lo
 import { sleep, waitFor } from '../support/wait.ts';
 
 after(killAll);
-import '/tmp/handles.mjs';
 
 test('a translator joins and another leaves mid-stream: every ledgered span arrives once, one X-Ray id per trace', { timeout: 200_000 }, async () => {
   const names = uniqueNames('scale');

@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { sleep } from './wait.ts';
 
 /** The repository root (the CLI's relative paths and tsx resolve from it). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -64,7 +63,13 @@ export class ServiceProcess {
 
   /** Resolves with the exit status, or undefined when it did not exit within `timeoutMs`. */
   async waitExit(timeoutMs: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined> {
-    return Promise.race([this.#exit, sleep(timeoutMs).then(() => undefined)]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, timeoutMs, undefined); });
+    try {
+      return await Promise.race([this.#exit, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */

@@ -1,0 +1,289 @@
+/**
+ * End-to-end figures on the real pipeline: receiver → Kafka (real broker) → translator → xray-local, each a
+ * separate process started through the CLI, load from the Bookinfo simulator (`runDemo`, Envoy-sized batches
+ * of 5 spans) in this process. Everything shares the machine's cores, so the figures are CPU per span.
+ *
+ * 1. Receiver latency: ~5k spans/s for BENCH_LATENCY_SECONDS (default 20), ACK_MODE=kafka; p50/p99/max of
+ *    each POST measured around the transport (keep-alive node:http).
+ * 2. Sustained throughput: as fast as the receiver takes them for BENCH_E2E_SECONDS (default 30), then the
+ *    pipeline drains; end-to-end rate = documents landed in xray-local / (first send → last document landed).
+ *    Zero loss: the documents xray-local accepted cover what `translateSpans` makes of every span answered
+ *    202 (the ledger). CPU seconds of each process over the window come from /proc/<pid>/stat.
+ *
+ * Knobs (environment): KAFKA_BROKERS (else a broker is started and stopped here), BENCH_TRANSLATORS (1),
+ * BENCH_EPOCH_STORE (memory; `redis` uses REDIS_URL), BENCH_CONCURRENCY (POSTs in flight, 16),
+ * BENCH_CPU_PROF=<dir> (child processes write .cpuprofile files there), BENCH_COMPILED=1 (run dist/, after
+ * `npm run build`), BENCH_SERVICE_ENV='K=V,K=V' (extra env for the services, e.g. BATCH_LINGER=10).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../shared/xray/index.ts';
+import type { Span } from '../shared/zipkin/span.ts';
+import { httpTransport, runDemo, spansForRoundRobin, type PostTransport } from '../services/simulator/index.ts';
+import type { BenchFigure } from './translate.bench.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const env = process.env;
+const num = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
+const log = (message: string): void => { process.stderr.write(`[e2e] ${message}\n`); };
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------- processes
+
+interface Service {
+  readonly label: string;
+  readonly child: ChildProcess;
+  readonly url: string;
+  output: string;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function cliArgs(command: string, label: string): string[] {
+  const profDir = env['BENCH_CPU_PROF'];
+  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${label}.${Date.now()}.cpuprofile`] : [];
+  if (env['BENCH_COMPILED'] === '1') {
+    const compiled = `${ROOT}dist/services/cli/main.js`;
+    if (!existsSync(compiled)) throw new Error('BENCH_COMPILED=1 needs `npm run build` first');
+    return [...prof, compiled, command];
+  }
+  return [...prof, '--import', 'tsx', `${ROOT}services/cli/main.ts`, command];
+}
+
+function extraServiceEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (env['BENCH_SERVICE_ENV'] ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+function spawnService(label: string, command: string, port: number, serviceEnv: Record<string, string>): Service {
+  const child = spawn(process.execPath, cliArgs(command, label), {
+    cwd: ROOT,
+    env: { ...env, LOG_LEVEL: 'warn', ...serviceEnv, ...extraServiceEnv() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const service: Service = { label, child, url: `http://127.0.0.1:${port}`, output: '' };
+  const keep = (chunk: Buffer): void => { service.output = (service.output + chunk.toString('utf8')).slice(-4000); };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return service;
+}
+
+async function waitReady(service: Service, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) throw new Error(`${service.label} exited during start:\n${service.output}`);
+    try {
+      const res = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch { /* not listening yet */ }
+    await sleep(200);
+  }
+  throw new Error(`${service.label} not ready within ${timeoutMs} ms:\n${service.output}`);
+}
+
+async function stopService(service: Service): Promise<void> {
+  const { child } = service;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  if (await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)])) return;
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux; 0 elsewhere). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
+
+/** The sum of a Prometheus metric over its label sets, read from a service's /metrics. */
+async function metricOf(service: Service, name: string): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+// ---------------------------------------------------------------- load
+
+/** Documents the translator makes of `spans` (a root CLIENT span makes two), translated in chunks. */
+function expectedDocuments(spans: readonly Span[]): number {
+  let documents = 0;
+  const epochs = new MemoryEpochStore();
+  for (let i = 0; i < spans.length; i += 1000) {
+    const out = translateSpans(spans.slice(i, i + 1000), { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: Date.now(), epochs });
+    documents += out.documents.length;
+  }
+  return documents;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+const round = (n: number, digits = 0): number => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/** Polls xray-local until it accepted `target` documents in all; resolves with when that was seen (ms epoch). */
+async function waitLanded(xray: Service, target: number, timeoutMs: number): Promise<{ landedAtMs: number; accepted: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let accepted = 0;
+  while (Date.now() < deadline) {
+    accepted = await metricOf(xray, 'meshray_xray_local_segments_accepted_total');
+    if (accepted >= target) return { landedAtMs: Date.now(), accepted };
+    await sleep(100);
+  }
+  return { landedAtMs: Date.now(), accepted };
+}
+
+// ---------------------------------------------------------------- the bench
+
+export async function runEndToEndBench(): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  const started = Date.now();
+  let broker: { brokers: string; pid: number; stop(): Promise<void> } | undefined;
+  const services: Service[] = [];
+  try {
+    let brokers = env['KAFKA_BROKERS'];
+    if (!brokers) {
+      const kafkaTool: string = '../tools/kafka/kafka.mjs'; // plain JS without declarations
+      const { startBroker } = (await import(kafkaTool)) as {
+        startBroker(o: { log?: (m: string) => void }): Promise<{ brokers: string; pid: number; stop(): Promise<void> }>;
+      };
+      broker = await startBroker({ log });
+      brokers = broker.brokers;
+    }
+    const run = `${process.pid}-${Date.now()}`;
+    const topics = { SPANS_TOPIC: `meshray.bench.${run}`, DLQ_TOPIC: `meshray.bench.${run}.dlq` };
+    const [xrayPort, receiverPort] = [await freePort(), await freePort()];
+    const xray = spawnService('xray-local', 'xray-local', xrayPort, { XRAY_LOCAL_PORT: String(xrayPort), XRAY_LOCAL_HOST: '127.0.0.1' });
+    const receiver = spawnService('receiver', 'receiver', receiverPort, {
+      KAFKA_BROKERS: brokers, ...topics, RECEIVER_PORT: String(receiverPort), RECEIVER_HOST: '127.0.0.1',
+    });
+    services.push(xray, receiver);
+    await Promise.all([waitReady(xray, 60_000), waitReady(receiver, 60_000)]); // the receiver creates the topic
+    const translators: Service[] = [];
+    for (let i = 0; i < num('BENCH_TRANSLATORS', 1); i++) {
+      const opsPort = await freePort();
+      translators.push(spawnService(`translator-${i + 1}`, 'translator', opsPort, {
+        KAFKA_BROKERS: brokers, ...topics, TRANSLATOR_GROUP_ID: `meshray.bench.${run}`, XRAY_ENDPOINT: xray.url,
+        TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1', EPOCH_STORE: env['BENCH_EPOCH_STORE'] ?? 'memory',
+      }));
+    }
+    services.push(...translators);
+    await Promise.all(translators.map((t) => waitReady(t, 90_000)));
+    log(`services ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${env['BENCH_COMPILED'] === '1' ? 'dist/' : 'tsx'}); load ${readLoad()}`);
+    const concurrency = num('BENCH_CONCURRENCY', 16);
+
+    // 1. receiver latency at ~5k spans/s (also warms every process up)
+    const latencySeconds = num('BENCH_LATENCY_SECONDS', 20);
+    const spansPerRequest = spansForRoundRobin('1.7.4', 3000) / 3000;
+    const latencies: number[] = [];
+    const timed: PostTransport = (url, body, timeoutMs, signal) => {
+      const t0 = performance.now();
+      return httpTransport(url, body, timeoutMs, signal).then((answer) => {
+        latencies.push(performance.now() - t0);
+        return answer;
+      });
+    };
+    const warmLedger: Span[] = [];
+    const latencyRun = await runDemo({
+      target: receiver.url, rate: 5000 / spansPerRequest, durationMs: latencySeconds * 1000, seed: 1, concurrency,
+      batchSize: 5, flushIntervalMs: 1000, transport: timed, onSpansAccepted: (spans) => { warmLedger.push(...spans); },
+    });
+    latencies.sort((a, b) => a - b);
+    figures.push(
+      { name: 'receiver offered load (latency run)', value: round((latencyRun.spansSent * 1000) / latencyRun.durationMs), unit: 'spans/s' },
+      { name: 'receiver POST latency p50 at 5k spans/s (ACK_MODE=kafka)', value: round(percentile(latencies, 50), 2), unit: 'ms' },
+      { name: 'receiver POST latency p99 at 5k spans/s (ACK_MODE=kafka)', value: round(percentile(latencies, 99), 2), unit: 'ms' },
+      { name: 'receiver POST latency max at 5k spans/s (ACK_MODE=kafka)', value: round(latencies.at(-1) ?? NaN, 2), unit: 'ms' },
+      { name: 'receiver refused spans (latency run)', value: latencyRun.spansRefused, unit: 'spans', target: '0' },
+    );
+    const warmExpected = expectedDocuments(warmLedger);
+    const warm = await waitLanded(xray, warmExpected, 60_000);
+    if (warm.accepted < warmExpected) log(`latency run: only ${warm.accepted} of ${warmExpected} documents landed`);
+    log(`latency run done: ${latencyRun.spansAccepted} spans accepted, ${warmExpected} documents landed`);
+
+    // 2. sustained end-to-end throughput
+    const seconds = num('BENCH_E2E_SECONDS', 30);
+    const ledger: Span[] = [];
+    const before = await metricOf(xray, 'meshray_xray_local_segments_accepted_total');
+    const cpuBefore = cpuSnapshot(services, broker?.pid);
+    const loadBefore = readLoad();
+    const t0 = Date.now();
+    const demo = await runDemo({
+      target: receiver.url, rate: Infinity, durationMs: seconds * 1000, seed: 2, concurrency,
+      batchSize: 5, flushIntervalMs: 1000, onSpansAccepted: (spans) => { ledger.push(...spans); },
+    });
+    const sentMs = Date.now() - t0;
+    const ledgerCpu = process.cpuUsage();
+    const expected = expectedDocuments(ledger);
+    const { user, system } = process.cpuUsage(ledgerCpu);
+    const ledgerCpuS = (user + system) / 1e6; // the bench's own bookkeeping, not load generation
+    const landed = await waitLanded(xray, before + expected, 120_000);
+    const cpuAfter = cpuSnapshot(services, broker?.pid);
+    const windowS = (landed.landedAtMs - t0) / 1000;
+    const accepted = landed.accepted - before;
+    const rejected = await metricOf(xray, 'meshray_xray_local_segments_rejected_total');
+    const published = await metricOf(receiver, 'meshray_receiver_spans_published_total');
+    log(`throughput run: ${demo.spansAccepted} spans accepted in ${(sentMs / 1000).toFixed(1)} s, ${accepted}/${expected} documents landed after ${windowS.toFixed(1)} s; responses ${JSON.stringify(demo.responses)}; published ${published}; load before ${loadBefore}, after ${readLoad()}`);
+    figures.push(
+      { name: 'offered rate (max, 5 spans/POST)', value: round((demo.spansSent * 1000) / sentMs), unit: 'spans/s' },
+      { name: 'receiver acceptance rate', value: round((demo.spansAccepted * 1000) / sentMs), unit: 'spans/s' },
+      { name: 'end-to-end rate (receiver → Kafka → translator → xray-local)', value: round((demo.spansAccepted) / windowS), unit: 'spans/s', target: '>= 20000' },
+      { name: 'end-to-end documents landed per second', value: round(accepted / windowS), unit: 'documents/s' },
+      { name: 'lost documents (of spans answered 202, not in xray-local)', value: Math.max(0, expected - accepted), unit: 'documents', target: '0' },
+      { name: 'documents rejected by xray-local', value: rejected, unit: 'documents', target: '0' },
+    );
+    const spans = Math.max(1, demo.spansAccepted);
+    for (const [label, secs] of Object.entries(cpuAfter)) {
+      const used = secs - (cpuBefore[label] ?? 0) - (label === 'load generator' ? ledgerCpuS : 0);
+      figures.push({ name: `CPU ${label} (${(used / windowS * 100).toFixed(0)} % of a core)`, value: round((used * 1e6) / spans, 1), unit: 'µs/span' });
+    }
+  } finally {
+    await Promise.all(services.map(stopService));
+    await broker?.stop();
+    log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  return figures;
+}
+
+function cpuSnapshot(services: readonly Service[], brokerPid: number | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of services) out[s.label] = cpuSecondsOf(s.child.pid);
+  if (brokerPid !== undefined) out['kafka broker'] = cpuSecondsOf(brokerPid);
+  out['load generator'] = cpuSecondsOf(process.pid);
+  return out;
+}
+
+function readLoad(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+}

@@ -1,0 +1,288 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { BatchGetTracesCommand, XRayClient } from '@aws-sdk/client-xray';
+import type { FastifyRequest } from 'fastify';
+import type { Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { encodeSpan, SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER } from '../../../../shared/avro/index.ts';
+import { createKafka, parseBrokers } from '../../../../shared/kafka/client.ts';
+import { ensureTopics } from '../../../../shared/kafka/topics.ts';
+import { silentLogger } from '../../../../shared/log/index.ts';
+import { decodeJsonV2, traceIdLow64 } from '../../../../shared/zipkin/index.ts';
+import type { Span } from '../../../../shared/zipkin/span.ts';
+import { toRecords } from '../../../../services/receiver/publish/to-records.ts';
+import { buildApp as buildXRayLocal } from '../../../../services/xray-local/app.ts';
+import { SegmentStore } from '../../../../services/xray-local/store/segment-store.ts';
+import { deadLetterHeaders } from '../../../../services/translator/export/dead-letter.ts';
+import { runCommand } from '../../../unit/services/cli/io.ts';
+import { run as replay } from '../../../../services/cli/commands/replay.ts';
+import { run as capture } from '../../../../services/cli/commands/capture.ts';
+import { run as translate } from '../../../../services/cli/commands/translate.ts';
+
+const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const ENV = { KAFKA_BROKERS: BROKERS };
+const kafka: Kafka = createKafka({ brokers: parseBrokers(BROKERS), clientId: 'cli-replay-it', logLevel: 'nothing' });
+const producer = kafka.producer();
+const admin = kafka.admin();
+const dir = mkdtempSync(join(tmpdir(), 'meshray-replay-it-'));
+
+before(async () => {
+  await producer.connect();
+  await admin.connect();
+});
+after(async () => {
+  await producer.disconnect();
+  await admin.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const unique = (what: string) => `it-cli-replay-${what}-${randomUUID().slice(0, 8)}`;
+
+const fixture = decodeJsonV2(readFileSync(new URL('../../../fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url)));
+if (!fixture.ok) throw new Error('fixture does not decode');
+const xor = (id: string, n: number) => (BigInt(`0x${id}`) ^ BigInt(n)).toString(16).padStart(16, '0');
+/** `copies` Bookinfo traces with their own trace and span ids (the fixture's implausible epoch: `auto` rewrites it). */
+const bookinfo = (copies: number, salt: number): Span[] => Array.from({ length: copies }, (_, c) => fixture.value.map((s) => {
+  const n = salt * 1000 + c + 1;
+  const { parentId, ...rest } = s;
+  return { ...rest, traceId: s.traceId.slice(0, 16) + xor(s.traceId.slice(16), n), id: xor(s.id, n), ...(parentId ? { parentId: xor(parentId, n) } : {}) };
+})).flat();
+
+async function produce(topic: string, spans: readonly Span[], timestampMs: number): Promise<void> {
+  const records = toRecords(spans, timestampMs);
+  await producer.send({
+    topic, acks: -1,
+    messages: records.map((r) => ({ key: r.key, value: r.value, headers: { ...r.headers }, timestamp: String(r.timestampMs) })),
+  });
+}
+
+interface XRayLocal { endpoint: string; store: SegmentStore; client: XRayClient; close(): Promise<void> }
+
+const THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000;
+
+/**
+ * xray-local on port 0. `rejectOldTraceIds` emulates X-Ray refusing documents whose trace id epoch lies more
+ * than 30 days back (xray-local itself accepts any well-formed id): such documents come back in
+ * UnprocessedTraceSegments with ErrorCode InvalidTraceId and are not stored.
+ */
+async function startXRayLocal(options: { rejectOldTraceIds?: boolean } = {}): Promise<XRayLocal> {
+  const store = new SegmentStore({ maxSegments: 100_000 });
+  const app = buildXRayLocal({ logger: silentLogger(), registry: new Registry(), maxSegments: 100_000, store });
+  if (options.rejectOldTraceIds === true) {
+    const refusedBy = new WeakMap<FastifyRequest, { Id: string; ErrorCode: string; Message: string }[]>();
+    app.addHook('preHandler', async (req) => {
+      if (req.url !== '/TraceSegments') return;
+      const body = req.body as { TraceSegmentDocuments?: string[] };
+      const kept: string[] = [];
+      const refused: { Id: string; ErrorCode: string; Message: string }[] = [];
+      for (const d of body.TraceSegmentDocuments ?? []) {
+        const doc = JSON.parse(d) as { id: string; trace_id: string };
+        const epochMs = Number.parseInt(doc.trace_id.slice(2, 10), 16) * 1000;
+        if (epochMs < Date.now() - THIRTY_DAYS_MS) refused.push({ Id: doc.id, ErrorCode: 'InvalidTraceId', Message: `Invalid segment. ErrorCode: InvalidTraceId, Cause: trace id ${doc.trace_id} is older than 30 days` });
+        else kept.push(d);
+      }
+      if (refused.length === 0) return;
+      body.TraceSegmentDocuments = kept;
+      refusedBy.set(req, refused);
+    });
+    app.addHook('onSend', async (req, _reply, payload) => {
+      const refused = refusedBy.get(req);
+      if (refused === undefined || typeof payload !== 'string') return payload;
+      const out = JSON.parse(payload) as { UnprocessedTraceSegments: unknown[] };
+      out.UnprocessedTraceSegments.push(...refused);
+      return JSON.stringify(out);
+    });
+  }
+  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
+  const client = new XRayClient({ endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  return { endpoint, store, client, close: async () => { client.destroy(); await app.close(); } };
+}
+
+/** Every stored document, as BatchGetTraces returns it (exact strings), keyed `traceId/segmentId`. */
+async function storedDocuments(x: XRayLocal): Promise<Map<string, string>> {
+  const ids = [...x.store.traces()].map((t) => t.traceId).sort();
+  const out = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 5) {
+    const got = await x.client.send(new BatchGetTracesCommand({ TraceIds: ids.slice(i, i + 5) }));
+    assert.deepEqual(got.UnprocessedTraceIds ?? [], []);
+    for (const t of got.Traces ?? []) for (const s of t.Segments ?? []) out.set(`${t.Id}/${s.Id}`, s.Document ?? '');
+  }
+  return out;
+}
+
+async function committed(groupId: string, topic: string): Promise<{ partition: number; offset: string }[]> {
+  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return (offsets?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset })).sort((a, b) => a.partition - b.partition);
+}
+
+const sortSpans = (spans: readonly Span[]) => [...spans].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+test('capture a time range, replay it into xray-local; replays are byte-identical and idempotent; the live group is untouched', { timeout: 120_000 }, async () => {
+  const topic = unique('spans');
+  const liveGroup = unique('live');
+  await ensureTopics(kafka, [{ topic, numPartitions: 3, replicationFactor: 1 }]);
+  const now = Date.now();
+  const earlier = bookinfo(3, 1);
+  const wanted = bookinfo(8, 2);
+  const later = bookinfo(3, 3);
+  await produce(topic, earlier, now - 120_000);
+  await produce(topic, wanted, now);
+  await produce(topic, later, now + 120_000);
+  const from = new Date(now - 60_000).toISOString();
+  const to = String(now + 60_000);
+
+  // A live translator group with committed offsets (no members: set through the admin API).
+  await admin.setOffsets({ groupId: liveGroup, topic, partitions: [0, 1, 2].map((partition) => ({ partition, offset: '1' })) });
+  const liveBefore = await committed(liveGroup, topic);
+  assert.deepEqual(liveBefore.map((p) => p.offset), ['1', '1', '1']);
+
+  // capture → zipkin-json file: exactly the spans of the time range
+  const file = join(dir, 'capture.json');
+  const cap = await runCommand(capture, ['--topic', topic, '--from', from, '--to', to, '--output', file], '', ENV);
+  assert.equal(cap.code, 0, cap.stderr);
+  assert.match(cap.stderr, new RegExp(`${wanted.length} records in \\d of 3 partitions`));
+  const captured = decodeJsonV2(readFileSync(file));
+  assert.ok(captured.ok);
+  assert.deepEqual(sortSpans(captured.value), sortSpans(wanted));
+
+  // ndjson: one span per line, same spans
+  const nd = await runCommand(capture, ['--topic', topic, '--from', from, '--to', to, '--format', 'ndjson', '--quiet'], '', ENV);
+  assert.equal(nd.code, 0, nd.stderr);
+  const lines = nd.stdout.trim().split('\n');
+  assert.equal(lines.length, wanted.length);
+  const ndSpans = lines.map((l) => { const d = decodeJsonV2(Buffer.from(`[${l}]`)); assert.ok(d.ok); return d.value[0] as Span; });
+  assert.deepEqual(sortSpans(ndSpans), sortSpans(wanted));
+
+  // the capture translates as a file (`meshray translate FILE`)
+  const tr = await runCommand(translate, [file], '', {});
+  assert.equal(tr.code, 0, tr.stderr);
+  const translatedCount = tr.stdout.trim().split('\n').length;
+
+  const x1 = await startXRayLocal();
+  const x2 = await startXRayLocal();
+  try {
+    // replay into xray-local
+    const args = ['--topic', topic, '--from', from, '--to', to];
+    const first = await runCommand(replay, [...args, '--xray-endpoint', x1.endpoint], '', ENV);
+    assert.equal(first.code, 0, first.stderr);
+    const n = wanted.length;
+    assert.match(first.stderr, new RegExp(`done: ${n}/${n} records \\(100%\\), ${n} spans, \\d+ documents written`));
+    const docs1 = await storedDocuments(x1);
+    assert.equal(docs1.size, translatedCount, 'as many documents as `meshray translate` makes of the capture');
+    assert.equal(x1.store.traceCount, 8, 'one X-Ray trace per Bookinfo trace');
+
+    // replaying again changes nothing
+    const again = await runCommand(replay, [...args, '--xray-endpoint', x1.endpoint, '--quiet'], '', ENV);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(x1.store.segmentCount, docs1.size);
+    assert.deepEqual(await storedDocuments(x1), docs1);
+
+    // into an EMPTY xray-local: the same documents, byte for byte
+    const fresh = await runCommand(replay, [...args, '--xray-endpoint', x2.endpoint], '', ENV);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.deepEqual(await storedDocuments(x2), docs1);
+
+    // dry run: the same documents as ndjson, nothing sent
+    const dry = await runCommand(replay, [...args, '--dry-run', '--quiet'], '', ENV);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.deepEqual(dry.stdout.trim().split('\n').sort(), [...docs1.values()].sort());
+  } finally {
+    await x1.close();
+    await x2.close();
+  }
+
+  // the live group's committed offsets are untouched, and no throwaway group lingers
+  assert.deepEqual(await committed(liveGroup, topic), liveBefore);
+  const { groups } = await admin.listGroups();
+  assert.deepEqual(groups.filter((g) => /^meshray-(replay|capture)-/.test(g.groupId)), []);
+});
+
+test('explicit offsets; an undecodable record is reported by offset and skipped (exit 2)', { timeout: 60_000 }, async () => {
+  const topic = unique('offsets');
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  const spans = bookinfo(1, 4);
+  await produce(topic, spans.slice(0, 3), Date.now());
+  await producer.send({ topic, acks: -1, messages: [{ key: traceIdLow64(spans[0]!.traceId), value: Buffer.from('not avro at all'), headers: { [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT } }] });
+  await produce(topic, spans.slice(3), Date.now());
+
+  const all = await runCommand(replay, ['--topic', topic, '--offsets', '0:0-', '--dry-run', '--quiet'], '', ENV);
+  assert.equal(all.code, 2, all.stderr);
+  assert.match(all.stderr, /done: 9\/9 records \(100%\), 8 spans/);
+  assert.match(all.stderr, /1 records skipped \(1 undecodable\):\n.*undecodable p0@3 avro: /);
+  const documents = all.stdout.trim().split('\n');
+  assert.ok(documents.length >= 8, `${documents.length} documents`);
+
+  const some = await runCommand(replay, ['--topic', topic, '--partition', '0', '--start-offset', '4', '--end-offset', '5', '--dry-run'], '', ENV);
+  assert.equal(some.code, 0, some.stderr);
+  assert.match(some.stderr, /done: 2\/2 records \(100%\), 2 spans/);
+
+  const cap = await runCommand(capture, ['--topic', topic, '--offsets', '0:2-3', '--quiet'], '', ENV);
+  assert.equal(cap.code, 2);
+  assert.match(cap.stderr, /undecodable p0@3/);
+  const captured = decodeJsonV2(Buffer.from(cap.stdout));
+  assert.ok(captured.ok);
+  assert.deepEqual(captured.value, [spans[2]]);
+});
+
+test('configuration fix: a dead letter X-Ray refused under --epoch-policy preserve (64-bit trace id → epoch 1970; X-Ray\'s 30-day trace-id window emulated on xray-local) lands when replayed from the DLQ with the default policy auto', { timeout: 60_000 }, async () => {
+  const spansTopic = unique('spans');
+  const dlq = unique('dlq');
+  await ensureTopics(kafka, [{ topic: dlq, numPartitions: 1, replicationFactor: 1 }]);
+  const nowMicros = Date.now() * 1000;
+  const span: Span = {
+    traceId: '5af7183fb1d4cf5f', id: '6b221d5bc9e6496c', parentId: '5af7183fb1d4cf5f', kind: 'SERVER', name: 'get /api/reviews',
+    timestampMicros: nowMicros, durationMicros: 12_000,
+    localEndpoint: { serviceName: 'reviews.default' }, annotations: [],
+    tags: { 'http.method': 'GET', 'http.status_code': '200', 'istio.canonical_service': 'reviews' },
+  };
+  const value = encodeSpan(span);
+  const original = { key: traceIdLow64(span.traceId), value, headers: { [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT }, timestampMs: Date.now(), partition: 2, offset: '41' };
+  await producer.send({
+    topic: dlq, acks: -1,
+    messages: [{
+      key: original.key, value,
+      headers: deadLetterHeaders({ topic: spansTopic, record: original, code: 'SEGMENT_REJECTED', reason: 'InvalidTraceId', attempts: 1, message: 'Invalid segment. ErrorCode: InvalidTraceId' }),
+    }],
+  });
+  const env = { ...ENV, DLQ_TOPIC: dlq };
+  const xray = await startXRayLocal({ rejectOldTraceIds: true });
+  try {
+    // the configuration the live translator had: preserve keeps the 64-bit id's zero epoch → refused again
+    const broken = await runCommand(replay, ['--dlq', '--all', '--epoch-policy', 'preserve', '--xray-endpoint', xray.endpoint, '--quiet'], '', env);
+    assert.equal(broken.code, 2, broken.stderr);
+    assert.match(broken.stderr, new RegExp(`1 records skipped \\(1 rejected\\):\\n.*rejected p0@0 \\(from ${spansTopic}/2@41\\) InvalidTraceId: `));
+    assert.equal(xray.store.segmentCount, 0);
+
+    // the fix: EPOCH_POLICY=auto (the default) rewrites the implausible epoch to the span's start second
+    const fixed = await runCommand(replay, ['--dlq', '--all', '--xray-endpoint', xray.endpoint], '', env);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    assert.match(fixed.stderr, /done: 1\/1 records \(100%\), 1 spans, 1 documents written/);
+    const docs = [...(await storedDocuments(xray)).values()];
+    assert.equal(docs.length, 1);
+    const doc = JSON.parse(docs[0] ?? '{}') as { id: string; trace_id: string };
+    assert.equal(doc.id, span.id);
+    assert.equal(doc.trace_id, `1-${Math.floor(nowMicros / 1e6).toString(16)}-00000000${span.traceId}`);
+  } finally {
+    await xray.close();
+  }
+});
+
+test('X-Ray unreachable: exit 1, and the command to finish the job is printed', { timeout: 60_000 }, async () => {
+  const topic = unique('down');
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  await produce(topic, bookinfo(1, 5), Date.now());
+  const r = await runCommand(replay, ['--topic', topic, '--all', '--xray-endpoint', 'http://127.0.0.1:1', '--max-retries', '0', '--quiet'], '', ENV);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /failed: \d+ documents not accepted after retries \(partition 0, first at offset 0\)/);
+  assert.match(r.stderr, new RegExp(`to finish, rerun with --offsets 0:0-7 --topic ${topic}`));
+});
+
+test('a topic that does not exist: exit 1 with a clear message', { timeout: 30_000 }, async () => {
+  const r = await runCommand(replay, ['--topic', unique('missing'), '--all', '--dry-run'], '', ENV);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /meshray replay: cannot read it-cli-replay-missing-\w+ from .*: topic it-cli-replay-missing-\w+ does not exist/);
+});
