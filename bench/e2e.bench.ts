@@ -10,9 +10,10 @@
  *    Zero loss: the documents xray-local accepted cover what `translateSpans` makes of every span answered
  *    202 (the ledger). CPU seconds of each process over the window come from /proc/<pid>/stat.
  *
- * Knobs (environment): KAFKA_BROKERS (else a broker is started and stopped here), BENCH_TRANSLATORS (1),
- * BENCH_EPOCH_STORE (memory; `redis` uses REDIS_URL), BENCH_CONCURRENCY (POSTs in flight, 16),
- * BENCH_CPU_PROF=<dir> (child processes write .cpuprofile files there), BENCH_COMPILED=1 (run dist/, after
+ * Knobs (environment): KAFKA_BROKERS (else a broker is started and stopped here; BENCH_BROKER_PID=<its JVM
+ * pid> adds its CPU), BENCH_TRANSLATORS (1),
+ * BENCH_EPOCH_STORE (memory; `redis` uses REDIS_URL), BENCH_CONCURRENCY (POSTs in flight, 256: a fleet of Envoys),
+ * BENCH_CPU_PROF=<dir> (each service writes .cpuprofile files to <dir>/<service>; bench/profile-summary.ts reads them), BENCH_COMPILED=1 (run dist/, after
  * `npm run build`), BENCH_SERVICE_ENV='K=V,K=V' (extra env for the services, e.g. BATCH_LINGER=10).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -52,7 +53,8 @@ async function freePort(): Promise<number> {
 
 function cliArgs(command: string, label: string): string[] {
   const profDir = env['BENCH_CPU_PROF'];
-  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${label}.${Date.now()}.cpuprofile`] : [];
+  // One directory per service: the tsx loader thread writes a profile of its own next to the main thread's.
+  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${label}`] : [];
   if (env['BENCH_COMPILED'] === '1') {
     const compiled = `${ROOT}dist/services/cli/main.js`;
     if (!existsSync(compiled)) throw new Error('BENCH_COMPILED=1 needs `npm run build` first');
@@ -177,6 +179,7 @@ export async function runEndToEndBench(): Promise<BenchFigure[]> {
       broker = await startBroker({ log });
       brokers = broker.brokers;
     }
+    const brokerPid = broker?.pid ?? (env['BENCH_BROKER_PID'] ? Number(env['BENCH_BROKER_PID']) : undefined);
     const run = `${process.pid}-${Date.now()}`;
     const topics = { SPANS_TOPIC: `meshray.bench.${run}`, DLQ_TOPIC: `meshray.bench.${run}.dlq` };
     const [xrayPort, receiverPort] = [await freePort(), await freePort()];
@@ -197,7 +200,7 @@ export async function runEndToEndBench(): Promise<BenchFigure[]> {
     services.push(...translators);
     await Promise.all(translators.map((t) => waitReady(t, 90_000)));
     log(`services ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${env['BENCH_COMPILED'] === '1' ? 'dist/' : 'tsx'}); load ${readLoad()}`);
-    const concurrency = num('BENCH_CONCURRENCY', 16);
+    const concurrency = num('BENCH_CONCURRENCY', 256);
 
     // 1. receiver latency at ~5k spans/s (also warms every process up)
     const latencySeconds = num('BENCH_LATENCY_SECONDS', 20);
@@ -232,7 +235,7 @@ export async function runEndToEndBench(): Promise<BenchFigure[]> {
     const seconds = num('BENCH_E2E_SECONDS', 30);
     const ledger: Span[] = [];
     const before = await metricOf(xray, 'meshray_xray_local_segments_accepted_total');
-    const cpuBefore = cpuSnapshot(services, broker?.pid);
+    const cpuBefore = cpuSnapshot(services, brokerPid);
     const loadBefore = readLoad();
     const t0 = Date.now();
     const demo = await runDemo({
@@ -245,11 +248,16 @@ export async function runEndToEndBench(): Promise<BenchFigure[]> {
     const { user, system } = process.cpuUsage(ledgerCpu);
     const ledgerCpuS = (user + system) / 1e6; // the bench's own bookkeeping, not load generation
     const landed = await waitLanded(xray, before + expected, 120_000);
-    const cpuAfter = cpuSnapshot(services, broker?.pid);
+    const cpuAfter = cpuSnapshot(services, brokerPid);
     const windowS = (landed.landedAtMs - t0) / 1000;
     const accepted = landed.accepted - before;
     const rejected = await metricOf(xray, 'meshray_xray_local_segments_rejected_total');
     const published = await metricOf(receiver, 'meshray_receiver_spans_published_total');
+    const perSend = (await metricOf(receiver, 'meshray_receiver_publish_batch_spans_sum')) / (await metricOf(receiver, 'meshray_receiver_publish_batch_spans_count'));
+    const t1 = translators[0];
+    const perCall = t1 ? (await metricOf(t1, 'meshray_translator_documents_per_call_sum')) / (await metricOf(t1, 'meshray_translator_documents_per_call_count')) : NaN;
+    const batches = (await Promise.all(translators.map((t) => metricOf(t, 'meshray_translator_batches_total')))).reduce((a, b) => a + b, 0);
+    log(`whole run: mean spans per Kafka send ${perSend.toFixed(0)}, mean documents per PutTraceSegments ${perCall.toFixed(1)}, translator batches ${batches}`);
     log(`throughput run: ${demo.spansAccepted} spans accepted in ${(sentMs / 1000).toFixed(1)} s, ${accepted}/${expected} documents landed after ${windowS.toFixed(1)} s; responses ${JSON.stringify(demo.responses)}; published ${published}; load before ${loadBefore}, after ${readLoad()}`);
     figures.push(
       { name: 'offered rate (max, 5 spans/POST)', value: round((demo.spansSent * 1000) / sentMs), unit: 'spans/s' },

@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 
 const suites = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const only = process.env.TEST_FILTER;
@@ -18,23 +19,33 @@ const collect = (dir) => {
   }
   return out;
 };
-const files = suites.flatMap((s) => collect(join('test', s)));
-if (files.length === 0) {
+const bySuite = suites.map((s) => ({ suite: s, files: collect(join('test', s)) })).filter((s) => s.files.length > 0);
+if (bySuite.length === 0) {
   console.error(`no test files found for suites: ${suites.join(', ')}`);
   process.exit(1);
 }
-const needsKafka = suites.some((s) => s !== 'unit') && !process.env.KAFKA_BROKERS;
+const needsKafka = bySuite.some((s) => s.suite !== 'unit') && !process.env.KAFKA_BROKERS;
 let broker;
 if (needsKafka) {
   const { startBroker } = await import('../tools/kafka/kafka.mjs');
   broker = await startBroker({ log: (m) => console.error(`[kafka] ${m}`) });
   process.env.KAFKA_BROKERS = broker.brokers;
 }
-const concurrency = process.env.TEST_CONCURRENCY ?? '1';
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], {
-  stdio: 'inherit',
-  env: process.env,
-});
-const code = await new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
+// Unit test files are independent: run them side by side. Integration and e2e files start processes,
+// fixed ports and consumer groups: one at a time.
+const runSuite = ({ suite, files }) => {
+  const concurrency = process.env.TEST_CONCURRENCY ?? (suite === 'unit' ? String(Math.max(2, availableParallelism())) : '1');
+  console.error(`[test] ${suite}: ${files.length} files, concurrency ${concurrency}`);
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files], {
+    stdio: 'inherit',
+    env: process.env,
+  });
+  return new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
+};
+let code = 0;
+for (const suite of bySuite) {
+  const c = await runSuite(suite);
+  if (c !== 0) code = c;
+}
 if (broker) await broker.stop();
 process.exit(code);

@@ -205,12 +205,13 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     epochs: new PartitionEpochs({ ttlMs: config.epochTtlMs, maxEntries: config.epochCacheMaxEntries }),
     sink,
     ...(dryRun ? {} : { limiter: new RateLimiter({ ratePerSecond: rate, now: Date.now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }) }),
+    sliceDocuments: Math.max(50, Math.floor(rate)),
     tally,
     clock: Date.now,
   };
   const reader = new RangeReader({
     kafka, topic, ranges: plan.ranges, batchRecords: source.value.batchRecords, idleTimeoutMs: source.value.idleTimeoutMs,
-    onBatch: (partition, records) => replayBatch(batchOptions, partition, records),
+    onBatch: (partition, records, control) => replayBatch(batchOptions, partition, records, control),
   });
   const line = () => formatProgress({
     records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: 'documents',

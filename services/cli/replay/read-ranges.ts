@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
 import { MeshrayError } from '../../../shared/errors/index.ts';
 import type { DeliveredRecord } from '../../../shared/transport/index.ts';
+import type { ExportControl } from '../../translator/export/segment-sink.ts';
 import type { PartitionRange } from './plan-ranges.ts';
 import type { PartitionPosition } from './progress.ts';
 
@@ -21,8 +22,11 @@ export interface RangeReaderOptions {
   readonly batchRecords: number;
   /** Fail when no partition has advanced for this long while nothing was being handled. */
   readonly idleTimeoutMs: number;
-  /** Called with each batch of one partition, in offset order; one call at a time per partition. */
-  readonly onBatch: (partition: number, records: readonly DeliveredRecord[]) => Promise<void>;
+  /**
+   * Called with each batch of one partition, in offset order; one call at a time per partition. `control`
+   * keeps the consumer's group membership during long waits (rate limit, X-Ray retries).
+   */
+  readonly onBatch: (partition: number, records: readonly DeliveredRecord[], control: ExportControl) => Promise<void>;
   /** Group id prefix (a random suffix is added). */
   readonly groupIdPrefix?: string;
 }
@@ -65,7 +69,7 @@ export class RangeReader {
     const consumer = kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
+      sessionTimeout: 60_000,
       heartbeatInterval: 3_000,
       maxWaitTimeInMs: 250,
       retry: { retries: 5 },
@@ -138,7 +142,7 @@ export class RangeReader {
       }
       const window = Math.floor(offset / this.#o.batchRecords);
       if (state.pending.length > 0 && window !== state.window) {
-        await this.#flush(state);
+        await this.#flush(state, payload);
         await payload.heartbeat();
       }
       state.window = window;
@@ -155,18 +159,21 @@ export class RangeReader {
     // Control records or compacted gaps at the end of the fetched slice also move the position on.
     state.next = Math.min(endOffset, Math.max(state.next, Number(batch.lastOffset()) + 1));
     if (state.next >= endOffset) {
-      await this.#flush(state);
+      await this.#flush(state, payload);
       state.handled = endOffset;
       state.done = true;
       consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
     }
   }
 
-  async #flush(state: PartitionState): Promise<void> {
+  async #flush(state: PartitionState, payload: EachBatchPayload): Promise<void> {
     if (state.pending.length === 0) return;
     const records = state.pending;
     state.pending = [];
-    await this.#o.onBatch(state.range.partition, records);
+    await this.#o.onBatch(state.range.partition, records, {
+      heartbeat: () => payload.heartbeat(),
+      isActive: () => payload.isRunning() && !payload.isStale(),
+    });
     state.handled = Number((records[records.length - 1] as DeliveredRecord).offset) + 1;
   }
 

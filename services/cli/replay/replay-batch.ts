@@ -12,14 +12,14 @@ import type { DeliveredRecord } from '../../../shared/transport/index.ts';
 import type { Span } from '../../../shared/zipkin/span.ts';
 import type { PartitionEpochs } from '../../translator/epochs/partition-epochs.ts';
 import { DEAD_LETTER_HEADERS } from '../../translator/export/dead-letter.ts';
-import type { PutOutcome } from '../../translator/export/segment-sink.ts';
+import type { ExportControl, PutOutcome, RejectedDocument } from '../../translator/export/segment-sink.ts';
 import type { BatchTranslator } from '../../translator/translate/translate-batch.ts';
 import type { ReplayTally } from './progress.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
 /** Port: where replayed documents go (XRaySegmentSink, or NdjsonDocumentSink for --dry-run). */
 export interface DocumentSink {
-  put(documents: readonly string[]): Promise<PutOutcome>;
+  put(documents: readonly string[], control?: ExportControl): Promise<PutOutcome>;
 }
 
 export interface ReplayBatchOptions {
@@ -28,6 +28,8 @@ export interface ReplayBatchOptions {
   readonly sink: DocumentSink;
   /** Absent: no rate limit (dry run). */
   readonly limiter?: Pick<RateLimiter, 'acquire'>;
+  /** Documents per rate-limited `put` (about a second's worth: the consumer heartbeats between them). */
+  readonly sliceDocuments?: number;
   readonly tally: ReplayTally;
   readonly clock: () => number;
 }
@@ -49,7 +51,7 @@ const withSource = (record: DeliveredRecord): { source?: string } => {
   return source === undefined ? {} : { source };
 };
 
-export async function replayBatch(o: ReplayBatchOptions, partition: number, records: readonly DeliveredRecord[]): Promise<void> {
+export async function replayBatch(o: ReplayBatchOptions, partition: number, records: readonly DeliveredRecord[], control?: ExportControl): Promise<void> {
   const { tally } = o;
   const spans: Span[] = [];
   const recordOfSpan: DeliveredRecord[] = [];
@@ -77,8 +79,7 @@ export async function replayBatch(o: ReplayBatchOptions, partition: number, reco
   const documents = out.documents;
   if (documents.length === 0) return;
 
-  await o.limiter?.acquire(documents.length);
-  const outcome = await o.sink.put(documents.map((d) => d.json));
+  const outcome = await putInSlices(o, documents.map((d) => d.json), control);
   const refusedRecords = new Set<string>();
   for (const r of outcome.rejected) {
     const doc = documents[r.index];
@@ -97,6 +98,25 @@ export async function replayBatch(o: ReplayBatchOptions, partition: number, reco
       `${outcome.unfinished.indices.length} documents not accepted after retries (partition ${partition}, first at offset ${firstRecord?.offset ?? '?'}): ${outcome.unfinished.message}`,
     );
   }
+}
+
+/** Puts the documents in rate-limited slices, heartbeating between them; one outcome with indices into `documents`. */
+async function putInSlices(o: ReplayBatchOptions, documents: readonly string[], control?: ExportControl): Promise<PutOutcome> {
+  const size = Math.max(1, o.sliceDocuments ?? documents.length);
+  const rejected: RejectedDocument[] = [];
+  for (let start = 0; start < documents.length; start += size) {
+    const slice = documents.slice(start, start + size);
+    if (start > 0) await control?.heartbeat();
+    await o.limiter?.acquire(slice.length);
+    const outcome = await o.sink.put(slice, control);
+    rejected.push(...outcome.rejected.map((r) => ({ ...r, index: r.index + start })));
+    if (outcome.unfinished) {
+      // Stop at the first slice X-Ray did not take: the rest of the batch is unfinished too.
+      const rest = Array.from({ length: documents.length - start - slice.length }, (_, i) => start + slice.length + i);
+      return { rejected, unfinished: { ...outcome.unfinished, indices: [...outcome.unfinished.indices.map((i) => i + start), ...rest] } };
+    }
+  }
+  return { rejected };
 }
 
 /** --dry-run: one document per line on a stream; every document counts as accepted. */

@@ -116,6 +116,9 @@ export function toBodies(traces: readonly (readonly ZipkinJsonSpan[])[], maxSpan
 
 const WIDTHS: readonly TraceIdWidth[] = ['64', '128', '128', 'mixed'];
 
+/** A trace-id width for the i-th trace, cycling through 64-bit, 128-bit and mixed. */
+export const widthOf = (i: number): TraceIdWidth => WIDTHS[i % WIDTHS.length] ?? '128';
+
 /** Spans answered 202 (ledgered), and those posted without a 202 (they may or may not arrive). */
 export class Ledger {
   readonly accepted: ZipkinJsonSpan[] = [];
@@ -207,7 +210,7 @@ export class TrafficPump {
     let round = 0;
     while (!this.#stopped && (this.#o.maxSpans === undefined || this.#posted < this.#o.maxSpans)) {
       const started = Date.now();
-      const traces = Array.from({ length: perRound }, (_, i) => generateTrace(WIDTHS[(round + i) % WIDTHS.length] as TraceIdWidth));
+      const traces = Array.from({ length: perRound }, (_, i) => generateTrace(widthOf(round + i)));
       const bodies = toBodies(traces);
       const spans = traces.reduce((n, t) => n + t.length, 0);
       await postAll(this.#o.receiverUrl, bodies, this.#o.ledger, 3);
