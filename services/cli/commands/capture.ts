@@ -58,7 +58,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (errors.length > 0 || !source.ok) return fail(`invalid options:\n${errors.join('\n')}`);
 
   const { topic, selection } = source.value;
-  const kafka = kafkaFor(source.value, 'meshray-capture');
+  const kafka = kafkaFor(source.value, 'meshray-capture', io.env);
   const admin = kafka.admin();
   let plan;
   try {

@@ -157,7 +157,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
 
   const { topic, selection } = source.value;
-  const kafka = kafkaFor(source.value, 'meshray-replay');
+  const kafka = kafkaFor(source.value, 'meshray-replay', io.env);
   const admin = kafka.admin();
   let plan;
   try {

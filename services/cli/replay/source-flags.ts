@@ -4,7 +4,8 @@
  */
 import { createWriteStream, openSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
-import { kafkaEnv } from '../../../shared/config/index.ts';
+import { z } from 'zod';
+import { kafkaEnv, loadConfig, requireSaslCredentials } from '../../../shared/config/index.ts';
 import { createKafka, parseBrokers } from '../../../shared/kafka/client.ts';
 import type { Parsed, Selection, SelectionFlags } from './selection.ts';
 import { parseSelection } from './selection.ts';
@@ -99,8 +100,26 @@ export function parseSource(flags: SourceFlags, env: Readonly<Record<string, str
 }
 
 /** A quiet kafkajs client for a CLI run (kafkajs errors surface as thrown errors, not log lines). */
-export function kafkaFor(source: Source, clientId: string): Kafka {
-  return createKafka({ brokers: source.brokers, clientId, logLevel: 'nothing', retry: { retries: 3 } });
+const kafkaSecuritySchema = z.object({
+  KAFKA_SSL: kafkaEnv.KAFKA_SSL,
+  KAFKA_SASL_MECHANISM: kafkaEnv.KAFKA_SASL_MECHANISM,
+  KAFKA_SASL_USERNAME: kafkaEnv.KAFKA_SASL_USERNAME,
+  KAFKA_SASL_PASSWORD: kafkaEnv.KAFKA_SASL_PASSWORD,
+}).superRefine(requireSaslCredentials);
+
+/** A quiet client for the CLI; TLS and SASL from the same variables the services read (KAFKA_SSL, KAFKA_SASL_*). */
+export function kafkaFor(source: Source, clientId: string, env: Readonly<Record<string, string | undefined>>): Kafka {
+  const security = loadConfig(kafkaSecuritySchema, env);
+  return createKafka({
+    brokers: source.brokers,
+    clientId,
+    logLevel: 'nothing',
+    retry: { retries: 3 },
+    ssl: security.KAFKA_SSL,
+    ...(security.KAFKA_SASL_MECHANISM === 'none'
+      ? {}
+      : { sasl: { mechanism: security.KAFKA_SASL_MECHANISM, username: security.KAFKA_SASL_USERNAME, password: security.KAFKA_SASL_PASSWORD } }),
+  });
 }
 
 /** An output: the file (created or truncated; throws when it cannot be) or stdout; `close` flushes and closes a file. */

@@ -23,8 +23,17 @@ export function requestBytesOf(document: string): number {
 }
 
 /**
+ * An upper bound of `requestBytesOf` that reads no characters: a UTF-16 unit becomes at most 6 bytes
+ * (`\uXXXX`; UTF-8 takes at most 3 per unit), plus the quotes and the separator.
+ */
+const boundBytesOf = (document: string): number => document.length * 6 + 3;
+
+/**
  * Splits document indices into call-sized chunks: at most `maxDocuments` each and at most `maxPayloadBytes`
  * of documents (a single larger document still gets a chunk of its own: X-Ray judges it).
+ *
+ * Exact sizes (`requestBytesOf`, which builds each document's escaped copy) are only computed once the
+ * chunk's upper bound could pass `maxPayloadBytes`: 50 ordinary documents never get near 1 MB.
  */
 export function chunkDocuments(
   documents: readonly string[],
@@ -32,16 +41,33 @@ export function chunkDocuments(
 ): number[][] {
   const chunks: number[][] = [];
   let current: number[] = [];
-  let bytes = 0;
+  let bound = 0; // upper bound of the current chunk's bytes
+  let exact = 0; // exact bytes of current[0, exactCount)
+  let exactCount = 0;
   documents.forEach((doc, index) => {
-    const size = requestBytesOf(doc);
-    if (current.length > 0 && (current.length >= limits.maxDocuments || bytes + size > limits.maxPayloadBytes)) {
+    if (current.length >= limits.maxDocuments) {
       chunks.push(current);
       current = [];
-      bytes = 0;
+      bound = exact = exactCount = 0;
+    }
+    const docBound = boundBytesOf(doc);
+    if (current.length > 0 && bound + docBound > limits.maxPayloadBytes) {
+      for (; exactCount < current.length; exactCount++) exact += requestBytesOf(documents[current[exactCount] ?? 0] ?? '');
+      const size = requestBytesOf(doc);
+      if (exact + size > limits.maxPayloadBytes) {
+        chunks.push(current);
+        current = [];
+        bound = exact = exactCount = 0;
+      } else {
+        current.push(index);
+        exact += size;
+        exactCount += 1;
+        bound = exact;
+        return;
+      }
     }
     current.push(index);
-    bytes += size;
+    bound += docBound;
   });
   if (current.length > 0) chunks.push(current);
   return chunks;
