@@ -14,8 +14,12 @@ class AgreedEpochStore implements EpochStore {
   }
 
   recall(traceKey: string, nowMs: number): string | undefined {
-    const local = this.#local.recall(traceKey, nowMs);
-    return this.#agreed.get(traceKey) ?? local;
+    const agreed = this.#agreed.get(traceKey);
+    if (agreed === undefined) return this.#local.recall(traceKey, nowMs);
+    // Keep the local cache warm with what the shared store decided: it answers alone while the store is
+    // down, and a trace whose later spans arrive during an outage must keep its X-Ray id.
+    this.#local.remember(traceKey, agreed, nowMs);
+    return agreed;
   }
 
   remember(traceKey: string, xrayTraceId: string, nowMs: number): string {

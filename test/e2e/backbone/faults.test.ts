@@ -16,9 +16,9 @@ import { freePort } from '../support/ports.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
 import { PrivateRedis } from '../support/redis-server.ts';
 import { startReceiver, startTranslator, type RunningService } from '../support/stack.ts';
-import { expectedDocuments, generateTrace, Ledger, widthOf, postAll, toBodies, TrafficPump } from '../support/traffic.ts';
+import { expectedDocuments, generateTrace, Ledger, postAll, toBodies, TrafficPump, widthOf, type ZipkinJsonSpan } from '../support/traffic.ts';
 import { checkAgainstLedger } from '../support/verify.ts';
-import { readAllDocuments, startXRayLocal, xrayClient, type XRayLocal } from '../support/xray-local.ts';
+import { readAllDocuments, startXRayLocal, storedIds, xrayClient, type XRayLocal } from '../support/xray-local.ts';
 import { sleep, waitFor } from '../support/wait.ts';
 
 after(killAll);
@@ -215,7 +215,7 @@ test('a poison record goes to the DLQ (original bytes, headers) and later record
   }
 });
 
-test('Redis stopped for 10 s: documents keep landing on local caches, the fallback counter rises, nothing lost', { timeout: 200_000 }, async () => {
+test('Redis stopped for 10 s: documents keep landing on local caches, traces straddling the outage keep their X-Ray id, the fallback counter rises, nothing lost', { timeout: 200_000 }, async () => {
   const names = uniqueNames('redis');
   const kafka = testKafka();
   await createTopic(kafka, names.spansTopic, 6);
@@ -233,10 +233,26 @@ test('Redis stopped for 10 s: documents keep landing on local caches, the fallba
     procs.push(receiver.proc, ...translators.map((t) => t.proc));
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: 200 });
     await waitFor('documents flowing', 30_000, () => xray.store.segmentCount > 300);
+
+    // Traces that straddle the outage on purpose: their late-starting spans (≥ 1 s after the gateway's)
+    // are translated while Redis is up, which fixes the trace's X-Ray id from a late start second; the
+    // gateway and the other early spans follow during the outage, when only the local cache can keep
+    // the trace on that id (alone they would mint it from the gateway's earlier second).
+    const straddling = Array.from({ length: 24 }, (_, i) => generateTrace(widthOf(i)));
+    const lateStart = (t: readonly ZipkinJsonSpan[]): number => Math.min(...t.map((s) => s.timestamp)) + 1_000_000;
+    const lateParts = straddling.map((t) => t.filter((s) => s.timestamp >= lateStart(t)));
+    const earlyParts = straddling.map((t) => t.filter((s) => s.timestamp < lateStart(t)).sort((a, b) => a.timestamp - b.timestamp));
+    await postAll(receiver.url, toBodies(lateParts), ledger, 3);
+    const lateIds = [...expectedDocuments(lateParts.flat()).traceKeyOf.keys()];
+    await waitFor('the straddling traces\' late spans in xray-local', 20_000, () => {
+      const ids = storedIds(xray.store);
+      return lateIds.every((id) => ids.has(id));
+    });
     assert.equal(await sumOver(translators, 'meshray_translator_redis_fallbacks_total'), 0, 'fallbacks while Redis was up');
 
     await redis.stop();
     const outageStart = Date.now();
+    await postAll(receiver.url, toBodies(earlyParts), ledger, 3);
     await sleep(2_000);
     const storedEarlyInOutage = xray.store.segmentCount;
     await sleep(Math.max(0, 10_000 - (Date.now() - outageStart)));

@@ -81,6 +81,13 @@ export async function startXRayLocal(options: XRayLocalOptions = {}): Promise<XR
   };
 }
 
+/** Segment ids held by `store` (any trace). */
+export function storedIds(store: SegmentStore): Set<string> {
+  const ids = new Set<string>();
+  for (const trace of store.traces()) for (const id of trace.segments.keys()) ids.add(id);
+  return ids;
+}
+
 function idOf(document: string): string | undefined {
   try {
     const id = (JSON.parse(document) as { id?: unknown }).id;
