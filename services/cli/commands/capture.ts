@@ -3,12 +3,12 @@ import type { CommandIo } from '../commands.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
 import type { DeliveredRecord } from '../../../shared/transport/index.ts';
 import { encodeSpanJsonV2 } from '../../simulator/encode/encode-json-v2.ts';
-import { recordsIn, resolveRanges } from '../replay/plan-ranges.ts';
+import { recordsIn } from '../replay/plan-ranges.ts';
 import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
 import { RangeReader } from '../replay/read-ranges.ts';
 import { decodeRecordSpan, dlqSourceOf, writeChunk } from '../replay/replay-batch.ts';
 import { describeSelection } from '../replay/selection.ts';
-import { kafkaFor, openOutput, parseSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
+import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
 
 const HELP = `usage: meshray capture SELECTION [options]
 
@@ -58,17 +58,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (errors.length > 0 || !source.ok) return fail(`invalid options:\n${errors.join('\n')}`);
 
   const { topic, selection } = source.value;
-  const kafka = kafkaFor(source.value, 'meshray-capture', io.env);
-  const admin = kafka.admin();
-  let plan;
-  try {
-    await admin.connect();
-    plan = await resolveRanges(admin, topic, selection);
-  } catch (e) {
-    return fail(`cannot read ${topic} from ${source.value.brokers.join(',')}: ${(e as Error).message}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  const planned = await planSource(source.value, 'meshray-capture', io.env);
+  if (!planned.ok) return fail(planned.message);
+  const { kafka, plan } = planned;
   for (const w of plan.warnings) say(`warning: ${w}`);
   const total = recordsIn(plan.ranges);
   say(`${topic}: ${describeSelection(selection)}: ${total} records in ${plan.ranges.filter((r) => r.endOffset > r.startOffset).length} of ${plan.ranges.length} partitions → ${format} (${values.output ?? 'stdout'})`);

@@ -13,13 +13,13 @@ import { XRaySegmentSink } from '../../translator/export/xray-segment-sink.ts';
 import { createTranslatorMetrics } from '../../translator/metrics.ts';
 import { translatorConfigOf } from '../../translator/translate/translator-config.ts';
 import { BatchTranslator } from '../../translator/translate/translate-batch.ts';
-import { recordsIn, resolveRanges } from '../replay/plan-ranges.ts';
+import { recordsIn } from '../replay/plan-ranges.ts';
 import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
 import { RateLimiter, XRAY_SEGMENTS_PER_SECOND_QUOTA } from '../replay/rate-limiter.ts';
 import { RangeReader } from '../replay/read-ranges.ts';
 import { NdjsonDocumentSink, replayBatch, type DocumentSink } from '../replay/replay-batch.ts';
 import { describeSelection } from '../replay/selection.ts';
-import { kafkaFor, openOutput, parseSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
+import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
 
 const HELP = `usage: meshray replay SELECTION [options]
 
@@ -157,17 +157,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
 
   const { topic, selection } = source.value;
-  const kafka = kafkaFor(source.value, 'meshray-replay', io.env);
-  const admin = kafka.admin();
-  let plan;
-  try {
-    await admin.connect();
-    plan = await resolveRanges(admin, topic, selection);
-  } catch (e) {
-    return fail(`cannot read ${topic} from ${source.value.brokers.join(',')}: ${(e as Error).message}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
+  const planned = await planSource(source.value, 'meshray-replay', io.env);
+  if (!planned.ok) return fail(planned.message);
+  const { kafka, plan } = planned;
   for (const w of plan.warnings) say(`warning: ${w}`);
   const total = recordsIn(plan.ranges);
   say(`${topic}: ${describeSelection(selection)}: ${total} records in ${plan.ranges.filter((r) => r.endOffset > r.startOffset).length} of ${plan.ranges.length} partitions → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${endpoint ?? `(${region})`} at ≤ ${rate} segments/s`}`);

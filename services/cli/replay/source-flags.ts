@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { kafkaEnv, loadConfig, requireSaslCredentials } from '../../../shared/config/index.ts';
 import { createKafka, parseBrokers } from '../../../shared/kafka/client.ts';
 import type { Parsed, Selection, SelectionFlags } from './selection.ts';
+import { resolveRanges, type RangePlan } from './plan-ranges.ts';
 import { parseSelection } from './selection.ts';
 
 /** parseArgs options for the source and selection flags. */
@@ -134,4 +135,22 @@ export function openOutput(file: string | undefined, stdout: NodeJS.WritableStre
       stream.end(() => resolve());
     }),
   };
+}
+
+/** Connects to the source's cluster and resolves its selection into per-partition ranges. */
+export async function planSource(
+  source: Source,
+  clientId: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ ok: true; kafka: Kafka; plan: RangePlan } | { ok: false; message: string }> {
+  const kafka = kafkaFor(source, clientId, env);
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    return { ok: true, kafka, plan: await resolveRanges(admin, source.topic, source.selection) };
+  } catch (e) {
+    return { ok: false, message: `cannot read ${source.topic} from ${source.brokers.join(',')}: ${(e as Error).message}` };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }

@@ -39,7 +39,7 @@ export function makeApp(options: { maxBodyBytes?: number; maxSpans?: number; rea
 
 /** Encodes v2 JSON-shaped spans as a zipkin.proto3.ListOfSpans body. */
 export function toProtoBody(spans: readonly Record<string, unknown>[]): Buffer {
-  const root = protobuf.loadSync(new URL('../../../fixtures/zipkin/zipkin.proto', import.meta.url).pathname);
+  const root = protobuf.loadSync(new URL('../../../../shared/zipkin/proto/zipkin.proto', import.meta.url).pathname);
   const ListOfSpans = root.lookupType('zipkin.proto3.ListOfSpans');
   const hex = (s: unknown) => Buffer.from(String(s), 'hex');
   const kinds: Record<string, number> = { CLIENT: 1, SERVER: 2, PRODUCER: 3, CONSUMER: 4 };
