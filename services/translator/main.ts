@@ -64,6 +64,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     groupId: config.TRANSLATOR_GROUP_ID,
     topic: config.SPANS_TOPIC,
     partitionsConcurrency: config.PARTITIONS_CONCURRENCY,
+    ...(env['BENCH_MAX_BYTES_PER_PARTITION'] ? { consumerConfig: { maxBytesPerPartition: Number(env['BENCH_MAX_BYTES_PER_PARTITION']) } } : {}),
     logger,
     metrics,
     health,
