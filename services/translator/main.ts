@@ -20,6 +20,13 @@ import { ConsumerHealth } from './health.ts';
 import { createTranslatorMetrics } from './metrics.ts';
 import { translatorConfigOf } from './translate/translator-config.ts';
 
+/**
+ * Bytes fetched per partition (kafkajs' default is 1 MB). A backlog then arrives in batches of ~300 spans
+ * instead of ~1300: fewer documents alive at once, less promoted to the old generation, and ~25 % less CPU
+ * per span (bench/e2e.bench.ts, draining 150k spans). Kafka still returns a larger record batch whole.
+ */
+const FETCH_MAX_BYTES_PER_PARTITION = 128 * 1024;
+
 export interface RunningTranslator {
   /** Stops fetching, lets batches in flight finish and commit, flushes dead letters, disconnects. */
   close(): Promise<void>;
@@ -64,7 +71,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     groupId: config.TRANSLATOR_GROUP_ID,
     topic: config.SPANS_TOPIC,
     partitionsConcurrency: config.PARTITIONS_CONCURRENCY,
-    ...(env['BENCH_MAX_BYTES_PER_PARTITION'] ? { consumerConfig: { maxBytesPerPartition: Number(env['BENCH_MAX_BYTES_PER_PARTITION']) } } : {}),
+    consumerConfig: { maxBytesPerPartition: FETCH_MAX_BYTES_PER_PARTITION },
     logger,
     metrics,
     health,
