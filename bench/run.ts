@@ -1,4 +1,4 @@
-/** `npm run bench`: prints meshray's speed figures. BENCH=translate|e2e selects one. */
+/** `npm run bench`: prints meshray's speed figures. BENCH=translate|codec|e2e selects one. */
 import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
 
 const only = process.env['BENCH'];
@@ -7,6 +7,10 @@ const print = (f: BenchFigure): void => {
 };
 
 if (!only || only === 'translate') runTranslateBench().forEach(print);
+if (!only || only === 'codec') {
+  const { runCodecBench } = await import('./codec.bench.ts');
+  (await runCodecBench()).forEach(print);
+}
 if (!only || only === 'e2e') {
   const { runEndToEndBench } = await import('./e2e.bench.ts');
   (await runEndToEndBench()).forEach(print);

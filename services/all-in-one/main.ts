@@ -35,8 +35,9 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 export async function main(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningAllInOne> {
   const config = loadConfig(allInOneEnvSchema, env);
-  const log = logger ?? createLogger({ level: config.LOG_LEVEL, service: 'meshray' });
-  const lifecycle = log.child({ component: 'all-in-one' });
+  // One logger per embedded service, so every line names the service it comes from, as in a cluster.
+  const loggerFor = (service: string): Logger => logger?.child({ service }) ?? createLogger({ level: config.LOG_LEVEL, service });
+  const lifecycle = loggerFor('meshray').child({ component: 'all-in-one' });
   const target = chooseExportTarget(config, env);
 
   // xray-local first, so the translator's X-Ray client has somewhere to talk to.
@@ -44,7 +45,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   let endpoint: string | undefined;
   if (target.kind === 'embedded') {
     xrayLocal = buildXRayLocalApp({
-      logger: log.child({ component: 'xray-local' }),
+      logger: loggerFor('xray-local'),
       registry: createRegistry(),
       maxSegments: config.XRAY_LOCAL_MAX_SEGMENTS,
       throttleSegmentsPerSecond: config.XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND,
@@ -62,12 +63,13 @@ export async function main(env: Record<string, string | undefined> = process.env
   const publisher = new InProcessSpanPublisher({ topic });
 
   const metrics = createTranslatorMetrics(registry);
+  const translatorLog = loggerFor('translator');
   const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
   const xray = createXRayClient({ region: config.AWS_REGION, endpoint, env });
   const translator = buildTranslatorApp({
     translatorConfig: translatorConfigOf(config),
     poisonMaxAttempts: config.POISON_MAX_ATTEMPTS,
-    logger: log.child({ component: 'translator' }),
+    logger: translatorLog,
     registry,
     metrics,
     health,
@@ -75,7 +77,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       topic,
       partitionsConcurrency: config.PARTITIONS_CONCURRENCY,
       maxBatch: 500,
-      logger: log.child({ component: 'consume' }),
+      logger: translatorLog,
       health,
       metrics,
     }),
@@ -95,7 +97,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   const receiver = buildReceiverApp({
     config,
     publisher,
-    logger: log.child({ component: 'receiver' }),
+    logger: loggerFor('receiver'),
     registry,
     isReady: () => (closing ? 'shutting down' : true),
   });
