@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dlqEnv, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/config/index.ts';
+import { dlqEnv, int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/config/index.ts';
 import { receiverEnvSchema } from '../receiver/config.ts';
 import { translatorEnvSchema } from '../translator/config.ts';
 import { xrayLocalEnv } from '../xray-local/config.ts';
@@ -25,7 +25,7 @@ export const allInOneEnvSchema = z.object({
   PARTITIONS_CONCURRENCY: translator.PARTITIONS_CONCURRENCY,
   POISON_MAX_ATTEMPTS: translator.POISON_MAX_ATTEMPTS,
   LIVENESS_STALL_TIMEOUT: translator.LIVENESS_STALL_TIMEOUT,
-  IN_PROCESS_PARTITIONS: z.coerce.number().int().min(1).max(64).default(6).describe('partitions of the in-process span topic (translation concurrency)'),
+  IN_PROCESS_PARTITIONS: int(1, 64).default(6).describe('partitions of the in-process span topic (translation concurrency)'),
 });
 
 export type AllInOneConfig = Config<typeof allInOneEnvSchema>;

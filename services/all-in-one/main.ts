@@ -3,6 +3,7 @@
  * process. An in-process topic takes Kafka's place behind the same ports (SpanPublisher, SpanSource),
  * so spans follow the same decode → publish → consume → translate → export → commit path.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../shared/config/index.ts';
 import { createLogger, type Logger } from '../../shared/log/index.ts';
@@ -119,7 +120,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       publisher.close();
       await receiver.close();
       const deadline = Date.now() + drainTimeoutMs;
-      while (topic.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (topic.size > 0 && Date.now() < deadline) await sleep(50);
       if (topic.size > 0) lifecycle.warn({ lost: topic.size }, 'spans still unexported at shutdown');
       await translator.stop();
       xray.destroy();

@@ -36,8 +36,6 @@ export interface TranslatorAppDeps {
 export interface TranslatorApp {
   /** /health/live, /health/ready, /metrics; not listening. */
   readonly http: FastifyInstance;
-  readonly pipeline: TranslatorPipeline;
-  readonly metrics: TranslatorMetrics;
   /** Starts consuming (the source delivers batches to the pipeline). */
   start(): Promise<void>;
   /** Stops consuming: in-flight batches finish and commit what was exported. */
@@ -69,8 +67,6 @@ export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
   registerOpsRoutes(http, { live: deps.health.live, ready: deps.health.ready, registry: deps.registry });
   return {
     http,
-    pipeline,
-    metrics,
     start: () => deps.source.start(pipeline),
     stop: () => deps.source.stop(),
   };

@@ -12,7 +12,7 @@ import { createRegistry } from '../../shared/metrics/registry.ts';
 import { buildApp } from './app.ts';
 import { translatorEnvSchema } from './config.ts';
 import { KafkaSpanSource } from './consume/kafka-span-source.ts';
-import { RedisEpochStore } from './epochs/redis-epoch-store.ts';
+import { FAIL_FAST_REDIS_OPTIONS, RedisEpochStore } from './epochs/redis-epoch-store.ts';
 import { KafkaDeadLetterSink } from './export/dead-letter.ts';
 import { XRaySegmentSink } from './export/xray-segment-sink.ts';
 import { createXRayClient } from './export/xray-client.ts';
@@ -45,10 +45,7 @@ export async function main(env: Record<string, string | undefined> = process.env
 
   const redis = config.EPOCH_STORE === 'redis'
     ? new Redis(config.REDIS_URL, {
-      enableOfflineQueue: false,
-      connectTimeout: 1000,
-      commandTimeout: 500,
-      maxRetriesPerRequest: 1,
+      ...FAIL_FAST_REDIS_OPTIONS,
       retryStrategy: (times) => Math.min(times * 200, 5000),
       lazyConnect: false,
     })
@@ -90,17 +87,6 @@ export async function main(env: Record<string, string | undefined> = process.env
     clock: Date.now,
   });
 
-  async function ensureDeadLetterTopic(): Promise<void> {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const topics = await admin.listTopics();
-      if (!topics.includes(config.DLQ_TOPIC)) await ensureTopics(kafka, [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1 }]);
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
   let stopping = false;
   const close = async (): Promise<void> => {
     if (stopping) return;
@@ -127,7 +113,8 @@ export async function main(env: Record<string, string | undefined> = process.env
 
   try {
     await app.http.listen({ host: config.OPS_HOST, port: config.TRANSLATOR_OPS_PORT });
-    await ensureDeadLetterTopic();
+    // The DLQ's partition count does not matter (records keep their source partition in a header).
+    await ensureTopics(kafka, [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1, partitionsMustMatch: false }]);
     await producer.connect();
     await app.start();
     log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE }, 'translator started');

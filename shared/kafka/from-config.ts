@@ -1,15 +1,29 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '../log/index.ts';
-import { createKafka } from './client.ts';
+import { createKafka, type KafkaClientOptions } from './client.ts';
 
-/** The Kafka keys every service shares (shared/config/fragments.ts `kafkaEnv`). */
-export interface KafkaEnvConfig {
-  readonly KAFKA_BROKERS: readonly string[];
-  readonly KAFKA_CLIENT_ID: string;
+/** TLS and SASL keys of `kafkaEnv` (shared/config/fragments.ts). */
+export interface KafkaSecurityConfig {
   readonly KAFKA_SSL: boolean;
   readonly KAFKA_SASL_MECHANISM: 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
   readonly KAFKA_SASL_USERNAME: string;
   readonly KAFKA_SASL_PASSWORD: string;
+}
+
+/** The Kafka keys every service shares (shared/config/fragments.ts `kafkaEnv`). */
+export interface KafkaEnvConfig extends KafkaSecurityConfig {
+  readonly KAFKA_BROKERS: readonly string[];
+  readonly KAFKA_CLIENT_ID: string;
+}
+
+/** createKafka's `ssl` and `sasl` from the validated KAFKA_SSL and KAFKA_SASL_* keys (services and CLI alike). */
+export function kafkaSecurityOf(config: KafkaSecurityConfig): Pick<KafkaClientOptions, 'ssl' | 'sasl'> {
+  return {
+    ssl: config.KAFKA_SSL,
+    ...(config.KAFKA_SASL_MECHANISM === 'none'
+      ? {}
+      : { sasl: { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD } }),
+  };
 }
 
 /** A kafkajs client from a service's validated config, logging through a `kafkajs` child logger. */
@@ -18,10 +32,7 @@ export function createKafkaFromConfig(config: KafkaEnvConfig, logger: Logger): K
   return createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID,
-    ssl: config.KAFKA_SSL,
-    ...(config.KAFKA_SASL_MECHANISM === 'none'
-      ? {}
-      : { sasl: { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD } }),
+    ...kafkaSecurityOf(config),
     log: (level, message, extra) => kafkaLog[level](extra, message),
   });
 }

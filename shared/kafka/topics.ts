@@ -1,9 +1,15 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   readonly topic: string;
   readonly numPartitions: number;
   readonly replicationFactor: number;
+  /**
+   * Whether an existing topic must have `numPartitions` (default true: the span topic's keying depends on
+   * it). False for topics whose partition count does not matter, e.g. the dead-letter topic.
+   */
+  readonly partitionsMustMatch?: boolean;
   /** Topic-level configs, e.g. `{ 'retention.ms': '86400000' }`. */
   readonly configs?: Readonly<Record<string, string>>;
 }
@@ -21,7 +27,8 @@ export interface EnsureTopicsOutcome {
 /**
  * Creates the topics that do not exist yet and waits until every partition of every listed topic
  * has a leader. Idempotent and safe to race (TOPIC_ALREADY_EXISTS counts as existing). Throws when
- * an existing topic has a different partition count: keying by trace id depends on it, so that is
+ * an existing topic has a different partition count (unless `partitionsMustMatch: false`): keying by
+ * trace id depends on it, so that is
  * a deployment error to fix, never something to paper over (configs of existing topics are left as
  * they are).
  */
@@ -66,7 +73,7 @@ async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[], timeout
       const { topics } = await admin.fetchTopicMetadata({ topics: specs.map((s) => s.topic) });
       const mismatch = specs.flatMap((s) => {
         const t = topics.find((m) => m.name === s.topic);
-        return t && t.partitions.length !== s.numPartitions
+        return t && s.partitionsMustMatch !== false && t.partitions.length !== s.numPartitions
           ? [`${s.topic} has ${t.partitions.length} partitions, expected ${s.numPartitions}`]
           : [];
       });
@@ -80,7 +87,7 @@ async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[], timeout
       waitingFor = `metadata (${e instanceof Error ? e.message : String(e)})`;
     }
     if (Date.now() >= deadline) throw new Error(`ensureTopics: timed out after ${timeoutMs} ms waiting for ${waitingFor}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 

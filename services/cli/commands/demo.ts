@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
-import { durationMs } from '../../../shared/config/types.ts';
+import { durationFlag, intFlag, targetFlag } from '../flags.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
 import { runDemo, type DemoOptions, type DemoSummary } from '../../simulator/run-demo.ts';
 import { FLAVOURS, isFlavour, type ReviewsVersion } from '../../simulator/generate/flavour.ts';
@@ -39,33 +39,29 @@ options:
 exit codes: 0 every POST accepted; 1 bad options; 2 some POSTs refused or unanswered.
 `;
 
-function parseCount(name: string, value: string | undefined, min: number): number | string | undefined {
+function parseFraction(name: string, value: string | undefined, errors: string[]): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  return Number.isInteger(n) && n >= min ? n : `--${name}: expected an integer ≥ ${min}, got "${value}"`;
+  if (value.trim() !== '' && n >= 0 && n <= 1) return n;
+  errors.push(`--${name}: expected a fraction from 0 to 1, got "${value}"`);
+  return undefined;
 }
 
-function parseFraction(name: string, value: string | undefined): number | string | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  return value.trim() !== '' && n >= 0 && n <= 1 ? n : `--${name}: expected a fraction from 0 to 1, got "${value}"`;
-}
-
-function parseDuration(name: string, value: string | undefined): number | string | undefined {
-  if (value === undefined) return undefined;
-  const parsed = durationMs().safeParse(value);
-  return parsed.success ? parsed.data : `--${name}: expected a duration like 30s, 250ms, 2m, got "${value}"`;
-}
-
-function parseReviews(value: string | undefined): ReviewsRouting | string | undefined {
+function parseReviews(value: string | undefined, errors: string[]): ReviewsRouting | undefined {
   if (value === undefined || value === 'round-robin') return value === undefined ? undefined : { kind: 'round-robin' };
   const weights: Record<ReviewsVersion, number> = { v1: 0, v2: 0, v3: 0 };
   for (const part of value.split(',')) {
     const m = /^(v[123])=(\d+(?:\.\d+)?)$/.exec(part.trim());
-    if (m === null) return `--reviews: expected round-robin or weights like v1=50,v2=25,v3=25, got "${value}"`;
+    if (m === null) {
+      errors.push(`--reviews: expected round-robin or weights like v1=50,v2=25,v3=25, got "${value}"`);
+      return undefined;
+    }
     weights[m[1] as ReviewsVersion] = Number(m[2]);
   }
-  if (weights.v1 + weights.v2 + weights.v3 <= 0) return '--reviews: the weights must not all be 0';
+  if (weights.v1 + weights.v2 + weights.v3 <= 0) {
+    errors.push('--reviews: the weights must not all be 0');
+    return undefined;
+  }
   return { kind: 'weighted', weights };
 }
 
@@ -109,26 +105,17 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   const options: { -readonly [K in keyof DemoOptions]: DemoOptions[K] } = {};
   const errors: string[] = [];
-  const take = <T>(result: T | string | undefined, set: (v: T) => void): void => {
-    if (typeof result === 'string') errors.push(result);
-    else if (result !== undefined) set(result);
+  const setIf = <T>(value: T | undefined, set: (v: T) => void): void => {
+    if (value !== undefined) set(value);
   };
-  if (values.target !== undefined) {
-    try {
-      spansUrlOf(values.target);
-      if (!/^https?:$/.test(new URL(values.target).protocol)) throw new Error('not http');
-      options.target = values.target;
-    } catch {
-      errors.push(`--target: expected an http(s) URL like http://127.0.0.1:9411, got "${values.target}"`);
-    }
-  }
+  setIf(targetFlag(values.target, errors), (v) => { options.target = v; });
   if (values.rate !== undefined) {
     const rate = values.rate === 'max' ? Infinity : Number(values.rate);
     if (rate > 0) options.rate = rate;
     else errors.push(`--rate: expected requests per second > 0 or "max", got "${values.rate}"`);
   }
-  take(parseDuration('duration', values.duration), (v) => { options.durationMs = v; });
-  take(parseCount('requests', values.requests, 1), (v) => { options.requests = v; });
+  setIf(durationFlag('duration', values.duration, errors), (v) => { options.durationMs = v; });
+  setIf(intFlag('requests', values.requests, 1, errors), (v) => { options.requests = v; });
   if (values.flavour !== undefined) {
     if (isFlavour(values.flavour)) options.flavour = values.flavour;
     else errors.push(`--flavour: expected one of ${FLAVOURS.join(', ')}, got "${values.flavour}"`);
@@ -137,10 +124,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     if (values['id-bits'] === '64' || values['id-bits'] === '128') options.idBits = values['id-bits'] === '64' ? 64 : 128;
     else errors.push(`--id-bits: expected 64 or 128, got "${values['id-bits']}"`);
   }
-  take(parseCount('seed', values.seed, 0), (v) => { options.seed = v; });
-  take(parseReviews(values.reviews), (v) => { options.reviews = v; });
-  take(parseFraction('error-rate', values['error-rate']), (v) => { options.errorRate = v; });
-  take(parseFraction('fault-rate', values['fault-rate']), (v) => { options.faultRate = v; });
+  setIf(intFlag('seed', values.seed, 0, errors), (v) => { options.seed = v; });
+  setIf(parseReviews(values.reviews, errors), (v) => { options.reviews = v; });
+  setIf(parseFraction('error-rate', values['error-rate'], errors), (v) => { options.errorRate = v; });
+  setIf(parseFraction('fault-rate', values['fault-rate'], errors), (v) => { options.faultRate = v; });
   if (values['fault-flags'] !== undefined) {
     const flags = values['fault-flags'].split(',').map((f) => f.trim().toUpperCase()).filter((f) => f.length > 0);
     const bad = flags.filter((f) => !isFaultFlag(f));
@@ -152,11 +139,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     if (rules.ok) options.latency = rules.value;
     else errors.push(`--latency: ${formatIssues(rules.issues)}`);
   }
-  take(parseCount('concurrency', values.concurrency, 1), (v) => { options.concurrency = v; });
-  take(parseCount('batch-size', values['batch-size'], 1), (v) => { options.batchSize = v; });
-  take(parseDuration('flush-interval', values['flush-interval']), (v) => { options.flushIntervalMs = v; });
-  take(parseCount('workers', values.workers, 1), (v) => { options.workersPerSidecar = v; });
-  take(parseCount('retries', values.retries, 0), (v) => { options.maxRetries = v; });
+  setIf(intFlag('concurrency', values.concurrency, 1, errors), (v) => { options.concurrency = v; });
+  setIf(intFlag('batch-size', values['batch-size'], 1, errors), (v) => { options.batchSize = v; });
+  setIf(durationFlag('flush-interval', values['flush-interval'], errors), (v) => { options.flushIntervalMs = v; });
+  setIf(intFlag('workers', values.workers, 1, errors), (v) => { options.workersPerSidecar = v; });
+  setIf(intFlag('retries', values.retries, 0, errors), (v) => { options.maxRetries = v; });
   if (values.host !== undefined) options.host = values.host;
   if (errors.length > 0) return fail(`invalid options:\n${errors.join('\n')}`);
 

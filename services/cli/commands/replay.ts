@@ -3,11 +3,12 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
-import { parseConfig, translationEnv } from '../../../shared/config/index.ts';
+import { parseConfig, translationEnv, xrayEnv } from '../../../shared/config/index.ts';
 import { silentLogger } from '../../../shared/log/index.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
-import { RedisEpochStore } from '../../translator/epochs/redis-epoch-store.ts';
+import { FAIL_FAST_REDIS_OPTIONS, RedisEpochStore } from '../../translator/epochs/redis-epoch-store.ts';
 import { PartitionEpochs } from '../../translator/epochs/partition-epochs.ts';
+import { sleepMs } from '../../translator/export/backoff.ts';
 import { createXRayClient } from '../../translator/export/xray-client.ts';
 import { XRaySegmentSink } from '../../translator/export/xray-segment-sink.ts';
 import { createTranslatorMetrics } from '../../translator/metrics.ts';
@@ -52,29 +53,23 @@ exit codes: 0 everything replayed; 1 bad options, Kafka/Redis/X-Ray failure (a r
 2 some records were skipped (undecodable, untranslatable or refused by X-Ray: listed on stderr).
 `;
 
-const translationSchema = z.object({ ...translationEnv });
+/** The translator's translation and X-Ray keys, each overridable by a flag. */
+const settingsSchema = z.object({ ...translationEnv, ...xrayEnv });
+const FLAG_OF: Readonly<Record<string, string>> = {
+  EPOCH_POLICY: '--epoch-policy', EPOCH_TTL: '--epoch-ttl', ANNOTATION_TAGS: '--annotation-tags',
+  XRAY_ENDPOINT: '--xray-endpoint', AWS_REGION: '--region', XRAY_MAX_CONCURRENCY: '--concurrency', XRAY_MAX_RETRIES: '--max-retries',
+};
 
-function positiveNumber(name: string, value: string | undefined, fallback: number, errors: string[], integer: boolean): number {
+function positiveNumber(name: string, value: string | undefined, fallback: number, errors: string[]): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (Number.isFinite(n) && n > 0 && (!integer || Number.isInteger(n))) return n;
-  errors.push(`--${name}: expected a ${integer ? 'positive integer' : 'positive number'}, got "${value}"`);
-  return fallback;
-}
-
-function nonNegativeInt(name: string, value: string | undefined, fallback: number, errors: string[]): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (Number.isInteger(n) && n >= 0) return n;
-  errors.push(`--${name}: expected an integer ≥ 0, got "${value}"`);
+  if (Number.isFinite(n) && n > 0) return n;
+  errors.push(`--${name}: expected a positive number, got "${value}"`);
   return fallback;
 }
 
 async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, {
-    enableOfflineQueue: false, connectTimeout: 1000, commandTimeout: 500, maxRetriesPerRequest: 1,
-    retryStrategy: (times) => Math.min(times * 200, 2000), lazyConnect: true,
-  });
+  const redis = new Redis(url, { ...FAIL_FAST_REDIS_OPTIONS, retryStrategy: (times) => Math.min(times * 200, 2000), lazyConnect: true });
   redis.on('error', () => { /* counted as redis fallbacks; reported at the end */ });
   try {
     await redis.connect();
@@ -127,16 +122,17 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const source = parseSource(values, env);
   if (!source.ok) errors.push(...source.errors);
 
-  const translation = parseConfig(translationSchema, {
+  const settings = parseConfig(settingsSchema, {
+    ...env,
     EPOCH_POLICY: values['epoch-policy'] ?? env['EPOCH_POLICY'],
     EPOCH_TTL: values['epoch-ttl'] ?? env['EPOCH_TTL'],
-    EPOCH_CACHE_MAX_ENTRIES: env['EPOCH_CACHE_MAX_ENTRIES'],
     ANNOTATION_TAGS: values['annotation-tags'] ?? env['ANNOTATION_TAGS'],
+    XRAY_ENDPOINT: values['xray-endpoint'] ?? env['XRAY_ENDPOINT'],
+    AWS_REGION: values.region ?? env['AWS_REGION'],
+    XRAY_MAX_CONCURRENCY: values.concurrency ?? env['XRAY_MAX_CONCURRENCY'],
+    XRAY_MAX_RETRIES: values['max-retries'] ?? env['XRAY_MAX_RETRIES'],
   });
-  if (!translation.ok) {
-    const flagOf = (path: string) => ({ EPOCH_POLICY: '--epoch-policy', EPOCH_TTL: '--epoch-ttl', ANNOTATION_TAGS: '--annotation-tags' } as Record<string, string>)[path] ?? path;
-    errors.push(formatIssues(translation.issues.map((i) => ({ ...i, path: flagOf(i.path) }))));
-  }
+  if (!settings.ok) errors.push(formatIssues(settings.issues.map((i) => ({ ...i, path: FLAG_OF[i.path] ?? i.path }))));
   const redisUrl = values.redis ?? (env['REDIS_URL'] || undefined);
   const epochStore = values['epoch-store'] ?? (values.redis !== undefined ? 'redis' : env['EPOCH_STORE'] === 'memory' ? 'memory' : redisUrl !== undefined ? 'redis' : 'memory');
   if (epochStore !== 'redis' && epochStore !== 'memory') errors.push(`--epoch-store: expected redis or memory, got "${epochStore}"`);
@@ -145,13 +141,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
 
   const dryRun = values['dry-run'] === true;
   if (values.output !== undefined && !dryRun) errors.push('--output: only with --dry-run (without it documents go to X-Ray)');
-  const endpoint = values['xray-endpoint'] ?? (env['XRAY_ENDPOINT'] || undefined);
-  if (endpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(endpoint)) errors.push(`--xray-endpoint: expected an http(s) URL, got "${endpoint}"`);
-  const region = values.region ?? (env['AWS_REGION'] || 'us-east-1');
-  const rate = positiveNumber('rate', values.rate, 2000, errors, false);
-  const concurrency = positiveNumber('concurrency', values.concurrency ?? (env['XRAY_MAX_CONCURRENCY'] || undefined), 4, errors, true);
-  const maxRetries = nonNegativeInt('max-retries', values['max-retries'] ?? (env['XRAY_MAX_RETRIES'] || undefined), 8, errors);
-  if (errors.length > 0 || !source.ok || !translation.ok) return fail(`invalid options:\n${errors.join('\n')}`);
+  const rate = positiveNumber('rate', values.rate, 2000, errors);
+  if (errors.length > 0 || !source.ok || !settings.ok) return fail(`invalid options:\n${errors.join('\n')}`);
+  const { XRAY_ENDPOINT: endpoint, AWS_REGION: region } = settings.value;
   if (!dryRun && rate > XRAY_SEGMENTS_PER_SECOND_QUOTA) {
     say(`warning: --rate ${rate}/s is above X-Ray's default quota of ${XRAY_SEGMENTS_PER_SECOND_QUOTA} segments/s per Region (shared with the live translators): expect throttling unless your quota was raised`);
   }
@@ -183,20 +175,27 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     }
   }
 
-  const config = translatorConfigOf(translation.value);
+  const config = translatorConfigOf(settings.value);
   const metrics = createTranslatorMetrics(new Registry());
   const logger = silentLogger();
   const xray = output === undefined ? createXRayClient({ region, endpoint, env }) : undefined;
   const sink: DocumentSink = xray === undefined
     ? new NdjsonDocumentSink((output as { out: NodeJS.WritableStream }).out)
-    : new XRaySegmentSink({ client: xray, metrics, maxConcurrency: concurrency, maxRetries, retryBaseMs: 100, retryMaxMs: 5000 });
+    : new XRaySegmentSink({
+      client: xray,
+      metrics,
+      maxConcurrency: settings.value.XRAY_MAX_CONCURRENCY,
+      maxRetries: settings.value.XRAY_MAX_RETRIES,
+      retryBaseMs: settings.value.XRAY_RETRY_BASE,
+      retryMaxMs: settings.value.XRAY_RETRY_MAX,
+    });
   const tally = new ReplayTally();
   const startMs = Date.now();
   const batchOptions = {
     translator: new BatchTranslator({ config, metrics, logger, ...(redis ? { shared: new RedisEpochStore({ redis, ttlMs: config.epochTtlMs }) } : {}) }),
     epochs: new PartitionEpochs({ ttlMs: config.epochTtlMs, maxEntries: config.epochCacheMaxEntries }),
     sink,
-    ...(dryRun ? {} : { limiter: new RateLimiter({ ratePerSecond: rate, now: Date.now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) }) }),
+    ...(dryRun ? {} : { limiter: new RateLimiter({ ratePerSecond: rate, now: Date.now, sleep: sleepMs }) }),
     sliceDocuments: Math.max(50, Math.floor(rate)),
     tally,
     clock: Date.now,

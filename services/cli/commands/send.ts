@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
+import { durationFlag, intFlag, targetFlag } from '../flags.ts';
 import { readInput } from '../read-input.ts';
-import { durationMs } from '../../../shared/config/types.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
 import { decodeSpanFile, SPAN_FILE_FORMATS, type SpanFileFormat } from '../../simulator/decode/decode-span-file.ts';
 import { spansUrlOf } from '../../simulator/send/post-spans.ts';
@@ -33,14 +33,6 @@ export interface SendSummary extends PostTally {
   readonly durationMs: number;
 }
 
-function positiveInt(name: string, value: string | undefined, fallback: number, min: number, errors: string[]): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (Number.isInteger(n) && n >= min) return n;
-  errors.push(`--${name}: expected an integer ≥ ${min}, got "${value}"`);
-  return fallback;
-}
-
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const fail = (message: string): number => {
     io.stderr.write(`meshray send: ${message}\n`);
@@ -67,23 +59,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   if (positionals.length > 1) return fail('expects at most one FILE');
   const errors: string[] = [];
-  const target = values.target ?? 'http://127.0.0.1:9411';
-  let url = '';
-  try {
-    if (!/^https?:$/.test(new URL(target).protocol)) throw new Error('not http');
-    url = spansUrlOf(target);
-  } catch {
-    errors.push(`--target: expected an http(s) URL like http://127.0.0.1:9411, got "${target}"`);
-  }
-  const batchSize = positiveInt('batch-size', values['batch-size'], 5, 1, errors);
-  const concurrency = positiveInt('concurrency', values.concurrency, 4, 1, errors);
-  const maxRetries = positiveInt('retries', values.retries, 3, 0, errors);
-  let maxRetryAfterMs = 30_000;
-  if (values['max-retry-after'] !== undefined) {
-    const d = durationMs().safeParse(values['max-retry-after']);
-    if (d.success) maxRetryAfterMs = d.data;
-    else errors.push(`--max-retry-after: expected a duration like 30s, got "${values['max-retry-after']}"`);
-  }
+  const url = spansUrlOf(targetFlag(values.target, errors) ?? 'http://127.0.0.1:9411');
+  const batchSize = intFlag('batch-size', values['batch-size'], 1, errors) ?? 5;
+  const concurrency = intFlag('concurrency', values.concurrency, 1, errors) ?? 4;
+  const maxRetries = intFlag('retries', values.retries, 0, errors) ?? 3;
+  const maxRetryAfterMs = durationFlag('max-retry-after', values['max-retry-after'], errors) ?? 30_000;
   const format = values.format as SpanFileFormat | undefined;
   if (format !== undefined && !SPAN_FILE_FORMATS.includes(format)) errors.push(`--format: expected one of ${SPAN_FILE_FORMATS.join(', ')}, got "${format}"`);
   if (errors.length > 0) return fail(`invalid options:\n${errors.join('\n')}`);

@@ -5,8 +5,9 @@
 import { createWriteStream, openSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
-import { kafkaEnv, loadConfig, requireSaslCredentials } from '../../../shared/config/index.ts';
-import { createKafka, parseBrokers } from '../../../shared/kafka/client.ts';
+import { dlqEnv, durationMs, kafkaEnv, loadConfig, requireSaslCredentials } from '../../../shared/config/index.ts';
+import { createKafka } from '../../../shared/kafka/client.ts';
+import { kafkaSecurityOf } from '../../../shared/kafka/from-config.ts';
 import type { Parsed, Selection, SelectionFlags } from './selection.ts';
 import { resolveRanges, type RangePlan } from './plan-ranges.ts';
 import { parseSelection } from './selection.ts';
@@ -65,6 +66,7 @@ export interface Source {
 }
 
 const BROKERS = kafkaEnv.KAFKA_BROKERS;
+const topicsSchema = z.object({ SPANS_TOPIC: kafkaEnv.SPANS_TOPIC, DLQ_TOPIC: dlqEnv.DLQ_TOPIC });
 
 /** The source flags (falling back to KAFKA_BROKERS, SPANS_TOPIC, DLQ_TOPIC) → a Source, or every problem. */
 export function parseSource(flags: SourceFlags, env: Readonly<Record<string, string | undefined>>): Parsed<Source> {
@@ -74,13 +76,12 @@ export function parseSource(flags: SourceFlags, env: Readonly<Record<string, str
   if (brokersText.trim() === '') errors.push('--brokers: no Kafka brokers (give --brokers host:port or set KAFKA_BROKERS)');
   else {
     const parsed = BROKERS.safeParse(brokersText);
-    if (parsed.success) brokers = parseBrokers(brokersText);
+    if (parsed.success) brokers = parsed.data;
     else errors.push(`--brokers: expected host:port,..., got "${brokersText}"`);
   }
   if (flags.dlq === true && flags.topic !== undefined) errors.push('--dlq and --topic: give one (--dlq reads DLQ_TOPIC)');
-  const topic = flags.dlq === true
-    ? (env['DLQ_TOPIC'] || 'meshray.spans.dlq')
-    : (flags.topic ?? (env['SPANS_TOPIC'] || 'meshray.spans'));
+  const envTopics = loadConfig(topicsSchema, env); // cannot fail: both have defaults; an empty variable counts as unset
+  const topic = flags.dlq === true ? envTopics.DLQ_TOPIC : (flags.topic ?? envTopics.SPANS_TOPIC);
   if (topic.trim() === '') errors.push('--topic: empty topic name');
   const selection = parseSelection(flags);
   if (!selection.ok) errors.push(...selection.errors);
@@ -92,15 +93,14 @@ export function parseSource(flags: SourceFlags, env: Readonly<Record<string, str
   }
   let idleTimeoutMs = 60_000;
   if (flags['idle-timeout'] !== undefined) {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(flags['idle-timeout'].trim());
-    if (m) idleTimeoutMs = Math.round(Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000 } as const)[(m[2] ?? 'ms') as 'ms']);
+    const parsed = durationMs().safeParse(flags['idle-timeout']);
+    if (parsed.success) idleTimeoutMs = parsed.data;
     else errors.push(`--idle-timeout: expected a duration like 60s, got "${flags['idle-timeout']}"`);
   }
   if (errors.length > 0 || !selection.ok) return { ok: false, errors };
   return { ok: true, value: { brokers, topic, selection: selection.value, batchRecords, idleTimeoutMs } };
 }
 
-/** A quiet kafkajs client for a CLI run (kafkajs errors surface as thrown errors, not log lines). */
 const kafkaSecuritySchema = z.object({
   KAFKA_SSL: kafkaEnv.KAFKA_SSL,
   KAFKA_SASL_MECHANISM: kafkaEnv.KAFKA_SASL_MECHANISM,
@@ -108,18 +108,17 @@ const kafkaSecuritySchema = z.object({
   KAFKA_SASL_PASSWORD: kafkaEnv.KAFKA_SASL_PASSWORD,
 }).superRefine(requireSaslCredentials);
 
-/** A quiet client for the CLI; TLS and SASL from the same variables the services read (KAFKA_SSL, KAFKA_SASL_*). */
-export function kafkaFor(source: Source, clientId: string, env: Readonly<Record<string, string | undefined>>): Kafka {
-  const security = loadConfig(kafkaSecuritySchema, env);
+/**
+ * A quiet kafkajs client for a CLI run (kafkajs errors surface as thrown errors, not log lines); TLS and
+ * SASL from the same variables the services read (KAFKA_SSL, KAFKA_SASL_*).
+ */
+function kafkaFor(source: Source, clientId: string, env: Readonly<Record<string, string | undefined>>): Kafka {
   return createKafka({
     brokers: source.brokers,
     clientId,
     logLevel: 'nothing',
     retry: { retries: 3 },
-    ssl: security.KAFKA_SSL,
-    ...(security.KAFKA_SASL_MECHANISM === 'none'
-      ? {}
-      : { sasl: { mechanism: security.KAFKA_SASL_MECHANISM, username: security.KAFKA_SASL_USERNAME, password: security.KAFKA_SASL_PASSWORD } }),
+    ...kafkaSecurityOf(loadConfig(kafkaSecuritySchema, env)),
   });
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { httpTransport, type PostTransport } from './transport.ts';
 
 /**
@@ -51,11 +52,10 @@ export function retryAfterMsOf(value: string | undefined, nowMs: number): number
   return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function postSpans(url: string, body: string, options: PostOptions = DEFAULT_POST_OPTIONS): Promise<PostResult> {
   const transport = options.transport ?? httpTransport;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const answers: number[] = [];
   for (let attempt = 0; ; attempt++) {
     let answer;

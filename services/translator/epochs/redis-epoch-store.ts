@@ -1,12 +1,20 @@
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { MeshrayError } from '../../../shared/errors/index.ts';
 import type { EpochProposal, SharedEpochStore } from './shared-epoch-store.ts';
 
+/**
+ * The client options every RedisEpochStore's client is built with (translator, `meshray replay`): no offline
+ * queue, short timeouts, one retry per command: a Redis outage fails fast instead of holding batches.
+ */
+export const FAIL_FAST_REDIS_OPTIONS = {
+  enableOfflineQueue: false,
+  connectTimeout: 1000,
+  commandTimeout: 500,
+  maxRetriesPerRequest: 1,
+} as const satisfies RedisOptions;
+
 export interface RedisEpochStoreOptions {
-  /**
-   * Built by the composition root with `enableOfflineQueue: false`, short `connectTimeout` and
-   * `commandTimeout`, `maxRetriesPerRequest: 1`: a Redis outage fails fast instead of holding batches.
-   */
+  /** Built by the composition root with FAIL_FAST_REDIS_OPTIONS. */
   readonly redis: Redis;
   readonly ttlMs: number;
   readonly keyPrefix?: string;

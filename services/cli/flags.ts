@@ -1,0 +1,35 @@
+/**
+ * Parsing of the flags several commands share. Each returns the value, or undefined when the flag is
+ * absent or invalid; an invalid one also adds its error line to `errors` (commands list every problem).
+ */
+import { durationMs } from '../../shared/config/types.ts';
+
+/** An integer ≥ `min`. */
+export function intFlag(name: string, value: string | undefined, min: number, errors: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() !== '' && Number.isInteger(n) && n >= min) return n;
+  errors.push(`--${name}: expected an integer ≥ ${min}, got "${value}"`);
+  return undefined;
+}
+
+/** A duration such as `30s`, `250ms`, `2m` or milliseconds (shared/config's `durationMs`), in milliseconds. */
+export function durationFlag(name: string, value: string | undefined, errors: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = durationMs().safeParse(value);
+  if (parsed.success) return parsed.data;
+  errors.push(`--${name}: expected a duration like 30s, 250ms, 2m, got "${value}"`);
+  return undefined;
+}
+
+/** `--target`: a receiver's http(s) base URL. */
+export function targetFlag(value: string | undefined, errors: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    if (/^https?:$/.test(new URL(value).protocol)) return value;
+  } catch {
+    // reported below
+  }
+  errors.push(`--target: expected an http(s) URL like http://127.0.0.1:9411, got "${value}"`);
+  return undefined;
+}

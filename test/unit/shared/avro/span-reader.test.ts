@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { decodeSpanVia, encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/avro/span-codec.ts';
+import { DIRECT_READER_FINGERPRINT } from '../../../../shared/avro/span-reader.ts';
+import type { Span } from '../../../../shared/zipkin/span.ts';
+
+// The direct reader replaces scan + avsc + copy for span schema v1: both paths must give the same answers.
+
+test('the current schema is read by the direct reader (a new schema version needs a new direct reader)', () => {
+  assert.equal(SPAN_SCHEMA_FINGERPRINT, DIRECT_READER_FINGERPRINT,
+    'SPAN_SCHEMA changed: records now take the slower scan + avsc path; update shared/avro/span-reader.ts');
+});
+
+const hex = (length: number) =>
+  fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length });
+const micros = fc.integer({ min: 0, max: 2 ** 53 - 2 });
+const endpoint = fc.record(
+  { serviceName: fc.string(), ipv4: fc.ipV4(), ipv6: fc.ipV6(), port: fc.integer({ min: 0, max: 65535 }) },
+  { requiredKeys: [], noNullPrototype: true },
+);
+const spanArbitrary: fc.Arbitrary<Span> = fc.record(
+  {
+    traceId: fc.oneof(hex(16), hex(32)),
+    id: hex(16),
+    parentId: hex(16),
+    kind: fc.constantFrom('CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER'),
+    name: fc.string({ unit: 'grapheme' }),
+    timestampMicros: micros,
+    durationMicros: micros,
+    localEndpoint: endpoint,
+    remoteEndpoint: endpoint,
+    annotations: fc.array(fc.record({ timestampMicros: micros, value: fc.string() }, { noNullPrototype: true }), { maxLength: 5 }),
+    tags: fc.dictionary(fc.string(), fc.string({ unit: 'binary' }), { maxKeys: 8, noNullPrototype: true }),
+    debug: fc.boolean(),
+    shared: fc.boolean(),
+  },
+  { requiredKeys: ['traceId', 'id', 'annotations', 'tags'], noNullPrototype: true },
+);
+
+const sameAnswer = (bytes: Uint8Array, fingerprint?: string) => {
+  const direct = decodeSpanVia(bytes, fingerprint, true);
+  const general = decodeSpanVia(bytes, fingerprint, false);
+  if (direct.ok && general.ok) {
+    assert.deepEqual(direct.value, general.value);
+    assert.deepEqual(Object.keys(direct.value), Object.keys(general.value));
+  } else {
+    assert.deepEqual(direct, general);
+  }
+  return direct;
+};
+
+test('property: valid encodings decode the same on both paths', () => {
+  fc.assert(fc.property(spanArbitrary, (span) => {
+    const bytes = encodeSpan(span);
+    const { __proto__: _, ...expected } = span.tags as Record<string, string>;
+    const direct = sameAnswer(bytes, SPAN_SCHEMA_FINGERPRINT);
+    assert.ok(direct.ok);
+    assert.deepEqual({ ...direct.value.tags }, { ...expected, ...(Object.hasOwn(span.tags, '__proto__') ? direct.value.tags : {}) });
+  }), { numRuns: 500 });
+});
+
+test('property: corrupted, truncated and random bytes get the same answer (issue included) on both paths', () => {
+  fc.assert(
+    fc.property(
+      spanArbitrary,
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+      fc.nat(),
+      (span, flips, cut) => {
+        const bytes = Uint8Array.from(encodeSpan(span));
+        for (const [at, value] of flips) bytes[at % bytes.length] = value;
+        sameAnswer(bytes);
+        sameAnswer(bytes.subarray(0, cut % (bytes.length + 1)));
+      },
+    ),
+    { numRuns: 2000 },
+  );
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => { sameAnswer(bytes); }), { numRuns: 2000 });
+});
+
+test('a "__proto__" tag stays an ordinary key', () => {
+  const tags: Record<string, string> = {};
+  Object.defineProperty(tags, '__proto__', { value: 'x', enumerable: true, writable: true, configurable: true });
+  const decoded = decodeSpanVia(encodeSpan({ traceId: '48485a3953bb6124', id: '48485a3953bb6124', annotations: [], tags }), undefined, true);
+  assert.ok(decoded.ok);
+  assert.deepEqual(Object.entries(decoded.value.tags), [['__proto__', 'x']]);
+  assert.equal(Object.getPrototypeOf(decoded.value.tags), Object.prototype);
+});
