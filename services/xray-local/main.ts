@@ -18,6 +18,7 @@ export interface RunningXRayLocal {
 export async function main(env: Record<string, string | undefined> = process.env): Promise<RunningXRayLocal> {
   const config = loadConfig(xrayLocalConfigSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, service: 'xray-local' });
+  const log = logger.child({ component: 'main' });
   const registry = createRegistry({ defaultMetrics: true });
   let closing = false;
   const app = buildApp({
@@ -28,14 +29,14 @@ export async function main(env: Record<string, string | undefined> = process.env
     ready: () => (closing ? 'shutting down' : undefined),
   });
   const address = await app.listen({ port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST });
-  logger.info({ address }, 'xray-local listening');
+  log.info({ address }, 'xray-local listening');
   return {
     app,
     async close() {
       closing = true;
-      logger.info('xray-local shutting down');
+      log.info('xray-local shutting down');
       await app.close();
-      logger.info('xray-local stopped');
+      log.info('xray-local stopped');
     },
   };
 }

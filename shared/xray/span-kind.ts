@@ -1,7 +1,9 @@
 /**
  * Span kind and service names as a mesh sidecar means them. Zipkin's kind is trusted, but repaired from
  * Envoy's `upstream_cluster` tag (Istio ≤ 1.7.3 marks every sidecar span CLIENT): `inbound|…` is the
- * SERVER side, `outbound|…` the CLIENT side.
+ * SERVER side, `outbound|…` the CLIENT side. A gateway's SERVER span is left alone: a gateway routes to
+ * `outbound|…` clusters from its server side (its node id starts `router~`), and with upstream spans
+ * Envoy reports the call itself as a separate CLIENT child.
  */
 import type { Span, SpanKind } from '../zipkin/span.ts';
 
@@ -23,11 +25,16 @@ export function resolveKind(span: Span): ResolvedKind {
     if (cluster.startsWith('inbound|') && given !== 'SERVER' && given !== 'CONSUMER') {
       return { kind: 'SERVER', repaired: true };
     }
-    if (cluster.startsWith('outbound|') && given !== 'CLIENT' && given !== 'PRODUCER') {
+    if (cluster.startsWith('outbound|') && given !== 'CLIENT' && given !== 'PRODUCER' && !(given === 'SERVER' && isGateway(span))) {
       return { kind: 'CLIENT', repaired: true };
     }
   }
   return { kind: given, repaired: false };
+}
+
+/** Istio names a gateway's Envoy `router~…` in `node_id` (sidecars are `sidecar~…`). */
+function isGateway(span: Span): boolean {
+  return span.tags['node_id']?.startsWith('router~') === true;
 }
 
 /** `details.default.svc.cluster.local` → `details.default`; other hosts unchanged. */

@@ -31,7 +31,8 @@ const spanArbitrary: fc.Arbitrary<Span> = fc.record(
     localEndpoint: endpoint,
     remoteEndpoint: endpoint,
     annotations: fc.array(fc.record({ timestampMicros: micros, value: fc.string() }, { noNullPrototype: true }), { maxLength: 5 }),
-    tags: fc.dictionary(fc.string(), fc.string({ unit: 'binary' }), { maxKeys: 8, noNullPrototype: true }),
+    // avsc drops a "__proto__" map key, the direct reader keeps it (tested below): left out here.
+    tags: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.string({ unit: 'binary' }), { maxKeys: 8, noNullPrototype: true }),
     debug: fc.boolean(),
     shared: fc.boolean(),
   },
@@ -53,10 +54,7 @@ const sameAnswer = (bytes: Uint8Array, fingerprint?: string) => {
 test('property: valid encodings decode the same on both paths', () => {
   fc.assert(fc.property(spanArbitrary, (span) => {
     const bytes = encodeSpan(span);
-    const { __proto__: _, ...expected } = span.tags as Record<string, string>;
-    const direct = sameAnswer(bytes, SPAN_SCHEMA_FINGERPRINT);
-    assert.ok(direct.ok);
-    assert.deepEqual({ ...direct.value.tags }, { ...expected, ...(Object.hasOwn(span.tags, '__proto__') ? direct.value.tags : {}) });
+    assert.deepEqual(sameAnswer(bytes, SPAN_SCHEMA_FINGERPRINT), { ok: true, value: span });
   }), { numRuns: 500 });
 });
 

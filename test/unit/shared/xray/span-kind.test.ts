@@ -18,6 +18,10 @@ test('kind repair table (Istio ≤ 1.7.3 marks every sidecar span CLIENT)', () =
     ['CLIENT', { upstream_cluster: 'inbound|9080|http|productpage.default.svc.cluster.local' }, 'SERVER', true],
     ['CLIENT', { upstream_cluster: 'outbound|9080||details.default.svc.cluster.local' }, 'CLIENT', false],
     ['SERVER', { upstream_cluster: 'outbound|9080||details.default.svc.cluster.local' }, 'CLIENT', true],
+    ['SERVER', { upstream_cluster: 'outbound|9080||details.default.svc.cluster.local', node_id: 'sidecar~10.0.0.5~details-v1-1.default~default.svc.cluster.local' }, 'CLIENT', true],
+    // A gateway's server side routes to an outbound cluster; its call is a separate CLIENT span.
+    ['SERVER', { upstream_cluster: 'outbound|9080||productpage.default.svc.cluster.local', node_id: 'router~10.0.1.19~istio-ingressgateway-1.istio-system~istio-system.svc.cluster.local' }, 'SERVER', false],
+    ['CLIENT', { upstream_cluster: 'outbound|9080||productpage.default.svc.cluster.local', node_id: 'router~10.0.1.19~istio-ingressgateway-1.istio-system~istio-system.svc.cluster.local' }, 'CLIENT', false],
     [undefined, { upstream_cluster: 'inbound|9080||' }, 'SERVER', true],
     ['CLIENT', { 'upstream_cluster.name': 'inbound|9080||' }, 'SERVER', true],
     ['CONSUMER', { upstream_cluster: 'inbound|9080||' }, 'CONSUMER', false],
