@@ -243,3 +243,21 @@ test('translation sanity (1.7 and modern): kinds are repaired / understood and t
     for (const name of ['productpage.default', 'details.default', 'reviews.default', 'ratings.default']) assert.ok(names.has(name), `${flavour}: ${name} in ${[...names].join(', ')}`);
   }
 });
+
+test('translation shape is the same in every flavour: one remote call per hop, no duplicate call from the gateway', () => {
+  const shape = (r: GeneratedRequest): string[] => {
+    const { docs } = translatedNames(r);
+    const names = new Map(docs.map((d) => [String(d['id']), String(d['name'])]));
+    return docs
+      .filter((d) => d['namespace'] === 'remote')
+      .map((d) => `${names.get(String(d['parent_id'])) ?? '?'} -> ${String(d['name'])}`)
+      .map((edge) => edge.replace(/^istio-ingressgateway(\.istio-system)?/, 'gateway'))
+      .sort();
+  };
+  const expected = ['gateway -> productpage.default', 'productpage.default -> details.default', 'productpage.default -> reviews.default', 'reviews.default -> ratings.default'];
+  for (const flavour of FLAVOURS) {
+    const [, v2] = many(flavour, 2);
+    assert.ok(v2 !== undefined && v2.reviews === 'v2');
+    assert.deepEqual(shape(v2), expected, flavour);
+  }
+});
