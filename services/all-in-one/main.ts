@@ -100,7 +100,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     publisher,
     logger: loggerFor('receiver'),
     registry,
-    isReady: () => (closing ? 'shutting down' : true),
+    isReady: () => publisher.readinessProblem() ?? true,
   });
   // The translator's own health joins the receiver's: live while the consumer makes progress.
   await translator.start();

@@ -1,6 +1,27 @@
 /** Zipkin trace id → X-Ray trace id (`1-<8 hex epoch>-<24 hex>`), under the configured epoch policy. */
 import type { EpochPolicy } from './config.ts';
+import type { Span } from '../zipkin/span.ts';
 import { traceIdLow64 } from '../zipkin/trace-id.ts';
+
+const TRACE_HEX = /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/;
+
+/** True for a Zipkin trace id the translator takes: 16 or 32 lowercase hex digits. */
+export function isTraceIdHex(zipkinTraceId: string): boolean {
+  return TRACE_HEX.test(zipkinTraceId);
+}
+
+const isTime = (t: number | undefined): t is number => t !== undefined && Number.isFinite(t) && t >= 0;
+
+/**
+ * A span's start as the translator places it (and dates a rewritten epoch): its timestamp, else its
+ * earliest annotation; undefined when it has neither.
+ */
+export function startMicrosOf(span: Span): number | undefined {
+  if (isTime(span.timestampMicros)) return span.timestampMicros;
+  let min: number | undefined;
+  for (const a of span.annotations) if (isTime(a.timestampMicros) && (min === undefined || a.timestampMicros < min)) min = a.timestampMicros;
+  return min;
+}
 
 export interface EpochWindow {
   readonly policy: EpochPolicy;

@@ -21,7 +21,7 @@ import type { TranslatorConfig } from './config.ts';
 import type { EpochStore } from './epoch-store.ts';
 import { deriveIdByHash } from './ids.ts';
 import type { DeriveId } from './ids.ts';
-import { traceKeyOf, proposeXrayTraceId } from './trace-id.ts';
+import { isTraceIdHex, proposeXrayTraceId, startMicrosOf, traceKeyOf } from './trace-id.ts';
 import type { EpochWindow } from './trace-id.ts';
 import { resolveKind, localServiceOf, remoteServiceOf } from './span-kind.ts';
 import { sanitizeName } from './names.ts';
@@ -73,7 +73,6 @@ export interface TranslateOutput {
   readonly stats: TranslateStats;
 }
 
-const TRACE_HEX = /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/;
 const SPAN_HEX = /^[0-9a-f]{16}$/;
 
 type Role = 'server' | 'client' | 'none';
@@ -199,7 +198,7 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
 
 function planSpan(span: Span, index: number, rejected: RejectedSpan[]): Plan | undefined {
   const idIssues: Issue[] = [];
-  if (!TRACE_HEX.test(span.traceId)) idIssues.push({ path: `spans[${index}].traceId`, message: 'must be 16 or 32 lowercase hex digits' });
+  if (!isTraceIdHex(span.traceId)) idIssues.push({ path: `spans[${index}].traceId`, message: 'must be 16 or 32 lowercase hex digits' });
   if (!SPAN_HEX.test(span.id)) idIssues.push({ path: `spans[${index}].id`, message: 'must be 16 lowercase hex digits' });
   if (span.parentId !== undefined && !SPAN_HEX.test(span.parentId)) idIssues.push({ path: `spans[${index}].parentId`, message: 'must be 16 lowercase hex digits' });
   if (idIssues.length > 0) {
@@ -207,14 +206,7 @@ function planSpan(span: Span, index: number, rejected: RejectedSpan[]): Plan | u
     return undefined;
   }
 
-  let startMicros = isTime(span.timestampMicros) ? span.timestampMicros : undefined;
-  let lastAnnotationMicros: number | undefined;
-  for (const annotation of span.annotations) {
-    const t = annotation.timestampMicros;
-    if (!isTime(t)) continue;
-    if (startMicros === undefined || (!isTime(span.timestampMicros) && t < startMicros)) startMicros = t;
-    if (lastAnnotationMicros === undefined || t > lastAnnotationMicros) lastAnnotationMicros = t;
-  }
+  const startMicros = startMicrosOf(span);
   if (startMicros === undefined) {
     rejected.push({ spanIndex: index, reason: 'no_timestamp', issues: [{ path: `spans[${index}].timestampMicros`, message: 'is absent and no annotation has a timestamp: the span cannot be placed in time' }] });
     return undefined;
@@ -222,7 +214,7 @@ function planSpan(span: Span, index: number, rejected: RejectedSpan[]): Plan | u
   const duration = span.durationMicros;
   let endMicros = startMicros;
   if (duration !== undefined && Number.isFinite(duration) && duration > 0) endMicros = startMicros + duration;
-  else if (duration === undefined && lastAnnotationMicros !== undefined && lastAnnotationMicros > startMicros) endMicros = lastAnnotationMicros;
+  else if (duration === undefined) endMicros = Math.max(startMicros, lastAnnotationMicrosOf(span));
 
   const resolved = resolveKind(span);
   const kind = resolved.kind;
@@ -238,8 +230,14 @@ function planSpan(span: Span, index: number, rejected: RejectedSpan[]): Plan | u
   };
 }
 
-function isTime(value: number | undefined): value is number {
-  return value !== undefined && Number.isFinite(value) && value >= 0;
+/** The latest valid annotation timestamp; -1 when there is none. */
+function lastAnnotationMicrosOf(span: Span): number {
+  let last = -1;
+  for (const a of span.annotations) {
+    const t = a.timestampMicros;
+    if (t !== undefined && Number.isFinite(t) && t > last) last = t;
+  }
+  return last;
 }
 
 function checkedDerivedId(deriveId: DeriveId, spanId: string, role: string): string | undefined {

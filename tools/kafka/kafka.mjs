@@ -77,7 +77,7 @@ export function install({ log = noop } = {}) {
   return readFileSync(CLASSPATH_FILE, 'utf8').trim();
 }
 
-/** Resolves with a free loopback port (the OS picks it); the socket is closed before returning. */
+/** Listens on `port` (0: the OS picks one) and resolves with it once the socket is closed again; rejects when it is taken. */
 function listenOn(port) {
   return new Promise((resolvePort, reject) => {
     const srv = createServer();
@@ -99,7 +99,7 @@ export async function isPortFree(port) {
   }
 }
 
-/** Two distinct free ports (held open together so the OS cannot hand out the same one twice). */
+/** `count` distinct free ports (held open together so the OS cannot hand out the same one twice). */
 async function freePorts(count) {
   const servers = [];
   try {

@@ -44,7 +44,8 @@ output:
   --rate N                 segment documents per second at most (default 2000; X-Ray's default quota is
                            ${XRAY_SEGMENTS_PER_SECOND_QUOTA}/s per Region and account, shared with the live translators)
   --concurrency N          PutTraceSegments calls in flight (XRAY_MAX_CONCURRENCY, default 4)
-  --max-retries N          retries of a throttled or failed call (XRAY_MAX_RETRIES, default 8)
+  --max-retries N          retries of a throttled or failed call (XRAY_MAX_RETRIES, default 8; backoff
+                           XRAY_RETRY_BASE, XRAY_RETRY_MAX)
   --dry-run                write the documents as ndjson to stdout (or --output) instead of X-Ray
   --output FILE            with --dry-run: write the documents to FILE
   --quiet                  no progress lines (the summary and skipped records are still printed)

@@ -28,11 +28,8 @@ export class InProcessSpanPublisher implements SpanPublisher {
   publish(spans: readonly Span[]): Promise<void> {
     if (this.closed) return Promise.reject(new MeshrayError('NOT_READY', 'receiver is shutting down'));
     if (spans.length === 0) return Promise.resolve();
-    if (spans.length > this.topic.free) {
-      return Promise.reject(new MeshrayError('BUFFER_FULL', `in-process span topic is full (${this.topic.size} records held)`));
-    }
     if (!this.topic.append(toRecords(spans, this.nowMs()))) {
-      return Promise.reject(new MeshrayError('BUFFER_FULL', 'in-process span topic is full'));
+      return Promise.reject(new MeshrayError('BUFFER_FULL', `in-process span topic is full (${this.topic.size} records held)`));
     }
     return Promise.resolve();
   }

@@ -1,6 +1,6 @@
 import type { Span } from '../../../shared/zipkin/span.ts';
 import type { EpochStore, TranslatorConfig } from '../../../shared/xray/index.ts';
-import { proposeXrayTraceId, traceKeyOf } from '../../../shared/xray/trace-id.ts';
+import { isTraceIdHex, proposeXrayTraceId, startMicrosOf, traceKeyOf } from '../../../shared/xray/trace-id.ts';
 import type { EpochProposal, SharedEpochStore } from './shared-epoch-store.ts';
 
 /** The local store, overlaid with what the shared store agreed on for this batch's traces. */
@@ -55,7 +55,7 @@ export async function agreeOnEpochs(input: {
   const window = { policy: config.epochPolicy, nowMs, maxAgeMs: config.epochMaxAgeMs, maxAheadMs: config.epochMaxAheadMs };
   const proposals = new Map<string, EpochProposal & { rewritten: boolean }>();
   for (const span of spans) {
-    if (!/^(?:[0-9a-f]{16}|[0-9a-f]{32})$/.test(span.traceId)) continue;
+    if (!isTraceIdHex(span.traceId)) continue; // the translator rejects it
     const traceKey = traceKeyOf(span.traceId);
     if (proposals.has(traceKey)) continue;
     const held = local.recall(traceKey, nowMs);
@@ -72,13 +72,4 @@ export async function agreeOnEpochs(input: {
   let rewrites = 0;
   for (const p of proposals.values()) if (p.rewritten && agreed.get(p.traceKey) === p.xrayTraceId) rewrites += 1;
   return { store: new AgreedEpochStore(agreed, local), rewrites };
-}
-
-/** The span's start as the translator sees it: its timestamp, else its earliest annotation. */
-function startMicrosOf(span: Span): number | undefined {
-  const ok = (t: number | undefined): t is number => t !== undefined && Number.isFinite(t) && t >= 0;
-  if (ok(span.timestampMicros)) return span.timestampMicros;
-  let min: number | undefined;
-  for (const a of span.annotations) if (ok(a.timestampMicros) && (min === undefined || a.timestampMicros < min)) min = a.timestampMicros;
-  return min;
 }
