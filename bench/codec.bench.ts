@@ -4,7 +4,9 @@
  * - the receiver's request path through fastify `app.inject` with Envoy-sized bodies (5 spans of v2 JSON,
  *   `application/json`): once with a publisher that drops the spans, once with one that also makes the
  *   span-topic records (Avro + key), as the Kafka publisher does before queueing them.
- * Each figure is the median of BENCH_CODEC_RUNS (3) timed runs of BENCH_CODEC_MS (1500) ms each.
+ * Each figure is the median of BENCH_CODEC_RUNS (3) runs of BENCH_CODEC_MS (1500) ms each, counted per second of
+ * this process's CPU time (process.cpuUsage, all threads) rather than wall time, so that other load on the
+ * machine moves the figures less.
  */
 import { readFileSync } from 'node:fs';
 import { decodeSpan, encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../shared/avro/index.ts';
@@ -22,13 +24,19 @@ import type { BenchFigure } from './translate.bench.ts';
 const RUN_MS = Number(process.env['BENCH_CODEC_MS'] ?? 1500);
 const RUNS = Number(process.env['BENCH_CODEC_RUNS'] ?? 3);
 
-/** Calls `once` (returns the items it handled) for RUN_MS, RUNS times; the median items per second. */
+const cpuSeconds = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+};
+
+/** Calls `once` (returns the items it handled) for RUN_MS, RUNS times; the median items per CPU second. */
 function rate(once: () => number): number {
   const end = Date.now() + 300;
   while (Date.now() < end) once(); // warm up the JIT
   const rates: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     let items = 0;
+    const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
     const deadline = start + BigInt(RUN_MS) * 1_000_000n;
     let now = start;
@@ -36,7 +44,7 @@ function rate(once: () => number): number {
       for (let i = 0; i < 20; i++) items += once();
       now = process.hrtime.bigint();
     }
-    rates.push(items / (Number(now - start) / 1e9));
+    rates.push(items / cpuSeconds(cpu));
   }
   rates.sort((a, b) => a - b);
   return Math.round(rates[Math.floor(rates.length / 2)] ?? 0);
@@ -48,6 +56,7 @@ async function rateAsync(once: () => Promise<number>): Promise<number> {
   const rates: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     let items = 0;
+    const cpu = process.cpuUsage();
     const start = process.hrtime.bigint();
     const deadline = start + BigInt(RUN_MS) * 1_000_000n;
     let now = start;
@@ -55,7 +64,7 @@ async function rateAsync(once: () => Promise<number>): Promise<number> {
       for (let i = 0; i < 20; i++) items += await once();
       now = process.hrtime.bigint();
     }
-    rates.push(items / (Number(now - start) / 1e9));
+    rates.push(items / cpuSeconds(cpu));
   }
   rates.sort((a, b) => a - b);
   return Math.round(rates[Math.floor(rates.length / 2)] ?? 0);

@@ -4,7 +4,8 @@ import type { Result } from '../result/result.ts';
 import type { Annotation, Endpoint, Span, SpanKind } from '../zipkin/span.ts';
 import { fingerprintOf, parseKnownSchema } from './avro-type.ts';
 import { scanDatum } from './scan.ts';
-import { DIRECT_READER_FINGERPRINT, readSpanDirect } from './span-reader.ts';
+import { DIRECT_CODEC_FINGERPRINT, readSpanDirect } from './span-reader.ts';
+import { writeSpanDirect } from './span-writer.ts';
 import { SPAN_SCHEMA, UNKNOWN_KIND_SYMBOL } from './span-schema.ts';
 import { SPAN_SCHEMA_HISTORY } from './span-schema-history.ts';
 
@@ -27,7 +28,7 @@ interface WriterSchema {
 
 /** The direct reader reads v1 into the Span model; only while v1 is also the current schema (reader). */
 const isDirect = (fingerprint: string): boolean =>
-  fingerprint === DIRECT_READER_FINGERPRINT && SPAN_SCHEMA_FINGERPRINT === DIRECT_READER_FINGERPRINT;
+  fingerprint === DIRECT_CODEC_FINGERPRINT && SPAN_SCHEMA_FINGERPRINT === DIRECT_CODEC_FINGERPRINT;
 
 /** Released writer schemas by fingerprint; resolvers are built once, here (pure computation). */
 const WRITERS: ReadonlyMap<string, WriterSchema> = new Map(
@@ -40,6 +41,7 @@ const WRITERS: ReadonlyMap<string, WriterSchema> = new Map(
     return [fingerprint, writer] as const;
   }),
 );
+const DIRECT_ENCODE = SPAN_SCHEMA_FINGERPRINT === DIRECT_CODEC_FINGERPRINT;
 const CURRENT_WRITER: WriterSchema = { version: 0, type: SPAN_TYPE, direct: isDirect(SPAN_SCHEMA_FINGERPRINT) };
 
 /**
@@ -48,7 +50,12 @@ const CURRENT_WRITER: WriterSchema = { version: 0, type: SPAN_TYPE, direct: isDi
  * contract (e.g. a fractional or beyond-2^53 timestamp, a non-integer port): a bug upstream.
  */
 export function encodeSpan(span: Span): Buffer {
-  return SPAN_TYPE.toBuffer(toRecord(span));
+  return encodeSpanVia(span, true);
+}
+
+/** encodeSpan, with the direct writer allowed or not (`false`: avsc). For the tests; not package API. */
+export function encodeSpanVia(span: Span, direct: boolean): Buffer {
+  return direct && DIRECT_ENCODE ? writeSpanDirect(span) : SPAN_TYPE.toBuffer(toRecord(span));
 }
 
 /**

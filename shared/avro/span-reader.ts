@@ -3,11 +3,11 @@ import type { Result } from '../result/result.ts';
 import type { Annotation, Endpoint, Span, SpanKind } from '../zipkin/span.ts';
 
 /**
- * The fingerprint of the one writer schema `readSpanDirect` reads: span schema v1 (SPAN_SCHEMA_HISTORY).
- * span-codec.ts uses the direct reader only for records written with it, and only while it is also the
- * current schema; any other writer goes through scan + avsc (schema resolution).
+ * The fingerprint of the one schema `readSpanDirect` reads and `writeSpanDirect` writes: span schema v1
+ * (SPAN_SCHEMA_HISTORY). span-codec.ts uses them only while v1 is the current schema, and reads directly
+ * only records written with v1; anything else goes through avsc (scanDatum first, schema resolution).
  */
-export const DIRECT_READER_FINGERPRINT = '21c770ae4a6a8faf';
+export const DIRECT_CODEC_FINGERPRINT = '21c770ae4a6a8faf';
 
 /**
  * Decodes Avro binary written with span schema v1 straight into a Span, in one pass: the same result as

@@ -37,6 +37,16 @@ async function decodeOne(body: Buffer, coding: string, maxBytes: number): Promis
 const SUPPORTED = new Set(['identity', 'gzip', 'x-gzip', 'deflate']);
 
 /**
+ * The body as is when Content-Encoding is absent, empty or `identity` (most senders: Envoy posts
+ * uncompressed), else undefined: decodeContentEncoding must undo it. Synchronous, so the common request
+ * skips a promise and the coding list parsing.
+ */
+export function identityBody(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Outcome<Buffer> | undefined {
+  if (contentEncoding !== undefined && contentEncoding !== '' && contentEncoding.toLowerCase() !== 'identity') return undefined;
+  return body.length > maxBytes ? refuse(tooLarge(maxBytes)) : accept(body);
+}
+
+/**
  * Undoes the Content-Encoding (identity, gzip, deflate; a list is undone last-applied first) with a
  * hard cap on the decoded size: zlib stops inflating once `maxBytes` is passed, so a zip bomb costs
  * at most `maxBytes` of memory and is refused with BODY_TOO_LARGE. Unknown codings and corrupt

@@ -1,5 +1,5 @@
 import type { Span } from '../../../shared/zipkin/span.ts';
-import { decodeContentEncoding } from './content-encoding.ts';
+import { decodeContentEncoding, identityBody } from './content-encoding.ts';
 import { parseMediaType } from './media-type.ts';
 import type { Outcome } from './outcome.ts';
 import { decodeRequestSpans, type ApiVersion } from './spans.ts';
@@ -22,7 +22,8 @@ export interface SpanRequest {
 export async function decodeSpanRequest(req: SpanRequest): Promise<Outcome<Span[]>> {
   const mediaType = parseMediaType(req.contentType);
   if (!mediaType.ok) return mediaType;
-  const body = await decodeContentEncoding(req.body, req.contentEncoding, req.maxBodyBytes);
+  const body = identityBody(req.body, req.contentEncoding, req.maxBodyBytes)
+    ?? await decodeContentEncoding(req.body, req.contentEncoding, req.maxBodyBytes);
   if (!body.ok) return body;
   return decodeRequestSpans(body.value, mediaType.value, req.version);
 }

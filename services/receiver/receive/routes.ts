@@ -32,9 +32,20 @@ export function registerSpanRoutes(app: FastifyInstance, deps: SpanRoutesDeps): 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.maxBodyBytes }, (_req, body, done) => done(null, body));
 
-  app.addHook('onResponse', async (req, reply) => {
+  // Callback style (no promise per request); the counter's label children are looked up once per route and status.
+  const requestCounters = new Map<string, { inc(): void }>();
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url;
-    if (route === SPAN_ROUTES.v1 || route === SPAN_ROUTES.v2) metrics.requests.inc({ route, status: String(reply.statusCode) });
+    if (route === SPAN_ROUTES.v1 || route === SPAN_ROUTES.v2) {
+      const key = `${reply.statusCode} ${route}`;
+      let counter = requestCounters.get(key);
+      if (counter === undefined) {
+        counter = metrics.requests.labels({ route, status: String(reply.statusCode) });
+        requestCounters.set(key, counter);
+      }
+      counter.inc();
+    }
+    done();
   });
 
   const handle = (version: ApiVersion) => async (req: FastifyRequest, reply: FastifyReply) => {

@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeSpanVia, encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/avro/span-codec.ts';
-import { DIRECT_READER_FINGERPRINT } from '../../../../shared/avro/span-reader.ts';
+import { decodeSpanVia, encodeSpan, encodeSpanVia, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/avro/span-codec.ts';
+import { DIRECT_CODEC_FINGERPRINT } from '../../../../shared/avro/span-reader.ts';
 import type { Span } from '../../../../shared/zipkin/span.ts';
 
-// The direct reader replaces scan + avsc + copy for span schema v1: both paths must give the same answers.
+// The direct reader and writer replace avsc (+ scan + copies) for span schema v1: both paths must agree,
+// byte for byte when writing.
 
 test('the current schema is read by the direct reader (a new schema version needs a new direct reader)', () => {
-  assert.equal(SPAN_SCHEMA_FINGERPRINT, DIRECT_READER_FINGERPRINT,
+  assert.equal(SPAN_SCHEMA_FINGERPRINT, DIRECT_CODEC_FINGERPRINT,
     'SPAN_SCHEMA changed: records now take the slower scan + avsc path; update shared/avro/span-reader.ts');
 });
 
@@ -83,4 +84,33 @@ test('a "__proto__" tag stays an ordinary key', () => {
   assert.ok(decoded.ok);
   assert.deepEqual(Object.entries(decoded.value.tags), [['__proto__', 'x']]);
   assert.equal(Object.getPrototypeOf(decoded.value.tags), Object.prototype);
+});
+
+test('property: the direct writer writes the same bytes as avsc', () => {
+  const loneSurrogates = fc.constantFrom('\ud800', 'a\udc00b', '\ud83d\ude00', 'é'.repeat(40), 'x'.repeat(64), 'x'.repeat(65), 'ü'.repeat(33));
+  fc.assert(fc.property(spanArbitrary, loneSurrogates, fc.string({ unit: 'binary' }), (span, odd, text) => {
+    for (const s of [span, { ...span, name: odd, tags: { ...span.tags, [odd]: text, k: odd } }]) {
+      assert.deepEqual(encodeSpanVia(s, true), encodeSpanVia(s, false));
+    }
+  }), { numRuns: 500 });
+  const big = { traceId: 'a'.repeat(32), id: 'b'.repeat(16), annotations: [], tags: { huge: 'z'.repeat(3_000_000) } };
+  assert.deepEqual(encodeSpanVia(big, true), encodeSpanVia(big, false));
+  const edges = [0, 1, -1, 63, 64, -64, -65, 2 ** 30 - 1, 2 ** 30, -(2 ** 30), -(2 ** 30) - 1, 2 ** 53 - 2, -(2 ** 53 - 2)];
+  for (const n of edges) {
+    const s: Span = { traceId: 'a'.repeat(16), id: 'b'.repeat(16), timestampMicros: n, durationMicros: -n, annotations: [{ timestampMicros: n, value: '' }], tags: {} };
+    assert.deepEqual(encodeSpanVia(s, true), encodeSpanVia(s, false), String(n));
+  }
+});
+
+test('the direct writer refuses what avsc refuses', () => {
+  const base: Span = { traceId: 'a'.repeat(16), id: 'b'.repeat(16), annotations: [], tags: {} };
+  const bad: unknown[] = [
+    { ...base, timestampMicros: 2 ** 53 - 1 }, { ...base, durationMicros: 1.5 }, { ...base, timestampMicros: Number.NaN },
+    { ...base, localEndpoint: { port: 2 ** 31 } }, { ...base, localEndpoint: { port: 80.5 } }, { ...base, kind: 'SIDEWAYS' },
+    { ...base, name: 5 }, { ...base, tags: { a: 1 } }, { ...base, debug: 'yes' }, { ...base, annotations: [{ timestampMicros: 1.5, value: '' }] },
+  ];
+  for (const span of bad) {
+    assert.throws(() => encodeSpanVia(span as Span, false), JSON.stringify(span));
+    assert.throws(() => encodeSpanVia(span as Span, true), JSON.stringify(span));
+  }
 });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
-import { decodeContentEncoding } from '../../../../../services/receiver/decode/content-encoding.ts';
+import { decodeContentEncoding, identityBody } from '../../../../../services/receiver/decode/content-encoding.ts';
 
 const text = Buffer.from('[{"traceId":"0000000000000001","id":"0000000000000001"}]');
 
@@ -12,6 +12,12 @@ describe('decodeContentEncoding', () => {
       assert.ok(r.ok);
       assert.equal(r.value, text);
     }
+  });
+
+  it('identityBody: passes absent, empty and identity codings through synchronously, held to the limit', () => {
+    for (const enc of [undefined, '', 'identity', 'Identity']) assert.deepEqual(identityBody(text, enc, 1000), { ok: true, value: text });
+    assert.equal(identityBody(text, undefined, text.length - 1)?.ok, false);
+    for (const enc of ['gzip', 'identity, gzip', 'br']) assert.equal(identityBody(text, enc, 1000), undefined);
   });
 
   it('inflates gzip, x-gzip, zlib deflate and raw deflate', async () => {
