@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
+import { reporterFor } from '../report.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
 import type { DeliveredRecord } from '../../../shared/transport/index.ts';
 import { encodeSpanJsonV2 } from '../../simulator/encode/encode-json-v2.ts';
@@ -30,11 +31,7 @@ export const CAPTURE_FORMATS = ['zipkin-json', 'ndjson'] as const;
 export type CaptureFormat = (typeof CAPTURE_FORMATS)[number];
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  const say = (message: string): void => { io.stderr.write(`meshray capture: ${message}\n`); };
-  const fail = (message: string): number => {
-    say(message);
-    return 1;
-  };
+  const { say, fail } = reporterFor('capture', io);
   let parsed;
   try {
     parsed = parseArgs({

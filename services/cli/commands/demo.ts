@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
+import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag } from '../flags.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
 import { runDemo, type DemoOptions, type DemoSummary } from '../../simulator/run-demo.ts';
@@ -78,10 +79,7 @@ export function formatSummary(s: DemoSummary): string {
 }
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  const fail = (message: string): number => {
-    io.stderr.write(`meshray demo: ${message}\n`);
-    return 1;
-  };
+  const { fail } = reporterFor('demo', io);
   let parsed;
   try {
     parsed = parseArgs({

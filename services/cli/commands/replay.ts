@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
+import { reporterFor } from '../report.ts';
 import { parseConfig, translationEnv, xrayEnv } from '../../../shared/config/index.ts';
 import { silentLogger } from '../../../shared/log/index.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
@@ -82,11 +83,7 @@ async function connectRedis(url: string): Promise<Redis> {
 }
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  const say = (message: string): void => { io.stderr.write(`meshray replay: ${message}\n`); };
-  const fail = (message: string): number => {
-    say(message);
-    return 1;
-  };
+  const { say, fail } = reporterFor('replay', io);
   let parsed;
   try {
     parsed = parseArgs({

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
+import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag } from '../flags.ts';
 import { readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
@@ -34,10 +35,7 @@ export interface SendSummary extends PostTally {
 }
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  const fail = (message: string): number => {
-    io.stderr.write(`meshray send: ${message}\n`);
-    return 1;
-  };
+  const { fail } = reporterFor('send', io);
   let parsed;
   try {
     parsed = parseArgs({

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
+import { reporterFor } from '../report.ts';
 import { readInput } from '../read-input.ts';
 import { parseConfig, translationEnv } from '../../../shared/config/index.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
@@ -33,10 +34,7 @@ function parseNow(value: string | undefined, fallbackMs: number): number | undef
 }
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  const fail = (message: string): number => {
-    io.stderr.write(`meshray translate: ${message}\n`);
-    return 1;
-  };
+  const { fail } = reporterFor('translate', io);
   let parsed;
   try {
     parsed = parseArgs({
