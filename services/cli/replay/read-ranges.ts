@@ -76,6 +76,9 @@ export class RangeReader {
     });
     let settle!: { resolve: () => void; reject: (e: unknown) => void };
     const finished = new Promise<void>((resolve, reject) => { settle = { resolve, reject }; });
+    // A batch can fail before `await finished` below is reached (while seeking or reading metadata):
+    // mark the rejection as handled now; awaiting `finished` still rethrows it.
+    finished.catch(() => undefined);
     let failed = false;
     const fail = (e: unknown): void => {
       failed = true;
