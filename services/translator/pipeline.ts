@@ -12,7 +12,7 @@ import { decodeRecord } from './decode/decode-record.ts';
 import type { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { DeadLetter, DeadLetterSink } from './export/dead-letter.ts';
 import type { PutOutcome, SegmentSink } from './export/segment-sink.ts';
-import { sleepMs } from './export/backoff.ts';
+import { sleepMs } from '../../shared/resilience/clock.ts';
 import type { TranslatorMetrics } from './metrics.ts';
 import type { BatchTranslator } from './translate/translate-batch.ts';
 

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/log/index.ts';
 import { type HealthCheck, registerOpsRoutes } from '../../shared/http/ops-routes.ts';
 import { SegmentStore } from './store/segment-store.ts';
-import { TokenBucket } from './throttle/token-bucket.ts';
+import { TokenBucket } from '../../shared/resilience/token-bucket.ts';
 import { createXRayLocalMetrics } from './metrics.ts';
 import { type ApiOutcome, errorBody } from './api/api-outcome.ts';
 import { putTraceSegments } from './api/put-trace-segments.ts';
@@ -44,7 +44,7 @@ export function buildApp(deps: XRayLocalDeps): FastifyInstance {
   const nowMs = deps.nowMs ?? Date.now;
   const store = deps.store ?? new SegmentStore({ maxSegments: deps.maxSegments });
   const rate = deps.throttleSegmentsPerSecond ?? 0;
-  const throttle = rate > 0 ? new TokenBucket({ ratePerSecond: rate }) : undefined;
+  const throttle = rate > 0 ? new TokenBucket({ ratePerSecond: rate, nowMs }) : undefined;
   const metrics = createXRayLocalMetrics(deps.registry, store);
   const log = deps.logger.child({ component: 'xray-local' });
 

@@ -9,6 +9,11 @@ export const MAX_STRING_CHARS = 250;
 export const MAX_ANNOTATIONS = 50;
 /** Annotation key length allowed by the official schema. */
 export const MAX_ANNOTATION_KEY_CHARS = 500;
+/**
+ * X-Ray's default PutTraceSegments quota: segment documents per second per Region per account (adjustable).
+ * Source: AWS General Reference, "AWS X-Ray endpoints and quotas".
+ */
+export const XRAY_SEGMENTS_PER_SECOND_QUOTA = 2600;
 
 /**
  * Cuts `value` to at most `maxChars` UTF-16 code units without splitting a surrogate pair

@@ -9,7 +9,9 @@ import { silentLogger } from '../../../shared/log/index.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
 import { FAIL_FAST_REDIS_OPTIONS, RedisEpochStore } from '../../translator/epochs/redis-epoch-store.ts';
 import { PartitionEpochs } from '../../translator/epochs/partition-epochs.ts';
-import { sleepMs } from '../../translator/export/backoff.ts';
+import { sleepMs } from '../../../shared/resilience/clock.ts';
+import { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
+import { XRAY_SEGMENTS_PER_SECOND_QUOTA } from '../../../shared/xray/limits.ts';
 import { createXRayClient } from '../../translator/export/xray-client.ts';
 import { XRaySegmentSink } from '../../translator/export/xray-segment-sink.ts';
 import { createTranslatorMetrics } from '../../translator/metrics.ts';
@@ -17,7 +19,6 @@ import { translatorConfigOf } from '../../translator/translate/translator-config
 import { BatchTranslator } from '../../translator/translate/translate-batch.ts';
 import { recordsIn } from '../replay/plan-ranges.ts';
 import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
-import { RateLimiter, XRAY_SEGMENTS_PER_SECOND_QUOTA } from '../replay/rate-limiter.ts';
 import { RangeReader } from '../replay/read-ranges.ts';
 import { NdjsonDocumentSink, replayBatch, type DocumentSink } from '../replay/replay-batch.ts';
 import { describeSelection } from '../replay/selection.ts';
@@ -193,7 +194,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     translator: new BatchTranslator({ config, metrics, logger, ...(redis ? { shared: new RedisEpochStore({ redis, ttlMs: config.epochTtlMs }) } : {}) }),
     epochs: new PartitionEpochs({ ttlMs: config.epochTtlMs, maxEntries: config.epochCacheMaxEntries }),
     sink,
-    ...(dryRun ? {} : { limiter: new RateLimiter({ ratePerSecond: rate, now: Date.now, sleep: sleepMs }) }),
+    ...(dryRun ? {} : { limiter: new TokenBucket({ ratePerSecond: rate, nowMs: Date.now, sleep: sleepMs }) }),
     sliceDocuments: Math.max(50, Math.floor(rate)),
     tally,
     clock: Date.now,

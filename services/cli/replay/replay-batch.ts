@@ -15,7 +15,7 @@ import { DEAD_LETTER_HEADERS } from '../../translator/export/dead-letter.ts';
 import type { ExportControl, PutOutcome, RejectedDocument } from '../../translator/export/segment-sink.ts';
 import type { BatchTranslator } from '../../translator/translate/translate-batch.ts';
 import type { ReplayTally } from './progress.ts';
-import type { RateLimiter } from './rate-limiter.ts';
+import type { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
 
 /** Port: where replayed documents go (XRaySegmentSink, or NdjsonDocumentSink for --dry-run). */
 export interface DocumentSink {
@@ -27,7 +27,7 @@ export interface ReplayBatchOptions {
   readonly epochs: PartitionEpochs;
   readonly sink: DocumentSink;
   /** Absent: no rate limit (dry run). */
-  readonly limiter?: Pick<RateLimiter, 'acquire'>;
+  readonly limiter?: Pick<TokenBucket, 'acquire'>;
   /** Documents per rate-limited `put` (about a second's worth: the consumer heartbeats between them). */
   readonly sliceDocuments?: number;
   readonly tally: ReplayTally;

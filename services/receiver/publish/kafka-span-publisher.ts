@@ -2,6 +2,7 @@ import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { MeshrayError } from '../../../shared/errors/index.ts';
 import type { Logger } from '../../../shared/log/index.ts';
+import { fullJitterDelayMs } from '../../../shared/resilience/backoff.ts';
 import type { Span } from '../../../shared/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
 import type { SpanPublisher } from './span-publisher.ts';
@@ -232,9 +233,9 @@ export class KafkaSpanPublisher implements SpanPublisher {
     return this.queue.length === 0;
   }
 
+  /** `attempt` counts from 0 (the first retry). */
   private backoffMs(attempt: number): number {
-    const cap = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempt, 20));
-    return Math.max(1, Math.round(Math.random() * cap));
+    return fullJitterDelayMs(attempt + 1, { baseMs: this.retryBaseMs, maxMs: this.retryMaxMs }, Math.random);
   }
 
   private async run(): Promise<void> {

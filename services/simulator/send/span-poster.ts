@@ -2,6 +2,7 @@
  * Posts span batches with at most `concurrency` POSTs in flight and keeps the tally: what was sent, every
  * answer by status, what was finally accepted or refused. `submit` waits for a free slot (back-pressure).
  */
+import { ConcurrencyGate } from '../../../shared/resilience/concurrency-gate.ts';
 import type { Span } from '../../../shared/zipkin/span.ts';
 import { encodeSpansJsonV2 } from '../encode/encode-json-v2.ts';
 import { DEFAULT_POST_OPTIONS, isAccepted, postSpans, type PostOptions, type PostResult } from './post-spans.ts';
@@ -36,41 +37,34 @@ const MAX_ERRORS_KEPT = 5;
 
 export class SpanPoster {
   readonly tally: PostTally = { posts: 0, spansSent: 0, bytesSent: 0, spansAccepted: 0, spansRefused: 0, responses: {}, retries: 0, refusedPosts: 0, errors: [] };
-  private inFlight = 0;
-  private readonly waiting: (() => void)[] = [];
-  private readonly idle: (() => void)[] = [];
+  private readonly posts: ConcurrencyGate;
   private readonly postOptions: PostOptions;
 
   constructor(private readonly options: SpanPosterOptions) {
     if (!(options.concurrency >= 1)) throw new Error(`concurrency must be ≥ 1, got ${options.concurrency}`);
     this.postOptions = { ...DEFAULT_POST_OPTIONS, ...options.post };
+    this.posts = new ConcurrencyGate(options.concurrency);
   }
 
   get pending(): number {
-    return this.inFlight;
+    return this.posts.active;
   }
 
   /** Starts posting `spans` once a slot is free; resolves when it has started (not when it is answered). */
   async submit(spans: readonly Span[]): Promise<void> {
-    while (this.inFlight >= this.options.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.inFlight++;
+    const release = await this.posts.acquire();
     const body = encodeSpansJsonV2(spans);
     this.tally.posts++;
     this.tally.spansSent += spans.length;
     this.tally.bytesSent += Buffer.byteLength(body);
     void postSpans(this.options.url, body, this.postOptions)
       .then((result) => this.record(spans, result), (e: unknown) => this.record(spans, { status: 0, answers: [], attempts: 1, error: String(e) }))
-      .finally(() => {
-        this.inFlight--;
-        this.waiting.shift()?.();
-        if (this.inFlight === 0) for (const resolve of this.idle.splice(0)) resolve();
-      });
+      .finally(release);
   }
 
   /** Resolves when no POST is in flight. */
   async settle(): Promise<void> {
-    if (this.inFlight === 0) return;
-    await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.posts.whenIdle();
   }
 
   private record(spans: readonly Span[], result: PostResult): void {

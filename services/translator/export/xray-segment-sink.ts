@@ -2,10 +2,11 @@ import { PutTraceSegmentsCommand, type UnprocessedTraceSegment, type XRayClient 
 import { MeshrayError, type ErrorCode } from '../../../shared/errors/index.ts';
 import { actionFor, codeOfCallError, codeOfUnprocessed } from '../consume/error-policy.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
-import { fullJitterDelayMs, sleepMs } from './backoff.ts';
+import { fullJitterDelayMs } from '../../../shared/resilience/backoff.ts';
+import { sleepMs, type Sleep } from '../../../shared/resilience/clock.ts';
+import { ConcurrencyGate } from '../../../shared/resilience/concurrency-gate.ts';
 import { chunkDocuments, DEFAULT_MAX_PAYLOAD_BYTES, MAX_DOCUMENTS_PER_CALL } from './chunk.ts';
 import type { ExportControl, PutOutcome, RejectedDocument, SegmentSink } from './segment-sink.ts';
-import { Semaphore } from './semaphore.ts';
 
 export interface XRaySegmentSinkOptions {
   /** Built with `maxAttempts: 1`: this sink does the retrying (and heartbeats between retries). */
@@ -21,7 +22,7 @@ export interface XRaySegmentSinkOptions {
   readonly maxDocumentsPerCall?: number;
   readonly maxPayloadBytes?: number;
   readonly random?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: Sleep;
 }
 
 type CallResult =
@@ -36,13 +37,13 @@ type CallResult =
  */
 export class XRaySegmentSink implements SegmentSink {
   readonly #o: XRaySegmentSinkOptions;
-  readonly #calls: Semaphore;
+  readonly #calls: ConcurrencyGate;
   readonly #random: () => number;
-  readonly #sleep: (ms: number) => Promise<void>;
+  readonly #sleep: Sleep;
 
   constructor(options: XRaySegmentSinkOptions) {
     this.#o = options;
-    this.#calls = new Semaphore(options.maxConcurrency);
+    this.#calls = new ConcurrencyGate(options.maxConcurrency);
     this.#random = options.random ?? Math.random;
     this.#sleep = options.sleep ?? sleepMs;
   }
@@ -178,7 +179,7 @@ export class XRaySegmentSink implements SegmentSink {
       if (!control.isActive()) throw new MeshrayError('NOT_READY', 'export abandoned: partition revoked or consumer stopping');
       await control.heartbeat();
     }
-    await this.#sleep(fullJitterDelayMs(retry, { baseMs: this.#o.retryBaseMs, maxMs: this.#o.retryMaxMs, random: this.#random }));
+    await this.#sleep(fullJitterDelayMs(retry, { baseMs: this.#o.retryBaseMs, maxMs: this.#o.retryMaxMs }, this.#random));
     if (control && !control.isActive()) throw new MeshrayError('NOT_READY', 'export abandoned: partition revoked or consumer stopping');
   }
 }

@@ -2,7 +2,7 @@ import { validateSegmentDocument } from '../../../shared/xray/validate.ts';
 import { MAX_DOCUMENT_BYTES, documentBytes } from '../../../shared/xray/limits.ts';
 import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
 import type { SegmentStore } from '../store/segment-store.ts';
-import type { TokenBucket } from '../throttle/token-bucket.ts';
+import type { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
 import type { XRayLocalMetrics } from '../metrics.ts';
 import { type ApiOutcome, answer, invalidRequest, throttled } from './api-outcome.ts';
 import { readBody } from './read-request.ts';
@@ -80,7 +80,7 @@ export function putTraceSegments(raw: unknown, deps: PutTraceSegmentsDeps): ApiO
     return invalidRequest(`TraceSegmentDocuments holds ${documents.length} documents, at most ${MAX_DOCUMENTS_PER_CALL} allowed per call`);
   }
   const nowMs = deps.nowMs();
-  const granted = deps.throttle && documents.length > 0 ? deps.throttle.take(documents.length, nowMs) : documents.length;
+  const granted = deps.throttle && documents.length > 0 ? deps.throttle.take(documents.length) : documents.length;
   if (granted === 0 && documents.length > 0) {
     deps.metrics.callsThrottled.inc();
     deps.metrics.segmentsThrottled.inc(documents.length);
