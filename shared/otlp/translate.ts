@@ -1,0 +1,386 @@
+/**
+ * The pure Zipkin → OTLP translator: repaired Zipkin spans (meshray's span model) → OTLP/HTTP
+ * `ExportTraceServiceRequest`s that the CloudWatch OTLP traces endpoint accepts. No I/O, no clock
+ * (`nowMs` is an input), no randomness; the same spans give byte-identical requests.
+ *
+ * The Istio repairs are the segments path's own functions (shared/xray), imported, so both paths name and
+ * shape the same calls the same way:
+ * - span kind from Envoy's `upstream_cluster` (`resolveKind`), written as OTLP `SpanKind`;
+ *   a span without kind is `INTERNAL`; a repaired span carries `meshray.kind_repaired_from`;
+ * - `service.name` = the segment name of the workload (`sanitizeName(localServiceOf(span))`);
+ * - CLIENT / PRODUCER spans carry `aws.remote.service` and `peer.service` = the name the segments path
+ *   gives the remote subsegment (`remoteServiceOf`, else the SERVER span the call reached in the batch).
+ *   X-Ray draws a service-map edge from a CLIENT span to the node named by `aws.remote.service`
+ *   (CloudWatch User Guide, Application Signals / Transaction Search span attributes; the X-Ray console
+ *   reads `peer.service` when `aws.remote.service` is absent), so both paths draw the same map;
+ * - a SERVER span that shares its id with its CLIENT (Zipkin `shared`, or a CLIENT with the same id in
+ *   the batch) gets the id the segments path derives (`deriveIdByHash(id, 'server')`) and the client's span
+ *   id as parent; same-service children in the batch are re-linked to it (OTLP span ids must be unique);
+ * - HTTP status as an integer, current HTTP semantic conventions (attributes.ts), error status from
+ *   Envoy's response flags, gRPC status and the `error` tag (status.ts), Zipkin annotations as events.
+ * Trace ids: a 64-bit Zipkin id is zero-padded to 128 bits, or takes the 128-bit id another span of the
+ * same trace (same low 64 bits) has in the batch. The OTLP endpoint takes W3C ids as they are: no epoch.
+ *
+ * Endpoint limits (limits.ts, CloudWatch "OTLP Endpoints" page) are enforced here, before sending:
+ * spans older than 14 days or more than 2 h ahead are rejected (`too_old`, `too_far_ahead`); a span over
+ * 200 KB loses its largest non-essential attributes, then its events (counted in
+ * `droppedAttributesCount` / `droppedEventsCount`, marked `meshray.trimmed`), and is rejected
+ * (`too_large`) if it still does not fit; spans are packed into requests of ≤ 10,000 spans, ≤ 5 MB of
+ * protobuf and ≤ 24 h between the earliest and latest span start. Spans are grouped by resource
+ * (one `ResourceSpans` per distinct resource attribute set, one scope `meshray`).
+ */
+import type { Span } from '../zipkin/span.ts';
+import type { Issue } from '../result/result.ts';
+import { localServiceOf, remoteServiceOf, resolveKind } from '../xray/span-kind.ts';
+import { sanitizeName } from '../xray/names.ts';
+import { isTraceIdHex, pad128, startMicrosOf, traceKeyOf } from '../xray/trace-id.ts';
+import { deriveIdByHash, type DeriveId } from '../xray/ids.ts';
+import {
+  SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK,
+  SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK,
+  SpanKindOtlp,
+  type ExportTraceServiceRequest,
+  type KeyValue,
+  type OtlpEvent,
+  type OtlpResourceSpans,
+  type OtlpSpan,
+} from './otlp-request.ts';
+import { OTLP_ENDPOINT_LIMITS, type OtlpLimits } from './limits.ts';
+import { resourceAttributesOf, spanAttributesOf, str } from './attributes.ts';
+import { statusOfSpan } from './status.ts';
+import { encodeExportRequest, spanJsonBytes, spanProtoBytes } from './encode.ts';
+
+/** The semantic-conventions schema the attribute names follow. */
+export const OTLP_SCHEMA_URL = 'https://opentelemetry.io/schemas/1.26.0';
+export const OTLP_SCOPE_NAME = 'meshray';
+
+export interface OtlpTranslateContext {
+  readonly nowMs: number;
+  /** Defaults to the CloudWatch OTLP endpoint's limits. */
+  readonly limits?: OtlpLimits;
+  /** Version written on the instrumentation scope; omitted when absent. */
+  readonly scopeVersion?: string;
+  /** Id derivation for a SERVER span sharing its CLIENT's id; default the segments path's FNV-1a 64. */
+  readonly deriveId?: DeriveId;
+}
+
+export type OtlpRejectReason = 'invalid_id' | 'no_timestamp' | 'too_old' | 'too_far_ahead' | 'too_large' | 'invalid_derived_id';
+
+export interface OtlpRejectedSpan {
+  readonly spanIndex: number;
+  readonly reason: OtlpRejectReason;
+  readonly issues: readonly Issue[];
+}
+
+/** One request to send: the object (OTLP/JSON shape), its protobuf body, and which input spans it holds. */
+export interface OtlpExportBatch {
+  readonly request: ExportTraceServiceRequest;
+  /** Uncompressed OTLP/HTTP protobuf body, ≤ limits.maxRequestBytes. */
+  readonly body: Uint8Array;
+  /** Input indexes of the spans in this request, in the order they appear in it. */
+  readonly spanIndexes: readonly number[];
+}
+
+export interface OtlpTranslateStats {
+  kindRepaired: number;
+  /** Spans that lost attributes or events to fit 200 KB. */
+  spansTrimmed: number;
+}
+
+export interface OtlpTranslateOutput {
+  readonly batches: OtlpExportBatch[];
+  readonly rejected: OtlpRejectedSpan[];
+  readonly stats: OtlpTranslateStats;
+}
+
+const SPAN_HEX = /^[0-9a-f]{16}$/;
+
+type Role = 'server' | 'client' | 'none';
+
+interface Plan {
+  readonly span: Span;
+  readonly index: number;
+  readonly role: Role;
+  readonly kind: number;
+  readonly repairedFrom: string | undefined;
+  readonly startMicros: number;
+  readonly endMicros: number;
+  readonly traceKey: string;
+  readonly localService: string;
+  sharedServerId?: string;
+  derivedIdFailed?: boolean;
+}
+
+interface Placed {
+  readonly index: number;
+  readonly span: OtlpSpan;
+  readonly resourceKey: string;
+  readonly resourceAttributes: readonly KeyValue[];
+  readonly startMs: number;
+  readonly protoBytes: number;
+}
+
+/** Attributes a trimmed span keeps: what names its node and edge and says whether it failed. */
+const ESSENTIAL = new Set([
+  'http.request.method',
+  'http.response.status_code',
+  'rpc.grpc.status_code',
+  'aws.remote.service',
+  'peer.service',
+  'server.address',
+  'server.port',
+  'meshray.kind_repaired_from',
+  'meshray.zipkin_span_id',
+]);
+
+export function translateToOtlp(spans: readonly Span[], ctx: OtlpTranslateContext): OtlpTranslateOutput {
+  const limits = ctx.limits ?? OTLP_ENDPOINT_LIMITS;
+  const deriveId = ctx.deriveId ?? deriveIdByHash;
+  const stats: OtlpTranslateStats = { kindRepaired: 0, spansTrimmed: 0 };
+  const rejected: OtlpRejectedSpan[] = [];
+
+  // Pass 1: ids, time window, kinds; CLIENT span ids and the 128-bit trace id of each trace key.
+  const plans: Plan[] = [];
+  const clientIds = new Set<string>();
+  const wideTraceIds = new Map<string, string>();
+  for (let index = 0; index < spans.length; index += 1) {
+    const plan = planSpan(spans[index] as Span, index, ctx.nowMs, limits, rejected);
+    if (plan === undefined) continue;
+    plans.push(plan);
+    if (plan.repairedFrom !== undefined) stats.kindRepaired += 1;
+    if (plan.role === 'client') clientIds.add(`${plan.traceKey}:${plan.span.id}`);
+    if (plan.span.traceId.length === 32 && !wideTraceIds.has(plan.traceKey)) wideTraceIds.set(plan.traceKey, plan.span.traceId);
+  }
+
+  // Pass 2: SERVER spans sharing their CLIENT's id get the derived id; re-links for their children.
+  const relinks = new Map<string, string>();
+  const callees = new Map<string, string>();
+  for (const plan of plans) {
+    if (plan.role !== 'server') continue;
+    const span = plan.span;
+    const shares = clientIds.has(`${plan.traceKey}:${span.id}`) || (span.shared === true && span.parentId !== undefined);
+    if (shares) {
+      const derived = deriveId(span.id, 'server');
+      if (typeof derived !== 'string' || !SPAN_HEX.test(derived) || derived === span.id) {
+        plan.derivedIdFailed = true;
+        rejected.push({ spanIndex: plan.index, reason: 'invalid_derived_id', issues: [{ path: `spans[${plan.index}].id`, message: 'deriveId returned an id that is not 16 hex digits or equals the span id' }] });
+        continue;
+      }
+      plan.sharedServerId = derived;
+      relinks.set(`${plan.traceKey}:${span.id}:${plan.localService}`, derived);
+    }
+    const caller = plan.sharedServerId !== undefined ? span.id : span.parentId;
+    const key = `${plan.traceKey}:${caller}`;
+    if (caller !== undefined && !callees.has(key)) callees.set(key, plan.localService);
+  }
+
+  // Pass 3: build, trim and place each span.
+  const placed: Placed[] = [];
+  for (const plan of plans) {
+    if (plan.derivedIdFailed === true) continue;
+    const built = buildSpan(plan, wideTraceIds, relinks, callees);
+    const fitted = fitSpan(built, limits.maxSpanBytes);
+    if (fitted === undefined) {
+      rejected.push({ spanIndex: plan.index, reason: 'too_large', issues: [{ path: `spans[${plan.index}]`, message: `the span's OTLP encoding exceeds ${limits.maxSpanBytes} bytes even without its non-essential attributes and its events` }] });
+      continue;
+    }
+    if (fitted !== built) stats.spansTrimmed += 1;
+    const resourceAttributes = resourceAttributesOf(plan.span, plan.localService);
+    placed.push({
+      index: plan.index,
+      span: fitted,
+      resourceKey: JSON.stringify(resourceAttributes),
+      resourceAttributes,
+      startMs: plan.startMicros / 1000,
+      protoBytes: spanProtoBytes(fitted),
+    });
+  }
+  rejected.sort((a, b) => a.spanIndex - b.spanIndex);
+  return { batches: packBatches(placed, limits, ctx.scopeVersion), rejected, stats };
+}
+
+function planSpan(span: Span, index: number, nowMs: number, limits: OtlpLimits, rejected: OtlpRejectedSpan[]): Plan | undefined {
+  const idIssues: Issue[] = [];
+  if (!isTraceIdHex(span.traceId) || /^0+$/.test(span.traceId)) idIssues.push({ path: `spans[${index}].traceId`, message: 'must be 16 or 32 lowercase hex digits, not all zero' });
+  if (!SPAN_HEX.test(span.id) || span.id === '0000000000000000') idIssues.push({ path: `spans[${index}].id`, message: 'must be 16 lowercase hex digits, not all zero' });
+  if (span.parentId !== undefined && !SPAN_HEX.test(span.parentId)) idIssues.push({ path: `spans[${index}].parentId`, message: 'must be 16 lowercase hex digits' });
+  if (idIssues.length > 0) {
+    rejected.push({ spanIndex: index, reason: 'invalid_id', issues: idIssues });
+    return undefined;
+  }
+  const startMicros = startMicrosOf(span);
+  if (startMicros === undefined) {
+    rejected.push({ spanIndex: index, reason: 'no_timestamp', issues: [{ path: `spans[${index}].timestampMicros`, message: 'is absent and no annotation has a timestamp: the span cannot be placed in time' }] });
+    return undefined;
+  }
+  const startMs = startMicros / 1000;
+  if (startMs < nowMs - limits.maxAgeMs) {
+    rejected.push({ spanIndex: index, reason: 'too_old', issues: [{ path: `spans[${index}].timestampMicros`, message: `starts more than ${limits.maxAgeMs / 86_400_000} days before now: the OTLP endpoint refuses it` }] });
+    return undefined;
+  }
+  if (startMs > nowMs + limits.maxAheadMs) {
+    rejected.push({ spanIndex: index, reason: 'too_far_ahead', issues: [{ path: `spans[${index}].timestampMicros`, message: `starts more than ${limits.maxAheadMs / 3_600_000} hours after now: the OTLP endpoint refuses it` }] });
+    return undefined;
+  }
+  const duration = span.durationMicros;
+  let endMicros = startMicros;
+  if (duration !== undefined && Number.isFinite(duration) && duration > 0) endMicros = startMicros + duration;
+  else if (duration === undefined) for (const a of span.annotations) if (Number.isFinite(a.timestampMicros) && a.timestampMicros > endMicros) endMicros = a.timestampMicros;
+
+  const resolved = resolveKind(span);
+  const kind = resolved.kind;
+  const role: Role = kind === 'SERVER' || kind === 'CONSUMER' ? 'server' : kind === 'CLIENT' || kind === 'PRODUCER' ? 'client' : 'none';
+  return {
+    span,
+    index,
+    role,
+    kind: kind === undefined ? SpanKindOtlp.INTERNAL : SpanKindOtlp[kind],
+    repairedFrom: resolved.repaired ? (span.kind ?? 'none') : undefined,
+    startMicros,
+    endMicros,
+    traceKey: traceKeyOf(span.traceId),
+    localService: sanitizeName(localServiceOf(span)),
+  };
+}
+
+/** Epoch microseconds → epoch nanoseconds as a decimal string (exact beyond 2^53). */
+function nanosOf(micros: number): string {
+  return (BigInt(Math.round(micros)) * 1000n).toString();
+}
+
+function buildSpan(plan: Plan, wideTraceIds: ReadonlyMap<string, string>, relinks: ReadonlyMap<string, string>, callees: ReadonlyMap<string, string>): OtlpSpan {
+  const span = plan.span;
+  const isServer = plan.role === 'server';
+  const attributes = spanAttributesOf(span, isServer);
+  if (plan.role === 'client') {
+    const remote = sanitizeName(remoteServiceOf(span) ?? callees.get(`${plan.traceKey}:${span.id}`));
+    attributes.unshift(str('aws.remote.service', remote), str('peer.service', remote));
+  }
+  if (plan.repairedFrom !== undefined) attributes.push(str('meshray.kind_repaired_from', plan.repairedFrom));
+
+  let spanId = span.id;
+  let parentSpanId = span.parentId;
+  if (plan.sharedServerId !== undefined) {
+    spanId = plan.sharedServerId;
+    parentSpanId = span.id;
+    attributes.push(str('meshray.zipkin_span_id', span.id));
+  } else if (parentSpanId !== undefined) {
+    const relinked = relinks.get(`${plan.traceKey}:${parentSpanId}:${plan.localService}`);
+    if (relinked !== undefined) parentSpanId = relinked;
+  }
+
+  const events: OtlpEvent[] = span.annotations
+    .filter((a) => Number.isFinite(a.timestampMicros) && a.timestampMicros >= 0)
+    .map((a) => ({ timeUnixNano: nanosOf(a.timestampMicros), name: a.value, attributes: [] }));
+
+  let flags = 0x01; // W3C sampled: Zipkin only reports sampled spans
+  if (parentSpanId !== undefined) flags |= SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK | (isServer ? SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK : 0);
+  const out: OtlpSpan = {
+    traceId: wideTraceIds.get(plan.traceKey) ?? pad128(span.traceId),
+    spanId,
+    ...(parentSpanId !== undefined ? { parentSpanId } : {}),
+    flags,
+    name: span.name !== undefined && span.name.length > 0 ? span.name : (span.tags['http.method'] ?? 'unknown'),
+    kind: plan.kind,
+    startTimeUnixNano: nanosOf(plan.startMicros),
+    endTimeUnixNano: nanosOf(plan.endMicros),
+    attributes,
+    droppedAttributesCount: 0,
+    events,
+    droppedEventsCount: 0,
+    status: statusOfSpan(span, isServer),
+  };
+  return out;
+}
+
+const keyValueBytes = (kv: KeyValue): number => JSON.stringify(kv).length;
+
+/** The span if it fits `maxBytes`; else a trimmed copy that does; undefined when nothing fits. */
+function fitSpan(span: OtlpSpan, maxBytes: number): OtlpSpan | undefined {
+  if (spanJsonBytes(span) <= maxBytes) return span;
+  const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key)).sort((a, b) => keyValueBytes(b) - keyValueBytes(a));
+  const dropped = new Set<KeyValue>();
+  const marked = (events: readonly OtlpEvent[], droppedEvents: number, what: string): OtlpSpan => ({
+    ...span,
+    attributes: [...span.attributes.filter((kv) => !dropped.has(kv)), str('meshray.trimmed', what)],
+    droppedAttributesCount: span.droppedAttributesCount + dropped.size,
+    events,
+    droppedEventsCount: span.droppedEventsCount + droppedEvents,
+  });
+  for (const kv of droppable) {
+    dropped.add(kv);
+    const candidate = marked(span.events, 0, 'attributes');
+    if (spanJsonBytes(candidate) <= maxBytes) return candidate;
+  }
+  const withoutEvents = marked([], span.events.length, 'attributes,events');
+  return spanJsonBytes(withoutEvents) <= maxBytes ? withoutEvents : undefined;
+}
+
+interface OpenBatch {
+  readonly placed: Placed[];
+  minStartMs: number;
+  maxStartMs: number;
+  estimatedBytes: number;
+  readonly resourceKeys: Set<string>;
+}
+
+/** Per-span framing (field tag + length varint) and per-resource overhead, on top of the span bytes. */
+const SPAN_FRAMING_BYTES = 6;
+const RESOURCE_FRAMING_BYTES = 96;
+
+function packBatches(placed: readonly Placed[], limits: OtlpLimits, scopeVersion: string | undefined): OtlpExportBatch[] {
+  const open: OpenBatch[] = [];
+  for (const p of placed) {
+    const resourceBytes = RESOURCE_FRAMING_BYTES + p.resourceKey.length;
+    let target: OpenBatch | undefined;
+    for (const batch of open) {
+      const added = p.protoBytes + SPAN_FRAMING_BYTES + (batch.resourceKeys.has(p.resourceKey) ? 0 : resourceBytes);
+      if (batch.placed.length >= limits.maxSpansPerRequest) continue;
+      if (batch.estimatedBytes + added > limits.maxRequestBytes) continue;
+      if (Math.max(batch.maxStartMs, p.startMs) - Math.min(batch.minStartMs, p.startMs) > limits.maxRequestSpreadMs) continue;
+      target = batch;
+      break;
+    }
+    if (target === undefined) {
+      target = { placed: [], minStartMs: p.startMs, maxStartMs: p.startMs, estimatedBytes: 0, resourceKeys: new Set() };
+      open.push(target);
+    }
+    target.estimatedBytes += p.protoBytes + SPAN_FRAMING_BYTES + (target.resourceKeys.has(p.resourceKey) ? 0 : resourceBytes);
+    target.resourceKeys.add(p.resourceKey);
+    target.placed.push(p);
+    target.minStartMs = Math.min(target.minStartMs, p.startMs);
+    target.maxStartMs = Math.max(target.maxStartMs, p.startMs);
+  }
+  return open.flatMap((batch) => finishBatch(batch.placed, limits, scopeVersion));
+}
+
+/** Encodes a batch; one whose body still exceeds the byte limit (the estimate was short) is halved. */
+function finishBatch(placed: readonly Placed[], limits: OtlpLimits, scopeVersion: string | undefined): OtlpExportBatch[] {
+  const groups = new Map<string, { attributes: readonly KeyValue[]; spans: Placed[] }>();
+  for (const p of placed) {
+    let group = groups.get(p.resourceKey);
+    if (group === undefined) {
+      group = { attributes: p.resourceAttributes, spans: [] };
+      groups.set(p.resourceKey, group);
+    }
+    group.spans.push(p);
+  }
+  const scope = scopeVersion === undefined ? { name: OTLP_SCOPE_NAME } : { name: OTLP_SCOPE_NAME, version: scopeVersion };
+  const resourceSpans: OtlpResourceSpans[] = [];
+  const spanIndexes: number[] = [];
+  for (const group of groups.values()) {
+    resourceSpans.push({
+      resource: { attributes: group.attributes },
+      scopeSpans: [{ scope, spans: group.spans.map((p) => p.span), schemaUrl: OTLP_SCHEMA_URL }],
+      schemaUrl: OTLP_SCHEMA_URL,
+    });
+    for (const p of group.spans) spanIndexes.push(p.index);
+  }
+  const request: ExportTraceServiceRequest = { resourceSpans };
+  const body = encodeExportRequest(request);
+  if (body.length > limits.maxRequestBytes && placed.length > 1) {
+    const half = Math.ceil(placed.length / 2);
+    return [...finishBatch(placed.slice(0, half), limits, scopeVersion), ...finishBatch(placed.slice(half), limits, scopeVersion)];
+  }
+  return [{ request, body, spanIndexes }];
+}
