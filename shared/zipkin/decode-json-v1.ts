@@ -4,9 +4,10 @@
  * model spans sharing an id: the CLIENT side and the SERVER side (`shared: true`).
  */
 import type { Issue, Result } from '../result/result.ts';
-import { fail, ok } from '../result/result.ts';
+import { ok } from '../result/result.ts';
 import type { Annotation, Endpoint, Span, SpanKind } from './span.ts';
 import { parseJsonArray } from './parse-json.ts';
+import { refusalOf, strictBatch, type RefusedSpan, type SpanBatch } from './batch.ts';
 import {
   assembleSpan,
   describe,
@@ -19,6 +20,8 @@ import {
   readSpanId,
   readTraceId,
   report,
+  timestampUnitFactorOf,
+  type UnitRepairs,
 } from './validate.ts';
 
 interface V1Annotation {
@@ -49,19 +52,36 @@ interface V1Span {
 
 /** Decodes a v1 JSON list of spans; any invalid span fails the whole body with every issue found. */
 export function decodeJsonV1(body: Uint8Array | string): Result<Span[]> {
+  return strictBatch(decodeJsonV1Batch(body));
+}
+
+/**
+ * Decodes a v1 JSON list span by span: only a body that is not a JSON array fails; a v1 span still invalid
+ * after normalisation is refused alone (see batch.ts). A v1 span may give two model spans.
+ */
+export function decodeJsonV1Batch(body: Uint8Array | string): Result<SpanBatch> {
   const parsed = parseJsonArray(body);
   if (!parsed.ok) return parsed;
   const list = parsed.value;
-  const issues: Issue[] = [];
   const spans: Span[] = [];
+  const refused: RefusedSpan[] = [];
+  const repairs: UnitRepairs = { unit: false };
+  let timestampUnitRepairs = 0;
   for (let i = 0; i < list.length; i++) {
-    const v1 = readSpanV1(list[i], `spans[${i}]`, issues);
-    if (v1 !== undefined && issues.length === 0) convertV1Span(v1, spans);
+    const issues: Issue[] = [];
+    repairs.unit = false;
+    const v1 = readSpanV1(list[i], `spans[${i}]`, issues, repairs);
+    if (v1 !== undefined && issues.length === 0) {
+      convertV1Span(v1, spans);
+      if (repairs.unit) timestampUnitRepairs += 1;
+    } else {
+      refused.push(refusalOf(i, issues));
+    }
   }
-  return issues.length === 0 ? ok(spans) : fail(issues);
+  return ok({ spans, refused, timestampUnitRepairs });
 }
 
-function readSpanV1(value: unknown, base: string, issues: Issue[]): V1Span | undefined {
+function readSpanV1(value: unknown, base: string, issues: Issue[], repairs: UnitRepairs): V1Span | undefined {
   if (!isPlainObject(value)) {
     issues.push({ path: base, message: `must be a span object, got ${describe(value)}` });
     return undefined;
@@ -71,16 +91,18 @@ function readSpanV1(value: unknown, base: string, issues: Issue[]): V1Span | und
   const id = readSpanId(value.id, base, issues);
   const parentId = readParentId(value.parentId, base, issues);
   const name = readLowercaseText(value.name, base, 'name', issues);
-  const timestampMicros = readMicros(value.timestamp, base, 'timestamp', issues) ?? 0;
-  const durationMicros = readMicros(value.duration, base, 'duration', issues) ?? 0;
+  const factor = timestampUnitFactorOf(value.timestamp);
+  if (factor !== 1) repairs.unit = true;
+  const timestampMicros = readMicros(value.timestamp, base, 'timestamp', issues, factor) ?? 0;
+  const durationMicros = readMicros(value.duration, base, 'duration', issues, factor) ?? 0;
   const debug = readFlag(value.debug, base, 'debug', issues);
-  const annotations = readV1Annotations(value.annotations, base, issues);
+  const annotations = readV1Annotations(value.annotations, base, issues, repairs);
   const binaryAnnotations = readV1BinaryAnnotations(value.binaryAnnotations, base, issues);
   if (traceId === undefined || id === undefined || issues.length !== before) return undefined;
   return { traceId, id, parentId, name, timestampMicros, durationMicros, debug, annotations, binaryAnnotations };
 }
 
-function readV1Annotations(value: unknown, base: string, issues: Issue[]): V1Annotation[] {
+function readV1Annotations(value: unknown, base: string, issues: Issue[], repairs: UnitRepairs): V1Annotation[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
     report(issues, base, 'annotations', `must be an array, got ${describe(value)}`);
@@ -103,7 +125,10 @@ function readV1Annotations(value: unknown, base: string, issues: Issue[]): V1Ann
       report(issues, base, `${at}.timestamp`, 'is required in a v1 annotation');
       continue;
     }
-    const timestampMicros = readMicros(timestamp, base, `${at}.timestamp`, issues);
+    const factor = timestampUnitFactorOf(timestamp);
+    if (factor !== 1) repairs.unit = true;
+    // a negative timestamp reads as absent: the annotation carries no time and is dropped
+    const timestampMicros = readMicros(timestamp, base, `${at}.timestamp`, issues, factor);
     if (timestampMicros === undefined) continue;
     const endpoint = readEndpoint(item.endpoint, base, `${at}.endpoint`, issues);
     if (typeof text === 'string' && text !== '') annotations.push({ timestampMicros, value: text, endpoint });

@@ -4,7 +4,8 @@ import type { Issue, Result } from '../result/result.ts';
 import { fail, ok } from '../result/result.ts';
 import type { Annotation, Endpoint, Span, SpanKind } from './span.ts';
 import { ipv4FromBytes, ipv6FromBytes, isIpv4MappedBytes } from './ip.ts';
-import { assembleSpan, report, type Mutable } from './validate.ts';
+import { refusalOf, strictBatch, type RefusedSpan, type SpanBatch } from './batch.ts';
+import { assembleSpan, report, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
 import descriptor from './proto/zipkin-descriptor.json' with { type: 'json' };
 
 /** The schema is embedded (generated from proto/zipkin.proto), so loading it does no I/O. */
@@ -56,10 +57,18 @@ const LIST_OF_SPANS_FIELD_1 = 0x0a;
 
 /** Decodes a protobuf ListOfSpans. An empty body is an empty list; bytes that are not one fail as a whole. */
 export function decodeProtoV2(body: Uint8Array | string): Result<Span[]> {
+  return strictBatch(decodeProtoV2Batch(body));
+}
+
+/**
+ * Decodes a protobuf ListOfSpans span by span: bytes that are not a ListOfSpans fail as a whole; a span still
+ * invalid after normalisation is refused alone (see batch.ts).
+ */
+export function decodeProtoV2Batch(body: Uint8Array | string): Result<SpanBatch> {
   if (typeof body === 'string') {
     return fail([{ path: '', message: 'a protobuf body must be bytes, got a string' }]);
   }
-  if (body.length === 0) return ok([]);
+  if (body.length === 0) return ok({ spans: [], refused: [], timestampUnitRepairs: 0 });
   const framing = checkListFraming(body);
   if (framing !== undefined) return fail([{ path: '', message: `body is not a protobuf ListOfSpans: ${framing}` }]);
   let list: ProtoListOfSpans;
@@ -69,13 +78,22 @@ export function decodeProtoV2(body: Uint8Array | string): Result<Span[]> {
     const reason = error instanceof Error ? error.message : String(error);
     return fail([{ path: '', message: `body is not a protobuf ListOfSpans: ${reason}` }]);
   }
-  const issues: Issue[] = [];
   const spans: Span[] = [];
+  const refused: RefusedSpan[] = [];
+  const repairs: UnitRepairs = { unit: false };
+  let timestampUnitRepairs = 0;
   for (let i = 0; i < list.spans.length; i++) {
-    const span = readProtoSpan(list.spans[i] as ProtoSpan, `spans[${i}]`, issues);
-    if (span !== undefined && issues.length === 0) spans.push(span);
+    const issues: Issue[] = [];
+    repairs.unit = false;
+    const span = readProtoSpan(list.spans[i] as ProtoSpan, `spans[${i}]`, issues, repairs);
+    if (span !== undefined && issues.length === 0) {
+      spans.push(span);
+      if (repairs.unit) timestampUnitRepairs += 1;
+    } else {
+      refused.push(refusalOf(i, issues));
+    }
   }
-  return issues.length === 0 ? ok(spans) : fail(issues);
+  return ok({ spans, refused, timestampUnitRepairs });
 }
 
 /**
@@ -107,7 +125,7 @@ function checkListFraming(body: Uint8Array): string | undefined {
   return undefined;
 }
 
-function readProtoSpan(message: ProtoSpan, base: string, issues: Issue[]): Span | undefined {
+function readProtoSpan(message: ProtoSpan, base: string, issues: Issue[], repairs: UnitRepairs): Span | undefined {
   const before = issues.length;
   const traceId = readIdBytes(message.traceId, base, 'traceId', true, issues);
   const id = readIdBytes(message.id, base, 'id', false, issues);
@@ -117,13 +135,16 @@ function readProtoSpan(message: ProtoSpan, base: string, issues: Issue[]): Span 
     if (parentBytes.length === 8) parentId = isAllZero(parentBytes) ? undefined : toHex(parentBytes);
     else report(issues, base, 'parentId', `must be 8 bytes, got ${parentBytes.length} bytes`);
   }
+  // an unknown kind number is ignored (Proto3ZipkinFields: `if (kind > Span.Kind.values().length) break;`)
   const kind = KINDS[message.kind];
-  if (kind === undefined && message.kind !== 0) report(issues, base, 'kind', `unknown kind ${message.kind}`);
-  const timestampMicros = readInt64(message.timestamp, base, 'timestamp', issues);
-  const durationMicros = readInt64(message.duration, base, 'duration', issues);
+  const timestampRaw = readInt64(message.timestamp, base, 'timestamp', issues);
+  const factor = timestampUnitFactorOf(timestampRaw);
+  if (factor !== 1) repairs.unit = true;
+  const timestampMicros = scaled(timestampRaw, factor);
+  const durationMicros = scaled(readInt64(message.duration, base, 'duration', issues), factor);
   const localEndpoint = readProtoEndpoint(message.localEndpoint, base, 'localEndpoint', issues);
   const remoteEndpoint = readProtoEndpoint(message.remoteEndpoint, base, 'remoteEndpoint', issues);
-  const annotations = readProtoAnnotations(message.annotations, base, issues);
+  const annotations = readProtoAnnotations(message.annotations, base, issues, repairs);
   const tags: Record<string, string> = {};
   for (const key in message.tags) tags[key] = message.tags[key] as string;
   if (traceId === undefined || id === undefined || issues.length !== before) return undefined;
@@ -157,6 +178,8 @@ function readIdBytes(bytes: Uint8Array | null, base: string, field: string, isTr
     report(issues, base, field, 'must not be all zeros');
     return undefined;
   }
+  // a 128-bit trace id whose high half is zero is the 64-bit id (Span.normalizeTraceId)
+  if (bytes.length === 16 && isAllZero(bytes.subarray(0, 8))) return toHex(bytes.subarray(8));
   return toHex(bytes);
 }
 
@@ -171,7 +194,19 @@ function toHex(bytes: Uint8Array): string {
   return hex;
 }
 
-/** A 64-bit unsigned value as a safe integer; 0 means absent. */
+/** A timestamp unit repair applied (a no-op for factor 1). */
+function scaled(micros: number | undefined, factor: number): number | undefined {
+  if (micros === undefined || factor === 1) return micros;
+  const repaired = micros * factor;
+  // a duration scaled with its repaired timestamp that no longer fits is implausible: absent
+  return Number.isSafeInteger(repaired) ? repaired : undefined;
+}
+
+/**
+ * A 64-bit value as a safe integer; 0 means absent. Zipkin reads it as a signed Java long, and
+ * `Span.Builder.timestamp(long)`/`duration(long)` turn a negative one into 0 = absent: so does a value
+ * whose top bit is set here.
+ */
 function readInt64(value: Int64 | null | undefined, base: string, field: string, issues: Issue[]): number | undefined {
   if (value === null || value === undefined) return undefined;
   let micros: number;
@@ -179,17 +214,19 @@ function readInt64(value: Int64 | null | undefined, base: string, field: string,
     micros = value;
   } else {
     const high = value.high >>> 0;
+    if (high >= 0x8000_0000) return undefined;
     if (high > MAX_SAFE_HIGH) {
       report(issues, base, field, `must be at most ${Number.MAX_SAFE_INTEGER} microseconds`);
       return undefined;
     }
     micros = high * TWO_POW_32 + (value.low >>> 0);
   }
-  if (!Number.isSafeInteger(micros) || micros < 0) {
+  if (micros <= 0) return undefined;
+  if (!Number.isSafeInteger(micros)) {
     report(issues, base, field, `must be at most ${Number.MAX_SAFE_INTEGER} microseconds`);
     return undefined;
   }
-  return micros === 0 ? undefined : micros;
+  return micros;
 }
 
 function readProtoEndpoint(message: ProtoEndpoint | null | undefined, base: string, field: string, issues: Issue[]): Endpoint | undefined {
@@ -200,20 +237,15 @@ function readProtoEndpoint(message: ProtoEndpoint | null | undefined, base: stri
     endpoint.serviceName = message.serviceName.toLowerCase();
     empty = false;
   }
+  // Address bytes of another length are left out: `Endpoint.Builder.parseIp(byte[])` returns false for them.
   const ipv4 = message.ipv4;
-  if (ipv4 !== null && ipv4 !== undefined && ipv4.length !== 0) {
-    if (ipv4.length === 4) {
-      endpoint.ipv4 = ipv4FromBytes(ipv4);
-      empty = false;
-    } else {
-      report(issues, base, `${field}.ipv4`, `must be 4 bytes, got ${ipv4.length} bytes`);
-    }
+  if (ipv4 !== null && ipv4 !== undefined && ipv4.length === 4) {
+    endpoint.ipv4 = ipv4FromBytes(ipv4);
+    empty = false;
   }
   const ipv6 = message.ipv6;
-  if (ipv6 !== null && ipv6 !== undefined && ipv6.length !== 0) {
-    if (ipv6.length !== 16) {
-      report(issues, base, `${field}.ipv6`, `must be 16 bytes, got ${ipv6.length} bytes`);
-    } else if (isIpv4MappedBytes(ipv6)) {
+  if (ipv6 !== null && ipv6 !== undefined && ipv6.length === 16) {
+    if (isIpv4MappedBytes(ipv6)) {
       endpoint.ipv4 = ipv4FromBytes(ipv6.subarray(12));
       empty = false;
     } else {
@@ -221,29 +253,33 @@ function readProtoEndpoint(message: ProtoEndpoint | null | undefined, base: stri
       empty = false;
     }
   }
+  // `Endpoint.Builder.port(int)`: negative → 0 (unknown), above 65535 → refused
   const port = message.port;
-  if (port !== 0 && port !== undefined && port !== null) {
-    if (port > 0 && port <= MAX_PORT) {
+  if (port !== undefined && port !== null && port > 0) {
+    if (port <= MAX_PORT) {
       endpoint.port = port;
       empty = false;
     } else {
-      report(issues, base, `${field}.port`, `must be an integer from 0 to ${MAX_PORT}, got ${port}`);
+      report(issues, base, `${field}.port`, `must be an integer up to ${MAX_PORT}, got ${port}`);
     }
   }
   return empty ? undefined : endpoint;
 }
 
-/** Annotations with a zero timestamp carry no time and are dropped, as in the JSON decoders. */
-function readProtoAnnotations(messages: readonly ProtoAnnotation[] | null | undefined, base: string, issues: Issue[]): Annotation[] {
+/**
+ * Annotations with a zero timestamp or no value are dropped, as Zipkin's reader does
+ * (Proto3ZipkinFields: `if (timestamp == 0L || value == null) return false`).
+ */
+function readProtoAnnotations(messages: readonly ProtoAnnotation[] | null | undefined, base: string, issues: Issue[], repairs: UnitRepairs): Annotation[] {
   const annotations: Annotation[] = [];
   if (messages === null || messages === undefined) return annotations;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i] as ProtoAnnotation;
-    if (!message.value) {
-      report(issues, base, `annotations[${i}].value`, 'must be a non-empty string');
-      continue;
-    }
-    const timestampMicros = readInt64(message.timestamp, base, `annotations[${i}].timestamp`, issues);
+    if (!message.value) continue;
+    const raw = readInt64(message.timestamp, base, `annotations[${i}].timestamp`, issues);
+    const factor = timestampUnitFactorOf(raw);
+    if (factor !== 1) repairs.unit = true;
+    const timestampMicros = scaled(raw, factor);
     if (timestampMicros !== undefined) annotations.push({ timestampMicros, value: message.value });
   }
   return annotations;

@@ -1,10 +1,11 @@
 /** Decode stage: a Zipkin span body in any supported encoding → model spans. */
-import { fail, type Result } from '../result/result.ts';
+import { fail, ok, type Result } from '../result/result.ts';
 import type { Span } from './span.ts';
 import type { ZipkinFormat } from './detect.ts';
-import { decodeJsonV1 } from './decode-json-v1.ts';
-import { decodeJsonV2 } from './decode-json-v2.ts';
-import { decodeProtoV2 } from './decode-proto-v2.ts';
+import { decodeJsonV1, decodeJsonV1Batch } from './decode-json-v1.ts';
+import { decodeJsonV2, decodeJsonV2Batch, readSpansV2 } from './decode-json-v2.ts';
+import { decodeProtoV2, decodeProtoV2Batch } from './decode-proto-v2.ts';
+import type { RefusedSpan, SpanBatch } from './batch.ts';
 
 export { detectFormat, type ZipkinFormat } from './detect.ts';
 
@@ -23,4 +24,59 @@ export function decodeSpans(body: Uint8Array | string, format: ZipkinFormat): Re
     default:
       return fail([{ path: '', message: `unknown Zipkin format ${JSON.stringify(format as unknown)}` }]);
   }
+}
+
+/**
+ * Decodes a body span by span (per-span isolation): the result fails only when the body cannot be parsed
+ * at all (not JSON, not a list, not a ListOfSpans); otherwise it holds the accepted spans and each refused
+ * span's index, field and reason. Never throws for bad input.
+ */
+export function decodeSpanBatch(body: Uint8Array | string, format: ZipkinFormat): Result<SpanBatch> {
+  switch (format) {
+    case 'json-v2':
+      return decodeJsonV2Batch(body);
+    case 'json-v1':
+      return decodeJsonV1Batch(body);
+    case 'proto-v2':
+      return decodeProtoV2Batch(body);
+    default:
+      return fail([{ path: '', message: `unknown Zipkin format ${JSON.stringify(format as unknown)}` }]);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes newline-delimited Zipkin v2 JSON (one span object per line, as `meshray capture --format ndjson`
+ * writes) span by span. Blank lines are skipped; a line that is not JSON refuses that span alone. Spans are
+ * numbered by their line (0-based, blank lines included), so a refusal names the line to look at.
+ */
+export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch> {
+  let text: string;
+  try {
+    text = typeof body === 'string' ? body : utf8.decode(body);
+  } catch {
+    return fail([{ path: '', message: 'body is not valid UTF-8' }]);
+  }
+  const lines = text.split('\n');
+  const spans: SpanBatch['spans'] = [];
+  const refused: RefusedSpan[] = [];
+  let timestampUnitRepairs = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = (lines[i] as string).trim();
+    if (line === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch (error) {
+      const issue = { path: `spans[${i}]`, message: `line ${i + 1} is not JSON: ${(error as Error).message}` };
+      refused.push({ index: i, field: '', reason: 'not_a_span', issues: [issue] });
+      continue;
+    }
+    const one = readSpansV2([parsed], i);
+    spans.push(...one.spans);
+    refused.push(...one.refused);
+    timestampUnitRepairs += one.timestampUnitRepairs;
+  }
+  return ok({ spans, refused, timestampUnitRepairs });
 }

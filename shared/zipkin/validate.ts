@@ -13,14 +13,15 @@ export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const HEX = /^[0-9a-fA-F]+$/;
 const ALL_ZEROS = /^0+$/;
-const DIGITS = /^\d+$/;
+const HIGH_HALF_ZEROS = /^0{16}/;
+const INTEGER_TEXT = /^-?\d+$/;
 const ZEROS_32 = '00000000000000000000000000000000';
 const MAX_DESCRIBED_CHARS = 48;
 const MAX_PORT = 0xffff;
 
 const ID_MESSAGE = 'must be 16 hex characters (shorter ids are left-padded with zeros)';
 const TRACE_ID_MESSAGE = 'must be 16 or 32 hex characters (shorter ids are left-padded with zeros)';
-const MICROS_MESSAGE = 'must be a non-negative number of microseconds';
+const MICROS_MESSAGE = 'must be a number of microseconds';
 
 /** Pushes an issue at `base.field` (or `base` when field is empty). */
 export function report(issues: Issue[], base: string, field: string, message: string): void {
@@ -47,7 +48,12 @@ function padHex(lowerHex: string, width: number): string {
   return lowerHex.length === width ? lowerHex : ZEROS_32.slice(0, width - lowerHex.length) + lowerHex;
 }
 
-/** Required trace id: 1-32 hex chars, lowercased, zero-padded to 16 (<=16 chars) or 32; never all zeros. */
+/**
+ * Required trace id: 1-32 hex chars, lowercased, zero-padded to 16 (<=16 chars) or 32; never all zeros.
+ * A 32-character id whose high 64 bits are zero is its low 16 characters, as `Span.normalizeTraceId` does
+ * (openzipkin/zipkin zipkin/src/main/java/zipkin2/Span.java, `if (length == 32 && zeros >= 16)`).
+ * Upper-case hex is lowercased (Zipkin refuses it; the value is unambiguous, so meshray repairs it).
+ */
 export function readTraceId(value: unknown, base: string, issues: Issue[]): string | undefined {
   if (value === undefined || value === null) {
     report(issues, base, 'traceId', 'is required');
@@ -61,6 +67,7 @@ export function readTraceId(value: unknown, base: string, issues: Issue[]): stri
     report(issues, base, 'traceId', `must not be all zeros, got ${describe(value)}`);
     return undefined;
   }
+  if (value.length === 32 && HIGH_HALF_ZEROS.test(value)) return value.slice(16).toLowerCase();
   return padHex(value.toLowerCase(), value.length <= 16 ? 16 : 32);
 }
 
@@ -92,29 +99,59 @@ export function readParentId(value: unknown, base: string, issues: Issue[]): str
   return padHex(value.toLowerCase(), 16);
 }
 
+/** 2000-01-01T00:00:00Z in epoch microseconds, milliseconds and seconds. */
+const Y2000_MICROS = 946_684_800_000_000;
+const Y2000_MILLIS = 946_684_800_000;
+const Y2000_SECONDS = 946_684_800;
+/** 2100-01-01T00:00:00Z in epoch milliseconds and seconds: the top of the repaired ranges. */
+const Y2100_MILLIS = 4_102_444_800_000;
+const Y2100_SECONDS = 4_102_444_800;
+
+/**
+ * By how much an epoch timestamp must be multiplied to be epoch microseconds: 1000 when it reads as epoch
+ * milliseconds, 1e6 when it reads as epoch seconds, else 1. Only readings that are before the year 2000 as
+ * microseconds, yet between 2000 and 2100 as milliseconds (or seconds), are repaired: a tracer that filled
+ * the field with `System.currentTimeMillis()` (openzipkin/zipkin#1151) would otherwise give a 1970 trace.
+ * Zipkin itself stores such a span as sent; this repair is meshray's, and is counted
+ * (`reason="timestamp_unit_repaired"`). Small test values (e.g. 1000) are left alone.
+ */
+export function timestampUnitFactorOf(value: unknown): number {
+  const reading = typeof value === 'number' ? value : typeof value === 'string' && INTEGER_TEXT.test(value) ? Number(value) : NaN;
+  if (!(reading > 0) || reading >= Y2000_MICROS) return 1;
+  if (reading >= Y2000_MILLIS && reading < Y2100_MILLIS) return 1000;
+  if (reading >= Y2000_SECONDS && reading < Y2100_SECONDS) return 1_000_000;
+  return 1;
+}
+
 /**
  * Optional epoch/duration microseconds: a JSON number (scientific notation allowed, rounded to an integer)
- * or a string of digits. 0 means absent, as in Zipkin. Negative, non-finite or unsafe integers are refused.
+ * or a string of digits, multiplied by `factor` (a timestamp unit repair) before rounding. Zero or negative
+ * means absent, as `Span.Builder.timestamp(long)` / `duration(long)` coerce a negative value to 0 = absent
+ * (openzipkin/zipkin zipkin/src/main/java/zipkin2/Span.java). Non-numbers and values beyond
+ * Number.MAX_SAFE_INTEGER are refused.
  */
-export function readMicros(value: unknown, base: string, field: string, issues: Issue[]): number | undefined {
+export function readMicros(value: unknown, base: string, field: string, issues: Issue[], factor = 1): number | undefined {
   let micros: number;
   if (typeof value === 'number') micros = value;
   else if (value === undefined || value === null) return undefined;
-  else if (typeof value === 'string' && DIGITS.test(value)) micros = Number(value);
+  else if (typeof value === 'string' && INTEGER_TEXT.test(value)) micros = Number(value);
   else {
     report(issues, base, field, `${MICROS_MESSAGE}, got ${describe(value)}`);
     return undefined;
   }
-  if (!(micros >= 0) || micros === Infinity) {
+  if (Number.isNaN(micros) || micros === Infinity) {
     report(issues, base, field, `${MICROS_MESSAGE}, got ${describe(value)}`);
     return undefined;
   }
-  micros = Math.round(micros);
+  if (micros <= 0) return undefined;
+  micros = Math.round(micros * factor);
+  // a duration scaled with its repaired timestamp that no longer fits is implausible: absent, like a negative one
+  if (micros > Number.MAX_SAFE_INTEGER && factor !== 1) return undefined;
   if (micros > Number.MAX_SAFE_INTEGER) {
     report(issues, base, field, `must be at most ${Number.MAX_SAFE_INTEGER} microseconds, got ${describe(value)}`);
     return undefined;
   }
-  return micros === 0 ? undefined : micros;
+  return micros;
 }
 
 /** Optional kind, in any letter case; uppercased. */
@@ -160,8 +197,12 @@ export function readFlag(value: unknown, base: string, field: string, issues: Is
 }
 
 /**
- * Optional endpoint. serviceName lowercased (empty → absent); ipv4/ipv6 routed by their content (as Zipkin's
- * `parseIp` does; IPv4-mapped IPv6 becomes ipv4); port 0 → absent. An endpoint with nothing left is absent.
+ * Optional endpoint, read as Zipkin's `Endpoint.Builder` does (openzipkin/zipkin
+ * zipkin/src/main/java/zipkin2/Endpoint.java): serviceName lowercased, empty → absent (`serviceName(String)`);
+ * ipv4/ipv6 routed by their content, IPv4-mapped IPv6 becoming ipv4, and a value that is not an IP literal
+ * (a host name, `envoy://…`) left out (`parseIp(String)` returns false); a negative port is unknown (0) and
+ * port 0 absent (`port(int)`: `if (port < 0) port = 0`); only a port above 65535 (or not an integer) is
+ * refused (`throw new IllegalArgumentException("invalid port")`). An endpoint with nothing left is absent.
  */
 export function readEndpoint(value: unknown, base: string, field: string, issues: Issue[]): Endpoint | undefined {
   if (value === undefined || value === null) return undefined;
@@ -176,36 +217,34 @@ export function readEndpoint(value: unknown, base: string, field: string, issues
     endpoint.serviceName = serviceName;
     empty = false;
   }
-  if (value.ipv4 !== undefined && readIp(value.ipv4, base, `${field}.ipv4`, endpoint, issues)) empty = false;
-  if (value.ipv6 !== undefined && readIp(value.ipv6, base, `${field}.ipv6`, endpoint, issues)) empty = false;
+  if (value.ipv4 !== undefined && readIp(value.ipv4, endpoint)) empty = false;
+  if (value.ipv6 !== undefined && readIp(value.ipv6, endpoint)) empty = false;
   const port = value.port;
-  if (typeof port === 'number' && Number.isInteger(port) && port >= 0 && port <= MAX_PORT) {
-    if (port !== 0) {
+  if (typeof port === 'number' && Number.isInteger(port) && port <= MAX_PORT) {
+    if (port > 0) {
       endpoint.port = port;
       empty = false;
     }
   } else if (port !== undefined && port !== null) {
-    report(issues, base, `${field}.port`, `must be an integer from 0 to ${MAX_PORT}, got ${describe(port)}`);
+    report(issues, base, `${field}.port`, `must be an integer up to ${MAX_PORT}, got ${describe(port)}`);
   }
   return empty ? undefined : endpoint;
 }
 
-function readIp(value: unknown, base: string, field: string, endpoint: Mutable<Endpoint>, issues: Issue[]): boolean {
-  if (value === null || value === '') return false;
-  if (typeof value === 'string') {
-    if (isIpv4(value)) {
-      endpoint.ipv4 = value;
-      return true;
-    }
-    if (isIpv6(value)) {
-      const lower = value.toLowerCase();
-      const mapped = ipv4MappedToIpv4(lower);
-      if (mapped !== undefined) endpoint.ipv4 = mapped;
-      else endpoint.ipv6 = lower;
-      return true;
-    }
+/** Sets ipv4 or ipv6 from an IP literal; anything else is left out (false), as `Endpoint.Builder.parseIp`. */
+function readIp(value: unknown, endpoint: Mutable<Endpoint>): boolean {
+  if (typeof value !== 'string' || value === '') return false;
+  if (isIpv4(value)) {
+    endpoint.ipv4 = value;
+    return true;
   }
-  report(issues, base, field, `must be an IPv4 or IPv6 address, got ${describe(value)}`);
+  if (isIpv6(value)) {
+    const lower = value.toLowerCase();
+    const mapped = ipv4MappedToIpv4(lower);
+    if (mapped !== undefined) endpoint.ipv4 = mapped;
+    else endpoint.ipv6 = lower;
+    return true;
+  }
   return false;
 }
 
@@ -231,9 +270,11 @@ export function readTags(value: unknown, base: string, issues: Issue[]): Record<
 
 /**
  * Optional v2 annotations: objects with a non-empty string `value` and a `timestamp` in micros.
- * An annotation without a timestamp (old Envoy sent `{"value":"ss"}`) carries no time and is dropped.
+ * An annotation without a timestamp (old Envoy sent `{"value":"ss"}`) or with a zero or negative one carries
+ * no time and is dropped (Zipkin's proto reader does the same: Proto3ZipkinFields, `if (timestamp == 0L ||
+ * value == null) return false`). Each timestamp gets its own unit repair; `repairs.unit` turns true if any did.
  */
-export function readAnnotations(value: unknown, base: string, issues: Issue[]): Annotation[] {
+export function readAnnotations(value: unknown, base: string, issues: Issue[], repairs: UnitRepairs = { unit: false }): Annotation[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
     report(issues, base, 'annotations', `must be an array, got ${describe(value)}`);
@@ -250,12 +291,19 @@ export function readAnnotations(value: unknown, base: string, issues: Issue[]): 
     if (typeof text !== 'string' || text === '') {
       report(issues, base, `annotations[${i}].value`, `must be a non-empty string, got ${describe(text)}`);
     }
-    const timestampMicros = readMicros(item.timestamp, base, `annotations[${i}].timestamp`, issues);
+    const factor = timestampUnitFactorOf(item.timestamp);
+    if (factor !== 1) repairs.unit = true;
+    const timestampMicros = readMicros(item.timestamp, base, `annotations[${i}].timestamp`, issues, factor);
     if (timestampMicros !== undefined && typeof text === 'string' && text !== '') {
       annotations.push({ timestampMicros, value: text });
     }
   }
   return annotations;
+}
+
+/** Set by readers when a timestamp unit was repaired (see timestampUnitFactorOf). */
+export interface UnitRepairs {
+  unit: boolean;
 }
 
 /** Everything a decoder found for one span; `undefined` means absent. */

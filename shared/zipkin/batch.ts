@@ -1,0 +1,95 @@
+/**
+ * Per-span isolation: what a decoder makes of a body whose spans are judged one by one. A span that stays
+ * invalid after Zipkin's normalisations is refused alone, named by its index in the body, the field at
+ * fault and a reason from a closed set (a Prometheus label); its neighbours are kept.
+ */
+import type { Issue, Result } from '../result/result.ts';
+import { fail, ok } from '../result/result.ts';
+import type { Span } from './span.ts';
+
+/** Why a span was refused: the field at fault, as a bounded label value. */
+export type SpanRefusalReason =
+  | 'not_a_span'
+  | 'missing_trace_id'
+  | 'invalid_trace_id'
+  | 'missing_id'
+  | 'invalid_id'
+  | 'invalid_parent_id'
+  | 'invalid_kind'
+  | 'invalid_name'
+  | 'invalid_timestamp'
+  | 'invalid_duration'
+  | 'invalid_port'
+  | 'invalid_endpoint'
+  | 'invalid_annotation'
+  | 'invalid_binary_annotation'
+  | 'invalid_tag'
+  | 'invalid_flag';
+
+export interface RefusedSpan {
+  /** Index of the span in the body (a v1 span that became two model spans counts once). */
+  readonly index: number;
+  /** The field at fault, relative to the span (`traceId`, `localEndpoint.port`); '' for the span itself. */
+  readonly field: string;
+  readonly reason: SpanRefusalReason;
+  /** Every issue found in the span (`spans[3].traceId: ...`). */
+  readonly issues: readonly Issue[];
+}
+
+export interface SpanBatch {
+  /** The accepted spans, in body order. */
+  readonly spans: Span[];
+  readonly refused: RefusedSpan[];
+  /** Body spans whose epoch milliseconds/seconds were converted to microseconds. */
+  readonly timestampUnitRepairs: number;
+}
+
+const SPAN_PREFIX = /^spans\[\d+\]\.?/;
+
+function reasonOf(field: string, message: string): SpanRefusalReason {
+  const top = field.split(/[.[]/)[0] ?? '';
+  const leaf = field.slice(field.lastIndexOf('.') + 1);
+  switch (top) {
+    case '':
+      return 'not_a_span';
+    case 'traceId':
+      return /required/.test(message) ? 'missing_trace_id' : 'invalid_trace_id';
+    case 'id':
+      return /required/.test(message) ? 'missing_id' : 'invalid_id';
+    case 'parentId':
+      return 'invalid_parent_id';
+    case 'kind':
+      return 'invalid_kind';
+    case 'name':
+      return 'invalid_name';
+    case 'timestamp':
+      return 'invalid_timestamp';
+    case 'duration':
+      return 'invalid_duration';
+    case 'localEndpoint':
+    case 'remoteEndpoint':
+      return leaf === 'port' ? 'invalid_port' : 'invalid_endpoint';
+    case 'annotations':
+      return leaf === 'port' ? 'invalid_port' : 'invalid_annotation';
+    case 'binaryAnnotations':
+      return leaf === 'port' ? 'invalid_port' : 'invalid_binary_annotation';
+    case 'tags':
+      return 'invalid_tag';
+    default:
+      return 'invalid_flag';
+  }
+}
+
+/** The refusal of span `index` from its issues (at least one); field and reason come from the first. */
+export function refusalOf(index: number, issues: readonly Issue[]): RefusedSpan {
+  const first = issues[0] as Issue;
+  const field = first.path.replace(SPAN_PREFIX, '');
+  return { index, field, reason: reasonOf(field, first.message), issues };
+}
+
+/** All-or-nothing view of a batch, for callers that take a body only when every span is valid. */
+export function strictBatch(batch: Result<SpanBatch>): Result<Span[]> {
+  if (!batch.ok) return batch;
+  if (batch.value.refused.length === 0) return ok(batch.value.spans);
+  return fail(batch.value.refused.flatMap((r) => r.issues));
+}
