@@ -2,14 +2,17 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /**
  * The receiver's counters. Per-span outcomes are counted here (never logged one by one):
- * `spans_received_total` counts spans decoded from valid requests; `spans_refused_total{reason}` spans
- * answered with an error (reason = error code in lower case, e.g. buffer_full, ack_timeout);
+ * `spans_received_total` counts spans accepted from requests; `spans_refused_total{reason}` spans not taken:
+ * a request answered with an error (reason = error code in lower case, e.g. buffer_full, ack_timeout) or one
+ * span refused alone in a 202 (reason = the field at fault, e.g. invalid_trace_id, invalid_port);
+ * `spans_repaired_total{reason}` accepted spans meshray repaired (timestamp_unit_repaired: epoch ms/s);
  * `spans_published_total` spans Kafka acknowledged; `spans_dropped_total{reason}` spans that were
  * accepted but will never reach the topic (dropped_at_shutdown, publish_failed).
  */
 export interface ReceiverMetrics {
   readonly spansReceived: Counter;
   readonly spansRefused: Counter<'reason'>;
+  readonly spansRepaired: Counter<'reason'>;
   readonly spansPublished: Counter;
   readonly spansDropped: Counter<'reason'>;
   readonly requests: Counter<'route' | 'status'>;
@@ -29,10 +32,15 @@ export function receiverMetrics(registry: Registry): ReceiverMetrics {
   const registers = [registry];
   const metrics: ReceiverMetrics = {
     spansReceived: new Counter({
-      name: 'meshray_receiver_spans_received_total', help: 'spans decoded from valid requests', registers,
+      name: 'meshray_receiver_spans_received_total', help: 'spans accepted from requests', registers,
     }),
     spansRefused: new Counter({
-      name: 'meshray_receiver_spans_refused_total', help: 'spans of requests answered with an error, by error code',
+      name: 'meshray_receiver_spans_refused_total',
+      help: 'spans not taken, by reason: the error code of a refused request, or the field at fault of a span refused alone',
+      labelNames: ['reason'], registers,
+    }),
+    spansRepaired: new Counter({
+      name: 'meshray_receiver_spans_repaired_total', help: 'accepted spans repaired by meshray, by reason (timestamp_unit_repaired)',
       labelNames: ['reason'], registers,
     }),
     spansPublished: new Counter({

@@ -1,4 +1,4 @@
-import type { Span } from '../../../shared/zipkin/span.ts';
+import type { SpanBatch } from '../../../shared/zipkin/index.ts';
 import { decodeContentEncoding, identityBody } from './content-encoding.ts';
 import { parseMediaType } from './media-type.ts';
 import type { Outcome } from './outcome.ts';
@@ -18,8 +18,8 @@ export interface SpanRequest {
   readonly maxBodyBytes: number;
 }
 
-/** Content-Type, then Content-Encoding (size-capped), then the Zipkin encoding: the request's spans. */
-export async function decodeSpanRequest(req: SpanRequest): Promise<Outcome<Span[]>> {
+/** Content-Type, then Content-Encoding (size-capped), then the Zipkin encoding: the request's spans, accepted and refused. */
+export async function decodeSpanRequest(req: SpanRequest): Promise<Outcome<SpanBatch>> {
   const mediaType = parseMediaType(req.contentType);
   if (!mediaType.ok) return mediaType;
   const body = identityBody(req.body, req.contentEncoding, req.maxBodyBytes)

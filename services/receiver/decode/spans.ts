@@ -1,7 +1,6 @@
 import { MeshrayError } from '../../../shared/errors/index.ts';
 import type { Result } from '../../../shared/result/result.ts';
-import { decodeSpans, detectFormat, type ZipkinFormat } from '../../../shared/zipkin/index.ts';
-import type { Span } from '../../../shared/zipkin/span.ts';
+import { decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/zipkin/index.ts';
 import type { MediaType } from './media-type.ts';
 import { accept, refuse, type Outcome } from './outcome.ts';
 
@@ -9,20 +8,30 @@ import { accept, refuse, type Outcome } from './outcome.ts';
 export type ApiVersion = 'v1' | 'v2';
 
 const malformed = (message: string, result?: Result<unknown>) =>
-  refuse<Span[]>(new MeshrayError('BODY_MALFORMED', message, result && !result.ok ? { issues: result.issues } : undefined));
+  refuse<SpanBatch>(new MeshrayError('BODY_MALFORMED', message, result && !result.ok ? { issues: result.issues } : undefined));
 
-const decodeAs = (body: Buffer, format: ZipkinFormat): Outcome<Span[]> => {
-  const r = decodeSpans(body, format);
-  return r.ok ? accept(r.value) : malformed(`body is not valid Zipkin ${format} spans`, r);
+/**
+ * Per-span isolation: a body that parses is accepted span by span (the refused ones are named in the
+ * batch); only a body that cannot be parsed, or whose every span is refused, is BODY_MALFORMED.
+ */
+const decodeAs = (body: Buffer, format: ZipkinFormat): Outcome<SpanBatch> => {
+  const r = decodeSpanBatch(body, format);
+  if (!r.ok) return malformed(`body is not valid Zipkin ${format} spans`, r);
+  const { spans, refused } = r.value;
+  if (spans.length === 0 && refused.length > 0) {
+    return refuse(new MeshrayError('BODY_MALFORMED', `every span of the body is invalid (Zipkin ${format})`,
+      { issues: refused.flatMap((x) => x.issues) }));
+  }
+  return accept(r.value);
 };
 
 /**
- * Decodes a (decompressed) body posted to `/api/<version>/spans`, as Zipkin's own server does:
+ * Decodes a (decompressed) body posted to `/api/<version>/spans`, as Zipkin's own server does, span by span:
  * v2 takes v2 JSON or protobuf, v1 takes v1 JSON. Without a Content-Type the body is sniffed. A body in
  * the other version's JSON is refused naming the route to use; a malformed body lists each issue
  * (`spans[3].traceId: ...`).
  */
-export function decodeRequestSpans(body: Buffer, mediaType: MediaType, version: ApiVersion): Outcome<Span[]> {
+export function decodeRequestSpans(body: Buffer, mediaType: MediaType, version: ApiVersion): Outcome<SpanBatch> {
   if (body.length === 0) return malformed('request body is empty: expected a list of spans');
   if (version === 'v2') {
     if (mediaType === 'proto') return decodeAs(body, 'proto-v2');

@@ -1,6 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import { MeshrayError, isMeshrayError, type ErrorCode } from '../../../shared/errors/index.ts';
 import type { Issue } from '../../../shared/result/result.ts';
+import { formatIssues } from '../../../shared/result/result.ts';
+import type { RefusedSpan, SpanRefusalReason } from '../../../shared/zipkin/index.ts';
 
 /**
  * THE place where an error code becomes an HTTP answer. Every code of the catalogue is listed so a new
@@ -21,8 +23,10 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   SEGMENT_REJECTED: 500,
   XRAY_THROTTLED: 500,
   XRAY_UNAVAILABLE: 500,
+  XRAY_ACCESS_DENIED: 500,
   EPOCH_STORE_UNAVAILABLE: 500,
   CONFIG_INVALID: 500,
+  PORT_UNAVAILABLE: 500,
 };
 
 /** Seconds a sender should wait before retrying a 503. */
@@ -79,4 +83,23 @@ export function toErrorResponse(err: unknown): ErrorResponse {
 export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
   const r = toErrorResponse(err);
   return reply.code(r.status).headers(r.headers).send(r.body);
+}
+
+/** One refused span in a 202 body: its index in the request body, the field at fault, why, and every issue. */
+export interface RefusedSpanBody {
+  readonly index: number;
+  readonly field: string;
+  readonly reason: SpanRefusalReason;
+  readonly message: string;
+}
+
+/** The body of a 202 that accepted some spans of a request and refused others. */
+export interface PartialAcceptanceBody {
+  readonly refused: readonly RefusedSpanBody[];
+}
+
+export function partialAcceptanceBody(refused: readonly RefusedSpan[]): PartialAcceptanceBody {
+  return {
+    refused: refused.map((r) => ({ index: r.index, field: r.field, reason: r.reason, message: formatIssues(r.issues).replace(/\n/g, '; ') })),
+  };
 }

@@ -5,7 +5,7 @@ import { decodeSpanRequest, type ApiVersion } from '../decode/index.ts';
 import type { ReceiverMetrics } from '../metrics.ts';
 import type { SpanPublisher } from '../publish/span-publisher.ts';
 import { validateSpanCount } from '../validate/span-count.ts';
-import { sendError } from './error-response.ts';
+import { partialAcceptanceBody, sendError } from './error-response.ts';
 
 export interface SpanRoutesDeps {
   readonly publisher: SpanPublisher;
@@ -23,7 +23,9 @@ const header = (req: FastifyRequest, name: string): string | undefined => {
 };
 
 /**
- * POST /api/v2/spans and /api/v1/spans, answered like Zipkin (202, empty body). Every body arrives as a
+ * POST /api/v2/spans and /api/v1/spans, answered like Zipkin (202, empty body). A span that stays invalid
+ * after Zipkin's normalisations is refused alone: the others are published and the 202 body names each
+ * refused span's index, field and reason (counted by reason, never logged). Every body arrives as a
  * raw Buffer (one catch-all content-type parser held to MAX_BODY_BYTES): media type, encoding and
  * Zipkin version are decided by the decode stage, never by fastify.
  */
@@ -56,9 +58,15 @@ export function registerSpanRoutes(app: FastifyInstance, deps: SpanRoutesDeps): 
       contentEncoding: header(req, 'content-encoding'),
       maxBodyBytes: deps.maxBodyBytes,
     });
-    if (!decoded.ok) return sendError(reply, decoded.error);
-    const spans = decoded.value;
+    if (!decoded.ok) {
+      // The body's spans cannot be counted (not decodable, or a media type not read): the request counts as one.
+      metrics.spansRefused.inc({ reason: decoded.error.code.toLowerCase() });
+      return sendError(reply, decoded.error);
+    }
+    const { spans, refused, timestampUnitRepairs } = decoded.value;
     metrics.spansReceived.inc(spans.length);
+    for (const r of refused) metrics.spansRefused.inc({ reason: r.reason });
+    if (timestampUnitRepairs > 0) metrics.spansRepaired.inc({ reason: 'timestamp_unit_repaired' }, timestampUnitRepairs);
     const counted = validateSpanCount(spans, deps.maxSpansPerRequest);
     if (!counted.ok) {
       metrics.spansRefused.inc({ reason: counted.error.code.toLowerCase() }, spans.length);
@@ -71,7 +79,8 @@ export function registerSpanRoutes(app: FastifyInstance, deps: SpanRoutesDeps): 
       else deps.logger.error({ err: e }, 'publishing spans failed unexpectedly');
       return sendError(reply, e);
     }
-    return reply.code(202).send();
+    if (refused.length === 0) return reply.code(202).send();
+    return reply.code(202).send(partialAcceptanceBody(refused));
   };
 
   app.post(SPAN_ROUTES.v2, handle('v2'));

@@ -65,15 +65,49 @@ describe('POST /api/v2/spans', () => {
     assert.equal(publisher.published.length, 0);
   });
 
-  it('answers 400 with issues naming the span index and field', async () => {
-    const { app } = makeApp();
+  it('publishes the valid spans of a body with an invalid one, and answers 202 naming the refused span', async () => {
+    const { app, publisher, registry } = makeApp();
     const spans = structuredClone(bookinfoSpans);
     (spans[2] as Record<string, unknown>)['traceId'] = 'not-hex';
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: JSON.stringify(spans) });
+    assert.equal(res.statusCode, 202);
+    const body = res.json() as { refused: { index: number; field: string; reason: string; message: string }[] };
+    assert.deepEqual(body.refused.map(({ index, field, reason }) => ({ index, field, reason })), [{ index: 2, field: 'traceId', reason: 'invalid_trace_id' }]);
+    assert.match(body.refused[0]?.message ?? '', /spans\[2\]\.traceId: must be 16 or 32 hex characters/);
+    assert.equal(publisher.spans.length, spans.length - 1);
+    assert.deepEqual(publisher.spans.map((s) => s.id), spans.filter((_, i) => i !== 2).map((s) => String(s['id'])));
+    const metrics = await registry.metrics();
+    assert.match(metrics, /meshray_receiver_spans_refused_total\{reason="invalid_trace_id"\} 1/);
+    assert.match(metrics, new RegExp(`meshray_receiver_spans_received_total ${spans.length - 1}`));
+  });
+
+  it('answers 202 with an empty body when every span is accepted, as Zipkin does', async () => {
+    const { app } = makeApp();
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
+    assert.equal(res.statusCode, 202);
+    assert.equal(res.body, '');
+  });
+
+  it('answers 400 naming every span when no span of the body is valid', async () => {
+    const { app, publisher } = makeApp();
+    const spans = structuredClone(bookinfoSpans).slice(0, 2);
+    for (const s of spans) delete (s as Record<string, unknown>)['traceId'];
     const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: JSON.stringify(spans) });
     assert.equal(res.statusCode, 400);
     const body = res.json() as { error: string; issues: { path: string; message: string }[] };
     assert.equal(body.error, 'BODY_MALFORMED');
-    assert.ok(body.issues.some((i) => i.path === 'spans[2].traceId'), JSON.stringify(body.issues));
+    assert.deepEqual(body.issues.map((i) => i.path), ['spans[0].traceId', 'spans[1].traceId']);
+    assert.equal(publisher.spans.length, 0);
+  });
+
+  it('counts spans whose epoch-millisecond timestamps were repaired', async () => {
+    const { app, publisher, registry } = makeApp();
+    const span = { traceId: 'c3a5e7f90b1d2f43', id: '61a7b9c0d2e4f618', kind: 'SERVER', timestamp: 1748779200123, duration: 45 };
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: JSON.stringify([span]) });
+    assert.equal(res.statusCode, 202);
+    assert.equal(publisher.spans[0]?.timestampMicros, 1748779200123000);
+    assert.equal(publisher.spans[0]?.durationMicros, 45000);
+    assert.match(await registry.metrics(), /meshray_receiver_spans_repaired_total\{reason="timestamp_unit_repaired"\} 1/);
   });
 
   it('answers 400 for broken JSON, an empty body and an unrecognisable body', async () => {
