@@ -15,6 +15,8 @@ export const allInOneEnvSchema = z.object({
   ...logEnv,
   ...translationEnv,
   ...xrayEnv,
+  XRAY_ENDPOINT: xrayEnv.XRAY_ENDPOINT.describe('export to this X-Ray API endpoint instead of the embedded xray-local'),
+  AWS_REGION: xrayEnv.AWS_REGION.describe('with AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, IRSA, container): export to real X-Ray in this region instead of the embedded xray-local'),
   ...dlqEnv,
   ...xrayLocalEnv,
   RECEIVER_PORT: receiver.RECEIVER_PORT,
@@ -25,6 +27,7 @@ export const allInOneEnvSchema = z.object({
   PARTITIONS_CONCURRENCY: translator.PARTITIONS_CONCURRENCY,
   POISON_MAX_ATTEMPTS: translator.POISON_MAX_ATTEMPTS,
   LIVENESS_STALL_TIMEOUT: translator.LIVENESS_STALL_TIMEOUT,
+  EXPORT_FAILURE_TIMEOUT: translator.EXPORT_FAILURE_TIMEOUT,
   IN_PROCESS_PARTITIONS: int(1, 64).default(6).describe('partitions of the in-process span topic (translation concurrency)'),
 });
 
@@ -38,7 +41,7 @@ const AWS_CREDENTIAL_HINTS = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENT
 /** XRAY_ENDPOINT wins; else an explicit AWS_REGION with credentials means AWS; else embedded xray-local. */
 export function chooseExportTarget(config: AllInOneConfig, env: Readonly<Record<string, string | undefined>>): ExportTarget {
   if (config.XRAY_ENDPOINT !== undefined) return { kind: 'endpoint', endpoint: config.XRAY_ENDPOINT };
-  const hasRegion = Boolean(env['AWS_REGION'] ?? env['AWS_DEFAULT_REGION']);
-  if (hasRegion && AWS_CREDENTIAL_HINTS.some((k) => Boolean(env[k]))) return { kind: 'aws', region: config.AWS_REGION };
+  const region = config.AWS_REGION ?? env['AWS_DEFAULT_REGION'];
+  if (region && AWS_CREDENTIAL_HINTS.some((k) => Boolean(env[k]))) return { kind: 'aws', region };
   return { kind: 'embedded' };
 }

@@ -10,13 +10,14 @@ import { createLogger, type Logger } from '../../shared/log/index.ts';
 import { createRegistry } from '../../shared/metrics/registry.ts';
 import { InProcessTopic } from '../../shared/transport/index.ts';
 import { buildApp as buildReceiverApp } from '../receiver/app.ts';
+import { receiverMetrics } from '../receiver/metrics.ts';
 import { InProcessSpanPublisher } from '../receiver/publish/in-process-span-publisher.ts';
 import { buildApp as buildTranslatorApp, type TranslatorApp } from '../translator/app.ts';
 import { InProcessSpanSource } from '../translator/consume/in-process-span-source.ts';
 import { InProcessDeadLetterSink } from '../translator/export/dead-letter.ts';
-import { createXRayClient } from '../translator/export/xray-client.ts';
+import { createXRayClient, describeExportTarget } from '../translator/export/xray-client.ts';
 import { XRaySegmentSink } from '../translator/export/xray-segment-sink.ts';
-import { ConsumerHealth } from '../translator/health.ts';
+import { ConsumerHealth, ExportHealth } from '../translator/health.ts';
 import { createTranslatorMetrics } from '../translator/metrics.ts';
 import { translatorConfigOf } from '../translator/translate/translator-config.ts';
 import { buildApp as buildXRayLocalApp } from '../xray-local/app.ts';
@@ -61,12 +62,14 @@ export async function main(env: Record<string, string | undefined> = process.env
 
   const registry = createRegistry({ defaultMetrics: true });
   const topic = new InProcessTopic({ name: 'meshray.spans', partitions: config.IN_PROCESS_PARTITIONS, maxRecords: config.BUFFER_MAX_SPANS });
-  const publisher = new InProcessSpanPublisher({ topic });
+  const publisher = new InProcessSpanPublisher({ topic, metrics: receiverMetrics(registry) });
 
   const metrics = createTranslatorMetrics(registry);
   const translatorLog = loggerFor('translator');
   const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
-  const xray = createXRayClient({ region: config.AWS_REGION, endpoint, env });
+  const exportHealth = new ExportHealth({ failureTimeoutMs: config.EXPORT_FAILURE_TIMEOUT, now: Date.now });
+  const region = target.kind === 'aws' ? target.region : config.AWS_REGION;
+  const xray = createXRayClient({ region, endpoint, env });
   const translator = buildTranslatorApp({
     translatorConfig: translatorConfigOf(config),
     poisonMaxAttempts: config.POISON_MAX_ATTEMPTS,
@@ -74,6 +77,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     registry,
     metrics,
     health,
+    exportHealth,
     source: new InProcessSpanSource({
       topic,
       partitionsConcurrency: config.PARTITIONS_CONCURRENCY,
@@ -89,6 +93,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       maxRetries: config.XRAY_MAX_RETRIES,
       retryBaseMs: config.XRAY_RETRY_BASE,
       retryMaxMs: config.XRAY_RETRY_MAX,
+      health: exportHealth,
     }),
     deadLetters: new InProcessDeadLetterSink({ maxRecords: 10_000 }),
     clock: Date.now,
@@ -100,12 +105,16 @@ export async function main(env: Record<string, string | undefined> = process.env
     publisher,
     logger: loggerFor('receiver'),
     registry,
-    isReady: () => publisher.readinessProblem() ?? true,
+    isReady: () => publisher.readinessProblem() ?? exportHealth.ready() ?? true,
   });
   // The translator's own health joins the receiver's: live while the consumer makes progress.
   await translator.start();
   await receiver.listen({ port: config.RECEIVER_PORT, host: config.RECEIVER_HOST });
-  lifecycle.info({ receiverPort: config.RECEIVER_PORT, xrayLocalPort: xrayLocal ? config.XRAY_LOCAL_PORT : undefined, export: target }, 'meshray started');
+  lifecycle.info({
+    receiverPort: config.RECEIVER_PORT,
+    xrayLocalPort: xrayLocal ? config.XRAY_LOCAL_PORT : undefined,
+    export: { kind: target.kind, ...describeExportTarget({ region, endpoint, env }) },
+  }, 'meshray started');
 
   return {
     receiver,

@@ -8,7 +8,7 @@ import { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { SharedEpochStore } from './epochs/shared-epoch-store.ts';
 import type { DeadLetterSink } from './export/dead-letter.ts';
 import type { SegmentSink } from './export/segment-sink.ts';
-import type { ConsumerHealth } from './health.ts';
+import { allOf, type ConsumerHealth, type ExportHealth } from './health.ts';
 import type { TranslatorMetrics } from './metrics.ts';
 import { TranslatorPipeline } from './pipeline.ts';
 import { BatchTranslator } from './translate/translate-batch.ts';
@@ -22,6 +22,8 @@ export interface TranslatorAppDeps {
   /** createTranslatorMetrics(registry), shared with the source and sink adapters. */
   readonly metrics: TranslatorMetrics;
   readonly health: ConsumerHealth;
+  /** Readiness from the outcome of PutTraceSegments calls (the sink's `health` observer); absent: not checked. */
+  readonly exportHealth?: ExportHealth;
   readonly source: SpanSource;
   readonly sink: SegmentSink;
   readonly deadLetters: DeadLetterSink;
@@ -64,7 +66,8 @@ export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
     ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
   });
   const http = Fastify({ logger: false });
-  registerOpsRoutes(http, { live: deps.health.live, ready: deps.health.ready, registry: deps.registry });
+  const ready = deps.exportHealth ? allOf(deps.health.ready, deps.exportHealth.ready) : deps.health.ready;
+  registerOpsRoutes(http, { live: deps.health.live, ready, registry: deps.registry });
   return {
     http,
     start: () => deps.source.start(pipeline),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  dlqEnv, durationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, requireSaslCredentials, type Config,
+  dlqEnv, durationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, requireExportTarget, requireSaslCredentials, type Config,
 } from '../../shared/config/index.ts';
 
 /** The translator's environment: shared fragments plus its own keys. Every key is described (README table). */
@@ -19,10 +19,15 @@ export const translatorEnvSchema = z.object({
     .describe('deliveries of an undecodable or untranslatable record before it goes to DLQ_TOPIC (its partition then moves on)'),
   LIVENESS_STALL_TIMEOUT: durationMs().default(60_000)
     .describe('/health/live fails when a partition has lag but no offset was committed for this long'),
+  EXPORT_FAILURE_TIMEOUT: durationMs().default(60_000)
+    .describe('/health/ready fails when every PutTraceSegments call failed for this long (no credentials, access denied, endpoint unreachable); ready again once X-Ray answers'),
   SHUTDOWN_TIMEOUT: durationMs().default(30_000)
     .describe('on SIGTERM, longest time to finish the batches in flight, commit, flush and disconnect before exiting'),
   EPOCH_STORE: z.enum(['redis', 'memory']).default('redis')
     .describe('redis: instances agree on a trace\'s X-Ray id through REDIS_URL (local caches while it is down); memory: local caches only'),
-}).superRefine(requireSaslCredentials);
+}).superRefine((c, ctx) => {
+  requireSaslCredentials(c, ctx);
+  requireExportTarget(c, ctx);
+});
 
 export type TranslatorEnvConfig = Config<typeof translatorEnvSchema>;

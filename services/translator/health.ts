@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../shared/errors/index.ts';
 import type { HealthCheck } from '../../shared/http/ops-routes.ts';
 
 /**
@@ -52,4 +53,50 @@ export class ConsumerHealth {
     for (const v of this.#lag.values()) sum += v;
     return sum;
   }
+}
+
+/**
+ * Export health, from every PutTraceSegments call (XRaySegmentSink's `health` observer). Ready fails once
+ * calls have failed without one success for `failureTimeoutMs` (EXPORT_FAILURE_TIMEOUT): no credentials,
+ * access denied, endpoint unreachable, 5xx. A throttled call neither fails nor heals it (X-Ray answered,
+ * but took nothing); a call X-Ray answered, even by refusing a document, is a success. Ready again at the
+ * first success.
+ */
+export class ExportHealth {
+  readonly #failureTimeoutMs: number;
+  readonly #now: () => number;
+  #failingSinceMs: number | undefined;
+  #lastFailure = '';
+
+  constructor(options: { failureTimeoutMs: number; now: () => number }) {
+    this.#failureTimeoutMs = options.failureTimeoutMs;
+    this.#now = options.now;
+  }
+
+  succeeded(): void {
+    this.#failingSinceMs = undefined;
+  }
+
+  failed(code: ErrorCode, message: string): void {
+    this.#failingSinceMs ??= this.#now();
+    this.#lastFailure = `${code}: ${message}`;
+  }
+
+  readonly ready: HealthCheck = () => {
+    if (this.#failingSinceMs === undefined) return undefined;
+    const failingMs = this.#now() - this.#failingSinceMs;
+    if (failingMs < this.#failureTimeoutMs) return undefined;
+    return `X-Ray export failing for ${Math.round(failingMs / 1000)} s: ${this.#lastFailure}`;
+  };
+}
+
+/** The first problem of several checks (undefined when all pass). */
+export function allOf(...checks: readonly HealthCheck[]): HealthCheck {
+  return () => {
+    for (const check of checks) {
+      const problem = check();
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  };
 }

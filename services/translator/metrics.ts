@@ -35,7 +35,7 @@ export function createTranslatorMetrics(registry: Registry) {
       name: 'meshray_translator_redis_fallbacks_total', help: 'batches translated on local epoch caches because Redis was unavailable', registers,
     }),
     putCalls: new Counter({
-      name: 'meshray_translator_put_calls_total', help: 'PutTraceSegments calls, by outcome (ok, throttled, unavailable, rejected)',
+      name: 'meshray_translator_put_calls_total', help: 'PutTraceSegments calls, by outcome (ok, throttled, unavailable, denied, rejected)',
       labelNames: ['outcome'] as const, registers,
     }),
     documentsPerCall: new Histogram({

@@ -161,7 +161,7 @@ export class TranslatorPipeline implements BatchHandler {
       return {};
     }
     this.#o.metrics.batches.inc({ outcome: 'failed' });
-    const retryable = isMeshrayError(err) && actionFor(err.code) === 'retry';
+    const retryable = isMeshrayError(err) && (actionFor(err.code) === 'retry' || actionFor(err.code) === 'halt');
     const fields = { partition: batch.partition, firstOffset: batch.records[0]?.offset, records: batch.records.length };
     if (retryable) this.#log.warn({ ...fields, code: err.code, err: err.message }, 'batch not exported; it will be redelivered');
     else this.#log.error({ ...fields, err }, 'batch failed unexpectedly; it will be redelivered');

@@ -53,13 +53,25 @@ export const translationEnv = {
 };
 
 export const xrayEnv = {
-  XRAY_ENDPOINT: z.url().optional().describe('X-Ray API endpoint override (e.g. xray-local at http://127.0.0.1:2000)'),
-  AWS_REGION: z.string().min(1).default('us-east-1').describe('AWS region for X-Ray'),
+  XRAY_ENDPOINT: z.url().optional().describe('X-Ray API endpoint override (e.g. xray-local at http://127.0.0.1:2000); this or AWS_REGION is required'),
+  AWS_REGION: z.string().min(1).optional()
+    .describe('AWS region of X-Ray (credentials: the AWS SDK chain); this or XRAY_ENDPOINT is required; with XRAY_ENDPOINT only the signing region (default us-east-1)'),
   XRAY_MAX_CONCURRENCY: int(1, 64).default(4).describe('PutTraceSegments calls in flight'),
   XRAY_MAX_RETRIES: int(0, 100).default(8).describe('retries of a throttled or failed PutTraceSegments call before giving up on the batch (it is then redelivered)'),
   XRAY_RETRY_BASE: durationMs().default(100).describe('full-jitter backoff base delay'),
   XRAY_RETRY_MAX: durationMs().default(5000).describe('full-jitter backoff cap'),
 };
+
+/** Region used to sign requests to an XRAY_ENDPOINT override when AWS_REGION is not set. */
+export const ENDPOINT_SIGNING_REGION = 'us-east-1';
+
+/** The one line a service without an export target fails with. */
+export const NO_EXPORT_TARGET = 'no X-Ray export target: set XRAY_ENDPOINT (e.g. http://127.0.0.1:2000 for xray-local) or AWS_REGION (real X-Ray)';
+
+/** Nothing is exported to an implicit target: apply to a schema composed with `xrayEnv` (`.superRefine(requireExportTarget)`). */
+export function requireExportTarget(c: { XRAY_ENDPOINT?: string | undefined; AWS_REGION?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (c.XRAY_ENDPOINT === undefined && c.AWS_REGION === undefined) ctx.addIssue({ code: 'custom', path: [], message: NO_EXPORT_TARGET });
+}
 
 export const opsEnv = {
   OPS_HOST: z.string().default('0.0.0.0').describe('address of the health and metrics listener'),

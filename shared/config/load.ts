@@ -30,7 +30,11 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
 /** For composition roots: fail fast with every problem listed. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): DeepReadonly<z.output<S>> {
   const r = parseConfig(schema, env);
-  if (!r.ok) throw new MeshrayError('CONFIG_INVALID', `invalid configuration:\n${formatIssues(r.issues)}`, { issues: r.issues });
+  if (!r.ok) {
+    // One problem: one line (the CLI prints it as is); several: one per line.
+    const listed = r.issues.length === 1 ? ` ${formatIssues(r.issues)}` : `\n${formatIssues(r.issues)}`;
+    throw new MeshrayError('CONFIG_INVALID', `invalid configuration:${listed}`, { issues: r.issues });
+  }
   return r.value;
 }
 

@@ -33,6 +33,8 @@ export const ERROR_CATALOGUE = {
   XRAY_THROTTLED: { retryable: true, summary: 'X-Ray throttled the request' },
   /** X-Ray answered 5xx, or the network failed. */
   XRAY_UNAVAILABLE: { retryable: true, summary: 'X-Ray is unavailable' },
+  /** No AWS credentials, or X-Ray refused them (access denied, unknown or expired key, bad signature): the operator must act. */
+  XRAY_ACCESS_DENIED: { retryable: false, summary: 'X-Ray refused the credentials or permissions (or none were found)' },
   /** Redis (shared epoch store) cannot be reached; local caches are used meanwhile. */
   EPOCH_STORE_UNAVAILABLE: { retryable: true, summary: 'shared epoch store is unavailable' },
   /** Configuration from the environment is invalid. */

@@ -30,6 +30,7 @@ export const DEFAULT_ANNOTATION_ALLOWLIST: readonly string[] = Object.freeze([
   'istio.canonical_revision',
   'istio.namespace',
   'istio.mesh_id',
+  'istio.waypoint',
   'upstream_cluster',
   'response_flags',
   'guid:x-request-id',

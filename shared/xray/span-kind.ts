@@ -1,11 +1,19 @@
 /**
- * Span kind and service names as a mesh sidecar means them. Zipkin's kind is trusted, but repaired from
+ * Span kind and service names as a mesh proxy means them. Zipkin's kind is trusted, but repaired from
  * Envoy's `upstream_cluster` tag (Istio ≤ 1.7.3 marks every sidecar span CLIENT): `inbound|…` is the
  * SERVER side, `outbound|…` the CLIENT side. A gateway's SERVER span is left alone: a gateway routes to
  * `outbound|…` clusters from its server side (its node id starts `router~`), and with upstream spans
- * Envoy reports the call itself as a separate CLIENT child.
+ * Envoy reports the call itself as a separate CLIENT child. A waypoint span (ambient mode, istio-naming.ts)
+ * is the SERVER side of its hop (its listener is inbound), named after the destination service, unless the
+ * request never reached a destination: then it is the caller's CLIENT side.
  */
 import type { Span, SpanKind } from '../zipkin/span.ts';
+import {
+  destinationServiceOf, isWaypointSpan, serviceOfCluster, sourceServiceOf, upstreamClusterOf,
+  waypointCallFailed, waypointNameOf, workloadOfNodeId,
+} from './istio-naming.ts';
+
+export { serviceOfHost, upstreamClusterOf, workloadOfNodeId, workloadOfPod } from './istio-naming.ts';
 
 export interface ResolvedKind {
   readonly kind: SpanKind | undefined;
@@ -13,13 +21,12 @@ export interface ResolvedKind {
   readonly repaired: boolean;
 }
 
-/** The Envoy cluster tag, under either of its names. */
-export function upstreamClusterOf(span: Span): string | undefined {
-  return span.tags['upstream_cluster'] ?? span.tags['upstream_cluster.name'];
-}
-
 export function resolveKind(span: Span): ResolvedKind {
   const given = span.kind;
+  if (isWaypointSpan(span)) {
+    const kind: SpanKind = waypointCallFailed(span) ? 'CLIENT' : 'SERVER';
+    return given === kind ? { kind, repaired: false } : { kind, repaired: true };
+  }
   const cluster = upstreamClusterOf(span);
   if (cluster !== undefined) {
     if (cluster.startsWith('inbound|') && given !== 'SERVER' && given !== 'CONSUMER') {
@@ -37,17 +44,10 @@ function isGateway(span: Span): boolean {
   return span.tags['node_id']?.startsWith('router~') === true;
 }
 
-/** `details.default.svc.cluster.local` → `details.default`; other hosts unchanged. */
-export function serviceOfHost(host: string): string {
-  const cut = host.indexOf('.svc.');
-  return cut > 0 ? host.slice(0, cut) : host;
-}
-
 /** Host of `outbound|port|subset|host`, cut at `.svc.`; undefined for other cluster names. */
 export function outboundServiceOf(cluster: string | undefined): string | undefined {
   if (cluster === undefined || !cluster.startsWith('outbound|')) return undefined;
-  const host = cluster.slice(cluster.lastIndexOf('|') + 1);
-  return host.length > 0 ? serviceOfHost(host) : undefined;
+  return serviceOfCluster(cluster);
 }
 
 /** Host of an absolute URL (`scheme://[user@]host[:port]/…`), without port; undefined if none. */
@@ -80,13 +80,14 @@ export function stripPort(address: string): string {
 }
 
 /**
- * Name of the service a CLIENT/PRODUCER span calls: the Istio outbound cluster's host, then
- * `remoteEndpoint.serviceName`, the `http.url` host, `peer.address`, and finally any other (non-Istio)
- * Envoy cluster name. Raw, not yet sanitised.
+ * Name of the service a CLIENT/PRODUCER span calls: a waypoint span's destination service, else the Istio
+ * outbound cluster's host, `remoteEndpoint.serviceName`, the `http.url` host, `peer.address`, and finally any
+ * other (non-Istio) Envoy cluster name. Raw, not yet sanitised.
  */
 export function remoteServiceOf(span: Span): string | undefined {
   const cluster = upstreamClusterOf(span);
   return (
+    (isWaypointSpan(span) ? destinationServiceOf(span) : undefined) ??
     nonEmpty(outboundServiceOf(cluster)) ??
     nonEmpty(span.remoteEndpoint?.serviceName) ??
     nonEmpty(hostOfUrl(span.tags['http.url'])) ??
@@ -100,42 +101,18 @@ export function peerAddressOf(span: Span): string | undefined {
   return peer === undefined ? undefined : stripPort(peer);
 }
 
-// Kubernetes' rand.SafeEncodeString alphabet, used for pod-template-hash and pod name suffixes.
-const POD_SUFFIX = /^[bcdfghjklmnpqrstvwxz2456789]{5}$/;
-const TEMPLATE_HASH = /^[bcdfghjklmnpqrstvwxz2456789]{6,10}$/;
-const ORDINAL = /^\d+$/;
-
-/** `productpage-v1-6c668694dc-6x2xd` → `productpage-v1` (Deployment), `web-0` → `web` (StatefulSet). */
-export function workloadOfPod(pod: string): string {
-  const parts = pod.split('-');
-  if (parts.length >= 3 && POD_SUFFIX.test(parts[parts.length - 1] ?? '') && TEMPLATE_HASH.test(parts[parts.length - 2] ?? '')) {
-    return parts.slice(0, -2).join('-');
-  }
-  if (parts.length >= 2) {
-    const last = parts[parts.length - 1] ?? '';
-    if (POD_SUFFIX.test(last) || ORDINAL.test(last)) return parts.slice(0, -1).join('-');
-  }
-  return pod;
-}
-
-/** `sidecar~10.0.0.12~productpage-v1-6c668694dc-6x2xd.default~default.svc.cluster.local` → `productpage-v1.default`. */
-export function workloadOfNodeId(nodeId: string | undefined): string | undefined {
-  if (nodeId === undefined) return undefined;
-  const parts = nodeId.split('~');
-  if (parts.length < 4) return undefined;
-  const podDotNs = parts[2] ?? '';
-  const dot = podDotNs.indexOf('.');
-  const pod = dot >= 0 ? podDotNs.slice(0, dot) : podDotNs;
-  if (pod.length === 0) return undefined;
-  const workload = workloadOfPod(pod);
-  return dot >= 0 ? `${workload}${podDotNs.slice(dot)}` : workload;
-}
-
 /**
  * Name of the workload that recorded the span: `localEndpoint.serviceName`, else Istio's canonical service
  * (`istio.canonical_service.istio.namespace`), else the workload parsed from Envoy's `node_id`. Raw.
+ * A waypoint span stands for the side of the hop it records: the destination service that handled the
+ * request (the caller, `istio.source_*`, when the request never reached one), the waypoint itself only
+ * when the span names neither.
  */
 export function localServiceOf(span: Span): string | undefined {
+  if (isWaypointSpan(span)) {
+    const side = waypointCallFailed(span) ? sourceServiceOf(span) : destinationServiceOf(span);
+    return side ?? waypointNameOf(span);
+  }
   const serviceName = nonEmpty(span.localEndpoint?.serviceName);
   if (serviceName !== undefined) return serviceName;
   const canonical = nonEmpty(span.tags['istio.canonical_service']);

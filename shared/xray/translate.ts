@@ -21,10 +21,11 @@ import type { TranslatorConfig } from './config.ts';
 import type { EpochStore } from './epoch-store.ts';
 import { deriveIdByHash } from './ids.ts';
 import type { DeriveId } from './ids.ts';
-import { isTraceIdHex, proposeXrayTraceId, startMicrosOf, traceKeyOf } from './trace-id.ts';
+import { isTraceIdHex, proposeXrayTraceId, startMicrosOf, traceKeyOf, XRAY_MAX_TRACE_AGE_MS } from './trace-id.ts';
 import type { EpochWindow } from './trace-id.ts';
 import { resolveKind, localServiceOf, remoteServiceOf } from './span-kind.ts';
 import { sanitizeName } from './names.ts';
+import { documentTagsOf, rootCallerOf } from './istio-naming.ts';
 import { buildHttp, statusOf } from './http.ts';
 import { flagsOf, causeOf } from './flags.ts';
 import type { Flags } from './flags.ts';
@@ -50,7 +51,12 @@ export interface TranslatedDocument {
   readonly json: string;
 }
 
-export type RejectReason = 'invalid_id' | 'no_timestamp' | 'invalid_derived_id' | 'too_large';
+/**
+ * Why a span gave no document: bad ids, no time, a derived id that broke its contract, no document under
+ * 64 KB, a start older than X-Ray keeps (`too_old`), or (EPOCH_POLICY=preserve) a trace id epoch X-Ray
+ * refuses (`epoch_out_of_window`).
+ */
+export type RejectReason = 'invalid_id' | 'no_timestamp' | 'invalid_derived_id' | 'too_large' | 'too_old' | 'epoch_out_of_window';
 
 export interface RejectedSpan {
   readonly spanIndex: number;
@@ -112,6 +118,10 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
     const span = spans[index] as Span;
     const plan = planSpan(span, index, rejected);
     if (plan === undefined) continue;
+    if (plan.startMicros < (ctx.nowMs - XRAY_MAX_TRACE_AGE_MS) * 1000) {
+      rejected.push({ spanIndex: index, reason: 'too_old', issues: [{ path: `spans[${index}].timestampMicros`, message: `starts ${new Date(Math.floor(plan.startMicros / 1000)).toISOString()}, more than 30 days before now: X-Ray refuses it` }] });
+      continue;
+    }
     plans[index] = plan;
     if (plan.repairedFrom !== undefined) stats.kindRepaired += 1;
     if (plan.role === 'client') (clientIds ??= new Set()).add(`${plan.traceKey}:${span.id}`);
@@ -151,6 +161,10 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
       xrayTraceId = ctx.epochs.recall(plan.traceKey, ctx.nowMs);
       if (xrayTraceId === undefined) {
         const candidate = proposeXrayTraceId(span.traceId, plan.startMicros, window);
+        if (candidate === undefined) {
+          rejected.push({ spanIndex: index, reason: 'epoch_out_of_window', issues: [{ path: `spans[${index}].traceId`, message: `EPOCH_POLICY=preserve keeps the epoch ${span.traceId.padStart(32, '0').slice(0, 8)}, outside X-Ray's window (28 days back to 5 minutes ahead): X-Ray would refuse the trace id` }] });
+          continue;
+        }
         xrayTraceId = ctx.epochs.remember(plan.traceKey, candidate.xrayTraceId, ctx.nowMs);
         if (candidate.rewritten && xrayTraceId === candidate.xrayTraceId) stats.epochRewrites += 1;
       }
@@ -298,6 +312,18 @@ function shapeSpan(plan: Plan, parentId: string | undefined, deriveId: DeriveId,
       if (plan.sharedServerId !== undefined) {
         return [{ name: localNameOf(plan), id: plan.sharedServerId, parentId: span.id, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
       }
+      if (parentId === undefined) {
+        // A root waypoint span: its caller (istio.source_*) becomes a segment in front of it (istio-naming.ts).
+        const caller = rootCallerOf(span);
+        const callerId = caller === undefined ? undefined : checkedDerivedId(deriveId, span.id, 'caller');
+        if (caller !== undefined && callerId === undefined) return undefined;
+        if (callerId !== undefined) {
+          return [
+            { name: sanitizeName(caller), id: callerId, parentId: undefined, subsegment: false, remote: false, clientIp: false, causeRole: 'cause:caller' },
+            { name: localNameOf(plan), id: span.id, parentId: callerId, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' },
+          ];
+        }
+      }
       return [{ name: localNameOf(plan), id: span.id, parentId, subsegment: false, remote: false, clientIp: true, causeRole: 'cause' }];
     case 'client': {
       const remoteService = remoteServiceOf(span) ?? calleeServiceOf(callees, `${plan.traceKey}:${span.id}`);
@@ -347,7 +373,7 @@ function headJsonOf(shape: Shape, traceId: string, plan: Plan, flags: Flags, der
 
 /** `"annotations":{…},"metadata":{…}`: the members that close every document of a span, serialized once. */
 function tailJsonOf(plan: Plan, allowlist: readonly string[]): string {
-  const tags = serializeTags(plan.span.tags, allowlist);
+  const tags = serializeTags(documentTagsOf(plan.span), allowlist);
   let metadata = tags.metadataMembers === '' ? '' : `${tags.metadataMembers},`;
   metadata += `"zipkin":${zipkinMetadataJsonOf(plan.span)}`;
   if (plan.repairedFrom !== undefined) {

@@ -1,6 +1,7 @@
 import { MeshrayError } from '../../../shared/errors/index.ts';
 import type { InProcessTopic } from '../../../shared/transport/index.ts';
 import type { Span } from '../../../shared/zipkin/span.ts';
+import type { ReceiverMetrics } from '../metrics.ts';
 import type { SpanPublisher } from './span-publisher.ts';
 import { toRecords } from './to-records.ts';
 
@@ -8,6 +9,12 @@ export interface InProcessSpanPublisherOptions {
   readonly topic: InProcessTopic;
   /** Record timestamps; defaults to the wall clock. */
   readonly nowMs?: () => number;
+  /**
+   * The receiver's metrics, as in the split deployment: appended spans count as published (appending is
+   * the acknowledgement); the buffer gauges read the in-process topic (spans held until exported, and
+   * its bound BUFFER_MAX_SPANS).
+   */
+  readonly metrics?: ReceiverMetrics;
 }
 
 /**
@@ -18,11 +25,22 @@ export interface InProcessSpanPublisherOptions {
 export class InProcessSpanPublisher implements SpanPublisher {
   private readonly topic: InProcessTopic;
   private readonly nowMs: () => number;
+  private readonly metrics: ReceiverMetrics | undefined;
   private closed = false;
 
   constructor(options: InProcessSpanPublisherOptions) {
     this.topic = options.topic;
     this.nowMs = options.nowMs ?? Date.now;
+    this.metrics = options.metrics;
+    if (this.metrics) {
+      const { bufferSpans } = this.metrics;
+      const topic = this.topic;
+      this.metrics.bufferCapacitySpans.set(topic.size + topic.free);
+      bufferSpans.set(0);
+      // prom-client calls a metric's `collect` at every scrape (its typings omit the property): the gauge
+      // reads the topic then, so it falls back as the translator commits, with no hook on the consumer side.
+      Object.assign(bufferSpans, { collect: () => { bufferSpans.set(topic.size); } });
+    }
   }
 
   publish(spans: readonly Span[]): Promise<void> {
@@ -31,6 +49,7 @@ export class InProcessSpanPublisher implements SpanPublisher {
     if (!this.topic.append(toRecords(spans, this.nowMs()))) {
       return Promise.reject(new MeshrayError('BUFFER_FULL', `in-process span topic is full (${this.topic.size} records held)`));
     }
+    this.metrics?.spansPublished.inc(spans.length);
     return Promise.resolve();
   }
 

@@ -1,12 +1,18 @@
+import { InvalidRequestException, ThrottledException, XRayServiceException } from '@aws-sdk/client-xray';
+import { CredentialsProviderError } from '@smithy/core/config';
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import type { ErrorCode } from '../../../shared/errors/index.ts';
 
 /**
  * What the translator does about a failure:
  * - `skip`: carry on without the failing part (e.g. the shared epoch store: local caches answer);
  * - `dead-letter`: the input can never succeed: write the original record to DLQ_TOPIC and move on;
- * - `retry`: the same input may succeed later: back off and retry; never commit past it meanwhile.
+ * - `retry`: the same input may succeed later: back off and retry; never commit past it meanwhile;
+ * - `halt`: the export target refuses this caller (no credentials, access denied): retrying the same call
+ *   cannot help until the operator acts. The sink stops at once (no backoff rounds), nothing is committed
+ *   or dead-lettered, the batch is redelivered after a pause, readiness reports it, and `replay` stops.
  */
-export type ErrorAction = 'skip' | 'dead-letter' | 'retry';
+export type ErrorAction = 'skip' | 'dead-letter' | 'retry' | 'halt';
 
 /**
  * THE one place mapping error codes to what the translator does. Exhaustive on purpose: a new code in
@@ -18,6 +24,7 @@ const POLICY: Readonly<Record<ErrorCode, ErrorAction>> = {
   SEGMENT_REJECTED: 'dead-letter',
   XRAY_THROTTLED: 'retry',
   XRAY_UNAVAILABLE: 'retry',
+  XRAY_ACCESS_DENIED: 'halt',
   EPOCH_STORE_UNAVAILABLE: 'skip',
   NOT_READY: 'retry',
   // Receiver-side codes never arise here; decided by their permanence for completeness.
@@ -29,41 +36,88 @@ const POLICY: Readonly<Record<ErrorCode, ErrorAction>> = {
   BUFFER_FULL: 'retry',
   ACK_TIMEOUT: 'retry',
   PUBLISH_FAILED: 'retry',
-  CONFIG_INVALID: 'retry',
+  CONFIG_INVALID: 'halt',
+  PORT_UNAVAILABLE: 'halt',
 };
 
 export function actionFor(code: ErrorCode): ErrorAction {
   return POLICY[code];
 }
 
-const AUTH_OR_CONFIG = /signature|token|credential|denied|unrecognized|forbidden|authoriz|security|subscription/i;
-const THROTTLING = /throttl|rate.?exceeded|too.?many|slow.?down|limit.?exceeded/i;
-const INVALID = /invalid|validation|malformed|too.?large|too.?old|serializ|parse|missing|bad.?request/i;
-
 /**
- * X-Ray's per-document code (`UnprocessedTraceSegments[].ErrorCode`) in meshray's terms.
- * Throttling-ish → XRAY_THROTTLED; invalid document → SEGMENT_REJECTED; anything else (InternalFailure,
- * 5xx-like, unknown) → XRAY_UNAVAILABLE, i.e. retried: an unknown code never drops a document.
+ * `UnprocessedTraceSegments[].ErrorCode` values and what meshray does with each. The API model types the
+ * field as a free string (`UnprocessedTraceSegment.ErrorCode` in @aws-sdk/client-xray's models_0); the
+ * codes below are the ones X-Ray documents in its messages (`Invalid segment. ErrorCode: InvalidTraceId`)
+ * and the ones xray-local answers (services/xray-local/api/classify-rejection.ts), which follow them.
+ * A code not listed is retried (XRAY_UNAVAILABLE): an unknown code never drops a document.
  */
+export const UNPROCESSED_CODES: Readonly<Record<string, ErrorCode>> = {
+  ThrottledException: 'XRAY_THROTTLED',
+  ThrottlingException: 'XRAY_THROTTLED',
+  InternalFailure: 'XRAY_UNAVAILABLE',
+  ServiceUnavailable: 'XRAY_UNAVAILABLE',
+  InvalidSegment: 'SEGMENT_REJECTED',
+  InvalidJson: 'SEGMENT_REJECTED',
+  SegmentTooLarge: 'SEGMENT_REJECTED',
+  MissingId: 'SEGMENT_REJECTED',
+  InvalidId: 'SEGMENT_REJECTED',
+  MissingTraceId: 'SEGMENT_REJECTED',
+  InvalidTraceId: 'SEGMENT_REJECTED',
+  MissingName: 'SEGMENT_REJECTED',
+  InvalidName: 'SEGMENT_REJECTED',
+  InvalidParentId: 'SEGMENT_REJECTED',
+  MissingStartTime: 'SEGMENT_REJECTED',
+  InvalidStartTime: 'SEGMENT_REJECTED',
+  InvalidEndTime: 'SEGMENT_REJECTED',
+  MissingEndTime: 'SEGMENT_REJECTED',
+  InvalidAnnotations: 'SEGMENT_REJECTED',
+};
+
+/** X-Ray's per-document code in meshray's terms (UNPROCESSED_CODES; unknown or absent → XRAY_UNAVAILABLE, retried). */
 export function codeOfUnprocessed(xrayCode: string | undefined): ErrorCode {
-  const c = xrayCode ?? '';
-  if (THROTTLING.test(c)) return 'XRAY_THROTTLED';
-  if (AUTH_OR_CONFIG.test(c)) return 'XRAY_UNAVAILABLE';
-  if (INVALID.test(c)) return 'SEGMENT_REJECTED';
-  return 'XRAY_UNAVAILABLE';
+  return (xrayCode !== undefined && Object.hasOwn(UNPROCESSED_CODES, xrayCode) ? UNPROCESSED_CODES[xrayCode] : undefined) ?? 'XRAY_UNAVAILABLE';
 }
 
 /**
- * A failed PutTraceSegments call in meshray's terms. Only a request-content error
- * (InvalidRequestException, ValidationException, 400/413 without an auth cause) counts as SEGMENT_REJECTED
- * (the sink then splits the call to find the document); credentials, permissions, 5xx and network
- * failures are XRAY_UNAVAILABLE, throttling XRAY_THROTTLED: both retried, never dead-lettered.
+ * Errors AWS answers for any action when the caller is not let in ("Common Errors" of the AWS API
+ * references; the X-Ray model does not model them, so they arrive as XRayServiceException with this name).
+ * A signature rejected as expired is the SDK's clock-skew case and stays retryable (isTransientError).
  */
-export function codeOfCallError(name: string | undefined, httpStatus: number | undefined): ErrorCode {
-  const n = name ?? '';
-  if (httpStatus === 429 || THROTTLING.test(n)) return 'XRAY_THROTTLED';
-  if (httpStatus !== undefined && httpStatus >= 500) return 'XRAY_UNAVAILABLE';
-  if (AUTH_OR_CONFIG.test(n) || httpStatus === 401 || httpStatus === 403) return 'XRAY_UNAVAILABLE';
-  if (INVALID.test(n) || httpStatus === 400 || httpStatus === 413) return 'SEGMENT_REJECTED';
+export const ACCESS_ERROR_NAMES: ReadonlySet<string> = new Set([
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'InvalidClientTokenId',
+  'MissingAuthenticationToken',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'NotAuthorized',
+  'OptInRequired',
+]);
+
+/**
+ * A failed PutTraceSegments call in meshray's terms, by the SDK's own types and retry metadata:
+ * - CredentialsProviderError (no credentials anywhere in the chain), an access error (ACCESS_ERROR_NAMES)
+ *   or HTTP 401/403 → XRAY_ACCESS_DENIED (permanent for the caller: `halt`);
+ * - ThrottledException, or the SDK's isThrottlingError (`$retryable.throttling`, 429, throttling names) → XRAY_THROTTLED;
+ * - InvalidRequestException, or another client fault answered 400/413 (the request content) → SEGMENT_REJECTED:
+ *   the sink splits the call to find the document;
+ * - the SDK's transient and server errors (`$retryable`, 5xx, ECONNREFUSED, timeouts), `$fault: 'server'`,
+ *   and anything unrecognised → XRAY_UNAVAILABLE (retried: an unknown failure never drops a document).
+ */
+export function codeOfCallError(error: unknown): ErrorCode {
+  if (error instanceof CredentialsProviderError) return 'XRAY_ACCESS_DENIED';
+  if (typeof error !== 'object' || error === null) return 'XRAY_UNAVAILABLE';
+  const e = error as { name?: string; message?: string; $fault?: string; $metadata?: { httpStatusCode?: number } };
+  if (error instanceof ThrottledException || isThrottlingError(e as never)) return 'XRAY_THROTTLED';
+  if (isTransientError(e as never) || isServerError(e as never)) return 'XRAY_UNAVAILABLE';
+  const status = e.$metadata?.httpStatusCode;
+  if (ACCESS_ERROR_NAMES.has(e.name ?? '') || status === 401 || status === 403) return 'XRAY_ACCESS_DENIED';
+  if (error instanceof InvalidRequestException) return 'SEGMENT_REJECTED';
+  // Any other client fault about the request (ValidationException, SerializationException, 400/413):
+  // the content is refused, so the sink splits the call until the refused document stands alone.
+  if (error instanceof XRayServiceException && e.$fault === 'client' && (status === 400 || status === 413)) return 'SEGMENT_REJECTED';
   return 'XRAY_UNAVAILABLE';
 }

@@ -23,6 +23,14 @@ export interface XRaySegmentSinkOptions {
   readonly maxPayloadBytes?: number;
   readonly random?: () => number;
   readonly sleep?: Sleep;
+  /** Told the outcome of every call (readiness: services/translator/health.ts ExportHealth). */
+  readonly health?: ExportCallObserver;
+}
+
+/** Observes PutTraceSegments calls: X-Ray answered (`succeeded`), or the call failed with a code. */
+export interface ExportCallObserver {
+  succeeded(): void;
+  failed(code: ErrorCode, message: string): void;
 }
 
 type CallResult =
@@ -90,6 +98,9 @@ export class XRaySegmentSink implements SegmentSink {
         pending = retryable.indices;
         lastCode = retryable.code;
         lastMessage = retryable.message;
+      } else if (actionFor(result.code) === 'halt') {
+        // No credentials or access denied: the same call fails the same way until the operator acts.
+        throw new PendingDocuments(pending, new MeshrayError(result.code, `PutTraceSegments refused: ${result.name}: ${result.message}`));
       } else if (actionFor(result.code) === 'dead-letter') {
         // The request as a whole was refused as invalid: split it until the offending document stands alone.
         if (pending.length === 1) {
@@ -163,14 +174,18 @@ export class XRaySegmentSink implements SegmentSink {
     try {
       const out = await this.#o.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [...batch] }));
       this.#o.metrics.putCalls.inc({ outcome: 'ok' });
+      this.#o.health?.succeeded();
       return { ok: true, unprocessed: out.UnprocessedTraceSegments ?? [] };
     } catch (e) {
-      const err = e as { name?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-      const name = err.name ?? err.code ?? 'Error';
-      const code = codeOfCallError(name, err.$metadata?.httpStatusCode);
+      const err = e as { name?: string; message?: string; code?: string };
+      const name = err.name === 'Error' && err.code !== undefined ? err.code : err.name ?? err.code ?? 'Error';
+      const code = codeOfCallError(e);
+      const message = err.message || String(e);
       if (code === 'XRAY_THROTTLED') this.#o.metrics.throttles.inc();
-      this.#o.metrics.putCalls.inc({ outcome: code === 'XRAY_THROTTLED' ? 'throttled' : code === 'SEGMENT_REJECTED' ? 'rejected' : 'unavailable' });
-      return { ok: false, code, name, message: err.message ?? String(e) };
+      else if (code === 'SEGMENT_REJECTED') this.#o.health?.succeeded(); // X-Ray answered: the target works
+      else this.#o.health?.failed(code, `${name}: ${message}`);
+      this.#o.metrics.putCalls.inc({ outcome: CALL_OUTCOME[code] ?? 'unavailable' });
+      return { ok: false, code, name, message };
     }
   }
 
@@ -183,6 +198,10 @@ export class XRaySegmentSink implements SegmentSink {
     if (control && !control.isActive()) throw new MeshrayError('NOT_READY', 'export abandoned: partition revoked or consumer stopping');
   }
 }
+
+const CALL_OUTCOME: Partial<Record<ErrorCode, string>> = {
+  XRAY_THROTTLED: 'throttled', SEGMENT_REJECTED: 'rejected', XRAY_ACCESS_DENIED: 'denied', XRAY_UNAVAILABLE: 'unavailable',
+};
 
 /** A chunk's documents still pending when retrying stopped. */
 class PendingDocuments extends Error {

@@ -52,7 +52,7 @@ test('ENTRYPOINT runs the CLI and CMD names a CLI command', () => {
 test('EXPOSEs the services\' default ports (read from their config schemas)', () => {
   const exposed = new Set(args('EXPOSE', finalStage).flatMap((a) => a.split(/\s+/)).map((p) => Number(p.replace(/\/tcp$/, ''))));
   for (const spec of Object.values(SERVICES)) {
-    const port = servicePort(spec, { KAFKA_BROKERS: 'kafka:9092' });
+    const port = servicePort(spec, { KAFKA_BROKERS: 'kafka:9092', XRAY_ENDPOINT: 'http://xray-local:2000' });
     assert.ok(exposed.has(port), `EXPOSE lacks ${spec.command}'s port ${port}`);
   }
 });

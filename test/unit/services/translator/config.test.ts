@@ -4,8 +4,10 @@ import { parseConfig } from '../../../../shared/config/index.ts';
 import { translatorEnvSchema } from '../../../../services/translator/config.ts';
 
 test('defaults, and every key is described', () => {
-  const r = parseConfig(translatorEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092' });
+  const r = parseConfig(translatorEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092', XRAY_ENDPOINT: 'http://127.0.0.1:2000' });
   assert.ok(r.ok);
+  assert.equal(r.value.EXPORT_FAILURE_TIMEOUT, 60_000);
+  assert.equal(r.value.AWS_REGION, undefined, 'no implicit region');
   assert.equal(r.value.TRANSLATOR_GROUP_ID, 'meshray-translator');
   assert.equal(r.value.TRANSLATOR_OPS_PORT, 9412);
   assert.equal(r.value.PARTITIONS_CONCURRENCY, 3);
@@ -20,4 +22,14 @@ test('problems are all listed', () => {
   assert.ok(!r.ok);
   const paths = r.issues.map((i) => i.path);
   assert.ok(paths.includes('KAFKA_BROKERS') && paths.includes('PARTITIONS_CONCURRENCY') && paths.includes('LIVENESS_STALL_TIMEOUT'));
+});
+
+test('no export target: one problem naming XRAY_ENDPOINT and AWS_REGION; either one is enough', async () => {
+  const { loadConfig } = await import('../../../../shared/config/index.ts');
+  assert.throws(() => loadConfig(translatorEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092' }), (e: Error) => {
+    assert.equal(e.message, 'invalid configuration: no X-Ray export target: set XRAY_ENDPOINT (e.g. http://127.0.0.1:2000 for xray-local) or AWS_REGION (real X-Ray)');
+    return true;
+  });
+  assert.ok(parseConfig(translatorEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092', AWS_REGION: 'eu-west-1' }).ok);
+  assert.ok(parseConfig(translatorEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092', XRAY_ENDPOINT: 'http://127.0.0.1:2000' }).ok);
 });

@@ -21,3 +21,28 @@ test('live fails when lagging without a commit for the stall timeout, or after a
   h.crashed('boom');
   assert.match(h.live() ?? '', /crashed/);
 });
+
+test('export health: ready fails once calls failed for EXPORT_FAILURE_TIMEOUT, with the last reason; the first success heals it', async () => {
+  const { ExportHealth } = await import('../../../../services/translator/health.ts');
+  let now = 1000;
+  const h = new ExportHealth({ failureTimeoutMs: 30_000, now: () => now });
+  assert.equal(h.ready(), undefined);
+  h.failed('XRAY_UNAVAILABLE', 'Error: connect ECONNREFUSED 127.0.0.1:2000');
+  now += 29_999;
+  assert.equal(h.ready(), undefined, 'a failure shorter than the timeout is not reported');
+  h.failed('XRAY_ACCESS_DENIED', 'CredentialsProviderError: Could not load credentials from any providers');
+  now += 1;
+  assert.equal(h.ready(), 'X-Ray export failing for 30 s: XRAY_ACCESS_DENIED: CredentialsProviderError: Could not load credentials from any providers',
+    'measured from the first failure, with the latest reason');
+  h.succeeded();
+  assert.equal(h.ready(), undefined);
+  h.failed('XRAY_UNAVAILABLE', 'down');
+  now += 29_000;
+  assert.equal(h.ready(), undefined, 'the clock restarts after a success');
+});
+
+test('allOf: the first problem of several checks', async () => {
+  const { allOf } = await import('../../../../services/translator/health.ts');
+  assert.equal(allOf(() => undefined, () => undefined)(), undefined);
+  assert.equal(allOf(() => undefined, () => 'b', () => 'c')(), 'b');
+});

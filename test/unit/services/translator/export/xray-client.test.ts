@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { credentialSourceOf, describeExportTarget } from '../../../../../services/translator/export/xray-client.ts';
+
+test('the export target is described from configuration: endpoint, region, credential source (no secret read)', () => {
+  assert.deepEqual(describeExportTarget({ region: undefined, endpoint: 'http://127.0.0.1:2000', env: {} }), {
+    endpoint: 'http://127.0.0.1:2000', region: 'us-east-1',
+    credentials: 'placeholder (an XRAY_ENDPOINT without AWS_ACCESS_KEY_ID or AWS_PROFILE: xray-local checks no signature)',
+  });
+  assert.equal(describeExportTarget({ region: 'eu-west-1', endpoint: undefined, env: {} }).endpoint, 'https://xray.eu-west-1.amazonaws.com');
+});
+
+test('credential source: the link of the SDK default chain the environment selects', () => {
+  const cases: ReadonlyArray<readonly [Record<string, string>, RegExp]> = [
+    [{ AWS_PROFILE: 'archive', AWS_ACCESS_KEY_ID: 'AKIA...' }, /^profile "archive"/],
+    [{ AWS_ACCESS_KEY_ID: 'AKIA...', AWS_SECRET_ACCESS_KEY: 's' }, /^environment \(AWS_ACCESS_KEY_ID\)$/],
+    [{ AWS_ACCESS_KEY_ID: 'ASIA...', AWS_SESSION_TOKEN: 't' }, /with AWS_SESSION_TOKEN/],
+    [{ AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token', AWS_ROLE_ARN: 'arn:aws:iam::1:role/x' }, /^web identity \(IRSA.*arn:aws:iam::1:role\/x/],
+    [{ AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials' }, /^container metadata/],
+    [{ AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/x' }, /^container metadata/],
+    [{ AWS_EC2_METADATA_DISABLED: 'true' }, /instance metadata is disabled/],
+    [{}, /instance metadata \(EC2 instance role\)/],
+  ];
+  for (const [env, expected] of cases) assert.match(credentialSourceOf(undefined, env), expected, JSON.stringify(env));
+  assert.doesNotMatch(credentialSourceOf(undefined, { AWS_ACCESS_KEY_ID: 'AKIASECRETLOOKING', AWS_SECRET_ACCESS_KEY: 'topsecret' }), /AKIASECRETLOOKING|topsecret/);
+  assert.match(credentialSourceOf('http://xray.internal:2000', { AWS_ACCESS_KEY_ID: 'AKIA' }), /^environment/, 'an endpoint with real keys signs with them');
+});
