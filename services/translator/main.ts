@@ -5,8 +5,11 @@
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../shared/config/index.ts';
+import { isMeshrayError } from '../../shared/errors/index.ts';
+import { listenOn } from '../../shared/http/listen.ts';
 import { createKafkaFromConfig } from '../../shared/kafka/from-config.ts';
 import { ensureTopics } from '../../shared/kafka/topics.ts';
+import { KAFKA_START_RETRY, untilKafkaAnswers } from '../../shared/kafka/until-kafka-answers.ts';
 import { createLogger } from '../../shared/log/index.ts';
 import { createRegistry } from '../../shared/metrics/registry.ts';
 import { buildApp } from './app.ts';
@@ -15,8 +18,8 @@ import { KafkaSpanSource } from './consume/kafka-span-source.ts';
 import { FAIL_FAST_REDIS_OPTIONS, RedisEpochStore } from './epochs/redis-epoch-store.ts';
 import { KafkaDeadLetterSink } from './export/dead-letter.ts';
 import { XRaySegmentSink } from './export/xray-segment-sink.ts';
-import { createXRayClient } from './export/xray-client.ts';
-import { ConsumerHealth } from './health.ts';
+import { createXRayClient, describeExportTarget } from './export/xray-client.ts';
+import { ConsumerHealth, ExportHealth } from './health.ts';
 import { createTranslatorMetrics } from './metrics.ts';
 import { translatorConfigOf } from './translate/translator-config.ts';
 
@@ -40,6 +43,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   const registry = createRegistry({ defaultMetrics: true });
   const metrics = createTranslatorMetrics(registry);
   const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
+  const exportHealth = new ExportHealth({ failureTimeoutMs: config.EXPORT_FAILURE_TIMEOUT, now: Date.now });
+  log.info({ export: describeExportTarget({ region: config.AWS_REGION, endpoint: config.XRAY_ENDPOINT, env }) }, 'exporting to X-Ray');
 
   const kafka = createKafkaFromConfig(config, logger);
 
@@ -60,6 +65,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     maxRetries: config.XRAY_MAX_RETRIES,
     retryBaseMs: config.XRAY_RETRY_BASE,
     retryMaxMs: config.XRAY_RETRY_MAX,
+    health: exportHealth,
   });
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   const deadLetters = new KafkaDeadLetterSink({ producer, topic: config.DLQ_TOPIC });
@@ -80,6 +86,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     registry,
     metrics,
     health,
+    exportHealth,
     source,
     sink,
     deadLetters,
@@ -112,14 +119,16 @@ export async function main(env: Record<string, string | undefined> = process.env
   };
 
   try {
-    await app.http.listen({ host: config.OPS_HOST, port: config.TRANSLATOR_OPS_PORT });
+    await listenOn(app.http, { host: config.OPS_HOST, port: config.TRANSLATOR_OPS_PORT, portVariable: 'TRANSLATOR_OPS_PORT', hostVariable: 'OPS_HOST' });
     // The DLQ's partition count does not matter (records keep their source partition in a header).
-    await ensureTopics(kafka, [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1, partitionsMustMatch: false }]);
+    // Kafka unreachable at start: one warn line with the brokers and the cause, retried with backoff (not ready meanwhile).
+    await untilKafkaAnswers(() => ensureTopics(createKafkaFromConfig(config, logger, { retry: KAFKA_START_RETRY }), [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1, partitionsMustMatch: false }]),
+      { brokers: config.KAFKA_BROKERS, what: `dead-letter topic ${config.DLQ_TOPIC}`, logger });
     await producer.connect();
     await app.start();
     log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE }, 'translator started');
   } catch (err) {
-    log.fatal({ err }, 'translator failed to start');
+    if (!isMeshrayError(err)) log.fatal({ err }, 'translator failed to start'); // a MeshrayError is reported in one line by the caller
     await close().catch(() => undefined);
     throw err;
   }
