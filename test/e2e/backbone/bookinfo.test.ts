@@ -21,8 +21,8 @@ import { GetTraceSummariesCommand } from '@aws-sdk/client-xray';
 import { createTopic, testKafka, uniqueNames, waitCaughtUp } from '../support/kafka.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
 import { startReceiver, startTranslator } from '../support/stack.ts';
-import { batchGetDocuments, startXRayLocal, xrayClient } from '../support/xray-local.ts';
-import { waitFor } from '../support/wait.ts';
+import { batchGetDocuments, startXRayLocal, xrayClient } from '../../support/xray-local.ts';
+import { waitFor } from '../../support/wait.ts';
 
 const fixture = (path: string): string => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
 const BOOKINFO_BODY = fixture('zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json');

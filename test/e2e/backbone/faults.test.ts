@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka } from 'kafkajs';
 import { SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER } from '../../../shared/avro/index.ts';
+import type { Span } from '../../../shared/zipkin/span.ts';
 import { DEAD_LETTER_HEADERS } from '../../../services/translator/export/dead-letter.ts';
 import { SegmentStore } from '../../../services/xray-local/index.ts';
 import { createTopic, groupProgress, lagOf, readTopic, testKafka, uniqueNames, waitCaughtUp } from '../support/kafka.ts';
@@ -16,10 +17,10 @@ import { freePort } from '../support/ports.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
 import { PrivateRedis } from '../support/redis-server.ts';
 import { startReceiver, startTranslator, type RunningService } from '../support/stack.ts';
-import { expectedDocuments, generateTrace, Ledger, postAll, toBodies, TrafficPump, widthOf, type ZipkinJsonSpan } from '../support/traffic.ts';
+import { expectedDocuments, generateTrace, Ledger, postAll, toBodies, TrafficPump, widthOf } from '../support/traffic.ts';
 import { checkAgainstLedger } from '../support/verify.ts';
-import { readAllDocuments, startXRayLocal, storedIds, xrayClient, type XRayLocal } from '../support/xray-local.ts';
-import { sleep, waitFor } from '../support/wait.ts';
+import { readAllDocuments, startXRayLocal, storedIds, xrayClient, type XRayLocal } from '../../support/xray-local.ts';
+import { sleep, waitFor } from '../../support/wait.ts';
 
 after(killAll);
 
@@ -239,9 +240,10 @@ test('Redis stopped for 10 s: documents keep landing on local caches, traces str
     // gateway and the other early spans follow during the outage, when only the local cache can keep
     // the trace on that id (alone they would mint it from the gateway's earlier second).
     const straddling = Array.from({ length: 24 }, (_, i) => generateTrace(widthOf(i)));
-    const lateStart = (t: readonly ZipkinJsonSpan[]): number => Math.min(...t.map((s) => s.timestamp)) + 1_000_000;
-    const lateParts = straddling.map((t) => t.filter((s) => s.timestamp >= lateStart(t)));
-    const earlyParts = straddling.map((t) => t.filter((s) => s.timestamp < lateStart(t)).sort((a, b) => a.timestamp - b.timestamp));
+    const startOf = (s: Span): number => s.timestampMicros ?? 0;
+    const lateStart = (t: readonly Span[]): number => Math.min(...t.map(startOf)) + 1_000_000;
+    const lateParts = straddling.map((t) => t.filter((s) => startOf(s) >= lateStart(t)));
+    const earlyParts = straddling.map((t) => t.filter((s) => startOf(s) < lateStart(t)).sort((a, b) => startOf(a) - startOf(b)));
     await postAll(receiver.url, toBodies(lateParts), ledger, 3);
     const lateIds = [...expectedDocuments(lateParts.flat()).traceKeyOf.keys()];
     await waitFor('the straddling traces\' late spans in xray-local', 20_000, () => {

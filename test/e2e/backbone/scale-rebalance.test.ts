@@ -14,8 +14,8 @@ import { describeProcesses, killAll, type ServiceProcess } from '../support/proc
 import { startReceiver, startTranslator } from '../support/stack.ts';
 import { expectedDocuments, Ledger, TrafficPump } from '../support/traffic.ts';
 import { checkAgainstLedger } from '../support/verify.ts';
-import { readAllDocuments, startXRayLocal, xrayClient } from '../support/xray-local.ts';
-import { sleep, waitFor } from '../support/wait.ts';
+import { readAllDocuments, startXRayLocal, xrayClient } from '../../support/xray-local.ts';
+import { sleep, waitFor } from '../../support/wait.ts';
 
 after(killAll);
 

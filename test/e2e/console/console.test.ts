@@ -7,13 +7,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { PutTraceSegmentsCommand, XRayClient } from '@aws-sdk/client-xray';
+import { PutTraceSegmentsCommand, type XRayClient } from '@aws-sdk/client-xray';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { silentLogger } from '../../../shared/log/index.ts';
-import { createRegistry } from '../../../shared/metrics/registry.ts';
-import { buildApp } from '../../../services/xray-local/index.ts';
+import { startXRayLocal } from '../../support/xray-local.ts';
 import { type GeneratedTrace, bookinfoTrace, goldenDocuments, smallTrace } from './bookinfo-traces.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -30,17 +27,8 @@ interface Server {
 }
 
 async function startServer(maxSegments: number): Promise<Server> {
-  const app = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const client = new XRayClient({ endpoint: baseUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
-  return {
-    app, baseUrl, client,
-    async close() {
-      client.destroy();
-      await app.close();
-    },
-  };
+  const xray = await startXRayLocal({ maxSegments });
+  return { app: xray.app, baseUrl: xray.endpoint, client: xray.client, close: xray.close };
 }
 
 /** PutTraceSegments in calls of 50 documents, `parallel` calls at a time; asserts none was unprocessed. */

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { createKafka, parseBrokers } from '../../../shared/kafka/client.ts';
 import { ensureTopics } from '../../../shared/kafka/topics.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../../support/wait.ts';
 
 export const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 

@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { freePort } from './ports.ts';
 import { spawnProcess, type ServiceProcess } from './processes.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../../support/wait.ts';
 
 export class PrivateRedis {
   readonly port: number;

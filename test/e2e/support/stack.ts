@@ -5,7 +5,7 @@
 import { freePort } from './ports.ts';
 import { KAFKA_BROKERS } from './kafka.ts';
 import { describeProcesses, spawnCli, type ServiceProcess } from './processes.ts';
-import { waitFor } from './wait.ts';
+import { waitFor } from '../../support/wait.ts';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 

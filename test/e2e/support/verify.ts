@@ -1,6 +1,6 @@
 /** Checks what xray-local holds against the ledger; returns every problem found (empty = all good). */
 import type { ExpectedDocuments } from './traffic.ts';
-import type { StoredDocument } from './xray-local.ts';
+import type { StoredDocument } from '../../support/xray-local.ts';
 
 export interface LedgerCheck {
   readonly problems: string[];

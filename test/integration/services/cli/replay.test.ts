@@ -4,21 +4,18 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { BatchGetTracesCommand, XRayClient } from '@aws-sdk/client-xray';
+import { BatchGetTracesCommand } from '@aws-sdk/client-xray';
 import type { FastifyRequest } from 'fastify';
 import type { Kafka } from 'kafkajs';
-import { Registry } from 'prom-client';
 import { encodeSpan, SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER } from '../../../../shared/avro/index.ts';
 import { createKafka, parseBrokers } from '../../../../shared/kafka/client.ts';
 import { ensureTopics } from '../../../../shared/kafka/topics.ts';
-import { silentLogger } from '../../../../shared/log/index.ts';
 import { decodeJsonV2, traceIdLow64 } from '../../../../shared/zipkin/index.ts';
 import type { Span } from '../../../../shared/zipkin/span.ts';
 import { toRecords } from '../../../../services/receiver/publish/to-records.ts';
-import { buildApp as buildXRayLocal } from '../../../../services/xray-local/app.ts';
-import { SegmentStore } from '../../../../services/xray-local/store/segment-store.ts';
 import { deadLetterHeaders } from '../../../../services/translator/export/dead-letter.ts';
 import { runCommand } from '../../../unit/services/cli/io.ts';
+import { startXRayLocal as startHarness, type XRayLocal } from '../../../support/xray-local.ts';
 import { run as replay } from '../../../../services/cli/commands/replay.ts';
 import { run as capture } from '../../../../services/cli/commands/capture.ts';
 import { run as translate } from '../../../../services/cli/commands/translate.ts';
@@ -60,19 +57,16 @@ async function produce(topic: string, spans: readonly Span[], timestampMs: numbe
   });
 }
 
-interface XRayLocal { endpoint: string; store: SegmentStore; client: XRayClient; close(): Promise<void> }
-
 const THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000;
 
 /**
- * xray-local on port 0. `rejectOldTraceIds` emulates X-Ray refusing documents whose trace id epoch lies more
- * than 30 days back (xray-local itself accepts any well-formed id): such documents come back in
+ * xray-local (the shared harness). `rejectOldTraceIds` emulates X-Ray refusing documents whose trace id epoch
+ * lies more than 30 days back (xray-local itself accepts any well-formed id): such documents come back in
  * UnprocessedTraceSegments with ErrorCode InvalidTraceId and are not stored.
  */
 async function startXRayLocal(options: { rejectOldTraceIds?: boolean } = {}): Promise<XRayLocal> {
-  const store = new SegmentStore({ maxSegments: 100_000 });
-  const app = buildXRayLocal({ logger: silentLogger(), registry: new Registry(), maxSegments: 100_000, store });
-  if (options.rejectOldTraceIds === true) {
+  if (options.rejectOldTraceIds !== true) return startHarness({ maxSegments: 100_000 });
+  return startHarness({ maxSegments: 100_000, configure: (app) => {
     const refusedBy = new WeakMap<FastifyRequest, { Id: string; ErrorCode: string; Message: string }[]>();
     app.addHook('preHandler', async (req) => {
       if (req.url !== '/TraceSegments') return;
@@ -96,10 +90,7 @@ async function startXRayLocal(options: { rejectOldTraceIds?: boolean } = {}): Pr
       out.UnprocessedTraceSegments.push(...refused);
       return JSON.stringify(out);
     });
-  }
-  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
-  const client = new XRayClient({ endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-  return { endpoint, store, client, close: async () => { client.destroy(); await app.close(); } };
+  } });
 }
 
 /** Every stored document, as BatchGetTraces returns it (exact strings), keyed `traceId/segmentId`. */

@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { BatchGetTracesCommand, XRayClient } from '@aws-sdk/client-xray';
+import { BatchGetTracesCommand, type XRayClient } from '@aws-sdk/client-xray';
 import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
@@ -13,7 +13,6 @@ import { createLogger, silentLogger } from '../../../../shared/log/index.ts';
 import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans, traceKeyOf } from '../../../../shared/xray/index.ts';
 import { decodeJsonV2 } from '../../../../shared/zipkin/index.ts';
 import type { Span } from '../../../../shared/zipkin/span.ts';
-import { buildApp as buildXRayLocal, SegmentStore } from '../../../../services/xray-local/index.ts';
 import { buildApp, type TranslatorApp } from '../../../../services/translator/app.ts';
 import { KafkaSpanSource } from '../../../../services/translator/consume/kafka-span-source.ts';
 import { RedisEpochStore } from '../../../../services/translator/epochs/redis-epoch-store.ts';
@@ -23,6 +22,8 @@ import { XRaySegmentSink } from '../../../../services/translator/export/xray-seg
 import { ConsumerHealth } from '../../../../services/translator/health.ts';
 import { createTranslatorMetrics, type TranslatorMetrics } from '../../../../services/translator/metrics.ts';
 import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
+import { waitFor } from '../../../support/wait.ts';
+import { startXRayLocal } from '../../../support/xray-local.ts';
 
 const BROKERS = parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -49,14 +50,6 @@ async function produce(topic: string, spans: readonly Span[]): Promise<void> {
   await producer.send({ topic, acks: -1, messages: spans.map((s) => ({ key: traceKeyOf(s.traceId), value: encodeSpan(s), headers: { [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT } })) });
 }
 
-interface XRayLocal { client: XRayClient; store: SegmentStore; close(): Promise<void> }
-async function startXRayLocal(throttle = 0): Promise<XRayLocal> {
-  const store = new SegmentStore({ maxSegments: 100_000 });
-  const app = buildXRayLocal({ logger, registry: new Registry(), maxSegments: 100_000, store, throttleSegmentsPerSecond: throttle });
-  const endpoint = await app.listen({ host: '127.0.0.1', port: 0 });
-  const client = new XRayClient({ endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-  return { client, store, close: async () => { client.destroy(); await app.close(); } };
-}
 
 interface Instance { app: TranslatorApp; metrics: TranslatorMetrics; registry: Registry; stop(): Promise<void> }
 async function startInstance(o: { topic: string; dlq: string; groupId: string; xray: XRayClient; redisUrl?: string; redisPrefix: string; maxRetries?: number }): Promise<Instance> {
@@ -91,14 +84,6 @@ function expectedTraces(spans: readonly Span[]): Map<string, number> {
   return byTrace;
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await check())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 async function committedTotal(groupId: string, topic: string): Promise<number> {
   const admin = kafka.admin();
   await admin.connect();
@@ -131,7 +116,7 @@ test('two instances in one group: every document arrives, one X-Ray id per trace
     await produce(topic, second);
     const expected = expectedTraces([...first, ...second]);
     const docs = [...expected.values()].reduce((s, n) => s + n, 0);
-    await until(() => xray.store.segmentCount >= docs, 60_000, `${docs} documents in xray-local`);
+    await waitFor(`${docs} documents in xray-local`, 60_000, () => xray.store.segmentCount >= docs);
     assert.equal(xray.store.segmentCount, docs);
     assert.equal(xray.store.traceCount, expected.size, 'one X-Ray trace id per Zipkin trace');
     const ids = [...expected.keys()];
@@ -141,7 +126,7 @@ test('two instances in one group: every document arrives, one X-Ray id per trace
       assert.equal(got.Traces?.length, ids.slice(i, i + 5).length);
     }
     const produced = first.length + second.length + 1;
-    await until(async () => (await committedTotal(groupId, topic)) === produced, 20_000, 'offsets committed');
+    await waitFor('offsets committed', 20_000, async () => (await committedTotal(groupId, topic)) === produced);
 
     const dlqConsumer = kafka.consumer({ groupId: unique('dlq-reader'), maxWaitTimeInMs: 100 });
     await dlqConsumer.connect();
@@ -152,7 +137,7 @@ test('two instances in one group: every document arrives, one X-Ray id per trace
       for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
       letters.push({ value: message.value?.toString() ?? '', headers });
     } });
-    await until(() => letters.length >= 1, 20_000, 'the dead letter');
+    await waitFor('the dead letter', 20_000, () => letters.length >= 1);
     await dlqConsumer.disconnect();
     assert.equal(letters.length, 1);
     assert.equal(letters[0]?.value, 'not avro at all');
@@ -198,7 +183,7 @@ test('Redis unreachable: translation goes on with local caches and the fallback 
     await produce(topic, spans);
     const expected = expectedTraces(spans);
     const docs = [...expected.values()].reduce((s, n) => s + n, 0);
-    await until(() => xray.store.segmentCount >= docs, 40_000, 'documents');
+    await waitFor('documents', 40_000, () => xray.store.segmentCount >= docs);
     assert.equal(xray.store.traceCount, expected.size);
     assert.ok(await metric(a.registry, 'meshray_translator_redis_fallbacks_total') > 0);
   } finally {
@@ -212,14 +197,14 @@ test('xray-local throttling: batches are retried and redelivered, lag recovers, 
   const dlq = unique('dlq');
   const groupId = unique('group');
   await ensureTopics(kafka, [{ topic, numPartitions: 6, replicationFactor: 1 }, { topic: dlq, numPartitions: 1, replicationFactor: 1 }]);
-  const xray = await startXRayLocal(50);
+  const xray = await startXRayLocal({ throttleSegmentsPerSecond: 50 });
   const a = await startInstance({ topic, dlq, groupId, xray: xray.client, redisPrefix: `${topic}:`, maxRetries: 3 });
   try {
     const spans = bookinfo(16, 4);
     await produce(topic, spans);
     const expected = expectedTraces(spans);
     const docs = [...expected.values()].reduce((s, n) => s + n, 0);
-    await until(async () => (await committedTotal(groupId, topic)) === spans.length, 60_000, 'all offsets committed');
+    await waitFor('all offsets committed', 60_000, async () => (await committedTotal(groupId, topic)) === spans.length);
     assert.equal(xray.store.segmentCount, docs);
     assert.equal(xray.store.traceCount, expected.size);
     assert.ok(await metric(a.registry, 'meshray_translator_throttles_total') > 0, 'throttled');

@@ -9,7 +9,8 @@ import { PartitionEpochs } from '../../../../services/translator/epochs/partitio
 import { createTranslatorMetrics } from '../../../../services/translator/metrics.ts';
 import { TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
 import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
-import { FakeSink, harness, hex, metricValue, recordOf, spanOf, until } from './support.ts';
+import { waitFor } from '../../../support/wait.ts';
+import { FakeSink, harness, hex, metricValue, recordOf, spanOf } from './support.ts';
 
 const now = Date.now();
 const trace = (n: number) => `${hex(Math.floor(now / 1000), 8)}${hex(n, 24)}`;
@@ -28,7 +29,7 @@ test('offsets are committed only after the sink accepted the documents', async (
   h.topic.append([1, 2, 3].map((n) => recordOf(spanOf(trace(n), hex(n, 16), now))));
   await h.app.start();
   try {
-    await until(() => h.topic.size === 0);
+    await waitFor('the topic drained', 5000, () => h.topic.size === 0, { intervalMs: 5 });
     assert.deepEqual(sizesSeen, [3, 3, 3, 3], 'nothing committed while the sink fails, nor before it answers');
     assert.equal(sink.calls.length, 4);
     assert.equal(sink.accepted.length, 3);
@@ -46,7 +47,7 @@ test('documents accepted before a failed export are not sent again on redelivery
   h.topic.append([1, 2, 3].map((n) => recordOf(spanOf(trace(n), hex(n, 16), now))));
   await h.app.start();
   try {
-    await until(() => h.topic.size === 0);
+    await waitFor('the topic drained', 5000, () => h.topic.size === 0, { intervalMs: 5 });
     assert.equal(sink.calls[0]?.length, 3);
     assert.deepEqual(sink.calls[1], [sink.calls[0]?.[2]], 'only the unfinished document is sent again');
   } finally {
@@ -62,7 +63,7 @@ test('a document X-Ray refuses is dead-lettered with its reason; the others are 
   h.topic.append([1, 2, 3].map((n) => recordOf(spanOf(trace(n), hex(n, 16), now))));
   await h.app.start();
   try {
-    await until(() => h.topic.size === 0);
+    await waitFor('the topic drained', 5000, () => h.topic.size === 0, { intervalMs: 5 });
     assert.equal(h.dlq.letters.length, 1);
     const letter = h.dlq.letters[0]!;
     assert.equal(letter.code, 'SEGMENT_REJECTED');
@@ -83,7 +84,7 @@ test('a poison record goes to the DLQ after POISON_MAX_ATTEMPTS deliveries; its 
   h.topic.append([recordOf(spanOf(trace(3), hex(3, 16), now)), recordOf({ ...spanOf(trace(4), hex(4, 16), now), timestampMicros: undefined } as never)]);
   await h.app.start();
   try {
-    await until(() => h.topic.size === 0);
+    await waitFor('the topic drained', 5000, () => h.topic.size === 0, { intervalMs: 5 });
     const undecodable = h.dlq.letters.find((l) => l.code === 'RECORD_UNDECODABLE');
     assert.ok(undecodable);
     assert.equal(undecodable.attempts, 3);

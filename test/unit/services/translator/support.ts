@@ -64,14 +64,6 @@ export function harness(options: { sink: SegmentSink; partitions?: number; poiso
   return { topic, app, dlq, registry, health };
 }
 
-export async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = await registry.getSingleMetric(name)?.get();
   let sum = 0;

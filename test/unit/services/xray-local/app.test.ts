@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
 import { parseConfig } from '../../../../shared/config/index.ts';
 import { xrayLocalConfigSchema } from '../../../../services/xray-local/index.ts';
-import { segmentJson, startXRayLocal, traceId } from './xray-local-harness.ts';
+import { startXRayLocal } from '../../../support/xray-local.ts';
+import { segmentJson, traceId } from './segment-docs.ts';
 
 test('config: defaults and validation', () => {
   const defaults = parseConfig(xrayLocalConfigSchema, {});
@@ -23,18 +24,18 @@ test('serves the placeholder console, health, metrics and AWS-style unknown oper
   const h = await startXRayLocal();
   try {
     await h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [segmentJson(), segmentJson({ id: '00000000000000ff', name: '<gateway>' })] }));
-    const page = await fetch(`${h.baseUrl}/`);
+    const page = await fetch(`${h.endpoint}/`);
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
     const html = await page.text();
     assert.ok(html.includes(traceId(1)));
 
-    assert.deepEqual(await (await fetch(`${h.baseUrl}/health/live`)).json(), { status: 'ok' });
-    assert.deepEqual(await (await fetch(`${h.baseUrl}/health/ready`)).json(), { status: 'ok' });
-    const metrics = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    assert.deepEqual(await (await fetch(`${h.endpoint}/health/live`)).json(), { status: 'ok' });
+    assert.deepEqual(await (await fetch(`${h.endpoint}/health/ready`)).json(), { status: 'ok' });
+    const metrics = await (await fetch(`${h.endpoint}/metrics`)).text();
     assert.match(metrics, /meshray_xray_local_segments_rejected_total\{reason="InvalidName"\} 1/);
 
-    const unknown = await fetch(`${h.baseUrl}/SamplingRules`, { method: 'POST', body: '{}' });
+    const unknown = await fetch(`${h.endpoint}/SamplingRules`, { method: 'POST', body: '{}' });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.headers.get('x-amzn-errortype'), 'UnknownOperationException');
   } finally {
@@ -46,7 +47,7 @@ test('the console escapes stored names', async () => {
   const h = await startXRayLocal();
   try {
     await h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [segmentJson({ name: 'a&b' })] }));
-    const html = await (await fetch(`${h.baseUrl}/`)).text();
+    const html = await (await fetch(`${h.endpoint}/`)).text();
     assert.ok(html.includes('a&amp;b'));
   } finally {
     await h.close();

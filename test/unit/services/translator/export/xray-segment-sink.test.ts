@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { XRayClient } from '@aws-sdk/client-xray';
+import type { XRayClient } from '@aws-sdk/client-xray';
 import { Registry } from 'prom-client';
-import { silentLogger } from '../../../../../shared/log/index.ts';
-import { buildApp as buildXRayLocal } from '../../../../../services/xray-local/index.ts';
 import { XRaySegmentSink } from '../../../../../services/translator/export/xray-segment-sink.ts';
 import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
+import { startXRayLocal } from '../../../../support/xray-local.ts';
 import { metricValue } from '../support.ts';
 
 const nowSec = Math.floor(Date.now() / 1000);
@@ -15,14 +14,11 @@ const doc = (n: number, extra: Record<string, unknown> = {}) => JSON.stringify({
 });
 
 async function withXRayLocal(options: { throttle?: number }, run: (client: XRayClient, registry: Registry) => Promise<void>): Promise<void> {
-  const app = buildXRayLocal({ logger: silentLogger(), registry: new Registry(), maxSegments: 10_000, ...(options.throttle ? { throttleSegmentsPerSecond: options.throttle } : {}) });
-  const address = await app.listen({ host: '127.0.0.1', port: 0 });
-  const client = new XRayClient({ endpoint: address, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const xray = await startXRayLocal(options.throttle ? { throttleSegmentsPerSecond: options.throttle } : {});
   try {
-    await run(client, new Registry());
+    await run(xray.client, new Registry());
   } finally {
-    client.destroy();
-    await app.close();
+    await xray.close();
   }
 }
 

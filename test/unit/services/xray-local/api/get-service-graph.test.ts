@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetServiceGraphCommand, GetTraceGraphCommand, PutTraceSegmentsCommand, type Service } from '@aws-sdk/client-xray';
-import { EPOCH_SEC, type Harness, hexId, startXRayLocal, traceId } from '../xray-local-harness.ts';
+import { type XRayLocal as Harness, startXRayLocal } from '../../../../support/xray-local.ts';
+import { EPOCH_SEC, hexId, traceId } from '../segment-docs.ts';
 
 const at = (sec: number) => new Date(sec * 1000);
 

@@ -1,7 +1,8 @@
 import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchGetTracesCommand, InvalidRequestException, PutTraceSegmentsCommand, ThrottledException } from '@aws-sdk/client-xray';
-import { type Harness, counterValue, hexId, segmentJson, startXRayLocal, traceId } from '../xray-local-harness.ts';
+import { type XRayLocal as Harness, counterValue, startXRayLocal } from '../../../../support/xray-local.ts';
+import { hexId, segmentJson, traceId } from '../segment-docs.ts';
 
 describe('PutTraceSegments', () => {
   let h: Harness | undefined;
@@ -82,7 +83,7 @@ describe('PutTraceSegments', () => {
     const harness = await startXRayLocal();
     h = harness;
     for (const body of ['{}', '{"TraceSegmentDocuments":"x"}', '{not json']) {
-      const response = await fetch(`${harness.baseUrl}/TraceSegments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const response = await fetch(`${harness.endpoint}/TraceSegments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       assert.equal(response.status, 400, body);
       assert.equal(response.headers.get('x-amzn-errortype'), 'InvalidRequestException');
       const json = (await response.json()) as { __type: string; message: string };

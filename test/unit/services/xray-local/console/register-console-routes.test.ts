@@ -5,7 +5,7 @@ import { silentLogger } from '../../../../../shared/log/index.ts';
 import { SegmentStore } from '../../../../../services/xray-local/store/segment-store.ts';
 import { registerConsoleRoutes } from '../../../../../services/xray-local/console/register-console-routes.ts';
 import { loadConsoleAssets } from '../../../../../services/xray-local/console/load-console-assets.ts';
-import { segmentDoc } from '../xray-local-harness.ts';
+import { segmentDoc } from '../segment-docs.ts';
 
 const storeWith = (...names: string[]): SegmentStore => {
   const store = new SegmentStore({ maxSegments: 100 });

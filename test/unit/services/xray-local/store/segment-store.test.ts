@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { BatchGetTracesCommand, PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
 import { SegmentStore } from '../../../../../services/xray-local/store/segment-store.ts';
 import type { SegmentDocument } from '../../../../../shared/xray/segment-document.ts';
-import { EPOCH_SEC, counterValue, hexId, segmentDoc, segmentJson, startXRayLocal, traceId } from '../xray-local-harness.ts';
+import { counterValue, startXRayLocal } from '../../../../support/xray-local.ts';
+import { EPOCH_SEC, hexId, segmentDoc, segmentJson, traceId } from '../segment-docs.ts';
 
 const put = (store: SegmentStore, fields: Record<string, unknown>) => {
   const doc = segmentDoc(fields) as unknown as SegmentDocument;

@@ -1,0 +1,157 @@
+/**
+ * The one xray-local test harness for every suite: xray-local's `buildApp` in the test process on
+ * 127.0.0.1 (port 0 unless given), with the real @aws-sdk/client-xray pointed at it. A test can share one
+ * store between listeners, rebuild the app on the same port (to swap the throttle), delay answers, add its
+ * own hooks, and count what each listener received.
+ */
+import type { AddressInfo } from 'node:net';
+import { BatchGetTracesCommand, GetTraceSummariesCommand, XRayClient } from '@aws-sdk/client-xray';
+import type { FastifyInstance } from 'fastify';
+import { silentLogger } from '../../shared/log/index.ts';
+import { createRegistry, type Registry } from '../../shared/metrics/registry.ts';
+import { buildApp, SegmentStore, type XRayLocalDeps } from '../../services/xray-local/index.ts';
+import { sleep } from './wait.ts';
+
+export interface XRayLocalOptions extends Partial<Omit<XRayLocalDeps, 'logger' | 'registry'>> {
+  /** Port to listen on (0 or absent: any free one). */
+  readonly port?: number;
+  /** Delay of each PutTraceSegments answer, applied AFTER the documents were stored (0/absent: none). */
+  readonly putResponseDelayMs?: () => number;
+  /** Adds the test's own hooks before the app listens. */
+  readonly configure?: (app: FastifyInstance) => void;
+}
+
+export interface XRayLocal {
+  readonly app: FastifyInstance;
+  readonly store: SegmentStore;
+  readonly registry: Registry;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  /** The real SDK client on `endpoint`, without retries (`maxAttempts: 1`). */
+  readonly client: XRayClient;
+  /** PutTraceSegments calls received and not yet answered. */
+  inFlightPuts(): number;
+  /** Documents received per segment id (counted on arrival, whether accepted or not). */
+  readonly received: Map<string, number>;
+  close(): Promise<void>;
+}
+
+export async function startXRayLocal(options: XRayLocalOptions = {}): Promise<XRayLocal> {
+  const { port: wantedPort, putResponseDelayMs, configure, ...overrides } = options;
+  const maxSegments = overrides.maxSegments ?? 200_000;
+  const store = overrides.store ?? new SegmentStore({ maxSegments });
+  const registry = createRegistry();
+  const app = buildApp({ logger: silentLogger(), registry, ...overrides, maxSegments, store });
+  let inFlight = 0;
+  const received = new Map<string, number>();
+  app.addHook('preHandler', async (req) => {
+    if (req.url !== '/TraceSegments') return;
+    inFlight += 1;
+    const docs = (req.body as { TraceSegmentDocuments?: unknown } | undefined)?.TraceSegmentDocuments;
+    if (!Array.isArray(docs)) return;
+    for (const d of docs) {
+      const id = typeof d === 'string' ? idOf(d) : undefined;
+      if (id !== undefined) received.set(id, (received.get(id) ?? 0) + 1);
+    }
+  });
+  app.addHook('onSend', async (req, _reply, payload) => {
+    if (req.url !== '/TraceSegments') return payload;
+    const delayMs = putResponseDelayMs?.() ?? 0;
+    if (delayMs > 0) await sleep(delayMs); // fault injection (a slow X-Ray), not synchronisation
+    return payload;
+  });
+  app.addHook('onResponse', async (req) => {
+    if (req.url === '/TraceSegments') inFlight -= 1;
+  });
+  configure?.(app);
+  await app.listen({ host: '127.0.0.1', port: wantedPort ?? 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = xrayClient(endpoint, { maxAttempts: 1 });
+  return {
+    app,
+    store,
+    registry,
+    port,
+    endpoint,
+    client,
+    inFlightPuts: () => inFlight,
+    received,
+    close: async () => {
+      client.destroy();
+      // an answer still being delayed must not hold the close: drop open connections
+      app.server.closeAllConnections?.();
+      await app.close();
+    },
+  };
+}
+
+/** An SDK client for an xray-local at `endpoint` (dummy credentials, us-east-1). */
+export function xrayClient(endpoint: string, options: { maxAttempts?: number } = {}): XRayClient {
+  return new XRayClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, ...options });
+}
+
+/** Segment ids held by `store` (any trace). */
+export function storedIds(store: SegmentStore): Set<string> {
+  const ids = new Set<string>();
+  for (const trace of store.traces()) for (const id of trace.segments.keys()) ids.add(id);
+  return ids;
+}
+
+function idOf(document: string): string | undefined {
+  try {
+    const id = (JSON.parse(document) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface StoredDocument {
+  /** The X-Ray trace id BatchGetTraces filed it under. */
+  readonly traceId: string;
+  readonly id: string;
+  /** The exact document string xray-local stored. */
+  readonly document: string;
+}
+
+/**
+ * Every document of every trace whose trace-id epoch lies in [start, end], through the SDK:
+ * GetTraceSummaries (TimeRangeType TraceId) paged by NextToken, then BatchGetTraces 5 ids at a time.
+ */
+export async function readAllDocuments(client: XRayClient, start: Date, end: Date): Promise<StoredDocument[]> {
+  const traceIds: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new GetTraceSummariesCommand({
+      StartTime: start, EndTime: end, TimeRangeType: 'TraceId', ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+    }));
+    for (const s of page.TraceSummaries ?? []) if (s.Id !== undefined) traceIds.push(s.Id);
+    nextToken = page.NextToken;
+  } while (nextToken !== undefined);
+  return batchGetDocuments(client, traceIds);
+}
+
+/** The documents of `traceIds` through BatchGetTraces, 5 ids per call; throws on unprocessed ids. */
+export async function batchGetDocuments(client: XRayClient, traceIds: readonly string[]): Promise<StoredDocument[]> {
+  const out: StoredDocument[] = [];
+  for (let i = 0; i < traceIds.length; i += 5) {
+    const chunk = traceIds.slice(i, i + 5);
+    const got = await client.send(new BatchGetTracesCommand({ TraceIds: chunk }));
+    if ((got.UnprocessedTraceIds ?? []).length > 0) throw new Error(`BatchGetTraces left ${got.UnprocessedTraceIds?.join(', ')} unprocessed`);
+    for (const trace of got.Traces ?? []) {
+      for (const segment of trace.Segments ?? []) {
+        out.push({ traceId: trace.Id ?? '', id: segment.Id ?? '', document: segment.Document ?? '' });
+      }
+    }
+  }
+  return out;
+}
+
+/** The value of one counter sample from the registry (0 when absent). */
+export async function counterValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  const sample = metric?.values.find((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val));
+  return sample?.value ?? 0;
+}
