@@ -1,9 +1,11 @@
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../shared/config/index.ts';
-import { isMeshrayError } from '../../shared/errors/index.ts';
+import { isMeshrayError, MeshrayError } from '../../shared/errors/index.ts';
+import { listenOn } from '../../shared/http/listen.ts';
 import { createKafkaFromConfig } from '../../shared/kafka/from-config.ts';
-import { ensureTopics } from '../../shared/kafka/topics.ts';
+import { ensureTopics, TopicMismatchError } from '../../shared/kafka/topics.ts';
+import { KAFKA_START_RETRY, untilKafkaAnswers } from '../../shared/kafka/until-kafka-answers.ts';
 import { createLogger, type Logger } from '../../shared/log/index.ts';
 import { createRegistry } from '../../shared/metrics/registry.ts';
 import { buildApp } from './app.ts';
@@ -20,20 +22,17 @@ export interface RunningReceiver {
 
 /**
  * The receiver's composition root: configuration (failing fast with every problem), Kafka client,
- * span topic, publisher, HTTP app, listening. Kafka being down after start is survived (spans stay
- * buffered); Kafka being unreachable at start fails here, for the orchestrator to restart us.
+ * publisher, HTTP app, listening, then the span topic. The port is taken first, so a busy port fails at
+ * once with one line naming RECEIVER_PORT (PORT_UNAVAILABLE). Kafka being unreachable, at start or
+ * later, is survived: readiness is false with the brokers and the cause, and the span topic is retried
+ * with backoff (one warn line). An existing span topic with another partition count fails the start
+ * (that is a deployment error, see ensureTopics).
  */
 export async function startReceiver(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningReceiver> {
   const config = loadConfig(receiverEnvSchema, env);
   const log = logger ?? createLogger({ level: config.LOG_LEVEL, service: 'receiver' });
   const registry = createRegistry({ defaultMetrics: true });
   const kafka = createKafkaFromConfig(config, log);
-  const topics = await ensureTopics(kafka, [{
-    topic: config.SPANS_TOPIC,
-    numPartitions: config.SPANS_TOPIC_PARTITIONS,
-    replicationFactor: config.SPANS_TOPIC_REPLICATION_FACTOR,
-  }]);
-  log.info({ topic: config.SPANS_TOPIC, created: topics.created.length > 0 }, 'span topic ready');
 
   const publisher = new KafkaSpanPublisher({
     kafka,
@@ -47,22 +46,67 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
     logger: log,
     registry,
   });
-  publisher.start();
 
   let stopping: Promise<void> | undefined;
+  let kafkaProblem: string | undefined = `waiting for Kafka at ${config.KAFKA_BROKERS.join(',')} (span topic ${config.SPANS_TOPIC})`;
   const app = buildApp({
     config,
     publisher,
     logger: log,
     registry,
-    isReady: () => (stopping ? 'shutting down' : publisher.readinessProblem() ?? true),
+    isReady: () => (stopping ? 'shutting down' : kafkaProblem ?? publisher.readinessProblem() ?? true),
   });
-  const address = await app.listen({ port: config.RECEIVER_PORT, host: config.RECEIVER_HOST });
+  const address = await listenOn(app, {
+    port: config.RECEIVER_PORT, host: config.RECEIVER_HOST, portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST',
+  });
   log.info({ address, ackMode: config.ACK_MODE }, 'receiver listening');
+
+  const abort = new AbortController();
+  let firstFailure!: () => void;
+  const failedOnce = new Promise<void>((resolve) => { firstFailure = resolve; });
+  const startKafka = createKafkaFromConfig(config, log, { retry: KAFKA_START_RETRY });
+  const started = untilKafkaAnswers(() => ensureTopics(startKafka, [{
+    topic: config.SPANS_TOPIC,
+    numPartitions: config.SPANS_TOPIC_PARTITIONS,
+    replicationFactor: config.SPANS_TOPIC_REPLICATION_FACTOR,
+  }]), {
+    brokers: config.KAFKA_BROKERS,
+    what: `span topic ${config.SPANS_TOPIC}`,
+    logger: log,
+    isPermanent: (e) => e instanceof TopicMismatchError,
+    onProblem: (p) => { if (p !== undefined) { kafkaProblem = p; firstFailure(); } },
+    signal: abort.signal,
+  }).then((topics) => {
+    if (topics === undefined) return; // stopped before Kafka answered
+    log.info({ topic: config.SPANS_TOPIC, created: topics.created.length > 0 }, 'span topic ready');
+    kafkaProblem = undefined;
+    publisher.start();
+  });
+  // A reachable Kafka: resolve once the topic is ready (the receiver is then ready). An unreachable one:
+  // resolve after the first failed attempt and keep retrying in the background. A span topic with the
+  // wrong partition count: fail the start.
+  const asStartError = (e: unknown): unknown => (e instanceof TopicMismatchError
+    ? new MeshrayError('CONFIG_INVALID', `${e.message}: set SPANS_TOPIC_PARTITIONS to the topic's partition count (or use another SPANS_TOPIC)`, { cause: e })
+    : e);
+  let startReturned = false; // before: a failure is thrown by startReceiver, not logged
+  started.catch((e: unknown) => {
+    if (!startReturned) return;
+    const error = asStartError(e);
+    kafkaProblem = error instanceof Error ? error.message : String(error);
+    log.error({ code: isMeshrayError(error) ? error.code : undefined }, kafkaProblem);
+  });
+  try {
+    await Promise.race([started, failedOnce]);
+  } catch (error) {
+    await app.close();
+    throw asStartError(error);
+  }
+  startReturned = true;
 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info('receiver stopping');
+      abort.abort(); // an attempt in flight is left to fail on its own
       await app.close(); // stop accepting; in-flight requests finish (at most ACK_TIMEOUT)
       const { droppedSpans } = await publisher.close(); // flush the buffer, then disconnect
       log.info({ droppedSpans }, 'receiver stopped');

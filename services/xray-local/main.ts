@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../shared/config/index.ts';
+import { listenOn } from '../../shared/http/listen.ts';
 import { createLogger } from '../../shared/log/index.ts';
 import { createRegistry } from '../../shared/metrics/registry.ts';
 import { buildApp } from './app.ts';
@@ -28,7 +29,9 @@ export async function main(env: Record<string, string | undefined> = process.env
     throttleSegmentsPerSecond: config.XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND,
     ready: () => (closing ? 'shutting down' : undefined),
   });
-  const address = await app.listen({ port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST });
+  const address = await listenOn(app, {
+    port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST, portVariable: 'XRAY_LOCAL_PORT', hostVariable: 'XRAY_LOCAL_HOST',
+  });
   log.info({ address }, 'xray-local listening');
   return {
     app,

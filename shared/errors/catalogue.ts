@@ -39,6 +39,8 @@ export const ERROR_CATALOGUE = {
   EPOCH_STORE_UNAVAILABLE: { retryable: true, summary: 'shared epoch store is unavailable' },
   /** Configuration from the environment is invalid. */
   CONFIG_INVALID: { retryable: false, summary: 'configuration is invalid' },
+  /** A service's port is taken (or not allowed); the message names the variable that sets it. */
+  PORT_UNAVAILABLE: { retryable: false, summary: 'the port to listen on is not available' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,5 +1,5 @@
-import { Kafka, logLevel as KafkaJsLogLevel } from 'kafkajs';
-import type { LogEntry, RetryOptions, SASLOptions } from 'kafkajs';
+import { Kafka, logLevel as KafkaJsLogLevel, Partitioners } from 'kafkajs';
+import type { KafkaConfig, LogEntry, ProducerConfig, Producer, RetryOptions, SASLOptions } from 'kafkajs';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
 
@@ -62,11 +62,63 @@ const levelName = (level: KafkaJsLogLevel): Exclude<KafkaLogLevel, 'nothing'> =>
       : level === KafkaJsLogLevel.INFO ? 'info'
         : 'debug';
 
+/**
+ * kafkajs namespaces whose errors are about one request or one connection attempt. kafkajs retries
+ * those itself, and the operation that needed the connection fails with the same cause, which the
+ * service then reports once (with the brokers). At error level they would print one line per retry
+ * (kafkajs src/network/connection.js, src/cluster/brokerPool.js).
+ */
+const PER_ATTEMPT_NAMESPACES = new Set(['Connection', 'BrokerPool', 'RequestQueue']);
+
+/**
+ * Notices kafkajs prints once per client or producer that say nothing about this process's health:
+ * - "Limiting retries for the idempotent producer may invalidate EoS guarantees" (src/producer/index.js):
+ *   meshray's producers are idempotent with bounded retries on purpose (a dead broker must surface),
+ *   and meshray uses no transactions (no EoS to invalidate).
+ */
+const KNOWN_NOTICES = [/^Limiting retries for the idempotent producer/];
+
+/**
+ * The level a kafkajs log line gets in meshray's logs (pino). The rule: warn/error are for what an
+ * operator must act on, and kafkajs logs at error many things it retries or that the caller reports:
+ * - per-attempt connection and request errors → debug (the failing operation is reported once by us);
+ * - consumer group rebalancing ("The group is rebalancing, re-joining", REBALANCE_IN_PROGRESS) → info:
+ *   it happens on every member join, e.g. a second translator starting;
+ * - the known one-time notices above → debug;
+ * - anything else keeps kafkajs's level, except error → warn: kafkajs retries it (a consumer crash
+ *   restarts the consumer, which the translator itself logs at error).
+ */
+export function pinoLevelOfKafkaLog(
+  namespace: string,
+  level: Exclude<KafkaLogLevel, 'nothing'>,
+  message: string,
+  error?: unknown,
+): Exclude<KafkaLogLevel, 'nothing'> {
+  if (level === 'debug' || level === 'info') return level;
+  if (PER_ATTEMPT_NAMESPACES.has(namespace)) return 'debug';
+  if (KNOWN_NOTICES.some((re) => re.test(message))) return 'debug';
+  const text = `${message} ${typeof error === 'string' ? error : ''}`;
+  if (/rebalanc/i.test(text)) return 'info';
+  return level === 'error' ? 'warn' : level;
+}
+
+/**
+ * kafkajs's client with meshray's explicit producer defaults. The partitioner is named instead of left
+ * to kafkajs's default, which settles kafkajs's "v2.0.0 switched default partitioner" notice: it is the
+ * Java client's murmur2 partitioner (`Partitioners.DefaultPartitioner`), the one every meshray producer
+ * has used, so a trace id's records land in the same partition whoever writes them.
+ */
+class MeshrayKafka extends Kafka {
+  override producer(config?: ProducerConfig): Producer {
+    return super.producer({ createPartitioner: Partitioners.DefaultPartitioner, ...config });
+  }
+}
+
 /** A kafkajs client. Only creating it does no I/O; producers, consumers and admins connect. */
 export function createKafka(options: KafkaClientOptions): Kafka {
   if (options.brokers.length === 0) throw new Error('createKafka: no brokers');
   const { log } = options;
-  return new Kafka({
+  const config: KafkaConfig = {
     clientId: options.clientId,
     brokers: [...options.brokers],
     logLevel: LEVELS[options.logLevel ?? 'warn'],
@@ -80,10 +132,28 @@ export function createKafka(options: KafkaClientOptions): Kafka {
       : {
         logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
           const { message, timestamp: _timestamp, ...extra } = entry;
-          log(levelName(level), message, { namespace, ...extra });
+          log(pinoLevelOfKafkaLog(namespace, levelName(level), message, extra['error']), message, { namespace, ...extra });
         },
       }),
-  });
+  };
+  return new MeshrayKafka(config);
+}
+
+/**
+ * The root cause of a kafkajs failure in one line, e.g. `Connection error: connect ECONNREFUSED
+ * 127.0.0.1:9092`: kafkajs wraps it (KafkaJSNonRetriableError → KafkaJSNumberOfRetriesExceeded →
+ * KafkaJSConnectionError) and the outer messages say only that retries ran out.
+ */
+export function describeKafkaError(error: unknown): string {
+  let e: unknown = error;
+  for (let depth = 0; depth < 8; depth++) {
+    const next = (e as { originalError?: unknown; cause?: unknown } | null);
+    const inner = next?.originalError ?? next?.cause;
+    if (inner === undefined || inner === null || inner === e) break;
+    e = inner;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return message.replace(/\s+/g, ' ').trim() || 'unknown error';
 }
 
 /** Parses a comma-separated broker list (`KAFKA_BROKERS=127.0.0.1:9092,b2:9092`). */

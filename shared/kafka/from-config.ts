@@ -26,13 +26,18 @@ export function kafkaSecurityOf(config: KafkaSecurityConfig): Pick<KafkaClientOp
   };
 }
 
-/** A kafkajs client from a service's validated config, logging through a `kafkajs` child logger. */
-export function createKafkaFromConfig(config: KafkaEnvConfig, logger: Logger): Kafka {
+/**
+ * A kafkajs client from a service's validated config, logging through a `kafkajs` child logger.
+ * `retry` overrides the client's retries, e.g. `{ retries: 2 }` for a start-up client whose caller
+ * retries with its own backoff (kafkajs retries connecting with the client's settings, not an admin's).
+ */
+export function createKafkaFromConfig(config: KafkaEnvConfig, logger: Logger, overrides: Pick<KafkaClientOptions, 'retry'> = {}): Kafka {
   const kafkaLog = logger.child({ component: 'kafkajs' });
   return createKafka({
     brokers: config.KAFKA_BROKERS,
     clientId: config.KAFKA_CLIENT_ID,
     ...kafkaSecurityOf(config),
+    ...overrides,
     log: (level, message, extra) => kafkaLog[level](extra, message),
   });
 }

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { MeshrayError } from '../errors/index.ts';
+
+export interface ListenTarget {
+  readonly port: number;
+  readonly host: string;
+  /** The environment variable that sets `port` (`RECEIVER_PORT`, `TRANSLATOR_OPS_PORT`, `XRAY_LOCAL_PORT`, …). */
+  readonly portVariable: string;
+  /** The variable that sets `host`, named when the address cannot be bound. */
+  readonly hostVariable?: string;
+}
+
+/** Node's listen error codes that mean "this port/address cannot be used", with what to do about each. */
+const CAUSES: Readonly<Record<string, (t: ListenTarget) => string>> = {
+  EADDRINUSE: (t) => `port ${t.port} on ${t.host} is already in use; set ${t.portVariable} to a free port`,
+  EACCES: (t) => `port ${t.port} on ${t.host} needs privileges this process lacks; set ${t.portVariable} to a port ≥ 1024`,
+  EADDRNOTAVAIL: (t) => `address ${t.host} is not an address of this machine; set ${t.hostVariable ?? 'the host variable'} to one that is (0.0.0.0: all)`,
+};
+
+/**
+ * Starts a fastify app listening; resolves with its address. A port that cannot be used becomes one
+ * `PORT_UNAVAILABLE` MeshrayError naming the variable and the port, e.g.
+ * `RECEIVER_PORT=9411: port 9411 on 0.0.0.0 is already in use; set RECEIVER_PORT to a free port`
+ * (the CLI prints it as one line and exits 1). Other errors are rethrown as they are.
+ */
+export async function listenOn(app: FastifyInstance, target: ListenTarget): Promise<string> {
+  try {
+    return await app.listen({ port: target.port, host: target.host });
+  } catch (error) {
+    throw listenError(error, target) ?? error;
+  }
+}
+
+/** The PORT_UNAVAILABLE error for a listen failure, or undefined when it is not a port problem. */
+export function listenError(error: unknown, target: ListenTarget): MeshrayError | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  const explain = typeof code === 'string' ? CAUSES[code] : undefined;
+  if (explain === undefined) return undefined;
+  return new MeshrayError('PORT_UNAVAILABLE', `${target.portVariable}=${target.port}: ${explain(target)}`, { cause: error });
+}
