@@ -12,13 +12,13 @@ import { PartitionEpochs } from '../../translator/epochs/partition-epochs.ts';
 import { sleepMs } from '../../../shared/resilience/clock.ts';
 import { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
 import { XRAY_SEGMENTS_PER_SECOND_QUOTA } from '../../../shared/xray/limits.ts';
-import { createXRayClient } from '../../translator/export/xray-client.ts';
+import { createXRayClient, describeExportTarget } from '../../translator/export/xray-client.ts';
 import { XRaySegmentSink } from '../../translator/export/xray-segment-sink.ts';
 import { createTranslatorMetrics } from '../../translator/metrics.ts';
 import { translatorConfigOf } from '../../translator/translate/translator-config.ts';
 import { BatchTranslator } from '../../translator/translate/translate-batch.ts';
 import { recordsIn } from '../replay/plan-ranges.ts';
-import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
+import { formatProgress, formatSkipped, plural, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
 import { RangeReader } from '../replay/read-ranges.ts';
 import { NdjsonDocumentSink, replayBatch, type DocumentSink } from '../replay/replay-batch.ts';
 import { describeSelection } from '../replay/selection.ts';
@@ -42,7 +42,8 @@ translation (flag, else the translator's environment variable):
 
 output:
   --xray-endpoint URL      X-Ray API endpoint, e.g. xray-local http://127.0.0.1:2000 (XRAY_ENDPOINT)
-  --region REGION          AWS region (AWS_REGION, default us-east-1); credentials: the AWS SDK chain
+  --region REGION          AWS region of real X-Ray (AWS_REGION); credentials: the AWS SDK chain.
+                           One of the two is required (or --dry-run)
   --rate N                 segment documents per second at most (default 2000; X-Ray's default quota is
                            ${XRAY_SEGMENTS_PER_SECOND_QUOTA}/s per Region and account, shared with the live translators)
   --concurrency N          PutTraceSegments calls in flight (XRAY_MAX_CONCURRENCY, default 4)
@@ -143,6 +144,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const rate = positiveNumber('rate', values.rate, 2000, errors);
   if (errors.length > 0 || !source.ok || !settings.ok) return fail(`invalid options:\n${errors.join('\n')}`);
   const { XRAY_ENDPOINT: endpoint, AWS_REGION: region } = settings.value;
+  if (!dryRun && endpoint === undefined && region === undefined) {
+    return fail('no X-Ray export target: give --xray-endpoint URL (XRAY_ENDPOINT, e.g. http://127.0.0.1:2000 for xray-local) or --region REGION (AWS_REGION, real X-Ray), or --dry-run');
+  }
   if (!dryRun && rate > XRAY_SEGMENTS_PER_SECOND_QUOTA) {
     say(`warning: --rate ${rate}/s is above X-Ray's default quota of ${XRAY_SEGMENTS_PER_SECOND_QUOTA} segments/s per Region (shared with the live translators): expect throttling unless your quota was raised`);
   }
@@ -153,8 +157,13 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const { kafka, plan } = planned;
   for (const w of plan.warnings) say(`warning: ${w}`);
   const total = recordsIn(plan.ranges);
-  say(`${topic}: ${describeSelection(selection)}: ${total} records in ${plan.ranges.filter((r) => r.endOffset > r.startOffset).length} of ${plan.ranges.length} partitions → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${endpoint ?? `(${region})`} at ≤ ${rate} segments/s`}`);
-  if (total === 0) return 0;
+  const target = describeExportTarget({ region, endpoint, env });
+  say(`${topic}: ${describeSelection(selection)}: ${plural(total, 'record')} in ${plan.ranges.filter((r) => r.endOffset > r.startOffset).length} of ${plural(plan.ranges.length, 'partition')} → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${target.endpoint} at ≤ ${rate} segments/s`}`);
+  if (!dryRun) say(`exporting to ${target.endpoint} (region ${target.region}; credentials: ${target.credentials})`);
+  if (total === 0) {
+    say(`nothing to replay: the selection holds no records (${describeSelection(selection)})`);
+    return 0;
+  }
 
   let output: ReturnType<typeof openOutput> | undefined;
   if (dryRun) {
@@ -204,7 +213,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     onBatch: (partition, records, control) => replayBatch(batchOptions, partition, records, control),
   });
   const line = () => formatProgress({
-    records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: 'documents',
+    records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: 'document',
+    ...(dryRun ? {} : { rateLimitPerSecond: rate }),
     skipped: tally.skippedTotal, elapsedMs: Date.now() - startMs, positions: reader.positions,
   });
   const progress = values.quiet === true ? undefined : startProgress(io.stderr, 'meshray replay: ', line);

@@ -53,13 +53,27 @@ export interface ProgressSnapshot {
   readonly spans: number;
   /** Documents written (replay) or spans written (capture). */
   readonly written: number;
+  /** Singular: `document`, `span`. */
   readonly writtenUnit: string;
+  /** The --rate limit, when there is one: a faster measured rate is called a burst (the bucket holds 1 s). */
+  readonly rateLimitPerSecond?: number;
   readonly skipped: number;
   readonly elapsedMs: number;
   readonly positions: readonly PartitionPosition[];
 }
 
 const count = (n: number): string => n.toLocaleString('en-US');
+
+/** `1 segment`, `2 segments`, `1,200 records` (English plural in -s; units are regular). */
+export function plural(n: number, unit: string): string {
+  return `${count(n)} ${n === 1 ? unit : `${unit}s`}`;
+}
+
+/** The rate part of a progress line: the measured rate, called a burst when above the limit. */
+function formatRate(rate: number, limit: number | undefined): string {
+  if (limit === undefined || rate <= limit) return `${count(rate)}/s`;
+  return `${count(rate)}/s in a burst; limit ${count(limit)}/s`;
+}
 
 /** `p3 1200/5000` (next offset within its range), `p3 done`; partitions with nothing to read are left out. */
 export function formatPosition(p: PartitionPosition): string {
@@ -77,17 +91,17 @@ export function formatProgress(s: ProgressSnapshot, maxPartitions = 12): string 
   const open = active.filter((p) => p.next < p.endOffset);
   const shown = [...open, ...active.filter((p) => p.next >= p.endOffset)].slice(0, maxPartitions).map(formatPosition);
   const more = active.length > maxPartitions ? ` +${active.length - maxPartitions} more` : '';
-  return `${count(s.records)}/${count(s.totalRecords)} records${percent}, ${count(s.spans)} spans, ${count(s.written)} ${s.writtenUnit} written (${count(rate)}/s)` +
-    `${s.skipped > 0 ? `, ${count(s.skipped)} skipped` : ''}, ${seconds.toFixed(1)}s | ${shown.join(' ')}${more}`;
+  return `${count(s.records)}/${plural(s.totalRecords, 'record')}${percent}, ${plural(s.spans, 'span')}, ${plural(s.written, s.writtenUnit)} written (${formatRate(rate, s.rateLimitPerSecond)})` +
+    `${s.skipped > 0 ? `, ${count(s.skipped)} skipped` : ''}, ${seconds.toFixed(1)}s${shown.length > 0 ? ` | ${shown.join(' ')}${more}` : ''}`;
 }
 
 /** The skipped-records report: counts by kind, then the first few by partition/offset. */
 export function formatSkipped(tally: ReplayTally): string {
   if (tally.skippedTotal === 0) return '';
-  const kinds = (Object.entries(tally.skippedByKind) as [SkipKind, number][]).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
+  const kinds = (Object.entries(tally.skippedByKind) as [SkipKind, number][]).filter(([, n]) => n > 0).map(([k, n]) => `${count(n)} ${k}`).join(', ');
   const lines = tally.skipped.map((s) => `  ${s.kind} p${s.partition}@${s.offset}${s.source ? ` (from ${s.source})` : ''} ${s.reason}: ${s.message.split('\n')[0] ?? ''}`);
   const rest = tally.skippedTotal - tally.skipped.length;
-  return `${count(tally.skippedTotal)} records skipped (${kinds}):\n${lines.join('\n')}${rest > 0 ? `\n  ... and ${count(rest)} more` : ''}\n`;
+  return `${plural(tally.skippedTotal, 'record')} skipped (${kinds}):\n${lines.join('\n')}${rest > 0 ? `\n  ... and ${count(rest)} more` : ''}\n`;
 }
 
 /** Writes `line()` to `out` every `intervalMs` until stopped. */

@@ -10,7 +10,7 @@ test('formatPosition: progress within the range, done, nothing to read', () => {
 
 test('formatProgress: counts, rate, percent and unfinished partitions first', () => {
   const line = formatProgress({
-    records: 12_345, totalRecords: 50_000, spans: 12_300, written: 18_000, writtenUnit: 'documents', skipped: 2, elapsedMs: 9_000,
+    records: 12_345, totalRecords: 50_000, spans: 12_300, written: 18_000, writtenUnit: 'document', skipped: 2, elapsedMs: 9_000,
     positions: [
       { partition: 0, next: 100, startOffset: 0, endOffset: 100 },
       { partition: 1, next: 50, startOffset: 0, endOffset: 200 },
@@ -20,9 +20,22 @@ test('formatProgress: counts, rate, percent and unfinished partitions first', ()
   assert.equal(line, '12,345/50,000 records (24%), 12,300 spans, 18,000 documents written (2,000/s), 2 skipped, 9.0s | p1 50/200 p0 done');
 });
 
+test('formatProgress: plurals by count; a rate above the limit is called a burst; nothing to read says so', () => {
+  const one = formatProgress({ records: 1, totalRecords: 1, spans: 1, written: 1, writtenUnit: 'document', skipped: 0, elapsedMs: 1000, positions: [] });
+  assert.equal(one, '1/1 record (100%), 1 span, 1 document written (1/s), 1.0s');
+  const burst = formatProgress({
+    records: 500, totalRecords: 500, spans: 500, written: 500, writtenUnit: 'document', skipped: 0, elapsedMs: 100, positions: [], rateLimitPerSecond: 2000,
+  });
+  assert.match(burst, /500 documents written \(5,000\/s in a burst; limit 2,000\/s\)/);
+  const steady = formatProgress({
+    records: 4000, totalRecords: 4000, spans: 4000, written: 4000, writtenUnit: 'document', skipped: 0, elapsedMs: 2000, positions: [], rateLimitPerSecond: 2000,
+  });
+  assert.match(steady, /\(2,000\/s\)/);
+});
+
 test('formatProgress: no skipped part when none; long partition lists are cut', () => {
   const positions = Array.from({ length: 20 }, (_, p) => ({ partition: p, next: 0, startOffset: 0, endOffset: 10 }));
-  const line = formatProgress({ records: 0, totalRecords: 200, spans: 0, written: 0, writtenUnit: 'spans', skipped: 0, elapsedMs: 0, positions }, 3);
+  const line = formatProgress({ records: 0, totalRecords: 200, spans: 0, written: 0, writtenUnit: 'span', skipped: 0, elapsedMs: 0, positions }, 3);
   assert.equal(line, '0/200 records (0%), 0 spans, 0 spans written (0/s), 0.0s | p0 0/10 p1 0/10 p2 0/10 +17 more');
 });
 
