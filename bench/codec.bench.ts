@@ -17,8 +17,7 @@ import { decodeSpans } from '../shared/zipkin/index.ts';
 import type { Span } from '../shared/zipkin/span.ts';
 import { buildApp } from '../services/receiver/app.ts';
 import type { SpanPublisher } from '../services/receiver/publish/span-publisher.ts';
-import { toRecords } from '../services/receiver/publish/to-records.ts';
-import { decodeRecord } from '../services/translator/decode/decode-record.ts';
+import { decodeSpanRecord, toSpanRecords } from '../shared/span-record/record.ts';
 import type { BenchFigure } from './translate.bench.ts';
 
 const RUN_MS = Number(process.env['BENCH_CODEC_MS'] ?? 1500);

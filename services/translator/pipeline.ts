@@ -4,11 +4,11 @@ import { formatIssues } from '../../shared/result/result.ts';
 import type { DeliveredRecord, RecordBatch } from '../../shared/transport/index.ts';
 import type { TranslatedDocument } from '../../shared/xray/index.ts';
 import type { Span } from '../../shared/zipkin/span.ts';
+import { decodeSpanRecord } from '../../shared/span-record/record.ts';
 import { ExportedDocuments } from './commit/exported-documents.ts';
 import { RecordAttempts } from './commit/record-attempts.ts';
 import { actionFor } from './consume/error-policy.ts';
 import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
-import { decodeRecord } from './decode/decode-record.ts';
 import type { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { DeadLetter, DeadLetterSink } from './export/dead-letter.ts';
 import type { PutOutcome, SegmentSink } from './export/segment-sink.ts';
@@ -73,7 +73,7 @@ export class TranslatorPipeline implements BatchHandler {
     const recordOfSpan: number[] = [];
     const poisons = new Map<number, Poison>();
     records.forEach((record, recordIndex) => {
-      const decoded = decodeRecord(record);
+      const decoded = decodeSpanRecord(record);
       if (decoded.ok) {
         spans.push(decoded.value);
         recordOfSpan.push(recordIndex);

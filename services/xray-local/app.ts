@@ -8,7 +8,7 @@ import { createXRayLocalMetrics } from './metrics.ts';
 import { type ApiOutcome, errorBody } from './api/api-outcome.ts';
 import { putTraceSegments } from './api/put-trace-segments.ts';
 import { getTraceSummaries } from './api/get-trace-summaries.ts';
-import { batchGetTraces } from './api/batch-get-traces.ts';
+import { batchGetTracesOutsideSpans, registerOtlpRoutes } from './otlp/register-otlp-routes.ts';
 import { getServiceGraph } from './api/get-service-graph.ts';
 import { getTraceGraph } from './api/get-trace-graph.ts';
 import { registerConsoleRoutes } from './console/register-console-routes.ts';
@@ -86,7 +86,9 @@ export function buildApp(deps: XRayLocalDeps): FastifyInstance {
 
   app.post('/TraceSegments', async (req, reply) => send(reply, putTraceSegments(req.body, { store, metrics, throttle, nowMs })));
   app.post('/TraceSummaries', async (req, reply) => send(reply, getTraceSummaries(req.body, { store, nowMs })));
-  app.post('/Traces', async (req, reply) => send(reply, batchGetTraces(req.body, { store })));
+  // OTLP /v1/traces and the Transaction Search APIs; BatchGetTraces leaves out what came as OTLP spans.
+  const spans = registerOtlpRoutes(app, { segments: store, registry: deps.registry, nowMs, throttle, throttleRatePerSecond: rate });
+  app.post('/Traces', async (req, reply) => send(reply, batchGetTracesOutsideSpans(req.body, { segments: store, spans })));
   app.post('/ServiceGraph', async (req, reply) => send(reply, getServiceGraph(req.body, { store })));
   app.post('/TraceGraph', async (req, reply) => send(reply, getTraceGraph(req.body, { store })));
 

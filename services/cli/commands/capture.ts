@@ -2,12 +2,13 @@ import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
 import { reporterFor } from '../report.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
-import type { DeliveredRecord } from '../../../shared/transport/index.ts';
+import { deadLetterSourceOf } from '../../../shared/span-record/headers.ts';
+import { decodeSpanRecord, type DeliveredRecord } from '../../../shared/span-record/record.ts';
 import { encodeSpanJsonV2 } from '../../simulator/encode/encode-json-v2.ts';
 import { recordsIn } from '../replay/plan-ranges.ts';
 import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
 import { RangeReader } from '../replay/read-ranges.ts';
-import { decodeRecordSpan, dlqSourceOf, writeChunk } from '../replay/replay-batch.ts';
+import { writeChunk } from '../replay/replay-batch.ts';
 import { describeSelection } from '../replay/selection.ts';
 import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
 
@@ -73,9 +74,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const write = async (_partition: number, records: readonly DeliveredRecord[]): Promise<void> => {
     const lines: string[] = [];
     for (const record of records) {
-      const decoded = decodeRecordSpan(record);
+      const decoded = decodeSpanRecord(record);
       if (!decoded.ok) {
-        const from = dlqSourceOf(record);
+        const from = deadLetterSourceOf(record.headers);
         tally.skip({ kind: 'undecodable', partition: record.partition, offset: record.offset, reason: 'avro', message: formatIssues(decoded.issues), ...(from ? { source: from } : {}) });
         continue;
       }

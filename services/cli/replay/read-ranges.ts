@@ -7,9 +7,10 @@
  * replaying the same range twice translates the same batches and yields the same documents.
  */
 import { randomUUID } from 'node:crypto';
-import type { Consumer, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { MeshrayError } from '../../../shared/errors/index.ts';
-import type { DeliveredRecord } from '../../../shared/transport/index.ts';
+import { stringHeadersOf } from '../../../shared/span-record/headers.ts';
+import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
 import type { ExportControl } from '../../translator/export/segment-sink.ts';
 import type { PartitionRange } from './plan-ranges.ts';
 import type { PartitionPosition } from './progress.ts';
@@ -152,7 +153,7 @@ export class RangeReader {
       state.pending.push({
         key: m.key?.toString('utf8') ?? '',
         value: m.value ?? Buffer.alloc(0),
-        headers: headersOf(m.headers),
+        headers: stringHeadersOf(m.headers),
         timestampMs: Number(m.timestamp),
         partition: batch.partition,
         offset: m.offset,
@@ -203,14 +204,4 @@ export class RangeReader {
       await admin.disconnect().catch(() => undefined);
     }
   }
-}
-
-function headersOf(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!headers) return out;
-  for (const [k, v] of Object.entries(headers)) {
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined) out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-  }
-  return out;
 }

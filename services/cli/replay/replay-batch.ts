@@ -5,13 +5,12 @@
  * by redelivery here: a record that cannot be decoded or translated, or a document X-Ray refuses, is
  * reported and skipped; documents X-Ray did not accept after the sink's retries abort the replay.
  */
-import { decodeSpan, SPAN_SCHEMA_HEADER } from '../../../shared/avro/index.ts';
 import { MeshrayError } from '../../../shared/errors/index.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
-import type { DeliveredRecord } from '../../../shared/transport/index.ts';
+import { deadLetterSourceOf } from '../../../shared/span-record/headers.ts';
+import { decodeSpanRecord, type DeliveredRecord } from '../../../shared/span-record/record.ts';
 import type { Span } from '../../../shared/zipkin/span.ts';
 import type { PartitionEpochs } from '../../translator/epochs/partition-epochs.ts';
-import { DEAD_LETTER_HEADERS } from '../../translator/export/dead-letter.ts';
 import type { ExportControl, PutOutcome, RejectedDocument } from '../../translator/export/segment-sink.ts';
 import type { BatchTranslator } from '../../translator/translate/translate-batch.ts';
 import type { ReplayTally } from './progress.ts';
@@ -34,20 +33,8 @@ export interface ReplayBatchOptions {
   readonly clock: () => number;
 }
 
-/** `meshray.spans/3@1200` for a dead-letter record (from its `meshray.dlq.source-*` headers). */
-export function dlqSourceOf(record: DeliveredRecord): string | undefined {
-  const topic = record.headers[DEAD_LETTER_HEADERS.topic];
-  if (topic === undefined) return undefined;
-  return `${topic}/${record.headers[DEAD_LETTER_HEADERS.partition] ?? '?'}@${record.headers[DEAD_LETTER_HEADERS.offset] ?? '?'}`;
-}
-
-/** A record's Avro span, read with the writer schema its `meshray-schema` header names. */
-export function decodeRecordSpan(record: DeliveredRecord) {
-  return decodeSpan(record.value, record.headers[SPAN_SCHEMA_HEADER]);
-}
-
 const withSource = (record: DeliveredRecord): { source?: string } => {
-  const source = dlqSourceOf(record);
+  const source = deadLetterSourceOf(record.headers);
   return source === undefined ? {} : { source };
 };
 
@@ -56,7 +43,7 @@ export async function replayBatch(o: ReplayBatchOptions, partition: number, reco
   const spans: Span[] = [];
   const recordOfSpan: DeliveredRecord[] = [];
   for (const record of records) {
-    const decoded = decodeRecordSpan(record);
+    const decoded = decodeSpanRecord(record);
     if (decoded.ok) {
       spans.push(decoded.value);
       recordOfSpan.push(record);

@@ -1,9 +1,9 @@
 import { MeshrayError } from '../../../shared/errors/index.ts';
+import { toSpanRecords } from '../../../shared/span-record/record.ts';
 import type { InProcessTopic } from '../../../shared/transport/index.ts';
 import type { Span } from '../../../shared/zipkin/span.ts';
 import type { ReceiverMetrics } from '../metrics.ts';
 import type { SpanPublisher } from './span-publisher.ts';
-import { toRecords } from './to-records.ts';
 
 export interface InProcessSpanPublisherOptions {
   readonly topic: InProcessTopic;
@@ -46,7 +46,7 @@ export class InProcessSpanPublisher implements SpanPublisher {
   publish(spans: readonly Span[]): Promise<void> {
     if (this.closed) return Promise.reject(new MeshrayError('NOT_READY', 'receiver is shutting down'));
     if (spans.length === 0) return Promise.resolve();
-    if (!this.topic.append(toRecords(spans, this.nowMs()))) {
+    if (!this.topic.append(toSpanRecords(spans, this.nowMs()))) {
       return Promise.reject(new MeshrayError('BUFFER_FULL', `in-process span topic is full (${this.topic.size} records held)`));
     }
     this.metrics?.spansPublished.inc(spans.length);

@@ -3,10 +3,10 @@ import type { Registry } from 'prom-client';
 import { MeshrayError } from '../../../shared/errors/index.ts';
 import type { Logger } from '../../../shared/log/index.ts';
 import { fullJitterDelayMs } from '../../../shared/resilience/backoff.ts';
+import { toSpanRecords } from '../../../shared/span-record/record.ts';
 import type { Span } from '../../../shared/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
 import type { SpanPublisher } from './span-publisher.ts';
-import { toRecords } from './to-records.ts';
 
 export type AckMode = 'kafka' | 'buffer';
 
@@ -133,7 +133,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
         `publish buffer is full (${this.queue.length} of ${this.options.bufferMaxSpans} spans await Kafka)`));
     }
     const nowMs = Date.now();
-    const records = toRecords(spans, nowMs);
+    const records = toSpanRecords(spans, nowMs);
     const done = this.options.ackMode === 'kafka' ? this.openTicket(spans.length) : undefined;
     for (const r of records) {
       this.queue.push({

@@ -1,6 +1,7 @@
-import type { Consumer, ConsumerConfig, EachBatchPayload, IHeaders, Kafka } from 'kafkajs';
+import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Logger } from '../../../shared/log/index.ts';
-import type { DeliveredRecord } from '../../../shared/transport/index.ts';
+import { stringHeadersOf } from '../../../shared/span-record/headers.ts';
+import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
 import { lagOf, nextOffset } from '../commit/offsets.ts';
 import type { ConsumerHealth } from '../health.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
@@ -91,7 +92,7 @@ export class KafkaSpanSource implements SpanSource {
     const records: DeliveredRecord[] = batch.messages.map((m) => ({
       key: m.key?.toString('utf8') ?? '',
       value: m.value ?? Buffer.alloc(0),
-      headers: headersOf(m.headers),
+      headers: stringHeadersOf(m.headers),
       timestampMs: Number(m.timestamp),
       partition,
       offset: m.offset,
@@ -114,14 +115,4 @@ export class KafkaSpanSource implements SpanSource {
     this.#o.health.lag(partition, lag);
     this.#o.metrics.partitionLag.set({ topic: this.#o.topic, partition: String(partition) }, lag);
   }
-}
-
-function headersOf(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!headers) return out;
-  for (const [k, v] of Object.entries(headers)) {
-    const first = Array.isArray(v) ? v[0] : v;
-    if (first !== undefined) out[k] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-  }
-  return out;
 }

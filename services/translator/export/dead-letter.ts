@@ -1,6 +1,7 @@
 import type { Producer } from 'kafkajs';
 import type { ErrorCode } from '../../../shared/errors/index.ts';
-import type { DeliveredRecord } from '../../../shared/transport/index.ts';
+import { deadLetterHeaders } from '../../../shared/span-record/headers.ts';
+import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
 
 /** An original span record that will never become an accepted segment document, and why. */
 export interface DeadLetter {
@@ -18,34 +19,10 @@ export interface DeadLetterSink {
   send(letters: readonly DeadLetter[]): Promise<void>;
 }
 
-/** Header names a dead-letter record carries besides the original record's own headers. */
-export const DEAD_LETTER_HEADERS = {
-  reason: 'meshray.dlq.reason',
-  code: 'meshray.dlq.error-code',
-  topic: 'meshray.dlq.source-topic',
-  partition: 'meshray.dlq.source-partition',
-  offset: 'meshray.dlq.source-offset',
-  attempts: 'meshray.dlq.attempts',
-  message: 'meshray.dlq.message',
-} as const;
-
-const MAX_MESSAGE_CHARS = 1000;
-
-/** The headers of a dead-letter record: the original ones plus where it came from and why it failed. */
-export function deadLetterHeaders(letter: DeadLetter): Record<string, string> {
-  return {
-    ...letter.record.headers,
-    [DEAD_LETTER_HEADERS.reason]: letter.reason,
-    [DEAD_LETTER_HEADERS.code]: letter.code,
-    [DEAD_LETTER_HEADERS.topic]: letter.topic,
-    [DEAD_LETTER_HEADERS.partition]: String(letter.record.partition),
-    [DEAD_LETTER_HEADERS.offset]: letter.record.offset,
-    [DEAD_LETTER_HEADERS.attempts]: String(letter.attempts),
-    [DEAD_LETTER_HEADERS.message]: letter.message.slice(0, MAX_MESSAGE_CHARS),
-  };
-}
-
-/** Writes the ORIGINAL record value and key to the dead-letter topic (acks from all in-sync replicas). */
+/**
+ * Writes the ORIGINAL record value and key to the dead-letter topic (acks from all in-sync replicas), with
+ * the dead-letter headers of the span-record contract (shared/span-record/headers.ts).
+ */
 export class KafkaDeadLetterSink implements DeadLetterSink {
   readonly #producer: Producer;
   readonly #topic: string;

@@ -6,7 +6,8 @@ import { BatchGetTracesCommand, type XRayClient } from '@aws-sdk/client-xray';
 import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { encodeSpan, SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER } from '../../../../shared/avro/span-codec.ts';
+import { encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/avro/span-codec.ts';
+import { DEAD_LETTER_HEADERS, SPAN_SCHEMA_HEADER } from '../../../../shared/span-record/headers.ts';
 import { createKafka, parseBrokers } from '../../../../shared/kafka/client.ts';
 import { ensureTopics } from '../../../../shared/kafka/topics.ts';
 import { createLogger, silentLogger } from '../../../../shared/log/index.ts';
@@ -17,7 +18,7 @@ import { buildApp, type TranslatorApp } from '../../../../services/translator/ap
 import { KafkaSpanSource } from '../../../../services/translator/consume/kafka-span-source.ts';
 import { RedisEpochStore } from '../../../../services/translator/epochs/redis-epoch-store.ts';
 import { PartitionEpochs } from '../../../../services/translator/epochs/partition-epochs.ts';
-import { DEAD_LETTER_HEADERS, KafkaDeadLetterSink } from '../../../../services/translator/export/dead-letter.ts';
+import { KafkaDeadLetterSink } from '../../../../services/translator/export/dead-letter.ts';
 import { XRaySegmentSink } from '../../../../services/translator/export/xray-segment-sink.ts';
 import { ConsumerHealth } from '../../../../services/translator/health.ts';
 import { createTranslatorMetrics, type TranslatorMetrics } from '../../../../services/translator/metrics.ts';

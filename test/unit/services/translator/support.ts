@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
-import { encodeSpan, SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER } from '../../../../shared/avro/span-codec.ts';
+import { encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/avro/span-codec.ts';
+import { SPAN_SCHEMA_HEADER } from '../../../../shared/span-record/headers.ts';
 import { silentLogger } from '../../../../shared/log/index.ts';
 import { InProcessTopic, type TopicRecord } from '../../../../shared/transport/index.ts';
 import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../shared/xray/index.ts';

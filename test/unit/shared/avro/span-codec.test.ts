@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import avro from 'avsc';
 import fc from 'fast-check';
 import {
-  decodeSpan, encodeSpan, SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER,
+  decodeSpan, encodeSpan, SPAN_SCHEMA_FINGERPRINT,
 } from '../../../../shared/avro/span-codec.ts';
+import { SPAN_SCHEMA_HEADER } from '../../../../shared/span-record/headers.ts';
 import { SPAN_SCHEMA } from '../../../../shared/avro/span-schema.ts';
 import type { Span } from '../../../../shared/zipkin/span.ts';
 

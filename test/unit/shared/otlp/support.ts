@@ -27,10 +27,11 @@ export const bookinfoSpans = (): Span[] => decodeFixture('SYNTHESIZED-istio-1.7.
 export const NOW_MS = Date.UTC(2024, 2, 1, 12, 0, 0);
 export const START_MICROS = (NOW_MS - 10_000) * 1000;
 
-type MutableSpan = { -readonly [K in keyof Span]: Span[K] };
+/** Overrides may set an optional field to undefined to drop it. */
+type SpanOverrides = { -readonly [K in keyof Span]?: Span[K] | undefined };
 
-export function span(overrides: Partial<MutableSpan> = {}): Span {
-  return {
+export function span(overrides: SpanOverrides = {}): Span {
+  const out: Record<string, unknown> = {
     traceId: '65e1c3f0a1b2c3d4e5f60718293a4b5c',
     id: '1111111111111111',
     kind: 'SERVER',
@@ -42,6 +43,8 @@ export function span(overrides: Partial<MutableSpan> = {}): Span {
     tags: {},
     ...overrides,
   };
+  for (const [key, value] of Object.entries(out)) if (value === undefined) delete out[key];
+  return out as unknown as Span;
 }
 
 export interface FlatSpan {

@@ -1,11 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SPAN_SCHEMA_FINGERPRINT, SPAN_SCHEMA_HEADER, decodeSpan } from '../../../../../shared/avro/index.ts';
+import { SPAN_SCHEMA_FINGERPRINT, decodeSpan } from '../../../../../shared/avro/index.ts';
+import { SPAN_SCHEMA_HEADER } from '../../../../../shared/span-record/headers.ts';
+import { toSpanRecords } from '../../../../../shared/span-record/record.ts';
 import { isMeshrayError } from '../../../../../shared/errors/index.ts';
 import { InProcessTopic } from '../../../../../shared/transport/index.ts';
 import type { Span } from '../../../../../shared/zipkin/span.ts';
 import { InProcessSpanPublisher } from '../../../../../services/receiver/publish/in-process-span-publisher.ts';
-import { toRecords } from '../../../../../services/receiver/publish/to-records.ts';
 
 const span = (traceId: string, id: string): Span => ({ traceId, id, annotations: [], tags: { 'http.method': 'GET' } });
 
