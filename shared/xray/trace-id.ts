@@ -52,6 +52,31 @@ export function epochHexOf(timestampMicros: number): string {
   return seconds.toString(16).padStart(8, '0');
 }
 
+/**
+ * X-Ray's own limits on time, which no translated document may break:
+ * - a trace id whose 8-hex epoch is more than 30 days old is refused ("AWS has a 30 day limit":
+ *   open-telemetry/opentelemetry-collector-contrib exporter/awsxrayexporter, convertToAmazonTraceID, which
+ *   keeps a 28-day margin and a 5-minute future skew; X-Ray keeps trace data 30 days, AWS General
+ *   Reference "AWS X-Ray endpoints and quotas");
+ * - so is a segment whose start_time lies beyond that retention.
+ * meshray's own window (EPOCH_MAX_AGE 28 d, EPOCH_MAX_AHEAD 5 min) sits inside it; xray-local enforces these.
+ */
+export const XRAY_MAX_TRACE_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+export const XRAY_MAX_TRACE_AHEAD_MS = 5 * 60 * 1000;
+
+/** True when an X-Ray trace id's epoch (its 8 hex digits) is one X-Ray takes at `nowMs`. */
+export function isXrayEpochAccepted(epochHex: string, nowMs: number): boolean {
+  const epochMs = Number.parseInt(epochHex, 16) * 1000;
+  return epochMs >= nowMs - XRAY_MAX_TRACE_AGE_MS && epochMs <= nowMs + XRAY_MAX_TRACE_AHEAD_MS;
+}
+
+/** The epoch second closest to `timestampMicros` inside the window (both edges included). */
+export function epochSecondInWindow(timestampMicros: number, window: EpochWindow): number {
+  const lowest = Math.ceil((window.nowMs - window.maxAgeMs) / 1000);
+  const highest = Math.floor((window.nowMs + window.maxAheadMs) / 1000);
+  return Math.min(Math.max(Math.floor(timestampMicros / 1e6), lowest), highest);
+}
+
 export interface XrayTraceIdCandidate {
   readonly xrayTraceId: string;
   readonly rewritten: boolean;
@@ -59,14 +84,19 @@ export interface XrayTraceIdCandidate {
 
 /**
  * The X-Ray trace id this span would give its trace if it were the first span seen: the padded 128-bit id
- * split 8/24, with the first 8 hex digits replaced by the span's start second when the policy says so.
+ * split 8/24. With `auto` (when the Zipkin id's first 8 hex digits are not an epoch second inside the window)
+ * and with `rewrite`, the epoch becomes the span's start second, moved into the window when the span started
+ * outside it (a replayed old span, a skewed clock, epoch milliseconds): every document then carries an id
+ * X-Ray takes. With `preserve` the Zipkin digits are kept, and `undefined` is returned when they are not
+ * inside the window: the caller refuses the span (X-Ray would).
  */
-export function proposeXrayTraceId(zipkinTraceId: string, startMicros: number, window: EpochWindow): XrayTraceIdCandidate {
+export function proposeXrayTraceId(zipkinTraceId: string, startMicros: number, window: EpochWindow): XrayTraceIdCandidate | undefined {
   const padded = pad128(zipkinTraceId);
   const epochHex = padded.slice(0, 8);
   const rest = padded.slice(8);
-  const rewrite =
-    window.policy === 'rewrite' || (window.policy === 'auto' && !isEpochInWindow(epochHex, window));
-  const finalEpoch = rewrite ? epochHexOf(startMicros) : epochHex;
+  const inWindow = isEpochInWindow(epochHex, window);
+  if (window.policy === 'preserve') return inWindow ? { xrayTraceId: `1-${epochHex}-${rest}`, rewritten: false } : undefined;
+  const rewrite = window.policy === 'rewrite' || !inWindow;
+  const finalEpoch = rewrite ? epochSecondInWindow(startMicros, window).toString(16).padStart(8, '0') : epochHex;
   return { xrayTraceId: `1-${finalEpoch}-${rest}`, rewritten: rewrite && finalEpoch !== epochHex };
 }

@@ -21,7 +21,7 @@ import type { TranslatorConfig } from './config.ts';
 import type { EpochStore } from './epoch-store.ts';
 import { deriveIdByHash } from './ids.ts';
 import type { DeriveId } from './ids.ts';
-import { isTraceIdHex, proposeXrayTraceId, startMicrosOf, traceKeyOf, XRAY_MAX_TRACE_AGE_MS } from './trace-id.ts';
+import { isTraceIdHex, proposeXrayTraceId, startMicrosOf, traceKeyOf } from './trace-id.ts';
 import type { EpochWindow } from './trace-id.ts';
 import { resolveKind, localServiceOf, remoteServiceOf } from './span-kind.ts';
 import { sanitizeName } from './names.ts';
@@ -53,10 +53,9 @@ export interface TranslatedDocument {
 
 /**
  * Why a span gave no document: bad ids, no time, a derived id that broke its contract, no document under
- * 64 KB, a start older than X-Ray keeps (`too_old`), or (EPOCH_POLICY=preserve) a trace id epoch X-Ray
- * refuses (`epoch_out_of_window`).
+ * 64 KB, or (EPOCH_POLICY=preserve) a trace id epoch X-Ray refuses (`epoch_out_of_window`).
  */
-export type RejectReason = 'invalid_id' | 'no_timestamp' | 'invalid_derived_id' | 'too_large' | 'too_old' | 'epoch_out_of_window';
+export type RejectReason = 'invalid_id' | 'no_timestamp' | 'invalid_derived_id' | 'too_large' | 'epoch_out_of_window';
 
 export interface RejectedSpan {
   readonly spanIndex: number;
@@ -118,10 +117,6 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
     const span = spans[index] as Span;
     const plan = planSpan(span, index, rejected);
     if (plan === undefined) continue;
-    if (plan.startMicros < (ctx.nowMs - XRAY_MAX_TRACE_AGE_MS) * 1000) {
-      rejected.push({ spanIndex: index, reason: 'too_old', issues: [{ path: `spans[${index}].timestampMicros`, message: `starts ${new Date(Math.floor(plan.startMicros / 1000)).toISOString()}, more than 30 days before now: X-Ray refuses it` }] });
-      continue;
-    }
     plans[index] = plan;
     if (plan.repairedFrom !== undefined) stats.kindRepaired += 1;
     if (plan.role === 'client') (clientIds ??= new Set()).add(`${plan.traceKey}:${span.id}`);

@@ -5,26 +5,51 @@ import { reporterFor } from '../report.ts';
 import { readInput } from '../read-input.ts';
 import { parseConfig, translationEnv } from '../../../shared/config/index.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
-import { decodeSpans, detectFormat, type ZipkinFormat } from '../../../shared/zipkin/index.ts';
+import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/zipkin/index.ts';
+import type { Result } from '../../../shared/result/result.ts';
 import { MemoryEpochStore, translateSpans } from '../../../shared/xray/index.ts';
 import { translatorConfigOf } from '../../translator/translate/translator-config.ts';
 
 const HELP = `usage: meshray translate [FILE|-] [options]
 
-Dry run: reads Zipkin spans (v2 JSON, v1 JSON or v2 protobuf, detected from the content) from FILE or
-stdin and prints one X-Ray segment document per line (ndjson). Nothing is sent anywhere.
+Dry run: reads Zipkin spans (v2 JSON, v1 JSON, v2 protobuf, or the ndjson of 'meshray capture', one
+v2 span per line; detected from the content) from FILE or stdin and prints one X-Ray segment document
+per line (ndjson). Nothing is sent anywhere. Spans are judged one by one, as the receiver does: a span
+that stays invalid after Zipkin's normalisations is named on stderr and the others are still written.
+The last stderr line sums up: spans in, documents out, spans refused by reason.
 
 options:
-  --format FORMAT          json-v2 | json-v1 | proto-v2 (default: detected)
+  --format FORMAT          json-v2 | json-v1 | proto-v2 | ndjson (default: detected)
   --epoch-policy POLICY    auto | rewrite | preserve (default auto)
   --epoch-ttl DURATION     sliding TTL of a trace's X-Ray id, e.g. 60s (default 60s)
   --annotation-tags LIST   comma-separated tags indexed as annotations (default: the Istio set)
   --now TIME               the translator's clock, ISO 8601 or epoch ms (default: now)
 
-exit codes: 0 all spans translated; 1 malformed input or bad options; 2 some spans could not be translated.
+exit codes: 0 all spans translated; 1 unreadable input (not JSON/protobuf at all) or bad options;
+2 some spans were refused (invalid, or untranslatable) - the others were written.
 `;
 
-const FORMATS: readonly ZipkinFormat[] = ['json-v2', 'json-v1', 'proto-v2'];
+type InputFormat = ZipkinFormat | 'ndjson';
+const FORMATS: readonly InputFormat[] = ['json-v2', 'json-v1', 'proto-v2', 'ndjson'];
+
+/** ndjson (`meshray capture --format ndjson`) is told from a JSON array by its first non-blank byte: `{`. */
+function detectInputFormat(body: Buffer): InputFormat | undefined {
+  const format = detectFormat(body);
+  if (format !== 'json-v2') return format;
+  const text = body.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  return text.startsWith('{') ? 'ndjson' : format;
+}
+
+function decodeInput(body: Buffer, format: InputFormat): Result<SpanBatch> {
+  return format === 'ndjson' ? decodeNdjsonV2Batch(body) : decodeSpanBatch(body, format);
+}
+
+/** `invalid_port 2, no_timestamp 1` */
+function byReason(reasons: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const r of reasons) counts.set(r, (counts.get(r) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => (a < b ? -1 : 1)).map(([r, n]) => `${r} ${n}`).join(', ');
+}
 const flagsSchema = z.object({ ...translationEnv });
 
 function parseNow(value: string | undefined, fallbackMs: number): number | undefined {
@@ -34,7 +59,7 @@ function parseNow(value: string | undefined, fallbackMs: number): number | undef
 }
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  const { fail } = reporterFor('translate', io);
+  const { say, fail } = reporterFor('translate', io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -66,7 +91,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (!flags.ok) return fail(`invalid options:\n${formatIssues(flags.issues.map((i) => ({ ...i, path: `--${i.path.toLowerCase().replaceAll('_', '-')}` })))}`);
   const nowMs = parseNow(values.now, Date.now());
   if (nowMs === undefined) return fail(`--now: expected ISO 8601 or epoch milliseconds, got "${values.now}"`);
-  if (values.format !== undefined && !FORMATS.includes(values.format as ZipkinFormat)) {
+  if (values.format !== undefined && !FORMATS.includes(values.format as InputFormat)) {
     return fail(`--format: expected one of ${FORMATS.join(', ')}, got "${values.format}"`);
   }
 
@@ -76,17 +101,26 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   } catch (e) {
     return fail(`cannot read ${positionals[0] ?? 'stdin'}: ${(e as Error).message}`);
   }
-  const format = (values.format as ZipkinFormat | undefined) ?? detectFormat(body);
-  if (format === undefined) return fail('could not detect the format: expected Zipkin v2 JSON, v1 JSON or v2 protobuf');
-  const decoded = decodeSpans(body, format);
+  const format = (values.format as InputFormat | undefined) ?? detectInputFormat(body);
+  if (format === undefined) return fail('could not detect the format: expected Zipkin v2 JSON, v1 JSON, v2 protobuf or ndjson');
+  const decoded = decodeInput(body, format);
   if (!decoded.ok) return fail(`could not decode spans (${format}):\n${formatIssues(decoded.issues)}`);
+  const { spans, refused, timestampUnitRepairs } = decoded.value;
+  for (const r of refused) {
+    say(`span ${r.index} refused (${r.reason}, field ${r.field === '' ? '(the span)' : r.field}):\n${formatIssues(r.issues)}`);
+  }
 
   const config = translatorConfigOf(flags.value);
   const epochs = new MemoryEpochStore({ ttlMs: config.epochTtlMs, maxEntries: config.epochCacheMaxEntries });
-  const out = translateSpans(decoded.value, { config, nowMs, epochs });
+  const out = translateSpans(spans, { config, nowMs, epochs });
   io.stdout.write(out.documents.map((d) => `${d.json}\n`).join(''));
   for (const r of out.rejected) {
-    io.stderr.write(`meshray translate: span ${r.spanIndex} not translated (${r.reason}):\n${formatIssues(r.issues)}\n`);
+    const span = spans[r.spanIndex];
+    const named = span === undefined ? `span ${r.spanIndex}` : `span ${span.traceId}/${span.id}`;
+    say(`${named} not translated (${r.reason}):\n${formatIssues(r.issues)}`);
   }
-  return out.rejected.length > 0 ? 2 : 0;
+  const reasons = [...refused.map((r) => r.reason), ...out.rejected.map((r) => r.reason)];
+  const repaired = timestampUnitRepairs > 0 ? `, ${timestampUnitRepairs} timestamps repaired (timestamp_unit_repaired)` : '';
+  say(`${spans.length + refused.length} spans in (${format}), ${out.documents.length} documents out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);
+  return reasons.length > 0 ? 2 : 0;
 }

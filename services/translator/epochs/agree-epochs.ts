@@ -66,6 +66,7 @@ export async function agreeOnEpochs(input: {
     const startMicros = startMicrosOf(span);
     if (startMicros === undefined) continue; // the translator rejects it
     const candidate = proposeXrayTraceId(span.traceId, startMicros, window);
+    if (candidate === undefined) continue; // EPOCH_POLICY=preserve and out of X-Ray's window: the translator rejects it
     proposals.set(traceKey, { traceKey, xrayTraceId: candidate.xrayTraceId, rewritten: candidate.rewritten });
   }
   const agreed = await input.shared.agree([...proposals.values()]);

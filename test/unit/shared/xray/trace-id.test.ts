@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { epochHexOf, isEpochInWindow, pad128, proposeXrayTraceId, traceKeyOf } from '../../../../shared/xray/trace-id.ts';
+import { epochHexOf, isEpochInWindow, isXrayEpochAccepted, pad128, proposeXrayTraceId, traceKeyOf } from '../../../../shared/xray/trace-id.ts';
 import type { EpochWindow } from '../../../../shared/xray/trace-id.ts';
 import type { EpochPolicy } from '../../../../shared/xray/config.ts';
 
@@ -30,24 +30,51 @@ test('epoch window edges: 28 days back and 5 minutes ahead are inside, one secon
   for (const [what, seconds, inside] of cases) assert.equal(isEpochInWindow(hex8(seconds), win('auto')), inside, what);
 });
 
-test('policy table: auto keeps an in-window epoch and rewrites others; rewrite always; preserve never', () => {
+test('policy table: auto keeps an in-window epoch and rewrites others; rewrite always; preserve never (and refuses out-of-window)', () => {
   const inWindow = `${hex8(NOW_S - 3600)}a1b2c3d4e5f60718293a4b5c`;
   const random = 'eacd2e2b8a2daf31f6604fffcf8ffe2a';
   const startHex = hex8(NOW_S - 10);
-  const cases: [EpochPolicy, string, string, boolean][] = [
+  const cases: [EpochPolicy, string, string | undefined, boolean][] = [
     ['auto', inWindow, `1-${hex8(NOW_S - 3600)}-a1b2c3d4e5f60718293a4b5c`, false],
     ['auto', random, `1-${startHex}-8a2daf31f6604fffcf8ffe2a`, true],
     ['auto', '216a2aea45d08fc9', `1-${startHex}-00000000216a2aea45d08fc9`, true],
     ['rewrite', inWindow, `1-${startHex}-a1b2c3d4e5f60718293a4b5c`, true],
     ['rewrite', random, `1-${startHex}-8a2daf31f6604fffcf8ffe2a`, true],
-    ['preserve', random, '1-eacd2e2b-8a2daf31f6604fffcf8ffe2a', false],
-    ['preserve', '216a2aea45d08fc9', '1-00000000-00000000216a2aea45d08fc9', false],
+    ['preserve', inWindow, `1-${hex8(NOW_S - 3600)}-a1b2c3d4e5f60718293a4b5c`, false],
+    // X-Ray refuses these ids (epoch 2094, epoch 0): preserve gives none, the translator refuses the span
+    ['preserve', random, undefined, false],
+    ['preserve', '216a2aea45d08fc9', undefined, false],
   ];
   for (const [policy, zipkin, expected, rewritten] of cases) {
     const got = proposeXrayTraceId(zipkin, START_MICROS, win(policy));
-    assert.equal(got.xrayTraceId, expected, `${policy} ${zipkin}`);
-    assert.equal(got.rewritten, rewritten, `${policy} ${zipkin} rewritten`);
+    assert.equal(got?.xrayTraceId, expected, `${policy} ${zipkin}`);
+    if (got !== undefined) assert.equal(got.rewritten, rewritten, `${policy} ${zipkin} rewritten`);
   }
+});
+
+test('auto and rewrite date a span that started outside the window at the nearest edge of the window', () => {
+  const random = 'eacd2e2b8a2daf31f6604fffcf8ffe2a';
+  const cases: [string, number, number][] = [
+    ['40 days ago (a replayed capture)', (NOW_S - 40 * DAY_S) * 1e6, NOW_S - 28 * DAY_S],
+    ['January 1970 (epoch milliseconds read as micros)', 1748779200123, NOW_S - 28 * DAY_S],
+    ['an hour ahead (a skewed clock)', (NOW_S + 3600) * 1e6, NOW_S + 300],
+    ['inside the window', (NOW_S - 10) * 1e6, NOW_S - 10],
+  ];
+  for (const policy of ['auto', 'rewrite'] as const) {
+    for (const [what, startMicros, epochSeconds] of cases) {
+      const got = proposeXrayTraceId(random, startMicros, win(policy));
+      assert.equal(got?.xrayTraceId, `1-${hex8(epochSeconds)}-8a2daf31f6604fffcf8ffe2a`, `${policy}: ${what}`);
+      assert.ok(isXrayEpochAccepted(hex8(epochSeconds), NOW_MS), `${policy}: ${what} is accepted by X-Ray`);
+    }
+  }
+});
+
+test('X-Ray accepts trace-id epochs from 30 days back to 5 minutes ahead', () => {
+  assert.equal(isXrayEpochAccepted(hex8(NOW_S - 30 * DAY_S), NOW_MS), true);
+  assert.equal(isXrayEpochAccepted(hex8(NOW_S - 30 * DAY_S - 1), NOW_MS), false);
+  assert.equal(isXrayEpochAccepted(hex8(NOW_S + 300), NOW_MS), true);
+  assert.equal(isXrayEpochAccepted(hex8(NOW_S + 301), NOW_MS), false);
+  assert.equal(isXrayEpochAccepted('00000000', NOW_MS), false);
 });
 
 test('epochHexOf floors to the second and clamps to 32 bits', () => {

@@ -132,14 +132,36 @@ test('epoch policies', () => {
     ['auto', 'eacd2e2b8a2daf31f6604fffcf8ffe2a', `1-${START_HEX}-8a2daf31f6604fffcf8ffe2a`, 1],
     ['auto', 'f6604fffcf8ffe2a', `1-${START_HEX}-00000000f6604fffcf8ffe2a`, 1],
     ['rewrite', inWindow, `1-${START_HEX}-a1b2c3d4e5f60718293a4b5c`, 1],
-    ['preserve', 'eacd2e2b8a2daf31f6604fffcf8ffe2a', '1-eacd2e2b-8a2daf31f6604fffcf8ffe2a', 0],
-    ['preserve', 'f6604fffcf8ffe2a', '1-00000000-00000000f6604fffcf8ffe2a', 0],
+    ['preserve', inWindow, `1-${inWindowHex}-a1b2c3d4e5f60718293a4b5c`, 0],
   ];
   for (const [epochPolicy, traceId, expected, rewrites] of cases) {
     const { output, docs } = translate([span({ traceId })], { config: { epochPolicy } });
     assert.equal(only(docs).trace_id, expected, `${epochPolicy} ${traceId}`);
     assert.equal(output.stats.epochRewrites, rewrites, `${epochPolicy} ${traceId} rewrites`);
   }
+});
+
+test('preserve refuses a span whose trace-id epoch X-Ray would refuse, with a reason', () => {
+  for (const traceId of ['eacd2e2b8a2daf31f6604fffcf8ffe2a', 'f6604fffcf8ffe2a']) {
+    const { output, docs } = translate([span({ traceId })], { config: { epochPolicy: 'preserve' } });
+    assert.equal(docs.length, 0, traceId);
+    assert.deepEqual(output.rejected.map((r) => [r.spanIndex, r.reason, r.issues[0]?.path]), [[0, 'epoch_out_of_window', 'spans[0].traceId']], traceId);
+  }
+});
+
+test('auto and rewrite date every document of a trace that started outside the window inside it, consistently', () => {
+  const old = START_MICROS - 40 * 86_400 * 1e6;
+  const spans = [
+    span({ traceId: 'eacd2e2b8a2daf31f6604fffcf8ffe2a', id: 'c000000000000001', timestampMicros: NOW_MS * 1000 + 3_600e6 }),
+    span({ traceId: 'f6604fffcf8ffe2a', id: 'c000000000000002', parentId: 'c000000000000001', timestampMicros: NOW_MS * 1000 + 3_601e6 }),
+  ];
+  for (const epochPolicy of ['auto', 'rewrite'] as const) {
+    const { docs } = translate(spans, { config: { epochPolicy } });
+    const ahead = Math.floor(NOW_MS / 1000 + 300).toString(16);
+    assert.deepEqual(docs.map((d) => d.trace_id), [`1-${ahead}-8a2daf31f6604fffcf8ffe2a`, `1-${ahead}-8a2daf31f6604fffcf8ffe2a`], epochPolicy);
+  }
+  const { docs } = translate([span({ traceId: 'f6604fffcf8ffe2a', timestampMicros: old })]);
+  assert.equal(only(docs).trace_id, `1-${Math.ceil(NOW_MS / 1000 - 28 * 86_400).toString(16)}-00000000f6604fffcf8ffe2a`, 'a replayed 40-day-old span');
 });
 
 test('auto window edges: 28 days back and 5 minutes ahead are kept, one second beyond is rewritten', () => {

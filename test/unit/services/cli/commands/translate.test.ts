@@ -13,7 +13,9 @@ const GOLDEN = readFileSync(fixture('golden/bookinfo-istio-1.7.4.xray.ndjson'), 
 
 test('translates a file to the golden ndjson with the golden clock', async () => {
   const r = await runCommand(run, [BOOKINFO, '--now', '2019-06-21T18:30:00Z']);
-  assert.equal(r.stderr, '');
+  const documents = GOLDEN.trimEnd().split('\n').length;
+  const spans = (JSON.parse(readFileSync(BOOKINFO, 'utf8')) as unknown[]).length;
+  assert.equal(r.stderr, `meshray translate: ${spans} spans in (json-v2), ${documents} documents out, 0 refused\n`, 'one summary line');
   assert.equal(r.code, 0);
   assert.equal(r.stdout, GOLDEN);
 });
@@ -30,11 +32,42 @@ test('reads stdin with "-" and every line is a valid segment document', async ()
 });
 
 test('flags set the epoch policy and the annotation allowlist', async () => {
-  const r = await runCommand(run, [BOOKINFO, '--epoch-policy', 'preserve', '--annotation-tags', 'zone']);
+  const r = await runCommand(run, [BOOKINFO, '--epoch-policy', 'rewrite', '--annotation-tags', 'zone', '--now', '2019-06-21T18:30:00Z']);
   assert.equal(r.code, 0);
   const docs = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { trace_id: string; annotations?: Record<string, unknown> });
-  assert.ok(docs.every((d) => d.trace_id.startsWith('1-eacd2e2b-')), 'preserve keeps the Zipkin prefix');
+  assert.ok(docs.every((d) => d.trace_id.startsWith('1-5d0d2104-')), 'rewrite dates the id from the first span');
   assert.ok(docs.every((d) => Object.keys(d.annotations ?? {}).join(',') === 'zone'));
+});
+
+test('preserve refuses the spans whose trace-id epoch X-Ray refuses, naming each, and exits 2', async () => {
+  const r = await runCommand(run, [BOOKINFO, '--epoch-policy', 'preserve', '--now', '2019-06-21T18:30:00Z']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stdout, '', 'the Zipkin prefix eacd2e2b (year 2094) is outside the window: no document');
+  assert.match(r.stderr, /not translated \(epoch_out_of_window\)/);
+  assert.match(r.stderr, /0 documents out, \d+ refused \(epoch_out_of_window \d+\)\n$/);
+});
+
+test('writes the good spans and exits 2 naming each refused span (index, field, reason)', async () => {
+  const good = { traceId: '5af7183fb1d4cf5f', id: '352bff9a74ca9ad2', kind: 'SERVER', timestamp: 1748779200355737, duration: 1431, localEndpoint: { serviceName: 'backend' } };
+  const body = JSON.stringify([good, { ...good, id: '352bff9a74ca9ad3', localEndpoint: { serviceName: 'backend', port: 70000 } }, { ...good, traceId: undefined }]);
+  const r = await runCommand(run, ['-', '--now', '2025-06-01T12:05:00Z'], body);
+  assert.equal(r.code, 2);
+  assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id), ['352bff9a74ca9ad2']);
+  assert.match(r.stderr, /span 1 refused \(invalid_port, field localEndpoint\.port\)/);
+  assert.match(r.stderr, /span 2 refused \(missing_trace_id, field traceId\)/);
+  assert.match(r.stderr, /meshray translate: 3 spans in \(json-v2\), 1 documents out, 2 refused \(invalid_port 1, missing_trace_id 1\)\n$/);
+});
+
+test('reads the ndjson that meshray capture writes, one v2 span per line', async () => {
+  const spans = JSON.parse(readFileSync(BOOKINFO, 'utf8')) as unknown[];
+  const ndjson = `${spans.map((s) => JSON.stringify(s)).join('\n')}\n`;
+  const r = await runCommand(run, ['-', '--now', '2019-06-21T18:30:00Z'], ndjson);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, GOLDEN);
+  assert.match(r.stderr, /\(ndjson\)/);
+  const broken = await runCommand(run, ['-', '--now', '2019-06-21T18:30:00Z'], `${JSON.stringify(spans[0])}\n{"traceId":\n`);
+  assert.equal(broken.code, 2);
+  assert.match(broken.stderr, /span 1 refused \(not_a_span/);
 });
 
 test('detects v1 JSON and protobuf from the content', async () => {
@@ -56,13 +89,11 @@ test('detects v1 JSON and protobuf from the content', async () => {
   assert.equal((JSON.parse(r2.stdout) as { name: string }).name, 'backend');
 });
 
-test('a malformed body is refused whole, naming the span and the field', async () => {
-  const body = JSON.stringify([{ traceId: '0000000000000001', id: '0000000000000002', timestamp: 1 }, { traceId: 'zz', id: '0000000000000003' }]);
-  const r = await runCommand(run, ['-'], body);
+test('a body that is not JSON at all is refused whole (exit 1)', async () => {
+  const r = await runCommand(run, ['-'], '[{"traceId": "0000000000000001", "id": ');
   assert.equal(r.code, 1);
   assert.equal(r.stdout, '', 'nothing printed for a refused body');
   assert.match(r.stderr, /could not decode spans \(json-v2\)/);
-  assert.match(r.stderr, /spans\[1\]\.traceId/);
 });
 
 test('undetectable input, bad flags and missing files are clear errors', async () => {
