@@ -98,7 +98,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     groupIdPrefix: 'meshray-capture', onBatch: write,
   });
   const line = () => formatProgress({
-    records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: 'spans',
+    records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: 'span',
     skipped: tally.skippedTotal, elapsedMs: Date.now() - startMs, positions: reader.positions,
   });
   const progress = values.quiet === true ? undefined : startProgress(io.stderr, 'meshray capture: ', line);

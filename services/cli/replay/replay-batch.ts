@@ -5,7 +5,7 @@
  * by redelivery here: a record that cannot be decoded or translated, or a document X-Ray refuses, is
  * reported and skipped; documents X-Ray did not accept after the sink's retries abort the replay.
  */
-import { MeshrayError } from '../../../shared/errors/index.ts';
+import { isRetryable, MeshrayError } from '../../../shared/errors/index.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
 import { deadLetterSourceOf } from '../../../shared/span-record/headers.ts';
 import { decodeSpanRecord, type DeliveredRecord } from '../../../shared/span-record/record.ts';
@@ -51,9 +51,12 @@ export async function replayBatch(o: ReplayBatchOptions, partition: number, reco
       tally.skip({ kind: 'undecodable', partition, offset: record.offset, reason: 'avro', message: formatIssues(decoded.issues), ...withSource(record) });
     }
   }
-  tally.records += records.length;
-  tally.spans += spans.length;
-  if (spans.length === 0) return;
+  // Records count as read once their batch is done: a replay that stops on X-Ray never shows them as replayed.
+  const done = (): void => {
+    tally.records += records.length;
+    tally.spans += spans.length;
+  };
+  if (spans.length === 0) return done();
 
   const out = await o.translator.translate(spans, o.epochs.forPartition(partition), o.clock());
   const untranslatable = new Set<number>();
@@ -64,7 +67,7 @@ export async function replayBatch(o: ReplayBatchOptions, partition: number, reco
     tally.skip({ kind: 'untranslatable', partition, offset: record.offset, reason: r.reason, message: formatIssues(r.issues), ...withSource(record) });
   }
   const documents = out.documents;
-  if (documents.length === 0) return;
+  if (documents.length === 0) return done();
 
   const outcome = await putInSlices(o, documents.map((d) => d.json), control);
   const refusedRecords = new Set<string>();
@@ -80,11 +83,15 @@ export async function replayBatch(o: ReplayBatchOptions, partition: number, reco
   if (outcome.unfinished) {
     const first = documents[outcome.unfinished.indices[0] ?? 0];
     const firstRecord = first === undefined ? undefined : recordOfSpan[first.spanIndex];
+    const where = `partition ${partition}, first at offset ${firstRecord?.offset ?? '?'}`;
     throw new MeshrayError(
       outcome.unfinished.code,
-      `${outcome.unfinished.indices.length} documents not accepted after retries (partition ${partition}, first at offset ${firstRecord?.offset ?? '?'}): ${outcome.unfinished.message}`,
+      isRetryable(outcome.unfinished.code)
+        ? `${outcome.unfinished.indices.length} documents not accepted after retries (${where}): ${outcome.unfinished.message}`
+        : `X-Ray refused the caller, not the documents (${where}): ${outcome.unfinished.message}; fix the credentials or permissions and rerun`,
     );
   }
+  done();
 }
 
 /** Puts the documents in rate-limited slices, heartbeating between them; one outcome with indices into `documents`. */
