@@ -24,6 +24,7 @@ export const COMMANDS = {
   start: { summary: 'all-in-one: receiver :9411, translator and xray-local :2000 in one process, no Kafka needed', load: () => import('./commands/start.ts') },
   receiver: { summary: 'run the Zipkin receiver (publishes to Kafka)', load: () => import('./commands/receiver.ts') },
   translator: { summary: 'run a translator (Kafka consumer group member exporting to X-Ray)', load: () => import('./commands/translator.ts') },
+  stack: { summary: 'the split services without Docker: a Kafka broker, receiver, N translators, xray-local; Ctrl-C stops all', load: () => import('./commands/stack.ts') },
   'xray-local': { summary: 'run the X-Ray-compatible API and console on :2000', load: () => import('./commands/xray-local.ts') },
   replay: { summary: 're-translate part of a span topic (time range, offsets or the DLQ) into X-Ray', load: () => import('./commands/replay.ts') },
   capture: { summary: 'write a time range of the span topic to a file (Zipkin v2 JSON or ndjson)', load: () => import('./commands/capture.ts') },

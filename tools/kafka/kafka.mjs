@@ -216,11 +216,13 @@ async function waitUntilReady({ brokers, child, deadline, describeFailure }) {
  * The broker is SIGKILLed if this process exits; on SIGINT/SIGTERM/SIGHUP too, unless
  * `handleSignals: false` (the caller then stops it itself, like the `start` CLI does).
  *
- * @param {{ log?: (msg: string) => void, dataDir?: string, port?: number, handleSignals?: boolean }} [options]
+ * @param {{ log?: (msg: string) => void, dataDir?: string, port?: number, handleSignals?: boolean, detached?: boolean }} [options]
  *   `port`: broker port to use (must be free); default: a free port picked by the OS.
+ *   `detached`: run the JVM in its own process group, so a terminal's Ctrl-C reaches only the caller,
+ *   which then stops the broker last (`meshray stack` stops the services first). Default false.
  * @returns {Promise<{ brokers: string, port: number, dir: string, pid: number, startupMs: number, stop: () => Promise<void> }>}
  */
-export async function startBroker({ log = noop, dataDir, port, handleSignals = true } = {}) {
+export async function startBroker({ log = noop, dataDir, port, handleSignals = true, detached = false } = {}) {
   const t0 = Date.now();
   const classpath = install({ log });
   mkdirSync(STATE_DIR, { recursive: true });
@@ -264,7 +266,7 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
     javaBin(),
     ['-Xmx512m', '-Xms128m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...jvmLoggingArgs(logFile),
       '-cp', classpath, 'kafka.Kafka', propsFile],
-    { stdio: ['ignore', fd, fd] },
+    { stdio: ['ignore', fd, fd], detached },
   );
   closeSync(fd);
   const spawnError = new Promise((_, ko) => child.once('error', (e) =>

@@ -1,0 +1,374 @@
+/**
+ * `meshray stack`: the split services on one machine, without Docker: a real Kafka broker (the project's
+ * own tooling, tools/kafka/kafka.mjs), the receiver, N translators (one consumer group, Redis epoch
+ * agreement), and xray-local as their X-Ray. Each service is a child process running this CLI, exactly
+ * as deployed. Ports are free ones (the usual port when it is free), every endpoint and the environment
+ * used are printed, and SIGINT/SIGTERM stop the services in order (receiver, translators, xray-local,
+ * then the broker), leaving no process and no port behind. docker-compose.yml is the same stack with Docker.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import type { CommandIo } from '../commands.ts';
+import { intFlag } from '../flags.ts';
+
+const HELP = `usage: meshray stack [--translators N] [--no-redis]
+
+The split services on this machine, as docker-compose.yml runs them, without Docker:
+  Kafka         a real single-node broker (tools/kafka: Java 17+ and Maven), or KAFKA_BROKERS if set
+  Redis         REDIS_URL (default redis://127.0.0.1:6379), shared by the translators for epoch agreement
+  receiver      Zipkin endpoint (RECEIVER_PORT, default 9411 when free)
+  translators   N members of one consumer group (TRANSLATOR_OPS_PORT 9412, 9413, … when free)
+  xray-local    their X-Ray: API and console (XRAY_LOCAL_PORT, default 2000 when free)
+
+Every endpoint and the environment used are printed once all services are ready. Service logs follow,
+each line prefixed with its service. Ctrl-C (SIGINT) or SIGTERM stops everything.
+
+options:
+  --translators N   translator processes (default 2; at most SPANS_TOPIC_PARTITIONS, 6 by default)
+  --no-redis        translators keep epochs in local caches only (EPOCH_STORE=memory)
+  --help            this text
+
+Other variables of the services (ACK_MODE, LOG_LEVEL, …) are passed on to them; see each service's --help.
+`;
+
+const HOST = '127.0.0.1';
+const READY_TIMEOUT_MS = 120_000;
+/** A service gets this long after SIGTERM before SIGKILL (translators may take SHUTDOWN_TIMEOUT, 30 s). */
+const STOP_GRACE_MS = 40_000;
+
+interface Broker { readonly brokers: string; readonly pid: number; readonly dir: string; stop(): Promise<void> }
+interface KafkaTooling { startBroker(options: { log: (m: string) => void; handleSignals: boolean; detached: boolean }): Promise<Broker> }
+
+/** A service child process. */
+interface Service {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly portVariable: string;
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  readonly exited: Promise<void>;
+}
+
+/** How this CLI runs itself: the same entry (TypeScript through tsx in a checkout, dist/ in the image). */
+function cliInvocation(): { args: string[]; cwd: string } {
+  const self = fileURLToPath(import.meta.url);
+  const ext = extname(self);
+  const entry = join(dirname(self), '..', `main${ext}`);
+  const root = join(dirname(self), '..', '..', '..', ...(ext === '.js' ? ['..'] : []));
+  return { args: ext === '.ts' ? ['--import', 'tsx', entry] : [entry], cwd: root };
+}
+
+/** True when `port` can be bound on all interfaces right now. */
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** A port the OS says is free. */
+function osFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', reject);
+    srv.listen({ port: 0, exclusive: true }, () => {
+      const address = srv.address();
+      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * The port for a service: the variable's value when set (used as is: a busy one then fails with the
+ * service's one-line PORT_UNAVAILABLE), else `preferred` when free and not taken by an earlier pick, else one the OS picks.
+ */
+async function pickPort(env: CommandIo['env'], variable: string, preferred: number, taken: Set<number>): Promise<number> {
+  const given = env[variable];
+  let port: number;
+  if (given !== undefined && given !== '') port = Number(given);
+  else if (!taken.has(preferred) && (await portIsFree(preferred))) port = preferred;
+  else do port = await osFreePort(); while (taken.has(port));
+  taken.add(port);
+  return port;
+}
+
+async function checkRedis(url: string): Promise<string | undefined> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  const say = (line: string): void => { io.stderr.write(`meshray stack: ${line}\n`); };
+  const errors: string[] = [];
+  let translators = 2;
+  let redisEnabled = true;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? '';
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    if (flag === '--translators') {
+      const v = inline ?? args[++i];
+      translators = intFlag('translators', v ?? '', 1, errors) ?? translators;
+    } else if (flag === '--no-redis') {
+      redisEnabled = false;
+    } else {
+      errors.push(`unknown option "${a}"`);
+    }
+  }
+  const partitions = Number(io.env['SPANS_TOPIC_PARTITIONS'] ?? '6');
+  if (Number.isInteger(partitions) && translators > partitions) {
+    errors.push(`--translators: at most ${partitions} (SPANS_TOPIC_PARTITIONS): a member beyond the partition count gets no work`);
+  }
+  if (errors.length > 0) {
+    for (const e of errors) say(e);
+    io.stderr.write(`Run 'meshray stack --help' for usage.\n`);
+    return 2;
+  }
+
+  const redisUrl = io.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
+  if (redisEnabled) {
+    const problem = await checkRedis(redisUrl);
+    if (problem !== undefined) {
+      say(`Redis at ${redisUrl} (REDIS_URL) does not answer: ${problem}; start Redis, set REDIS_URL, or use --no-redis`);
+      return 1;
+    }
+  }
+
+  const services: Service[] = [];
+  let broker: Broker | undefined;
+  let stopping: Promise<void> | undefined;
+  let interrupted = false;
+  let onInterrupt!: () => void;
+  const interruptedNow = new Promise<undefined>((resolve) => { onInterrupt = () => resolve(undefined); });
+  const stopAll = (): Promise<void> => {
+    stopping ??= (async () => {
+      // Receiver first (it flushes to Kafka), then translators (they commit), xray-local, the broker last.
+      const order = [['receiver'], services.filter((s) => s.name.startsWith('translator')).map((s) => s.name), ['xray-local']];
+      for (const names of order) {
+        await Promise.all(services.filter((s) => names.includes(s.name)).map((s) => stopService(s)));
+      }
+      if (broker) await broker.stop();
+    })();
+    return stopping;
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    onInterrupt();
+    say(`${signal}: stopping every service`);
+    void stopAll();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // The broker and the services are in their own process groups (ordered shutdown): never leave them if this process dies.
+  const killChildren = (): void => {
+    for (const s of services) if (s.exit === undefined) try { s.child.kill('SIGKILL'); } catch { /* gone */ }
+  };
+  process.on('exit', killChildren);
+
+  try {
+    const kafkaBrokers = io.env['KAFKA_BROKERS'];
+    let brokersLine: string;
+    if (kafkaBrokers !== undefined && kafkaBrokers !== '') {
+      brokersLine = `${kafkaBrokers} (KAFKA_BROKERS)`;
+    } else {
+      say('starting a Kafka broker (tools/kafka)…');
+      const toolingUrl = pathToFileURL(join(cliInvocation().cwd, 'tools', 'kafka', 'kafka.mjs')).href;
+      let tooling: KafkaTooling;
+      try {
+        tooling = (await import(toolingUrl)) as KafkaTooling;
+      } catch {
+        say('no Kafka tooling here (tools/kafka/kafka.mjs is part of a checkout, not of the image): set KAFKA_BROKERS to a running broker');
+        return 1;
+      }
+      try {
+        broker = await tooling.startBroker({ log: (m) => say(`kafka: ${m}`), handleSignals: false, detached: true });
+      } catch (e) {
+        say(`the Kafka broker did not start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''}`);
+        return 1;
+      }
+      brokersLine = `${broker.brokers} (pid ${broker.pid}, logs ${join(broker.dir, 'server.log')})`;
+    }
+    if (interrupted) return await finish(0);
+    const brokers = broker?.brokers ?? kafkaBrokers ?? '';
+
+    const taken = new Set<number>();
+    const xrayPort = await pickPort(io.env, 'XRAY_LOCAL_PORT', 2000, taken);
+    const receiverPort = await pickPort(io.env, 'RECEIVER_PORT', 9411, taken);
+    const basePort = Number(io.env['TRANSLATOR_OPS_PORT'] || '9412');
+    const opsPorts: number[] = [];
+    for (let i = 0; i < translators; i++) {
+      opsPorts.push(await pickPort(i === 0 ? io.env : {}, 'TRANSLATOR_OPS_PORT', basePort + i, taken));
+    }
+    const xrayEndpoint = `http://${HOST}:${xrayPort}`;
+    const common = { KAFKA_BROKERS: brokers };
+    const plan: { name: string; command: string; port: number; portVariable: string; env: Record<string, string> }[] = [
+      { name: 'xray-local', command: 'xray-local', port: xrayPort, portVariable: 'XRAY_LOCAL_PORT', env: { XRAY_LOCAL_PORT: String(xrayPort) } },
+      { name: 'receiver', command: 'receiver', port: receiverPort, portVariable: 'RECEIVER_PORT', env: { ...common, RECEIVER_PORT: String(receiverPort) } },
+      ...opsPorts.map((port, i) => ({
+        name: `translator-${i + 1}`,
+        command: 'translator',
+        port,
+        portVariable: 'TRANSLATOR_OPS_PORT',
+        env: {
+          ...common,
+          TRANSLATOR_OPS_PORT: String(port),
+          XRAY_ENDPOINT: xrayEndpoint,
+          ...(redisEnabled ? { REDIS_URL: redisUrl, EPOCH_STORE: 'redis' } : { EPOCH_STORE: 'memory' }),
+        },
+      })),
+    ];
+    const width = Math.max(...plan.map((p) => p.name.length));
+    const startService = (p: (typeof plan)[number]): Service => {
+      const { args: cliArgs, cwd } = cliInvocation();
+      const child = spawn(process.execPath, [...cliArgs, p.command], {
+        cwd,
+        env: { ...io.env, ...p.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true, // own process group: a terminal's Ctrl-C reaches the stack, which stops services in order
+      });
+      const prefix = `${p.name.padEnd(width)} | `;
+      for (const stream of [child.stdout, child.stderr]) {
+        let rest = '';
+        stream?.setEncoding('utf8');
+        stream?.on('data', (chunk: string) => {
+          const lines = (rest + chunk).split('\n');
+          rest = lines.pop() ?? '';
+          for (const line of lines) io.stdout.write(`${prefix}${line}\n`);
+        });
+        stream?.on('end', () => { if (rest !== '') io.stdout.write(`${prefix}${rest}\n`); });
+      }
+      const service: Service = {
+        name: p.name, child, port: p.port, portVariable: p.portVariable, exit: undefined,
+        exited: new Promise((resolve) => {
+          child.once('exit', (code, signal) => { service.exit = { code, signal }; resolve(); });
+          child.once('error', (e) => { say(`${p.name}: ${e.message}`); service.exit = { code: 1, signal: null }; resolve(); });
+        }),
+      };
+      services.push(service);
+      return service;
+    };
+
+    // xray-local and the receiver first (the receiver creates the span topic), then the translators.
+    const stages = [plan.filter((p) => !p.name.startsWith('translator')), plan.filter((p) => p.name.startsWith('translator'))];
+    for (const stage of stages) {
+      const started = stage.map(startService);
+      const problem = await Promise.race([
+        Promise.all(started.map((s) => waitReady(s, () => interrupted))).then((problems) => problems.find((p) => p !== undefined)),
+        ...started.map((s) => s.exited.then(() => `${s.name} exited during start (${describeExit(s)})`)),
+        interruptedNow,
+      ]);
+      if (interrupted) return await finish(0);
+      if (problem !== undefined) {
+        say(problem);
+        return await finish(1);
+      }
+    }
+
+    const env: Record<string, string> = {
+      KAFKA_BROKERS: brokers,
+      REDIS_URL: redisEnabled ? redisUrl : '(not used: EPOCH_STORE=memory)',
+      RECEIVER_PORT: String(receiverPort),
+      TRANSLATOR_OPS_PORT: opsPorts.join(','),
+      XRAY_LOCAL_PORT: String(xrayPort),
+      XRAY_ENDPOINT: xrayEndpoint,
+      SPANS_TOPIC: io.env['SPANS_TOPIC'] || 'meshray.spans',
+      TRANSLATOR_GROUP_ID: io.env['TRANSLATOR_GROUP_ID'] || 'meshray-translator',
+    };
+    const pidOf = (name: string): string => `pid ${services.find((s) => s.name === name)?.child.pid ?? '?'}`;
+    const lines = [
+      'meshray stack is up',
+      `  kafka        ${brokersLine}`,
+      `  redis        ${redisEnabled ? redisUrl : 'off (--no-redis)'}`,
+      `  receiver     http://${HOST}:${receiverPort}/api/v2/spans   (${pidOf('receiver')}; /health/ready, /metrics)`,
+      ...opsPorts.map((port, i) => `  translator-${i + 1} http://${HOST}:${port}/metrics   (${pidOf(`translator-${i + 1}`)}; /health/ready)`),
+      `  xray-local   http://${HOST}:${xrayPort}/   (${pidOf('xray-local')}; console; X-Ray API for the AWS SDK and CLI)`,
+      'env:',
+      ...Object.entries(env).map(([k, v]) => `  ${k}=${v}`),
+      `send traffic:  npx meshray demo --target http://${HOST}:${receiverPort}`,
+      'Ctrl-C stops everything.',
+      '',
+    ];
+    io.stdout.write(lines.join('\n'));
+
+    // Running: until a signal, or until a service dies (then the stack stops: a partial stack misleads).
+    const died = await Promise.race([
+      interruptedNow,
+      ...services.map((s) => s.exited.then(() => s)),
+    ]);
+    if (died !== undefined && !interrupted) {
+      say(`${died.name} exited (${describeExit(died)}); stopping the stack`);
+      return await finish(1);
+    }
+    return await finish(0);
+  } finally {
+    await stopAll();
+    process.off('exit', killChildren);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  async function finish(code: number): Promise<number> {
+    await stopAll();
+    const unclean = services.filter((s) => s.exit !== undefined && s.exit.code !== 0 && s.exit.code !== null && code === 0);
+    for (const s of unclean) say(`${s.name} exited with code ${s.exit?.code ?? '?'} while stopping`);
+    say('stopped');
+    return unclean.length > 0 ? 1 : code;
+  }
+}
+
+function describeExit(s: Service): string {
+  if (s.exit === undefined) return 'running';
+  return s.exit.signal ? `signal ${s.exit.signal}` : `code ${s.exit.code ?? '?'}`;
+}
+
+/** SIGTERM, then SIGKILL after the grace period; resolves once the process is gone. */
+async function stopService(s: Service): Promise<void> {
+  if (s.exit !== undefined) return;
+  s.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(resolve, STOP_GRACE_MS, 'late'); });
+  const outcome = await Promise.race([s.exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    s.child.kill('SIGKILL');
+    await s.exited;
+  }
+}
+
+/** Polls the service's /health/ready until 200; resolves with undefined, or the problem at the deadline. */
+async function waitReady(s: Service, interrupted: () => boolean): Promise<string | undefined> {
+  const url = `http://${HOST}:${s.port}/health/ready`;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = 'no answer yet';
+  while (!interrupted() && s.exit === undefined) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return undefined;
+      last = `${res.status} ${await res.text()}`;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    if (Date.now() > deadline) return `${s.name} not ready after ${READY_TIMEOUT_MS / 1000} s (${url}: ${last})`;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return undefined;
+}
