@@ -1,6 +1,6 @@
 // ESLint: typescript-eslint plus import boundaries.
 //  - shared/ never imports services/;
-//  - the pure libraries (shared/zipkin, shared/xray, shared/otlp, shared/avro, shared/result) import no SDK, no I/O module
+//  - the pure libraries (shared/zipkin, shared/xray, shared/otlp, shared/avro, shared/span-record, shared/result) import no SDK, no I/O module
 //    and nothing outside the pure set.
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
@@ -29,7 +29,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['shared/zipkin/**/*.ts', 'shared/xray/**/*.ts', 'shared/otlp/**/*.ts', 'shared/avro/**/*.ts', 'shared/result/**/*.ts'],
+    files: ['shared/zipkin/**/*.ts', 'shared/xray/**/*.ts', 'shared/otlp/**/*.ts', 'shared/avro/**/*.ts', 'shared/span-record/**/*.ts', 'shared/result/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [

@@ -1,6 +1,6 @@
 /**
  * Avro codec and receiver micro-figures on one core, for the Istio 1.7.4 Bookinfo fixture (`BENCH=codec`):
- * - Avro encode (the receiver's toRecords), decode (the translator's decodeRecord, header included) and both;
+ * - Avro encode (toSpanRecords, as the receiver writes), decode (decodeSpanRecord, as every reader reads, header included) and both;
  * - the receiver's request path through fastify `app.inject` with Envoy-sized bodies (5 spans of v2 JSON,
  *   `application/json`): once with a publisher that drops the spans, once with one that also makes the
  *   span-topic records (Avro + key), as the Kafka publisher does before queueing them.
@@ -78,20 +78,20 @@ function bookinfoSpans(): Span[] {
 
 function codecFigures(spans: readonly Span[]): BenchFigure[] {
   const timestampMs = Date.parse('2019-06-21T18:30:00Z');
-  const records: DeliveredRecord[] = toRecords(spans, timestampMs)
+  const records: DeliveredRecord[] = toSpanRecords(spans, timestampMs)
     .map((r, offset) => ({ ...r, headers: { ...r.headers }, partition: 0, offset: String(offset) }));
   for (const r of records) {
-    const d = decodeRecord(r);
+    const d = decodeSpanRecord(r);
     if (!d.ok) throw new Error(`fixture span does not round-trip: ${JSON.stringify(d.issues)}`);
   }
   const encode = (): number => {
     let bytes = 0;
-    for (const r of toRecords(spans, timestampMs)) bytes += r.value.length;
+    for (const r of toSpanRecords(spans, timestampMs)) bytes += r.value.length;
     if (bytes === 0) throw new Error('nothing encoded');
     return spans.length;
   };
   const decode = (): number => {
-    for (const r of records) if (!decodeRecord(r).ok) throw new Error('decode failed');
+    for (const r of records) if (!decodeSpanRecord(r).ok) throw new Error('decode failed');
     return records.length;
   };
   const both = (): number => {
@@ -112,7 +112,7 @@ async function receiverFigures(spans: readonly Span[]): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
   for (const [label, publisher] of [
     ['no-op publisher', { publish: () => Promise.resolve() }],
-    ['records publisher', { publish: (s: readonly Span[]) => { toRecords(s, 0); return Promise.resolve(); } }],
+    ['records publisher', { publish: (s: readonly Span[]) => { toSpanRecords(s, 0); return Promise.resolve(); } }],
   ] as const satisfies readonly (readonly [string, SpanPublisher])[]) {
     const app = buildApp({
       config: { MAX_BODY_BYTES: 5 * 1024 * 1024, MAX_SPANS_PER_REQUEST: 10_000 },

@@ -8,9 +8,8 @@ import { DIRECT_CODEC_FINGERPRINT, readSpanDirect } from './span-reader.ts';
 import { writeSpanDirect } from './span-writer.ts';
 import { SPAN_SCHEMA, UNKNOWN_KIND_SYMBOL } from './span-schema.ts';
 import { SPAN_SCHEMA_HISTORY } from './span-schema-history.ts';
-
-/** Kafka record header carrying the writer schema's fingerprint (SPAN_SCHEMA_FINGERPRINT when we write). */
-export const SPAN_SCHEMA_HEADER = 'meshray-schema';
+// The record header that names the writer schema belongs to the span-record contract.
+import { SPAN_SCHEMA_HEADER } from '../span-record/headers.ts';
 
 const SPAN_TYPE: Type = parseKnownSchema(SPAN_SCHEMA);
 

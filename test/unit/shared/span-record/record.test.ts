@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/avro/span-codec.ts';
+import { SPAN_SCHEMA_HEADER } from '../../../../shared/span-record/headers.ts';
+import { decodeSpanRecord, spanRecordKeyOf, toSpanRecords } from '../../../../shared/span-record/record.ts';
+import type { Span } from '../../../../shared/zipkin/span.ts';
+
+const span = (traceId: string, id: string): Span => ({
+  traceId, id, kind: 'SERVER', name: 'get /', timestampMicros: 1_700_000_000_000_000, durationMicros: 1500,
+  localEndpoint: { serviceName: 'productpage' }, annotations: [], tags: { 'http.status_code': '200' },
+});
+
+test('the key is the low 64 bits of the trace id: the 64- and 128-bit ids of one trace share a key', () => {
+  assert.equal(spanRecordKeyOf('463ac35c9f6413ad48485a3953bb6124'), '48485a3953bb6124');
+  assert.equal(spanRecordKeyOf('48485a3953bb6124'), '48485a3953bb6124');
+  const [wide, narrow] = toSpanRecords([span('463ac35c9f6413ad48485a3953bb6124', 'a'.repeat(16)), span('48485a3953bb6124', 'b'.repeat(16))], 42);
+  assert.equal(wide?.key, narrow?.key);
+});
+
+test('a record carries the Avro span, the schema header and the given timestamp; it decodes back to the span', () => {
+  const original = span('463ac35c9f6413ad48485a3953bb6124', '00f067aa0ba902b7');
+  const [record] = toSpanRecords([original], 1_700_000_000_123);
+  assert.ok(record);
+  assert.deepEqual(record.headers, { [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT });
+  assert.equal(record.timestampMs, 1_700_000_000_123);
+  const decoded = decodeSpanRecord(record);
+  assert.ok(decoded.ok);
+  assert.deepEqual(decoded.value, original);
+});
+
+test('a record whose header names an unknown schema, or whose value is garbage, is a poison record (issues, no throw)', () => {
+  const [record] = toSpanRecords([span('48485a3953bb6124', '00f067aa0ba902b7')], 1);
+  assert.ok(record);
+  const unknown = decodeSpanRecord({ value: record.value, headers: { [SPAN_SCHEMA_HEADER]: 'ffffffffffffffff' } });
+  assert.equal(unknown.ok, false);
+  assert.match(unknown.ok ? '' : unknown.issues[0]?.message ?? '', /unknown span schema fingerprint/);
+  assert.equal(decodeSpanRecord({ value: Buffer.from('not avro at all'), headers: record.headers }).ok, false);
+});
