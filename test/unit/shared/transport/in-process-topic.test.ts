@@ -19,10 +19,37 @@ test('same key, same partition, in order; commit frees room', () => {
   assert.deepEqual(t.peek(10)[0]?.records.map((r) => r.offset), ['1']);
 });
 
-test('waitForRecords wakes on append', async () => {
-  const t = new InProcessTopic({ name: 't', partitions: 2, maxRecords: 10 });
-  const waiting = t.waitForRecords(5000);
-  t.append([rec('x')]);
+/** Runs every promise callback already queued (setImmediate is not among the mocked timers). */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+test('waitForRecords wakes on append at once, not at its timeout (mock timers: no time passes)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const topic = new InProcessTopic({ name: 't', partitions: 2, maxRecords: 10 });
+  let woken = false;
+  const waiting = topic.waitForRecords(5000).then(() => { woken = true; });
+  await flush();
+  assert.equal(woken, false, 'nothing to read yet');
+  topic.append([rec('x')]);
+  await flush();
+  assert.equal(woken, true, 'the append woke the reader without any timer firing');
   await waiting;
-  assert.equal(t.size, 1);
+  assert.equal(topic.size, 1);
+});
+
+test('waitForRecords resolves at its timeout when nothing arrives, and at once when records are held', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const topic = new InProcessTopic({ name: 't', partitions: 2, maxRecords: 10 });
+  let woken = false;
+  void topic.waitForRecords(5000).then(() => { woken = true; });
+  t.mock.timers.tick(4999);
+  await flush();
+  assert.equal(woken, false);
+  t.mock.timers.tick(1);
+  await flush();
+  assert.equal(woken, true);
+  topic.append([rec('y')]);
+  let immediate = false;
+  void topic.waitForRecords(5000).then(() => { immediate = true; });
+  await flush();
+  assert.equal(immediate, true);
 });
