@@ -50,7 +50,7 @@ const bookinfo = (copies: number, salt: number): Span[] => Array.from({ length: 
 })).flat();
 
 async function produce(topic: string, spans: readonly Span[], timestampMs: number): Promise<void> {
-  const records = toRecords(spans, timestampMs);
+  const records = toSpanRecords(spans, timestampMs);
   await producer.send({
     topic, acks: -1,
     messages: records.map((r) => ({ key: r.key, value: r.value, headers: { ...r.headers }, timestamp: String(r.timestampMs) })),

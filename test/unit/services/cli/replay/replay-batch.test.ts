@@ -21,7 +21,7 @@ const server = (i: number): Span => ({
   localEndpoint: { serviceName: 'reviews' }, annotations: [], tags: {},
 });
 const delivered = (spans: readonly Span[]): DeliveredRecord[] =>
-  toRecords(spans, NOW_MS).map((r, i) => ({ ...r, partition: 0, offset: String(100 + i) }));
+  toSpanRecords(spans, NOW_MS).map((r, i) => ({ ...r, partition: 0, offset: String(100 + i) }));
 
 function options(put: (docs: readonly string[]) => PutOutcome, sliceDocuments?: number) {
   const metrics = createTranslatorMetrics(new Registry());

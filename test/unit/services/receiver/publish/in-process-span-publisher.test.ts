@@ -13,7 +13,7 @@ const span = (traceId: string, id: string): Span => ({ traceId, id, annotations:
 describe('toRecords', () => {
   it('keys by the trace id low 64 bits, Avro value, fingerprint header', () => {
     const spans = [span('463ac35c9f6413ad48485a3953bb6124', '48485a3953bb6124'), span('48485a3953bb6124', '0000000000000002')];
-    const records = toRecords(spans, 1234);
+    const records = toSpanRecords(spans, 1234);
     assert.deepEqual(records.map((r) => r.key), ['48485a3953bb6124', '48485a3953bb6124']);
     for (const [i, r] of records.entries()) {
       assert.equal(r.timestampMs, 1234);
