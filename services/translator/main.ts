@@ -31,6 +31,8 @@ import { translatorConfigOf } from './translate/translator-config.ts';
 const FETCH_MAX_BYTES_PER_PARTITION = 128 * 1024;
 
 export interface RunningTranslator {
+  /** The port /health and /metrics listen on (TRANSLATOR_OPS_PORT, or the one picked for 0). */
+  readonly opsPort: number;
   /** Stops fetching, lets batches in flight finish and commit, flushes dead letters, disconnects. */
   close(): Promise<void>;
 }
@@ -132,7 +134,8 @@ export async function main(env: Record<string, string | undefined> = process.env
     await close().catch(() => undefined);
     throw err;
   }
-  return { close };
+  const address = app.http.server.address();
+  return { close, opsPort: typeof address === 'object' && address !== null ? address.port : config.TRANSLATOR_OPS_PORT };
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -34,6 +34,15 @@ const DIGITS = /^\d+$/;
 /** Full ISO 8601 date-time with an explicit zone (Z or ±hh:mm), or a bare date (UTC midnight). */
 const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2}))?$/i;
 
+/** A date-time that would be ISO 8601 with a zone: it lacks only the zone. */
+const ISO_WITHOUT_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?$/i;
+
+/** Why a --from/--to value was refused: a date-time without a zone is told to add one. */
+export function timeProblem(flag: string, value: string, example: string): string {
+  if (ISO_WITHOUT_ZONE.test(value.trim())) return `${flag}: "${value}" has no time zone: add a zone (Z or ±hh:mm), e.g. ${value.trim()}Z`;
+  return `${flag}: expected ISO 8601 (${example}) or epoch milliseconds, got "${value}"`;
+}
+
 /** ISO 8601 (`2024-05-01T10:00:00Z`, `2024-05-01`) or epoch milliseconds → epoch ms; undefined when neither. */
 export function parseTimeMs(value: string): number | undefined {
   const v = value.trim();
@@ -132,9 +141,9 @@ export function parseSelection(flags: SelectionFlags): Parsed<Selection> {
     const errors: string[] = [];
     if (flags.from === undefined) errors.push('--from is required with --to (the start of the time range)');
     const fromMs = flags.from === undefined ? undefined : parseTimeMs(flags.from);
-    if (flags.from !== undefined && fromMs === undefined) errors.push(`--from: expected ISO 8601 (2024-05-01T10:00:00Z) or epoch milliseconds, got "${flags.from}"`);
+    if (flags.from !== undefined && fromMs === undefined) errors.push(timeProblem('--from', flags.from, '2024-05-01T10:00:00Z'));
     const toMs = flags.to === undefined ? undefined : parseTimeMs(flags.to);
-    if (flags.to !== undefined && toMs === undefined) errors.push(`--to: expected ISO 8601 (2024-05-01T11:00:00Z) or epoch milliseconds, got "${flags.to}"`);
+    if (flags.to !== undefined && toMs === undefined) errors.push(timeProblem('--to', flags.to, '2024-05-01T11:00:00Z'));
     if (fromMs !== undefined && toMs !== undefined && toMs <= fromMs) errors.push(`--to (${new Date(toMs).toISOString()}) must be after --from (${new Date(fromMs).toISOString()})`);
     if (errors.length > 0 || fromMs === undefined) return { ok: false, errors };
     return { ok: true, value: toMs === undefined ? { kind: 'time', fromMs } : { kind: 'time', fromMs, toMs } };

@@ -45,7 +45,8 @@ selection (exactly one):
   --all                    the whole topic (log start offset to high-water mark)
 
 reading:
-  --batch-size N           records per translation batch, aligned to offsets (default 500)
+  --batch-size N           records read and handled together, aligned to offsets (default 500; replay
+                           translates and exports each such batch at once)
   --idle-timeout DURATION  fail when no record arrives for this long, e.g. 60s (default 60s)
 `;
 

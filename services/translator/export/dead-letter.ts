@@ -20,28 +20,37 @@ export interface DeadLetterSink {
 }
 
 /**
+ * When a record was dead-lettered (ISO 8601 UTC). The DLQ record's own timestamp stays the original
+ * record's, so time selections (`replay --dlq --from`) keep meaning span time.
+ */
+export const DEAD_LETTER_TIME_HEADER = 'meshray.dlq.time';
+
+/**
  * Writes the ORIGINAL record value and key to the dead-letter topic (acks from all in-sync replicas), with
  * the dead-letter headers of the span-record contract (shared/span-record/headers.ts).
  */
 export class KafkaDeadLetterSink implements DeadLetterSink {
   readonly #producer: Producer;
   readonly #topic: string;
+  readonly #now: () => number;
 
-  /** `producer` is connected and disconnected by the composition root. */
-  constructor(options: { producer: Producer; topic: string }) {
+  /** `producer` is connected and disconnected by the composition root; `now` stamps DEAD_LETTER_TIME_HEADER. */
+  constructor(options: { producer: Producer; topic: string; now?: () => number }) {
     this.#producer = options.producer;
     this.#topic = options.topic;
+    this.#now = options.now ?? Date.now;
   }
 
   async send(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
+    const time = new Date(this.#now()).toISOString();
     await this.#producer.send({
       topic: this.#topic,
       acks: -1,
       messages: letters.map((l) => ({
         key: l.record.key,
         value: l.record.value,
-        headers: deadLetterHeaders(l),
+        headers: { ...deadLetterHeaders(l), [DEAD_LETTER_TIME_HEADER]: time },
         timestamp: String(l.record.timestampMs),
       })),
     });

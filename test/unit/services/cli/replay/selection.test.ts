@@ -45,6 +45,8 @@ test('parseSelection: time range; --to optional; --to must follow --from', () =>
   assert.match(errorsOf(parseSelection({ from: '2000', to: '2000' })), /must be after/);
   assert.match(errorsOf(parseSelection({ to: '2000' })), /--from is required/);
   assert.match(errorsOf(parseSelection({ from: 'soon', to: 'later' })), /--from: expected ISO 8601[\s\S]*--to: expected ISO 8601/);
+  assert.match(errorsOf(parseSelection({ from: '2024-05-01T10:00:00', to: '2024-05-01 11:00' })),
+    /--from: "2024-05-01T10:00:00" has no time zone: add a zone \(Z or ±hh:mm\), e\.g\. 2024-05-01T10:00:00Z[\s\S]*--to: "2024-05-01 11:00" has no time zone: add a zone \(Z or ±hh:mm\)/);
 });
 
 test('parseSelection: --offsets and --partition/--start-offset/--end-offset triples, sorted by partition', () => {
