@@ -12,8 +12,9 @@ import { spansUrlOf } from '../../simulator/send/post-spans.ts';
 const HELP = `usage: meshray demo [options]
 
 Bookinfo traffic simulator: sends to a Zipkin receiver what Istio's Envoys send for Bookinfo traffic
-(istio-ingressgateway → productpage → details, reviews v1|v2|v3 → ratings). Each sidecar worker buffers its
-own spans and posts them in batches of 5 (Envoy's min_flush_spans) or after the flush interval.
+(istio-ingressgateway → productpage → details, reviews v1|v2|v3 → ratings). Each proxy worker (sidecar,
+gateway or waypoint) buffers its own spans and posts them in batches of 5 (Envoy's min_flush_spans) or after
+the flush interval.
 
 options:
   --target URL             receiver (default http://127.0.0.1:9411; /api/v2/spans is appended)
@@ -21,6 +22,7 @@ options:
   --duration DURATION      how long to generate, e.g. 30s, 2m (default 10s unless --requests is given)
   --requests N             stop after N requests (with --duration: whichever comes first)
   --flavour F              1.7 (every sidecar span CLIENT) | 1.7.4 (default) | modern (istio.* tags, gateway SERVER+CLIENT)
+                           | ambient (modern's traffic without sidecars: one waypoint per namespace reports each hop)
   --id-bits 128|64         trace id width (default 128)
   --seed N                 PRNG seed (default 1): same seed, same traffic
   --reviews ROUTING        round-robin (default) or weights, e.g. v1=50,v2=25,v3=25

@@ -6,6 +6,7 @@
 import type { Annotation, Span, SpanKind } from '../../../shared/zipkin/span.ts';
 import type { Prng } from './prng.ts';
 import { REVIEWS_VERSIONS, type Flavour, type ReviewsVersion } from './flavour.ts';
+import { toAmbient } from './ambient.ts';
 import { applyLatency, DEFAULT_FAULT_FLAGS, FAULT_STATUS, type FaultFlag, type LatencyRule } from './injections.ts';
 import {
   DETAILS, GATEWAY, PRODUCTPAGE, RATINGS, REVIEWS, hostOf, inboundClusterOf, outboundClusterOf, serviceNameOf,
@@ -144,9 +145,10 @@ export function generateRequest(prng: Prng, nowMicros: number, requestIndex: num
   const traceId = options.idBits === 128 ? prng.hex64() + rootId : rootId;
   const requestId = uuidOf(prng);
   const out: EmittedSpan[] = [];
-  const emitter = new Emitter(prng, options, traceId, requestId, out);
+  // Ambient mode reports the same traffic as `modern` (same PRNG draws), through waypoints: see ambient.ts.
+  const emitter = new Emitter(prng, flavour === 'ambient' ? { ...options, flavour: 'modern' } : options, traceId, requestId, out);
   const ppClientStart = rootStart + Math.floor(gatewayWork / 2);
-  if (flavour === 'modern') {
+  if (flavour === 'modern' || flavour === 'ambient') {
     const clientIp = `192.168.${prng.int(0, 3)}.${prng.int(2, 254)}`;
     out.push({
       workload: GATEWAY.name,
@@ -157,7 +159,8 @@ export function generateRequest(prng: Prng, nowMicros: number, requestIndex: num
     // Istio 1.7: the gateway's one span is a root CLIENT span covering the whole downstream request.
     emitter.hop(GATEWAY, undefined, productpage, rootStart, rootMicros, rootId);
   }
-  out.sort(byEnd);
+  const spans = flavour === 'ambient' ? toAmbient(out) : out;
+  spans.sort(byEnd);
   return {
     traceId,
     requestId,
@@ -165,7 +168,7 @@ export function generateRequest(prng: Prng, nowMicros: number, requestIndex: num
     ...(injected === undefined ? {} : { injected }),
     startMicros: rootStart,
     durationMicros: rootMicros,
-    spans: out,
+    spans,
   };
 }
 

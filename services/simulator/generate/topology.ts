@@ -1,4 +1,8 @@
-/** The Bookinfo mesh: its workloads (one pod each), their sidecars' identities, and who calls whom. */
+/**
+ * The Bookinfo mesh: its workloads (one pod each), their proxies' identities, and who calls whom. In ambient
+ * mode the services have no sidecars: the namespace's waypoint (`waypoint`, Istio's default name for
+ * `istioctl waypoint apply`) reports their layer 7 spans, and ztunnel reports none.
+ */
 import type { Flavour } from './flavour.ts';
 
 export type ServiceName = 'istio-ingressgateway' | 'productpage' | 'details' | 'reviews' | 'ratings';
@@ -17,11 +21,28 @@ export interface Workload {
   readonly nodeId: string;
 }
 
+/** A namespace's waypoint proxy (ambient mode): one Envoy reporting the layer 7 spans of every service it serves. */
+export interface Waypoint {
+  /** Deployment name, `waypoint`: the key of its span buffer. */
+  readonly name: string;
+  readonly namespace: string;
+  readonly pod: string;
+  readonly ipv4: string;
+  readonly zone: string;
+  /** `waypoint~ip~pod.ns~ns.svc.cluster.local` (istio/istio#54901). */
+  readonly nodeId: string;
+}
+
 function workload(service: ServiceName, version: string, namespace: string, podSuffix: string, ipv4: string, zone: string): Workload {
   const name = service === 'istio-ingressgateway' ? service : `${service}-${version}`;
   const pod = `${name}-${podSuffix}`;
   const role = service === 'istio-ingressgateway' ? 'router' : 'sidecar';
   return { name, service, version, namespace, pod, ipv4, zone, nodeId: `${role}~${ipv4}~${pod}.${namespace}~${namespace}.svc.cluster.local` };
+}
+
+function waypoint(namespace: string, podSuffix: string, ipv4: string, zone: string): Waypoint {
+  const pod = `waypoint-${podSuffix}`;
+  return { name: 'waypoint', namespace, pod, ipv4, zone, nodeId: `waypoint~${ipv4}~${pod}.${namespace}~${namespace}.svc.cluster.local` };
 }
 
 export const GATEWAY = workload('istio-ingressgateway', 'latest', 'istio-system', '75b84dd8bf-72qrp', '10.0.1.19', 'us-central1-a');
@@ -34,19 +55,39 @@ export const REVIEWS = {
 } as const;
 export const RATINGS = workload('ratings', 'v1', 'default', '7bb4dbd557-qdvj5', '10.0.3.10', 'us-central1-a');
 
-/** Every workload that emits spans, i.e. every sidecar (and the gateway). */
+/** Every workload that emits spans in sidecar mode, i.e. every sidecar (and the gateway). */
 export const WORKLOADS: readonly Workload[] = [GATEWAY, PRODUCTPAGE, DETAILS, REVIEWS.v1, REVIEWS.v2, REVIEWS.v3, RATINGS];
+
+/** One waypoint per namespace that has Bookinfo services (`default`); the gateway's namespace has none. */
+export const WAYPOINTS: Readonly<Record<string, Waypoint>> = Object.freeze({
+  default: waypoint('default', '5f89fbb8b5-nmdsg', '10.0.4.7', 'us-central1-a'),
+});
+
+/** The waypoint serving `namespace` (ambient mode). */
+export function waypointOf(namespace: string): Waypoint {
+  const found = WAYPOINTS[namespace];
+  if (found === undefined) throw new RangeError(`no waypoint in namespace ${namespace}`);
+  return found;
+}
+
+/** The workload a sidecar-mode emitter name stands for (`reviews-v2`, `istio-ingressgateway`). */
+export function workloadNamed(name: string): Workload | undefined {
+  return WORKLOADS.find((w) => w.name === name);
+}
 
 /** `details.default.svc.cluster.local` */
 export const hostOf = (w: Workload): string => `${w.service}.${w.namespace}.svc.cluster.local`;
 
 /** `localEndpoint.serviceName` as the flavour's Istio sets it (`--service-cluster`). */
 export function serviceNameOf(w: Workload, flavour: Flavour): string {
-  if (w.service === 'istio-ingressgateway') return flavour === 'modern' ? `${w.service}.${w.namespace}` : w.service;
+  if (w.service === 'istio-ingressgateway') return flavour === 'modern' || flavour === 'ambient' ? `${w.service}.${w.namespace}` : w.service;
   return `${w.service}.${w.namespace}`;
 }
 
 export const outboundClusterOf = (callee: Workload): string => `outbound|9080||${hostOf(callee)}`;
 
 export const inboundClusterOf = (callee: Workload, flavour: Flavour): string =>
-  flavour === 'modern' ? 'inbound|9080||' : `inbound|9080|http|${hostOf(callee)}`;
+  flavour === 'modern' || flavour === 'ambient' ? 'inbound|9080||' : `inbound|9080|http|${hostOf(callee)}`;
+
+/** A waypoint's cluster for a service it serves (listener_waypoint.go: `BuildSubsetKey(TrafficDirectionInboundVIP, "http", host, port)`). */
+export const inboundVipClusterOf = (callee: Workload): string => `inbound-vip|9080|http|${hostOf(callee)}`;

@@ -4,7 +4,7 @@ import { SidecarBatcher, type SpanBatch } from '../../../../../services/simulato
 import { createPrng } from '../../../../../services/simulator/generate/prng.ts';
 import { DEFAULT_GENERATE_OPTIONS, generateRequest } from '../../../../../services/simulator/generate/request.ts';
 import { FLAVOURS, spansForRoundRobin } from '../../../../../services/simulator/generate/flavour.ts';
-import { WORKLOADS } from '../../../../../services/simulator/generate/topology.ts';
+import { WAYPOINTS, WORKLOADS } from '../../../../../services/simulator/generate/topology.ts';
 
 test('batches hold at most 5 spans of ONE workload; drain returns the rest; no span lost or duplicated', () => {
   for (const flavour of FLAVOURS) {
@@ -29,12 +29,12 @@ test('batches hold at most 5 spans of ONE workload; drain returns the rest; no s
     assert.ok(drained.every((b) => b.spans.length >= 1 && b.spans.length < 5));
     batches.push(...drained);
     assert.equal(batcher.bufferedSpans, 0);
-    const nodeIds = new Map(WORKLOADS.map((w) => [w.name, w.nodeId]));
+    const nodeIds = new Map([...WORKLOADS, ...Object.values(WAYPOINTS)].map((w) => [w.name, w.nodeId]));
     for (const b of batches) {
       assert.ok(b.spans.length <= 5);
       for (const s of b.spans) {
         assert.equal(workloadOf.get(s.id), b.workload);
-        assert.equal(s.tags['node_id'], nodeIds.get(b.workload), 'every span of a batch comes from the same sidecar');
+        assert.equal(s.tags['node_id'], nodeIds.get(b.workload), 'every span of a batch comes from the same proxy');
       }
     }
     const sent = batches.flatMap((b) => b.spans.map((s) => s.id));

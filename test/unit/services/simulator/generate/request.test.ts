@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrng } from '../../../../../services/simulator/generate/prng.ts';
 import { DEFAULT_GENERATE_OPTIONS, generateRequest, type GenerateOptions, type GeneratedRequest } from '../../../../../services/simulator/generate/request.ts';
-import { FLAVOURS, REVIEWS_VERSIONS, spansPerRequest, type Flavour } from '../../../../../services/simulator/generate/flavour.ts';
+import { FLAVOURS, REVIEWS_VERSIONS, SIDECAR_FLAVOURS, spansPerRequest, type Flavour } from '../../../../../services/simulator/generate/flavour.ts';
 import { parseLatencyRules } from '../../../../../services/simulator/generate/injections.ts';
 import { encodeSpansJsonV2 } from '../../../../../services/simulator/encode/encode-json-v2.ts';
 import { decodeSpans } from '../../../../../shared/zipkin/index.ts';
@@ -57,7 +57,8 @@ test('span counts match spansPerRequest; reviews v1 never calls ratings, v2 and 
       assert.equal(r.spans.length, spansPerRequest(flavour, r.reviews));
       const callsRatings = spansOf(r).some((s) => cluster(s).includes('ratings.default'));
       assert.equal(callsRatings, r.reviews !== 'v1');
-      const reviewsWorkloads = new Set(r.spans.filter((e) => e.workload.startsWith('reviews-')).map((e) => e.workload));
+      const reviewsWorkloads = new Set(r.spans.filter((e) => e.workload.startsWith('reviews-') || e.span.tags['istio.destination_canonical_service'] === 'reviews')
+        .map((e) => e.span.tags['istio.destination_workload'] ?? e.workload));
       assert.deepEqual([...reviewsWorkloads], [`reviews-${r.reviews}`]);
     }
   }
@@ -68,7 +69,7 @@ test('span counts match spansPerRequest; reviews v1 never calls ratings, v2 and 
 });
 
 test('tags are strings with the Envoy/Istio set; node_id, localEndpoint and clusters name the right workload', () => {
-  for (const flavour of FLAVOURS) {
+  for (const flavour of SIDECAR_FLAVOURS) {
     for (const r of many(flavour, 6)) {
       for (const { workload, span } of r.spans) {
         for (const [k, v] of Object.entries(span.tags)) assert.equal(typeof v, 'string', `${k} must be a string`);
@@ -255,7 +256,7 @@ test('translation shape is the same in every flavour: one remote call per hop, n
       .sort();
   };
   const expected = ['gateway -> productpage.default', 'productpage.default -> details.default', 'productpage.default -> reviews.default', 'reviews.default -> ratings.default'];
-  for (const flavour of FLAVOURS) {
+  for (const flavour of SIDECAR_FLAVOURS) {
     const [, v2] = many(flavour, 2);
     assert.ok(v2 !== undefined && v2.reviews === 'v2');
     assert.deepEqual(shape(v2), expected, flavour);
