@@ -30,6 +30,30 @@ export const FAILURE_RESPONSE_FLAGS: Readonly<Record<string, string>> = Object.f
   DF: 'DNS resolution failure',
 });
 
+/** gRPC status codes by number (grpc/grpc doc/statuscodes.md); 0 (OK) is no failure. */
+export const GRPC_STATUS_NAMES: readonly string[] = Object.freeze([
+  'OK', 'CANCELLED', 'UNKNOWN', 'INVALID_ARGUMENT', 'DEADLINE_EXCEEDED', 'NOT_FOUND', 'ALREADY_EXISTS',
+  'PERMISSION_DENIED', 'RESOURCE_EXHAUSTED', 'FAILED_PRECONDITION', 'ABORTED', 'OUT_OF_RANGE', 'UNIMPLEMENTED',
+  'INTERNAL', 'UNAVAILABLE', 'DATA_LOSS', 'UNAUTHENTICATED',
+]);
+
+/**
+ * The gRPC failure a span reports (Envoy's `grpc.status_code` tag, a number or a status name, and
+ * `grpc.message`), as one cause line: `grpc 14 UNAVAILABLE: upstream connect error`. Undefined for OK (0),
+ * an absent tag, or a value that is no gRPC status.
+ */
+export function grpcFailureOf(tags: Readonly<Record<string, string>>): string | undefined {
+  const raw = tags['grpc.status_code']?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  let code = /^\d{1,2}$/.test(raw) ? Number(raw) : GRPC_STATUS_NAMES.indexOf(raw.toUpperCase());
+  if (code < 0 || code >= GRPC_STATUS_NAMES.length) code = -1;
+  if (code === 0) return undefined;
+  if (code === -1 && !/^\d+$/.test(raw)) return undefined;
+  const name = code === -1 ? 'UNKNOWN_STATUS' : GRPC_STATUS_NAMES[code];
+  const message = tags['grpc.message'];
+  return `grpc ${code === -1 ? raw : code} ${name}${message !== undefined && message.length > 0 ? `: ${message}` : ''}`;
+}
+
 export interface Flags {
   readonly error: boolean;
   readonly throttle: boolean;
@@ -59,11 +83,13 @@ function errorTagOf(tags: Readonly<Record<string, string>>): string | undefined 
 /**
  * 4xx → error; 429 → error + throttle; 5xx → fault. With no usable status (absent or 0) or a non-error
  * status (e.g. gRPC failures carried in an HTTP 200), an `error` tag or a failure response flag → fault.
- * A failing document carries the failure flags / error message as its cause.
+ * A gRPC failure (`grpc.status_code` ≠ 0) is a fault whatever the HTTP status (gRPC answers HTTP 200).
+ * A failing document carries the failure flags / gRPC status and message / error message as its cause.
  */
 export function flagsOf(tags: Readonly<Record<string, string>>, status: number | undefined): Flags {
   const failures = failureFlagsOf(tags['response_flags']);
   const errorTag = errorTagOf(tags);
+  const grpcFailure = grpcFailureOf(tags);
   let error = false;
   let throttle = false;
   let fault = false;
@@ -73,10 +99,12 @@ export function flagsOf(tags: Readonly<Record<string, string>>, status: number |
     throttle = true;
   } else if (status !== undefined && status >= 400 && status <= 499) error = true;
   else if (errorTag !== undefined || failures.length > 0) fault = true;
+  if (grpcFailure !== undefined) fault = true;
 
   let causeMessage: string | undefined;
   if (error || fault) {
     const lines = failures.map((flag) => `${flag}: ${FAILURE_RESPONSE_FLAGS[flag] ?? ''}`);
+    if (grpcFailure !== undefined) lines.push(grpcFailure);
     if (errorTag !== undefined && errorTag !== 'true') lines.push(`error: ${errorTag}`);
     else if (errorTag !== undefined && lines.length === 0) lines.push('error tag set on the span');
     if (lines.length > 0) causeMessage = truncateChars(lines.join('; '), MAX_STRING_CHARS);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildHttp, parseNonNegativeInt, statusOf } from '../../../../shared/xray/http.ts';
+import { buildHttp, clientIpOf, parseNonNegativeInt, statusOf } from '../../../../shared/xray/http.ts';
 
 test('status from Envoy string tags; never 0', () => {
   const cases: [string | undefined, number | undefined][] = [
@@ -40,4 +40,18 @@ test('request and response fields, absent ones omitted', () => {
 test('url truncated to 250 characters', () => {
   const url = `http://h/${'a'.repeat(300)}`;
   assert.equal(buildHttp({ 'http.url': url }, false)?.request?.url, url.slice(0, 250));
+});
+
+test('client_ip only from a value that is an IP address (port and brackets stripped)', () => {
+  const cases: [string | undefined, string | undefined][] = [
+    ['10.244.1.1', '10.244.1.1'], ['10.244.1.1:51234', '10.244.1.1'], ['2001:DB8::1', '2001:db8::1'],
+    ['[2001:db8::1]:443', '2001:db8::1'], ['[::1]', '::1'],
+    ['envoy://internal_client_address/', undefined], ['envoy', undefined], ['productpage:9080', undefined],
+    ['10.0.0.256:80', undefined], ['unix:/var/run/sock', undefined], ['', undefined], [undefined, undefined],
+  ];
+  for (const [peer, expected] of cases) {
+    assert.equal(clientIpOf(peer), expected, String(peer));
+    const http = buildHttp(peer === undefined ? {} : { 'peer.address': peer }, true);
+    assert.equal(http?.request?.client_ip, expected, `buildHttp ${String(peer)}`);
+  }
 });
