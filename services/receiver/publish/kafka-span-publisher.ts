@@ -26,6 +26,13 @@ export interface KafkaSpanPublisherOptions {
   /** Backoff between failed sends or connects: full jitter, doubling from base up to max. */
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
+  /**
+   * The clock (ms since the epoch) for record timestamps, linger, drain and send durations; default
+   * Date.now. Timers are the global setTimeout/clearTimeout, which node:test `mock.timers` replaces.
+   */
+  readonly nowMs?: () => number;
+  /** [0, 1) for the backoff's jitter; default Math.random. */
+  readonly random?: () => number;
 }
 
 /** One publish call waiting for Kafka (ACK_MODE=kafka). */
@@ -74,6 +81,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private readonly log: Logger;
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
+  private readonly nowMs: () => number;
+  private readonly random: () => number;
   private readonly queue: Entry[] = [];
   private readonly waiters = new Set<() => void>();
   /** Backoff sleeps: woken only by close(), not by new spans (which must not hasten retries). */
@@ -89,6 +98,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.options = options;
     this.retryBaseMs = options.retryBaseMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5000;
+    this.nowMs = options.nowMs ?? Date.now;
+    this.random = options.random ?? Math.random;
     this.log = options.logger.child({ component: 'kafka-span-publisher' });
     this.metrics = receiverMetrics(options.registry);
     this.metrics.bufferCapacitySpans.set(options.bufferMaxSpans);
@@ -132,7 +143,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       return Promise.reject(new MeshrayError('BUFFER_FULL',
         `publish buffer is full (${this.queue.length} of ${this.options.bufferMaxSpans} spans await Kafka)`));
     }
-    const nowMs = Date.now();
+    const nowMs = this.nowMs();
     const records = toSpanRecords(spans, nowMs);
     const done = this.options.ackMode === 'kafka' ? this.openTicket(spans.length) : undefined;
     for (const r of records) {
@@ -224,9 +235,9 @@ export class KafkaSpanPublisher implements SpanPublisher {
   }
 
   private async waitUntilDrained(timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = this.nowMs() + timeoutMs;
     while (this.queue.length > 0 && this.loop) {
-      const left = deadline - Date.now();
+      const left = deadline - this.nowMs();
       if (left <= 0) return false;
       await this.wait(Math.min(left, 50));
     }
@@ -235,7 +246,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
 
   /** `attempt` counts from 0 (the first retry). */
   private backoffMs(attempt: number): number {
-    return fullJitterDelayMs(attempt + 1, { baseMs: this.retryBaseMs, maxMs: this.retryMaxMs }, Math.random);
+    return fullJitterDelayMs(attempt + 1, { baseMs: this.retryBaseMs, maxMs: this.retryMaxMs }, this.random);
   }
 
   private async run(): Promise<void> {
@@ -262,7 +273,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       await this.linger(batchLimit);
       if (this.abandoned) return;
       const batch = this.queue.slice(0, batchLimit);
-      const startedMs = performance.now();
+      const startedMs = this.nowMs();
       try {
         await this.producer.sendBatch({
           acks: -1,
@@ -284,7 +295,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
         continue;
       }
       if (this.abandoned) return;
-      this.metrics.publishDurationSeconds.observe((performance.now() - startedMs) / 1000);
+      this.metrics.publishDurationSeconds.observe((this.nowMs() - startedMs) / 1000);
       this.metrics.publishBatchSpans.observe(batch.length);
       this.metrics.spansPublished.inc(batch.length);
       this.queue.splice(0, batch.length);
@@ -305,7 +316,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
   /** Waits until the oldest buffered span is BATCH_LINGER old, a batch is full, or shutdown. */
   private async linger(batchLimit: number): Promise<void> {
     while (!this.closing && this.queue.length > 0 && this.queue.length < batchLimit) {
-      const left = (this.queue[0]?.enqueuedAtMs ?? 0) + this.options.lingerMs - Date.now();
+      const left = (this.queue[0]?.enqueuedAtMs ?? 0) + this.options.lingerMs - this.nowMs();
       if (left <= 0) return;
       await this.wait(left);
     }

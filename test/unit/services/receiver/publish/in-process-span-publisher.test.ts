@@ -10,7 +10,7 @@ import { InProcessSpanPublisher } from '../../../../../services/receiver/publish
 
 const span = (traceId: string, id: string): Span => ({ traceId, id, annotations: [], tags: { 'http.method': 'GET' } });
 
-describe('toRecords', () => {
+describe('toSpanRecords', () => {
   it('keys by the trace id low 64 bits, Avro value, fingerprint header', () => {
     const spans = [span('463ac35c9f6413ad48485a3953bb6124', '48485a3953bb6124'), span('48485a3953bb6124', '0000000000000002')];
     const records = toSpanRecords(spans, 1234);

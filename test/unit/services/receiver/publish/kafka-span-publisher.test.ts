@@ -1,6 +1,7 @@
-// Unit level: the batching, acknowledgement and shutdown logic against a scripted producer.
-// The real broker is exercised in test/integration/services/receiver.
-import { describe, it } from 'node:test';
+// Unit level: the batching, acknowledgement and shutdown logic against a scripted producer, on mock timers
+// (setTimeout and Date): no test waits for real time. The real broker is exercised in
+// test/integration/services/receiver.
+import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka, Message } from 'kafkajs';
 import { isMeshrayError } from '../../../../../shared/errors/index.ts';
@@ -35,19 +36,48 @@ const span = (i: number): Span => ({
   tags: { i: String(i) },
 });
 const spans = (n: number, from = 0) => Array.from({ length: n }, (_, i) => span(from + i));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Runs every promise callback already queued (setImmediate is not among the mocked timers). */
+const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function setup(overrides: Partial<KafkaSpanPublisherOptions> = {}) {
+/** Mock timers for one test: fake time starts at 1 000 000 ms and moves only when the test moves it. */
+function fakeTime(t: TestContext) {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  /** Moves fake time `ms` forward, one millisecond at a time, letting the publisher react to each. */
+  const advance = async (ms: number): Promise<void> => {
+    for (let i = 0; i < ms; i += 1) {
+      t.mock.timers.tick(1);
+      await flush();
+    }
+  };
+  /** Moves fake time until `promise` settles; fails when that takes more than `maxMs` fake ms. */
+  const drive = async <T>(promise: Promise<T>, maxMs = 5000): Promise<T> => {
+    let settled = false;
+    const watched = promise.finally(() => { settled = true; });
+    watched.catch(() => undefined);
+    await flush();
+    for (let ms = 0; !settled; ms += 1) {
+      if (ms >= maxMs) throw new Error(`did not settle within ${maxMs} ms of fake time`);
+      t.mock.timers.tick(1);
+      await flush();
+    }
+    return watched;
+  };
+  return { advance, drive };
+}
+
+function setup(t: TestContext, overrides: Partial<KafkaSpanPublisherOptions> = {}) {
+  const time = fakeTime(t);
   const producer = new ScriptedProducer();
   const kafka = { producer: (cfg: unknown) => { producer.config.push(cfg); return producer; } } as unknown as Kafka;
   const registry = createRegistry();
   const publisher = new KafkaSpanPublisher({
     kafka, topic: 't', ackMode: 'kafka', ackTimeoutMs: 1000, bufferMaxSpans: 100, lingerMs: 20,
     batchMaxMessages: 50, drainTimeoutMs: 500, logger: silentLogger(), registry, retryBaseMs: 5, retryMaxMs: 20,
+    random: () => 0.999,
     ...overrides,
   });
   publisher.start();
-  return { producer, publisher, registry };
+  return { producer, publisher, registry, ...time };
 }
 
 const metric = async (registry: ReturnType<typeof createRegistry>, name: string, labels?: Record<string, string>) => {
@@ -58,108 +88,123 @@ const metric = async (registry: ReturnType<typeof createRegistry>, name: string,
 };
 
 describe('KafkaSpanPublisher', () => {
-  it('creates an idempotent producer with one request in flight, and connects eagerly', async () => {
-    const { producer, publisher } = setup();
+  it('creates an idempotent producer with one request in flight, and connects eagerly', async (t) => {
+    const { producer, publisher, drive } = setup(t);
     assert.deepEqual(producer.config[0], { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: { retries: 5 } });
-    await sleep(5);
+    await flush();
     assert.equal(publisher.readinessProblem(), undefined);
-    await publisher.close();
+    await drive(publisher.close());
   });
 
-  it('batches concurrent publishes into one sendBatch and keys records by trace id low 64 bits', async () => {
-    const { producer, publisher } = setup({ ackMode: 'kafka' });
-    await Promise.all([publisher.publish(spans(3)), publisher.publish(spans(4, 3)), publisher.publish(spans(2, 7))]);
+  it('batches concurrent publishes into one sendBatch after BATCH_LINGER, keying records by trace id low 64 bits', async (t) => {
+    const { producer, publisher, advance, drive } = setup(t, { ackMode: 'kafka' });
+    const published = Promise.all([publisher.publish(spans(3)), publisher.publish(spans(4, 3)), publisher.publish(spans(2, 7))]);
+    await advance(19);
+    assert.equal(producer.batches.length, 0, 'still lingering');
+    await drive(published, 1);
     assert.equal(producer.batches.length, 1);
     assert.equal(producer.batches[0]?.length, 9);
     const first = producer.batches[0]?.[0];
     assert.equal(first?.key, span(0).traceId.slice(16));
+    assert.equal(first?.timestamp, String(1_000_000), 'records carry the clock time of their publish');
     assert.ok(Buffer.isBuffer(first?.value));
     assert.equal(Object.keys(first?.headers ?? {}).length, 1);
-    await publisher.close();
+    await drive(publisher.close());
   });
 
-  it('splits at BATCH_MAX_MESSAGES, keeping order', async () => {
-    const { producer, publisher } = setup({ batchMaxMessages: 4 });
-    await publisher.publish(spans(10));
+  it('splits at BATCH_MAX_MESSAGES, keeping order; a full batch does not linger', async (t) => {
+    const { producer, publisher, drive } = setup(t, { batchMaxMessages: 4 });
+    const published = publisher.publish(spans(10));
+    await flush();
+    assert.deepEqual(producer.batches.map((b) => b.length), [4, 4], 'two full batches at once');
+    await drive(published, 20);
     assert.deepEqual(producer.batches.map((b) => b.length), [4, 4, 2]);
-    await publisher.close();
+    assert.deepEqual(producer.batches.flat().map((m) => m.key), spans(10).map((s) => s.traceId.slice(16)));
+    await drive(publisher.close());
   });
 
-  it('ACK_MODE=buffer resolves before Kafka acknowledges', async () => {
-    const { producer, publisher } = setup({ ackMode: 'buffer' });
+  it('ACK_MODE=buffer resolves before Kafka acknowledges', async (t) => {
+    const { producer, publisher, advance, drive } = setup(t, { ackMode: 'buffer' });
     let release!: () => void;
     producer.behaviour = () => new Promise((r) => { release = r; });
     await publisher.publish(spans(2));
     assert.equal(producer.batches.length, 0);
-    await sleep(40);
+    await advance(40);
+    assert.equal(producer.batches.length, 0, 'sent, not yet acknowledged');
     release();
-    await publisher.close();
+    await drive(publisher.close());
     assert.equal(producer.batches.length, 1);
   });
 
-  it('ACK_MODE=kafka rejects with ACK_TIMEOUT but still sends the spans later', async () => {
-    const { producer, publisher, registry } = setup({ ackTimeoutMs: 50 });
+  it('ACK_MODE=kafka rejects with ACK_TIMEOUT but still sends the spans later', async (t) => {
+    const { producer, publisher, registry, advance, drive } = setup(t, { ackTimeoutMs: 50 });
     let release!: () => void;
     producer.behaviour = () => new Promise((r) => { release = r; });
-    await assert.rejects(publisher.publish(spans(3)), (e: unknown) => isMeshrayError(e) && e.code === 'ACK_TIMEOUT');
+    const timedOut = assert.rejects(publisher.publish(spans(3)), (e: unknown) => isMeshrayError(e) && e.code === 'ACK_TIMEOUT');
+    await advance(49);
     assert.equal(publisher.bufferedSpans, 3);
+    await drive(timedOut, 1);
+    assert.equal(publisher.bufferedSpans, 3, 'still queued after the timeout');
     release();
-    await sleep(10);
+    await flush();
     assert.equal(producer.batches.length, 1);
     assert.equal(publisher.bufferedSpans, 0);
     assert.equal(await metric(registry, 'meshray_receiver_spans_published_total'), 3);
-    await publisher.close();
+    await drive(publisher.close());
   });
 
-  it('refuses a publish that does not fit the buffer with BUFFER_FULL, whole', async () => {
-    const { producer, publisher } = setup({ ackMode: 'buffer', bufferMaxSpans: 10 });
+  it('refuses a publish that does not fit the buffer with BUFFER_FULL, whole', async (t) => {
+    const { producer, publisher, drive } = setup(t, { ackMode: 'buffer', bufferMaxSpans: 10 });
     producer.behaviour = () => Promise.reject(new Error('broker down'));
     await publisher.publish(spans(8));
     await assert.rejects(publisher.publish(spans(3)), (e: unknown) => isMeshrayError(e) && e.code === 'BUFFER_FULL');
     await publisher.publish(spans(2));
     assert.equal(publisher.bufferedSpans, 10);
-    await publisher.close();
+    await drive(publisher.close());
   });
 
-  it('retries failed sends until Kafka takes them', async () => {
-    const { producer, publisher, registry } = setup();
+  it('retries failed sends with full-jitter backoff until Kafka takes them', async (t) => {
+    const { producer, publisher, registry, drive } = setup(t);
     let failures = 3;
     producer.behaviour = async () => { if (failures-- > 0) throw new Error('leader not available'); };
-    await publisher.publish(spans(5));
+    const startMs = Date.now();
+    await drive(publisher.publish(spans(5)));
     assert.equal(producer.batches.length, 1);
     assert.equal(await metric(registry, 'meshray_receiver_publish_retries_total'), 3);
-    await publisher.close();
+    // linger 20 ms, then retries after ⌊0.999·5⌋, ⌊0.999·10⌋ and ⌊0.999·20⌋ ms (base 5, cap 20)
+    assert.equal(Date.now() - startMs, 20 + 4 + 9 + 19);
+    await drive(publisher.close());
   });
 
-  it('isolates and drops (counted) a record Kafka refuses for good', async () => {
-    const { producer, publisher, registry } = setup({ ackMode: 'buffer' });
+  it('isolates and drops (counted) a record Kafka refuses for good', async (t) => {
+    const { producer, publisher, registry, drive } = setup(t, { ackMode: 'buffer' });
     const tooLarge = Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE', retriable: false });
     producer.behaviour = async (messages) => { if (messages.some((m) => m.key === span(2).traceId.slice(16))) throw tooLarge; };
     await publisher.publish(spans(6));
-    const { droppedSpans } = await publisher.close();
+    const { droppedSpans } = await drive(publisher.close());
     assert.equal(droppedSpans, 0);
     assert.equal(producer.batches.flat().length, 5);
     assert.equal(await metric(registry, 'meshray_receiver_spans_dropped_total', { reason: 'publish_failed' }), 1);
   });
 
-  it('drains on close, then refuses with NOT_READY', async () => {
-    const { producer, publisher } = setup({ ackMode: 'buffer', lingerMs: 10_000 });
+  it('drains on close without waiting out the linger, then refuses with NOT_READY', async (t) => {
+    const { producer, publisher, drive } = setup(t, { ackMode: 'buffer', lingerMs: 10_000 });
     await publisher.publish(spans(5));
     assert.equal(publisher.readinessProblem(), undefined);
-    const { droppedSpans } = await publisher.close();
+    const { droppedSpans } = await drive(publisher.close(), 100);
     assert.equal(droppedSpans, 0);
     assert.equal(producer.batches.flat().length, 5);
     assert.equal(publisher.readinessProblem(), 'shutting down');
     await assert.rejects(publisher.publish(spans(1)), (e: unknown) => isMeshrayError(e) && e.code === 'NOT_READY');
   });
 
-  it('counts spans Kafka never took by the drain timeout as dropped_at_shutdown', async () => {
-    const { producer, publisher, registry } = setup({ ackMode: 'buffer', drainTimeoutMs: 100 });
+  it('counts spans Kafka never took by the drain timeout as dropped_at_shutdown', async (t) => {
+    const { producer, publisher, registry, drive } = setup(t, { ackMode: 'buffer', drainTimeoutMs: 100 });
     producer.behaviour = () => Promise.reject(new Error('broker down'));
     await publisher.publish(spans(7));
-    const started = Date.now();
-    const { droppedSpans } = await publisher.close();
-    assert.ok(Date.now() - started < 1000);
+    const startMs = Date.now();
+    const { droppedSpans } = await drive(publisher.close());
+    assert.equal(Date.now() - startMs, 100, 'close gives up exactly at the drain timeout');
     assert.equal(droppedSpans, 7);
     assert.equal(await metric(registry, 'meshray_receiver_spans_dropped_total', { reason: 'dropped_at_shutdown' }), 7);
     assert.equal(publisher.bufferedSpans, 0);
