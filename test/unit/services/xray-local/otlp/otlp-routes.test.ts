@@ -10,6 +10,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import protobuf from 'protobufjs';
@@ -34,7 +35,9 @@ import { translateToOtlp, encodeExportRequestJson } from '../../../../../shared/
 import { translateSpans } from '../../../../../shared/xray/translate.ts';
 import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/xray/config.ts';
 import { MemoryEpochStore } from '../../../../../shared/xray/epoch-store.ts';
-import { BOOKINFO_NOW_MS, bookinfoSpans, span } from '../../../shared/otlp/support.ts';
+import { BOOKINFO_NOW_MS, bookinfoSpans, fixtures, span } from '../../../shared/otlp/support.ts';
+import { decodeSpans, detectFormat } from '../../../../../shared/zipkin/index.ts';
+import type { Span } from '../../../../../shared/zipkin/span.ts';
 
 class Sha256 {
   readonly #secret: Uint8Array | string | undefined;
@@ -96,6 +99,13 @@ async function post(port: number, body: Uint8Array | string, options: { contentT
   const { host: _host, ...fetchHeaders } = sent;
   const response = await fetch(`http://127.0.0.1:${port}/v1/traces`, { method: 'POST', headers: fetchHeaders, body: payload });
   return { status: response.status, headers: response.headers, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+function decodeBody(body: string): Span[] {
+  const bytes = new TextEncoder().encode(body);
+  const result = decodeSpans(bytes, detectFormat(bytes, 'application/json') ?? 'json-v2');
+  assert.ok(result.ok);
+  return result.value;
 }
 
 const RpcStatus = new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string'));
@@ -249,6 +259,43 @@ describe('xray-local /v1/traces throttle', () => {
       assert.deepEqual(map.Services, [], 'nothing of a refused request is stored');
     } finally {
       await stop(local);
+    }
+  });
+});
+
+describe('xray-local /v1/traces with the kourier payloads', () => {
+  /** 2023-07-13T09:55:00Z: minutes after the three kourier bodies (09:49:45–09:49:47Z). */
+  const KOURIER_NOW_MS = Date.UTC(2023, 6, 13, 9, 55, 0);
+  const window = { StartTime: new Date(KOURIER_NOW_MS - 3_600_000), EndTime: new Date(KOURIER_NOW_MS) };
+
+  it('draws the same service map as the segments path, and returns every span', async () => {
+    const bodies = (JSON.parse(readFileSync(`${fixtures}zipkin/kourier-envoy-1.24-v2-posts.json`, 'utf8')) as unknown[]).map((b) => JSON.stringify(b));
+    const otlp = await start({ nowMs: () => KOURIER_NOW_MS });
+    const segments = await start({ nowMs: () => KOURIER_NOW_MS });
+    try {
+      const epochs = new MemoryEpochStore();
+      const spanIds: string[] = [];
+      for (const body of bodies) {
+        const spans = decodeBody(body);
+        spanIds.push(...spans.map((s) => s.id));
+        const out = translateToOtlp(spans, { nowMs: KOURIER_NOW_MS });
+        assert.deepEqual(out.rejected, []);
+        for (const batch of out.batches) assert.equal((await post(otlp.port, batch.body, { gzip: true })).status, 200);
+        const docs = translateSpans(spans, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: KOURIER_NOW_MS, epochs }).documents;
+        const put = await segments.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: docs.map((d) => d.json) }));
+        assert.deepEqual(put.UnprocessedTraceSegments, []);
+      }
+      const fromSpans = mapOf((await otlp.client.send(new GetServiceGraphCommand(window))).Services);
+      assert.deepEqual(fromSpans, ['kourier-knative[service] -> ']);
+      assert.deepEqual(fromSpans, mapOf((await segments.client.send(new GetServiceGraphCommand(window))).Services));
+      const traceIds = [...new Set(bodies.flatMap((b) => decodeBody(b).map((s) => `1-${s.traceId.padStart(32, '0').slice(0, 8)}-${s.traceId.padStart(32, '0').slice(8)}`)))];
+      const { RetrievalToken } = await otlp.client.send(new StartTraceRetrievalCommand({ TraceIds: traceIds, ...window }));
+      const listed = await otlp.client.send(new ListRetrievedTracesCommand({ RetrievalToken, TraceFormat: 'OTEL' }));
+      const returned = (listed.Traces ?? []).flatMap((t) => (t.Spans ?? []).map((s) => s.Id));
+      assert.deepEqual(returned.sort(), spanIds.sort());
+    } finally {
+      await stop(otlp);
+      await stop(segments);
     }
   });
 });
