@@ -12,8 +12,8 @@
  *
  * Answers follow OTLP/HTTP ("Failures"): the body is a `google.rpc.Status` (protobuf or JSON, as the
  * request was) with a message; 400 for a malformed request, 413 / 415 for size and media type, 429 with
- * `Retry-After` (seconds) when the emulated throttle has fewer tokens than the request has spans (the
- * whole request is refused, so nothing is half-accepted), 403 when the `Authorization` header is not a
+ * `Retry-After` (seconds) while the emulated throttle's bucket is empty or in debt (the whole request is
+ * refused, so nothing is half-accepted; an admitted request draws one token per span), 403 when the `Authorization` header is not a
  * SigV4 header for service `xray`: xray-local checks the header's shape (algorithm, credential scope
  * `<key>/<yyyymmdd>/<region>/xray/aws4_request`, signed headers, 64-hex signature) but does not verify
  * the signature.
@@ -137,17 +137,19 @@ export function receiveTraces(request: JsonExportRequest, deps: ReceiveDeps): Re
     return { kind: 'refused', status: 400, message: `the spans of the request start ${Math.round((maxStart - minStart) / HOUR_MS)} h apart, more than the endpoint's 24 h` };
   }
   if (deps.throttle !== undefined && located.length > 0) {
+    // A request is admitted while the bucket is not empty and draws all its spans, into debt if need be,
+    // so requests of any size get through and the long-run rate is the configured one; while the bucket
+    // is empty or in debt, the whole request is refused with the time the debt takes to clear.
     const available = deps.throttle.tokens;
-    if (available < located.length) {
-      const missing = located.length - Math.max(0, available);
+    if (available < 1) {
       return {
         kind: 'refused',
         status: 429,
-        message: `Rate exceeded: ${located.length} spans, the throttle (XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND) has room for ${Math.max(0, Math.floor(available))} now`,
-        retryAfterSec: Math.max(1, Math.ceil(missing / Math.max(deps.throttleRatePerSecond, 1e-9))),
+        message: `Rate exceeded: the throttle (XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND = ${deps.throttleRatePerSecond}/s) is out of room; ${located.length} spans not accepted, retry after the Retry-After delay`,
+        retryAfterSec: Math.max(1, Math.ceil((1 - available) / Math.max(deps.throttleRatePerSecond, 1e-9))),
       };
     }
-    deps.throttle.take(located.length);
+    deps.throttle.reserve(located.length);
   }
   const messages: string[] = [];
   let rejected = 0;

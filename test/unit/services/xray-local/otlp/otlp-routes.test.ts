@@ -247,16 +247,26 @@ describe('xray-local /v1/traces answers', () => {
 });
 
 describe('xray-local /v1/traces throttle', () => {
-  it('answers 429 with Retry-After when the throttle has less room than the request has spans', async () => {
-    const local = await start({ throttleSegmentsPerSecond: 2 });
+  it('answers 429 with Retry-After while the throttle is out of room, and accepts once that time has passed', async () => {
+    let nowMs = BOOKINFO_NOW_MS;
+    const local = await start({ throttleSegmentsPerSecond: 2, nowMs: () => nowMs });
     try {
-      const batch = translateToOtlp(bookinfoSpans(), { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
-      const sent = await post(local.port, batch.body);
-      assert.equal(sent.status, 429);
-      assert.ok(Number(sent.headers.get('retry-after')) >= 1);
-      assert.match(RpcStatus.toObject(RpcStatus.decode(sent.body))['message'] as string, /Rate exceeded/);
-      const map = await local.client.send(new GetServiceGraphCommand(WINDOW));
-      assert.deepEqual(map.Services, [], 'nothing of a refused request is stored');
+      const spans = bookinfoSpans();
+      const first = translateToOtlp(spans.slice(0, 4), { nowMs }).batches[0]!;
+      const second = translateToOtlp(spans.slice(4), { nowMs }).batches[0]!;
+      assert.equal((await post(local.port, first.body)).status, 200, 'a full bucket admits a request of any size (4 spans, 2 tokens)');
+      const refused = await post(local.port, second.body);
+      assert.equal(refused.status, 429);
+      assert.equal(refused.headers.get('retry-after'), '2', 'the 2-span debt plus one token, at 2 per second');
+      assert.match(RpcStatus.toObject(RpcStatus.decode(refused.body))['message'] as string, /Rate exceeded/);
+      const stored = async () => (await local.client.send(new GetServiceGraphCommand(WINDOW))).Services?.map((s) => s.Name).sort();
+      const before = await stored();
+      nowMs += 1000;
+      assert.equal((await post(local.port, second.body)).status, 429, 'still in debt after 1 s');
+      assert.deepEqual(await stored(), before, 'nothing of a refused request is stored');
+      nowMs += 1000;
+      assert.equal((await post(local.port, second.body)).status, 200);
+      assert.equal((await stored())?.length, 5);
     } finally {
       await stop(local);
     }
