@@ -3,7 +3,8 @@
  * buffers each sidecar worker's spans like Envoy does, and posts the batches to the receiver with bounded
  * concurrency. The clock is read here, not in the generator.
  */
-import { setTimeout as sleep, setImmediate as yieldToIo } from 'node:timers/promises';
+import { setImmediate as yieldToIo } from 'node:timers/promises';
+import { sleepMs as sleep } from '../../shared/resilience/clock.ts';
 import type { Span } from '../../shared/zipkin/span.ts';
 import { createPrng } from './generate/prng.ts';
 import { DEFAULT_GENERATE_OPTIONS, generateRequest, type GenerateOptions } from './generate/request.ts';

@@ -1,4 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { sleepMs } from '../../../shared/resilience/clock.ts';
 import { httpTransport, type PostTransport } from './transport.ts';
 
 /**
@@ -55,7 +55,7 @@ export function retryAfterMsOf(value: string | undefined, nowMs: number): number
 
 export async function postSpans(url: string, body: string, options: PostOptions = DEFAULT_POST_OPTIONS): Promise<PostResult> {
   const transport = options.transport ?? httpTransport;
-  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const sleep = options.sleep ?? sleepMs;
   const answers: number[] = [];
   for (let attempt = 0; ; attempt++) {
     let answer;

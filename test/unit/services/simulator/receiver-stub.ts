@@ -1,6 +1,11 @@
-/** A tiny Zipkin receiver on 127.0.0.1:0 for the simulator's tests: records every body, answers as scripted. */
+/**
+ * A tiny Zipkin receiver for the simulator's tests, records every body and answers as scripted: on
+ * 127.0.0.1:0 (`startReceiverStub`, for the transports themselves) or in memory (`memoryReceiver`, for
+ * tests that run on mock timers).
+ */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { PostTransport } from '../../../../services/simulator/send/transport.ts';
 
 export interface StubAnswer {
   readonly status: number;
@@ -46,4 +51,21 @@ export async function startReceiverStub(answer: (call: number, body: string) => 
       server.close(() => resolve());
     }),
   };
+}
+
+export interface MemoryReceiver {
+  /** Pass as `transport`: POSTs never leave the process, so tests can run on mock timers. */
+  readonly transport: PostTransport;
+  readonly posts: ReceivedPost[];
+}
+
+/** The stub's answers without a socket: a PostTransport that records every body and answers as scripted. */
+export function memoryReceiver(answer: (call: number, body: string) => StubAnswer = () => ({ status: 202 })): MemoryReceiver {
+  const posts: ReceivedPost[] = [];
+  const transport: PostTransport = async (url, body) => {
+    const a = answer(posts.length + 1, body);
+    posts.push({ url: new URL(url).pathname, contentType: 'application/json', body, answer: a.status, atMs: Date.now() });
+    return { status: a.status, retryAfter: a.headers?.['retry-after'], text: a.body ?? '' };
+  };
+  return { transport, posts };
 }

@@ -5,7 +5,9 @@ import { FLAVOURS, spansForRoundRobin } from '../../../../services/simulator/gen
 import { decodeSpans } from '../../../../shared/zipkin/index.ts';
 import type { Span } from '../../../../shared/zipkin/span.ts';
 import { formatIssues } from '../../../../shared/result/result.ts';
-import { startReceiverStub } from './receiver-stub.ts';
+import { drive } from '../../../support/mock-time.ts';
+import { memoryReceiver, startReceiverStub } from './receiver-stub.ts';
+
 
 function decodeBody(body: string): Span[] {
   const r = decodeSpans(body, 'json-v2');
@@ -45,33 +47,33 @@ test('runDemo sends every generated span in ≤5-span, one-workload POSTs; the l
   }
 });
 
-test('the same seed sends the same traces; a 503 with Retry-After is retried once and then accepted', async () => {
+test('the same seed sends the same traces; a 503 with Retry-After is retried once, after its delay (mock timers), and then accepted', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
   let first = true;
-  const stub = await startReceiverStub(() => {
+  const receiver = memoryReceiver(() => {
     if (first) {
       first = false;
       return { status: 503, headers: { 'retry-after': '1' } };
     }
     return { status: 202 };
   });
-  try {
-    const a = await runDemo({ target: stub.target, requests: 12, rate: Infinity, seed: 77, errorRate: 0.5, faultRate: 0.2 });
-    const idsA = new Set(stub.posts.filter((p) => p.answer === 202).flatMap((p) => decodeBody(p.body).map((s) => s.id)));
-    assert.equal(a.retries, 1);
-    assert.equal(a.responses['503'], 1);
-    assert.equal(a.responses['202'], a.posts);
-    assert.equal(a.refusedPosts, 0);
-    assert.equal(a.spansAccepted, a.spans);
-    assert.equal(idsA.size, a.spans);
-    stub.posts.length = 0;
-    const b = await runDemo({ target: stub.target, requests: 12, rate: Infinity, seed: 77, errorRate: 0.5, faultRate: 0.2 });
-    const idsB = new Set(stub.posts.flatMap((p) => decodeBody(p.body).map((s) => s.id)));
-    assert.deepEqual(idsB, idsA);
-    assert.equal(b.injectedErrors + b.injectedFaults, a.injectedErrors + a.injectedFaults);
-    assert.ok(a.injectedErrors + a.injectedFaults > 0);
-  } finally {
-    await stub.close();
-  }
+  const options = { target: 'http://receiver', transport: receiver.transport, requests: 12, rate: Infinity, seed: 77, errorRate: 0.5, faultRate: 0.2 };
+  const a = await drive(t, runDemo(options));
+  const retried = receiver.posts.filter((p) => p.answer === 202 && p.body === receiver.posts[0]?.body);
+  assert.equal(retried[0]?.atMs, (receiver.posts[0]?.atMs ?? 0) + 1000, 'retried exactly Retry-After later');
+  const idsA = new Set(receiver.posts.filter((p) => p.answer === 202).flatMap((p) => decodeBody(p.body).map((s) => s.id)));
+  assert.equal(a.retries, 1);
+  assert.equal(a.responses['503'], 1);
+  assert.equal(a.responses['202'], a.posts);
+  assert.equal(a.refusedPosts, 0);
+  assert.equal(a.spansAccepted, a.spans);
+  assert.equal(idsA.size, a.spans);
+  receiver.posts.length = 0;
+  const b = await drive(t, runDemo(options));
+  const idsB = new Set(receiver.posts.flatMap((p) => decodeBody(p.body).map((s) => s.id)));
+  assert.deepEqual(idsB, idsA);
+  assert.equal(b.injectedErrors + b.injectedFaults, a.injectedErrors + a.injectedFaults);
+  assert.ok(a.injectedErrors + a.injectedFaults > 0);
 });
 
 test('refused POSTs are counted and not in the ledger', async () => {
@@ -88,18 +90,17 @@ test('refused POSTs are counted and not in the ledger', async () => {
   }
 });
 
-test('rate and duration bound the run; an abort stops generating but still sends what was buffered', async () => {
-  const stub = await startReceiverStub();
-  try {
-    const timed = await runDemo({ target: stub.target, rate: 40, durationMs: 250 });
-    assert.ok(timed.requests >= 1 && timed.requests <= 12, `~10 requests, got ${timed.requests}`);
-    assert.equal(timed.spansAccepted, timed.spans);
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const aborted = await runDemo({ target: stub.target, rate: 20, durationMs: 60_000, signal: controller.signal });
-    assert.ok(aborted.durationMs < 5_000);
-    assert.equal(aborted.spansAccepted, aborted.spans);
-  } finally {
-    await stub.close();
-  }
+test('rate and duration bound the run; an abort stops generating but still sends what was buffered (mock timers)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  const receiver = memoryReceiver();
+  const timed = await drive(t, runDemo({ target: 'http://receiver', transport: receiver.transport, rate: 40, durationMs: 250 }));
+  assert.equal(timed.durationMs, 250);
+  assert.equal(timed.requests, 10, 'one request every 25 ms for 250 ms');
+  assert.equal(timed.spansAccepted, timed.spans);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 100);
+  const aborted = await drive(t, runDemo({ target: 'http://receiver', transport: receiver.transport, rate: 20, durationMs: 60_000, signal: controller.signal }));
+  assert.equal(aborted.durationMs, 100);
+  assert.ok(aborted.requests >= 2 && aborted.requests <= 3, `one request every 50 ms until the abort at 100 ms, got ${aborted.requests}`);
+  assert.equal(aborted.spansAccepted, aborted.spans);
 });

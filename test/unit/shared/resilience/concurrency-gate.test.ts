@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConcurrencyGate } from '../../../../shared/resilience/concurrency-gate.ts';
+import { flush } from '../../../support/mock-time.ts';
 
 /** A task the test finishes by hand. */
 function deferred<T = void>() {
@@ -10,20 +11,17 @@ function deferred<T = void>() {
   return { promise, resolve, reject };
 }
 
-/** Lets every queued promise callback run. */
-const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 test('never more than `limit` tasks run at once; the oldest waiter goes next', async () => {
   const gate = new ConcurrencyGate(2);
   const tasks = [deferred(), deferred(), deferred(), deferred()];
   const started: number[] = [];
   const runs = tasks.map((d, i) => gate.run(async () => { started.push(i); await d.promise; return i; }));
-  await settle();
+  await flush();
   assert.deepEqual(started, [0, 1]);
   assert.equal(gate.active, 2);
   assert.equal(gate.waiting, 2);
   tasks[1]?.resolve();
-  await settle();
+  await flush();
   assert.deepEqual(started, [0, 1, 2]);
   assert.equal(gate.active, 2);
   tasks[0]?.resolve();
@@ -45,7 +43,7 @@ test('acquire/release: a second release of the same permit does nothing', async 
   const release = await gate.acquire();
   let second = false;
   const next = gate.acquire().then((r) => { second = true; return r; });
-  await settle();
+  await flush();
   assert.equal(second, false);
   release();
   release();
@@ -63,10 +61,10 @@ test('whenIdle resolves once nothing holds or waits for a permit; limits below 1
   const runs = [gate.run(() => a.promise), gate.run(() => b.promise)];
   let idle = false;
   const idled = gate.whenIdle().then(() => { idle = true; });
-  await settle();
+  await flush();
   assert.equal(gate.active, 1);
   a.resolve();
-  await settle();
+  await flush();
   assert.equal(idle, false, 'b still runs');
   b.resolve();
   await Promise.all(runs);

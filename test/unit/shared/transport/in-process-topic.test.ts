@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InProcessTopic } from '../../../../shared/transport/in-process-topic.ts';
 import { partitionForKey } from '../../../../shared/transport/partition.ts';
+import { flush } from '../../../support/mock-time.ts';
 
 const rec = (key: string) => ({ key, value: Buffer.from(key), headers: {}, timestampMs: 1 });
 
@@ -18,9 +19,6 @@ test('same key, same partition, in order; commit frees room', () => {
   assert.equal(t.size, 1);
   assert.deepEqual(t.peek(10)[0]?.records.map((r) => r.offset), ['1']);
 });
-
-/** Runs every promise callback already queued (setImmediate is not among the mocked timers). */
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 test('waitForRecords wakes on append at once, not at its timeout (mock timers: no time passes)', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });

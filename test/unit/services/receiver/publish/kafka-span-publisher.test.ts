@@ -9,6 +9,7 @@ import { silentLogger } from '../../../../../shared/log/index.ts';
 import { createRegistry } from '../../../../../shared/metrics/registry.ts';
 import type { Span } from '../../../../../shared/zipkin/span.ts';
 import { KafkaSpanPublisher, type KafkaSpanPublisherOptions } from '../../../../../services/receiver/publish/kafka-span-publisher.ts';
+import { advance, drive, flush } from '../../../../support/mock-time.ts';
 
 type SendBehaviour = (messages: Message[]) => Promise<void>;
 
@@ -36,33 +37,13 @@ const span = (i: number): Span => ({
   tags: { i: String(i) },
 });
 const spans = (n: number, from = 0) => Array.from({ length: n }, (_, i) => span(from + i));
-/** Runs every promise callback already queued (setImmediate is not among the mocked timers). */
-const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Mock timers for one test: fake time starts at 1 000 000 ms and moves only when the test moves it. */
+/** Mock timers (setTimeout and Date) for one test: fake time starts at 1 000 000 ms. */
 function fakeTime(t: TestContext) {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
-  /** Moves fake time `ms` forward, one millisecond at a time, letting the publisher react to each. */
-  const advance = async (ms: number): Promise<void> => {
-    for (let i = 0; i < ms; i += 1) {
-      t.mock.timers.tick(1);
-      await flush();
-    }
+  return {
+    advance: (ms: number) => advance(t, ms),
+    drive: <T>(promise: Promise<T>, maxMs = 5000) => drive(t, promise, maxMs),
   };
-  /** Moves fake time until `promise` settles; fails when that takes more than `maxMs` fake ms. */
-  const drive = async <T>(promise: Promise<T>, maxMs = 5000): Promise<T> => {
-    let settled = false;
-    const watched = promise.finally(() => { settled = true; });
-    watched.catch(() => undefined);
-    await flush();
-    for (let ms = 0; !settled; ms += 1) {
-      if (ms >= maxMs) throw new Error(`did not settle within ${maxMs} ms of fake time`);
-      t.mock.timers.tick(1);
-      await flush();
-    }
-    return watched;
-  };
-  return { advance, drive };
 }
 
 function setup(t: TestContext, overrides: Partial<KafkaSpanPublisherOptions> = {}) {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { postSpans, retryAfterMsOf, spansUrlOf, DEFAULT_POST_OPTIONS } from '../../../../../services/simulator/send/post-spans.ts';
 import { SpanPoster } from '../../../../../services/simulator/send/span-poster.ts';
 import { fetchTransport } from '../../../../../services/simulator/send/transport.ts';
-import { startReceiverStub } from '../receiver-stub.ts';
+import { flush } from '../../../../support/mock-time.ts';
+import { memoryReceiver, startReceiverStub } from '../receiver-stub.ts';
 
 test('spansUrlOf appends /api/v2/spans to a bare target and keeps an explicit path', () => {
   assert.equal(spansUrlOf('http://127.0.0.1:9411'), 'http://127.0.0.1:9411/api/v2/spans');
@@ -37,21 +38,26 @@ test('a 503 with Retry-After is retried once after the delay, then accepted', as
   }
 });
 
-test('the real wait honours Retry-After; a second 503 is final with one retry; 400 is not retried', async () => {
-  const stub = await startReceiverStub((call) => (call <= 2 ? { status: 503, headers: { 'retry-after': '1' }, body: 'busy' } : { status: 400, body: 'spans[0].id: bad' }));
-  try {
-    const started = Date.now();
-    const refused = await postSpans(spansUrlOf(stub.target), '[]');
-    assert.ok(Date.now() - started >= 950, 'waited about a second');
-    assert.deepEqual(refused.answers, [503, 503]);
-    assert.equal(refused.status, 503);
-    assert.equal(refused.error, 'busy');
-    const bad = await postSpans(spansUrlOf(stub.target), '[]', { ...DEFAULT_POST_OPTIONS, maxRetries: 3 });
-    assert.deepEqual(bad.answers, [400]);
-    assert.equal(bad.error, 'spans[0].id: bad');
-  } finally {
-    await stub.close();
-  }
+test('the default wait honours Retry-After (mock timers); a second 503 is final with one retry; 400 is not retried', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
+  const receiver = memoryReceiver((call) => (call <= 2 ? { status: 503, headers: { 'retry-after': '1' }, body: 'busy' } : { status: 400, body: 'spans[0].id: bad' }));
+  const options = { ...DEFAULT_POST_OPTIONS, transport: receiver.transport };
+  const refusing = postSpans('http://receiver/api/v2/spans', '[]', options);
+  await flush();
+  assert.equal(receiver.posts.length, 1);
+  t.mock.timers.tick(999);
+  await flush();
+  assert.equal(receiver.posts.length, 1, 'still waiting out Retry-After: 1');
+  t.mock.timers.tick(1);
+  const refused = await refusing;
+  assert.equal(receiver.posts.length, 2);
+  assert.equal(receiver.posts[1]?.atMs, 1_001_000);
+  assert.deepEqual(refused.answers, [503, 503]);
+  assert.equal(refused.status, 503);
+  assert.equal(refused.error, 'busy');
+  const bad = await postSpans('http://receiver/api/v2/spans', '[]', { ...options, maxRetries: 3 });
+  assert.deepEqual(bad.answers, [400]);
+  assert.equal(bad.error, 'spans[0].id: bad');
 });
 
 test('the fetch transport behaves like the http one: 503 + Retry-After retried, then 202', async () => {
@@ -81,16 +87,26 @@ test('no receiver: status 0 with the network error, counted as refused by the po
 test('the poster never has more than `concurrency` POSTs in flight', async () => {
   let inFlight = 0;
   let peak = 0;
+  const answers: (() => void)[] = [];
   const fakeFetch: typeof fetch = async () => {
     inFlight++;
     peak = Math.max(peak, inFlight);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise<void>((resolve) => answers.push(resolve));
     inFlight--;
     return new Response(null, { status: 202 });
   };
   const accepted: number[] = [];
   const poster = new SpanPoster({ url: 'http://x/api/v2/spans', concurrency: 3, post: { transport: fetchTransport(fakeFetch) }, onSpansAccepted: (s) => accepted.push(s.length) });
-  for (let i = 0; i < 20; i++) await poster.submit([{ traceId: 'a'.repeat(32), id: '1'.repeat(16), annotations: [], tags: {} }]);
+  const submitting = (async () => {
+    for (let i = 0; i < 20; i++) await poster.submit([{ traceId: 'a'.repeat(32), id: '1'.repeat(16), annotations: [], tags: {} }]);
+  })();
+  for (let turn = 0; accepted.length < 20; turn++) {
+    assert.ok(turn < 1000, `stuck with ${accepted.length} accepted`);
+    await flush();
+    assert.ok(inFlight <= 3, `${inFlight} POSTs in flight`);
+    answers.shift()?.(); // answer the oldest POST
+  }
+  await submitting;
   await poster.settle();
   assert.equal(peak, 3);
   assert.equal(accepted.length, 20);
