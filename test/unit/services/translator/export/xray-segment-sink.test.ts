@@ -13,22 +13,37 @@ const doc = (n: number, extra: Record<string, unknown> = {}) => JSON.stringify({
   start_time: nowSec, end_time: nowSec + 0.5, ...extra,
 });
 
-async function withXRayLocal(options: { throttle?: number }, run: (client: XRayClient, registry: Registry) => Promise<void>): Promise<void> {
-  const xray = await startXRayLocal(options.throttle ? { throttleSegmentsPerSecond: options.throttle } : {});
+/**
+ * One clock for xray-local's throttle and the sink's backoff: it moves only when the sink sleeps, so
+ * retries and throttle refills happen in no wall time and in an exact order.
+ */
+function fakeClock(startMs = nowSec * 1000) {
+  let nowMs = startMs;
+  const sleeps: number[] = [];
+  return { nowMs: () => nowMs, sleep: async (ms: number) => { sleeps.push(ms); nowMs += ms; }, sleeps };
+}
+type FakeClock = ReturnType<typeof fakeClock>;
+
+async function withXRayLocal(options: { throttle?: number }, run: (client: XRayClient, registry: Registry, clock: FakeClock) => Promise<void>): Promise<void> {
+  const clock = fakeClock();
+  const xray = await startXRayLocal({ nowMs: clock.nowMs, ...(options.throttle ? { throttleSegmentsPerSecond: options.throttle } : {}) });
   try {
-    await run(xray.client, new Registry());
+    await run(xray.client, new Registry(), clock);
   } finally {
     await xray.close();
   }
 }
 
-const sinkFor = (client: XRayClient, registry: Registry, extra: Partial<ConstructorParameters<typeof XRaySegmentSink>[0]> = {}) =>
-  new XRaySegmentSink({ client, metrics: createTranslatorMetrics(registry), maxConcurrency: 2, maxRetries: 5, retryBaseMs: 5, retryMaxMs: 50, ...extra });
+const sinkFor = (client: XRayClient, registry: Registry, clock: FakeClock, extra: Partial<ConstructorParameters<typeof XRaySegmentSink>[0]> = {}) =>
+  new XRaySegmentSink({
+    client, metrics: createTranslatorMetrics(registry), maxConcurrency: 2, maxRetries: 5, retryBaseMs: 5, retryMaxMs: 50,
+    sleep: clock.sleep, random: () => 0.5, ...extra,
+  });
 
 test('documents go in calls of at most 50 through the real SDK', async () => {
-  await withXRayLocal({}, async (client, registry) => {
+  await withXRayLocal({}, async (client, registry, clock) => {
     const docs = Array.from({ length: 120 }, (_, i) => doc(i + 1));
-    const outcome = await sinkFor(client, registry).put(docs);
+    const outcome = await sinkFor(client, registry, clock).put(docs);
     assert.deepEqual(outcome.rejected, []);
     const hist = (await registry.getSingleMetric('meshray_translator_documents_per_call')!.get()) as { values: { value: number; labels: Record<string, unknown>; metricName?: string }[] };
     assert.equal(hist.values.find((v) => v.metricName?.endsWith('_count'))?.value, 3);
@@ -38,17 +53,17 @@ test('documents go in calls of at most 50 through the real SDK', async () => {
 });
 
 test('a call carries at most maxPayloadBytes of documents', async () => {
-  await withXRayLocal({}, async (client, registry) => {
+  await withXRayLocal({}, async (client, registry, clock) => {
     const docs = Array.from({ length: 10 }, (_, i) => doc(i + 1, { metadata: { default: { pad: 'x'.repeat(1000) } } }));
-    await sinkFor(client, registry, { maxPayloadBytes: 2500 }).put(docs);
+    await sinkFor(client, registry, clock, { maxPayloadBytes: 2500 }).put(docs);
     assert.equal(await metricValue(registry, 'meshray_translator_put_calls_total', { outcome: 'ok' }), 5);
   });
 });
 
 test('invalid documents are rejected with their X-Ray reason, valid ones accepted', async () => {
-  await withXRayLocal({}, async (client, registry) => {
+  await withXRayLocal({}, async (client, registry, clock) => {
     const docs = [doc(1), doc(2, { name: '' }), doc(3)];
-    const outcome = await sinkFor(client, registry).put(docs);
+    const outcome = await sinkFor(client, registry, clock).put(docs);
     assert.equal(outcome.rejected.length, 1);
     assert.equal(outcome.rejected[0]?.index, 1);
     assert.equal(outcome.rejected[0]?.code, 'SEGMENT_REJECTED');
@@ -58,31 +73,37 @@ test('invalid documents are rejected with their X-Ray reason, valid ones accepte
 });
 
 test('throttled documents are retried with backoff until accepted; heartbeats between retries', async () => {
-  await withXRayLocal({ throttle: 20 }, async (client, registry) => {
+  await withXRayLocal({ throttle: 20 }, async (client, registry, clock) => {
     let heartbeats = 0;
     const docs = Array.from({ length: 50 }, (_, i) => doc(i + 1));
-    const outcome = await sinkFor(client, registry, { maxRetries: 30, retryBaseMs: 100, retryMaxMs: 400 })
+    const outcome = await sinkFor(client, registry, clock, { maxRetries: 30, retryBaseMs: 100, retryMaxMs: 400 })
       .put(docs, { heartbeat: async () => { heartbeats += 1; }, isActive: () => true });
     assert.deepEqual(outcome.rejected, []);
-    assert.ok(await metricValue(registry, 'meshray_translator_throttles_total') > 0);
-    assert.ok(heartbeats > 0);
+    assert.equal(outcome.unfinished, undefined);
+    // 20 granted at once, then full-jitter delays (random 0.5: half of 100, 200, 400, 400 …) refill 1, 2, 4, 4 … tokens
+    assert.deepEqual(clock.sleeps, [50, 100, 200, 200, 200, 200, 200, 200, 200]);
+    assert.equal(heartbeats, clock.sleeps.length, 'one heartbeat before each retry');
+    // every throttled document counts: 30 + 29 + 27 + 23 + 19 + 15 + 11 + 7 + 3
+    assert.equal(await metricValue(registry, 'meshray_translator_throttles_total'), 164);
   });
 });
 
 test('after maxRetries the documents still pending come back as unfinished (the batch is then redelivered)', async () => {
-  await withXRayLocal({ throttle: 1 }, async (client, registry) => {
+  await withXRayLocal({ throttle: 1 }, async (client, registry, clock) => {
     const docs = Array.from({ length: 10 }, (_, i) => doc(i + 1));
-    const outcome = await sinkFor(client, registry, { maxRetries: 2, retryBaseMs: 1, retryMaxMs: 2 }).put(docs);
+    const outcome = await sinkFor(client, registry, clock, { maxRetries: 2, retryBaseMs: 1, retryMaxMs: 2 }).put(docs);
     assert.equal(outcome.unfinished?.code, 'XRAY_THROTTLED');
-    assert.ok((outcome.unfinished?.indices.length ?? 0) >= 8, 'at most the burst was accepted');
+    assert.deepEqual(outcome.unfinished?.indices, [1, 2, 3, 4, 5, 6, 7, 8, 9], 'the burst of 1 was accepted, no time passed to refill');
+    assert.deepEqual(clock.sleeps, [0, 1]);
     assert.deepEqual(outcome.rejected, []);
   });
 });
 
 test('a stopping consumer abandons the retries with NOT_READY', async () => {
-  await withXRayLocal({ throttle: 1 }, async (client, registry) => {
+  await withXRayLocal({ throttle: 1 }, async (client, registry, clock) => {
     const docs = Array.from({ length: 10 }, (_, i) => doc(i + 1));
-    const outcome = await sinkFor(client, registry, { maxRetries: 50 }).put(docs, { heartbeat: async () => {}, isActive: () => false });
+    const outcome = await sinkFor(client, registry, clock, { maxRetries: 50 }).put(docs, { heartbeat: async () => {}, isActive: () => false });
     assert.equal(outcome.unfinished?.code, 'NOT_READY');
+    assert.deepEqual(clock.sleeps, [], 'abandoned before any backoff');
   });
 });
