@@ -11,7 +11,7 @@ import { SPAN_SCHEMA_FINGERPRINT } from '../../../shared/avro/index.ts';
 import { DEAD_LETTER_HEADERS, SPAN_SCHEMA_HEADER } from '../../../shared/span-record/headers.ts';
 import type { Span } from '../../../shared/zipkin/span.ts';
 import { SegmentStore } from '../../../services/xray-local/index.ts';
-import { createTopic, groupProgress, lagOf, readTopic, testKafka, uniqueNames, waitCaughtUp } from '../support/kafka.ts';
+import { createTopic, groupProgress, lagOf, testKafka, uniqueNames, waitCaughtUp } from '../support/kafka.ts';
 import { scrapeMetric } from '../support/metrics.ts';
 import { freePort } from '../support/ports.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
@@ -20,6 +20,7 @@ import { startReceiver, startTranslator, type RunningService } from '../support/
 import { expectedDocuments, generateTrace, Ledger, postAll, toBodies, TrafficPump, widthOf } from '../support/traffic.ts';
 import { checkAgainstLedger } from '../support/verify.ts';
 import { readAllDocuments, startXRayLocal, storedIds, xrayClient, type XRayLocal } from '../../support/xray-local.ts';
+import { readTopicToEnd } from '../../support/read-topic.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
 
 after(killAll);
@@ -189,8 +190,8 @@ test('a poison record goes to the DLQ (original bytes, headers) and later record
     const p2 = (await groupProgress(kafka, names.groupId, names.spansTopic)).find((p) => p.partition === 2);
     assert.ok(p2 !== undefined && p2.committed === p2.end && p2.end > poisonOffset + 1, `partition 2 moved past the poison record: ${JSON.stringify(p2)}`);
 
-    const letters = await readTopic(kafka, names.dlqTopic, 1, 30_000);
-    await sleep(1_000);
+    // everything is committed (above), so the DLQ is complete: read it to its end offset, every record on it
+    const letters = await readTopicToEnd(kafka, names.dlqTopic, { minRecords: 1, timeoutMs: 30_000 });
     assert.equal(letters.length, 1, 'exactly one dead letter');
     const letter = letters[0];
     assert.ok(letter !== undefined);

@@ -55,34 +55,3 @@ export async function waitCaughtUp(kafka: Kafka, groupId: string, topic: string,
   }, { intervalMs: 500, describe: () => JSON.stringify(last) });
 }
 
-export interface ReadRecord {
-  readonly partition: number;
-  readonly offset: string;
-  readonly key: string | undefined;
-  readonly value: Buffer;
-  readonly headers: Record<string, string>;
-}
-
-/** Reads a topic from the beginning until `count` records were seen (or the timeout). */
-export async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs: number): Promise<ReadRecord[]> {
-  const consumer = kafka.consumer({ groupId: `e2e-reader-${randomUUID().slice(0, 8)}`, maxWaitTimeInMs: 100 });
-  const records: ReadRecord[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) {
-          const first = Array.isArray(v) ? v[0] : v;
-          if (first !== undefined) headers[k] = first.toString();
-        }
-        records.push({ partition, offset: message.offset, key: message.key?.toString(), value: message.value ?? Buffer.alloc(0), headers });
-      },
-    });
-    await waitFor(`${count} records on ${topic}`, timeoutMs, () => records.length >= count, { describe: () => `${records.length} read` });
-    return records;
-  } finally {
-    await consumer.disconnect();
-  }
-}

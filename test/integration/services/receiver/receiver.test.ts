@@ -5,8 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Kafka } from 'kafkajs';
-import { SPAN_SCHEMA_FINGERPRINT, decodeSpan } from '../../../../shared/avro/index.ts';
+import { SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/avro/index.ts';
 import { SPAN_SCHEMA_HEADER } from '../../../../shared/span-record/headers.ts';
+import { decodeSpanRecord } from '../../../../shared/span-record/record.ts';
 import { createKafka } from '../../../../shared/kafka/client.ts';
 import { ensureTopics } from '../../../../shared/kafka/topics.ts';
 import { silentLogger } from '../../../../shared/log/index.ts';
@@ -16,6 +17,8 @@ import type { Span } from '../../../../shared/zipkin/span.ts';
 import { buildApp } from '../../../../services/receiver/app.ts';
 import { startReceiver } from '../../../../services/receiver/main.ts';
 import { KafkaSpanPublisher, type KafkaSpanPublisherOptions } from '../../../../services/receiver/publish/kafka-span-publisher.ts';
+import { readTopicToEnd } from '../../../support/read-topic.ts';
+import { waitFor } from '../../../support/wait.ts';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const fixture = (name: string) => readFileSync(new URL(`../../../fixtures/zipkin/${name}`, import.meta.url), 'utf8');
@@ -27,29 +30,17 @@ const json = { 'content-type': 'application/json' };
 
 interface ReadRecord { key: string; partition: number; span: Span; fingerprint: string | undefined }
 
-/** Reads `count` records of `topic` from the beginning with a real consumer. */
-async function readTopic(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<ReadRecord[]> {
-  const consumer = kafka.consumer({ groupId: `test-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const out: ReadRecord[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${count} records of ${topic}`)), timeoutMs);
-      void consumer.run({
-        eachMessage: async ({ message, partition }) => {
-          const fingerprint = message.headers?.[SPAN_SCHEMA_HEADER]?.toString();
-          const decoded = decodeSpan(message.value ?? Buffer.alloc(0), fingerprint);
-          assert.ok(decoded.ok, JSON.stringify(decoded));
-          out.push({ key: message.key?.toString() ?? '', partition, span: decoded.value, fingerprint });
-          if (out.length >= count) { clearTimeout(timer); resolve(); }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
+/**
+ * The span records of `topic`, read to its end offsets once it holds at least `count` (collected first,
+ * then decoded and checked here: an assertion inside kafkajs's eachMessage would only surface as a timeout).
+ */
+async function readTopic(kafka: Kafka, topic: string, count: number): Promise<ReadRecord[]> {
+  const records = await readTopicToEnd(kafka, topic, { minRecords: count });
+  return records.map((r) => {
+    const decoded = decodeSpanRecord(r);
+    assert.ok(decoded.ok, `${topic} ${r.partition}@${r.offset}: ${JSON.stringify(decoded)}`);
+    return { key: r.key ?? '', partition: r.partition, span: decoded.value, fingerprint: r.headers[SPAN_SCHEMA_HEADER] };
+  });
 }
 
 async function readableRecords(kafka: Kafka, topic: string): Promise<number> {
@@ -100,8 +91,7 @@ describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
     try {
       const { port } = receiver.app.server.address() as { port: number };
       const base = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 50 && (await fetch(`${base}/health/ready`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
-      assert.equal((await fetch(`${base}/health/ready`)).status, 200);
+      await waitFor('the receiver ready', 5000, async () => (await fetch(`${base}/health/ready`)).status === 200, { intervalMs: 100 });
       const res = await fetch(`${base}/api/v2/spans`, { method: 'POST', headers: json, body: bookinfo });
       assert.equal(res.status, 202);
       assert.equal(await res.text(), '');
