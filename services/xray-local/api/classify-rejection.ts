@@ -11,6 +11,11 @@ export const SEGMENT_TOO_LARGE = 'SegmentTooLarge';
 export const INVALID_JSON = 'InvalidJson';
 export const INVALID_SEGMENT = 'InvalidSegment';
 export const THROTTLED = 'ThrottledException';
+/**
+ * X-Ray's code for a trace id whose date is too far in the past (AWS X-Ray Developer Guide, "Sending trace
+ * data to AWS X-Ray", Using PutTraceSegments: `"ErrorCode": "InvalidTraceId"`).
+ */
+export const INVALID_TRACE_ID = 'InvalidTraceId';
 
 const FIELD_CODES: ReadonlyArray<readonly [string, string]> = [
   ['id', 'Id'],
@@ -50,4 +55,12 @@ export function rejectInvalid(issues: readonly Issue[], kind: string): Rejection
     if (issue) return describe(kind, `${/required/i.test(issue.message) ? 'Missing' : 'Invalid'}${suffix}`, cause);
   }
   return describe(kind, INVALID_SEGMENT, cause);
+}
+
+/** A trace id whose epoch (first 8 hex digits) X-Ray does not take at `nowMs`. */
+export function rejectTraceIdEpoch(traceId: string, nowMs: number, kind: string): Rejection {
+  const epochSeconds = Number.parseInt(traceId.slice(2, 10), 16);
+  const when = new Date(epochSeconds * 1000).toISOString();
+  return describe(kind, INVALID_TRACE_ID,
+    `trace_id ${traceId} is dated ${when}, outside 30 days back to 5 minutes ahead of ${new Date(nowMs).toISOString()}`);
 }

@@ -6,7 +6,8 @@ import type { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
 import type { XRayLocalMetrics } from '../metrics.ts';
 import { type ApiOutcome, answer, invalidRequest, throttled } from './api-outcome.ts';
 import { readBody } from './read-request.ts';
-import { THROTTLED, type Rejection, rejectInvalid, rejectTooLarge, rejectUnparsable } from './classify-rejection.ts';
+import { THROTTLED, type Rejection, rejectInvalid, rejectTooLarge, rejectTraceIdEpoch, rejectUnparsable } from './classify-rejection.ts';
+import { isXrayEpochAccepted } from '../../../shared/xray/trace-id.ts';
 
 /** PutTraceSegments accepts at most this many documents per call. */
 export const MAX_DOCUMENTS_PER_CALL = 50;
@@ -48,9 +49,12 @@ function tryParse(json: string): { ok: true; value: unknown } | { ok: false; rea
 
 /**
  * The same checks as `validateSegmentJson` (size, JSON, schema and X-Ray rules), taken one at a time so
- * each failure gets its own ErrorCode.
+ * each failure gets its own ErrorCode; then the trace id's date, as X-Ray judges it at `nowMs`: dated
+ * outside 30 days back to 5 minutes ahead it is `InvalidTraceId` (AWS X-Ray Developer Guide, "Sending
+ * trace data to AWS X-Ray": a trace id whose date is too far in the past answers that code). xray-local
+ * is not more forgiving than X-Ray there. (start_time itself is not judged: X-Ray documents no limit.)
  */
-function checkDocument(document: unknown): Checked {
+function checkDocument(document: unknown, nowMs: number): Checked {
   if (typeof document !== 'string') {
     return { ok: false, id: undefined, rejection: rejectInvalid([{ path: 'document', message: 'must be a string holding one JSON segment document' }], 'segment') };
   }
@@ -61,7 +65,9 @@ function checkDocument(document: unknown): Checked {
   if (!parsed.ok) return { ok: false, id, rejection: rejectUnparsable(parsed.reason) };
   const valid = validateSegmentDocument(parsed.value);
   if (!valid.ok) return { ok: false, id, rejection: rejectInvalid(valid.issues, kind) };
-  return { ok: true, doc: valid.value };
+  const doc = valid.value;
+  if (!isXrayEpochAccepted(doc.trace_id.slice(2, 10), nowMs)) return { ok: false, id, rejection: rejectTraceIdEpoch(doc.trace_id, nowMs, kind) };
+  return { ok: true, doc };
 }
 
 function idOf(document: unknown): string | undefined {
@@ -96,7 +102,7 @@ export function putTraceSegments(raw: unknown, deps: PutTraceSegmentsDeps): ApiO
       report(idOf(document), THROTTLED, 'Rate exceeded: segment document throttled, retry it later');
       return;
     }
-    const checked = checkDocument(document);
+    const checked = checkDocument(document, nowMs);
     if (!checked.ok) {
       deps.metrics.segmentsRejected.inc({ reason: checked.rejection.errorCode });
       report(checked.id, checked.rejection.errorCode, checked.rejection.message);

@@ -4,7 +4,7 @@ import { PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
 import { parseConfig } from '../../../../shared/config/index.ts';
 import { xrayLocalConfigSchema } from '../../../../services/xray-local/index.ts';
 import { startXRayLocal } from '../../../support/xray-local.ts';
-import { segmentJson, traceId } from './segment-docs.ts';
+import { segmentJson, traceId, NOW_MS } from './segment-docs.ts';
 
 test('config: defaults and validation', () => {
   const defaults = parseConfig(xrayLocalConfigSchema, {});
@@ -21,7 +21,7 @@ test('config: defaults and validation', () => {
 });
 
 test('serves the placeholder console, health, metrics and AWS-style unknown operations', async () => {
-  const h = await startXRayLocal();
+  const h = await startXRayLocal({ nowMs: () => NOW_MS });
   try {
     await h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [segmentJson(), segmentJson({ id: '00000000000000ff', name: '<gateway>' })] }));
     const page = await fetch(`${h.endpoint}/`);
@@ -44,7 +44,7 @@ test('serves the placeholder console, health, metrics and AWS-style unknown oper
 });
 
 test('the console escapes stored names', async () => {
-  const h = await startXRayLocal();
+  const h = await startXRayLocal({ nowMs: () => NOW_MS });
   try {
     await h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [segmentJson({ name: 'a&b' })] }));
     const html = await (await fetch(`${h.endpoint}/`)).text();

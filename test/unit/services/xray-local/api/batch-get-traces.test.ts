@@ -2,7 +2,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchGetTracesCommand, InvalidRequestException, PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
 import { type XRayLocal as Harness, startXRayLocal } from '../../../../support/xray-local.ts';
-import { EPOCH_SEC, hexId, traceId } from '../segment-docs.ts';
+import { EPOCH_SEC, hexId, traceId, NOW_MS } from '../segment-docs.ts';
 
 describe('BatchGetTraces', () => {
   let h: Harness | undefined;
@@ -12,7 +12,7 @@ describe('BatchGetTraces', () => {
   });
 
   test('returns the exact document strings stored, per trace, with unknown ids unprocessed', async () => {
-    h = await startXRayLocal();
+    h = await startXRayLocal({ nowMs: () => NOW_MS });
     // Key order, spacing and number formatting must survive untouched.
     const root = `{ "trace_id": "${traceId(1)}", "name": "productpage", "id": "${hexId(1)}",\n  "start_time": ${EPOCH_SEC}.000, "end_time": ${EPOCH_SEC}.75 }`;
     const sub = JSON.stringify({ type: 'subsegment', parent_id: hexId(1), trace_id: traceId(1), id: hexId(2), name: 'détails', namespace: 'remote', start_time: EPOCH_SEC + 0.25, end_time: EPOCH_SEC + 0.5 });
@@ -30,7 +30,7 @@ describe('BatchGetTraces', () => {
   });
 
   test('more than 5 trace ids, or none, is InvalidRequestException', async () => {
-    h = await startXRayLocal();
+    h = await startXRayLocal({ nowMs: () => NOW_MS });
     const six = Array.from({ length: 6 }, (_, i) => traceId(i + 1));
     await assert.rejects(h.client.send(new BatchGetTracesCommand({ TraceIds: six })), InvalidRequestException);
     await assert.rejects(h.client.send(new BatchGetTracesCommand({ TraceIds: [] })), InvalidRequestException);

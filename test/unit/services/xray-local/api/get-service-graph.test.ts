@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetServiceGraphCommand, GetTraceGraphCommand, PutTraceSegmentsCommand, type Service } from '@aws-sdk/client-xray';
 import { type XRayLocal as Harness, startXRayLocal } from '../../../../support/xray-local.ts';
-import { EPOCH_SEC, hexId, traceId } from '../segment-docs.ts';
+import { EPOCH_SEC, hexId, traceId, NOW_MS } from '../segment-docs.ts';
 
 const at = (sec: number) => new Date(sec * 1000);
 
@@ -33,7 +33,7 @@ const byName = (services: Service[] | undefined) => new Map((services ?? []).map
 describe('GetServiceGraph / GetTraceGraph', () => {
   let h: Harness;
   before(async () => {
-    h = await startXRayLocal();
+    h = await startXRayLocal({ nowMs: () => NOW_MS });
     const put = await h.client.send(new PutTraceSegmentsCommand({
       TraceSegmentDocuments: [...bookinfoTrace(1, { detailsError: true, reviewsFault: true }), ...bookinfoTrace(2, { detailsError: false, reviewsFault: false })],
     }));

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GetTraceSummariesCommand, InvalidRequestException, PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
 import { type XRayLocal as Harness, startXRayLocal } from '../../../../support/xray-local.ts';
-import { EPOCH_SEC, hexId, segmentJson, traceId } from '../segment-docs.ts';
+import { EPOCH_SEC, hexId, segmentJson, traceId, NOW_MS } from '../segment-docs.ts';
 
 const at = (sec: number) => new Date(sec * 1000);
 
@@ -15,7 +15,7 @@ describe('GetTraceSummaries', () => {
   const lateEvent = traceId(5, EPOCH_SEC - 3600);
 
   before(async () => {
-    h = await startXRayLocal();
+    h = await startXRayLocal({ nowMs: () => NOW_MS });
     await h.client.send(new PutTraceSegmentsCommand({
       TraceSegmentDocuments: [
         segmentJson({ trace_id: ok, id: hexId(1), name: 'productpage', start_time: EPOCH_SEC, end_time: EPOCH_SEC + 0.5, http: { request: { method: 'GET', url: 'http://productpage/' }, response: { status: 200 } }, annotations: { env: 'prod' } }),
@@ -105,7 +105,7 @@ describe('GetTraceSummaries', () => {
 
 describe('GetTraceSummaries pagination', () => {
   test('pages of 100 with NextToken', async () => {
-    const h = await startXRayLocal();
+    const h = await startXRayLocal({ nowMs: () => NOW_MS });
     try {
       for (let call = 0; call < 3; call += 1) {
         const docs = Array.from({ length: 40 }, (_, i) => segmentJson({ trace_id: traceId(call * 40 + i + 1), id: hexId(1) }));

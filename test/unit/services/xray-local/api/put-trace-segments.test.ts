@@ -2,7 +2,7 @@ import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchGetTracesCommand, InvalidRequestException, PutTraceSegmentsCommand, ThrottledException } from '@aws-sdk/client-xray';
 import { type XRayLocal as Harness, counterValue, startXRayLocal } from '../../../../support/xray-local.ts';
-import { hexId, segmentJson, traceId } from '../segment-docs.ts';
+import { hexId, segmentJson, traceId, NOW_MS } from '../segment-docs.ts';
 
 describe('PutTraceSegments', () => {
   let h: Harness | undefined;
@@ -12,7 +12,7 @@ describe('PutTraceSegments', () => {
   });
 
   test('stores valid documents and reports each invalid one with an AWS-like ErrorCode', async () => {
-    h = await startXRayLocal();
+    h = await startXRayLocal({ nowMs: () => NOW_MS });
     const tooLarge = segmentJson({ id: hexId(6), metadata: { default: { blob: 'x'.repeat(70 * 1024) } } });
     const result = await h.client.send(new PutTraceSegmentsCommand({
       TraceSegmentDocuments: [
@@ -44,8 +44,30 @@ describe('PutTraceSegments', () => {
     assert.equal(await counterValue(h.registry, 'meshray_xray_local_segments_rejected_total', { reason: 'SegmentTooLarge' }), 1);
   });
 
+  test('refuses a trace id X-Ray refuses: dated more than 30 days back or 5 minutes ahead (InvalidTraceId)', async () => {
+    h = await startXRayLocal({ nowMs: () => NOW_MS });
+    const nowS = NOW_MS / 1000;
+    const DAY = 86_400;
+    const result = await h.client.send(new PutTraceSegmentsCommand({
+      TraceSegmentDocuments: [
+        segmentJson({ id: hexId(1), trace_id: traceId(1, nowS - 30 * DAY), start_time: nowS - 30 * DAY, end_time: nowS - 30 * DAY + 1 }),
+        segmentJson({ id: hexId(2), trace_id: traceId(2, nowS - 30 * DAY - 1) }),
+        segmentJson({ id: hexId(3), trace_id: traceId(3, nowS + 300) }),
+        segmentJson({ id: hexId(4), trace_id: traceId(4, nowS + 301) }),
+        segmentJson({ id: hexId(5), trace_id: traceId(5, 0) }),
+      ],
+    }));
+    assert.deepEqual((result.UnprocessedTraceSegments ?? []).map((u) => [u.ErrorCode, u.Id]), [
+      ['InvalidTraceId', hexId(2)],
+      ['InvalidTraceId', hexId(4)],
+      ['InvalidTraceId', hexId(5)],
+    ]);
+    assert.match(result.UnprocessedTraceSegments?.[2]?.Message ?? '', /^Invalid segment\. ErrorCode: InvalidTraceId, Cause: trace_id 1-00000000-\w+ is dated 1970-01-01T00:00:00\.000Z/);
+    assert.equal(await counterValue(h.registry, 'meshray_xray_local_segments_accepted_total'), 2);
+  });
+
   test('a subsegment is reported as such in the Message', async () => {
-    h = await startXRayLocal();
+    h = await startXRayLocal({ nowMs: () => NOW_MS });
     const result = await h.client.send(new PutTraceSegmentsCommand({
       TraceSegmentDocuments: [segmentJson({ type: 'subsegment', parent_id: undefined })],
     }));
@@ -54,7 +76,7 @@ describe('PutTraceSegments', () => {
   });
 
   test('refuses more than 50 documents with InvalidRequestException (400), accepts exactly 50', async () => {
-    h = await startXRayLocal();
+    h = await startXRayLocal({ nowMs: () => NOW_MS });
     const docs = (n: number) => Array.from({ length: n }, (_, i) => segmentJson({ id: hexId(i + 1) }));
     await assert.rejects(
       h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: docs(51) })),
@@ -70,7 +92,7 @@ describe('PutTraceSegments', () => {
   });
 
   test('a document with an id already stored in the trace replaces it', async () => {
-    h = await startXRayLocal();
+    h = await startXRayLocal({ nowMs: () => NOW_MS });
     const first = segmentJson({ end_time: 1694498817.5 });
     const second = segmentJson({ end_time: 1694498818, http: { response: { status: 503 } } });
     await h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: [first] }));
@@ -80,7 +102,7 @@ describe('PutTraceSegments', () => {
   });
 
   test('answers InvalidRequestException when TraceSegmentDocuments is missing or the body is not JSON', async () => {
-    const harness = await startXRayLocal();
+    const harness = await startXRayLocal({ nowMs: () => NOW_MS });
     h = harness;
     for (const body of ['{}', '{"TraceSegmentDocuments":"x"}', '{not json']) {
       const response = await fetch(`${harness.endpoint}/TraceSegments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -101,7 +123,7 @@ describe('PutTraceSegments throttling (XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND)'
   });
 
   test('accepts what fits, returns the rest as ThrottledException, then refuses the whole call with 429', async () => {
-    let nowMs = 1_000_000;
+    let nowMs = NOW_MS;
     h = await startXRayLocal({ throttleSegmentsPerSecond: 3, nowMs: () => nowMs });
     const docs = (from: number, n: number) => Array.from({ length: n }, (_, i) => segmentJson({ id: hexId(from + i) }));
 
@@ -131,7 +153,7 @@ describe('PutTraceSegments throttling (XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND)'
   });
 
   test('is off by default', async () => {
-    const harness = await startXRayLocal();
+    const harness = await startXRayLocal({ nowMs: () => NOW_MS });
     h = harness;
     for (let call = 0; call < 3; call += 1) {
       const docs = Array.from({ length: 50 }, (_, i) => segmentJson({ id: hexId(call * 50 + i + 1) }));

@@ -4,7 +4,7 @@ import { BatchGetTracesCommand, PutTraceSegmentsCommand } from '@aws-sdk/client-
 import { SegmentStore } from '../../../../../services/xray-local/store/segment-store.ts';
 import type { SegmentDocument } from '../../../../../shared/xray/segment-document.ts';
 import { counterValue, startXRayLocal } from '../../../../support/xray-local.ts';
-import { EPOCH_SEC, hexId, segmentDoc, segmentJson, traceId } from '../segment-docs.ts';
+import { EPOCH_SEC, hexId, segmentDoc, segmentJson, traceId, NOW_MS } from '../segment-docs.ts';
 
 const put = (store: SegmentStore, fields: Record<string, unknown>) => {
   const doc = segmentDoc(fields) as unknown as SegmentDocument;
@@ -42,7 +42,7 @@ describe('SegmentStore', () => {
   });
 
   test('through the API: the bound evicts and is counted', async () => {
-    const h = await startXRayLocal({ maxSegments: 3 });
+    const h = await startXRayLocal({ maxSegments: 3, nowMs: () => NOW_MS });
     try {
       const docs = [1, 2, 3, 4].map((n) => segmentJson({ trace_id: traceId(n), id: hexId(n) }));
       await h.client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: docs }));
