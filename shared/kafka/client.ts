@@ -79,12 +79,40 @@ const PER_ATTEMPT_NAMESPACES = new Set(['Connection', 'BrokerPool', 'RequestQueu
 const KNOWN_NOTICES = [/^Limiting retries for the idempotent producer/];
 
 /**
+ * kafkajs's consumer crash lines ("Crash: …", "Restarting the consumer in …", src/consumer/index.js): the
+ * same crash reaches the consumer's CRASH event, which meshray's consumers log themselves
+ * (`consumerCrashLevel`), so kafkajs's copies go to debug.
+ */
+const CRASH_LINES = [/^Crash: /, /^Restarting the consumer in /];
+
+/**
+ * Kafka protocol errors a consumer group meets in normal operation, above all on a fresh broker or a
+ * member joining: the group coordinator is still loading __consumer_offsets, moved, or is rebalancing
+ * (Kafka protocol error codes 14-16 and 27, named as kafkajs's src/protocol/error.js names them; kafkajs
+ * restarts the consumer after them).
+ */
+const TRANSIENT_GROUP_ERRORS = new Set([
+  'GROUP_LOAD_IN_PROGRESS', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR_FOR_GROUP', 'REBALANCE_IN_PROGRESS',
+]);
+
+/**
+ * The level of a consumer's CRASH event: info when kafkajs restarts it after a transient group error
+ * (coordinator loading or moving, rebalance), warn when it restarts after anything else, error when it
+ * does not restart (the consumer is then dead: liveness fails).
+ */
+export function consumerCrashLevel(error: unknown, restart: boolean): 'info' | 'warn' | 'error' {
+  if (!restart) return 'error';
+  const type = (error as { type?: unknown } | null)?.type;
+  return typeof type === 'string' && TRANSIENT_GROUP_ERRORS.has(type) ? 'info' : 'warn';
+}
+
+/**
  * The level a kafkajs log line gets in meshray's logs (pino). The rule: warn/error are for what an
  * operator must act on, and kafkajs logs at error many things it retries or that the caller reports:
  * - per-attempt connection and request errors → debug (the failing operation is reported once by us);
  * - consumer group rebalancing ("The group is rebalancing, re-joining", REBALANCE_IN_PROGRESS) → info:
  *   it happens on every member join, e.g. a second translator starting;
- * - the known one-time notices above → debug;
+ * - the known one-time notices above, and the consumer's crash lines (reported through CRASH) → debug;
  * - anything else keeps kafkajs's level, except error → warn: kafkajs retries it (a consumer crash
  *   restarts the consumer, which the translator itself logs at error).
  */
@@ -97,6 +125,7 @@ export function pinoLevelOfKafkaLog(
   if (level === 'debug' || level === 'info') return level;
   if (PER_ATTEMPT_NAMESPACES.has(namespace)) return 'debug';
   if (KNOWN_NOTICES.some((re) => re.test(message))) return 'debug';
+  if (namespace === 'Consumer' && CRASH_LINES.some((re) => re.test(message))) return 'debug';
   const text = `${message} ${typeof error === 'string' ? error : ''}`;
   if (/rebalanc/i.test(text)) return 'info';
   return level === 'error' ? 'warn' : level;

@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
+import { consumerCrashLevel } from '../../../shared/kafka/client.ts';
 import type { Logger } from '../../../shared/log/index.ts';
 import { stringHeadersOf } from '../../../shared/span-record/headers.ts';
 import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
@@ -52,7 +53,7 @@ export class KafkaSpanSource implements SpanSource {
       this.#log.info({ groupId }, 'consumer group rebalancing');
     });
     consumer.on(consumer.events.CRASH, (e) => {
-      this.#log.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+      this.#log[consumerCrashLevel(e.payload.error, e.payload.restart)]({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
       if (!e.payload.restart) this.#o.health.crashed(e.payload.error.message);
     });
     await consumer.connect();

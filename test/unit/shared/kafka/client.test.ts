@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
 const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } = kafkajs;
-import { createKafka, describeKafkaError, pinoLevelOfKafkaLog, type KafkaLogLevel } from '../../../../shared/kafka/client.ts';
+import { consumerCrashLevel, createKafka, describeKafkaError, pinoLevelOfKafkaLog, type KafkaLogLevel } from '../../../../shared/kafka/client.ts';
 
 test('per-attempt connection and request errors go to debug: the failing operation is reported once', () => {
   assert.equal(pinoLevelOfKafkaLog('Connection', 'error', 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'), 'debug');
@@ -12,12 +12,12 @@ test('per-attempt connection and request errors go to debug: the failing operati
 
 test('rebalancing is info: it happens whenever a member joins', () => {
   assert.equal(pinoLevelOfKafkaLog('Runner', 'warn', 'The group is rebalancing, re-joining', 'The group is rebalancing, so a rejoin is needed'), 'info');
-  assert.equal(pinoLevelOfKafkaLog('Consumer', 'error', 'Crash: KafkaJSProtocolError: The group is rebalancing, so a rejoin is needed'), 'info');
+  assert.equal(pinoLevelOfKafkaLog('ConsumerGroup', 'warn', 'The group is rebalancing, so a rejoin is needed, resync group'), 'info');
 });
 
 test('the idempotent producer notice is debug; other errors are warn (kafkajs retries them), warnings stay warn', () => {
   assert.equal(pinoLevelOfKafkaLog('Producer', 'warn', 'Limiting retries for the idempotent producer may invalidate EoS guarantees'), 'debug');
-  assert.equal(pinoLevelOfKafkaLog('Consumer', 'error', 'Crash: KafkaJSNumberOfRetriesExceeded: Connection error'), 'warn');
+  assert.equal(pinoLevelOfKafkaLog('Producer', 'error', 'Failed to send messages: Connection error'), 'warn');
   assert.equal(pinoLevelOfKafkaLog('Admin', 'warn', 'Could not create topics'), 'warn');
   assert.equal(pinoLevelOfKafkaLog('Consumer', 'info', 'Starting'), 'info');
 });
@@ -38,4 +38,17 @@ test('describeKafkaError names the root cause under kafkajs wrappers', () => {
   assert.equal(describeKafkaError(outer), 'Connection error: connect ECONNREFUSED 127.0.0.1:9092');
   assert.equal(describeKafkaError(new Error('plain\n  text')), 'plain text');
   assert.equal(describeKafkaError('x'), 'x');
+});
+
+test('kafkajs crash lines go to debug: the consumer reports its CRASH event itself', () => {
+  assert.equal(pinoLevelOfKafkaLog('Consumer', 'error', "Crash: KafkaJSProtocolError: The coordinator is loading and hence can't process requests for this group"), 'debug');
+  assert.equal(pinoLevelOfKafkaLog('Consumer', 'error', 'Restarting the consumer in 300ms'), 'debug');
+});
+
+test('a consumer crash is info after a transient group error, warn after others, error when not restarted', () => {
+  const loading = Object.assign(new Error("The coordinator is loading and hence can't process requests for this group"), { type: 'GROUP_LOAD_IN_PROGRESS', code: 14 });
+  assert.equal(consumerCrashLevel(loading, true), 'info');
+  assert.equal(consumerCrashLevel(Object.assign(new Error('x'), { type: 'NOT_COORDINATOR_FOR_GROUP' }), true), 'info');
+  assert.equal(consumerCrashLevel(new Error('Connection error'), true), 'warn');
+  assert.equal(consumerCrashLevel(loading, false), 'error');
 });

@@ -1,0 +1,128 @@
+/**
+ * The newcomer's path (issue 14 §1): `meshray stack --translators 2` on a machine without Docker starts its
+ * own Kafka broker, the receiver, two translators and xray-local; `meshray demo` traffic reaches xray-local
+ * through both translators; a healthy start logs nothing at warn or error; Ctrl-C leaves no process and no
+ * port behind.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname } from 'node:path';
+import { REPO_ROOT, ServiceProcess, describeProcesses } from './support/processes.ts';
+import { scrapeMetric } from './support/metrics.ts';
+import { readAllDocuments, xrayClient } from '../support/xray-local.ts';
+import { waitFor } from '../support/wait.ts';
+
+/** The test's environment without node:test's marker and without KAFKA_BROKERS: the stack starts its own broker. */
+function newcomerEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && k !== 'NODE_TEST_CONTEXT' && k !== 'KAFKA_BROKERS') out[k] = v;
+  }
+  return out;
+}
+
+function cli(label: string, args: readonly string[], env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', ...args], {
+    cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  });
+  return new ServiceProcess(label, child);
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pino lines (after the stack's `name | ` prefix) at warn (40) or above. */
+function warnOrWorse(output: string): string[] {
+  return output.split('\n').filter((line) => {
+    const json = line.slice(line.indexOf('| ') + 2);
+    if (!json.startsWith('{')) return false;
+    try {
+      return ((JSON.parse(json) as { level?: number }).level ?? 0) >= 40;
+    } catch {
+      return false;
+    }
+  });
+}
+
+test('meshray stack --translators 2: demo traffic reaches xray-local through both translators; Ctrl-C leaves nothing behind', { timeout: 300_000 }, async () => {
+  const stack = cli('stack', ['stack', '--translators', '2'], newcomerEnv());
+  try {
+    const banner = await waitFor('the stack to print its endpoints', 180_000, () => {
+      if (stack.exited) throw new Error(`stack exited:\n${stack.output()}`);
+      const out = stack.output();
+      return out.includes('Ctrl-C stops everything.') ? out : undefined;
+    }, { intervalMs: 250, describe: () => describeProcesses([stack]) });
+
+    const endpoint = (name: string): { port: number; pid: number } => {
+      const m = new RegExp(`^  ${name}\\s+http://127\\.0\\.0\\.1:(\\d+)\\S*\\s+\\(pid (\\d+)`, 'm').exec(banner);
+      assert.ok(m, `the banner names ${name}'s endpoint and pid:\n${banner}`);
+      return { port: Number(m[1]), pid: Number(m[2]) };
+    };
+    const receiver = endpoint('receiver');
+    const translators = [endpoint('translator-1'), endpoint('translator-2')];
+    const xrayLocal = endpoint('xray-local');
+    const kafka = /^ {2}kafka\s+127\.0\.0\.1:(\d+) \(pid (\d+), logs (\S+)\)/m.exec(banner);
+    assert.ok(kafka, `the stack started its own broker:\n${banner}`);
+    const [brokerPort, brokerPid, brokerLog] = [Number(kafka[1]), Number(kafka[2]), kafka[3] ?? ''];
+    assert.match(banner, /^ {2}KAFKA_BROKERS=127\.0\.0\.1:\d+$/m);
+    assert.match(banner, new RegExp(`^  XRAY_ENDPOINT=http://127\\.0\\.0\\.1:${xrayLocal.port}$`, 'm'));
+    assert.match(banner, new RegExp(`^  TRANSLATOR_OPS_PORT=${translators[0]?.port},${translators[1]?.port}$`, 'm'));
+    assert.equal(new Set([receiver.port, xrayLocal.port, ...translators.map((t) => t.port)]).size, 4, 'four distinct ports');
+
+    // Demo traffic, as a newcomer sends it.
+    const started = Date.now();
+    const demo = cli('demo', ['demo', '--target', `http://127.0.0.1:${receiver.port}`, '--requests', '40', '--rate', 'max', '--json', '--quiet'], newcomerEnv());
+    const demoExit = await demo.waitExit(60_000);
+    assert.deepEqual(demoExit, { code: 0, signal: null }, demo.output());
+    const summary = JSON.parse(demo.output().trim().split('\n').pop() ?? '{}') as { requests: number; spansAccepted: number; spansSent: number };
+    assert.equal(summary.requests, 40);
+    assert.equal(summary.spansAccepted, summary.spansSent);
+
+    // Every span committed, by both translators between them, each having exported to xray-local.
+    const records = (t: { port: number }) => scrapeMetric(`http://127.0.0.1:${t.port}/metrics`, 'meshray_translator_records_total');
+    await waitFor('every span committed by the translators', 60_000, async () =>
+      (await records(translators[0]!)) + (await records(translators[1]!)) === summary.spansAccepted, { describe: () => describeProcesses([stack]) });
+    for (const t of translators) {
+      assert.ok((await records(t)) > 0, `translator on :${t.port} committed records (it got partitions)`);
+      const ok = await fetch(`http://127.0.0.1:${t.port}/metrics`).then((r) => r.text());
+      assert.match(ok, /^meshray_translator_put_calls_total\{outcome="ok"\} [1-9]/m, `translator on :${t.port} exported to xray-local`);
+    }
+    const client = xrayClient(`http://127.0.0.1:${xrayLocal.port}`);
+    const documents = await readAllDocuments(client, new Date(started - 3_600_000), new Date(Date.now() + 3_600_000));
+    assert.equal(new Set(documents.map((d) => d.traceId)).size, 40, 'one trace per demo request in xray-local');
+    client.destroy();
+
+    assert.deepEqual(warnOrWorse(stack.output()), [], 'a healthy stack logs nothing at warn or error');
+
+    // Ctrl-C: SIGINT to the stack's process group, as a terminal sends it.
+    stack.signal('SIGINT');
+    const exit = await stack.waitExit(120_000);
+    assert.deepEqual(exit, { code: 0, signal: null }, stack.output().slice(-4000));
+    for (const [name, pid] of [['receiver', receiver.pid], ['xray-local', xrayLocal.pid], ['broker', brokerPid], ...translators.map((t, i) => [`translator-${i + 1}`, t.pid] as const)] as const) {
+      assert.equal(isAlive(pid), false, `${name} (pid ${pid}) is gone`);
+    }
+    for (const port of [receiver.port, xrayLocal.port, brokerPort, ...translators.map((t) => t.port)]) {
+      assert.equal(await portIsFree(port), true, `port ${port} is free again`);
+    }
+    assert.equal(existsSync(dirname(brokerLog)), false, 'the broker\'s data directory is removed');
+  } finally {
+    await stack.stop(60_000);
+  }
+});
