@@ -1,10 +1,20 @@
 import type { CommandIo } from '../commands.ts';
+import { renderEnvHelp } from '../docs/config-tables.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
-/** `meshray receiver`: the Zipkin endpoint publishing to Kafka (config from env, see the README). */
+const USAGE = `usage: meshray receiver
+
+The Zipkin endpoint (POST /api/v2/spans, /api/v1/spans; /health/live, /health/ready, /metrics on the same
+port). Publishes the spans to Kafka, keyed by trace id. Kafka being unreachable is retried with backoff
+(readiness false meanwhile). Configured by environment variables only:
+
+`;
+
+/** `meshray receiver`: the Zipkin endpoint publishing to Kafka (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  if (args.includes('--help')) {
-    io.stdout.write('usage: meshray receiver\n\nConfigured by environment variables (KAFKA_BROKERS, RECEIVER_PORT, ACK_MODE, …); see the README.\n');
+  if (args.includes('--help') || args.includes('-h')) {
+    const { receiverEnvSchema } = await import('../../receiver/config.ts');
+    io.stdout.write(USAGE + renderEnvHelp(receiverEnvSchema));
     return 0;
   }
   const { startReceiver } = await import('../../receiver/main.ts');

@@ -1,10 +1,20 @@
 import type { CommandIo } from '../commands.ts';
+import { renderEnvHelp } from '../docs/config-tables.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
-/** `meshray translator`: one member of the translator consumer group (config from env, see the README). */
+const USAGE = `usage: meshray translator
+
+One member of the translator consumer group: consumes SPANS_TOPIC, translates spans into X-Ray segment
+documents, writes them with PutTraceSegments and commits once X-Ray accepted them. Health and metrics on
+TRANSLATOR_OPS_PORT (give each translator on one host its own). Configured by environment variables only:
+
+`;
+
+/** `meshray translator`: one member of the translator consumer group (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  if (args.includes('--help')) {
-    io.stdout.write('usage: meshray translator\n\nConfigured by environment variables (KAFKA_BROKERS, XRAY_ENDPOINT, REDIS_URL, …); see the README.\n');
+  if (args.includes('--help') || args.includes('-h')) {
+    const { translatorEnvSchema } = await import('../../translator/config.ts');
+    io.stdout.write(USAGE + renderEnvHelp(translatorEnvSchema));
     return 0;
   }
   const { main } = await import('../../translator/main.ts');

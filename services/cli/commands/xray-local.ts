@@ -1,10 +1,20 @@
 import type { CommandIo } from '../commands.ts';
+import { renderEnvHelp } from '../docs/config-tables.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
-/** `meshray xray-local`: the X-Ray-compatible API and console (config from env: XRAY_LOCAL_PORT, …). */
+const USAGE = `usage: meshray xray-local
+
+An X-Ray-compatible API (PutTraceSegments, GetTraceSummaries, BatchGetTraces, GetServiceGraph,
+GetTraceGraph) and its console at /, with /health/* and /metrics, on XRAY_LOCAL_PORT. Point a translator's
+XRAY_ENDPOINT at it. Configured by environment variables only:
+
+`;
+
+/** `meshray xray-local`: the X-Ray-compatible API and console (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  if (args.includes('--help')) {
-    io.stdout.write('usage: meshray xray-local\n\nConfigured by environment variables; see the README (xray-local).\n');
+  if (args.includes('--help') || args.includes('-h')) {
+    const { xrayLocalConfigSchema } = await import('../../xray-local/config.ts');
+    io.stdout.write(USAGE + renderEnvHelp(xrayLocalConfigSchema));
     return 0;
   }
   const { main } = await import('../../xray-local/main.ts');

@@ -17,11 +17,31 @@ export const SERVICE_SCHEMAS = {
 
 type Field = z.ZodType & { description?: string; def: { type: string; defaultValue?: unknown } };
 
-function defaultOf(field: Field): string {
-  if (field.def.type !== 'default') return field.safeParse(undefined).success ? '(unset)' : '**required**';
+/** A field's default: its value as text, or that it is required, optional (unset) or empty. */
+function defaultValueOf(field: Field): { kind: 'value'; text: string } | { kind: 'required' | 'unset' | 'empty' } {
+  if (field.def.type !== 'default') return field.safeParse(undefined).success ? { kind: 'unset' } : { kind: 'required' };
   const v = field.def.defaultValue;
-  if (v === '') return '(empty)';
-  return `\`${Array.isArray(v) ? v.join(',') : String(v)}\``;
+  if (v === '') return { kind: 'empty' };
+  return { kind: 'value', text: Array.isArray(v) ? v.join(',') : String(v) };
+}
+
+function defaultOf(field: Field): string {
+  const d = defaultValueOf(field);
+  return d.kind === 'value' ? `\`${d.text}\`` : d.kind === 'required' ? '**required**' : `(${d.kind})`;
+}
+
+/**
+ * The environment section of a service's `--help`, from the same schema as the README tables: one
+ * entry per variable, `NAME=default` (or `(required)`, `(unset)`) and its meaning on the next line.
+ */
+export function renderEnvHelp(schema: { shape: Record<string, unknown> }): string {
+  const entries = Object.entries(schema.shape).map(([name, f]) => {
+    const field = f as Field;
+    const d = defaultValueOf(field);
+    const head = d.kind === 'value' ? `${name}=${d.text}` : d.kind === 'empty' ? `${name}=` : `${name} (${d.kind})`;
+    return `  ${head}\n      ${field.description ?? ''}`;
+  });
+  return `environment variables (default, then meaning):\n${entries.join('\n')}\n`;
 }
 
 export function renderConfigTable(schema: { shape: Record<string, unknown> }): string {

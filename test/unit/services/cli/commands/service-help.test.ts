@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { run as receiver } from '../../../../../services/cli/commands/receiver.ts';
+import { run as translator } from '../../../../../services/cli/commands/translator.ts';
+import { run as xrayLocal } from '../../../../../services/cli/commands/xray-local.ts';
+import { receiverEnvSchema } from '../../../../../services/receiver/config.ts';
+import { translatorEnvSchema } from '../../../../../services/translator/config.ts';
+import { xrayLocalConfigSchema } from '../../../../../services/xray-local/config.ts';
+import { runCommand } from '../io.ts';
+
+const cases = [
+  { name: 'receiver', run: receiver, schema: receiverEnvSchema, expect: ['  RECEIVER_PORT=9411', '  KAFKA_BROKERS (required)', '  ACK_MODE=kafka'] },
+  { name: 'translator', run: translator, schema: translatorEnvSchema, expect: ['  TRANSLATOR_OPS_PORT=9412', '  KAFKA_BROKERS (required)', '  REDIS_URL=redis://127.0.0.1:6379'] },
+  { name: 'xray-local', run: xrayLocal, schema: xrayLocalConfigSchema, expect: ['  XRAY_LOCAL_PORT=2000', '  XRAY_LOCAL_HOST=0.0.0.0'] },
+];
+
+for (const c of cases) {
+  test(`meshray ${c.name} --help lists every environment variable with its default and meaning`, async () => {
+    const { code, stdout, stderr } = await runCommand(c.run, ['--help']);
+    assert.equal(code, 0);
+    assert.equal(stderr, '');
+    assert.match(stdout, new RegExp(`^usage: meshray ${c.name}\\n`));
+    const lines = stdout.split('\n');
+    for (const [name, field] of Object.entries(c.schema.shape)) {
+      const at = lines.findIndex((l) => l.startsWith(`  ${name}=`) || l.startsWith(`  ${name} (`));
+      assert.ok(at >= 0, `${name} is listed`);
+      const meaning = (field as { description?: string }).description ?? '';
+      assert.ok(meaning.length > 0, `${name} has a meaning`);
+      assert.equal(lines[at + 1], `      ${meaning}`, `${name}'s meaning follows it`);
+    }
+    for (const line of c.expect) assert.ok(lines.includes(line), `${line.trim()} in --help`);
+  });
+}
