@@ -124,10 +124,10 @@ function serviceMapOf(requests: readonly GeneratedRequest[]): { nodes: string[];
 }
 
 test('sidecar (modern) and ambient translate to the same service map: nodes, edges and counts, with errors and faults', () => {
-  const options = { errorRate: 0.15, faultRate: 0.1, faultFlags: ['UF', 'URX', 'UH'] } as const;
-  const requests = many('modern', 90, options, 7);
+  const options = { errorRate: 0.15, faultRate: 0.15, faultFlags: ['UF', 'URX', 'UH'] } as const;
+  const requests = many('modern', 40, options, 1);
   const sidecar = serviceMapOf(requests);
-  const ambient = serviceMapOf(many('ambient', 90, options, 7));
+  const ambient = serviceMapOf(many('ambient', 40, options, 1));
   assert.ok(sidecar.nodes.some((n) => n.includes('(remote)')), 'the seed has failed hops (remote nodes)');
   // One difference, by design: a gateway call the waypoint could not deliver is reported twice, by the gateway
   // (its CLIENT span got the waypoint's 503) and by the waypoint (the hop that failed); sidecar mode has the first only.
@@ -139,4 +139,34 @@ test('sidecar (modern) and ambient translate to the same service map: nodes, edg
   assert.deepEqual(ambient.nodes, sidecar.nodes.map(twice));
   assert.deepEqual(ambient.edges, sidecar.edges.map(twice));
   assert.ok(!ambient.nodes.some((n) => n.startsWith('waypoint')), ambient.nodes.join(', '));
+});
+
+/** The same spans as an older or a per-service-naming Istio would report them. */
+function asReleasedBy(requests: readonly GeneratedRequest[], variant: 'before-peer-tags' | 'per-service-naming'): GeneratedRequest[] {
+  return requests.map((r) => ({
+    ...r,
+    spans: r.spans.map((e) => {
+      if (e.workload !== 'waypoint') return e;
+      const s = e.span;
+      if (variant === 'before-peer-tags') {
+        // Istio < 1.29 (before istio/istio#58818): no istio.destination_* / istio.source_* tags.
+        const tags = Object.fromEntries(Object.entries(s.tags).filter(([k]) => !/^istio\.(destination|source)_/.test(k)));
+        return { workload: e.workload, span: { ...s, tags } };
+      }
+      // Istio 1.27-1.29 with per-service span naming (istio/istio#57024): the service host as serviceName.
+      const host = (s.tags['upstream_cluster'] ?? '').split('|')[3] ?? '';
+      return { workload: e.workload, span: { ...s, localEndpoint: { ...s.localEndpoint, serviceName: host } } };
+    }),
+  }));
+}
+
+test('waypoints before the peer tags, and those that name spans by service, draw the same map', () => {
+  const requests = many('ambient', 30, { errorRate: 0.15, faultRate: 0.15, faultFlags: ['UF', 'UH'] }, 3);
+  const current = serviceMapOf(requests);
+  assert.ok(current.nodes.some((n) => n.includes('(remote)')));
+  for (const variant of ['before-peer-tags', 'per-service-naming'] as const) {
+    const variantRequests = asReleasedBy(requests, variant);
+    assert.notDeepEqual(variantRequests.map(spansOf), requests.map(spansOf), `${variant} changes the spans`);
+    assert.deepEqual(serviceMapOf(variantRequests), current, variant);
+  }
 });
