@@ -50,7 +50,7 @@ test('every strict prefix of a valid datum is truncated, and a trailing byte is 
 });
 
 /** A record holding only `field`, scanned over `bytes`. */
-const one = (type: avro.schema.DefinedType | string, bytes: number[]) =>
+const one = (type: avro.Schema, bytes: number[]) =>
   scanDatum(avro.Type.forSchema({ type: 'record', name: 'One', fields: [{ name: 'x', type }] }), Uint8Array.from(bytes));
 
 test('a block count larger than the bytes left fails at once, with its path (bounded by the input size)', () => {
