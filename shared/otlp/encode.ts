@@ -58,3 +58,27 @@ const utf8 = new TextEncoder();
 export function spanJsonBytes(span: OtlpSpan): number {
   return utf8.encode(JSON.stringify(span)).length;
 }
+
+const ExportResponseType = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');
+
+/** `partial_success` of an ExportTraceServiceResponse (trace_service.proto); zero / empty when absent. */
+export interface ExportPartialSuccess {
+  readonly rejectedSpans: number;
+  readonly errorMessage: string;
+}
+
+/**
+ * Reads an OTLP/HTTP success body (protobuf, or JSON when `json` is true). Undefined when the body is
+ * not an ExportTraceServiceResponse.
+ */
+export function decodeExportResponse(body: Uint8Array, json: boolean): ExportPartialSuccess | undefined {
+  try {
+    const message = json
+      ? ExportResponseType.fromObject(body.length === 0 ? {} : (JSON.parse(new TextDecoder().decode(body)) as Record<string, unknown>))
+      : ExportResponseType.decode(body);
+    const object = ExportResponseType.toObject(message, { longs: Number, defaults: false }) as { partialSuccess?: { rejectedSpans?: number; errorMessage?: string } };
+    return { rejectedSpans: object.partialSuccess?.rejectedSpans ?? 0, errorMessage: object.partialSuccess?.errorMessage ?? '' };
+  } catch {
+    return undefined;
+  }
+}

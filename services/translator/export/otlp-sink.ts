@@ -1,0 +1,212 @@
+/**
+ * Adapter: sends OTLP export batches (shared/otlp `OtlpExportBatch`) to the CloudWatch OTLP traces
+ * endpoint `https://xray.<region>.amazonaws.com/v1/traces` (or xray-local), the SegmentSink of the OTLP
+ * path. Not wired into the translator yet (EXPORT_PROTOCOL is a later phase).
+ *
+ * - Wire: OTLP/HTTP protobuf, `Content-Encoding: gzip` (OTLP specification "OTLP/HTTP"; the endpoint
+ *   takes gzip or none: CloudWatch User Guide, "OTLP Endpoints").
+ * - Signing: SigV4 for service `xray` with the AWS SDK's own signer (@smithy/signature-v4) and the SDK's
+ *   default credential chain (env, profile, IRSA web identity, container/instance metadata), taken from
+ *   an XRayClient's resolved config, so nothing credential-related is hand-written.
+ * - Answers (OTLP specification "Failures" and "Partial Success"): 200 → accepted, and
+ *   `partial_success.rejected_spans` → those spans are refused for good (the spec forbids retrying them):
+ *   spans the message names (`…spans[i]` paths or span ids) are returned as rejected; if it names fewer
+ *   than it counts, every span it does not name is returned as rejected too, marked
+ *   `partial_success_unattributed`, so a refused span is never lost (dead-lettered spans may include
+ *   accepted ones; a replay resends them). 429, 502, 503, 504 and network errors are retried, waiting the
+ *   `Retry-After` the endpoint gave (seconds or an HTTP date) or else full-jitter backoff, up to
+ *   maxRetries, then returned `unfinished` (nothing committed). 400/413/415 → every span rejected with the
+ *   endpoint's Status message. 401/403 → `unfinished` with XRAY_ACCESS_DENIED (the operator must act).
+ */
+import { gzipSync } from 'node:zlib';
+import protobuf from 'protobufjs';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { XRayClient } from '@aws-sdk/client-xray';
+import type { ErrorCode } from '../../../shared/errors/index.ts';
+import { fullJitterDelayMs } from '../../../shared/resilience/backoff.ts';
+import { sleepMs, type NowMs, type Sleep } from '../../../shared/resilience/clock.ts';
+import { decodeExportResponse, type OtlpExportBatch } from '../../../shared/otlp/index.ts';
+import type { ExportControl } from './segment-sink.ts';
+
+/** A span the endpoint refused for good; `spanIndex` is the batch's input index (`batch.spanIndexes`). */
+export interface RejectedSpan {
+  readonly spanIndex: number;
+  readonly code: ErrorCode;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface OtlpExportOutcome {
+  readonly rejected: readonly RejectedSpan[];
+  /** Present when the request was not accepted after the retries: the caller commits none of these spans. */
+  readonly unfinished?: { readonly code: ErrorCode; readonly message: string; readonly spanIndexes: readonly number[] };
+}
+
+type Credentials = XRayClient['config']['credentials'];
+type Sha256 = XRayClient['config']['sha256'];
+
+export interface OtlpTraceSinkOptions {
+  /** Full URL of the traces endpoint, e.g. `https://xray.eu-west-1.amazonaws.com/v1/traces`. */
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: Credentials;
+  readonly sha256: Sha256;
+  readonly maxRetries: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly random?: () => number;
+  readonly sleep?: Sleep;
+  /** For `Retry-After` given as an HTTP date. */
+  readonly nowMs?: NowMs;
+  readonly fetch?: typeof fetch;
+}
+
+/** `https://xray.<region>.amazonaws.com/v1/traces` */
+export const otlpTracesEndpointOf = (region: string): string => `https://xray.${region}.amazonaws.com/v1/traces`;
+
+/** Credentials and hash from the AWS SDK: an XRayClient's resolved config carries the default chain. */
+export function sdkSigningOf(client: Pick<XRayClient, 'config'>): { credentials: Credentials; sha256: Sha256 } {
+  return { credentials: client.config.credentials, sha256: client.config.sha256 };
+}
+
+const RpcStatus = new protobuf.Type('Status').add(new protobuf.Field('code', 1, 'int32')).add(new protobuf.Field('message', 2, 'string'));
+new protobuf.Root().define('google.rpc').add(RpcStatus);
+
+function statusMessageOf(body: Uint8Array, contentType: string | null): string {
+  try {
+    if ((contentType ?? '').includes('json')) return String((JSON.parse(new TextDecoder().decode(body)) as { message?: unknown }).message ?? '');
+    return String((RpcStatus.toObject(RpcStatus.decode(body)) as { message?: unknown }).message ?? '');
+  } catch {
+    return new TextDecoder().decode(body).slice(0, 500);
+  }
+}
+
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+
+type Attempt =
+  | { readonly kind: 'accepted'; readonly rejectedSpans: number; readonly errorMessage: string }
+  | { readonly kind: 'retry'; readonly code: ErrorCode; readonly message: string; readonly retryAfterMs: number | undefined }
+  | { readonly kind: 'refused'; readonly status: number; readonly message: string }
+  | { readonly kind: 'denied'; readonly message: string };
+
+export class OtlpTraceSink {
+  readonly #o: OtlpTraceSinkOptions;
+  readonly #url: URL;
+  readonly #signer: SignatureV4;
+  readonly #sleep: Sleep;
+  readonly #random: () => number;
+  readonly #nowMs: NowMs;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: OtlpTraceSinkOptions) {
+    this.#o = options;
+    this.#url = new URL(options.endpoint);
+    this.#signer = new SignatureV4({ service: 'xray', region: options.region, credentials: options.credentials, sha256: options.sha256 });
+    this.#sleep = options.sleep ?? sleepMs;
+    this.#random = options.random ?? Math.random;
+    this.#nowMs = options.nowMs ?? Date.now;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  async export(batch: OtlpExportBatch, control?: ExportControl): Promise<OtlpExportOutcome> {
+    const body = gzipSync(batch.body);
+    let last: { code: ErrorCode; message: string } = { code: 'XRAY_UNAVAILABLE', message: 'not sent' };
+    for (let attempt = 0; attempt <= this.#o.maxRetries; attempt += 1) {
+      if (control !== undefined && !control.isActive()) return this.#unfinished(batch, 'NOT_READY', 'export stopped: the consumer is stopping or lost the partition');
+      const result = await this.#send(body);
+      switch (result.kind) {
+        case 'accepted':
+          return { rejected: attributeRejections(batch, result.rejectedSpans, result.errorMessage) };
+        case 'refused':
+          return { rejected: batch.spanIndexes.map((spanIndex) => ({ spanIndex, code: 'SEGMENT_REJECTED', reason: `http_${result.status}`, message: result.message })) };
+        case 'denied':
+          return this.#unfinished(batch, 'XRAY_ACCESS_DENIED', result.message);
+        case 'retry': {
+          last = { code: result.code, message: result.message };
+          if (attempt === this.#o.maxRetries) break;
+          const waitMs = result.retryAfterMs ?? fullJitterDelayMs(attempt + 1, { baseMs: this.#o.retryBaseMs, maxMs: this.#o.retryMaxMs }, this.#random);
+          await control?.heartbeat();
+          await this.#sleep(waitMs);
+        }
+      }
+    }
+    return this.#unfinished(batch, last.code, `gave up after ${this.#o.maxRetries} retries: ${last.message}`);
+  }
+
+  #unfinished(batch: OtlpExportBatch, code: ErrorCode, message: string): OtlpExportOutcome {
+    return { rejected: [], unfinished: { code, message, spanIndexes: [...batch.spanIndexes] } };
+  }
+
+  async #send(body: ReturnType<typeof gzipSync>): Promise<Attempt> {
+    let response: Response;
+    try {
+      const signed = await this.#signer.sign({
+        method: 'POST',
+        protocol: this.#url.protocol,
+        hostname: this.#url.hostname,
+        ...(this.#url.port !== '' ? { port: Number(this.#url.port) } : {}),
+        path: this.#url.pathname,
+        query: {},
+        headers: { host: this.#url.host, 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+        body,
+      });
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(signed.headers)) if (name.toLowerCase() !== 'host') headers[name] = String(value);
+      response = await this.#fetch(this.#url, { method: 'POST', headers, body });
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === 'CredentialsProviderError') return { kind: 'denied', message: `no AWS credentials for SigV4: ${(error as Error).message}` };
+      return { kind: 'retry', code: 'XRAY_UNAVAILABLE', message: `${this.#url.href} unreachable: ${(error as Error).message}${causeOf(error)}`, retryAfterMs: undefined };
+    }
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const contentType = response.headers.get('content-type');
+    if (response.status === 200) {
+      const partial = decodeExportResponse(bytes, (contentType ?? '').includes('json'));
+      return partial === undefined ? { kind: 'accepted', rejectedSpans: 0, errorMessage: '' } : { kind: 'accepted', ...partial };
+    }
+    const message = `HTTP ${response.status} from ${this.#url.href}: ${statusMessageOf(bytes, contentType)}`;
+    if (RETRYABLE_STATUS.has(response.status)) {
+      return { kind: 'retry', code: response.status === 429 ? 'XRAY_THROTTLED' : 'XRAY_UNAVAILABLE', message, retryAfterMs: retryAfterMsOf(response.headers.get('retry-after'), this.#nowMs()) };
+    }
+    if (response.status === 401 || response.status === 403) return { kind: 'denied', message };
+    if (response.status >= 500) return { kind: 'retry', code: 'XRAY_UNAVAILABLE', message, retryAfterMs: undefined };
+    return { kind: 'refused', status: response.status, message };
+  }
+}
+
+function causeOf(error: unknown): string {
+  const cause = (error as { cause?: { message?: string } }).cause;
+  return cause?.message !== undefined ? ` (${cause.message})` : '';
+}
+
+/** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable. */
+export function retryAfterMsOf(header: string | null, nowMs: number): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/**
+ * Which spans a partial success refused: `spans[i]` paths (`resourceSpans[r].scopeSpans[s].spans[i]`) and
+ * span ids the message names; when it names fewer than `rejectedSpans`, the unnamed spans too.
+ */
+export function attributeRejections(batch: OtlpExportBatch, rejectedSpans: number, errorMessage: string): RejectedSpan[] {
+  if (rejectedSpans <= 0) return [];
+  const positions: { path: string; spanId: string }[] = [];
+  batch.request.resourceSpans.forEach((rs, r) => rs.scopeSpans.forEach((ss, s) => ss.spans.forEach((span, i) => positions.push({ path: `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`, spanId: span.spanId }))));
+  const named = new Set<number>();
+  positions.forEach((p, at) => {
+    if (errorMessage.includes(`${p.path}:`) || errorMessage.includes(`${p.path} `) || errorMessage.includes(p.spanId)) named.add(at);
+  });
+  const out: RejectedSpan[] = [];
+  const everyUnnamed = named.size < rejectedSpans;
+  positions.forEach((_, at) => {
+    const spanIndex = batch.spanIndexes[at];
+    if (spanIndex === undefined) return;
+    if (named.has(at)) out.push({ spanIndex, code: 'SEGMENT_REJECTED', reason: 'partial_success', message: errorMessage });
+    else if (everyUnnamed) out.push({ spanIndex, code: 'SEGMENT_REJECTED', reason: 'partial_success_unattributed', message: `the endpoint refused ${rejectedSpans} span(s) without naming all of them: ${errorMessage}` });
+  });
+  return out;
+}

@@ -1,0 +1,185 @@
+/**
+ * OtlpTraceSink against xray-local's /v1/traces (in-process, real HTTP, real SigV4 signing through the
+ * SDK's signer and an XRayClient's credential provider): accepted, throttled (Retry-After honoured through
+ * the injected sleep, which advances xray-local's clock: no real waiting), partial success attributed to
+ * the refused span, malformed request, endpoint down, stopping consumer.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { GetServiceGraphCommand, XRayClient } from '@aws-sdk/client-xray';
+import type { FastifyInstance } from 'fastify';
+import { silentLogger } from '../../../../../shared/log/index.ts';
+import { createRegistry } from '../../../../../shared/metrics/registry.ts';
+import { buildApp } from '../../../../../services/xray-local/index.ts';
+import { translateToOtlp, type OtlpExportBatch } from '../../../../../shared/otlp/index.ts';
+import { OtlpTraceSink, attributeRejections, retryAfterMsOf, sdkSigningOf, type OtlpTraceSinkOptions } from '../../../../../services/translator/export/otlp-sink.ts';
+import { BOOKINFO_NOW_MS, bookinfoSpans, span } from '../../../shared/otlp/support.ts';
+
+const DAY_MS = 86_400_000;
+const WINDOW = { StartTime: new Date(BOOKINFO_NOW_MS - 3_600_000), EndTime: new Date(BOOKINFO_NOW_MS) };
+
+interface Local {
+  readonly app: FastifyInstance;
+  readonly client: XRayClient;
+  readonly endpoint: string;
+  clock: number;
+}
+
+async function startLocal(throttleSegmentsPerSecond?: number): Promise<Local> {
+  const local = { clock: BOOKINFO_NOW_MS } as Local;
+  const app = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 10_000, nowMs: () => local.clock, ...(throttleSegmentsPerSecond !== undefined ? { throttleSegmentsPerSecond } : {}) });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const client = new XRayClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
+  return Object.assign(local, { app, client, endpoint: `http://127.0.0.1:${port}/v1/traces` });
+}
+
+async function stopLocal(local: Local): Promise<void> {
+  local.client.destroy();
+  await local.app.close();
+}
+
+function sinkFor(endpoint: string, overrides: Partial<OtlpTraceSinkOptions> = {}): { sink: OtlpTraceSink; sleeps: number[]; authorizations: string[] } {
+  const sdk = new XRayClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+  const sleeps: number[] = [];
+  const authorizations: string[] = [];
+  const recordingFetch: typeof fetch = async (input, init) => {
+    authorizations.push(String((init?.headers as Record<string, string>)['authorization']));
+    return fetch(input, init);
+  };
+  const sink = new OtlpTraceSink({
+    endpoint,
+    region: 'eu-west-1',
+    ...sdkSigningOf(sdk),
+    maxRetries: 3,
+    retryBaseMs: 100,
+    retryMaxMs: 1000,
+    random: () => 0.5,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    fetch: recordingFetch,
+    ...overrides,
+  });
+  return { sink, sleeps, authorizations };
+}
+
+/** A span a minute before the Bookinfo clock. */
+const recent = (overrides: Parameters<typeof span>[0] = {}) => span({ timestampMicros: (BOOKINFO_NOW_MS - 60_000) * 1000, ...overrides });
+
+const services = async (local: Local) => (await local.client.send(new GetServiceGraphCommand(WINDOW))).Services?.map((s) => s.Name).sort();
+
+describe('OtlpTraceSink → xray-local', () => {
+  let local: Local;
+  before(async () => {
+    local = await startLocal();
+  });
+  after(async () => stopLocal(local));
+
+  it('sends the Bookinfo batch gzip + SigV4 (scope …/eu-west-1/xray/aws4_request) and it is accepted', async () => {
+    const batch = translateToOtlp(bookinfoSpans(), { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+    const { sink, authorizations } = sinkFor(local.endpoint);
+    const outcome = await sink.export(batch);
+    assert.deepEqual(outcome, { rejected: [] });
+    assert.equal(authorizations.length, 1);
+    assert.match(authorizations[0] ?? '', /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/xray\/aws4_request, SignedHeaders=[^,]*content-encoding[^,]*, Signature=[0-9a-f]{64}$/);
+    assert.deepEqual(await services(local), ['details.default', 'istio-ingressgateway', 'productpage.default', 'ratings.default', 'reviews.default']);
+  });
+
+  it('returns the span a partial success names as rejected, and only that one', async () => {
+    const old = span({ id: '2222222222222222', timestampMicros: (BOOKINFO_NOW_MS - 14 * DAY_MS - 3_600_000) * 1000 });
+    const fresh = span({ id: '3333333333333333', timestampMicros: (BOOKINFO_NOW_MS - 14 * DAY_MS + 3_600_000) * 1000 });
+    // meshray's clock a day behind lets the old span through; xray-local's does not.
+    const batch = translateToOtlp([fresh, old], { nowMs: BOOKINFO_NOW_MS - DAY_MS }).batches[0]!;
+    const outcome = await sinkFor(local.endpoint).sink.export(batch);
+    assert.equal(outcome.unfinished, undefined);
+    assert.deepEqual(outcome.rejected.map((r) => [r.spanIndex, r.code, r.reason]), [[1, 'SEGMENT_REJECTED', 'partial_success']]);
+    assert.match(outcome.rejected[0]?.message ?? '', /14 days/);
+  });
+
+  it('rejects every span of a request the endpoint calls malformed, with its message', async () => {
+    const batch: OtlpExportBatch = { request: { resourceSpans: [] }, body: Uint8Array.from([0x0a, 0xff, 0xff, 0x01]), spanIndexes: [4, 7] };
+    const outcome = await sinkFor(local.endpoint).sink.export(batch);
+    assert.deepEqual(outcome.rejected.map((r) => [r.spanIndex, r.reason]), [[4, 'http_400'], [7, 'http_400']]);
+    assert.match(outcome.rejected[0]?.message ?? '', /HTTP 400 .*malformed protobuf/);
+  });
+
+  it('stops with NOT_READY when the consumer is no longer active', async () => {
+    const batch = translateToOtlp([recent()], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+    const outcome = await sinkFor(local.endpoint).sink.export(batch, { heartbeat: async () => undefined, isActive: () => false });
+    assert.equal(outcome.unfinished?.code, 'NOT_READY');
+  });
+});
+
+describe('OtlpTraceSink: throttling and outages', () => {
+  it('honours Retry-After on 429 and sends again once it has passed', async () => {
+    const local = await startLocal(2);
+    try {
+      const spans = bookinfoSpans();
+      const first = translateToOtlp(spans.slice(0, 4), { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+      const second = translateToOtlp(spans.slice(4), { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+      const { sink, sleeps, authorizations } = sinkFor(local.endpoint, {
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          local.clock += ms;
+        },
+      });
+      assert.deepEqual(await sink.export(first), { rejected: [] });
+      assert.deepEqual(await sink.export(second), { rejected: [] });
+      assert.deepEqual(sleeps, [2000], 'waited exactly the Retry-After xray-local gave (2 s)');
+      assert.equal(authorizations.length, 3);
+      assert.equal((await services(local))?.length, 5);
+    } finally {
+      await stopLocal(local);
+    }
+  });
+
+  it('gives a still-throttled batch back as unfinished after maxRetries, nothing rejected', async () => {
+    const local = await startLocal(1);
+    try {
+      const batch = translateToOtlp(bookinfoSpans(), { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+      const { sink, sleeps } = sinkFor(local.endpoint, { maxRetries: 2 });
+      assert.deepEqual(await sink.export(batch), { rejected: [] });
+      const outcome = await sink.export(batch);
+      assert.equal(outcome.unfinished?.code, 'XRAY_THROTTLED');
+      assert.deepEqual(outcome.unfinished?.spanIndexes, batch.spanIndexes);
+      assert.deepEqual(outcome.rejected, []);
+      assert.equal(sleeps.length, 2);
+    } finally {
+      await stopLocal(local);
+    }
+  });
+
+  it('retries an endpoint that is down with backoff, then returns every span unfinished', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const batch = translateToOtlp([recent(), recent({ id: '2222222222222222' })], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+    const { sink, sleeps } = sinkFor(`http://127.0.0.1:${port}/v1/traces`, { maxRetries: 3 });
+    const outcome = await sink.export(batch);
+    assert.equal(outcome.unfinished?.code, 'XRAY_UNAVAILABLE');
+    assert.deepEqual(outcome.unfinished?.spanIndexes, [0, 1]);
+    assert.match(outcome.unfinished?.message ?? '', /unreachable/);
+    assert.deepEqual(sleeps, [50, 100, 200], 'full-jitter backoff (random 0.5, base 100 ms)');
+  });
+});
+
+describe('OtlpTraceSink helpers', () => {
+  it('reads Retry-After as seconds or an HTTP date', () => {
+    assert.equal(retryAfterMsOf('3', 0), 3000);
+    assert.equal(retryAfterMsOf('Sun, 06 Nov 1994 08:49:40 GMT', Date.UTC(1994, 10, 6, 8, 49, 37)), 3000);
+    assert.equal(retryAfterMsOf(null, 0), undefined);
+    assert.equal(retryAfterMsOf('soon', 0), undefined);
+  });
+
+  it('rejects every unnamed span when a partial success does not say which it refused', () => {
+    const batch = translateToOtlp([recent(), recent({ id: '2222222222222222' })], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+    const rejected = attributeRejections(batch, 1, 'one span was too large');
+    assert.deepEqual(rejected.map((r) => [r.spanIndex, r.reason]), [[0, 'partial_success_unattributed'], [1, 'partial_success_unattributed']]);
+    assert.deepEqual(attributeRejections(batch, 1, 'span 2222222222222222 refused').map((r) => r.spanIndex), [1]);
+    assert.deepEqual(attributeRejections(batch, 0, ''), []);
+  });
+});
