@@ -21,6 +21,11 @@ export const DEAD_LETTER_HEADERS = {
   attempts: 'meshray.dlq.attempts',
   /** Why, for people; cut to DEAD_LETTER_MESSAGE_MAX_CHARS. */
   message: 'meshray.dlq.message',
+  /**
+   * When the record was dead-lettered (ISO 8601 UTC), stamped by the sink that writes it. The DLQ record's
+   * own timestamp stays the original record's, so time selections (`replay --dlq --from`) mean span time.
+   */
+  time: 'meshray.dlq.time',
 } as const;
 
 export const DEAD_LETTER_MESSAGE_MAX_CHARS = 1000;

@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import type { ErrorCode } from '../../../shared/errors/index.ts';
-import { deadLetterHeaders } from '../../../shared/span-record/headers.ts';
+import { DEAD_LETTER_HEADERS, deadLetterHeaders } from '../../../shared/span-record/headers.ts';
 import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
 
 /** An original span record that will never become an accepted segment document, and why. */
@@ -19,11 +19,8 @@ export interface DeadLetterSink {
   send(letters: readonly DeadLetter[]): Promise<void>;
 }
 
-/**
- * When a record was dead-lettered (ISO 8601 UTC). The DLQ record's own timestamp stays the original
- * record's, so time selections (`replay --dlq --from`) keep meaning span time.
- */
-export const DEAD_LETTER_TIME_HEADER = 'meshray.dlq.time';
+/** When a record was dead-lettered (ISO 8601 UTC): the span-record contract's `DEAD_LETTER_HEADERS.time`. */
+export const DEAD_LETTER_TIME_HEADER = DEAD_LETTER_HEADERS.time;
 
 /**
  * Writes the ORIGINAL record value and key to the dead-letter topic (acks from all in-sync replicas), with
