@@ -1,0 +1,142 @@
+/**
+ * Failures in one line (issue 14 §3): a busy port names its variable and the port, exits 1, no stack
+ * trace; an unreachable Kafka gives one line with the brokers and the cause, readiness false, retries
+ * with backoff and recovers when Kafka answers.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { REPO_ROOT, ServiceProcess } from '../support/processes.ts';
+import { KAFKA_BROKERS } from '../support/kafka.ts';
+import { freePort } from '../support/ports.ts';
+import { waitFor } from '../../support/wait.ts';
+
+function cli(label: string, command: string, env: Record<string, string>): ServiceProcess {
+  const base: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && k !== 'NODE_TEST_CONTEXT') base[k] = v;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', command], {
+    cwd: REPO_ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+  });
+  return new ServiceProcess(label, child);
+}
+
+/** Holds `port` on all interfaces, as another program would. */
+async function occupy(): Promise<{ port: number; server: Server }> {
+  const port = await freePort();
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen({ port }, resolve); });
+  return { port, server };
+}
+
+/** Output lines that are pino JSON at warn (40) or above, or anything that looks like a stack frame. */
+function problems(output: string): { loud: string[]; stackFrames: string[] } {
+  const lines = output.split('\n').filter((l) => l.trim() !== '');
+  return {
+    loud: lines.filter((l) => { try { return ((JSON.parse(l) as { level?: number }).level ?? 0) >= 40; } catch { return false; } }),
+    stackFrames: lines.filter((l) => /^\s+at /.test(l) || /\\n\s+at /.test(l)),
+  };
+}
+
+const busyPortCases = [
+  { command: 'receiver', variable: 'RECEIVER_PORT', env: { KAFKA_BROKERS } },
+  { command: 'translator', variable: 'TRANSLATOR_OPS_PORT', env: { KAFKA_BROKERS, XRAY_ENDPOINT: 'http://127.0.0.1:1' } },
+  { command: 'xray-local', variable: 'XRAY_LOCAL_PORT', env: {} },
+];
+
+for (const c of busyPortCases) {
+  test(`meshray ${c.command} on a busy ${c.variable}: one line naming it, exit 1, no stack trace`, { timeout: 60_000 }, async () => {
+    const { port, server } = await occupy();
+    const proc = cli(c.command, c.command, { ...c.env, [c.variable]: String(port) });
+    try {
+      const exit = await proc.waitExit(45_000);
+      assert.deepEqual(exit, { code: 1, signal: null }, proc.output());
+      const stderr = proc.output().split('\n').filter((l) => l.startsWith('meshray '));
+      assert.deepEqual(stderr, [`meshray ${c.command}: ${c.variable}=${port}: port ${port} on 0.0.0.0 is already in use; set ${c.variable} to a free port`]);
+      assert.deepEqual(problems(proc.output()), { loud: [], stackFrames: [] }, proc.output());
+    } finally {
+      await proc.stop();
+      server.close();
+    }
+  });
+}
+
+/** A TCP relay on `port` to the real broker, started late: Kafka "comes back" at the address the service was given. */
+async function relayToBroker(port: number): Promise<{ close(): Promise<void> }> {
+  const [host, brokerPort] = (KAFKA_BROKERS.split(',')[0] ?? '').split(':');
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: host ?? '127.0.0.1', port: Number(brokerPort) });
+    for (const s of [client, upstream]) { sockets.add(s); s.on('error', () => { client.destroy(); upstream.destroy(); }); s.on('close', () => sockets.delete(s)); }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => { server.once('error', reject); server.listen({ port, host: '127.0.0.1' }, resolve); });
+  return {
+    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
+  };
+}
+
+test('meshray receiver with Kafka unreachable: one warn line with brokers and cause, not ready, then ready once Kafka answers', { timeout: 120_000 }, async () => {
+  const kafkaPort = await freePort(); // nothing listens here yet
+  const receiverPort = await freePort();
+  const brokers = `127.0.0.1:${kafkaPort}`;
+  const proc = cli('receiver', 'receiver', {
+    KAFKA_BROKERS: brokers, RECEIVER_PORT: String(receiverPort), RECEIVER_HOST: '127.0.0.1',
+    SPANS_TOPIC: `e2e-unreachable-${receiverPort}`, LOG_LEVEL: 'info',
+  });
+  let relay: { close(): Promise<void> } | undefined;
+  try {
+    const url = `http://127.0.0.1:${receiverPort}`;
+    await waitFor('the Kafka warning', 45_000, () => {
+      if (proc.exited) throw new Error(`receiver exited: ${proc.output()}`);
+      return problems(proc.output()).loud.length > 0;
+    });
+    const { loud, stackFrames } = problems(proc.output());
+    assert.equal(loud.length, 1, proc.output());
+    assert.deepEqual(stackFrames, []);
+    const line = JSON.parse(loud[0] ?? '{}') as { level: number; msg: string; brokers: string };
+    assert.equal(line.level, 40);
+    assert.equal(line.brokers, brokers);
+    assert.match(line.msg, new RegExp(`^Kafka unreachable at ${brokers} \\(span topic [^)]+\\): Connection error: connect ECONNREFUSED ${brokers}; retrying with backoff$`));
+
+    const ready = await fetch(`${url}/health/ready`);
+    assert.equal(ready.status, 503);
+    assert.deepEqual(await ready.json(), { status: 'unavailable', reason: `Kafka unreachable at ${brokers}: Connection error: connect ECONNREFUSED ${brokers}` });
+    assert.equal((await fetch(`${url}/health/live`)).status, 200);
+
+    // Kafka answers at that address now: the retries (with backoff) find it, the receiver becomes ready.
+    relay = await relayToBroker(kafkaPort);
+    await waitFor('the receiver to become ready', 60_000, async () => (await fetch(`${url}/health/ready`)).ok, { describe: () => proc.output().slice(-2000) });
+    assert.match(proc.output(), /"msg":"Kafka answers: span topic [^"]+ ready"/);
+    assert.equal(problems(proc.output()).loud.length, 1, 'still the one warn line');
+
+    proc.signal('SIGTERM');
+    assert.deepEqual(await proc.waitExit(30_000), { code: 0, signal: null });
+  } finally {
+    await proc.stop();
+    await relay?.close();
+  }
+});
+
+test('meshray translator with Kafka unreachable: one warn line with brokers and cause, not ready, no crash', { timeout: 60_000 }, async () => {
+  const kafkaPort = await freePort();
+  const opsPort = await freePort();
+  const brokers = `127.0.0.1:${kafkaPort}`;
+  const proc = cli('translator', 'translator', {
+    KAFKA_BROKERS: brokers, TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1', XRAY_ENDPOINT: 'http://127.0.0.1:1', LOG_LEVEL: 'info',
+  });
+  try {
+    await waitFor('the Kafka warning', 45_000, () => {
+      if (proc.exited) throw new Error(`translator exited: ${proc.output()}`);
+      return problems(proc.output()).loud.length > 0;
+    });
+    const { loud, stackFrames } = problems(proc.output());
+    assert.equal(loud.length, 1, proc.output());
+    assert.deepEqual(stackFrames, []);
+    assert.match((JSON.parse(loud[0] ?? '{}') as { msg: string }).msg, new RegExp(`^Kafka unreachable at ${brokers} \\(dead-letter topic [^)]+\\): Connection error: connect ECONNREFUSED ${brokers}; retrying with backoff$`));
+    assert.equal((await fetch(`http://127.0.0.1:${opsPort}/health/ready`)).status, 503);
+    assert.equal(proc.exited, false, 'the translator keeps retrying');
+  } finally {
+    await proc.stop();
+  }
+});
