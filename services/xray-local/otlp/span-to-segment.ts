@@ -138,7 +138,8 @@ export function segmentsOfSpan(span: JsonSpan, resource: Record<string, Attribut
     const remote = segmentName(attrs['aws.remote.service'] ?? attrs['peer.service'] ?? attrs['server.address'] ?? hostOf(url) ?? span.name);
     if (parent === undefined) {
       const localId = localSegmentIdOf(span.spanId);
-      documents.push({ name: service, id: localId, ...base, ...(method !== undefined || url !== undefined ? { http: { request } } : {}) } as SegmentDocument);
+      // The caller's segment carries the call's HTTP block and failure too: the request it served failed with it.
+      documents.push({ name: service, id: localId, ...base, ...detail } as SegmentDocument);
       documents.push({ name: remote, id: span.spanId, ...base, parent_id: localId, type: 'subsegment', namespace: 'remote', ...detail } as SegmentDocument);
     } else {
       documents.push({ name: remote, id: span.spanId, ...base, parent_id: parent, type: 'subsegment', namespace: 'remote', ...detail } as SegmentDocument);

@@ -1,0 +1,75 @@
+/**
+ * The two paths check each other on every simulator flavour (Istio 1.7 all-CLIENT kinds, 1.7.4, modern
+ * gateways, ambient waypoints), with errors and Envoy faults injected: the same generated spans go
+ * (a) through the segments path (shared/xray → PutTraceSegments) and (b) through the OTLP path
+ * (shared/otlp → /v1/traces → xray-local's own OTLP → segment mapping), and xray-local draws the same
+ * service map from both: the same nodes, types and edges, and the same error / fault / throttle counts
+ * per node.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { silentLogger } from '../../../../../shared/log/index.ts';
+import { createRegistry } from '../../../../../shared/metrics/registry.ts';
+import { buildApp } from '../../../../../services/xray-local/index.ts';
+import { translateToOtlp } from '../../../../../shared/otlp/index.ts';
+import { translateSpans } from '../../../../../shared/xray/translate.ts';
+import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/xray/config.ts';
+import { MemoryEpochStore } from '../../../../../shared/xray/epoch-store.ts';
+import { DEFAULT_GENERATE_OPTIONS, FLAVOURS, createPrng, generateRequest } from '../../../../../services/simulator/index.ts';
+
+const NOW_MS = Date.UTC(2024, 2, 1, 12, 0, 0);
+const AUTH = 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240301/us-east-1/xray/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=' + 'a'.repeat(64);
+
+interface GraphService {
+  ReferenceId: number;
+  Name: string;
+  Type: string;
+  Edges: { ReferenceId: number }[];
+  SummaryStatistics?: { ErrorStatistics?: { TotalCount?: number; ThrottleCount?: number }; FaultStatistics?: { TotalCount?: number }; TotalCount?: number };
+}
+
+function mapOf(services: readonly GraphService[]): string[] {
+  const names = new Map(services.map((s) => [s.ReferenceId, s.Name]));
+  return services.map((s) => {
+    const st = s.SummaryStatistics;
+    const counts = `total=${st?.TotalCount ?? 0} error=${st?.ErrorStatistics?.TotalCount ?? 0} throttle=${st?.ErrorStatistics?.ThrottleCount ?? 0} fault=${st?.FaultStatistics?.TotalCount ?? 0}`;
+    return `${s.Name}[${s.Type}] ${counts} -> ${s.Edges.map((e) => names.get(e.ReferenceId)).sort().join(',')}`;
+  }).sort();
+}
+
+describe('segments path and OTLP path draw the same map', () => {
+  for (const flavour of FLAVOURS) {
+    it(`simulator flavour ${flavour}, with errors and faults`, async () => {
+      const prng = createPrng(7);
+      const spans = Array.from({ length: 40 }, (_, i) =>
+        generateRequest(prng, (NOW_MS - 60_000) * 1000 + i * 10_000, i, { ...DEFAULT_GENERATE_OPTIONS, flavour, errorRate: 0.2, faultRate: 0.2 }).spans.map((e) => e.span),
+      ).flat();
+      const segmentsApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS });
+      const otlpApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS });
+      try {
+        const docs = translateSpans(spans, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: NOW_MS, epochs: new MemoryEpochStore() });
+        assert.deepEqual(docs.rejected, []);
+        for (let i = 0; i < docs.documents.length; i += 50) {
+          const put = await segmentsApp.inject({ method: 'POST', url: '/TraceSegments', payload: { TraceSegmentDocuments: docs.documents.slice(i, i + 50).map((d) => d.json) } });
+          assert.deepEqual(put.json(), { UnprocessedTraceSegments: [] });
+        }
+        const otlp = translateToOtlp(spans, { nowMs: NOW_MS });
+        assert.deepEqual(otlp.rejected, []);
+        for (const batch of otlp.batches) {
+          const sent = await otlpApp.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/x-protobuf', authorization: AUTH }, payload: Buffer.from(batch.body) });
+          assert.equal(sent.statusCode, 200, sent.body);
+          assert.equal(sent.rawPayload.length, 0, 'no partial success');
+        }
+        const window = { StartTime: NOW_MS / 1000 - 3600, EndTime: NOW_MS / 1000 + 60 };
+        const graph = async (app: typeof otlpApp) => (await app.inject({ method: 'POST', url: '/ServiceGraph', payload: window })).json<{ Services: GraphService[] }>().Services;
+        const fromSegments = mapOf(await graph(segmentsApp));
+        const fromSpans = mapOf(await graph(otlpApp));
+        assert.ok(fromSegments.length >= 5, fromSegments.join('\n'));
+        assert.deepEqual(fromSpans, fromSegments);
+      } finally {
+        await segmentsApp.close();
+        await otlpApp.close();
+      }
+    });
+  }
+});
