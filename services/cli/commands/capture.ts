@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
 import { reporterFor } from '../report.ts';
@@ -6,9 +7,10 @@ import { deadLetterSourceOf } from '../../../shared/span-record/headers.ts';
 import { decodeSpanRecord, type DeliveredRecord } from '../../../shared/span-record/record.ts';
 import { encodeSpanJsonV2 } from '../../simulator/encode/encode-json-v2.ts';
 import { recordsIn } from '../replay/plan-ranges.ts';
-import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
+import { formatProgress, formatSkipped, plural, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
 import { RangeReader } from '../replay/read-ranges.ts';
 import { writeChunk } from '../replay/replay-batch.ts';
+import { DeadLetterSummary, deadLetterEntryOf } from '../replay/dead-letters.ts';
 import { describeSelection } from '../replay/selection.ts';
 import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
 
@@ -18,17 +20,25 @@ Writes the spans of part of the span topic (or the dead-letter topic) to a file,
 Reads with a consumer group of its own that never commits. The file goes back in with
 'meshray send FILE' (to a receiver) or 'meshray translate FILE' (a dry-run translation).
 
+With --dlq, each dead letter is written with why and where from, read from its meshray.dlq.* headers:
+  {"time":"…","reason":"InvalidTraceId","errorCode":"SEGMENT_REJECTED","attempts":1,
+   "source":{"topic":"meshray.spans","partition":3,"offset":"1200"},"dlq":{"partition":0,"offset":"7"},
+   "message":"…","span":{…Zipkin v2 span, or null when the record cannot be decoded}}
+
 ${SOURCE_HELP}
 output:
-  --format FORMAT          zipkin-json: one Zipkin v2 JSON array (default) | ndjson: one v2 span per line
+  --format FORMAT          zipkin-json: one Zipkin v2 JSON array (default without --dlq) | ndjson: one v2
+                           span per line | dead-letters: one dead letter per line, as above (default with --dlq)
   --output FILE            write to FILE (default: stdout)
-  --quiet                  no progress lines on stderr
+  --summary                print counts by reason (and error code) on stdout at the end; without
+                           --output nothing else is written to stdout
+  --quiet                  nothing on stderr but warnings, skipped records and failures
 
 exit codes: 0 every record written; 1 bad options or a Kafka failure; 2 some records could not be
 decoded (listed on stderr, not written).
 `;
 
-export const CAPTURE_FORMATS = ['zipkin-json', 'ndjson'] as const;
+export const CAPTURE_FORMATS = ['zipkin-json', 'ndjson', 'dead-letters'] as const;
 export type CaptureFormat = (typeof CAPTURE_FORMATS)[number];
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
@@ -38,7 +48,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     parsed = parseArgs({
       args: [...args],
       allowPositionals: false,
-      options: { ...SOURCE_OPTIONS, format: { type: 'string' }, output: { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } },
+      options: { ...SOURCE_OPTIONS, format: { type: 'string' }, output: { type: 'string' }, summary: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } },
     });
   } catch (e) {
     return fail(`${(e as Error).message}\n\n${HELP}`);
@@ -51,9 +61,16 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const errors: string[] = [];
   const source = parseSource(values, io.env);
   if (!source.ok) errors.push(...source.errors);
-  const format = (values.format ?? 'zipkin-json') as CaptureFormat;
+  const format = (values.format ?? (values.dlq === true ? 'dead-letters' : 'zipkin-json')) as CaptureFormat;
   if (!CAPTURE_FORMATS.includes(format)) errors.push(`--format: expected one of ${CAPTURE_FORMATS.join(', ')}, got "${values.format}"`);
-  if (errors.length > 0 || !source.ok) return fail(`invalid options:\n${errors.join('\n')}`);
+  if (format === 'dead-letters' && values.dlq !== true) errors.push('--format dead-letters: only with --dlq (other topics carry no dead-letter headers)');
+  if (values.summary === true && values.dlq !== true) errors.push('--summary: only with --dlq (it counts dead letters by reason)');
+  if (errors.length > 0 || !source.ok) return fail(errors.length === 1 ? `invalid options: ${errors[0]}` : `invalid options:\n${errors.join('\n')}`);
+  const quiet = values.quiet === true;
+  const info = (message: string): void => { if (!quiet) say(message); };
+  const summary = values.summary === true ? new DeadLetterSummary() : undefined;
+  // --summary alone: the table is stdout's only content.
+  const writeRecords = summary === undefined || values.output !== undefined;
 
   const { topic, selection } = source.value;
   const planned = await planSource(source.value, 'meshray-capture', io.env);
@@ -61,11 +78,13 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const { kafka, plan } = planned;
   for (const w of plan.warnings) say(`warning: ${w}`);
   const total = recordsIn(plan.ranges);
-  say(`${topic}: ${describeSelection(selection)}: ${total} records in ${plan.ranges.filter((r) => r.endOffset > r.startOffset).length} of ${plan.ranges.length} partitions → ${format} (${values.output ?? 'stdout'})`);
+  const partitionsWithRecords = plan.ranges.filter((r) => r.endOffset > r.startOffset).length;
+  info(`${topic}: ${describeSelection(selection)}: ${plural(total, 'record')} in ${partitionsWithRecords} of ${plural(plan.ranges.length, 'partition')} → ${writeRecords ? `${format} (${values.output ?? 'stdout'})` : 'summary only'}`);
+  if (total === 0) info(`nothing to capture: the selection holds no records (${describeSelection(selection)})`);
 
   let output: ReturnType<typeof openOutput>;
   try {
-    output = openOutput(values.output, io.stdout);
+    output = writeRecords ? openOutput(values.output, io.stdout) : { out: nullStream(), close: () => Promise.resolve() };
   } catch (e) {
     return fail(`cannot write ${values.output}: ${(e as Error).message}`);
   }
@@ -73,8 +92,17 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   let first = true;
   const write = async (_partition: number, records: readonly DeliveredRecord[]): Promise<void> => {
     const lines: string[] = [];
+    let spans = 0;
     for (const record of records) {
       const decoded = decodeSpanRecord(record);
+      if (decoded.ok) spans += 1;
+      if (format === 'dead-letters') {
+        // Every dead letter is written, decodable or not: the reason is the point.
+        const entry = deadLetterEntryOf(record);
+        summary?.add(entry);
+        lines.push(JSON.stringify({ ...entry, span: decoded.ok ? JSON.parse(encodeSpanJsonV2(decoded.value)) as unknown : null }));
+        continue;
+      }
       if (!decoded.ok) {
         const from = deadLetterSourceOf(record.headers);
         tally.skip({ kind: 'undecodable', partition: record.partition, offset: record.offset, reason: 'avro', message: formatIssues(decoded.issues), ...(from ? { source: from } : {}) });
@@ -83,9 +111,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       lines.push(encodeSpanJsonV2(decoded.value));
     }
     tally.records += records.length;
-    tally.spans += lines.length;
+    tally.spans += spans;
     if (lines.length === 0) return;
-    const chunk = format === 'ndjson'
+    if (format !== 'dead-letters') for (const record of records) summary?.add(deadLetterEntryOf(record));
+    const chunk = format !== 'zipkin-json'
       ? `${lines.join('\n')}\n`
       : `${first ? '[\n' : ',\n'}${lines.join(',\n')}`;
     first = false;
@@ -98,10 +127,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     groupIdPrefix: 'meshray-capture', onBatch: write,
   });
   const line = () => formatProgress({
-    records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: 'span',
+    records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: format === 'dead-letters' ? 'dead letter' : 'span',
     skipped: tally.skippedTotal, elapsedMs: Date.now() - startMs, positions: reader.positions,
   });
-  const progress = values.quiet === true ? undefined : startProgress(io.stderr, 'meshray capture: ', line);
+  const progress = quiet ? undefined : startProgress(io.stderr, 'meshray capture: ', line);
   let failure: Error | undefined;
   try {
     await reader.read();
@@ -112,8 +141,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     progress?.stop();
     await output.close().catch((e: unknown) => { failure ??= e as Error; });
   }
-  say(`${failure ? 'stopped' : 'done'}: ${line()}`);
+  if (failure) say(`stopped: ${line()}`);
+  else info(`done: ${line()}`);
   for (const l of formatSkipped(tally).split('\n')) if (l !== '') say(l);
+  if (summary) io.stdout.write(summary.format(topic));
   if (failure) {
     const rest = resumeOffsets(reader.positions);
     say(`failed: ${failure.message}${format === 'zipkin-json' ? ' (the output is an unfinished JSON array)' : ''}`);
@@ -121,4 +152,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     return 1;
   }
   return tally.skippedTotal > 0 ? 2 : 0;
+}
+
+/** A writable that discards (records are not written when only the summary is asked for). */
+function nullStream(): NodeJS.WritableStream {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
 }

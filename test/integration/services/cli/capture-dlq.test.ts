@@ -1,0 +1,107 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import { createKafka, parseBrokers } from '../../../../shared/kafka/client.ts';
+import { ensureTopics } from '../../../../shared/kafka/topics.ts';
+import { SPAN_SCHEMA_HEADER } from '../../../../shared/span-record/headers.ts';
+import { toSpanRecords } from '../../../../shared/span-record/record.ts';
+import type { Span } from '../../../../shared/zipkin/span.ts';
+import { main } from '../../../../services/translator/main.ts';
+import { run as capture } from '../../../../services/cli/commands/capture.ts';
+import { runCommand } from '../../../unit/services/cli/io.ts';
+import { waitFor } from '../../../support/wait.ts';
+import { startXRayLocal } from '../../../support/xray-local.ts';
+
+const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const kafka: Kafka = createKafka({ brokers: parseBrokers(BROKERS), clientId: 'capture-dlq-it', logLevel: 'nothing' });
+const producer = kafka.producer();
+const admin = kafka.admin();
+const dir = mkdtempSync(join(tmpdir(), 'meshray-capture-dlq-it-'));
+
+before(async () => {
+  await producer.connect();
+  await admin.connect();
+});
+after(async () => {
+  await producer.disconnect();
+  await admin.disconnect();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const unique = (what: string) => `it-capture-dlq-${what}-${randomUUID().slice(0, 8)}`;
+
+const span: Span = {
+  traceId: '5af7183fb1d4cf5f5af7183fb1d4cf5f', id: '6b221d5bc9e6496c', name: 'get /ratings', kind: 'SERVER',
+  timestampMicros: Date.now() * 1000, durationMicros: 1200, localEndpoint: { serviceName: 'ratings' }, annotations: [], tags: {},
+};
+
+interface Entry {
+  time: string; reason: string; errorCode: string; attempts: number | null;
+  source: { topic: string; partition: number | null; offset: string }; dlq: { partition: number; offset: string };
+  message: string; span: unknown;
+}
+
+test('a poison record dead-lettered by the translator reads back through capture --dlq with its reason, code, attempts, source and time', async () => {
+  const topic = unique('spans');
+  const dlq = `${topic}.dlq`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 2, replicationFactor: -1 }]);
+  const xray = await startXRayLocal();
+  const startedAt = Date.now();
+  const translator = await main({
+    KAFKA_BROKERS: BROKERS, REDIS_URL, SPANS_TOPIC: topic, DLQ_TOPIC: dlq, TRANSLATOR_GROUP_ID: unique('group'),
+    KAFKA_CLIENT_ID: 'capture-dlq-it', OPS_HOST: '127.0.0.1', TRANSLATOR_OPS_PORT: '0', LOG_LEVEL: 'silent',
+    XRAY_ENDPOINT: xray.endpoint, POISON_MAX_ATTEMPTS: '2',
+  });
+  try {
+    // A good span and, in the same partition (same key), a record whose value is not Avro.
+    const [good] = toSpanRecords([span], Date.now());
+    assert.ok(good);
+    const [meta] = await producer.send({
+      topic, acks: -1,
+      messages: [
+        { key: good.key, value: good.value, headers: { ...good.headers } },
+        { key: good.key, value: Buffer.from('definitely not avro'), headers: { [SPAN_SCHEMA_HEADER]: good.headers[SPAN_SCHEMA_HEADER] ?? '' } },
+      ],
+    });
+    assert.ok(meta);
+    const poisonOffset = String(BigInt(meta.baseOffset ?? '0') + 1n);
+    await waitFor('the dead letter', 60_000, async () => {
+      const offsets = await admin.fetchTopicOffsets(dlq).catch(() => []);
+      return offsets.some((o) => o.high !== '0');
+    });
+
+    const file = join(dir, 'dlq.ndjson');
+    const env = { KAFKA_BROKERS: BROKERS, DLQ_TOPIC: dlq };
+    const out = await runCommand(capture, ['--dlq', '--all', '--summary', '--output', file, '--quiet'], '', env);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(out.stderr, '', '--quiet: nothing on stderr when all went well');
+    const entries = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Entry);
+    assert.equal(entries.length, 1, `exactly one dead letter, got: ${JSON.stringify(entries.map(({ span: _span, ...e }) => e))}`);
+    const entry = entries[0]!;
+    assert.equal(entry.reason, 'undecodable');
+    assert.equal(entry.errorCode, 'RECORD_UNDECODABLE');
+    assert.equal(entry.attempts, 2, 'POISON_MAX_ATTEMPTS deliveries');
+    assert.deepEqual(entry.source, { topic, partition: meta.partition, offset: poisonOffset });
+    assert.deepEqual(entry.dlq, { partition: 0, offset: '0' });
+    assert.ok(entry.message.length > 0, 'the dead letter says why');
+    assert.equal(entry.span, null, 'an undecodable record has no span, but is listed');
+    const deadLetteredMs = Date.parse(entry.time);
+    assert.ok(deadLetteredMs >= startedAt && deadLetteredMs <= Date.now(), `time ${entry.time} is when it was dead-lettered`);
+
+    assert.match(out.stdout, new RegExp(`^${dlq}: 1 dead letter, 1 reason\\nreason +error code +records +first +last\\nundecodable +RECORD_UNDECODABLE +1 +${entry.time.replace(/[.]/g, '\\.')} +${entry.time.replace(/[.]/g, '\\.')}\\n$`));
+
+    // --summary alone: the table is all of stdout.
+    const only = await runCommand(capture, ['--dlq', '--all', '--summary'], '', env);
+    assert.equal(only.code, 0, only.stderr);
+    assert.equal(only.stdout, out.stdout);
+    assert.match(only.stderr, /1 record in 1 of 1 partition → summary only/);
+  } finally {
+    await translator.close();
+    await xray.close();
+  }
+});
