@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 # meshray: one image for every command (`docker run meshray receiver|translator|xray-local|start|demo|...`).
 # Build: docker build -t meshray:local .
+# Node 24 'Krypton' (LTS): the line .ci/run tests beside the machine's own Node (LTS_NODE there).
 
 # ---- build: compile TypeScript to dist/ ----------------------------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -17,7 +18,7 @@ RUN npm run build \
  && find services shared -type f ! -name '*.ts' -exec cp --parents {} dist/ \;
 
 # ---- runtime: production dependencies + dist/ only, non-root --------------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

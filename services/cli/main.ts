@@ -9,8 +9,8 @@ function usage(): string {
   return `usage: meshray <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'meshray <command> --help' for a command's options.\n`;
 }
 
-// meshray targets Node 20 with a pinned AWS SDK (package-lock.json); the SDK's notice that later SDK
-// releases will need Node 22 is known and says nothing about this process, so keep it out of the logs.
+// meshray is tested on Node 24 LTS and Node 20 with a pinned AWS SDK (package-lock.json); on Node 20 the SDK's
+// notice that later SDK releases will need Node 22 is known and says nothing about this process: keep it out of the logs.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 
 const [name, ...args] = process.argv.slice(2);

@@ -22,9 +22,19 @@ const execForm = (keyword: string): unknown => {
   return JSON.parse(last); // exec (JSON) form, so signals reach node
 };
 
-test('multi-stage on node:20-bookworm-slim: build runs npm ci + npm run build, runtime installs production deps only', () => {
+/** The Node LTS line CI tests (`LTS_NODE` in .ci/run): the image must ship it and engines must name it. */
+const ltsMajor = /LTS_NODE="\$\{LTS_NODE:-(\d+)\.\d+\.\d+\}"/.exec(readFileSync(join(REPO_ROOT, '.ci/run'), 'utf8'))?.[1];
+
+test('the image and engines are on the Node LTS line that CI tests', () => {
+  assert.ok(ltsMajor, '.ci/run pins LTS_NODE');
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+  assert.match(pkg.engines.node, new RegExp(`(^|\\|\\|\\s)\\^${ltsMajor}\\.`), `engines names Node ${ltsMajor}`);
+  for (const from of stages) assert.equal(from.getImageTag(), `${ltsMajor}-bookworm-slim`);
+});
+
+test('multi-stage on node:<LTS>-bookworm-slim: build runs npm ci + npm run build, runtime installs production deps only', () => {
   assert.equal(stages.length, 2);
-  for (const from of stages) assert.equal(from.getImageName() + ':' + from.getImageTag(), 'node:20-bookworm-slim');
+  for (const from of stages) assert.equal(from.getImageName(), 'node');
   assert.equal(stages[0]?.getBuildStage(), 'build');
   const buildRuns = args('RUN').filter((_, i) => instructions.filter((x) => x.getKeyword() === 'RUN')[i]!.getRange().start.line < lastStageLine);
   assert.ok(buildRuns.some((r) => /\bnpm ci\b/.test(r) && !/--omit=dev/.test(r)), 'build stage: npm ci');
