@@ -144,7 +144,7 @@ test('documents of a waypoint span carry the waypoint as `istio.waypoint` (annot
   const doc = docs[0];
   assert.equal(doc?.name, 'details.bookinfo');
   assert.equal(doc?.annotations?.['istio.waypoint'], 'waypoint.bookinfo');
-  assert.equal(doc?.http?.request?.client_ip === 'envoy://internal_client_address/', false, 'never an internal address as client_ip');
+  assert.equal(doc?.http?.request?.client_ip, undefined, 'envoy://internal_client_address/ is not a client address');
   assert.equal((doc?.metadata?.['zipkin'] as { localEndpoint?: { serviceName?: string } }).localEndpoint?.serviceName, 'waypoint.bookinfo', 'the source span is kept as sent');
 });
 
