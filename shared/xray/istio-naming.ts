@@ -77,13 +77,15 @@ export function serviceOfCluster(cluster: string | undefined): string | undefine
 }
 
 /**
- * True for a span a waypoint reported: `node_id` `waypoint~…`, an `inbound-vip|…` cluster (only waypoints
- * route HTTP to those), or the peer tags only waypoints set (`istio.destination_canonical_service`,
+ * True for a span a waypoint reported: `node_id` `waypoint~…` (a `node_id` of another proxy type, `sidecar~`
+ * or `router~`, settles it the other way); without a `node_id`, an `inbound-vip|…` cluster (only waypoints
+ * route HTTP to those) or the peer tags only waypoints set (`istio.destination_canonical_service`,
  * `istio.source_canonical_service`).
  */
 export function isWaypointSpan(span: Span): boolean {
   const tags = span.tags;
-  if (tags['node_id']?.startsWith('waypoint~') === true) return true;
+  const nodeId = tags['node_id'];
+  if (nodeId !== undefined) return nodeId.startsWith('waypoint~');
   if (upstreamClusterOf(span)?.startsWith('inbound-vip|') === true) return true;
   return tags['istio.destination_canonical_service'] !== undefined || tags['istio.source_canonical_service'] !== undefined;
 }

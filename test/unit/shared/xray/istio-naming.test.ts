@@ -95,6 +95,8 @@ test('waypoint signals: node_id, an inbound-vip cluster, or the peer tags only w
   assert.equal(isWaypointSpan(span({ tags: { 'upstream_cluster.name': 'inbound-vip|9080|http|details.bookinfo.svc.cluster.local' } })), true);
   assert.equal(isWaypointSpan(span({ tags: { 'istio.source_canonical_service': 'productpage' } })), true);
   assert.equal(isWaypointSpan(span({ tags: { upstream_cluster: 'inbound|9080|http|details.bookinfo.svc.cluster.local' } })), false);
+  // Another proxy type's node_id settles it, whatever custom tags a mesh adds.
+  assert.equal(isWaypointSpan(span({ tags: { node_id: 'sidecar~10.0.0.12~productpage-v1-6c668694dc-6x2xd.default~default.svc.cluster.local', 'istio.source_canonical_service': 'x' } })), false);
 });
 
 test('cluster names: outbound and inbound-vip carry a host, inbound does not', () => {
