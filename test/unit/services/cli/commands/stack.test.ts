@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { run } from '../../../../../services/cli/commands/stack.ts';
+import { runCommand } from '../io.ts';
+
+test('stack --help names what it starts and how to stop it', async () => {
+  const { code, stdout } = await runCommand(run, ['--help']);
+  assert.equal(code, 0);
+  assert.match(stdout, /^usage: meshray stack \[--translators N\] \[--no-redis\]\n/);
+  for (const word of ['Kafka', 'REDIS_URL', 'RECEIVER_PORT', 'TRANSLATOR_OPS_PORT', 'XRAY_LOCAL_PORT', 'Ctrl-C']) assert.ok(stdout.includes(word), word);
+});
+
+test('bad options are all listed before anything starts, exit 2', async () => {
+  const { code, stderr, stdout } = await runCommand(run, ['--translators', '0', '--bogus']);
+  assert.equal(code, 2);
+  assert.equal(stdout, '');
+  assert.equal(stderr, [
+    'meshray stack: --translators: expected an integer ≥ 1, got "0"',
+    'meshray stack: unknown option "--bogus"',
+    "Run 'meshray stack --help' for usage.",
+    '',
+  ].join('\n'));
+});
+
+test('more translators than span topic partitions is refused: the extra ones would get no work', async () => {
+  const { code, stderr } = await runCommand(run, ['--translators=4'], '', { SPANS_TOPIC_PARTITIONS: '3' });
+  assert.equal(code, 2);
+  assert.match(stderr, /--translators: at most 3 \(SPANS_TOPIC_PARTITIONS\)/);
+});
