@@ -36,3 +36,8 @@ export function formatAge(epochSec: number, nowSec: number): string {
   if (age < 30 * 86_400) return `${Math.floor(age / 86_400)}d ago`;
   return formatTime(epochSec).slice(0, 10);
 }
+
+/** `1 segment`, `3 segments`: a count with its noun, singular for one (regular English plurals only). */
+export function plural(n: number, noun: string): string {
+  return `${formatCount(n)} ${n === 1 ? noun : `${noun}s`}`;
+}

@@ -68,3 +68,17 @@ export function statsOf(summary: SummaryStatistics | undefined, histogram: reado
     health: healthOf(share(faults + errors + throttles), total),
   };
 }
+
+/**
+ * A node no segment stands for: a callee known only from its callers' remote subsegments (type `remote`,
+ * services/xray-local/graph/build-service-graph.ts). `AWS::…` types are left alone: a traced service's
+ * origin (AWS::EKS::Container) looks the same as an AWS resource node.
+ */
+export function isRemoteNode(service: { readonly Type: string }): boolean {
+  return service.Type === 'remote';
+}
+
+/** The type line of a node: remote callees say they were not traced. */
+export function nodeTypeLabel(service: { readonly Type: string }): string {
+  return service.Type === 'remote' ? 'remote · not traced' : service.Type;
+}

@@ -2,7 +2,7 @@ import { getServiceGraph } from './api-client.ts';
 import type { Service } from './api-types.ts';
 import { h } from './dom.ts';
 import { formatCount, formatMs, formatPercent } from './format.ts';
-import { percentileSec, statsOf } from './graph-stats.ts';
+import { isRemoteNode, percentileSec, statsOf } from './graph-stats.ts';
 import { rangeParams, routeHref } from './route.ts';
 import { renderServiceMap } from './service-map.ts';
 import type { ViewContext } from './view-context.ts';
@@ -64,10 +64,13 @@ function overviewPanel(services: readonly Service[]): HTMLElement {
     errors += stats.errors + stats.throttles;
   }
   const edges = services.reduce((n, s) => n + s.Edges.length, 0);
+  // Counted as the map draws them: traced services, and remote nodes (callees that sent no segment).
+  const remote = services.filter(isRemoteNode).length;
   return h('aside', { class: 'panel' },
     h('h2', {}, 'Overview'),
     h('table', { class: 'kv' },
-      statRow('Services', String(services.length)),
+      statRow('Services', String(services.length - remote)),
+      remote > 0 ? statRow('Remote nodes', String(remote)) : null,
       statRow('Connections', String(edges)),
       statRow('Entry requests', String(total)),
       statRow('Entry faults', `${faults} (${formatPercent(total ? faults / total : 0)})`, faults > 0 ? 'fault' : undefined),

@@ -1,8 +1,8 @@
 import { graphlib, layout } from '@dagrejs/dagre';
 import type { Service } from './api-types.ts';
 import { clear, h, svg } from './dom.ts';
-import { formatCount, formatMs, formatPercent } from './format.ts';
-import { type NodeStats, statsOf } from './graph-stats.ts';
+import { formatCount, formatMs, formatPercent, plural } from './format.ts';
+import { isRemoteNode, type NodeStats, nodeTypeLabel, statsOf } from './graph-stats.ts';
 
 const NODE_WIDTH = 240;
 const NODE_HEIGHT = 92;
@@ -99,7 +99,7 @@ export function renderServiceMap(container: HTMLElement, services: readonly Serv
 
   const root = svg('svg', {
     class: 'service-map', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
-    'aria-label': `Service map with ${services.length} services`,
+    'aria-label': `Service map with ${plural(services.length, 'node')}`,
   });
   root.style.maxWidth = '100%';
   root.style.height = 'auto';
@@ -126,7 +126,7 @@ export function renderServiceMap(container: HTMLElement, services: readonly Serv
       const label = `${formatCount(stats.total)} · ${formatMs(stats.avgMs)}`;
       // 11px text: about 6 px a character, plus the pill's padding.
       const labelWidth = Math.max(56, label.length * 6 + 16);
-      const title = `${service.Name} → ${target.Name}: ${stats.total} calls, ${formatPercent(stats.faultRate)} faults, ` +
+      const title = `${service.Name} → ${target.Name}: ${plural(stats.total, 'call')}, ${formatPercent(stats.faultRate)} faults, ` +
         `${formatPercent(stats.errorRate + stats.throttleRate)} errors, avg ${formatMs(stats.avgMs)}, p95 ${formatMs(stats.p95Ms)}`;
       edgeLayer.append(svg('g', { class: `edge health-${stats.health}`, 'data-from': service.Name, 'data-to': target.Name },
         svg('title', {}, title),
@@ -147,9 +147,9 @@ export function renderServiceMap(container: HTMLElement, services: readonly Serv
     const y = laid.y - NODE_HEIGHT / 2;
     const selected = options.selected === service.ReferenceId;
     const node = svg('g', {
-      class: `node health-${stats.health}${selected ? ' selected' : ''}${service.Root ? ' root' : ''}`,
+      class: `node health-${stats.health}${selected ? ' selected' : ''}${service.Root ? ' root' : ''}${isRemoteNode(service) ? ' remote' : ''}`,
       'data-service': service.Name, 'data-type': service.Type, tabindex: 0, role: 'button',
-      'aria-label': `${service.Name}: ${stats.total} requests`,
+      'aria-label': `${service.Name}: ${plural(stats.total, 'request')}`,
     },
     svg('title', {}, `${service.Name} (${service.Type})`),
     svg('rect', { class: 'card', x, y, width: NODE_WIDTH, height: NODE_HEIGHT, rx: 10 }),
@@ -158,7 +158,7 @@ export function renderServiceMap(container: HTMLElement, services: readonly Serv
     svg('text', { class: `ring-label${formatCount(stats.total).length > 3 ? ' long' : ''}`, x: x + 33, y: y + 42, 'text-anchor': 'middle' }, formatCount(stats.total)),
     svg('text', { class: 'ring-caption', x: x + 33, y: y + 72, 'text-anchor': 'middle' }, 'req'),
     svg('text', { class: 'node-name', x: x + 60, y: y + 22 }, truncate(service.Name, 22)),
-    svg('text', { class: 'node-type', x: x + 60, y: y + 38 }, truncate(service.Type, 28)),
+    svg('text', { class: 'node-type', x: x + 60, y: y + 38 }, truncate(nodeTypeLabel(service), 28)),
     svg('text', { class: 'node-stat', x: x + 60, y: y + 58 },
       svg('tspan', { class: stats.faults > 0 ? 'fault' : undefined }, `${formatPercent(stats.faultRate)} fault`),
       ' · ',
@@ -177,3 +177,4 @@ export function renderServiceMap(container: HTMLElement, services: readonly Serv
   root.append(nodeLayer);
   container.append(root);
 }
+

@@ -1,7 +1,7 @@
 import { batchGetTraces } from './api-client.ts';
 import type { SegmentDocument } from './api-types.ts';
 import { h } from './dom.ts';
-import { formatSec, formatTime } from './format.ts';
+import { formatSec, formatTime, plural } from './format.ts';
 import { rangeParams, routeHref } from './route.ts';
 import { renderSegmentDetails } from './segment-details.ts';
 import { type TimelineRow, buildTimeline } from './timeline-rows.ts';
@@ -111,7 +111,7 @@ export async function renderTraceView(main: HTMLElement, traceId: string, ctx: V
       fact('Started', formatTime(timeline.startSec)),
       fact('Duration', formatSec(trace.Duration)),
       fact('Services', String(services.size)),
-      fact('Segments', `${segments.length} segments · ${timeline.rows.length - segments.length} subsegments`),
+      fact('Segments', `${plural(segments.length, 'segment')} · ${plural(timeline.rows.length - segments.length, 'subsegment')}`),
       fact('Faults / errors', `${faults} / ${errors}`, faults > 0 ? 'fault' : errors > 0 ? 'error' : undefined)));
   const waterfall = h('section', { class: 'card waterfall', 'data-testid': 'timeline' },
     h('div', { class: 'tl-row tl-header' }, h('div', { class: 'tl-name' }, 'Name'), h('div', { class: 'tl-status' }, 'Status'),

@@ -2,7 +2,7 @@ import { ApiError, getTraceSummaries } from './api-client.ts';
 import type { TraceSummary } from './api-types.ts';
 import { h } from './dom.ts';
 import { type StatusFilter, type TraceFilter, buildFilterExpression } from './filter-expression.ts';
-import { formatAge, formatSec, formatTime } from './format.ts';
+import { formatAge, formatSec, formatTime, plural } from './format.ts';
 import { rangeParams, routeHref } from './route.ts';
 import type { ViewContext } from './view-context.ts';
 
@@ -161,7 +161,7 @@ export async function renderTracesView(main: HTMLElement, ctx: ViewContext): Pro
       const capped = shown >= MAX_RENDERED_ROWS && nextToken !== undefined;
       more.hidden = nextToken === undefined || capped;
       status.textContent = shown === 0
-        ? `No traces match (${scanned} traces in the time range).`
+        ? `No traces match (${plural(scanned, 'trace')} in the time range).`
         : `${shown} trace${shown === 1 ? '' : 's'} shown${nextToken ? ', more match' : ''} · ${scanned} in the time range` +
           (capped ? ` · showing the first ${MAX_RENDERED_ROWS}: narrow the filter or time range` : '');
     } catch (error) {

@@ -41,3 +41,12 @@ test('health thresholds: green below 1%, amber below 5%, red from 5%', () => {
   assert.equal(healthOf(0.05, 10), 'bad');
   assert.equal(healthOf(0, 0), 'idle');
 });
+
+test('remote nodes: callees without segments; they say they were not traced', async () => {
+  const { isRemoteNode, nodeTypeLabel } = await import('../../../../../services/xray-local/console/src/graph-stats.ts');
+  assert.equal(isRemoteNode({ Type: 'remote' }), true);
+  assert.equal(isRemoteNode({ Type: 'service' }), false);
+  assert.equal(isRemoteNode({ Type: 'AWS::EKS::Container' }), false, 'a traced service\'s origin');
+  assert.equal(nodeTypeLabel({ Type: 'remote' }), 'remote · not traced');
+  assert.equal(nodeTypeLabel({ Type: 'service' }), 'service');
+});
