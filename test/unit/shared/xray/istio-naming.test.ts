@@ -165,3 +165,10 @@ test('a failed hop translates as the caller\'s remote subsegment, as the sidecar
   const { docs } = translate([failed]);
   assert.deepEqual(docs.map((d) => [d.name, d.type, d.namespace, d.parent_id, d.fault]), [['details.bookinfo', 'subsegment', 'remote', '2222222222222222', true]]);
 });
+
+test('a root hop that never reached a destination: the caller\'s segment and its remote call, as a sidecar\'s root CLIENT span gives', () => {
+  const failed = rootOf(waypointSpan({ ...NEW_WAYPOINT_TAGS, ...unknownPeer('destination'), response_flags: 'UH', 'http.status_code': '503' }));
+  const { docs } = translate([failed]);
+  assert.deepEqual(docs.map((d) => [d.name, d.type ?? 'segment', d.namespace]), [['productpage.bookinfo', 'segment', undefined], ['details.bookinfo', 'subsegment', 'remote']]);
+  assert.equal(docs[1]?.parent_id, docs[0]?.id);
+});
