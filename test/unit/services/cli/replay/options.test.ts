@@ -41,6 +41,19 @@ test('replay: unknown flags are refused with the usage', async () => {
 test('capture: bad format and bad offsets, exit 1', async () => {
   const r = await runCommand(capture, ['--offsets', '0:9-1', '--format', 'xml'], '', { KAFKA_BROKERS: '127.0.0.1:9092' });
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /--format: expected one of zipkin-json, ndjson, got "xml"/);
+  assert.match(r.stderr, /--format: expected one of zipkin-json, ndjson, dead-letters, got "xml"/);
   assert.match(r.stderr, /partition 0: end offset 1 is before start offset 9/);
+});
+
+test('capture: --summary and the dead-letters format only with --dlq, each refused in one line', async () => {
+  const env = { KAFKA_BROKERS: '127.0.0.1:9' };
+  const summary = await runCommand(capture, ['--all', '--summary'], '', env);
+  assert.equal(summary.code, 1);
+  assert.equal(summary.stderr, 'meshray capture: invalid options: --summary: only with --dlq (it counts dead letters by reason)\n');
+  const format = await runCommand(capture, ['--all', '--format', 'dead-letters'], '', env);
+  assert.equal(format.code, 1);
+  assert.match(format.stderr, /--format dead-letters: only with --dlq/);
+  const help = await runCommand(capture, ['--help'], '', env);
+  assert.doesNotMatch(help.stdout, /translation batch/);
+  assert.match(help.stdout, /--summary/);
 });
