@@ -1,4 +1,4 @@
-/** `npm run bench`: prints meshray's speed figures. BENCH=translate|codec|e2e selects one. */
+/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e selects one. */
 import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
 
 const only = process.env['BENCH'];
@@ -7,6 +7,10 @@ const print = (f: BenchFigure): void => {
 };
 
 if (!only || only === 'translate') runTranslateBench().forEach(print);
+if (!only || only === 'otlp') {
+  const { runOtlpBench } = await import('./otlp.bench.ts');
+  runOtlpBench().forEach(print);
+}
 if (!only || only === 'codec') {
   const { runCodecBench } = await import('./codec.bench.ts');
   (await runCodecBench()).forEach(print);

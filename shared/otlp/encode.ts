@@ -6,11 +6,10 @@
  */
 import protobuf from 'protobufjs';
 import descriptor from './proto/otlp-trace-descriptor.json' with { type: 'json' };
-import type { ExportTraceServiceRequest, OtlpSpan } from './otlp-request.ts';
+import type { ExportTraceServiceRequest, KeyValue, OtlpSpan } from './otlp-request.ts';
 
 const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
 const ExportRequestType = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
-const SpanType = root.lookupType('opentelemetry.proto.trace.v1.Span');
 
 export const OTLP_PROTOBUF_CONTENT_TYPE = 'application/x-protobuf';
 export const OTLP_JSON_CONTENT_TYPE = 'application/json';
@@ -21,9 +20,37 @@ function hexToBytes(hex: string): Uint8Array {
   return out;
 }
 
-/** The span with its ids as bytes, as protobufjs' `fromObject` wants them (64-bit fields stay strings). */
+/** A decimal uint64 string as the low/high 32-bit words protobufjs writes (exact beyond 2^53). */
+function fixed64Of(decimal: string): { low: number; high: number; unsigned: boolean } {
+  const value = BigInt(decimal);
+  return { low: Number(value & 0xffffffffn) | 0, high: Number((value >> 32n) & 0xffffffffn) | 0, unsigned: true };
+}
+
+/** Attributes with int64 values the writer takes without parsing a decimal string (small ones as numbers). */
+function protoAttributes(attributes: readonly KeyValue[]): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < attributes.length; i += 1) {
+    const kv = attributes[i] as KeyValue;
+    if (!('intValue' in kv.value)) continue;
+    const n = Number(kv.value.intValue);
+    if (!Number.isSafeInteger(n)) continue;
+    out ??= attributes.slice();
+    out[i] = { key: kv.key, value: { intValue: n } };
+  }
+  return out ?? attributes;
+}
+
+/** The span in the shape protobufjs' writer takes: ids as bytes, times as 64-bit words. */
 function protoSpanObject(span: OtlpSpan): Record<string, unknown> {
-  const object: Record<string, unknown> = { ...span, traceId: hexToBytes(span.traceId), spanId: hexToBytes(span.spanId) };
+  const object: Record<string, unknown> = {
+    ...span,
+    traceId: hexToBytes(span.traceId),
+    spanId: hexToBytes(span.spanId),
+    startTimeUnixNano: fixed64Of(span.startTimeUnixNano),
+    endTimeUnixNano: fixed64Of(span.endTimeUnixNano),
+    attributes: protoAttributes(span.attributes),
+  };
+  if (span.events.length > 0) object['events'] = span.events.map((e) => ({ ...e, timeUnixNano: fixed64Of(e.timeUnixNano), attributes: protoAttributes(e.attributes) }));
   if (span.parentSpanId !== undefined) object['parentSpanId'] = hexToBytes(span.parentSpanId);
   return object;
 }
@@ -39,7 +66,8 @@ function protoRequestObject(request: ExportTraceServiceRequest): Record<string, 
 
 /** The OTLP/HTTP protobuf body (uncompressed). */
 export function encodeExportRequest(request: ExportTraceServiceRequest): Uint8Array {
-  return ExportRequestType.encode(ExportRequestType.fromObject(protoRequestObject(request))).finish();
+  // The object has the message's shape (protoSpanObject), so it is encoded as is, without a fromObject copy.
+  return ExportRequestType.encode(protoRequestObject(request)).finish();
 }
 
 /** The OTLP/HTTP JSON body. */
@@ -47,16 +75,24 @@ export function encodeExportRequestJson(request: ExportTraceServiceRequest): str
   return JSON.stringify(request);
 }
 
-/** Bytes of one span's protobuf encoding. */
-export function spanProtoBytes(span: OtlpSpan): number {
-  return SpanType.encode(SpanType.fromObject(protoSpanObject(span))).finish().length;
-}
-
-const utf8 = new TextEncoder();
-
 /** UTF-8 bytes of one span's OTLP/JSON encoding: the size the 200 KB span limit is checked against. */
 export function spanJsonBytes(span: OtlpSpan): number {
-  return utf8.encode(JSON.stringify(span)).length;
+  return utf8Bytes(JSON.stringify(span));
+}
+
+/** UTF-8 length of a string, counted without encoding it. */
+export function utf8Bytes(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 2; // a surrogate pair: 2 UTF-16 units, 4 UTF-8 bytes
+      i += 1;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 const ExportResponseType = root.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse');

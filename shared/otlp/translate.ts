@@ -48,7 +48,7 @@ import {
 import { OTLP_ENDPOINT_LIMITS, type OtlpLimits } from './limits.ts';
 import { resourceAttributesOf, spanAttributesOf, str } from './attributes.ts';
 import { statusOfSpan } from './status.ts';
-import { encodeExportRequest, spanJsonBytes, spanProtoBytes } from './encode.ts';
+import { encodeExportRequest, spanJsonBytes } from './encode.ts';
 
 /** The semantic-conventions schema the attribute names follow. */
 export const OTLP_SCHEMA_URL = 'https://opentelemetry.io/schemas/1.26.0';
@@ -117,7 +117,8 @@ interface Placed {
   readonly resourceKey: string;
   readonly resourceAttributes: readonly KeyValue[];
   readonly startMs: number;
-  readonly protoBytes: number;
+  /** Packing estimate, never fewer than the span's protobuf bytes (a quick bound, or its OTLP/JSON bytes). */
+  readonly estimatedBytes: number;
 }
 
 /** Attributes a trimmed span keeps: what names its node and edge and says whether it failed. */
@@ -176,6 +177,7 @@ export function translateToOtlp(spans: readonly Span[], ctx: OtlpTranslateContex
 
   // Pass 3: build, trim and place each span.
   const placed: Placed[] = [];
+  const resources = new Map<string, { key: string; attributes: readonly KeyValue[] }>();
   for (const plan of plans) {
     if (plan.derivedIdFailed === true) continue;
     const built = buildSpan(plan, wideTraceIds, relinks, callees);
@@ -184,15 +186,15 @@ export function translateToOtlp(spans: readonly Span[], ctx: OtlpTranslateContex
       rejected.push({ spanIndex: plan.index, reason: 'too_large', issues: [{ path: `spans[${plan.index}]`, message: `the span's OTLP encoding exceeds ${limits.maxSpanBytes} bytes even without its non-essential attributes and its events` }] });
       continue;
     }
-    if (fitted !== built) stats.spansTrimmed += 1;
-    const resourceAttributes = resourceAttributesOf(plan.span, plan.localService);
+    if (fitted.span !== built) stats.spansTrimmed += 1;
+    const resource = resourceOf(plan, resources);
     placed.push({
       index: plan.index,
-      span: fitted,
-      resourceKey: JSON.stringify(resourceAttributes),
-      resourceAttributes,
+      span: fitted.span,
+      resourceKey: resource.key,
+      resourceAttributes: resource.attributes,
       startMs: plan.startMicros / 1000,
-      protoBytes: spanProtoBytes(fitted),
+      estimatedBytes: fitted.bytes,
     });
   }
   rejected.sort((a, b) => a.spanIndex - b.spanIndex);
@@ -293,11 +295,66 @@ function buildSpan(plan: Plan, wideTraceIds: ReadonlyMap<string, string>, relink
   return out;
 }
 
+/** The tags resource attributes are read from (attributes.ts resourceAttributesOf). */
+const RESOURCE_TAGS = ['node_id', 'istio.namespace', 'istio.canonical_revision', 'zone', 'istio.mesh_id'] as const;
+
+/** The span's resource, computed once per distinct workload identity in the call. */
+function resourceOf(plan: Plan, cache: Map<string, { key: string; attributes: readonly KeyValue[] }>): { key: string; attributes: readonly KeyValue[] } {
+  const span = plan.span;
+  let identity = `${plan.localService}\u0000${span.localEndpoint?.ipv4 ?? ''}\u0000${span.localEndpoint?.ipv6 ?? ''}`;
+  for (const tag of RESOURCE_TAGS) identity += `\u0000${span.tags[tag] ?? '\u0001'}`;
+  let resource = cache.get(identity);
+  if (resource === undefined) {
+    const attributes = resourceAttributesOf(span, plan.localService);
+    resource = { key: JSON.stringify(attributes), attributes };
+    cache.set(identity, resource);
+  }
+  return resource;
+}
+
 const keyValueBytes = (kv: KeyValue): number => JSON.stringify(kv).length;
 
-/** The span if it fits `maxBytes`; else a trimmed copy that does; undefined when nothing fits. */
-function fitSpan(span: OtlpSpan, maxBytes: number): OtlpSpan | undefined {
-  if (spanJsonBytes(span) <= maxBytes) return span;
+/** Characters of a value's strings (AnyValue), for the quick size bounds. */
+function valueUnits(value: KeyValue['value']): number {
+  if ('stringValue' in value) return value.stringValue.length;
+  if ('intValue' in value) return value.intValue.length;
+  if ('arrayValue' in value) return value.arrayValue.values.reduce((n, v) => n + valueUnits(v) + 24, 0);
+  return 24;
+}
+
+/**
+ * Quick bounds on a span's size without serializing it: `json` ≥ its OTLP/JSON UTF-8 bytes (each UTF-16
+ * unit is at most 6 bytes once escaped, plus a generous allowance per member), `proto` ≥ its protobuf
+ * bytes (at most 3 bytes per unit plus tags and lengths).
+ */
+function sizeBounds(span: OtlpSpan): { json: number; proto: number } {
+  let units = span.name.length;
+  let members = 16;
+  for (const kv of span.attributes) {
+    units += kv.key.length + valueUnits(kv.value);
+    members += 1;
+  }
+  for (const e of span.events) {
+    units += e.name.length + e.timeUnixNano.length;
+    members += 2;
+    for (const kv of e.attributes) {
+      units += kv.key.length + valueUnits(kv.value);
+      members += 1;
+    }
+  }
+  if (span.status.message !== undefined) units += span.status.message.length;
+  return { json: 6 * units + 48 * members + 256, proto: 3 * units + 24 * members + 128 };
+}
+
+/**
+ * The span if it fits `maxBytes` (OTLP/JSON bytes), with an upper bound of its protobuf bytes; else a
+ * trimmed copy that does; undefined when nothing fits.
+ */
+function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; bytes: number } | undefined {
+  const bounds = sizeBounds(span);
+  if (bounds.json <= maxBytes) return { span, bytes: bounds.proto };
+  const bytes = spanJsonBytes(span);
+  if (bytes <= maxBytes) return { span, bytes };
   const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key)).sort((a, b) => keyValueBytes(b) - keyValueBytes(a));
   const dropped = new Set<KeyValue>();
   const marked = (events: readonly OtlpEvent[], droppedEvents: number, what: string): OtlpSpan => ({
@@ -310,10 +367,12 @@ function fitSpan(span: OtlpSpan, maxBytes: number): OtlpSpan | undefined {
   for (const kv of droppable) {
     dropped.add(kv);
     const candidate = marked(span.events, 0, 'attributes');
-    if (spanJsonBytes(candidate) <= maxBytes) return candidate;
+    const candidateBytes = spanJsonBytes(candidate);
+    if (candidateBytes <= maxBytes) return { span: candidate, bytes: candidateBytes };
   }
   const withoutEvents = marked([], span.events.length, 'attributes,events');
-  return spanJsonBytes(withoutEvents) <= maxBytes ? withoutEvents : undefined;
+  const lastBytes = spanJsonBytes(withoutEvents);
+  return lastBytes <= maxBytes ? { span: withoutEvents, bytes: lastBytes } : undefined;
 }
 
 interface OpenBatch {
@@ -334,7 +393,7 @@ function packBatches(placed: readonly Placed[], limits: OtlpLimits, scopeVersion
     const resourceBytes = RESOURCE_FRAMING_BYTES + p.resourceKey.length;
     let target: OpenBatch | undefined;
     for (const batch of open) {
-      const added = p.protoBytes + SPAN_FRAMING_BYTES + (batch.resourceKeys.has(p.resourceKey) ? 0 : resourceBytes);
+      const added = p.estimatedBytes + SPAN_FRAMING_BYTES + (batch.resourceKeys.has(p.resourceKey) ? 0 : resourceBytes);
       if (batch.placed.length >= limits.maxSpansPerRequest) continue;
       if (batch.estimatedBytes + added > limits.maxRequestBytes) continue;
       if (Math.max(batch.maxStartMs, p.startMs) - Math.min(batch.minStartMs, p.startMs) > limits.maxRequestSpreadMs) continue;
@@ -345,7 +404,7 @@ function packBatches(placed: readonly Placed[], limits: OtlpLimits, scopeVersion
       target = { placed: [], minStartMs: p.startMs, maxStartMs: p.startMs, estimatedBytes: 0, resourceKeys: new Set() };
       open.push(target);
     }
-    target.estimatedBytes += p.protoBytes + SPAN_FRAMING_BYTES + (target.resourceKeys.has(p.resourceKey) ? 0 : resourceBytes);
+    target.estimatedBytes += p.estimatedBytes + SPAN_FRAMING_BYTES + (target.resourceKeys.has(p.resourceKey) ? 0 : resourceBytes);
     target.resourceKeys.add(p.resourceKey);
     target.placed.push(p);
     target.minStartMs = Math.min(target.minStartMs, p.startMs);
