@@ -189,3 +189,26 @@ export function describeKafkaError(error: unknown): string {
 export function parseBrokers(list: string): string[] {
   return list.split(',').map((b) => b.trim()).filter((b) => b.length > 0);
 }
+
+/**
+ * Settles kafkajs's one Node ≥ 23 notice: its idle request queue arms a timer with a negative delay
+ * (`throttledUntil - Date.now()` with `throttledUntil = -1`, kafkajs 2.2.4 src/network/requestQueue/index.js
+ * `scheduleCheckPendingRequests`), which Node ≥ 23 reports once per process as a TimeoutNegativeWarning.
+ * The delay is clamped to 1 ms as before, so nothing is wrong. Every other process warning is printed as
+ * Node prints it (its own 'warning' listeners are kept and called). Call once, from a composition root.
+ */
+export function settleKafkaJsTimerNotice(target: NodeJS.Process = process): void {
+  const printers = target.listeners('warning');
+  if (printers.some((l) => (l as { meshrayKafkaFilter?: boolean }).meshrayKafkaFilter)) return;
+  target.removeAllListeners('warning');
+  const filter = Object.assign((warning: Error): void => {
+    if (isKafkaJsTimerNotice(warning)) return;
+    for (const print of printers) print.call(target, warning);
+  }, { meshrayKafkaFilter: true });
+  target.on('warning', filter);
+}
+
+/** True for the TimeoutNegativeWarning raised from kafkajs's request queue (and only that one). */
+export function isKafkaJsTimerNotice(warning: Error): boolean {
+  return warning.name === 'TimeoutNegativeWarning' && /kafkajs[\\/]src[\\/]network[\\/]requestQueue/.test(warning.stack ?? '');
+}

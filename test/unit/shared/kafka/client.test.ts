@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import kafkajs from 'kafkajs';
 const { KafkaJSConnectionError, KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } = kafkajs;
-import { consumerCrashLevel, createKafka, describeKafkaError, pinoLevelOfKafkaLog, type KafkaLogLevel } from '../../../../shared/kafka/client.ts';
+import { consumerCrashLevel, createKafka, describeKafkaError, pinoLevelOfKafkaLog, settleKafkaJsTimerNotice, type KafkaLogLevel } from '../../../../shared/kafka/client.ts';
 
 test('per-attempt connection and request errors go to debug: the failing operation is reported once', () => {
   assert.equal(pinoLevelOfKafkaLog('Connection', 'error', 'Connection error: connect ECONNREFUSED 127.0.0.1:9092'), 'debug');
@@ -51,4 +52,22 @@ test('a consumer crash is info after a transient group error, warn after others,
   assert.equal(consumerCrashLevel(Object.assign(new Error('x'), { type: 'NOT_COORDINATOR_FOR_GROUP' }), true), 'info');
   assert.equal(consumerCrashLevel(new Error('Connection error'), true), 'warn');
   assert.equal(consumerCrashLevel(loading, false), 'error');
+});
+
+test("kafkajs's negative-timer notice is settled; every other warning still reaches Node's printer", () => {
+  const target = new EventEmitter();
+  const printed: string[] = [];
+  target.on('warning', (w: Error) => printed.push(`${w.name}: ${w.message}`));
+  settleKafkaJsTimerNotice(target as unknown as NodeJS.Process);
+  settleKafkaJsTimerNotice(target as unknown as NodeJS.Process); // idempotent: one filter
+  const fromKafkaJs = Object.assign(new Error('-1795988171275 is a negative number.'), {
+    name: 'TimeoutNegativeWarning',
+    stack: 'TimeoutNegativeWarning: -1795988171275 is a negative number.\n    at RequestQueue.scheduleCheckPendingRequests (/app/node_modules/kafkajs/src/network/requestQueue/index.js:317:37)',
+  });
+  const elsewhere = Object.assign(new Error('-5 is a negative number.'), { name: 'TimeoutNegativeWarning', stack: 'TimeoutNegativeWarning\n    at mine (/app/services/x.ts:1:1)' });
+  target.emit('warning', fromKafkaJs);
+  target.emit('warning', elsewhere);
+  target.emit('warning', Object.assign(new Error('deprecated'), { name: 'DeprecationWarning' }));
+  assert.deepEqual(printed, ['TimeoutNegativeWarning: -5 is a negative number.', 'DeprecationWarning: deprecated']);
+  assert.equal(target.listenerCount('warning'), 1);
 });
