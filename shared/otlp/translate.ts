@@ -327,7 +327,7 @@ function valueUnits(value: KeyValue['value']): number {
  * unit is at most 6 bytes once escaped, plus a generous allowance per member), `proto` ≥ its protobuf
  * bytes (at most 3 bytes per unit plus tags and lengths).
  */
-function sizeBounds(span: OtlpSpan): { json: number; proto: number } {
+export function sizeBounds(span: OtlpSpan): { json: number; proto: number } {
   let units = span.name.length;
   let members = 16;
   for (const kv of span.attributes) {

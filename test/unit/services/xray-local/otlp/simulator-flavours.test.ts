@@ -41,7 +41,7 @@ describe('segments path and OTLP path draw the same map', () => {
   for (const flavour of FLAVOURS) {
     it(`simulator flavour ${flavour}, with errors and faults`, async () => {
       const prng = createPrng(7);
-      const spans = Array.from({ length: 40 }, (_, i) =>
+      const spans = Array.from({ length: 20 }, (_, i) =>
         generateRequest(prng, (NOW_MS - 60_000) * 1000 + i * 10_000, i, { ...DEFAULT_GENERATE_OPTIONS, flavour, errorRate: 0.2, faultRate: 0.2 }).spans.map((e) => e.span),
       ).flat();
       const segmentsApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS });
