@@ -48,3 +48,23 @@ describe('InProcessSpanPublisher', () => {
     await assert.rejects(publisher.publish([span('0000000000000005', '0000000000000005')]), (e: unknown) => isMeshrayError(e) && e.code === 'NOT_READY');
   });
 });
+
+describe('InProcessSpanPublisher metrics (the all-in-one)', () => {
+  it('counts appended spans as published; the buffer gauges read the in-process topic and its bound at scrape time', async () => {
+    const { Registry } = await import('prom-client');
+    const { receiverMetrics } = await import('../../../../../services/receiver/metrics.ts');
+    const registry = new Registry();
+    const metrics = receiverMetrics(registry);
+    const topic = new InProcessTopic({ name: 't', partitions: 2, maxRecords: 10 });
+    const publisher = new InProcessSpanPublisher({ topic, metrics, nowMs: () => 1 });
+    const value = async (name: string): Promise<number> => (await registry.getSingleMetric(name)!.get()).values.reduce((n, v) => n + v.value, 0);
+    assert.equal(await value('meshray_receiver_buffer_capacity_spans'), 10);
+    await publisher.publish([span('463ac35c9f6413ad48485a3953bb6124', '0000000000000001'), span('463ac35c9f6413ad48485a3953bb6124', '0000000000000002')]);
+    assert.equal(await value('meshray_receiver_spans_published_total'), 2);
+    assert.equal(await value('meshray_receiver_buffer_spans'), 2);
+    await assert.rejects(publisher.publish(Array.from({ length: 9 }, (_, i) => span('48485a3953bb6124', (i + 1).toString(16).padStart(16, '0')))));
+    assert.equal(await value('meshray_receiver_spans_published_total'), 2, 'a refused request is not published');
+    for (const batch of topic.peek(10)) topic.commit(batch.partition, batch.records.at(-1)!.offset);
+    assert.equal(await value('meshray_receiver_buffer_spans'), 0, 'the gauge falls as the translator commits');
+  });
+});
