@@ -1,7 +1,7 @@
 /**
  * Registers xray-local's OTLP routes: POST /v1/traces (its own encapsulated body parsing: raw bytes,
  * protobuf or JSON, gzip) and the Transaction Search APIs (restJson1 POSTs, parsed by the app's JSON
- * parser). Per-span outcomes are counted in `xray_local_otlp_spans_total{outcome,reason}`.
+ * parser). Per-span outcomes are counted in `meshray_xray_local_otlp_spans_total{outcome,reason}`, requests in `meshray_xray_local_otlp_requests_total{status}`.
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
@@ -56,13 +56,13 @@ function sendApi<T>(reply: FastifyReply, outcome: ApiOutcome<T>): FastifyReply {
 export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): SpanStore {
   const spans = deps.spans ?? new SpanStore({ maxSpans: deps.maxSpans ?? 100_000 });
   const counter = new Counter({
-    name: 'xray_local_otlp_spans_total',
+    name: 'meshray_xray_local_otlp_spans_total',
     help: 'OTLP spans received on /v1/traces, by outcome and reason',
     labelNames: ['outcome', 'reason'] as const,
     registers: [deps.registry],
   });
   const requests = new Counter({
-    name: 'xray_local_otlp_requests_total',
+    name: 'meshray_xray_local_otlp_requests_total',
     help: 'OTLP export requests on /v1/traces, by HTTP status',
     labelNames: ['status'] as const,
     registers: [deps.registry],

@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-xray';
 import type { FastifyInstance } from 'fastify';
 import { silentLogger } from '../../../../../shared/log/index.ts';
-import { createRegistry } from '../../../../../shared/metrics/registry.ts';
+import { createRegistry, type Registry } from '../../../../../shared/metrics/registry.ts';
 import { buildApp, type XRayLocalDeps } from '../../../../../services/xray-local/index.ts';
 import { translateToOtlp, encodeExportRequestJson } from '../../../../../shared/otlp/index.ts';
 import { translateSpans } from '../../../../../shared/xray/translate.ts';
@@ -64,14 +64,16 @@ interface Local {
   readonly app: FastifyInstance;
   readonly client: XRayClient;
   readonly port: number;
+  readonly registry: Registry;
 }
 
 async function start(overrides: Partial<XRayLocalDeps> = {}): Promise<Local> {
-  const app = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 10_000, nowMs: () => BOOKINFO_NOW_MS, ...overrides });
+  const registry = createRegistry();
+  const app = buildApp({ logger: silentLogger(), registry, maxSegments: 10_000, nowMs: () => BOOKINFO_NOW_MS, ...overrides });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const client = new XRayClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
-  return { app, client, port };
+  return { app, client, port, registry };
 }
 
 async function stop(local: Local): Promise<void> {
@@ -238,6 +240,10 @@ describe('xray-local /v1/traces answers', () => {
     const body = JSON.parse(sent.body.toString()) as { partialSuccess?: { rejectedSpans: string; errorMessage: string } };
     assert.equal(body.partialSuccess?.rejectedSpans, '1');
     assert.match(body.partialSuccess?.errorMessage ?? '', /14 days/);
+    const spans = await local.registry.getSingleMetric('meshray_xray_local_otlp_spans_total')?.get();
+    const count = (outcome: string, reason: string) => spans?.values.find((v) => v.labels['outcome'] === outcome && v.labels['reason'] === reason)?.value;
+    assert.equal(count('rejected', 'too_old'), 1);
+    assert.ok((count('accepted', 'ok') ?? 0) >= 1);
   });
 
   it('answers 415 for a media type OTLP/HTTP does not define', async () => {
