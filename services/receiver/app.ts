@@ -70,7 +70,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // A refused request counts as one, like an undecodable body (its spans are never read).
     registerAuthorization(app, { tokens, onRefused: () => metrics.spansRefused.inc({ reason: 'unauthorized' }) });
   }
-  const metrics = receiverMetrics(deps.registry);
   app.setErrorHandler((err, req, reply) => {
     const answer = toErrorResponse(err);
     if (!isMeshrayError(err) && answer.status >= 500) log.error({ err }, 'request failed unexpectedly');
