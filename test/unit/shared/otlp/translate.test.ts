@@ -195,7 +195,7 @@ describe('translateToOtlp: endpoint limits', () => {
   });
 
   it('packs at most maxSpansPerRequest spans per request', () => {
-    const spans = Array.from({ length: 7 }, (_, i) => span({ id: (0x1000000000000000 + i * 16).toString(16) }));
+    const spans = Array.from({ length: 7 }, (_, i) => span({ id: (0x10000000 + i).toString(16).padStart(16, '0') }));
     const out = translateToOtlp(spans, { nowMs: NOW_MS, limits: { ...OTLP_ENDPOINT_LIMITS, maxSpansPerRequest: 3 } });
     assert.deepEqual(out.batches.map((b) => b.spanIndexes.length), [3, 3, 1]);
     assert.deepEqual(out.batches.flatMap((b) => b.spanIndexes), [0, 1, 2, 3, 4, 5, 6]);
@@ -209,7 +209,7 @@ describe('translateToOtlp: endpoint limits', () => {
   });
 
   it('keeps every request body under maxRequestBytes', () => {
-    const spans = Array.from({ length: 40 }, (_, i) => span({ id: (0x1000000000000000 + i * 16).toString(16), tags: { payload: 'p'.repeat(1000) } }));
+    const spans = Array.from({ length: 40 }, (_, i) => span({ id: (0x10000000 + i).toString(16).padStart(16, '0'), tags: { payload: 'p'.repeat(1000) } }));
     const maxRequestBytes = 8 * 1024;
     const out = translateToOtlp(spans, { nowMs: NOW_MS, limits: { ...OTLP_ENDPOINT_LIMITS, maxRequestBytes } });
     assert.ok(out.batches.length > 1);

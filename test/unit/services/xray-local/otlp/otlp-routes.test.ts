@@ -246,6 +246,22 @@ describe('xray-local /v1/traces answers', () => {
     assert.ok((count('accepted', 'ok') ?? 0) >= 1);
   });
 
+  it('answers 413 when the body passes 5 MB once gunzipped', async () => {
+    const sent = await post(local.port, new Uint8Array(5 * 1024 * 1024 + 10), { gzip: true });
+    assert.equal(sent.status, 413);
+    assert.match(RpcStatus.toObject(RpcStatus.decode(sent.body))['message'] as string, /5 MB/);
+  });
+
+  it('answers 400 for more than 10,000 spans in one request', async () => {
+    const one = translateToOtlp([span({ timestampMicros: BOOKINFO_NOW_MS * 1000 - 1000 })], { nowMs: BOOKINFO_NOW_MS }).batches[0]!.request;
+    const template = one.resourceSpans[0]!.scopeSpans[0]!.spans[0]!;
+    const spans = Array.from({ length: 10_001 }, (_, i) => ({ traceId: template.traceId, spanId: (0x10000000 + i).toString(16).padStart(16, '0'), name: 'x', kind: 2, startTimeUnixNano: template.startTimeUnixNano, endTimeUnixNano: template.endTimeUnixNano }));
+    const body = JSON.stringify({ resourceSpans: [{ resource: one.resourceSpans[0]!.resource, scopeSpans: [{ scope: { name: 't' }, spans }] }] });
+    const sent = await post(local.port, body, { contentType: 'application/json', gzip: true });
+    assert.equal(sent.status, 400);
+    assert.match((JSON.parse(sent.body.toString()) as { message: string }).message, /10001 spans, more than the endpoint's 10,000/);
+  });
+
   it('answers 415 for a media type OTLP/HTTP does not define', async () => {
     const sent = await post(local.port, 'x', { contentType: 'text/plain' });
     assert.equal(sent.status, 415);
