@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../../shared/log/index.ts';
 import { createRegistry } from '../../shared/metrics/registry.ts';
 import { buildApp } from './app.ts';
 import { receiverEnvSchema, type ReceiverConfig } from './config.ts';
+import { receiverEdge } from './edge.ts';
 import { KafkaSpanPublisher } from './publish/kafka-span-publisher.ts';
 
 export interface RunningReceiver {
@@ -32,6 +33,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
   const config = loadConfig(receiverEnvSchema, env);
   const log = logger ?? createLogger({ level: config.LOG_LEVEL, service: 'receiver' });
   const registry = createRegistry({ defaultMetrics: true });
+  const edge = receiverEdge(config, log); // token file and TLS pair read now: a bad one fails the start
   const kafka = createKafkaFromConfig(config, log);
 
   const publisher = new KafkaSpanPublisher({
@@ -55,11 +57,15 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
     logger: log,
     registry,
     isReady: () => (stopping ? 'shutting down' : kafkaProblem ?? publisher.readinessProblem() ?? true),
+    ...(edge.tokens ? { tokens: edge.tokens } : {}),
+    ...(edge.tls ? { tls: edge.tls } : {}),
+    timeouts: edge.timeouts,
   });
   const address = await listenOn(app, {
     port: config.RECEIVER_PORT, host: config.RECEIVER_HOST, portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST',
   });
-  log.info({ address, ackMode: config.ACK_MODE }, 'receiver listening');
+  edge.start(app.server);
+  log.info({ address, ackMode: config.ACK_MODE, ...edge.description }, 'receiver listening');
 
   const abort = new AbortController();
   let firstFailure!: () => void;
@@ -107,6 +113,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
     stopping ??= (async () => {
       log.info('receiver stopping');
       abort.abort(); // an attempt in flight is left to fail on its own
+      edge.stop();
       await app.close(); // stop accepting; in-flight requests finish (at most ACK_TIMEOUT)
       const { droppedSpans } = await publisher.close(); // flush the buffer, then disconnect
       log.info({ droppedSpans }, 'receiver stopped');
