@@ -107,3 +107,28 @@ test('a stopping consumer abandons the retries with NOT_READY', async () => {
     assert.deepEqual(clock.sleeps, [], 'abandoned before any backoff');
   });
 });
+
+test('a refused caller (no credentials, access denied) is not retried: one call, unfinished XRAY_ACCESS_DENIED, the health observer told', async () => {
+  const { XRayServiceException } = await import('@aws-sdk/client-xray');
+  const { CredentialsProviderError } = await import('@smithy/core/config');
+  for (const error of [
+    new XRayServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'not authorized to perform: xray:PutTraceSegments', $metadata: { httpStatusCode: 403 } }),
+    new CredentialsProviderError('Could not load credentials from any providers', false),
+  ]) {
+    let calls = 0;
+    const told: string[] = [];
+    const client = { send: async () => { calls += 1; throw error; } } as unknown as XRayClient;
+    const registry = new Registry();
+    const sink = new XRaySegmentSink({
+      client, metrics: createTranslatorMetrics(registry), maxConcurrency: 1, maxRetries: 8, retryBaseMs: 1, retryMaxMs: 1,
+      sleep: async () => { throw new Error('no backoff expected'); },
+      health: { succeeded: () => told.push('ok'), failed: (code, message) => told.push(`${code}: ${message}`) },
+    });
+    const outcome = await sink.put([doc(1), doc(2)]);
+    assert.equal(calls, 1, `${error.name}: not retried`);
+    assert.equal(outcome.unfinished?.code, 'XRAY_ACCESS_DENIED');
+    assert.deepEqual(outcome.unfinished?.indices, [0, 1]);
+    assert.match(told.join('\n'), new RegExp(`^XRAY_ACCESS_DENIED: ${error.name}: `));
+    assert.equal(await metricValue(registry, 'meshray_translator_put_calls_total', { outcome: 'denied' }), 1);
+  }
+});
