@@ -21,7 +21,7 @@
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { XRayClient } from '@aws-sdk/client-xray';
+import { GetTraceSegmentDestinationCommand, type XRayClient } from '@aws-sdk/client-xray';
 import type { ErrorCode } from '../../../shared/errors/index.ts';
 import { fullJitterDelayMs } from '../../../shared/resilience/backoff.ts';
 import { sleepMs, type NowMs, type Sleep } from '../../../shared/resilience/clock.ts';
@@ -209,4 +209,37 @@ export function attributeRejections(batch: OtlpExportBatch, rejectedSpans: numbe
     else if (everyUnnamed) out.push({ spanIndex, code: 'SEGMENT_REJECTED', reason: 'partial_success_unattributed', message: `the endpoint refused ${rejectedSpans} span(s) without naming all of them: ${errorMessage}` });
   });
   return out;
+}
+
+/** What the account's trace segment destination means for the OTLP path. */
+export interface TransactionSearchState {
+  /** True when spans land in CloudWatch Logs (`aws/spans`): Transaction Search is on and ACTIVE. */
+  readonly ready: boolean;
+  readonly destination: string;
+  readonly status: string;
+  /** One plain sentence for the log and readiness. */
+  readonly message: string;
+}
+
+/**
+ * Reads GetTraceSegmentDestination (X-Ray API Reference) once: the OTLP path needs Transaction Search
+ * (destination `CloudWatchLogs`, status `ACTIVE`); with `XRay` the account has not enabled it and the
+ * exporter must say so rather than fail silently (issue 12). Call errors propagate to the caller.
+ */
+export async function readTransactionSearch(client: Pick<XRayClient, 'send'>): Promise<TransactionSearchState> {
+  const answer = await client.send(new GetTraceSegmentDestinationCommand({}));
+  const destination = answer.Destination ?? 'unknown';
+  const status = answer.Status ?? 'unknown';
+  if (destination === 'CloudWatchLogs' && status === 'ACTIVE') {
+    return { ready: true, destination, status, message: 'Transaction Search is on: spans sent to /v1/traces land in CloudWatch Logs (aws/spans)' };
+  }
+  if (destination === 'CloudWatchLogs') {
+    return { ready: false, destination, status, message: `Transaction Search is being enabled (status ${status}); spans sent now may not be searchable yet` };
+  }
+  return {
+    ready: false,
+    destination,
+    status,
+    message: `the account's trace segment destination is ${destination}: Transaction Search is not enabled, so the OTLP endpoint will not store spans; enable it (UpdateTraceSegmentDestination Destination=CloudWatchLogs) or use EXPORT_PROTOCOL=segments`,
+  };
 }

@@ -8,13 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
-import { GetServiceGraphCommand, XRayClient } from '@aws-sdk/client-xray';
+import { GetServiceGraphCommand, UpdateTraceSegmentDestinationCommand, XRayClient } from '@aws-sdk/client-xray';
 import type { FastifyInstance } from 'fastify';
 import { silentLogger } from '../../../../../shared/log/index.ts';
 import { createRegistry } from '../../../../../shared/metrics/registry.ts';
 import { buildApp } from '../../../../../services/xray-local/index.ts';
 import { translateToOtlp, type OtlpExportBatch } from '../../../../../shared/otlp/index.ts';
-import { OtlpTraceSink, attributeRejections, retryAfterMsOf, sdkSigningOf, type OtlpTraceSinkOptions } from '../../../../../services/translator/export/otlp-sink.ts';
+import { OtlpTraceSink, attributeRejections, readTransactionSearch, retryAfterMsOf, sdkSigningOf, type OtlpTraceSinkOptions } from '../../../../../services/translator/export/otlp-sink.ts';
 import { BOOKINFO_NOW_MS, bookinfoSpans, span } from '../../../shared/otlp/support.ts';
 
 const DAY_MS = 86_400_000;
@@ -104,6 +104,15 @@ describe('OtlpTraceSink → xray-local', () => {
     const outcome = await sinkFor(local.endpoint).sink.export(batch);
     assert.deepEqual(outcome.rejected.map((r) => [r.spanIndex, r.reason]), [[4, 'http_400'], [7, 'http_400']]);
     assert.match(outcome.rejected[0]?.message ?? '', /HTTP 400 .*malformed protobuf/);
+  });
+
+  it('reads whether Transaction Search is on, and says plainly when it is not', async () => {
+    const off = await readTransactionSearch(local.client);
+    assert.deepEqual([off.ready, off.destination], [false, 'XRay']);
+    assert.match(off.message, /Transaction Search is not enabled/);
+    await local.client.send(new UpdateTraceSegmentDestinationCommand({ Destination: 'CloudWatchLogs' }));
+    const on = await readTransactionSearch(local.client);
+    assert.deepEqual([on.ready, on.destination, on.status], [true, 'CloudWatchLogs', 'ACTIVE']);
   });
 
   it('stops with NOT_READY when the consumer is no longer active', async () => {
