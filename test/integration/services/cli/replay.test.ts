@@ -203,7 +203,7 @@ test('explicit offsets; an undecodable record is reported by offset and skipped 
   const all = await runCommand(replay, ['--topic', topic, '--offsets', '0:0-', '--dry-run', '--quiet'], '', ENV);
   assert.equal(all.code, 2, all.stderr);
   assert.match(all.stderr, /done: 9\/9 records \(100%\), 8 spans/);
-  assert.match(all.stderr, /1 records skipped \(1 undecodable\):\n.*undecodable p0@3 avro: /);
+  assert.match(all.stderr, /1 record skipped \(1 undecodable\):\n.*undecodable p0@3 avro: /);
   const documents = all.stdout.trim().split('\n');
   assert.ok(documents.length >= 8, `${documents.length} documents`);
 
@@ -245,13 +245,13 @@ test('configuration fix: a dead letter X-Ray refused under --epoch-policy preser
     // the configuration the live translator had: preserve keeps the 64-bit id's zero epoch → refused again
     const broken = await runCommand(replay, ['--dlq', '--all', '--epoch-policy', 'preserve', '--xray-endpoint', xray.endpoint, '--quiet'], '', env);
     assert.equal(broken.code, 2, broken.stderr);
-    assert.match(broken.stderr, new RegExp(`1 records skipped \\(1 rejected\\):\\n.*rejected p0@0 \\(from ${spansTopic}/2@41\\) InvalidTraceId: `));
+    assert.match(broken.stderr, new RegExp(`1 record skipped \\(1 rejected\\):\\n.*rejected p0@0 \\(from ${spansTopic}/2@41\\) InvalidTraceId: `));
     assert.equal(xray.store.segmentCount, 0);
 
     // the fix: EPOCH_POLICY=auto (the default) rewrites the implausible epoch to the span's start second
     const fixed = await runCommand(replay, ['--dlq', '--all', '--xray-endpoint', xray.endpoint], '', env);
     assert.equal(fixed.code, 0, fixed.stderr);
-    assert.match(fixed.stderr, /done: 1\/1 records \(100%\), 1 spans, 1 documents written/);
+    assert.match(fixed.stderr, /done: 1\/1 record \(100%\), 1 span, 1 document written/);
     const docs = [...(await storedDocuments(xray)).values()];
     assert.equal(docs.length, 1);
     const doc = JSON.parse(docs[0] ?? '{}') as { id: string; trace_id: string };
