@@ -1,7 +1,7 @@
 /**
  * Every meshray metric, in each mode: the all-in-one (`meshray start`) and the split services (receiver +
  * translator on the real broker, Redis, xray-local). The same traffic goes to both: a few thousand Bookinfo
- * spans, one malformed body (400) and one unsupported media type (415). Each meshray_* metric a mode exposes
+ * spans, one malformed body (400), one unsupported media type (415) and one raw body over MAX_BODY_BYTES (413). Each meshray_* metric a mode exposes
  * must have an expectation here (a new metric fails the test until it gets one), and the translation
  * counters must agree between the modes (same spans, same documents).
  */
@@ -22,6 +22,7 @@ import { startXRayLocal } from '../support/xray-local.ts';
 const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const BUFFER_MAX_SPANS = 20_000;
+const MAX_BODY_BYTES = 1024 * 1024;
 const TRACES = 400;
 const TRACES_PER_REQUEST = 25;
 
@@ -48,6 +49,8 @@ async function send(receiverUrl: string, salt: number): Promise<void> {
   assert.equal(malformed.status, 400);
   const unsupported = await fetch(`${receiverUrl}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
   assert.equal(unsupported.status, 415);
+  const tooLarge = await fetch(`${receiverUrl}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ' '.repeat(MAX_BODY_BYTES + 1) });
+  assert.equal(tooLarge.status, 413);
 }
 
 interface Sample { readonly labels: Readonly<Record<string, string>>; readonly value: number }
@@ -88,7 +91,8 @@ const EXPECTED: Readonly<Record<string, Check>> = {
   meshray_receiver_spans_refused_total: (s) => {
     assert.equal(sum(s, 'meshray_receiver_spans_refused_total', { reason: 'body_malformed' }), 1, 'the 400');
     assert.equal(sum(s, 'meshray_receiver_spans_refused_total', { reason: 'unsupported_media_type' }), 1, 'the 415');
-    assert.deepEqual(labelValues(s, 'meshray_receiver_spans_refused_total', 'reason'), ['body_malformed', 'unsupported_media_type']);
+    assert.equal(sum(s, 'meshray_receiver_spans_refused_total', { reason: 'body_too_large' }), 1, 'the 413 (refused by fastify before the route)');
+    assert.deepEqual(labelValues(s, 'meshray_receiver_spans_refused_total', 'reason'), ['body_malformed', 'body_too_large', 'unsupported_media_type']);
   },
   meshray_receiver_spans_repaired_total: (s) => assert.equal(sum(s, 'meshray_receiver_spans_repaired_total'), 0, 'the fixture has microsecond timestamps'),
   meshray_receiver_spans_published_total: (s) => assert.equal(sum(s, 'meshray_receiver_spans_published_total'), SPANS),
@@ -97,7 +101,8 @@ const EXPECTED: Readonly<Record<string, Check>> = {
     assert.equal(sum(s, 'meshray_receiver_requests_total', { route: '/api/v2/spans', status: '202' }), REQUESTS);
     assert.equal(sum(s, 'meshray_receiver_requests_total', { status: '400' }), 1);
     assert.equal(sum(s, 'meshray_receiver_requests_total', { status: '415' }), 1);
-    assert.equal(sum(s, 'meshray_receiver_requests_total'), REQUESTS + 2);
+    assert.equal(sum(s, 'meshray_receiver_requests_total', { status: '413' }), 1);
+    assert.equal(sum(s, 'meshray_receiver_requests_total'), REQUESTS + 3);
   },
   // Kafka's sendBatch: only the split receiver has one; the all-in-one appends to its in-process topic.
   meshray_receiver_publish_batch_spans: (s, mode) => {
@@ -179,10 +184,10 @@ async function drained(urls: readonly string[]): Promise<Scrape[]> {
 
 const results = new Map<Mode, Scrape>();
 
-test('all-in-one: every meshray metric after thousands of spans, a 400 and a 415', { timeout: 180_000 }, async () => {
+test('all-in-one: every meshray metric after thousands of spans, a 400, a 415 and a 413', { timeout: 180_000 }, async () => {
   const running = await startAllInOne({
     LOG_LEVEL: 'silent', RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_LOCAL_PORT: '0', XRAY_LOCAL_HOST: '127.0.0.1',
-    BUFFER_MAX_SPANS: String(BUFFER_MAX_SPANS),
+    BUFFER_MAX_SPANS: String(BUFFER_MAX_SPANS), MAX_BODY_BYTES: String(MAX_BODY_BYTES),
   });
   try {
     const url = `http://127.0.0.1:${(running.receiver.server.address() as AddressInfo).port}`;
@@ -199,7 +204,7 @@ test('split receiver + translator: every meshray metric after the same traffic',
   const xray = await startXRayLocal();
   const receiver = await startReceiver({
     LOG_LEVEL: 'silent', KAFKA_BROKERS: BROKERS, SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1',
-    BUFFER_MAX_SPANS: String(BUFFER_MAX_SPANS), SPANS_TOPIC_PARTITIONS: '3',
+    BUFFER_MAX_SPANS: String(BUFFER_MAX_SPANS), MAX_BODY_BYTES: String(MAX_BODY_BYTES), SPANS_TOPIC_PARTITIONS: '3',
   });
   let translator: Awaited<ReturnType<typeof startTranslator>> | undefined;
   try {
