@@ -13,6 +13,8 @@
  *   X-Ray draws a service-map edge from a CLIENT span to the node named by `aws.remote.service`
  *   (CloudWatch User Guide, Application Signals / Transaction Search span attributes; the X-Ray console
  *   reads `peer.service` when `aws.remote.service` is absent), so both paths draw the same map;
+ * - ambient: a waypoint span is named and tagged as the segments path names it (`istio.waypoint`), and a
+ *   root waypoint span gets its caller (`istio.source_*`) in front as a CLIENT span (`rootCallerOf`);
  * - a SERVER span that shares its id with its CLIENT (Zipkin `shared`, or a CLIENT with the same id in
  *   the batch) gets the id the segments path derives (`deriveIdByHash(id, 'server')`) and the client's span
  *   id as parent; same-service children in the batch are re-linked to it (OTLP span ids must be unique);
@@ -33,6 +35,7 @@ import type { Span } from '../zipkin/span.ts';
 import type { Issue } from '../result/result.ts';
 import { localServiceOf, remoteServiceOf, resolveKind } from '../xray/span-kind.ts';
 import { sanitizeName } from '../xray/names.ts';
+import { documentTagsOf, rootCallerOf } from '../xray/istio-naming.ts';
 import { isTraceIdHex, pad128, startMicrosOf, traceKeyOf } from '../xray/trace-id.ts';
 import { deriveIdByHash, type DeriveId } from '../xray/ids.ts';
 import {
@@ -77,7 +80,10 @@ export interface OtlpExportBatch {
   readonly request: ExportTraceServiceRequest;
   /** Uncompressed OTLP/HTTP protobuf body, ≤ limits.maxRequestBytes. */
   readonly body: Uint8Array;
-  /** Input indexes of the spans in this request, in the order they appear in it. */
+  /**
+   * Input indexes of the spans in this request, in the order they appear in it; an index appears twice
+   * when its span yields two OTLP spans (a root waypoint span and the caller put in front of it).
+   */
   readonly spanIndexes: readonly number[];
 }
 
@@ -180,7 +186,14 @@ export function translateToOtlp(spans: readonly Span[], ctx: OtlpTranslateContex
   const resources = new Map<string, { key: string; attributes: readonly KeyValue[] }>();
   for (const plan of plans) {
     if (plan.derivedIdFailed === true) continue;
-    const built = buildSpan(plan, wideTraceIds, relinks, callees);
+    // A root waypoint span: its caller (istio.source_*) is put in front, as the segments path does
+    // (shared/xray istio-naming.ts rootCallerOf): a CLIENT span of the caller, id derived as there.
+    const caller = callerInFrontOf(plan, deriveId);
+    if (caller === 'invalid') {
+      rejected.push({ spanIndex: plan.index, reason: 'invalid_derived_id', issues: [{ path: `spans[${plan.index}].id`, message: 'deriveId returned an id that is not 16 hex digits or equals the span id' }] });
+      continue;
+    }
+    const built = buildSpan(plan, wideTraceIds, relinks, callees, caller?.id);
     const fitted = fitSpan(built, limits.maxSpanBytes);
     if (fitted === undefined) {
       rejected.push({ spanIndex: plan.index, reason: 'too_large', issues: [{ path: `spans[${plan.index}]`, message: `the span's OTLP encoding exceeds ${limits.maxSpanBytes} bytes even without its non-essential attributes and its events` }] });
@@ -196,6 +209,18 @@ export function translateToOtlp(spans: readonly Span[], ctx: OtlpTranslateContex
       startMs: plan.startMicros / 1000,
       estimatedBytes: fitted.bytes,
     });
+    if (caller !== undefined) {
+      const callerSpan = buildCallerSpan(built, caller, plan);
+      const attributes = [str('service.name', caller.service)];
+      placed.push({
+        index: plan.index,
+        span: callerSpan,
+        resourceKey: JSON.stringify(attributes),
+        resourceAttributes: attributes,
+        startMs: plan.startMicros / 1000,
+        estimatedBytes: sizeBounds(callerSpan).proto,
+      });
+    }
   }
   rejected.sort((a, b) => a.spanIndex - b.spanIndex);
   return { batches: packBatches(placed, limits, ctx.scopeVersion), rejected, stats };
@@ -250,8 +275,56 @@ function nanosOf(micros: number): string {
   return (BigInt(Math.round(micros)) * 1000n).toString();
 }
 
-function buildSpan(plan: Plan, wideTraceIds: ReadonlyMap<string, string>, relinks: ReadonlyMap<string, string>, callees: ReadonlyMap<string, string>): OtlpSpan {
-  const span = plan.span;
+interface CallerInFront {
+  readonly id: string;
+  readonly service: string;
+}
+
+/** The caller to put in front of a root waypoint SERVER span; 'invalid' when deriveId broke its contract. */
+function callerInFrontOf(plan: Plan, deriveId: DeriveId): CallerInFront | 'invalid' | undefined {
+  if (plan.role !== 'server' || plan.sharedServerId !== undefined || plan.span.parentId !== undefined) return undefined;
+  const caller = rootCallerOf(plan.span);
+  if (caller === undefined) return undefined;
+  const id = deriveId(plan.span.id, 'caller');
+  if (typeof id !== 'string' || !SPAN_HEX.test(id) || id === plan.span.id) return 'invalid';
+  return { id, service: sanitizeName(caller) };
+}
+
+/**
+ * The caller's CLIENT span for a root waypoint span: same trace, times, HTTP attributes (client side) and
+ * status; `aws.remote.service` names the waypoint span's service; parent of the waypoint span.
+ */
+function buildCallerSpan(server: OtlpSpan, caller: CallerInFront, plan: Plan): OtlpSpan {
+  const remote = plan.localService;
+  const { parentSpanId: _parent, ...rest } = server;
+  return {
+    ...rest,
+    spanId: caller.id,
+    flags: 0x01,
+    kind: SpanKindOtlp.CLIENT,
+    attributes: [
+      str('aws.remote.service', remote),
+      str('peer.service', remote),
+      ...spanAttributesOf(plan.span, false),
+      str('meshray.caller_of_zipkin_span_id', plan.span.id),
+    ],
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    status: statusOfSpan(plan.span, false),
+  };
+}
+
+function buildSpan(
+  plan: Plan,
+  wideTraceIds: ReadonlyMap<string, string>,
+  relinks: ReadonlyMap<string, string>,
+  callees: ReadonlyMap<string, string>,
+  callerId: string | undefined,
+): OtlpSpan {
+  const zipkin = plan.span;
+  const tags = documentTagsOf(zipkin);
+  const span = tags === zipkin.tags ? zipkin : { ...zipkin, tags };
   const isServer = plan.role === 'server';
   const attributes = spanAttributesOf(span, isServer);
   if (plan.role === 'client') {
@@ -261,7 +334,7 @@ function buildSpan(plan: Plan, wideTraceIds: ReadonlyMap<string, string>, relink
   if (plan.repairedFrom !== undefined) attributes.push(str('meshray.kind_repaired_from', plan.repairedFrom));
 
   let spanId = span.id;
-  let parentSpanId = span.parentId;
+  let parentSpanId = callerId ?? span.parentId;
   if (plan.sharedServerId !== undefined) {
     spanId = plan.sharedServerId;
     parentSpanId = span.id;

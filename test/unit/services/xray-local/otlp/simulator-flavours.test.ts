@@ -16,6 +16,7 @@ import { translateSpans } from '../../../../../shared/xray/translate.ts';
 import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/xray/config.ts';
 import { MemoryEpochStore } from '../../../../../shared/xray/epoch-store.ts';
 import { DEFAULT_GENERATE_OPTIONS, FLAVOURS, createPrng, generateRequest } from '../../../../../services/simulator/index.ts';
+import type { Span } from '../../../../../shared/zipkin/span.ts';
 
 const NOW_MS = Date.UTC(2024, 2, 1, 12, 0, 0);
 const AUTH = 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240301/us-east-1/xray/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=' + 'a'.repeat(64);
@@ -37,6 +38,33 @@ function mapOf(services: readonly GraphService[]): string[] {
   }).sort();
 }
 
+/** Sends the spans down both paths into two xray-locals and returns both maps. */
+async function mapsOf(spans: readonly Span[]): Promise<{ fromSegments: string[]; fromSpans: string[]; otlpSpanCount: number }> {
+  const segmentsApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS });
+  const otlpApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS });
+  try {
+    const docs = translateSpans(spans, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: NOW_MS, epochs: new MemoryEpochStore() });
+    assert.deepEqual(docs.rejected, []);
+    for (let i = 0; i < docs.documents.length; i += 50) {
+      const put = await segmentsApp.inject({ method: 'POST', url: '/TraceSegments', payload: { TraceSegmentDocuments: docs.documents.slice(i, i + 50).map((d) => d.json) } });
+      assert.deepEqual(put.json(), { UnprocessedTraceSegments: [] });
+    }
+    const otlp = translateToOtlp(spans, { nowMs: NOW_MS });
+    assert.deepEqual(otlp.rejected, []);
+    for (const batch of otlp.batches) {
+      const sent = await otlpApp.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/x-protobuf', authorization: AUTH }, payload: Buffer.from(batch.body) });
+      assert.equal(sent.statusCode, 200, sent.body);
+      assert.equal(sent.rawPayload.length, 0, 'no partial success');
+    }
+    const window = { StartTime: NOW_MS / 1000 - 3600, EndTime: NOW_MS / 1000 + 60 };
+    const graph = async (app: typeof otlpApp) => (await app.inject({ method: 'POST', url: '/ServiceGraph', payload: window })).json<{ Services: GraphService[] }>().Services;
+    return { fromSegments: mapOf(await graph(segmentsApp)), fromSpans: mapOf(await graph(otlpApp)), otlpSpanCount: otlp.batches.reduce((n, b) => n + b.spanIndexes.length, 0) };
+  } finally {
+    await segmentsApp.close();
+    await otlpApp.close();
+  }
+}
+
 describe('segments path and OTLP path draw the same map', () => {
   for (const flavour of FLAVOURS) {
     it(`simulator flavour ${flavour}, with errors and faults`, async () => {
@@ -44,32 +72,44 @@ describe('segments path and OTLP path draw the same map', () => {
       const spans = Array.from({ length: 20 }, (_, i) =>
         generateRequest(prng, (NOW_MS - 60_000) * 1000 + i * 10_000, i, { ...DEFAULT_GENERATE_OPTIONS, flavour, errorRate: 0.2, faultRate: 0.2 }).spans.map((e) => e.span),
       ).flat();
-      const segmentsApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS });
-      const otlpApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS });
-      try {
-        const docs = translateSpans(spans, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: NOW_MS, epochs: new MemoryEpochStore() });
-        assert.deepEqual(docs.rejected, []);
-        for (let i = 0; i < docs.documents.length; i += 50) {
-          const put = await segmentsApp.inject({ method: 'POST', url: '/TraceSegments', payload: { TraceSegmentDocuments: docs.documents.slice(i, i + 50).map((d) => d.json) } });
-          assert.deepEqual(put.json(), { UnprocessedTraceSegments: [] });
-        }
-        const otlp = translateToOtlp(spans, { nowMs: NOW_MS });
-        assert.deepEqual(otlp.rejected, []);
-        for (const batch of otlp.batches) {
-          const sent = await otlpApp.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/x-protobuf', authorization: AUTH }, payload: Buffer.from(batch.body) });
-          assert.equal(sent.statusCode, 200, sent.body);
-          assert.equal(sent.rawPayload.length, 0, 'no partial success');
-        }
-        const window = { StartTime: NOW_MS / 1000 - 3600, EndTime: NOW_MS / 1000 + 60 };
-        const graph = async (app: typeof otlpApp) => (await app.inject({ method: 'POST', url: '/ServiceGraph', payload: window })).json<{ Services: GraphService[] }>().Services;
-        const fromSegments = mapOf(await graph(segmentsApp));
-        const fromSpans = mapOf(await graph(otlpApp));
-        assert.ok(fromSegments.length >= 5, fromSegments.join('\n'));
-        assert.deepEqual(fromSpans, fromSegments);
-      } finally {
-        await segmentsApp.close();
-        await otlpApp.close();
-      }
+      const { fromSegments, fromSpans } = await mapsOf(spans);
+      assert.ok(fromSegments.length >= 5, fromSegments.join('\n'));
+      assert.deepEqual(fromSpans, fromSegments);
     });
   }
+
+  it('ambient: a root waypoint span (the caller sent no trace context) gets its caller in front on both paths', async () => {
+    const waypointTags: Record<string, string> = {
+      component: 'proxy',
+      node_id: 'waypoint~10.244.0.19~waypoint-5f89fbb8b5-nmdsg.bookinfo~bookinfo.svc.cluster.local',
+      'http.method': 'GET',
+      'http.url': 'http://details:9080/details/0',
+      'http.status_code': '503',
+      response_flags: 'UF',
+      upstream_cluster: 'inbound-vip|9080|http|details.bookinfo.svc.cluster.local',
+      'istio.canonical_service': 'waypoint',
+      'istio.namespace': 'bookinfo',
+      'istio.destination_canonical_service': 'details',
+      'istio.destination_namespace': 'bookinfo',
+      'istio.destination_workload': 'details-v1',
+      'istio.source_canonical_service': 'productpage',
+      'istio.source_namespace': 'bookinfo',
+      'istio.source_workload': 'productpage-v1',
+    };
+    const root: Span = {
+      traceId: '65e1c3f0a1b2c3d4e5f60718293a4b5c',
+      id: '1111111111111111',
+      kind: 'SERVER',
+      name: 'details.bookinfo.svc.cluster.local:9080/*',
+      timestampMicros: (NOW_MS - 10_000) * 1000,
+      durationMicros: 1500,
+      localEndpoint: { serviceName: 'waypoint.bookinfo', ipv4: '10.244.0.19' },
+      annotations: [],
+      tags: waypointTags,
+    };
+    const { fromSegments, fromSpans, otlpSpanCount } = await mapsOf([root]);
+    assert.equal(otlpSpanCount, 2, 'the waypoint span and its caller');
+    assert.ok(fromSegments.some((line) => line.startsWith('productpage.bookinfo[')), fromSegments.join('\n'));
+    assert.deepEqual(fromSpans, fromSegments);
+  });
 });
