@@ -6,13 +6,13 @@
  *
  * About the clock: the goldens were made with a fixed `nowMs` (2019-06-21T18:30Z / 2023-07-13T09:55Z) and
  * the translator reads the wall clock (it has no clock override, and adding one for tests is not wanted).
- * `nowMs` only decides whether EPOCH_POLICY=auto keeps a trace id's first 8 hex digits (plausible epoch:
- * 28 days back to 5 min ahead of now) or rewrites them to the start second of the trace's first span.
- * These fixtures' epochs are implausible under both clocks — Bookinfo's `eacd2e2b` is a second in 2094,
- * Kourier's 64-bit ids pad to `00000000` — so the translator rewrites them to the spans' own start seconds
- * today exactly as it did at the goldens' `nowMs`; nothing else in a document depends on `nowMs`. Hence no
- * normalisation: the documents are compared byte for byte, sorted by segment id, and the trace ids must
- * be the goldens' (asserted separately: every document of a trace carries that one X-Ray trace id).
+ * `nowMs` only decides the first 8 hex digits (the epoch) of the X-Ray trace ids: these fixtures' epochs are
+ * implausible (Bookinfo's `eacd2e2b` is a second in 2094, Kourier's 64-bit ids pad to `00000000`), so
+ * EPOCH_POLICY=auto rewrites them to the start second of the trace's first span moved into X-Ray's window
+ * (28 days back to 5 minutes ahead of now): at the goldens' clock that was the spans' own second, today it is
+ * the window's oldest second. So each trace is matched to its golden by the other 24 hex digits, its epoch
+ * must lie in X-Ray's window today, and with the golden's trace id put back the documents are compared byte
+ * for byte, sorted by segment id (every document of a trace carries its one X-Ray trace id).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -65,17 +65,25 @@ test('Bookinfo (Istio 1.7.4) and Kourier (Envoy 1.24) through receiver → Kafka
     // the spans' records are all committed: nothing more is coming
     await waitCaughtUp(kafka, names.groupId, names.spansTopic, 30_000);
 
-    // every trace the API lists, over all time, is one of the golden traces
+    // every trace the API lists, over all time, is one of the golden traces, dated inside X-Ray's window today
     const summaries = await client.send(new GetTraceSummariesCommand({ StartTime: new Date('2000-01-01T00:00:00Z'), EndTime: new Date(Date.now() + 3_600_000) }));
-    assert.deepEqual((summaries.TraceSummaries ?? []).map((s) => s.Id).sort(), [...goldenByTrace.keys()].sort());
+    const listed = (summaries.TraceSummaries ?? []).map((s) => s.Id ?? '');
+    const suffix = (xrayTraceId: string): string => xrayTraceId.slice(11);
+    assert.deepEqual(listed.map(suffix).sort(), [...goldenByTrace.keys()].map(suffix).sort());
+    for (const id of listed) {
+      const epochMs = Number.parseInt(id.slice(2, 10), 16) * 1000;
+      assert.ok(epochMs >= Date.now() - 30 * 86_400_000 && epochMs <= Date.now() + 300_000, `${id} is dated inside X-Ray's window`);
+    }
 
-    const stored = await batchGetDocuments(client, [...goldenByTrace.keys()]);
-    for (const [traceId, lines] of goldenByTrace) {
+    const stored = await batchGetDocuments(client, listed);
+    for (const [goldenTraceId, lines] of goldenByTrace) {
+      const traceId = listed.find((id) => suffix(id) === suffix(goldenTraceId)) ?? '';
       const got = stored.filter((d) => d.traceId === traceId);
       // one X-Ray trace id per trace: BatchGetTraces files every document under it and each document says so
       assert.ok(got.every((d) => parse(d.document).trace_id === traceId), `documents of ${traceId} carry another trace id`);
       const byId = (a: string, b: string): number => (parse(a).id < parse(b).id ? -1 : parse(a).id > parse(b).id ? 1 : 0);
-      assert.deepEqual(got.map((d) => d.document).sort(byId), [...lines].sort(byId), `documents of ${traceId} differ from the golden`);
+      const withGoldenId = got.map((d) => d.document.replace(`"trace_id":"${traceId}"`, `"trace_id":"${goldenTraceId}"`));
+      assert.deepEqual(withGoldenId.sort(byId), [...lines].sort(byId), `documents of ${traceId} differ from the golden`);
     }
     assert.equal(stored.length, GOLDEN.length);
     assert.equal(xray.store.segmentCount, GOLDEN.length, 'nothing else was stored');
