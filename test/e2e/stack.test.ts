@@ -110,6 +110,7 @@ test('meshray stack --translators 2: demo traffic reaches xray-local through bot
     client.destroy();
 
     assert.deepEqual(warnOrWorse(stack.output()), [], 'a healthy stack logs nothing at warn or error');
+    assert.deepEqual(stack.output().split('\n').filter((l) => /\(node:\d+\) \w*Warning/.test(l)), [], 'and Node prints no process warning');
 
     // Ctrl-C: SIGINT to the stack's process group, as a terminal sends it.
     stack.signal('SIGINT');
