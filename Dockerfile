@@ -20,6 +20,8 @@ RUN npm run build \
 # ---- runtime: production dependencies + dist/ only, non-root --------------------------------------
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# xray-local (and the all-in-one's) default to loopback; in a container that is unreachable from a published port.
+ENV XRAY_LOCAL_HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

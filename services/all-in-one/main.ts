@@ -113,6 +113,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   lifecycle.info({
     receiverPort: config.RECEIVER_PORT,
     xrayLocalPort: xrayLocal ? config.XRAY_LOCAL_PORT : undefined,
+    // xray-local has no authentication: say who can reach it (loopback unless XRAY_LOCAL_HOST says otherwise).
+    xrayLocalHost: xrayLocal ? config.XRAY_LOCAL_HOST : undefined,
     export: { kind: target.kind, ...describeExportTarget({ region, endpoint, env }) },
   }, 'meshray started');
 

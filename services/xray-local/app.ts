@@ -29,6 +29,8 @@ export interface XRayLocalDeps {
   readonly store?: SegmentStore;
   /** Readiness check for /health/ready; defaults to always ready. */
   readonly ready?: HealthCheck;
+  /** Serve HTTPS with this certificate and key (XRAY_LOCAL_TLS_CERT/KEY); absent: plain HTTP. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 function send<T>(reply: FastifyReply, outcome: ApiOutcome<T>): FastifyReply {
@@ -53,6 +55,7 @@ export function buildApp(deps: XRayLocalDeps): FastifyInstance {
     // Lifecycle events only: no line per request.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    ...(deps.tls === undefined ? {} : { https: { cert: deps.tls.cert, key: deps.tls.key } }),
   }) as unknown as FastifyInstance;
 
   // restJson1 clients send application/json; accept any JSON body whatever its declared type.

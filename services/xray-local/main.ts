@@ -4,10 +4,14 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../shared/config/index.ts';
 import { listenOn } from '../../shared/http/listen.ts';
+import { ReloadingTls } from '../../shared/http/tls.ts';
 import { createLogger } from '../../shared/log/index.ts';
 import { createRegistry } from '../../shared/metrics/registry.ts';
 import { buildApp } from './app.ts';
-import { xrayLocalConfigSchema } from './config.ts';
+import { isLoopbackHost, xrayLocalConfigSchema } from './config.ts';
+
+/** How often XRAY_LOCAL_TLS_CERT/KEY are re-read for a rotated pair. */
+export const TLS_RELOAD_INTERVAL_MS = 10_000;
 
 export interface RunningXRayLocal {
   readonly app: FastifyInstance;
@@ -22,7 +26,14 @@ export async function main(env: Record<string, string | undefined> = process.env
   const log = logger.child({ component: 'main' });
   const registry = createRegistry({ defaultMetrics: true });
   let closing = false;
+  const tls = config.XRAY_LOCAL_TLS_CERT !== undefined && config.XRAY_LOCAL_TLS_KEY !== undefined
+    ? new ReloadingTls(
+      { certPath: config.XRAY_LOCAL_TLS_CERT, keyPath: config.XRAY_LOCAL_TLS_KEY, certVariable: 'XRAY_LOCAL_TLS_CERT', keyVariable: 'XRAY_LOCAL_TLS_KEY' },
+      (err) => log.warn({ err: String(err) }, 'TLS files changed but cannot be used; the previous certificate stays'),
+      () => log.info({ cert: config.XRAY_LOCAL_TLS_CERT }, 'TLS certificate reloaded'))
+    : undefined;
   const app = buildApp({
+    ...(tls === undefined ? {} : { tls: tls.pair }),
     logger,
     registry,
     maxSegments: config.XRAY_LOCAL_MAX_SEGMENTS,
@@ -32,11 +43,19 @@ export async function main(env: Record<string, string | undefined> = process.env
   const address = await listenOn(app, {
     port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST, portVariable: 'XRAY_LOCAL_PORT', hostVariable: 'XRAY_LOCAL_HOST',
   });
-  log.info({ address }, 'xray-local listening');
+  if (tls) {
+    tls.watch(app.server as never);
+    tls.start(TLS_RELOAD_INTERVAL_MS);
+  }
+  // No authentication by design: say who can reach it.
+  log.info({ address, host: config.XRAY_LOCAL_HOST, tls: tls !== undefined }, isLoopbackHost(config.XRAY_LOCAL_HOST)
+    ? `xray-local listening on ${config.XRAY_LOCAL_HOST} only (no authentication; set XRAY_LOCAL_HOST=0.0.0.0 to accept other machines)`
+    : `xray-local listening on ${config.XRAY_LOCAL_HOST}: reachable from other machines, with no authentication`);
   return {
     app,
     async close() {
       closing = true;
+      tls?.stop();
       log.info('xray-local shutting down');
       await app.close();
       log.info('xray-local stopped');

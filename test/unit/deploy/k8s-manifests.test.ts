@@ -101,8 +101,13 @@ test('containers: args name CLI commands; env (ConfigMaps + env) matches the con
           assert.ok(get.port === port || get.port === portName, `${where}: ${probe} on port ${port}`);
         }
         assert.ok(asRecord(c.resources).requests && asRecord(c.resources).limits, `${where}: resources`);
-        assert.equal(asRecord(asRecord(asRecord(object.spec).template).metadata).annotations
-          ? asRecord(asRecord(asRecord(asRecord(object.spec).template).metadata).annotations)['sidecar.istio.io/inject'] : undefined, 'false', `${where}: no sidecar`);
+        const podMeta = asRecord(asRecord(asRecord(object.spec).template).metadata);
+        if (spec.command === 'receiver') {
+          // The receiver joins the mesh so its :9411 is under STRICT mTLS (k8s/base/mesh-mtls.yaml, test/unit/deploy/mesh-mtls.test.ts).
+          assert.equal(asRecord(podMeta.labels)['sidecar.istio.io/inject'], 'true', `${where}: sidecar injected`);
+        } else {
+          assert.equal(asRecord(podMeta.annotations)['sidecar.istio.io/inject'], 'false', `${where}: no sidecar`);
+        }
       }
     }
   }

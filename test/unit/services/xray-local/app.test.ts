@@ -10,7 +10,8 @@ test('config: defaults and validation', () => {
   const defaults = parseConfig(xrayLocalConfigSchema, {});
   assert.ok(defaults.ok);
   assert.equal(defaults.value.XRAY_LOCAL_PORT, 2000);
-  assert.equal(defaults.value.XRAY_LOCAL_HOST, '0.0.0.0');
+  assert.equal(defaults.value.XRAY_LOCAL_HOST, '127.0.0.1', 'loopback by default: no authentication (issue 10 §4)');
+  assert.equal(parseConfig(xrayLocalConfigSchema, { XRAY_LOCAL_TLS_CERT: '/c.pem' }).ok, false, 'a certificate needs its key');
   assert.equal(defaults.value.XRAY_LOCAL_MAX_SEGMENTS, 200_000);
   assert.equal(defaults.value.XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND, 0);
   const set = parseConfig(xrayLocalConfigSchema, { XRAY_LOCAL_PORT: '2001', XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND: '500' });

@@ -11,7 +11,7 @@ import { runCommand } from '../io.ts';
 const cases = [
   { name: 'receiver', run: receiver, schema: receiverEnvSchema, expect: ['  RECEIVER_PORT=9411', '  KAFKA_BROKERS (required)', '  ACK_MODE=kafka'] },
   { name: 'translator', run: translator, schema: translatorEnvSchema, expect: ['  TRANSLATOR_OPS_PORT=9412', '  KAFKA_BROKERS (required)', '  REDIS_URL=redis://127.0.0.1:6379'] },
-  { name: 'xray-local', run: xrayLocal, schema: xrayLocalConfigSchema, expect: ['  XRAY_LOCAL_PORT=2000', '  XRAY_LOCAL_HOST=0.0.0.0'] },
+  { name: 'xray-local', run: xrayLocal, schema: xrayLocalConfigSchema, expect: ['  XRAY_LOCAL_PORT=2000', '  XRAY_LOCAL_HOST=127.0.0.1'] },
 ];
 
 for (const c of cases) {
