@@ -115,6 +115,18 @@ describe('OtlpTraceSink → xray-local', () => {
     assert.deepEqual([on.ready, on.destination, on.status], [true, 'CloudWatchLogs', 'ACTIVE']);
   });
 
+  it('gives the batch back unfinished with XRAY_ACCESS_DENIED when no credentials are found, without retrying', async () => {
+    const batch = translateToOtlp([recent()], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+    const noCredentials = async () => {
+      throw Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
+    };
+    const { sink, sleeps, authorizations } = sinkFor(local.endpoint, { credentials: noCredentials });
+    const outcome = await sink.export(batch);
+    assert.equal(outcome.unfinished?.code, 'XRAY_ACCESS_DENIED');
+    assert.match(outcome.unfinished?.message ?? '', /no AWS credentials/);
+    assert.deepEqual([sleeps.length, authorizations.length], [0, 0]);
+  });
+
   it('stops with NOT_READY when the consumer is no longer active', async () => {
     const batch = translateToOtlp([recent()], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
     const outcome = await sinkFor(local.endpoint).sink.export(batch, { heartbeat: async () => undefined, isActive: () => false });
