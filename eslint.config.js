@@ -1,11 +1,20 @@
 // ESLint: typescript-eslint plus import boundaries.
 //  - shared/ never imports services/;
 //  - the pure libraries (shared/zipkin, shared/xray, shared/otlp, shared/avro, shared/span-record, shared/result) import no SDK, no I/O module
-//    and nothing outside the pure set.
+//    and nothing outside the pure set;
+//  - one face per service: no file in services/ outside services/<name>/ imports anything of it but its
+//    index.ts (docs/adr/0002-translator-face.md). Tests and benchmarks may reach inside (they test the units).
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 const SDKS = ['kafkajs', 'ioredis', 'fastify', 'pino', 'prom-client', 'zod', '@aws-sdk/*', 'undici'];
+const SERVICES = ['receiver', 'translator', 'xray-local', 'simulator', 'all-in-one', 'cli'];
+const FACE_ZONES = SERVICES.map((name) => ({
+  target: SERVICES.filter((other) => other !== name).map((other) => `./services/${other}`),
+  from: `./services/${name}`,
+  except: ['./index.ts'],
+  message: `services/${name} has one face: import services/${name}/index.ts, nothing deeper`,
+}));
 const IO = ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https', 'node:child_process', 'node:os', 'node:dgram', 'node:worker_threads', 'node:process'];
 
 export default tseslint.config(
@@ -18,6 +27,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-duplicates': 'error',
       'import-x/no-self-import': 'error',
+    },
+  },
+  {
+    files: ['services/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones: FACE_ZONES }],
     },
   },
   {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { dlqEnv, int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/config/index.ts';
-import { receiverEnvSchema } from '../receiver/config.ts';
-import { translatorEnvSchema } from '../translator/config.ts';
-import { xrayLocalEnv } from '../xray-local/config.ts';
+import { receiverEnvSchema } from '../receiver/index.ts';
+import { translatorEnvSchema } from '../translator/index.ts';
+import { xrayLocalEnv } from '../xray-local/index.ts';
 
 const receiver = receiverEnvSchema.shape;
 const translator = translatorEnvSchema.shape;

@@ -9,18 +9,12 @@ import { loadConfig } from '../../shared/config/index.ts';
 import { createLogger, type Logger } from '../../shared/log/index.ts';
 import { createRegistry } from '../../shared/metrics/registry.ts';
 import { InProcessTopic } from '../../shared/transport/index.ts';
-import { buildApp as buildReceiverApp } from '../receiver/app.ts';
-import { receiverMetrics } from '../receiver/metrics.ts';
-import { InProcessSpanPublisher } from '../receiver/publish/in-process-span-publisher.ts';
-import { buildApp as buildTranslatorApp, type TranslatorApp } from '../translator/app.ts';
-import { InProcessSpanSource } from '../translator/consume/in-process-span-source.ts';
-import { InProcessDeadLetterSink } from '../translator/export/dead-letter.ts';
-import { createXRayClient, describeExportTarget } from '../translator/export/xray-client.ts';
-import { XRaySegmentSink } from '../translator/export/xray-segment-sink.ts';
-import { ConsumerHealth, ExportHealth } from '../translator/health.ts';
-import { createTranslatorMetrics } from '../translator/metrics.ts';
-import { translatorConfigOf } from '../translator/translate/translator-config.ts';
-import { buildApp as buildXRayLocalApp } from '../xray-local/app.ts';
+import { buildApp as buildReceiverApp, InProcessSpanPublisher, receiverMetrics } from '../receiver/index.ts';
+import {
+  buildApp as buildTranslatorApp, ConsumerHealth, createTranslatorMetrics, createXRayClient, describeExportTarget, ExportHealth,
+  InProcessDeadLetterSink, InProcessSpanSource, translatorConfigOf, XRaySegmentSink, type TranslatorApp,
+} from '../translator/index.ts';
+import { buildApp as buildXRayLocalApp } from '../xray-local/index.ts';
 import { allInOneEnvSchema, chooseExportTarget, type ExportTarget } from './config.ts';
 
 export interface RunningAllInOne {

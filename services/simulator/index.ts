@@ -18,6 +18,8 @@ export type { SpanBatch, BatcherOptions } from './generate/batch.ts';
 export { WORKLOADS, WAYPOINTS, waypointOf } from './generate/topology.ts';
 export type { Workload, Waypoint, ServiceName } from './generate/topology.ts';
 export { toAmbient, INTERNAL_CLIENT_ADDRESS } from './generate/ambient.ts';
+export { decodeSpanFile, detectSpanFileFormat, SPAN_FILE_FORMATS } from './decode/decode-span-file.ts';
+export type { DecodedSpanFile, SpanFileFormat } from './decode/decode-span-file.ts';
 export { encodeSpansJsonV2, encodeSpanJsonV2, wireSpanOf } from './encode/encode-json-v2.ts';
 export { postSpans, spansUrlOf, retryAfterMsOf, DEFAULT_POST_OPTIONS } from './send/post-spans.ts';
 export type { PostOptions, PostResult } from './send/post-spans.ts';

@@ -4,14 +4,12 @@ import { registerOpsRoutes } from '../../shared/http/ops-routes.ts';
 import type { Logger } from '../../shared/log/index.ts';
 import type { TranslatorConfig } from '../../shared/xray/index.ts';
 import type { SpanSource } from './consume/span-source.ts';
-import { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { SharedEpochStore } from './epochs/shared-epoch-store.ts';
 import type { DeadLetterSink } from './export/dead-letter.ts';
 import type { SegmentSink } from './export/segment-sink.ts';
 import { allOf, type ConsumerHealth, type ExportHealth } from './health.ts';
 import type { TranslatorMetrics } from './metrics.ts';
-import { TranslatorPipeline } from './pipeline.ts';
-import { BatchTranslator } from './translate/translate-batch.ts';
+import { createTranslator } from './translator.ts';
 
 export interface TranslatorAppDeps {
   /** The pure translator's settings (translate/translator-config.ts builds them from the environment). */
@@ -44,24 +42,17 @@ export interface TranslatorApp {
   stop(): Promise<void>;
 }
 
-/** Builds the translator around injected ports; starts nothing. */
+/** Builds the translator (createTranslator) with its ops routes around injected ports; starts nothing. */
 export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
-  const { metrics } = deps;
-  const epochs = new PartitionEpochs({ ttlMs: deps.translatorConfig.epochTtlMs, maxEntries: deps.translatorConfig.epochCacheMaxEntries });
-  const translator = new BatchTranslator({
+  const translator = createTranslator({
     config: deps.translatorConfig,
-    metrics,
-    logger: deps.logger,
-    ...(deps.sharedEpochs ? { shared: deps.sharedEpochs } : {}),
-  });
-  const pipeline = new TranslatorPipeline({
-    translator,
-    epochs,
+    source: deps.source,
     sink: deps.sink,
     deadLetters: deps.deadLetters,
-    metrics,
-    logger: deps.logger,
+    ...(deps.sharedEpochs ? { sharedEpochs: deps.sharedEpochs } : {}),
     poisonMaxAttempts: deps.poisonMaxAttempts,
+    metrics: deps.metrics,
+    logger: deps.logger,
     clock: deps.clock,
     ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
   });
@@ -70,7 +61,7 @@ export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
   registerOpsRoutes(http, { live: deps.health.live, ready, registry: deps.registry });
   return {
     http,
-    start: () => deps.source.start(pipeline),
-    stop: () => deps.source.stop(),
+    start: () => translator.start(),
+    stop: () => translator.stop(),
   };
 }

@@ -7,7 +7,7 @@ import type { Span } from '../../shared/zipkin/span.ts';
 import { decodeSpanRecord } from '../../shared/span-record/record.ts';
 import { ExportedDocuments } from './commit/exported-documents.ts';
 import { RecordAttempts } from './commit/record-attempts.ts';
-import { actionFor } from './consume/error-policy.ts';
+import { actionFor } from './policy/error-policy.ts';
 import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
 import type { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { DeadLetter, DeadLetterSink } from './export/dead-letter.ts';
@@ -125,7 +125,13 @@ export class TranslatorPipeline implements BatchHandler {
       if (outcome.unfinished) {
         const notAccepted = new Set([...outcome.unfinished.indices, ...outcome.rejected.map((r) => r.index)]);
         documents.forEach((d, i) => { if (!notAccepted.has(i)) this.#exported.add(partition, recordOf(d).offset, d.segmentId); });
-        return this.#failed(batch, new MeshrayError(outcome.unfinished.code, outcome.unfinished.message), control);
+        const { code, indices, message } = outcome.unfinished;
+        const first = documents[indices[0] ?? 0];
+        const where = `partition ${partition}, first at offset ${first === undefined ? '?' : recordOf(first).offset}`;
+        const said = actionFor(code) === 'halt'
+          ? `X-Ray refused the caller, not the documents (${where}): ${message}`
+          : `${indices.length} documents not accepted after retries (${where}): ${message}`;
+        return this.#failed(batch, new MeshrayError(code, said), control);
       }
     }
 
@@ -156,9 +162,10 @@ export class TranslatorPipeline implements BatchHandler {
   }
 
   async #failed(batch: RecordBatch, err: unknown, control: BatchControl): Promise<BatchResult> {
+    const failure = err instanceof Error ? err : new Error(String(err));
     if (isMeshrayError(err) && err.code === 'NOT_READY') {
       this.#o.metrics.batches.inc({ outcome: 'abandoned' });
-      return {};
+      return { failure };
     }
     this.#o.metrics.batches.inc({ outcome: 'failed' });
     const retryable = isMeshrayError(err) && (actionFor(err.code) === 'retry' || actionFor(err.code) === 'halt');
@@ -166,6 +173,6 @@ export class TranslatorPipeline implements BatchHandler {
     if (retryable) this.#log.warn({ ...fields, code: err.code, err: err.message }, 'batch not exported; it will be redelivered');
     else this.#log.error({ ...fields, err }, 'batch failed unexpectedly; it will be redelivered');
     if (control.isActive()) await this.#sleep(this.#o.failurePauseMs ?? 1000);
-    return {};
+    return { failure };
   }
 }

@@ -2,3 +2,4 @@
 export { buildApp, BODY_LIMIT_BYTES, type XRayLocalDeps } from './app.ts';
 export { xrayLocalConfigSchema, xrayLocalEnv, type XRayLocalConfig } from './config.ts';
 export { SegmentStore, type StoredSegment, type StoredTrace } from './store/segment-store.ts';
+export { main, type RunningXRayLocal } from './main.ts';

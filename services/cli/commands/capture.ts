@@ -5,11 +5,11 @@ import { reporterFor } from '../report.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
 import { deadLetterSourceOf } from '../../../shared/span-record/headers.ts';
 import { decodeSpanRecord, type DeliveredRecord } from '../../../shared/span-record/record.ts';
-import { encodeSpanJsonV2 } from '../../simulator/encode/encode-json-v2.ts';
+import { encodeSpanJsonV2 } from '../../simulator/index.ts';
 import { recordsIn } from '../replay/plan-ranges.ts';
 import { formatProgress, formatSkipped, plural, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
-import { RangeReader } from '../replay/read-ranges.ts';
-import { writeChunk } from '../replay/replay-batch.ts';
+import { RangeSpanSource, type BatchHandler } from '../../translator/index.ts';
+import { writeChunk } from '../replay/replay-sinks.ts';
 import { DeadLetterSummary, deadLetterEntryOf } from '../replay/dead-letters.ts';
 import { describeSelection } from '../replay/selection.ts';
 import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
@@ -122,10 +122,19 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     tally.documents += lines.length;
   };
   const startMs = Date.now();
-  const reader = new RangeReader({
+  // The same source replay reads with; capture's handler writes the records instead of translating them.
+  const reader = new RangeSpanSource({
     kafka, topic, ranges: plan.ranges, batchRecords: source.value.batchRecords, idleTimeoutMs: source.value.idleTimeoutMs,
-    groupIdPrefix: 'meshray-capture', onBatch: write,
+    groupIdPrefix: 'meshray-capture',
   });
+  const handler: BatchHandler = {
+    handle: async ({ partition, records }) => {
+      await write(partition, records);
+      const last = records[records.length - 1];
+      return last === undefined ? {} : { doneThrough: last.offset };
+    },
+    revoke: () => undefined,
+  };
   const line = () => formatProgress({
     records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: format === 'dead-letters' ? 'dead letter' : 'span',
     skipped: tally.skippedTotal, elapsedMs: Date.now() - startMs, positions: reader.positions,
@@ -133,7 +142,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const progress = quiet ? undefined : startProgress(io.stderr, 'meshray capture: ', line);
   let failure: Error | undefined;
   try {
-    await reader.read();
+    await reader.read(handler);
     if (format === 'zipkin-json') await writeChunk(output.out, first ? '[]\n' : '\n]\n');
   } catch (e) {
     failure = e as Error;

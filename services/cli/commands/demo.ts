@@ -3,11 +3,10 @@ import type { CommandIo } from '../commands.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag } from '../flags.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
-import { runDemo, type DemoOptions, type DemoSummary } from '../../simulator/run-demo.ts';
-import { FLAVOURS, isFlavour, type ReviewsVersion } from '../../simulator/generate/flavour.ts';
-import { FAULT_FLAGS, isFaultFlag, parseLatencyRules, type FaultFlag } from '../../simulator/generate/injections.ts';
-import type { ReviewsRouting } from '../../simulator/generate/request.ts';
-import { spansUrlOf } from '../../simulator/send/post-spans.ts';
+import {
+  FAULT_FLAGS, FLAVOURS, isFaultFlag, isFlavour, parseLatencyRules, runDemo, spansUrlOf,
+  type DemoOptions, type DemoSummary, type FaultFlag, type ReviewsRouting, type ReviewsVersion,
+} from '../../simulator/index.ts';
 
 const HELP = `usage: meshray demo [options]
 

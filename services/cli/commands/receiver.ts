@@ -13,11 +13,11 @@ port). Publishes the spans to Kafka, keyed by trace id. Kafka being unreachable 
 /** `meshray receiver`: the Zipkin endpoint publishing to Kafka (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    const { receiverEnvSchema } = await import('../../receiver/config.ts');
+    const { receiverEnvSchema } = await import('../../receiver/index.ts');
     io.stdout.write(USAGE + renderEnvHelp(receiverEnvSchema));
     return 0;
   }
-  const { startReceiver } = await import('../../receiver/main.ts');
+  const { startReceiver } = await import('../../receiver/index.ts');
   const running = await startReceiver(io.env);
   return runUntilSignal({ close: () => running.stop() });
 }

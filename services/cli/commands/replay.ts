@@ -7,20 +7,17 @@ import { reporterFor } from '../report.ts';
 import { parseConfig, translationEnv, xrayEnv } from '../../../shared/config/index.ts';
 import { silentLogger } from '../../../shared/log/index.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
-import { FAIL_FAST_REDIS_OPTIONS, RedisEpochStore } from '../../translator/epochs/redis-epoch-store.ts';
-import { PartitionEpochs } from '../../translator/epochs/partition-epochs.ts';
+import { isMeshrayError } from '../../../shared/errors/index.ts';
 import { sleepMs } from '../../../shared/resilience/clock.ts';
 import { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
 import { XRAY_SEGMENTS_PER_SECOND_QUOTA } from '../../../shared/xray/limits.ts';
-import { createXRayClient, describeExportTarget } from '../../translator/export/xray-client.ts';
-import { XRaySegmentSink } from '../../translator/export/xray-segment-sink.ts';
-import { createTranslatorMetrics } from '../../translator/metrics.ts';
-import { translatorConfigOf } from '../../translator/translate/translator-config.ts';
-import { BatchTranslator } from '../../translator/translate/translate-batch.ts';
+import {
+  actionFor, createTranslator, createTranslatorMetrics, createXRayClient, describeExportTarget, FAIL_FAST_REDIS_OPTIONS,
+  RangeSpanSource, RateLimitedSegmentSink, RedisEpochStore, translatorConfigOf, XRaySegmentSink, type SegmentSink,
+} from '../../translator/index.ts';
 import { recordsIn } from '../replay/plan-ranges.ts';
 import { formatProgress, formatSkipped, plural, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
-import { RangeReader } from '../replay/read-ranges.ts';
-import { NdjsonDocumentSink, replayBatch, type DocumentSink } from '../replay/replay-batch.ts';
+import { NdjsonSegmentSink, TallyDeadLetterSink, TallySegmentSink } from '../replay/replay-sinks.ts';
 import { describeSelection } from '../replay/selection.ts';
 import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
 
@@ -183,46 +180,55 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     }
   }
 
-  const config = translatorConfigOf(settings.value);
   const metrics = createTranslatorMetrics(new Registry());
-  const logger = silentLogger();
   const xray = output === undefined ? createXRayClient({ region, endpoint, env }) : undefined;
-  const sink: DocumentSink = xray === undefined
-    ? new NdjsonDocumentSink((output as { out: NodeJS.WritableStream }).out)
-    : new XRaySegmentSink({
+  // The X-Ray sink is wired as in the translator's main.ts, behind the --rate decorator.
+  const sink: SegmentSink = xray === undefined
+    ? new NdjsonSegmentSink((output as { out: NodeJS.WritableStream }).out)
+    : new RateLimitedSegmentSink(new XRaySegmentSink({
       client: xray,
       metrics,
       maxConcurrency: settings.value.XRAY_MAX_CONCURRENCY,
       maxRetries: settings.value.XRAY_MAX_RETRIES,
       retryBaseMs: settings.value.XRAY_RETRY_BASE,
       retryMaxMs: settings.value.XRAY_RETRY_MAX,
-    });
+    }), { limiter: new TokenBucket({ ratePerSecond: rate, nowMs: Date.now, sleep: sleepMs }), sliceDocuments: Math.max(50, Math.floor(rate)) });
   const tally = new ReplayTally();
   const startMs = Date.now();
-  const batchOptions = {
-    translator: new BatchTranslator({ config, metrics, logger, ...(redis ? { shared: new RedisEpochStore({ redis, ttlMs: config.epochTtlMs }) } : {}) }),
-    epochs: new PartitionEpochs({ ttlMs: config.epochTtlMs, maxEntries: config.epochCacheMaxEntries }),
-    sink,
-    ...(dryRun ? {} : { limiter: new TokenBucket({ ratePerSecond: rate, nowMs: Date.now, sleep: sleepMs }) }),
-    sliceDocuments: Math.max(50, Math.floor(rate)),
-    tally,
+  const reader = new RangeSpanSource({ kafka, topic, ranges: plan.ranges, batchRecords: source.value.batchRecords, idleTimeoutMs: source.value.idleTimeoutMs });
+  const config = translatorConfigOf(settings.value);
+  // The live translators' pipeline over a source that never redelivers: a poison record or a document
+  // X-Ray refuses is skipped and tallied at once; documents not accepted after the sink's retries stop it.
+  const translator = createTranslator({
+    config,
+    source: reader,
+    sink: new TallySegmentSink(sink, tally),
+    deadLetters: new TallyDeadLetterSink(tally),
+    ...(redis ? { sharedEpochs: new RedisEpochStore({ redis, ttlMs: config.epochTtlMs }) } : {}),
+    poisonMaxAttempts: 1,
+    metrics,
+    logger: silentLogger(),
     clock: Date.now,
+    failurePauseMs: 0,
+  });
+  const line = () => {
+    // Records count once their batch is done: a replay that stops on X-Ray never shows them as replayed.
+    const records = reader.positions.reduce((n, p) => n + p.next - p.startOffset, 0);
+    return formatProgress({
+      records, totalRecords: total, spans: records - tally.skippedByKind.undecodable, written: tally.documents, writtenUnit: 'document',
+      ...(dryRun ? {} : { rateLimitPerSecond: rate }),
+      skipped: tally.skippedTotal, elapsedMs: Date.now() - startMs, positions: reader.positions,
+    });
   };
-  const reader = new RangeReader({
-    kafka, topic, ranges: plan.ranges, batchRecords: source.value.batchRecords, idleTimeoutMs: source.value.idleTimeoutMs,
-    onBatch: (partition, records, control) => replayBatch(batchOptions, partition, records, control),
-  });
-  const line = () => formatProgress({
-    records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: 'document',
-    ...(dryRun ? {} : { rateLimitPerSecond: rate }),
-    skipped: tally.skippedTotal, elapsedMs: Date.now() - startMs, positions: reader.positions,
-  });
   const progress = values.quiet === true ? undefined : startProgress(io.stderr, 'meshray replay: ', line);
   let failure: Error | undefined;
   try {
-    await reader.read();
+    await translator.start();
+    await reader.finished();
   } catch (e) {
     failure = e as Error;
+    // A refused caller is not fixed by retrying: say what is.
+    if (isMeshrayError(e) && actionFor(e.code) === 'halt') failure = new Error(`${e.message}; fix the credentials or permissions and rerun`);
   } finally {
     progress?.stop();
     await output?.close().catch(() => undefined);

@@ -4,9 +4,7 @@ import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag } from '../flags.ts';
 import { readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/result/result.ts';
-import { decodeSpanFile, SPAN_FILE_FORMATS, type SpanFileFormat } from '../../simulator/decode/decode-span-file.ts';
-import { spansUrlOf } from '../../simulator/send/post-spans.ts';
-import { SpanPoster, type PostTally } from '../../simulator/send/span-poster.ts';
+import { decodeSpanFile, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
 
 const HELP = `usage: meshray send [FILE|-] [options]
 

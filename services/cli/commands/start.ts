@@ -14,7 +14,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     io.stdout.write(HELP);
     return 0;
   }
-  const { main } = await import('../../all-in-one/main.ts');
+  const { main } = await import('../../all-in-one/index.ts');
   const running = await main(io.env);
   return runUntilSignal(running);
 }

@@ -8,7 +8,7 @@ import { formatIssues } from '../../../shared/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/zipkin/index.ts';
 import type { Result } from '../../../shared/result/result.ts';
 import { MemoryEpochStore, translateSpans } from '../../../shared/xray/index.ts';
-import { translatorConfigOf } from '../../translator/translate/translator-config.ts';
+import { translatorConfigOf } from '../../translator/index.ts';
 
 const HELP = `usage: meshray translate [FILE|-] [options]
 

@@ -13,10 +13,10 @@ TRANSLATOR_OPS_PORT (give each translator on one host its own). Configured by en
 /** `meshray translator`: one member of the translator consumer group (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    const { translatorEnvSchema } = await import('../../translator/config.ts');
+    const { translatorEnvSchema } = await import('../../translator/index.ts');
     io.stdout.write(USAGE + renderEnvHelp(translatorEnvSchema));
     return 0;
   }
-  const { main } = await import('../../translator/main.ts');
+  const { main } = await import('../../translator/index.ts');
   return runUntilSignal(await main(io.env));
 }

@@ -13,10 +13,10 @@ XRAY_ENDPOINT at it. Configured by environment variables only:
 /** `meshray xray-local`: the X-Ray-compatible API and console (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
-    const { xrayLocalConfigSchema } = await import('../../xray-local/config.ts');
+    const { xrayLocalConfigSchema } = await import('../../xray-local/index.ts');
     io.stdout.write(USAGE + renderEnvHelp(xrayLocalConfigSchema));
     return 0;
   }
-  const { main } = await import('../../xray-local/main.ts');
+  const { main } = await import('../../xray-local/index.ts');
   return runUntilSignal(await main(io.env));
 }

@@ -3,10 +3,10 @@
  * configuration section is generated from this (`npm run docs:config`), and a test keeps it in sync.
  */
 import type { z } from 'zod';
-import { allInOneEnvSchema } from '../../all-in-one/config.ts';
-import { receiverEnvSchema } from '../../receiver/config.ts';
-import { translatorEnvSchema } from '../../translator/config.ts';
-import { xrayLocalConfigSchema } from '../../xray-local/config.ts';
+import { allInOneEnvSchema } from '../../all-in-one/index.ts';
+import { receiverEnvSchema } from '../../receiver/index.ts';
+import { translatorEnvSchema } from '../../translator/index.ts';
+import { xrayLocalConfigSchema } from '../../xray-local/index.ts';
 
 export const SERVICE_SCHEMAS = {
   receiver: receiverEnvSchema,

@@ -1,15 +1,14 @@
 /**
  * What `meshray capture --dlq` says about each dead-lettered record, all read from the DLQ headers the
- * translator writes (shared/span-record/headers.ts DEAD_LETTER_HEADERS, plus DEAD_LETTER_TIME_HEADER), and
+ * translator writes (shared/span-record/headers.ts DEAD_LETTER_HEADERS, `time` included), and
  * the `--summary` counts by reason. Pure: records in, entries and text out.
  */
 import { DEAD_LETTER_HEADERS } from '../../../shared/span-record/headers.ts';
 import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
-import { DEAD_LETTER_TIME_HEADER } from '../../translator/export/dead-letter.ts';
 
 /** One line of `capture --dlq` (format `dead-letters`): the dead letter's facts, then its span. */
 export interface DeadLetterEntry {
-  /** When it was dead-lettered (ISO 8601 UTC), from DEAD_LETTER_TIME_HEADER; else the record's own timestamp. */
+  /** When it was dead-lettered (ISO 8601 UTC), from DEAD_LETTER_HEADERS.time; else the record's own timestamp. */
   readonly time: string;
   /** The finer reason: X-Ray's ErrorCode (`InvalidTraceId`), the translator's rejection reason, or `avro`. */
   readonly reason: string;
@@ -34,7 +33,7 @@ const intOrNull = (value: string | undefined): number | null => {
 /** A DLQ record's facts from its headers; a record without them (not written by a translator) says `(unknown)`. */
 export function deadLetterEntryOf(record: DeliveredRecord): DeadLetterEntry {
   const h = record.headers;
-  const headerTime = h[DEAD_LETTER_TIME_HEADER];
+  const headerTime = h[DEAD_LETTER_HEADERS.time];
   const time = headerTime !== undefined && !Number.isNaN(Date.parse(headerTime)) ? headerTime : new Date(record.timestampMs).toISOString();
   return {
     time,

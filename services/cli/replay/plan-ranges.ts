@@ -4,14 +4,10 @@
  */
 import type { Admin } from 'kafkajs';
 import { MeshrayError } from '../../../shared/errors/index.ts';
+import type { PartitionRange } from '../../translator/index.ts';
 import type { Selection } from './selection.ts';
 
-/** Offsets `startOffset` (inclusive) to `endOffset` (EXCLUSIVE) of one partition. Empty when start ≥ end. */
-export interface PartitionRange {
-  readonly partition: number;
-  readonly startOffset: number;
-  readonly endOffset: number;
-}
+export type { PartitionRange };
 
 /** A partition's log start offset and high-water mark (next offset to be written). */
 export interface Watermarks {

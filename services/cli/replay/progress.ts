@@ -2,6 +2,9 @@
  * What a replay or capture has done so far, and how it is shown: one progress line on stderr about every
  * second, a summary at the end. Skipped records are always counted and the first few named.
  */
+import type { PartitionPosition } from '../../translator/index.ts';
+
+export type { PartitionPosition };
 
 /** Why a record produced nothing (or not everything) at its destination. */
 export type SkipKind = 'undecodable' | 'untranslatable' | 'rejected';
@@ -15,16 +18,6 @@ export interface SkippedRecord {
   readonly message: string;
   /** For a DLQ record: where it came from (`meshray.dlq.source-*` headers), e.g. `meshray.spans/3@1200`. */
   readonly source?: string;
-}
-
-/** Where a partition's reading stands. */
-export interface PartitionPosition {
-  readonly partition: number;
-  /** Next offset to read. */
-  readonly next: number;
-  readonly startOffset: number;
-  /** Exclusive. */
-  readonly endOffset: number;
 }
 
 /** Skipped records listed by name; the rest are only counted. */

@@ -12,6 +12,11 @@ export interface BatchControl {
 export interface BatchResult {
   /** Offset (inclusive) up to which every record is done: exported, dead-lettered or skipped. Absent: nothing. */
   readonly doneThrough?: string;
+  /**
+   * Why the records after `doneThrough` are not done (a MeshrayError: XRAY_THROTTLED, XRAY_UNAVAILABLE,
+   * XRAY_ACCESS_DENIED, ...). A live source redelivers them (and may ignore it); a range source stops with it.
+   */
+  readonly failure?: Error;
 }
 
 export interface BatchHandler {

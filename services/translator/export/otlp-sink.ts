@@ -26,7 +26,7 @@ import type { ErrorCode } from '../../../shared/errors/index.ts';
 import { fullJitterDelayMs } from '../../../shared/resilience/backoff.ts';
 import { sleepMs, type NowMs, type Sleep } from '../../../shared/resilience/clock.ts';
 import { decodeExportResponse, type OtlpExportBatch } from '../../../shared/otlp/index.ts';
-import type { ExportControl } from './segment-sink.ts';
+import type { BatchControl } from '../consume/span-source.ts';
 
 /** A span the endpoint refused for good; `spanIndex` is the batch's input index (`batch.spanIndexes`). */
 export interface RejectedSpan {
@@ -108,7 +108,7 @@ export class OtlpTraceSink {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  async export(batch: OtlpExportBatch, control?: ExportControl): Promise<OtlpExportOutcome> {
+  async export(batch: OtlpExportBatch, control?: BatchControl): Promise<OtlpExportOutcome> {
     const body = gzipSync(batch.body);
     let last: { code: ErrorCode; message: string } = { code: 'XRAY_UNAVAILABLE', message: 'not sent' };
     for (let attempt = 0; attempt <= this.#o.maxRetries; attempt += 1) {

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../../shared/errors/index.ts';
+import type { BatchControl } from '../consume/span-source.ts';
 
 /** A document X-Ray refused for good: it is dead-lettered with its reason, never silently dropped. */
 export interface RejectedDocument {
@@ -26,17 +27,12 @@ export interface PutOutcome {
   readonly unfinished?: UnfinishedDocuments;
 }
 
-/** Lets a long export keep the consumer's group membership and notice it should give up. */
-export interface ExportControl {
-  heartbeat(): Promise<void>;
-  isActive(): boolean;
-}
-
 /**
  * Port: where segment documents go. `put` resolves once every document is accepted, rejected for good, or
  * left `unfinished` after the retries ran out: the caller then commits nothing past them and they are
- * redelivered (the accepted ones need not be sent again).
+ * redelivered (the accepted ones need not be sent again). `control` is the source's BatchControl: a long
+ * export heartbeats the consumer through it and gives up once it is no longer active.
  */
 export interface SegmentSink {
-  put(documents: readonly string[], control?: ExportControl): Promise<PutOutcome>;
+  put(documents: readonly string[], control?: BatchControl): Promise<PutOutcome>;
 }

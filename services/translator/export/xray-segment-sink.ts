@@ -1,12 +1,13 @@
 import { PutTraceSegmentsCommand, type UnprocessedTraceSegment, type XRayClient } from '@aws-sdk/client-xray';
 import { MeshrayError, type ErrorCode } from '../../../shared/errors/index.ts';
-import { actionFor, codeOfCallError, codeOfUnprocessed } from '../consume/error-policy.ts';
+import { actionFor, codeOfCallError, codeOfUnprocessed } from '../policy/error-policy.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
 import { fullJitterDelayMs } from '../../../shared/resilience/backoff.ts';
 import { sleepMs, type Sleep } from '../../../shared/resilience/clock.ts';
 import { ConcurrencyGate } from '../../../shared/resilience/concurrency-gate.ts';
 import { chunkDocuments, DEFAULT_MAX_PAYLOAD_BYTES, MAX_DOCUMENTS_PER_CALL } from './chunk.ts';
-import type { ExportControl, PutOutcome, RejectedDocument, SegmentSink } from './segment-sink.ts';
+import type { BatchControl } from '../consume/span-source.ts';
+import type { PutOutcome, RejectedDocument, SegmentSink } from './segment-sink.ts';
 
 export interface XRaySegmentSinkOptions {
   /** Built with `maxAttempts: 1`: this sink does the retrying (and heartbeats between retries). */
@@ -56,7 +57,7 @@ export class XRaySegmentSink implements SegmentSink {
     this.#sleep = options.sleep ?? sleepMs;
   }
 
-  async put(documents: readonly string[], control?: ExportControl): Promise<PutOutcome> {
+  async put(documents: readonly string[], control?: BatchControl): Promise<PutOutcome> {
     const rejected: RejectedDocument[] = [];
     const unfinished: number[] = [];
     let failure: MeshrayError | undefined;
@@ -78,7 +79,7 @@ export class XRaySegmentSink implements SegmentSink {
     return { rejected, unfinished: { code: failure.code, message: failure.message, indices: unfinished.sort((a, b) => a - b) } };
   }
 
-  async #putChunk(documents: readonly string[], chunk: readonly number[], rejected: RejectedDocument[], control?: ExportControl): Promise<void> {
+  async #putChunk(documents: readonly string[], chunk: readonly number[], rejected: RejectedDocument[], control?: BatchControl): Promise<void> {
     let pending = chunk;
     for (let retry = 0; ; retry += 1) {
       if (retry > 0) {
@@ -189,7 +190,7 @@ export class XRaySegmentSink implements SegmentSink {
     }
   }
 
-  async #backoff(retry: number, control?: ExportControl): Promise<void> {
+  async #backoff(retry: number, control?: BatchControl): Promise<void> {
     if (control) {
       if (!control.isActive()) throw new MeshrayError('NOT_READY', 'export abandoned: partition revoked or consumer stopping');
       await control.heartbeat();

@@ -2,7 +2,7 @@ import type { Logger } from '../../../shared/log/index.ts';
 import { isMeshrayError } from '../../../shared/errors/index.ts';
 import { translateSpans, type EpochStore, type TranslateOutput, type TranslatorConfig } from '../../../shared/xray/index.ts';
 import type { Span } from '../../../shared/zipkin/span.ts';
-import { actionFor } from '../consume/error-policy.ts';
+import { actionFor } from '../policy/error-policy.ts';
 import { agreeOnEpochs } from '../epochs/agree-epochs.ts';
 import type { SharedEpochStore } from '../epochs/shared-epoch-store.ts';
 import type { TranslatorMetrics } from '../metrics.ts';

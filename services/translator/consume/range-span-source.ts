@@ -1,33 +1,49 @@
 /**
- * Reads offset ranges of a topic with a consumer of its own: a throwaway group id, never committing, each
- * partition sought to its start and paused once it reaches its end. The live consumer group is not touched.
+ * The third SpanSource, beside Kafka (live) and in-process (all-in-one): reads offset ranges of a topic
+ * (`meshray replay` and `capture` plan them from offsets, a time range or the dead-letter topic) with a
+ * consumer of its own: a throwaway group id, never committing, each partition sought to its start and
+ * paused once it reaches its end. The live consumer group is not touched.
  *
- * Records are handed on in batches aligned to absolute offsets (offsets [k·n, (k+1)·n) of a partition),
- * whatever kafkajs's fetch sizes were: the translator's output depends on which spans share a batch, so
- * replaying the same range twice translates the same batches and yields the same documents.
+ * Records are handed to the BatchHandler in batches aligned to absolute offsets (offsets [k·n, (k+1)·n) of
+ * a partition), whatever kafkajs's fetch sizes were: the translator's output depends on which spans share a
+ * batch, so replaying the same range twice translates the same batches and yields the same documents.
+ *
+ * It never redelivers: a batch the handler does not finish (`doneThrough` short of its last record) stops
+ * the read with the handler's `failure`, and `positions` say where a rerun resumes. So the translator is
+ * given `poisonMaxAttempts: 1` over it (a poison record is dead-lettered at once).
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { MeshrayError } from '../../../shared/errors/index.ts';
 import { stringHeadersOf } from '../../../shared/span-record/headers.ts';
 import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
-import type { ExportControl } from '../../translator/export/segment-sink.ts';
-import type { PartitionRange } from './plan-ranges.ts';
-import type { PartitionPosition } from './progress.ts';
+import type { BatchControl, BatchHandler, SpanSource } from './span-source.ts';
 
-export interface RangeReaderOptions {
+/** Offsets `startOffset` (inclusive) to `endOffset` (EXCLUSIVE) of one partition. Empty when start ≥ end. */
+export interface PartitionRange {
+  readonly partition: number;
+  readonly startOffset: number;
+  readonly endOffset: number;
+}
+
+/** Where a partition's reading stands. */
+export interface PartitionPosition {
+  readonly partition: number;
+  /** Next offset to read (the first one not yet done by the handler: a rerun resumes here). */
+  readonly next: number;
+  readonly startOffset: number;
+  /** Exclusive. */
+  readonly endOffset: number;
+}
+
+export interface RangeSpanSourceOptions {
   readonly kafka: Kafka;
   readonly topic: string;
   readonly ranges: readonly PartitionRange[];
-  /** Records per batch handed to `onBatch` (batches are aligned to multiples of this offset). */
+  /** Records per batch handed to the handler (batches are aligned to multiples of this offset). */
   readonly batchRecords: number;
   /** Fail when no partition has advanced for this long while nothing was being handled. */
   readonly idleTimeoutMs: number;
-  /**
-   * Called with each batch of one partition, in offset order; one call at a time per partition. `control`
-   * keeps the consumer's group membership during long waits (rate limit, X-Ray retries).
-   */
-  readonly onBatch: (partition: number, records: readonly DeliveredRecord[], control: ExportControl) => Promise<void>;
   /** Group id prefix (a random suffix is added). */
   readonly groupIdPrefix?: string;
 }
@@ -36,20 +52,23 @@ interface PartitionState {
   readonly range: PartitionRange;
   /** Next offset to fetch. */
   next: number;
-  /** First offset not yet handled by a successful `onBatch` (where a rerun resumes). */
+  /** First offset not yet done by the handler (where a rerun resumes). */
   handled: number;
   pending: DeliveredRecord[];
   window: number;
   done: boolean;
 }
 
-export class RangeReader {
-  readonly #o: RangeReaderOptions;
+export class RangeSpanSource implements SpanSource {
+  readonly #o: RangeSpanSourceOptions;
   readonly #states = new Map<number, PartitionState>();
   readonly groupId: string;
 
-  constructor(options: RangeReaderOptions) {
-    if (!(options.batchRecords >= 1)) throw new Error('RangeReader: batchRecords must be >= 1');
+  #reading: Promise<void> | undefined;
+  #stopping = false;
+
+  constructor(options: RangeSpanSourceOptions) {
+    if (!(options.batchRecords >= 1)) throw new Error('RangeSpanSource: batchRecords must be >= 1');
     this.#o = options;
     this.groupId = `${options.groupIdPrefix ?? 'meshray-replay'}-${randomUUID()}`;
     for (const range of options.ranges) {
@@ -62,8 +81,26 @@ export class RangeReader {
     return [...this.#states.values()].map((s) => ({ partition: s.range.partition, next: s.handled, startOffset: s.range.startOffset, endOffset: s.range.endOffset }));
   }
 
-  /** Reads every range to its end; rejects on the first failure of `onBatch`, a consumer crash or the idle timeout. */
-  async read(): Promise<void> {
+  /** SpanSource: starts reading every range in the background; `finished()` settles when it ends. */
+  async start(handler: BatchHandler): Promise<void> {
+    if (this.#reading !== undefined) return;
+    this.#reading = this.read(handler);
+    this.#reading.catch(() => undefined); // awaited (and rethrown) by finished()
+  }
+
+  /** Resolves once every range was read and handled; rejects with the reason the read stopped. */
+  finished(): Promise<void> {
+    return this.#reading ?? Promise.reject(new Error('RangeSpanSource: not started'));
+  }
+
+  /** SpanSource: stops after the batches in flight; `finished()` then rejects with NOT_READY unless all was read. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#reading?.catch(() => undefined);
+  }
+
+  /** Reads every range to its end; rejects on the first batch the handler does not finish, a consumer crash or the idle timeout. */
+  async read(handler: BatchHandler): Promise<void> {
     const active = [...this.#states.values()].filter((s) => !s.done);
     if (active.length === 0) return;
     const { kafka, topic } = this.#o;
@@ -88,6 +125,7 @@ export class RangeReader {
     let busy = 0;
     let lastActivityMs = Date.now();
     const watchdog = setInterval(() => {
+      if (this.#stopping && busy === 0) fail(new MeshrayError('NOT_READY', 'stopped before every range was read'));
       if (busy > 0 || Date.now() - lastActivityMs < this.#o.idleTimeoutMs) return;
       const stuck = [...this.#states.values()].filter((s) => !s.done).map((s) => `p${s.range.partition} at ${s.next} of ${s.range.startOffset}-${s.range.endOffset - 1}`);
       fail(new MeshrayError('NOT_READY', `no record read for ${Math.round(this.#o.idleTimeoutMs / 1000)}s; still waiting for ${stuck.join(', ')}`));
@@ -108,7 +146,7 @@ export class RangeReader {
           if (failed) return;
           busy += 1;
           try {
-            await this.#onBatch(consumer, payload);
+            await this.#onBatch(consumer, payload, handler);
             lastActivityMs = Date.now();
             if ([...this.#states.values()].every((s) => s.done)) settle.resolve();
           } catch (e) {
@@ -132,7 +170,7 @@ export class RangeReader {
     }
   }
 
-  async #onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
+  async #onBatch(consumer: Consumer, payload: EachBatchPayload, handler: BatchHandler): Promise<void> {
     const { batch } = payload;
     const state = this.#states.get(batch.partition);
     if (state === undefined || state.done) return;
@@ -146,7 +184,7 @@ export class RangeReader {
       }
       const window = Math.floor(offset / this.#o.batchRecords);
       if (state.pending.length > 0 && window !== state.window) {
-        await this.#flush(state, payload);
+        await this.#flush(state, payload, handler);
         await payload.heartbeat();
       }
       state.window = window;
@@ -163,22 +201,28 @@ export class RangeReader {
     // Control records or compacted gaps at the end of the fetched slice also move the position on.
     state.next = Math.min(endOffset, Math.max(state.next, Number(batch.lastOffset()) + 1));
     if (state.next >= endOffset) {
-      await this.#flush(state, payload);
+      await this.#flush(state, payload, handler);
       state.handled = endOffset;
       state.done = true;
       consumer.pause([{ topic: batch.topic, partitions: [batch.partition] }]);
     }
   }
 
-  async #flush(state: PartitionState, payload: EachBatchPayload): Promise<void> {
+  async #flush(state: PartitionState, payload: EachBatchPayload, handler: BatchHandler): Promise<void> {
     if (state.pending.length === 0) return;
     const records = state.pending;
     state.pending = [];
-    await this.#o.onBatch(state.range.partition, records, {
+    const { partition } = state.range;
+    const control: BatchControl = {
       heartbeat: () => payload.heartbeat(),
-      isActive: () => payload.isRunning() && !payload.isStale(),
-    });
-    state.handled = Number((records[records.length - 1] as DeliveredRecord).offset) + 1;
+      isActive: () => !this.#stopping && payload.isRunning() && !payload.isStale(),
+    };
+    const last = (records[records.length - 1] as DeliveredRecord).offset;
+    const result = await handler.handle({ topic: this.#o.topic, partition, records }, control);
+    if (result.doneThrough !== undefined) state.handled = Math.max(state.handled, Number(result.doneThrough) + 1);
+    if (result.doneThrough !== last) {
+      throw result.failure ?? new MeshrayError('NOT_READY', `partition ${partition}: the batch from offset ${records[0]?.offset ?? '?'} was not finished`);
+    }
   }
 
   async #unplannedPartitions(kafka: Kafka): Promise<number[]> {

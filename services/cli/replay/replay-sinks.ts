@@ -1,0 +1,82 @@
+/**
+ * The adapters `meshray replay` gives the translator (services/translator createTranslator) besides its
+ * RangeSpanSource: "skip and tally" as a DeadLetterSink, a SegmentSink decorator counting accepted
+ * documents, and the --dry-run ndjson writer. Replay and the live translator run the same pipeline; only
+ * these ports differ.
+ */
+import { deadLetterSourceOf } from '../../../shared/span-record/headers.ts';
+import type { BatchControl, DeadLetter, DeadLetterSink, PutOutcome, SegmentSink } from '../../translator/index.ts';
+import type { ReplayTally, SkipKind } from './progress.ts';
+
+const KIND_OF_CODE: Readonly<Record<string, SkipKind>> = {
+  RECORD_UNDECODABLE: 'undecodable',
+  SPAN_UNTRANSLATABLE: 'untranslatable',
+  SEGMENT_REJECTED: 'rejected',
+};
+
+/**
+ * DeadLetterSink that skips and tallies: replay never writes to the DLQ; each dead letter becomes a
+ * skipped record (listed on stderr, exit code 2). An undecodable record's reason reads `avro` (the value
+ * codec that refused it), as `capture` says.
+ */
+export class TallyDeadLetterSink implements DeadLetterSink {
+  readonly #tally: ReplayTally;
+
+  constructor(tally: ReplayTally) {
+    this.#tally = tally;
+  }
+
+  async send(letters: readonly DeadLetter[]): Promise<void> {
+    for (const l of letters) {
+      const source = deadLetterSourceOf(l.record.headers);
+      this.#tally.skip({
+        kind: KIND_OF_CODE[l.code] ?? 'rejected',
+        partition: l.record.partition,
+        offset: l.record.offset,
+        reason: l.code === 'RECORD_UNDECODABLE' ? 'avro' : l.reason,
+        message: l.message,
+        ...(source === undefined ? {} : { source }),
+      });
+    }
+  }
+}
+
+/** SegmentSink decorator: adds the documents the inner sink accepted to `tally.documents`. */
+export class TallySegmentSink implements SegmentSink {
+  readonly #inner: SegmentSink;
+  readonly #tally: ReplayTally;
+
+  constructor(inner: SegmentSink, tally: ReplayTally) {
+    this.#inner = inner;
+    this.#tally = tally;
+  }
+
+  async put(documents: readonly string[], control?: BatchControl): Promise<PutOutcome> {
+    const outcome = await this.#inner.put(documents, control);
+    this.#tally.documents += documents.length - outcome.rejected.length - (outcome.unfinished?.indices.length ?? 0);
+    return outcome;
+  }
+}
+
+/** --dry-run: one document per line on a stream; every document counts as accepted. */
+export class NdjsonSegmentSink implements SegmentSink {
+  readonly #out: NodeJS.WritableStream;
+
+  constructor(out: NodeJS.WritableStream) {
+    this.#out = out;
+  }
+
+  async put(documents: readonly string[]): Promise<PutOutcome> {
+    if (documents.length > 0) await writeChunk(this.#out, `${documents.join('\n')}\n`);
+    return { rejected: [] };
+  }
+}
+
+/** Writes and waits for 'drain' when the stream's buffer is full. */
+export function writeChunk(out: NodeJS.WritableStream, chunk: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ok = out.write(chunk, (err) => { if (err) reject(err); });
+    if (ok) resolve();
+    else out.once('drain', resolve);
+  });
+}

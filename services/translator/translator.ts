@@ -1,0 +1,73 @@
+import type { Logger } from '../../shared/log/index.ts';
+import type { TranslatorConfig } from '../../shared/xray/index.ts';
+import type { SpanSource } from './consume/span-source.ts';
+import { PartitionEpochs } from './epochs/partition-epochs.ts';
+import type { SharedEpochStore } from './epochs/shared-epoch-store.ts';
+import type { DeadLetterSink } from './export/dead-letter.ts';
+import type { SegmentSink } from './export/segment-sink.ts';
+import type { TranslatorMetrics } from './metrics.ts';
+import { TranslatorPipeline } from './pipeline.ts';
+import { BatchTranslator } from './translate/translate-batch.ts';
+
+export interface TranslatorDeps {
+  /** The pure translator's settings (translatorConfigOf builds them from the environment or flags). */
+  readonly config: TranslatorConfig;
+  /** Where span records come from: KafkaSpanSource (live), InProcessSpanSource (all-in-one), RangeSpanSource (replay). */
+  readonly source: SpanSource;
+  /** Where segment documents go: XRaySegmentSink, optionally behind decorators (RateLimitedSegmentSink), or a dry-run writer. */
+  readonly sink: SegmentSink;
+  /** Where records that can never become an accepted document go: the DLQ topic, memory, or replay's tally. */
+  readonly deadLetters: DeadLetterSink;
+  /** The shared epoch store (Redis); absent: each partition's local cache only. */
+  readonly sharedEpochs?: SharedEpochStore;
+  /**
+   * Deliveries of a poison record before it is dead-lettered (POISON_MAX_ATTEMPTS). A source that never
+   * redelivers (RangeSpanSource) uses 1: a poison record is dead-lettered on its first delivery.
+   */
+  readonly poisonMaxAttempts: number;
+  /** createTranslatorMetrics(registry), shared with the source and sink adapters. */
+  readonly metrics: TranslatorMetrics;
+  readonly logger: Logger;
+  /** The clock the translator's `nowMs` comes from (Date.now at the composition root). */
+  readonly clock: () => number;
+  /** Pause after a failed batch before it is redelivered; default 1 s (0 for a source that stops instead). */
+  readonly failurePauseMs?: number;
+}
+
+/** A running (or startable) translator: the source delivers batches to the one pipeline. */
+export interface Translator {
+  /** Starts consuming; resolves once the source has started. */
+  start(): Promise<void>;
+  /** Stops the source: in-flight batches finish and commit what was exported. */
+  stop(): Promise<void>;
+}
+
+/**
+ * THE translator: decode → translate → export → commit over injected ports. The live translator (Kafka),
+ * the all-in-one (in-process topic) and `meshray replay` (offset ranges) differ only in the adapters they
+ * pass here; the pipeline code is the same.
+ */
+export function createTranslator(deps: TranslatorDeps): Translator {
+  const epochs = new PartitionEpochs({ ttlMs: deps.config.epochTtlMs, maxEntries: deps.config.epochCacheMaxEntries });
+  const translator = new BatchTranslator({
+    config: deps.config,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    ...(deps.sharedEpochs ? { shared: deps.sharedEpochs } : {}),
+  });
+  const pipeline = new TranslatorPipeline({
+    translator,
+    epochs,
+    sink: deps.sink,
+    deadLetters: deps.deadLetters,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    poisonMaxAttempts: deps.poisonMaxAttempts,
+    clock: deps.clock,
+    ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
+  });
+  return {
+    start: () => deps.source.start(pipeline),
+    stop: () => deps.source.stop(),
+  };
+}
