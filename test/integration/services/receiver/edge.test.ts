@@ -3,9 +3,14 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { startReceiver, type RunningReceiver } from '../../../../services/receiver/main.ts';
+import { selfSigned } from '../../../support/self-signed.ts';
 import { waitFor } from '../../../support/wait.ts';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
@@ -118,3 +123,53 @@ describe('receiver timeouts (RECEIVER_HEADERS_TIMEOUT, RECEIVER_REQUEST_TIMEOUT)
   });
 });
 
+
+describe('receiver auth and TLS through the composition root', () => {
+  it('HTTPS with a token file: 401 without a token (counted), 202 with one; a rotated certificate and token file are used without a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meshray-edge-'));
+    const files = { cert: join(dir, 'tls.crt'), key: join(dir, 'tls.key'), tokens: join(dir, 'tokens') };
+    const first = selfSigned('receiver-1');
+    const second = selfSigned('receiver-2');
+    writeFileSync(files.cert, first.cert);
+    writeFileSync(files.key, first.key);
+    writeFileSync(files.tokens, 'mesh-token-1\n');
+    const receiver = await startReceiver({
+      KAFKA_BROKERS: BROKERS.join(','), SPANS_TOPIC: `test.receiver.edge.${randomUUID().slice(0, 8)}`, SPANS_TOPIC_REPLICATION_FACTOR: '1',
+      RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', LOG_LEVEL: 'silent',
+      RECEIVER_TLS_CERT: files.cert, RECEIVER_TLS_KEY: files.key, RECEIVER_AUTH_TOKENS_FILE: files.tokens, RECEIVER_FILE_RELOAD_INTERVAL: '100ms',
+    });
+    try {
+      const { port } = receiver.app.server.address() as { port: number };
+      const call = (path: string, options: { token?: string; body?: string } = {}) => new Promise<{ status: number; body: string; fingerprint: string }>((resolve, reject) => {
+        const req = httpsRequest({
+          host: '127.0.0.1', port, path, method: options.body === undefined ? 'GET' : 'POST', rejectUnauthorized: false,
+          headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+          agent: false,
+        }, (res) => {
+          const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => { body += d; }).on('end', () => resolve({ status: res.statusCode ?? 0, body, fingerprint }));
+        });
+        req.once('error', reject);
+        req.end(options.body);
+      });
+      await waitFor('the receiver ready over HTTPS', 10_000, async () => (await call('/health/ready')).status === 200, { intervalMs: 100 });
+      const ready = await call('/health/ready');
+      assert.equal(ready.fingerprint, first.fingerprint256);
+      assert.equal((await call('/api/v2/spans', { body: bookinfo })).status, 401);
+      assert.equal((await call('/api/v2/spans', { body: bookinfo, token: 'wrong' })).status, 401);
+      assert.equal((await call('/api/v2/spans', { body: bookinfo, token: 'mesh-token-1' })).status, 202);
+      assert.match((await call('/metrics')).body, /meshray_receiver_spans_refused_total\{reason="unauthorized"\} 2\b/);
+
+      // Rotation: key and certificate replaced, then the token file; no restart.
+      writeFileSync(files.key, second.key);
+      writeFileSync(files.cert, second.cert);
+      writeFileSync(files.tokens, '# rotated\nmesh-token-2\n');
+      await waitFor('the rotated certificate served', 10_000, async () => (await call('/health/live')).fingerprint === second.fingerprint256, { intervalMs: 100 });
+      await waitFor('the rotated token accepted', 10_000, async () => (await call('/api/v2/spans', { body: bookinfo, token: 'mesh-token-2' })).status === 202, { intervalMs: 100 });
+      assert.equal((await call('/api/v2/spans', { body: bookinfo, token: 'mesh-token-1' })).status, 401, 'the old token is gone');
+    } finally {
+      await receiver.stop();
+    }
+  });
+});
