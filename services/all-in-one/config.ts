@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { dlqEnv, int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/config/index.ts';
-import { receiverEnvSchema } from '../receiver/index.ts';
+import { checkReceiverEdge, receiverEdgeEnv, receiverEnvSchema } from '../receiver/index.ts';
 import { translatorEnvSchema } from '../translator/index.ts';
 import { xrayLocalEnv } from '../xray-local/index.ts';
 
@@ -21,6 +21,8 @@ export const allInOneEnvSchema = z.object({
   ...xrayLocalEnv,
   RECEIVER_PORT: receiver.RECEIVER_PORT,
   RECEIVER_HOST: receiver.RECEIVER_HOST,
+  // Bearer tokens, TLS and timeouts, as the standalone receiver (issue 10).
+  ...receiverEdgeEnv,
   MAX_BODY_BYTES: receiver.MAX_BODY_BYTES,
   MAX_SPANS_PER_REQUEST: receiver.MAX_SPANS_PER_REQUEST,
   BUFFER_MAX_SPANS: receiver.BUFFER_MAX_SPANS.describe('spans held in the in-process topic awaiting export; a request that does not fit → 503 BUFFER_FULL'),
@@ -29,7 +31,7 @@ export const allInOneEnvSchema = z.object({
   LIVENESS_STALL_TIMEOUT: translator.LIVENESS_STALL_TIMEOUT,
   EXPORT_FAILURE_TIMEOUT: translator.EXPORT_FAILURE_TIMEOUT,
   IN_PROCESS_PARTITIONS: int(1, 64).default(6).describe('partitions of the in-process span topic (translation concurrency)'),
-});
+}).superRefine(checkReceiverEdge);
 
 export type AllInOneConfig = Config<typeof allInOneEnvSchema>;
 

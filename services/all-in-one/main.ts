@@ -9,7 +9,7 @@ import { loadConfig } from '../../shared/config/index.ts';
 import { createLogger, type Logger } from '../../shared/log/index.ts';
 import { createRegistry } from '../../shared/metrics/registry.ts';
 import { InProcessTopic } from '../../shared/transport/index.ts';
-import { buildApp as buildReceiverApp, InProcessSpanPublisher, receiverMetrics } from '../receiver/index.ts';
+import { buildApp as buildReceiverApp, InProcessSpanPublisher, receiverEdge, receiverMetrics } from '../receiver/index.ts';
 import {
   buildApp as buildTranslatorApp, ConsumerHealth, createTranslatorMetrics, createXRayClient, describeExportTarget, ExportHealth,
   InProcessDeadLetterSink, InProcessSpanSource, translatorConfigOf, XRaySegmentSink, type TranslatorApp,
@@ -94,21 +94,28 @@ export async function main(env: Record<string, string | undefined> = process.env
   });
 
   let closing = false;
+  const receiverLog = loggerFor('receiver');
+  const edge = receiverEdge(config, receiverLog); // token file and TLS pair read now: a bad one fails the start
   const receiver = buildReceiverApp({
     config,
     publisher,
-    logger: loggerFor('receiver'),
+    logger: receiverLog,
     registry,
+    ...(edge.tokens ? { tokens: edge.tokens } : {}),
+    ...(edge.tls ? { tls: edge.tls } : {}),
+    timeouts: edge.timeouts,
     isReady: () => publisher.readinessProblem() ?? exportHealth.ready() ?? true,
   });
   // The translator's own health joins the receiver's: live while the consumer makes progress.
   await translator.start();
   await receiver.listen({ port: config.RECEIVER_PORT, host: config.RECEIVER_HOST });
+  edge.start(receiver.server);
   lifecycle.info({
     receiverPort: config.RECEIVER_PORT,
     xrayLocalPort: xrayLocal ? config.XRAY_LOCAL_PORT : undefined,
     // xray-local has no authentication: say who can reach it (loopback unless XRAY_LOCAL_HOST says otherwise).
     xrayLocalHost: xrayLocal ? config.XRAY_LOCAL_HOST : undefined,
+    receiverEdge: edge.description,
     export: { kind: target.kind, ...describeExportTarget({ region, endpoint, env }) },
   }, 'meshray started');
 
@@ -123,6 +130,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       closing = true;
       lifecycle.info({ held: topic.size }, 'shutting down');
       publisher.close();
+      edge.stop();
       await receiver.close();
       const deadline = Date.now() + drainTimeoutMs;
       while (topic.size > 0 && Date.now() < deadline) await sleep(50);

@@ -1,6 +1,53 @@
 import { z } from 'zod';
 import { bytes, csv, durationMs, int, kafkaEnv, logEnv, port, requireSaslCredentials, type Config } from '../../shared/config/index.ts';
 
+/**
+ * Who may send and how long a connection may take (issue 10): bearer tokens, TLS, timeouts. The
+ * all-in-one composes them too; apply `checkReceiverEdge` to a schema that does.
+ */
+export const receiverEdgeEnv = {
+  RECEIVER_AUTH_TOKENS: csv().pipe(z.array(z.string().regex(/^[\x21-\x7e]+$/, 'a token is printable ASCII without spaces')).min(1)).optional()
+    .describe('comma-separated bearer tokens; when set (or RECEIVER_AUTH_TOKENS_FILE), span requests without `Authorization: Bearer <one of them>` get 401 before their body is read (/health/* and /metrics stay open)'),
+  RECEIVER_AUTH_TOKENS_FILE: z.string().min(1).optional()
+    .describe('file of bearer tokens, one per line (# comments), re-read every RECEIVER_FILE_RELOAD_INTERVAL; instead of RECEIVER_AUTH_TOKENS'),
+  RECEIVER_TLS_CERT: z.string().min(1).optional()
+    .describe('PEM certificate chain file: serve HTTPS (with RECEIVER_TLS_KEY); a rotated pair is picked up every RECEIVER_FILE_RELOAD_INTERVAL'),
+  RECEIVER_TLS_KEY: z.string().min(1).optional().describe('PEM private key file of RECEIVER_TLS_CERT'),
+  RECEIVER_FILE_RELOAD_INTERVAL: durationMs().pipe(z.number().int().min(100)).default(10_000)
+    .describe('how often RECEIVER_AUTH_TOKENS_FILE and the TLS files are re-read (a change is used by new requests/connections)'),
+  RECEIVER_HEADERS_TIMEOUT: durationMs().pipe(z.number().int().min(1)).default(10_000)
+    .describe('longest time a connection may take to send a request\'s headers (slow-loris senders); past it the connection is answered 408 and closed'),
+  RECEIVER_REQUEST_TIMEOUT: durationMs().pipe(z.number().int().min(1)).default(30_000)
+    .describe('longest time a request (headers and body) may take to arrive (a stalled body); past it → 408 and the connection is closed'),
+  RECEIVER_KEEP_ALIVE_TIMEOUT: durationMs().default(72_000)
+    .describe('how long an idle keep-alive connection is kept open between requests (longer than Envoy\'s and most clients\' reuse window)'),
+  RECEIVER_CONNECTION_TIMEOUT: durationMs().default(0)
+    .describe('socket inactivity timeout (no bytes either way); 0 = none beyond the headers, request and keep-alive timeouts'),
+};
+
+interface EdgeKeys {
+  readonly RECEIVER_AUTH_TOKENS?: readonly string[] | undefined;
+  readonly RECEIVER_AUTH_TOKENS_FILE?: string | undefined;
+  readonly RECEIVER_TLS_CERT?: string | undefined;
+  readonly RECEIVER_TLS_KEY?: string | undefined;
+  readonly RECEIVER_HEADERS_TIMEOUT: number;
+  readonly RECEIVER_REQUEST_TIMEOUT: number;
+}
+
+/** Tokens or a token file, not both; a TLS certificate with its key; headers within the request timeout (node refuses otherwise). */
+export function checkReceiverEdge(c: EdgeKeys, ctx: z.RefinementCtx): void {
+  if (c.RECEIVER_AUTH_TOKENS !== undefined && c.RECEIVER_AUTH_TOKENS_FILE !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['RECEIVER_AUTH_TOKENS_FILE'], message: 'set RECEIVER_AUTH_TOKENS or RECEIVER_AUTH_TOKENS_FILE, not both' });
+  }
+  if ((c.RECEIVER_TLS_CERT === undefined) !== (c.RECEIVER_TLS_KEY === undefined)) {
+    const missing = c.RECEIVER_TLS_CERT === undefined ? 'RECEIVER_TLS_CERT' : 'RECEIVER_TLS_KEY';
+    ctx.addIssue({ code: 'custom', path: [missing], message: `is required with ${missing === 'RECEIVER_TLS_CERT' ? 'RECEIVER_TLS_KEY' : 'RECEIVER_TLS_CERT'}` });
+  }
+  if (c.RECEIVER_HEADERS_TIMEOUT > c.RECEIVER_REQUEST_TIMEOUT) {
+    ctx.addIssue({ code: 'custom', path: ['RECEIVER_HEADERS_TIMEOUT'], message: `must not exceed RECEIVER_REQUEST_TIMEOUT (${c.RECEIVER_REQUEST_TIMEOUT} ms)` });
+  }
+}
+
 /** The receiver's environment: shared fragments plus its own keys. Every key is described (README table). */
 export const receiverEnvSchema = z.object({
   ...logEnv,
@@ -20,37 +67,12 @@ export const receiverEnvSchema = z.object({
   SPANS_TOPIC_PARTITIONS: int(1).default(6).describe('partitions of SPANS_TOPIC when the receiver creates it; an existing topic must have as many (start-up fails otherwise: keying by trace id depends on it)'),
   SPANS_TOPIC_REPLICATION_FACTOR: int(-1, 32767).refine((n) => n !== 0, 'must be -1 (broker default) or at least 1').default(-1)
     .describe('replication factor of SPANS_TOPIC when the receiver creates it; -1 takes the broker\'s default.replication.factor'),
-  RECEIVER_AUTH_TOKENS: csv().pipe(z.array(z.string().regex(/^[\x21-\x7e]+$/, 'a token is printable ASCII without spaces')).min(1)).optional()
-    .describe('comma-separated bearer tokens; when set (or RECEIVER_AUTH_TOKENS_FILE), span requests without `Authorization: Bearer <one of them>` get 401 before their body is read (/health/* and /metrics stay open)'),
-  RECEIVER_AUTH_TOKENS_FILE: z.string().min(1).optional()
-    .describe('file of bearer tokens, one per line (# comments), re-read every RECEIVER_FILE_RELOAD_INTERVAL; instead of RECEIVER_AUTH_TOKENS'),
-  RECEIVER_TLS_CERT: z.string().min(1).optional()
-    .describe('PEM certificate chain file: serve HTTPS (with RECEIVER_TLS_KEY); a rotated pair is picked up every RECEIVER_FILE_RELOAD_INTERVAL'),
-  RECEIVER_TLS_KEY: z.string().min(1).optional().describe('PEM private key file of RECEIVER_TLS_CERT'),
-  RECEIVER_FILE_RELOAD_INTERVAL: durationMs().pipe(z.number().int().min(100)).default(10_000)
-    .describe('how often RECEIVER_AUTH_TOKENS_FILE and the TLS files are re-read (a change is used by new requests/connections)'),
-  RECEIVER_HEADERS_TIMEOUT: durationMs().pipe(z.number().int().min(1)).default(10_000)
-    .describe('longest time a connection may take to send a request\'s headers (slow-loris senders); past it the connection is answered 408 and closed'),
-  RECEIVER_REQUEST_TIMEOUT: durationMs().pipe(z.number().int().min(1)).default(30_000)
-    .describe('longest time a request (headers and body) may take to arrive (a stalled body); past it → 408 and the connection is closed'),
-  RECEIVER_KEEP_ALIVE_TIMEOUT: durationMs().default(72_000)
-    .describe('how long an idle keep-alive connection is kept open between requests (longer than Envoy\'s and most clients\' reuse window)'),
-  RECEIVER_CONNECTION_TIMEOUT: durationMs().default(0)
-    .describe('socket inactivity timeout (no bytes either way); 0 = none beyond the headers, request and keep-alive timeouts'),
+  ...receiverEdgeEnv,
   SHUTDOWN_DRAIN_TIMEOUT: durationMs().default(10_000)
     .describe('on shutdown, how long buffered spans may take to reach Kafka before the rest are counted as dropped_at_shutdown'),
 }).superRefine((c, ctx) => {
   requireSaslCredentials(c, ctx);
-  if (c.RECEIVER_AUTH_TOKENS !== undefined && c.RECEIVER_AUTH_TOKENS_FILE !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['RECEIVER_AUTH_TOKENS_FILE'], message: 'set RECEIVER_AUTH_TOKENS or RECEIVER_AUTH_TOKENS_FILE, not both' });
-  }
-  if ((c.RECEIVER_TLS_CERT === undefined) !== (c.RECEIVER_TLS_KEY === undefined)) {
-    const missing = c.RECEIVER_TLS_CERT === undefined ? 'RECEIVER_TLS_CERT' : 'RECEIVER_TLS_KEY';
-    ctx.addIssue({ code: 'custom', path: [missing], message: `is required with ${missing === 'RECEIVER_TLS_CERT' ? 'RECEIVER_TLS_KEY' : 'RECEIVER_TLS_CERT'}` });
-  }
-  if (c.RECEIVER_HEADERS_TIMEOUT > c.RECEIVER_REQUEST_TIMEOUT) {
-    ctx.addIssue({ code: 'custom', path: ['RECEIVER_HEADERS_TIMEOUT'], message: `must not exceed RECEIVER_REQUEST_TIMEOUT (${c.RECEIVER_REQUEST_TIMEOUT} ms)` });
-  }
+  checkReceiverEdge(c, ctx);
   if (c.MAX_SPANS_PER_REQUEST > c.BUFFER_MAX_SPANS) {
     ctx.addIssue({ code: 'custom', path: ['MAX_SPANS_PER_REQUEST'],
       message: `must not exceed BUFFER_MAX_SPANS (${c.BUFFER_MAX_SPANS}): such a request could never be buffered` });

@@ -3,7 +3,7 @@ import type { ReloadingFiles } from '../../shared/http/reloading-files.ts';
 import { ReloadingTls, type TlsPair } from '../../shared/http/tls.ts';
 import type { Logger } from '../../shared/log/index.ts';
 import type { ReceiverTimeouts } from './app.ts';
-import type { ReceiverConfig } from './config.ts';
+import type { ReceiverConfig, receiverEdgeEnv } from './config.ts';
 import { BearerTokens, reloadingTokenFile } from './receive/authorize.ts';
 
 /** What the receiver's edge is made of under a configuration: authentication, TLS, timeouts. */
@@ -24,7 +24,7 @@ export interface ReceiverEdge {
  * and turns the timeout keys into the server's options. A reloaded file is one info line; a changed
  * file that cannot be used (half-written pair, empty token file) is one warn line, the old one stays.
  */
-export function receiverEdge(config: ReceiverConfig, logger: Logger): ReceiverEdge {
+export function receiverEdge(config: Pick<ReceiverConfig, keyof typeof receiverEdgeEnv>, logger: Logger): ReceiverEdge {
   const log = logger.child({ component: 'edge' });
   let tokenFile: ReloadingFiles<BearerTokens> | undefined;
   let tokens: (() => BearerTokens) | undefined;

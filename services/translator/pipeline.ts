@@ -50,6 +50,8 @@ export class TranslatorPipeline implements BatchHandler {
   readonly #attempts = new RecordAttempts();
   readonly #exported = new ExportedDocuments();
   readonly #sleep: (ms: number) => Promise<void>;
+  /** Batches that failed in a row with an expected (retry/halt) error: logged at warn once per streak. */
+  #failedInARow = 0;
 
   constructor(options: PipelineOptions) {
     this.#o = options;
@@ -158,6 +160,10 @@ export class TranslatorPipeline implements BatchHandler {
     this.#exported.forgetThrough(partition, doneThrough);
     this.#o.metrics.records.inc(cut);
     this.#o.metrics.batches.inc({ outcome: cut === records.length ? 'committed' : 'partial' });
+    if (this.#failedInARow > 0) {
+      this.#log.info({ failedBatches: this.#failedInARow }, 'batches export again');
+      this.#failedInARow = 0;
+    }
     return { doneThrough };
   }
 
@@ -170,7 +176,9 @@ export class TranslatorPipeline implements BatchHandler {
     this.#o.metrics.batches.inc({ outcome: 'failed' });
     const retryable = isMeshrayError(err) && (actionFor(err.code) === 'retry' || actionFor(err.code) === 'halt');
     const fields = { partition: batch.partition, firstOffset: batch.records[0]?.offset, records: batch.records.length };
-    if (retryable) this.#log.warn({ ...fields, code: err.code, err: err.message }, 'batch not exported; it will be redelivered');
+    // An outage fails every batch every pause: say it once (readiness and the metrics carry the rest).
+    if (retryable && this.#failedInARow++ === 0) this.#log.warn({ ...fields, code: err.code, err: err.message }, 'batch not exported; it will be redelivered (repeats are logged at debug)');
+    else if (retryable) this.#log.debug({ ...fields, code: err.code, err: err.message }, 'batch not exported; it will be redelivered');
     else this.#log.error({ ...fields, err }, 'batch failed unexpectedly; it will be redelivered');
     if (control.isActive()) await this.#sleep(this.#o.failurePauseMs ?? 1000);
     return { failure };

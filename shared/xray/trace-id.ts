@@ -70,11 +70,24 @@ export function isXrayEpochAccepted(epochHex: string, nowMs: number): boolean {
   return epochMs >= nowMs - XRAY_MAX_TRACE_AGE_MS && epochMs <= nowMs + XRAY_MAX_TRACE_AHEAD_MS;
 }
 
-/** The epoch second closest to `timestampMicros` inside the window (both edges included). */
+const DAY_SECONDS = 86_400;
+const MINUTE_SECONDS = 60;
+
+/**
+ * The epoch second a trace id gets for a span starting at `timestampMicros`: that second when it lies inside
+ * the window; else a stable second inside it, so that translating the same spans again (a replay, a
+ * redelivery) gives the same id and X-Ray overwrites instead of duplicating: a start before the window is
+ * dated at the first UTC midnight inside it (the same all day), a start after it at the current UTC minute.
+ */
 export function epochSecondInWindow(timestampMicros: number, window: EpochWindow): number {
   const lowest = Math.ceil((window.nowMs - window.maxAgeMs) / 1000);
   const highest = Math.floor((window.nowMs + window.maxAheadMs) / 1000);
-  return Math.min(Math.max(Math.floor(timestampMicros / 1e6), lowest), highest);
+  const start = Math.floor(timestampMicros / 1e6);
+  if (start >= lowest && start <= highest) return start;
+  const nowSeconds = Math.floor(window.nowMs / 1000);
+  if (start > highest) return Math.min(Math.floor(nowSeconds / MINUTE_SECONDS) * MINUTE_SECONDS, highest);
+  const midnight = Math.ceil(lowest / DAY_SECONDS) * DAY_SECONDS;
+  return midnight <= highest ? midnight : lowest;
 }
 
 export interface XrayTraceIdCandidate {

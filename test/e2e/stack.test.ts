@@ -11,7 +11,9 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { REPO_ROOT, ServiceProcess, describeProcesses } from './support/processes.ts';
+import { KAFKA_BROKERS } from './support/kafka.ts';
 import { scrapeMetric } from './support/metrics.ts';
+import { freePort } from './support/ports.ts';
 import { readAllDocuments, xrayClient } from '../support/xray-local.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -123,6 +125,46 @@ test('meshray stack --translators 2: demo traffic reaches xray-local through bot
       assert.equal(await portIsFree(port), true, `port ${port} is free again`);
     }
     assert.equal(existsSync(dirname(brokerLog)), false, 'the broker\'s data directory is removed');
+  } finally {
+    await stack.stop(60_000);
+  }
+});
+
+test('meshray stack with Redis unreachable: one line naming REDIS_URL, exit 1, nothing started', { timeout: 60_000 }, async () => {
+  const redisPort = await freePort();
+  const stack = cli('stack', ['stack'], { ...newcomerEnv(), REDIS_URL: `redis://127.0.0.1:${redisPort}` });
+  try {
+    assert.deepEqual(await stack.waitExit(45_000), { code: 1, signal: null }, stack.output());
+    assert.equal(stack.output(), `meshray stack: Redis at redis://127.0.0.1:${redisPort} (REDIS_URL) does not answer: connect ECONNREFUSED 127.0.0.1:${redisPort}; start Redis, set REDIS_URL, or use --no-redis\n`);
+  } finally {
+    await stack.stop();
+  }
+});
+
+test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis: one translator exports, SIGTERM stops it all', { timeout: 180_000 }, async () => {
+  const tag = `e2e-stack-${process.pid}-${Date.now()}`;
+  const stack = cli('stack', ['stack', '--translators', '1', '--no-redis'], {
+    ...newcomerEnv(), KAFKA_BROKERS, SPANS_TOPIC: `${tag}-spans`, DLQ_TOPIC: `${tag}-dlq`, TRANSLATOR_GROUP_ID: `${tag}-translators`,
+  });
+  try {
+    const banner = await waitFor('the stack to print its endpoints', 120_000, () => {
+      const out = stack.output();
+      return out.includes('Ctrl-C stops everything.') || stack.exited ? out : undefined;
+    }, { intervalMs: 250 });
+    assert.equal(stack.exited, false, banner);
+    assert.match(banner, new RegExp(`^ {2}kafka\\s+${KAFKA_BROKERS.replaceAll('.', '\\.')} \\(KAFKA_BROKERS\\)$`, 'm'));
+    assert.match(banner, /^ {2}redis\s+off \(--no-redis\)$/m);
+    const receiverPort = Number(/^ {2}receiver\s+http:\/\/127\.0\.0\.1:(\d+)/m.exec(banner)?.[1]);
+    const opsPort = Number(/^ {2}translator-1\s+http:\/\/127\.0\.0\.1:(\d+)/m.exec(banner)?.[1]);
+    const demo = cli('demo', ['demo', '--target', `http://127.0.0.1:${receiverPort}`, '--requests', '5', '--rate', 'max', '--json', '--quiet'], newcomerEnv());
+    assert.deepEqual(await demo.waitExit(60_000), { code: 0, signal: null }, demo.output());
+    const { spansAccepted } = JSON.parse(demo.output().trim().split('\n').pop() ?? '{}') as { spansAccepted: number };
+    await waitFor('every span committed', 60_000, async () =>
+      (await scrapeMetric(`http://127.0.0.1:${opsPort}/metrics`, 'meshray_translator_records_total')) === spansAccepted);
+    stack.signal('SIGTERM');
+    assert.deepEqual(await stack.waitExit(90_000), { code: 0, signal: null }, stack.output().slice(-3000));
+    assert.equal(await portIsFree(receiverPort), true);
+    assert.equal(await portIsFree(opsPort), true);
   } finally {
     await stack.stop(60_000);
   }

@@ -100,13 +100,16 @@ async function pickPort(env: CommandIo['env'], variable: string, preferred: numb
 
 async function checkRedis(url: string): Promise<string | undefined> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
-  redis.on('error', () => undefined);
+  // ioredis rejects connect() with "Connection is closed."; the cause (ECONNREFUSED, ENOTFOUND…) comes as an 'error' event.
+  let cause: unknown;
+  redis.on('error', (e: unknown) => { cause ??= e; });
   try {
     await redis.connect();
     await redis.ping();
     return undefined;
   } catch (e) {
-    return e instanceof Error ? e.message : String(e);
+    const error = cause ?? e;
+    return error instanceof Error ? error.message : String(error);
   } finally {
     redis.disconnect();
   }

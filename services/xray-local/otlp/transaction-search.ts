@@ -9,7 +9,8 @@
  * xray-local differences: a destination update is ACTIVE at once (AWS reports PENDING for a while); a
  * retrieval is COMPLETE at once and reads the stores when listed; `ListRetrievedTraces` with
  * `TraceFormat: OTEL` returns the OTLP spans received on /v1/traces (each Document is the span in OTLP/JSON
- * with its `resource` and `scope`), with `XRAY` (the default) the segment documents of those traces.
+ * with its `resource` and `scope`) and the PutTraceSegments documents converted to spans
+ * (segment-to-span.ts), with `XRAY` (the default) the segment documents of those traces.
  */
 import type { SegmentStore, StoredTrace } from '../store/segment-store.ts';
 import { type Service, buildServiceGraph, overlapping } from '../graph/build-service-graph.ts';
@@ -19,6 +20,7 @@ import { decodeNextToken, encodeNextToken, readBody, readOptionalString, readStr
 import { type BatchGetTracesResult, batchGetTraces } from '../api/batch-get-traces.ts';
 import type { SpanStore, TraceSegmentDestination } from './span-store.ts';
 import { xrayTraceIdOf } from './span-to-segment.ts';
+import { spanDocumentOfSegment } from './segment-to-span.ts';
 
 const W3C_TRACE_ID = /^[0-9a-f]{32}$/;
 
@@ -112,7 +114,12 @@ export function listRetrievedTraces(
     const bounds = traceBoundsSec(trace);
     const Duration = Math.max(0, bounds.endSec - bounds.startSec);
     if (traceFormat === 'OTEL') {
-      const spans = [...(deps.spans.get(trace.traceId)?.spans ?? [])].sort((a, b) => a.startSec - b.startSec);
+      // Spans received on /v1/traces as they came; segment documents (PutTraceSegments) converted.
+      const received = deps.spans.get(trace.traceId)?.spans ?? [];
+      const converted = [...trace.segments.values()]
+        .filter((s) => !deps.spans.isFromSpan(trace.traceId, s.id))
+        .map((s) => ({ spanId: s.id, startSec: s.parsed.start_time, document: spanDocumentOfSegment(s.parsed) }));
+      const spans = [...received, ...converted].sort((a, b) => a.startSec - b.startSec);
       return { Id: trace.traceId, Duration, Spans: spans.map((s) => ({ Id: s.spanId, Document: s.document })) };
     }
     const segments = [...trace.segments.values()].sort((a, b) => a.parsed.start_time - b.parsed.start_time);

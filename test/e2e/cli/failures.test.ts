@@ -38,10 +38,11 @@ function problems(output: string): { loud: string[]; stackFrames: string[] } {
   };
 }
 
+// Each service listens on all interfaces here (its host variable set), where the port is held.
 const busyPortCases = [
-  { command: 'receiver', variable: 'RECEIVER_PORT', env: { KAFKA_BROKERS } },
-  { command: 'translator', variable: 'TRANSLATOR_OPS_PORT', env: { KAFKA_BROKERS, XRAY_ENDPOINT: 'http://127.0.0.1:1' } },
-  { command: 'xray-local', variable: 'XRAY_LOCAL_PORT', env: {} },
+  { command: 'receiver', variable: 'RECEIVER_PORT', env: { KAFKA_BROKERS, RECEIVER_HOST: '0.0.0.0' } },
+  { command: 'translator', variable: 'TRANSLATOR_OPS_PORT', env: { KAFKA_BROKERS, XRAY_ENDPOINT: 'http://127.0.0.1:1', OPS_HOST: '0.0.0.0' } },
+  { command: 'xray-local', variable: 'XRAY_LOCAL_PORT', env: { XRAY_LOCAL_HOST: '0.0.0.0' } },
 ];
 
 for (const c of busyPortCases) {

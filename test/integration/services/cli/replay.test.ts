@@ -242,10 +242,11 @@ test('configuration fix: a dead letter X-Ray refused under --epoch-policy preser
   const env = { ...ENV, DLQ_TOPIC: dlq };
   const xray = await startXRayLocal({ rejectOldTraceIds: true });
   try {
-    // the configuration the live translator had: preserve keeps the 64-bit id's zero epoch → refused again
+    // the configuration the live translator had: preserve keeps the 64-bit id's zero epoch, which X-Ray refuses:
+    // the translator refuses the span itself, naming the reason, and sends nothing
     const broken = await runCommand(replay, ['--dlq', '--all', '--epoch-policy', 'preserve', '--xray-endpoint', xray.endpoint, '--quiet'], '', env);
     assert.equal(broken.code, 2, broken.stderr);
-    assert.match(broken.stderr, new RegExp(`1 record skipped \\(1 rejected\\):\\n.*rejected p0@0 \\(from ${spansTopic}/2@41\\) InvalidTraceId: `));
+    assert.match(broken.stderr, new RegExp(`1 record skipped \\(1 untranslatable\\):\\n.*untranslatable p0@0 \\(from ${spansTopic}/2@41\\) epoch_out_of_window: `));
     assert.equal(xray.store.segmentCount, 0);
 
     // the fix: EPOCH_POLICY=auto (the default) rewrites the implausible epoch to the span's start second

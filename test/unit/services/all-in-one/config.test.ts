@@ -17,3 +17,14 @@ test('the all-in-one keeps its embedded xray-local unless told otherwise; it nev
   assert.deepEqual(targetFor({ AWS_DEFAULT_REGION: 'ap-south-1', AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token' }), { kind: 'aws', region: 'ap-south-1' });
   assert.deepEqual(targetFor({ XRAY_ENDPOINT: 'http://xray:2000', AWS_REGION: 'eu-west-1', AWS_PROFILE: 'prod' }), { kind: 'endpoint', endpoint: 'http://xray:2000' });
 });
+
+test('meshray start takes the receiver\'s edge keys (tokens, TLS, timeouts) with the same checks', () => {
+  const set = parseConfig(allInOneEnvSchema, { RECEIVER_AUTH_TOKENS: 'a,b', RECEIVER_HEADERS_TIMEOUT: '5s' });
+  assert.ok(set.ok);
+  assert.deepEqual(set.value.RECEIVER_AUTH_TOKENS, ['a', 'b']);
+  assert.equal(set.value.RECEIVER_HEADERS_TIMEOUT, 5000);
+  assert.equal(set.value.XRAY_LOCAL_HOST, '127.0.0.1', 'the embedded xray-local is loopback unless told otherwise');
+  const bad = parseConfig(allInOneEnvSchema, { RECEIVER_AUTH_TOKENS: 'a', RECEIVER_AUTH_TOKENS_FILE: '/t', RECEIVER_TLS_KEY: '/k.pem' });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.issues.map((i) => i.path).sort(), ['RECEIVER_AUTH_TOKENS_FILE', 'RECEIVER_TLS_CERT']);
+});

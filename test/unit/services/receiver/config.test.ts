@@ -40,6 +40,26 @@ describe('receiver config', () => {
     assert.ok(r.issues.some((i) => i.path === 'MAX_SPANS_PER_REQUEST'));
   });
 
+  it('edge keys (issue 10): auth and TLS off, timeouts at their defaults; tokens parsed; conflicting or half settings refused', () => {
+    const d = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1' });
+    assert.ok(d.ok);
+    assert.equal(d.value.RECEIVER_AUTH_TOKENS, undefined);
+    assert.equal(d.value.RECEIVER_TLS_CERT, undefined);
+    assert.deepEqual([d.value.RECEIVER_HEADERS_TIMEOUT, d.value.RECEIVER_REQUEST_TIMEOUT, d.value.RECEIVER_KEEP_ALIVE_TIMEOUT, d.value.RECEIVER_CONNECTION_TIMEOUT, d.value.RECEIVER_FILE_RELOAD_INTERVAL],
+      [10_000, 30_000, 72_000, 0, 10_000]);
+    const t = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', RECEIVER_AUTH_TOKENS: ' abc , def,', RECEIVER_HEADERS_TIMEOUT: '2s' });
+    assert.ok(t.ok);
+    assert.deepEqual(t.value.RECEIVER_AUTH_TOKENS, ['abc', 'def']);
+    assert.equal(t.value.RECEIVER_HEADERS_TIMEOUT, 2000);
+    const bad = parseConfig(receiverEnvSchema, {
+      KAFKA_BROKERS: 'a:1', RECEIVER_AUTH_TOKENS: 'abc', RECEIVER_AUTH_TOKENS_FILE: '/t', RECEIVER_TLS_CERT: '/c.pem',
+      RECEIVER_HEADERS_TIMEOUT: '40s', RECEIVER_REQUEST_TIMEOUT: '30s',
+    });
+    assert.ok(!bad.ok);
+    assert.deepEqual(bad.issues.map((i) => i.path).sort(), ['RECEIVER_AUTH_TOKENS_FILE', 'RECEIVER_HEADERS_TIMEOUT', 'RECEIVER_TLS_KEY']);
+    assert.equal(parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', RECEIVER_AUTH_TOKENS: 'has space' }).ok, false);
+  });
+
   it('describes every key', () => {
     for (const [key, schema] of Object.entries(receiverEnvSchema.shape)) assert.ok(schema.description, key);
   });

@@ -135,3 +135,19 @@ test('dead letters carry the source position and reason as headers', async () =>
   assert.equal(headers[DEAD_LETTER_HEADERS.code], 'RECORD_UNDECODABLE');
   assert.equal(headers['a'], 'b');
 });
+
+test('EPOCH_POLICY=preserve: a span whose trace-id epoch X-Ray refuses is dead-lettered alone; its neighbours are exported', async () => {
+  const sink = new FakeSink();
+  const h = harness({ sink, partitions: 1, translatorConfig: { ...DEFAULT_TRANSLATOR_CONFIG, epochPolicy: 'preserve' } });
+  // a 64-bit trace id pads to epoch 00000000 (1970): X-Ray refuses it, so preserve must not send it
+  h.topic.append([recordOf(spanOf(trace(1), hex(1, 16), now)), recordOf(spanOf(hex(2, 16), hex(2, 16), now)), recordOf(spanOf(trace(3), hex(3, 16), now))]);
+  await h.app.start();
+  try {
+    await waitFor('the topic drained', 5000, () => h.topic.size === 0, { intervalMs: 5 });
+    assert.deepEqual(h.dlq.letters.map((l) => [l.code, l.reason, l.record.offset]), [['SPAN_UNTRANSLATABLE', 'epoch_out_of_window', '1']]);
+    assert.equal(sink.accepted.length, 2, 'the records before and after it were exported');
+    assert.ok(sink.accepted.every((d) => !d.includes('"trace_id":"1-00000000-')), 'no document carries a trace id X-Ray refuses');
+  } finally {
+    await h.app.stop();
+  }
+});

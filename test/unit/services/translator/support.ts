@@ -3,7 +3,7 @@ import { encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/avro/spa
 import { SPAN_SCHEMA_HEADER } from '../../../../shared/span-record/headers.ts';
 import { silentLogger } from '../../../../shared/log/index.ts';
 import { InProcessTopic, type TopicRecord } from '../../../../shared/transport/index.ts';
-import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../shared/xray/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, type TranslatorConfig } from '../../../../shared/xray/index.ts';
 import type { Span } from '../../../../shared/zipkin/span.ts';
 import { buildApp, type TranslatorApp } from '../../../../services/translator/app.ts';
 import { InProcessSpanSource } from '../../../../services/translator/consume/in-process-span-source.ts';
@@ -49,7 +49,7 @@ export interface Harness {
   readonly health: ConsumerHealth;
 }
 
-export function harness(options: { sink: SegmentSink; partitions?: number; poisonMaxAttempts?: number; sharedEpochs?: SharedEpochStore }): Harness {
+export function harness(options: { sink: SegmentSink; partitions?: number; poisonMaxAttempts?: number; sharedEpochs?: SharedEpochStore; translatorConfig?: TranslatorConfig }): Harness {
   const topic = new InProcessTopic({ name: 'spans', partitions: options.partitions ?? 2, maxRecords: 10_000 });
   const registry = new Registry();
   const metrics = createTranslatorMetrics(registry);
@@ -58,7 +58,7 @@ export function harness(options: { sink: SegmentSink; partitions?: number; poiso
   const dlq = new InProcessDeadLetterSink({ maxRecords: 100 });
   const source = new InProcessSpanSource({ topic, partitionsConcurrency: 2, maxBatch: 100, logger, health, metrics, pollMs: 20 });
   const app = buildApp({
-    translatorConfig: DEFAULT_TRANSLATOR_CONFIG, poisonMaxAttempts: options.poisonMaxAttempts ?? 3, logger, registry, metrics, health,
+    translatorConfig: options.translatorConfig ?? DEFAULT_TRANSLATOR_CONFIG, poisonMaxAttempts: options.poisonMaxAttempts ?? 3, logger, registry, metrics, health,
     source, sink: options.sink, deadLetters: dlq, clock: Date.now, failurePauseMs: 5,
     ...(options.sharedEpochs ? { sharedEpochs: options.sharedEpochs } : {}),
   });

@@ -7,17 +7,24 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SegmentDocument } from '../../../../shared/xray/segment-document.ts';
+import type { Span } from '../../../../shared/zipkin/span.ts';
 import { START_MICROS, span, translate } from './support.ts';
 
 const long = (n: number): string => 'x'.repeat(n);
 
-type Row = readonly [field: string, what: string, overrides: Parameters<typeof span>[0], check: (doc: SegmentDocument) => void];
+type Row = readonly [field: string, what: string, input: Parameters<typeof span>[0] | Span, check: (doc: SegmentDocument) => void];
+
+/** The test span without `key` (exactOptionalPropertyTypes: an override cannot set a field to undefined). */
+const spanWithout = (key: 'localEndpoint' | 'durationMicros', overrides: Parameters<typeof span>[0] = {}): Span => {
+  const { [key]: _dropped, ...rest } = span(overrides);
+  return rest as Span;
+};
 
 const rows: readonly Row[] = [
   // name: "up to 200 characters ... Unicode letters, numbers, whitespace, and _ . : / % & # = + \ - @"
   ['name', 'characters outside X-Ray\'s set are replaced', { localEndpoint: { serviceName: 'my svc/<bad>#!' } }, (d) => assert.equal(d.name, 'my svc/_bad_#_')],
   ['name', 'longer than 200 characters is cut', { localEndpoint: { serviceName: 'a'.repeat(300) } }, (d) => assert.equal(d.name, 'a'.repeat(200))],
-  ['name', 'absent (no service) is "unknown", never empty', { localEndpoint: undefined }, (d) => assert.equal(d.name, 'unknown')],
+  ['name', 'absent (no service) is "unknown", never empty', spanWithout('localEndpoint'), (d) => assert.equal(d.name, 'unknown')],
   // http.request.*: strings of at most 250 characters
   ['http.request.method', 'longer than 250 characters is cut', { tags: { 'http.method': long(300) } }, (d) => assert.equal(d.http?.request?.method, long(250))],
   ['http.request.url', 'longer than 250 characters is cut', { tags: { 'http.url': `http://a/${long(300)}` } }, (d) => assert.equal(d.http?.request?.url?.length, 250)],
@@ -46,14 +53,15 @@ const rows: readonly Row[] = [
   }],
   ['cause', 'gRPC OK is no failure', { tags: { 'http.status_code': '200', 'grpc.status_code': '0' } }, (d) => assert.equal(d.fault ?? d.cause, undefined)],
   // start_time / end_time: end_time >= start_time
-  ['end_time', 'a span without duration ends at its latest annotation, never before it starts', { durationMicros: undefined, annotations: [{ timestampMicros: START_MICROS - 5, value: 'x' }] }, (d) => assert.equal(d.end_time, d.start_time)],
+  ['end_time', 'a span without duration ends at its latest annotation, never before it starts', spanWithout('durationMicros', { annotations: [{ timestampMicros: START_MICROS - 5, value: 'x' }] }), (d) => assert.equal(d.end_time, d.start_time)],
   // aws: the translator has no AWS resource facts; it never fills the aws block
   ['aws', 'is never filled, even from aws-looking tags', { tags: { 'aws.account_id': '123456789012', 'aws.region': 'eu-west-1' } }, (d) => assert.equal(d.aws, undefined)],
 ];
 
-for (const [field, what, overrides, check] of rows) {
+for (const [field, what, input, check] of rows) {
   test(`${field}: ${what}`, () => {
-    const { docs } = translate([span(overrides)]); // every document is validated against the schema
+    const built = input !== undefined && 'traceId' in input ? (input as Span) : span(input);
+    const { docs } = translate([built]); // every document is validated against the schema
     assert.equal(docs.length, 1);
     check(docs[0] as SegmentDocument);
   });

@@ -52,13 +52,16 @@ test('policy table: auto keeps an in-window epoch and rewrites others; rewrite a
   }
 });
 
-test('auto and rewrite date a span that started outside the window at the nearest edge of the window', () => {
+test('auto and rewrite date a span that started outside the window at a stable second inside it', () => {
   const random = 'eacd2e2b8a2daf31f6604fffcf8ffe2a';
+  // NOW is 2024-03-01T12:00:00Z: the window opens 2024-02-02T12:00:00Z; its first midnight is 2024-02-03T00:00:00Z
+  const firstMidnight = Date.UTC(2024, 1, 3) / 1000;
   const cases: [string, number, number][] = [
-    ['40 days ago (a replayed capture)', (NOW_S - 40 * DAY_S) * 1e6, NOW_S - 28 * DAY_S],
-    ['January 1970 (epoch milliseconds read as micros)', 1748779200123, NOW_S - 28 * DAY_S],
-    ['an hour ahead (a skewed clock)', (NOW_S + 3600) * 1e6, NOW_S + 300],
+    ['40 days ago (a replayed capture)', (NOW_S - 40 * DAY_S) * 1e6, firstMidnight],
+    ['January 1970 (epoch milliseconds read as micros)', 1748779200123, firstMidnight],
+    ['an hour ahead (a skewed clock)', (NOW_S + 3600) * 1e6, NOW_S],
     ['inside the window', (NOW_S - 10) * 1e6, NOW_S - 10],
+    ['inside the window, before its first midnight', (NOW_S - 28 * DAY_S + 60) * 1e6, NOW_S - 28 * DAY_S + 60],
   ];
   for (const policy of ['auto', 'rewrite'] as const) {
     for (const [what, startMicros, epochSeconds] of cases) {
@@ -81,4 +84,11 @@ test('epochHexOf floors to the second and clamps to 32 bits', () => {
   assert.equal(epochHexOf(1561141508707487), '5d0d2104');
   assert.equal(epochHexOf(0), '00000000');
   assert.equal(epochHexOf(2 ** 53), 'ffffffff');
+});
+
+test('the date given to an out-of-window span is the same all day (a replay overwrites in X-Ray)', () => {
+  const old = (NOW_S - 40 * DAY_S) * 1e6;
+  const at = (nowMs: number) => proposeXrayTraceId('eacd2e2b8a2daf31f6604fffcf8ffe2a', old, { ...win('auto'), nowMs })?.xrayTraceId;
+  assert.equal(at(NOW_MS), at(NOW_MS + 3 * 3600 * 1000));
+  assert.equal(at(NOW_MS), at(NOW_MS - 11 * 3600 * 1000));
 });

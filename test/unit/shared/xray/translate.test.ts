@@ -157,11 +157,12 @@ test('auto and rewrite date every document of a trace that started outside the w
   ];
   for (const epochPolicy of ['auto', 'rewrite'] as const) {
     const { docs } = translate(spans, { config: { epochPolicy } });
-    const ahead = Math.floor(NOW_MS / 1000 + 300).toString(16);
+    const ahead = Math.floor(NOW_MS / 1000).toString(16); // the current minute (NOW is on a minute)
     assert.deepEqual(docs.map((d) => d.trace_id), [`1-${ahead}-8a2daf31f6604fffcf8ffe2a`, `1-${ahead}-8a2daf31f6604fffcf8ffe2a`], epochPolicy);
   }
   const { docs } = translate([span({ traceId: 'f6604fffcf8ffe2a', timestampMicros: old })]);
-  assert.equal(only(docs).trace_id, `1-${Math.ceil(NOW_MS / 1000 - 28 * 86_400).toString(16)}-00000000f6604fffcf8ffe2a`, 'a replayed 40-day-old span');
+  const firstMidnight = Math.ceil((NOW_MS / 1000 - 28 * 86_400) / 86_400) * 86_400;
+  assert.equal(only(docs).trace_id, `1-${firstMidnight.toString(16)}-00000000f6604fffcf8ffe2a`, 'a replayed 40-day-old span: the window\'s first midnight');
 });
 
 test('auto window edges: 28 days back and 5 minutes ahead are kept, one second beyond is rewritten', () => {

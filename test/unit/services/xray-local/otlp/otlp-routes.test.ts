@@ -151,6 +151,18 @@ describe('xray-local /v1/traces with the Bookinfo trace', () => {
     const fromSpans = await otlp.client.send(new GetServiceGraphCommand(WINDOW));
     assert.equal(mapOf(fromSpans.Services).length, 5);
     assert.deepEqual(mapOf(fromSpans.Services), mapOf(fromSegments.Services));
+
+    // Transaction Search also returns PutTraceSegments documents, converted to spans.
+    const traceId = docs[0]!.traceId;
+    const { RetrievalToken } = await segments.client.send(new StartTraceRetrievalCommand({ TraceIds: [traceId], ...WINDOW }));
+    const listed = await segments.client.send(new ListRetrievedTracesCommand({ RetrievalToken, TraceFormat: 'OTEL' }));
+    const spans = (listed.Traces?.[0]?.Spans ?? []).map((x) => JSON.parse(x.Document ?? '{}') as { kind: number; traceId: string; attributes: { key: string; value: Record<string, unknown> }[] });
+    assert.equal(spans.length, docs.length);
+    assert.deepEqual(spans.map((x) => x.kind).sort(), [2, 2, 2, 2, 2, 3, 3, 3, 3], '5 segments (4 services + the gateway), 4 remote calls');
+    for (const x of spans) {
+      assert.equal(x.traceId, traceId.slice(2).replace('-', ''));
+      assert.deepEqual(x.attributes.find((a) => a.key === 'http.response.status_code')?.value, { intValue: '200' });
+    }
   });
 
   it('returns every span through StartTraceRetrieval + ListRetrievedTraces (OTEL), kinds repaired, statuses integers', async () => {
