@@ -12,7 +12,7 @@ import { decodeSpan, encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../avro/span-co
 import type { Result } from '../result/result.ts';
 import { traceIdLow64 } from '../zipkin/trace-id.ts';
 import type { Span } from '../zipkin/span.ts';
-import { SPAN_SCHEMA_HEADER } from './headers.ts';
+import { SPAN_SCHEMA_HEADER, stringHeadersOf, type WireHeaders } from './headers.ts';
 
 /** A span-topic record as the receiver writes it and the translator reads it, whatever carries it. */
 export interface TopicRecord {
@@ -54,4 +54,26 @@ export function toSpanRecords(spans: readonly Span[], timestampMs: number): Topi
  */
 export function decodeSpanRecord(record: Pick<TopicRecord, 'value' | 'headers'>): Result<Span> {
   return decodeSpan(record.value, record.headers[SPAN_SCHEMA_HEADER]);
+}
+
+/** A fetched record as a Kafka client hands it over (kafkajs `KafkaMessage`: Buffers, string offset and timestamp). */
+export interface WireRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: WireHeaders;
+  /** Milliseconds since the epoch, as a decimal string. */
+  readonly timestamp: string;
+  readonly offset: string;
+}
+
+/** A client's fetched record → the DeliveredRecord every SpanSource hands on (an absent key or value: empty). */
+export function deliveredRecordOf(message: WireRecord, partition: number): DeliveredRecord {
+  return {
+    key: message.key?.toString('utf8') ?? '',
+    value: message.value ?? Buffer.alloc(0),
+    headers: stringHeadersOf(message.headers),
+    timestampMs: Number(message.timestamp),
+    partition,
+    offset: message.offset,
+  };
 }

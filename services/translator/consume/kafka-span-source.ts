@@ -1,8 +1,7 @@
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { consumerCrashLevel } from '../../../shared/kafka/client.ts';
 import type { Logger } from '../../../shared/log/index.ts';
-import { stringHeadersOf } from '../../../shared/span-record/headers.ts';
-import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
+import { deliveredRecordOf, type DeliveredRecord } from '../../../shared/span-record/record.ts';
 import { lagOf, nextOffset } from '../commit/offsets.ts';
 import type { ConsumerHealth } from '../health.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
@@ -90,14 +89,7 @@ export class KafkaSpanSource implements SpanSource {
     const { batch } = payload;
     if (batch.isEmpty()) return;
     const { topic, partition } = batch;
-    const records: DeliveredRecord[] = batch.messages.map((m) => ({
-      key: m.key?.toString('utf8') ?? '',
-      value: m.value ?? Buffer.alloc(0),
-      headers: stringHeadersOf(m.headers),
-      timestampMs: Number(m.timestamp),
-      partition,
-      offset: m.offset,
-    }));
+    const records: DeliveredRecord[] = batch.messages.map((m) => deliveredRecordOf(m, partition));
     this.#setLag(partition, lagOf(batch.highWatermark, batch.firstOffset() ?? batch.highWatermark));
     const control: BatchControl = {
       heartbeat: () => payload.heartbeat(),

@@ -15,8 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { MeshrayError } from '../../../shared/errors/index.ts';
-import { stringHeadersOf } from '../../../shared/span-record/headers.ts';
-import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
+import { deliveredRecordOf, type DeliveredRecord } from '../../../shared/span-record/record.ts';
 import type { BatchControl, BatchHandler, SpanSource } from './span-source.ts';
 
 /** Offsets `startOffset` (inclusive) to `endOffset` (EXCLUSIVE) of one partition. Empty when start ≥ end. */
@@ -188,14 +187,7 @@ export class RangeSpanSource implements SpanSource {
         await payload.heartbeat();
       }
       state.window = window;
-      state.pending.push({
-        key: m.key?.toString('utf8') ?? '',
-        value: m.value ?? Buffer.alloc(0),
-        headers: stringHeadersOf(m.headers),
-        timestampMs: Number(m.timestamp),
-        partition: batch.partition,
-        offset: m.offset,
-      });
+      state.pending.push(deliveredRecordOf(m, batch.partition));
       state.next = offset + 1;
     }
     // Control records or compacted gaps at the end of the fetched slice also move the position on.

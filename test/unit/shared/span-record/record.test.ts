@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/avro/span-codec.ts';
 import { SPAN_SCHEMA_HEADER } from '../../../../shared/span-record/headers.ts';
-import { decodeSpanRecord, spanRecordKeyOf, toSpanRecords } from '../../../../shared/span-record/record.ts';
+import { decodeSpanRecord, deliveredRecordOf, spanRecordKeyOf, toSpanRecords } from '../../../../shared/span-record/record.ts';
 import type { Span } from '../../../../shared/zipkin/span.ts';
 
 const span = (traceId: string, id: string): Span => ({
@@ -35,4 +35,13 @@ test('a record whose header names an unknown schema, or whose value is garbage, 
   assert.equal(unknown.ok, false);
   assert.match(unknown.ok ? '' : unknown.issues[0]?.message ?? '', /unknown span schema fingerprint/);
   assert.equal(decodeSpanRecord({ value: Buffer.from('not avro at all'), headers: record.headers }).ok, false);
+});
+
+test('deliveredRecordOf: a client\'s fetched record as every SpanSource hands it on; absent key or value are empty', () => {
+  const r = deliveredRecordOf({ key: Buffer.from('a3ce929d0e0e4736'), value: Buffer.from([1, 2]), headers: { h: [Buffer.from('x'), 'y'] }, timestamp: '1714557600000', offset: '42' }, 3);
+  assert.deepEqual(r, { key: 'a3ce929d0e0e4736', value: Buffer.from([1, 2]), headers: { h: 'x' }, timestampMs: 1714557600000, partition: 3, offset: '42' });
+  const bare = deliveredRecordOf({ key: null, value: null, timestamp: '0', offset: '0' }, 0);
+  assert.equal(bare.key, '');
+  assert.equal(bare.value.length, 0);
+  assert.deepEqual(bare.headers, {});
 });
