@@ -2,7 +2,7 @@
  * The closed catalogue of meshray's error codes. Each is permanent (retrying the same input fails
  * the same way) or retryable (the same input may succeed later). How a code is answered is decided
  * in one place per service: services/receiver/receive/error-response.ts (HTTP status) and
- * services/translator/consume/error-policy.ts (skip, dead-letter or retry).
+ * services/translator/policy/error-policy.ts (skip, dead-letter or retry).
  */
 export const ERROR_CATALOGUE = {
   /** The body is not valid Zipkin (any span malformed: the whole body is refused). */
