@@ -80,15 +80,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       health,
       metrics,
     }),
-    sink: new XRaySegmentSink({
-      client: xray,
-      metrics,
-      maxConcurrency: config.XRAY_MAX_CONCURRENCY,
-      maxRetries: config.XRAY_MAX_RETRIES,
-      retryBaseMs: config.XRAY_RETRY_BASE,
-      retryMaxMs: config.XRAY_RETRY_MAX,
-      health: exportHealth,
-    }),
+    sink: XRaySegmentSink.fromSettings(config, { client: xray, metrics, health: exportHealth }),
     deadLetters: new InProcessDeadLetterSink({ maxRecords: 10_000 }),
     clock: Date.now,
   });

@@ -24,7 +24,7 @@ export { InProcessSpanSource, type InProcessSpanSourceOptions } from './consume/
 export { RangeSpanSource, type RangeSpanSourceOptions, type PartitionRange, type PartitionPosition } from './consume/range-span-source.ts';
 
 export type { PutOutcome, RejectedDocument, SegmentSink, UnfinishedDocuments } from './export/segment-sink.ts';
-export { XRaySegmentSink, type XRaySegmentSinkOptions } from './export/xray-segment-sink.ts';
+export { XRaySegmentSink, type XRaySegmentSinkOptions, type XRaySinkSettings } from './export/xray-segment-sink.ts';
 export { RateLimitedSegmentSink, type RateLimitedSegmentSinkOptions } from './export/rate-limited-sink.ts';
 export { createXRayClient, describeExportTarget } from './export/xray-client.ts';
 export { DEAD_LETTER_TIME_HEADER, InProcessDeadLetterSink, KafkaDeadLetterSink, type DeadLetter, type DeadLetterSink } from './export/dead-letter.ts';

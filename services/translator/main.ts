@@ -60,15 +60,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   redis?.on('error', () => { /* counted as redis_fallback per batch; ioredis reconnects by itself */ });
 
   const xray = createXRayClient({ region: config.AWS_REGION, endpoint: config.XRAY_ENDPOINT, env });
-  const sink = new XRaySegmentSink({
-    client: xray,
-    metrics,
-    maxConcurrency: config.XRAY_MAX_CONCURRENCY,
-    maxRetries: config.XRAY_MAX_RETRIES,
-    retryBaseMs: config.XRAY_RETRY_BASE,
-    retryMaxMs: config.XRAY_RETRY_MAX,
-    health: exportHealth,
-  });
+  const sink = XRaySegmentSink.fromSettings(config, { client: xray, metrics, health: exportHealth });
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   const deadLetters = new KafkaDeadLetterSink({ producer, topic: config.DLQ_TOPIC });
   const source = new KafkaSpanSource({

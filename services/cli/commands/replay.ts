@@ -182,17 +182,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
 
   const metrics = createTranslatorMetrics(new Registry());
   const xray = output === undefined ? createXRayClient({ region, endpoint, env }) : undefined;
-  // The X-Ray sink is wired as in the translator's main.ts, behind the --rate decorator.
+  // The X-Ray sink as the translators wire it (fromSettings), behind the --rate decorator.
   const sink: SegmentSink = xray === undefined
     ? new NdjsonSegmentSink((output as { out: NodeJS.WritableStream }).out)
-    : new RateLimitedSegmentSink(new XRaySegmentSink({
-      client: xray,
-      metrics,
-      maxConcurrency: settings.value.XRAY_MAX_CONCURRENCY,
-      maxRetries: settings.value.XRAY_MAX_RETRIES,
-      retryBaseMs: settings.value.XRAY_RETRY_BASE,
-      retryMaxMs: settings.value.XRAY_RETRY_MAX,
-    }), { limiter: new TokenBucket({ ratePerSecond: rate, nowMs: Date.now, sleep: sleepMs }), sliceDocuments: Math.max(50, Math.floor(rate)) });
+    : new RateLimitedSegmentSink(XRaySegmentSink.fromSettings(settings.value, { client: xray, metrics }), { limiter: new TokenBucket({ ratePerSecond: rate, nowMs: Date.now, sleep: sleepMs }), sliceDocuments: Math.max(50, Math.floor(rate)) });
   const tally = new ReplayTally();
   const startMs = Date.now();
   const reader = new RangeSpanSource({ kafka, topic, ranges: plan.ranges, batchRecords: source.value.batchRecords, idleTimeoutMs: source.value.idleTimeoutMs });

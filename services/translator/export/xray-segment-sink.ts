@@ -32,6 +32,14 @@ export interface XRaySegmentSinkOptions {
   readonly health?: ExportCallObserver;
 }
 
+/** The X-Ray keys of a service's configuration (shared/config `xrayEnv`). */
+export interface XRaySinkSettings {
+  readonly XRAY_MAX_CONCURRENCY: number;
+  readonly XRAY_MAX_RETRIES: number;
+  readonly XRAY_RETRY_BASE: number;
+  readonly XRAY_RETRY_MAX: number;
+}
+
 /**
  * SegmentSink over X-Ray's PutTraceSegments (the real service or xray-local through XRAY_ENDPOINT), composed
  * from small stages, outermost first, in the way OpenTelemetry-js and Jaeger compose exporters:
@@ -56,6 +64,20 @@ export class XRaySegmentSink implements SegmentSink {
     this.#stages = new ChunkingSegmentSink(retrying, {
       maxDocuments: Math.min(MAX_DOCUMENTS_PER_CALL, options.maxDocumentsPerCall ?? MAX_DOCUMENTS_PER_CALL),
       maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    });
+  }
+
+  /** THE wiring from configuration (translator, all-in-one and replay alike): XRAY_MAX_CONCURRENCY, XRAY_MAX_RETRIES, XRAY_RETRY_BASE/MAX. */
+  static fromSettings(
+    settings: XRaySinkSettings,
+    deps: Pick<XRaySegmentSinkOptions, 'client' | 'metrics' | 'health'>,
+  ): XRaySegmentSink {
+    return new XRaySegmentSink({
+      ...deps,
+      maxConcurrency: settings.XRAY_MAX_CONCURRENCY,
+      maxRetries: settings.XRAY_MAX_RETRIES,
+      retryBaseMs: settings.XRAY_RETRY_BASE,
+      retryMaxMs: settings.XRAY_RETRY_MAX,
     });
   }
 

@@ -132,3 +132,26 @@ test('a refused caller (no credentials, access denied) is not retried: one call,
     assert.equal(await metricValue(registry, 'meshray_translator_put_calls_total', { outcome: 'denied' }), 1);
   }
 });
+
+test('fromSettings wires the sink from XRAY_* keys; a request refused as a whole is bisected down to the invalid document', async () => {
+  const { InvalidRequestException } = await import('@aws-sdk/client-xray');
+  const bad = doc(3);
+  const sent: number[] = [];
+  const client = {
+    send: async (command: { input: { TraceSegmentDocuments?: string[] } }) => {
+      const docs = command.input.TraceSegmentDocuments ?? [];
+      sent.push(docs.length);
+      if (docs.includes(bad)) throw new InvalidRequestException({ message: 'Invalid segment', $metadata: { httpStatusCode: 400 } });
+      return { UnprocessedTraceSegments: [] };
+    },
+  } as unknown as XRayClient;
+  const registry = new Registry();
+  const sink = XRaySegmentSink.fromSettings(
+    { XRAY_MAX_CONCURRENCY: 1, XRAY_MAX_RETRIES: 0, XRAY_RETRY_BASE: 1, XRAY_RETRY_MAX: 1 },
+    { client, metrics: createTranslatorMetrics(registry) },
+  );
+  const outcome = await sink.put([doc(0), doc(1), doc(2), bad]);
+  assert.deepEqual(outcome, { rejected: [{ index: 3, code: 'SEGMENT_REJECTED', reason: 'InvalidRequestException', message: 'Invalid segment' }] });
+  assert.deepEqual(sent, [4, 2, 2, 1, 1], 'whole, halves, then the refused half split');
+  assert.equal(await metricValue(registry, 'meshray_translator_put_calls_total', { outcome: 'rejected' }), 3);
+});
