@@ -104,6 +104,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
   try {
     await Promise.race([started, failedOnce]);
   } catch (error) {
+    edge.stop();
     await app.close();
     throw asStartError(error);
   }

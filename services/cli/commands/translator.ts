@@ -18,5 +18,19 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     return 0;
   }
   const { main } = await import('../../translator/index.ts');
-  return runUntilSignal(await main(io.env));
+  // Until main() resolves (e.g. while Kafka does not answer yet) nothing was consumed: a signal just ends the process.
+  const beforeStart = (signal: NodeJS.Signals): void => {
+    io.stderr.write(`meshray translator: ${signal} before the translator started: exiting\n`);
+    process.exit(0);
+  };
+  process.once('SIGINT', beforeStart);
+  process.once('SIGTERM', beforeStart);
+  let running: Awaited<ReturnType<typeof main>>;
+  try {
+    running = await main(io.env);
+  } finally {
+    process.off('SIGINT', beforeStart);
+    process.off('SIGTERM', beforeStart);
+  }
+  return runUntilSignal(running);
 }

@@ -119,7 +119,7 @@ test('meshray receiver with Kafka unreachable: one warn line with brokers and ca
   }
 });
 
-test('meshray translator with Kafka unreachable: one warn line with brokers and cause, not ready, no crash', { timeout: 60_000 }, async () => {
+test('meshray translator with Kafka unreachable: one warn line with brokers and cause, not ready, no crash; SIGTERM meanwhile exits 0', { timeout: 60_000 }, async () => {
   const kafkaPort = await freePort();
   const opsPort = await freePort();
   const brokers = `127.0.0.1:${kafkaPort}`;
@@ -137,6 +137,9 @@ test('meshray translator with Kafka unreachable: one warn line with brokers and 
     assert.match((JSON.parse(loud[0] ?? '{}') as { msg: string }).msg, new RegExp(`^Kafka unreachable at ${brokers} \\(dead-letter topic [^)]+\\): Connection error: connect ECONNREFUSED ${brokers}; retrying with backoff$`));
     assert.equal((await fetch(`http://127.0.0.1:${opsPort}/health/ready`)).status, 503);
     assert.equal(proc.exited, false, 'the translator keeps retrying');
+    proc.signal('SIGTERM');
+    assert.deepEqual(await proc.waitExit(15_000), { code: 0, signal: null }, 'a signal while waiting for Kafka ends it cleanly');
+    assert.match(proc.output(), /^meshray translator: SIGTERM before the translator started: exiting$/m);
   } finally {
     await proc.stop();
   }

@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { silentLogger } from '../../../../shared/log/index.ts';
+import { createRegistry } from '../../../../shared/metrics/registry.ts';
+import { buildApp, serverOptions, type ReceiverTimeouts } from '../../../../services/receiver/app.ts';
+import { RecordingPublisher } from './helpers.ts';
+
+const appWith = (timeouts: ReceiverTimeouts) => buildApp({
+  config: { MAX_BODY_BYTES: 1024, MAX_SPANS_PER_REQUEST: 10 }, publisher: new RecordingPublisher(), logger: silentLogger(),
+  registry: createRegistry(), isReady: () => true, timeouts,
+});
+
+test('RECEIVER_*_TIMEOUT land on the node server; the timeouts are checked at a quarter of the shorter one (at most every second)', async (t) => {
+  const app = appWith({ headersMs: 10_000, requestMs: 30_000, keepAliveMs: 72_000, connectionMs: 0 });
+  t.after(() => app.close());
+  const server = app.server;
+  assert.deepEqual([server.headersTimeout, server.requestTimeout, server.keepAliveTimeout, server.timeout], [10_000, 30_000, 72_000, 0]);
+  assert.deepEqual(serverOptions({ headersMs: 400, requestMs: 1000, keepAliveMs: 5, connectionMs: 7 }, undefined), {
+    connectionTimeout: 7, keepAliveTimeout: 5, requestTimeout: 1000, http: { headersTimeout: 400, requestTimeout: 1000, connectionsCheckingInterval: 100 },
+  });
+  const tls = { cert: Buffer.from('c'), key: Buffer.from('k') };
+  assert.equal((serverOptions({ headersMs: 10_000, requestMs: 30_000, keepAliveMs: 1, connectionMs: 0 }, tls).https as { connectionsCheckingInterval: number }).connectionsCheckingInterval, 1000);
+});
+
+const closed = (s: Socket): Promise<string> => new Promise((resolve) => {
+  let data = '';
+  s.setEncoding('utf8').on('data', (d: string) => { data += d; });
+  s.once('close', () => resolve(data));
+});
+
+// (The keep-alive timeout is node's own: it closes an idle connection keepAliveTimeout + 1 s later, too
+// slow for a unit test; its value is checked above.)
+test('a connection that never sends a byte is closed after RECEIVER_CONNECTION_TIMEOUT, while another is answered', async (t) => {
+  const app = appWith({ headersMs: 5_000, requestMs: 10_000, keepAliveMs: 5_000, connectionMs: 80 });
+  t.after(() => app.close());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const silent = connect(port, '127.0.0.1');
+  const silentClosed = closed(silent);
+  const res = await fetch(`http://127.0.0.1:${port}/health/live`);
+  assert.equal(res.status, 200);
+  // A deadline, not a synchronisation: without the connection timeout node would hold the socket until the 5 s headers timeout.
+  let deadline: ReturnType<typeof setTimeout> | undefined;
+  const tooLate = new Promise<never>((_, reject) => { deadline = setTimeout(() => reject(new Error('the silent connection was not closed within 2 s')), 2000); });
+  try {
+    assert.equal(await Promise.race([silentClosed, tooLate]), '', 'never sent a byte: closed without an answer');
+  } finally {
+    clearTimeout(deadline);
+    silent.destroy(); // lets app.close() finish when the assertion failed
+  }
+});
