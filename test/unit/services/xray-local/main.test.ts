@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../../services/xray-local/main.ts';
@@ -29,7 +30,7 @@ test('XRAY_LOCAL_TLS_CERT/KEY: xray-local serves HTTPS with that certificate', a
   const { port } = running.app.server.address() as AddressInfo;
   const answer = await new Promise<{ status: number; fingerprint: string }>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/health/ready', ca: cert.cert, servername: 'localhost' }, (res) => {
-      const fingerprint = (res.socket as import('node:tls').TLSSocket).getPeerCertificate().fingerprint256;
+      const fingerprint = (res.socket as TLSSocket).getPeerCertificate().fingerprint256;
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, fingerprint }));
     });
