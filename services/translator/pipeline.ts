@@ -5,8 +5,7 @@ import type { DeliveredRecord, RecordBatch } from '../../shared/transport/index.
 import type { TranslatedDocument } from '../../shared/xray/index.ts';
 import type { Span } from '../../shared/zipkin/span.ts';
 import { decodeSpanRecord } from '../../shared/span-record/record.ts';
-import { ExportedDocuments } from './commit/exported-documents.ts';
-import { RecordAttempts } from './commit/record-attempts.ts';
+import { UncommittedRecords } from './commit/uncommitted.ts';
 import { actionFor } from './policy/error-policy.ts';
 import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
 import type { PartitionEpochs } from './epochs/partition-epochs.ts';
@@ -47,8 +46,7 @@ interface Poison {
 export class TranslatorPipeline implements BatchHandler {
   readonly #o: PipelineOptions;
   readonly #log: Logger;
-  readonly #attempts = new RecordAttempts();
-  readonly #exported = new ExportedDocuments();
+  readonly #uncommitted = new UncommittedRecords();
   readonly #sleep: (ms: number) => Promise<void>;
   /** Batches that failed in a row with an expected (retry/halt) error: logged at warn once per streak. */
   #failedInARow = 0;
@@ -61,8 +59,7 @@ export class TranslatorPipeline implements BatchHandler {
 
   revoke(partitions: readonly number[]): void {
     this.#o.epochs.drop(partitions);
-    this.#attempts.drop(partitions);
-    this.#exported.drop(partitions);
+    this.#uncommitted.revoked(partitions);
   }
 
   async handle(batch: RecordBatch, control: BatchControl): Promise<BatchResult> {
@@ -96,7 +93,7 @@ export class TranslatorPipeline implements BatchHandler {
     const letters: DeadLetter[] = [];
     for (const poison of [...poisons.values()].sort((a, b) => a.recordIndex - b.recordIndex)) {
       const record = records[poison.recordIndex] as DeliveredRecord;
-      const attempts = this.#attempts.count(partition, record.offset);
+      const attempts = this.#uncommitted.delivered(partition, record.offset);
       if (poison.recordIndex >= cut) continue;
       if (attempts < this.#o.poisonMaxAttempts || actionFor(poison.code) !== 'dead-letter') {
         cut = poison.recordIndex;
@@ -108,7 +105,7 @@ export class TranslatorPipeline implements BatchHandler {
     // export what comes before the cut (and was not accepted on an earlier delivery)
     const recordOf = (d: TranslatedDocument) => records[recordOfSpan[d.spanIndex] ?? 0] as DeliveredRecord;
     const inBatch = out.documents.filter((d) => (recordOfSpan[d.spanIndex] ?? 0) < cut);
-    const documents = inBatch.filter((d) => !this.#exported.has(partition, recordOf(d).offset, d.segmentId));
+    const documents = inBatch.filter((d) => !this.#uncommitted.wasAccepted(partition, recordOf(d).offset, d.segmentId));
     if (documents.length > 0) {
       let outcome: PutOutcome;
       try {
@@ -126,7 +123,7 @@ export class TranslatorPipeline implements BatchHandler {
       }
       if (outcome.unfinished) {
         const notAccepted = new Set([...outcome.unfinished.indices, ...outcome.rejected.map((r) => r.index)]);
-        documents.forEach((d, i) => { if (!notAccepted.has(i)) this.#exported.add(partition, recordOf(d).offset, d.segmentId); });
+        documents.forEach((d, i) => { if (!notAccepted.has(i)) this.#uncommitted.accepted(partition, recordOf(d).offset, d.segmentId); });
         const { code, indices, message } = outcome.unfinished;
         const first = documents[indices[0] ?? 0];
         const where = `partition ${partition}, first at offset ${first === undefined ? '?' : recordOf(first).offset}`;
@@ -156,8 +153,7 @@ export class TranslatorPipeline implements BatchHandler {
       return {};
     }
     const doneThrough = (records[cut - 1] as DeliveredRecord).offset;
-    this.#attempts.forgetThrough(partition, doneThrough);
-    this.#exported.forgetThrough(partition, doneThrough);
+    this.#uncommitted.committed(partition, doneThrough);
     this.#o.metrics.records.inc(cut);
     this.#o.metrics.batches.inc({ outcome: cut === records.length ? 'committed' : 'partial' });
     if (this.#failedInARow > 0) {
