@@ -9,15 +9,15 @@
  * machine moves the figures less.
  */
 import { readFileSync } from 'node:fs';
-import { decodeSpan, encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../shared/avro/index.ts';
-import { silentLogger } from '../shared/log/index.ts';
-import { createRegistry } from '../shared/metrics/registry.ts';
-import type { DeliveredRecord } from '../shared/transport/index.ts';
-import { decodeSpans } from '../shared/zipkin/index.ts';
-import type { Span } from '../shared/zipkin/span.ts';
+import { decodeSpan, encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../shared/core/avro/index.ts';
+import { silentLogger } from '../shared/edge/log/index.ts';
+import { createRegistry } from '../shared/edge/metrics/registry.ts';
+import type { DeliveredRecord } from '../shared/edge/transport/index.ts';
+import { decodeSpans } from '../shared/core/zipkin/index.ts';
+import type { Span } from '../shared/core/zipkin/span.ts';
 import { buildApp } from '../services/receiver/app.ts';
 import type { SpanPublisher } from '../services/receiver/publish/span-publisher.ts';
-import { decodeSpanRecord, toSpanRecords } from '../shared/span-record/record.ts';
+import { decodeSpanRecord, toSpanRecords } from '../shared/core/span-record/record.ts';
 import type { BenchFigure } from './translate.bench.ts';
 
 const RUN_MS = Number(process.env['BENCH_CODEC_MS'] ?? 1500);

@@ -21,8 +21,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../shared/xray/index.ts';
-import type { Span } from '../shared/zipkin/span.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../shared/core/xray/index.ts';
+import type { Span } from '../shared/core/zipkin/span.ts';
 import { httpTransport, runDemo, spansForRoundRobin, type PostTransport } from '../services/simulator/index.ts';
 import type { BenchFigure } from './translate.bench.ts';
 

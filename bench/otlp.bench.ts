@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { decodeSpans } from '../shared/zipkin/index.ts';
-import type { Span } from '../shared/zipkin/span.ts';
-import { translateToOtlp } from '../shared/otlp/index.ts';
+import { decodeSpans } from '../shared/core/zipkin/index.ts';
+import type { Span } from '../shared/core/zipkin/span.ts';
+import { translateToOtlp } from '../shared/core/otlp/index.ts';
 import type { BenchFigure } from './translate.bench.ts';
 
 export function runOtlpBench(durationMs = 5000): BenchFigure[] {

@@ -3,8 +3,8 @@
  * Target (issue: foundation): >= 100k spans/s.
  */
 import { readFileSync } from 'node:fs';
-import { decodeSpans } from '../shared/zipkin/index.ts';
-import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../shared/xray/index.ts';
+import { decodeSpans } from '../shared/core/zipkin/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../shared/core/xray/index.ts';
 
 export interface BenchFigure { readonly name: string; readonly value: number; readonly unit: string; readonly target?: string }
 

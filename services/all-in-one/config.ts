@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dlqEnv, int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/config/index.ts';
+import { dlqEnv, int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/edge/config/index.ts';
 import { checkReceiverEdge, receiverEdgeEnv, receiverEnvSchema } from '../receiver/index.ts';
 import { translatorEnvSchema } from '../translator/index.ts';
 import { xrayLocalEnv } from '../xray-local/index.ts';

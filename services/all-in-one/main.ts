@@ -5,10 +5,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../../shared/config/index.ts';
-import { createLogger, type Logger } from '../../shared/log/index.ts';
-import { createRegistry } from '../../shared/metrics/registry.ts';
-import { InProcessTopic } from '../../shared/transport/index.ts';
+import { loadConfig } from '../../shared/edge/config/index.ts';
+import { createLogger, type Logger } from '../../shared/edge/log/index.ts';
+import { createRegistry } from '../../shared/edge/metrics/registry.ts';
+import { InProcessTopic } from '../../shared/edge/transport/index.ts';
 import { buildApp as buildReceiverApp, InProcessSpanPublisher, receiverEdge, receiverMetrics } from '../receiver/index.ts';
 import {
   buildApp as buildTranslatorApp, ConsumerHealth, createTranslatorMetrics, createXRayClient, describeExportTarget, ExportHealth,

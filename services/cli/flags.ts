@@ -2,7 +2,7 @@
  * Parsing of the flags several commands share. Each returns the value, or undefined when the flag is
  * absent or invalid; an invalid one also adds its error line to `errors` (commands list every problem).
  */
-import { durationMs } from '../../shared/config/types.ts';
+import { durationMs } from '../../shared/edge/config/types.ts';
 
 /** An integer ≥ `min`. */
 export function intFlag(name: string, value: string | undefined, min: number, errors: string[]): number | undefined {
@@ -13,7 +13,7 @@ export function intFlag(name: string, value: string | undefined, min: number, er
   return undefined;
 }
 
-/** A duration such as `30s`, `250ms`, `2m` or milliseconds (shared/config's `durationMs`), in milliseconds. */
+/** A duration such as `30s`, `250ms`, `2m` or milliseconds (shared/edge/config's `durationMs`), in milliseconds. */
 export function durationFlag(name: string, value: string | undefined, errors: string[]): number | undefined {
   if (value === undefined) return undefined;
   const parsed = durationMs().safeParse(value);

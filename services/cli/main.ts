@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `meshray` CLI: dispatches to one command. Composition happens inside each command.
 import { COMMANDS, isCommandName } from './commands.ts';
-import { isMeshrayError } from '../../shared/errors/index.ts';
-import { settleKafkaJsTimerNotice } from '../../shared/kafka/client.ts';
+import { isMeshrayError } from '../../shared/edge/errors/index.ts';
+import { settleKafkaJsTimerNotice } from '../../shared/edge/kafka/client.ts';
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
@@ -13,7 +13,7 @@ function usage(): string {
 // meshray is tested on Node 24 LTS and Node 20 with a pinned AWS SDK (package-lock.json); on Node 20 the SDK's
 // notice that later SDK releases will need Node 22 is known and says nothing about this process: keep it out of the logs.
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-// kafkajs's idle request queue arms a negative timer, which Node ≥ 23 reports once (shared/kafka/client.ts).
+// kafkajs's idle request queue arms a negative timer, which Node ≥ 23 reports once (shared/edge/kafka/client.ts).
 settleKafkaJsTimerNotice();
 
 const [name, ...args] = process.argv.slice(2);

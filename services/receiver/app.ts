@@ -1,9 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
-import { isMeshrayError } from '../../shared/errors/index.ts';
-import { registerOpsRoutes } from '../../shared/http/ops-routes.ts';
-import type { TlsPair } from '../../shared/http/tls.ts';
-import type { Logger } from '../../shared/log/index.ts';
+import { isMeshrayError } from '../../shared/edge/errors/index.ts';
+import { registerOpsRoutes } from '../../shared/edge/http/ops-routes.ts';
+import type { TlsPair } from '../../shared/edge/http/tls.ts';
+import type { Logger } from '../../shared/edge/log/index.ts';
 import type { ReceiverConfig } from './config.ts';
 import { receiverMetrics } from './metrics.ts';
 import type { SpanPublisher } from './publish/span-publisher.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bytes, csv, durationMs, int, kafkaEnv, logEnv, port, requireSaslCredentials, type Config } from '../../shared/config/index.ts';
+import { bytes, csv, durationMs, int, kafkaEnv, logEnv, port, requireSaslCredentials, type Config } from '../../shared/edge/config/index.ts';
 
 /**
  * Who may send and how long a connection may take (issue 10): bearer tokens, TLS, timeouts. The

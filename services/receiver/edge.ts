@@ -1,7 +1,7 @@
 import type { Server as HttpsServer } from 'node:https';
-import type { ReloadingFiles } from '../../shared/http/reloading-files.ts';
-import { ReloadingTls, type TlsPair } from '../../shared/http/tls.ts';
-import type { Logger } from '../../shared/log/index.ts';
+import type { ReloadingFiles } from '../../shared/edge/http/reloading-files.ts';
+import { ReloadingTls, type TlsPair } from '../../shared/edge/http/tls.ts';
+import type { Logger } from '../../shared/edge/log/index.ts';
 import type { ReceiverTimeouts } from './app.ts';
 import type { ReceiverConfig, receiverEdgeEnv } from './config.ts';
 import { BearerTokens, reloadingTokenFile } from './receive/authorize.ts';

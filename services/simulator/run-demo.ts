@@ -4,8 +4,8 @@
  * concurrency. The clock is read here, not in the generator.
  */
 import { setImmediate as yieldToIo } from 'node:timers/promises';
-import { sleepMs as sleep } from '../../shared/resilience/clock.ts';
-import type { Span } from '../../shared/zipkin/span.ts';
+import { sleepMs as sleep } from '../../shared/edge/resilience/clock.ts';
+import type { Span } from '../../shared/core/zipkin/span.ts';
 import { createPrng } from './generate/prng.ts';
 import { DEFAULT_GENERATE_OPTIONS, generateRequest, type GenerateOptions } from './generate/request.ts';
 import { ENVOY_FLUSH_INTERVAL_MS, ENVOY_MIN_FLUSH_SPANS, SidecarBatcher } from './generate/batch.ts';

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
-import { registerOpsRoutes } from '../../shared/http/ops-routes.ts';
-import type { Logger } from '../../shared/log/index.ts';
-import type { TranslatorConfig } from '../../shared/xray/index.ts';
+import { registerOpsRoutes } from '../../shared/edge/http/ops-routes.ts';
+import type { Logger } from '../../shared/edge/log/index.ts';
+import type { TranslatorConfig } from '../../shared/core/xray/index.ts';
 import type { SpanSource } from './consume/span-source.ts';
 import type { SharedEpochStore } from './epochs/shared-epoch-store.ts';
 import type { DeadLetterSink } from './export/dead-letter.ts';

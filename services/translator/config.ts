@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import {
   dlqEnv, durationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, requireExportTarget, requireSaslCredentials, type Config,
-} from '../../shared/config/index.ts';
+} from '../../shared/edge/config/index.ts';
 
 /** The translator's environment: shared fragments plus its own keys. Every key is described (README table). */
 export const translatorEnvSchema = z.object({

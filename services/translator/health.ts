@@ -1,5 +1,5 @@
-import type { ErrorCode } from '../../shared/errors/index.ts';
-import type { HealthCheck } from '../../shared/http/ops-routes.ts';
+import type { ErrorCode } from '../../shared/edge/errors/index.ts';
+import type { HealthCheck } from '../../shared/edge/http/ops-routes.ts';
 
 /**
  * Consumer health. Live fails when the consumer stopped making progress: it crashed, or a partition has

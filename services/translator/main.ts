@@ -4,14 +4,14 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import { loadConfig } from '../../shared/config/index.ts';
-import { isMeshrayError } from '../../shared/errors/index.ts';
-import { listenOn } from '../../shared/http/listen.ts';
-import { createKafkaFromConfig } from '../../shared/kafka/from-config.ts';
-import { ensureTopics } from '../../shared/kafka/topics.ts';
-import { KAFKA_START_RETRY, untilKafkaAnswers } from '../../shared/kafka/until-kafka-answers.ts';
-import { createLogger } from '../../shared/log/index.ts';
-import { createRegistry } from '../../shared/metrics/registry.ts';
+import { loadConfig } from '../../shared/edge/config/index.ts';
+import { isMeshrayError } from '../../shared/edge/errors/index.ts';
+import { listenOn } from '../../shared/edge/http/listen.ts';
+import { createKafkaFromConfig } from '../../shared/edge/kafka/from-config.ts';
+import { ensureTopics } from '../../shared/edge/kafka/topics.ts';
+import { KAFKA_START_RETRY, untilKafkaAnswers } from '../../shared/edge/kafka/until-kafka-answers.ts';
+import { createLogger } from '../../shared/edge/log/index.ts';
+import { createRegistry } from '../../shared/edge/metrics/registry.ts';
 import { buildApp } from './app.ts';
 import { translatorEnvSchema } from './config.ts';
 import { KafkaSpanSource } from './consume/kafka-span-source.ts';

@@ -1,17 +1,17 @@
-import { isMeshrayError, MeshrayError, type ErrorCode } from '../../shared/errors/index.ts';
-import type { Logger } from '../../shared/log/index.ts';
-import { formatIssues } from '../../shared/result/result.ts';
-import type { DeliveredRecord, RecordBatch } from '../../shared/transport/index.ts';
-import type { TranslatedDocument } from '../../shared/xray/index.ts';
-import type { Span } from '../../shared/zipkin/span.ts';
-import { decodeSpanRecord } from '../../shared/span-record/record.ts';
+import { isMeshrayError, MeshrayError, type ErrorCode } from '../../shared/edge/errors/index.ts';
+import type { Logger } from '../../shared/edge/log/index.ts';
+import { formatIssues } from '../../shared/core/result/result.ts';
+import type { DeliveredRecord, RecordBatch } from '../../shared/edge/transport/index.ts';
+import type { TranslatedDocument } from '../../shared/core/xray/index.ts';
+import type { Span } from '../../shared/core/zipkin/span.ts';
+import { decodeSpanRecord } from '../../shared/core/span-record/record.ts';
 import { UncommittedRecords } from './commit/uncommitted.ts';
 import { actionFor } from './policy/error-policy.ts';
 import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
 import type { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { DeadLetter, DeadLetterSink } from './export/dead-letter.ts';
 import type { PutOutcome, SegmentSink } from './export/segment-sink.ts';
-import { sleepMs } from '../../shared/resilience/clock.ts';
+import { sleepMs } from '../../shared/edge/resilience/clock.ts';
 import type { TranslatorMetrics } from './metrics.ts';
 import type { BatchTranslator } from './translate/translate-batch.ts';
 

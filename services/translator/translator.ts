@@ -1,5 +1,5 @@
-import type { Logger } from '../../shared/log/index.ts';
-import type { TranslatorConfig } from '../../shared/xray/index.ts';
+import type { Logger } from '../../shared/edge/log/index.ts';
+import type { TranslatorConfig } from '../../shared/core/xray/index.ts';
 import type { SpanSource } from './consume/span-source.ts';
 import { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { SharedEpochStore } from './epochs/shared-epoch-store.ts';

@@ -1,9 +1,9 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../shared/log/index.ts';
-import { type HealthCheck, registerOpsRoutes } from '../../shared/http/ops-routes.ts';
+import type { Logger } from '../../shared/edge/log/index.ts';
+import { type HealthCheck, registerOpsRoutes } from '../../shared/edge/http/ops-routes.ts';
 import { SegmentStore } from './store/segment-store.ts';
-import { TokenBucket } from '../../shared/resilience/token-bucket.ts';
+import { TokenBucket } from '../../shared/edge/resilience/token-bucket.ts';
 import { createXRayLocalMetrics } from './metrics.ts';
 import { type ApiOutcome, errorBody } from './api/api-outcome.ts';
 import { putTraceSegments } from './api/put-trace-segments.ts';

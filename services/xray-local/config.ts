@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { int, logEnv, port, type Config } from '../../shared/config/index.ts';
+import { int, logEnv, port, type Config } from '../../shared/edge/config/index.ts';
 
 /** xray-local's own keys (the all-in-one process composes them too). */
 export const xrayLocalEnv = {

@@ -2,11 +2,11 @@
 /** xray-local's composition root: config, logger, metrics, app, listen, graceful shutdown. */
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../../shared/config/index.ts';
-import { listenOn } from '../../shared/http/listen.ts';
-import { ReloadingTls } from '../../shared/http/tls.ts';
-import { createLogger } from '../../shared/log/index.ts';
-import { createRegistry } from '../../shared/metrics/registry.ts';
+import { loadConfig } from '../../shared/edge/config/index.ts';
+import { listenOn } from '../../shared/edge/http/listen.ts';
+import { ReloadingTls } from '../../shared/edge/http/tls.ts';
+import { createLogger } from '../../shared/edge/log/index.ts';
+import { createRegistry } from '../../shared/edge/metrics/registry.ts';
 import { buildApp } from './app.ts';
 import { isLoopbackHost, xrayLocalConfigSchema } from './config.ts';
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { stringHeadersOf } from '../../shared/span-record/headers.ts';
+import { stringHeadersOf } from '../../shared/core/span-record/headers.ts';
 import { waitFor } from './wait.ts';
 
 export interface ReadRecord {

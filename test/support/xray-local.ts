@@ -7,8 +7,8 @@
 import type { AddressInfo } from 'node:net';
 import { BatchGetTracesCommand, GetTraceSummariesCommand, XRayClient } from '@aws-sdk/client-xray';
 import type { FastifyInstance } from 'fastify';
-import { silentLogger } from '../../shared/log/index.ts';
-import { createRegistry, type Registry } from '../../shared/metrics/registry.ts';
+import { silentLogger } from '../../shared/edge/log/index.ts';
+import { createRegistry, type Registry } from '../../shared/edge/metrics/registry.ts';
 import { buildApp, SegmentStore, type XRayLocalDeps } from '../../services/xray-local/index.ts';
 import { sleep } from './wait.ts';
 

@@ -132,7 +132,7 @@ function serverProperties({ brokerPort, controllerPort, logDir }) {
     'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     `log.dirs=${logDir}`,
     'num.partitions=6',
-    // Our code creates every topic with the admin client (shared/kafka/topics.ts); a typo in a
+    // Our code creates every topic with the admin client (shared/edge/kafka/topics.ts); a typo in a
     // topic name must fail loudly instead of silently creating a new topic.
     'auto.create.topics.enable=false',
     'offsets.topic.replication.factor=1',

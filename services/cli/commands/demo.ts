@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag } from '../flags.ts';
-import { formatIssues } from '../../../shared/result/result.ts';
+import { formatIssues } from '../../../shared/core/result/result.ts';
 import {
   FAULT_FLAGS, FLAVOURS, isFaultFlag, isFlavour, parseLatencyRules, runDemo, spansUrlOf,
   type DemoOptions, type DemoSummary, type FaultFlag, type ReviewsRouting, type ReviewsVersion,

@@ -4,13 +4,13 @@ import { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
 import { reporterFor } from '../report.ts';
-import { parseConfig, translationEnv, xrayEnv } from '../../../shared/config/index.ts';
-import { silentLogger } from '../../../shared/log/index.ts';
-import { formatIssues } from '../../../shared/result/result.ts';
-import { isMeshrayError } from '../../../shared/errors/index.ts';
-import { sleepMs } from '../../../shared/resilience/clock.ts';
-import { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
-import { XRAY_SEGMENTS_PER_SECOND_QUOTA } from '../../../shared/xray/limits.ts';
+import { parseConfig, translationEnv, xrayEnv } from '../../../shared/edge/config/index.ts';
+import { silentLogger } from '../../../shared/edge/log/index.ts';
+import { formatIssues } from '../../../shared/core/result/result.ts';
+import { isMeshrayError } from '../../../shared/edge/errors/index.ts';
+import { sleepMs } from '../../../shared/edge/resilience/clock.ts';
+import { TokenBucket } from '../../../shared/edge/resilience/token-bucket.ts';
+import { XRAY_SEGMENTS_PER_SECOND_QUOTA } from '../../../shared/core/xray/limits.ts';
 import {
   actionFor, createTranslator, createTranslatorMetrics, createXRayClient, describeExportTarget, FAIL_FAST_REDIS_OPTIONS,
   RangeSpanSource, RateLimitedSegmentSink, RedisEpochStore, translatorConfigOf, XRaySegmentSink, type SegmentSink,

@@ -3,7 +3,7 @@ import type { CommandIo } from '../commands.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag } from '../flags.ts';
 import { readInput } from '../read-input.ts';
-import { formatIssues } from '../../../shared/result/result.ts';
+import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeSpanFile, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
 
 const HELP = `usage: meshray send [FILE|-] [options]

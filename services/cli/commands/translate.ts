@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
 import { reporterFor } from '../report.ts';
 import { readInput } from '../read-input.ts';
-import { parseConfig, translationEnv } from '../../../shared/config/index.ts';
-import { formatIssues } from '../../../shared/result/result.ts';
-import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/zipkin/index.ts';
-import type { Result } from '../../../shared/result/result.ts';
-import { MemoryEpochStore, translateSpans } from '../../../shared/xray/index.ts';
+import { parseConfig, translationEnv } from '../../../shared/edge/config/index.ts';
+import { formatIssues } from '../../../shared/core/result/result.ts';
+import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
+import type { Result } from '../../../shared/core/result/result.ts';
+import { MemoryEpochStore, translateSpans } from '../../../shared/core/xray/index.ts';
 import { translatorConfigOf } from '../../translator/index.ts';
 
 const HELP = `usage: meshray translate [FILE|-] [options]

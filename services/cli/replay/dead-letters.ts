@@ -1,10 +1,10 @@
 /**
  * What `meshray capture --dlq` says about each dead-lettered record, all read from the DLQ headers the
- * translator writes (shared/span-record/headers.ts DEAD_LETTER_HEADERS, `time` included), and
+ * translator writes (shared/core/span-record/headers.ts DEAD_LETTER_HEADERS, `time` included), and
  * the `--summary` counts by reason. Pure: records in, entries and text out.
  */
-import { DEAD_LETTER_HEADERS } from '../../../shared/span-record/headers.ts';
-import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
+import { DEAD_LETTER_HEADERS } from '../../../shared/core/span-record/headers.ts';
+import type { DeliveredRecord } from '../../../shared/core/span-record/record.ts';
 
 /** One line of `capture --dlq` (format `dead-letters`): the dead letter's facts, then its span. */
 export interface DeadLetterEntry {

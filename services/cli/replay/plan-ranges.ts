@@ -3,7 +3,7 @@
  * at start (so a replay of a live topic ends: it never chases records produced after it started).
  */
 import type { Admin } from 'kafkajs';
-import { MeshrayError } from '../../../shared/errors/index.ts';
+import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import type { PartitionRange } from '../../translator/index.ts';
 import type { Selection } from './selection.ts';
 

@@ -4,7 +4,7 @@
  * documents, and the --dry-run ndjson writer. Replay and the live translator run the same pipeline; only
  * these ports differ.
  */
-import { deadLetterSourceOf } from '../../../shared/span-record/headers.ts';
+import { deadLetterSourceOf } from '../../../shared/core/span-record/headers.ts';
 import type { BatchControl, DeadLetter, DeadLetterSink, PutOutcome, SegmentSink } from '../../translator/index.ts';
 import type { ReplayTally, SkipKind } from './progress.ts';
 

@@ -5,9 +5,9 @@
 import { createWriteStream, openSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
-import { dlqEnv, durationMs, kafkaEnv, loadConfig, requireSaslCredentials } from '../../../shared/config/index.ts';
-import { createKafka } from '../../../shared/kafka/client.ts';
-import { kafkaSecurityOf } from '../../../shared/kafka/from-config.ts';
+import { dlqEnv, durationMs, kafkaEnv, loadConfig, requireSaslCredentials } from '../../../shared/edge/config/index.ts';
+import { createKafka } from '../../../shared/edge/kafka/client.ts';
+import { kafkaSecurityOf } from '../../../shared/edge/kafka/from-config.ts';
 import type { Parsed, Selection, SelectionFlags } from './selection.ts';
 import { resolveRanges, type RangePlan } from './plan-ranges.ts';
 import { parseSelection } from './selection.ts';

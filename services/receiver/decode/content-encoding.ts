@@ -1,5 +1,5 @@
 import { gunzip, inflate, inflateRaw, constants, type ZlibOptions } from 'node:zlib';
-import { MeshrayError } from '../../../shared/errors/index.ts';
+import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import { accept, refuse, type Outcome } from './outcome.ts';
 
 type Inflater = (body: Buffer, options: ZlibOptions, cb: (err: Error | null, out: Buffer) => void) => void;

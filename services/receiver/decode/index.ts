@@ -1,4 +1,4 @@
-import type { SpanBatch } from '../../../shared/zipkin/index.ts';
+import type { SpanBatch } from '../../../shared/core/zipkin/index.ts';
 import { decodeContentEncoding, identityBody } from './content-encoding.ts';
 import { parseMediaType } from './media-type.ts';
 import type { Outcome } from './outcome.ts';

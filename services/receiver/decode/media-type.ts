@@ -1,4 +1,4 @@
-import { MeshrayError } from '../../../shared/errors/index.ts';
+import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import { accept, refuse, type Outcome } from './outcome.ts';
 
 /** What the Content-Type says the body is; `unspecified` when there is none (the body is sniffed). */

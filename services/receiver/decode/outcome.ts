@@ -1,4 +1,4 @@
-import type { MeshrayError } from '../../../shared/errors/index.ts';
+import type { MeshrayError } from '../../../shared/edge/errors/index.ts';
 
 /**
  * What the receiver's decode and validate steps return: like `Result<T>`, but a refusal carries the

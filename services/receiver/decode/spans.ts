@@ -1,6 +1,6 @@
-import { MeshrayError } from '../../../shared/errors/index.ts';
-import type { Result } from '../../../shared/result/result.ts';
-import { decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/zipkin/index.ts';
+import { MeshrayError } from '../../../shared/edge/errors/index.ts';
+import type { Result } from '../../../shared/core/result/result.ts';
+import { decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
 import type { MediaType } from './media-type.ts';
 import { accept, refuse, type Outcome } from './outcome.ts';
 

@@ -1,7 +1,7 @@
-import { MeshrayError } from '../../../shared/errors/index.ts';
-import { toSpanRecords } from '../../../shared/span-record/record.ts';
-import type { InProcessTopic } from '../../../shared/transport/index.ts';
-import type { Span } from '../../../shared/zipkin/span.ts';
+import { MeshrayError } from '../../../shared/edge/errors/index.ts';
+import { toSpanRecords } from '../../../shared/core/span-record/record.ts';
+import type { InProcessTopic } from '../../../shared/edge/transport/index.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
 import type { ReceiverMetrics } from '../metrics.ts';
 import type { SpanPublisher } from './span-publisher.ts';
 

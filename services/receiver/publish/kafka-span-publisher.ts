@@ -1,10 +1,10 @@
 import type { Kafka, Message, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import { MeshrayError } from '../../../shared/errors/index.ts';
-import type { Logger } from '../../../shared/log/index.ts';
-import { fullJitterDelayMs } from '../../../shared/resilience/backoff.ts';
-import { toSpanRecords } from '../../../shared/span-record/record.ts';
-import type { Span } from '../../../shared/zipkin/span.ts';
+import { MeshrayError } from '../../../shared/edge/errors/index.ts';
+import type { Logger } from '../../../shared/edge/log/index.ts';
+import { fullJitterDelayMs } from '../../../shared/edge/resilience/backoff.ts';
+import { toSpanRecords } from '../../../shared/core/span-record/record.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
 import type { SpanPublisher } from './span-publisher.ts';
 

@@ -1,4 +1,4 @@
-import type { Span } from '../../../shared/zipkin/span.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
 
 /**
  * The receiver's outbound port. `publish` resolves when the spans are acknowledged as ACK_MODE says

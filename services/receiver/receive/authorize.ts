@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { MeshrayError } from '../../../shared/errors/index.ts';
-import { ReloadingFiles } from '../../../shared/http/reloading-files.ts';
+import { MeshrayError } from '../../../shared/edge/errors/index.ts';
+import { ReloadingFiles } from '../../../shared/edge/http/reloading-files.ts';
 
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive, RFC 7235 §2.1). */
 const BEARER = /^bearer[ \t]+([^\s]+)[ \t]*$/i;
@@ -55,7 +55,7 @@ export function reloadingTokenFile(path: string, onError: (e: unknown) => void, 
   }
 }
 
-/** Paths answered without a token: the probes and the Prometheus scrape (shared/http/ops-routes.ts). */
+/** Paths answered without a token: the probes and the Prometheus scrape (shared/edge/http/ops-routes.ts). */
 export const OPEN_PATHS: ReadonlySet<string> = new Set(['/health/live', '/health/ready', '/metrics']);
 
 export interface AuthorizeDeps {

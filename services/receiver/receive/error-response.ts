@@ -1,8 +1,8 @@
 import type { FastifyReply } from 'fastify';
-import { MeshrayError, isMeshrayError, type ErrorCode } from '../../../shared/errors/index.ts';
-import type { Issue } from '../../../shared/result/result.ts';
-import { formatIssues } from '../../../shared/result/result.ts';
-import type { RefusedSpan, SpanRefusalReason } from '../../../shared/zipkin/index.ts';
+import { MeshrayError, isMeshrayError, type ErrorCode } from '../../../shared/edge/errors/index.ts';
+import type { Issue } from '../../../shared/core/result/result.ts';
+import { formatIssues } from '../../../shared/core/result/result.ts';
+import type { RefusedSpan, SpanRefusalReason } from '../../../shared/core/zipkin/index.ts';
 
 /**
  * THE place where an error code becomes an HTTP answer. Every code of the catalogue is listed so a new

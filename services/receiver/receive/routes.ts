@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isMeshrayError } from '../../../shared/errors/index.ts';
-import type { Logger } from '../../../shared/log/index.ts';
+import { isMeshrayError } from '../../../shared/edge/errors/index.ts';
+import type { Logger } from '../../../shared/edge/log/index.ts';
 import { decodeSpanRequest, type ApiVersion } from '../decode/index.ts';
 import type { ReceiverMetrics } from '../metrics.ts';
 import type { SpanPublisher } from '../publish/span-publisher.ts';

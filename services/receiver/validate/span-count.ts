@@ -1,5 +1,5 @@
-import { MeshrayError } from '../../../shared/errors/index.ts';
-import type { Span } from '../../../shared/zipkin/span.ts';
+import { MeshrayError } from '../../../shared/edge/errors/index.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { accept, refuse, type Outcome } from '../decode/outcome.ts';
 
 /** One request carries at most `maxSpans` spans (MAX_SPANS_PER_REQUEST). */

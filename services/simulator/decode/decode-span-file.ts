@@ -1,11 +1,11 @@
 /**
  * A file of captured spans → model spans: a Zipkin v2 JSON array, v1 JSON array or v2 protobuf body
- * (decoded by shared/zipkin), or ndjson with one v2 span object per line (what `meshray capture` writes).
+ * (decoded by shared/core/zipkin), or ndjson with one v2 span object per line (what `meshray capture` writes).
  */
-import type { Issue, Result } from '../../../shared/result/result.ts';
-import { fail, ok } from '../../../shared/result/result.ts';
-import { decodeJsonV2, decodeSpans, detectFormat, type ZipkinFormat } from '../../../shared/zipkin/index.ts';
-import type { Span } from '../../../shared/zipkin/span.ts';
+import type { Issue, Result } from '../../../shared/core/result/result.ts';
+import { fail, ok } from '../../../shared/core/result/result.ts';
+import { decodeJsonV2, decodeSpans, detectFormat, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
 
 export type SpanFileFormat = ZipkinFormat | 'ndjson';
 export const SPAN_FILE_FORMATS: readonly SpanFileFormat[] = ['json-v2', 'json-v1', 'proto-v2', 'ndjson'];

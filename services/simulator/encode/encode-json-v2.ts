@@ -5,7 +5,7 @@
  * Builds plain wire objects and lets the native JSON.stringify write them (about 2× faster than string
  * concatenation); undefined fields are omitted by JSON.stringify.
  */
-import type { Endpoint, Span } from '../../../shared/zipkin/span.ts';
+import type { Endpoint, Span } from '../../../shared/core/zipkin/span.ts';
 
 interface WireEndpoint {
   serviceName: string | undefined;

@@ -16,7 +16,7 @@
  *   gateway, whose upstream (the waypoint) answered, reports the status with no flag of its own;
  * - ztunnel (layer 4) reports no spans; the gateway reports as in `modern`.
  */
-import type { Annotation, Span } from '../../../shared/zipkin/span.ts';
+import type { Annotation, Span } from '../../../shared/core/zipkin/span.ts';
 import type { EmittedSpan } from './request.ts';
 import { GATEWAY, inboundVipClusterOf, waypointOf, workloadNamed, type Waypoint, type Workload } from './topology.ts';
 

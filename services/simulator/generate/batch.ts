@@ -4,7 +4,7 @@
  * buffered span (`tracing.zipkin.flush_interval_ms`, default 5000). A batch therefore carries the spans of ONE
  * workload, from one or several traces. Pure: time is an input.
  */
-import type { Span } from '../../../shared/zipkin/span.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
 
 export interface SpanBatch {
   readonly workload: string;

@@ -1,6 +1,6 @@
 /** Injected trouble: application errors, Envoy failure flags and extra latency. Pure parsing and tables. */
-import type { Result } from '../../../shared/result/result.ts';
-import { fail, ok } from '../../../shared/result/result.ts';
+import type { Result } from '../../../shared/core/result/result.ts';
+import { fail, ok } from '../../../shared/core/result/result.ts';
 import { SERVICE_NAMES, type ServiceName } from './topology.ts';
 
 /**

@@ -3,7 +3,7 @@
  * each Envoy would report for it. No clock, no randomness of its own: the PRNG and `nowMicros` are inputs, so a
  * seed gives the same spans every time.
  */
-import type { Annotation, Span, SpanKind } from '../../../shared/zipkin/span.ts';
+import type { Annotation, Span, SpanKind } from '../../../shared/core/zipkin/span.ts';
 import type { Prng } from './prng.ts';
 import { REVIEWS_VERSIONS, type Flavour, type ReviewsVersion } from './flavour.ts';
 import { toAmbient } from './ambient.ts';

@@ -1,4 +1,4 @@
-import { sleepMs } from '../../../shared/resilience/clock.ts';
+import { sleepMs } from '../../../shared/edge/resilience/clock.ts';
 import { httpTransport, type PostTransport } from './transport.ts';
 
 /**

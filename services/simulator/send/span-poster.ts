@@ -2,8 +2,8 @@
  * Posts span batches with at most `concurrency` POSTs in flight and keeps the tally: what was sent, every
  * answer by status, what was finally accepted or refused. `submit` waits for a free slot (back-pressure).
  */
-import { ConcurrencyGate } from '../../../shared/resilience/concurrency-gate.ts';
-import type { Span } from '../../../shared/zipkin/span.ts';
+import { ConcurrencyGate } from '../../../shared/edge/resilience/concurrency-gate.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { encodeSpansJsonV2 } from '../encode/encode-json-v2.ts';
 import { DEFAULT_POST_OPTIONS, isAccepted, postSpans, type PostOptions, type PostResult } from './post-spans.ts';
 

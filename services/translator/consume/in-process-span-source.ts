@@ -1,5 +1,5 @@
-import type { Logger } from '../../../shared/log/index.ts';
-import type { InProcessTopic, RecordBatch } from '../../../shared/transport/index.ts';
+import type { Logger } from '../../../shared/edge/log/index.ts';
+import type { InProcessTopic, RecordBatch } from '../../../shared/edge/transport/index.ts';
 import type { ConsumerHealth } from '../health.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
 import type { BatchControl, BatchHandler, SpanSource } from './span-source.ts';

@@ -1,7 +1,7 @@
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
-import { consumerCrashLevel } from '../../../shared/kafka/client.ts';
-import type { Logger } from '../../../shared/log/index.ts';
-import { deliveredRecordOf, type DeliveredRecord } from '../../../shared/span-record/record.ts';
+import { consumerCrashLevel } from '../../../shared/edge/kafka/client.ts';
+import type { Logger } from '../../../shared/edge/log/index.ts';
+import { deliveredRecordOf, type DeliveredRecord } from '../../../shared/core/span-record/record.ts';
 import { lagOf, nextOffset } from '../commit/offsets.ts';
 import type { ConsumerHealth } from '../health.ts';
 import type { TranslatorMetrics } from '../metrics.ts';

@@ -14,8 +14,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { MeshrayError } from '../../../shared/errors/index.ts';
-import { deliveredRecordOf, type DeliveredRecord } from '../../../shared/span-record/record.ts';
+import { MeshrayError } from '../../../shared/edge/errors/index.ts';
+import { deliveredRecordOf, type DeliveredRecord } from '../../../shared/core/span-record/record.ts';
 import type { BatchControl, BatchHandler, SpanSource } from './span-source.ts';
 
 /** Offsets `startOffset` (inclusive) to `endOffset` (EXCLUSIVE) of one partition. Empty when start ≥ end. */

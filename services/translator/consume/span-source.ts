@@ -1,4 +1,4 @@
-import type { RecordBatch } from '../../../shared/transport/index.ts';
+import type { RecordBatch } from '../../../shared/edge/transport/index.ts';
 
 /** What a batch handler may ask of the source while it works (kafkajs: heartbeat, isStale/isRunning). */
 export interface BatchControl {

@@ -1,6 +1,6 @@
-import type { Span } from '../../../shared/zipkin/span.ts';
-import type { EpochStore, TranslatorConfig } from '../../../shared/xray/index.ts';
-import { isTraceIdHex, proposeXrayTraceId, startMicrosOf, traceKeyOf } from '../../../shared/xray/trace-id.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
+import type { EpochStore, TranslatorConfig } from '../../../shared/core/xray/index.ts';
+import { isTraceIdHex, proposeXrayTraceId, startMicrosOf, traceKeyOf } from '../../../shared/core/xray/trace-id.ts';
 import type { EpochProposal, SharedEpochStore } from './shared-epoch-store.ts';
 
 /** The local store, overlaid with what the shared store agreed on for this batch's traces. */

@@ -1,4 +1,4 @@
-import { MemoryEpochStore } from '../../../shared/xray/index.ts';
+import { MemoryEpochStore } from '../../../shared/core/xray/index.ts';
 
 /** One bounded MemoryEpochStore per assigned partition (a trace lives in one partition: keyed by trace id). */
 export class PartitionEpochs {

@@ -1,5 +1,5 @@
 import type { Redis, RedisOptions } from 'ioredis';
-import { MeshrayError } from '../../../shared/errors/index.ts';
+import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import type { EpochProposal, SharedEpochStore } from './shared-epoch-store.ts';
 
 /**

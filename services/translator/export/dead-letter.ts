@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
-import type { ErrorCode } from '../../../shared/errors/index.ts';
-import { DEAD_LETTER_HEADERS, deadLetterHeaders } from '../../../shared/span-record/headers.ts';
-import type { DeliveredRecord } from '../../../shared/span-record/record.ts';
+import type { ErrorCode } from '../../../shared/edge/errors/index.ts';
+import { DEAD_LETTER_HEADERS, deadLetterHeaders } from '../../../shared/core/span-record/headers.ts';
+import type { DeliveredRecord } from '../../../shared/core/span-record/record.ts';
 
 /** An original span record that will never become an accepted segment document, and why. */
 export interface DeadLetter {
@@ -24,7 +24,7 @@ export const DEAD_LETTER_TIME_HEADER = DEAD_LETTER_HEADERS.time;
 
 /**
  * Writes the ORIGINAL record value and key to the dead-letter topic (acks from all in-sync replicas), with
- * the dead-letter headers of the span-record contract (shared/span-record/headers.ts).
+ * the dead-letter headers of the span-record contract (shared/core/span-record/headers.ts).
  */
 export class KafkaDeadLetterSink implements DeadLetterSink {
   readonly #producer: Producer;

@@ -1,5 +1,5 @@
 /**
- * Adapter: sends OTLP export batches (shared/otlp `OtlpExportBatch`) to the CloudWatch OTLP traces
+ * Adapter: sends OTLP export batches (shared/core/otlp `OtlpExportBatch`) to the CloudWatch OTLP traces
  * endpoint `https://xray.<region>.amazonaws.com/v1/traces` (or xray-local), the SegmentSink of the OTLP
  * path. Not wired into the translator yet (EXPORT_PROTOCOL is a later phase).
  *
@@ -22,10 +22,10 @@ import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GetTraceSegmentDestinationCommand, type XRayClient } from '@aws-sdk/client-xray';
-import type { ErrorCode } from '../../../shared/errors/index.ts';
-import { fullJitterDelayMs } from '../../../shared/resilience/backoff.ts';
-import { sleepMs, type NowMs, type Sleep } from '../../../shared/resilience/clock.ts';
-import { decodeExportResponse, type OtlpExportBatch } from '../../../shared/otlp/index.ts';
+import type { ErrorCode } from '../../../shared/edge/errors/index.ts';
+import { fullJitterDelayMs } from '../../../shared/edge/resilience/backoff.ts';
+import { sleepMs, type NowMs, type Sleep } from '../../../shared/edge/resilience/clock.ts';
+import { decodeExportResponse, type OtlpExportBatch } from '../../../shared/core/otlp/index.ts';
 import type { BatchControl } from '../consume/span-source.ts';
 
 /** A span the endpoint refused for good; `spanIndex` is the batch's input index (`batch.spanIndexes`). */

@@ -1,9 +1,9 @@
-import type { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
+import type { TokenBucket } from '../../../shared/edge/resilience/token-bucket.ts';
 import type { BatchControl } from '../consume/span-source.ts';
 import type { PutOutcome, RejectedDocument, SegmentSink } from './segment-sink.ts';
 
 export interface RateLimitedSegmentSinkOptions {
-  /** The bucket: one token per document (shared/resilience TokenBucket, `acquire` waits the debt off). */
+  /** The bucket: one token per document (shared/edge/resilience TokenBucket, `acquire` waits the debt off). */
   readonly limiter: Pick<TokenBucket, 'acquire'>;
   /** Documents per rate-limited `put` (about a second's worth: the consumer heartbeats between slices). */
   readonly sliceDocuments: number;

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../../shared/errors/index.ts';
+import type { ErrorCode } from '../../../shared/edge/errors/index.ts';
 import type { BatchControl } from '../consume/span-source.ts';
 
 /** A document X-Ray refused for good: it is dead-lettered with its reason, never silently dropped. */

@@ -1,5 +1,5 @@
 import { XRayClient } from '@aws-sdk/client-xray';
-import { ENDPOINT_SIGNING_REGION } from '../../../shared/config/index.ts';
+import { ENDPOINT_SIGNING_REGION } from '../../../shared/edge/config/index.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,6 +1,6 @@
 import type { XRayClient } from '@aws-sdk/client-xray';
-import type { Sleep } from '../../../shared/resilience/clock.ts';
-import { ConcurrencyGate } from '../../../shared/resilience/concurrency-gate.ts';
+import type { Sleep } from '../../../shared/edge/resilience/clock.ts';
+import { ConcurrencyGate } from '../../../shared/edge/resilience/concurrency-gate.ts';
 import type { BatchControl } from '../consume/span-source.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
 import { DEFAULT_MAX_PAYLOAD_BYTES, MAX_DOCUMENTS_PER_CALL } from './chunk.ts';
@@ -32,7 +32,7 @@ export interface XRaySegmentSinkOptions {
   readonly health?: ExportCallObserver;
 }
 
-/** The X-Ray keys of a service's configuration (shared/config `xrayEnv`). */
+/** The X-Ray keys of a service's configuration (shared/edge/config `xrayEnv`). */
 export interface XRaySinkSettings {
   readonly XRAY_MAX_CONCURRENCY: number;
   readonly XRAY_MAX_RETRIES: number;

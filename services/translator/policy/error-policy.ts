@@ -1,7 +1,7 @@
 import { InvalidRequestException, ThrottledException, XRayServiceException } from '@aws-sdk/client-xray';
 import { CredentialsProviderError } from '@smithy/core/config';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
-import type { ErrorCode } from '../../../shared/errors/index.ts';
+import type { ErrorCode } from '../../../shared/edge/errors/index.ts';
 
 /**
  * What the translator does about a failure:

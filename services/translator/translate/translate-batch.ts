@@ -1,7 +1,7 @@
-import type { Logger } from '../../../shared/log/index.ts';
-import { isMeshrayError } from '../../../shared/errors/index.ts';
-import { translateSpans, type EpochStore, type TranslateOutput, type TranslatorConfig } from '../../../shared/xray/index.ts';
-import type { Span } from '../../../shared/zipkin/span.ts';
+import type { Logger } from '../../../shared/edge/log/index.ts';
+import { isMeshrayError } from '../../../shared/edge/errors/index.ts';
+import { translateSpans, type EpochStore, type TranslateOutput, type TranslatorConfig } from '../../../shared/core/xray/index.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { actionFor } from '../policy/error-policy.ts';
 import { agreeOnEpochs } from '../epochs/agree-epochs.ts';
 import type { SharedEpochStore } from '../epochs/shared-epoch-store.ts';

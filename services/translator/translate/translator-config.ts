@@ -1,4 +1,4 @@
-import { DEFAULT_TRANSLATOR_CONFIG, type TranslatorConfig } from '../../../shared/xray/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, type TranslatorConfig } from '../../../shared/core/xray/index.ts';
 import type { TranslatorEnvConfig } from '../config.ts';
 
 /** The pure translator's settings from the service's environment. */

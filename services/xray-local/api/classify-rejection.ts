@@ -1,6 +1,6 @@
-import type { Issue } from '../../../shared/result/result.ts';
-import { formatIssues } from '../../../shared/result/result.ts';
-import { MAX_DOCUMENT_BYTES } from '../../../shared/xray/limits.ts';
+import type { Issue } from '../../../shared/core/result/result.ts';
+import { formatIssues } from '../../../shared/core/result/result.ts';
+import { MAX_DOCUMENT_BYTES } from '../../../shared/core/xray/limits.ts';
 
 /**
  * AWS-like ErrorCodes for UnprocessedTraceSegments. X-Ray answers e.g. `MissingId`, `InvalidTraceId`,

@@ -1,13 +1,13 @@
-import { validateSegmentDocument } from '../../../shared/xray/validate.ts';
-import { MAX_DOCUMENT_BYTES, documentBytes } from '../../../shared/xray/limits.ts';
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import { validateSegmentDocument } from '../../../shared/core/xray/validate.ts';
+import { MAX_DOCUMENT_BYTES, documentBytes } from '../../../shared/core/xray/limits.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 import type { SegmentStore } from '../store/segment-store.ts';
-import type { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
+import type { TokenBucket } from '../../../shared/edge/resilience/token-bucket.ts';
 import type { XRayLocalMetrics } from '../metrics.ts';
 import { type ApiOutcome, answer, invalidRequest, throttled } from './api-outcome.ts';
 import { readBody } from './read-request.ts';
 import { THROTTLED, type Rejection, rejectInvalid, rejectTooLarge, rejectTraceIdEpoch, rejectUnparsable } from './classify-rejection.ts';
-import { isXrayEpochAccepted } from '../../../shared/xray/trace-id.ts';
+import { isXrayEpochAccepted } from '../../../shared/core/xray/trace-id.ts';
 
 /** PutTraceSegments accepts at most this many documents per call. */
 export const MAX_DOCUMENTS_PER_CALL = 50;

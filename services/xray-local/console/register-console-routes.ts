@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../../../shared/log/index.ts';
+import type { Logger } from '../../../shared/edge/log/index.ts';
 import type { SegmentStore } from '../store/segment-store.ts';
 import { renderConsolePage } from './console-page.ts';
 import { type LoadedConsoleAssets, loadConsoleAssets } from './load-console-assets.ts';

@@ -1,4 +1,4 @@
-import type { AnnotationValue } from '../../../shared/xray/segment-document.ts';
+import type { AnnotationValue } from '../../../shared/core/xray/segment-document.ts';
 import type { TraceFacts } from '../summary/trace-facts.ts';
 import type { Comparator, Filter, FilterValue, HttpField } from './parse-filter.ts';
 

@@ -1,4 +1,4 @@
-import { fail, ok, type Result } from '../../../shared/result/result.ts';
+import { fail, ok, type Result } from '../../../shared/core/result/result.ts';
 
 /**
  * The subset of X-Ray filter expressions xray-local understands, as a tree:

@@ -1,4 +1,4 @@
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 import type { StoredTrace } from '../store/segment-store.ts';
 import { type TraceEntity, entitiesOf } from '../store/trace-entities.ts';
 import { type ServiceId, serviceIdOf, serviceKey } from '../summary/service-id.ts';

@@ -1,4 +1,4 @@
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 
 export interface HistogramEntry {
   Value: number;

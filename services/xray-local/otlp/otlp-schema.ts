@@ -1,14 +1,14 @@
 /**
  * xray-local's own load of the OTLP trace protocol: the vendored opentelemetry-proto `.proto` files
- * (shared/otlp/proto, see its README for provenance), read with protobufjs at start-up. meshray's sender
- * (shared/otlp) uses an embedded descriptor instead, so the two sides decode with separately loaded
+ * (shared/core/otlp/proto, see its README for provenance), read with protobufjs at start-up. meshray's sender
+ * (shared/core/otlp) uses an embedded descriptor instead, so the two sides decode with separately loaded
  * schemas. `google.rpc.Status` (the OTLP/HTTP error body, OTLP specification "Failures") is declared
  * here with the two fields xray-local writes (googleapis `google/rpc/status.proto`: code = 1, message = 2).
  */
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
-const protoDir = fileURLToPath(new URL('../../../shared/otlp/proto/', import.meta.url));
+const protoDir = fileURLToPath(new URL('../../../shared/core/otlp/proto/', import.meta.url));
 
 function loadTraceService(): protobuf.Root {
   const root = new protobuf.Root();

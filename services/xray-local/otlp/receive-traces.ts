@@ -22,10 +22,10 @@
  * they appear in the service graph, trace summaries and console like PutTraceSegments documents; the
  * span itself is kept for ListRetrievedTraces.
  */
-import type { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
-import { validateSegmentDocument } from '../../../shared/xray/validate.ts';
-import { MAX_DOCUMENT_BYTES, documentBytes } from '../../../shared/xray/limits.ts';
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { TokenBucket } from '../../../shared/edge/resilience/token-bucket.ts';
+import { validateSegmentDocument } from '../../../shared/core/xray/validate.ts';
+import { MAX_DOCUMENT_BYTES, documentBytes } from '../../../shared/core/xray/limits.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 import type { SegmentStore } from '../store/segment-store.ts';
 import type { JsonExportRequest, JsonSpan } from './decode-export-request.ts';
 import { flatten, secondsOf, segmentsOfSpan } from './span-to-segment.ts';

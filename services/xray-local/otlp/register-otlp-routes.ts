@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
-import type { TokenBucket } from '../../../shared/resilience/token-bucket.ts';
+import type { TokenBucket } from '../../../shared/edge/resilience/token-bucket.ts';
 import type { SegmentStore } from '../store/segment-store.ts';
 import type { ApiOutcome } from '../api/api-outcome.ts';
 import { errorBody } from '../api/api-outcome.ts';

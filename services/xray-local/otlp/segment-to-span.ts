@@ -7,7 +7,7 @@
  * subsegment a CLIENT span with `aws.remote.service`, any other subsegment an INTERNAL span; the HTTP
  * block in current HTTP semantic conventions; error/fault as status ERROR.
  */
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 
 const nanosOf = (seconds: number | undefined): string => (seconds === undefined ? '0' : (BigInt(Math.round(seconds * 1e6)) * 1000n).toString());
 

@@ -1,6 +1,6 @@
 /**
  * xray-local's OTLP span → X-Ray segment document mapping, written independently of meshray's translator
- * (shared/xray, shared/otlp) so the two check each other. It follows the published conversion rules:
+ * (shared/core/xray, shared/core/otlp) so the two check each other. It follows the published conversion rules:
  * the X-Ray segment document reference (https://docs.aws.amazon.com/xray/latest/devguide/xray-api-segmentdocuments.html:
  * segments, independent subsegments with `parent_id`/`type`, `namespace: "remote"` for downstream calls,
  * inferred nodes from remote subsegments; error 4xx, throttle 429, fault 5xx) and the ADOT/OpenTelemetry
@@ -17,7 +17,7 @@
  * spans sent to the OTLP endpoint keep their W3C ids).
  */
 import { createHash } from 'node:crypto';
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 import type { JsonAnyValue, JsonKeyValue, JsonSpan } from './decode-export-request.ts';
 
 export type AttributeValue = string | number | boolean | AttributeValue[] | { [key: string]: AttributeValue };

@@ -1,4 +1,4 @@
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 
 /** One accepted document: the exact string PutTraceSegments received, and its parsed form. */
 export interface StoredSegment {

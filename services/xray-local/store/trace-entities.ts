@@ -1,4 +1,4 @@
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 import type { StoredTrace } from './segment-store.ts';
 
 /** A segment or subsegment of a trace, whether sent as its own document or embedded in `subsegments`. */

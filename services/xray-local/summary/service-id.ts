@@ -1,4 +1,4 @@
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 
 /** A service as the X-Ray API names it (ServiceId): name, aliases and type. */
 export interface ServiceId {

@@ -1,4 +1,4 @@
-import type { AnnotationValue } from '../../../shared/xray/segment-document.ts';
+import type { AnnotationValue } from '../../../shared/core/xray/segment-document.ts';
 import { type ServiceId, serviceIdOf, serviceKey } from './service-id.ts';
 import type { TraceFacts } from './trace-facts.ts';
 

@@ -7,9 +7,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka } from 'kafkajs';
-import { SPAN_SCHEMA_FINGERPRINT } from '../../../shared/avro/index.ts';
-import { DEAD_LETTER_HEADERS, SPAN_SCHEMA_HEADER } from '../../../shared/span-record/headers.ts';
-import type { Span } from '../../../shared/zipkin/span.ts';
+import { SPAN_SCHEMA_FINGERPRINT } from '../../../shared/core/avro/index.ts';
+import { DEAD_LETTER_HEADERS, SPAN_SCHEMA_HEADER } from '../../../shared/core/span-record/headers.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { SegmentStore } from '../../../services/xray-local/index.ts';
 import { createTopic, groupProgress, lagOf, testKafka, uniqueNames, waitCaughtUp } from '../support/kafka.ts';
 import { scrapeMetric } from '../support/metrics.ts';

@@ -5,7 +5,7 @@
  * some get a ratings fault (500), a details error (404) or a ratings throttle (429).
  */
 import { readFileSync } from 'node:fs';
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 
 const GOLDEN = new URL('../../fixtures/golden/bookinfo-istio-1.7.4.xray.ndjson', import.meta.url);
 

@@ -11,7 +11,7 @@ import { PutTraceSegmentsCommand, type XRayClient } from '@aws-sdk/client-xray';
 import type { FastifyInstance } from 'fastify';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { startXRayLocal, type XRayLocal } from '../../support/xray-local.ts';
-import type { SegmentDocument } from '../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 import { type GeneratedTrace, bookinfoTrace, goldenDocuments, smallTrace } from './bookinfo-traces.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';

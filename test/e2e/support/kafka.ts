@@ -1,8 +1,8 @@
 /** Kafka plumbing for e2e tests: the broker from KAFKA_BROKERS (scripts/run-tests.mjs starts a real one). */
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { createKafka, parseBrokers } from '../../../shared/kafka/client.ts';
-import { ensureTopics } from '../../../shared/kafka/topics.ts';
+import { createKafka, parseBrokers } from '../../../shared/edge/kafka/client.ts';
+import { ensureTopics } from '../../../shared/edge/kafka/topics.ts';
 import { waitFor } from '../../support/wait.ts';
 
 export const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';

@@ -7,9 +7,9 @@
  * Generation is seeded (`TRAFFIC_SEED`, else one seed per process, printed in `Ledger.summary()`), so a
  * failing run can be replayed; a fresh seed per process keeps trace ids apart across runs that share Redis.
  */
-import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans, traceKeyOf } from '../../../shared/xray/index.ts';
-import type { Span } from '../../../shared/zipkin/span.ts';
-import { decodeJsonV2 } from '../../../shared/zipkin/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans, traceKeyOf } from '../../../shared/core/xray/index.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
+import { decodeJsonV2 } from '../../../shared/core/zipkin/index.ts';
 import {
   createPrng, DEFAULT_GENERATE_OPTIONS, encodeSpansJsonV2, generateRequest, SpanPoster, spansUrlOf, type GenerateOptions, type Prng,
 } from '../../../services/simulator/index.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
-import { registerOpsRoutes } from '../../../shared/http/ops-routes.ts';
+import { registerOpsRoutes } from '../../../shared/edge/http/ops-routes.ts';
 import { K8S_DIR, asArray, asRecord, k8sObjects, k8sResourceFiles, podTemplates, rel, type K8sObject } from './deploy-files.ts';
 import { render } from './k8s-render.ts';
 import { COMMAND_NAMES, HEALTH_PATHS, SERVICES, envProblems, serviceForCommand, servicePort } from './service-specs.ts';

@@ -5,7 +5,7 @@ import { receiverEnvSchema } from '../../../services/receiver/config.ts';
 import { translatorEnvSchema } from '../../../services/translator/config.ts';
 import { xrayLocalConfigSchema } from '../../../services/xray-local/config.ts';
 import { COMMANDS } from '../../../services/cli/commands.ts';
-import { parseConfig } from '../../../shared/config/index.ts';
+import { parseConfig } from '../../../shared/edge/config/index.ts';
 
 export const COMMAND_NAMES: ReadonlySet<string> = new Set(Object.keys(COMMANDS));
 
@@ -59,7 +59,7 @@ export function servicePort(spec: ServiceSpec, env: Readonly<Record<string, stri
   return port;
 }
 
-/** The health routes every service's HTTP port serves (shared/http/ops-routes.ts). */
+/** The health routes every service's HTTP port serves (shared/edge/http/ops-routes.ts). */
 export const HEALTH_PATHS = { live: '/health/live', ready: '/health/ready', metrics: '/metrics' } as const;
 
 export const serviceForCommand = (command: string | undefined): ServiceSpec | undefined =>

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import { isLoopbackHost, xrayLocalConfigSchema } from '../../../services/xray-local/config.ts';
-import { parseConfig } from '../../../shared/config/index.ts';
+import { parseConfig } from '../../../shared/edge/config/index.ts';
 import { K8S_DIR, REPO_ROOT, asArray, asRecord, composeEnv, composeFile, podTemplates } from './deploy-files.ts';
 import { render } from './k8s-render.ts';
 

@@ -1,4 +1,4 @@
-import type { ConcurrencyGate } from '../../../../shared/resilience/concurrency-gate.ts';
+import type { ConcurrencyGate } from '../../../../shared/edge/resilience/concurrency-gate.ts';
 import type { BatchControl } from '../../consume/span-source.ts';
 import type { PutOutcome, SegmentSink } from '../segment-sink.ts';
 

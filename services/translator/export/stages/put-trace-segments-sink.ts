@@ -1,5 +1,5 @@
 import { PutTraceSegmentsCommand, type UnprocessedTraceSegment, type XRayClient } from '@aws-sdk/client-xray';
-import type { ErrorCode } from '../../../../shared/errors/index.ts';
+import type { ErrorCode } from '../../../../shared/edge/errors/index.ts';
 import type { TranslatorMetrics } from '../../metrics.ts';
 import { actionFor, codeOfCallError, codeOfUnprocessed } from '../../policy/error-policy.ts';
 import type { PutOutcome, RejectedDocument, SegmentSink } from '../segment-sink.ts';

@@ -1,5 +1,5 @@
-import { fullJitterDelayMs } from '../../../../shared/resilience/backoff.ts';
-import { sleepMs, type Sleep } from '../../../../shared/resilience/clock.ts';
+import { fullJitterDelayMs } from '../../../../shared/edge/resilience/backoff.ts';
+import { sleepMs, type Sleep } from '../../../../shared/edge/resilience/clock.ts';
 import type { BatchControl } from '../../consume/span-source.ts';
 import { actionFor } from '../../policy/error-policy.ts';
 import type { PutOutcome, RejectedDocument, SegmentSink } from '../segment-sink.ts';
@@ -7,7 +7,7 @@ import type { PutOutcome, RejectedDocument, SegmentSink } from '../segment-sink.
 export interface RetryingSegmentSinkOptions {
   /** Retries before the documents still pending come back `unfinished` (XRAY_MAX_RETRIES). */
   readonly maxRetries: number;
-  /** Full-jitter backoff (shared/resilience/backoff.ts): base and cap of the delay, ms. */
+  /** Full-jitter backoff (shared/edge/resilience/backoff.ts): base and cap of the delay, ms. */
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly random?: () => number;

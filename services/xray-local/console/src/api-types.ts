@@ -8,4 +8,4 @@ export type { TraceSummary } from '../../summary/summarize-trace.ts';
 export type { GetServiceGraphResult } from '../../api/get-service-graph.ts';
 export type { GetTraceSummariesResult } from '../../api/get-trace-summaries.ts';
 export type { BatchGetTracesResult, Trace } from '../../api/batch-get-traces.ts';
-export type { SegmentDocument, AnnotationValue } from '../../../../shared/xray/segment-document.ts';
+export type { SegmentDocument, AnnotationValue } from '../../../../shared/core/xray/segment-document.ts';

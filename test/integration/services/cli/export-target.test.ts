@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { createKafka, parseBrokers } from '../../../../shared/kafka/client.ts';
-import { ensureTopics } from '../../../../shared/kafka/topics.ts';
-import { toSpanRecords } from '../../../../shared/span-record/record.ts';
-import type { Span } from '../../../../shared/zipkin/span.ts';
+import { createKafka, parseBrokers } from '../../../../shared/edge/kafka/client.ts';
+import { ensureTopics } from '../../../../shared/edge/kafka/topics.ts';
+import { toSpanRecords } from '../../../../shared/core/span-record/record.ts';
+import type { Span } from '../../../../shared/core/zipkin/span.ts';
 
 const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const CLI = new URL('../../../../bin/meshray.mjs', import.meta.url).pathname;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../../../shared/config/index.ts';
+import { parseConfig } from '../../../../shared/edge/config/index.ts';
 import { allInOneEnvSchema, chooseExportTarget } from '../../../../services/all-in-one/config.ts';
 
 const targetFor = (env: Record<string, string>) => {

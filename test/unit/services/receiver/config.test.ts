@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../../../shared/config/index.ts';
+import { parseConfig } from '../../../../shared/edge/config/index.ts';
 import { receiverEnvSchema } from '../../../../services/receiver/config.ts';
 
 describe('receiver config', () => {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
-import { MeshrayError, type ErrorCode } from '../../../../shared/errors/index.ts';
-import { silentLogger } from '../../../../shared/log/index.ts';
-import { createRegistry } from '../../../../shared/metrics/registry.ts';
-import type { Span } from '../../../../shared/zipkin/span.ts';
+import { MeshrayError, type ErrorCode } from '../../../../shared/edge/errors/index.ts';
+import { silentLogger } from '../../../../shared/edge/log/index.ts';
+import { createRegistry } from '../../../../shared/edge/metrics/registry.ts';
+import type { Span } from '../../../../shared/core/zipkin/span.ts';
 import { buildApp } from '../../../../services/receiver/app.ts';
 import type { SpanPublisher } from '../../../../services/receiver/publish/span-publisher.ts';
 
@@ -39,7 +39,7 @@ export function makeApp(options: { maxBodyBytes?: number; maxSpans?: number; rea
 
 /** Encodes v2 JSON-shaped spans as a zipkin.proto3.ListOfSpans body. */
 export function toProtoBody(spans: readonly Record<string, unknown>[]): Buffer {
-  const root = protobuf.loadSync(new URL('../../../../shared/zipkin/proto/zipkin.proto', import.meta.url).pathname);
+  const root = protobuf.loadSync(new URL('../../../../shared/core/zipkin/proto/zipkin.proto', import.meta.url).pathname);
   const ListOfSpans = root.lookupType('zipkin.proto3.ListOfSpans');
   const hex = (s: unknown) => Buffer.from(String(s), 'hex');
   const kinds: Record<string, number> = { CLIENT: 1, SERVER: 2, PRODUCER: 3, CONSUMER: 4 };

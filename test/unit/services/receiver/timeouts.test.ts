@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { silentLogger } from '../../../../shared/log/index.ts';
-import { createRegistry } from '../../../../shared/metrics/registry.ts';
+import { silentLogger } from '../../../../shared/edge/log/index.ts';
+import { createRegistry } from '../../../../shared/edge/metrics/registry.ts';
 import { buildApp, serverOptions, type ReceiverTimeouts } from '../../../../services/receiver/app.ts';
 import { RecordingPublisher } from './helpers.ts';
 

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runDemo } from '../../../../services/simulator/run-demo.ts';
 import { FLAVOURS, spansForRoundRobin } from '../../../../services/simulator/generate/flavour.ts';
-import { decodeSpans } from '../../../../shared/zipkin/index.ts';
-import type { Span } from '../../../../shared/zipkin/span.ts';
-import { formatIssues } from '../../../../shared/result/result.ts';
+import { decodeSpans } from '../../../../shared/core/zipkin/index.ts';
+import type { Span } from '../../../../shared/core/zipkin/span.ts';
+import { formatIssues } from '../../../../shared/core/result/result.ts';
 import { drive } from '../../../support/mock-time.ts';
 import { memoryReceiver, startReceiverStub } from './receiver-stub.ts';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../../../shared/config/index.ts';
+import { parseConfig } from '../../../../shared/edge/config/index.ts';
 import { translatorEnvSchema } from '../../../../services/translator/config.ts';
 
 test('defaults, and every key is described', () => {
@@ -25,7 +25,7 @@ test('problems are all listed', () => {
 });
 
 test('no export target: one problem naming XRAY_ENDPOINT and AWS_REGION; either one is enough', async () => {
-  const { loadConfig } = await import('../../../../shared/config/index.ts');
+  const { loadConfig } = await import('../../../../shared/edge/config/index.ts');
   assert.throws(() => loadConfig(translatorEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092' }), (e: Error) => {
     assert.equal(e.message, 'invalid configuration: no X-Ray export target: set XRAY_ENDPOINT (e.g. http://127.0.0.1:2000 for xray-local) or AWS_REGION (real X-Ray)');
     return true;

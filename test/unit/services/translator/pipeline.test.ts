@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MeshrayError } from '../../../../shared/errors/index.ts';
+import { MeshrayError } from '../../../../shared/edge/errors/index.ts';
 import { Registry } from 'prom-client';
-import { silentLogger } from '../../../../shared/log/index.ts';
-import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../shared/xray/index.ts';
+import { silentLogger } from '../../../../shared/edge/log/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../shared/core/xray/index.ts';
 import { InProcessDeadLetterSink } from '../../../../services/translator/export/dead-letter.ts';
-import { DEAD_LETTER_HEADERS } from '../../../../shared/span-record/headers.ts';
+import { DEAD_LETTER_HEADERS } from '../../../../shared/core/span-record/headers.ts';
 import { PartitionEpochs } from '../../../../services/translator/epochs/partition-epochs.ts';
 import { createTranslatorMetrics } from '../../../../services/translator/metrics.ts';
 import { TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
@@ -124,7 +124,7 @@ test('per-partition epoch caches are dropped on revoke', async () => {
 });
 
 test('dead letters carry the source position and reason as headers', async () => {
-  const { deadLetterHeaders } = await import('../../../../shared/span-record/headers.ts');
+  const { deadLetterHeaders } = await import('../../../../shared/core/span-record/headers.ts');
   const headers = deadLetterHeaders({
     topic: 'meshray.spans', code: 'RECORD_UNDECODABLE', reason: 'undecodable', attempts: 3, message: 'bad avro',
     record: { key: 'k', value: Buffer.from('x'), headers: { a: 'b' }, timestampMs: 1, partition: 4, offset: '17' },

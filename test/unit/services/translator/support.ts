@@ -1,10 +1,10 @@
 import { Registry } from 'prom-client';
-import { encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/avro/span-codec.ts';
-import { SPAN_SCHEMA_HEADER } from '../../../../shared/span-record/headers.ts';
-import { silentLogger } from '../../../../shared/log/index.ts';
-import { InProcessTopic, type TopicRecord } from '../../../../shared/transport/index.ts';
-import { DEFAULT_TRANSLATOR_CONFIG, type TranslatorConfig } from '../../../../shared/xray/index.ts';
-import type { Span } from '../../../../shared/zipkin/span.ts';
+import { encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/core/avro/span-codec.ts';
+import { SPAN_SCHEMA_HEADER } from '../../../../shared/core/span-record/headers.ts';
+import { silentLogger } from '../../../../shared/edge/log/index.ts';
+import { InProcessTopic, type TopicRecord } from '../../../../shared/edge/transport/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, type TranslatorConfig } from '../../../../shared/core/xray/index.ts';
+import type { Span } from '../../../../shared/core/zipkin/span.ts';
 import { buildApp, type TranslatorApp } from '../../../../services/translator/app.ts';
 import { InProcessSpanSource } from '../../../../services/translator/consume/in-process-span-source.ts';
 import type { SharedEpochStore } from '../../../../services/translator/epochs/shared-epoch-store.ts';

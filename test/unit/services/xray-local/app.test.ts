@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
-import { parseConfig } from '../../../../shared/config/index.ts';
+import { parseConfig } from '../../../../shared/edge/config/index.ts';
 import { xrayLocalConfigSchema } from '../../../../services/xray-local/index.ts';
 import { startXRayLocal } from '../../../support/xray-local.ts';
 import { segmentJson, traceId, NOW_MS } from './segment-docs.ts';

@@ -6,10 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { createKafka, parseBrokers } from '../../../../../shared/kafka/client.ts';
-import { ensureTopics } from '../../../../../shared/kafka/topics.ts';
-import { MeshrayError } from '../../../../../shared/errors/index.ts';
-import type { RecordBatch } from '../../../../../shared/transport/index.ts';
+import { createKafka, parseBrokers } from '../../../../../shared/edge/kafka/client.ts';
+import { ensureTopics } from '../../../../../shared/edge/kafka/topics.ts';
+import { MeshrayError } from '../../../../../shared/edge/errors/index.ts';
+import type { RecordBatch } from '../../../../../shared/edge/transport/index.ts';
 import { RangeSpanSource } from '../../../../../services/translator/consume/range-span-source.ts';
 import type { BatchHandler, BatchResult } from '../../../../../services/translator/consume/span-source.ts';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { run } from '../../../../../services/cli/commands/demo.ts';
 import { spansForRoundRobin } from '../../../../../services/simulator/generate/flavour.ts';
 import type { DemoSummary } from '../../../../../services/simulator/run-demo.ts';
-import { decodeSpans } from '../../../../../shared/zipkin/index.ts';
+import { decodeSpans } from '../../../../../shared/core/zipkin/index.ts';
 import { runCommand } from '../io.ts';
 import { startReceiverStub } from '../../simulator/receiver-stub.ts';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../../../services/cli/commands/send.ts';
 import { encodeSpanJsonV2 } from '../../../../../services/simulator/encode/encode-json-v2.ts';
-import { decodeJsonV2, decodeSpans } from '../../../../../shared/zipkin/index.ts';
-import type { Span } from '../../../../../shared/zipkin/span.ts';
+import { decodeJsonV2, decodeSpans } from '../../../../../shared/core/zipkin/index.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { runCommand } from '../io.ts';
 import { startReceiverStub } from '../../simulator/receiver-stub.ts';
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { run } from '../../../../../services/cli/commands/translate.ts';
-import { validateSegmentJson } from '../../../../../shared/xray/index.ts';
+import { validateSegmentJson } from '../../../../../shared/core/xray/index.ts';
 import { runCommand } from '../io.ts';
 
 const CAPTURE = new URL('../../../../fixtures/zipkin/bookinfo-ambient-capture.ndjson', import.meta.url).pathname;

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { run } from '../../../../../services/cli/commands/translate.ts';
-import { validateSegmentJson } from '../../../../../shared/xray/index.ts';
-import type { SegmentDocument } from '../../../../../shared/xray/segment-document.ts';
+import { validateSegmentJson } from '../../../../../shared/core/xray/index.ts';
+import type { SegmentDocument } from '../../../../../shared/core/xray/segment-document.ts';
 import { runCommand } from '../io.ts';
 
 const DIR = new URL('../../../../fixtures/reported/', import.meta.url);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { run } from '../../../../../services/cli/commands/translate.ts';
-import { validateSegmentJson } from '../../../../../shared/xray/index.ts';
+import { validateSegmentJson } from '../../../../../shared/core/xray/index.ts';
 import { runCommand } from '../io.ts';
 
 const fixture = (name: string) => new URL(`../../../../fixtures/${name}`, import.meta.url);
@@ -78,7 +78,7 @@ test('detects v1 JSON and protobuf from the content', async () => {
   assert.equal(r1.code, 0, r1.stderr);
   assert.equal((JSON.parse(r1.stdout) as { name: string }).name, 'svc');
 
-  const root = protobuf.loadSync(new URL('../../../../../shared/zipkin/proto/zipkin.proto', import.meta.url).pathname);
+  const root = protobuf.loadSync(new URL('../../../../../shared/core/zipkin/proto/zipkin.proto', import.meta.url).pathname);
   const ListOfSpans = root.lookupType('zipkin.proto3.ListOfSpans');
   const bytes = ListOfSpans.encode(ListOfSpans.fromObject({ spans: [{
     traceId: Buffer.from('00000000000000010000000000000001', 'hex'), id: Buffer.from('0000000000000003', 'hex'),

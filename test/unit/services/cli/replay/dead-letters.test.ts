@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deadLetterHeaders } from '../../../../../shared/span-record/headers.ts';
-import type { DeliveredRecord } from '../../../../../shared/span-record/record.ts';
+import { deadLetterHeaders } from '../../../../../shared/core/span-record/headers.ts';
+import type { DeliveredRecord } from '../../../../../shared/core/span-record/record.ts';
 import { DEAD_LETTER_TIME_HEADER } from '../../../../../services/translator/export/dead-letter.ts';
 import { DeadLetterSummary, deadLetterEntryOf } from '../../../../../services/cli/replay/dead-letters.ts';
 

@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { silentLogger } from '../../../../../shared/log/index.ts';
-import { DEAD_LETTER_HEADERS } from '../../../../../shared/span-record/headers.ts';
-import { toSpanRecords } from '../../../../../shared/span-record/record.ts';
-import type { DeliveredRecord } from '../../../../../shared/transport/index.ts';
-import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/xray/index.ts';
-import type { Span } from '../../../../../shared/zipkin/span.ts';
+import { silentLogger } from '../../../../../shared/edge/log/index.ts';
+import { DEAD_LETTER_HEADERS } from '../../../../../shared/core/span-record/headers.ts';
+import { toSpanRecords } from '../../../../../shared/core/span-record/record.ts';
+import type { DeliveredRecord } from '../../../../../shared/edge/transport/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/core/xray/index.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { ReplayTally } from '../../../../../services/cli/replay/progress.ts';
 import { NdjsonSegmentSink, TallyDeadLetterSink, TallySegmentSink } from '../../../../../services/cli/replay/replay-sinks.ts';
 import {

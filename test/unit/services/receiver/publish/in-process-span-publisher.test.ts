@@ -1,11 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SPAN_SCHEMA_FINGERPRINT, decodeSpan } from '../../../../../shared/avro/index.ts';
-import { SPAN_SCHEMA_HEADER } from '../../../../../shared/span-record/headers.ts';
-import { toSpanRecords } from '../../../../../shared/span-record/record.ts';
-import { isMeshrayError } from '../../../../../shared/errors/index.ts';
-import { InProcessTopic } from '../../../../../shared/transport/index.ts';
-import type { Span } from '../../../../../shared/zipkin/span.ts';
+import { SPAN_SCHEMA_FINGERPRINT, decodeSpan } from '../../../../../shared/core/avro/index.ts';
+import { SPAN_SCHEMA_HEADER } from '../../../../../shared/core/span-record/headers.ts';
+import { toSpanRecords } from '../../../../../shared/core/span-record/record.ts';
+import { isMeshrayError } from '../../../../../shared/edge/errors/index.ts';
+import { InProcessTopic } from '../../../../../shared/edge/transport/index.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { InProcessSpanPublisher } from '../../../../../services/receiver/publish/in-process-span-publisher.ts';
 
 const span = (traceId: string, id: string): Span => ({ traceId, id, annotations: [], tags: { 'http.method': 'GET' } });

@@ -4,10 +4,10 @@
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka, Message } from 'kafkajs';
-import { isMeshrayError } from '../../../../../shared/errors/index.ts';
-import { silentLogger } from '../../../../../shared/log/index.ts';
-import { createRegistry } from '../../../../../shared/metrics/registry.ts';
-import type { Span } from '../../../../../shared/zipkin/span.ts';
+import { isMeshrayError } from '../../../../../shared/edge/errors/index.ts';
+import { silentLogger } from '../../../../../shared/edge/log/index.ts';
+import { createRegistry } from '../../../../../shared/edge/metrics/registry.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { KafkaSpanPublisher, type KafkaSpanPublisherOptions } from '../../../../../services/receiver/publish/kafka-span-publisher.ts';
 import { advance, drive, flush } from '../../../../support/mock-time.ts';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MeshrayError } from '../../../../../shared/errors/index.ts';
+import { MeshrayError } from '../../../../../shared/edge/errors/index.ts';
 import { toErrorResponse } from '../../../../../services/receiver/receive/error-response.ts';
 
 describe('toErrorResponse', () => {

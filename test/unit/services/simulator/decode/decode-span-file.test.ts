@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { decodeSpanFile, detectSpanFileFormat } from '../../../../../services/simulator/decode/decode-span-file.ts';
 import { encodeSpanJsonV2 } from '../../../../../services/simulator/encode/encode-json-v2.ts';
-import { formatIssues } from '../../../../../shared/result/result.ts';
+import { formatIssues } from '../../../../../shared/core/result/result.ts';
 
 const bookinfo = readFileSync(new URL('../../../../fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url));
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { encodeSpanJsonV2, encodeSpansJsonV2 } from '../../../../../services/simulator/encode/encode-json-v2.ts';
-import { decodeJsonV1, decodeJsonV2, decodeSpans, detectFormat } from '../../../../../shared/zipkin/index.ts';
-import type { Span } from '../../../../../shared/zipkin/span.ts';
+import { decodeJsonV1, decodeJsonV2, decodeSpans, detectFormat } from '../../../../../shared/core/zipkin/index.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../../../fixtures/zipkin/${name}`, import.meta.url));
 

@@ -10,9 +10,9 @@ import { createPrng } from '../../../../../services/simulator/generate/prng.ts';
 import { DEFAULT_GENERATE_OPTIONS, generateRequest, type GenerateOptions, type GeneratedRequest } from '../../../../../services/simulator/generate/request.ts';
 import { spansPerRequest, type Flavour } from '../../../../../services/simulator/generate/flavour.ts';
 import { INTERNAL_CLIENT_ADDRESS } from '../../../../../services/simulator/generate/ambient.ts';
-import type { Span } from '../../../../../shared/zipkin/span.ts';
-import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../../../../../shared/xray/index.ts';
-import type { SegmentDocument } from '../../../../../shared/xray/segment-document.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../../../../../shared/core/xray/index.ts';
+import type { SegmentDocument } from '../../../../../shared/core/xray/segment-document.ts';
 import { buildServiceGraph } from '../../../../../services/xray-local/graph/build-service-graph.ts';
 import type { StoredSegment, StoredTrace } from '../../../../../services/xray-local/store/segment-store.ts';
 

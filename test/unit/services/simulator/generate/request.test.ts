@@ -5,10 +5,10 @@ import { DEFAULT_GENERATE_OPTIONS, generateRequest, type GenerateOptions, type G
 import { FLAVOURS, REVIEWS_VERSIONS, SIDECAR_FLAVOURS, spansPerRequest, type Flavour } from '../../../../../services/simulator/generate/flavour.ts';
 import { parseLatencyRules } from '../../../../../services/simulator/generate/injections.ts';
 import { encodeSpansJsonV2 } from '../../../../../services/simulator/encode/encode-json-v2.ts';
-import { decodeSpans } from '../../../../../shared/zipkin/index.ts';
-import type { Span } from '../../../../../shared/zipkin/span.ts';
-import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../../../../../shared/xray/index.ts';
-import { formatIssues } from '../../../../../shared/result/result.ts';
+import { decodeSpans } from '../../../../../shared/core/zipkin/index.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../../../../../shared/core/xray/index.ts';
+import { formatIssues } from '../../../../../shared/core/result/result.ts';
 
 const NOW_MS = Date.UTC(2024, 2, 1, 12, 0, 0);
 const NOW_MICROS = NOW_MS * 1000;
@@ -201,7 +201,7 @@ test('--latency slows the chosen service', () => {
   assert.equal(parseLatencyRules('ratings=50').ok, false);
 });
 
-test('every generated request encodes to a v2 JSON body that shared/zipkin decodes back to the same spans', () => {
+test('every generated request encodes to a v2 JSON body that shared/core/zipkin decodes back to the same spans', () => {
   for (const flavour of FLAVOURS) {
     for (const r of many(flavour, 12, { errorRate: 0.3, faultRate: 0.3 })) {
       const decoded = decodeSpans(encodeSpansJsonV2(spansOf(r)), 'json-v2');

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MeshrayError } from '../../../../../shared/errors/index.ts';
-import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore } from '../../../../../shared/xray/index.ts';
-import type { Span } from '../../../../../shared/zipkin/span.ts';
+import { MeshrayError } from '../../../../../shared/edge/errors/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore } from '../../../../../shared/core/xray/index.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { agreeOnEpochs } from '../../../../../services/translator/epochs/agree-epochs.ts';
 import type { EpochProposal, SharedEpochStore } from '../../../../../services/translator/epochs/shared-epoch-store.ts';
 

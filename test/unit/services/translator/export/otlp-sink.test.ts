@@ -10,12 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { GetServiceGraphCommand, UpdateTraceSegmentDestinationCommand, XRayClient } from '@aws-sdk/client-xray';
 import type { FastifyInstance } from 'fastify';
-import { silentLogger } from '../../../../../shared/log/index.ts';
-import { createRegistry } from '../../../../../shared/metrics/registry.ts';
+import { silentLogger } from '../../../../../shared/edge/log/index.ts';
+import { createRegistry } from '../../../../../shared/edge/metrics/registry.ts';
 import { buildApp } from '../../../../../services/xray-local/index.ts';
-import { translateToOtlp, type OtlpExportBatch } from '../../../../../shared/otlp/index.ts';
+import { translateToOtlp, type OtlpExportBatch } from '../../../../../shared/core/otlp/index.ts';
 import { OtlpTraceSink, attributeRejections, readTransactionSearch, retryAfterMsOf, sdkSigningOf, type OtlpTraceSinkOptions } from '../../../../../services/translator/export/otlp-sink.ts';
-import { BOOKINFO_NOW_MS, bookinfoSpans, span } from '../../../shared/otlp/support.ts';
+import { BOOKINFO_NOW_MS, bookinfoSpans, span } from '../../../shared/core/otlp/support.ts';
 
 const DAY_MS = 86_400_000;
 const WINDOW = { StartTime: new Date(BOOKINFO_NOW_MS - 3_600_000), EndTime: new Date(BOOKINFO_NOW_MS) };

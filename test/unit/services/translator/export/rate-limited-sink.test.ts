@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RateLimitedSegmentSink } from '../../../../../services/translator/export/rate-limited-sink.ts';
 import type { PutOutcome, SegmentSink } from '../../../../../services/translator/export/segment-sink.ts';
-import { TokenBucket } from '../../../../../shared/resilience/token-bucket.ts';
+import { TokenBucket } from '../../../../../shared/edge/resilience/token-bucket.ts';
 import { drive } from '../../../../support/mock-time.ts';
 
 const docs = (n: number): string[] => Array.from({ length: n }, (_, i) => `{"id":"${i}"}`);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidRequestException, ThrottledException, XRayServiceException } from '@aws-sdk/client-xray';
 import { CredentialsProviderError } from '@smithy/core/config';
-import { ERROR_CATALOGUE, type ErrorCode } from '../../../../../shared/errors/index.ts';
+import { ERROR_CATALOGUE, type ErrorCode } from '../../../../../shared/edge/errors/index.ts';
 import {
   ACCESS_ERROR_NAMES, actionFor, codeOfCallError, codeOfUnprocessed, UNPROCESSED_CODES, type ErrorAction,
 } from '../../../../../services/translator/policy/error-policy.ts';

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { silentLogger } from '../../../../../shared/log/index.ts';
-import { createRegistry } from '../../../../../shared/metrics/registry.ts';
+import { silentLogger } from '../../../../../shared/edge/log/index.ts';
+import { createRegistry } from '../../../../../shared/edge/metrics/registry.ts';
 import { buildApp } from '../../../../../services/xray-local/app.ts';
 import { EPOCH_SEC, NOW_MS, hexId, segmentDoc, traceId } from '../segment-docs.ts';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify from 'fastify';
-import { silentLogger } from '../../../../../shared/log/index.ts';
+import { silentLogger } from '../../../../../shared/edge/log/index.ts';
 import { SegmentStore } from '../../../../../services/xray-local/store/segment-store.ts';
 import { registerConsoleRoutes } from '../../../../../services/xray-local/console/register-console-routes.ts';
 import { loadConsoleAssets } from '../../../../../services/xray-local/console/load-console-assets.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { SegmentDocument } from '../../../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../../../shared/core/xray/segment-document.ts';
 import { buildTimeline } from '../../../../../services/xray-local/console/src/timeline-rows.ts';
 
 const golden = (): SegmentDocument[] =>

@@ -1,6 +1,6 @@
 /**
  * xray-local's OTLP endpoint and Transaction Search APIs, through HTTP and the real @aws-sdk/client-xray:
- * meshray's OTLP request for the Istio 1.7.4 Bookinfo trace (shared/otlp), gzip + SigV4-signed with
+ * meshray's OTLP request for the Istio 1.7.4 Bookinfo trace (shared/core/otlp), gzip + SigV4-signed with
  * @smithy/signature-v4, is accepted; the service graph xray-local draws from it (its own OTLP → segment
  * mapping) equals the one it draws from the segments path's documents for the same input;
  * ListRetrievedTraces returns every span in OTLP/JSON with repaired kinds and integer statuses;
@@ -28,16 +28,16 @@ import {
   type Service,
 } from '@aws-sdk/client-xray';
 import type { FastifyInstance } from 'fastify';
-import { silentLogger } from '../../../../../shared/log/index.ts';
-import { createRegistry, type Registry } from '../../../../../shared/metrics/registry.ts';
+import { silentLogger } from '../../../../../shared/edge/log/index.ts';
+import { createRegistry, type Registry } from '../../../../../shared/edge/metrics/registry.ts';
 import { buildApp, type XRayLocalDeps } from '../../../../../services/xray-local/index.ts';
-import { translateToOtlp, encodeExportRequestJson } from '../../../../../shared/otlp/index.ts';
-import { translateSpans } from '../../../../../shared/xray/translate.ts';
-import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/xray/config.ts';
-import { MemoryEpochStore } from '../../../../../shared/xray/epoch-store.ts';
-import { BOOKINFO_NOW_MS, bookinfoSpans, fixtures, span } from '../../../shared/otlp/support.ts';
-import { decodeSpans, detectFormat } from '../../../../../shared/zipkin/index.ts';
-import type { Span } from '../../../../../shared/zipkin/span.ts';
+import { translateToOtlp, encodeExportRequestJson } from '../../../../../shared/core/otlp/index.ts';
+import { translateSpans } from '../../../../../shared/core/xray/translate.ts';
+import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/core/xray/config.ts';
+import { MemoryEpochStore } from '../../../../../shared/core/xray/epoch-store.ts';
+import { BOOKINFO_NOW_MS, bookinfoSpans, fixtures, span } from '../../../shared/core/otlp/support.ts';
+import { decodeSpans, detectFormat } from '../../../../../shared/core/zipkin/index.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 
 class Sha256 {
   readonly #secret: Uint8Array | string | undefined;

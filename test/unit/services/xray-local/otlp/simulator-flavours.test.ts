@@ -1,22 +1,22 @@
 /**
  * The two paths check each other on every simulator flavour (Istio 1.7 all-CLIENT kinds, 1.7.4, modern
  * gateways, ambient waypoints), with errors and Envoy faults injected: the same generated spans go
- * (a) through the segments path (shared/xray → PutTraceSegments) and (b) through the OTLP path
- * (shared/otlp → /v1/traces → xray-local's own OTLP → segment mapping), and xray-local draws the same
+ * (a) through the segments path (shared/core/xray → PutTraceSegments) and (b) through the OTLP path
+ * (shared/core/otlp → /v1/traces → xray-local's own OTLP → segment mapping), and xray-local draws the same
  * service map from both: the same nodes, types and edges, and the same error / fault / throttle counts
  * per node.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { silentLogger } from '../../../../../shared/log/index.ts';
-import { createRegistry } from '../../../../../shared/metrics/registry.ts';
+import { silentLogger } from '../../../../../shared/edge/log/index.ts';
+import { createRegistry } from '../../../../../shared/edge/metrics/registry.ts';
 import { buildApp } from '../../../../../services/xray-local/index.ts';
-import { translateToOtlp } from '../../../../../shared/otlp/index.ts';
-import { translateSpans } from '../../../../../shared/xray/translate.ts';
-import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/xray/config.ts';
-import { MemoryEpochStore } from '../../../../../shared/xray/epoch-store.ts';
+import { translateToOtlp } from '../../../../../shared/core/otlp/index.ts';
+import { translateSpans } from '../../../../../shared/core/xray/translate.ts';
+import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/core/xray/config.ts';
+import { MemoryEpochStore } from '../../../../../shared/core/xray/epoch-store.ts';
 import { DEFAULT_GENERATE_OPTIONS, FLAVOURS, createPrng, generateRequest } from '../../../../../services/simulator/index.ts';
-import type { Span } from '../../../../../shared/zipkin/span.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 
 const NOW_MS = Date.UTC(2024, 2, 1, 12, 0, 0);
 const AUTH = 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240301/us-east-1/xray/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=' + 'a'.repeat(64);

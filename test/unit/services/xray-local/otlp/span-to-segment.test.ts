@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { segmentsOfSpan, xrayTraceIdOf } from '../../../../../services/xray-local/otlp/span-to-segment.ts';
 import type { JsonSpan } from '../../../../../services/xray-local/otlp/decode-export-request.ts';
-import { validateSegmentDocument } from '../../../../../shared/xray/validate.ts';
-import { formatIssues } from '../../../../../shared/result/result.ts';
+import { validateSegmentDocument } from '../../../../../shared/core/xray/validate.ts';
+import { formatIssues } from '../../../../../shared/core/result/result.ts';
 
 const TRACE = '65e1c3f0a1b2c3d4e5f60718293a4b5c';
 const resource = { 'service.name': 'reviews.default' };

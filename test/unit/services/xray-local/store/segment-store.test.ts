@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BatchGetTracesCommand, PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
 import { SegmentStore } from '../../../../../services/xray-local/store/segment-store.ts';
-import type { SegmentDocument } from '../../../../../shared/xray/segment-document.ts';
+import type { SegmentDocument } from '../../../../../shared/core/xray/segment-document.ts';
 import { counterValue, startXRayLocal } from '../../../../support/xray-local.ts';
 import { EPOCH_SEC, hexId, segmentDoc, segmentJson, traceId, NOW_MS } from '../segment-docs.ts';
 

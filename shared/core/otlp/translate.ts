@@ -1,0 +1,518 @@
+/**
+ * The pure Zipkin → OTLP translator: repaired Zipkin spans (meshray's span model) → OTLP/HTTP
+ * `ExportTraceServiceRequest`s that the CloudWatch OTLP traces endpoint accepts. No I/O, no clock
+ * (`nowMs` is an input), no randomness; the same spans give byte-identical requests.
+ *
+ * The Istio repairs are the segments path's own functions (shared/core/xray), imported, so both paths name and
+ * shape the same calls the same way:
+ * - span kind from Envoy's `upstream_cluster` (`resolveKind`), written as OTLP `SpanKind`;
+ *   a span without kind is `INTERNAL`; a repaired span carries `meshray.kind_repaired_from`;
+ * - `service.name` = the segment name of the workload (`sanitizeName(localServiceOf(span))`);
+ * - CLIENT / PRODUCER spans carry `aws.remote.service` and `peer.service` = the name the segments path
+ *   gives the remote subsegment (`remoteServiceOf`, else the SERVER span the call reached in the batch).
+ *   X-Ray draws a service-map edge from a CLIENT span to the node named by `aws.remote.service`
+ *   (CloudWatch User Guide, Application Signals / Transaction Search span attributes; the X-Ray console
+ *   reads `peer.service` when `aws.remote.service` is absent), so both paths draw the same map;
+ * - ambient: a waypoint span is named and tagged as the segments path names it (`istio.waypoint`), and a
+ *   root waypoint span gets its caller (`istio.source_*`) in front as a CLIENT span (`rootCallerOf`);
+ * - a SERVER span that shares its id with its CLIENT (Zipkin `shared`, or a CLIENT with the same id in
+ *   the batch) gets the id the segments path derives (`deriveIdByHash(id, 'server')`) and the client's span
+ *   id as parent; same-service children in the batch are re-linked to it (OTLP span ids must be unique);
+ * - HTTP status as an integer, current HTTP semantic conventions (attributes.ts), error status from
+ *   Envoy's response flags, gRPC status and the `error` tag (status.ts), Zipkin annotations as events.
+ * Trace ids: a 64-bit Zipkin id is zero-padded to 128 bits, or takes the 128-bit id another span of the
+ * same trace (same low 64 bits) has in the batch. The OTLP endpoint takes W3C ids as they are: no epoch.
+ *
+ * Endpoint limits (limits.ts, CloudWatch "OTLP Endpoints" page) are enforced here, before sending:
+ * spans older than 14 days or more than 2 h ahead are rejected (`too_old`, `too_far_ahead`); a span over
+ * 200 KB loses its largest non-essential attributes, then its events (counted in
+ * `droppedAttributesCount` / `droppedEventsCount`, marked `meshray.trimmed`), and is rejected
+ * (`too_large`) if it still does not fit; spans are packed into requests of ≤ 10,000 spans, ≤ 5 MB of
+ * protobuf and ≤ 24 h between the earliest and latest span start. Spans are grouped by resource
+ * (one `ResourceSpans` per distinct resource attribute set, one scope `meshray`).
+ */
+import type { Span } from '../zipkin/span.ts';
+import type { Issue } from '../result/result.ts';
+import { localServiceOf, remoteServiceOf, resolveKind } from '../xray/span-kind.ts';
+import { sanitizeName } from '../xray/names.ts';
+import { documentTagsOf, rootCallerOf } from '../xray/istio-naming.ts';
+import { isTraceIdHex, pad128, startMicrosOf, traceKeyOf } from '../xray/trace-id.ts';
+import { deriveIdByHash, type DeriveId } from '../xray/ids.ts';
+import {
+  SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK,
+  SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK,
+  SpanKindOtlp,
+  type ExportTraceServiceRequest,
+  type KeyValue,
+  type OtlpEvent,
+  type OtlpResourceSpans,
+  type OtlpSpan,
+} from './otlp-request.ts';
+import { OTLP_ENDPOINT_LIMITS, type OtlpLimits } from './limits.ts';
+import { resourceAttributesOf, spanAttributesOf, str } from './attributes.ts';
+import { statusOfSpan } from './status.ts';
+import { encodeExportRequest, spanJsonBytes } from './encode.ts';
+
+/** The semantic-conventions schema the attribute names follow. */
+export const OTLP_SCHEMA_URL = 'https://opentelemetry.io/schemas/1.26.0';
+export const OTLP_SCOPE_NAME = 'meshray';
+
+export interface OtlpTranslateContext {
+  readonly nowMs: number;
+  /** Defaults to the CloudWatch OTLP endpoint's limits. */
+  readonly limits?: OtlpLimits;
+  /** Version written on the instrumentation scope; omitted when absent. */
+  readonly scopeVersion?: string;
+  /** Id derivation for a SERVER span sharing its CLIENT's id; default the segments path's FNV-1a 64. */
+  readonly deriveId?: DeriveId;
+}
+
+export type OtlpRejectReason = 'invalid_id' | 'no_timestamp' | 'too_old' | 'too_far_ahead' | 'too_large' | 'invalid_derived_id';
+
+export interface OtlpRejectedSpan {
+  readonly spanIndex: number;
+  readonly reason: OtlpRejectReason;
+  readonly issues: readonly Issue[];
+}
+
+/** One request to send: the object (OTLP/JSON shape), its protobuf body, and which input spans it holds. */
+export interface OtlpExportBatch {
+  readonly request: ExportTraceServiceRequest;
+  /** Uncompressed OTLP/HTTP protobuf body, ≤ limits.maxRequestBytes. */
+  readonly body: Uint8Array;
+  /**
+   * Input indexes of the spans in this request, in the order they appear in it; an index appears twice
+   * when its span yields two OTLP spans (a root waypoint span and the caller put in front of it).
+   */
+  readonly spanIndexes: readonly number[];
+}
+
+export interface OtlpTranslateStats {
+  kindRepaired: number;
+  /** Spans that lost attributes or events to fit 200 KB. */
+  spansTrimmed: number;
+}
+
+export interface OtlpTranslateOutput {
+  readonly batches: OtlpExportBatch[];
+  readonly rejected: OtlpRejectedSpan[];
+  readonly stats: OtlpTranslateStats;
+}
+
+const SPAN_HEX = /^[0-9a-f]{16}$/;
+
+type Role = 'server' | 'client' | 'none';
+
+interface Plan {
+  readonly span: Span;
+  readonly index: number;
+  readonly role: Role;
+  readonly kind: number;
+  readonly repairedFrom: string | undefined;
+  readonly startMicros: number;
+  readonly endMicros: number;
+  readonly traceKey: string;
+  readonly localService: string;
+  sharedServerId?: string;
+  derivedIdFailed?: boolean;
+}
+
+interface Placed {
+  readonly index: number;
+  readonly span: OtlpSpan;
+  readonly resourceKey: string;
+  readonly resourceAttributes: readonly KeyValue[];
+  readonly startMs: number;
+  /** Packing estimate, never fewer than the span's protobuf bytes (a quick bound, or its OTLP/JSON bytes). */
+  readonly estimatedBytes: number;
+}
+
+/** Attributes a trimmed span keeps: what names its node and edge and says whether it failed. */
+const ESSENTIAL = new Set([
+  'http.request.method',
+  'http.response.status_code',
+  'rpc.grpc.status_code',
+  'aws.remote.service',
+  'peer.service',
+  'server.address',
+  'server.port',
+  'meshray.kind_repaired_from',
+  'meshray.zipkin_span_id',
+]);
+
+export function translateToOtlp(spans: readonly Span[], ctx: OtlpTranslateContext): OtlpTranslateOutput {
+  const limits = ctx.limits ?? OTLP_ENDPOINT_LIMITS;
+  const deriveId = ctx.deriveId ?? deriveIdByHash;
+  const stats: OtlpTranslateStats = { kindRepaired: 0, spansTrimmed: 0 };
+  const rejected: OtlpRejectedSpan[] = [];
+
+  // Pass 1: ids, time window, kinds; CLIENT span ids and the 128-bit trace id of each trace key.
+  const plans: Plan[] = [];
+  const clientIds = new Set<string>();
+  const wideTraceIds = new Map<string, string>();
+  for (let index = 0; index < spans.length; index += 1) {
+    const plan = planSpan(spans[index] as Span, index, ctx.nowMs, limits, rejected);
+    if (plan === undefined) continue;
+    plans.push(plan);
+    if (plan.repairedFrom !== undefined) stats.kindRepaired += 1;
+    if (plan.role === 'client') clientIds.add(`${plan.traceKey}:${plan.span.id}`);
+    if (plan.span.traceId.length === 32 && !wideTraceIds.has(plan.traceKey)) wideTraceIds.set(plan.traceKey, plan.span.traceId);
+  }
+
+  // Pass 2: SERVER spans sharing their CLIENT's id get the derived id; re-links for their children.
+  const relinks = new Map<string, string>();
+  const callees = new Map<string, string>();
+  for (const plan of plans) {
+    if (plan.role !== 'server') continue;
+    const span = plan.span;
+    const shares = clientIds.has(`${plan.traceKey}:${span.id}`) || (span.shared === true && span.parentId !== undefined);
+    if (shares) {
+      const derived = deriveId(span.id, 'server');
+      if (typeof derived !== 'string' || !SPAN_HEX.test(derived) || derived === span.id) {
+        plan.derivedIdFailed = true;
+        rejected.push({ spanIndex: plan.index, reason: 'invalid_derived_id', issues: [{ path: `spans[${plan.index}].id`, message: 'deriveId returned an id that is not 16 hex digits or equals the span id' }] });
+        continue;
+      }
+      plan.sharedServerId = derived;
+      relinks.set(`${plan.traceKey}:${span.id}:${plan.localService}`, derived);
+    }
+    const caller = plan.sharedServerId !== undefined ? span.id : span.parentId;
+    const key = `${plan.traceKey}:${caller}`;
+    if (caller !== undefined && !callees.has(key)) callees.set(key, plan.localService);
+  }
+
+  // Pass 3: build, trim and place each span.
+  const placed: Placed[] = [];
+  const resources = new Map<string, { key: string; attributes: readonly KeyValue[] }>();
+  for (const plan of plans) {
+    if (plan.derivedIdFailed === true) continue;
+    // A root waypoint span: its caller (istio.source_*) is put in front, as the segments path does
+    // (shared/core/xray istio-naming.ts rootCallerOf): a CLIENT span of the caller, id derived as there.
+    const caller = callerInFrontOf(plan, deriveId);
+    if (caller === 'invalid') {
+      rejected.push({ spanIndex: plan.index, reason: 'invalid_derived_id', issues: [{ path: `spans[${plan.index}].id`, message: 'deriveId returned an id that is not 16 hex digits or equals the span id' }] });
+      continue;
+    }
+    const built = buildSpan(plan, wideTraceIds, relinks, callees, caller?.id);
+    const fitted = fitSpan(built, limits.maxSpanBytes);
+    if (fitted === undefined) {
+      rejected.push({ spanIndex: plan.index, reason: 'too_large', issues: [{ path: `spans[${plan.index}]`, message: `the span's OTLP encoding exceeds ${limits.maxSpanBytes} bytes even without its non-essential attributes and its events` }] });
+      continue;
+    }
+    if (fitted.span !== built) stats.spansTrimmed += 1;
+    const resource = resourceOf(plan, resources);
+    placed.push({
+      index: plan.index,
+      span: fitted.span,
+      resourceKey: resource.key,
+      resourceAttributes: resource.attributes,
+      startMs: plan.startMicros / 1000,
+      estimatedBytes: fitted.bytes,
+    });
+    if (caller !== undefined) {
+      const callerSpan = buildCallerSpan(built, caller, plan);
+      const attributes = [str('service.name', caller.service)];
+      placed.push({
+        index: plan.index,
+        span: callerSpan,
+        resourceKey: JSON.stringify(attributes),
+        resourceAttributes: attributes,
+        startMs: plan.startMicros / 1000,
+        estimatedBytes: sizeBounds(callerSpan).proto,
+      });
+    }
+  }
+  rejected.sort((a, b) => a.spanIndex - b.spanIndex);
+  return { batches: packBatches(placed, limits, ctx.scopeVersion), rejected, stats };
+}
+
+function planSpan(span: Span, index: number, nowMs: number, limits: OtlpLimits, rejected: OtlpRejectedSpan[]): Plan | undefined {
+  const idIssues: Issue[] = [];
+  if (!isTraceIdHex(span.traceId) || /^0+$/.test(span.traceId)) idIssues.push({ path: `spans[${index}].traceId`, message: 'must be 16 or 32 lowercase hex digits, not all zero' });
+  if (!SPAN_HEX.test(span.id) || span.id === '0000000000000000') idIssues.push({ path: `spans[${index}].id`, message: 'must be 16 lowercase hex digits, not all zero' });
+  if (span.parentId !== undefined && !SPAN_HEX.test(span.parentId)) idIssues.push({ path: `spans[${index}].parentId`, message: 'must be 16 lowercase hex digits' });
+  if (idIssues.length > 0) {
+    rejected.push({ spanIndex: index, reason: 'invalid_id', issues: idIssues });
+    return undefined;
+  }
+  const startMicros = startMicrosOf(span);
+  if (startMicros === undefined) {
+    rejected.push({ spanIndex: index, reason: 'no_timestamp', issues: [{ path: `spans[${index}].timestampMicros`, message: 'is absent and no annotation has a timestamp: the span cannot be placed in time' }] });
+    return undefined;
+  }
+  const startMs = startMicros / 1000;
+  if (startMs < nowMs - limits.maxAgeMs) {
+    rejected.push({ spanIndex: index, reason: 'too_old', issues: [{ path: `spans[${index}].timestampMicros`, message: `starts more than ${limits.maxAgeMs / 86_400_000} days before now: the OTLP endpoint refuses it` }] });
+    return undefined;
+  }
+  if (startMs > nowMs + limits.maxAheadMs) {
+    rejected.push({ spanIndex: index, reason: 'too_far_ahead', issues: [{ path: `spans[${index}].timestampMicros`, message: `starts more than ${limits.maxAheadMs / 3_600_000} hours after now: the OTLP endpoint refuses it` }] });
+    return undefined;
+  }
+  const duration = span.durationMicros;
+  let endMicros = startMicros;
+  if (duration !== undefined && Number.isFinite(duration) && duration > 0) endMicros = startMicros + duration;
+  else if (duration === undefined) for (const a of span.annotations) if (Number.isFinite(a.timestampMicros) && a.timestampMicros > endMicros) endMicros = a.timestampMicros;
+
+  const resolved = resolveKind(span);
+  const kind = resolved.kind;
+  const role: Role = kind === 'SERVER' || kind === 'CONSUMER' ? 'server' : kind === 'CLIENT' || kind === 'PRODUCER' ? 'client' : 'none';
+  return {
+    span,
+    index,
+    role,
+    kind: kind === undefined ? SpanKindOtlp.INTERNAL : SpanKindOtlp[kind],
+    repairedFrom: resolved.repaired ? (span.kind ?? 'none') : undefined,
+    startMicros,
+    endMicros,
+    traceKey: traceKeyOf(span.traceId),
+    localService: sanitizeName(localServiceOf(span)),
+  };
+}
+
+/** Epoch microseconds → epoch nanoseconds as a decimal string (exact beyond 2^53). */
+function nanosOf(micros: number): string {
+  return (BigInt(Math.round(micros)) * 1000n).toString();
+}
+
+interface CallerInFront {
+  readonly id: string;
+  readonly service: string;
+}
+
+/** The caller to put in front of a root waypoint SERVER span; 'invalid' when deriveId broke its contract. */
+function callerInFrontOf(plan: Plan, deriveId: DeriveId): CallerInFront | 'invalid' | undefined {
+  if (plan.role !== 'server' || plan.sharedServerId !== undefined || plan.span.parentId !== undefined) return undefined;
+  const caller = rootCallerOf(plan.span);
+  if (caller === undefined) return undefined;
+  const id = deriveId(plan.span.id, 'caller');
+  if (typeof id !== 'string' || !SPAN_HEX.test(id) || id === plan.span.id) return 'invalid';
+  return { id, service: sanitizeName(caller) };
+}
+
+/**
+ * The caller's CLIENT span for a root waypoint span: same trace, times, HTTP attributes (client side) and
+ * status; `aws.remote.service` names the waypoint span's service; parent of the waypoint span.
+ */
+function buildCallerSpan(server: OtlpSpan, caller: CallerInFront, plan: Plan): OtlpSpan {
+  const remote = plan.localService;
+  const { parentSpanId: _parent, ...rest } = server;
+  return {
+    ...rest,
+    spanId: caller.id,
+    flags: 0x01,
+    kind: SpanKindOtlp.CLIENT,
+    attributes: [
+      str('aws.remote.service', remote),
+      str('peer.service', remote),
+      ...spanAttributesOf(plan.span, false),
+      str('meshray.caller_of_zipkin_span_id', plan.span.id),
+    ],
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    status: statusOfSpan(plan.span, false),
+  };
+}
+
+function buildSpan(
+  plan: Plan,
+  wideTraceIds: ReadonlyMap<string, string>,
+  relinks: ReadonlyMap<string, string>,
+  callees: ReadonlyMap<string, string>,
+  callerId: string | undefined,
+): OtlpSpan {
+  const zipkin = plan.span;
+  const tags = documentTagsOf(zipkin);
+  const span = tags === zipkin.tags ? zipkin : { ...zipkin, tags };
+  const isServer = plan.role === 'server';
+  const attributes = spanAttributesOf(span, isServer);
+  if (plan.role === 'client') {
+    const remote = sanitizeName(remoteServiceOf(span) ?? callees.get(`${plan.traceKey}:${span.id}`));
+    attributes.unshift(str('aws.remote.service', remote), str('peer.service', remote));
+  }
+  if (plan.repairedFrom !== undefined) attributes.push(str('meshray.kind_repaired_from', plan.repairedFrom));
+
+  let spanId = span.id;
+  let parentSpanId = callerId ?? span.parentId;
+  if (plan.sharedServerId !== undefined) {
+    spanId = plan.sharedServerId;
+    parentSpanId = span.id;
+    attributes.push(str('meshray.zipkin_span_id', span.id));
+  } else if (parentSpanId !== undefined) {
+    const relinked = relinks.get(`${plan.traceKey}:${parentSpanId}:${plan.localService}`);
+    if (relinked !== undefined) parentSpanId = relinked;
+  }
+
+  const events: OtlpEvent[] = span.annotations
+    .filter((a) => Number.isFinite(a.timestampMicros) && a.timestampMicros >= 0)
+    .map((a) => ({ timeUnixNano: nanosOf(a.timestampMicros), name: a.value, attributes: [] }));
+
+  let flags = 0x01; // W3C sampled: Zipkin only reports sampled spans
+  if (parentSpanId !== undefined) flags |= SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK | (isServer ? SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK : 0);
+  const out: OtlpSpan = {
+    traceId: wideTraceIds.get(plan.traceKey) ?? pad128(span.traceId),
+    spanId,
+    ...(parentSpanId !== undefined ? { parentSpanId } : {}),
+    flags,
+    name: span.name !== undefined && span.name.length > 0 ? span.name : (span.tags['http.method'] ?? 'unknown'),
+    kind: plan.kind,
+    startTimeUnixNano: nanosOf(plan.startMicros),
+    endTimeUnixNano: nanosOf(plan.endMicros),
+    attributes,
+    droppedAttributesCount: 0,
+    events,
+    droppedEventsCount: 0,
+    status: statusOfSpan(span, isServer),
+  };
+  return out;
+}
+
+/** The tags resource attributes are read from (attributes.ts resourceAttributesOf). */
+const RESOURCE_TAGS = ['node_id', 'istio.namespace', 'istio.canonical_revision', 'zone', 'istio.mesh_id'] as const;
+
+/** The span's resource, computed once per distinct workload identity in the call. */
+function resourceOf(plan: Plan, cache: Map<string, { key: string; attributes: readonly KeyValue[] }>): { key: string; attributes: readonly KeyValue[] } {
+  const span = plan.span;
+  let identity = `${plan.localService}\u0000${span.localEndpoint?.ipv4 ?? ''}\u0000${span.localEndpoint?.ipv6 ?? ''}`;
+  for (const tag of RESOURCE_TAGS) identity += `\u0000${span.tags[tag] ?? '\u0001'}`;
+  let resource = cache.get(identity);
+  if (resource === undefined) {
+    const attributes = resourceAttributesOf(span, plan.localService);
+    resource = { key: JSON.stringify(attributes), attributes };
+    cache.set(identity, resource);
+  }
+  return resource;
+}
+
+const keyValueBytes = (kv: KeyValue): number => JSON.stringify(kv).length;
+
+/** Characters of a value's strings (AnyValue), for the quick size bounds. */
+function valueUnits(value: KeyValue['value']): number {
+  if ('stringValue' in value) return value.stringValue.length;
+  if ('intValue' in value) return value.intValue.length;
+  if ('arrayValue' in value) return value.arrayValue.values.reduce((n, v) => n + valueUnits(v) + 24, 0);
+  return 24;
+}
+
+/**
+ * Quick bounds on a span's size without serializing it: `json` ≥ its OTLP/JSON UTF-8 bytes (each UTF-16
+ * unit is at most 6 bytes once escaped, plus a generous allowance per member), `proto` ≥ its protobuf
+ * bytes (at most 3 bytes per unit plus tags and lengths).
+ */
+export function sizeBounds(span: OtlpSpan): { json: number; proto: number } {
+  let units = span.name.length;
+  let members = 16;
+  for (const kv of span.attributes) {
+    units += kv.key.length + valueUnits(kv.value);
+    members += 1;
+  }
+  for (const e of span.events) {
+    units += e.name.length + e.timeUnixNano.length;
+    members += 2;
+    for (const kv of e.attributes) {
+      units += kv.key.length + valueUnits(kv.value);
+      members += 1;
+    }
+  }
+  if (span.status.message !== undefined) units += span.status.message.length;
+  return { json: 6 * units + 48 * members + 256, proto: 3 * units + 24 * members + 128 };
+}
+
+/**
+ * The span if it fits `maxBytes` (OTLP/JSON bytes), with an upper bound of its protobuf bytes; else a
+ * trimmed copy that does; undefined when nothing fits.
+ */
+function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; bytes: number } | undefined {
+  const bounds = sizeBounds(span);
+  if (bounds.json <= maxBytes) return { span, bytes: bounds.proto };
+  const bytes = spanJsonBytes(span);
+  if (bytes <= maxBytes) return { span, bytes };
+  const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key)).sort((a, b) => keyValueBytes(b) - keyValueBytes(a));
+  const dropped = new Set<KeyValue>();
+  const marked = (events: readonly OtlpEvent[], droppedEvents: number, what: string): OtlpSpan => ({
+    ...span,
+    attributes: [...span.attributes.filter((kv) => !dropped.has(kv)), str('meshray.trimmed', what)],
+    droppedAttributesCount: span.droppedAttributesCount + dropped.size,
+    events,
+    droppedEventsCount: span.droppedEventsCount + droppedEvents,
+  });
+  for (const kv of droppable) {
+    dropped.add(kv);
+    const candidate = marked(span.events, 0, 'attributes');
+    const candidateBytes = spanJsonBytes(candidate);
+    if (candidateBytes <= maxBytes) return { span: candidate, bytes: candidateBytes };
+  }
+  const withoutEvents = marked([], span.events.length, 'attributes,events');
+  const lastBytes = spanJsonBytes(withoutEvents);
+  return lastBytes <= maxBytes ? { span: withoutEvents, bytes: lastBytes } : undefined;
+}
+
+interface OpenBatch {
+  readonly placed: Placed[];
+  minStartMs: number;
+  maxStartMs: number;
+  estimatedBytes: number;
+  readonly resourceKeys: Set<string>;
+}
+
+/** Per-span framing (field tag + length varint) and per-resource overhead, on top of the span bytes. */
+const SPAN_FRAMING_BYTES = 6;
+const RESOURCE_FRAMING_BYTES = 96;
+
+function packBatches(placed: readonly Placed[], limits: OtlpLimits, scopeVersion: string | undefined): OtlpExportBatch[] {
+  const open: OpenBatch[] = [];
+  for (const p of placed) {
+    const resourceBytes = RESOURCE_FRAMING_BYTES + p.resourceKey.length;
+    let target: OpenBatch | undefined;
+    for (const batch of open) {
+      const added = p.estimatedBytes + SPAN_FRAMING_BYTES + (batch.resourceKeys.has(p.resourceKey) ? 0 : resourceBytes);
+      if (batch.placed.length >= limits.maxSpansPerRequest) continue;
+      if (batch.estimatedBytes + added > limits.maxRequestBytes) continue;
+      if (Math.max(batch.maxStartMs, p.startMs) - Math.min(batch.minStartMs, p.startMs) > limits.maxRequestSpreadMs) continue;
+      target = batch;
+      break;
+    }
+    if (target === undefined) {
+      target = { placed: [], minStartMs: p.startMs, maxStartMs: p.startMs, estimatedBytes: 0, resourceKeys: new Set() };
+      open.push(target);
+    }
+    target.estimatedBytes += p.estimatedBytes + SPAN_FRAMING_BYTES + (target.resourceKeys.has(p.resourceKey) ? 0 : resourceBytes);
+    target.resourceKeys.add(p.resourceKey);
+    target.placed.push(p);
+    target.minStartMs = Math.min(target.minStartMs, p.startMs);
+    target.maxStartMs = Math.max(target.maxStartMs, p.startMs);
+  }
+  return open.flatMap((batch) => finishBatch(batch.placed, limits, scopeVersion));
+}
+
+/** Encodes a batch; one whose body still exceeds the byte limit (the estimate was short) is halved. */
+function finishBatch(placed: readonly Placed[], limits: OtlpLimits, scopeVersion: string | undefined): OtlpExportBatch[] {
+  const groups = new Map<string, { attributes: readonly KeyValue[]; spans: Placed[] }>();
+  for (const p of placed) {
+    let group = groups.get(p.resourceKey);
+    if (group === undefined) {
+      group = { attributes: p.resourceAttributes, spans: [] };
+      groups.set(p.resourceKey, group);
+    }
+    group.spans.push(p);
+  }
+  const scope = scopeVersion === undefined ? { name: OTLP_SCOPE_NAME } : { name: OTLP_SCOPE_NAME, version: scopeVersion };
+  const resourceSpans: OtlpResourceSpans[] = [];
+  const spanIndexes: number[] = [];
+  for (const group of groups.values()) {
+    resourceSpans.push({
+      resource: { attributes: group.attributes },
+      scopeSpans: [{ scope, spans: group.spans.map((p) => p.span), schemaUrl: OTLP_SCHEMA_URL }],
+      schemaUrl: OTLP_SCHEMA_URL,
+    });
+    for (const p of group.spans) spanIndexes.push(p.index);
+  }
+  const request: ExportTraceServiceRequest = { resourceSpans };
+  const body = encodeExportRequest(request);
+  if (body.length > limits.maxRequestBytes && placed.length > 1) {
+    const half = Math.ceil(placed.length / 2);
+    return [...finishBatch(placed.slice(0, half), limits, scopeVersion), ...finishBatch(placed.slice(half), limits, scopeVersion)];
+  }
+  return [{ request, body, spanIndexes }];
+}

@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import type { Issue, Result } from '../../core/result/result.ts';
+import { formatIssues } from '../../core/result/result.ts';
+import { MeshrayError } from '../errors/meshray-error.ts';
+
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+
+const deepFreeze = <T>(value: T): T => {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+};
+
+/** Parses the environment against a service's schema, listing every problem; the result is frozen. */
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): Result<DeepReadonly<z.output<S>>> {
+  // An empty variable counts as unset, as in most deployment tools.
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const parsed = schema.safeParse(cleaned);
+  if (parsed.success) return { ok: true, value: deepFreeze(parsed.data) as DeepReadonly<z.output<S>> };
+  const issues: Issue[] = parsed.error.issues.map((i) => ({
+    path: i.path.join('.'),
+    message: i.code === 'invalid_type' && cleaned[String(i.path[0])] === undefined ? 'is required' : i.message,
+  }));
+  return { ok: false, issues };
+}
+
+/** For composition roots: fail fast with every problem listed. */
+export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): DeepReadonly<z.output<S>> {
+  const r = parseConfig(schema, env);
+  if (!r.ok) {
+    // One problem: one line (the CLI prints it as is); several: one per line.
+    const listed = r.issues.length === 1 ? ` ${formatIssues(r.issues)}` : `\n${formatIssues(r.issues)}`;
+    throw new MeshrayError('CONFIG_INVALID', `invalid configuration:${listed}`, { issues: r.issues });
+  }
+  return r.value;
+}
+
+export type Config<S extends z.ZodType> = DeepReadonly<z.output<S>>;

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SPAN_SCHEMA_FINGERPRINT } from '../../../../../shared/core/avro/span-codec.ts';
+import { SPAN_SCHEMA_HEADER } from '../../../../../shared/core/span-record/headers.ts';
+import { decodeSpanRecord, deliveredRecordOf, spanRecordKeyOf, toSpanRecords } from '../../../../../shared/core/span-record/record.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
+
+const span = (traceId: string, id: string): Span => ({
+  traceId, id, kind: 'SERVER', name: 'get /', timestampMicros: 1_700_000_000_000_000, durationMicros: 1500,
+  localEndpoint: { serviceName: 'productpage' }, annotations: [], tags: { 'http.status_code': '200' },
+});
+
+test('the key is the low 64 bits of the trace id: the 64- and 128-bit ids of one trace share a key', () => {
+  assert.equal(spanRecordKeyOf('463ac35c9f6413ad48485a3953bb6124'), '48485a3953bb6124');
+  assert.equal(spanRecordKeyOf('48485a3953bb6124'), '48485a3953bb6124');
+  const [wide, narrow] = toSpanRecords([span('463ac35c9f6413ad48485a3953bb6124', 'a'.repeat(16)), span('48485a3953bb6124', 'b'.repeat(16))], 42);
+  assert.equal(wide?.key, narrow?.key);
+});
+
+test('a record carries the Avro span, the schema header and the given timestamp; it decodes back to the span', () => {
+  const original = span('463ac35c9f6413ad48485a3953bb6124', '00f067aa0ba902b7');
+  const [record] = toSpanRecords([original], 1_700_000_000_123);
+  assert.ok(record);
+  assert.deepEqual(record.headers, { [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT });
+  assert.equal(record.timestampMs, 1_700_000_000_123);
+  const decoded = decodeSpanRecord(record);
+  assert.ok(decoded.ok);
+  assert.deepEqual(decoded.value, original);
+});
+
+test('a record whose header names an unknown schema, or whose value is garbage, is a poison record (issues, no throw)', () => {
+  const [record] = toSpanRecords([span('48485a3953bb6124', '00f067aa0ba902b7')], 1);
+  assert.ok(record);
+  const unknown = decodeSpanRecord({ value: record.value, headers: { [SPAN_SCHEMA_HEADER]: 'ffffffffffffffff' } });
+  assert.equal(unknown.ok, false);
+  assert.match(unknown.ok ? '' : unknown.issues[0]?.message ?? '', /unknown span schema fingerprint/);
+  assert.equal(decodeSpanRecord({ value: Buffer.from('not avro at all'), headers: record.headers }).ok, false);
+});
+
+test('deliveredRecordOf: a client\'s fetched record as every SpanSource hands it on; absent key or value are empty', () => {
+  const r = deliveredRecordOf({ key: Buffer.from('a3ce929d0e0e4736'), value: Buffer.from([1, 2]), headers: { h: [Buffer.from('x'), 'y'] }, timestamp: '1714557600000', offset: '42' }, 3);
+  assert.deepEqual(r, { key: 'a3ce929d0e0e4736', value: Buffer.from([1, 2]), headers: { h: 'x' }, timestampMs: 1714557600000, partition: 3, offset: '42' });
+  const bare = deliveredRecordOf({ key: null, value: null, timestamp: '0', offset: '0' }, 0);
+  assert.equal(bare.key, '');
+  assert.equal(bare.value.length, 0);
+  assert.deepEqual(bare.headers, {});
+});

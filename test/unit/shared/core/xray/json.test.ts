@@ -1,0 +1,33 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { JsonObjectWriter, numberJson, quoteJson } from '../../../../../shared/core/xray/json.ts';
+
+const anyText = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.constantFrom('"', '\\', '\n', '\u0000', '\u2028', '\ud800', '\udc00x', '😀', 'é'));
+
+test('quoteJson is JSON.stringify for any string', () => {
+  fc.assert(fc.property(anyText, (value) => assert.equal(quoteJson(value), JSON.stringify(value))), { numRuns: 2000 });
+});
+
+test('numberJson is JSON.stringify for any number', () => {
+  for (const n of [0, 1.5, 1561141508.707487, 1e21, 5e-7, Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity]) {
+    assert.equal(numberJson(n), JSON.stringify(n));
+  }
+  fc.assert(fc.property(fc.double(), (n) => assert.equal(numberJson(n), JSON.stringify(n))));
+});
+
+test('JsonObjectWriter writes members in call order, like JSON.stringify of the object built in that order', () => {
+  fc.assert(
+    fc.property(anyText, fc.double(), fc.boolean(), (text, n, withNested) => {
+      const w = new JsonObjectWriter().string('name', text).number('start_time', n);
+      const expected: Record<string, unknown> = { name: text, start_time: n };
+      if (withNested) {
+        w.raw('http', new JsonObjectWriter().string('method', text).close());
+        expected['http'] = { method: text };
+      }
+      assert.equal(w.close(), JSON.stringify(expected));
+      assert.equal(`{${w.members()}}`, w.close());
+    }),
+  );
+  assert.equal(new JsonObjectWriter().close(), '{}');
+});

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { z } from 'zod';
+import { parseConfig, loadConfig } from '../../../../../shared/edge/config/load.ts';
+import { kafkaEnv, logEnv, translationEnv } from '../../../../../shared/edge/config/fragments.ts';
+import { bytes, durationMs } from '../../../../../shared/edge/config/types.ts';
+import { MeshrayError } from '../../../../../shared/edge/errors/meshray-error.ts';
+
+const schema = z.object({ ...logEnv, ...kafkaEnv, ...translationEnv, ACK_TIMEOUT: durationMs().default(3000), MAX_BODY: bytes().default(5 * 1024 * 1024) });
+
+test('parses env with defaults and units, and freezes the result', () => {
+  const r = parseConfig(schema, { KAFKA_BROKERS: 'a:9092, b:9093', ACK_TIMEOUT: '2s', MAX_BODY: '1mb', ANNOTATION_TAGS: 'x,y' });
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.KAFKA_BROKERS, ['a:9092', 'b:9093']);
+  assert.equal(r.value.ACK_TIMEOUT, 2000);
+  assert.equal(r.value.MAX_BODY, 1024 * 1024);
+  assert.equal(r.value.EPOCH_POLICY, 'auto');
+  assert.equal(r.value.EPOCH_TTL, 60_000);
+  assert.deepEqual(r.value.ANNOTATION_TAGS, ['x', 'y']);
+  assert.ok(Object.isFrozen(r.value));
+  assert.ok(Object.isFrozen(r.value.KAFKA_BROKERS));
+});
+
+test('lists every problem at once', () => {
+  const r = parseConfig(schema, { LOG_LEVEL: 'loud', ACK_TIMEOUT: 'soon', EPOCH_POLICY: 'sometimes' });
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  const paths = r.issues.map((i) => i.path).sort();
+  assert.deepEqual(paths, ['ACK_TIMEOUT', 'EPOCH_POLICY', 'KAFKA_BROKERS', 'LOG_LEVEL']);
+  assert.match(r.issues.find((i) => i.path === 'KAFKA_BROKERS')?.message ?? '', /required/);
+  assert.match(r.issues.find((i) => i.path === 'ACK_TIMEOUT')?.message ?? '', /duration/);
+});
+
+test('empty variables count as unset', () => {
+  const r = parseConfig(schema, { KAFKA_BROKERS: 'k:1', LOG_LEVEL: '' });
+  assert.ok(r.ok);
+  assert.equal(r.value.LOG_LEVEL, 'info');
+});
+
+test('loadConfig throws CONFIG_INVALID naming the variables', () => {
+  assert.throws(() => loadConfig(schema, { KAFKA_BROKERS: 'nohostport' }), (e: unknown) => {
+    assert.ok(e instanceof MeshrayError);
+    assert.equal(e.code, 'CONFIG_INVALID');
+    assert.match(e.message, /KAFKA_BROKERS/);
+    return true;
+  });
+});
+
+test('SASL needs both credentials', async () => {
+  const { requireSaslCredentials } = await import('../../../../../shared/edge/config/fragments.ts');
+  const withSasl = z.object({ ...kafkaEnv }).superRefine(requireSaslCredentials);
+  const missing = parseConfig(withSasl, { KAFKA_BROKERS: 'k:1', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u' });
+  assert.equal(missing.ok, false);
+  if (!missing.ok) assert.deepEqual(missing.issues.map((i) => i.path), ['KAFKA_SASL_PASSWORD']);
+  assert.ok(parseConfig(withSasl, { KAFKA_BROKERS: 'k:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }).ok);
+});

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { listenError } from '../../../../../shared/edge/http/listen.ts';
+
+const target = { port: 9411, host: '0.0.0.0', portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST' };
+const nodeError = (code: string) => Object.assign(new Error(`listen ${code}`), { code });
+
+test('a busy port becomes one PORT_UNAVAILABLE line naming the variable and the port', () => {
+  const e = listenError(nodeError('EADDRINUSE'), target);
+  assert.equal(e?.code, 'PORT_UNAVAILABLE');
+  assert.equal(e?.retryable, false);
+  assert.equal(e?.message, 'RECEIVER_PORT=9411: port 9411 on 0.0.0.0 is already in use; set RECEIVER_PORT to a free port');
+});
+
+test('a privileged port and a foreign address say what to set', () => {
+  assert.match(listenError(nodeError('EACCES'), { ...target, port: 80 })?.message ?? '', /^RECEIVER_PORT=80: .*set RECEIVER_PORT to a port ≥ 1024$/);
+  assert.match(listenError(nodeError('EADDRNOTAVAIL'), { ...target, host: '10.9.9.9' })?.message ?? '', /set RECEIVER_HOST/);
+});
+
+test('other errors are not port problems', () => {
+  assert.equal(listenError(new Error('boom'), target), undefined);
+  assert.equal(listenError(undefined, target), undefined);
+});
