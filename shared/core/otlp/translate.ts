@@ -33,10 +33,11 @@
  */
 import type { Span } from '../zipkin/span.ts';
 import type { Issue } from '../result/result.ts';
-import { localServiceOf, remoteServiceOf, resolveKind } from '../xray/span-kind.ts';
+import { localServiceOf, remoteServiceOf } from '../xray/span-kind.ts';
+import { planSpan as planSharedSpan, SPAN_HEX, type SpanPlan } from '../xray/plan.ts';
 import { sanitizeName } from '../xray/names.ts';
 import { documentTagsOf, rootCallerOf } from '../xray/istio-naming.ts';
-import { isTraceIdHex, pad128, startMicrosOf, traceKeyOf } from '../xray/trace-id.ts';
+import { pad128 } from '../xray/trace-id.ts';
 import { deriveIdByHash, type DeriveId } from '../xray/ids.ts';
 import {
   SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK,
@@ -99,25 +100,19 @@ export interface OtlpTranslateOutput {
   readonly stats: OtlpTranslateStats;
 }
 
-const SPAN_HEX = /^[0-9a-f]{16}$/;
-
-type Role = 'server' | 'client' | 'none';
-
-interface Plan {
-  readonly span: Span;
-  readonly index: number;
-  readonly role: Role;
-  readonly kind: number;
-  readonly repairedFrom: string | undefined;
-  readonly startMicros: number;
-  readonly endMicros: number;
-  readonly traceKey: string;
+interface Plan extends SpanPlan {
+  /** `Span.SpanKind` (trace.proto). */
+  readonly otlpKind: number;
   readonly localService: string;
   sharedServerId?: string;
   derivedIdFailed?: boolean;
 }
 
-interface Placed {
+/**
+ * One OTLP span, translated, trimmed and ready to pack: the unit the translator's OTLP sink exports.
+ * `index` is the input span it came from (a root waypoint span yields two: itself and its caller).
+ */
+export interface OtlpPlacedSpan {
   readonly index: number;
   readonly span: OtlpSpan;
   readonly resourceKey: string;
@@ -140,7 +135,23 @@ const ESSENTIAL = new Set([
   'meshray.zipkin_span_id',
 ]);
 
+/** Translates and packs: `placeOtlpSpans`, then `packOtlpSpans`. */
 export function translateToOtlp(spans: readonly Span[], ctx: OtlpTranslateContext): OtlpTranslateOutput {
+  const { placed, rejected, stats } = placeOtlpSpans(spans, ctx);
+  return { batches: packOtlpSpans(placed, ctx), rejected, stats };
+}
+
+export interface OtlpPlaceOutput {
+  readonly placed: OtlpPlacedSpan[];
+  readonly rejected: OtlpRejectedSpan[];
+  readonly stats: OtlpTranslateStats;
+}
+
+/**
+ * The spans, translated (repairs, ids, attributes, status, events), refused when outside the endpoint's
+ * time window, and trimmed to its 200 KB span limit, in input order; not yet packed into requests.
+ */
+export function placeOtlpSpans(spans: readonly Span[], ctx: OtlpTranslateContext): OtlpPlaceOutput {
   const limits = ctx.limits ?? OTLP_ENDPOINT_LIMITS;
   const deriveId = ctx.deriveId ?? deriveIdByHash;
   const stats: OtlpTranslateStats = { kindRepaired: 0, spansTrimmed: 0 };
@@ -182,7 +193,7 @@ export function translateToOtlp(spans: readonly Span[], ctx: OtlpTranslateContex
   }
 
   // Pass 3: build, trim and place each span.
-  const placed: Placed[] = [];
+  const placed: OtlpPlacedSpan[] = [];
   const resources = new Map<string, { key: string; attributes: readonly KeyValue[] }>();
   for (const plan of plans) {
     if (plan.derivedIdFailed === true) continue;
@@ -223,23 +234,26 @@ export function translateToOtlp(spans: readonly Span[], ctx: OtlpTranslateContex
     }
   }
   rejected.sort((a, b) => a.spanIndex - b.spanIndex);
-  return { batches: packBatches(placed, limits, ctx.scopeVersion), rejected, stats };
+  return { placed, rejected, stats };
 }
 
+/**
+ * Packs placed spans into requests within the endpoint's limits (≤ maxSpansPerRequest spans, ≤
+ * maxRequestBytes of protobuf, ≤ maxRequestSpreadMs between span starts); each batch's `spanIndexes` are
+ * the placed spans' `index`es.
+ */
+export function packOtlpSpans(placed: readonly OtlpPlacedSpan[], options: Pick<OtlpTranslateContext, 'limits' | 'scopeVersion'> = {}): OtlpExportBatch[] {
+  return packBatches(placed, options.limits ?? OTLP_ENDPOINT_LIMITS, options.scopeVersion);
+}
+
+/** The shared plan step (shared/core/xray plan.ts), then the endpoint's time window and the OTLP kind. */
 function planSpan(span: Span, index: number, nowMs: number, limits: OtlpLimits, rejected: OtlpRejectedSpan[]): Plan | undefined {
-  const idIssues: Issue[] = [];
-  if (!isTraceIdHex(span.traceId) || /^0+$/.test(span.traceId)) idIssues.push({ path: `spans[${index}].traceId`, message: 'must be 16 or 32 lowercase hex digits, not all zero' });
-  if (!SPAN_HEX.test(span.id) || span.id === '0000000000000000') idIssues.push({ path: `spans[${index}].id`, message: 'must be 16 lowercase hex digits, not all zero' });
-  if (span.parentId !== undefined && !SPAN_HEX.test(span.parentId)) idIssues.push({ path: `spans[${index}].parentId`, message: 'must be 16 lowercase hex digits' });
-  if (idIssues.length > 0) {
-    rejected.push({ spanIndex: index, reason: 'invalid_id', issues: idIssues });
+  const planned = planSharedSpan(span, index, { refuseZeroIds: true });
+  if (!planned.ok) {
+    rejected.push({ spanIndex: index, reason: planned.reason, issues: planned.issues });
     return undefined;
   }
-  const startMicros = startMicrosOf(span);
-  if (startMicros === undefined) {
-    rejected.push({ spanIndex: index, reason: 'no_timestamp', issues: [{ path: `spans[${index}].timestampMicros`, message: 'is absent and no annotation has a timestamp: the span cannot be placed in time' }] });
-    return undefined;
-  }
+  const { kind, startMicros } = planned.plan;
   const startMs = startMicros / 1000;
   if (startMs < nowMs - limits.maxAgeMs) {
     rejected.push({ spanIndex: index, reason: 'too_old', issues: [{ path: `spans[${index}].timestampMicros`, message: `starts more than ${limits.maxAgeMs / 86_400_000} days before now: the OTLP endpoint refuses it` }] });
@@ -249,25 +263,7 @@ function planSpan(span: Span, index: number, nowMs: number, limits: OtlpLimits, 
     rejected.push({ spanIndex: index, reason: 'too_far_ahead', issues: [{ path: `spans[${index}].timestampMicros`, message: `starts more than ${limits.maxAheadMs / 3_600_000} hours after now: the OTLP endpoint refuses it` }] });
     return undefined;
   }
-  const duration = span.durationMicros;
-  let endMicros = startMicros;
-  if (duration !== undefined && Number.isFinite(duration) && duration > 0) endMicros = startMicros + duration;
-  else if (duration === undefined) for (const a of span.annotations) if (Number.isFinite(a.timestampMicros) && a.timestampMicros > endMicros) endMicros = a.timestampMicros;
-
-  const resolved = resolveKind(span);
-  const kind = resolved.kind;
-  const role: Role = kind === 'SERVER' || kind === 'CONSUMER' ? 'server' : kind === 'CLIENT' || kind === 'PRODUCER' ? 'client' : 'none';
-  return {
-    span,
-    index,
-    role,
-    kind: kind === undefined ? SpanKindOtlp.INTERNAL : SpanKindOtlp[kind],
-    repairedFrom: resolved.repaired ? (span.kind ?? 'none') : undefined,
-    startMicros,
-    endMicros,
-    traceKey: traceKeyOf(span.traceId),
-    localService: sanitizeName(localServiceOf(span)),
-  };
+  return { ...planned.plan, otlpKind: kind === undefined ? SpanKindOtlp.INTERNAL : SpanKindOtlp[kind], localService: sanitizeName(localServiceOf(span)) };
 }
 
 /** Epoch microseconds → epoch nanoseconds as a decimal string (exact beyond 2^53). */
@@ -356,7 +352,7 @@ function buildSpan(
     ...(parentSpanId !== undefined ? { parentSpanId } : {}),
     flags,
     name: span.name !== undefined && span.name.length > 0 ? span.name : (span.tags['http.method'] ?? 'unknown'),
-    kind: plan.kind,
+    kind: plan.otlpKind,
     startTimeUnixNano: nanosOf(plan.startMicros),
     endTimeUnixNano: nanosOf(plan.endMicros),
     attributes,
@@ -449,7 +445,7 @@ function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; bytes: num
 }
 
 interface OpenBatch {
-  readonly placed: Placed[];
+  readonly placed: OtlpPlacedSpan[];
   minStartMs: number;
   maxStartMs: number;
   estimatedBytes: number;
@@ -460,7 +456,7 @@ interface OpenBatch {
 const SPAN_FRAMING_BYTES = 6;
 const RESOURCE_FRAMING_BYTES = 96;
 
-function packBatches(placed: readonly Placed[], limits: OtlpLimits, scopeVersion: string | undefined): OtlpExportBatch[] {
+function packBatches(placed: readonly OtlpPlacedSpan[], limits: OtlpLimits, scopeVersion: string | undefined): OtlpExportBatch[] {
   const open: OpenBatch[] = [];
   for (const p of placed) {
     const resourceBytes = RESOURCE_FRAMING_BYTES + p.resourceKey.length;
@@ -487,8 +483,8 @@ function packBatches(placed: readonly Placed[], limits: OtlpLimits, scopeVersion
 }
 
 /** Encodes a batch; one whose body still exceeds the byte limit (the estimate was short) is halved. */
-function finishBatch(placed: readonly Placed[], limits: OtlpLimits, scopeVersion: string | undefined): OtlpExportBatch[] {
-  const groups = new Map<string, { attributes: readonly KeyValue[]; spans: Placed[] }>();
+function finishBatch(placed: readonly OtlpPlacedSpan[], limits: OtlpLimits, scopeVersion: string | undefined): OtlpExportBatch[] {
+  const groups = new Map<string, { attributes: readonly KeyValue[]; spans: OtlpPlacedSpan[] }>();
   for (const p of placed) {
     let group = groups.get(p.resourceKey);
     if (group === undefined) {

@@ -21,9 +21,10 @@ import type { TranslatorConfig } from './config.ts';
 import type { EpochStore } from './epoch-store.ts';
 import { deriveIdByHash } from './ids.ts';
 import type { DeriveId } from './ids.ts';
-import { isTraceIdHex, proposeXrayTraceId, startMicrosOf, traceKeyOf } from './trace-id.ts';
+import { proposeXrayTraceId } from './trace-id.ts';
 import type { EpochWindow } from './trace-id.ts';
-import { resolveKind, localServiceOf, remoteServiceOf } from './span-kind.ts';
+import { localServiceOf, remoteServiceOf } from './span-kind.ts';
+import { planSpan, SPAN_HEX, type SpanPlan } from './plan.ts';
 import { sanitizeName } from './names.ts';
 import { documentTagsOf, rootCallerOf } from './istio-naming.ts';
 import { buildHttp, statusOf } from './http.ts';
@@ -78,18 +79,7 @@ export interface TranslateOutput {
   readonly stats: TranslateStats;
 }
 
-const SPAN_HEX = /^[0-9a-f]{16}$/;
-
-type Role = 'server' | 'client' | 'none';
-
-interface Plan {
-  readonly span: Span;
-  readonly index: number;
-  readonly role: Role;
-  readonly repairedFrom: string | undefined;
-  readonly startMicros: number;
-  readonly endMicros: number;
-  readonly traceKey: string;
+interface Plan extends SpanPlan {
   localService?: string | undefined;
   /** Derived id of a SERVER span that shares its id with its CLIENT. */
   sharedServerId?: string;
@@ -115,8 +105,12 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
   let anyServer = false;
   for (let index = 0; index < spans.length; index += 1) {
     const span = spans[index] as Span;
-    const plan = planSpan(span, index, rejected);
-    if (plan === undefined) continue;
+    const planned = planSpan(span, index);
+    if (!planned.ok) {
+      rejected.push({ spanIndex: index, reason: planned.reason, issues: planned.issues });
+      continue;
+    }
+    const plan: Plan = planned.plan; // a fresh object: its translator-local fields are filled in below
     plans[index] = plan;
     if (plan.repairedFrom !== undefined) stats.kindRepaired += 1;
     if (plan.role === 'client') (clientIds ??= new Set()).add(`${plan.traceKey}:${span.id}`);
@@ -203,50 +197,6 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
     for (const d of out) documents.push(d);
   }
   return { documents, rejected, stats };
-}
-
-function planSpan(span: Span, index: number, rejected: RejectedSpan[]): Plan | undefined {
-  const idIssues: Issue[] = [];
-  if (!isTraceIdHex(span.traceId)) idIssues.push({ path: `spans[${index}].traceId`, message: 'must be 16 or 32 lowercase hex digits' });
-  if (!SPAN_HEX.test(span.id)) idIssues.push({ path: `spans[${index}].id`, message: 'must be 16 lowercase hex digits' });
-  if (span.parentId !== undefined && !SPAN_HEX.test(span.parentId)) idIssues.push({ path: `spans[${index}].parentId`, message: 'must be 16 lowercase hex digits' });
-  if (idIssues.length > 0) {
-    rejected.push({ spanIndex: index, reason: 'invalid_id', issues: idIssues });
-    return undefined;
-  }
-
-  const startMicros = startMicrosOf(span);
-  if (startMicros === undefined) {
-    rejected.push({ spanIndex: index, reason: 'no_timestamp', issues: [{ path: `spans[${index}].timestampMicros`, message: 'is absent and no annotation has a timestamp: the span cannot be placed in time' }] });
-    return undefined;
-  }
-  const duration = span.durationMicros;
-  let endMicros = startMicros;
-  if (duration !== undefined && Number.isFinite(duration) && duration > 0) endMicros = startMicros + duration;
-  else if (duration === undefined) endMicros = Math.max(startMicros, lastAnnotationMicrosOf(span));
-
-  const resolved = resolveKind(span);
-  const kind = resolved.kind;
-  const role: Role = kind === 'SERVER' || kind === 'CONSUMER' ? 'server' : kind === 'CLIENT' || kind === 'PRODUCER' ? 'client' : 'none';
-  return {
-    span,
-    index,
-    role,
-    repairedFrom: resolved.repaired ? (span.kind ?? 'none') : undefined,
-    startMicros,
-    endMicros,
-    traceKey: traceKeyOf(span.traceId),
-  };
-}
-
-/** The latest valid annotation timestamp; -1 when there is none. */
-function lastAnnotationMicrosOf(span: Span): number {
-  let last = -1;
-  for (const a of span.annotations) {
-    const t = a.timestampMicros;
-    if (t !== undefined && Number.isFinite(t) && t > last) last = t;
-  }
-  return last;
 }
 
 function checkedDerivedId(deriveId: DeriveId, spanId: string, role: string): string | undefined {
