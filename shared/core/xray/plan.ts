@@ -4,11 +4,10 @@
  * from Envoy's `upstream_cluster` (span-kind.ts) and name its trace key. One function, so the two paths
  * refuse and repair the same spans the same way.
  */
-import type { Span } from '../zipkin/span.ts';
+import type { Span, SpanKind } from '../zipkin/span.ts';
 import type { Issue } from '../result/result.ts';
 import { isTraceIdHex, startMicrosOf, traceKeyOf } from './trace-id.ts';
 import { resolveKind } from './span-kind.ts';
-import type { SpanKind } from '../zipkin/span.ts';
 
 export const SPAN_HEX = /^[0-9a-f]{16}$/;
 
