@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
+import { UpdateTraceSegmentDestinationCommand } from '@aws-sdk/client-xray';
 import { loadConfig } from '../../shared/edge/config/index.ts';
 import { createLogger, type Logger } from '../../shared/edge/log/index.ts';
 import { createRegistry } from '../../shared/edge/metrics/registry.ts';
@@ -12,7 +13,7 @@ import { InProcessTopic } from '../../shared/edge/transport/index.ts';
 import { buildApp as buildReceiverApp, InProcessSpanPublisher, receiverEdge, receiverMetrics } from '../receiver/index.ts';
 import {
   buildApp as buildTranslatorApp, ConsumerHealth, createTranslatorMetrics, createXRayClient, describeExportTarget, ExportHealth,
-  InProcessDeadLetterSink, InProcessSpanSource, translatorConfigOf, XRaySegmentSink, type TranslatorApp,
+  exportSinkFromSettings, InProcessDeadLetterSink, InProcessSpanSource, TransactionSearchCheck, translatorConfigOf, type TranslatorApp,
 } from '../translator/index.ts';
 import { buildApp as buildXRayLocalApp } from '../xray-local/index.ts';
 import { allInOneEnvSchema, chooseExportTarget, type ExportTarget } from './config.ts';
@@ -64,6 +65,13 @@ export async function main(env: Record<string, string | undefined> = process.env
   const exportHealth = new ExportHealth({ failureTimeoutMs: config.EXPORT_FAILURE_TIMEOUT, now: Date.now });
   const region = target.kind === 'aws' ? target.region : config.AWS_REGION;
   const xray = createXRayClient({ region, endpoint, env });
+  const exportTarget = describeExportTarget({ region, endpoint, env });
+  const transactionSearch = config.EXPORT_PROTOCOL === 'otlp' ? new TransactionSearchCheck({ client: xray, logger: translatorLog }) : undefined;
+  if (transactionSearch && target.kind === 'embedded') {
+    // The embedded xray-local plays an account with Transaction Search on, as the OTLP path needs.
+    await xray.send(new UpdateTraceSegmentDestinationCommand({ Destination: 'CloudWatchLogs' }));
+  }
+  await transactionSearch?.start();
   const translator = buildTranslatorApp({
     translatorConfig: translatorConfigOf(config),
     poisonMaxAttempts: config.POISON_MAX_ATTEMPTS,
@@ -80,7 +88,8 @@ export async function main(env: Record<string, string | undefined> = process.env
       health,
       metrics,
     }),
-    sink: XRaySegmentSink.fromSettings(config, { client: xray, metrics, health: exportHealth }),
+    ...exportSinkFromSettings(config, { client: xray, endpoint, region: exportTarget.region, metrics, health: exportHealth }),
+    ...(transactionSearch ? { transactionSearch } : {}),
     deadLetters: new InProcessDeadLetterSink({ maxRecords: 10_000 }),
     clock: Date.now,
   });
@@ -96,7 +105,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     ...(edge.tokens ? { tokens: edge.tokens } : {}),
     ...(edge.tls ? { tls: edge.tls } : {}),
     timeouts: edge.timeouts,
-    isReady: () => publisher.readinessProblem() ?? exportHealth.ready() ?? true,
+    isReady: () => publisher.readinessProblem() ?? exportHealth.ready() ?? transactionSearch?.ready() ?? true,
   });
   // The translator's own health joins the receiver's: live while the consumer makes progress.
   await translator.start();
@@ -108,7 +117,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     // xray-local has no authentication: say who can reach it (loopback unless XRAY_LOCAL_HOST says otherwise).
     xrayLocalHost: xrayLocal ? config.XRAY_LOCAL_HOST : undefined,
     receiverEdge: edge.description,
-    export: { kind: target.kind, ...describeExportTarget({ region, endpoint, env }) },
+    export: { kind: target.kind, protocol: config.EXPORT_PROTOCOL, ...exportTarget },
   }, 'meshray started');
 
   return {
@@ -128,6 +137,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       while (topic.size > 0 && Date.now() < deadline) await sleep(50);
       if (topic.size > 0) lifecycle.warn({ lost: topic.size }, 'spans still unexported at shutdown');
       await translator.stop();
+      transactionSearch?.stop();
       xray.destroy();
       await xrayLocal?.close();
       lifecycle.info('stopped');

@@ -6,12 +6,14 @@ import type { TranslatorConfig } from '../../shared/core/xray/index.ts';
 import type { SpanSource } from './consume/span-source.ts';
 import type { SharedEpochStore } from './epochs/shared-epoch-store.ts';
 import type { DeadLetterSink } from './export/dead-letter.ts';
-import type { SegmentSink } from './export/segment-sink.ts';
+import type { TransactionSearchCheck } from './export/transaction-search.ts';
 import { allOf, type ConsumerHealth, type ExportHealth } from './health.ts';
 import type { TranslatorMetrics } from './metrics.ts';
-import { createTranslator } from './translator.ts';
+import { createTranslator, type ProtocolSink } from './translator.ts';
 
-export interface TranslatorAppDeps {
+export type TranslatorAppDeps = TranslatorAppCommonDeps & ProtocolSink;
+
+export interface TranslatorAppCommonDeps {
   /** The pure translator's settings (translate/translator-config.ts builds them from the environment). */
   readonly translatorConfig: TranslatorConfig;
   readonly poisonMaxAttempts: number;
@@ -22,8 +24,9 @@ export interface TranslatorAppDeps {
   readonly health: ConsumerHealth;
   /** Readiness from the outcome of PutTraceSegments calls (the sink's `health` observer); absent: not checked. */
   readonly exportHealth?: ExportHealth;
+  /** EXPORT_PROTOCOL=otlp: whether Transaction Search is on joins readiness; absent: not checked. */
+  readonly transactionSearch?: Pick<TransactionSearchCheck, 'ready'>;
   readonly source: SpanSource;
-  readonly sink: SegmentSink;
   readonly deadLetters: DeadLetterSink;
   /** The shared epoch store (Redis); absent: local caches only. */
   readonly sharedEpochs?: SharedEpochStore;
@@ -47,7 +50,7 @@ export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
   const translator = createTranslator({
     config: deps.translatorConfig,
     source: deps.source,
-    sink: deps.sink,
+    ...(deps.protocol === 'otlp' ? { protocol: deps.protocol, sink: deps.sink } : { sink: deps.sink }),
     deadLetters: deps.deadLetters,
     ...(deps.sharedEpochs ? { sharedEpochs: deps.sharedEpochs } : {}),
     poisonMaxAttempts: deps.poisonMaxAttempts,
@@ -57,7 +60,7 @@ export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
     ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
   });
   const http = Fastify({ logger: false });
-  const ready = deps.exportHealth ? allOf(deps.health.ready, deps.exportHealth.ready) : deps.health.ready;
+  const ready = allOf(deps.health.ready, ...(deps.exportHealth ? [deps.exportHealth.ready] : []), ...(deps.transactionSearch ? [deps.transactionSearch.ready] : []));
   registerOpsRoutes(http, { live: deps.health.live, ready, registry: deps.registry });
   return {
     http,

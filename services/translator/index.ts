@@ -7,10 +7,11 @@
  *   ops routes (/health, /metrics); `main` is the split translator's composition root.
  * - SpanSource adapters: KafkaSpanSource (live consumer group), InProcessSpanSource (all-in-one),
  *   RangeSpanSource (offset ranges, planned from offsets, a time range or the DLQ: replay and capture).
- * - SegmentSink adapters and decorators: XRaySegmentSink, RateLimitedSegmentSink.
+ * - SegmentSink adapters and decorators: XRaySegmentSink, RateLimitedSegmentSink (EXPORT_PROTOCOL=segments);
+ *   OtlpSpanSink adapter: OtlpHttpSpanSink (EXPORT_PROTOCOL=otlp); `exportSinkFromSettings` picks one.
  * - DeadLetterSink adapters: KafkaDeadLetterSink, InProcessDeadLetterSink.
  */
-export { createTranslator, type Translator, type TranslatorDeps } from './translator.ts';
+export { createTranslator, type ProtocolSink, type Translator, type TranslatorDeps } from './translator.ts';
 export { buildApp, type TranslatorApp, type TranslatorAppDeps } from './app.ts';
 export { main, type RunningTranslator } from './main.ts';
 export { translatorEnvSchema, type TranslatorEnvConfig } from './config.ts';
@@ -27,6 +28,10 @@ export type { PutOutcome, RejectedDocument, SegmentSink, UnfinishedDocuments } f
 export { XRaySegmentSink, type XRaySegmentSinkOptions, type XRaySinkSettings } from './export/xray-segment-sink.ts';
 export { RateLimitedSegmentSink, type RateLimitedSegmentSinkOptions } from './export/rate-limited-sink.ts';
 export { createXRayClient, describeExportTarget } from './export/xray-client.ts';
+export type { DocumentSink, ExportDocument, ExportProtocol } from './export/export-document.ts';
+export { OtlpHttpSpanSink, otlpTracesUrlOf, type OtlpDocument, type OtlpSpanSink } from './export/otlp-span-sink.ts';
+export { exportSinkFromSettings } from './export/protocol-sink.ts';
+export { TransactionSearchCheck } from './export/transaction-search.ts';
 export { DEAD_LETTER_TIME_HEADER, InProcessDeadLetterSink, KafkaDeadLetterSink, type DeadLetter, type DeadLetterSink } from './export/dead-letter.ts';
 
 export type { SharedEpochStore } from './epochs/shared-epoch-store.ts';

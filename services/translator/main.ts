@@ -17,7 +17,8 @@ import { translatorEnvSchema } from './config.ts';
 import { KafkaSpanSource } from './consume/kafka-span-source.ts';
 import { FAIL_FAST_REDIS_OPTIONS, RedisEpochStore } from './epochs/redis-epoch-store.ts';
 import { KafkaDeadLetterSink } from './export/dead-letter.ts';
-import { XRaySegmentSink } from './export/xray-segment-sink.ts';
+import { exportSinkFromSettings } from './export/protocol-sink.ts';
+import { TransactionSearchCheck } from './export/transaction-search.ts';
 import { createXRayClient, describeExportTarget } from './export/xray-client.ts';
 import { ConsumerHealth, ExportHealth } from './health.ts';
 import { createTranslatorMetrics } from './metrics.ts';
@@ -46,7 +47,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   const metrics = createTranslatorMetrics(registry);
   const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
   const exportHealth = new ExportHealth({ failureTimeoutMs: config.EXPORT_FAILURE_TIMEOUT, now: Date.now });
-  log.info({ export: describeExportTarget({ region: config.AWS_REGION, endpoint: config.XRAY_ENDPOINT, env }) }, 'exporting to X-Ray');
+  const target = describeExportTarget({ region: config.AWS_REGION, endpoint: config.XRAY_ENDPOINT, env });
+  log.info({ export: { protocol: config.EXPORT_PROTOCOL, ...target } }, 'exporting to X-Ray');
 
   const kafka = createKafkaFromConfig(config, logger);
 
@@ -60,7 +62,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   redis?.on('error', () => { /* counted as redis_fallback per batch; ioredis reconnects by itself */ });
 
   const xray = createXRayClient({ region: config.AWS_REGION, endpoint: config.XRAY_ENDPOINT, env });
-  const sink = XRaySegmentSink.fromSettings(config, { client: xray, metrics, health: exportHealth });
+  const exporter = exportSinkFromSettings(config, { client: xray, endpoint: config.XRAY_ENDPOINT, region: target.region, metrics, health: exportHealth });
+  const transactionSearch = config.EXPORT_PROTOCOL === 'otlp' ? new TransactionSearchCheck({ client: xray, logger }) : undefined;
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   const deadLetters = new KafkaDeadLetterSink({ producer, topic: config.DLQ_TOPIC });
   const source = new KafkaSpanSource({
@@ -82,7 +85,8 @@ export async function main(env: Record<string, string | undefined> = process.env
     health,
     exportHealth,
     source,
-    sink,
+    ...exporter,
+    ...(transactionSearch ? { transactionSearch } : {}),
     deadLetters,
     ...(redis ? { sharedEpochs: new RedisEpochStore({ redis, ttlMs: config.EPOCH_TTL }) } : {}),
     clock: Date.now,
@@ -100,6 +104,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     });
     try {
       await Promise.race([deadline, (async () => {
+        transactionSearch?.stop();
         await app.stop(); // stops fetching; batches in flight finish and commit what was exported
         await producer.disconnect(); // flushes dead letters
         redis?.disconnect();
@@ -119,8 +124,9 @@ export async function main(env: Record<string, string | undefined> = process.env
     await untilKafkaAnswers(() => ensureTopics(createKafkaFromConfig(config, logger, { retry: KAFKA_START_RETRY }), [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1, partitionsMustMatch: false }]),
       { brokers: config.KAFKA_BROKERS, what: `dead-letter topic ${config.DLQ_TOPIC}`, logger });
     await producer.connect();
+    await transactionSearch?.start(); // logs and joins readiness; never fails the start
     await app.start();
-    log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE }, 'translator started');
+    log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE, exportProtocol: config.EXPORT_PROTOCOL }, 'translator started');
   } catch (err) {
     if (!isMeshrayError(err)) log.fatal({ err }, 'translator failed to start'); // a MeshrayError is reported in one line by the caller
     await close().catch(() => undefined);

@@ -9,24 +9,25 @@ export function createTranslatorMetrics(registry: Registry) {
       labelNames: ['topic', 'partition'] as const, registers,
     }),
     batches: new Counter({
-      name: 'meshray_translator_batches_total', help: 'record batches handled, by outcome (committed, failed, abandoned)',
-      labelNames: ['outcome'] as const, registers,
+      name: 'meshray_translator_batches_total', help: 'record batches handled, by outcome (committed, failed, abandoned) and export protocol (segments, otlp)',
+      labelNames: ['outcome', 'protocol'] as const, registers,
     }),
     records: new Counter({
-      name: 'meshray_translator_records_total', help: 'span records committed', registers,
+      name: 'meshray_translator_records_total', help: 'span records committed, by export protocol', labelNames: ['protocol'] as const, registers,
     }),
     spansTranslated: new Counter({
-      name: 'meshray_translator_spans_translated_total', help: 'spans translated into segment documents', registers,
+      name: 'meshray_translator_spans_translated_total', help: 'spans translated into segment documents or OTLP spans and exported, by export protocol',
+      labelNames: ['protocol'] as const, registers,
     }),
     spansRejected: new Counter({
-      name: 'meshray_translator_spans_rejected_total', help: 'records or spans that could not become documents, by reason',
-      labelNames: ['reason'] as const, registers,
+      name: 'meshray_translator_spans_rejected_total', help: 'records or spans that could not become documents, by reason and export protocol',
+      labelNames: ['reason', 'protocol'] as const, registers,
     }),
     epochRewrites: new Counter({
       name: 'meshray_translator_epoch_rewrites_total', help: 'X-Ray trace ids whose epoch part was rewritten', registers,
     }),
     metadataTrimmed: new Counter({
-      name: 'meshray_translator_metadata_trimmed_total', help: 'documents whose metadata was trimmed to fit X-Ray limits', registers,
+      name: 'meshray_translator_metadata_trimmed_total', help: 'documents whose metadata was trimmed to fit X-Ray limits (64 KB), or OTLP spans whose attributes or events were trimmed to fit 200 KB', registers,
     }),
     kindRepaired: new Counter({
       name: 'meshray_translator_kind_repaired_total', help: 'spans whose missing or inconsistent kind was repaired', registers,
@@ -50,8 +51,12 @@ export function createTranslatorMetrics(registry: Registry) {
       labelNames: ['error_code'] as const, registers,
     }),
     deadLetters: new Counter({
-      name: 'meshray_translator_dead_letters_total', help: 'records written to the dead-letter topic, by error code and reason',
-      labelNames: ['code', 'reason'] as const, registers,
+      name: 'meshray_translator_dead_letters_total', help: 'records written to the dead-letter topic, by error code, reason and export protocol',
+      labelNames: ['code', 'reason', 'protocol'] as const, registers,
+    }),
+    otlpRequests: new Counter({
+      name: 'meshray_translator_otlp_requests_total', help: 'requests to the OTLP traces endpoint (EXPORT_PROTOCOL=otlp), by outcome (ok, partial, throttled, unavailable, denied, refused)',
+      labelNames: ['outcome'] as const, registers,
     }),
   };
 }

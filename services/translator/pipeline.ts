@@ -2,7 +2,6 @@ import { isMeshrayError, MeshrayError, type ErrorCode } from '../../shared/edge/
 import type { Logger } from '../../shared/edge/log/index.ts';
 import { formatIssues } from '../../shared/core/result/result.ts';
 import type { DeliveredRecord, RecordBatch } from '../../shared/edge/transport/index.ts';
-import type { TranslatedDocument } from '../../shared/core/xray/index.ts';
 import type { Span } from '../../shared/core/zipkin/span.ts';
 import { decodeSpanRecord } from '../../shared/core/span-record/record.ts';
 import { UncommittedRecords } from './commit/uncommitted.ts';
@@ -10,15 +9,18 @@ import { actionFor } from './policy/error-policy.ts';
 import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
 import type { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { DeadLetter, DeadLetterSink } from './export/dead-letter.ts';
-import type { PutOutcome, SegmentSink } from './export/segment-sink.ts';
+import type { DocumentSink, DocumentTranslator, ExportDocument, ExportProtocol } from './export/export-document.ts';
+import type { PutOutcome } from './export/segment-sink.ts';
 import { sleepMs } from '../../shared/edge/resilience/clock.ts';
 import type { TranslatorMetrics } from './metrics.ts';
-import type { BatchTranslator } from './translate/translate-batch.ts';
 
-export interface PipelineOptions {
-  readonly translator: BatchTranslator;
+/** `D`: what the protocol's translate stage makes and its sink takes (segment documents, OTLP spans). */
+export interface PipelineOptions<D extends ExportDocument> {
+  /** Labels the pipeline's metrics; default `segments`. */
+  readonly protocol?: ExportProtocol;
+  readonly translator: DocumentTranslator<D>;
   readonly epochs: PartitionEpochs;
-  readonly sink: SegmentSink;
+  readonly sink: DocumentSink<D>;
   readonly deadLetters: DeadLetterSink;
   readonly metrics: TranslatorMetrics;
   readonly logger: Logger;
@@ -43,16 +45,18 @@ interface Poison {
  * accepted the documents (or they were dead-lettered). A poison record (undecodable, untranslatable) is
  * retried by redelivery up to `poisonMaxAttempts`, then dead-lettered, and its partition moves on.
  */
-export class TranslatorPipeline implements BatchHandler {
-  readonly #o: PipelineOptions;
+export class TranslatorPipeline<D extends ExportDocument> implements BatchHandler {
+  readonly #o: PipelineOptions<D>;
+  readonly #protocol: ExportProtocol;
   readonly #log: Logger;
   readonly #uncommitted = new UncommittedRecords();
   readonly #sleep: (ms: number) => Promise<void>;
   /** Batches that failed in a row with an expected (retry/halt) error: logged at warn once per streak. */
   #failedInARow = 0;
 
-  constructor(options: PipelineOptions) {
+  constructor(options: PipelineOptions<D>) {
     this.#o = options;
+    this.#protocol = options.protocol ?? 'segments';
     this.#log = options.logger.child({ component: 'pipeline' });
     this.#sleep = options.sleep ?? sleepMs;
   }
@@ -103,13 +107,13 @@ export class TranslatorPipeline implements BatchHandler {
     }
 
     // export what comes before the cut (and was not accepted on an earlier delivery)
-    const recordOf = (d: TranslatedDocument) => records[recordOfSpan[d.spanIndex] ?? 0] as DeliveredRecord;
+    const recordOf = (d: D) => records[recordOfSpan[d.spanIndex] ?? 0] as DeliveredRecord;
     const inBatch = out.documents.filter((d) => (recordOfSpan[d.spanIndex] ?? 0) < cut);
     const documents = inBatch.filter((d) => !this.#uncommitted.wasAccepted(partition, recordOf(d).offset, d.segmentId));
     if (documents.length > 0) {
       let outcome: PutOutcome;
       try {
-        outcome = await this.#o.sink.put(documents.map((d) => d.json), control);
+        outcome = await this.#o.sink.put(documents, control);
       } catch (err) {
         return this.#failed(batch, err, control);
       }
@@ -142,20 +146,20 @@ export class TranslatorPipeline implements BatchHandler {
         return this.#failed(batch, err, control);
       }
       for (const l of letters) {
-        this.#o.metrics.deadLetters.inc({ code: l.code, reason: l.reason });
-        if (l.code !== 'SEGMENT_REJECTED') this.#o.metrics.spansRejected.inc({ reason: l.reason });
+        this.#o.metrics.deadLetters.inc({ code: l.code, reason: l.reason, protocol: this.#protocol });
+        if (l.code !== 'SEGMENT_REJECTED') this.#o.metrics.spansRejected.inc({ reason: l.reason, protocol: this.#protocol });
       }
     }
     const exportedSpans = new Set(inBatch.map((d) => d.spanIndex)).size;
-    this.#o.metrics.spansTranslated.inc(exportedSpans);
+    this.#o.metrics.spansTranslated.inc({ protocol: this.#protocol }, exportedSpans);
     if (cut === 0) {
-      this.#o.metrics.batches.inc({ outcome: 'poison_retry' });
+      this.#o.metrics.batches.inc({ outcome: 'poison_retry', protocol: this.#protocol });
       return {};
     }
     const doneThrough = (records[cut - 1] as DeliveredRecord).offset;
     this.#uncommitted.committed(partition, doneThrough);
-    this.#o.metrics.records.inc(cut);
-    this.#o.metrics.batches.inc({ outcome: cut === records.length ? 'committed' : 'partial' });
+    this.#o.metrics.records.inc({ protocol: this.#protocol }, cut);
+    this.#o.metrics.batches.inc({ outcome: cut === records.length ? 'committed' : 'partial', protocol: this.#protocol });
     if (this.#failedInARow > 0) {
       this.#log.info({ failedBatches: this.#failedInARow }, 'batches export again');
       this.#failedInARow = 0;
@@ -166,10 +170,10 @@ export class TranslatorPipeline implements BatchHandler {
   async #failed(batch: RecordBatch, err: unknown, control: BatchControl): Promise<BatchResult> {
     const failure = err instanceof Error ? err : new Error(String(err));
     if (isMeshrayError(err) && err.code === 'NOT_READY') {
-      this.#o.metrics.batches.inc({ outcome: 'abandoned' });
+      this.#o.metrics.batches.inc({ outcome: 'abandoned', protocol: this.#protocol });
       return { failure };
     }
-    this.#o.metrics.batches.inc({ outcome: 'failed' });
+    this.#o.metrics.batches.inc({ outcome: 'failed', protocol: this.#protocol });
     const retryable = isMeshrayError(err) && (actionFor(err.code) === 'retry' || actionFor(err.code) === 'halt');
     const fields = { partition: batch.partition, firstOffset: batch.records[0]?.offset, records: batch.records.length };
     // An outage fails every batch every pause: say it once (readiness and the metrics carry the rest).

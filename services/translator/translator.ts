@@ -4,18 +4,34 @@ import type { SpanSource } from './consume/span-source.ts';
 import { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { SharedEpochStore } from './epochs/shared-epoch-store.ts';
 import type { DeadLetterSink } from './export/dead-letter.ts';
+import { segmentDocumentSink } from './export/export-document.ts';
+import type { OtlpSpanSink } from './export/otlp-span-sink.ts';
 import type { SegmentSink } from './export/segment-sink.ts';
 import type { TranslatorMetrics } from './metrics.ts';
 import { TranslatorPipeline } from './pipeline.ts';
 import { BatchTranslator } from './translate/translate-batch.ts';
+import { OtlpBatchTranslator } from './translate/translate-otlp-batch.ts';
 
-export interface TranslatorDeps {
+/**
+ * The export side of the translator, by EXPORT_PROTOCOL: segment documents to a SegmentSink
+ * (XRaySegmentSink: PutTraceSegments), or OTLP spans to an OtlpSpanSink (OtlpHttpSpanSink: `/v1/traces`).
+ * `exportSinkFromSettings` builds either from configuration.
+ */
+export type ProtocolSink =
+  | {
+    readonly protocol?: 'segments';
+    /** Where segment documents go: XRaySegmentSink, optionally behind decorators (RateLimitedSegmentSink), or a dry-run writer. */
+    readonly sink: SegmentSink;
+  }
+  | { readonly protocol: 'otlp'; readonly sink: OtlpSpanSink };
+
+export type TranslatorDeps = TranslatorCommonDeps & ProtocolSink;
+
+export interface TranslatorCommonDeps {
   /** The pure translator's settings (translatorConfigOf builds them from the environment or flags). */
   readonly config: TranslatorConfig;
   /** Where span records come from: KafkaSpanSource (live), InProcessSpanSource (all-in-one), RangeSpanSource (replay). */
   readonly source: SpanSource;
-  /** Where segment documents go: XRaySegmentSink, optionally behind decorators (RateLimitedSegmentSink), or a dry-run writer. */
-  readonly sink: SegmentSink;
   /** Where records that can never become an accepted document go: the DLQ topic, memory, or replay's tally. */
   readonly deadLetters: DeadLetterSink;
   /** The shared epoch store (Redis); absent: each partition's local cache only. */
@@ -49,23 +65,24 @@ export interface Translator {
  */
 export function createTranslator(deps: TranslatorDeps): Translator {
   const epochs = new PartitionEpochs({ ttlMs: deps.config.epochTtlMs, maxEntries: deps.config.epochCacheMaxEntries });
-  const translator = new BatchTranslator({
-    config: deps.config,
-    metrics: deps.metrics,
-    logger: deps.logger,
-    ...(deps.sharedEpochs ? { shared: deps.sharedEpochs } : {}),
-  });
-  const pipeline = new TranslatorPipeline({
-    translator,
+  const common = {
     epochs,
-    sink: deps.sink,
     deadLetters: deps.deadLetters,
     metrics: deps.metrics,
     logger: deps.logger,
     poisonMaxAttempts: deps.poisonMaxAttempts,
     clock: deps.clock,
     ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
-  });
+  };
+  // The protocols differ in their translate and export stages only; decode, commit and DLQ are one pipeline.
+  const pipeline = deps.protocol === 'otlp'
+    ? new TranslatorPipeline({ ...common, protocol: 'otlp', translator: new OtlpBatchTranslator({ metrics: deps.metrics }), sink: deps.sink })
+    : new TranslatorPipeline({
+      ...common,
+      protocol: 'segments',
+      translator: new BatchTranslator({ config: deps.config, metrics: deps.metrics, logger: deps.logger, ...(deps.sharedEpochs ? { shared: deps.sharedEpochs } : {}) }),
+      sink: segmentDocumentSink(deps.sink),
+    });
   return {
     start: () => deps.source.start(pipeline),
     stop: () => deps.source.stop(),

@@ -13,7 +13,7 @@ import { TokenBucket } from '../../../shared/edge/resilience/token-bucket.ts';
 import { XRAY_SEGMENTS_PER_SECOND_QUOTA } from '../../../shared/core/xray/limits.ts';
 import {
   actionFor, createTranslator, createTranslatorMetrics, createXRayClient, describeExportTarget, FAIL_FAST_REDIS_OPTIONS,
-  RangeSpanSource, RateLimitedSegmentSink, RedisEpochStore, translatorConfigOf, XRaySegmentSink, type SegmentSink,
+  exportSinkFromSettings, RangeSpanSource, RateLimitedSegmentSink, RedisEpochStore, translatorConfigOf, type OtlpDocument, type ProtocolSink,
 } from '../../translator/index.ts';
 import { recordsIn } from '../replay/plan-ranges.ts';
 import { formatProgress, formatSkipped, plural, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
@@ -38,15 +38,18 @@ translation (flag, else the translator's environment variable):
   --epoch-store STORE      redis | memory (default: redis when --redis or REDIS_URL is given, else memory)
 
 output:
+  --protocol PROTOCOL      segments (PutTraceSegments) | otlp (OTLP spans to <endpoint>/v1/traces, SigV4;
+                           needs Transaction Search) (EXPORT_PROTOCOL, default segments)
   --xray-endpoint URL      X-Ray API endpoint, e.g. xray-local http://127.0.0.1:2000 (XRAY_ENDPOINT)
   --region REGION          AWS region of real X-Ray (AWS_REGION); credentials: the AWS SDK chain.
                            One of the two is required (or --dry-run)
-  --rate N                 segment documents per second at most (default 2000; X-Ray's default quota is
+  --rate N                 segment documents (or OTLP spans) per second at most (default 2000; X-Ray's default quota is
                            ${XRAY_SEGMENTS_PER_SECOND_QUOTA}/s per Region and account, shared with the live translators)
   --concurrency N          PutTraceSegments calls in flight (XRAY_MAX_CONCURRENCY, default 4)
   --max-retries N          retries of a throttled or failed call (XRAY_MAX_RETRIES, default 8; backoff
                            XRAY_RETRY_BASE, XRAY_RETRY_MAX)
-  --dry-run                write the documents as ndjson to stdout (or --output) instead of X-Ray
+  --dry-run                write the documents (with --protocol otlp: OTLP/JSON spans) as ndjson to
+                           stdout (or --output) instead of X-Ray
   --output FILE            with --dry-run: write the documents to FILE
   --quiet                  no progress lines (the summary and skipped records are still printed)
 
@@ -58,7 +61,7 @@ exit codes: 0 everything replayed; 1 bad options, Kafka/Redis/X-Ray failure (a r
 const settingsSchema = z.object({ ...translationEnv, ...xrayEnv });
 const FLAG_OF: Readonly<Record<string, string>> = {
   EPOCH_POLICY: '--epoch-policy', EPOCH_TTL: '--epoch-ttl', ANNOTATION_TAGS: '--annotation-tags',
-  XRAY_ENDPOINT: '--xray-endpoint', AWS_REGION: '--region', XRAY_MAX_CONCURRENCY: '--concurrency', XRAY_MAX_RETRIES: '--max-retries',
+  EXPORT_PROTOCOL: '--protocol', XRAY_ENDPOINT: '--xray-endpoint', AWS_REGION: '--region', XRAY_MAX_CONCURRENCY: '--concurrency', XRAY_MAX_RETRIES: '--max-retries',
 };
 
 function positiveNumber(name: string, value: string | undefined, fallback: number, errors: string[]): number {
@@ -95,6 +98,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
         'annotation-tags': { type: 'string' },
         redis: { type: 'string' },
         'epoch-store': { type: 'string' },
+        protocol: { type: 'string' },
         'xray-endpoint': { type: 'string' },
         region: { type: 'string' },
         rate: { type: 'string' },
@@ -124,6 +128,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     EPOCH_POLICY: values['epoch-policy'] ?? env['EPOCH_POLICY'],
     EPOCH_TTL: values['epoch-ttl'] ?? env['EPOCH_TTL'],
     ANNOTATION_TAGS: values['annotation-tags'] ?? env['ANNOTATION_TAGS'],
+    EXPORT_PROTOCOL: values.protocol ?? env['EXPORT_PROTOCOL'],
     XRAY_ENDPOINT: values['xray-endpoint'] ?? env['XRAY_ENDPOINT'],
     AWS_REGION: values.region ?? env['AWS_REGION'],
     XRAY_MAX_CONCURRENCY: values.concurrency ?? env['XRAY_MAX_CONCURRENCY'],
@@ -155,7 +160,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   for (const w of plan.warnings) say(`warning: ${w}`);
   const total = recordsIn(plan.ranges);
   const target = describeExportTarget({ region, endpoint, env });
-  say(`${topic}: ${describeSelection(selection)}: ${plural(total, 'record')} in ${plan.ranges.filter((r) => r.endOffset > r.startOffset).length} of ${plural(plan.ranges.length, 'partition')} → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${target.endpoint} at ≤ ${rate} segments/s`}`);
+  say(`${topic}: ${describeSelection(selection)}: ${plural(total, 'record')} in ${plan.ranges.filter((r) => r.endOffset > r.startOffset).length} of ${plural(plan.ranges.length, 'partition')} → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${target.endpoint} (${settings.value.EXPORT_PROTOCOL}) at ≤ ${rate} ${settings.value.EXPORT_PROTOCOL === 'otlp' ? 'spans' : 'segments'}/s`}`);
   if (!dryRun) say(`exporting to ${target.endpoint} (region ${target.region}; credentials: ${target.credentials})`);
   if (total === 0) {
     say(`nothing to replay: the selection holds no records (${describeSelection(selection)})`);
@@ -181,12 +186,17 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
 
   const metrics = createTranslatorMetrics(new Registry());
-  const xray = output === undefined ? createXRayClient({ region, endpoint, env }) : undefined;
-  // The X-Ray sink as the translators wire it (fromSettings), behind the --rate decorator.
-  const sink: SegmentSink = xray === undefined
-    ? new NdjsonSegmentSink((output as { out: NodeJS.WritableStream }).out)
-    : new RateLimitedSegmentSink(XRaySegmentSink.fromSettings(settings.value, { client: xray, metrics }), { limiter: new TokenBucket({ ratePerSecond: rate, nowMs: Date.now, sleep: sleepMs }), sliceDocuments: Math.max(50, Math.floor(rate)) });
   const tally = new ReplayTally();
+  const xray = output === undefined ? createXRayClient({ region, endpoint, env }) : undefined;
+  // The export sink as the translators wire it (exportSinkFromSettings: EXPORT_PROTOCOL), behind the --rate
+  // decorator and the tally; --dry-run writes what would be sent.
+  const exporter: ProtocolSink = xray === undefined
+    ? dryRunSink(settings.value.EXPORT_PROTOCOL, new NdjsonSegmentSink((output as { out: NodeJS.WritableStream }).out))
+    : exportSinkFromSettings(settings.value, { client: xray, endpoint, region: target.region, metrics });
+  const limiter = xray === undefined ? undefined : { limiter: new TokenBucket({ ratePerSecond: rate, nowMs: Date.now, sleep: sleepMs }), sliceDocuments: Math.max(50, Math.floor(rate)) };
+  const tallied: ProtocolSink = exporter.protocol === 'otlp'
+    ? { protocol: 'otlp', sink: new TallySegmentSink(limiter ? new RateLimitedSegmentSink(exporter.sink, limiter) : exporter.sink, tally) }
+    : { sink: new TallySegmentSink(limiter ? new RateLimitedSegmentSink(exporter.sink, limiter) : exporter.sink, tally) };
   const startMs = Date.now();
   const reader = new RangeSpanSource({ kafka, topic, ranges: plan.ranges, batchRecords: source.value.batchRecords, idleTimeoutMs: source.value.idleTimeoutMs });
   const config = translatorConfigOf(settings.value);
@@ -195,7 +205,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const translator = createTranslator({
     config,
     source: reader,
-    sink: new TallySegmentSink(sink, tally),
+    ...tallied,
     deadLetters: new TallyDeadLetterSink(tally),
     ...(redis ? { sharedEpochs: new RedisEpochStore({ redis, ttlMs: config.epochTtlMs }) } : {}),
     poisonMaxAttempts: 1,
@@ -239,4 +249,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     return 1;
   }
   return tally.skippedTotal > 0 ? 2 : 0;
+}
+
+/** --dry-run: segment documents as they are; OTLP spans as one OTLP/JSON object (resource + span) per line. */
+function dryRunSink(protocol: 'segments' | 'otlp', ndjson: NdjsonSegmentSink): ProtocolSink {
+  if (protocol === 'segments') return { sink: ndjson };
+  const lineOf = (d: OtlpDocument): string => JSON.stringify({ resource: { attributes: d.placed.resourceAttributes }, span: d.placed.span });
+  return { protocol: 'otlp', sink: { put: (documents: readonly OtlpDocument[]) => ndjson.put(documents.map(lineOf)) } };
 }

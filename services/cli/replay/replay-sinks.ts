@@ -42,16 +42,16 @@ export class TallyDeadLetterSink implements DeadLetterSink {
 }
 
 /** SegmentSink decorator: adds the documents the inner sink accepted to `tally.documents`. */
-export class TallySegmentSink implements SegmentSink {
-  readonly #inner: SegmentSink;
+export class TallySegmentSink<T = string> {
+  readonly #inner: { put(documents: readonly T[], control?: BatchControl): Promise<PutOutcome> };
   readonly #tally: ReplayTally;
 
-  constructor(inner: SegmentSink, tally: ReplayTally) {
+  constructor(inner: { put(documents: readonly T[], control?: BatchControl): Promise<PutOutcome> }, tally: ReplayTally) {
     this.#inner = inner;
     this.#tally = tally;
   }
 
-  async put(documents: readonly string[], control?: BatchControl): Promise<PutOutcome> {
+  async put(documents: readonly T[], control?: BatchControl): Promise<PutOutcome> {
     const outcome = await this.#inner.put(documents, control);
     this.#tally.documents += documents.length - outcome.rejected.length - (outcome.unfinished?.indices.length ?? 0);
     return outcome;

@@ -1,7 +1,8 @@
 /**
  * Adapter: sends OTLP export batches (shared/core/otlp `OtlpExportBatch`) to the CloudWatch OTLP traces
- * endpoint `https://xray.<region>.amazonaws.com/v1/traces` (or xray-local), the SegmentSink of the OTLP
- * path. Not wired into the translator yet (EXPORT_PROTOCOL is a later phase).
+ * endpoint `https://xray.<region>.amazonaws.com/v1/traces` (or xray-local): one request, its retries and
+ * the reading of its answer. OtlpHttpSpanSink (otlp-span-sink.ts) packs the pipeline's spans into requests
+ * and sends each through here (EXPORT_PROTOCOL=otlp).
  *
  * - Wire: OTLP/HTTP protobuf, `Content-Encoding: gzip` (OTLP specification "OTLP/HTTP"; the endpoint
  *   takes gzip or none: CloudWatch User Guide, "OTLP Endpoints").
@@ -27,6 +28,10 @@ import { fullJitterDelayMs } from '../../../shared/edge/resilience/backoff.ts';
 import { sleepMs, type NowMs, type Sleep } from '../../../shared/edge/resilience/clock.ts';
 import { decodeExportResponse, type OtlpExportBatch } from '../../../shared/core/otlp/index.ts';
 import type { BatchControl } from '../consume/span-source.ts';
+import type { ExportCallObserver } from './stages/put-trace-segments-sink.ts';
+
+/** How a request ended, as `meshray_translator_otlp_requests_total{outcome}` counts it. */
+export type OtlpRequestOutcome = 'ok' | 'partial' | 'throttled' | 'unavailable' | 'denied' | 'refused';
 
 /** A span the endpoint refused for good; `spanIndex` is the batch's input index (`batch.spanIndexes`). */
 export interface RejectedSpan {
@@ -59,6 +64,10 @@ export interface OtlpTraceSinkOptions {
   /** For `Retry-After` given as an HTTP date. */
   readonly nowMs?: NowMs;
   readonly fetch?: typeof fetch;
+  /** Told the outcome of every request (readiness: health.ts ExportHealth), as PutTraceSegments calls tell it. */
+  readonly health?: ExportCallObserver;
+  /** Counts every request by outcome. */
+  readonly onRequest?: (outcome: OtlpRequestOutcome) => void;
 }
 
 /** `https://xray.<region>.amazonaws.com/v1/traces` */
@@ -114,6 +123,7 @@ export class OtlpTraceSink {
     for (let attempt = 0; attempt <= this.#o.maxRetries; attempt += 1) {
       if (control !== undefined && !control.isActive()) return this.#unfinished(batch, 'NOT_READY', 'export stopped: the consumer is stopping or lost the partition');
       const result = await this.#send(body);
+      this.#observe(result);
       switch (result.kind) {
         case 'accepted':
           return { rejected: attributeRejections(batch, result.rejectedSpans, result.errorMessage) };
@@ -131,6 +141,27 @@ export class OtlpTraceSink {
       }
     }
     return this.#unfinished(batch, last.code, `gave up after ${this.#o.maxRetries} retries: ${last.message}`);
+  }
+
+  #observe(result: Attempt): void {
+    const { health, onRequest } = this.#o;
+    switch (result.kind) {
+      case 'accepted':
+        onRequest?.(result.rejectedSpans > 0 ? 'partial' : 'ok');
+        health?.succeeded();
+        return;
+      case 'refused':
+        onRequest?.('refused');
+        health?.succeeded(); // the endpoint answered: the request, not the export, is at fault
+        return;
+      case 'denied':
+        onRequest?.('denied');
+        health?.failed('XRAY_ACCESS_DENIED', result.message);
+        return;
+      case 'retry':
+        onRequest?.(result.code === 'XRAY_THROTTLED' ? 'throttled' : 'unavailable');
+        if (result.code !== 'XRAY_THROTTLED') health?.failed(result.code, result.message);
+    }
   }
 
   #unfinished(batch: OtlpExportBatch, code: ErrorCode, message: string): OtlpExportOutcome {

@@ -1,6 +1,11 @@
 import type { TokenBucket } from '../../../shared/edge/resilience/token-bucket.ts';
 import type { BatchControl } from '../consume/span-source.ts';
-import type { PutOutcome, RejectedDocument, SegmentSink } from './segment-sink.ts';
+import type { PutOutcome, RejectedDocument } from './segment-sink.ts';
+
+/** Any sink with the SegmentSink contract over documents of type `T`. */
+interface PutSink<T> {
+  put(documents: readonly T[], control?: BatchControl): Promise<PutOutcome>;
+}
 
 export interface RateLimitedSegmentSinkOptions {
   /** The bucket: one token per document (shared/edge/resilience TokenBucket, `acquire` waits the debt off). */
@@ -16,16 +21,17 @@ export interface RateLimitedSegmentSinkOptions {
  * first slice not taken in full: the rest of the documents are `unfinished` with it (indices into the
  * caller's `documents`, like every SegmentSink).
  */
-export class RateLimitedSegmentSink implements SegmentSink {
-  readonly #inner: SegmentSink;
+/** `T`: the documents (JSON strings for segments; OTLP spans for EXPORT_PROTOCOL=otlp, one token per span). */
+export class RateLimitedSegmentSink<T = string> implements PutSink<T> {
+  readonly #inner: PutSink<T>;
   readonly #o: RateLimitedSegmentSinkOptions;
 
-  constructor(inner: SegmentSink, options: RateLimitedSegmentSinkOptions) {
+  constructor(inner: PutSink<T>, options: RateLimitedSegmentSinkOptions) {
     this.#inner = inner;
     this.#o = options;
   }
 
-  async put(documents: readonly string[], control?: BatchControl): Promise<PutOutcome> {
+  async put(documents: readonly T[], control?: BatchControl): Promise<PutOutcome> {
     const size = Math.max(1, this.#o.sliceDocuments);
     const rejected: RejectedDocument[] = [];
     for (let start = 0; start < documents.length; start += size) {

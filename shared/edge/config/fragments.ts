@@ -56,8 +56,10 @@ export const xrayEnv = {
   XRAY_ENDPOINT: z.url().optional().describe('X-Ray API endpoint override (e.g. xray-local at http://127.0.0.1:2000); this or AWS_REGION is required'),
   AWS_REGION: z.string().min(1).optional()
     .describe('AWS region of X-Ray (credentials: the AWS SDK chain); this or XRAY_ENDPOINT is required; with XRAY_ENDPOINT only the signing region (default us-east-1)'),
-  XRAY_MAX_CONCURRENCY: int(1, 64).default(4).describe('PutTraceSegments calls in flight'),
-  XRAY_MAX_RETRIES: int(0, 100).default(8).describe('retries of a throttled or failed PutTraceSegments call before giving up on the batch (it is then redelivered)'),
+  EXPORT_PROTOCOL: z.enum(['segments', 'otlp']).default('segments')
+    .describe('segments: X-Ray segment documents through PutTraceSegments; otlp: OTLP/HTTP protobuf spans to the OTLP traces endpoint <XRAY_ENDPOINT or https://xray.<region>.amazonaws.com>/v1/traces, SigV4 (needs Transaction Search; README "Export protocols")'),
+  XRAY_MAX_CONCURRENCY: int(1, 64).default(4).describe('PutTraceSegments calls (or OTLP requests) in flight'),
+  XRAY_MAX_RETRIES: int(0, 100).default(8).describe('retries of a throttled or failed PutTraceSegments call (or OTLP request) before giving up on the batch (it is then redelivered)'),
   XRAY_RETRY_BASE: durationMs().default(100).describe('full-jitter backoff base delay'),
   XRAY_RETRY_MAX: durationMs().default(5000).describe('full-jitter backoff cap'),
 };

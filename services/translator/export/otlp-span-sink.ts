@@ -1,0 +1,110 @@
+/**
+ * The export stage of EXPORT_PROTOCOL=otlp. Port `OtlpSpanSink` (the SegmentSink contract over OTLP spans:
+ * `put` answers a PutOutcome whose indices are positions in the spans given) and its adapter
+ * `OtlpHttpSpanSink`, which packs the spans into requests within the endpoint's limits
+ * (shared/core/otlp `packOtlpSpans`: ≤ 10,000 spans, ≤ 5 MB uncompressed, ≤ 24 h apart; each span was
+ * already kept within 200 KB and the 14 days / 2 h window by `placeOtlpSpans`) and sends each request
+ * through OtlpTraceSink (gzip, SigV4 for `xray`, retries honouring Retry-After), at most `maxConcurrency`
+ * requests in flight across partitions.
+ *
+ * Partial success: the spans the endpoint names are rejected (dead-lettered with its message); when it
+ * refuses spans without naming them all, every unnamed span of that request is rejected too
+ * (`partial_success_unattributed`), because the OTLP specification forbids resending them and a span must
+ * never be dropped silently: the dead-letter topic holds them for `meshray replay --from-dlq`.
+ */
+import type { XRayClient } from '@aws-sdk/client-xray';
+import { ConcurrencyGate } from '../../../shared/edge/resilience/concurrency-gate.ts';
+import { packOtlpSpans, type OtlpPlacedSpan } from '../../../shared/core/otlp/index.ts';
+import type { BatchControl } from '../consume/span-source.ts';
+import type { TranslatorMetrics } from '../metrics.ts';
+import type { DocumentSink, ExportDocument } from './export-document.ts';
+import { OtlpTraceSink, sdkSigningOf, type OtlpTraceSinkOptions } from './otlp-sink.ts';
+import type { PutOutcome } from './segment-sink.ts';
+import { mergeOutcomes, type PartOutcome } from './stages/merge-outcomes.ts';
+import type { ExportCallObserver } from './stages/put-trace-segments-sink.ts';
+
+/** One OTLP span as the pipeline hands it over: its input span, its id and the packed-ready span. */
+export interface OtlpDocument extends ExportDocument {
+  readonly placed: OtlpPlacedSpan;
+}
+
+/** Port: where OTLP spans go. */
+export type OtlpSpanSink = DocumentSink<OtlpDocument>;
+
+/** The request sender OtlpHttpSpanSink uses (OtlpTraceSink, or a test double). */
+export type OtlpRequestSender = Pick<OtlpTraceSink, 'export'>;
+
+export interface OtlpHttpSpanSinkOptions {
+  readonly sender: OtlpRequestSender;
+  /** Requests in flight across all partitions (XRAY_MAX_CONCURRENCY). */
+  readonly maxConcurrency: number;
+}
+
+/** The keys of a service's configuration the OTLP sink reads (shared/edge/config `xrayEnv`). */
+export interface OtlpSinkSettings {
+  readonly XRAY_MAX_CONCURRENCY: number;
+  readonly XRAY_MAX_RETRIES: number;
+  readonly XRAY_RETRY_BASE: number;
+  readonly XRAY_RETRY_MAX: number;
+}
+
+/** `<XRAY_ENDPOINT>/v1/traces` for an endpoint override (xray-local), else `https://xray.<region>.amazonaws.com/v1/traces`. */
+export function otlpTracesUrlOf(endpoint: string | undefined, region: string): string {
+  return endpoint === undefined ? `https://xray.${region}.amazonaws.com/v1/traces` : new URL('/v1/traces', endpoint).href;
+}
+
+export class OtlpHttpSpanSink implements OtlpSpanSink {
+  readonly #sender: OtlpRequestSender;
+  readonly #gate: ConcurrencyGate;
+
+  constructor(options: OtlpHttpSpanSinkOptions) {
+    this.#sender = options.sender;
+    this.#gate = new ConcurrencyGate(options.maxConcurrency);
+  }
+
+  /**
+   * THE wiring from configuration (translator, all-in-one and replay alike): signed with the credentials
+   * and hash of `client` (the SDK's default chain, or xray-local's placeholder keys), for `client`'s region.
+   */
+  static fromSettings(
+    settings: OtlpSinkSettings,
+    deps: { client: Pick<XRayClient, 'config'>; endpoint: string | undefined; region: string; metrics: TranslatorMetrics; health?: ExportCallObserver } & Pick<OtlpTraceSinkOptions, 'fetch' | 'sleep' | 'random'>,
+  ): OtlpHttpSpanSink {
+    const { client, endpoint, region, metrics, health, ...rest } = deps;
+    const sender = new OtlpTraceSink({
+      endpoint: otlpTracesUrlOf(endpoint, region),
+      region,
+      ...sdkSigningOf(client),
+      maxRetries: settings.XRAY_MAX_RETRIES,
+      retryBaseMs: settings.XRAY_RETRY_BASE,
+      retryMaxMs: settings.XRAY_RETRY_MAX,
+      onRequest: (outcome) => metrics.otlpRequests.inc({ outcome }),
+      ...(health ? { health } : {}),
+      ...rest,
+    });
+    return new OtlpHttpSpanSink({ sender, maxConcurrency: settings.XRAY_MAX_CONCURRENCY });
+  }
+
+  async put(documents: readonly OtlpDocument[], control?: BatchControl): Promise<PutOutcome> {
+    // Packed by position in `documents`, so a request's spanIndexes are positions here.
+    const batches = packOtlpSpans(documents.map((d, position) => ({ ...d.placed, index: position })));
+    const parts: PartOutcome[] = [];
+    for (const batch of batches) {
+      // Requests of one put go one after another: once one is left unfinished, the rest are too.
+      const last = parts[parts.length - 1]?.outcome;
+      if (last?.unfinished !== undefined) {
+        parts.push({ outcome: { rejected: [], unfinished: { ...last.unfinished, indices: [...batch.spanIndexes] } }, indices: [] });
+        continue;
+      }
+      const outcome = await this.#gate.run(() => this.#sender.export(batch, control));
+      parts.push({
+        outcome: {
+          rejected: outcome.rejected.map((r) => ({ index: r.spanIndex, code: r.code, reason: r.reason, message: r.message })),
+          ...(outcome.unfinished ? { unfinished: { code: outcome.unfinished.code, message: outcome.unfinished.message, indices: outcome.unfinished.spanIndexes } } : {}),
+        },
+        indices: [],
+      });
+    }
+    return mergeOutcomes(parts);
+  }
+}
