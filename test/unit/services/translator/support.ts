@@ -10,6 +10,7 @@ import { InProcessSpanSource } from '../../../../services/translator/consume/in-
 import type { SharedEpochStore } from '../../../../services/translator/epochs/shared-epoch-store.ts';
 import { InProcessDeadLetterSink } from '../../../../services/translator/export/dead-letter.ts';
 import type { PutOutcome, SegmentSink } from '../../../../services/translator/export/segment-sink.ts';
+import type { OtlpSpanSink } from '../../../../services/translator/export/otlp-span-sink.ts';
 import { ConsumerHealth } from '../../../../services/translator/health.ts';
 import { createTranslatorMetrics } from '../../../../services/translator/metrics.ts';
 
@@ -49,7 +50,8 @@ export interface Harness {
   readonly health: ConsumerHealth;
 }
 
-export function harness(options: { sink: SegmentSink; partitions?: number; poisonMaxAttempts?: number; sharedEpochs?: SharedEpochStore; translatorConfig?: TranslatorConfig }): Harness {
+/** `sink`: the segments path; `otlpSink`: EXPORT_PROTOCOL=otlp. */
+export function harness(options: { sink?: SegmentSink; otlpSink?: OtlpSpanSink; partitions?: number; poisonMaxAttempts?: number; sharedEpochs?: SharedEpochStore; translatorConfig?: TranslatorConfig }): Harness {
   const topic = new InProcessTopic({ name: 'spans', partitions: options.partitions ?? 2, maxRecords: 10_000 });
   const registry = new Registry();
   const metrics = createTranslatorMetrics(registry);
@@ -59,7 +61,7 @@ export function harness(options: { sink: SegmentSink; partitions?: number; poiso
   const source = new InProcessSpanSource({ topic, partitionsConcurrency: 2, maxBatch: 100, logger, health, metrics, pollMs: 20 });
   const app = buildApp({
     translatorConfig: options.translatorConfig ?? DEFAULT_TRANSLATOR_CONFIG, poisonMaxAttempts: options.poisonMaxAttempts ?? 3, logger, registry, metrics, health,
-    source, sink: options.sink, deadLetters: dlq, clock: Date.now, failurePauseMs: 5,
+    source, ...(options.otlpSink ? { protocol: 'otlp' as const, sink: options.otlpSink } : { sink: options.sink ?? new FakeSink() }), deadLetters: dlq, clock: Date.now, failurePauseMs: 5,
     ...(options.sharedEpochs ? { sharedEpochs: options.sharedEpochs } : {}),
   });
   return { topic, app, dlq, registry, health };
