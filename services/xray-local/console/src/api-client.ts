@@ -41,5 +41,23 @@ export function getTraceSummaries(
   return call('/TraceSummaries', body, signal);
 }
 
-export const batchGetTraces = (traceIds: readonly string[], signal?: AbortSignal): Promise<BatchGetTracesResult> =>
-  call('/Traces', { TraceIds: traceIds }, signal);
+interface RetrievedTraces {
+  Traces?: { Id: string; Duration: number; Spans: { Id: string; Document: string }[] }[];
+}
+
+/**
+ * BatchGetTraces, then Transaction Search for the ids it left unprocessed: spans sent to `/v1/traces` (the
+ * OTLP path, EXPORT_PROTOCOL=otlp) are not returned by BatchGetTraces once the destination is CloudWatch
+ * Logs, and are read as the CloudWatch console reads them, StartTraceRetrieval + ListRetrievedTraces in
+ * X-Ray format (segment documents), so the timeline shows them as it shows PutTraceSegments documents.
+ */
+export async function batchGetTraces(traceIds: readonly string[], signal?: AbortSignal): Promise<BatchGetTracesResult> {
+  const got = await call<BatchGetTracesResult>('/Traces', { TraceIds: traceIds }, signal);
+  if (got.UnprocessedTraceIds.length === 0) return got;
+  const { RetrievalToken } = await call<{ RetrievalToken: string }>('/StartTraceRetrieval',
+    { TraceIds: got.UnprocessedTraceIds, StartTime: 0, EndTime: Math.ceil(Date.now() / 1000) + 86_400 }, signal);
+  const retrieved = await call<RetrievedTraces>('/ListRetrievedTraces', { RetrievalToken, TraceFormat: 'XRAY' }, signal);
+  const traces = (retrieved.Traces ?? []).map((t) => ({ Id: t.Id, Duration: t.Duration, LimitExceeded: false, Segments: t.Spans }));
+  const found = new Set(traces.map((t) => t.Id));
+  return { Traces: [...got.Traces, ...traces], UnprocessedTraceIds: got.UnprocessedTraceIds.filter((id) => !found.has(id)) };
+}
