@@ -126,7 +126,10 @@ const EXPECTED: Readonly<Record<string, Check>> = {
     assert.ok(sum(s, 'meshray_translator_batches_total', { outcome: 'committed' }) >= 1);
     assert.deepEqual(labelValues(s, 'meshray_translator_batches_total', 'outcome'), ['committed']);
   },
-  meshray_translator_records_total: (s) => assert.equal(sum(s, 'meshray_translator_records_total'), SPANS),
+  meshray_translator_records_total: (s) => {
+    assert.equal(sum(s, 'meshray_translator_records_total', { protocol: 'segments' }), SPANS);
+    assert.equal(sum(s, 'meshray_translator_records_total'), SPANS);
+  },
   meshray_translator_spans_translated_total: (s) => assert.equal(sum(s, 'meshray_translator_spans_translated_total'), SPANS),
   meshray_translator_spans_rejected_total: (s) => assert.equal(sum(s, 'meshray_translator_spans_rejected_total'), 0),
   meshray_translator_epoch_rewrites_total: (s) => assert.ok(sum(s, 'meshray_translator_epoch_rewrites_total') >= TRACES, 'the fixture\'s implausible epoch is rewritten'),
@@ -144,6 +147,8 @@ const EXPECTED: Readonly<Record<string, Check>> = {
   meshray_translator_throttles_total: (s) => assert.equal(sum(s, 'meshray_translator_throttles_total'), 0),
   meshray_translator_unprocessed_segments_total: (s) => assert.equal(sum(s, 'meshray_translator_unprocessed_segments_total'), 0),
   meshray_translator_dead_letters_total: (s) => assert.equal(sum(s, 'meshray_translator_dead_letters_total'), 0),
+  // EXPORT_PROTOCOL=segments in both modes: no OTLP request; the pipeline's counters say which protocol.
+  meshray_translator_otlp_requests_total: (s) => assert.equal(sum(s, 'meshray_translator_otlp_requests_total'), 0),
 };
 
 /** Counters the same spans must move the same way in both modes (the pipeline is the same). */
