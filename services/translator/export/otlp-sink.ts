@@ -255,10 +255,11 @@ export interface TransactionSearchState {
 /**
  * Reads GetTraceSegmentDestination (X-Ray API Reference) once: the OTLP path needs Transaction Search
  * (destination `CloudWatchLogs`, status `ACTIVE`); with `XRay` the account has not enabled it and the
- * exporter must say so rather than fail silently (issue 12). Call errors propagate to the caller.
+ * exporter must say so rather than fail silently (issue 12). Call errors (and no answer within `timeoutMs`)
+ * propagate to the caller.
  */
-export async function readTransactionSearch(client: Pick<XRayClient, 'send'>): Promise<TransactionSearchState> {
-  const answer = await client.send(new GetTraceSegmentDestinationCommand({}));
+export async function readTransactionSearch(client: Pick<XRayClient, 'send'>, timeoutMs = 10_000): Promise<TransactionSearchState> {
+  const answer = await client.send(new GetTraceSegmentDestinationCommand({}), { abortSignal: AbortSignal.timeout(timeoutMs) });
   const destination = answer.Destination ?? 'unknown';
   const status = answer.Status ?? 'unknown';
   if (destination === 'CloudWatchLogs' && status === 'ACTIVE') {
