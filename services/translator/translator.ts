@@ -76,7 +76,7 @@ export function createTranslator(deps: TranslatorDeps): Translator {
   };
   // The protocols differ in their translate and export stages only; decode, commit and DLQ are one pipeline.
   const pipeline = deps.protocol === 'otlp'
-    ? new TranslatorPipeline({ ...common, protocol: 'otlp', translator: new OtlpBatchTranslator({ metrics: deps.metrics }), sink: deps.sink })
+    ? new TranslatorPipeline({ ...common, protocol: 'otlp', translator: new OtlpBatchTranslator({ metrics: deps.metrics, annotationAllowlist: deps.config.annotationAllowlist }), sink: deps.sink })
     : new TranslatorPipeline({
       ...common,
       protocol: 'segments',

@@ -11,13 +11,16 @@ import type { TranslatorMetrics } from '../metrics.ts';
  */
 export class OtlpBatchTranslator implements DocumentTranslator<OtlpDocument> {
   readonly #metrics: TranslatorMetrics;
+  readonly #annotationAllowlist: readonly string[];
 
-  constructor(options: { metrics: TranslatorMetrics }) {
+  /** `annotationAllowlist`: ANNOTATION_TAGS, listed in `aws.xray.annotations` as the segments path indexes them. */
+  constructor(options: { metrics: TranslatorMetrics; annotationAllowlist: readonly string[] }) {
     this.#metrics = options.metrics;
+    this.#annotationAllowlist = options.annotationAllowlist;
   }
 
   async translate(spans: readonly Span[], _local: unknown, nowMs: number): Promise<{ documents: OtlpDocument[]; rejected: ReturnType<typeof placeOtlpSpans>['rejected'] }> {
-    const out = placeOtlpSpans(spans, { nowMs });
+    const out = placeOtlpSpans(spans, { nowMs, annotationAllowlist: this.#annotationAllowlist });
     this.#metrics.kindRepaired.inc(out.stats.kindRepaired);
     this.#metrics.metadataTrimmed.inc(out.stats.spansTrimmed);
     return { documents: out.placed.map((placed) => ({ spanIndex: placed.index, segmentId: placed.span.spanId, placed })), rejected: out.rejected };

@@ -16,6 +16,7 @@
  * W3C trace id → X-Ray trace id: `1-<first 8 hex>-<last 24 hex>` (the CloudWatch Transaction Search page:
  * spans sent to the OTLP endpoint keep their W3C ids).
  */
+import { sanitizeAnnotationKey } from '../../../shared/core/xray/annotations.ts';
 import { createHash } from 'node:crypto';
 import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 import type { JsonAnyValue, JsonKeyValue, JsonSpan } from './decode-export-request.ts';
@@ -88,6 +89,24 @@ export interface ConvertedSpan {
   readonly documents: SegmentDocument[];
 }
 
+/**
+ * X-Ray's rule for OTLP attributes: they are metadata, except those the span lists in the string array
+ * attribute `aws.xray.annotations`, which are indexed as annotations (key in X-Ray's annotation charset)
+ * when their value is a string, number or boolean (CloudWatch User Guide, Transaction Search, "span
+ * attributes"; the OpenTelemetry awsxrayexporter reads the same attribute).
+ */
+function annotationsOf(attrs: Readonly<Record<string, AttributeValue>>): Record<string, string | number | boolean> | undefined {
+  const listed = attrs['aws.xray.annotations'];
+  if (!Array.isArray(listed)) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  for (const key of listed) {
+    if (typeof key !== 'string' || !Object.hasOwn(attrs, key)) continue;
+    const value = attrs[key];
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[sanitizeAnnotationKey(key)] = value;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
 /** Segment documents for one span; `resource` is the flattened resource attributes of its ResourceSpans. */
 export function segmentsOfSpan(span: JsonSpan, resource: Record<string, AttributeValue>): ConvertedSpan {
   const attrs = flatten(span.attributes);
@@ -126,9 +145,11 @@ export function segmentsOfSpan(span: JsonSpan, resource: Record<string, Attribut
   if (isError && span.status?.message !== undefined && span.status.message.length > 0) {
     flags['cause'] = { exceptions: [{ id: createHash('sha256').update(`${span.spanId}/cause`).digest('hex').slice(0, 16), message: span.status.message.slice(0, 250) }] };
   }
+  const annotations = annotationsOf(attrs);
   const detail = {
     ...(Object.keys(http).length > 0 ? { http } : {}),
     ...flags,
+    ...(annotations !== undefined ? { annotations } : {}),
     metadata: { otel: { kind: kindName(kind), name: span.name ?? '', resource, attributes: attrs } },
   };
 

@@ -19,7 +19,9 @@
  *   the batch) gets the id the segments path derives (`deriveIdByHash(id, 'server')`) and the client's span
  *   id as parent; same-service children in the batch are re-linked to it (OTLP span ids must be unique);
  * - HTTP status as an integer, current HTTP semantic conventions (attributes.ts), error status from
- *   Envoy's response flags, gRPC status and the `error` tag (status.ts), Zipkin annotations as events.
+ *   Envoy's response flags, gRPC status and the `error` tag (status.ts), Zipkin annotations as events;
+ * - the allowlisted tags (ANNOTATION_TAGS) kept as attributes are listed in `aws.xray.annotations`, the
+ *   attribute X-Ray indexes as annotations (all other attributes are metadata).
  * Trace ids: a 64-bit Zipkin id is zero-padded to 128 bits, or takes the 128-bit id another span of the
  * same trace (same low 64 bits) has in the batch. The OTLP endpoint takes W3C ids as they are: no epoch.
  *
@@ -39,6 +41,7 @@ import { sanitizeName } from '../xray/names.ts';
 import { documentTagsOf, rootCallerOf } from '../xray/istio-naming.ts';
 import { pad128 } from '../xray/trace-id.ts';
 import { deriveIdByHash, type DeriveId } from '../xray/ids.ts';
+import { DEFAULT_ANNOTATION_ALLOWLIST } from '../xray/config.ts';
 import {
   SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK,
   SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK,
@@ -66,6 +69,12 @@ export interface OtlpTranslateContext {
   readonly scopeVersion?: string;
   /** Id derivation for a SERVER span sharing its CLIENT's id; default the segments path's FNV-1a 64. */
   readonly deriveId?: DeriveId;
+  /**
+   * Tags the segments path indexes as annotations (ANNOTATION_TAGS; default the Istio set): those carried as
+   * attributes under their own name are listed in `aws.xray.annotations`, which X-Ray indexes as annotations
+   * (its other attributes stay metadata), so both paths can be filtered on the same annotations.
+   */
+  readonly annotationAllowlist?: readonly string[];
 }
 
 export type OtlpRejectReason = 'invalid_id' | 'no_timestamp' | 'too_old' | 'too_far_ahead' | 'too_large' | 'invalid_derived_id';
@@ -154,6 +163,7 @@ export interface OtlpPlaceOutput {
 export function placeOtlpSpans(spans: readonly Span[], ctx: OtlpTranslateContext): OtlpPlaceOutput {
   const limits = ctx.limits ?? OTLP_ENDPOINT_LIMITS;
   const deriveId = ctx.deriveId ?? deriveIdByHash;
+  const annotated = new Set(ctx.annotationAllowlist ?? DEFAULT_ANNOTATION_ALLOWLIST);
   const stats: OtlpTranslateStats = { kindRepaired: 0, spansTrimmed: 0 };
   const rejected: OtlpRejectedSpan[] = [];
 
@@ -204,7 +214,7 @@ export function placeOtlpSpans(spans: readonly Span[], ctx: OtlpTranslateContext
       rejected.push({ spanIndex: plan.index, reason: 'invalid_derived_id', issues: [{ path: `spans[${plan.index}].id`, message: 'deriveId returned an id that is not 16 hex digits or equals the span id' }] });
       continue;
     }
-    const built = buildSpan(plan, wideTraceIds, relinks, callees, caller?.id);
+    const built = buildSpan(plan, wideTraceIds, relinks, callees, caller?.id, annotated);
     const fitted = fitSpan(built, limits.maxSpanBytes);
     if (fitted === undefined) {
       rejected.push({ spanIndex: plan.index, reason: 'too_large', issues: [{ path: `spans[${plan.index}]`, message: `the span's OTLP encoding exceeds ${limits.maxSpanBytes} bytes even without its non-essential attributes and its events` }] });
@@ -317,6 +327,7 @@ function buildSpan(
   relinks: ReadonlyMap<string, string>,
   callees: ReadonlyMap<string, string>,
   callerId: string | undefined,
+  annotated: ReadonlySet<string>,
 ): OtlpSpan {
   const zipkin = plan.span;
   const tags = documentTagsOf(zipkin);
@@ -328,6 +339,8 @@ function buildSpan(
     attributes.unshift(str('aws.remote.service', remote), str('peer.service', remote));
   }
   if (plan.repairedFrom !== undefined) attributes.push(str('meshray.kind_repaired_from', plan.repairedFrom));
+  const indexed = attributes.filter((kv) => annotated.has(kv.key)).map((kv) => ({ stringValue: kv.key }));
+  if (indexed.length > 0) attributes.push({ key: 'aws.xray.annotations', value: { arrayValue: { values: indexed } } });
 
   let spanId = span.id;
   let parentSpanId = callerId ?? span.parentId;

@@ -197,9 +197,8 @@ for (const protocol of ['segments', 'otlp'] as const) describe(`simulator → me
     assert.deepEqual(keysOf(listedFaults), ledgerKeys(injected));
     assert.equal(await page.locator('.trace-row .flag.fault').count(), injected.length);
 
-    // Narrowed to Envoy failures: a response flag other than "-" on some hop. The OTLP path's attributes are
-    // X-Ray metadata, not annotations (no `aws.xray.annotations` yet: README "Export protocols").
-    if (protocol === 'otlp') return;
+    // Narrowed to Envoy failures: a response flag other than "-" on some hop (an annotation on both paths:
+    // the OTLP spans list their ANNOTATION_TAGS attributes in `aws.xray.annotations`).
     await applyFilters(page, { status: 'fault', q: 'annotation.response_flags != "-"' });
     assert.equal(await page.textContent('[data-testid="filter-expression"]'), 'fault AND annotation.response_flags != "-"');
     const envoyFaults = ledger.filter((e) => e.injected?.kind === 'fault');
@@ -253,6 +252,7 @@ for (const protocol of ['segments', 'otlp'] as const) describe(`simulator → me
     assert.match(http, /Status\s*503/);
     assert.match(http, /Client IP\s*10\.0\.(3\.11|2\.9)(?!\d)/, 'the caller (reviews v2 or v3) pod IP');
     await shot(page, 'sim-segment-http', protocol);
+    // The request id: an annotation of the segments path; on the OTLP path the semantic-conventions header attribute (metadata).
     if (protocol === 'segments') {
       assert.match(await body('Annotations'), new RegExp(`guid_x_request_id\\s*${wanted.requestId}`));
       assert.match(await body('Metadata'), /kindRepaired\s*\{"from":"CLIENT","to":"SERVER"\}/);

@@ -57,6 +57,15 @@ describe('segmentsOfSpan', () => {
     assert.equal(documents[1]?.id, '1111111111111111');
   });
 
+  it('indexes the attributes listed in aws.xray.annotations as annotations (scalars only, X-Ray key charset); the rest stay metadata', () => {
+    const listed = { key: 'aws.xray.annotations', value: { arrayValue: { values: [{ stringValue: 'response_flags' }, { stringValue: 'istio.canonical_service' }, { stringValue: 'missing' }, { stringValue: 'list' }] } } };
+    const list = { key: 'list', value: { arrayValue: { values: [{ stringValue: 'a' }] } } };
+    const doc = convert(otlpSpan({ attributes: [str('response_flags', 'UF'), str('istio.canonical_service', 'reviews'), str('zone', 'z1'), list, listed] })).documents[0];
+    assert.deepEqual(doc?.annotations, { response_flags: 'UF', 'istio.canonical_service': 'reviews' });
+    const plain = convert(otlpSpan({ attributes: [str('response_flags', 'UF')] })).documents[0];
+    assert.equal(plain?.annotations, undefined, 'without aws.xray.annotations every attribute is metadata');
+  });
+
   it('makes an INTERNAL child a local subsegment named by the span', () => {
     const doc = convert(otlpSpan({ kind: 1, parentSpanId: '2222222222222222', name: 'render page' })).documents[0];
     assert.deepEqual([doc?.name, doc?.type, doc?.namespace], ['render page', 'subsegment', undefined]);
