@@ -28,7 +28,7 @@ export type { PutOutcome, RejectedDocument, SegmentSink, UnfinishedDocuments } f
 export { XRaySegmentSink, type XRaySegmentSinkOptions, type XRaySinkSettings } from './export/xray-segment-sink.ts';
 export { RateLimitedSegmentSink, type RateLimitedSegmentSinkOptions } from './export/rate-limited-sink.ts';
 export { createXRayClient, describeExportTarget } from './export/xray-client.ts';
-export type { DocumentSink, ExportDocument, ExportProtocol } from './export/export-document.ts';
+export type { ExportSink, ExportDocument, ExportProtocol } from './export/export-document.ts';
 export { OtlpHttpSpanSink, otlpTracesUrlOf, type OtlpDocument, type OtlpSpanSink } from './export/otlp-span-sink.ts';
 export { exportSinkFromSettings } from './export/protocol-sink.ts';
 export { TransactionSearchCheck } from './export/transaction-search.ts';

@@ -9,7 +9,7 @@ import { actionFor } from './policy/error-policy.ts';
 import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
 import type { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { DeadLetter, DeadLetterSink } from './export/dead-letter.ts';
-import type { DocumentSink, DocumentTranslator, ExportDocument, ExportProtocol } from './export/export-document.ts';
+import type { ExportSink, ExportTranslator, ExportDocument, ExportProtocol } from './export/export-document.ts';
 import type { PutOutcome } from './export/segment-sink.ts';
 import { sleepMs } from '../../shared/edge/resilience/clock.ts';
 import type { TranslatorMetrics } from './metrics.ts';
@@ -18,9 +18,9 @@ import type { TranslatorMetrics } from './metrics.ts';
 export interface PipelineOptions<D extends ExportDocument> {
   /** Labels the pipeline's metrics; default `segments`. */
   readonly protocol?: ExportProtocol;
-  readonly translator: DocumentTranslator<D>;
+  readonly translator: ExportTranslator<D>;
   readonly epochs: PartitionEpochs;
-  readonly sink: DocumentSink<D>;
+  readonly sink: ExportSink<D>;
   readonly deadLetters: DeadLetterSink;
   readonly metrics: TranslatorMetrics;
   readonly logger: Logger;

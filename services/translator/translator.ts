@@ -4,7 +4,7 @@ import type { SpanSource } from './consume/span-source.ts';
 import { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { SharedEpochStore } from './epochs/shared-epoch-store.ts';
 import type { DeadLetterSink } from './export/dead-letter.ts';
-import { segmentDocumentSink } from './export/export-document.ts';
+import { segmentExportSink } from './export/export-document.ts';
 import type { OtlpSpanSink } from './export/otlp-span-sink.ts';
 import type { SegmentSink } from './export/segment-sink.ts';
 import type { TranslatorMetrics } from './metrics.ts';
@@ -81,7 +81,7 @@ export function createTranslator(deps: TranslatorDeps): Translator {
       ...common,
       protocol: 'segments',
       translator: new BatchTranslator({ config: deps.config, metrics: deps.metrics, logger: deps.logger, ...(deps.sharedEpochs ? { shared: deps.sharedEpochs } : {}) }),
-      sink: segmentDocumentSink(deps.sink),
+      sink: segmentExportSink(deps.sink),
     });
   return {
     start: () => deps.source.start(pipeline),

@@ -16,7 +16,7 @@ export interface ExportDocument {
 }
 
 /** The translate stage of one protocol: spans → documents, and the spans that gave none (why, where). */
-export interface DocumentTranslator<D extends ExportDocument> {
+export interface ExportTranslator<D extends ExportDocument> {
   translate(spans: readonly Span[], local: EpochStore, nowMs: number): Promise<{
     readonly documents: readonly D[];
     readonly rejected: readonly { readonly spanIndex: number; readonly reason: string; readonly issues: readonly Issue[] }[];
@@ -24,11 +24,11 @@ export interface DocumentTranslator<D extends ExportDocument> {
 }
 
 /** The export stage of one protocol: the SegmentSink contract (PutOutcome indices into `documents`) over its documents. */
-export interface DocumentSink<D extends ExportDocument> {
+export interface ExportSink<D extends ExportDocument> {
   put(documents: readonly D[], control?: BatchControl): Promise<PutOutcome>;
 }
 
-/** A SegmentSink (documents as JSON strings) as the segments protocol's DocumentSink. */
-export function segmentDocumentSink(sink: SegmentSink): DocumentSink<{ readonly spanIndex: number; readonly segmentId: string; readonly json: string }> {
+/** A SegmentSink (documents as JSON strings) as the segments protocol's ExportSink. */
+export function segmentExportSink(sink: SegmentSink): ExportSink<{ readonly spanIndex: number; readonly segmentId: string; readonly json: string }> {
   return { put: (documents, control) => sink.put(documents.map((d) => d.json), control) };
 }

@@ -17,7 +17,7 @@ import { ConcurrencyGate } from '../../../shared/edge/resilience/concurrency-gat
 import { packOtlpSpans, type OtlpPlacedSpan } from '../../../shared/core/otlp/index.ts';
 import type { BatchControl } from '../consume/span-source.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
-import type { DocumentSink, ExportDocument } from './export-document.ts';
+import type { ExportSink, ExportDocument } from './export-document.ts';
 import { OtlpTraceSink, sdkSigningOf, type OtlpTraceSinkOptions } from './otlp-sink.ts';
 import type { PutOutcome } from './segment-sink.ts';
 import { mergeOutcomes, type PartOutcome } from './stages/merge-outcomes.ts';
@@ -29,7 +29,7 @@ export interface OtlpDocument extends ExportDocument {
 }
 
 /** Port: where OTLP spans go. */
-export type OtlpSpanSink = DocumentSink<OtlpDocument>;
+export type OtlpSpanSink = ExportSink<OtlpDocument>;
 
 /** The request sender OtlpHttpSpanSink uses (OtlpTraceSink, or a test double). */
 export type OtlpRequestSender = Pick<OtlpTraceSink, 'export'>;

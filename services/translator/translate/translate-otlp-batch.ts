@@ -1,6 +1,6 @@
 import { placeOtlpSpans } from '../../../shared/core/otlp/index.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
-import type { DocumentTranslator } from '../export/export-document.ts';
+import type { ExportTranslator } from '../export/export-document.ts';
 import type { OtlpDocument } from '../export/otlp-span-sink.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
 
@@ -9,7 +9,7 @@ import type { TranslatorMetrics } from '../metrics.ts';
  * `placeOtlpSpans`: the segments path's Istio repairs, the endpoint's 14 days / 2 h window and 200 KB span
  * limit) with the injected `nowMs`. No epoch store: the OTLP endpoint takes W3C trace ids as they are.
  */
-export class OtlpBatchTranslator implements DocumentTranslator<OtlpDocument> {
+export class OtlpBatchTranslator implements ExportTranslator<OtlpDocument> {
   readonly #metrics: TranslatorMetrics;
   readonly #annotationAllowlist: readonly string[];
 

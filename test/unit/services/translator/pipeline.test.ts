@@ -6,7 +6,7 @@ import { silentLogger } from '../../../../shared/edge/log/index.ts';
 import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../shared/core/xray/index.ts';
 import { InProcessDeadLetterSink } from '../../../../services/translator/export/dead-letter.ts';
 import { DEAD_LETTER_HEADERS } from '../../../../shared/core/span-record/headers.ts';
-import { segmentDocumentSink } from '../../../../services/translator/export/export-document.ts';
+import { segmentExportSink } from '../../../../services/translator/export/export-document.ts';
 import { PartitionEpochs } from '../../../../services/translator/epochs/partition-epochs.ts';
 import { createTranslatorMetrics } from '../../../../services/translator/metrics.ts';
 import { TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
@@ -108,7 +108,7 @@ test('per-partition epoch caches are dropped on revoke', async () => {
   const epochs = new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 });
   const pipeline = new TranslatorPipeline({
     translator: new BatchTranslator({ config: DEFAULT_TRANSLATOR_CONFIG, metrics, logger }),
-    epochs, sink: segmentDocumentSink(new FakeSink()), deadLetters: new InProcessDeadLetterSink({ maxRecords: 10 }), metrics, logger,
+    epochs, sink: segmentExportSink(new FakeSink()), deadLetters: new InProcessDeadLetterSink({ maxRecords: 10 }), metrics, logger,
     poisonMaxAttempts: 3, clock: () => now,
   });
   const control = { heartbeat: async () => {}, isActive: () => true };
