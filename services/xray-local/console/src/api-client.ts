@@ -35,7 +35,10 @@ export function getTraceSummaries(
   nextToken: string | undefined,
   signal?: AbortSignal,
 ): Promise<GetTraceSummariesResult> {
-  const body: Record<string, unknown> = { StartTime: range.startSec, EndTime: range.endSec, TimeRangeType: 'TraceId' };
+  // By event time (when the trace's segments ran), not by the epoch in the trace id: spans sent to /v1/traces
+  // keep their W3C trace ids (EXPORT_PROTOCOL=otlp), whose first 8 hex digits are no time. Same traces as
+  // `TraceId` for segment documents, whose trace-id epoch is their first span's second.
+  const body: Record<string, unknown> = { StartTime: range.startSec, EndTime: range.endSec, TimeRangeType: 'Event' };
   if (filterExpression !== '') body['FilterExpression'] = filterExpression;
   if (nextToken !== undefined) body['NextToken'] = nextToken;
   return call('/TraceSummaries', body, signal);
