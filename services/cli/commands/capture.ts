@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
+import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { deadLetterSourceOf } from '../../../shared/core/span-record/headers.ts';
@@ -43,21 +43,9 @@ export type CaptureFormat = (typeof CAPTURE_FORMATS)[number];
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { say, fail } = reporterFor('capture', io);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: false,
-      options: { ...SOURCE_OPTIONS, format: { type: 'string' }, output: { type: 'string' }, summary: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } },
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message}\n\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, { ...SOURCE_OPTIONS, format: { type: 'string' }, output: { type: 'string' }, summary: { type: 'boolean' }, quiet: { type: 'boolean' } }, { help: HELP, io, fail });
+  if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
   const errors: string[] = [];
   const source = parseSource(values, io.env);
   if (!source.ok) errors.push(...source.errors);

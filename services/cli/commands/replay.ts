@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
+import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { parseConfig, translationEnv, xrayEnv } from '../../../shared/edge/config/index.ts';
 import { silentLogger } from '../../../shared/edge/log/index.ts';
@@ -83,37 +83,24 @@ async function connectRedis(url: string): Promise<Redis> {
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { say, fail } = reporterFor('replay', io);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: false,
-      options: {
-        ...SOURCE_OPTIONS,
-        'epoch-policy': { type: 'string' },
-        'epoch-ttl': { type: 'string' },
-        'annotation-tags': { type: 'string' },
-        redis: { type: 'string' },
-        'epoch-store': { type: 'string' },
-        'xray-endpoint': { type: 'string' },
-        region: { type: 'string' },
-        rate: { type: 'string' },
-        concurrency: { type: 'string' },
-        'max-retries': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        output: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message}\n\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, {
+    ...SOURCE_OPTIONS,
+    'epoch-policy': { type: 'string' },
+    'epoch-ttl': { type: 'string' },
+    'annotation-tags': { type: 'string' },
+    redis: { type: 'string' },
+    'epoch-store': { type: 'string' },
+    'xray-endpoint': { type: 'string' },
+    region: { type: 'string' },
+    rate: { type: 'string' },
+    concurrency: { type: 'string' },
+    'max-retries': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    output: { type: 'string' },
+    quiet: { type: 'boolean' },
+  }, { help: HELP, io, fail });
+  if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
   const { env } = io;
   const errors: string[] = [];
   const source = parseSource(values, env);
