@@ -15,8 +15,7 @@ import {
   actionFor, createTranslator, createTranslatorMetrics, createXRayClient, describeExportTarget, FAIL_FAST_REDIS_OPTIONS,
   RangeSpanSource, RateLimitedSegmentSink, RedisEpochStore, translatorConfigOf, XRaySegmentSink, type SegmentSink,
 } from '../../translator/index.ts';
-import { recordsIn } from '../replay/plan-ranges.ts';
-import { formatProgress, formatSkipped, plural, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
+import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
 import { NdjsonSegmentSink, TallyDeadLetterSink, TallySegmentSink } from '../replay/replay-sinks.ts';
 import { describeSelection } from '../replay/selection.ts';
 import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
@@ -136,13 +135,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
 
   const { topic, selection } = source.value;
-  const planned = await planSource(source.value, 'meshray-replay', io.env);
+  const planned = await planSource(source.value, 'meshray-replay', io.env, say);
   if (!planned.ok) return fail(planned.message);
-  const { kafka, plan } = planned;
-  for (const w of plan.warnings) say(`warning: ${w}`);
-  const total = recordsIn(plan.ranges);
+  const { kafka, plan, total } = planned;
   const target = describeExportTarget({ region, endpoint, env });
-  say(`${topic}: ${describeSelection(selection)}: ${plural(total, 'record')} in ${plan.ranges.filter((r) => r.endOffset > r.startOffset).length} of ${plural(plan.ranges.length, 'partition')} → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${target.endpoint} at ≤ ${rate} segments/s`}`);
+  say(`${planned.summary} → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${target.endpoint} at ≤ ${rate} segments/s`}`);
   if (!dryRun) say(`exporting to ${target.endpoint} (region ${target.region}; credentials: ${target.credentials})`);
   if (total === 0) {
     say(`nothing to replay: the selection holds no records (${describeSelection(selection)})`);
