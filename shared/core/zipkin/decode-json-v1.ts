@@ -7,18 +7,18 @@ import type { Issue, Result } from '../result/result.ts';
 import { ok } from '../result/result.ts';
 import type { Annotation, Endpoint, Span, SpanKind } from './span.ts';
 import { parseJsonArray } from './parse-json.ts';
-import { refusalOf, strictBatch, type RefusedSpan, type SpanBatch } from './batch.ts';
+import { readSpanBatch, strictBatch, type SpanBatch } from './batch.ts';
 import {
   assembleSpan,
   describe,
   isPlainObject,
+  isSpanObject,
   readEndpoint,
   readFlag,
   readLowercaseText,
   readMicros,
-  readParentId,
-  readSpanId,
-  readTraceId,
+  readSpanIds,
+  readTiming,
   report,
   timestampUnitFactorOf,
   type UnitRepairs,
@@ -62,39 +62,18 @@ export function decodeJsonV1(body: Uint8Array | string): Result<Span[]> {
 export function decodeJsonV1Batch(body: Uint8Array | string): Result<SpanBatch> {
   const parsed = parseJsonArray(body);
   if (!parsed.ok) return parsed;
-  const list = parsed.value;
-  const spans: Span[] = [];
-  const refused: RefusedSpan[] = [];
-  const repairs: UnitRepairs = { unit: false };
-  let timestampUnitRepairs = 0;
-  for (let i = 0; i < list.length; i++) {
-    const issues: Issue[] = [];
-    repairs.unit = false;
-    const v1 = readSpanV1(list[i], `spans[${i}]`, issues, repairs);
-    if (v1 !== undefined && issues.length === 0) {
-      convertV1Span(v1, spans);
-      if (repairs.unit) timestampUnitRepairs += 1;
-    } else {
-      refused.push(refusalOf(i, issues));
-    }
-  }
-  return ok({ spans, refused, timestampUnitRepairs });
+  return ok(readSpanBatch(parsed.value, 0, readSpanV1, convertV1Span));
 }
 
 function readSpanV1(value: unknown, base: string, issues: Issue[], repairs: UnitRepairs): V1Span | undefined {
-  if (!isPlainObject(value)) {
-    issues.push({ path: base, message: `must be a span object, got ${describe(value)}` });
-    return undefined;
-  }
+  if (!isSpanObject(value, base, issues)) return undefined;
   const before = issues.length;
-  const traceId = readTraceId(value.traceId, base, issues);
-  const id = readSpanId(value.id, base, issues);
-  const parentId = readParentId(value.parentId, base, issues);
+  const { traceId, id, parentId } = readSpanIds(value, base, issues);
   const name = readLowercaseText(value.name, base, 'name', issues);
-  const factor = timestampUnitFactorOf(value.timestamp);
-  if (factor !== 1) repairs.unit = true;
-  const timestampMicros = readMicros(value.timestamp, base, 'timestamp', issues, factor) ?? 0;
-  const durationMicros = readMicros(value.duration, base, 'duration', issues, factor) ?? 0;
+  const timing = readTiming(value, base, issues, repairs);
+  // 0 when absent, as in Zipkin's V1Span
+  const timestampMicros = timing.timestampMicros ?? 0;
+  const durationMicros = timing.durationMicros ?? 0;
   const debug = readFlag(value.debug, base, 'debug', issues);
   const annotations = readV1Annotations(value.annotations, base, issues, repairs);
   const binaryAnnotations = readV1BinaryAnnotations(value.binaryAnnotations, base, issues);

@@ -154,6 +154,31 @@ export function readMicros(value: unknown, base: string, field: string, issues: 
   return micros;
 }
 
+/** Whether `value` is a span object (a JSON object); if not, says so at `base` (the whole span is refused). */
+export function isSpanObject(value: unknown, base: string, issues: Issue[]): value is Record<string, unknown> {
+  if (isPlainObject(value)) return true;
+  issues.push({ path: base, message: `must be a span object, got ${describe(value)}` });
+  return false;
+}
+
+/** The ids of a JSON span (v1 and v2 spell them alike): `traceId` and `id` required, `parentId` optional. */
+export function readSpanIds(value: Record<string, unknown>, base: string, issues: Issue[]): { traceId: string | undefined; id: string | undefined; parentId: string | undefined } {
+  return { traceId: readTraceId(value.traceId, base, issues), id: readSpanId(value.id, base, issues), parentId: readParentId(value.parentId, base, issues) };
+}
+
+/**
+ * `timestamp` and `duration` of a JSON span (v1 and v2 alike), in microseconds: a timestamp in epoch
+ * milliseconds or seconds is repaired (`repairs.unit` set) and its duration taken to be in the same unit.
+ */
+export function readTiming(value: Record<string, unknown>, base: string, issues: Issue[], repairs: UnitRepairs): { timestampMicros: number | undefined; durationMicros: number | undefined } {
+  const factor = timestampUnitFactorOf(value.timestamp);
+  if (factor !== 1) repairs.unit = true;
+  return {
+    timestampMicros: readMicros(value.timestamp, base, 'timestamp', issues, factor),
+    durationMicros: readMicros(value.duration, base, 'duration', issues, factor),
+  };
+}
+
 /** Optional kind, in any letter case; uppercased. */
 export function readKind(value: unknown, base: string, issues: Issue[]): SpanKind | undefined {
   if (value === undefined || value === null) return undefined;
