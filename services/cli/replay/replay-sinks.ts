@@ -41,7 +41,12 @@ export class TallyDeadLetterSink implements DeadLetterSink {
   }
 }
 
-/** SegmentSink decorator: adds the documents the inner sink accepted to `tally.documents`. */
+/**
+ * SegmentSink decorator: adds the documents the inner sink accepted to `tally.documents`.
+ *
+ * Shaped like the other SegmentSink decorators on purpose (the inner sink and options held, `put` wrapping
+ * the inner `put`): one behaviour per decorator, composed by the caller (docs/CONVENTIONS.md, "Translator ports").
+ */
 export class TallySegmentSink implements SegmentSink {
   readonly #inner: SegmentSink;
   readonly #tally: ReplayTally;

@@ -53,6 +53,7 @@ function readSpanV2(value: unknown, base: string, issues: Issue[], repairs: Unit
   const debug = readFlag(value.debug, base, 'debug', issues);
   const shared = readFlag(value.shared, base, 'shared', issues);
   if (traceId === undefined || id === undefined || issues.length !== before) return undefined;
+  // SpanParts, field by field: each decoder lists the same model fields (alike on purpose, read differently).
   return assembleSpan({
     traceId,
     id,

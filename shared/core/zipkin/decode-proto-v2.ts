@@ -133,6 +133,7 @@ function readProtoSpan(message: ProtoSpan, base: string, issues: Issue[], repair
   const tags: Record<string, string> = {};
   for (const key in message.tags) tags[key] = message.tags[key] as string;
   if (traceId === undefined || id === undefined || issues.length !== before) return undefined;
+  // SpanParts, field by field: each decoder lists the same model fields (alike on purpose, read differently).
   return assembleSpan({
     traceId,
     id,
