@@ -11,8 +11,8 @@ import { readSpanBatch, strictBatch, type SpanBatch } from './batch.ts';
 import {
   assembleSpan,
   describe,
-  isPlainObject,
   isSpanObject,
+  readObjectList,
   readEndpoint,
   readFlag,
   readLowercaseText,
@@ -82,19 +82,7 @@ function readSpanV1(value: unknown, base: string, issues: Issue[], repairs: Unit
 }
 
 function readV1Annotations(value: unknown, base: string, issues: Issue[], repairs: UnitRepairs): V1Annotation[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) {
-    report(issues, base, 'annotations', `must be an array, got ${describe(value)}`);
-    return [];
-  }
-  const annotations: V1Annotation[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const item: unknown = value[i];
-    const at = `annotations[${i}]`;
-    if (!isPlainObject(item)) {
-      report(issues, base, at, `must be an object, got ${describe(item)}`);
-      continue;
-    }
+  return readObjectList(value, base, 'annotations', issues, (item, at) => {
     const text = item.value;
     if (typeof text !== 'string' || text === '') {
       report(issues, base, `${at}.value`, `must be a non-empty string, got ${describe(text)}`);
@@ -102,51 +90,35 @@ function readV1Annotations(value: unknown, base: string, issues: Issue[], repair
     const timestamp = item.timestamp;
     if (timestamp === undefined || timestamp === null || timestamp === 0) {
       report(issues, base, `${at}.timestamp`, 'is required in a v1 annotation');
-      continue;
+      return undefined;
     }
     const factor = timestampUnitFactorOf(timestamp);
     if (factor !== 1) repairs.unit = true;
     // a negative timestamp reads as absent: the annotation carries no time and is dropped
     const timestampMicros = readMicros(timestamp, base, `${at}.timestamp`, issues, factor);
-    if (timestampMicros === undefined) continue;
+    if (timestampMicros === undefined) return undefined;
     const endpoint = readEndpoint(item.endpoint, base, `${at}.endpoint`, issues);
-    if (typeof text === 'string' && text !== '') annotations.push({ timestampMicros, value: text, endpoint });
-  }
-  return annotations;
+    return typeof text === 'string' && text !== '' ? { timestampMicros, value: text, endpoint } : undefined;
+  });
 }
 
 function readV1BinaryAnnotations(value: unknown, base: string, issues: Issue[]): V1BinaryAnnotation[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) {
-    report(issues, base, 'binaryAnnotations', `must be an array, got ${describe(value)}`);
-    return [];
-  }
-  const binaryAnnotations: V1BinaryAnnotation[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const item: unknown = value[i];
-    const at = `binaryAnnotations[${i}]`;
-    if (!isPlainObject(item)) {
-      report(issues, base, at, `must be an object, got ${describe(item)}`);
-      continue;
-    }
+  return readObjectList(value, base, 'binaryAnnotations', issues, (item, at): V1BinaryAnnotation | undefined => {
     const key = item.key;
     if (typeof key !== 'string' || key === '') {
       report(issues, base, `${at}.key`, `must be a non-empty string, got ${describe(key)}`);
-      continue;
+      return undefined;
     }
     const endpoint = readEndpoint(item.endpoint, base, `${at}.endpoint`, issues);
-    if (key === 'ca' || key === 'sa' || key === 'ma') {
-      binaryAnnotations.push({ key, value: undefined, endpoint });
-      continue;
-    }
+    if (key === 'ca' || key === 'sa' || key === 'ma') return { key, value: undefined, endpoint };
     const raw = item.value;
-    if (typeof raw === 'string') binaryAnnotations.push({ key, value: raw, endpoint });
-    else if (typeof raw === 'number' || typeof raw === 'boolean') binaryAnnotations.push({ key, value: String(raw), endpoint });
-    else if (raw !== undefined && raw !== null) {
+    if (typeof raw === 'string') return { key, value: raw, endpoint };
+    if (typeof raw === 'number' || typeof raw === 'boolean') return { key, value: String(raw), endpoint };
+    if (raw !== undefined && raw !== null) {
       report(issues, base, `${at}.value`, `must be a string, number or boolean, got ${describe(raw)}`);
     }
-  }
-  return binaryAnnotations;
+    return undefined;
+  });
 }
 
 /** A v2 span under construction, one per local endpoint found in the v1 span. */

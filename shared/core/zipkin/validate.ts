@@ -300,30 +300,47 @@ export function readTags(value: unknown, base: string, issues: Issue[]): Record<
  * value == null) return false`). Each timestamp gets its own unit repair; `repairs.unit` turns true if any did.
  */
 export function readAnnotations(value: unknown, base: string, issues: Issue[], repairs: UnitRepairs = { unit: false }): Annotation[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) {
-    report(issues, base, 'annotations', `must be an array, got ${describe(value)}`);
-    return [];
-  }
-  const annotations: Annotation[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const item: unknown = value[i];
-    if (!isPlainObject(item)) {
-      report(issues, base, `annotations[${i}]`, `must be an object, got ${describe(item)}`);
-      continue;
-    }
+  return readObjectList(value, base, 'annotations', issues, (item, at) => {
     const text = item.value;
     if (typeof text !== 'string' || text === '') {
-      report(issues, base, `annotations[${i}].value`, `must be a non-empty string, got ${describe(text)}`);
+      report(issues, base, `${at}.value`, `must be a non-empty string, got ${describe(text)}`);
     }
     const factor = timestampUnitFactorOf(item.timestamp);
     if (factor !== 1) repairs.unit = true;
-    const timestampMicros = readMicros(item.timestamp, base, `annotations[${i}].timestamp`, issues, factor);
-    if (timestampMicros !== undefined && typeof text === 'string' && text !== '') {
-      annotations.push({ timestampMicros, value: text });
-    }
+    const timestampMicros = readMicros(item.timestamp, base, `${at}.timestamp`, issues, factor);
+    return timestampMicros !== undefined && typeof text === 'string' && text !== '' ? { timestampMicros, value: text } : undefined;
+  });
+}
+
+/**
+ * An optional list of objects at `field` (absent or null: none), as Zipkin's annotations and v1 binary
+ * annotations are: a value that is not a list, or an item that is not an object, is an issue. `readItem`
+ * reads each object (named `field[i]` in its issues) and answers what to keep, or undefined for nothing.
+ */
+export function readObjectList<T>(
+  value: unknown,
+  base: string,
+  field: string,
+  issues: Issue[],
+  readItem: (item: Record<string, unknown>, at: string) => T | undefined,
+): T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    report(issues, base, field, `must be an array, got ${describe(value)}`);
+    return [];
   }
-  return annotations;
+  const kept: T[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    const at = `${field}[${i}]`;
+    if (!isPlainObject(item)) {
+      report(issues, base, at, `must be an object, got ${describe(item)}`);
+      continue;
+    }
+    const read = readItem(item, at);
+    if (read !== undefined) kept.push(read);
+  }
+  return kept;
 }
 
 /** Set by readers when a timestamp unit was repaired (see timestampUnitFactorOf). */
