@@ -8,10 +8,10 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTopic, testKafka, uniqueNames, waitCaughtUp } from '../support/kafka.ts';
+import { testTopic, waitCaughtUp } from '../support/kafka.ts';
 import { scrapeMetric } from '../support/metrics.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
-import { startReceiver, startTranslator } from '../support/stack.ts';
+import { startPipeline, startTranslator } from '../support/stack.ts';
 import { expectedDocuments, Ledger, TrafficPump } from '../support/traffic.ts';
 import { checkAgainstLedger } from '../support/verify.ts';
 import { readAllDocuments, startXRayLocal, xrayClient } from '../../support/xray-local.ts';
@@ -20,21 +20,14 @@ import { sleep, waitFor } from '../../support/wait.ts';
 after(killAll);
 
 test('a translator joins and another leaves mid-stream: every ledgered span arrives once, one X-Ray id per trace', { timeout: 200_000 }, async () => {
-  const names = uniqueNames('scale');
-  const kafka = testKafka();
-  await createTopic(kafka, names.spansTopic, 6);
+  const { kafka, names } = await testTopic('scale');
   const xray = await startXRayLocal();
   const client = xrayClient(xray.endpoint);
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
   let pump: TrafficPump | undefined;
   try {
-    const [receiver, t1, t2] = await Promise.all([
-      startReceiver('receiver', { spansTopic: names.spansTopic }),
-      startTranslator('translator-1', { ...names, xrayEndpoint: xray.endpoint }),
-      startTranslator('translator-2', { ...names, xrayEndpoint: xray.endpoint }),
-    ]);
-    procs.push(receiver.proc, t1.proc, t2.proc);
+    const { receiver, translators: [t1, t2] } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint }, procs);
 
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: 250 });
     await waitFor('documents flowing', 30_000, () => xray.store.segmentCount > 200, { describe: () => ledger.summary() });
