@@ -60,7 +60,7 @@ test('property: valid encodings decode the same on both paths', () => {
   }), { numRuns: 500 });
 });
 
-test('property: corrupted, truncated and random bytes get the same answer (issue included) on both paths', () => {
+test('property: corrupted and truncated encodings get the same answer (issue included) on both paths', () => {
   fc.assert(
     fc.property(
       spanArbitrary,
@@ -75,6 +75,9 @@ test('property: corrupted, truncated and random bytes get the same answer (issue
     ),
     { numRuns: 1000 },
   );
+});
+
+test('property: random bytes get the same answer (issue included) on both paths', () => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => { sameAnswer(bytes); }), { numRuns: 1000 });
 });
 

@@ -112,7 +112,7 @@ describe('decodeSpans and detectFormat, by property', () => {
         decodeEverywhere(text);
         decodeEverywhere(new TextEncoder().encode(text));
       }),
-      { numRuns: 500 },
+      { numRuns: 300 },
     );
   });
 
@@ -124,7 +124,7 @@ describe('decodeSpans and detectFormat, by property', () => {
         decodeEverywhere(text);
         decodeEverywhere(new TextEncoder().encode(text));
       }),
-      { numRuns: 500 },
+      { numRuns: 200 },
     );
   });
 
