@@ -15,7 +15,7 @@ import { startPipeline, startTranslator } from '../support/stack.ts';
 import { expectedDocuments, Ledger, TrafficPump } from '../support/traffic.ts';
 import { checkAgainstLedger } from '../support/verify.ts';
 import { readAllDocuments, startXRayLocal, xrayClient } from '../../support/xray-local.ts';
-import { sleep, waitFor } from '../../support/wait.ts';
+import { waitFor } from '../../support/wait.ts';
 
 after(killAll);
 
@@ -36,7 +36,8 @@ test('a translator joins and another leaves mid-stream: every ledgered span arri
     const t3 = await startTranslator('translator-3', { ...names, xrayEndpoint: xray.endpoint });
     procs.push(t3.proc);
     await waitFor('translator-3 to translate records', 60_000, async () => (await scrapeMetric(`${t3.url}/metrics`, 'meshray_translator_records_total')) > 0);
-    await sleep(3_000);
+    const withThree = xray.store.segmentCount;
+    await waitFor('300 more documents with three translators', 30_000, () => xray.store.segmentCount > withThree + 300);
 
     // one leaves (SIGTERM: finishes its batches, commits, leaves the group)
     const beforeLeave = xray.store.segmentCount;
@@ -44,7 +45,8 @@ test('a translator joins and another leaves mid-stream: every ledgered span arri
     const exit = await t1.proc.waitExit(40_000);
     assert.deepEqual(exit, { code: 0, signal: null }, `translator-1 did not shut down cleanly: ${JSON.stringify(exit)}`);
     await waitFor('documents flowing after translator-1 left', 60_000, () => xray.store.segmentCount > beforeLeave + 300);
-    await sleep(3_000);
+    const afterLeave = xray.store.segmentCount;
+    await waitFor('300 more documents with two translators', 30_000, () => xray.store.segmentCount > afterLeave + 300);
     await pump.stop();
 
     const expected = expectedDocuments(ledger.accepted);
