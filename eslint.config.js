@@ -4,11 +4,15 @@
 //    and nothing outside the pure set;
 //  - one face per service: no file in services/ outside services/<name>/ imports anything of it but its
 //    index.ts (docs/adr/0002-translator-face.md). Tests and benchmarks may reach inside (they test the units).
+//    test/unit/eslint.config.test.ts lints deliberate violations to show each rule fails.
+import { readdirSync } from 'node:fs';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 const SDKS = ['kafkajs', 'ioredis', 'fastify', 'pino', 'prom-client', 'zod', '@aws-sdk/*', 'undici'];
-const SERVICES = ['receiver', 'translator', 'xray-local', 'simulator', 'all-in-one', 'cli'];
+// Every folder under services/ is a service with one face (a new service is covered without listing it).
+const SERVICES = readdirSync(new URL('./services/', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
 const FACE_ZONES = SERVICES.map((name) => ({
   target: SERVICES.filter((other) => other !== name).map((other) => `./services/${other}`),
   from: `./services/${name}`,

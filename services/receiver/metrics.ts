@@ -25,7 +25,12 @@ export interface ReceiverMetrics {
 
 const byRegistry = new WeakMap<Registry, ReceiverMetrics>();
 
-/** The receiver's metrics on `registry`; the same instances for every caller sharing the registry. */
+/**
+ * The receiver's metrics on `registry`; the same instances for every caller sharing the registry.
+ *
+ * The declarations are alike by nature (name, help, labels, registry: prom-client's own shape), here and in
+ * the other service's metrics.ts; each service names its own metrics.
+ */
 export function receiverMetrics(registry: Registry): ReceiverMetrics {
   const existing = byRegistry.get(registry);
   if (existing) return existing;

@@ -1,6 +1,11 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** The translator's Prometheus metrics. Per-span and per-document outcomes are counted here, never logged. */
+/**
+ * The translator's Prometheus metrics. Per-span and per-document outcomes are counted here, never logged.
+ *
+ * The declarations are alike by nature (name, help, labels, registry: prom-client's own shape), here and in
+ * the other service's metrics.ts; each service names its own metrics.
+ */
 export function createTranslatorMetrics(registry: Registry) {
   const registers = [registry];
   return {

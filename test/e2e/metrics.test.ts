@@ -7,15 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { decodeJsonV2 } from '../../shared/core/zipkin/index.ts';
 import type { Span } from '../../shared/core/zipkin/span.ts';
 import { encodeSpanJsonV2 } from '../../services/simulator/encode/encode-json-v2.ts';
 import { main as startAllInOne } from '../../services/all-in-one/main.ts';
 import { startReceiver } from '../../services/receiver/main.ts';
 import { main as startTranslator } from '../../services/translator/main.ts';
+import { BOOKINFO_SPANS, bookinfoTrace } from '../support/bookinfo.ts';
 import { waitFor } from '../support/wait.ts';
 import { startXRayLocal } from '../support/xray-local.ts';
 
@@ -26,16 +25,9 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const TRACES = 400;
 const TRACES_PER_REQUEST = 25;
 
-const fixture = decodeJsonV2(readFileSync(new URL('../fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url)));
-if (!fixture.ok) throw new Error('fixture does not decode');
-const xor = (id: string, n: number) => (BigInt(`0x${id}`) ^ BigInt(n)).toString(16).padStart(16, '0');
 /** `TRACES` Bookinfo traces with their own ids (salted per mode so the two runs never share a trace). */
-const traffic = (salt: number): Span[][] => Array.from({ length: TRACES }, (_, c) => fixture.value.map((s) => {
-  const n = salt * 100_000 + c + 1;
-  const { parentId, ...rest } = s;
-  return { ...rest, traceId: s.traceId.slice(0, 16) + xor(s.traceId.slice(16), n), id: xor(s.id, n), ...(parentId ? { parentId: xor(parentId, n) } : {}) };
-}));
-const SPANS = TRACES * fixture.value.length;
+const traffic = (salt: number): Span[][] => Array.from({ length: TRACES }, (_, c) => bookinfoTrace(salt * 100_000 + c + 1));
+const SPANS = TRACES * BOOKINFO_SPANS.length;
 const REQUESTS = TRACES / TRACES_PER_REQUEST;
 
 async function send(receiverUrl: string, salt: number): Promise<void> {

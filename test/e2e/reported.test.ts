@@ -11,9 +11,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { GetTraceSummariesCommand } from '@aws-sdk/client-xray';
-import { createTopic, testKafka, uniqueNames, waitCaughtUp } from './support/kafka.ts';
+import { testTopic, waitCaughtUp } from './support/kafka.ts';
 import { describeProcesses, killAll, type ServiceProcess } from './support/processes.ts';
-import { startReceiver, startTranslator } from './support/stack.ts';
+import { startPipeline } from './support/stack.ts';
 import { readAllDocuments, startXRayLocal, xrayClient } from '../support/xray-local.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -32,18 +32,12 @@ interface Doc {
 after(killAll);
 
 test('reported inputs through receiver → Kafka → translator → xray-local hold what their .expected.txt says', { timeout: 150_000 }, async () => {
-  const names = uniqueNames('reported');
-  const kafka = testKafka();
-  await createTopic(kafka, names.spansTopic, 6);
+  const { kafka, names } = await testTopic('reported');
   const xray = await startXRayLocal();
   const client = xrayClient(xray.endpoint);
   const procs: ServiceProcess[] = [];
   try {
-    const [receiver, translator] = await Promise.all([
-      startReceiver('receiver', { spansTopic: names.spansTopic }),
-      startTranslator('translator', { ...names, xrayEndpoint: xray.endpoint }),
-    ]);
-    procs.push(receiver.proc, translator.proc);
+    const { receiver } = await startPipeline(names, ['translator'], { xrayEndpoint: xray.endpoint }, procs);
 
     const post = async (route: 'v1' | 'v2', name: string): Promise<Response> =>
       fetch(`${receiver.url}/api/${route}/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(name) });

@@ -1,13 +1,12 @@
 import { Writable } from 'node:stream';
-import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
+import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { deadLetterSourceOf } from '../../../shared/core/span-record/headers.ts';
 import { decodeSpanRecord, type DeliveredRecord } from '../../../shared/core/span-record/record.ts';
 import { encodeSpanJsonV2 } from '../../simulator/index.ts';
-import { recordsIn } from '../replay/plan-ranges.ts';
-import { formatProgress, formatSkipped, plural, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
+import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
 import { RangeSpanSource, type BatchHandler } from '../../translator/index.ts';
 import { writeChunk } from '../replay/replay-sinks.ts';
 import { DeadLetterSummary, deadLetterEntryOf } from '../replay/dead-letters.ts';
@@ -43,21 +42,9 @@ export type CaptureFormat = (typeof CAPTURE_FORMATS)[number];
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { say, fail } = reporterFor('capture', io);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: false,
-      options: { ...SOURCE_OPTIONS, format: { type: 'string' }, output: { type: 'string' }, summary: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean' } },
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message}\n\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, { ...SOURCE_OPTIONS, format: { type: 'string' }, output: { type: 'string' }, summary: { type: 'boolean' }, quiet: { type: 'boolean' } }, { help: HELP, io, fail });
+  if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
   const errors: string[] = [];
   const source = parseSource(values, io.env);
   if (!source.ok) errors.push(...source.errors);
@@ -73,13 +60,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const writeRecords = summary === undefined || values.output !== undefined;
 
   const { topic, selection } = source.value;
-  const planned = await planSource(source.value, 'meshray-capture', io.env);
+  const planned = await planSource(source.value, 'meshray-capture', io.env, say);
   if (!planned.ok) return fail(planned.message);
-  const { kafka, plan } = planned;
-  for (const w of plan.warnings) say(`warning: ${w}`);
-  const total = recordsIn(plan.ranges);
-  const partitionsWithRecords = plan.ranges.filter((r) => r.endOffset > r.startOffset).length;
-  info(`${topic}: ${describeSelection(selection)}: ${plural(total, 'record')} in ${partitionsWithRecords} of ${plural(plan.ranges.length, 'partition')} → ${writeRecords ? `${format} (${values.output ?? 'stdout'})` : 'summary only'}`);
+  const { kafka, plan, total } = planned;
+  info(`${planned.summary} → ${writeRecords ? `${format} (${values.output ?? 'stdout'})` : 'summary only'}`);
   if (total === 0) info(`nothing to capture: the selection holds no records (${describeSelection(selection)})`);
 
   let output: ReturnType<typeof openOutput>;

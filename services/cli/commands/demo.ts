@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
+import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag } from '../flags.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
@@ -81,27 +81,15 @@ export function formatSummary(s: DemoSummary): string {
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { fail } = reporterFor('demo', io);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: false,
-      options: {
-        target: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, requests: { type: 'string' },
-        flavour: { type: 'string' }, 'id-bits': { type: 'string' }, seed: { type: 'string' }, reviews: { type: 'string' },
-        'error-rate': { type: 'string' }, 'fault-rate': { type: 'string' }, 'fault-flags': { type: 'string' }, latency: { type: 'string' },
-        concurrency: { type: 'string' }, 'batch-size': { type: 'string' }, 'flush-interval': { type: 'string' }, workers: { type: 'string' },
-        retries: { type: 'string' }, host: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean' },
-      },
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message}\n\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, {
+    target: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, requests: { type: 'string' },
+    flavour: { type: 'string' }, 'id-bits': { type: 'string' }, seed: { type: 'string' }, reviews: { type: 'string' },
+    'error-rate': { type: 'string' }, 'fault-rate': { type: 'string' }, 'fault-flags': { type: 'string' }, latency: { type: 'string' },
+    concurrency: { type: 'string' }, 'batch-size': { type: 'string' }, 'flush-interval': { type: 'string' }, workers: { type: 'string' },
+    retries: { type: 'string' }, host: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+  }, { help: HELP, io, fail });
+  if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
   const options: { -readonly [K in keyof DemoOptions]: DemoOptions[K] } = {};
   const errors: string[] = [];
   const setIf = <T>(value: T | undefined, set: (v: T) => void): void => {

@@ -1,5 +1,5 @@
 import type { CommandIo } from '../commands.ts';
-import { renderEnvHelp } from '../docs/config-tables.ts';
+import { wroteServiceHelp } from '../command-args.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
 const USAGE = `usage: meshray receiver
@@ -12,11 +12,7 @@ port). Publishes the spans to Kafka, keyed by trace id. Kafka being unreachable 
 
 /** `meshray receiver`: the Zipkin endpoint publishing to Kafka (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    const { receiverEnvSchema } = await import('../../receiver/index.ts');
-    io.stdout.write(USAGE + renderEnvHelp(receiverEnvSchema));
-    return 0;
-  }
+  if (await wroteServiceHelp(args, io, USAGE, async () => (await import('../../receiver/index.ts')).receiverEnvSchema)) return 0;
   const { startReceiver } = await import('../../receiver/index.ts');
   const running = await startReceiver(io.env);
   return runUntilSignal({ close: () => running.stop() });

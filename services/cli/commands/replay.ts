@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
+import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { parseConfig, translationEnv, xrayEnv } from '../../../shared/edge/config/index.ts';
 import { silentLogger } from '../../../shared/edge/log/index.ts';
@@ -15,8 +15,7 @@ import {
   actionFor, createTranslator, createTranslatorMetrics, createXRayClient, describeExportTarget, FAIL_FAST_REDIS_OPTIONS,
   exportSinkFromSettings, RangeSpanSource, RateLimitedSegmentSink, RedisEpochStore, translatorConfigOf, type OtlpDocument, type ProtocolSink,
 } from '../../translator/index.ts';
-import { recordsIn } from '../replay/plan-ranges.ts';
-import { formatProgress, formatSkipped, plural, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
+import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
 import { NdjsonSegmentSink, TallyDeadLetterSink, TallySegmentSink } from '../replay/replay-sinks.ts';
 import { describeSelection } from '../replay/selection.ts';
 import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
@@ -86,38 +85,25 @@ async function connectRedis(url: string): Promise<Redis> {
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { say, fail } = reporterFor('replay', io);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: false,
-      options: {
-        ...SOURCE_OPTIONS,
-        'epoch-policy': { type: 'string' },
-        'epoch-ttl': { type: 'string' },
-        'annotation-tags': { type: 'string' },
-        redis: { type: 'string' },
-        'epoch-store': { type: 'string' },
-        protocol: { type: 'string' },
-        'xray-endpoint': { type: 'string' },
-        region: { type: 'string' },
-        rate: { type: 'string' },
-        concurrency: { type: 'string' },
-        'max-retries': { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        output: { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message}\n\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, {
+    ...SOURCE_OPTIONS,
+    'epoch-policy': { type: 'string' },
+    'epoch-ttl': { type: 'string' },
+    'annotation-tags': { type: 'string' },
+    redis: { type: 'string' },
+    'epoch-store': { type: 'string' },
+    protocol: { type: 'string' },
+    'xray-endpoint': { type: 'string' },
+    region: { type: 'string' },
+    rate: { type: 'string' },
+    concurrency: { type: 'string' },
+    'max-retries': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    output: { type: 'string' },
+    quiet: { type: 'boolean' },
+  }, { help: HELP, io, fail });
+  if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
   const { env } = io;
   const errors: string[] = [];
   const source = parseSource(values, env);
@@ -154,13 +140,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
 
   const { topic, selection } = source.value;
-  const planned = await planSource(source.value, 'meshray-replay', io.env);
+  const planned = await planSource(source.value, 'meshray-replay', io.env, say);
   if (!planned.ok) return fail(planned.message);
-  const { kafka, plan } = planned;
-  for (const w of plan.warnings) say(`warning: ${w}`);
-  const total = recordsIn(plan.ranges);
+  const { kafka, plan, total } = planned;
   const target = describeExportTarget({ region, endpoint, env });
-  say(`${topic}: ${describeSelection(selection)}: ${plural(total, 'record')} in ${plan.ranges.filter((r) => r.endOffset > r.startOffset).length} of ${plural(plan.ranges.length, 'partition')} → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${target.endpoint} (${settings.value.EXPORT_PROTOCOL}) at ≤ ${rate} ${settings.value.EXPORT_PROTOCOL === 'otlp' ? 'spans' : 'segments'}/s`}`);
+  say(`${planned.summary} → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${target.endpoint} (${settings.value.EXPORT_PROTOCOL}) at ≤ ${rate} ${settings.value.EXPORT_PROTOCOL === 'otlp' ? 'spans' : 'segments'}/s`}`);
   if (!dryRun) say(`exporting to ${target.endpoint} (region ${target.region}; credentials: ${target.credentials})`);
   if (total === 0) {
     say(`nothing to replay: the selection holds no records (${describeSelection(selection)})`);

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import type { CommandIo } from '../commands.ts';
+import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag } from '../flags.ts';
 import { readInput } from '../read-input.ts';
@@ -34,26 +34,12 @@ export interface SendSummary extends PostTally {
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { fail } = reporterFor('send', io);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        target: { type: 'string' }, format: { type: 'string' }, 'batch-size': { type: 'string' }, concurrency: { type: 'string' },
-        retries: { type: 'string' }, 'max-retry-after': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message}\n\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, {
+    target: { type: 'string' }, format: { type: 'string' }, 'batch-size': { type: 'string' }, concurrency: { type: 'string' },
+    retries: { type: 'string' }, 'max-retry-after': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+  }, { help: HELP, io, fail, maxPositionals: 1 });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length > 1) return fail('expects at most one FILE');
   const errors: string[] = [];
   const url = spansUrlOf(targetFlag(values.target, errors) ?? 'http://127.0.0.1:9411');
   const batchSize = intFlag('batch-size', values['batch-size'], 1, errors) ?? 5;

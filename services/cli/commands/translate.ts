@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
+import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { readInput } from '../read-input.ts';
 import { parseConfig, translationEnv } from '../../../shared/edge/config/index.ts';
@@ -60,29 +60,15 @@ function parseNow(value: string | undefined, fallbackMs: number): number | undef
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { say, fail } = reporterFor('translate', io);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' },
-        'epoch-policy': { type: 'string' },
-        'epoch-ttl': { type: 'string' },
-        'annotation-tags': { type: 'string' },
-        now: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (e) {
-    return fail(`${(e as Error).message}\n\n${HELP}`);
-  }
+  const parsed = parseCommandArgs(args, {
+    format: { type: 'string' },
+    'epoch-policy': { type: 'string' },
+    'epoch-ttl': { type: 'string' },
+    'annotation-tags': { type: 'string' },
+    now: { type: 'string' },
+  }, { help: HELP, io, fail, maxPositionals: 1 });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    io.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length > 1) return fail('expects at most one FILE');
   const flags = parseConfig(flagsSchema, {
     EPOCH_POLICY: values['epoch-policy'],
     EPOCH_TTL: values['epoch-ttl'],

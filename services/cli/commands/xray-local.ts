@@ -1,5 +1,5 @@
 import type { CommandIo } from '../commands.ts';
-import { renderEnvHelp } from '../docs/config-tables.ts';
+import { wroteServiceHelp } from '../command-args.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
 const USAGE = `usage: meshray xray-local
@@ -12,11 +12,7 @@ XRAY_ENDPOINT at it. Configured by environment variables only:
 
 /** `meshray xray-local`: the X-Ray-compatible API and console (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    const { xrayLocalConfigSchema } = await import('../../xray-local/index.ts');
-    io.stdout.write(USAGE + renderEnvHelp(xrayLocalConfigSchema));
-    return 0;
-  }
+  if (await wroteServiceHelp(args, io, USAGE, async () => (await import('../../xray-local/index.ts')).xrayLocalConfigSchema)) return 0;
   const { main } = await import('../../xray-local/index.ts');
   return runUntilSignal(await main(io.env));
 }

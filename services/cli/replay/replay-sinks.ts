@@ -41,7 +41,13 @@ export class TallyDeadLetterSink implements DeadLetterSink {
   }
 }
 
-/** SegmentSink decorator: adds the documents the inner sink accepted to `tally.documents`. */
+/**
+ * SegmentSink decorator: adds the documents the inner sink accepted to `tally.documents`. Generic over the
+ * document type so it wraps the segments and the OTLP sinks alike.
+ *
+ * Shaped like the other SegmentSink decorators on purpose (the inner sink and options held, `put` wrapping
+ * the inner `put`): one behaviour per decorator, composed by the caller (docs/CONVENTIONS.md, "Translator ports").
+ */
 export class TallySegmentSink<T = string> {
   readonly #inner: { put(documents: readonly T[], control?: BatchControl): Promise<PutOutcome> };
   readonly #tally: ReplayTally;

@@ -9,8 +9,9 @@ import { dlqEnv, durationMs, kafkaEnv, loadConfig, requireSaslCredentials } from
 import { createKafka } from '../../../shared/edge/kafka/client.ts';
 import { kafkaSecurityOf } from '../../../shared/edge/kafka/from-config.ts';
 import type { Parsed, Selection, SelectionFlags } from './selection.ts';
-import { resolveRanges, type RangePlan } from './plan-ranges.ts';
-import { parseSelection } from './selection.ts';
+import { plural } from './progress.ts';
+import { recordsIn, resolveRanges, type RangePlan } from './plan-ranges.ts';
+import { describeSelection, parseSelection } from './selection.ts';
 
 /** parseArgs options for the source and selection flags. */
 export const SOURCE_OPTIONS = {
@@ -137,20 +138,40 @@ export function openOutput(file: string | undefined, stdout: NodeJS.WritableStre
   };
 }
 
-/** Connects to the source's cluster and resolves its selection into per-partition ranges. */
+/** A source resolved into ranges: `total` records in them, `summary` says what was selected and how much. */
+export interface PlannedSource {
+  readonly ok: true;
+  readonly kafka: Kafka;
+  readonly plan: RangePlan;
+  readonly total: number;
+  /** `<topic>: <selection>: N records in P of Q partitions` */
+  readonly summary: string;
+}
+
+/**
+ * Connects to the source's cluster and resolves its selection into per-partition ranges; says each of the
+ * plan's warnings (`warning: ...`) through `say`.
+ */
 export async function planSource(
   source: Source,
   clientId: string,
   env: Readonly<Record<string, string | undefined>>,
-): Promise<{ ok: true; kafka: Kafka; plan: RangePlan } | { ok: false; message: string }> {
+  say: (message: string) => void,
+): Promise<PlannedSource | { ok: false; message: string }> {
   const kafka = kafkaFor(source, clientId, env);
   const admin = kafka.admin();
+  let plan: RangePlan;
   try {
     await admin.connect();
-    return { ok: true, kafka, plan: await resolveRanges(admin, source.topic, source.selection) };
+    plan = await resolveRanges(admin, source.topic, source.selection);
   } catch (e) {
     return { ok: false, message: `cannot read ${source.topic} from ${source.brokers.join(',')}: ${(e as Error).message}` };
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+  for (const w of plan.warnings) say(`warning: ${w}`);
+  const total = recordsIn(plan.ranges);
+  const withRecords = plan.ranges.filter((r) => r.endOffset > r.startOffset).length;
+  const summary = `${source.topic}: ${describeSelection(source.selection)}: ${plural(total, 'record')} in ${withRecords} of ${plural(plan.ranges.length, 'partition')}`;
+  return { ok: true, kafka, plan, total, summary };
 }

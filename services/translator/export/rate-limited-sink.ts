@@ -20,6 +20,9 @@ export interface RateLimitedSegmentSinkOptions {
  * `sliceDocuments`, each waiting for its tokens, heartbeating the source between slices. It stops at the
  * first slice not taken in full: the rest of the documents are `unfinished` with it (indices into the
  * caller's `documents`, like every SegmentSink).
+ *
+ * Shaped like the other SegmentSink decorators on purpose (the inner sink and options held, `put` wrapping
+ * the inner `put`): one behaviour per decorator, composed by the caller (docs/CONVENTIONS.md, "Translator ports").
  */
 /** `T`: the documents (JSON strings for segments; OTLP spans for EXPORT_PROTOCOL=otlp, one token per span). */
 export class RateLimitedSegmentSink<T = string> implements PutSink<T> {

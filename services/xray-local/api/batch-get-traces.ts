@@ -1,7 +1,7 @@
 import type { SegmentStore } from '../store/segment-store.ts';
 import { traceBoundsSec } from '../store/trace-entities.ts';
 import { type ApiOutcome, answer } from './api-outcome.ts';
-import { readBody, readStringList } from './read-request.ts';
+import { readTraceIds } from './read-request.ts';
 
 export const MAX_TRACE_IDS_PER_BATCH = 5;
 
@@ -23,9 +23,7 @@ export interface BatchGetTracesResult {
  * listed in UnprocessedTraceIds.
  */
 export function batchGetTraces(raw: unknown, deps: { store: SegmentStore }): ApiOutcome<BatchGetTracesResult> {
-  const body = readBody(raw);
-  if (!body.ok) return body;
-  const ids = readStringList(body.body, 'TraceIds', { min: 1, max: MAX_TRACE_IDS_PER_BATCH });
+  const ids = readTraceIds(raw, MAX_TRACE_IDS_PER_BATCH);
   if (!ids.ok) return ids;
   const traces: Trace[] = [];
   const unprocessed: string[] = [];

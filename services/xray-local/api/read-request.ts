@@ -35,6 +35,13 @@ export function readStringList(body: Body, member: string, limits: { min: number
   return answer(value as string[]);
 }
 
+/** A request whose body holds only `TraceIds` (BatchGetTraces, GetTraceGraph): 1 to `max` trace ids. */
+export function readTraceIds(raw: unknown, max: number): ApiOutcome<string[]> {
+  const body = readBody(raw);
+  if (!body.ok) return body;
+  return readStringList(body.body, 'TraceIds', { min: 1, max });
+}
+
 /** StartTime/EndTime pair, EndTime not before StartTime. */
 export function readTimeRange(body: Body): ApiOutcome<{ startSec: number; endSec: number }> {
   const start = readEpochSeconds(body, 'StartTime');

@@ -6,6 +6,7 @@
 import type { Issue, Result } from '../result/result.ts';
 import { fail, ok } from '../result/result.ts';
 import type { Span } from './span.ts';
+import type { UnitRepairs } from './validate.ts';
 
 /** Why a span was refused: the field at fault, as a bounded label value. */
 export type SpanRefusalReason =
@@ -93,3 +94,39 @@ export function strictBatch(batch: Result<SpanBatch>): Result<Span[]> {
   if (batch.value.refused.length === 0) return ok(batch.value.spans);
   return fail(batch.value.refused.flatMap((r) => r.issues));
 }
+
+/**
+ * Reads a decoded list span by span, the loop every decoder shares: `read` judges one item (pushing its
+ * issues, setting `repairs.unit` when it repaired a timestamp unit) and answers what it became; an item
+ * with any issue is refused alone, numbered `firstIndex + i`; `keep` adds a valid one to the spans (a v1
+ * span may give two). `timestampUnitRepairs` counts the items repaired.
+ */
+export function readSpanBatch<I, T>(
+  list: readonly I[],
+  firstIndex: number,
+  read: (item: I, base: string, issues: Issue[], repairs: UnitRepairs) => T | undefined,
+  keep: (value: T, spans: Span[]) => void,
+): SpanBatch {
+  const spans: Span[] = [];
+  const refused: RefusedSpan[] = [];
+  const repairs: UnitRepairs = { unit: false };
+  let timestampUnitRepairs = 0;
+  for (let i = 0; i < list.length; i++) {
+    const index = firstIndex + i;
+    const issues: Issue[] = [];
+    repairs.unit = false;
+    const value = read(list[i] as I, `spans[${index}]`, issues, repairs);
+    if (value !== undefined && issues.length === 0) {
+      keep(value, spans);
+      if (repairs.unit) timestampUnitRepairs += 1;
+    } else {
+      refused.push(refusalOf(index, issues));
+    }
+  }
+  return { spans, refused, timestampUnitRepairs };
+}
+
+/** `keep` for decoders whose items become one span each. */
+export const keepSpan = (span: Span, spans: Span[]): void => {
+  spans.push(span);
+};

@@ -7,18 +7,18 @@ import type { Issue, Result } from '../result/result.ts';
 import { ok } from '../result/result.ts';
 import type { Annotation, Endpoint, Span, SpanKind } from './span.ts';
 import { parseJsonArray } from './parse-json.ts';
-import { refusalOf, strictBatch, type RefusedSpan, type SpanBatch } from './batch.ts';
+import { readSpanBatch, strictBatch, type SpanBatch } from './batch.ts';
 import {
   assembleSpan,
   describe,
-  isPlainObject,
+  isSpanObject,
+  readObjectList,
   readEndpoint,
   readFlag,
   readLowercaseText,
   readMicros,
-  readParentId,
-  readSpanId,
-  readTraceId,
+  readSpanIds,
+  readTiming,
   report,
   timestampUnitFactorOf,
   type UnitRepairs,
@@ -62,39 +62,18 @@ export function decodeJsonV1(body: Uint8Array | string): Result<Span[]> {
 export function decodeJsonV1Batch(body: Uint8Array | string): Result<SpanBatch> {
   const parsed = parseJsonArray(body);
   if (!parsed.ok) return parsed;
-  const list = parsed.value;
-  const spans: Span[] = [];
-  const refused: RefusedSpan[] = [];
-  const repairs: UnitRepairs = { unit: false };
-  let timestampUnitRepairs = 0;
-  for (let i = 0; i < list.length; i++) {
-    const issues: Issue[] = [];
-    repairs.unit = false;
-    const v1 = readSpanV1(list[i], `spans[${i}]`, issues, repairs);
-    if (v1 !== undefined && issues.length === 0) {
-      convertV1Span(v1, spans);
-      if (repairs.unit) timestampUnitRepairs += 1;
-    } else {
-      refused.push(refusalOf(i, issues));
-    }
-  }
-  return ok({ spans, refused, timestampUnitRepairs });
+  return ok(readSpanBatch(parsed.value, 0, readSpanV1, convertV1Span));
 }
 
 function readSpanV1(value: unknown, base: string, issues: Issue[], repairs: UnitRepairs): V1Span | undefined {
-  if (!isPlainObject(value)) {
-    issues.push({ path: base, message: `must be a span object, got ${describe(value)}` });
-    return undefined;
-  }
+  if (!isSpanObject(value, base, issues)) return undefined;
   const before = issues.length;
-  const traceId = readTraceId(value.traceId, base, issues);
-  const id = readSpanId(value.id, base, issues);
-  const parentId = readParentId(value.parentId, base, issues);
+  const { traceId, id, parentId } = readSpanIds(value, base, issues);
   const name = readLowercaseText(value.name, base, 'name', issues);
-  const factor = timestampUnitFactorOf(value.timestamp);
-  if (factor !== 1) repairs.unit = true;
-  const timestampMicros = readMicros(value.timestamp, base, 'timestamp', issues, factor) ?? 0;
-  const durationMicros = readMicros(value.duration, base, 'duration', issues, factor) ?? 0;
+  const timing = readTiming(value, base, issues, repairs);
+  // 0 when absent, as in Zipkin's V1Span
+  const timestampMicros = timing.timestampMicros ?? 0;
+  const durationMicros = timing.durationMicros ?? 0;
   const debug = readFlag(value.debug, base, 'debug', issues);
   const annotations = readV1Annotations(value.annotations, base, issues, repairs);
   const binaryAnnotations = readV1BinaryAnnotations(value.binaryAnnotations, base, issues);
@@ -103,19 +82,7 @@ function readSpanV1(value: unknown, base: string, issues: Issue[], repairs: Unit
 }
 
 function readV1Annotations(value: unknown, base: string, issues: Issue[], repairs: UnitRepairs): V1Annotation[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) {
-    report(issues, base, 'annotations', `must be an array, got ${describe(value)}`);
-    return [];
-  }
-  const annotations: V1Annotation[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const item: unknown = value[i];
-    const at = `annotations[${i}]`;
-    if (!isPlainObject(item)) {
-      report(issues, base, at, `must be an object, got ${describe(item)}`);
-      continue;
-    }
+  return readObjectList(value, base, 'annotations', issues, (item, at) => {
     const text = item.value;
     if (typeof text !== 'string' || text === '') {
       report(issues, base, `${at}.value`, `must be a non-empty string, got ${describe(text)}`);
@@ -123,51 +90,35 @@ function readV1Annotations(value: unknown, base: string, issues: Issue[], repair
     const timestamp = item.timestamp;
     if (timestamp === undefined || timestamp === null || timestamp === 0) {
       report(issues, base, `${at}.timestamp`, 'is required in a v1 annotation');
-      continue;
+      return undefined;
     }
     const factor = timestampUnitFactorOf(timestamp);
     if (factor !== 1) repairs.unit = true;
     // a negative timestamp reads as absent: the annotation carries no time and is dropped
     const timestampMicros = readMicros(timestamp, base, `${at}.timestamp`, issues, factor);
-    if (timestampMicros === undefined) continue;
+    if (timestampMicros === undefined) return undefined;
     const endpoint = readEndpoint(item.endpoint, base, `${at}.endpoint`, issues);
-    if (typeof text === 'string' && text !== '') annotations.push({ timestampMicros, value: text, endpoint });
-  }
-  return annotations;
+    return typeof text === 'string' && text !== '' ? { timestampMicros, value: text, endpoint } : undefined;
+  });
 }
 
 function readV1BinaryAnnotations(value: unknown, base: string, issues: Issue[]): V1BinaryAnnotation[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) {
-    report(issues, base, 'binaryAnnotations', `must be an array, got ${describe(value)}`);
-    return [];
-  }
-  const binaryAnnotations: V1BinaryAnnotation[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const item: unknown = value[i];
-    const at = `binaryAnnotations[${i}]`;
-    if (!isPlainObject(item)) {
-      report(issues, base, at, `must be an object, got ${describe(item)}`);
-      continue;
-    }
+  return readObjectList(value, base, 'binaryAnnotations', issues, (item, at): V1BinaryAnnotation | undefined => {
     const key = item.key;
     if (typeof key !== 'string' || key === '') {
       report(issues, base, `${at}.key`, `must be a non-empty string, got ${describe(key)}`);
-      continue;
+      return undefined;
     }
     const endpoint = readEndpoint(item.endpoint, base, `${at}.endpoint`, issues);
-    if (key === 'ca' || key === 'sa' || key === 'ma') {
-      binaryAnnotations.push({ key, value: undefined, endpoint });
-      continue;
-    }
+    if (key === 'ca' || key === 'sa' || key === 'ma') return { key, value: undefined, endpoint };
     const raw = item.value;
-    if (typeof raw === 'string') binaryAnnotations.push({ key, value: raw, endpoint });
-    else if (typeof raw === 'number' || typeof raw === 'boolean') binaryAnnotations.push({ key, value: String(raw), endpoint });
-    else if (raw !== undefined && raw !== null) {
+    if (typeof raw === 'string') return { key, value: raw, endpoint };
+    if (typeof raw === 'number' || typeof raw === 'boolean') return { key, value: String(raw), endpoint };
+    if (raw !== undefined && raw !== null) {
       report(issues, base, `${at}.value`, `must be a string, number or boolean, got ${describe(raw)}`);
     }
-  }
-  return binaryAnnotations;
+    return undefined;
+  });
 }
 
 /** A v2 span under construction, one per local endpoint found in the v1 span. */

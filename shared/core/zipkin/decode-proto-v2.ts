@@ -4,7 +4,7 @@ import type { Issue, Result } from '../result/result.ts';
 import { fail, ok } from '../result/result.ts';
 import type { Annotation, Endpoint, Span, SpanKind } from './span.ts';
 import { ipv4FromBytes, ipv6FromBytes, isIpv4MappedBytes } from './ip.ts';
-import { refusalOf, strictBatch, type RefusedSpan, type SpanBatch } from './batch.ts';
+import { keepSpan, readSpanBatch, strictBatch, type SpanBatch } from './batch.ts';
 import { assembleSpan, report, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
 import descriptor from './proto/zipkin-descriptor.json' with { type: 'json' };
 
@@ -78,22 +78,7 @@ export function decodeProtoV2Batch(body: Uint8Array | string): Result<SpanBatch>
     const reason = error instanceof Error ? error.message : String(error);
     return fail([{ path: '', message: `body is not a protobuf ListOfSpans: ${reason}` }]);
   }
-  const spans: Span[] = [];
-  const refused: RefusedSpan[] = [];
-  const repairs: UnitRepairs = { unit: false };
-  let timestampUnitRepairs = 0;
-  for (let i = 0; i < list.spans.length; i++) {
-    const issues: Issue[] = [];
-    repairs.unit = false;
-    const span = readProtoSpan(list.spans[i] as ProtoSpan, `spans[${i}]`, issues, repairs);
-    if (span !== undefined && issues.length === 0) {
-      spans.push(span);
-      if (repairs.unit) timestampUnitRepairs += 1;
-    } else {
-      refused.push(refusalOf(i, issues));
-    }
-  }
-  return ok({ spans, refused, timestampUnitRepairs });
+  return ok(readSpanBatch(list.spans, 0, readProtoSpan, keepSpan));
 }
 
 /**
@@ -148,6 +133,7 @@ function readProtoSpan(message: ProtoSpan, base: string, issues: Issue[], repair
   const tags: Record<string, string> = {};
   for (const key in message.tags) tags[key] = message.tags[key] as string;
   if (traceId === undefined || id === undefined || issues.length !== before) return undefined;
+  // SpanParts, field by field: each decoder lists the same model fields (alike on purpose, read differently).
   return assembleSpan({
     traceId,
     id,

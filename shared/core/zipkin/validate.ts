@@ -154,6 +154,31 @@ export function readMicros(value: unknown, base: string, field: string, issues: 
   return micros;
 }
 
+/** Whether `value` is a span object (a JSON object); if not, says so at `base` (the whole span is refused). */
+export function isSpanObject(value: unknown, base: string, issues: Issue[]): value is Record<string, unknown> {
+  if (isPlainObject(value)) return true;
+  issues.push({ path: base, message: `must be a span object, got ${describe(value)}` });
+  return false;
+}
+
+/** The ids of a JSON span (v1 and v2 spell them alike): `traceId` and `id` required, `parentId` optional. */
+export function readSpanIds(value: Record<string, unknown>, base: string, issues: Issue[]): { traceId: string | undefined; id: string | undefined; parentId: string | undefined } {
+  return { traceId: readTraceId(value.traceId, base, issues), id: readSpanId(value.id, base, issues), parentId: readParentId(value.parentId, base, issues) };
+}
+
+/**
+ * `timestamp` and `duration` of a JSON span (v1 and v2 alike), in microseconds: a timestamp in epoch
+ * milliseconds or seconds is repaired (`repairs.unit` set) and its duration taken to be in the same unit.
+ */
+export function readTiming(value: Record<string, unknown>, base: string, issues: Issue[], repairs: UnitRepairs): { timestampMicros: number | undefined; durationMicros: number | undefined } {
+  const factor = timestampUnitFactorOf(value.timestamp);
+  if (factor !== 1) repairs.unit = true;
+  return {
+    timestampMicros: readMicros(value.timestamp, base, 'timestamp', issues, factor),
+    durationMicros: readMicros(value.duration, base, 'duration', issues, factor),
+  };
+}
+
 /** Optional kind, in any letter case; uppercased. */
 export function readKind(value: unknown, base: string, issues: Issue[]): SpanKind | undefined {
   if (value === undefined || value === null) return undefined;
@@ -275,30 +300,47 @@ export function readTags(value: unknown, base: string, issues: Issue[]): Record<
  * value == null) return false`). Each timestamp gets its own unit repair; `repairs.unit` turns true if any did.
  */
 export function readAnnotations(value: unknown, base: string, issues: Issue[], repairs: UnitRepairs = { unit: false }): Annotation[] {
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) {
-    report(issues, base, 'annotations', `must be an array, got ${describe(value)}`);
-    return [];
-  }
-  const annotations: Annotation[] = [];
-  for (let i = 0; i < value.length; i++) {
-    const item: unknown = value[i];
-    if (!isPlainObject(item)) {
-      report(issues, base, `annotations[${i}]`, `must be an object, got ${describe(item)}`);
-      continue;
-    }
+  return readObjectList(value, base, 'annotations', issues, (item, at) => {
     const text = item.value;
     if (typeof text !== 'string' || text === '') {
-      report(issues, base, `annotations[${i}].value`, `must be a non-empty string, got ${describe(text)}`);
+      report(issues, base, `${at}.value`, `must be a non-empty string, got ${describe(text)}`);
     }
     const factor = timestampUnitFactorOf(item.timestamp);
     if (factor !== 1) repairs.unit = true;
-    const timestampMicros = readMicros(item.timestamp, base, `annotations[${i}].timestamp`, issues, factor);
-    if (timestampMicros !== undefined && typeof text === 'string' && text !== '') {
-      annotations.push({ timestampMicros, value: text });
-    }
+    const timestampMicros = readMicros(item.timestamp, base, `${at}.timestamp`, issues, factor);
+    return timestampMicros !== undefined && typeof text === 'string' && text !== '' ? { timestampMicros, value: text } : undefined;
+  });
+}
+
+/**
+ * An optional list of objects at `field` (absent or null: none), as Zipkin's annotations and v1 binary
+ * annotations are: a value that is not a list, or an item that is not an object, is an issue. `readItem`
+ * reads each object (named `field[i]` in its issues) and answers what to keep, or undefined for nothing.
+ */
+export function readObjectList<T>(
+  value: unknown,
+  base: string,
+  field: string,
+  issues: Issue[],
+  readItem: (item: Record<string, unknown>, at: string) => T | undefined,
+): T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    report(issues, base, field, `must be an array, got ${describe(value)}`);
+    return [];
   }
-  return annotations;
+  const kept: T[] = [];
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    const at = `${field}[${i}]`;
+    if (!isPlainObject(item)) {
+      report(issues, base, at, `must be an object, got ${describe(item)}`);
+      continue;
+    }
+    const read = readItem(item, at);
+    if (read !== undefined) kept.push(read);
+  }
+  return kept;
 }
 
 /** Set by readers when a timestamp unit was repaired (see timestampUnitFactorOf). */

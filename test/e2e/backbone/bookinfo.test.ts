@@ -18,9 +18,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { GetTraceSummariesCommand } from '@aws-sdk/client-xray';
-import { createTopic, testKafka, uniqueNames, waitCaughtUp } from '../support/kafka.ts';
+import { testTopic, waitCaughtUp } from '../support/kafka.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
-import { startReceiver, startTranslator } from '../support/stack.ts';
+import { startPipeline } from '../support/stack.ts';
 import { batchGetDocuments, startXRayLocal, xrayClient } from '../../support/xray-local.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -36,19 +36,12 @@ const parse = (line: string): Doc => JSON.parse(line) as Doc;
 after(killAll);
 
 test('Bookinfo (Istio 1.7.4) and Kourier (Envoy 1.24) through receiver → Kafka → 2 translators → X-Ray equal the goldens', { timeout: 150_000 }, async () => {
-  const names = uniqueNames('bookinfo');
-  const kafka = testKafka();
-  await createTopic(kafka, names.spansTopic, 6);
+  const { kafka, names } = await testTopic('bookinfo');
   const xray = await startXRayLocal();
   const client = xrayClient(xray.endpoint);
   const procs: ServiceProcess[] = [];
   try {
-    const [receiver, ...translators] = await Promise.all([
-      startReceiver('receiver', { spansTopic: names.spansTopic }),
-      startTranslator('translator-1', { ...names, xrayEndpoint: xray.endpoint }),
-      startTranslator('translator-2', { ...names, xrayEndpoint: xray.endpoint }),
-    ]);
-    procs.push(receiver.proc, ...translators.map((t) => t.proc));
+    const { receiver } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint }, procs);
 
     for (const body of [BOOKINFO_BODY, ...KOURIER_BODIES]) {
       const res = await fetch(`${receiver.url}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

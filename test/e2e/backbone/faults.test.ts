@@ -11,12 +11,12 @@ import { SPAN_SCHEMA_FINGERPRINT } from '../../../shared/core/avro/index.ts';
 import { DEAD_LETTER_HEADERS, SPAN_SCHEMA_HEADER } from '../../../shared/core/span-record/headers.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { SegmentStore } from '../../../services/xray-local/index.ts';
-import { createTopic, groupProgress, lagOf, testKafka, uniqueNames, waitCaughtUp } from '../support/kafka.ts';
+import { groupProgress, lagOf, testTopic, waitCaughtUp } from '../support/kafka.ts';
 import { scrapeMetric } from '../support/metrics.ts';
 import { freePort } from '../support/ports.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
 import { PrivateRedis } from '../support/redis-server.ts';
-import { startReceiver, startTranslator, type RunningService } from '../support/stack.ts';
+import { startPipeline, type RunningService } from '../support/stack.ts';
 import { expectedDocuments, generateTrace, Ledger, postAll, toBodies, TrafficPump, widthOf } from '../support/traffic.ts';
 import { checkAgainstLedger } from '../support/verify.ts';
 import { readAllDocuments, startXRayLocal, storedIds, xrayClient, type XRayLocal } from '../../support/xray-local.ts';
@@ -51,9 +51,7 @@ const sumOver = async (services: readonly RunningService[], metric: string): Pro
 };
 
 test('kill -9 of a translator while its exports are in flight: survivors get its partitions, every span arrives once', { timeout: 200_000 }, async () => {
-  const names = uniqueNames('kill9');
-  const kafka = testKafka();
-  await createTopic(kafka, names.spansTopic, 6);
+  const { kafka, names } = await testTopic('kill9');
   // Two listeners over ONE store, one per translator, so the test knows whose exports are in flight. Each
   // answer is delayed 800 ms AFTER the documents were stored: a translator killed in that window has
   // exported documents whose records it never committed, which Kafka must redeliver to a survivor, whose
@@ -65,17 +63,14 @@ test('kill -9 of a translator while its exports are in flight: survivors get its
   const ledger = new Ledger();
   let pump: TrafficPump | undefined;
   try {
-    const [receiver, victim, survivor] = await Promise.all([
-      startReceiver('receiver', { spansTopic: names.spansTopic }),
-      startTranslator('translator-victim', { ...names, xrayEndpoint: xrayA.endpoint }),
-      startTranslator('translator-survivor', { ...names, xrayEndpoint: xrayB.endpoint }),
-    ]);
-    procs.push(receiver.proc, victim.proc, survivor.proc);
+    const { receiver, translators: [victim] } = await startPipeline(names, ['translator-victim', 'translator-survivor'], { xrayEndpoint: [xrayA.endpoint, xrayB.endpoint] }, procs);
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: 200 });
     await waitFor('both translators exporting', 30_000, () => xrayA.received.size > 100 && xrayB.received.size > 100);
     await waitFor('an export of the victim in flight', 10_000, () => xrayA.inFlightPuts() > 0, { intervalMs: 5 });
     await victim.proc.kill9();
-    await sleep(5_000);
+    // traffic goes on while the victim's partitions have no owner (until its session times out)
+    const atKill = ledger.accepted.length;
+    await waitFor('500 more spans accepted after the kill', 30_000, () => ledger.accepted.length >= atKill + 500);
     await pump.stop();
 
     // its partitions move to the survivor once the group coordinator's session timeout expires
@@ -95,9 +90,7 @@ test('kill -9 of a translator while its exports are in flight: survivors get its
 });
 
 test('X-Ray throttled to 100 segments/s for 30 s while ~5k segments are posted: lag builds, then recovers to 0, nothing lost', { timeout: 200_000 }, async () => {
-  const names = uniqueNames('throttle');
-  const kafka = testKafka();
-  await createTopic(kafka, names.spansTopic, 6);
+  const { kafka, names } = await testTopic('throttle');
   const port = await freePort();
   const store = new SegmentStore({ maxSegments: 200_000 });
   // xray-local's throttle is fixed per app: throttled for 30 s, then the app is rebuilt on the same port
@@ -108,12 +101,7 @@ test('X-Ray throttled to 100 segments/s for 30 s while ~5k segments are posted: 
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
   try {
-    const [receiver, ...translators] = await Promise.all([
-      startReceiver('receiver', { spansTopic: names.spansTopic }),
-      startTranslator('translator-1', { ...names, xrayEndpoint: xray.endpoint }),
-      startTranslator('translator-2', { ...names, xrayEndpoint: xray.endpoint }),
-    ]);
-    procs.push(receiver.proc, ...translators.map((t) => t.proc));
+    const { receiver, translators } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint }, procs);
 
     // the 30 s of throttling start with the traffic: 560 Bookinfo-shaped traces (8 spans → 9 documents
     // each, 5040 documents) in bodies of ≤ 5 spans
@@ -153,20 +141,13 @@ test('X-Ray throttled to 100 segments/s for 30 s while ~5k segments are posted: 
 });
 
 test('a poison record goes to the DLQ (original bytes, headers) and later records on its partition still reach X-Ray', { timeout: 150_000 }, async () => {
-  const names = uniqueNames('poison');
-  const kafka = testKafka();
-  await createTopic(kafka, names.spansTopic, 6);
+  const { kafka, names } = await testTopic('poison');
   const xray = await startXRayLocal();
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
   const producer = kafka.producer();
   try {
-    const [receiver, ...translators] = await Promise.all([
-      startReceiver('receiver', { spansTopic: names.spansTopic }),
-      startTranslator('translator-1', { ...names, xrayEndpoint: xray.endpoint }),
-      startTranslator('translator-2', { ...names, xrayEndpoint: xray.endpoint }),
-    ]);
-    procs.push(receiver.proc, ...translators.map((t) => t.proc));
+    const { receiver, translators } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint }, procs);
 
     // garbage under the span schema's header, straight onto partition 2 of the span topic
     const garbage = Buffer.concat([Buffer.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), Buffer.from('this is not an Avro span')]);
@@ -218,21 +199,14 @@ test('a poison record goes to the DLQ (original bytes, headers) and later record
 });
 
 test('Redis stopped for 10 s: documents keep landing on local caches, traces straddling the outage keep their X-Ray id, the fallback counter rises, nothing lost', { timeout: 200_000 }, async () => {
-  const names = uniqueNames('redis');
-  const kafka = testKafka();
-  await createTopic(kafka, names.spansTopic, 6);
+  const { kafka, names } = await testTopic('redis');
   const redis = await PrivateRedis.start();
   const xray = await startXRayLocal();
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
   let pump: TrafficPump | undefined;
   try {
-    const [receiver, ...translators] = await Promise.all([
-      startReceiver('receiver', { spansTopic: names.spansTopic }),
-      startTranslator('translator-1', { ...names, xrayEndpoint: xray.endpoint, redisUrl: redis.url }),
-      startTranslator('translator-2', { ...names, xrayEndpoint: xray.endpoint, redisUrl: redis.url }),
-    ]);
-    procs.push(receiver.proc, ...translators.map((t) => t.proc));
+    const { receiver, translators } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint, redisUrl: redis.url }, procs);
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: 200 });
     await waitFor('documents flowing', 30_000, () => xray.store.segmentCount > 300);
 
@@ -266,7 +240,8 @@ test('Redis stopped for 10 s: documents keep landing on local caches, traces str
 
     assert.ok(storedLateInOutage - storedEarlyInOutage > 500, `only ${storedLateInOutage - storedEarlyInOutage} documents landed during the outage`);
     assert.ok(fallbacks > 0, 'meshray_translator_redis_fallbacks_total did not rise');
-    await sleep(5_000);
+    const afterRestart = xray.store.segmentCount;
+    await waitFor('500 more documents with Redis back', 30_000, () => xray.store.segmentCount > afterRestart + 500);
     await pump.stop();
 
     const result = await assertLedgerDelivered({ kafka, names, xray, ledger, catchUpMs: 60_000 });

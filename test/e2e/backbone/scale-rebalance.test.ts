@@ -8,33 +8,26 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTopic, testKafka, uniqueNames, waitCaughtUp } from '../support/kafka.ts';
+import { testTopic, waitCaughtUp } from '../support/kafka.ts';
 import { scrapeMetric } from '../support/metrics.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
-import { startReceiver, startTranslator } from '../support/stack.ts';
+import { startPipeline, startTranslator } from '../support/stack.ts';
 import { expectedDocuments, Ledger, TrafficPump } from '../support/traffic.ts';
 import { checkAgainstLedger } from '../support/verify.ts';
 import { readAllDocuments, startXRayLocal, xrayClient } from '../../support/xray-local.ts';
-import { sleep, waitFor } from '../../support/wait.ts';
+import { waitFor } from '../../support/wait.ts';
 
 after(killAll);
 
 test('a translator joins and another leaves mid-stream: every ledgered span arrives once, one X-Ray id per trace', { timeout: 200_000 }, async () => {
-  const names = uniqueNames('scale');
-  const kafka = testKafka();
-  await createTopic(kafka, names.spansTopic, 6);
+  const { kafka, names } = await testTopic('scale');
   const xray = await startXRayLocal();
   const client = xrayClient(xray.endpoint);
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
   let pump: TrafficPump | undefined;
   try {
-    const [receiver, t1, t2] = await Promise.all([
-      startReceiver('receiver', { spansTopic: names.spansTopic }),
-      startTranslator('translator-1', { ...names, xrayEndpoint: xray.endpoint }),
-      startTranslator('translator-2', { ...names, xrayEndpoint: xray.endpoint }),
-    ]);
-    procs.push(receiver.proc, t1.proc, t2.proc);
+    const { receiver, translators: [t1, t2] } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint }, procs);
 
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: 250 });
     await waitFor('documents flowing', 30_000, () => xray.store.segmentCount > 200, { describe: () => ledger.summary() });
@@ -43,7 +36,8 @@ test('a translator joins and another leaves mid-stream: every ledgered span arri
     const t3 = await startTranslator('translator-3', { ...names, xrayEndpoint: xray.endpoint });
     procs.push(t3.proc);
     await waitFor('translator-3 to translate records', 60_000, async () => (await scrapeMetric(`${t3.url}/metrics`, 'meshray_translator_records_total')) > 0);
-    await sleep(3_000);
+    const withThree = xray.store.segmentCount;
+    await waitFor('300 more documents with three translators', 30_000, () => xray.store.segmentCount > withThree + 300);
 
     // one leaves (SIGTERM: finishes its batches, commits, leaves the group)
     const beforeLeave = xray.store.segmentCount;
@@ -51,7 +45,8 @@ test('a translator joins and another leaves mid-stream: every ledgered span arri
     const exit = await t1.proc.waitExit(40_000);
     assert.deepEqual(exit, { code: 0, signal: null }, `translator-1 did not shut down cleanly: ${JSON.stringify(exit)}`);
     await waitFor('documents flowing after translator-1 left', 60_000, () => xray.store.segmentCount > beforeLeave + 300);
-    await sleep(3_000);
+    const afterLeave = xray.store.segmentCount;
+    await waitFor('300 more documents with two translators', 30_000, () => xray.store.segmentCount > afterLeave + 300);
     await pump.stop();
 
     const expected = expectedDocuments(ledger.accepted);

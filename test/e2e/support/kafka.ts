@@ -21,6 +21,16 @@ export async function createTopic(kafka: Kafka, topic: string, numPartitions: nu
   await ensureTopics(kafka, [{ topic, numPartitions, replicationFactor: 1 }]);
 }
 
+export type TestNames = ReturnType<typeof uniqueNames>;
+
+/** A client, names of this test's own (uniqueNames) and its span topic, created with `numPartitions`. */
+export async function testTopic(test: string, numPartitions = 6): Promise<{ kafka: Kafka; names: TestNames }> {
+  const kafka = testKafka();
+  const names = uniqueNames(test);
+  await createTopic(kafka, names.spansTopic, numPartitions);
+  return { kafka, names };
+}
+
 export interface PartitionProgress {
   readonly partition: number;
   readonly end: number;

@@ -70,3 +70,25 @@ export async function startTranslator(label: string, o: TranslatorOptions): Prom
   if (o.waitJoined ?? true) await waitReady(proc, url, 90_000);
   return { proc, port, url };
 }
+
+/**
+ * A receiver on `names.spansTopic` and one translator per label (its group, DLQ, and `xrayEndpoint`, or
+ * `xrayEndpoint[i]` for the i-th), started side by side, as a deployment has them. Their processes are
+ * added to `procs` as soon as all answer ready, so the test's `finally` stops them.
+ */
+export async function startPipeline<const L extends readonly string[]>(
+  names: { readonly spansTopic: string; readonly dlqTopic: string; readonly groupId: string },
+  translators: L,
+  o: { readonly xrayEndpoint: string | readonly string[]; readonly redisUrl?: string },
+  procs: ServiceProcess[],
+): Promise<{ receiver: RunningService; translators: { -readonly [K in keyof L]: RunningService } }> {
+  const endpointOf = (i: number): string => (typeof o.xrayEndpoint === 'string' ? o.xrayEndpoint : o.xrayEndpoint[i] ?? '');
+  const [receiver, ...started] = await Promise.all([
+    startReceiver('receiver', { spansTopic: names.spansTopic }),
+    ...translators.map((label, i) => startTranslator(label, {
+      ...names, xrayEndpoint: endpointOf(i), ...(o.redisUrl === undefined ? {} : { redisUrl: o.redisUrl }),
+    })),
+  ]);
+  procs.push((receiver as RunningService).proc, ...started.map((t) => t.proc));
+  return { receiver: receiver as RunningService, translators: started as { -readonly [K in keyof L]: RunningService } };
+}

@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { asArray, asRecord, parseYamlFile, type K8sObject } from './deploy-files.ts';
 
-export const kubectlAvailable = (): boolean => spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+let kubectlFound: boolean | undefined;
+/** Whether kubectl runs here (asked once per process: each spawn costs a few hundred ms on a busy machine). */
+export const kubectlAvailable = (): boolean => (kubectlFound ??= spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0);
 
 export function renderWithKubectl(dir: string): K8sObject[] {
   const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

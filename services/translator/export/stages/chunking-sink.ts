@@ -14,6 +14,9 @@ export interface ChunkingSegmentSinkOptions {
  * SegmentSink decorator, the outermost X-Ray stage: splits a put into call-sized chunks (chunk.ts) and puts
  * them side by side through the inner stages (the ConcurrencyGate further in bounds the calls in flight);
  * one outcome, indices into the caller's documents.
+ *
+ * Shaped like the other SegmentSink decorators on purpose (the inner sink and options held, `put` wrapping
+ * the inner `put`): one behaviour per decorator, composed by the caller (docs/CONVENTIONS.md, "Translator ports").
  */
 export class ChunkingSegmentSink implements SegmentSink {
   readonly #inner: SegmentSink;

@@ -1,11 +1,7 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
-import { createKafka, parseBrokers } from '../../../../shared/edge/kafka/client.ts';
 import { ensureTopics } from '../../../../shared/edge/kafka/topics.ts';
 import { SPAN_SCHEMA_HEADER } from '../../../../shared/core/span-record/headers.ts';
 import { toSpanRecords } from '../../../../shared/core/span-record/record.ts';
@@ -13,27 +9,12 @@ import type { Span } from '../../../../shared/core/zipkin/span.ts';
 import { main } from '../../../../services/translator/main.ts';
 import { run as capture } from '../../../../services/cli/commands/capture.ts';
 import { runCommand } from '../../../unit/services/cli/io.ts';
+import { kafkaTestClient } from '../../../support/kafka-test-client.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { startXRayLocal } from '../../../support/xray-local.ts';
 
-const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const kafka: Kafka = createKafka({ brokers: parseBrokers(BROKERS), clientId: 'capture-dlq-it', logLevel: 'nothing' });
-const producer = kafka.producer();
-const admin = kafka.admin();
-const dir = mkdtempSync(join(tmpdir(), 'meshray-capture-dlq-it-'));
-
-before(async () => {
-  await producer.connect();
-  await admin.connect();
-});
-after(async () => {
-  await producer.disconnect();
-  await admin.disconnect();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const unique = (what: string) => `it-capture-dlq-${what}-${randomUUID().slice(0, 8)}`;
+const { brokers: BROKERS, kafka, producer, admin, dir, unique } = kafkaTestClient('capture-dlq');
 
 const span: Span = {
   traceId: '5af7183fb1d4cf5f5af7183fb1d4cf5f', id: '6b221d5bc9e6496c', name: 'get /ratings', kind: 'SERVER',

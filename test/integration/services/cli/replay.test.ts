@@ -1,53 +1,27 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { BatchGetTracesCommand } from '@aws-sdk/client-xray';
 import type { FastifyRequest } from 'fastify';
-import type { Kafka } from 'kafkajs';
 import { encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/core/avro/index.ts';
 import { SPAN_SCHEMA_HEADER, deadLetterHeaders } from '../../../../shared/core/span-record/headers.ts';
 import { toSpanRecords } from '../../../../shared/core/span-record/record.ts';
-import { createKafka, parseBrokers } from '../../../../shared/edge/kafka/client.ts';
 import { ensureTopics } from '../../../../shared/edge/kafka/topics.ts';
 import { decodeJsonV2, traceIdLow64 } from '../../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../../shared/core/zipkin/span.ts';
 import { runCommand } from '../../../unit/services/cli/io.ts';
+import { bookinfoCopies } from '../../../support/bookinfo.ts';
+import { kafkaTestClient } from '../../../support/kafka-test-client.ts';
 import { startXRayLocal as startHarness, type XRayLocal } from '../../../support/xray-local.ts';
 import { run as replay } from '../../../../services/cli/commands/replay.ts';
 import { run as capture } from '../../../../services/cli/commands/capture.ts';
 import { run as translate } from '../../../../services/cli/commands/translate.ts';
 
-const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const { brokers: BROKERS, kafka, producer, admin, dir, unique } = kafkaTestClient('cli-replay');
 const ENV = { KAFKA_BROKERS: BROKERS };
-const kafka: Kafka = createKafka({ brokers: parseBrokers(BROKERS), clientId: 'cli-replay-it', logLevel: 'nothing' });
-const producer = kafka.producer();
-const admin = kafka.admin();
-const dir = mkdtempSync(join(tmpdir(), 'meshray-replay-it-'));
 
-before(async () => {
-  await producer.connect();
-  await admin.connect();
-});
-after(async () => {
-  await producer.disconnect();
-  await admin.disconnect();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const unique = (what: string) => `it-cli-replay-${what}-${randomUUID().slice(0, 8)}`;
-
-const fixture = decodeJsonV2(readFileSync(new URL('../../../fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url)));
-if (!fixture.ok) throw new Error('fixture does not decode');
-const xor = (id: string, n: number) => (BigInt(`0x${id}`) ^ BigInt(n)).toString(16).padStart(16, '0');
-/** `copies` Bookinfo traces with their own trace and span ids (the fixture's implausible epoch: `auto` rewrites it). */
-const bookinfo = (copies: number, salt: number): Span[] => Array.from({ length: copies }, (_, c) => fixture.value.map((s) => {
-  const n = salt * 1000 + c + 1;
-  const { parentId, ...rest } = s;
-  return { ...rest, traceId: s.traceId.slice(0, 16) + xor(s.traceId.slice(16), n), id: xor(s.id, n), ...(parentId ? { parentId: xor(parentId, n) } : {}) };
-})).flat();
+const bookinfo = bookinfoCopies;
 
 async function produce(topic: string, spans: readonly Span[], timestampMs: number): Promise<void> {
   const records = toSpanRecords(spans, timestampMs);

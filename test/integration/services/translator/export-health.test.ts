@@ -1,14 +1,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
 import { createKafka, parseBrokers } from '../../../../shared/edge/kafka/client.ts';
 import { ensureTopics } from '../../../../shared/edge/kafka/topics.ts';
 import { toSpanRecords } from '../../../../shared/core/span-record/record.ts';
-import { decodeJsonV2 } from '../../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../../shared/core/zipkin/span.ts';
 import { main, type RunningTranslator } from '../../../../services/translator/main.ts';
+import { bookinfoTrace } from '../../../support/bookinfo.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { startXRayLocal, type XRayLocal } from '../../../support/xray-local.ts';
 
@@ -17,14 +16,8 @@ const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const kafka: Kafka = createKafka({ brokers: parseBrokers(BROKERS), clientId: 'translator-export-health-it', logLevel: 'nothing' });
 const producer = kafka.producer();
 
-const fixture = decodeJsonV2(readFileSync(new URL('../../../fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url)));
-if (!fixture.ok) throw new Error('fixture does not decode');
-const xor = (id: string, n: number) => (BigInt(`0x${id}`) ^ BigInt(n)).toString(16).padStart(16, '0');
 /** One Bookinfo trace with its own trace and span ids. */
-const bookinfo = (n: number): Span[] => fixture.value.map((s) => {
-  const { parentId, ...rest } = s;
-  return { ...rest, traceId: s.traceId.slice(0, 16) + xor(s.traceId.slice(16), n), id: xor(s.id, n), ...(parentId ? { parentId: xor(parentId, n) } : {}) };
-});
+const bookinfo = bookinfoTrace;
 
 async function produce(topic: string, spans: readonly Span[]): Promise<void> {
   const records = toSpanRecords(spans, Date.now());

@@ -1,6 +1,5 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { BatchGetTracesCommand, type XRayClient } from '@aws-sdk/client-xray';
 import { Redis } from 'ioredis';
@@ -12,7 +11,6 @@ import { createKafka, parseBrokers } from '../../../../shared/edge/kafka/client.
 import { ensureTopics } from '../../../../shared/edge/kafka/topics.ts';
 import { createLogger, silentLogger } from '../../../../shared/edge/log/index.ts';
 import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans, traceKeyOf } from '../../../../shared/core/xray/index.ts';
-import { decodeJsonV2 } from '../../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../../shared/core/zipkin/span.ts';
 import { buildApp, type TranslatorApp } from '../../../../services/translator/app.ts';
 import { KafkaSpanSource } from '../../../../services/translator/consume/kafka-span-source.ts';
@@ -23,6 +21,7 @@ import { XRaySegmentSink } from '../../../../services/translator/export/xray-seg
 import { ConsumerHealth } from '../../../../services/translator/health.ts';
 import { createTranslatorMetrics, type TranslatorMetrics } from '../../../../services/translator/metrics.ts';
 import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
+import { BOOKINFO_SPANS, bookinfoCopies } from '../../../support/bookinfo.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { startXRayLocal } from '../../../support/xray-local.ts';
 
@@ -32,15 +31,7 @@ const logger = process.env['DEBUG_IT'] ? createLogger({ level: 'warn', service: 
 const kafka: Kafka = createKafka({ brokers: BROKERS, clientId: 'translator-it', logLevel: 'nothing' });
 const producer = kafka.producer();
 
-const fixture = decodeJsonV2(readFileSync(new URL('../../../fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url)));
-if (!fixture.ok) throw new Error('fixture does not decode');
-const xor = (id: string, n: number) => (BigInt(`0x${id}`) ^ BigInt(n)).toString(16).padStart(16, '0');
-/** `copies` Bookinfo traces, each with its own trace and span ids (the fixture's old epoch is kept: auto rewrites it). */
-const bookinfo = (copies: number, salt: number): Span[] => Array.from({ length: copies }, (_, c) => fixture.value.map((s) => {
-  const n = salt * 1000 + c + 1;
-  const { parentId, ...rest } = s;
-  return { ...rest, traceId: s.traceId.slice(0, 16) + xor(s.traceId.slice(16), n), id: xor(s.id, n), ...(parentId ? { parentId: xor(parentId, n) } : {}) };
-})).flat();
+const bookinfo = bookinfoCopies;
 
 before(async () => { await producer.connect(); });
 after(async () => { await producer.disconnect(); });
@@ -165,7 +156,7 @@ test('Redis epoch store: two instances agree on a trace\'s X-Ray id', async () =
   try {
     const config = { ...DEFAULT_TRANSLATOR_CONFIG, epochPolicy: 'rewrite' as const };
     const translatorOf = () => new BatchTranslator({ config, logger, metrics: createTranslatorMetrics(new Registry()), shared: new RedisEpochStore({ redis, ttlMs: 10_000, keyPrefix: prefix }) });
-    const [s1, s2] = fixture.value;
+    const [s1, s2] = BOOKINFO_SPANS;
     // each instance sees a different first span (different start second): alone, they would disagree
     const one = await translatorOf().translate([{ ...s1!, timestampMicros: 1_700_000_000_000_000 }], new PartitionEpochs({ ttlMs: 10_000, maxEntries: 10 }).forPartition(0), Date.now());
     const two = await translatorOf().translate([{ ...s2!, timestampMicros: 1_700_000_500_000_000 }], new PartitionEpochs({ ttlMs: 10_000, maxEntries: 10 }).forPartition(0), Date.now());

@@ -9,36 +9,30 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { GetServiceGraphCommand, UpdateTraceSegmentDestinationCommand, XRayClient } from '@aws-sdk/client-xray';
-import type { FastifyInstance } from 'fastify';
-import { silentLogger } from '../../../../../shared/edge/log/index.ts';
-import { createRegistry } from '../../../../../shared/edge/metrics/registry.ts';
-import { buildApp } from '../../../../../services/xray-local/index.ts';
 import { translateToOtlp, type OtlpExportBatch } from '../../../../../shared/core/otlp/index.ts';
 import { OtlpTraceSink, attributeRejections, readTransactionSearch, retryAfterMsOf, sdkSigningOf, type OtlpTraceSinkOptions } from '../../../../../services/translator/export/otlp-sink.ts';
 import { BOOKINFO_NOW_MS, bookinfoSpans, span } from '../../../shared/core/otlp/support.ts';
+import { startXRayLocal, type XRayLocal } from '../../../../support/xray-local.ts';
 
 const DAY_MS = 86_400_000;
 const WINDOW = { StartTime: new Date(BOOKINFO_NOW_MS - 3_600_000), EndTime: new Date(BOOKINFO_NOW_MS) };
 
 interface Local {
-  readonly app: FastifyInstance;
+  readonly harness: XRayLocal;
   readonly client: XRayClient;
   readonly endpoint: string;
   clock: number;
 }
 
+/** The xray-local harness on a clock the test moves (`local.clock`); `endpoint` is its OTLP /v1/traces. */
 async function startLocal(throttleSegmentsPerSecond?: number): Promise<Local> {
   const local = { clock: BOOKINFO_NOW_MS } as Local;
-  const app = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 10_000, nowMs: () => local.clock, ...(throttleSegmentsPerSecond !== undefined ? { throttleSegmentsPerSecond } : {}) });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  const client = new XRayClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
-  return Object.assign(local, { app, client, endpoint: `http://127.0.0.1:${port}/v1/traces` });
+  const harness = await startXRayLocal({ maxSegments: 10_000, nowMs: () => local.clock, ...(throttleSegmentsPerSecond !== undefined ? { throttleSegmentsPerSecond } : {}) });
+  return Object.assign(local, { harness, client: harness.client, endpoint: `${harness.endpoint}/v1/traces` });
 }
 
 async function stopLocal(local: Local): Promise<void> {
-  local.client.destroy();
-  await local.app.close();
+  await local.harness.close();
 }
 
 function sinkFor(endpoint: string, overrides: Partial<OtlpTraceSinkOptions> = {}): { sink: OtlpTraceSink; sleeps: number[]; authorizations: string[] } {

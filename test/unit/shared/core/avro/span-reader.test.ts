@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { anyText } from '../../../../support/arbitraries.ts';
 import { decodeSpanVia, encodeSpan, encodeSpanVia, SPAN_SCHEMA_FINGERPRINT } from '../../../../../shared/core/avro/span-codec.ts';
 import { DIRECT_CODEC_FINGERPRINT } from '../../../../../shared/core/avro/span-reader.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
@@ -33,7 +34,7 @@ const spanArbitrary: fc.Arbitrary<Span> = fc.record(
     remoteEndpoint: endpoint,
     annotations: fc.array(fc.record({ timestampMicros: micros, value: fc.string() }, { noNullPrototype: true }), { maxLength: 5 }),
     // avsc drops a "__proto__" map key, the direct reader keeps it (tested below): left out here.
-    tags: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.string({ unit: 'binary' }), { maxKeys: 8, noNullPrototype: true }),
+    tags: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), anyText(), { maxKeys: 8, noNullPrototype: true }),
     debug: fc.boolean(),
     shared: fc.boolean(),
   },
@@ -59,7 +60,7 @@ test('property: valid encodings decode the same on both paths', () => {
   }), { numRuns: 500 });
 });
 
-test('property: corrupted, truncated and random bytes get the same answer (issue included) on both paths', () => {
+test('property: corrupted and truncated encodings get the same answer (issue included) on both paths', () => {
   fc.assert(
     fc.property(
       spanArbitrary,
@@ -72,9 +73,12 @@ test('property: corrupted, truncated and random bytes get the same answer (issue
         sameAnswer(bytes.subarray(0, cut % (bytes.length + 1)));
       },
     ),
-    { numRuns: 2000 },
+    { numRuns: 1000 },
   );
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => { sameAnswer(bytes); }), { numRuns: 2000 });
+});
+
+test('property: random bytes get the same answer (issue included) on both paths', () => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => { sameAnswer(bytes); }), { numRuns: 1000 });
 });
 
 test('a "__proto__" tag stays an ordinary key', () => {
@@ -88,7 +92,7 @@ test('a "__proto__" tag stays an ordinary key', () => {
 
 test('property: the direct writer writes the same bytes as avsc', () => {
   const loneSurrogates = fc.constantFrom('\ud800', 'a\udc00b', '\ud83d\ude00', 'é'.repeat(40), 'x'.repeat(64), 'x'.repeat(65), 'ü'.repeat(33));
-  fc.assert(fc.property(spanArbitrary, loneSurrogates, fc.string({ unit: 'binary' }), (span, odd, text) => {
+  fc.assert(fc.property(spanArbitrary, loneSurrogates, anyText(), (span, odd, text) => {
     for (const s of [span, { ...span, name: odd, tags: { ...span.tags, [odd]: text, k: odd } }]) {
       assert.deepEqual(encodeSpanVia(s, true), encodeSpanVia(s, false));
     }

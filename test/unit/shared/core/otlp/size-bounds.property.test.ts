@@ -7,6 +7,7 @@ import { it } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import { anyText } from '../../../../support/arbitraries.ts';
 import protobuf from 'protobufjs';
 import { sizeBounds } from '../../../../../shared/core/otlp/translate.ts';
 import type { KeyValue, OtlpSpan } from '../../../../../shared/core/otlp/index.ts';
@@ -17,7 +18,7 @@ root.resolvePath = (_origin, target) => `${protoDir}${target}`;
 root.loadSync('opentelemetry/proto/trace/v1/trace.proto');
 const SpanType = root.lookupType('opentelemetry.proto.trace.v1.Span');
 
-const text = fc.string({ unit: 'binary', maxLength: 300 });
+const text = anyText({ maxLength: 300 });
 const keyValue: fc.Arbitrary<KeyValue> = fc.oneof(
   fc.record({ key: text, value: fc.record({ stringValue: text }) }),
   fc.record({ key: text, value: fc.record({ intValue: fc.bigInt({ min: 0n, max: 2n ** 63n - 1n }).map(String) }) }),

@@ -23,29 +23,9 @@ export function decodeFixture(file: string): Span[] {
 
 export const bookinfoSpans = (): Span[] => decodeFixture('SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json');
 
-/** 2024-03-01T12:00:00Z */
-export const NOW_MS = Date.UTC(2024, 2, 1, 12, 0, 0);
-export const START_MICROS = (NOW_MS - 10_000) * 1000;
+import { NOW_MS, START_MICROS, span } from '../../../../support/spans.ts';
 
-/** Overrides may set an optional field to undefined to drop it. */
-type SpanOverrides = { -readonly [K in keyof Span]?: Span[K] | undefined };
-
-export function span(overrides: SpanOverrides = {}): Span {
-  const out: Record<string, unknown> = {
-    traceId: '65e1c3f0a1b2c3d4e5f60718293a4b5c',
-    id: '1111111111111111',
-    kind: 'SERVER',
-    name: 'get /',
-    timestampMicros: START_MICROS,
-    durationMicros: 1500,
-    localEndpoint: { serviceName: 'productpage.default', ipv4: '10.0.0.12', port: 0 },
-    annotations: [],
-    tags: {},
-    ...overrides,
-  };
-  for (const [key, value] of Object.entries(out)) if (value === undefined) delete out[key];
-  return out as unknown as Span;
-}
+export { NOW_MS, START_MICROS, span };
 
 export interface FlatSpan {
   readonly span: OtlpSpan;

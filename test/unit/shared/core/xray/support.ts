@@ -11,27 +11,9 @@ import { validateSegmentJson, validateSegmentDocument } from '../../../../../sha
 import { formatIssues } from '../../../../../shared/core/result/result.ts';
 import type { SegmentDocument } from '../../../../../shared/core/xray/segment-document.ts';
 
-/** 2024-03-01T12:00:00Z: the fixed clock of these tests. */
-export const NOW_MS = Date.UTC(2024, 2, 1, 12, 0, 0);
-/** A span start 10 s before NOW_MS. */
-export const START_MICROS = (NOW_MS - 10_000) * 1000;
+import { NOW_MS, START_MICROS, span } from '../../../../support/spans.ts';
 
-type MutableSpan = { -readonly [K in keyof Span]: Span[K] };
-
-export function span(overrides: Partial<MutableSpan> = {}): Span {
-  return {
-    traceId: '65e1c3f0a1b2c3d4e5f60718293a4b5c',
-    id: '1111111111111111',
-    kind: 'SERVER',
-    name: 'get /',
-    timestampMicros: START_MICROS,
-    durationMicros: 1500,
-    localEndpoint: { serviceName: 'productpage.default', ipv4: '10.0.0.12', port: 0 },
-    annotations: [],
-    tags: {},
-    ...overrides,
-  };
-}
+export { NOW_MS, START_MICROS, span };
 
 export interface Translated {
   readonly output: TranslateOutput;

@@ -1,0 +1,57 @@
+/**
+ * What every `meshray` command does with its arguments before its own work: flags through node:util's
+ * `parseArgs` (strict) with `--help`, and, for the service commands, `--help` listing the environment.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { CommandIo } from './commands.ts';
+import { renderEnvHelp } from './docs/config-tables.ts';
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+type WithHelp<O extends FlagOptions> = O & { help: { type: 'boolean' } };
+
+/** The flags and positional arguments of a command line, typed from the options given. */
+export interface ParsedCommand<O extends FlagOptions> {
+  readonly values: ReturnType<typeof parseArgs<{ options: WithHelp<O>; allowPositionals: true }>>['values'];
+  readonly positionals: string[];
+}
+
+/**
+ * Parses `args` with `options` plus `--help`. Answers the parsed flags, or the command's exit code when it
+ * is done: 0 after writing `help` to stdout for `--help`, 1 after naming an unknown or malformed flag (or
+ * a positional argument where `maxPositionals` is 0, or more than one where it is 1) followed by `help`.
+ */
+export function parseCommandArgs<const O extends FlagOptions>(
+  args: readonly string[],
+  options: O,
+  command: { readonly help: string; readonly io: CommandIo; fail(message: string): number; readonly maxPositionals?: 0 | 1 },
+): ParsedCommand<O> | number {
+  const maxPositionals = command.maxPositionals ?? 0;
+  let parsed: ParsedCommand<O>;
+  try {
+    parsed = parseArgs({ args: [...args], allowPositionals: maxPositionals > 0, options: { ...options, help: { type: 'boolean' } } as WithHelp<O> }) as ParsedCommand<O>;
+  } catch (e) {
+    return command.fail(`${(e as Error).message}\n\n${command.help}`);
+  }
+  if ((parsed.values as { help?: boolean }).help === true) {
+    command.io.stdout.write(command.help);
+    return 0;
+  }
+  if (parsed.positionals.length > maxPositionals) return command.fail('expects at most one FILE');
+  return parsed;
+}
+
+/**
+ * `--help` (or `-h`) of a service command (`receiver`, `translator`, `xray-local`): writes `usage` and every
+ * environment variable of the service's config schema, with its default and meaning. Answers whether it did
+ * (the command then exits 0). The schema is loaded only for --help, so starting does not import it twice.
+ */
+export async function wroteServiceHelp(
+  args: readonly string[],
+  io: CommandIo,
+  usage: string,
+  loadSchema: () => Promise<{ shape: Record<string, unknown> }>,
+): Promise<boolean> {
+  if (!args.includes('--help') && !args.includes('-h')) return false;
+  io.stdout.write(usage + renderEnvHelp(await loadSchema()));
+  return true;
+}
