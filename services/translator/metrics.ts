@@ -53,6 +53,9 @@ export function createTranslatorMetrics(registry: Registry) {
       name: 'meshray_translator_dead_letters_total', help: 'records written to the dead-letter topic, by error code and reason',
       labelNames: ['code', 'reason'] as const, registers,
     }),
+    consumerRebuilds: new Counter({
+      name: 'meshray_translator_consumer_rebuilds_total', help: 'Kafka consumers replaced after a crash or stop kafkajs did not recover from', registers,
+    }),
   };
 }
 

@@ -144,6 +144,7 @@ const EXPECTED: Readonly<Record<string, Check>> = {
   meshray_translator_throttles_total: (s) => assert.equal(sum(s, 'meshray_translator_throttles_total'), 0),
   meshray_translator_unprocessed_segments_total: (s) => assert.equal(sum(s, 'meshray_translator_unprocessed_segments_total'), 0),
   meshray_translator_dead_letters_total: (s) => assert.equal(sum(s, 'meshray_translator_dead_letters_total'), 0),
+  meshray_translator_consumer_rebuilds_total: (s) => assert.equal(sum(s, 'meshray_translator_consumer_rebuilds_total'), 0, 'no consumer was replaced'),
 };
 
 /** Counters the same spans must move the same way in both modes (the pipeline is the same). */

@@ -166,6 +166,13 @@ function serverProperties({ brokerPort, controllerPort, logDir, nodeId = 1, vote
   ].join('\n');
 }
 
+/** [brokerPort, controllerPort] of the `listeners=` line of an earlier server.properties, if any. */
+function formerPorts(propsFile) {
+  if (!existsSync(propsFile)) return undefined;
+  const m = /^listeners=PLAINTEXT:\/\/[^:]+:(\d+),CONTROLLER:\/\/[^:]+:(\d+)$/m.exec(readFileSync(propsFile, 'utf8'));
+  return m === null ? undefined : [Number(m[1]), Number(m[2])];
+}
+
 function tailFile(path, lines = LOG_TAIL_LINES) {
   try {
     return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
@@ -303,7 +310,10 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
   mkdirSync(dir, { recursive: true });
   const removeDir = () => { if (ownsDir) rmSync(dir, { recursive: true, force: true }); };
 
+  // A dataDir started before keeps its ports (its controller quorum recorded the controller's endpoint).
+  const previous = formerPorts(join(dir, 'server.properties'));
   const [brokerPort, controllerPort] = await (async () => {
+    if (previous !== undefined && (port === undefined || port === previous[0])) return previous;
     if (port === undefined) return freePorts(2);
     if (!(await isPortFree(port))) throw new Error(`port ${port} is in use`);
     let [cport] = await freePorts(1);
@@ -321,7 +331,9 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
 
   // Kafka 4.x: storage must be formatted before first start; --standalone makes this node the
   // single voter of a dynamic controller quorum (pairs with controller.quorum.bootstrap.servers).
-  const format = await runJava(
+  // A dataDir formatted before is started as it is (a restart of the same broker).
+  const formatted = existsSync(join(dir, 'data', 'meta.properties'));
+  const format = formatted ? { code: 0 } : await runJava(
     ['-Xmx256m', ...jvmLoggingArgs(logFile), '-cp', classpath, 'kafka.tools.StorageTool',
       'format', `--cluster-id=${clusterId()}`, '--config', propsFile, '--standalone', '--ignore-formatted'],
     { outFile: consoleFile },

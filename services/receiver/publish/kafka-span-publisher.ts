@@ -127,6 +127,9 @@ export class KafkaSpanPublisher implements SpanPublisher {
   readinessProblem(): string | undefined {
     if (this.closing) return 'shutting down';
     if (!this.connected) return 'Kafka producer not connected';
+    // Spans older than ACK_TIMEOUT still unacknowledged: new requests are answered 503 too (issue 10).
+    const waitedMs = this.queue[0] === undefined ? 0 : this.nowMs() - this.queue[0].enqueuedAtMs;
+    if (waitedMs > this.options.ackTimeoutMs) return `Kafka has not acknowledged buffered spans for ${waitedMs} ms`;
     return undefined;
   }
 

@@ -190,4 +190,20 @@ describe('KafkaSpanPublisher', () => {
     assert.equal(await metric(registry, 'meshray_receiver_spans_dropped_total', { reason: 'dropped_at_shutdown' }), 7);
     assert.equal(publisher.bufferedSpans, 0);
   });
+
+  it('is not ready while buffered spans wait for Kafka longer than ACK_TIMEOUT, ready again once Kafka takes them', async (t) => {
+    const { producer, publisher, advance, drive } = setup(t, { ackMode: 'buffer', ackTimeoutMs: 1000 });
+    let up = false;
+    producer.behaviour = () => (up ? Promise.resolve() : Promise.reject(new Error('broker down')));
+    await publisher.publish(spans(3));
+    await advance(1000);
+    assert.equal(publisher.readinessProblem(), undefined, 'exactly ACK_TIMEOUT is still within it');
+    await advance(1);
+    assert.equal(publisher.readinessProblem(), 'Kafka has not acknowledged buffered spans for 1001 ms');
+    up = true;
+    await advance(100);
+    assert.equal(publisher.bufferedSpans, 0);
+    assert.equal(publisher.readinessProblem(), undefined);
+    await drive(publisher.close());
+  });
 });
