@@ -32,6 +32,15 @@ export interface KafkaSpanSourceOptions {
 }
 
 const DEFAULT_REJOIN_TIMEOUT_MS = 60_000;
+
+/**
+ * Disconnects a replaced consumer that came back to life: kafkajs (2.2.4 src/consumer/index.js onCrash) can
+ * be restarting one while it is disconnected, and sets its restart timer only after emitting CRASH, so the
+ * disconnect runs on the next turn, where it clears that timer. Its batches are never handled.
+ */
+function retire(consumer: Consumer): void {
+  setImmediate(() => { void consumer.disconnect().catch(() => undefined); });
+}
 const DEFAULT_REBUILD_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 10_000 };
 
 /**
@@ -78,7 +87,7 @@ export class KafkaSpanSource implements SpanSource {
     this.#consumer = consumer;
     const current = (): boolean => this.#consumer === consumer && !this.#stopping;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
-      if (!current()) return;
+      if (!current()) return retire(consumer);
       clearTimeout(this.#rejoinTimer);
       const assigned = new Set(e.payload.memberAssignment[topic] ?? []);
       this.#revoke([...this.#assigned].filter((p) => !assigned.has(p)));
@@ -95,6 +104,7 @@ export class KafkaSpanSource implements SpanSource {
     consumer.on(consumer.events.CRASH, (e) => {
       this.#log[consumerCrashLevel(e.payload.error, e.payload.restart)]({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
       if (current()) this.#interrupt(consumer, `consumer crashed (${e.payload.restart ? 'kafkajs restarts it' : 'kafkajs gave up'}): ${e.payload.error.message}`, !e.payload.restart);
+      else retire(consumer);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -102,7 +112,7 @@ export class KafkaSpanSource implements SpanSource {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.#o.partitionsConcurrency,
-      eachBatch: (payload) => this.#onBatch(payload, handler),
+      eachBatch: async (payload) => (current() ? this.#onBatch(payload, handler) : retire(consumer)),
     });
   }
 
