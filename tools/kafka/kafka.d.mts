@@ -46,3 +46,6 @@ export function startCluster(options?: { nodes?: number; log?: (msg: string) => 
 
 export function install(options?: { log?: (msg: string) => void }): string;
 export function isPortFree(port: number): Promise<boolean>;
+
+/** A producer byte-rate quota (bytes/s per broker) for `clientId` (kafka.admin.ConfigCommand). */
+export function setClientQuota(options: { brokers: string; clientId: string; producerByteRate: number; log?: (msg: string) => void }): Promise<void>;

@@ -503,6 +503,26 @@ export async function startCluster({ nodes = 3, log = noop, handleSignals = true
 }
 
 /**
+ * Sets a Kafka client quota (bytes/s a producer with `clientId` may write, on each broker) with Kafka's own
+ * kafka.admin.ConfigCommand: the broker then delays that client's produce answers (KIP-219), which makes
+ * Kafka the slower side of an overload test. Resolves once the command succeeded.
+ *
+ * @param {{ brokers: string, clientId: string, producerByteRate: number, log?: (msg: string) => void }} options
+ */
+export async function setClientQuota({ brokers, clientId, producerByteRate, log = noop }) {
+  const classpath = install({ log });
+  const outFile = join(STATE_DIR, `config-command-${process.pid}.log`);
+  const res = await runJava(
+    ['-Xmx128m', ...jvmLoggingArgs(outFile), '-cp', classpath, 'kafka.admin.ConfigCommand', '--bootstrap-server', brokers,
+      '--alter', '--add-config', `producer_byte_rate=${producerByteRate}`, '--entity-type', 'clients', '--entity-name', clientId],
+    { outFile },
+  );
+  const output = tailFile(outFile);
+  rmSync(outFile, { force: true });
+  if (res.code !== 0) throw new Error(`ConfigCommand failed (${res.code ?? res.signal}):\n${output}`);
+}
+
+/**
  * A random Kafka cluster id: 16 random bytes, URL-safe base64 without padding (22 chars), like Kafka's
  * Uuid. Like Kafka's Uuid.randomUuid(), never starting with '-' (argparse would read it as an option).
  */
