@@ -16,7 +16,11 @@ import {
 
 let cluster: Cluster;
 before(async () => { cluster = await startCluster({ nodes: 3 }); });
-after(async () => { await killAll(); await cluster?.stop(); });
+after(async () => {
+  await killAll();
+  await cluster?.stop();
+  setTimeout(() => console.log(`# still active: ${process.getActiveResourcesInfo().join(',')}`), 3000).unref();
+});
 
 const LOAD = { spansPerSecond: 150, afterMs: 5000 };
 

@@ -11,9 +11,10 @@ import { waitFor } from '../../support/wait.ts';
 export async function assertLedgerDelivered(o: { kafka: Kafka; names: { groupId: string; spansTopic: string }; xray: XRayLocal; ledger: Ledger; catchUpMs: number }): Promise<{ documents: number; traces: number; extra: number }> {
   const expected = expectedDocuments(o.ledger.accepted);
   await waitCaughtUp(o.kafka, o.names.groupId, o.names.spansTopic, o.catchUpMs);
+  // on a timeout, go on: the check below names the missing documents
   await waitFor(`${expected.documents} documents in xray-local`, 20_000, () => o.xray.store.segmentCount >= expected.documents, {
     describe: () => `${o.xray.store.segmentCount} stored; ${o.ledger.summary()}`,
-  });
+  }).catch(() => undefined);
   const client = xrayClient(o.xray.endpoint);
   try {
     const stored = await readAllDocuments(client, new Date(Date.now() - 29 * 86_400_000), new Date(Date.now() + 3_600_000));
