@@ -16,11 +16,7 @@ import {
 
 let cluster: Cluster;
 before(async () => { cluster = await startCluster({ nodes: 3 }); });
-after(async () => {
-  await killAll();
-  await cluster?.stop();
-  setTimeout(() => console.log(`# still active: ${process.getActiveResourcesInfo().join(',')}`), 3000).unref();
-});
+after(async () => { await killAll(); await cluster?.stop(); });
 
 const LOAD = { spansPerSecond: 150, afterMs: 5000 };
 

@@ -172,6 +172,8 @@ export async function runFailover(o: {
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
   let pump: TrafficPump | undefined;
+  let watches: readonly [HealthWatch, HealthWatch] | undefined;
+  let probe: Probe | undefined;
   try {
     const [receiver, translator]: RunningService[] = await Promise.all([
       startReceiver(`${o.label}-receiver`, { spansTopic: names.spansTopic, env }),
@@ -182,8 +184,8 @@ export async function runFailover(o: {
     const pids = procs.map((p) => p.pid);
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: o.spansPerSecond });
     await waitFor('documents flowing', 60_000, () => xray.store.segmentCount > 100);
-    const watches = [new HealthWatch(receiver.url, receiver.proc.pid), new HealthWatch(translator.url, translator.proc.pid)] as const;
-    const probe = new Probe(receiver.url, ledger);
+    watches = [new HealthWatch(receiver.url, receiver.proc.pid), new HealthWatch(translator.url, translator.proc.pid)];
+    probe = new Probe(receiver.url, ledger);
     await sleep(2000); // a baseline of samples before the fault
     const faultAtMs = Date.now();
     await o.fault({ cluster: o.cluster, kafka, topic: names.spansTopic, xrayOutage });
@@ -209,6 +211,8 @@ export async function runFailover(o: {
     throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
   } finally {
     await pump?.stop();
+    await probe?.stop();
+    await Promise.all((watches ?? []).map((w) => w.stop()));
     await Promise.all(procs.map((p) => p.stop(10_000)));
     await killAll();
     await xray.close();
