@@ -1,4 +1,4 @@
-/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e selects one. */
+/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e selects one; BENCH=failover runs the failover/outage soak, BENCH=overload 60 s at 3× the receiver's capacity. */
 import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
 
 const only = process.env['BENCH'];
@@ -18,4 +18,14 @@ if (!only || only === 'codec') {
 if (!only || only === 'e2e') {
   const { runEndToEndBench } = await import('./e2e.bench.ts');
   (await runEndToEndBench()).forEach(print);
+}
+// Soak scripts (minutes, a 3-broker cluster): only when asked for by name.
+if (only === 'failover') {
+  const { runFailoverBench } = await import('./failover.bench.ts');
+  (await runFailoverBench()).forEach(print);
+}
+if (only === 'overload') {
+  const { runOverload } = await import('../test/e2e/support/overload.ts');
+  const f = await runOverload(Number(process.env['BENCH_OVERLOAD_SECONDS'] ?? 60));
+  process.stdout.write(`overload at 3× capacity: ${JSON.stringify(f)}\n`);
 }

@@ -2,14 +2,16 @@ import type { ErrorCode } from '../../shared/edge/errors/index.ts';
 import type { HealthCheck } from '../../shared/edge/http/ops-routes.ts';
 
 /**
- * Consumer health. Live fails when the consumer stopped making progress: it crashed, or a partition has
- * lag but nothing was committed for `stallTimeoutMs`. Ready = joined the consumer group.
+ * Consumer health. Ready = joined the consumer group (not while the consumer is interrupted: crashed,
+ * stopped by kafkajs, or rebuilt, until it joins again). Live fails when the consumer stopped making
+ * progress: interrupted and not rejoined for `stallTimeoutMs`, or a partition has lag but nothing was
+ * committed for `stallTimeoutMs`.
  */
 export class ConsumerHealth {
   readonly #stallTimeoutMs: number;
   readonly #now: () => number;
   #joined = false;
-  #crashed: string | undefined;
+  #interrupted: { readonly reason: string; readonly sinceMs: number } | undefined;
   /** partition → lag (records), as last seen. */
   readonly #lag = new Map<number, number>();
   /** When progress was last made, or when lag appeared after none. */
@@ -21,9 +23,13 @@ export class ConsumerHealth {
     this.#progressAtMs = options.now();
   }
 
-  joined(): void { this.#joined = true; }
+  joined(): void { this.#joined = true; this.#interrupted = undefined; }
   left(): void { this.#joined = false; }
-  crashed(reason: string): void { this.#crashed = reason; this.#joined = false; }
+  /** The consumer crashed or stopped on its own (`reason`); unready until it joins the group again. */
+  interrupted(reason: string): void {
+    this.#joined = false;
+    this.#interrupted = { reason, sinceMs: this.#interrupted?.sinceMs ?? this.#now() };
+  }
 
   /** Records a partition's lag (records behind the high watermark) after a fetch or commit. */
   lag(partition: number, records: number): void {
@@ -38,7 +44,10 @@ export class ConsumerHealth {
   }
 
   readonly live: HealthCheck = () => {
-    if (this.#crashed !== undefined) return `consumer crashed: ${this.#crashed}`;
+    const outMs = this.#interrupted === undefined ? 0 : this.#now() - this.#interrupted.sinceMs;
+    if (this.#interrupted !== undefined && outMs > this.#stallTimeoutMs) {
+      return `consumer out of the group for ${outMs} ms: ${this.#interrupted.reason}`;
+    }
     const stalledMs = this.#now() - this.#progressAtMs;
     if (this.#totalLag() > 0 && stalledMs > this.#stallTimeoutMs) {
       return `consumer stalled: ${this.#totalLag()} records behind, no commit for ${stalledMs} ms`;
@@ -46,7 +55,10 @@ export class ConsumerHealth {
     return undefined;
   };
 
-  readonly ready: HealthCheck = () => (this.#joined ? undefined : 'not a member of the consumer group');
+  readonly ready: HealthCheck = () => {
+    if (this.#joined) return undefined;
+    return this.#interrupted === undefined ? 'not a member of the consumer group' : `consumer interrupted, rejoining: ${this.#interrupted.reason}`;
+  };
 
   #totalLag(): number {
     let sum = 0;

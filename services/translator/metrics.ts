@@ -63,6 +63,9 @@ export function createTranslatorMetrics(registry: Registry) {
       name: 'meshray_translator_otlp_requests_total', help: 'requests to the OTLP traces endpoint (EXPORT_PROTOCOL=otlp), by outcome (ok, partial, throttled, unavailable, denied, refused)',
       labelNames: ['outcome'] as const, registers,
     }),
+    consumerRebuilds: new Counter({
+      name: 'meshray_translator_consumer_rebuilds_total', help: 'Kafka consumers replaced after a crash or stop kafkajs did not recover from', registers,
+    }),
   };
 }
 

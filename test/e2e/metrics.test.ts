@@ -141,6 +141,7 @@ const EXPECTED: Readonly<Record<string, Check>> = {
   meshray_translator_dead_letters_total: (s) => assert.equal(sum(s, 'meshray_translator_dead_letters_total'), 0),
   // EXPORT_PROTOCOL=segments in both modes: no OTLP request; the pipeline's counters say which protocol.
   meshray_translator_otlp_requests_total: (s) => assert.equal(sum(s, 'meshray_translator_otlp_requests_total'), 0),
+  meshray_translator_consumer_rebuilds_total: (s) => assert.equal(sum(s, 'meshray_translator_consumer_rebuilds_total'), 0, 'no consumer was replaced'),
 };
 
 /** Counters the same spans must move the same way in both modes (the pipeline is the same). */

@@ -118,13 +118,20 @@ async function freePorts(count) {
   }
 }
 
-function serverProperties({ brokerPort, controllerPort, logDir }) {
+/**
+ * server.properties of one node. Single node (`voters` absent): node 1, a dynamic quorum of one, internal
+ * topics RF 1. Cluster node: a static quorum of `voters` ("1@host:port,..."), every topic RF 3 by default
+ * with min.insync.replicas 2, and short failure detection (a broker silent for 6 s is fenced).
+ */
+function serverProperties({ brokerPort, controllerPort, logDir, nodeId = 1, voters }) {
+  const rf = voters === undefined ? 1 : Math.min(3, voters.split(',').length);
+  const minIsr = Math.max(1, rf - 1);
   return [
-    '# Written by tools/kafka/kafka.mjs: single-node KRaft broker+controller for dev/tests.',
+    `# Written by tools/kafka/kafka.mjs: ${voters === undefined ? 'single-node' : `cluster node ${nodeId}:`} KRaft broker+controller for dev/tests.`,
     'process.roles=broker,controller',
-    'node.id=1',
-    // Kafka 4.x dynamic quorum (KIP-853): bootstrap servers + `storage format --standalone`.
-    `controller.quorum.bootstrap.servers=${HOST}:${controllerPort}`,
+    `node.id=${nodeId}`,
+    // Single node: Kafka 4.x dynamic quorum (KIP-853), bootstrap servers + `storage format --standalone`.
+    voters === undefined ? `controller.quorum.bootstrap.servers=${HOST}:${controllerPort}` : `controller.quorum.voters=${voters}`,
     `listeners=PLAINTEXT://${HOST}:${brokerPort},CONTROLLER://${HOST}:${controllerPort}`,
     `advertised.listeners=PLAINTEXT://${HOST}:${brokerPort}`,
     'controller.listener.names=CONTROLLER',
@@ -135,17 +142,35 @@ function serverProperties({ brokerPort, controllerPort, logDir }) {
     // Our code creates every topic with the admin client (shared/edge/kafka/topics.ts); a typo in a
     // topic name must fail loudly instead of silently creating a new topic.
     'auto.create.topics.enable=false',
-    'offsets.topic.replication.factor=1',
+    // Topics created with replicationFactor -1 (the services' default) take these.
+    `default.replication.factor=${rf}`,
+    `min.insync.replicas=${minIsr}`,
+    `offsets.topic.replication.factor=${rf}`,
     // Few internal partitions: the first group join / idempotent producer waits for these to load.
     'offsets.topic.num.partitions=3',
-    'transaction.state.log.replication.factor=1',
-    'transaction.state.log.min.isr=1',
+    `transaction.state.log.replication.factor=${rf}`,
+    `transaction.state.log.min.isr=${minIsr}`,
     'transaction.state.log.num.partitions=3',
-    'share.coordinator.state.topic.replication.factor=1',
-    'share.coordinator.state.topic.min.isr=1',
+    `share.coordinator.state.topic.replication.factor=${rf}`,
+    `share.coordinator.state.topic.min.isr=${minIsr}`,
     'group.initial.rebalance.delay.ms=0',
+    ...(voters === undefined ? [] : [
+      // Failover in seconds, not half a minute: fence a silent broker after 6 s, drop a lagging
+      // follower from the ISR after 10 s.
+      'broker.heartbeat.interval.ms=1000',
+      'broker.session.timeout.ms=6000',
+      'replica.lag.time.max.ms=10000',
+      'controlled.shutdown.enable=true',
+    ]),
     '',
   ].join('\n');
+}
+
+/** [brokerPort, controllerPort] of the `listeners=` line of an earlier server.properties, if any. */
+function formerPorts(propsFile) {
+  if (!existsSync(propsFile)) return undefined;
+  const m = /^listeners=PLAINTEXT:\/\/[^:]+:(\d+),CONTROLLER:\/\/[^:]+:(\d+)$/m.exec(readFileSync(propsFile, 'utf8'));
+  return m === null ? undefined : [Number(m[1]), Number(m[2])];
 }
 
 function tailFile(path, lines = LOG_TAIL_LINES) {
@@ -170,18 +195,21 @@ function runJava(args, { outFile }) {
   });
 }
 
-/** Resolves when a kafkajs admin can connect and describeCluster answers; rejects when the JVM dies. */
-async function waitUntilReady({ brokers, child, deadline, describeFailure }) {
+/**
+ * Resolves when a kafkajs admin can connect and describeCluster answers with `isReady(cluster)` true
+ * (default: a broker and a controller); rejects when one of the JVMs dies.
+ */
+async function waitUntilReady({ brokers, child, children = [child], deadline, describeFailure, isReady = (c) => c.brokers.length > 0 && c.controller !== null }) {
   let exited = null;
   const onExit = (code, signal) => { exited = { code, signal }; };
-  child.once('exit', onExit);
+  for (const c of children) c.once('exit', onExit);
   let lastError = 'no attempt made';
   try {
     while (Date.now() < deadline) {
       if (exited) throw new Error(`Kafka exited during startup (${exited.code ?? exited.signal})\n${describeFailure()}`);
       const kafka = new kafkajs.Kafka({
         clientId: 'meshray-kafka-readiness',
-        brokers: [brokers],
+        brokers: brokers.split(','),
         logLevel: kafkajs.logLevel.NOTHING,
         connectionTimeout: 1000,
         requestTimeout: 2000,
@@ -191,8 +219,8 @@ async function waitUntilReady({ brokers, child, deadline, describeFailure }) {
       try {
         await admin.connect();
         const cluster = await admin.describeCluster();
-        if (cluster.brokers.length > 0 && cluster.controller !== null) return cluster;
-        lastError = 'cluster has no broker/controller yet';
+        if (isReady(cluster)) return cluster;
+        lastError = `cluster incomplete: brokers [${cluster.brokers.map((b) => b.nodeId).join(',')}], controller ${cluster.controller}`;
       } catch (e) {
         lastError = e instanceof Error ? e.message : String(e);
       } finally {
@@ -204,8 +232,59 @@ async function waitUntilReady({ brokers, child, deadline, describeFailure }) {
       `Kafka did not become ready within ${START_TIMEOUT_MS / 1000} s (last error: ${lastError})\n${describeFailure()}`,
     );
   } finally {
-    child.off('exit', onExit);
+    for (const c of children) c.off('exit', onExit);
   }
+}
+
+/** Spawns the JVM of `propsFile`, its output appended to `consoleFile`; `spawnError` rejects if java cannot run. */
+function spawnKafka({ classpath, propsFile, logFile, consoleFile, detached = false, heapMb = 512 }) {
+  const fd = openSync(consoleFile, 'a');
+  const child = spawn(
+    javaBin(),
+    [`-Xmx${heapMb}m`, '-Xms128m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...jvmLoggingArgs(logFile),
+      '-cp', classpath, 'kafka.Kafka', propsFile],
+    { stdio: ['ignore', fd, fd], detached },
+  );
+  closeSync(fd);
+  const spawnError = new Promise((_, ko) => child.once('error', (e) =>
+    ko(new Error(`cannot run ${javaBin()} (need a JDK 17+, or set JAVA_HOME): ${e.message}`))));
+  spawnError.catch(noop);
+  return { child, spawnError };
+}
+
+const isRunning = (child) => child.exitCode === null && child.signalCode === null;
+
+/** SIGTERM, then SIGKILL after STOP_TIMEOUT_MS; resolves once `child` exited. */
+async function terminate(child, log) {
+  if (!isRunning(child)) return;
+  const exited = new Promise((ok) => child.once('exit', ok));
+  child.kill('SIGCONT'); // a paused JVM cannot handle SIGTERM
+  child.kill('SIGTERM');
+  const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout');
+  if ((await Promise.race([exited, timer])) === 'timeout') {
+    log(`broker pid ${child.pid} did not stop within ${STOP_TIMEOUT_MS / 1000} s, killing it`);
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/**
+ * Runs `kill` when this process exits (and on SIGINT/SIGTERM/SIGHUP when `handleSignals`); returns the
+ * function that removes these hooks.
+ */
+function killOnExit(kill, handleSignals) {
+  const onSignal = (signal) => {
+    kill();
+    // Keep the default behaviour (die by the signal) unless the host installed its own handler.
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const signals = handleSignals ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : [];
+  process.on('exit', kill);
+  for (const s of signals) process.once(s, onSignal);
+  return () => {
+    process.off('exit', kill);
+    for (const s of signals) process.off(s, onSignal);
+  };
 }
 
 /**
@@ -231,7 +310,10 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
   mkdirSync(dir, { recursive: true });
   const removeDir = () => { if (ownsDir) rmSync(dir, { recursive: true, force: true }); };
 
+  // A dataDir started before keeps its ports (its controller quorum recorded the controller's endpoint).
+  const previous = formerPorts(join(dir, 'server.properties'));
   const [brokerPort, controllerPort] = await (async () => {
+    if (previous !== undefined && (port === undefined || port === previous[0])) return previous;
     if (port === undefined) return freePorts(2);
     if (!(await isPortFree(port))) throw new Error(`port ${port} is in use`);
     let [cport] = await freePorts(1);
@@ -249,7 +331,9 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
 
   // Kafka 4.x: storage must be formatted before first start; --standalone makes this node the
   // single voter of a dynamic controller quorum (pairs with controller.quorum.bootstrap.servers).
-  const format = await runJava(
+  // A dataDir formatted before is started as it is (a restart of the same broker).
+  const formatted = existsSync(join(dir, 'data', 'meta.properties'));
+  const format = formatted ? { code: 0 } : await runJava(
     ['-Xmx256m', ...jvmLoggingArgs(logFile), '-cp', classpath, 'kafka.tools.StorageTool',
       'format', `--cluster-id=${clusterId()}`, '--config', propsFile, '--standalone', '--ignore-formatted'],
     { outFile: consoleFile },
@@ -261,53 +345,22 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
   }
   const formatMs = Date.now() - t0;
 
-  const fd = openSync(consoleFile, 'a');
-  const child = spawn(
-    javaBin(),
-    ['-Xmx512m', '-Xms128m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...jvmLoggingArgs(logFile),
-      '-cp', classpath, 'kafka.Kafka', propsFile],
-    { stdio: ['ignore', fd, fd], detached },
-  );
-  closeSync(fd);
-  const spawnError = new Promise((_, ko) => child.once('error', (e) =>
-    ko(new Error(`cannot run ${javaBin()} (need a JDK 17+, or set JAVA_HOME): ${e.message}`))));
-  spawnError.catch(noop);
+  const { child, spawnError } = spawnKafka({ classpath, propsFile, logFile, consoleFile, detached });
 
   // Never leave a broker behind when the parent goes away.
   let stopped = false;
-  const killNow = () => {
+  const detachHooks = killOnExit(() => {
     if (stopped) return;
     stopped = true;
     try { child.kill('SIGKILL'); } catch { /* already gone */ }
     try { removeDir(); } catch { /* best effort */ }
-  };
-  const onSignal = (signal) => {
-    killNow();
-    // Keep the default behaviour (die by the signal) unless the host installed its own handler.
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  };
-  const signals = handleSignals ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : [];
-  process.on('exit', killNow);
-  for (const s of signals) process.once(s, onSignal);
-  const detachHooks = () => {
-    process.off('exit', killNow);
-    for (const s of signals) process.off(s, onSignal);
-  };
+  }, handleSignals);
 
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     detachHooks();
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((ok) => child.once('exit', ok));
-      child.kill('SIGTERM');
-      const timer = sleep(STOP_TIMEOUT_MS).then(() => 'timeout');
-      if ((await Promise.race([exited, timer])) === 'timeout') {
-        log(`broker did not stop within ${STOP_TIMEOUT_MS / 1000} s, killing it`);
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await terminate(child, log);
     removeDir();
   };
 
@@ -323,6 +376,150 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
   const startupMs = Date.now() - t0;
   log(`broker ${brokers} ready in ${(startupMs / 1000).toFixed(1)} s (format ${(formatMs / 1000).toFixed(1)} s), pid ${child.pid}, dir ${dir}`);
   return { brokers, port: brokerPort, dir, pid: child.pid, startupMs, stop };
+}
+
+/**
+ * Starts a fresh KRaft cluster of `nodes` combined broker+controller JVMs on loopback (static quorum of
+ * all nodes, node ids 1…n) and waits until every broker is registered. Topics created with replication
+ * factor -1 get RF min(3, n) and min.insync.replicas RF-1 (see serverProperties). Each node has its own
+ * directory under one temp dir in .kafka/ (deleted by stop()); a node keeps its ports and data across
+ * kill()/restart(), so a restart is the same broker coming back.
+ *
+ * @param {{ nodes?: number, log?: (msg: string) => void, handleSignals?: boolean, heapMb?: number }} [options]
+ * @returns {Promise<{
+ *   brokers: string, brokerList: string[], dir: string, startupMs: number,
+ *   nodes: { id: number, port: number, controllerPort: number, dir: string }[],
+ *   pid: (id: number) => number | undefined, isRunning: (id: number) => boolean,
+ *   kill: (id: number, signal?: NodeJS.Signals) => Promise<void>,
+ *   restart: (id: number) => Promise<number>, stop: () => Promise<void>,
+ * }>}
+ *   `kill(id, 'SIGKILL' | 'SIGTERM')` resolves once the JVM exited; SIGSTOP/SIGCONT only send the signal.
+ *   `restart(id)` starts a stopped node again and resolves (with its startup ms) once the cluster lists it.
+ */
+export async function startCluster({ nodes = 3, log = noop, handleSignals = true, heapMb = 384 } = {}) {
+  if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`nodes must be a positive integer, got ${nodes}`);
+  const t0 = Date.now();
+  const classpath = install({ log });
+  mkdirSync(STATE_DIR, { recursive: true });
+  const dir = mkdtempSync(join(STATE_DIR, 'cluster-'));
+  const ports = await freePorts(nodes * 2);
+  const specs = Array.from({ length: nodes }, (_, i) => {
+    const nodeDir = join(dir, `node-${i + 1}`);
+    mkdirSync(nodeDir, { recursive: true });
+    return {
+      id: i + 1, port: ports[2 * i], controllerPort: ports[2 * i + 1], dir: nodeDir,
+      propsFile: join(nodeDir, 'server.properties'), logFile: join(nodeDir, 'server.log'), consoleFile: join(nodeDir, 'console.log'),
+    };
+  });
+  const voters = specs.map((n) => `${n.id}@${HOST}:${n.controllerPort}`).join(',');
+  const brokerList = specs.map((n) => `${HOST}:${n.port}`);
+  const brokers = brokerList.join(',');
+  const children = new Map();
+  const describeFailure = () => specs.map((n) =>
+    [`--- node ${n.id} ${n.logFile} ---`, tailFile(n.logFile, 10), `--- node ${n.id} ${n.consoleFile} ---`, tailFile(n.consoleFile, 10)].join('\n')).join('\n');
+  let stopped = false;
+  const killAll = () => {
+    if (stopped) return;
+    stopped = true;
+    for (const c of children.values()) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
+    try { rmSync(dir, { recursive: true, force: true }); } catch { /* best effort */ }
+  };
+  const detachHooks = killOnExit(killAll, handleSignals);
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    detachHooks();
+    await Promise.all([...children.values()].map((c) => terminate(c, log)));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const spawnNode = (n) => {
+    const { child, spawnError } = spawnKafka({ classpath, propsFile: n.propsFile, logFile: n.logFile, consoleFile: n.consoleFile, heapMb });
+    children.set(n.id, child);
+    return { child, spawnError };
+  };
+  const nodeOf = (id) => {
+    const n = specs.find((s) => s.id === id);
+    if (n === undefined) throw new Error(`no node ${id} (nodes are 1…${nodes})`);
+    return n;
+  };
+
+  try {
+    const id = clusterId();
+    await Promise.all(specs.map(async (n) => {
+      writeFileSync(n.propsFile, serverProperties({ brokerPort: n.port, controllerPort: n.controllerPort, logDir: join(n.dir, 'data'), nodeId: n.id, voters }));
+      const format = await runJava(
+        ['-Xmx256m', ...jvmLoggingArgs(n.logFile), '-cp', classpath, 'kafka.tools.StorageTool',
+          'format', `--cluster-id=${id}`, '--config', n.propsFile, '--ignore-formatted'],
+        { outFile: n.consoleFile },
+      );
+      if (format.code !== 0) throw new Error(`kafka storage format of node ${n.id} failed (${format.code ?? format.signal})\n${describeFailure()}`);
+    }));
+    const spawned = specs.map(spawnNode);
+    await Promise.race([
+      waitUntilReady({
+        brokers, children: spawned.map((s) => s.child), deadline: t0 + START_TIMEOUT_MS, describeFailure,
+        isReady: (c) => c.brokers.length === nodes && c.controller !== null,
+      }),
+      ...spawned.map((s) => s.spawnError),
+    ]);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const startupMs = Date.now() - t0;
+  log(`cluster of ${nodes} ready in ${(startupMs / 1000).toFixed(1)} s: ${brokers} (pids ${[...children.values()].map((c) => c.pid).join(',')}), dir ${dir}`);
+
+  const running = (id) => { const c = children.get(id); return c !== undefined && isRunning(c); };
+  return {
+    brokers, brokerList, dir, startupMs,
+    nodes: specs.map(({ id, port, controllerPort, dir: d }) => ({ id, port, controllerPort, dir: d })),
+    pid: (id) => (running(nodeOf(id).id) ? children.get(id).pid : undefined),
+    isRunning: (id) => running(nodeOf(id).id),
+    async kill(id, signal = 'SIGKILL') {
+      const child = children.get(nodeOf(id).id);
+      if (child === undefined || !isRunning(child)) return;
+      if (signal === 'SIGTERM') return terminate(child, log);
+      const exited = new Promise((ok) => child.once('exit', ok));
+      child.kill(signal);
+      if (signal === 'SIGKILL') await exited;
+    },
+    async restart(id) {
+      const n = nodeOf(id);
+      if (running(id)) throw new Error(`node ${id} is still running (pid ${children.get(id).pid})`);
+      const started = Date.now();
+      const { child, spawnError } = spawnNode(n);
+      await Promise.race([
+        waitUntilReady({
+          brokers: brokerList[id - 1], child, deadline: started + START_TIMEOUT_MS, describeFailure,
+          isReady: (c) => c.brokers.some((b) => b.nodeId === id) && c.controller !== null,
+        }),
+        spawnError,
+      ]);
+      log(`node ${id} back in ${((Date.now() - started) / 1000).toFixed(1)} s, pid ${child.pid}`);
+      return Date.now() - started;
+    },
+    stop,
+  };
+}
+
+/**
+ * Sets a Kafka client quota (bytes/s a producer with `clientId` may write, on each broker) with Kafka's own
+ * kafka.admin.ConfigCommand: the broker then delays that client's produce answers (KIP-219), which makes
+ * Kafka the slower side of an overload test. Resolves once the command succeeded.
+ *
+ * @param {{ brokers: string, clientId: string, producerByteRate: number, log?: (msg: string) => void }} options
+ */
+export async function setClientQuota({ brokers, clientId, producerByteRate, log = noop }) {
+  const classpath = install({ log });
+  const outFile = join(STATE_DIR, `config-command-${process.pid}.log`);
+  const res = await runJava(
+    ['-Xmx128m', ...jvmLoggingArgs(outFile), '-cp', classpath, 'kafka.admin.ConfigCommand', '--bootstrap-server', brokers,
+      '--alter', '--add-config', `producer_byte_rate=${producerByteRate}`, '--entity-type', 'clients', '--entity-name', clientId],
+    { outFile },
+  );
+  const output = tailFile(outFile);
+  rmSync(outFile, { force: true });
+  if (res.code !== 0) throw new Error(`ConfigCommand failed (${res.code ?? res.signal}):\n${output}`);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import type { Logger } from '../../../shared/edge/log/index.ts';
 import { fullJitterDelayMs } from '../../../shared/edge/resilience/backoff.ts';
+import { unansweredPartitions } from '../../../shared/edge/kafka/unanswered-partitions.ts';
 import { toSpanRecords } from '../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
@@ -13,6 +14,11 @@ export type AckMode = 'kafka' | 'buffer';
 export interface KafkaSpanPublisherOptions {
   readonly kafka: Kafka;
   readonly topic: string;
+  /**
+   * The topic's partition count. When given, a send that kafkajs answers without writing every partition it
+   * was for is sent again (shared/edge/kafka/unanswered-partitions.ts: a leader move mid-send, issue 10).
+   */
+  readonly partitions?: number;
   /** kafka: publish resolves once Kafka acknowledged the spans; buffer: once they are buffered. */
   readonly ackMode: AckMode;
   readonly ackTimeoutMs: number;
@@ -127,6 +133,9 @@ export class KafkaSpanPublisher implements SpanPublisher {
   readinessProblem(): string | undefined {
     if (this.closing) return 'shutting down';
     if (!this.connected) return 'Kafka producer not connected';
+    // Spans older than ACK_TIMEOUT still unacknowledged: new requests are answered 503 too (issue 10).
+    const waitedMs = this.queue[0] === undefined ? 0 : this.nowMs() - this.queue[0].enqueuedAtMs;
+    if (waitedMs > this.options.ackTimeoutMs) return `Kafka has not acknowledged buffered spans for ${waitedMs} ms`;
     return undefined;
   }
 
@@ -275,10 +284,10 @@ export class KafkaSpanPublisher implements SpanPublisher {
       const batch = this.queue.slice(0, batchLimit);
       const startedMs = this.nowMs();
       try {
-        await this.producer.sendBatch({
-          acks: -1,
-          topicMessages: [{ topic: this.options.topic, messages: batch.map((e) => e.message) }],
-        });
+        const messages = batch.map((e) => e.message);
+        const answers = await this.producer.sendBatch({ acks: -1, topicMessages: [{ topic: this.options.topic, messages }] });
+        const unanswered = this.options.partitions === undefined ? [] : unansweredPartitions(this.options.topic, this.options.partitions, messages, answers ?? []);
+        if (unanswered.length > 0) throw new Error(`kafkajs answered without writing partitions ${unanswered.join(',')} (their leader moved during the send)`);
       } catch (e) {
         if (this.abandoned) return;
         if (isRecordError(e)) {

@@ -1,6 +1,8 @@
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { consumerCrashLevel } from '../../../shared/edge/kafka/client.ts';
 import type { Logger } from '../../../shared/edge/log/index.ts';
+import { fullJitterDelayMs, type BackoffPolicy } from '../../../shared/edge/resilience/backoff.ts';
+import { sleepMs } from '../../../shared/edge/resilience/clock.ts';
 import { deliveredRecordOf, type DeliveredRecord } from '../../../shared/core/span-record/record.ts';
 import { lagOf, nextOffset } from '../commit/offsets.ts';
 import type { ConsumerHealth } from '../health.ts';
@@ -18,11 +20,39 @@ export interface KafkaSpanSourceOptions {
   readonly health: ConsumerHealth;
   /** Extra kafkajs consumer settings (timeouts); groupId is always `groupId`. */
   readonly consumerConfig?: Omit<ConsumerConfig, 'groupId'>;
+  /**
+   * How long a consumer that crashed or stopped on its own may take to join the group again before it is
+   * replaced by a new one (default 60 s). A crash kafkajs will not restart (`restart: false`) is replaced
+   * at once.
+   */
+  readonly rejoinTimeoutMs?: number;
+  /** Delay between attempts to build a new consumer (full jitter; default 250 ms doubling to 10 s). */
+  readonly rebuildBackoff?: BackoffPolicy;
+  readonly random?: () => number;
 }
+
+const DEFAULT_REJOIN_TIMEOUT_MS = 60_000;
+
+/**
+ * Disconnects a replaced consumer that came back to life: kafkajs (2.2.4 src/consumer/index.js onCrash) can
+ * be restarting one while it is disconnected, and sets its restart timer only after emitting CRASH, so the
+ * disconnect runs on the next turn, where it clears that timer. Its batches are never handled.
+ */
+function retire(consumer: Consumer): void {
+  setImmediate(() => { void consumer.disconnect().catch(() => undefined); });
+}
+const DEFAULT_REBUILD_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 10_000 };
 
 /**
  * SpanSource over a kafkajs consumer group. Offsets are resolved and committed only for what the handler
  * reports done (exported, dead-lettered); the rest is fetched again from the last resolved offset.
+ *
+ * Supervised (issue 10): kafkajs consumers can crash for good (CRASH with `restart: false`), stop on their
+ * own (STOP that `stop()` did not ask for; kafkajs also stops before restarting after a crash), or restart
+ * and never rejoin after a broker restart (kafkajs issues #1002, #1378 class). Each interrupts the
+ * source: health turns unready at once, its partitions are revoked, and a consumer that does not join again
+ * within `rejoinTimeoutMs` (at once for `restart: false`) is disconnected and replaced by a new one, with
+ * backoff between attempts, without restarting the process. `consumer_rebuilds` counts replacements.
  */
 export class KafkaSpanSource implements SpanSource {
   readonly #o: KafkaSpanSourceOptions;
@@ -30,18 +60,35 @@ export class KafkaSpanSource implements SpanSource {
   #consumer: Consumer | undefined;
   #assigned = new Set<number>();
   #handler: BatchHandler | undefined;
+  #stopping = false;
+  #rejoinTimer: NodeJS.Timeout | undefined;
+  #rebuilding: Promise<void> | undefined;
+  #rebuilds = 0;
 
   constructor(options: KafkaSpanSourceOptions) {
     this.#o = options;
     this.#log = options.logger.child({ component: 'kafka-span-source' });
   }
 
+  /** Consumers replaced since start. */
+  get rebuilds(): number {
+    return this.#rebuilds;
+  }
+
   async start(handler: BatchHandler): Promise<void> {
-    const { kafka, groupId, topic } = this.#o;
     this.#handler = handler;
+    this.#stopping = false;
+    await this.#launch(handler);
+  }
+
+  async #launch(handler: BatchHandler): Promise<void> {
+    const { kafka, groupId, topic } = this.#o;
     const consumer = kafka.consumer({ ...this.#o.consumerConfig, groupId });
     this.#consumer = consumer;
+    const current = (): boolean => this.#consumer === consumer && !this.#stopping;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {
+      if (!current()) return retire(consumer);
+      clearTimeout(this.#rejoinTimer);
       const assigned = new Set(e.payload.memberAssignment[topic] ?? []);
       this.#revoke([...this.#assigned].filter((p) => !assigned.has(p)));
       this.#assigned = assigned;
@@ -51,9 +98,13 @@ export class KafkaSpanSource implements SpanSource {
     consumer.on(consumer.events.REBALANCING, () => {
       this.#log.info({ groupId }, 'consumer group rebalancing');
     });
+    consumer.on(consumer.events.STOP, () => {
+      if (current()) this.#interrupt(consumer, 'consumer stopped by kafkajs', false);
+    });
     consumer.on(consumer.events.CRASH, (e) => {
       this.#log[consumerCrashLevel(e.payload.error, e.payload.restart)]({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-      if (!e.payload.restart) this.#o.health.crashed(e.payload.error.message);
+      if (current()) this.#interrupt(consumer, `consumer crashed (${e.payload.restart ? 'kafkajs restarts it' : 'kafkajs gave up'}): ${e.payload.error.message}`, !e.payload.restart);
+      else retire(consumer);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -61,11 +112,61 @@ export class KafkaSpanSource implements SpanSource {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.#o.partitionsConcurrency,
-      eachBatch: (payload) => this.#onBatch(payload, handler),
+      eachBatch: async (payload) => (current() ? this.#onBatch(payload, handler) : retire(consumer)),
     });
   }
 
+  /** Unready now; rebuild now (`rebuildNow`) or if `consumer` has not joined again within rejoinTimeoutMs. */
+  #interrupt(consumer: Consumer, reason: string, rebuildNow: boolean): void {
+    this.#o.health.interrupted(reason);
+    this.#revoke([...this.#assigned]);
+    this.#assigned = new Set();
+    clearTimeout(this.#rejoinTimer);
+    if (rebuildNow) {
+      this.#rebuild(consumer, reason);
+      return;
+    }
+    const timeoutMs = this.#o.rejoinTimeoutMs ?? DEFAULT_REJOIN_TIMEOUT_MS;
+    this.#rejoinTimer = setTimeout(() => this.#rebuild(consumer, `${reason}; not rejoined within ${timeoutMs} ms`), timeoutMs);
+    this.#rejoinTimer.unref();
+  }
+
+  /** Disconnects `old` (if still the current consumer) and launches a new one, retrying with backoff until one runs or stop(). */
+  #rebuild(old: Consumer, reason: string): void {
+    if (this.#rebuilding !== undefined) {
+      // the consumer being launched crashed already: replace it too once the launch is over
+      void this.#rebuilding.then(() => this.#rebuild(old, reason));
+      return;
+    }
+    if (this.#consumer !== old || this.#stopping) return;
+    const handler = this.#handler;
+    if (handler === undefined) return;
+    this.#log.warn({ groupId: this.#o.groupId, reason }, 'replacing the consumer');
+    this.#consumer = undefined; // its STOP on disconnect is ours
+    this.#rebuilding = (async () => {
+      await old.disconnect().catch((err: unknown) => this.#log.warn({ err }, 'old consumer did not disconnect cleanly'));
+      for (let attempt = 1; !this.#stopping; attempt += 1) {
+        try {
+          await this.#launch(handler);
+          this.#rebuilds += 1;
+          this.#o.metrics.consumerRebuilds.inc();
+          this.#log.info({ groupId: this.#o.groupId, attempt }, 'consumer replaced');
+          return;
+        } catch (err) {
+          const consumer = this.#consumer;
+          await consumer?.disconnect().catch(() => undefined);
+          const delayMs = fullJitterDelayMs(attempt, this.#o.rebuildBackoff ?? DEFAULT_REBUILD_BACKOFF, this.#o.random ?? Math.random);
+          this.#log.warn({ err, attempt, delayMs }, 'could not replace the consumer yet');
+          await sleepMs(delayMs);
+        }
+      }
+    })().finally(() => { this.#rebuilding = undefined; });
+  }
+
   async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#rejoinTimer);
+    await this.#rebuilding;
     const consumer = this.#consumer;
     if (!consumer) return;
     this.#consumer = undefined;

@@ -6,43 +6,23 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Kafka } from 'kafkajs';
 import { SPAN_SCHEMA_FINGERPRINT } from '../../../shared/core/avro/index.ts';
 import { DEAD_LETTER_HEADERS, SPAN_SCHEMA_HEADER } from '../../../shared/core/span-record/headers.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { SegmentStore } from '../../../services/xray-local/index.ts';
-import { groupProgress, lagOf, testTopic, waitCaughtUp } from '../support/kafka.ts';
+import { groupProgress, lagOf, testTopic } from '../support/kafka.ts';
 import { scrapeMetric } from '../support/metrics.ts';
 import { freePort } from '../support/ports.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
 import { PrivateRedis } from '../support/redis-server.ts';
 import { startPipeline, type RunningService } from '../support/stack.ts';
 import { expectedDocuments, generateTrace, Ledger, postAll, toBodies, TrafficPump, widthOf } from '../support/traffic.ts';
-import { checkAgainstLedger } from '../support/verify.ts';
-import { readAllDocuments, startXRayLocal, storedIds, xrayClient, type XRayLocal } from '../../support/xray-local.ts';
+import { assertLedgerDelivered } from '../support/delivered.ts';
+import { startXRayLocal, storedIds } from '../../support/xray-local.ts';
 import { readTopicToEnd } from '../../support/read-topic.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
 
 after(killAll);
-
-/** Waits until the group committed everything, then checks xray-local (through the SDK) against the ledger. */
-async function assertLedgerDelivered(o: { kafka: Kafka; names: { groupId: string; spansTopic: string }; xray: XRayLocal; ledger: Ledger; catchUpMs: number }): Promise<{ documents: number; traces: number; extra: number }> {
-  const expected = expectedDocuments(o.ledger.accepted);
-  await waitCaughtUp(o.kafka, o.names.groupId, o.names.spansTopic, o.catchUpMs);
-  await waitFor(`${expected.documents} documents in xray-local`, 20_000, () => o.xray.store.segmentCount >= expected.documents, {
-    describe: () => `${o.xray.store.segmentCount} stored; ${o.ledger.summary()}`,
-  });
-  const client = xrayClient(o.xray.endpoint);
-  try {
-    const stored = await readAllDocuments(client, new Date(Date.now() - 29 * 86_400_000), new Date(Date.now() + 3_600_000));
-    const tolerated = new Set(expectedDocuments(o.ledger.unacknowledged).traceKeyOf.keys());
-    const check = checkAgainstLedger(stored, expected, tolerated);
-    assert.deepEqual(check.problems, [], o.ledger.summary());
-    return { documents: expected.documents, traces: expected.traces, extra: check.extra };
-  } finally {
-    client.destroy();
-  }
-}
 
 const sumOver = async (services: readonly RunningService[], metric: string): Promise<number> => {
   let sum = 0;

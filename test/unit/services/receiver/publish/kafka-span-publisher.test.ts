@@ -3,7 +3,8 @@
 // test/integration/services/receiver.
 import { describe, it, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Kafka, Message } from 'kafkajs';
+import type { Kafka, Message, RecordMetadata } from 'kafkajs';
+import { unansweredPartitions } from '../../../../../shared/edge/kafka/unanswered-partitions.ts';
 import { isMeshrayError } from '../../../../../shared/edge/errors/index.ts';
 import { silentLogger } from '../../../../../shared/edge/log/index.ts';
 import { createRegistry } from '../../../../../shared/edge/metrics/registry.ts';
@@ -11,7 +12,7 @@ import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { KafkaSpanPublisher, type KafkaSpanPublisherOptions } from '../../../../../services/receiver/publish/kafka-span-publisher.ts';
 import { advance, drive, flush } from '../../../../support/mock-time.ts';
 
-type SendBehaviour = (messages: Message[]) => Promise<void>;
+type SendBehaviour = (messages: Message[]) => Promise<void | RecordMetadata[]>;
 
 class ScriptedProducer {
   readonly events = { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' };
@@ -25,8 +26,9 @@ class ScriptedProducer {
   async sendBatch(req: { acks: number; topicMessages: { topic: string; messages: Message[] }[] }) {
     assert.equal(req.acks, -1);
     const messages = req.topicMessages[0]?.messages ?? [];
-    await this.behaviour(messages);
+    const answers = await this.behaviour(messages);
     this.batches.push(messages);
+    return answers;
   }
 }
 
@@ -189,5 +191,42 @@ describe('KafkaSpanPublisher', () => {
     assert.equal(droppedSpans, 7);
     assert.equal(await metric(registry, 'meshray_receiver_spans_dropped_total', { reason: 'dropped_at_shutdown' }), 7);
     assert.equal(publisher.bufferedSpans, 0);
+  });
+
+  it('sends a batch again when kafkajs answers it without writing every partition (a leader moved mid-send)', async (t) => {
+    const { producer, publisher, registry, drive } = setup(t, { partitions: 6 });
+    const batch = spans(12);
+    const answer = (messages: Message[], skip: number | undefined): RecordMetadata[] =>
+      unansweredPartitions('t', 6, messages, []).filter((p) => p !== skip).map((partition) => ({ topicName: 't', partition, errorCode: 0 }));
+    let calls = 0;
+    let skipped: number | undefined;
+    producer.behaviour = async (messages) => {
+      calls += 1;
+      if (calls > 1) return answer(messages, undefined);
+      skipped = unansweredPartitions('t', 6, messages, [])[0];
+      return answer(messages, skipped);
+    };
+    await drive(publisher.publish(batch), 1000);
+    assert.ok(skipped !== undefined);
+    assert.equal(producer.batches.length, 2, 'the whole batch was sent again');
+    assert.equal(producer.batches[1]?.length, 12);
+    assert.equal(await metric(registry, 'meshray_receiver_publish_retries_total'), 1);
+    await drive(publisher.close());
+  });
+
+  it('is not ready while buffered spans wait for Kafka longer than ACK_TIMEOUT, ready again once Kafka takes them', async (t) => {
+    const { producer, publisher, advance, drive } = setup(t, { ackMode: 'buffer', ackTimeoutMs: 1000 });
+    let up = false;
+    producer.behaviour = () => (up ? Promise.resolve() : Promise.reject(new Error('broker down')));
+    await publisher.publish(spans(3));
+    await advance(1000);
+    assert.equal(publisher.readinessProblem(), undefined, 'exactly ACK_TIMEOUT is still within it');
+    await advance(1);
+    assert.equal(publisher.readinessProblem(), 'Kafka has not acknowledged buffered spans for 1001 ms');
+    up = true;
+    await advance(100);
+    assert.equal(publisher.bufferedSpans, 0);
+    assert.equal(publisher.readinessProblem(), undefined);
+    await drive(publisher.close());
   });
 });

@@ -1,0 +1,28 @@
+/** The end-of-test ledger check of the backbone and failover e2e tests. */
+import assert from 'node:assert/strict';
+import type { Kafka } from 'kafkajs';
+import { waitCaughtUp } from './kafka.ts';
+import { expectedDocuments, type Ledger } from './traffic.ts';
+import { checkAgainstLedger } from './verify.ts';
+import { readAllDocuments, xrayClient, type XRayLocal } from '../../support/xray-local.ts';
+import { waitFor } from '../../support/wait.ts';
+
+/** Waits until the group committed everything, then checks xray-local (through the SDK) against the ledger. */
+export async function assertLedgerDelivered(o: { kafka: Kafka; names: { groupId: string; spansTopic: string }; xray: XRayLocal; ledger: Ledger; catchUpMs: number }): Promise<{ documents: number; traces: number; extra: number }> {
+  const expected = expectedDocuments(o.ledger.accepted);
+  await waitCaughtUp(o.kafka, o.names.groupId, o.names.spansTopic, o.catchUpMs);
+  // on a timeout, go on: the check below names the missing documents
+  await waitFor(`${expected.documents} documents in xray-local`, 20_000, () => o.xray.store.segmentCount >= expected.documents, {
+    describe: () => `${o.xray.store.segmentCount} stored; ${o.ledger.summary()}`,
+  }).catch(() => undefined);
+  const client = xrayClient(o.xray.endpoint);
+  try {
+    const stored = await readAllDocuments(client, new Date(Date.now() - 29 * 86_400_000), new Date(Date.now() + 3_600_000));
+    const tolerated = new Set(expectedDocuments(o.ledger.unacknowledged).traceKeyOf.keys());
+    const check = checkAgainstLedger(stored, expected, tolerated);
+    assert.deepEqual(check.problems, [], o.ledger.summary());
+    return { documents: expected.documents, traces: expected.traces, extra: check.extra };
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * KafkaSpanSource supervision (issue 10) against a private real broker that the test stops and starts
+ * again on the same port and data: a kafkajs consumer that crashes for good (restart: false) or does not
+ * rejoin in time is reported unready and replaced, in the same process, and records produced after the
+ * broker came back are still delivered.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import type { ConsumerConfig } from 'kafkajs';
+import { startBroker, type Broker } from '../../../../../tools/kafka/kafka.mjs';
+import { createKafka } from '../../../../../shared/edge/kafka/client.ts';
+import { ensureTopics } from '../../../../../shared/edge/kafka/topics.ts';
+import { createLogger } from '../../../../../shared/edge/log/index.ts';
+import { KafkaSpanSource } from '../../../../../services/translator/consume/kafka-span-source.ts';
+import type { BatchHandler } from '../../../../../services/translator/consume/span-source.ts';
+import { ConsumerHealth } from '../../../../../services/translator/health.ts';
+import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
+import { REPO_ROOT } from '../../../../e2e/support/processes.ts';
+import { waitFor } from '../../../../support/wait.ts';
+
+const dataDir = mkdtempSync(join(REPO_ROOT, '.kafka', 'it-supervised-'));
+let broker: Broker;
+let port = 0;
+const startPrivate = async (): Promise<Broker> => startBroker({ dataDir, ...(port === 0 ? {} : { port }) });
+
+before(async () => {
+  broker = await startPrivate();
+  port = broker.port;
+});
+after(async () => {
+  await broker.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A handler that marks every record done and remembers its value. */
+function recordingHandler(): BatchHandler & { values: Set<string> } {
+  const values = new Set<string>();
+  return {
+    values,
+    handle: async (batch) => {
+      for (const r of batch.records) values.add(r.value.toString());
+      return { doneThrough: batch.records.at(-1)?.offset ?? '' };
+    },
+    revoke: () => undefined,
+  };
+}
+
+async function supervisedRun(label: string, o: { consumerConfig: Omit<ConsumerConfig, 'groupId'>; rejoinTimeoutMs: number; interruption: RegExp }): Promise<void> {
+  const kafka = createKafka({ brokers: [broker.brokers], clientId: `it-${label}`, logLevel: 'nothing', retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } });
+  const topic = `it-supervised-${label}-${Date.now()}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 2, replicationFactor: 1 }]);
+  const health = new ConsumerHealth({ stallTimeoutMs: 120_000, now: Date.now });
+  const metrics = createTranslatorMetrics(new Registry());
+  const source = new KafkaSpanSource({
+    kafka, groupId: `${topic}-group`, topic, partitionsConcurrency: 2, logger: createLogger({ level: 'silent', service: 'test' }), metrics, health,
+    consumerConfig: { sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 100, ...o.consumerConfig },
+    rejoinTimeoutMs: o.rejoinTimeoutMs, rebuildBackoff: { baseMs: 200, maxMs: 1000 },
+  });
+  const handler = recordingHandler();
+  const producer = kafka.producer();
+  const produce = async (value: string): Promise<void> => {
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [{ key: value, value }] });
+  };
+  try {
+    await source.start(handler);
+    await produce('before');
+    await waitFor('the record produced before the outage', 30_000, () => handler.values.has('before') && health.ready() === undefined);
+
+    await broker.stop();
+    await waitFor('health reports the interrupted consumer', 60_000, () => /interrupted/.test(health.ready() ?? ''), { describe: () => String(health.ready()) });
+    const whileDown = health.ready();
+    assert.match(whileDown ?? '', o.interruption);
+    broker = await startPrivate();
+
+    await waitFor('a replaced consumer back in the group', 90_000, () => source.rebuilds >= 1 && health.ready() === undefined, {
+      describe: () => `rebuilds ${source.rebuilds}, ready: ${String(health.ready())}`,
+    });
+    await produce('after');
+    await waitFor('the record produced after the broker came back', 30_000, () => handler.values.has('after'));
+    assert.equal(health.live(), undefined);
+    assert.equal((await metrics.consumerRebuilds.get()).values[0]?.value, source.rebuilds, 'every replacement is counted');
+    console.log(`# ${label}: while the broker was down, ready said "${String(whileDown)}"; ${source.rebuilds} consumer(s) built anew`);
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+    await source.stop();
+  }
+}
+
+test('a consumer that kafkajs will not restart (CRASH restart: false) is reported unready and replaced; consuming resumes', { timeout: 240_000 }, async () => {
+  await supervisedRun('no-restart', { consumerConfig: { retry: { retries: 1, initialRetryTime: 100, restartOnFailure: async () => false } }, rejoinTimeoutMs: 60_000, interruption: /kafkajs gave up/ });
+});
+
+test('a consumer that kafkajs restarts but that does not rejoin within the rejoin timeout is replaced; consuming resumes', { timeout: 240_000 }, async () => {
+  await supervisedRun('no-rejoin', { consumerConfig: { retry: { retries: 1, initialRetryTime: 100, restartOnFailure: async () => true } }, rejoinTimeoutMs: 1500, interruption: /kafkajs restarts it|stopped by kafkajs/ });
+});
