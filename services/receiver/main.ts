@@ -39,6 +39,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
   const publisher = new KafkaSpanPublisher({
     kafka,
     topic: config.SPANS_TOPIC,
+    partitions: config.SPANS_TOPIC_PARTITIONS,
     ackMode: config.ACK_MODE,
     ackTimeoutMs: config.ACK_TIMEOUT,
     bufferMaxSpans: config.BUFFER_MAX_SPANS,
