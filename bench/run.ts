@@ -1,4 +1,4 @@
-/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|compare selects one (compare runs only when selected). */
+/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|compare|ab selects one (compare runs only when selected). */
 import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
 
 const only = process.env['BENCH'];
@@ -18,6 +18,10 @@ if (!only || only === 'codec') {
 if (!only || only === 'e2e') {
   const { runEndToEndBench } = await import('./e2e.bench.ts');
   (await runEndToEndBench()).forEach(print);
+}
+if (only === 'ab') {
+  const { runAbBench } = await import('./ab.bench.ts');
+  runAbBench().forEach(print);
 }
 if (only === 'compare') {
   const { runCompareBench } = await import('./compare/index.ts');

@@ -46,7 +46,8 @@ interface Ticket {
   settled: boolean;
   readonly resolve: () => void;
   readonly reject: (e: MeshrayError) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** When ACK_TIMEOUT rejects it (ms since the epoch). */
+  readonly deadlineMs: number;
 }
 
 /** The spans of one publish call that map to one partition, Avro-encoded (span-list items). */
@@ -101,6 +102,13 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private queuedSpans = 0;
   private readonly headers: Record<string, string>;
   private readonly waiters = new Set<() => void>();
+  /**
+   * Tickets in the order they were opened, so in deadline order: one timer (ackTimer) for the oldest
+   * unsettled one, instead of a timer per request. Settled tickets leave from the head lazily.
+   */
+  private tickets: Ticket[] = [];
+  private ticketsHead = 0;
+  private ackTimer: NodeJS.Timeout | undefined;
   /** Backoff sleeps: woken only by close(), not by new spans (which must not hasten retries). */
   private readonly sleepers = new Set<() => void>();
   private connected = false;
@@ -171,9 +179,11 @@ export class KafkaSpanPublisher implements SpanPublisher {
     for (const [partition, group] of groups) {
       this.queue.push({ partition, items: encodeSpanItems(group), count: group.length, enqueuedAtMs: nowMs, ticket: done?.ticket });
     }
+    const wasEmpty = this.queuedSpans === 0;
     this.queuedSpans += spans.length;
-    this.metrics.bufferSpans.set(this.queuedSpans);
-    this.notify();
+    // Wake the sender only when it idles (the queue was empty) or a batch is full: while it lingers, its
+    // one linger timer ends the wait (a wake-up per request costs more than the request, off-peak).
+    if (wasEmpty || this.queuedSpans >= this.options.batchMaxMessages) this.notify();
     return done ? done.promise : Promise.resolve();
   }
 
@@ -245,6 +255,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
       this.notify();
       this.wakeSleepers();
     }
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer); // every ticket is settled now
+    this.ackTimer = undefined;
     await this.producer.disconnect().catch((e: unknown) => this.log.warn({ err: e }, 'Kafka producer disconnect failed'));
     if (drained) await this.loop;
     return { droppedSpans };
@@ -254,18 +266,44 @@ export class KafkaSpanPublisher implements SpanPublisher {
     let resolve!: () => void;
     let reject!: (e: MeshrayError) => void;
     const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    const ticket: Ticket = { remaining: count, settled: false, resolve, reject, timer: undefined };
-    ticket.timer = setTimeout(() => {
-      this.settle(ticket, new MeshrayError('ACK_TIMEOUT',
-        `Kafka did not acknowledge within ${this.options.ackTimeoutMs} ms; the spans stay queued and will still be sent`));
-    }, this.options.ackTimeoutMs);
+    const ticket: Ticket = { remaining: count, settled: false, resolve, reject, deadlineMs: this.nowMs() + this.options.ackTimeoutMs };
+    this.tickets.push(ticket);
+    if (this.ackTimer === undefined) this.armAckTimer();
     return { ticket, promise };
+  }
+
+  /** Drops settled tickets from the head; arms the timer for the oldest unsettled one, if any. */
+  private armAckTimer(): void {
+    const tickets = this.tickets;
+    while (this.ticketsHead < tickets.length && (tickets[this.ticketsHead] as Ticket).settled) this.ticketsHead++;
+    if (this.ticketsHead > 1024 && this.ticketsHead * 2 > tickets.length) {
+      this.tickets = tickets.slice(this.ticketsHead);
+      this.ticketsHead = 0;
+    }
+    const head = this.tickets[this.ticketsHead];
+    if (head === undefined) {
+      this.tickets.length = 0;
+      this.ticketsHead = 0;
+      this.ackTimer = undefined;
+      return;
+    }
+    this.ackTimer = setTimeout(() => this.expireTickets(), Math.max(0, head.deadlineMs - this.nowMs()));
+  }
+
+  private expireTickets(): void {
+    const nowMs = this.nowMs();
+    for (let i = this.ticketsHead; i < this.tickets.length; i++) {
+      const t = this.tickets[i] as Ticket;
+      if (t.deadlineMs > nowMs) break;
+      this.settle(t, new MeshrayError('ACK_TIMEOUT',
+        `Kafka did not acknowledge within ${this.options.ackTimeoutMs} ms; the spans stay queued and will still be sent`));
+    }
+    this.armAckTimer();
   }
 
   private settle(ticket: Ticket, error?: MeshrayError): void {
     if (ticket.settled) return;
     ticket.settled = true;
-    if (ticket.timer) clearTimeout(ticket.timer);
     if (error) ticket.reject(error);
     else ticket.resolve();
   }
