@@ -42,12 +42,14 @@ async function runPoints(target: CompareTarget, ctx: CompareContext, observer?: 
 
 async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
-  const zipkin = await startZipkin(ctx.serverCore, ctx.log);
-  let zipkinPoints: Measured[];
-  try {
-    zipkinPoints = await runPoints(zipkin, ctx);
-  } finally {
-    await stopChild(zipkin.child);
+  let zipkinPoints: Measured[] = [];
+  if (process.env['BENCH_COMPARE_ZIPKIN'] !== '0') {
+    const zipkin = await startZipkin(ctx.serverCore, ctx.log);
+    try {
+      zipkinPoints = await runPoints(zipkin, ctx);
+    } finally {
+      await stopChild(zipkin.child);
+    }
   }
   const run = `${process.pid}-${Date.now()}`;
   const receiver = await startMeshray('receiver', 'receiver', ctx.serverCore, (port) => ({
@@ -75,10 +77,11 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
   }
   for (const [i, m] of points.entries()) {
     const z = zipkinPoints[i];
-    if (z) figures.push(...figuresOf('zipkin-server', z));
+    if (z !== undefined) figures.push(...figuresOf('zipkin-server', z));
     figures.push(...figuresOf('meshray receiver', m));
+    if (z === undefined) continue;
     const receiverUs = m.cpuUsPerSpan['receiver'] ?? NaN;
-    const zipkinUs = z?.cpuUsPerSpan['zipkin-server'] ?? NaN;
+    const zipkinUs = z.cpuUsPerSpan['zipkin-server'] ?? NaN;
     figures.push({ name: `${rateName(m)}: Zipkin's CPU per span ÷ the receiver's (per-core rate ratio)`, value: round(zipkinUs / receiverUs, 2), unit: '×', target: m.targetSpansPerS === undefined ? '>= 1.1' : '' });
   }
   figures.push({ name: 'receiver RSS after saturation', value: round(rssMib), unit: 'MiB', target: '<= 256' });
