@@ -23,7 +23,8 @@ export function envoyBodies(count: number, nowMs: number, spansPerBody = 5, seed
 
 /**
  * Writes a wrk script that POSTs `bodies` in rotation (each thread from its own offset) to /api/v2/spans,
- * waits `delayMs` before each request when given (a fixed rate: connections × 1000 / (delay + latency)),
+ * waits a random delay averaging `delayMs` before each request when given (a fixed rate: connections × 1000 /
+ * (delay + latency), arrivals spread rather than in bursts),
  * and prints one JSON line in `done`: requests, non-2xx answers, socket errors and latency percentiles (µs).
  */
 export function writeWrkScript(path: string, bodies: readonly string[], delayMs?: number): void {
@@ -39,7 +40,8 @@ export function writeWrkScript(path: string, bodies: readonly string[], delayMs?
     'function setup(thread) n = n + 1; thread:set("offset", n * 97) end',
     'function init(args) i = (offset or 0) % #bodies end',
     'function request() i = i % #bodies + 1; return wrk.format(nil, nil, nil, bodies[i]) end',
-    ...(delayMs === undefined ? [] : [`function delay() return ${Math.max(0, Math.round(delayMs))} end`]),
+    // Uniform in [0, 2·delay]: the connections drift apart instead of posting in lockstep bursts.
+    ...(delayMs === undefined ? [] : [`function delay() return math.random(0, ${Math.max(0, Math.round(2 * delayMs))}) end`]),
     'function done(s, latency, requests)',
     '  local e = s.errors',
     '  io.write(string.format(\'{"requests":%d,"non2xx":%d,"socketErrors":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"maxUs":%d}\\n\',',

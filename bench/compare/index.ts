@@ -13,7 +13,7 @@
  * BENCH_COMPARE_WARMUP_SECONDS (10), BENCH_COMPARE_RATES (spans/s, "5000"; e.g. "1000,5000,10000,20000"),
  * BENCH_CONNECTIONS (64, saturation), BENCH_RATE_CONNECTIONS (32, fixed rates), BENCH_SERVICE_ENV='K=V,K=V'
  * (extra env for meshray services), KAFKA_BROKERS + BENCH_BROKER_PID (use a running broker), BENCH_CPU_PROF,
- * BENCH_COMPARE_ZIPKIN=0 (skip the Zipkin server: meshray figures only).
+ * BENCH_COMPARE_ZIPKIN=0 (skip the Zipkin server: meshray figures only), BENCH_COMPARE_SATURATED=0 (fixed rates only).
  * Needs Linux (/proc, taskset), wrk and Maven (the Zipkin jar is fetched into bench/.scratch/zipkin).
  */
 import { cpus } from 'node:os';

@@ -30,7 +30,8 @@ interface PointObserver {
 
 async function runPoints(target: CompareTarget, ctx: CompareContext, observer?: PointObserver): Promise<Measured[]> {
   const points: Measured[] = [];
-  for (const rate of [undefined, ...ctx.rates]) {
+  const saturate = process.env['BENCH_COMPARE_SATURATED'] !== '0';
+  for (const rate of saturate ? [undefined, ...ctx.rates] : ctx.rates) {
     await observer?.before();
     const m = await measure(target, ctx.settings, rate);
     points.push(m);
