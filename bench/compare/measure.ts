@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSecondsOf } from '../support/processes.ts';
+import { cpuSplitOf } from '../support/processes.ts';
 import { writeWrkScript } from './bodies.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
@@ -40,6 +40,8 @@ export interface Measured {
   readonly spansPerS: number;
   /** pid label → µs of CPU per span accepted. */
   readonly cpuUsPerSpan: Readonly<Record<string, number>>;
+  /** pid label → the part of cpuUsPerSpan spent in the kernel (system time). */
+  readonly systemUsPerSpan: Readonly<Record<string, number>>;
   readonly wrk: WrkResult;
 }
 
@@ -69,12 +71,18 @@ export async function measure(target: CompareTarget, settings: LoadSettings, spa
     delayMs = Math.max(0, nominalDelayMs - perRequestOverheadMs);
   }
   const script = scriptFor(settings, delayMs);
-  const before = Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
+  const before = Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, cpuSplitOf(pid)]));
   const wrk = await runWrk({ url, script, core: settings.loadCore, connections, seconds: settings.seconds });
-  const after = Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
+  const after = Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, cpuSplitOf(pid)]));
   const spans = acceptedRequests(wrk) * settings.spansPerBody;
   const seconds = wrk.durationUs / 1e6;
   const cpuUsPerSpan: Record<string, number> = {};
-  for (const k of Object.keys(target.pids)) cpuUsPerSpan[k] = (((after[k] ?? 0) - (before[k] ?? 0)) * 1e6) / Math.max(1, spans);
-  return { targetSpansPerS: spansPerS, spans, seconds, spansPerS: spans / seconds, cpuUsPerSpan, wrk };
+  const systemUsPerSpan: Record<string, number> = {};
+  const perSpan = (s: number): number => (s * 1e6) / Math.max(1, spans);
+  for (const k of Object.keys(target.pids)) {
+    const [a, b] = [after[k] ?? { user: 0, system: 0 }, before[k] ?? { user: 0, system: 0 }];
+    cpuUsPerSpan[k] = perSpan(a.user + a.system - b.user - b.system);
+    systemUsPerSpan[k] = perSpan(a.system - b.system);
+  }
+  return { targetSpansPerS: spansPerS, spans, seconds, spansPerS: spans / seconds, cpuUsPerSpan, systemUsPerSpan, wrk };
 }

@@ -22,13 +22,19 @@ export async function freePort(): Promise<number> {
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux; 0 elsewhere). */
 export function cpuSecondsOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
+  const { user, system } = cpuSplitOf(pid);
+  return user + system;
+}
+
+/** User and system CPU seconds of a process (all its threads), from /proc/<pid>/stat; zeros elsewhere. */
+export function cpuSplitOf(pid: number | undefined): { user: number; system: number } {
+  if (pid === undefined) return { user: 0, system: 0 };
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
-    return 0;
+    return { user: 0, system: 0 };
   }
 }
 
