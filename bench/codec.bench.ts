@@ -29,7 +29,7 @@ const cpuSeconds = (since: NodeJS.CpuUsage): number => {
 };
 
 /** Calls `once` (returns the items it handled) for RUN_MS, RUNS times; the median items per CPU second. */
-function rate(once: () => number): number {
+export function rate(once: () => number): number {
   const end = Date.now() + 300;
   while (Date.now() < end) once(); // warm up the JIT
   const rates: number[] = [];
@@ -69,7 +69,7 @@ async function rateAsync(once: () => Promise<number>): Promise<number> {
   return Math.round(rates[Math.floor(rates.length / 2)] ?? 0);
 }
 
-function bookinfoSpans(): Span[] {
+export function bookinfoSpans(): Span[] {
   const body = readFileSync(new URL('../test/fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url));
   const decoded = decodeSpans(body, 'json-v2');
   if (!decoded.ok) throw new Error('fixture does not decode');

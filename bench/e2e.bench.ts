@@ -17,20 +17,19 @@
  * `npm run build`), BENCH_SERVICE_ENV='K=V,K=V' (extra env for the services, e.g. BATCH_LINGER=10).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../shared/core/xray/index.ts';
 import type { Span } from '../shared/core/zipkin/span.ts';
 import { httpTransport, runDemo, spansForRoundRobin, type PostTransport } from '../services/simulator/index.ts';
 import type { BenchFigure } from './translate.bench.ts';
+import { cpuSecondsOf, freePort, readLoad, round, sleep, stopChild, waitHttpOk } from './support/processes.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const env = process.env;
 const num = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
 const log = (message: string): void => { process.stderr.write(`[e2e] ${message}\n`); };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- processes
 
@@ -39,17 +38,6 @@ interface Service {
   readonly child: ChildProcess;
   readonly url: string;
   output: string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      srv.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 function cliArgs(command: string, label: string): string[] {
@@ -86,41 +74,6 @@ function spawnService(label: string, command: string, port: number, serviceEnv: 
   return service;
 }
 
-async function waitReady(service: Service, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) throw new Error(`${service.label} exited during start:\n${service.output}`);
-    try {
-      const res = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(1000) });
-      if (res.ok) return;
-    } catch { /* not listening yet */ }
-    await sleep(200);
-  }
-  throw new Error(`${service.label} not ready within ${timeoutMs} ms:\n${service.output}`);
-}
-
-async function stopService(service: Service): Promise<void> {
-  const { child } = service;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  if (await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)])) return;
-  child.kill('SIGKILL');
-  await exited;
-}
-
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (Linux; 0 elsewhere). */
-function cpuSecondsOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return 0;
-  }
-}
-
 /** The sum of a Prometheus metric over its label sets, read from a service's /metrics. */
 async function metricOf(service: Service, name: string): Promise<number> {
   const text = await (await fetch(`${service.url}/metrics`)).text();
@@ -130,6 +83,10 @@ async function metricOf(service: Service, name: string): Promise<number> {
   }
   return sum;
 }
+
+const waitReady = (service: Service, timeoutMs: number): Promise<void> =>
+  waitHttpOk(`${service.url}/health/ready`, service.child, timeoutMs, () => service.output);
+const stopService = (service: Service): Promise<void> => stopChild(service.child);
 
 // ---------------------------------------------------------------- load
 
@@ -148,8 +105,6 @@ function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
-
-const round = (n: number, digits = 0): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Polls xray-local until it accepted `target` documents in all; resolves with when that was seen (ms epoch). */
 async function waitLanded(xray: Service, target: number, timeoutMs: number): Promise<{ landedAtMs: number; accepted: number }> {
@@ -293,12 +248,4 @@ function cpuSnapshot(services: readonly Service[], brokerPid: number | undefined
   if (brokerPid !== undefined) out['kafka broker'] = cpuSecondsOf(brokerPid);
   out['load generator'] = cpuSecondsOf(process.pid);
   return out;
-}
-
-function readLoad(): string {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return 'n/a';
-  }
 }

@@ -1,4 +1,4 @@
-/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e selects one; BENCH=failover runs the failover/outage soak, BENCH=overload 60 s at 3× the receiver's capacity. */
+/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|compare|ab selects one (compare runs only when selected); BENCH=failover runs the failover/outage soak, BENCH=overload 60 s at 3× the receiver's capacity. */
 import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
 
 const only = process.env['BENCH'];
@@ -28,4 +28,12 @@ if (only === 'overload') {
   const { runOverload } = await import('../test/e2e/support/overload.ts');
   const f = await runOverload(Number(process.env['BENCH_OVERLOAD_SECONDS'] ?? 60));
   process.stdout.write(`overload at 3× capacity: ${JSON.stringify(f)}\n`);
+}
+if (only === 'ab') {
+  const { runAbBench } = await import('./ab.bench.ts');
+  runAbBench().forEach(print);
+}
+if (only === 'compare') {
+  const { runCompareBench } = await import('./compare/index.ts');
+  (await runCompareBench()).forEach(print);
 }

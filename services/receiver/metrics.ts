@@ -14,6 +14,7 @@ export interface ReceiverMetrics {
   readonly spansRefused: Counter<'reason'>;
   readonly spansRepaired: Counter<'reason'>;
   readonly spansPublished: Counter;
+  readonly recordsPublished: Counter;
   readonly spansDropped: Counter<'reason'>;
   readonly requests: Counter<'route' | 'status'>;
   readonly publishBatchSpans: Histogram;
@@ -50,6 +51,9 @@ export function receiverMetrics(registry: Registry): ReceiverMetrics {
     }),
     spansPublished: new Counter({
       name: 'meshray_receiver_spans_published_total', help: 'spans acknowledged by the span topic', registers,
+    }),
+    recordsPublished: new Counter({
+      name: 'meshray_receiver_records_published_total', help: 'span-topic records acknowledged (each carries the spans of one partition from one send)', registers,
     }),
     spansDropped: new Counter({
       name: 'meshray_receiver_spans_dropped_total', help: 'accepted spans that will never reach the span topic, by reason',

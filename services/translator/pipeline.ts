@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/edge/log/index.ts';
 import { formatIssues } from '../../shared/core/result/result.ts';
 import type { DeliveredRecord, RecordBatch } from '../../shared/edge/transport/index.ts';
 import type { Span } from '../../shared/core/zipkin/span.ts';
-import { decodeSpanRecord } from '../../shared/core/span-record/record.ts';
+import { decodeRecordSpans, spanAloneRecordOf } from '../../shared/core/span-record/record.ts';
 import { UncommittedRecords } from './commit/uncommitted.ts';
 import { actionFor } from './policy/error-policy.ts';
 import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
@@ -38,12 +38,17 @@ interface Poison {
   readonly code: ErrorCode;
   readonly reason: string;
   readonly message: string;
+  /** The poison spans (indices into the batch's spans); absent: the record as a whole (undecodable). */
+  readonly spanIndices?: number[];
 }
 
 /**
  * The batch handler: decode → translate → export → commit. Offsets are reported done only once X-Ray
- * accepted the documents (or they were dead-lettered). A poison record (undecodable, untranslatable) is
- * retried by redelivery up to `poisonMaxAttempts`, then dead-lettered, and its partition moves on.
+ * accepted the documents (or they were dead-lettered). A record carries one span (v1) or a span list (v2);
+ * a poison record (undecodable, or holding an untranslatable span) is retried by redelivery up to
+ * `poisonMaxAttempts`, then dead-lettered, and its partition moves on. Dead-lettering is per span: an
+ * untranslatable or rejected span goes to the DLQ alone (spanAloneRecordOf), its neighbours are exported;
+ * only an undecodable record goes whole.
  */
 export class TranslatorPipeline<D extends ExportDocument> implements BatchHandler {
   readonly #o: PipelineOptions<D>;
@@ -74,12 +79,18 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     // decode
     const spans: Span[] = [];
     const recordOfSpan: number[] = [];
+    /** Index of each span within its record (its dead-letter identity). */
+    const indexInRecord: number[] = [];
     const poisons = new Map<number, Poison>();
     records.forEach((record, recordIndex) => {
-      const decoded = decodeSpanRecord(record);
+      const decoded = decodeRecordSpans(record);
       if (decoded.ok) {
-        spans.push(decoded.value);
-        recordOfSpan.push(recordIndex);
+        const list = decoded.value;
+        for (let i = 0; i < list.length; i++) {
+          spans.push(list[i] as Span);
+          recordOfSpan.push(recordIndex);
+          indexInRecord.push(i);
+        }
       } else {
         poisons.set(recordIndex, { recordIndex, code: 'RECORD_UNDECODABLE', reason: 'undecodable', message: formatIssues(decoded.issues) });
       }
@@ -89,8 +100,16 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     const out = await this.#o.translator.translate(spans, this.#o.epochs.forPartition(partition), nowMs);
     for (const r of out.rejected) {
       const recordIndex = recordOfSpan[r.spanIndex] ?? 0;
-      if (!poisons.has(recordIndex)) poisons.set(recordIndex, { recordIndex, code: 'SPAN_UNTRANSLATABLE', reason: r.reason, message: formatIssues(r.issues) });
+      const known = poisons.get(recordIndex);
+      if (known === undefined) poisons.set(recordIndex, { recordIndex, code: 'SPAN_UNTRANSLATABLE', reason: r.reason, message: formatIssues(r.issues), spanIndices: [r.spanIndex] });
+      else known.spanIndices?.push(r.spanIndex);
     }
+    /** Span `spanIndex` of the batch as a record of its own (its record when it is the record's only span). */
+    const recordOfSpanAlone = (spanIndex: number): DeliveredRecord => {
+      const record = records[recordOfSpan[spanIndex] ?? 0] as DeliveredRecord;
+      const span = spans[spanIndex];
+      return (span && spanAloneRecordOf(record, indexInRecord[spanIndex] ?? 0, span)) ?? record;
+    };
 
     // poison records: count this delivery; stop before the first one still allowed another attempt
     let cut = records.length;
@@ -103,7 +122,8 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
         cut = poison.recordIndex;
         continue;
       }
-      letters.push({ topic: batch.topic, record, code: poison.code, reason: poison.reason, attempts, message: poison.message });
+      const alone = poison.spanIndices?.map(recordOfSpanAlone) ?? [record];
+      for (const r of alone) letters.push({ topic: batch.topic, record: r, code: poison.code, reason: poison.reason, attempts, message: poison.message });
     }
 
     // export what comes before the cut (and was not accepted on an earlier delivery)
@@ -120,10 +140,9 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       const refused = new Set<number>();
       for (const r of outcome.rejected) {
         const doc = documents[r.index];
-        const recordIndex = doc === undefined ? undefined : recordOfSpan[doc.spanIndex];
-        if (recordIndex === undefined || refused.has(recordIndex)) continue;
-        refused.add(recordIndex);
-        letters.push({ topic: batch.topic, record: records[recordIndex] as DeliveredRecord, code: r.code, reason: r.reason, attempts: 1, message: r.message });
+        if (doc === undefined || refused.has(doc.spanIndex)) continue;
+        refused.add(doc.spanIndex);
+        letters.push({ topic: batch.topic, record: recordOfSpanAlone(doc.spanIndex), code: r.code, reason: r.reason, attempts: 1, message: r.message });
       }
       if (outcome.unfinished) {
         const notAccepted = new Set([...outcome.unfinished.indices, ...outcome.rejected.map((r) => r.index)]);

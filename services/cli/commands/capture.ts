@@ -4,7 +4,7 @@ import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { deadLetterSourceOf } from '../../../shared/core/span-record/headers.ts';
-import { decodeSpanRecord, type DeliveredRecord } from '../../../shared/core/span-record/record.ts';
+import { decodeRecordSpans, type DeliveredRecord } from '../../../shared/core/span-record/record.ts';
 import { encodeSpanJsonV2 } from '../../simulator/index.ts';
 import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
 import { RangeSpanSource, type BatchHandler } from '../../translator/index.ts';
@@ -78,13 +78,14 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     const lines: string[] = [];
     let spans = 0;
     for (const record of records) {
-      const decoded = decodeSpanRecord(record);
-      if (decoded.ok) spans += 1;
+      const decoded = decodeRecordSpans(record); // one span (v1) or a span list (v2)
+      if (decoded.ok) spans += decoded.value.length;
       if (format === 'dead-letters') {
-        // Every dead letter is written, decodable or not: the reason is the point.
+        // Every dead letter is written, decodable or not: the reason is the point (one line per span it holds).
         const entry = deadLetterEntryOf(record);
         summary?.add(entry);
-        lines.push(JSON.stringify({ ...entry, span: decoded.ok ? JSON.parse(encodeSpanJsonV2(decoded.value)) as unknown : null }));
+        if (!decoded.ok || decoded.value.length === 0) lines.push(JSON.stringify({ ...entry, span: null }));
+        else for (const span of decoded.value) lines.push(JSON.stringify({ ...entry, span: JSON.parse(encodeSpanJsonV2(span)) as unknown }));
         continue;
       }
       if (!decoded.ok) {
@@ -92,7 +93,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
         tally.skip({ kind: 'undecodable', partition: record.partition, offset: record.offset, reason: 'avro', message: formatIssues(decoded.issues), ...(from ? { source: from } : {}) });
         continue;
       }
-      lines.push(encodeSpanJsonV2(decoded.value));
+      for (const span of decoded.value) lines.push(encodeSpanJsonV2(span));
     }
     tally.records += records.length;
     tally.spans += spans;

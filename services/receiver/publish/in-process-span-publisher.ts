@@ -53,6 +53,11 @@ export class InProcessSpanPublisher implements SpanPublisher {
     return Promise.resolve();
   }
 
+  /** True when the in-process topic cannot take `spans` more records now. */
+  isFull(spans = 1): boolean {
+    return this.topic.free < spans;
+  }
+
   /** undefined when ready, else why not. */
   readinessProblem(): string | undefined {
     return this.closed ? 'shutting down' : undefined;

@@ -4,7 +4,9 @@ import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import type { Logger } from '../../../shared/edge/log/index.ts';
 import { fullJitterDelayMs } from '../../../shared/edge/resilience/backoff.ts';
 import { unansweredPartitions } from '../../../shared/edge/kafka/unanswered-partitions.ts';
-import { toSpanRecords } from '../../../shared/core/span-record/record.ts';
+import { encodeSpanItems } from '../../../shared/core/avro/span-codec.ts';
+import { spanPartitionOf } from '../../../shared/core/span-record/partition.ts';
+import { toSpanListRecord } from '../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
 import type { SpanPublisher } from './span-publisher.ts';
@@ -15,15 +17,17 @@ export interface KafkaSpanPublisherOptions {
   readonly kafka: Kafka;
   readonly topic: string;
   /**
-   * The topic's partition count. When given, a send that kafkajs answers without writing every partition it
-   * was for is sent again (shared/edge/kafka/unanswered-partitions.ts: a leader move mid-send, issue 10).
+   * Partitions of the topic (SPANS_TOPIC_PARTITIONS): spanPartitionOf decides each span's. A send that kafkajs
+   * answers without writing every partition it was for is sent again (shared/edge/kafka/unanswered-partitions.ts:
+   * a leader move mid-send, issue 10).
    */
-  readonly partitions?: number;
+  readonly partitions: number;
   /** kafka: publish resolves once Kafka acknowledged the spans; buffer: once they are buffered. */
   readonly ackMode: AckMode;
   readonly ackTimeoutMs: number;
   readonly bufferMaxSpans: number;
   readonly lingerMs: number;
+  /** Most spans in one sendBatch (they travel as one span-list record per partition). */
   readonly batchMaxMessages: number;
   /** close(): how long buffered spans may take to reach Kafka before the rest are dropped (counted). */
   readonly drainTimeoutMs: number;
@@ -47,14 +51,21 @@ interface Ticket {
   settled: boolean;
   readonly resolve: () => void;
   readonly reject: (e: MeshrayError) => void;
-  timer: NodeJS.Timeout | undefined;
+  /** When ACK_TIMEOUT rejects it (ms since the epoch). */
+  readonly deadlineMs: number;
 }
 
-interface Entry {
-  readonly message: Message;
+/** The spans of one publish call that map to one partition, Avro-encoded (span-list items). */
+interface Chunk {
+  readonly partition: number;
+  readonly items: Buffer;
+  readonly count: number;
   readonly enqueuedAtMs: number;
   readonly ticket: Ticket | undefined;
 }
+
+/** Largest record value built from chunks (a partition's chunks beyond it start another record): well under Kafka's 1 MB. */
+const MAX_RECORD_BYTES = 256 * 1024;
 
 /** Kafka errors that come from the records themselves: retrying the same batch cannot succeed. */
 const RECORD_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
@@ -72,8 +83,10 @@ function isRecordError(e: unknown, depth = 0): boolean {
  *
  * kafkajs has no linger, so this adapter batches across requests: spans wait in one bounded FIFO
  * buffer (BUFFER_MAX_SPANS, counting everything not yet acknowledged) and a single sender sends up
- * to BATCH_MAX_MESSAGES of them per `sendBatch`, after the oldest has waited BATCH_LINGER. One send
- * is in flight at a time, so records keep their order. A failed send is retried (kafkajs' own retries,
+ * to BATCH_MAX_MESSAGES of them per `sendBatch`, after the oldest has waited BATCH_LINGER. A send carries
+ * one span-list record (span schema v2) per partition: the spans whose traces map to it
+ * (spanPartitionOf), no key, the partition explicit; kafkajs' cost is per record, so a record of many
+ * spans is what makes a span cheap. One send is in flight at a time, so records keep their order. A failed send is retried (kafkajs' own retries,
  * then this loop with backoff) for as long as the spans are buffered: nothing accepted is dropped,
  * except at shutdown after the drain timeout, and then it is counted (`dropped_at_shutdown`) and logged.
  *
@@ -89,8 +102,18 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private readonly retryMaxMs: number;
   private readonly nowMs: () => number;
   private readonly random: () => number;
-  private readonly queue: Entry[] = [];
+  private readonly queue: Chunk[] = [];
+  /** Spans in `queue`. */
+  private queuedSpans = 0;
+  private readonly headers: Record<string, string>;
   private readonly waiters = new Set<() => void>();
+  /**
+   * Tickets in the order they were opened, so in deadline order: one timer (ackTimer) for the oldest
+   * unsettled one, instead of a timer per request. Settled tickets leave from the head lazily.
+   */
+  private tickets: Ticket[] = [];
+  private ticketsHead = 0;
+  private ackTimer: NodeJS.Timeout | undefined;
   /** Backoff sleeps: woken only by close(), not by new spans (which must not hasten retries). */
   private readonly sleepers = new Set<() => void>();
   private connected = false;
@@ -110,6 +133,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.metrics = receiverMetrics(options.registry);
     this.metrics.bufferCapacitySpans.set(options.bufferMaxSpans);
     this.metrics.bufferSpans.set(0);
+    this.headers = { ...toSpanListRecord([], 0, 0).headers };
     // Idempotent: kafkajs requires acks=-1 and retries; one request in flight keeps order on retries.
     // kafkajs' retries are bounded so a dead broker surfaces here, where the loop keeps retrying.
     this.producer = options.kafka.producer({
@@ -141,30 +165,78 @@ export class KafkaSpanPublisher implements SpanPublisher {
 
   /** Spans buffered and not yet acknowledged by Kafka. */
   get bufferedSpans(): number {
-    return this.queue.length;
+    return this.queuedSpans;
+  }
+
+  /** True when a request of `spans` spans would be refused BUFFER_FULL now: checked before its body is decoded. */
+  isFull(spans = 1): boolean {
+    return this.options.bufferMaxSpans - this.queuedSpans < spans;
   }
 
   publish(spans: readonly Span[]): Promise<void> {
     if (this.closing) return Promise.reject(new MeshrayError('NOT_READY', 'receiver is shutting down'));
     if (spans.length === 0) return Promise.resolve();
-    const free = this.options.bufferMaxSpans - this.queue.length;
+    const free = this.options.bufferMaxSpans - this.queuedSpans;
     if (spans.length > free) {
       return Promise.reject(new MeshrayError('BUFFER_FULL',
-        `publish buffer is full (${this.queue.length} of ${this.options.bufferMaxSpans} spans await Kafka)`));
+        `publish buffer is full (${this.queuedSpans} of ${this.options.bufferMaxSpans} spans await Kafka)`));
     }
     const nowMs = this.nowMs();
-    const records = toSpanRecords(spans, nowMs);
-    const done = this.options.ackMode === 'kafka' ? this.openTicket(spans.length) : undefined;
-    for (const r of records) {
-      this.queue.push({
-        message: { key: r.key, value: r.value, headers: { ...r.headers }, timestamp: String(r.timestampMs) },
-        enqueuedAtMs: nowMs,
-        ticket: done?.ticket,
-      });
+    const groups = this.groupByPartition(spans);
+    const done = this.options.ackMode === 'kafka' ? this.openTicket(groups.length) : undefined;
+    for (const [partition, group] of groups) {
+      this.queue.push({ partition, items: encodeSpanItems(group), count: group.length, enqueuedAtMs: nowMs, ticket: done?.ticket });
     }
-    this.metrics.bufferSpans.set(this.queue.length);
-    this.notify();
+    const wasEmpty = this.queuedSpans === 0;
+    this.queuedSpans += spans.length;
+    // Wake the sender only when it idles (the queue was empty) or a batch is full: while it lingers, its
+    // one linger timer ends the wait (a wake-up per request costs more than the request, off-peak).
+    if (wasEmpty || this.queuedSpans >= this.options.batchMaxMessages) this.notify();
     return done ? done.promise : Promise.resolve();
+  }
+
+  /** The spans by partition, in order of first appearance (a request's traces are few). */
+  private groupByPartition(spans: readonly Span[]): [number, Span[]][] {
+    const partitions = this.options.partitions;
+    if (spans.length === 1) return [[spanPartitionOf((spans[0] as Span).traceId, partitions), [spans[0] as Span]]];
+    const groups: [number, Span[]][] = [];
+    for (const span of spans) {
+      const partition = spanPartitionOf(span.traceId, partitions);
+      let group: [number, Span[]] | undefined;
+      for (const g of groups) if (g[0] === partition) { group = g; break; }
+      if (group === undefined) groups.push([partition, [span]]);
+      else group[1].push(span);
+    }
+    return groups;
+  }
+
+  /** The first `take` chunks as span-list records: one per partition (more when one would exceed MAX_RECORD_BYTES). */
+  private messagesOf(take: number): Message[] {
+    const open = new Map<number, { chunks: Buffer[]; count: number; bytes: number; timestampMs: number }>();
+    const messages: Message[] = [];
+    const close = (partition: number): void => {
+      const r = open.get(partition);
+      if (r === undefined) return;
+      open.delete(partition);
+      const record = toSpanListRecord(r.chunks, r.count, r.timestampMs);
+      messages.push({ partition, key: null, value: record.value, headers: this.headers, timestamp: String(r.timestampMs) });
+    };
+    for (let i = 0; i < take; i++) {
+      const c = this.queue[i] as Chunk;
+      let r = open.get(c.partition);
+      if (r !== undefined && r.bytes + c.items.length > MAX_RECORD_BYTES) {
+        close(c.partition);
+        r = undefined;
+      }
+      if (r === undefined) open.set(c.partition, { chunks: [c.items], count: c.count, bytes: c.items.length, timestampMs: c.enqueuedAtMs });
+      else {
+        r.chunks.push(c.items);
+        r.count += c.count;
+        r.bytes += c.items.length;
+      }
+    }
+    for (const partition of [...open.keys()]) close(partition);
+    return messages;
   }
 
   /**
@@ -179,17 +251,20 @@ export class KafkaSpanPublisher implements SpanPublisher {
     let droppedSpans = 0;
     if (!drained) {
       this.abandoned = true;
-      droppedSpans = this.queue.length;
+      droppedSpans = this.queuedSpans;
       this.metrics.spansDropped.inc({ reason: 'dropped_at_shutdown' }, droppedSpans);
       this.log.error({ droppedSpans, drainTimeoutMs: this.options.drainTimeoutMs },
         'Kafka did not take the buffered spans before the drain timeout: dropping them');
       const lost = new MeshrayError('NOT_READY', 'receiver shut down before Kafka acknowledged the spans');
       for (const e of this.queue) if (e.ticket) this.settle(e.ticket, lost);
       this.queue.length = 0;
+      this.queuedSpans = 0;
       this.metrics.bufferSpans.set(0);
       this.notify();
       this.wakeSleepers();
     }
+    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer); // every ticket is settled now
+    this.ackTimer = undefined;
     await this.producer.disconnect().catch((e: unknown) => this.log.warn({ err: e }, 'Kafka producer disconnect failed'));
     if (drained) await this.loop;
     return { droppedSpans };
@@ -199,18 +274,44 @@ export class KafkaSpanPublisher implements SpanPublisher {
     let resolve!: () => void;
     let reject!: (e: MeshrayError) => void;
     const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    const ticket: Ticket = { remaining: count, settled: false, resolve, reject, timer: undefined };
-    ticket.timer = setTimeout(() => {
-      this.settle(ticket, new MeshrayError('ACK_TIMEOUT',
-        `Kafka did not acknowledge within ${this.options.ackTimeoutMs} ms; the spans stay queued and will still be sent`));
-    }, this.options.ackTimeoutMs);
+    const ticket: Ticket = { remaining: count, settled: false, resolve, reject, deadlineMs: this.nowMs() + this.options.ackTimeoutMs };
+    this.tickets.push(ticket);
+    if (this.ackTimer === undefined) this.armAckTimer();
     return { ticket, promise };
+  }
+
+  /** Drops settled tickets from the head; arms the timer for the oldest unsettled one, if any. */
+  private armAckTimer(): void {
+    const tickets = this.tickets;
+    while (this.ticketsHead < tickets.length && (tickets[this.ticketsHead] as Ticket).settled) this.ticketsHead++;
+    if (this.ticketsHead > 1024 && this.ticketsHead * 2 > tickets.length) {
+      this.tickets = tickets.slice(this.ticketsHead);
+      this.ticketsHead = 0;
+    }
+    const head = this.tickets[this.ticketsHead];
+    if (head === undefined) {
+      this.tickets.length = 0;
+      this.ticketsHead = 0;
+      this.ackTimer = undefined;
+      return;
+    }
+    this.ackTimer = setTimeout(() => this.expireTickets(), Math.max(0, head.deadlineMs - this.nowMs()));
+  }
+
+  private expireTickets(): void {
+    const nowMs = this.nowMs();
+    for (let i = this.ticketsHead; i < this.tickets.length; i++) {
+      const t = this.tickets[i] as Ticket;
+      if (t.deadlineMs > nowMs) break;
+      this.settle(t, new MeshrayError('ACK_TIMEOUT',
+        `Kafka did not acknowledge within ${this.options.ackTimeoutMs} ms; the spans stay queued and will still be sent`));
+    }
+    this.armAckTimer();
   }
 
   private settle(ticket: Ticket, error?: MeshrayError): void {
     if (ticket.settled) return;
     ticket.settled = true;
-    if (ticket.timer) clearTimeout(ticket.timer);
     if (error) ticket.reject(error);
     else ticket.resolve();
   }
@@ -245,12 +346,12 @@ export class KafkaSpanPublisher implements SpanPublisher {
 
   private async waitUntilDrained(timeoutMs: number): Promise<boolean> {
     const deadline = this.nowMs() + timeoutMs;
-    while (this.queue.length > 0 && this.loop) {
+    while (this.queuedSpans > 0 && this.loop) {
       const left = deadline - this.nowMs();
       if (left <= 0) return false;
       await this.wait(Math.min(left, 50));
     }
-    return this.queue.length === 0;
+    return this.queuedSpans === 0;
   }
 
   /** `attempt` counts from 0 (the first retry). */
@@ -281,18 +382,20 @@ export class KafkaSpanPublisher implements SpanPublisher {
       }
       await this.linger(batchLimit);
       if (this.abandoned) return;
-      const batch = this.queue.slice(0, batchLimit);
+      const take = this.chunksWithin(batchLimit);
+      const messages = this.messagesOf(take);
+      let spans = 0;
+      for (let i = 0; i < take; i++) spans += (this.queue[i] as Chunk).count;
       const startedMs = this.nowMs();
       try {
-        const messages = batch.map((e) => e.message);
         const answers = await this.producer.sendBatch({ acks: -1, topicMessages: [{ topic: this.options.topic, messages }] });
-        const unanswered = this.options.partitions === undefined ? [] : unansweredPartitions(this.options.topic, this.options.partitions, messages, answers ?? []);
+        const unanswered = unansweredPartitions(this.options.topic, this.options.partitions, messages, answers ?? []);
         if (unanswered.length > 0) throw new Error(`kafkajs answered without writing partitions ${unanswered.join(',')} (their leader moved during the send)`);
       } catch (e) {
         if (this.abandoned) return;
         if (isRecordError(e)) {
-          if (batch.length > 1) {
-            batchLimit = Math.ceil(batch.length / 2); // bisect towards the record Kafka refuses
+          if (spans > 1 && take > 1) {
+            batchLimit = Math.ceil(spans / 2); // bisect towards the chunk Kafka refuses
           } else {
             this.dropHead(e);
           }
@@ -305,13 +408,15 @@ export class KafkaSpanPublisher implements SpanPublisher {
       }
       if (this.abandoned) return;
       this.metrics.publishDurationSeconds.observe((this.nowMs() - startedMs) / 1000);
-      this.metrics.publishBatchSpans.observe(batch.length);
-      this.metrics.spansPublished.inc(batch.length);
-      this.queue.splice(0, batch.length);
-      this.metrics.bufferSpans.set(this.queue.length);
+      this.metrics.publishBatchSpans.observe(spans);
+      this.metrics.spansPublished.inc(spans);
+      this.metrics.recordsPublished.inc(messages.length);
+      const sent = this.queue.splice(0, take);
+      this.queuedSpans -= spans;
+      this.metrics.bufferSpans.set(this.queuedSpans);
       this.notify();
-      for (const e of batch) {
-        if (e.ticket && --e.ticket.remaining === 0) this.settle(e.ticket);
+      for (const c of sent) {
+        if (c.ticket && --c.ticket.remaining === 0) this.settle(c.ticket);
       }
       attempt = 0;
       batchLimit = this.options.batchMaxMessages;
@@ -322,20 +427,33 @@ export class KafkaSpanPublisher implements SpanPublisher {
     }
   }
 
+  /** How many chunks from the head make up at most `spanLimit` spans (at least one). */
+  private chunksWithin(spanLimit: number): number {
+    let spans = 0;
+    let i = 0;
+    for (; i < this.queue.length; i++) {
+      spans += (this.queue[i] as Chunk).count;
+      if (spans > spanLimit) break;
+    }
+    return Math.max(1, i);
+  }
+
   /** Waits until the oldest buffered span is BATCH_LINGER old, a batch is full, or shutdown. */
   private async linger(batchLimit: number): Promise<void> {
-    while (!this.closing && this.queue.length > 0 && this.queue.length < batchLimit) {
+    while (!this.closing && this.queue.length > 0 && this.queuedSpans < batchLimit) {
       const left = (this.queue[0]?.enqueuedAtMs ?? 0) + this.options.lingerMs - this.nowMs();
       if (left <= 0) return;
       await this.wait(left);
     }
   }
 
-  /** A single record Kafka refuses for good (e.g. larger than the broker's max message size). */
+  /** The head chunk's record Kafka refuses for good (e.g. larger than the broker's max message size). */
   private dropHead(e: unknown): void {
     const head = this.queue.shift();
-    this.metrics.bufferSpans.set(this.queue.length);
-    this.metrics.spansDropped.inc({ reason: 'publish_failed' });
+    const count = head?.count ?? 0;
+    this.queuedSpans -= count;
+    this.metrics.bufferSpans.set(this.queuedSpans);
+    this.metrics.spansDropped.inc({ reason: 'publish_failed' }, count);
     this.log.error({ err: e }, 'Kafka refused a span record for good: dropping it');
     if (head?.ticket) this.settle(head.ticket, new MeshrayError('PUBLISH_FAILED', `Kafka refused a span: ${(e as Error).message}`, { cause: e }));
   }
@@ -344,6 +462,6 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private noteFailure(e: unknown, during: 'connect' | 'send'): void {
     if (this.failing) return;
     this.failing = true;
-    this.log.warn({ err: e, during, bufferedSpans: this.queue.length }, 'Kafka unavailable: keeping spans buffered and retrying');
+    this.log.warn({ err: e, during, bufferedSpans: this.queuedSpans }, 'Kafka unavailable: keeping spans buffered and retrying');
   }
 }

@@ -7,4 +7,9 @@ import type { Span } from '../../../shared/core/zipkin/span.ts';
  */
 export interface SpanPublisher {
   publish(spans: readonly Span[]): Promise<void>;
+  /**
+   * True when not even `spans` more spans fit the buffer now: the route then answers 503 BUFFER_FULL before
+   * decoding the body (refusing costs no decode). Optional: a publisher without a bound never is full.
+   */
+  isFull?(spans: number): boolean;
 }

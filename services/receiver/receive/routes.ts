@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isMeshrayError } from '../../../shared/edge/errors/index.ts';
+import { isMeshrayError, MeshrayError } from '../../../shared/edge/errors/index.ts';
 import type { Logger } from '../../../shared/edge/log/index.ts';
 import { decodeSpanRequest, type ApiVersion } from '../decode/index.ts';
 import type { ReceiverMetrics } from '../metrics.ts';
@@ -51,6 +51,11 @@ export function registerSpanRoutes(app: FastifyInstance, deps: SpanRoutesDeps): 
   });
 
   const handle = (version: ApiVersion) => async (req: FastifyRequest, reply: FastifyReply) => {
+    if (publisher.isFull?.(1) === true) {
+      // Refused before decoding: the body's spans are not counted, the request counts as one.
+      metrics.spansRefused.inc({ reason: 'buffer_full' });
+      return sendError(reply, new MeshrayError('BUFFER_FULL', 'publish buffer is full: retry later'));
+    }
     const decoded = await decodeSpanRequest({
       version,
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),

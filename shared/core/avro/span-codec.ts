@@ -4,9 +4,9 @@ import type { Result } from '../result/result.ts';
 import type { Annotation, Endpoint, Span, SpanKind } from '../zipkin/span.ts';
 import { fingerprintOf, parseKnownSchema } from './avro-type.ts';
 import { scanDatum } from './scan.ts';
-import { DIRECT_CODEC_FINGERPRINT, readSpanDirect } from './span-reader.ts';
-import { writeSpanDirect } from './span-writer.ts';
-import { SPAN_SCHEMA, UNKNOWN_KIND_SYMBOL } from './span-schema.ts';
+import { DIRECT_CODEC_FINGERPRINT, readSpanDirect, readSpanListDirect, spanListItemBytes } from './span-reader.ts';
+import { writeSpanDirect, writeSpanItemsDirect } from './span-writer.ts';
+import { SPAN_LIST_SCHEMA, SPAN_SCHEMA, UNKNOWN_KIND_SYMBOL } from './span-schema.ts';
 import { SPAN_SCHEMA_HISTORY } from './span-schema-history.ts';
 // The record header that names the writer schema belongs to the span-record contract.
 import { SPAN_SCHEMA_HEADER } from '../span-record/headers.ts';
@@ -29,9 +29,9 @@ interface WriterSchema {
 const isDirect = (fingerprint: string): boolean =>
   fingerprint === DIRECT_CODEC_FINGERPRINT && SPAN_SCHEMA_FINGERPRINT === DIRECT_CODEC_FINGERPRINT;
 
-/** Released writer schemas by fingerprint; resolvers are built once, here (pure computation). */
+/** Released single-span writer schemas by fingerprint; resolvers are built once, here (pure computation). */
 const WRITERS: ReadonlyMap<string, WriterSchema> = new Map(
-  SPAN_SCHEMA_HISTORY.map((v) => {
+  SPAN_SCHEMA_HISTORY.filter((v) => v.shape === 'span').map((v) => {
     const type = parseKnownSchema(v.schema);
     const fingerprint = fingerprintOf(type);
     const writer: WriterSchema = fingerprint === SPAN_SCHEMA_FINGERPRINT
@@ -41,6 +41,87 @@ const WRITERS: ReadonlyMap<string, WriterSchema> = new Map(
   }),
 );
 const DIRECT_ENCODE = SPAN_SCHEMA_FINGERPRINT === DIRECT_CODEC_FINGERPRINT;
+
+const SPAN_LIST_TYPE: Type = parseKnownSchema(SPAN_LIST_SCHEMA);
+
+/** Fingerprint of the span-list schema (v2) the receiver writes: the `meshray-schema` header of its records. */
+export const SPAN_LIST_SCHEMA_FINGERPRINT: string = fingerprintOf(SPAN_LIST_TYPE);
+
+/** Released span-list writer schemas by fingerprint: their items are the current span schema (v1) today. */
+const LIST_WRITERS: ReadonlySet<string> = new Set(
+  SPAN_SCHEMA_HISTORY.filter((v) => v.shape === 'span-list').map((v) => fingerprintOf(parseKnownSchema(v.schema))),
+);
+
+/** True when `writerFingerprint` names a span-list schema (the record value holds many spans). */
+export function isSpanListFingerprint(writerFingerprint: string | undefined): boolean {
+  return writerFingerprint !== undefined && LIST_WRITERS.has(writerFingerprint);
+}
+
+/**
+ * The v1 datums of `spans`, back to back: a chunk of span-list items (spanListValueOf joins chunks). Throws
+ * as encodeSpan does.
+ */
+export function encodeSpanItems(spans: readonly Span[]): Buffer {
+  return DIRECT_ENCODE ? writeSpanItemsDirect(spans) : Buffer.concat(spans.map((s) => SPAN_TYPE.toBuffer(toRecord(s))));
+}
+
+/** A span-list value (schema v2) of `count` spans whose items are `chunks` (from encodeSpanItems), in order. */
+export function spanListValueOf(chunks: readonly Buffer[], count: number): Buffer {
+  if (count === 0) return Buffer.from([0]);
+  const head = zigzagVarint(count);
+  let length = head.length + 1;
+  for (const c of chunks) length += c.length;
+  const out = Buffer.allocUnsafe(length);
+  let at = head.copy(out, 0);
+  for (const c of chunks) at += c.copy(out, at);
+  out[at] = 0;
+  return out;
+}
+
+function zigzagVarint(n: number): Buffer {
+  const bytes: number[] = [];
+  let f = n * 2;
+  while (f >= 128) {
+    bytes.push((f % 128) | 0x80);
+    f = Math.floor(f / 128);
+  }
+  bytes.push(f);
+  return Buffer.from(bytes);
+}
+
+/**
+ * Decodes a record value into its spans, whatever its writer: a single-span schema (v1) gives one span, a
+ * span-list schema (v2) all of its items. Never throws for bad input (issues, as decodeSpan).
+ */
+export function decodeSpans(bytes: Uint8Array, writerFingerprint?: string): Result<Span[]> {
+  return decodeSpansVia(bytes, writerFingerprint, true);
+}
+
+/** decodeSpans, with the direct reader allowed or not (`false`: avsc). For the tests; not package API. */
+export function decodeSpansVia(bytes: Uint8Array, writerFingerprint: string | undefined, direct: boolean): Result<Span[]> {
+  if (!isSpanListFingerprint(writerFingerprint)) {
+    const one = decodeSpanVia(bytes, writerFingerprint, direct);
+    return one.ok ? ok([one.value]) : one;
+  }
+  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (direct && DIRECT_ENCODE) return readSpanListDirect(buf);
+  const problem = scanDatum(SPAN_LIST_TYPE, buf);
+  if (problem) return fail([problem]);
+  try {
+    return ok((SPAN_LIST_TYPE.fromBuffer(buf) as { spans: SpanRecord[] }).spans.map(fromRecord));
+  } catch (e) {
+    return fail([{ path: '', message: `invalid Avro span list: ${e instanceof Error ? e.message : String(e)}` }]);
+  }
+}
+
+/**
+ * The v1 value of span `index` of a record value: the value itself for a single-span writer, the item's bytes
+ * for a span list; undefined when the value cannot be read that far.
+ */
+export function spanItemValueOf(bytes: Buffer, writerFingerprint: string | undefined, index: number): Buffer | undefined {
+  if (!isSpanListFingerprint(writerFingerprint)) return index === 0 ? bytes : undefined;
+  return spanListItemBytes(bytes, index);
+}
 const CURRENT_WRITER: WriterSchema = { version: 0, type: SPAN_TYPE, direct: isDirect(SPAN_SCHEMA_FINGERPRINT) };
 
 /**
@@ -77,6 +158,7 @@ export function decodeSpanVia(bytes: Uint8Array, writerFingerprint: string | und
     ? CURRENT_WRITER
     : WRITERS.get(writerFingerprint) ?? WRITERS.get(writerFingerprint.trim().toLowerCase());
   if (writer === undefined) {
+    if (isSpanListFingerprint(writerFingerprint)) return fail([{ path: SPAN_SCHEMA_HEADER, message: 'the record holds a span list: read it with decodeSpans' }]);
     return fail([{
       path: SPAN_SCHEMA_HEADER,
       message: `unknown span schema fingerprint ${JSON.stringify(writerFingerprint)} (known: ${[...WRITERS.keys()].join(', ')})`,

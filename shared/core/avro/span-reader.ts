@@ -32,6 +32,44 @@ export function readSpanDirect(buf: Buffer): Result<Span> {
   return ok(span);
 }
 
+/**
+ * Decodes a span-list value (schema v2: an Avro array of v1 spans, the record `meshray.zipkin.SpanList`) into
+ * its spans, with the same checks as readSpanDirect; an issue's path names the item (`spans[3].traceId`).
+ */
+export function readSpanListDirect(buf: Buffer): Result<Span[]> {
+  const r = new Reader(buf);
+  const spans: Span[] = [];
+  try {
+    for (let count = r.listBlockCount(); count > 0; count = r.listBlockCount()) {
+      for (let i = 0; i < count; i++) spans.push(r.listItem(spans.length));
+    }
+  } catch (e) {
+    if (e instanceof ReadError) return fail([{ path: e.path, message: e.message }]);
+    throw e;
+  }
+  if (r.pos !== buf.length) return fail([{ path: '', message: `${buf.length - r.pos} trailing byte(s) after the span list` }]);
+  return ok(spans);
+}
+
+/** The bytes of item `index` of a span-list value: a v1 span record value of its own; undefined when unreadable. */
+export function spanListItemBytes(buf: Buffer, index: number): Buffer | undefined {
+  const r = new Reader(buf);
+  let at = 0;
+  try {
+    for (let count = r.listBlockCount(); count > 0; count = r.listBlockCount()) {
+      for (let i = 0; i < count; i++, at++) {
+        const start = r.pos;
+        r.listItem(at);
+        if (at === index) return buf.subarray(start, r.pos);
+      }
+    }
+  } catch (e) {
+    if (e instanceof ReadError) return undefined;
+    throw e;
+  }
+  return undefined;
+}
+
 class ReadError extends Error {
   constructor(readonly path: string, message: string) {
     super(message);
@@ -165,6 +203,21 @@ class Reader {
   }
 
   /** The next block's item count (0 ends the array or map), refused when the bytes left cannot hold it. */
+  /** A span list's next block count (a v1 span takes at least 2 + 11 bytes: two ids' lengths, nulls, empty array and map). */
+  listBlockCount(): number {
+    return this.blockCount('spans', 13);
+  }
+
+  /** Item `index` of a span list; its issues are prefixed `spans[index].`. */
+  listItem(index: number): Span {
+    try {
+      return this.span();
+    } catch (e) {
+      if (e instanceof ReadError) throw new ReadError(`spans[${index}].${e.path}`, e.message);
+      throw e;
+    }
+  }
+
   private blockCount(path: string, itemMinBytes: number): number {
     let count = this.varint(path, -1, 10);
     if (count === 0) return 0;

@@ -102,3 +102,16 @@ export const SPAN_SCHEMA: AvroRecordSchema = {
     { name: 'shared', type: ['null', 'boolean'], default: null },
   ],
 };
+
+/**
+ * Span schema v2, the value of a span-list record: the spans of one linger window whose traces map to one
+ * partition (shared/core/span-record/partition.ts). Its binary form is an Avro array of v1 `Span` datums, so
+ * each item is itself a v1 record value (a dead letter carries one item alone, with the v1 fingerprint).
+ */
+export const SPAN_LIST_SCHEMA: AvroRecordSchema = {
+  type: 'record',
+  name: 'SpanList',
+  namespace: 'meshray.zipkin',
+  doc: 'The spans of one Kafka record: all of traces that map to the record\'s partition.',
+  fields: [{ name: 'spans', type: { type: 'array', items: SPAN_SCHEMA } }],
+};

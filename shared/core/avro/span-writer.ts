@@ -10,6 +10,21 @@ import { UNKNOWN_KIND_SYMBOL } from './span-schema.ts';
  */
 export function writeSpanDirect(span: Span): Buffer {
   pos = 0;
+  writeSpan(span);
+  return takeScratch();
+}
+
+/**
+ * The v1 datums of `spans`, one after the other, in one buffer: the items of a span-list value (schema v2)
+ * without the array's block count and end (spanListValueOf adds them). Throws as writeSpanDirect does.
+ */
+export function writeSpanItemsDirect(spans: readonly Span[]): Buffer {
+  pos = 0;
+  for (let i = 0; i < spans.length; i++) writeSpan(spans[i] as Span);
+  return takeScratch();
+}
+
+function writeSpan(span: Span): void {
   writeString(span.traceId);
   writeString(span.id);
   writeOptionalString(span.parentId);
@@ -47,6 +62,9 @@ export function writeSpanDirect(span: Span): Buffer {
   writeByte(0);
   writeOptionalBoolean(span.debug);
   writeOptionalBoolean(span.shared);
+}
+
+function takeScratch(): Buffer {
   // A pooled copy (Buffer.allocUnsafe slices a shared 8 KiB slab for small sizes) of the scratch bytes.
   const out = Buffer.allocUnsafe(pos);
   scratch.copy(out, 0, 0, pos);

@@ -17,6 +17,11 @@ export const DEAD_LETTER_HEADERS = {
   partition: 'meshray.dlq.source-partition',
   /** Decimal offset of the original record in its source partition. */
   offset: 'meshray.dlq.source-offset',
+  /**
+   * Index of the span within its source span-list record (v2); absent when the source held one span. The
+   * dead letter's value is that span alone (a v1 record value), never its neighbours.
+   */
+  spanIndex: 'meshray.dlq.source-span-index',
   /** Deliveries of the original record before it was dead-lettered. */
   attempts: 'meshray.dlq.attempts',
   /** Why, for people; cut to DEAD_LETTER_MESSAGE_MAX_CHARS. */
@@ -54,11 +59,15 @@ export function deadLetterHeaders(letter: DeadLetterOrigin): Record<string, stri
   };
 }
 
-/** `meshray.spans/3@1200` for a dead-letter record (from its source headers); undefined for any other record. */
+/**
+ * `meshray.spans/3@1200` for a dead-letter record (from its source headers), `meshray.spans/3@1200#4` for span 4
+ * of a span-list record; undefined for any other record.
+ */
 export function deadLetterSourceOf(headers: Readonly<Record<string, string>>): string | undefined {
   const topic = headers[DEAD_LETTER_HEADERS.topic];
   if (topic === undefined) return undefined;
-  return `${topic}/${headers[DEAD_LETTER_HEADERS.partition] ?? '?'}@${headers[DEAD_LETTER_HEADERS.offset] ?? '?'}`;
+  const span = headers[DEAD_LETTER_HEADERS.spanIndex];
+  return `${topic}/${headers[DEAD_LETTER_HEADERS.partition] ?? '?'}@${headers[DEAD_LETTER_HEADERS.offset] ?? '?'}${span === undefined ? '' : `#${span}`}`;
 }
 
 /** Record headers as a Kafka client hands them over (kafkajs `IHeaders`): bytes or strings, maybe repeated. */

@@ -1,24 +1,29 @@
 /**
  * The span-record contract: what the receiver writes to the span topic and every reader (translator,
  * replay, capture, the all-in-one's in-process topic) reads, whatever carries it.
- * - key: the low 64 bits of the Zipkin trace id (16 hex), so the 64- and 128-bit ids of one trace land on
- *   one partition and one translator sees the whole trace;
- * - value: the span Avro-encoded with the current span schema (shared/core/avro);
- * - header SPAN_SCHEMA_HEADER: that schema's fingerprint, so a reader resolves older writers' records;
+ * - two shapes, told apart by the SPAN_SCHEMA_HEADER fingerprint (shared/core/avro span-schema-history):
+ *   v1, one span per record, keyed by the low 64 bits of its trace id (16 hex); v2 (what the receiver writes),
+ *   a span list: the spans of one linger window whose traces all map to the record's partition, with NO key
+ *   (no single trace describes it) and the partition set explicitly by spanPartitionOf (partition.ts), the
+ *   same partition the v1 key gives. Either way one translator sees every span of a trace;
+ * - header SPAN_SCHEMA_HEADER: the writer schema's fingerprint, so a reader resolves older writers' records;
  * - dead letters: the original key and value, the original headers plus DEAD_LETTER_HEADERS (headers.ts).
  * Pure: no I/O, no clock (record timestamps are inputs).
  */
-import { decodeSpan, encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../avro/span-codec.ts';
+import {
+  decodeSpan, decodeSpans, encodeSpan, isSpanListFingerprint, spanItemValueOf, spanListValueOf, SPAN_LIST_SCHEMA_FINGERPRINT,
+  SPAN_SCHEMA_FINGERPRINT,
+} from '../avro/span-codec.ts';
 import type { Result } from '../result/result.ts';
 import { traceIdLow64 } from '../zipkin/trace-id.ts';
 import type { Span } from '../zipkin/span.ts';
-import { SPAN_SCHEMA_HEADER, stringHeadersOf, type WireHeaders } from './headers.ts';
+import { DEAD_LETTER_HEADERS, SPAN_SCHEMA_HEADER, stringHeadersOf, type WireHeaders } from './headers.ts';
 
 /** A span-topic record as the receiver writes it and the translator reads it, whatever carries it. */
 export interface TopicRecord {
-  /** Partitioning key: spanRecordKeyOf(span.traceId). */
+  /** v1: spanRecordKeyOf(span.traceId); v2 (span list): '' (no key; the partition is spanPartitionOf's). */
   readonly key: string;
-  /** Avro-encoded span (shared/core/avro). */
+  /** Avro: one span (v1) or a span list (v2), as SPAN_SCHEMA_HEADER says (shared/core/avro). */
   readonly value: Buffer;
   readonly headers: Readonly<Record<string, string>>;
   readonly timestampMs: number;
@@ -48,8 +53,40 @@ export function toSpanRecords(spans: readonly Span[], timestampMs: number): Topi
   return spans.map((span) => toSpanRecord(span, timestampMs));
 }
 
+const LIST_HEADERS: Readonly<Record<string, string>> = Object.freeze({ [SPAN_SCHEMA_HEADER]: SPAN_LIST_SCHEMA_FINGERPRINT });
+
 /**
- * A span record's value → Span, read with the writer schema its SPAN_SCHEMA_HEADER names (the current
+ * A span-list record (v2) of `count` spans whose Avro items are `chunks` (encodeSpanItems of spans whose traces
+ * all map to the partition it is sent to), stamped `timestampMs`. Its key is '' (send no key).
+ */
+export function toSpanListRecord(chunks: readonly Buffer[], count: number, timestampMs: number): TopicRecord {
+  return { key: '', value: spanListValueOf(chunks, count), headers: LIST_HEADERS, timestampMs };
+}
+
+/**
+ * A record's spans, whatever its shape (v1: one, v2: its list), read with the writer schema its
+ * SPAN_SCHEMA_HEADER names. Never throws: garbage and unknown schemas come back as issues (a poison record).
+ */
+export function decodeRecordSpans(record: Pick<TopicRecord, 'value' | 'headers'>): Result<Span[]> {
+  return decodeSpans(record.value, record.headers[SPAN_SCHEMA_HEADER]);
+}
+
+/**
+ * Span `spanIndex` of `record` as a record of its own (its dead-letter identity): a v1 record is itself; the
+ * item of a span list becomes a v1 record keyed by its trace, its headers the list's with the v1 fingerprint
+ * and DEAD_LETTER_HEADERS.spanIndex, at the list's partition and offset. undefined when the item is unreadable.
+ */
+export function spanAloneRecordOf<R extends TopicRecord>(record: R, spanIndex: number, span: Pick<Span, 'traceId'>): R | undefined {
+  const fingerprint = record.headers[SPAN_SCHEMA_HEADER];
+  if (!isSpanListFingerprint(fingerprint)) return spanIndex === 0 ? record : undefined;
+  const value = spanItemValueOf(record.value, fingerprint, spanIndex);
+  if (value === undefined) return undefined;
+  const headers = { ...record.headers, [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT, [DEAD_LETTER_HEADERS.spanIndex]: String(spanIndex) };
+  return { ...record, key: spanRecordKeyOf(span.traceId), value, headers };
+}
+
+/**
+ * A single-span record's value → Span, read with the writer schema its SPAN_SCHEMA_HEADER names (the current
  * schema when absent). Never throws: garbage and unknown schemas come back as issues (a poison record).
  */
 export function decodeSpanRecord(record: Pick<TopicRecord, 'value' | 'headers'>): Result<Span> {

@@ -30,6 +30,19 @@ describe('POST /api/v2/spans', () => {
     assert.equal(publisher.published.length, kourierBodies.length);
   });
 
+  it('a full buffer: 503 BUFFER_FULL before the body is decoded (a malformed body gets the same answer)', async () => {
+    const { app, publisher, registry } = makeApp();
+    publisher.full = true;
+    for (const payload of [bookinfo, 'not json at all']) {
+      const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload });
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json().error, 'BUFFER_FULL');
+    }
+    assert.equal(publisher.spans.length, 0);
+    assert.match(await registry.metrics(), /meshray_receiver_spans_refused_total\{reason="buffer_full"\} 2/);
+    assert.match(await registry.metrics(), /meshray_receiver_spans_received_total 0/, 'nothing decoded');
+  });
+
   it('accepts a charset parameter and an empty list', async () => {
     const { app, publisher } = makeApp();
     const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: '[]' });

@@ -13,6 +13,11 @@ export const fixture = (name: string): string => readFileSync(new URL(`../../../
 export class RecordingPublisher implements SpanPublisher {
   readonly published: Span[][] = [];
   failWith: ErrorCode | undefined;
+  /** When true, isFull answers true: the route must refuse before decoding. */
+  full = false;
+  isFull(): boolean {
+    return this.full;
+  }
   publish(spans: readonly Span[]): Promise<void> {
     if (this.failWith) return Promise.reject(new MeshrayError(this.failWith));
     this.published.push([...spans]);

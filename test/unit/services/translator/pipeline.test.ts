@@ -12,7 +12,8 @@ import { createTranslatorMetrics } from '../../../../services/translator/metrics
 import { TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
 import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
 import { waitFor } from '../../../support/wait.ts';
-import { FakeSink, harness, hex, metricValue, recordOf, spanOf } from './support.ts';
+import { decodeSpanRecord } from '../../../../shared/core/span-record/record.ts';
+import { FakeSink, harness, hex, listRecordOf, metricValue, recordOf, spanOf } from './support.ts';
 
 const now = Date.now();
 const trace = (n: number) => `${hex(Math.floor(now / 1000), 8)}${hex(n, 24)}`;
@@ -148,6 +149,33 @@ test('EPOCH_POLICY=preserve: a span whose trace-id epoch X-Ray refuses is dead-l
     assert.deepEqual(h.dlq.letters.map((l) => [l.code, l.reason, l.record.offset]), [['SPAN_UNTRANSLATABLE', 'epoch_out_of_window', '1']]);
     assert.equal(sink.accepted.length, 2, 'the records before and after it were exported');
     assert.ok(sink.accepted.every((d) => !d.includes('"trace_id":"1-00000000-')), 'no document carries a trace id X-Ray refuses');
+  } finally {
+    await h.app.stop();
+  }
+});
+
+test('span-list records (v2): each span is its own dead letter; its neighbours in the record are exported', async () => {
+  const sink = new FakeSink((docs) => ({
+    rejected: docs.flatMap((d, index) => (d.includes(hex(5, 16)) ? [{ index, code: 'SEGMENT_REJECTED' as const, reason: 'InvalidName', message: 'bad name' }] : [])),
+  }));
+  const h = harness({ sink, partitions: 1, poisonMaxAttempts: 2 });
+  const untranslatable = { ...spanOf(trace(2), hex(2, 16), now), timestampMicros: undefined } as never;
+  h.topic.append([listRecordOf([spanOf(trace(1), hex(1, 16), now), untranslatable, spanOf(trace(3), hex(3, 16), now)])]);
+  h.topic.append([listRecordOf([spanOf(trace(4), hex(4, 16), now), spanOf(trace(5), hex(5, 16), now)])]);
+  await h.app.start();
+  try {
+    await waitFor('the topic drained', 5000, () => h.topic.size === 0, { intervalMs: 5 });
+    const letters = h.dlq.letters.map((l) => ({ code: l.code, offset: l.record.offset, spanIndex: l.record.headers[DEAD_LETTER_HEADERS.spanIndex], key: l.record.key }));
+    assert.deepEqual(letters, [
+      { code: 'SPAN_UNTRANSLATABLE', offset: '0', spanIndex: '1', key: trace(2).slice(-16) },
+      { code: 'SEGMENT_REJECTED', offset: '1', spanIndex: '1', key: trace(5).slice(-16) },
+    ]);
+    for (const [l, id] of [[h.dlq.letters[0], hex(2, 16)], [h.dlq.letters[1], hex(5, 16)]] as const) {
+      const alone = decodeSpanRecord(l!.record);
+      assert.ok(alone.ok, 'a dead letter is a single-span record');
+      assert.equal(alone.value.id, id, 'the poison span alone, not its record');
+    }
+    assert.equal(sink.accepted.length, 3, 'spans 1, 3 and 4 exported');
   } finally {
     await h.app.stop();
   }

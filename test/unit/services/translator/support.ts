@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
-import { encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/core/avro/span-codec.ts';
+import { encodeSpan, encodeSpanItems, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/core/avro/span-codec.ts';
+import { toSpanListRecord } from '../../../../shared/core/span-record/record.ts';
 import { SPAN_SCHEMA_HEADER } from '../../../../shared/core/span-record/headers.ts';
 import { silentLogger } from '../../../../shared/edge/log/index.ts';
 import { InProcessTopic, type TopicRecord } from '../../../../shared/edge/transport/index.ts';
@@ -24,6 +25,11 @@ export function spanOf(traceId: string, id: string, nowMs: number): Span {
 
 export function recordOf(span: Span): TopicRecord {
   return { key: span.traceId.slice(-16), value: encodeSpan(span), headers: { [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT }, timestampMs: 0 };
+}
+
+/** A span-list record (v2, as the receiver writes) of `spans`, keyless like the receiver's. */
+export function listRecordOf(spans: readonly Span[]): TopicRecord {
+  return toSpanListRecord([encodeSpanItems(spans)], spans.length, 0);
 }
 
 export const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');

@@ -10,6 +10,9 @@ import { silentLogger } from '../../../../../shared/edge/log/index.ts';
 import { createRegistry } from '../../../../../shared/edge/metrics/registry.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { KafkaSpanPublisher, type KafkaSpanPublisherOptions } from '../../../../../services/receiver/publish/kafka-span-publisher.ts';
+import { decodeSpans, SPAN_LIST_SCHEMA_FINGERPRINT } from '../../../../../shared/core/avro/index.ts';
+import { SPAN_SCHEMA_HEADER } from '../../../../../shared/core/span-record/headers.ts';
+import { spanPartitionOf } from '../../../../../shared/core/span-record/partition.ts';
 import { advance, drive, flush } from '../../../../support/mock-time.ts';
 
 type SendBehaviour = (messages: Message[]) => Promise<void | RecordMetadata[]>;
@@ -39,6 +42,13 @@ const span = (i: number): Span => ({
   tags: { i: String(i) },
 });
 const spans = (n: number, from = 0) => Array.from({ length: n }, (_, i) => span(from + i));
+/** The spans a span-list record carries. */
+const spansOf = (m: Message): Span[] => {
+  const decoded = decodeSpans(m.value as Buffer, String(m.headers?.[SPAN_SCHEMA_HEADER]));
+  assert.ok(decoded.ok, JSON.stringify(decoded));
+  return decoded.value;
+};
+const spanIds = (messages: readonly Message[]): string[] => messages.flatMap((m) => spansOf(m).map((x) => x.id));
 /** Mock timers (setTimeout and Date) for one test: fake time starts at 1 000 000 ms. */
 function fakeTime(t: TestContext) {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 });
@@ -54,7 +64,7 @@ function setup(t: TestContext, overrides: Partial<KafkaSpanPublisherOptions> = {
   const kafka = { producer: (cfg: unknown) => { producer.config.push(cfg); return producer; } } as unknown as Kafka;
   const registry = createRegistry();
   const publisher = new KafkaSpanPublisher({
-    kafka, topic: 't', ackMode: 'kafka', ackTimeoutMs: 1000, bufferMaxSpans: 100, lingerMs: 20,
+    kafka, topic: 't', partitions: 1, ackMode: 'kafka', ackTimeoutMs: 1000, bufferMaxSpans: 100, lingerMs: 20,
     batchMaxMessages: 50, drainTimeoutMs: 500, logger: silentLogger(), registry, retryBaseMs: 5, retryMaxMs: 20,
     random: () => 0.999,
     ...overrides,
@@ -79,30 +89,35 @@ describe('KafkaSpanPublisher', () => {
     await drive(publisher.close());
   });
 
-  it('batches concurrent publishes into one sendBatch after BATCH_LINGER, keying records by trace id low 64 bits', async (t) => {
-    const { producer, publisher, advance, drive } = setup(t, { ackMode: 'kafka' });
+  it('batches concurrent publishes into one sendBatch after BATCH_LINGER: one keyless span-list record per partition', async (t) => {
+    const { producer, publisher, registry, advance, drive } = setup(t, { ackMode: 'kafka', partitions: 6 });
     const published = Promise.all([publisher.publish(spans(3)), publisher.publish(spans(4, 3)), publisher.publish(spans(2, 7))]);
     await advance(19);
     assert.equal(producer.batches.length, 0, 'still lingering');
     await drive(published, 1);
     assert.equal(producer.batches.length, 1);
-    assert.equal(producer.batches[0]?.length, 9);
-    const first = producer.batches[0]?.[0];
-    assert.equal(first?.key, span(0).traceId.slice(16));
-    assert.equal(first?.timestamp, String(1_000_000), 'records carry the clock time of their publish');
-    assert.ok(Buffer.isBuffer(first?.value));
-    assert.equal(Object.keys(first?.headers ?? {}).length, 1);
+    const records = producer.batches[0] ?? [];
+    const partitions = new Set(spans(9).map((s) => spanPartitionOf(s.traceId, 6)));
+    assert.equal(records.length, partitions.size, 'one record per partition the spans map to');
+    assert.deepEqual([...spanIds(records)].sort(), spans(9).map((s) => s.id).sort());
+    for (const r of records) {
+      assert.equal(r.key, null, 'no key: a record holds several traces');
+      for (const s of spansOf(r)) assert.equal(spanPartitionOf(s.traceId, 6), r.partition, 'every span in the partition its trace decides');
+      assert.equal(r.timestamp, String(1_000_000), 'records carry the clock time of their first publish');
+      assert.deepEqual(r.headers, { [SPAN_SCHEMA_HEADER]: SPAN_LIST_SCHEMA_FINGERPRINT });
+    }
+    assert.equal(await metric(registry, 'meshray_receiver_records_published_total'), records.length);
     await drive(publisher.close());
   });
 
-  it('splits at BATCH_MAX_MESSAGES, keeping order; a full batch does not linger', async (t) => {
-    const { producer, publisher, drive } = setup(t, { batchMaxMessages: 4 });
-    const published = publisher.publish(spans(10));
+  it('sends whole publishes up to BATCH_MAX_MESSAGES spans, keeping order; a full batch does not linger', async (t) => {
+    const { producer, publisher, drive } = setup(t, { batchMaxMessages: 6 });
+    const published = Promise.all([publisher.publish(spans(3)), publisher.publish(spans(3, 3)), publisher.publish(spans(3, 6)), publisher.publish(spans(1, 9))]);
     await flush();
-    assert.deepEqual(producer.batches.map((b) => b.length), [4, 4], 'two full batches at once');
+    assert.deepEqual(producer.batches.map((b) => spanIds(b).length), [6], 'a full batch at once');
     await drive(published, 20);
-    assert.deepEqual(producer.batches.map((b) => b.length), [4, 4, 2]);
-    assert.deepEqual(producer.batches.flat().map((m) => m.key), spans(10).map((s) => s.traceId.slice(16)));
+    assert.deepEqual(producer.batches.map((b) => spanIds(b).length), [6, 4]);
+    assert.deepEqual(producer.batches.flatMap(spanIds), spans(10).map((s) => s.id));
     await drive(publisher.close());
   });
 
@@ -159,14 +174,14 @@ describe('KafkaSpanPublisher', () => {
     await drive(publisher.close());
   });
 
-  it('isolates and drops (counted) a record Kafka refuses for good', async (t) => {
+  it('isolates and drops (counted) the publish whose spans Kafka refuses for good', async (t) => {
     const { producer, publisher, registry, drive } = setup(t, { ackMode: 'buffer' });
     const tooLarge = Object.assign(new Error('too large'), { type: 'MESSAGE_TOO_LARGE', retriable: false });
-    producer.behaviour = async (messages) => { if (messages.some((m) => m.key === span(2).traceId.slice(16))) throw tooLarge; };
-    await publisher.publish(spans(6));
+    producer.behaviour = async (messages) => { if (spanIds(messages).includes(span(2).id)) throw tooLarge; };
+    for (let i = 0; i < 6; i++) await publisher.publish(spans(1, i));
     const { droppedSpans } = await drive(publisher.close());
     assert.equal(droppedSpans, 0);
-    assert.equal(producer.batches.flat().length, 5);
+    assert.deepEqual(producer.batches.flatMap(spanIds), spans(6).filter((_, i) => i !== 2).map((s) => s.id));
     assert.equal(await metric(registry, 'meshray_receiver_spans_dropped_total', { reason: 'publish_failed' }), 1);
   });
 
@@ -176,7 +191,7 @@ describe('KafkaSpanPublisher', () => {
     assert.equal(publisher.readinessProblem(), undefined);
     const { droppedSpans } = await drive(publisher.close(), 100);
     assert.equal(droppedSpans, 0);
-    assert.equal(producer.batches.flat().length, 5);
+    assert.equal(producer.batches.flatMap(spanIds).length, 5);
     assert.equal(publisher.readinessProblem(), 'shutting down');
     await assert.rejects(publisher.publish(spans(1)), (e: unknown) => isMeshrayError(e) && e.code === 'NOT_READY');
   });

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkCompatible } from '../../../../../shared/core/avro/compatibility.ts';
 import { fingerprintOf, parseKnownSchema } from '../../../../../shared/core/avro/avro-type.ts';
-import { decodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../../shared/core/avro/span-codec.ts';
-import { SPAN_SCHEMA } from '../../../../../shared/core/avro/span-schema.ts';
+import { decodeSpans, SPAN_LIST_SCHEMA_FINGERPRINT } from '../../../../../shared/core/avro/span-codec.ts';
+import { SPAN_LIST_SCHEMA, SPAN_SCHEMA } from '../../../../../shared/core/avro/span-schema.ts';
 import { SPAN_SCHEMA_HISTORY } from '../../../../../shared/core/avro/span-schema-history.ts';
 
 test('released schemas are unchanged: each pinned fingerprint matches its schema', () => {
@@ -23,19 +23,21 @@ test('history: versions ascend from 1 and fingerprints are unique', () => {
   assert.equal(new Set(fingerprints).size, fingerprints.length);
 });
 
-test('the current schema is the latest released version', () => {
-  assert.equal(SPAN_SCHEMA_HISTORY.at(-1)?.fingerprint, SPAN_SCHEMA_FINGERPRINT,
-    `SPAN_SCHEMA (fingerprint ${SPAN_SCHEMA_FINGERPRINT}) is not released: append it to SPAN_SCHEMA_HISTORY`);
+test('what receivers write (the span-list schema) is the latest released version', () => {
+  assert.equal(SPAN_SCHEMA_HISTORY.at(-1)?.fingerprint, SPAN_LIST_SCHEMA_FINGERPRINT,
+    `SPAN_LIST_SCHEMA (fingerprint ${SPAN_LIST_SCHEMA_FINGERPRINT}) is not released: append it to SPAN_SCHEMA_HISTORY`);
 });
 
-test('the current schema can read data written by every released version', () => {
+test('the current schemas can read data written by every released version, of either shape', () => {
   for (const v of SPAN_SCHEMA_HISTORY) {
-    assert.deepEqual(checkCompatible(v.schema, SPAN_SCHEMA), { ok: true, value: undefined }, `v${v.version}`);
+    const reader = v.shape === 'span' ? SPAN_SCHEMA : SPAN_LIST_SCHEMA;
+    assert.deepEqual(checkCompatible(v.schema, reader), { ok: true, value: undefined }, `v${v.version}`);
     // And really decodes one such record, found by its fingerprint.
     const writer = parseKnownSchema(v.schema);
     const record = writer.random() as unknown as Record<string, unknown>;
-    const decoded = decodeSpan(writer.toBuffer(record), v.fingerprint);
+    const decoded = decodeSpans(writer.toBuffer(record), v.fingerprint);
     assert.ok(decoded.ok, `v${v.version}: ${JSON.stringify(decoded)}`);
-    assert.equal(decoded.value.traceId, record['traceId']);
+    const written = v.shape === 'span' ? [record] : (record['spans'] as Record<string, unknown>[]);
+    assert.deepEqual(decoded.value.map((s) => s.traceId), written.map((s) => s['traceId']));
   }
 });

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SPAN_SCHEMA_FINGERPRINT } from '../../../../../shared/core/avro/span-codec.ts';
-import { SPAN_SCHEMA_HEADER } from '../../../../../shared/core/span-record/headers.ts';
-import { decodeSpanRecord, deliveredRecordOf, spanRecordKeyOf, toSpanRecords } from '../../../../../shared/core/span-record/record.ts';
+import { decodeSpansVia, encodeSpanItems, SPAN_LIST_SCHEMA_FINGERPRINT, SPAN_SCHEMA_FINGERPRINT } from '../../../../../shared/core/avro/span-codec.ts';
+import { DEAD_LETTER_HEADERS, SPAN_SCHEMA_HEADER } from '../../../../../shared/core/span-record/headers.ts';
+import {
+  decodeRecordSpans, decodeSpanRecord, deliveredRecordOf, spanAloneRecordOf, spanRecordKeyOf, toSpanListRecord, toSpanRecords,
+} from '../../../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 
 const span = (traceId: string, id: string): Span => ({
@@ -44,4 +46,40 @@ test('deliveredRecordOf: a client\'s fetched record as every SpanSource hands it
   assert.equal(bare.key, '');
   assert.equal(bare.value.length, 0);
   assert.deepEqual(bare.headers, {});
+});
+
+test('a span-list record (v2): no key, the list fingerprint, its chunks\' spans in order; read by both the direct and the avsc path', () => {
+  const spans = [span('463ac35c9f6413ad48485a3953bb6124', 'a'.repeat(16)), span('48485a3953bb6125', 'b'.repeat(16)), span('48485a3953bb6126', 'c'.repeat(16))];
+  const record = toSpanListRecord([encodeSpanItems(spans.slice(0, 2)), encodeSpanItems(spans.slice(2))], 3, 7);
+  assert.equal(record.key, '');
+  assert.deepEqual(record.headers, { [SPAN_SCHEMA_HEADER]: SPAN_LIST_SCHEMA_FINGERPRINT });
+  assert.deepEqual(decodeRecordSpans(record), { ok: true, value: spans });
+  assert.deepEqual(decodeSpansVia(record.value, SPAN_LIST_SCHEMA_FINGERPRINT, false), { ok: true, value: spans });
+  // v1 records stay readable through the same call
+  const [v1] = toSpanRecords([spans[0] as Span], 1);
+  assert.deepEqual(decodeRecordSpans(v1 as NonNullable<typeof v1>), { ok: true, value: [spans[0]] });
+  assert.equal(decodeSpanRecord(record).ok, false, 'the single-span reader names the shape instead of misreading it');
+});
+
+test('spanAloneRecordOf: a list item as a v1 record of its own (its dead-letter identity), never its neighbours', () => {
+  const spans = [span('48485a3953bb6124', 'a'.repeat(16)), span('48485a3953bb6125', 'b'.repeat(16))];
+  const list = { ...toSpanListRecord([encodeSpanItems(spans)], 2, 9), partition: 4, offset: '120' };
+  const alone = spanAloneRecordOf(list, 1, spans[1] as Span);
+  assert.ok(alone);
+  assert.equal(alone.key, spanRecordKeyOf('48485a3953bb6125'));
+  assert.deepEqual([alone.partition, alone.offset, alone.timestampMs], [4, '120', 9]);
+  assert.deepEqual(alone.headers, { [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT, [DEAD_LETTER_HEADERS.spanIndex]: '1' });
+  assert.deepEqual(decodeSpanRecord(alone), { ok: true, value: spans[1] });
+  assert.equal(spanAloneRecordOf(list, 2, spans[1] as Span), undefined, 'no such item');
+  const [v1] = toSpanRecords([spans[0] as Span], 1);
+  assert.equal(spanAloneRecordOf(v1 as NonNullable<typeof v1>, 0, spans[0] as Span), v1, 'a v1 record is its own span');
+});
+
+test('a garbage or truncated span list is a poison record: issues name the item', () => {
+  const spans = [span('48485a3953bb6124', 'a'.repeat(16)), span('48485a3953bb6125', 'b'.repeat(16))];
+  const { value, headers } = toSpanListRecord([encodeSpanItems(spans)], 2, 9);
+  const truncated = decodeRecordSpans({ value: value.subarray(0, value.length - 20), headers });
+  assert.equal(truncated.ok, false);
+  assert.match(truncated.ok ? '' : truncated.issues[0]?.path ?? '', /^spans\[1\]\./);
+  assert.equal(decodeRecordSpans({ value: Buffer.from('not avro at all'), headers }).ok, false);
 });

@@ -1,0 +1,95 @@
+/**
+ * Receiver vs the Zipkin server, core for core: each in turn pinned to the server core, the same bodies and
+ * wrk settings, at saturation and at the fixed rates; meshray's receiver with ACK_MODE=kafka (acks=all,
+ * idempotent) to the real broker, whose CPU is printed on its own line.
+ */
+import type { BenchFigure } from '../translate.bench.ts';
+import { round, rssMibOf, stopChild } from '../support/processes.ts';
+import type { CompareContext, CompareSection } from './index.ts';
+import { measure, type CompareTarget, type Measured } from './measure.ts';
+import { metricOf, startMeshray } from './meshray.ts';
+import { startZipkin } from './zipkin.ts';
+
+const rateName = (m: Measured): string => (m.targetSpansPerS === undefined ? 'saturated' : `at ${m.targetSpansPerS} spans/s`);
+
+function figuresOf(label: string, m: Measured): BenchFigure[] {
+  const out: BenchFigure[] = [
+    { name: `${label} ${rateName(m)}: spans accepted per second`, value: round(m.spansPerS), unit: 'spans/s' },
+  ];
+  for (const [process, us] of Object.entries(m.cpuUsPerSpan)) {
+    out.push({ name: `${label} ${rateName(m)}: CPU ${process}`, value: round(us, 1), unit: `µs/span (kernel ${round(m.systemUsPerSpan[process] ?? 0, 1)})` });
+  }
+  out.push({ name: `${label} ${rateName(m)}: POST latency p50 / p99 (wrk, not CO-corrected)`, value: round(m.wrk.p50Us / 1000, 1), unit: `ms / ${round(m.wrk.p99Us / 1000, 1)} ms` });
+  if (m.wrk.non2xx + m.wrk.socketErrors > 0) out.push({ name: `${label} ${rateName(m)}: refused or failed POSTs`, value: m.wrk.non2xx + m.wrk.socketErrors, unit: 'requests' });
+  return out;
+}
+
+/** Hooks around each load point (e.g. reading a service's counters). */
+interface PointObserver {
+  before(): Promise<void>;
+  after(m: Measured): Promise<void>;
+}
+
+async function runPoints(target: CompareTarget, ctx: CompareContext, observer?: PointObserver): Promise<Measured[]> {
+  const points: Measured[] = [];
+  const saturate = process.env['BENCH_COMPARE_SATURATED'] !== '0';
+  for (const rate of saturate ? [undefined, ...ctx.rates] : ctx.rates) {
+    await observer?.before();
+    const m = await measure(target, ctx.settings, rate);
+    points.push(m);
+    await observer?.after(m);
+    ctx.log(`${target.label} ${rateName(m)} done; load ${ctx.load()}`);
+  }
+  return points;
+}
+
+async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = [];
+  let zipkinPoints: Measured[] = [];
+  if (process.env['BENCH_COMPARE_ZIPKIN'] !== '0') {
+    const zipkin = await startZipkin(ctx.serverCore, ctx.log);
+    try {
+      zipkinPoints = await runPoints(zipkin, ctx);
+    } finally {
+      await stopChild(zipkin.child);
+    }
+  }
+  const run = `${process.pid}-${Date.now()}`;
+  const receiver = await startMeshray('receiver', 'receiver', ctx.serverCore, (port) => ({
+    KAFKA_BROKERS: ctx.brokers, SPANS_TOPIC: `meshray.compare.${run}`, DLQ_TOPIC: `meshray.compare.${run}.dlq`,
+    RECEIVER_PORT: String(port), RECEIVER_HOST: '127.0.0.1', ACK_MODE: 'kafka', ...ctx.serviceEnv,
+  }));
+  const target: CompareTarget = { ...receiver, pids: { ...receiver.pids, 'kafka broker': ctx.brokerPid } };
+  const perRecord: BenchFigure[] = [];
+  let rssMib = NaN;
+  let spans0 = 0;
+  let records0 = 0;
+  const published = (name: string): Promise<number> => metricOf(receiver.url, `meshray_receiver_${name}_published_total`);
+  let points: Measured[];
+  try {
+    points = await runPoints(target, ctx, {
+      before: async () => { [spans0, records0] = [await published('spans'), await published('records')]; },
+      after: async (m) => {
+        if (m.targetSpansPerS === undefined) rssMib = rssMibOf(receiver.child.pid);
+        const [spans1, records1] = [await published('spans'), await published('records')];
+        if (records1 > records0) perRecord.push({ name: `receiver spans per Kafka record ${rateName(m)}`, value: round((spans1 - spans0) / (records1 - records0), 1), unit: 'spans/record' });
+      },
+    });
+  } finally {
+    await stopChild(receiver.child);
+  }
+  for (const [i, m] of points.entries()) {
+    const z = zipkinPoints[i];
+    if (z !== undefined) figures.push(...figuresOf('zipkin-server', z));
+    figures.push(...figuresOf('meshray receiver', m));
+    if (z === undefined) continue;
+    const receiverUs = m.cpuUsPerSpan['receiver'] ?? NaN;
+    const zipkinUs = z.cpuUsPerSpan['zipkin-server'] ?? NaN;
+    figures.push({ name: `${rateName(m)}: Zipkin's CPU per span ÷ the receiver's (per-core rate ratio)`, value: round(zipkinUs / receiverUs, 2), unit: '×', target: m.targetSpansPerS === undefined ? '>= 1.1' : '' });
+  }
+  figures.push({ name: 'receiver RSS after saturation', value: round(rssMib), unit: 'MiB', target: '<= 256' });
+  figures.push(...perRecord);
+  return figures;
+}
+
+export const receiverSection: CompareSection = { name: 'receiver', run: runReceiverVsZipkin };
