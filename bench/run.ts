@@ -1,4 +1,4 @@
-/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e selects one. */
+/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|sdk selects one; BENCH=drain (translator drain) and BENCH=all-in-one run only when named. */
 import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
 
 const only = process.env['BENCH'];
@@ -18,4 +18,16 @@ if (!only || only === 'codec') {
 if (!only || only === 'e2e') {
   const { runEndToEndBench } = await import('./e2e.bench.ts');
   (await runEndToEndBench()).forEach(print);
+}
+if (only === 'drain') {
+  const { runTranslatorDrainBench } = await import('./compare/translator.ts');
+  (await runTranslatorDrainBench()).forEach(print);
+}
+if (!only || only === 'sdk') {
+  const { runXRaySdkBench } = await import('./xray-sdk.bench.ts');
+  (await runXRaySdkBench()).forEach(print);
+}
+if (only === 'all-in-one') {
+  const { runAllInOneBench } = await import('./compare/all-in-one.ts');
+  (await runAllInOneBench()).forEach(print);
 }
