@@ -1,6 +1,5 @@
 import { XRayClient } from '@aws-sdk/client-xray';
 import { ENDPOINT_SIGNING_REGION } from '../../../shared/edge/config/index.ts';
-import { useDocumentsBody } from './documents-body.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -47,12 +46,10 @@ export function describeExportTarget(options: { region: string | undefined; endp
  * uses the SDK's default provider chain (env, profile, IRSA web identity, container, instance role).
  */
 export function createXRayClient(options: { region: string | undefined; endpoint?: string | undefined; env: Env }): XRayClient {
-  const client = new XRayClient({
+  return new XRayClient({
     region: options.region ?? ENDPOINT_SIGNING_REGION,
     maxAttempts: 1, // XRaySegmentSink retries itself, with heartbeats between retries
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(usesPlaceholderCredentials(options.endpoint, options.env) ? { credentials: { accessKeyId: 'meshray-local', secretAccessKey: 'meshray-local' } } : {}),
   });
-  useDocumentsBody(client); // the SDK signs and sends; meshray writes the documents body (documents-body.ts)
-  return client;
 }
