@@ -14,7 +14,7 @@ import {
   buildApp as buildTranslatorApp, ConsumerHealth, createTranslatorMetrics, createXRayClient, describeExportTarget, ExportHealth,
   InProcessDeadLetterSink, InProcessSpanSource, translatorConfigOf, XRaySegmentSink, type TranslatorApp,
 } from '../translator/index.ts';
-import { buildApp as buildXRayLocalApp } from '../xray-local/index.ts';
+import { buildXRayLocal, type EmbeddedXRayLocal } from '../xray-local/index.ts';
 import { allInOneEnvSchema, chooseExportTarget, type ExportTarget } from './config.ts';
 
 export interface RunningAllInOne {
@@ -38,14 +38,15 @@ export async function main(env: Record<string, string | undefined> = process.env
 
   // xray-local first, so the translator's X-Ray client has somewhere to talk to.
   let xrayLocal: FastifyInstance | undefined;
+  let embeddedClient: EmbeddedXRayLocal['client'] | undefined;
   let endpoint: string | undefined;
   if (target.kind === 'embedded') {
-    xrayLocal = buildXRayLocalApp({
+    ({ app: xrayLocal, client: embeddedClient } = buildXRayLocal({
       logger: loggerFor('xray-local'),
       registry: createRegistry(),
       maxSegments: config.XRAY_LOCAL_MAX_SEGMENTS,
       throttleSegmentsPerSecond: config.XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND,
-    });
+    }));
     await xrayLocal.listen({ port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST });
     const address = xrayLocal.server.address();
     const port = typeof address === 'object' && address ? address.port : config.XRAY_LOCAL_PORT;
@@ -63,7 +64,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
   const exportHealth = new ExportHealth({ failureTimeoutMs: config.EXPORT_FAILURE_TIMEOUT, now: Date.now });
   const region = target.kind === 'aws' ? target.region : config.AWS_REGION;
-  const xray = createXRayClient({ region, endpoint, env });
+  // The embedded xray-local answers in process (no loopback HTTP, signing or JSON); any other target through the SDK.
+  const xray = embeddedClient === undefined ? createXRayClient({ region, endpoint, env }) : undefined;
   const translator = buildTranslatorApp({
     translatorConfig: translatorConfigOf(config),
     poisonMaxAttempts: config.POISON_MAX_ATTEMPTS,
@@ -80,7 +82,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       health,
       metrics,
     }),
-    sink: XRaySegmentSink.fromSettings(config, { client: xray, metrics, health: exportHealth }),
+    sink: XRaySegmentSink.fromSettings(config, { client: embeddedClient ?? xray as NonNullable<typeof xray>, metrics, health: exportHealth }),
     deadLetters: new InProcessDeadLetterSink({ maxRecords: 10_000 }),
     clock: Date.now,
   });
@@ -128,7 +130,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       while (topic.size > 0 && Date.now() < deadline) await sleep(50);
       if (topic.size > 0) lifecycle.warn({ lost: topic.size }, 'spans still unexported at shutdown');
       await translator.stop();
-      xray.destroy();
+      xray?.destroy();
       await xrayLocal?.close();
       lifecycle.info('stopped');
     },
