@@ -16,126 +16,28 @@
  * BENCH_CPU_PROF=<dir> (each service writes .cpuprofile files to <dir>/<service>; bench/profile-summary.ts reads them), BENCH_COMPILED=1 (run dist/, after
  * `npm run build`), BENCH_SERVICE_ENV='K=V,K=V' (extra env for the services, e.g. BATCH_LINGER=10).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../shared/core/xray/index.ts';
 import type { Span } from '../shared/core/zipkin/span.ts';
 import { httpTransport, runDemo, spansForRoundRobin, type PostTransport } from '../services/simulator/index.ts';
+import {
+  cpuSnapshot, expectedDocuments, freePort, logger, metricOf, num, percentile, readLoad, round, spawnService, stopService,
+  startBenchBroker, waitLanded, waitReady, type BenchBroker, type Service,
+} from './support/services.ts';
 import type { BenchFigure } from './translate.bench.ts';
-import { cpuSecondsOf, freePort, readLoad, round, sleep, stopChild, waitHttpOk } from './support/processes.ts';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const env = process.env;
-const num = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
-const log = (message: string): void => { process.stderr.write(`[e2e] ${message}\n`); };
-
-// ---------------------------------------------------------------- processes
-
-interface Service {
-  readonly label: string;
-  readonly child: ChildProcess;
-  readonly url: string;
-  output: string;
-}
-
-function cliArgs(command: string, label: string): string[] {
-  const profDir = env['BENCH_CPU_PROF'];
-  // One directory per service: the tsx loader thread writes a profile of its own next to the main thread's.
-  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${label}`] : [];
-  if (env['BENCH_COMPILED'] === '1') {
-    const compiled = `${ROOT}dist/services/cli/main.js`;
-    if (!existsSync(compiled)) throw new Error('BENCH_COMPILED=1 needs `npm run build` first');
-    return [...prof, compiled, command];
-  }
-  return [...prof, '--import', 'tsx', `${ROOT}services/cli/main.ts`, command];
-}
-
-function extraServiceEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of (env['BENCH_SERVICE_ENV'] ?? '').split(',').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
-}
-
-function spawnService(label: string, command: string, port: number, serviceEnv: Record<string, string>): Service {
-  const child = spawn(process.execPath, cliArgs(command, label), {
-    cwd: ROOT,
-    env: { ...env, LOG_LEVEL: 'warn', ...serviceEnv, ...extraServiceEnv() },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const service: Service = { label, child, url: `http://127.0.0.1:${port}`, output: '' };
-  const keep = (chunk: Buffer): void => { service.output = (service.output + chunk.toString('utf8')).slice(-4000); };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  return service;
-}
-
-/** The sum of a Prometheus metric over its label sets, read from a service's /metrics. */
-async function metricOf(service: Service, name: string): Promise<number> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
-
-const waitReady = (service: Service, timeoutMs: number): Promise<void> =>
-  waitHttpOk(`${service.url}/health/ready`, service.child, timeoutMs, () => service.output);
-const stopService = (service: Service): Promise<void> => stopChild(service.child);
-
-// ---------------------------------------------------------------- load
-
-/** Documents the translator makes of `spans` (a root CLIENT span makes two), translated in chunks. */
-function expectedDocuments(spans: readonly Span[]): number {
-  let documents = 0;
-  const epochs = new MemoryEpochStore();
-  for (let i = 0; i < spans.length; i += 1000) {
-    const out = translateSpans(spans.slice(i, i + 1000), { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: Date.now(), epochs });
-    documents += out.documents.length;
-  }
-  return documents;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-/** Polls xray-local until it accepted `target` documents in all; resolves with when that was seen (ms epoch). */
-async function waitLanded(xray: Service, target: number, timeoutMs: number): Promise<{ landedAtMs: number; accepted: number }> {
-  const deadline = Date.now() + timeoutMs;
-  let accepted = 0;
-  while (Date.now() < deadline) {
-    accepted = await metricOf(xray, 'meshray_xray_local_segments_accepted_total');
-    if (accepted >= target) return { landedAtMs: Date.now(), accepted };
-    await sleep(100);
-  }
-  return { landedAtMs: Date.now(), accepted };
-}
+const log = logger('e2e');
 
 // ---------------------------------------------------------------- the bench
 
 export async function runEndToEndBench(): Promise<BenchFigure[]> {
   const figures: BenchFigure[] = [];
   const started = Date.now();
-  let broker: { brokers: string; pid: number; stop(): Promise<void> } | undefined;
+  let broker: BenchBroker | undefined;
   const services: Service[] = [];
   try {
-    let brokers = env['KAFKA_BROKERS'];
-    if (!brokers) {
-      const kafkaTool: string = '../tools/kafka/kafka.mjs'; // plain JS without declarations
-      const { startBroker } = (await import(kafkaTool)) as {
-        startBroker(o: { log?: (m: string) => void }): Promise<{ brokers: string; pid: number; stop(): Promise<void> }>;
-      };
-      broker = await startBroker({ log });
-      brokers = broker.brokers;
-    }
-    const brokerPid = broker?.pid ?? (env['BENCH_BROKER_PID'] ? Number(env['BENCH_BROKER_PID']) : undefined);
+    broker = await startBenchBroker(log);
+    const { brokers, pid: brokerPid } = broker;
     const run = `${process.pid}-${Date.now()}`;
     const topics = { SPANS_TOPIC: `meshray.bench.${run}`, DLQ_TOPIC: `meshray.bench.${run}.dlq` };
     const [xrayPort, receiverPort] = [await freePort(), await freePort()];
@@ -240,12 +142,4 @@ export async function runEndToEndBench(): Promise<BenchFigure[]> {
     log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   return figures;
-}
-
-function cpuSnapshot(services: readonly Service[], brokerPid: number | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const s of services) out[s.label] = cpuSecondsOf(s.child.pid);
-  if (brokerPid !== undefined) out['kafka broker'] = cpuSecondsOf(brokerPid);
-  out['load generator'] = cpuSecondsOf(process.pid);
-  return out;
 }

@@ -1,4 +1,4 @@
-/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|compare|ab selects one (compare runs only when selected); BENCH=failover runs the failover/outage soak, BENCH=overload 60 s at 3× the receiver's capacity. */
+/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|sdk selects one; BENCH=compare|ab|drain|all-in-one run only when named, as do the soaks: BENCH=failover (failover/outage) and BENCH=overload (60 s at 3× the receiver's capacity). */
 import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
 
 const only = process.env['BENCH'];
@@ -36,4 +36,16 @@ if (only === 'ab') {
 if (only === 'compare') {
   const { runCompareBench } = await import('./compare/index.ts');
   (await runCompareBench()).forEach(print);
+}
+if (only === 'drain') {
+  const { runTranslatorDrainBench } = await import('./compare/translator.ts');
+  (await runTranslatorDrainBench()).forEach(print);
+}
+if (!only || only === 'sdk') {
+  const { runXRaySdkBench } = await import('./xray-sdk.bench.ts');
+  (await runXRaySdkBench()).forEach(print);
+}
+if (only === 'all-in-one') {
+  const { runAllInOneBench } = await import('./compare/all-in-one.ts');
+  (await runAllInOneBench()).forEach(print);
 }

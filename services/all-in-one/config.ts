@@ -27,6 +27,7 @@ export const allInOneEnvSchema = z.object({
   MAX_SPANS_PER_REQUEST: receiver.MAX_SPANS_PER_REQUEST,
   BUFFER_MAX_SPANS: receiver.BUFFER_MAX_SPANS.describe('spans held in the in-process topic awaiting export; a request that does not fit → 503 BUFFER_FULL'),
   PARTITIONS_CONCURRENCY: translator.PARTITIONS_CONCURRENCY,
+  EXPORT_LINGER: translator.EXPORT_LINGER,
   POISON_MAX_ATTEMPTS: translator.POISON_MAX_ATTEMPTS,
   LIVENESS_STALL_TIMEOUT: translator.LIVENESS_STALL_TIMEOUT,
   EXPORT_FAILURE_TIMEOUT: translator.EXPORT_FAILURE_TIMEOUT,

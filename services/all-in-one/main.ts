@@ -15,7 +15,7 @@ import {
   buildApp as buildTranslatorApp, ConsumerHealth, createTranslatorMetrics, createXRayClient, describeExportTarget, ExportHealth,
   exportSinkFromSettings, InProcessDeadLetterSink, InProcessSpanSource, TransactionSearchCheck, translatorConfigOf, type TranslatorApp,
 } from '../translator/index.ts';
-import { buildApp as buildXRayLocalApp } from '../xray-local/index.ts';
+import { buildXRayLocal, type EmbeddedXRayLocal } from '../xray-local/index.ts';
 import { allInOneEnvSchema, chooseExportTarget, type ExportTarget } from './config.ts';
 
 export interface RunningAllInOne {
@@ -39,14 +39,15 @@ export async function main(env: Record<string, string | undefined> = process.env
 
   // xray-local first, so the translator's X-Ray client has somewhere to talk to.
   let xrayLocal: FastifyInstance | undefined;
+  let embeddedClient: EmbeddedXRayLocal['client'] | undefined;
   let endpoint: string | undefined;
   if (target.kind === 'embedded') {
-    xrayLocal = buildXRayLocalApp({
+    ({ app: xrayLocal, client: embeddedClient } = buildXRayLocal({
       logger: loggerFor('xray-local'),
       registry: createRegistry(),
       maxSegments: config.XRAY_LOCAL_MAX_SEGMENTS,
       throttleSegmentsPerSecond: config.XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND,
-    });
+    }));
     await xrayLocal.listen({ port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST });
     const address = xrayLocal.server.address();
     const port = typeof address === 'object' && address ? address.port : config.XRAY_LOCAL_PORT;
@@ -64,6 +65,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
   const exportHealth = new ExportHealth({ failureTimeoutMs: config.EXPORT_FAILURE_TIMEOUT, now: Date.now });
   const region = target.kind === 'aws' ? target.region : config.AWS_REGION;
+  // The SDK client: any target but the embedded xray-local's PutTraceSegments, which is answered in process
+  // (embeddedClient: no loopback HTTP, signing or JSON); the OTLP path signs with it and reads Transaction Search.
   const xray = createXRayClient({ region, endpoint, env });
   const exportTarget = describeExportTarget({ region, endpoint, env });
   const transactionSearch = config.EXPORT_PROTOCOL === 'otlp' ? new TransactionSearchCheck({ client: xray, logger: translatorLog }) : undefined;
@@ -88,7 +91,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       health,
       metrics,
     }),
-    ...exportSinkFromSettings(config, { client: xray, endpoint, region: exportTarget.region, metrics, health: exportHealth }),
+    ...exportSinkFromSettings(config, { client: xray, ...(embeddedClient ? { segmentsClient: embeddedClient } : {}), endpoint, region: exportTarget.region, metrics, health: exportHealth }),
     ...(transactionSearch ? { transactionSearch } : {}),
     deadLetters: new InProcessDeadLetterSink({ maxRecords: 10_000 }),
     clock: Date.now,

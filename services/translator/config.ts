@@ -15,6 +15,8 @@ export const translatorEnvSchema = z.object({
   TRANSLATOR_GROUP_ID: z.string().min(1).default('meshray-translator').describe('Kafka consumer group of the translators'),
   TRANSLATOR_OPS_PORT: port().default(9412).describe('port of the health and metrics listener'),
   PARTITIONS_CONCURRENCY: int(1, 64).default(3).describe('partitions whose batches are translated and exported at the same time'),
+  EXPORT_LINGER: durationMs().refine((ms) => ms <= 1000, 'at most 1s: the linger is added to export latency').default(20)
+    .describe('longest wait for more documents (from batches of other partitions) to fill a PutTraceSegments call of 50 before it goes out short; 0: none'),
   POISON_MAX_ATTEMPTS: int(1, 100).default(3)
     .describe('deliveries of an undecodable or untranslatable record before it goes to DLQ_TOPIC (its partition then moves on)'),
   LIVENESS_STALL_TIMEOUT: durationMs().default(60_000)

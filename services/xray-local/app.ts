@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import type { XRayClient } from '@aws-sdk/client-xray';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/edge/log/index.ts';
 import { type HealthCheck, registerOpsRoutes } from '../../shared/edge/http/ops-routes.ts';
@@ -7,6 +8,7 @@ import { TokenBucket } from '../../shared/edge/resilience/token-bucket.ts';
 import { createXRayLocalMetrics } from './metrics.ts';
 import { type ApiOutcome, errorBody } from './api/api-outcome.ts';
 import { putTraceSegments } from './api/put-trace-segments.ts';
+import { inProcessXRayClient } from './api/in-process-client.ts';
 import { getTraceSummaries } from './api/get-trace-summaries.ts';
 import { batchGetTracesOutsideSpans, registerOtlpRoutes } from './otlp/register-otlp-routes.ts';
 import { getServiceGraph } from './api/get-service-graph.ts';
@@ -43,6 +45,17 @@ function send<T>(reply: FastifyReply, outcome: ApiOutcome<T>): FastifyReply {
  * GetServiceGraph, GetTraceGraph), /health/*, /metrics and the console at `/`. Not started: call listen.
  */
 export function buildApp(deps: XRayLocalDeps): FastifyInstance {
+  return buildXRayLocal(deps).app;
+}
+
+/** xray-local embedded in a process: its HTTP app, and an X-Ray client answered by it in process (PutTraceSegments). */
+export interface EmbeddedXRayLocal {
+  readonly app: FastifyInstance;
+  readonly client: Pick<XRayClient, 'send'>;
+}
+
+/** buildApp, plus the in-process client (api/in-process-client.ts) the all-in-one's translator exports through. */
+export function buildXRayLocal(deps: XRayLocalDeps): EmbeddedXRayLocal {
   const nowMs = deps.nowMs ?? Date.now;
   const store = deps.store ?? new SegmentStore({ maxSegments: deps.maxSegments });
   const rate = deps.throttleSegmentsPerSecond ?? 0;
@@ -58,8 +71,12 @@ export function buildApp(deps: XRayLocalDeps): FastifyInstance {
     ...(deps.tls === undefined ? {} : { https: { cert: deps.tls.cert, key: deps.tls.key } }),
   }) as unknown as FastifyInstance;
 
-  // restJson1 clients send application/json; accept any JSON body whatever its declared type.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  // restJson1 clients send application/json; accept any JSON body whatever its declared type. Plain
+  // JSON.parse for application/json too: fastify's default (secure-json-parse) scans every body twice for
+  // __proto__/constructor keys, ≈ 6 % of xray-local's CPU under load (issue 9); the handlers only read
+  // members of the parsed body and never merge it into another object, so such keys poison nothing.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', '*'], { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, {});
     try {
@@ -87,7 +104,8 @@ export function buildApp(deps: XRayLocalDeps): FastifyInstance {
     reply.code(404).header('x-amzn-errortype', 'UnknownOperationException')
       .send({ __type: 'UnknownOperationException', message: `xray-local does not implement ${req.method} ${req.url}` }));
 
-  app.post('/TraceSegments', async (req, reply) => send(reply, putTraceSegments(req.body, { store, metrics, throttle, nowMs })));
+  const put = (input: unknown) => putTraceSegments(input, { store, metrics, throttle, nowMs });
+  app.post('/TraceSegments', async (req, reply) => send(reply, put(req.body)));
   app.post('/TraceSummaries', async (req, reply) => send(reply, getTraceSummaries(req.body, { store, nowMs })));
   // OTLP /v1/traces and the Transaction Search APIs; BatchGetTraces leaves out what came as OTLP spans.
   const spans = registerOtlpRoutes(app, { segments: store, registry: deps.registry, nowMs, throttle, throttleRatePerSecond: rate });
@@ -102,5 +120,5 @@ export function buildApp(deps: XRayLocalDeps): FastifyInstance {
   app.addHook('onReady', async () => {
     log.info({ maxSegments: deps.maxSegments, throttleSegmentsPerSecond: rate }, 'xray-local ready');
   });
-  return app;
+  return { app, client: inProcessXRayClient(put) };
 }

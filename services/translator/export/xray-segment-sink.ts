@@ -8,6 +8,7 @@ import type { PutOutcome, SegmentSink } from './segment-sink.ts';
 import { BisectingSegmentSink } from './stages/bisecting-sink.ts';
 import { ChunkingSegmentSink } from './stages/chunking-sink.ts';
 import { GatedSegmentSink } from './stages/gated-sink.ts';
+import { LingeringSegmentSink } from './stages/lingering-sink.ts';
 import { PutTraceSegmentsSink, type ExportCallObserver } from './stages/put-trace-segments-sink.ts';
 import { RetryingSegmentSink } from './stages/retrying-sink.ts';
 
@@ -26,6 +27,8 @@ export interface XRaySegmentSinkOptions {
   /** At most 50 (X-Ray's limit). */
   readonly maxDocumentsPerCall?: number;
   readonly maxPayloadBytes?: number;
+  /** EXPORT_LINGER: longest wait to fill a call with more puts' documents (0 or absent: none). */
+  readonly lingerMs?: number;
   readonly random?: () => number;
   readonly sleep?: Sleep;
   /** Told the outcome of every call (readiness: services/translator/health.ts ExportHealth). */
@@ -38,11 +41,14 @@ export interface XRaySinkSettings {
   readonly XRAY_MAX_RETRIES: number;
   readonly XRAY_RETRY_BASE: number;
   readonly XRAY_RETRY_MAX: number;
+  /** The translator's and the all-in-one's EXPORT_LINGER (replay has none). */
+  readonly EXPORT_LINGER?: number;
 }
 
 /**
  * SegmentSink over X-Ray's PutTraceSegments (the real service or xray-local through XRAY_ENDPOINT), composed
  * from small stages, outermost first, in the way OpenTelemetry-js and Jaeger compose exporters:
+ * LingeringSegmentSink (with `lingerMs`: pools concurrent puts into full calls, waiting at most lingerMs) →
  * ChunkingSegmentSink (≤ 50 documents and ≤ maxPayloadBytes per call, chunks side by side) →
  * RetryingSegmentSink (retryable leftovers again after full-jitter backoff, up to maxRetries, heartbeating)
  * → BisectingSegmentSink (a request refused as a whole is split until the invalid document stands alone) →
@@ -61,10 +67,9 @@ export class XRaySegmentSink implements SegmentSink {
       ...(options.random ? { random: options.random } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
     });
-    this.#stages = new ChunkingSegmentSink(retrying, {
-      maxDocuments: Math.min(MAX_DOCUMENTS_PER_CALL, options.maxDocumentsPerCall ?? MAX_DOCUMENTS_PER_CALL),
-      maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
-    });
+    const maxDocuments = Math.min(MAX_DOCUMENTS_PER_CALL, options.maxDocumentsPerCall ?? MAX_DOCUMENTS_PER_CALL);
+    const chunking = new ChunkingSegmentSink(retrying, { maxDocuments, maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES });
+    this.#stages = options.lingerMs ? new LingeringSegmentSink(chunking, { lingerMs: options.lingerMs, fullCallDocuments: maxDocuments }) : chunking;
   }
 
   /** THE wiring from configuration (translator, all-in-one and replay alike): XRAY_MAX_CONCURRENCY, XRAY_MAX_RETRIES, XRAY_RETRY_BASE/MAX. */
@@ -78,6 +83,7 @@ export class XRaySegmentSink implements SegmentSink {
       maxRetries: settings.XRAY_MAX_RETRIES,
       retryBaseMs: settings.XRAY_RETRY_BASE,
       retryMaxMs: settings.XRAY_RETRY_MAX,
+      ...(settings.EXPORT_LINGER ? { lingerMs: settings.EXPORT_LINGER } : {}),
     });
   }
 

@@ -1,5 +1,5 @@
 import { validateSegmentDocument } from '../../../shared/core/xray/validate.ts';
-import { MAX_DOCUMENT_BYTES, documentBytes } from '../../../shared/core/xray/limits.ts';
+import { MAX_DOCUMENT_BYTES, documentBytes, fitsBytes } from '../../../shared/core/xray/limits.ts';
 import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 import type { SegmentStore } from '../store/segment-store.ts';
 import type { TokenBucket } from '../../../shared/edge/resilience/token-bucket.ts';
@@ -60,8 +60,7 @@ function checkDocument(document: unknown, nowMs: number): Checked {
   }
   const parsed = tryParse(document);
   const { id, kind } = peek(parsed.ok ? parsed.value : undefined);
-  const bytes = documentBytes(document);
-  if (bytes > MAX_DOCUMENT_BYTES) return { ok: false, id, rejection: rejectTooLarge(bytes, kind) };
+  if (!fitsBytes(document, MAX_DOCUMENT_BYTES)) return { ok: false, id, rejection: rejectTooLarge(documentBytes(document), kind) };
   if (!parsed.ok) return { ok: false, id, rejection: rejectUnparsable(parsed.reason) };
   const valid = validateSegmentDocument(parsed.value);
   if (!valid.ok) return { ok: false, id, rejection: rejectInvalid(valid.issues, kind) };
@@ -96,6 +95,8 @@ export function putTraceSegments(raw: unknown, deps: PutTraceSegmentsDeps): ApiO
   const report = (id: string | undefined, errorCode: string, message: string): void => {
     unprocessed.push(id === undefined ? { ErrorCode: errorCode, Message: message } : { Id: id, ErrorCode: errorCode, Message: message });
   };
+  let accepted = 0;
+  let evicted = 0;
   documents.forEach((document: unknown, index) => {
     if (index >= granted) {
       deps.metrics.segmentsThrottled.inc();
@@ -109,8 +110,10 @@ export function putTraceSegments(raw: unknown, deps: PutTraceSegmentsDeps): ApiO
       return;
     }
     const outcome = deps.store.put(checked.doc, document as string, nowMs);
-    deps.metrics.segmentsAccepted.inc();
-    if (outcome.evictedTraces > 0) deps.metrics.tracesEvicted.inc(outcome.evictedTraces);
+    accepted += 1;
+    evicted += outcome.evictedTraces;
   });
+  if (accepted > 0) deps.metrics.segmentsAccepted.inc(accepted);
+  if (evicted > 0) deps.metrics.tracesEvicted.inc(evicted);
   return answer({ UnprocessedTraceSegments: unprocessed });
 }

@@ -43,3 +43,18 @@ export class JsonObjectWriter {
     return `{${this.#json}}`;
   }
 }
+
+/**
+ * `json` as one flat (sequential) string. A document written piece by piece is a tree of V8 cons strings;
+ * whoever encodes it next (the AWS SDK's JSON codec, `Buffer.byteLength`) walks or flattens that tree on
+ * every use. Reading one character makes V8 flatten it once, in place. Measured (BENCH=sdk, issue 9): the
+ * SDK's PutTraceSegments client costs 42.6 µs per fresh document and 23.1 µs once flat, flattening included.
+ */
+export function flatJson(json: string): string {
+  // Kept in module state so that an optimizing compiler cannot drop the read as dead code.
+  if (json.length > 0) lastFlattenedCode = json.charCodeAt(json.length >> 1);
+  return json;
+}
+let lastFlattenedCode = 0;
+/** The character flatJson last read (exists only so that the read is observable). */
+export const lastFlattened = (): number => lastFlattenedCode;

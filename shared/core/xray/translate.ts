@@ -33,7 +33,7 @@ import type { Flags } from './flags.ts';
 import { serializeTags } from './annotations.ts';
 import { fitDocument, fitsBytes } from './limits.ts';
 import type { FittedDocument } from './limits.ts';
-import { JsonObjectWriter } from './json.ts';
+import { flatJson, JsonObjectWriter } from './json.ts';
 import { httpJsonOf, zipkinMetadataJsonOf } from './serialize.ts';
 
 export interface TranslateContext {
@@ -328,11 +328,11 @@ function tailJsonOf(plan: Plan, allowlist: readonly string[]): string {
 }
 
 /**
- * The document's JSON: the head with the span's tail spliced in. Only a document over `maxBytes` is read
+ * The document's JSON, flat (flatJson): the head with the span's tail spliced in. Only a document over `maxBytes` is read
  * back into an object (JSON round-trips it exactly) and trimmed.
  */
 function serializeDocument(headJson: string, tailJson: string, maxBytes: number): FittedDocument | undefined {
-  const json = `${headJson},${tailJson}}`;
+  const json = flatJson(`${headJson},${tailJson}}`);
   if (fitsBytes(json, maxBytes)) return { json, trimmed: false };
   return fitDocument(JSON.parse(json) as SegmentDocument, maxBytes);
 }

@@ -43,8 +43,11 @@ function patchSchema(official: unknown): Record<string, unknown> {
   return copy;
 }
 
-const ajv = new AjvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: true });
-const validateSchema = ajv.compile(patchSchema(schema));
+const patched = patchSchema(schema);
+/** Stops at the first error: the verdict for every document (most are valid). */
+const passesSchema = new AjvDraft04.default({ allErrors: false, strict: false, unicodeRegExp: true }).compile(patched);
+/** Collects every error: run only on a document that failed, so its issues name each problem. */
+const validateSchema = new AjvDraft04.default({ allErrors: true, strict: false, unicodeRegExp: true }).compile(patched);
 
 function joinPath(base: string, key: string): string {
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? (base ? `${base}.${key}` : key) : `${base}[${JSON.stringify(key)}]`;
@@ -113,7 +116,7 @@ function extraIssues(doc: Record<string, unknown>): Issue[] {
  * 16-hex ids, ≤ 50 annotations, parent_id on independent subsegments, end_time unless in_progress.
  */
 export function validateSegmentDocument(doc: unknown): Result<SegmentDocument> {
-  const schemaOk = validateSchema(doc);
+  const schemaOk = passesSchema(doc) || validateSchema(doc);
   const issues: Issue[] = schemaOk ? [] : (validateSchema.errors ?? []).map(issueFromAjv);
   if (doc !== null && typeof doc === 'object' && !Array.isArray(doc)) {
     issues.push(...extraIssues(doc as Record<string, unknown>));

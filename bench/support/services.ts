@@ -1,0 +1,150 @@
+/**
+ * Process machinery shared by the benchmarks that run meshray's services as processes (e2e, drain,
+ * all-in-one): spawn through the CLI (tsx, or dist/ with BENCH_COMPILED=1; BENCH_CPU_PROF=<dir> profiles
+ * each; BENCH_SERVICE_ENV='K=V,K=V' adds env), readiness, stop, CPU seconds from /proc/<pid>/stat, a
+ * Prometheus metric, the load average, and the documents the translator makes of spans (the ledger).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../../shared/core/xray/index.ts';
+import type { Span } from '../../shared/core/zipkin/span.ts';
+import { cpuSecondsOf, freePort, readLoad, round, sleep } from './processes.ts';
+
+export { cpuSecondsOf, freePort, readLoad, round, sleep };
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const env = process.env;
+export const num = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
+export const logger = (tag: string) => (message: string): void => { process.stderr.write(`[${tag}] ${message}\n`); };
+
+export interface Service {
+  readonly label: string;
+  readonly child: ChildProcess;
+  readonly url: string;
+  output: string;
+}
+
+function cliArgs(command: string, label: string): string[] {
+  const profDir = env['BENCH_CPU_PROF'];
+  // One directory per service: the tsx loader thread writes a profile of its own next to the main thread's.
+  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${label}`] : [];
+  if (env['BENCH_COMPILED'] === '1') {
+    const compiled = `${ROOT}dist/services/cli/main.js`;
+    if (!existsSync(compiled)) throw new Error('BENCH_COMPILED=1 needs `npm run build` first');
+    return [...prof, compiled, command];
+  }
+  return [...prof, '--import', 'tsx', `${ROOT}services/cli/main.ts`, command];
+}
+
+function extraServiceEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (env['BENCH_SERVICE_ENV'] ?? '').split(',').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Starts `meshray <command>`; `pinCpu` runs it on that core only (taskset), as the issue's side-by-side runs do. */
+export function spawnService(label: string, command: string, port: number, serviceEnv: Record<string, string>, pinCpu?: number): Service {
+  const args = cliArgs(command, label);
+  const [file, argv] = pinCpu === undefined ? [process.execPath, args] : ['taskset', ['-c', String(pinCpu), process.execPath, ...args]];
+  const child = spawn(file, argv, {
+    cwd: ROOT,
+    env: { ...env, LOG_LEVEL: 'warn', ...serviceEnv, ...extraServiceEnv() },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const service: Service = { label, child, url: `http://127.0.0.1:${port}`, output: '' };
+  const keep = (chunk: Buffer): void => { service.output = (service.output + chunk.toString('utf8')).slice(-4000); };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return service;
+}
+
+export async function waitReady(service: Service, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) throw new Error(`${service.label} exited during start:\n${service.output}`);
+    try {
+      const res = await fetch(`${service.url}/health/ready`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) return;
+    } catch { /* not listening yet */ }
+    await sleep(200);
+  }
+  throw new Error(`${service.label} not ready within ${timeoutMs} ms:\n${service.output}`);
+}
+
+export async function stopService(service: Service): Promise<void> {
+  const { child } = service;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  if (await Promise.race([exited.then(() => true), sleep(15_000).then(() => false)])) return;
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** The sum of a Prometheus metric over its label sets, read from a service's /metrics. */
+export async function metricOf(service: Service, name: string): Promise<number> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+/** Documents the translator makes of `spans` (a root CLIENT span makes two), translated in chunks. */
+export function expectedDocuments(spans: readonly Span[]): number {
+  let documents = 0;
+  const epochs = new MemoryEpochStore();
+  for (let i = 0; i < spans.length; i += 1000) {
+    const out = translateSpans(spans.slice(i, i + 1000), { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: Date.now(), epochs });
+    documents += out.documents.length;
+  }
+  return documents;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/** Polls xray-local until it accepted `target` documents in all; resolves with when that was seen (ms epoch). */
+export async function waitLanded(xray: Service, target: number, timeoutMs: number): Promise<{ landedAtMs: number; accepted: number }> {
+  const deadline = Date.now() + timeoutMs;
+  let accepted = 0;
+  while (Date.now() < deadline) {
+    accepted = await metricOf(xray, 'meshray_xray_local_segments_accepted_total');
+    if (accepted >= target) return { landedAtMs: Date.now(), accepted };
+    await sleep(100);
+  }
+  return { landedAtMs: Date.now(), accepted };
+}
+
+export function cpuSnapshot(services: readonly Service[], brokerPid: number | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of services) out[s.label] = cpuSecondsOf(s.child.pid);
+  if (brokerPid !== undefined) out['kafka broker'] = cpuSecondsOf(brokerPid);
+  out['load generator'] = cpuSecondsOf(process.pid);
+  return out;
+}
+
+export interface BenchBroker {
+  readonly brokers: string;
+  /** The broker JVM's pid (its CPU is reported), when known. */
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** KAFKA_BROKERS (BENCH_BROKER_PID=<its JVM pid> adds its CPU), else a broker started here (tools/kafka). */
+export async function startBenchBroker(log: (m: string) => void): Promise<BenchBroker> {
+  const given = env['KAFKA_BROKERS'];
+  if (given) return { brokers: given, pid: env['BENCH_BROKER_PID'] ? Number(env['BENCH_BROKER_PID']) : undefined, stop: async () => undefined };
+  const kafkaTool: string = '../../tools/kafka/kafka.mjs'; // plain JS without declarations
+  const { startBroker } = (await import(kafkaTool)) as {
+    startBroker(o: { log?: (m: string) => void }): Promise<{ brokers: string; pid: number; stop(): Promise<void> }>;
+  };
+  return startBroker({ log });
+}
