@@ -66,7 +66,7 @@ export async function runOverload(overloadSeconds: number): Promise<OverloadFigu
   const ledger = new Ledger();
   try {
     const [receiver, translator] = await Promise.all([
-      startReceiver('receiver', { spansTopic: names.spansTopic, env: { KAFKA_CLIENT_ID: clientId, BUFFER_MAX_SPANS: String(BUFFER_MAX_SPANS), ACK_TIMEOUT: '2000' } }),
+      startReceiver('receiver', { spansTopic: names.spansTopic, env: { KAFKA_CLIENT_ID: clientId, BUFFER_MAX_SPANS: String(BUFFER_MAX_SPANS), MAX_SPANS_PER_REQUEST: '1000', ACK_TIMEOUT: '2000' } }),
       startTranslator('translator', { ...names, xrayEndpoint: xray.endpoint }),
     ]);
     procs.push(receiver.proc, translator.proc);
