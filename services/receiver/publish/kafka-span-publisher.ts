@@ -70,13 +70,22 @@ const MAX_RECORD_BYTES = 256 * 1024;
 /** Kafka errors that come from the records themselves: retrying the same batch cannot succeed. */
 const RECORD_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
 
-function isRecordError(e: unknown, depth = 0): boolean {
+/**
+ * Kafka errors about the idempotent producer's own state (its sequence numbers or id), seen after leader
+ * moves during a broker rolling restart (test/e2e/failover): kafkajs retries them forever with the same
+ * state, so the producer is replaced by a new one (a new producer id, sequences from 0).
+ */
+const PRODUCER_STATE_ERROR_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+
+function hasErrorType(e: unknown, types: ReadonlySet<string>, depth = 0): boolean {
   if (!e || typeof e !== 'object' || depth > 5) return false;
   const err = e as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
-  if (typeof err.type === 'string' && RECORD_ERROR_TYPES.has(err.type)) return true;
-  if (isRecordError(err.cause, depth + 1) || isRecordError(err.originalError, depth + 1)) return true;
-  return Array.isArray(err.errors) && err.errors.some((x) => isRecordError(x, depth + 1));
+  if (typeof err.type === 'string' && types.has(err.type)) return true;
+  if (hasErrorType(err.cause, types, depth + 1) || hasErrorType(err.originalError, types, depth + 1)) return true;
+  return Array.isArray(err.errors) && err.errors.some((x) => hasErrorType(x, types, depth + 1));
 }
+
+const isRecordError = (e: unknown): boolean => hasErrorType(e, RECORD_ERROR_TYPES);
 
 /**
  * Publishes spans to the span topic through one idempotent kafkajs producer (acks=all).
@@ -95,7 +104,7 @@ function isRecordError(e: unknown, depth = 0): boolean {
  */
 export class KafkaSpanPublisher implements SpanPublisher {
   private readonly options: KafkaSpanPublisherOptions;
-  private readonly producer: Producer;
+  private producer: Producer;
   private readonly metrics: ReceiverMetrics;
   private readonly log: Logger;
   private readonly retryBaseMs: number;
@@ -136,14 +145,28 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.headers = { ...toSpanListRecord([], 0, 0).headers };
     // Idempotent: kafkajs requires acks=-1 and retries; one request in flight keeps order on retries.
     // kafkajs' retries are bounded so a dead broker surfaces here, where the loop keeps retrying.
-    this.producer = options.kafka.producer({
+    this.producer = this.createProducer();
+  }
+
+  private createProducer(): Producer {
+    const producer = this.options.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       retry: { retries: 5 },
     });
-    this.producer.on(this.producer.events.CONNECT, () => { this.connected = true; });
-    this.producer.on(this.producer.events.DISCONNECT, () => { this.connected = false; });
+    producer.on(producer.events.CONNECT, () => { if (this.producer === producer) this.connected = true; });
+    producer.on(producer.events.DISCONNECT, () => { if (this.producer === producer) this.connected = false; });
+    return producer;
+  }
+
+  /** Replaces a producer whose idempotence state Kafka refuses; the loop connects the new one. */
+  private async renewProducer(cause: unknown): Promise<void> {
+    const old = this.producer;
+    this.producer = this.createProducer();
+    this.connected = false;
+    this.log.warn({ err: cause }, 'Kafka refused the producer\'s sequence state; replacing the producer');
+    await old.disconnect().catch(() => undefined);
   }
 
   /** Starts connecting and sending in the background; Kafka being down is retried, never fatal. */
@@ -403,6 +426,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
         }
         this.metrics.publishRetries.inc();
         this.noteFailure(e, 'send');
+        if (hasErrorType(e, PRODUCER_STATE_ERROR_TYPES)) await this.renewProducer(e);
         await this.pause(this.backoffMs(attempt++));
         continue;
       }

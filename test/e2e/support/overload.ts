@@ -1,8 +1,8 @@
 /**
  * Offered load at 3× the receiver's capacity (issue 10 §3). Kafka is made the slower side with a producer
  * byte-rate quota on the receiver's client id (tools/kafka setClientQuota); the capacity is measured first
- * (closed loop), then 3× that is offered open loop. Used by test/e2e/overload (20 s) and
- * `BENCH=overload npm run bench` (60 s).
+ * (closed loop), then 3× that is offered open loop. `BENCH=overload npm run bench` (60 s). Not in `npm test`
+ * yet: under this overload the receiver accepts nothing (goodput collapse with ACK_MODE=kafka, issue 10).
  */
 import { randomUUID } from 'node:crypto';
 import { setClientQuota } from '../../../tools/kafka/kafka.mjs';
@@ -66,7 +66,7 @@ export async function runOverload(overloadSeconds: number): Promise<OverloadFigu
   const ledger = new Ledger();
   try {
     const [receiver, translator] = await Promise.all([
-      startReceiver('receiver', { spansTopic: names.spansTopic, env: { KAFKA_CLIENT_ID: clientId, BUFFER_MAX_SPANS: String(BUFFER_MAX_SPANS), ACK_TIMEOUT: '2000' } }),
+      startReceiver('receiver', { spansTopic: names.spansTopic, env: { KAFKA_CLIENT_ID: clientId, BUFFER_MAX_SPANS: String(BUFFER_MAX_SPANS), MAX_SPANS_PER_REQUEST: '1000', ACK_TIMEOUT: '2000' } }),
       startTranslator('translator', { ...names, xrayEndpoint: xray.endpoint }),
     ]);
     procs.push(receiver.proc, translator.proc);

@@ -232,6 +232,21 @@ describe('KafkaSpanPublisher', () => {
     await drive(publisher.close());
   });
 
+  it('replaces the producer when Kafka refuses its sequence state (OUT_OF_ORDER_SEQUENCE_NUMBER), then sends again', async (t) => {
+    const { producer, publisher, drive } = setup(t);
+    let calls = 0;
+    producer.behaviour = async () => {
+      calls += 1;
+      if (calls === 1) throw Object.assign(new Error('The broker received an out of order sequence number'), { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    };
+    await drive(publisher.publish(spans(3)), 1000);
+    assert.equal(producer.config.length, 2, 'a second producer was created');
+    assert.equal(producer.batches.length, 1);
+    assert.equal(producer.batches[0]?.length, 3);
+    assert.equal(publisher.readinessProblem(), undefined, 'the new producer is connected');
+    await drive(publisher.close());
+  });
+
   it('is not ready while buffered spans wait for Kafka longer than ACK_TIMEOUT, ready again once Kafka takes them', async (t) => {
     const { producer, publisher, advance, drive } = setup(t, { ackMode: 'buffer', ackTimeoutMs: 1000 });
     let up = false;
