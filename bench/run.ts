@@ -19,3 +19,7 @@ if (!only || only === 'e2e') {
   const { runEndToEndBench } = await import('./e2e.bench.ts');
   (await runEndToEndBench()).forEach(print);
 }
+if (!only || only === 'packing') {
+  const { runPackingBench } = await import('./packing.bench.ts');
+  runPackingBench().forEach(print);
+}

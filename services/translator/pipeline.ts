@@ -2,7 +2,7 @@ import { isMeshrayError, MeshrayError, type ErrorCode } from '../../shared/edge/
 import type { Logger } from '../../shared/edge/log/index.ts';
 import { formatIssues } from '../../shared/core/result/result.ts';
 import type { DeliveredRecord, RecordBatch } from '../../shared/edge/transport/index.ts';
-import type { TranslatedDocument } from '../../shared/core/xray/index.ts';
+import { documentsAsIs, packDocuments, type PackedDocument, type TranslatedDocument } from '../../shared/core/xray/index.ts';
 import type { Span } from '../../shared/core/zipkin/span.ts';
 import { decodeSpanRecord } from '../../shared/core/span-record/record.ts';
 import { UncommittedRecords } from './commit/uncommitted.ts';
@@ -29,6 +29,11 @@ export interface PipelineOptions {
   /** Pause after a failed batch before it is redelivered. */
   readonly failurePauseMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * PACKING: nest each service's subsegments in its segment's document (shared/core/xray/pack.ts), splitting
+   * off the largest ones past `maxDocumentBytes`; off: one document per translated document.
+   */
+  readonly packing?: { readonly maxDocumentBytes: number };
 }
 
 interface Poison {
@@ -103,9 +108,10 @@ export class TranslatorPipeline implements BatchHandler {
     }
 
     // export what comes before the cut (and was not accepted on an earlier delivery)
-    const recordOf = (d: TranslatedDocument) => records[recordOfSpan[d.spanIndex] ?? 0] as DeliveredRecord;
     const inBatch = out.documents.filter((d) => (recordOfSpan[d.spanIndex] ?? 0) < cut);
-    const documents = inBatch.filter((d) => !this.#uncommitted.wasAccepted(partition, recordOf(d).offset, d.segmentId));
+    const recordIndicesOf = (d: PackedDocument): number[] => [...new Set(d.spanIndices.map((i) => recordOfSpan[i] ?? 0))];
+    const offsetsOf = (d: PackedDocument): string[] => recordIndicesOf(d).map((i) => (records[i] as DeliveredRecord).offset);
+    const documents = this.#pack(inBatch).filter((d) => !offsetsOf(d).every((o) => this.#uncommitted.wasAccepted(partition, o, d.segmentId)));
     if (documents.length > 0) {
       let outcome: PutOutcome;
       try {
@@ -116,17 +122,19 @@ export class TranslatorPipeline implements BatchHandler {
       const refused = new Set<number>();
       for (const r of outcome.rejected) {
         const doc = documents[r.index];
-        const recordIndex = doc === undefined ? undefined : recordOfSpan[doc.spanIndex];
-        if (recordIndex === undefined || refused.has(recordIndex)) continue;
-        refused.add(recordIndex);
-        letters.push({ topic: batch.topic, record: records[recordIndex] as DeliveredRecord, code: r.code, reason: r.reason, attempts: 1, message: r.message });
+        for (const recordIndex of doc === undefined ? [] : recordIndicesOf(doc)) {
+          if (refused.has(recordIndex)) continue;
+          refused.add(recordIndex);
+          letters.push({ topic: batch.topic, record: records[recordIndex] as DeliveredRecord, code: r.code, reason: r.reason, attempts: 1, message: r.message });
+        }
       }
+      const notAccepted = new Set([...(outcome.unfinished?.indices ?? []), ...outcome.rejected.map((r) => r.index)]);
+      this.#o.metrics.documentsExported.inc(documents.length - notAccepted.size);
       if (outcome.unfinished) {
-        const notAccepted = new Set([...outcome.unfinished.indices, ...outcome.rejected.map((r) => r.index)]);
-        documents.forEach((d, i) => { if (!notAccepted.has(i)) this.#uncommitted.accepted(partition, recordOf(d).offset, d.segmentId); });
+        documents.forEach((d, i) => { if (!notAccepted.has(i)) for (const o of offsetsOf(d)) this.#uncommitted.accepted(partition, o, d.segmentId); });
         const { code, indices, message } = outcome.unfinished;
         const first = documents[indices[0] ?? 0];
-        const where = `partition ${partition}, first at offset ${first === undefined ? '?' : recordOf(first).offset}`;
+        const where = `partition ${partition}, first at offset ${first === undefined ? '?' : offsetsOf(first)[0] ?? '?'}`;
         const said = actionFor(code) === 'halt'
           ? `X-Ray refused the caller, not the documents (${where}): ${message}`
           : `${indices.length} documents not accepted after retries (${where}): ${message}`;
@@ -161,6 +169,14 @@ export class TranslatorPipeline implements BatchHandler {
       this.#failedInARow = 0;
     }
     return { doneThrough };
+  }
+
+  #pack(documents: readonly TranslatedDocument[]): PackedDocument[] {
+    const packing = this.#o.packing;
+    if (packing === undefined) return documentsAsIs(documents);
+    const packed = packDocuments(documents, packing.maxDocumentBytes);
+    if (packed.split > 0) this.#o.metrics.subsegmentsSplit.inc(packed.split);
+    return packed.documents;
   }
 
   async #failed(batch: RecordBatch, err: unknown, control: BatchControl): Promise<BatchResult> {

@@ -64,6 +64,7 @@ export function createTranslator(deps: TranslatorDeps): Translator {
     logger: deps.logger,
     poisonMaxAttempts: deps.poisonMaxAttempts,
     clock: deps.clock,
+    ...(deps.config.packing ? { packing: { maxDocumentBytes: deps.config.maxDocumentBytes } } : {}),
     ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
   });
   return {
