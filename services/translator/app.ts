@@ -10,6 +10,7 @@ import type { SegmentSink } from './export/segment-sink.ts';
 import { allOf, type ConsumerHealth, type ExportHealth } from './health.ts';
 import type { TranslatorMetrics } from './metrics.ts';
 import { createTranslator } from './translator.ts';
+import type { WindowSettings } from './assemble/assembly-window.ts';
 
 export interface TranslatorAppDeps {
   /** The pure translator's settings (translate/translator-config.ts builds them from the environment). */
@@ -31,6 +32,8 @@ export interface TranslatorAppDeps {
   readonly clock: () => number;
   /** Pause after a failed batch before it is redelivered; default 1 s. */
   readonly failurePauseMs?: number;
+  /** ASSEMBLY=on: hold spans by trace before translating (TranslatorDeps.assembly). */
+  readonly assembly?: WindowSettings;
 }
 
 export interface TranslatorApp {
@@ -55,6 +58,7 @@ export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
     logger: deps.logger,
     clock: deps.clock,
     ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
+    ...(deps.assembly ? { assembly: { window: deps.assembly, registry: deps.registry } } : {}),
   });
   const http = Fastify({ logger: false });
   const ready = deps.exportHealth ? allOf(deps.health.ready, deps.exportHealth.ready) : deps.health.ready;

@@ -86,6 +86,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     deadLetters,
     ...(redis ? { sharedEpochs: new RedisEpochStore({ redis, ttlMs: config.EPOCH_TTL }) } : {}),
     clock: Date.now,
+    ...(config.ASSEMBLY === 'on' ? { assembly: { idleMs: config.ASSEMBLY_IDLE, maxAgeMs: config.ASSEMBLY_MAX_AGE, maxSpans: config.ASSEMBLY_MAX_SPANS } } : {}),
   });
 
   let stopping = false;

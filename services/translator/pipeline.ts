@@ -68,6 +68,21 @@ export class TranslatorPipeline implements BatchHandler {
   }
 
   async handle(batch: RecordBatch, control: BatchControl): Promise<BatchResult> {
+    const result = await this.exportBatch(batch, control);
+    if (result.doneThrough !== undefined) this.committed(batch.partition, result.doneThrough);
+    return result;
+  }
+
+  /** The partition is committed through `offset`: forget what was remembered about those records. */
+  committed(partition: number, offset: string): void {
+    this.#uncommitted.committed(partition, offset);
+  }
+
+  /**
+   * `handle` without the commit bookkeeping: the assembly window hands it records of whole traces (not a
+   * contiguous range) and commits on its own (services/translator/assemble/).
+   */
+  async exportBatch(batch: RecordBatch, control: BatchControl): Promise<BatchResult> {
     const { records, partition } = batch;
     if (records.length === 0) return {};
     const nowMs = this.#o.clock();
@@ -161,7 +176,6 @@ export class TranslatorPipeline implements BatchHandler {
       return {};
     }
     const doneThrough = (records[cut - 1] as DeliveredRecord).offset;
-    this.#uncommitted.committed(partition, doneThrough);
     this.#o.metrics.records.inc(cut);
     this.#o.metrics.batches.inc({ outcome: cut === records.length ? 'committed' : 'partial' });
     if (this.#failedInARow > 0) {

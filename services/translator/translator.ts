@@ -8,6 +8,10 @@ import type { SegmentSink } from './export/segment-sink.ts';
 import type { TranslatorMetrics } from './metrics.ts';
 import { TranslatorPipeline } from './pipeline.ts';
 import { BatchTranslator } from './translate/translate-batch.ts';
+import { AssemblingHandler } from './assemble/assembling-handler.ts';
+import { createAssemblyMetrics } from './assemble/assembly-metrics.ts';
+import type { WindowSettings } from './assemble/assembly-window.ts';
+import type { Registry } from 'prom-client';
 
 export interface TranslatorDeps {
   /** The pure translator's settings (translatorConfigOf builds them from the environment or flags). */
@@ -32,6 +36,12 @@ export interface TranslatorDeps {
   readonly clock: () => number;
   /** Pause after a failed batch before it is redelivered; default 1 s (0 for a source that stops instead). */
   readonly failurePauseMs?: number;
+  /**
+   * ASSEMBLY=on: spans are held by trace in an assembly window and translated a whole trace at a time
+   * (services/translator/assemble/). Only for a source that honours `BatchResult.heldThrough` and gives an
+   * OffsetCommitter (KafkaSpanSource); its metrics are registered in `registry`.
+   */
+  readonly assembly?: { readonly window: WindowSettings; readonly registry: Registry };
 }
 
 /** A running (or startable) translator: the source delivers batches to the one pipeline. */
@@ -67,8 +77,15 @@ export function createTranslator(deps: TranslatorDeps): Translator {
     ...(deps.config.packing ? { packing: { maxDocumentBytes: deps.config.maxDocumentBytes } } : {}),
     ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
   });
+  const handler = deps.assembly === undefined ? pipeline : new AssemblingHandler({
+    window: deps.assembly.window,
+    pipeline,
+    metrics: createAssemblyMetrics(deps.assembly.registry),
+    logger: deps.logger,
+    clock: deps.clock,
+  });
   return {
-    start: () => deps.source.start(pipeline),
+    start: () => deps.source.start(handler),
     stop: () => deps.source.stop(),
   };
 }

@@ -55,6 +55,12 @@ export class KafkaSpanSource implements SpanSource {
       this.#log[consumerCrashLevel(e.payload.error, e.payload.restart)]({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
       if (!e.payload.restart) this.#o.health.crashed(e.payload.error.message);
     });
+    handler.attach?.({
+      commit: async (partition, offset) => {
+        await consumer.commitOffsets([{ topic, partition, offset: nextOffset(offset) }]);
+        this.#o.health.committed();
+      },
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
@@ -69,6 +75,7 @@ export class KafkaSpanSource implements SpanSource {
     const consumer = this.#consumer;
     if (!consumer) return;
     this.#consumer = undefined;
+    this.#handler?.detach?.();
     await consumer.stop();
     await consumer.disconnect();
     this.#revoke([...this.#assigned]);
@@ -96,12 +103,15 @@ export class KafkaSpanSource implements SpanSource {
       isActive: () => payload.isRunning() && !payload.isStale(),
     };
     const result = await handler.handle({ topic, partition, records }, control);
-    if (result.doneThrough === undefined) return;
-    // Commit what is done even when stopping: it was exported. A rebalance error propagates to kafkajs.
-    await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset(result.doneThrough) }] }] });
-    payload.resolveOffset(result.doneThrough);
-    this.#o.health.committed();
-    this.#setLag(partition, lagOf(batch.highWatermark, nextOffset(result.doneThrough)));
+    if (result.doneThrough !== undefined) {
+      // Commit what is done even when stopping: it was exported. A rebalance error propagates to kafkajs.
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset(result.doneThrough) }] }] });
+      this.#o.health.committed();
+      this.#setLag(partition, lagOf(batch.highWatermark, nextOffset(result.doneThrough)));
+    }
+    // Held records (the assembly window) are fetched past, not committed: a rebalance redelivers them.
+    const through = result.heldThrough ?? result.doneThrough;
+    if (through !== undefined) payload.resolveOffset(through);
   }
 
   #setLag(partition: number, lag: number): void {
