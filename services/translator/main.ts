@@ -121,7 +121,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       { brokers: config.KAFKA_BROKERS, what: `dead-letter topic ${config.DLQ_TOPIC}`, logger });
     await producer.connect();
     await app.start();
-    log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE }, 'translator started');
+    log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE, packing: config.PACKING, assembly: config.ASSEMBLY }, 'translator started');
   } catch (err) {
     if (!isMeshrayError(err)) log.fatal({ err }, 'translator failed to start'); // a MeshrayError is reported in one line by the caller
     await close().catch(() => undefined);
