@@ -23,3 +23,7 @@ if (!only || only === 'packing') {
   const { runPackingBench } = await import('./packing.bench.ts');
   runPackingBench().forEach(print);
 }
+if (!only || only === 'assembly') {
+  const { runAssemblyBench } = await import('./assembly.bench.ts');
+  runAssemblyBench().forEach(print);
+}
