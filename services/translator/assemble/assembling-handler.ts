@@ -32,6 +32,7 @@ export class AssemblingHandler implements BatchHandler {
   #committer: OffsetCommitter | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking: Promise<void> | undefined;
+  #paused = false;
 
   constructor(options: AssemblingHandlerOptions) {
     this.#o = options;
@@ -91,6 +92,16 @@ export class AssemblingHandler implements BatchHandler {
 
   async #tick(): Promise<void> {
     const nowMs = this.#o.clock();
+    // While the group rebalances nothing is fetched: a trace's next spans may be waiting in the topic.
+    // Flush nothing, and restart every trace's idle clock once fetching resumes.
+    if (this.#committer?.isStable() === false) {
+      this.#paused = true;
+      return;
+    }
+    if (this.#paused) {
+      this.#paused = false;
+      this.#window.touchAll(nowMs);
+    }
     const byPartition = new Map<number, DueTrace[]>();
     for (const due of this.#window.takeDue(nowMs)) {
       const partition = due.records[0]?.partition;
@@ -99,7 +110,7 @@ export class AssemblingHandler implements BatchHandler {
     await Promise.all([...byPartition].map(async ([partition, due]) => {
       const held = this.#controls.get(partition);
       if (held === undefined || !held.control.isActive()) {
-        this.#window.putBack(due.flatMap((d) => d.records), nowMs);
+        this.#window.putBack(due.flatMap((d) => d.records), nowMs, false);
         return;
       }
       await this.#export(held.topic, partition, due, held.control);

@@ -96,13 +96,17 @@ export class AssemblyWindow {
     return 'held';
   }
 
-  /** Puts records back after a failed export: they are due again at once. */
-  putBack(records: readonly DeliveredRecord[], nowMs: number): void {
+  /**
+   * Puts records back: after a failed export they are due again at once (`retry`); else (the partition was
+   * not being fetched) they wait another ASSEMBLY_IDLE.
+   */
+  putBack(records: readonly DeliveredRecord[], nowMs: number, retry = true): void {
     for (const r of records) {
       const p = this.#partitions.get(r.partition);
       if (p === undefined) continue; // revoked meanwhile: the next owner reads them again
       p.pending.delete(r.offset);
-      this.#hold(p, r, nowMs, true);
+      p.flushed.delete(r.key);
+      this.#hold(p, r, nowMs, retry);
     }
   }
 
@@ -146,6 +150,11 @@ export class AssemblyWindow {
       }
     }
     return due;
+  }
+
+  /** Every held trace counts as active at `nowMs` (after a pause in fetching: a rebalance). */
+  touchAll(nowMs: number): void {
+    for (const p of this.#partitions.values()) for (const t of p.traces.values()) t.lastAtMs = Math.max(t.lastAtMs, nowMs);
   }
 
   /** Everything held in `partition` (a stop). */

@@ -30,6 +30,7 @@ export class KafkaSpanSource implements SpanSource {
   #consumer: Consumer | undefined;
   #assigned = new Set<number>();
   #handler: BatchHandler | undefined;
+  #rebalancing = false;
 
   constructor(options: KafkaSpanSourceOptions) {
     this.#o = options;
@@ -45,10 +46,12 @@ export class KafkaSpanSource implements SpanSource {
       const assigned = new Set(e.payload.memberAssignment[topic] ?? []);
       this.#revoke([...this.#assigned].filter((p) => !assigned.has(p)));
       this.#assigned = assigned;
+      this.#rebalancing = false;
       this.#o.health.joined();
       this.#log.info({ groupId, memberId: e.payload.memberId, isLeader: e.payload.isLeader, partitions: [...assigned].sort((a, b) => a - b) }, 'joined consumer group; partitions assigned');
     });
     consumer.on(consumer.events.REBALANCING, () => {
+      this.#rebalancing = true;
       this.#log.info({ groupId }, 'consumer group rebalancing');
     });
     consumer.on(consumer.events.CRASH, (e) => {
@@ -60,6 +63,7 @@ export class KafkaSpanSource implements SpanSource {
         await consumer.commitOffsets([{ topic, partition, offset: nextOffset(offset) }]);
         this.#o.health.committed();
       },
+      isStable: () => !this.#rebalancing,
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });

@@ -29,6 +29,8 @@ export interface BatchResult {
 export interface OffsetCommitter {
   /** Commits `offset` (inclusive) as done; rejects when the partition is no longer this consumer's. */
   commit(partition: number, offset: string): Promise<void>;
+  /** False while the consumer group rebalances (nothing is fetched): held traces are not idle meanwhile. */
+  isStable(): boolean;
 }
 
 export interface BatchHandler {

@@ -41,9 +41,10 @@ function setUp(t: TestContext, sink: FakeSink) {
     window: { idleMs: 5500, maxAgeMs: 30_000, maxSpans: 1000 }, pipeline, metrics: createAssemblyMetrics(registry), logger, clock: Date.now, tickMs: 100,
   });
   const commits: [number, string][] = [];
-  handler.attach({ commit: async (partition, offset) => { commits.push([partition, offset]); } });
+  const group = { stable: true };
+  handler.attach({ commit: async (partition, offset) => { commits.push([partition, offset]); }, isStable: () => group.stable });
   t.after(() => handler.detach());
-  return { handler, commits, registry };
+  return { handler, commits, registry, group };
 }
 
 test('a trace split over two batches is held, exported whole (packed) once idle, and committed from the timer', async (t) => {
@@ -110,4 +111,20 @@ test('revoked partitions are forgotten: their held records are read again by the
   await advance(t, 6000, 10);
   assert.equal(sink.calls.length, 0);
   assert.deepEqual(commits, []);
+});
+
+test('while the group rebalances nothing is flushed, and idle clocks restart once fetching resumes', async (t) => {
+  const sink = new FakeSink();
+  const { handler, commits, group } = setUp(t, sink);
+  await handler.handle({ topic: 't', partition: 0, records: requestRecords(5, 0) }, control);
+  await advance(t, 1000, 10);
+  group.stable = false;
+  await advance(t, 9000, 10);
+  assert.equal(sink.calls.length, 0, 'idle for 10 s, but nothing was fetched for 9 s of it');
+  group.stable = true;
+  await advance(t, 5400, 10);
+  assert.equal(sink.calls.length, 0, 'the idle clock restarted when fetching resumed');
+  await advance(t, 200, 10);
+  assert.equal(sink.calls.length, 1);
+  assert.deepEqual(commits, [[0, '7']]);
 });
