@@ -128,6 +128,14 @@ test('two translators with an assembly window and a rebalance mid-stream: every 
     for (const d of expected.documents) byTrace.set(d.traceId.slice(-16), new Set([...(byTrace.get(d.traceId.slice(-16)) ?? []), ...(traceIds.get(d.segmentId) ?? [])]));
     assert.deepEqual([...byTrace].filter(([, ids]) => ids.size !== 1).map(([k]) => k), [], 'one X-Ray trace id per trace');
     assert.deepEqual([...a.dlq.letters, ...(b?.dlq.letters ?? [])], []);
+    const sum = async (i: Instance | undefined, name: string, labels: Record<string, string> = {}): Promise<number> => {
+      const values = (await i?.registry.getSingleMetric(name)?.get())?.values ?? [];
+      return values.filter((v) => Object.entries(labels).every(([k, l]) => String((v.labels as Record<string, unknown>)[k]) === l)).reduce((n, v) => n + v.value, 0);
+    };
+    const idle = (await sum(a, 'meshray_translator_assembly_flushed_traces_total', { reason: 'idle' })) + (await sum(b, 'meshray_translator_assembly_flushed_traces_total', { reason: 'idle' }));
+    assert.ok(idle >= requests.length, `${idle} traces flushed idle: every trace went through a window`);
+    assert.ok((await sum(b, 'meshray_translator_documents_exported_total')) > 0, 'the second translator took partitions over');
+    assert.equal((await sum(a, 'meshray_translator_assembly_late_spans_total')) + (await sum(b, 'meshray_translator_assembly_late_spans_total')), 0, 'no trace was split by the window');
     assert.ok(stored.length < 0.75 * expected.documents.length, `${stored.length} documents for ${expected.documents.length} unpacked`);
   } finally {
     await b?.stop();
