@@ -49,3 +49,11 @@ if (only === 'all-in-one') {
   const { runAllInOneBench } = await import('./compare/all-in-one.ts');
   (await runAllInOneBench()).forEach(print);
 }
+if (!only || only === 'packing') {
+  const { runPackingBench } = await import('./packing.bench.ts');
+  runPackingBench().forEach(print);
+}
+if (!only || only === 'assembly') {
+  const { runAssemblyBench } = await import('./assembly.bench.ts');
+  runAssemblyBench().forEach(print);
+}

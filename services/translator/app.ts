@@ -10,6 +10,7 @@ import type { TransactionSearchCheck } from './export/transaction-search.ts';
 import { allOf, type ConsumerHealth, type ExportHealth } from './health.ts';
 import type { TranslatorMetrics } from './metrics.ts';
 import { createTranslator, type ProtocolSink } from './translator.ts';
+import type { WindowSettings } from './assemble/assembly-window.ts';
 
 export type TranslatorAppDeps = TranslatorAppCommonDeps & ProtocolSink;
 
@@ -34,6 +35,8 @@ export interface TranslatorAppCommonDeps {
   readonly clock: () => number;
   /** Pause after a failed batch before it is redelivered; default 1 s. */
   readonly failurePauseMs?: number;
+  /** ASSEMBLY=on: hold spans by trace before translating (TranslatorDeps.assembly). */
+  readonly assembly?: WindowSettings;
 }
 
 export interface TranslatorApp {
@@ -58,6 +61,7 @@ export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
     logger: deps.logger,
     clock: deps.clock,
     ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
+    ...(deps.assembly ? { assembly: { window: deps.assembly, registry: deps.registry } } : {}),
   });
   const http = Fastify({ logger: false });
   const ready = allOf(deps.health.ready, ...(deps.exportHealth ? [deps.exportHealth.ready] : []), ...(deps.transactionSearch ? [deps.transactionSearch.ready] : []));

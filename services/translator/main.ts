@@ -90,6 +90,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     deadLetters,
     ...(redis ? { sharedEpochs: new RedisEpochStore({ redis, ttlMs: config.EPOCH_TTL }) } : {}),
     clock: Date.now,
+    ...(config.ASSEMBLY === 'on' ? { assembly: { idleMs: config.ASSEMBLY_IDLE, maxAgeMs: config.ASSEMBLY_MAX_AGE, maxSpans: config.ASSEMBLY_MAX_SPANS } } : {}),
   });
 
   let stopping = false;
@@ -126,7 +127,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     await producer.connect();
     await transactionSearch?.start(); // logs and joins readiness; never fails the start
     await app.start();
-    log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE, exportProtocol: config.EXPORT_PROTOCOL }, 'translator started');
+    log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE, exportProtocol: config.EXPORT_PROTOCOL, packing: config.PACKING, assembly: config.ASSEMBLY }, 'translator started');
   } catch (err) {
     if (!isMeshrayError(err)) log.fatal({ err }, 'translator failed to start'); // a MeshrayError is reported in one line by the caller
     await close().catch(() => undefined);

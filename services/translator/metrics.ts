@@ -24,6 +24,12 @@ export function createTranslatorMetrics(registry: Registry) {
       name: 'meshray_translator_spans_translated_total', help: 'spans translated into segment documents or OTLP spans and exported, by export protocol',
       labelNames: ['protocol'] as const, registers,
     }),
+    documentsExported: new Counter({
+      name: 'meshray_translator_documents_exported_total', help: 'segment documents X-Ray accepted (with PACKING=on one carries a service hop: its segment and nested subsegments)', registers,
+    }),
+    subsegmentsSplit: new Counter({
+      name: 'meshray_translator_subsegments_split_total', help: 'subsegments sent as documents of their own because their packed segment document would pass 64 KB', registers,
+    }),
     spansRejected: new Counter({
       name: 'meshray_translator_spans_rejected_total', help: 'records or spans that could not become documents, by reason and export protocol',
       labelNames: ['reason', 'protocol'] as const, registers,

@@ -31,6 +31,12 @@ export interface PipelineOptions<D extends ExportDocument> {
   /** Pause after a failed batch before it is redelivered. */
   readonly failurePauseMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * PACKING (segments only): groups the translated documents into the documents exported, each naming the
+   * spans it carries (`spanIndices`; services/translator/translate/pack-segments.ts over shared/core/xray/pack.ts).
+   * Absent: one exported document per translated one.
+   */
+  readonly pack?: (documents: readonly D[]) => { readonly documents: readonly D[]; readonly split: number };
 }
 
 interface Poison {
@@ -72,6 +78,21 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
   }
 
   async handle(batch: RecordBatch, control: BatchControl): Promise<BatchResult> {
+    const result = await this.exportBatch(batch, control);
+    if (result.doneThrough !== undefined) this.committed(batch.partition, result.doneThrough);
+    return result;
+  }
+
+  /** The partition is committed through `offset`: forget what was remembered about those records. */
+  committed(partition: number, offset: string): void {
+    this.#uncommitted.committed(partition, offset);
+  }
+
+  /**
+   * `handle` without the commit bookkeeping: the assembly window hands it records of whole traces (not a
+   * contiguous range) and commits on its own (services/translator/assemble/).
+   */
+  async exportBatch(batch: RecordBatch, control: BatchControl): Promise<BatchResult> {
     const { records, partition } = batch;
     if (records.length === 0) return {};
     const nowMs = this.#o.clock();
@@ -127,9 +148,10 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     }
 
     // export what comes before the cut (and was not accepted on an earlier delivery)
-    const recordOf = (d: D) => records[recordOfSpan[d.spanIndex] ?? 0] as DeliveredRecord;
     const inBatch = out.documents.filter((d) => (recordOfSpan[d.spanIndex] ?? 0) < cut);
-    const documents = inBatch.filter((d) => !this.#uncommitted.wasAccepted(partition, recordOf(d).offset, d.segmentId));
+    const spansOf = (d: D): readonly number[] => d.spanIndices ?? [d.spanIndex];
+    const offsetsOf = (d: D): string[] => [...new Set(spansOf(d).map((i) => (records[recordOfSpan[i] ?? 0] as DeliveredRecord).offset))];
+    const documents = this.#pack(inBatch).filter((d) => !offsetsOf(d).every((o) => this.#uncommitted.wasAccepted(partition, o, d.segmentId)));
     if (documents.length > 0) {
       let outcome: PutOutcome;
       try {
@@ -140,16 +162,20 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       const refused = new Set<number>();
       for (const r of outcome.rejected) {
         const doc = documents[r.index];
-        if (doc === undefined || refused.has(doc.spanIndex)) continue;
-        refused.add(doc.spanIndex);
-        letters.push({ topic: batch.topic, record: recordOfSpanAlone(doc.spanIndex), code: r.code, reason: r.reason, attempts: 1, message: r.message });
+        // a refused packed document dead-letters each span it carries, each alone
+        for (const spanIndex of doc === undefined ? [] : spansOf(doc)) {
+          if (refused.has(spanIndex)) continue;
+          refused.add(spanIndex);
+          letters.push({ topic: batch.topic, record: recordOfSpanAlone(spanIndex), code: r.code, reason: r.reason, attempts: 1, message: r.message });
+        }
       }
+      const notAccepted = new Set([...(outcome.unfinished?.indices ?? []), ...outcome.rejected.map((r) => r.index)]);
+      this.#o.metrics.documentsExported.inc(documents.length - notAccepted.size);
       if (outcome.unfinished) {
-        const notAccepted = new Set([...outcome.unfinished.indices, ...outcome.rejected.map((r) => r.index)]);
-        documents.forEach((d, i) => { if (!notAccepted.has(i)) this.#uncommitted.accepted(partition, recordOf(d).offset, d.segmentId); });
+        documents.forEach((d, i) => { if (!notAccepted.has(i)) for (const o of offsetsOf(d)) this.#uncommitted.accepted(partition, o, d.segmentId); });
         const { code, indices, message } = outcome.unfinished;
         const first = documents[indices[0] ?? 0];
-        const where = `partition ${partition}, first at offset ${first === undefined ? '?' : recordOf(first).offset}`;
+        const where = `partition ${partition}, first at offset ${first === undefined ? '?' : offsetsOf(first)[0] ?? '?'}`;
         const said = actionFor(code) === 'halt'
           ? `X-Ray refused the caller, not the documents (${where}): ${message}`
           : `${indices.length} documents not accepted after retries (${where}): ${message}`;
@@ -176,7 +202,6 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       return {};
     }
     const doneThrough = (records[cut - 1] as DeliveredRecord).offset;
-    this.#uncommitted.committed(partition, doneThrough);
     this.#o.metrics.records.inc({ protocol: this.#protocol }, cut);
     this.#o.metrics.batches.inc({ outcome: cut === records.length ? 'committed' : 'partial', protocol: this.#protocol });
     if (this.#failedInARow > 0) {
@@ -184,6 +209,13 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       this.#failedInARow = 0;
     }
     return { doneThrough };
+  }
+
+  #pack(documents: readonly D[]): readonly D[] {
+    if (this.#o.pack === undefined) return documents;
+    const packed = this.#o.pack(documents);
+    if (packed.split > 0) this.#o.metrics.subsegmentsSplit.inc(packed.split);
+    return packed.documents;
   }
 
   async #failed(batch: RecordBatch, err: unknown, control: BatchControl): Promise<BatchResult> {

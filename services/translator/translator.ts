@@ -11,6 +11,11 @@ import type { TranslatorMetrics } from './metrics.ts';
 import { TranslatorPipeline } from './pipeline.ts';
 import { BatchTranslator } from './translate/translate-batch.ts';
 import { OtlpBatchTranslator } from './translate/translate-otlp-batch.ts';
+import { segmentPacker } from './translate/pack-segments.ts';
+import { AssemblingHandler } from './assemble/assembling-handler.ts';
+import { createAssemblyMetrics } from './assemble/assembly-metrics.ts';
+import type { WindowSettings } from './assemble/assembly-window.ts';
+import type { Registry } from 'prom-client';
 
 /**
  * The export side of the translator, by EXPORT_PROTOCOL: segment documents to a SegmentSink
@@ -48,6 +53,12 @@ export interface TranslatorCommonDeps {
   readonly clock: () => number;
   /** Pause after a failed batch before it is redelivered; default 1 s (0 for a source that stops instead). */
   readonly failurePauseMs?: number;
+  /**
+   * ASSEMBLY=on: spans are held by trace in an assembly window and translated a whole trace at a time
+   * (services/translator/assemble/). Only for a source that honours `BatchResult.heldThrough` and gives an
+   * OffsetCommitter (KafkaSpanSource); its metrics are registered in `registry`.
+   */
+  readonly assembly?: { readonly window: WindowSettings; readonly registry: Registry };
 }
 
 /** A running (or startable) translator: the source delivers batches to the one pipeline. */
@@ -82,9 +93,17 @@ export function createTranslator(deps: TranslatorDeps): Translator {
       protocol: 'segments',
       translator: new BatchTranslator({ config: deps.config, metrics: deps.metrics, logger: deps.logger, ...(deps.sharedEpochs ? { shared: deps.sharedEpochs } : {}) }),
       sink: segmentExportSink(deps.sink),
+      ...(deps.config.packing ? { pack: segmentPacker(deps.config.maxDocumentBytes) } : {}),
     });
+  const handler = deps.assembly === undefined ? pipeline : new AssemblingHandler({
+    window: deps.assembly.window,
+    pipeline,
+    metrics: createAssemblyMetrics(deps.assembly.registry),
+    logger: deps.logger,
+    clock: deps.clock,
+  });
   return {
-    start: () => deps.source.start(pipeline),
+    start: () => deps.source.start(handler),
     stop: () => deps.source.stop(),
   };
 }

@@ -64,6 +64,7 @@ export class KafkaSpanSource implements SpanSource {
   #rejoinTimer: NodeJS.Timeout | undefined;
   #rebuilding: Promise<void> | undefined;
   #rebuilds = 0;
+  #rebalancing = false;
 
   constructor(options: KafkaSpanSourceOptions) {
     this.#o = options;
@@ -92,10 +93,12 @@ export class KafkaSpanSource implements SpanSource {
       const assigned = new Set(e.payload.memberAssignment[topic] ?? []);
       this.#revoke([...this.#assigned].filter((p) => !assigned.has(p)));
       this.#assigned = assigned;
+      this.#rebalancing = false;
       this.#o.health.joined();
       this.#log.info({ groupId, memberId: e.payload.memberId, isLeader: e.payload.isLeader, partitions: [...assigned].sort((a, b) => a - b) }, 'joined consumer group; partitions assigned');
     });
     consumer.on(consumer.events.REBALANCING, () => {
+      this.#rebalancing = true;
       this.#log.info({ groupId }, 'consumer group rebalancing');
     });
     consumer.on(consumer.events.STOP, () => {
@@ -105,6 +108,13 @@ export class KafkaSpanSource implements SpanSource {
       this.#log[consumerCrashLevel(e.payload.error, e.payload.restart)]({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
       if (current()) this.#interrupt(consumer, `consumer crashed (${e.payload.restart ? 'kafkajs restarts it' : 'kafkajs gave up'}): ${e.payload.error.message}`, !e.payload.restart);
       else retire(consumer);
+    });
+    handler.attach?.({
+      commit: async (partition, offset) => {
+        await consumer.commitOffsets([{ topic, partition, offset: nextOffset(offset) }]);
+        this.#o.health.committed();
+      },
+      isStable: () => !this.#rebalancing,
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -170,6 +180,7 @@ export class KafkaSpanSource implements SpanSource {
     const consumer = this.#consumer;
     if (!consumer) return;
     this.#consumer = undefined;
+    this.#handler?.detach?.();
     await consumer.stop();
     await consumer.disconnect();
     this.#revoke([...this.#assigned]);
@@ -197,12 +208,15 @@ export class KafkaSpanSource implements SpanSource {
       isActive: () => payload.isRunning() && !payload.isStale(),
     };
     const result = await handler.handle({ topic, partition, records }, control);
-    if (result.doneThrough === undefined) return;
-    // Commit what is done even when stopping: it was exported. A rebalance error propagates to kafkajs.
-    await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset(result.doneThrough) }] }] });
-    payload.resolveOffset(result.doneThrough);
-    this.#o.health.committed();
-    this.#setLag(partition, lagOf(batch.highWatermark, nextOffset(result.doneThrough)));
+    if (result.doneThrough !== undefined) {
+      // Commit what is done even when stopping: it was exported. A rebalance error propagates to kafkajs.
+      await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset(result.doneThrough) }] }] });
+      this.#o.health.committed();
+      this.#setLag(partition, lagOf(batch.highWatermark, nextOffset(result.doneThrough)));
+    }
+    // Held records (the assembly window) are fetched past, not committed: a rebalance redelivers them.
+    const through = result.heldThrough ?? result.doneThrough;
+    if (through !== undefined) payload.resolveOffset(through);
   }
 
   #setLag(partition: number, lag: number): void {

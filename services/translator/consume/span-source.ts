@@ -17,6 +17,20 @@ export interface BatchResult {
    * XRAY_ACCESS_DENIED, ...). A live source redelivers them (and may ignore it); a range source stops with it.
    */
   readonly failure?: Error;
+  /**
+   * Offset (inclusive, ≥ `doneThrough`) up to which the handler has taken the records in, holding some in
+   * memory (the assembly window): a live source fetches on from there but commits only `doneThrough`, so
+   * a crash or rebalance redelivers what was held. Absent: the same as `doneThrough`.
+   */
+  readonly heldThrough?: string;
+}
+
+/** Commits a partition's offset outside a batch (the assembly window flushes on its own timer). */
+export interface OffsetCommitter {
+  /** Commits `offset` (inclusive) as done; rejects when the partition is no longer this consumer's. */
+  commit(partition: number, offset: string): Promise<void>;
+  /** False while the consumer group rebalances (nothing is fetched): held traces are not idle meanwhile. */
+  isStable(): boolean;
 }
 
 export interface BatchHandler {
@@ -24,6 +38,10 @@ export interface BatchHandler {
   handle(batch: RecordBatch, control: BatchControl): Promise<BatchResult>;
   /** The partitions were taken away (rebalance, stop): drop their caches. */
   revoke(partitions: readonly number[]): void;
+  /** A source that can commit outside a batch gives the handler its committer when it starts. */
+  attach?(committer: OffsetCommitter): void;
+  /** The source is stopping (called before it stops fetching): stop timers. */
+  detach?(): void;
 }
 
 /** Port: where span records come from and where their progress is committed. */

@@ -13,6 +13,8 @@ export interface ExportDocument {
   readonly spanIndex: number;
   /** Its id (segment id, OTLP span id): what is remembered as accepted between deliveries. */
   readonly segmentId: string;
+  /** The spans a packed document carries (PACKING=on, segments), sorted; absent: `[spanIndex]`. */
+  readonly spanIndices?: readonly number[];
 }
 
 /** The translate stage of one protocol: spans → documents, and the spans that gave none (why, where). */

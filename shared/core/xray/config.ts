@@ -23,6 +23,8 @@ export interface TranslatorConfig {
   readonly annotationAllowlist: readonly string[];
   /** Largest serialized document emitted; X-Ray's limit is 64 KB. Lower it only to test trimming. */
   readonly maxDocumentBytes: number;
+  /** PACKING=on: the pipeline nests subsegments in their parents' documents (pack.ts). */
+  readonly packing: boolean;
 }
 
 export const DEFAULT_ANNOTATION_ALLOWLIST: readonly string[] = Object.freeze([
@@ -49,4 +51,5 @@ export const DEFAULT_TRANSLATOR_CONFIG: TranslatorConfig = Object.freeze({
   epochCacheMaxEntries: 100_000,
   annotationAllowlist: DEFAULT_ANNOTATION_ALLOWLIST,
   maxDocumentBytes: 64 * 1024,
+  packing: false,
 });

@@ -1,5 +1,7 @@
 /** shared/core/xray: the pure Zipkin → X-Ray translator and the segment document validator. */
 export { translateSpans } from './translate.ts';
+export { documentsAsIs, packDocuments } from './pack.ts';
+export type { PackedDocument, PackOutput } from './pack.ts';
 export type { TranslateContext, TranslateOutput, TranslatedDocument, RejectedSpan, RejectReason, TranslateStats } from './translate.ts';
 export { DEFAULT_TRANSLATOR_CONFIG, DEFAULT_ANNOTATION_ALLOWLIST } from './config.ts';
 export type { TranslatorConfig, EpochPolicy } from './config.ts';

@@ -50,6 +50,12 @@ export interface TranslatedDocument {
   readonly segmentId: string;
   readonly traceId: string;
   readonly json: string;
+  /** The document's `parent_id`, when it has one. */
+  readonly parentId?: string;
+  /** True for an independent subsegment (`"type":"subsegment"`), which pack.ts may nest in its parent. */
+  readonly subsegment: boolean;
+  /** The document's `start_time`, in microseconds (pack.ts orders nested subsegments by it). */
+  readonly startMicros: number;
 }
 
 /**
@@ -188,7 +194,10 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
         break;
       }
       if (fitted.trimmed) stats.metadataTrimmed += 1;
-      out.push({ spanIndex: index, segmentId: shape.id, traceId: xrayTraceId, json: fitted.json });
+      out.push({
+        spanIndex: index, segmentId: shape.id, traceId: xrayTraceId, json: fitted.json,
+        ...(shape.parentId === undefined ? {} : { parentId: shape.parentId }), subsegment: shape.subsegment, startMicros: plan.startMicros,
+      });
     }
     if (tooLarge) {
       rejected.push({ spanIndex: index, reason: 'too_large', issues: [{ path: `spans[${index}]`, message: `no document under ${maxBytes} bytes could be made, even without metadata and annotations` }] });

@@ -11,6 +11,7 @@ import { PartitionEpochs } from '../../../../services/translator/epochs/partitio
 import { createTranslatorMetrics } from '../../../../services/translator/metrics.ts';
 import { TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
 import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
+import { segmentPacker } from '../../../../services/translator/translate/pack-segments.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { decodeSpanRecord } from '../../../../shared/core/span-record/record.ts';
 import { FakeSink, harness, hex, listRecordOf, metricValue, recordOf, spanOf } from './support.ts';
@@ -179,4 +180,60 @@ test('span-list records (v2): each span is its own dead letter; its neighbours i
   } finally {
     await h.app.stop();
   }
+});
+
+// ---- PACKING=on ---------------------------------------------------------------------------------
+
+/** A pipeline over `sink` with PACKING=on, and one partition's batch of the spans of Bookinfo request 1 (1.7.4, reviews v2). */
+async function packingPipeline(sink: FakeSink) {
+  const { createPrng, generateRequest, DEFAULT_GENERATE_OPTIONS } = await import('../../../../services/simulator/index.ts');
+  const prng = createPrng(5);
+  generateRequest(prng, now * 1000, 0);
+  const spans = generateRequest(prng, now * 1000, 1, DEFAULT_GENERATE_OPTIONS).spans.map((s) => s.span);
+  const logger = silentLogger();
+  const registry = new Registry();
+  const metrics = createTranslatorMetrics(registry);
+  const deadLetters = new InProcessDeadLetterSink({ maxRecords: 10 });
+  const pipeline = new TranslatorPipeline({
+    translator: new BatchTranslator({ config: DEFAULT_TRANSLATOR_CONFIG, metrics, logger }),
+    epochs: new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 }), sink: segmentExportSink(sink), deadLetters, metrics, logger,
+    poisonMaxAttempts: 3, clock: () => now, failurePauseMs: 0, pack: segmentPacker(64 * 1024),
+  });
+  const batch = { topic: 't', partition: 0, records: spans.map((s, i) => ({ ...recordOf(s), partition: 0, offset: String(i) })) };
+  const control = { heartbeat: async () => {}, isActive: () => true };
+  return { pipeline, batch, control, spans, deadLetters, registry };
+}
+
+test('PACKING=on: a Bookinfo request of 8 spans is exported as 5 documents, one per service hop, then committed', async () => {
+  const sink = new FakeSink();
+  const { pipeline, batch, control, spans, registry } = await packingPipeline(sink);
+  assert.equal(spans.length, 8);
+  assert.deepEqual(await pipeline.handle(batch, control), { doneThrough: '7' });
+  assert.equal(sink.calls.length, 1);
+  const names = (sink.calls[0] ?? []).map((d) => JSON.parse(d) as { name: string; type?: string; subsegments?: unknown[] });
+  assert.deepEqual(names.map((d) => `${d.name}:${d.subsegments?.length ?? 0}`).sort(), ['details.default:0', 'istio-ingressgateway:1', 'productpage.default:2', 'ratings.default:0', 'reviews.default:1']);
+  assert.ok(names.every((d) => d.type === undefined));
+  assert.equal(await metricValue(registry, 'meshray_translator_documents_exported_total'), 5);
+  assert.equal(await metricValue(registry, 'meshray_translator_spans_translated_total'), 8);
+});
+
+test('PACKING=on: a refused packed document dead-letters every record it carries; an unfinished one alone is sent again', async () => {
+  const refusing = new FakeSink((docs) => ({
+    rejected: docs.flatMap((d, index) => (d.startsWith('{"name":"productpage.default"') ? [{ index, code: 'SEGMENT_REJECTED' as const, reason: 'InvalidSegment', message: 'no' }] : [])),
+  }));
+  const a = await packingPipeline(refusing);
+  assert.deepEqual(await a.pipeline.handle(a.batch, a.control), { doneThrough: '7' });
+  const lettered = a.deadLetters.letters.map((l) => Number(l.record.offset)).sort((x, y) => x - y);
+  const productpageSpans = a.spans.flatMap((s, i) => (s.localEndpoint?.serviceName === 'productpage.default' ? [i] : []));
+  assert.deepEqual(lettered, productpageSpans, 'the SERVER span and both CLIENT spans of productpage');
+  assert.equal(lettered.length, 3);
+
+  const throttling = new FakeSink((docs, call) => (call === 1
+    ? { rejected: [], unfinished: { code: 'XRAY_THROTTLED' as const, message: 'slow down', indices: [docs.findIndex((d) => d.startsWith('{"name":"reviews.default"'))] } }
+    : { rejected: [] }));
+  const b = await packingPipeline(throttling);
+  assert.equal((await b.pipeline.handle(b.batch, b.control)).doneThrough, undefined);
+  assert.deepEqual(await b.pipeline.handle(b.batch, b.control), { doneThrough: '7' });
+  assert.equal(throttling.calls[1]?.length, 1);
+  assert.ok(throttling.calls[1]?.[0]?.startsWith('{"name":"reviews.default"'));
 });

@@ -1,0 +1,40 @@
+/**
+ * The assembly window's memory under overload (issue 13): simulator traffic offered faster than traces go
+ * idle, ASSEMBLY_MAX_SPANS=100k. Prints the spans held (never above the bound), the heap they take, and the
+ * RSS of the process, after 300k records.
+ */
+import { toSpanRecord, type DeliveredRecord } from '../shared/core/span-record/record.ts';
+import { AssemblyWindow } from '../services/translator/assemble/assembly-window.ts';
+import { createPrng, generateRequest, DEFAULT_GENERATE_OPTIONS } from '../services/simulator/index.ts';
+import type { BenchFigure } from './translate.bench.ts';
+
+const MAX_SPANS = 100_000;
+const RECORDS = 300_000;
+
+export function runAssemblyBench(): BenchFigure[] {
+  const prng = createPrng(3);
+  const window = new AssemblyWindow({ idleMs: 5500, maxAgeMs: 30_000, maxSpans: MAX_SPANS });
+  globalThis.gc?.();
+  const before = process.memoryUsage();
+  let offset = 0;
+  let maxHeld = 0;
+  const startMs = Date.parse('2026-11-29T12:00:00Z');
+  for (let i = 0; offset < RECORDS; i += 1) {
+    const nowMs = startMs + Math.floor(i / 10); // 10k requests/s: nothing goes idle, only pressure flushes
+    for (const { span } of generateRequest(prng, nowMs * 1000, i, DEFAULT_GENERATE_OPTIONS).spans) {
+      const record: DeliveredRecord = { ...toSpanRecord(span, nowMs), partition: i % 6, offset: String(offset++) };
+      window.offer(record, nowMs);
+    }
+    if (i % 100 === 0) window.finished(window.takeDue(nowMs).flatMap((d) => d.records));
+    maxHeld = Math.max(maxHeld, window.spans);
+  }
+  globalThis.gc?.();
+  const after = process.memoryUsage();
+  const heldMb = (after.heapUsed - before.heapUsed + after.arrayBuffers - before.arrayBuffers) / 1024 / 1024;
+  const held = window.spans;
+  return [
+    { name: `assembly window under overload: most spans held (ASSEMBLY_MAX_SPANS=${MAX_SPANS})`, value: maxHeld, unit: 'spans', target: `<= ${MAX_SPANS} + one batch (~700)` },
+    { name: `assembly window under overload: heap and buffers held by the window (${held} spans at the end)`, value: Math.round(heldMb), unit: 'MB' },
+    { name: 'assembly window under overload: process RSS', value: Math.round(process.memoryUsage().rss / 1024 / 1024), unit: 'MB' },
+  ];
+}

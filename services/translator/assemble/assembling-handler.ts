@@ -1,0 +1,163 @@
+/**
+ * The batch handler with an assembly window in front of the pipeline (ASSEMBLY=on): a batch's records are
+ * held by trace and handed to the pipeline (`TranslatorPipeline.exportBatch`) a whole trace at a time once
+ * the trace is due (assembly-window.ts), so packing and cross-span linking see every span of it. Traces are
+ * flushed from `handle` and from a timer; offsets are committed only below the lowest record still held or
+ * being exported (and never inside a trace exported together), through the batch's result or, from the
+ * timer, the source's OffsetCommitter. Commit-after-export stays true; a crash or rebalance redelivers
+ * what was held. Records arriving after their trace left are exported on their own and counted late.
+ */
+import type { Logger } from '../../../shared/edge/log/index.ts';
+import type { DeliveredRecord, RecordBatch } from '../../../shared/edge/transport/index.ts';
+import type { BatchControl, BatchHandler, BatchResult, OffsetCommitter } from '../consume/span-source.ts';
+import type { ExportDocument } from '../export/export-document.ts';
+import type { TranslatorPipeline } from '../pipeline.ts';
+import type { AssemblyMetrics } from './assembly-metrics.ts';
+import { AssemblyWindow, type DueTrace, type WindowSettings } from './assembly-window.ts';
+
+export interface AssemblingHandlerOptions {
+  readonly window: WindowSettings;
+  readonly pipeline: Pick<TranslatorPipeline<ExportDocument>, 'exportBatch' | 'committed' | 'revoke'>;
+  readonly metrics: AssemblyMetrics;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  /** How often held traces are looked at from the timer; default a quarter of `idleMs`, 50 ms to 1 s. */
+  readonly tickMs?: number;
+}
+
+export class AssemblingHandler implements BatchHandler {
+  readonly #o: AssemblingHandlerOptions;
+  readonly #log: Logger;
+  readonly #window: AssemblyWindow;
+  readonly #controls = new Map<number, { readonly topic: string; readonly control: BatchControl }>();
+  #committer: OffsetCommitter | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #ticking: Promise<void> | undefined;
+  #paused = false;
+
+  constructor(options: AssemblingHandlerOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'assembly' });
+    this.#window = new AssemblyWindow(options.window);
+  }
+
+  attach(committer: OffsetCommitter): void {
+    this.#committer = committer;
+    const tickMs = this.#o.tickMs ?? Math.min(1000, Math.max(50, Math.floor(this.#o.window.idleMs / 4)));
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => { void this.tick(); }, tickMs);
+    this.#timer.unref?.();
+  }
+
+  detach(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  revoke(partitions: readonly number[]): void {
+    this.#window.drop(partitions);
+    for (const p of partitions) this.#controls.delete(p);
+    this.#o.pipeline.revoke(partitions);
+    this.#gauges(this.#o.clock());
+  }
+
+  async handle(batch: RecordBatch, control: BatchControl): Promise<BatchResult> {
+    const { records, partition, topic } = batch;
+    const last = records.at(-1);
+    if (last === undefined) return {};
+    this.#controls.set(partition, { topic, control });
+    const nowMs = this.#o.clock();
+    const late = new Map<string, DeliveredRecord[]>();
+    for (const r of records) {
+      if (this.#window.offer(r, nowMs) !== 'late') continue;
+      late.set(r.key, [...(late.get(r.key) ?? []), r]);
+    }
+    if (late.size > 0) {
+      this.#o.metrics.late.inc([...late.values()].reduce((n, l) => n + l.length, 0));
+      await this.#export(topic, partition, [...late.entries()].map(([key, rs]) => ({ key, reason: 'late' as const, records: rs })), control);
+    }
+    await this.#export(topic, partition, this.#window.takeDue(nowMs, partition), control);
+    this.#gauges(nowMs);
+    const doneThrough = this.#window.commitPoint(partition);
+    if (doneThrough === undefined) return { heldThrough: last.offset };
+    this.#window.committed(partition, doneThrough);
+    this.#o.pipeline.committed(partition, doneThrough);
+    return { doneThrough, heldThrough: last.offset };
+  }
+
+  /** Flushes what is due in every partition and commits what that allows (the timer calls it). */
+  tick(): Promise<void> {
+    this.#ticking ??= this.#tick().finally(() => { this.#ticking = undefined; });
+    return this.#ticking;
+  }
+
+  async #tick(): Promise<void> {
+    const nowMs = this.#o.clock();
+    // While the group rebalances nothing is fetched: a trace's next spans may be waiting in the topic.
+    // Flush nothing, and restart every trace's idle clock once fetching resumes.
+    if (this.#committer?.isStable() === false) {
+      this.#paused = true;
+      return;
+    }
+    if (this.#paused) {
+      this.#paused = false;
+      this.#window.touchAll(nowMs);
+    }
+    const byPartition = new Map<number, DueTrace[]>();
+    for (const due of this.#window.takeDue(nowMs)) {
+      const partition = due.records[0]?.partition;
+      if (partition !== undefined) byPartition.set(partition, [...(byPartition.get(partition) ?? []), due]);
+    }
+    await Promise.all([...byPartition].map(async ([partition, due]) => {
+      const held = this.#controls.get(partition);
+      if (held === undefined || !held.control.isActive()) {
+        this.#window.putBack(due.flatMap((d) => d.records), nowMs, false);
+        return;
+      }
+      await this.#export(held.topic, partition, due, held.control);
+    }));
+    this.#gauges(nowMs);
+    const committer = this.#committer;
+    if (committer === undefined) return;
+    for (const partition of this.#window.partitions) {
+      const offset = this.#window.commitPoint(partition);
+      if (offset === undefined || this.#controls.get(partition)?.control.isActive() !== true) continue;
+      try {
+        await committer.commit(partition, offset);
+        this.#window.committed(partition, offset);
+        this.#o.pipeline.committed(partition, offset);
+      } catch (err) {
+        this.#log.debug({ partition, offset, err: (err as Error).message }, 'commit from the assembly timer failed; the next batch or tick commits');
+      }
+    }
+  }
+
+  /** Hands due traces to the pipeline as one batch; what it did not finish is put back (retried). */
+  async #export(topic: string, partition: number, due: readonly DueTrace[], control: BatchControl): Promise<void> {
+    if (due.length === 0) return;
+    for (const d of due) if (d.reason !== 'retry' && d.reason !== 'late') this.#o.metrics.flushed.inc({ reason: d.reason });
+    const records = due.flatMap((d) => d.records).sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+    let result: BatchResult;
+    try {
+      result = await this.#o.pipeline.exportBatch({ topic, partition, records }, control);
+    } catch (err) {
+      this.#log.error({ partition, err }, 'export of assembled traces failed unexpectedly; they are retried');
+      result = {};
+    }
+    const doneThrough = result.doneThrough === undefined ? -1n : BigInt(result.doneThrough);
+    const left: DeliveredRecord[] = [];
+    for (const d of due) {
+      const done = d.records.filter((r) => BigInt(r.offset) <= doneThrough);
+      this.#window.finished(done);
+      if (done.length < d.records.length) left.push(...d.records.filter((r) => BigInt(r.offset) > doneThrough));
+    }
+    if (left.length > 0 && control.isActive()) this.#window.putBack(left, this.#o.clock());
+  }
+
+  #gauges(nowMs: number): void {
+    const state = this.#window.state(nowMs);
+    this.#o.metrics.traces.set(state.traces);
+    this.#o.metrics.spans.set(state.spans);
+    this.#o.metrics.oldestAge.set(state.oldestAgeMs / 1000);
+  }
+}

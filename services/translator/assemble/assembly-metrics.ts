@@ -1,0 +1,20 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** The assembly window's Prometheus metrics: its state (gauges) and what left it, by reason (counters). */
+export function createAssemblyMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    traces: new Gauge({ name: 'meshray_translator_assembly_traces', help: 'traces held in the assembly window', registers }),
+    spans: new Gauge({ name: 'meshray_translator_assembly_spans', help: 'span records held in the assembly window (bounded by ASSEMBLY_MAX_SPANS)', registers }),
+    oldestAge: new Gauge({ name: 'meshray_translator_assembly_oldest_age_seconds', help: 'age of the oldest trace held in the assembly window', registers }),
+    flushed: new Counter({
+      name: 'meshray_translator_assembly_flushed_traces_total', help: 'traces taken out of the assembly window for export, by reason (idle, max_age, pressure, retry)',
+      labelNames: ['reason'] as const, registers,
+    }),
+    late: new Counter({
+      name: 'meshray_translator_assembly_late_spans_total', help: 'span records that arrived after their trace left the window: exported on their own, never dropped', registers,
+    }),
+  };
+}
+
+export type AssemblyMetrics = ReturnType<typeof createAssemblyMetrics>;

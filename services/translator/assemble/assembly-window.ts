@@ -1,0 +1,266 @@
+/**
+ * The assembly window: per partition, span records held by trace (the record key, spanRecordKeyOf: the
+ * trace id's low 64 bits) until the trace is complete enough to translate whole. No I/O, no clock of its
+ * own (`nowMs` is an input). It also keeps what the commit point needs: the offsets delivered, held,
+ * being exported, and done (exported or dead-lettered) but not committed yet.
+ *
+ * A trace is due once no record of it arrived for `idleMs`, once its first record is `maxAgeMs` old, or,
+ * while more than `maxSpans` records are held in all partitions, oldest first ("pressure"). Traces taken
+ * for export are remembered for `maxAgeMs` (at most `maxSpans` of them) so that a record arriving after
+ * its trace left is recognised as late.
+ */
+import type { DeliveredRecord } from '../../../shared/core/span-record/record.ts';
+
+export type FlushReason = 'idle' | 'max_age' | 'pressure' | 'retry' | 'late' | 'stop';
+
+export interface WindowSettings {
+  /** ASSEMBLY_IDLE: a trace is flushed once no span of it arrived for this long. */
+  readonly idleMs: number;
+  /** ASSEMBLY_MAX_AGE: a trace is flushed once its first span arrived this long ago. */
+  readonly maxAgeMs: number;
+  /** ASSEMBLY_MAX_SPANS: records held in all partitions before the oldest traces are flushed early. */
+  readonly maxSpans: number;
+}
+
+interface HeldTrace {
+  readonly key: string;
+  readonly firstAtMs: number;
+  lastAtMs: number;
+  /** In offset order (records are delivered in offset order per partition). */
+  readonly records: DeliveredRecord[];
+  /** Put back after a failed export: due at once. */
+  retry: boolean;
+}
+
+interface PartitionState {
+  readonly traces: Map<string, HeldTrace>;
+  /** Offsets held (in `traces`) or taken for export and not finished. */
+  readonly pending: Set<string>;
+  /** Offsets exported or dead-lettered, above the committed offset. */
+  readonly done: Set<string>;
+  /** Lowest and highest offset of each group exported together, until committed past its highest. */
+  readonly units: { readonly lo: bigint; readonly hi: bigint }[];
+  /** Trace keys taken for export → when; insertion-ordered (oldest first). */
+  readonly flushed: Map<string, number>;
+  /** Highest offset delivered. */
+  seenThrough: bigint | undefined;
+  /** Offset committed through (inclusive). */
+  committedThrough: bigint | undefined;
+}
+
+export interface DueTrace {
+  readonly key: string;
+  readonly reason: FlushReason;
+  readonly records: readonly DeliveredRecord[];
+}
+
+export interface WindowState {
+  readonly traces: number;
+  readonly spans: number;
+  /** Age of the oldest held trace (0 when none). */
+  readonly oldestAgeMs: number;
+}
+
+export class AssemblyWindow {
+  readonly #s: WindowSettings;
+  readonly #partitions = new Map<number, PartitionState>();
+  #spans = 0;
+
+  constructor(settings: WindowSettings) {
+    this.#s = settings;
+  }
+
+  get spans(): number {
+    return this.#spans;
+  }
+
+  get partitions(): number[] {
+    return [...this.#partitions.keys()];
+  }
+
+  /**
+   * Takes in one delivered record: `held` (kept with its trace), `late` (its trace already left: export it
+   * on its own now) or `known` (a redelivery of a record held, in export, or done: ignore it).
+   */
+  offer(record: DeliveredRecord, nowMs: number): 'held' | 'late' | 'known' {
+    const p = this.#partition(record.partition);
+    const offset = BigInt(record.offset);
+    if (p.seenThrough === undefined || offset > p.seenThrough) p.seenThrough = offset;
+    if (p.pending.has(record.offset) || p.done.has(record.offset) || (p.committedThrough !== undefined && offset <= p.committedThrough)) return 'known';
+    this.#forgetFlushed(p, nowMs);
+    if (p.flushed.has(record.key)) {
+      p.pending.add(record.offset);
+      return 'late';
+    }
+    this.#hold(p, record, nowMs, false);
+    return 'held';
+  }
+
+  /**
+   * Puts records back: after a failed export they are due again at once (`retry`); else (the partition was
+   * not being fetched) they wait another ASSEMBLY_IDLE.
+   */
+  putBack(records: readonly DeliveredRecord[], nowMs: number, retry = true): void {
+    for (const r of records) {
+      const p = this.#partitions.get(r.partition);
+      if (p === undefined) continue; // revoked meanwhile: the next owner reads them again
+      p.pending.delete(r.offset);
+      p.flushed.delete(r.key);
+      this.#hold(p, r, nowMs, retry);
+    }
+  }
+
+  /** The records (of one partition) were exported together, or dead-lettered. */
+  finished(records: readonly DeliveredRecord[]): void {
+    let lo: bigint | undefined;
+    let hi: bigint | undefined;
+    let p: PartitionState | undefined;
+    for (const r of records) {
+      p = this.#partitions.get(r.partition);
+      if (p === undefined || !p.pending.delete(r.offset)) continue;
+      p.done.add(r.offset);
+      const offset = BigInt(r.offset);
+      if (lo === undefined || offset < lo) lo = offset;
+      if (hi === undefined || offset > hi) hi = offset;
+    }
+    if (p !== undefined && lo !== undefined && hi !== undefined && hi > lo) p.units.push({ lo, hi });
+  }
+
+  /**
+   * Takes the traces due at `nowMs` out of the window (all partitions, or one), oldest first; they stay
+   * pending for the commit point until `finished` or `putBack`.
+   */
+  takeDue(nowMs: number, only?: number): DueTrace[] {
+    const due: DueTrace[] = [];
+    const candidates: { p: PartitionState; partition: number; t: HeldTrace }[] = [];
+    for (const [partition, p] of this.#partitions) {
+      if (only !== undefined && partition !== only) continue;
+      for (const t of p.traces.values()) {
+        const reason = t.retry ? 'retry' : nowMs - t.firstAtMs >= this.#s.maxAgeMs ? 'max_age' : nowMs - t.lastAtMs >= this.#s.idleMs ? 'idle' : undefined;
+        if (reason !== undefined) due.push(this.#take(p, t, reason, nowMs));
+        else candidates.push({ p, partition, t });
+      }
+    }
+    if (this.#spans > this.#s.maxSpans) {
+      // Pressure: oldest first until 90 % of the bound, whichever partition they are in.
+      candidates.sort((a, b) => a.t.firstAtMs - b.t.firstAtMs);
+      for (const c of candidates) {
+        if (this.#spans <= this.#s.maxSpans * 0.9) break;
+        due.push(this.#take(c.p, c.t, 'pressure', nowMs));
+      }
+    }
+    return due;
+  }
+
+  /** Every held trace counts as active at `nowMs` (after a pause in fetching: a rebalance). */
+  touchAll(nowMs: number): void {
+    for (const p of this.#partitions.values()) for (const t of p.traces.values()) t.lastAtMs = Math.max(t.lastAtMs, nowMs);
+  }
+
+  /** Everything held in `partition` (a stop). */
+  takeAll(partition: number, nowMs: number): DueTrace[] {
+    const p = this.#partitions.get(partition);
+    if (p === undefined) return [];
+    return [...p.traces.values()].map((t) => this.#take(p, t, 'stop', nowMs));
+  }
+
+  /**
+   * The offset (inclusive) the partition may be committed through: just below the lowest record still
+   * pending, else the highest delivered, and never inside a group exported together (a trace): after a
+   * crash or rebalance the next owner then reads a trace again whole or not at all, and its deterministic
+   * documents overwrite. Undefined when that is not beyond the last commit. Record it with `committed`.
+   */
+  commitPoint(partition: number): string | undefined {
+    const p = this.#partitions.get(partition);
+    if (p === undefined || p.seenThrough === undefined) return undefined;
+    let lowest: bigint | undefined;
+    for (const o of p.pending) {
+      const offset = BigInt(o);
+      if (lowest === undefined || offset < lowest) lowest = offset;
+    }
+    let through = lowest === undefined ? p.seenThrough : lowest - 1n;
+    for (let moved = true; moved;) {
+      moved = false;
+      for (const u of p.units) {
+        if (u.lo <= through && u.hi > through) {
+          through = u.lo - 1n;
+          moved = true;
+        }
+      }
+    }
+    if (through < 0n || (p.committedThrough !== undefined && through <= p.committedThrough)) return undefined;
+    return through.toString();
+  }
+
+  committed(partition: number, offset: string): void {
+    const p = this.#partitions.get(partition);
+    if (p === undefined) return;
+    const through = BigInt(offset);
+    if (p.committedThrough !== undefined && through <= p.committedThrough) return;
+    p.committedThrough = through;
+    for (const o of p.done) if (BigInt(o) <= through) p.done.delete(o);
+    for (let i = p.units.length - 1; i >= 0; i -= 1) if ((p.units[i]?.hi ?? 0n) <= through) p.units.splice(i, 1);
+  }
+
+  /** The partitions were taken away: forget them whole (the next owner reads what was held again). */
+  drop(partitions: readonly number[]): void {
+    for (const partition of partitions) {
+      const p = this.#partitions.get(partition);
+      if (p === undefined) continue;
+      for (const t of p.traces.values()) this.#spans -= t.records.length;
+      this.#partitions.delete(partition);
+    }
+  }
+
+  state(nowMs: number): WindowState {
+    let traces = 0;
+    let oldest = nowMs;
+    for (const p of this.#partitions.values()) {
+      traces += p.traces.size;
+      for (const t of p.traces.values()) if (t.firstAtMs < oldest) oldest = t.firstAtMs;
+    }
+    return { traces, spans: this.#spans, oldestAgeMs: nowMs - oldest };
+  }
+
+  #partition(partition: number): PartitionState {
+    let p = this.#partitions.get(partition);
+    if (p === undefined) {
+      p = { traces: new Map(), pending: new Set(), done: new Set(), units: [], flushed: new Map(), seenThrough: undefined, committedThrough: undefined };
+      this.#partitions.set(partition, p);
+    }
+    return p;
+  }
+
+  #hold(p: PartitionState, record: DeliveredRecord, nowMs: number, retry: boolean): void {
+    let t = p.traces.get(record.key);
+    if (t === undefined) {
+      t = { key: record.key, firstAtMs: nowMs, lastAtMs: nowMs, records: [], retry };
+      p.traces.set(record.key, t);
+    }
+    t.lastAtMs = nowMs;
+    t.retry ||= retry;
+    t.records.push(record);
+    p.pending.add(record.offset);
+    this.#spans += 1;
+  }
+
+  #take(p: PartitionState, t: HeldTrace, reason: FlushReason, nowMs: number): DueTrace {
+    p.traces.delete(t.key);
+    this.#spans -= t.records.length;
+    p.flushed.delete(t.key);
+    p.flushed.set(t.key, nowMs);
+    if (p.flushed.size > this.#s.maxSpans) {
+      const oldest = p.flushed.keys().next();
+      if (oldest.done !== true) p.flushed.delete(oldest.value);
+    }
+    const records = reason === 'retry' ? [...t.records].sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1)) : t.records;
+    return { key: t.key, reason, records };
+  }
+
+  #forgetFlushed(p: PartitionState, nowMs: number): void {
+    for (const [key, atMs] of p.flushed) {
+      if (nowMs - atMs < this.#s.maxAgeMs) break;
+      p.flushed.delete(key);
+    }
+  }
+}

@@ -1,0 +1,132 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import { MeshrayError } from '../../../../../shared/edge/errors/index.ts';
+import { silentLogger } from '../../../../../shared/edge/log/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/core/xray/index.ts';
+import type { DeliveredRecord } from '../../../../../shared/core/span-record/record.ts';
+import { AssemblingHandler } from '../../../../../services/translator/assemble/assembling-handler.ts';
+import { createAssemblyMetrics } from '../../../../../services/translator/assemble/assembly-metrics.ts';
+import { PartitionEpochs } from '../../../../../services/translator/epochs/partition-epochs.ts';
+import { InProcessDeadLetterSink } from '../../../../../services/translator/export/dead-letter.ts';
+import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
+import { segmentExportSink } from '../../../../../services/translator/export/export-document.ts';
+import { segmentPacker } from '../../../../../services/translator/translate/pack-segments.ts';
+import { TranslatorPipeline } from '../../../../../services/translator/pipeline.ts';
+import { BatchTranslator } from '../../../../../services/translator/translate/translate-batch.ts';
+import { createPrng, generateRequest, DEFAULT_GENERATE_OPTIONS } from '../../../../../services/simulator/index.ts';
+import { advance, flush } from '../../../../support/mock-time.ts';
+import { FakeSink, metricValue, recordOf } from '../support.ts';
+
+const NOW_MS = Date.UTC(2026, 10, 29, 12, 0, 0);
+const control = { heartbeat: async () => {}, isActive: () => true };
+
+/** Bookinfo request 1 (1.7.4, reviews v2: 8 spans) as records of partition 0 from `offset` on. */
+function requestRecords(seed: number, offset: number): DeliveredRecord[] {
+  const prng = createPrng(seed);
+  generateRequest(prng, NOW_MS * 1000, 0);
+  const spans = generateRequest(prng, NOW_MS * 1000, 1, DEFAULT_GENERATE_OPTIONS).spans.map((s) => s.span);
+  return spans.map((s, i) => ({ ...recordOf(s), partition: 0, offset: String(offset + i) }));
+}
+
+function setUp(t: TestContext, sink: FakeSink) {
+  t.mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: NOW_MS });
+  const logger = silentLogger();
+  const registry = new Registry();
+  const metrics = createTranslatorMetrics(registry);
+  const pipeline = new TranslatorPipeline({
+    translator: new BatchTranslator({ config: DEFAULT_TRANSLATOR_CONFIG, metrics, logger }),
+    epochs: new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 }), sink: segmentExportSink(sink), deadLetters: new InProcessDeadLetterSink({ maxRecords: 10 }),
+    metrics, logger, poisonMaxAttempts: 3, clock: Date.now, failurePauseMs: 0, pack: segmentPacker(64 * 1024),
+  });
+  const handler = new AssemblingHandler({
+    window: { idleMs: 5500, maxAgeMs: 30_000, maxSpans: 1000 }, pipeline, metrics: createAssemblyMetrics(registry), logger, clock: Date.now, tickMs: 100,
+  });
+  const commits: [number, string][] = [];
+  const group = { stable: true };
+  handler.attach({ commit: async (partition, offset) => { commits.push([partition, offset]); }, isStable: () => group.stable });
+  t.after(() => handler.detach());
+  return { handler, commits, registry, group };
+}
+
+test('a trace split over two batches is held, exported whole (packed) once idle, and committed from the timer', async (t) => {
+  const sink = new FakeSink();
+  const { handler, commits, registry } = setUp(t, sink);
+  const records = requestRecords(5, 0);
+  assert.deepEqual(await handler.handle({ topic: 't', partition: 0, records: records.slice(0, 5) }, control), { heldThrough: '4' });
+  await advance(t, 2000, 10);
+  assert.deepEqual(await handler.handle({ topic: 't', partition: 0, records: records.slice(5) }, control), { heldThrough: '7' });
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 8);
+  await advance(t, 5400, 10);
+  assert.equal(sink.calls.length, 0, 'not idle yet');
+  await advance(t, 200, 10);
+  assert.equal(sink.calls.length, 1);
+  assert.equal(sink.calls[0]?.length, 5, 'one document per service hop: the whole trace was packed at once');
+  assert.deepEqual(commits, [[0, '7']]);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_flushed_traces_total', { reason: 'idle' }), 1);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 0);
+});
+
+test('a span after its trace left is exported on its own and counted late; a redelivered one is not exported again', async (t) => {
+  const sink = new FakeSink();
+  const { handler, commits, registry } = setUp(t, sink);
+  const records = requestRecords(5, 0);
+  await handler.handle({ topic: 't', partition: 0, records: records.slice(0, 7) }, control);
+  await advance(t, 5600, 10);
+  assert.deepEqual(commits, [[0, '6']]);
+  const result = await handler.handle({ topic: 't', partition: 0, records: records.slice(5) }, control);
+  assert.deepEqual(result, { doneThrough: '7', heldThrough: '7' }, 'offsets 5 and 6 are known, 7 is late and exported at once');
+  assert.equal(sink.calls.length, 2);
+  assert.equal(sink.calls[1]?.length, 1);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_late_spans_total'), 1);
+});
+
+test('a failed export puts the trace back: nothing is committed until X-Ray took it', async (t) => {
+  let failures = 2;
+  const sink = new FakeSink(() => {
+    if (failures-- > 0) throw new MeshrayError('XRAY_UNAVAILABLE', 'down');
+    return { rejected: [] };
+  });
+  const { handler, commits } = setUp(t, sink);
+  const first = requestRecords(5, 0);
+  const second = requestRecords(6, 8);
+  await handler.handle({ topic: 't', partition: 0, records: first }, control);
+  await advance(t, 3000, 10);
+  await handler.handle({ topic: 't', partition: 0, records: second }, control);
+  await advance(t, 2600, 10);
+  assert.equal(sink.calls.length, 2, 'the first trace failed, and failed again on the next tick');
+  assert.deepEqual(commits, []);
+  await advance(t, 100, 10);
+  assert.equal(sink.accepted.length, 5, 'the first trace is exported on the third try');
+  assert.deepEqual(commits, [[0, '7']], 'committed below the second trace, still held');
+  await advance(t, 3000, 10);
+  await flush();
+  assert.deepEqual(commits, [[0, '7'], [0, '15']]);
+});
+
+test('revoked partitions are forgotten: their held records are read again by the next owner', async (t) => {
+  const sink = new FakeSink();
+  const { handler, commits, registry } = setUp(t, sink);
+  await handler.handle({ topic: 't', partition: 0, records: requestRecords(5, 0) }, control);
+  handler.revoke([0]);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 0);
+  await advance(t, 6000, 10);
+  assert.equal(sink.calls.length, 0);
+  assert.deepEqual(commits, []);
+});
+
+test('while the group rebalances nothing is flushed, and idle clocks restart once fetching resumes', async (t) => {
+  const sink = new FakeSink();
+  const { handler, commits, group } = setUp(t, sink);
+  await handler.handle({ topic: 't', partition: 0, records: requestRecords(5, 0) }, control);
+  await advance(t, 1000, 10);
+  group.stable = false;
+  await advance(t, 9000, 10);
+  assert.equal(sink.calls.length, 0, 'idle for 10 s, but nothing was fetched for 9 s of it');
+  group.stable = true;
+  await advance(t, 5400, 10);
+  assert.equal(sink.calls.length, 0, 'the idle clock restarted when fetching resumed');
+  await advance(t, 200, 10);
+  assert.equal(sink.calls.length, 1);
+  assert.deepEqual(commits, [[0, '7']]);
+});

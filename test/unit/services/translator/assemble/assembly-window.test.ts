@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AssemblyWindow } from '../../../../../services/translator/assemble/assembly-window.ts';
+import type { DeliveredRecord } from '../../../../../shared/core/span-record/record.ts';
+
+const settings = { idleMs: 5500, maxAgeMs: 30_000, maxSpans: 1000 };
+const rec = (key: string, offset: number, partition = 0): DeliveredRecord => ({ key, value: Buffer.from(key), headers: {}, timestampMs: 0, partition, offset: String(offset) });
+const offsetsOf = (records: readonly DeliveredRecord[]) => records.map((r) => Number(r.offset));
+
+test('a trace is due ASSEMBLY_IDLE after its last span, with all its records in offset order', () => {
+  const w = new AssemblyWindow(settings);
+  assert.equal(w.offer(rec('a', 0), 0), 'held');
+  assert.equal(w.offer(rec('b', 1), 0), 'held');
+  assert.equal(w.offer(rec('a', 2), 1000), 'held');
+  assert.deepEqual(w.takeDue(5499), []);
+  assert.deepEqual(w.takeDue(5500).map((d) => [d.key, d.reason, offsetsOf(d.records)]), [['b', 'idle', [1]]]);
+  assert.deepEqual(w.takeDue(6499), []);
+  assert.deepEqual(w.takeDue(6500).map((d) => [d.key, d.reason, offsetsOf(d.records)]), [['a', 'idle', [0, 2]]]);
+  assert.deepEqual(w.state(6500), { traces: 0, spans: 0, oldestAgeMs: 0 });
+});
+
+test('a trace that keeps growing is due ASSEMBLY_MAX_AGE after its first span', () => {
+  const w = new AssemblyWindow(settings);
+  for (let i = 0; i < 30; i += 1) w.offer(rec('a', i), i * 1000);
+  assert.deepEqual(w.takeDue(29_999), []);
+  assert.deepEqual(w.takeDue(30_000).map((d) => [d.reason, d.records.length]), [['max_age', 30]]);
+});
+
+test('over ASSEMBLY_MAX_SPANS the oldest traces are flushed first, down to 90 % of the bound', () => {
+  const w = new AssemblyWindow({ ...settings, maxSpans: 5 });
+  ['a', 'b', 'c'].forEach((key, i) => { w.offer(rec(key, 2 * i, 0), i); w.offer(rec(key, 2 * i + 1, 0), i); });
+  assert.equal(w.spans, 6);
+  assert.deepEqual(w.takeDue(10).map((d) => [d.key, d.reason]), [['a', 'pressure']], '6 → 4 spans, under 4.5');
+  assert.equal(w.spans, 4);
+  assert.deepEqual(w.takeDue(11), [], 'under the bound: nothing');
+});
+
+test('the commit point stays below the lowest record held or in export, and never inside a trace exported together', () => {
+  const w = new AssemblyWindow(settings);
+  w.offer(rec('a', 0), 0);
+  w.offer(rec('b', 1), 3000);
+  w.offer(rec('a', 2), 0);
+  w.offer(rec('c', 3), 3000);
+  assert.equal(w.commitPoint(0), undefined, 'offset 0 is held');
+  const [a] = w.takeDue(5500);
+  assert.deepEqual(offsetsOf(a?.records ?? []), [0, 2]);
+  assert.equal(w.commitPoint(0), undefined, 'offset 0 is being exported');
+  w.finished(a?.records ?? []);
+  assert.equal(w.commitPoint(0), undefined, 'through 0 would split trace a (0 and 2) while 1 is held');
+  const due = w.takeDue(8500);
+  assert.deepEqual(due.map((d) => d.key), ['b', 'c']);
+  w.finished(due[0]?.records ?? []);
+  assert.equal(w.commitPoint(0), '2', 'below c, still in export');
+  w.committed(0, '2');
+  assert.equal(w.commitPoint(0), undefined);
+  w.finished(due[1]?.records ?? []);
+  assert.equal(w.commitPoint(0), '3');
+});
+
+test('a span after its trace left is late (until ASSEMBLY_MAX_AGE); a redelivered one is known', () => {
+  const w = new AssemblyWindow(settings);
+  w.offer(rec('a', 0), 0);
+  const [a] = w.takeDue(5500);
+  assert.equal(w.offer(rec('a', 0), 5600), 'known', 'in export');
+  w.finished(a?.records ?? []);
+  assert.equal(w.offer(rec('a', 0), 5700), 'known', 'done, not committed');
+  assert.equal(w.offer(rec('a', 1), 6000), 'late');
+  assert.equal(w.commitPoint(0), '0', 'the late record is pending');
+  w.committed(0, '0');
+  assert.equal(w.offer(rec('a', 0), 7000), 'known', 'committed');
+  assert.equal(w.offer(rec('a', 2), 5500 + 30_000), 'held', 'forgotten after ASSEMBLY_MAX_AGE: a new trace');
+});
+
+test('records put back after a failed export are due at once; a revoked partition is forgotten whole', () => {
+  const w = new AssemblyWindow(settings);
+  w.offer(rec('a', 0), 0);
+  w.offer(rec('x', 0, 1), 0);
+  const due = w.takeDue(5500);
+  assert.equal(due.length, 2);
+  w.putBack(due.flatMap((d) => d.records), 5600);
+  assert.deepEqual(w.takeDue(5601).map((d) => d.reason), ['retry', 'retry']);
+  w.offer(rec('b', 1), 6000);
+  w.drop([0]);
+  assert.deepEqual(w.partitions, [1]);
+  assert.equal(w.spans, 0);
+  w.putBack([rec('b', 1)], 6100);
+  assert.deepEqual(w.partitions, [1], 'nothing put back into a revoked partition');
+});
