@@ -40,6 +40,7 @@ export interface RunningTranslator {
 
 /** Starts a translator from environment variables; resolves once it has started consuming. */
 export async function main(env: Record<string, string | undefined> = process.env): Promise<RunningTranslator> {
+  // Every composition root opens alike (config, logger, registry): the steps are one line each, from shared/edge.
   const config = loadConfig(translatorEnvSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, service: 'translator' });
   const log = logger.child({ component: 'main' });

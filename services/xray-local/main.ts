@@ -21,6 +21,7 @@ export interface RunningXRayLocal {
 
 /** Starts xray-local from environment variables; resolves once it listens. */
 export async function main(env: Record<string, string | undefined> = process.env): Promise<RunningXRayLocal> {
+  // Every composition root opens alike (config, logger, registry): the steps are one line each, from shared/edge.
   const config = loadConfig(xrayLocalConfigSchema, env);
   const logger = createLogger({ level: config.LOG_LEVEL, service: 'xray-local' });
   const log = logger.child({ component: 'main' });

@@ -1,6 +1,10 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 
-/** The assembly window's Prometheus metrics: its state (gauges) and what left it, by reason (counters). */
+/**
+ * The assembly window's Prometheus metrics: its state (gauges) and what left it, by reason (counters).
+ * The declarations are alike by nature (prom-client's own name/help/labels/registers shape), as in
+ * services/translator/metrics.ts and services/receiver/metrics.ts: each metric is one declaration.
+ */
 export function createAssemblyMetrics(registry: Registry) {
   const registers = [registry];
   return {
