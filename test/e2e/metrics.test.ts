@@ -118,9 +118,12 @@ const EXPECTED: Readonly<Record<string, Check>> = {
     assert.ok(sum(s, 'meshray_translator_batches_total', { outcome: 'committed' }) >= 1);
     assert.deepEqual(labelValues(s, 'meshray_translator_batches_total', 'outcome'), ['committed']);
   },
+  // The all-in-one's in-process topic holds one span per record; through Kafka a span-list record carries
+  // the spans of one send for one partition, so records are at most the spans.
   meshray_translator_records_total: (s) => {
-    assert.equal(sum(s, 'meshray_translator_records_total', { protocol: 'segments' }), SPANS);
-    assert.equal(sum(s, 'meshray_translator_records_total'), SPANS);
+    const records = sum(s, 'meshray_translator_records_total');
+    assert.ok(records >= 1 && records <= SPANS, `${records} records for ${SPANS} spans`);
+    assert.equal(sum(s, 'meshray_translator_records_total', { protocol: 'segments' }), records);
   },
   meshray_translator_spans_translated_total: (s) => assert.equal(sum(s, 'meshray_translator_spans_translated_total'), SPANS),
   meshray_translator_spans_rejected_total: (s) => assert.equal(sum(s, 'meshray_translator_spans_rejected_total'), 0),
@@ -169,13 +172,13 @@ function checkEvery(mode: Mode, scrapes: readonly Scrape[]): Scrape {
   return merged;
 }
 
-/** Waits until everything sent was exported (records committed, buffers and lag drained). */
+/** Waits until everything sent was exported (every span translated, buffers and lag drained). */
 async function drained(urls: readonly string[]): Promise<Scrape[]> {
   return waitFor('every span exported', 120_000, async () => {
     const scrapes = await Promise.all(urls.map(scrape));
     const merged = new Map(scrapes.flatMap((s) => [...s.samples]));
     const s: Scrape = { families: new Set(), samples: merged };
-    const done = sum(s, 'meshray_translator_records_total') === SPANS && sum(s, 'meshray_receiver_buffer_spans') === 0 && sum(s, 'meshray_translator_partition_lag') === 0;
+    const done = sum(s, 'meshray_translator_spans_translated_total') === SPANS && sum(s, 'meshray_receiver_buffer_spans') === 0 && sum(s, 'meshray_translator_partition_lag') === 0;
     return done ? scrapes : undefined;
   });
 }

@@ -83,9 +83,10 @@ test('Bookinfo and Kourier through receiver → Kafka → translator (EXPORT_PRO
     }
     await waitCaughtUp(kafka, names.groupId, names.spansTopic, 60_000);
     await waitCaughtUp(kafka, segmentNames.groupId, names.spansTopic, 60_000);
-    await waitFor('every record counted by both translators', 30_000, async () =>
-      (await scrapeMetric(`${translator.url}/metrics`, 'meshray_translator_records_total')) === INPUT.length
-      && (await scrapeMetric(`${segmentsTranslator.url}/metrics`, 'meshray_translator_records_total')) === INPUT.length);
+    // span-list records carry several spans each: count spans, not records
+    await waitFor('every span counted by both translators', 30_000, async () =>
+      (await scrapeMetric(`${translator.url}/metrics`, 'meshray_translator_spans_translated_total')) >= INPUT.length
+      && (await scrapeMetric(`${segmentsTranslator.url}/metrics`, 'meshray_translator_spans_translated_total')) >= INPUT.length);
 
     const window = { StartTime: new Date(Date.now() - 3_600_000), EndTime: new Date(Date.now() + 60_000) };
     const spans = await retrieveSpans(otlpClient, TRACE_IDS, window);
