@@ -88,6 +88,13 @@ const EXPECTED: Readonly<Record<string, Check>> = {
   },
   meshray_receiver_spans_repaired_total: (s) => assert.equal(sum(s, 'meshray_receiver_spans_repaired_total'), 0, 'the fixture has microsecond timestamps'),
   meshray_receiver_spans_published_total: (s) => assert.equal(sum(s, 'meshray_receiver_spans_published_total'), SPANS),
+  // Kafka records carry span lists (one per partition per send): at least one, at most one per span; the
+  // all-in-one's in-process topic counts none.
+  meshray_receiver_records_published_total: (s, mode) => {
+    const records = sum(s, 'meshray_receiver_records_published_total');
+    if (mode === 'split') assert.ok(records >= 1 && records <= SPANS, `${records} records for ${SPANS} spans`);
+    else assert.equal(records, 0);
+  },
   meshray_receiver_spans_dropped_total: (s) => assert.equal(sum(s, 'meshray_receiver_spans_dropped_total'), 0),
   meshray_receiver_requests_total: (s) => {
     assert.equal(sum(s, 'meshray_receiver_requests_total', { route: '/api/v2/spans', status: '202' }), REQUESTS);
@@ -135,6 +142,10 @@ const EXPECTED: Readonly<Record<string, Check>> = {
     assert.ok(sum(s, 'meshray_translator_put_calls_total', { outcome: 'ok' }) >= 1);
     assert.deepEqual(labelValues(s, 'meshray_translator_put_calls_total', 'outcome'), ['ok']);
   },
+  // PACKING=off (the default): one exported document per translated document, none split.
+  meshray_translator_documents_exported_total: (s) =>
+    assert.equal(sum(s, 'meshray_translator_documents_exported_total'), sum(s, 'meshray_translator_documents_per_call_sum')),
+  meshray_translator_subsegments_split_total: (s) => assert.equal(sum(s, 'meshray_translator_subsegments_split_total'), 0),
   meshray_translator_documents_per_call: (s) => {
     assert.ok(sum(s, 'meshray_translator_documents_per_call_sum') >= SPANS / 2);
     assert.equal(sum(s, 'meshray_translator_documents_per_call_count'), sum(s, 'meshray_translator_put_calls_total'));
