@@ -6,8 +6,11 @@
  * Sections (BENCH_COMPARE=receiver,translator,all-in-one selects; default all registered):
  * - `receiver` (receiver.ts): Zipkin server 3.5.1 vs meshray's receiver (ACK_MODE=kafka), saturated and at
  *   the fixed rates, ratio of per-span CPU, spans per Kafka record, RSS.
- * - further sections register in SECTIONS below (translator drain, all-in-one saturation): a section gets the
- *   CompareContext (broker, cores, bodies, wrk settings) and returns figures.
+ * - `translator` (translator.ts, also BENCH=drain): a preloaded topic drained through the real SDK into
+ *   xray-local with Redis epoch agreement: µs/span for the translator, µs/document for xray-local, documents per call.
+ * - `all-in-one` (all-in-one.ts, also BENCH=all-in-one): capacity on one core, µs/span at 80 % of it, 503s.
+ * A new section registers in SECTIONS below: it gets the CompareContext (broker, cores, bodies, wrk settings)
+ * and returns figures.
  *
  * Knobs: BENCH_SERVER_CORE (0), BENCH_LOAD_CORE (1), BENCH_COMPARE_SECONDS (20, measured window),
  * BENCH_COMPARE_WARMUP_SECONDS (10), BENCH_COMPARE_RATES (spans/s, "5000"; e.g. "1000,5000,10000,20000"),
@@ -16,6 +19,8 @@
  * BENCH_COMPARE_ZIPKIN=0 (skip the Zipkin server: meshray figures only), BENCH_COMPARE_SATURATED=0 (fixed rates only).
  * Needs Linux (/proc, taskset), wrk and Maven (the Zipkin jar is fetched into bench/.scratch/zipkin).
  */
+import { runAllInOneBench } from './all-in-one.ts';
+import { runTranslatorDrainBench } from './translator.ts';
 import { cpus } from 'node:os';
 import type { BenchFigure } from '../translate.bench.ts';
 import { readLoad } from '../support/processes.ts';
@@ -43,7 +48,13 @@ export interface CompareSection {
 }
 
 /** The sections, in run order. Add a section here (its own file in bench/compare/). */
-const SECTIONS: readonly CompareSection[] = [receiverSection];
+const SECTIONS: readonly CompareSection[] = [
+  receiverSection,
+  // The translator drain (a preloaded topic through the real SDK into xray-local, Redis agreement on) and the
+  // all-in-one saturation run their own processes and broker; they print per-process figures as well.
+  { name: 'translator', run: () => runTranslatorDrainBench() },
+  { name: 'all-in-one', run: () => runAllInOneBench() },
+];
 
 const env = process.env;
 const num = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
