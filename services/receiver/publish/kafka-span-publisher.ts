@@ -72,7 +72,7 @@ const RECORD_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'
 
 /**
  * Kafka errors about the idempotent producer's own state (its sequence numbers or id), seen after leader
- * moves during a broker rolling restart (test/e2e/failover): kafkajs retries them forever with the same
+ * moves during a broker rolling restart (test/failover): kafkajs retries them forever with the same
  * state, so the producer is replaced by a new one (a new producer id, sequences from 0).
  */
 const PRODUCER_STATE_ERROR_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);

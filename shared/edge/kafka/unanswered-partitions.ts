@@ -9,7 +9,7 @@ const partitionOf = Partitioners.DefaultPartitioner();
  * Why: kafkajs 2.2.4 (src/producer/sendMessages.js) keeps one response per broker across retries. When a
  * partition's leader moves, during a send, to a broker that already answered for other partitions, the retry
  * skips that broker and the send resolves without ever writing the moved partition's messages. A broker
- * rolling restart does exactly that (test/e2e/failover). A caller that gets a non-empty answer here must
+ * rolling restart does exactly that (test/failover). A caller that gets a non-empty answer here must
  * send those messages again. Partitions are computed like every meshray producer does (the Java client's
  * murmur2 `Partitioners.DefaultPartitioner` over the message key; an explicit `message.partition` wins).
  */

@@ -2,7 +2,7 @@
  * Broker failover under load (issue 10): a receiver and a translator (OS processes) on a 3-node KRaft
  * cluster (tools/kafka startCluster), the simulator's traffic through a TrafficPump plus a PROBE that posts
  * one trace every 200 ms and times it, and a WATCH of both services' /health/ready every 250 ms. Used by
- * test/e2e/failover (asserts) and bench/failover.bench.ts (long variants, prints figures).
+ * test/failover (asserts) and bench/failover.bench.ts (long variants, prints figures).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster } from '../../../tools/kafka/kafka.mjs';

@@ -7,12 +7,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, type Cluster } from '../../../tools/kafka/kafka.mjs';
-import { killAll } from '../support/processes.ts';
-import { sleep } from '../../support/wait.ts';
+import { startCluster, type Cluster } from '../../tools/kafka/kafka.mjs';
+import { killAll } from '../e2e/support/processes.ts';
+import { sleep } from '../support/wait.ts';
 import {
   busiestPartition, latencyQuantile, receiverHealthProblems, refusalStretch, runFailover, waitFullIsr, type FailoverRun,
-} from '../support/failover.ts';
+} from '../e2e/support/failover.ts';
 
 let cluster: Cluster;
 before(async () => { cluster = await startCluster({ nodes: 3 }); });
