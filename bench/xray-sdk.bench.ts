@@ -18,8 +18,9 @@ import type { BenchFigure } from './translate.bench.ts';
 
 const CALL = 50;
 
-function client(): XRayClient {
+function client(cacheMiddleware: boolean): XRayClient {
   const c = new XRayClient({
+    cacheMiddleware,
     region: 'us-east-1', endpoint: 'http://127.0.0.1:2000', maxAttempts: 1,
     credentials: { accessKeyId: 'meshray-local', secretAccessKey: 'meshray-local' },
     requestHandler: {
@@ -50,8 +51,8 @@ function freshDocuments(calls: number): string[][] {
 /** The document as the translator wrote it before flatJson: one member at a time (a tree of cons strings). */
 const pieceByPiece = (json: string): string => json.split(',').reduce((a, b) => `${a},${b}`);
 
-async function cpuPerDocument(flatten: boolean, calls: number): Promise<number> {
-  const c = client();
+async function cpuPerDocument(flatten: boolean, calls: number, cacheMiddleware = false): Promise<number> {
+  const c = client(cacheMiddleware);
   for (const docs of freshDocuments(200).map((d) => d.map(pieceByPiece))) await c.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: docs })); // warm up
   const sets = freshDocuments(calls).map((docs) => docs.map(pieceByPiece));
   const t0 = process.cpuUsage();
@@ -67,6 +68,15 @@ export async function runXRaySdkBench(calls = 2000): Promise<BenchFigure[]> {
     figures.push({
       name: `PutTraceSegments client CPU per document (SDK, calls of 50), ${flatten ? 'documents flattened first (flattening counted)' : 'documents built piece by piece'}`,
       value: await cpuPerDocument(flatten, calls),
+      unit: 'µs/document',
+    });
+  }
+  // The translator's client (services/translator/export/xray-client.ts): the SDK's cacheMiddleware option,
+  // the middleware stack resolved once per command class instead of on every send. A/B: plain, cached, twice.
+  for (const cacheMiddleware of [false, true, false, true]) {
+    figures.push({
+      name: `PutTraceSegments client CPU per document (SDK, calls of 50, flat documents), cacheMiddleware ${cacheMiddleware ? 'on (the translator\'s client)' : 'off'}`,
+      value: await cpuPerDocument(true, calls, cacheMiddleware),
       unit: 'µs/document',
     });
   }

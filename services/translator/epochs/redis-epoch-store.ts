@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis, RedisOptions } from 'ioredis';
 import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import type { EpochProposal, SharedEpochStore } from './shared-epoch-store.ts';
@@ -21,8 +22,28 @@ export interface RedisEpochStoreOptions {
 }
 
 /**
- * SharedEpochStore on Redis. One pipelined round trip per batch: for each key `SET key proposal NX PX ttl`
- * (first writer wins), `GET key` (the winner), `PEXPIRE key ttl` (sliding TTL).
+ * For each key (KEYS[i], proposal ARGV[i + 1], TTL ARGV[1] in ms): the live value, its TTL slid, or else the
+ * proposal, stored with the TTL (first writer wins). Atomic per call, as each SET NX was alone.
+ */
+export const AGREE_SCRIPT = `local held = {}
+for i, key in ipairs(KEYS) do
+  local value = redis.call('GET', key)
+  if value then
+    redis.call('PEXPIRE', key, ARGV[1])
+  else
+    value = ARGV[i + 1]
+    redis.call('SET', key, value, 'PX', ARGV[1])
+  end
+  held[i] = value
+end
+return held`;
+const AGREE_SHA1 = createHash('sha1').update(AGREE_SCRIPT).digest('hex');
+
+/**
+ * SharedEpochStore on Redis. One command per batch: EVALSHA of AGREE_SCRIPT over the batch's keys (EVAL
+ * once when Redis does not hold the script yet, e.g. after a restart). It replaced a pipeline of three
+ * commands per key (`SET key proposal NX PX ttl`, `GET key`, `PEXPIRE key ttl`) with the same outcome:
+ * ioredis' cost is per command (issue 9).
  */
 export class RedisEpochStore implements SharedEpochStore {
   readonly #redis: Redis;
@@ -38,23 +59,26 @@ export class RedisEpochStore implements SharedEpochStore {
   async agree(proposals: readonly EpochProposal[]): Promise<ReadonlyMap<string, string>> {
     const held = new Map<string, string>();
     if (proposals.length === 0) return held;
-    const pipeline = this.#redis.pipeline();
-    for (const p of proposals) {
-      const key = this.#prefix + p.traceKey;
-      pipeline.set(key, p.xrayTraceId, 'PX', this.#ttlMs, 'NX');
-      pipeline.get(key);
-      pipeline.pexpire(key, this.#ttlMs);
-    }
-    let replies: [Error | null, unknown][] | null;
+    const args: string[] = new Array<string>(proposals.length * 2 + 1);
+    args[proposals.length] = String(this.#ttlMs);
+    proposals.forEach((p, i) => {
+      args[i] = this.#prefix + p.traceKey;
+      args[proposals.length + 1 + i] = p.xrayTraceId;
+    });
+    let replies: unknown;
     try {
-      replies = await pipeline.exec();
+      replies = await this.#redis.evalsha(AGREE_SHA1, proposals.length, ...args).catch((err: unknown) => {
+        if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return this.#redis.eval(AGREE_SCRIPT, proposals.length, ...args);
+        throw err;
+      });
     } catch (cause) {
       throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', `redis: ${(cause as Error).message}`, { cause });
     }
-    if (!replies) throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', 'redis: pipeline returned nothing');
+    if (!Array.isArray(replies) || replies.length !== proposals.length) {
+      throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', `redis: expected ${proposals.length} values, got ${Array.isArray(replies) ? replies.length : typeof replies}`);
+    }
     proposals.forEach((p, i) => {
-      const [err, value] = replies[i * 3 + 1] ?? [new Error('missing reply'), null];
-      if (err) throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', `redis: ${err.message}`, { cause: err });
+      const value: unknown = replies[i];
       held.set(p.traceKey, typeof value === 'string' ? value : p.xrayTraceId);
     });
     return held;

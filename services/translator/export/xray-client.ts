@@ -49,6 +49,9 @@ export function createXRayClient(options: { region: string | undefined; endpoint
   return new XRayClient({
     region: options.region ?? ENDPOINT_SIGNING_REGION,
     maxAttempts: 1, // XRaySegmentSink retries itself, with heartbeats between retries
+    // Resolve each command's middleware stack once, not on every send (nothing here changes the stack after
+    // the first call): ≈ 15 % less client CPU per PutTraceSegments call (bench/xray-sdk.bench.ts; issue 9).
+    cacheMiddleware: true,
     ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
     ...(usesPlaceholderCredentials(options.endpoint, options.env) ? { credentials: { accessKeyId: 'meshray-local', secretAccessKey: 'meshray-local' } } : {}),
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { credentialSourceOf, describeExportTarget } from '../../../../../services/translator/export/xray-client.ts';
+import { createXRayClient, credentialSourceOf, describeExportTarget } from '../../../../../services/translator/export/xray-client.ts';
 
 test('the export target is described from configuration: endpoint, region, credential source (no secret read)', () => {
   assert.deepEqual(describeExportTarget({ region: undefined, endpoint: 'http://127.0.0.1:2000', env: {} }), {
@@ -24,4 +24,14 @@ test('credential source: the link of the SDK default chain the environment selec
   for (const [env, expected] of cases) assert.match(credentialSourceOf(undefined, env), expected, JSON.stringify(env));
   assert.doesNotMatch(credentialSourceOf(undefined, { AWS_ACCESS_KEY_ID: 'AKIASECRETLOOKING', AWS_SECRET_ACCESS_KEY: 'topsecret' }), /AKIASECRETLOOKING|topsecret/);
   assert.match(credentialSourceOf('http://xray.internal:2000', { AWS_ACCESS_KEY_ID: 'AKIA' }), /^environment/, 'an endpoint with real keys signs with them');
+});
+
+test('the X-Ray client resolves its middleware stack once per command (cacheMiddleware) and leaves retrying to meshray', async () => {
+  const client = createXRayClient({ region: undefined, endpoint: 'http://127.0.0.1:2000', env: {} });
+  try {
+    assert.equal(client.config.cacheMiddleware, true);
+    assert.equal(await client.config.maxAttempts(), 1);
+  } finally {
+    client.destroy();
+  }
 });
