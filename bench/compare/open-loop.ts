@@ -6,14 +6,16 @@
  * Request i is due at t0 + i / rate, whatever happened to the others; its latency runs from that intended
  * send time to the end of its answer, so a stall counts against every request it delayed (waiting for a free
  * connection included). Connections are a keep-alive pool (`connections`, more than the rate ever needs at
- * the target latencies); the scheduler wakes every millisecond and sends everything due.
+ * the target latencies); the scheduler wakes every millisecond and sends everything due. A closed connection
+ * fails its request and leaves the pool (if every connection closes, the run cannot finish: a bench tool for a
+ * healthy receiver, not a fault injector).
  *
  * Run as a child process pinned to the load core (`runOpenLoop` below spawns it): argv[2] is a JSON file of
  * OpenLoopJob; it prints one JSON line (OpenLoopResult) on stdout.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSplitOf } from '../support/processes.ts';
@@ -49,10 +51,61 @@ export function quantileOf(sorted: Float64Array, q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }
 
+/** The index of the end of one HTTP/1.1 response in `buf` from `from` (headers and a Content-Length body), or -1. */
+export function responseEndOf(buf: Buffer, from: number): number {
+  const headersEnd = buf.indexOf('\r\n\r\n', from);
+  if (headersEnd < 0) return -1;
+  const head = buf.toString('latin1', from, headersEnd);
+  const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+  const end = headersEnd + 4 + (m ? Number(m[1]) : 0);
+  return end <= buf.length ? end : -1;
+}
+
+/** One keep-alive connection: one request at a time (no pipelining), answers parsed just enough to find their end and status. */
+class Connection {
+  private pending: Buffer = Buffer.alloc(0);
+  private inFlight: { readonly i: number; readonly intendedMs: number } | undefined;
+  constructor(private readonly socket: Socket, private readonly onAnswer: (i: number, intendedMs: number, ok: boolean, self: Connection | undefined) => void) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.read(chunk));
+    socket.on('error', () => undefined);
+    // A closed connection fails its request and leaves the pool.
+    socket.once('close', () => { if (this.inFlight) onAnswer(this.inFlight.i, this.inFlight.intendedMs, false, undefined); });
+  }
+
+  send(i: number, intendedMs: number, request: Buffer): void {
+    this.inFlight = { i, intendedMs };
+    this.socket.write(request);
+  }
+
+  private read(chunk: Buffer): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const end = responseEndOf(this.pending, 0);
+    if (end < 0 || this.inFlight === undefined) return;
+    const ok = this.pending[9] === 0x32; // "HTTP/1.1 2xx"
+    this.pending = this.pending.subarray(end);
+    const { i, intendedMs } = this.inFlight;
+    this.inFlight = undefined;
+    this.onAnswer(i, intendedMs, ok, this);
+  }
+
+  close(): void {
+    this.inFlight = undefined;
+    this.socket.destroy();
+  }
+}
+
+/**
+ * Raw keep-alive sockets with prebuilt request bytes (a Node http client costs several times more CPU per
+ * request, and on a shared core that cost shows up as latency the server never caused).
+ */
 async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
-  const target = new URL('/api/v2/spans', job.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: job.connections, maxFreeSockets: job.connections });
-  const bodies = job.bodies.map((b) => Buffer.from(b));
+  const target = new URL(job.url);
+  const requests = job.bodies.map((b) => {
+    const body = Buffer.from(b);
+    const head = `POST /api/v2/spans HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    return Buffer.concat([Buffer.from(head, 'latin1'), body]);
+  });
   const intervalMs = 1000 / job.requestsPerS;
   const warmup = Math.round(job.warmupSeconds * job.requestsPerS);
   const total = warmup + Math.round(job.seconds * job.requestsPerS);
@@ -64,37 +117,45 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
   let maxOutstanding = 0;
   let finish!: () => void;
   const finished = new Promise<void>((r) => { finish = r; });
-  const t0 = performance.now() + 50;
-  const record = (i: number, intendedMs: number, good: boolean): void => {
+  const idle: Connection[] = [];
+  const waiting: number[] = []; // due, no idle connection yet: they queue, and their wait counts
+  const t0 = performance.now() + 100;
+  const intendedOf = (i: number): number => t0 + i * intervalMs;
+  const onAnswer = (i: number, intendedMs: number, good: boolean, conn: Connection | undefined): void => {
     outstanding--;
     if (i >= warmup) {
       latencies[i - warmup] = performance.now() - intendedMs;
       if (good) ok++;
       else failed++;
     }
+    const next = conn === undefined ? undefined : waiting.shift();
+    if (next === undefined) { if (conn) idle.push(conn); }
+    else conn?.send(next, intendedOf(next), requests[next % requests.length] as Buffer);
     if (++answered === total) finish();
   };
-  const send = (i: number): void => {
-    const intendedMs = t0 + i * intervalMs;
-    const body = bodies[i % bodies.length] as Buffer;
-    outstanding++;
-    if (i >= warmup && outstanding > maxOutstanding) maxOutstanding = outstanding;
-    const req = request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-      res.resume();
-      res.once('end', () => record(i, intendedMs, res.statusCode !== undefined && res.statusCode < 300));
-    });
-    req.once('error', () => record(i, intendedMs, false));
-    req.end(body);
-  };
+  const all: Connection[] = [];
+  for (let c = 0; c < job.connections; c++) {
+    const socket = connect({ host: target.hostname, port: Number(target.port) });
+    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    const conn = new Connection(socket, onAnswer);
+    all.push(conn);
+    idle.push(conn);
+  }
   let next = 0;
   const tick = (): void => {
     const due = Math.min(total, Math.floor((performance.now() - t0) / intervalMs) + 1);
-    while (next < due) send(next++);
+    for (; next < due; next++) {
+      outstanding++;
+      if (next >= warmup && outstanding > maxOutstanding) maxOutstanding = outstanding;
+      const conn = idle.pop();
+      if (conn === undefined) waiting.push(next);
+      else conn.send(next, intendedOf(next), requests[next % requests.length] as Buffer);
+    }
     if (next < total) setTimeout(tick, 1);
   };
-  setTimeout(tick, 50);
+  setTimeout(tick, Math.max(0, t0 - performance.now()));
   await finished;
-  agent.destroy();
+  for (const c of all) c.close();
   latencies.sort();
   return {
     requests: latencies.length, ok, failed, seconds: job.seconds,
