@@ -119,7 +119,7 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
   const finished = new Promise<void>((r) => { finish = r; });
   const idle: Connection[] = [];
   const waiting: number[] = []; // due, no idle connection yet: they queue, and their wait counts
-  const t0 = performance.now() + 100;
+  let t0 = 0; // set once every connection is open: connecting is not the server's latency
   const intendedOf = (i: number): number => t0 + i * intervalMs;
   const onAnswer = (i: number, intendedMs: number, good: boolean, conn: Connection | undefined): void => {
     outstanding--;
@@ -141,6 +141,7 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
     all.push(conn);
     idle.push(conn);
   }
+  t0 = performance.now() + 10;
   let next = 0;
   const tick = (): void => {
     const due = Math.min(total, Math.floor((performance.now() - t0) / intervalMs) + 1);
