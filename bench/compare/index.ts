@@ -5,7 +5,9 @@
  *
  * Sections (BENCH_COMPARE=receiver,translator,all-in-one selects; default all registered):
  * - `receiver` (receiver.ts): Zipkin server 3.5.1 vs meshray's receiver (ACK_MODE=kafka), saturated and at
- *   the fixed rates, ratio of per-span CPU, spans per Kafka record, RSS.
+ *   the fixed rates, ratio of per-span CPU, spans per Kafka record, RSS; then open-loop fixed rates
+ *   (open-loop.ts, BENCH_OPEN_LOOP_RATES, default 10000 spans/s): POST latency p50/p99/p99.9 corrected for
+ *   coordinated omission (from each request's intended send time), and CPU per span at that steady rate.
  * - `translator` (translator.ts, also BENCH=drain): a preloaded topic drained through the real SDK into
  *   xray-local with Redis epoch agreement: µs/span for the translator, µs/document for xray-local, documents per call.
  * - `all-in-one` (all-in-one.ts, also BENCH=all-in-one): capacity on one core, µs/span at 80 % of it, 503s.

@@ -8,6 +8,7 @@ import { round, rssMibOf, stopChild } from '../support/processes.ts';
 import type { CompareContext, CompareSection } from './index.ts';
 import { measure, type CompareTarget, type Measured } from './measure.ts';
 import { metricOf, startMeshray } from './meshray.ts';
+import { measureOpenLoop, type OpenLoopMeasured } from './open-loop.ts';
 import { startZipkin } from './zipkin.ts';
 
 const rateName = (m: Measured): string => (m.targetSpansPerS === undefined ? 'saturated' : `at ${m.targetSpansPerS} spans/s`);
@@ -21,6 +22,23 @@ function figuresOf(label: string, m: Measured): BenchFigure[] {
   }
   out.push({ name: `${label} ${rateName(m)}: POST latency p50 / p99 (wrk, not CO-corrected)`, value: round(m.wrk.p50Us / 1000, 1), unit: `ms / ${round(m.wrk.p99Us / 1000, 1)} ms` });
   if (m.wrk.non2xx + m.wrk.socketErrors > 0) out.push({ name: `${label} ${rateName(m)}: refused or failed POSTs`, value: m.wrk.non2xx + m.wrk.socketErrors, unit: 'requests' });
+  return out;
+}
+
+/** BENCH_OPEN_LOOP_RATES (spans/s, default "10000"; "" for none): fixed rates measured open-loop (open-loop.ts). */
+const openLoopRates = (): number[] => (process.env['BENCH_OPEN_LOOP_RATES'] ?? '10000').split(',').filter(Boolean).map(Number);
+
+function openLoopFiguresOf(rate: number, m: OpenLoopMeasured): BenchFigure[] {
+  const r = m.result;
+  const at = `meshray receiver open-loop at ${rate} spans/s`;
+  const out: BenchFigure[] = [
+    { name: `${at}: spans accepted per second`, value: round(m.spansPerS), unit: 'spans/s' },
+    { name: `${at}: POST latency p50 / p99 / p99.9 / max (CO-corrected)`, value: round(r.p50Ms, 1),
+      unit: `ms / ${round(r.p99Ms, 1)} ms / ${round(r.p999Ms, 1)} ms / ${round(r.maxMs, 1)} ms (${r.requests} requests, at most ${r.maxOutstanding} outstanding)`,
+      target: rate === 10_000 ? 'p99 <= 20 ms' : '' },
+  ];
+  for (const [process, us] of Object.entries(m.cpuUsPerSpan)) out.push({ name: `${at}: CPU ${process}`, value: round(us, 1), unit: 'µs/span' });
+  if (r.failed > 0) out.push({ name: `${at}: refused or failed POSTs`, value: r.failed, unit: 'requests' });
   return out;
 }
 
@@ -66,6 +84,7 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
   let records0 = 0;
   const published = (name: string): Promise<number> => metricOf(receiver.url, `meshray_receiver_${name}_published_total`);
   let points: Measured[];
+  const openLoop: OpenLoopMeasured[] = [];
   try {
     points = await runPoints(target, ctx, {
       before: async () => { [spans0, records0] = [await published('spans'), await published('records')]; },
@@ -75,6 +94,13 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
         if (records1 > records0) perRecord.push({ name: `receiver spans per Kafka record ${rateName(m)}`, value: round((spans1 - spans0) / (records1 - records0), 1), unit: 'spans/record' });
       },
     });
+    for (const rate of openLoopRates()) {
+      [spans0, records0] = [await published('spans'), await published('records')];
+      openLoop.push(await measureOpenLoop(target, ctx.settings, rate, ctx.settings.rateConnections * 4));
+      const [spans1, records1] = [await published('spans'), await published('records')];
+      if (records1 > records0) perRecord.push({ name: `receiver spans per Kafka record open-loop at ${rate} spans/s (warm-up included)`, value: round((spans1 - spans0) / (records1 - records0), 1), unit: 'spans/record' });
+      ctx.log(`receiver open-loop at ${rate} spans/s done; load ${ctx.load()}`);
+    }
   } finally {
     await stopChild(receiver.child);
   }
@@ -89,6 +115,7 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
   }
   figures.push({ name: 'receiver RSS after saturation', value: round(rssMib), unit: 'MiB', target: '<= 256' });
   figures.push(...perRecord);
+  for (const [i, m] of openLoop.entries()) figures.push(...openLoopFiguresOf(openLoopRates()[i] as number, m));
   return figures;
 }
 
