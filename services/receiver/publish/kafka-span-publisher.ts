@@ -9,6 +9,7 @@ import { spanPartitionOf } from '../../../shared/core/span-record/partition.ts';
 import { toSpanListRecord } from '../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
+import { DrainAdmission } from './drain-admission.ts';
 import type { SpanPublisher } from './span-publisher.ts';
 
 export type AckMode = 'kafka' | 'buffer';
@@ -131,6 +132,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private abandoned = false;
   private loop: Promise<void> | undefined;
   private failing = false;
+  /** ACK_MODE=kafka: refuses what could not drain within ACK_TIMEOUT at the measured rate (drain-admission.ts). */
+  private readonly admission: DrainAdmission | undefined;
 
   constructor(options: KafkaSpanPublisherOptions) {
     this.options = options;
@@ -143,6 +146,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.metrics.bufferCapacitySpans.set(options.bufferMaxSpans);
     this.metrics.bufferSpans.set(0);
     this.headers = { ...toSpanListRecord([], 0, 0).headers };
+    if (options.ackMode === 'kafka') this.admission = new DrainAdmission({ ackTimeoutMs: options.ackTimeoutMs });
     // Idempotent: kafkajs requires acks=-1 and retries; one request in flight keeps order on retries.
     // kafkajs' retries are bounded so a dead broker surfaces here, where the loop keeps retrying.
     this.producer = this.createProducer();
@@ -191,19 +195,31 @@ export class KafkaSpanPublisher implements SpanPublisher {
     return this.queuedSpans;
   }
 
-  /** True when a request of `spans` spans would be refused BUFFER_FULL now: checked before its body is decoded. */
+  /**
+   * True when a request of `spans` spans would be refused BUFFER_FULL now: checked before its body is decoded.
+   * With ACK_MODE=kafka the buffer is also full when what it holds could not reach Kafka within ACK_TIMEOUT.
+   */
   isFull(spans = 1): boolean {
-    return this.options.bufferMaxSpans - this.queuedSpans < spans;
+    return this.fullness(spans) !== undefined;
+  }
+
+  /** Why `spans` more spans cannot be buffered now, or undefined when they can. */
+  private fullness(spans: number): string | undefined {
+    if (this.options.bufferMaxSpans - this.queuedSpans < spans) {
+      return `publish buffer is full (${this.queuedSpans} of ${this.options.bufferMaxSpans} spans await Kafka)`;
+    }
+    if (this.admission !== undefined && !this.admission.admits(this.queuedSpans, spans, this.nowMs())) {
+      const rate = Math.round(this.admission.spansPerSecond ?? 0);
+      return `${this.queuedSpans} spans await Kafka, more than it drains within ACK_TIMEOUT (${rate} spans/s measured)`;
+    }
+    return undefined;
   }
 
   publish(spans: readonly Span[]): Promise<void> {
     if (this.closing) return Promise.reject(new MeshrayError('NOT_READY', 'receiver is shutting down'));
     if (spans.length === 0) return Promise.resolve();
-    const free = this.options.bufferMaxSpans - this.queuedSpans;
-    if (spans.length > free) {
-      return Promise.reject(new MeshrayError('BUFFER_FULL',
-        `publish buffer is full (${this.queuedSpans} of ${this.options.bufferMaxSpans} spans await Kafka)`));
-    }
+    const full = this.fullness(spans.length);
+    if (full !== undefined) return Promise.reject(new MeshrayError('BUFFER_FULL', full));
     const nowMs = this.nowMs();
     const groups = this.groupByPartition(spans);
     const done = this.options.ackMode === 'kafka' ? this.openTicket(groups.length) : undefined;
@@ -211,6 +227,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       this.queue.push({ partition, items: encodeSpanItems(group), count: group.length, enqueuedAtMs: nowMs, ticket: done?.ticket });
     }
     const wasEmpty = this.queuedSpans === 0;
+    if (wasEmpty) this.admission?.busy(nowMs);
     this.queuedSpans += spans.length;
     // Wake the sender only when it idles (the queue was empty) or a batch is full: while it lingers, its
     // one linger timer ends the wait (a wake-up per request costs more than the request, off-peak).
@@ -437,6 +454,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       this.metrics.recordsPublished.inc(messages.length);
       const sent = this.queue.splice(0, take);
       this.queuedSpans -= spans;
+      this.admission?.acked(spans, this.queuedSpans, this.nowMs());
       this.metrics.bufferSpans.set(this.queuedSpans);
       this.notify();
       for (const c of sent) {

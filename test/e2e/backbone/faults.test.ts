@@ -6,11 +6,12 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SPAN_SCHEMA_FINGERPRINT } from '../../../shared/core/avro/index.ts';
+import { decodeSpans, SPAN_SCHEMA_FINGERPRINT } from '../../../shared/core/avro/index.ts';
 import { DEAD_LETTER_HEADERS, SPAN_SCHEMA_HEADER } from '../../../shared/core/span-record/headers.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { SegmentStore } from '../../../services/xray-local/index.ts';
-import { groupProgress, lagOf, testTopic } from '../support/kafka.ts';
+import { rssMb } from '../support/failover.ts';
+import { groupProgress, lagOf, testTopic, type PartitionProgress } from '../support/kafka.ts';
 import { scrapeMetric } from '../support/metrics.ts';
 import { freePort } from '../support/ports.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
@@ -69,39 +70,55 @@ test('kill -9 of a translator while its exports are in flight: survivors get its
   }
 });
 
-test('X-Ray throttled to 100 segments/s for 30 s while ~5k segments are posted: lag builds, then recovers to 0, nothing lost', { timeout: 200_000 }, async () => {
+/** The translators' X-Ray settings in the e2e stack (shared/edge/config: XRAY_MAX_CONCURRENCY, XRAY_RETRY_BASE defaults). */
+const XRAY_MAX_CONCURRENCY = 4;
+const XRAY_RETRY_BASE_MS = 100;
+
+test('X-Ray throttled to 100 segments/s for 30 s while ~200 segments/s are offered: lag builds, backoff keeps calls/s low, nothing dropped or dead-lettered, then recovers to 0', { timeout: 200_000 }, async () => {
   const { kafka, names } = await testTopic('throttle');
   const port = await freePort();
   const store = new SegmentStore({ maxSegments: 200_000 });
   // xray-local's throttle is fixed per app: throttled for 30 s, then the app is rebuilt on the same port
   // over the same store without it (the translators keep their endpoint; a call during the swap fails
   // and is retried like any unavailable X-Ray).
-  let xray = await startXRayLocal({ port, store, throttleSegmentsPerSecond: 100 });
+  const calls: number[] = [];
+  const countCalls = (app: Parameters<NonNullable<Parameters<typeof startXRayLocal>[0]>['configure'] & object>[0]) => {
+    app.addHook('onRequest', async (req) => { if (req.url === '/TraceSegments') calls.push(Date.now()); });
+  };
+  let xray = await startXRayLocal({ port, store, throttleSegmentsPerSecond: 100, configure: countCalls });
   const throttleOnAt = Date.now(); // bounds what could pass: ≤ 100/s since here, plus a 1 s burst
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
+  let pump: TrafficPump | undefined;
   try {
     const { receiver, translators } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint }, procs);
 
-    // the 30 s of throttling start with the traffic: 560 Bookinfo-shaped traces (8 spans → 9 documents
-    // each, 5040 documents) in bodies of ≤ 5 spans
+    // the 30 s of throttling start with the traffic: Bookinfo-shaped traces (8 spans → 9 documents) at
+    // 180 spans/s, ~200 documents/s, twice what the throttle lets through
     const trafficAt = Date.now();
-    const traces = Array.from({ length: 560 }, (_, i) => generateTrace(widthOf(i)));
-    await postAll(receiver.url, toBodies(traces), ledger, 16);
-    const postedInMs = Date.now() - trafficAt;
-    const expectedDocs = expectedDocuments(ledger.accepted).documents;
-    assert.ok(expectedDocs >= 4500, ledger.summary());
-
-    await sleep(Math.max(0, 28_000 - (Date.now() - trafficAt)));
+    pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: 180 });
+    await sleep(Math.max(0, 28_000 - (Date.now() - trafficAt))); // the throttled stretch under test
     const lagWhileThrottled = lagOf(await groupProgress(kafka, names.groupId, names.spansTopic));
     const storedWhileThrottled = xray.store.segmentCount;
     const throttleSeconds = (Date.now() - throttleOnAt) / 1000;
     const throttles = await sumOver(translators, 'meshray_translator_throttles_total');
+    // calls per second from the first throttled second on (the first second passes a full bucket)
+    const callsWhileThrottled = calls.filter((at) => at >= trafficAt + 1000).length;
+    const callsPerSecond = callsWhileThrottled / ((Date.now() - trafficAt - 1000) / 1000);
+    const expectedDocs = expectedDocuments(ledger.accepted).documents;
+    assert.ok(expectedDocs >= 4000, ledger.summary());
     assert.ok(lagWhileThrottled > 0, 'the throttle did not hold the group back');
     assert.ok(throttles > 0, 'the translators saw no throttling');
     assert.ok(storedWhileThrottled <= 100 * (throttleSeconds + 1), `${storedWhileThrottled} documents passed a 100/s throttle in ${throttleSeconds} s`);
     assert.ok(storedWhileThrottled < expectedDocs, `all ${expectedDocs} documents got through the throttle`);
-    await sleep(Math.max(0, 30_000 - (Date.now() - trafficAt)));
+    // Without backoff every call slot would call again as soon as it is answered (hundreds per second on
+    // loopback); with full-jitter backoff a throttled call waits on average at least XRAY_RETRY_BASE / 2,
+    // and doubling from there: each slot calls less than once per XRAY_RETRY_BASE over a sustained throttle.
+    const callsBound = translators.length * XRAY_MAX_CONCURRENCY * (1000 / XRAY_RETRY_BASE_MS);
+    assert.ok(callsPerSecond < callsBound, `${callsPerSecond.toFixed(1)} PutTraceSegments calls/s during the throttle (bound ${callsBound})`);
+    await sleep(Math.max(0, 30_000 - (Date.now() - trafficAt))); // the rest of the throttled 30 s
+    await pump.stop();
+    const postedInMs = Date.now() - trafficAt;
 
     await xray.close();
     xray = await startXRayLocal({ port, store });
@@ -110,10 +127,88 @@ test('X-Ray throttled to 100 segments/s for 30 s while ~5k segments are posted: 
     const result = await assertLedgerDelivered({ kafka, names, xray, ledger, catchUpMs: 90_000 });
     const recoveredInMs = Date.now() - releasedAt;
     await waitFor('meshray_translator_partition_lag back to 0', 30_000, async () => (await sumOver(translators, 'meshray_translator_partition_lag')) === 0);
-    console.log(`# throttle: ${ledger.summary()}; ${result.documents} documents; posted in ${postedInMs} ms; after 28 s at 100/s: lag ${lagWhileThrottled} records, ${storedWhileThrottled} documents stored; ${throttles} throttles; caught up ${recoveredInMs} ms after the throttle was lifted`);
+    assert.equal(await sumOver(translators, 'meshray_translator_dead_letters_total'), 0, 'documents dead-lettered during the throttle');
+    assert.equal(await sumOver(translators, 'meshray_translator_spans_rejected_total'), 0, 'spans rejected during the throttle');
+    console.log(`# throttle: ${ledger.summary()}; ${result.documents} documents; posted over ${postedInMs} ms; after 28 s at 100/s: lag ${lagWhileThrottled} records, ${storedWhileThrottled} documents stored; ${throttles} throttles; ${callsPerSecond.toFixed(1)} PutTraceSegments calls/s while throttled (bound ${translators.length} × ${XRAY_MAX_CONCURRENCY} × 1000/${XRAY_RETRY_BASE_MS} ms); caught up ${recoveredInMs} ms after the throttle was lifted`);
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
   } finally {
+    await pump?.stop();
+    await Promise.all(procs.map((p) => p.stop(10_000)));
+    await killAll();
+    await xray.close();
+  }
+});
+
+/**
+ * The translator's memory bound: baseline node + kafkajs + the AWS SDK (~150 MB) plus what one fetch holds
+ * (128 KB per partition) and its documents. It does not grow with the lag: the backlog stays in Kafka.
+ */
+const TRANSLATOR_RSS_BOUND_MB = 300;
+
+/** Which committed offsets cover a document that `stored` lacks: "partition 3 offset 41 (segment …)" each. */
+async function committedButUnexported(kafka: Parameters<typeof groupProgress>[0], topic: string, committed: readonly PartitionProgress[], stored: ReadonlySet<string>): Promise<string[]> {
+  const records = await readTopicToEnd(kafka, topic, { timeoutMs: 30_000 });
+  const out: string[] = [];
+  for (const r of records) {
+    const below = committed.find((p) => p.partition === r.partition)?.committed ?? 0;
+    if (Number(r.offset) >= below) continue;
+    const spans = decodeSpans(r.value, r.headers[SPAN_SCHEMA_HEADER]);
+    if (!spans.ok) throw new Error(`record ${r.partition}/${r.offset} does not decode`);
+    for (const id of expectedDocuments(spans.value).traceKeyOf.keys()) {
+      if (!stored.has(id)) out.push(`partition ${r.partition} offset ${r.offset} (segment ${id})`);
+    }
+  }
+  return out;
+}
+
+test('xray-local stopped for 45 s while traffic continues: lag grows, translator RSS bounded, no offset committed past an unexported document, then every document lands once', { timeout: 300_000 }, async () => {
+  const { kafka, names } = await testTopic('xray-outage');
+  const port = await freePort();
+  const store = new SegmentStore({ maxSegments: 200_000 });
+  let xray = await startXRayLocal({ port, store });
+  const procs: ServiceProcess[] = [];
+  const ledger = new Ledger();
+  let pump: TrafficPump | undefined;
+  let rssTimer: NodeJS.Timeout | undefined;
+  try {
+    const { receiver, translators } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint }, procs);
+    pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: 200 });
+    await waitFor('documents flowing', 30_000, () => xray.store.segmentCount > 300);
+
+    await xray.close();
+    const outageStart = Date.now();
+    let maxRss = 0;
+    rssTimer = setInterval(() => { for (const t of translators) maxRss = Math.max(maxRss, rssMb(t.proc.pid)); }, 250);
+    // Two looks during the outage: offsets the group committed, and what X-Ray holds (nothing can change it now).
+    const look = async () => ({ progress: await groupProgress(kafka, names.groupId, names.spansTopic), stored: storedIds(store), atMs: Date.now() - outageStart });
+    await sleep(5_000); // into the outage
+    const early = await look();
+    await sleep(Math.max(0, 45_000 - (Date.now() - outageStart))); // the rest of the outage
+    const late = await look();
+    clearInterval(rssTimer);
+    xray = await startXRayLocal({ port, store });
+    const outageMs = Date.now() - outageStart;
+    await sleep(5_000); // traffic goes on after X-Ray returns
+    await pump.stop();
+
+    const result = await assertLedgerDelivered({ kafka, names, xray, ledger, catchUpMs: 120_000 });
+    const lagEarly = lagOf(early.progress);
+    const lagLate = lagOf(late.progress);
+    assert.equal(late.stored.size, early.stored.size, 'documents reached X-Ray while it was stopped');
+    assert.ok(lagLate > lagEarly && lagEarly >= 0, `lag did not grow during the outage: ${lagEarly} records at +${early.atMs} ms, ${lagLate} at +${late.atMs} ms`);
+    assert.ok(maxRss > 0 && maxRss < TRANSLATOR_RSS_BOUND_MB, `translator RSS ${maxRss} MB (bound ${TRANSLATOR_RSS_BOUND_MB} MB)`);
+    for (const l of [early, late]) {
+      const uncovered = await committedButUnexported(kafka, names.spansTopic, l.progress, l.stored);
+      assert.deepEqual(uncovered.slice(0, 5), [], `at +${l.atMs} ms the group had committed ${uncovered.length} documents X-Ray did not have`);
+    }
+    const dupes = [...xray.received.values()].filter((n) => n > 1).length;
+    console.log(`# xray outage: ${ledger.summary()}; ${result.documents} documents, each once; X-Ray down ${outageMs} ms; lag ${lagEarly} → ${lagLate} records (+${early.atMs} → +${late.atMs} ms); committed offsets unchanged: ${JSON.stringify(early.progress.map((p) => p.committed)) === JSON.stringify(late.progress.map((p) => p.committed))}; translator max RSS ${maxRss} MB; ${dupes} documents received more than once by the restarted listener`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
+  } finally {
+    clearInterval(rssTimer);
+    await pump?.stop();
     await Promise.all(procs.map((p) => p.stop(10_000)));
     await killAll();
     await xray.close();

@@ -1,8 +1,9 @@
 /**
  * Offered load at 3× the receiver's capacity (issue 10 §3). Kafka is made the slower side with a producer
  * byte-rate quota on the receiver's client id (tools/kafka setClientQuota); the capacity is measured first
- * (closed loop), then 3× that is offered open loop. `BENCH=overload npm run bench` (60 s). Not in `npm test`
- * yet: under this overload the receiver accepts nothing (goodput collapse with ACK_MODE=kafka, issue 10).
+ * (closed loop), then 3× that is offered open loop. `BENCH=overload npm run bench` (60 s soak) and
+ * test/e2e/backbone/overload.test.ts (25 s, asserts). The receiver's admission control (services/receiver/
+ * publish/drain-admission.ts) accepts about what Kafka drains and refuses the rest at once.
  */
 import { randomUUID } from 'node:crypto';
 import { setClientQuota } from '../../../tools/kafka/kafka.mjs';
@@ -10,6 +11,7 @@ import { encodeSpansJsonV2 } from '../../../services/simulator/index.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { assertLedgerDelivered } from './delivered.ts';
 import { rssMb } from './failover.ts';
+import { scrapeMetric } from './metrics.ts';
 import { createTopic, KAFKA_BROKERS, testKafka, uniqueNames } from './kafka.ts';
 import { describeProcesses, killAll, type ServiceProcess } from './processes.ts';
 import { startReceiver, startTranslator } from './stack.ts';
@@ -21,6 +23,11 @@ import { sleep } from '../../support/wait.ts';
 export interface OverloadFigures {
   readonly capacitySpansPerSecond: number;
   readonly offeredSpans: number;
+  readonly overloadSeconds: number;
+  /** Spans answered 202 during the overload (not the calibration). */
+  readonly acceptedSpans: number;
+  /** Requests of the overload answered 503. */
+  readonly refusedRequests: number;
   readonly statuses: Record<string, number>;
   readonly withoutRetryAfter: number;
   readonly refusedSpans: number;
@@ -73,16 +80,24 @@ export async function runOverload(overloadSeconds: number): Promise<OverloadFigu
     let maxRssMb = 0;
     const rssTimer = setInterval(() => { maxRssMb = Math.max(maxRssMb, rssMb(receiver.proc.pid)); }, 200);
     try {
-      // capacity: a closed loop of 16 senders for 5 s, spans answered 202 per second
+      // Capacity: what Kafka takes (spans_published_total) over the last 5 s of 7 s of a closed loop of 32
+      // senders. Not the spans answered 202 per second: a closed loop's goodput is bounded by its senders
+      // over the ack latency (Little's law), which the quota's throttling makes long; refused requests
+      // come back at once, so the senders keep the receiver's buffer from running dry.
       const calibrate = new Ledger();
-      const untilMs = Date.now() + 5000;
+      const published = () => scrapeMetric(`${receiver.url}/metrics`, 'meshray_receiver_spans_published_total');
+      const loopStartMs = Date.now();
       let i = 0;
-      await Promise.all(Array.from({ length: 16 }, async () => {
-        while (Date.now() < untilMs) await post(receiver.url, generateTrace(widthOf(i++)), calibrate);
+      const senders = Promise.all(Array.from({ length: 32 }, async () => {
+        while (Date.now() < loopStartMs + 7000) await post(receiver.url, generateTrace(widthOf(i++)), calibrate);
       }));
+      await sleep(2000); // the closed loop's warm-up before measuring
+      const measureFrom = { atMs: Date.now(), spans: await published() };
+      await sleep(Math.max(0, loopStartMs + 7000 - Date.now())); // the measured window
+      const capacity = Math.max(1, ((await published()) - measureFrom.spans) / ((Date.now() - measureFrom.atMs) / 1000));
+      await senders;
       ledger.accepted.push(...calibrate.accepted);
       ledger.unacknowledged.push(...calibrate.unacknowledged);
-      const capacity = Math.max(1, calibrate.accepted.length / 5);
       const refusedBefore = await refusedByReason(receiver.url);
 
       // 3× capacity, open loop: every 100 ms, a tenth of a second's worth of traces, not waiting for answers
@@ -107,7 +122,8 @@ export async function runOverload(overloadSeconds: number): Promise<OverloadFigu
       const refusedCounted = Object.fromEntries(Object.entries(refusedAfter).map(([k, v]) => [k, v - (refusedBefore[k] ?? 0)]).filter(([, v]) => Number(v) > 0));
       const delivered = await assertLedgerDelivered({ kafka, names, xray, ledger, catchUpMs: 240_000 });
       return {
-        capacitySpansPerSecond: Math.round(capacity), offeredSpans,
+        capacitySpansPerSecond: Math.round(capacity), offeredSpans, overloadSeconds,
+        acceptedSpans: overload.accepted.length, refusedRequests: answers.filter((a) => a.status === 503).length,
         statuses: Object.fromEntries(overload.statuses),
         withoutRetryAfter: answers.filter((a) => a.status === 503 && !a.retryAfter).length,
         refusedSpans: overload.unacknowledged.length, refusedCounted, maxRssMb, documents: delivered.documents,

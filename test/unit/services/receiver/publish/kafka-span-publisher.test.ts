@@ -153,6 +153,24 @@ describe('KafkaSpanPublisher', () => {
     await drive(publisher.close());
   });
 
+  it('ACK_MODE=kafka refuses with BUFFER_FULL what could not drain within ACK_TIMEOUT at the measured rate, though the buffer has room', async (t) => {
+    const { producer, publisher, advance, drive } = setup(t, { ackTimeoutMs: 1000, bufferMaxSpans: 100, batchMaxMessages: 10 });
+    producer.behaviour = () => new Promise((r) => setTimeout(r, 100)); // Kafka takes 10 spans per 100 ms
+    const first = Promise.all([publisher.publish(spans(10)), publisher.publish(spans(10, 10)), publisher.publish(spans(10, 20))]);
+    assert.equal(publisher.isFull(70), false, 'no measurement yet: only the buffer bounds');
+    await flush(); // the first send starts at once (a full batch does not linger)
+    await advance(100);
+    assert.equal(publisher.bufferedSpans, 20, 'one send of 10 acknowledged, 20 left: 100 spans/s measured');
+    // 100 spans/s × ACK_TIMEOUT 1 s × headroom 0.5 = 50 spans may wait: 20 queued + 30 fits, + 31 does not
+    assert.equal(publisher.isFull(30), false);
+    assert.equal(publisher.isFull(31), true);
+    await assert.rejects(publisher.publish(spans(31, 30)), (e: unknown) => isMeshrayError(e) && e.code === 'BUFFER_FULL' && /100 spans\/s measured/.test(e.message));
+    assert.equal(publisher.bufferedSpans, 20, 'the refused spans were not queued');
+    await drive(first, 1000);
+    assert.equal(publisher.isFull(1), false, 'an empty queue admits');
+    await drive(publisher.close());
+  });
+
   it('refuses a publish that does not fit the buffer with BUFFER_FULL, whole', async (t) => {
     const { producer, publisher, drive } = setup(t, { ackMode: 'buffer', bufferMaxSpans: 10 });
     producer.behaviour = () => Promise.reject(new Error('broker down'));
