@@ -130,7 +130,9 @@ export async function readAllDocuments(client: XRayClient, start: Date, end: Dat
     for (const s of page.TraceSummaries ?? []) if (s.Id !== undefined) traceIds.push(s.Id);
     nextToken = page.NextToken;
   } while (nextToken !== undefined);
-  return batchGetDocuments(client, traceIds);
+  // Pages are offsets into a list sorted by start time, as X-Ray's are no snapshot: a trace whose start moves
+  // while documents still land (spans posted without a 202 may arrive late) can be listed on two pages.
+  return batchGetDocuments(client, [...new Set(traceIds)]);
 }
 
 /** The documents of `traceIds` through BatchGetTraces, 5 ids per call; throws on unprocessed ids. */
