@@ -1,5 +1,6 @@
 import type { Producer } from 'kafkajs';
-import type { ErrorCode } from '../../../shared/edge/errors/index.ts';
+import { MeshrayError, type ErrorCode } from '../../../shared/edge/errors/index.ts';
+import { unansweredPartitions, withPartitions } from '../../../shared/edge/kafka/unanswered-partitions.ts';
 import { DEAD_LETTER_HEADERS, deadLetterHeaders } from '../../../shared/core/span-record/headers.ts';
 import type { DeliveredRecord } from '../../../shared/core/span-record/record.ts';
 
@@ -25,32 +26,45 @@ export const DEAD_LETTER_TIME_HEADER = DEAD_LETTER_HEADERS.time;
 /**
  * Writes the ORIGINAL record value and key to the dead-letter topic (acks from all in-sync replicas), with
  * the dead-letter headers of the span-record contract (shared/core/span-record/headers.ts).
+ *
+ * Like the receiver's publisher it checks that kafkajs's answer covers every partition written
+ * (shared/edge/kafka/unanswered-partitions.ts: kafkajs 2.2.4 can resolve a send without writing a partition
+ * whose leader moved): otherwise `send` throws PUBLISH_FAILED and the batch is redelivered, so a record is
+ * never committed as dead-lettered without being in the DLQ. Each message's partition is set explicitly
+ * (the key's murmur2 partition among `partitions()`), so the partitions checked are the ones written.
  */
 export class KafkaDeadLetterSink implements DeadLetterSink {
   readonly #producer: Producer;
   readonly #topic: string;
+  readonly #partitions: () => number;
   readonly #now: () => number;
 
-  /** `producer` is connected and disconnected by the composition root; `now` stamps DEAD_LETTER_TIME_HEADER. */
-  constructor(options: { producer: Producer; topic: string; now?: () => number }) {
+  /**
+   * `producer` is connected and disconnected by the composition root; `partitions`: the DLQ topic's
+   * partition count (once known; default 1); `now` stamps DEAD_LETTER_TIME_HEADER.
+   */
+  constructor(options: { producer: Producer; topic: string; partitions?: () => number; now?: () => number }) {
     this.#producer = options.producer;
     this.#topic = options.topic;
+    this.#partitions = options.partitions ?? (() => 1);
     this.#now = options.now ?? Date.now;
   }
 
   async send(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     const time = new Date(this.#now()).toISOString();
-    await this.#producer.send({
-      topic: this.#topic,
-      acks: -1,
-      messages: letters.map((l) => ({
-        key: l.record.key,
-        value: l.record.value,
-        headers: { ...deadLetterHeaders(l), [DEAD_LETTER_TIME_HEADER]: time },
-        timestamp: String(l.record.timestampMs),
-      })),
-    });
+    const partitions = this.#partitions();
+    const messages = withPartitions(this.#topic, partitions, letters.map((l) => ({
+      key: l.record.key,
+      value: l.record.value,
+      headers: { ...deadLetterHeaders(l), [DEAD_LETTER_TIME_HEADER]: time },
+      timestamp: String(l.record.timestampMs),
+    })));
+    const answers = await this.#producer.send({ topic: this.#topic, acks: -1, messages });
+    const unanswered = unansweredPartitions(this.#topic, partitions, messages, answers);
+    if (unanswered.length > 0) {
+      throw new MeshrayError('PUBLISH_FAILED', `kafkajs answered without writing partitions ${unanswered.join(',')} of the dead-letter topic ${this.#topic} (their leader moved during the send); the batch is redelivered`);
+    }
   }
 }
 
