@@ -65,9 +65,10 @@ export async function main(env: Record<string, string | undefined> = process.env
   const xray = createXRayClient({ region: config.AWS_REGION, endpoint: config.XRAY_ENDPOINT, env });
   const exporter = exportSinkFromSettings(config, { client: xray, endpoint: config.XRAY_ENDPOINT, region: target.region, metrics, health: exportHealth });
   const transactionSearch = config.EXPORT_PROTOCOL === 'otlp' ? new TransactionSearchCheck({ client: xray, logger }) : undefined;
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const newDeadLetterProducer = (): ReturnType<typeof kafka.producer> => kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = newDeadLetterProducer();
   let dlqPartitions = 1; // learnt from the brokers once the DLQ topic is ensured (below)
-  const deadLetters = new KafkaDeadLetterSink({ producer, topic: config.DLQ_TOPIC, partitions: () => dlqPartitions });
+  const deadLetters = new KafkaDeadLetterSink({ producer, newProducer: newDeadLetterProducer, topic: config.DLQ_TOPIC, partitions: () => dlqPartitions });
   const source = new KafkaSpanSource({
     kafka,
     groupId: config.TRANSLATOR_GROUP_ID,
@@ -109,7 +110,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       await Promise.race([deadline, (async () => {
         transactionSearch?.stop();
         await app.stop(); // stops fetching; batches in flight finish and commit what was exported
-        await producer.disconnect(); // flushes dead letters
+        await deadLetters.close(); // its current producer
         redis?.disconnect();
         xray.destroy();
         await app.http.close();

@@ -34,24 +34,58 @@ export const DEAD_LETTER_TIME_HEADER = DEAD_LETTER_HEADERS.time;
  * (the key's murmur2 partition among `partitions()`), so the partitions checked are the ones written.
  */
 export class KafkaDeadLetterSink implements DeadLetterSink {
-  readonly #producer: Producer;
+  #producer: Producer;
+  /** The producer was replaced after a failed send and is not connected yet. */
+  #renewed = false;
+  readonly #newProducer: (() => Producer) | undefined;
   readonly #topic: string;
   readonly #partitions: () => number;
   readonly #now: () => number;
 
   /**
-   * `producer` is connected and disconnected by the composition root; `partitions`: the DLQ topic's
+   * `producer` is connected by the composition root, and disconnected by it through `close()`;
+   * `newProducer` (idempotent producers) makes the one that replaces it after a failed send, as the
+   * receiver's publisher does (services/receiver/publish/kafka-span-publisher.ts renewProducer: kafkajs gives
+   * sequence numbers back for requests Kafka may have written, and a redelivered batch's letters sent
+   * under them could be acknowledged as duplicates without being written); `partitions`: the DLQ topic's
    * partition count (once known; default 1); `now` stamps DEAD_LETTER_TIME_HEADER.
    */
-  constructor(options: { producer: Producer; topic: string; partitions?: () => number; now?: () => number }) {
+  constructor(options: { producer: Producer; newProducer?: () => Producer; topic: string; partitions?: () => number; now?: () => number }) {
     this.#producer = options.producer;
+    this.#newProducer = options.newProducer;
     this.#topic = options.topic;
     this.#partitions = options.partitions ?? (() => 1);
     this.#now = options.now ?? Date.now;
   }
 
+  /** Disconnects the current producer (flushes nothing: every send was awaited). */
+  async close(): Promise<void> {
+    await this.#producer.disconnect();
+  }
+
   async send(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
+    try {
+      if (this.#renewed) {
+        await this.#producer.connect();
+        this.#renewed = false;
+      }
+      await this.#write(letters);
+    } catch (err) {
+      this.#renew();
+      throw err;
+    }
+  }
+
+  #renew(): void {
+    if (this.#newProducer === undefined) return;
+    const old = this.#producer;
+    this.#producer = this.#newProducer();
+    this.#renewed = true;
+    void old.disconnect().catch(() => undefined);
+  }
+
+  async #write(letters: readonly DeadLetter[]): Promise<void> {
     const time = new Date(this.#now()).toISOString();
     const partitions = this.#partitions();
     const messages = withPartitions(this.#topic, partitions, letters.map((l) => ({

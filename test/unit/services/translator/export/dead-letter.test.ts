@@ -58,3 +58,34 @@ test('a single-partition DLQ (the default count) and no letters', async () => {
   const silent = producer(() => []);
   await assert.rejects(new KafkaDeadLetterSink({ producer: silent.producer, topic: 'dlq' }).send(letters.slice(0, 1)), /partitions 0 of the dead-letter topic/);
 });
+
+test('after a failed send the next goes through a new producer (connected first), as the receiver\'s does; the old one is disconnected', async () => {
+  const made: { producer: Producer; sent: ProducerRecord[]; connects: number; disconnects: number }[] = [];
+  let failNext = true;
+  const make = (): Producer => {
+    const entry = { producer: undefined as unknown as Producer, sent: [] as ProducerRecord[], connects: 0, disconnects: 0 };
+    entry.producer = {
+      connect: async () => { entry.connects += 1; },
+      disconnect: async () => { entry.disconnects += 1; },
+      send: async (record: ProducerRecord): Promise<RecordMetadata[]> => {
+        entry.sent.push(record);
+        if (failNext) { failNext = false; throw new Error('Closed connection'); }
+        return [...new Set(record.messages.map((m) => m.partition ?? -1))].map((partition) => ({ topicName: record.topic, partition, errorCode: 0 }));
+      },
+    } as unknown as Producer;
+    made.push(entry);
+    return entry.producer;
+  };
+  const sink = new KafkaDeadLetterSink({ producer: make(), newProducer: make, topic: 'dlq', partitions: () => 3 });
+  await assert.rejects(sink.send(letters.slice(0, 4)), /Closed connection/);
+  assert.equal(made.length, 2, 'replaced at once');
+  assert.equal(made[0]?.disconnects, 1);
+  await sink.send(letters.slice(0, 6));
+  assert.equal(made[1]?.connects, 1, 'the new producer connects before its first send');
+  assert.equal(made[1]?.sent[0]?.messages.length, 6);
+  await sink.send(letters.slice(6, 8));
+  assert.equal(made.length, 2, 'no replacement after a good send');
+  assert.equal(made[1]?.connects, 1);
+  await sink.close();
+  assert.equal(made[1]?.disconnects, 1);
+});
