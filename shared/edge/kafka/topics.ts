@@ -49,7 +49,7 @@ export async function ensureTopics(
     if (missing.length > 0) {
       // false: they all existed by now (another instance won the race); true: created.
       const didCreate = await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false, // kafkajs polls metadata and fails on UNKNOWN_TOPIC_OR_PARTITION from a broker that has not learnt the topic yet (a fresh 3-node cluster): waitForLeaders below retries
         timeout: timeoutMs,
         topics: missing.map((s) => ({
           topic: s.topic,
