@@ -24,7 +24,9 @@ if (bySuite.length === 0) {
   console.error(`no test files found for suites: ${suites.join(', ')}`);
   process.exit(1);
 }
-const needsKafka = bySuite.some((s) => s.suite !== 'unit') && !process.env.KAFKA_BROKERS;
+// The failover suite starts its own 3-node cluster (tools/kafka startCluster): it needs no broker from here.
+const usesBroker = (s) => s.suite !== 'unit' && s.suite !== 'failover';
+const needsKafka = bySuite.some(usesBroker) && !process.env.KAFKA_BROKERS;
 let broker;
 if (needsKafka) {
   const { startBroker } = await import('../tools/kafka/kafka.mjs');
@@ -48,9 +50,11 @@ const runSuite = ({ suite, files }) => {
   return new Promise((resolve) => child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0))));
 };
 let code = 0;
-for (const suite of bySuite) {
+const lastUsingBroker = bySuite.findLastIndex(usesBroker);
+for (const [i, suite] of bySuite.entries()) {
   const c = await runSuite(suite);
   if (c !== 0) code = c;
+  if (i === lastUsingBroker && broker) { await broker.stop(); broker = undefined; } // not running beside the cluster
 }
 if (broker) await broker.stop();
 process.exit(code);

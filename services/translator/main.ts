@@ -65,8 +65,10 @@ export async function main(env: Record<string, string | undefined> = process.env
   const xray = createXRayClient({ region: config.AWS_REGION, endpoint: config.XRAY_ENDPOINT, env });
   const exporter = exportSinkFromSettings(config, { client: xray, endpoint: config.XRAY_ENDPOINT, region: target.region, metrics, health: exportHealth });
   const transactionSearch = config.EXPORT_PROTOCOL === 'otlp' ? new TransactionSearchCheck({ client: xray, logger }) : undefined;
-  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-  const deadLetters = new KafkaDeadLetterSink({ producer, topic: config.DLQ_TOPIC });
+  const newDeadLetterProducer = (): ReturnType<typeof kafka.producer> => kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+  const producer = newDeadLetterProducer();
+  let dlqPartitions = 1; // learnt from the brokers once the DLQ topic is ensured (below)
+  const deadLetters = new KafkaDeadLetterSink({ producer, newProducer: newDeadLetterProducer, topic: config.DLQ_TOPIC, partitions: () => dlqPartitions });
   const source = new KafkaSpanSource({
     kafka,
     groupId: config.TRANSLATOR_GROUP_ID,
@@ -108,7 +110,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       await Promise.race([deadline, (async () => {
         transactionSearch?.stop();
         await app.stop(); // stops fetching; batches in flight finish and commit what was exported
-        await producer.disconnect(); // flushes dead letters
+        await deadLetters.close(); // its current producer
         redis?.disconnect();
         xray.destroy();
         await app.http.close();
@@ -123,8 +125,9 @@ export async function main(env: Record<string, string | undefined> = process.env
     await listenOn(app.http, { host: config.OPS_HOST, port: config.TRANSLATOR_OPS_PORT, portVariable: 'TRANSLATOR_OPS_PORT', hostVariable: 'OPS_HOST' });
     // The DLQ's partition count does not matter (records keep their source partition in a header).
     // Kafka unreachable at start: one warn line with the brokers and the cause, retried with backoff (not ready meanwhile).
-    await untilKafkaAnswers(() => ensureTopics(createKafkaFromConfig(config, logger, { retry: KAFKA_START_RETRY }), [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1, partitionsMustMatch: false }]),
+    const dlq = await untilKafkaAnswers(() => ensureTopics(createKafkaFromConfig(config, logger, { retry: KAFKA_START_RETRY }), [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1, partitionsMustMatch: false }]),
       { brokers: config.KAFKA_BROKERS, what: `dead-letter topic ${config.DLQ_TOPIC}`, logger });
+    dlqPartitions = dlq?.partitions.get(config.DLQ_TOPIC) ?? dlqPartitions;
     await producer.connect();
     await transactionSearch?.start(); // logs and joins readiness; never fails the start
     await app.start();

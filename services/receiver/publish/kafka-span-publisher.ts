@@ -73,8 +73,8 @@ const RECORD_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'
 
 /**
  * Kafka errors about the idempotent producer's own state (its sequence numbers or id), seen after leader
- * moves during a broker rolling restart (test/failover): kafkajs retries them forever with the same
- * state, so the producer is replaced by a new one (a new producer id, sequences from 0).
+ * moves during a broker rolling restart (test/failover): kafkajs retries them forever with the same state.
+ * Logged at warn when they make the sender replace its producer (it does after every failed send).
  */
 const PRODUCER_STATE_ERROR_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
 
@@ -127,6 +127,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
   /** Backoff sleeps: woken only by close(), not by new spans (which must not hasten retries). */
   private readonly sleepers = new Set<() => void>();
   private connected = false;
+  /** The producer was replaced (renewProducer) and the new one is not connected yet. */
+  private renewed = false;
   private closing = false;
   /** Set when the drain timeout passed: the sender stops, whatever is still queued is dropped. */
   private abandoned = false;
@@ -164,12 +166,26 @@ export class KafkaSpanPublisher implements SpanPublisher {
     return producer;
   }
 
-  /** Replaces a producer whose idempotence state Kafka refuses; the loop connects the new one. */
+  /**
+   * Replaces the producer after a send that failed or was not answered for every partition; the loop
+   * connects the new one (readiness keeps saying what it said until that connect succeeds or fails).
+   *
+   * Why after EVERY failed send (issue 10): kafkajs 2.2.4 (src/producer/sendMessages.js) takes each
+   * partition's sequence numbers before a produce request and gives them back when the request throws,
+   * although the broker may have written it (the answer lost with a leader killed -9, or another
+   * partition's error failing the whole answer). The loop then sends records rebuilt from a longer
+   * buffer, one span-list record per partition as before: same producer id, same sequence, same record
+   * count. Kafka takes such a batch for a retry of the one it holds and acknowledges it WITHOUT writing
+   * it (idempotent duplicate detection compares sequence ranges, not contents), so spans that joined the
+   * record were answered 202 and never written. A new producer id has no sequence history: the worst
+   * case is records written twice, which translation overwrites.
+   */
   private async renewProducer(cause: unknown): Promise<void> {
     const old = this.producer;
     this.producer = this.createProducer();
-    this.connected = false;
-    this.log.warn({ err: cause }, 'Kafka refused the producer\'s sequence state; replacing the producer');
+    this.renewed = true;
+    if (hasErrorType(cause, PRODUCER_STATE_ERROR_TYPES)) this.log.warn({ err: cause }, 'Kafka refused the producer\'s sequence state; replacing the producer');
+    else this.log.debug({ err: cause }, 'send failed: replacing the producer (what Kafka wrote of it is unknown)');
     await old.disconnect().catch(() => undefined);
   }
 
@@ -404,12 +420,15 @@ export class KafkaSpanPublisher implements SpanPublisher {
     let batchLimit = this.options.batchMaxMessages;
     while (!this.abandoned) {
       // Connect eagerly (readiness depends on it), not only when there is something to send.
-      if (!this.connected && !(this.closing && this.queue.length === 0)) {
+      if ((!this.connected || this.renewed) && !(this.closing && this.queue.length === 0)) {
         try {
           await this.producer.connect();
-          this.log.info('Kafka producer connected');
+          if (!this.renewed) this.log.info('Kafka producer connected');
+          this.renewed = false;
+          this.connected = true;
         } catch (e) {
           if (this.abandoned) return;
+          this.connected = false;
           this.noteFailure(e, 'connect');
           await this.pause(this.backoffMs(attempt++));
           continue;
@@ -433,6 +452,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
         if (unanswered.length > 0) throw new Error(`kafkajs answered without writing partitions ${unanswered.join(',')} (their leader moved during the send)`);
       } catch (e) {
         if (this.abandoned) return;
+        await this.renewProducer(e); // never resend rebuilt records under sequence numbers Kafka may hold
         if (isRecordError(e)) {
           if (spans > 1 && take > 1) {
             batchLimit = Math.ceil(spans / 2); // bisect towards the chunk Kafka refuses
@@ -443,7 +463,6 @@ export class KafkaSpanPublisher implements SpanPublisher {
         }
         this.metrics.publishRetries.inc();
         this.noteFailure(e, 'send');
-        if (hasErrorType(e, PRODUCER_STATE_ERROR_TYPES)) await this.renewProducer(e);
         await this.pause(this.backoffMs(attempt++));
         continue;
       }

@@ -22,6 +22,8 @@ export interface EnsureTopicsOptions {
 export interface EnsureTopicsOutcome {
   readonly created: readonly string[];
   readonly existing: readonly string[];
+  /** Partition count of each topic, as the brokers report it. */
+  readonly partitions: ReadonlyMap<string, number>;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function ensureTopics(
     if (missing.length > 0) {
       // false: they all existed by now (another instance won the race); true: created.
       const didCreate = await admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false, // kafkajs polls metadata and fails on UNKNOWN_TOPIC_OR_PARTITION from a broker that has not learnt the topic yet (a fresh 3-node cluster): waitForLeaders below retries
         timeout: timeoutMs,
         topics: missing.map((s) => ({
           topic: s.topic,
@@ -58,14 +60,15 @@ export async function ensureTopics(
       });
       if (didCreate) created.push(...missing.map((s) => s.topic));
     }
-    await waitForLeaders(admin, specs, timeoutMs);
-    return { created, existing: specs.map((s) => s.topic).filter((t) => !created.includes(t)) };
+    const partitions = await waitForLeaders(admin, specs, timeoutMs);
+    return { created, existing: specs.map((s) => s.topic).filter((t) => !created.includes(t)), partitions };
   } finally {
     await admin.disconnect();
   }
 }
 
-async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[], timeoutMs: number): Promise<void> {
+/** Resolves with each topic's partition count once every partition has a leader. */
+async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[], timeoutMs: number): Promise<Map<string, number>> {
   const deadline = Date.now() + timeoutMs;
   let waitingFor = 'metadata';
   for (;;) {
@@ -80,7 +83,7 @@ async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[], timeout
       if (mismatch.length > 0) throw new TopicMismatchError(mismatch.join('; '));
       const leaderless = topics.filter((t) => t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
       const absent = specs.filter((s) => !topics.some((t) => t.name === s.topic)).map((s) => s.topic);
-      if (leaderless.length === 0 && absent.length === 0) return;
+      if (leaderless.length === 0 && absent.length === 0) return new Map(topics.map((t) => [t.name, t.partitions.length]));
       waitingFor = `leaders for ${[...absent, ...leaderless].join(', ')}`;
     } catch (e) {
       if (e instanceof TopicMismatchError) throw e;

@@ -14,10 +14,19 @@ const partitionOf = Partitioners.DefaultPartitioner();
  * murmur2 `Partitioners.DefaultPartitioner` over the message key; an explicit `message.partition` wins).
  */
 export function unansweredPartitions(topic: string, numPartitions: number, messages: readonly Message[], answers: readonly RecordMetadata[]): number[] {
-  const partitionMetadata: PartitionMetadata[] = Array.from({ length: numPartitions }, (_, partitionId) => ({
-    partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [],
-  }));
-  const written = new Set(messages.map((message) => message.partition ?? partitionOf({ topic, partitionMetadata, message })));
+  const written = new Set(withPartitions(topic, numPartitions, messages).map((m) => m.partition));
   const answered = new Set(answers.filter((a) => a.topicName === topic && a.errorCode === 0).map((a) => a.partition));
   return [...written].filter((p) => !answered.has(p)).sort((a, b) => a - b);
+}
+
+/**
+ * `messages` each with its `partition` set: an explicit one kept, else the one the producers' partitioner
+ * gives its key among `numPartitions`. A producer that sends these writes exactly the partitions
+ * `unansweredPartitions` then checks, whatever the topic's real partition count.
+ */
+export function withPartitions(topic: string, numPartitions: number, messages: readonly Message[]): (Message & { partition: number })[] {
+  const partitionMetadata: PartitionMetadata[] = Array.from({ length: Math.max(1, numPartitions) }, (_, partitionId) => ({
+    partitionId, leader: 0, partitionErrorCode: 0, replicas: [], isr: [],
+  }));
+  return messages.map((message) => ({ ...message, partition: message.partition ?? partitionOf({ topic, partitionMetadata, message }) }));
 }

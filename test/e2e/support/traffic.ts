@@ -151,6 +151,8 @@ export class TrafficPump {
 export interface ExpectedDocuments {
   /** segment id → trace key (low 64 bits of the Zipkin trace id). */
   readonly traceKeyOf: Map<string, string>;
+  /** segment id → the Zipkin span id it was translated from. */
+  readonly spanIdOf: Map<string, string>;
   readonly documents: number;
   readonly traces: number;
 }
@@ -167,11 +169,13 @@ export function expectedDocuments(spans: readonly Span[]): ExpectedDocuments {
   const out = translateSpans(decoded.value, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: Date.now(), epochs: new MemoryEpochStore() });
   if (out.rejected.length > 0) throw new Error(`ledgered spans rejected by translateSpans: ${JSON.stringify(out.rejected.slice(0, 3))}`);
   const map = new Map<string, string>();
+  const spanIdOf = new Map<string, string>();
   for (const d of out.documents) {
     const span = decoded.value[d.spanIndex];
     if (span === undefined) throw new Error('translateSpans returned a span index out of range');
     if (map.has(d.segmentId)) throw new Error(`generated traffic repeats segment id ${d.segmentId}`);
     map.set(d.segmentId, traceKeyOf(span.traceId));
+    spanIdOf.set(d.segmentId, span.id);
   }
-  return { traceKeyOf: map, documents: out.documents.length, traces: new Set(map.values()).size };
+  return { traceKeyOf: map, spanIdOf, documents: out.documents.length, traces: new Set(map.values()).size };
 }

@@ -4,6 +4,8 @@ import type { StoredDocument } from '../../support/xray-local.ts';
 
 export interface LedgerCheck {
   readonly problems: string[];
+  /** Expected segment ids not stored. */
+  readonly missing: readonly string[];
   /** Stored documents whose segment id the ledger does not know (spans posted without a 202 may arrive). */
   readonly extra: number;
 }
@@ -44,5 +46,5 @@ export function checkAgainstLedger(stored: readonly StoredDocument[], expected: 
   }
   const split = [...xrayIdsOfTrace.entries()].filter(([, ids]) => ids.size > 1);
   if (split.length > 0) problems.push(`${split.length} traces carry several X-Ray trace ids, e.g. ${split.slice(0, 3).map(([k, ids]) => `${k}: ${[...ids].join(' | ')}`).join('; ')}`);
-  return { problems, extra };
+  return { problems, missing, extra };
 }

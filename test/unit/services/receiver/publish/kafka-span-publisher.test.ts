@@ -26,6 +26,12 @@ class ScriptedProducer {
   on(event: string, fn: () => void) { this.listeners.set(event, fn); return () => {}; }
   async connect() { this.listeners.get(this.events.CONNECT)?.(); }
   async disconnect() { this.listeners.get(this.events.DISCONNECT)?.(); }
+  /** What kafka.producer() returns: its own events (as each kafkajs producer has), the shared script. */
+  instance(): ScriptedProducer {
+    const own = Object.create(this) as ScriptedProducer;
+    own.listeners = new Map();
+    return own;
+  }
   async sendBatch(req: { acks: number; topicMessages: { topic: string; messages: Message[] }[] }) {
     assert.equal(req.acks, -1);
     const messages = req.topicMessages[0]?.messages ?? [];
@@ -34,6 +40,59 @@ class ScriptedProducer {
     // A behaviour that says nothing is answered as kafkajs answers a full write: one RecordMetadata per partition.
     const topicName = req.topicMessages[0]?.topic ?? '';
     return answers ?? [...new Set(messages.map((m) => m.partition ?? 0))].map((partition): RecordMetadata => ({ topicName, partition, errorCode: 0 }));
+  }
+}
+
+/**
+ * A model of Kafka's idempotent producer dedupe behind kafkajs's producer bookkeeping (issue 10): each
+ * producer has its own id and per-partition sequence, taken before a produce and given back when the request
+ * throws (kafkajs 2.2.4 src/producer/sendMessages.js); the broker acknowledges WITHOUT writing a batch whose
+ * sequence range is the last one it wrote for that producer and partition. `loseAnswers`: the next N
+ * requests are written, then fail as a connection closed by a broker killed -9 would.
+ */
+class IdempotentBroker {
+  readonly log: Message[] = [];
+  readonly producerIds: number[] = [];
+  loseAnswers = 0;
+  readonly #last = new Map<string, { seq: number; count: number }>();
+
+  producer(): unknown {
+    const pid = this.producerIds.length + 1;
+    this.producerIds.push(pid);
+    const next = new Map<number, number>();
+    const listeners = new Map<string, () => void>();
+    const events = { CONNECT: 'producer.connect', DISCONNECT: 'producer.disconnect' };
+    return {
+      events,
+      on: (event: string, fn: () => void) => { listeners.set(event, fn); return () => {}; },
+      connect: async () => { listeners.get(events.CONNECT)?.(); },
+      disconnect: async () => { listeners.get(events.DISCONNECT)?.(); },
+      sendBatch: async (req: { topicMessages: { topic: string; messages: Message[] }[] }): Promise<RecordMetadata[]> => {
+        const messages = req.topicMessages[0]?.messages ?? [];
+        const partitions = [...new Set(messages.map((m) => m.partition ?? 0))];
+        const taken = partitions.map((partition) => {
+          const records = messages.filter((m) => (m.partition ?? 0) === partition);
+          const seq = next.get(partition) ?? 0;
+          next.set(partition, seq + records.length);
+          return { partition, seq, records };
+        });
+        for (const b of taken) this.#append(pid, b.partition, b.seq, b.records);
+        if (this.loseAnswers > 0) {
+          this.loseAnswers -= 1;
+          for (const b of taken) next.set(b.partition, b.seq); // kafkajs gives the sequence back
+          throw Object.assign(new Error('Closed connection'), { name: 'KafkaJSConnectionClosedError', retriable: true });
+        }
+        return taken.map((b) => ({ topicName: req.topicMessages[0]?.topic ?? '', partition: b.partition, errorCode: 0 }));
+      },
+    };
+  }
+
+  #append(pid: number, partition: number, seq: number, records: Message[]): void {
+    const key = `${pid}/${partition}`;
+    const last = this.#last.get(key);
+    if (last !== undefined && last.seq === seq && last.count === records.length) return; // a "duplicate": acknowledged, not written
+    this.#last.set(key, { seq, count: records.length });
+    this.log.push(...records);
   }
 }
 
@@ -63,7 +122,7 @@ function fakeTime(t: TestContext) {
 function setup(t: TestContext, overrides: Partial<KafkaSpanPublisherOptions> = {}) {
   const time = fakeTime(t);
   const producer = new ScriptedProducer();
-  const kafka = { producer: (cfg: unknown) => { producer.config.push(cfg); return producer; } } as unknown as Kafka;
+  const kafka = { producer: (cfg: unknown) => { producer.config.push(cfg); return producer.instance(); } } as unknown as Kafka;
   const registry = createRegistry();
   const publisher = new KafkaSpanPublisher({
     kafka, topic: 't', partitions: 1, ackMode: 'kafka', ackTimeoutMs: 1000, bufferMaxSpans: 100, lingerMs: 20,
@@ -263,6 +322,28 @@ describe('KafkaSpanPublisher', () => {
     assert.equal(spanIds(producer.batches[0] ?? []).length, 3, 'the 3 spans, in one span-list record');
     assert.equal(publisher.readinessProblem(), undefined, 'the new producer is connected');
     await drive(publisher.close());
+  });
+
+  it('replaces the producer after every failed send: a send Kafka wrote but whose answer was lost is not resent under its sequence numbers, which Kafka would take for a duplicate of the rebuilt record', async (t) => {
+    const time = fakeTime(t);
+    const broker = new IdempotentBroker();
+    const kafka = { producer: () => broker.producer() } as unknown as Kafka;
+    const publisher = new KafkaSpanPublisher({
+      kafka, topic: 't', partitions: 1, ackMode: 'kafka', ackTimeoutMs: 1000, bufferMaxSpans: 100, lingerMs: 20,
+      batchMaxMessages: 50, drainTimeoutMs: 500, logger: silentLogger(), registry: createRegistry(), retryBaseMs: 5, retryMaxMs: 20,
+      random: () => 0.999,
+    });
+    publisher.start();
+    broker.loseAnswers = 1;
+    const first = publisher.publish(spans(3));
+    await time.advance(20); // linger: the first send is written, its answer lost
+    assert.equal(broker.log.length, 1, 'Kafka holds the first record');
+    const second = publisher.publish(spans(3, 3)); // joins the buffer before the retry (backoff 4 ms)
+    await time.drive(Promise.all([first, second]), 1000);
+    assert.deepEqual([...new Set(spanIds(broker.log))].sort(), spans(6).map((x) => x.id).sort(), 'every span answered is in Kafka');
+    assert.equal(broker.producerIds.length, 2, 'the retry went through a new producer');
+    assert.equal(publisher.readinessProblem(), undefined);
+    await time.drive(publisher.close());
   });
 
   it('is not ready while buffered spans wait for Kafka longer than ACK_TIMEOUT, ready again once Kafka takes them', async (t) => {
