@@ -24,8 +24,8 @@ const hex = (bytes: number) => randomUUID().replaceAll('-', '').slice(0, bytes *
 test('Avro spans keyed by trace id: idempotent produce, consumer group with eachBatch', { timeout: 120_000 }, async () => {
   const topic = `meshray-it-spans-${randomUUID()}`;
   const spec = { topic, numPartitions: 6, replicationFactor: 1, configs: { 'retention.ms': '3600000' } };
-  assert.deepEqual(await ensureTopics(kafka, [spec]), { created: [topic], existing: [] });
-  assert.deepEqual(await ensureTopics(kafka, [spec]), { created: [], existing: [topic] }, 'idempotent');
+  assert.deepEqual(await ensureTopics(kafka, [spec]), { created: [topic], existing: [], partitions: new Map([[topic, 6]]) });
+  assert.deepEqual(await ensureTopics(kafka, [spec]), { created: [], existing: [topic], partitions: new Map([[topic, 6]]) }, 'idempotent');
   await assert.rejects(ensureTopics(kafka, [{ ...spec, numPartitions: 3 }]), TopicMismatchError);
 
   // 40 traces x 5 spans, half with 128-bit ids.
