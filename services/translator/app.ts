@@ -11,6 +11,7 @@ import { allOf, type ConsumerHealth, type ExportHealth } from './health.ts';
 import type { TranslatorMetrics } from './metrics.ts';
 import { createTranslator, type ProtocolSink } from './translator.ts';
 import type { WindowSettings } from './assemble/assembly-window.ts';
+import type { TraceSampler } from './sample/trace-sampler.ts';
 
 export type TranslatorAppDeps = TranslatorAppCommonDeps & ProtocolSink;
 
@@ -37,6 +38,8 @@ export interface TranslatorAppCommonDeps {
   readonly failurePauseMs?: number;
   /** ASSEMBLY=on: hold spans by trace before translating (TranslatorDeps.assembly). */
   readonly assembly?: WindowSettings;
+  /** SAMPLING=on (with ASSEMBLY=on): whole-trace tail sampling (services/translator/sample/create-sampler.ts). */
+  readonly sampler?: TraceSampler;
 }
 
 export interface TranslatorApp {
@@ -61,7 +64,7 @@ export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
     logger: deps.logger,
     clock: deps.clock,
     ...(deps.failurePauseMs !== undefined ? { failurePauseMs: deps.failurePauseMs } : {}),
-    ...(deps.assembly ? { assembly: { window: deps.assembly, registry: deps.registry } } : {}),
+    ...(deps.assembly ? { assembly: { window: deps.assembly, registry: deps.registry, ...(deps.sampler ? { sampler: deps.sampler } : {}) } } : {}),
   });
   const http = Fastify({ logger: false });
   const ready = allOf(deps.health.ready, ...(deps.exportHealth ? [deps.exportHealth.ready] : []), ...(deps.transactionSearch ? [deps.transactionSearch.ready] : []));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   dlqEnv, durationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, requireExportTarget, requireSaslCredentials, type Config,
 } from '../../shared/edge/config/index.ts';
+import { requireSamplingSettings, samplingEnv } from './sample/sampling-config.ts';
 
 /** The translator's environment: shared fragments plus its own keys. Every key is described (README table). */
 export const translatorEnvSchema = z.object({
@@ -35,7 +36,9 @@ export const translatorEnvSchema = z.object({
     .describe('with ASSEMBLY=on, spans held per translator before the oldest traces are exported early (memory bound)'),
   EPOCH_STORE: z.enum(['redis', 'memory']).default('redis')
     .describe('redis: instances agree on a trace\'s X-Ray id through REDIS_URL (local caches while it is down); memory: local caches only'),
+  ...samplingEnv,
 }).superRefine((c, ctx) => {
+  requireSamplingSettings(c, ctx);
   requireSaslCredentials(c, ctx);
   requireExportTarget(c, ctx);
 });

@@ -23,6 +23,7 @@ import { createXRayClient, describeExportTarget } from './export/xray-client.ts'
 import { ConsumerHealth, ExportHealth } from './health.ts';
 import { createTranslatorMetrics } from './metrics.ts';
 import { translatorConfigOf } from './translate/translator-config.ts';
+import { createTraceSampler } from './sample/create-sampler.ts';
 
 /**
  * Bytes fetched per partition (kafkajs' default is 1 MB). A backlog then arrives in batches of ~300 spans
@@ -53,7 +54,7 @@ export async function main(env: Record<string, string | undefined> = process.env
 
   const kafka = createKafkaFromConfig(config, logger);
 
-  const redis = config.EPOCH_STORE === 'redis'
+  const redis = config.EPOCH_STORE === 'redis' || config.SAMPLING === 'on'
     ? new Redis(config.REDIS_URL, {
       ...FAIL_FAST_REDIS_OPTIONS,
       retryStrategy: (times) => Math.min(times * 200, 5000),
@@ -79,6 +80,14 @@ export async function main(env: Record<string, string | undefined> = process.env
     metrics,
     health,
   });
+  const sampler = config.SAMPLING === 'on' ? createTraceSampler({
+    slowMs: config.SAMPLE_SLOW_MS,
+    keep: config.SAMPLE_KEEP,
+    protocol: config.EXPORT_PROTOCOL,
+    limitPerSecond: config.EXPORT_PROTOCOL === 'otlp' ? config.OTLP_SPANS_PER_SECOND : config.XRAY_SEGMENTS_PER_SECOND,
+    decisionTtlMs: config.SAMPLE_DECISION_TTL,
+    maxDecisions: config.ASSEMBLY_MAX_SPANS,
+  }, { ...(redis ? { redis } : {}), registry, clock: Date.now }) : undefined;
   const app = buildApp({
     translatorConfig: translatorConfigOf(config),
     poisonMaxAttempts: config.POISON_MAX_ATTEMPTS,
@@ -91,7 +100,8 @@ export async function main(env: Record<string, string | undefined> = process.env
     ...exporter,
     ...(transactionSearch ? { transactionSearch } : {}),
     deadLetters,
-    ...(redis ? { sharedEpochs: new RedisEpochStore({ redis, ttlMs: config.EPOCH_TTL }) } : {}),
+    ...(sampler ? { sampler } : {}),
+    ...(redis && config.EPOCH_STORE === 'redis' ? { sharedEpochs: new RedisEpochStore({ redis, ttlMs: config.EPOCH_TTL }) } : {}),
     clock: Date.now,
     ...(config.ASSEMBLY === 'on' ? { assembly: { idleMs: config.ASSEMBLY_IDLE, maxAgeMs: config.ASSEMBLY_MAX_AGE, maxSpans: config.ASSEMBLY_MAX_SPANS } } : {}),
   });
@@ -131,7 +141,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     await producer.connect();
     await transactionSearch?.start(); // logs and joins readiness; never fails the start
     await app.start();
-    log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE, exportProtocol: config.EXPORT_PROTOCOL, packing: config.PACKING, assembly: config.ASSEMBLY }, 'translator started');
+    log.info({ topic: config.SPANS_TOPIC, groupId: config.TRANSLATOR_GROUP_ID, epochStore: config.EPOCH_STORE, exportProtocol: config.EXPORT_PROTOCOL, packing: config.PACKING, assembly: config.ASSEMBLY, sampling: config.SAMPLING }, 'translator started');
   } catch (err) {
     if (!isMeshrayError(err)) log.fatal({ err }, 'translator failed to start'); // a MeshrayError is reported in one line by the caller
     await close().catch(() => undefined);

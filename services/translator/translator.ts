@@ -16,6 +16,7 @@ import { AssemblingHandler } from './assemble/assembling-handler.ts';
 import { createAssemblyMetrics } from './assemble/assembly-metrics.ts';
 import type { WindowSettings } from './assemble/assembly-window.ts';
 import type { Registry } from 'prom-client';
+import type { TraceSampler } from './sample/trace-sampler.ts';
 
 /**
  * The export side of the translator, by EXPORT_PROTOCOL: segment documents to a SegmentSink
@@ -58,7 +59,7 @@ export interface TranslatorCommonDeps {
    * (services/translator/assemble/). Only for a source that honours `BatchResult.heldThrough` and gives an
    * OffsetCommitter (KafkaSpanSource); its metrics are registered in `registry`.
    */
-  readonly assembly?: { readonly window: WindowSettings; readonly registry: Registry };
+  readonly assembly?: { readonly window: WindowSettings; readonly registry: Registry; readonly sampler?: TraceSampler };
 }
 
 /** A running (or startable) translator: the source delivers batches to the one pipeline. */
@@ -101,6 +102,7 @@ export function createTranslator(deps: TranslatorDeps): Translator {
     metrics: createAssemblyMetrics(deps.assembly.registry),
     logger: deps.logger,
     clock: deps.clock,
+    ...(deps.assembly.sampler ? { sampler: deps.assembly.sampler } : {}),
   });
   return {
     start: () => deps.source.start(handler),

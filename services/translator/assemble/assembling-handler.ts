@@ -13,6 +13,7 @@ import type { BatchControl, BatchHandler, BatchResult, OffsetCommitter } from '.
 import type { ExportDocument } from '../export/export-document.ts';
 import type { TranslatorPipeline } from '../pipeline.ts';
 import type { AssemblyMetrics } from './assembly-metrics.ts';
+import type { SampledTraces } from '../sample/trace-sampler.ts';
 import { AssemblyWindow, type DueTrace, type WindowSettings } from './assembly-window.ts';
 
 export interface AssemblingHandlerOptions {
@@ -21,6 +22,8 @@ export interface AssemblingHandlerOptions {
   readonly metrics: AssemblyMetrics;
   readonly logger: Logger;
   readonly clock: () => number;
+  /** SAMPLING=on (services/translator/sample/): splits due traces into kept and sampled out, whole traces. */
+  readonly sampler?: { sample(due: readonly DueTrace[]): Promise<SampledTraces> };
   /** How often held traces are looked at from the timer; default a quarter of `idleMs`, 50 ms to 1 s. */
   readonly tickMs?: number;
 }
@@ -133,9 +136,18 @@ export class AssemblingHandler implements BatchHandler {
   }
 
   /** Hands due traces to the pipeline as one batch; what it did not finish is put back (retried). */
-  async #export(topic: string, partition: number, due: readonly DueTrace[], control: BatchControl): Promise<void> {
-    if (due.length === 0) return;
-    for (const d of due) if (d.reason !== 'retry' && d.reason !== 'late') this.#o.metrics.flushed.inc({ reason: d.reason });
+  async #export(topic: string, partition: number, flushed: readonly DueTrace[], control: BatchControl): Promise<void> {
+    if (flushed.length === 0) return;
+    for (const d of flushed) if (d.reason !== 'retry' && d.reason !== 'late') this.#o.metrics.flushed.inc({ reason: d.reason });
+    // --- SAMPLING hook: a sampled-out trace is done (committed) without export, each trace on its own.
+    let due = flushed;
+    if (this.#o.sampler !== undefined) {
+      const sampled = await this.#o.sampler.sample(flushed);
+      for (const d of sampled.drop) this.#window.finished(d.records);
+      due = sampled.keep;
+      if (due.length === 0) return;
+    }
+    // --- end of SAMPLING hook
     const records = due.flatMap((d) => d.records).sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
     let result: BatchResult;
     try {
