@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { SegmentStore } from './store/segment-store.ts';
+import { AcceptedWindows } from './accepted-windows.ts';
 
 /** Per-document outcomes of xray-local, as counters (never one log line per document). */
 export interface XRayLocalMetrics {
@@ -8,6 +9,8 @@ export interface XRayLocalMetrics {
   readonly segmentsThrottled: Counter;
   readonly callsThrottled: Counter;
   readonly tracesEvicted: Counter;
+  /** Documents accepted per aligned 10-second window (the export budget's judge). */
+  readonly acceptedWindows: AcceptedWindows;
 }
 
 export function createXRayLocalMetrics(registry: Registry, store: SegmentStore): XRayLocalMetrics {
@@ -28,7 +31,17 @@ export function createXRayLocalMetrics(registry: Registry, store: SegmentStore):
       this.set(store.traceCount);
     },
   });
+  const acceptedWindows = new AcceptedWindows();
+  new Gauge({
+    name: 'meshray_xray_local_segments_accepted_max_per_window',
+    help: 'largest count of segment documents accepted in one aligned 10-second window (of the last hour): 10 × the highest segments/s an exporter reached',
+    registers,
+    collect() {
+      this.set(acceptedWindows.max);
+    },
+  });
   return {
+    acceptedWindows,
     segmentsAccepted: new Counter({ name: 'meshray_xray_local_segments_accepted_total', help: 'segment documents stored (including overwrites)', registers }),
     segmentsRejected: new Counter({
       name: 'meshray_xray_local_segments_rejected_total',

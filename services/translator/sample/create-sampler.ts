@@ -16,6 +16,8 @@ export interface SamplingSettings {
   readonly protocol: 'segments' | 'otlp';
   readonly decisionTtlMs: number;
   readonly maxDecisions: number;
+  /** Redis key prefix of the budget; default `meshray:budget:<protocol>:` (tests use their own). */
+  readonly keyPrefix?: string;
 }
 
 export function createTraceSampler(settings: SamplingSettings, deps: { readonly redis?: Redis; readonly registry: Registry; readonly clock: () => number }): TraceSampler {
@@ -25,7 +27,7 @@ export function createTraceSampler(settings: SamplingSettings, deps: { readonly 
   const limitPerSecond = settings.limitPerSecond;
   const budget = deps.redis === undefined
     ? new LocalExportBudget({ limitPerSecond, nowMs: deps.clock })
-    : new RedisExportBudget({ redis: deps.redis, limitPerSecond, instanceId: randomUUID(), keyPrefix: `meshray:budget:${settings.protocol}:`, nowMs: deps.clock });
+    : new RedisExportBudget({ redis: deps.redis, limitPerSecond, instanceId: randomUUID(), keyPrefix: settings.keyPrefix ?? `meshray:budget:${settings.protocol}:`, nowMs: deps.clock });
   return new TraceSampler({
     policy: { slowMs: settings.slowMs, keep: keep.value }, budget, decisionTtlMs: settings.decisionTtlMs, maxDecisions: settings.maxDecisions, metrics, clock: deps.clock,
   });

@@ -113,7 +113,10 @@ export function putTraceSegments(raw: unknown, deps: PutTraceSegmentsDeps): ApiO
     accepted += 1;
     evicted += outcome.evictedTraces;
   });
-  if (accepted > 0) deps.metrics.segmentsAccepted.inc(accepted);
+  if (accepted > 0) {
+    deps.metrics.segmentsAccepted.inc(accepted);
+    deps.metrics.acceptedWindows.add(accepted, nowMs);
+  }
   if (evicted > 0) deps.metrics.tracesEvicted.inc(evicted);
   return answer({ UnprocessedTraceSegments: unprocessed });
 }
