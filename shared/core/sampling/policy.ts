@@ -28,8 +28,9 @@ export function keepPolicyOf(facts: TraceFacts, settings: PolicySettings): KeepP
 }
 
 /**
- * Where a trace key falls in [0, 1) (FNV-1a, 32 bits): the same trace gets the same fraction on every
- * instance and every delivery, so a rate keeps the same traces wherever it is applied.
+ * Where a trace key falls in [0, 1) (FNV-1a, 32 bits, then murmur3's final mix so that keys differing in
+ * their last digits spread evenly): the same trace gets the same fraction on every instance and every
+ * delivery, so a rate keeps the same traces wherever it is applied.
  */
 export function traceFraction(key: string): number {
   let h = 0x811c9dc5;
@@ -37,6 +38,11 @@ export function traceFraction(key: string): number {
     h ^= key.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return (h >>> 0) / 0x1_0000_0000;
 }
 

@@ -38,6 +38,11 @@ test('traceFraction is deterministic and spreads keys over [0, 1)', () => {
   assert.ok(fractions.every((f) => f >= 0 && f < 1));
   const under = fractions.filter((f) => f < 0.25).length;
   assert.ok(under > 200 && under < 300, `${under} of 1000 under 0.25`);
+  // keys differing only in their last digits (consecutive ids) spread too, block by block
+  for (let block = 0; block < 10; block += 1) {
+    const inBlock = fractions.slice(block * 100, block * 100 + 100).filter((f) => f < 0.25).length;
+    assert.ok(inBlock >= 10 && inBlock <= 40, `block ${block}: ${inBlock} of 100 under 0.25`);
+  }
 });
 
 test('the adaptive rate moves towards granted/offered when the budget refuses, grows when it does not', () => {

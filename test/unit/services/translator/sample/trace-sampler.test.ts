@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
+import type { DeliveredRecord } from '../../../../../shared/core/span-record/record.ts';
+import type { Span } from '../../../../../shared/core/zipkin/span.ts';
+import { parseKeepExpression } from '../../../../../shared/core/sampling/index.ts';
+import type { DueTrace } from '../../../../../services/translator/assemble/assembly-window.ts';
+import { LocalExportBudget, type BudgetRequest, type ExportBudget } from '../../../../../services/translator/sample/export-budget.ts';
+import { createSamplingMetrics } from '../../../../../services/translator/sample/sampling-metrics.ts';
+import { TraceSampler } from '../../../../../services/translator/sample/trace-sampler.ts';
+import { span } from '../../../../support/spans.ts';
+import { metricValue, recordOf } from '../support.ts';
+
+let offset = 0;
+/** A trace of `n` spans (ids 1…n) of `service`, as one due trace; `tags` on its last span. */
+function trace(traceId: string, n: number, service: string, tags: Record<string, string> = {}, reason: DueTrace['reason'] = 'idle'): DueTrace {
+  const spans: Span[] = Array.from({ length: n }, (_, i) => span({
+    traceId, id: (i + 1).toString(16).padStart(16, '0'), localEndpoint: { serviceName: service }, tags: i === n - 1 ? tags : {},
+  }));
+  const records: DeliveredRecord[] = spans.map((s) => ({ ...recordOf(s), partition: 0, offset: String(offset++) }));
+  return { key: traceId.slice(-16), reason, records };
+}
+
+function setUp(limitPerSecond: number, keep = '') {
+  let now = 1_000_000;
+  const clock = (): number => now;
+  const requests: BudgetRequest[] = [];
+  const local = new LocalExportBudget({ limitPerSecond, nowMs: clock });
+  const budget: ExportBudget = { grant: (r) => { requests.push(r); return local.grant(r); } };
+  const registry = new Registry();
+  const parsed = parseKeepExpression(keep);
+  assert.ok(parsed.ok);
+  const sampler = new TraceSampler({
+    policy: { slowMs: 10_000, keep: parsed.value }, budget, decisionTtlMs: 60_000, maxDecisions: 100, metrics: createSamplingMetrics(registry), clock,
+  });
+  return { sampler, registry, requests, advance: (ms: number) => { now += ms; } };
+}
+
+const keys = (due: readonly DueTrace[]): string[] => due.map((d) => d.key);
+
+test('an error trace takes the budget first; healthy traces get what is left, whole or not at all', async () => {
+  const { sampler, registry, requests } = setUp(10);
+  const error = trace('a0000000000000000000000000000001', 8, 'ratings', { 'http.status_code': '503' });
+  const healthy1 = trace('a0000000000000000000000000000002', 8, 'reviews');
+  const healthy2 = trace('a0000000000000000000000000000003', 2, 'reviews');
+  const { keep, drop } = await sampler.sample([error, healthy1, healthy2]);
+  assert.deepEqual(requests, [{ forced: 8, wanted: [8, 2] }]);
+  assert.deepEqual(keys(keep), [error.key, healthy2.key]);
+  assert.deepEqual(keys(drop), [healthy1.key]);
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { decision: 'kept', policy: 'error', service: 'ratings' }), 8);
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { decision: 'kept', policy: 'adaptive', service: 'reviews' }), 2);
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { decision: 'sampled_out', policy: 'adaptive', service: 'reviews' }), 8);
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_rate', { service: 'reviews' }), 0.2);
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_rate', { service: 'ratings' }), 1);
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_budget_fallbacks_total'), 0);
+});
+
+test('error traces go out even with the budget spent; late spans and retries follow the cached decision without taking budget', async () => {
+  const { sampler, requests } = setUp(4);
+  const healthy = trace('b0000000000000000000000000000001', 6, 'reviews');
+  const error = trace('b0000000000000000000000000000002', 6, 'details', { error: 'true' });
+  const first = await sampler.sample([healthy, error]);
+  assert.deepEqual(keys(first.drop), [healthy.key]);
+  assert.deepEqual(keys(first.keep), [error.key]);
+  const lateHealthy = { ...trace('b0000000000000000000000000000001', 1, 'reviews'), reason: 'late' as const };
+  const retryError = { ...error, reason: 'retry' as const };
+  const lateUnknown = { ...trace('b0000000000000000000000000000009', 1, 'reviews'), reason: 'late' as const };
+  const second = await sampler.sample([lateHealthy, retryError, lateUnknown]);
+  assert.deepEqual(keys(second.drop), [lateHealthy.key]);
+  assert.deepEqual(keys(second.keep), [retryError.key, lateUnknown.key]);
+  assert.equal(requests.length, 1, 'nothing new asked the budget');
+});
+
+test('SAMPLE_KEEP and slow traces are kept by policy; the decision cache forgets after its TTL', async () => {
+  const { sampler, registry, advance } = setUp(1, 'service=payments');
+  const kept = trace('c0000000000000000000000000000001', 3, 'payments');
+  const slow = trace('c0000000000000000000000000000002', 1, 'reviews');
+  const slowSpan = { ...slow, records: [{ ...recordOf(span({ traceId: 'c0000000000000000000000000000002', durationMicros: 10_000_000 })), partition: 0, offset: String(offset++) }] };
+  const plain = trace('c0000000000000000000000000000003', 3, 'reviews');
+  const r = await sampler.sample([kept, slowSpan, plain]);
+  assert.deepEqual(keys(r.keep), [kept.key, slowSpan.key]);
+  assert.deepEqual(keys(r.drop), [plain.key]);
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { policy: 'keep_rule' }), 3);
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { policy: 'slow' }), 1);
+  advance(60_000);
+  const late = await sampler.sample([{ ...trace('c0000000000000000000000000000003', 1, 'reviews'), reason: 'late' }]);
+  assert.equal(late.keep.length, 1, 'a late span whose decision expired is exported');
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { decision: 'kept', policy: 'unknown' }), 1);
+});
+
+test('the adaptive rate falls while the budget refuses, so fewer traces are offered', async () => {
+  const { sampler, registry, advance } = setUp(20);
+  let id = 0;
+  const healthyTraces = (n: number): DueTrace[] => Array.from({ length: n }, () => trace(`d${(id++).toString(16).padStart(31, '0')}`, 2, 'reviews'));
+  for (let second = 0; second < 5; second += 1) {
+    const r = await sampler.sample(healthyTraces(100)); // 200 documents offered per second
+    assert.equal(r.keep.length, 10, `second ${second}: the budget's 20 documents a second, 10 traces`);
+    advance(1000);
+  }
+  const rate = await metricValue(registry, 'meshray_translator_sampling_adaptive_rate');
+
+  assert.equal(rate, 0.15625, 'the rate applied in the fifth second: 1 → 0.55 → 0.325 → 0.2125 → 0.15625 (towards 20/200)');
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { decision: 'kept' }), 100);
+});
