@@ -237,6 +237,68 @@ test('split receiver + translator: every meshray metric after the same traffic',
   }
 });
 
+/**
+ * Metrics only a translator with ASSEMBLY=on and SAMPLING=on exposes (off by default in both modes above):
+ * the same traffic through a split translator whose budget is large enough to keep every trace.
+ */
+const EXPECTED_WITH_SAMPLING: Readonly<Record<string, Check>> = {
+  meshray_translator_assembly_traces: (s) => assert.equal(sum(s, 'meshray_translator_assembly_traces'), 0, 'every trace left the window'),
+  meshray_translator_assembly_spans: (s) => assert.equal(sum(s, 'meshray_translator_assembly_spans'), 0),
+  meshray_translator_assembly_oldest_age_seconds: (s) => assert.equal(sum(s, 'meshray_translator_assembly_oldest_age_seconds'), 0),
+  meshray_translator_assembly_flushed_traces_total: (s) => assert.ok(sum(s, 'meshray_translator_assembly_flushed_traces_total') >= TRACES, 'every trace went through the window'),
+  meshray_translator_assembly_late_spans_total: (s) => assert.equal(sum(s, 'meshray_translator_assembly_late_spans_total'), 0),
+  // Every span decided once; the budget keeps everything, by the adaptive policy (the fixture has no error).
+  meshray_translator_sampling_spans_total: (s) => {
+    assert.equal(sum(s, 'meshray_translator_sampling_spans_total'), SPANS);
+    assert.equal(sum(s, 'meshray_translator_sampling_spans_total', { decision: 'kept', policy: 'adaptive' }), SPANS);
+  },
+  meshray_translator_sampling_rate: (s) => {
+    assert.ok(all(s, 'meshray_translator_sampling_rate').length >= 2, 'one rate per service');
+    assert.ok(all(s, 'meshray_translator_sampling_rate').every((x) => x.value === 1), 'everything kept');
+  },
+  meshray_translator_sampling_adaptive_rate: (s) => assert.equal(sum(s, 'meshray_translator_sampling_adaptive_rate'), 1),
+  meshray_translator_sampling_budget_fallbacks_total: (s) => assert.equal(sum(s, 'meshray_translator_sampling_budget_fallbacks_total'), 0, 'Redis answered'),
+};
+
+test('split translator with ASSEMBLY=on and SAMPLING=on: the window and sampling metrics after the same traffic', { timeout: 180_000 }, async () => {
+  const topic = `e2e-metrics-sampling-${randomUUID().slice(0, 8)}`;
+  const xray = await startXRayLocal();
+  const receiver = await startReceiver({
+    LOG_LEVEL: 'silent', KAFKA_BROKERS: BROKERS, SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1',
+    BUFFER_MAX_SPANS: String(BUFFER_MAX_SPANS), MAX_BODY_BYTES: String(MAX_BODY_BYTES), SPANS_TOPIC_PARTITIONS: '3',
+  });
+  let translator: Awaited<ReturnType<typeof startTranslator>> | undefined;
+  try {
+    const receiverUrl = `http://127.0.0.1:${(receiver.app.server.address() as AddressInfo).port}`;
+    await waitFor('receiver ready', 60_000, async () => (await fetch(`${receiverUrl}/health/ready`)).ok);
+    translator = await startTranslator({
+      LOG_LEVEL: 'silent', KAFKA_BROKERS: BROKERS, REDIS_URL, SPANS_TOPIC: topic, DLQ_TOPIC: `${topic}.dlq`,
+      TRANSLATOR_GROUP_ID: `${topic}-group`, OPS_HOST: '127.0.0.1', TRANSLATOR_OPS_PORT: '0', XRAY_ENDPOINT: xray.endpoint,
+      ASSEMBLY: 'on', ASSEMBLY_IDLE: '1s', SAMPLING: 'on', XRAY_SEGMENTS_PER_SECOND: '1000000',
+    });
+    const translatorUrl = `http://127.0.0.1:${translator.opsPort}`;
+    await send(receiverUrl, 3);
+    const s = await waitFor('every span exported and the window empty', 120_000, async () => {
+      const t = await scrape(translatorUrl);
+      return sum(t, 'meshray_translator_spans_translated_total') === SPANS && sum(t, 'meshray_translator_partition_lag') === 0 && sum(t, 'meshray_translator_assembly_spans') === 0 ? t : undefined;
+    });
+    const unexpected = [...s.families].filter((f) => !(f in EXPECTED) && !(f in EXPECTED_WITH_SAMPLING));
+    assert.deepEqual(unexpected, [], 'metrics without an expectation in this test');
+    for (const [family, check] of Object.entries(EXPECTED_WITH_SAMPLING)) {
+      assert.ok(s.families.has(family), `exposes ${family}`);
+      try {
+        check(s, 'split');
+      } catch (e) {
+        throw new Error(`${family}: ${(e as Error).message}`);
+      }
+    }
+  } finally {
+    await translator?.close();
+    await receiver.stop();
+    await xray.close();
+  }
+});
+
 test('both modes moved the translation and receiver counters alike', () => {
   const a = results.get('all-in-one');
   const b = results.get('split');
