@@ -211,7 +211,11 @@ test('all-in-one: every meshray metric after thousands of spans, a 400, a 415 an
   }
 });
 
-test('split receiver + translator: every meshray metric after the same traffic', { timeout: 180_000 }, async () => {
+/**
+ * A receiver and a translator (its extra env: `translatorEnv`) on a topic of their own with xray-local; the
+ * traffic of `salt` is sent, then `check` runs with their URLs. Everything is stopped after.
+ */
+async function withSplit(translatorEnv: Record<string, string>, salt: number, check: (receiverUrl: string, translatorUrl: string) => Promise<void>): Promise<void> {
   const topic = `e2e-metrics-${randomUUID().slice(0, 8)}`;
   const xray = await startXRayLocal();
   const receiver = await startReceiver({
@@ -225,16 +229,22 @@ test('split receiver + translator: every meshray metric after the same traffic',
     translator = await startTranslator({
       LOG_LEVEL: 'silent', KAFKA_BROKERS: BROKERS, REDIS_URL, SPANS_TOPIC: topic, DLQ_TOPIC: `${topic}.dlq`,
       TRANSLATOR_GROUP_ID: `${topic}-group`, OPS_HOST: '127.0.0.1', TRANSLATOR_OPS_PORT: '0', XRAY_ENDPOINT: xray.endpoint,
+      ...translatorEnv,
     });
-    const translatorUrl = `http://127.0.0.1:${translator.opsPort}`;
-    await send(receiverUrl, 2);
-    const scrapes = await drained([receiverUrl, translatorUrl]);
-    results.set('split', checkEvery('split', scrapes));
+    await send(receiverUrl, salt);
+    await check(receiverUrl, `http://127.0.0.1:${translator.opsPort}`);
   } finally {
     await translator?.close();
     await receiver.stop();
     await xray.close();
   }
+}
+
+test('split receiver + translator: every meshray metric after the same traffic', { timeout: 180_000 }, async () => {
+  await withSplit({}, 2, async (receiverUrl, translatorUrl) => {
+    const scrapes = await drained([receiverUrl, translatorUrl]);
+    results.set('split', checkEvery('split', scrapes));
+  });
 });
 
 /**
@@ -261,23 +271,8 @@ const EXPECTED_WITH_SAMPLING: Readonly<Record<string, Check>> = {
 };
 
 test('split translator with ASSEMBLY=on and SAMPLING=on: the window and sampling metrics after the same traffic', { timeout: 180_000 }, async () => {
-  const topic = `e2e-metrics-sampling-${randomUUID().slice(0, 8)}`;
-  const xray = await startXRayLocal();
-  const receiver = await startReceiver({
-    LOG_LEVEL: 'silent', KAFKA_BROKERS: BROKERS, SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1',
-    BUFFER_MAX_SPANS: String(BUFFER_MAX_SPANS), MAX_BODY_BYTES: String(MAX_BODY_BYTES), SPANS_TOPIC_PARTITIONS: '3',
-  });
-  let translator: Awaited<ReturnType<typeof startTranslator>> | undefined;
-  try {
-    const receiverUrl = `http://127.0.0.1:${(receiver.app.server.address() as AddressInfo).port}`;
-    await waitFor('receiver ready', 60_000, async () => (await fetch(`${receiverUrl}/health/ready`)).ok);
-    translator = await startTranslator({
-      LOG_LEVEL: 'silent', KAFKA_BROKERS: BROKERS, REDIS_URL, SPANS_TOPIC: topic, DLQ_TOPIC: `${topic}.dlq`,
-      TRANSLATOR_GROUP_ID: `${topic}-group`, OPS_HOST: '127.0.0.1', TRANSLATOR_OPS_PORT: '0', XRAY_ENDPOINT: xray.endpoint,
-      ASSEMBLY: 'on', ASSEMBLY_IDLE: '1s', SAMPLING: 'on', XRAY_SEGMENTS_PER_SECOND: '1000000',
-    });
-    const translatorUrl = `http://127.0.0.1:${translator.opsPort}`;
-    await send(receiverUrl, 3);
+  const env = { ASSEMBLY: 'on', ASSEMBLY_IDLE: '1s', SAMPLING: 'on', XRAY_SEGMENTS_PER_SECOND: '1000000' };
+  await withSplit(env, 3, async (_receiverUrl, translatorUrl) => {
     const s = await waitFor('every span exported and the window empty', 120_000, async () => {
       const t = await scrape(translatorUrl);
       return sum(t, 'meshray_translator_spans_translated_total') === SPANS && sum(t, 'meshray_translator_partition_lag') === 0 && sum(t, 'meshray_translator_assembly_spans') === 0 ? t : undefined;
@@ -292,11 +287,7 @@ test('split translator with ASSEMBLY=on and SAMPLING=on: the window and sampling
         throw new Error(`${family}: ${(e as Error).message}`);
       }
     }
-  } finally {
-    await translator?.close();
-    await receiver.stop();
-    await xray.close();
-  }
+  });
 });
 
 test('both modes moved the translation and receiver counters alike', () => {
