@@ -1,6 +1,6 @@
 /**
  * SAMPLING's environment keys (part of translatorEnvSchema) and their cross-checks. X-Ray's quota: 2,600
- * segments per second per Region, not adjustable (https://docs.aws.amazon.com/general/latest/gr/xray.html).
+ * segments per second per Region (https://docs.aws.amazon.com/general/latest/gr/xray.html).
  */
 import { z } from 'zod';
 import { durationMs, int } from '../../../shared/edge/config/index.ts';
@@ -15,7 +15,7 @@ export const samplingEnv = {
   SAMPLE_KEEP: z.string().default('')
     .describe('with SAMPLING=on, traces with a span matching this are always kept: `field op value` tests joined by `and`/`or`; fields service, status, annotation.<tag>; ops = != (value* = prefix) and, for status, >= <= > <. Example: `service=payments or status>=500`'),
   XRAY_SEGMENTS_PER_SECOND: int(1, 1_000_000).default(2_300)
-    .describe('with SAMPLING=on, segment documents per second exported by all translators together (Redis shares the budget; without Redis each takes its share). X-Ray\'s quota is 2,600 per Region, not adjustable: the default keeps 300 headroom for other senders'),
+    .describe('with SAMPLING=on, segment documents per second exported by all translators together (Redis shares the budget; without Redis each takes its share). X-Ray\'s quota is 2,600 per Region (see its quota page): the default keeps 300 headroom for other senders'),
   OTLP_SPANS_PER_SECOND: int(1, 1_000_000).default(2_300)
     .describe('with SAMPLING=on and EXPORT_PROTOCOL=otlp, spans per second exported by all translators together (its own budget in Redis)'),
   SAMPLE_DECISION_TTL: durationMs().default(120_000)
