@@ -9,7 +9,7 @@
 import { decodeRecordSpans } from '../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import {
-  AdaptiveRate, DecisionCache, keepPolicyOf, traceFactsOf, traceFraction, type Decision, type PolicySettings,
+  AdaptiveRate, DecisionCache, documentsAtMostOf, keepPolicyOf, traceFactsOf, traceFraction, type Decision, type PolicySettings,
 } from '../../../shared/core/sampling/index.ts';
 import type { DueTrace } from '../assemble/assembly-window.ts';
 import type { ExportBudget } from './export-budget.ts';
@@ -36,7 +36,7 @@ export interface SampledTraces {
 interface Pending {
   readonly due: DueTrace;
   readonly spans: readonly Span[];
-  /** Documents the trace may become: one per span (packing makes fewer: the budget errs on the safe side). */
+  /** Documents the trace may become, at most (documentsAtMostOf; packing makes fewer: the budget errs on the safe side). */
   readonly cost: number;
   /** A record did not decode: the trace is kept, unsampled, and the pipeline dead-letters the record. */
   readonly undecodable: boolean;
@@ -60,7 +60,7 @@ export class TraceSampler {
     const traces: Pending[] = due.map((d) => {
       const decoded = d.records.map(decodeRecordSpans);
       const spans = decoded.flatMap((s) => (s.ok ? s.value : []));
-      return { due: d, spans, cost: Math.max(1, spans.length), undecodable: decoded.some((s) => !s.ok) };
+      return { due: d, spans, cost: Math.max(1, documentsAtMostOf(spans)), undecodable: decoded.some((s) => !s.ok) };
     });
     let forced = 0;
     /** Documents of the traces sampled adaptively now, before the rate. */

@@ -1,4 +1,4 @@
-export { traceFactsOf } from './trace-facts.ts';
+export { documentsAtMostOf, traceFactsOf } from './trace-facts.ts';
 export type { SpanFacts, TraceFacts } from './trace-facts.ts';
 export { parseKeepExpression, matchesKeep, KEEP_NOTHING } from './keep-expression.ts';
 export type { KeepExpression } from './keep-expression.ts';

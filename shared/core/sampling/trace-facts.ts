@@ -44,3 +44,14 @@ export function traceFactsOf(spans: readonly Span[]): TraceFacts {
   const durationMs = endMicros >= startMicros ? (endMicros - startMicros) / 1000 : 0;
   return { fault, error, throttle, durationMs, spans: facts };
 }
+
+/**
+ * At most how many unpacked X-Ray documents `spans` become (shared/core/xray translate.ts): one per span, and
+ * a second for a root span (a root CLIENT span gets a segment in front of its subsegment, a root waypoint
+ * span one for its caller). Packing makes fewer. The export budget charges a trace this much.
+ */
+export function documentsAtMostOf(spans: readonly Span[]): number {
+  let documents = 0;
+  for (const span of spans) documents += span.parentId === undefined ? 2 : 1;
+  return documents;
+}

@@ -12,10 +12,10 @@ import { span } from '../../../../support/spans.ts';
 import { metricValue, recordOf } from '../support.ts';
 
 let offset = 0;
-/** A trace of `n` spans (ids 1…n) of `service`, as one due trace; `tags` on its last span. */
+/** A trace of `n` spans (ids 1…n, all with a parent: a document each) of `service`, as one due trace; `tags` on its last span. */
 function trace(traceId: string, n: number, service: string, tags: Record<string, string> = {}, reason: DueTrace['reason'] = 'idle'): DueTrace {
   const spans: Span[] = Array.from({ length: n }, (_, i) => span({
-    traceId, id: (i + 1).toString(16).padStart(16, '0'), localEndpoint: { serviceName: service }, tags: i === n - 1 ? tags : {},
+    traceId, id: (i + 1).toString(16).padStart(16, '0'), parentId: '00000000000000ff', localEndpoint: { serviceName: service }, tags: i === n - 1 ? tags : {},
   }));
   const records: DeliveredRecord[] = spans.map((s) => ({ ...recordOf(s), partition: 0, offset: String(offset++) }));
   return { key: traceId.slice(-16), reason, records };
@@ -75,7 +75,7 @@ test('SAMPLE_KEEP and slow traces are kept by policy; the decision cache forgets
   const { sampler, registry, advance } = setUp(1, 'service=payments');
   const kept = trace('c0000000000000000000000000000001', 3, 'payments');
   const slow = trace('c0000000000000000000000000000002', 1, 'reviews');
-  const slowSpan = { ...slow, records: [{ ...recordOf(span({ traceId: 'c0000000000000000000000000000002', durationMicros: 10_000_000 })), partition: 0, offset: String(offset++) }] };
+  const slowSpan = { ...slow, records: [{ ...recordOf(span({ traceId: 'c0000000000000000000000000000002', parentId: '00000000000000ff', durationMicros: 10_000_000 })), partition: 0, offset: String(offset++) }] };
   const plain = trace('c0000000000000000000000000000003', 3, 'reviews');
   const r = await sampler.sample([kept, slowSpan, plain]);
   assert.deepEqual(keys(r.keep), [kept.key, slowSpan.key]);

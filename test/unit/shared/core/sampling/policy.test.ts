@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdaptiveRate, keepPolicyOf, MIN_ADAPTIVE_RATE, traceFraction } from '../../../../../shared/core/sampling/policy.ts';
 import { KEEP_NOTHING, parseKeepExpression } from '../../../../../shared/core/sampling/keep-expression.ts';
-import { traceFactsOf } from '../../../../../shared/core/sampling/trace-facts.ts';
+import { documentsAtMostOf, traceFactsOf } from '../../../../../shared/core/sampling/trace-facts.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../../../../../shared/core/xray/index.ts';
+import { createPrng, DEFAULT_GENERATE_OPTIONS, FLAVOURS, generateRequest } from '../../../../../services/simulator/index.ts';
 import { span, START_MICROS } from '../../../../support/spans.ts';
 
 const settings = { slowMs: 2000, keep: KEEP_NOTHING };
@@ -63,4 +65,20 @@ test('the adaptive rate moves towards granted/offered when the budget refuses, g
     rate.rateAt(t);
   }
   assert.equal(rate.rateAt(60_000), MIN_ADAPTIVE_RATE);
+});
+
+test('documentsAtMostOf bounds the unpacked documents of simulator traffic of every flavour (exact for sidecar Bookinfo)', () => {
+  const prng = createPrng(7);
+  for (const flavour of FLAVOURS) {
+    let bound = 0;
+    let actual = 0;
+    for (let i = 0; i < 40; i += 1) {
+      const spans = generateRequest(prng, START_MICROS, i, { ...DEFAULT_GENERATE_OPTIONS, flavour, errorRate: 0.1, faultRate: 0.05 }).spans.map((s) => s.span);
+      const documents = translateSpans(spans, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: START_MICROS / 1000, epochs: new MemoryEpochStore() }).documents.length;
+      assert.ok(documentsAtMostOf(spans) >= documents, `${flavour} request ${i}: ${documentsAtMostOf(spans)} < ${documents}`);
+      bound += documentsAtMostOf(spans);
+      actual += documents;
+    }
+    if (flavour === '1.7.4') assert.equal(bound, actual, '1.7.4: one root CLIENT span per request (the gateway), two documents');
+  }
 });
