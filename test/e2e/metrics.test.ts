@@ -257,10 +257,10 @@ const EXPECTED_WITH_SAMPLING: Readonly<Record<string, Check>> = {
   meshray_translator_assembly_oldest_age_seconds: (s) => assert.equal(sum(s, 'meshray_translator_assembly_oldest_age_seconds'), 0),
   meshray_translator_assembly_flushed_traces_total: (s) => assert.ok(sum(s, 'meshray_translator_assembly_flushed_traces_total') >= TRACES, 'every trace went through the window'),
   meshray_translator_assembly_late_spans_total: (s) => assert.equal(sum(s, 'meshray_translator_assembly_late_spans_total'), 0),
-  // Every span decided once; the budget keeps everything, by the adaptive policy (the fixture has no error).
+  // Every span decided once; the budget keeps everything.
   meshray_translator_sampling_spans_total: (s) => {
     assert.equal(sum(s, 'meshray_translator_sampling_spans_total'), SPANS);
-    assert.equal(sum(s, 'meshray_translator_sampling_spans_total', { decision: 'kept', policy: 'adaptive' }), SPANS);
+    assert.equal(sum(s, 'meshray_translator_sampling_spans_total', { decision: 'kept' }), SPANS);
   },
   meshray_translator_sampling_rate: (s) => {
     assert.ok(all(s, 'meshray_translator_sampling_rate').length >= 2, 'one rate per service');
@@ -273,10 +273,11 @@ const EXPECTED_WITH_SAMPLING: Readonly<Record<string, Check>> = {
 test('split translator with ASSEMBLY=on and SAMPLING=on: the window and sampling metrics after the same traffic', { timeout: 180_000 }, async () => {
   const env = { ASSEMBLY: 'on', ASSEMBLY_IDLE: '1s', SAMPLING: 'on', XRAY_SEGMENTS_PER_SECOND: '1000000' };
   await withSplit(env, 3, async (_receiverUrl, translatorUrl) => {
+    // (the lag gauge is refreshed per fetched batch: with held records it lags behind the window's commits)
     const s = await waitFor('every span exported and the window empty', 120_000, async () => {
       const t = await scrape(translatorUrl);
-      return sum(t, 'meshray_translator_spans_translated_total') === SPANS && sum(t, 'meshray_translator_partition_lag') === 0 && sum(t, 'meshray_translator_assembly_spans') === 0 ? t : undefined;
-    });
+      return sum(t, 'meshray_translator_spans_translated_total') === SPANS && sum(t, 'meshray_translator_assembly_spans') === 0 ? t : undefined;
+    }, { describe: async () => { const t = await scrape(translatorUrl); return `translated ${sum(t, 'meshray_translator_spans_translated_total')} of ${SPANS}, held ${sum(t, 'meshray_translator_assembly_spans')}`; } });
     const unexpected = [...s.families].filter((f) => !(f in EXPECTED) && !(f in EXPECTED_WITH_SAMPLING));
     assert.deepEqual(unexpected, [], 'metrics without an expectation in this test');
     for (const [family, check] of Object.entries(EXPECTED_WITH_SAMPLING)) {
