@@ -1,7 +1,8 @@
 /**
  * The batch handler with an assembly window in front of the pipeline (ASSEMBLY=on): a batch's records are
  * held by trace and handed to the pipeline (`TranslatorPipeline.exportBatch`) a whole trace at a time once
- * the trace is due (assembly-window.ts), so packing and cross-span linking see every span of it. Traces are
+ * the trace is due (assembly-window.ts; a span-list record carrying several traces is split by trace first,
+ * recordsByTraceOf, its parts keep its offset: a dead letter's spanIndex is then the index within the part), so packing and cross-span linking see every span of it. Traces are
  * flushed from `handle` and from a timer; offsets are committed only below the lowest record still held or
  * being exported (and never inside a trace exported together), through the batch's result or, from the
  * timer, the source's OffsetCommitter. Commit-after-export stays true; a crash or rebalance redelivers
@@ -9,6 +10,7 @@
  */
 import type { Logger } from '../../../shared/edge/log/index.ts';
 import type { DeliveredRecord, RecordBatch } from '../../../shared/edge/transport/index.ts';
+import { recordsByTraceOf } from '../../../shared/core/span-record/by-trace.ts';
 import type { BatchControl, BatchHandler, BatchResult, OffsetCommitter } from '../consume/span-source.ts';
 import type { ExportDocument } from '../export/export-document.ts';
 import type { TranslatorPipeline } from '../pipeline.ts';
@@ -71,9 +73,11 @@ export class AssemblingHandler implements BatchHandler {
     this.#controls.set(partition, { topic, control });
     const nowMs = this.#o.clock();
     const late = new Map<string, DeliveredRecord[]>();
-    for (const r of records) {
-      if (this.#window.offer(r, nowMs) !== 'late') continue;
-      late.set(r.key, [...(late.get(r.key) ?? []), r]);
+    for (const record of records) {
+      const parts = recordsByTraceOf(record);
+      const offered = this.#window.offerParts(parts, nowMs);
+      if (offered === 'known') continue;
+      parts.forEach((r, i) => { if (offered[i] === 'late') late.set(r.key, [...(late.get(r.key) ?? []), r]); });
     }
     if (late.size > 0) {
       this.#o.metrics.late.inc([...late.values()].reduce((n, l) => n + l.length, 0));

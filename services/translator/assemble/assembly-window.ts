@@ -34,8 +34,11 @@ interface HeldTrace {
 
 interface PartitionState {
   readonly traces: Map<string, HeldTrace>;
-  /** Offsets held (in `traces`) or taken for export and not finished. */
-  readonly pending: Set<string>;
+  /**
+   * Offsets held (in `traces`) or taken for export and not finished → how many parts of the record are
+   * (a span-list record carrying several traces is held as one part per trace, recordsByTraceOf).
+   */
+  readonly pending: Map<string, number>;
   /** Offsets exported or dead-lettered, above the committed offset. */
   readonly done: Set<string>;
   /** Lowest and highest offset of each group exported together, until committed past its highest. */
@@ -83,17 +86,30 @@ export class AssemblyWindow {
    * on its own now) or `known` (a redelivery of a record held, in export, or done: ignore it).
    */
   offer(record: DeliveredRecord, nowMs: number): 'held' | 'late' | 'known' {
-    const p = this.#partition(record.partition);
-    const offset = BigInt(record.offset);
+    const offered = this.offerParts([record], nowMs);
+    return offered === 'known' ? 'known' : offered[0] ?? 'known';
+  }
+
+  /**
+   * `offer` for the parts of one delivered record (same partition and offset, one per trace:
+   * recordsByTraceOf): `known` for a redelivery, else each part's fate. The offset is done once every part is.
+   */
+  offerParts(parts: readonly DeliveredRecord[], nowMs: number): 'known' | ('held' | 'late')[] {
+    const first = parts[0];
+    if (first === undefined) return [];
+    const p = this.#partition(first.partition);
+    const offset = BigInt(first.offset);
     if (p.seenThrough === undefined || offset > p.seenThrough) p.seenThrough = offset;
-    if (p.pending.has(record.offset) || p.done.has(record.offset) || (p.committedThrough !== undefined && offset <= p.committedThrough)) return 'known';
+    if (p.pending.has(first.offset) || p.done.has(first.offset) || (p.committedThrough !== undefined && offset <= p.committedThrough)) return 'known';
     this.#forgetFlushed(p, nowMs);
-    if (p.flushed.has(record.key)) {
-      p.pending.add(record.offset);
-      return 'late';
-    }
-    this.#hold(p, record, nowMs, false);
-    return 'held';
+    return parts.map((record) => {
+      if (p.flushed.has(record.key)) {
+        p.pending.set(record.offset, (p.pending.get(record.offset) ?? 0) + 1);
+        return 'late';
+      }
+      this.#hold(p, record, nowMs, false);
+      return 'held';
+    });
   }
 
   /**
@@ -104,7 +120,7 @@ export class AssemblyWindow {
     for (const r of records) {
       const p = this.#partitions.get(r.partition);
       if (p === undefined) continue; // revoked meanwhile: the next owner reads them again
-      p.pending.delete(r.offset);
+      this.#release(p, r.offset);
       p.flushed.delete(r.key);
       this.#hold(p, r, nowMs, retry);
     }
@@ -117,8 +133,8 @@ export class AssemblyWindow {
     let p: PartitionState | undefined;
     for (const r of records) {
       p = this.#partitions.get(r.partition);
-      if (p === undefined || !p.pending.delete(r.offset)) continue;
-      p.done.add(r.offset);
+      if (p === undefined || !p.pending.has(r.offset)) continue;
+      if (this.#release(p, r.offset) === 0) p.done.add(r.offset);
       const offset = BigInt(r.offset);
       if (lo === undefined || offset < lo) lo = offset;
       if (hi === undefined || offset > hi) hi = offset;
@@ -174,7 +190,7 @@ export class AssemblyWindow {
     const p = this.#partitions.get(partition);
     if (p === undefined || p.seenThrough === undefined) return undefined;
     let lowest: bigint | undefined;
-    for (const o of p.pending) {
+    for (const o of p.pending.keys()) {
       const offset = BigInt(o);
       if (lowest === undefined || offset < lowest) lowest = offset;
     }
@@ -225,7 +241,7 @@ export class AssemblyWindow {
   #partition(partition: number): PartitionState {
     let p = this.#partitions.get(partition);
     if (p === undefined) {
-      p = { traces: new Map(), pending: new Set(), done: new Set(), units: [], flushed: new Map(), seenThrough: undefined, committedThrough: undefined };
+      p = { traces: new Map(), pending: new Map(), done: new Set(), units: [], flushed: new Map(), seenThrough: undefined, committedThrough: undefined };
       this.#partitions.set(partition, p);
     }
     return p;
@@ -240,8 +256,16 @@ export class AssemblyWindow {
     t.lastAtMs = nowMs;
     t.retry ||= retry;
     t.records.push(record);
-    p.pending.add(record.offset);
+    p.pending.set(record.offset, (p.pending.get(record.offset) ?? 0) + 1);
     this.#spans += 1;
+  }
+
+  /** One part of the record at `offset` is no longer pending: how many still are. */
+  #release(p: PartitionState, offset: string): number {
+    const left = (p.pending.get(offset) ?? 0) - 1;
+    if (left > 0) p.pending.set(offset, left);
+    else p.pending.delete(offset);
+    return Math.max(0, left);
   }
 
   #take(p: PartitionState, t: HeldTrace, reason: FlushReason, nowMs: number): DueTrace {

@@ -86,3 +86,19 @@ test('records put back after a failed export are due at once; a revoked partitio
   w.putBack([rec('b', 1)], 6100);
   assert.deepEqual(w.partitions, [1], 'nothing put back into a revoked partition');
 });
+
+test('the parts of one span-list record (one per trace) are held by trace; its offset is done only once every part is', () => {
+  const w = new AssemblyWindow(settings);
+  assert.deepEqual(w.offerParts([rec('a', 0), rec('b', 0)], 0), ['held', 'held']);
+  assert.deepEqual(w.offerParts([rec('b', 1)], 3000), ['held']);
+  assert.equal(w.offerParts([rec('a', 0), rec('b', 0)], 3000), 'known', 'a redelivery of a record whose parts are held');
+  const [a] = w.takeDue(5500);
+  assert.deepEqual([a?.key, offsetsOf(a?.records ?? [])], ['a', [0]]);
+  w.finished(a?.records ?? []);
+  assert.equal(w.commitPoint(0), undefined, 'trace b still holds a part of offset 0');
+  const [b] = w.takeDue(8500);
+  assert.deepEqual([b?.key, offsetsOf(b?.records ?? [])], ['b', [0, 1]]);
+  w.finished(b?.records ?? []);
+  assert.equal(w.commitPoint(0), '1');
+  assert.deepEqual(w.offerParts([rec('a', 2), rec('c', 2)], 9000), ['late', 'held'], 'a left the window: its part is late, c is new');
+});
