@@ -26,8 +26,8 @@ export const translatorEnvSchema = z.object({
     .describe('/health/ready fails when every PutTraceSegments call failed for this long (no credentials, access denied, endpoint unreachable); ready again once X-Ray answers'),
   SHUTDOWN_TIMEOUT: durationMs().default(30_000)
     .describe('on SIGTERM, longest time to finish the batches in flight, commit, flush and disconnect before exiting'),
-  ASSEMBLY: z.enum(['on', 'off']).default('off')
-    .describe('on: hold spans by trace (per partition) and translate whole traces; offsets are committed below the lowest span still held'),
+  ASSEMBLY: z.enum(['on', 'off']).default('on')
+    .describe('on (default): hold spans by trace (per partition) and translate whole traces; offsets are committed below the lowest span still held'),
   ASSEMBLY_IDLE: durationMs().default(5_500)
     .describe('with ASSEMBLY=on, a trace is exported once no span of it arrived for this long (just above Envoy\'s 5 s flush_interval_ms)'),
   ASSEMBLY_MAX_AGE: durationMs().default(30_000)

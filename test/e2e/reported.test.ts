@@ -14,7 +14,7 @@ import { GetTraceSummariesCommand } from '@aws-sdk/client-xray';
 import { testTopic, waitCaughtUp } from './support/kafka.ts';
 import { describeProcesses, killAll, type ServiceProcess } from './support/processes.ts';
 import { startPipeline } from './support/stack.ts';
-import { readAllDocuments, startXRayLocal, xrayClient } from '../support/xray-local.ts';
+import { readAllDocuments, startXRayLocal, storedEntityCount, xrayClient } from '../support/xray-local.ts';
 import { waitFor } from '../support/wait.ts';
 
 const body = (name: string): string => readFileSync(new URL(`../fixtures/reported/${name}`, import.meta.url), 'utf8');
@@ -56,8 +56,8 @@ test('reported inputs through receiver → Kafka → translator → xray-local h
     assert.equal(r13.status, 202, await r13.text());
 
     const wanted = ['352bff9a74ca9ad2', '352bff9a74ca9ad3', 'e4a1c0b2d3f40516', '9c1e5d7a2b3f4e60', '3f1a9c2e7d4b6a50', '61a7b9c0d2e4f618'];
-    await waitFor('every reported span in xray-local', 60_000, () => wanted.every((id) => xray.received.has(id)) && xray.store.segmentCount >= wanted.length, {
-      describe: () => `${xray.store.segmentCount} stored, received ${[...xray.received.keys()].join(',')}\n${describeProcesses(procs)}`,
+    await waitFor('every reported span in xray-local', 60_000, () => wanted.every((id) => xray.received.has(id)) && storedEntityCount(xray.store) >= wanted.length, {
+      describe: () => `${storedEntityCount(xray.store)} stored, received ${[...xray.received.keys()].join(',')}\n${describeProcesses(procs)}`,
     });
     await waitCaughtUp(kafka, names.groupId, names.spansTopic, 30_000);
 

@@ -32,7 +32,10 @@ export interface XRayLocal {
   readonly client: XRayClient;
   /** PutTraceSegments calls received and not yet answered. */
   inFlightPuts(): number;
-  /** Documents received per segment id (counted on arrival, whether accepted or not). */
+  /**
+   * Times each segment or subsegment id was received (counted on arrival, whether accepted or not), nested
+   * subsegments (PACKING=on) included: each is one delivered span.
+   */
   readonly received: Map<string, number>;
   close(): Promise<void>;
 }
@@ -51,8 +54,7 @@ export async function startXRayLocal(options: XRayLocalOptions = {}): Promise<XR
     const docs = (req.body as { TraceSegmentDocuments?: unknown } | undefined)?.TraceSegmentDocuments;
     if (!Array.isArray(docs)) return;
     for (const d of docs) {
-      const id = typeof d === 'string' ? idOf(d) : undefined;
-      if (id !== undefined) received.set(id, (received.get(id) ?? 0) + 1);
+      for (const id of typeof d === 'string' ? idsOf(d) : []) received.set(id, (received.get(id) ?? 0) + 1);
     }
   });
   app.addHook('onSend', async (req, _reply, payload) => {
@@ -92,19 +94,50 @@ export function xrayClient(endpoint: string, options: { maxAttempts?: number } =
   return new XRayClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, ...options });
 }
 
-/** Segment ids held by `store` (any trace). */
+/** Segment and subsegment ids held by `store` (any trace), subsegments nested in a document included. */
 export function storedIds(store: SegmentStore): Set<string> {
   const ids = new Set<string>();
-  for (const trace of store.traces()) for (const id of trace.segments.keys()) ids.add(id);
+  for (const trace of store.traces()) for (const s of trace.segments.values()) for (const id of nestedIdsOf(s.parsed)) ids.add(id);
   return ids;
 }
 
-function idOf(document: string): string | undefined {
+/**
+ * Segments and subsegments held by `store`: each document counts once plus once per subsegment nested in
+ * it (its `subsegments` array, recursively). With PACKING=on a document carries a service hop, so this,
+ * not `store.segmentCount`, is what compares to the number of unpacked documents (spans) expected.
+ */
+export function storedEntityCount(store: SegmentStore): number {
+  let count = 0;
+  for (const trace of store.traces()) for (const s of trace.segments.values()) count += nestedIdsOf(s.parsed).length;
+  return count;
+}
+
+interface Nested { readonly id?: unknown; readonly subsegments?: unknown }
+
+/** A document's id and the ids of the subsegments nested in it, recursively (depth first). */
+export function nestedIdsOf(document: Nested): string[] {
+  const ids: string[] = [];
+  const visit = (doc: Nested): void => {
+    if (typeof doc.id === 'string') ids.push(doc.id);
+    if (Array.isArray(doc.subsegments)) for (const sub of doc.subsegments) if (typeof sub === 'object' && sub !== null) visit(sub as Nested);
+  };
+  visit(document);
+  return ids;
+}
+
+/**
+ * The stored documents with every nested subsegment as an entry of its own (its id, the outer document's
+ * trace id and document string): what ledgers compare to the unpacked translation of the spans sent.
+ */
+export function expandNested(stored: readonly StoredDocument[]): StoredDocument[] {
+  return stored.flatMap((d) => nestedIdsOf(JSON.parse(d.document) as Nested).map((id) => ({ traceId: d.traceId, id, document: d.document })));
+}
+
+function idsOf(document: string): string[] {
   try {
-    const id = (JSON.parse(document) as { id?: unknown }).id;
-    return typeof id === 'string' ? id : undefined;
+    return nestedIdsOf(JSON.parse(document) as Nested);
   } catch {
-    return undefined;
+    return [];
   }
 }
 

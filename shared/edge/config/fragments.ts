@@ -50,8 +50,8 @@ export const translationEnv = {
   EPOCH_CACHE_MAX_ENTRIES: int(1).default(100_000).describe('traces held per epoch cache'),
   ANNOTATION_TAGS: csv().optional()
     .describe('comma-separated tags indexed as X-Ray annotations (default: the Istio set); others go to metadata'),
-  PACKING: z.enum(['on', 'off']).default('off')
-    .describe('on: one document per service hop (its segment with its CLIENT and local spans nested as subsegments, the largest split off past 64 KB); off: one document per span'),
+  PACKING: z.enum(['on', 'off']).default('on')
+    .describe('on (default): one document per service hop (its segment with its CLIENT and local spans nested as subsegments, the largest split off past 64 KB); off: one document per span (the shape before packing)'),
 };
 
 export const xrayEnv = {

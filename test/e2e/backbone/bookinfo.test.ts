@@ -2,7 +2,9 @@
  * Acceptance: Istio 1.7.4 Bookinfo and Knative/Kourier (Envoy 1.24) spans posted to a receiver PROCESS go
  * through a real Kafka topic (6 partitions) and two translator PROCESSES (one consumer group, Redis epoch
  * store) into xray-local, and BatchGetTraces through the real @aws-sdk/client-xray returns exactly the
- * golden documents (test/fixtures/golden/*.xray.ndjson), byte for byte.
+ * golden documents (test/fixtures/golden/*.xray.ndjson), byte for byte, packed as the translator packs
+ * them by default (PACKING=on, ASSEMBLY=on: each trace is held whole, so every subsegment whose parent is in
+ * the trace is nested in it; `packDocuments` of shared/core/xray is the packing the translator runs).
  *
  * About the clock: the goldens were made with a fixed `nowMs` (2019-06-21T18:30Z / 2023-07-13T09:55Z) and
  * the translator reads the wall clock (it has no clock override, and adding one for tests is not wanted).
@@ -23,15 +25,25 @@ import { describeProcesses, killAll, type ServiceProcess } from '../support/proc
 import { startPipeline } from '../support/stack.ts';
 import { batchGetDocuments, startXRayLocal, xrayClient } from '../../support/xray-local.ts';
 import { waitFor } from '../../support/wait.ts';
+import { packDocuments, type TranslatedDocument } from '../../../shared/core/xray/index.ts';
 
 const fixture = (path: string): string => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
 const BOOKINFO_BODY = fixture('zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json');
 const KOURIER_BODIES = (JSON.parse(fixture('zipkin/kourier-envoy-1.24-v2-posts.json')) as unknown[]).map((b) => JSON.stringify(b));
 const goldenLines = (name: string): string[] => fixture(`golden/${name}`).split('\n').filter((l) => l.trim() !== '');
-const GOLDEN = [...goldenLines('bookinfo-istio-1.7.4.xray.ndjson'), ...goldenLines('kourier-envoy-1.24.xray.ndjson')];
+/** The unpacked goldens (one document per span), and what the default translator stores: them packed. */
+const UNPACKED = [...goldenLines('bookinfo-istio-1.7.4.xray.ndjson'), ...goldenLines('kourier-envoy-1.24.xray.ndjson')];
 
-interface Doc { id: string; trace_id: string }
+interface Doc { id: string; trace_id: string; parent_id?: string; type?: string; start_time: number }
 const parse = (line: string): Doc => JSON.parse(line) as Doc;
+
+const GOLDEN = packDocuments(UNPACKED.map((json, spanIndex): TranslatedDocument => {
+  const d = parse(json);
+  return {
+    spanIndex, segmentId: d.id, traceId: d.trace_id, json, subsegment: d.type === 'subsegment',
+    startMicros: Math.round(d.start_time * 1e6), ...(d.parent_id !== undefined ? { parentId: d.parent_id } : {}),
+  };
+}), 64 * 1024).documents.map((d) => d.json);
 
 after(killAll);
 
@@ -51,6 +63,7 @@ test('Bookinfo (Istio 1.7.4) and Kourier (Envoy 1.24) through receiver → Kafka
     const goldenByTrace = new Map<string, string[]>();
     for (const line of GOLDEN) goldenByTrace.set(parse(line).trace_id, [...(goldenByTrace.get(parse(line).trace_id) ?? []), line]);
     assert.equal(goldenByTrace.size, 4, 'the goldens hold 1 Bookinfo and 3 Kourier traces');
+    assert.ok(GOLDEN.length < UNPACKED.length, `packing folds the ${UNPACKED.length} golden documents (${GOLDEN.length} packed)`);
 
     await waitFor(`${GOLDEN.length} documents in xray-local`, 60_000, () => xray.store.segmentCount >= GOLDEN.length, {
       describe: () => `${xray.store.segmentCount} stored\n${describeProcesses(procs)}`,

@@ -19,7 +19,7 @@ import { PrivateRedis } from '../support/redis-server.ts';
 import { startPipeline, type RunningService } from '../support/stack.ts';
 import { expectedDocuments, generateTrace, Ledger, postAll, toBodies, TrafficPump, widthOf } from '../support/traffic.ts';
 import { assertLedgerDelivered } from '../support/delivered.ts';
-import { startXRayLocal, storedIds } from '../../support/xray-local.ts';
+import { startXRayLocal, storedIds, storedEntityCount } from '../../support/xray-local.ts';
 import { readTopicToEnd } from '../../support/read-topic.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
 
@@ -99,7 +99,7 @@ test('X-Ray throttled to 100 segments/s for 30 s while ~200 segments/s are offer
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: 180 });
     await sleep(Math.max(0, 28_000 - (Date.now() - trafficAt))); // the throttled stretch under test
     const lagWhileThrottled = lagOf(await groupProgress(kafka, names.groupId, names.spansTopic));
-    const storedWhileThrottled = xray.store.segmentCount;
+    const storedWhileThrottled = storedEntityCount(xray.store);
     const throttleSeconds = (Date.now() - throttleOnAt) / 1000;
     const throttles = await sumOver(translators, 'meshray_translator_throttles_total');
     // calls per second from the first throttled second on (the first second passes a full bucket)
@@ -283,7 +283,7 @@ test('Redis stopped for 10 s: documents keep landing on local caches, traces str
   try {
     const { receiver, translators } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint, redisUrl: redis.url }, procs);
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: 200 });
-    await waitFor('documents flowing', 30_000, () => xray.store.segmentCount > 300);
+    await waitFor('documents flowing', 30_000, () => storedEntityCount(xray.store) > 300);
 
     // Traces that straddle the outage on purpose: their late-starting spans (≥ 1 s after the gateway's)
     // are translated while Redis is up, which fixes the trace's X-Ray id from a late start second; the
@@ -306,17 +306,17 @@ test('Redis stopped for 10 s: documents keep landing on local caches, traces str
     const outageStart = Date.now();
     await postAll(receiver.url, toBodies(earlyParts), ledger, 3);
     await sleep(2_000);
-    const storedEarlyInOutage = xray.store.segmentCount;
+    const storedEarlyInOutage = storedEntityCount(xray.store);
     await sleep(Math.max(0, 10_000 - (Date.now() - outageStart)));
-    const storedLateInOutage = xray.store.segmentCount;
+    const storedLateInOutage = storedEntityCount(xray.store);
     const fallbacks = await sumOver(translators, 'meshray_translator_redis_fallbacks_total');
     await redis.restart();
     const outageMs = Date.now() - outageStart;
 
     assert.ok(storedLateInOutage - storedEarlyInOutage > 500, `only ${storedLateInOutage - storedEarlyInOutage} documents landed during the outage`);
     assert.ok(fallbacks > 0, 'meshray_translator_redis_fallbacks_total did not rise');
-    const afterRestart = xray.store.segmentCount;
-    await waitFor('500 more documents with Redis back', 30_000, () => xray.store.segmentCount > afterRestart + 500);
+    const afterRestart = storedEntityCount(xray.store);
+    await waitFor('500 more documents with Redis back', 30_000, () => storedEntityCount(xray.store) > afterRestart + 500);
     await pump.stop();
 
     const result = await assertLedgerDelivered({ kafka, names, xray, ledger, catchUpMs: 60_000 });

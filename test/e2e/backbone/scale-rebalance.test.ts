@@ -14,7 +14,7 @@ import { describeProcesses, killAll, type ServiceProcess } from '../support/proc
 import { startPipeline, startTranslator } from '../support/stack.ts';
 import { expectedDocuments, Ledger, TrafficPump } from '../support/traffic.ts';
 import { checkAgainstLedger } from '../support/verify.ts';
-import { readAllDocuments, startXRayLocal, xrayClient } from '../../support/xray-local.ts';
+import { readAllDocuments, startXRayLocal, xrayClient, storedEntityCount } from '../../support/xray-local.ts';
 import { waitFor } from '../../support/wait.ts';
 
 after(killAll);
@@ -30,29 +30,29 @@ test('a translator joins and another leaves mid-stream: every ledgered span arri
     const { receiver, translators: [t1, t2] } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint }, procs);
 
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: 250 });
-    await waitFor('documents flowing', 30_000, () => xray.store.segmentCount > 200, { describe: () => ledger.summary() });
+    await waitFor('documents flowing', 30_000, () => storedEntityCount(xray.store) > 200, { describe: () => ledger.summary() });
 
     // a third instance joins while traffic flows
     const t3 = await startTranslator('translator-3', { ...names, xrayEndpoint: xray.endpoint });
     procs.push(t3.proc);
     await waitFor('translator-3 to translate records', 60_000, async () => (await scrapeMetric(`${t3.url}/metrics`, 'meshray_translator_records_total')) > 0);
-    const withThree = xray.store.segmentCount;
-    await waitFor('300 more documents with three translators', 30_000, () => xray.store.segmentCount > withThree + 300);
+    const withThree = storedEntityCount(xray.store);
+    await waitFor('300 more documents with three translators', 30_000, () => storedEntityCount(xray.store) > withThree + 300);
 
     // one leaves (SIGTERM: finishes its batches, commits, leaves the group)
-    const beforeLeave = xray.store.segmentCount;
+    const beforeLeave = storedEntityCount(xray.store);
     t1.proc.signal('SIGTERM');
     const exit = await t1.proc.waitExit(40_000);
     assert.deepEqual(exit, { code: 0, signal: null }, `translator-1 did not shut down cleanly: ${JSON.stringify(exit)}`);
-    await waitFor('documents flowing after translator-1 left', 60_000, () => xray.store.segmentCount > beforeLeave + 300);
-    const afterLeave = xray.store.segmentCount;
-    await waitFor('300 more documents with two translators', 30_000, () => xray.store.segmentCount > afterLeave + 300);
+    await waitFor('documents flowing after translator-1 left', 60_000, () => storedEntityCount(xray.store) > beforeLeave + 300);
+    const afterLeave = storedEntityCount(xray.store);
+    await waitFor('300 more documents with two translators', 30_000, () => storedEntityCount(xray.store) > afterLeave + 300);
     await pump.stop();
 
     const expected = expectedDocuments(ledger.accepted);
     await waitCaughtUp(kafka, names.groupId, names.spansTopic, 90_000);
-    await waitFor(`${expected.documents} documents in xray-local`, 30_000, () => xray.store.segmentCount >= expected.documents, {
-      describe: () => `${xray.store.segmentCount} stored; ${ledger.summary()}`,
+    await waitFor(`${expected.documents} documents in xray-local`, 30_000, () => storedEntityCount(xray.store) >= expected.documents, {
+      describe: () => `${storedEntityCount(xray.store)} stored; ${ledger.summary()}`,
     });
 
     const stored = await readAllDocuments(client, new Date(Date.now() - 29 * 86_400_000), new Date(Date.now() + 3_600_000));

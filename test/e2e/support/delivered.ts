@@ -5,7 +5,7 @@ import { waitCaughtUp } from './kafka.ts';
 import { expectedDocuments, type Ledger } from './traffic.ts';
 import { checkAgainstLedger } from './verify.ts';
 import { diagnoseMissing, spanKey } from './missing.ts';
-import { readAllDocuments, xrayClient, type XRayLocal } from '../../support/xray-local.ts';
+import { readAllDocuments, xrayClient, type XRayLocal, storedEntityCount } from '../../support/xray-local.ts';
 import { waitFor } from '../../support/wait.ts';
 
 /** Waits until the group committed everything, then checks xray-local (through the SDK) against the ledger. */
@@ -13,8 +13,8 @@ export async function assertLedgerDelivered(o: { kafka: Kafka; names: { groupId:
   const expected = expectedDocuments(o.ledger.accepted);
   await waitCaughtUp(o.kafka, o.names.groupId, o.names.spansTopic, o.catchUpMs);
   // on a timeout, go on: the check below names the missing documents
-  await waitFor(`${expected.documents} documents in xray-local`, 20_000, () => o.xray.store.segmentCount >= expected.documents, {
-    describe: () => `${o.xray.store.segmentCount} stored; ${o.ledger.summary()}`,
+  await waitFor(`${expected.documents} documents in xray-local`, 20_000, () => storedEntityCount(o.xray.store) >= expected.documents, {
+    describe: () => `${storedEntityCount(o.xray.store)} stored; ${o.ledger.summary()}`,
   }).catch(() => undefined);
   const client = xrayClient(o.xray.endpoint);
   try {

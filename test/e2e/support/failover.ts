@@ -18,7 +18,7 @@ import { encodeSpansJsonV2 } from '../../../services/simulator/index.ts';
 import { readFileSync } from 'node:fs';
 import { SegmentStore } from '../../../services/xray-local/index.ts';
 import { freePort } from './ports.ts';
-import { startXRayLocal, type XRayLocal } from '../../support/xray-local.ts';
+import { startXRayLocal, type XRayLocal, storedEntityCount } from '../../support/xray-local.ts';
 import { waitFor } from '../../support/wait.ts';
 
 export const ACK_TIMEOUT_MS = 3000;
@@ -183,7 +183,7 @@ export async function runFailover(o: {
     procs.push(receiver.proc, translator.proc);
     const pids = procs.map((p) => p.pid);
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: o.spansPerSecond });
-    await waitFor('documents flowing', 60_000, () => xray.store.segmentCount > 100);
+    await waitFor('documents flowing', 60_000, () => storedEntityCount(xray.store) > 100);
     watches = [new HealthWatch(receiver.url, receiver.proc.pid), new HealthWatch(translator.url, translator.proc.pid)];
     probe = new Probe(receiver.url, ledger);
     await sleep(2000); // a baseline of samples before the fault

@@ -1,6 +1,6 @@
 /** Checks what xray-local holds against the ledger; returns every problem found (empty = all good). */
 import type { ExpectedDocuments } from './traffic.ts';
-import type { StoredDocument } from '../../support/xray-local.ts';
+import { expandNested, type StoredDocument } from '../../support/xray-local.ts';
 
 export interface LedgerCheck {
   readonly problems: string[];
@@ -11,13 +11,16 @@ export interface LedgerCheck {
 }
 
 /**
+ * Documents are first expanded (`expandNested`): a subsegment nested in a packed document (PACKING=on)
+ * counts as stored, under its outer document's trace id, exactly as if it had been sent on its own.
  * - every expected segment id is stored, exactly once (an overwrite keeps one copy; a second copy under
  *   another X-Ray trace id would be a duplicate);
  * - all documents of a Zipkin trace carry ONE X-Ray trace id, ending in the trace's low 64 bits.
  * `tolerated`: segment ids that may be present without being expected (posted, not acknowledged).
  */
-export function checkAgainstLedger(stored: readonly StoredDocument[], expected: ExpectedDocuments, tolerated: ReadonlySet<string> = new Set()): LedgerCheck {
+export function checkAgainstLedger(documents: readonly StoredDocument[], expected: ExpectedDocuments, tolerated: ReadonlySet<string> = new Set()): LedgerCheck {
   const problems: string[] = [];
+  const stored = expandNested(documents);
   const copies = new Map<string, StoredDocument[]>();
   for (const d of stored) copies.set(d.id, [...(copies.get(d.id) ?? []), d]);
   const missing: string[] = [];
