@@ -25,7 +25,7 @@ import { describeProcesses, killAll, type ServiceProcess } from '../support/proc
 import { startPipeline } from '../support/stack.ts';
 import { batchGetDocuments, startXRayLocal, xrayClient } from '../../support/xray-local.ts';
 import { waitFor } from '../../support/wait.ts';
-import { packDocuments, type TranslatedDocument } from '../../../shared/core/xray/index.ts';
+import { packJsonDocuments } from '../../support/pack-documents.ts';
 
 const fixture = (path: string): string => readFileSync(new URL(`../../fixtures/${path}`, import.meta.url), 'utf8');
 const BOOKINFO_BODY = fixture('zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json');
@@ -34,16 +34,10 @@ const goldenLines = (name: string): string[] => fixture(`golden/${name}`).split(
 /** The unpacked goldens (one document per span), and what the default translator stores: them packed. */
 const UNPACKED = [...goldenLines('bookinfo-istio-1.7.4.xray.ndjson'), ...goldenLines('kourier-envoy-1.24.xray.ndjson')];
 
-interface Doc { id: string; trace_id: string; parent_id?: string; type?: string; start_time: number }
-const parse = (line: string): Doc => JSON.parse(line) as Doc;
+const GOLDEN = packJsonDocuments(UNPACKED);
 
-const GOLDEN = packDocuments(UNPACKED.map((json, spanIndex): TranslatedDocument => {
-  const d = parse(json);
-  return {
-    spanIndex, segmentId: d.id, traceId: d.trace_id, json, subsegment: d.type === 'subsegment',
-    startMicros: Math.round(d.start_time * 1e6), ...(d.parent_id !== undefined ? { parentId: d.parent_id } : {}),
-  };
-}), 64 * 1024).documents.map((d) => d.json);
+interface Doc { id: string; trace_id: string }
+const parse = (line: string): Doc => JSON.parse(line) as Doc;
 
 after(killAll);
 
