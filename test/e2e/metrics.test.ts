@@ -210,13 +210,15 @@ function checkEvery(mode: Mode, scrapes: readonly Scrape[]): Scrape {
 
 /** Waits until everything sent was exported (every span translated, buffers and lag drained). */
 async function drained(urls: readonly string[]): Promise<Scrape[]> {
+  let last = 'no scrape yet';
   return waitFor('every span exported', 120_000, async () => {
     const scrapes = await Promise.all(urls.map(scrape));
     const merged = new Map(scrapes.flatMap((s) => [...s.samples]));
     const s: Scrape = { families: new Set(), samples: merged };
-    const done = sum(s, 'meshray_translator_spans_translated_total') === SPANS && sum(s, 'meshray_receiver_buffer_spans') === 0 && sum(s, 'meshray_translator_partition_lag') === 0;
-    return done ? scrapes : undefined;
-  });
+    const [translated, buffered, lag] = ['meshray_translator_spans_translated_total', 'meshray_receiver_buffer_spans', 'meshray_translator_partition_lag'].map((f) => sum(s, f));
+    last = `translated ${String(translated)} of ${SPANS}, receiver buffer ${String(buffered)}, partition lag ${String(lag)}`;
+    return translated === SPANS && buffered === 0 && lag === 0 ? scrapes : undefined;
+  }, { describe: () => last });
 }
 
 const results = new Map<Mode, Scrape>();

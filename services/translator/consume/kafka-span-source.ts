@@ -65,6 +65,8 @@ export class KafkaSpanSource implements SpanSource {
   #rebuilding: Promise<void> | undefined;
   #rebuilds = 0;
   #rebalancing = false;
+  /** partition → what its lag is computed from: the high watermark of its last fetch and the position committed. */
+  readonly #positions = new Map<number, { highWatermark: string; committed: string }>();
 
   constructor(options: KafkaSpanSourceOptions) {
     this.#o = options;
@@ -113,6 +115,7 @@ export class KafkaSpanSource implements SpanSource {
       commit: async (partition, offset) => {
         await consumer.commitOffsets([{ topic, partition, offset: nextOffset(offset) }]);
         this.#o.health.committed();
+        this.#committed(partition, nextOffset(offset));
       },
       isStable: () => !this.#rebalancing,
     });
@@ -193,7 +196,10 @@ export class KafkaSpanSource implements SpanSource {
     if (partitions.length === 0) return;
     this.#handler?.revoke(partitions);
     this.#o.health.revoked(partitions);
-    for (const p of partitions) this.#o.metrics.partitionLag.remove({ topic: this.#o.topic, partition: String(p) });
+    for (const p of partitions) {
+      this.#positions.delete(p);
+      this.#o.metrics.partitionLag.remove({ topic: this.#o.topic, partition: String(p) });
+    }
     this.#log.info({ partitions }, 'partitions revoked');
   }
 
@@ -202,7 +208,7 @@ export class KafkaSpanSource implements SpanSource {
     if (batch.isEmpty()) return;
     const { topic, partition } = batch;
     const records: DeliveredRecord[] = batch.messages.map((m) => deliveredRecordOf(m, partition));
-    this.#setLag(partition, lagOf(batch.highWatermark, batch.firstOffset() ?? batch.highWatermark));
+    this.#fetched(partition, batch.highWatermark, batch.firstOffset() ?? batch.highWatermark);
     const control: BatchControl = {
       heartbeat: () => payload.heartbeat(),
       isActive: () => payload.isRunning() && !payload.isStale(),
@@ -212,14 +218,40 @@ export class KafkaSpanSource implements SpanSource {
       // Commit what is done even when stopping: it was exported. A rebalance error propagates to kafkajs.
       await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset(result.doneThrough) }] }] });
       this.#o.health.committed();
-      this.#setLag(partition, lagOf(batch.highWatermark, nextOffset(result.doneThrough)));
+      this.#committed(partition, nextOffset(result.doneThrough));
     }
     // Held records (the assembly window) are fetched past, not committed: a rebalance redelivers them.
     const through = result.heldThrough ?? result.doneThrough;
     if (through !== undefined) payload.resolveOffset(through);
   }
 
-  #setLag(partition: number, lag: number): void {
+  /**
+   * A fetch: its high watermark is the partition's latest. Before this consumer committed in the partition,
+   * the batch's first offset stands for the committed position (a fetch starts there).
+   */
+  #fetched(partition: number, highWatermark: string, firstOffset: string): void {
+    const known = this.#positions.get(partition);
+    this.#positions.set(partition, { highWatermark, committed: known?.committed ?? firstOffset });
+    this.#setLag(partition);
+  }
+
+  /**
+   * A commit, from a batch or from outside one (the assembly window's timer, when no batch may come): the
+   * lag is the last fetch's high watermark minus the position committed, so it reaches 0 without a fetch.
+   * A commit resolving after a later one does not move the position back.
+   */
+  #committed(partition: number, position: string): void {
+    const known = this.#positions.get(partition);
+    if (known === undefined) return; // revoked meanwhile, or never fetched: no lag to tell
+    if (BigInt(position) > BigInt(known.committed)) known.committed = position;
+    this.#setLag(partition);
+  }
+
+  /** Lag = records of the partition not yet committed: high watermark of the last fetch − committed position. */
+  #setLag(partition: number): void {
+    const known = this.#positions.get(partition);
+    if (known === undefined) return;
+    const lag = lagOf(known.highWatermark, known.committed);
     this.#o.health.lag(partition, lag);
     this.#o.metrics.partitionLag.set({ topic: this.#o.topic, partition: String(partition) }, lag);
   }

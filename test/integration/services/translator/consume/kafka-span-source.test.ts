@@ -2,7 +2,8 @@
  * KafkaSpanSource supervision (issue 10) against a private real broker that the test stops and starts
  * again on the same port and data: a kafkajs consumer that crashes for good (restart: false) or does not
  * rejoin in time is reported unready and replaced, in the same process, and records produced after the
- * broker came back are still delivered.
+ * broker came back are still delivered. And the lag gauge follows commits made outside a batch (the assembly
+ * window's timer), when no fetch follows.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { createKafka } from '../../../../../shared/edge/kafka/client.ts';
 import { ensureTopics } from '../../../../../shared/edge/kafka/topics.ts';
 import { createLogger } from '../../../../../shared/edge/log/index.ts';
 import { KafkaSpanSource } from '../../../../../services/translator/consume/kafka-span-source.ts';
-import type { BatchHandler } from '../../../../../services/translator/consume/span-source.ts';
+import type { BatchHandler, OffsetCommitter } from '../../../../../services/translator/consume/span-source.ts';
 import { ConsumerHealth } from '../../../../../services/translator/health.ts';
 import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
 import { REPO_ROOT } from '../../../../e2e/support/processes.ts';
@@ -96,4 +97,53 @@ test('a consumer that kafkajs will not restart (CRASH restart: false) is reporte
 
 test('a consumer that kafkajs restarts but that does not rejoin within the rejoin timeout is replaced; consuming resumes', { timeout: 240_000 }, async () => {
   await supervisedRun('no-rejoin', { consumerConfig: { retry: { retries: 1, initialRetryTime: 100, restartOnFailure: async () => true } }, rejoinTimeoutMs: 1500, interruption: /kafkajs restarts it|stopped by kafkajs/ });
+});
+
+test('a commit outside a batch (the assembly timer) updates the partition lag from the last fetch\'s high watermark, with no fetch after it', { timeout: 60_000 }, async () => {
+  const kafka = createKafka({ brokers: [broker.brokers], clientId: 'it-lag', logLevel: 'nothing' });
+  const topic = `it-lag-${Date.now()}`;
+  const groupId = `${topic}-group`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  const health = new ConsumerHealth({ stallTimeoutMs: 120_000, now: Date.now });
+  const metrics = createTranslatorMetrics(new Registry());
+  const source = new KafkaSpanSource({
+    kafka, groupId, topic, partitionsConcurrency: 1, logger: createLogger({ level: 'silent', service: 'test' }), metrics, health,
+    consumerConfig: { maxWaitTimeInMs: 100 },
+  });
+  // Holds every record, as the assembly window does, and commits only through the committer it is given.
+  const offsets: string[] = [];
+  let committer: OffsetCommitter | undefined;
+  const holding: BatchHandler = {
+    handle: async (batch) => {
+      offsets.push(...batch.records.map((r) => r.offset));
+      return { heldThrough: batch.records.at(-1)?.offset ?? '' };
+    },
+    revoke: () => undefined,
+    attach: (c) => { committer = c; },
+  };
+  const lag = async (): Promise<number | undefined> => (await metrics.partitionLag.get()).values.find((v) => v.labels.partition === '0')?.value;
+  const producer = kafka.producer();
+  const admin = kafka.admin();
+  try {
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: ['a', 'b', 'c', 'd', 'e'].map((value) => ({ key: value, value })) });
+    await source.start(holding);
+    await waitFor('the 5 records fetched and held', 30_000, async () => offsets.length === 5 && (await lag()) === 5, {
+      describe: async () => `offsets ${offsets.join(',')}, lag ${String(await lag())}`,
+    });
+    assert.ok(committer, 'the source attached its committer');
+    await committer.commit(0, '1');
+    assert.equal(await lag(), 3, 'committed through offset 1: offsets 2..4 are still to commit');
+    await committer.commit(0, '4');
+    assert.equal(await lag(), 0, 'committed through the last record: no lag, though no batch was fetched since');
+    assert.equal(health.live(), undefined);
+    await admin.connect();
+    const [committed] = (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? [];
+    assert.equal(committed?.offset, '5', 'the broker holds the position the gauge was computed from');
+    assert.deepEqual(offsets, ['0', '1', '2', '3', '4'], 'held records are not fetched again');
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await source.stop();
+  }
 });
