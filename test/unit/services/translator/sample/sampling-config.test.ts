@@ -17,7 +17,7 @@ test('SAMPLING defaults: off, 2,300 segments/s, 10 s slow, no keep rule, 120 s d
 });
 
 test('SAMPLING=on needs ASSEMBLY=on', () => {
-  const r = parseConfig(translatorEnvSchema, { ...BASE, SAMPLING: 'on' });
+  const r = parseConfig(translatorEnvSchema, { ...BASE, SAMPLING: 'on', ASSEMBLY: 'off' });
   assert.ok(!r.ok);
   assert.deepEqual(r.issues.map((i) => i.path), ['SAMPLING']);
   assert.ok(parseConfig(translatorEnvSchema, { ...BASE, SAMPLING: 'on', ASSEMBLY: 'on' }).ok);
