@@ -7,7 +7,7 @@ import { parseConfig, translationEnv } from '../../../shared/edge/config/index.t
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
 import type { Result } from '../../../shared/core/result/result.ts';
-import { MemoryEpochStore, translateSpans } from '../../../shared/core/xray/index.ts';
+import { MemoryEpochStore, documentsAsIs, packDocuments, translateSpans } from '../../../shared/core/xray/index.ts';
 import { translatorConfigOf } from '../../translator/index.ts';
 
 const HELP = `usage: meshray translate [FILE|-] [options]
@@ -23,6 +23,8 @@ options:
   --epoch-policy POLICY    auto | rewrite | preserve (default auto)
   --epoch-ttl DURATION     sliding TTL of a trace's X-Ray id, e.g. 60s (default 60s)
   --annotation-tags LIST   comma-separated tags indexed as annotations (default: the Istio set)
+  --packing on|off         on (default, as PACKING): one document per service hop, its CLIENT and local
+                           spans nested as subsegments; off: one document per span
   --now TIME               the translator's clock, ISO 8601 or epoch ms (default: now)
 
 exit codes: 0 all spans translated; 1 unreadable input (not JSON/protobuf at all) or bad options;
@@ -65,6 +67,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     'epoch-policy': { type: 'string' },
     'epoch-ttl': { type: 'string' },
     'annotation-tags': { type: 'string' },
+    packing: { type: 'string' },
     now: { type: 'string' },
   }, { help: HELP, io, fail, maxPositionals: 1 });
   if (typeof parsed === 'number') return parsed;
@@ -73,6 +76,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     EPOCH_POLICY: values['epoch-policy'],
     EPOCH_TTL: values['epoch-ttl'],
     ANNOTATION_TAGS: values['annotation-tags'],
+    PACKING: values.packing,
   });
   if (!flags.ok) return fail(`invalid options:\n${formatIssues(flags.issues.map((i) => ({ ...i, path: `--${i.path.toLowerCase().replaceAll('_', '-')}` })))}`);
   const nowMs = parseNow(values.now, Date.now());
@@ -99,7 +103,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const config = translatorConfigOf(flags.value);
   const epochs = new MemoryEpochStore({ ttlMs: config.epochTtlMs, maxEntries: config.epochCacheMaxEntries });
   const out = translateSpans(spans, { config, nowMs, epochs });
-  io.stdout.write(out.documents.map((d) => `${d.json}\n`).join(''));
+  // The same documents the translator exports (PACKING, shared/core/xray/pack.ts), without the assembly window:
+  // a file is one batch.
+  const documents = config.packing ? packDocuments(out.documents, config.maxDocumentBytes).documents : documentsAsIs(out.documents);
+  io.stdout.write(documents.map((d) => `${d.json}\n`).join(''));
   for (const r of out.rejected) {
     const span = spans[r.spanIndex];
     const named = span === undefined ? `span ${r.spanIndex}` : `span ${span.traceId}/${span.id}`;
@@ -107,6 +114,6 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   const reasons = [...refused.map((r) => r.reason), ...out.rejected.map((r) => r.reason)];
   const repaired = timestampUnitRepairs > 0 ? `, ${timestampUnitRepairs} timestamps repaired (timestamp_unit_repaired)` : '';
-  say(`${spans.length + refused.length} spans in (${format}), ${out.documents.length} documents out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);
+  say(`${spans.length + refused.length} spans in (${format}), ${documents.length} documents out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);
   return reasons.length > 0 ? 2 : 0;
 }

@@ -35,7 +35,7 @@ test('the ambient Bookinfo capture is waypoint spans: the input the rule is abou
 });
 
 test('meshray translate names no segment waypoint.*: every waypoint span is its destination service', async () => {
-  const r = await runCommand(run, [CAPTURE, '--now', NOW]);
+  const r = await runCommand(run, [CAPTURE, '--packing', 'off', '--now', NOW]);
   const spans = readFileSync(CAPTURE, 'utf8').trimEnd().split('\n').length;
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, new RegExp(`^meshray translate: ${spans} spans in \\(ndjson\\), \\d+ documents out, 0 refused\\n$`));
@@ -57,7 +57,7 @@ test('meshray translate names no segment waypoint.*: every waypoint span is its 
 });
 
 test('calls chain service to service: each waypoint segment\'s parent is its caller\'s segment or the gateway\'s call', async () => {
-  const r = await runCommand(run, [CAPTURE, '--now', NOW]);
+  const r = await runCommand(run, [CAPTURE, '--packing', 'off', '--now', NOW]);
   const docs = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Doc);
   const byId = new Map(docs.map((d) => [d.id, d]));
   const callerOf: Record<string, string> = {

@@ -6,13 +6,14 @@ import protobuf from 'protobufjs';
 import { run } from '../../../../../services/cli/commands/translate.ts';
 import { validateSegmentJson } from '../../../../../shared/core/xray/index.ts';
 import { runCommand } from '../io.ts';
+import { packJsonDocuments } from '../../../../support/pack-documents.ts';
 
 const fixture = (name: string) => new URL(`../../../../fixtures/${name}`, import.meta.url);
 const BOOKINFO = fixture('zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json').pathname;
 const GOLDEN = readFileSync(fixture('golden/bookinfo-istio-1.7.4.xray.ndjson'), 'utf8');
 
-test('translates a file to the golden ndjson with the golden clock', async () => {
-  const r = await runCommand(run, [BOOKINFO, '--now', '2019-06-21T18:30:00Z']);
+test('--packing off: translates a file to the golden ndjson (one document per span) with the golden clock', async () => {
+  const r = await runCommand(run, [BOOKINFO, '--packing', 'off', '--now', '2019-06-21T18:30:00Z']);
   const documents = GOLDEN.trimEnd().split('\n').length;
   const spans = (JSON.parse(readFileSync(BOOKINFO, 'utf8')) as unknown[]).length;
   assert.equal(r.stderr, `meshray translate: ${spans} spans in (json-v2), ${documents} documents out, 0 refused\n`, 'one summary line');
@@ -20,8 +21,23 @@ test('translates a file to the golden ndjson with the golden clock', async () =>
   assert.equal(r.stdout, GOLDEN);
 });
 
+test('by default (as PACKING=on) the documents are the goldens packed: one per service hop, as the translator exports them', async () => {
+  const r = await runCommand(run, [BOOKINFO, '--now', '2019-06-21T18:30:00Z']);
+  const packed = packJsonDocuments(GOLDEN.trimEnd().split('\n'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(packed.length < GOLDEN.trimEnd().split('\n').length, 'packing nests subsegments');
+  assert.equal(r.stdout, packed.map((d) => `${d}\n`).join(''));
+  assert.match(r.stderr, new RegExp(`, ${packed.length} documents out, 0 refused\n$`));
+});
+
+test('--packing takes on or off only', async () => {
+  const r = await runCommand(run, [BOOKINFO, '--packing', 'yes']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /--packing/);
+});
+
 test('reads stdin with "-" and every line is a valid segment document', async () => {
-  const r = await runCommand(run, ['-'], readFileSync(BOOKINFO));
+  const r = await runCommand(run, ['-', '--packing', 'off'], readFileSync(BOOKINFO));
   assert.equal(r.code, 0);
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines.length, GOLDEN.trimEnd().split("\n").length);
@@ -61,7 +77,7 @@ test('writes the good spans and exits 2 naming each refused span (index, field, 
 test('reads the ndjson that meshray capture writes, one v2 span per line', async () => {
   const spans = JSON.parse(readFileSync(BOOKINFO, 'utf8')) as unknown[];
   const ndjson = `${spans.map((s) => JSON.stringify(s)).join('\n')}\n`;
-  const r = await runCommand(run, ['-', '--now', '2019-06-21T18:30:00Z'], ndjson);
+  const r = await runCommand(run, ['-', '--packing', 'off', '--now', '2019-06-21T18:30:00Z'], ndjson);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, GOLDEN);
   assert.match(r.stderr, /\(ndjson\)/);
