@@ -31,13 +31,13 @@ test('two instances share one budget per second; policy documents always pass, t
   const b = new RedisExportBudget({ redis, limitPerSecond: 10, instanceId: 'b', keyPrefix, nowMs: Date.now, onFallback: (e) => fallbacks.push(e) });
   try {
     await startOfSecond(redis);
-    assert.deepEqual(await a.grant({ forced: 3, wanted: [4, 4, 2] }), { granted: [true, false, true], fallback: false });
+    assert.deepEqual(await a.grant({ forced: 3, wanted: [4, 4, 1] }), { granted: [true, false, true], fallback: false }, 'adaptive fills 9 of 10 (ADAPTIVE_SHARE)');
     assert.deepEqual(await b.grant({ forced: 0, wanted: [1, 1] }), { granted: [true, false], fallback: false });
     assert.equal(b.instances, 2);
     const [second] = await redis.time();
     assert.deepEqual(await a.grant({ forced: 5, wanted: [] }), { granted: [], fallback: false }, 'policy documents pass the limit');
     await waitFor('the next Redis second', 2_000, async () => Number((await redis.time())[0]) > Number(second), { intervalMs: 20 });
-    // 15 used in the last second: 5 carried in, 5 left
+    // 14 used in the last second: 4 carried in, 5 left below the adaptive 9
     assert.deepEqual(await b.grant({ forced: 0, wanted: [6, 5] }), { granted: [false, true], fallback: false });
     assert.deepEqual(fallbacks, []);
   } finally {
