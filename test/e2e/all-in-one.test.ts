@@ -41,8 +41,12 @@ test('npm start serves :9411 and :2000; a posted trace is visible within 5 s', {
     const visibleAfterMs = Date.now() - posted;
     assert.ok(visibleAfterMs <= 5_000, `visible after ${visibleAfterMs} ms`);
     const traces = await xray.send(new BatchGetTracesCommand({ TraceIds: [summary.Id ?? ''] }));
-    const names = (traces.Traces?.[0]?.Segments ?? []).map((s) => (JSON.parse(s.Document ?? '{}') as { name: string }).name).sort();
-    assert.deepEqual(names, ['istio-ingressgateway', 'productpage.default', 'productpage.default']);
+    // PACKING=on (the default): the gateway's segment carries its call to productpage nested as a subsegment
+    interface Named { name: string; subsegments?: Named[] }
+    const namesOf = (d: Named): string[] => [d.name, ...(d.subsegments ?? []).flatMap(namesOf)];
+    const documents = (traces.Traces?.[0]?.Segments ?? []).map((s) => JSON.parse(s.Document ?? '{}') as Named);
+    assert.deepEqual(documents.map((d) => d.name).sort(), ['istio-ingressgateway', 'productpage.default'], 'one document per service hop');
+    assert.deepEqual(documents.flatMap(namesOf).sort(), ['istio-ingressgateway', 'productpage.default', 'productpage.default']);
     xray.destroy();
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- meshray output ---\n${output.slice(-4000)}`);

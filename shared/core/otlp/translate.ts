@@ -360,7 +360,9 @@ function buildSpan(
   let flags = 0x01; // W3C sampled: Zipkin only reports sampled spans
   if (parentSpanId !== undefined) flags |= SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK | (isServer ? SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK : 0);
   const out: OtlpSpan = {
-    traceId: wideTraceIds.get(plan.traceKey) ?? pad128(span.traceId),
+    // A 128-bit id is the span's own; a 64-bit one takes the 128-bit id another span of its trace key reported
+    // (Zipkin's lenient trace ids), else is padded. Two traces that only share their low 64 bits keep theirs.
+    traceId: span.traceId.length === 32 ? span.traceId : wideTraceIds.get(plan.traceKey) ?? pad128(span.traceId),
     spanId,
     ...(parentSpanId !== undefined ? { parentSpanId } : {}),
     flags,

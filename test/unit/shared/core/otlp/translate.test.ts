@@ -124,6 +124,13 @@ describe('translateToOtlp: repairs', () => {
     assert.deepEqual(mixed.map((s) => s.span.traceId), ['65e1c3f0a1b2c3d4e5f60718293a4b5c', '65e1c3f0a1b2c3d4e5f60718293a4b5c']);
   });
 
+  it('keeps each span\'s own 128-bit trace id when two traces share only their low 64 bits (assembled together)', () => {
+    // the assembly window holds spans by the low 64 bits (spanRecordKeyOf): both traces reach one translation
+    const other = '05e1c3f0a1b2c3d4e5f60718293a4b5c';
+    const spans = flatSpans(requestsOf(translateToOtlp([span({}), span({ traceId: other }), span({ traceId: 'e5f60718293a4b5c', id: '3333333333333333' })], { nowMs: NOW_MS })));
+    assert.deepEqual(spans.map((s) => s.span.traceId).sort(), [other, '65e1c3f0a1b2c3d4e5f60718293a4b5c', '65e1c3f0a1b2c3d4e5f60718293a4b5c'].sort());
+  });
+
   it('turns Zipkin annotations into span events with nanosecond times', () => {
     const spans = flatSpans(requestsOf(translateToOtlp([span({ annotations: [{ timestampMicros: START_MICROS + 5, value: 'retry' }] })], { nowMs: NOW_MS })));
     assert.deepEqual(spans[0]?.span.events, [{ timeUnixNano: `${START_MICROS + 5}000`, name: 'retry', attributes: [] }]);
