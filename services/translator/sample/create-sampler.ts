@@ -29,6 +29,6 @@ export function createTraceSampler(settings: SamplingSettings, deps: { readonly 
     ? new LocalExportBudget({ limitPerSecond, nowMs: deps.clock })
     : new RedisExportBudget({ redis: deps.redis, limitPerSecond, instanceId: randomUUID(), keyPrefix: settings.keyPrefix ?? `meshray:budget:${settings.protocol}:`, nowMs: deps.clock });
   return new TraceSampler({
-    policy: { slowMs: settings.slowMs, keep: keep.value }, budget, decisionTtlMs: settings.decisionTtlMs, maxDecisions: settings.maxDecisions, metrics, clock: deps.clock,
+    policy: { slowMs: settings.slowMs, keep: keep.value }, protocol: settings.protocol, budget, decisionTtlMs: settings.decisionTtlMs, maxDecisions: settings.maxDecisions, metrics, clock: deps.clock,
   });
 }

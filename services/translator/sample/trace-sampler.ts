@@ -20,6 +20,11 @@ const UNDECIDED: Decision = { kept: true, policy: 'unknown' };
 
 export interface TraceSamplerOptions {
   readonly policy: PolicySettings;
+  /**
+   * What a trace costs the budget: 'segments' (default) the X-Ray documents its spans become at most
+   * (documentsAtMostOf: a root span makes two); 'otlp' its spans (one OTLP span each, OTLP_SPANS_PER_SECOND).
+   */
+  readonly protocol?: 'segments' | 'otlp';
   readonly budget: ExportBudget;
   /** SAMPLE_DECISION_TTL and a bound on the entries. */
   readonly decisionTtlMs: number;
@@ -60,7 +65,8 @@ export class TraceSampler {
     const traces: Pending[] = due.map((d) => {
       const decoded = d.records.map(decodeRecordSpans);
       const spans = decoded.flatMap((s) => (s.ok ? s.value : []));
-      return { due: d, spans, cost: Math.max(1, documentsAtMostOf(spans)), undecodable: decoded.some((s) => !s.ok) };
+      const cost = this.#o.protocol === 'otlp' ? spans.length : documentsAtMostOf(spans);
+      return { due: d, spans, cost: Math.max(1, cost), undecodable: decoded.some((s) => !s.ok) };
     });
     let forced = 0;
     /** Documents of the traces sampled adaptively now, before the rate. */

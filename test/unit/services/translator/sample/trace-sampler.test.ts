@@ -21,7 +21,7 @@ function trace(traceId: string, n: number, service: string, tags: Record<string,
   return { key: traceId.slice(-16), reason, records };
 }
 
-function setUp(limitPerSecond: number, keep = '') {
+function setUp(limitPerSecond: number, keep = '', protocol: 'segments' | 'otlp' = 'segments') {
   let now = 1_000_000;
   const clock = (): number => now;
   const requests: BudgetRequest[] = [];
@@ -31,7 +31,7 @@ function setUp(limitPerSecond: number, keep = '') {
   const parsed = parseKeepExpression(keep);
   assert.ok(parsed.ok);
   const sampler = new TraceSampler({
-    policy: { slowMs: 10_000, keep: parsed.value }, budget, decisionTtlMs: 60_000, maxDecisions: 100, metrics: createSamplingMetrics(registry), clock,
+    policy: { slowMs: 10_000, keep: parsed.value }, protocol, budget, decisionTtlMs: 60_000, maxDecisions: 100, metrics: createSamplingMetrics(registry), clock,
   });
   return { sampler, registry, requests, advance: (ms: number) => { now += ms; } };
 }
@@ -102,4 +102,19 @@ test('the adaptive rate falls while the budget refuses, so fewer traces are offe
 
   assert.ok(Math.abs(rate - 0.146875) < 1e-12, `${rate}: the rate applied in the fifth second: 1 → 0.545 → 0.3175 → 0.20375 → 0.146875 (towards 18/200)`);
   assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { decision: 'kept' }), 90);
+});
+
+test('EXPORT_PROTOCOL=otlp: a trace costs its spans (OTLP_SPANS_PER_SECOND), the segments path the documents they make at most', async () => {
+  const root = (id: string): DueTrace => {
+    const t = trace(id, 3, 'productpage');
+    const first = t.records[0];
+    const rootSpan = span({ traceId: id, id: '00000000000000ff', localEndpoint: { serviceName: 'istio-ingressgateway' } });
+    return { ...t, records: [...t.records, { ...recordOf(rootSpan), partition: 0, offset: String(Number(first?.offset ?? 0) + 100) }] };
+  };
+  const otlp = setUp(100, '', 'otlp');
+  await otlp.sampler.sample([root('f0000000000000000000000000000001')]);
+  assert.deepEqual(otlp.requests, [{ forced: 0, wanted: [4] }], 'four OTLP spans');
+  const segments = setUp(100);
+  await segments.sampler.sample([root('f0000000000000000000000000000002')]);
+  assert.deepEqual(segments.requests, [{ forced: 0, wanted: [5] }], 'three subsegment-or-segment documents and a root that makes two');
 });
