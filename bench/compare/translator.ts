@@ -22,6 +22,8 @@
  * receiver, translator and topic on the same broker, BENCH_DRAIN_ROUNDS times (default 1), interleaved
  * (A B A B), so variants see the same machine. BENCH_SERVICE_ENV applies to every service of every variant.
  *
+ * The translator's main-thread GC pauses during the drain (prom-client's gc histogram) are printed per span;
+ * V8's helper threads (concurrent marking, parallel scavenges) count in its /proc CPU but not there.
  * After the drain the translator is left idle for BENCH_DRAIN_IDLE_SECONDS (3) and its CPU then is printed as
  * a share of a core: what the idle tail (ASSEMBLY_IDLE) adds to a drain's CPU.
  *
@@ -83,6 +85,8 @@ interface DrainResult {
   readonly documentsPerCall: number;
   readonly spansPerDocument: number;
   readonly idlePercent: number;
+  /** Main-thread GC pauses (prom-client's gc histogram; helper threads' concurrent work not included). */
+  readonly gcPauseUsPerSpan: number;
   readonly load: string;
 }
 
@@ -110,6 +114,7 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const warm = expectedDocuments(await preload(receiver, num('BENCH_DRAIN_WARM_SPANS', 20_000), seed));
     const warmLanded = await waitLanded(xray, warm, 120_000);
     if (warmLanded.entities < warm) throw new Error(`warm-up: only ${warmLanded.entities} of ${warm} segments and subsegments landed`);
+    const gcBefore = await metricOf(translator, GC_PAUSES);
     const callsBefore = await callsOf(translator, 'count');
     const docsBefore = await callsOf(translator, 'sum');
     translator.child.kill('SIGSTOP');
@@ -130,6 +135,7 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const idleShare = (cpuSecondsOf(translator.child.pid) - cpu1.translator) / idleSeconds;
     const entities = landed.entities - warmLanded.entities;
     const documents = Math.max(1, landed.documents - warmLanded.documents);
+    const gcPauseSeconds = (await metricOf(translator, GC_PAUSES)) - gcBefore;
     const calls = (await callsOf(translator, 'count')) - callsBefore;
     const perCall = ((await callsOf(translator, 'sum')) - docsBefore) / Math.max(1, calls);
     const spans = Math.max(1, ledger.length);
@@ -147,6 +153,7 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
       documentsPerCall: round(perCall, 1),
       spansPerDocument: round(entities / documents, 2),
       idlePercent: round(idleShare * 100, 1),
+      gcPauseUsPerSpan: us(gcPauseSeconds, spans),
       load: `${loadBefore.split(' ')[0]} → ${loadAfter.split(' ')[0]}`,
     };
   } finally {
@@ -168,6 +175,7 @@ function figuresOf(variant: DrainVariant, label: string, r: DrainResult): BenchF
     { name: `${at}: documents per PutTraceSegments call under backlog`, value: r.documentsPerCall, unit: 'documents', target: '>= 45' },
     { name: `${at}: spans per document`, value: r.spansPerDocument, unit: 'spans' },
   ];
+  figures.push({ name: `${at}: translator GC pauses (main thread, of the CPU above)`, value: r.gcPauseUsPerSpan, unit: 'µs/span' });
   figures.push({ name: `${at}: CPU translator once drained (idle: fetch loops, heartbeats, timers)`, value: r.idlePercent, unit: '% of a core' });
   if (r.brokerUsPerSpan !== undefined) figures.push({ name: `${at}: CPU kafka broker (fetches)`, value: r.brokerUsPerSpan, unit: 'µs/span' });
   figures.push({ name: `${at}: load average (1 min) before → after: ${r.load}`, value: Number(r.load.split(' → ')[1]), unit: 'runnable' });
@@ -198,6 +206,9 @@ export async function runTranslatorDrainBench(): Promise<BenchFigure[]> {
     log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 }
+
+/** prom-client's main-thread GC pause histogram (services register the default metrics with the meshray_ prefix). */
+const GC_PAUSES = 'meshray_nodejs_gc_duration_seconds_sum';
 
 const callsOf = (translator: Service, part: 'sum' | 'count'): Promise<number> =>
   metricOf(translator, `meshray_translator_documents_per_call_${part}`);
