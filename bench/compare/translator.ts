@@ -1,22 +1,40 @@
 /**
  * The translator drain (issue 9, goals 2, 3 and 6): a translator process drains a preloaded span topic
  * through the real @aws-sdk/client-xray into an xray-local process, with Redis epoch agreement on
- * (EPOCH_STORE=redis, REDIS_URL). Figures: µs CPU per span of the translator, µs CPU per document stored of
- * xray-local, the broker's CPU per span, and documents per PutTraceSegments call under backlog.
+ * (EPOCH_STORE=redis, REDIS_URL). Figures, per variant of the translator's env: µs CPU per span (spans in the
+ * topic) and per document of the translator, µs CPU of xray-local per document stored and per span, the
+ * broker's CPU per span, documents per PutTraceSegments call under backlog, and spans per document. With
+ * PACKING=on (the default) a document carries a service hop (its segment and nested subsegments), so per
+ * span and per document differ.
  *
  * How: the receiver (a process) loads a warm-up set; the translator drains it (startup and JIT warm-up are
  * not measured), then is frozen (SIGSTOP) while the receiver preloads BENCH_DRAIN_SPANS spans (default
  * 100,000); the receiver stops, CPU is read from /proc/<pid>/stat, the translator resumes (SIGCONT) and
- * drains the backlog until xray-local holds every document the ledger expects, and CPU is read again.
- * The seed changes per run, so the Redis epoch entries are new (a real first sight of each trace).
+ * drains the backlog until xray-local holds every segment and subsegment the ledger expects (nested ones
+ * included: `expectedDocuments` counts one per span, xray-local's accepted + nested counters count them as
+ * stored), and CPU is read again. With ASSEMBLY=on (the default) the last traces leave the assembly window
+ * ASSEMBLY_IDLE (5.5 s) after their last span: the window waits for them, so the rate printed includes that
+ * idle tail (CPU per span does not depend on it). The seed changes per run, so the Redis epoch entries are
+ * new (a real first sight of each trace).
  *
- * Knobs: BENCH_DRAIN_SPANS, KAFKA_BROKERS/BENCH_BROKER_PID, BENCH_SERVICE_ENV (e.g. EXPORT_LINGER=0),
- * BENCH_CPU_PROF, BENCH_COMPILED (bench/support/services.ts).
+ * Variants: BENCH_DRAIN_VARIANTS lists translator envs separated by `;`, each `K=V,K=V` or `defaults`
+ * (default: `defaults`), e.g. `defaults;PACKING=off,ASSEMBLY=off`; each runs with its own xray-local,
+ * receiver, translator and topic on the same broker, BENCH_DRAIN_ROUNDS times (default 1), interleaved
+ * (A B A B), so variants see the same machine. BENCH_SERVICE_ENV applies to every service of every variant.
+ *
+ * The translator's main-thread GC pauses during the drain (prom-client's gc histogram) are printed per span;
+ * V8's helper threads (concurrent marking, parallel scavenges) count in its /proc CPU but not there.
+ * After the drain the translator is left idle for BENCH_DRAIN_IDLE_SECONDS (3) and its CPU then is printed as
+ * a share of a core: what the idle tail (ASSEMBLY_IDLE) adds to a drain's CPU.
+ *
+ * Knobs: BENCH_DRAIN_SPANS, BENCH_DRAIN_WARM_SPANS, KAFKA_BROKERS/BENCH_BROKER_PID, BENCH_SERVICE_ENV (e.g.
+ * EXPORT_LINGER=0), BENCH_CPU_PROF (with several variants or rounds, each translator profiles into
+ * <dir>/translator-<variant>-<round>), BENCH_COMPILED (bench/support/services.ts).
  */
 import type { Span } from '../../shared/core/zipkin/span.ts';
 import { runDemo, spansForRoundRobin } from '../../services/simulator/index.ts';
 import {
-  cpuSecondsOf, expectedDocuments, freePort, logger, metricOf, num, readLoad, round, spawnService, startBenchBroker, stopService,
+  cpuSecondsOf, expectedDocuments, freePort, logger, metricOf, num, readLoad, round, sleep, spawnService, startBenchBroker, stopService,
   waitLanded, waitReady, type BenchBroker, type Service,
 } from '../support/services.ts';
 import type { BenchFigure } from '../translate.bench.ts';
@@ -34,24 +52,59 @@ async function preload(receiver: Service, spans: number, seed: number): Promise<
   return ledger;
 }
 
-export async function runTranslatorDrainBench(): Promise<BenchFigure[]> {
-  const started = Date.now();
-  let broker: BenchBroker | undefined;
+export interface DrainVariant {
+  readonly name: string;
+  readonly env: Record<string, string>;
+}
+
+/** BENCH_DRAIN_VARIANTS: `;`-separated, each `defaults` or `K=V,K=V`. */
+export function drainVariants(spec: string | undefined): DrainVariant[] {
+  const parts = (spec ?? 'defaults').split(';').map((p) => p.trim()).filter(Boolean);
+  return (parts.length > 0 ? parts : ['defaults']).map((part) => {
+    const env: Record<string, string> = {};
+    if (part !== 'defaults') {
+      for (const pair of part.split(',').filter(Boolean)) {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw new Error(`BENCH_DRAIN_VARIANTS: '${pair}' is not K=V`);
+        env[pair.slice(0, eq)] = pair.slice(eq + 1);
+      }
+    }
+    return { name: part, env };
+  });
+}
+
+interface DrainResult {
+  readonly spans: number;
+  readonly lost: number;
+  readonly rate: number;
+  readonly translatorUsPerSpan: number;
+  readonly translatorUsPerDocument: number;
+  readonly xrayUsPerDocument: number;
+  readonly xrayUsPerSpan: number;
+  readonly brokerUsPerSpan: number | undefined;
+  readonly documentsPerCall: number;
+  readonly spansPerDocument: number;
+  readonly idlePercent: number;
+  /** Main-thread GC pauses (prom-client's gc histogram; helper threads' concurrent work not included). */
+  readonly gcPauseUsPerSpan: number;
+  readonly load: string;
+}
+
+async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string): Promise<DrainResult> {
   const services: Service[] = [];
   try {
-    broker = await startBenchBroker(log);
     const run = `${process.pid}-${Date.now()}`;
     const topics = { SPANS_TOPIC: `meshray.drain.${run}`, DLQ_TOPIC: `meshray.drain.${run}.dlq` };
     const [xrayPort, receiverPort, opsPort] = [await freePort(), await freePort(), await freePort()];
-    const xray = spawnService('xray-local', 'xray-local', xrayPort, { XRAY_LOCAL_PORT: String(xrayPort), XRAY_LOCAL_HOST: '127.0.0.1' });
-    const receiver = spawnService('receiver', 'receiver', receiverPort, {
+    const xray = spawnService(`xray-local${tag}`, 'xray-local', xrayPort, { XRAY_LOCAL_PORT: String(xrayPort), XRAY_LOCAL_HOST: '127.0.0.1' });
+    const receiver = spawnService(`receiver${tag}`, 'receiver', receiverPort, {
       KAFKA_BROKERS: broker.brokers, ...topics, RECEIVER_PORT: String(receiverPort), RECEIVER_HOST: '127.0.0.1',
     });
     services.push(xray, receiver);
     await Promise.all([waitReady(xray, 60_000), waitReady(receiver, 60_000)]);
-    const translator = spawnService('translator', 'translator', opsPort, {
+    const translator = spawnService(`translator${tag}`, 'translator', opsPort, {
       KAFKA_BROKERS: broker.brokers, ...topics, TRANSLATOR_GROUP_ID: `meshray.drain.${run}`, XRAY_ENDPOINT: xray.url,
-      TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1', EPOCH_STORE: 'redis',
+      TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1', EPOCH_STORE: 'redis', ...variant.env,
     });
     services.push(translator);
     await waitReady(translator, 90_000);
@@ -60,7 +113,8 @@ export async function runTranslatorDrainBench(): Promise<BenchFigure[]> {
     // warm-up: the translator drains a first set, then is frozen
     const warm = expectedDocuments(await preload(receiver, num('BENCH_DRAIN_WARM_SPANS', 20_000), seed));
     const warmLanded = await waitLanded(xray, warm, 120_000);
-    if (warmLanded.accepted < warm) throw new Error(`warm-up: only ${warmLanded.accepted} of ${warm} documents landed`);
+    if (warmLanded.entities < warm) throw new Error(`warm-up: only ${warmLanded.entities} of ${warm} segments and subsegments landed`);
+    const gcBefore = await metricOf(translator, GC_PAUSES);
     const callsBefore = await callsOf(translator, 'count');
     const docsBefore = await callsOf(translator, 'sum');
     translator.child.kill('SIGSTOP');
@@ -71,32 +125,90 @@ export async function runTranslatorDrainBench(): Promise<BenchFigure[]> {
     const loadBefore = readLoad();
     const t0 = Date.now();
     translator.child.kill('SIGCONT');
-    const landed = await waitLanded(xray, warmLanded.accepted + expected, 300_000);
+    const landed = await waitLanded(xray, warmLanded.entities + expected, 300_000);
     const seconds = (landed.landedAtMs - t0) / 1000;
     const cpu1 = { translator: cpuSecondsOf(translator.child.pid), xray: cpuSecondsOf(xray.child.pid), broker: cpuSecondsOf(broker.pid) };
-    const accepted = landed.accepted - warmLanded.accepted;
+    const loadAfter = readLoad();
+    // The translator with nothing left to do (its fetch loops, heartbeats, timers): what the drain's idle tail costs per second.
+    const idleSeconds = num('BENCH_DRAIN_IDLE_SECONDS', 3);
+    await sleep(idleSeconds * 1000);
+    const idleShare = (cpuSecondsOf(translator.child.pid) - cpu1.translator) / idleSeconds;
+    const entities = landed.entities - warmLanded.entities;
+    const documents = Math.max(1, landed.documents - warmLanded.documents);
+    const gcPauseSeconds = (await metricOf(translator, GC_PAUSES)) - gcBefore;
     const calls = (await callsOf(translator, 'count')) - callsBefore;
     const perCall = ((await callsOf(translator, 'sum')) - docsBefore) / Math.max(1, calls);
     const spans = Math.max(1, ledger.length);
-    log(`drained ${ledger.length} spans, ${accepted}/${expected} documents in ${seconds.toFixed(1)} s, ${calls} calls; load before ${loadBefore}, after ${readLoad()}`);
-    const figures: BenchFigure[] = [
-      { name: 'drain: spans preloaded', value: ledger.length, unit: 'spans' },
-      { name: 'drain: lost documents', value: Math.max(0, expected - accepted), unit: 'documents', target: '0' },
-      { name: 'drain: translator rate (sharing the cores)', value: round(ledger.length / seconds), unit: 'spans/s' },
-      { name: 'drain: CPU translator (Redis epochs, real SDK)', value: round(((cpu1.translator - cpu0.translator) * 1e6) / spans, 1), unit: 'µs/span', target: '<= 40' },
-      { name: 'drain: CPU xray-local per document stored', value: round(((cpu1.xray - cpu0.xray) * 1e6) / Math.max(1, accepted), 1), unit: 'µs/document', target: '<= 15' },
-      { name: 'drain: documents per PutTraceSegments call under backlog', value: round(perCall, 1), unit: 'documents', target: '>= 45' },
-    ];
-    if (broker.pid !== undefined) figures.push({ name: 'drain: CPU kafka broker (fetches)', value: round(((cpu1.broker - cpu0.broker) * 1e6) / spans, 1), unit: 'µs/span' });
-    figures.push({ name: 'drain: load average (1 min) after', value: Number(readLoad().split(' ')[0]), unit: 'runnable' });
-    return figures;
+    log(`[${variant.name}] drained ${ledger.length} spans: ${entities}/${expected} segments and subsegments in ${documents} documents, ${seconds.toFixed(1)} s, ${calls} calls; load before ${loadBefore}, after ${loadAfter}`);
+    const us = (s: number, per: number): number => round((s * 1e6) / per, 1);
+    return {
+      spans: ledger.length,
+      lost: Math.max(0, expected - entities),
+      rate: round(ledger.length / seconds),
+      translatorUsPerSpan: us(cpu1.translator - cpu0.translator, spans),
+      translatorUsPerDocument: us(cpu1.translator - cpu0.translator, documents),
+      xrayUsPerDocument: us(cpu1.xray - cpu0.xray, documents),
+      xrayUsPerSpan: us(cpu1.xray - cpu0.xray, spans),
+      brokerUsPerSpan: broker.pid === undefined ? undefined : us(cpu1.broker - cpu0.broker, spans),
+      documentsPerCall: round(perCall, 1),
+      spansPerDocument: round(entities / documents, 2),
+      idlePercent: round(idleShare * 100, 1),
+      gcPauseUsPerSpan: us(gcPauseSeconds, spans),
+      load: `${loadBefore.split(' ')[0]} → ${loadAfter.split(' ')[0]}`,
+    };
   } finally {
     for (const s of services) if (s.child.exitCode === null) s.child.kill('SIGCONT');
     await Promise.all(services.map(stopService));
+  }
+}
+
+function figuresOf(variant: DrainVariant, label: string, r: DrainResult): BenchFigure[] {
+  const at = `drain [${label}]`;
+  const figures: BenchFigure[] = [
+    { name: `${at}: spans preloaded`, value: r.spans, unit: 'spans' },
+    { name: `${at}: lost segments and subsegments`, value: r.lost, unit: 'spans', target: '0' },
+    { name: `${at}: translator rate (sharing the cores${variant.env['ASSEMBLY'] === 'off' ? '' : ', assembly idle tail included'})`, value: r.rate, unit: 'spans/s' },
+    { name: `${at}: CPU translator (Redis epochs, real SDK)`, value: r.translatorUsPerSpan, unit: 'µs/span', target: '<= 40' },
+    { name: `${at}: CPU translator per document`, value: r.translatorUsPerDocument, unit: 'µs/document' },
+    { name: `${at}: CPU xray-local per document stored`, value: r.xrayUsPerDocument, unit: 'µs/document', target: '<= 15' },
+    { name: `${at}: CPU xray-local per span stored`, value: r.xrayUsPerSpan, unit: 'µs/span' },
+    { name: `${at}: documents per PutTraceSegments call under backlog`, value: r.documentsPerCall, unit: 'documents', target: '>= 45' },
+    { name: `${at}: spans per document`, value: r.spansPerDocument, unit: 'spans' },
+  ];
+  figures.push({ name: `${at}: translator GC pauses (main thread, of the CPU above)`, value: r.gcPauseUsPerSpan, unit: 'µs/span' });
+  figures.push({ name: `${at}: CPU translator once drained (idle: fetch loops, heartbeats, timers)`, value: r.idlePercent, unit: '% of a core' });
+  if (r.brokerUsPerSpan !== undefined) figures.push({ name: `${at}: CPU kafka broker (fetches)`, value: r.brokerUsPerSpan, unit: 'µs/span' });
+  figures.push({ name: `${at}: load average (1 min) before → after: ${r.load}`, value: Number(r.load.split(' → ')[1]), unit: 'runnable' });
+  return figures;
+}
+
+export async function runTranslatorDrainBench(): Promise<BenchFigure[]> {
+  const started = Date.now();
+  const variants = drainVariants(process.env['BENCH_DRAIN_VARIANTS']);
+  const rounds = num('BENCH_DRAIN_ROUNDS', 1);
+  const single = variants.length === 1 && rounds === 1;
+  let broker: BenchBroker | undefined;
+  try {
+    broker = await startBenchBroker(log);
+    const figures: BenchFigure[] = [];
+    for (let pass = 1; pass <= rounds; pass += 1) {
+      for (const [i, variant] of variants.entries()) {
+        const result = await drainOnce(broker, variant, single ? '' : `-${i + 1}-${pass}`);
+        const label = rounds > 1 ? `${variant.name}, round ${pass}` : variant.name;
+        const printed = figuresOf(variant, label, result);
+        for (const f of printed) process.stderr.write(`[drain] ${f.name}: ${f.value} ${f.unit}\n`);
+        figures.push(...printed);
+      }
+    }
+    return figures;
+  } finally {
     await broker?.stop();
     log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 }
+
+/** prom-client's main-thread GC pause histogram (services register the default metrics with the meshray_ prefix). */
+const GC_PAUSES = 'meshray_nodejs_gc_duration_seconds_sum';
 
 const callsOf = (translator: Service, part: 'sum' | 'count'): Promise<number> =>
   metricOf(translator, `meshray_translator_documents_per_call_${part}`);

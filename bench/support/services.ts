@@ -87,15 +87,34 @@ export async function stopService(service: Service): Promise<void> {
 
 /** The sum of a Prometheus metric over its label sets, read from a service's /metrics. */
 export async function metricOf(service: Service, name: string): Promise<number> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
+  return (await metricsOf(service, [name]))[0] ?? 0;
 }
 
-/** Documents the translator makes of `spans` (a root CLIENT span makes two), translated in chunks. */
+/** Several metrics (each summed over its label sets) from one /metrics scrape. */
+export async function metricsOf(service: Service, names: readonly string[]): Promise<number[]> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  const sums = names.map(() => 0);
+  for (const line of text.split('\n')) {
+    names.forEach((name, i) => {
+      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sums[i] = (sums[i] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+    });
+  }
+  return sums;
+}
+
+/** What xray-local stored so far: documents, and entities (documents plus the subsegments nested in them: one per span with PACKING=on). */
+export interface Stored { readonly documents: number; readonly entities: number }
+
+export async function storedOf(xray: Service): Promise<Stored> {
+  const [documents = 0, nested = 0] = await metricsOf(xray, ['meshray_xray_local_segments_accepted_total', 'meshray_xray_local_subsegments_nested_total']);
+  return { documents, entities: documents + nested };
+}
+
+/**
+ * Documents the translator makes of `spans` one per span (a root CLIENT span makes two), translated in
+ * chunks: with PACKING=on the same segments and subsegments arrive nested in fewer documents, so compare it
+ * with `Stored.entities`, never with the documents stored.
+ */
 export function expectedDocuments(spans: readonly Span[]): number {
   let documents = 0;
   const epochs = new MemoryEpochStore();
@@ -112,29 +131,31 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /**
- * Polls xray-local until it accepted `target` documents in all; resolves with when that was seen (ms epoch).
+ * Polls xray-local until it stored `target` entities (segments and subsegments, nested ones included:
+ * `expectedDocuments` counts them) in all; resolves with when that was seen (ms epoch) and what was stored.
  * Each poll is a /metrics scrape, which costs xray-local (whose CPU per document the benches report) about a
  * millisecond with prom-client's process metrics: polled every 100 ms through a whole drain, the scrapes were
  * ≈ 10 % of its CPU. So it polls once a second while far from the target, every 100 ms over its last 5 %
  * (or when it can no longer tell: the time it resolves with stays within 100 ms).
  */
-export async function waitLanded(xray: Service, target: number, timeoutMs: number): Promise<{ landedAtMs: number; accepted: number }> {
+export async function waitLanded(xray: Service, target: number, timeoutMs: number): Promise<Stored & { landedAtMs: number }> {
   const deadline = Date.now() + timeoutMs;
-  let accepted = 0;
+  let stored: Stored = { documents: 0, entities: 0 };
   let previous = -1;
   let previousAtMs = Date.now();
   while (Date.now() < deadline) {
-    accepted = await metricOf(xray, 'meshray_xray_local_segments_accepted_total');
+    stored = await storedOf(xray);
     const nowMs = Date.now();
-    if (accepted >= target) return { landedAtMs: nowMs, accepted };
-    // the next second's documents at the last second's rate: would it reach the target?
-    const perSecond = previous < 0 ? Infinity : ((accepted - previous) * 1000) / Math.max(1, nowMs - previousAtMs);
-    const near = accepted >= target * 0.95 || accepted + perSecond * 1.5 >= target;
-    previous = accepted;
+    const landed = stored.entities;
+    if (landed >= target) return { landedAtMs: nowMs, ...stored };
+    // the next second's entities at the last second's rate: would it reach the target?
+    const perSecond = previous < 0 ? Infinity : ((landed - previous) * 1000) / Math.max(1, nowMs - previousAtMs);
+    const near = landed >= target * 0.95 || landed + perSecond * 1.5 >= target;
+    previous = landed;
     previousAtMs = nowMs;
     await sleep(near ? 100 : 1000);
   }
-  return { landedAtMs: Date.now(), accepted };
+  return { landedAtMs: Date.now(), ...stored };
 }
 
 export function cpuSnapshot(services: readonly Service[], brokerPid: number | undefined): Record<string, number> {

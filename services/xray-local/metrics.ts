@@ -5,6 +5,8 @@ import { AcceptedWindows } from './accepted-windows.ts';
 /** Per-document outcomes of xray-local, as counters (never one log line per document). */
 export interface XRayLocalMetrics {
   readonly segmentsAccepted: Counter;
+  /** Subsegments embedded in accepted documents: with segmentsAccepted, the segments and subsegments stored (one per span with PACKING=on). */
+  readonly subsegmentsNested: Counter;
   readonly segmentsRejected: Counter<'reason'>;
   readonly segmentsThrottled: Counter;
   readonly callsThrottled: Counter;
@@ -43,6 +45,11 @@ export function createXRayLocalMetrics(registry: Registry, store: SegmentStore):
   return {
     acceptedWindows,
     segmentsAccepted: new Counter({ name: 'meshray_xray_local_segments_accepted_total', help: 'segment documents stored (including overwrites)', registers }),
+    subsegmentsNested: new Counter({
+      name: 'meshray_xray_local_subsegments_nested_total',
+      help: 'subsegments embedded (recursively) in the segment documents stored: added to meshray_xray_local_segments_accepted_total, the segments and subsegments stored',
+      registers,
+    }),
     segmentsRejected: new Counter({
       name: 'meshray_xray_local_segments_rejected_total',
       help: 'segment documents refused as invalid, by UnprocessedTraceSegments ErrorCode',

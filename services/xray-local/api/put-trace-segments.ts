@@ -8,6 +8,7 @@ import { type ApiOutcome, answer, invalidRequest, throttled } from './api-outcom
 import { readBody } from './read-request.ts';
 import { THROTTLED, type Rejection, rejectInvalid, rejectTooLarge, rejectTraceIdEpoch, rejectUnparsable } from './classify-rejection.ts';
 import { isXrayEpochAccepted } from '../../../shared/core/xray/trace-id.ts';
+import { nestedSubsegmentCount } from '../store/trace-entities.ts';
 
 /** PutTraceSegments accepts at most this many documents per call. */
 export const MAX_DOCUMENTS_PER_CALL = 50;
@@ -96,6 +97,7 @@ export function putTraceSegments(raw: unknown, deps: PutTraceSegmentsDeps): ApiO
     unprocessed.push(id === undefined ? { ErrorCode: errorCode, Message: message } : { Id: id, ErrorCode: errorCode, Message: message });
   };
   let accepted = 0;
+  let nested = 0;
   let evicted = 0;
   documents.forEach((document: unknown, index) => {
     if (index >= granted) {
@@ -111,10 +113,12 @@ export function putTraceSegments(raw: unknown, deps: PutTraceSegmentsDeps): ApiO
     }
     const outcome = deps.store.put(checked.doc, document as string, nowMs);
     accepted += 1;
+    nested += nestedSubsegmentCount(checked.doc);
     evicted += outcome.evictedTraces;
   });
   if (accepted > 0) {
     deps.metrics.segmentsAccepted.inc(accepted);
+    if (nested > 0) deps.metrics.subsegmentsNested.inc(nested);
     deps.metrics.acceptedWindows.add(accepted, nowMs);
   }
   if (evicted > 0) deps.metrics.tracesEvicted.inc(evicted);

@@ -18,6 +18,13 @@ const childrenOf = (doc: SegmentDocument): SegmentDocument[] => {
   return Array.isArray(subs) ? (subs as SegmentDocument[]) : [];
 };
 
+/** Subsegments embedded in `doc` (its `subsegments` array, recursively): with PACKING=on, one per span besides the document's own. */
+export function nestedSubsegmentCount(doc: SegmentDocument): number {
+  let count = 0;
+  for (const child of childrenOf(doc)) count += 1 + nestedSubsegmentCount(child);
+  return count;
+}
+
 /** Flattens a trace into its entities, each tied to the segment that owns it. */
 export function entitiesOf(trace: StoredTrace): TraceEntity[] {
   interface Draft { kind: 'segment' | 'subsegment'; doc: SegmentDocument; id: string; parentId: string | undefined; owner: string | undefined }

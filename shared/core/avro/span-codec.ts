@@ -4,7 +4,9 @@ import type { Result } from '../result/result.ts';
 import type { Annotation, Endpoint, Span, SpanKind } from '../zipkin/span.ts';
 import { fingerprintOf, parseKnownSchema } from './avro-type.ts';
 import { scanDatum } from './scan.ts';
-import { DIRECT_CODEC_FINGERPRINT, readSpanDirect, readSpanListDirect, spanListItemBytes } from './span-reader.ts';
+import { DIRECT_CODEC_FINGERPRINT, readSpanDirect, readSpanListDirect, readSpanListItemsDirect, spanListItemBytes, type SpanListItem } from './span-reader.ts';
+
+export type { SpanListItem } from './span-reader.ts';
 import { writeSpanDirect, writeSpanItemsDirect } from './span-writer.ts';
 import { SPAN_LIST_SCHEMA, SPAN_SCHEMA, UNKNOWN_KIND_SYMBOL } from './span-schema.ts';
 import { SPAN_SCHEMA_HISTORY } from './span-schema-history.ts';
@@ -112,6 +114,17 @@ export function decodeSpansVia(bytes: Uint8Array, writerFingerprint: string | un
   } catch (e) {
     return fail([{ path: '', message: `invalid Avro span list: ${e instanceof Error ? e.message : String(e)}` }]);
   }
+}
+
+/**
+ * The items of a value written with the current span-list schema (`writerFingerprint` must be
+ * SPAN_LIST_SCHEMA_FINGERPRINT): each span's trace id and byte range, nothing else decoded; an issue exactly
+ * when decodeSpans would give one. undefined for any other writer, or when the direct reader does not apply
+ * (then decode the spans).
+ */
+export function spanListItemsOf(bytes: Buffer, writerFingerprint: string | undefined): Result<SpanListItem[]> | undefined {
+  if (writerFingerprint !== SPAN_LIST_SCHEMA_FINGERPRINT || !DIRECT_ENCODE) return undefined;
+  return readSpanListItemsDirect(bytes);
 }
 
 /**

@@ -51,6 +51,37 @@ export function readSpanListDirect(buf: Buffer): Result<Span[]> {
   return ok(spans);
 }
 
+/** One item of a span-list value: its span's trace id and where its bytes lie in the value. */
+export interface SpanListItem {
+  readonly traceId: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The items of a span-list value (schema v2) with their trace ids, the rest of each span skipped, not
+ * decoded: for splitting a list by trace without building its spans (shared/core/span-record/by-trace.ts).
+ * It makes the same checks as readSpanListDirect, so it fails exactly when that does.
+ */
+export function readSpanListItemsDirect(buf: Buffer): Result<SpanListItem[]> {
+  const r = new Reader(buf);
+  const items: SpanListItem[] = [];
+  try {
+    for (let count = r.listBlockCount(); count > 0; count = r.listBlockCount()) {
+      for (let i = 0; i < count; i++) {
+        const start = r.pos;
+        const traceId = r.listItemSkipped(items.length);
+        items.push({ traceId, start, end: r.pos });
+      }
+    }
+  } catch (e) {
+    if (e instanceof ReadError) return fail([{ path: e.path, message: e.message }]);
+    throw e;
+  }
+  if (r.pos !== buf.length) return fail([{ path: '', message: `${buf.length - r.pos} trailing byte(s) after the span list` }]);
+  return ok(items);
+}
+
 /** The bytes of item `index` of a span-list value: a v1 span record value of its own; undefined when unreadable. */
 export function spanListItemBytes(buf: Buffer, index: number): Buffer | undefined {
   const r = new Reader(buf);
@@ -136,6 +167,54 @@ class Reader {
     if (debug !== undefined) span.debug = debug;
     if (shared !== undefined) span.shared = shared;
     return span;
+  }
+
+  /** `span()`'s reads and checks, keeping only the trace id: nothing else is decoded. */
+  skipSpan(): string {
+    const traceId = this.string('traceId');
+    this.skipString('id');
+    if (this.branch('parentId')) this.skipString('parentId');
+    if (this.branch('kind')) {
+      const index = this.varint('kind', -1, 10);
+      if (index < 0 || index >= KINDS.length) throw new ReadError('kind', `enum index ${index} out of range 0..${KINDS.length - 1}`);
+    }
+    if (this.branch('name')) this.skipString('name');
+    if (this.branch('timestampMicros')) this.varint('timestampMicros', -1, 10);
+    if (this.branch('durationMicros')) this.varint('durationMicros', -1, 10);
+    if (this.branch('localEndpoint')) this.skipEndpoint(LOCAL_ENDPOINT);
+    if (this.branch('remoteEndpoint')) this.skipEndpoint(REMOTE_ENDPOINT);
+    for (let count = this.blockCount('annotations', 2), at = 0; count > 0; count = this.blockCount('annotations', 2)) {
+      for (let i = 0; i < count; i++, at++) {
+        this.varint('annotations[#].timestampMicros', at, 10);
+        this.skipString('annotations[#].value', at);
+      }
+    }
+    for (let count = this.blockCount('tags', 2), at = 0; count > 0; count = this.blockCount('tags', 2)) {
+      for (let i = 0; i < count; i++, at++) {
+        this.skipString('tags{key #}', at);
+        this.skipString('tags{#}', at);
+      }
+    }
+    if (this.branch('debug')) this.boolean('debug');
+    if (this.branch('shared')) this.boolean('shared');
+    return traceId;
+  }
+
+  /** `listItem`, skipped (skipSpan): the item's trace id. */
+  listItemSkipped(index: number): string {
+    try {
+      return this.skipSpan();
+    } catch (e) {
+      if (e instanceof ReadError) throw new ReadError(`spans[${index}].${e.path}`, e.message);
+      throw e;
+    }
+  }
+
+  private skipEndpoint(paths: EndpointPaths): void {
+    if (this.branch(paths.serviceName)) this.skipString(paths.serviceName);
+    if (this.branch(paths.ipv4)) this.skipString(paths.ipv4);
+    if (this.branch(paths.ipv6)) this.skipString(paths.ipv6);
+    if (this.branch(paths.port)) this.varint(paths.port, -1, 5);
   }
 
   private endpoint(paths: EndpointPaths): Endpoint {
@@ -245,6 +324,17 @@ class Reader {
     if (b > 1) throw new ReadError(path, `invalid boolean byte ${b}`);
     this.pos++;
     return b === 1;
+  }
+
+  /** `string()`'s checks without decoding it. */
+  private skipString(path: string, item = -1): void {
+    const length = this.varint(path, item, 10);
+    if (length < 0) throw new ReadError(atPath(path, item), `negative length ${length}`);
+    const end = this.pos + length;
+    if (end > this.buf.length) {
+      throw new ReadError(atPath(path, item), `truncated: needs ${length} byte(s), ${this.buf.length - this.pos} left`);
+    }
+    this.pos = end;
   }
 
   private string(path: string, item = -1): string {

@@ -66,6 +66,16 @@ describe('PutTraceSegments', () => {
     assert.equal(await counterValue(h.registry, 'meshray_xray_local_segments_accepted_total'), 2);
   });
 
+  test('counts the subsegments embedded in stored documents, recursively (a packed document carries several spans)', async () => {
+    h = await startXRayLocal({ nowMs: () => NOW_MS });
+    const sub = (n: number, subsegments?: unknown[]) => ({ id: hexId(n), name: 'reviews', start_time: 1694498817, end_time: 1694498817.2, ...(subsegments ? { subsegments } : {}) });
+    await h.client.send(new PutTraceSegmentsCommand({
+      TraceSegmentDocuments: [segmentJson({ subsegments: [sub(2, [sub(3)]), sub(4)] }), segmentJson({ id: hexId(5) })],
+    }));
+    assert.equal(await counterValue(h.registry, 'meshray_xray_local_segments_accepted_total'), 2);
+    assert.equal(await counterValue(h.registry, 'meshray_xray_local_subsegments_nested_total'), 3);
+  });
+
   test('a subsegment is reported as such in the Message', async () => {
     h = await startXRayLocal({ nowMs: () => NOW_MS });
     const result = await h.client.send(new PutTraceSegmentsCommand({

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { anyText } from '../../../../support/arbitraries.ts';
-import { decodeSpanVia, encodeSpan, encodeSpanVia, SPAN_SCHEMA_FINGERPRINT } from '../../../../../shared/core/avro/span-codec.ts';
-import { DIRECT_CODEC_FINGERPRINT } from '../../../../../shared/core/avro/span-reader.ts';
+import { decodeSpanVia, encodeSpan, encodeSpanItems, encodeSpanVia, spanListValueOf, SPAN_SCHEMA_FINGERPRINT } from '../../../../../shared/core/avro/span-codec.ts';
+import { DIRECT_CODEC_FINGERPRINT, readSpanListDirect, readSpanListItemsDirect } from '../../../../../shared/core/avro/span-reader.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 
 // The direct reader and writer replace avsc (+ scan + copies) for span schema v1: both paths must agree,
@@ -117,4 +117,46 @@ test('the direct writer refuses what avsc refuses', () => {
     assert.throws(() => encodeSpanVia(span as Span, false), JSON.stringify(span));
     assert.throws(() => encodeSpanVia(span as Span, true), JSON.stringify(span));
   }
+});
+
+// readSpanListItemsDirect skips what readSpanListDirect decodes: same verdict, the same trace ids, and each
+// item's bytes are that span's encoding.
+const sameListVerdict = (bytes: Buffer) => {
+  const items = readSpanListItemsDirect(bytes);
+  const spans = readSpanListDirect(bytes);
+  assert.equal(items.ok, spans.ok);
+  if (!items.ok || !spans.ok) {
+    assert.deepEqual(items, spans);
+    return;
+  }
+  assert.deepEqual(items.value.map((i) => i.traceId), spans.value.map((s) => s.traceId));
+  items.value.forEach((item, i) => assert.deepEqual(decodeSpanVia(bytes.subarray(item.start, item.end), SPAN_SCHEMA_FINGERPRINT, true), { ok: true, value: spans.value[i] }));
+};
+
+test('property: the items of a span list (trace id and bytes) without decoding the spans', () => {
+  fc.assert(fc.property(fc.array(spanArbitrary, { maxLength: 6 }), (spans) => {
+    const bytes = spanListValueOf([encodeSpanItems(spans)], spans.length);
+    const items = readSpanListItemsDirect(bytes);
+    assert.ok(items.ok);
+    assert.deepEqual(items.value.map((i) => i.traceId), spans.map((s) => s.traceId));
+    assert.deepEqual(Buffer.concat(items.value.map((i) => bytes.subarray(i.start, i.end))), encodeSpanItems(spans));
+    sameListVerdict(bytes);
+  }), { numRuns: 300 });
+});
+
+test('property: corrupted and truncated span lists get the same verdict (issue included) from the item reader as from the decoder', () => {
+  fc.assert(
+    fc.property(
+      fc.array(spanArbitrary, { minLength: 1, maxLength: 4 }),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+      fc.nat(),
+      (spans, flips, cut) => {
+        const bytes = Buffer.from(spanListValueOf([encodeSpanItems(spans)], spans.length));
+        for (const [at, value] of flips) bytes[at % bytes.length] = value;
+        sameListVerdict(bytes);
+        sameListVerdict(bytes.subarray(0, cut % (bytes.length + 1)));
+      },
+    ),
+    { numRuns: 1000 },
+  );
 });

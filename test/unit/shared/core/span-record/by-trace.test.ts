@@ -33,3 +33,18 @@ test('a span list of one trace keeps its value and gets the trace as key; a v1 r
   const garbage = delivered({ ...list, value: Buffer.from([0x05, 0xff]) });
   assert.deepEqual(recordsByTraceOf(garbage), [garbage]);
 });
+
+test('the parts of a list hold the bytes of their spans as written, the headers of the record unchanged (nothing re-encoded)', () => {
+  const spans = [span('a'.repeat(32), '01'.repeat(8)), { ...span('b'.repeat(16), '02'.repeat(8)), tags: { x: 'é' }, debug: true }, span('a'.repeat(32), '03'.repeat(8))];
+  const list = delivered(toSpanListRecord([encodeSpanItems(spans)], 3, 42));
+  const parts = recordsByTraceOf(list);
+  const [s0, s1, s2] = spans;
+  assert.ok(s0 && s1 && s2);
+  assert.deepEqual(parts.map((p) => p.value), [
+    toSpanListRecord([encodeSpanItems([s0, s2])], 2, 42).value,
+    toSpanListRecord([encodeSpanItems([s1])], 1, 42).value,
+  ]);
+  for (const p of parts) assert.deepEqual(p.headers, list.headers);
+  const truncated = delivered({ ...list, value: list.value.subarray(0, list.value.length - 3) });
+  assert.deepEqual(recordsByTraceOf(truncated), [truncated]);
+});
