@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PacedSegmentSink } from '../../../../../../services/translator/export/stages/paced-sink.ts';
+import type { PutOutcome, SegmentSink } from '../../../../../../services/translator/export/segment-sink.ts';
+
+/** Virtual time: `sleep` parks until `drive` moves the clock to it; nothing waits for real time. */
+function virtualTime() {
+  let now = 0;
+  const timers: { at: number; resolve: () => void }[] = [];
+  const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  return {
+    nowMs: () => now,
+    sleep: (ms: number) => new Promise<void>((resolve) => { timers.push({ at: now + Math.max(0, ms), resolve }); }),
+    /** Runs `work` to its end, moving the clock to the next parked sleeper whenever everything else is idle. */
+    async drive<T>(work: Promise<T>): Promise<T> {
+      let settled = false;
+      void work.then(() => { settled = true; }, () => { settled = true; });
+      for (await flush(); !settled; await flush()) {
+        timers.sort((a, b) => a.at - b.at);
+        const next = timers.shift();
+        if (next === undefined) throw new Error('idle with no sleeper: the work can never finish');
+        now = next.at;
+        next.resolve();
+      }
+      return work;
+    },
+  };
+}
+
+/** An inner sink answering each call with `answer`, recording the (virtual) time of each call. */
+function recording(time: { nowMs: () => number }, answer: (docs: readonly string[], call: number) => PutOutcome): { sink: SegmentSink; at: number[] } {
+  const at: number[] = [];
+  return { at, sink: { put: async (docs) => { at.push(time.nowMs()); return answer(docs, at.length); } } };
+}
+
+const throttled = (docs: readonly string[], accepted: number): PutOutcome => ({
+  rejected: [], unfinished: { code: 'XRAY_THROTTLED', message: 'ThrottledException', indices: docs.map((_, i) => i).slice(accepted) },
+});
+
+test('without throttling calls are not spaced', async () => {
+  const time = virtualTime();
+  const inner = recording(time, () => ({ rejected: [] }));
+  const paced = new PacedSegmentSink(inner.sink, { baseMs: 100, maxMs: 400, random: () => 0.5, sleep: time.sleep, nowMs: time.nowMs });
+  await time.drive(Promise.all([1, 2, 3, 4, 5].map((i) => paced.put([`d${i}`]))));
+  assert.deepEqual(inner.at, [0, 0, 0, 0, 0]);
+  assert.equal(paced.spacingMs, 0);
+});
+
+test('once X-Ray throttles, concurrent puts are spaced by the base across the sink while calls still get documents through', async () => {
+  const time = virtualTime();
+  const inner = recording(time, (docs) => throttled(docs, 1));
+  const paced = new PacedSegmentSink(inner.sink, { baseMs: 100, maxMs: 400, random: () => 0.5, sleep: time.sleep, nowMs: time.nowMs });
+  await time.drive(paced.put(['a', 'b']));
+  assert.equal(paced.spacingMs, 100, 'a throttled answer that accepted some sets the spacing to the base');
+  const outcomes = await time.drive(Promise.all([1, 2, 3, 4, 5].map((i) => paced.put([`d${i}`, `e${i}`]))));
+  assert.deepEqual(inner.at, [0, 0, 100, 200, 300, 400], 'random 0.5: exactly the spacing apart');
+  assert.equal(paced.spacingMs, 100, 'held while each call gets documents through');
+  assert.deepEqual(outcomes.map((o) => o.unfinished?.indices), [[1], [1], [1], [1], [1]], 'the inner outcome is passed on');
+});
+
+test('answers that accept nothing double the spacing up to the cap; answers without throttling halve it back to none', async () => {
+  const time = virtualTime();
+  const inner = recording(time, (docs, call) => (call <= 4 ? throttled(docs, 0) : { rejected: [] }));
+  const paced = new PacedSegmentSink(inner.sink, { baseMs: 100, maxMs: 400, random: () => 0.5, sleep: time.sleep, nowMs: time.nowMs });
+  const spacings: number[] = [];
+  for (let i = 0; i < 8; i += 1) {
+    await time.drive(paced.put([`d${i}`]));
+    spacings.push(paced.spacingMs);
+  }
+  assert.deepEqual(spacings, [100, 200, 400, 400, 200, 100, 0, 0]);
+  // each call waits for the previous call's start plus the spacing in force when that call went
+  assert.deepEqual(inner.at, [0, 0, 100, 300, 700, 1100, 1300, 1300]);
+});
+
+test('the jitter spreads a turn over [½, 1½) of the spacing', async () => {
+  for (const [random, gap] of [[0, 50], [0.999, 149]] as const) {
+    const time = virtualTime();
+    const inner = recording(time, (docs) => throttled(docs, 1));
+    const paced = new PacedSegmentSink(inner.sink, { baseMs: 100, maxMs: 400, random: () => random, sleep: time.sleep, nowMs: time.nowMs });
+    await time.drive(paced.put(['a', 'b']));
+    await time.drive(Promise.all([paced.put(['c', 'd']), paced.put(['e', 'f'])]));
+    assert.deepEqual(inner.at, [0, 0, gap]);
+  }
+});
+
+test('a put waiting for its turn heartbeats the source, and gives its documents back unfinished once the source is no longer active', async () => {
+  const time = virtualTime();
+  const inner = recording(time, (docs) => throttled(docs, 1));
+  const paced = new PacedSegmentSink(inner.sink, { baseMs: 100, maxMs: 400, random: () => 0.5, sleep: time.sleep, nowMs: time.nowMs });
+  await time.drive(paced.put(['a', 'b']));
+  await time.drive(paced.put(['c', 'd'])); // at 0: the next turn is at 100
+  let active = true;
+  let beats = 0;
+  const outcome = await time.drive(paced.put(['e', 'f', 'g'], { heartbeat: async () => { beats += 1; active = false; }, isActive: () => active }));
+  assert.deepEqual(outcome, { rejected: [], unfinished: { code: 'NOT_READY', message: 'export abandoned: partition revoked or consumer stopping', indices: [0, 1, 2] } });
+  assert.equal(beats, 1);
+  assert.equal(inner.at.length, 2, 'no call for the abandoned put');
+});
