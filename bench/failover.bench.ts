@@ -73,8 +73,7 @@ async function runThrottle(cluster: Cluster, throttleMs: number): Promise<BenchF
     ...(t.acceptedDocumentsPerSecond > t.throttleSegmentsPerSecond * 1.1 + 1 ? [`${t.acceptedDocumentsPerSecond.toFixed(1)} documents/s passed a ${t.throttleSegmentsPerSecond}/s throttle`] : []),
     ...(t.throttledCalls + t.throttledDocuments === 0 ? ['xray-local throttled nothing'] : []),
   ];
-  if (problems.length > 0) throw new Error(`throttle soak: ${problems.join('; ')}`);
-  return [
+  const figures: BenchFigure[] = [
     ...figuresOf(label, run).filter((f) => !/probe|refused|receiver not ready/.test(f.name)),
     { name: `${label}: PutTraceSegments calls/s during the throttle, mean`, value: Number(t.calls.mean.toFixed(1)), unit: `calls/s (bound ${callsBound}: ${XRAY_MAX_CONCURRENCY} slots × 1000/${XRAY_RETRY_BASE_MS} ms)` },
     { name: `${label}: PutTraceSegments calls in the busiest second of the throttle`, value: t.calls.peak, unit: 'calls' },
@@ -84,6 +83,11 @@ async function runThrottle(cluster: Cluster, throttleMs: number): Promise<BenchF
     { name: `${label}: catch-up after the lift to the unthrottled lag, traffic continuing`, value: t.catchUpMs, unit: 'ms' },
     { name: `${label}: dead letters (metric / DLQ records)`, value: run.deadLetters.counted, unit: `/ ${run.deadLetters.records}` },
   ];
+  if (problems.length > 0) {
+    for (const f of figures) process.stderr.write(`${f.name}: ${f.value} ${f.unit}\n`); // the figures of a failed soak too
+    throw new Error(`throttle soak: ${problems.join('; ')}`);
+  }
+  return figures;
 }
 
 export async function runFailoverBench(): Promise<BenchFigure[]> {
