@@ -21,8 +21,11 @@ const ABANDONED = 'export abandoned: partition revoked or consumer stopping';
  * lag many chunks retry side by side, and a 5-minute throttle at half the offered rate drew ~100 calls/s
  * from one translator before this stage (bench/failover.bench.ts BENCH_FAILOVER_ONLY=throttle).
  * - The spacing starts at 0 (calls go at once). An answer with documents throttled and none accepted doubles
- *   it (from `baseMs` up to `maxMs`); a throttled answer that accepted some holds it (at least `baseMs`): the
- *   calls take what X-Ray lets through; an answer without throttling halves it, to 0 below `baseMs`.
+ *   it (from `baseMs` up to `maxMs`); a throttled answer that accepted some halves it, not below `baseMs`
+ *   (while calls take what X-Ray lets through they go every `baseMs`: at most 1000/`baseMs` calls/s); an
+ *   answer without throttling halves it, to 0 below `baseMs`. (Holding the spacing on a partly accepted
+ *   answer instead let it ratchet up: the soak then took half of what the throttle allowed, in calls of
+ *   few documents each.)
  * - A call waits until the previous call's start plus the spacing with jitter (uniform in [½, 1½) of it),
  *   heartbeating the source on each wake-up; a source no longer active gets its documents back unfinished.
  */
@@ -79,6 +82,6 @@ export class PacedSegmentSink implements SegmentSink {
       return;
     }
     const accepted = sent - outcome.rejected.length - left.indices.length;
-    this.#spacingMs = accepted > 0 ? Math.max(baseMs, this.#spacingMs) : Math.min(maxMs, Math.max(baseMs, this.#spacingMs * 2));
+    this.#spacingMs = accepted > 0 ? Math.max(baseMs, this.#spacingMs / 2) : Math.min(maxMs, Math.max(baseMs, this.#spacingMs * 2));
   }
 }

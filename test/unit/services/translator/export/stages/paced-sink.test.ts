@@ -54,7 +54,7 @@ test('once X-Ray throttles, concurrent puts are spaced by the base across the si
   assert.equal(paced.spacingMs, 100, 'a throttled answer that accepted some sets the spacing to the base');
   const outcomes = await time.drive(Promise.all([1, 2, 3, 4, 5].map((i) => paced.put([`d${i}`, `e${i}`]))));
   assert.deepEqual(inner.at, [0, 0, 100, 200, 300, 400], 'random 0.5: exactly the spacing apart');
-  assert.equal(paced.spacingMs, 100, 'held while each call gets documents through');
+  assert.equal(paced.spacingMs, 100, 'not below the base while calls are throttled');
   assert.deepEqual(outcomes.map((o) => o.unfinished?.indices), [[1], [1], [1], [1], [1]], 'the inner outcome is passed on');
 });
 
@@ -95,4 +95,16 @@ test('a put waiting for its turn heartbeats the source, and gives its documents 
   assert.deepEqual(outcome, { rejected: [], unfinished: { code: 'NOT_READY', message: 'export abandoned: partition revoked or consumer stopping', indices: [0, 1, 2] } });
   assert.equal(beats, 1);
   assert.equal(inner.at.length, 2, 'no call for the abandoned put');
+});
+
+test('a throttled answer that accepted some halves the spacing, not below the base', async () => {
+  const time = virtualTime();
+  const inner = recording(time, (docs, call) => throttled(docs, call <= 3 ? 0 : 1));
+  const paced = new PacedSegmentSink(inner.sink, { baseMs: 100, maxMs: 400, random: () => 0.5, sleep: time.sleep, nowMs: time.nowMs });
+  const spacings: number[] = [];
+  for (let i = 0; i < 6; i += 1) {
+    await time.drive(paced.put([`d${i}`, `e${i}`]));
+    spacings.push(paced.spacingMs);
+  }
+  assert.deepEqual(spacings, [100, 200, 400, 200, 100, 100]);
 });
