@@ -61,7 +61,13 @@ const XRAY_RETRY_BASE_MS = 100;
 
 async function runThrottle(cluster: Cluster, throttleMs: number): Promise<BenchFigure[]> {
   const soak = throttleFault(throttleMs, 600_000);
-  const run = await runFailover({ cluster, label: 'soak-throttle', spansPerSecond: 150, afterMs: 10_000, catchUpMs: 600_000, fault: soak.fault });
+  const run = await runFailover({ cluster, label: 'soak-throttle', spansPerSecond: 150, afterMs: 10_000, catchUpMs: 600_000, fault: soak.fault })
+    .catch((error: unknown) => {
+      try {
+        process.stderr.write(`throttle soak figures before the failure: ${JSON.stringify(soak.result())}\n`);
+      } catch { /* the fault did not finish */ }
+      throw error;
+    });
   const t = soak.result();
   const label = `X-Ray throttled ${Math.round(t.throttledMs / 1000)} s at ${t.throttleSegmentsPerSecond} documents/s (half of ${t.offeredDocumentsPerSecond.toFixed(1)} offered)`;
   // Without backoff each call slot calls again as soon as it is answered (hundreds per second on loopback);

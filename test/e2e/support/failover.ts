@@ -156,6 +156,10 @@ const metricOf = async (url: string, name: string): Promise<number> => {
   return text.split('\n').filter((l) => l.startsWith(name)).reduce((s, l) => s + Number(l.split(' ').at(-1)), 0);
 };
 
+const DIAGNOSTIC_METRICS = [
+  'meshray_translator_assembly_late_spans_total', 'meshray_translator_consumer_rebuilds_total', 'meshray_translator_redis_fallbacks_total', 'meshray_translator_throttles_total',
+];
+
 /** Records held by `topic` (high minus low watermark, all partitions). */
 async function recordsOn(kafka: Kafka, topic: string): Promise<number> {
   const admin = kafka.admin();
@@ -201,6 +205,7 @@ export async function runFailover(o: {
   let pump: TrafficPump | undefined;
   let watches: readonly [HealthWatch, HealthWatch] | undefined;
   let probe: Probe | undefined;
+  let translatorUrl: string | undefined;
   try {
     const [receiver, translator]: RunningService[] = await Promise.all([
       startReceiver(`${o.label}-receiver`, { spansTopic: names.spansTopic, env }),
@@ -208,6 +213,7 @@ export async function runFailover(o: {
     ]);
     if (receiver === undefined || translator === undefined) throw new Error('services did not start');
     procs.push(receiver.proc, translator.proc);
+    translatorUrl = translator.url;
     const pids = procs.map((p) => p.pid);
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: o.spansPerSecond });
     await waitFor('documents flowing', 60_000, () => storedEntityCount(xray.store) > 100);
@@ -236,7 +242,10 @@ export async function runFailover(o: {
       maxRssMb: { receiver: watches[0].maxRssMb, translator: watches[1].maxRssMb },
     };
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
+    // what the translator counted, for the diagnosis (late assembly spans: a trace translated in parts)
+    const counted = translatorUrl === undefined ? '' : await Promise.all(DIAGNOSTIC_METRICS.map(async (m) => `${m} ${await metricOf(translatorUrl ?? '', m).catch(() => NaN)}`))
+      .then((l) => `\ntranslator: ${l.join(', ')}`, () => '');
+    throw new Error(`${(error as Error).message}${counted}\n${describeProcesses(procs)}`, { cause: error });
   } finally {
     await pump?.stop();
     await probe?.stop();
