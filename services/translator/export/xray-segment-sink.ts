@@ -55,7 +55,7 @@ export interface XRaySinkSettings {
  * ChunkingSegmentSink (≤ 50 documents and ≤ maxPayloadBytes per call, chunks side by side) →
  * RetryingSegmentSink (retryable leftovers again after full-jitter backoff, up to maxRetries, heartbeating)
  * → BisectingSegmentSink (a request refused as a whole is split until the invalid document stands alone) →
- * PacedSegmentSink (while X-Ray throttles, every call of the sink spaced by one shared, jittered interval) →
+ * PacedSegmentSink (while X-Ray throttles, the waiting puts pooled into one call per shared, jittered interval) →
  * GatedSegmentSink (XRAY_MAX_CONCURRENCY calls in flight) → PutTraceSegmentsSink (one call, classified by
  * the error policy). What is still pending when retrying stops comes back `unfinished`.
  */
@@ -64,8 +64,10 @@ export class XRaySegmentSink implements SegmentSink {
 
   constructor(options: XRaySegmentSinkOptions) {
     const call = new PutTraceSegmentsSink({ client: options.client, metrics: options.metrics, ...(options.health ? { health: options.health } : {}) });
+    const maxDocuments = Math.min(MAX_DOCUMENTS_PER_CALL, options.maxDocumentsPerCall ?? MAX_DOCUMENTS_PER_CALL);
+    const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     const paced = new PacedSegmentSink(new GatedSegmentSink(call, new ConcurrencyGate(options.maxConcurrency)), {
-      baseMs: options.retryBaseMs,
+      baseMs: options.retryBaseMs, maxDocuments, maxPayloadBytes,
       maxMs: options.retryMaxMs,
       ...(options.random ? { random: options.random } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
@@ -78,8 +80,7 @@ export class XRaySegmentSink implements SegmentSink {
       ...(options.random ? { random: options.random } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
     });
-    const maxDocuments = Math.min(MAX_DOCUMENTS_PER_CALL, options.maxDocumentsPerCall ?? MAX_DOCUMENTS_PER_CALL);
-    const chunking = new ChunkingSegmentSink(retrying, { maxDocuments, maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES });
+    const chunking = new ChunkingSegmentSink(retrying, { maxDocuments, maxPayloadBytes });
     this.#stages = options.lingerMs ? new LingeringSegmentSink(chunking, { lingerMs: options.lingerMs, fullCallDocuments: maxDocuments }) : chunking;
   }
 
