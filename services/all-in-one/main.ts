@@ -108,6 +108,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     ...(edge.tokens ? { tokens: edge.tokens } : {}),
     ...(edge.tls ? { tls: edge.tls } : {}),
     timeouts: edge.timeouts,
+    maxConnections: edge.maxConnections,
     isReady: () => publisher.readinessProblem() ?? exportHealth.ready() ?? transactionSearch?.ready() ?? true,
   });
   // The translator's own health joins the receiver's: live while the consumer makes progress.

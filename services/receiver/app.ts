@@ -22,6 +22,8 @@ export interface AppDeps {
   readonly tokens?: () => BearerTokens;
   /** HTTPS with this certificate and key (RECEIVER_TLS_CERT/KEY); absent: plain HTTP. */
   readonly tls?: TlsPair;
+  /** Most connections open at once (RECEIVER_MAX_CONNECTIONS, node's server.maxConnections); 0/absent: no limit of its own. */
+  readonly maxConnections?: number;
   /** The server's timeouts; absent: node's and fastify's defaults. */
   readonly timeouts?: ReceiverTimeouts;
 }
@@ -65,6 +67,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // HTTPS changes the instance's server type only; the routes are the same.
   const app = Fastify({ logger: false, bodyLimit: deps.config.MAX_BODY_BYTES, ...serverOptions(deps.timeouts, deps.tls) } as FastifyServerOptions) as unknown as FastifyInstance;
   const metrics = receiverMetrics(deps.registry);
+  // Past maxConnections node closes a new connection at once and emits 'drop'. Without a limit the process's
+  // open-file limit is the bound: libuv then accepts and closes new connections (EMFILE), uncounted.
+  if ((deps.maxConnections ?? 0) > 0) app.server.maxConnections = deps.maxConnections ?? 0;
+  app.server.on('drop', () => metrics.connectionsDropped.inc());
   const tokens = deps.tokens;
   if (tokens !== undefined) {
     // A refused request counts as one, like an undecodable body (its spans are never read).

@@ -23,6 +23,8 @@ export const receiverEdgeEnv = {
     .describe('how long an idle keep-alive connection is kept open between requests (longer than Envoy\'s and most clients\' reuse window)'),
   RECEIVER_CONNECTION_TIMEOUT: durationMs().default(0)
     .describe('socket inactivity timeout (no bytes either way); 0 = none beyond the headers, request and keep-alive timeouts'),
+  RECEIVER_MAX_CONNECTIONS: int(0).default(0)
+    .describe('most connections open at once; a connection past it is closed on arrival and counted (meshray_receiver_connections_dropped_total). 0 = no limit but the process\'s open-file limit (past that, new connections are closed on arrival uncounted, and Kafka connections cannot open either): set it below `ulimit -n` minus a few hundred'),
 };
 
 interface EdgeKeys {

@@ -12,8 +12,10 @@ export interface ReceiverEdge {
   readonly tokens?: () => BearerTokens;
   readonly tls?: TlsPair;
   readonly timeouts: ReceiverTimeouts;
+  /** RECEIVER_MAX_CONNECTIONS (0: no limit of its own). */
+  readonly maxConnections: number;
   /** How the edge is set up, for the startup log line (never a token). */
-  readonly description: { readonly auth: 'off' | 'tokens' | 'token-file'; readonly tls: boolean; readonly timeouts: ReceiverTimeouts };
+  readonly description: { readonly auth: 'off' | 'tokens' | 'token-file'; readonly tls: boolean; readonly timeouts: ReceiverTimeouts; readonly maxConnections: number };
   /** Starts re-reading the token file and TLS files every RECEIVER_FILE_RELOAD_INTERVAL, installing TLS pairs on `server`. */
   start(server: unknown): void;
   stop(): void;
@@ -54,7 +56,8 @@ export function receiverEdge(config: Pick<ReceiverConfig, keyof typeof receiverE
     ...(tokens === undefined ? {} : { tokens }),
     ...(tls === undefined ? {} : { tls: tls.pair }),
     timeouts,
-    description: { auth: tokenFile ? 'token-file' : tokens ? 'tokens' : 'off', tls: tls !== undefined, timeouts },
+    maxConnections: config.RECEIVER_MAX_CONNECTIONS,
+    description: { auth: tokenFile ? 'token-file' : tokens ? 'tokens' : 'off', tls: tls !== undefined, timeouts, maxConnections: config.RECEIVER_MAX_CONNECTIONS },
     start(server) {
       tokenFile?.start(config.RECEIVER_FILE_RELOAD_INTERVAL);
       if (tls) {

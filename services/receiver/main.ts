@@ -61,6 +61,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
     ...(edge.tokens ? { tokens: edge.tokens } : {}),
     ...(edge.tls ? { tls: edge.tls } : {}),
     timeouts: edge.timeouts,
+    maxConnections: edge.maxConnections,
   });
   const address = await listenOn(app, {
     port: config.RECEIVER_PORT, host: config.RECEIVER_HOST, portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST',

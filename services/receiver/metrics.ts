@@ -22,6 +22,7 @@ export interface ReceiverMetrics {
   readonly publishRetries: Counter;
   readonly bufferSpans: Gauge;
   readonly bufferCapacitySpans: Gauge;
+  readonly connectionsDropped: Counter;
 }
 
 const byRegistry = new WeakMap<Registry, ReceiverMetrics>();
@@ -58,6 +59,9 @@ export function receiverMetrics(registry: Registry): ReceiverMetrics {
     spansDropped: new Counter({
       name: 'meshray_receiver_spans_dropped_total', help: 'accepted spans that will never reach the span topic, by reason',
       labelNames: ['reason'], registers,
+    }),
+    connectionsDropped: new Counter({
+      name: 'meshray_receiver_connections_dropped_total', help: 'connections closed on arrival because RECEIVER_MAX_CONNECTIONS were open', registers,
     }),
     requests: new Counter({
       name: 'meshray_receiver_requests_total', help: 'span requests by route and HTTP status',

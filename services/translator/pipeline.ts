@@ -147,11 +147,16 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       for (const r of alone) letters.push({ topic: batch.topic, record: r, code: poison.code, reason: poison.reason, attempts, message: poison.message });
     }
 
-    // export what comes before the cut (and was not accepted on an earlier delivery)
+    // export what comes before the cut and was not accepted on an earlier delivery. Remembered and filtered per
+    // translated document, BEFORE packing: a redelivery may hold records the first delivery lacked (or lack some it
+    // had), so packing can nest a document accepted alone before in a parent's document (or the reverse), and
+    // X-Ray would then hold its id twice.
     const inBatch = out.documents.filter((d) => (recordOfSpan[d.spanIndex] ?? 0) < cut);
     const spansOf = (d: D): readonly number[] => d.spanIndices ?? [d.spanIndex];
-    const offsetsOf = (d: D): string[] => [...new Set(spansOf(d).map((i) => (records[recordOfSpan[i] ?? 0] as DeliveredRecord).offset))];
-    const documents = this.#pack(inBatch).filter((d) => !offsetsOf(d).every((o) => this.#uncommitted.wasAccepted(partition, o, d.segmentId)));
+    const offsetOfSpan = (i: number): string => (records[recordOfSpan[i] ?? 0] as DeliveredRecord).offset;
+    const offsetsOf = (d: D): string[] => [...new Set(spansOf(d).map(offsetOfSpan))];
+    const fresh = inBatch.filter((d) => !this.#uncommitted.wasAccepted(partition, offsetOfSpan(d.spanIndex), d.segmentId));
+    const documents = this.#pack(fresh);
     if (documents.length > 0) {
       let outcome: PutOutcome;
       try {
@@ -172,7 +177,13 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       const notAccepted = new Set([...(outcome.unfinished?.indices ?? []), ...outcome.rejected.map((r) => r.index)]);
       this.#o.metrics.documentsExported.inc(documents.length - notAccepted.size);
       if (outcome.unfinished) {
-        documents.forEach((d, i) => { if (!notAccepted.has(i)) for (const o of offsetsOf(d)) this.#uncommitted.accepted(partition, o, d.segmentId); });
+        // each translated document an accepted one carries (its spans and ids), under its own span's offset
+        documents.forEach((d, i) => {
+          if (notAccepted.has(i)) return;
+          const spansIn = new Set(spansOf(d));
+          const ids = new Set(d.segmentIds ?? [d.segmentId]);
+          for (const t of fresh) if (spansIn.has(t.spanIndex) && ids.has(t.segmentId)) this.#uncommitted.accepted(partition, offsetOfSpan(t.spanIndex), t.segmentId);
+        });
         const { code, indices, message } = outcome.unfinished;
         const first = documents[indices[0] ?? 0];
         const where = `partition ${partition}, first at offset ${first === undefined ? '?' : offsetsOf(first)[0] ?? '?'}`;

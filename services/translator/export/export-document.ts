@@ -15,6 +15,8 @@ export interface ExportDocument {
   readonly segmentId: string;
   /** The spans a packed document carries (PACKING=on, segments), sorted; absent: `[spanIndex]`. */
   readonly spanIndices?: readonly number[];
+  /** The ids of the documents a packed document carries, its own first; absent: `[segmentId]`. */
+  readonly segmentIds?: readonly string[];
 }
 
 /** The translate stage of one protocol: spans → documents, and the spans that gave none (why, where). */

@@ -1,5 +1,5 @@
 import type { XRayClient } from '@aws-sdk/client-xray';
-import type { Sleep } from '../../../shared/edge/resilience/clock.ts';
+import type { NowMs, Sleep } from '../../../shared/edge/resilience/clock.ts';
 import { ConcurrencyGate } from '../../../shared/edge/resilience/concurrency-gate.ts';
 import type { BatchControl } from '../consume/span-source.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
@@ -9,6 +9,7 @@ import { BisectingSegmentSink } from './stages/bisecting-sink.ts';
 import { ChunkingSegmentSink } from './stages/chunking-sink.ts';
 import { GatedSegmentSink } from './stages/gated-sink.ts';
 import { LingeringSegmentSink } from './stages/lingering-sink.ts';
+import { PacedSegmentSink } from './stages/paced-sink.ts';
 import { PutTraceSegmentsSink, type ExportCallObserver } from './stages/put-trace-segments-sink.ts';
 import { RetryingSegmentSink } from './stages/retrying-sink.ts';
 
@@ -31,6 +32,8 @@ export interface XRaySegmentSinkOptions {
   readonly lingerMs?: number;
   readonly random?: () => number;
   readonly sleep?: Sleep;
+  /** Clock of the throttle pacing (Date.now by default). */
+  readonly nowMs?: NowMs;
   /** Told the outcome of every call (readiness: services/translator/health.ts ExportHealth). */
   readonly health?: ExportCallObserver;
 }
@@ -52,6 +55,7 @@ export interface XRaySinkSettings {
  * ChunkingSegmentSink (≤ 50 documents and ≤ maxPayloadBytes per call, chunks side by side) →
  * RetryingSegmentSink (retryable leftovers again after full-jitter backoff, up to maxRetries, heartbeating)
  * → BisectingSegmentSink (a request refused as a whole is split until the invalid document stands alone) →
+ * PacedSegmentSink (while X-Ray throttles, the waiting puts pooled into one call per shared, jittered interval) →
  * GatedSegmentSink (XRAY_MAX_CONCURRENCY calls in flight) → PutTraceSegmentsSink (one call, classified by
  * the error policy). What is still pending when retrying stops comes back `unfinished`.
  */
@@ -60,15 +64,23 @@ export class XRaySegmentSink implements SegmentSink {
 
   constructor(options: XRaySegmentSinkOptions) {
     const call = new PutTraceSegmentsSink({ client: options.client, metrics: options.metrics, ...(options.health ? { health: options.health } : {}) });
-    const retrying = new RetryingSegmentSink(new BisectingSegmentSink(new GatedSegmentSink(call, new ConcurrencyGate(options.maxConcurrency))), {
+    const maxDocuments = Math.min(MAX_DOCUMENTS_PER_CALL, options.maxDocumentsPerCall ?? MAX_DOCUMENTS_PER_CALL);
+    const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    const paced = new PacedSegmentSink(new GatedSegmentSink(call, new ConcurrencyGate(options.maxConcurrency)), {
+      baseMs: options.retryBaseMs, maxDocuments, maxPayloadBytes,
+      maxMs: options.retryMaxMs,
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+      ...(options.nowMs ? { nowMs: options.nowMs } : {}),
+    });
+    const retrying = new RetryingSegmentSink(new BisectingSegmentSink(paced), {
       maxRetries: options.maxRetries,
       retryBaseMs: options.retryBaseMs,
       retryMaxMs: options.retryMaxMs,
       ...(options.random ? { random: options.random } : {}),
       ...(options.sleep ? { sleep: options.sleep } : {}),
     });
-    const maxDocuments = Math.min(MAX_DOCUMENTS_PER_CALL, options.maxDocumentsPerCall ?? MAX_DOCUMENTS_PER_CALL);
-    const chunking = new ChunkingSegmentSink(retrying, { maxDocuments, maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES });
+    const chunking = new ChunkingSegmentSink(retrying, { maxDocuments, maxPayloadBytes });
     this.#stages = options.lingerMs ? new LingeringSegmentSink(chunking, { lingerMs: options.lingerMs, fullCallDocuments: maxDocuments }) : chunking;
   }
 

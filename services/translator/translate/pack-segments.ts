@@ -8,7 +8,7 @@ import { packDocuments, type TranslatedDocument } from '../../../shared/core/xra
  * document.
  */
 /** A translated document that carries the spans `spanIndices` (ExportDocument's optional field, set). */
-export type PackedSegmentDocument = TranslatedDocument & { readonly spanIndices: readonly number[] };
+export type PackedSegmentDocument = TranslatedDocument & { readonly spanIndices: readonly number[]; readonly segmentIds: readonly string[] };
 
 export function segmentPacker(maxDocumentBytes: number): (documents: readonly TranslatedDocument[]) => { documents: PackedSegmentDocument[]; split: number } {
   return (documents) => {
@@ -18,7 +18,7 @@ export function segmentPacker(maxDocumentBytes: number): (documents: readonly Tr
     for (const p of packed.documents) {
       const outer = bySegmentId.get(p.segmentId);
       if (outer === undefined) throw new Error(`pack.ts returned segment ${p.segmentId}, which it was not given`); // a bug
-      out.push({ ...outer, spanIndex: p.spanIndices[0] ?? outer.spanIndex, spanIndices: p.spanIndices, json: p.json });
+      out.push({ ...outer, spanIndex: p.spanIndices[0] ?? outer.spanIndex, spanIndices: p.spanIndices, segmentIds: p.segmentIds, json: p.json });
     }
     return { documents: out, split: packed.split };
   };

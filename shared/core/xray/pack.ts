@@ -26,6 +26,8 @@ export interface PackedDocument {
   readonly spanIndices: readonly number[];
   /** Id of the outermost (segment or independent subsegment) document. */
   readonly segmentId: string;
+  /** Ids of the documents it carries: the outermost first, then those nested in it (depth first). */
+  readonly segmentIds: readonly string[];
   readonly traceId: string;
   readonly json: string;
 }
@@ -46,7 +48,7 @@ interface Node {
 
 /** PACKING=off: today's shape, one document per translated document. */
 export function documentsAsIs(docs: readonly TranslatedDocument[]): PackedDocument[] {
-  return docs.map((d) => ({ spanIndices: [d.spanIndex], segmentId: d.segmentId, traceId: d.traceId, json: d.json }));
+  return docs.map((d) => ({ spanIndices: [d.spanIndex], segmentId: d.segmentId, segmentIds: [d.segmentId], traceId: d.traceId, json: d.json }));
 }
 
 /** PACKING=on: nests subsegments in their parents' documents (see the module comment). */
@@ -112,7 +114,7 @@ export function packDocuments(docs: readonly TranslatedDocument[], maxBytes: num
       const json = renderOf(root, true, kept);
       const children = kept.get(root) ?? [];
       if (children.length === 0 || fitsBytes(json, maxBytes)) {
-        documents.push({ spanIndices: spanIndicesOf(root, kept), segmentId: root.doc.segmentId, traceId: root.doc.traceId, json });
+        documents.push({ spanIndices: spanIndicesOf(root, kept), segmentId: root.doc.segmentId, segmentIds: segmentIdsOf(root, kept), traceId: root.doc.traceId, json });
         break;
       }
       let largest = 0;
@@ -144,6 +146,16 @@ function spanIndicesOf(root: Node, kept: ReadonlyMap<Node, Node[]>): number[] {
     stack.push(...(kept.get(n) ?? []));
   }
   return [...out].sort((a, b) => a - b);
+}
+
+function segmentIdsOf(root: Node, kept: ReadonlyMap<Node, Node[]>): string[] {
+  const out: string[] = [];
+  const visit = (n: Node): void => {
+    out.push(n.doc.segmentId);
+    (kept.get(n) ?? []).forEach(visit);
+  };
+  visit(root);
+  return out;
 }
 
 /** The node's document (independent, or in its embedded form) with its kept children nested. */

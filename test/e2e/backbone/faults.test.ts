@@ -20,6 +20,7 @@ import { startPipeline, type RunningService } from '../support/stack.ts';
 import { expectedDocuments, generateTrace, Ledger, postAll, toBodies, TrafficPump, widthOf } from '../support/traffic.ts';
 import { assertLedgerDelivered } from '../support/delivered.ts';
 import { startXRayLocal, storedIds, storedEntityCount } from '../../support/xray-local.ts';
+import { callRate, startThrottledXRayLocal } from '../../support/xray-throttle.ts';
 import { readTopicToEnd } from '../../support/read-topic.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
 
@@ -78,15 +79,10 @@ test('X-Ray throttled to 100 segments/s for 30 s while ~200 segments/s are offer
   const { kafka, names } = await testTopic('throttle');
   const port = await freePort();
   const store = new SegmentStore({ maxSegments: 200_000 });
-  // xray-local's throttle is fixed per app: throttled for 30 s, then the app is rebuilt on the same port
-  // over the same store without it (the translators keep their endpoint; a call during the swap fails
-  // and is retried like any unavailable X-Ray).
-  const calls: number[] = [];
-  const countCalls = (app: Parameters<NonNullable<Parameters<typeof startXRayLocal>[0]>['configure'] & object>[0]) => {
-    app.addHook('onRequest', async (req) => { if (req.url === '/TraceSegments') calls.push(Date.now()); });
-  };
-  let xray = await startXRayLocal({ port, store, throttleSegmentsPerSecond: 100, configure: countCalls });
-  const throttleOnAt = Date.now(); // bounds what could pass: ≤ 100/s since here, plus a 1 s burst
+  // throttled for 30 s, then lifted (test/support/xray-throttle.ts: the same mechanism as the throttle soak)
+  const throttled = await startThrottledXRayLocal({ port, store, segmentsPerSecond: 100 });
+  let xray = throttled.xray;
+  const throttleOnAt = throttled.sinceMs; // bounds what could pass: ≤ 100/s since here, plus a 1 s burst
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
   let pump: TrafficPump | undefined;
@@ -105,8 +101,7 @@ test('X-Ray throttled to 100 segments/s for 30 s while ~200 segments/s are offer
     const throttleSeconds = (Date.now() - throttleOnAt) / 1000;
     const throttles = await sumOver(translators, 'meshray_translator_throttles_total');
     // calls per second from the first throttled second on (the first second passes a full bucket)
-    const callsWhileThrottled = calls.filter((at) => at >= trafficAt + 1000).length;
-    const callsPerSecond = callsWhileThrottled / ((Date.now() - trafficAt - 1000) / 1000);
+    const callsPerSecond = callRate(throttled.calls, trafficAt + 1000, Date.now()).mean;
     const expectedDocs = expectedDocuments(ledger.accepted).documents;
     assert.ok(expectedDocs >= 4000, ledger.summary());
     assert.ok(lagWhileThrottled > 0, 'the throttle did not hold the group back');
@@ -122,8 +117,7 @@ test('X-Ray throttled to 100 segments/s for 30 s while ~200 segments/s are offer
     await pump.stop();
     const postedInMs = Date.now() - trafficAt;
 
-    await xray.close();
-    xray = await startXRayLocal({ port, store });
+    xray = await throttled.lift();
     const releasedAt = Date.now();
 
     const result = await assertLedgerDelivered({ kafka, names, xray, ledger, catchUpMs: 90_000 });

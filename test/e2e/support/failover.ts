@@ -10,7 +10,7 @@ import { createKafka } from '../../../shared/edge/kafka/client.ts';
 import { ensureTopics } from '../../../shared/edge/kafka/topics.ts';
 import type { Kafka } from 'kafkajs';
 import { assertLedgerDelivered } from './delivered.ts';
-import { uniqueNames } from './kafka.ts';
+import { uniqueNames, type TestNames } from './kafka.ts';
 import { describeProcesses, killAll, type ServiceProcess } from './processes.ts';
 import { startReceiver, startTranslator, type RunningService } from './stack.ts';
 import { generateTrace, Ledger, TrafficPump, widthOf } from './traffic.ts';
@@ -20,6 +20,7 @@ import { SegmentStore } from '../../../services/xray-local/index.ts';
 import { freePort } from './ports.ts';
 import { startXRayLocal, type XRayLocal, storedEntityCount } from '../../support/xray-local.ts';
 import { waitFor } from '../../support/wait.ts';
+import { startThrottledXRayLocal, type ThrottledXRay } from '../../support/xray-throttle.ts';
 
 export const ACK_TIMEOUT_MS = 3000;
 
@@ -91,8 +92,13 @@ export interface FaultContext {
   readonly cluster: Cluster;
   readonly kafka: Kafka;
   readonly topic: string;
+  readonly names: TestNames;
+  /** What xray-local holds, across outages and throttles (one store). */
+  readonly store: SegmentStore;
   /** Stops xray-local (the translator's X-Ray) for `downMs`, then serves the same store on the same port again. */
   xrayOutage(downMs: number): Promise<void>;
+  /** Swaps xray-local for a throttled one (test/support/xray-throttle.ts) until the handle's `lift()`. */
+  xrayThrottle(segmentsPerSecond: number): Promise<ThrottledXRay>;
 }
 
 export interface FailoverRun {
@@ -110,6 +116,8 @@ export interface FailoverRun {
   readonly receiverReadyAfter: number;
   readonly translatorReadyAfter: number;
   readonly translatorRebuilds: number;
+  /** meshray_translator_dead_letters_total, and the records on the run's DLQ topic, after the run. */
+  readonly deadLetters: { readonly counted: number; readonly records: number };
   readonly maxRssMb: { readonly receiver: number; readonly translator: number };
 }
 
@@ -148,6 +156,21 @@ const metricOf = async (url: string, name: string): Promise<number> => {
   return text.split('\n').filter((l) => l.startsWith(name)).reduce((s, l) => s + Number(l.split(' ').at(-1)), 0);
 };
 
+const DIAGNOSTIC_METRICS = [
+  'meshray_translator_assembly_late_spans_total', 'meshray_translator_consumer_rebuilds_total', 'meshray_translator_redis_fallbacks_total', 'meshray_translator_throttles_total',
+];
+
+/** Records held by `topic` (high minus low watermark, all partitions). */
+async function recordsOn(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /**
  * Runs a receiver and a translator on `cluster` under `spansPerSecond` of traffic, applies `fault` once
  * documents flow, keeps the load `afterMs` longer, then checks the ledger (every span answered 202 reaches
@@ -159,7 +182,9 @@ export async function runFailover(o: {
 }): Promise<FailoverRun> {
   const names = uniqueNames(o.label);
   const kafka = createKafka({ brokers: [...o.cluster.brokerList], clientId: `e2e-${o.label}`, logLevel: 'nothing' });
-  await ensureTopics(kafka, [{ topic: names.spansTopic, numPartitions: 6, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
+  // RF 3 and min.insync.replicas 2 on the 3-node cluster (RF 1 on a single broker: BENCH_CLUSTER_NODES=1)
+  const replicas = Math.min(3, o.cluster.brokerList.length);
+  await ensureTopics(kafka, [{ topic: names.spansTopic, numPartitions: 6, replicationFactor: replicas, configs: { 'min.insync.replicas': String(Math.max(1, replicas - 1)) } }]);
   const xrayPort = await freePort();
   const store = new SegmentStore({ maxSegments: 1_000_000 });
   let xray: XRayLocal = await startXRayLocal({ port: xrayPort, store });
@@ -168,12 +193,19 @@ export async function runFailover(o: {
     await sleep(downMs); // the outage under test
     xray = await startXRayLocal({ port: xrayPort, store });
   };
+  const xrayThrottle = async (segmentsPerSecond: number): Promise<ThrottledXRay> => {
+    await xray.close();
+    const throttled = await startThrottledXRayLocal({ port: xrayPort, store, segmentsPerSecond });
+    xray = throttled.xray;
+    return { ...throttled, lift: async () => { xray = await throttled.lift(); return xray; } };
+  };
   const env = { KAFKA_BROKERS: o.cluster.brokers, ACK_TIMEOUT: String(ACK_TIMEOUT_MS) };
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
   let pump: TrafficPump | undefined;
   let watches: readonly [HealthWatch, HealthWatch] | undefined;
   let probe: Probe | undefined;
+  let translatorUrl: string | undefined;
   try {
     const [receiver, translator]: RunningService[] = await Promise.all([
       startReceiver(`${o.label}-receiver`, { spansTopic: names.spansTopic, env }),
@@ -181,6 +213,7 @@ export async function runFailover(o: {
     ]);
     if (receiver === undefined || translator === undefined) throw new Error('services did not start');
     procs.push(receiver.proc, translator.proc);
+    translatorUrl = translator.url;
     const pids = procs.map((p) => p.pid);
     pump = new TrafficPump({ receiverUrl: receiver.url, ledger, spansPerSecond: o.spansPerSecond });
     await waitFor('documents flowing', 60_000, () => storedEntityCount(xray.store) > 100);
@@ -188,7 +221,7 @@ export async function runFailover(o: {
     probe = new Probe(receiver.url, ledger);
     await sleep(2000); // a baseline of samples before the fault
     const faultAtMs = Date.now();
-    await o.fault({ cluster: o.cluster, kafka, topic: names.spansTopic, xrayOutage });
+    await o.fault({ cluster: o.cluster, kafka, topic: names.spansTopic, names, store, xrayOutage, xrayThrottle });
     const faultEndMs = Date.now();
     await sleep(o.afterMs); // load continues after the fault
     const probes = await probe.stop();
@@ -205,10 +238,14 @@ export async function runFailover(o: {
       sameProcesses: procs.every((p, i) => !p.exited && p.pid === pids[i]),
       receiverReadyAfter: await ready(receiver), translatorReadyAfter: await ready(translator),
       translatorRebuilds: await metricOf(translator.url, 'meshray_translator_consumer_rebuilds_total'),
+      deadLetters: { counted: await metricOf(translator.url, 'meshray_translator_dead_letters_total'), records: await recordsOn(kafka, names.dlqTopic) },
       maxRssMb: { receiver: watches[0].maxRssMb, translator: watches[1].maxRssMb },
     };
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
+    // what the translator counted, for the diagnosis (late assembly spans: a trace translated in parts)
+    const counted = translatorUrl === undefined ? '' : await Promise.all(DIAGNOSTIC_METRICS.map(async (m) => `${m} ${await metricOf(translatorUrl ?? '', m).catch(() => NaN)}`))
+      .then((l) => `\ntranslator: ${l.join(', ')}`, () => '');
+    throw new Error(`${(error as Error).message}${counted}\n${describeProcesses(procs)}`, { cause: error });
   } finally {
     await pump?.stop();
     await probe?.stop();

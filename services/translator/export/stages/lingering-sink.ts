@@ -25,9 +25,9 @@ interface Pending {
   readonly index: number;
 }
 
-/** The control a flush of several callers' documents runs under: heartbeats all, active while all are. */
-function jointControl(waiters: readonly Waiter[]): BatchControl | undefined {
-  const controls = [...new Set(waiters.map((w) => w.control).filter((c): c is BatchControl => c !== undefined))];
+/** The control a call carrying several callers' documents runs under: heartbeats all, active while all are. */
+export function jointControl(of: readonly (BatchControl | undefined)[]): BatchControl | undefined {
+  const controls = [...new Set(of.filter((c): c is BatchControl => c !== undefined))];
   if (controls.length <= 1) return controls[0];
   return {
     heartbeat: async () => { await Promise.all(controls.map((c) => c.heartbeat())); },
@@ -86,7 +86,7 @@ export class LingeringSegmentSink implements SegmentSink {
     const batch = this.#pending.slice(0, count);
     this.#pending = this.#pending.slice(count);
     const waiters = [...new Set(batch.map((p) => p.waiter))];
-    const sent = this.#inner.put(batch.map((p) => p.document), jointControl(waiters));
+    const sent = this.#inner.put(batch.map((p) => p.document), jointControl(waiters.map((w) => w.control)));
     for (const waiter of waiters) {
       const mine: number[] = [];
       const theirs: number[] = [];

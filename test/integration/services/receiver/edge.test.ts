@@ -2,12 +2,15 @@
 // hold connections open (issue 10 §3): slow-loris headers, stalled bodies, thousands of idle sockets.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { TLSSocket } from 'node:tls';
 import { startReceiver, type RunningReceiver } from '../../../../services/receiver/main.ts';
 import { selfSigned } from '../../../support/self-signed.ts';
@@ -98,26 +101,33 @@ describe('receiver timeouts (RECEIVER_HEADERS_TIMEOUT, RECEIVER_REQUEST_TIMEOUT)
     }
   });
 
-  it('thousands of idle connections (as many as the fd limit allows, at most 10,000) do not stop a normal POST', async () => {
-    // Client and server ends of each connection live in this process: two descriptors each, plus headroom.
-    const count = Math.min(10_000, Math.floor((fdLimit() - 1000) / 2));
-    assert.ok(count >= 400, `fd limit ${fdLimit()} leaves room for ${count} connections`);
+  it('10,000 idle connections (held by a child process) do not stop a normal POST: 202, the receiver ready, all still open', { timeout: 120_000 }, async () => {
+    // The client ends live in a child process (test/support/hold-connections.ts): with both ends here, 10,000
+    // connections need 20,000 descriptors plus the broker's and node's own, past this machine's limit of 20,000
+    // (earlier only 9,500 held). The receiver needs one per connection: it stays under its own limit.
+    const count = 10_000;
+    assert.ok(fdLimit() > count + 1000, `fd limit ${fdLimit()} leaves no room for ${count} connections`);
     const { receiver, port, base } = await start({ RECEIVER_HEADERS_TIMEOUT: '60s', RECEIVER_REQUEST_TIMEOUT: '120s' });
-    const sockets: Socket[] = [];
+    const holder = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../../../support/hold-connections.ts', import.meta.url)), String(port), String(count)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = createInterface({ input: holder.stdout })[Symbol.asyncIterator]();
+    const nextLine = async (): Promise<Record<string, unknown>> => JSON.parse(String((await lines.next()).value ?? '{}')) as Record<string, unknown>;
     try {
-      for (let i = 0; i < count; i += 500) {
-        sockets.push(...await Promise.all(Array.from({ length: Math.min(500, count - i) }, () => opened(port))));
-      }
+      const opened = await nextLine();
+      assert.deepEqual({ open: opened['open'], failed: opened['failed'] }, { open: count, failed: 0 }, `the holder could not open ${count}: ${String(opened['firstError'])}`);
       const server = receiver.app.server;
-      await waitFor(`${count} connections accepted`, 30_000, () => new Promise<boolean>((resolve) => {
-        server.getConnections((e, n) => resolve(!e && n >= count));
-      }), { intervalMs: 100 });
+      const connections = (): Promise<number> => new Promise((resolve) => { server.getConnections((e, n) => resolve(e ? -1 : n)); });
+      await waitFor(`${count} connections accepted`, 30_000, async () => (await connections()) >= count, { intervalMs: 100 });
+      const postedAt = Date.now();
       const res = await postBookinfo(base);
+      const answeredInMs = Date.now() - postedAt;
       assert.equal(res.status, 202);
       assert.equal((await fetch(`${base}/health/ready`)).status, 200);
-      assert.equal(sockets.filter((s) => s.destroyed).length, 0, 'the idle connections are still open');
+      assert.ok((await connections()) >= count, 'the idle connections are still held by the receiver');
+      holder.stdin.end();
+      assert.deepEqual(await nextLine(), { closedByPeer: 0 }, 'the receiver closed none of the idle connections within its headers timeout');
+      console.log(`# ${count} idle connections held by a child process: a POST answered ${res.status} in ${answeredInMs} ms, receiver RSS ${Math.round(process.memoryUsage().rss / 1048576)} MB (test process)`);
     } finally {
-      for (const s of sockets) s.destroy();
+      holder.kill();
       await receiver.stop();
     }
   });

@@ -54,3 +54,27 @@ test('a connection that never sends a byte is closed after RECEIVER_CONNECTION_T
     silent.destroy(); // lets app.close() finish when the assertion failed
   }
 });
+
+test('past RECEIVER_MAX_CONNECTIONS a new connection is closed on arrival and counted; the open ones are still served', { timeout: 30_000 }, async (t) => {
+  const registry = createRegistry();
+  const app = buildApp({
+    config: { MAX_BODY_BYTES: 1024, MAX_SPANS_PER_REQUEST: 10 }, publisher: new RecordingPublisher(), logger: silentLogger(),
+    registry, isReady: () => true, timeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, connectionMs: 0 }, maxConnections: 3,
+  });
+  const sockets: Socket[] = [];
+  t.after(() => { for (const s of sockets) s.destroy(); app.server.closeAllConnections(); return app.close(); });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const connections = (): Promise<number> => new Promise((resolve) => { app.server.getConnections((e, n) => resolve(e ? -1 : n)); });
+  const open = (): Promise<Socket> => new Promise((resolve) => { const s = connect(port, '127.0.0.1', () => resolve(s)); sockets.push(s); });
+  const held = [await open(), await open(), await open()];
+  while ((await connections()) < 3) await new Promise((resolve) => setImmediate(resolve)); // until the server accepted all three
+  const extra = await open();
+  assert.equal(await closed(extra), '', 'the fourth connection is closed without an answer');
+  const dropped = (await registry.getSingleMetric('meshray_receiver_connections_dropped_total')?.get())?.values[0]?.value;
+  assert.equal(dropped, 1);
+  const first = held[0] as Socket;
+  const answer = closed(first);
+  first.end('GET /health/live HTTP/1.1\r\nHost: receiver\r\nConnection: close\r\n\r\n');
+  assert.match(await answer, /^HTTP\/1\.1 200 /, 'a held connection is served');
+});

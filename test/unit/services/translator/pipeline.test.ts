@@ -13,6 +13,7 @@ import { TranslatorPipeline } from '../../../../services/translator/pipeline.ts'
 import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
 import { segmentPacker } from '../../../../services/translator/translate/pack-segments.ts';
 import { waitFor } from '../../../support/wait.ts';
+import { nestedIdsOf } from '../../../support/xray-local.ts';
 import { decodeSpanRecord } from '../../../../shared/core/span-record/record.ts';
 import { FakeSink, harness, hex, listRecordOf, metricValue, recordOf, spanOf } from './support.ts';
 
@@ -236,4 +237,26 @@ test('PACKING=on: a refused packed document dead-letters every record it carries
   assert.deepEqual(await b.pipeline.handle(b.batch, b.control), { doneThrough: '7' });
   assert.equal(throttling.calls[1]?.length, 1);
   assert.ok(throttling.calls[1]?.[0]?.startsWith('{"name":"reviews.default"'));
+});
+
+test('PACKING=on: spans accepted before a failed export are not sent again nested in a document packed differently on redelivery', async () => {
+  // The soak that found it: X-Ray throttled for 5 minutes, partial acceptance, redelivered batches holding more
+  // records than the first delivery; two ids were stored twice (alone, then nested in their parent's document).
+  const throttling = new FakeSink((docs, call) => (call === 1
+    ? { rejected: [], unfinished: { code: 'XRAY_THROTTLED' as const, message: 'slow down', indices: [docs.findIndex((d) => d.startsWith('{"name":"reviews.default"'))] } }
+    : { rejected: [] }));
+  const { pipeline, batch, control, spans } = await packingPipeline(throttling);
+  // first delivery without productpage's SERVER span (it finishes last): its CLIENT spans go as documents of their own
+  const server = spans.findIndex((s) => s.localEndpoint?.serviceName === 'productpage.default' && s.kind === 'SERVER');
+  assert.ok(server >= 0);
+  const first = { ...batch, records: batch.records.filter((_, i) => i !== server) };
+  assert.equal((await pipeline.handle(first, control)).doneThrough, undefined);
+  // the redelivery holds every record: productpage's document could now nest the CLIENT spans already accepted
+  assert.deepEqual(await pipeline.handle(batch, control), { doneThrough: '7' });
+  const ids = throttling.accepted.flatMap((d) => nestedIdsOf(JSON.parse(d) as { id?: string }));
+  assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'no id accepted twice');
+  const whole = new FakeSink();
+  const once = await packingPipeline(whole);
+  await once.pipeline.handle(once.batch, once.control);
+  assert.deepEqual(ids.sort(), whole.accepted.flatMap((d) => nestedIdsOf(JSON.parse(d) as { id?: string })).sort(), 'every document of the batch delivered');
 });

@@ -37,7 +37,7 @@ async function withXRayLocal(options: { throttle?: number }, run: (client: XRayC
 const sinkFor = (client: XRayClient, registry: Registry, clock: FakeClock, extra: Partial<ConstructorParameters<typeof XRaySegmentSink>[0]> = {}) =>
   new XRaySegmentSink({
     client, metrics: createTranslatorMetrics(registry), maxConcurrency: 2, maxRetries: 5, retryBaseMs: 5, retryMaxMs: 50,
-    sleep: clock.sleep, random: () => 0.5, ...extra,
+    sleep: clock.sleep, nowMs: clock.nowMs, random: () => 0.5, ...extra,
   });
 
 test('documents go in calls of at most 50 through the real SDK', async () => {
