@@ -8,6 +8,7 @@
  * timer, the source's OffsetCommitter. Commit-after-export stays true; a crash or rebalance redelivers
  * what was held. Records arriving after their trace left are exported on their own and counted late.
  */
+import { sleepMs, type Sleep } from '../../../shared/edge/resilience/clock.ts';
 import type { Logger } from '../../../shared/edge/log/index.ts';
 import type { DeliveredRecord, RecordBatch } from '../../../shared/edge/transport/index.ts';
 import { recordsByTraceOf } from '../../../shared/core/span-record/by-trace.ts';
@@ -28,6 +29,10 @@ export interface AssemblingHandlerOptions {
   readonly sampler?: { sample(due: readonly DueTrace[]): Promise<SampledTraces> };
   /** How often held traces are looked at from the timer; default a quarter of `idleMs`, 50 ms to 1 s. */
   readonly tickMs?: number;
+  /** How long a batch refused by a full window waits before the source fetches it again; default 1 s. */
+  readonly fullPauseMs?: number;
+  /** Default a real timer. */
+  readonly sleep?: Sleep;
 }
 
 export class AssemblingHandler implements BatchHandler {
@@ -72,6 +77,7 @@ export class AssemblingHandler implements BatchHandler {
     if (last === undefined) return {};
     this.#controls.set(partition, { topic, control });
     const nowMs = this.#o.clock();
+    if (await this.#full(topic, partition, nowMs, control)) return {};
     const late = new Map<string, DeliveredRecord[]>();
     for (const record of records) {
       const parts = recordsByTraceOf(record);
@@ -90,6 +96,22 @@ export class AssemblingHandler implements BatchHandler {
     this.#window.committed(partition, doneThrough);
     this.#o.pipeline.committed(partition, doneThrough);
     return { doneThrough, heldThrough: last.offset };
+  }
+
+  /**
+   * Backpressure: the window holds ASSEMBLY_MAX_SPANS or more and the pressure flush cannot make room (its
+   * exports fail and put the traces back: X-Ray down or throttling). Then the batch is not taken in: after a
+   * pause, nothing resolved, the source fetches it again, so memory stays at the bound however long the outage
+   * (a 15-minute one grew a translator to 972 MB before). What this partition has due is tried first.
+   */
+  async #full(topic: string, partition: number, nowMs: number, control: BatchControl): Promise<boolean> {
+    if (this.#window.spans < this.#o.window.maxSpans) return false;
+    await this.#export(topic, partition, this.#window.takeDue(nowMs, partition), control);
+    if (this.#window.spans < this.#o.window.maxSpans) return false;
+    this.#o.metrics.fullBatches.inc();
+    this.#gauges(nowMs);
+    if (control.isActive()) await (this.#o.sleep ?? sleepMs)(this.#o.fullPauseMs ?? 1000);
+    return true;
   }
 
   /** Flushes what is due in every partition and commits what that allows (the timer calls it). */

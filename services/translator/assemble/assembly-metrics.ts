@@ -15,6 +15,10 @@ export function createAssemblyMetrics(registry: Registry) {
       name: 'meshray_translator_assembly_flushed_traces_total', help: 'traces taken out of the assembly window for export, by reason (idle, max_age, pressure, retry)',
       labelNames: ['reason'] as const, registers,
     }),
+    fullBatches: new Counter({
+      name: 'meshray_translator_assembly_full_batches_total',
+      help: 'batches not taken in because the window held ASSEMBLY_MAX_SPANS and could not export (backpressure: fetched again after a pause)', registers,
+    }),
     late: new Counter({
       name: 'meshray_translator_assembly_late_spans_total', help: 'span records that arrived after their trace left the window: exported on their own, never dropped', registers,
     }),

@@ -29,7 +29,7 @@ function requestRecords(seed: number, offset: number): DeliveredRecord[] {
   return spans.map((s, i) => ({ ...recordOf(s), partition: 0, offset: String(offset + i) }));
 }
 
-function setUp(t: TestContext, sink: FakeSink) {
+function setUp(t: TestContext, sink: FakeSink, maxSpans = 1000) {
   t.mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: NOW_MS });
   const logger = silentLogger();
   const registry = new Registry();
@@ -40,7 +40,8 @@ function setUp(t: TestContext, sink: FakeSink) {
     metrics, logger, poisonMaxAttempts: 3, clock: Date.now, failurePauseMs: 0, pack: segmentPacker(64 * 1024),
   });
   const handler = new AssemblingHandler({
-    window: { idleMs: 5500, maxAgeMs: 30_000, maxSpans: 1000 }, pipeline, metrics: createAssemblyMetrics(registry), logger, clock: Date.now, tickMs: 100,
+    window: { idleMs: 5500, maxAgeMs: 30_000, maxSpans }, pipeline, metrics: createAssemblyMetrics(registry), logger, clock: Date.now, tickMs: 100,
+    fullPauseMs: 0, sleep: () => Promise.resolve(),
   });
   const commits: [number, string][] = [];
   const group = { stable: true };
@@ -129,4 +130,35 @@ test('while the group rebalances nothing is flushed, and idle clocks restart onc
   await advance(t, 200, 10);
   assert.equal(sink.calls.length, 1);
   assert.deepEqual(commits, [[0, '7']]);
+});
+
+test('a full window that cannot export takes no more batches (memory stays at the bound); once X-Ray answers, they are taken again', async (t) => {
+  let down = true;
+  const sink = new FakeSink(() => {
+    if (down) throw new MeshrayError('XRAY_UNAVAILABLE', 'down');
+    return { rejected: [] };
+  });
+  const { handler, registry } = setUp(t, sink, 10);
+  // a failed export pauses on the mocked clock (failurePauseMs 0): move it while the batch is handled
+  const handle = async (records: DeliveredRecord[]) => {
+    const result = handler.handle({ topic: 't', partition: 0, records }, control);
+    await advance(t, 10, 5);
+    return result;
+  };
+  const first = requestRecords(5, 0);
+  const second = requestRecords(6, 8);
+  assert.deepEqual(await handle(first), { heldThrough: '7' });
+  assert.deepEqual(await handle(second), { heldThrough: '15' }, 'taken in: 8 < 10 held before it');
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 16, 'over the bound by one batch at most');
+  const third = requestRecords(7, 16);
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    assert.deepEqual(await handle(third), {}, 'not taken in: nothing resolved, fetched again');
+  }
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 16, 'nothing more held while exports fail');
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_full_batches_total'), 3);
+  assert.equal(sink.accepted.length, 0);
+  down = false;
+  const result = await handle(third);
+  assert.equal(result.heldThrough, '23', 'the pressure flush exported, so the batch is taken in');
+  assert.ok(sink.accepted.length > 0);
 });
