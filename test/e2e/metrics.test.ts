@@ -96,6 +96,7 @@ const EXPECTED: Readonly<Record<string, Check>> = {
     else assert.equal(records, 0);
   },
   meshray_receiver_spans_dropped_total: (s) => assert.equal(sum(s, 'meshray_receiver_spans_dropped_total'), 0),
+  meshray_receiver_connections_dropped_total: (s) => assert.equal(sum(s, 'meshray_receiver_connections_dropped_total'), 0, 'no RECEIVER_MAX_CONNECTIONS set'),
   meshray_receiver_requests_total: (s) => {
     assert.equal(sum(s, 'meshray_receiver_requests_total', { route: '/api/v2/spans', status: '202' }), REQUESTS);
     assert.equal(sum(s, 'meshray_receiver_requests_total', { status: '400' }), 1);
