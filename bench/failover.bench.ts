@@ -20,6 +20,7 @@ import { killAll } from '../test/e2e/support/processes.ts';
 import { busiestPartition, latencyQuantile, refusalStretch, runFailover, waitFullIsr, type FailoverRun } from '../test/e2e/support/failover.ts';
 import type { BenchFigure } from './translate.bench.ts';
 import { throttleFault } from './support/throttle-soak.ts';
+import { serviceEnvOf } from './support/service-env.ts';
 
 const seconds = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 
@@ -109,6 +110,7 @@ export async function runFailoverBench(): Promise<BenchFigure[]> {
     if (only !== 'xray-outage') out.push(...figuresOf(`leader kill -9, ${downtimeMs / 1000} s down`, await runLeaderKill(cluster, downtimeMs)));
     if (only === 'leader-kill') return out;
     const outage = await runFailover({
+      translatorEnv: serviceEnvOf(process.env['BENCH_TRANSLATOR_ENV']),
       cluster, label: 'soak-xray-outage', spansPerSecond: 150, afterMs: 10_000, catchUpMs: 300_000,
       fault: ({ xrayOutage }) => xrayOutage(outageMs),
     });

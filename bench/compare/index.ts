@@ -29,6 +29,7 @@ import { readLoad } from '../support/processes.ts';
 import { envoyBodies } from './bodies.ts';
 import type { LoadSettings } from './measure.ts';
 import { receiverSection } from './receiver.ts';
+import { serviceEnvOf } from '../support/service-env.ts';
 
 export interface CompareContext {
   readonly log: (message: string) => void;
@@ -61,15 +62,6 @@ const SECTIONS: readonly CompareSection[] = [
 const env = process.env;
 const num = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
 const log = (message: string): void => { process.stderr.write(`[compare] ${message}\n`); };
-
-function serviceEnvOf(spec: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of (spec ?? '').split(',').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
-}
 
 interface Broker { readonly brokers: string; readonly pid: number; stop(): Promise<void> }
 

@@ -179,6 +179,8 @@ async function recordsOn(kafka: Kafka, topic: string): Promise<number> {
 export async function runFailover(o: {
   cluster: Cluster; label: string; spansPerSecond: number; afterMs: number; catchUpMs?: number;
   fault: (ctx: FaultContext) => Promise<void>;
+  /** Extra environment for the translator (the soaks' BENCH_TRANSLATOR_ENV). */
+  translatorEnv?: Readonly<Record<string, string>>;
 }): Promise<FailoverRun> {
   const names = uniqueNames(o.label);
   const kafka = createKafka({ brokers: [...o.cluster.brokerList], clientId: `e2e-${o.label}`, logLevel: 'nothing' });
@@ -209,7 +211,7 @@ export async function runFailover(o: {
   try {
     const [receiver, translator]: RunningService[] = await Promise.all([
       startReceiver(`${o.label}-receiver`, { spansTopic: names.spansTopic, env }),
-      startTranslator(`${o.label}-translator`, { ...names, xrayEndpoint: xray.endpoint, env }),
+      startTranslator(`${o.label}-translator`, { ...names, xrayEndpoint: xray.endpoint, env: { ...env, ...o.translatorEnv } }),
     ]);
     if (receiver === undefined || translator === undefined) throw new Error('services did not start');
     procs.push(receiver.proc, translator.proc);
