@@ -121,13 +121,19 @@ for (const protocol of ['segments', 'otlp'] as const) describe(`simulator → me
     await ready(page, 'map');
     const gatewayRequests = (): Promise<number> => page.$$eval('.service-map .node[data-service="istio-ingressgateway"]',
       (els) => els.reduce((n, el) => n + Number(/: (\d+) requests$/.exec(el.getAttribute('aria-label') ?? '')?.[1] ?? 0), 0));
+    // Counts per node as the map labels them. The gateway's spans can be in before a callee's: wait for every
+    // node (a callee whose segment is not in yet is drawn as a `remote` node), not only the gateway's.
+    const nodeCounts = async (): Promise<string[]> => (await page.$$eval('.service-map .node', (els) => els.map((e) => ({
+      name: e.getAttribute('data-service') ?? '', type: e.getAttribute('data-type') ?? '', label: e.getAttribute('aria-label') ?? '',
+    })))).map((n) => `${n.name} (${n.type}): ${/: (\d+) requests$/.exec(n.label)?.[1]}`).sort();
+    const expectedNodes = expectedGraph(ledger).nodes;
     const seenWhileRunning: number[] = [];
     const deadline = Date.now() + 25_000;
     for (;;) {
       const seen = await gatewayRequests();
       if (!finished) seenWhileRunning.push(seen);
-      if (finished && seen === REQUESTS) break;
-      assert.ok(Date.now() < deadline, `the map shows ${seen} of ${REQUESTS} gateway requests after 25 s`);
+      if (finished && seen === REQUESTS && JSON.stringify(await nodeCounts()) === JSON.stringify(expectedNodes)) break;
+      assert.ok(Date.now() < deadline, `the map shows ${seen} of ${REQUESTS} gateway requests after 25 s; nodes ${(await nodeCounts()).join(', ')}`);
       await new Promise((r) => setTimeout(r, 250));
       await page.reload();
       await ready(page, 'map');
