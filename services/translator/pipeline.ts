@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/edge/log/index.ts';
 import { formatIssues } from '../../shared/core/result/result.ts';
 import type { DeliveredRecord, RecordBatch } from '../../shared/edge/transport/index.ts';
 import type { Span } from '../../shared/core/zipkin/span.ts';
+import { epochStoreAt } from '../../shared/core/xray/index.ts';
 import { decodeRecordSpans, spanAloneRecordOf } from '../../shared/core/span-record/record.ts';
 import { UncommittedRecords } from './commit/uncommitted.ts';
 import { actionFor } from './policy/error-policy.ts';
@@ -118,7 +119,8 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     });
 
     // translate
-    const out = await this.#o.translator.translate(spans, this.#o.epochs.forPartition(partition), nowMs);
+    const epochs = epochStoreAt(this.#o.epochs.forPartition(partition), receiveClockOf(records, nowMs));
+    const out = await this.#o.translator.translate(spans, epochs, nowMs);
     for (const r of out.rejected) {
       const recordIndex = recordOfSpan[r.spanIndex] ?? 0;
       const known = poisons.get(recordIndex);
@@ -245,4 +247,16 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     if (control.isActive()) await this.#sleep(this.#o.failurePauseMs ?? 1000);
     return { failure };
   }
+}
+
+/**
+ * The clock of a batch's per-partition epoch cache: the newest Kafka record timestamp (ms, CreateTime:
+ * when the receiver published it), at most `nowMs`; `nowMs` when no record has one (a timestamp ≤ 0).
+ * Entries then live `EPOCH_TTL` of receive time, however far the consumer lags (shared/core/xray/epoch-store.ts
+ * `epochStoreAt`).
+ */
+export function receiveClockOf(records: readonly { readonly timestampMs: number }[], nowMs: number): number {
+  let newest = 0;
+  for (const r of records) if (r.timestampMs > newest) newest = r.timestampMs;
+  return newest > 0 && newest < nowMs ? newest : nowMs;
 }

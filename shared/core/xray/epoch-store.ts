@@ -15,6 +15,20 @@ export interface EpochStore {
   remember(traceKey: string, xrayTraceId: string, nowMs: number): string;
 }
 
+/**
+ * `store` read and written at `clockMs`, whatever `nowMs` its callers pass. The translator runs its
+ * per-partition caches on receive time (the batch's Kafka record timestamps, services/translator/pipeline.ts
+ * `receiveClockOf`): `EPOCH_TTL` then spans the time between a trace's spans as they were received, so a
+ * consumer lag of minutes (an X-Ray throttle or outage) does not expire a trace's id between its spans and
+ * mint a second one for its late spans.
+ */
+export function epochStoreAt(store: EpochStore, clockMs: number): EpochStore {
+  return {
+    recall: (traceKey) => store.recall(traceKey, clockMs),
+    remember: (traceKey, xrayTraceId) => store.remember(traceKey, xrayTraceId, clockMs),
+  };
+}
+
 export interface MemoryEpochStoreOptions {
   readonly maxEntries?: number;
   readonly ttlMs?: number;

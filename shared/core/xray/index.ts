@@ -5,7 +5,7 @@ export type { PackedDocument, PackOutput } from './pack.ts';
 export type { TranslateContext, TranslateOutput, TranslatedDocument, RejectedSpan, RejectReason, TranslateStats } from './translate.ts';
 export { DEFAULT_TRANSLATOR_CONFIG, DEFAULT_ANNOTATION_ALLOWLIST } from './config.ts';
 export type { TranslatorConfig, EpochPolicy } from './config.ts';
-export { MemoryEpochStore } from './epoch-store.ts';
+export { epochStoreAt, MemoryEpochStore } from './epoch-store.ts';
 export type { EpochStore, MemoryEpochStoreOptions } from './epoch-store.ts';
 export { deriveIdByHash } from './ids.ts';
 export type { DeriveId } from './ids.ts';

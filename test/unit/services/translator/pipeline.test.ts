@@ -9,7 +9,7 @@ import { DEAD_LETTER_HEADERS } from '../../../../shared/core/span-record/headers
 import { segmentExportSink } from '../../../../services/translator/export/export-document.ts';
 import { PartitionEpochs } from '../../../../services/translator/epochs/partition-epochs.ts';
 import { createTranslatorMetrics } from '../../../../services/translator/metrics.ts';
-import { TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
+import { receiveClockOf, TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
 import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
 import { segmentPacker } from '../../../../services/translator/translate/pack-segments.ts';
 import { waitFor } from '../../../support/wait.ts';
@@ -125,6 +125,48 @@ test('per-partition epoch caches are dropped on revoke', async () => {
   assert.deepEqual(epochs.partitions, [1]);
   assert.equal(epochs.forPartition(0).recall(trace(1).slice(-16), now), undefined);
   assert.ok(epochs.forPartition(1).recall(trace(2).slice(-16), now));
+});
+
+test('a trace keeps its X-Ray id when its late span is translated after a lag longer than EPOCH_TTL (the cache runs on receive time)', async () => {
+  const logger = silentLogger();
+  const metrics = createTranslatorMetrics(new Registry());
+  const sink = new FakeSink();
+  let clockMs = now;
+  const pipeline = new TranslatorPipeline({
+    translator: new BatchTranslator({ config: DEFAULT_TRANSLATOR_CONFIG, metrics, logger }),
+    epochs: new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 }), sink: segmentExportSink(sink),
+    deadLetters: new InProcessDeadLetterSink({ maxRecords: 10 }), metrics, logger, poisonMaxAttempts: 3, clock: () => clockMs,
+  });
+  const control = { heartbeat: async () => {}, isActive: () => true };
+  // a 64-bit Zipkin trace id has no epoch: its X-Ray id is minted from the start second of its first span seen
+  const traceId = 'a1b2c3d4e5f60718';
+  const receivedMs = now - 5_000;
+  const batch = (offset: string, span: ReturnType<typeof spanOf>, timestampMs: number) => ({
+    topic: 't', partition: 0, records: [{ ...recordOf(span), timestampMs, partition: 0, offset }],
+  });
+  clockMs = receivedMs + 100;
+  await pipeline.handle(batch('0', spanOf(traceId, hex(1, 16), receivedMs - 2_200), receivedMs), control);
+  // received 4 s later (another sidecar's flush), translated 10 minutes later: the consumer lagged behind a throttle
+  clockMs = receivedMs + 600_000;
+  await pipeline.handle(batch('1', spanOf(traceId, hex(2, 16), receivedMs + 1_300), receivedMs + 4_000), control);
+  const ids = sink.accepted.map((d) => (JSON.parse(d) as { trace_id: string }).trace_id);
+  assert.equal(ids.length, 2);
+  assert.notEqual(Math.floor((receivedMs - 2_200) / 1000), Math.floor((receivedMs + 1_300) / 1000), 'the spans start in different seconds');
+  assert.equal(ids[1], ids[0], 'one X-Ray trace id for both spans');
+  assert.equal(ids[0], `1-${hex(Math.floor((receivedMs - 2_200) / 1000), 8)}-00000000${traceId}`);
+
+  // a record received more than EPOCH_TTL after the trace's last one starts a new id, as before
+  clockMs = receivedMs + 700_000;
+  await pipeline.handle(batch('2', spanOf(traceId, hex(3, 16), receivedMs + 70_000), receivedMs + 65_000), control);
+  const third = (JSON.parse(sink.accepted[2]!) as { trace_id: string }).trace_id;
+  assert.equal(third, `1-${hex(Math.floor((receivedMs + 70_000) / 1000), 8)}-00000000${traceId}`);
+});
+
+test('receiveClockOf: the newest record timestamp, at most now; now when no record has one', () => {
+  assert.equal(receiveClockOf([{ timestampMs: 5 }, { timestampMs: 9 }, { timestampMs: 7 }], 100), 9);
+  assert.equal(receiveClockOf([{ timestampMs: 500 }], 100), 100, 'a producer clock ahead of ours');
+  assert.equal(receiveClockOf([{ timestampMs: 0 }, { timestampMs: -1 }, { timestampMs: Number.NaN }], 100), 100);
+  assert.equal(receiveClockOf([], 100), 100);
 });
 
 test('dead letters carry the source position and reason as headers', async () => {
