@@ -40,7 +40,20 @@ function figuresOf(label: string, run: FailoverRun): BenchFigure[] {
     { name: `${label}: translator not ready`, value: run.translatorHealth.filter((s) => s.status !== 200).length, unit: `of ${run.translatorHealth.length} samples (250 ms)` },
     { name: `${label}: receiver max RSS`, value: run.maxRssMb.receiver, unit: 'MB' },
     { name: `${label}: translator max RSS`, value: run.maxRssMb.translator, unit: 'MB' },
+    { name: `${label}: translator max RSS in the fault's last fifth`, value: rssByFifth(run)[4] ?? 0, unit: `MB (each fifth: ${rssByFifth(run).join(' / ')} MB)` },
   ];
+}
+
+/** The translator's largest RSS (MB) in each fifth of [faultAtMs, faultEndMs], from the health watch's samples. */
+function rssByFifth(run: FailoverRun): number[] {
+  const span = Math.max(1, run.faultEndMs - run.faultAtMs);
+  const fifths = [0, 0, 0, 0, 0];
+  for (const s of run.translatorHealth) {
+    if (s.atMs < run.faultAtMs || s.atMs > run.faultEndMs) continue;
+    const i = Math.min(4, Math.floor(((s.atMs - run.faultAtMs) / span) * 5));
+    fifths[i] = Math.max(fifths[i] ?? 0, s.rssMb);
+  }
+  return fifths;
 }
 
 function runLeaderKill(cluster: Cluster, downtimeMs: number): Promise<FailoverRun> {

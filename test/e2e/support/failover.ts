@@ -24,7 +24,8 @@ import { startThrottledXRayLocal, type ThrottledXRay } from '../../support/xray-
 
 export const ACK_TIMEOUT_MS = 3000;
 
-export interface Sample { readonly atMs: number; readonly status: number; readonly body: string }
+/** One health poll: its time, the `/health/ready` status (0 = no answer) and body, and the process's RSS (MB). */
+export interface Sample { readonly atMs: number; readonly status: number; readonly body: string; readonly rssMb: number }
 export interface ProbeResult { readonly atMs: number; readonly status: number; readonly latencyMs: number }
 
 /** Resident set size (MB) of `pid` from /proc/PID/status (0 when unreadable). */
@@ -47,12 +48,13 @@ class HealthWatch {
     this.#done = (async () => {
       while (!this.#stopped) {
         const atMs = Date.now();
-        this.maxRssMb = Math.max(this.maxRssMb, rssMb(pid));
+        const rss = rssMb(pid);
+        this.maxRssMb = Math.max(this.maxRssMb, rss);
         try {
           const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
-          this.samples.push({ atMs, status: res.status, body: await res.text() });
+          this.samples.push({ atMs, status: res.status, body: await res.text(), rssMb: rss });
         } catch (e) {
-          this.samples.push({ atMs, status: 0, body: String(e) });
+          this.samples.push({ atMs, status: 0, body: String(e), rssMb: rss });
         }
         await sleep(250); // the watch's sampling period
       }
