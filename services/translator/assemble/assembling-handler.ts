@@ -44,6 +44,8 @@ export class AssemblingHandler implements BatchHandler {
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking: Promise<void> | undefined;
   #paused = false;
+  /** Partitions whose last export was not finished (put back to retry): X-Ray down or throttling. */
+  readonly #stalled = new Set<number>();
 
   constructor(options: AssemblingHandlerOptions) {
     this.#o = options;
@@ -66,7 +68,10 @@ export class AssemblingHandler implements BatchHandler {
 
   revoke(partitions: readonly number[]): void {
     this.#window.drop(partitions);
-    for (const p of partitions) this.#controls.delete(p);
+    for (const p of partitions) {
+      this.#controls.delete(p);
+      this.#stalled.delete(p);
+    }
     this.#o.pipeline.revoke(partitions);
     this.#gauges(this.#o.clock());
   }
@@ -77,7 +82,7 @@ export class AssemblingHandler implements BatchHandler {
     if (last === undefined) return {};
     this.#controls.set(partition, { topic, control });
     const nowMs = this.#o.clock();
-    if (await this.#full(topic, partition, nowMs, control)) return {};
+    if (await this.#refused(topic, partition, nowMs, control)) return {};
     const late = new Map<string, DeliveredRecord[]>();
     for (const record of records) {
       const parts = recordsByTraceOf(record);
@@ -99,16 +104,21 @@ export class AssemblingHandler implements BatchHandler {
   }
 
   /**
-   * Backpressure: the window holds ASSEMBLY_MAX_SPANS or more and the pressure flush cannot make room (its
-   * exports fail and put the traces back: X-Ray down or throttling). Then the batch is not taken in: after a
-   * pause, nothing resolved, the source fetches it again, so memory stays at the bound however long the outage
-   * (a 15-minute one grew a translator to 972 MB before). What this partition has due is tried first.
+   * Backpressure: the batch is not taken in while its partition cannot export (its last export was put back
+   * to retry: X-Ray down or throttling; `export_failing`), or while the window holds ASSEMBLY_MAX_SPANS and
+   * cannot make room (`window_full`). What this partition has due is tried first; if that does not clear
+   * the condition, then after a pause, nothing resolved, the source fetches the batch again. So the backlog
+   * stays in Kafka, and memory at what was held when exports began to fail, however long the outage (a
+   * 15-minute one grew a translator to 972 MB when the window took every batch, and to its bound of
+   * ASSEMBLY_MAX_SPANS with only the `window_full` condition).
    */
-  async #full(topic: string, partition: number, nowMs: number, control: BatchControl): Promise<boolean> {
-    if (this.#window.spans < this.#o.window.maxSpans) return false;
+  async #refused(topic: string, partition: number, nowMs: number, control: BatchControl): Promise<boolean> {
+    const full = (): boolean => this.#window.spans >= this.#o.window.maxSpans;
+    if (!full() && !this.#stalled.has(partition)) return false;
     await this.#export(topic, partition, this.#window.takeDue(nowMs, partition), control);
-    if (this.#window.spans < this.#o.window.maxSpans) return false;
-    this.#o.metrics.fullBatches.inc();
+    const reason = full() ? 'window_full' : this.#stalled.has(partition) ? 'export_failing' : undefined;
+    if (reason === undefined) return false;
+    this.#o.metrics.fullBatches.inc({ reason });
     this.#gauges(nowMs);
     if (control.isActive()) await (this.#o.sleep ?? sleepMs)(this.#o.fullPauseMs ?? 1000);
     return true;
@@ -189,7 +199,12 @@ export class AssemblingHandler implements BatchHandler {
       this.#window.finished(done);
       if (done.length < d.records.length) left.push(...d.records.filter((r) => BigInt(r.offset) > doneThrough));
     }
-    if (left.length > 0 && control.isActive()) this.#window.putBack(left, this.#o.clock());
+    if (left.length > 0 && control.isActive()) {
+      this.#window.putBack(left, this.#o.clock());
+      this.#stalled.add(partition);
+    } else {
+      this.#stalled.delete(partition);
+    }
   }
 
   #gauges(nowMs: number): void {

@@ -17,7 +17,8 @@ export function createAssemblyMetrics(registry: Registry) {
     }),
     fullBatches: new Counter({
       name: 'meshray_translator_assembly_full_batches_total',
-      help: 'batches not taken in because the window held ASSEMBLY_MAX_SPANS and could not export (backpressure: fetched again after a pause)', registers,
+      help: 'batches not taken in (backpressure: fetched again after a pause), by reason: window_full (ASSEMBLY_MAX_SPANS held, no room made), export_failing (the partition\'s last export was put back: X-Ray down or throttling)',
+      labelNames: ['reason'] as const, registers,
     }),
     late: new Counter({
       name: 'meshray_translator_assembly_late_spans_total', help: 'span records that arrived after their trace left the window: exported on their own, never dropped', registers,

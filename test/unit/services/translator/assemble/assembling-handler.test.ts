@@ -162,3 +162,33 @@ test('a full window that cannot export takes no more batches (memory stays at th
   assert.equal(result.heldThrough, '23', 'the pressure flush exported, so the batch is taken in');
   assert.ok(sink.accepted.length > 0);
 });
+
+test('a partition whose export is put back takes no new batch while X-Ray fails, however empty the window (the backlog stays in Kafka)', async (t) => {
+  let down = true;
+  const sink = new FakeSink(() => {
+    if (down) throw new MeshrayError('XRAY_UNAVAILABLE', 'down');
+    return { rejected: [] };
+  });
+  const { handler, registry, commits } = setUp(t, sink, 100_000);
+  const handle = async (records: DeliveredRecord[]) => {
+    const result = handler.handle({ topic: 't', partition: 0, records }, control);
+    await advance(t, 10, 5);
+    return result;
+  };
+  assert.deepEqual(await handle(requestRecords(5, 0)), { heldThrough: '7' });
+  await advance(t, 6000, 10); // idle: the timer exports the trace, X-Ray is down, it is put back
+  assert.ok(sink.calls.length > 0, 'the idle trace was tried');
+  const second = requestRecords(6, 8);
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    assert.deepEqual(await handle(second), {}, 'not taken in: nothing resolved, fetched again');
+  }
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 8, 'only what was held when exports began to fail');
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_full_batches_total', { reason: 'export_failing' }), 3);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_full_batches_total', { reason: 'window_full' }), 0);
+  assert.deepEqual(commits, [], 'nothing committed for what X-Ray does not have');
+  down = false;
+  const result = await handle(second);
+  assert.equal(result.heldThrough, '15', 'the held trace went out first, then the batch was taken in');
+  assert.equal(result.doneThrough, '7');
+  assert.equal(sink.accepted.length > 0, true);
+});
