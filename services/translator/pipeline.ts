@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/edge/log/index.ts';
 import { formatIssues } from '../../shared/core/result/result.ts';
 import type { DeliveredRecord, RecordBatch } from '../../shared/edge/transport/index.ts';
 import type { Span } from '../../shared/core/zipkin/span.ts';
-import { epochStoreAt } from '../../shared/core/xray/index.ts';
+import { epochStoreAt, traceKeyOf } from '../../shared/core/xray/index.ts';
 import { decodeRecordSpans, spanAloneRecordOf } from '../../shared/core/span-record/record.ts';
 import { UncommittedRecords } from './commit/uncommitted.ts';
 import { actionFor } from './policy/error-policy.ts';
@@ -119,7 +119,10 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     });
 
     // translate
-    const epochs = epochStoreAt(this.#o.epochs.forPartition(partition), receiveClockOf(records, nowMs));
+    const clocks = receiveClocksOf(spans, recordOfSpan.map((r) => (records[r] as DeliveredRecord).timestampMs), nowMs);
+    const local = this.#o.epochs.forPartition(partition);
+    local.sweep(clocks.oldestMs);
+    const epochs = epochStoreAt(local, clocks.of);
     const out = await this.#o.translator.translate(spans, epochs, nowMs);
     for (const r of out.rejected) {
       const recordIndex = recordOfSpan[r.spanIndex] ?? 0;
@@ -250,13 +253,26 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
 }
 
 /**
- * The clock of a batch's per-partition epoch cache: the newest Kafka record timestamp (ms, CreateTime:
- * when the receiver published it), at most `nowMs`; `nowMs` when no record has one (a timestamp ≤ 0).
- * Entries then live `EPOCH_TTL` of receive time, however far the consumer lags (shared/core/xray/epoch-store.ts
- * `epochStoreAt`).
+ * The clocks of a batch's per-partition epoch cache, per trace (`traceKeyOf`): the newest Kafka record
+ * timestamp (ms, CreateTime: when the receiver published it) among the records of that trace's spans, at
+ * most `nowMs`; `nowMs` when none has one (≤ 0). `timestampsMs[i]` is span i's record timestamp. Entries
+ * then live `EPOCH_TTL` of receive time from the trace's own records, however far the consumer lags and
+ * whatever else the batch holds (the assembly window and redeliveries mix traces received minutes apart).
+ * `oldestMs`: the oldest of those clocks, where the cache may be swept.
  */
-export function receiveClockOf(records: readonly { readonly timestampMs: number }[], nowMs: number): number {
-  let newest = 0;
-  for (const r of records) if (r.timestampMs > newest) newest = r.timestampMs;
-  return newest > 0 && newest < nowMs ? newest : nowMs;
+export function receiveClocksOf(spans: readonly Span[], timestampsMs: readonly number[], nowMs: number): { of(traceKey: string): number; readonly oldestMs: number } {
+  const newest = new Map<string, number>();
+  for (let i = 0; i < spans.length; i += 1) {
+    const t = timestampsMs[i] ?? 0;
+    if (!(t > 0)) continue;
+    const key = traceKeyOf((spans[i] as Span).traceId);
+    if (t > (newest.get(key) ?? 0)) newest.set(key, t);
+  }
+  const of = (traceKey: string): number => {
+    const t = newest.get(traceKey);
+    return t !== undefined && t < nowMs ? t : nowMs;
+  };
+  let oldestMs = nowMs;
+  for (const key of newest.keys()) oldestMs = Math.min(oldestMs, of(key));
+  return { of, oldestMs };
 }

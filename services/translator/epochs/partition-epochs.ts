@@ -1,6 +1,10 @@
 import { MemoryEpochStore } from '../../../shared/core/xray/index.ts';
 
-/** One bounded MemoryEpochStore per assigned partition (a trace lives in one partition: keyed by trace id). */
+/**
+ * One bounded MemoryEpochStore per assigned partition (a trace lives in one partition: keyed by trace id).
+ * Its clocks are per trace (receive time, pipeline.ts `receiveClocksOf`), so the pipeline sweeps it once per
+ * batch at the batch's oldest clock.
+ */
 export class PartitionEpochs {
   readonly #stores = new Map<number, MemoryEpochStore>();
   readonly #ttlMs: number;
@@ -13,7 +17,7 @@ export class PartitionEpochs {
 
   forPartition(partition: number): MemoryEpochStore {
     let store = this.#stores.get(partition);
-    if (!store) this.#stores.set(partition, (store = new MemoryEpochStore({ ttlMs: this.#ttlMs, maxEntries: this.#maxEntries })));
+    if (!store) this.#stores.set(partition, (store = new MemoryEpochStore({ ttlMs: this.#ttlMs, maxEntries: this.#maxEntries, sweepOnRemember: false })));
     return store;
   }
 

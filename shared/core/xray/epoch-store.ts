@@ -16,22 +16,29 @@ export interface EpochStore {
 }
 
 /**
- * `store` read and written at `clockMs`, whatever `nowMs` its callers pass. The translator runs its
- * per-partition caches on receive time (the batch's Kafka record timestamps, services/translator/pipeline.ts
- * `receiveClockOf`): `EPOCH_TTL` then spans the time between a trace's spans as they were received, so a
- * consumer lag of minutes (an X-Ray throttle or outage) does not expire a trace's id between its spans and
- * mint a second one for its late spans.
+ * `store` read and written at `clockOf(traceKey)`, whatever `nowMs` its callers pass. The translator runs
+ * its per-partition caches on receive time, per trace (the Kafka timestamps of the trace's records in the
+ * batch, services/translator/pipeline.ts `receiveClocksOf`): `EPOCH_TTL` then spans the time between a
+ * trace's spans as they were received, so neither a consumer lag of minutes (an X-Ray throttle or outage)
+ * nor a batch mixing traces received minutes apart expires a trace's id between its spans and mints a
+ * second one for its late spans.
  */
-export function epochStoreAt(store: EpochStore, clockMs: number): EpochStore {
+export function epochStoreAt(store: EpochStore, clockOf: (traceKey: string) => number): EpochStore {
   return {
-    recall: (traceKey) => store.recall(traceKey, clockMs),
-    remember: (traceKey, xrayTraceId) => store.remember(traceKey, xrayTraceId, clockMs),
+    recall: (traceKey) => store.recall(traceKey, clockOf(traceKey)),
+    remember: (traceKey, xrayTraceId) => store.remember(traceKey, xrayTraceId, clockOf(traceKey)),
   };
 }
 
 export interface MemoryEpochStoreOptions {
   readonly maxEntries?: number;
   readonly ttlMs?: number;
+  /**
+   * Sweep expired entries at the `nowMs` of each `remember` (default true). A caller whose clocks differ per
+   * trace (epochStoreAt) turns it off and calls `sweep` with the oldest clock it will use: a sweep at one
+   * trace's clock must not drop the entry of a trace that an older clock still sees alive.
+   */
+  readonly sweepOnRemember?: boolean;
 }
 
 interface Entry {
@@ -48,10 +55,12 @@ export class MemoryEpochStore implements EpochStore {
   readonly #entries = new Map<string, Entry>();
   readonly #maxEntries: number;
   readonly #ttlMs: number;
+  readonly #sweepOnRemember: boolean;
 
   constructor(options: MemoryEpochStoreOptions = {}) {
     this.#maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_TRANSLATOR_CONFIG.epochCacheMaxEntries);
     this.#ttlMs = options.ttlMs ?? DEFAULT_TRANSLATOR_CONFIG.epochTtlMs;
+    this.#sweepOnRemember = options.sweepOnRemember ?? true;
   }
 
   get size(): number {
@@ -71,7 +80,7 @@ export class MemoryEpochStore implements EpochStore {
   remember(traceKey: string, xrayTraceId: string, nowMs: number): string {
     const held = this.recall(traceKey, nowMs);
     if (held !== undefined) return held;
-    this.#sweep(nowMs);
+    if (this.#sweepOnRemember) this.sweep(nowMs);
     this.#entries.set(traceKey, { xrayTraceId, expiresAtMs: nowMs + this.#ttlMs });
     while (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next();
@@ -81,7 +90,8 @@ export class MemoryEpochStore implements EpochStore {
     return xrayTraceId;
   }
 
-  #sweep(nowMs: number): void {
+  /** Drops entries expired at `nowMs` from the least recently used end, up to the first live one. */
+  sweep(nowMs: number): void {
     for (const [key, entry] of this.#entries) {
       if (nowMs < entry.expiresAtMs) return;
       this.#entries.delete(key);

@@ -9,7 +9,7 @@ import { DEAD_LETTER_HEADERS } from '../../../../shared/core/span-record/headers
 import { segmentExportSink } from '../../../../services/translator/export/export-document.ts';
 import { PartitionEpochs } from '../../../../services/translator/epochs/partition-epochs.ts';
 import { createTranslatorMetrics } from '../../../../services/translator/metrics.ts';
-import { receiveClockOf, TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
+import { receiveClocksOf, TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
 import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
 import { segmentPacker } from '../../../../services/translator/translate/pack-segments.ts';
 import { waitFor } from '../../../support/wait.ts';
@@ -162,11 +162,44 @@ test('a trace keeps its X-Ray id when its late span is translated after a lag lo
   assert.equal(third, `1-${hex(Math.floor((receivedMs + 70_000) / 1000), 8)}-00000000${traceId}`);
 });
 
-test('receiveClockOf: the newest record timestamp, at most now; now when no record has one', () => {
-  assert.equal(receiveClockOf([{ timestampMs: 5 }, { timestampMs: 9 }, { timestampMs: 7 }], 100), 9);
-  assert.equal(receiveClockOf([{ timestampMs: 500 }], 100), 100, 'a producer clock ahead of ours');
-  assert.equal(receiveClockOf([{ timestampMs: 0 }, { timestampMs: -1 }, { timestampMs: Number.NaN }], 100), 100);
-  assert.equal(receiveClockOf([], 100), 100);
+test('a trace keeps its X-Ray id when its late span is exported in one batch with traces received much later (each trace counts EPOCH_TTL from its own records)', async () => {
+  const logger = silentLogger();
+  const metrics = createTranslatorMetrics(new Registry());
+  const sink = new FakeSink();
+  let clockMs = now;
+  const pipeline = new TranslatorPipeline({
+    translator: new BatchTranslator({ config: DEFAULT_TRANSLATOR_CONFIG, metrics, logger }),
+    epochs: new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 }), sink: segmentExportSink(sink),
+    deadLetters: new InProcessDeadLetterSink({ maxRecords: 10 }), metrics, logger, poisonMaxAttempts: 3, clock: () => clockMs,
+  });
+  const control = { heartbeat: async () => {}, isActive: () => true };
+  const traceId = 'b1b2c3d4e5f60718';
+  const receivedMs = now - 200_000;
+  const at = (offset: string, span: ReturnType<typeof spanOf>, timestampMs: number) => ({ ...recordOf(span), timestampMs, partition: 0, offset });
+  clockMs = now - 100_000;
+  await pipeline.handle({ topic: 't', partition: 0, records: [at('0', spanOf(traceId, hex(1, 16), receivedMs - 2_200), receivedMs)] }, control);
+  // the assembly window (or a redelivery) exports the trace's late span together with a trace received 90 s later
+  clockMs = now;
+  await pipeline.handle({ topic: 't', partition: 0, records: [
+    at('1', spanOf('c1c2c3d4e5f60718', hex(3, 16), receivedMs + 89_000), receivedMs + 90_000),
+    at('2', spanOf(traceId, hex(2, 16), receivedMs + 1_300), receivedMs + 4_000),
+  ] }, control);
+  const idOf = (spanId: string) => (JSON.parse(sink.accepted.find((d) => d.includes(spanId))!) as { trace_id: string }).trace_id;
+  assert.equal(idOf(hex(2, 16)), idOf(hex(1, 16)), 'one X-Ray trace id for both spans of the trace');
+  assert.equal(idOf(hex(1, 16)), `1-${hex(Math.floor((receivedMs - 2_200) / 1000), 8)}-00000000${traceId}`);
+});
+
+test('receiveClocksOf: per trace, the newest timestamp of its records, at most now; now when none has one; the oldest of them', () => {
+  const s = (traceId: string) => spanOf(traceId, hex(1, 16), now);
+  const clocks = receiveClocksOf([s('a'.repeat(16)), s('b'.repeat(16)), s('a'.repeat(32)), s('c'.repeat(16))], [5, 9, 7, 0], 100);
+  assert.equal(clocks.of('a'.repeat(16)), 7, 'a 64- and a 128-bit id of one trace share the key');
+  assert.equal(clocks.of('b'.repeat(16)), 9);
+  assert.equal(clocks.of('c'.repeat(16)), 100, 'no timestamp');
+  assert.equal(clocks.of('d'.repeat(16)), 100, 'not in the batch');
+  assert.equal(clocks.oldestMs, 7);
+  assert.equal(receiveClocksOf([s('a'.repeat(16))], [500], 100).of('a'.repeat(16)), 100, 'a producer clock ahead of ours');
+  assert.equal(receiveClocksOf([s('a'.repeat(16))], [Number.NaN], 100).of('a'.repeat(16)), 100);
+  assert.equal(receiveClocksOf([], [], 100).oldestMs, 100);
 });
 
 test('dead letters carry the source position and reason as headers', async () => {
