@@ -249,7 +249,10 @@ export async function runFailover(o: {
     // what the translator counted, for the diagnosis (late assembly spans: a trace translated in parts)
     const counted = translatorUrl === undefined ? '' : await Promise.all(DIAGNOSTIC_METRICS.map(async (m) => `${m} ${await metricOf(translatorUrl ?? '', m).catch(() => NaN)}`))
       .then((l) => `\ntranslator: ${l.join(', ')}`, () => '');
-    throw new Error(`${(error as Error).message}${counted}\n${describeProcesses(procs)}`, { cause: error });
+    // group lifecycle lines from the whole run (describeProcesses keeps only each output's tail): a rebalance
+    // drops the translator's per-partition epoch caches
+    const lifecycle = procs.flatMap((p) => p.output().split('\n').filter((l) => /rebalancing|partitions revoked|joined consumer group|replacing the consumer/.test(l)).map((l) => `${p.label}: ${l.slice(0, 300)}`));
+    throw new Error(`${(error as Error).message}${counted}\ngroup lifecycle (${lifecycle.length} lines):\n${lifecycle.slice(-20).join('\n')}\n${describeProcesses(procs)}`, { cause: error });
   } finally {
     await pump?.stop();
     await probe?.stop();
