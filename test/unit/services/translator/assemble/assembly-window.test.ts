@@ -102,3 +102,28 @@ test('the parts of one span-list record (one per trace) are held by trace; its o
   assert.equal(w.commitPoint(0), '1');
   assert.deepEqual(w.offerParts([rec('a', 2), rec('c', 2)], 9000), ['late', 'held'], 'a left the window: its part is late, c is new');
 });
+
+test('in a backlog a trace is due once its partition has been read ASSEMBLY_IDLE of receive time past it, without waiting ASSEMBLY_IDLE of processing', () => {
+  const w = new AssemblyWindow(settings);
+  const received = (key: string, offset: number, timestampMs: number, partition = 0): DeliveredRecord => ({ ...rec(key, offset, partition), timestampMs });
+  const r0 = 1_700_000_000_000;
+  // a lag: records received over 8 s are fetched within 10 ms of processing time
+  w.offer(received('a', 0, r0), 0);
+  w.offer(received('b', 1, r0 + 1000), 1);
+  w.offer(received('a', 2, r0 + 2000), 2);
+  w.offer(received('c', 3, r0 + 6600), 3);
+  w.offer(received('x', 0, r0 + 60_000, 1), 4); // another partition's watermark does not count
+  assert.deepEqual(w.takeDue(5).map((d) => [d.key, d.reason, offsetsOf(d.records)]), [['b', 'idle', [1]]], 'b: 5.6 s of receive time past it; a: 4.6 s');
+  w.offer(received('d', 4, r0 + 7500), 6);
+  assert.deepEqual(w.takeDue(7).map((d) => [d.key, d.reason, offsetsOf(d.records)]), [['a', 'idle', [0, 2]]]);
+  assert.deepEqual(w.takeDue(5499).map((d) => d.key), [], 'c, d and x: their partitions moved on less than ASSEMBLY_IDLE');
+  assert.deepEqual(w.takeDue(5504).map((d) => d.key).sort(), ['c', 'x'], 'processing-time idleness still applies (a partition gone quiet)');
+});
+
+test('records without a Kafka timestamp (0) leave idleness to processing time', () => {
+  const w = new AssemblyWindow(settings);
+  w.offer(rec('a', 0), 0);
+  w.offer({ ...rec('b', 1), timestampMs: 1_700_000_000_000 }, 1);
+  assert.deepEqual(w.takeDue(2), [], 'a has no receive time: the watermark says nothing of it');
+  assert.deepEqual(w.takeDue(5500).map((d) => d.key), ['a']);
+});
