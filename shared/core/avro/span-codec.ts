@@ -67,16 +67,13 @@ export function encodeSpanItems(spans: readonly Span[]): Buffer {
   return DIRECT_ENCODE ? writeSpanItemsDirect(spans) : Buffer.concat(spans.map((s) => SPAN_TYPE.toBuffer(toRecord(s))));
 }
 
-/**
- * A span-list value (schema v2) of `count` spans whose items are `chunks` (from encodeSpanItems), in order.
- * `allocate` gives the buffer (default Buffer.allocUnsafe; Buffer.allocUnsafeSlow for a value held long).
- */
-export function spanListValueOf(chunks: readonly Buffer[], count: number, allocate: (size: number) => Buffer = Buffer.allocUnsafe): Buffer {
+/** A span-list value (schema v2) of `count` spans whose items are `chunks` (from encodeSpanItems), in order. */
+export function spanListValueOf(chunks: readonly Buffer[], count: number): Buffer {
   if (count === 0) return Buffer.from([0]);
   const head = zigzagVarint(count);
   let length = head.length + 1;
   for (const c of chunks) length += c.length;
-  const out = allocate(length);
+  const out = Buffer.allocUnsafe(length);
   let at = head.copy(out, 0);
   for (const c of chunks) at += c.copy(out, at);
   out[at] = 0;

@@ -8,12 +8,6 @@
  * spanListItemsOf: decoding every span and encoding it again was most of the assembly window's cost, issue
  * 9), else its spans decoded and encoded again. An undecodable record stays whole (a poison record: the
  * pipeline dead-letters it). Pure.
- *
- * Every part owns its bytes: an unpooled buffer of its exact length (Buffer.allocUnsafeSlow). The window
- * holds parts for seconds; a value that is a slice of a fetch response pins the whole response, and a
- * small Buffer.allocUnsafe value pins its 8 KiB pool slab, whose other tenants died long ago. Measured in
- * a 15-minute X-Ray outage's catch-up: a translator grew to 1,140 MB with the window at ASSEMBLY_MAX_SPANS;
- * in process, 76,364 parts (72 MB of values) held 256 MB of ArrayBuffers before, 72 MB after.
  */
 import { encodeSpanItems, isSpanListFingerprint, spanListItemsOf, spanListValueOf } from '../avro/span-codec.ts';
 import type { Span } from '../zipkin/span.ts';
@@ -21,10 +15,10 @@ import { decodeRecordSpans, spanRecordKeyOf, toSpanListRecord, type DeliveredRec
 import { SPAN_SCHEMA_HEADER } from './headers.ts';
 
 export function recordsByTraceOf(record: DeliveredRecord): DeliveredRecord[] {
-  if (record.key !== '' || !isSpanListFingerprint(record.headers[SPAN_SCHEMA_HEADER])) return [owned(record)];
+  if (record.key !== '' || !isSpanListFingerprint(record.headers[SPAN_SCHEMA_HEADER])) return [record];
   const items = spanListItemsOf(record.value, record.headers[SPAN_SCHEMA_HEADER]);
   if (items !== undefined) {
-    if (!items.ok || items.value.length === 0) return [owned(record)];
+    if (!items.ok || items.value.length === 0) return [record];
     const byTrace = new Map<string, Buffer[]>();
     for (const item of items.value) {
       const key = spanRecordKeyOf(item.traceId);
@@ -33,12 +27,12 @@ export function recordsByTraceOf(record: DeliveredRecord): DeliveredRecord[] {
       if (list === undefined) byTrace.set(key, [bytes]);
       else list.push(bytes);
     }
-    if (byTrace.size === 1) return [...byTrace.keys()].map((key) => owned({ ...record, key }));
+    if (byTrace.size === 1) return [...byTrace.keys()].map((key) => ({ ...record, key }));
     // Same writer schema: the record's headers stay true of each part.
-    return [...byTrace].map(([key, chunks]) => ({ ...record, key, value: spanListValueOf(chunks, chunks.length, Buffer.allocUnsafeSlow) }));
+    return [...byTrace].map(([key, chunks]) => ({ ...record, key, value: spanListValueOf(chunks, chunks.length) }));
   }
   const decoded = decodeRecordSpans(record);
-  if (!decoded.ok || decoded.value.length === 0) return [owned(record)];
+  if (!decoded.ok || decoded.value.length === 0) return [record];
   const byTrace = new Map<string, Span[]>();
   for (const span of decoded.value) {
     const key = spanRecordKeyOf(span.traceId);
@@ -46,16 +40,9 @@ export function recordsByTraceOf(record: DeliveredRecord): DeliveredRecord[] {
     if (list === undefined) byTrace.set(key, [span]);
     else list.push(span);
   }
-  if (byTrace.size === 1) return [...byTrace.keys()].map((key) => owned({ ...record, key }));
+  if (byTrace.size === 1) return [...byTrace.keys()].map((key) => ({ ...record, key }));
   return [...byTrace].map(([key, spans]) => {
     const part = toSpanListRecord([encodeSpanItems(spans)], spans.length, record.timestampMs);
-    return owned({ ...record, key, value: part.value, headers: { ...record.headers, ...part.headers } });
+    return { ...record, key, value: part.value, headers: { ...record.headers, ...part.headers } };
   });
-}
-
-/** `record` with its value copied into a buffer of its own (see above). */
-function owned(record: DeliveredRecord): DeliveredRecord {
-  const value = Buffer.allocUnsafeSlow(record.value.length);
-  record.value.copy(value);
-  return { ...record, value };
 }
