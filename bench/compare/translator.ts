@@ -27,6 +27,14 @@
  * After the drain the translator is left idle for BENCH_DRAIN_IDLE_SECONDS (3) and its CPU then is printed as
  * a share of a core: what the idle tail (ASSEMBLY_IDLE) adds to a drain's CPU.
  *
+ * The translator's CPU during the drain is also split into user and system time (the kernel's share: sockets,
+ * page faults, madvise/munmap of freed heap pages) and into its main thread and its other threads (V8's
+ * helper threads: concurrent marking, parallel scavenges, sweeping; libuv's pool), from /proc/<pid>/task.
+ * BENCH_TRANSLATOR_NODE_FLAGS='--trace-gc-nvp' (space-separated; they go on node's command line, as V8 flags
+ * such as --trace-gc are refused in NODE_OPTIONS) adds the GC trace of the drain, per kind of collection
+ * (scavenge, mark-compact): how many, main-thread pause and (with --trace-gc-nvp) helper-thread work per
+ * span, and the bytes promoted to the old generation (bench/support/gc-trace.ts).
+ *
  * Knobs: BENCH_DRAIN_SPANS, BENCH_DRAIN_WARM_SPANS, KAFKA_BROKERS/BENCH_BROKER_PID, BENCH_SERVICE_ENV (e.g.
  * EXPORT_LINGER=0), BENCH_CPU_PROF (with several variants or rounds, each translator profiles into
  * <dir>/translator-<variant>-<round>), BENCH_COMPILED (bench/support/services.ts).
@@ -38,6 +46,8 @@ import {
   waitLanded, waitReady, type BenchBroker, type Service,
 } from '../support/services.ts';
 import type { BenchFigure } from '../translate.bench.ts';
+import { GcTraceCollector, type GcTraceSummary } from '../support/gc-trace.ts';
+import { cpuSplitOf, threadCpuOf } from '../support/processes.ts';
 
 const log = logger('drain');
 
@@ -87,10 +97,17 @@ interface DrainResult {
   readonly idlePercent: number;
   /** Main-thread GC pauses (prom-client's gc histogram; helper threads' concurrent work not included). */
   readonly gcPauseUsPerSpan: number;
+  /** The translator's CPU per span split: user and system (kernel) time; main thread and the others. */
+  readonly translatorUserUsPerSpan: number;
+  readonly translatorSystemUsPerSpan: number;
+  readonly mainThreadUsPerSpan: number;
+  readonly otherThreadsUsPerSpan: number;
+  /** BENCH_TRANSLATOR_NODE_FLAGS with --trace-gc or --trace-gc-nvp: the drain's collections; else undefined. */
+  readonly gc: GcTraceSummary | undefined;
   readonly load: string;
 }
 
-async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string): Promise<DrainResult> {
+async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string, nodeFlags: readonly string[]): Promise<DrainResult> {
   const services: Service[] = [];
   try {
     const run = `${process.pid}-${Date.now()}`;
@@ -105,7 +122,9 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const translator = spawnService(`translator${tag}`, 'translator', opsPort, {
       KAFKA_BROKERS: broker.brokers, ...topics, TRANSLATOR_GROUP_ID: `meshray.drain.${run}`, XRAY_ENDPOINT: xray.url,
       TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1', EPOCH_STORE: 'redis', ...variant.env,
-    });
+    }, undefined, nodeFlags);
+    const gcTrace = new GcTraceCollector();
+    translator.child.stdout?.on('data', (chunk: Buffer) => { gcTrace.write(chunk); });
     services.push(translator);
     await waitReady(translator, 90_000);
     const seed = Date.now() % 1_000_000;
@@ -122,12 +141,18 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     await stopService(receiver);
     const expected = expectedDocuments(ledger);
     const cpu0 = { translator: cpuSecondsOf(translator.child.pid), xray: cpuSecondsOf(xray.child.pid), broker: cpuSecondsOf(broker.pid) };
+    const split0 = cpuSplitOf(translator.child.pid);
+    const threads0 = threadCpuOf(translator.child.pid);
     const loadBefore = readLoad();
     const t0 = Date.now();
+    gcTrace.collecting = true;
     translator.child.kill('SIGCONT');
     const landed = await waitLanded(xray, warmLanded.entities + expected, 300_000);
     const seconds = (landed.landedAtMs - t0) / 1000;
     const cpu1 = { translator: cpuSecondsOf(translator.child.pid), xray: cpuSecondsOf(xray.child.pid), broker: cpuSecondsOf(broker.pid) };
+    const split1 = cpuSplitOf(translator.child.pid);
+    const threads1 = threadCpuOf(translator.child.pid);
+    gcTrace.collecting = false;
     const loadAfter = readLoad();
     // The translator with nothing left to do (its fetch loops, heartbeats, timers): what the drain's idle tail costs per second.
     const idleSeconds = num('BENCH_DRAIN_IDLE_SECONDS', 3);
@@ -141,6 +166,16 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const spans = Math.max(1, ledger.length);
     log(`[${variant.name}] drained ${ledger.length} spans: ${entities}/${expected} segments and subsegments in ${documents} documents, ${seconds.toFixed(1)} s, ${calls} calls; load before ${loadBefore}, after ${loadAfter}`);
     const us = (s: number, per: number): number => round((s * 1e6) / per, 1);
+    const threadSeconds = [...threads1].map(([tid, t1]) => {
+      const t0 = threads0.get(tid) ?? { user: 0, system: 0 };
+      return { tid, user: t1.user - t0.user, system: t1.system - t0.system };
+    });
+    const main = threadSeconds.find((t) => t.tid === translator.child.pid);
+    const mainSeconds = main === undefined ? 0 : main.user + main.system;
+    const busy = threadSeconds.filter((t) => t.user + t.system > 0).sort((a, b) => b.user + b.system - a.user - a.system);
+    log(`[${variant.name}] translator threads, µs/span user+system (tid − pid): ${
+      busy.map((t) => `${t.tid - (translator.child.pid ?? 0)}: ${us(t.user, spans)}+${us(t.system, spans)}`).join(', ')}`);
+    const gcSeen = gcTrace.summary.s.count + gcTrace.summary.ms.count + gcTrace.summary.mmc.count > 0;
     return {
       spans: ledger.length,
       lost: Math.max(0, expected - entities),
@@ -154,6 +189,11 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
       spansPerDocument: round(entities / documents, 2),
       idlePercent: round(idleShare * 100, 1),
       gcPauseUsPerSpan: us(gcPauseSeconds, spans),
+      translatorUserUsPerSpan: us(split1.user - split0.user, spans),
+      translatorSystemUsPerSpan: us(split1.system - split0.system, spans),
+      mainThreadUsPerSpan: us(mainSeconds, spans),
+      otherThreadsUsPerSpan: us(split1.user + split1.system - split0.user - split0.system - mainSeconds, spans),
+      gc: gcSeen ? gcTrace.summary : undefined,
       load: `${loadBefore.split(' ')[0]} → ${loadAfter.split(' ')[0]}`,
     };
   } finally {
@@ -176,6 +216,21 @@ function figuresOf(variant: DrainVariant, label: string, r: DrainResult): BenchF
     { name: `${at}: spans per document`, value: r.spansPerDocument, unit: 'spans' },
   ];
   figures.push({ name: `${at}: translator GC pauses (main thread, of the CPU above)`, value: r.gcPauseUsPerSpan, unit: 'µs/span' });
+  figures.push({ name: `${at}: CPU translator, user time`, value: r.translatorUserUsPerSpan, unit: 'µs/span' });
+  figures.push({ name: `${at}: CPU translator, system time (kernel)`, value: r.translatorSystemUsPerSpan, unit: 'µs/span' });
+  figures.push({ name: `${at}: CPU translator, main thread`, value: r.mainThreadUsPerSpan, unit: 'µs/span' });
+  figures.push({ name: `${at}: CPU translator, other threads (V8 helpers, libuv pool)`, value: r.otherThreadsUsPerSpan, unit: 'µs/span' });
+  if (r.gc !== undefined) {
+    const perSpan = (ms: number): number => round((ms * 1000) / Math.max(1, r.spans), 1);
+    for (const [kind, name] of [['s', 'scavenges'], ['ms', 'mark-compacts'], ['mmc', 'minor mark-compacts']] as const) {
+      const k = r.gc[kind];
+      if (k.count === 0 && kind === 'mmc') continue;
+      figures.push({ name: `${at}: GC trace, ${name}`, value: k.count, unit: 'collections' });
+      figures.push({ name: `${at}: GC trace, ${name}: main-thread pause`, value: perSpan(k.pauseMs), unit: 'µs/span' });
+      figures.push({ name: `${at}: GC trace, ${name}: helper-thread work (--trace-gc-nvp)`, value: perSpan(k.backgroundMs), unit: 'µs/span' });
+      figures.push({ name: `${at}: GC trace, ${name}: promoted to old space`, value: round(k.promotedBytes / 2 ** 20, 1), unit: 'MiB' });
+    }
+  }
   figures.push({ name: `${at}: CPU translator once drained (idle: fetch loops, heartbeats, timers)`, value: r.idlePercent, unit: '% of a core' });
   if (r.brokerUsPerSpan !== undefined) figures.push({ name: `${at}: CPU kafka broker (fetches)`, value: r.brokerUsPerSpan, unit: 'µs/span' });
   figures.push({ name: `${at}: load average (1 min) before → after: ${r.load}`, value: Number(r.load.split(' → ')[1]), unit: 'runnable' });
@@ -187,13 +242,14 @@ export async function runTranslatorDrainBench(): Promise<BenchFigure[]> {
   const variants = drainVariants(process.env['BENCH_DRAIN_VARIANTS']);
   const rounds = num('BENCH_DRAIN_ROUNDS', 1);
   const single = variants.length === 1 && rounds === 1;
+  const nodeFlags = (process.env['BENCH_TRANSLATOR_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
   let broker: BenchBroker | undefined;
   try {
     broker = await startBenchBroker(log);
     const figures: BenchFigure[] = [];
     for (let pass = 1; pass <= rounds; pass += 1) {
       for (const [i, variant] of variants.entries()) {
-        const result = await drainOnce(broker, variant, single ? '' : `-${i + 1}-${pass}`);
+        const result = await drainOnce(broker, variant, single ? '' : `-${i + 1}-${pass}`, nodeFlags);
         const label = rounds > 1 ? `${variant.name}, round ${pass}` : variant.name;
         const printed = figuresOf(variant, label, result);
         for (const f of printed) process.stderr.write(`[drain] ${f.name}: ${f.value} ${f.unit}\n`);

@@ -3,7 +3,7 @@
  * ports, CPU seconds from /proc/<pid>/stat, readiness polling, stopping, and the load average.
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -36,6 +36,26 @@ export function cpuSplitOf(pid: number | undefined): { user: number; system: num
   } catch {
     return { user: 0, system: 0 };
   }
+}
+
+/**
+ * CPU seconds of each thread of a process (tid → user and system), from /proc/<pid>/task/<tid>/stat; empty
+ * elsewhere. The main thread's tid is the pid; Node's other threads (V8's platform workers: concurrent
+ * marking, parallel scavenges, sweeping; libuv's pool; the tsx loader's worker) are all named "node".
+ */
+export function threadCpuOf(pid: number | undefined): Map<number, { user: number; system: number }> {
+  const out = new Map<number, { user: number; system: number }>();
+  if (pid === undefined) return out;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(Number(tid), { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 });
+      } catch { /* the thread ended */ }
+    }
+  } catch { /* not Linux, or the process ended */ }
+  return out;
 }
 
 /** Resident set size of a process in MiB, from /proc/<pid>/status (VmRSS); NaN elsewhere. */

@@ -25,10 +25,10 @@ export interface Service {
   output: string;
 }
 
-function cliArgs(command: string, label: string): string[] {
+function cliArgs(command: string, label: string, nodeFlags: readonly string[]): string[] {
   const profDir = env['BENCH_CPU_PROF'];
   // One directory per service: the tsx loader thread writes a profile of its own next to the main thread's.
-  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${label}`] : [];
+  const prof = [...nodeFlags, ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${label}`] : [])];
   if (env['BENCH_COMPILED'] === '1') {
     const compiled = `${ROOT}dist/services/cli/main.js`;
     if (!existsSync(compiled)) throw new Error('BENCH_COMPILED=1 needs `npm run build` first');
@@ -46,9 +46,14 @@ function extraServiceEnv(): Record<string, string> {
   return out;
 }
 
-/** Starts `meshray <command>`; `pinCpu` runs it on that core only (taskset), as the issue's side-by-side runs do. */
-export function spawnService(label: string, command: string, port: number, serviceEnv: Record<string, string>, pinCpu?: number): Service {
-  const args = cliArgs(command, label);
+/**
+ * Starts `meshray <command>`; `pinCpu` runs it on that core only (taskset), as the issue's side-by-side runs do.
+ * `nodeFlags` go on node's command line (flags NODE_OPTIONS refuses, such as V8's `--trace-gc`).
+ */
+export function spawnService(
+  label: string, command: string, port: number, serviceEnv: Record<string, string>, pinCpu?: number, nodeFlags: readonly string[] = [],
+): Service {
+  const args = cliArgs(command, label, nodeFlags);
   const [file, argv] = pinCpu === undefined ? [process.execPath, args] : ['taskset', ['-c', String(pinCpu), process.execPath, ...args]];
   const child = spawn(file, argv, {
     cwd: ROOT,

@@ -33,6 +33,40 @@ export interface AssemblingHandlerOptions {
   readonly fullPauseMs?: number;
   /** Default a real timer. */
   readonly sleep?: Sleep;
+  /**
+   * Due traces are handed to the pipeline in groups of whole traces of at most this many bytes of record
+   * values (a trace larger than that alone), one group after another; default EXPORT_GROUP_BYTES.
+   */
+  readonly exportGroupBytes?: number;
+}
+
+/**
+ * The default export group: about what one fetch hands a partition without the window (the consumer's
+ * maxBytesPerPartition, 128 KiB). Exporting a drain's whole due backlog at once (tens of thousands of spans
+ * per tick) kept every decoded span and translated document of it alive until its last call returned: V8
+ * promoted them to the old generation (≈ 470 MiB per 100,000 spans against ≈ 50–190 MiB without the window),
+ * and copying them cost its helper threads and the kernel more than the main thread (issue 9, docs/sizing.md).
+ */
+export const EXPORT_GROUP_BYTES = 128 * 1024;
+
+/** `due` in consecutive groups of whole traces, each of at most `maxBytes` of record values (or one trace). */
+export function exportGroupsOf(due: readonly DueTrace[], maxBytes: number): DueTrace[][] {
+  const groups: DueTrace[][] = [];
+  let group: DueTrace[] = [];
+  let bytes = 0;
+  for (const d of due) {
+    let size = 0;
+    for (const r of d.records) size += r.value.length;
+    if (group.length > 0 && bytes + size > maxBytes) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(d);
+    bytes += size;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
 }
 
 export class AssemblingHandler implements BatchHandler {
@@ -171,7 +205,10 @@ export class AssemblingHandler implements BatchHandler {
     }
   }
 
-  /** Hands due traces to the pipeline as one batch; what it did not finish is put back (retried). */
+  /**
+   * Hands due traces to the pipeline in groups (exportGroupsOf), one after another; what a group did not
+   * finish is put back (retried), and so are the groups after it, untried.
+   */
   async #export(topic: string, partition: number, flushed: readonly DueTrace[], control: BatchControl): Promise<void> {
     if (flushed.length === 0) return;
     for (const d of flushed) if (d.reason !== 'retry' && d.reason !== 'late') this.#o.metrics.flushed.inc({ reason: d.reason });
@@ -184,6 +221,19 @@ export class AssemblingHandler implements BatchHandler {
       if (due.length === 0) return;
     }
     // --- end of SAMPLING hook
+    const groups = exportGroupsOf(due, this.#o.exportGroupBytes ?? EXPORT_GROUP_BYTES);
+    for (const [i, group] of groups.entries()) {
+      if (await this.#exportGroup(topic, partition, group, control)) continue;
+      const untried = groups.slice(i + 1).flatMap((g) => g.flatMap((d) => d.records));
+      if (untried.length > 0 && control.isActive()) this.#window.putBack(untried, this.#o.clock());
+      if (control.isActive()) this.#stalled.add(partition);
+      return;
+    }
+    this.#stalled.delete(partition);
+  }
+
+  /** One group of due traces as one pipeline batch; false when some of it was not finished (put back). */
+  async #exportGroup(topic: string, partition: number, due: readonly DueTrace[], control: BatchControl): Promise<boolean> {
     const records = due.flatMap((d) => d.records).sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
     let result: BatchResult;
     try {
@@ -199,12 +249,8 @@ export class AssemblingHandler implements BatchHandler {
       this.#window.finished(done);
       if (done.length < d.records.length) left.push(...d.records.filter((r) => BigInt(r.offset) > doneThrough));
     }
-    if (left.length > 0 && control.isActive()) {
-      this.#window.putBack(left, this.#o.clock());
-      this.#stalled.add(partition);
-    } else {
-      this.#stalled.delete(partition);
-    }
+    if (left.length > 0 && control.isActive()) this.#window.putBack(left, this.#o.clock());
+    return left.length === 0;
   }
 
   #gauges(nowMs: number): void {

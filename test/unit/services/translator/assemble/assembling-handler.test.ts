@@ -5,7 +5,8 @@ import { MeshrayError } from '../../../../../shared/edge/errors/index.ts';
 import { silentLogger } from '../../../../../shared/edge/log/index.ts';
 import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../../shared/core/xray/index.ts';
 import type { DeliveredRecord } from '../../../../../shared/core/span-record/record.ts';
-import { AssemblingHandler } from '../../../../../services/translator/assemble/assembling-handler.ts';
+import { AssemblingHandler, exportGroupsOf } from '../../../../../services/translator/assemble/assembling-handler.ts';
+import type { DueTrace } from '../../../../../services/translator/assemble/assembly-window.ts';
 import { createAssemblyMetrics } from '../../../../../services/translator/assemble/assembly-metrics.ts';
 import { PartitionEpochs } from '../../../../../services/translator/epochs/partition-epochs.ts';
 import { InProcessDeadLetterSink } from '../../../../../services/translator/export/dead-letter.ts';
@@ -29,7 +30,7 @@ function requestRecords(seed: number, offset: number): DeliveredRecord[] {
   return spans.map((s, i) => ({ ...recordOf(s), partition: 0, offset: String(offset + i) }));
 }
 
-function setUp(t: TestContext, sink: FakeSink, maxSpans = 1000) {
+function setUp(t: TestContext, sink: FakeSink, maxSpans = 1000, exportGroupBytes?: number) {
   t.mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: NOW_MS });
   const logger = silentLogger();
   const registry = new Registry();
@@ -41,7 +42,7 @@ function setUp(t: TestContext, sink: FakeSink, maxSpans = 1000) {
   });
   const handler = new AssemblingHandler({
     window: { idleMs: 5500, maxAgeMs: 30_000, maxSpans }, pipeline, metrics: createAssemblyMetrics(registry), logger, clock: Date.now, tickMs: 100,
-    fullPauseMs: 0, sleep: () => Promise.resolve(),
+    fullPauseMs: 0, sleep: () => Promise.resolve(), ...(exportGroupBytes === undefined ? {} : { exportGroupBytes }),
   });
   const commits: [number, string][] = [];
   const group = { stable: true };
@@ -191,4 +192,36 @@ test('a partition whose export is put back takes no new batch while X-Ray fails,
   assert.equal(result.heldThrough, '15', 'the held trace went out first, then the batch was taken in');
   assert.equal(result.doneThrough, '7');
   assert.equal(sink.accepted.length > 0, true);
+});
+
+test('exportGroupsOf: consecutive groups of whole traces, each within the byte bound unless one trace alone exceeds it', () => {
+  const trace = (key: string, ...sizes: number[]): DueTrace => ({
+    key, reason: 'idle', records: sizes.map((n, i) => ({ key, value: Buffer.alloc(n), headers: {}, timestampMs: 0, partition: 0, offset: `${key}${i}` })),
+  });
+  const [a, b, c, d] = [trace('a', 40, 40), trace('b', 20), trace('c', 150), trace('d', 10)];
+  const keys = (groups: DueTrace[][]): string[][] => groups.map((g) => g.map((t) => t.key));
+  assert.deepEqual(keys(exportGroupsOf([a, b, c, d], 100)), [['a', 'b'], ['c'], ['d']]);
+  assert.deepEqual(keys(exportGroupsOf([a, b, c, d], Infinity)), [['a', 'b', 'c', 'd']]);
+  assert.deepEqual(keys(exportGroupsOf([a, b, c, d], 1)), [['a'], ['b'], ['c'], ['d']]);
+  assert.deepEqual(exportGroupsOf([], 100), []);
+});
+
+test('due traces go to the pipeline a group at a time; a failed group is retried with the groups after it, untried, and nothing is committed past it', async (t) => {
+  let failAt = 2;
+  const sink = new FakeSink((_documents, call) => {
+    if (call === failAt) throw new MeshrayError('XRAY_UNAVAILABLE', 'down');
+    return { rejected: [] };
+  });
+  const { handler, commits } = setUp(t, sink, 1000, 1); // every trace is a group of its own
+  const traces = [requestRecords(5, 0), requestRecords(6, 8), requestRecords(7, 16)];
+  await handler.handle({ topic: 't', partition: 0, records: traces.flat() }, control);
+  await advance(t, 5550, 10); // one due tick (5500 ms)
+  assert.equal(sink.calls.length, 2, 'the first trace exported, the second failed, the third not tried');
+  assert.deepEqual(commits, [[0, '7']], 'committed through the first trace only');
+  failAt = 0;
+  await advance(t, 100, 10);
+  await flush();
+  assert.equal(sink.calls.length, 4, 'the second and third traces, one call each, on the next tick');
+  assert.equal(sink.accepted.length, 15);
+  assert.deepEqual(commits, [[0, '7'], [0, '23']]);
 });
