@@ -127,27 +127,33 @@ test('per-partition epoch caches are dropped on revoke', async () => {
   assert.ok(epochs.forPartition(1).recall(trace(2).slice(-16), now));
 });
 
-test('a trace keeps its X-Ray id when its late span is translated after a lag longer than EPOCH_TTL (the cache runs on receive time)', async () => {
+/** A pipeline on one partition whose clock the test sets (`at.ms`), EPOCH_TTL 60 s, no packing. */
+function pipelineAtClock() {
   const logger = silentLogger();
   const metrics = createTranslatorMetrics(new Registry());
   const sink = new FakeSink();
-  let clockMs = now;
+  const at = { ms: now };
   const pipeline = new TranslatorPipeline({
     translator: new BatchTranslator({ config: DEFAULT_TRANSLATOR_CONFIG, metrics, logger }),
     epochs: new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 }), sink: segmentExportSink(sink),
-    deadLetters: new InProcessDeadLetterSink({ maxRecords: 10 }), metrics, logger, poisonMaxAttempts: 3, clock: () => clockMs,
+    deadLetters: new InProcessDeadLetterSink({ maxRecords: 10 }), metrics, logger, poisonMaxAttempts: 3, clock: () => at.ms,
   });
   const control = { heartbeat: async () => {}, isActive: () => true };
+  return { pipeline, sink, at, control };
+}
+
+test('a trace keeps its X-Ray id when its late span is translated after a lag longer than EPOCH_TTL (the cache runs on receive time)', async () => {
+  const { pipeline, sink, at: clock, control } = pipelineAtClock();
   // a 64-bit Zipkin trace id has no epoch: its X-Ray id is minted from the start second of its first span seen
   const traceId = 'a1b2c3d4e5f60718';
   const receivedMs = now - 5_000;
   const batch = (offset: string, span: ReturnType<typeof spanOf>, timestampMs: number) => ({
     topic: 't', partition: 0, records: [{ ...recordOf(span), timestampMs, partition: 0, offset }],
   });
-  clockMs = receivedMs + 100;
+  clock.ms = receivedMs + 100;
   await pipeline.handle(batch('0', spanOf(traceId, hex(1, 16), receivedMs - 2_200), receivedMs), control);
   // received 4 s later (another sidecar's flush), translated 10 minutes later: the consumer lagged behind a throttle
-  clockMs = receivedMs + 600_000;
+  clock.ms = receivedMs + 600_000;
   await pipeline.handle(batch('1', spanOf(traceId, hex(2, 16), receivedMs + 1_300), receivedMs + 4_000), control);
   const ids = sink.accepted.map((d) => (JSON.parse(d) as { trace_id: string }).trace_id);
   assert.equal(ids.length, 2);
@@ -156,30 +162,21 @@ test('a trace keeps its X-Ray id when its late span is translated after a lag lo
   assert.equal(ids[0], `1-${hex(Math.floor((receivedMs - 2_200) / 1000), 8)}-00000000${traceId}`);
 
   // a record received more than EPOCH_TTL after the trace's last one starts a new id, as before
-  clockMs = receivedMs + 700_000;
+  clock.ms = receivedMs + 700_000;
   await pipeline.handle(batch('2', spanOf(traceId, hex(3, 16), receivedMs + 70_000), receivedMs + 65_000), control);
   const third = (JSON.parse(sink.accepted[2]!) as { trace_id: string }).trace_id;
   assert.equal(third, `1-${hex(Math.floor((receivedMs + 70_000) / 1000), 8)}-00000000${traceId}`);
 });
 
 test('a trace keeps its X-Ray id when its late span is exported in one batch with traces received much later (each trace counts EPOCH_TTL from its own records)', async () => {
-  const logger = silentLogger();
-  const metrics = createTranslatorMetrics(new Registry());
-  const sink = new FakeSink();
-  let clockMs = now;
-  const pipeline = new TranslatorPipeline({
-    translator: new BatchTranslator({ config: DEFAULT_TRANSLATOR_CONFIG, metrics, logger }),
-    epochs: new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 }), sink: segmentExportSink(sink),
-    deadLetters: new InProcessDeadLetterSink({ maxRecords: 10 }), metrics, logger, poisonMaxAttempts: 3, clock: () => clockMs,
-  });
-  const control = { heartbeat: async () => {}, isActive: () => true };
+  const { pipeline, sink, at: clock, control } = pipelineAtClock();
   const traceId = 'b1b2c3d4e5f60718';
   const receivedMs = now - 200_000;
   const at = (offset: string, span: ReturnType<typeof spanOf>, timestampMs: number) => ({ ...recordOf(span), timestampMs, partition: 0, offset });
-  clockMs = now - 100_000;
+  clock.ms = now - 100_000;
   await pipeline.handle({ topic: 't', partition: 0, records: [at('0', spanOf(traceId, hex(1, 16), receivedMs - 2_200), receivedMs)] }, control);
   // the assembly window (or a redelivery) exports the trace's late span together with a trace received 90 s later
-  clockMs = now;
+  clock.ms = now;
   await pipeline.handle({ topic: 't', partition: 0, records: [
     at('1', spanOf('c1c2c3d4e5f60718', hex(3, 16), receivedMs + 89_000), receivedMs + 90_000),
     at('2', spanOf(traceId, hex(2, 16), receivedMs + 1_300), receivedMs + 4_000),
