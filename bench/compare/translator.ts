@@ -47,7 +47,7 @@ import {
 } from '../support/services.ts';
 import type { BenchFigure } from '../translate.bench.ts';
 import { GcTraceCollector, type GcTraceSummary } from '../support/gc-trace.ts';
-import { cpuSplitOf, threadCpuOf } from '../support/processes.ts';
+import { cpuSplitOf, rssMibOf, threadCpuOf } from '../support/processes.ts';
 
 const log = logger('drain');
 
@@ -105,6 +105,9 @@ interface DrainResult {
   /** BENCH_TRANSLATOR_NODE_FLAGS with --trace-gc or --trace-gc-nvp: the drain's collections; else undefined. */
   readonly gc: GcTraceSummary | undefined;
   readonly load: string;
+  /** Peak resident set (VmHWM) over the whole run, warm-up included, MiB. */
+  readonly translatorPeakRssMib: number;
+  readonly xrayPeakRssMib: number;
 }
 
 async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string, nodeFlags: readonly string[]): Promise<DrainResult> {
@@ -158,6 +161,7 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const idleSeconds = num('BENCH_DRAIN_IDLE_SECONDS', 3);
     await sleep(idleSeconds * 1000);
     const idleShare = (cpuSecondsOf(translator.child.pid) - cpu1.translator) / idleSeconds;
+    const peakRss = { translator: rssMibOf(translator.child.pid, true), xray: rssMibOf(xray.child.pid, true) };
     const entities = landed.entities - warmLanded.entities;
     const documents = Math.max(1, landed.documents - warmLanded.documents);
     const gcPauseSeconds = (await metricOf(translator, GC_PAUSES)) - gcBefore;
@@ -195,6 +199,8 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
       otherThreadsUsPerSpan: us(split1.user + split1.system - split0.user - split0.system - mainSeconds, spans),
       gc: gcSeen ? gcTrace.summary : undefined,
       load: `${loadBefore.split(' ')[0]} → ${loadAfter.split(' ')[0]}`,
+      translatorPeakRssMib: round(peakRss.translator),
+      xrayPeakRssMib: round(peakRss.xray),
     };
   } finally {
     for (const s of services) if (s.child.exitCode === null) s.child.kill('SIGCONT');
@@ -231,6 +237,8 @@ function figuresOf(variant: DrainVariant, label: string, r: DrainResult): BenchF
       figures.push({ name: `${at}: GC trace, ${name}: promoted to old space`, value: round(k.promotedBytes / 2 ** 20, 1), unit: 'MiB' });
     }
   }
+  figures.push({ name: `${at}: translator peak RSS (VmHWM, warm-up included)`, value: r.translatorPeakRssMib, unit: 'MiB' });
+  figures.push({ name: `${at}: xray-local peak RSS (VmHWM)`, value: r.xrayPeakRssMib, unit: 'MiB' });
   figures.push({ name: `${at}: CPU translator once drained (idle: fetch loops, heartbeats, timers)`, value: r.idlePercent, unit: '% of a core' });
   if (r.brokerUsPerSpan !== undefined) figures.push({ name: `${at}: CPU kafka broker (fetches)`, value: r.brokerUsPerSpan, unit: 'µs/span' });
   figures.push({ name: `${at}: load average (1 min) before → after: ${r.load}`, value: Number(r.load.split(' → ')[1]), unit: 'runnable' });

@@ -58,11 +58,14 @@ export function threadCpuOf(pid: number | undefined): Map<number, { user: number
   return out;
 }
 
-/** Resident set size of a process in MiB, from /proc/<pid>/status (VmRSS); NaN elsewhere. */
-export function rssMibOf(pid: number | undefined): number {
+/**
+ * Resident set size of a process in MiB, from /proc/<pid>/status: now (VmRSS), or with `peak` the largest it
+ * has been since the process started (VmHWM, the kernel's high-water mark); NaN elsewhere.
+ */
+export function rssMibOf(pid: number | undefined, peak = false): number {
   if (pid === undefined) return NaN;
   try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = (peak ? /VmHWM:\s+(\d+) kB/ : /VmRSS:\s+(\d+) kB/).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : NaN;
   } catch {
     return NaN;

@@ -1,7 +1,8 @@
 /**
  * Process machinery shared by the benchmarks that run meshray's services as processes (e2e, drain,
  * all-in-one): spawn through the CLI (tsx, or dist/ with BENCH_COMPILED=1; BENCH_CPU_PROF=<dir> profiles
- * each; BENCH_SERVICE_ENV='K=V,K=V' adds env), readiness, stop, CPU seconds from /proc/<pid>/stat, a
+ * each; BENCH_SERVICE_ENV='K=V,K=V' adds env; each service gets its default NODE_OPTIONS, services/cli/node-options.ts,
+ * unless the run sets NODE_OPTIONS, `NODE_OPTIONS=` for none), readiness, stop, CPU seconds from /proc/<pid>/stat, a
  * Prometheus metric, the load average, and the documents the translator makes of spans (the ledger).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../../shared/core/xray/index.ts';
 import type { Span } from '../../shared/core/zipkin/span.ts';
+import { nodeOptionsFor } from '../../services/cli/node-options.ts';
 import { cpuSecondsOf, freePort, readLoad, round, sleep } from './processes.ts';
 
 export { cpuSecondsOf, freePort, readLoad, round, sleep };
@@ -55,9 +57,12 @@ export function spawnService(
 ): Service {
   const args = cliArgs(command, label, nodeFlags);
   const [file, argv] = pinCpu === undefined ? [process.execPath, args] : ['taskset', ['-c', String(pinCpu), process.execPath, ...args]];
+  const childEnv: Record<string, string | undefined> = { ...env, LOG_LEVEL: 'warn', ...serviceEnv, ...extraServiceEnv() };
+  // As deployed: the service's default NODE_OPTIONS unless the run sets its own (`NODE_OPTIONS=` for none).
+  const nodeOptions = nodeOptionsFor(command, childEnv);
   const child = spawn(file, argv, {
     cwd: ROOT,
-    env: { ...env, LOG_LEVEL: 'warn', ...serviceEnv, ...extraServiceEnv() },
+    env: nodeOptions === undefined ? childEnv : { ...childEnv, NODE_OPTIONS: nodeOptions },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const service: Service = { label, child, url: `http://127.0.0.1:${port}`, output: '' };

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { REPO_ROOT, ServiceProcess, describeProcesses } from './support/processes.ts';
@@ -17,11 +17,11 @@ import { freePort } from './support/ports.ts';
 import { readEveryDocument, xrayClient } from '../support/xray-local.ts';
 import { waitFor } from '../support/wait.ts';
 
-/** The test's environment without node:test's marker and without KAFKA_BROKERS: the stack starts its own broker. */
+/** The test's environment without node:test's marker, NODE_OPTIONS and KAFKA_BROKERS: the stack starts its own broker. */
 function newcomerEnv(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && k !== 'NODE_TEST_CONTEXT' && k !== 'KAFKA_BROKERS') out[k] = v;
+    if (v !== undefined && k !== 'NODE_TEST_CONTEXT' && k !== 'KAFKA_BROKERS' && k !== 'NODE_OPTIONS') out[k] = v;
   }
   return out;
 }
@@ -39,6 +39,12 @@ function portIsFree(port: number): Promise<boolean> {
     srv.once('error', () => resolve(false));
     srv.listen({ port, exclusive: true }, () => srv.close(() => resolve(true)));
   });
+}
+
+/** A running process' NODE_OPTIONS (from /proc/<pid>/environ), or undefined when it has none. */
+function nodeOptionsOf(pid: number): string | undefined {
+  const entry = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('NODE_OPTIONS='));
+  return entry?.slice('NODE_OPTIONS='.length);
 }
 
 function isAlive(pid: number): boolean {
@@ -87,6 +93,11 @@ test('meshray stack --translators 2: demo traffic reaches xray-local through bot
     assert.match(banner, new RegExp(`^  XRAY_ENDPOINT=http://127\\.0\\.0\\.1:${xrayLocal.port}$`, 'm'));
     assert.match(banner, new RegExp(`^  TRANSLATOR_OPS_PORT=${translators[0]?.port},${translators[1]?.port}$`, 'm'));
     assert.equal(new Set([receiver.port, xrayLocal.port, ...translators.map((t) => t.port)]).size, 4, 'four distinct ports');
+    // Each service runs with its default V8 options (services/cli/node-options.ts), as the k8s ConfigMaps set them.
+    assert.match(banner, /^ {2}NODE_OPTIONS=receiver --max-semi-space-size=32, translators --max-semi-space-size=64$/m);
+    assert.equal(nodeOptionsOf(receiver.pid), '--max-semi-space-size=32');
+    for (const t of translators) assert.equal(nodeOptionsOf(t.pid), '--max-semi-space-size=64');
+    assert.equal(nodeOptionsOf(xrayLocal.pid), undefined);
 
     // Demo traffic, as a newcomer sends it.
     const demo = cli('demo', ['demo', '--target', `http://127.0.0.1:${receiver.port}`, '--requests', '40', '--rate', 'max', '--json', '--quiet'], newcomerEnv());

@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { CommandIo } from '../commands.ts';
 import { intFlag } from '../flags.ts';
+import { nodeOptionsFor } from '../node-options.ts';
 
 const HELP = `usage: meshray stack [--translators N] [--no-redis]
 
@@ -242,9 +243,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     const width = Math.max(...plan.map((p) => p.name.length));
     const startService = (p: (typeof plan)[number]): Service => {
       const { args: cliArgs, cwd } = cliInvocation();
+      const nodeOptions = nodeOptionsFor(p.command, io.env);
       const child = spawn(process.execPath, [...cliArgs, p.command], {
         cwd,
-        env: { ...io.env, ...p.env },
+        env: { ...io.env, ...p.env, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true, // own process group: a terminal's Ctrl-C reaches the stack, which stops services in order
       });
@@ -295,6 +297,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       XRAY_ENDPOINT: xrayEndpoint,
       SPANS_TOPIC: io.env['SPANS_TOPIC'] || 'meshray.spans',
       TRANSLATOR_GROUP_ID: io.env['TRANSLATOR_GROUP_ID'] || 'meshray-translator',
+      NODE_OPTIONS: io.env['NODE_OPTIONS'] ?? `receiver ${nodeOptionsFor('receiver', {}) ?? ''}, translators ${nodeOptionsFor('translator', {}) ?? ''}`,
     };
     const pidOf = (name: string): string => `pid ${services.find((s) => s.name === name)?.child.pid ?? '?'}`;
     const lines = [

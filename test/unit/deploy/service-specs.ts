@@ -16,6 +16,9 @@ export const AWS_SDK_ENV: ReadonlySet<string> = new Set([
   'AWS_STS_REGIONAL_ENDPOINTS',
 ]);
 
+/** Read by node itself (services/cli/node-options.ts sets the default per service). */
+export const NODE_ENV_VARS: ReadonlySet<string> = new Set(['NODE_OPTIONS']);
+
 export interface ServiceSpec {
   readonly command: string;
   readonly schema: z.ZodObject;
@@ -26,9 +29,9 @@ export interface ServiceSpec {
 }
 
 export const SERVICES: Readonly<Record<string, ServiceSpec>> = {
-  receiver: { command: 'receiver', schema: receiverEnvSchema, extraEnv: new Set(), portKey: 'RECEIVER_PORT' },
-  translator: { command: 'translator', schema: translatorEnvSchema, extraEnv: AWS_SDK_ENV, portKey: 'TRANSLATOR_OPS_PORT' },
-  'xray-local': { command: 'xray-local', schema: xrayLocalConfigSchema, extraEnv: new Set(), portKey: 'XRAY_LOCAL_PORT' },
+  receiver: { command: 'receiver', schema: receiverEnvSchema, extraEnv: NODE_ENV_VARS, portKey: 'RECEIVER_PORT' },
+  translator: { command: 'translator', schema: translatorEnvSchema, extraEnv: new Set([...AWS_SDK_ENV, ...NODE_ENV_VARS]), portKey: 'TRANSLATOR_OPS_PORT' },
+  'xray-local': { command: 'xray-local', schema: xrayLocalConfigSchema, extraEnv: NODE_ENV_VARS, portKey: 'XRAY_LOCAL_PORT' },
 };
 
 export const schemaKeys = (spec: ServiceSpec): ReadonlySet<string> => new Set(Object.keys(spec.schema.shape));
