@@ -12,10 +12,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY shared ./shared
 COPY services ./services
-# tsc emits JavaScript (and imported JSON) only: copy the other assets read at run time (JSON schemas,
-# protobuf descriptors, Avro schemas, the xray-local console) beside the compiled modules.
-RUN npm run build \
- && find services shared -type f ! -name '*.ts' -exec cp --parents {} dist/ \;
+# tsc, then the assets read at run time beside the compiled modules (protobuf descriptors, JSON schemas,
+# the xray-local console): scripts/copy-runtime-assets.mjs and scripts/build-console.mjs.
+RUN npm run build
 
 # ---- runtime: production dependencies + dist/ only, non-root --------------------------------------
 FROM node:24-bookworm-slim AS runtime

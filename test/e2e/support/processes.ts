@@ -95,9 +95,12 @@ function inheritedEnv(): Record<string, string> {
   return out;
 }
 
-/** Starts `meshray <command>` with `env` over the test's own environment. */
-export function spawnCli(label: string, command: string, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/cli/main.ts', command], {
+/** node's arguments that run the CLI from its TypeScript sources. */
+export const CLI_FROM_SOURCE: readonly string[] = ['--import', 'tsx', 'services/cli/main.ts'];
+
+/** Starts `meshray <command>` with `env` over the test's own environment; `cli`: node's arguments that run the CLI. */
+export function spawnCli(label: string, command: string, env: Record<string, string>, cli: readonly string[] = CLI_FROM_SOURCE): ServiceProcess {
+  const child = spawn(process.execPath, [...cli, command], {
     cwd: REPO_ROOT,
     env: { ...inheritedEnv(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
