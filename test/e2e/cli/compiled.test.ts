@@ -43,17 +43,19 @@ test('the compiled CLI alone runs xray-local, the receiver and a translator end 
     const [xrayPort, receiverPort, opsPort] = [await freePort(), await freePort(), await freePort()];
     const run = `compiled-${process.pid}-${Date.now()}`;
     const topics = { SPANS_TOPIC: `meshray.${run}`, DLQ_TOPIC: `meshray.${run}.dlq` };
-    const xray = spawnCli('xray-local', 'xray-local', { XRAY_LOCAL_PORT: String(xrayPort) }, cli);
-    const receiver = spawnCli('receiver', 'receiver', { KAFKA_BROKERS, ...topics, RECEIVER_PORT: String(receiverPort), RECEIVER_HOST: '127.0.0.1' }, cli);
-    const translator = spawnCli('translator', 'translator', {
-      KAFKA_BROKERS, ...topics, TRANSLATOR_GROUP_ID: run, TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1',
-      XRAY_ENDPOINT: `http://127.0.0.1:${xrayPort}`, EPOCH_STORE: 'memory',
-    }, cli);
-    started.push(xray, receiver, translator);
-    for (const port of [xrayPort, receiverPort, opsPort]) {
+    const ready = async (port: number): Promise<void> => {
       await waitFor(`:${port} ready`, 90_000, async () => (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok || undefined,
         { describe: () => describeProcesses(started) });
-    }
+    };
+    started.push(spawnCli('xray-local', 'xray-local', { XRAY_LOCAL_PORT: String(xrayPort) }, cli));
+    started.push(spawnCli('receiver', 'receiver', { KAFKA_BROKERS, ...topics, RECEIVER_PORT: String(receiverPort), RECEIVER_HOST: '127.0.0.1' }, cli));
+    await ready(xrayPort);
+    await ready(receiverPort); // the receiver creates the span topic before it is ready; the translator subscribes to it
+    started.push(spawnCli('translator', 'translator', {
+      KAFKA_BROKERS, ...topics, TRANSLATOR_GROUP_ID: run, TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1',
+      XRAY_ENDPOINT: `http://127.0.0.1:${xrayPort}`, EPOCH_STORE: 'memory',
+    }, cli));
+    await ready(opsPort);
 
     const demo = await runDemo({ target: `http://127.0.0.1:${receiverPort}`, requests: 20, rate: 50, seed: 7 });
     assert.ok(demo.spansAccepted > 0 && demo.spansAccepted === demo.spansSent, JSON.stringify(demo));
