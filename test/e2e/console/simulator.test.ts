@@ -56,6 +56,9 @@ async function applyFilters(page: Page, fields: { service?: string; status?: str
   await page.fill('input[name="service"]', fields.service ?? '');
   await page.selectOption('select[name="status"]', fields.status ?? '');
   await page.fill('input[name="q"]', fields.q ?? '');
+  // The submit changes the hash, whose render is a later task: until it runs, the previous list's marker
+  // would still say ready. Clear it first, so only the filtered list's finished render sets it again.
+  await page.evaluate(() => { delete document.body.dataset['ready']; });
   await page.click('form[data-testid="trace-filters"] button[type="submit"]');
   await ready(page, 'traces');
 }
