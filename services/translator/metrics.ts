@@ -27,6 +27,11 @@ export function createTranslatorMetrics(registry: Registry) {
     documentsExported: new Counter({
       name: 'meshray_translator_documents_exported_total', help: 'segment documents X-Ray accepted (with PACKING=on one carries a service hop: its segment and nested subsegments)', registers,
     }),
+    documentsNotResent: new Counter({
+      name: 'meshray_translator_documents_not_resent_total',
+      help: 'translated documents not sent because X-Ray accepted the same trace and id recently (a span delivered twice, PACKING=on: sent again it would replace the packed document that nested its neighbours)',
+      registers,
+    }),
     subsegmentsSplit: new Counter({
       name: 'meshray_translator_subsegments_split_total', help: 'subsegments sent as documents of their own because their packed segment document would pass 64 KB', registers,
     }),

@@ -6,6 +6,7 @@ import type { Span } from '../../shared/core/zipkin/span.ts';
 import { epochStoreAt, traceKeyOf } from '../../shared/core/xray/index.ts';
 import { decodeRecordSpans, spanAloneRecordOf } from '../../shared/core/span-record/record.ts';
 import { UncommittedRecords } from './commit/uncommitted.ts';
+import { AcceptedDocuments } from './export/accepted-documents.ts';
 import { actionFor } from './policy/error-policy.ts';
 import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
 import type { PartitionEpochs } from './epochs/partition-epochs.ts';
@@ -38,6 +39,11 @@ export interface PipelineOptions<D extends ExportDocument> {
    * Absent: one exported document per translated one.
    */
   readonly pack?: (documents: readonly D[]) => { readonly documents: readonly D[]; readonly split: number };
+  /**
+   * With `pack`: the documents X-Ray accepted recently, never sent again (export/accepted-documents.ts: a
+   * duplicate span sent alone would replace a packed document and drop what it nested). Default: a fresh one.
+   */
+  readonly acceptedDocuments?: AcceptedDocuments;
 }
 
 interface Poison {
@@ -62,6 +68,8 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
   readonly #protocol: ExportProtocol;
   readonly #log: Logger;
   readonly #uncommitted = new UncommittedRecords();
+  /** PACKING=on only: documents X-Ray accepted recently (by trace key and id), not sent again. */
+  readonly #acceptedDocuments: AcceptedDocuments | undefined;
   readonly #sleep: (ms: number) => Promise<void>;
   /** Batches that failed in a row with an expected (retry/halt) error: logged at warn once per streak. */
   #failedInARow = 0;
@@ -71,6 +79,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     this.#protocol = options.protocol ?? 'segments';
     this.#log = options.logger.child({ component: 'pipeline' });
     this.#sleep = options.sleep ?? sleepMs;
+    this.#acceptedDocuments = options.pack === undefined ? undefined : options.acceptedDocuments ?? new AcceptedDocuments();
   }
 
   revoke(partitions: readonly number[]): void {
@@ -160,7 +169,12 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     const spansOf = (d: D): readonly number[] => d.spanIndices ?? [d.spanIndex];
     const offsetOfSpan = (i: number): string => (records[recordOfSpan[i] ?? 0] as DeliveredRecord).offset;
     const offsetsOf = (d: D): string[] => [...new Set(spansOf(d).map(offsetOfSpan))];
-    const fresh = inBatch.filter((d) => !this.#uncommitted.wasAccepted(partition, offsetOfSpan(d.spanIndex), d.segmentId));
+    const traceKeyOfDocument = (d: D): string => traceKeyOf((spans[d.spanIndex] as Span).traceId);
+    const recent = this.#acceptedDocuments;
+    // a span delivered again (a duplicate record, a redelivery) whose document X-Ray accepted already: not sent again
+    const notYetAccepted = inBatch.filter((d) => !this.#uncommitted.wasAccepted(partition, offsetOfSpan(d.spanIndex), d.segmentId));
+    const fresh = recent === undefined ? notYetAccepted : notYetAccepted.filter((d) => !recent.has(traceKeyOfDocument(d), d.segmentId, nowMs));
+    if (fresh.length < notYetAccepted.length) this.#o.metrics.documentsNotResent.inc(notYetAccepted.length - fresh.length);
     const documents = this.#pack(fresh);
     if (documents.length > 0) {
       let outcome: PutOutcome;
@@ -181,6 +195,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       }
       const notAccepted = new Set([...(outcome.unfinished?.indices ?? []), ...outcome.rejected.map((r) => r.index)]);
       this.#o.metrics.documentsExported.inc(documents.length - notAccepted.size);
+      if (recent !== undefined) documents.forEach((d, i) => { if (!notAccepted.has(i)) recent.accepted(traceKeyOfDocument(d), d.segmentIds ?? [d.segmentId], nowMs); });
       if (outcome.unfinished) {
         // each translated document an accepted one carries (its spans and ids), under its own span's offset
         documents.forEach((d, i) => {

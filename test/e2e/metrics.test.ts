@@ -146,6 +146,7 @@ const EXPECTED: Readonly<Record<string, Check>> = {
   // PACKING=on (the default): a document carries a service hop; Bookinfo's hops are far below 64 KB, none split.
   meshray_translator_documents_exported_total: (s) =>
     assert.equal(sum(s, 'meshray_translator_documents_exported_total'), sum(s, 'meshray_translator_documents_per_call_sum')),
+  meshray_translator_documents_not_resent_total: (s) => assert.equal(sum(s, 'meshray_translator_documents_not_resent_total'), 0, 'each span was delivered once'),
   meshray_translator_subsegments_split_total: (s) => assert.equal(sum(s, 'meshray_translator_subsegments_split_total'), 0),
   meshray_translator_documents_per_call: (s) => {
     // packed: fewer documents than spans (Bookinfo's 8 spans make 5 hop documents when a trace is packed whole)

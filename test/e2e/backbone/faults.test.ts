@@ -11,7 +11,7 @@ import { DEAD_LETTER_HEADERS, SPAN_SCHEMA_HEADER } from '../../../shared/core/sp
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { SegmentStore } from '../../../services/xray-local/index.ts';
 import { rssMb } from '../support/failover.ts';
-import { groupProgress, lagOf, testTopic, type PartitionProgress } from '../support/kafka.ts';
+import { groupProgress, lagOf, testTopic, waitCaughtUp, type PartitionProgress } from '../support/kafka.ts';
 import { scrapeMetric } from '../support/metrics.ts';
 import { freePort } from '../support/ports.ts';
 import { describeProcesses, killAll, type ServiceProcess } from '../support/processes.ts';
@@ -68,6 +68,40 @@ test('kill -9 of a translator while its exports are in flight: survivors get its
     await killAll();
     await xrayA.close();
     await xrayB.close();
+  }
+});
+
+test('a span delivered twice, the second time after its trace was exported (a receiver resends a batch Kafka partly wrote), loses none of its neighbours', { timeout: 150_000 }, async () => {
+  // Found by the SIGSTOP failover test: with PACKING=on the SERVER span's document nests its service's CLIENT
+  // spans; its duplicate, exported alone, replaced that document in X-Ray and the CLIENT spans were gone.
+  const { kafka, names } = await testTopic('duplicate');
+  const xray = await startXRayLocal();
+  const procs: ServiceProcess[] = [];
+  const ledger = new Ledger();
+  try {
+    const { receiver, translators } = await startPipeline(names, ['translator'], { xrayEndpoint: xray.endpoint }, procs);
+    const traces = Array.from({ length: 12 }, (_, i) => generateTrace(widthOf(i)));
+    await postAll(receiver.url, toBodies(traces), ledger, 3);
+    const first = await assertLedgerDelivered({ kafka, names, xray, ledger, catchUpMs: 60_000 });
+
+    // each trace's productpage SERVER span once more, in bodies of their own
+    const servers = traces.flatMap((t) => t.filter((s) => s.kind === 'SERVER' && (s.localEndpoint?.serviceName ?? '').startsWith('productpage')));
+    assert.ok(servers.length >= 10, `${servers.length} productpage SERVER spans`);
+    const again = new Ledger();
+    await postAll(receiver.url, servers.map((s) => [s]), again, 3);
+    assert.equal(again.accepted.length, servers.length, 'every duplicate answered 202');
+    await waitCaughtUp(kafka, names.groupId, names.spansTopic, 60_000);
+
+    const result = await assertLedgerDelivered({ kafka, names, xray, ledger, catchUpMs: 60_000 });
+    assert.equal(result.documents, first.documents);
+    assert.equal(await sumOver(translators, 'meshray_translator_documents_not_resent_total'), servers.length, 'each duplicate was recognised, not sent again');
+    console.log(`# duplicates: ${ledger.summary()}; ${result.documents} documents; ${servers.length} SERVER spans posted again`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
+  } finally {
+    await Promise.all(procs.map((p) => p.stop(10_000)));
+    await killAll();
+    await xray.close();
   }
 });
 

@@ -332,3 +332,34 @@ test('PACKING=on: spans accepted before a failed export are not sent again neste
   await once.pipeline.handle(once.batch, once.control);
   assert.deepEqual(ids.sort(), whole.accepted.flatMap((d) => nestedIdsOf(JSON.parse(d) as { id?: string })).sort(), 'every document of the batch delivered');
 });
+
+/** What X-Ray holds after `accepted` (in call order): a document sent again under an id replaces the earlier one. */
+function heldIdsOf(accepted: readonly string[]): string[] {
+  const byId = new Map<string, string>();
+  for (const d of accepted) byId.set(`${(JSON.parse(d) as { trace_id?: string }).trace_id}:${(JSON.parse(d) as { id?: string }).id}`, d);
+  return [...byId.values()].flatMap((d) => nestedIdsOf(JSON.parse(d) as { id?: string })).sort();
+}
+
+test('PACKING=on: a span delivered again after its trace was exported (a duplicate record) does not replace the packed document that nested its CLIENT spans', async () => {
+  // The failover soak that found it (SIGSTOP of a broker): the receiver resends a batch Kafka had partly written,
+  // so a SERVER span is in the topic twice. Exported alone the second time, its document replaced the first one,
+  // which nested the service's CLIENT spans: they were gone from X-Ray, and the partition was committed past them.
+  const sink = new FakeSink();
+  const { pipeline, batch, control, spans, registry } = await packingPipeline(sink);
+  assert.deepEqual(await pipeline.handle(batch, control), { doneThrough: '7' });
+  const whole = heldIdsOf(sink.accepted);
+  assert.equal(whole.length, spans.length + 1, 'every span, and the root CLIENT span\'s local segment');
+  const server = batch.records.findIndex((_, i) => spans[i]?.localEndpoint?.serviceName === 'productpage.default' && spans[i]?.kind === 'SERVER');
+  const client = batch.records.findIndex((_, i) => spans[i]?.localEndpoint?.serviceName === 'productpage.default' && spans[i]?.kind === 'CLIENT');
+  assert.ok(server >= 0 && client >= 0);
+  for (const [i, again] of [server, client].entries()) {
+    const record = batch.records[again];
+    assert.ok(record !== undefined);
+    const duplicate = { ...batch, records: [{ ...record, offset: String(8 + i) }] };
+    assert.deepEqual(await pipeline.handle(duplicate, control), { doneThrough: String(8 + i) }, 'the duplicate is done');
+  }
+  assert.deepEqual(heldIdsOf(sink.accepted), whole, 'X-Ray still holds every document, each once');
+  const ids = sink.accepted.flatMap((d) => nestedIdsOf(JSON.parse(d) as { id?: string }));
+  assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'no id sent twice');
+  assert.equal(await metricValue(registry, 'meshray_translator_documents_not_resent_total'), 2);
+});

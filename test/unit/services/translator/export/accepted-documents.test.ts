@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AcceptedDocuments } from '../../../../../services/translator/export/accepted-documents.ts';
+
+const T1 = 'aaaaaaaaaaaaaaaa';
+const T2 = 'bbbbbbbbbbbbbbbb';
+
+test('an accepted id is known for its trace only, and only for ttlMs', () => {
+  const accepted = new AcceptedDocuments({ ttlMs: 1000 });
+  accepted.accepted(T1, ['0000000000000001', '0000000000000002'], 10_000);
+  assert.equal(accepted.has(T1, '0000000000000002', 10_999), true);
+  assert.equal(accepted.has(T2, '0000000000000002', 10_000), false, 'another trace');
+  assert.equal(accepted.has(T1, '0000000000000003', 10_000), false);
+  assert.equal(accepted.has(T1, '0000000000000001', 11_000), false, 'forgotten after ttlMs');
+});
+
+test('at most maxIds are remembered: the oldest go first, and expired ones go when more are accepted', () => {
+  const accepted = new AcceptedDocuments({ maxIds: 3, ttlMs: 1000 });
+  accepted.accepted(T1, ['01', '02'], 0);
+  accepted.accepted(T1, ['03', '04'], 1);
+  assert.equal(accepted.size, 3);
+  assert.deepEqual(['01', '02', '03', '04'].map((id) => accepted.has(T1, id, 2)), [false, true, true, true]);
+  accepted.accepted(T1, ['02'], 500); // accepted again: its age restarts
+  accepted.accepted(T2, ['05'], 1001); // 03 and 04 expired
+  assert.equal(accepted.size, 2);
+  assert.deepEqual([accepted.has(T1, '02', 1001), accepted.has(T2, '05', 1001)], [true, true]);
+});
