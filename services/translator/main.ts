@@ -8,7 +8,7 @@ import { loadConfig } from '../../shared/edge/config/index.ts';
 import { isMeshrayError } from '../../shared/edge/errors/index.ts';
 import { listenOn } from '../../shared/edge/http/listen.ts';
 import { createKafkaFromConfig } from '../../shared/edge/kafka/from-config.ts';
-import { ensureTopics } from '../../shared/edge/kafka/topics.ts';
+import { ensureTopics, requireTopics } from '../../shared/edge/kafka/topics.ts';
 import { KAFKA_START_RETRY, untilKafkaAnswers } from '../../shared/edge/kafka/until-kafka-answers.ts';
 import { createLogger } from '../../shared/edge/log/index.ts';
 import { createRegistry } from '../../shared/edge/metrics/registry.ts';
@@ -138,6 +138,9 @@ export async function main(env: Record<string, string | undefined> = process.env
     const dlq = await untilKafkaAnswers(() => ensureTopics(createKafkaFromConfig(config, logger, { retry: KAFKA_START_RETRY }), [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1, partitionsMustMatch: false }]),
       { brokers: config.KAFKA_BROKERS, what: `dead-letter topic ${config.DLQ_TOPIC}`, logger });
     dlqPartitions = dlq?.partitions.get(config.DLQ_TOPIC) ?? dlqPartitions;
+    // The receiver creates the span topic (with SPANS_TOPIC_PARTITIONS): a translator started first waits for it.
+    await untilKafkaAnswers(() => requireTopics(createKafkaFromConfig(config, logger, { retry: KAFKA_START_RETRY }), [config.SPANS_TOPIC]),
+      { brokers: config.KAFKA_BROKERS, what: `span topic ${config.SPANS_TOPIC}, created by the receiver`, logger });
     await producer.connect();
     await transactionSearch?.start(); // logs and joins readiness; never fails the start
     await app.start();

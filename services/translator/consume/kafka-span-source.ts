@@ -86,7 +86,8 @@ export class KafkaSpanSource implements SpanSource {
 
   async #launch(handler: BatchHandler): Promise<void> {
     const { kafka, groupId, topic } = this.#o;
-    const consumer = kafka.consumer({ ...this.#o.consumerConfig, groupId });
+    // never created by subscribing (the broker's partition count would break keying by trace id): the receiver creates it
+    const consumer = kafka.consumer({ ...this.#o.consumerConfig, groupId, allowAutoTopicCreation: false });
     this.#consumer = consumer;
     const current = (): boolean => this.#consumer === consumer && !this.#stopping;
     consumer.on(consumer.events.GROUP_JOIN, (e) => {

@@ -94,6 +94,33 @@ async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[], timeout
   }
 }
 
+/**
+ * Resolves once every topic of `topics` exists (Metadata without topic creation: kafkajs's admin listTopics);
+ * throws TopicAbsentError naming the absent ones otherwise. For a service that reads a topic another one
+ * creates (the translator and the span topic the receiver creates): wait for it with untilKafkaAnswers
+ * rather than subscribe, which fails (UNKNOWN_TOPIC_OR_PARTITION) or, on a broker with
+ * auto.create.topics.enable (Kafka's default), creates it with the broker's partition count.
+ */
+export async function requireTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const present = new Set(await admin.listTopics());
+    const absent = topics.filter((t) => !present.has(t));
+    if (absent.length > 0) throw new TopicAbsentError(absent);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The topics do not exist (yet). */
+export class TopicAbsentError extends Error {
+  override readonly name = 'TopicAbsentError';
+  constructor(readonly topics: readonly string[]) {
+    super(`topic${topics.length === 1 ? '' : 's'} ${topics.join(', ')} do${topics.length === 1 ? 'es' : ''} not exist`);
+  }
+}
+
 export class TopicMismatchError extends Error {
   override readonly name = 'TopicMismatchError';
 }

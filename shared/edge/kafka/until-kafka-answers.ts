@@ -2,6 +2,7 @@ import type { Logger } from '../log/index.ts';
 import { fullJitterDelayMs, type BackoffPolicy } from '../resilience/backoff.ts';
 import { sleepMs, type Sleep } from '../resilience/clock.ts';
 import { describeKafkaError } from './client.ts';
+import { TopicAbsentError } from './topics.ts';
 
 /** Client retries for the attempts' own Kafka client (`createKafkaFromConfig(config, logger, KAFKA_START_RETRY)`): ~1 s, then our backoff. */
 export const KAFKA_START_RETRY = { retries: 2 } as const;
@@ -55,11 +56,14 @@ export async function untilKafkaAnswers<T>(attempt: () => Promise<T>, options: U
       failures++;
       const cause = describeKafkaError(error);
       const delayMs = fullJitterDelayMs(failures, policy, random);
-      const line = `Kafka unreachable at ${brokers} (${options.what}): ${cause}; retrying with backoff`;
+      // Kafka answers but lacks a topic another service creates: say so, not "unreachable"
+      const line = error instanceof TopicAbsentError
+        ? `Kafka at ${brokers} answers, but ${error.message} yet (${options.what}); waiting for it, retrying with backoff`
+        : `Kafka unreachable at ${brokers} (${options.what}): ${cause}; retrying with backoff`;
       if (cause !== lastCause) log.warn({ brokers, cause }, line);
       else log.debug({ brokers, cause, attempt: failures, delayMs }, line);
       lastCause = cause;
-      options.onProblem?.(`Kafka unreachable at ${brokers}: ${cause}`);
+      options.onProblem?.(error instanceof TopicAbsentError ? `Kafka at ${brokers}: ${error.message} yet` : `Kafka unreachable at ${brokers}: ${cause}`);
       await abortableSleep(sleep, delayMs, options.signal);
     }
   }

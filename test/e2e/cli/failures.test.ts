@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { REPO_ROOT, ServiceProcess } from '../support/processes.ts';
-import { KAFKA_BROKERS } from '../support/kafka.ts';
+import { createTopic, KAFKA_BROKERS, testKafka, uniqueNames } from '../support/kafka.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -140,6 +140,45 @@ test('meshray translator with Kafka unreachable: one warn line with brokers and 
     proc.signal('SIGTERM');
     assert.deepEqual(await proc.waitExit(15_000), { code: 0, signal: null }, 'a signal while waiting for Kafka ends it cleanly');
     assert.match(proc.output(), /^meshray translator: SIGTERM before the translator started: exiting$/m);
+  } finally {
+    await proc.stop();
+  }
+});
+
+test('meshray translator started before its span topic exists: one warn line naming it, not ready, no topic created; it consumes once the topic is there', { timeout: 120_000 }, async () => {
+  const opsPort = await freePort();
+  const names = uniqueNames('topic-first');
+  const kafka = testKafka('e2e-topic-first');
+  const proc = cli('translator', 'translator', {
+    KAFKA_BROKERS, TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1', XRAY_ENDPOINT: 'http://127.0.0.1:1', LOG_LEVEL: 'info',
+    SPANS_TOPIC: names.spansTopic, DLQ_TOPIC: names.dlqTopic, TRANSLATOR_GROUP_ID: names.groupId,
+  });
+  const url = `http://127.0.0.1:${opsPort}`;
+  try {
+    await waitFor('the span topic warning', 45_000, () => {
+      if (proc.exited) throw new Error(`translator exited: ${proc.output()}`);
+      return problems(proc.output()).loud.length > 0;
+    });
+    const { loud, stackFrames } = problems(proc.output());
+    assert.equal(loud.length, 1, proc.output());
+    assert.deepEqual(stackFrames, []);
+    assert.equal((JSON.parse(loud[0] ?? '{}') as { msg: string }).msg,
+      `Kafka at ${KAFKA_BROKERS} answers, but topic ${names.spansTopic} does not exist yet (span topic ${names.spansTopic}, created by the receiver); waiting for it, retrying with backoff`);
+    assert.equal((await fetch(`${url}/health/ready`)).status, 503);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      assert.equal((await admin.listTopics()).includes(names.spansTopic), false, 'the translator did not create the span topic');
+    } finally {
+      await admin.disconnect();
+    }
+
+    await createTopic(kafka, names.spansTopic, 6); // as the receiver does at its start
+    await waitFor('the translator to join its group and become ready', 60_000, async () => (await fetch(`${url}/health/ready`)).ok, { describe: () => proc.output().slice(-2000) });
+    assert.equal(problems(proc.output()).loud.length, 1, 'still the one warn line');
+    assert.match(proc.output(), /"msg":"translator started"/);
+    proc.signal('SIGTERM');
+    assert.deepEqual(await proc.waitExit(30_000), { code: 0, signal: null });
   } finally {
     await proc.stop();
   }

@@ -5,6 +5,7 @@ import kafkajs from 'kafkajs';
 const { KafkaJSConnectionError, KafkaJSNonRetriableError } = kafkajs;
 import { createLogger } from '../../../../../shared/edge/log/index.ts';
 import { untilKafkaAnswers } from '../../../../../shared/edge/kafka/until-kafka-answers.ts';
+import { TopicAbsentError } from '../../../../../shared/edge/kafka/topics.ts';
 
 function capture() {
   const lines: { level: number; msg: string }[] = [];
@@ -68,4 +69,18 @@ test('an attempt that succeeds after the abort resolves with undefined', async (
   const abort = new AbortController();
   const value = await untilKafkaAnswers(async () => { abort.abort(); return 'late'; }, { brokers: ['b:1'], what: 'x', logger, signal: abort.signal });
   assert.equal(value, undefined);
+});
+
+test('a topic another service creates and that does not exist yet: Kafka answers, so the line says what is awaited, not "unreachable"', async () => {
+  const { lines, logger } = capture();
+  const problems: (string | undefined)[] = [];
+  let calls = 0;
+  await untilKafkaAnswers(async () => {
+    calls++;
+    if (calls <= 2) throw new TopicAbsentError(['spans']);
+  }, { brokers: ['k:9092'], what: 'span topic spans, created by the receiver', logger, onProblem: (p) => problems.push(p), sleep: async () => {} });
+  assert.deepEqual(lines.filter((l) => l.level >= 40).map((l) => l.msg), [
+    'Kafka at k:9092 answers, but topic spans does not exist yet (span topic spans, created by the receiver); waiting for it, retrying with backoff',
+  ]);
+  assert.deepEqual(problems, ['Kafka at k:9092: topic spans does not exist yet', 'Kafka at k:9092: topic spans does not exist yet', undefined]);
 });
