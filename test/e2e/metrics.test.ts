@@ -169,7 +169,7 @@ const EXPECTED: Readonly<Record<string, Check>> = {
     assert.equal(sum(s, 'meshray_translator_assembly_flushed_traces_total'), TRACES);
   },
   meshray_translator_assembly_late_spans_total: (s) => assert.equal(sum(s, 'meshray_translator_assembly_late_spans_total'), 0),
-  meshray_translator_assembly_full_batches_total: (s) => assert.equal(sum(s, 'meshray_translator_assembly_full_batches_total'), 0, 'no batch refused: the window never reached ASSEMBLY_MAX_SPANS and every export finished'),
+  meshray_translator_assembly_refused_batches_total: (s) => assert.equal(sum(s, 'meshray_translator_assembly_refused_batches_total'), 0, 'no batch refused: the window never reached ASSEMBLY_MAX_SPANS and every export finished'),
   meshray_translator_consumer_rebuilds_total: (s) => assert.equal(sum(s, 'meshray_translator_consumer_rebuilds_total'), 0, 'no consumer was replaced'),
 };
 
@@ -177,7 +177,7 @@ const EXPECTED: Readonly<Record<string, Check>> = {
 const SPLIT_ONLY = new Set([
   'meshray_translator_assembly_traces', 'meshray_translator_assembly_spans', 'meshray_translator_assembly_oldest_age_seconds',
   'meshray_translator_assembly_flushed_traces_total', 'meshray_translator_assembly_late_spans_total',
-  'meshray_translator_assembly_full_batches_total',
+  'meshray_translator_assembly_refused_batches_total',
 ]);
 
 /**
@@ -292,7 +292,7 @@ const EXPECTED_WITH_SAMPLING: Readonly<Record<string, Check>> = {
     assert.equal(sum(s, 'meshray_translator_assembly_flushed_traces_total'), TRACES, 'every trace went through the window once');
   },
   meshray_translator_assembly_late_spans_total: (s) => assert.equal(sum(s, 'meshray_translator_assembly_late_spans_total'), 0),
-  meshray_translator_assembly_full_batches_total: (s) => assert.equal(sum(s, 'meshray_translator_assembly_full_batches_total'), 0, 'no batch refused: the window never reached ASSEMBLY_MAX_SPANS and every export finished'),
+  meshray_translator_assembly_refused_batches_total: (s) => assert.equal(sum(s, 'meshray_translator_assembly_refused_batches_total'), 0, 'no batch refused: the window never reached ASSEMBLY_MAX_SPANS and every export finished'),
   // Every span decided once; the budget keeps everything.
   meshray_translator_sampling_spans_total: (s) => {
     assert.equal(sum(s, 'meshray_translator_sampling_spans_total'), SPANS);

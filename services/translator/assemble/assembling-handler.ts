@@ -152,7 +152,7 @@ export class AssemblingHandler implements BatchHandler {
     await this.#export(topic, partition, this.#window.takeDue(nowMs, partition), control);
     const reason = full() ? 'window_full' : this.#stalled.has(partition) ? 'export_failing' : undefined;
     if (reason === undefined) return false;
-    this.#o.metrics.fullBatches.inc({ reason });
+    this.#o.metrics.refusedBatches.inc({ reason });
     this.#gauges(nowMs);
     if (control.isActive()) await (this.#o.sleep ?? sleepMs)(this.#o.fullPauseMs ?? 1000);
     return true;

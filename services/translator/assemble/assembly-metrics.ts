@@ -15,8 +15,8 @@ export function createAssemblyMetrics(registry: Registry) {
       name: 'meshray_translator_assembly_flushed_traces_total', help: 'traces taken out of the assembly window for export, by reason (idle, max_age, pressure, retry)',
       labelNames: ['reason'] as const, registers,
     }),
-    fullBatches: new Counter({
-      name: 'meshray_translator_assembly_full_batches_total',
+    refusedBatches: new Counter({
+      name: 'meshray_translator_assembly_refused_batches_total',
       help: 'batches not taken in (backpressure: fetched again after a pause), by reason: window_full (ASSEMBLY_MAX_SPANS held, no room made), export_failing (the partition\'s last export was put back: X-Ray down or throttling)',
       labelNames: ['reason'] as const, registers,
     }),

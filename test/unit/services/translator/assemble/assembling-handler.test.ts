@@ -156,7 +156,7 @@ test('a full window that cannot export takes no more batches (memory stays at th
     assert.deepEqual(await handle(third), {}, 'not taken in: nothing resolved, fetched again');
   }
   assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 16, 'nothing more held while exports fail');
-  assert.equal(await metricValue(registry, 'meshray_translator_assembly_full_batches_total'), 3);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_refused_batches_total'), 3);
   assert.equal(sink.accepted.length, 0);
   down = false;
   const result = await handle(third);
@@ -184,8 +184,8 @@ test('a partition whose export is put back takes no new batch while X-Ray fails,
     assert.deepEqual(await handle(second), {}, 'not taken in: nothing resolved, fetched again');
   }
   assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 8, 'only what was held when exports began to fail');
-  assert.equal(await metricValue(registry, 'meshray_translator_assembly_full_batches_total', { reason: 'export_failing' }), 3);
-  assert.equal(await metricValue(registry, 'meshray_translator_assembly_full_batches_total', { reason: 'window_full' }), 0);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_refused_batches_total', { reason: 'export_failing' }), 3);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_refused_batches_total', { reason: 'window_full' }), 0);
   assert.deepEqual(commits, [], 'nothing committed for what X-Ray does not have');
   down = false;
   const result = await handle(second);
