@@ -23,7 +23,12 @@ export class ConsumerHealth {
     this.#progressAtMs = options.now();
   }
 
-  joined(): void { this.#joined = true; this.#interrupted = undefined; }
+  /** Why the consumer has not started yet (Kafka unreachable, the span topic absent); undefined once that is over. */
+  #waiting: string | undefined;
+
+  joined(): void { this.#joined = true; this.#interrupted = undefined; this.#waiting = undefined; }
+  /** Start-up waits for `problem` (untilKafkaAnswers' onProblem): /health/ready says so; undefined: no longer. */
+  waiting(problem: string | undefined): void { this.#waiting = problem; }
   left(): void { this.#joined = false; }
   /** The consumer crashed or stopped on its own (`reason`); unready until it joins the group again. */
   interrupted(reason: string): void {
@@ -57,6 +62,7 @@ export class ConsumerHealth {
 
   readonly ready: HealthCheck = () => {
     if (this.#joined) return undefined;
+    if (this.#waiting !== undefined && this.#interrupted === undefined) return `not consuming yet: ${this.#waiting}`;
     return this.#interrupted === undefined ? 'not a member of the consumer group' : `consumer interrupted, rejoining: ${this.#interrupted.reason}`;
   };
 

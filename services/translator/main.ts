@@ -32,6 +32,9 @@ import { createTraceSampler } from './sample/create-sampler.ts';
  */
 const FETCH_MAX_BYTES_PER_PARTITION = 128 * 1024;
 
+/** Between looks for the span topic at start (full jitter): 500 ms doubling to 5 s. */
+const SPAN_TOPIC_WAIT_BACKOFF = { baseMs: 500, maxMs: 5000 } as const;
+
 export interface RunningTranslator {
   /** The port /health and /metrics listen on (TRANSLATOR_OPS_PORT, or the one picked for 0). */
   readonly opsPort: number;
@@ -136,11 +139,12 @@ export async function main(env: Record<string, string | undefined> = process.env
     // The DLQ's partition count does not matter (records keep their source partition in a header).
     // Kafka unreachable at start: one warn line with the brokers and the cause, retried with backoff (not ready meanwhile).
     const dlq = await untilKafkaAnswers(() => ensureTopics(createKafkaFromConfig(config, logger, { retry: KAFKA_START_RETRY }), [{ topic: config.DLQ_TOPIC, numPartitions: 1, replicationFactor: -1, partitionsMustMatch: false }]),
-      { brokers: config.KAFKA_BROKERS, what: `dead-letter topic ${config.DLQ_TOPIC}`, logger });
+      { brokers: config.KAFKA_BROKERS, what: `dead-letter topic ${config.DLQ_TOPIC}`, logger, onProblem: (p) => health.waiting(p) });
     dlqPartitions = dlq?.partitions.get(config.DLQ_TOPIC) ?? dlqPartitions;
     // The receiver creates the span topic (with SPANS_TOPIC_PARTITIONS): a translator started first waits for it.
-    await untilKafkaAnswers(() => requireTopics(createKafkaFromConfig(config, logger, { retry: KAFKA_START_RETRY }), [config.SPANS_TOPIC]),
-      { brokers: config.KAFKA_BROKERS, what: `span topic ${config.SPANS_TOPIC}, created by the receiver`, logger });
+    // Checked every 5 s at most: it starts soon after the receiver does.
+    await untilKafkaAnswers(() => requireTopics(createKafkaFromConfig(config, logger, { retry: KAFKA_START_RETRY }), [config.SPANS_TOPIC], 'the receiver creates it'),
+      { brokers: config.KAFKA_BROKERS, what: `span topic ${config.SPANS_TOPIC}`, logger, onProblem: (p) => health.waiting(p), policy: SPAN_TOPIC_WAIT_BACKOFF });
     await producer.connect();
     await transactionSearch?.start(); // logs and joins readiness; never fails the start
     await app.start();

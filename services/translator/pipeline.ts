@@ -174,7 +174,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     // a span delivered again (a duplicate record, a redelivery) whose document X-Ray accepted already: not sent again
     const notYetAccepted = inBatch.filter((d) => !this.#uncommitted.wasAccepted(partition, offsetOfSpan(d.spanIndex), d.segmentId));
     const fresh = recent === undefined ? notYetAccepted : notYetAccepted.filter((d) => !recent.has(traceKeyOfDocument(d), d.segmentId, nowMs));
-    if (fresh.length < notYetAccepted.length) this.#o.metrics.documentsNotResent.inc(notYetAccepted.length - fresh.length);
+    const notResent = notYetAccepted.length - fresh.length; // counted once the batch is done (a failed one comes again)
     const documents = this.#pack(fresh);
     if (documents.length > 0) {
       let outcome: PutOutcome;
@@ -232,6 +232,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       this.#o.metrics.batches.inc({ outcome: 'poison_retry', protocol: this.#protocol });
       return {};
     }
+    if (notResent > 0) this.#o.metrics.documentsNotResent.inc(notResent);
     const doneThrough = (records[cut - 1] as DeliveredRecord).offset;
     this.#o.metrics.records.inc({ protocol: this.#protocol }, cut);
     this.#o.metrics.batches.inc({ outcome: cut === records.length ? 'committed' : 'partial', protocol: this.#protocol });

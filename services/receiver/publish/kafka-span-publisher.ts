@@ -101,7 +101,9 @@ const isRecordError = (e: unknown): boolean => hasErrorType(e, RECORD_ERROR_TYPE
  * except at shutdown after the drain timeout, and then it is counted (`dropped_at_shutdown`) and logged.
  *
  * ACK_TIMEOUT rejects the waiting publish but leaves its spans queued: they are still sent, so a
- * sender that retries after the 503 may write them twice. That is harmless: translation is idempotent.
+ * sender that retries after the 503 may write them twice. The translator does not send a document X-Ray
+ * accepted recently again (services/translator/export/accepted-documents.ts): with PACKING=on a duplicate
+ * SERVER span sent alone would replace the document that nested its service's CLIENT spans.
  */
 export class KafkaSpanPublisher implements SpanPublisher {
   private readonly options: KafkaSpanPublisherOptions;

@@ -8,11 +8,17 @@
  * span's packed document nests its service's CLIENT spans. Sent again alone, the SERVER span's document
  * replaces that one, and the CLIENT spans it nested are gone from X-Ray while their records are committed.
  *
- * Bounded: at most `maxIds` ids, each for at most `ttlMs` (both counted from when it was accepted); the
- * oldest go first. No I/O; time is an input.
+ * Bounded: at most `maxIds` ids, each for at most `ttlMs` from when it was first accepted; the oldest go
+ * first. Each id of a packed document counts (about one per span), so the cap decides how far back it
+ * reaches under load: 200,000 ids are about 40 s of a translator's traffic at 5,000 spans/s, 10 minutes only
+ * below ≈ 330 spans/s. An entry costs ≈ 100–250 bytes (20–50 MB at the cap). No I/O; time is an input.
+ *
+ * Not covered (README, "What is lost, when"): a duplicate consumed by another translator process (its
+ * partition moved, or the process restarted) or older than that reach; one exported while the original's
+ * call is still in flight (both then race in X-Ray).
  */
 export interface AcceptedDocumentsOptions {
-  /** Ids remembered at most (default 200,000: about 20 MB). */
+  /** Ids remembered at most (default 200,000). */
   readonly maxIds?: number;
   /** How long an id is remembered (ms; default 10 minutes: a receiver's resend after a long Kafka outage). */
   readonly ttlMs?: number;
@@ -26,6 +32,8 @@ export class AcceptedDocuments {
   readonly #ttlMs: number;
   /** `${traceKey}${id}` → when accepted (ms); insertion-ordered, so the oldest come first. */
   readonly #acceptedAtMs = new Map<string, number>();
+  /** When the oldest id expires (undefined: none held); the Map is swept only then or past the cap. */
+  #sweepAtMs: number | undefined;
 
   constructor(options: AcceptedDocumentsOptions = {}) {
     this.#maxIds = options.maxIds ?? ACCEPTED_DOCUMENTS_MAX_IDS;
@@ -44,14 +52,20 @@ export class AcceptedDocuments {
 
   /** X-Ray accepted documents `ids` of trace `traceKey` at `nowMs`. */
   accepted(traceKey: string, ids: readonly string[], nowMs: number): void {
+    const remembered = this.#acceptedAtMs;
     for (const id of ids) {
       const key = traceKey + id;
-      this.#acceptedAtMs.delete(key); // re-inserted last: its age restarts
-      this.#acceptedAtMs.set(key, nowMs);
+      if (!remembered.has(key)) remembered.set(key, nowMs); // accepted again: it keeps its place (and age)
     }
-    for (const [key, at] of this.#acceptedAtMs) {
-      if (this.#acceptedAtMs.size <= this.#maxIds && nowMs - at < this.#ttlMs) break;
-      this.#acceptedAtMs.delete(key);
+    this.#sweepAtMs ??= nowMs + this.#ttlMs; // it held none: the oldest is one of these
+    if (remembered.size <= this.#maxIds && (this.#sweepAtMs === undefined || nowMs < this.#sweepAtMs)) return;
+    for (const [key, at] of remembered) {
+      if (remembered.size <= this.#maxIds && nowMs - at < this.#ttlMs) {
+        this.#sweepAtMs = at + this.#ttlMs; // when the oldest expires
+        return;
+      }
+      remembered.delete(key);
     }
+    this.#sweepAtMs = undefined;
   }
 }

@@ -101,13 +101,13 @@ async function waitForLeaders(admin: Admin, specs: readonly TopicSpec[], timeout
  * rather than subscribe, which fails (UNKNOWN_TOPIC_OR_PARTITION) or, on a broker with
  * auto.create.topics.enable (Kafka's default), creates it with the broker's partition count.
  */
-export async function requireTopics(kafka: Kafka, topics: readonly string[]): Promise<void> {
+export async function requireTopics(kafka: Kafka, topics: readonly string[], createdBy?: string): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const present = new Set(await admin.listTopics());
     const absent = topics.filter((t) => !present.has(t));
-    if (absent.length > 0) throw new TopicAbsentError(absent);
+    if (absent.length > 0) throw new TopicAbsentError(absent, createdBy);
   } finally {
     await admin.disconnect();
   }
@@ -116,8 +116,9 @@ export async function requireTopics(kafka: Kafka, topics: readonly string[]): Pr
 /** The topics do not exist (yet). */
 export class TopicAbsentError extends Error {
   override readonly name = 'TopicAbsentError';
-  constructor(readonly topics: readonly string[]) {
-    super(`topic${topics.length === 1 ? '' : 's'} ${topics.join(', ')} do${topics.length === 1 ? 'es' : ''} not exist`);
+  /** `createdBy`: who creates them (named in the message). */
+  constructor(readonly topics: readonly string[], createdBy?: string) {
+    super(`topic${topics.length === 1 ? '' : 's'} ${topics.join(', ')} do${topics.length === 1 ? 'es' : ''} not exist yet${createdBy === undefined ? '' : ` (${createdBy})`}`);
   }
 }
 

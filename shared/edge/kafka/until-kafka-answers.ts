@@ -58,12 +58,12 @@ export async function untilKafkaAnswers<T>(attempt: () => Promise<T>, options: U
       const delayMs = fullJitterDelayMs(failures, policy, random);
       // Kafka answers but lacks a topic another service creates: say so, not "unreachable"
       const line = error instanceof TopicAbsentError
-        ? `Kafka at ${brokers} answers, but ${error.message} yet (${options.what}); waiting for it, retrying with backoff`
+        ? `Kafka at ${brokers} answers, but ${error.message}; waiting for it, retrying with backoff`
         : `Kafka unreachable at ${brokers} (${options.what}): ${cause}; retrying with backoff`;
       if (cause !== lastCause) log.warn({ brokers, cause }, line);
       else log.debug({ brokers, cause, attempt: failures, delayMs }, line);
       lastCause = cause;
-      options.onProblem?.(error instanceof TopicAbsentError ? `Kafka at ${brokers}: ${error.message} yet` : `Kafka unreachable at ${brokers}: ${cause}`);
+      options.onProblem?.(error instanceof TopicAbsentError ? `Kafka at ${brokers}: ${error.message}` : `Kafka unreachable at ${brokers}: ${cause}`);
       await abortableSleep(sleep, delayMs, options.signal);
     }
   }

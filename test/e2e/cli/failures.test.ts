@@ -163,8 +163,10 @@ test('meshray translator started before its span topic exists: one warn line nam
     assert.equal(loud.length, 1, proc.output());
     assert.deepEqual(stackFrames, []);
     assert.equal((JSON.parse(loud[0] ?? '{}') as { msg: string }).msg,
-      `Kafka at ${KAFKA_BROKERS} answers, but topic ${names.spansTopic} does not exist yet (span topic ${names.spansTopic}, created by the receiver); waiting for it, retrying with backoff`);
-    assert.equal((await fetch(`${url}/health/ready`)).status, 503);
+      `Kafka at ${KAFKA_BROKERS} answers, but topic ${names.spansTopic} does not exist yet (the receiver creates it); waiting for it, retrying with backoff`);
+    const ready = await fetch(`${url}/health/ready`);
+    assert.equal(ready.status, 503);
+    assert.match(JSON.stringify(await ready.json()), new RegExp(`not consuming yet: Kafka at ${KAFKA_BROKERS}: topic ${names.spansTopic} does not exist yet \\(the receiver creates it\\)`));
     const admin = kafka.admin();
     await admin.connect();
     try {

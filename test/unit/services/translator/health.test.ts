@@ -67,3 +67,15 @@ test('allOf: the first problem of several checks', async () => {
   assert.equal(allOf(() => undefined, () => undefined)(), undefined);
   assert.equal(allOf(() => undefined, () => 'b', () => 'c')(), 'b');
 });
+
+test('while start-up waits (Kafka unreachable, the span topic absent) ready says for what; live is not affected; a join clears it', () => {
+  const h = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => 0 });
+  h.waiting('Kafka at k:9092: topic spans does not exist yet (the receiver creates it)');
+  assert.equal(h.ready(), 'not consuming yet: Kafka at k:9092: topic spans does not exist yet (the receiver creates it)');
+  assert.equal(h.live(), undefined);
+  h.waiting(undefined);
+  assert.equal(h.ready(), 'not a member of the consumer group');
+  h.waiting('again');
+  h.joined();
+  assert.equal(h.ready(), undefined);
+});

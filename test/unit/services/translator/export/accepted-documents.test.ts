@@ -20,8 +20,21 @@ test('at most maxIds are remembered: the oldest go first, and expired ones go wh
   accepted.accepted(T1, ['03', '04'], 1);
   assert.equal(accepted.size, 3);
   assert.deepEqual(['01', '02', '03', '04'].map((id) => accepted.has(T1, id, 2)), [false, true, true, true]);
-  accepted.accepted(T1, ['02'], 500); // accepted again: its age restarts
-  accepted.accepted(T2, ['05'], 1001); // 03 and 04 expired
+  accepted.accepted(T1, ['02'], 500); // accepted again: it keeps its age
+  accepted.accepted(T2, ['05'], 999);
+  assert.equal(accepted.size, 3, '02, the oldest, went for 05 (the cap)');
+  accepted.accepted(T2, ['06'], 1001); // 03 went for the cap, 04 expired
   assert.equal(accepted.size, 2);
-  assert.deepEqual([accepted.has(T1, '02', 1001), accepted.has(T2, '05', 1001)], [true, true]);
+  assert.deepEqual([accepted.has(T2, '05', 1001), accepted.has(T2, '06', 1001), accepted.has(T1, '02', 999)], [true, true, false]);
+});
+
+test('expired ids go when more are accepted, well below the cap', () => {
+  const accepted = new AcceptedDocuments({ ttlMs: 1000 });
+  accepted.accepted(T1, ['01', '02'], 0);
+  accepted.accepted(T1, ['03'], 999);
+  assert.equal(accepted.size, 3);
+  accepted.accepted(T1, ['04'], 1500);
+  assert.equal(accepted.size, 2, '01 and 02 expired');
+  accepted.accepted(T1, ['05'], 2600);
+  assert.equal(accepted.size, 1, '03 and 04 expired');
 });
