@@ -99,17 +99,23 @@ export function packDocuments(docs: readonly TranslatedDocument[], maxBytes: num
   const documents: PackedDocument[] = [];
   let split = 0;
   const placed = new Set<Node>();
-  const queue = [...roots];
-  for (let root = queue.shift(); root !== undefined; root = queue.shift()) {
-    // Children already placed elsewhere (a loop broken above) are not nested twice.
-    const kept = new Map<Node, Node[]>();
-    const keep = (n: Node): void => {
-      placed.add(n);
-      const children = n.children.filter((c) => !placed.has(c));
-      kept.set(n, children);
-      children.forEach(keep);
-    };
-    keep(root);
+  // A root, or a subsegment split off a document that was too large: it keeps what was kept under it there.
+  const queue: { root: Node; kept?: Map<Node, Node[]> }[] = roots.map((root) => ({ root }));
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    const root = next.root;
+    let kept = next.kept;
+    if (kept === undefined) {
+      // Children already placed elsewhere (a loop broken above) are not nested twice.
+      const fresh = new Map<Node, Node[]>();
+      const keep = (n: Node): void => {
+        placed.add(n);
+        const children = n.children.filter((c) => !placed.has(c));
+        fresh.set(n, children);
+        children.forEach(keep);
+      };
+      keep(root);
+      kept = fresh;
+    }
     for (;;) {
       const json = renderOf(root, true, kept);
       const children = kept.get(root) ?? [];
@@ -122,7 +128,7 @@ export function packDocuments(docs: readonly TranslatedDocument[], maxBytes: num
         if (renderOf(children[i] as Node, false, kept).length > renderOf(children[largest] as Node, false, kept).length) largest = i;
       }
       const [off] = children.splice(largest, 1);
-      if (off !== undefined) queue.push(off);
+      if (off !== undefined) queue.push({ root: off, kept }); // with its subsegments (kept under it here)
       split += 1;
     }
   }

@@ -123,3 +123,23 @@ test('documentsAsIs keeps one document per translated document (PACKING=off)', (
   assert.deepEqual(docs.map((d) => d.json), output.documents.map((d) => d.json));
   assert.deepEqual(docs.map((d) => d.spanIndices), output.documents.map((d) => [d.spanIndex]));
 });
+
+test('a subsegment split off keeps the subsegments nested in it (a local span with a CLIENT call under a SERVER span)', () => {
+  const start = (NOW_MS - 5000) * 1000;
+  const trace = '5f000000aaaaaaaabbbbbbbbcccccccc';
+  const big = { 'http.url': `http://reviews:9080/reviews/0?${'q'.repeat(2000)}` };
+  const spans: Span[] = [
+    { traceId: trace, id: '000000000000000a', kind: 'SERVER', name: 'get /', timestampMicros: start, durationMicros: 9000, localEndpoint: { serviceName: 'productpage' }, annotations: [], tags: { 'http.method': 'GET', 'http.status_code': '200' } },
+    { traceId: trace, id: '000000000000000b', parentId: '000000000000000a', name: 'render', timestampMicros: start + 100, durationMicros: 8000, localEndpoint: { serviceName: 'productpage' }, annotations: [], tags: big },
+    { traceId: trace, id: '000000000000000c', parentId: '000000000000000b', kind: 'CLIENT', name: 'get /reviews', timestampMicros: start + 200, durationMicros: 7000, localEndpoint: { serviceName: 'productpage' }, remoteEndpoint: { serviceName: 'reviews' }, annotations: [], tags: { ...big, 'http.method': 'GET', 'http.status_code': '200' } },
+  ];
+  const { output } = translate(spans);
+  assert.equal(output.documents.length, 3);
+  const whole = packed(output.documents);
+  assert.equal(whole.length, 1, 'one document: the segment, its local subsegment, the call nested in that');
+  const maxBytes = Buffer.byteLength(whole[0]?.json ?? '') - 1; // the local subsegment (with its call) must go
+  const out = packDocuments(output.documents, maxBytes);
+  assert.equal(out.split, 1);
+  assert.deepEqual(entitiesOf(out.documents.map((d) => d.json)), entitiesOf(output.documents.map((d) => d.json)), 'nothing lost');
+  assert.deepEqual(out.documents.flatMap((d) => d.spanIndices).sort(), [0, 1, 2]);
+});
