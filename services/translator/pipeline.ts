@@ -178,10 +178,14 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     const documents = this.#pack(fresh);
     if (documents.length > 0) {
       let outcome: PutOutcome;
+      const idsOf = (d: D): readonly string[] => d.segmentIds ?? [d.segmentId];
+      if (recent !== undefined) for (const d of documents) recent.sending(traceKeyOfDocument(d), idsOf(d));
       try {
         outcome = await this.#o.sink.put(documents, control);
       } catch (err) {
         return this.#failed(batch, err, control);
+      } finally {
+        if (recent !== undefined) for (const d of documents) recent.settled(traceKeyOfDocument(d), idsOf(d));
       }
       const refused = new Set<number>();
       for (const r of outcome.rejected) {
@@ -195,7 +199,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       }
       const notAccepted = new Set([...(outcome.unfinished?.indices ?? []), ...outcome.rejected.map((r) => r.index)]);
       this.#o.metrics.documentsExported.inc(documents.length - notAccepted.size);
-      if (recent !== undefined) documents.forEach((d, i) => { if (!notAccepted.has(i)) recent.accepted(traceKeyOfDocument(d), d.segmentIds ?? [d.segmentId], nowMs); });
+      if (recent !== undefined) documents.forEach((d, i) => { if (!notAccepted.has(i)) recent.accepted(traceKeyOfDocument(d), idsOf(d), nowMs); });
       if (outcome.unfinished) {
         // each translated document an accepted one carries (its spans and ids), under its own span's offset
         documents.forEach((d, i) => {

@@ -13,9 +13,12 @@
  * reaches under load: 200,000 ids are about 40 s of a translator's traffic at 5,000 spans/s, 10 minutes only
  * below ≈ 330 spans/s. An entry costs ≈ 100–250 bytes (20–50 MB at the cap). No I/O; time is an input.
  *
+ * A document in a call not answered yet counts too (`sending` … `settled`): the assembly window's timer and
+ * a batch may export the original and its duplicate at once, and X-Ray would keep whichever came last. If
+ * that call then fails, its records are not done and the original is sent again.
+ *
  * Not covered (README, "What is lost, when"): a duplicate consumed by another translator process (its
- * partition moved, or the process restarted) or older than that reach; one exported while the original's
- * call is still in flight (both then race in X-Ray).
+ * partition moved, or the process restarted), or older than that reach.
  */
 export interface AcceptedDocumentsOptions {
   /** Ids remembered at most (default 200,000). */
@@ -32,6 +35,8 @@ export class AcceptedDocuments {
   readonly #ttlMs: number;
   /** `${traceKey}${id}` → when accepted (ms); insertion-ordered, so the oldest come first. */
   readonly #acceptedAtMs = new Map<string, number>();
+  /** `${traceKey}${id}` → calls not answered yet that carry it. */
+  readonly #sending = new Map<string, number>();
   /** When the oldest id expires (undefined: none held); the Map is swept only then or past the cap. */
   #sweepAtMs: number | undefined;
 
@@ -44,10 +49,32 @@ export class AcceptedDocuments {
     return this.#acceptedAtMs.size;
   }
 
-  /** Whether X-Ray accepted document `id` of trace `traceKey` (the Zipkin trace id's low 64 bits) within ttlMs of `nowMs`. */
+  /**
+   * Whether X-Ray accepted document `id` of trace `traceKey` (the Zipkin trace id's low 64 bits) within ttlMs
+   * of `nowMs`, or it is in a call not answered yet.
+   */
   has(traceKey: string, id: string, nowMs: number): boolean {
-    const at = this.#acceptedAtMs.get(traceKey + id);
-    return at !== undefined && nowMs - at < this.#ttlMs;
+    const key = traceKey + id;
+    const at = this.#acceptedAtMs.get(key);
+    return (at !== undefined && nowMs - at < this.#ttlMs) || this.#sending.has(key);
+  }
+
+  /** Documents `ids` of trace `traceKey` are in a call now (until `settled`). */
+  sending(traceKey: string, ids: readonly string[]): void {
+    for (const id of ids) {
+      const key = traceKey + id;
+      this.#sending.set(key, (this.#sending.get(key) ?? 0) + 1);
+    }
+  }
+
+  /** The call that carried documents `ids` of trace `traceKey` was answered (or failed). */
+  settled(traceKey: string, ids: readonly string[]): void {
+    for (const id of ids) {
+      const key = traceKey + id;
+      const n = (this.#sending.get(key) ?? 0) - 1;
+      if (n > 0) this.#sending.set(key, n);
+      else this.#sending.delete(key);
+    }
   }
 
   /** X-Ray accepted documents `ids` of trace `traceKey` at `nowMs`. */

@@ -363,3 +363,24 @@ test('PACKING=on: a span delivered again after its trace was exported (a duplica
   assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'no id sent twice');
   assert.equal(await metricValue(registry, 'meshray_translator_documents_not_resent_total'), 2);
 });
+
+test('PACKING=on: a duplicate exported while the original\'s call is still out is not sent (X-Ray would keep whichever came last)', async () => {
+  // The assembly window's timer and a batch can export the original trace and a late duplicate at once.
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => { release = resolve; });
+  const sink = new FakeSink();
+  const gated: FakeSink = Object.assign(Object.create(sink) as FakeSink, {
+    put: async (documents: readonly string[]) => { sink.calls.push([...documents]); await gate; documents.forEach((d) => sink.accepted.push(d)); return { rejected: [] }; },
+  });
+  const { pipeline, batch, control, spans } = await packingPipeline(gated);
+  const original = pipeline.exportBatch(batch, control);
+  await waitFor('the original call sent', 1000, () => sink.calls.length === 1, { intervalMs: 1 });
+  const server = spans.findIndex((s) => s.localEndpoint?.serviceName === 'productpage.default' && s.kind === 'SERVER');
+  const record = batch.records[server];
+  assert.ok(record !== undefined);
+  assert.deepEqual(await pipeline.exportBatch({ ...batch, records: [{ ...record, offset: '8' }] }, control), { doneThrough: '8' });
+  assert.equal(sink.calls.length, 1, 'the duplicate was not sent');
+  release();
+  assert.deepEqual(await original, { doneThrough: '7' });
+  assert.equal(heldIdsOf(sink.accepted).length, spans.length + 1);
+});

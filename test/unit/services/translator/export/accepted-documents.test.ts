@@ -38,3 +38,15 @@ test('expired ids go when more are accepted, well below the cap', () => {
   accepted.accepted(T1, ['05'], 2600);
   assert.equal(accepted.size, 1, '03 and 04 expired');
 });
+
+test('a document in a call not answered yet counts as accepted until the call settles', () => {
+  const accepted = new AcceptedDocuments({ ttlMs: 1000 });
+  accepted.sending(T1, ['01', '02']);
+  accepted.sending(T1, ['01']); // a second call carries it too
+  assert.deepEqual([accepted.has(T1, '01', 0), accepted.has(T1, '02', 0), accepted.has(T2, '01', 0)], [true, true, false]);
+  accepted.settled(T1, ['01', '02']);
+  assert.deepEqual([accepted.has(T1, '01', 0), accepted.has(T1, '02', 0)], [true, false], 'the other call is still out');
+  accepted.settled(T1, ['01']);
+  assert.equal(accepted.has(T1, '01', 0), false, 'failed calls leave nothing behind');
+  assert.equal(accepted.size, 0);
+});
