@@ -8,10 +8,11 @@
  * span's packed document nests its service's CLIENT spans. Sent again alone, the SERVER span's document
  * replaces that one, and the CLIENT spans it nested are gone from X-Ray while their records are committed.
  *
- * Bounded: at most `maxIds` ids, each for at most `ttlMs` from when it was first accepted; the oldest go
- * first. Each id of a packed document counts (about one per span), so the cap decides how far back it
- * reaches under load: 200,000 ids are about 40 s of a translator's traffic at 5,000 spans/s, 10 minutes only
- * below ≈ 330 spans/s. An entry costs ≈ 100–250 bytes (20–50 MB at the cap). No I/O; time is an input.
+ * Bounded: at most `maxIds` ids, for at most `ttlMs` from when X-Ray accepted the first document of their
+ * trace; the oldest traces go first. Each id of a packed document counts (about one per span), so the cap
+ * decides how far back it reaches under load: 200,000 ids are about 40 s of a translator's traffic at 5,000
+ * spans/s, 10 minutes only below ≈ 330 spans/s. Held per trace (one Map entry and a small array of ids), it
+ * costs ≈ 25–60 bytes per id (5–12 MB at the cap). No I/O; time is an input.
  *
  * A document in a call not answered yet counts too (`sending` … `settled`): the assembly window's timer and
  * a batch may export the original and its duplicate at once, and X-Ray would keep whichever came last. If
@@ -33,30 +34,37 @@ export const ACCEPTED_DOCUMENTS_TTL_MS = 10 * 60_000;
 export class AcceptedDocuments {
   readonly #maxIds: number;
   readonly #ttlMs: number;
-  /** `${traceKey}${id}` → when accepted (ms); insertion-ordered, so the oldest come first. */
-  readonly #acceptedAtMs = new Map<string, number>();
+  /** Trace key → when X-Ray first accepted a document of it (ms) and the ids accepted since (a few). */
+  readonly #traces = new Map<string, { readonly atMs: number; readonly ids: string[] }>();
+  /**
+   * Trace keys in the order they entered `#traces`, from `#head` on: a queue, not Map iteration (iterating a
+   * Map from its start walks past every entry deleted there since it was last rehashed: once at the cap,
+   * each eviction cost that whole walk, ≈ 70 µs per id in bench/.scratch before this).
+   */
+  #order: string[] = [];
+  #head = 0;
+  #ids = 0;
   /** `${traceKey}${id}` → calls not answered yet that carry it. */
   readonly #sending = new Map<string, number>();
-  /** When the oldest id expires (undefined: none held); the Map is swept only then or past the cap. */
-  #sweepAtMs: number | undefined;
 
   constructor(options: AcceptedDocumentsOptions = {}) {
     this.#maxIds = options.maxIds ?? ACCEPTED_DOCUMENTS_MAX_IDS;
     this.#ttlMs = options.ttlMs ?? ACCEPTED_DOCUMENTS_TTL_MS;
   }
 
+  /** Ids remembered. */
   get size(): number {
-    return this.#acceptedAtMs.size;
+    return this.#ids;
   }
 
   /**
    * Whether X-Ray accepted document `id` of trace `traceKey` (the Zipkin trace id's low 64 bits) within ttlMs
-   * of `nowMs`, or it is in a call not answered yet.
+   * of `nowMs` (counted from the trace's first accepted document), or it is in a call not answered yet.
    */
   has(traceKey: string, id: string, nowMs: number): boolean {
-    const key = traceKey + id;
-    const at = this.#acceptedAtMs.get(key);
-    return (at !== undefined && nowMs - at < this.#ttlMs) || this.#sending.has(key);
+    const trace = this.#traces.get(traceKey);
+    if (trace !== undefined && nowMs - trace.atMs < this.#ttlMs && trace.ids.includes(id)) return true;
+    return this.#sending.size > 0 && this.#sending.has(traceKey + id);
   }
 
   /** Documents `ids` of trace `traceKey` are in a call now (until `settled`). */
@@ -79,20 +87,35 @@ export class AcceptedDocuments {
 
   /** X-Ray accepted documents `ids` of trace `traceKey` at `nowMs`. */
   accepted(traceKey: string, ids: readonly string[], nowMs: number): void {
-    const remembered = this.#acceptedAtMs;
-    for (const id of ids) {
-      const key = traceKey + id;
-      if (!remembered.has(key)) remembered.set(key, nowMs); // accepted again: it keeps its place (and age)
-    }
-    this.#sweepAtMs ??= nowMs + this.#ttlMs; // it held none: the oldest is one of these
-    if (remembered.size <= this.#maxIds && (this.#sweepAtMs === undefined || nowMs < this.#sweepAtMs)) return;
-    for (const [key, at] of remembered) {
-      if (remembered.size <= this.#maxIds && nowMs - at < this.#ttlMs) {
-        this.#sweepAtMs = at + this.#ttlMs; // when the oldest expires
-        return;
+    const trace = this.#traces.get(traceKey);
+    if (trace === undefined) {
+      this.#traces.set(traceKey, { atMs: nowMs, ids: [...ids] });
+      this.#order.push(traceKey);
+      this.#ids += ids.length;
+    } else {
+      for (const id of ids) {
+        if (trace.ids.includes(id)) continue;
+        trace.ids.push(id);
+        this.#ids += 1;
       }
-      remembered.delete(key);
     }
-    this.#sweepAtMs = undefined;
+    this.#forget(nowMs);
+  }
+
+  /** Forgets the oldest traces while more than maxIds ids are held or the oldest is past ttlMs. */
+  #forget(nowMs: number): void {
+    while (this.#head < this.#order.length) {
+      const key = this.#order[this.#head] as string;
+      const oldest = this.#traces.get(key);
+      if (oldest !== undefined && this.#ids <= this.#maxIds && nowMs - oldest.atMs < this.#ttlMs) break;
+      this.#head += 1;
+      if (oldest === undefined) continue;
+      this.#traces.delete(key);
+      this.#ids -= oldest.ids.length;
+    }
+    if (this.#head > 1024 && this.#head * 2 > this.#order.length) {
+      this.#order = this.#order.slice(this.#head);
+      this.#head = 0;
+    }
   }
 }

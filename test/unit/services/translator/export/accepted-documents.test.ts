@@ -4,39 +4,43 @@ import { AcceptedDocuments } from '../../../../../services/translator/export/acc
 
 const T1 = 'aaaaaaaaaaaaaaaa';
 const T2 = 'bbbbbbbbbbbbbbbb';
+const trace = (n: number): string => n.toString(16).padStart(16, '0');
 
-test('an accepted id is known for its trace only, and only for ttlMs', () => {
+test('an accepted id is known for its trace only, and only for ttlMs from the trace\'s first accepted document', () => {
   const accepted = new AcceptedDocuments({ ttlMs: 1000 });
   accepted.accepted(T1, ['0000000000000001', '0000000000000002'], 10_000);
-  assert.equal(accepted.has(T1, '0000000000000002', 10_999), true);
+  accepted.accepted(T1, ['0000000000000003', '0000000000000001'], 10_500); // 01 again: counted once
+  assert.equal(accepted.size, 3);
+  assert.equal(accepted.has(T1, '0000000000000003', 10_999), true);
   assert.equal(accepted.has(T2, '0000000000000002', 10_000), false, 'another trace');
-  assert.equal(accepted.has(T1, '0000000000000003', 10_000), false);
-  assert.equal(accepted.has(T1, '0000000000000001', 11_000), false, 'forgotten after ttlMs');
+  assert.equal(accepted.has(T1, '0000000000000004', 10_000), false);
+  assert.equal(accepted.has(T1, '0000000000000003', 11_000), false, 'forgotten ttlMs after the trace\'s first');
 });
 
-test('at most maxIds are remembered: the oldest go first, and expired ones go when more are accepted', () => {
-  const accepted = new AcceptedDocuments({ maxIds: 3, ttlMs: 1000 });
-  accepted.accepted(T1, ['01', '02'], 0);
-  accepted.accepted(T1, ['03', '04'], 1);
-  assert.equal(accepted.size, 3);
-  assert.deepEqual(['01', '02', '03', '04'].map((id) => accepted.has(T1, id, 2)), [false, true, true, true]);
-  accepted.accepted(T1, ['02'], 500); // accepted again: it keeps its age
-  accepted.accepted(T2, ['05'], 999);
-  assert.equal(accepted.size, 3, '02, the oldest, went for 05 (the cap)');
-  accepted.accepted(T2, ['06'], 1001); // 03 went for the cap, 04 expired
-  assert.equal(accepted.size, 2);
-  assert.deepEqual([accepted.has(T2, '05', 1001), accepted.has(T2, '06', 1001), accepted.has(T1, '02', 999)], [true, true, false]);
+test('at most maxIds are remembered: the oldest traces go first, whole', () => {
+  const accepted = new AcceptedDocuments({ maxIds: 4, ttlMs: 1000 });
+  accepted.accepted(trace(1), ['01', '02'], 0);
+  accepted.accepted(trace(2), ['03', '04'], 1);
+  assert.equal(accepted.size, 4);
+  accepted.accepted(trace(3), ['05'], 2);
+  assert.equal(accepted.size, 3, 'trace 1 went for trace 3');
+  assert.deepEqual([accepted.has(trace(1), '01', 2), accepted.has(trace(2), '03', 2), accepted.has(trace(3), '05', 2)], [false, true, true]);
 });
 
-test('expired ids go when more are accepted, well below the cap', () => {
+test('expired traces go when more are accepted, well below the cap; a long run stays bounded', () => {
   const accepted = new AcceptedDocuments({ ttlMs: 1000 });
-  accepted.accepted(T1, ['01', '02'], 0);
-  accepted.accepted(T1, ['03'], 999);
+  accepted.accepted(trace(1), ['01', '02'], 0);
+  accepted.accepted(trace(2), ['03'], 999);
   assert.equal(accepted.size, 3);
-  accepted.accepted(T1, ['04'], 1500);
-  assert.equal(accepted.size, 2, '01 and 02 expired');
-  accepted.accepted(T1, ['05'], 2600);
-  assert.equal(accepted.size, 1, '03 and 04 expired');
+  accepted.accepted(trace(3), ['04'], 1500);
+  assert.equal(accepted.size, 2, 'trace 1 expired');
+  accepted.accepted(trace(4), ['05'], 2600);
+  assert.equal(accepted.size, 1, 'traces 2 and 3 expired');
+  const bounded = new AcceptedDocuments({ maxIds: 100, ttlMs: 1000 });
+  for (let i = 0; i < 10_000; i += 1) bounded.accepted(trace(i), ['01', '02', '03'], i);
+  assert.equal(bounded.size, 99);
+  assert.equal(bounded.has(trace(9999), '03', 9999), true);
+  assert.equal(bounded.has(trace(9966), '01', 9999), false);
 });
 
 test('a document in a call not answered yet counts as accepted until the call settles', () => {
