@@ -12,6 +12,7 @@
  * its trace left is recognised as late.
  */
 import type { DeliveredRecord } from '../../../shared/core/span-record/record.ts';
+import { RecencyMap } from '../../../shared/core/collections/recency-map.ts';
 
 export type FlushReason = 'idle' | 'max_age' | 'pressure' | 'retry' | 'late' | 'stop';
 
@@ -47,8 +48,8 @@ interface PartitionState {
   readonly done: Set<string>;
   /** Lowest and highest offset of each group exported together, until committed past its highest. */
   readonly units: { readonly lo: bigint; readonly hi: bigint }[];
-  /** Trace keys taken for export → when; insertion-ordered (oldest first). */
-  readonly flushed: Map<string, number>;
+  /** Trace keys taken for export → when; oldest first. */
+  readonly flushed: RecencyMap<number>;
   /** Highest offset delivered. */
   seenThrough: bigint | undefined;
   /**
@@ -255,7 +256,7 @@ export class AssemblyWindow {
   #partition(partition: number): PartitionState {
     let p = this.#partitions.get(partition);
     if (p === undefined) {
-      p = { traces: new Map(), pending: new Map(), done: new Set(), units: [], flushed: new Map(), seenThrough: undefined, committedThrough: undefined, watermarkMs: 0 };
+      p = { traces: new Map(), pending: new Map(), done: new Set(), units: [], flushed: new RecencyMap(), seenThrough: undefined, committedThrough: undefined, watermarkMs: 0 };
       this.#partitions.set(partition, p);
     }
     return p;
@@ -286,20 +287,15 @@ export class AssemblyWindow {
   #take(p: PartitionState, t: HeldTrace, reason: FlushReason, nowMs: number): DueTrace {
     p.traces.delete(t.key);
     this.#spans -= t.records.length;
-    p.flushed.delete(t.key);
     p.flushed.set(t.key, nowMs);
-    if (p.flushed.size > this.#s.maxSpans) {
-      const oldest = p.flushed.keys().next();
-      if (oldest.done !== true) p.flushed.delete(oldest.value);
-    }
+    if (p.flushed.size > this.#s.maxSpans) p.flushed.shift();
     const records = reason === 'retry' ? [...t.records].sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1)) : t.records;
     return { key: t.key, reason, records };
   }
 
   #forgetFlushed(p: PartitionState, nowMs: number): void {
-    for (const [key, atMs] of p.flushed) {
-      if (nowMs - atMs < this.#s.maxAgeMs) break;
-      p.flushed.delete(key);
+    for (let oldest = p.flushed.oldest(); oldest !== undefined && nowMs - oldest.value >= this.#s.maxAgeMs; oldest = p.flushed.oldest()) {
+      p.flushed.shift();
     }
   }
 }

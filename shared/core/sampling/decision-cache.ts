@@ -4,6 +4,7 @@
  * `nowMs` is an input.
  */
 import type { SamplePolicy } from './policy.ts';
+import { RecencyMap } from '../collections/recency-map.ts';
 
 export interface Decision {
   readonly kept: boolean;
@@ -13,7 +14,8 @@ export interface Decision {
 export class DecisionCache {
   readonly #ttlMs: number;
   readonly #maxEntries: number;
-  readonly #entries = new Map<string, { readonly decision: Decision; readonly atMs: number }>();
+  /** Oldest first (a RecencyMap: a plain Map's start holds the holes its deletes left, walked on each expiry). */
+  readonly #entries = new RecencyMap<{ readonly decision: Decision; readonly atMs: number }>();
 
   constructor(options: { readonly ttlMs: number; readonly maxEntries: number }) {
     this.#ttlMs = options.ttlMs;
@@ -30,20 +32,14 @@ export class DecisionCache {
   }
 
   set(key: string, decision: Decision, nowMs: number): void {
-    this.#entries.delete(key);
     this.#entries.set(key, { decision, atMs: nowMs });
     this.#expire(nowMs);
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
-    }
+    while (this.#entries.size > this.#maxEntries) this.#entries.shift();
   }
 
   #expire(nowMs: number): void {
-    for (const [key, entry] of this.#entries) {
-      if (nowMs - entry.atMs < this.#ttlMs) break;
-      this.#entries.delete(key);
+    for (let oldest = this.#entries.oldest(); oldest !== undefined && nowMs - oldest.value.atMs >= this.#ttlMs; oldest = this.#entries.oldest()) {
+      this.#entries.shift();
     }
   }
 }

@@ -3,6 +3,7 @@
  * id even when its epoch part was rewritten or its spans mix 64- and 128-bit Zipkin ids.
  */
 import { DEFAULT_TRANSLATOR_CONFIG } from './config.ts';
+import { RecencyMap } from '../collections/recency-map.ts';
 
 /**
  * Port. Keys are the low 64 bits of the Zipkin trace id (16 hex). Synchronous on purpose: a shared
@@ -47,12 +48,13 @@ interface Entry {
 }
 
 /**
- * Bounded LRU with a sliding TTL, on one Map (insertion order = recency order). Reads no clock: `nowMs`
- * comes with every call. With non-decreasing `nowMs` the least recently used entry is also the first to
- * expire, so expired entries are swept from the front in amortised O(1).
+ * Bounded LRU with a sliding TTL, on a RecencyMap (shared/core/collections/recency-map.ts: least recently
+ * used first, without walking the holes a plain Map's delete-and-set leaves). Reads no clock: `nowMs` comes
+ * with every call. With non-decreasing `nowMs` the least recently used entry is also the first to expire,
+ * so expired entries are swept from that end in amortised O(1).
  */
 export class MemoryEpochStore implements EpochStore {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries = new RecencyMap<Entry>();
   readonly #maxEntries: number;
   readonly #ttlMs: number;
   readonly #sweepOnRemember: boolean;
@@ -70,10 +72,12 @@ export class MemoryEpochStore implements EpochStore {
   recall(traceKey: string, nowMs: number): string | undefined {
     const entry = this.#entries.get(traceKey);
     if (entry === undefined) return undefined;
-    this.#entries.delete(traceKey);
-    if (nowMs >= entry.expiresAtMs) return undefined;
+    if (nowMs >= entry.expiresAtMs) {
+      this.#entries.delete(traceKey);
+      return undefined;
+    }
     entry.expiresAtMs = nowMs + this.#ttlMs;
-    this.#entries.set(traceKey, entry);
+    this.#entries.touch(traceKey);
     return entry.xrayTraceId;
   }
 
@@ -82,19 +86,14 @@ export class MemoryEpochStore implements EpochStore {
     if (held !== undefined) return held;
     if (this.#sweepOnRemember) this.sweep(nowMs);
     this.#entries.set(traceKey, { xrayTraceId, expiresAtMs: nowMs + this.#ttlMs });
-    while (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.#entries.delete(oldest.value);
-    }
+    while (this.#entries.size > this.#maxEntries) this.#entries.shift();
     return xrayTraceId;
   }
 
   /** Drops entries expired at `nowMs` from the least recently used end, up to the first live one. */
   sweep(nowMs: number): void {
-    for (const [key, entry] of this.#entries) {
-      if (nowMs < entry.expiresAtMs) return;
-      this.#entries.delete(key);
+    for (let oldest = this.#entries.oldest(); oldest !== undefined && nowMs >= oldest.value.expiresAtMs; oldest = this.#entries.oldest()) {
+      this.#entries.shift();
     }
   }
 }
