@@ -6,6 +6,8 @@
  * trace segment destination and the trace retrievals started. Bounded: past `maxSpans` spans the traces
  * seen first are dropped whole.
  */
+import { RecencyMap } from '../../../shared/core/collections/recency-map.ts';
+
 export interface StoredSpan {
   readonly spanId: string;
   /** OTLP/JSON of the span with its resource and scope. */
@@ -32,7 +34,8 @@ export interface TraceRetrieval {
 
 export class SpanStore {
   readonly #maxSpans: number;
-  readonly #traces = new Map<string, SpanTrace>();
+  /** Oldest first (a RecencyMap: evicting from a plain Map's start walks the holes earlier evictions left). */
+  readonly #traces = new RecencyMap<SpanTrace>();
   readonly #retrievals = new Map<string, TraceRetrieval>();
   #spanCount = 0;
   #retrievalCount = 0;
@@ -62,10 +65,9 @@ export class SpanStore {
     }
     for (const id of segmentIds) trace.segmentIds.add(id);
     while (this.#spanCount > this.#maxSpans) {
-      const oldest = this.#traces.values().next().value;
+      const oldest = this.#traces.shift();
       if (oldest === undefined) break;
-      this.#traces.delete(oldest.xrayTraceId);
-      this.#spanCount -= oldest.spans.length;
+      this.#spanCount -= oldest.value.spans.length;
     }
   }
 

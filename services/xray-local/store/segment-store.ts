@@ -41,6 +41,8 @@ class LazySegment implements StoredSegment {
 
 interface MutableTrace extends StoredTrace {
   readonly segments: Map<string, StoredSegment>;
+  /** Evicted: still in `#byEpoch` until it is compacted. */
+  evicted?: boolean;
 }
 
 export interface PutOutcome {
@@ -58,10 +60,18 @@ export const traceIdEpochSecOf = (traceId: string): number => Number.parseInt(tr
  */
 export class SegmentStore {
   readonly #maxSegments: number;
-  /** Insertion order = first arrival, the eviction order. */
+  /** Insertion order = first arrival. */
   readonly #traces = new Map<string, MutableTrace>();
-  /** Sorted by traceIdEpochSec (stable for equal epochs). */
-  readonly #byEpoch: MutableTrace[] = [];
+  /**
+   * First arrival order, the eviction order, from `#arrivalHead` on: a queue, because a full store evicts
+   * on nearly every put and a Map's `values().next()` walks every entry deleted at its start (bench/.scratch:
+   * 6.2 µs per put at the default 200,000 documents, 2.2 at 20,000, before this and the lazy `#byEpoch`).
+   */
+  #arrival: MutableTrace[] = [];
+  #arrivalHead = 0;
+  /** Sorted by traceIdEpochSec (stable for equal epochs); evicted traces stay (flagged) until compacted. */
+  #byEpoch: MutableTrace[] = [];
+  #evictedInByEpoch = 0;
   #segmentCount = 0;
 
   constructor(options: { maxSegments: number }) {
@@ -83,7 +93,10 @@ export class SegmentStore {
     if (!trace) {
       trace = { traceId: parsed.trace_id, traceIdEpochSec: traceIdEpochSecOf(parsed.trace_id), firstReceivedMs: receivedAtMs, segments: new Map() };
       this.#traces.set(trace.traceId, trace);
-      this.#byEpoch.splice(this.#upperBound(trace.traceIdEpochSec), 0, trace);
+      this.#arrival.push(trace);
+      const at = this.#upperBound(trace.traceIdEpochSec);
+      if (at === this.#byEpoch.length) this.#byEpoch.push(trace);
+      else this.#byEpoch.splice(at, 0, trace);
     }
     const overwritten = trace.segments.has(parsed.id);
     trace.segments.set(parsed.id, new LazySegment(parsed.id, parsed.trace_id, document, receivedAtMs));
@@ -91,8 +104,9 @@ export class SegmentStore {
     let evictedTraces = 0;
     let evictedSegments = 0;
     while (this.#segmentCount > this.#maxSegments) {
-      const oldest = this.#traces.values().next().value;
-      if (!oldest) break;
+      const oldest = this.#arrival[this.#arrivalHead];
+      if (oldest === undefined) break;
+      this.#arrivalHead += 1;
       evictedSegments += oldest.segments.size;
       evictedTraces += 1;
       this.#remove(oldest);
@@ -113,19 +127,25 @@ export class SegmentStore {
   tracesByTraceIdEpoch(startSec: number, endSec: number): StoredTrace[] {
     const from = this.#lowerBound(Math.ceil(startSec));
     const to = this.#upperBound(Math.floor(endSec));
-    return this.#byEpoch.slice(from, to);
+    const traces = this.#byEpoch.slice(from, to);
+    return this.#evictedInByEpoch === 0 ? traces : traces.filter((t) => t.evicted !== true);
   }
 
   #remove(trace: MutableTrace): void {
     this.#traces.delete(trace.traceId);
     this.#segmentCount -= trace.segments.size;
-    for (let i = this.#lowerBound(trace.traceIdEpochSec); i < this.#byEpoch.length; i += 1) {
-      if (this.#byEpoch[i] === trace) {
-        this.#byEpoch.splice(i, 1);
-        return;
-      }
+    trace.evicted = true;
+    this.#evictedInByEpoch += 1;
+    if (this.#evictedInByEpoch > 1024 && this.#evictedInByEpoch * 2 > this.#byEpoch.length) {
+      this.#byEpoch = this.#byEpoch.filter((t) => t.evicted !== true);
+      this.#evictedInByEpoch = 0;
+    }
+    if (this.#arrivalHead > 1024 && this.#arrivalHead * 2 > this.#arrival.length) {
+      this.#arrival = this.#arrival.slice(this.#arrivalHead);
+      this.#arrivalHead = 0;
     }
   }
+
 
   /** First index whose epoch is >= epochSec. */
   #lowerBound(epochSec: number): number {

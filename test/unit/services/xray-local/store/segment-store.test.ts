@@ -12,6 +12,25 @@ const put = (store: SegmentStore, fields: Record<string, unknown>) => {
 };
 
 describe('SegmentStore', () => {
+  test('a full store evicting thousands of traces keeps its arrival and epoch orders right (queue and lazy epoch index, compacted)', () => {
+    const store = new SegmentStore({ maxSegments: 500 });
+    const idOf = (n: number, epochSec: number): string => `1-${epochSec.toString(16).padStart(8, '0')}-${n.toString(16).padStart(24, '0')}`;
+    const epochOf = (n: number): number => EPOCH_SEC - 300 + (n % 50) * 2; // arrivals out of epoch order
+    for (let n = 0; n < 5000; n += 1) {
+      for (let s = 0; s < 2; s += 1) {
+        const doc = segmentDoc({ trace_id: idOf(n, epochOf(n)), id: hexId(n * 2 + s + 1) }) as unknown as SegmentDocument;
+        store.put(doc, JSON.stringify(doc), n);
+      }
+    }
+    assert.equal(store.segmentCount, 500);
+    const live = Array.from({ length: 250 }, (_, i) => 4750 + i);
+    assert.deepEqual([...store.traces()].map((t) => t.traceId), live.map((n) => idOf(n, epochOf(n))), 'oldest arrival first');
+    const byEpoch = store.tracesByTraceIdEpoch(EPOCH_SEC - 300, EPOCH_SEC);
+    assert.deepEqual(new Set(byEpoch.map((t) => t.traceId)), new Set(live.map((n) => idOf(n, epochOf(n)))), 'only traces still held');
+    assert.deepEqual(byEpoch.map((t) => t.traceIdEpochSec), [...byEpoch.map((t) => t.traceIdEpochSec)].sort((a, b) => a - b));
+    assert.deepEqual(store.tracesByTraceIdEpoch(EPOCH_SEC - 300, EPOCH_SEC - 299).map((t) => t.traceId), live.filter((n) => n % 50 === 0).map((n) => idOf(n, epochOf(n))));
+  });
+
   test('evicts the traces seen first once past the bound', () => {
     const store = new SegmentStore({ maxSegments: 3 });
     put(store, { trace_id: traceId(1), id: hexId(1) });
