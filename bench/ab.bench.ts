@@ -5,23 +5,25 @@
  * - Avro writer: span-writer.ts (`writeSpanDirect`) vs avsc's compiled type (`Type.toBuffer` of the record copy);
  * - Avro reader: span-reader.ts (`readSpanDirect`) vs scanDatum + avsc `fromBuffer` + the record → Span copy;
  * - span-list value (v2, the receiver's records): the direct reader vs avsc;
- * - JSON: xray/serialize.ts `zipkinMetadataJsonOf` vs `JSON.stringify` of the same object built per span.
+ * - JSON: xray/serialize.ts `zipkinMetadataJsonOf` vs `JSON.stringify` of the same object built per span;
+ * - the epoch cache (shared/core/collections/recency-map.ts under MemoryEpochStore) vs the same LRU on a plain Map.
  */
 import {
   decodeSpansVia, decodeSpanVia, encodeSpanItems, encodeSpanVia, SPAN_LIST_SCHEMA_FINGERPRINT, SPAN_SCHEMA_FINGERPRINT,
 } from '../shared/core/avro/span-codec.ts';
 import { spanListValueOf } from '../shared/core/avro/index.ts';
 import { zipkinMetadataJsonOf } from '../shared/core/xray/serialize.ts';
+import { MemoryEpochStore } from '../shared/core/xray/epoch-store.ts';
 import type { Span } from '../shared/core/zipkin/span.ts';
 import { bookinfoSpans, rate } from './codec.bench.ts';
 import type { BenchFigure } from './translate.bench.ts';
 
-function ab(name: string, unit: string, fast: () => number, general: () => number): BenchFigure[] {
+function ab(name: string, unit: string, fast: () => number, general: () => number, generalName = 'avsc / JSON.stringify'): BenchFigure[] {
   const a = rate(fast);
   const b = rate(general);
   return [
     { name: `${name}: meshray's own`, value: a, unit },
-    { name: `${name}: general (avsc / JSON.stringify)`, value: b, unit },
+    { name: `${name}: general (${generalName})`, value: b, unit },
     { name: `${name}: speed-up`, value: Math.round((a / b) * 100) / 100, unit: '×', target: '>= 1.5 to keep' },
   ];
 }
@@ -30,6 +32,61 @@ const metadataObject = (s: Span) => ({
   traceId: s.traceId, id: s.id, parentId: s.parentId, kind: s.kind, name: s.name, localEndpoint: s.localEndpoint,
   remoteEndpoint: s.remoteEndpoint, shared: s.shared === true ? true : undefined, annotations: s.annotations.length > 0 ? s.annotations : undefined,
 });
+
+/**
+ * The epoch cache's LRU with a sliding TTL as it was on a plain Map (insertion order = recency: delete and set
+ * to move, iterate from the start to sweep and evict): the general tool RecencyMap replaced.
+ */
+class MapLruEpochs {
+  readonly #entries = new Map<string, { readonly id: string; expiresAtMs: number }>();
+  constructor(private readonly maxEntries: number, private readonly ttlMs: number) {}
+  recall(key: string, nowMs: number): string | undefined {
+    const e = this.#entries.get(key);
+    if (e === undefined) return undefined;
+    this.#entries.delete(key);
+    if (nowMs >= e.expiresAtMs) return undefined;
+    e.expiresAtMs = nowMs + this.ttlMs;
+    this.#entries.set(key, e);
+    return e.id;
+  }
+  remember(key: string, id: string, nowMs: number): void {
+    if (this.recall(key, nowMs) !== undefined) return;
+    this.sweep(nowMs);
+    this.#entries.set(key, { id, expiresAtMs: nowMs + this.ttlMs });
+    while (this.#entries.size > this.maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done === true) break;
+      this.#entries.delete(oldest.value);
+    }
+  }
+  sweep(nowMs: number): void {
+    for (const [key, e] of this.#entries) {
+      if (nowMs < e.expiresAtMs) return;
+      this.#entries.delete(key);
+    }
+  }
+}
+
+/**
+ * A partition's epoch cache at steady state: one new trace per ms, each recalled 7 more times over the TTL
+ * (20,000 ms: 20,000 live traces, e.g. 330 traces/s on a partition with EPOCH_TTL 60 s), a sweep per trace.
+ */
+function epochStream(store: { remember(k: string, id: string, nowMs: number): unknown; recall(k: string, nowMs: number): unknown; sweep(nowMs: number): void }, ttlMs: number): () => number {
+  const keys = Array.from({ length: 1 << 20 }, (_, i) => i.toString(16).padStart(16, '0'));
+  let i = 0;
+  return () => {
+    for (let n = 0; n < 1000; n += 1, i += 1) {
+      const now = i;
+      store.remember(keys[i & 0xfffff] as string, 'x', now);
+      for (let r = 1; r <= 7; r += 1) {
+        const k = i - Math.floor((r * ttlMs) / 8);
+        if (k >= 0) store.recall(keys[k & 0xfffff] as string, now);
+      }
+      store.sweep(now);
+    }
+    return 1000;
+  };
+}
 
 export function runAbBench(): BenchFigure[] {
   const spans = bookinfoSpans();
@@ -49,6 +106,9 @@ export function runAbBench(): BenchFigure[] {
     ...ab('JSON metadata.zipkin of a span', 'spans/s',
       () => { for (const s of spans) sink += zipkinMetadataJsonOf(s).length; return spans.length; },
       () => { for (const s of spans) sink += JSON.stringify(metadataObject(s)).length; return spans.length; }),
+    ...ab('Epoch cache at steady state (20,000 live traces, TTL sweeps)', 'traces/s',
+      epochStream(new MemoryEpochStore({ maxEntries: 100_000, ttlMs: 20_000 }), 20_000),
+      epochStream(new MapLruEpochs(100_000, 20_000), 20_000), 'a plain Map in recency order'),
   ];
   if (sink === 0) throw new Error('nothing written');
   return figures;

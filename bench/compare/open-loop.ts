@@ -65,12 +65,24 @@ export function responseEndOf(buf: Buffer, from: number): number {
 class Connection {
   private pending: Buffer = Buffer.alloc(0);
   private inFlight: { readonly i: number; readonly intendedMs: number } | undefined;
-  constructor(private readonly socket: Socket, private readonly onAnswer: (i: number, intendedMs: number, ok: boolean, self: Connection | undefined) => void) {
+  closed = false;
+  constructor(
+    private readonly socket: Socket,
+    private readonly onAnswer: (i: number, intendedMs: number, ok: boolean, self: Connection | undefined) => void,
+    onClose: (self: Connection) => void,
+  ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.on('error', () => undefined);
-    // A closed connection fails its request and leaves the pool.
-    socket.once('close', () => { if (this.inFlight) onAnswer(this.inFlight.i, this.inFlight.intendedMs, false, undefined); });
+    // A closed connection (the server's keep-alive timeout while it idled, a refusal) fails its request and
+    // leaves the pool; the generator opens another in its place.
+    socket.once('close', () => {
+      this.closed = true;
+      const inFlight = this.inFlight;
+      this.inFlight = undefined;
+      if (inFlight) onAnswer(inFlight.i, inFlight.intendedMs, false, undefined);
+      onClose(this);
+    });
   }
 
   send(i: number, intendedMs: number, request: Buffer): void {
@@ -91,6 +103,7 @@ class Connection {
 
   close(): void {
     this.inFlight = undefined;
+    this.closed = true;
     this.socket.destroy();
   }
 }
@@ -122,6 +135,11 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
   let t0 = 0; // set once every connection is open: connecting is not the server's latency
   const intendedOf = (i: number): number => t0 + i * intervalMs;
   const onAnswer = (i: number, intendedMs: number, good: boolean, conn: Connection | undefined): void => {
+    if (i < 0) { // a fresh connection (replacing a closed one): not an answer
+      const next = conn === undefined ? undefined : waiting.shift();
+      if (next === undefined) { if (conn) idle.push(conn); } else conn?.send(next, intendedOf(next), requests[next % requests.length] as Buffer);
+      return;
+    }
     outstanding--;
     if (i >= warmup) {
       latencies[i - warmup] = performance.now() - intendedMs;
@@ -133,14 +151,23 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
     else conn?.send(next, intendedOf(next), requests[next % requests.length] as Buffer);
     if (++answered === total) finish();
   };
-  const all: Connection[] = [];
-  for (let c = 0; c < job.connections; c++) {
+  const all = new Set<Connection>();
+  let done = false;
+  const open = async (): Promise<Connection> => {
     const socket = connect({ host: target.hostname, port: Number(target.port) });
     await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
-    const conn = new Connection(socket, onAnswer);
-    all.push(conn);
-    idle.push(conn);
-  }
+    const conn = new Connection(socket, onAnswer, (closed) => {
+      all.delete(closed);
+      const at = idle.indexOf(closed);
+      if (at >= 0) idle.splice(at, 1);
+      if (done) return;
+      // a replacement takes what waits, as an answered connection would
+      void open().then((fresh) => onAnswer(-1, 0, true, fresh), () => undefined);
+    });
+    all.add(conn);
+    return conn;
+  };
+  for (let c = 0; c < job.connections; c++) idle.push(await open());
   t0 = performance.now() + 10;
   let next = 0;
   const tick = (): void => {
@@ -156,6 +183,7 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
   };
   setTimeout(tick, Math.max(0, t0 - performance.now()));
   await finished;
+  done = true;
   for (const c of all) c.close();
   latencies.sort();
   return {
