@@ -39,11 +39,6 @@ export interface PipelineOptions<D extends ExportDocument> {
    * Absent: one exported document per translated one.
    */
   readonly pack?: (documents: readonly D[]) => { readonly documents: readonly D[]; readonly split: number };
-  /**
-   * With `pack`: the documents X-Ray accepted recently, never sent again (export/accepted-documents.ts: a
-   * duplicate span sent alone would replace a packed document and drop what it nested). Default: a fresh one.
-   */
-  readonly acceptedDocuments?: AcceptedDocuments;
 }
 
 interface Poison {
@@ -79,7 +74,8 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     this.#protocol = options.protocol ?? 'segments';
     this.#log = options.logger.child({ component: 'pipeline' });
     this.#sleep = options.sleep ?? sleepMs;
-    this.#acceptedDocuments = options.pack === undefined ? undefined : options.acceptedDocuments ?? new AcceptedDocuments();
+    // with packing, a duplicate span sent alone would replace a packed document and drop what it nested
+    this.#acceptedDocuments = options.pack === undefined ? undefined : new AcceptedDocuments();
   }
 
   revoke(partitions: readonly number[]): void {
