@@ -6,7 +6,9 @@
  * - Avro reader: span-reader.ts (`readSpanDirect`) vs scanDatum + avsc `fromBuffer` + the record → Span copy;
  * - span-list value (v2, the receiver's records): the direct reader vs avsc;
  * - JSON: xray/serialize.ts `zipkinMetadataJsonOf` vs `JSON.stringify` of the same object built per span;
- * - the epoch cache (shared/core/collections/recency-map.ts under MemoryEpochStore) vs the same LRU on a plain Map.
+ * - the epoch cache (shared/core/collections/recency-map.ts under MemoryEpochStore) vs the same LRU on a plain Map;
+ * - objects written out vs `{ ...x, newProperty }` (slow on Node 20's V8, docs/sizing.md §11): the in-process
+ *   topic's delivered record, a waypoint span's tags.
  */
 import {
   decodeSpansVia, decodeSpanVia, encodeSpanItems, encodeSpanVia, SPAN_LIST_SCHEMA_FINGERPRINT, SPAN_SCHEMA_FINGERPRINT,
@@ -15,6 +17,8 @@ import { spanListValueOf } from '../shared/core/avro/index.ts';
 import { zipkinMetadataJsonOf } from '../shared/core/xray/serialize.ts';
 import { MemoryEpochStore } from '../shared/core/xray/epoch-store.ts';
 import type { Span } from '../shared/core/zipkin/span.ts';
+import { toSpanRecords, type DeliveredRecord, type TopicRecord } from '../shared/core/span-record/record.ts';
+import { WAYPOINT_TAG } from '../shared/core/xray/istio-naming.ts';
 import { bookinfoSpans, rate } from './codec.bench.ts';
 import type { BenchFigure } from './translate.bench.ts';
 
@@ -88,10 +92,16 @@ function epochStream(store: { remember(k: string, id: string, nowMs: number): un
   };
 }
 
+/** As InProcessTopic.append builds it. */
+const deliveredOf = (r: TopicRecord, partition: number, offset: string): DeliveredRecord => ({
+  key: r.key, value: r.value, headers: r.headers, timestampMs: r.timestampMs, partition, offset,
+});
+
 export function runAbBench(): BenchFigure[] {
   const spans = bookinfoSpans();
   const bytes = spans.map((s) => encodeSpanVia(s, true));
   const list = spanListValueOf([encodeSpanItems(spans)], spans.length);
+  const topicRecords = toSpanRecords(spans, 1_700_000_000_000);
   let sink = 0;
   const figures = [
     ...ab('Avro encode, Bookinfo spans', 'spans/s',
@@ -106,6 +116,17 @@ export function runAbBench(): BenchFigure[] {
     ...ab('JSON metadata.zipkin of a span', 'spans/s',
       () => { for (const s of spans) sink += zipkinMetadataJsonOf(s).length; return spans.length; },
       () => { for (const s of spans) sink += JSON.stringify(metadataObject(s)).length; return spans.length; }),
+    // Node 20's V8 gives `{ ...x, y }` (a spread first, then a property x lacks) a new hidden class per object
+    // (docs/sizing.md §11): the in-process topic's delivered record and a waypoint span's tags, as written now
+    // against the spread they replaced.
+    ...ab('Delivered record of the in-process topic', 'records/s',
+      () => { for (const r of topicRecords) sink += deliveredOf(r, 3, '42').partition; return topicRecords.length; },
+      () => { for (const r of topicRecords) sink += ({ ...r, partition: 3, offset: '42' }).partition; return topicRecords.length; },
+      'an object spread, then the new properties'),
+    ...ab("A waypoint span's tags plus istio.waypoint", 'spans/s',
+      () => { for (const s of spans) sink += Object.keys({ [WAYPOINT_TAG]: 'waypoint.default', ...s.tags }).length; return spans.length; },
+      () => { for (const s of spans) sink += Object.keys({ ...s.tags, [WAYPOINT_TAG]: 'waypoint.default' }).length; return spans.length; },
+      'the tags spread, then the new key'),
     ...ab('Epoch cache at steady state (20,000 live traces, TTL sweeps)', 'traces/s',
       epochStream(new MemoryEpochStore({ maxEntries: 100_000, ttlMs: 20_000 }), 20_000),
       epochStream(new MapLruEpochs(100_000, 20_000), 20_000), 'a plain Map in recency order'),

@@ -175,13 +175,14 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     if (documents.length > 0) {
       let outcome: PutOutcome;
       const idsOf = (d: D): readonly string[] => d.segmentIds ?? [d.segmentId];
-      if (recent !== undefined) for (const d of documents) recent.sending(traceKeyOfDocument(d), idsOf(d));
+      const traceKeys = recent === undefined ? [] : documents.map(traceKeyOfDocument);
+      if (recent !== undefined) documents.forEach((d, i) => { recent.sending(traceKeys[i] as string, idsOf(d)); });
       try {
         outcome = await this.#o.sink.put(documents, control);
       } catch (err) {
         return this.#failed(batch, err, control);
       } finally {
-        if (recent !== undefined) for (const d of documents) recent.settled(traceKeyOfDocument(d), idsOf(d));
+        if (recent !== undefined) documents.forEach((d, i) => { recent.settled(traceKeys[i] as string, idsOf(d)); });
       }
       const refused = new Set<number>();
       for (const r of outcome.rejected) {
@@ -195,7 +196,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       }
       const notAccepted = new Set([...(outcome.unfinished?.indices ?? []), ...outcome.rejected.map((r) => r.index)]);
       this.#o.metrics.documentsExported.inc(documents.length - notAccepted.size);
-      if (recent !== undefined) documents.forEach((d, i) => { if (!notAccepted.has(i)) recent.accepted(traceKeyOfDocument(d), idsOf(d), nowMs); });
+      if (recent !== undefined) documents.forEach((d, i) => { if (!notAccepted.has(i)) recent.accepted(traceKeys[i] as string, idsOf(d), nowMs); });
       if (outcome.unfinished) {
         // each translated document an accepted one carries (its spans and ids), under its own span's offset
         documents.forEach((d, i) => {

@@ -43,8 +43,13 @@ export class AcceptedDocuments {
    */
   readonly #traces = new RecencyMap<{ readonly atMs: number; readonly ids: string[] }>();
   #ids = 0;
-  /** `${traceKey}${id}` → calls not answered yet that carry it. */
-  readonly #sending = new Map<string, number>();
+  /**
+   * Document id → the trace keys of the calls not answered yet that carry it (one per call; ids are random 64
+   * bits, so nearly always one trace). Keyed by the id alone: the document's own string, whose hash V8 keeps,
+   * where `${traceKey}${id}` built, flattened and hashed a new string three times per document (1.2 % of the
+   * all-in-one's CPU, docs/sizing.md §11).
+   */
+  readonly #sending = new Map<string, string[]>();
 
   constructor(options: AcceptedDocumentsOptions = {}) {
     this.#maxIds = options.maxIds ?? ACCEPTED_DOCUMENTS_MAX_IDS;
@@ -63,24 +68,26 @@ export class AcceptedDocuments {
   has(traceKey: string, id: string, nowMs: number): boolean {
     const trace = this.#traces.get(traceKey);
     if (trace !== undefined && nowMs - trace.atMs < this.#ttlMs && trace.ids.includes(id)) return true;
-    return this.#sending.size > 0 && this.#sending.has(traceKey + id);
+    return this.#sending.size > 0 && this.#sending.get(id)?.includes(traceKey) === true;
   }
 
   /** Documents `ids` of trace `traceKey` are in a call now (until `settled`). */
   sending(traceKey: string, ids: readonly string[]): void {
     for (const id of ids) {
-      const key = traceKey + id;
-      this.#sending.set(key, (this.#sending.get(key) ?? 0) + 1);
+      const calls = this.#sending.get(id);
+      if (calls === undefined) this.#sending.set(id, [traceKey]);
+      else calls.push(traceKey);
     }
   }
 
   /** The call that carried documents `ids` of trace `traceKey` was answered (or failed). */
   settled(traceKey: string, ids: readonly string[]): void {
     for (const id of ids) {
-      const key = traceKey + id;
-      const n = (this.#sending.get(key) ?? 0) - 1;
-      if (n > 0) this.#sending.set(key, n);
-      else this.#sending.delete(key);
+      const calls = this.#sending.get(id);
+      if (calls === undefined) continue;
+      const at = calls.indexOf(traceKey);
+      if (at >= 0) calls.splice(at, 1);
+      if (calls.length === 0) this.#sending.delete(id);
     }
   }
 

@@ -273,7 +273,13 @@ function planSpan(span: Span, index: number, nowMs: number, limits: OtlpLimits, 
     rejected.push({ spanIndex: index, reason: 'too_far_ahead', issues: [{ path: `spans[${index}].timestampMicros`, message: `starts more than ${limits.maxAheadMs / 3_600_000} hours after now: the OTLP endpoint refuses it` }] });
     return undefined;
   }
-  return { ...planned.plan, otlpKind: kind === undefined ? SpanKindOtlp.INTERNAL : SpanKindOtlp[kind], localService: sanitizeName(localServiceOf(span)) };
+  const { plan } = planned;
+  // written out: `{ ...plan, otlpKind, localService }` costs ≈ 1 µs per span on Node 20 (docs/sizing.md §11)
+  return {
+    span: plan.span, index: plan.index, role: plan.role, kind: plan.kind, repairedFrom: plan.repairedFrom, startMicros: plan.startMicros,
+    endMicros: plan.endMicros, traceKey: plan.traceKey,
+    otlpKind: kind === undefined ? SpanKindOtlp.INTERNAL : SpanKindOtlp[kind], localService: sanitizeName(localServiceOf(span)),
+  };
 }
 
 /** Epoch microseconds → epoch nanoseconds as a decimal string (exact beyond 2^53). */

@@ -179,5 +179,6 @@ export const WAYPOINT_TAG = 'istio.waypoint';
 export function documentTagsOf(span: Span): Readonly<Record<string, string>> {
   if (span.tags[WAYPOINT_TAG] !== undefined || !isWaypointSpan(span)) return span.tags;
   const waypoint = waypointNameOf(span);
-  return waypoint === undefined ? span.tags : { ...span.tags, [WAYPOINT_TAG]: waypoint };
+  // the new key first: `{ ...tags, [key]: v }` costs ≈ 1.4 µs on Node 20, this ≈ 0.2 (docs/sizing.md §11); span.tags lacks it
+  return waypoint === undefined ? span.tags : { [WAYPOINT_TAG]: waypoint, ...span.tags };
 }

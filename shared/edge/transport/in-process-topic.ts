@@ -33,7 +33,8 @@ export class InProcessTopic {
       const p = partitionForKey(r.key, this.partitions.length);
       const offset = this.nextOffset[p] ?? 0;
       this.nextOffset[p] = offset + 1;
-      this.partitions[p]?.push({ ...r, partition: p, offset: String(offset) });
+      // written out: `{ ...r, partition, offset }` costs ≈ 1 µs per record on Node 20 (docs/sizing.md §11)
+      this.partitions[p]?.push({ key: r.key, value: r.value, headers: r.headers, timestampMs: r.timestampMs, partition: p, offset: String(offset) });
     }
     this.held += records.length;
     this.wake?.();
