@@ -32,6 +32,31 @@ export async function startMeshray(label: string, command: string, core: number,
 }
 
 /** The sum of a Prometheus metric over its label sets, read from `<url>/metrics`. */
+/** A Prometheus histogram's cumulative bucket counts (`le` in seconds → count, +Inf included), summed over label sets. */
+export async function bucketsOf(url: string, name: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}_bucket{`)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le === undefined) continue;
+    const bound = le === '+Inf' ? Infinity : Number(le);
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return buckets;
+}
+
+/**
+ * Between two scrapes of one histogram (bucketsOf): how many observations, and the upper bound (s) of the bucket
+ * holding each q-quantile (so "p99 ≤ 0.025 s"); NaN when nothing was observed.
+ */
+export function bucketQuantiles(before: Map<number, number>, after: Map<number, number>, qs: readonly number[]): { count: number; bounds: number[] } {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const cumulative = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
+  const count = cumulative.at(-1) ?? 0;
+  return { count, bounds: qs.map((q) => (count === 0 ? NaN : bounds[cumulative.findIndex((c) => c >= q * count)] ?? NaN)) };
+}
+
 export async function metricOf(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   let sum = 0;

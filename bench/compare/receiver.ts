@@ -7,7 +7,7 @@ import type { BenchFigure } from '../translate.bench.ts';
 import { round, rssMibOf, stopChild } from '../support/processes.ts';
 import type { CompareContext, CompareSection } from './index.ts';
 import { measure, type CompareTarget, type Measured } from './measure.ts';
-import { metricOf, startMeshray } from './meshray.ts';
+import { bucketQuantiles, bucketsOf, metricOf, startMeshray } from './meshray.ts';
 import { measureOpenLoop, type OpenLoopMeasured } from './open-loop.ts';
 import { startZipkin } from './zipkin.ts';
 
@@ -27,6 +27,39 @@ function figuresOf(label: string, m: Measured): BenchFigure[] {
 
 /** BENCH_OPEN_LOOP_RATES (spans/s, default "10000"; "" for none): fixed rates measured open-loop (open-loop.ts). */
 const openLoopRates = (): number[] => (process.env['BENCH_OPEN_LOOP_RATES'] ?? '10000').split(',').filter(Boolean).map(Number);
+
+/**
+ * Where an open-loop point's latency went, from the receiver's own histograms over the run (warm-up included):
+ * its Kafka sendBatch calls (every request waits for one with ACK_MODE=kafka) and its main-thread GC pauses.
+ */
+interface LatencyAttribution {
+  readonly sends: { count: number; bounds: number[] };
+  readonly gc: { count: number; bounds: number[] };
+  /** GC pauses longer than 10 ms. */
+  readonly gcOver10ms: number;
+}
+
+const PUBLISH_DURATION = 'meshray_receiver_publish_duration_seconds';
+const GC_DURATION = 'meshray_nodejs_gc_duration_seconds';
+
+async function attributionOf(url: string, run: () => Promise<OpenLoopMeasured>): Promise<[OpenLoopMeasured, LatencyAttribution]> {
+  const [sends0, gc0] = [await bucketsOf(url, PUBLISH_DURATION), await bucketsOf(url, GC_DURATION)];
+  const measured = await run();
+  const [sends1, gc1] = [await bucketsOf(url, PUBLISH_DURATION), await bucketsOf(url, GC_DURATION)];
+  const gc = bucketQuantiles(gc0, gc1, [0.5, 0.99]);
+  const within10ms = (gc1.get(0.01) ?? 0) - (gc0.get(0.01) ?? 0);
+  return [measured, { sends: bucketQuantiles(sends0, sends1, [0.5, 0.99]), gc, gcOver10ms: gc.count - within10ms }];
+}
+
+const ms = (seconds: number | undefined): string => (seconds === undefined || Number.isNaN(seconds) ? '?' : `${round(seconds * 1000, 1)} ms`);
+
+function attributionFiguresOf(at: string, a: LatencyAttribution): BenchFigure[] {
+  return [
+    { name: `${at}: Kafka sendBatch calls, p50 / p99 at most (receiver's histogram, warm-up included)`, value: a.sends.count,
+      unit: `calls, ≤ ${ms(a.sends.bounds[0])} / ≤ ${ms(a.sends.bounds[1])}` },
+    { name: `${at}: receiver GC pauses (main thread, warm-up included)`, value: a.gc.count, unit: `pauses, p99 ≤ ${ms(a.gc.bounds[1])}, ${a.gcOver10ms} over 10 ms` },
+  ];
+}
 
 function openLoopFiguresOf(rate: number, m: OpenLoopMeasured): BenchFigure[] {
   const r = m.result;
@@ -85,6 +118,7 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
   const published = (name: string): Promise<number> => metricOf(receiver.url, `meshray_receiver_${name}_published_total`);
   let points: Measured[];
   const openLoop: OpenLoopMeasured[] = [];
+  const attributions: LatencyAttribution[] = [];
   try {
     points = await runPoints(target, ctx, {
       before: async () => { [spans0, records0] = [await published('spans'), await published('records')]; },
@@ -96,7 +130,9 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
     });
     for (const rate of openLoopRates()) {
       [spans0, records0] = [await published('spans'), await published('records')];
-      openLoop.push(await measureOpenLoop(target, ctx.settings, rate, ctx.settings.rateConnections * 4));
+      const [measured, attribution] = await attributionOf(receiver.url, () => measureOpenLoop(target, ctx.settings, rate, ctx.settings.rateConnections * 4));
+      openLoop.push(measured);
+      attributions.push(attribution);
       const [spans1, records1] = [await published('spans'), await published('records')];
       if (records1 > records0) perRecord.push({ name: `receiver spans per Kafka record open-loop at ${rate} spans/s (warm-up included)`, value: round((spans1 - spans0) / (records1 - records0), 1), unit: 'spans/record' });
       ctx.log(`receiver open-loop at ${rate} spans/s done; load ${ctx.load()}`);
@@ -115,7 +151,12 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
   }
   figures.push({ name: 'receiver RSS after saturation', value: round(rssMib), unit: 'MiB', target: '<= 256' });
   figures.push(...perRecord);
-  for (const [i, m] of openLoop.entries()) figures.push(...openLoopFiguresOf(openLoopRates()[i] as number, m));
+  for (const [i, m] of openLoop.entries()) {
+    const rate = openLoopRates()[i] as number;
+    figures.push(...openLoopFiguresOf(rate, m));
+    const attribution = attributions[i];
+    if (attribution !== undefined) figures.push(...attributionFiguresOf(`meshray receiver open-loop at ${rate} spans/s`, attribution));
+  }
   return figures;
 }
 
