@@ -8,7 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cpuSplitOf } from '../support/processes.ts';
+import { cpuSplitOf, threadCpuOf } from '../support/processes.ts';
 import { writeWrkScript } from './bodies.ts';
 import { runWrk, type WrkResult } from './wrk.ts';
 
@@ -42,6 +42,11 @@ export interface Measured {
   readonly cpuUsPerSpan: Readonly<Record<string, number>>;
   /** pid label → the part of cpuUsPerSpan spent in the kernel (system time). */
   readonly systemUsPerSpan: Readonly<Record<string, number>>;
+  /**
+   * pid label → the part of cpuUsPerSpan spent on the process' main thread (its tid is its pid); the rest is its
+   * other threads (for Node: V8's helpers, which scavenge, mark and sweep beside the main thread, and libuv's pool).
+   */
+  readonly mainThreadUsPerSpan: Readonly<Record<string, number>>;
   readonly wrk: WrkResult;
 }
 
@@ -71,18 +76,26 @@ export async function measure(target: CompareTarget, settings: LoadSettings, spa
     delayMs = Math.max(0, nominalDelayMs - perRequestOverheadMs);
   }
   const script = scriptFor(settings, delayMs);
+  const mainThreadOf = (pid: number | undefined): number => {
+    const t = pid === undefined ? undefined : threadCpuOf(pid).get(pid);
+    return t === undefined ? 0 : t.user + t.system;
+  };
   const before = Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, cpuSplitOf(pid)]));
+  const mainBefore = Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, mainThreadOf(pid)]));
   const wrk = await runWrk({ url, script, core: settings.loadCore, connections, seconds: settings.seconds });
   const after = Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, cpuSplitOf(pid)]));
+  const mainAfter = Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, mainThreadOf(pid)]));
   const spans = acceptedRequests(wrk) * settings.spansPerBody;
   const seconds = wrk.durationUs / 1e6;
   const cpuUsPerSpan: Record<string, number> = {};
   const systemUsPerSpan: Record<string, number> = {};
+  const mainThreadUsPerSpan: Record<string, number> = {};
   const perSpan = (s: number): number => (s * 1e6) / Math.max(1, spans);
   for (const k of Object.keys(target.pids)) {
     const [a, b] = [after[k] ?? { user: 0, system: 0 }, before[k] ?? { user: 0, system: 0 }];
     cpuUsPerSpan[k] = perSpan(a.user + a.system - b.user - b.system);
     systemUsPerSpan[k] = perSpan(a.system - b.system);
+    mainThreadUsPerSpan[k] = perSpan((mainAfter[k] ?? 0) - (mainBefore[k] ?? 0));
   }
-  return { targetSpansPerS: spansPerS, spans, seconds, spansPerS: spans / seconds, cpuUsPerSpan, systemUsPerSpan, wrk };
+  return { targetSpansPerS: spansPerS, spans, seconds, spansPerS: spans / seconds, cpuUsPerSpan, systemUsPerSpan, mainThreadUsPerSpan, wrk };
 }

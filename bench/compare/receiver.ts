@@ -18,7 +18,9 @@ function figuresOf(label: string, m: Measured): BenchFigure[] {
     { name: `${label} ${rateName(m)}: spans accepted per second`, value: round(m.spansPerS), unit: 'spans/s' },
   ];
   for (const [process, us] of Object.entries(m.cpuUsPerSpan)) {
-    out.push({ name: `${label} ${rateName(m)}: CPU ${process}`, value: round(us, 1), unit: `µs/span (kernel ${round(m.systemUsPerSpan[process] ?? 0, 1)})` });
+    // a Node process' main thread against its other threads (V8's GC helpers); a JVM's main thread only waits
+    const main = process === 'receiver' ? `; main thread ${round(m.mainThreadUsPerSpan[process] ?? 0, 1)}` : '';
+    out.push({ name: `${label} ${rateName(m)}: CPU ${process}`, value: round(us, 1), unit: `µs/span (kernel ${round(m.systemUsPerSpan[process] ?? 0, 1)}${main})` });
   }
   out.push({ name: `${label} ${rateName(m)}: POST latency p50 / p99 (wrk, not CO-corrected)`, value: round(m.wrk.p50Us / 1000, 1), unit: `ms / ${round(m.wrk.p99Us / 1000, 1)} ms` });
   if (m.wrk.non2xx + m.wrk.socketErrors > 0) out.push({ name: `${label} ${rateName(m)}: refused or failed POSTs`, value: m.wrk.non2xx + m.wrk.socketErrors, unit: 'requests' });
