@@ -32,12 +32,15 @@ export async function startMeshray(label: string, command: string, core: number,
 }
 
 /** The sum of a Prometheus metric over its label sets, read from `<url>/metrics`. */
-/** A Prometheus histogram's cumulative bucket counts (`le` in seconds → count, +Inf included), summed over label sets. */
-export async function bucketsOf(url: string, name: string): Promise<Map<number, number>> {
+/**
+ * A Prometheus histogram's cumulative bucket counts (`le` in seconds → count, +Inf included), summed over label
+ * sets, or only those whose labels include `label` (e.g. `kind="major"`).
+ */
+export async function bucketsOf(url: string, name: string, label?: string): Promise<Map<number, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const buckets = new Map<number, number>();
   for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}_bucket{`)) continue;
+    if (!line.startsWith(`${name}_bucket{`) || (label !== undefined && !line.includes(label))) continue;
     const le = /le="([^"]+)"/.exec(line)?.[1];
     if (le === undefined) continue;
     const bound = le === '+Inf' ? Infinity : Number(le);

@@ -37,20 +37,27 @@ const openLoopRates = (): number[] => (process.env['BENCH_OPEN_LOOP_RATES'] ?? '
 interface LatencyAttribution {
   readonly sends: { count: number; bounds: number[] };
   readonly gc: { count: number; bounds: number[] };
-  /** GC pauses longer than 10 ms. */
+  /** GC pauses longer than 10 ms, in all and by kind (prom-client's `kind` label: major, minor, incremental, weakcb). */
   readonly gcOver10ms: number;
+  readonly gcOver10msByKind: Readonly<Record<string, number>>;
 }
+
+const GC_KINDS = ['major', 'minor', 'incremental', 'weakcb'] as const;
 
 const PUBLISH_DURATION = 'meshray_receiver_publish_duration_seconds';
 const GC_DURATION = 'meshray_nodejs_gc_duration_seconds';
 
 async function attributionOf(url: string, run: () => Promise<OpenLoopMeasured>): Promise<[OpenLoopMeasured, LatencyAttribution]> {
-  const [sends0, gc0] = [await bucketsOf(url, PUBLISH_DURATION), await bucketsOf(url, GC_DURATION)];
+  const scrape = async (): Promise<[Map<number, number>, Map<number, number>, Map<number, number>[]]> => [
+    await bucketsOf(url, PUBLISH_DURATION), await bucketsOf(url, GC_DURATION), await Promise.all(GC_KINDS.map((k) => bucketsOf(url, GC_DURATION, `kind="${k}"`))),
+  ];
+  const [sends0, gc0, kinds0] = await scrape();
   const measured = await run();
-  const [sends1, gc1] = [await bucketsOf(url, PUBLISH_DURATION), await bucketsOf(url, GC_DURATION)];
-  const gc = bucketQuantiles(gc0, gc1, [0.5, 0.99]);
-  const within10ms = (gc1.get(0.01) ?? 0) - (gc0.get(0.01) ?? 0);
-  return [measured, { sends: bucketQuantiles(sends0, sends1, [0.5, 0.99]), gc, gcOver10ms: gc.count - within10ms }];
+  const [sends1, gc1, kinds1] = await scrape();
+  const over10ms = (a: Map<number, number>, b: Map<number, number>): number =>
+    (b.get(Infinity) ?? 0) - (a.get(Infinity) ?? 0) - ((b.get(0.01) ?? 0) - (a.get(0.01) ?? 0));
+  const gcOver10msByKind = Object.fromEntries(GC_KINDS.map((k, i) => [k, over10ms(kinds0[i] ?? new Map(), kinds1[i] ?? new Map())]));
+  return [measured, { sends: bucketQuantiles(sends0, sends1, [0.5, 0.99]), gc: bucketQuantiles(gc0, gc1, [0.5, 0.99]), gcOver10ms: over10ms(gc0, gc1), gcOver10msByKind }];
 }
 
 const ms = (seconds: number | undefined): string => (seconds === undefined || Number.isNaN(seconds) ? '?' : `${round(seconds * 1000, 1)} ms`);
@@ -59,7 +66,8 @@ function attributionFiguresOf(at: string, a: LatencyAttribution): BenchFigure[] 
   return [
     { name: `${at}: Kafka sendBatch calls, p50 / p99 at most (receiver's histogram, warm-up included)`, value: a.sends.count,
       unit: `calls, ≤ ${ms(a.sends.bounds[0])} / ≤ ${ms(a.sends.bounds[1])}` },
-    { name: `${at}: receiver GC pauses (main thread, warm-up included)`, value: a.gc.count, unit: `pauses, p99 ≤ ${ms(a.gc.bounds[1])}, ${a.gcOver10ms} over 10 ms` },
+    { name: `${at}: receiver GC pauses (main thread, warm-up included)`, value: a.gc.count,
+      unit: `pauses, p99 ≤ ${ms(a.gc.bounds[1])}, ${a.gcOver10ms} over 10 ms (${GC_KINDS.map((k) => `${k} ${a.gcOver10msByKind[k] ?? 0}`).join(', ')})` },
   ];
 }
 
