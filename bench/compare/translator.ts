@@ -21,6 +21,8 @@
  * (default: `defaults`), e.g. `defaults;PACKING=off,ASSEMBLY=off`; each runs with its own xray-local,
  * receiver, translator and topic on the same broker, BENCH_DRAIN_ROUNDS times (default 1), interleaved
  * (A B A B), so variants see the same machine. BENCH_SERVICE_ENV applies to every service of every variant.
+ * A variant's `NODE_FLAGS=…` (space-separated) puts node flags on its translator's and its xray-local's command
+ * line, e.g. `defaults;NODE_FLAGS=--no-single-threaded-gc`.
  *
  * The translator's main-thread GC pauses during the drain (prom-client's gc histogram) are printed per span;
  * V8's helper threads (concurrent marking, parallel scavenges) count in its /proc CPU but not there.
@@ -116,7 +118,11 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const run = `${process.pid}-${Date.now()}`;
     const topics = { SPANS_TOPIC: `meshray.drain.${run}`, DLQ_TOPIC: `meshray.drain.${run}.dlq` };
     const [xrayPort, receiverPort, opsPort] = [await freePort(), await freePort(), await freePort()];
-    const xray = spawnService(`xray-local${tag}`, 'xray-local', xrayPort, { XRAY_LOCAL_PORT: String(xrayPort), XRAY_LOCAL_HOST: '127.0.0.1' });
+    // A variant's NODE_FLAGS (space-separated) go on the command line of its xray-local and translator.
+    const { NODE_FLAGS: variantFlags = '', ...variantEnv } = variant.env;
+    const flags = [...nodeFlags, ...variantFlags.split(/\s+/).filter(Boolean)];
+    const xray = spawnService(`xray-local${tag}`, 'xray-local', xrayPort, { XRAY_LOCAL_PORT: String(xrayPort), XRAY_LOCAL_HOST: '127.0.0.1' },
+      undefined, variantFlags.split(/\s+/).filter(Boolean));
     const receiver = spawnService(`receiver${tag}`, 'receiver', receiverPort, {
       KAFKA_BROKERS: broker.brokers, ...topics, RECEIVER_PORT: String(receiverPort), RECEIVER_HOST: '127.0.0.1',
     });
@@ -124,8 +130,8 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     await Promise.all([waitReady(xray, 60_000), waitReady(receiver, 60_000)]);
     const translator = spawnService(`translator${tag}`, 'translator', opsPort, {
       KAFKA_BROKERS: broker.brokers, ...topics, TRANSLATOR_GROUP_ID: `meshray.drain.${run}`, XRAY_ENDPOINT: xray.url,
-      TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1', EPOCH_STORE: 'redis', ...variant.env,
-    }, undefined, nodeFlags);
+      TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1', EPOCH_STORE: 'redis', ...variantEnv,
+    }, undefined, flags);
     const gcTrace = new GcTraceCollector();
     translator.child.stdout?.on('data', (chunk: Buffer) => { gcTrace.write(chunk); });
     services.push(translator);
