@@ -1,12 +1,8 @@
 /** Starts a meshray service (`meshray <command>` through tsx) pinned to one core, for the compare sections. */
-import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { freePort, tailOutput, waitHttpOk } from '../support/processes.ts';
+import { freePort, waitHttpOk } from '../support/processes.ts';
+import { nodeFlagsOf, spawnService } from '../support/services.ts';
 import type { CompareTarget } from './measure.ts';
-import { nodeOptionsFor } from '../../services/cli/node-options.ts';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface MeshrayProcess extends CompareTarget {
   readonly port: number;
@@ -14,33 +10,21 @@ export interface MeshrayProcess extends CompareTarget {
 }
 
 /**
- * `meshray <command>` on `core` (taskset), LOG_LEVEL=warn, with `serviceEnv` (which must make it listen on
- * `port`, given to `envOf`); resolves once `<url>/health/ready` answers. As deployed, it gets the command's
- * default NODE_OPTIONS (services/cli/node-options.ts) unless the environment or `envOf` sets its own
- * (`NODE_OPTIONS=` for none). BENCH_CPU_PROF=<dir> adds --cpu-prof; BENCH_RECEIVER_NODE_FLAGS='…' (space-separated)
- * puts node flags on its command line (V8 flags NODE_OPTIONS refuses, such as `--no-parallel-scavenge`);
+ * `meshray <command>` on `core` through spawnService (LOG_LEVEL=warn, the command's default NODE_OPTIONS as
+ * deployed, BENCH_CPU_PROF), with the environment `envOf` gives for `port` (it must make the service listen
+ * there); resolves once `<url>/health/ready` answers. BENCH_RECEIVER_NODE_FLAGS='…' (space-separated) puts node
+ * flags on its command line (V8 flags NODE_OPTIONS refuses, such as `--no-parallel-scavenge`);
  * BENCH_SCRATCH_STDOUT=<file> copies its stdout there (e.g. with `--trace-gc`).
  */
 export async function startMeshray(label: string, command: string, core: number,
   envOf: (port: number) => Record<string, string>): Promise<MeshrayProcess> {
   const port = await freePort();
-  const profDir = process.env['BENCH_CPU_PROF'];
-  const prof = profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}/${label}`] : [];
-  const flags = (process.env['BENCH_RECEIVER_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
-  const env: Record<string, string | undefined> = { ...process.env, LOG_LEVEL: 'warn', ...envOf(port) };
-  const nodeOptions = nodeOptionsFor(command, env);
-  if (nodeOptions !== undefined) env['NODE_OPTIONS'] = nodeOptions;
-  const child = spawn('taskset', ['-c', String(core), process.execPath, ...prof, ...flags, '--import', 'tsx', `${ROOT}services/cli/main.ts`, command], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = tailOutput(child);
+  const service = spawnService(label, command, port, envOf(port), core, nodeFlagsOf(process.env['BENCH_RECEIVER_NODE_FLAGS']));
   const copyTo = process.env['BENCH_SCRATCH_STDOUT'];
-  if (copyTo) child.stdout?.pipe(createWriteStream(copyTo));
-  const url = `http://127.0.0.1:${port}`;
-  await waitHttpOk(`${url}/health/ready`, child, 90_000, output);
-  return { label, url, port, child, output, pids: { [label]: child.pid } };
+  if (copyTo) service.child.stdout?.pipe(createWriteStream(copyTo));
+  const output = (): string => service.output;
+  await waitHttpOk(`${service.url}/health/ready`, service.child, 90_000, output);
+  return { label, url: service.url, port, child: service.child, output, pids: { [label]: service.child.pid } };
 }
 
 /** The sum of a Prometheus metric over its label sets, read from `<url>/metrics`. */

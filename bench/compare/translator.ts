@@ -22,7 +22,7 @@
  * receiver, translator and topic on the same broker, BENCH_DRAIN_ROUNDS times (default 1), interleaved
  * (A B A B), so variants see the same machine. BENCH_SERVICE_ENV applies to every service of every variant.
  * A variant's `NODE_FLAGS=…` (space-separated) puts node flags on its translator's and its xray-local's command
- * line, e.g. `defaults;NODE_FLAGS=--no-single-threaded-gc`.
+ * line, e.g. `defaults;NODE_FLAGS=--no-parallel-scavenge`.
  *
  * The translator's main-thread GC pauses during the drain (prom-client's gc histogram) are printed per span;
  * V8's helper threads (concurrent marking, parallel scavenges) count in its /proc CPU but not there.
@@ -44,7 +44,7 @@
 import type { Span } from '../../shared/core/zipkin/span.ts';
 import { runDemo, spansForRoundRobin } from '../../services/simulator/index.ts';
 import {
-  cpuSecondsOf, expectedDocuments, freePort, logger, metricOf, num, readLoad, round, sleep, spawnService, startBenchBroker, stopService,
+  cpuSecondsOf, expectedDocuments, freePort, logger, metricOf, nodeFlagsOf, num, readLoad, round, sleep, spawnService, startBenchBroker, stopService,
   waitLanded, waitReady, type BenchBroker, type Service,
 } from '../support/services.ts';
 import type { BenchFigure } from '../translate.bench.ts';
@@ -120,9 +120,9 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const [xrayPort, receiverPort, opsPort] = [await freePort(), await freePort(), await freePort()];
     // A variant's NODE_FLAGS (space-separated) go on the command line of its xray-local and translator.
     const { NODE_FLAGS: variantFlags = '', ...variantEnv } = variant.env;
-    const flags = [...nodeFlags, ...variantFlags.split(/\s+/).filter(Boolean)];
+    const xrayFlags = nodeFlagsOf(variantFlags);
     const xray = spawnService(`xray-local${tag}`, 'xray-local', xrayPort, { XRAY_LOCAL_PORT: String(xrayPort), XRAY_LOCAL_HOST: '127.0.0.1' },
-      undefined, variantFlags.split(/\s+/).filter(Boolean));
+      undefined, xrayFlags);
     const receiver = spawnService(`receiver${tag}`, 'receiver', receiverPort, {
       KAFKA_BROKERS: broker.brokers, ...topics, RECEIVER_PORT: String(receiverPort), RECEIVER_HOST: '127.0.0.1',
     });
@@ -131,7 +131,7 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const translator = spawnService(`translator${tag}`, 'translator', opsPort, {
       KAFKA_BROKERS: broker.brokers, ...topics, TRANSLATOR_GROUP_ID: `meshray.drain.${run}`, XRAY_ENDPOINT: xray.url,
       TRANSLATOR_OPS_PORT: String(opsPort), OPS_HOST: '127.0.0.1', EPOCH_STORE: 'redis', ...variantEnv,
-    }, undefined, flags);
+    }, undefined, [...nodeFlags, ...xrayFlags]);
     const gcTrace = new GcTraceCollector();
     translator.child.stdout?.on('data', (chunk: Buffer) => { gcTrace.write(chunk); });
     services.push(translator);
@@ -256,7 +256,7 @@ export async function runTranslatorDrainBench(): Promise<BenchFigure[]> {
   const variants = drainVariants(process.env['BENCH_DRAIN_VARIANTS']);
   const rounds = num('BENCH_DRAIN_ROUNDS', 1);
   const single = variants.length === 1 && rounds === 1;
-  const nodeFlags = (process.env['BENCH_TRANSLATOR_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
+  const nodeFlags = nodeFlagsOf(process.env['BENCH_TRANSLATOR_NODE_FLAGS']);
   let broker: BenchBroker | undefined;
   try {
     broker = await startBenchBroker(log);

@@ -12,12 +12,15 @@ import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../
 import type { Span } from '../../shared/core/zipkin/span.ts';
 import { nodeOptionsFor } from '../../services/cli/node-options.ts';
 import { cpuSecondsOf, freePort, readLoad, round, sleep } from './processes.ts';
+import { serviceEnvOf } from './service-env.ts';
 
 export { cpuSecondsOf, freePort, readLoad, round, sleep };
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const env = process.env;
 export const num = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
+/** A space-separated list of node flags (BENCH_*_NODE_FLAGS, a drain variant's NODE_FLAGS) → argv entries. */
+export const nodeFlagsOf = (spec: string | undefined): string[] => (spec ?? '').split(/\s+/).filter(Boolean);
 export const logger = (tag: string) => (message: string): void => { process.stderr.write(`[${tag}] ${message}\n`); };
 
 export interface Service {
@@ -39,14 +42,7 @@ function cliArgs(command: string, label: string, nodeFlags: readonly string[]): 
   return [...prof, '--import', 'tsx', `${ROOT}services/cli/main.ts`, command];
 }
 
-function extraServiceEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of (env['BENCH_SERVICE_ENV'] ?? '').split(',').filter(Boolean)) {
-    const eq = pair.indexOf('=');
-    if (eq > 0) out[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return out;
-}
+const extraServiceEnv = (): Record<string, string> => serviceEnvOf(env['BENCH_SERVICE_ENV']);
 
 /**
  * Starts `meshray <command>`; `pinCpu` runs it on that core only (taskset), as the issue's side-by-side runs do.
