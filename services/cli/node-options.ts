@@ -13,7 +13,8 @@
  * young generation), so they cannot be set from inside the service: they are set where each service is
  * launched, as `NODE_OPTIONS`, which an operator's own value replaces: `meshray stack`, the k8s ConfigMaps,
  * docker-compose.yml and the benches read this table; `npm start` passes the flag on node's command line
- * (where it wins over NODE_OPTIONS).
+ * (where it wins over NODE_OPTIONS). The old generation's growing factor, by contrast, is read each time V8
+ * recomputes its limit, so the receiver sets it itself from HEAP_GROWING_PERCENT (shared/edge/runtime/heap-growing.ts).
  */
 export const DEFAULT_NODE_OPTIONS: Readonly<Record<string, string>> = Object.freeze({
   receiver: '--max-semi-space-size=32',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bytes, csv, durationMs, int, kafkaEnv, logEnv, port, requireSaslCredentials, type Config } from '../../shared/edge/config/index.ts';
+import { bytes, csv, durationMs, heapGrowingEnv, int, kafkaEnv, logEnv, port, requireSaslCredentials, type Config } from '../../shared/edge/config/index.ts';
 
 /**
  * Who may send and how long a connection may take (issue 10): bearer tokens, TLS, timeouts. The
@@ -53,6 +53,7 @@ export function checkReceiverEdge(c: EdgeKeys, ctx: z.RefinementCtx): void {
 /** The receiver's environment: shared fragments plus its own keys. Every key is described (README table). */
 export const receiverEnvSchema = z.object({
   ...logEnv,
+  ...heapGrowingEnv(300),
   ...kafkaEnv,
   RECEIVER_PORT: port().default(9411).describe('port of the Zipkin-compatible HTTP endpoint (also serves /health and /metrics)'),
   RECEIVER_HOST: z.string().min(1).default('0.0.0.0').describe('address the HTTP endpoint listens on'),

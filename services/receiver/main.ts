@@ -8,6 +8,7 @@ import { ensureTopics, TopicMismatchError } from '../../shared/edge/kafka/topics
 import { KAFKA_START_RETRY, untilKafkaAnswers } from '../../shared/edge/kafka/until-kafka-answers.ts';
 import { createLogger, type Logger } from '../../shared/edge/log/index.ts';
 import { createRegistry } from '../../shared/edge/metrics/registry.ts';
+import { setHeapGrowingPercent } from '../../shared/edge/runtime/heap-growing.ts';
 import { buildApp } from './app.ts';
 import { receiverEnvSchema, type ReceiverConfig } from './config.ts';
 import { receiverEdge } from './edge.ts';
@@ -32,6 +33,7 @@ export interface RunningReceiver {
 export async function startReceiver(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningReceiver> {
   const config = loadConfig(receiverEnvSchema, env);
   const log = logger ?? createLogger({ level: config.LOG_LEVEL, service: 'receiver' });
+  const heapGrowingPercent = setHeapGrowingPercent(config.HEAP_GROWING_PERCENT);
   const registry = createRegistry({ defaultMetrics: true });
   const edge = receiverEdge(config, log); // token file and TLS pair read now: a bad one fails the start
   const kafka = createKafkaFromConfig(config, log);
@@ -67,7 +69,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
     port: config.RECEIVER_PORT, host: config.RECEIVER_HOST, portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST',
   });
   edge.start(app.server);
-  log.info({ address, ackMode: config.ACK_MODE, ...edge.description }, 'receiver listening');
+  log.info({ address, ackMode: config.ACK_MODE, heapGrowingPercent, ...edge.description }, 'receiver listening');
 
   const abort = new AbortController();
   let firstFailure!: () => void;

@@ -11,6 +11,15 @@ export const logEnv = {
     .describe('pino log level'),
 };
 
+/**
+ * V8's old-generation growing factor (shared/edge/runtime/heap-growing.ts), with a per-service default:
+ * the receiver's is measured (docs/sizing.md §8, "Old generation"); a service without a measurement keeps 0.
+ */
+export const heapGrowingEnv = (defaultPercent: number) => ({
+  HEAP_GROWING_PERCENT: int(0, 1000).default(defaultPercent)
+    .describe('V8 runs the next mark-compact when the old generation reaches (1 + this/100) × what the last one kept (V8\'s --heap-growing-percent, set at start-up); 0 = V8\'s dynamic factor. Higher: fewer main-thread GC pauses, a larger heap (capped halfway to --max-old-space-size)'),
+});
+
 export const kafkaEnv = {
   KAFKA_BROKERS: csv().pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1))
     .describe('comma-separated Kafka bootstrap brokers (host:port)'),

@@ -17,6 +17,18 @@ describe('receiver config', () => {
     assert.equal(c.BATCH_LINGER, 5);
     assert.equal(c.BATCH_MAX_MESSAGES, 1000);
     assert.equal(c.SPANS_TOPIC_PARTITIONS, 6);
+    assert.equal(c.HEAP_GROWING_PERCENT, 300);
+  });
+
+  it('takes V8\'s growing factor as a whole percent, 0–1000', () => {
+    const ok = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', HEAP_GROWING_PERCENT: '0' });
+    assert.ok(ok.ok);
+    assert.equal(ok.value.HEAP_GROWING_PERCENT, 0);
+    for (const bad of ['1001', '-5', '2.5', 'lots']) {
+      const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', HEAP_GROWING_PERCENT: bad });
+      assert.ok(!r.ok, bad);
+      assert.deepEqual(r.issues.map((i) => i.path), ['HEAP_GROWING_PERCENT'], bad);
+    }
   });
 
   it('parses units', () => {
