@@ -13,7 +13,7 @@ export const logEnv = {
 
 /**
  * V8's old-generation growing factor (shared/edge/runtime/heap-growing.ts), with a per-service default:
- * the receiver's is measured (docs/sizing.md §8, "Old generation"); a service without a measurement keeps 0.
+ * the receiver's is measured (docs/sizing.md §12); a service without a measurement keeps 0.
  */
 export const heapGrowingEnv = (defaultPercent: number) => ({
   HEAP_GROWING_PERCENT: int(0, 1000).default(defaultPercent)

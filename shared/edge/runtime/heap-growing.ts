@@ -8,7 +8,7 @@ import { setFlagsFromString } from 'node:v8';
  * young generation's size, services/cli/node-options.ts); it is process-wide, including in-process tests.
  * V8 never lets the limit pass halfway between what survived and the heap's maximum (`--max-old-space-size`).
  *
- * Why (docs/sizing.md §8, "Old generation"): with a 32 MiB young generation V8 starts incremental marking
+ * Why (docs/sizing.md §12): with a 32 MiB young generation V8 starts incremental marking
  * once the old generation comes within a young generation's size of its limit, and with its dynamic factor
  * on a ≈ 30 MB live set that is ≈ 10 MB of promotions away: in some receiver processes a mark-compact every
  * few hundred ms, with 8–12 ms pauses and incremental steps of up to 24 ms on the main thread.
