@@ -148,7 +148,10 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.log = options.logger.child({ component: 'kafka-span-publisher' });
     this.metrics = receiverMetrics(options.registry);
     this.metrics.bufferCapacitySpans.set(options.bufferMaxSpans);
-    this.metrics.bufferSpans.set(0);
+    // Read at every scrape (prom-client calls a metric's `collect`; its typings omit the property): the gauge
+    // follows the buffer as it fills while Kafka acknowledges nothing, not only as acknowledgements empty it.
+    const { bufferSpans } = this.metrics;
+    Object.assign(bufferSpans, { collect: () => { bufferSpans.set(this.queuedSpans); } });
     this.headers = { ...toSpanListRecord([], 0, 0).headers };
     if (options.ackMode === 'kafka') this.admission = new DrainAdmission({ ackTimeoutMs: options.ackTimeoutMs });
     // Idempotent: kafkajs requires acks=-1 and retries; one request in flight keeps order on retries.
@@ -317,7 +320,6 @@ export class KafkaSpanPublisher implements SpanPublisher {
       for (const e of this.queue) if (e.ticket) this.settle(e.ticket, lost);
       this.queue.length = 0;
       this.queuedSpans = 0;
-      this.metrics.bufferSpans.set(0);
       this.notify();
       this.wakeSleepers();
     }
@@ -476,7 +478,6 @@ export class KafkaSpanPublisher implements SpanPublisher {
       const sent = this.queue.splice(0, take);
       this.queuedSpans -= spans;
       this.admission?.acked(spans, this.queuedSpans, this.nowMs());
-      this.metrics.bufferSpans.set(this.queuedSpans);
       this.notify();
       for (const c of sent) {
         if (c.ticket && --c.ticket.remaining === 0) this.settle(c.ticket);
@@ -515,7 +516,6 @@ export class KafkaSpanPublisher implements SpanPublisher {
     const head = this.queue.shift();
     const count = head?.count ?? 0;
     this.queuedSpans -= count;
-    this.metrics.bufferSpans.set(this.queuedSpans);
     this.metrics.spansDropped.inc({ reason: 'publish_failed' }, count);
     this.log.error({ err: e }, 'Kafka refused a span record for good: dropping it');
     if (head?.ticket) this.settle(head.ticket, new MeshrayError('PUBLISH_FAILED', `Kafka refused a span: ${(e as Error).message}`, { cause: e }));

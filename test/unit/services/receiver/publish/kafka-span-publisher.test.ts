@@ -240,6 +240,17 @@ describe('KafkaSpanPublisher', () => {
     await drive(publisher.close());
   });
 
+  it('the buffer gauge shows the spans buffered while Kafka acknowledges nothing (it was set only on acknowledgements)', async (t) => {
+    const { producer, publisher, registry, drive } = setup(t, { ackMode: 'buffer', bufferMaxSpans: 10 });
+    producer.behaviour = () => Promise.reject(new Error('broker down'));
+    await publisher.publish(spans(8));
+    assert.equal(await metric(registry, 'meshray_receiver_buffer_spans'), 8);
+    assert.equal(await metric(registry, 'meshray_receiver_buffer_capacity_spans'), 10);
+    producer.behaviour = async () => {};
+    await drive(publisher.close());
+    assert.equal(await metric(registry, 'meshray_receiver_buffer_spans'), 0, 'drained on close');
+  });
+
   it('retries failed sends with full-jitter backoff until Kafka takes them', async (t) => {
     const { producer, publisher, registry, drive } = setup(t);
     let failures = 3;
