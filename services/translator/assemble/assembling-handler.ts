@@ -85,6 +85,7 @@ export class AssemblingHandler implements BatchHandler {
     this.#o = options;
     this.#log = options.logger.child({ component: 'assembly' });
     this.#window = new AssemblyWindow(options.window);
+    options.metrics.observe(() => this.#window.state(this.#o.clock()));
   }
 
   attach(committer: OffsetCommitter): void {
@@ -107,7 +108,6 @@ export class AssemblingHandler implements BatchHandler {
       this.#stalled.delete(p);
     }
     this.#o.pipeline.revoke(partitions);
-    this.#gauges(this.#o.clock());
   }
 
   async handle(batch: RecordBatch, control: BatchControl): Promise<BatchResult> {
@@ -129,7 +129,6 @@ export class AssemblingHandler implements BatchHandler {
       await this.#export(topic, partition, [...late.entries()].map(([key, rs]) => ({ key, reason: 'late' as const, records: rs })), control);
     }
     await this.#export(topic, partition, this.#window.takeDue(nowMs, partition), control);
-    this.#gauges(nowMs);
     const doneThrough = this.#window.commitPoint(partition);
     if (doneThrough === undefined) return { heldThrough: last.offset };
     this.#window.committed(partition, doneThrough);
@@ -153,7 +152,6 @@ export class AssemblingHandler implements BatchHandler {
     const reason = full() ? 'window_full' : this.#stalled.has(partition) ? 'export_failing' : undefined;
     if (reason === undefined) return false;
     this.#o.metrics.refusedBatches.inc({ reason });
-    this.#gauges(nowMs);
     if (control.isActive()) await (this.#o.sleep ?? sleepMs)(this.#o.fullPauseMs ?? 1000);
     return true;
   }
@@ -189,7 +187,6 @@ export class AssemblingHandler implements BatchHandler {
       }
       await this.#export(held.topic, partition, due, held.control);
     }));
-    this.#gauges(nowMs);
     const committer = this.#committer;
     if (committer === undefined) return;
     for (const partition of this.#window.partitions) {
@@ -251,12 +248,5 @@ export class AssemblingHandler implements BatchHandler {
     }
     if (left.length > 0 && control.isActive()) this.#window.putBack(left, this.#o.clock());
     return left.length === 0;
-  }
-
-  #gauges(nowMs: number): void {
-    const state = this.#window.state(nowMs);
-    this.#o.metrics.traces.set(state.traces);
-    this.#o.metrics.spans.set(state.spans);
-    this.#o.metrics.oldestAge.set(state.oldestAgeMs / 1000);
   }
 }

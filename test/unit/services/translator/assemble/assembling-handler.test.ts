@@ -69,6 +69,20 @@ test('a trace split over two batches is held, exported whole (packed) once idle,
   assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 0);
 });
 
+test('the window gauges are read when scraped, not when a batch or tick last ran', async (t) => {
+  const sink = new FakeSink();
+  const { handler, registry } = setUp(t, sink);
+  handler.detach(); // no tick: only a scrape can bring the gauges up to date
+  await handler.handle({ topic: 't', partition: 0, records: requestRecords(5, 0).slice(0, 3) }, control);
+  t.mock.timers.tick(4000);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_oldest_age_seconds'), 4);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_traces'), 1);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 3);
+  handler.revoke([0]);
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_spans'), 0, 'a revoked partition no longer counts');
+  assert.equal(await metricValue(registry, 'meshray_translator_assembly_oldest_age_seconds'), 0);
+});
+
 test('a span after its trace left is exported on its own and counted late; a redelivered one is not exported again', async (t) => {
   const sink = new FakeSink();
   const { handler, commits, registry } = setUp(t, sink);
