@@ -1,4 +1,4 @@
-/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|sdk selects one; BENCH=compare|ab|drain|all-in-one run only when named, as do the soaks: BENCH=failover (failover/outage) and BENCH=overload (60 s at 3× the receiver's capacity). */
+/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|sdk selects one; BENCH=compare|ab|drain|all-in-one|buffer-memory run only when named, as do the soaks: BENCH=failover (failover/outage) and BENCH=overload (60 s at 3× the receiver's capacity). */
 import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
 
 const only = process.env['BENCH'];
@@ -28,6 +28,10 @@ if (only === 'overload') {
   const { runOverload } = await import('../test/e2e/support/overload.ts');
   const f = await runOverload(Number(process.env['BENCH_OVERLOAD_SECONDS'] ?? 60));
   process.stdout.write(`overload at 3× capacity: ${JSON.stringify(f)}\n`);
+}
+if (only === 'buffer-memory') {
+  const { runBufferMemoryBench } = await import('./buffer-memory.bench.ts');
+  (await runBufferMemoryBench()).forEach(print);
 }
 if (only === 'ab') {
   const { runAbBench } = await import('./ab.bench.ts');
