@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { UpdateTraceSegmentDestinationCommand } from '@aws-sdk/client-xray';
 import { loadConfig } from '../../shared/edge/config/index.ts';
+import { listenOn } from '../../shared/edge/http/listen.ts';
 import { createLogger, type Logger } from '../../shared/edge/log/index.ts';
 import { createRegistry } from '../../shared/edge/metrics/registry.ts';
 import { InProcessTopic } from '../../shared/edge/transport/index.ts';
@@ -16,7 +17,7 @@ import {
   exportSinkFromSettings, InProcessDeadLetterSink, InProcessSpanSource, TransactionSearchCheck, translatorConfigOf, type TranslatorApp,
 } from '../translator/index.ts';
 import { buildXRayLocal, type EmbeddedXRayLocal } from '../xray-local/index.ts';
-import { allInOneEnvSchema, chooseExportTarget, type ExportTarget } from './config.ts';
+import { allInOneEnvSchema, chooseExportTarget, embeddedExportWarning, type ExportTarget } from './config.ts';
 
 export interface RunningAllInOne {
   readonly receiver: FastifyInstance;
@@ -36,6 +37,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   const loggerFor = (service: string): Logger => logger?.child({ service }) ?? createLogger({ level: config.LOG_LEVEL, service });
   const lifecycle = loggerFor('meshray').child({ component: 'all-in-one' });
   const target = chooseExportTarget(config, env);
+  const targetWarning = embeddedExportWarning(config, env, target);
+  if (targetWarning !== undefined) lifecycle.warn(targetWarning);
 
   // xray-local first, so the translator's X-Ray client has somewhere to talk to.
   let xrayLocal: FastifyInstance | undefined;
@@ -48,7 +51,8 @@ export async function main(env: Record<string, string | undefined> = process.env
       maxSegments: config.XRAY_LOCAL_MAX_SEGMENTS,
       throttleSegmentsPerSecond: config.XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND,
     }));
-    await xrayLocal.listen({ port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST });
+    // A port in use (or not bindable) is one PORT_UNAVAILABLE line naming the variable, as the services say it.
+    await listenOn(xrayLocal, { port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST, portVariable: 'XRAY_LOCAL_PORT', hostVariable: 'XRAY_LOCAL_HOST' });
     const address = xrayLocal.server.address();
     const port = typeof address === 'object' && address ? address.port : config.XRAY_LOCAL_PORT;
     endpoint = `http://127.0.0.1:${port}`;
@@ -68,7 +72,9 @@ export async function main(env: Record<string, string | undefined> = process.env
   // The SDK client: any target but the embedded xray-local's PutTraceSegments, which is answered in process
   // (embeddedClient: no loopback HTTP, signing or JSON); the OTLP path signs with it and reads Transaction Search.
   const xray = createXRayClient({ region, endpoint, env });
-  const exportTarget = describeExportTarget({ region, endpoint, env });
+  const exportTarget = target.kind === 'embedded'
+    ? { ...describeExportTarget({ region, endpoint, env }), credentials: 'none (the embedded xray-local, answered in process)' }
+    : describeExportTarget({ region, endpoint, env });
   const transactionSearch = config.EXPORT_PROTOCOL === 'otlp' ? new TransactionSearchCheck({ client: xray, logger: translatorLog }) : undefined;
   if (transactionSearch && target.kind === 'embedded') {
     // The embedded xray-local plays an account with Transaction Search on, as the OTLP path needs.
@@ -113,7 +119,16 @@ export async function main(env: Record<string, string | undefined> = process.env
   });
   // The translator's own health joins the receiver's: live while the consumer makes progress.
   await translator.start();
-  await receiver.listen({ port: config.RECEIVER_PORT, host: config.RECEIVER_HOST });
+  try {
+    await listenOn(receiver, { port: config.RECEIVER_PORT, host: config.RECEIVER_HOST, portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST' });
+  } catch (error) {
+    // Nothing was accepted yet: stop what started, so the process can exit with the one-line error.
+    await translator.stop();
+    transactionSearch?.stop();
+    xray.destroy();
+    await xrayLocal?.close();
+    throw error;
+  }
   edge.start(receiver.server);
   lifecycle.info({
     receiverPort: config.RECEIVER_PORT,

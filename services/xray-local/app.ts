@@ -117,7 +117,8 @@ export function buildXRayLocal(deps: XRayLocalDeps): EmbeddedXRayLocal {
 
   registerOpsRoutes(app, { live: () => undefined, ready: deps.ready ?? (() => undefined), registry: deps.registry });
 
-  app.addHook('onReady', async () => {
+  // onListen, not onReady: said once the port is bound, so a port in use is never preceded by "ready".
+  app.addHook('onListen', async () => {
     log.info({ maxSegments: deps.maxSegments, throttleSegmentsPerSecond: rate }, 'xray-local ready');
   });
   return { app, client: inProcessXRayClient(put) };
