@@ -41,17 +41,23 @@ export function parseCommandArgs<const O extends FlagOptions>(
 }
 
 /**
- * `--help` (or `-h`) of a service command (`receiver`, `translator`, `xray-local`): writes `usage` and every
- * environment variable of the service's config schema, with its default and meaning. Answers whether it did
- * (the command then exits 0). The schema is loaded only for --help, so starting does not import it twice.
+ * The arguments of a service command (`receiver`, `translator`, `xray-local`, `start`), which is configured by
+ * environment variables only. `--help` (or `-h`) writes `usage` and every environment variable of the
+ * service's config schema, with its default and meaning: answers 0. Any other argument is named on stderr
+ * (`meshray receiver: unexpected argument '--port' …`): answers 1. Answers undefined when there are none (the
+ * command starts). The schema is loaded only for --help, so starting does not import it twice.
  */
-export async function wroteServiceHelp(
+export async function serviceArgsExit(
   args: readonly string[],
   io: CommandIo,
-  usage: string,
-  loadSchema: () => Promise<{ shape: Record<string, unknown> }>,
-): Promise<boolean> {
-  if (!args.includes('--help') && !args.includes('-h')) return false;
-  io.stdout.write(usage + renderEnvHelp(await loadSchema()));
-  return true;
+  command: { readonly name: string; readonly usage: string; loadSchema(): Promise<{ shape: Record<string, unknown> }> },
+): Promise<number | undefined> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout.write(command.usage + renderEnvHelp(await command.loadSchema()));
+    return 0;
+  }
+  const unexpected = args[0];
+  if (unexpected === undefined) return undefined;
+  io.stderr.write(`meshray ${command.name}: unexpected argument '${unexpected}': it is configured by environment variables only (\`meshray ${command.name} --help\` lists them)\n`);
+  return 1;
 }

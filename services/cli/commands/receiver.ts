@@ -1,5 +1,5 @@
 import type { CommandIo } from '../commands.ts';
-import { wroteServiceHelp } from '../command-args.ts';
+import { serviceArgsExit } from '../command-args.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
 const USAGE = `usage: meshray receiver
@@ -12,7 +12,8 @@ port). Publishes the spans to Kafka, keyed by trace id. Kafka being unreachable 
 
 /** `meshray receiver`: the Zipkin endpoint publishing to Kafka (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  if (await wroteServiceHelp(args, io, USAGE, async () => (await import('../../receiver/index.ts')).receiverEnvSchema)) return 0;
+  const exit = await serviceArgsExit(args, io, { name: 'receiver', usage: USAGE, loadSchema: async () => (await import('../../receiver/index.ts')).receiverEnvSchema });
+  if (exit !== undefined) return exit;
   const { startReceiver } = await import('../../receiver/index.ts');
   const running = await startReceiver(io.env);
   return runUntilSignal({ close: () => running.stop() });

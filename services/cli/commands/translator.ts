@@ -1,5 +1,5 @@
 import type { CommandIo } from '../commands.ts';
-import { wroteServiceHelp } from '../command-args.ts';
+import { serviceArgsExit } from '../command-args.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
 const USAGE = `usage: meshray translator
@@ -12,7 +12,8 @@ TRANSLATOR_OPS_PORT (give each translator on one host its own). Configured by en
 
 /** `meshray translator`: one member of the translator consumer group (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  if (await wroteServiceHelp(args, io, USAGE, async () => (await import('../../translator/index.ts')).translatorEnvSchema)) return 0;
+  const exit = await serviceArgsExit(args, io, { name: 'translator', usage: USAGE, loadSchema: async () => (await import('../../translator/index.ts')).translatorEnvSchema });
+  if (exit !== undefined) return exit;
   const { main } = await import('../../translator/index.ts');
   // Until main() resolves (e.g. while Kafka does not answer yet) nothing was consumed: a signal just ends the process.
   const beforeStart = (signal: NodeJS.Signals): void => {

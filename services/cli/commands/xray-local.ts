@@ -1,5 +1,5 @@
 import type { CommandIo } from '../commands.ts';
-import { wroteServiceHelp } from '../command-args.ts';
+import { serviceArgsExit } from '../command-args.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
 const USAGE = `usage: meshray xray-local
@@ -12,7 +12,8 @@ XRAY_ENDPOINT at it. Configured by environment variables only:
 
 /** `meshray xray-local`: the X-Ray-compatible API and console (config from env, listed by --help). */
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  if (await wroteServiceHelp(args, io, USAGE, async () => (await import('../../xray-local/index.ts')).xrayLocalConfigSchema)) return 0;
+  const exit = await serviceArgsExit(args, io, { name: 'xray-local', usage: USAGE, loadSchema: async () => (await import('../../xray-local/index.ts')).xrayLocalConfigSchema });
+  if (exit !== undefined) return exit;
   const { main } = await import('../../xray-local/index.ts');
   return runUntilSignal(await main(io.env));
 }

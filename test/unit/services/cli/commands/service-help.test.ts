@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { run as receiver } from '../../../../../services/cli/commands/receiver.ts';
 import { run as translator } from '../../../../../services/cli/commands/translator.ts';
 import { run as xrayLocal } from '../../../../../services/cli/commands/xray-local.ts';
+import { run as start } from '../../../../../services/cli/commands/start.ts';
 import { receiverEnvSchema } from '../../../../../services/receiver/config.ts';
 import { translatorEnvSchema } from '../../../../../services/translator/config.ts';
 import { xrayLocalConfigSchema } from '../../../../../services/xray-local/config.ts';
@@ -29,5 +30,16 @@ for (const c of cases) {
       assert.equal(lines[at + 1], `      ${meaning}`, `${name}'s meaning follows it`);
     }
     for (const line of c.expect) assert.ok(lines.includes(line), `${line.trim()} in --help`);
+  });
+}
+
+for (const [name, run] of [['receiver', receiver], ['translator', translator], ['xray-local', xrayLocal], ['start', start]] as const) {
+  test(`meshray ${name} refuses any argument but --help, before starting anything: it is configured by the environment`, async () => {
+    for (const args of [['--bogus'], ['--port', '9999'], ['extra']]) {
+      const { code, stdout, stderr } = await runCommand(run, args);
+      assert.equal(code, 1, args.join(' '));
+      assert.equal(stdout, '');
+      assert.equal(stderr, `meshray ${name}: unexpected argument '${args[0]}': it is configured by environment variables only (\`meshray ${name} --help\` lists them)\n`);
+    }
   });
 }
