@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
@@ -23,7 +24,8 @@ options:
   --flavour F              1.7 (every sidecar span CLIENT) | 1.7.4 (default) | modern (istio.* tags, gateway SERVER+CLIENT)
                            | ambient (modern's traffic without sidecars: one waypoint per namespace reports each hop)
   --id-bits 128|64         trace id width (default 128)
-  --seed N                 PRNG seed (default 1): same seed, same traffic
+  --seed N                 PRNG seed (default: a new one per run, printed in the summary): same seed, same
+                           traffic and trace ids (X-Ray keeps one copy of a repeated document)
   --reviews ROUTING        round-robin (default) or weights, e.g. v1=50,v2=25,v3=25
   --error-rate F           fraction of requests with an app error: ratings 503 (reviews degrades) or details 500 (default 0)
   --fault-rate F           fraction of requests where one hop fails in Envoy: no SERVER span, a failure flag (default 0)
@@ -112,6 +114,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     else errors.push(`--id-bits: expected 64 or 128, got "${values['id-bits']}"`);
   }
   setIf(intFlag('seed', values.seed, 0, errors), (v) => { options.seed = v; });
+  // A new seed per run unless one is given: with a fixed default a second run repeated the first one's trace
+  // ids, and its documents replaced those already stored instead of adding traces.
+  options.seed ??= randomInt(2 ** 31 - 1);
   setIf(parseReviews(values.reviews, errors), (v) => { options.reviews = v; });
   setIf(parseFraction('error-rate', values['error-rate'], errors), (v) => { options.errorRate = v; });
   setIf(parseFraction('fault-rate', values['fault-rate'], errors), (v) => { options.faultRate = v; });

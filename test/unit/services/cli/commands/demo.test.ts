@@ -24,6 +24,30 @@ test('bad options: exit 1 with every problem named', async () => {
   assert.match(unknown.stderr, /meshray demo: Unknown option '--nope'/);
 });
 
+test('without --seed each run takes a new seed (a second run adds new traces), printed in its summary', async () => {
+  const stub = await startReceiverStub();
+  try {
+    const seeds: number[] = [];
+    const traceIds = new Set<string>();
+    for (let i = 0; i < 2; i++) {
+      const r = await runCommand(run, ['--target', stub.target, '--requests', '2', '--rate', 'max', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const summary = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '') as DemoSummary;
+      assert.match(r.stdout, new RegExp(`seed ${summary.seed}\\)`));
+      seeds.push(summary.seed);
+    }
+    for (const post of stub.posts) {
+      const decoded = decodeSpans(post.body, 'json-v2');
+      assert.ok(decoded.ok);
+      for (const span of decoded.value) traceIds.add(span.traceId);
+    }
+    assert.notEqual(seeds[0], seeds[1]);
+    assert.equal(traceIds.size, 4, 'two runs of two requests: four traces, none repeated');
+  } finally {
+    await stub.close();
+  }
+});
+
 test('sends Bookinfo traffic to the target, prints a summary and a final JSON line', async () => {
   const stub = await startReceiverStub();
   try {
