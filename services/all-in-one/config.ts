@@ -15,8 +15,8 @@ export const allInOneEnvSchema = z.object({
   ...logEnv,
   ...translationEnv,
   ...xrayEnv,
-  XRAY_ENDPOINT: xrayEnv.XRAY_ENDPOINT.describe('export to this X-Ray API endpoint instead of the embedded xray-local'),
-  AWS_REGION: xrayEnv.AWS_REGION.describe('with AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, IRSA, container): export to real X-Ray in this region instead of the embedded xray-local'),
+  XRAY_ENDPOINT: xrayEnv.XRAY_ENDPOINT.describe('export to this X-Ray API endpoint instead of the embedded xray-local (an *.amazonaws.com endpoint takes the AWS SDK chain: ~/.aws, an instance role)'),
+  AWS_REGION: xrayEnv.AWS_REGION.describe('with AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, IRSA, container): export to real X-Ray in this region instead of the embedded xray-local; without them a warning at start says the embedded xray-local is kept'),
   ...dlqEnv,
   ...xrayLocalEnv,
   RECEIVER_PORT: receiver.RECEIVER_PORT,
@@ -40,6 +40,19 @@ export type AllInOneConfig = Config<typeof allInOneEnvSchema>;
 export type ExportTarget = { kind: 'embedded' } | { kind: 'endpoint'; endpoint: string } | { kind: 'aws'; region: string };
 
 const AWS_CREDENTIAL_HINTS = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'];
+
+/**
+ * The start-up warning of an all-in-one that was given a Region but exports to its embedded xray-local
+ * (no credential variable set: the rule below), or undefined. Credentials from ~/.aws or an instance role set
+ * no variable; an XRAY_ENDPOINT at AWS takes them (the SDK's default chain, xray-client.ts).
+ */
+export function embeddedExportWarning(config: AllInOneConfig, env: Readonly<Record<string, string | undefined>>, target: ExportTarget): string | undefined {
+  if (target.kind !== 'embedded') return undefined;
+  const [variable, region] = config.AWS_REGION ? ['AWS_REGION', config.AWS_REGION] : ['AWS_DEFAULT_REGION', env['AWS_DEFAULT_REGION']];
+  if (!region) return undefined;
+  return `${variable}=${region} is set, but none of ${AWS_CREDENTIAL_HINTS.join(', ')} is: exporting to the embedded xray-local, not to X-Ray. `
+    + `For credentials from ~/.aws or an instance role, set XRAY_ENDPOINT=https://xray.${region}.amazonaws.com`;
+}
 
 /** XRAY_ENDPOINT wins; else an explicit AWS_REGION with credentials means AWS; else embedded xray-local. */
 export function chooseExportTarget(config: AllInOneConfig, env: Readonly<Record<string, string | undefined>>): ExportTarget {

@@ -12,8 +12,18 @@ export interface ExportTargetDescription {
   readonly credentials: string;
 }
 
+/** An endpoint of AWS itself (`https://xray.<region>.amazonaws.com`, `.amazonaws.com.cn`, FIPS hosts). */
+export function isAwsEndpoint(endpoint: string): boolean {
+  try {
+    return /\.amazonaws\.com(\.cn)?$/.test(new URL(endpoint).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** An XRAY_ENDPOINT outside AWS (xray-local) with neither keys nor a profile: no real credentials needed. */
 const usesPlaceholderCredentials = (endpoint: string | undefined, env: Env): boolean =>
-  endpoint !== undefined && !env['AWS_ACCESS_KEY_ID'] && !env['AWS_PROFILE'];
+  endpoint !== undefined && !isAwsEndpoint(endpoint) && !env['AWS_ACCESS_KEY_ID'] && !env['AWS_PROFILE'];
 
 /**
  * Which link of the AWS SDK's default credential chain will answer, from the environment alone
@@ -21,7 +31,7 @@ const usesPlaceholderCredentials = (endpoint: string | undefined, env: Env): boo
  * shared files, web identity (IRSA), container metadata (ECS, EKS Pod Identity), instance metadata).
  */
 export function credentialSourceOf(endpoint: string | undefined, env: Env): string {
-  if (usesPlaceholderCredentials(endpoint, env)) return 'placeholder (an XRAY_ENDPOINT without AWS_ACCESS_KEY_ID or AWS_PROFILE: xray-local checks no signature)';
+  if (usesPlaceholderCredentials(endpoint, env)) return 'placeholder (an XRAY_ENDPOINT outside AWS without AWS_ACCESS_KEY_ID or AWS_PROFILE: xray-local checks no signature)';
   if (env['AWS_PROFILE']) return `profile "${env['AWS_PROFILE']}" (AWS_PROFILE: shared config and credentials files)`;
   if (env['AWS_ACCESS_KEY_ID']) return `environment (AWS_ACCESS_KEY_ID${env['AWS_SESSION_TOKEN'] ? ' with AWS_SESSION_TOKEN' : ''})`;
   if (env['AWS_WEB_IDENTITY_TOKEN_FILE']) return `web identity (IRSA: AWS_WEB_IDENTITY_TOKEN_FILE, role ${env['AWS_ROLE_ARN'] ?? 'from AWS_ROLE_ARN (unset)'})`;
@@ -41,8 +51,8 @@ export function describeExportTarget(options: { region: string | undefined; endp
 }
 
 /**
- * The X-Ray client the translator, the all-in-one and replay use. With an endpoint override and neither
- * AWS_ACCESS_KEY_ID nor AWS_PROFILE (xray-local), it signs with placeholder credentials; otherwise it
+ * The X-Ray client the translator, the all-in-one and replay use. With an endpoint override outside AWS and
+ * neither AWS_ACCESS_KEY_ID nor AWS_PROFILE (xray-local), it signs with placeholder credentials; otherwise it
  * uses the SDK's default provider chain (env, profile, IRSA web identity, container, instance role).
  */
 export function createXRayClient(options: { region: string | undefined; endpoint?: string | undefined; env: Env }): XRayClient {

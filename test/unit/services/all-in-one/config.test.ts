@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../../shared/edge/config/index.ts';
-import { allInOneEnvSchema, chooseExportTarget } from '../../../../services/all-in-one/config.ts';
+import { allInOneEnvSchema, chooseExportTarget, embeddedExportWarning } from '../../../../services/all-in-one/config.ts';
 
 const targetFor = (env: Record<string, string>) => {
   const config = parseConfig(allInOneEnvSchema, env);
@@ -27,4 +27,17 @@ test('meshray start takes the receiver\'s edge keys (tokens, TLS, timeouts) with
   const bad = parseConfig(allInOneEnvSchema, { RECEIVER_AUTH_TOKENS: 'a', RECEIVER_AUTH_TOKENS_FILE: '/t', RECEIVER_TLS_KEY: '/k.pem' });
   assert.ok(!bad.ok);
   assert.deepEqual(bad.issues.map((i) => i.path).sort(), ['RECEIVER_AUTH_TOKENS_FILE', 'RECEIVER_TLS_CERT']);
+});
+
+test('a Region without a credential variable keeps the embedded xray-local, and says so at start-up', () => {
+  const warningFor = (env: Record<string, string>) => {
+    const config = parseConfig(allInOneEnvSchema, env);
+    assert.ok(config.ok);
+    return embeddedExportWarning(config.value, env, chooseExportTarget(config.value, env));
+  };
+  assert.equal(warningFor({}), undefined);
+  assert.equal(warningFor({ AWS_REGION: 'eu-west-1', AWS_PROFILE: 'prod' }), undefined, 'exporting to AWS: nothing to warn about');
+  assert.equal(warningFor({ XRAY_ENDPOINT: 'http://xray:2000', AWS_REGION: 'eu-west-1' }), undefined);
+  assert.match(warningFor({ AWS_REGION: 'eu-west-1' }) ?? '', /^AWS_REGION=eu-west-1 is set, but none of AWS_ACCESS_KEY_ID, AWS_PROFILE, .* is: exporting to the embedded xray-local, not to X-Ray\. .*XRAY_ENDPOINT=https:\/\/xray\.eu-west-1\.amazonaws\.com$/);
+  assert.match(warningFor({ AWS_DEFAULT_REGION: 'ap-south-1' }) ?? '', /^AWS_DEFAULT_REGION=ap-south-1 is set/);
 });

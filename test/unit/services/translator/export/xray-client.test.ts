@@ -5,7 +5,7 @@ import { createXRayClient, credentialSourceOf, describeExportTarget } from '../.
 test('the export target is described from configuration: endpoint, region, credential source (no secret read)', () => {
   assert.deepEqual(describeExportTarget({ region: undefined, endpoint: 'http://127.0.0.1:2000', env: {} }), {
     endpoint: 'http://127.0.0.1:2000', region: 'us-east-1',
-    credentials: 'placeholder (an XRAY_ENDPOINT without AWS_ACCESS_KEY_ID or AWS_PROFILE: xray-local checks no signature)',
+    credentials: 'placeholder (an XRAY_ENDPOINT outside AWS without AWS_ACCESS_KEY_ID or AWS_PROFILE: xray-local checks no signature)',
   });
   assert.equal(describeExportTarget({ region: 'eu-west-1', endpoint: undefined, env: {} }).endpoint, 'https://xray.eu-west-1.amazonaws.com');
 });
@@ -24,6 +24,9 @@ test('credential source: the link of the SDK default chain the environment selec
   for (const [env, expected] of cases) assert.match(credentialSourceOf(undefined, env), expected, JSON.stringify(env));
   assert.doesNotMatch(credentialSourceOf(undefined, { AWS_ACCESS_KEY_ID: 'AKIASECRETLOOKING', AWS_SECRET_ACCESS_KEY: 'topsecret' }), /AKIASECRETLOOKING|topsecret/);
   assert.match(credentialSourceOf('http://xray.internal:2000', { AWS_ACCESS_KEY_ID: 'AKIA' }), /^environment/, 'an endpoint with real keys signs with them');
+  assert.match(credentialSourceOf('https://xray.eu-west-1.amazonaws.com', {}), /^default chain/, 'an AWS endpoint takes the default chain (~/.aws, an instance role), never placeholder keys');
+  assert.match(credentialSourceOf('https://xray-fips.us-gov-west-1.amazonaws.com', {}), /^default chain/);
+  assert.match(credentialSourceOf('http://amazonaws.com.evil:2000', {}), /^placeholder/);
 });
 
 test('the X-Ray client resolves its middleware stack once per command (cacheMiddleware) and leaves retrying to meshray', async () => {
