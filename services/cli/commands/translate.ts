@@ -34,12 +34,27 @@ exit codes: 0 all spans translated; 1 unreadable input (not JSON/protobuf at all
 type InputFormat = ZipkinFormat | 'ndjson';
 const FORMATS: readonly InputFormat[] = ['json-v2', 'json-v1', 'proto-v2', 'ndjson'];
 
-/** ndjson (`meshray capture --format ndjson`) is told from a JSON array by its first non-blank byte: `{`. */
+/**
+ * ndjson (`meshray capture --format ndjson`) is told from a JSON array by its first non-blank byte: `{`. A
+ * body that is one JSON object over several lines (a pretty-printed span) is not ndjson: it is read as v2
+ * JSON, whose decoder then says what is wrong (a list of spans was expected), instead of one error per line.
+ */
 function detectInputFormat(body: Buffer): InputFormat | undefined {
   const format = detectFormat(body);
   if (format !== 'json-v2') return format;
   const text = body.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
-  return text.startsWith('{') ? 'ndjson' : format;
+  if (!text.startsWith('{')) return format;
+  return isOneMultiLineObject(body.toString('utf8')) ? 'json-v2' : 'ndjson';
+}
+
+function isOneMultiLineObject(text: string): boolean {
+  if (!text.trim().includes('\n')) return false;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+  } catch {
+    return false; // several values: ndjson (or not JSON at all: the ndjson reader names the line)
+  }
 }
 
 function decodeInput(body: Buffer, format: InputFormat): Result<SpanBatch> {

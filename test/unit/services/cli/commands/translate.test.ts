@@ -47,6 +47,17 @@ test('reads stdin with "-" and every line is a valid segment document', async ()
   }
 });
 
+test('one span object over several lines is not ndjson: one clear error (a list was expected), exit 1; on one line it is ndjson', async () => {
+  const span = { traceId: '5af7183fb1d4cf5f', id: '6b221d5bc9e6496c', name: 'get /', timestamp: 1472470996199000, duration: 207000 };
+  const pretty = await runCommand(run, ['-', '--now', '2016-08-29T12:00:00Z'], JSON.stringify(span, null, 2));
+  assert.equal(pretty.code, 1);
+  assert.equal(pretty.stdout, '');
+  assert.equal(pretty.stderr, 'meshray translate: could not decode spans (json-v2):\nspans: must be a JSON array of spans, got an object\n');
+  const line = await runCommand(run, ['-', '--now', '2016-08-29T12:00:00Z'], `${JSON.stringify(span)}\n`);
+  assert.equal(line.code, 0, line.stderr);
+  assert.equal(line.stdout.trim().split('\n').length, 1);
+});
+
 test('flags set the epoch policy and the annotation allowlist', async () => {
   const r = await runCommand(run, [BOOKINFO, '--epoch-policy', 'rewrite', '--annotation-tags', 'zone', '--now', '2019-06-21T18:30:00Z']);
   assert.equal(r.code, 0);
