@@ -36,6 +36,17 @@ export const allInOneEnvSchema = z.object({
 
 export type AllInOneConfig = Config<typeof allInOneEnvSchema>;
 
+/**
+ * Variables set in `env` that configure the Kafka receiver or translator but that `meshray start` does not read
+ * (KAFKA_BROKERS, BATCH_LINGER, ACK_MODE, REDIS_URL, …): named in a start-up warning, since the all-in-one
+ * neither validates nor uses them. Sorted.
+ */
+export function unusedServiceEnv(env: Readonly<Record<string, string | undefined>>): string[] {
+  const own = new Set(Object.keys(allInOneEnvSchema.shape));
+  const theirs = new Set([...Object.keys(receiver), ...Object.keys(translator)]);
+  return [...theirs].filter((name) => !own.has(name) && env[name] !== undefined).sort();
+}
+
 /** Where documents go: the embedded xray-local, or a real X-Ray (endpoint override or AWS). */
 export type ExportTarget = { kind: 'embedded' } | { kind: 'endpoint'; endpoint: string } | { kind: 'aws'; region: string };
 

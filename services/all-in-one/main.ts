@@ -17,7 +17,7 @@ import {
   exportSinkFromSettings, InProcessDeadLetterSink, InProcessSpanSource, TransactionSearchCheck, translatorConfigOf, type TranslatorApp,
 } from '../translator/index.ts';
 import { buildXRayLocal, type EmbeddedXRayLocal } from '../xray-local/index.ts';
-import { allInOneEnvSchema, chooseExportTarget, embeddedExportWarning, type ExportTarget } from './config.ts';
+import { allInOneEnvSchema, chooseExportTarget, embeddedExportWarning, unusedServiceEnv, type ExportTarget } from './config.ts';
 
 export interface RunningAllInOne {
   readonly receiver: FastifyInstance;
@@ -39,6 +39,10 @@ export async function main(env: Record<string, string | undefined> = process.env
   const target = chooseExportTarget(config, env);
   const targetWarning = embeddedExportWarning(config, env, target);
   if (targetWarning !== undefined) lifecycle.warn(targetWarning);
+  const unused = unusedServiceEnv(env);
+  if (unused.length > 0) {
+    lifecycle.warn({ unused }, `meshray start does not use ${unused.join(', ')}: they configure the Kafka receiver or translator (\`meshray stack\`, or each service)`);
+  }
 
   // xray-local first, so the translator's X-Ray client has somewhere to talk to.
   let xrayLocal: FastifyInstance | undefined;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../../shared/edge/config/index.ts';
-import { allInOneEnvSchema, chooseExportTarget, embeddedExportWarning } from '../../../../services/all-in-one/config.ts';
+import { allInOneEnvSchema, chooseExportTarget, embeddedExportWarning, unusedServiceEnv } from '../../../../services/all-in-one/config.ts';
 
 const targetFor = (env: Record<string, string>) => {
   const config = parseConfig(allInOneEnvSchema, env);
@@ -40,4 +40,10 @@ test('a Region without a credential variable keeps the embedded xray-local, and 
   assert.equal(warningFor({ XRAY_ENDPOINT: 'http://xray:2000', AWS_REGION: 'eu-west-1' }), undefined);
   assert.match(warningFor({ AWS_REGION: 'eu-west-1' }) ?? '', /^AWS_REGION=eu-west-1 is set, but none of AWS_ACCESS_KEY_ID, AWS_PROFILE, .* is: exporting to the embedded xray-local, not to X-Ray\. .*XRAY_ENDPOINT=https:\/\/xray\.eu-west-1\.amazonaws\.com$/);
   assert.match(warningFor({ AWS_DEFAULT_REGION: 'ap-south-1' }) ?? '', /^AWS_DEFAULT_REGION=ap-south-1 is set/);
+});
+
+test('the Kafka services\' variables that meshray start does not read are named (a start-up warning); its own are not', () => {
+  assert.deepEqual(unusedServiceEnv({}), []);
+  assert.deepEqual(unusedServiceEnv({ BATCH_LINGER: 'abc', KAFKA_BROKERS: 'k:9092', REDIS_URL: 'redis://r', RECEIVER_PORT: '9411', EXPORT_LINGER: '20ms', PATH: '/bin' }),
+    ['BATCH_LINGER', 'KAFKA_BROKERS', 'REDIS_URL']);
 });
