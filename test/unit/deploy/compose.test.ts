@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { REPO_ROOT, asArray, asRecord, composeEnv, composeFile, type Doc } from './deploy-files.ts';
 import { COMMAND_NAMES, HEALTH_PATHS, SERVICES, envProblems, serviceForCommand, servicePort } from './service-specs.ts';
-import { nodeOptionsFor } from '../../../services/cli/node-options.ts';
+import { IMAGE_NODE_MAJOR, nodeOptionsFor } from '../../../services/cli/node-options.ts';
 
 const compose = composeFile('docker-compose.yml');
 const awsOverride = composeFile('docker-compose.aws.yml');
@@ -118,7 +118,7 @@ test('meshray services: commands exist in the CLI, env matches the config schema
     }
     seen.add(spec.command);
     assert.deepEqual(envProblems(spec, env, `docker-compose.yml ${name}`), []);
-    assert.equal(env['NODE_OPTIONS'], nodeOptionsFor(spec.command, {}), `${name}: NODE_OPTIONS is the service's default (services/cli/node-options.ts)`);
+    assert.equal(env['NODE_OPTIONS'], nodeOptionsFor(spec.command, {}, IMAGE_NODE_MAJOR), `${name}: NODE_OPTIONS is the service's default on the image's Node (services/cli/node-options.ts)`);
     const port = servicePort(spec, env);
     const check = asArray(asRecord(svc.healthcheck).test).join(' ');
     assert.ok(check.includes(`http://127.0.0.1:${port}${HEALTH_PATHS.ready}`), `${name}: healthcheck probes ${port}${HEALTH_PATHS.ready}: ${check}`);

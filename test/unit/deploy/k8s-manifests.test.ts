@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { registerOpsRoutes } from '../../../shared/edge/http/ops-routes.ts';
 import { K8S_DIR, asArray, asRecord, k8sObjects, k8sResourceFiles, podTemplates, rel, type K8sObject } from './deploy-files.ts';
 import { render } from './k8s-render.ts';
-import { nodeOptionsFor } from '../../../services/cli/node-options.ts';
+import { IMAGE_NODE_MAJOR, nodeOptionsFor } from '../../../services/cli/node-options.ts';
 import { COMMAND_NAMES, HEALTH_PATHS, SERVICES, envProblems, serviceForCommand, servicePort } from './service-specs.ts';
 
 interface Validatable { validate(): void }
@@ -114,7 +114,7 @@ test('containers: args name CLI commands; env (ConfigMaps + env) matches the con
         }
         for (const e of asArray(c.env).map(asRecord)) env[String(e.name)] = String(e.value ?? '');
         assert.deepEqual(envProblems(spec, env, where), []);
-        assert.equal(env['NODE_OPTIONS'], nodeOptionsFor(spec.command, {}), `${where}: NODE_OPTIONS is the service's default (services/cli/node-options.ts)`);
+        assert.equal(env['NODE_OPTIONS'], nodeOptionsFor(spec.command, {}, IMAGE_NODE_MAJOR), `${where}: NODE_OPTIONS is the service's default on the image's Node (services/cli/node-options.ts)`);
         const port = servicePort(spec, env);
         const ports = asArray(c.ports).map(asRecord);
         assert.deepEqual(ports.map((p) => p.containerPort), [port], `${where}: containerPort ${port}`);

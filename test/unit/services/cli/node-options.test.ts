@@ -1,14 +1,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DEFAULT_NODE_OPTIONS, nodeOptionsFor } from '../../../../services/cli/node-options.ts';
+import { DEFAULT_NODE_OPTIONS, IMAGE_NODE_MAJOR, RUNNING_NODE_MAJOR, defaultNodeOptions, nodeOptionsFor } from '../../../../services/cli/node-options.ts';
 
-test('the receiver, the translator and the all-in-one get a larger young generation by default; the others none', () => {
-  assert.equal(nodeOptionsFor('receiver', {}), '--max-semi-space-size=32');
-  assert.equal(nodeOptionsFor('translator', {}), '--max-semi-space-size=64');
-  assert.equal(nodeOptionsFor('start', {}), '--max-semi-space-size=64');
-  assert.equal(nodeOptionsFor('xray-local', {}), undefined);
-  assert.equal(nodeOptionsFor('replay', {}), undefined);
+test('the receiver, the translator and the all-in-one get a young generation size by default, per Node line; the others none', () => {
+  assert.equal(nodeOptionsFor('receiver', {}, 20), '--max-semi-space-size=32');
+  assert.equal(nodeOptionsFor('receiver', {}, 24), '--max-semi-space-size=16', 'Node 24: 16 MiB (docs/sizing.md §13)');
+  assert.equal(nodeOptionsFor('receiver', {}, 22), '--max-semi-space-size=16', 'from 22 on, Node 24\'s');
+  for (const major of [20, 24]) {
+    assert.equal(nodeOptionsFor('translator', {}, major), '--max-semi-space-size=64');
+    assert.equal(nodeOptionsFor('start', {}, major), '--max-semi-space-size=64');
+    assert.equal(nodeOptionsFor('xray-local', {}, major), undefined);
+    assert.equal(nodeOptionsFor('replay', {}, major), undefined);
+  }
+  assert.equal(nodeOptionsFor('receiver', {}), defaultNodeOptions(RUNNING_NODE_MAJOR)['receiver'], 'without a major: the running Node\'s');
+  assert.deepEqual(DEFAULT_NODE_OPTIONS, defaultNodeOptions(RUNNING_NODE_MAJOR));
+});
+
+test('IMAGE_NODE_MAJOR is the Node.js the image runs (Dockerfile)', () => {
+  const dockerfile = readFileSync(new URL('../../../../Dockerfile', import.meta.url), 'utf8');
+  const majors = [...dockerfile.matchAll(/^FROM node:(\d+)-/gm)].map((m) => Number(m[1]));
+  assert.ok(majors.length > 0);
+  for (const major of majors) assert.equal(major, IMAGE_NODE_MAJOR);
 });
 
 test('npm start passes the all-in-one\'s default on node\'s command line', () => {
@@ -23,4 +36,5 @@ test("the environment's own NODE_OPTIONS replaces the default, even when empty",
 
 test('the defaults cannot be changed at run time', () => {
   assert.throws(() => { (DEFAULT_NODE_OPTIONS as Record<string, string>)['receiver'] = '--max-semi-space-size=1'; }, TypeError);
+  assert.throws(() => { (defaultNodeOptions(24) as Record<string, string>)['receiver'] = '--max-semi-space-size=1'; }, TypeError);
 });
