@@ -39,7 +39,7 @@ export function defaultNodeOptions(major: number): Readonly<Record<string, strin
   return major >= 22 ? BY_NODE_LINE[24] : BY_NODE_LINE[20];
 }
 
-/** The defaults for the running Node.js (`meshray stack`, the benches, `npm start`'s children). */
+/** The defaults for the running Node.js (what `meshray stack` and the benches start services with). */
 export const DEFAULT_NODE_OPTIONS: Readonly<Record<string, string>> = defaultNodeOptions(RUNNING_NODE_MAJOR);
 
 /**
