@@ -6,9 +6,9 @@ import { main } from '../../../../services/all-in-one/main.ts';
 import { isMeshrayError } from '../../../../shared/edge/errors/index.ts';
 import { silentLogger } from '../../../../shared/edge/log/index.ts';
 
-async function listening(port = 0): Promise<Server & { port: number }> {
+async function listening(wantedPort?: number): Promise<Server & { port: number }> {
   const server = createServer();
-  server.listen(port, '127.0.0.1');
+  server.listen({ port: wantedPort ?? 0, host: '127.0.0.1' });
   await once(server, 'listening');
   const address = server.address();
   return Object.assign(server, { port: typeof address === 'object' && address ? address.port : 0 });
