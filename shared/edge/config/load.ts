@@ -20,10 +20,13 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
   const parsed = schema.safeParse(cleaned);
   if (parsed.success) return { ok: true, value: deepFreeze(parsed.data) as DeepReadonly<z.output<S>> };
-  const issues: Issue[] = parsed.error.issues.map((i) => ({
-    path: i.path.join('.'),
-    message: i.code === 'invalid_type' && cleaned[String(i.path[0])] === undefined ? 'is required' : i.message,
-  }));
+  const issues: Issue[] = parsed.error.issues.map((i) => {
+    const given = cleaned[String(i.path[0])];
+    if (i.code === 'invalid_type' && given === undefined) return { path: i.path.join('.'), message: 'is required' };
+    // zod's enum message lists the options but not the value given: name it, as the duration and size checks do.
+    if (i.code === 'invalid_value' && given !== undefined && i.path.length === 1) return { path: i.path.join('.'), message: `${i.message}, got "${given}"` };
+    return { path: i.path.join('.'), message: i.message };
+  });
   return { ok: false, issues };
 }
 

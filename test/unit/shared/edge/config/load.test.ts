@@ -29,6 +29,8 @@ test('lists every problem at once', () => {
   assert.deepEqual(paths, ['ACK_TIMEOUT', 'EPOCH_POLICY', 'KAFKA_BROKERS', 'LOG_LEVEL']);
   assert.match(r.issues.find((i) => i.path === 'KAFKA_BROKERS')?.message ?? '', /required/);
   assert.match(r.issues.find((i) => i.path === 'ACK_TIMEOUT')?.message ?? '', /duration/);
+  assert.match(r.issues.find((i) => i.path === 'EPOCH_POLICY')?.message ?? '', /expected one of "auto"\|"rewrite"\|"preserve", got "sometimes"$/, 'an enum names the value given');
+  assert.match(r.issues.find((i) => i.path === 'LOG_LEVEL')?.message ?? '', /, got "loud"$/);
 });
 
 test('empty variables count as unset', () => {
