@@ -46,10 +46,12 @@ export class InProcessSpanPublisher implements SpanPublisher {
   publish(spans: readonly Span[]): Promise<void> {
     if (this.closed) return Promise.reject(new MeshrayError('NOT_READY', 'receiver is shutting down'));
     if (spans.length === 0) return Promise.resolve();
-    if (!this.topic.append(toSpanRecords(spans, this.nowMs()))) {
+    const records = toSpanRecords(spans, this.nowMs());
+    if (!this.topic.append(records)) {
       return Promise.reject(new MeshrayError('BUFFER_FULL', `in-process span topic is full (${this.topic.size} records held)`));
     }
     this.metrics?.spansPublished.inc(spans.length);
+    this.metrics?.recordsPublished.inc(records.length);
     return Promise.resolve();
   }
 

@@ -50,7 +50,7 @@ describe('InProcessSpanPublisher', () => {
 });
 
 describe('InProcessSpanPublisher metrics (the all-in-one)', () => {
-  it('counts appended spans as published; the buffer gauges read the in-process topic and its bound at scrape time', async () => {
+  it('counts appended spans and records as published; the buffer gauges read the in-process topic and its bound at scrape time', async () => {
     const { Registry } = await import('prom-client');
     const { receiverMetrics } = await import('../../../../../services/receiver/metrics.ts');
     const registry = new Registry();
@@ -61,6 +61,7 @@ describe('InProcessSpanPublisher metrics (the all-in-one)', () => {
     assert.equal(await value('meshray_receiver_buffer_capacity_spans'), 10);
     await publisher.publish([span('463ac35c9f6413ad48485a3953bb6124', '0000000000000001'), span('463ac35c9f6413ad48485a3953bb6124', '0000000000000002')]);
     assert.equal(await value('meshray_receiver_spans_published_total'), 2);
+    assert.equal(await value('meshray_receiver_records_published_total'), topic.size, 'records counted as appended (they read 0 before)');
     assert.equal(await value('meshray_receiver_buffer_spans'), 2);
     await assert.rejects(publisher.publish(Array.from({ length: 9 }, (_, i) => span('48485a3953bb6124', (i + 1).toString(16).padStart(16, '0')))));
     assert.equal(await value('meshray_receiver_spans_published_total'), 2, 'a refused request is not published');
