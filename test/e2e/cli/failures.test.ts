@@ -108,7 +108,8 @@ test('meshray receiver with Kafka unreachable: one warn line with brokers and ca
     // Kafka answers at that address now: the retries (with backoff) find it, the receiver becomes ready.
     relay = await relayToBroker(kafkaPort);
     await waitFor('the receiver to become ready', 60_000, async () => (await fetch(`${url}/health/ready`)).ok, { describe: () => proc.output().slice(-2000) });
-    assert.match(proc.output(), /"msg":"Kafka answers: span topic [^"]+ ready"/);
+    // The line and the HTTP answer come over different pipes: wait for the line rather than race it.
+    await waitFor('the "Kafka answers" line', 30_000, () => /"msg":"Kafka answers: span topic [^"]+ ready"/.test(proc.output()), { describe: () => proc.output().slice(-2000) });
     assert.equal(problems(proc.output()).loud.length, 1, 'still the one warn line');
 
     proc.signal('SIGTERM');
@@ -177,8 +178,10 @@ test('meshray translator started before its span topic exists: one warn line nam
 
     await createTopic(kafka, names.spansTopic, 6); // as the receiver does at its start
     await waitFor('the translator to join its group and become ready', 60_000, async () => (await fetch(`${url}/health/ready`)).ok, { describe: () => proc.output().slice(-2000) });
+    // Readiness turns on when the group assigns partitions, inside app.start(); the "translator started" line is
+    // written once app.start() has returned, so it can reach the pipe a moment after /health/ready answers 200.
+    await waitFor('the "translator started" line', 30_000, () => /"msg":"translator started"/.test(proc.output()), { describe: () => proc.output().slice(-2000) });
     assert.equal(problems(proc.output()).loud.length, 1, 'still the one warn line');
-    assert.match(proc.output(), /"msg":"translator started"/);
     proc.signal('SIGTERM');
     assert.deepEqual(await proc.waitExit(30_000), { code: 0, signal: null });
   } finally {

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (the CLI's relative paths and tsx resolve from it). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const OUTPUT_KEEP_CHARS = 20_000;
+/** How long after a child's exit its pipes may stay open before waitExit resolves anyway. */
+const PIPES_CLOSE_MS = 2_000;
 
 const running = new Set<ServiceProcess>();
 
@@ -27,11 +29,16 @@ export class ServiceProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    // 'exit' can come before the last output is read from the pipes; 'close' comes after both. A grandchild that
+    // inherited the pipes could hold them open, so 'close' is awaited for at most PIPES_CLOSE_MS after 'exit'.
+    const closed = new Promise<void>((resolve) => { child.once('close', () => resolve()); });
     this.#exit = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.#exited = true;
         running.delete(this);
-        resolve({ code, signal });
+        let timer: NodeJS.Timeout | undefined;
+        void Promise.race([closed, new Promise<void>((r) => { timer = setTimeout(r, PIPES_CLOSE_MS); })])
+          .finally(() => { clearTimeout(timer); resolve({ code, signal }); });
       });
     });
     running.add(this);
