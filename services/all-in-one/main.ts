@@ -121,16 +121,20 @@ export async function main(env: Record<string, string | undefined> = process.env
     maxConnections: edge.maxConnections,
     isReady: () => publisher.readinessProblem() ?? exportHealth.ready() ?? transactionSearch?.ready() ?? true,
   });
+  /** Stops the translator and what it exports to: the tail of close(), and of a start that failed. */
+  const stopExport = async (): Promise<void> => {
+    await translator.stop();
+    transactionSearch?.stop();
+    xray.destroy();
+    await xrayLocal?.close();
+  };
   // The translator's own health joins the receiver's: live while the consumer makes progress.
   await translator.start();
   try {
     await listenOn(receiver, { port: config.RECEIVER_PORT, host: config.RECEIVER_HOST, portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST' });
   } catch (error) {
     // Nothing was accepted yet: stop what started, so the process can exit with the one-line error.
-    await translator.stop();
-    transactionSearch?.stop();
-    xray.destroy();
-    await xrayLocal?.close();
+    await stopExport();
     throw error;
   }
   edge.start(receiver.server);
@@ -159,10 +163,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       const deadline = Date.now() + drainTimeoutMs;
       while (topic.size > 0 && Date.now() < deadline) await sleep(50);
       if (topic.size > 0) lifecycle.warn({ lost: topic.size }, 'spans still unexported at shutdown');
-      await translator.stop();
-      transactionSearch?.stop();
-      xray.destroy();
-      await xrayLocal?.close();
+      await stopExport();
       lifecycle.info('stopped');
     },
   };

@@ -22,6 +22,11 @@ export interface ReceiverMetrics {
   readonly publishRetries: Counter;
   readonly bufferSpans: Gauge;
   readonly bufferCapacitySpans: Gauge;
+  /**
+   * Makes `meshray_receiver_buffer_spans` read `spans()` at each scrape, so the gauge follows the buffer while
+   * it fills (a Kafka outage acknowledges nothing), not only when acknowledgements empty it. The last call wins.
+   */
+  observeBuffer(spans: () => number): void;
   readonly connectionsDropped: Counter;
 }
 
@@ -37,7 +42,9 @@ export function receiverMetrics(registry: Registry): ReceiverMetrics {
   const existing = byRegistry.get(registry);
   if (existing) return existing;
   const registers = [registry];
+  let bufferedSpans: (() => number) | undefined;
   const metrics: ReceiverMetrics = {
+    observeBuffer(spans) { bufferedSpans = spans; },
     spansReceived: new Counter({
       name: 'meshray_receiver_spans_received_total', help: 'spans accepted from requests', registers,
     }),
@@ -80,6 +87,7 @@ export function receiverMetrics(registry: Registry): ReceiverMetrics {
     }),
     bufferSpans: new Gauge({
       name: 'meshray_receiver_buffer_spans', help: 'spans held awaiting Kafka acknowledgement', registers,
+      collect() { if (bufferedSpans) this.set(bufferedSpans()); }, // prom-client calls it at each scrape
     }),
     bufferCapacitySpans: new Gauge({
       name: 'meshray_receiver_buffer_capacity_spans', help: 'most spans the publish buffer holds (BUFFER_MAX_SPANS)', registers,

@@ -33,13 +33,10 @@ export class InProcessSpanPublisher implements SpanPublisher {
     this.nowMs = options.nowMs ?? Date.now;
     this.metrics = options.metrics;
     if (this.metrics) {
-      const { bufferSpans } = this.metrics;
       const topic = this.topic;
       this.metrics.bufferCapacitySpans.set(topic.size + topic.free);
-      bufferSpans.set(0);
-      // prom-client calls a metric's `collect` at every scrape (its typings omit the property): the gauge
-      // reads the topic then, so it falls back as the translator commits, with no hook on the consumer side.
-      Object.assign(bufferSpans, { collect: () => { bufferSpans.set(topic.size); } });
+      // Read at each scrape: the gauge falls back as the translator commits, with no hook on the consumer side.
+      this.metrics.observeBuffer(() => topic.size);
     }
   }
 

@@ -148,10 +148,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.log = options.logger.child({ component: 'kafka-span-publisher' });
     this.metrics = receiverMetrics(options.registry);
     this.metrics.bufferCapacitySpans.set(options.bufferMaxSpans);
-    // Read at every scrape (prom-client calls a metric's `collect`; its typings omit the property): the gauge
-    // follows the buffer as it fills while Kafka acknowledges nothing, not only as acknowledgements empty it.
-    const { bufferSpans } = this.metrics;
-    Object.assign(bufferSpans, { collect: () => { bufferSpans.set(this.queuedSpans); } });
+    this.metrics.observeBuffer(() => this.queuedSpans);
     this.headers = { ...toSpanListRecord([], 0, 0).headers };
     if (options.ackMode === 'kafka') this.admission = new DrainAdmission({ ackTimeoutMs: options.ackTimeoutMs });
     // Idempotent: kafkajs requires acks=-1 and retries; one request in flight keeps order on retries.

@@ -85,7 +85,10 @@ export class AssemblingHandler implements BatchHandler {
     this.#o = options;
     this.#log = options.logger.child({ component: 'assembly' });
     this.#window = new AssemblyWindow(options.window);
-    options.metrics.observe(() => this.#window.state(this.#o.clock()));
+    const window = this.#window;
+    options.metrics.observe({
+      traceCount: () => window.traceCount(), spanCount: () => window.spanCount(), oldestAgeMs: () => window.oldestAgeMs(this.#o.clock()),
+    });
   }
 
   attach(committer: OffsetCommitter): void {

@@ -1,5 +1,11 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { WindowState } from './assembly-window.ts';
+/** What the gauges read from the assembly window at each scrape. */
+export interface ObservedWindow {
+  traceCount(): number;
+  spanCount(): number;
+  /** Milliseconds since the oldest held trace arrived, now (the caller's clock); 0 when none. */
+  oldestAgeMs(): number;
+}
 
 /**
  * The assembly window's Prometheus metrics: its state (gauges) and what left it, by reason (counters).
@@ -8,27 +14,27 @@ import type { WindowState } from './assembly-window.ts';
  */
 export function createAssemblyMetrics(registry: Registry) {
   const registers = [registry];
-  /** The window's state, read by the gauges at each scrape (`observe`); absent: the gauges stay 0. */
-  let observed: (() => WindowState) | undefined;
+  /** The window, read by the gauges at each scrape (`observe`); absent: the gauges stay 0. */
+  let observed: ObservedWindow | undefined;
   return {
     /**
-     * The gauges read `state` when scraped. The window scans every held trace for its oldest, so it is done
+     * The gauges read `window` when scraped. Finding the oldest trace scans every held trace, so it is done
      * per scrape, not per batch: the scan was 0.8 % of a drain's translator profile (docs/sizing.md §3).
      */
-    observe(state: () => WindowState): void {
-      observed = state;
+    observe(window: ObservedWindow): void {
+      observed = window;
     },
     traces: new Gauge({
       name: 'meshray_translator_assembly_traces', help: 'traces held in the assembly window', registers,
-      collect() { if (observed) this.set(observed().traces); },
+      collect() { if (observed) this.set(observed.traceCount()); },
     }),
     spans: new Gauge({
       name: 'meshray_translator_assembly_spans', help: 'span records held in the assembly window (bounded by ASSEMBLY_MAX_SPANS)', registers,
-      collect() { if (observed) this.set(observed().spans); },
+      collect() { if (observed) this.set(observed.spanCount()); },
     }),
     oldestAge: new Gauge({
       name: 'meshray_translator_assembly_oldest_age_seconds', help: 'age of the oldest trace held in the assembly window', registers,
-      collect() { if (observed) this.set(observed().oldestAgeMs / 1000); },
+      collect() { if (observed) this.set(observed.oldestAgeMs() / 1000); },
     }),
     flushed: new Counter({
       name: 'meshray_translator_assembly_flushed_traces_total', help: 'traces taken out of the assembly window for export, by reason (idle, max_age, pressure, retry)',

@@ -244,13 +244,26 @@ export class AssemblyWindow {
   }
 
   state(nowMs: number): WindowState {
+    return { traces: this.traceCount(), spans: this.#spans, oldestAgeMs: this.oldestAgeMs(nowMs) };
+  }
+
+  /** Traces held, over every partition: one read per partition. */
+  traceCount(): number {
     let traces = 0;
+    for (const p of this.#partitions.values()) traces += p.traces.size;
+    return traces;
+  }
+
+  /** Span records held (bounded by `maxSpans`). */
+  spanCount(): number {
+    return this.#spans;
+  }
+
+  /** Milliseconds since the oldest held trace's first record arrived (0 when none): scans every held trace. */
+  oldestAgeMs(nowMs: number): number {
     let oldest = nowMs;
-    for (const p of this.#partitions.values()) {
-      traces += p.traces.size;
-      for (const t of p.traces.values()) if (t.firstAtMs < oldest) oldest = t.firstAtMs;
-    }
-    return { traces, spans: this.#spans, oldestAgeMs: nowMs - oldest };
+    for (const p of this.#partitions.values()) for (const t of p.traces.values()) if (t.firstAtMs < oldest) oldest = t.firstAtMs;
+    return nowMs - oldest;
   }
 
   #partition(partition: number): PartitionState {
