@@ -1,5 +1,8 @@
 /** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|sdk selects one; BENCH=compare|ab|drain|all-in-one|buffer-memory run only when named, as do the soaks: BENCH=failover (failover/outage) and BENCH=overload (60 s at 3× the receiver's capacity). */
 import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
+import { settleKafkaJsTimerNotice } from '../shared/edge/kafka/client.ts';
+
+settleKafkaJsTimerNotice(); // the bench's own kafkajs clients, as the CLI does for the services (Node ≥ 23)
 
 const only = process.env['BENCH'];
 const print = (f: BenchFigure): void => {
