@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
-import { isMeshrayError } from '../../shared/edge/errors/index.ts';
+import { isMeshrayError, MeshrayError } from '../../shared/edge/errors/index.ts';
 import { registerOpsRoutes } from '../../shared/edge/http/ops-routes.ts';
 import type { TlsPair } from '../../shared/edge/http/tls.ts';
 import type { Logger } from '../../shared/edge/log/index.ts';
@@ -100,5 +100,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     },
     registry: deps.registry,
   });
+  // Zipkin's query API (GET /api/v2/spans, /api/v2/traces, …) is not served: say what is, in the catalogue's shape.
+  app.setNotFoundHandler((req, reply) => sendError(reply, new MeshrayError('ROUTE_NOT_FOUND',
+    `no route ${req.method} ${(req.url.split('?')[0] ?? '').slice(0, 200)}: the receiver takes spans by POST ${SPAN_ROUTES.v2} or POST ${SPAN_ROUTES.v1} `
+    + '(Zipkin\'s query API is not served: the traces are in X-Ray), and answers GET /health/live, /health/ready and /metrics')));
   return app;
 }

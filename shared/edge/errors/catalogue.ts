@@ -11,6 +11,8 @@ export const ERROR_CATALOGUE = {
   BODY_TOO_LARGE: { retryable: false, summary: 'decoded request body exceeds the size limit' },
   /** The body holds more spans than one request may carry. */
   TOO_MANY_SPANS: { retryable: false, summary: 'request carries more spans than allowed' },
+  /** No such route (or not with that method): the receiver takes spans only by POST (README, "HTTP API"). */
+  ROUTE_NOT_FOUND: { retryable: false, summary: 'no such route' },
   /** Content-Type is not one the route accepts. */
   UNSUPPORTED_MEDIA_TYPE: { retryable: false, summary: 'unsupported media type' },
   /** Content-Encoding is not identity, gzip or deflate, or the compressed stream is corrupt. */

@@ -21,6 +21,19 @@ describe('POST /api/v2/spans', () => {
     assert.equal(publisher.spans[0]?.traceId, 'eacd2e2b8a2daf31f6604fffcf8ffe2a');
   });
 
+  it('answers an unknown route (or Zipkin\'s query API) 404 ROUTE_NOT_FOUND in the catalogue\'s shape, naming the span routes', async () => {
+    const { app, publisher } = makeApp();
+    for (const [method, url] of [['GET', '/api/v2/spans?serviceName=x'], ['GET', '/api/v2/traces'], ['POST', '/v1/traces'], ['GET', '/nope']] as const) {
+      const res = await app.inject({ method, url, headers: json, ...(method === 'POST' ? { payload: '{}' } : {}) });
+      assert.equal(res.statusCode, 404, `${method} ${url}`);
+      const body = res.json<{ error: string; message: string }>();
+      assert.equal(body.error, 'ROUTE_NOT_FOUND');
+      assert.equal(body.message, `no route ${method} ${url.split('?')[0] ?? ''}: the receiver takes spans by POST /api/v2/spans or POST /api/v1/spans `
+        + '(Zipkin\'s query API is not served: the traces are in X-Ray), and answers GET /health/live, /health/ready and /metrics');
+    }
+    assert.equal(publisher.spans.length, 0);
+  });
+
   it('takes every kourier body (real Envoy wire form)', async () => {
     const { app, publisher } = makeApp();
     for (const payload of kourierBodies) {
