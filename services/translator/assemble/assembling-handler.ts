@@ -86,8 +86,9 @@ export class AssemblingHandler implements BatchHandler {
     this.#log = options.logger.child({ component: 'assembly' });
     this.#window = new AssemblyWindow(options.window);
     const window = this.#window;
+    const clock = options.clock;
     options.metrics.observe({
-      traceCount: () => window.traceCount(), spanCount: () => window.spanCount(), oldestAgeMs: () => window.oldestAgeMs(this.#o.clock()),
+      traceCount: () => window.traceCount(), get spans() { return window.spans; }, oldestAgeMs: () => window.oldestAgeMs(clock()),
     });
   }
 

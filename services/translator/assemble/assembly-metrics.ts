@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 /** What the gauges read from the assembly window at each scrape. */
 export interface ObservedWindow {
   traceCount(): number;
-  spanCount(): number;
+  readonly spans: number;
   /** Milliseconds since the oldest held trace arrived, now (the caller's clock); 0 when none. */
   oldestAgeMs(): number;
 }
@@ -30,7 +30,7 @@ export function createAssemblyMetrics(registry: Registry) {
     }),
     spans: new Gauge({
       name: 'meshray_translator_assembly_spans', help: 'span records held in the assembly window (bounded by ASSEMBLY_MAX_SPANS)', registers,
-      collect() { if (observed) this.set(observed.spanCount()); },
+      collect() { if (observed) this.set(observed.spans); },
     }),
     oldestAge: new Gauge({
       name: 'meshray_translator_assembly_oldest_age_seconds', help: 'age of the oldest trace held in the assembly window', registers,

@@ -13,6 +13,7 @@
  */
 import type { DeliveredRecord } from '../../../shared/core/span-record/record.ts';
 import { RecencyMap } from '../../../shared/core/collections/recency-map.ts';
+import { PendingOffsets } from './pending-offsets.ts';
 
 export type FlushReason = 'idle' | 'max_age' | 'pressure' | 'retry' | 'late' | 'stop';
 
@@ -43,7 +44,7 @@ interface PartitionState {
    * Offsets held (in `traces`) or taken for export and not finished → how many parts of the record are
    * (a span-list record carrying several traces is held as one part per trace, recordsByTraceOf).
    */
-  readonly pending: Map<string, number>;
+  readonly pending: PendingOffsets;
   /** Offsets exported or dead-lettered, above the committed offset. */
   readonly done: Set<string>;
   /** Lowest and highest offset of each group exported together, until committed past its highest. */
@@ -118,7 +119,7 @@ export class AssemblyWindow {
     this.#forgetFlushed(p, nowMs);
     return parts.map((record) => {
       if (p.flushed.has(record.key)) {
-        p.pending.set(record.offset, (p.pending.get(record.offset) ?? 0) + 1);
+        p.pending.add(record.offset);
         return 'late';
       }
       this.#hold(p, record, nowMs, false);
@@ -204,12 +205,8 @@ export class AssemblyWindow {
   commitPoint(partition: number): string | undefined {
     const p = this.#partitions.get(partition);
     if (p === undefined || p.seenThrough === undefined) return undefined;
-    let lowest: bigint | undefined;
-    for (const o of p.pending.keys()) {
-      const offset = BigInt(o);
-      if (lowest === undefined || offset < lowest) lowest = offset;
-    }
-    let through = lowest === undefined ? p.seenThrough : lowest - 1n;
+    const lowest = p.pending.lowest();
+    let through = lowest === undefined ? p.seenThrough : BigInt(lowest) - 1n;
     for (let moved = true; moved;) {
       moved = false;
       for (const u of p.units) {
@@ -254,11 +251,6 @@ export class AssemblyWindow {
     return traces;
   }
 
-  /** Span records held (bounded by `maxSpans`). */
-  spanCount(): number {
-    return this.#spans;
-  }
-
   /** Milliseconds since the oldest held trace's first record arrived (0 when none): scans every held trace. */
   oldestAgeMs(nowMs: number): number {
     let oldest = nowMs;
@@ -269,7 +261,7 @@ export class AssemblyWindow {
   #partition(partition: number): PartitionState {
     let p = this.#partitions.get(partition);
     if (p === undefined) {
-      p = { traces: new Map(), pending: new Map(), done: new Set(), units: [], flushed: new RecencyMap(), seenThrough: undefined, committedThrough: undefined, watermarkMs: 0 };
+      p = { traces: new Map(), pending: new PendingOffsets(), done: new Set(), units: [], flushed: new RecencyMap(), seenThrough: undefined, committedThrough: undefined, watermarkMs: 0 };
       this.#partitions.set(partition, p);
     }
     return p;
@@ -285,16 +277,13 @@ export class AssemblyWindow {
     if (record.timestampMs > t.lastReceivedMs) t.lastReceivedMs = record.timestampMs;
     t.retry ||= retry;
     t.records.push(record);
-    p.pending.set(record.offset, (p.pending.get(record.offset) ?? 0) + 1);
+    p.pending.add(record.offset);
     this.#spans += 1;
   }
 
   /** One part of the record at `offset` is no longer pending: how many still are. */
   #release(p: PartitionState, offset: string): number {
-    const left = (p.pending.get(offset) ?? 0) - 1;
-    if (left > 0) p.pending.set(offset, left);
-    else p.pending.delete(offset);
-    return Math.max(0, left);
+    return p.pending.release(offset);
   }
 
   #take(p: PartitionState, t: HeldTrace, reason: FlushReason, nowMs: number): DueTrace {
