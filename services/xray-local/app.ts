@@ -11,6 +11,7 @@ import { putTraceSegments } from './api/put-trace-segments.ts';
 import { inProcessXRayClient } from './api/in-process-client.ts';
 import { getTraceSummaries } from './api/get-trace-summaries.ts';
 import { batchGetTracesOutsideSpans, registerOtlpRoutes } from './otlp/register-otlp-routes.ts';
+import type { TraceSegmentDestination } from './otlp/span-store.ts';
 import { getServiceGraph } from './api/get-service-graph.ts';
 import { getTraceGraph } from './api/get-trace-graph.ts';
 import { registerConsoleRoutes } from './console/register-console-routes.ts';
@@ -31,6 +32,11 @@ export interface XRayLocalDeps {
   readonly store?: SegmentStore;
   /** Readiness check for /health/ready; defaults to always ready. */
   readonly ready?: HealthCheck;
+  /**
+   * The account's trace segment destination at start: `XRay` (the AWS default: /v1/traces refuses spans, as
+   * AWS does while Transaction Search is off) or `CloudWatchLogs` (Transaction Search on). UpdateTraceSegmentDestination changes it.
+   */
+  readonly traceSegmentDestination?: TraceSegmentDestination;
   /** Serve HTTPS with this certificate and key (XRAY_LOCAL_TLS_CERT/KEY); absent: plain HTTP. */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
@@ -108,7 +114,10 @@ export function buildXRayLocal(deps: XRayLocalDeps): EmbeddedXRayLocal {
   app.post('/TraceSegments', async (req, reply) => send(reply, put(req.body)));
   app.post('/TraceSummaries', async (req, reply) => send(reply, getTraceSummaries(req.body, { store, nowMs })));
   // OTLP /v1/traces and the Transaction Search APIs; BatchGetTraces leaves out what came as OTLP spans.
-  const spans = registerOtlpRoutes(app, { segments: store, registry: deps.registry, nowMs, throttle, throttleRatePerSecond: rate });
+  const spans = registerOtlpRoutes(app, {
+    segments: store, registry: deps.registry, nowMs, throttle, throttleRatePerSecond: rate,
+    ...(deps.traceSegmentDestination !== undefined ? { destination: deps.traceSegmentDestination } : {}),
+  });
   app.post('/Traces', async (req, reply) => send(reply, batchGetTracesOutsideSpans(req.body, { segments: store, spans })));
   app.post('/ServiceGraph', async (req, reply) => send(reply, getServiceGraph(req.body, { store })));
   app.post('/TraceGraph', async (req, reply) => send(reply, getTraceGraph(req.body, { store })));

@@ -19,6 +19,15 @@ export const xrayLocalTlsEnv = {
   XRAY_LOCAL_TLS_KEY: z.string().min(1).optional().describe('PEM private key file of XRAY_LOCAL_TLS_CERT'),
 };
 
+/**
+ * The standalone xray-local's account setting (the all-in-one's embedded xray-local follows EXPORT_PROTOCOL:
+ * Transaction Search on for otlp).
+ */
+export const xrayLocalAccountEnv = {
+  XRAY_LOCAL_TRACE_SEGMENT_DESTINATION: z.enum(['XRay', 'CloudWatchLogs']).default('XRay')
+    .describe('the trace segment destination it starts with: XRay (the AWS default: /v1/traces refuses spans, Transaction Search off) or CloudWatchLogs (Transaction Search on); UpdateTraceSegmentDestination changes it'),
+};
+
 /** Both TLS files or neither: apply to a schema composed with `xrayLocalEnv`. */
 export function requireTlsPair(c: { XRAY_LOCAL_TLS_CERT?: string | undefined; XRAY_LOCAL_TLS_KEY?: string | undefined }, ctx: z.RefinementCtx): void {
   if ((c.XRAY_LOCAL_TLS_CERT === undefined) === (c.XRAY_LOCAL_TLS_KEY === undefined)) return;
@@ -29,6 +38,6 @@ export function requireTlsPair(c: { XRAY_LOCAL_TLS_CERT?: string | undefined; XR
 /** Whether `host` only accepts connections from this machine. */
 export const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\./.test(host);
 
-export const xrayLocalConfigSchema = z.object({ ...logEnv, ...xrayLocalEnv, ...xrayLocalTlsEnv }).superRefine(requireTlsPair);
+export const xrayLocalConfigSchema = z.object({ ...logEnv, ...xrayLocalEnv, ...xrayLocalAccountEnv, ...xrayLocalTlsEnv }).superRefine(requireTlsPair);
 
 export type XRayLocalConfig = Config<typeof xrayLocalConfigSchema>;

@@ -39,6 +39,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     registry,
     maxSegments: config.XRAY_LOCAL_MAX_SEGMENTS,
     throttleSegmentsPerSecond: config.XRAY_LOCAL_THROTTLE_SEGMENTS_PER_SECOND,
+    traceSegmentDestination: config.XRAY_LOCAL_TRACE_SEGMENT_DESTINATION,
     ready: () => (closing ? 'shutting down' : undefined),
   });
   const address = await listenOn(app, {

@@ -225,7 +225,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     const xrayEndpoint = `http://${HOST}:${xrayPort}`;
     const common = { KAFKA_BROKERS: brokers };
     const plan: { name: string; command: string; port: number; portVariable: string; env: Record<string, string> }[] = [
-      { name: 'xray-local', command: 'xray-local', port: xrayPort, portVariable: 'XRAY_LOCAL_PORT', env: { XRAY_LOCAL_PORT: String(xrayPort), XRAY_LOCAL_HOST: HOST } },
+      {
+        name: 'xray-local', command: 'xray-local', port: xrayPort, portVariable: 'XRAY_LOCAL_PORT',
+        // With EXPORT_PROTOCOL=otlp it plays an account with Transaction Search on, as `meshray start` does.
+        env: { XRAY_LOCAL_PORT: String(xrayPort), XRAY_LOCAL_HOST: HOST, ...(io.env['EXPORT_PROTOCOL'] === 'otlp' && io.env['XRAY_LOCAL_TRACE_SEGMENT_DESTINATION'] === undefined ? { XRAY_LOCAL_TRACE_SEGMENT_DESTINATION: 'CloudWatchLogs' } : {}) },
+      },
       { name: 'receiver', command: 'receiver', port: receiverPort, portVariable: 'RECEIVER_PORT', env: { ...common, RECEIVER_PORT: String(receiverPort) } },
       ...opsPorts.map((port, i) => ({
         name: `translator-${i + 1}`,

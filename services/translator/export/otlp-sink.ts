@@ -18,6 +18,10 @@
  *   `Retry-After` the endpoint gave (seconds or an HTTP date) or else full-jitter backoff, up to
  *   maxRetries, then returned `unfinished` (nothing committed). 400/413/415 → every span rejected with the
  *   endpoint's Status message. 401/403 → `unfinished` with XRAY_ACCESS_DENIED (the operator must act).
+ *   An answer saying that the OTLP API needs CloudWatch Logs as the trace segment destination (Transaction
+ *   Search off; CloudWatch User Guide, "OTLP troubleshooting": AWS documents the message, not the status)
+ *   → `unfinished` with TRANSACTION_SEARCH_OFF, whatever its status: the spans stay in Kafka (halt), never
+ *   dead-lettered, until the operator enables it.
  */
 import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
@@ -92,11 +96,15 @@ function statusMessageOf(body: Uint8Array, contentType: string | null): string {
 
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
+/** The endpoint's answer while Transaction Search is off ("The OTLP API is supported with CloudWatch Logs as a Trace Segment Destination."). */
+const TRANSACTION_SEARCH_OFF_ANSWER = /supported with CloudWatch Logs as a Trace Segment Destination/i;
+
 type Attempt =
   | { readonly kind: 'accepted'; readonly rejectedSpans: number; readonly errorMessage: string }
   | { readonly kind: 'retry'; readonly code: ErrorCode; readonly message: string; readonly retryAfterMs: number | undefined }
   | { readonly kind: 'refused'; readonly status: number; readonly message: string }
-  | { readonly kind: 'denied'; readonly message: string };
+  | { readonly kind: 'denied'; readonly message: string }
+  | { readonly kind: 'destination'; readonly message: string };
 
 export class OtlpTraceSink {
   readonly #o: OtlpTraceSinkOptions;
@@ -131,6 +139,8 @@ export class OtlpTraceSink {
           return { rejected: batch.spanIndexes.map((spanIndex) => ({ spanIndex, code: 'SEGMENT_REJECTED', reason: `http_${result.status}`, message: result.message })) };
         case 'denied':
           return this.#unfinished(batch, 'XRAY_ACCESS_DENIED', result.message);
+        case 'destination':
+          return this.#unfinished(batch, 'TRANSACTION_SEARCH_OFF', result.message);
         case 'retry': {
           last = { code: result.code, message: result.message };
           if (attempt === this.#o.maxRetries) break;
@@ -157,6 +167,10 @@ export class OtlpTraceSink {
       case 'denied':
         onRequest?.('denied');
         health?.failed('XRAY_ACCESS_DENIED', result.message);
+        return;
+      case 'destination':
+        onRequest?.('denied');
+        health?.failed('TRANSACTION_SEARCH_OFF', result.message);
         return;
       case 'retry':
         onRequest?.(result.code === 'XRAY_THROTTLED' ? 'throttled' : 'unavailable');
@@ -195,7 +209,11 @@ export class OtlpTraceSink {
       const partial = decodeExportResponse(bytes, (contentType ?? '').includes('json'));
       return partial === undefined ? { kind: 'accepted', rejectedSpans: 0, errorMessage: '' } : { kind: 'accepted', ...partial };
     }
-    const message = `HTTP ${response.status} from ${this.#url.href}: ${statusMessageOf(bytes, contentType)}`;
+    const said = statusMessageOf(bytes, contentType);
+    const message = `HTTP ${response.status} from ${this.#url.href}: ${said}`;
+    if (TRANSACTION_SEARCH_OFF_ANSWER.test(said)) {
+      return { kind: 'destination', message: `${message}; enable Transaction Search (UpdateTraceSegmentDestination Destination=CloudWatchLogs) or use EXPORT_PROTOCOL=segments` };
+    }
     if (RETRYABLE_STATUS.has(response.status)) {
       return { kind: 'retry', code: response.status === 429 ? 'XRAY_THROTTLED' : 'XRAY_UNAVAILABLE', message, retryAfterMs: retryAfterMsOf(response.headers.get('retry-after'), this.#nowMs()) };
     }

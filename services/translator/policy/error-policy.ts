@@ -25,6 +25,8 @@ const POLICY: Readonly<Record<ErrorCode, ErrorAction>> = {
   XRAY_THROTTLED: 'retry',
   XRAY_UNAVAILABLE: 'retry',
   XRAY_ACCESS_DENIED: 'halt',
+  // Spans sent now would be refused (AWS) or not stored: keep them in Kafka until Transaction Search is on.
+  TRANSACTION_SEARCH_OFF: 'halt',
   EPOCH_STORE_UNAVAILABLE: 'skip',
   NOT_READY: 'retry',
   // Receiver-side codes never arise here; decided by their permanence for completeness.

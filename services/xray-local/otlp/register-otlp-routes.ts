@@ -12,7 +12,7 @@ import { errorBody } from '../api/api-outcome.ts';
 import { decodeExportRequest, encodingOf, type OtlpEncoding } from './decode-export-request.ts';
 import { ExportTraceServiceResponseType, RpcStatusType } from './otlp-schema.ts';
 import { OTLP_ENDPOINT, checkSigV4Shape, receiveTraces } from './receive-traces.ts';
-import { SpanStore } from './span-store.ts';
+import { SpanStore, type TraceSegmentDestination } from './span-store.ts';
 import {
   batchGetTracesOutsideSpans,
   cancelTraceRetrieval,
@@ -31,9 +31,14 @@ export interface OtlpRouteDeps {
   readonly throttleRatePerSecond: number;
   /** Bound on the spans kept for ListRetrievedTraces (defaults to 100,000). */
   readonly maxSpans?: number;
-  /** A span store to use (tests); defaults to a new one with destination `XRay`, the AWS default. */
+  /** A span store to use (tests); defaults to a new one with destination `destination`. */
   readonly spans?: SpanStore;
+  /** The trace segment destination of a new span store: `XRay` (the AWS default) unless given. */
+  readonly destination?: TraceSegmentDestination;
 }
+
+/** AWS's answer on /v1/traces while the trace segment destination is `XRay`. */
+export const OTLP_NEEDS_TRANSACTION_SEARCH = 'The OTLP API is supported with CloudWatch Logs as a Trace Segment Destination.';
 
 /** gRPC codes in the Status body (OTLP/HTTP "Failures": the code field mirrors the HTTP status). */
 const GRPC_CODE: Record<number, number> = { 400: 3, 403: 7, 413: 3, 415: 3, 429: 8, 500: 13 };
@@ -54,7 +59,7 @@ function sendApi<T>(reply: FastifyReply, outcome: ApiOutcome<T>): FastifyReply {
 
 /** Registers the routes; returns the span store (shared with whoever embeds xray-local). */
 export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): SpanStore {
-  const spans = deps.spans ?? new SpanStore({ maxSpans: deps.maxSpans ?? 100_000 });
+  const spans = deps.spans ?? new SpanStore({ maxSpans: deps.maxSpans ?? 100_000, ...(deps.destination !== undefined ? { destination: deps.destination } : {}) });
   const counter = new Counter({
     name: 'meshray_xray_local_otlp_spans_total',
     help: 'OTLP spans received on /v1/traces, by outcome and reason',
@@ -85,6 +90,9 @@ export function registerOtlpRoutes(app: FastifyInstance, deps: OtlpRouteDeps): S
       };
       const authProblem = checkSigV4Shape(req.headers.authorization);
       if (authProblem !== undefined) return refuse(403, authProblem);
+      // As AWS does while Transaction Search is off (CloudWatch User Guide, "OTLP troubleshooting", which gives
+      // the message but not the status: 400 here). Spans accepted now would not be stored in AWS.
+      if (spans.destination !== 'CloudWatchLogs') return refuse(400, OTLP_NEEDS_TRANSACTION_SEARCH);
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const decoded = decodeExportRequest(body, req.headers['content-type'], req.headers['content-encoding'] as string | undefined, OTLP_ENDPOINT.maxRequestBytes);
       if (!decoded.ok) return refuse(decoded.status, decoded.message);

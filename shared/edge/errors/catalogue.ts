@@ -37,6 +37,11 @@ export const ERROR_CATALOGUE = {
   XRAY_UNAVAILABLE: { retryable: true, summary: 'X-Ray is unavailable' },
   /** No AWS credentials, or X-Ray refused them (access denied, unknown or expired key, bad signature): the operator must act. */
   XRAY_ACCESS_DENIED: { retryable: false, summary: 'X-Ray refused the credentials or permissions (or none were found)' },
+  /**
+   * The OTLP endpoint refuses spans because the account's trace segment destination is not CloudWatch Logs
+   * (Transaction Search is off): the operator must enable it (CloudWatch User Guide, "OTLP troubleshooting").
+   */
+  TRANSACTION_SEARCH_OFF: { retryable: false, summary: 'the OTLP endpoint refuses spans: Transaction Search is not enabled' },
   /** Redis (shared epoch store) cannot be reached; local caches are used meanwhile. */
   EPOCH_STORE_UNAVAILABLE: { retryable: true, summary: 'shared epoch store is unavailable' },
   /** Configuration from the environment is invalid. */

@@ -49,12 +49,13 @@ async function assertDelivered(xray: XRayLocal, spans: readonly Span[], except: 
   }
 }
 
-async function stack(label: string, xrayEndpoint: string, procs: ServiceProcess[]): Promise<{ names: ReturnType<typeof uniqueNames>; receiver: RunningService; translator: RunningService }> {
+/** `waitJoined: false` when the translator is not expected to get ready (it is started all the same). */
+async function stack(label: string, xrayEndpoint: string, procs: ServiceProcess[], waitJoined = true): Promise<{ names: ReturnType<typeof uniqueNames>; receiver: RunningService; translator: RunningService }> {
   const names = uniqueNames(label);
   await createTopic(testKafka(), names.spansTopic, 6);
   const [receiver, translator] = await Promise.all([
     startReceiver('receiver', { spansTopic: names.spansTopic }),
-    startTranslator('translator-otlp', { ...names, xrayEndpoint, env: OTLP_ENV }),
+    startTranslator('translator-otlp', { ...names, xrayEndpoint, env: OTLP_ENV, waitJoined }),
   ]);
   procs.push(receiver.proc, translator.proc);
   return { names, receiver, translator };
@@ -93,6 +94,41 @@ test('OTLP endpoint down: nothing is committed while every request fails; once i
     await Promise.all(procs.map((p) => p.stop(10_000)));
     await killAll();
     await xray?.close();
+  }
+});
+
+test('Transaction Search off (destination XRay): nothing is committed or dead-lettered, readiness says why; once it is on every span arrives once', { timeout: 150_000 }, async () => {
+  const xray = await startXRayLocal({ traceSegmentDestination: 'XRay' }); // the AWS default
+  const kafka = testKafka();
+  const procs: ServiceProcess[] = [];
+  const ledger = new Ledger();
+  try {
+    const { names, receiver, translator } = await stack('otlp-ts-off', xray.endpoint, procs, false); // not ready: Transaction Search is off
+    await postAll(receiver.url, traffic(30), ledger, 4);
+    assert.equal(ledger.unacknowledged.length, 0, ledger.summary());
+    await waitFor('the translator to be refused by the endpoint', 30_000, async () =>
+      /meshray_translator_otlp_requests_total\{outcome="denied"\} [1-9]/.test(await (await fetch(`${translator.url}/metrics`)).text()));
+    const ready = await fetch(`${translator.url}/health/ready`);
+    assert.equal(ready.status, 503);
+    assert.match(await ready.text(), /Transaction Search is not enabled/);
+    const progress = await groupProgress(kafka, names.groupId, names.spansTopic);
+    assert.ok(progress.every((p) => p.committed === 0), `nothing committed while Transaction Search is off: ${JSON.stringify(progress)}`);
+    assert.ok(lagOf(progress) > 0, 'the accepted spans wait in Kafka');
+    assert.equal((await readTopicToEnd(kafka, names.dlqTopic, { minRecords: 0, timeoutMs: 2_000 })).length, 0, 'nothing dead-lettered');
+
+    const client = xrayClient(xray.endpoint);
+    await client.send(new UpdateTraceSegmentDestinationCommand({ Destination: 'CloudWatchLogs' }));
+    client.destroy();
+    await waitCaughtUp(kafka, names.groupId, names.spansTopic, 90_000);
+    const delivered = await assertDelivered(xray, ledger.accepted);
+    assert.equal((await readTopicToEnd(kafka, names.dlqTopic, { minRecords: 0, timeoutMs: 2_000 })).length, 0, 'still nothing dead-lettered');
+    console.log(`# otlp, Transaction Search off then on: ${ledger.summary()}; ${delivered} spans retrieved once it was on`);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
+  } finally {
+    await Promise.all(procs.map((p) => p.stop(10_000)));
+    await killAll();
+    await xray.close();
   }
 });
 

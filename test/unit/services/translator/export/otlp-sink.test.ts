@@ -27,7 +27,7 @@ interface Local {
 /** The xray-local harness on a clock the test moves (`local.clock`); `endpoint` is its OTLP /v1/traces. */
 async function startLocal(throttleSegmentsPerSecond?: number): Promise<Local> {
   const local = { clock: BOOKINFO_NOW_MS } as Local;
-  const harness = await startXRayLocal({ maxSegments: 10_000, nowMs: () => local.clock, ...(throttleSegmentsPerSecond !== undefined ? { throttleSegmentsPerSecond } : {}) });
+  const harness = await startXRayLocal({ maxSegments: 10_000, traceSegmentDestination: 'CloudWatchLogs', nowMs: () => local.clock, ...(throttleSegmentsPerSecond !== undefined ? { throttleSegmentsPerSecond } : {}) });
   return Object.assign(local, { harness, client: harness.client, endpoint: `${harness.endpoint}/v1/traces` });
 }
 
@@ -100,13 +100,23 @@ describe('OtlpTraceSink → xray-local', () => {
     assert.match(outcome.rejected[0]?.message ?? '', /HTTP 400 .*malformed protobuf/);
   });
 
-  it('reads whether Transaction Search is on, and says plainly when it is not', async () => {
+  it('reads whether Transaction Search is on, and says plainly when it is not; while it is off a batch comes back unfinished (TRANSACTION_SEARCH_OFF), never rejected', async () => {
+    await local.client.send(new UpdateTraceSegmentDestinationCommand({ Destination: 'XRay' })); // the AWS default
     const off = await readTransactionSearch(local.client);
     assert.deepEqual([off.ready, off.destination], [false, 'XRay']);
     assert.match(off.message, /Transaction Search is not enabled/);
+    const batch = translateToOtlp([recent()], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+    const { sink, sleeps } = sinkFor(local.endpoint);
+    const refused = await sink.export(batch);
+    assert.deepEqual(refused.rejected, [], 'no span dead-lettered: they stay in Kafka');
+    assert.equal(refused.unfinished?.code, 'TRANSACTION_SEARCH_OFF');
+    assert.match(refused.unfinished?.message ?? '', /HTTP 400 .*supported with CloudWatch Logs as a Trace Segment Destination.*enable Transaction Search/);
+    assert.deepEqual(refused.unfinished?.spanIndexes, [...batch.spanIndexes]);
+    assert.equal(sleeps.length, 0, 'not retried: the operator must act');
     await local.client.send(new UpdateTraceSegmentDestinationCommand({ Destination: 'CloudWatchLogs' }));
     const on = await readTransactionSearch(local.client);
     assert.deepEqual([on.ready, on.destination, on.status], [true, 'CloudWatchLogs', 'ACTIVE']);
+    assert.deepEqual(await sink.export(batch), { rejected: [] });
   });
 
   it('gives the batch back unfinished with XRAY_ACCESS_DENIED when no credentials are found, without retrying', async () => {

@@ -69,7 +69,8 @@ interface Local {
 
 async function start(overrides: Partial<XRayLocalDeps> = {}): Promise<Local> {
   const registry = createRegistry();
-  const app = buildApp({ logger: silentLogger(), registry, maxSegments: 10_000, nowMs: () => BOOKINFO_NOW_MS, ...overrides });
+  // Transaction Search on unless a test says otherwise: /v1/traces refuses spans with the AWS default (XRay).
+  const app = buildApp({ logger: silentLogger(), registry, maxSegments: 10_000, nowMs: () => BOOKINFO_NOW_MS, traceSegmentDestination: 'CloudWatchLogs', ...overrides });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   const client = new XRayClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
@@ -195,11 +196,30 @@ describe('xray-local /v1/traces with the Bookinfo trace', () => {
     assert.deepEqual(got.UnprocessedTraceIds, [BOOKINFO_TRACE_ID]);
   });
 
-  it('reports and updates the trace segment destination', async () => {
-    assert.deepEqual((await otlp.client.send(new GetTraceSegmentDestinationCommand({}))).Destination, 'XRay');
-    const updated = await otlp.client.send(new UpdateTraceSegmentDestinationCommand({ Destination: 'CloudWatchLogs' }));
-    assert.equal(updated.Destination, 'CloudWatchLogs');
-    assert.equal((await otlp.client.send(new GetTraceSegmentDestinationCommand({}))).Destination, 'CloudWatchLogs');
+});
+
+describe('xray-local /v1/traces with the AWS default destination (XRay: Transaction Search off)', () => {
+  it('refuses spans with AWS\'s message and stores none; once the destination is CloudWatchLogs it takes them', async () => {
+    const local = await start({ traceSegmentDestination: 'XRay' });
+    try {
+      assert.equal((await local.client.send(new GetTraceSegmentDestinationCommand({}))).Destination, 'XRay');
+      const body = translateToOtlp(bookinfoSpans(), { nowMs: BOOKINFO_NOW_MS }).batches[0]!.body;
+      const refused = await post(local.port, body);
+      assert.equal(refused.status, 400);
+      assert.equal(RpcStatus.toObject(RpcStatus.decode(refused.body))['message'], 'The OTLP API is supported with CloudWatch Logs as a Trace Segment Destination.');
+      const updated = await local.client.send(new UpdateTraceSegmentDestinationCommand({ Destination: 'CloudWatchLogs' }));
+      assert.equal(updated.Destination, 'CloudWatchLogs');
+      assert.equal((await local.client.send(new GetTraceSegmentDestinationCommand({}))).Destination, 'CloudWatchLogs');
+      const { RetrievalToken } = await local.client.send(new StartTraceRetrievalCommand({ TraceIds: [BOOKINFO_TRACE_ID], ...WINDOW }));
+      const before = await local.client.send(new ListRetrievedTracesCommand({ RetrievalToken, TraceFormat: 'XRAY' }));
+      assert.deepEqual(before.Traces ?? [], [], 'nothing of the refused request was stored');
+      assert.equal((await post(local.port, body)).status, 200);
+      const again = await local.client.send(new StartTraceRetrievalCommand({ TraceIds: [BOOKINFO_TRACE_ID], ...WINDOW }));
+      const after = await local.client.send(new ListRetrievedTracesCommand({ RetrievalToken: again.RetrievalToken, TraceFormat: 'XRAY' }));
+      assert.equal(after.Traces?.[0]?.Spans?.length, 9);
+    } finally {
+      await stop(local);
+    }
   });
 });
 

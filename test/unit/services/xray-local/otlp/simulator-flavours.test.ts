@@ -41,7 +41,7 @@ function mapOf(services: readonly GraphService[]): string[] {
 /** Sends the spans down both paths into two xray-locals and returns both maps. */
 async function mapsOf(spans: readonly Span[]): Promise<{ fromSegments: string[]; fromSpans: string[]; otlpSpanCount: number }> {
   const segmentsApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS });
-  const otlpApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS });
+  const otlpApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS, traceSegmentDestination: 'CloudWatchLogs' });
   try {
     const docs = translateSpans(spans, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: NOW_MS, epochs: new MemoryEpochStore() });
     assert.deepEqual(docs.rejected, []);
