@@ -198,11 +198,12 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     clock: Date.now,
     failurePauseMs: 0,
   });
-  const line = () => {
+  /** `spans`: translated and exported, read from the metrics at the end (a record carries many: span-list records). */
+  const line = (spans?: number) => {
     // Records count once their batch is done: a replay that stops on X-Ray never shows them as replayed.
     const records = reader.positions.reduce((n, p) => n + p.next - p.startOffset, 0);
     return formatProgress({
-      records, totalRecords: total, spans: records - tally.skippedByKind.undecodable, written: tally.documents, writtenUnit: 'document',
+      records, totalRecords: total, ...(spans !== undefined ? { spans } : {}), written: tally.documents, writtenUnit: 'document',
       ...(dryRun ? {} : { rateLimitPerSecond: rate }),
       skipped: tally.skippedTotal, elapsedMs: Date.now() - startMs, positions: reader.positions,
     });
@@ -222,7 +223,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     redis?.disconnect();
     xray?.destroy();
   }
-  say(`${failure ? 'stopped' : 'done'}: ${line()}`);
+  const spans = (await metrics.spansTranslated.get()).values.reduce((n, v) => n + v.value, 0);
+  say(`${failure ? 'stopped' : 'done'}: ${line(spans)}`);
   const fallbacks = (await metrics.redisFallbacks.get()).values.reduce((n, v) => n + v.value, 0);
   if (fallbacks > 0) say(`warning: Redis was unreachable for ${fallbacks} batches: their X-Ray trace ids came from local caches and may differ from the live translators'`);
   for (const l of formatSkipped(tally).split('\n')) if (l !== '') say(l);

@@ -43,7 +43,8 @@ export class ReplayTally {
 export interface ProgressSnapshot {
   readonly records: number;
   readonly totalRecords: number;
-  readonly spans: number;
+  /** Spans in the records read; absent while not known (replay counts them once its batches are done). */
+  readonly spans?: number;
   /** Documents written (replay) or spans written (capture). */
   readonly written: number;
   /** Singular: `document`, `span`. */
@@ -84,7 +85,7 @@ export function formatProgress(s: ProgressSnapshot, maxPartitions = 12): string 
   const open = active.filter((p) => p.next < p.endOffset);
   const shown = [...open, ...active.filter((p) => p.next >= p.endOffset)].slice(0, maxPartitions).map(formatPosition);
   const more = active.length > maxPartitions ? ` +${active.length - maxPartitions} more` : '';
-  return `${count(s.records)}/${plural(s.totalRecords, 'record')}${percent}, ${plural(s.spans, 'span')}, ${plural(s.written, s.writtenUnit)} written (${formatRate(rate, s.rateLimitPerSecond)})` +
+  return `${count(s.records)}/${plural(s.totalRecords, 'record')}${percent}${s.spans !== undefined ? `, ${plural(s.spans, 'span')}` : ''}, ${plural(s.written, s.writtenUnit)} written (${formatRate(rate, s.rateLimitPerSecond)})` +
     `${s.skipped > 0 ? `, ${count(s.skipped)} skipped` : ''}, ${seconds.toFixed(1)}s${shown.length > 0 ? ` | ${shown.join(' ')}${more}` : ''}`;
 }
 

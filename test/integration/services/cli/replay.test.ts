@@ -6,7 +6,8 @@ import { BatchGetTracesCommand } from '@aws-sdk/client-xray';
 import type { FastifyRequest } from 'fastify';
 import { encodeSpan, SPAN_SCHEMA_FINGERPRINT } from '../../../../shared/core/avro/index.ts';
 import { SPAN_SCHEMA_HEADER, deadLetterHeaders } from '../../../../shared/core/span-record/headers.ts';
-import { toSpanRecords } from '../../../../shared/core/span-record/record.ts';
+import { toSpanListRecord, toSpanRecords } from '../../../../shared/core/span-record/record.ts';
+import { encodeSpanItems } from '../../../../shared/core/avro/span-codec.ts';
 import { ensureTopics } from '../../../../shared/edge/kafka/topics.ts';
 import { decodeJsonV2, traceIdLow64 } from '../../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../../shared/core/zipkin/span.ts';
@@ -246,6 +247,17 @@ test('X-Ray unreachable: exit 1, and the command to finish the job is printed', 
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /failed: \d+ documents not accepted after retries \(partition 0, first at offset 0\)/);
   assert.match(r.stderr, new RegExp(`to finish, rerun with --offsets 0:0-7 --topic ${topic}`));
+});
+
+test('span-list records (what the receiver writes: many spans per record): the summary counts spans, not records', { timeout: 60_000 }, async () => {
+  const topic = unique('lists');
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  const spans = bookinfo(3, 8); // 3 traces of 8 spans
+  const lists = [spans.slice(0, 10), spans.slice(10, 17), spans.slice(17)].map((part) => toSpanListRecord([encodeSpanItems(part)], part.length, Date.now()));
+  await producer.send({ topic, acks: -1, messages: lists.map((r) => ({ value: r.value, headers: { ...r.headers }, timestamp: String(r.timestampMs) })) });
+  const out = await runCommand(replay, ['--topic', topic, '--offsets', '0:0-', '--dry-run', '--quiet'], '', ENV);
+  assert.equal(out.code, 0, out.stderr);
+  assert.match(out.stderr, new RegExp(`done: 3/3 records \\(100%\\), ${spans.length} spans, \\d+ documents written`));
 });
 
 test('a topic that does not exist: exit 1 with a clear message', { timeout: 30_000 }, async () => {
