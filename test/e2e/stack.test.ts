@@ -155,8 +155,11 @@ test('meshray stack with Redis unreachable: one line naming REDIS_URL, exit 1, n
   }
 });
 
-test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis: one translator exports, SIGTERM stops it all', { timeout: 180_000 }, async () => {
+test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 busy: the banner says where the receiver went; one translator exports, SIGTERM stops it all', { timeout: 180_000 }, async () => {
   const tag = `e2e-stack-${process.pid}-${Date.now()}`;
+  // Another program on the receiver's usual port (held here unless something already holds it).
+  const busy = createServer();
+  await new Promise<void>((resolve) => { busy.once('error', () => resolve()); busy.listen({ port: 9411 }, resolve); });
   const stack = cli('stack', ['stack', '--translators', '1', '--no-redis'], {
     ...newcomerEnv(), KAFKA_BROKERS, SPANS_TOPIC: `${tag}-spans`, DLQ_TOPIC: `${tag}-dlq`, TRANSLATOR_GROUP_ID: `${tag}-translators`,
   });
@@ -170,6 +173,8 @@ test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis: one t
     assert.match(banner, /^ {2}redis\s+off \(--no-redis\)$/m);
     const receiverPort = Number(/^ {2}receiver\s+http:\/\/127\.0\.0\.1:(\d+)/m.exec(banner)?.[1]);
     const opsPort = Number(/^ {2}translator-1\s+http:\/\/127\.0\.0\.1:(\d+)/m.exec(banner)?.[1]);
+    assert.notEqual(receiverPort, 9411);
+    assert.match(banner, new RegExp(`^note: port 9411 is in use \\(another program\\?\\): RECEIVER_PORT is ${receiverPort} instead; set RECEIVER_PORT to choose$`, 'm'));
     const demo = cli('demo', ['demo', '--target', `http://127.0.0.1:${receiverPort}`, '--requests', '5', '--rate', 'max', '--json', '--quiet'], newcomerEnv());
     assert.deepEqual(await demo.waitExit(60_000), { code: 0, signal: null }, demo.output());
     const { spansAccepted } = JSON.parse(demo.output().trim().split('\n').pop() ?? '{}') as { spansAccepted: number };
@@ -181,5 +186,6 @@ test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis: one t
     assert.equal(await portIsFree(opsPort), true);
   } finally {
     await stack.stop(60_000);
+    await new Promise<void>((resolve) => { busy.close(() => resolve()); });
   }
 });

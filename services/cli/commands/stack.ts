@@ -24,8 +24,12 @@ The split services on this machine, as docker-compose.yml runs them, without Doc
   translators   N members of one consumer group (TRANSLATOR_OPS_PORT 9412, 9413, … when free)
   xray-local    their X-Ray: API and console (XRAY_LOCAL_PORT, default 2000 when free)
 
-Every endpoint and the environment used are printed once all services are ready. Service logs follow,
-each line prefixed with its service. Ctrl-C (SIGINT) or SIGTERM stops everything.
+Every endpoint and the environment used are printed once all services are ready (a usual port that was
+busy is named in a "note:" line). Service logs follow, each line prefixed with its service. Ctrl-C (SIGINT)
+or SIGTERM stops everything, and the broker it started is deleted with its data: capture what you want
+to keep (meshray capture, meshray replay --dlq) before stopping, or run the stack on your own broker
+(KAFKA_BROKERS), whose topics stay. xray-local keeps its traces in memory only.
+With EXPORT_PROTOCOL=otlp, xray-local starts with Transaction Search on (XRAY_LOCAL_TRACE_SEGMENT_DESTINATION).
 
 options:
   --translators N   translator processes (default 2; at most SPANS_TOPIC_PARTITIONS, 6 by default)
@@ -88,13 +92,18 @@ function osFreePort(): Promise<number> {
 /**
  * The port for a service: the variable's value when set (used as is: a busy one then fails with the
  * service's one-line PORT_UNAVAILABLE), else `preferred` when free and not taken by an earlier pick, else one the OS picks.
+ * A preferred port that was busy is noted in `moved` (the banner says so: a command copied from the README
+ * with the usual port would reach whatever holds it).
  */
-async function pickPort(env: CommandIo['env'], variable: string, preferred: number, taken: Set<number>): Promise<number> {
+async function pickPort(env: CommandIo['env'], variable: string, preferred: number, taken: Set<number>, moved: string[]): Promise<number> {
   const given = env[variable];
   let port: number;
   if (given !== undefined && given !== '') port = Number(given);
   else if (!taken.has(preferred) && (await portIsFree(preferred))) port = preferred;
-  else do port = await osFreePort(); while (taken.has(port));
+  else {
+    do port = await osFreePort(); while (taken.has(port));
+    moved.push(`port ${preferred} is in use (another program?): ${variable} is ${port} instead; set ${variable} to choose`);
+  }
   taken.add(port);
   return port;
 }
@@ -215,12 +224,13 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     const brokers = broker?.brokers ?? kafkaBrokers ?? '';
 
     const taken = new Set<number>();
-    const xrayPort = await pickPort(io.env, 'XRAY_LOCAL_PORT', 2000, taken);
-    const receiverPort = await pickPort(io.env, 'RECEIVER_PORT', 9411, taken);
+    const moved: string[] = [];
+    const xrayPort = await pickPort(io.env, 'XRAY_LOCAL_PORT', 2000, taken, moved);
+    const receiverPort = await pickPort(io.env, 'RECEIVER_PORT', 9411, taken, moved);
     const basePort = Number(io.env['TRANSLATOR_OPS_PORT'] || '9412');
     const opsPorts: number[] = [];
     for (let i = 0; i < translators; i++) {
-      opsPorts.push(await pickPort(i === 0 ? io.env : {}, 'TRANSLATOR_OPS_PORT', basePort + i, taken));
+      opsPorts.push(await pickPort(i === 0 ? io.env : {}, 'TRANSLATOR_OPS_PORT', basePort + i, taken, i === 0 ? moved : []));
     }
     const xrayEndpoint = `http://${HOST}:${xrayPort}`;
     const common = { KAFKA_BROKERS: brokers };
@@ -313,6 +323,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       `  xray-local   http://${HOST}:${xrayPort}/   (${pidOf('xray-local')}; console; X-Ray API for the AWS SDK and CLI)`,
       'env:',
       ...Object.entries(env).map(([k, v]) => `  ${k}=${v}`),
+      ...moved.map((m) => `note: ${m}`),
       `send traffic:  npx meshray demo --target http://${HOST}:${receiverPort}`,
       'Ctrl-C stops everything.',
       '',
