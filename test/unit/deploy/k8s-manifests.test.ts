@@ -174,6 +174,9 @@ test('translators: HPA (autoscaling/v2) bounded by the span topic\'s partitions,
     assert.ok(max <= Number(asRecord(topic.spec).partitions), `${overlay}: maxReplicas ${max} ≤ partitions`);
     assert.equal(asRecord(asRecord(hpa.spec).scaleTargetRef).name, 'meshray-translator');
     const pdb = one(objects, 'PodDisruptionBudget', 'meshray-translator');
+    // Unready translators (X-Ray down, Transaction Search off) must not block node drains.
+    assert.equal(asRecord(pdb.spec).unhealthyPodEvictionPolicy, 'AlwaysAllow', `${overlay}: translator PDB`);
+    assert.equal(asRecord(one(objects, 'PodDisruptionBudget', 'meshray-receiver').spec).unhealthyPodEvictionPolicy, 'AlwaysAllow', `${overlay}: receiver PDB`);
     const deploy = one(objects, 'Deployment', 'meshray-translator');
     const { podSpec, podLabels } = podOf(deploy);
     for (const [k, v] of Object.entries(asRecord(asRecord(pdb.spec).selector).matchLabels ?? {})) assert.equal(podLabels[k], v);
@@ -278,7 +281,10 @@ test('NetworkPolicies: spans only from the mesh\'s proxies, metrics only from mo
     assert.match(peers, /"key":"istio.io\/rev","operator":"Exists"/);
     assert.match(peers, /ingressgateway/);
     assert.match(peers, /"kubernetes.io\/metadata.name":"monitoring"/);
-    for (const r of rules) assert.deepEqual(asArray(r.ports).map(asRecord).map((p) => p.port), [9411], `${overlay}: only the Zipkin port`);
+    // Spans on the Zipkin port; Prometheus through the sidecar agent's merged metrics (9411 is STRICT mTLS).
+    const ports = (fromMonitoring: boolean) => rules.filter((r) => JSON.stringify(r.from).includes('"monitoring"') === fromMonitoring).flatMap((r) => asArray(r.ports).map(asRecord).map((p) => p.port));
+    assert.deepEqual(ports(false), [9411], `${overlay}: mesh proxies reach only the Zipkin port`);
+    assert.deepEqual(ports(true), [15020], `${overlay}: monitoring reaches only the sidecar agent's merged metrics`);
     const tr = one(objects, 'NetworkPolicy', 'meshray-translator');
     const trRules = asArray(asRecord(tr.spec).ingress).map(asRecord);
     assert.deepEqual(trRules.flatMap((r) => asArray(r.ports).map(asRecord).map((p) => p.port)), [servicePort(SERVICES.translator!, asRecord(one(objects, 'ConfigMap', 'meshray-translator').data) as Record<string, string>)]);
