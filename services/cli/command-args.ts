@@ -4,7 +4,8 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CommandIo } from './commands.ts';
-import { renderEnvHelp } from './docs/config-tables.ts';
+import { renderEnvHelp, SERVICE_SCHEMAS } from './docs/config-tables.ts';
+import { envTypos } from './env-typos.ts';
 
 type FlagOptions = NonNullable<ParseArgsConfig['options']>;
 type WithHelp<O extends FlagOptions> = O & { help: { type: 'boolean' } };
@@ -45,7 +46,9 @@ export function parseCommandArgs<const O extends FlagOptions>(
  * environment variables only. `--help` (or `-h`) writes `usage` and every environment variable of the
  * service's config schema, with its default and meaning: answers 0. Any other argument is named on stderr
  * (`meshray receiver: unexpected argument '--port' …`): answers 1. Answers undefined when there are none (the
- * command starts). The schema is loaded only for --help, so starting does not import it twice.
+ * command starts), after naming on stderr each variable of the environment that no meshray service reads but
+ * that is a typo away from one of this service's (`EXPORT_PROTCOL`: did you mean EXPORT_PROTOCOL?): the
+ * service would otherwise run with the default, without a word.
  */
 export async function serviceArgsExit(
   args: readonly string[],
@@ -57,7 +60,13 @@ export async function serviceArgsExit(
     return 0;
   }
   const unexpected = args[0];
-  if (unexpected === undefined) return undefined;
+  if (unexpected === undefined) {
+    const allKnown = new Set(Object.values(SERVICE_SCHEMAS).flatMap((s) => Object.keys(s.shape)));
+    for (const { given, meant } of envTypos(io.env, Object.keys((await command.loadSchema()).shape), allKnown)) {
+      io.stderr.write(`meshray ${command.name}: warning: ${given} is not a variable of meshray ${command.name} and is ignored; did you mean ${meant}?\n`);
+    }
+    return undefined;
+  }
   io.stderr.write(`meshray ${command.name}: unexpected argument '${unexpected}': it is configured by environment variables only (\`meshray ${command.name} --help\` lists them)\n`);
   return 1;
 }

@@ -8,6 +8,8 @@ import { receiverEnvSchema } from '../../../../../services/receiver/config.ts';
 import { translatorEnvSchema } from '../../../../../services/translator/config.ts';
 import { xrayLocalConfigSchema } from '../../../../../services/xray-local/config.ts';
 import { runCommand } from '../io.ts';
+import { PassThrough, Readable } from 'node:stream';
+import { serviceArgsExit } from '../../../../../services/cli/command-args.ts';
 
 const cases = [
   { name: 'receiver', run: receiver, schema: receiverEnvSchema, expect: ['  RECEIVER_PORT=9411', '  KAFKA_BROKERS (required)', '  ACK_MODE=kafka'] },
@@ -43,3 +45,16 @@ for (const [name, run] of [['receiver', receiver], ['translator', translator], [
     }
   });
 }
+
+test('a service command names each misspelled variable (it would be ignored) before it starts, and what was meant', async () => {
+  const err: Buffer[] = [];
+  const stderr = new PassThrough().on('data', (c: Buffer) => err.push(c));
+  const io = { stdin: Readable.from([]), stdout: new PassThrough(), stderr, env: { EXPORT_PROTCOL: 'otlp', ASSEMBLY_IDEL: '1s', KAFKA_BROKERS: 'k:9092', HOME: '/root' } };
+  const exit = await serviceArgsExit([], io, { name: 'translator', usage: '', loadSchema: async () => translatorEnvSchema });
+  assert.equal(exit, undefined, 'it starts all the same');
+  assert.equal(Buffer.concat(err).toString(), [
+    'meshray translator: warning: ASSEMBLY_IDEL is not a variable of meshray translator and is ignored; did you mean ASSEMBLY_IDLE?',
+    'meshray translator: warning: EXPORT_PROTCOL is not a variable of meshray translator and is ignored; did you mean EXPORT_PROTOCOL?',
+    '',
+  ].join('\n'));
+});
