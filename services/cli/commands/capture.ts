@@ -29,8 +29,8 @@ output:
   --format FORMAT          zipkin-json: one Zipkin v2 JSON array (default without --dlq) | ndjson: one v2
                            span per line | dead-letters: one dead letter per line, as above (default with --dlq)
   --output FILE            write to FILE (default: stdout)
-  --summary                print counts by reason (and error code) on stdout at the end; without
-                           --output nothing else is written to stdout
+  --summary                with --dlq: print the dead letters' counts by reason (and error code) on stdout
+                           at the end; without --output nothing else is written to stdout
   --quiet                  nothing on stderr but warnings, skipped records and failures
 
 exit codes: 0 every record written; 1 bad options or a Kafka failure; 2 some records could not be
