@@ -235,6 +235,10 @@ export class KafkaSpanPublisher implements SpanPublisher {
 
   publish(spans: readonly Span[]): Promise<void> {
     if (this.closing) return Promise.reject(new MeshrayError('NOT_READY', 'receiver is shutting down'));
+    // Before start() (main calls it once Kafka answered and the span topic was checked) nothing could be
+    // sent, and a topic with the wrong partition count would stop the receiver with the spans held: a
+    // sender's retries would only queue more copies. Say so at once.
+    if (this.loop === undefined) return Promise.reject(new MeshrayError('NOT_READY', 'Kafka has not answered since the receiver started: the span topic is not ready yet'));
     if (spans.length === 0) return Promise.resolve();
     const full = this.fullness(spans.length);
     if (full !== undefined) return Promise.reject(new MeshrayError('BUFFER_FULL', full));
@@ -312,7 +316,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       droppedSpans = this.queuedSpans;
       this.metrics.spansDropped.inc({ reason: 'dropped_at_shutdown' }, droppedSpans);
       this.log.error({ droppedSpans, drainTimeoutMs: this.options.drainTimeoutMs },
-        'Kafka did not take the buffered spans before the drain timeout: dropping them');
+        this.connected ? 'Kafka did not take the buffered spans before the drain timeout: dropping them' : 'Kafka is not reachable: dropping the buffered spans');
       const lost = new MeshrayError('NOT_READY', 'receiver shut down before Kafka acknowledged the spans');
       for (const e of this.queue) if (e.ticket) this.settle(e.ticket, lost);
       this.queue.length = 0;

@@ -104,6 +104,12 @@ test('meshray receiver with Kafka unreachable: one warn line with brokers and ca
     assert.equal(ready.status, 503);
     assert.deepEqual(await ready.json(), { status: 'unavailable', reason: `Kafka unreachable at ${brokers}: Connection error: connect ECONNREFUSED ${brokers}` });
     assert.equal((await fetch(`${url}/health/live`)).status, 200);
+    // Spans sent meanwhile are refused at once (not held for ACK_TIMEOUT, then queued again by each retry).
+    const post = await fetch(`${url}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ traceId: '463ac35c9f6413ad48485a3953bb6124', id: 'a2fb4a1d1a96d312', name: 'get', timestamp: Date.now() * 1000, duration: 10, localEndpoint: { serviceName: 'x' } }]) });
+    assert.equal(post.status, 503);
+    assert.equal(post.headers.get('retry-after'), '1');
+    assert.deepEqual(await post.json(), { error: 'NOT_READY', message: 'Kafka has not answered since the receiver started: the span topic is not ready yet' });
 
     // Kafka answers at that address now: the retries (with backoff) find it, the receiver becomes ready.
     relay = await relayToBroker(kafkaPort);

@@ -1,7 +1,7 @@
 // Unit level: the batching, acknowledgement and shutdown logic against a scripted producer, on mock timers
 // (setTimeout and Date): no test waits for real time. The real broker is exercised in
 // test/integration/services/receiver.
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kafka, Message, RecordMetadata } from 'kafkajs';
 import { unansweredPartitions } from '../../../../../shared/edge/kafka/unanswered-partitions.ts';
@@ -133,6 +133,19 @@ function setup(t: TestContext, overrides: Partial<KafkaSpanPublisherOptions> = {
   publisher.start();
   return { producer, publisher, registry, ...time };
 }
+
+test('before start() (Kafka not answered yet since the receiver started) publish refuses at once with NOT_READY and holds nothing', async (t) => {
+  fakeTime(t);
+  const registry = createRegistry();
+  const producer = new ScriptedProducer();
+  const publisher = new KafkaSpanPublisher({
+    kafka: { producer: () => producer.instance() } as unknown as Kafka, topic: 't', partitions: 1, ackMode: 'kafka', ackTimeoutMs: 1000,
+    bufferMaxSpans: 100, lingerMs: 20, batchMaxMessages: 50, drainTimeoutMs: 500, logger: silentLogger(), registry,
+  });
+  await assert.rejects(publisher.publish(spans(3)), (e: unknown) => isMeshrayError(e) && e.code === 'NOT_READY' && /span topic is not ready yet/.test(e.message));
+  assert.equal(publisher.bufferedSpans, 0);
+  assert.deepEqual(await publisher.close(), { droppedSpans: 0 });
+});
 
 const metric = async (registry: ReturnType<typeof createRegistry>, name: string, labels?: Record<string, string>) => {
   const m = (await registry.getSingleMetric(name)?.get())?.values ?? [];
