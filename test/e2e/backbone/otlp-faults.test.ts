@@ -61,6 +61,19 @@ async function stack(label: string, xrayEndpoint: string, procs: ServiceProcess[
   return { names, receiver, translator };
 }
 
+/** Runs a test's `body`; a failure carries what the processes printed; the processes and xray-local are always stopped. */
+async function guarded(procs: ServiceProcess[], closeXRay: () => Promise<void> | undefined, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
+  } finally {
+    await Promise.all(procs.map((p) => p.stop(10_000)));
+    await killAll();
+    await closeXRay();
+  }
+}
+
 const traffic = (traces: number): Span[][] => toBodies(Array.from({ length: traces }, () => generateTrace('128')));
 
 test('OTLP endpoint down: nothing is committed while every request fails; once it is up every span arrives once', { timeout: 150_000 }, async () => {
@@ -69,7 +82,7 @@ test('OTLP endpoint down: nothing is committed while every request fails; once i
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
   let xray: XRayLocal | undefined;
-  try {
+  await guarded(procs, () => xray?.close(), async () => {
     const { names, receiver, translator } = await stack('otlp-down', `http://127.0.0.1:${port}`, procs);
     await postAll(receiver.url, traffic(30), ledger, 4);
     assert.equal(ledger.unacknowledged.length, 0, ledger.summary());
@@ -88,13 +101,7 @@ test('OTLP endpoint down: nothing is committed while every request fails; once i
     await waitCaughtUp(kafka, names.groupId, names.spansTopic, 60_000);
     const delivered = await assertDelivered(xray, ledger.accepted);
     console.log(`# otlp endpoint down: ${ledger.summary()}; ${delivered} spans retrieved after the endpoint came up`);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
-  } finally {
-    await Promise.all(procs.map((p) => p.stop(10_000)));
-    await killAll();
-    await xray?.close();
-  }
+  });
 });
 
 test('Transaction Search off (destination XRay): nothing is committed or dead-lettered, readiness says why; once it is on every span arrives once', { timeout: 150_000 }, async () => {
@@ -102,7 +109,7 @@ test('Transaction Search off (destination XRay): nothing is committed or dead-le
   const kafka = testKafka();
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
-  try {
+  await guarded(procs, () => xray?.close(), async () => {
     const { names, receiver, translator } = await stack('otlp-ts-off', xray.endpoint, procs, false); // not ready: Transaction Search is off
     await postAll(receiver.url, traffic(30), ledger, 4);
     assert.equal(ledger.unacknowledged.length, 0, ledger.summary());
@@ -123,13 +130,7 @@ test('Transaction Search off (destination XRay): nothing is committed or dead-le
     const delivered = await assertDelivered(xray, ledger.accepted);
     assert.equal((await readTopicToEnd(kafka, names.dlqTopic, { minRecords: 0, timeoutMs: 2_000 })).length, 0, 'still nothing dead-lettered');
     console.log(`# otlp, Transaction Search off then on: ${ledger.summary()}; ${delivered} spans retrieved once it was on`);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
-  } finally {
-    await Promise.all(procs.map((p) => p.stop(10_000)));
-    await killAll();
-    await xray.close();
-  }
+  });
 });
 
 test('OTLP endpoint throttled (429 + Retry-After) at 100 spans/s: lag builds, every span arrives once', { timeout: 150_000 }, async () => {
@@ -137,7 +138,7 @@ test('OTLP endpoint throttled (429 + Retry-After) at 100 spans/s: lag builds, ev
   const kafka = testKafka();
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
-  try {
+  await guarded(procs, () => xray?.close(), async () => {
     const { names, receiver, translator } = await stack('otlp-throttle', xray.endpoint, procs);
     await postAll(receiver.url, traffic(150), ledger, 8);
     assert.ok(ledger.accepted.length >= 1000, ledger.summary());
@@ -150,13 +151,7 @@ test('OTLP endpoint throttled (429 + Retry-After) at 100 spans/s: lag builds, ev
     await waitCaughtUp(kafka, names.groupId, names.spansTopic, 90_000);
     const delivered = await assertDelivered(xray, ledger.accepted);
     console.log(`# otlp throttled: ${ledger.summary()}; lag ${lagWhileThrottled} records while throttled; ${delivered} spans retrieved`);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
-  } finally {
-    await Promise.all(procs.map((p) => p.stop(10_000)));
-    await killAll();
-    await xray.close();
-  }
+  });
 });
 
 test('OTLP partial success: the span the endpoint refuses goes to the DLQ with its reason, the rest arrive once, all committed', { timeout: 150_000 }, async () => {
@@ -165,7 +160,7 @@ test('OTLP partial success: the span the endpoint refuses goes to the DLQ with i
   const kafka = testKafka();
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
-  try {
+  await guarded(procs, () => xray?.close(), async () => {
     const { names, receiver } = await stack('otlp-partial', xray.endpoint, procs);
     const traces = Array.from({ length: 20 }, () => generateTrace('128'));
     const refused = { ...(traces[3]?.[1] as Span), timestampMicros: (Date.now() + 90 * 60_000) * 1000 };
@@ -185,11 +180,5 @@ test('OTLP partial success: the span the endpoint refuses goes to the DLQ with i
     const span = decodeSpanRecord(letter);
     assert.ok(span.ok && span.value.id === refused.id, 'the dead letter is the refused span');
     console.log(`# otlp partial success: ${ledger.summary()}; dead letter ${letter.headers[DEAD_LETTER_HEADERS.reason]}: ${letter.headers[DEAD_LETTER_HEADERS.message]}`);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${describeProcesses(procs)}`, { cause: error });
-  } finally {
-    await Promise.all(procs.map((p) => p.stop(10_000)));
-    await killAll();
-    await xray.close();
-  }
+  });
 });
