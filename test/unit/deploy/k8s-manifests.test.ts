@@ -162,6 +162,14 @@ test('Istio reaches the receiver as zipkin.istio-system:9411, and the Service se
   }
 });
 
+test('meshray pods take no Service-link variables (a Service xray-local would set XRAY_LOCAL_PORT=tcp://…)', () => {
+  for (const [overlay, objects] of Object.entries(rendered)) {
+    for (const name of ['meshray-receiver', 'meshray-translator', ...(overlay === 'overlays/local' ? ['xray-local'] : [])]) {
+      assert.equal(podOf(one(objects, 'Deployment', name)).podSpec.enableServiceLinks, false, `${overlay}: ${name}`);
+    }
+  }
+});
+
 test('translators: HPA (autoscaling/v2) bounded by the span topic\'s partitions, PDB, ServiceAccount', () => {
   for (const [overlay, objects] of Object.entries(rendered)) {
     const hpa = one(objects, 'HorizontalPodAutoscaler', 'meshray-translator');
