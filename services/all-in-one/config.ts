@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { dlqEnv, int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/edge/config/index.ts';
 import { checkReceiverEdge, receiverEdgeEnv, receiverEnvSchema } from '../receiver/index.ts';
 import { translatorEnvSchema } from '../translator/index.ts';
-import { xrayLocalEnv } from '../xray-local/index.ts';
+import { xrayLocalConfigSchema, xrayLocalEnv } from '../xray-local/index.ts';
 
 const receiver = receiverEnvSchema.shape;
 const translator = translatorEnvSchema.shape;
@@ -37,13 +37,13 @@ export const allInOneEnvSchema = z.object({
 export type AllInOneConfig = Config<typeof allInOneEnvSchema>;
 
 /**
- * Variables set in `env` that configure the Kafka receiver or translator but that `meshray start` does not read
- * (KAFKA_BROKERS, BATCH_LINGER, ACK_MODE, REDIS_URL, …): named in a start-up warning, since the all-in-one
- * neither validates nor uses them. Sorted.
+ * Variables set in `env` that configure the standalone services but that `meshray start` does not read
+ * (KAFKA_BROKERS, BATCH_LINGER, ACK_MODE, REDIS_URL, XRAY_LOCAL_TRACE_SEGMENT_DESTINATION, XRAY_LOCAL_TLS_CERT, …):
+ * named in a start-up warning, since the all-in-one neither validates nor uses them. Sorted.
  */
 export function unusedServiceEnv(env: Readonly<Record<string, string | undefined>>): string[] {
   const own = new Set(Object.keys(allInOneEnvSchema.shape));
-  const theirs = new Set([...Object.keys(receiver), ...Object.keys(translator)]);
+  const theirs = new Set([...Object.keys(receiver), ...Object.keys(translator), ...Object.keys(xrayLocalConfigSchema.shape)]);
   return [...theirs].filter((name) => !own.has(name) && env[name] !== undefined).sort();
 }
 

@@ -41,7 +41,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   if (targetWarning !== undefined) lifecycle.warn(targetWarning);
   const unused = unusedServiceEnv(env);
   if (unused.length > 0) {
-    lifecycle.warn({ unused }, `meshray start does not use ${unused.join(', ')}: they configure the Kafka receiver or translator (\`meshray stack\`, or each service)`);
+    lifecycle.warn({ unused }, `meshray start does not use ${unused.join(', ')}: they configure the standalone receiver, translator or xray-local (\`meshray stack\`, or each service)`);
   }
 
   // xray-local first, so the translator's X-Ray client has somewhere to talk to.

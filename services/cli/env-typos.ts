@@ -14,7 +14,8 @@ export interface EnvTypo {
 /**
  * Each variable of `env` that no meshray service knows (`allKnown`) but that is within a typo of one of the
  * service's own (`own`): Levenshtein edits (insert, delete, replace; two swapped neighbours count 2) at most
- * 1 for names under 7 characters, 2 from 7 on. Only names shaped like meshray's (upper case, digits, `_`,
+ * 1 for names under 10 characters, 2 from 10 on (at 2 edits short names meet other software's: API_HOST and
+ * OPS_HOST, KAFKA_URL and KAFKA_SSL). Only names shaped like meshray's (upper case, digits, `_`,
  * 4 characters or more). Sorted by `given`.
  */
 export function envTypos(env: Readonly<Record<string, string | undefined>>, own: Iterable<string>, allKnown: ReadonlySet<string>): EnvTypo[] {
@@ -24,7 +25,7 @@ export function envTypos(env: Readonly<Record<string, string | undefined>>, own:
     if (env[given] === undefined || allKnown.has(given) || !/^[A-Z][A-Z0-9_]{3,}$/.test(given)) continue;
     let best: { name: string; distance: number } | undefined;
     for (const name of ownNames) {
-      const limit = name.length >= 7 ? 2 : 1;
+      const limit = name.length >= 10 ? 2 : 1;
       if (Math.abs(name.length - given.length) > limit) continue;
       const d = distance(given, name);
       if (d <= limit && (best === undefined || d < best.distance)) best = { name, distance: d };

@@ -43,7 +43,7 @@ export class ReplayTally {
 export interface ProgressSnapshot {
   readonly records: number;
   readonly totalRecords: number;
-  /** Spans in the records read; absent while not known (replay counts them once its batches are done). */
+  /** Spans: capture, those written; replay, those translated and exported (dead-lettered ones are in the skipped report). Absent while not known. */
   readonly spans?: number;
   /** Documents written (replay) or spans written (capture). */
   readonly written: number;

@@ -87,7 +87,10 @@ new protobuf.Root().define('google.rpc').add(RpcStatus);
 
 function statusMessageOf(body: Uint8Array, contentType: string | null): string {
   try {
-    if ((contentType ?? '').includes('json')) return String((JSON.parse(new TextDecoder().decode(body)) as { message?: unknown }).message ?? '');
+    if ((contentType ?? '').includes('json')) {
+      const parsed = JSON.parse(new TextDecoder().decode(body)) as { message?: unknown; Message?: unknown };
+      return String(parsed.message ?? parsed.Message ?? ''); // OTLP's Status JSON, or an AWS error shape
+    }
     return String((RpcStatus.toObject(RpcStatus.decode(body)) as { message?: unknown }).message ?? '');
   } catch {
     return new TextDecoder().decode(body).slice(0, 500);
@@ -211,7 +214,8 @@ export class OtlpTraceSink {
     }
     const said = statusMessageOf(bytes, contentType);
     const message = `HTTP ${response.status} from ${this.#url.href}: ${said}`;
-    if (TRANSACTION_SEARCH_OFF_ANSWER.test(said)) {
+    // Matched on the whole body too: AWS documents the message, not the shape it comes in.
+    if (TRANSACTION_SEARCH_OFF_ANSWER.test(said) || TRANSACTION_SEARCH_OFF_ANSWER.test(new TextDecoder().decode(bytes))) {
       return { kind: 'destination', message: `${message}; enable Transaction Search (UpdateTraceSegmentDestination Destination=CloudWatchLogs) or use EXPORT_PROTOCOL=segments` };
     }
     if (RETRYABLE_STATUS.has(response.status)) {

@@ -42,8 +42,9 @@ test('a Region without a credential variable keeps the embedded xray-local, and 
   assert.match(warningFor({ AWS_DEFAULT_REGION: 'ap-south-1' }) ?? '', /^AWS_DEFAULT_REGION=ap-south-1 is set/);
 });
 
-test('the Kafka services\' variables that meshray start does not read are named (a start-up warning); its own are not', () => {
+test('the standalone services\' variables that meshray start does not read are named (a start-up warning); its own are not', () => {
   assert.deepEqual(unusedServiceEnv({}), []);
-  assert.deepEqual(unusedServiceEnv({ BATCH_LINGER: 'abc', KAFKA_BROKERS: 'k:9092', REDIS_URL: 'redis://r', RECEIVER_PORT: '9411', EXPORT_LINGER: '20ms', PATH: '/bin' }),
-    ['BATCH_LINGER', 'KAFKA_BROKERS', 'REDIS_URL']);
+  assert.deepEqual(unusedServiceEnv({ BATCH_LINGER: 'abc', KAFKA_BROKERS: 'k:9092', REDIS_URL: 'redis://r', RECEIVER_PORT: '9411', EXPORT_LINGER: '20ms', PATH: '/bin',
+    XRAY_LOCAL_PORT: '2000', XRAY_LOCAL_TRACE_SEGMENT_DESTINATION: 'XRay', XRAY_LOCAL_TLS_CERT: '/c.pem' }),
+  ['BATCH_LINGER', 'KAFKA_BROKERS', 'REDIS_URL', 'XRAY_LOCAL_TLS_CERT', 'XRAY_LOCAL_TRACE_SEGMENT_DESTINATION']);
 });

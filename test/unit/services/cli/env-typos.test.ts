@@ -7,12 +7,12 @@ const ALL = new Set(Object.values(SERVICE_SCHEMAS).flatMap((s) => Object.keys(s.
 const own = (name: keyof typeof SERVICE_SCHEMAS): string[] => Object.keys(SERVICE_SCHEMAS[name].shape);
 
 test('the translator names the misspelled variables a newcomer set, and what they were meant to be', () => {
-  const env = { EXPORT_PROTCOL: 'otlp', ASSEMBLY_IDEL: '1s', KAFKA_BROKER: 'k:9092', SAMPLNIG: 'on', PACKING: 'on', BATCH_LINGER: '5', path: '/x', HOME: '/root' };
+  const env = { EXPORT_PROTCOL: 'otlp', ASSEMBLY_IDEL: '1s', KAFKA_BROKER: 'k:9092', PACKINGS: 'on', PACKING: 'on', BATCH_LINGER: '5', path: '/x', HOME: '/root' };
   assert.deepEqual(envTypos(env, own('translator'), ALL), [
     { given: 'ASSEMBLY_IDEL', meant: 'ASSEMBLY_IDLE' },
     { given: 'EXPORT_PROTCOL', meant: 'EXPORT_PROTOCOL' },
     { given: 'KAFKA_BROKER', meant: 'KAFKA_BROKERS' },
-    { given: 'SAMPLNIG', meant: 'SAMPLING' },
+    { given: 'PACKINGS', meant: 'PACKING' },
   ], 'BATCH_LINGER is the receiver\'s: known, so not flagged');
 });
 
@@ -26,6 +26,9 @@ test('nothing a platform sets beside meshray is taken for a typo (AWS SDK, Node,
     'REDIS_PORT', 'REDIS_SERVICE_HOST', 'REDIS_SERVICE_PORT', 'ZIPKIN_PORT', 'ZIPKIN_SERVICE_HOST', 'ZIPKIN_SERVICE_PORT',
     'XRAY_LOCAL_SERVICE_HOST', 'XRAY_LOCAL_SERVICE_PORT', 'MESHRAY_REDIS_PORT', 'MESHRAY_REDIS_SERVICE_HOST', 'ISTIO_META_MESH_ID',
     'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'CI', 'LTS_NODE', 'TEST_FILTER', 'UV_THREADPOOL_SIZE',
+    // other software's settings in a shared environment (Heroku, Aiven, twelve-factor apps)
+    'API_HOST', 'APP_HOST', 'PG_HOST', 'ES_HOST', 'DB_HOST', 'APP_MODE', 'APP_PORT', 'KAFKA_URL', 'KAFKA_TOPIC', 'KAFKA_GROUP_ID',
+    'REDIS_TTL', 'REDIS_HOST', 'REDIS_PASSWORD', 'REDIS_TLS_URL', 'LOG_FORMAT', 'DATABASE_URL', 'SENTRY_DSN',
   ];
   const env = Object.fromEntries(platform.map((n) => [n, 'x']));
   for (const name of Object.keys(SERVICE_SCHEMAS) as (keyof typeof SERVICE_SCHEMAS)[]) {

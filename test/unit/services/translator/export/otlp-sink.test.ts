@@ -177,6 +177,22 @@ describe('OtlpTraceSink: throttling and outages', () => {
     }
   });
 
+  it('reads the Transaction Search answer in any shape the endpoint sends it (AWS documents the text, not the body): JSON Message, plain text', async () => {
+    const text = 'The OTLP API is supported with CloudWatch Logs as a Trace Segment Destination.';
+    for (const [contentType, body] of [['application/json', JSON.stringify({ Message: text })], ['text/plain', text]] as const) {
+      const server = createServer((_req, res) => { res.writeHead(400, { 'content-type': contentType }).end(body); });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const batch = translateToOtlp([recent()], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+        const outcome = await sinkFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`).sink.export(batch);
+        assert.equal(outcome.unfinished?.code, 'TRANSACTION_SEARCH_OFF', contentType);
+        assert.deepEqual(outcome.rejected, [], `${contentType}: nothing dead-lettered`);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+  });
+
   it('retries an endpoint that is down with backoff, then returns every span unfinished', async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
