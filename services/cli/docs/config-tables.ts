@@ -3,6 +3,7 @@
  * configuration section is generated from this (`npm run docs:config`), and a test keeps it in sync.
  */
 import type { z } from 'zod';
+import { CONFIG_UNITS, formatBytes, formatDurationMs } from '../../../shared/edge/config/types.ts';
 import { allInOneEnvSchema } from '../../all-in-one/index.ts';
 import { receiverEnvSchema } from '../../receiver/index.ts';
 import { translatorEnvSchema } from '../../translator/index.ts';
@@ -16,13 +17,37 @@ export const SERVICE_SCHEMAS = {
 } as const;
 
 type Field = z.ZodType & { description?: string; def: { type: string; defaultValue?: unknown } };
+type Wrapped = z.ZodType & { def: { innerType?: z.ZodType; in?: z.ZodType } };
+
+/** The unit the field's text is written in (durationMs, bytes), found through its default and pipes. */
+function unitOf(field: z.ZodType): 'duration' | 'bytes' | undefined {
+  let node: z.ZodType | undefined = field;
+  while (node !== undefined) {
+    const unit = CONFIG_UNITS.get(node)?.unit;
+    if (unit !== undefined) return unit;
+    const def: Wrapped['def'] = (node as Wrapped).def;
+    node = def.innerType ?? def.in;
+  }
+  return undefined;
+}
+
+/** A default as an operator writes it: durations and sizes in their units (`5.5s`, `5mb`). */
+function textOf(field: Field, value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  if (typeof value === 'number') {
+    const unit = unitOf(field);
+    if (unit === 'duration') return formatDurationMs(value);
+    if (unit === 'bytes') return formatBytes(value);
+  }
+  return String(value);
+}
 
 /** A field's default: its value as text, or that it is required, optional (unset) or empty. */
 function defaultValueOf(field: Field): { kind: 'value'; text: string } | { kind: 'required' | 'unset' | 'empty' } {
   if (field.def.type !== 'default') return field.safeParse(undefined).success ? { kind: 'unset' } : { kind: 'required' };
   const v = field.def.defaultValue;
   if (v === '') return { kind: 'empty' };
-  return { kind: 'value', text: Array.isArray(v) ? v.join(',') : String(v) };
+  return { kind: 'value', text: textOf(field, v) };
 }
 
 function defaultOf(field: Field): string {
