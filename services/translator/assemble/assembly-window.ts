@@ -15,7 +15,7 @@ import type { DeliveredRecord } from '../../../shared/core/span-record/record.ts
 import { RecencyMap } from '../../../shared/core/collections/recency-map.ts';
 import { PendingOffsets } from './pending-offsets.ts';
 
-export type FlushReason = 'idle' | 'max_age' | 'pressure' | 'retry' | 'late' | 'stop';
+export type FlushReason = 'idle' | 'max_age' | 'pressure' | 'retry' | 'late';
 
 export interface WindowSettings {
   /** ASSEMBLY_IDLE: a trace is flushed once no span of it arrived for this long. */
@@ -69,13 +69,6 @@ export interface DueTrace {
   readonly key: string;
   readonly reason: FlushReason;
   readonly records: readonly DeliveredRecord[];
-}
-
-export interface WindowState {
-  readonly traces: number;
-  readonly spans: number;
-  /** Age of the oldest held trace (0 when none). */
-  readonly oldestAgeMs: number;
 }
 
 export class AssemblyWindow {
@@ -135,7 +128,7 @@ export class AssemblyWindow {
     for (const r of records) {
       const p = this.#partitions.get(r.partition);
       if (p === undefined) continue; // revoked meanwhile: the next owner reads them again
-      this.#release(p, r.offset);
+      p.pending.release(r.offset);
       p.flushed.delete(r.key);
       this.#hold(p, r, nowMs, retry);
     }
@@ -149,7 +142,7 @@ export class AssemblyWindow {
     for (const r of records) {
       p = this.#partitions.get(r.partition);
       if (p === undefined || !p.pending.has(r.offset)) continue;
-      if (this.#release(p, r.offset) === 0) p.done.add(r.offset);
+      if (p.pending.release(r.offset) === 0) p.done.add(r.offset);
       const offset = BigInt(r.offset);
       if (lo === undefined || offset < lo) lo = offset;
       if (hi === undefined || offset > hi) hi = offset;
@@ -187,13 +180,6 @@ export class AssemblyWindow {
   /** Every held trace counts as active at `nowMs` (after a pause in fetching: a rebalance). */
   touchAll(nowMs: number): void {
     for (const p of this.#partitions.values()) for (const t of p.traces.values()) t.lastAtMs = Math.max(t.lastAtMs, nowMs);
-  }
-
-  /** Everything held in `partition` (a stop). */
-  takeAll(partition: number, nowMs: number): DueTrace[] {
-    const p = this.#partitions.get(partition);
-    if (p === undefined) return [];
-    return [...p.traces.values()].map((t) => this.#take(p, t, 'stop', nowMs));
   }
 
   /**
@@ -240,10 +226,6 @@ export class AssemblyWindow {
     }
   }
 
-  state(nowMs: number): WindowState {
-    return { traces: this.traceCount(), spans: this.#spans, oldestAgeMs: this.oldestAgeMs(nowMs) };
-  }
-
   /** Traces held, over every partition: one read per partition. */
   traceCount(): number {
     let traces = 0;
@@ -279,11 +261,6 @@ export class AssemblyWindow {
     t.records.push(record);
     p.pending.add(record.offset);
     this.#spans += 1;
-  }
-
-  /** One part of the record at `offset` is no longer pending: how many still are. */
-  #release(p: PartitionState, offset: string): number {
-    return p.pending.release(offset);
   }
 
   #take(p: PartitionState, t: HeldTrace, reason: FlushReason, nowMs: number): DueTrace {

@@ -16,7 +16,7 @@ test('a trace is due ASSEMBLY_IDLE after its last span, with all its records in 
   assert.deepEqual(w.takeDue(5500).map((d) => [d.key, d.reason, offsetsOf(d.records)]), [['b', 'idle', [1]]]);
   assert.deepEqual(w.takeDue(6499), []);
   assert.deepEqual(w.takeDue(6500).map((d) => [d.key, d.reason, offsetsOf(d.records)]), [['a', 'idle', [0, 2]]]);
-  assert.deepEqual(w.state(6500), { traces: 0, spans: 0, oldestAgeMs: 0 });
+  assert.deepEqual([w.traceCount(), w.spans, w.oldestAgeMs(6500)], [0, 0, 0]);
 });
 
 test('a trace that keeps growing is due ASSEMBLY_MAX_AGE after its first span', () => {
