@@ -24,6 +24,7 @@
 import { runAllInOneBench } from './all-in-one.ts';
 import { runTranslatorDrainBench } from './translator.ts';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import type { BenchFigure } from '../translate.bench.ts';
 import { readLoad } from '../support/processes.ts';
 import { envoyBodies } from './bodies.ts';
@@ -38,6 +39,8 @@ export interface CompareContext {
   readonly loadCore: number;
   readonly brokers: string;
   readonly brokerPid: number | undefined;
+  /** The broker's JVM log of pauses (tools/kafka: gc.log in its dir; BENCH_BROKER_GC_LOG for a broker given by KAFKA_BROKERS). */
+  readonly brokerGcLog: string | undefined;
   /** Fixed rates (spans/s) measured after saturation. */
   readonly rates: readonly number[];
   readonly settings: LoadSettings;
@@ -63,7 +66,7 @@ const env = process.env;
 const num = (name: string, fallback: number): number => (env[name] ? Number(env[name]) : fallback);
 const log = (message: string): void => { process.stderr.write(`[compare] ${message}\n`); };
 
-interface Broker { readonly brokers: string; readonly pid: number; stop(): Promise<void> }
+interface Broker { readonly brokers: string; readonly pid: number; readonly dir: string; stop(): Promise<void> }
 
 async function startPinnedBroker(core: number): Promise<Broker> {
   const kafkaTool: string = '../../tools/kafka/kafka.mjs'; // plain JS without declarations
@@ -96,6 +99,7 @@ export async function runCompareBench(): Promise<BenchFigure[]> {
     const ctx: CompareContext = {
       log, load: readLoad, serverCore, loadCore, brokers,
       brokerPid: broker?.pid ?? (env['BENCH_BROKER_PID'] ? Number(env['BENCH_BROKER_PID']) : undefined),
+      brokerGcLog: broker ? join(broker.dir, 'gc.log') : env['BENCH_BROKER_GC_LOG'],
       rates: (env['BENCH_COMPARE_RATES'] ?? '5000').split(',').filter(Boolean).map(Number),
       settings: {
         bodies, spansPerBody, loadCore,

@@ -43,6 +43,43 @@ export interface OpenLoopResult {
   readonly maxMs: number;
   /** Most requests waiting for an answer at once (a stall shows here too). */
   readonly maxOutstanding: number;
+  /** The worst stalls (slowWindowsOf), worst first: when they began (epoch ms) and how bad they were. */
+  readonly stalls: readonly Stall[];
+}
+
+/** Requests answered slower than STALL_MS whose intended send times lie within STALL_GAP_MS of each other. */
+export interface Stall {
+  /** Intended send time of its first slow request, ms since the epoch. */
+  readonly atEpochMs: number;
+  /** From that time to the answer of its last slow request. */
+  readonly spanMs: number;
+  readonly worstMs: number;
+  readonly requests: number;
+}
+
+/** A request slower than this counts toward a stall (the p99 goal at 10k spans/s). */
+export const STALL_MS = 20;
+const STALL_GAP_MS = 50;
+
+/**
+ * Slow requests (`intendedEpochMs`, `latencyMs`, in intended order) grouped into stalls: a request joins the
+ * stall before it when its intended time is within `gapMs` of that stall's last one. The `limit` worst, worst first.
+ */
+export function slowWindowsOf(slow: readonly { intendedEpochMs: number; latencyMs: number }[], gapMs = STALL_GAP_MS, limit = 10): Stall[] {
+  const stalls: { atEpochMs: number; lastEpochMs: number; endEpochMs: number; worstMs: number; requests: number }[] = [];
+  for (const r of slow) {
+    const last = stalls.at(-1);
+    if (last !== undefined && r.intendedEpochMs - last.lastEpochMs <= gapMs) {
+      last.lastEpochMs = r.intendedEpochMs;
+      last.endEpochMs = Math.max(last.endEpochMs, r.intendedEpochMs + r.latencyMs);
+      last.worstMs = Math.max(last.worstMs, r.latencyMs);
+      last.requests += 1;
+    } else {
+      stalls.push({ atEpochMs: r.intendedEpochMs, lastEpochMs: r.intendedEpochMs, endEpochMs: r.intendedEpochMs + r.latencyMs, worstMs: r.latencyMs, requests: 1 });
+    }
+  }
+  return stalls.sort((a, b) => b.worstMs - a.worstMs).slice(0, limit)
+    .map((s) => ({ atEpochMs: Math.round(s.atEpochMs), spanMs: Math.round(s.endEpochMs - s.atEpochMs), worstMs: Math.round(s.worstMs * 10) / 10, requests: s.requests }));
 }
 
 /** The q-quantile (0..1) of sorted values (nearest rank). */
@@ -123,6 +160,7 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
   const warmup = Math.round(job.warmupSeconds * job.requestsPerS);
   const total = warmup + Math.round(job.seconds * job.requestsPerS);
   const latencies = new Float64Array(total - warmup);
+  const slow: { i: number; latencyMs: number }[] = [];
   let ok = 0;
   let failed = 0;
   let answered = 0;
@@ -142,7 +180,9 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
     }
     outstanding--;
     if (i >= warmup) {
-      latencies[i - warmup] = performance.now() - intendedMs;
+      const latencyMs = performance.now() - intendedMs;
+      latencies[i - warmup] = latencyMs;
+      if (latencyMs > STALL_MS) slow.push({ i, latencyMs });
       if (good) ok++;
       else failed++;
     }
@@ -190,6 +230,7 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
     requests: latencies.length, ok, failed, seconds: job.seconds,
     p50Ms: quantileOf(latencies, 0.5), p99Ms: quantileOf(latencies, 0.99), p999Ms: quantileOf(latencies, 0.999),
     maxMs: latencies[latencies.length - 1] ?? NaN, maxOutstanding,
+    stalls: slowWindowsOf(slow.sort((a, b) => a.i - b.i).map((r) => ({ intendedEpochMs: performance.timeOrigin + intendedOf(r.i), latencyMs: r.latencyMs }))),
   };
 }
 
@@ -216,6 +257,9 @@ export interface OpenLoopMeasured {
   readonly result: OpenLoopResult;
   /** pid label → µs of CPU (user + system) per span answered 2xx in the measured run. */
   readonly cpuUsPerSpan: Readonly<Record<string, number>>;
+  /** Wall-clock bounds of the measured run, ms since the epoch. */
+  readonly fromEpochMs: number;
+  readonly toEpochMs: number;
 }
 
 const SCRATCH = fileURLToPath(new URL('../.scratch/compare/', import.meta.url));
@@ -231,7 +275,9 @@ export async function measureOpenLoop(target: CompareTarget, settings: LoadSetti
   const job = { url: target.url, bodies: settings.bodies, requestsPerS: spansPerS / settings.spansPerBody, warmupSeconds: 0, connections };
   await runOpenLoop({ ...job, seconds: settings.warmupSeconds }, settings.loadCore, jobPath);
   const before = Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, cpuSplitOf(pid)]));
+  const fromEpochMs = Date.now();
   const result = await runOpenLoop({ ...job, seconds: settings.seconds }, settings.loadCore, jobPath);
+  const toEpochMs = Date.now();
   const after = Object.fromEntries(Object.entries(target.pids).map(([k, pid]) => [k, cpuSplitOf(pid)]));
   const spans = result.ok * settings.spansPerBody;
   const cpuUsPerSpan: Record<string, number> = {};
@@ -239,7 +285,7 @@ export async function measureOpenLoop(target: CompareTarget, settings: LoadSetti
     const [a, b] = [after[k] ?? { user: 0, system: 0 }, before[k] ?? { user: 0, system: 0 }];
     cpuUsPerSpan[k] = ((a.user + a.system - b.user - b.system) * 1e6) / Math.max(1, spans);
   }
-  return { spansPerS: spans / result.seconds, result, cpuUsPerSpan };
+  return { spansPerS: spans / result.seconds, result, cpuUsPerSpan, fromEpochMs, toEpochMs };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -8,7 +8,8 @@ import { round, rssMibOf, stopChild } from '../support/processes.ts';
 import type { CompareContext, CompareSection } from './index.ts';
 import { measure, type CompareTarget, type Measured } from './measure.ts';
 import { bucketQuantiles, bucketsOf, metricOf, startMeshray } from './meshray.ts';
-import { measureOpenLoop, type OpenLoopMeasured } from './open-loop.ts';
+import { measureOpenLoop, STALL_MS, type OpenLoopMeasured } from './open-loop.ts';
+import { brokerSafepoints, pausesBehind } from '../support/jvm-safepoints.ts';
 import { startZipkin } from './zipkin.ts';
 
 const rateName = (m: Measured): string => (m.targetSpansPerS === undefined ? 'saturated' : `at ${m.targetSpansPerS} spans/s`);
@@ -71,7 +72,34 @@ function attributionFiguresOf(at: string, a: LatencyAttribution): BenchFigure[] 
   ];
 }
 
-function openLoopFiguresOf(rate: number, m: OpenLoopMeasured): BenchFigure[] {
+const clock = (epochMs: number): string => new Date(epochMs).toISOString().slice(11, 23);
+
+/**
+ * The run's stalls (answers over STALL_MS), worst first, each with the longest broker stop-the-world pause
+ * that overlapped it (bench/support/jvm-safepoints.ts), and the broker's pauses over the run: is a bad p99
+ * the receiver's doing or the broker's (a 202 waits for acks=all)?
+ */
+function stallFiguresOf(at: string, m: OpenLoopMeasured, gcLog: string | undefined): BenchFigure[] {
+  const safepoints = brokerSafepoints(gcLog).filter((p) => p.startEpochMs + p.totalMs >= m.fromEpochMs && p.startEpochMs <= m.toEpochMs);
+  const stalls = m.result.stalls;
+  const behind = pausesBehind(stalls, safepoints);
+  const listed = stalls.slice(0, 5).map((s, i) => {
+    const p = behind[i];
+    return `${s.worstMs} ms at ${clock(s.atEpochMs)} (${s.requests} slow, ${p ? `broker paused ${round(p.totalMs, 1)} ms: ${p.operation}` : 'no broker pause ≥ 5 ms'})`;
+  });
+  const over = (ms: number): number => safepoints.filter((p) => p.totalMs >= ms).length;
+  const out: BenchFigure[] = [
+    { name: `${at}: stalls (answers over ${STALL_MS} ms), worst first`, value: stalls.length, unit: `stalls${stalls.length === 10 ? ' or more' : ''}${listed.length > 0 ? `: ${listed.join('; ')}` : ''}` },
+    { name: `${at}: stalls with a broker pause ≥ 5 ms behind them`, value: behind.filter((p) => p !== undefined).length, unit: `of ${stalls.length}` },
+  ];
+  if (gcLog !== undefined) {
+    out.push({ name: `${at}: broker stop-the-world pauses during the run`, value: safepoints.length,
+      unit: `pauses, ${over(5)} ≥ 5 ms, ${over(20)} ≥ 20 ms, longest ${round(Math.max(0, ...safepoints.map((p) => p.totalMs)), 1)} ms` });
+  }
+  return out;
+}
+
+function openLoopFiguresOf(rate: number, m: OpenLoopMeasured, gcLog: string | undefined): BenchFigure[] {
   const r = m.result;
   const at = `meshray receiver open-loop at ${rate} spans/s`;
   const out: BenchFigure[] = [
@@ -81,6 +109,7 @@ function openLoopFiguresOf(rate: number, m: OpenLoopMeasured): BenchFigure[] {
       target: rate === 10_000 ? 'p99 <= 20 ms' : '' },
   ];
   for (const [process, us] of Object.entries(m.cpuUsPerSpan)) out.push({ name: `${at}: CPU ${process}`, value: round(us, 1), unit: 'µs/span' });
+  out.push(...stallFiguresOf(at, m, gcLog));
   if (r.failed > 0) out.push({ name: `${at}: refused or failed POSTs`, value: r.failed, unit: 'requests' });
   return out;
 }
@@ -163,7 +192,7 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
   figures.push(...perRecord);
   for (const [i, m] of openLoop.entries()) {
     const rate = openLoopRates()[i] as number;
-    figures.push(...openLoopFiguresOf(rate, m));
+    figures.push(...openLoopFiguresOf(rate, m, ctx.brokerGcLog));
     const attribution = attributions[i];
     if (attribution !== undefined) figures.push(...attributionFiguresOf(`meshray receiver open-loop at ${rate} spans/s`, attribution));
   }

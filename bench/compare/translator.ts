@@ -69,6 +69,20 @@ export interface DrainVariant {
   readonly env: Record<string, string>;
 }
 
+/**
+ * The assembly window's counters, per label set (flushed traces by reason, refused batches by reason): a
+ * drain that refuses batches (window_full) fetches them again, which costs the translator and the broker.
+ */
+async function assemblyCountsOf(translator: Service): Promise<Map<string, number>> {
+  const text = await (await fetch(`${translator.url}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^meshray_translator_assembly_(flushed_traces|refused_batches)_total(\{[^}]*\})? (\S+)$/.exec(line);
+    if (m) counts.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
+  }
+  return counts;
+}
+
 /** BENCH_DRAIN_VARIANTS: `;`-separated, each `defaults` or `K=V,K=V`. */
 export function drainVariants(spec: string | undefined): DrainVariant[] {
   const parts = (spec ?? 'defaults').split(';').map((p) => p.trim()).filter(Boolean);
@@ -143,6 +157,7 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const warmLanded = await waitLanded(xray, warm, 120_000);
     if (warmLanded.entities < warm) throw new Error(`warm-up: only ${warmLanded.entities} of ${warm} segments and subsegments landed`);
     const gcBefore = await metricOf(translator, GC_PAUSES);
+    const assemblyBefore = await assemblyCountsOf(translator);
     const callsBefore = await callsOf(translator, 'count');
     const docsBefore = await callsOf(translator, 'sum');
     translator.child.kill('SIGSTOP');
@@ -174,6 +189,8 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const calls = (await callsOf(translator, 'count')) - callsBefore;
     const perCall = ((await callsOf(translator, 'sum')) - docsBefore) / Math.max(1, calls);
     const spans = Math.max(1, ledger.length);
+    const assemblyAfter = await assemblyCountsOf(translator);
+    log(`[${variant.name}] assembly window during the drain: ${[...assemblyAfter].map(([k, v]) => `${k} ${v - (assemblyBefore.get(k) ?? 0)}`).join(', ') || 'off'}`);
     log(`[${variant.name}] drained ${ledger.length} spans: ${entities}/${expected} segments and subsegments in ${documents} documents, ${seconds.toFixed(1)} s, ${calls} calls; load before ${loadBefore}, after ${loadAfter}`);
     const us = (s: number, per: number): number => round((s * 1e6) / per, 1);
     const threadSeconds = [...threads1].map(([tid, t1]) => {

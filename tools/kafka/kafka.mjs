@@ -236,12 +236,18 @@ async function waitUntilReady({ brokers, child, children = [child], deadline, de
   }
 }
 
-/** Spawns the JVM of `propsFile`, its output appended to `consoleFile`; `spawnError` rejects if java cannot run. */
+/**
+ * Spawns the JVM of `propsFile`, its output appended to `consoleFile`; `spawnError` rejects if java cannot run.
+ * Its garbage collections and safepoints (JVM unified logging, wall-clock stamped) go to `gc.log` beside
+ * `logFile`: the benches line broker pauses up against the receiver's slow answers (bench/compare/open-loop.ts).
+ */
 function spawnKafka({ classpath, propsFile, logFile, consoleFile, detached = false, heapMb = 512 }) {
   const fd = openSync(consoleFile, 'a');
+  const gcLog = join(dirname(logFile), 'gc.log');
   const child = spawn(
     javaBin(),
     [`-Xmx${heapMb}m`, '-Xms128m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...jvmLoggingArgs(logFile),
+      `-Xlog:gc,safepoint:file=${gcLog}:time,uptime:filecount=2,filesize=20m`,
       '-cp', classpath, 'kafka.Kafka', propsFile],
     { stdio: ['ignore', fd, fd], detached },
   );
