@@ -22,7 +22,7 @@ const FACE_ZONES = SERVICES.map((name) => ({
 const IO = ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https', 'node:child_process', 'node:os', 'node:dgram', 'node:worker_threads', 'node:process'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.kafka/**', 'services/xray-local/console/dist/**', 'test-results/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.kafka/**', 'services/xray-local/console/dist/**', 'test-results/**', 'bench/.scratch/**', '.node-lts/**', '.tmp/**'] },
   ...tseslint.configs.recommended,
   {
     plugins: { 'import-x': importX },
