@@ -90,6 +90,25 @@ export function epochSecondInWindow(timestampMicros: number, window: EpochWindow
   return midnight <= highest ? midnight : lowest;
 }
 
+/**
+ * How far a kept epoch may lie before the span's start (`auto`): a trace id from an X-Ray-aware tracer (an
+ * AWS X-Ray SDK, OpenTelemetry's AWS X-Ray id generator) is dated when its trace started, so its epoch is at
+ * most one trace's length before any span of it. One hour covers every synchronous request; a random
+ * 128-bit id passes with odds of 3,900 s in 2^32 (1 in 1.1 million), where the 28-day window alone let
+ * 1 in 1,775 random ids keep digits that misdate their trace by up to 28 days.
+ */
+export const EPOCH_MAX_TRACE_LEAD_MS = 60 * 60 * 1000;
+
+/**
+ * True when 8 hex digits can be the start of the trace of a span starting at `startMicros`: from
+ * EPOCH_MAX_TRACE_LEAD_MS before it to `maxAheadMs` (clock skew between hosts) after it.
+ */
+export function isEpochAtTraceStart(epochHex: string, startMicros: number, maxAheadMs: number): boolean {
+  const epochMs = Number.parseInt(epochHex, 16) * 1000;
+  const startMs = startMicros / 1000;
+  return epochMs >= startMs - EPOCH_MAX_TRACE_LEAD_MS && epochMs <= startMs + maxAheadMs;
+}
+
 export interface XrayTraceIdCandidate {
   readonly xrayTraceId: string;
   readonly rewritten: boolean;
@@ -97,8 +116,9 @@ export interface XrayTraceIdCandidate {
 
 /**
  * The X-Ray trace id this span would give its trace if it were the first span seen: the padded 128-bit id
- * split 8/24. With `auto` (when the Zipkin id's first 8 hex digits are not an epoch second inside the window)
- * and with `rewrite`, the epoch becomes the span's start second, moved into the window when the span started
+ * split 8/24. With `auto` (when the Zipkin id's first 8 hex digits are not an epoch second inside the window,
+ * or not one at which this span's trace can have started: isEpochAtTraceStart) and with `rewrite`, the
+ * epoch becomes the span's start second, moved into the window when the span started
  * outside it (a replayed old span, a skewed clock, epoch milliseconds): every document then carries an id
  * X-Ray takes. With `preserve` the Zipkin digits are kept, and `undefined` is returned when they are not
  * inside the window: the caller refuses the span (X-Ray would).
@@ -109,7 +129,7 @@ export function proposeXrayTraceId(zipkinTraceId: string, startMicros: number, w
   const rest = padded.slice(8);
   const inWindow = isEpochInWindow(epochHex, window);
   if (window.policy === 'preserve') return inWindow ? { xrayTraceId: `1-${epochHex}-${rest}`, rewritten: false } : undefined;
-  const rewrite = window.policy === 'rewrite' || !inWindow;
+  const rewrite = window.policy === 'rewrite' || !inWindow || !isEpochAtTraceStart(epochHex, startMicros, window.maxAheadMs);
   const finalEpoch = rewrite ? epochSecondInWindow(startMicros, window).toString(16).padStart(8, '0') : epochHex;
   return { xrayTraceId: `1-${finalEpoch}-${rest}`, rewritten: rewrite && finalEpoch !== epochHex };
 }

@@ -175,8 +175,30 @@ test('auto window edges: 28 days back and 5 minutes ahead are kept, one second b
   ];
   for (const [seconds, kept] of cases) {
     const hex = seconds.toString(16);
+    // the span starts when its trace did (the id's epoch): only the window decides
+    const { docs } = translate([span({ traceId: `${hex}a1b2c3d4e5f60718293a4b5c`, timestampMicros: seconds * 1e6 + 250_000 })]);
+    const epoch = Number.parseInt(only(docs).trace_id.slice(2, 10), 16);
+    assert.equal(only(docs).trace_id.slice(10), '-a1b2c3d4e5f60718293a4b5c');
+    if (kept) assert.equal(epoch, seconds, String(seconds - nowS));
+    else assert.ok(epoch !== seconds && epoch >= nowS - 28 * 86_400 && epoch <= nowS + 300, `${seconds - nowS}: rewritten into the window`);
+  }
+});
+
+test('auto keeps an epoch only where the span\'s trace can have started: an hour before the span to 5 minutes after it', () => {
+  const startS = START_MICROS / 1e6;
+  const cases: [number, boolean][] = [
+    [startS, true],
+    [startS - 3600, true],
+    [startS - 3601, false],
+    [startS + 300, true],
+    [startS + 301, false],
+    // a random id whose first 8 hex digits read as a day inside the 28-day window: it misdated its trace before
+    [startS - 6 * 86_400, false],
+  ];
+  for (const [seconds, kept] of cases) {
+    const hex = Math.floor(seconds).toString(16);
     const { docs } = translate([span({ traceId: `${hex}a1b2c3d4e5f60718293a4b5c` })]);
-    assert.equal(only(docs).trace_id, `1-${kept ? hex : START_HEX}-a1b2c3d4e5f60718293a4b5c`, String(seconds - nowS));
+    assert.equal(only(docs).trace_id, `1-${kept ? hex : START_HEX}-a1b2c3d4e5f60718293a4b5c`, String(seconds - startS));
   }
 });
 
