@@ -45,7 +45,16 @@ export interface OpenLoopResult {
   readonly maxOutstanding: number;
   /** The worst stalls (slowWindowsOf), worst first: when they began (epoch ms) and how bad they were. */
   readonly stalls: readonly Stall[];
+  /**
+   * The generator's own lateness: its scheduler ticks that ran more than GENERATOR_LAG_MS late (its core
+   * busy with something else, e.g. the broker pinned beside it). A stall that starts in one is at least
+   * partly the generator's, not the server's.
+   */
+  readonly generatorLags: readonly { readonly atEpochMs: number; readonly lateMs: number }[];
 }
+
+/** A scheduler tick this much later than due counts as the generator's own lag. */
+export const GENERATOR_LAG_MS = 10;
 
 /** Requests answered slower than STALL_MS whose intended send times lie within STALL_GAP_MS of each other. */
 export interface Stall {
@@ -210,7 +219,12 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
   for (let c = 0; c < job.connections; c++) idle.push(await open());
   t0 = performance.now() + 10;
   let next = 0;
+  const generatorLags: { atEpochMs: number; lateMs: number }[] = [];
+  let tickDueAt = 0;
   const tick = (): void => {
+    const lateMs = performance.now() - tickDueAt;
+    if (next >= warmup && tickDueAt > 0 && lateMs > GENERATOR_LAG_MS) generatorLags.push({ atEpochMs: Math.round(performance.timeOrigin + tickDueAt), lateMs: Math.round(lateMs) });
+    tickDueAt = performance.now() + 1;
     const due = Math.min(total, Math.floor((performance.now() - t0) / intervalMs) + 1);
     for (; next < due; next++) {
       outstanding++;
@@ -230,6 +244,7 @@ async function generate(job: OpenLoopJob): Promise<OpenLoopResult> {
     requests: latencies.length, ok, failed, seconds: job.seconds,
     p50Ms: quantileOf(latencies, 0.5), p99Ms: quantileOf(latencies, 0.99), p999Ms: quantileOf(latencies, 0.999),
     maxMs: latencies[latencies.length - 1] ?? NaN, maxOutstanding,
+    generatorLags,
     stalls: slowWindowsOf(slow.sort((a, b) => a.i - b.i).map((r) => ({ intendedEpochMs: performance.timeOrigin + intendedOf(r.i), latencyMs: r.latencyMs }))),
   };
 }

@@ -8,7 +8,7 @@ import { round, rssMibOf, stopChild } from '../support/processes.ts';
 import type { CompareContext, CompareSection } from './index.ts';
 import { measure, type CompareTarget, type Measured } from './measure.ts';
 import { bucketQuantiles, bucketsOf, metricOf, startMeshray } from './meshray.ts';
-import { measureOpenLoop, STALL_MS, type OpenLoopMeasured } from './open-loop.ts';
+import { GENERATOR_LAG_MS, measureOpenLoop, STALL_MS, type OpenLoopMeasured, type Stall } from './open-loop.ts';
 import { brokerSafepoints, pausesBehind } from '../support/jvm-safepoints.ts';
 import { startZipkin } from './zipkin.ts';
 
@@ -83,14 +83,19 @@ function stallFiguresOf(at: string, m: OpenLoopMeasured, gcLog: string | undefin
   const safepoints = brokerSafepoints(gcLog).filter((p) => p.startEpochMs + p.totalMs >= m.fromEpochMs && p.startEpochMs <= m.toEpochMs);
   const stalls = m.result.stalls;
   const behind = pausesBehind(stalls, safepoints);
+  const lags = m.result.generatorLags;
+  const lagIn = (s: Stall): number => Math.max(0, ...lags.filter((l) => l.atEpochMs >= s.atEpochMs - 20 && l.atEpochMs <= s.atEpochMs + s.spanMs).map((l) => l.lateMs));
   const listed = stalls.slice(0, 5).map((s, i) => {
     const p = behind[i];
-    return `${s.worstMs} ms at ${clock(s.atEpochMs)} (${s.requests} slow, ${p ? `broker paused ${round(p.totalMs, 1)} ms: ${p.operation}` : 'no broker pause ≥ 5 ms'})`;
+    const lag = lagIn(s);
+    return `${s.worstMs} ms at ${clock(s.atEpochMs)} (${s.requests} slow, ${p ? `broker paused ${round(p.totalMs, 1)} ms: ${p.operation}` : 'no broker pause ≥ 5 ms'}, ${lag > 0 ? `generator ${lag} ms late` : 'generator on time'})`;
   });
   const over = (ms: number): number => safepoints.filter((p) => p.totalMs >= ms).length;
   const out: BenchFigure[] = [
     { name: `${at}: stalls (answers over ${STALL_MS} ms), worst first`, value: stalls.length, unit: `stalls${stalls.length === 10 ? ' or more' : ''}${listed.length > 0 ? `: ${listed.join('; ')}` : ''}` },
     { name: `${at}: stalls with a broker pause ≥ 5 ms behind them`, value: behind.filter((p) => p !== undefined).length, unit: `of ${stalls.length}` },
+    { name: `${at}: stalls during which the generator itself ran over ${GENERATOR_LAG_MS} ms late`, value: stalls.filter((s) => lagIn(s) > 0).length,
+      unit: `of ${stalls.length} (its ticks that late in the run: ${lags.length}, longest ${Math.max(0, ...lags.map((l) => l.lateMs))} ms)` },
   ];
   if (gcLog !== undefined) {
     out.push({ name: `${at}: broker stop-the-world pauses during the run`, value: safepoints.length,
