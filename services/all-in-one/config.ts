@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { dlqEnv, int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/edge/config/index.ts';
+import { int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/edge/config/index.ts';
 import { checkReceiverEdge, receiverEdgeEnv, receiverEnvSchema } from '../receiver/index.ts';
 import { translatorEnvSchema } from '../translator/index.ts';
 import { xrayLocalConfigSchema, xrayLocalEnv } from '../xray-local/index.ts';
@@ -17,7 +17,8 @@ export const allInOneEnvSchema = z.object({
   ...xrayEnv,
   XRAY_ENDPOINT: xrayEnv.XRAY_ENDPOINT.describe('export to this X-Ray API endpoint instead of the embedded xray-local (an *.amazonaws.com endpoint takes the AWS SDK chain: ~/.aws, an instance role)'),
   AWS_REGION: xrayEnv.AWS_REGION.describe('with AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, IRSA, container): export to real X-Ray in this region instead of the embedded xray-local; without them a warning at start says the embedded xray-local is kept'),
-  ...dlqEnv,
+  DEAD_LETTER_FILE: z.string().min(1).default('meshray-dead-letters.ndjson')
+    .describe('spans that cannot become accepted documents (untranslatable, refused by X-Ray) are appended here, one per line as capture --dlq writes them (no Kafka, so no dead-letter topic); created on the first one; translate or send reads it back'),
   ...xrayLocalEnv,
   RECEIVER_PORT: receiver.RECEIVER_PORT,
   RECEIVER_HOST: receiver.RECEIVER_HOST,

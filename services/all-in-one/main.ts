@@ -10,11 +10,12 @@ import { loadConfig } from '../../shared/edge/config/index.ts';
 import { listenOn } from '../../shared/edge/http/listen.ts';
 import { createLogger, type Logger } from '../../shared/edge/log/index.ts';
 import { createRegistry } from '../../shared/edge/metrics/registry.ts';
+import { FileDeadLetterSink } from './dead-letter-file.ts';
 import { InProcessTopic } from '../../shared/edge/transport/index.ts';
 import { buildApp as buildReceiverApp, InProcessSpanPublisher, receiverEdge, receiverMetrics } from '../receiver/index.ts';
 import {
   buildApp as buildTranslatorApp, ConsumerHealth, createTranslatorMetrics, createXRayClient, describeExportTarget, ExportHealth,
-  exportSinkFromSettings, InProcessDeadLetterSink, InProcessSpanSource, TransactionSearchCheck, translatorConfigOf, type TranslatorApp,
+  exportSinkFromSettings, InProcessSpanSource, TransactionSearchCheck, translatorConfigOf, type TranslatorApp,
 } from '../translator/index.ts';
 import { buildXRayLocal, type EmbeddedXRayLocal } from '../xray-local/index.ts';
 import { allInOneEnvSchema, chooseExportTarget, embeddedExportWarning, unusedServiceEnv, type ExportTarget } from './config.ts';
@@ -79,6 +80,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   const exportTarget = target.kind === 'embedded'
     ? { ...describeExportTarget({ region, endpoint, env }), credentials: 'none (the embedded xray-local, answered in process)' }
     : describeExportTarget({ region, endpoint, env });
+  const deadLetters = new FileDeadLetterSink({ path: config.DEAD_LETTER_FILE, logger: translatorLog });
   const transactionSearch = config.EXPORT_PROTOCOL === 'otlp' ? new TransactionSearchCheck({ client: xray, logger: translatorLog }) : undefined;
   if (transactionSearch && target.kind === 'embedded') {
     // The embedded xray-local plays an account with Transaction Search on, as the OTLP path needs.
@@ -103,7 +105,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     }),
     ...exportSinkFromSettings(config, { client: xray, ...(embeddedClient ? { segmentsClient: embeddedClient } : {}), endpoint, region: exportTarget.region, metrics, health: exportHealth }),
     ...(transactionSearch ? { transactionSearch } : {}),
-    deadLetters: new InProcessDeadLetterSink({ maxRecords: 10_000 }),
+    deadLetters,
     clock: Date.now,
   });
 
@@ -164,6 +166,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       while (topic.size > 0 && Date.now() < deadline) await sleep(50);
       if (topic.size > 0) lifecycle.warn({ lost: topic.size }, 'spans still unexported at shutdown');
       await stopExport();
+      if (deadLetters.written > 0) lifecycle.warn({ spans: deadLetters.written, file: deadLetters.path }, 'spans were dead-lettered during this run');
       lifecycle.info('stopped');
     },
   };

@@ -60,6 +60,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const decoded = decodeSpanFile(body, format);
   if (!decoded.ok) return fail(`${source === '-' ? 'stdin' : source}: could not decode spans${format === undefined ? '' : ` (${format})`}:\n${formatIssues(decoded.issues)}`);
   const { spans } = decoded.value;
+  const withoutSpan = decoded.value.deadLettersWithoutSpan ?? 0;
+  if (withoutSpan > 0) io.stderr.write(`meshray send: ${withoutSpan} dead letter(s) held no readable span (their record did not decode) and are not sent\n`);
 
   const startMs = Date.now();
   const poster = new SpanPoster({ url, concurrency, post: { maxRetries, maxRetryAfterMs } });

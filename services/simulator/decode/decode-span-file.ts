@@ -1,6 +1,7 @@
 /**
  * A file of captured spans → model spans: a Zipkin v2 JSON array, v1 JSON array or v2 protobuf body
- * (decoded by shared/core/zipkin), or ndjson with one v2 span object per line (what `meshray capture` writes).
+ * (decoded by shared/core/zipkin), or ndjson with one v2 span object per line (what `meshray capture` writes;
+ * a dead-letter line, as `capture --dlq` and the all-in-one's DEAD_LETTER_FILE write, gives its `span`).
  */
 import type { Issue, Result } from '../../../shared/core/result/result.ts';
 import { fail, ok } from '../../../shared/core/result/result.ts';
@@ -13,6 +14,22 @@ export const SPAN_FILE_FORMATS: readonly SpanFileFormat[] = ['json-v2', 'json-v1
 export interface DecodedSpanFile {
   readonly format: SpanFileFormat;
   readonly spans: Span[];
+  /** Dead-letter lines whose record held no readable span (`span: null`): nothing to send, skipped. */
+  readonly deadLettersWithoutSpan?: number;
+}
+
+/** A dead-letter line's span as JSON text; null when the letter holds none; undefined when the line is not a dead letter. */
+function deadLetterSpanOf(line: string): string | null | undefined {
+  if (!line.includes('"errorCode"')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined; // not JSON: the span reader names the line
+  }
+  if (parsed === null || typeof parsed !== 'object' || !('span' in parsed) || !('errorCode' in parsed)) return undefined;
+  const span = (parsed as { span: unknown }).span;
+  return span !== null && typeof span === 'object' ? JSON.stringify(span) : null;
 }
 
 const MAX_ISSUES = 50;
@@ -35,6 +52,7 @@ export function decodeSpanFile(body: Uint8Array, format: SpanFileFormat | undefi
   const lines = text.split('\n');
   const spans: Span[] = [];
   const issues: Issue[] = [];
+  let deadLettersWithoutSpan = 0;
   for (let i = 0; i < lines.length && issues.length < MAX_ISSUES; i++) {
     const line = (lines[i] as string).trim();
     if (line.length === 0) continue;
@@ -43,9 +61,15 @@ export function decodeSpanFile(body: Uint8Array, format: SpanFileFormat | undefi
       issues.push({ path: where, message: `expected one span object per line, got ${JSON.stringify(line.slice(0, 40))}` });
       continue;
     }
-    const decoded = decodeJsonV2(`[${line}]`);
+    const fromDeadLetter = deadLetterSpanOf(line);
+    if (fromDeadLetter === null) {
+      deadLettersWithoutSpan += 1;
+      continue;
+    }
+    const decoded = decodeJsonV2(`[${fromDeadLetter ?? line}]`);
     if (decoded.ok) spans.push(...decoded.value);
     else for (const issue of decoded.issues) issues.push({ path: issue.path.replace(/^spans\[0\]/, where) || where, message: issue.message });
   }
-  return issues.length > 0 ? fail(issues) : ok({ format, spans });
+  if (issues.length > 0) return fail(issues);
+  return ok(deadLettersWithoutSpan > 0 ? { format, spans, deadLettersWithoutSpan } : { format, spans });
 }

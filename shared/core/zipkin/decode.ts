@@ -47,8 +47,17 @@ export function decodeSpanBatch(body: Uint8Array | string, format: ZipkinFormat)
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * A line of a dead-letter file (`meshray capture --dlq`, format `dead-letters`; the all-in-one's
+ * DEAD_LETTER_FILE): the dead letter's facts and its Zipkin v2 `span` (null when its record did not decode).
+ * Told from a span by `errorCode` and `span` together: a Zipkin span has neither.
+ */
+function isDeadLetterLine(value: unknown): value is { span: unknown; reason: unknown } {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && 'span' in value && 'errorCode' in value;
+}
+
+/**
  * Decodes newline-delimited Zipkin v2 JSON (one span object per line, as `meshray capture --format ndjson`
- * writes) span by span. Blank lines are skipped; a line that is not JSON refuses that span alone. Spans are
+ * writes; a dead-letter line, as `capture --dlq` writes, gives its `span`) span by span. Blank lines are skipped; a line that is not JSON refuses that span alone. Spans are
  * numbered by their line (0-based, blank lines included), so a refusal names the line to look at.
  */
 export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch> {
@@ -72,6 +81,14 @@ export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch
       const issue = { path: `spans[${i}]`, message: `line ${i + 1} is not JSON: ${(error as Error).message}` };
       refused.push({ index: i, field: '', reason: 'not_a_span', issues: [issue] });
       continue;
+    }
+    if (isDeadLetterLine(parsed)) {
+      if (parsed.span === null || typeof parsed.span !== 'object') {
+        const issue = { path: `spans[${i}]`, message: `line ${i + 1} is a dead letter (${String(parsed.reason)}) whose record held no readable span` };
+        refused.push({ index: i, field: '', reason: 'not_a_span', issues: [issue] });
+        continue;
+      }
+      parsed = parsed.span;
     }
     const one = readSpansV2([parsed], i);
     spans.push(...one.spans);

@@ -2,6 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeSpanFile } from '../../../../services/simulator/decode/decode-span-file.ts';
+import { waitFor } from '../../../support/wait.ts';
 import { main } from '../../../../services/all-in-one/main.ts';
 import { isMeshrayError } from '../../../../shared/edge/errors/index.ts';
 import { silentLogger } from '../../../../shared/edge/log/index.ts';
@@ -42,5 +48,34 @@ test('meshray start with the embedded xray-local\'s port in use names XRAY_LOCAL
     );
   } finally {
     await closed(busy);
+  }
+});
+
+test('meshray start writes a dead-lettered span to DEAD_LETTER_FILE, which translate and send read back; its good neighbour reaches xray-local', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlq-'));
+  const file = join(dir, 'dead.ndjson');
+  const app = await main({ RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_LOCAL_PORT: '0', DEAD_LETTER_FILE: file }, silentLogger());
+  try {
+    const nowUs = Date.now() * 1000;
+    const good = { traceId: '5555555555555555', id: '0000000000000051', name: 'get', kind: 'SERVER', localEndpoint: { serviceName: 'good' }, timestamp: nowUs, duration: 2500 };
+    const noTimestamp = { traceId: '4444444444444444', id: '0000000000000041', name: 'get', kind: 'SERVER', localEndpoint: { serviceName: 'late-part' }, duration: 2500 };
+    const receiverPort = (app.receiver.server.address() as AddressInfo).port;
+    const answer = await fetch(`http://127.0.0.1:${receiverPort}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([good, noTimestamp]) });
+    assert.equal(answer.status, 202);
+    await waitFor('both spans committed (exported or dead-lettered)', 20_000, () => app.topic.size === 0 && existsSync(file), { intervalMs: 50 });
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; errorCode: string; span: { id: string } | null });
+    assert.deepEqual(lines.map((l) => [l.reason, l.errorCode, l.span?.id]), [['no_timestamp', 'SPAN_UNTRANSLATABLE', '0000000000000041']]);
+    const back = decodeSpanFile(readFileSync(file));
+    assert.ok(back.ok);
+    assert.deepEqual(back.value.spans.map((s) => s.id), ['0000000000000041']);
+    const xrayPort = (app.xrayLocal?.server.address() as AddressInfo).port;
+    const summaries = await (await fetch(`http://127.0.0.1:${xrayPort}/TraceSummaries`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ StartTime: Date.now() / 1000 - 600, EndTime: Date.now() / 1000 + 60, TimeRangeType: 'Event' }),
+    })).json() as { TraceSummaries: { Id: string }[] };
+    assert.equal(summaries.TraceSummaries.length, 1, 'the good span\'s trace is in xray-local');
+  } finally {
+    await app.close(5_000);
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -44,3 +44,22 @@ test('a bad span in a JSON array is named by its index and field; unknown bytes 
   assert.ok(!unknown.ok);
   assert.match(formatIssues(unknown.issues), /could not detect the format/);
 });
+
+test('dead-letter lines (capture --dlq, the all-in-one\'s DEAD_LETTER_FILE) give their span; one without a span is counted, not sent', () => {
+  const array = decodeSpanFile(bookinfo);
+  assert.ok(array.ok);
+  const [first, second] = array.value.spans;
+  assert.ok(first && second);
+  const letter = (span: unknown): string => JSON.stringify({
+    time: '2026-12-01T16:00:00.000Z', reason: 'no_timestamp', errorCode: 'SPAN_UNTRANSLATABLE', attempts: 1,
+    source: { topic: 'meshray.spans', partition: 0, offset: '7' }, message: 'spans[0].timestampMicros: required', span,
+  });
+  const body = Buffer.from([letter(JSON.parse(encodeSpanJsonV2(first))), encodeSpanJsonV2(second), letter(null)].join('\n'));
+  const r = decodeSpanFile(body);
+  assert.ok(r.ok, r.ok ? '' : formatIssues(r.issues));
+  assert.deepEqual(r.value.spans, [first, second]);
+  assert.equal(r.value.deadLettersWithoutSpan, 1);
+  const plain = decodeSpanFile(Buffer.from(encodeSpanJsonV2(first)));
+  assert.ok(plain.ok);
+  assert.equal(plain.value.deadLettersWithoutSpan, undefined);
+});

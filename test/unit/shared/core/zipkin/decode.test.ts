@@ -1,7 +1,8 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { decodeSpans, detectFormat, type ZipkinFormat } from '../../../../../shared/core/zipkin/index.ts';
+import { decodeNdjsonV2Batch } from '../../../../../shared/core/zipkin/decode.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../../../fixtures/zipkin/${name}`, import.meta.url), 'utf8');
@@ -115,4 +116,15 @@ describe('decodeSpans', () => {
   it('refuses an unknown format instead of throwing', () => {
     assert.deepEqual(decodeSpans('[]', 'thrift' as ZipkinFormat), { ok: false, issues: [{ path: '', message: 'unknown Zipkin format "thrift"' }] });
   });
+});
+
+test('decodeNdjsonV2Batch reads a dead-letter line\'s span, and refuses one whose record held no span, naming its reason', () => {
+  const span = { traceId: 'aaaaaaaaaaaaaaa1', id: 'bbbbbbbbbbbbbbb1', name: 'get', timestamp: 1_764_604_800_000_000, duration: 10 };
+  const letter = (s: unknown): string => JSON.stringify({ time: '2026-12-01T16:00:00.000Z', reason: 'avro', errorCode: 'RECORD_UNDECODABLE', attempts: 1, source: { topic: 't', partition: 0, offset: '1' }, message: 'm', span: s });
+  const r = decodeNdjsonV2Batch(`${letter(span)}\n${letter(null)}\n`);
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.spans.map((s) => s.id), ['bbbbbbbbbbbbbbb1']);
+  assert.equal(r.value.refused.length, 1);
+  assert.equal(r.value.refused[0]?.index, 1);
+  assert.match(r.value.refused[0]?.issues[0]?.message ?? '', /line 2 is a dead letter \(avro\) whose record held no readable span/);
 });
