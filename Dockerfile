@@ -26,7 +26,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY bin ./bin
 COPY --from=build /app/dist ./dist
-# The image's `node` user (uid 1000); nothing under /app needs to be writable.
+# The image's `node` user (uid 1000); nothing under /app needs to be writable. `meshray start` appends its
+# dead letters to DEAD_LETTER_FILE: in a writable place (mount a volume there to keep them).
+ENV DEAD_LETTER_FILE=/tmp/meshray/dead-letters.ndjson
 USER node
 # 9411 receiver (Zipkin API, health, metrics) · 2000 xray-local (API, console) · 9412 translator ops
 EXPOSE 9411 2000 9412

@@ -6,8 +6,10 @@
  * each line's `span`). The file is opened on the first dead letter, so a run without one leaves none behind.
  * `send` resolves once the lines are written (appendFile): a letter is committed only after it is in the file.
  */
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { MeshrayError } from '../../shared/edge/errors/index.ts';
 import { decodeRecordSpans } from '../../shared/core/span-record/record.ts';
 import type { Logger } from '../../shared/edge/log/index.ts';
 import { encodeSpanJsonV2 } from '../simulator/index.ts';
@@ -48,6 +50,21 @@ export class FileDeadLetterSink implements DeadLetterSink {
   /** Spans (lines) written since start. */
   get written(): number {
     return this.#written;
+  }
+
+  /**
+   * Makes the file's directory if it is missing and checks that the file can be written, at start: a dead
+   * letter that cannot be written is never committed, so an unwritable file would stall export.
+   * @throws MeshrayError CONFIG_INVALID naming DEAD_LETTER_FILE.
+   */
+  static checkWritable(file: string): void {
+    const path = resolve(file);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      accessSync(existsSync(path) ? path : dirname(path), constants.W_OK);
+    } catch (err) {
+      throw new MeshrayError('CONFIG_INVALID', `DEAD_LETTER_FILE=${path}: cannot be written (${(err as Error).message}); set DEAD_LETTER_FILE to a writable path`);
+    }
   }
 
   async send(letters: readonly DeadLetter[]): Promise<void> {

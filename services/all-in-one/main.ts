@@ -34,6 +34,7 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 export async function main(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningAllInOne> {
   const config = loadConfig(allInOneEnvSchema, env);
+  FileDeadLetterSink.checkWritable(config.DEAD_LETTER_FILE); // before anything listens
   // One logger per embedded service, so every line names the service it comes from, as in a cluster.
   const loggerFor = (service: string): Logger => logger?.child({ service }) ?? createLogger({ level: config.LOG_LEVEL, service });
   const lifecycle = loggerFor('meshray').child({ component: 'all-in-one' });
@@ -71,6 +72,7 @@ export async function main(env: Record<string, string | undefined> = process.env
 
   const metrics = createTranslatorMetrics(registry);
   const translatorLog = loggerFor('translator');
+  const deadLetters = new FileDeadLetterSink({ path: config.DEAD_LETTER_FILE, logger: translatorLog });
   const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
   const exportHealth = new ExportHealth({ failureTimeoutMs: config.EXPORT_FAILURE_TIMEOUT, now: Date.now });
   const region = target.kind === 'aws' ? target.region : config.AWS_REGION;
@@ -80,7 +82,6 @@ export async function main(env: Record<string, string | undefined> = process.env
   const exportTarget = target.kind === 'embedded'
     ? { ...describeExportTarget({ region, endpoint, env }), credentials: 'none (the embedded xray-local, answered in process)' }
     : describeExportTarget({ region, endpoint, env });
-  const deadLetters = new FileDeadLetterSink({ path: config.DEAD_LETTER_FILE, logger: translatorLog });
   const transactionSearch = config.EXPORT_PROTOCOL === 'otlp' ? new TransactionSearchCheck({ client: xray, logger: translatorLog }) : undefined;
   if (transactionSearch && target.kind === 'embedded') {
     // The embedded xray-local plays an account with Transaction Search on, as the OTLP path needs.

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:net';
+import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeSpanFile } from '../../../../services/simulator/decode/decode-span-file.ts';
@@ -76,6 +76,20 @@ test('meshray start writes a dead-lettered span to DEAD_LETTER_FILE, which trans
     assert.equal(summaries.TraceSummaries.length, 1, 'the good span\'s trace is in xray-local');
   } finally {
     await app.close(5_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('meshray start refuses a DEAD_LETTER_FILE it cannot write, naming it, before it listens', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlq-'));
+  const blocker = join(dir, 'not-a-dir');
+  writeFileSync(blocker, 'a file where a directory should be');
+  try {
+    await assert.rejects(
+      main({ RECEIVER_PORT: '0', XRAY_LOCAL_PORT: '0', DEAD_LETTER_FILE: join(blocker, 'dead.ndjson') }, silentLogger()),
+      (e: unknown) => isMeshrayError(e) && e.code === 'CONFIG_INVALID' && e.message.startsWith(`DEAD_LETTER_FILE=${join(blocker, 'dead.ndjson')}: cannot be written`),
+    );
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
