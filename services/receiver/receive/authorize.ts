@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { MeshrayError } from '../../../shared/edge/errors/index.ts';
+import { MeshrayError, type ErrorCode } from '../../../shared/edge/errors/index.ts';
 import { ReloadingFiles } from '../../../shared/edge/http/reloading-files.ts';
 
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1; the scheme is case-insensitive, RFC 7235 §2.1). */
@@ -83,6 +83,6 @@ export function registerAuthorization(app: FastifyInstance, deps: AuthorizeDeps)
     reply.code(401)
       .header('www-authenticate', header === undefined ? 'Bearer realm="meshray"' : 'Bearer realm="meshray", error="invalid_token"')
       .header('connection', 'close')
-      .send({ error: 'UNAUTHORIZED', message: header === undefined ? 'Authorization: Bearer <token> is required' : 'the bearer token is not accepted' });
+      .send({ error: 'UNAUTHORIZED' satisfies ErrorCode, message: header === undefined ? 'Authorization: Bearer <token> is required' : 'the bearer token is not accepted' });
   });
 }

@@ -34,6 +34,7 @@ const POLICY: Readonly<Record<ErrorCode, ErrorAction>> = {
   BODY_TOO_LARGE: 'dead-letter',
   TOO_MANY_SPANS: 'dead-letter',
   ROUTE_NOT_FOUND: 'dead-letter',
+  UNAUTHORIZED: 'dead-letter',
   UNSUPPORTED_MEDIA_TYPE: 'dead-letter',
   UNSUPPORTED_ENCODING: 'dead-letter',
   BUFFER_FULL: 'retry',

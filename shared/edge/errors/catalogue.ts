@@ -13,6 +13,8 @@ export const ERROR_CATALOGUE = {
   TOO_MANY_SPANS: { retryable: false, summary: 'request carries more spans than allowed' },
   /** No such route (or not with that method): the receiver takes spans only by POST (README, "HTTP API"). */
   ROUTE_NOT_FOUND: { retryable: false, summary: 'no such route' },
+  /** RECEIVER_AUTH_TOKENS is set and the request carries no bearer token, or one not accepted (RFC 6750). */
+  UNAUTHORIZED: { retryable: false, summary: 'no accepted bearer token' },
   /** Content-Type is not one the route accepts. */
   UNSUPPORTED_MEDIA_TYPE: { retryable: false, summary: 'unsupported media type' },
   /** Content-Encoding is not identity, gzip or deflate, or the compressed stream is corrupt. */

@@ -33,3 +33,25 @@ test('no export target: one problem naming XRAY_ENDPOINT and AWS_REGION; either 
   assert.ok(parseConfig(translatorEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092', AWS_REGION: 'eu-west-1' }).ok);
   assert.ok(parseConfig(translatorEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092', XRAY_ENDPOINT: 'http://127.0.0.1:2000' }).ok);
 });
+
+test('ASSEMBLY_IDLE at or past ASSEMBLY_MAX_AGE is refused, naming both', () => {
+  const base = { KAFKA_BROKERS: '127.0.0.1:9092', XRAY_ENDPOINT: 'http://127.0.0.1:2000' };
+  const r = parseConfig(translatorEnvSchema, { ...base, ASSEMBLY_IDLE: '60s', ASSEMBLY_MAX_AGE: '10s' });
+  assert.ok(!r.ok);
+  const issue = r.issues.find((i) => i.path === 'ASSEMBLY_IDLE');
+  assert.match(issue?.message ?? '', /must be shorter than ASSEMBLY_MAX_AGE \(10s\), got 1m/);
+  assert.ok(parseConfig(translatorEnvSchema, { ...base, ASSEMBLY_IDLE: '60s', ASSEMBLY_MAX_AGE: '10s', ASSEMBLY: 'off' }).ok, 'no window, no conflict');
+  assert.ok(parseConfig(translatorEnvSchema, { ...base, ASSEMBLY_IDLE: '9s', ASSEMBLY_MAX_AGE: '10s' }).ok);
+});
+
+test('XRAY_ENDPOINT with an operation path (/v1/traces, /TraceSegments) is refused: meshray adds it', () => {
+  const base = { KAFKA_BROKERS: '127.0.0.1:9092' };
+  for (const endpoint of ['http://127.0.0.1:2000/v1/traces', 'https://xray.us-east-1.amazonaws.com/v1/traces/', 'http://127.0.0.1:2000/TraceSegments']) {
+    const r = parseConfig(translatorEnvSchema, { ...base, XRAY_ENDPOINT: endpoint, EXPORT_PROTOCOL: 'otlp' });
+    assert.ok(!r.ok, endpoint);
+    assert.match(r.issues.find((i) => i.path === 'XRAY_ENDPOINT')?.message ?? '', /base URL .* meshray adds \/TraceSegments or \/v1\/traces itself/, endpoint);
+  }
+  for (const endpoint of ['http://127.0.0.1:2000', 'http://127.0.0.1:2000/', 'https://proxy.example/xray']) {
+    assert.ok(parseConfig(translatorEnvSchema, { ...base, XRAY_ENDPOINT: endpoint }).ok, endpoint);
+  }
+});
