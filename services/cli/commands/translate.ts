@@ -32,6 +32,17 @@ exit codes: 0 all spans translated; 1 unreadable input (not JSON/protobuf at all
 `;
 
 type InputFormat = ZipkinFormat | 'ndjson';
+
+/**
+ * For each of `kept` spans (in order), its index in a JSON or protobuf list where the spans at
+ * `refusedIndices` (refused while decoding) still count: the index the user sees in the file.
+ */
+export function inputIndices(kept: number, refusedIndices: readonly number[]): number[] {
+  const refused = new Set(refusedIndices);
+  const out: number[] = [];
+  for (let i = 0; out.length < kept; i++) if (!refused.has(i)) out.push(i);
+  return out;
+}
 const FORMATS: readonly InputFormat[] = ['json-v2', 'json-v1', 'proto-v2', 'ndjson'];
 
 /**
@@ -122,10 +133,15 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // a file is one batch.
   const documents = config.packing ? packDocuments(out.documents, config.maxDocumentBytes).documents : documentsAsIs(out.documents);
   io.stdout.write(documents.map((d) => `${d.json}\n`).join(''));
+  // translateSpans numbers the spans it was given; a JSON or protobuf list numbers them with the refused ones
+  // still in place (ndjson numbers lines, blank ones included, which only the trace and span id then name).
+  const inputIndexOf = format === 'ndjson' ? [] : inputIndices(spans.length, refused.map((r) => r.index));
   for (const r of out.rejected) {
     const span = spans[r.spanIndex];
-    const named = span === undefined ? `span ${r.spanIndex}` : `span ${span.traceId}/${span.id}`;
-    say(`${named} not translated (${r.reason}):\n${formatIssues(r.issues)}`);
+    const at = inputIndexOf[r.spanIndex];
+    const named = span === undefined ? `span ${at ?? r.spanIndex}` : `span ${at === undefined ? '' : `${at} `}(${span.traceId}/${span.id})`;
+    const issues = at === undefined ? r.issues : r.issues.map((i) => ({ ...i, path: i.path.replace(/^spans\[\d+\]/, `spans[${at}]`) }));
+    say(`${named} not translated (${r.reason}):\n${formatIssues(issues)}`);
   }
   const reasons = [...refused.map((r) => r.reason), ...out.rejected.map((r) => r.reason)];
   const repaired = timestampUnitRepairs > 0 ? `, ${timestampUnitRepairs} timestamps repaired (timestamp_unit_repaired)` : '';

@@ -54,7 +54,7 @@ export function planSpan(span: Span, index: number, options: PlanOptions = {}): 
 
   const startMicros = startMicrosOf(span);
   if (startMicros === undefined) {
-    return { ok: false, reason: 'no_timestamp', issues: [{ path: `spans[${index}].timestampMicros`, message: 'is absent and no annotation has a timestamp: the span cannot be placed in time' }] };
+    return { ok: false, reason: 'no_timestamp', issues: [{ path: `spans[${index}].timestamp`, message: 'is absent and no annotation has a timestamp: the span cannot be placed in time' }] };
   }
   const duration = span.durationMicros;
   let endMicros = startMicros;

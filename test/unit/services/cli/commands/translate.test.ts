@@ -137,3 +137,14 @@ test('undetectable input, bad flags and missing files are clear errors', async (
   assert.equal(help.code, 0);
   assert.match(help.stdout, /usage: meshray translate/);
 });
+
+test('an untranslatable span is named by its index in the input file, refused neighbours counted, and by Zipkin\'s field name', async () => {
+  const nowUs = Date.parse('2026-12-01T16:00:00Z') * 1000;
+  const good = { traceId: 'bbbbbbbbbbbbbbb1', id: '0000000000000001', name: 'get', timestamp: nowUs, duration: 10 };
+  const bad = { traceId: 'zz', id: '0000000000000002', name: 'get', timestamp: nowUs, duration: 10 };
+  const noTimestamp = { traceId: 'bbbbbbbbbbbbbbb1', id: '0000000000000003', name: 'get', duration: 10 };
+  const r = await runCommand(run, ['-', '--now', '2026-12-01T16:00:01Z'], Buffer.from(JSON.stringify([good, bad, noTimestamp])));
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /span 2 \(bbbbbbbbbbbbbbb1\/0000000000000003\) not translated \(no_timestamp\):\n.*spans\[2\]\.timestamp: is absent/);
+  assert.match(r.stderr, /span 1 refused \(invalid_trace_id/);
+});

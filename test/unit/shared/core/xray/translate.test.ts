@@ -376,7 +376,7 @@ test('no timestamp: start from the earliest annotation, end at the latest; none 
 
   const bare = (({ timestampMicros: _t, ...rest }) => rest)(span());
   const { output } = translate([span({ id: '9999999999999999' }), bare]);
-  assert.deepEqual(output.rejected, [{ spanIndex: 1, reason: 'no_timestamp', issues: [{ path: 'spans[1].timestampMicros', message: 'is absent and no annotation has a timestamp: the span cannot be placed in time' }] }]);
+  assert.deepEqual(output.rejected, [{ spanIndex: 1, reason: 'no_timestamp', issues: [{ path: 'spans[1].timestamp', message: 'is absent and no annotation has a timestamp: the span cannot be placed in time' }] }]);
   assert.equal(output.documents.length, 1);
 });
 
