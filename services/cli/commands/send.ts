@@ -4,13 +4,19 @@ import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag } from '../flags.ts';
 import { readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
-import { decodeSpanFile, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
+import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
+import { detectSpanFileFormat, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
+
+/** The body without a UTF-8 byte order mark (an editor's), which would make its first line not JSON. */
+const withoutBom = (body: Buffer): Buffer => (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body);
 
 const HELP = `usage: meshray send [FILE|-] [options]
 
 Posts captured spans to a Zipkin receiver in Envoy-sized batches. FILE (or stdin) holds a Zipkin v2 JSON
 array, a v1 JSON array, a v2 protobuf list, or ndjson with one v2 span per line (what 'meshray capture'
-writes). Every span is decoded and validated first; the batches are re-encoded as Zipkin v2 JSON, in file order.
+writes, a dead-letter file included: each line's span). Spans are judged one by one, as the receiver judges
+them: an invalid span is named on stderr and not sent, and its neighbours are. The batches are re-encoded as
+Zipkin v2 JSON, in file order.
 
 options:
   --target URL             receiver (default http://127.0.0.1:9411; /api/v2/spans is appended)
@@ -22,13 +28,16 @@ options:
   --json                   end with one line of JSON: the summary
   --quiet                  no human summary (the --json line is still printed)
 
-exit codes: 0 every batch accepted; 1 malformed input or bad options; 2 some batches finally refused or unanswered.
+exit codes: 0 every span sent and every batch accepted; 1 unreadable input (not a span list at all) or bad
+options; 2 some spans invalid (not sent), or some batches finally refused or unanswered.
 `;
 
 export interface SendSummary extends PostTally {
   readonly target: string;
   readonly format: SpanFileFormat;
   readonly spans: number;
+  /** Spans the file holds that are not valid Zipkin spans (or dead letters without one): named on stderr, not sent. */
+  readonly invalid: number;
   readonly durationMs: number;
 }
 
@@ -57,17 +66,23 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   } catch (e) {
     return fail(`cannot read ${source === '-' ? 'stdin' : source}: ${(e as Error).message}`);
   }
-  const decoded = decodeSpanFile(body, format);
-  if (!decoded.ok) return fail(`${source === '-' ? 'stdin' : source}: could not decode spans${format === undefined ? '' : ` (${format})`}:\n${formatIssues(decoded.issues)}`);
-  const { spans } = decoded.value;
-  const withoutSpan = decoded.value.deadLettersWithoutSpan ?? 0;
-  if (withoutSpan > 0) io.stderr.write(`meshray send: ${withoutSpan} dead letter(s) held no readable span (their record did not decode) and are not sent\n`);
+  const name = source === '-' ? 'stdin' : source;
+  const fileFormat = format ?? detectSpanFileFormat(body);
+  if (fileFormat === undefined) return fail(`${name}: could not detect the format: expected a Zipkin v2 JSON array, v1 JSON array, v2 protobuf or ndjson (one span per line)`);
+  // The receiver's own decoders: each span judged alone (shared/core/zipkin decodeSpanBatch, decodeNdjsonV2Batch).
+  const decoded = fileFormat === 'ndjson' ? decodeNdjsonV2Batch(withoutBom(body)) : decodeSpanBatch(body, fileFormat);
+  if (!decoded.ok) return fail(`${name}: could not decode spans (${fileFormat}):\n${formatIssues(decoded.issues)}`);
+  const { spans, refused } = decoded.value;
+  for (const r of refused) {
+    const where = fileFormat === 'ndjson' ? `line ${r.index + 1}` : `span ${r.index}`;
+    io.stderr.write(`meshray send: ${where} not sent (${r.reason}):\n${formatIssues(r.issues)}\n`);
+  }
 
   const startMs = Date.now();
   const poster = new SpanPoster({ url, concurrency, post: { maxRetries, maxRetryAfterMs } });
   for (let i = 0; i < spans.length; i += batchSize) await poster.submit(spans.slice(i, i + batchSize));
   await poster.settle();
-  const summary: SendSummary = { target: url, format: decoded.value.format, spans: spans.length, durationMs: Date.now() - startMs, ...poster.tally };
+  const summary: SendSummary = { target: url, format: fileFormat, spans: spans.length, invalid: refused.length, durationMs: Date.now() - startMs, ...poster.tally };
 
   if (values.quiet !== true) {
     const answers = Object.entries(summary.responses).map(([status, n]) => `${status}×${n}`).join(', ') || 'none';
@@ -75,13 +90,13 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       `meshray send: ${summary.spans} spans (${summary.format}) in ${summary.posts} POSTs to ${url} in ${(summary.durationMs / 1000).toFixed(1)}s\n` +
         `  receiver answers: ${answers}${summary.retries > 0 ? ` (${summary.retries} retried after Retry-After)` : ''}\n` +
         `  spans accepted: ${summary.spansAccepted}, refused: ${summary.spansRefused} (${summary.refusedPosts} POSTs)\n` +
+        (summary.invalid > 0 ? `  not sent (invalid in the file): ${summary.invalid}\n` : '') +
         summary.errors.map((e) => `  refused: ${e}\n`).join(''),
     );
   }
   if (values.json === true) io.stdout.write(`${JSON.stringify(summary)}\n`);
-  if (summary.refusedPosts > 0) {
-    io.stderr.write(`meshray send: ${summary.refusedPosts} of ${summary.posts} POSTs were refused or unanswered\n`);
-    return 2;
-  }
+  if (summary.refusedPosts > 0) io.stderr.write(`meshray send: ${summary.refusedPosts} of ${summary.posts} POSTs were refused or unanswered\n`);
+  if (summary.invalid > 0) io.stderr.write(`meshray send: ${summary.invalid} invalid span(s) in the file were not sent\n`);
+  if (summary.refusedPosts > 0 || summary.invalid > 0) return 2;
   return 0;
 }

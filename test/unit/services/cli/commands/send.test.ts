@@ -55,16 +55,27 @@ test('reads ndjson from stdin (what capture writes), honours --batch-size, retri
   }
 });
 
-test('bad input: exit 1 naming the line and field; nothing is sent', async () => {
+test('an invalid span is named by its line and not sent; its neighbours are, and the exit code is 2', async () => {
   const stub = await startReceiverStub();
   try {
     const dir = mkdtempSync(join(tmpdir(), 'meshray-send-'));
     const file = join(dir, 'bad.ndjson');
-    writeFileSync(file, '{"traceId":"abcdef0123456789","id":"abcdef0123456789"}\n{"traceId":"abcdef0123456789","id":"abcdef0123456789","kind":"SIDEWAYS"}\n');
-    const r = await runCommand(run, [file, '--target', stub.target]);
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /could not decode spans:\nline 2\.kind: /);
-    assert.equal(stub.posts.length, 0);
+    writeFileSync(file, [
+      '{"traceId":"abcdef0123456789","id":"abcdef0123456789"}',
+      '{"traceId":"abcdef0123456789","id":"abcdef0123456780","kind":"SIDEWAYS"}',
+      '[{"traceId": broken]',
+      '{"traceId":"abcdef0123456789","id":"abcdef0123456781"}',
+    ].join('\n'));
+    const r = await runCommand(run, [file, '--target', stub.target, '--json']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /line 2 not sent \(invalid_kind\)/);
+    assert.match(r.stderr, /line 3 not sent \(not_a_span\)/);
+    assert.match(r.stderr, /2 invalid span\(s\) in the file were not sent/);
+    assert.deepEqual(receivedSpans(stub.posts.map((p) => p.body)).map((s) => s.id), ['abcdef0123456789', 'abcdef0123456781']);
+    const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { spans: number; invalid: number };
+    assert.deepEqual([summary.spans, summary.invalid], [2, 2]);
+    const garbage = await runCommand(run, ['-', '--target', stub.target], 'hello');
+    assert.equal(garbage.code, 1, 'not a span list at all');
     const missing = await runCommand(run, [join(dir, 'nope.json')]);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /cannot read .*nope\.json/);
