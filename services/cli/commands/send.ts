@@ -89,9 +89,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     io.stdout.write(
       `meshray send: ${summary.spans} spans (${summary.format}) in ${summary.posts} POSTs to ${url} in ${(summary.durationMs / 1000).toFixed(1)}s\n` +
         `  receiver answers: ${answers}${summary.retries > 0 ? ` (${summary.retries} retried after Retry-After)` : ''}\n` +
-        `  spans accepted: ${summary.spansAccepted}, refused: ${summary.spansRefused} (${summary.refusedPosts} POSTs)\n` +
+        `  spans accepted: ${summary.spansAccepted}, refused or unanswered: ${summary.spansRefused} (${summary.refusedPosts} POSTs)\n` +
         (summary.invalid > 0 ? `  not sent (invalid in the file): ${summary.invalid}\n` : '') +
-        summary.errors.map((e) => `  refused: ${e}\n`).join(''),
+        summary.errors.map((e) => `  refused or unanswered: ${e}\n`).join(''),
     );
   }
   if (values.json === true) io.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -93,7 +93,7 @@ test('a batch finally refused exits 2', async () => {
     const r = await runCommand(run, [FIXTURE.pathname, '--target', stub.target, '--retries', '0', '--concurrency', '1']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /1 of 2 POSTs were refused or unanswered/);
-    assert.match(r.stdout, /spans accepted: 5, refused: 3/);
+    assert.match(r.stdout, /spans accepted: 5, refused or unanswered: 3/);
   } finally {
     await stub.close();
   }
