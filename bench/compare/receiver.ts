@@ -3,6 +3,7 @@
  * wrk settings, at saturation and at the fixed rates; meshray's receiver with ACK_MODE=kafka (acks=all,
  * idempotent) to the real broker, whose CPU is printed on its own line.
  */
+import { existsSync } from 'node:fs';
 import type { BenchFigure } from '../translate.bench.ts';
 import { round, rssMibOf, stopChild } from '../support/processes.ts';
 import type { CompareContext, CompareSection } from './index.ts';
@@ -88,16 +89,18 @@ function stallFiguresOf(at: string, m: OpenLoopMeasured, gcLog: string | undefin
   const listed = stalls.slice(0, 5).map((s, i) => {
     const p = behind[i];
     const lag = lagIn(s);
-    return `${s.worstMs} ms at ${clock(s.atEpochMs)} (${s.requests} slow, ${p ? `broker paused ${round(p.totalMs, 1)} ms: ${p.operation}` : 'no broker pause ≥ 5 ms'}, ${lag > 0 ? `generator ${lag} ms late` : 'generator on time'})`;
+    const broker = !logged ? 'broker pauses not logged' : p ? `broker paused ${round(p.totalMs, 1)} ms: ${p.operation}` : 'no broker pause ≥ 5 ms';
+    return `${s.worstMs} ms at ${clock(s.atEpochMs)} (${s.requests} slow, ${broker}, ${lag > 0 ? `generator ${lag} ms late` : 'generator on time'})`;
   });
   const over = (ms: number): number => safepoints.filter((p) => p.totalMs >= ms).length;
+  const logged = gcLog !== undefined && existsSync(gcLog);
   const out: BenchFigure[] = [
     { name: `${at}: stalls (answers over ${STALL_MS} ms), worst first`, value: stalls.length, unit: `stalls${stalls.length === 10 ? ' or more' : ''}${listed.length > 0 ? `: ${listed.join('; ')}` : ''}` },
-    { name: `${at}: stalls with a broker pause ≥ 5 ms behind them`, value: behind.filter((p) => p !== undefined).length, unit: `of ${stalls.length}` },
+    ...(logged ? [{ name: `${at}: stalls with a broker pause ≥ 5 ms behind them`, value: behind.filter((p) => p !== undefined).length, unit: `of ${stalls.length}` }] : []),
     { name: `${at}: stalls during which the generator itself ran over ${GENERATOR_LAG_MS} ms late`, value: stalls.filter((s) => lagIn(s) > 0).length,
       unit: `of ${stalls.length} (its ticks that late in the run: ${lags.length}, longest ${Math.max(0, ...lags.map((l) => l.lateMs))} ms)` },
   ];
-  if (gcLog !== undefined) {
+  if (logged) {
     out.push({ name: `${at}: broker stop-the-world pauses during the run`, value: safepoints.length,
       unit: `pauses, ${over(5)} ≥ 5 ms, ${over(20)} ≥ 20 ms, longest ${round(Math.max(0, ...safepoints.map((p) => p.totalMs)), 1)} ms` });
   }

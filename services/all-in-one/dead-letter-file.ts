@@ -4,10 +4,10 @@
  * `reason`, `errorCode`, `attempts`, `source`, `message`, then the Zipkin v2 `span`, or `null` for a record
  * that does not decode). `meshray translate FILE` and `meshray send FILE` read such a file back (they take
  * each line's `span`). The file is opened on the first dead letter, so a run without one leaves none behind.
- * `send` resolves once the lines are written (appendFile): a letter is committed only after it is in the file.
+ * `send` resolves once the lines are written: a letter is committed only after it is in the file.
  */
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { appendFile, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { MeshrayError } from '../../shared/edge/errors/index.ts';
 import { decodeRecordSpans } from '../../shared/core/span-record/record.ts';
@@ -35,11 +35,38 @@ export class FileDeadLetterSink implements DeadLetterSink {
   readonly #log: Logger;
   readonly #now: () => number;
   #written = 0;
+  #warned = false;
+  /** Appends run one after another: concurrent batches (PARTITIONS_CONCURRENCY) never interleave lines. */
+  #tail: Promise<void> = Promise.resolve();
 
   constructor(options: { path: string; logger: Logger; now?: () => number }) {
     this.#path = resolve(options.path);
     this.#log = options.logger;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * At start: makes the file's directory if it is missing, and checks that `file` can be appended to (a
+   * directory, or a place without write access, cannot). A dead letter that cannot be written is never
+   * committed, so an unwritable file would stall export. The file itself is left as it was: created on the
+   * first dead letter.
+   * @throws MeshrayError CONFIG_INVALID naming DEAD_LETTER_FILE.
+   */
+  static checkWritable(file: string): void {
+    const path = resolve(file);
+    const existed = existsSync(path);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      const fd = openSync(path, 'a');
+      try {
+        if (!fstatSync(fd).isFile()) throw new Error('not a regular file');
+      } finally {
+        closeSync(fd);
+        if (!existed) rmSync(path, { force: true });
+      }
+    } catch (err) {
+      throw new MeshrayError('CONFIG_INVALID', `DEAD_LETTER_FILE=${path}: cannot be written (${(err as Error).message}); set DEAD_LETTER_FILE to a writable file path`);
+    }
   }
 
   /** The file's absolute path. */
@@ -53,28 +80,32 @@ export class FileDeadLetterSink implements DeadLetterSink {
   }
 
   /**
-   * Makes the file's directory if it is missing and checks that the file can be written, at start: a dead
-   * letter that cannot be written is never committed, so an unwritable file would stall export.
-   * @throws MeshrayError CONFIG_INVALID naming DEAD_LETTER_FILE.
+   * Appends the letters' lines, after every earlier append. On a failed write (a full disk) the file is cut
+   * back to its size before, so a redelivered batch leaves neither a torn line nor a duplicate.
+   * @throws MeshrayError PUBLISH_FAILED (retryable: the batch is redelivered).
    */
-  static checkWritable(file: string): void {
-    const path = resolve(file);
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-      accessSync(existsSync(path) ? path : dirname(path), constants.W_OK);
-    } catch (err) {
-      throw new MeshrayError('CONFIG_INVALID', `DEAD_LETTER_FILE=${path}: cannot be written (${(err as Error).message}); set DEAD_LETTER_FILE to a writable path`);
-    }
+  send(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return Promise.resolve();
+    const write = this.#tail.then(() => this.#append(letters));
+    this.#tail = write.catch(() => undefined);
+    return write;
   }
 
-  async send(letters: readonly DeadLetter[]): Promise<void> {
-    if (letters.length === 0) return;
+  async #append(letters: readonly DeadLetter[]): Promise<void> {
     const time = new Date(this.#now()).toISOString();
     const lines = letters.flatMap((l) => deadLetterLinesOf(l, time));
-    await appendFile(this.#path, `${lines.join('\n')}\n`, 'utf8');
-    if (this.#written === 0) {
-      this.#log.warn({ file: this.#path, reason: letters[0]?.reason }, 'spans dead-lettered: written to the dead-letter file (meshray translate FILE shows why; meshray send FILE sends them again)');
+    const before = await stat(this.#path).then((s) => s.size, () => undefined);
+    try {
+      await appendFile(this.#path, `${lines.join('\n')}\n`, 'utf8');
+    } catch (err) {
+      if (before !== undefined) await truncate(this.#path, before).catch(() => undefined);
+      else await rm(this.#path, { force: true }).catch(() => undefined);
+      throw new MeshrayError('PUBLISH_FAILED', `cannot append dead letters to DEAD_LETTER_FILE=${this.#path}: ${(err as Error).message}; the batch is redelivered`);
     }
     this.#written += lines.length;
+    if (!this.#warned) {
+      this.#warned = true;
+      this.#log.warn({ file: this.#path, reason: letters[0]?.reason }, 'spans dead-lettered: written to the dead-letter file (meshray translate FILE shows why; meshray send FILE sends those with a span again)');
+    }
   }
 }

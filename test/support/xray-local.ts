@@ -170,9 +170,9 @@ export async function readAllDocuments(client: XRayClient, start: Date, end: Dat
 
 /**
  * Every document xray-local holds that a translator can have written now: trace-id epochs from 29 days ago
- * (X-Ray's 30-day limit) to an hour ahead. A narrower window misses traces at random: with EPOCH_POLICY=auto
- * a 128-bit Zipkin id whose first 8 hex digits already read as an epoch second inside the last 28 days keeps
- * them (shared/core/xray/trace-id.ts proposeXrayTraceId), about 1 random id in 1,800.
+ * (X-Ray's 30-day limit) to an hour ahead. A narrower window could miss traces at random: with EPOCH_POLICY=auto
+ * a 128-bit Zipkin id whose first 8 hex digits read as an epoch second up to an hour before its first span
+ * keeps them (shared/core/xray/trace-id.ts proposeXrayTraceId), about 1 random id in 1.1 million.
  */
 export function readEveryDocument(client: XRayClient): Promise<StoredDocument[]> {
   return readAllDocuments(client, new Date(Date.now() - 29 * 86_400_000), new Date(Date.now() + 3_600_000));

@@ -247,7 +247,7 @@ function spawnKafka({ classpath, propsFile, logFile, consoleFile, detached = fal
   const child = spawn(
     javaBin(),
     [`-Xmx${heapMb}m`, '-Xms128m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...jvmLoggingArgs(logFile),
-      `-Xlog:gc,safepoint:file=${gcLog}:time,uptime:filecount=2,filesize=20m`,
+      `-Xlog:gc,safepoint:file="${gcLog}":time,uptime:filecount=2,filesize=20m`,
       '-cp', classpath, 'kafka.Kafka', propsFile],
     { stdio: ['ignore', fd, fd], detached },
   );

@@ -34,7 +34,7 @@ exit codes: 0 all spans translated; 1 unreadable input (not JSON/protobuf at all
 type InputFormat = ZipkinFormat | 'ndjson';
 
 /**
- * For each of `kept` spans (in order), its index in a JSON or protobuf list where the spans at
+ * For each of `kept` spans (in order), its index in a v2 JSON or protobuf list (one span per item) where the spans at
  * `refusedIndices` (refused while decoding) still count: the index the user sees in the file.
  */
 export function inputIndices(kept: number, refusedIndices: readonly number[]): number[] {
@@ -133,9 +133,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // a file is one batch.
   const documents = config.packing ? packDocuments(out.documents, config.maxDocumentBytes).documents : documentsAsIs(out.documents);
   io.stdout.write(documents.map((d) => `${d.json}\n`).join(''));
-  // translateSpans numbers the spans it was given; a JSON or protobuf list numbers them with the refused ones
-  // still in place (ndjson numbers lines, blank ones included, which only the trace and span id then name).
-  const inputIndexOf = format === 'ndjson' ? [] : inputIndices(spans.length, refused.map((r) => r.index));
+  // translateSpans numbers the spans it was given; a v2 list numbers them with the refused ones still in place.
+  // (ndjson numbers lines, blank ones included, and a v1 span can become two spans: only the trace and span id
+  // name those.)
+  const inputIndexOf = format === 'json-v2' || format === 'proto-v2' ? inputIndices(spans.length, refused.map((r) => r.index)) : [];
   for (const r of out.rejected) {
     const span = spans[r.spanIndex];
     const at = inputIndexOf[r.spanIndex];

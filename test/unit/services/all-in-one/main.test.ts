@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeSpanFile } from '../../../../services/simulator/decode/decode-span-file.ts';
+import { decodeNdjsonV2Batch } from '../../../../shared/core/zipkin/index.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { main } from '../../../../services/all-in-one/main.ts';
 import { isMeshrayError } from '../../../../shared/edge/errors/index.ts';
@@ -65,8 +65,9 @@ test('meshray start writes a dead-lettered span to DEAD_LETTER_FILE, which trans
     await waitFor('both spans committed (exported or dead-lettered)', 20_000, () => app.topic.size === 0 && existsSync(file), { intervalMs: 50 });
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; errorCode: string; span: { id: string } | null });
     assert.deepEqual(lines.map((l) => [l.reason, l.errorCode, l.span?.id]), [['no_timestamp', 'SPAN_UNTRANSLATABLE', '0000000000000041']]);
-    const back = decodeSpanFile(readFileSync(file));
+    const back = decodeNdjsonV2Batch(readFileSync(file)); // what translate and send read ndjson with
     assert.ok(back.ok);
+    assert.deepEqual(back.value.refused, []);
     assert.deepEqual(back.value.spans.map((s) => s.id), ['0000000000000041']);
     const xrayPort = (app.xrayLocal?.server.address() as AddressInfo).port;
     const summaries = await (await fetch(`http://127.0.0.1:${xrayPort}/TraceSummaries`, {
@@ -88,6 +89,11 @@ test('meshray start refuses a DEAD_LETTER_FILE it cannot write, naming it, befor
     await assert.rejects(
       main({ RECEIVER_PORT: '0', XRAY_LOCAL_PORT: '0', DEAD_LETTER_FILE: join(blocker, 'dead.ndjson') }, silentLogger()),
       (e: unknown) => isMeshrayError(e) && e.code === 'CONFIG_INVALID' && e.message.startsWith(`DEAD_LETTER_FILE=${join(blocker, 'dead.ndjson')}: cannot be written`),
+    );
+    await assert.rejects(
+      main({ RECEIVER_PORT: '0', XRAY_LOCAL_PORT: '0', DEAD_LETTER_FILE: dir }, silentLogger()),
+      (e: unknown) => isMeshrayError(e) && e.code === 'CONFIG_INVALID' && /cannot be written/.test(e.message),
+      'a directory is not a file to append to',
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -51,6 +51,9 @@ test('XRAY_ENDPOINT with an operation path (/v1/traces, /TraceSegments) is refus
     assert.ok(!r.ok, endpoint);
     assert.match(r.issues.find((i) => i.path === 'XRAY_ENDPOINT')?.message ?? '', /base URL .* meshray adds \/TraceSegments or \/v1\/traces itself/, endpoint);
   }
+  const garbage = parseConfig(translatorEnvSchema, { ...base, XRAY_ENDPOINT: 'not a url' });
+  assert.ok(!garbage.ok, 'an unparseable URL is a listed problem, not a crash');
+  assert.ok(garbage.issues.some((i) => i.path === 'XRAY_ENDPOINT'));
   for (const endpoint of ['http://127.0.0.1:2000', 'http://127.0.0.1:2000/', 'https://proxy.example/xray']) {
     assert.ok(parseConfig(translatorEnvSchema, { ...base, XRAY_ENDPOINT: endpoint }).ok, endpoint);
   }

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileDeadLetterSink } from '../../../../services/all-in-one/dead-letter-file.ts';
+import type { DeadLetter } from '../../../../services/translator/index.ts';
+import { toSpanRecord } from '../../../../shared/core/span-record/record.ts';
+import { isMeshrayError } from '../../../../shared/edge/errors/index.ts';
+import { silentLogger } from '../../../../shared/edge/log/index.ts';
+import type { Span } from '../../../../shared/core/zipkin/span.ts';
+
+const letter = (id: string): DeadLetter => {
+  const span = { traceId: 'aaaaaaaaaaaaaaa1', id, name: 'get', annotations: [], tags: {}, shared: false, debug: false } as unknown as Span;
+  return { topic: 'meshray.spans', record: { ...toSpanRecord(span, 0), partition: 0, offset: id.slice(-1) }, code: 'SPAN_UNTRANSLATABLE', reason: 'no_timestamp', attempts: 1, message: 'm' };
+};
+
+test('concurrent sends append whole batches in call order; the file appears only with the first letter', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlf-'));
+  try {
+    const file = join(dir, 'sub', 'dead.ndjson');
+    FileDeadLetterSink.checkWritable(file);
+    assert.equal(existsSync(file), false, 'the check leaves no file behind');
+    const sink = new FileDeadLetterSink({ path: file, logger: silentLogger(), now: () => Date.parse('2026-12-01T16:00:00Z') });
+    const ids = Array.from({ length: 40 }, (_, i) => `00000000000000${(i + 16).toString(16)}`);
+    await Promise.all([sink.send(ids.slice(0, 20).map(letter)), sink.send(ids.slice(20).map(letter))]);
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { time: string; span: { id: string } });
+    assert.deepEqual(lines.map((l) => l.span.id), ids);
+    assert.equal(lines[0]?.time, '2026-12-01T16:00:00.000Z');
+    assert.equal(sink.written, 40);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a failed append is a retryable PUBLISH_FAILED and does not block the appends after it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlf-'));
+  try {
+    const file = join(dir, 'dead.ndjson');
+    mkdirSync(file); // a directory where the file should be: every append fails
+    const sink = new FileDeadLetterSink({ path: file, logger: silentLogger() });
+    await assert.rejects(sink.send([letter('0000000000000011')]), (e: unknown) => isMeshrayError(e) && e.code === 'PUBLISH_FAILED' && e.message.includes(file));
+    rmSync(file, { recursive: true });
+    await sink.send([letter('0000000000000012')]);
+    assert.equal(readFileSync(file, 'utf8').trimEnd().split('\n').length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
