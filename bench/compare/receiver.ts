@@ -80,10 +80,11 @@ const clock = (epochMs: number): string => new Date(epochMs).toISOString().slice
  * that overlapped it (bench/support/jvm-safepoints.ts), and the broker's pauses over the run: is a bad p99
  * the receiver's doing or the broker's (a 202 waits for acks=all)?
  */
-function stallFiguresOf(at: string, m: OpenLoopMeasured, gcLog: string | undefined): BenchFigure[] {
+export function stallFiguresOf(at: string, m: OpenLoopMeasured, gcLog: string | undefined): BenchFigure[] {
   const safepoints = brokerSafepoints(gcLog).filter((p) => p.startEpochMs + p.totalMs >= m.fromEpochMs && p.startEpochMs <= m.toEpochMs);
   const stalls = m.result.stalls;
   const behind = pausesBehind(stalls, safepoints);
+  const logged = gcLog !== undefined && existsSync(gcLog);
   const lags = m.result.generatorLags;
   const lagIn = (s: Stall): number => Math.max(0, ...lags.filter((l) => l.atEpochMs >= s.atEpochMs - 20 && l.atEpochMs <= s.atEpochMs + s.spanMs).map((l) => l.lateMs));
   const listed = stalls.slice(0, 5).map((s, i) => {
@@ -93,7 +94,6 @@ function stallFiguresOf(at: string, m: OpenLoopMeasured, gcLog: string | undefin
     return `${s.worstMs} ms at ${clock(s.atEpochMs)} (${s.requests} slow, ${broker}, ${lag > 0 ? `generator ${lag} ms late` : 'generator on time'})`;
   });
   const over = (ms: number): number => safepoints.filter((p) => p.totalMs >= ms).length;
-  const logged = gcLog !== undefined && existsSync(gcLog);
   const out: BenchFigure[] = [
     { name: `${at}: stalls (answers over ${STALL_MS} ms), worst first`, value: stalls.length, unit: `stalls${stalls.length === 10 ? ' or more' : ''}${listed.length > 0 ? `: ${listed.join('; ')}` : ''}` },
     ...(logged ? [{ name: `${at}: stalls with a broker pause ≥ 5 ms behind them`, value: behind.filter((p) => p !== undefined).length, unit: `of ${stalls.length}` }] : []),
