@@ -19,16 +19,21 @@ const decodeAs = (body: Buffer, format: ZipkinFormat): Outcome<SpanBatch> => {
   if (!r.ok) return malformed(`body is not valid Zipkin ${format} spans`, r);
   const { spans, refused } = r.value;
   if (spans.length === 0 && refused.length > 0) {
-    return refuse(new MeshrayError('BODY_MALFORMED', `every span of the body is invalid (Zipkin ${format})`,
-      { issues: refused.flatMap((x) => x.issues) }));
+    const issues = refused.flatMap((x) => x.issues);
+    const first = issues[0];
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more issues)` : '';
+    return refuse(new MeshrayError('BODY_MALFORMED',
+      `every span of the body is invalid (Zipkin ${format})${first === undefined ? '' : `: ${first.path} ${first.message}${more}`}`,
+      { issues }));
   }
   return accept(r.value);
 };
 
 /**
  * Decodes a (decompressed) body posted to `/api/<version>/spans`, as Zipkin's own server does, span by span:
- * v2 takes v2 JSON or protobuf, v1 takes v1 JSON. Without a Content-Type the body is sniffed. A body in
- * the other version's JSON is refused naming the route to use; a malformed body lists each issue
+ * v2 takes v2 JSON or protobuf, v1 takes v1 JSON. Without a Content-Type the body is sniffed. A span in the
+ * other version's JSON is refused alone, naming the route to use (decode-json-v1/v2: `reportV2SpanInV1`,
+ * `reportV1SpanInV2`), so its neighbours are still published; a malformed body lists each issue
  * (`spans[3].traceId: ...`).
  */
 export function decodeRequestSpans(body: Buffer, mediaType: MediaType, version: ApiVersion): Outcome<SpanBatch> {
@@ -36,13 +41,10 @@ export function decodeRequestSpans(body: Buffer, mediaType: MediaType, version: 
   if (version === 'v2') {
     if (mediaType === 'proto') return decodeAs(body, 'proto-v2');
     const detected = detectFormat(body, mediaType === 'json' ? 'application/json' : undefined);
-    if (detected === 'json-v1') {
-      return malformed('body looks like Zipkin v1 JSON (binaryAnnotations or annotation endpoints): '
-        + 'POST /api/v2/spans takes Zipkin v2 JSON or protobuf; send v1 JSON to /api/v1/spans');
-    }
     if (detected === undefined) return malformed('body is neither Zipkin JSON nor protobuf');
-    // A JSON Content-Type is believed: a body that only resembles protobuf gets JSON errors.
-    return decodeAs(body, mediaType === 'json' ? 'json-v2' : detected);
+    // A JSON Content-Type is believed: a body that only resembles protobuf gets JSON errors. A body that
+    // looks like v1 is read as v2 too: each v1 span in it is refused alone.
+    return decodeAs(body, mediaType === 'json' || detected === 'json-v1' ? 'json-v2' : detected);
   }
   if (mediaType === 'proto') {
     return refuse(new MeshrayError('UNSUPPORTED_MEDIA_TYPE',
@@ -52,25 +54,5 @@ export function decodeRequestSpans(body: Buffer, mediaType: MediaType, version: 
   if (detected === 'proto-v2' && mediaType === 'unspecified') {
     return malformed('body looks like Zipkin protobuf: POST /api/v1/spans takes Zipkin v1 JSON; send protobuf to /api/v2/spans');
   }
-  // detectFormat answers json-v2 both for v2 bodies and for spans valid in either version; only keys that
-  // v1 lacks make it v2 (the v1 decoder would otherwise ignore them and lose kind, endpoints and tags).
-  if (detected === 'json-v2' && hasV2OnlyKeys(body)) {
-    return malformed('body looks like Zipkin v2 JSON (localEndpoint, remoteEndpoint, kind, tags or shared): '
-      + 'POST /api/v1/spans takes Zipkin v1 JSON; send v2 JSON or protobuf to /api/v2/spans');
-  }
   return decodeAs(body, 'json-v1');
-}
-
-const V2_ONLY_KEYS = ['localEndpoint', 'remoteEndpoint', 'kind', 'tags', 'shared'];
-
-/** True when the body is a JSON array in which some span object has a key only Zipkin v2 defines. */
-function hasV2OnlyKeys(body: Buffer): boolean {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return false; // the v1 decoder reports the syntax error
-  }
-  return Array.isArray(parsed) && parsed.some((s: unknown) =>
-    typeof s === 'object' && s !== null && V2_ONLY_KEYS.some((k) => Object.hasOwn(s, k)));
 }

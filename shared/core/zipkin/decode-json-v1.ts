@@ -20,6 +20,7 @@ import {
   readSpanIds,
   readTiming,
   report,
+  reportV2SpanInV1,
   timestampUnitFactorOf,
   type UnitRepairs,
 } from './validate.ts';
@@ -77,6 +78,7 @@ function readSpanV1(value: unknown, base: string, issues: Issue[], repairs: Unit
   const debug = readFlag(value.debug, base, 'debug', issues);
   const annotations = readV1Annotations(value.annotations, base, issues, repairs);
   const binaryAnnotations = readV1BinaryAnnotations(value.binaryAnnotations, base, issues);
+  reportV2SpanInV1(value, base, issues);
   if (traceId === undefined || id === undefined || issues.length !== before) return undefined;
   return { traceId, id, parentId, name, timestampMicros, durationMicros, debug, annotations, binaryAnnotations };
 }

@@ -7,6 +7,7 @@ import { keepSpan, readSpanBatch, strictBatch, type SpanBatch } from './batch.ts
 import {
   assembleSpan,
   isSpanObject,
+  reportV1SpanInV2,
   readAnnotations,
   readEndpoint,
   readFlag,
@@ -52,6 +53,7 @@ function readSpanV2(value: unknown, base: string, issues: Issue[], repairs: Unit
   const tags = readTags(value.tags, base, issues);
   const debug = readFlag(value.debug, base, 'debug', issues);
   const shared = readFlag(value.shared, base, 'shared', issues);
+  reportV1SpanInV2(value, base, issues);
   if (traceId === undefined || id === undefined || issues.length !== before) return undefined;
   // SpanParts, field by field: each decoder lists the same model fields (alike on purpose, read differently).
   return assembleSpan({

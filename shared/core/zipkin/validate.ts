@@ -154,6 +154,45 @@ export function readMicros(value: unknown, base: string, field: string, issues: 
   return micros;
 }
 
+/**
+ * Fields that only Zipkin v2 JSON spans have (zipkin-api.yaml `Span`: `kind`, `localEndpoint`,
+ * `remoteEndpoint`, `tags`, `shared`). A v1 span (zipkin-api-v1.yaml) carries none of them; Zipkin's v1 reader would
+ * skip them, and with them the service name, so the v1 decoder refuses such a span instead.
+ */
+const V2_ONLY_FIELDS = ['kind', 'localEndpoint', 'remoteEndpoint', 'tags', 'shared'] as const;
+
+/** Refuses (at `base`) a v2-shaped span sent as Zipkin v1 JSON, naming the endpoint it belongs to. */
+export function reportV2SpanInV1(value: Record<string, unknown>, base: string, issues: Issue[]): void {
+  const found = V2_ONLY_FIELDS.filter((field) => isPresent(value[field]));
+  if (found.length === 0) return;
+  issues.push({
+    path: base,
+    message: `is a Zipkin v2 span (it has ${found.join(', ')}), sent as v1 JSON: POST it to /api/v2/spans; as v1 its service name would be lost`,
+  });
+}
+
+/**
+ * Refuses (at `base`) a v1-shaped span sent as Zipkin v2 JSON (zipkin-api-v1.yaml): one with
+ * `binaryAnnotations`, or without a `localEndpoint` but with an annotation `endpoint`. A v2 reader would skip
+ * both, and with them the span's endpoints (its service name) and tags.
+ */
+export function reportV1SpanInV2(value: Record<string, unknown>, base: string, issues: Issue[]): void {
+  const marker = isPresent(value['binaryAnnotations'])
+    ? 'binaryAnnotations'
+    : !isPresent(value['localEndpoint']) && hasAnnotationEndpoint(value['annotations']) ? 'annotation endpoints and no localEndpoint' : undefined;
+  if (marker === undefined) return;
+  issues.push({
+    path: base,
+    message: `is a Zipkin v1 span (it has ${marker}), sent as v2: POST it to /api/v1/spans; as v2 its endpoints and tags would be lost`,
+  });
+}
+
+const isPresent = (value: unknown): boolean => value !== undefined && value !== null;
+
+function hasAnnotationEndpoint(annotations: unknown): boolean {
+  return Array.isArray(annotations) && annotations.some((item: unknown) => isPlainObject(item) && isPresent(item['endpoint']));
+}
+
 /** Whether `value` is a span object (a JSON object); if not, says so at `base` (the whole span is refused). */
 export function isSpanObject(value: unknown, base: string, issues: Issue[]): value is Record<string, unknown> {
   if (isPlainObject(value)) return true;

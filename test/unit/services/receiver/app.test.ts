@@ -91,6 +91,18 @@ describe('POST /api/v2/spans', () => {
     assert.equal(publisher.published.length, 0);
   });
 
+  it('refuses a v1 span alone in a v2 body (first or later), publishing its v2 neighbours', async () => {
+    for (const mixed of [[canonical['span_JSON_V1'], ...bookinfoSpans], [...bookinfoSpans, canonical['span_JSON_V1']]]) {
+      const { app, publisher } = makeApp();
+      const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: JSON.stringify(mixed) });
+      assert.equal(res.statusCode, 202, res.body);
+      const refused = (res.json() as { refused: { index: number; message: string }[] }).refused;
+      assert.deepEqual(refused.map((r) => r.index), [mixed.indexOf(canonical['span_JSON_V1'])]);
+      assert.match(refused[0]?.message ?? '', /Zipkin v1 span .*\/api\/v1\/spans/);
+      assert.equal(publisher.spans.length, bookinfoSpans.length);
+    }
+  });
+
   it('publishes the valid spans of a body with an invalid one, and answers 202 naming the refused span', async () => {
     const { app, publisher, registry } = makeApp();
     const spans = structuredClone(bookinfoSpans);
@@ -178,6 +190,19 @@ describe('POST /api/v1/spans', () => {
       assert.match(res.json().message, /\/api\/v2\/spans/);
     }
     assert.equal(publisher.published.length, 0);
+  });
+
+  it('refuses a v2 span alone in a v1 body (first or later), publishing its v1 neighbours', async () => {
+    for (const mixed of [[canonical['span_JSON_V2'], canonical['span_JSON_V1']], [canonical['span_JSON_V1'], canonical['span_JSON_V2']]]) {
+      const { app, publisher } = makeApp();
+      const res = await app.inject({ method: 'POST', url: '/api/v1/spans', headers: json, payload: JSON.stringify(mixed) });
+      assert.equal(res.statusCode, 202, res.body);
+      const refused = (res.json() as { refused: { index: number; message: string }[] }).refused;
+      assert.deepEqual(refused.map((r) => r.index), [mixed.indexOf(canonical['span_JSON_V2'])]);
+      assert.match(refused[0]?.message ?? '', /Zipkin v2 span .*\/api\/v2\/spans/);
+      assert.ok(publisher.spans.length >= 1);
+      assert.ok(publisher.spans.every((span) => span.localEndpoint?.serviceName !== undefined), 'no published span lost its service');
+    }
   });
 
   it('refuses protobuf with 415 naming the v2 route', async () => {

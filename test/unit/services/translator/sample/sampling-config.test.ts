@@ -31,3 +31,17 @@ test('every SAMPLE_KEEP problem is listed at startup', () => {
   assert.match(r.issues[0]?.message ?? '', /clause 1, test 1: "servce=a".*; clause 2, test 1: status needs a three-digit number/);
   assert.ok(parseConfig(translatorEnvSchema, { ...BASE, SAMPLE_KEEP: 'service=payments or status>=500' }).ok);
 });
+
+test('SAMPLING=on refuses a budget set for the other protocol (it would be ignored), naming the one to set', () => {
+  const otlp = parseConfig(translatorEnvSchema, { ...BASE, SAMPLING: 'on', EXPORT_PROTOCOL: 'otlp', XRAY_SEGMENTS_PER_SECOND: '1000' });
+  assert.ok(!otlp.ok);
+  assert.deepEqual(otlp.issues.map((i) => i.path), ['XRAY_SEGMENTS_PER_SECOND']);
+  assert.match(otlp.issues[0]?.message ?? '', /not used with EXPORT_PROTOCOL=otlp: that budget is OTLP_SPANS_PER_SECOND \(now 2300\)/);
+  const segments = parseConfig(translatorEnvSchema, { ...BASE, SAMPLING: 'on', OTLP_SPANS_PER_SECOND: '1000' });
+  assert.ok(!segments.ok);
+  assert.deepEqual(segments.issues.map((i) => i.path), ['OTLP_SPANS_PER_SECOND']);
+  // Each budget with its own protocol, and either one with sampling off, is accepted.
+  assert.ok(parseConfig(translatorEnvSchema, { ...BASE, SAMPLING: 'on', EXPORT_PROTOCOL: 'otlp', OTLP_SPANS_PER_SECOND: '1000' }).ok);
+  assert.ok(parseConfig(translatorEnvSchema, { ...BASE, SAMPLING: 'on', XRAY_SEGMENTS_PER_SECOND: '1000' }).ok);
+  assert.ok(parseConfig(translatorEnvSchema, { ...BASE, EXPORT_PROTOCOL: 'otlp', XRAY_SEGMENTS_PER_SECOND: '1000' }).ok);
+});

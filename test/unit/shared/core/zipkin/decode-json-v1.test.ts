@@ -262,6 +262,14 @@ describe('decodeJsonV1', () => {
       ['a duration that is not a number', [v1({ duration: [3] })], [{ path: 'spans[0].duration', message: 'must be a number of microseconds, got an array' }]],
       ['a span that is not an object', [v1({}), 'span'], [{ path: 'spans[1]', message: 'must be a span object, got "span"' }]],
       ['an object body', { spans: [] }, [{ path: 'spans', message: 'must be a JSON array of spans, got an object' }]],
+      ['a v2 span (its service name would be lost)', [v1({ kind: 'SERVER', localEndpoint: FRONTEND, tags: { 'http.method': 'GET' } })], [{
+        path: 'spans[0]',
+        message: 'is a Zipkin v2 span (it has kind, localEndpoint, tags), sent as v1 JSON: POST it to /api/v2/spans; as v1 its service name would be lost',
+      }]],
+      ['a span with only a v2 remoteEndpoint or shared flag', [v1({ remoteEndpoint: BACKEND }), v1({ shared: true })], [
+        { path: 'spans[0]', message: 'is a Zipkin v2 span (it has remoteEndpoint), sent as v1 JSON: POST it to /api/v2/spans; as v1 its service name would be lost' },
+        { path: 'spans[1]', message: 'is a Zipkin v2 span (it has shared), sent as v1 JSON: POST it to /api/v2/spans; as v1 its service name would be lost' },
+      ]],
     ];
     for (const [title, body, issues] of bad) {
       it(`refuses ${title}`, () => {
@@ -271,6 +279,11 @@ describe('decodeJsonV1', () => {
 
     it('refuses text that is not JSON', () => {
       assert.match(issuesOf(decodeJsonV1('[{')).at(0)?.message ?? '', /^body is not valid JSON/);
+    });
+
+    it('reads v2 fields given as null as absent, like v1 fields', () => {
+      const spans = decodeV1(v1({ kind: null, localEndpoint: null, remoteEndpoint: null, tags: null, shared: null, timestamp: 1000, duration: 5 }));
+      assert.equal(spans.length, 1);
     });
   });
 });

@@ -205,6 +205,21 @@ describe('decodeJsonV2', () => {
       });
     }
 
+    it('refuses a v1 span (binaryAnnotations), whose endpoints and tags v2 would drop', () => {
+      assert.deepEqual(refuseOne({ binaryAnnotations: [{ key: 'http.url', value: '/', endpoint: { serviceName: 'a' } }] }), [{
+        path: 'spans[0]',
+        message: 'is a Zipkin v1 span (it has binaryAnnotations), sent as v2: POST it to /api/v1/spans; as v2 its endpoints and tags would be lost',
+      }]);
+      assert.equal(decodeOne({ binaryAnnotations: null }).id, ID);
+      const v1Annotations = [{ timestamp: 1, value: 'sr', endpoint: { serviceName: 'a' } }];
+      assert.deepEqual(refuseOne({ annotations: v1Annotations }), [{
+        path: 'spans[0]',
+        message: 'is a Zipkin v1 span (it has annotation endpoints and no localEndpoint), sent as v2: POST it to /api/v1/spans; as v2 its endpoints and tags would be lost',
+      }]);
+      // With a localEndpoint the span keeps its service: the stray annotation endpoint is skipped, as by Zipkin.
+      assert.equal(decodeOne({ annotations: v1Annotations, localEndpoint: { serviceName: 'a' } }).localEndpoint?.serviceName, 'a');
+    });
+
     it('treats a null kind as absent', () => {
       assert.equal('kind' in decodeOne({ kind: null }), false);
     });

@@ -109,7 +109,9 @@ describe('decodeSpans', () => {
   it('dispatches on the format', () => {
     const v1 = '[{"traceId":"a","id":"b","annotations":[{"timestamp":1,"value":"cs","endpoint":{"serviceName":"x"}}]}]';
     assert.equal((decodeSpans(v1, 'json-v1') as { value: Span[] }).value[0]?.kind, 'CLIENT');
-    assert.equal((decodeSpans(v1, 'json-v2') as { value: Span[] }).value[0]?.kind, undefined);
+    const asV2 = decodeSpans(v1, 'json-v2');
+    assert.equal(asV2.ok, false);
+    assert.match(asV2.ok ? '' : asV2.issues[0]?.message ?? '', /is a Zipkin v1 span/);
     assert.deepEqual(decodeSpans(new Uint8Array(0), 'proto-v2'), { ok: true, value: [] });
   });
 
