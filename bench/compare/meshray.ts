@@ -1,5 +1,6 @@
 /** Starts a meshray service (`meshray <command>` through tsx) pinned to one core, for the compare sections. */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { GC_TIMELINE_PRELOAD } from '../support/gc-timeline.ts';
 import { freePort, waitHttpOk } from '../support/processes.ts';
 import { nodeFlagsOf, spawnService } from '../support/services.ts';
 import type { CompareTarget } from './measure.ts';
@@ -14,12 +15,17 @@ export interface MeshrayProcess extends CompareTarget {
  * deployed, BENCH_CPU_PROF), with the environment `envOf` gives for `port` (it must make the service listen
  * there); resolves once `<url>/health/ready` answers. BENCH_RECEIVER_NODE_FLAGS='…' (space-separated) puts node
  * flags on its command line (V8 flags NODE_OPTIONS refuses, such as `--no-parallel-scavenge`);
- * BENCH_SCRATCH_STDOUT=<file> copies its stdout there (e.g. with `--trace-gc`).
+ * BENCH_SCRATCH_STDOUT=<file> copies its stdout there (e.g. with `--trace-gc`). BENCH_RECEIVER_GC_TIMELINE=<file>
+ * makes the receiver log its GC pauses there on the wall clock (bench/support/gc-timeline.ts); the file is
+ * emptied first.
  */
 export async function startMeshray(label: string, command: string, core: number,
   envOf: (port: number) => Record<string, string>): Promise<MeshrayProcess> {
   const port = await freePort();
-  const service = spawnService(label, command, port, envOf(port), core, nodeFlagsOf(process.env['BENCH_RECEIVER_NODE_FLAGS']));
+  const timeline = command === 'receiver' ? process.env['BENCH_RECEIVER_GC_TIMELINE'] : undefined;
+  if (timeline) writeFileSync(timeline, '');
+  const flags = [...nodeFlagsOf(process.env['BENCH_RECEIVER_NODE_FLAGS']), ...(timeline ? ['--import', GC_TIMELINE_PRELOAD] : [])];
+  const service = spawnService(label, command, port, { ...envOf(port), ...(timeline ? { BENCH_GC_TIMELINE: timeline } : {}) }, core, flags);
   const copyTo = process.env['BENCH_SCRATCH_STDOUT'];
   if (copyTo) service.child.stdout?.pipe(createWriteStream(copyTo));
   const output = (): string => service.output;

@@ -10,7 +10,8 @@ import type { CompareContext, CompareSection } from './index.ts';
 import { measure, type CompareTarget, type Measured } from './measure.ts';
 import { bucketQuantiles, bucketsOf, metricOf, startMeshray } from './meshray.ts';
 import { GENERATOR_LAG_MS, measureOpenLoop, STALL_MS, type OpenLoopMeasured, type Stall } from './open-loop.ts';
-import { brokerSafepoints, pausesBehind } from '../support/jvm-safepoints.ts';
+import { brokerSafepoints, pausesBehind, type Safepoint } from '../support/jvm-safepoints.ts';
+import { gcPauses } from '../support/gc-timeline.ts';
 import { startZipkin } from './zipkin.ts';
 
 const rateName = (m: Measured): string => (m.targetSpansPerS === undefined ? 'saturated' : `at ${m.targetSpansPerS} spans/s`);
@@ -80,18 +81,24 @@ const clock = (epochMs: number): string => new Date(epochMs).toISOString().slice
  * that overlapped it (bench/support/jvm-safepoints.ts), and the broker's pauses over the run: is a bad p99
  * the receiver's doing or the broker's (a 202 waits for acks=all)?
  */
-export function stallFiguresOf(at: string, m: OpenLoopMeasured, gcLog: string | undefined): BenchFigure[] {
-  const safepoints = brokerSafepoints(gcLog).filter((p) => p.startEpochMs + p.totalMs >= m.fromEpochMs && p.startEpochMs <= m.toEpochMs);
+export function stallFiguresOf(at: string, m: OpenLoopMeasured, gcLog: string | undefined, receiverGcTimeline?: string): BenchFigure[] {
+  const during = (p: Safepoint): boolean => p.startEpochMs + p.totalMs >= m.fromEpochMs && p.startEpochMs <= m.toEpochMs;
+  const safepoints = brokerSafepoints(gcLog).filter(during);
   const stalls = m.result.stalls;
   const behind = pausesBehind(stalls, safepoints);
   const logged = gcLog !== undefined && existsSync(gcLog);
+  const gcLogged = receiverGcTimeline !== undefined && existsSync(receiverGcTimeline);
+  const receiverGc = gcPauses(receiverGcTimeline).filter(during);
+  const gcBehind = pausesBehind(stalls, receiverGc, 2);
   const lags = m.result.generatorLags;
   const lagIn = (s: Stall): number => Math.max(0, ...lags.filter((l) => l.atEpochMs >= s.atEpochMs - 20 && l.atEpochMs <= s.atEpochMs + s.spanMs).map((l) => l.lateMs));
   const listed = stalls.slice(0, 5).map((s, i) => {
     const p = behind[i];
     const lag = lagIn(s);
     const broker = !logged ? 'broker pauses not logged' : p ? `broker paused ${round(p.totalMs, 1)} ms: ${p.operation}` : 'no broker pause ≥ 5 ms';
-    return `${s.worstMs} ms at ${clock(s.atEpochMs)} (${s.requests} slow, ${broker}, ${lag > 0 ? `generator ${lag} ms late` : 'generator on time'})`;
+    const g = gcBehind[i];
+    const gc = !gcLogged ? '' : g ? `, receiver GC ${round(g.totalMs, 1)} ms (${g.operation})` : ', no receiver GC ≥ 2 ms';
+    return `${s.worstMs} ms at ${clock(s.atEpochMs)} (${s.requests} slow, ${broker}${gc}, ${lag > 0 ? `generator ${lag} ms late` : 'generator on time'})`;
   });
   const over = (ms: number): number => safepoints.filter((p) => p.totalMs >= ms).length;
   const out: BenchFigure[] = [
@@ -100,6 +107,12 @@ export function stallFiguresOf(at: string, m: OpenLoopMeasured, gcLog: string | 
     { name: `${at}: stalls during which the generator itself ran over ${GENERATOR_LAG_MS} ms late`, value: stalls.filter((s) => lagIn(s) > 0).length,
       unit: `of ${stalls.length} (its ticks that late in the run: ${lags.length}, longest ${Math.max(0, ...lags.map((l) => l.lateMs))} ms)` },
   ];
+  if (gcLogged) {
+    const gcOver = (ms: number): number => receiverGc.filter((p) => p.totalMs >= ms).length;
+    out.push({ name: `${at}: stalls with a receiver GC pause ≥ 2 ms behind them`, value: gcBehind.filter((p) => p !== undefined).length, unit: `of ${stalls.length}` });
+    out.push({ name: `${at}: receiver GC pauses during the run`, value: receiverGc.length,
+      unit: `pauses ≥ 1 ms, ${gcOver(5)} ≥ 5 ms, ${gcOver(10)} ≥ 10 ms, longest ${round(Math.max(0, ...receiverGc.map((p) => p.totalMs)), 1)} ms` });
+  }
   if (logged) {
     out.push({ name: `${at}: broker stop-the-world pauses during the run`, value: safepoints.length,
       unit: `pauses, ${over(5)} ≥ 5 ms, ${over(20)} ≥ 20 ms, longest ${round(Math.max(0, ...safepoints.map((p) => p.totalMs)), 1)} ms` });
@@ -108,6 +121,7 @@ export function stallFiguresOf(at: string, m: OpenLoopMeasured, gcLog: string | 
 }
 
 function openLoopFiguresOf(rate: number, m: OpenLoopMeasured, gcLog: string | undefined): BenchFigure[] {
+  const timeline = process.env['BENCH_RECEIVER_GC_TIMELINE'];
   const r = m.result;
   const at = `meshray receiver open-loop at ${rate} spans/s`;
   const out: BenchFigure[] = [
@@ -117,7 +131,7 @@ function openLoopFiguresOf(rate: number, m: OpenLoopMeasured, gcLog: string | un
       target: rate === 10_000 ? 'p99 <= 20 ms' : '' },
   ];
   for (const [process, us] of Object.entries(m.cpuUsPerSpan)) out.push({ name: `${at}: CPU ${process}`, value: round(us, 1), unit: 'µs/span' });
-  out.push(...stallFiguresOf(at, m, gcLog));
+  out.push(...stallFiguresOf(at, m, gcLog, timeline));
   if (r.failed > 0) out.push({ name: `${at}: refused or failed POSTs`, value: r.failed, unit: 'requests' });
   return out;
 }

@@ -29,6 +29,15 @@ test('stallFiguresOf names each stall with the broker pause behind it and the ge
     const unlogged = stallFiguresOf('open-loop', measured, join(dir, 'missing.log')).map((f) => `${f.name}: ${f.unit}`).join('\n');
     assert.match(unlogged, /broker pauses not logged/);
     assert.doesNotMatch(unlogged, /behind them/, 'no "0 of N" without a log');
+    assert.doesNotMatch(unlogged, /receiver GC/, 'no receiver GC figures without a timeline');
+    const timeline = join(dir, 'receiver-gc.txt');
+    // a 14 ms mark-compact inside the first stall; a 1.5 ms scavenge (under 2 ms) in the second; one before the run
+    writeFileSync(timeline, `${at + 100} 14.25 major\n${at + 5_010} 1.50 minor\n${at - 20_000} 30.00 major\n`);
+    const withGc = stallFiguresOf('open-loop', measured, gcLog, timeline).map((f) => `${f.name}: ${f.value} ${f.unit}`).join('\n');
+    assert.match(withGc, /160 ms at 15:43:50\.050 \(300 slow, broker paused 53 ms: G1CollectForAllocation, receiver GC 14\.3 ms \(major\), generator on time\)/);
+    assert.match(withGc, /40 ms at 15:43:55\.000 \(20 slow, no broker pause ≥ 5 ms, no receiver GC ≥ 2 ms, generator 12 ms late\)/);
+    assert.match(withGc, /stalls with a receiver GC pause ≥ 2 ms behind them: 1 of 2/);
+    assert.match(withGc, /receiver GC pauses during the run: 2 pauses ≥ 1 ms, 1 ≥ 5 ms, 1 ≥ 10 ms, longest 14\.3 ms/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
