@@ -210,7 +210,7 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
     const zipkinUs = z.cpuUsPerSpan['zipkin-server'] ?? NaN;
     figures.push({ name: `${rateName(m)}: Zipkin's CPU per span ÷ the receiver's (per-core rate ratio)`, value: round(zipkinUs / receiverUs, 2), unit: '×', target: m.targetSpansPerS === undefined ? '>= 1.1' : '' });
   }
-  figures.push({ name: 'receiver RSS after saturation', value: round(rssMib), unit: 'MiB', target: '<= 256' });
+  if (Number.isFinite(rssMib)) figures.push({ name: 'receiver RSS after saturation', value: round(rssMib), unit: 'MiB', target: '<= 256' });
   figures.push(...perRecord);
   for (const [i, m] of openLoop.entries()) {
     const rate = openLoopRates()[i] as number;
