@@ -18,7 +18,7 @@ export const allInOneEnvSchema = z.object({
   XRAY_ENDPOINT: xrayEnv.XRAY_ENDPOINT.describe('export to this X-Ray API endpoint instead of the embedded xray-local (an *.amazonaws.com endpoint takes the AWS SDK chain: ~/.aws, an instance role)'),
   AWS_REGION: xrayEnv.AWS_REGION.describe('with AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, IRSA, container): export to real X-Ray in this region instead of the embedded xray-local; without them a warning at start says the embedded xray-local is kept'),
   DEAD_LETTER_FILE: z.string().min(1).default('meshray-dead-letters.ndjson')
-    .describe('spans that cannot become accepted documents (untranslatable, refused by X-Ray) are appended here, one per line as capture --dlq writes them (no Kafka, so no dead-letter topic); created on the first one; translate or send reads it back'),
+    .describe('spans that cannot become accepted documents (untranslatable, refused by X-Ray), and at shutdown those not yet exported, are appended here, one per line as capture --dlq writes them (no Kafka, so no dead-letter topic); created on the first one; translate or send reads it back'),
   ...xrayLocalEnv,
   RECEIVER_PORT: receiver.RECEIVER_PORT,
   RECEIVER_HOST: receiver.RECEIVER_HOST,
@@ -29,7 +29,7 @@ export const allInOneEnvSchema = z.object({
   BUFFER_MAX_SPANS: receiver.BUFFER_MAX_SPANS.describe('spans held in the in-process topic awaiting export; a request that does not fit → 503 BUFFER_FULL'),
   PARTITIONS_CONCURRENCY: translator.PARTITIONS_CONCURRENCY,
   EXPORT_LINGER: translator.EXPORT_LINGER,
-  POISON_MAX_ATTEMPTS: translator.POISON_MAX_ATTEMPTS,
+  POISON_MAX_ATTEMPTS: translator.POISON_MAX_ATTEMPTS.describe('deliveries of an undecodable or untranslatable record before it goes to DEAD_LETTER_FILE (the topic then moves on)'),
   LIVENESS_STALL_TIMEOUT: translator.LIVENESS_STALL_TIMEOUT,
   EXPORT_FAILURE_TIMEOUT: translator.EXPORT_FAILURE_TIMEOUT,
   IN_PROCESS_PARTITIONS: int(1, 64).default(6).describe('partitions of the in-process span topic (translation concurrency)'),

@@ -165,9 +165,22 @@ export async function main(env: Record<string, string | undefined> = process.env
       await receiver.close();
       const deadline = Date.now() + drainTimeoutMs;
       while (topic.size > 0 && Date.now() < deadline) await sleep(50);
-      if (topic.size > 0) lifecycle.warn({ lost: topic.size }, 'spans still unexported at shutdown');
       await stopExport();
-      if (deadLetters.written > 0) lifecycle.warn({ spans: deadLetters.written, file: deadLetters.path }, 'spans were dead-lettered during this run');
+      // Nothing consumes the topic now: what it still holds was answered 202 but not confirmed exported
+      // (X-Ray throttling, unreachable, or just behind). It goes to the dead-letter file, for `meshray send`.
+      const unexported = topic.removeAll();
+      const before = deadLetters.written;
+      if (unexported.length > 0) {
+        const message = `not confirmed exported when meshray start stopped (the shutdown drain waits ${drainTimeoutMs} ms); some may have reached X-Ray already, and sending them again overwrites those`;
+        try {
+          await deadLetters.send(unexported.map((record) => ({ topic: topic.name, record, code: 'NOT_READY', reason: 'unexported_at_shutdown', attempts: 0, message })));
+          lifecycle.warn({ spans: deadLetters.written - before, file: deadLetters.path },
+            'spans not confirmed exported at shutdown were written to the dead-letter file: meshray send FILE sends them again');
+        } catch (err) {
+          lifecycle.error({ err, records: unexported.length, file: deadLetters.path }, 'spans not confirmed exported at shutdown are lost: the dead-letter file could not be written');
+        }
+      }
+      if (before > 0) lifecycle.warn({ spans: before, file: deadLetters.path }, 'spans were dead-lettered during this run');
       lifecycle.info('stopped');
     },
   };

@@ -73,4 +73,15 @@ export class InProcessTopic {
   get size(): number {
     return this.held;
   }
+
+  /**
+   * Removes and returns every record still held (not committed), partition by partition in offset order:
+   * at shutdown, once nothing consumes the topic any more, so that what was not exported can be kept
+   * elsewhere (the all-in-one writes it to its dead-letter file).
+   */
+  removeAll(): DeliveredRecord[] {
+    const out = this.partitions.flatMap((records) => records.splice(0));
+    this.held = 0;
+    return out;
+  }
 }

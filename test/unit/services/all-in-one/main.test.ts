@@ -11,6 +11,8 @@ import { waitFor } from '../../../support/wait.ts';
 import { main } from '../../../../services/all-in-one/main.ts';
 import { isMeshrayError } from '../../../../shared/edge/errors/index.ts';
 import { silentLogger } from '../../../../shared/edge/log/index.ts';
+import { Registry } from 'prom-client';
+import { buildXRayLocal, SegmentStore } from '../../../../services/xray-local/index.ts';
 
 async function listening(wantedPort?: number): Promise<Server & { port: number }> {
   const server = createServer();
@@ -77,6 +79,44 @@ test('meshray start writes a dead-lettered span to DEAD_LETTER_FILE, which trans
     assert.equal(summaries.TraceSummaries.length, 1, 'the good span\'s trace is in xray-local');
   } finally {
     await app.close(5_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('meshray start writes the spans it did not get exported by shutdown to DEAD_LETTER_FILE: with what X-Ray stored, every span answered 202', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlq-'));
+  const file = join(dir, 'dead.ndjson');
+  // An X-Ray that takes 2 documents a second: most of the 30 spans are still in the in-process topic at shutdown.
+  const store = new SegmentStore({ maxSegments: 1000 });
+  const xray = buildXRayLocal({ logger: silentLogger(), registry: new Registry(), maxSegments: 1000, store, throttleSegmentsPerSecond: 2 });
+  await xray.app.listen({ port: 0, host: '127.0.0.1' });
+  const xrayPort = (xray.app.server.address() as AddressInfo).port;
+  const app = await main({
+    RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_ENDPOINT: `http://127.0.0.1:${xrayPort}`, DEAD_LETTER_FILE: file,
+    AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1',
+  }, silentLogger());
+  const ids = Array.from({ length: 30 }, (_, i) => (0x100 + i).toString(16).padStart(16, '0'));
+  try {
+    const nowUs = Date.now() * 1000;
+    const spans = ids.map((id, i) => ({ traceId: `${(0x7000 + i).toString(16).padStart(16, '0')}`, id, name: 'get', kind: 'SERVER', localEndpoint: { serviceName: 'svc' }, timestamp: nowUs, duration: 1000 }));
+    const receiverPort = (app.receiver.server.address() as AddressInfo).port;
+    const answer = await fetch(`http://127.0.0.1:${receiverPort}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans) });
+    assert.equal(answer.status, 202);
+  } finally {
+    await app.close(300);
+  }
+  try {
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; errorCode: string; span: { id: string } | null });
+    assert.ok(lines.length > 0, 'a throttled X-Ray leaves spans unexported at shutdown');
+    assert.ok(lines.every((l) => l.reason === 'unexported_at_shutdown' && l.errorCode === 'NOT_READY'), JSON.stringify(lines[0]));
+    const stored = [...store.traces()].flatMap((t) => [...t.segments.keys()]);
+    const saved = lines.map((l) => l.span?.id);
+    assert.deepEqual([...new Set([...stored, ...saved])].sort(), ids, 'every span answered 202 is in X-Ray or in the file');
+    const back = decodeNdjsonV2Batch(readFileSync(file)); // what `meshray send FILE` reads
+    assert.ok(back.ok);
+    assert.equal(back.value.spans.length, lines.length);
+  } finally {
+    await xray.app.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

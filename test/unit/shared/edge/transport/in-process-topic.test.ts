@@ -51,3 +51,17 @@ test('waitForRecords resolves at its timeout when nothing arrives, and at once w
   await flush();
   assert.equal(immediate, true);
 });
+
+test('removeAll takes every uncommitted record, each partition in offset order, and frees the room', () => {
+  const t = new InProcessTopic({ name: 't', partitions: 3, maxRecords: 10 });
+  assert.ok(t.append([rec('a'), rec('b'), rec('a'), rec('c')]));
+  const pa = partitionForKey('a', 3);
+  t.commit(pa, '0'); // the first 'a' was exported
+  const left = t.removeAll();
+  assert.equal(left.length, 3);
+  assert.deepEqual(left.filter((r) => r.partition === pa).map((r) => r.offset), ['1']);
+  assert.deepEqual(left.map((r) => r.key).sort(), ['a', 'b', 'c']);
+  assert.equal(t.size, 0);
+  assert.equal(t.free, 10);
+  assert.deepEqual(t.peek(10), []);
+});
