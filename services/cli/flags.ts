@@ -13,12 +13,16 @@ export function intFlag(name: string, value: string | undefined, min: number, er
   return undefined;
 }
 
-/** A duration such as `30s`, `250ms`, `2m` or milliseconds (shared/edge/config's `durationMs`), in milliseconds. */
-export function durationFlag(name: string, value: string | undefined, errors: string[]): number | undefined {
+/**
+ * A duration such as `30s`, `250ms`, `2m`, `1m30s` or milliseconds (shared/edge/config's `durationMs`), in
+ * milliseconds; `min` (ms) refuses shorter ones, and for a bare number says it is milliseconds.
+ */
+export function durationFlag(name: string, value: string | undefined, errors: string[], min?: number): number | undefined {
   if (value === undefined) return undefined;
-  const parsed = durationMs().safeParse(value);
+  const parsed = durationMs(min === undefined ? {} : { min }).safeParse(value);
   if (parsed.success) return parsed.data;
-  errors.push(`--${name}: expected a duration like 30s, 250ms, 2m, got "${value}"`);
+  const message = parsed.error.issues[0]?.message ?? '';
+  errors.push(message.startsWith('must be at least') ? `--${name}: ${message}` : `--${name}: expected a duration like 30s, 250ms, 2m, 1m30s, got "${value}"`);
   return undefined;
 }
 

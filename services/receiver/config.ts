@@ -62,7 +62,7 @@ export const receiverEnvSchema = z.object({
   MAX_SPANS_PER_REQUEST: int(1).default(10_000).describe('most spans one request may carry; more → 413 TOO_MANY_SPANS'),
   ACK_MODE: z.enum(['kafka', 'buffer']).default('kafka')
     .describe('kafka: answer 202 once Kafka acknowledged the spans; buffer: answer 202 once they are in the bounded in-memory buffer'),
-  ACK_TIMEOUT: durationMs().default(3000)
+  ACK_TIMEOUT: durationMs({ min: 100 }).default(3000)
     .describe('ACK_MODE=kafka: longest wait for the Kafka acknowledgement before answering 503 ACK_TIMEOUT (the spans stay queued)'),
   BUFFER_MAX_SPANS: int(1).default(50_000).describe('spans held in memory awaiting Kafka acknowledgement; a request that does not fit → 503 BUFFER_FULL'),
   BATCH_LINGER: durationMs().default(5).describe('how long the first buffered span waits for others to share its Kafka batch'),

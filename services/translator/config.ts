@@ -20,17 +20,17 @@ export const translatorEnvSchema = z.object({
     .describe('longest wait for more documents (from batches of other partitions) to fill a PutTraceSegments call of 50 before it goes out short; 0: none'),
   POISON_MAX_ATTEMPTS: int(1, 100).default(3)
     .describe('deliveries of an undecodable or untranslatable record before it goes to DLQ_TOPIC (its partition then moves on)'),
-  LIVENESS_STALL_TIMEOUT: durationMs().default(60_000)
+  LIVENESS_STALL_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
     .describe('/health/live fails when a partition has lag but no offset was committed for this long'),
-  EXPORT_FAILURE_TIMEOUT: durationMs().default(60_000)
+  EXPORT_FAILURE_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
     .describe('/health/ready fails when every PutTraceSegments call failed for this long (no credentials, access denied, endpoint unreachable); ready again once X-Ray answers'),
-  SHUTDOWN_TIMEOUT: durationMs().default(30_000)
+  SHUTDOWN_TIMEOUT: durationMs({ min: 1000 }).default(30_000)
     .describe('on SIGTERM, longest time to finish the batches in flight, commit, flush and disconnect before exiting'),
   ASSEMBLY: z.enum(['on', 'off']).default('on')
     .describe('on (default): hold spans by trace (per partition) and translate whole traces; offsets are committed below the lowest span still held'),
-  ASSEMBLY_IDLE: durationMs().default(5_500)
+  ASSEMBLY_IDLE: durationMs({ min: 100 }).default(5_500)
     .describe('with ASSEMBLY=on, a trace is exported once no span of it arrived for this long (just above Envoy\'s 5 s flush_interval_ms)'),
-  ASSEMBLY_MAX_AGE: durationMs().default(30_000)
+  ASSEMBLY_MAX_AGE: durationMs({ min: 1000 }).default(30_000)
     .describe('with ASSEMBLY=on, a trace is exported at the latest this long after its first span arrived; later spans are exported on their own and counted late'),
   ASSEMBLY_MAX_SPANS: int(1, 10_000_000).default(100_000)
     .describe('with ASSEMBLY=on, spans held per translator before the oldest traces are exported early (memory bound)'),

@@ -103,7 +103,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     if (rate > 0) options.rate = rate;
     else errors.push(`--rate: expected requests per second > 0 or "max", got "${values.rate}"`);
   }
-  setIf(durationFlag('duration', values.duration, errors), (v) => { options.durationMs = v; });
+  setIf(durationFlag('duration', values.duration, errors, 1000), (v) => { options.durationMs = v; });
   setIf(intFlag('requests', values.requests, 1, errors), (v) => { options.requests = v; });
   if (values.flavour !== undefined) {
     if (isFlavour(values.flavour)) options.flavour = values.flavour;

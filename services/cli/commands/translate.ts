@@ -80,10 +80,19 @@ function byReason(reasons: readonly string[]): string {
 }
 const flagsSchema = z.object({ ...translationEnv });
 
-function parseNow(value: string | undefined, fallbackMs: number): number | undefined {
-  if (value === undefined) return fallbackMs;
+/** Zipkin was open-sourced in June 2012: no span is dated before it (and no X-Ray trace id). */
+const ZIPKIN_RELEASE_MS = Date.parse('2012-06-01T00:00:00Z');
+
+/** --now: ISO 8601 or epoch milliseconds, not before Zipkin existed (epoch seconds given by mistake read as 1970). */
+function parseNow(value: string | undefined, fallbackMs: number): { ok: true; ms: number } | { ok: false; message: string } {
+  if (value === undefined) return { ok: true, ms: fallbackMs };
   const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  return Number.isFinite(ms) ? ms : undefined;
+  if (!Number.isFinite(ms)) return { ok: false, message: `--now: expected ISO 8601 or epoch milliseconds, got "${value}"` };
+  if (ms < ZIPKIN_RELEASE_MS) {
+    const seconds = /^\d+$/.test(value) && Number(value) * 1000 >= ZIPKIN_RELEASE_MS ? `; as epoch seconds it would be ${new Date(Number(value) * 1000).toISOString()}: pass ${value}000` : '';
+    return { ok: false, message: `--now: ${new Date(ms).toISOString()} is before Zipkin existed (2012), and X-Ray would refuse every trace id dated by it${seconds}` };
+  }
+  return { ok: true, ms };
 }
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
@@ -105,8 +114,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     PACKING: values.packing,
   });
   if (!flags.ok) return fail(`invalid options:\n${formatIssues(flags.issues.map((i) => ({ ...i, path: `--${i.path.toLowerCase().replaceAll('_', '-')}` })))}`);
-  const nowMs = parseNow(values.now, Date.now());
-  if (nowMs === undefined) return fail(`--now: expected ISO 8601 or epoch milliseconds, got "${values.now}"`);
+  const now = parseNow(values.now, Date.now());
+  if (!now.ok) return fail(now.message);
+  const nowMs = now.ms;
   if (values.format !== undefined && !FORMATS.includes(values.format as InputFormat)) {
     return fail(`--format: expected one of ${FORMATS.join(', ')}, got "${values.format}"`);
   }

@@ -21,7 +21,7 @@ export const samplingEnv = {
     .describe('with SAMPLING=on, segment documents per second exported by all translators together (Redis shares the budget; without Redis each takes its share). X-Ray\'s quota is 2,600 per Region (see its quota page): the default keeps 300 headroom for other senders'),
   OTLP_SPANS_PER_SECOND: int(1, 1_000_000).default(DEFAULT_EXPORTS_PER_SECOND)
     .describe('with SAMPLING=on and EXPORT_PROTOCOL=otlp, spans per second exported by all translators together (its own budget in Redis)'),
-  SAMPLE_DECISION_TTL: durationMs().default(120_000)
+  SAMPLE_DECISION_TTL: durationMs({ min: 1000 }).default(120_000)
     .describe('with SAMPLING=on, how long a trace\'s decision is remembered so that its late spans follow it'),
 };
 

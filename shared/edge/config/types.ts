@@ -4,8 +4,11 @@ import { z } from 'zod';
 export const csv = () =>
   z.string().transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000 } as const;
+/** A bare number (milliseconds), or parts such as `1h`, `1m30s`, `5.5s`, `250ms`. */
+const BARE_MS = /^\d+(?:\.\d+)?$/;
+const DURATION_PARTS = /^(?:\d+(?:\.\d+)?(?:ms|h|m|s))+$/;
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /**
  * The unit a config field's text is written in, so help and the README show its default as an operator
@@ -29,15 +32,34 @@ export function formatBytes(n: number): string {
   return String(n);
 }
 
-/** A duration such as `3s`, `250ms`, `2m` or a bare number of milliseconds; parsed to milliseconds. */
-export const durationMs = () =>
+/** Milliseconds of a duration text (see durationMs), or undefined when it is not one. */
+export function parseDurationMs(text: string): number | undefined {
+  if (BARE_MS.test(text)) return Math.round(Number(text));
+  if (!DURATION_PARTS.test(text)) return undefined;
+  let ms = 0;
+  for (const [, n, unit] of text.matchAll(DURATION_PART)) ms += Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  return Math.round(ms);
+}
+
+/**
+ * A duration such as `3s`, `250ms`, `2m`, `1h`, `1m30s` or a bare number of milliseconds; parsed to
+ * milliseconds. `min` (ms) refuses shorter values; for a bare number under it the message says that a
+ * number without a unit is milliseconds and suggests the same number in seconds (`EPOCH_TTL=60` is 60 ms).
+ */
+export const durationMs = (options: { min?: number } = {}) =>
   z.string().trim().transform((s, ctx) => {
-    const m = DURATION.exec(s);
-    if (!m) {
-      ctx.addIssue({ code: 'custom', message: `expected a duration like 3s, 250ms, 2m or milliseconds, got "${s}"` });
+    const ms = parseDurationMs(s);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected a duration like 3s, 250ms, 2m, 1h, 1m30s or milliseconds, got "${s}"` });
       return z.NEVER;
     }
-    return Math.round(Number(m[1]) * UNIT_MS[(m[2] ?? 'ms') as keyof typeof UNIT_MS]);
+    const min = options.min;
+    if (min !== undefined && ms < min) {
+      const hint = BARE_MS.test(s) ? ` (a number without a unit is milliseconds: did you mean ${s}s?)` : '';
+      ctx.addIssue({ code: 'custom', message: `must be at least ${formatDurationMs(min)}, got "${s}"${hint}` });
+      return z.NEVER;
+    }
+    return ms;
   }).register(CONFIG_UNITS, { unit: 'duration' });
 
 /** A byte size such as `5mb`, `512kb` or a bare number of bytes. */

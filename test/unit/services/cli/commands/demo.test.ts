@@ -19,6 +19,9 @@ test('bad options: exit 1 with every problem named', async () => {
   const r = await runCommand(run, ['--flavour', '1.9', '--id-bits', '32', '--error-rate', '2', '--rate', '0', '--fault-flags', 'XX', '--latency', 'ratings=slow', '--duration', 'soon']);
   assert.equal(r.code, 1);
   for (const flag of ['--flavour', '--id-bits', '--error-rate', '--rate', '--fault-flags', '--latency', '--duration']) assert.ok(r.stderr.includes(flag), `${flag} in ${r.stderr}`);
+  const shortRun = await runCommand(run, ['--duration', '3']);
+  assert.equal(shortRun.code, 1, 'a 3 ms demo is not what was meant');
+  assert.match(shortRun.stderr, /--duration: must be at least 1s, got "3" \(a number without a unit is milliseconds: did you mean 3s\?\)/);
   const unknown = await runCommand(run, ['--nope']);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /meshray demo: Unknown option '--nope'/);

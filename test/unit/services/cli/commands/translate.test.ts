@@ -136,6 +136,15 @@ test('undetectable input, bad flags and missing files are clear errors', async (
   const help = await runCommand(run, ['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /usage: meshray translate/);
+  const epochZero = await runCommand(run, [BOOKINFO, '--now', '0']);
+  assert.equal(epochZero.code, 1);
+  assert.equal(epochZero.stdout, '', 'no document dated 1970');
+  assert.match(epochZero.stderr, /--now: 1970-01-01T00:00:00\.000Z is before Zipkin existed \(2012\)/);
+  const seconds = await runCommand(run, [BOOKINFO, '--now', '1764600000']);
+  assert.match(seconds.stderr, /as epoch seconds it would be 2025-12-01T14:40:00\.000Z: pass 1764600000000/);
+  const ttl = await runCommand(run, [BOOKINFO, '--epoch-ttl', '60']);
+  assert.equal(ttl.code, 1);
+  assert.match(ttl.stderr, /did you mean 60s\?/);
 });
 
 test('an untranslatable span is named by its index in the input file, refused neighbours counted, and by Zipkin\'s field name', async () => {

@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { durationMs, formatDurationMs, parseDurationMs } from '../../../../../shared/edge/config/types.ts';
+import { parseConfig } from '../../../../../shared/edge/config/index.ts';
+import { translatorEnvSchema } from '../../../../../services/translator/config.ts';
+
+test('parseDurationMs reads bare milliseconds, single units and compound durations', () => {
+  const cases: [string, number | undefined][] = [
+    ['250', 250], ['250ms', 250], ['3s', 3000], ['5.5s', 5500], ['2m', 120_000], ['1h', 3_600_000], ['1m30s', 90_000],
+    ['1h2m3s4ms', 3_723_004], ['0', 0], ['', undefined], ['3 s', undefined], ['s', undefined], ['-5s', undefined], ['1d', undefined], ['1.5.2s', undefined],
+  ];
+  for (const [text, ms] of cases) assert.equal(parseDurationMs(text), ms, text);
+});
+
+test('formatDurationMs output reads back to the same milliseconds', () => {
+  for (const ms of [0, 5, 250, 1000, 5500, 60_000, 90_000, 3_600_000]) assert.equal(parseDurationMs(formatDurationMs(ms)), ms, String(ms));
+});
+
+test('durationMs({ min }) refuses shorter values; a bare number under it is said to be milliseconds', () => {
+  const schema = durationMs({ min: 1000 });
+  assert.equal(schema.parse('60s'), 60_000);
+  assert.equal(schema.parse('1000'), 1000);
+  const bare = schema.safeParse('60');
+  assert.equal(bare.success, false);
+  assert.equal(bare.error?.issues[0]?.message, 'must be at least 1s, got "60" (a number without a unit is milliseconds: did you mean 60s?)');
+  assert.equal(schema.safeParse('500ms').error?.issues[0]?.message, 'must be at least 1s, got "500ms"');
+});
+
+test('EPOCH_TTL=60 (60 ms, which splits every trace) and EPOCH_TTL=0 are refused at start', () => {
+  const base = { KAFKA_BROKERS: '127.0.0.1:9092', XRAY_ENDPOINT: 'http://127.0.0.1:2000' };
+  for (const value of ['60', '0']) {
+    const r = parseConfig(translatorEnvSchema, { ...base, EPOCH_TTL: value });
+    assert.ok(!r.ok, value);
+    assert.deepEqual(r.issues.map((i) => i.path), ['EPOCH_TTL']);
+  }
+  const ok = parseConfig(translatorEnvSchema, { ...base, EPOCH_TTL: '60s', ASSEMBLY_IDLE: '500', ACK_TIMEOUT: '1' });
+  assert.ok(ok.ok);
+  assert.equal(ok.value.EPOCH_TTL, 60_000);
+});
