@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/edge/config/index.ts';
-import { checkReceiverEdge, receiverEdgeEnv, receiverEnvSchema } from '../receiver/index.ts';
+import { checkReceiverEdge, checkRequestFitsBuffer, receiverEdgeEnv, receiverEnvSchema } from '../receiver/index.ts';
 import { translatorEnvSchema } from '../translator/index.ts';
 import { xrayLocalConfigSchema, xrayLocalEnv } from '../xray-local/index.ts';
 
@@ -33,7 +33,10 @@ export const allInOneEnvSchema = z.object({
   LIVENESS_STALL_TIMEOUT: translator.LIVENESS_STALL_TIMEOUT,
   EXPORT_FAILURE_TIMEOUT: translator.EXPORT_FAILURE_TIMEOUT,
   IN_PROCESS_PARTITIONS: int(1, 64).default(6).describe('partitions of the in-process span topic (translation concurrency)'),
-}).superRefine(checkReceiverEdge);
+}).superRefine((c, ctx) => {
+  checkReceiverEdge(c, ctx);
+  checkRequestFitsBuffer(c, ctx);
+});
 
 export type AllInOneConfig = Config<typeof allInOneEnvSchema>;
 

@@ -76,10 +76,18 @@ export const receiverEnvSchema = z.object({
 }).superRefine((c, ctx) => {
   requireSaslCredentials(c, ctx);
   checkReceiverEdge(c, ctx);
+  checkRequestFitsBuffer(c, ctx);
+});
+
+/**
+ * A request of MAX_SPANS_PER_REQUEST spans must fit BUFFER_MAX_SPANS: one that cannot would be answered 503
+ * BUFFER_FULL (retryable) on every retry. Checked by the receiver and the all-in-one.
+ */
+export function checkRequestFitsBuffer(c: { MAX_SPANS_PER_REQUEST: number; BUFFER_MAX_SPANS: number }, ctx: z.RefinementCtx): void {
   if (c.MAX_SPANS_PER_REQUEST > c.BUFFER_MAX_SPANS) {
     ctx.addIssue({ code: 'custom', path: ['MAX_SPANS_PER_REQUEST'],
       message: `must not exceed BUFFER_MAX_SPANS (${c.BUFFER_MAX_SPANS}): such a request could never be buffered` });
   }
-});
+}
 
 export type ReceiverConfig = Config<typeof receiverEnvSchema>;

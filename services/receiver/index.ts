@@ -4,7 +4,7 @@
  * in-process publisher. Nothing outside services/receiver/ imports deeper (eslint.config.js).
  */
 export { buildApp, serverOptions, type AppDeps, type ReceiverTimeouts } from './app.ts';
-export { checkReceiverEdge, receiverEdgeEnv, receiverEnvSchema, type ReceiverConfig } from './config.ts';
+export { checkReceiverEdge, checkRequestFitsBuffer, receiverEdgeEnv, receiverEnvSchema, type ReceiverConfig } from './config.ts';
 export { receiverEdge, type ReceiverEdge } from './edge.ts';
 export { receiverMetrics, type ReceiverMetrics } from './metrics.ts';
 export { startReceiver, type RunningReceiver } from './main.ts';

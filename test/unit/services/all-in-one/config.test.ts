@@ -48,3 +48,11 @@ test('the standalone services\' variables that meshray start does not read are n
     XRAY_LOCAL_PORT: '2000', XRAY_LOCAL_TRACE_SEGMENT_DESTINATION: 'XRay', XRAY_LOCAL_TLS_CERT: '/c.pem' }),
   ['BATCH_LINGER', 'KAFKA_BROKERS', 'REDIS_URL', 'XRAY_LOCAL_TLS_CERT', 'XRAY_LOCAL_TRACE_SEGMENT_DESTINATION']);
 });
+
+test('meshray start refuses a BUFFER_MAX_SPANS smaller than MAX_SPANS_PER_REQUEST (such a request would get 503 forever)', () => {
+  const r = parseConfig(allInOneEnvSchema, { BUFFER_MAX_SPANS: '10' });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues.map((i) => i.path), ['MAX_SPANS_PER_REQUEST']);
+  assert.match(r.issues[0]?.message ?? '', /must not exceed BUFFER_MAX_SPANS \(10\): such a request could never be buffered/);
+  assert.ok(parseConfig(allInOneEnvSchema, { BUFFER_MAX_SPANS: '10', MAX_SPANS_PER_REQUEST: '10' }).ok);
+});
