@@ -26,6 +26,21 @@ export function durationFlag(name: string, value: string | undefined, errors: st
   return undefined;
 }
 
+/**
+ * The bearer token for a receiver with RECEIVER_AUTH_TOKENS set: `--token` if given, else MESHRAY_TOKEN from
+ * the environment (which keeps it out of the process list). Returns the `authorization` header to send,
+ * or none.
+ */
+export function tokenHeaders(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, errors: string[]): Record<string, string> {
+  const token = flag ?? env['MESHRAY_TOKEN'];
+  if (token === undefined || token === '') return {};
+  if (/\s/.test(token)) {
+    errors.push(`--token${flag === undefined ? ' (MESHRAY_TOKEN)' : ''}: a bearer token has no spaces`);
+    return {};
+  }
+  return { authorization: `Bearer ${token}` };
+}
+
 /** `--target`: a receiver's http(s) base URL. */
 export function targetFlag(value: string | undefined, errors: string[]): string | undefined {
   if (value === undefined) return undefined;

@@ -23,7 +23,7 @@ export type { SpanFileFormat } from './decode/decode-span-file.ts';
 export { encodeSpansJsonV2, encodeSpanJsonV2, wireSpanOf } from './encode/encode-json-v2.ts';
 export { postSpans, spansUrlOf, retryAfterMsOf, DEFAULT_POST_OPTIONS } from './send/post-spans.ts';
 export type { PostOptions, PostResult } from './send/post-spans.ts';
-export { httpTransport, fetchTransport } from './send/transport.ts';
+export { createHttpTransport, httpTransport, fetchTransport } from './send/transport.ts';
 export type { PostTransport, HttpAnswer } from './send/transport.ts';
 export { SpanPoster } from './send/span-poster.ts';
 export type { SpanPosterOptions, PostTally } from './send/span-poster.ts';

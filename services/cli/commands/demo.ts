@@ -2,10 +2,10 @@ import { randomInt } from 'node:crypto';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
-import { durationFlag, intFlag, targetFlag } from '../flags.ts';
+import { durationFlag, intFlag, targetFlag, tokenHeaders } from '../flags.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import {
-  FAULT_FLAGS, FLAVOURS, isFaultFlag, isFlavour, parseLatencyRules, runDemo, spansUrlOf,
+  createHttpTransport, FAULT_FLAGS, FLAVOURS, isFaultFlag, isFlavour, parseLatencyRules, runDemo, spansUrlOf,
   type DemoOptions, type DemoSummary, type FaultFlag, type ReviewsRouting, type ReviewsVersion,
 } from '../../simulator/index.ts';
 
@@ -18,6 +18,7 @@ the flush interval.
 
 options:
   --target URL             receiver (default http://127.0.0.1:9411; /api/v2/spans is appended)
+  --token TOKEN            bearer token for a receiver with RECEIVER_AUTH_TOKENS set (default: MESHRAY_TOKEN from the environment)
   --rate N|max             requests per second (default 10; max = as fast as the receiver takes them)
   --duration DURATION      how long to generate, e.g. 30s, 2m (default 10s unless --requests is given)
   --requests N             stop after N requests (with --duration: whichever comes first)
@@ -84,7 +85,7 @@ export function formatSummary(s: DemoSummary): string {
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { fail } = reporterFor('demo', io);
   const parsed = parseCommandArgs(args, {
-    target: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, requests: { type: 'string' },
+    target: { type: 'string' }, token: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, requests: { type: 'string' },
     flavour: { type: 'string' }, 'id-bits': { type: 'string' }, seed: { type: 'string' }, reviews: { type: 'string' },
     'error-rate': { type: 'string' }, 'fault-rate': { type: 'string' }, 'fault-flags': { type: 'string' }, latency: { type: 'string' },
     concurrency: { type: 'string' }, 'batch-size': { type: 'string' }, 'flush-interval': { type: 'string' }, workers: { type: 'string' },
@@ -98,6 +99,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     if (value !== undefined) set(value);
   };
   setIf(targetFlag(values.target, errors), (v) => { options.target = v; });
+  const headers = tokenHeaders(values.token, io.env, errors);
+  if (headers.authorization !== undefined) options.transport = createHttpTransport(headers);
   if (values.rate !== undefined) {
     const rate = values.rate === 'max' ? Infinity : Number(values.rate);
     if (rate > 0) options.rate = rate;

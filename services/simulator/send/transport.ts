@@ -18,32 +18,40 @@ export type PostTransport = (url: string, body: string, timeoutMs: number, signa
 const httpAgent = new http.Agent({ keepAlive: true });
 const httpsAgent = new https.Agent({ keepAlive: true });
 
-export const httpTransport: PostTransport = (url, body, timeoutMs, signal) =>
-  new Promise<HttpAnswer>((resolve, reject) => {
-    const target = new URL(url);
-    const secure = target.protocol === 'https:';
-    const request = (secure ? https : http).request(
-      target,
-      {
-        method: 'POST',
-        agent: secure ? httpsAgent : httpAgent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        ...(signal === undefined ? {} : { signal }),
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (c: Buffer) => chunks.push(c));
-        response.on('end', () => {
-          const retryAfter = response.headers['retry-after'];
-          resolve({ status: response.statusCode ?? 0, retryAfter, text: Buffer.concat(chunks).toString('utf8') });
-        });
-        response.on('error', reject);
-      },
-    );
-    request.setTimeout(timeoutMs, () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    request.on('error', reject);
-    request.end(body);
-  });
+/**
+ * node:http(s) POSTs with `headers` added to each (e.g. `authorization: Bearer …` for a receiver with
+ * RECEIVER_AUTH_TOKENS set).
+ */
+export function createHttpTransport(headers: Readonly<Record<string, string>> = {}): PostTransport {
+  return (url, body, timeoutMs, signal) =>
+    new Promise<HttpAnswer>((resolve, reject) => {
+      const target = new URL(url);
+      const secure = target.protocol === 'https:';
+      const request = (secure ? https : http).request(
+        target,
+        {
+          method: 'POST',
+          agent: secure ? httpsAgent : httpAgent,
+          headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          ...(signal === undefined ? {} : { signal }),
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => {
+            const retryAfter = response.headers['retry-after'];
+            resolve({ status: response.statusCode ?? 0, retryAfter, text: Buffer.concat(chunks).toString('utf8') });
+          });
+          response.on('error', reject);
+        },
+      );
+      request.setTimeout(timeoutMs, () => request.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      request.on('error', reject);
+      request.end(body);
+    });
+}
+
+export const httpTransport: PostTransport = createHttpTransport();
 
 export function fetchTransport(doFetch: typeof fetch = fetch): PostTransport {
   return async (url, body, timeoutMs, signal) => {

@@ -7,7 +7,10 @@ import { run } from '../../../../../services/cli/commands/send.ts';
 import { encodeSpanJsonV2 } from '../../../../../services/simulator/encode/encode-json-v2.ts';
 import { decodeJsonV2, decodeSpans } from '../../../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
+import type { AddressInfo } from 'node:net';
 import { runCommand } from '../io.ts';
+import { main } from '../../../../../services/all-in-one/main.ts';
+import { silentLogger } from '../../../../../shared/edge/log/index.ts';
 import { startReceiverStub } from '../../simulator/receiver-stub.ts';
 
 const FIXTURE = new URL('../../../../fixtures/zipkin/SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json', import.meta.url);
@@ -35,6 +38,7 @@ test('posts a v2 JSON file in batches of 5 and reports the answers', async () =>
     const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { spans: number; posts: number; spansAccepted: number; format: string };
     assert.deepEqual([summary.spans, summary.posts, summary.spansAccepted, summary.format], [8, 2, 8, 'json-v2']);
     assert.match(r.stdout, /meshray send: 8 spans \(json-v2\) in 2 POSTs/);
+    assert.doesNotMatch(r.stderr, /no timestamp/);
   } finally {
     await stub.close();
   }
@@ -71,6 +75,7 @@ test('an invalid span is named by its line and not sent; its neighbours are, and
     assert.match(r.stderr, /line 2 not sent \(invalid_kind\)/);
     assert.match(r.stderr, /line 3 not sent \(not_a_span\)/);
     assert.match(r.stderr, /2 invalid span\(s\) in the file were not sent/);
+    assert.match(r.stderr, /2 span\(s\) have no timestamp: the receiver accepts them, but the translator cannot date them and dead-letters them/);
     assert.deepEqual(receivedSpans(stub.posts.map((p) => p.body)).map((s) => s.id), ['abcdef0123456789', 'abcdef0123456781']);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { spans: number; invalid: number };
     assert.deepEqual([summary.spans, summary.invalid], [2, 2]);
@@ -96,5 +101,25 @@ test('a batch finally refused exits 2', async () => {
     assert.match(r.stdout, /spans accepted: 5, refused or unanswered: 3/);
   } finally {
     await stub.close();
+  }
+});
+
+test('--token (or MESHRAY_TOKEN) sends a bearer token to a receiver with RECEIVER_AUTH_TOKENS set; without it every POST is 401', async () => {
+  const app = await main({ RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_LOCAL_PORT: '0', RECEIVER_AUTH_TOKENS: 's3cret' }, silentLogger());
+  try {
+    const target = `http://127.0.0.1:${(app.receiver.server.address() as AddressInfo).port}`;
+    const without = await runCommand(run, [FIXTURE.pathname, '--target', target, '--retries', '0']);
+    assert.equal(without.code, 2);
+    assert.match(without.stdout + without.stderr, /401/);
+    const flag = await runCommand(run, [FIXTURE.pathname, '--target', target, '--token', 's3cret', '--json']);
+    assert.equal(flag.code, 0, flag.stderr);
+    const fromEnv = await runCommand(run, [FIXTURE.pathname, '--target', target, '--json'], '', { MESHRAY_TOKEN: 's3cret' });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr);
+    for (const r of [flag, fromEnv]) assert.equal((JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { spansAccepted: number }).spansAccepted, 8);
+    const spaced = await runCommand(run, [FIXTURE.pathname, '--target', target, '--token', 'a b']);
+    assert.equal(spaced.code, 1);
+    assert.match(spaced.stderr, /--token: a bearer token has no spaces/);
+  } finally {
+    await app.close(1000);
   }
 });
