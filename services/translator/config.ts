@@ -13,7 +13,7 @@ export const translatorEnvSchema = z.object({
   ...translationEnv,
   ...xrayEnv,
   ...opsEnv,
-  TRANSLATOR_GROUP_ID: z.string().min(1).default('meshray-translator').describe('Kafka consumer group of the translators'),
+  TRANSLATOR_GROUP_ID: z.string().min(1).default('meshray-translator').describe('Kafka consumer group of the translators: a translator started with a running group\'s id takes partitions from it; a new group reads SPANS_TOPIC from the beginning'),
   TRANSLATOR_OPS_PORT: port().default(9412).describe('port of the health and metrics listener'),
   PARTITIONS_CONCURRENCY: int(1, 64).default(3).describe('partitions whose batches are translated and exported at the same time'),
   EXPORT_LINGER: durationMs().refine((ms) => ms <= 1000, 'at most 1s: the linger is added to export latency').default(20)

@@ -6,7 +6,11 @@ const USAGE = `usage: meshray translator
 
 One member of the translator consumer group: consumes SPANS_TOPIC, translates spans into X-Ray segment
 documents, writes them with PutTraceSegments and commits once X-Ray accepted them. Health and metrics on
-TRANSLATOR_OPS_PORT (give each translator on one host its own). Configured by environment variables only:
+TRANSLATOR_OPS_PORT (give each translator on one host its own). Started with the TRANSLATOR_GROUP_ID of a
+running deployment (default meshray-translator), it joins that group and takes partitions from its
+members; with a new group id it reads SPANS_TOPIC from the beginning and exports again everything the topic
+still holds. To try it beside a live stack, use another SPANS_TOPIC or an X-Ray of its own.
+Configured by environment variables only:
 
 `;
 
