@@ -127,6 +127,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   } catch (e) {
     return fail(`cannot read ${positionals[0] ?? 'stdin'}: ${(e as Error).message}`);
   }
+  if (body.toString('utf8').trim() === '') return fail(`${positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]} is empty: no spans to translate`);
   const format = (values.format as InputFormat | undefined) ?? detectInputFormat(body);
   if (format === undefined) return fail('could not detect the format: expected Zipkin v2 JSON, v1 JSON, v2 protobuf or ndjson');
   const decoded = decodeInput(body, format);

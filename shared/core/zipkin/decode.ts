@@ -6,6 +6,7 @@ import { decodeJsonV1, decodeJsonV1Batch } from './decode-json-v1.ts';
 import { decodeJsonV2, decodeJsonV2Batch, readSpansV2 } from './decode-json-v2.ts';
 import { decodeProtoV2, decodeProtoV2Batch } from './decode-proto-v2.ts';
 import type { RefusedSpan, SpanBatch } from './batch.ts';
+import { notUtf8Message } from './parse-json.ts';
 
 export { detectFormat, type ZipkinFormat } from './detect.ts';
 
@@ -65,7 +66,7 @@ export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch
   try {
     text = typeof body === 'string' ? body : utf8.decode(body);
   } catch {
-    return fail([{ path: '', message: 'body is not valid UTF-8' }]);
+    return fail([{ path: '', message: typeof body === 'string' ? 'body is not valid UTF-8' : notUtf8Message(body) }]);
   }
   const lines = text.split('\n');
   const spans: SpanBatch['spans'] = [];

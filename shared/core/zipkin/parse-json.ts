@@ -4,6 +4,18 @@ import { describe } from './validate.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Why bytes are not UTF-8 text: gzip or zlib data sent without saying so (RFC 1952's magic 1f 8b; RFC 1950's
+ * 78 xx header) is named, so the sender learns to set Content-Encoding (or to decompress the file).
+ */
+export function notUtf8Message(body: Uint8Array): string {
+  if (body[0] === 0x1f && body[1] === 0x8b) return 'body is not valid UTF-8: it is gzip-compressed (starts with 1f 8b); send it with Content-Encoding: gzip, or decompress it';
+  if (body[0] === 0x78 && body.length > 1 && ((body[0] << 8) | (body[1] ?? 0)) % 31 === 0) {
+    return 'body is not valid UTF-8: it looks zlib-compressed (a deflate header); send it with Content-Encoding: deflate, or decompress it';
+  }
+  return 'body is not valid UTF-8';
+}
+
 /** Parses a body that must be a JSON array (of spans). The BOM, if any, is skipped. */
 export function parseJsonArray(body: Uint8Array | string): Result<unknown[]> {
   let text: string;
@@ -13,7 +25,7 @@ export function parseJsonArray(body: Uint8Array | string): Result<unknown[]> {
     try {
       text = utf8.decode(body);
     } catch {
-      return fail([{ path: '', message: 'body is not valid UTF-8' }]);
+      return fail([{ path: '', message: notUtf8Message(body) }]);
     }
   }
   let parsed: unknown;

@@ -39,7 +39,8 @@ test('RedisEpochStore: Redis unreachable is EPOCH_STORE_UNAVAILABLE', async () =
   const redis = new Redis('redis://127.0.0.1:1', { ...FAIL_FAST_REDIS_OPTIONS, lazyConnect: true, retryStrategy: () => null });
   try {
     const store = new RedisEpochStore({ redis, ttlMs: 10_000 });
-    await assert.rejects(store.agree([{ traceKey: 'a', xrayTraceId: '1-00000001-a' }]), (err: Error & { code?: string }) => err.code === 'EPOCH_STORE_UNAVAILABLE');
+    await assert.rejects(store.agree([{ traceKey: 'a', xrayTraceId: '1-00000001-a' }]), (err: Error & { code?: string }) =>
+      err.code === 'EPOCH_STORE_UNAVAILABLE' && err.message.startsWith('Redis at 127.0.0.1:1 (REDIS_URL) did not answer: '));
   } finally {
     redis.disconnect();
   }

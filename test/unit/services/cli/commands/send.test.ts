@@ -79,6 +79,9 @@ test('an invalid span is named by its line and not sent; its neighbours are, and
     assert.deepEqual(receivedSpans(stub.posts.map((p) => p.body)).map((s) => s.id), ['abcdef0123456789', 'abcdef0123456781']);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { spans: number; invalid: number };
     assert.deepEqual([summary.spans, summary.invalid], [2, 2]);
+    const empty = await runCommand(run, ['-', '--target', stub.target], '');
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /stdin is empty: no spans to send/);
     const garbage = await runCommand(run, ['-', '--target', stub.target], 'hello');
     assert.equal(garbage.code, 1, 'not a span list at all');
     const missing = await runCommand(run, [join(dir, 'nope.json')]);

@@ -136,6 +136,9 @@ test('undetectable input, bad flags and missing files are clear errors', async (
   const help = await runCommand(run, ['--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /usage: meshray translate/);
+  const empty = await runCommand(run, ['-'], '\n');
+  assert.equal(empty.code, 1);
+  assert.equal(empty.stderr, 'meshray translate: stdin is empty: no spans to translate\n');
   const epochZero = await runCommand(run, [BOOKINFO, '--now', '0']);
   assert.equal(epochZero.code, 1);
   assert.equal(epochZero.stdout, '', 'no document dated 1970');

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync, deflateSync } from 'node:zlib';
 import { decodeJsonV2 } from '../../../../../shared/core/zipkin/decode-json-v2.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import type { Issue, Result } from '../../../../../shared/core/result/result.ts';
@@ -405,6 +406,9 @@ describe('decodeJsonV2', () => {
 
     it('refuses bytes that are not UTF-8', () => {
       assert.deepEqual(issuesOf(decodeJsonV2(new Uint8Array([0x5b, 0xff, 0x5d]))), [{ path: '', message: 'body is not valid UTF-8' }]);
+      assert.match(issuesOf(decodeJsonV2(gzipSync('[]')))[0]?.message ?? '', /it is gzip-compressed \(starts with 1f 8b\); send it with Content-Encoding: gzip/);
+      // zlib's default header 78 9c: 0x9c cannot start a UTF-8 character
+      assert.match(issuesOf(decodeJsonV2(deflateSync('[]')))[0]?.message ?? '', /it looks zlib-compressed \(a deflate header\); send it with Content-Encoding: deflate/);
     });
 
     it('collects every issue of every span, and accepts none of the body', () => {
