@@ -1,13 +1,28 @@
 #!/usr/bin/env node
 // The `meshray` CLI: dispatches to one command. Composition happens inside each command.
+import { readFileSync } from 'node:fs';
+import { distance } from 'fastest-levenshtein';
 import { COMMANDS, isCommandName } from './commands.ts';
 import { isMeshrayError } from '../../shared/edge/errors/index.ts';
 import { settleKafkaJsTimerNotice } from '../../shared/edge/kafka/client.ts';
 
+/** package.json's version: two directories up from this file in the sources, three in a build (dist/services/cli). */
+function packageVersion(): string {
+  for (const path of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'meshray' && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // not there: try the next
+    }
+  }
+  return 'unknown';
+}
+
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: meshray <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'meshray <command> --help' for a command's options.\n`;
+  return `usage: meshray <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'meshray <command> --help' for a command's options; 'meshray --version' for the version.\n`;
 }
 
 // meshray is tested on Node 24 LTS and Node 20 with a pinned AWS SDK (package-lock.json); on Node 20 the SDK's
@@ -21,8 +36,14 @@ if (name === undefined || name === '--help' || name === '-h' || name === 'help')
   process.stdout.write(usage());
   process.exit(name === undefined ? 1 : 0);
 }
+if (name === '--version' || name === '-v' || name === 'version') {
+  process.stdout.write(`meshray ${packageVersion()} (Node ${process.versions.node})\n`);
+  process.exit(0);
+}
 if (!isCommandName(name)) {
-  process.stderr.write(`meshray: unknown command "${name}"\n\n${usage()}`);
+  const closest = Object.keys(COMMANDS).map((c) => ({ c, d: distance(c, name) })).sort((a, b) => a.d - b.d)[0];
+  const hint = closest !== undefined && closest.d <= 2 ? `; did you mean "${closest.c}"?` : '';
+  process.stderr.write(`meshray: unknown command "${name}"${hint}\n\n${usage()}`);
   process.exit(1);
 }
 try {
