@@ -26,11 +26,18 @@ export interface RunningAllInOne {
   readonly translator: TranslatorApp;
   readonly topic: InProcessTopic;
   readonly target: ExportTarget;
-  /** Stops taking spans, drains the in-process topic into X-Ray (bounded by `drainTimeoutMs`), closes. */
+  /**
+   * Stops taking spans, drains the in-process topic into X-Ray (bounded by `drainTimeoutMs`), stops the
+   * translator, appends what is still not exported to DEAD_LETTER_FILE (`unexported_at_shutdown`), closes.
+   * Calling it again returns the same promise.
+   */
   close(drainTimeoutMs?: number): Promise<void>;
+  /** During close(): ends the drain now (a second Ctrl-C); what is not exported yet still goes to the file. */
+  hurry(): void;
 }
 
-const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** Short enough that the drain, the translator's stop and the dead-letter write fit docker stop's 10 s grace. */
+const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
 
 export async function main(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningAllInOne> {
   const config = loadConfig(allInOneEnvSchema, env);
@@ -110,7 +117,8 @@ export async function main(env: Record<string, string | undefined> = process.env
     clock: Date.now,
   });
 
-  let closing = false;
+  let closing: Promise<void> | undefined;
+  let hurried = false;
   const receiverLog = loggerFor('receiver');
   const edge = receiverEdge(config, receiverLog); // token file and TLS pair read now: a bad one fails the start
   const receiver = buildReceiverApp({
@@ -156,32 +164,42 @@ export async function main(env: Record<string, string | undefined> = process.env
     translator,
     topic,
     target,
-    async close(drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {
-      if (closing) return;
-      closing = true;
-      lifecycle.info({ held: topic.size }, 'shutting down');
-      publisher.close();
-      edge.stop();
-      await receiver.close();
-      const deadline = Date.now() + drainTimeoutMs;
-      while (topic.size > 0 && Date.now() < deadline) await sleep(50);
-      await stopExport();
-      // Nothing consumes the topic now: what it still holds was answered 202 but not confirmed exported
-      // (X-Ray throttling, unreachable, or just behind). It goes to the dead-letter file, for `meshray send`.
-      const unexported = topic.removeAll();
-      const before = deadLetters.written;
-      if (unexported.length > 0) {
-        const message = `not confirmed exported when meshray start stopped (the shutdown drain waits ${drainTimeoutMs} ms); some may have reached X-Ray already, and sending them again overwrites those`;
-        try {
-          await deadLetters.send(unexported.map((record) => ({ topic: topic.name, record, code: 'NOT_READY', reason: 'unexported_at_shutdown', attempts: 0, message })));
-          lifecycle.warn({ spans: deadLetters.written - before, file: deadLetters.path },
-            'spans not confirmed exported at shutdown were written to the dead-letter file: meshray send FILE sends them again');
-        } catch (err) {
-          lifecycle.error({ err, records: unexported.length, file: deadLetters.path }, 'spans not confirmed exported at shutdown are lost: the dead-letter file could not be written');
-        }
-      }
-      if (before > 0) lifecycle.warn({ spans: before, file: deadLetters.path }, 'spans were dead-lettered during this run');
-      lifecycle.info('stopped');
+    hurry() {
+      hurried = true;
+    },
+    close(drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {
+      closing ??= shutDown(drainTimeoutMs);
+      return closing;
     },
   };
+
+  async function shutDown(drainTimeoutMs: number): Promise<void> {
+    lifecycle.info({ held: topic.size }, 'shutting down');
+    publisher.close();
+    edge.stop();
+    await receiver.close();
+    const deadline = Date.now() + drainTimeoutMs;
+    while (topic.size > 0 && Date.now() < deadline && !hurried) await sleep(50);
+    try {
+      await stopExport();
+    } catch (err) {
+      lifecycle.error({ err }, 'stopping the export failed; what it did not commit is saved below');
+    }
+    // Nothing consumes the topic now: what it still holds was answered 202 but not confirmed exported
+    // (X-Ray throttling, unreachable, or just behind). It goes to the dead-letter file, for `meshray send`.
+    const unexported = topic.removeAll();
+    const before = deadLetters.written;
+    if (unexported.length > 0) {
+      const message = `not confirmed exported when meshray start stopped (the shutdown drain waits ${drainTimeoutMs} ms); some may have reached X-Ray already (README: Shutdown)`;
+      try {
+        await deadLetters.send(unexported.map((record) => ({ topic: topic.name, record, code: 'NOT_READY', reason: 'unexported_at_shutdown', attempts: 0, message })));
+        lifecycle.warn({ spans: deadLetters.written - before, file: deadLetters.path },
+          'spans not confirmed exported at shutdown were written to the dead-letter file: meshray send FILE sends them again');
+      } catch (err) {
+        lifecycle.error({ err, records: unexported.length, file: deadLetters.path }, 'spans not confirmed exported at shutdown are lost: the dead-letter file could not be written');
+      }
+    }
+    if (before > 0) lifecycle.warn({ spans: before, file: deadLetters.path }, 'spans were dead-lettered during this run');
+    lifecycle.info('stopped');
+  }
 }

@@ -1,16 +1,34 @@
-/** Keeps a started service running until SIGTERM/SIGINT, then closes it; resolves with the exit code. */
-export function runUntilSignal(service: { close(): Promise<void> }): Promise<number> {
+/**
+ * Keeps a started service running until SIGTERM/SIGINT, then closes it; resolves with the exit code. A second
+ * signal while it closes calls the service's `hurry` when it has one (the all-in-one then skips the rest of
+ * its drain and still saves what it holds); without one, or at a third signal, the process exits at once
+ * with 130.
+ */
+export function runUntilSignal(service: { close(): Promise<void>; hurry?(): void }): Promise<number> {
   return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (): void => {
-      if (stopping) return;
-      stopping = true;
-      service.close().then(() => resolve(0), (error: unknown) => {
-        process.stderr.write(`meshray: shutdown failed: ${String(error)}\n`);
-        resolve(1);
-      });
+    let signals = 0;
+    const done = (code: number): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve(code);
     };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    function onSignal(): void {
+      signals += 1;
+      if (signals === 1) {
+        service.close().then(() => done(0), (error: unknown) => {
+          process.stderr.write(`meshray: shutdown failed: ${String(error)}\n`);
+          done(1);
+        });
+        return;
+      }
+      if (signals === 2 && service.hurry !== undefined) {
+        process.stderr.write('meshray: second signal: skipping the rest of the shutdown drain (a third one exits at once)\n');
+        service.hurry();
+        return;
+      }
+      process.exit(130);
+    }
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
 }

@@ -71,7 +71,7 @@ export const receiverEnvSchema = z.object({
   SPANS_TOPIC_REPLICATION_FACTOR: int(-1, 32767).refine((n) => n !== 0, 'must be -1 (broker default) or at least 1').default(-1)
     .describe('replication factor of SPANS_TOPIC when the receiver creates it; -1 takes the broker\'s default.replication.factor'),
   ...receiverEdgeEnv,
-  SHUTDOWN_DRAIN_TIMEOUT: durationMs().default(10_000)
+  SHUTDOWN_DRAIN_TIMEOUT: durationMs({ min: 1000 }).default(10_000)
     .describe('on shutdown, how long buffered spans may take to reach Kafka before the rest are counted as dropped_at_shutdown'),
 }).superRefine((c, ctx) => {
   requireSaslCredentials(c, ctx);

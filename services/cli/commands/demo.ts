@@ -20,7 +20,7 @@ options:
   --target URL             receiver (default http://127.0.0.1:9411; /api/v2/spans is appended)
   --token TOKEN            bearer token for a receiver with RECEIVER_AUTH_TOKENS set (default: MESHRAY_TOKEN from the environment)
   --rate N|max             requests per second (default 10; max = as fast as the receiver takes them)
-  --duration DURATION      how long to generate, e.g. 30s, 2m (default 10s unless --requests is given)
+  --duration DURATION      how long to generate, at least 1s, e.g. 30s, 2m (default 10s unless --requests is given)
   --requests N             stop after N requests (with --duration: whichever comes first)
   --flavour F              1.7 (every sidecar span CLIENT) | 1.7.4 (default) | modern (istio.* tags, gateway SERVER+CLIENT)
                            | ambient (modern's traffic without sidecars: one waypoint per namespace reports each hop)

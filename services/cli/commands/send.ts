@@ -5,6 +5,7 @@ import { durationFlag, intFlag, targetFlag, tokenHeaders } from '../flags.ts';
 import { readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
+import { startMicrosOf } from '../../../shared/core/xray/index.ts';
 import { createHttpTransport, detectSpanFileFormat, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
 
 /** The body without a UTF-8 byte order mark (an editor's), which would make its first line not JSON. */
@@ -15,8 +16,9 @@ const HELP = `usage: meshray send [FILE|-] [options]
 Posts captured spans to a Zipkin receiver in Envoy-sized batches. FILE (or stdin) holds a Zipkin v2 JSON
 array, a v1 JSON array, a v2 protobuf list, or ndjson with one v2 span per line (what 'meshray capture'
 writes, a dead-letter file included: each line's span). Spans are judged one by one, as the receiver judges
-them: an invalid span is named on stderr and not sent, and its neighbours are. Spans without a timestamp
-are sent (the receiver takes them) with a warning: the translator dead-letters them. The batches are re-encoded as
+them: an invalid span is named on stderr and not sent, and its neighbours are. Spans with no timestamp
+(nor an annotation timestamp) are sent (the receiver takes them) with a warning: the translator
+dead-letters them. The batches are re-encoded as
 Zipkin v2 JSON, in file order.
 
 options:
@@ -101,11 +103,12 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (values.json === true) io.stdout.write(`${JSON.stringify(summary)}\n`);
   if (summary.refusedPosts > 0) io.stderr.write(`meshray send: ${summary.refusedPosts} of ${summary.posts} POSTs were refused or unanswered\n`);
   if (summary.invalid > 0) io.stderr.write(`meshray send: ${summary.invalid} invalid span(s) in the file were not sent\n`);
-  // The receiver takes a span without a timestamp (Zipkin allows it: a late part of a span), but alone it
-  // cannot become a segment: the translator dead-letters it (no_timestamp). Say so, rather than "accepted".
-  const undated = spans.filter((span) => span.timestampMicros === undefined).length;
+  // The receiver takes a span without a timestamp (Zipkin allows it: a late part of a span); without an
+  // annotation timestamp either it cannot become a segment: the translator dead-letters it (no_timestamp).
+  // Say so, rather than "accepted".
+  const undated = spans.filter((span) => startMicrosOf(span) === undefined).length;
   if (undated > 0) {
-    io.stderr.write(`meshray send: ${undated} span(s) have no timestamp: the receiver accepts them, but the translator cannot date them and dead-letters them (no_timestamp); meshray translate FILE names them\n`);
+    io.stderr.write(`meshray send: ${undated} span(s) have no timestamp (nor an annotation timestamp): the receiver accepts them, but the translator cannot date them and dead-letters them (no_timestamp); meshray translate FILE names them\n`);
   }
   if (summary.refusedPosts > 0 || summary.invalid > 0) return 2;
   return 0;

@@ -1,6 +1,6 @@
 import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import type { Result } from '../../../shared/core/result/result.ts';
-import { decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
+import { compressionHint, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
 import type { MediaType } from './media-type.ts';
 import { accept, refuse, type Outcome } from './outcome.ts';
 
@@ -41,7 +41,10 @@ export function decodeRequestSpans(body: Buffer, mediaType: MediaType, version: 
   if (version === 'v2') {
     if (mediaType === 'proto') return decodeAs(body, 'proto-v2');
     const detected = detectFormat(body, mediaType === 'json' ? 'application/json' : undefined);
-    if (detected === undefined) return malformed('body is neither Zipkin JSON nor protobuf');
+    if (detected === undefined) {
+      const hint = compressionHint(body);
+      return malformed(`body is neither Zipkin JSON nor protobuf${hint === undefined ? '' : `: ${hint}`}`);
+    }
     // A JSON Content-Type is believed: a body that only resembles protobuf gets JSON errors. A body that
     // looks like v1 is read as v2 too: each v1 span in it is refused alone.
     return decodeAs(body, mediaType === 'json' || detected === 'json-v1' ? 'json-v2' : detected);

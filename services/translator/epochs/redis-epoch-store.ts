@@ -72,8 +72,8 @@ export class RedisEpochStore implements SharedEpochStore {
         throw err;
       });
     } catch (cause) {
-      const { host, port } = this.#redis.options;
-      throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', `Redis at ${host ?? '?'}:${port ?? '?'} (REDIS_URL) did not answer: ${(cause as Error).message}`, { cause });
+      const { host, port, path } = this.#redis.options;
+      throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', `Redis at ${path ?? `${host ?? '?'}:${port ?? '?'}`} failed: ${(cause as Error).message}`, { cause });
     }
     if (!Array.isArray(replies) || replies.length !== proposals.length) {
       throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', `redis: expected ${proposals.length} values, got ${Array.isArray(replies) ? replies.length : typeof replies}`);

@@ -9,7 +9,7 @@ export { epochStoreAt, MemoryEpochStore } from './epoch-store.ts';
 export type { EpochStore, MemoryEpochStoreOptions } from './epoch-store.ts';
 export { deriveIdByHash } from './ids.ts';
 export type { DeriveId } from './ids.ts';
-export { traceKeyOf } from './trace-id.ts';
+export { startMicrosOf, traceKeyOf } from './trace-id.ts';
 export { validateSegmentDocument, validateSegmentJson } from './validate.ts';
 export { MAX_DOCUMENT_BYTES } from './limits.ts';
 export type * from './segment-document.ts';

@@ -25,7 +25,9 @@ export type SpanRefusalReason =
   | 'invalid_annotation'
   | 'invalid_binary_annotation'
   | 'invalid_tag'
-  | 'invalid_flag';
+  | 'invalid_flag'
+  /** A span of the other Zipkin version (v1 keys on the v2 route, or v2 keys on the v1 route). */
+  | 'wrong_version';
 
 export interface RefusedSpan {
   /** Index of the span in the body (a v1 span that became two model spans counts once). */
@@ -52,7 +54,7 @@ function reasonOf(field: string, message: string): SpanRefusalReason {
   const leaf = field.slice(field.lastIndexOf('.') + 1);
   switch (top) {
     case '':
-      return 'not_a_span';
+      return message.startsWith('is a Zipkin v') ? 'wrong_version' : 'not_a_span';
     case 'traceId':
       return /required/.test(message) ? 'missing_trace_id' : 'invalid_trace_id';
     case 'id':

@@ -9,11 +9,20 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * 78 xx header) is named, so the sender learns to set Content-Encoding (or to decompress the file).
  */
 export function notUtf8Message(body: Uint8Array): string {
-  if (body[0] === 0x1f && body[1] === 0x8b) return 'body is not valid UTF-8: it is gzip-compressed (starts with 1f 8b); send it with Content-Encoding: gzip, or decompress it';
-  if (body[0] === 0x78 && body.length > 1 && ((body[0] << 8) | (body[1] ?? 0)) % 31 === 0) {
-    return 'body is not valid UTF-8: it looks zlib-compressed (a deflate header); send it with Content-Encoding: deflate, or decompress it';
+  const hint = compressionHint(body);
+  return hint === undefined ? 'body is not valid UTF-8' : `body is not valid UTF-8: ${hint}`;
+}
+
+/** zlib's header second bytes for a 32 KiB window at its four compression levels (RFC 1950 §2.2). */
+const ZLIB_SECOND_BYTES: ReadonlySet<number> = new Set([0x01, 0x5e, 0x9c, 0xda]);
+
+/** What compressed data `body` looks like, said as advice, or undefined. */
+export function compressionHint(body: Uint8Array): string | undefined {
+  if (body[0] === 0x1f && body[1] === 0x8b) return 'it is gzip-compressed (starts with 1f 8b); send it with Content-Encoding: gzip, or decompress it';
+  if (body[0] === 0x78 && ZLIB_SECOND_BYTES.has(body[1] ?? -1)) {
+    return 'it looks zlib-compressed (a deflate header); send it with Content-Encoding: deflate, or decompress it';
   }
-  return 'body is not valid UTF-8';
+  return undefined;
 }
 
 /** Parses a body that must be a JSON array (of spans). The BOM, if any, is skipped. */

@@ -103,7 +103,11 @@ test('meshray start writes the spans it did not get exported by shutdown to DEAD
     const answer = await fetch(`http://127.0.0.1:${receiverPort}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans) });
     assert.equal(answer.status, 202);
   } finally {
-    await app.close(300);
+    // A drain of 60 s that a second Ctrl-C (hurry) ends at once: the test would time out otherwise.
+    const closing = app.close(60_000);
+    assert.equal(app.close(), closing, 'close() again returns the same shutdown');
+    app.hurry();
+    await closing;
   }
   try {
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; errorCode: string; span: { id: string } | null });

@@ -82,6 +82,15 @@ describe('POST /api/v2/spans', () => {
     assert.equal(publisher.spans.length, 2 * bookinfoSpans.length);
   });
 
+  it('names gzip sent without Content-Encoding, with or without a Content-Type', async () => {
+    const { app } = makeApp();
+    for (const headers of [{}, json]) {
+      const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers, payload: gzipSync(bookinfo) });
+      assert.equal(res.statusCode, 400);
+      assert.match(JSON.stringify(res.json()), /gzip-compressed \(starts with 1f 8b\); send it with Content-Encoding: gzip/);
+    }
+  });
+
   it('refuses v1 JSON with 400 naming the v1 route', async () => {
     const { app, publisher } = makeApp();
     const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: v1Body });
@@ -96,8 +105,8 @@ describe('POST /api/v2/spans', () => {
       const { app, publisher } = makeApp();
       const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: JSON.stringify(mixed) });
       assert.equal(res.statusCode, 202, res.body);
-      const refused = (res.json() as { refused: { index: number; message: string }[] }).refused;
-      assert.deepEqual(refused.map((r) => r.index), [mixed.indexOf(canonical['span_JSON_V1'])]);
+      const refused = (res.json() as { refused: { index: number; message: string; reason: string }[] }).refused;
+      assert.deepEqual(refused.map((r) => [r.index, r.reason]), [[mixed.indexOf(canonical['span_JSON_V1']), 'wrong_version']]);
       assert.match(refused[0]?.message ?? '', /Zipkin v1 span .*\/api\/v1\/spans/);
       assert.equal(publisher.spans.length, bookinfoSpans.length);
     }

@@ -69,16 +69,17 @@ test('an invalid span is named by its line and not sent; its neighbours are, and
       '{"traceId":"abcdef0123456789","id":"abcdef0123456780","kind":"SIDEWAYS"}',
       '[{"traceId": broken]',
       '{"traceId":"abcdef0123456789","id":"abcdef0123456781"}',
+      '{"traceId":"abcdef0123456789","id":"abcdef0123456782","annotations":[{"timestamp":1764600000000000,"value":"wr"}]}',
     ].join('\n'));
     const r = await runCommand(run, [file, '--target', stub.target, '--json']);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /line 2 not sent \(invalid_kind\)/);
     assert.match(r.stderr, /line 3 not sent \(not_a_span\)/);
     assert.match(r.stderr, /2 invalid span\(s\) in the file were not sent/);
-    assert.match(r.stderr, /2 span\(s\) have no timestamp: the receiver accepts them, but the translator cannot date them and dead-letters them/);
-    assert.deepEqual(receivedSpans(stub.posts.map((p) => p.body)).map((s) => s.id), ['abcdef0123456789', 'abcdef0123456781']);
+    assert.match(r.stderr, /2 span\(s\) have no timestamp \(nor an annotation timestamp\): the receiver accepts them, but the translator cannot date them and dead-letters them/);
+    assert.deepEqual(receivedSpans(stub.posts.map((p) => p.body)).map((s) => s.id), ['abcdef0123456789', 'abcdef0123456781', 'abcdef0123456782']);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { spans: number; invalid: number };
-    assert.deepEqual([summary.spans, summary.invalid], [2, 2]);
+    assert.deepEqual([summary.spans, summary.invalid], [3, 2], 'the span dated by its annotation is not counted as undated');
     const empty = await runCommand(run, ['-', '--target', stub.target], '');
     assert.equal(empty.code, 1);
     assert.match(empty.stderr, /stdin is empty: no spans to send/);

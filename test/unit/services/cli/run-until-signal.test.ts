@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runUntilSignal } from '../../../../services/cli/run-until-signal.ts';
+
+test('the first SIGINT closes the service; a second one hurries it (the all-in-one ends its drain) instead of killing the process', async () => {
+  const calls: string[] = [];
+  let finish: () => void = () => undefined;
+  const service = {
+    close: () => { calls.push('close'); return new Promise<void>((resolve) => { finish = resolve; }); },
+    hurry: () => { calls.push('hurry'); finish(); },
+  };
+  const before = process.listenerCount('SIGINT');
+  const exit = runUntilSignal(service);
+  process.emit('SIGINT');
+  process.emit('SIGINT');
+  assert.equal(await exit, 0);
+  assert.deepEqual(calls, ['close', 'hurry']);
+  assert.equal(process.listenerCount('SIGINT'), before, 'its handlers are gone once the service closed');
+});
+
+test('a failed close exits 1', async () => {
+  const exit = runUntilSignal({ close: () => Promise.reject(new Error('boom')) });
+  process.emit('SIGTERM');
+  assert.equal(await exit, 1);
+});
