@@ -57,7 +57,7 @@ export const receiverEnvSchema = z.object({
   ...kafkaEnv,
   RECEIVER_PORT: port().default(9411).describe('port of the Zipkin-compatible HTTP endpoint (also serves /health and /metrics)'),
   RECEIVER_HOST: z.string().min(1).default('0.0.0.0').describe('address the HTTP endpoint listens on'),
-  MAX_BODY_BYTES: bytes().pipe(z.number().int().min(1)).default(5 * 1024 ** 2)
+  MAX_BODY_BYTES: bytes().pipe(z.number().int().min(1).max(512 * 1024 ** 2, 'at most 512mb: every request body is held in memory whole, and Envoy posts far less')).default(5 * 1024 ** 2)
     .describe('largest request body after decompression (the raw body is held to the same limit); larger → 413 BODY_TOO_LARGE'),
   MAX_SPANS_PER_REQUEST: int(1).default(10_000).describe('most spans one request may carry; more → 413 TOO_MANY_SPANS'),
   ACK_MODE: z.enum(['kafka', 'buffer']).default('kafka')

@@ -76,3 +76,11 @@ describe('receiver config', () => {
     for (const [key, schema] of Object.entries(receiverEnvSchema.shape)) assert.ok(schema.description, key);
   });
 });
+
+it('MAX_BODY_BYTES is refused above 512mb (a body is held in memory whole)', () => {
+  const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '5gb' });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues.map((i) => i.path), ['MAX_BODY_BYTES']);
+  assert.match(r.issues[0]?.message ?? '', /at most 512mb/);
+  assert.ok(parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '512mb' }).ok);
+});
