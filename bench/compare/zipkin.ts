@@ -22,7 +22,10 @@ export function resolveZipkinJar(log: (m: string) => void): string {
   const mvn = process.env['MVN'] ?? 'mvn';
   log(`resolving ${ZIPKIN_ARTIFACT} with ${mvn} dependency:copy`);
   const res = spawnSync(mvn, ['-q', '-B', '-Dstyle.color=never', 'dependency:copy', `-Dartifact=${ZIPKIN_ARTIFACT}`, `-DoutputDirectory=${JAR_DIR}`],
-    { cwd: JAR_DIR, stdio: ['ignore', 'inherit', 'inherit'] });
+    { cwd: JAR_DIR, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  // Maven 3.8's -q still writes ANSI resets (ESC[0m): print only what is left once they are gone.
+  const output = `${res.stdout ?? ''}${res.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '').trim();
+  if (output !== '') log(output);
   if (res.error) throw new Error(`cannot run ${mvn} (install Maven 3, or set MVN): ${res.error.message}`);
   if (res.status !== 0 || !existsSync(JAR)) throw new Error(`${mvn} dependency:copy ${ZIPKIN_ARTIFACT} failed (exit ${res.status ?? res.signal})`);
   return JAR;

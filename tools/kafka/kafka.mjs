@@ -63,8 +63,9 @@ export function install({ log = noop } = {}) {
   const res = spawnSync(
     mvn,
     ['-q', '-B', '-Dstyle.color=never', '-f', POM, 'dependency:build-classpath', `-Dmdep.outputFile=${tmp}`],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
   );
+  printMavenOutput(res);
   if (res.error) {
     throw new Error(`cannot run ${mvn} (install Maven 3 and a JDK 17+, or set MVN): ${res.error.message}`);
   }
@@ -75,6 +76,15 @@ export function install({ log = noop } = {}) {
   renameSync(tmp, CLASSPATH_FILE);
   log(`resolved Kafka classpath in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${CLASSPATH_FILE}`);
   return readFileSync(CLASSPATH_FILE, 'utf8').trim();
+}
+
+/**
+ * Maven 3.8's `-q` still writes ANSI resets (ESC[0m) whatever `-Dstyle.color` says: its output is taken
+ * whole and printed without them, and only when something is left (an error, a warning).
+ */
+function printMavenOutput(res) {
+  const text = `${res.stdout ?? ''}${res.stderr ?? ''}`.replace(/\x1b\[[0-9;]*m/g, '').trim();
+  if (text !== '') process.stderr.write(`${text}\n`);
 }
 
 /** Listens on `port` (0: the OS picks one) and resolves with it once the socket is closed again; rejects when it is taken. */
