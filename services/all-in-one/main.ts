@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { UpdateTraceSegmentDestinationCommand } from '@aws-sdk/client-xray';
 import { loadConfig } from '../../shared/edge/config/index.ts';
-import { listenOn } from '../../shared/edge/http/listen.ts';
+import { assertPortsFree, listenOn } from '../../shared/edge/http/listen.ts';
 import { createLogger, type Logger } from '../../shared/edge/log/index.ts';
 import { createRegistry } from '../../shared/edge/metrics/registry.ts';
 import { FileDeadLetterSink } from './dead-letter-file.ts';
@@ -53,6 +53,11 @@ export async function main(env: Record<string, string | undefined> = process.env
     lifecycle.warn({ unused }, `meshray start does not use ${unused.join(', ')}: they configure the standalone receiver, translator or xray-local (\`meshray stack\`, or each service)`);
   }
 
+  // Both ports at once, so that a start with both taken names both (listenOn below names only its own).
+  await assertPortsFree([
+    ...(target.kind === 'embedded' ? [{ port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST, portVariable: 'XRAY_LOCAL_PORT', hostVariable: 'XRAY_LOCAL_HOST' }] : []),
+    { port: config.RECEIVER_PORT, host: config.RECEIVER_HOST, portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST' },
+  ]);
   // xray-local first, so the translator's X-Ray client has somewhere to talk to.
   let xrayLocal: FastifyInstance | undefined;
   let embeddedClient: EmbeddedXRayLocal['client'] | undefined;

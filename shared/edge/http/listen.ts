@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { MeshrayError } from '../errors/index.ts';
 
@@ -37,4 +38,30 @@ export function listenError(error: unknown, target: ListenTarget): MeshrayError 
   const explain = typeof code === 'string' ? CAUSES[code] : undefined;
   if (explain === undefined) return undefined;
   return new MeshrayError('PORT_UNAVAILABLE', `${target.portVariable}=${target.port}: ${explain(target)}`, { cause: error });
+}
+
+/**
+ * Checks, before anything listens, that each target's port can be bound (bind, then close at once), and
+ * throws one PORT_UNAVAILABLE naming every one that cannot: a process that listens on two ports names
+ * both, not just the first it tried. Port 0 is skipped. Another program may still take a port between
+ * this check and the real listen; listenOn then reports it.
+ * @throws MeshrayError PORT_UNAVAILABLE (messages joined with "; ").
+ */
+export async function assertPortsFree(targets: readonly ListenTarget[]): Promise<void> {
+  const problems = await Promise.all(targets.filter((t) => t.port !== 0).map(async (t) => {
+    const server = createServer();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: t.port, host: t.host, exclusive: true }, resolve);
+      });
+      return undefined;
+    } catch (error) {
+      return listenError(error, t) ?? new MeshrayError('PORT_UNAVAILABLE', `${t.portVariable}=${t.port}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await new Promise<void>((resolve) => { server.close(() => resolve()); });
+    }
+  }));
+  const found = problems.filter((p): p is MeshrayError => p !== undefined);
+  if (found.length > 0) throw new MeshrayError('PORT_UNAVAILABLE', found.map((p) => p.message).join('; '), { cause: found[0]?.cause });
 }

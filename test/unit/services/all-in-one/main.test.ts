@@ -41,6 +41,22 @@ test('meshray start with its receiver port in use fails with the one PORT_UNAVAI
   }
 });
 
+test('meshray start with both its ports in use names both in its one PORT_UNAVAILABLE line', async () => {
+  const receiverBusy = await listening();
+  const xrayBusy = await listening();
+  try {
+    await assert.rejects(
+      main({ RECEIVER_PORT: String(receiverBusy.port), RECEIVER_HOST: '127.0.0.1', XRAY_LOCAL_PORT: String(xrayBusy.port) }, silentLogger()),
+      (e: unknown) => isMeshrayError(e) && e.code === 'PORT_UNAVAILABLE'
+        && e.message === `XRAY_LOCAL_PORT=${xrayBusy.port}: port ${xrayBusy.port} on 127.0.0.1 is already in use; set XRAY_LOCAL_PORT to a free port; `
+          + `RECEIVER_PORT=${receiverBusy.port}: port ${receiverBusy.port} on 127.0.0.1 is already in use; set RECEIVER_PORT to a free port`,
+    );
+  } finally {
+    await closed(receiverBusy);
+    await closed(xrayBusy);
+  }
+});
+
 test('meshray start with the embedded xray-local\'s port in use names XRAY_LOCAL_PORT', async () => {
   const busy = await listening();
   try {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { listenError } from '../../../../../shared/edge/http/listen.ts';
+import { assertPortsFree, listenError } from '../../../../../shared/edge/http/listen.ts';
 
 const target = { port: 9411, host: '0.0.0.0', portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST' };
 const nodeError = (code: string) => Object.assign(new Error(`listen ${code}`), { code });
@@ -20,4 +20,27 @@ test('a privileged port and a foreign address say what to set', () => {
 test('other errors are not port problems', () => {
   assert.equal(listenError(new Error('boom'), target), undefined);
   assert.equal(listenError(undefined, target), undefined);
+});
+
+test('assertPortsFree names every port that cannot be bound, and leaves free ones free', async () => {
+  const { createServer } = await import('node:net');
+  const held = createServer();
+  await new Promise<void>((resolve) => { held.listen({ port: 0, host: '127.0.0.1' }, resolve); });
+  const busy = (held.address() as { port: number }).port;
+  const spare = createServer();
+  await new Promise<void>((resolve) => { spare.listen({ port: 0, host: '127.0.0.1' }, resolve); });
+  const free = (spare.address() as { port: number }).port;
+  await new Promise<void>((resolve) => { spare.close(() => resolve()); });
+  try {
+    await assert.doesNotReject(assertPortsFree([{ port: free, host: '127.0.0.1', portVariable: 'A_PORT' }, { port: 0, host: '127.0.0.1', portVariable: 'B_PORT' }]));
+    await assert.rejects(
+      assertPortsFree([{ port: free, host: '127.0.0.1', portVariable: 'A_PORT' }, { port: busy, host: '127.0.0.1', portVariable: 'B_PORT' }]),
+      (e: unknown) => (e as { code?: string }).code === 'PORT_UNAVAILABLE' && (e as Error).message === `B_PORT=${busy}: port ${busy} on 127.0.0.1 is already in use; set B_PORT to a free port`,
+    );
+    const again = createServer(); // the check let the free port go
+    await new Promise<void>((resolve) => { again.listen({ port: free, host: '127.0.0.1' }, resolve); });
+    await new Promise<void>((resolve) => { again.close(() => resolve()); });
+  } finally {
+    await new Promise<void>((resolve) => { held.close(() => resolve()); });
+  }
 });
