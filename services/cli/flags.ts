@@ -2,7 +2,7 @@
  * Parsing of the flags several commands share. Each returns the value, or undefined when the flag is
  * absent or invalid; an invalid one also adds its error line to `errors` (commands list every problem).
  */
-import { durationMs } from '../../shared/edge/config/types.ts';
+import { durationMs, parseDurationMs } from '../../shared/edge/config/types.ts';
 
 /** An integer ≥ `min`. */
 export function intFlag(name: string, value: string | undefined, min: number, errors: string[]): number | undefined {
@@ -21,8 +21,9 @@ export function durationFlag(name: string, value: string | undefined, errors: st
   if (value === undefined) return undefined;
   const parsed = durationMs(min === undefined ? {} : { min }).safeParse(value);
   if (parsed.success) return parsed.data;
-  const message = parsed.error.issues[0]?.message ?? '';
-  errors.push(message.startsWith('must be at least') ? `--${name}: ${message}` : `--${name}: expected a duration like 30s, 250ms, 2m, 1m30s, got "${value}"`);
+  errors.push(parseDurationMs(value.trim()) === undefined
+    ? `--${name}: expected a duration like 30s, 250ms, 2m, 1m30s, got "${value}"`
+    : `--${name}: ${parsed.error.issues[0]?.message ?? 'too short'}`);
   return undefined;
 }
 

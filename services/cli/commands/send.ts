@@ -2,7 +2,7 @@ import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag, tokenHeaders } from '../flags.ts';
-import { readInput } from '../read-input.ts';
+import { isBlankInput, readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
 import { startMicrosOf } from '../../../shared/core/xray/index.ts';
@@ -72,7 +72,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     return fail(`cannot read ${source === '-' ? 'stdin' : source}: ${(e as Error).message}`);
   }
   const name = source === '-' ? 'stdin' : source;
-  if (body.toString('utf8').trim() === '') return fail(`${name} is empty: no spans to send`);
+  if (isBlankInput(body)) return fail(`${name} is empty: no spans to send`);
   const fileFormat = format ?? detectSpanFileFormat(body);
   if (fileFormat === undefined) return fail(`${name}: could not detect the format: expected a Zipkin v2 JSON array, v1 JSON array, v2 protobuf or ndjson (one span per line)`);
   // The receiver's own decoders: each span judged alone (shared/core/zipkin decodeSpanBatch, decodeNdjsonV2Batch).

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
-import { readInput } from '../read-input.ts';
+import { isBlankInput, readInput } from '../read-input.ts';
 import { parseConfig, translationEnv } from '../../../shared/edge/config/index.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
@@ -127,7 +127,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   } catch (e) {
     return fail(`cannot read ${positionals[0] ?? 'stdin'}: ${(e as Error).message}`);
   }
-  if (body.toString('utf8').trim() === '') return fail(`${positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]} is empty: no spans to translate`);
+  if (isBlankInput(body)) return fail(`${positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]} is empty: no spans to translate`);
   const format = (values.format as InputFormat | undefined) ?? detectInputFormat(body);
   if (format === undefined) return fail('could not detect the format: expected Zipkin v2 JSON, v1 JSON, v2 protobuf or ndjson');
   const decoded = decodeInput(body, format);

@@ -3,6 +3,8 @@
  * told apart from protobuf by its first non-blank byte, and v1 from v2 by scanning the keys of the first span
  * object only (no full parse).
  */
+import { V1_ONLY_FIELD, V2_ONLY_FIELDS } from './validate.ts';
+
 export type ZipkinFormat = 'json-v2' | 'json-v1' | 'proto-v2';
 
 const PROTOBUF_CONTENT_TYPE = /^application\/(?:x-)?protobuf\b/i;
@@ -19,9 +21,9 @@ const COLON = 0x3a;
 /** Protobuf tag of ListOfSpans field 1 (`spans`), wire type 2 (length-delimited). */
 const LIST_OF_SPANS_FIELD_1 = 0x0a;
 
-/** Keys of a span object that only one version has. */
-const V1_SPAN_KEYS: ReadonlySet<string> = new Set(['binaryAnnotations']);
-const V2_SPAN_KEYS: ReadonlySet<string> = new Set(['localEndpoint', 'remoteEndpoint', 'kind', 'tags', 'shared']);
+/** Keys of a span object that only one version has: the same lists the decoders judge each span by. */
+const V1_SPAN_KEYS: ReadonlySet<string> = new Set([V1_ONLY_FIELD]);
+const V2_SPAN_KEYS: ReadonlySet<string> = new Set(V2_ONLY_FIELDS);
 
 /**
  * Detects the format of a span body:

@@ -159,7 +159,10 @@ export function readMicros(value: unknown, base: string, field: string, issues: 
  * `remoteEndpoint`, `tags`, `shared`). A v1 span (zipkin-api-v1.yaml) carries none of them; Zipkin's v1 reader would
  * skip them, and with them the service name, so the v1 decoder refuses such a span instead.
  */
-const V2_ONLY_FIELDS = ['kind', 'localEndpoint', 'remoteEndpoint', 'tags', 'shared'] as const;
+export const V2_ONLY_FIELDS = ['kind', 'localEndpoint', 'remoteEndpoint', 'tags', 'shared'] as const;
+
+/** The key only a Zipkin v1 span has (zipkin-api-v1.yaml). */
+export const V1_ONLY_FIELD = 'binaryAnnotations';
 
 /** Refuses (at `base`) a v2-shaped span sent as Zipkin v1 JSON, naming the endpoint it belongs to. */
 export function reportV2SpanInV1(value: Record<string, unknown>, base: string, issues: Issue[]): void {
@@ -178,8 +181,8 @@ export function reportV2SpanInV1(value: Record<string, unknown>, base: string, i
  * both, and with them the span's endpoints (its service name) and tags.
  */
 export function reportV1SpanInV2(value: Record<string, unknown>, base: string, issues: Issue[]): void {
-  const marker = isPresent(value['binaryAnnotations'])
-    ? 'binaryAnnotations'
+  const marker = isPresent(value[V1_ONLY_FIELD])
+    ? V1_ONLY_FIELD
     : !isPresent(value['localEndpoint']) && hasAnnotationEndpoint(value['annotations']) ? 'annotation endpoints and no localEndpoint' : undefined;
   if (marker === undefined) return;
   issues.push({
