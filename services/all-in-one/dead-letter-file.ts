@@ -30,6 +30,20 @@ export function deadLetterLinesOf(letter: DeadLetter, time: string): string[] {
   return decoded.value.map((span) => JSON.stringify({ ...head, span: JSON.parse(encodeSpanJsonV2(span)) as unknown }));
 }
 
+/**
+ * The distinct trace ids of the spans `letters` hold, the first `max` of them, and how many more there
+ * are: what an error line names when the letters could not be written. Undecodable records add none. Pure.
+ */
+export function traceIdsOf(letters: readonly DeadLetter[], max: number): { readonly traceIds: string[]; readonly more: number } {
+  const ids = new Set<string>();
+  for (const letter of letters) {
+    const decoded = decodeRecordSpans(letter.record);
+    if (decoded.ok) for (const span of decoded.value) ids.add(span.traceId);
+  }
+  const all = [...ids];
+  return { traceIds: all.slice(0, max), more: Math.max(0, all.length - max) };
+}
+
 export class FileDeadLetterSink implements DeadLetterSink {
   readonly #path: string;
   readonly #log: Logger;

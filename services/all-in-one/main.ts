@@ -10,7 +10,7 @@ import { loadConfig } from '../../shared/edge/config/index.ts';
 import { assertPortsFree, listenOn } from '../../shared/edge/http/listen.ts';
 import { createLogger, type Logger } from '../../shared/edge/log/index.ts';
 import { createRegistry } from '../../shared/edge/metrics/registry.ts';
-import { FileDeadLetterSink } from './dead-letter-file.ts';
+import { FileDeadLetterSink, traceIdsOf } from './dead-letter-file.ts';
 import { InProcessTopic } from '../../shared/edge/transport/index.ts';
 import { buildApp as buildReceiverApp, InProcessSpanPublisher, receiverEdge, receiverMetrics } from '../receiver/index.ts';
 import {
@@ -35,6 +35,9 @@ export interface RunningAllInOne {
   /** During close(): ends the drain now (a second Ctrl-C); what is not exported yet still goes to the file. */
   hurry(): void;
 }
+
+/** Trace ids named in the error line when the shutdown's dead letters cannot be written. */
+const MAX_TRACE_IDS_LOGGED = 100;
 
 /** Short enough that the drain, the translator's stop and the dead-letter write fit docker stop's 10 s grace. */
 const DEFAULT_DRAIN_TIMEOUT_MS = 5_000;
@@ -196,12 +199,17 @@ export async function main(env: Record<string, string | undefined> = process.env
     const before = deadLetters.written;
     if (unexported.length > 0) {
       const message = `not confirmed exported when meshray start stopped (the shutdown drain waits ${drainTimeoutMs} ms); some may have reached X-Ray already (README: Shutdown)`;
+      // a poison record still under POISON_MAX_ATTEMPTS keeps its own reason (its poison spans, alone)
+      const letters = translator.unexportedLetters(topic.name, unexported, { reason: 'unexported_at_shutdown', message });
       try {
-        await deadLetters.send(unexported.map((record) => ({ topic: topic.name, record, code: 'NOT_READY', reason: 'unexported_at_shutdown', attempts: 0, message })));
+        await deadLetters.send(letters);
         lifecycle.warn({ spans: deadLetters.written - before, file: deadLetters.path },
           'spans not confirmed exported at shutdown were written to the dead-letter file: meshray send FILE sends them again');
       } catch (err) {
-        lifecycle.error({ err, records: unexported.length, file: deadLetters.path }, 'spans not confirmed exported at shutdown are lost: the dead-letter file could not be written');
+        // the last trace of them: which traces may be incomplete in X-Ray
+        const { traceIds, more } = traceIdsOf(letters, MAX_TRACE_IDS_LOGGED);
+        lifecycle.error({ err, records: unexported.length, file: deadLetters.path, traceIds, ...(more > 0 ? { moreTraces: more } : {}) },
+          'spans not confirmed exported at shutdown are lost: the dead-letter file could not be written (traceIds: the traces they belong to)');
       }
     }
     if (before > 0) lifecycle.warn({ spans: before, file: deadLetters.path }, 'spans were dead-lettered during this run');

@@ -9,7 +9,7 @@ import type { DeadLetterSink } from './export/dead-letter.ts';
 import type { TransactionSearchCheck } from './export/transaction-search.ts';
 import { allOf, type ConsumerHealth, type ExportHealth } from './health.ts';
 import type { TranslatorMetrics } from './metrics.ts';
-import { createTranslator, type ProtocolSink } from './translator.ts';
+import { createTranslator, type ProtocolSink, type Translator } from './translator.ts';
 import type { WindowSettings } from './assemble/assembly-window.ts';
 import type { TraceSampler } from './sample/trace-sampler.ts';
 
@@ -49,6 +49,8 @@ export interface TranslatorApp {
   start(): Promise<void>;
   /** Stops consuming: in-flight batches finish and commit what was exported. */
   stop(): Promise<void>;
+  /** Translator.unexportedLetters: the dead letters that keep records not exported at shutdown. */
+  unexportedLetters: Translator['unexportedLetters'];
 }
 
 /** Builds the translator (createTranslator) with its ops routes around injected ports; starts nothing. */
@@ -73,5 +75,6 @@ export function buildApp(deps: TranslatorAppDeps): TranslatorApp {
     http,
     start: () => translator.start(),
     stop: () => translator.stop(),
+    unexportedLetters: (topic, records, unexported) => translator.unexportedLetters(topic, records, unexported),
   };
 }

@@ -50,6 +50,14 @@ interface Poison {
   readonly spanIndices?: number[];
 }
 
+/** Each span of `record` as a record of its own (spanAloneRecordOf); undefined when one is unreadable. */
+function spansAloneOf(record: DeliveredRecord): DeliveredRecord[] | undefined {
+  const decoded = decodeRecordSpans(record);
+  if (!decoded.ok) return undefined;
+  const alone = decoded.value.map((span, i) => spanAloneRecordOf(record, i, span));
+  return alone.every((r) => r !== undefined) ? alone : undefined;
+}
+
 /**
  * The batch handler: decode → translate → export → commit. Offsets are reported done only once X-Ray
  * accepted the documents (or they were dead-lettered). A record carries one span (v1) or a span list (v2);
@@ -101,6 +109,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
   async exportBatch(batch: RecordBatch, control: BatchControl): Promise<BatchResult> {
     const { records, partition } = batch;
     if (records.length === 0) return {};
+    this.#uncommitted.delivering(partition);
     const nowMs = this.#o.clock();
 
     // decode
@@ -148,6 +157,8 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     for (const poison of [...poisons.values()].sort((a, b) => a.recordIndex - b.recordIndex)) {
       const record = records[poison.recordIndex] as DeliveredRecord;
       const attempts = this.#uncommitted.delivered(partition, record.offset);
+      const spansInRecord = poison.spanIndices?.map((i) => indexInRecord[i] ?? 0);
+      this.#uncommitted.failed(partition, record.offset, { code: poison.code, reason: poison.reason, message: poison.message, attempts, ...(spansInRecord ? { spansInRecord } : {}) });
       if (poison.recordIndex >= cut) continue;
       if (attempts < this.#o.poisonMaxAttempts || actionFor(poison.code) !== 'dead-letter') {
         cut = poison.recordIndex;
@@ -242,6 +253,34 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       this.#failedInARow = 0;
     }
     return { doneThrough };
+  }
+
+  /**
+   * The dead letters that keep `records` (delivered, not committed, and no longer to be exported: the
+   * all-in-one's topic at shutdown): each with `unexported` (code NOT_READY, attempts 0), except a poison
+   * record still under POISON_MAX_ATTEMPTS, which keeps its own code, reason and attempts. Such a record's
+   * poison spans go alone with that reason and its other spans alone as `unexported` (per span, as the
+   * pipeline dead-letters); an undecodable one goes whole.
+   */
+  unexportedLetters(topic: string, records: readonly DeliveredRecord[], unexported: { readonly reason: string; readonly message: string }): DeadLetter[] {
+    const letters: DeadLetter[] = [];
+    const asUnexported = (record: DeliveredRecord): DeadLetter => ({ topic, record, code: 'NOT_READY', reason: unexported.reason, attempts: 0, message: unexported.message });
+    for (const record of records) {
+      const failure = this.#uncommitted.failureOf(record.partition, record.offset);
+      if (failure === undefined) {
+        letters.push(asUnexported(record));
+        continue;
+      }
+      const asPoison = (r: DeliveredRecord): DeadLetter => ({ topic, record: r, code: failure.code, reason: failure.reason, attempts: failure.attempts, message: failure.message });
+      const alone = failure.spansInRecord === undefined ? undefined : spansAloneOf(record);
+      if (failure.spansInRecord === undefined || alone === undefined) {
+        letters.push(asPoison(record));
+        continue;
+      }
+      const poison = new Set(failure.spansInRecord);
+      alone.forEach((r, i) => { letters.push(poison.has(i) ? asPoison(r) : asUnexported(r)); });
+    }
+    return letters;
   }
 
   #pack(documents: readonly D[]): readonly D[] {

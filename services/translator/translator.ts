@@ -4,7 +4,7 @@ import type { SpanSource } from './consume/span-source.ts';
 import { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { SharedEpochStore } from './epochs/shared-epoch-store.ts';
 import type { DeadLetterSink } from './export/dead-letter.ts';
-import { segmentExportSink } from './export/export-document.ts';
+import { segmentExportSink, type ExportDocument } from './export/export-document.ts';
 import type { OtlpSpanSink } from './export/otlp-span-sink.ts';
 import type { SegmentSink } from './export/segment-sink.ts';
 import type { TranslatorMetrics } from './metrics.ts';
@@ -68,6 +68,8 @@ export interface Translator {
   start(): Promise<void>;
   /** Stops the source: in-flight batches finish and commit what was exported. */
   stop(): Promise<void>;
+  /** TranslatorPipeline.unexportedLetters: how records no longer to be exported are kept (a shutdown's leftovers). */
+  unexportedLetters: TranslatorPipeline<ExportDocument>['unexportedLetters'];
 }
 
 /**
@@ -107,5 +109,6 @@ export function createTranslator(deps: TranslatorDeps): Translator {
   return {
     start: () => deps.source.start(handler),
     stop: () => deps.source.stop(),
+    unexportedLetters: (topic, records, unexported) => pipeline.unexportedLetters(topic, records, unexported),
   };
 }

@@ -1,8 +1,20 @@
+import type { ErrorCode } from '../../../shared/edge/errors/index.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
+
+/** Why a delivered record was not exported (a poison record still under POISON_MAX_ATTEMPTS). */
+export interface RecordFailure {
+  readonly code: ErrorCode;
+  readonly reason: string;
+  readonly message: string;
+  /** Deliveries of the record so far. */
+  readonly attempts: number;
+  /** The poison spans, as indices within the record; absent: the record as a whole (undecodable). */
+  readonly spansInRecord?: readonly number[];
+}
 
 /**
  * What the translator remembers about records delivered but not committed yet, per partition: how many
- * times each failing (poison) record was delivered, and which of a record's documents X-Ray already
+ * times each failing (poison) record was delivered and why it failed last, and which of a record's documents X-Ray already
  * accepted (its batch failed on other documents), so a redelivery counts on and does not send them again.
  * Everything about a record goes once it is committed (`committed`), whole partitions once revoked.
  * The source commits the offset the pipeline reports done (`BatchResult.doneThrough`); nothing else does.
@@ -10,12 +22,24 @@ import { PartitionOffsets } from './partition-offsets.ts';
 export class UncommittedRecords {
   readonly #deliveries = new PartitionOffsets<number>();
   readonly #accepted = new PartitionOffsets<Set<string>>();
+  readonly #failures = new PartitionOffsets<RecordFailure>();
+  /** Revoked partitions whose failures are still kept (until delivered again). */
+  readonly #revokedFailures = new Set<number>();
 
   /** Counts one more delivery of the (failing) record and returns the count. */
   delivered(partition: number, offset: string): number {
     const n = (this.#deliveries.get(partition, offset) ?? 0) + 1;
     this.#deliveries.set(partition, offset, n);
     return n;
+  }
+
+  /** The record's last delivery found it poison: what a shutdown saves it with (`failureOf`). */
+  failed(partition: number, offset: string, failure: RecordFailure): void {
+    this.#failures.set(partition, offset, failure);
+  }
+
+  failureOf(partition: number, offset: string): RecordFailure | undefined {
+    return this.#failures.get(partition, offset);
   }
 
   /** X-Ray accepted the record's document `segmentId`. */
@@ -33,11 +57,22 @@ export class UncommittedRecords {
   committed(partition: number, offset: string): void {
     this.#deliveries.forgetThrough(partition, offset);
     this.#accepted.forgetThrough(partition, offset);
+    this.#failures.forgetThrough(partition, offset);
   }
 
-  /** The partitions were taken away: forget them whole. */
+  /**
+   * The partitions were taken away: forget them whole, except why their records failed, which a shutdown
+   * asks for after its source stopped (a stop revokes); that goes when the partition is delivered again.
+   */
   revoked(partitions: readonly number[]): void {
     this.#deliveries.drop(partitions);
     this.#accepted.drop(partitions);
+    for (const p of partitions) this.#revokedFailures.add(p);
+  }
+
+  /** A batch of the partition is being handled: failures kept from before a revoke go. */
+  delivering(partition: number): void {
+    if (!this.#revokedFailures.delete(partition)) return;
+    this.#failures.drop([partition]);
   }
 }

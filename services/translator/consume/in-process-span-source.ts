@@ -1,4 +1,5 @@
 import type { Logger } from '../../../shared/edge/log/index.ts';
+import { sleepMs } from '../../../shared/edge/resilience/clock.ts';
 import type { InProcessTopic, RecordBatch } from '../../../shared/edge/transport/index.ts';
 import type { ConsumerHealth } from '../health.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
@@ -59,30 +60,37 @@ export class InProcessSpanSource implements SpanSource {
       const batches = this.#o.topic.peek(this.#o.maxBatch);
       if (batches.length === 0) continue;
       let next = 0;
+      let progress = false;
       const worker = async () => {
         while (next < batches.length) {
           const batch = batches[next++];
-          if (batch) await this.#handle(batch, handler);
+          if (batch && await this.#handle(batch, handler)) progress = true;
         }
       };
       await Promise.all(Array.from({ length: Math.min(this.#o.partitionsConcurrency, batches.length) }, worker));
+      // Nothing committed (a poison record being retried, every partition): pause as a refetch from Kafka
+      // would, instead of redelivering in a loop of promises that never lets a timer or socket in.
+      if (!progress && this.#running) await sleepMs(pollMs);
     }
   }
 
-  async #handle(batch: RecordBatch, handler: BatchHandler): Promise<void> {
+  /** Handles one batch; true when it committed something. */
+  async #handle(batch: RecordBatch, handler: BatchHandler): Promise<boolean> {
     const { partition } = batch;
     this.#seen.add(partition);
     const control: BatchControl = { heartbeat: async () => {}, isActive: () => this.#running };
     try {
       this.#setLag(partition, batch.records.length);
       const result = await handler.handle(batch, control);
-      if (result.doneThrough === undefined) return;
+      if (result.doneThrough === undefined) return false;
       this.#o.topic.commit(partition, result.doneThrough);
       this.#o.health.committed();
       const pending = this.#o.topic.peek(1).some((b) => b.partition === partition) ? 1 : 0;
       this.#setLag(partition, pending);
+      return true;
     } catch (err) {
       this.#log.error({ err, partition }, 'batch handler failed');
+      return false;
     }
   }
 

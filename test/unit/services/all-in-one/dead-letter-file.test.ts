@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileDeadLetterSink } from '../../../../services/all-in-one/dead-letter-file.ts';
+import { FileDeadLetterSink, traceIdsOf } from '../../../../services/all-in-one/dead-letter-file.ts';
 import type { DeadLetter } from '../../../../services/translator/index.ts';
 import { toSpanRecord } from '../../../../shared/core/span-record/record.ts';
 import { isMeshrayError } from '../../../../shared/edge/errors/index.ts';
@@ -46,4 +46,16 @@ test('a failed append is a retryable PUBLISH_FAILED and does not block the appen
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('traceIdsOf: the distinct trace ids of the letters, the first max of them, and how many more', () => {
+  const of = (traceId: string, id: string): DeadLetter => {
+    const l = letter(id);
+    const span = { traceId, id, name: 'get', annotations: [], tags: {}, shared: false, debug: false } as unknown as Span;
+    return { ...l, record: { ...toSpanRecord(span, 0), partition: 0, offset: '0' } };
+  };
+  const garbage: DeadLetter = { ...letter('0000000000000001'), record: { key: 'k', value: Buffer.from([0xff]), headers: {}, timestampMs: 0, partition: 0, offset: '9' } };
+  const letters = [of('aaaaaaaaaaaaaaa1', '0000000000000001'), garbage, of('aaaaaaaaaaaaaaa1', '0000000000000002'), of('bbbbbbbbbbbbbbb2', '0000000000000003'), of('ccccccccccccccc3', '0000000000000004')];
+  assert.deepEqual(traceIdsOf(letters, 2), { traceIds: ['aaaaaaaaaaaaaaa1', 'bbbbbbbbbbbbbbb2'], more: 1 });
+  assert.deepEqual(traceIdsOf(letters, 10), { traceIds: ['aaaaaaaaaaaaaaa1', 'bbbbbbbbbbbbbbb2', 'ccccccccccccccc3'], more: 0 });
 });

@@ -255,6 +255,37 @@ test('span-list records (v2): each span is its own dead letter; its neighbours i
   }
 });
 
+test('unexportedLetters (a shutdown\'s leftovers): a poison record under POISON_MAX_ATTEMPTS keeps its own reason, per span; the rest is unexported', async () => {
+  const sink = new FakeSink();
+  const h = harness({ sink, partitions: 1, poisonMaxAttempts: Number.MAX_SAFE_INTEGER });
+  const untranslatable = { ...spanOf(trace(2), hex(2, 16), now), timestampMicros: undefined } as never;
+  h.topic.append([recordOf(spanOf(trace(9), hex(9, 16), now))]);
+  h.topic.append([listRecordOf([spanOf(trace(1), hex(1, 16), now), untranslatable, spanOf(trace(3), hex(3, 16), now)])]);
+  h.topic.append([{ key: 'garbage', value: Buffer.from([0xff, 0xfe, 0x01]), headers: {}, timestampMs: 0 }]);
+  h.topic.append([recordOf(spanOf(trace(4), hex(4, 16), now))]);
+  await h.app.start();
+  try {
+    await waitFor('a poison retry', 5000, async () => (await metricValue(h.registry, 'meshray_translator_batches_total', { outcome: 'poison_retry' })) >= 2, { intervalMs: 5 });
+  } finally {
+    await h.app.stop();
+  }
+  const held = h.topic.removeAll();
+  assert.deepEqual(held.map((r) => r.offset), ['1', '2', '3'], 'the record before the poison was exported and committed');
+  const letters = h.app.unexportedLetters('spans', held, { reason: 'unexported_at_shutdown', message: 'stopped' });
+  const seen = letters.map((l) => {
+    const alone = decodeSpanRecord(l.record);
+    return { offset: l.record.offset, id: alone.ok ? alone.value.id : null, code: l.code, reason: l.reason, poisonRetried: l.attempts >= 2 };
+  });
+  assert.deepEqual(seen, [
+    { offset: '1', id: hex(1, 16), code: 'NOT_READY', reason: 'unexported_at_shutdown', poisonRetried: false },
+    { offset: '1', id: hex(2, 16), code: 'SPAN_UNTRANSLATABLE', reason: 'no_timestamp', poisonRetried: true },
+    { offset: '1', id: hex(3, 16), code: 'NOT_READY', reason: 'unexported_at_shutdown', poisonRetried: false },
+    { offset: '2', id: null, code: 'RECORD_UNDECODABLE', reason: 'undecodable', poisonRetried: true },
+    { offset: '3', id: hex(4, 16), code: 'NOT_READY', reason: 'unexported_at_shutdown', poisonRetried: false },
+  ]);
+  assert.equal(h.dlq.letters.length, 0, 'nothing was dead-lettered while running: every poison was under its limit');
+});
+
 // ---- PACKING=on ---------------------------------------------------------------------------------
 
 /** A pipeline over `sink` with PACKING=on, and one partition's batch of the spans of Bookinfo request 1 (1.7.4, reviews v2). */
