@@ -6,7 +6,7 @@
  * each line's `span`). The file is opened on the first dead letter, so a run without one leaves none behind.
  * `send` resolves once the lines are written: a letter is committed only after it is in the file.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { appendFile, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { MeshrayError } from '../../shared/edge/errors/index.ts';
@@ -96,13 +96,30 @@ export class FileDeadLetterSink implements DeadLetterSink {
   /**
    * Appends the letters' lines, after every earlier append. On a failed write (a full disk) the file is cut
    * back to its size before, so a redelivered batch leaves neither a torn line nor a duplicate.
-   * @throws MeshrayError PUBLISH_FAILED (retryable: the batch is redelivered).
+   * @throws MeshrayError PUBLISH_FAILED (retryable: the translator's batch is redelivered).
    */
   send(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return Promise.resolve();
     const write = this.#tail.then(() => this.#append(letters));
     this.#tail = write.catch(() => undefined);
     return write;
+  }
+
+  /**
+   * `send`, synchronously, for a process about to exit (a third Ctrl-C): appends the letters' lines at once,
+   * not after appends still in flight. Returns the lines (spans) written.
+   * @throws MeshrayError PUBLISH_FAILED when the file cannot be written.
+   */
+  sendSync(letters: readonly DeadLetter[]): number {
+    if (letters.length === 0) return 0;
+    const lines = letters.flatMap((l) => deadLetterLinesOf(l, new Date(this.#now()).toISOString()));
+    try {
+      appendFileSync(this.#path, `${lines.join('\n')}\n`, 'utf8');
+    } catch (err) {
+      throw new MeshrayError('PUBLISH_FAILED', `cannot append dead letters to DEAD_LETTER_FILE=${this.#path}: ${(err as Error).message}`);
+    }
+    this.#written += lines.length;
+    return lines.length;
   }
 
   async #append(letters: readonly DeadLetter[]): Promise<void> {
@@ -114,7 +131,8 @@ export class FileDeadLetterSink implements DeadLetterSink {
     } catch (err) {
       if (before !== undefined) await truncate(this.#path, before).catch(() => undefined);
       else await rm(this.#path, { force: true }).catch(() => undefined);
-      throw new MeshrayError('PUBLISH_FAILED', `cannot append dead letters to DEAD_LETTER_FILE=${this.#path}: ${(err as Error).message}; the batch is redelivered`);
+      // what happens next is the caller's to say: a batch is redelivered, a shutdown reports the spans lost
+      throw new MeshrayError('PUBLISH_FAILED', `cannot append dead letters to DEAD_LETTER_FILE=${this.#path}: ${(err as Error).message}`);
     }
     this.#written += lines.length;
     if (!this.#warned) {

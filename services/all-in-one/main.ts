@@ -15,7 +15,7 @@ import { InProcessTopic } from '../../shared/edge/transport/index.ts';
 import { buildApp as buildReceiverApp, InProcessSpanPublisher, receiverEdge, receiverMetrics } from '../receiver/index.ts';
 import {
   buildApp as buildTranslatorApp, ConsumerHealth, createTranslatorMetrics, createXRayClient, describeExportTarget, ExportHealth,
-  exportSinkFromSettings, InProcessSpanSource, TransactionSearchCheck, translatorConfigOf, type TranslatorApp,
+  exportSinkFromSettings, InProcessSpanSource, TransactionSearchCheck, translatorConfigOf, type DeadLetter, type TranslatorApp,
 } from '../translator/index.ts';
 import { buildXRayLocal, type EmbeddedXRayLocal } from '../xray-local/index.ts';
 import { allInOneEnvSchema, chooseExportTarget, embeddedExportWarning, unusedServiceEnv, type ExportTarget } from './config.ts';
@@ -34,6 +34,18 @@ export interface RunningAllInOne {
   close(drainTimeoutMs?: number): Promise<void>;
   /** During close(): ends the drain now (a second Ctrl-C); what is not exported yet still goes to the file. */
   hurry(): void;
+  /**
+   * For a process about to exit at once (a third Ctrl-C): writes what the topic still holds, and what a
+   * close() was still writing, to DEAD_LETTER_FILE synchronously; returns a line saying what became of it.
+   * A span close() had written already may then be in the file twice (`meshray send` writes it once).
+   */
+  abandon(): string;
+}
+
+/** The TCP port `app` listens on; undefined when it does not listen. */
+function boundPort(app: FastifyInstance): number | undefined {
+  const address = app.server.address();
+  return typeof address === 'object' && address !== null ? address.port : undefined;
 }
 
 /** Trace ids named in the error line when the shutdown's dead letters cannot be written. */
@@ -74,9 +86,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     }));
     // A port in use (or not bindable) is one PORT_UNAVAILABLE line naming the variable, as the services say it.
     await listenOn(xrayLocal, { port: config.XRAY_LOCAL_PORT, host: config.XRAY_LOCAL_HOST, portVariable: 'XRAY_LOCAL_PORT', hostVariable: 'XRAY_LOCAL_HOST' });
-    const address = xrayLocal.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.XRAY_LOCAL_PORT;
-    endpoint = `http://127.0.0.1:${port}`;
+    endpoint = `http://127.0.0.1:${boundPort(xrayLocal) ?? config.XRAY_LOCAL_PORT}`;
   } else if (target.kind === 'endpoint') {
     endpoint = target.endpoint;
   }
@@ -127,6 +137,10 @@ export async function main(env: Record<string, string | undefined> = process.env
 
   let closing: Promise<void> | undefined;
   let hurried = false;
+  /** The shutdown's dead letters while close() writes them. */
+  let saving: DeadLetter[] | undefined;
+  const unexportedMessage = (drainTimeoutMs: number): string =>
+    `not confirmed exported when meshray start stopped (the shutdown drain waits ${drainTimeoutMs} ms); some may have reached X-Ray already (README: Shutdown)`;
   const receiverLog = loggerFor('receiver');
   const edge = receiverEdge(config, receiverLog); // token file and TLS pair read now: a bad one fails the start
   const receiver = buildReceiverApp({
@@ -158,8 +172,9 @@ export async function main(env: Record<string, string | undefined> = process.env
   }
   edge.start(receiver.server);
   lifecycle.info({
-    receiverPort: config.RECEIVER_PORT,
-    xrayLocalPort: xrayLocal ? config.XRAY_LOCAL_PORT : undefined,
+    // the ports bound (RECEIVER_PORT=0 or XRAY_LOCAL_PORT=0 pick a free one)
+    receiverPort: boundPort(receiver) ?? config.RECEIVER_PORT,
+    xrayLocalPort: xrayLocal ? boundPort(xrayLocal) ?? config.XRAY_LOCAL_PORT : undefined,
     // xray-local has no authentication: say who can reach it (loopback unless XRAY_LOCAL_HOST says otherwise).
     xrayLocalHost: xrayLocal ? config.XRAY_LOCAL_HOST : undefined,
     receiverEdge: edge.description,
@@ -174,6 +189,18 @@ export async function main(env: Record<string, string | undefined> = process.env
     target,
     hurry() {
       hurried = true;
+    },
+    abandon() {
+      const letters = [...(saving ?? []), ...translator.unexportedLetters(topic.name, topic.removeAll(), { reason: 'unexported_at_shutdown', message: unexportedMessage(0) })];
+      saving = undefined;
+      if (letters.length === 0) return 'nothing held was lost';
+      try {
+        const spans = deadLetters.sendSync(letters);
+        return `${spans} spans not confirmed exported were written to ${deadLetters.path}: meshray send FILE sends them again`;
+      } catch (err) {
+        const { traceIds, more } = traceIdsOf(letters, MAX_TRACE_IDS_LOGGED);
+        return `spans not confirmed exported are lost (${(err as Error).message}); their traces: ${traceIds.join(' ')}${more > 0 ? ` and ${more} more` : ''}`;
+      }
     },
     close(drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS) {
       closing ??= shutDown(drainTimeoutMs);
@@ -198,11 +225,12 @@ export async function main(env: Record<string, string | undefined> = process.env
     const unexported = topic.removeAll();
     const before = deadLetters.written;
     if (unexported.length > 0) {
-      const message = `not confirmed exported when meshray start stopped (the shutdown drain waits ${drainTimeoutMs} ms); some may have reached X-Ray already (README: Shutdown)`;
       // a poison record still under POISON_MAX_ATTEMPTS keeps its own reason (its poison spans, alone)
-      const letters = translator.unexportedLetters(topic.name, unexported, { reason: 'unexported_at_shutdown', message });
+      const letters = translator.unexportedLetters(topic.name, unexported, { reason: 'unexported_at_shutdown', message: unexportedMessage(drainTimeoutMs) });
+      saving = letters; // until written: a third Ctrl-C (abandon) writes them itself
       try {
         await deadLetters.send(letters);
+        saving = undefined;
         lifecycle.warn({ spans: deadLetters.written - before, file: deadLetters.path },
           'spans not confirmed exported at shutdown were written to the dead-letter file: meshray send FILE sends them again');
       } catch (err) {

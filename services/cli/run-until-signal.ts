@@ -2,9 +2,10 @@
  * Keeps a started service running until SIGTERM/SIGINT, then closes it; resolves with the exit code. A second
  * signal while it closes calls the service's `hurry` when it has one (the all-in-one then skips the rest of
  * its drain and still saves what it holds); without one, or at a third signal, the process exits at once
- * with 130.
+ * with 130, after the service's `abandon` (the all-in-one writes what it holds synchronously) prints what
+ * became of what it held.
  */
-export function runUntilSignal(service: { close(): Promise<void>; hurry?(): void }): Promise<number> {
+export function runUntilSignal(service: { close(): Promise<void>; hurry?(): void; abandon?(): string }, exit: (code: number) => void = (code) => process.exit(code)): Promise<number> {
   return new Promise((resolve) => {
     let signals = 0;
     const done = (code: number): void => {
@@ -22,11 +23,20 @@ export function runUntilSignal(service: { close(): Promise<void>; hurry?(): void
         return;
       }
       if (signals === 2 && service.hurry !== undefined) {
-        process.stderr.write('meshray: second signal: skipping the rest of the shutdown drain (a third one exits at once)\n');
+        process.stderr.write(`meshray: second signal: skipping the rest of the shutdown drain (a third one exits at once${service.abandon ? ', saving what is held first' : ''})\n`);
         service.hurry();
         return;
       }
-      process.exit(130);
+      if (service.abandon !== undefined) {
+        let said: string;
+        try {
+          said = service.abandon();
+        } catch (error) {
+          said = `saving what is held failed: ${String(error)}`;
+        }
+        process.stderr.write(`meshray: exiting at once: ${said}\n`);
+      }
+      exit(130);
     }
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);

@@ -48,10 +48,23 @@ test('npm start serves :9411 and :2000; a posted trace is visible within 5 s', {
     assert.deepEqual(documents.map((d) => d.name).sort(), ['istio-ingressgateway', 'productpage.default'], 'one document per service hop');
     assert.deepEqual(documents.flatMap(namesOf).sort(), ['istio-ingressgateway', 'productpage.default', 'productpage.default']);
     xray.destroy();
+
+    // A supervisor signals npm's pid alone (not the terminal's process group): npm forwards it to meshray
+    // (the script execs node: with a shell in between, the shell died and meshray ran on, orphaned).
+    const exited = new Promise((r) => child.once('exit', r));
+    process.kill(child.pid ?? 0, 'SIGTERM');
+    await exited;
+    const serving = await fetch('http://127.0.0.1:9411/health/live').then(() => true, () => false);
+    assert.equal(serving, false, 'meshray stopped with npm: nothing serves :9411');
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- meshray output ---\n${output.slice(-4000)}`);
   } finally {
-    if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      await exited;
+    }
+    // whatever npm left behind in its process group
+    try { if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); } catch { /* none left */ }
   }
 });

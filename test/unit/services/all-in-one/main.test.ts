@@ -10,7 +10,7 @@ import { decodeNdjsonV2Batch } from '../../../../shared/core/zipkin/index.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { main } from '../../../../services/all-in-one/main.ts';
 import { isMeshrayError } from '../../../../shared/edge/errors/index.ts';
-import { silentLogger } from '../../../../shared/edge/log/index.ts';
+import { createLogger, silentLogger } from '../../../../shared/edge/log/index.ts';
 import { Registry } from 'prom-client';
 import { buildXRayLocal, SegmentStore } from '../../../../services/xray-local/index.ts';
 
@@ -137,6 +137,58 @@ test('meshray start writes the spans it did not get exported by shutdown to DEAD
     assert.equal(back.value.spans.length, lines.length);
   } finally {
     await xray.app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('meshray start, exiting at once (a third Ctrl-C: abandon), first writes what it holds to DEAD_LETTER_FILE synchronously', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlq-'));
+  const file = join(dir, 'dead.ndjson');
+  const store = new SegmentStore({ maxSegments: 1000 });
+  const xray = buildXRayLocal({ logger: silentLogger(), registry: new Registry(), maxSegments: 1000, store, throttleSegmentsPerSecond: 2 });
+  await xray.app.listen({ port: 0, host: '127.0.0.1' });
+  const xrayPort = (xray.app.server.address() as AddressInfo).port;
+  const app = await main({
+    RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_ENDPOINT: `http://127.0.0.1:${xrayPort}`, DEAD_LETTER_FILE: file,
+    AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1',
+  }, silentLogger());
+  const ids = Array.from({ length: 30 }, (_, i) => (0x200 + i).toString(16).padStart(16, '0'));
+  let said = '';
+  try {
+    const nowUs = Date.now() * 1000;
+    const spans = ids.map((id, i) => ({ traceId: `${(0x8000 + i).toString(16).padStart(16, '0')}`, id, name: 'get', kind: 'SERVER', localEndpoint: { serviceName: 'svc' }, timestamp: nowUs, duration: 1000 }));
+    const receiverPort = (app.receiver.server.address() as AddressInfo).port;
+    const answer = await fetch(`http://127.0.0.1:${receiverPort}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans) });
+    assert.equal(answer.status, 202);
+    said = app.abandon();
+    assert.equal(app.topic.size, 0, 'nothing is held any more');
+  } finally {
+    app.hurry();
+    await app.close(60_000);
+  }
+  try {
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; span: { id: string } | null });
+    assert.match(said, new RegExp(`^${lines.length} spans not confirmed exported were written to ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.ok(lines.every((l) => l.reason === 'unexported_at_shutdown'));
+    const stored = [...store.traces()].flatMap((t) => [...t.segments.keys()]);
+    assert.deepEqual([...new Set([...stored, ...lines.map((l) => l.span?.id)])].sort(), ids, 'every span answered 202 is in X-Ray or in the file');
+  } finally {
+    await xray.app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('meshray start with RECEIVER_PORT=0 and XRAY_LOCAL_PORT=0 logs the ports it bound', async () => {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', service: 'meshray', destination: { write: (l: string) => { lines.push(l); } } });
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlq-'));
+  const app = await main({ RECEIVER_PORT: '0', XRAY_LOCAL_PORT: '0', DEAD_LETTER_FILE: join(dir, 'dead.ndjson') }, logger);
+  try {
+    const started = lines.map((l) => JSON.parse(l) as { msg: string; receiverPort?: number; xrayLocalPort?: number }).find((l) => l.msg === 'meshray started');
+    assert.deepEqual([started?.receiverPort, started?.xrayLocalPort], [(app.receiver.server.address() as AddressInfo).port, (app.xrayLocal?.server.address() as AddressInfo).port]);
+    assert.ok((started?.receiverPort ?? 0) > 0);
+  } finally {
+    await app.close(1_000);
     rmSync(dir, { recursive: true, force: true });
   }
 });

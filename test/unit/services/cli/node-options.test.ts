@@ -26,7 +26,7 @@ test('IMAGE_NODE_MAJOR is the Node.js the image runs (Dockerfile)', () => {
 
 test('npm start passes the all-in-one\'s default on node\'s command line', () => {
   const scripts = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  assert.equal(scripts['start'], `node ${nodeOptionsFor('start', {}) ?? ''} --import tsx services/cli/main.ts start`);
+  assert.equal(scripts['start'], `exec node ${nodeOptionsFor('start', {}) ?? ''} --import tsx services/cli/main.ts start`);
 });
 
 test("the environment's own NODE_OPTIONS replaces the default, even when empty", () => {

@@ -23,3 +23,25 @@ test('a failed close exits 1', async () => {
   process.emit('SIGTERM');
   assert.equal(await exit, 1);
 });
+
+test('a third signal exits at once with 130, after the service saved what it holds (abandon) and said so', async () => {
+  const calls: string[] = [];
+  const codes: number[] = [];
+  const service = {
+    close: () => { calls.push('close'); return new Promise<void>(() => undefined); },
+    hurry: () => { calls.push('hurry'); },
+    abandon: () => { calls.push('abandon'); return '3 spans written'; },
+  };
+  const before = { SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') };
+  void runUntilSignal(service, (code) => { codes.push(code); });
+  try {
+    process.emit('SIGTERM');
+    process.emit('SIGTERM');
+    process.emit('SIGTERM');
+    assert.deepEqual(calls, ['close', 'hurry', 'abandon']);
+    assert.deepEqual(codes, [130]);
+  } finally {
+    // the close never settles here, so its handlers stay: remove them
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) for (const l of process.listeners(signal).slice(before[signal])) process.off(signal, l);
+  }
+});
