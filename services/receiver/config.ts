@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bytes, csv, durationMs, heapGrowingEnv, int, kafkaEnv, logEnv, port, requireSaslCredentials, type Config } from '../../shared/edge/config/index.ts';
+import { bytes, csv, durationMs, heapGrowingEnv, int, kafkaEnv, logEnv, port, REFUSED_WHEN_EMPTY, requireSaslCredentials, type Config } from '../../shared/edge/config/index.ts';
 
 /**
  * Who may send and how long a connection may take (issue 10): bearer tokens, TLS, timeouts. The
@@ -7,21 +7,25 @@ import { bytes, csv, durationMs, heapGrowingEnv, int, kafkaEnv, logEnv, port, re
  */
 export const receiverEdgeEnv = {
   RECEIVER_AUTH_TOKENS: csv().pipe(z.array(z.string().regex(/^[\x21-\x7e]+$/, 'a token is printable ASCII without spaces')).min(1)).optional()
-    .describe('comma-separated bearer tokens; when set (or RECEIVER_AUTH_TOKENS_FILE), span requests without `Authorization: Bearer <one of them>` get 401 before their body is read (/health/* and /metrics stay open)'),
+    .describe('comma-separated bearer tokens; when set (or RECEIVER_AUTH_TOKENS_FILE), span requests without `Authorization: Bearer <one of them>` get 401 before their body is read (/health/* and /metrics stay open); set but empty is refused')
+    .register(REFUSED_WHEN_EMPTY, { instead: 'authentication would be off; give the tokens, or unset it to turn authentication off' }),
   RECEIVER_AUTH_TOKENS_FILE: z.string().min(1).optional()
-    .describe('file of bearer tokens, one per line (# comments), re-read every RECEIVER_FILE_RELOAD_INTERVAL; instead of RECEIVER_AUTH_TOKENS'),
+    .describe('file of bearer tokens, one per line (# comments), re-read every RECEIVER_FILE_RELOAD_INTERVAL; instead of RECEIVER_AUTH_TOKENS')
+    .register(REFUSED_WHEN_EMPTY, { instead: 'authentication would be off; give the file, or unset it to turn authentication off' }),
   RECEIVER_TLS_CERT: z.string().min(1).optional()
-    .describe('PEM certificate chain file: serve HTTPS (with RECEIVER_TLS_KEY); a rotated pair is picked up every RECEIVER_FILE_RELOAD_INTERVAL'),
-  RECEIVER_TLS_KEY: z.string().min(1).optional().describe('PEM private key file of RECEIVER_TLS_CERT'),
-  RECEIVER_FILE_RELOAD_INTERVAL: durationMs().pipe(z.number().int().min(100)).default(10_000)
+    .describe('PEM certificate chain file: serve HTTPS (with RECEIVER_TLS_KEY); a rotated pair is picked up every RECEIVER_FILE_RELOAD_INTERVAL')
+    .register(REFUSED_WHEN_EMPTY, { instead: 'the receiver would serve plain HTTP; give the file, or unset it to serve HTTP' }),
+  RECEIVER_TLS_KEY: z.string().min(1).optional().describe('PEM private key file of RECEIVER_TLS_CERT')
+    .register(REFUSED_WHEN_EMPTY, { instead: 'the receiver would serve plain HTTP; give the file, or unset it to serve HTTP' }),
+  RECEIVER_FILE_RELOAD_INTERVAL: durationMs({ min: 100, unitBelow: 1000 }).default(10_000)
     .describe('how often RECEIVER_AUTH_TOKENS_FILE and the TLS files are re-read (a change is used by new requests/connections)'),
-  RECEIVER_HEADERS_TIMEOUT: durationMs().pipe(z.number().int().min(1)).default(10_000)
+  RECEIVER_HEADERS_TIMEOUT: durationMs({ min: 100, unitBelow: 1000 }).default(10_000)
     .describe('longest time a connection may take to send a request\'s headers (slow-loris senders); past it the connection is answered 408 and closed'),
-  RECEIVER_REQUEST_TIMEOUT: durationMs().pipe(z.number().int().min(1)).default(30_000)
+  RECEIVER_REQUEST_TIMEOUT: durationMs({ min: 100, unitBelow: 1000 }).default(30_000)
     .describe('longest time a request (headers and body) may take to arrive (a stalled body); past it → 408 and the connection is closed'),
-  RECEIVER_KEEP_ALIVE_TIMEOUT: durationMs().default(72_000)
+  RECEIVER_KEEP_ALIVE_TIMEOUT: durationMs({ min: 100, unitBelow: 1000 }).default(72_000)
     .describe('how long an idle keep-alive connection is kept open between requests (longer than Envoy\'s and most clients\' reuse window)'),
-  RECEIVER_CONNECTION_TIMEOUT: durationMs().default(0)
+  RECEIVER_CONNECTION_TIMEOUT: durationMs({ min: 100, unitBelow: 1000, orZero: true }).default(0)
     .describe('socket inactivity timeout (no bytes either way); 0 = none beyond the headers, request and keep-alive timeouts'),
   RECEIVER_MAX_CONNECTIONS: int(0).default(0)
     .describe('most connections open at once; a connection past it is closed on arrival and counted (meshray_receiver_connections_dropped_total). 0 = no limit but the process\'s open-file limit (past that, new connections are closed on arrival uncounted, and Kafka connections cannot open either): set it below `ulimit -n` minus a few hundred'),

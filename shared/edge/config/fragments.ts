@@ -74,7 +74,7 @@ export const xrayEnv = {
   XRAY_MAX_CONCURRENCY: int(1, 64).default(4).describe('PutTraceSegments calls (or OTLP requests) in flight'),
   XRAY_MAX_RETRIES: int(0, 100).default(8).describe('retries of a throttled or failed PutTraceSegments call (or OTLP request) before giving up on the batch (it is then redelivered)'),
   XRAY_RETRY_BASE: durationMs().default(100).describe('full-jitter backoff base delay'),
-  XRAY_RETRY_MAX: durationMs().default(5000).describe('full-jitter backoff cap'),
+  XRAY_RETRY_MAX: durationMs({ min: 1, unitBelow: 100, note: 'the number of retries is XRAY_MAX_RETRIES' }).default(5000).describe('full-jitter backoff cap (a duration; the number of retries is XRAY_MAX_RETRIES)'),
 };
 
 /** Region used to sign requests to an XRAY_ENDPOINT override when AWS_REGION is not set. */

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Issue, Result } from '../../core/result/result.ts';
 import { formatIssues } from '../../core/result/result.ts';
 import { MeshrayError } from '../errors/meshray-error.ts';
+import { REFUSED_WHEN_EMPTY } from './types.ts';
 
 type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
@@ -18,15 +19,22 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
   // An empty variable counts as unset, as in most deployment tools.
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  // ...except where an empty value would turn a protection off (REFUSED_WHEN_EMPTY)
+  const shape = (schema as { shape?: Record<string, z.ZodType> }).shape;
+  const empty: Issue[] = Object.entries(env).flatMap(([k, v]) => {
+    const field = v === '' ? shape?.[k] : undefined;
+    const refused = field === undefined ? undefined : REFUSED_WHEN_EMPTY.get(field);
+    return refused === undefined ? [] : [{ path: k, message: `is set but empty: ${refused.instead}` }];
+  });
   const parsed = schema.safeParse(cleaned);
-  if (parsed.success) return { ok: true, value: deepFreeze(parsed.data) as DeepReadonly<z.output<S>> };
-  const issues: Issue[] = parsed.error.issues.map((i) => {
+  if (parsed.success && empty.length === 0) return { ok: true, value: deepFreeze(parsed.data) as DeepReadonly<z.output<S>> };
+  const issues: Issue[] = [...empty, ...(parsed.error?.issues ?? []).map((i) => {
     const given = cleaned[String(i.path[0])];
     if (i.code === 'invalid_type' && given === undefined) return { path: i.path.join('.'), message: 'is required' };
     // zod's enum message lists the options but not the value given: name it, as the duration and size checks do.
     if (i.code === 'invalid_value' && given !== undefined && i.path.length === 1) return { path: i.path.join('.'), message: `${i.message}, got "${given}"` };
     return { path: i.path.join('.'), message: i.message };
-  });
+  })];
   return { ok: false, issues };
 }
 

@@ -16,6 +16,13 @@ const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
  */
 export const CONFIG_UNITS = z.registry<{ unit: 'duration' | 'bytes' }>();
 
+/**
+ * Variables an empty value must not turn off (load.ts: an empty variable otherwise counts as unset): a
+ * secret that failed to render into `RECEIVER_AUTH_TOKENS=""` would leave the receiver open. Register a
+ * field last (after `.describe`), with what to do instead.
+ */
+export const REFUSED_WHEN_EMPTY = z.registry<{ instead: string }>();
+
 /** Milliseconds as the shortest text `durationMs` reads back to the same value: `2m`, `5.5s`, `250ms`, `0`. */
 export function formatDurationMs(ms: number): string {
   if (ms === 0) return '0';
@@ -45,18 +52,28 @@ export function parseDurationMs(text: string): number | undefined {
  * A duration such as `3s`, `250ms`, `2m`, `1h`, `1m30s` or a bare number of milliseconds; parsed to
  * milliseconds. `min` (ms) refuses shorter values; for a bare number under it the message says that a
  * number without a unit is milliseconds and suggests the same number in seconds (`EPOCH_TTL=60` is 60 ms).
+ * `unitBelow` (ms) refuses a bare number under it even when `min` allows the value: it needs a unit to say
+ * which was meant (`RECEIVER_REQUEST_TIMEOUT=300`: 300 ms or 300 s?); `250ms` passes. `orZero` lets `0`
+ * through (a setting where 0 means none). `note` ends the message of a refused bare number.
  */
-export const durationMs = (options: { min?: number } = {}) =>
+export const durationMs = (options: { min?: number; unitBelow?: number; orZero?: boolean; note?: string } = {}) =>
   z.string().trim().transform((s, ctx) => {
     const ms = parseDurationMs(s);
     if (ms === undefined) {
       ctx.addIssue({ code: 'custom', message: `expected a duration like 3s, 250ms, 2m, 1h, 1m30s or milliseconds, got "${s}"` });
       return z.NEVER;
     }
+    if (ms === 0 && options.orZero === true) return ms;
+    const bare = BARE_MS.test(s);
+    const note = options.note === undefined ? '' : `; ${options.note}`;
     const min = options.min;
     if (min !== undefined && ms < min) {
-      const hint = BARE_MS.test(s) ? ` (a number without a unit is milliseconds: did you mean ${s}s?)` : '';
-      ctx.addIssue({ code: 'custom', message: `must be at least ${formatDurationMs(min)}, got "${s}"${hint}` });
+      const hint = bare ? ` (a number without a unit is milliseconds: did you mean ${s}s?${note})` : '';
+      ctx.addIssue({ code: 'custom', message: `must be at least ${formatDurationMs(min)}${options.orZero === true ? ' (or 0: none)' : ''}, got "${s}"${hint}` });
+      return z.NEVER;
+    }
+    if (bare && options.unitBelow !== undefined && ms < options.unitBelow) {
+      ctx.addIssue({ code: 'custom', message: `"${s}" needs a unit: a number without one is milliseconds; write ${s}ms if that is meant, or ${s}s${note}` });
       return z.NEVER;
     }
     return ms;

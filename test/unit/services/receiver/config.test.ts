@@ -84,3 +84,13 @@ it('MAX_BODY_BYTES is refused above 512mb (a body is held in memory whole)', () 
   assert.match(r.issues[0]?.message ?? '', /at most 512mb/);
   assert.ok(parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '512mb' }).ok);
 });
+
+it('RECEIVER_AUTH_TOKENS (or its file, or a TLS file) set but empty is refused: a secret that did not render must not turn authentication off', () => {
+  const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', RECEIVER_AUTH_TOKENS: '', RECEIVER_TLS_CERT: '' });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues.map((i) => `${i.path}: ${i.message}`), [
+    'RECEIVER_AUTH_TOKENS: is set but empty: authentication would be off; give the tokens, or unset it to turn authentication off',
+    'RECEIVER_TLS_CERT: is set but empty: the receiver would serve plain HTTP; give the file, or unset it to serve HTTP',
+  ]);
+  assert.ok(parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', RECEIVER_AUTH_TOKENS: undefined, SPANS_TOPIC: '' }).ok, 'unset, and other variables set empty, are as before');
+});

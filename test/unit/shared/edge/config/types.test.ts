@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { durationMs, formatDurationMs, parseDurationMs } from '../../../../../shared/edge/config/types.ts';
 import { parseConfig } from '../../../../../shared/edge/config/index.ts';
 import { translatorEnvSchema } from '../../../../../services/translator/config.ts';
+import { allInOneEnvSchema } from '../../../../../services/all-in-one/config.ts';
 
 test('parseDurationMs reads bare milliseconds, single units and compound durations', () => {
   const cases: [string, number | undefined][] = [
@@ -24,6 +25,23 @@ test('durationMs({ min }) refuses shorter values; a bare number under it is said
   assert.equal(bare.success, false);
   assert.equal(bare.error?.issues[0]?.message, 'must be at least 1s, got "60" (a number without a unit is milliseconds: did you mean 60s?)');
   assert.equal(schema.safeParse('500ms').error?.issues[0]?.message, 'must be at least 1s, got "500ms"');
+});
+
+test('durationMs({ unitBelow, orZero, note }): a bare number under unitBelow needs a unit; 0 passes with orZero', () => {
+  const schema = durationMs({ min: 100, unitBelow: 1000, orZero: true, note: 'see X' });
+  assert.equal(schema.parse('600ms'), 600, 'with a unit, sub-second values pass');
+  assert.equal(schema.parse('1000'), 1000);
+  assert.equal(schema.parse('0'), 0);
+  assert.equal(schema.safeParse('300').error?.issues[0]?.message, '"300" needs a unit: a number without one is milliseconds; write 300ms if that is meant, or 300s; see X');
+  assert.equal(schema.safeParse('50ms').error?.issues[0]?.message, 'must be at least 100ms (or 0: none), got "50ms"');
+});
+
+test('receiver timeouts given as bare seconds (RECEIVER_HEADERS_TIMEOUT=10: 10 ms, every slow body a 408) and XRAY_RETRY_MAX=5 are refused, each named', () => {
+  const r = parseConfig(allInOneEnvSchema, { RECEIVER_HEADERS_TIMEOUT: '10', RECEIVER_REQUEST_TIMEOUT: '30', RECEIVER_KEEP_ALIVE_TIMEOUT: '72', RECEIVER_CONNECTION_TIMEOUT: '300', XRAY_RETRY_MAX: '5' });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues.map((i) => i.path).sort(), ['RECEIVER_CONNECTION_TIMEOUT', 'RECEIVER_HEADERS_TIMEOUT', 'RECEIVER_KEEP_ALIVE_TIMEOUT', 'RECEIVER_REQUEST_TIMEOUT', 'XRAY_RETRY_MAX']);
+  assert.match(r.issues.find((i) => i.path === 'XRAY_RETRY_MAX')?.message ?? '', /the number of retries is XRAY_MAX_RETRIES/);
+  assert.ok(parseConfig(allInOneEnvSchema, { RECEIVER_HEADERS_TIMEOUT: '10s', RECEIVER_REQUEST_TIMEOUT: '30000', RECEIVER_CONNECTION_TIMEOUT: '0', XRAY_RETRY_MAX: '5s' }).ok);
 });
 
 test('EPOCH_TTL=60 (60 ms, which splits every trace) and EPOCH_TTL=0 are refused at start', () => {
