@@ -165,6 +165,19 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     }
   }
 
+  // A port given in the environment is used as given: one another program holds would have a service fail
+  // after its start, or worse, that program answer its readiness probe ("is up" for a service that died).
+  const busy: string[] = [];
+  for (const variable of ['XRAY_LOCAL_PORT', 'RECEIVER_PORT', 'TRANSLATOR_OPS_PORT']) {
+    const given = io.env[variable];
+    const port = Number(given);
+    if (given !== undefined && Number.isInteger(port) && port > 0 && port < 65536 && !(await portIsFree(port))) busy.push(`${variable}=${given}: port ${given} is in use (another program?); free it or set ${variable} to another port`);
+  }
+  if (busy.length > 0) {
+    for (const b of busy) say(b);
+    return 1;
+  }
+
   const services: Service[] = [];
   let broker: Broker | undefined;
   let stopping: Promise<void> | undefined;

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { run } from '../../../../../services/cli/commands/stack.ts';
 import { runCommand } from '../io.ts';
+import { createServer, type AddressInfo } from 'node:net';
+import { once } from 'node:events';
 
 test('stack --help names what it starts and how to stop it', async () => {
   const { code, stdout } = await runCommand(run, ['--help']);
@@ -26,4 +28,19 @@ test('more translators than span topic partitions is refused: the extra ones wou
   const { code, stderr } = await runCommand(run, ['--translators=4'], '', { SPANS_TOPIC_PARTITIONS: '3' });
   assert.equal(code, 2);
   assert.match(stderr, /--translators: at most 3 \(SPANS_TOPIC_PARTITIONS\)/);
+});
+
+test('a port given in the environment that another program holds is refused before anything starts (its readiness probe would answer for a service that died)', async () => {
+  const other = createServer();
+  other.listen({ port: 0, host: '127.0.0.1' });
+  await once(other, 'listening');
+  const busy = String((other.address() as AddressInfo).port);
+  try {
+    const { code, stderr, stdout } = await runCommand(run, ['--translators', '1', '--no-redis'], '', { TRANSLATOR_OPS_PORT: busy, KAFKA_BROKERS: '127.0.0.1:1' });
+    assert.equal(code, 1);
+    assert.equal(stdout, '');
+    assert.equal(stderr, `meshray stack: TRANSLATOR_OPS_PORT=${busy}: port ${busy} is in use (another program?); free it or set TRANSLATOR_OPS_PORT to another port\n`);
+  } finally {
+    other.close();
+  }
 });
