@@ -24,6 +24,7 @@
  */
 import type { TokenBucket } from '../../../shared/edge/resilience/token-bucket.ts';
 import { validateSegmentDocument } from '../../../shared/core/xray/validate.ts';
+import { formatIssues } from '../../../shared/core/result/result.ts';
 import { MAX_DOCUMENT_BYTES, documentBytes } from '../../../shared/core/xray/limits.ts';
 import type { SegmentDocument } from '../../../shared/core/xray/segment-document.ts';
 import type { SegmentStore } from '../store/segment-store.ts';
@@ -108,7 +109,7 @@ function spanProblem(l: Located, nowMs: number): { reason: string; message: stri
 }
 
 /** The document as stored: metadata dropped (and marked) when it would pass 64 KB; undefined if invalid. */
-function storable(doc: SegmentDocument): { doc: SegmentDocument; json: string } | undefined {
+function storable(doc: SegmentDocument): { doc: SegmentDocument; json: string } | { problem: string } {
   let json = JSON.stringify(doc);
   let fitted = doc;
   if (documentBytes(json) > MAX_DOCUMENT_BYTES) {
@@ -116,7 +117,7 @@ function storable(doc: SegmentDocument): { doc: SegmentDocument; json: string } 
     json = JSON.stringify(fitted);
   }
   const valid = validateSegmentDocument(JSON.parse(json));
-  return valid.ok ? { doc: valid.value, json } : undefined;
+  return valid.ok ? { doc: valid.value, json } : { problem: formatIssues(valid.issues.slice(0, 1)) };
 }
 
 export function receiveTraces(request: JsonExportRequest, deps: ReceiveDeps): ReceiveOutcome {
@@ -156,11 +157,13 @@ export function receiveTraces(request: JsonExportRequest, deps: ReceiveDeps): Re
   for (const l of located) {
     const problem = spanProblem(l, deps.nowMs);
     const converted = problem === undefined ? segmentsOfSpan(l.span, l.resource) : undefined;
-    const docs = converted?.documents.map(storable);
-    if (problem !== undefined || converted === undefined || docs === undefined || docs.some((d) => d === undefined)) {
+    const stored = converted?.documents.map(storable);
+    const docs = stored?.flatMap((d) => ('doc' in d ? [d] : []));
+    const unstorable = stored?.find((d) => 'problem' in d);
+    if (problem !== undefined || converted === undefined || docs === undefined || unstorable !== undefined) {
       rejected += 1;
       const reason = problem?.reason ?? 'unconvertible';
-      if (messages.length < 10) messages.push(problem?.message ?? `${l.path}: cannot be made into a valid segment document`);
+      if (messages.length < 10) messages.push(problem?.message ?? `${l.path}: cannot be made into a valid segment document${unstorable && 'problem' in unstorable ? ` (${unstorable.problem})` : ''}`);
       deps.onSpan?.('rejected', reason);
       continue;
     }

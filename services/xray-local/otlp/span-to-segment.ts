@@ -73,7 +73,19 @@ function hostOf(url: AttributeValue | undefined): string | undefined {
   }
 }
 
-const asString = (v: AttributeValue | undefined): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+/**
+ * The segment document schema's bounds on what an attribute's value is copied into
+ * (shared/core/xray/schema/segment-document-schema-v1.0.0.json: `http.request` strings ≤ 250 characters,
+ * annotation string values ≤ 1000): a longer value is cut there, as X-Ray's own converters do, and stays whole
+ * in `metadata.otel.attributes` while the document fits 64 KB. The endpoint takes spans up to 200 KB.
+ */
+const MAX_HTTP_CHARS = 250;
+const MAX_ANNOTATION_VALUE_CHARS = 1000;
+
+/** At most `max` code points of `text`. */
+const cut = (text: string, max: number): string => (text.length <= max ? text : [...text].slice(0, max).join(''));
+
+const asString = (v: AttributeValue | undefined): string | undefined => (typeof v === 'string' && v.length > 0 ? cut(v, MAX_HTTP_CHARS) : undefined);
 const asInt = (v: AttributeValue | undefined): number | undefined => {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined;
   return n !== undefined && Number.isInteger(n) && n >= 0 ? n : undefined;
@@ -102,7 +114,8 @@ function annotationsOf(attrs: Readonly<Record<string, AttributeValue>>): Record<
   for (const key of listed) {
     if (typeof key !== 'string' || !Object.hasOwn(attrs, key)) continue;
     const value = attrs[key];
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[sanitizeAnnotationKey(key)] = value;
+    if (typeof value === 'string') out[sanitizeAnnotationKey(key)] = cut(value, MAX_ANNOTATION_VALUE_CHARS);
+    else if (typeof value === 'number' || typeof value === 'boolean') out[sanitizeAnnotationKey(key)] = value;
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }

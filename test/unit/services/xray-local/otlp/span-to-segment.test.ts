@@ -30,6 +30,14 @@ describe('segmentsOfSpan', () => {
     assert.equal(xrayTraceIdOf(TRACE), '1-65e1c3f0-a1b2c3d4e5f60718293a4b5c');
   });
 
+  it('cuts a long url (70 KB) and a long annotation (2,000 characters) to the schema\'s 250 and 1,000: the span is stored, not refused', () => {
+    const url = `http://reviews:9080/reviews?q=${'x'.repeat(70_000)}`;
+    const { documents } = convert(otlpSpan({ attributes: [str('url.full', url), str('node_id', 'n'.repeat(2000)), { key: 'aws.xray.annotations', value: { arrayValue: { values: [{ stringValue: 'node_id' }] } } }] }));
+    const doc = documents[0]!;
+    assert.equal(doc.http?.request?.url, url.slice(0, 250));
+    assert.equal(doc.annotations?.['node_id'], 'n'.repeat(1000));
+  });
+
   it('makes a SERVER span a segment named by service.name, with the HTTP block', () => {
     const { documents } = convert(otlpSpan({ parentSpanId: '2222222222222222', attributes: [str('http.request.method', 'GET'), str('url.full', 'http://reviews:9080/reviews/0'), int('http.response.status_code', 200), str('client.address', '10.0.0.12')] }));
     assert.equal(documents.length, 1);
