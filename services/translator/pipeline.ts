@@ -1,6 +1,6 @@
 import { isMeshrayError, MeshrayError, type ErrorCode } from '../../shared/edge/errors/index.ts';
 import type { Logger } from '../../shared/edge/log/index.ts';
-import { formatIssues } from '../../shared/core/result/result.ts';
+import { formatIssues, type Issue } from '../../shared/core/result/result.ts';
 import type { DeliveredRecord, RecordBatch } from '../../shared/edge/transport/index.ts';
 import type { Span } from '../../shared/core/zipkin/span.ts';
 import { epochStoreAt, traceKeyOf } from '../../shared/core/xray/index.ts';
@@ -48,6 +48,12 @@ interface Poison {
   readonly message: string;
   /** The poison spans (indices into the batch's spans); absent: the record as a whole (undecodable). */
   readonly spanIndices?: number[];
+}
+
+/** `issues` of span `batchIndex` of a batch (paths `spans[batchIndex]…`) as paths of its record (`spans[inRecord]…`). */
+function issuesInRecord(issues: readonly Issue[], batchIndex: number, inRecord: number): Issue[] {
+  const prefix = `spans[${batchIndex}]`;
+  return issues.map((i) => (i.path.startsWith(prefix) ? { ...i, path: `spans[${inRecord}]${i.path.slice(prefix.length)}` } : i));
 }
 
 /** Each span of `record` as a record of its own (spanAloneRecordOf); undefined when one is unreadable. */
@@ -141,7 +147,9 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     for (const r of out.rejected) {
       const recordIndex = recordOfSpan[r.spanIndex] ?? 0;
       const known = poisons.get(recordIndex);
-      if (known === undefined) poisons.set(recordIndex, { recordIndex, code: 'SPAN_UNTRANSLATABLE', reason: r.reason, message: formatIssues(r.issues), spanIndices: [r.spanIndex] });
+      // the issues name the span by its index in the batch: name it by its index in its record, as the DLQ does
+      const message = formatIssues(issuesInRecord(r.issues, r.spanIndex, indexInRecord[r.spanIndex] ?? 0));
+      if (known === undefined) poisons.set(recordIndex, { recordIndex, code: 'SPAN_UNTRANSLATABLE', reason: r.reason, message, spanIndices: [r.spanIndex] });
       else known.spanIndices?.push(r.spanIndex);
     }
     /** Span `spanIndex` of the batch as a record of its own (its record when it is the record's only span). */

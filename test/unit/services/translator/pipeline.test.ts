@@ -286,6 +286,21 @@ test('unexportedLetters (a shutdown\'s leftovers): a poison record under POISON_
   assert.equal(h.dlq.letters.length, 0, 'nothing was dead-lettered while running: every poison was under its limit');
 });
 
+test('a dead letter\'s message names the span by its index in its record, not in the batch (replay said spans[88] of a one-span record)', async () => {
+  const h = harness({ sink: new FakeSink(), partitions: 1, poisonMaxAttempts: 1 });
+  const untranslatable = { ...spanOf(trace(2), hex(2, 16), now), timestampMicros: undefined } as never;
+  h.topic.append([listRecordOf([spanOf(trace(7), hex(7, 16), now), spanOf(trace(8), hex(8, 16), now)])]);
+  h.topic.append([listRecordOf([spanOf(trace(1), hex(1, 16), now), untranslatable])]);
+  await h.app.start();
+  try {
+    await waitFor('the topic drained', 5000, () => h.topic.size === 0, { intervalMs: 5 });
+    assert.equal(h.dlq.letters.length, 1);
+    assert.match(h.dlq.letters[0]?.message ?? '', /^spans\[1\]\.timestamp/, 'the span is item 1 of its record (item 3 of the batch)');
+  } finally {
+    await h.app.stop();
+  }
+});
+
 // ---- PACKING=on ---------------------------------------------------------------------------------
 
 /** A pipeline over `sink` with PACKING=on, and one partition's batch of the spans of Bookinfo request 1 (1.7.4, reviews v2). */
