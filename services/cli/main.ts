@@ -41,7 +41,9 @@ if (name === '--version' || name === '-v' || name === 'version') {
   process.exit(0);
 }
 if (!isCommandName(name)) {
-  const closest = Object.keys(COMMANDS).map((c) => ({ c, d: distance(c, name) })).sort((a, b) => a.d - b.d)[0];
+  // the top-level options are candidates too: `--versio` means --version, `--hlep` --help
+  const candidates = [...Object.keys(COMMANDS), ...(name.startsWith('-') ? ['--version', '--help'] : [])];
+  const closest = candidates.map((c) => ({ c, d: distance(c, name) })).sort((a, b) => a.d - b.d)[0];
   const hint = closest !== undefined && closest.d <= 2 ? `; did you mean "${closest.c}"?` : '';
   process.stderr.write(`meshray: unknown command "${name}"${hint}\n\n${usage()}`);
   process.exit(1);

@@ -121,7 +121,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     revoke: () => undefined,
   };
   const line = () => formatProgress({
-    records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: format === 'dead-letters' ? 'dead letter' : 'span',
+    records: tally.records, totalRecords: total, spans: tally.spans, written: tally.documents, writtenUnit: format === 'dead-letters' ? 'dead letter' : 'span', ...(writeRecords ? {} : { writtenVerb: 'counted' }),
     skipped: tally.skippedTotal, elapsedMs: Date.now() - startMs, positions: reader.positions,
   });
   const progress = quiet ? undefined : startProgress(io.stderr, 'meshray capture: ', line);

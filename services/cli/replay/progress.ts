@@ -49,6 +49,8 @@ export interface ProgressSnapshot {
   readonly written: number;
   /** Singular: `document`, `span`. */
   readonly writtenUnit: string;
+  /** What was done to them; default `written` (capture --summary alone: `counted`, nothing is written). */
+  readonly writtenVerb?: string;
   /** The --rate limit, when there is one: a faster measured rate is called a burst (the bucket holds 1 s). */
   readonly rateLimitPerSecond?: number;
   readonly skipped: number;
@@ -85,7 +87,7 @@ export function formatProgress(s: ProgressSnapshot, maxPartitions = 12): string 
   const open = active.filter((p) => p.next < p.endOffset);
   const shown = [...open, ...active.filter((p) => p.next >= p.endOffset)].slice(0, maxPartitions).map(formatPosition);
   const more = active.length > maxPartitions ? ` +${active.length - maxPartitions} more` : '';
-  return `${count(s.records)}/${plural(s.totalRecords, 'record')}${percent}${s.spans !== undefined ? `, ${plural(s.spans, 'span')}` : ''}, ${plural(s.written, s.writtenUnit)} written (${formatRate(rate, s.rateLimitPerSecond)})` +
+  return `${count(s.records)}/${plural(s.totalRecords, 'record')}${percent}${s.spans !== undefined ? `, ${plural(s.spans, 'span')}` : ''}, ${plural(s.written, s.writtenUnit)} ${s.writtenVerb ?? 'written'} (${formatRate(rate, s.rateLimitPerSecond)})` +
     `${s.skipped > 0 ? `, ${count(s.skipped)} skipped` : ''}, ${seconds.toFixed(1)}s${shown.length > 0 ? ` | ${shown.join(' ')}${more}` : ''}`;
 }
 

@@ -23,3 +23,9 @@ test('a misspelled command is refused naming the closest one; a far one gets the
   assert.equal(far.status, 1);
   assert.match(far.stderr, /^meshray: unknown command "frobnicate"\n\nusage: meshray <command>/);
 });
+
+test('a misspelled top-level option is named with its closest one (--versio: --version)', () => {
+  const r = meshray('--versio');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^meshray: unknown command "--versio"; did you mean "--version"\?\n/);
+});

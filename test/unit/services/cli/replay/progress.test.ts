@@ -61,3 +61,8 @@ test('resumeOffsets: what is left, as an inclusive --offsets value', () => {
   ]), '1:57-199,4:3-8');
   assert.equal(resumeOffsets([]), '');
 });
+
+test('formatProgress: capture --summary alone says its dead letters were counted, not written', () => {
+  const line = formatProgress({ records: 1, totalRecords: 1, written: 1, writtenUnit: 'dead letter', writtenVerb: 'counted', skipped: 0, elapsedMs: 1000, positions: [] });
+  assert.match(line, /^1\/1 record \(100%\), 1 dead letter counted \(/);
+});
