@@ -29,7 +29,7 @@ export interface PostTally {
   retries: number;
   /** POSTs whose final answer was not 2xx (or that got no answer). */
   refusedPosts: number;
-  /** The first few refusal messages (`503: …`, `ECONNREFUSED`). */
+  /** The first few distinct refusal messages (`503: …`, `no answer: …ECONNREFUSED`), each with `(× n POSTs)` when repeated. */
   errors: string[];
 }
 
@@ -38,6 +38,8 @@ const MAX_ERRORS_KEPT = 5;
 export class SpanPoster {
   readonly tally: PostTally = { posts: 0, spansSent: 0, bytesSent: 0, spansAccepted: 0, spansRefused: 0, responses: {}, retries: 0, refusedPosts: 0, errors: [] };
   private readonly posts: ConcurrencyGate;
+  /** Refusal message → POSTs refused with it (the first MAX_ERRORS_KEPT distinct ones). */
+  private readonly errorCounts = new Map<string, number>();
   private readonly postOptions: PostOptions;
 
   constructor(private readonly options: SpanPosterOptions) {
@@ -79,7 +81,12 @@ export class SpanPoster {
     }
     t.refusedPosts++;
     t.spansRefused += spans.length;
-    if (t.errors.length < MAX_ERRORS_KEPT) t.errors.push(result.status === 0 ? `no answer: ${result.error ?? 'unknown error'}` : `${result.status}: ${result.error ?? ''}`.trim());
+    const message = result.status === 0 ? `no answer: ${result.error ?? 'unknown error'}` : `${result.status}: ${result.error ?? ''}`.trim();
+    const seen = this.errorCounts.get(message);
+    if (seen !== undefined || this.errorCounts.size < MAX_ERRORS_KEPT) {
+      this.errorCounts.set(message, (seen ?? 0) + 1);
+      t.errors = [...this.errorCounts].map(([m, n]) => (n > 1 ? `${m} (× ${n} POSTs)` : m));
+    }
     this.options.onRefused?.(spans, result);
   }
 }

@@ -112,3 +112,20 @@ test('the poster never has more than `concurrency` POSTs in flight', async () =>
   assert.equal(accepted.length, 20);
   assert.deepEqual(poster.tally.responses, { '202': 20 });
 });
+
+test('SpanPoster: the same refusal on many POSTs is one message with its count', async () => {
+  const refused: typeof fetch = (input) => (String(input).includes('teapot')
+    ? Promise.resolve(new Response('short and stout', { status: 418 }))
+    : Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }) })));
+  const poster = new SpanPoster({ url: 'http://x/api/v2/spans', concurrency: 1, post: { transport: fetchTransport(refused), maxRetries: 0 } });
+  for (let i = 0; i < 5; i++) await poster.submit([{ traceId: 'a'.repeat(32), id: '1'.repeat(16), annotations: [], tags: {} }]);
+  await poster.settle();
+  const teapot = new SpanPoster({ url: 'http://teapot/api/v2/spans', concurrency: 1, post: { transport: fetchTransport(refused), maxRetries: 0 } });
+  await teapot.submit([{ traceId: 'a'.repeat(32), id: '1'.repeat(16), annotations: [], tags: {} }]);
+  await teapot.settle();
+  assert.equal(poster.tally.refusedPosts, 5);
+  assert.equal(poster.tally.errors.length, 1, poster.tally.errors.join(' | '));
+  assert.match(poster.tally.errors[0] ?? '', /^no answer: .*ECONNREFUSED.* \(× 5 POSTs\)$/);
+  assert.deepEqual(teapot.tally.errors.length, 1);
+  assert.doesNotMatch(teapot.tally.errors[0] ?? '', /×/, 'a message seen once has no count');
+});
