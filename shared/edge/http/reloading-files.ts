@@ -8,7 +8,7 @@ export interface ReloadingFilesOptions<T> {
   readonly parse: (contents: readonly Buffer[]) => T;
   /** Called with each new value after a change was read and parsed. */
   readonly onChange?: (value: T) => void;
-  /** Called when a changed file cannot be read or parsed (e.g. a certificate written before its key). */
+  /** Called when a changed file cannot be read or parsed (e.g. a certificate written before its key); once per failure, not on every check while it lasts. */
   readonly onError?: (error: unknown) => void;
 }
 
@@ -26,6 +26,8 @@ export class ReloadingFiles<T> {
   #digest: string;
   #value: T;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** The failure last reported (a read error's message, or the digest of contents that did not parse): not again. */
+  #failed: string | undefined;
 
   constructor(options: ReloadingFilesOptions<T>) {
     this.#options = options;
@@ -43,18 +45,22 @@ export class ReloadingFiles<T> {
     try {
       contents = this.#read();
     } catch (error) {
-      this.#options.onError?.(error);
+      this.#failedWith(`read:${String(error)}`, error);
       return false;
     }
     const digest = digestOf(contents);
-    if (digest === this.#digest) return false;
+    if (digest === this.#digest) {
+      this.#failed = undefined; // back to the contents in use
+      return false;
+    }
     let value: T;
     try {
       value = this.#options.parse(contents);
     } catch (error) {
-      this.#options.onError?.(error);
+      this.#failedWith(`parse:${digest}`, error);
       return false;
     }
+    this.#failed = undefined;
     this.#digest = digest;
     this.#value = value;
     this.#options.onChange?.(value);
@@ -71,6 +77,13 @@ export class ReloadingFiles<T> {
   stop(): void {
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /** Reports a failure once: the same one on every later check (an emptied file left so) is not reported again. */
+  #failedWith(key: string, error: unknown): void {
+    if (key === this.#failed) return;
+    this.#failed = key;
+    this.#options.onError?.(error);
   }
 
   #read(): Buffer[] {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,4 +103,15 @@ test('RECEIVER_AUTH_TOKENS_FILE: a changed file swaps the tokens; an emptied fil
   assert.equal(file.check(), false);
   assert.equal(errors.length, 1);
   assert.equal(await status('second'), 202);
+  assert.equal(file.check(), false);
+  assert.equal(errors.length, 1, 'an emptied file left so is reported once, not at every check');
+  rmSync(path);
+  assert.equal(file.check(), false);
+  assert.equal(file.check(), false);
+  assert.equal(errors.length, 2, 'a new failure (the file gone) is reported, once');
+  writeFileSync(path, 'fourth\n');
+  assert.equal(file.check(), true);
+  writeFileSync(path, '\n');
+  assert.equal(file.check(), false);
+  assert.equal(errors.length, 3, 'after a good file, emptying it again is reported again');
 });
