@@ -166,13 +166,19 @@ describe('POST /api/v2/spans', () => {
     }
   });
 
-  it('answers 415 for an unsupported media type', async () => {
+  it('reads a JSON body under any other Content-Type, as Zipkin\'s collector does (curl -d sends application/x-www-form-urlencoded); answers 415 for Thrift', async () => {
     const { app } = makeApp();
-    for (const contentType of ['text/plain', 'application/x-thrift', 'application/xml']) {
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
       const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { 'content-type': contentType }, payload: bookinfo });
-      assert.equal(res.statusCode, 415);
-      assert.equal(res.json().error, 'UNSUPPORTED_MEDIA_TYPE');
+      assert.equal(res.statusCode, 202, contentType);
     }
+    const xml = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { 'content-type': 'application/xml' }, payload: '<spans/>' });
+    assert.equal(xml.statusCode, 400, 'a body that is not Zipkin is still refused, as malformed');
+    assert.equal(xml.json().error, 'BODY_MALFORMED');
+    const thrift = await app.inject({ method: 'POST', url: '/api/v1/spans', headers: { 'content-type': 'application/x-thrift' }, payload: Buffer.from([0x0c, 0x00]) });
+    assert.equal(thrift.statusCode, 415);
+    assert.equal(thrift.json().error, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.match(thrift.json().message, /Thrift/);
   });
 });
 
@@ -320,7 +326,7 @@ describe('ops routes', () => {
     assert.equal((await app.inject({ method: 'GET', url: '/health/ready' })).statusCode, 200);
 
     await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
-    await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { 'content-type': 'text/plain' }, payload: 'x' });
+    await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { 'content-type': 'application/x-thrift' }, payload: 'x' });
     const metrics = await app.inject({ method: 'GET', url: '/metrics' });
     assert.equal(metrics.statusCode, 200);
     assert.match(metrics.headers['content-type'] as string, /text\/plain/);
