@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { UpdateTraceSegmentDestinationCommand } from '@aws-sdk/client-xray';
 import { loadConfig } from '../../shared/edge/config/index.ts';
 import { assertPortsFree, listenOn } from '../../shared/edge/http/listen.ts';
-import { createLogger, type Logger } from '../../shared/edge/log/index.ts';
+import { createProcessLoggers, type Logger } from '../../shared/edge/log/index.ts';
 import { createRegistry } from '../../shared/edge/metrics/registry.ts';
 import { FileDeadLetterSink, traceIdsOf } from './dead-letter-file.ts';
 import { InProcessTopic } from '../../shared/edge/transport/index.ts';
@@ -58,7 +58,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   const config = loadConfig(allInOneEnvSchema, env);
   FileDeadLetterSink.checkWritable(config.DEAD_LETTER_FILE); // before anything listens
   // One logger per embedded service, so every line names the service it comes from, as in a cluster.
-  const loggerFor = (service: string): Logger => logger?.child({ service }) ?? createLogger({ level: config.LOG_LEVEL, service });
+  const processLoggers = logger === undefined ? createProcessLoggers(config.LOG_LEVEL) : undefined;
+  const loggerFor = (service: string): Logger => logger?.child({ service }) ?? (processLoggers as (s: string) => Logger)(service);
   const lifecycle = loggerFor('meshray').child({ component: 'all-in-one' });
   const target = chooseExportTarget(config, env);
   const targetWarning = embeddedExportWarning(config, env, target);

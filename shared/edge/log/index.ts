@@ -1,1 +1,1 @@
-export { createLogger, silentLogger, type Logger } from './logger.ts';
+export { createLogger, createProcessLoggers, silentLogger, type Logger } from './logger.ts';
