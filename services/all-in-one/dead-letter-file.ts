@@ -6,7 +6,7 @@
  * each line's `span`). The file is opened on the first dead letter, so a run without one leaves none behind.
  * `send` resolves once the lines are written: a letter is committed only after it is in the file.
  */
-import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { appendFile, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { MeshrayError } from '../../shared/edge/errors/index.ts';
@@ -114,12 +114,34 @@ export class FileDeadLetterSink implements DeadLetterSink {
     if (letters.length === 0) return 0;
     const lines = letters.flatMap((l) => deadLetterLinesOf(l, new Date(this.#now()).toISOString()));
     try {
-      appendFileSync(this.#path, `${lines.join('\n')}\n`, 'utf8');
+      // An append still in flight (the process exits mid-write) may have left a torn last line: start on a
+      // line of our own, so that line alone is unreadable, not ours glued to it.
+      const torn = this.#endsTorn();
+      appendFileSync(this.#path, `${torn ? '\n' : ''}${lines.join('\n')}\n`, 'utf8');
     } catch (err) {
       throw new MeshrayError('PUBLISH_FAILED', `cannot append dead letters to DEAD_LETTER_FILE=${this.#path}: ${(err as Error).message}`);
     }
     this.#written += lines.length;
     return lines.length;
+  }
+
+  /** True when the file exists, is not empty and its last byte is not a newline. */
+  #endsTorn(): boolean {
+    let fd: number;
+    try {
+      fd = openSync(this.#path, 'r');
+    } catch {
+      return false; // none yet
+    }
+    try {
+      const size = fstatSync(fd).size;
+      if (size === 0) return false;
+      const last = Buffer.alloc(1);
+      readSync(fd, last, 0, 1, size - 1);
+      return last[0] !== 0x0a;
+    } finally {
+      closeSync(fd);
+    }
   }
 
   async #append(letters: readonly DeadLetter[]): Promise<void> {

@@ -192,12 +192,13 @@ export async function main(env: Record<string, string | undefined> = process.env
       hurried = true;
     },
     abandon() {
-      const letters = [...(saving ?? []), ...translator.unexportedLetters(topic.name, topic.removeAll(), { reason: 'unexported_at_shutdown', message: unexportedMessage(0) })];
+      const message = 'not confirmed exported when meshray start exited at once (a third signal, before its shutdown finished); some may have reached X-Ray already (README: Shutdown)';
+      const letters = [...(saving ?? []), ...translator.unexportedLetters(topic.name, topic.removeAll(), { reason: 'unexported_at_shutdown', message })];
       saving = undefined;
       if (letters.length === 0) return 'nothing held was lost';
       try {
         const spans = deadLetters.sendSync(letters);
-        return `${spans} spans not confirmed exported were written to ${deadLetters.path}: meshray send FILE sends them again`;
+        return `${spans} spans not exported were written to ${deadLetters.path}: meshray send FILE sends them again`;
       } catch (err) {
         const { traceIds, more } = traceIdsOf(letters, MAX_TRACE_IDS_LOGGED);
         return `spans not confirmed exported are lost (${(err as Error).message}); their traces: ${traceIds.join(' ')}${more > 0 ? ` and ${more} more` : ''}`;

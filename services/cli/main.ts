@@ -45,7 +45,7 @@ if (!isCommandName(name)) {
   const candidates = [...Object.keys(COMMANDS), ...(name.startsWith('-') ? ['--version', '--help'] : [])];
   const closest = candidates.map((c) => ({ c, d: distance(c, name) })).sort((a, b) => a.d - b.d)[0];
   const hint = closest !== undefined && closest.d <= 2 ? `; did you mean "${closest.c}"?` : '';
-  process.stderr.write(`meshray: unknown command "${name}"${hint}\n\n${usage()}`);
+  process.stderr.write(`meshray: unknown ${name.startsWith('-') ? 'option' : 'command'} "${name}"${hint}\n\n${usage()}`);
   process.exit(1);
 }
 try {

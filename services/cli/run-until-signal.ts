@@ -1,19 +1,35 @@
 /**
+ * A signal this soon after the one before is the same signal delivered twice, not a second Ctrl-C: under
+ * `npm start` (which execs node) a terminal's Ctrl-C reaches the process from the terminal and again from
+ * npm, which forwards the signals it gets to its child (@npmcli/run-script's signal-manager).
+ */
+export const REPEATED_SIGNAL_MS = 250;
+
+/**
  * Keeps a started service running until SIGTERM/SIGINT, then closes it; resolves with the exit code. A second
  * signal while it closes calls the service's `hurry` when it has one (the all-in-one then skips the rest of
  * its drain and still saves what it holds); without one, or at a third signal, the process exits at once
  * with 130, after the service's `abandon` (the all-in-one writes what it holds synchronously) prints what
- * became of what it held.
+ * became of what it held. A signal within REPEATED_SIGNAL_MS of the one before does not count.
  */
-export function runUntilSignal(service: { close(): Promise<void>; hurry?(): void; abandon?(): string }, exit: (code: number) => void = (code) => process.exit(code)): Promise<number> {
+export function runUntilSignal(
+  service: { close(): Promise<void>; hurry?(): void; abandon?(): string },
+  exit: (code: number) => void = (code) => process.exit(code),
+  now: () => number = () => performance.now(),
+): Promise<number> {
   return new Promise((resolve) => {
     let signals = 0;
+    let lastAt = -Infinity;
     const done = (code: number): void => {
       process.off('SIGTERM', onSignal);
       process.off('SIGINT', onSignal);
       resolve(code);
     };
     function onSignal(): void {
+      const at = now();
+      const repeated = at - lastAt < REPEATED_SIGNAL_MS;
+      lastAt = at;
+      if (repeated) return;
       signals += 1;
       if (signals === 1) {
         service.close().then(() => done(0), (error: unknown) => {

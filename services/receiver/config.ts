@@ -14,17 +14,17 @@ export const receiverEdgeEnv = {
     .register(REFUSED_WHEN_EMPTY, { instead: 'authentication would be off; give the file, or unset it to turn authentication off' }),
   RECEIVER_TLS_CERT: z.string().min(1).optional()
     .describe('PEM certificate chain file: serve HTTPS (with RECEIVER_TLS_KEY); a rotated pair is picked up every RECEIVER_FILE_RELOAD_INTERVAL')
-    .register(REFUSED_WHEN_EMPTY, { instead: 'the receiver would serve plain HTTP; give the file, or unset it to serve HTTP' }),
+    .register(REFUSED_WHEN_EMPTY, { instead: 'TLS would be off; give the file, or unset it to serve plain HTTP' }),
   RECEIVER_TLS_KEY: z.string().min(1).optional().describe('PEM private key file of RECEIVER_TLS_CERT')
-    .register(REFUSED_WHEN_EMPTY, { instead: 'the receiver would serve plain HTTP; give the file, or unset it to serve HTTP' }),
+    .register(REFUSED_WHEN_EMPTY, { instead: 'TLS would be off; give the file, or unset it to serve plain HTTP' }),
   RECEIVER_FILE_RELOAD_INTERVAL: durationMs({ min: 100, unitBelow: 1000 }).default(10_000)
     .describe('how often RECEIVER_AUTH_TOKENS_FILE and the TLS files are re-read (a change is used by new requests/connections)'),
   RECEIVER_HEADERS_TIMEOUT: durationMs({ min: 100, unitBelow: 1000 }).default(10_000)
     .describe('longest time a connection may take to send a request\'s headers (slow-loris senders); past it the connection is answered 408 and closed'),
   RECEIVER_REQUEST_TIMEOUT: durationMs({ min: 100, unitBelow: 1000 }).default(30_000)
     .describe('longest time a request (headers and body) may take to arrive (a stalled body); past it → 408 and the connection is closed'),
-  RECEIVER_KEEP_ALIVE_TIMEOUT: durationMs({ min: 100, unitBelow: 1000 }).default(72_000)
-    .describe('how long an idle keep-alive connection is kept open between requests (longer than Envoy\'s and most clients\' reuse window)'),
+  RECEIVER_KEEP_ALIVE_TIMEOUT: durationMs({ min: 100, unitBelow: 1000, orZero: true }).default(72_000)
+    .describe('how long an idle keep-alive connection is kept open between requests (longer than Envoy\'s and most clients\' reuse window); 0 = no limit (node\'s meaning)'),
   RECEIVER_CONNECTION_TIMEOUT: durationMs({ min: 100, unitBelow: 1000, orZero: true }).default(0)
     .describe('socket inactivity timeout (no bytes either way); 0 = none beyond the headers, request and keep-alive timeouts'),
   RECEIVER_MAX_CONNECTIONS: int(0).default(0)

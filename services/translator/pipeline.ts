@@ -46,8 +46,15 @@ interface Poison {
   readonly code: ErrorCode;
   readonly reason: string;
   readonly message: string;
-  /** The poison spans (indices into the batch's spans); absent: the record as a whole (undecodable). */
-  readonly spanIndices?: number[];
+  /** The poison spans (indices into the batch's spans), each with its own reason; absent: the record as a whole (undecodable). */
+  readonly spans?: PoisonSpan[];
+}
+
+interface PoisonSpan {
+  readonly spanIndex: number;
+  readonly reason: string;
+  /** Its issues, its path naming it by its index in its record. */
+  readonly message: string;
 }
 
 /** `issues` of span `batchIndex` of a batch (paths `spans[batchIndex]…`) as paths of its record (`spans[inRecord]…`). */
@@ -148,9 +155,9 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       const recordIndex = recordOfSpan[r.spanIndex] ?? 0;
       const known = poisons.get(recordIndex);
       // the issues name the span by its index in the batch: name it by its index in its record, as the DLQ does
-      const message = formatIssues(issuesInRecord(r.issues, r.spanIndex, indexInRecord[r.spanIndex] ?? 0));
-      if (known === undefined) poisons.set(recordIndex, { recordIndex, code: 'SPAN_UNTRANSLATABLE', reason: r.reason, message, spanIndices: [r.spanIndex] });
-      else known.spanIndices?.push(r.spanIndex);
+      const span = { spanIndex: r.spanIndex, reason: r.reason, message: formatIssues(issuesInRecord(r.issues, r.spanIndex, indexInRecord[r.spanIndex] ?? 0)) };
+      if (known === undefined) poisons.set(recordIndex, { recordIndex, code: 'SPAN_UNTRANSLATABLE', reason: span.reason, message: span.message, spans: [span] });
+      else known.spans?.push(span);
     }
     /** Span `spanIndex` of the batch as a record of its own (its record when it is the record's only span). */
     const recordOfSpanAlone = (spanIndex: number): DeliveredRecord => {
@@ -159,21 +166,27 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       return (span && spanAloneRecordOf(record, indexInRecord[spanIndex] ?? 0, span)) ?? record;
     };
 
+    // a record that failed before and is not poison now (a time-dependent failure passed) no longer has a failure
+    if (this.#uncommitted.hasFailures(partition)) records.forEach((r, i) => { if (!poisons.has(i)) this.#uncommitted.recovered(partition, r.offset); });
+
     // poison records: count this delivery; stop before the first one still allowed another attempt
     let cut = records.length;
     const letters: DeadLetter[] = [];
     for (const poison of [...poisons.values()].sort((a, b) => a.recordIndex - b.recordIndex)) {
       const record = records[poison.recordIndex] as DeliveredRecord;
       const attempts = this.#uncommitted.delivered(partition, record.offset);
-      const spansInRecord = poison.spanIndices?.map((i) => indexInRecord[i] ?? 0);
-      this.#uncommitted.failed(partition, record.offset, { code: poison.code, reason: poison.reason, message: poison.message, attempts, ...(spansInRecord ? { spansInRecord } : {}) });
+      const spansInRecord = poison.spans?.map((p) => ({ index: indexInRecord[p.spanIndex] ?? 0, reason: p.reason, message: p.message }));
+      this.#uncommitted.failed(partition, record.offset, { code: poison.code, reason: poison.reason, message: poison.message, attempts, ...(spansInRecord ? { spans: spansInRecord } : {}) });
       if (poison.recordIndex >= cut) continue;
       if (attempts < this.#o.poisonMaxAttempts || actionFor(poison.code) !== 'dead-letter') {
         cut = poison.recordIndex;
         continue;
       }
-      const alone = poison.spanIndices?.map(recordOfSpanAlone) ?? [record];
-      for (const r of alone) letters.push({ topic: batch.topic, record: r, code: poison.code, reason: poison.reason, attempts, message: poison.message });
+      if (poison.spans === undefined) {
+        letters.push({ topic: batch.topic, record, code: poison.code, reason: poison.reason, attempts, message: poison.message });
+        continue;
+      }
+      for (const p of poison.spans) letters.push({ topic: batch.topic, record: recordOfSpanAlone(p.spanIndex), code: poison.code, reason: p.reason, attempts, message: p.message });
     }
 
     // export what comes before the cut and was not accepted on an earlier delivery. Remembered and filtered per
@@ -279,14 +292,18 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
         letters.push(asUnexported(record));
         continue;
       }
-      const asPoison = (r: DeliveredRecord): DeadLetter => ({ topic, record: r, code: failure.code, reason: failure.reason, attempts: failure.attempts, message: failure.message });
-      const alone = failure.spansInRecord === undefined ? undefined : spansAloneOf(record);
-      if (failure.spansInRecord === undefined || alone === undefined) {
+      const asPoison = (r: DeliveredRecord, why: { readonly reason: string; readonly message: string } = failure): DeadLetter =>
+        ({ topic, record: r, code: failure.code, reason: why.reason, attempts: failure.attempts, message: why.message });
+      const alone = failure.spans === undefined ? undefined : spansAloneOf(record);
+      if (failure.spans === undefined || alone === undefined) {
         letters.push(asPoison(record));
         continue;
       }
-      const poison = new Set(failure.spansInRecord);
-      alone.forEach((r, i) => { letters.push(poison.has(i) ? asPoison(r) : asUnexported(r)); });
+      const poison = new Map(failure.spans.map((p) => [p.index, p]));
+      alone.forEach((r, i) => {
+        const why = poison.get(i);
+        letters.push(why === undefined ? asUnexported(r) : asPoison(r, why));
+      });
     }
     return letters;
   }

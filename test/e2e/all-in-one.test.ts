@@ -52,7 +52,8 @@ test('npm start serves :9411 and :2000; a posted trace is visible within 5 s', {
     // A supervisor signals npm's pid alone (not the terminal's process group): npm forwards it to meshray
     // (the script execs node: with a shell in between, the shell died and meshray ran on, orphaned).
     const exited = new Promise((r) => child.once('exit', r));
-    process.kill(child.pid ?? 0, 'SIGTERM');
+    assert.ok(child.pid !== undefined, 'npm started');
+    process.kill(child.pid, 'SIGTERM');
     await exited;
     const serving = await fetch('http://127.0.0.1:9411/health/live').then(() => true, () => false);
     assert.equal(serving, false, 'meshray stopped with npm: nothing serves :9411');

@@ -1,7 +1,7 @@
 /**
  * Every meshray metric, in each mode: the all-in-one (`meshray start`) and the split services (receiver +
  * translator on the real broker, Redis, xray-local). The same traffic goes to both: a few thousand Bookinfo
- * spans, one malformed body (400), one unsupported media type (415) and one raw body over MAX_BODY_BYTES (413). Each meshray_* metric a mode exposes
+ * spans, one malformed body (400), one unsupported media type (Thrift, 415) and one raw body over MAX_BODY_BYTES (413). Each meshray_* metric a mode exposes
  * must have an expectation here (a new metric fails the test until it gets one), and the translation
  * counters must agree between the modes (same spans, same documents).
  */
@@ -39,7 +39,7 @@ async function send(receiverUrl: string, salt: number): Promise<void> {
   }
   const malformed = await fetch(`${receiverUrl}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"traceId": ' });
   assert.equal(malformed.status, 400);
-  const unsupported = await fetch(`${receiverUrl}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+  const unsupported = await fetch(`${receiverUrl}/api/v1/spans`, { method: 'POST', headers: { 'content-type': 'application/x-thrift' }, body: 'hello' });
   assert.equal(unsupported.status, 415);
   const tooLarge = await fetch(`${receiverUrl}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ' '.repeat(MAX_BODY_BYTES + 1) });
   assert.equal(tooLarge.status, 413);

@@ -15,6 +15,18 @@ export class PartitionOffsets<V> {
     offsets.set(offset, value);
   }
 
+  delete(partition: number, offset: string): void {
+    const offsets = this.#byPartition.get(partition);
+    if (offsets === undefined) return;
+    offsets.delete(offset);
+    if (offsets.size === 0) this.#byPartition.delete(partition);
+  }
+
+  /** True when the partition holds any value. */
+  has(partition: number): boolean {
+    return this.#byPartition.has(partition);
+  }
+
   /** Forgets the records up to and including `offset` (they are committed). */
   forgetThrough(partition: number, offset: string): void {
     const offsets = this.#byPartition.get(partition);

@@ -8,8 +8,8 @@ export interface RecordFailure {
   readonly message: string;
   /** Deliveries of the record so far. */
   readonly attempts: number;
-  /** The poison spans, as indices within the record; absent: the record as a whole (undecodable). */
-  readonly spansInRecord?: readonly number[];
+  /** The poison spans, by index within the record, each with its own reason; absent: the record as a whole (undecodable). */
+  readonly spans?: readonly { readonly index: number; readonly reason: string; readonly message: string }[];
 }
 
 /**
@@ -38,6 +38,16 @@ export class UncommittedRecords {
     this.#failures.set(partition, offset, failure);
   }
 
+  /** The record's last delivery found nothing poison in it (a time-dependent failure passed): forget its failure. */
+  recovered(partition: number, offset: string): void {
+    this.#failures.delete(partition, offset);
+  }
+
+  /** True when some record of the partition failed (cheap: recovered() need not be asked otherwise). */
+  hasFailures(partition: number): boolean {
+    return this.#failures.has(partition);
+  }
+
   failureOf(partition: number, offset: string): RecordFailure | undefined {
     return this.#failures.get(partition, offset);
   }
@@ -63,6 +73,7 @@ export class UncommittedRecords {
   /**
    * The partitions were taken away: forget them whole, except why their records failed, which a shutdown
    * asks for after its source stopped (a stop revokes); that goes when the partition is delivered again.
+   * (A partition that never comes back keeps its last failures: a batch's worth at most, per partition.)
    */
   revoked(partitions: readonly number[]): void {
     this.#deliveries.drop(partitions);

@@ -17,6 +17,9 @@ export interface InProcessSpanSourceOptions {
   readonly pollMs?: number;
 }
 
+/** The pause after a round that committed nothing: a turn for timers and sockets, short beside a failed export's own pause. */
+const NO_PROGRESS_PAUSE_MS = 20;
+
 /** SpanSource over the all-in-one's InProcessTopic: the same batch handler; commit = topic.commit. */
 export class InProcessSpanSource implements SpanSource {
   readonly #o: InProcessSpanSourceOptions;
@@ -70,7 +73,7 @@ export class InProcessSpanSource implements SpanSource {
       await Promise.all(Array.from({ length: Math.min(this.#o.partitionsConcurrency, batches.length) }, worker));
       // Nothing committed (a poison record being retried, every partition): pause as a refetch from Kafka
       // would, instead of redelivering in a loop of promises that never lets a timer or socket in.
-      if (!progress && this.#running) await sleepMs(pollMs);
+      if (!progress && this.#running) await sleepMs(NO_PROGRESS_PAUSE_MS);
     }
   }
 

@@ -81,6 +81,8 @@ function hostOf(url: AttributeValue | undefined): string | undefined {
  */
 const MAX_HTTP_CHARS = 250;
 const MAX_ANNOTATION_VALUE_CHARS = 1000;
+/** At most 50 annotations a document (X-Ray's segment document reference): the first 50 the span lists. */
+const MAX_ANNOTATIONS = 50;
 
 /** At most `max` code points of `text`. */
 const cut = (text: string, max: number): string => (text.length <= max ? text : [...text].slice(0, max).join(''));
@@ -112,6 +114,7 @@ function annotationsOf(attrs: Readonly<Record<string, AttributeValue>>): Record<
   if (!Array.isArray(listed)) return undefined;
   const out: Record<string, string | number | boolean> = {};
   for (const key of listed) {
+    if (Object.keys(out).length >= MAX_ANNOTATIONS) break;
     if (typeof key !== 'string' || !Object.hasOwn(attrs, key)) continue;
     const value = attrs[key];
     if (typeof value === 'string') out[sanitizeAnnotationKey(key)] = cut(value, MAX_ANNOTATION_VALUE_CHARS);

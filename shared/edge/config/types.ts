@@ -68,7 +68,7 @@ export const durationMs = (options: { min?: number; unitBelow?: number; orZero?:
     const note = options.note === undefined ? '' : `; ${options.note}`;
     const min = options.min;
     if (min !== undefined && ms < min) {
-      const hint = bare ? ` (a number without a unit is milliseconds: did you mean ${s}s?${note})` : '';
+      const hint = bare && ms > 0 ? ` (a number without a unit is milliseconds: did you mean ${s}s?${note})` : '';
       ctx.addIssue({ code: 'custom', message: `must be at least ${formatDurationMs(min)}${options.orZero === true ? ' (or 0: none)' : ''}, got "${s}"${hint}` });
       return z.NEVER;
     }

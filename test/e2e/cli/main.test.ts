@@ -27,5 +27,5 @@ test('a misspelled command is refused naming the closest one; a far one gets the
 test('a misspelled top-level option is named with its closest one (--versio: --version)', () => {
   const r = meshray('--versio');
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /^meshray: unknown command "--versio"; did you mean "--version"\?\n/);
+  assert.match(r.stderr, /^meshray: unknown option "--versio"; did you mean "--version"\?\n/);
 });

@@ -32,6 +32,13 @@ test('the image and engines are on the Node LTS line that CI tests', () => {
   for (const from of stages) assert.equal(from.getImageTag(), `${ltsMajor}-bookworm-slim`);
 });
 
+test('engines names the maintenance LTS line CI tests too (MAINTENANCE_NODE in .ci/run)', () => {
+  const major = /MAINTENANCE_NODE="\$\{MAINTENANCE_NODE:-(\d+)\.\d+\.\d+\}"/.exec(readFileSync(join(REPO_ROOT, '.ci/run'), 'utf8'))?.[1];
+  assert.ok(major, '.ci/run pins MAINTENANCE_NODE');
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+  assert.match(pkg.engines.node, new RegExp(`(^|\\|\\|\\s)\\^${major}\\.`), `engines names Node ${major}`);
+});
+
 test('multi-stage on node:<LTS>-bookworm-slim: build runs npm ci + npm run build, runtime installs production deps only', () => {
   assert.equal(stages.length, 2);
   for (const from of stages) assert.equal(from.getImageName(), 'node');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileDeadLetterSink, traceIdsOf } from '../../../../services/all-in-one/dead-letter-file.ts';
@@ -58,4 +58,22 @@ test('traceIdsOf: the distinct trace ids of the letters, the first max of them, 
   const letters = [of('aaaaaaaaaaaaaaa1', '0000000000000001'), garbage, of('aaaaaaaaaaaaaaa1', '0000000000000002'), of('bbbbbbbbbbbbbbb2', '0000000000000003'), of('ccccccccccccccc3', '0000000000000004')];
   assert.deepEqual(traceIdsOf(letters, 2), { traceIds: ['aaaaaaaaaaaaaaa1', 'bbbbbbbbbbbbbbb2'], more: 1 });
   assert.deepEqual(traceIdsOf(letters, 10), { traceIds: ['aaaaaaaaaaaaaaa1', 'bbbbbbbbbbbbbbb2', 'ccccccccccccccc3'], more: 0 });
+});
+
+test('sendSync after a torn last line (an append cut short by an exit) starts on a line of its own', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlf-'));
+  try {
+    const file = join(dir, 'dead.ndjson');
+    writeFileSync(file, '{"time":"2026-12-01T00:00:00.000Z","reason":"unexported_at_sh');
+    const sink = new FileDeadLetterSink({ path: file, logger: silentLogger() });
+    assert.equal(sink.sendSync([letter('0000000000000011'), letter('0000000000000012')]), 2);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    assert.equal(lines[0], '{"time":"2026-12-01T00:00:00.000Z","reason":"unexported_at_sh', 'the torn line stays alone');
+    assert.deepEqual(lines.slice(1, 3).map((l) => (JSON.parse(l) as { span: { id: string } }).span.id), ['0000000000000011', '0000000000000012']);
+    assert.equal(lines[3], '');
+    assert.equal(sink.sendSync([letter('0000000000000013')]), 1);
+    assert.equal(readFileSync(file, 'utf8').split('\n').length, 5, 'after a whole line, no blank line is added');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

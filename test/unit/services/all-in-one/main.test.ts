@@ -168,7 +168,7 @@ test('meshray start, exiting at once (a third Ctrl-C: abandon), first writes wha
   }
   try {
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; span: { id: string } | null });
-    assert.match(said, new RegExp(`^${lines.length} spans not confirmed exported were written to ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(said, new RegExp(`^${lines.length} spans not exported were written to ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.ok(lines.every((l) => l.reason === 'unexported_at_shutdown'));
     const stored = [...store.traces()].flatMap((t) => [...t.segments.keys()]);
     assert.deepEqual([...new Set([...stored, ...lines.map((l) => l.span?.id)])].sort(), ids, 'every span answered 202 is in X-Ray or in the file');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runUntilSignal } from '../../../../services/cli/run-until-signal.ts';
+import { REPEATED_SIGNAL_MS, runUntilSignal } from '../../../../services/cli/run-until-signal.ts';
 
 test('the first SIGINT closes the service; a second one hurries it (the all-in-one ends its drain) instead of killing the process', async () => {
   const calls: string[] = [];
@@ -10,8 +10,10 @@ test('the first SIGINT closes the service; a second one hurries it (the all-in-o
     hurry: () => { calls.push('hurry'); finish(); },
   };
   const before = process.listenerCount('SIGINT');
-  const exit = runUntilSignal(service);
+  let t = 0;
+  const exit = runUntilSignal(service, (code) => { assert.fail(`exit(${code})`); }, () => t);
   process.emit('SIGINT');
+  t += 1000;
   process.emit('SIGINT');
   assert.equal(await exit, 0);
   assert.deepEqual(calls, ['close', 'hurry']);
@@ -33,10 +35,13 @@ test('a third signal exits at once with 130, after the service saved what it hol
     abandon: () => { calls.push('abandon'); return '3 spans written'; },
   };
   const before = { SIGTERM: process.listenerCount('SIGTERM'), SIGINT: process.listenerCount('SIGINT') };
-  void runUntilSignal(service, (code) => { codes.push(code); });
+  let t = 0;
+  void runUntilSignal(service, (code) => { codes.push(code); }, () => t);
   try {
     process.emit('SIGTERM');
+    t += 1000;
     process.emit('SIGTERM');
+    t += 1000;
     process.emit('SIGTERM');
     assert.deepEqual(calls, ['close', 'hurry', 'abandon']);
     assert.deepEqual(codes, [130]);
@@ -44,4 +49,23 @@ test('a third signal exits at once with 130, after the service saved what it hol
     // the close never settles here, so its handlers stay: remove them
     for (const signal of ['SIGTERM', 'SIGINT'] as const) for (const l of process.listeners(signal).slice(before[signal])) process.off(signal, l);
   }
+});
+
+test('a signal repeated within REPEATED_SIGNAL_MS counts once (npm start: the terminal\'s Ctrl-C and npm\'s forwarded copy)', async () => {
+  const calls: string[] = [];
+  let finish: () => void = () => undefined;
+  const service = {
+    close: () => { calls.push('close'); return new Promise<void>((resolve) => { finish = resolve; }); },
+    hurry: () => { calls.push('hurry'); finish(); },
+  };
+  let t = 5_000;
+  const exit = runUntilSignal(service, (code) => { assert.fail(`exit(${code})`); }, () => t);
+  process.emit('SIGINT');
+  t += REPEATED_SIGNAL_MS - 1;
+  process.emit('SIGINT');
+  assert.deepEqual(calls, ['close'], 'the copy is not a second Ctrl-C: the drain goes on');
+  t += REPEATED_SIGNAL_MS;
+  process.emit('SIGINT');
+  assert.deepEqual(calls, ['close', 'hurry']);
+  assert.equal(await exit, 0);
 });

@@ -90,7 +90,7 @@ it('RECEIVER_AUTH_TOKENS (or its file, or a TLS file) set but empty is refused: 
   assert.ok(!r.ok);
   assert.deepEqual(r.issues.map((i) => `${i.path}: ${i.message}`), [
     'RECEIVER_AUTH_TOKENS: is set but empty: authentication would be off; give the tokens, or unset it to turn authentication off',
-    'RECEIVER_TLS_CERT: is set but empty: the receiver would serve plain HTTP; give the file, or unset it to serve HTTP',
+    'RECEIVER_TLS_CERT: is set but empty: TLS would be off; give the file, or unset it to serve plain HTTP',
   ]);
   assert.ok(parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', RECEIVER_AUTH_TOKENS: undefined, SPANS_TOPIC: '' }).ok, 'unset, and other variables set empty, are as before');
 });

@@ -296,6 +296,10 @@ test('a dead letter\'s message names the span by its index in its record, not in
     await waitFor('the topic drained', 5000, () => h.topic.size === 0, { intervalMs: 5 });
     assert.equal(h.dlq.letters.length, 1);
     assert.match(h.dlq.letters[0]?.message ?? '', /^spans\[1\]\.timestamp/, 'the span is item 1 of its record (item 3 of the batch)');
+    // two poison spans in one record: each letter names its own span
+    h.topic.append([listRecordOf([spanOf(trace(4), hex(4, 16), now), { ...spanOf(trace(5), hex(5, 16), now), timestampMicros: undefined } as never, { ...spanOf(trace(6), hex(6, 16), now), timestampMicros: undefined } as never])]);
+    await waitFor('the second record dead-lettered', 5000, () => h.dlq.letters.length === 3, { intervalMs: 5 });
+    assert.deepEqual(h.dlq.letters.slice(1).map((l) => [l.record.headers[DEAD_LETTER_HEADERS.spanIndex], l.message.slice(0, 19)]), [['1', 'spans[1].timestamp:'], ['2', 'spans[2].timestamp:']]);
   } finally {
     await h.app.stop();
   }

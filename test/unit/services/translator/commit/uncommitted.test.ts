@@ -28,3 +28,20 @@ test('a revoked partition is forgotten whole, others kept', () => {
   assert.equal(u.wasAccepted(0, '1', 'a'), false);
   assert.equal(u.wasAccepted(2, '1', 'c'), true);
 });
+
+test('a failure is kept until the record recovers, is committed, or its partition is delivered again after a revoke', () => {
+  const u = new UncommittedRecords();
+  const failure = { code: 'SPAN_UNTRANSLATABLE' as const, reason: 'no_timestamp', message: 'm', attempts: 1 };
+  u.failed(0, '5', failure);
+  u.failed(0, '6', failure);
+  u.failed(1, '9', failure);
+  assert.ok(u.hasFailures(0));
+  u.recovered(0, '5');
+  assert.equal(u.failureOf(0, '5'), undefined, 'translated on a later delivery: no failure');
+  u.committed(0, '6');
+  assert.equal(u.hasFailures(0), false);
+  u.revoked([1]);
+  assert.deepEqual(u.failureOf(1, '9'), failure, 'a stop revokes: the shutdown still asks for it');
+  u.delivering(1);
+  assert.equal(u.failureOf(1, '9'), undefined, 'delivered again after the revoke: what it knew is stale');
+});

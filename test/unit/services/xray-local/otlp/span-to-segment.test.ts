@@ -38,6 +38,12 @@ describe('segmentsOfSpan', () => {
     assert.equal(doc.annotations?.['node_id'], 'n'.repeat(1000));
   });
 
+  it('keeps the first 50 of more listed annotations (the document limit): the span is stored, not refused', () => {
+    const keys = Array.from({ length: 60 }, (_, i) => `k${i}`);
+    const { documents } = convert(otlpSpan({ attributes: [...keys.map((k) => str(k, 'v')), { key: 'aws.xray.annotations', value: { arrayValue: { values: keys.map((k) => ({ stringValue: k })) } } }] }));
+    assert.deepEqual(Object.keys(documents[0]!.annotations ?? {}), keys.slice(0, 50));
+  });
+
   it('makes a SERVER span a segment named by service.name, with the HTTP block', () => {
     const { documents } = convert(otlpSpan({ parentSpanId: '2222222222222222', attributes: [str('http.request.method', 'GET'), str('url.full', 'http://reviews:9080/reviews/0'), int('http.response.status_code', 200), str('client.address', '10.0.0.12')] }));
     assert.equal(documents.length, 1);

@@ -55,3 +55,10 @@ test('EPOCH_TTL=60 (60 ms, which splits every trace) and EPOCH_TTL=0 are refused
   assert.ok(ok.ok);
   assert.equal(ok.value.EPOCH_TTL, 60_000);
 });
+
+test('RECEIVER_KEEP_ALIVE_TIMEOUT=0 (no limit, node\'s meaning) still passes; a refused 0 gets no "did you mean 0s?"', () => {
+  assert.ok(parseConfig(allInOneEnvSchema, { RECEIVER_KEEP_ALIVE_TIMEOUT: '0' }).ok);
+  const r = parseConfig(allInOneEnvSchema, { XRAY_RETRY_MAX: '0' });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues.map((i) => `${i.path}: ${i.message}`), ['XRAY_RETRY_MAX: must be at least 1ms, got "0"']);
+});
