@@ -273,7 +273,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       this.#log.info({ failedBatches: this.#failedInARow }, 'batches export again');
       this.#failedInARow = 0;
     }
-    return { doneThrough };
+    return { doneThrough, doneRecords: cut };
   }
 
   /**

@@ -243,12 +243,16 @@ export class AssemblingHandler implements BatchHandler {
       this.#log.error({ partition, err }, 'export of assembled traces failed unexpectedly; they are retried');
       result = {};
     }
-    const doneThrough = result.doneThrough === undefined ? -1n : BigInt(result.doneThrough);
+    // Done: the first `doneRecords` of the batch, by position. Parts of one span-list record share its offset,
+    // so "at or below doneThrough" would also count a poison part cut after a good part of the same offset as
+    // done: it was neither exported nor dead-lettered, and the offset was committed past it.
+    const doneCount = result.doneThrough === undefined ? 0 : result.doneRecords ?? records.filter((r) => BigInt(r.offset) <= BigInt(result.doneThrough as string)).length;
+    const done = new Set(records.slice(0, doneCount));
     const left: DeliveredRecord[] = [];
     for (const d of due) {
-      const done = d.records.filter((r) => BigInt(r.offset) <= doneThrough);
-      this.#window.finished(done);
-      if (done.length < d.records.length) left.push(...d.records.filter((r) => BigInt(r.offset) > doneThrough));
+      const finished = d.records.filter((r) => done.has(r));
+      this.#window.finished(finished);
+      if (finished.length < d.records.length) left.push(...d.records.filter((r) => !done.has(r)));
     }
     if (left.length > 0 && control.isActive()) this.#window.putBack(left, this.#o.clock());
     return left.length === 0;

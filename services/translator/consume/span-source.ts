@@ -13,6 +13,13 @@ export interface BatchResult {
   /** Offset (inclusive) up to which every record is done: exported, dead-lettered or skipped. Absent: nothing. */
   readonly doneThrough?: string;
   /**
+   * How many of the batch's records, from its first, are done (the last of them is at `doneThrough`). The
+   * assembly window hands the pipeline parts of span-list records, one per trace, that share their record's
+   * offset: it tells a part that is done from one that is not by this count, never by offset. Absent: all
+   * records up to `doneThrough`.
+   */
+  readonly doneRecords?: number;
+  /**
    * Why the records after `doneThrough` are not done (a MeshrayError: XRAY_THROTTLED, XRAY_UNAVAILABLE,
    * XRAY_ACCESS_DENIED, ...). A live source redelivers them (and may ignore it); a range source stops with it.
    */

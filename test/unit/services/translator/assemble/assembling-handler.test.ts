@@ -17,7 +17,7 @@ import { TranslatorPipeline } from '../../../../../services/translator/pipeline.
 import { BatchTranslator } from '../../../../../services/translator/translate/translate-batch.ts';
 import { createPrng, generateRequest, DEFAULT_GENERATE_OPTIONS } from '../../../../../services/simulator/index.ts';
 import { advance, flush } from '../../../../support/mock-time.ts';
-import { FakeSink, metricValue, recordOf } from '../support.ts';
+import { FakeSink, hex, listRecordOf, metricValue, recordOf, spanOf } from '../support.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 29, 12, 0, 0);
 const control = { heartbeat: async () => {}, isActive: () => true };
@@ -35,11 +35,13 @@ function setUp(t: TestContext, sink: FakeSink, maxSpans = 1000, exportGroupBytes
   const logger = silentLogger();
   const registry = new Registry();
   const metrics = createTranslatorMetrics(registry);
+  const deadLetters = new InProcessDeadLetterSink({ maxRecords: 10 });
   const pipeline = new TranslatorPipeline({
     translator: new BatchTranslator({ config: DEFAULT_TRANSLATOR_CONFIG, metrics, logger }),
-    epochs: new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 }), sink: segmentExportSink(sink), deadLetters: new InProcessDeadLetterSink({ maxRecords: 10 }),
+    epochs: new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 }), sink: segmentExportSink(sink), deadLetters,
     metrics, logger, poisonMaxAttempts: 3, clock: Date.now, failurePauseMs: 0, pack: segmentPacker(64 * 1024),
   });
+  const dlq = deadLetters;
   const handler = new AssemblingHandler({
     window: { idleMs: 5500, maxAgeMs: 30_000, maxSpans }, pipeline, metrics: createAssemblyMetrics(registry), logger, clock: Date.now, tickMs: 100,
     fullPauseMs: 0, sleep: () => Promise.resolve(), ...(exportGroupBytes === undefined ? {} : { exportGroupBytes }),
@@ -48,7 +50,7 @@ function setUp(t: TestContext, sink: FakeSink, maxSpans = 1000, exportGroupBytes
   const group = { stable: true };
   handler.attach({ commit: async (partition, offset) => { commits.push([partition, offset]); }, isStable: () => group.stable });
   t.after(() => handler.detach());
-  return { handler, commits, registry, group };
+  return { handler, commits, registry, group, dlq };
 }
 
 test('a trace split over two batches is held, exported whole (packed) once idle, and committed from the timer', async (t) => {
@@ -238,4 +240,20 @@ test('due traces go to the pipeline a group at a time; a failed group is retried
   assert.equal(sink.calls.length, 4, 'the second and third traces, one call each, on the next tick');
   assert.equal(sink.accepted.length, 15);
   assert.deepEqual(commits, [[0, '7'], [0, '23']]);
+});
+
+test('span-list records holding a good trace and a poison one: each poison span is dead-lettered, never committed past (the parts share their record\'s offset)', async (t) => {
+  const sink = new FakeSink();
+  const { handler, commits, dlq, registry } = setUp(t, sink);
+  const trace = (n: number) => `${hex(Math.floor(NOW_MS / 1000), 8)}${hex(n, 24)}`;
+  const good = (n: number) => spanOf(trace(n), hex(n, 16), NOW_MS);
+  const poison = (n: number) => ({ ...good(n), timestampMicros: undefined }) as never;
+  const records = [listRecordOf([good(1), poison(2)]), listRecordOf([poison(3), good(4)])].map((r, i) => ({ ...r, timestampMs: NOW_MS, partition: 0, offset: String(i) }));
+  await handler.handle({ topic: 't', partition: 0, records }, control);
+  await advance(t, 10_000, 50);
+  assert.deepEqual(dlq.letters.map((l) => [l.record.offset, l.reason]).sort(), [['0', 'no_timestamp'], ['1', 'no_timestamp']], 'both poison spans, each after POISON_MAX_ATTEMPTS');
+  assert.equal(await metricValue(registry, 'meshray_translator_spans_rejected_total', { reason: 'no_timestamp' }), 2);
+  const exported = sink.accepted.map((d) => (JSON.parse(d) as { id: string }).id).sort();
+  assert.deepEqual(exported, [hex(1, 16), hex(4, 16)]);
+  assert.equal(commits.at(-1)?.[1], '1', 'committed once every part of both records is done');
 });
