@@ -118,8 +118,8 @@ test('per-partition epoch caches are dropped on revoke', async () => {
   const batch = (partition: number, n: number) => ({
     topic: 't', partition, records: [{ ...recordOf(spanOf(trace(n), hex(n, 16), now)), partition, offset: '0' }],
   });
-  assert.deepEqual(await pipeline.handle(batch(0, 1), control), { doneThrough: '0' });
-  assert.deepEqual(await pipeline.handle(batch(1, 2), control), { doneThrough: '0' });
+  assert.deepEqual(await pipeline.handle(batch(0, 1), control), { doneThrough: '0', doneRecords: 1 });
+  assert.deepEqual(await pipeline.handle(batch(1, 2), control), { doneThrough: '0', doneRecords: 1 });
   assert.equal(epochs.forPartition(0).recall(trace(1).slice(-16), now), `1-${trace(1).slice(0, 8)}-${trace(1).slice(8)}`);
   pipeline.revoke([0]);
   assert.deepEqual(epochs.partitions, [1]);
@@ -331,7 +331,7 @@ test('PACKING=on: a Bookinfo request of 8 spans is exported as 5 documents, one 
   const sink = new FakeSink();
   const { pipeline, batch, control, spans, registry } = await packingPipeline(sink);
   assert.equal(spans.length, 8);
-  assert.deepEqual(await pipeline.handle(batch, control), { doneThrough: '7' });
+  assert.deepEqual(await pipeline.handle(batch, control), { doneThrough: '7', doneRecords: 8 });
   assert.equal(sink.calls.length, 1);
   const names = (sink.calls[0] ?? []).map((d) => JSON.parse(d) as { name: string; type?: string; subsegments?: unknown[] });
   assert.deepEqual(names.map((d) => `${d.name}:${d.subsegments?.length ?? 0}`).sort(), ['details.default:0', 'istio-ingressgateway:1', 'productpage.default:2', 'ratings.default:0', 'reviews.default:1']);
@@ -345,7 +345,7 @@ test('PACKING=on: a refused packed document dead-letters every record it carries
     rejected: docs.flatMap((d, index) => (d.startsWith('{"name":"productpage.default"') ? [{ index, code: 'SEGMENT_REJECTED' as const, reason: 'InvalidSegment', message: 'no' }] : [])),
   }));
   const a = await packingPipeline(refusing);
-  assert.deepEqual(await a.pipeline.handle(a.batch, a.control), { doneThrough: '7' });
+  assert.deepEqual(await a.pipeline.handle(a.batch, a.control), { doneThrough: '7', doneRecords: 8 });
   const lettered = a.deadLetters.letters.map((l) => Number(l.record.offset)).sort((x, y) => x - y);
   const productpageSpans = a.spans.flatMap((s, i) => (s.localEndpoint?.serviceName === 'productpage.default' ? [i] : []));
   assert.deepEqual(lettered, productpageSpans, 'the SERVER span and both CLIENT spans of productpage');
@@ -356,7 +356,7 @@ test('PACKING=on: a refused packed document dead-letters every record it carries
     : { rejected: [] }));
   const b = await packingPipeline(throttling);
   assert.equal((await b.pipeline.handle(b.batch, b.control)).doneThrough, undefined);
-  assert.deepEqual(await b.pipeline.handle(b.batch, b.control), { doneThrough: '7' });
+  assert.deepEqual(await b.pipeline.handle(b.batch, b.control), { doneThrough: '7', doneRecords: 8 });
   assert.equal(throttling.calls[1]?.length, 1);
   assert.ok(throttling.calls[1]?.[0]?.startsWith('{"name":"reviews.default"'));
 });
@@ -374,7 +374,7 @@ test('PACKING=on: spans accepted before a failed export are not sent again neste
   const first = { ...batch, records: batch.records.filter((_, i) => i !== server) };
   assert.equal((await pipeline.handle(first, control)).doneThrough, undefined);
   // the redelivery holds every record: productpage's document could now nest the CLIENT spans already accepted
-  assert.deepEqual(await pipeline.handle(batch, control), { doneThrough: '7' });
+  assert.deepEqual(await pipeline.handle(batch, control), { doneThrough: '7', doneRecords: 8 });
   const ids = throttling.accepted.flatMap((d) => nestedIdsOf(JSON.parse(d) as { id?: string }));
   assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], 'no id accepted twice');
   const whole = new FakeSink();
@@ -396,7 +396,7 @@ test('PACKING=on: a span delivered again after its trace was exported (a duplica
   // which nested the service's CLIENT spans: they were gone from X-Ray, and the partition was committed past them.
   const sink = new FakeSink();
   const { pipeline, batch, control, spans, registry } = await packingPipeline(sink);
-  assert.deepEqual(await pipeline.handle(batch, control), { doneThrough: '7' });
+  assert.deepEqual(await pipeline.handle(batch, control), { doneThrough: '7', doneRecords: 8 });
   const whole = heldIdsOf(sink.accepted);
   assert.equal(whole.length, spans.length + 1, 'every span, and the root CLIENT span\'s local segment');
   const server = batch.records.findIndex((_, i) => spans[i]?.localEndpoint?.serviceName === 'productpage.default' && spans[i]?.kind === 'SERVER');
@@ -406,7 +406,7 @@ test('PACKING=on: a span delivered again after its trace was exported (a duplica
     const record = batch.records[again];
     assert.ok(record !== undefined);
     const duplicate = { ...batch, records: [{ ...record, offset: String(8 + i) }] };
-    assert.deepEqual(await pipeline.handle(duplicate, control), { doneThrough: String(8 + i) }, 'the duplicate is done');
+    assert.deepEqual(await pipeline.handle(duplicate, control), { doneThrough: String(8 + i), doneRecords: 1 }, 'the duplicate is done');
   }
   assert.deepEqual(heldIdsOf(sink.accepted), whole, 'X-Ray still holds every document, each once');
   const ids = sink.accepted.flatMap((d) => nestedIdsOf(JSON.parse(d) as { id?: string }));
@@ -428,9 +428,9 @@ test('PACKING=on: a duplicate exported while the original\'s call is still out i
   const server = spans.findIndex((s) => s.localEndpoint?.serviceName === 'productpage.default' && s.kind === 'SERVER');
   const record = batch.records[server];
   assert.ok(record !== undefined);
-  assert.deepEqual(await pipeline.exportBatch({ ...batch, records: [{ ...record, offset: '8' }] }, control), { doneThrough: '8' });
+  assert.deepEqual(await pipeline.exportBatch({ ...batch, records: [{ ...record, offset: '8' }] }, control), { doneThrough: '8', doneRecords: 1 });
   assert.equal(sink.calls.length, 1, 'the duplicate was not sent');
   release();
-  assert.deepEqual(await original, { doneThrough: '7' });
+  assert.deepEqual(await original, { doneThrough: '7', doneRecords: 8 });
   assert.equal(heldIdsOf(sink.accepted).length, spans.length + 1);
 });

@@ -55,14 +55,14 @@ test('an undecodable record is skipped and tallied (reason avro, with its DLQ so
   assert.deepEqual(calls.map((c) => c.length), [3]);
   assert.equal(tally.documents, 3);
   assert.deepEqual(tally.skipped.map((s) => [s.kind, s.offset, s.reason, s.source]), [['undecodable', '99', 'avro', 'meshray.spans/4@7']]);
-  assert.deepEqual(result, { doneThrough: '102' });
+  assert.deepEqual(result, { doneThrough: '102', doneRecords: 4 });
 });
 
 test('documents X-Ray refuses are skipped by record; the batch is still done', async () => {
   const { tally, result } = await replayOne(delivered([server(1), server(2), server(3)]), () => ({ rejected: [{ index: 1, code: 'SEGMENT_REJECTED', reason: 'InvalidTraceId', message: 'old' }] }));
   assert.equal(tally.documents, 2);
   assert.deepEqual(tally.skipped.map((s) => [s.kind, s.offset, s.reason]), [['rejected', '101', 'InvalidTraceId']]);
-  assert.deepEqual(result, { doneThrough: '102' });
+  assert.deepEqual(result, { doneThrough: '102', doneRecords: 3 });
 });
 
 test('documents not accepted after retries: nothing done, the failure says how many and from which offset', async () => {
