@@ -1,10 +1,10 @@
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../shared/edge/config/index.ts';
-import { isMeshrayError, MeshrayError } from '../../shared/edge/errors/index.ts';
+import { isMeshrayError } from '../../shared/edge/errors/index.ts';
 import { listenOn } from '../../shared/edge/http/listen.ts';
 import { createKafkaFromConfig } from '../../shared/edge/kafka/from-config.ts';
-import { ensureTopics, TopicMismatchError } from '../../shared/edge/kafka/topics.ts';
+import { ensureTopics } from '../../shared/edge/kafka/topics.ts';
 import { KAFKA_START_RETRY, untilKafkaAnswers } from '../../shared/edge/kafka/until-kafka-answers.ts';
 import { createLogger, type Logger } from '../../shared/edge/log/index.ts';
 import { createRegistry } from '../../shared/edge/metrics/registry.ts';
@@ -27,8 +27,8 @@ export interface RunningReceiver {
  * publisher, HTTP app, listening, then the span topic. The port is taken first, so a busy port fails at
  * once with one line naming RECEIVER_PORT (PORT_UNAVAILABLE). Kafka being unreachable, at start or
  * later, is survived: readiness is false with the brokers and the cause, and the span topic is retried
- * with backoff (one warn line). An existing span topic with another partition count fails the start
- * (that is a deployment error, see ensureTopics).
+ * with backoff (one warn line). An existing span topic with another partition count than
+ * SPANS_TOPIC_PARTITIONS (raised since it was created) is used as it is: spans are keyed over its count, with a warning.
  */
 export async function startReceiver(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningReceiver> {
   const config = loadConfig(receiverEnvSchema, env);
@@ -79,29 +79,31 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
     topic: config.SPANS_TOPIC,
     numPartitions: config.SPANS_TOPIC_PARTITIONS,
     replicationFactor: config.SPANS_TOPIC_REPLICATION_FACTOR,
+    // An existing topic's count is the one spans are keyed over (its partitions may have been raised since)
+    partitionsMustMatch: false,
   }]), {
     brokers: config.KAFKA_BROKERS,
     what: `span topic ${config.SPANS_TOPIC}`,
     logger: log,
-    isPermanent: (e) => e instanceof TopicMismatchError,
     onProblem: (p) => { if (p !== undefined) { kafkaProblem = p; firstFailure(); } },
     signal: abort.signal,
   }).then((topics) => {
     if (topics === undefined) return; // stopped before Kafka answered
-    log.info({ topic: config.SPANS_TOPIC, created: topics.created.length > 0 }, 'span topic ready');
+    const partitions = topics.partitions.get(config.SPANS_TOPIC) ?? config.SPANS_TOPIC_PARTITIONS;
+    log.info({ topic: config.SPANS_TOPIC, created: topics.created.length > 0, partitions }, 'span topic ready');
+    if (partitions !== config.SPANS_TOPIC_PARTITIONS) {
+      log.warn({ topic: config.SPANS_TOPIC, partitions, SPANS_TOPIC_PARTITIONS: config.SPANS_TOPIC_PARTITIONS },
+        `${config.SPANS_TOPIC} has ${partitions} partitions, not SPANS_TOPIC_PARTITIONS=${config.SPANS_TOPIC_PARTITIONS}: spans are keyed over its ${partitions} (SPANS_TOPIC_PARTITIONS only sizes a topic the receiver creates)`);
+    }
     kafkaProblem = undefined;
-    publisher.start();
+    publisher.start(partitions);
   });
   // A reachable Kafka: resolve once the topic is ready (the receiver is then ready). An unreachable one:
-  // resolve after the first failed attempt and keep retrying in the background. A span topic with the
-  // wrong partition count: fail the start.
-  const asStartError = (e: unknown): unknown => (e instanceof TopicMismatchError
-    ? new MeshrayError('CONFIG_INVALID', `${e.message}: set SPANS_TOPIC_PARTITIONS to the topic's partition count (or use another SPANS_TOPIC)`, { cause: e })
-    : e);
+  // resolve after the first failed attempt and keep retrying in the background.
   let startReturned = false; // before: a failure is thrown by startReceiver, not logged
   started.catch((e: unknown) => {
     if (!startReturned) return;
-    const error = asStartError(e);
+    const error = e;
     kafkaProblem = error instanceof Error ? error.message : String(error);
     log.error({ code: isMeshrayError(error) ? error.code : undefined }, kafkaProblem);
   });
@@ -110,7 +112,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
   } catch (error) {
     edge.stop();
     await app.close();
-    throw asStartError(error);
+    throw error;
   }
   startReturned = true;
 

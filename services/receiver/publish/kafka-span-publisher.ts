@@ -18,7 +18,7 @@ export interface KafkaSpanPublisherOptions {
   readonly kafka: Kafka;
   readonly topic: string;
   /**
-   * Partitions of the topic (SPANS_TOPIC_PARTITIONS): spanPartitionOf decides each span's. A send that kafkajs
+   * Partitions of the topic (SPANS_TOPIC_PARTITIONS; `start` may give the brokers' count instead): spanPartitionOf decides each span's. A send that kafkajs
    * answers without writing every partition it was for is sent again (shared/edge/kafka/unanswered-partitions.ts:
    * a leader move mid-send, issue 10).
    */
@@ -135,12 +135,15 @@ export class KafkaSpanPublisher implements SpanPublisher {
   /** Set when the drain timeout passed: the sender stops, whatever is still queued is dropped. */
   private abandoned = false;
   private loop: Promise<void> | undefined;
+  /** The span topic's partitions: options.partitions until start() is given the brokers' count. */
+  private partitions: number;
   private failing = false;
   /** ACK_MODE=kafka: refuses what could not drain within ACK_TIMEOUT at the measured rate (drain-admission.ts). */
   private readonly admission: DrainAdmission | undefined;
 
   constructor(options: KafkaSpanPublisherOptions) {
     this.options = options;
+    this.partitions = options.partitions;
     this.retryBaseMs = options.retryBaseMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5000;
     this.nowMs = options.nowMs ?? Date.now;
@@ -191,8 +194,13 @@ export class KafkaSpanPublisher implements SpanPublisher {
     await old.disconnect().catch(() => undefined);
   }
 
-  /** Starts connecting and sending in the background; Kafka being down is retried, never fatal. */
-  start(): void {
+  /**
+   * Starts connecting and sending in the background; Kafka being down is retried, never fatal.
+   * `partitions`: the span topic's partition count as the brokers report it (default: the configured one);
+   * spans are keyed by trace id over it (spanPartitionOf).
+   */
+  start(partitions?: number): void {
+    if (partitions !== undefined) this.partitions = partitions;
     this.loop ??= this.run().catch((e: unknown) => {
       this.log.error({ err: e }, 'span sender stopped on an unexpected error');
     });
@@ -259,7 +267,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
 
   /** The spans by partition, in order of first appearance (a request's traces are few). */
   private groupByPartition(spans: readonly Span[]): [number, Span[]][] {
-    const partitions = this.options.partitions;
+    const partitions = this.partitions;
     if (spans.length === 1) return [[spanPartitionOf((spans[0] as Span).traceId, partitions), [spans[0] as Span]]];
     const groups: [number, Span[]][] = [];
     for (const span of spans) {
@@ -453,7 +461,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       const startedMs = this.nowMs();
       try {
         const answers = await this.producer.sendBatch({ acks: -1, topicMessages: [{ topic: this.options.topic, messages }] });
-        const unanswered = unansweredPartitions(this.options.topic, this.options.partitions, messages, answers ?? []);
+        const unanswered = unansweredPartitions(this.options.topic, this.partitions, messages, answers ?? []);
         if (unanswered.length > 0) throw new Error(`kafkajs answered without writing partitions ${unanswered.join(',')} (their leader moved during the send)`);
       } catch (e) {
         if (this.abandoned) return;

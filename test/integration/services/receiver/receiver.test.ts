@@ -11,7 +11,7 @@ import { SPAN_SCHEMA_HEADER } from '../../../../shared/core/span-record/headers.
 import { decodeRecordSpans } from '../../../../shared/core/span-record/record.ts';
 import { createKafka } from '../../../../shared/edge/kafka/client.ts';
 import { ensureTopics } from '../../../../shared/edge/kafka/topics.ts';
-import { silentLogger } from '../../../../shared/edge/log/index.ts';
+import { createLogger, silentLogger } from '../../../../shared/edge/log/index.ts';
 import { createRegistry } from '../../../../shared/edge/metrics/registry.ts';
 import { traceIdLow64 } from '../../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../../shared/core/zipkin/span.ts';
@@ -98,6 +98,29 @@ describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
       await receiver.stop();
     }
     assert.equal(receiver.publisher.readinessProblem(), 'shutting down');
+  });
+
+  it('an existing span topic with more partitions than SPANS_TOPIC_PARTITIONS (raised since) is used as it is: spans are keyed over its count', async () => {
+    const topic = uniqueTopic('raised');
+    await ensureTopics(kafka, [{ topic, numPartitions: 9, replicationFactor: 1 }]);
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', service: 'receiver', destination: { write: (l: string) => { lines.push(l); } } });
+    const receiver = await startReceiver({
+      KAFKA_BROKERS: BROKERS.join(','), SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', ACK_MODE: 'kafka', SPANS_TOPIC_PARTITIONS: '6',
+    }, logger);
+    try {
+      const { port } = receiver.app.server.address() as { port: number };
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor('the receiver ready', 10_000, async () => (await fetch(`${base}/health/ready`)).status === 200, { intervalMs: 100 });
+      const res = await fetch(`${base}/api/v2/spans`, { method: 'POST', headers: json, body: bookinfo });
+      assert.equal(res.status, 202);
+      const records = await readTopic(kafka, topic);
+      assert.equal(records.length, bookinfoSpans.length);
+      for (const r of records) assert.equal(r.partition, spanPartitionOf(r.span.traceId, 9));
+      assert.ok(lines.some((l) => l.includes(`${topic} has 9 partitions, not SPANS_TOPIC_PARTITIONS=6`)), lines.join('\n'));
+    } finally {
+      await receiver.stop();
+    }
   });
 
   describe('with a KafkaSpanPublisher on its own topic', () => {
