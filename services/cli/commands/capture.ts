@@ -68,7 +68,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
 
   let output: ReturnType<typeof openOutput>;
   try {
-    output = writeRecords ? openOutput(values.output, io.stdout) : { out: nullStream(), close: () => Promise.resolve() };
+    output = writeRecords ? openOutput(values.output, io.stdout) : { out: nullStream(), close: () => Promise.resolve(), readerClosed: () => false };
   } catch (e) {
     return fail(`cannot write ${values.output}: ${(e as Error).message}`);
   }
@@ -139,6 +139,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   else info(`done: ${line()}`);
   for (const l of formatSkipped(tally).split('\n')) if (l !== '') say(l);
   if (summary) io.stdout.write(summary.format(topic));
+  if (failure && output.readerClosed()) {
+    say('stopped: the output was closed by its reader (e.g. head)');
+    return 0;
+  }
   if (failure) {
     const rest = resumeOffsets(reader.positions);
     say(`failed: ${failure.message}${format === 'zipkin-json' ? ' (the output is an unfinished JSON array)' : ''}`);

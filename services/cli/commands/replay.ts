@@ -215,8 +215,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     await reader.finished();
   } catch (e) {
     failure = e as Error;
-    // A refused caller is not fixed by retrying: say what is.
-    if (isMeshrayError(e) && actionFor(e.code) === 'halt') failure = new Error(`${e.message}; fix the credentials or permissions and rerun`);
+    // A refused caller is not fixed by retrying: say what is, with the code (docs/replay.md names them).
+    if (isMeshrayError(e) && actionFor(e.code) === 'halt') failure = new Error(`${e.code}: ${e.message}; ${HALT_ADVICE[e.code] ?? 'rerun once that is fixed'}`);
   } finally {
     progress?.stop();
     await output?.close().catch(() => undefined);
@@ -228,6 +228,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const fallbacks = (await metrics.redisFallbacks.get()).values.reduce((n, v) => n + v.value, 0);
   if (fallbacks > 0) say(`warning: Redis was unreachable for ${fallbacks} batches: their X-Ray trace ids came from local caches and may differ from the live translators'`);
   for (const l of formatSkipped(tally).split('\n')) if (l !== '') say(l);
+  if (failure && output?.readerClosed() === true) {
+    say('stopped: the output was closed by its reader (e.g. head)');
+    return 0;
+  }
   if (failure) {
     const rest = resumeOffsets(reader.positions);
     say(`failed: ${failure.message}`);
@@ -236,6 +240,12 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   return tally.skippedTotal > 0 ? 2 : 0;
 }
+
+/** What to do about a refused caller, by code; others: rerun once fixed. */
+const HALT_ADVICE: Readonly<Partial<Record<string, string>>> = {
+  XRAY_ACCESS_DENIED: 'fix the credentials or permissions and rerun',
+  TRANSACTION_SEARCH_OFF: 'enable Transaction Search (README: Export protocols), or replay with --protocol segments, and rerun',
+};
 
 /** --dry-run: segment documents as they are; OTLP spans as one OTLP/JSON object (resource + span) per line. */
 function dryRunSink(protocol: 'segments' | 'otlp', ndjson: NdjsonSegmentSink): ProtocolSink {

@@ -125,8 +125,16 @@ function kafkaFor(source: Source, clientId: string, env: Readonly<Record<string,
 }
 
 /** An output: the file (created or truncated; throws when it cannot be) or stdout; `close` flushes and closes a file. */
-export function openOutput(file: string | undefined, stdout: NodeJS.WritableStream): { out: NodeJS.WritableStream; close(): Promise<void> } {
-  if (file === undefined || file === '-') return { out: stdout, close: async () => undefined };
+export function openOutput(file: string | undefined, stdout: NodeJS.WritableStream): { out: NodeJS.WritableStream; close(): Promise<void>; readerClosed(): boolean } {
+  if (file === undefined || file === '-') {
+    // `meshray replay --dry-run | head`: once the reader closes the pipe, writes fail with EPIPE. Without a
+    // listener that 'error' event crashed the process (a stack trace, the consumer group left behind); now
+    // the write fails, the read stops and cleans up, and the command says the reader closed its output.
+    let closed = false;
+    const onError = (err: NodeJS.ErrnoException): void => { if (err.code === 'EPIPE') closed = true; };
+    stdout.on('error', onError);
+    return { out: stdout, close: async () => { stdout.off('error', onError); }, readerClosed: () => closed };
+  }
   // Opened now so that a bad path fails before anything is read (throws the fs error).
   const stream = createWriteStream(file, { fd: openSync(file, 'w') });
   return {
@@ -135,6 +143,7 @@ export function openOutput(file: string | undefined, stdout: NodeJS.WritableStre
       stream.once('error', reject);
       stream.end(() => resolve());
     }),
+    readerClosed: () => false,
   };
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { join } from 'node:path';
 import { BatchGetTracesCommand } from '@aws-sdk/client-xray';
 import type { FastifyRequest } from 'fastify';
@@ -264,4 +265,22 @@ test('a topic that does not exist: exit 1 with a clear message', { timeout: 30_0
   const r = await runCommand(replay, ['--topic', unique('missing'), '--all', '--dry-run'], '', ENV);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /meshray replay: cannot read it-cli-replay-missing-\w+ from .*: topic it-cli-replay-missing-\w+ does not exist/);
+});
+
+test('replay --dry-run | head: once the reader closes stdout (EPIPE), replay stops quietly (exit 0) and leaves no consumer group', { timeout: 60_000 }, async () => {
+  const topic = unique('epipe');
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  await produce(topic, bookinfo(1, 6), Date.now());
+  // a pipe whose reader is gone: every write fails with EPIPE (the first one emits 'error' on the stream)
+  const stdout = new Writable({ write: (_chunk, _encoding, done) => { done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' })); } });
+  const stderr = new PassThrough();
+  const said: Buffer[] = [];
+  stderr.on('data', (c: Buffer) => said.push(c));
+  const code = await replay(['--topic', topic, '--all', '--dry-run', '--quiet'], { stdin: Readable.from([]), stdout, stderr, env: ENV });
+  const text = Buffer.concat(said).toString('utf8');
+  assert.equal(code, 0, text);
+  assert.match(text, /stopped: the output was closed by its reader/);
+  assert.doesNotMatch(text, /failed:/);
+  const { groups } = await admin.listGroups();
+  assert.deepEqual(groups.filter((g) => /^meshray-replay-/.test(g.groupId)), [], 'the throwaway group is deleted');
 });
