@@ -74,6 +74,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const name = source === '-' ? 'stdin' : source;
   if (isBlankInput(body)) return fail(`${name} is empty: no spans to send`);
   const fileFormat = format ?? detectSpanFileFormat(body);
+  // One span object across several lines (a pretty-printed fixture) starts like ndjson but is not: say what it is.
+  if (format === undefined && fileFormat === 'ndjson' && isMultiLineJsonObject(body)) {
+    return fail(`${name}: must be a JSON array of spans (or ndjson, one span per line), got one JSON object over several lines: wrap it in [ ]`);
+  }
   if (fileFormat === undefined) return fail(`${name}: could not detect the format: expected a Zipkin v2 JSON array, v1 JSON array, v2 protobuf or ndjson (one span per line)`);
   // The receiver's own decoders: each span judged alone (shared/core/zipkin decodeSpanBatch, decodeNdjsonV2Batch).
   const decoded = fileFormat === 'ndjson' ? decodeNdjsonV2Batch(withoutBom(body)) : decodeSpanBatch(body, fileFormat);
@@ -112,4 +116,16 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   if (summary.refusedPosts > 0 || summary.invalid > 0) return 2;
   return 0;
+}
+
+/** True when `body` is one JSON object written over several lines (not ndjson, whose every line is one). */
+function isMultiLineJsonObject(body: Buffer): boolean {
+  const text = new TextDecoder().decode(withoutBom(body)).trim();
+  if (!text.includes('\n')) return false;
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }

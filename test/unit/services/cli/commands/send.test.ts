@@ -127,3 +127,18 @@ test('--token (or MESHRAY_TOKEN) sends a bearer token to a receiver with RECEIVE
     await app.close(1000);
   }
 });
+
+test('one span object over several lines (a pretty-printed fixture) is named as such, not read as broken ndjson; one span per line still sends', async () => {
+  const span = { traceId: 'a'.repeat(32), id: '1'.repeat(16), name: 'get', timestamp: Date.now() * 1000, duration: 10, localEndpoint: { serviceName: 's' } };
+  const pretty = await runCommand(run, ['-', '--target', 'http://127.0.0.1:1'], JSON.stringify(span, null, 2));
+  assert.equal(pretty.code, 1);
+  assert.match(pretty.stderr, /stdin: must be a JSON array of spans \(or ndjson, one span per line\), got one JSON object over several lines: wrap it in \[ \]/);
+  const stub = await startReceiverStub();
+  try {
+    const line = await runCommand(run, ['-', '--target', stub.target, '--quiet'], `${JSON.stringify(span)}\n`);
+    assert.equal(stub.posts.length, 1);
+    assert.equal(line.code, 0, line.stderr);
+  } finally {
+    await stub.close();
+  }
+});
