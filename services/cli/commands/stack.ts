@@ -334,7 +334,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       `  receiver     http://${HOST}:${receiverPort}/api/v2/spans   (${pidOf('receiver')}; /health/ready, /metrics)`,
       ...opsPorts.map((port, i) => `  translator-${i + 1} http://${HOST}:${port}/metrics   (${pidOf(`translator-${i + 1}`)}; /health/ready)`),
       `  xray-local   http://${HOST}:${xrayPort}/   (${pidOf('xray-local')}; console; X-Ray API for the AWS SDK and CLI)`,
-      'env:',
+      'env (TRANSLATOR_OPS_PORT: one port per translator; NODE_OPTIONS: by service, not one value to copy):',
       ...Object.entries(env).map(([k, v]) => `  ${k}=${v}`),
       ...moved.map((m) => `note: ${m}`),
       `send traffic:  npx meshray demo --target http://${HOST}:${receiverPort}`,
