@@ -99,10 +99,13 @@ test('meshray start writes a dead-lettered span to DEAD_LETTER_FILE, which trans
   }
 });
 
-test('meshray start writes the spans it did not get exported by shutdown to DEAD_LETTER_FILE: with what X-Ray stored, every span answered 202', async () => {
+/**
+ * `meshray start` exporting to an X-Ray that takes 2 documents a second, with 30 spans (ids from `idBase`)
+ * answered 202: most of them are still in the in-process topic when the test stops it.
+ */
+async function startBehindThrottledXRay(idBase: number) {
   const dir = mkdtempSync(join(tmpdir(), 'meshray-dlq-'));
   const file = join(dir, 'dead.ndjson');
-  // An X-Ray that takes 2 documents a second: most of the 30 spans are still in the in-process topic at shutdown.
   const store = new SegmentStore({ maxSegments: 1000 });
   const xray = buildXRayLocal({ logger: silentLogger(), registry: new Registry(), maxSegments: 1000, store, throttleSegmentsPerSecond: 2 });
   await xray.app.listen({ port: 0, host: '127.0.0.1' });
@@ -111,70 +114,63 @@ test('meshray start writes the spans it did not get exported by shutdown to DEAD
     RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_ENDPOINT: `http://127.0.0.1:${xrayPort}`, DEAD_LETTER_FILE: file,
     AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1',
   }, silentLogger());
-  const ids = Array.from({ length: 30 }, (_, i) => (0x100 + i).toString(16).padStart(16, '0'));
+  const ids = Array.from({ length: 30 }, (_, i) => (idBase + i).toString(16).padStart(16, '0'));
+  const nowUs = Date.now() * 1000;
+  const spans = ids.map((id, i) => ({ traceId: `${(idBase * 64 + i).toString(16).padStart(16, '0')}`, id, name: 'get', kind: 'SERVER', localEndpoint: { serviceName: 'svc' }, timestamp: nowUs, duration: 1000 }));
+  const receiverPort = (app.receiver.server.address() as AddressInfo).port;
+  const answer = await fetch(`http://127.0.0.1:${receiverPort}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans) });
+  return {
+    app, file, ids, status: answer.status,
+    /** The file's lines. */
+    lines: () => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; errorCode: string; span: { id: string } | null }),
+    /** Every span id X-Ray stored or the file holds. */
+    keptIds: (saved: readonly (string | undefined)[]) => [...new Set([...[...store.traces()].flatMap((t) => [...t.segments.keys()]), ...saved])].sort(),
+    cleanUp: async () => { await xray.app.close(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+test('meshray start writes the spans it did not get exported by shutdown to DEAD_LETTER_FILE: with what X-Ray stored, every span answered 202', async () => {
+  const run = await startBehindThrottledXRay(0x100);
   try {
-    const nowUs = Date.now() * 1000;
-    const spans = ids.map((id, i) => ({ traceId: `${(0x7000 + i).toString(16).padStart(16, '0')}`, id, name: 'get', kind: 'SERVER', localEndpoint: { serviceName: 'svc' }, timestamp: nowUs, duration: 1000 }));
-    const receiverPort = (app.receiver.server.address() as AddressInfo).port;
-    const answer = await fetch(`http://127.0.0.1:${receiverPort}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans) });
-    assert.equal(answer.status, 202);
+    assert.equal(run.status, 202);
   } finally {
     // A drain of 60 s that a second Ctrl-C (hurry) ends at once: the test would time out otherwise.
-    const closing = app.close(60_000);
-    assert.equal(app.close(), closing, 'close() again returns the same shutdown');
-    app.hurry();
+    const closing = run.app.close(60_000);
+    assert.equal(run.app.close(), closing, 'close() again returns the same shutdown');
+    run.app.hurry();
     await closing;
   }
   try {
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; errorCode: string; span: { id: string } | null });
+    const lines = run.lines();
     assert.ok(lines.length > 0, 'a throttled X-Ray leaves spans unexported at shutdown');
     assert.ok(lines.every((l) => l.reason === 'unexported_at_shutdown' && l.errorCode === 'NOT_READY'), JSON.stringify(lines[0]));
-    const stored = [...store.traces()].flatMap((t) => [...t.segments.keys()]);
-    const saved = lines.map((l) => l.span?.id);
-    assert.deepEqual([...new Set([...stored, ...saved])].sort(), ids, 'every span answered 202 is in X-Ray or in the file');
-    const back = decodeNdjsonV2Batch(readFileSync(file)); // what `meshray send FILE` reads
+    assert.deepEqual(run.keptIds(lines.map((l) => l.span?.id)), run.ids, 'every span answered 202 is in X-Ray or in the file');
+    const back = decodeNdjsonV2Batch(readFileSync(run.file)); // what `meshray send FILE` reads
     assert.ok(back.ok);
     assert.equal(back.value.spans.length, lines.length);
   } finally {
-    await xray.app.close();
-    rmSync(dir, { recursive: true, force: true });
+    await run.cleanUp();
   }
 });
 
 test('meshray start, exiting at once (a third Ctrl-C: abandon), first writes what it holds to DEAD_LETTER_FILE synchronously', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlq-'));
-  const file = join(dir, 'dead.ndjson');
-  const store = new SegmentStore({ maxSegments: 1000 });
-  const xray = buildXRayLocal({ logger: silentLogger(), registry: new Registry(), maxSegments: 1000, store, throttleSegmentsPerSecond: 2 });
-  await xray.app.listen({ port: 0, host: '127.0.0.1' });
-  const xrayPort = (xray.app.server.address() as AddressInfo).port;
-  const app = await main({
-    RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_ENDPOINT: `http://127.0.0.1:${xrayPort}`, DEAD_LETTER_FILE: file,
-    AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1',
-  }, silentLogger());
-  const ids = Array.from({ length: 30 }, (_, i) => (0x200 + i).toString(16).padStart(16, '0'));
+  const run = await startBehindThrottledXRay(0x200);
   let said = '';
   try {
-    const nowUs = Date.now() * 1000;
-    const spans = ids.map((id, i) => ({ traceId: `${(0x8000 + i).toString(16).padStart(16, '0')}`, id, name: 'get', kind: 'SERVER', localEndpoint: { serviceName: 'svc' }, timestamp: nowUs, duration: 1000 }));
-    const receiverPort = (app.receiver.server.address() as AddressInfo).port;
-    const answer = await fetch(`http://127.0.0.1:${receiverPort}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans) });
-    assert.equal(answer.status, 202);
-    said = app.abandon();
-    assert.equal(app.topic.size, 0, 'nothing is held any more');
+    assert.equal(run.status, 202);
+    said = run.app.abandon();
+    assert.equal(run.app.topic.size, 0, 'nothing is held any more');
   } finally {
-    app.hurry();
-    await app.close(60_000);
+    run.app.hurry();
+    await run.app.close(60_000);
   }
   try {
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; span: { id: string } | null });
-    assert.match(said, new RegExp(`^${lines.length} spans not exported were written to ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    const lines = run.lines();
+    assert.match(said, new RegExp(`^${lines.length} spans not exported were written to ${run.file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.ok(lines.every((l) => l.reason === 'unexported_at_shutdown'));
-    const stored = [...store.traces()].flatMap((t) => [...t.segments.keys()]);
-    assert.deepEqual([...new Set([...stored, ...lines.map((l) => l.span?.id)])].sort(), ids, 'every span answered 202 is in X-Ray or in the file');
+    assert.deepEqual(run.keptIds(lines.map((l) => l.span?.id)), run.ids, 'every span answered 202 is in X-Ray or in the file');
   } finally {
-    await xray.app.close();
-    rmSync(dir, { recursive: true, force: true });
+    await run.cleanUp();
   }
 });
 
