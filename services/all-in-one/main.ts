@@ -58,8 +58,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   const config = loadConfig(allInOneEnvSchema, env);
   FileDeadLetterSink.checkWritable(config.DEAD_LETTER_FILE); // before anything listens
   // One logger per embedded service, so every line names the service it comes from, as in a cluster.
-  const processLoggers = logger === undefined ? createProcessLoggers(config.LOG_LEVEL) : undefined;
-  const loggerFor = (service: string): Logger => logger?.child({ service }) ?? (processLoggers as (s: string) => Logger)(service);
+  const loggerFor: (service: string) => Logger = logger === undefined ? createProcessLoggers(config.LOG_LEVEL) : (service) => logger.child({ service });
   const lifecycle = loggerFor('meshray').child({ component: 'all-in-one' });
   const target = chooseExportTarget(config, env);
   const targetWarning = embeddedExportWarning(config, env, target);
@@ -140,8 +139,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   let hurried = false;
   /** The shutdown's dead letters while close() writes them. */
   let saving: DeadLetter[] | undefined;
-  const unexportedMessage = (drainTimeoutMs: number): string =>
-    `not confirmed exported when meshray start stopped (the shutdown drain waits ${drainTimeoutMs} ms); some may have reached X-Ray already (README: Shutdown)`;
+  /** The dead letters' message for what was not confirmed exported when `how` (meshray start stopped …). */
+  const unexportedMessage = (how: string): string => `not confirmed exported when meshray start ${how}; some may have reached X-Ray already (README: Shutdown)`;
   const receiverLog = loggerFor('receiver');
   const edge = receiverEdge(config, receiverLog); // token file and TLS pair read now: a bad one fails the start
   const receiver = buildReceiverApp({
@@ -192,7 +191,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       hurried = true;
     },
     abandon() {
-      const message = 'not confirmed exported when meshray start exited at once (a third signal, before its shutdown finished); some may have reached X-Ray already (README: Shutdown)';
+      const message = unexportedMessage('exited at once (a third signal, before its shutdown finished)');
       const letters = [...(saving ?? []), ...translator.unexportedLetters(topic.name, topic.removeAll(), { reason: 'unexported_at_shutdown', message })];
       saving = undefined;
       if (letters.length === 0) return 'nothing held was lost';
@@ -228,7 +227,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     const before = deadLetters.written;
     if (unexported.length > 0) {
       // a poison record still under POISON_MAX_ATTEMPTS keeps its own reason (its poison spans, alone)
-      const letters = translator.unexportedLetters(topic.name, unexported, { reason: 'unexported_at_shutdown', message: unexportedMessage(drainTimeoutMs) });
+      const letters = translator.unexportedLetters(topic.name, unexported, { reason: 'unexported_at_shutdown', message: unexportedMessage(`stopped (the shutdown drain waits ${drainTimeoutMs} ms)`) });
       saving = letters; // until written: a third Ctrl-C (abandon) writes them itself
       try {
         await deadLetters.send(letters);

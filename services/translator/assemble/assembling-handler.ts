@@ -246,8 +246,7 @@ export class AssemblingHandler implements BatchHandler {
     // Done: the first `doneRecords` of the batch, by position. Parts of one span-list record share its offset,
     // so "at or below doneThrough" would also count a poison part cut after a good part of the same offset as
     // done: it was neither exported nor dead-lettered, and the offset was committed past it.
-    const doneCount = result.doneThrough === undefined ? 0 : result.doneRecords ?? records.filter((r) => BigInt(r.offset) <= BigInt(result.doneThrough as string)).length;
-    const done = new Set(records.slice(0, doneCount));
+    const done = new Set(records.slice(0, result.doneRecords ?? 0));
     const left: DeliveredRecord[] = [];
     for (const d of due) {
       const finished = d.records.filter((r) => done.has(r));
