@@ -3,6 +3,7 @@
  * `parseArgs` (strict) with `--help`, and, for the service commands, `--help` listing the environment.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { distance } from 'fastest-levenshtein';
 import type { CommandIo } from './commands.ts';
 import { renderEnvHelp, SERVICE_SCHEMAS } from './docs/config-tables.ts';
 import { envTypos } from './env-typos.ts';
@@ -31,7 +32,7 @@ export function parseCommandArgs<const O extends FlagOptions>(
   try {
     parsed = parseArgs({ args: [...args], allowPositionals: maxPositionals > 0, options: { ...options, help: { type: 'boolean' } } as WithHelp<O> }) as ParsedCommand<O>;
   } catch (e) {
-    return command.fail(`${(e as Error).message}\n\n${command.help}`);
+    return command.fail(`${(e as Error).message}${suggestion(e, options)}\n\n${command.help}`);
   }
   if ((parsed.values as { help?: boolean }).help === true) {
     command.io.stdout.write(command.help);
@@ -39,6 +40,19 @@ export function parseCommandArgs<const O extends FlagOptions>(
   }
   if (parsed.positionals.length > maxPositionals) return command.fail('expects at most one FILE');
   return parsed;
+}
+
+/**
+ * For node:util's unknown-option error (`ERR_PARSE_ARGS_UNKNOWN_OPTION`, message `Unknown option '--form'…`):
+ * `; did you mean --from?` when one of the command's long flags is at most two edits away, else ''.
+ */
+function suggestion(error: unknown, options: FlagOptions): string {
+  if ((error as { code?: unknown }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return '';
+  const given = /Unknown option '(-{1,2}[^'=]+)/.exec((error as Error).message)?.[1];
+  if (given === undefined || !given.startsWith('--')) return '';
+  const flags = [...Object.keys(options), 'help'].map((name) => `--${name}`);
+  const closest = flags.map((flag) => ({ flag, d: distance(flag, given) })).sort((a, b) => a.d - b.d)[0];
+  return closest !== undefined && closest.d <= 2 ? `; did you mean ${closest.flag}?` : '';
 }
 
 /**
