@@ -64,11 +64,11 @@ function issuesInRecord(issues: readonly Issue[], batchIndex: number, inRecord: 
 }
 
 /** Each span of `record` as a record of its own (spanAloneRecordOf); undefined when one is unreadable. */
-function spansAloneOf(record: DeliveredRecord): DeliveredRecord[] | undefined {
+function spansAloneOf(record: DeliveredRecord): { readonly record: DeliveredRecord; readonly traceId: string }[] | undefined {
   const decoded = decodeRecordSpans(record);
   if (!decoded.ok) return undefined;
   const alone = decoded.value.map((span, i) => spanAloneRecordOf(record, i, span));
-  return alone.every((r) => r !== undefined) ? alone : undefined;
+  return alone.every((r) => r !== undefined) ? alone.map((r, i) => ({ record: r, traceId: decoded.value[i]?.traceId ?? '' })) : undefined;
 }
 
 /**
@@ -172,11 +172,17 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     // poison records: count this delivery; stop before the first one still allowed another attempt
     let cut = records.length;
     const letters: DeadLetter[] = [];
+    // parts of one record (an assembly window's traces) share its offset: one delivery of it, however many parts
+    const attemptsAt = new Map<string, number>();
     for (const poison of [...poisons.values()].sort((a, b) => a.recordIndex - b.recordIndex)) {
       const record = records[poison.recordIndex] as DeliveredRecord;
-      const attempts = this.#uncommitted.delivered(partition, record.offset);
-      const spansInRecord = poison.spans?.map((p) => ({ index: indexInRecord[p.spanIndex] ?? 0, reason: p.reason, message: p.message }));
-      this.#uncommitted.failed(partition, record.offset, { code: poison.code, reason: poison.reason, message: poison.message, attempts, ...(spansInRecord ? { spans: spansInRecord } : {}) });
+      const again = attemptsAt.get(record.offset);
+      const attempts = again ?? this.#uncommitted.delivered(partition, record.offset);
+      attemptsAt.set(record.offset, attempts);
+      const spansInRecord = poison.spans?.map((p) => ({ index: indexInRecord[p.spanIndex] ?? 0, traceId: spans[p.spanIndex]?.traceId ?? '', reason: p.reason, message: p.message }));
+      const earlierPart = again === undefined ? undefined : this.#uncommitted.failureOf(partition, record.offset)?.spans;
+      const spansOfRecord = spansInRecord && earlierPart ? [...earlierPart, ...spansInRecord] : spansInRecord;
+      this.#uncommitted.failed(partition, record.offset, { code: poison.code, reason: poison.reason, message: poison.message, attempts, ...(spansOfRecord ? { spans: spansOfRecord } : {}) });
       if (poison.recordIndex >= cut) continue;
       if (attempts < this.#o.poisonMaxAttempts || actionFor(poison.code) !== 'dead-letter') {
         cut = poison.recordIndex;
@@ -299,9 +305,10 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
         letters.push(asPoison(record));
         continue;
       }
-      const poison = new Map(failure.spans.map((p) => [p.index, p]));
-      alone.forEach((r, i) => {
-        const why = poison.get(i);
+      // the indices are within the record as delivered, which for the assembly window is one trace's part of it
+      const poison = new Map(failure.spans.map((p) => [`${p.index} ${p.traceId}`, p]));
+      alone.forEach(({ record: r, traceId }, i) => {
+        const why = poison.get(`${i} ${traceId}`);
         letters.push(why === undefined ? asUnexported(r) : asPoison(r, why));
       });
     }

@@ -8,8 +8,12 @@ export interface RecordFailure {
   readonly message: string;
   /** Deliveries of the record so far. */
   readonly attempts: number;
-  /** The poison spans, by index within the record, each with its own reason; absent: the record as a whole (undecodable). */
-  readonly spans?: readonly { readonly index: number; readonly reason: string; readonly message: string }[];
+  /**
+   * The poison spans, by index within the record as delivered (with the assembly window, within one trace's part of
+   * it: parts share the record's offset, so the trace id tells them apart), each with its own reason; absent: the
+   * record as a whole (undecodable).
+   */
+  readonly spans?: readonly { readonly index: number; readonly traceId: string; readonly reason: string; readonly message: string }[];
 }
 
 /**

@@ -8,6 +8,8 @@ import type { DeliveredRecord } from '../../../../../shared/core/span-record/rec
 import { AssemblingHandler, exportGroupsOf } from '../../../../../services/translator/assemble/assembling-handler.ts';
 import type { DueTrace } from '../../../../../services/translator/assemble/assembly-window.ts';
 import { createAssemblyMetrics } from '../../../../../services/translator/assemble/assembly-metrics.ts';
+import { recordsByTraceOf } from '../../../../../shared/core/span-record/by-trace.ts';
+import { decodeSpanRecord } from '../../../../../shared/core/span-record/record.ts';
 import { PartitionEpochs } from '../../../../../services/translator/epochs/partition-epochs.ts';
 import { InProcessDeadLetterSink } from '../../../../../services/translator/export/dead-letter.ts';
 import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
@@ -50,7 +52,7 @@ function setUp(t: TestContext, sink: FakeSink, maxSpans = 1000, exportGroupBytes
   const group = { stable: true };
   handler.attach({ commit: async (partition, offset) => { commits.push([partition, offset]); }, isStable: () => group.stable });
   t.after(() => handler.detach());
-  return { handler, commits, registry, group, dlq };
+  return { handler, commits, registry, group, dlq, pipeline };
 }
 
 test('a trace split over two batches is held, exported whole (packed) once idle, and committed from the timer', async (t) => {
@@ -256,4 +258,29 @@ test('span-list records holding a good trace and a poison one: each poison span 
   const exported = sink.accepted.map((d) => (JSON.parse(d) as { id: string }).id).sort();
   assert.deepEqual(exported, [hex(1, 16), hex(4, 16)]);
   assert.equal(commits.at(-1)?.[1], '1', 'committed once every part of both records is done');
+});
+
+test('poison spans of two traces in one span-list record: one delivery counts once toward POISON_MAX_ATTEMPTS, and a shutdown names each by its own reason', async (t) => {
+  const sink = new FakeSink();
+  const { handler, dlq, pipeline } = setUp(t, sink);
+  const trace = (n: number) => `${hex(Math.floor(NOW_MS / 1000), 8)}${hex(n, 24)}`;
+  const good = (n: number) => spanOf(trace(n), hex(n, 16), NOW_MS);
+  const noTimestamp = (n: number) => ({ ...good(n), timestampMicros: undefined }) as never;
+  const badId = (n: number) => ({ ...good(n), id: 'not-a-span-id' }) as never;
+  const record = { ...listRecordOf([good(1), noTimestamp(2), badId(3)]), timestampMs: NOW_MS, partition: 0, offset: '0' };
+
+  // the window's parts of the record, delivered once: each poison part is under its limit, with its own reason
+  const parts = recordsByTraceOf(record);
+  assert.equal(parts.length, 3);
+  assert.deepEqual(await pipeline.exportBatch({ topic: 't', partition: 0, records: parts }, control), { doneThrough: '0', doneRecords: 1 });
+  const letters = pipeline.unexportedLetters('t', parts.slice(1), { reason: 'unexported_at_shutdown', message: 'stopped' });
+  assert.deepEqual(letters.map((l) => {
+    const span = decodeSpanRecord(l.record);
+    return [span.ok ? span.value.id : null, l.reason, l.attempts];
+  }), [[hex(2, 16), 'no_timestamp', 1], ['not-a-span-id', 'invalid_id', 1]]);
+
+  // through the window: each poison span is dead-lettered on its third delivery, not sooner
+  await handler.handle({ topic: 't', partition: 0, records: [{ ...record, offset: '1' }] }, control);
+  await advance(t, 10_000, 50);
+  assert.deepEqual(dlq.letters.map((l) => [l.reason, l.attempts]).sort(), [['invalid_id', 3], ['no_timestamp', 3]]);
 });
