@@ -43,7 +43,7 @@ export function runAssemblyBench(): BenchFigure[] {
       window.offer(record, nowMs);
     }
     if (i % 100 === 0) {
-      window.finished(window.takeDue(nowMs).flatMap((d) => d.records));
+      for (const d of window.takeDue(nowMs)) window.finished(d.records, d.generation);
       for (let partition = 0; partition < 6; partition += 1) {
         const started = performance.now();
         const through = window.commitPoint(partition);

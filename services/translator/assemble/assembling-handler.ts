@@ -130,7 +130,8 @@ export class AssemblingHandler implements BatchHandler {
     }
     if (late.size > 0) {
       this.#o.metrics.late.inc([...late.values()].reduce((n, l) => n + l.length, 0));
-      await this.#export(topic, partition, [...late.entries()].map(([key, rs]) => ({ key, reason: 'late' as const, records: rs })), control);
+      const generation = this.#window.generationOf(partition);
+      await this.#export(topic, partition, [...late.entries()].map(([key, rs]) => ({ key, reason: 'late' as const, records: rs, generation })), control);
     }
     await this.#export(topic, partition, this.#window.takeDue(nowMs, partition), control);
     const doneThrough = this.#window.commitPoint(partition);
@@ -186,7 +187,7 @@ export class AssemblingHandler implements BatchHandler {
     await Promise.all([...byPartition].map(async ([partition, due]) => {
       const held = this.#controls.get(partition);
       if (held === undefined || !held.control.isActive()) {
-        this.#window.putBack(due.flatMap((d) => d.records), nowMs, false);
+        for (const d of due) this.#window.putBack(d.records, d.generation, nowMs, false);
         return;
       }
       await this.#export(held.topic, partition, due, held.control);
@@ -217,7 +218,7 @@ export class AssemblingHandler implements BatchHandler {
     let due = flushed;
     if (this.#o.sampler !== undefined) {
       const sampled = await this.#o.sampler.sample(flushed);
-      for (const d of sampled.drop) this.#window.finished(d.records);
+      for (const d of sampled.drop) this.#window.finished(d.records, d.generation);
       due = sampled.keep;
       if (due.length === 0) return;
     }
@@ -225,9 +226,9 @@ export class AssemblingHandler implements BatchHandler {
     const groups = exportGroupsOf(due, this.#o.exportGroupBytes ?? EXPORT_GROUP_BYTES);
     for (const [i, group] of groups.entries()) {
       if (await this.#exportGroup(topic, partition, group, control)) continue;
-      const untried = groups.slice(i + 1).flatMap((g) => g.flatMap((d) => d.records));
-      if (untried.length > 0 && control.isActive()) this.#window.putBack(untried, this.#o.clock());
-      if (control.isActive()) this.#stalled.add(partition);
+      if (control.isActive()) for (const d of groups.slice(i + 1).flat()) this.#window.putBack(d.records, d.generation, this.#o.clock());
+      // an export that outlived its partition's revoke says nothing about the partition's next owner
+      if (control.isActive() && this.#window.isCurrent(partition, group[0]?.generation ?? -1)) this.#stalled.add(partition);
       return;
     }
     this.#stalled.delete(partition);
@@ -247,13 +248,14 @@ export class AssemblingHandler implements BatchHandler {
     // so "at or below doneThrough" would also count a poison part cut after a good part of the same offset as
     // done: it was neither exported nor dead-lettered, and the offset was committed past it.
     const done = new Set(records.slice(0, result.doneRecords ?? 0));
-    const left: DeliveredRecord[] = [];
+    let complete = true;
     for (const d of due) {
       const finished = d.records.filter((r) => done.has(r));
-      this.#window.finished(finished);
-      if (finished.length < d.records.length) left.push(...d.records.filter((r) => !done.has(r)));
+      this.#window.finished(finished, d.generation);
+      if (finished.length === d.records.length) continue;
+      complete = false;
+      if (control.isActive()) this.#window.putBack(d.records.filter((r) => !done.has(r)), d.generation, this.#o.clock());
     }
-    if (left.length > 0 && control.isActive()) this.#window.putBack(left, this.#o.clock());
-    return left.length === 0;
+    return complete;
   }
 }

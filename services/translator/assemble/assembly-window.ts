@@ -39,6 +39,8 @@ interface HeldTrace {
 }
 
 interface PartitionState {
+  /** Which ownership of the partition this state is: a new one after every drop (revoke) and reassignment. */
+  readonly generation: number;
   readonly traces: Map<string, HeldTrace>;
   /**
    * Offsets held (in `traces`) or taken for export and not finished → how many parts of the record are
@@ -69,12 +71,19 @@ export interface DueTrace {
   readonly key: string;
   readonly reason: FlushReason;
   readonly records: readonly DeliveredRecord[];
+  /**
+   * The partition's generation when the trace was taken (`generationOf`). An export that ends after its
+   * partition was revoked, and perhaps assigned back, must not touch the new owner's state: `finished` and
+   * `putBack` ignore records of another generation.
+   */
+  readonly generation: number;
 }
 
 export class AssemblyWindow {
   readonly #s: WindowSettings;
   readonly #partitions = new Map<number, PartitionState>();
   #spans = 0;
+  #generations = 0;
 
   constructor(settings: WindowSettings) {
     this.#s = settings;
@@ -120,28 +129,40 @@ export class AssemblyWindow {
     });
   }
 
+  /** True while the partition is held in `generation` (not revoked since). */
+  isCurrent(partition: number, generation: number): boolean {
+    return this.#partitions.get(partition)?.generation === generation;
+  }
+
+  /** The partition's current generation (a new one is made for a partition not held). */
+  generationOf(partition: number): number {
+    return this.#partition(partition).generation;
+  }
+
   /**
-   * Puts records back: after a failed export they are due again at once (`retry`); else (the partition was
-   * not being fetched) they wait another ASSEMBLY_IDLE.
+   * Puts records taken in `generation` back: after a failed export they are due again at once (`retry`); else
+   * (the partition was not being fetched) they wait another ASSEMBLY_IDLE.
    */
-  putBack(records: readonly DeliveredRecord[], nowMs: number, retry = true): void {
+  putBack(records: readonly DeliveredRecord[], generation: number, nowMs: number, retry = true): void {
     for (const r of records) {
       const p = this.#partitions.get(r.partition);
-      if (p === undefined) continue; // revoked meanwhile: the next owner reads them again
+      // revoked meanwhile (and perhaps assigned back): the records are read again from the committed offset
+      if (p === undefined || p.generation !== generation) continue;
       p.pending.release(r.offset);
       p.flushed.delete(r.key);
       this.#hold(p, r, nowMs, retry);
     }
   }
 
-  /** The records (of one partition) were exported together, or dead-lettered. */
-  finished(records: readonly DeliveredRecord[]): void {
+  /** The records (of one partition, taken in `generation`) were exported together, or dead-lettered. */
+  finished(records: readonly DeliveredRecord[], generation: number): void {
     let lo: bigint | undefined;
     let hi: bigint | undefined;
     let p: PartitionState | undefined;
     for (const r of records) {
       p = this.#partitions.get(r.partition);
-      if (p === undefined || !p.pending.has(r.offset)) continue;
+      if (p === undefined || p.generation !== generation) return; // revoked meanwhile: not this owner's record
+      if (!p.pending.has(r.offset)) continue;
       if (p.pending.release(r.offset) === 0) p.done.add(r.offset);
       const offset = BigInt(r.offset);
       if (lo === undefined || offset < lo) lo = offset;
@@ -243,7 +264,8 @@ export class AssemblyWindow {
   #partition(partition: number): PartitionState {
     let p = this.#partitions.get(partition);
     if (p === undefined) {
-      p = { traces: new Map(), pending: new PendingOffsets(), done: new Set(), units: [], flushed: new RecencyMap(), seenThrough: undefined, committedThrough: undefined, watermarkMs: 0 };
+      this.#generations += 1;
+      p = { generation: this.#generations, traces: new Map(), pending: new PendingOffsets(), done: new Set(), units: [], flushed: new RecencyMap(), seenThrough: undefined, committedThrough: undefined, watermarkMs: 0 };
       this.#partitions.set(partition, p);
     }
     return p;
@@ -269,7 +291,7 @@ export class AssemblyWindow {
     p.flushed.set(t.key, nowMs);
     if (p.flushed.size > this.#s.maxSpans) p.flushed.shift();
     const records = reason === 'retry' ? [...t.records].sort((a, b) => (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1)) : t.records;
-    return { key: t.key, reason, records };
+    return { key: t.key, reason, records, generation: p.generation };
   }
 
   #forgetFlushed(p: PartitionState, nowMs: number): void {

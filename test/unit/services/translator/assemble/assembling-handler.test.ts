@@ -9,7 +9,9 @@ import { AssemblingHandler, exportGroupsOf } from '../../../../../services/trans
 import type { DueTrace } from '../../../../../services/translator/assemble/assembly-window.ts';
 import { createAssemblyMetrics } from '../../../../../services/translator/assemble/assembly-metrics.ts';
 import { recordsByTraceOf } from '../../../../../shared/core/span-record/by-trace.ts';
-import { decodeSpanRecord } from '../../../../../shared/core/span-record/record.ts';
+import { decodeRecordSpans, decodeSpanRecord } from '../../../../../shared/core/span-record/record.ts';
+import type { BatchResult } from '../../../../../services/translator/consume/span-source.ts';
+import type { RecordBatch } from '../../../../../shared/edge/transport/index.ts';
 import { PartitionEpochs } from '../../../../../services/translator/epochs/partition-epochs.ts';
 import { InProcessDeadLetterSink } from '../../../../../services/translator/export/dead-letter.ts';
 import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
@@ -214,7 +216,7 @@ test('a partition whose export is put back takes no new batch while X-Ray fails,
 
 test('exportGroupsOf: consecutive groups of whole traces, each within the byte bound unless one trace alone exceeds it', () => {
   const trace = (key: string, ...sizes: number[]): DueTrace => ({
-    key, reason: 'idle', records: sizes.map((n, i) => ({ key, value: Buffer.alloc(n), headers: {}, timestampMs: 0, partition: 0, offset: `${key}${i}` })),
+    key, reason: 'idle', records: sizes.map((n, i) => ({ key, value: Buffer.alloc(n), headers: {}, timestampMs: 0, partition: 0, offset: `${key}${i}` })), generation: 1,
   });
   const [a, b, c, d] = [trace('a', 40, 40), trace('b', 20), trace('c', 150), trace('d', 10)];
   const keys = (groups: DueTrace[][]): string[][] => groups.map((g) => g.map((t) => t.key));
@@ -283,4 +285,52 @@ test('poison spans of two traces in one span-list record: one delivery counts on
   await handler.handle({ topic: 't', partition: 0, records: [{ ...record, offset: '1' }] }, control);
   await advance(t, 10_000, 50);
   assert.deepEqual(dlq.letters.map((l) => [l.reason, l.attempts]).sort(), [['invalid_id', 3], ['no_timestamp', 3]]);
+});
+
+test('an export from the timer that ends after its partition was revoked and assigned back neither hides the redelivered record nor commits past it (found by review: span b1 was lost)', async () => {
+  let now = NOW_MS;
+  const exported: string[] = [];
+  let releaseA: ((r: BatchResult) => void) | undefined;
+  // the pipeline port: the first export of trace A hangs (X-Ray throttles) until the test lets it give up
+  const pipeline = {
+    revoke() {}, committed() {},
+    async exportBatch(batch: RecordBatch): Promise<BatchResult> {
+      const ids = batch.records.flatMap((r) => { const d = decodeRecordSpans(r); return d.ok ? d.value.map((s) => s.id) : []; });
+      if (releaseA === undefined && ids.includes('a1')) return new Promise((resolve) => { releaseA = resolve; });
+      exported.push(...ids);
+      return { doneThrough: batch.records.at(-1)?.offset ?? '', doneRecords: batch.records.length };
+    },
+  };
+  const handler = new AssemblingHandler({
+    window: { idleMs: 10, maxAgeMs: 60_000, maxSpans: 1000 }, pipeline: pipeline as never, metrics: createAssemblyMetrics(new Registry()),
+    logger: silentLogger(), clock: () => now, tickMs: 1_000_000, fullPauseMs: 0, sleep: () => Promise.resolve(),
+  });
+  const commits: string[] = [];
+  handler.attach({ commit: async (_partition, offset) => { commits.push(offset); }, isStable: () => true });
+  handler.detach(); // ticks by hand
+  const before = { heartbeat: async () => {}, isActive: () => true }; // a kafkajs payload outliving its rebalance
+  const after = { heartbeat: async () => {}, isActive: () => true };
+  const [A, B, C] = ['a', 'b', 'c'].map((c) => c.repeat(32)) as [string, string, string];
+  const rec = (offset: number, spans: ReturnType<typeof spanOf>[]): DeliveredRecord => ({ ...listRecordOf(spans), partition: 0, offset: String(offset), timestampMs: 0 });
+  const W = rec(4, [spanOf(C, 'c1', NOW_MS)]);
+  const X = rec(5, [spanOf(A, 'a1', NOW_MS), spanOf(B, 'b1', NOW_MS)]); // one span-list record, two traces
+  const Y = rec(6, [spanOf(B, 'b2', NOW_MS)]);
+
+  await handler.handle({ topic: 't', partition: 0, records: [W, X] }, before);
+  now += 8;
+  await handler.handle({ topic: 't', partition: 0, records: [Y] }, before); // trace B stays active
+  now += 4;
+  const tick = handler.tick(); // traces A and C are due; A's export hangs
+  await flush();
+  assert.ok(releaseA, 'trace A is being exported');
+  handler.revoke([0]); // a rebalance takes partition 0 away, and the next gives it back
+  await handler.handle({ topic: 't', partition: 0, records: [W] }, after);
+  releaseA({}); // the old export of A gives up
+  await tick;
+  now += 1;
+  await handler.handle({ topic: 't', partition: 0, records: [X, Y] }, after); // X and Y delivered again
+  now += 100;
+  await handler.tick();
+  assert.deepEqual([...new Set(exported)].sort(), ['a1', 'b1', 'b2', 'c1']);
+  assert.equal(commits.at(-1), '6');
 });

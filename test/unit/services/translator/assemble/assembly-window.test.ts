@@ -45,15 +45,15 @@ test('the commit point stays below the lowest record held or in export, and neve
   const [a] = w.takeDue(5500);
   assert.deepEqual(offsetsOf(a?.records ?? []), [0, 2]);
   assert.equal(w.commitPoint(0), undefined, 'offset 0 is being exported');
-  w.finished(a?.records ?? []);
+  w.finished(a?.records ?? [], a?.generation ?? 0);
   assert.equal(w.commitPoint(0), undefined, 'through 0 would split trace a (0 and 2) while 1 is held');
   const due = w.takeDue(8500);
   assert.deepEqual(due.map((d) => d.key), ['b', 'c']);
-  w.finished(due[0]?.records ?? []);
+  w.finished(due[0]?.records ?? [], due[0]?.generation ?? 0);
   assert.equal(w.commitPoint(0), '2', 'below c, still in export');
   w.committed(0, '2');
   assert.equal(w.commitPoint(0), undefined);
-  w.finished(due[1]?.records ?? []);
+  w.finished(due[1]?.records ?? [], due[1]?.generation ?? 0);
   assert.equal(w.commitPoint(0), '3');
 });
 
@@ -62,7 +62,7 @@ test('a span after its trace left is late (until ASSEMBLY_MAX_AGE); a redelivere
   w.offer(rec('a', 0), 0);
   const [a] = w.takeDue(5500);
   assert.equal(w.offer(rec('a', 0), 5600), 'known', 'in export');
-  w.finished(a?.records ?? []);
+  w.finished(a?.records ?? [], a?.generation ?? 0);
   assert.equal(w.offer(rec('a', 0), 5700), 'known', 'done, not committed');
   assert.equal(w.offer(rec('a', 1), 6000), 'late');
   assert.equal(w.commitPoint(0), '0', 'the late record is pending');
@@ -77,13 +77,13 @@ test('records put back after a failed export are due at once; a revoked partitio
   w.offer(rec('x', 0, 1), 0);
   const due = w.takeDue(5500);
   assert.equal(due.length, 2);
-  w.putBack(due.flatMap((d) => d.records), 5600);
+  for (const d of due) w.putBack(d.records, d.generation, 5600);
   assert.deepEqual(w.takeDue(5601).map((d) => d.reason), ['retry', 'retry']);
   w.offer(rec('b', 1), 6000);
   w.drop([0]);
   assert.deepEqual(w.partitions, [1]);
   assert.equal(w.spans, 0);
-  w.putBack([rec('b', 1)], 6100);
+  w.putBack([rec('b', 1)], due[0]?.generation ?? 0, 6100);
   assert.deepEqual(w.partitions, [1], 'nothing put back into a revoked partition');
 });
 
@@ -94,11 +94,11 @@ test('the parts of one span-list record (one per trace) are held by trace; its o
   assert.equal(w.offerParts([rec('a', 0), rec('b', 0)], 3000), 'known', 'a redelivery of a record whose parts are held');
   const [a] = w.takeDue(5500);
   assert.deepEqual([a?.key, offsetsOf(a?.records ?? [])], ['a', [0]]);
-  w.finished(a?.records ?? []);
+  w.finished(a?.records ?? [], a?.generation ?? 0);
   assert.equal(w.commitPoint(0), undefined, 'trace b still holds a part of offset 0');
   const [b] = w.takeDue(8500);
   assert.deepEqual([b?.key, offsetsOf(b?.records ?? [])], ['b', [0, 1]]);
-  w.finished(b?.records ?? []);
+  w.finished(b?.records ?? [], b?.generation ?? 0);
   assert.equal(w.commitPoint(0), '1');
   assert.deepEqual(w.offerParts([rec('a', 2), rec('c', 2)], 9000), ['late', 'held'], 'a left the window: its part is late, c is new');
 });
@@ -126,4 +126,21 @@ test('records without a Kafka timestamp (0) leave idleness to processing time', 
   w.offer({ ...rec('b', 1), timestampMs: 1_700_000_000_000 }, 1);
   assert.deepEqual(w.takeDue(2), [], 'a has no receive time: the watermark says nothing of it');
   assert.deepEqual(w.takeDue(5500).map((d) => d.key), ['a']);
+});
+
+test('an export that ends after its partition was revoked and assigned back touches nothing of the new owner\'s', () => {
+  const w = new AssemblyWindow(settings);
+  assert.deepEqual(w.offerParts([rec('a', 5), rec('b', 5)], 0), ['held', 'held']);
+  const [a] = w.takeDue(5500).filter((d) => d.key === 'a');
+  assert.ok(a);
+  w.drop([0]);
+  assert.deepEqual(w.offerParts([rec('c', 4)], 5600), ['held'], 'assigned back: fetched again from the committed offset');
+  assert.notEqual(w.generationOf(0), a.generation);
+  w.putBack(a.records, a.generation, 5700); // the old export gave up
+  assert.deepEqual(w.offerParts([rec('a', 5), rec('b', 5)], 5800), ['held', 'held'], 'the redelivered record is taken whole, not known through a stale part');
+  w.finished(a.records, a.generation); // or it succeeded: still the old owner's
+  const due = w.takeDue(11_300);
+  assert.deepEqual(due.map((d) => d.key).sort(), ['a', 'b', 'c']);
+  for (const d of due) if (d.key !== 'b') w.finished(d.records, d.generation);
+  assert.equal(w.commitPoint(0), '4', 'offset 5 stays pending while its part of trace b is in export');
 });

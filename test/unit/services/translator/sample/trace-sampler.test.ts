@@ -18,7 +18,7 @@ function trace(traceId: string, n: number, service: string, tags: Record<string,
     traceId, id: (i + 1).toString(16).padStart(16, '0'), parentId: '00000000000000ff', localEndpoint: { serviceName: service }, tags: i === n - 1 ? tags : {},
   }));
   const records: DeliveredRecord[] = spans.map((s) => ({ ...recordOf(s), partition: 0, offset: String(offset++) }));
-  return { key: traceId.slice(-16), reason, records };
+  return { key: traceId.slice(-16), reason, records, generation: 1 };
 }
 
 function setUp(limitPerSecond: number, keep = '', protocol: 'segments' | 'otlp' = 'segments') {
