@@ -24,6 +24,8 @@ interface Waiting {
   readonly documents: readonly string[];
   readonly bytes: number;
   readonly control: BatchControl | undefined;
+  /** Sent in a call of its own: a pooled call that carried it was refused as a whole (SEGMENT_REJECTED). */
+  readonly alone: boolean;
   resolve(outcome: PutOutcome): void;
   reject(error: unknown): void;
 }
@@ -43,7 +45,12 @@ interface Waiting {
  *   call's start plus the spacing, jittered uniformly in [½, 1½) of it), carrying the waiting puts in arrival
  *   order, whole, up to `maxDocuments` and `maxPayloadBytes` (at least one put). Each put gets its own part
  *   of the answer. Waiting puts' sources are heartbeaten at each wake-up; a put whose source is no longer
- *   active gets its documents back unfinished (NOT_READY).
+ *   active gets its documents back unfinished (NOT_READY), and one whose heartbeat fails (kafkajs: a rebalance
+ *   in progress, the coordinator gone) fails with that error, as its own backoff's heartbeat would.
+ * - A pooled call refused as a whole (X-Ray's InvalidRequestException: SEGMENT_REJECTED for every document)
+ *   says nothing about which put held the invalid document: each of its puts goes again in a call of its own
+ *   (on the following turns), so the stage above (BisectingSegmentSink) isolates the document within its own
+ *   put, and a good document is never refused for another partition's bad one.
  */
 export class PacedSegmentSink implements SegmentSink {
   readonly #inner: SegmentSink;
@@ -75,8 +82,8 @@ export class PacedSegmentSink implements SegmentSink {
       return this.#call(documents, control);
     }
     return new Promise<PutOutcome>((resolve, reject) => {
-      this.#queue.push({ documents, bytes: documents.reduce((n, d) => n + requestBytesOf(d), 0), control, resolve, reject });
-      if (!this.#pumping) void this.#pump();
+      this.#queue.push({ documents, bytes: documents.reduce((n, d) => n + requestBytesOf(d), 0), control, alone: false, resolve, reject });
+      if (!this.#pumping) this.#pump().catch((error: unknown) => { this.#failAll(error); });
     });
   }
 
@@ -96,7 +103,7 @@ export class PacedSegmentSink implements SegmentSink {
         if (this.#queue.length === 0) return;
         const now = this.#now();
         if (this.#spacingMs > 0 && now < this.#nextAtMs) {
-          await Promise.all([...new Set(this.#queue.map((w) => w.control))].map((c) => c?.heartbeat()));
+          await this.#heartbeat();
           await this.#sleep(this.#nextAtMs - now);
           continue;
         }
@@ -107,6 +114,10 @@ export class PacedSegmentSink implements SegmentSink {
           outcome = await this.#call(taken.flatMap((w) => w.documents), jointControl(taken.map((w) => w.control)));
         } catch (error) {
           for (const w of taken) w.reject(error);
+          continue;
+        }
+        if (taken.length > 1 && outcome.unfinished?.code === 'SEGMENT_REJECTED') {
+          this.#queue.unshift(...taken.map((w) => ({ ...w, alone: true })));
           continue;
         }
         let offset = 0;
@@ -120,13 +131,45 @@ export class PacedSegmentSink implements SegmentSink {
     }
   }
 
-  /** The waiting puts of the next call: in arrival order, whole, within the call's limits (at least one). */
+  /** Heartbeats the waiting puts' sources; the puts of a source whose heartbeat fails fail with its error. */
+  async #heartbeat(): Promise<void> {
+    const failed = await Promise.all([...new Set(this.#queue.map((w) => w.control))].map(async (control) => {
+      try {
+        await control?.heartbeat();
+        return undefined;
+      } catch (error) {
+        return { control, error };
+      }
+    }));
+    for (const f of failed) {
+      if (f === undefined) continue;
+      const gone = this.#queue.filter((w) => w.control === f.control);
+      this.#queue = this.#queue.filter((w) => w.control !== f.control);
+      for (const w of gone) w.reject(f.error);
+    }
+  }
+
+  /** Unexpected: every waiting put fails with `error` (none is left waiting for a pump that stopped). */
+  #failAll(error: unknown): void {
+    const gone = this.#queue;
+    this.#queue = [];
+    for (const w of gone) w.reject(error);
+  }
+
+  /**
+   * The waiting puts of the next call: in arrival order, whole, within the call's limits (at least one); a put
+   * to be sent alone goes alone.
+   */
   #take(): Waiting[] {
     let documents = 0;
     let bytes = 0;
     let n = 0;
     for (const w of this.#queue) {
-      if (n > 0 && (documents + w.documents.length > this.#o.maxDocuments || bytes + w.bytes > this.#o.maxPayloadBytes)) break;
+      if (n > 0 && (w.alone || documents + w.documents.length > this.#o.maxDocuments || bytes + w.bytes > this.#o.maxPayloadBytes)) break;
+      if (w.alone) {
+        n = 1;
+        break;
+      }
       documents += w.documents.length;
       bytes += w.bytes;
       n += 1;

@@ -134,3 +134,41 @@ test('a throttled answer that accepted some halves the spacing, not below the ba
   }
   assert.deepEqual(spacings, [100, 200, 400, 200, 100, 100]);
 });
+
+test('a pooled call refused as a whole (InvalidRequestException) sends each of its puts again alone: a good document is not refused for another put\'s bad one', async () => {
+  const time = virtualTime();
+  const wholeRefusal = (docs: readonly string[]): PutOutcome => ({ rejected: [], unfinished: { code: 'SEGMENT_REJECTED', message: 'InvalidRequestException: bad', indices: docs.map((_, i) => i) } });
+  const inner = recording(time, (docs, call) => (call === 1 ? throttled(docs, 1) : docs.includes('bad') ? wholeRefusal(docs) : { rejected: [] }));
+  const paced = new PacedSegmentSink(inner.sink, { baseMs: 100, maxMs: 400, ...LIMITS, random: () => 0.5, sleep: time.sleep, nowMs: time.nowMs });
+  await time.drive(paced.put(['a', 'b'])); // throttled: later puts wait and are pooled
+  const [good, mixed, other] = await time.drive(Promise.all([paced.put(['good0']), paced.put(['bad', 'good2']), paced.put(['good3', 'good4'])]));
+  assert.deepEqual(inner.calls.slice(1), [['good0', 'bad', 'good2', 'good3', 'good4'], ['good0'], ['bad', 'good2'], ['good3', 'good4']], 'the refused pool, then each put alone, in arrival order');
+  assert.deepEqual(good, { rejected: [] });
+  assert.deepEqual(other, { rejected: [] });
+  assert.deepEqual(mixed, wholeRefusal(['bad', 'good2']), 'its own refusal, for the stage above (bisecting) to narrow down');
+});
+
+test('a waiting put whose source\'s heartbeat fails (a rebalance) fails with that error; the other puts go on, and nothing escapes the pump', async () => {
+  const time = virtualTime();
+  const inner = recording(time, (docs) => throttled(docs, 1));
+  const paced = new PacedSegmentSink(inner.sink, { baseMs: 100, maxMs: 400, ...LIMITS, random: () => 0.5, sleep: time.sleep, nowMs: time.nowMs });
+  const escaped: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => { escaped.push(reason); };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await time.drive(paced.put(['a', 'b']));
+    await time.drive(paced.put(['c', 'd'])); // at 0: the next turn is at 100
+    const rebalancing = new Error('The group is rebalancing, so a rejoin is needed');
+    const [revoked, kept] = await time.drive(Promise.allSettled([
+      paced.put(['e'], { heartbeat: async () => { throw rebalancing; }, isActive: () => true }),
+      paced.put(['f'], { heartbeat: async () => {}, isActive: () => true }),
+    ]));
+    assert.deepEqual(revoked, { status: 'rejected', reason: rebalancing });
+    assert.equal(kept?.status, 'fulfilled');
+    assert.deepEqual(inner.calls.at(-1), ['f'], 'the failed put was not sent');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(escaped, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
