@@ -209,30 +209,60 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     const notYetAccepted = inBatch.filter((d) => !this.#uncommitted.wasAccepted(partition, offsetOfSpan(d.spanIndex), d.segmentId));
     const fresh = recent === undefined ? notYetAccepted : notYetAccepted.filter((d) => !recent.has(traceKeyOfDocument(d), d.segmentId, nowMs));
     const notResent = notYetAccepted.length - fresh.length; // counted once the batch is done (a failed one comes again)
-    const documents = this.#pack(fresh);
-    if (documents.length > 0) {
-      let outcome: PutOutcome;
+    const packed = this.#pack(fresh);
+    const unpackedRefusals = new Set<number>();
+    if (packed.length > 0) {
       const idsOf = (d: D): readonly string[] => d.segmentIds ?? [d.segmentId];
-      const traceKeys = recent === undefined ? [] : documents.map(traceKeyOfDocument);
-      if (recent !== undefined) documents.forEach((d, i) => { recent.sending(traceKeys[i] as string, idsOf(d)); });
+      const put = async (sent: readonly D[]): Promise<PutOutcome> => {
+        const keys = recent === undefined ? [] : sent.map(traceKeyOfDocument);
+        if (recent !== undefined) sent.forEach((d, i) => { recent.sending(keys[i] as string, idsOf(d)); });
+        try {
+          return await this.#o.sink.put(sent, control);
+        } finally {
+          if (recent !== undefined) sent.forEach((d, i) => { recent.settled(keys[i] as string, idsOf(d)); });
+        }
+      };
+      let documents: readonly D[] = packed;
+      let outcome: PutOutcome;
       try {
-        outcome = await this.#o.sink.put(documents, control);
+        outcome = await put(packed);
+        // a refused packed document: the documents it carried go again, each alone, so that only the span X-Ray
+        // refuses is dead-lettered, not its service hop's other spans
+        const unpack = outcome.rejected.filter((r) => (packed[r.index]?.spanIndices?.length ?? 1) > 1);
+        if (unpack.length > 0) {
+          const carried = (d: D): D[] => {
+            const spansIn = new Set(spansOf(d));
+            const ids = new Set(idsOf(d));
+            return fresh.filter((t) => spansIn.has(t.spanIndex) && ids.has(t.segmentId));
+          };
+          const alone = unpack.flatMap((r) => carried(packed[r.index] as D));
+          const again = await put(alone);
+          const shift = packed.length;
+          documents = [...packed, ...alone];
+          const unfinished = [...(outcome.unfinished?.indices ?? []), ...(again.unfinished?.indices ?? []).map((i) => i + shift)];
+          const first = outcome.unfinished ?? again.unfinished;
+          outcome = {
+            rejected: [...outcome.rejected.filter((r) => !unpack.includes(r)), ...again.rejected.map((r) => ({ ...r, index: r.index + shift }))],
+            ...(first === undefined ? {} : { unfinished: { ...first, indices: unfinished } }),
+          };
+          // the refused packed documents were not accepted, and their spans are accounted for by `alone`
+          for (const r of unpack) unpackedRefusals.add(r.index);
+        }
       } catch (err) {
         return this.#failed(batch, err, control);
-      } finally {
-        if (recent !== undefined) documents.forEach((d, i) => { recent.settled(traceKeys[i] as string, idsOf(d)); });
       }
+      const traceKeys = recent === undefined ? [] : documents.map(traceKeyOfDocument);
       const refused = new Set<number>();
       for (const r of outcome.rejected) {
         const doc = documents[r.index];
-        // a refused packed document dead-letters each span it carries, each alone
+        // a refused document dead-letters each span it carries, each alone
         for (const spanIndex of doc === undefined ? [] : spansOf(doc)) {
           if (refused.has(spanIndex)) continue;
           refused.add(spanIndex);
           letters.push({ topic: batch.topic, record: recordOfSpanAlone(spanIndex), code: r.code, reason: r.reason, attempts: 1, message: r.message });
         }
       }
-      const notAccepted = new Set([...(outcome.unfinished?.indices ?? []), ...outcome.rejected.map((r) => r.index)]);
+      const notAccepted = new Set([...(outcome.unfinished?.indices ?? []), ...outcome.rejected.map((r) => r.index), ...unpackedRefusals]);
       this.#o.metrics.documentsExported.inc(documents.length - notAccepted.size);
       if (recent !== undefined) documents.forEach((d, i) => { if (!notAccepted.has(i)) recent.accepted(traceKeys[i] as string, idsOf(d), nowMs); });
       if (outcome.unfinished) {

@@ -340,16 +340,20 @@ test('PACKING=on: a Bookinfo request of 8 spans is exported as 5 documents, one 
   assert.equal(await metricValue(registry, 'meshray_translator_spans_translated_total'), 8);
 });
 
-test('PACKING=on: a refused packed document dead-letters every record it carries; an unfinished one alone is sent again', async () => {
+test('PACKING=on: a refused packed document is sent again unpacked, so only the span X-Ray refuses is dead-lettered; an unfinished one alone is sent again', async () => {
+  let badId = '';
   const refusing = new FakeSink((docs) => ({
-    rejected: docs.flatMap((d, index) => (d.startsWith('{"name":"productpage.default"') ? [{ index, code: 'SEGMENT_REJECTED' as const, reason: 'InvalidSegment', message: 'no' }] : [])),
+    rejected: docs.flatMap((d, index) => (d.includes(`"id":"${badId}"`) ? [{ index, code: 'SEGMENT_REJECTED' as const, reason: 'InvalidSegment', message: 'no' }] : [])),
   }));
   const a = await packingPipeline(refusing);
+  const productpageClient = a.spans.findIndex((s) => s.localEndpoint?.serviceName === 'productpage.default' && s.kind === 'CLIENT');
+  badId = a.spans[productpageClient]?.id ?? '';
   assert.deepEqual(await a.pipeline.handle(a.batch, a.control), { doneThrough: '7', doneRecords: 8 });
-  const lettered = a.deadLetters.letters.map((l) => Number(l.record.offset)).sort((x, y) => x - y);
-  const productpageSpans = a.spans.flatMap((s, i) => (s.localEndpoint?.serviceName === 'productpage.default' ? [i] : []));
-  assert.deepEqual(lettered, productpageSpans, 'the SERVER span and both CLIENT spans of productpage');
-  assert.equal(lettered.length, 3);
+  assert.equal(refusing.calls.length, 2, 'the packed call, then the refused document\'s documents alone');
+  assert.ok((refusing.calls[1]?.length ?? 0) >= 3, 'productpage\'s SERVER span and both CLIENT spans, each alone');
+  assert.deepEqual(a.deadLetters.letters.map((l) => Number(l.record.offset)), [productpageClient], 'only the refused span');
+  const exportedIds = new Set(refusing.accepted.flatMap((d) => [...d.matchAll(/"id":"([0-9a-f]{16})"/g)].map((m) => m[1])));
+  for (const [i, s] of a.spans.entries()) if (i !== productpageClient) assert.ok(exportedIds.has(s.id), `span ${i} (${s.localEndpoint?.serviceName} ${s.kind}) was exported`);
 
   const throttling = new FakeSink((docs, call) => (call === 1
     ? { rejected: [], unfinished: { code: 'XRAY_THROTTLED' as const, message: 'slow down', indices: [docs.findIndex((d) => d.startsWith('{"name":"reviews.default"'))] } }
