@@ -6,7 +6,8 @@
  *   test       := field op value
  *   field      := service | status | annotation.<tag>   (<tag>: a Zipkin tag key, e.g. http.method)
  *   op         := = | != | >= | <= | > | <          (>, <, >=, <= only with status, numeric)
- *   value      := text without spaces ('*' at the end: prefix match with = and !=)
+ *   value      := text without spaces ('*' at the end: prefix match with = and !=), bare or in quotes
+ *                 ("payments" and 'payments' are payments); it does not start with = (`==` is refused)
  *
  * Examples: `service=reviews`, `status>=500`, `service=ratings and status=404`,
  * `annotation.http.url=/api/v1/products* or service=payments`.
@@ -42,7 +43,13 @@ export function parseKeepExpression(text: string): Result<KeepExpression> {
       issues.push({ path, message: `"${raw.trim()}" is not <service|status|annotation.TAG><op><value> (ops: = != >= <= > <)` });
       return [];
     }
-    const [, name = '', op = '=', value = ''] = m;
+    const [, name = '', op = '=', given = ''] = m;
+    const quoted = /^(["'])(.*)\1$/.exec(given);
+    const value = quoted ? quoted[2] ?? '' : given;
+    if (value === '' || /^[=<>!]/.test(value) || /["']/.test(value)) {
+      issues.push({ path, message: `"${raw.trim()}": the value after ${op} ${value === '' ? 'is empty' : `is ${given}`}: write ${name}${op}VALUE (one operator; quotes around the whole value only)` });
+      return [];
+    }
     const field = name === 'service' || name === 'status' ? name : { tag: name.slice('annotation.'.length) };
     if (field === 'status' && !/^\d{3}$/.test(value)) issues.push({ path, message: `status needs a three-digit number, got "${value}"` });
     else if (field !== 'status' && op !== '=' && op !== '!=') issues.push({ path, message: `${name} takes = or != only, got ${op}` });

@@ -44,3 +44,16 @@ test('parse errors name every bad test', () => {
   assert.match(r.issues[1]?.message ?? '', /three-digit/);
   assert.match(r.issues[2]?.message ?? '', /= or != only/);
 });
+
+test('a quoted value is the value inside the quotes; == and stray quotes are refused, never kept as part of the value (service="payments" kept nothing)', () => {
+  for (const text of ['service="productpage.default"', "service='productpage.default'"]) {
+    assert.equal(matchesKeep(parsed(text), [facts('productpage.default')]), true, text);
+  }
+  assert.equal(matchesKeep(parsed('annotation.http.url="/api/v1/products*"'), [facts('x', 200, { 'http.url': '/api/v1/products/1' })]), true);
+  assert.equal(matchesKeep(parsed('status="500"'), [facts('x', 500)]), true);
+  for (const text of ['service==payments', 'service="payments', 'service=pay"ments', 'service=""', 'status==500', 'service!==payments']) {
+    const r = parseKeepExpression(text);
+    assert.equal(r.ok, false, text);
+    if (!r.ok) assert.match(r.issues[0]?.message ?? '', /one operator; quotes around the whole value only/, text);
+  }
+});
