@@ -16,7 +16,7 @@ export const allInOneEnvSchema = z.object({
   ...translationEnv,
   ...xrayEnv,
   XRAY_ENDPOINT: xrayEnv.XRAY_ENDPOINT.describe('export to this X-Ray API endpoint instead of the embedded xray-local (an *.amazonaws.com endpoint takes the AWS SDK chain: ~/.aws, an instance role)'),
-  AWS_REGION: xrayEnv.AWS_REGION.describe('with AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, IRSA, container): export to real X-Ray in this region instead of the embedded xray-local; without them a warning at start says the embedded xray-local is kept'),
+  AWS_REGION: xrayEnv.AWS_REGION.describe('with AWS credentials in the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE, IRSA, container): export to real X-Ray in this region instead of the embedded xray-local (a warning at start says so); without them a warning says the embedded xray-local is kept. `AWS_DEFAULT_REGION` never leaves the embedded xray-local'),
   DEAD_LETTER_FILE: z.string().min(1).default('meshray-dead-letters.ndjson')
     .describe('spans that cannot become accepted documents (untranslatable, refused by X-Ray), and at shutdown those not yet exported, are appended here, one per line as capture --dlq writes them (no Kafka, so no dead-letter topic); created on the first one; translate or send reads it back'),
   ...xrayLocalEnv,
@@ -57,22 +57,38 @@ export type ExportTarget = { kind: 'embedded' } | { kind: 'endpoint'; endpoint: 
 const AWS_CREDENTIAL_HINTS = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI'];
 
 /**
- * The start-up warning of an all-in-one that was given a Region but exports to its embedded xray-local
- * (no credential variable set: the rule below), or undefined. Credentials from ~/.aws or an instance role set
- * no variable; an XRAY_ENDPOINT at AWS takes them (the SDK's default chain, xray-client.ts).
+ * The start-up warning about where the all-in-one exports, or undefined (embedded, nothing Region-like set):
+ * - embedded although AWS_REGION is set: no credential variable is (the rule below). Credentials from ~/.aws or
+ *   an instance role set no variable; an XRAY_ENDPOINT at AWS takes them (the SDK's default chain, xray-client.ts);
+ * - embedded although AWS_DEFAULT_REGION is set: only AWS_REGION leaves the embedded xray-local (AWS users keep
+ *   AWS_DEFAULT_REGION and AWS_PROFILE in their shells; `npm start` must not send a newcomer's demo to their
+ *   account). EKS (IRSA, Pod Identity), ECS and Lambda set AWS_REGION as well;
+ * - AWS: spans leave this machine, for the Region and the account of those credentials.
  */
-export function embeddedExportWarning(config: AllInOneConfig, env: Readonly<Record<string, string | undefined>>, target: ExportTarget): string | undefined {
+export function exportTargetWarning(config: AllInOneConfig, env: Readonly<Record<string, string | undefined>>, target: ExportTarget): string | undefined {
+  if (target.kind === 'aws') {
+    const credentials = AWS_CREDENTIAL_HINTS.filter((k) => Boolean(env[k])).join(', ');
+    return `exporting to AWS X-Ray in ${target.region} (AWS_REGION with ${credentials}), not to the embedded xray-local: `
+      + 'unset AWS_REGION, or set XRAY_ENDPOINT, to keep spans on this machine';
+  }
   if (target.kind !== 'embedded') return undefined;
-  const [variable, region] = config.AWS_REGION ? ['AWS_REGION', config.AWS_REGION] : ['AWS_DEFAULT_REGION', env['AWS_DEFAULT_REGION']];
-  if (!region) return undefined;
-  return `${variable}=${region} is set, but none of ${AWS_CREDENTIAL_HINTS.join(', ')} is: exporting to the embedded xray-local, not to X-Ray. `
-    + `For credentials from ~/.aws or an instance role, set XRAY_ENDPOINT=https://xray.${region}.amazonaws.com`;
+  if (config.AWS_REGION) {
+    return `AWS_REGION=${config.AWS_REGION} is set, but none of ${AWS_CREDENTIAL_HINTS.join(', ')} is: exporting to the embedded xray-local, not to X-Ray. `
+      + `For credentials from ~/.aws or an instance role, set XRAY_ENDPOINT=https://xray.${config.AWS_REGION}.amazonaws.com`;
+  }
+  const fallback = env['AWS_DEFAULT_REGION'];
+  if (!fallback) return undefined;
+  return `AWS_DEFAULT_REGION=${fallback} is set, but meshray start exports to X-Ray only with AWS_REGION (and credentials) or XRAY_ENDPOINT: `
+    + 'exporting to the embedded xray-local';
 }
 
-/** XRAY_ENDPOINT wins; else an explicit AWS_REGION with credentials means AWS; else embedded xray-local. */
+/**
+ * XRAY_ENDPOINT wins; else AWS_REGION (never AWS_DEFAULT_REGION: exportTargetWarning) with a credential variable
+ * means AWS; else the embedded xray-local.
+ */
 export function chooseExportTarget(config: AllInOneConfig, env: Readonly<Record<string, string | undefined>>): ExportTarget {
   if (config.XRAY_ENDPOINT !== undefined) return { kind: 'endpoint', endpoint: config.XRAY_ENDPOINT };
-  const region = config.AWS_REGION ?? env['AWS_DEFAULT_REGION'];
+  const region = config.AWS_REGION;
   if (region && AWS_CREDENTIAL_HINTS.some((k) => Boolean(env[k]))) return { kind: 'aws', region };
   return { kind: 'embedded' };
 }

@@ -18,7 +18,7 @@ import {
   exportSinkFromSettings, InProcessSpanSource, TransactionSearchCheck, translatorConfigOf, type DeadLetter, type TranslatorApp,
 } from '../translator/index.ts';
 import { buildXRayLocal, type EmbeddedXRayLocal } from '../xray-local/index.ts';
-import { allInOneEnvSchema, chooseExportTarget, embeddedExportWarning, unusedServiceEnv, type ExportTarget } from './config.ts';
+import { allInOneEnvSchema, chooseExportTarget, exportTargetWarning, unusedServiceEnv, type ExportTarget } from './config.ts';
 
 export interface RunningAllInOne {
   readonly receiver: FastifyInstance;
@@ -61,7 +61,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   const loggerFor: (service: string) => Logger = logger === undefined ? createProcessLoggers(config.LOG_LEVEL) : (service) => logger.child({ service });
   const lifecycle = loggerFor('meshray').child({ component: 'all-in-one' });
   const target = chooseExportTarget(config, env);
-  const targetWarning = embeddedExportWarning(config, env, target);
+  const targetWarning = exportTargetWarning(config, env, target);
   if (targetWarning !== undefined) lifecycle.warn(targetWarning);
   const unused = unusedServiceEnv(env);
   if (unused.length > 0) {

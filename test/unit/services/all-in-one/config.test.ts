@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../../shared/edge/config/index.ts';
-import { allInOneEnvSchema, chooseExportTarget, embeddedExportWarning, unusedServiceEnv } from '../../../../services/all-in-one/config.ts';
+import { allInOneEnvSchema, chooseExportTarget, exportTargetWarning, unusedServiceEnv } from '../../../../services/all-in-one/config.ts';
 
 const targetFor = (env: Record<string, string>) => {
   const config = parseConfig(allInOneEnvSchema, env);
@@ -14,7 +14,8 @@ test('the all-in-one keeps its embedded xray-local unless told otherwise; it nev
   assert.deepEqual(targetFor({ AWS_REGION: 'eu-west-1' }), { kind: 'embedded' }, 'a region without credentials does not leave the embedded xray-local');
   assert.deepEqual(targetFor({ AWS_PROFILE: 'prod' }), { kind: 'embedded' }, 'credentials without a region do not imply us-east-1');
   assert.deepEqual(targetFor({ AWS_REGION: 'eu-west-1', AWS_PROFILE: 'prod' }), { kind: 'aws', region: 'eu-west-1' });
-  assert.deepEqual(targetFor({ AWS_DEFAULT_REGION: 'ap-south-1', AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token' }), { kind: 'aws', region: 'ap-south-1' });
+  assert.deepEqual(targetFor({ AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'ap-south-1', AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token' }), { kind: 'aws', region: 'ap-south-1' }, 'IRSA sets both');
+  assert.deepEqual(targetFor({ AWS_DEFAULT_REGION: 'eu-west-1', AWS_PROFILE: 'default' }), { kind: 'embedded' }, 'an AWS user\'s shell: npm start stays local');
   assert.deepEqual(targetFor({ XRAY_ENDPOINT: 'http://xray:2000', AWS_REGION: 'eu-west-1', AWS_PROFILE: 'prod' }), { kind: 'endpoint', endpoint: 'http://xray:2000' });
 });
 
@@ -29,17 +30,19 @@ test('meshray start takes the receiver\'s edge keys (tokens, TLS, timeouts) with
   assert.deepEqual(bad.issues.map((i) => i.path).sort(), ['RECEIVER_AUTH_TOKENS_FILE', 'RECEIVER_TLS_CERT']);
 });
 
-test('a Region without a credential variable keeps the embedded xray-local, and says so at start-up', () => {
+test('a Region without a credential variable, or AWS_DEFAULT_REGION alone, keeps the embedded xray-local, and says so at start-up; real X-Ray is said too', () => {
   const warningFor = (env: Record<string, string>) => {
     const config = parseConfig(allInOneEnvSchema, env);
     assert.ok(config.ok);
-    return embeddedExportWarning(config.value, env, chooseExportTarget(config.value, env));
+    return exportTargetWarning(config.value, env, chooseExportTarget(config.value, env));
   };
   assert.equal(warningFor({}), undefined);
-  assert.equal(warningFor({ AWS_REGION: 'eu-west-1', AWS_PROFILE: 'prod' }), undefined, 'exporting to AWS: nothing to warn about');
+  assert.match(warningFor({ AWS_REGION: 'eu-west-1', AWS_PROFILE: 'prod' }) ?? '', /^exporting to AWS X-Ray in eu-west-1 \(AWS_REGION with AWS_PROFILE\), not to the embedded xray-local/);
   assert.equal(warningFor({ XRAY_ENDPOINT: 'http://xray:2000', AWS_REGION: 'eu-west-1' }), undefined);
   assert.match(warningFor({ AWS_REGION: 'eu-west-1' }) ?? '', /^AWS_REGION=eu-west-1 is set, but none of AWS_ACCESS_KEY_ID, AWS_PROFILE, .* is: exporting to the embedded xray-local, not to X-Ray\. .*XRAY_ENDPOINT=https:\/\/xray\.eu-west-1\.amazonaws\.com$/);
-  assert.match(warningFor({ AWS_DEFAULT_REGION: 'ap-south-1' }) ?? '', /^AWS_DEFAULT_REGION=ap-south-1 is set/);
+  for (const env of [{ AWS_DEFAULT_REGION: 'ap-south-1' }, { AWS_DEFAULT_REGION: 'ap-south-1', AWS_PROFILE: 'default' }]) {
+    assert.match(warningFor(env) ?? '', /^AWS_DEFAULT_REGION=ap-south-1 is set, but meshray start exports to X-Ray only with AWS_REGION \(and credentials\) or XRAY_ENDPOINT: exporting to the embedded xray-local$/);
+  }
 });
 
 test('the standalone services\' variables that meshray start does not read are named (a start-up warning); its own are not', () => {
