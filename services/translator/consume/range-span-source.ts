@@ -144,15 +144,16 @@ export class RangeSpanSource implements SpanSource {
         eachBatch: async (payload) => {
           if (failed) return;
           busy += 1;
+          const before = this.#states.get(payload.batch.partition)?.next;
           try {
             await this.#onBatch(consumer, payload, handler);
-            lastActivityMs = Date.now();
             if ([...this.#states.values()].every((s) => s.done)) settle.resolve();
           } catch (e) {
             fail(e);
           } finally {
             busy -= 1;
-            lastActivityMs = Date.now();
+            // idle means no progress: a fetch that moved no position on (the same slice again) is not activity
+            if (this.#states.get(payload.batch.partition)?.next !== before) lastActivityMs = Date.now();
           }
         },
       });
@@ -192,6 +193,10 @@ export class RangeSpanSource implements SpanSource {
     }
     // Control records or compacted gaps at the end of the fetched slice also move the position on.
     state.next = Math.min(endOffset, Math.max(state.next, Number(batch.lastOffset()) + 1));
+    // kafkajs fetches on from the offsets resolved, not from what it delivered: without this every fetch after
+    // the first returned the same first slice (about maxBytesPerPartition) and a longer range never ended.
+    // Nothing is committed (autoCommit off); what was read but not handled yet is in state.pending.
+    if (state.next > 0) payload.resolveOffset(String(state.next - 1));
     if (state.next >= endOffset) {
       await this.#flush(state, payload, handler);
       state.handled = endOffset;

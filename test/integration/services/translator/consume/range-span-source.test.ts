@@ -73,6 +73,23 @@ test('reads exactly the planned ranges, in batches aligned to multiples of batch
   assert.deepEqual(groups.filter((g) => g.groupId === source.groupId), [], 'the throwaway group is deleted');
 });
 
+test('a range longer than one fetch is read to its end (every fetch after the first returned the first slice again, and replay never ended)', { timeout: 90_000 }, async () => {
+  const topic = `it-range-source-long-${randomUUID().slice(0, 8)}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  const value = 'x'.repeat(1024);
+  const total = 1500; // ≈ 1.5 MiB: more than kafkajs fetches of a partition at once (maxBytesPerPartition, 1 MiB)
+  for (let first = 0; first < total; first += 500) {
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: 500 }, (_, i) => ({ partition: 0, key: `k${first + i}`, value })) });
+  }
+  const source = new RangeSpanSource({ kafka, topic, ranges: [{ partition: 0, startOffset: 0, endOffset: total }], batchRecords: 100, idleTimeoutMs: 20_000 });
+  const { handler, batches } = collecting();
+  await source.read(handler);
+  const offsets = batches.flatMap((b) => b.records.map((r) => Number(r.offset)));
+  assert.equal(offsets.length, total);
+  assert.deepEqual(offsets, Array.from({ length: total }, (_, i) => i), 'each record once, in order');
+  assert.deepEqual(source.positions, [{ partition: 0, next: total, startOffset: 0, endOffset: total }]);
+});
+
 test('a batch the handler does not finish stops the read with its failure; positions say where to resume', { timeout: 60_000 }, async () => {
   const topic = await topicWith(1, 10);
   const source = new RangeSpanSource({ kafka, topic, ranges: [{ partition: 0, startOffset: 0, endOffset: 10 }], batchRecords: 4, idleTimeoutMs: 20_000 });
