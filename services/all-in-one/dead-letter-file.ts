@@ -7,7 +7,7 @@
  * `send` resolves once the lines are written: a letter is committed only after it is in the file.
  */
 import { appendFileSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
-import { appendFile, rm, stat, truncate } from 'node:fs/promises';
+import { appendFile, open, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { MeshrayError } from '../../shared/edge/errors/index.ts';
 import { decodeRecordSpans } from '../../shared/core/span-record/record.ts';
@@ -149,7 +149,10 @@ export class FileDeadLetterSink implements DeadLetterSink {
     const lines = letters.flatMap((l) => deadLetterLinesOf(l, time));
     const before = await stat(this.#path).then((s) => s.size, () => undefined);
     try {
-      await appendFile(this.#path, `${lines.join('\n')}\n`, 'utf8');
+      // a run killed mid-append (SIGKILL, the OOM killer) may have left a torn last line: start on a line of our
+      // own, so that fragment alone is unreadable, not our first letter glued to it
+      const torn = before !== undefined && before > 0 && await endsWithoutNewline(this.#path, before);
+      await appendFile(this.#path, `${torn ? '\n' : ''}${lines.join('\n')}\n`, 'utf8');
     } catch (err) {
       if (before !== undefined) await truncate(this.#path, before).catch(() => undefined);
       else await rm(this.#path, { force: true }).catch(() => undefined);
@@ -161,5 +164,17 @@ export class FileDeadLetterSink implements DeadLetterSink {
       this.#warned = true;
       this.#log.warn({ file: this.#path, reason: letters[0]?.reason }, 'spans dead-lettered: written to the dead-letter file (meshray translate FILE shows why; meshray send FILE sends those with a span again)');
     }
+  }
+}
+
+/** True when the last of the file's `size` bytes is not a newline. */
+async function endsWithoutNewline(path: string, size: number): Promise<boolean> {
+  const file = await open(path, 'r');
+  try {
+    const last = Buffer.alloc(1);
+    await file.read(last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } finally {
+    await file.close();
   }
 }

@@ -60,6 +60,23 @@ test('traceIdsOf: the distinct trace ids of the letters, the first max of them, 
   assert.deepEqual(traceIdsOf(letters, 10), { traceIds: ['aaaaaaaaaaaaaaa1', 'bbbbbbbbbbbbbbb2', 'ccccccccccccccc3'], more: 0 });
 });
 
+test('send (the running path) after a torn last line left by a killed run starts on a line of its own: the first letter stays readable', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlf-'));
+  try {
+    const file = join(dir, 'dead.ndjson');
+    writeFileSync(file, '{"time":"2026-12-01T00:00:00.000Z","span":{"traceId":"ab');
+    const sink = new FileDeadLetterSink({ path: file, logger: silentLogger() });
+    await sink.send([letter('0000000000000021')]);
+    await sink.send([letter('0000000000000022')]);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    assert.equal(lines[0], '{"time":"2026-12-01T00:00:00.000Z","span":{"traceId":"ab', 'the fragment stays alone');
+    assert.deepEqual(lines.slice(1, 3).map((l) => (JSON.parse(l) as { span: { id: string } }).span.id), ['0000000000000021', '0000000000000022']);
+    assert.deepEqual(lines.slice(3), [''], 'after a whole line, no blank line is added');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('sendSync after a torn last line (an append cut short by an exit) starts on a line of its own', () => {
   const dir = mkdtempSync(join(tmpdir(), 'meshray-dlf-'));
   try {
