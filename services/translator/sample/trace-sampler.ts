@@ -75,18 +75,22 @@ export class TraceSampler {
     const rate = this.#rate.rateAt(nowMs);
     for (const t of traces) {
       const known = this.#cache.get(t.due.key, nowMs);
-      if (known !== undefined) t.decision = known;
+      if (known?.kept === true) {
+        t.decision = known;
+        continue;
+      }
+      // a trace sampled out may come back with the part that makes it one to keep (a slow trace's root, the 5xx,
+      // arriving after ASSEMBLY_IDLE): the always-keep policies are asked again, and overturn the drop
+      const policy = keepPolicyOf(traceFactsOf(t.spans), this.#o.policy);
+      if (policy !== undefined) {
+        t.decision = { kept: true, policy };
+        forced += t.cost;
+      } else if (known !== undefined) t.decision = known;
       else if (t.due.reason === 'late' || t.undecodable) t.decision = UNDECIDED;
       else {
-        const policy = keepPolicyOf(traceFactsOf(t.spans), this.#o.policy);
-        if (policy !== undefined) {
-          t.decision = { kept: true, policy };
-          forced += t.cost;
-        } else {
-          offered += t.cost;
-          if (traceFraction(t.due.key) < rate) adaptive.push(t);
-          else t.decision = { kept: false, policy: 'adaptive' };
-        }
+        offered += t.cost;
+        if (traceFraction(t.due.key) < rate) adaptive.push(t);
+        else t.decision = { kept: false, policy: 'adaptive' };
       }
     }
     if (forced > 0 || adaptive.length > 0) {

@@ -118,3 +118,19 @@ test('EXPORT_PROTOCOL=otlp: a trace costs its spans (OTLP_SPANS_PER_SECOND), the
   await segments.sampler.sample([root('f0000000000000000000000000000002')]);
   assert.deepEqual(segments.requests, [{ forced: 0, wanted: [5] }], 'three subsegment-or-segment documents and a root that makes two');
 });
+
+test('a trace sampled out whose later part carries an error (or is slow, or matches SAMPLE_KEEP) is kept from then on: the cached drop does not outrank the always-keep policies', async () => {
+  const { sampler, registry } = setUp(4, 'service=payments');
+  for (const [n, later] of [
+    [1, trace('e0000000000000000000000000000001', 1, 'details', { 'http.status_code': '503' }, 'late')],
+    [2, trace('e0000000000000000000000000000002', 1, 'payments', {}, 'idle')],
+  ] as const) {
+    const healthy = trace(`e000000000000000000000000000000${n}`, 6, 'reviews');
+    assert.deepEqual(keys((await sampler.sample([healthy])).drop), [healthy.key], 'the healthy first part is sampled out');
+    assert.deepEqual(keys((await sampler.sample([later])).keep), [later.key], 'its later part is kept by policy');
+    const after = trace(`e000000000000000000000000000000${n}`, 1, 'reviews', {}, 'late');
+    assert.deepEqual(keys((await sampler.sample([after])).keep), [after.key], 'and so is what comes after it');
+  }
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { decision: 'kept', policy: 'error', service: 'details' }), 1);
+  assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { decision: 'kept', policy: 'keep_rule', service: 'payments' }), 1);
+});
