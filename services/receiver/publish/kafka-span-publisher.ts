@@ -68,6 +68,21 @@ interface Chunk {
 /** Largest record value built from chunks (a partition's chunks beyond it start another record): well under Kafka's 1 MB. */
 const MAX_RECORD_BYTES = 256 * 1024;
 
+/**
+ * A request's spans of one partition as span-list items of at most MAX_RECORD_BYTES each (a 5 MB request of one
+ * trace, or to a one-partition topic, made one record over Kafka's 1 MB limit, refused for good: its spans were
+ * lost with ACK_MODE=buffer). Almost always one piece; larger ones are cut by span count and cut again if need be.
+ */
+function withinRecordBytes(spans: readonly Span[]): { items: Buffer; count: number }[] {
+  const items = encodeSpanItems(spans);
+  if (items.length <= MAX_RECORD_BYTES || spans.length === 1) return [{ items, count: spans.length }];
+  const pieces = Math.ceil(items.length / MAX_RECORD_BYTES);
+  const size = Math.ceil(spans.length / pieces);
+  const out: { items: Buffer; count: number }[] = [];
+  for (let i = 0; i < spans.length; i += size) out.push(...withinRecordBytes(spans.slice(i, i + size)));
+  return out;
+}
+
 /** Kafka errors that come from the records themselves: retrying the same batch cannot succeed. */
 const RECORD_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
 
@@ -254,7 +269,14 @@ export class KafkaSpanPublisher implements SpanPublisher {
     const groups = this.groupByPartition(spans);
     const done = this.options.ackMode === 'kafka' ? this.openTicket(groups.length) : undefined;
     for (const [partition, group] of groups) {
-      this.queue.push({ partition, items: encodeSpanItems(group), count: group.length, enqueuedAtMs: nowMs, ticket: done?.ticket });
+      const items = encodeSpanItems(group);
+      if (items.length <= MAX_RECORD_BYTES || group.length === 1) {
+        this.queue.push({ partition, items, count: group.length, enqueuedAtMs: nowMs, ticket: done?.ticket });
+        continue;
+      }
+      const pieces = withinRecordBytes(group);
+      if (done) done.ticket.remaining += pieces.length - 1;
+      for (const piece of pieces) this.queue.push({ partition, items: piece.items, count: piece.count, enqueuedAtMs: nowMs, ticket: done?.ticket });
     }
     const wasEmpty = this.queuedSpans === 0;
     if (wasEmpty) this.admission?.busy(nowMs);

@@ -184,6 +184,17 @@ describe('KafkaSpanPublisher', () => {
     await drive(publisher.close());
   });
 
+  it('cuts one request\'s spans of one partition into records of at most 256 KiB (a request of one large trace made one record over Kafka\'s 1 MB limit, refused for good)', async (t) => {
+    const { producer, publisher, drive } = setup(t, { partitions: 1 });
+    const large = spans(40).map((s) => ({ ...s, tags: { ...s.tags, 'http.url': 'x'.repeat(20_000) } })); // ≈ 800 KB
+    await drive(publisher.publish(large), 100);
+    const records = producer.batches.flat();
+    assert.ok(records.length >= 4, `${records.length} records`);
+    for (const r of records) assert.ok((r.value as Buffer).length <= 256 * 1024, `a record of ${(r.value as Buffer).length} bytes`);
+    assert.deepEqual(spanIds(records), large.map((s) => s.id), 'every span once, in order');
+    await drive(publisher.close());
+  });
+
   it('sends whole publishes up to BATCH_MAX_MESSAGES spans, keeping order; a full batch does not linger', async (t) => {
     const { producer, publisher, drive } = setup(t, { batchMaxMessages: 6 });
     const published = Promise.all([publisher.publish(spans(3)), publisher.publish(spans(3, 3)), publisher.publish(spans(3, 6)), publisher.publish(spans(1, 9))]);
