@@ -243,15 +243,19 @@ export function retryAfterMsOf(header: string | null, nowMs: number): number | u
 
 /**
  * Which spans a partial success refused: `spans[i]` paths (`resourceSpans[r].scopeSpans[s].spans[i]`) and
- * span ids the message names; when it names fewer than `rejectedSpans`, the unnamed spans too.
+ * span ids (16 hex, as a whole token) the message names; when it names fewer than `rejectedSpans`, the unnamed
+ * spans too.
  */
 export function attributeRejections(batch: OtlpExportBatch, rejectedSpans: number, errorMessage: string): RejectedSpan[] {
   if (rejectedSpans <= 0) return [];
   const positions: { path: string; spanId: string }[] = [];
   batch.request.resourceSpans.forEach((rs, r) => rs.scopeSpans.forEach((ss, s) => ss.spans.forEach((span, i) => positions.push({ path: `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`, spanId: span.spanId }))));
   const named = new Set<number>();
+  // a span id as a whole token: not inside a longer hex string (a 64-bit trace id, zero-padded, ends with the id
+  // of its B3 root span, so a message quoting the trace id would otherwise name the root)
+  const tokens = new Set(errorMessage.toLowerCase().match(/[0-9a-f]+/g) ?? []);
   positions.forEach((p, at) => {
-    if (errorMessage.includes(`${p.path}:`) || errorMessage.includes(`${p.path} `) || errorMessage.includes(p.spanId)) named.add(at);
+    if (errorMessage.includes(`${p.path}:`) || errorMessage.includes(`${p.path} `) || (p.spanId !== '' && tokens.has(p.spanId.toLowerCase()))) named.add(at);
   });
   const out: RejectedSpan[] = [];
   const everyUnnamed = named.size < rejectedSpans;

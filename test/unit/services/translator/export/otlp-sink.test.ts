@@ -223,4 +223,13 @@ describe('OtlpTraceSink helpers', () => {
     assert.deepEqual(attributeRejections(batch, 1, 'span 2222222222222222 refused').map((r) => r.spanIndex), [1]);
     assert.deepEqual(attributeRejections(batch, 0, ''), []);
   });
+
+  it('names a span by its id as a whole token only: a message quoting a 64-bit trace id (zero-padded, ending with its B3 root\'s id) does not name the root', () => {
+    const root = recent({ traceId: '4a3b2c1d0e0f1a2b', id: '4a3b2c1d0e0f1a2b', parentId: undefined });
+    const child = recent({ traceId: '4a3b2c1d0e0f1a2b', id: '3333333333333333', parentId: '4a3b2c1d0e0f1a2b' });
+    const batch = translateToOtlp([root, child], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+    const named = attributeRejections(batch, 1, 'trace 00000000000000004a3b2c1d0e0f1a2b: span 3333333333333333 is too large');
+    assert.deepEqual(named.map((r) => [r.spanIndex, r.reason]), [[1, 'partial_success']]);
+    assert.deepEqual(attributeRejections(batch, 1, 'span 4A3B2C1D0E0F1A2B refused').map((r) => r.spanIndex), [0], 'an id in capitals is still that id');
+  });
 });
