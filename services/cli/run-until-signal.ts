@@ -58,3 +58,51 @@ export function runUntilSignal(
     process.on('SIGINT', onSignal);
   });
 }
+
+/** What onInterrupt saw: the first signal's name, if any; `dispose` removes its handlers. */
+export interface Interrupt {
+  readonly signal: string | undefined;
+  dispose(): void;
+}
+
+/**
+ * While a command's bounded work runs (replay, capture): the first SIGINT or SIGTERM calls `stop`, so the work
+ * ends as it does on a failure, with its summary and where to resume; a second one exits at once with 130 after
+ * `say`ing so. A signal within REPEATED_SIGNAL_MS of the one before does not count (npm forwards Ctrl-C).
+ */
+export function onInterrupt(
+  stop: () => void,
+  say: (line: string) => void,
+  exit: (code: number) => void = (code) => process.exit(code),
+  now: () => number = () => performance.now(),
+): Interrupt {
+  let signal: string | undefined;
+  let lastAt = -Infinity;
+  const onSignal = (name: NodeJS.Signals): void => {
+    const at = now();
+    const repeated = at - lastAt < REPEATED_SIGNAL_MS;
+    lastAt = at;
+    if (repeated) return;
+    if (signal === undefined) {
+      signal = name;
+      say(`${name}: stopping after the batches in flight (a second one exits at once, without the summary)`);
+      stop();
+      return;
+    }
+    say(`${name} again: exiting at once`);
+    exit(130);
+  };
+  const onInt = (): void => { onSignal('SIGINT'); };
+  const onTerm = (): void => { onSignal('SIGTERM'); };
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    get signal() {
+      return signal;
+    },
+    dispose() {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}

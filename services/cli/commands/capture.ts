@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
+import { onInterrupt } from '../run-until-signal.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { deadLetterSourceOf } from '../../../shared/core/span-record/headers.ts';
 import { decodeRecordSpans, type DeliveredRecord } from '../../../shared/core/span-record/record.ts';
@@ -126,12 +127,14 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   });
   const progress = quiet ? undefined : startProgress(io.stderr, 'meshray capture: ', line);
   let failure: Error | undefined;
+  const interrupt = onInterrupt(() => { void reader.stop(); }, say);
   try {
     await reader.read(handler);
     if (format === 'zipkin-json') await writeChunk(output.out, first ? '[]\n' : '\n]\n');
   } catch (e) {
     failure = e as Error;
   } finally {
+    interrupt.dispose();
     progress?.stop();
     await output.close().catch((e: unknown) => { failure ??= e as Error; });
   }
@@ -145,9 +148,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   if (failure) {
     const rest = resumeOffsets(reader.positions);
-    say(`failed: ${failure.message}${format === 'zipkin-json' ? ' (the output is an unfinished JSON array)' : ''}`);
+    const why = interrupt.signal === undefined ? `failed: ${failure.message}` : `interrupted (${interrupt.signal}): what is above was written`;
+    say(`${why}${format === 'zipkin-json' ? ' (the output is an unfinished JSON array)' : ''}`);
     if (rest !== '') say(`the rest: --offsets ${rest}${values.dlq === true ? ' --dlq' : ` --topic ${topic}`}`);
-    return 1;
+    return interrupt.signal === undefined ? 1 : 130;
   }
   return tally.skippedTotal > 0 ? 2 : 0;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
+import { onInterrupt } from '../run-until-signal.ts';
 import { parseConfig, translationEnv, xrayEnv } from '../../../shared/edge/config/index.ts';
 import { silentLogger } from '../../../shared/edge/log/index.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
@@ -210,6 +211,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   };
   const progress = values.quiet === true ? undefined : startProgress(io.stderr, 'meshray replay: ', line);
   let failure: Error | undefined;
+  const interrupt = onInterrupt(() => { void reader.stop(); }, say);
   try {
     await translator.start();
     await reader.finished();
@@ -218,6 +220,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     // A refused caller is not fixed by retrying: say what is, with the code (docs/replay.md names them).
     if (isMeshrayError(e) && actionFor(e.code) === 'halt') failure = new Error(`${e.code}: ${e.message}; ${HALT_ADVICE[e.code] ?? 'rerun once that is fixed'}`);
   } finally {
+    interrupt.dispose();
     progress?.stop();
     await output?.close().catch(() => undefined);
     redis?.disconnect();
@@ -234,9 +237,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   if (failure) {
     const rest = resumeOffsets(reader.positions);
-    say(`failed: ${failure.message}`);
+    say(interrupt.signal === undefined ? `failed: ${failure.message}` : `interrupted (${interrupt.signal}): what is above was replayed`);
     if (rest !== '') say(`to finish, rerun with --offsets ${rest}${values.dlq === true ? ' --dlq' : ` --topic ${topic}`}`);
-    return 1;
+    return interrupt.signal === undefined ? 1 : 130;
   }
   return tally.skippedTotal > 0 ? 2 : 0;
 }
@@ -244,7 +247,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
 /** What to do about a refused caller, by code; others: rerun once fixed. */
 const HALT_ADVICE: Readonly<Partial<Record<string, string>>> = {
   XRAY_ACCESS_DENIED: 'fix the credentials or permissions and rerun',
-  TRANSACTION_SEARCH_OFF: 'enable Transaction Search (README: Export protocols), or replay with --protocol segments, and rerun',
+  TRANSACTION_SEARCH_OFF: 'for replay, EXPORT_PROTOCOL=segments is --protocol segments',
 };
 
 /** --dry-run: segment documents as they are; OTLP spans as one OTLP/JSON object (resource + span) per line. */

@@ -173,7 +173,7 @@ export class RangeSpanSource implements SpanSource {
   async #onBatch(consumer: Consumer, payload: EachBatchPayload, handler: BatchHandler): Promise<void> {
     const { batch } = payload;
     const state = this.#states.get(batch.partition);
-    if (state === undefined || state.done) return;
+    if (state === undefined || state.done || this.#stopping) return;
     const { endOffset } = state.range;
     for (const m of batch.messages) {
       const offset = Number(m.offset);
@@ -185,6 +185,7 @@ export class RangeSpanSource implements SpanSource {
       const window = Math.floor(offset / this.#o.batchRecords);
       if (state.pending.length > 0 && window !== state.window) {
         await this.#flush(state, payload, handler);
+        if (this.#stopping) return; // stop() (a Ctrl-C): the batch in flight was handled, the rest of this fetch is not
         await payload.heartbeat();
       }
       state.window = window;

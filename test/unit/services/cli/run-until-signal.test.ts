@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { REPEATED_SIGNAL_MS, runUntilSignal } from '../../../../services/cli/run-until-signal.ts';
+import { onInterrupt, REPEATED_SIGNAL_MS, runUntilSignal } from '../../../../services/cli/run-until-signal.ts';
 
 test('the first SIGINT closes the service; a second one hurries it (the all-in-one ends its drain) instead of killing the process', async () => {
   const calls: string[] = [];
@@ -68,4 +68,31 @@ test('a signal repeated within REPEATED_SIGNAL_MS counts once (npm start: the te
   process.emit('SIGINT');
   assert.deepEqual(calls, ['close', 'hurry']);
   assert.equal(await exit, 0);
+});
+
+test('onInterrupt (replay, capture): the first signal stops the work and is remembered; a repeat within REPEATED_SIGNAL_MS is the same Ctrl-C; a second one exits with 130', () => {
+  const said: string[] = [];
+  const codes: number[] = [];
+  let stops = 0;
+  let t = 0;
+  const before = process.listenerCount('SIGINT');
+  const interrupt = onInterrupt(() => { stops += 1; }, (line) => said.push(line), (code) => codes.push(code), () => t);
+  try {
+    assert.equal(interrupt.signal, undefined);
+    process.emit('SIGINT');
+    t += REPEATED_SIGNAL_MS - 1;
+    process.emit('SIGINT'); // npm forwarding the terminal's Ctrl-C
+    assert.equal(interrupt.signal, 'SIGINT');
+    assert.equal(stops, 1);
+    assert.deepEqual(codes, []);
+    t += 1000;
+    process.emit('SIGTERM');
+    assert.deepEqual(codes, [130]);
+    assert.equal(stops, 1);
+    assert.match(said[0] ?? '', /^SIGINT: stopping after the batches in flight/);
+    assert.match(said[1] ?? '', /^SIGTERM again: exiting at once/);
+  } finally {
+    interrupt.dispose();
+  }
+  assert.equal(process.listenerCount('SIGINT'), before, 'disposed: its handlers are gone');
 });
