@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
+import { parseTimeMs, timeProblem, ZIPKIN_RELEASE_MS } from '../replay/selection.ts';
 import { reporterFor } from '../report.ts';
 import { isBlankInput, readInput } from '../read-input.ts';
 import { parseConfig, translationEnv } from '../../../shared/edge/config/index.ts';
@@ -80,17 +81,16 @@ function byReason(reasons: readonly string[]): string {
 }
 const flagsSchema = z.object({ ...translationEnv });
 
-/** Zipkin was open-sourced in June 2012: no span is dated before it (and no X-Ray trace id). */
-const ZIPKIN_RELEASE_MS = Date.parse('2012-06-01T00:00:00Z');
-
-/** --now: ISO 8601 or epoch milliseconds, not before Zipkin existed (epoch seconds given by mistake read as 1970). */
+/**
+ * --now: ISO 8601 with a zone, or epoch milliseconds (replay's --from rules: a date-time without a zone would
+ * depend on the machine's; epoch seconds by mistake read as 1970), not before Zipkin existed.
+ */
 function parseNow(value: string | undefined, fallbackMs: number): { ok: true; ms: number } | { ok: false; message: string } {
   if (value === undefined) return { ok: true, ms: fallbackMs };
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) return { ok: false, message: `--now: expected ISO 8601 or epoch milliseconds, got "${value}"` };
+  const ms = parseTimeMs(value);
+  if (ms === undefined) return { ok: false, message: timeProblem('--now', value, '2026-05-01T10:00:00Z') };
   if (ms < ZIPKIN_RELEASE_MS) {
-    const seconds = /^\d+$/.test(value) && Number(value) * 1000 >= ZIPKIN_RELEASE_MS ? `; as epoch seconds it would be ${new Date(Number(value) * 1000).toISOString()}: pass ${value}000` : '';
-    return { ok: false, message: `--now: ${new Date(ms).toISOString()} is before Zipkin existed (2012), and X-Ray would refuse every trace id dated by it${seconds}` };
+    return { ok: false, message: `--now: ${new Date(ms).toISOString()} is before Zipkin existed (2012), and X-Ray would refuse every trace id dated by it` };
   }
   return { ok: true, ms };
 }

@@ -37,18 +37,37 @@ const ISO = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[
 /** A date-time that would be ISO 8601 with a zone: it lacks only the zone. */
 const ISO_WITHOUT_ZONE = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?$/i;
 
-/** Why a --from/--to value was refused: a date-time without a zone is told to add one. */
+/** Zipkin was open-sourced in June 2012: no span is dated before it (and no X-Ray trace id). */
+export const ZIPKIN_RELEASE_MS = Date.parse('2012-06-01T00:00:00Z');
+
+/** Digits that, read as epoch milliseconds, fall before Zipkin existed but, as epoch seconds, after: seconds by mistake. */
+function looksLikeEpochSeconds(digits: string): boolean {
+  const n = Number(digits);
+  return n > 0 && n < ZIPKIN_RELEASE_MS && n * 1000 >= ZIPKIN_RELEASE_MS;
+}
+
+/**
+ * Why a time flag's value was refused: a date-time without a zone is told to add one, epoch seconds to add
+ * `000` (`--from 1796180099` read as milliseconds is January 1970: the whole topic).
+ */
 export function timeProblem(flag: string, value: string, example: string): string {
-  if (ISO_WITHOUT_ZONE.test(value.trim())) return `${flag}: "${value}" has no time zone: add a zone (Z or ±hh:mm), e.g. ${value.trim()}Z`;
+  const v = value.trim();
+  if (ISO_WITHOUT_ZONE.test(v)) return `${flag}: "${value}" has no time zone: add a zone (Z or ±hh:mm), e.g. ${v}Z`;
+  if (DIGITS.test(v) && looksLikeEpochSeconds(v)) {
+    return `${flag}: ${v} as epoch milliseconds is ${new Date(Number(v)).toISOString()}; as epoch seconds it is ${new Date(Number(v) * 1000).toISOString()}: pass ${v}000`;
+  }
   return `${flag}: expected ISO 8601 (${example}) or epoch milliseconds, got "${value}"`;
 }
 
-/** ISO 8601 (`2024-05-01T10:00:00Z`, `2024-05-01`) or epoch milliseconds → epoch ms; undefined when neither. */
+/**
+ * ISO 8601 with a zone (`2024-05-01T10:00:00Z`, `2024-05-01`) or epoch milliseconds → epoch ms; undefined when
+ * neither, and for digits that look like epoch seconds (timeProblem says why).
+ */
 export function parseTimeMs(value: string): number | undefined {
   const v = value.trim();
   if (DIGITS.test(v)) {
     const ms = Number(v);
-    return Number.isSafeInteger(ms) ? ms : undefined;
+    return Number.isSafeInteger(ms) && !looksLikeEpochSeconds(v) ? ms : undefined;
   }
   if (!ISO.test(v)) return undefined;
   const ms = Date.parse(v);

@@ -144,7 +144,10 @@ test('undetectable input, bad flags and missing files are clear errors', async (
   assert.equal(epochZero.stdout, '', 'no document dated 1970');
   assert.match(epochZero.stderr, /--now: 1970-01-01T00:00:00\.000Z is before Zipkin existed \(2012\)/);
   const seconds = await runCommand(run, [BOOKINFO, '--now', '1764600000']);
-  assert.match(seconds.stderr, /as epoch seconds it would be 2025-12-01T14:40:00\.000Z: pass 1764600000000/);
+  assert.match(seconds.stderr, /--now: 1764600000 as epoch milliseconds is 1970-01-21T10:10:00\.000Z; as epoch seconds it is 2025-12-01T14:40:00\.000Z: pass 1764600000000/);
+  const zoneless = await runCommand(run, [BOOKINFO, '--now', '2026-12-02T03:00:00']);
+  assert.equal(zoneless.code, 1, 'the machine\'s time zone would decide the trace ids');
+  assert.match(zoneless.stderr, /--now: "2026-12-02T03:00:00" has no time zone: add a zone \(Z or ±hh:mm\), e\.g\. 2026-12-02T03:00:00Z/);
   const ttl = await runCommand(run, [BOOKINFO, '--epoch-ttl', '60']);
   assert.equal(ttl.code, 1);
   assert.match(ttl.stderr, /did you mean 60s\?/);

@@ -80,3 +80,10 @@ test('describeSelection names the range', () => {
   assert.equal(describeSelection({ kind: 'offsets', ranges: [{ partition: 0, startOffset: 1, endOffset: 2 }, { partition: 3, startOffset: 4 }] }), '0:1-2,3:4-end');
   assert.equal(describeSelection({ kind: 'time', fromMs: 0, toMs: 1000 }), 'records from 1970-01-01T00:00:00.000Z to 1970-01-01T00:00:01.000Z');
 });
+
+test('parseSelection: epoch seconds given for --from/--to are refused with the milliseconds to pass (--from 1796180099 read as January 1970: the whole topic)', () => {
+  assert.equal(parseTimeMs('1796180099'), undefined);
+  assert.match(errorsOf(parseSelection({ from: '1796180099', to: '1796180999' })),
+    /--from: 1796180099 as epoch milliseconds is 1970-01-21T18:56:20\.099Z; as epoch seconds it is 2026-12-02T02:54:59\.000Z: pass 1796180099000[\s\S]*--to: 1796180999 as epoch/);
+  assert.deepEqual(parseSelection({ from: '1796180099000' }), { ok: true, value: { kind: 'time', fromMs: 1796180099000 } });
+});
