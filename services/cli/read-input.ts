@@ -13,3 +13,18 @@ export async function readInput(file: string | undefined, stdin: NodeJS.Readable
   for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);
 }
+
+/**
+ * Why `body` is not a Zipkin file at all, for the two inputs people feed a Zipkin reader by mistake, or
+ * undefined: gzip (magic bytes 1f 8b, RFC 1952 §2.3.1) and OTLP/JSON (an object with `resourceSpans`, the
+ * ExportTraceServiceRequest of opentelemetry-proto's trace_service.proto). `what` names the command's input.
+ */
+export function notZipkinInput(body: Uint8Array, what: string): string | undefined {
+  if (body[0] === 0x1f && body[1] === 0x8b) return `${what} is gzip-compressed: decompress it first (zcat FILE | meshray … -)`;
+  let first = 0;
+  while (first < body.length && (body[first] === 0x20 || body[first] === 0x0a || body[first] === 0x0d || body[first] === 0x09 || body[first] === 0xef || body[first] === 0xbb || body[first] === 0xbf)) first += 1;
+  if (body[first] !== 0x7b) return undefined; // '{': an object (one span, ndjson, or an OTLP request)
+  const head = Buffer.from(body.buffer, body.byteOffset + first, Math.min(body.length - first, 4096)).toString('utf8');
+  if (!/^\{\s*"resourceSpans"\s*:/.test(head)) return undefined;
+  return `${what} is OTLP/JSON (resourceSpans), not Zipkin: meshray reads Zipkin spans; send OTLP to an OTLP endpoint (xray-local: POST /v1/traces)`;
+}

@@ -2,7 +2,7 @@ import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, targetFlag, tokenHeaders } from '../flags.ts';
-import { isBlankInput, readInput } from '../read-input.ts';
+import { isBlankInput, notZipkinInput, readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
 import { startMicrosOf } from '../../../shared/core/xray/index.ts';
@@ -73,6 +73,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   const name = source === '-' ? 'stdin' : source;
   if (isBlankInput(body)) return fail(`${name} is empty: no spans to send`);
+  const notZipkin = format === undefined ? notZipkinInput(body, name) : undefined;
+  if (notZipkin !== undefined) return fail(notZipkin);
   const fileFormat = format ?? detectSpanFileFormat(body);
   // One span object across several lines (a pretty-printed fixture) starts like ndjson but is not: say what it is.
   if (format === undefined && fileFormat === 'ndjson' && isMultiLineJsonObject(body)) {

@@ -3,7 +3,7 @@ import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { parseTimeMs, timeProblem, ZIPKIN_RELEASE_MS } from '../replay/selection.ts';
 import { reporterFor } from '../report.ts';
-import { isBlankInput, readInput } from '../read-input.ts';
+import { isBlankInput, notZipkinInput, readInput } from '../read-input.ts';
 import { parseConfig, translationEnv } from '../../../shared/edge/config/index.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
@@ -128,6 +128,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     return fail(`cannot read ${positionals[0] ?? 'stdin'}: ${(e as Error).message}`);
   }
   if (isBlankInput(body)) return fail(`${positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]} is empty: no spans to translate`);
+  const notZipkin = values.format === undefined ? notZipkinInput(body, positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]) : undefined;
+  if (notZipkin !== undefined) return fail(notZipkin);
   const format = (values.format as InputFormat | undefined) ?? detectInputFormat(body);
   if (format === undefined) return fail('could not detect the format: expected Zipkin v2 JSON, v1 JSON, v2 protobuf or ndjson');
   const decoded = decodeInput(body, format);

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,4 +142,13 @@ test('one span object over several lines (a pretty-printed fixture) is named as 
   } finally {
     await stub.close();
   }
+});
+
+test('send names OTLP/JSON and gzip files as what they are, before any POST', async () => {
+  const otlp = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'get' }] }] }] });
+  const r = await runCommand(run, ['-', '--target', 'http://127.0.0.1:1'], otlp);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /stdin is OTLP\/JSON \(resourceSpans\), not Zipkin/);
+  const zipped = await runCommand(run, ['-', '--target', 'http://127.0.0.1:1'], gzipSync('[]'));
+  assert.match(zipped.stderr, /stdin is gzip-compressed/);
 });

@@ -124,7 +124,7 @@ test('a body that is not JSON at all is refused whole (exit 1)', async () => {
 });
 
 test('undetectable input, bad flags and missing files are clear errors', async () => {
-  const garbage = await runCommand(run, ['-'], gzipSync('x'));
+  const garbage = await runCommand(run, ['-'], Buffer.from([0x00, 0x01, 0x02, 0xff]));
   assert.equal(garbage.code, 1);
   assert.match(garbage.stderr, /could not (detect|decode)/);
   const badFlag = await runCommand(run, [BOOKINFO, '--epoch-policy', 'sometimes']);
@@ -162,4 +162,18 @@ test('an untranslatable span is named by its index in the input file, refused ne
   assert.equal(r.code, 2);
   assert.match(r.stderr, /span 2 \(bbbbbbbbbbbbbbb1\/0000000000000003\) not translated \(no_timestamp\):\n.*spans\[2\]\.timestamp: is absent/);
   assert.match(r.stderr, /span 1 refused \(invalid_trace_id/);
+});
+
+test('OTLP/JSON and gzip are named as what they are, not misread as ndjson or an unknown format', async () => {
+  const otlp = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'get' }] }] }] };
+  for (const body of [JSON.stringify(otlp), `${JSON.stringify(otlp, null, 2)}\n`, `\uFEFF${JSON.stringify(otlp)}\n`]) {
+    const r = await runCommand(run, ['-'], body);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^meshray translate: stdin is OTLP\/JSON \(resourceSpans\), not Zipkin: .*POST \/v1\/traces\)\n$/);
+  }
+  const zipped = await runCommand(run, ['-'], gzipSync(readFileSync(BOOKINFO)));
+  assert.equal(zipped.code, 1);
+  assert.match(zipped.stderr, /stdin is gzip-compressed: decompress it first/);
+  const span = await runCommand(run, ['-', '--now', '2019-06-21T18:30:00Z'], `${JSON.stringify({ traceId: 'a1b2c3d4e5f60718', id: 'a1b2c3d4e5f60718', name: 'get', timestamp: 1561141800000000, duration: 5 })}\n`);
+  assert.equal(span.code, 0, `a Zipkin span object (ndjson) is still read: ${span.stderr}`);
 });
