@@ -69,6 +69,12 @@ interface Chunk {
 const MAX_RECORD_BYTES = 256 * 1024;
 
 /**
+ * Largest span bytes of one partition in one send: kafkajs writes a partition's records of a send as one record
+ * batch, and the broker applies `message.max.bytes` (1 MB by default) to the whole batch, not to each record.
+ */
+const MAX_BATCH_PARTITION_BYTES = 768 * 1024;
+
+/**
  * A request's spans of one partition as span-list items of at most MAX_RECORD_BYTES each (a 5 MB request of one
  * trace, or to a one-partition topic, made one record over Kafka's 1 MB limit, refused for good: its spans were
  * lost with ACK_MODE=buffer). Almost always one piece; larger ones are cut by span count and cut again if need be.
@@ -522,13 +528,21 @@ export class KafkaSpanPublisher implements SpanPublisher {
     }
   }
 
-  /** How many chunks from the head make up at most `spanLimit` spans (at least one). */
+  /**
+   * How many chunks from the head make up at most `spanLimit` spans, and at most MAX_BATCH_PARTITION_BYTES of
+   * any one partition (at least one chunk).
+   */
   private chunksWithin(spanLimit: number): number {
     let spans = 0;
     let i = 0;
+    const bytes = new Map<number, number>();
     for (; i < this.queue.length; i++) {
-      spans += (this.queue[i] as Chunk).count;
+      const c = this.queue[i] as Chunk;
+      spans += c.count;
       if (spans > spanLimit) break;
+      const partitionBytes = (bytes.get(c.partition) ?? 0) + c.items.length;
+      if (partitionBytes > MAX_BATCH_PARTITION_BYTES) break;
+      bytes.set(c.partition, partitionBytes);
     }
     return Math.max(1, i);
   }

@@ -195,6 +195,21 @@ describe('KafkaSpanPublisher', () => {
     await drive(publisher.close());
   });
 
+  it('sends at most 768 KiB of one partition at once (the broker applies its 1 MB limit to a partition\'s whole record batch), so a 3 MB request goes in several sends, none refused', async (t) => {
+    const { producer, publisher, drive } = setup(t, { partitions: 1, batchMaxMessages: 1000, bufferMaxSpans: 1000 });
+    const large = spans(150).map((s) => ({ ...s, tags: { ...s.tags, 'http.url': 'x'.repeat(20_000) } })); // ≈ 3 MB
+    let refused = 0;
+    producer.behaviour = async (messages) => {
+      const bytes = messages.reduce((n, m) => n + (m.value as Buffer).length, 0);
+      if (bytes > 1024 * 1024 && ++refused > 0) throw Object.assign(new Error('The request included a message larger than the max message size the server will accept'), { type: 'MESSAGE_TOO_LARGE' });
+    };
+    await drive(publisher.publish(large), 1000);
+    assert.ok(producer.batches.length >= 4, `${producer.batches.length} sends`);
+    assert.deepEqual(spanIds(producer.batches.flat()), large.map((s) => s.id), 'every span once, in order');
+    assert.equal(refused, 0, 'no send refused (each cost a producer renewal and held every other request back)');
+    await drive(publisher.close());
+  });
+
   it('sends whole publishes up to BATCH_MAX_MESSAGES spans, keeping order; a full batch does not linger', async (t) => {
     const { producer, publisher, drive } = setup(t, { batchMaxMessages: 6 });
     const published = Promise.all([publisher.publish(spans(3)), publisher.publish(spans(3, 3)), publisher.publish(spans(3, 6)), publisher.publish(spans(1, 9))]);
