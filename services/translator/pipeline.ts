@@ -167,21 +167,28 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     };
 
     // a record that failed before and is not poison now (a time-dependent failure passed) no longer has a failure
-    if (this.#uncommitted.hasFailures(partition)) records.forEach((r, i) => { if (!poisons.has(i)) this.#uncommitted.recovered(partition, r.offset); });
+    if (this.#uncommitted.hasFailures(partition)) {
+      const tracesOf = records.map(() => new Set<string>());
+      spans.forEach((s, i) => { tracesOf[recordOfSpan[i] ?? 0]?.add(s.traceId); });
+      records.forEach((r, i) => { if (!poisons.has(i)) this.#uncommitted.recovered(partition, r.offset, tracesOf[i] ?? new Set()); });
+    }
 
     // poison records: count this delivery; stop before the first one still allowed another attempt
     let cut = records.length;
     const letters: DeadLetter[] = [];
-    // parts of one record (an assembly window's traces) share its offset: one delivery of it, however many parts
-    const attemptsAt = new Map<string, number>();
+    // parts of one record (an assembly window's traces) share its offset: each part counts its own deliveries,
+    // whenever it is due (a part is one trace: its poison spans' trace id names it)
     for (const poison of [...poisons.values()].sort((a, b) => a.recordIndex - b.recordIndex)) {
       const record = records[poison.recordIndex] as DeliveredRecord;
-      const again = attemptsAt.get(record.offset);
-      const attempts = again ?? this.#uncommitted.delivered(partition, record.offset);
-      attemptsAt.set(record.offset, attempts);
-      const spansInRecord = poison.spans?.map((p) => ({ index: indexInRecord[p.spanIndex] ?? 0, traceId: spans[p.spanIndex]?.traceId ?? '', reason: p.reason, message: p.message }));
-      const earlierPart = again === undefined ? undefined : this.#uncommitted.failureOf(partition, record.offset)?.spans;
-      const spansOfRecord = spansInRecord && earlierPart ? [...earlierPart, ...spansInRecord] : spansInRecord;
+      const firstPoison = poison.spans?.[0];
+      const part = firstPoison === undefined || poison.spans?.some((p) => spans[p.spanIndex]?.traceId !== spans[firstPoison.spanIndex]?.traceId) === true
+        ? '' : spans[firstPoison.spanIndex]?.traceId ?? '';
+      const attempts = this.#uncommitted.delivered(partition, record.offset, part);
+      const spansInRecord = poison.spans?.map((p) => ({ index: indexInRecord[p.spanIndex] ?? 0, traceId: spans[p.spanIndex]?.traceId ?? '', reason: p.reason, message: p.message, attempts }));
+      // what other parts of the record (other traces) failed with stays: this delivery speaks for its traces only
+      const traces = new Set(spansInRecord?.map((p) => p.traceId));
+      const otherParts = spansInRecord === undefined ? undefined : this.#uncommitted.failureOf(partition, record.offset)?.spans?.filter((p) => !traces.has(p.traceId));
+      const spansOfRecord = spansInRecord && otherParts ? [...otherParts, ...spansInRecord] : spansInRecord;
       this.#uncommitted.failed(partition, record.offset, { code: poison.code, reason: poison.reason, message: poison.message, attempts, ...(spansOfRecord ? { spans: spansOfRecord } : {}) });
       if (poison.recordIndex >= cut) continue;
       if (attempts < this.#o.poisonMaxAttempts || actionFor(poison.code) !== 'dead-letter') {
@@ -236,7 +243,11 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
             return fresh.filter((t) => spansIn.has(t.spanIndex) && ids.has(t.segmentId));
           };
           const alone = unpack.flatMap((r) => carried(packed[r.index] as D));
-          const again = await put(alone);
+          // a failure here must not lose what the first call settled: its documents are unfinished instead
+          const again: PutOutcome = await put(alone).catch((err: unknown) => ({
+            rejected: [],
+            unfinished: { code: isMeshrayError(err) ? err.code : 'XRAY_UNAVAILABLE', message: err instanceof Error ? err.message : String(err), indices: alone.map((_, i) => i) },
+          }));
           const shift = packed.length;
           documents = [...packed, ...alone];
           const unfinished = [...(outcome.unfinished?.indices ?? []), ...(again.unfinished?.indices ?? []).map((i) => i + shift)];
@@ -328,8 +339,8 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
         letters.push(asUnexported(record));
         continue;
       }
-      const asPoison = (r: DeliveredRecord, why: { readonly reason: string; readonly message: string } = failure): DeadLetter =>
-        ({ topic, record: r, code: failure.code, reason: why.reason, attempts: failure.attempts, message: why.message });
+      const asPoison = (r: DeliveredRecord, why: { readonly reason: string; readonly message: string; readonly attempts: number } = failure): DeadLetter =>
+        ({ topic, record: r, code: failure.code, reason: why.reason, attempts: why.attempts, message: why.message });
       const alone = failure.spans === undefined ? undefined : spansAloneOf(record);
       if (failure.spans === undefined || alone === undefined) {
         letters.push(asPoison(record));

@@ -231,7 +231,7 @@ export class AssemblingHandler implements BatchHandler {
       if (control.isActive() && this.#window.isCurrent(partition, group[0]?.generation ?? -1)) this.#stalled.add(partition);
       return;
     }
-    this.#stalled.delete(partition);
+    if (this.#window.isCurrent(partition, due[0]?.generation ?? -1)) this.#stalled.delete(partition);
   }
 
   /** One group of due traces as one pipeline batch; false when some of it was not finished (put back). */

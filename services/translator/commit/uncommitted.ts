@@ -13,7 +13,7 @@ export interface RecordFailure {
    * it: parts share the record's offset, so the trace id tells them apart), each with its own reason; absent: the
    * record as a whole (undecodable).
    */
-  readonly spans?: readonly { readonly index: number; readonly traceId: string; readonly reason: string; readonly message: string }[];
+  readonly spans?: readonly { readonly index: number; readonly traceId: string; readonly reason: string; readonly message: string; readonly attempts: number }[];
 }
 
 /**
@@ -24,16 +24,23 @@ export interface RecordFailure {
  * The source commits the offset the pipeline reports done (`BatchResult.doneThrough`); nothing else does.
  */
 export class UncommittedRecords {
-  readonly #deliveries = new PartitionOffsets<number>();
+  /** Per record, deliveries by part: '' for a record as a whole, a trace id for the assembly window's part of it. */
+  readonly #deliveries = new PartitionOffsets<Map<string, number>>();
   readonly #accepted = new PartitionOffsets<Set<string>>();
   readonly #failures = new PartitionOffsets<RecordFailure>();
   /** Revoked partitions whose failures are still kept (until delivered again). */
   readonly #revokedFailures = new Set<number>();
 
-  /** Counts one more delivery of the (failing) record and returns the count. */
-  delivered(partition: number, offset: string): number {
-    const n = (this.#deliveries.get(partition, offset) ?? 0) + 1;
-    this.#deliveries.set(partition, offset, n);
+  /**
+   * Counts one more delivery of the (failing) record, or of its `part` (the assembly window delivers a
+   * span-list record's traces apart, each when it is due: each part counts its own deliveries), and returns
+   * the count.
+   */
+  delivered(partition: number, offset: string, part = ''): number {
+    let parts = this.#deliveries.get(partition, offset);
+    if (parts === undefined) this.#deliveries.set(partition, offset, (parts = new Map()));
+    const n = (parts.get(part) ?? 0) + 1;
+    parts.set(part, n);
     return n;
   }
 
@@ -42,9 +49,16 @@ export class UncommittedRecords {
     this.#failures.set(partition, offset, failure);
   }
 
-  /** The record's last delivery found nothing poison in it (a time-dependent failure passed): forget its failure. */
-  recovered(partition: number, offset: string): void {
-    this.#failures.delete(partition, offset);
+  /**
+   * The record's last delivery found nothing poison in the spans of `traceIds` (a time-dependent failure passed,
+   * or a clean part of it was delivered): forget what failed in them; the failure goes once nothing of it is left.
+   */
+  recovered(partition: number, offset: string, traceIds: ReadonlySet<string>): void {
+    const failure = this.#failures.get(partition, offset);
+    if (failure === undefined) return;
+    const left = failure.spans?.filter((s) => !traceIds.has(s.traceId));
+    if (left === undefined || left.length === 0) this.#failures.delete(partition, offset);
+    else if (left.length < (failure.spans?.length ?? 0)) this.#failures.set(partition, offset, { ...failure, spans: left });
   }
 
   /** True when some record of the partition failed (cheap: recovered() need not be asked otherwise). */

@@ -365,6 +365,25 @@ test('PACKING=on: a refused packed document is sent again unpacked, so only the 
   assert.ok(throttling.calls[1]?.[0]?.startsWith('{"name":"reviews.default"'));
 });
 
+test('PACKING=on: when the unpacked call after a refused packed document fails (a rebalance), what the packed call accepted is still remembered: not sent again on redelivery', async () => {
+  let badId = '';
+  let failSecond = true;
+  const sink = new FakeSink((docs, call) => {
+    if (call === 2 && failSecond) throw new MeshrayError('NOT_READY', 'heartbeat failed: the group is rebalancing');
+    return { rejected: docs.flatMap((d, index) => (d.includes(`"id":"${badId}"`) ? [{ index, code: 'SEGMENT_REJECTED' as const, reason: 'InvalidSegment', message: 'no' }] : [])) };
+  });
+  const a = await packingPipeline(sink);
+  badId = a.spans.find((s) => s.localEndpoint?.serviceName === 'productpage.default' && s.kind === 'CLIENT')?.id ?? '';
+  assert.equal((await a.pipeline.handle(a.batch, a.control)).doneThrough, undefined, 'not done: the unpacked documents are unfinished');
+  const acceptedFirst = sink.calls[0]?.filter((d) => !d.includes(`"id":"${badId}"`)) ?? [];
+  assert.ok(acceptedFirst.length >= 3);
+  failSecond = false;
+  assert.deepEqual(await a.pipeline.handle(a.batch, a.control), { doneThrough: '7', doneRecords: 8 });
+  const resent = sink.calls.slice(2).flat();
+  for (const d of acceptedFirst) assert.ok(!resent.includes(d), 'a document the first call accepted is not sent again');
+  assert.equal(a.deadLetters.letters.length, 1, 'only the refused span');
+});
+
 test('PACKING=on: spans accepted before a failed export are not sent again nested in a document packed differently on redelivery', async () => {
   // The soak that found it: X-Ray throttled for 5 minutes, partial acceptance, redelivered batches holding more
   // records than the first delivery; two ids were stored twice (alone, then nested in their parent's document).

@@ -281,6 +281,14 @@ test('poison spans of two traces in one span-list record: one delivery counts on
     return [span.ok ? span.value.id : null, l.reason, l.attempts];
   }), [[hex(2, 16), 'no_timestamp', 1], ['not-a-span-id', 'invalid_id', 1]]);
 
+  // parts due at different times count their own deliveries: the second part's first delivery is its first
+  const later = recordsByTraceOf({ ...record, offset: '7' });
+  await pipeline.exportBatch({ topic: 't', partition: 0, records: [later[1] as DeliveredRecord] }, control);
+  await pipeline.exportBatch({ topic: 't', partition: 0, records: [later[1] as DeliveredRecord] }, control);
+  await pipeline.exportBatch({ topic: 't', partition: 0, records: [later[2] as DeliveredRecord] }, control);
+  assert.deepEqual(pipeline.unexportedLetters('t', later.slice(1), { reason: 'unexported_at_shutdown', message: 'stopped' }).map((l) => [l.reason, l.attempts]),
+    [['no_timestamp', 2], ['invalid_id', 1]]);
+
   // through the window: each poison span is dead-lettered on its third delivery, not sooner
   await handler.handle({ topic: 't', partition: 0, records: [{ ...record, offset: '1' }] }, control);
   await advance(t, 10_000, 50);

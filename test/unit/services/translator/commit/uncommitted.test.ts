@@ -36,7 +36,7 @@ test('a failure is kept until the record recovers, is committed, or its partitio
   u.failed(0, '6', failure);
   u.failed(1, '9', failure);
   assert.ok(u.hasFailures(0));
-  u.recovered(0, '5');
+  u.recovered(0, '5', new Set(['t1']));
   assert.equal(u.failureOf(0, '5'), undefined, 'translated on a later delivery: no failure');
   u.committed(0, '6');
   assert.equal(u.hasFailures(0), false);
@@ -44,4 +44,17 @@ test('a failure is kept until the record recovers, is committed, or its partitio
   assert.deepEqual(u.failureOf(1, '9'), failure, 'a stop revokes: the shutdown still asks for it');
   u.delivering(1);
   assert.equal(u.failureOf(1, '9'), undefined, 'delivered again after the revoke: what it knew is stale');
+});
+
+test('a span-list record\'s parts (the assembly window delivers its traces apart) count their own deliveries and keep their own failures', () => {
+  const u = new UncommittedRecords();
+  assert.deepEqual([u.delivered(0, '7', 'ta'), u.delivered(0, '7', 'ta'), u.delivered(0, '7', 'tb'), u.delivered(0, '7')], [1, 2, 1, 1]);
+  const span = (traceId: string, index: number, attempts: number) => ({ index, traceId, reason: 'no_timestamp', message: 'm', attempts });
+  u.failed(0, '7', { code: 'SPAN_UNTRANSLATABLE', reason: 'no_timestamp', message: 'm', attempts: 2, spans: [span('ta', 1, 2), span('tb', 0, 1)] });
+  u.recovered(0, '7', new Set(['tc'])); // a clean part of another trace
+  assert.equal(u.failureOf(0, '7')?.spans?.length, 2);
+  u.recovered(0, '7', new Set(['ta']));
+  assert.deepEqual(u.failureOf(0, '7')?.spans, [span('tb', 0, 1)], 'trace ta passed: tb still fails');
+  u.recovered(0, '7', new Set(['tb']));
+  assert.equal(u.failureOf(0, '7'), undefined);
 });
