@@ -63,7 +63,8 @@ const AWS_CREDENTIAL_HINTS = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENT
  * - embedded although AWS_DEFAULT_REGION is set: only AWS_REGION leaves the embedded xray-local (AWS users keep
  *   AWS_DEFAULT_REGION and AWS_PROFILE in their shells; `npm start` must not send a newcomer's demo to their
  *   account). EKS (IRSA, Pod Identity), ECS and Lambda set AWS_REGION as well;
- * - AWS: spans leave this machine, for the Region and the account of those credentials.
+ * - AWS (a Region with credentials, or an XRAY_ENDPOINT at amazonaws.com): spans leave this machine, for the
+ *   account of those credentials.
  */
 export function exportTargetWarning(config: AllInOneConfig, env: Readonly<Record<string, string | undefined>>, target: ExportTarget): string | undefined {
   if (target.kind === 'aws') {
@@ -71,7 +72,10 @@ export function exportTargetWarning(config: AllInOneConfig, env: Readonly<Record
     return `exporting to AWS X-Ray in ${target.region} (AWS_REGION with ${credentials}), not to the embedded xray-local: `
       + 'unset AWS_REGION, or set XRAY_ENDPOINT, to keep spans on this machine';
   }
-  if (target.kind !== 'embedded') return undefined;
+  if (target.kind === 'endpoint') {
+    return /\.amazonaws\.com(\.cn)?(:\d+)?(\/|$)/i.test(target.endpoint)
+      ? `exporting to AWS X-Ray at ${target.endpoint} (XRAY_ENDPOINT), not to the embedded xray-local: spans leave this machine` : undefined;
+  }
   if (config.AWS_REGION) {
     return `AWS_REGION=${config.AWS_REGION} is set, but none of ${AWS_CREDENTIAL_HINTS.join(', ')} is: exporting to the embedded xray-local, not to X-Ray. `
       + `For credentials from ~/.aws or an instance role, set XRAY_ENDPOINT=https://xray.${config.AWS_REGION}.amazonaws.com`;

@@ -85,7 +85,7 @@ export function onInterrupt(
     if (repeated) return;
     if (signal === undefined) {
       signal = name;
-      say(`${name}: stopping after the batches in flight (a second one exits at once, without the summary)`);
+      say(`${name}: stopping (a second one exits at once, without the summary)`);
       stop();
       return;
     }

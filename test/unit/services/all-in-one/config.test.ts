@@ -39,6 +39,7 @@ test('a Region without a credential variable, or AWS_DEFAULT_REGION alone, keeps
   assert.equal(warningFor({}), undefined);
   assert.match(warningFor({ AWS_REGION: 'eu-west-1', AWS_PROFILE: 'prod' }) ?? '', /^exporting to AWS X-Ray in eu-west-1 \(AWS_REGION with AWS_PROFILE\), not to the embedded xray-local/);
   assert.equal(warningFor({ XRAY_ENDPOINT: 'http://xray:2000', AWS_REGION: 'eu-west-1' }), undefined);
+  assert.match(warningFor({ XRAY_ENDPOINT: 'https://xray.eu-west-1.amazonaws.com' }) ?? '', /^exporting to AWS X-Ray at https:\/\/xray\.eu-west-1\.amazonaws\.com \(XRAY_ENDPOINT\)/);
   assert.match(warningFor({ AWS_REGION: 'eu-west-1' }) ?? '', /^AWS_REGION=eu-west-1 is set, but none of AWS_ACCESS_KEY_ID, AWS_PROFILE, .* is: exporting to the embedded xray-local, not to X-Ray\. .*XRAY_ENDPOINT=https:\/\/xray\.eu-west-1\.amazonaws\.com$/);
   for (const env of [{ AWS_DEFAULT_REGION: 'ap-south-1' }, { AWS_DEFAULT_REGION: 'ap-south-1', AWS_PROFILE: 'default' }]) {
     assert.match(warningFor(env) ?? '', /^AWS_DEFAULT_REGION=ap-south-1 is set, but meshray start exports to X-Ray only with AWS_REGION \(and credentials\) or XRAY_ENDPOINT: exporting to the embedded xray-local$/);

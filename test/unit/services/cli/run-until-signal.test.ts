@@ -89,7 +89,7 @@ test('onInterrupt (replay, capture): the first signal stops the work and is reme
     process.emit('SIGTERM');
     assert.deepEqual(codes, [130]);
     assert.equal(stops, 1);
-    assert.match(said[0] ?? '', /^SIGINT: stopping after the batches in flight/);
+    assert.match(said[0] ?? '', /^SIGINT: stopping \(a second one exits at once/);
     assert.match(said[1] ?? '', /^SIGTERM again: exiting at once/);
   } finally {
     interrupt.dispose();
