@@ -100,6 +100,30 @@ describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
     assert.equal(receiver.publisher.readinessProblem(), 'shutting down');
   });
 
+  it('a 3 MB request of one trace is taken whole: cut into records under Kafka\'s 1 MB limit, sent in batches under it, never refused (it was: MESSAGE_TOO_LARGE)', async () => {
+    const topic = uniqueTopic('large');
+    const receiver = await startReceiver({
+      KAFKA_BROKERS: BROKERS.join(','), SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent', ACK_MODE: 'kafka', SPANS_TOPIC_REPLICATION_FACTOR: '1',
+    });
+    try {
+      const { port } = receiver.app.server.address() as { port: number };
+      const base = `http://127.0.0.1:${port}`;
+      await waitFor('the receiver ready', 5000, async () => (await fetch(`${base}/health/ready`)).status === 200, { intervalMs: 100 });
+      const template = JSON.parse(bookinfo) as Record<string, unknown>[];
+      const traceId = '5b8efff798038103d269b633813fc60c';
+      const spans = Array.from({ length: 150 }, (_, i) => ({ ...template[i % template.length], traceId, id: (0x1000 + i).toString(16).padStart(16, '0'), tags: { 'http.url': `/${'x'.repeat(20_000)}` } }));
+      const body = JSON.stringify(spans);
+      assert.ok(body.length > 3_000_000);
+      const res = await fetch(`${base}/api/v2/spans`, { method: 'POST', headers: json, body });
+      assert.equal(res.status, 202, await res.text());
+      const records = await readTopic(kafka, topic);
+      assert.deepEqual(records.map((r) => r.span.id).sort(), spans.map((s) => s.id).sort());
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   it('an existing span topic with more partitions than SPANS_TOPIC_PARTITIONS (raised since) is used as it is: spans are keyed over its count', async () => {
     const topic = uniqueTopic('raised');
     await ensureTopics(kafka, [{ topic, numPartitions: 9, replicationFactor: 1 }]);
