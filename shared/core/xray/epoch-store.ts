@@ -40,6 +40,13 @@ export interface MemoryEpochStoreOptions {
    * trace's clock must not drop the entry of a trace that an older clock still sees alive.
    */
   readonly sweepOnRemember?: boolean;
+  /**
+   * How long past its expiry a `sweep` keeps an entry (default 0). Clocks that are not monotonic need it: a
+   * partition's records need not arrive in receive-time order (a receiver holds a record past ACK_TIMEOUT while
+   * others append, receivers' clocks differ), so a later batch can carry an older clock that still sees the
+   * entry alive.
+   */
+  readonly sweepGraceMs?: number;
 }
 
 interface Entry {
@@ -58,11 +65,13 @@ export class MemoryEpochStore implements EpochStore {
   readonly #maxEntries: number;
   readonly #ttlMs: number;
   readonly #sweepOnRemember: boolean;
+  readonly #sweepGraceMs: number;
 
   constructor(options: MemoryEpochStoreOptions = {}) {
     this.#maxEntries = Math.max(1, options.maxEntries ?? DEFAULT_TRANSLATOR_CONFIG.epochCacheMaxEntries);
     this.#ttlMs = options.ttlMs ?? DEFAULT_TRANSLATOR_CONFIG.epochTtlMs;
     this.#sweepOnRemember = options.sweepOnRemember ?? true;
+    this.#sweepGraceMs = options.sweepGraceMs ?? 0;
   }
 
   get size(): number {
@@ -76,7 +85,8 @@ export class MemoryEpochStore implements EpochStore {
       this.#entries.delete(traceKey);
       return undefined;
     }
-    entry.expiresAtMs = nowMs + this.#ttlMs;
+    // a hit at an older clock (a record received earlier, delivered later) never shortens the entry's life
+    entry.expiresAtMs = Math.max(entry.expiresAtMs, nowMs + this.#ttlMs);
     this.#entries.touch(traceKey);
     return entry.xrayTraceId;
   }
@@ -90,9 +100,10 @@ export class MemoryEpochStore implements EpochStore {
     return xrayTraceId;
   }
 
-  /** Drops entries expired at `nowMs` from the least recently used end, up to the first live one. */
+  /** Drops entries expired `sweepGraceMs` before `nowMs` from the least recently used end, up to the first live one. */
   sweep(nowMs: number): void {
-    for (let oldest = this.#entries.oldest(); oldest !== undefined && nowMs >= oldest.value.expiresAtMs; oldest = this.#entries.oldest()) {
+    const at = nowMs - this.#sweepGraceMs;
+    for (let oldest = this.#entries.oldest(); oldest !== undefined && at >= oldest.value.expiresAtMs; oldest = this.#entries.oldest()) {
       this.#entries.shift();
     }
   }
