@@ -202,7 +202,13 @@ test('xray-local throttling: batches are retried and redelivered, lag recovers, 
     await produce(topic, spans);
     const expected = expectedTraces(spans);
     const docs = [...expected.values()].reduce((s, n) => s + n, 0);
-    await waitFor('all offsets committed', 60_000, async () => (await committedTotal(groupId, topic)) === spans.length);
+    try {
+      await waitFor('all offsets committed', 60_000, async () => (await committedTotal(groupId, topic)) === spans.length);
+    } catch (e) {
+      // one CI run timed out here (2026-12-02) and said nothing more: say where the translator stood
+      const batches = (await a.registry.getSingleMetric('meshray_translator_batches_total')?.get())?.values.map((v) => `${String(v.labels['outcome'])}=${v.value}`).join(' ');
+      throw new Error(`${(e as Error).message}; committed ${await committedTotal(groupId, topic)} of ${spans.length}; stored ${xray.store.segmentCount} of ${docs} documents; batches ${batches ?? '?'}; throttles ${await metric(a.registry, 'meshray_translator_throttles_total')}; lag ${await metric(a.registry, 'meshray_translator_partition_lag')}`);
+    }
     assert.equal(xray.store.segmentCount, docs);
     assert.equal(xray.store.traceCount, expected.size);
     assert.ok(await metric(a.registry, 'meshray_translator_throttles_total') > 0, 'throttled');
