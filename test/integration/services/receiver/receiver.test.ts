@@ -68,6 +68,18 @@ function assertTopicContents(records: ReadRecord[], expected: { traceId: string;
   }
 }
 
+/** The receiver's composition root on `topic` (ACK_MODE=kafka, a free port), once it answers ready. */
+async function readyReceiver(topic: string): Promise<{ receiver: Awaited<ReturnType<typeof startReceiver>>; base: string }> {
+  const receiver = await startReceiver({
+    KAFKA_BROKERS: BROKERS.join(','), SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent', ACK_MODE: 'kafka', SPANS_TOPIC_REPLICATION_FACTOR: '1',
+  });
+  const { port } = receiver.app.server.address() as { port: number };
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor('the receiver ready', 5000, async () => (await fetch(`${base}/health/ready`)).status === 200, { intervalMs: 100 });
+  return { receiver, base };
+}
+
 describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
   let kafka: Kafka;
   before(() => {
@@ -77,14 +89,8 @@ describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
 
   it('composition root: Bookinfo and kourier bodies over HTTP arrive keyed, Avro, one partition per trace', async () => {
     const topic = uniqueTopic('main');
-    const receiver = await startReceiver({
-      KAFKA_BROKERS: BROKERS.join(','), SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent', ACK_MODE: 'kafka', SPANS_TOPIC_REPLICATION_FACTOR: '1',
-    });
+    const { receiver, base } = await readyReceiver(topic);
     try {
-      const { port } = receiver.app.server.address() as { port: number };
-      const base = `http://127.0.0.1:${port}`;
-      await waitFor('the receiver ready', 5000, async () => (await fetch(`${base}/health/ready`)).status === 200, { intervalMs: 100 });
       const res = await fetch(`${base}/api/v2/spans`, { method: 'POST', headers: json, body: bookinfo });
       assert.equal(res.status, 202);
       assert.equal(await res.text(), '');
@@ -102,14 +108,8 @@ describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
 
   it('a 3 MB request of one trace is taken whole: cut into records under Kafka\'s 1 MB limit, sent in batches under it, never refused (it was: MESSAGE_TOO_LARGE)', async () => {
     const topic = uniqueTopic('large');
-    const receiver = await startReceiver({
-      KAFKA_BROKERS: BROKERS.join(','), SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent', ACK_MODE: 'kafka', SPANS_TOPIC_REPLICATION_FACTOR: '1',
-    });
+    const { receiver, base } = await readyReceiver(topic);
     try {
-      const { port } = receiver.app.server.address() as { port: number };
-      const base = `http://127.0.0.1:${port}`;
-      await waitFor('the receiver ready', 5000, async () => (await fetch(`${base}/health/ready`)).status === 200, { intervalMs: 100 });
       const template = JSON.parse(bookinfo) as Record<string, unknown>[];
       const traceId = '5b8efff798038103d269b633813fc60c';
       const spans = Array.from({ length: 150 }, (_, i) => ({ ...template[i % template.length], traceId, id: (0x1000 + i).toString(16).padStart(16, '0'), tags: { 'http.url': `/${'x'.repeat(20_000)}` } }));
