@@ -16,19 +16,24 @@ class AgreedEpochStore implements EpochStore {
   recall(traceKey: string, nowMs: number): string | undefined {
     const agreed = this.#agreed.get(traceKey);
     if (agreed === undefined) return this.#local.recall(traceKey, nowMs);
-    // Keep the local cache warm with what the shared store decided: it answers alone while the store is
-    // down, and a trace whose later spans arrive during an outage must keep its X-Ray id.
-    this.#local.remember(traceKey, agreed, nowMs);
+    // Keep the local cache warm with what the shared store decided, replacing its own id when an earlier
+    // outage let it mint another: it answers alone while the store is down, and a trace whose later spans
+    // arrive during an outage must keep the X-Ray id the shared store agreed on.
+    this.#local.adopt(traceKey, agreed, nowMs);
     return agreed;
   }
 
   remember(traceKey: string, xrayTraceId: string, nowMs: number): string {
     const agreed = this.#agreed.get(traceKey);
     if (agreed !== undefined) {
-      this.#local.remember(traceKey, agreed, nowMs);
+      this.#local.adopt(traceKey, agreed, nowMs);
       return agreed;
     }
     return this.#local.remember(traceKey, xrayTraceId, nowMs);
+  }
+
+  adopt(traceKey: string, xrayTraceId: string, nowMs: number): void {
+    this.#local.adopt(traceKey, xrayTraceId, nowMs);
   }
 }
 

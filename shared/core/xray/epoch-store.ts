@@ -14,6 +14,12 @@ export interface EpochStore {
   recall(traceKey: string, nowMs: number): string | undefined;
   /** Stores `xrayTraceId` unless a live value exists; returns the value now held (first writer wins). */
   remember(traceKey: string, xrayTraceId: string, nowMs: number): string;
+  /**
+   * Holds `xrayTraceId` for `traceKey`, replacing any value held: what the shared store agreed on
+   * (services/translator/epochs/agree-epochs.ts) outranks a local cache's own mint, so that after an outage
+   * in which the two differed the local cache answers the agreed id when it answers alone again.
+   */
+  adopt(traceKey: string, xrayTraceId: string, nowMs: number): void;
 }
 
 /**
@@ -28,6 +34,7 @@ export function epochStoreAt(store: EpochStore, clockOf: (traceKey: string) => n
   return {
     recall: (traceKey) => store.recall(traceKey, clockOf(traceKey)),
     remember: (traceKey, xrayTraceId) => store.remember(traceKey, xrayTraceId, clockOf(traceKey)),
+    adopt: (traceKey, xrayTraceId) => store.adopt(traceKey, xrayTraceId, clockOf(traceKey)),
   };
 }
 
@@ -98,6 +105,16 @@ export class MemoryEpochStore implements EpochStore {
     this.#entries.set(traceKey, { xrayTraceId, expiresAtMs: nowMs + this.#ttlMs });
     while (this.#entries.size > this.#maxEntries) this.#entries.shift();
     return xrayTraceId;
+  }
+
+  adopt(traceKey: string, xrayTraceId: string, nowMs: number): void {
+    const entry = this.#entries.get(traceKey);
+    if (entry === undefined || nowMs >= entry.expiresAtMs || entry.xrayTraceId === xrayTraceId) {
+      this.remember(traceKey, xrayTraceId, nowMs);
+      return;
+    }
+    // a live entry keeps the longer of its own life and the new one (clocks need not rise, see recall)
+    this.#entries.set(traceKey, { xrayTraceId, expiresAtMs: Math.max(entry.expiresAtMs, nowMs + this.#ttlMs) });
   }
 
   /** Drops entries expired `sweepGraceMs` before `nowMs` from the least recently used end, up to the first live one. */

@@ -73,3 +73,16 @@ test('spans the translator rejects propose nothing (bad trace id, no start); a d
   const down: SharedEpochStore = { agree: async () => { throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', 'redis down'); } };
   await assert.rejects(agree([span('5555555555555555', nowSec)], new MemoryEpochStore(), down), (e: unknown) => e instanceof MeshrayError && e.code === 'EPOCH_STORE_UNAVAILABLE');
 });
+
+test('after an outage in which the local cache minted its own id, the agreed id replaces it there too', async () => {
+  const shared = new FirstWriterWins();
+  const agreedId = '1-6a000000-000000006666666666666666';
+  shared.held.set('6666666666666666', agreedId);
+  const local = new MemoryEpochStore();
+  // during a Redis outage this instance answered alone and minted another id for the trace
+  local.remember('6666666666666666', '1-6b000000-000000006666666666666666', NOW_MS - 1000);
+  const { store } = await agree([span('6666666666666666', nowSec - 2)], local, shared);
+  assert.deepEqual(shared.calls[0], [{ traceKey: '6666666666666666', xrayTraceId: '1-6b000000-000000006666666666666666' }], 'it proposed what it held');
+  assert.equal(store.recall('6666666666666666', NOW_MS), agreedId);
+  assert.equal(local.recall('6666666666666666', NOW_MS), agreedId, 'a second outage answers the agreed id, not the local mint');
+});

@@ -50,3 +50,17 @@ test('defaults: 60 s TTL', () => {
   assert.equal(store.recall('k', 59_999), A);
   assert.equal(store.recall('k', 59_999 + 60_000), undefined);
 });
+
+test('adopt replaces a live value, keeps the longer life, and stores an absent or expired one', () => {
+  const store = new MemoryEpochStore({ ttlMs: 100 });
+  store.remember('k', A, 0);
+  store.adopt('k', B, 50);
+  assert.equal(store.recall('k', 60), B, 'the agreed value replaces the local one');
+  store.adopt('k', A, 10); // an older clock: the entry's life (60 + 100) is not shortened
+  assert.equal(store.recall('k', 150), A);
+  store.adopt('gone', B, 0);
+  assert.equal(store.recall('gone', 99), B);
+  assert.equal(store.recall('gone', 500), undefined);
+  store.adopt('gone', A, 500);
+  assert.equal(store.recall('gone', 510), A, 'an expired entry is stored anew');
+});
