@@ -272,18 +272,21 @@ export class KafkaSpanPublisher implements SpanPublisher {
     const full = this.fullness(spans.length);
     if (full !== undefined) return Promise.reject(new MeshrayError('BUFFER_FULL', full));
     const nowMs = this.nowMs();
-    const groups = this.groupByPartition(spans);
-    const done = this.options.ackMode === 'kafka' ? this.openTicket(groups.length) : undefined;
-    for (const [partition, group] of groups) {
-      const items = encodeSpanItems(group);
-      if (items.length <= MAX_RECORD_BYTES || group.length === 1) {
-        this.queue.push({ partition, items, count: group.length, enqueuedAtMs: nowMs, ticket: done?.ticket });
-        continue;
+    // Every group is encoded before a ticket is opened or a chunk queued: a span the encoder refuses then
+    // fails the request whole, leaving neither an orphan ticket (its ACK_TIMEOUT rejection had no handler)
+    // nor uncounted chunks in the queue.
+    const encoded: { partition: number; items: Buffer; count: number }[] = [];
+    try {
+      for (const [partition, group] of this.groupByPartition(spans)) {
+        const items = encodeSpanItems(group);
+        if (items.length <= MAX_RECORD_BYTES || group.length === 1) encoded.push({ partition, items, count: group.length });
+        else for (const piece of withinRecordBytes(group)) encoded.push({ partition, items: piece.items, count: piece.count });
       }
-      const pieces = withinRecordBytes(group);
-      if (done) done.ticket.remaining += pieces.length - 1;
-      for (const piece of pieces) this.queue.push({ partition, items: piece.items, count: piece.count, enqueuedAtMs: nowMs, ticket: done?.ticket });
+    } catch (error) {
+      return Promise.reject(error as Error); // a span the decoders let through that Avro cannot carry: a defect, answered 500
     }
+    const done = this.options.ackMode === 'kafka' ? this.openTicket(encoded.length) : undefined;
+    for (const e of encoded) this.queue.push({ partition: e.partition, items: e.items, count: e.count, enqueuedAtMs: nowMs, ticket: done?.ticket });
     const wasEmpty = this.queuedSpans === 0;
     if (wasEmpty) this.admission?.busy(nowMs);
     this.queuedSpans += spans.length;

@@ -2,7 +2,7 @@
 import protobuf from 'protobufjs';
 import type { Issue, Result } from '../result/result.ts';
 import { fail, ok } from '../result/result.ts';
-import type { Annotation, Endpoint, Span, SpanKind } from './span.ts';
+import { MAX_SPAN_MICROS, type Annotation, type Endpoint, type Span, type SpanKind } from './span.ts';
 import { ipv4FromBytes, ipv6FromBytes, isIpv4MappedBytes } from './ip.ts';
 import { keepSpan, readSpanBatch, strictBatch, type SpanBatch } from './batch.ts';
 import { assembleSpan, report, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
@@ -49,7 +49,7 @@ interface ProtoListOfSpans {
 const KINDS: readonly (SpanKind | undefined)[] = [undefined, 'CLIENT', 'SERVER', 'PRODUCER', 'CONSUMER'];
 const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 const TWO_POW_32 = 0x1_0000_0000;
-/** Largest `high` word of a 64-bit value that still fits Number.MAX_SAFE_INTEGER (2^53 - 1). */
+/** Largest `high` word of a 64-bit value that can still be at most MAX_SPAN_MICROS (2^53 - 2). */
 const MAX_SAFE_HIGH = 0x1f_ffff;
 const MAX_PORT = 0xffff;
 /** Protobuf tag of ListOfSpans field 1 (`spans`), wire type 2 (length-delimited). */
@@ -185,7 +185,7 @@ function scaled(micros: number | undefined, factor: number): number | undefined 
   if (micros === undefined || factor === 1) return micros;
   const repaired = micros * factor;
   // a duration scaled with its repaired timestamp that no longer fits is implausible: absent
-  return Number.isSafeInteger(repaired) ? repaired : undefined;
+  return repaired <= MAX_SPAN_MICROS ? repaired : undefined;
 }
 
 /**
@@ -202,14 +202,14 @@ function readInt64(value: Int64 | null | undefined, base: string, field: string,
     const high = value.high >>> 0;
     if (high >= 0x8000_0000) return undefined;
     if (high > MAX_SAFE_HIGH) {
-      report(issues, base, field, `must be at most ${Number.MAX_SAFE_INTEGER} microseconds`);
+      report(issues, base, field, `must be at most ${MAX_SPAN_MICROS} microseconds`);
       return undefined;
     }
     micros = high * TWO_POW_32 + (value.low >>> 0);
   }
   if (micros <= 0) return undefined;
-  if (!Number.isSafeInteger(micros)) {
-    report(issues, base, field, `must be at most ${Number.MAX_SAFE_INTEGER} microseconds`);
+  if (micros > MAX_SPAN_MICROS) {
+    report(issues, base, field, `must be at most ${MAX_SPAN_MICROS} microseconds`);
     return undefined;
   }
   return micros;

@@ -4,6 +4,14 @@
  */
 export type SpanKind = 'CLIENT' | 'SERVER' | 'PRODUCER' | 'CONSUMER';
 
+/**
+ * The largest microseconds value (`timestampMicros`, `durationMicros`, an annotation's) a span carries:
+ * 2^53 − 2, the largest |long| the Avro span record's writer takes (avsc's long type; shared/core/avro/
+ * span-writer.ts), so that every span a decoder accepts can be published. Zipkin's own limit is Java's
+ * long; a value beyond this one is refused by the decoders, never passed on to fail at encoding.
+ */
+export const MAX_SPAN_MICROS = 9_007_199_254_740_990;
+
 export interface Endpoint {
   readonly serviceName?: string;
   readonly ipv4?: string;

@@ -6,7 +6,7 @@
  * Paths are only concatenated when an issue is reported, so the happy path allocates no strings.
  */
 import type { Issue } from '../result/result.ts';
-import type { Annotation, Endpoint, Span, SpanKind } from './span.ts';
+import { MAX_SPAN_MICROS, type Annotation, type Endpoint, type Span, type SpanKind } from './span.ts';
 import { ipv4MappedToIpv4, isIpv4, isIpv6 } from './ip.ts';
 
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -128,7 +128,7 @@ export function timestampUnitFactorOf(value: unknown): number {
  * or a string of digits, multiplied by `factor` (a timestamp unit repair) before rounding. Zero or negative
  * means absent, as `Span.Builder.timestamp(long)` / `duration(long)` coerce a negative value to 0 = absent
  * (openzipkin/zipkin zipkin/src/main/java/zipkin2/Span.java). Non-numbers and values beyond
- * Number.MAX_SAFE_INTEGER are refused.
+ * MAX_SPAN_MICROS (2^53 − 2, what the Avro record carries) are refused.
  */
 export function readMicros(value: unknown, base: string, field: string, issues: Issue[], factor = 1): number | undefined {
   let micros: number;
@@ -146,9 +146,9 @@ export function readMicros(value: unknown, base: string, field: string, issues: 
   if (micros <= 0) return undefined;
   micros = Math.round(micros * factor);
   // a duration scaled with its repaired timestamp that no longer fits is implausible: absent, like a negative one
-  if (micros > Number.MAX_SAFE_INTEGER && factor !== 1) return undefined;
-  if (micros > Number.MAX_SAFE_INTEGER) {
-    report(issues, base, field, `must be at most ${Number.MAX_SAFE_INTEGER} microseconds, got ${describe(value)}`);
+  if (micros > MAX_SPAN_MICROS && factor !== 1) return undefined;
+  if (micros > MAX_SPAN_MICROS) {
+    report(issues, base, field, `must be at most ${MAX_SPAN_MICROS} microseconds, got ${describe(value)}`);
     return undefined;
   }
   return micros;

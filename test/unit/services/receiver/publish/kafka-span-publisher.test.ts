@@ -221,6 +221,22 @@ describe('KafkaSpanPublisher', () => {
     await drive(publisher.close());
   });
 
+  it('a span Avro cannot carry fails its request whole and leaves nothing behind: no orphan acknowledgement, no uncounted chunk', async (t) => {
+    const { producer, publisher, advance, drive } = setup(t, { ackMode: 'kafka', partitions: 6 });
+    const good = spans(5);
+    // a duration past avsc's long (2^53 - 2): the decoders refuse it (MAX_SPAN_MICROS); should one slip through,
+    // earlier partition groups were queued and a ticket opened before the encoder threw
+    const bad: Span = { ...span(99), durationMicros: Number.MAX_SAFE_INTEGER };
+    assert.notEqual(spanPartitionOf(bad.traceId, 6), spanPartitionOf(good[0]?.traceId ?? '', 6), 'the bad span is not in the first group');
+    await assert.rejects(publisher.publish([...good, bad]), /invalid span long/);
+    assert.equal(publisher.bufferedSpans, 0, 'nothing counted');
+    await advance(2000); // past ACK_TIMEOUT and any linger: an orphan ticket would reject unhandled here
+    assert.equal(producer.batches.length, 0, 'nothing was queued for Kafka');
+    await drive(publisher.publish(spans(2, 10)), 100);
+    assert.deepEqual(spanIds(producer.batches.flat()), spans(2, 10).map((x) => x.id), 'the next request is sent alone');
+    await drive(publisher.close());
+  });
+
   it('ACK_MODE=buffer resolves before Kafka acknowledges', async (t) => {
     const { producer, publisher, advance, drive } = setup(t, { ackMode: 'buffer' });
     let release!: () => void;

@@ -184,7 +184,8 @@ describe('decodeJsonV2', () => {
       ['a boolean', 'true', 'must be a number of microseconds, got true'],
       ['an object', '{}', 'must be a number of microseconds, got an object'],
       ['an overflowing number', '1e400', 'must be a number of microseconds, got Infinity'],
-      ['an unsafe integer', '1e17', 'must be at most 9007199254740991 microseconds, got 100000000000000000'],
+      ['an unsafe integer', '1e17', 'must be at most 9007199254740990 microseconds, got 100000000000000000'],
+      ['2^53 − 1, past the Avro record\'s long', '9007199254740991', 'must be at most 9007199254740990 microseconds, got 9007199254740991'],
     ];
     for (const [title, raw, message] of bad) {
       it(`refuses ${title} as timestamp and as duration`, () => {

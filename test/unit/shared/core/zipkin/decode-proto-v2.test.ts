@@ -139,7 +139,8 @@ describe('decodeProtoV2', () => {
       ['a 16-byte id', [{ ...base, id: hex(TRACE) }], [{ path: 'spans[0].id', message: 'must be 8 bytes, got 16 bytes' }]],
       ['a 4-byte parentId', [{ ...base, parentId: hex('01020304') }], [{ path: 'spans[0].parentId', message: 'must be 8 bytes, got 4 bytes' }]],
       ['a port above 65535', [{ ...base, localEndpoint: { port: 65536 } }], [{ path: 'spans[0].localEndpoint.port', message: 'must be an integer up to 65535, got 65536' }]],
-      ['an unsafe timestamp', [{ ...base, timestamp: '9223372036854775807' }], [{ path: 'spans[0].timestamp', message: 'must be at most 9007199254740991 microseconds' }]],
+      ['an unsafe timestamp', [{ ...base, timestamp: '9223372036854775807' }], [{ path: 'spans[0].timestamp', message: 'must be at most 9007199254740990 microseconds' }]],
+      ['a duration of 2^53 − 1 (past the Avro record\'s long: it crashed the receiver)', [{ ...base, duration: '9007199254740991' }], [{ path: 'spans[0].duration', message: 'must be at most 9007199254740990 microseconds' }]],
     ];
     for (const [title, spans, issues] of bad) {
       it(`refuses ${title}`, () => {

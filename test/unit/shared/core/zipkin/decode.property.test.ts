@@ -6,15 +6,22 @@ import { anyText } from '../../../../support/arbitraries.ts';
 import protobuf from 'protobufjs';
 import { decodeSpans, detectFormat, type ZipkinFormat } from '../../../../../shared/core/zipkin/index.ts';
 import type { Result } from '../../../../../shared/core/result/result.ts';
+import { MAX_SPAN_MICROS, type Span } from '../../../../../shared/core/zipkin/span.ts';
+import { encodeSpanItems } from '../../../../../shared/core/avro/span-codec.ts';
 
 const FORMATS: readonly ZipkinFormat[] = ['json-v2', 'json-v1', 'proto-v2'];
 const root = protobuf.loadSync(fileURLToPath(new URL('../../../../../shared/core/zipkin/proto/zipkin.proto', import.meta.url)));
 const ListOfSpans = root.lookupType('zipkin.proto3.ListOfSpans');
 
-/** A result is well formed: ok with a list, or refused with at least one issue that has a path and a message. */
+/**
+ * A result is well formed: ok with a list of spans the Avro span record can carry (whatever a decoder accepts
+ * is published: a span the writer refused crashed the receiver), or refused with at least one issue that has
+ * a path and a message.
+ */
 function assertWellFormed(result: Result<unknown>): void {
   if (result.ok) {
     assert.ok(Array.isArray(result.value));
+    encodeSpanItems(result.value as Span[]);
   } else {
     assert.ok(result.issues.length > 0);
     for (const issue of result.issues) {
@@ -41,7 +48,10 @@ const SPAN_KEYS = [
 const hexChar = fc.constantFrom(...'0123456789abcdefABCDEF');
 const hexText = (minLength: number, maxLength: number): fc.Arbitrary<string> =>
   fc.string({ unit: hexChar, minLength, maxLength }).filter((s) => !/^0+$/.test(s));
-const micros = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
+/** Microseconds a span may carry, its bounds drawn often. */
+const micros = fc.oneof(fc.integer({ min: 0, max: MAX_SPAN_MICROS }), fc.constantFrom(0, 1, MAX_SPAN_MICROS));
+/** Past what a span may carry: refused, never passed on (2^53 − 1 crashed the receiver's Avro writer). */
+const tooManyMicros = fc.constantFrom(MAX_SPAN_MICROS + 1, Number.MAX_SAFE_INTEGER, 2 ** 60);
 const endpointArb = fc.record(
   {
     serviceName: fc.string(),
@@ -116,6 +126,22 @@ describe('decodeSpans and detectFormat, by property', () => {
     );
   });
 
+  it('refuse, in every format, a time past what the Avro span record carries, and never pass it on', () => {
+    const field = fc.constantFrom('timestamp', 'duration', 'annotation');
+    fc.assert(
+      fc.property(validV2Span, field, tooManyMicros, (span, where, value) => {
+        const sent = where === 'annotation' ? { ...span, annotations: [{ timestamp: value, value: 'x' }] } : { ...span, [where]: value };
+        const text = JSON.stringify([sent]);
+        for (const format of FORMATS) {
+          const result = decodeSpans(text, format);
+          assertWellFormed(result);
+          if (format === 'json-v2') assert.equal(result.ok, false, `${where} ${value} refused`);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('never throw for valid spans with some fields replaced by arbitrary JSON', () => {
     const fuzzed = fc.tuple(validV2Span, fc.dictionary(fc.constantFrom(...SPAN_KEYS), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 3 }));
     fc.assert(
@@ -169,7 +195,7 @@ describe('decodeSpans and detectFormat, by property', () => {
         timestamp: micros,
         duration: micros,
         localEndpoint: fc.record({ serviceName: fc.string(), ipv4: fc.ipV4(), port: fc.integer({ min: 0, max: 65535 }) }, { requiredKeys: [] }),
-        annotations: fc.array(fc.record({ timestamp: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), value: fc.string({ minLength: 1 }) })),
+        annotations: fc.array(fc.record({ timestamp: fc.integer({ min: 1, max: MAX_SPAN_MICROS }), value: fc.string({ minLength: 1 }) })),
         tags: fc.dictionary(fc.string().filter((k) => k !== '__proto__'), fc.string()),
         debug: fc.boolean(),
         shared: fc.boolean(),
