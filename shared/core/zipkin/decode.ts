@@ -6,7 +6,7 @@ import { decodeJsonV1, decodeJsonV1Batch } from './decode-json-v1.ts';
 import { decodeJsonV2, decodeJsonV2Batch, readSpansV2 } from './decode-json-v2.ts';
 import { decodeProtoV2, decodeProtoV2Batch } from './decode-proto-v2.ts';
 import type { RefusedSpan, SpanBatch } from './batch.ts';
-import { notUtf8Message } from './parse-json.ts';
+import { utf8Text } from './parse-json.ts';
 
 export { detectFormat, type ZipkinFormat } from './detect.ts';
 
@@ -45,8 +45,6 @@ export function decodeSpanBatch(body: Uint8Array | string, format: ZipkinFormat)
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * A line of a dead-letter file (`meshray capture --dlq`, format `dead-letters`; the all-in-one's
  * DEAD_LETTER_FILE): the dead letter's facts and its Zipkin v2 `span` (null when its record did not decode).
@@ -63,10 +61,11 @@ function isDeadLetterLine(value: unknown): value is { span: unknown; reason: unk
  */
 export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch> {
   let text: string;
-  try {
-    text = typeof body === 'string' ? body : utf8.decode(body);
-  } catch {
-    return fail([{ path: '', message: typeof body === 'string' ? 'body is not valid UTF-8' : notUtf8Message(body) }]);
+  if (typeof body === 'string') text = body;
+  else {
+    const decoded = utf8Text(body);
+    if (!decoded.ok) return decoded;
+    text = decoded.value;
   }
   const lines = text.split('\n');
   const spans: SpanBatch['spans'] = [];

@@ -3,6 +3,22 @@ import { fail, ok, type Result } from '../result/result.ts';
 import { describe } from './validate.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8Replacing = new TextDecoder('utf-8');
+
+/**
+ * A body's bytes as text, as Zipkin's collector reads them: malformed UTF-8 (a Latin-1 byte in one tag value)
+ * becomes U+FFFD, and the spans are kept (zipkin2/internal/JsonCodec.java reads through an InputStreamReader
+ * with UTF_8, whose decoder replaces malformed input). Compressed data sent without its Content-Encoding is
+ * refused, and named (notUtf8Message), instead of being parsed as replacement characters.
+ */
+export function utf8Text(body: Uint8Array): Result<string> {
+  try {
+    return ok(utf8.decode(body));
+  } catch {
+    if (compressionHint(body) !== undefined) return fail([{ path: '', message: notUtf8Message(body) }]);
+    return ok(utf8Replacing.decode(body));
+  }
+}
 
 /**
  * Why bytes are not UTF-8 text: gzip or zlib data sent without saying so (RFC 1952's magic 1f 8b; RFC 1950's
@@ -31,11 +47,9 @@ export function parseJsonArray(body: Uint8Array | string): Result<unknown[]> {
   if (typeof body === 'string') {
     text = body;
   } else {
-    try {
-      text = utf8.decode(body);
-    } catch {
-      return fail([{ path: '', message: notUtf8Message(body) }]);
-    }
+    const decoded = utf8Text(body);
+    if (!decoded.ok) return decoded;
+    text = decoded.value;
   }
   let parsed: unknown;
   try {

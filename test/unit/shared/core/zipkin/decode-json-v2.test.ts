@@ -405,8 +405,15 @@ describe('decodeJsonV2', () => {
       }
     });
 
-    it('refuses bytes that are not UTF-8', () => {
-      assert.deepEqual(issuesOf(decodeJsonV2(new Uint8Array([0x5b, 0xff, 0x5d]))), [{ path: '', message: 'body is not valid UTF-8' }]);
+    it('reads malformed UTF-8 as Zipkin does (U+FFFD), keeping every span; names compressed bodies sent without their encoding', () => {
+      // a Latin-1 byte in one tag value refused the whole body with 400 (Envoy does not resend)
+      const json = JSON.stringify([spanJson({ tags: { 'http.user_agent': 'caf\u00e9' } }), spanJson({ id: '0000000000000002' })]);
+      const bytes = Buffer.from(json, 'latin1');
+      const result = decodeJsonV2(new Uint8Array(bytes));
+      assert.ok(result.ok, JSON.stringify(result));
+      assert.equal(result.value.length, 2);
+      assert.equal(result.value[0]?.tags['http.user_agent'], 'caf\ufffd');
+      assert.match(issuesOf(decodeJsonV2(new Uint8Array([0x5b, 0xff, 0x5d])))[0]?.message ?? '', /^body is not valid JSON: /, 'garbage is still refused, as JSON');
       assert.match(issuesOf(decodeJsonV2(gzipSync('[]')))[0]?.message ?? '', /it is gzip-compressed \(starts with 1f 8b\); send it with Content-Encoding: gzip/);
       // zlib's default header 78 9c: 0x9c cannot start a UTF-8 character
       assert.match(issuesOf(decodeJsonV2(deflateSync('[]')))[0]?.message ?? '', /it looks zlib-compressed \(a deflate header\); send it with Content-Encoding: deflate/);
