@@ -2,7 +2,11 @@
 import type { Cause } from './segment-document.ts';
 import { MAX_STRING_CHARS, truncateChars } from './limits.ts';
 
-/** Envoy response flags that mean the request failed, with what they mean. */
+/**
+ * Envoy response flags that mean the request failed, with what they mean (Envoy's access-log docs, "Response
+ * flags"). `DI` (the request was delayed by fault injection, Istio's fixed-delay task) is not one: the request
+ * went on and its status says how it ended.
+ */
 export const FAILURE_RESPONSE_FLAGS: Readonly<Record<string, string>> = Object.freeze({
   UH: 'no healthy upstream',
   UF: 'upstream connection failure',
@@ -10,7 +14,6 @@ export const FAILURE_RESPONSE_FLAGS: Readonly<Record<string, string>> = Object.f
   NR: 'no route configured',
   URX: 'upstream retry limit exceeded',
   NC: 'upstream cluster not found',
-  DI: 'request delayed by fault injection',
   FI: 'request aborted by fault injection',
   RL: 'rate limited locally',
   UAEX: 'unauthorized by external authorization',
@@ -29,6 +32,12 @@ export const FAILURE_RESPONSE_FLAGS: Readonly<Record<string, string>> = Object.f
   OM: 'overload manager terminated the request',
   DF: 'DNS resolution failure',
 });
+
+/**
+ * Failure flags that mean the request was never forwarded to an upstream (no connection, no route, no healthy
+ * host, refused locally): UT, UC, UR and the like say an upstream had the request.
+ */
+export const NOT_FORWARDED_RESPONSE_FLAGS: ReadonlySet<string> = new Set(['UH', 'UF', 'UO', 'NR', 'URX', 'NC', 'FI', 'RL', 'UAEX', 'DF']);
 
 /** gRPC status codes by number (grpc/grpc doc/statuscodes.md); 0 (OK) is no failure. */
 export const GRPC_STATUS_NAMES: readonly string[] = Object.freeze([

@@ -21,7 +21,7 @@
  * sidecar would have named it (`<canonical service>.<namespace>`), and its caller side after the source.
  */
 import type { Span } from '../zipkin/span.ts';
-import { failureFlagsOf } from './flags.ts';
+import { NOT_FORWARDED_RESPONSE_FLAGS, failureFlagsOf } from './flags.ts';
 
 /** The Envoy cluster tag, under either of its names. */
 export function upstreamClusterOf(span: Span): string | undefined {
@@ -148,13 +148,14 @@ export function waypointNameOf(span: Span): string | undefined {
 }
 
 /**
- * True when a waypoint span's request never reached a destination workload: Envoy marks a failure in
- * `response_flags` (UF, UH, URX, …) and no upstream peer is known (`istio.destination_workload` absent or
+ * True when a waypoint span's request never reached a destination workload: Envoy marks in `response_flags`
+ * that it was not forwarded (UF, UH, URX, …: NOT_FORWARDED_RESPONSE_FLAGS; a UT or UC request reached one,
+ * and Istio before 1.29 leaves the destination peer tags unset on every span) and no upstream peer is known (`istio.destination_workload` absent or
  * `-`). Such a span stands for the caller's side of the hop only, as a sidecar CLIENT span with no SERVER
  * span below it would.
  */
 export function waypointCallFailed(span: Span): boolean {
-  if (failureFlagsOf(span.tags['response_flags']).length === 0) return false;
+  if (!failureFlagsOf(span.tags['response_flags']).some((flag) => NOT_FORWARDED_RESPONSE_FLAGS.has(flag))) return false;
   return peerValue(span.tags['istio.destination_workload']) === undefined && peerValue(span.tags['istio.destination_canonical_service']) === undefined;
 }
 

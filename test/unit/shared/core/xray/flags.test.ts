@@ -17,6 +17,9 @@ test('flag table', () => {
     [{ 'http.status_code': '503' }, [false, false, true, undefined]],
     [{ 'http.status_code': '0', response_flags: 'UF' }, [false, false, true, 'UF: upstream connection failure']],
     [{ response_flags: 'UT' }, [false, false, true, 'UT: upstream request timeout']],
+    // Istio's fixed-delay fault injection: the request was delayed, then answered (it was a fault, and an always-kept error trace)
+    [{ 'http.status_code': '200', response_flags: 'DI' }, [false, false, false, undefined]],
+    [{ 'http.status_code': '503', response_flags: 'DI,FI' }, [false, false, true, 'FI: request aborted by fault injection']],
     [{ 'http.status_code': '0', error: 'true' }, [false, false, true, 'error tag set on the span']],
     [{ error: 'connection refused' }, [false, false, true, 'error: connection refused']],
     [{ 'http.status_code': '200', error: 'true', 'grpc.status_code': '14' }, [false, false, true, 'grpc 14 UNAVAILABLE']],

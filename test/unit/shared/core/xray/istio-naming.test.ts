@@ -127,6 +127,10 @@ test('a request that never reached a destination is the caller side of the hop (
     ['UH, Istio before the peer tags', { ...OLD_WAYPOINT_TAGS, response_flags: 'UH', 'http.status_code': '503' }, true],
     ['URX,UF', { ...OLD_WAYPOINT_TAGS, response_flags: 'URX,UF', 'http.status_code': '503' }, true],
     ['UT with a known destination: the destination had the request', { ...NEW_WAYPOINT_TAGS, response_flags: 'UT', 'http.status_code': '504' }, false],
+    ['UT, Istio before the peer tags: an upstream had the request (it timed out there)', { ...OLD_WAYPOINT_TAGS, response_flags: 'UT', 'http.status_code': '504' }, false],
+    ['UC, Istio before the peer tags: the upstream connection closed mid-request', { ...OLD_WAYPOINT_TAGS, response_flags: 'UC', 'http.status_code': '503' }, false],
+    ['DI, a fault-injected delay: not a failure at all', { ...OLD_WAYPOINT_TAGS, response_flags: 'DI', 'http.status_code': '200' }, false],
+    ['FI, a fault-injected abort: never forwarded', { ...OLD_WAYPOINT_TAGS, response_flags: 'FI', 'http.status_code': '503' }, true],
     ['a 503 from the application: no response flag', { ...NEW_WAYPOINT_TAGS, 'http.status_code': '503' }, false],
   ];
   for (const [why, tags, failed] of rows) {
