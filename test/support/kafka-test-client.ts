@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { createKafka, parseBrokers } from '../../shared/edge/kafka/client.ts';
+import { IDEMPOTENT } from './idempotent-producer.ts';
 
 export interface KafkaTestClient {
   /** KAFKA_BROKERS as given (`host:port,...`). */
@@ -28,7 +29,7 @@ export interface KafkaTestClient {
 export function kafkaTestClient(name: string): KafkaTestClient {
   const brokers = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
   const kafka = createKafka({ brokers: parseBrokers(brokers), clientId: `${name}-it`, logLevel: 'nothing' });
-  const producer = kafka.producer();
+  const producer = kafka.producer(IDEMPOTENT);
   const admin = kafka.admin();
   const dir = mkdtempSync(join(tmpdir(), `meshray-${name}-it-`));
   before(async () => {

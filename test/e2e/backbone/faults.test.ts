@@ -23,6 +23,7 @@ import { startXRayLocal, storedIds, storedEntityCount } from '../../support/xray
 import { callRate, startThrottledXRayLocal } from '../../support/xray-throttle.ts';
 import { readTopicToEnd } from '../../support/read-topic.ts';
 import { sleep, waitFor } from '../../support/wait.ts';
+import { IDEMPOTENT } from '../../support/idempotent-producer.ts';
 
 after(killAll);
 
@@ -250,7 +251,7 @@ test('a poison record goes to the DLQ (original bytes, headers) and later record
   const xray = await startXRayLocal();
   const procs: ServiceProcess[] = [];
   const ledger = new Ledger();
-  const producer = kafka.producer();
+  const producer = kafka.producer(IDEMPOTENT);
   try {
     const { receiver, translators } = await startPipeline(names, ['translator-1', 'translator-2'], { xrayEndpoint: xray.endpoint }, procs);
 

@@ -16,12 +16,13 @@ import { createKafka, parseBrokers } from '../../../../shared/edge/kafka/client.
 import { ensureTopics } from '../../../../shared/edge/kafka/topics.ts';
 import { toSpanRecords } from '../../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../../shared/core/zipkin/span.ts';
+import { IDEMPOTENT } from '../../../support/idempotent-producer.ts';
 
 const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const CLI = new URL('../../../../bin/meshray.mjs', import.meta.url).pathname;
 const home = mkdtempSync(join(tmpdir(), 'meshray-no-aws-'));
 const kafka: Kafka = createKafka({ brokers: parseBrokers(BROKERS), clientId: 'export-target-it', logLevel: 'nothing' });
-const producer = kafka.producer();
+const producer = kafka.producer(IDEMPOTENT);
 
 before(async () => { await producer.connect(); });
 after(async () => {

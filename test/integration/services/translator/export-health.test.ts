@@ -10,11 +10,12 @@ import { main, type RunningTranslator } from '../../../../services/translator/ma
 import { bookinfoTrace } from '../../../support/bookinfo.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { startXRayLocal, type XRayLocal } from '../../../support/xray-local.ts';
+import { IDEMPOTENT } from '../../../support/idempotent-producer.ts';
 
 const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const kafka: Kafka = createKafka({ brokers: parseBrokers(BROKERS), clientId: 'translator-export-health-it', logLevel: 'nothing' });
-const producer = kafka.producer();
+const producer = kafka.producer(IDEMPOTENT);
 
 /** One Bookinfo trace with its own trace and span ids. */
 const bookinfo = bookinfoTrace;

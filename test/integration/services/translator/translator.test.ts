@@ -24,12 +24,13 @@ import { BatchTranslator } from '../../../../services/translator/translate/trans
 import { BOOKINFO_SPANS, bookinfoCopies } from '../../../support/bookinfo.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { startXRayLocal } from '../../../support/xray-local.ts';
+import { IDEMPOTENT } from '../../../support/idempotent-producer.ts';
 
 const BROKERS = parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const logger = process.env['DEBUG_IT'] ? createLogger({ level: 'warn', service: 'it' }) : silentLogger();
 const kafka: Kafka = createKafka({ brokers: BROKERS, clientId: 'translator-it', logLevel: 'nothing' });
-const producer = kafka.producer();
+const producer = kafka.producer(IDEMPOTENT);
 
 const bookinfo = bookinfoCopies;
 
@@ -51,7 +52,7 @@ async function startInstance(o: { topic: string; dlq: string; groupId: string; x
   const redis = new Redis(o.redisUrl ?? REDIS_URL, { enableOfflineQueue: false, connectTimeout: 300, commandTimeout: 300, maxRetriesPerRequest: 1, retryStrategy: () => 500 });
   redis.on('error', () => {});
   if (o.redisUrl === undefined) await new Promise((resolve) => redis.once('ready', resolve));
-  const dlqProducer = kafka.producer();
+  const dlqProducer = kafka.producer(IDEMPOTENT);
   await dlqProducer.connect();
   const source = new KafkaSpanSource({
     kafka, groupId: o.groupId, topic: o.topic, partitionsConcurrency: 3, logger, metrics, health,

@@ -21,6 +21,7 @@ import { ConsumerHealth } from '../../../../../services/translator/health.ts';
 import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
 import { REPO_ROOT } from '../../../../e2e/support/processes.ts';
 import { waitFor } from '../../../../support/wait.ts';
+import { IDEMPOTENT } from '../../../../support/idempotent-producer.ts';
 
 const dataDir = mkdtempSync(join(REPO_ROOT, '.kafka', 'it-supervised-'));
 let broker: Broker;
@@ -61,7 +62,7 @@ async function supervisedRun(label: string, o: { consumerConfig: Omit<ConsumerCo
     rejoinTimeoutMs: o.rejoinTimeoutMs, rebuildBackoff: { baseMs: 200, maxMs: 1000 },
   });
   const handler = recordingHandler();
-  const producer = kafka.producer();
+  const producer = kafka.producer(IDEMPOTENT);
   const produce = async (value: string): Promise<void> => {
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: [{ key: value, value }] });
@@ -122,7 +123,7 @@ test('a commit outside a batch (the assembly timer) updates the partition lag fr
     attach: (c) => { committer = c; },
   };
   const lag = async (): Promise<number | undefined> => (await metrics.partitionLag.get()).values.find((v) => v.labels.partition === '0')?.value;
-  const producer = kafka.producer();
+  const producer = kafka.producer(IDEMPOTENT);
   const admin = kafka.admin();
   try {
     await producer.connect();

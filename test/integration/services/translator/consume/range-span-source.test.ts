@@ -12,10 +12,11 @@ import { MeshrayError } from '../../../../../shared/edge/errors/index.ts';
 import type { RecordBatch } from '../../../../../shared/edge/transport/index.ts';
 import { RangeSpanSource } from '../../../../../services/translator/consume/range-span-source.ts';
 import type { BatchHandler, BatchResult } from '../../../../../services/translator/consume/span-source.ts';
+import { IDEMPOTENT } from '../../../../support/idempotent-producer.ts';
 
 const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const kafka: Kafka = createKafka({ brokers: parseBrokers(BROKERS), clientId: 'range-span-source-it', logLevel: 'nothing' });
-const producer = kafka.producer();
+const producer = kafka.producer(IDEMPOTENT);
 const admin = kafka.admin();
 
 before(async () => {

@@ -33,12 +33,13 @@ import { createTraceSampler } from '../../../../../services/translator/sample/cr
 import { createPrng, generateRequest, DEFAULT_GENERATE_OPTIONS } from '../../../../../services/simulator/index.ts';
 import { sleep, waitFor } from '../../../../support/wait.ts';
 import { counterValue, readEveryDocument, startXRayLocal, type XRayLocal } from '../../../../support/xray-local.ts';
+import { IDEMPOTENT } from '../../../../support/idempotent-producer.ts';
 
 const BROKERS = parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const logger = process.env['DEBUG_IT'] ? createLogger({ level: 'info', service: 'it' }) : silentLogger();
 const kafka: Kafka = createKafka({ brokers: BROKERS, clientId: 'sampling-it', logLevel: 'nothing' });
-const producer = kafka.producer();
+const producer = kafka.producer(IDEMPOTENT);
 before(async () => { await producer.connect(); });
 after(async () => { await producer.disconnect(); });
 
