@@ -41,6 +41,9 @@ export interface PipelineOptions<D extends ExportDocument> {
   readonly pack?: (documents: readonly D[]) => { readonly documents: readonly D[]; readonly split: number };
 }
 
+/** How often a batch waiting for another call's answer about the same documents heartbeats its source. */
+const IN_FLIGHT_HEARTBEAT_MS = 1000;
+
 interface Poison {
   readonly recordIndex: number;
   readonly code: ErrorCode;
@@ -214,6 +217,24 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     const recent = this.#acceptedDocuments;
     // a span delivered again (a duplicate record, a redelivery) whose document X-Ray accepted already: not sent again
     const notYetAccepted = inBatch.filter((d) => !this.#uncommitted.wasAccepted(partition, offsetOfSpan(d.spanIndex), d.segmentId));
+    if (recent !== undefined) {
+      // the same document in a call not answered yet (the window's timer and a batch; a revoked generation's put):
+      // wait for the answer, then judge it again, so that it is neither sent twice nor lost if that call fails
+      try {
+        for (;;) {
+          const calls = new Set<Promise<unknown>>();
+          for (const d of notYetAccepted) {
+            const call = recent.inFlight(traceKeyOfDocument(d), d.segmentId);
+            if (call !== undefined) calls.add(call);
+          }
+          if (calls.size === 0) break;
+          await this.#answered([...calls], control);
+          if (!control.isActive()) return await this.#failed(batch, new MeshrayError('NOT_READY', 'export abandoned: partition revoked or consumer stopping'), control);
+        }
+      } catch (err) {
+        return this.#failed(batch, err, control);
+      }
+    }
     const fresh = recent === undefined ? notYetAccepted : notYetAccepted.filter((d) => !recent.has(traceKeyOfDocument(d), d.segmentId, nowMs));
     const notResent = notYetAccepted.length - fresh.length; // counted once the batch is done (a failed one comes again)
     const packed = this.#pack(fresh);
@@ -222,9 +243,10 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       const idsOf = (d: D): readonly string[] => d.segmentIds ?? [d.segmentId];
       const put = async (sent: readonly D[]): Promise<PutOutcome> => {
         const keys = recent === undefined ? [] : sent.map(traceKeyOfDocument);
-        if (recent !== undefined) sent.forEach((d, i) => { recent.sending(keys[i] as string, idsOf(d)); });
+        const call = this.#o.sink.put(sent, control);
+        if (recent !== undefined) sent.forEach((d, i) => { recent.sending(keys[i] as string, idsOf(d), call); });
         try {
-          return await this.#o.sink.put(sent, control);
+          return await call;
         } finally {
           if (recent !== undefined) sent.forEach((d, i) => { recent.settled(keys[i] as string, idsOf(d)); });
         }
@@ -361,6 +383,19 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     const packed = this.#o.pack(documents);
     if (packed.split > 0) this.#o.metrics.subsegmentsSplit.inc(packed.split);
     return packed.documents;
+  }
+
+  /** Resolves once every call in `calls` is answered, heartbeating the source meanwhile (a heartbeat's error rejects). */
+  async #answered(calls: readonly Promise<unknown>[], control: BatchControl): Promise<void> {
+    let answered = false;
+    const all = Promise.all(calls).then(() => { answered = true; });
+    while (!answered) {
+      let timer: NodeJS.Timeout | undefined;
+      const beat = new Promise<void>((resolve) => { timer = setTimeout(resolve, IN_FLIGHT_HEARTBEAT_MS); });
+      await Promise.race([all, beat]);
+      clearTimeout(timer);
+      if (!answered) await control.heartbeat();
+    }
   }
 
   async #failed(batch: RecordBatch, err: unknown, control: BatchControl): Promise<BatchResult> {

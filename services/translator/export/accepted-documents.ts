@@ -17,8 +17,10 @@ import { RecencyMap } from '../../../shared/core/collections/recency-map.ts';
  * costs ≈ 25–60 bytes per id (5–12 MB at the cap). No I/O; time is an input.
  *
  * A document in a call not answered yet counts too (`sending` … `settled`): the assembly window's timer and
- * a batch may export the original and its duplicate at once, and X-Ray would keep whichever came last. If
- * that call then fails, its records are not done and the original is sent again.
+ * a batch may export the original and its duplicate at once, and X-Ray would keep whichever came last. Its
+ * duplicate waits for that call's answer (`inFlight`) and is then judged again: sent unless X-Ray accepted
+ * it. (Skipping it outright lost it when the call failed after a revoke: the call's own records were put
+ * back under a generation no longer current, and the duplicate's records were reported done.)
  *
  * Not covered (README, "What is lost, when"): a duplicate consumed by another translator process (its
  * partition moved, or the process restarted), or older than that reach.
@@ -49,7 +51,7 @@ export class AcceptedDocuments {
    * where `${traceKey}${id}` built, flattened and hashed a new string three times per document (1.2 % of the
    * all-in-one's CPU, docs/sizing.md §11).
    */
-  readonly #sending = new Map<string, string[]>();
+  readonly #sending = new Map<string, { readonly traceKey: string; readonly call: Promise<unknown> }[]>();
 
   constructor(options: AcceptedDocumentsOptions = {}) {
     this.#maxIds = options.maxIds ?? ACCEPTED_DOCUMENTS_MAX_IDS;
@@ -68,15 +70,22 @@ export class AcceptedDocuments {
   has(traceKey: string, id: string, nowMs: number): boolean {
     const trace = this.#traces.get(traceKey);
     if (trace !== undefined && nowMs - trace.atMs < this.#ttlMs && trace.ids.includes(id)) return true;
-    return this.#sending.size > 0 && this.#sending.get(id)?.includes(traceKey) === true;
+    return this.inFlight(traceKey, id) !== undefined;
   }
 
-  /** Documents `ids` of trace `traceKey` are in a call now (until `settled`). */
-  sending(traceKey: string, ids: readonly string[]): void {
+  /** The call not answered yet that carries document `id` of trace `traceKey` (it settles, never rejects), or undefined. */
+  inFlight(traceKey: string, id: string): Promise<unknown> | undefined {
+    if (this.#sending.size === 0) return undefined;
+    return this.#sending.get(id)?.find((c) => c.traceKey === traceKey)?.call;
+  }
+
+  /** Documents `ids` of trace `traceKey` are in `call` now (until `settled`). */
+  sending(traceKey: string, ids: readonly string[], call: Promise<unknown>): void {
+    const answered = call.then(() => undefined, () => undefined);
     for (const id of ids) {
       const calls = this.#sending.get(id);
-      if (calls === undefined) this.#sending.set(id, [traceKey]);
-      else calls.push(traceKey);
+      if (calls === undefined) this.#sending.set(id, [{ traceKey, call: answered }]);
+      else calls.push({ traceKey, call: answered });
     }
   }
 
@@ -85,7 +94,7 @@ export class AcceptedDocuments {
     for (const id of ids) {
       const calls = this.#sending.get(id);
       if (calls === undefined) continue;
-      const at = calls.indexOf(traceKey);
+      const at = calls.findIndex((c) => c.traceKey === traceKey);
       if (at >= 0) calls.splice(at, 1);
       if (calls.length === 0) this.#sending.delete(id);
     }

@@ -437,7 +437,7 @@ test('PACKING=on: a span delivered again after its trace was exported (a duplica
   assert.equal(await metricValue(registry, 'meshray_translator_documents_not_resent_total'), 2);
 });
 
-test('PACKING=on: a duplicate exported while the original\'s call is still out is not sent (X-Ray would keep whichever came last)', async () => {
+test('PACKING=on: a duplicate exported while the original\'s call is still out waits for its answer and is not sent once X-Ray took it (X-Ray would keep whichever came last)', async () => {
   // The assembly window's timer and a batch can export the original trace and a late duplicate at once.
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => { release = resolve; });
@@ -451,9 +451,13 @@ test('PACKING=on: a duplicate exported while the original\'s call is still out i
   const server = spans.findIndex((s) => s.localEndpoint?.serviceName === 'productpage.default' && s.kind === 'SERVER');
   const record = batch.records[server];
   assert.ok(record !== undefined);
-  assert.deepEqual(await pipeline.exportBatch({ ...batch, records: [{ ...record, offset: '8' }] }, control), { doneThrough: '8', doneRecords: 1 });
-  assert.equal(sink.calls.length, 1, 'the duplicate was not sent');
+  let duplicateDone = false;
+  const duplicate = pipeline.exportBatch({ ...batch, records: [{ ...record, offset: '8' }] }, control).finally(() => { duplicateDone = true; });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(duplicateDone, false, 'its fate waits for the original call: reported done now, it was lost when that call failed');
   release();
   assert.deepEqual(await original, { doneThrough: '7', doneRecords: 8 });
+  assert.deepEqual(await duplicate, { doneThrough: '8', doneRecords: 1 });
+  assert.equal(sink.calls.length, 1, 'the duplicate was not sent');
   assert.equal(heldIdsOf(sink.accepted).length, spans.length + 1);
 });

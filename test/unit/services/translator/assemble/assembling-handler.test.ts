@@ -11,6 +11,7 @@ import { createAssemblyMetrics } from '../../../../../services/translator/assemb
 import { recordsByTraceOf } from '../../../../../shared/core/span-record/by-trace.ts';
 import { decodeRecordSpans, decodeSpanRecord } from '../../../../../shared/core/span-record/record.ts';
 import type { BatchResult } from '../../../../../services/translator/consume/span-source.ts';
+import type { PutOutcome } from '../../../../../services/translator/export/segment-sink.ts';
 import type { RecordBatch } from '../../../../../shared/edge/transport/index.ts';
 import { PartitionEpochs } from '../../../../../services/translator/epochs/partition-epochs.ts';
 import { InProcessDeadLetterSink } from '../../../../../services/translator/export/dead-letter.ts';
@@ -341,4 +342,41 @@ test('an export from the timer that ends after its partition was revoked and ass
   await handler.tick();
   assert.deepEqual([...new Set(exported)].sort(), ['a1', 'b1', 'b2', 'c1']);
   assert.equal(commits.at(-1), '6');
+});
+
+test('a trace whose documents are still in a revoked generation\'s call is exported by the next generation once that call fails, never committed past unexported (found by review: it was skipped as "sending" and lost)', async (t) => {
+  let release: ((outcome: PutOutcome) => void) | undefined;
+  class HangingFirstCall extends FakeSink {
+    override async put(documents: readonly string[]): Promise<PutOutcome> {
+      if (release === undefined) {
+        this.calls.push([...documents]);
+        return new Promise((resolve) => { release = resolve; }); // X-Ray throttles: still retrying
+      }
+      return super.put(documents);
+    }
+  }
+  const sink = new HangingFirstCall();
+  const { handler, commits } = setUp(t, sink);
+  let oldRunning = true;
+  const oldControl = { heartbeat: async () => {}, isActive: () => oldRunning };
+  const records = requestRecords(5, 0).map((r) => ({ ...r, timestampMs: NOW_MS }));
+  await handler.handle({ topic: 't', partition: 0, records }, oldControl);
+  await advance(t, 5600, 10); // the tick exports the trace: its call hangs
+  assert.ok(release, 'the first call is in flight');
+  const firstCall = sink.calls[0] ?? [];
+  // kafkajs restarts the consumer: the partition is revoked and comes back, refetched from the committed offset
+  handler.revoke([0]);
+  oldRunning = false;
+  const newer = requestRecords(6, 8).map((r) => ({ ...r, timestampMs: NOW_MS + 10_000 }));
+  // the receive-time watermark moved past the trace: due at once, its documents wait for the call in flight
+  const second = handler.handle({ topic: 't', partition: 0, records: [...records, ...newer] }, control);
+  await advance(t, 5600, 10);
+  assert.deepEqual(commits, [], 'nothing committed while the first trace\'s fate is open');
+  assert.equal(sink.calls.length, 1, 'its documents are not sent twice at once');
+  release({ rejected: [], unfinished: { code: 'NOT_READY', message: 'export abandoned: partition revoked or consumer stopping', indices: firstCall.map((_, i) => i) } });
+  await advance(t, 2000, 10);
+  await second;
+  await advance(t, 7000, 10);
+  for (const document of firstCall) assert.ok(sink.accepted.includes(document), 'every document of the first trace reached X-Ray');
+  assert.equal(commits.at(-1)?.[1], '15');
 });

@@ -43,10 +43,17 @@ test('expired traces go when more are accepted, well below the cap; a long run s
   assert.equal(bounded.has(trace(9966), '01', 9999), false);
 });
 
-test('a document in a call not answered yet counts as accepted until the call settles', () => {
+test('a document in a call not answered yet counts until the call settles, and inFlight gives that call\'s answer (never a rejection)', async () => {
   const accepted = new AcceptedDocuments({ ttlMs: 1000 });
-  accepted.sending(T1, ['01', '02']);
-  accepted.sending(T1, ['01']); // a second call carries it too
+  let fail!: (e: Error) => void;
+  const failing = new Promise<never>((_, reject) => { fail = reject; });
+  accepted.sending(T1, ['01', '02'], failing);
+  accepted.sending(T1, ['01'], Promise.resolve()); // a second call carries it too
+  const answer = accepted.inFlight(T1, '02');
+  assert.ok(answer !== undefined);
+  assert.equal(accepted.inFlight(T2, '02'), undefined, 'another trace\'s document of the same id');
+  fail(new Error('throttled'));
+  assert.equal(await answer, undefined, 'a failed call is an answer too');
   assert.deepEqual([accepted.has(T1, '01', 0), accepted.has(T1, '02', 0), accepted.has(T2, '01', 0)], [true, true, false]);
   accepted.settled(T1, ['01', '02']);
   assert.deepEqual([accepted.has(T1, '01', 0), accepted.has(T1, '02', 0)], [true, false], 'the other call is still out');
