@@ -15,7 +15,11 @@ import type { DueTrace } from '../assemble/assembly-window.ts';
 import type { ExportBudget } from './export-budget.ts';
 import type { SamplingMetrics } from './sampling-metrics.ts';
 
-/** A late span whose trace's decision expired, or a trace with an undecodable record: exported, never sampled out. */
+/**
+ * A late span whose trace's decision expired, a trace put back after a failed export whose decision expired
+ * (it was kept: only kept traces are exported; deciding again could drop the rest of a trace X-Ray already
+ * holds part of), or a trace with an undecodable record: exported, never sampled out.
+ */
 const UNDECIDED: Decision = { kept: true, policy: 'unknown' };
 
 export interface TraceSamplerOptions {
@@ -77,6 +81,10 @@ export class TraceSampler {
       const known = this.#cache.get(t.due.key, nowMs);
       if (known?.kept === true) {
         t.decision = known;
+        continue;
+      }
+      if (t.due.reason === 'retry') {
+        t.decision = UNDECIDED; // it was kept when it was first exported
         continue;
       }
       // a trace sampled out may come back with the part that makes it one to keep (a slow trace's root, the 5xx,

@@ -134,3 +134,17 @@ test('a trace sampled out whose later part carries an error (or is slow, or matc
   assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { decision: 'kept', policy: 'error', service: 'details' }), 1);
   assert.equal(await metricValue(registry, 'meshray_translator_sampling_spans_total', { decision: 'kept', policy: 'keep_rule', service: 'payments' }), 1);
 });
+
+test('a trace put back after a failed export whose decision expired is kept, never sampled again (its first part may be in X-Ray already)', async () => {
+  const { sampler, requests, advance } = setUp(8);
+  const healthy = trace('e0000000000000000000000000000001', 4, 'reviews');
+  const first = await sampler.sample([healthy]);
+  assert.deepEqual(keys(first.keep), [healthy.key]);
+  // the budget is spent by others, and the export took longer than SAMPLE_DECISION_TTL (paced calls, retries)
+  await sampler.sample([trace('e0000000000000000000000000000002', 8, 'reviews')]);
+  advance(61_000);
+  const asked = requests.length;
+  const retried = await sampler.sample([{ ...healthy, reason: 'retry' }]);
+  assert.deepEqual(keys(retried.keep), [healthy.key], 'kept: deciding again dropped the rest of a half-exported trace');
+  assert.equal(requests.length, asked, 'nothing asked of the budget');
+});
