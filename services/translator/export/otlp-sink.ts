@@ -97,6 +97,9 @@ function statusMessageOf(body: Uint8Array, contentType: string | null): string {
   }
 }
 
+/** Longest an OTLP export call may take, answer included (ms): a call of a few hundred spans takes well under a second. */
+export const OTLP_CALL_TIMEOUT_MS = 15_000;
+
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 
 /** The endpoint's answer while Transaction Search is off ("The OTLP API is supported with CloudWatch Logs as a Trace Segment Destination."). */
@@ -187,6 +190,7 @@ export class OtlpTraceSink {
 
   async #send(body: ReturnType<typeof gzipSync>): Promise<Attempt> {
     let response: Response;
+    let bytes: Uint8Array;
     try {
       const signed = await this.#signer.sign({
         method: 'POST',
@@ -200,13 +204,14 @@ export class OtlpTraceSink {
       });
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(signed.headers)) if (name.toLowerCase() !== 'host') headers[name] = String(value);
-      response = await this.#fetch(this.#url, { method: 'POST', headers, body });
+      // fetch sets no timeout of its own: an endpoint that never answers held the call (and the window's timer) for good
+      response = await this.#fetch(this.#url, { method: 'POST', headers, body, signal: AbortSignal.timeout(OTLP_CALL_TIMEOUT_MS) });
+      bytes = new Uint8Array(await response.arrayBuffer());
     } catch (error) {
       const name = (error as Error).name;
       if (name === 'CredentialsProviderError') return { kind: 'denied', message: `no AWS credentials for SigV4: ${(error as Error).message}` };
       return { kind: 'retry', code: 'XRAY_UNAVAILABLE', message: `${this.#url.href} unreachable: ${(error as Error).message}${causeOf(error)}`, retryAfterMs: undefined };
     }
-    const bytes = new Uint8Array(await response.arrayBuffer());
     const contentType = response.headers.get('content-type');
     if (response.status === 200) {
       const partial = decodeExportResponse(bytes, (contentType ?? '').includes('json'));

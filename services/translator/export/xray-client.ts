@@ -50,15 +50,24 @@ export function describeExportTarget(options: { region: string | undefined; endp
   };
 }
 
+/** Longest wait for a connection to X-Ray (ms). */
+export const XRAY_CONNECTION_TIMEOUT_MS = 5_000;
+/** Longest a PutTraceSegments call's socket may stay silent (ms): calls of 50 documents take well under a second. */
+export const XRAY_REQUEST_TIMEOUT_MS = 15_000;
+
 /**
  * The X-Ray client the translator, the all-in-one and replay use. With an endpoint override outside AWS and
  * neither AWS_ACCESS_KEY_ID nor AWS_PROFILE (xray-local), it signs with placeholder credentials; otherwise it
  * uses the SDK's default provider chain (env, profile, IRSA web identity, container, instance role).
  */
-export function createXRayClient(options: { region: string | undefined; endpoint?: string | undefined; env: Env }): XRayClient {
+export function createXRayClient(options: { region: string | undefined; endpoint?: string | undefined; env: Env; requestTimeoutMs?: number }): XRayClient {
   return new XRayClient({
     region: options.region ?? ENDPOINT_SIGNING_REGION,
     maxAttempts: 1, // XRaySegmentSink retries itself, with heartbeats between retries
+    // The SDK's node handler sets no timeout: a black-holed connection held a call (and the assembly window's
+    // timer, which waits for it) for the kernel's TCP timeout, minutes, with no heartbeat. A call that times
+    // out is a TimeoutError, retryable (XRAY_UNAVAILABLE), and retried by the export stages with heartbeats.
+    requestHandler: { connectionTimeout: XRAY_CONNECTION_TIMEOUT_MS, requestTimeout: options.requestTimeoutMs ?? XRAY_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
     // Resolve each command's middleware stack once, not on every send (nothing here changes the stack after
     // the first call): ≈ 15 % less client CPU per PutTraceSegments call (bench/xray-sdk.bench.ts; issue 9).
     cacheMiddleware: true,

@@ -208,6 +208,23 @@ describe('OtlpTraceSink: throttling and outages', () => {
   });
 });
 
+describe('OtlpTraceSink against an endpoint that never answers', () => {
+  it('every call carries a timeout signal, and a call it aborts is retryable (fetch has no timeout: it held the call for good)', async () => {
+    const signals: (AbortSignal | null | undefined)[] = [];
+    const batch = translateToOtlp([recent()], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+    const { sink } = sinkFor('http://127.0.0.1:9/v1/traces', {
+      maxRetries: 1,
+      // what AbortSignal.timeout does to a call still waiting when it fires
+      fetch: async (_input, init) => { signals.push(init?.signal); throw new DOMException('The operation was aborted due to timeout', 'TimeoutError'); },
+    });
+    const outcome = await sink.export(batch);
+    assert.equal(outcome.unfinished?.code, 'XRAY_UNAVAILABLE');
+    assert.match(outcome.unfinished?.message ?? '', /unreachable: The operation was aborted due to timeout/);
+    assert.equal(signals.length, 2, 'tried, then retried');
+    assert.ok(signals.every((s) => s instanceof AbortSignal));
+  });
+});
+
 describe('OtlpTraceSink helpers', () => {
   it('reads Retry-After as seconds or an HTTP date', () => {
     assert.equal(retryAfterMsOf('3', 0), 3000);

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { PutTraceSegmentsCommand } from '@aws-sdk/client-xray';
 import { createXRayClient, credentialSourceOf, describeExportTarget } from '../../../../../services/translator/export/xray-client.ts';
+import { codeOfCallError } from '../../../../../services/translator/policy/error-policy.ts';
 
 test('the export target is described from configuration: endpoint, region, credential source (no secret read)', () => {
   assert.deepEqual(describeExportTarget({ region: undefined, endpoint: 'http://127.0.0.1:2000', env: {} }), {
@@ -37,4 +40,18 @@ test('the X-Ray client resolves its middleware stack once per command (cacheMidd
   } finally {
     client.destroy();
   }
+});
+
+test('a PutTraceSegments call to an endpoint that never answers times out, retryable (it held the call, and the window timer behind it, for minutes)', async (t) => {
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => { sockets.push(socket); }); // accepts, reads, never answers
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => { for (const s of sockets) s.destroy(); silent.close(); });
+  const { port } = silent.address() as AddressInfo;
+  const client = createXRayClient({ region: undefined, endpoint: `http://127.0.0.1:${port}`, env: {}, requestTimeoutMs: 300 });
+  const error = await client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: ['{}'] })).then(() => undefined, (e: unknown) => e);
+  assert.ok(error instanceof Error, 'the call failed');
+  assert.equal(error.name, 'TimeoutError');
+  assert.equal(codeOfCallError(error), 'XRAY_UNAVAILABLE', 'retried with heartbeats, as any outage');
+  client.destroy();
 });
