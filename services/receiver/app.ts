@@ -65,7 +65,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const log = deps.logger.child({ component: 'http' });
   // Raw bodies are held to the decoded limit too: a compressed body larger than that is certainly too large.
   // HTTPS changes the instance's server type only; the routes are the same.
-  const app = Fastify({ logger: false, bodyLimit: deps.config.MAX_BODY_BYTES, ...serverOptions(deps.timeouts, deps.tls) } as FastifyServerOptions) as unknown as FastifyInstance;
+  // return503OnClosing: false. While the app closes (SIGTERM), a request already behind another on a kept-alive
+  // connection got fastify's own 503: no Retry-After, not counted, its spans refused while the publisher still
+  // took spans. It is served instead (fastify answers it with `Connection: close`), and the publisher drains it.
+  const app = Fastify({
+    logger: false, bodyLimit: deps.config.MAX_BODY_BYTES, return503OnClosing: false, ...serverOptions(deps.timeouts, deps.tls),
+  } as FastifyServerOptions) as unknown as FastifyInstance;
   const metrics = receiverMetrics(deps.registry);
   // Past maxConnections node closes a new connection at once and emits 'drop'. Without a limit the process's
   // open-file limit is the bound: libuv then accepts and closes new connections (EMFILE), uncounted.

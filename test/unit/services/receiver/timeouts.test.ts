@@ -4,6 +4,7 @@ import { connect, type AddressInfo, type Socket } from 'node:net';
 import { silentLogger } from '../../../../shared/edge/log/index.ts';
 import { createRegistry } from '../../../../shared/edge/metrics/registry.ts';
 import { buildApp, serverOptions, type ReceiverTimeouts } from '../../../../services/receiver/app.ts';
+import type { Span } from '../../../../shared/core/zipkin/span.ts';
 import { RecordingPublisher } from './helpers.ts';
 
 const appWith = (timeouts: ReceiverTimeouts) => buildApp({
@@ -77,4 +78,36 @@ test('past RECEIVER_MAX_CONNECTIONS a new connection is closed on arrival and co
   const answer = closed(first);
   first.end('GET /health/live HTTP/1.1\r\nHost: receiver\r\nConnection: close\r\n\r\n');
   assert.match(await answer, /^HTTP\/1\.1 200 /, 'a held connection is served');
+});
+
+test('a request arriving on a kept-alive connection while the receiver closes is served (fastify answered its own 503: no Retry-After, not counted)', { timeout: 30_000 }, async (t) => {
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => { release = resolve; });
+  const publisher = new RecordingPublisher();
+  let publishing = 0;
+  const gated = Object.assign(Object.create(publisher) as RecordingPublisher, {
+    publish: async (spans: readonly Span[]) => { publishing += 1; await held; return publisher.publish(spans); }, // Kafka acknowledges slowly
+  });
+  const app = buildApp({
+    config: { MAX_BODY_BYTES: 64 * 1024, MAX_SPANS_PER_REQUEST: 10 }, publisher: gated, logger: silentLogger(),
+    registry: createRegistry(), isReady: () => true, timeouts: { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 5_000, connectionMs: 0 },
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const socket = await new Promise<Socket>((resolve) => { const s = connect(port, '127.0.0.1', () => resolve(s)); });
+  t.after(() => { socket.destroy(); });
+  const body = (id: string) => JSON.stringify([{ traceId: '463ac35c9f6413ad48485a3953bb6124', id, timestamp: 1_700_000_000_000_000, duration: 5 }]);
+  const post = (id: string, connection: string) => `POST /api/v2/spans HTTP/1.1\r\nHost: receiver\r\nContent-Type: application/json\r\nConnection: ${connection}\r\nContent-Length: ${Buffer.byteLength(body(id))}\r\n\r\n${body(id)}`;
+  const answered = closed(socket);
+  socket.write(post('0000000000000001', 'keep-alive'));
+  while (publishing === 0) await new Promise((resolve) => setImmediate(resolve)); // the first request waits for Kafka
+  const closing = app.close(); // SIGTERM while the first request waits for Kafka: stop accepting, finish what is in flight
+  socket.write(post('0000000000000002', 'close')); // the next request on that connection (pipelined behind the first)
+  await new Promise((resolve) => setImmediate(resolve));
+  release();
+  const received = await answered;
+  await closing;
+  const statuses = [...received.matchAll(/HTTP\/1\.1 (\d{3})/g)].map((m) => m[1]);
+  assert.deepEqual(statuses, ['202', '202'], received);
+  assert.deepEqual(publisher.spans.map((s) => s.id), ['0000000000000001', '0000000000000002']);
 });
