@@ -37,11 +37,15 @@ export interface KafkaSpanPublisherOptions {
   /** Backoff between failed sends or connects: full jitter, doubling from base up to max. */
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
-  /**
-   * The clock (ms since the epoch) for record timestamps, linger, drain and send durations; default
-   * Date.now. Timers are the global setTimeout/clearTimeout, which node:test `mock.timers` replaces.
-   */
+  /** The wall clock (ms since the epoch) for record timestamps only; default Date.now. */
   readonly nowMs?: () => number;
+  /**
+   * A monotonic clock (ms) for linger, ACK_TIMEOUT deadlines, the drain and send durations; default
+   * performance.now. The wall clock stepping back (NTP, a VM resumed) froze the linger wait and ACK_TIMEOUT
+   * for as long as the step. Timers are the global setTimeout/clearTimeout, which node:test `mock.timers`
+   * replaces (tests pass their mocked Date.now here).
+   */
+  readonly monotonicMs?: () => number;
   /** [0, 1) for the backoff's jitter; default Math.random. */
   readonly random?: () => number;
 }
@@ -61,7 +65,10 @@ interface Chunk {
   readonly partition: number;
   readonly items: Buffer;
   readonly count: number;
+  /** When it was queued, on the monotonic clock (linger). */
   readonly enqueuedAtMs: number;
+  /** When it was queued, on the wall clock: its record's timestamp. */
+  readonly timestampMs: number;
   readonly ticket: Ticket | undefined;
 }
 
@@ -134,6 +141,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private readonly retryBaseMs: number;
   private readonly retryMaxMs: number;
   private readonly nowMs: () => number;
+  private readonly clockMs: () => number;
   private readonly random: () => number;
   private readonly queue: Chunk[] = [];
   /** Spans in `queue`. */
@@ -168,6 +176,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.retryBaseMs = options.retryBaseMs ?? 100;
     this.retryMaxMs = options.retryMaxMs ?? 5000;
     this.nowMs = options.nowMs ?? Date.now;
+    this.clockMs = options.monotonicMs ?? (() => performance.now());
     this.random = options.random ?? Math.random;
     this.log = options.logger.child({ component: 'kafka-span-publisher' });
     this.metrics = receiverMetrics(options.registry);
@@ -232,7 +241,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     if (this.closing) return 'shutting down';
     if (!this.connected) return 'Kafka producer not connected';
     // Spans older than ACK_TIMEOUT still unacknowledged: new requests are answered 503 too (issue 10).
-    const waitedMs = this.queue[0] === undefined ? 0 : this.nowMs() - this.queue[0].enqueuedAtMs;
+    const waitedMs = this.queue[0] === undefined ? 0 : this.clockMs() - this.queue[0].enqueuedAtMs;
     if (waitedMs > this.options.ackTimeoutMs) return `Kafka has not acknowledged buffered spans for ${waitedMs} ms`;
     return undefined;
   }
@@ -255,7 +264,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     if (this.options.bufferMaxSpans - this.queuedSpans < spans) {
       return `publish buffer is full (${this.queuedSpans} of ${this.options.bufferMaxSpans} spans await Kafka)`;
     }
-    if (this.admission !== undefined && !this.admission.admits(this.queuedSpans, spans, this.nowMs())) {
+    if (this.admission !== undefined && !this.admission.admits(this.queuedSpans, spans, this.clockMs())) {
       const rate = Math.round(this.admission.spansPerSecond ?? 0);
       return `${this.queuedSpans} spans await Kafka, more than it drains within ACK_TIMEOUT (${rate} spans/s measured)`;
     }
@@ -271,7 +280,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
     if (spans.length === 0) return Promise.resolve();
     const full = this.fullness(spans.length);
     if (full !== undefined) return Promise.reject(new MeshrayError('BUFFER_FULL', full));
-    const nowMs = this.nowMs();
+    const nowMs = this.clockMs();
+    const timestampMs = this.nowMs();
     // Every group is encoded before a ticket is opened or a chunk queued: a span the encoder refuses then
     // fails the request whole, leaving neither an orphan ticket (its ACK_TIMEOUT rejection had no handler)
     // nor uncounted chunks in the queue.
@@ -286,7 +296,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       return Promise.reject(error as Error); // a span the decoders let through that Avro cannot carry: a defect, answered 500
     }
     const done = this.options.ackMode === 'kafka' ? this.openTicket(encoded.length) : undefined;
-    for (const e of encoded) this.queue.push({ partition: e.partition, items: e.items, count: e.count, enqueuedAtMs: nowMs, ticket: done?.ticket });
+    for (const e of encoded) this.queue.push({ partition: e.partition, items: e.items, count: e.count, enqueuedAtMs: nowMs, timestampMs, ticket: done?.ticket });
     const wasEmpty = this.queuedSpans === 0;
     if (wasEmpty) this.admission?.busy(nowMs);
     this.queuedSpans += spans.length;
@@ -329,7 +339,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
         close(c.partition);
         r = undefined;
       }
-      if (r === undefined) open.set(c.partition, { chunks: [c.items], count: c.count, bytes: c.items.length, timestampMs: c.enqueuedAtMs });
+      if (r === undefined) open.set(c.partition, { chunks: [c.items], count: c.count, bytes: c.items.length, timestampMs: c.timestampMs });
       else {
         r.chunks.push(c.items);
         r.count += c.count;
@@ -374,7 +384,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     let resolve!: () => void;
     let reject!: (e: MeshrayError) => void;
     const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    const ticket: Ticket = { remaining: count, settled: false, resolve, reject, deadlineMs: this.nowMs() + this.options.ackTimeoutMs };
+    const ticket: Ticket = { remaining: count, settled: false, resolve, reject, deadlineMs: this.clockMs() + this.options.ackTimeoutMs };
     this.tickets.push(ticket);
     if (this.ackTimer === undefined) this.armAckTimer();
     return { ticket, promise };
@@ -395,11 +405,11 @@ export class KafkaSpanPublisher implements SpanPublisher {
       this.ackTimer = undefined;
       return;
     }
-    this.ackTimer = setTimeout(() => this.expireTickets(), Math.max(0, head.deadlineMs - this.nowMs()));
+    this.ackTimer = setTimeout(() => this.expireTickets(), Math.max(0, head.deadlineMs - this.clockMs()));
   }
 
   private expireTickets(): void {
-    const nowMs = this.nowMs();
+    const nowMs = this.clockMs();
     for (let i = this.ticketsHead; i < this.tickets.length; i++) {
       const t = this.tickets[i] as Ticket;
       if (t.deadlineMs > nowMs) break;
@@ -445,9 +455,9 @@ export class KafkaSpanPublisher implements SpanPublisher {
   }
 
   private async waitUntilDrained(timeoutMs: number): Promise<boolean> {
-    const deadline = this.nowMs() + timeoutMs;
+    const deadline = this.clockMs() + timeoutMs;
     while (this.queuedSpans > 0 && this.loop) {
-      const left = deadline - this.nowMs();
+      const left = deadline - this.clockMs();
       if (left <= 0) return false;
       await this.wait(Math.min(left, 50));
     }
@@ -489,7 +499,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       const messages = this.messagesOf(take);
       let spans = 0;
       for (let i = 0; i < take; i++) spans += (this.queue[i] as Chunk).count;
-      const startedMs = this.nowMs();
+      const startedMs = this.clockMs();
       try {
         const answers = await this.producer.sendBatch({ acks: -1, topicMessages: [{ topic: this.options.topic, messages }] });
         const unanswered = unansweredPartitions(this.options.topic, this.partitions, messages, answers ?? []);
@@ -511,13 +521,13 @@ export class KafkaSpanPublisher implements SpanPublisher {
         continue;
       }
       if (this.abandoned) return;
-      this.metrics.publishDurationSeconds.observe((this.nowMs() - startedMs) / 1000);
+      this.metrics.publishDurationSeconds.observe((this.clockMs() - startedMs) / 1000);
       this.metrics.publishBatchSpans.observe(spans);
       this.metrics.spansPublished.inc(spans);
       this.metrics.recordsPublished.inc(messages.length);
       const sent = this.queue.splice(0, take);
       this.queuedSpans -= spans;
-      this.admission?.acked(spans, this.queuedSpans, this.nowMs());
+      this.admission?.acked(spans, this.queuedSpans, this.clockMs());
       this.notify();
       for (const c of sent) {
         if (c.ticket && --c.ticket.remaining === 0) this.settle(c.ticket);
@@ -553,7 +563,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
   /** Waits until the oldest buffered span is BATCH_LINGER old, a batch is full, or shutdown. */
   private async linger(batchLimit: number): Promise<void> {
     while (!this.closing && this.queue.length > 0 && this.queuedSpans < batchLimit) {
-      const left = (this.queue[0]?.enqueuedAtMs ?? 0) + this.options.lingerMs - this.nowMs();
+      const left = (this.queue[0]?.enqueuedAtMs ?? 0) + this.options.lingerMs - this.clockMs();
       if (left <= 0) return;
       await this.wait(left);
     }

@@ -127,7 +127,7 @@ function setup(t: TestContext, overrides: Partial<KafkaSpanPublisherOptions> = {
   const publisher = new KafkaSpanPublisher({
     kafka, topic: 't', partitions: 1, ackMode: 'kafka', ackTimeoutMs: 1000, bufferMaxSpans: 100, lingerMs: 20,
     batchMaxMessages: 50, drainTimeoutMs: 500, logger: silentLogger(), registry, retryBaseMs: 5, retryMaxMs: 20,
-    random: () => 0.999,
+    random: () => 0.999, monotonicMs: Date.now, // the mocked Date: time moves only with the mocked timers
     ...overrides,
   });
   publisher.start();
@@ -140,7 +140,7 @@ test('before start() (Kafka not answered yet since the receiver started) publish
   const producer = new ScriptedProducer();
   const publisher = new KafkaSpanPublisher({
     kafka: { producer: () => producer.instance() } as unknown as Kafka, topic: 't', partitions: 1, ackMode: 'kafka', ackTimeoutMs: 1000,
-    bufferMaxSpans: 100, lingerMs: 20, batchMaxMessages: 50, drainTimeoutMs: 500, logger: silentLogger(), registry,
+    bufferMaxSpans: 100, lingerMs: 20, batchMaxMessages: 50, drainTimeoutMs: 500, logger: silentLogger(), registry, monotonicMs: Date.now,
   });
   await assert.rejects(publisher.publish(spans(3)), (e: unknown) => isMeshrayError(e) && e.code === 'NOT_READY' && /span topic is not ready yet/.test(e.message));
   assert.equal(publisher.bufferedSpans, 0);
@@ -234,6 +234,25 @@ describe('KafkaSpanPublisher', () => {
     assert.equal(producer.batches.length, 0, 'nothing was queued for Kafka');
     await drive(publisher.publish(spans(2, 10)), 100);
     assert.deepEqual(spanIds(producer.batches.flat()), spans(2, 10).map((x) => x.id), 'the next request is sent alone');
+    await drive(publisher.close());
+  });
+
+  it('a wall clock stepping back (NTP, a VM resumed) neither holds the linger wait nor ACK_TIMEOUT; records keep wall-clock timestamps', async (t) => {
+    let wallMs = Date.UTC(2026, 11, 2, 7, 0, 0);
+    const { producer, publisher, advance, drive } = setup(t, { ackMode: 'kafka', nowMs: () => wallMs });
+    const first = publisher.publish(spans(2));
+    wallMs -= 5_000; // the wall clock steps 5 s back during the linger
+    await advance(20);
+    assert.equal(producer.batches.length, 1, 'sent after BATCH_LINGER, not 5 s later');
+    assert.equal(producer.batches[0]?.[0]?.timestamp, String(wallMs + 5_000), 'the record says when it was received, on the wall clock');
+    await drive(first, 5);
+    producer.behaviour = () => new Promise(() => {}); // Kafka stops answering
+    const second = publisher.publish(spans(1, 2));
+    second.catch(() => undefined);
+    wallMs -= 60_000;
+    await advance(1000 + 20);
+    await assert.rejects(second, (e: unknown) => isMeshrayError(e) && e.code === 'ACK_TIMEOUT', 'ACK_TIMEOUT fires on time');
+    producer.behaviour = async () => {};
     await drive(publisher.close());
   });
 
@@ -397,7 +416,7 @@ describe('KafkaSpanPublisher', () => {
     const publisher = new KafkaSpanPublisher({
       kafka, topic: 't', partitions: 1, ackMode: 'kafka', ackTimeoutMs: 1000, bufferMaxSpans: 100, lingerMs: 20,
       batchMaxMessages: 50, drainTimeoutMs: 500, logger: silentLogger(), registry: createRegistry(), retryBaseMs: 5, retryMaxMs: 20,
-      random: () => 0.999,
+      random: () => 0.999, monotonicMs: Date.now,
     });
     publisher.start();
     broker.loseAnswers = 1;
