@@ -246,7 +246,15 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
         const call = this.#o.sink.put(sent, control);
         if (recent !== undefined) sent.forEach((d, i) => { recent.sending(keys[i] as string, idsOf(d), call); });
         try {
-          return await call;
+          const answer = await call;
+          // what X-Ray took is remembered before the call stops counting as in flight: a duplicate waiting for
+          // this answer must find it accepted, not absent (it was sent, and replaced a packed document, while a
+          // refused document's pieces were sent again below)
+          if (recent !== undefined) {
+            const notTaken = new Set([...(answer.unfinished?.indices ?? []), ...answer.rejected.map((r) => r.index)]);
+            sent.forEach((d, i) => { if (!notTaken.has(i)) recent.accepted(keys[i] as string, idsOf(d), nowMs); });
+          }
+          return answer;
         } finally {
           if (recent !== undefined) sent.forEach((d, i) => { recent.settled(keys[i] as string, idsOf(d)); });
         }
@@ -385,16 +393,19 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     return packed.documents;
   }
 
-  /** Resolves once every call in `calls` is answered, heartbeating the source meanwhile (a heartbeat's error rejects). */
+  /**
+   * Resolves once every call in `calls` is answered, heartbeating the source meanwhile (a heartbeat's error
+   * rejects), or once the source is no longer active (revoked, stopping: the caller then gives the batch up).
+   */
   async #answered(calls: readonly Promise<unknown>[], control: BatchControl): Promise<void> {
     let answered = false;
     const all = Promise.all(calls).then(() => { answered = true; });
-    while (!answered) {
+    while (!answered && control.isActive()) {
       let timer: NodeJS.Timeout | undefined;
       const beat = new Promise<void>((resolve) => { timer = setTimeout(resolve, IN_FLIGHT_HEARTBEAT_MS); });
       await Promise.race([all, beat]);
       clearTimeout(timer);
-      if (!answered) await control.heartbeat();
+      if (!answered && control.isActive()) await control.heartbeat();
     }
   }
 

@@ -56,7 +56,7 @@ interface Ticket {
   settled: boolean;
   readonly resolve: () => void;
   readonly reject: (e: MeshrayError) => void;
-  /** When ACK_TIMEOUT rejects it (ms since the epoch). */
+  /** When ACK_TIMEOUT rejects it (ms, on the monotonic clock). */
   readonly deadlineMs: number;
 }
 

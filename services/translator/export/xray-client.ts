@@ -52,7 +52,10 @@ export function describeExportTarget(options: { region: string | undefined; endp
 
 /** Longest wait for a connection to X-Ray (ms). */
 export const XRAY_CONNECTION_TIMEOUT_MS = 5_000;
-/** Longest a PutTraceSegments call's socket may stay silent (ms): calls of 50 documents take well under a second. */
+/**
+ * Longest a PutTraceSegments call waits for its answer's headers, and longest its socket may then stay silent
+ * (ms): calls of 50 documents take well under a second.
+ */
 export const XRAY_REQUEST_TIMEOUT_MS = 15_000;
 
 /**
@@ -67,7 +70,14 @@ export function createXRayClient(options: { region: string | undefined; endpoint
     // The SDK's node handler sets no timeout: a black-holed connection held a call (and the assembly window's
     // timer, which waits for it) for the kernel's TCP timeout, minutes, with no heartbeat. A call that times
     // out is a TimeoutError, retryable (XRAY_UNAVAILABLE), and retried by the export stages with heartbeats.
-    requestHandler: { connectionTimeout: XRAY_CONNECTION_TIMEOUT_MS, requestTimeout: options.requestTimeoutMs ?? XRAY_REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+    // requestTimeout bounds the wait for the answer's headers; socketTimeout a silence after them (a body stalled
+    // midway); both throw.
+    requestHandler: {
+      connectionTimeout: XRAY_CONNECTION_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? XRAY_REQUEST_TIMEOUT_MS,
+      socketTimeout: options.requestTimeoutMs ?? XRAY_REQUEST_TIMEOUT_MS,
+      throwOnRequestTimeout: true,
+    },
     // Resolve each command's middleware stack once, not on every send (nothing here changes the stack after
     // the first call): ≈ 15 % less client CPU per PutTraceSegments call (bench/xray-sdk.bench.ts; issue 9).
     cacheMiddleware: true,

@@ -35,9 +35,11 @@ export const FAILURE_RESPONSE_FLAGS: Readonly<Record<string, string>> = Object.f
 
 /**
  * Failure flags that mean the request was never forwarded to an upstream (no connection, no route, no healthy
- * host, refused locally): UT, UC, UR and the like say an upstream had the request.
+ * host, refused or rejected by Envoy itself): UT, UC, UR and the like say an upstream had the request, and so
+ * does URX on HTTP (retries exhausted: Envoy passed on the upstream's last answer; a connection that failed
+ * carries UF as well).
  */
-export const NOT_FORWARDED_RESPONSE_FLAGS: ReadonlySet<string> = new Set(['UH', 'UF', 'UO', 'NR', 'URX', 'NC', 'FI', 'RL', 'UAEX', 'DF']);
+export const NOT_FORWARDED_RESPONSE_FLAGS: ReadonlySet<string> = new Set(['UH', 'UF', 'UO', 'NR', 'NC', 'FI', 'RL', 'UAEX', 'DF', 'IH', 'DPE', 'OM']);
 
 /** gRPC status codes by number (grpc/grpc doc/statuscodes.md); 0 (OK) is no failure. */
 export const GRPC_STATUS_NAMES: readonly string[] = Object.freeze([

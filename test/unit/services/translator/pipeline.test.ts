@@ -461,3 +461,42 @@ test('PACKING=on: a duplicate exported while the original\'s call is still out w
   assert.equal(sink.calls.length, 1, 'the duplicate was not sent');
   assert.equal(heldIdsOf(sink.accepted).length, spans.length + 1);
 });
+
+test('PACKING=on: a duplicate waiting for the original\'s call finds what that call had X-Ray take, even while a refused document of it is sent again unpacked (found by review: it was sent, and replaced the packed document)', async () => {
+  let releaseFirst: () => void = () => {};
+  let releaseSecond: () => void = () => {};
+  const gate1 = new Promise<void>((resolve) => { releaseFirst = resolve; });
+  const gate2 = new Promise<void>((resolve) => { releaseSecond = resolve; });
+  const sink = new FakeSink();
+  const nameOf = (d: string): string => (JSON.parse(d) as { name: string }).name;
+  const gated: FakeSink = Object.assign(Object.create(sink) as FakeSink, {
+    put: async (documents: readonly string[]) => {
+      const call = sink.calls.push([...documents]);
+      if (call === 1) {
+        await gate1; // X-Ray refuses the packed reviews document
+        const rejected = documents.flatMap((d, index) => (nameOf(d) === 'reviews.default' ? [{ index, code: 'SEGMENT_REJECTED' as const, reason: 'InvalidSegment', message: 'refused' }] : []));
+        documents.forEach((d, i) => { if (!rejected.some((r) => r.index === i)) sink.accepted.push(d); });
+        return { rejected };
+      }
+      if (call === 2) await gate2; // its pieces, sent again alone
+      documents.forEach((d) => sink.accepted.push(d));
+      return { rejected: [] };
+    },
+  });
+  const { pipeline, batch, control, spans } = await packingPipeline(gated);
+  const original = pipeline.exportBatch(batch, control);
+  await waitFor('the original call sent', 1000, () => sink.calls.length === 1, { intervalMs: 1 });
+  const server = spans.findIndex((s) => s.localEndpoint?.serviceName === 'productpage.default' && s.kind === 'SERVER');
+  const record = batch.records[server];
+  assert.ok(record !== undefined);
+  const duplicate = pipeline.exportBatch({ ...batch, records: [{ ...record, offset: '8' }] }, control);
+  await new Promise((resolve) => setImmediate(resolve));
+  releaseFirst();
+  await waitFor('the refused document sent again unpacked', 1000, () => sink.calls.length >= 2, { intervalMs: 1 });
+  assert.deepEqual(await duplicate, { doneThrough: '8', doneRecords: 1 }, 'the duplicate is done: X-Ray took its document');
+  assert.equal(sink.calls.length, 2, 'the duplicate was not sent');
+  releaseSecond();
+  await original;
+  const productpage = sink.accepted.filter((d) => nameOf(d) === 'productpage.default').map((d) => (JSON.parse(d) as { subsegments?: unknown[] }).subsegments?.length ?? 0);
+  assert.deepEqual(productpage, [2], 'X-Ray keeps the packed document with its CLIENT subsegments');
+});

@@ -223,6 +223,17 @@ describe('OtlpTraceSink against an endpoint that never answers', () => {
     assert.equal(signals.length, 2, 'tried, then retried');
     assert.ok(signals.every((s) => s instanceof AbortSignal));
   });
+
+  it('an answer whose body stalls after its headers is cut by the same signal, and retryable', async () => {
+    const batch = translateToOtlp([recent()], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+    const { sink } = sinkFor('http://127.0.0.1:9/v1/traces', {
+      maxRetries: 0,
+      // headers came; reading the body is what AbortSignal.timeout aborts
+      fetch: async () => new Response(new ReadableStream({ pull: (c) => { c.error(new DOMException('The operation was aborted due to timeout', 'TimeoutError')); } }), { status: 200 }),
+    });
+    const outcome = await sink.export(batch);
+    assert.equal(outcome.unfinished?.code, 'XRAY_UNAVAILABLE');
+  });
 });
 
 describe('OtlpTraceSink helpers', () => {

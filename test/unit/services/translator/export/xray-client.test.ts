@@ -42,9 +42,14 @@ test('the X-Ray client resolves its middleware stack once per command (cacheMidd
   }
 });
 
-test('a PutTraceSegments call to an endpoint that never answers times out, retryable (it held the call, and the window timer behind it, for minutes)', async (t) => {
+test('a PutTraceSegments call to an endpoint that never answers, or stalls after its headers, times out, retryable (it held the call, and the window timer behind it, for minutes)', { timeout: 20_000 }, async (t) => {
   const sockets: Socket[] = [];
-  const silent = createServer((socket) => { sockets.push(socket); }); // accepts, reads, never answers
+  // the first connection is never answered; the next is answered with headers and half a body, then nothing
+  const silent = createServer((socket) => {
+    sockets.push(socket);
+    if (sockets.length === 1) return;
+    socket.once('data', () => socket.write('HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 100\r\n\r\n{"Unprocessed'));
+  });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   t.after(() => { for (const s of sockets) s.destroy(); silent.close(); });
   const { port } = silent.address() as AddressInfo;
@@ -53,5 +58,8 @@ test('a PutTraceSegments call to an endpoint that never answers times out, retry
   assert.ok(error instanceof Error, 'the call failed');
   assert.equal(error.name, 'TimeoutError');
   assert.equal(codeOfCallError(error), 'XRAY_UNAVAILABLE', 'retried with heartbeats, as any outage');
+  const stalled = await client.send(new PutTraceSegmentsCommand({ TraceSegmentDocuments: ['{}'] })).then(() => undefined, (e: unknown) => e);
+  assert.ok(stalled instanceof Error, 'a body stalled after the headers fails the call too');
+  assert.equal(codeOfCallError(stalled), 'XRAY_UNAVAILABLE');
   client.destroy();
 });
