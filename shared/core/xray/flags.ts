@@ -34,12 +34,13 @@ export const FAILURE_RESPONSE_FLAGS: Readonly<Record<string, string>> = Object.f
 });
 
 /**
- * Failure flags that mean the request was never forwarded to an upstream (no connection, no route, no healthy
- * host, refused or rejected by Envoy itself): UT, UC, UR and the like say an upstream had the request, and so
- * does URX on HTTP (retries exhausted: Envoy passed on the upstream's last answer; a connection that failed
- * carries UF as well).
+ * Failure flags that can mean the request was never forwarded to an upstream (no connection, no route, no
+ * healthy host, retries or connect attempts exhausted, refused or rejected by Envoy itself): UT, UC, UR and the
+ * like say an upstream had the request. URX is both (retries exhausted on the upstream's own 5xx answers, or
+ * connect attempts exhausted): with the waypoint's destination peer unknown, which it is not once an upstream
+ * answered (Istio ≥ 1.29), it counts as never forwarded.
  */
-export const NOT_FORWARDED_RESPONSE_FLAGS: ReadonlySet<string> = new Set(['UH', 'UF', 'UO', 'NR', 'NC', 'FI', 'RL', 'UAEX', 'DF', 'IH', 'DPE', 'OM']);
+export const NOT_FORWARDED_RESPONSE_FLAGS: ReadonlySet<string> = new Set(['UH', 'UF', 'UO', 'NR', 'URX', 'NC', 'FI', 'RL', 'UAEX', 'DF', 'IH', 'DPE', 'OM']);
 
 /** gRPC status codes by number (grpc/grpc doc/statuscodes.md); 0 (OK) is no failure. */
 export const GRPC_STATUS_NAMES: readonly string[] = Object.freeze([

@@ -126,7 +126,7 @@ test('a request that never reached a destination is the caller side of the hop (
     ['UF, unknown destination peer (#58818 formats it `-`)', { ...NEW_WAYPOINT_TAGS, ...unknownPeer('destination'), response_flags: 'UF', 'http.status_code': '503' }, true],
     ['UH, Istio before the peer tags', { ...OLD_WAYPOINT_TAGS, response_flags: 'UH', 'http.status_code': '503' }, true],
     ['URX,UF', { ...OLD_WAYPOINT_TAGS, response_flags: 'URX,UF', 'http.status_code': '503' }, true],
-    ['URX alone, Istio before the peer tags: retries exhausted on the upstream\'s own 503s (it had the request)', { ...OLD_WAYPOINT_TAGS, response_flags: 'URX', 'http.status_code': '503' }, false],
+    ['URX with a known destination: retries exhausted on the upstream\'s own 503s (it had the request)', { ...NEW_WAYPOINT_TAGS, response_flags: 'URX', 'http.status_code': '503' }, false],
     ['DPE: a downstream protocol error, rejected by the waypoint itself', { ...OLD_WAYPOINT_TAGS, response_flags: 'DPE', 'http.status_code': '400' }, true],
     ['UT with a known destination: the destination had the request', { ...NEW_WAYPOINT_TAGS, response_flags: 'UT', 'http.status_code': '504' }, false],
     ['UT, Istio before the peer tags: an upstream had the request (it timed out there)', { ...OLD_WAYPOINT_TAGS, response_flags: 'UT', 'http.status_code': '504' }, false],
