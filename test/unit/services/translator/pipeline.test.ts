@@ -437,6 +437,21 @@ test('PACKING=on: a span delivered again after its trace was exported (a duplica
   assert.equal(await metricValue(registry, 'meshray_translator_documents_not_resent_total'), 2);
 });
 
+/**
+ * The Bookinfo batch exported through `gated` (whose calls `sink` records), and, once its first call is out, a
+ * duplicate of its productpage SERVER span's record (offset 8) exported too: the window's timer and a batch.
+ */
+async function exportWithDuplicate(gated: FakeSink, sink: FakeSink) {
+  const { pipeline, batch, control, spans } = await packingPipeline(gated);
+  const original = pipeline.exportBatch(batch, control);
+  await waitFor('the original call sent', 1000, () => sink.calls.length === 1, { intervalMs: 1 });
+  const server = spans.findIndex((s) => s.localEndpoint?.serviceName === 'productpage.default' && s.kind === 'SERVER');
+  const record = batch.records[server];
+  assert.ok(record !== undefined);
+  const duplicate = pipeline.exportBatch({ ...batch, records: [{ ...record, offset: '8' }] }, control);
+  return { original, duplicate, spans };
+}
+
 test('PACKING=on: a duplicate exported while the original\'s call is still out waits for its answer and is not sent once X-Ray took it (X-Ray would keep whichever came last)', async () => {
   // The assembly window's timer and a batch can export the original trace and a late duplicate at once.
   let release: () => void = () => {};
@@ -445,14 +460,9 @@ test('PACKING=on: a duplicate exported while the original\'s call is still out w
   const gated: FakeSink = Object.assign(Object.create(sink) as FakeSink, {
     put: async (documents: readonly string[]) => { sink.calls.push([...documents]); await gate; documents.forEach((d) => sink.accepted.push(d)); return { rejected: [] }; },
   });
-  const { pipeline, batch, control, spans } = await packingPipeline(gated);
-  const original = pipeline.exportBatch(batch, control);
-  await waitFor('the original call sent', 1000, () => sink.calls.length === 1, { intervalMs: 1 });
-  const server = spans.findIndex((s) => s.localEndpoint?.serviceName === 'productpage.default' && s.kind === 'SERVER');
-  const record = batch.records[server];
-  assert.ok(record !== undefined);
+  const { original, duplicate: exported, spans } = await exportWithDuplicate(gated, sink);
   let duplicateDone = false;
-  const duplicate = pipeline.exportBatch({ ...batch, records: [{ ...record, offset: '8' }] }, control).finally(() => { duplicateDone = true; });
+  const duplicate = exported.finally(() => { duplicateDone = true; });
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(duplicateDone, false, 'its fate waits for the original call: reported done now, it was lost when that call failed');
   release();
@@ -483,13 +493,7 @@ test('PACKING=on: a duplicate waiting for the original\'s call finds what that c
       return { rejected: [] };
     },
   });
-  const { pipeline, batch, control, spans } = await packingPipeline(gated);
-  const original = pipeline.exportBatch(batch, control);
-  await waitFor('the original call sent', 1000, () => sink.calls.length === 1, { intervalMs: 1 });
-  const server = spans.findIndex((s) => s.localEndpoint?.serviceName === 'productpage.default' && s.kind === 'SERVER');
-  const record = batch.records[server];
-  assert.ok(record !== undefined);
-  const duplicate = pipeline.exportBatch({ ...batch, records: [{ ...record, offset: '8' }] }, control);
+  const { original, duplicate } = await exportWithDuplicate(gated, sink);
   await new Promise((resolve) => setImmediate(resolve));
   releaseFirst();
   await waitFor('the refused document sent again unpacked', 1000, () => sink.calls.length >= 2, { intervalMs: 1 });
