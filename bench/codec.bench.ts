@@ -16,7 +16,7 @@ import type { DeliveredRecord } from '../shared/edge/transport/index.ts';
 import { decodeSpans } from '../shared/core/zipkin/index.ts';
 import type { Span } from '../shared/core/zipkin/span.ts';
 import { buildApp } from '../services/receiver/app.ts';
-import type { SpanPublisher } from '../services/receiver/publish/span-publisher.ts';
+import { NONE_REFUSED, type SpanPublisher } from '../services/receiver/publish/span-publisher.ts';
 import { decodeSpanRecord, toSpanRecords } from '../shared/core/span-record/record.ts';
 import type { BenchFigure } from './translate.bench.ts';
 
@@ -111,8 +111,8 @@ async function receiverFigures(spans: readonly Span[]): Promise<BenchFigure[]> {
   for (let i = 0; i + 5 <= spans.length; i += 5) bodies.push(encodeSpansJsonV2(spans.slice(i, i + 5)));
   const figures: BenchFigure[] = [];
   for (const [label, publisher] of [
-    ['no-op publisher', { publish: () => Promise.resolve() }],
-    ['records publisher', { publish: (s: readonly Span[]) => { toSpanRecords(s, 0); return Promise.resolve(); } }],
+    ['no-op publisher', { publish: () => Promise.resolve(NONE_REFUSED) }],
+    ['records publisher', { publish: (s: readonly Span[]) => { toSpanRecords(s, 0); return Promise.resolve(NONE_REFUSED); } }],
   ] as const satisfies readonly (readonly [string, SpanPublisher])[]) {
     const app = buildApp({
       config: { MAX_BODY_BYTES: 5 * 1024 * 1024, MAX_SPANS_PER_REQUEST: 10_000 },

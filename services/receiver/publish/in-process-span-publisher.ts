@@ -3,7 +3,7 @@ import { toSpanRecords } from '../../../shared/core/span-record/record.ts';
 import type { InProcessTopic } from '../../../shared/edge/transport/index.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import type { ReceiverMetrics } from '../metrics.ts';
-import type { SpanPublisher } from './span-publisher.ts';
+import { NONE_REFUSED, type SpanPublisher } from './span-publisher.ts';
 
 export interface InProcessSpanPublisherOptions {
   readonly topic: InProcessTopic;
@@ -40,16 +40,17 @@ export class InProcessSpanPublisher implements SpanPublisher {
     }
   }
 
-  publish(spans: readonly Span[]): Promise<void> {
+  /** Resolves with no span refused alone: the in-process topic has no record size limit. */
+  publish(spans: readonly Span[]): Promise<readonly Span[]> {
     if (this.closed) return Promise.reject(new MeshrayError('NOT_READY', 'receiver is shutting down'));
-    if (spans.length === 0) return Promise.resolve();
+    if (spans.length === 0) return Promise.resolve(NONE_REFUSED);
     const records = toSpanRecords(spans, this.nowMs());
     if (!this.topic.append(records)) {
       return Promise.reject(new MeshrayError('BUFFER_FULL', `in-process span topic is full (${this.topic.size} records held)`));
     }
     this.metrics?.spansPublished.inc(spans.length);
     this.metrics?.recordsPublished.inc(records.length);
-    return Promise.resolve();
+    return Promise.resolve(NONE_REFUSED);
   }
 
   /** True when the in-process topic cannot take `spans` more records now. */

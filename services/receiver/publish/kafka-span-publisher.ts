@@ -10,7 +10,7 @@ import { toSpanListRecord } from '../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
 import { DrainAdmission } from './drain-admission.ts';
-import type { SpanPublisher } from './span-publisher.ts';
+import { NONE_REFUSED, type SpanPublisher } from './span-publisher.ts';
 
 export type AckMode = 'kafka' | 'buffer';
 
@@ -54,7 +54,9 @@ export interface KafkaSpanPublisherOptions {
 interface Ticket {
   remaining: number;
   settled: boolean;
-  readonly resolve: () => void;
+  /** The call's spans refused alone (SPAN_TOO_LARGE): what its promise resolves with. */
+  readonly refusedAlone: readonly Span[];
+  readonly resolve: (refusedAlone: readonly Span[]) => void;
   readonly reject: (e: MeshrayError) => void;
   /** When ACK_TIMEOUT rejects it (ms, on the monotonic clock). */
   readonly deadlineMs: number;
@@ -76,6 +78,16 @@ interface Chunk {
 const MAX_RECORD_BYTES = 256 * 1024;
 
 /**
+ * Largest encoded span published (1 MiB less 1 KiB): one span alone larger than this cannot fit a record batch
+ * that a broker with Kafka's default `message.max.bytes` (1,048,588 bytes for the whole batch) takes, the batch's
+ * framing (61 bytes), the record's and the schema header's (under 100) included. Such a span is refused alone
+ * (reason `span_too_large`); sent, it failed its whole request with ACK_MODE=kafka and was dropped with
+ * ACK_MODE=buffer. A topic whose `max.message.bytes` is set below the default still refuses smaller ones (dropHead).
+ */
+export const MAX_SPAN_BYTES = 1024 * 1024 - 1024;
+
+/** publish's answer when it refused no span alone (shared: no allocation per call). */
+/**
  * Largest span bytes of one partition in one send: kafkajs writes a partition's records of a send as one record
  * batch, and the broker applies `message.max.bytes` (1 MB by default) to the whole batch, not to each record.
  */
@@ -86,12 +98,11 @@ const MAX_BATCH_PARTITION_BYTES = 768 * 1024;
  * trace, or to a one-partition topic, made one record over Kafka's 1 MB limit, refused for good: its spans were
  * lost with ACK_MODE=buffer). Almost always one piece; larger ones are cut by span count and cut again if need be.
  */
-function withinRecordBytes(spans: readonly Span[]): { items: Buffer; count: number }[] {
-  const items = encodeSpanItems(spans);
-  if (items.length <= MAX_RECORD_BYTES || spans.length === 1) return [{ items, count: spans.length }];
+function withinRecordBytes(spans: readonly Span[], items = encodeSpanItems(spans)): { items: Buffer; spans: readonly Span[] }[] {
+  if (items.length <= MAX_RECORD_BYTES || spans.length === 1) return [{ items, spans }];
   const pieces = Math.ceil(items.length / MAX_RECORD_BYTES);
   const size = Math.ceil(spans.length / pieces);
-  const out: { items: Buffer; count: number }[] = [];
+  const out: { items: Buffer; spans: readonly Span[] }[] = [];
   for (let i = 0; i < spans.length; i += size) out.push(...withinRecordBytes(spans.slice(i, i + size)));
   return out;
 }
@@ -271,13 +282,13 @@ export class KafkaSpanPublisher implements SpanPublisher {
     return undefined;
   }
 
-  publish(spans: readonly Span[]): Promise<void> {
+  publish(spans: readonly Span[]): Promise<readonly Span[]> {
     if (this.closing) return Promise.reject(new MeshrayError('NOT_READY', 'receiver is shutting down'));
     // Before start() (main calls it once Kafka answered and the span topic was checked) nothing could be
     // sent, and a topic with the wrong partition count would stop the receiver with the spans held: a
     // sender's retries would only queue more copies. Say so at once.
     if (this.loop === undefined) return Promise.reject(new MeshrayError('NOT_READY', 'Kafka has not answered since the receiver started: the span topic is not ready yet'));
-    if (spans.length === 0) return Promise.resolve();
+    if (spans.length === 0) return Promise.resolve(NONE_REFUSED);
     const full = this.fullness(spans.length);
     if (full !== undefined) return Promise.reject(new MeshrayError('BUFFER_FULL', full));
     const nowMs = this.clockMs();
@@ -286,24 +297,33 @@ export class KafkaSpanPublisher implements SpanPublisher {
     // fails the request whole, leaving neither an orphan ticket (its ACK_TIMEOUT rejection had no handler)
     // nor uncounted chunks in the queue.
     const encoded: { partition: number; items: Buffer; count: number }[] = [];
+    let refusedAlone = NONE_REFUSED;
     try {
       for (const [partition, group] of this.groupByPartition(spans)) {
         const items = encodeSpanItems(group);
-        if (items.length <= MAX_RECORD_BYTES || group.length === 1) encoded.push({ partition, items, count: group.length });
-        else for (const piece of withinRecordBytes(group)) encoded.push({ partition, items: piece.items, count: piece.count });
+        if (items.length <= MAX_RECORD_BYTES) encoded.push({ partition, items, count: group.length });
+        else {
+          // Only a group over MAX_RECORD_BYTES is cut, down to single spans if need be: a span too large
+          // for any record is found there, at no cost to the others.
+          for (const piece of withinRecordBytes(group, items)) {
+            if (piece.items.length > MAX_SPAN_BYTES) refusedAlone = [...refusedAlone, ...piece.spans];
+            else encoded.push({ partition, items: piece.items, count: piece.spans.length });
+          }
+        }
       }
     } catch (error) {
       return Promise.reject(error as Error); // a span the decoders let through that Avro cannot carry: a defect, answered 500
     }
-    const done = this.options.ackMode === 'kafka' ? this.openTicket(encoded.length) : undefined;
+    if (encoded.length === 0) return Promise.resolve(refusedAlone);
+    const done = this.options.ackMode === 'kafka' ? this.openTicket(encoded.length, refusedAlone) : undefined;
     for (const e of encoded) this.queue.push({ partition: e.partition, items: e.items, count: e.count, enqueuedAtMs: nowMs, timestampMs, ticket: done?.ticket });
     const wasEmpty = this.queuedSpans === 0;
     if (wasEmpty) this.admission?.busy(nowMs);
-    this.queuedSpans += spans.length;
+    this.queuedSpans += spans.length - refusedAlone.length;
     // Wake the sender only when it idles (the queue was empty) or a batch is full: while it lingers, its
     // one linger timer ends the wait (a wake-up per request costs more than the request, off-peak).
     if (wasEmpty || this.queuedSpans >= this.options.batchMaxMessages) this.notify();
-    return done ? done.promise : Promise.resolve();
+    return done ? done.promise : Promise.resolve(refusedAlone);
   }
 
   /** The spans by partition, in order of first appearance (a request's traces are few). */
@@ -380,11 +400,11 @@ export class KafkaSpanPublisher implements SpanPublisher {
     return { droppedSpans };
   }
 
-  private openTicket(count: number): { ticket: Ticket; promise: Promise<void> } {
-    let resolve!: () => void;
+  private openTicket(count: number, refusedAlone: readonly Span[]): { ticket: Ticket; promise: Promise<readonly Span[]> } {
+    let resolve!: (refused: readonly Span[]) => void;
     let reject!: (e: MeshrayError) => void;
-    const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-    const ticket: Ticket = { remaining: count, settled: false, resolve, reject, deadlineMs: this.clockMs() + this.options.ackTimeoutMs };
+    const promise = new Promise<readonly Span[]>((res, rej) => { resolve = res; reject = rej; });
+    const ticket: Ticket = { remaining: count, settled: false, refusedAlone, resolve, reject, deadlineMs: this.clockMs() + this.options.ackTimeoutMs };
     this.tickets.push(ticket);
     if (this.ackTimer === undefined) this.armAckTimer();
     return { ticket, promise };
@@ -423,7 +443,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     if (ticket.settled) return;
     ticket.settled = true;
     if (error) ticket.reject(error);
-    else ticket.resolve();
+    else ticket.resolve(ticket.refusedAlone);
   }
 
   private notify(): void {

@@ -2,7 +2,9 @@ import type { FastifyReply } from 'fastify';
 import { MeshrayError, isMeshrayError, type ErrorCode } from '../../../shared/edge/errors/index.ts';
 import type { Issue } from '../../../shared/core/result/result.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
-import type { RefusedSpan, SpanRefusalReason } from '../../../shared/core/zipkin/index.ts';
+import type { RefusedSpan, SpanBatch, SpanRefusalReason } from '../../../shared/core/zipkin/index.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
+import { MAX_SPAN_BYTES } from '../publish/kafka-span-publisher.ts';
 
 /**
  * THE place where an error code becomes an HTTP answer. Every code of the catalogue is listed so a new
@@ -105,4 +107,19 @@ export function partialAcceptanceBody(refused: readonly RefusedSpan[]): PartialA
   return {
     refused: refused.map((r) => ({ index: r.index, field: r.field, reason: r.reason, message: formatIssues(r.issues).replace(/\n/g, '; ') })),
   };
+}
+
+/**
+ * The refusals of the spans the publish stage refused alone (too large for a Kafka record: MAX_SPAN_BYTES),
+ * each named by its index in the body (`batch.bodyIndexes`), in body order after the decoders' refusals.
+ */
+export function refusedTooLarge(batch: Pick<SpanBatch, 'spans' | 'bodyIndexes'>, tooLarge: readonly Span[]): RefusedSpan[] {
+  const indexes = new Set<number>();
+  for (const span of tooLarge) indexes.add(batch.bodyIndexes[batch.spans.indexOf(span)] ?? -1);
+  return [...indexes].sort((a, b) => a - b).map((index) => ({
+    index,
+    field: '',
+    reason: 'span_too_large',
+    issues: [{ path: `spans[${index}]`, message: `is larger, encoded, than the ${MAX_SPAN_BYTES} bytes one Kafka record of the span topic can hold` }],
+  }));
 }

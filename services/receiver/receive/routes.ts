@@ -5,7 +5,8 @@ import { decodeSpanRequest, type ApiVersion } from '../decode/index.ts';
 import type { ReceiverMetrics } from '../metrics.ts';
 import type { SpanPublisher } from '../publish/span-publisher.ts';
 import { validateSpanCount } from '../validate/span-count.ts';
-import { partialAcceptanceBody, sendError } from './error-response.ts';
+import { partialAcceptanceBody, refusedTooLarge, sendError } from './error-response.ts';
+import type { Span } from '../../../shared/core/zipkin/span.ts';
 
 export interface SpanRoutesDeps {
   readonly publisher: SpanPublisher;
@@ -77,12 +78,17 @@ export function registerSpanRoutes(app: FastifyInstance, deps: SpanRoutesDeps): 
       metrics.spansRefused.inc({ reason: counted.error.code.toLowerCase() }, spans.length);
       return sendError(reply, counted.error);
     }
+    let tooLarge: readonly Span[];
     try {
-      await publisher.publish(counted.value);
+      tooLarge = await publisher.publish(counted.value);
     } catch (e) {
       if (isMeshrayError(e)) metrics.spansRefused.inc({ reason: e.code.toLowerCase() }, spans.length);
       else deps.logger.error({ err: e }, 'publishing spans failed unexpectedly');
       return sendError(reply, e);
+    }
+    if (tooLarge.length > 0) {
+      metrics.spansRefused.inc({ reason: 'span_too_large' }, tooLarge.length);
+      return reply.code(202).send(partialAcceptanceBody([...refused, ...refusedTooLarge(decoded.value, tooLarge)].sort((a, b) => a.index - b.index)));
     }
     if (refused.length === 0) return reply.code(202).send();
     return reply.code(202).send(partialAcceptanceBody(refused));

@@ -27,7 +27,9 @@ export type SpanRefusalReason =
   | 'invalid_tag'
   | 'invalid_flag'
   /** A span of the other Zipkin version (v1 keys on the v2 route, or v2 keys on the v1 route). */
-  | 'wrong_version';
+  | 'wrong_version'
+  /** Encoded alone, larger than a Kafka record may be (the receiver's publish stage refuses it; no decoder does). */
+  | 'span_too_large';
 
 export interface RefusedSpan {
   /** Index of the span in the body (a v1 span that became two model spans counts once). */
@@ -42,6 +44,11 @@ export interface RefusedSpan {
 export interface SpanBatch {
   /** The accepted spans, in body order. */
   readonly spans: Span[];
+  /**
+   * The body index of each accepted span, parallel to `spans` (a v1 span that became two model spans gives
+   * its index twice): a stage after decoding that refuses an accepted span names it as the decoders do.
+   */
+  readonly bodyIndexes: number[];
   readonly refused: RefusedSpan[];
   /** Body spans whose epoch milliseconds/seconds were converted to microseconds. */
   readonly timestampUnitRepairs: number;
@@ -110,6 +117,7 @@ export function readSpanBatch<I, T>(
   keep: (value: T, spans: Span[]) => void,
 ): SpanBatch {
   const spans: Span[] = [];
+  const bodyIndexes: number[] = [];
   const refused: RefusedSpan[] = [];
   const repairs: UnitRepairs = { unit: false };
   let timestampUnitRepairs = 0;
@@ -120,12 +128,13 @@ export function readSpanBatch<I, T>(
     const value = read(list[i] as I, `spans[${index}]`, issues, repairs);
     if (value !== undefined && issues.length === 0) {
       keep(value, spans);
+      while (bodyIndexes.length < spans.length) bodyIndexes.push(index);
       if (repairs.unit) timestampUnitRepairs += 1;
     } else {
       refused.push(refusalOf(index, issues));
     }
   }
-  return { spans, refused, timestampUnitRepairs };
+  return { spans, bodyIndexes, refused, timestampUnitRepairs };
 }
 
 /** `keep` for decoders whose items become one span each. */

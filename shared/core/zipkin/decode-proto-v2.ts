@@ -68,7 +68,7 @@ export function decodeProtoV2Batch(body: Uint8Array | string): Result<SpanBatch>
   if (typeof body === 'string') {
     return fail([{ path: '', message: 'a protobuf body must be bytes, got a string' }]);
   }
-  if (body.length === 0) return ok({ spans: [], refused: [], timestampUnitRepairs: 0 });
+  if (body.length === 0) return ok({ spans: [], bodyIndexes: [], refused: [], timestampUnitRepairs: 0 });
   const framing = checkListFraming(body);
   if (framing !== undefined) return fail([{ path: '', message: `body is not a protobuf ListOfSpans: ${framing}` }]);
   let list: ProtoListOfSpans;

@@ -69,6 +69,7 @@ export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch
   }
   const lines = text.split('\n');
   const spans: SpanBatch['spans'] = [];
+  const bodyIndexes: number[] = [];
   const refused: RefusedSpan[] = [];
   let timestampUnitRepairs = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -92,8 +93,9 @@ export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch
     }
     const one = readSpansV2([parsed], i);
     spans.push(...one.spans);
+    bodyIndexes.push(...one.bodyIndexes);
     refused.push(...one.refused);
     timestampUnitRepairs += one.timestampUnitRepairs;
   }
-  return ok({ spans, refused, timestampUnitRepairs });
+  return ok({ spans, bodyIndexes, refused, timestampUnitRepairs });
 }

@@ -17,7 +17,7 @@ import { traceIdLow64 } from '../../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../../shared/core/zipkin/span.ts';
 import { buildApp } from '../../../../services/receiver/app.ts';
 import { startReceiver } from '../../../../services/receiver/main.ts';
-import { KafkaSpanPublisher, type KafkaSpanPublisherOptions } from '../../../../services/receiver/publish/kafka-span-publisher.ts';
+import { KafkaSpanPublisher, MAX_SPAN_BYTES, type KafkaSpanPublisherOptions } from '../../../../services/receiver/publish/kafka-span-publisher.ts';
 import { readTopicToEnd } from '../../../support/read-topic.ts';
 import { waitFor } from '../../../support/wait.ts';
 
@@ -123,6 +123,40 @@ describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
       await receiver.stop();
     }
   });
+
+  for (const ackMode of ['kafka', 'buffer'] as const) {
+    it(`ACK_MODE=${ackMode}: a span too large for any Kafka record is refused alone (202 naming it); its neighbours are written (it failed the request: 503 PUBLISH_FAILED)`, async () => {
+      const topic = uniqueTopic(`huge-${ackMode}`);
+      const receiver = await startReceiver({
+        KAFKA_BROKERS: BROKERS.join(','), SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1',
+        LOG_LEVEL: 'silent', ACK_MODE: ackMode, SPANS_TOPIC_REPLICATION_FACTOR: '1',
+      });
+      try {
+        const { port } = receiver.app.server.address() as { port: number };
+        const base = `http://127.0.0.1:${port}`;
+        await waitFor('the receiver ready', 5000, async () => (await fetch(`${base}/health/ready`)).status === 200, { intervalMs: 100 });
+        const template = JSON.parse(bookinfo) as Record<string, unknown>[];
+        const huge = (i: number) => ({ ...template[i], tags: { 'http.url': `/${'x'.repeat(1_100_000)}` } });
+        assert.ok(MAX_SPAN_BYTES < 1_100_000 && MAX_SPAN_BYTES > 1_000_000);
+        // Two huge spans (one sharing its trace and partition with a small neighbour) among six good ones.
+        const spans = [template[0], huge(1), template[2], template[3], huge(4), template[5], template[6], template[7]];
+        const res = await fetch(`${base}/api/v2/spans`, { method: 'POST', headers: json, body: JSON.stringify(spans) });
+        const text = await res.text();
+        assert.equal(res.status, 202, text);
+        const refused = (JSON.parse(text) as { refused: { index: number; reason: string; message: string }[] }).refused;
+        assert.deepEqual(refused.map((r) => [r.index, r.reason]), [[1, 'span_too_large'], [4, 'span_too_large']]);
+        assert.match(refused[0]?.message ?? '', /spans\[1\]: is larger, encoded, than the 1047552 bytes/);
+        const good = [0, 2, 3, 5, 6, 7].map((i) => template[i] as { id: string });
+        // ACK_MODE=buffer answered before Kafka had them: wait until the good spans are readable.
+        await waitFor(`${good.length} spans on ${topic}`, 10_000, async () => (await readableSpans(kafka, topic)) >= good.length, { intervalMs: 100 });
+        const written = (await readTopic(kafka, topic)).map((r) => r.span.id);
+        assert.deepEqual(written.sort(), good.map((x) => x.id).sort());
+        assert.match(await (await fetch(`${base}/metrics`)).text(), /meshray_receiver_spans_refused_total\{reason="span_too_large"\} 2/);
+      } finally {
+        await receiver.stop();
+      }
+    });
+  }
 
   it('an existing span topic with more partitions than SPANS_TOPIC_PARTITIONS (raised since) is used as it is: spans are keyed over its count', async () => {
     const topic = uniqueTopic('raised');

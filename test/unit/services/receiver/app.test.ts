@@ -112,6 +112,28 @@ describe('POST /api/v2/spans', () => {
     }
   });
 
+  it('names a span the publish stage refused alone (too large for a Kafka record) by its body index, after v1 splitting', async () => {
+    const { app, publisher, registry } = makeApp();
+    // Body index 1 is a v1 span with client and server annotations: two model spans, refused together.
+    const [frontend, backend] = [{ serviceName: 'frontend', ipv4: '127.0.0.1' }, { serviceName: 'backend', ipv4: '192.168.99.101' }];
+    const shared = {
+      traceId: '7180c278b62e8f6a216a2aea45d08fc9', id: 'aaaaaaaaaaaaaaaa', name: 'get', timestamp: 100, duration: 50,
+      annotations: [
+        { timestamp: 100, value: 'cs', endpoint: frontend }, { timestamp: 110, value: 'sr', endpoint: backend },
+        { timestamp: 140, value: 'ss', endpoint: backend }, { timestamp: 150, value: 'cr', endpoint: frontend },
+      ],
+    };
+    const body = [canonical['span_JSON_V1'], shared, { ...(canonical['localSpan_JSON_V1'] as Record<string, unknown>), traceId: 'not-hex' }, canonical['localSpan_JSON_V1']];
+    publisher.refuseAlone = (span) => span.id === 'aaaaaaaaaaaaaaaa';
+    const res = await app.inject({ method: 'POST', url: '/api/v1/spans', headers: json, payload: JSON.stringify(body) });
+    assert.equal(res.statusCode, 202, res.body);
+    const refused = (res.json() as { refused: { index: number; field: string; reason: string; message: string }[] }).refused;
+    assert.deepEqual(refused.map((r) => [r.index, r.field, r.reason]), [[1, '', 'span_too_large'], [2, 'traceId', 'invalid_trace_id']]);
+    assert.match(refused[0]?.message ?? '', /^spans\[1\]: is larger, encoded, than the \d+ bytes one Kafka record of the span topic can hold$/);
+    assert.deepEqual(publisher.spans.map((s) => s.id), ['5b4185666d50f68b', 'dc955a1d4768875d']);
+    assert.match(await registry.metrics(), /meshray_receiver_spans_refused_total\{reason="span_too_large"\} 2/, 'counted as model spans, like spans_received');
+  });
+
   it('publishes the valid spans of a body with an invalid one, and answers 202 naming the refused span', async () => {
     const { app, publisher, registry } = makeApp();
     const spans = structuredClone(bookinfoSpans);

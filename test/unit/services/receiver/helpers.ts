@@ -15,13 +15,16 @@ export class RecordingPublisher implements SpanPublisher {
   failWith: ErrorCode | undefined;
   /** When true, isFull answers true: the route must refuse before decoding. */
   full = false;
+  /** Spans it refuses alone, as the Kafka publisher refuses one too large for a record. */
+  refuseAlone: (span: Span) => boolean = () => false;
   isFull(): boolean {
     return this.full;
   }
-  publish(spans: readonly Span[]): Promise<void> {
+  publish(spans: readonly Span[]): Promise<readonly Span[]> {
     if (this.failWith) return Promise.reject(new MeshrayError(this.failWith));
-    this.published.push([...spans]);
-    return Promise.resolve();
+    const refused = spans.filter((s) => this.refuseAlone(s));
+    this.published.push(spans.filter((s) => !refused.includes(s)));
+    return Promise.resolve(refused);
   }
   get spans(): Span[] {
     return this.published.flat();

@@ -1,7 +1,7 @@
 import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { decodeSpans, detectFormat, type ZipkinFormat } from '../../../../../shared/core/zipkin/index.ts';
+import { decodeSpanBatch, decodeSpans, detectFormat, type ZipkinFormat } from '../../../../../shared/core/zipkin/index.ts';
 import { decodeNdjsonV2Batch } from '../../../../../shared/core/zipkin/decode.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 
@@ -129,4 +129,35 @@ test('decodeNdjsonV2Batch reads a dead-letter line\'s span, and refuses one whos
   assert.equal(r.value.refused.length, 1);
   assert.equal(r.value.refused[0]?.index, 1);
   assert.match(r.value.refused[0]?.issues[0]?.message ?? '', /line 2 is a dead letter \(avro\) whose record held no readable span/);
+});
+
+describe('SpanBatch.bodyIndexes: the body index of each accepted span, for a later stage that refuses one', () => {
+  const canonicalFixture = JSON.parse(readFileSync(new URL('../../../../fixtures/zipkin/zipkin-canonical-v1-v2-encodings.json', import.meta.url), 'utf8')) as Record<string, Record<string, unknown>>;
+  const bad = { ...canonicalFixture['localSpan_JSON_V2'], traceId: 'not-hex' };
+  const [frontend, backend] = [{ serviceName: 'frontend', ipv4: '127.0.0.1' }, { serviceName: 'backend', ipv4: '192.168.99.101' }];
+  const CLIENT_AND_SERVER_V1 = {
+    traceId: '7180c278b62e8f6a216a2aea45d08fc9', id: '5b4185666d50f68b', name: 'get', timestamp: 100, duration: 50,
+    annotations: [
+      { timestamp: 100, value: 'cs', endpoint: frontend }, { timestamp: 110, value: 'sr', endpoint: backend },
+      { timestamp: 140, value: 'ss', endpoint: backend }, { timestamp: 150, value: 'cr', endpoint: frontend },
+    ],
+  };
+
+  it('json-v2 and ndjson: one index per span, refused spans skipped', () => {
+    const spans = [canonicalFixture['span_JSON_V2'], bad, canonicalFixture['localSpan_JSON_V2']];
+    const v2 = decodeSpanBatch(JSON.stringify(spans), 'json-v2');
+    assert.ok(v2.ok);
+    assert.deepEqual([v2.value.bodyIndexes, v2.value.refused.map((r) => r.index)], [[0, 2], [1]]);
+    const ndjson = decodeNdjsonV2Batch(spans.map((s) => JSON.stringify(s)).join('\n\n'));
+    assert.ok(ndjson.ok);
+    assert.deepEqual([ndjson.value.bodyIndexes, ndjson.value.refused.map((r) => r.index)], [[0, 4], [2]], 'numbered by line, blank lines included');
+  });
+
+  it('json-v1: a span with client and server annotations gives two model spans, both with its index', () => {
+    const spans = [canonicalFixture['localSpan_JSON_V1'], { ...canonicalFixture['localSpan_JSON_V1'], traceId: 'not-hex' }, CLIENT_AND_SERVER_V1];
+    const v1 = decodeSpanBatch(JSON.stringify(spans), 'json-v1');
+    assert.ok(v1.ok);
+    assert.equal(v1.value.spans.length, 3);
+    assert.deepEqual([v1.value.bodyIndexes, v1.value.refused.map((r) => r.index)], [[0, 2, 2], [1]]);
+  });
 });
