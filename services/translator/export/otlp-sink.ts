@@ -15,9 +15,9 @@
  *   than it counts, every span it does not name is returned as rejected too, marked
  *   `partial_success_unattributed`, so a refused span is never lost (dead-lettered spans may include
  *   accepted ones; a replay resends them). 429, 502, 503, 504 and network errors are retried, waiting the
- *   `Retry-After` the endpoint gave (seconds or an HTTP date) or else full-jitter backoff, up to
- *   maxRetries, then returned `unfinished` (nothing committed). 400/413/415 → every span rejected with the
- *   endpoint's Status message. 401/403 → `unfinished` with XRAY_ACCESS_DENIED (the operator must act).
+ *   `Retry-After` the endpoint gave (seconds or an HTTP date; at most retryMaxMs) or else full-jitter backoff,
+ *   up to maxRetries, then returned `unfinished` (nothing committed). Any other 4xx or 5xx (400, 413, 415,
+ *   500, ...) → every span rejected with the endpoint's Status message. 401/403 → `unfinished` with XRAY_ACCESS_DENIED (the operator must act).
  *   An answer saying that the OTLP API needs CloudWatch Logs as the trace segment destination (Transaction
  *   Search off; CloudWatch User Guide, "OTLP troubleshooting": AWS documents the message, not the status)
  *   → `unfinished` with TRANSACTION_SEARCH_OFF, whatever its status: the spans stay in Kafka (halt), never
@@ -150,7 +150,9 @@ export class OtlpTraceSink {
         case 'retry': {
           last = { code: result.code, message: result.message };
           if (attempt === this.#o.maxRetries) break;
-          const waitMs = result.retryAfterMs ?? fullJitterDelayMs(attempt + 1, { baseMs: this.#o.retryBaseMs, maxMs: this.#o.retryMaxMs }, this.#random);
+          // Retry-After is held to XRAY_RETRY_MAX like the backoff: an hour (or an HTTP date far ahead, past
+          // setTimeout's range: then no wait at all) held the consumer beyond its session timeout.
+          const waitMs = Math.min(result.retryAfterMs ?? fullJitterDelayMs(attempt + 1, { baseMs: this.#o.retryBaseMs, maxMs: this.#o.retryMaxMs }, this.#random), this.#o.retryMaxMs);
           await control?.heartbeat();
           await this.#sleep(waitMs);
         }
@@ -227,7 +229,8 @@ export class OtlpTraceSink {
       return { kind: 'retry', code: response.status === 429 ? 'XRAY_THROTTLED' : 'XRAY_UNAVAILABLE', message, retryAfterMs: retryAfterMsOf(response.headers.get('retry-after'), this.#nowMs()) };
     }
     if (response.status === 401 || response.status === 403) return { kind: 'denied', message };
-    if (response.status >= 500) return { kind: 'retry', code: 'XRAY_UNAVAILABLE', message, retryAfterMs: undefined };
+    // Any other 4xx or 5xx is not retried (OTLP specification, "Failures": "MUST NOT be retried"); a 500
+    // retried ended unfinished and was redelivered for good instead of dead-lettered.
     return { kind: 'refused', status: response.status, message };
   }
 }

@@ -216,7 +216,10 @@ export function placeOtlpSpans(spans: readonly Span[], ctx: OtlpTranslateContext
     }
     const built = buildSpan(plan, wideTraceIds, relinks, callees, caller?.id, annotated);
     const fitted = fitSpan(built, limits.maxSpanBytes);
-    if (fitted === undefined) {
+    // The caller put in front carries the waypoint span's tags too: it is held to the same limit, and the
+    // input span is placed whole (both) or refused whole (neither), never half exported and dead-lettered.
+    const callerFitted = caller === undefined || fitted === undefined ? undefined : fitSpan(buildCallerSpan(built, caller, plan), limits.maxSpanBytes);
+    if (fitted === undefined || (caller !== undefined && callerFitted === undefined)) {
       rejected.push({ spanIndex: plan.index, reason: 'too_large', issues: [{ path: `spans[${plan.index}]`, message: `the span's OTLP encoding exceeds ${limits.maxSpanBytes} bytes even without its non-essential attributes and its events` }] });
       continue;
     }
@@ -230,16 +233,15 @@ export function placeOtlpSpans(spans: readonly Span[], ctx: OtlpTranslateContext
       startMs: plan.startMicros / 1000,
       estimatedBytes: fitted.bytes,
     });
-    if (caller !== undefined) {
-      const callerSpan = buildCallerSpan(built, caller, plan);
+    if (caller !== undefined && callerFitted !== undefined) {
       const attributes = [str('service.name', caller.service)];
       placed.push({
         index: plan.index,
-        span: callerSpan,
+        span: callerFitted.span,
         resourceKey: JSON.stringify(attributes),
         resourceAttributes: attributes,
         startMs: plan.startMicros / 1000,
-        estimatedBytes: sizeBounds(callerSpan).proto,
+        estimatedBytes: callerFitted.bytes,
       });
     }
   }

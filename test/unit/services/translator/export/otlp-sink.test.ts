@@ -146,6 +146,7 @@ describe('OtlpTraceSink: throttling and outages', () => {
       const first = translateToOtlp(spans.slice(0, 4), { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
       const second = translateToOtlp(spans.slice(4), { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
       const { sink, sleeps, authorizations } = sinkFor(local.endpoint, {
+        retryMaxMs: 5000,
         sleep: async (ms) => {
           sleeps.push(ms);
           local.clock += ms;
@@ -187,6 +188,44 @@ describe('OtlpTraceSink: throttling and outages', () => {
         const outcome = await sinkFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`).sink.export(batch);
         assert.equal(outcome.unfinished?.code, 'TRANSACTION_SEARCH_OFF', contentType);
         assert.deepEqual(outcome.rejected, [], `${contentType}: nothing dead-lettered`);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+  });
+
+  it('waits a Retry-After of an hour, or an HTTP date years ahead, no longer than retryMaxMs (it slept all of it, or overflowed setTimeout)', async () => {
+    for (const retryAfter of ['3600', 'Fri, 01 Jan 2100 00:00:00 GMT']) {
+      let calls = 0;
+      const server = createServer((_req, res) => {
+        calls += 1;
+        if (calls === 1) res.writeHead(429, { 'retry-after': retryAfter, 'content-type': 'text/plain' }).end('slow down');
+        else res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const batch = translateToOtlp([recent()], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+        const { sink, sleeps } = sinkFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`);
+        assert.deepEqual(await sink.export(batch), { rejected: [] });
+        assert.deepEqual(sleeps, [1000], `Retry-After: ${retryAfter}, retryMaxMs 1000`);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    }
+  });
+
+  it('does not retry a 500 or 501 (OTLP: other 5xx MUST NOT be retried): every span rejected, so dead-lettered, not redelivered for good', async () => {
+    for (const status of [500, 501]) {
+      let calls = 0;
+      const server = createServer((_req, res) => { calls += 1; res.writeHead(status, { 'content-type': 'text/plain' }).end('internal'); });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const batch = translateToOtlp([recent(), recent({ id: '2222222222222222' })], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+        const { sink, sleeps } = sinkFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`);
+        const outcome = await sink.export(batch);
+        assert.equal(outcome.unfinished, undefined);
+        assert.deepEqual(outcome.rejected.map((r) => [r.spanIndex, r.reason]), [[0, `http_${status}`], [1, `http_${status}`]]);
+        assert.deepEqual([calls, sleeps], [1, []]);
       } finally {
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }

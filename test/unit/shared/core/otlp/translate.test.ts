@@ -196,6 +196,26 @@ describe('translateToOtlp: endpoint limits', () => {
     assert.ok(Buffer.byteLength(JSON.stringify(s?.span)) <= OTLP_ENDPOINT_LIMITS.maxSpanBytes);
   });
 
+  it('holds the caller put in front of a root waypoint span to 200 KB too (it carries the waypoint span\'s tags; it went out untrimmed and was refused)', () => {
+    const big = 'x'.repeat(150 * 1024);
+    const waypoint = span({
+      id: 'abababababababab', parentId: undefined, kind: 'SERVER', localEndpoint: { serviceName: 'waypoint.default' },
+      tags: {
+        node_id: 'waypoint~10.0.0.1~waypoint-abc.default~default.svc.cluster.local',
+        'istio.source_canonical_service': 'productpage', 'istio.source_namespace': 'default',
+        'istio.destination_canonical_service': 'reviews', 'istio.destination_namespace': 'default', a: big, b: big,
+      },
+    });
+    const out = translateToOtlp([waypoint], { nowMs: NOW_MS });
+    assert.deepEqual(out.rejected, []);
+    const spans = flatSpans(requestsOf(out));
+    assert.deepEqual(spans.map((s) => s.span.kind).sort(), [SpanKindOtlp.SERVER, SpanKindOtlp.CLIENT].sort(), 'the waypoint span and its caller');
+    for (const s of spans) {
+      assert.ok(Buffer.byteLength(JSON.stringify(s.span)) <= OTLP_ENDPOINT_LIMITS.maxSpanBytes, `${s.span.kind}: within the span limit`);
+      assert.equal(s.attributes['meshray.trimmed'], 'attributes');
+    }
+  });
+
   it('rejects a span that cannot fit 200 KB even trimmed', () => {
     const out = translateToOtlp([span({ name: 'n'.repeat(210 * 1024) })], { nowMs: NOW_MS });
     assert.deepEqual(out.rejected.map((r) => r.reason), ['too_large']);
