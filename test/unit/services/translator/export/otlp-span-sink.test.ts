@@ -60,7 +60,7 @@ async function startLocal(options: { throttleSegmentsPerSecond?: number; nowMs?:
 }
 
 /** The OTLP path as configuration wires it, recording what goes on the wire; sleeps are skipped (counted). */
-function otlpHarness(endpoint: string, settings: { retries?: number } = {}) {
+function otlpHarness(endpoint: string, settings: { retries?: number; retryMaxMs?: number } = {}) {
   const sent: Sent[] = [];
   const sleeps: number[] = [];
   const signing = new XRayClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
@@ -70,7 +70,7 @@ function otlpHarness(endpoint: string, settings: { retries?: number } = {}) {
   };
   const metrics = createTranslatorMetrics(createRegistry());
   const otlpSink = OtlpHttpSpanSink.fromSettings(
-    { XRAY_MAX_CONCURRENCY: 2, XRAY_MAX_RETRIES: settings.retries ?? 3, XRAY_RETRY_BASE: 10, XRAY_RETRY_MAX: 100 },
+    { XRAY_MAX_CONCURRENCY: 2, XRAY_MAX_RETRIES: settings.retries ?? 3, XRAY_RETRY_BASE: 10, XRAY_RETRY_MAX: settings.retryMaxMs ?? 100 },
     { client: signing, endpoint, region: 'eu-west-1', metrics, fetch: recordingFetch, sleep: async (ms) => { sleeps.push(ms); }, random: () => 0.5 },
   );
   return { h: harness({ otlpSink, partitions: 2 }), sent, sleeps, metrics };
@@ -177,7 +177,8 @@ describe('EXPORT_PROTOCOL=otlp through the pipeline', () => {
     const throttled = await startLocal({ throttleSegmentsPerSecond: 1 });
     try {
       const input = bookinfoNow();
-      const { h, sleeps, sent } = otlpHarness(throttled.endpoint, { retries: 1 });
+      // XRAY_RETRY_MAX above xray-local's Retry-After (2 s): the wait is held to it
+      const { h, sleeps, sent } = otlpHarness(throttled.endpoint, { retries: 1, retryMaxMs: 5000 });
       h.topic.append(input.slice(0, 2).map(recordOf));
       await h.app.start();
       try {
