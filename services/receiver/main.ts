@@ -13,6 +13,7 @@ import { buildApp } from './app.ts';
 import { receiverEnvSchema, type ReceiverConfig } from './config.ts';
 import { receiverEdge } from './edge.ts';
 import { KafkaSpanPublisher } from './publish/kafka-span-publisher.ts';
+import { SpanTopicWatch } from './publish/span-topic-watch.ts';
 
 export interface RunningReceiver {
   readonly app: FastifyInstance;
@@ -29,6 +30,8 @@ export interface RunningReceiver {
  * later, is survived: readiness is false with the brokers and the cause, and the span topic is retried
  * with backoff (one warn line). An existing span topic with another partition count than
  * SPANS_TOPIC_PARTITIONS (raised since it was created) is used as it is: spans are keyed over its count, with a warning.
+ * Then the span topic is watched (SpanTopicWatch, every SPANS_TOPIC_CHECK_INTERVAL): partitions raised while
+ * it runs are keyed over at once, and an idle receiver whose Kafka stopped answering turns unready.
  */
 export async function startReceiver(env: Record<string, string | undefined> = process.env, logger?: Logger): Promise<RunningReceiver> {
   const config = loadConfig(receiverEnvSchema, env);
@@ -53,13 +56,14 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
   });
 
   let stopping: Promise<void> | undefined;
+  let watch: SpanTopicWatch | undefined;
   let kafkaProblem: string | undefined = `waiting for Kafka at ${config.KAFKA_BROKERS.join(',')} (span topic ${config.SPANS_TOPIC})`;
   const app = buildApp({
     config,
     publisher,
     logger: log,
     registry,
-    isReady: () => (stopping ? 'shutting down' : kafkaProblem ?? publisher.readinessProblem() ?? true),
+    isReady: () => (stopping ? 'shutting down' : kafkaProblem ?? watch?.problem ?? publisher.readinessProblem() ?? true),
     ...(edge.tokens ? { tokens: edge.tokens } : {}),
     ...(edge.tls ? { tls: edge.tls } : {}),
     timeouts: edge.timeouts,
@@ -97,6 +101,12 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
     }
     kafkaProblem = undefined;
     publisher.start(partitions);
+    if (stopping !== undefined) return;
+    watch = new SpanTopicWatch({
+      kafka: startKafka, topic: config.SPANS_TOPIC, intervalMs: config.SPANS_TOPIC_CHECK_INTERVAL, partitions,
+      onPartitions: (raised) => { publisher.setPartitions(raised); }, logger: log,
+    });
+    watch.start();
   });
   // A reachable Kafka: resolve once the topic is ready (the receiver is then ready). An unreachable one:
   // resolve after the first failed attempt and keep retrying in the background.
@@ -121,6 +131,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
       log.info('receiver stopping');
       abort.abort(); // an attempt in flight is left to fail on its own
       edge.stop();
+      await watch?.stop();
       await app.close(); // stop accepting; in-flight requests finish (at most ACK_TIMEOUT)
       const { droppedSpans } = await publisher.close(); // flush the buffer, then disconnect
       log.info({ droppedSpans }, 'receiver stopped');

@@ -247,6 +247,11 @@ export class KafkaSpanPublisher implements SpanPublisher {
     });
   }
 
+  /** Keys spans over `partitions` from now on: the span topic's partitions were raised (SpanTopicWatch). */
+  setPartitions(partitions: number): void {
+    this.partitions = partitions;
+  }
+
   /** undefined when ready (producer connected, not shutting down), else why not. */
   readinessProblem(): string | undefined {
     if (this.closing) return 'shutting down';

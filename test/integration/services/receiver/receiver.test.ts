@@ -1,7 +1,7 @@
 // Integration: the receiver against the REAL broker in KAFKA_BROKERS (scripts/run-tests.mjs starts one).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Kafka } from 'kafkajs';
@@ -177,6 +177,44 @@ describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
       for (const r of records) assert.equal(r.partition, spanPartitionOf(r.span.traceId, 9));
       assert.ok(lines.some((l) => l.includes(`${topic} has 9 partitions, not SPANS_TOPIC_PARTITIONS=6`)), lines.join('\n'));
     } finally {
+      await receiver.stop();
+    }
+  });
+
+  it('the span topic watched: partitions raised while it runs are keyed over at once (it took a restart); the topic gone makes it unready, back makes it ready', async () => {
+    const topic = uniqueTopic('watched');
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', service: 'receiver', destination: { write: (l: string) => { lines.push(l); } } });
+    const receiver = await startReceiver({
+      KAFKA_BROKERS: BROKERS.join(','), SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', ACK_MODE: 'kafka',
+      SPANS_TOPIC_REPLICATION_FACTOR: '1', SPANS_TOPIC_PARTITIONS: '2', SPANS_TOPIC_CHECK_INTERVAL: '200ms',
+    }, logger);
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { port } = receiver.app.server.address() as { port: number };
+      const base = `http://127.0.0.1:${port}`;
+      const ready = async () => (await fetch(`${base}/health/ready`)).status === 200;
+      await waitFor('the receiver ready', 10_000, ready, { intervalMs: 100 });
+      await admin.createPartitions({ topicPartitions: [{ topic, count: 6 }] });
+      await waitFor('the raised count seen', 10_000, () => lines.some((l) => l.includes(`${topic} now has 6 partitions`)), { intervalMs: 50 });
+      const template = JSON.parse(bookinfo) as Record<string, unknown>[];
+      const traceIds = Array.from({ length: 24 }, (_, i) => createHash('md5').update(`trace ${i}`).digest('hex'));
+      const spans = traceIds.map((traceId, i) => ({ ...template[i % template.length], traceId, id: (0x2000 + i).toString(16).padStart(16, '0') }));
+      const res = await fetch(`${base}/api/v2/spans`, { method: 'POST', headers: json, body: JSON.stringify(spans) });
+      assert.equal(res.status, 202, await res.text());
+      const records = await readTopic(kafka, topic);
+      assert.equal(records.length, spans.length);
+      for (const r of records) assert.equal(r.partition, spanPartitionOf(r.span.traceId, 6), `trace ${r.span.traceId} keyed over the 6 partitions`);
+      assert.ok(records.some((r) => r.partition >= 2), 'the new partitions are used');
+
+      await admin.deleteTopics({ topics: [topic] });
+      await waitFor('unready with the topic gone', 15_000, async () => !(await ready()), { intervalMs: 100 });
+      assert.match(await (await fetch(`${base}/health/ready`)).text(), new RegExp(`metadata request for span topic ${topic.replace(/\./g, '\\.')}`));
+      await ensureTopics(kafka, [{ topic, numPartitions: 6, replicationFactor: 1 }]);
+      await waitFor('ready again with the topic back', 15_000, ready, { intervalMs: 100 });
+    } finally {
+      await admin.disconnect();
       await receiver.stop();
     }
   });

@@ -1,0 +1,94 @@
+import type { Admin, Kafka } from 'kafkajs';
+import type { Logger } from '../../../shared/edge/log/index.ts';
+
+export interface SpanTopicWatchOptions {
+  /** A client without retries of its own: the next round is the retry. */
+  readonly kafka: Kafka;
+  readonly topic: string;
+  /** SPANS_TOPIC_CHECK_INTERVAL: ms between two Metadata requests. */
+  readonly intervalMs: number;
+  /** The partition count spans are keyed over now. */
+  readonly partitions: number;
+  /** Called with the new count when the topic's partitions were raised. */
+  readonly onPartitions: (partitions: number) => void;
+  readonly logger: Logger;
+}
+
+/**
+ * Watches the span topic while the receiver runs: every `intervalMs`, one Metadata request for it (kafkajs
+ * admin `fetchTopicMetadata`; admin clients never create topics).
+ * - Its partitions raised (`kafka-topics.sh --alter --partitions`): spans are keyed over the new count from
+ *   then on (`onPartitions`; spanPartitionOf), logged once. Every receiver had to be restarted for that, and
+ *   until then the new partitions stayed empty. A trace whose spans straddle the change may land in two
+ *   partitions, as with a restart; Kafka never lowers a count, so a lower answer is ignored.
+ * - No answer, or the topic gone: `problem` says so (readiness false) until a round succeeds. An idle
+ *   receiver stayed ready until a request found Kafka gone.
+ */
+export class SpanTopicWatch {
+  readonly #o: SpanTopicWatchOptions;
+  readonly #log: Logger;
+  #partitions: number;
+  #problem: string | undefined;
+  #admin: Admin | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #round: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(options: SpanTopicWatchOptions) {
+    this.#o = options;
+    this.#partitions = options.partitions;
+    this.#log = options.logger.child({ component: 'span-topic-watch' });
+  }
+
+  /** undefined while the last round had an answer, else why not (for readiness). */
+  get problem(): string | undefined {
+    return this.#problem;
+  }
+
+  start(): void {
+    if (this.#stopped || this.#timer !== undefined) return;
+    this.#schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    await this.#round;
+    await this.#admin?.disconnect().catch(() => undefined);
+  }
+
+  #schedule(): void {
+    this.#timer = setTimeout(() => {
+      this.#round = this.#check().finally(() => { if (!this.#stopped) this.#schedule(); });
+    }, this.#o.intervalMs);
+    this.#timer.unref();
+  }
+
+  async #check(): Promise<void> {
+    const { topic } = this.#o;
+    try {
+      if (this.#admin === undefined) {
+        const admin = this.#o.kafka.admin();
+        await admin.connect();
+        this.#admin = admin;
+      }
+      const { topics } = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+      const partitions = topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+      if (partitions === 0) throw new Error(`span topic ${topic} has no partitions in the brokers' metadata`);
+      if (this.#problem !== undefined) this.#log.info({ topic }, 'Kafka answers again');
+      this.#problem = undefined;
+      if (partitions > this.#partitions) {
+        this.#log.warn({ topic, from: this.#partitions, to: partitions }, `${topic} now has ${partitions} partitions: spans are keyed over ${partitions} from now on`);
+        this.#partitions = partitions;
+        this.#o.onPartitions(partitions);
+      }
+    } catch (error) {
+      const message = `Kafka did not answer a metadata request for span topic ${topic}: ${(error as Error).message}`;
+      if (this.#problem === undefined) this.#log.warn({ topic, err: error }, message);
+      this.#problem = message;
+      const admin = this.#admin;
+      this.#admin = undefined; // a new connection next round
+      await admin?.disconnect().catch(() => undefined);
+    }
+  }
+}
