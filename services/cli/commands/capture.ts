@@ -98,8 +98,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     }
     tally.records += records.length;
     tally.spans += spans;
-    if (lines.length === 0) return;
+    // Every dead letter counts in the summary, whatever the format and however many lines its batch gave.
     if (format !== 'dead-letters') for (const record of records) summary?.add(deadLetterEntryOf(record));
+    if (lines.length === 0) return;
     const chunk = format !== 'zipkin-json'
       ? `${lines.join('\n')}\n`
       : `${first ? '[\n' : ',\n'}${lines.join(',\n')}`;

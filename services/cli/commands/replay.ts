@@ -147,11 +147,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const target = describeExportTarget({ region, endpoint, env });
   say(`${planned.summary} → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${target.endpoint} (${settings.value.EXPORT_PROTOCOL}) at ≤ ${rate} ${settings.value.EXPORT_PROTOCOL === 'otlp' ? 'spans' : 'segments'}/s`}`);
   if (!dryRun) say(`exporting to ${target.endpoint} (region ${target.region}; credentials: ${target.credentials})`);
-  if (total === 0) {
-    say(`nothing to replay: the selection holds no records (${describeSelection(selection)})`);
-    return 0;
-  }
-
+  // --dry-run's output is opened (a file truncated) before anything else: an empty selection leaves an empty
+  // file, not the previous run's documents under this run's name.
   let output: ReturnType<typeof openOutput> | undefined;
   if (dryRun) {
     try {
@@ -159,6 +156,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     } catch (e) {
       return fail(`cannot write ${values.output}: ${(e as Error).message}`);
     }
+  }
+  if (total === 0) {
+    await output?.close();
+    say(`nothing to replay: the selection holds no records (${describeSelection(selection)})`);
+    return 0;
   }
   let redis: Redis | undefined;
   if (epochStore === 'redis' && redisUrl !== undefined) {

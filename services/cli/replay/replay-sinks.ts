@@ -78,11 +78,13 @@ export class NdjsonSegmentSink implements SegmentSink {
   }
 }
 
-/** Writes and waits for 'drain' when the stream's buffer is full. */
+/**
+ * Writes and settles once the stream has taken the chunk (its write callback): a failed write (EPIPE, ENOSPC)
+ * rejects, so the read stops there. (Resolving when `write` returned true let a failed write pass unnoticed
+ * until the stream's 'error' event crashed the process.)
+ */
 export function writeChunk(out: NodeJS.WritableStream, chunk: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const ok = out.write(chunk, (err) => { if (err) reject(err); });
-    if (ok) resolve();
-    else out.once('drain', resolve);
+    out.write(chunk, (err) => { if (err) reject(err); else resolve(); });
   });
 }

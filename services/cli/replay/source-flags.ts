@@ -137,10 +137,15 @@ export function openOutput(file: string | undefined, stdout: NodeJS.WritableStre
   }
   // Opened now so that a bad path fails before anything is read (throws the fs error).
   const stream = createWriteStream(file, { fd: openSync(file, 'w') });
+  // A write that fails (ENOSPC, EIO) reaches writeChunk's callback, which fails the read: the command then
+  // stops cleanly (what was written, the --offsets of the rest, the consumer group deleted). Without a
+  // listener, the stream's 'error' event crashed the process with a stack trace and left the group behind.
+  let failed: Error | undefined;
+  stream.on('error', (err) => { failed ??= err; });
   return {
     out: stream,
     close: () => new Promise<void>((resolve, reject) => {
-      stream.once('error', reject);
+      if (failed !== undefined || stream.destroyed) { reject(failed ?? new Error(`${file}: the output stream was closed`)); return; }
       stream.end(() => resolve());
     }),
     readerClosed: () => false,

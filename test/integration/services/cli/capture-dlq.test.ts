@@ -86,3 +86,19 @@ test('a poison record dead-lettered by the translator reads back through capture
     await xray.close();
   }
 });
+
+test('capture --dlq --summary counts every dead letter in any format, a batch of only undecodable ones too (it left those out of ndjson and zipkin-json)', async () => {
+  const dlq = unique('summary.dlq');
+  await ensureTopics(kafka, [{ topic: dlq, numPartitions: 1, replicationFactor: -1 }]);
+  const [good] = toSpanRecords([span], Date.now());
+  assert.ok(good);
+  const poison = { key: good.key, value: Buffer.from('definitely not avro'), headers: { [SPAN_SCHEMA_HEADER]: good.headers[SPAN_SCHEMA_HEADER] ?? '' } };
+  const fine = { key: good.key, value: good.value, headers: { ...good.headers } };
+  // the first batch (--batch-size 3) holds only undecodable records
+  await producer.send({ topic: dlq, acks: -1, messages: [poison, poison, poison, fine, fine] });
+  const env = { KAFKA_BROKERS: BROKERS, DLQ_TOPIC: dlq };
+  for (const format of ['dead-letters', 'ndjson', 'zipkin-json']) {
+    const out = await runCommand(capture, ['--dlq', '--all', '--summary', '--quiet', '--batch-size', '3', '--format', format, '--output', join(dir, `summary.${format}`)], '', env);
+    assert.match(out.stdout, new RegExp(`^${dlq.replace(/\./g, '\\.')}: 5 dead letters`), `${format}: ${out.stdout}`);
+  }
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { join } from 'node:path';
 import { BatchGetTracesCommand } from '@aws-sdk/client-xray';
@@ -283,6 +283,30 @@ test('replay --dry-run | head: once the reader closes stdout (EPIPE), replay sto
   assert.doesNotMatch(text, /failed:/);
   const { groups } = await admin.listGroups();
   assert.deepEqual(groups.filter((g) => /^meshray-replay-/.test(g.groupId)), [], 'the throwaway group is deleted');
+});
+
+test('replay --dry-run --output on a full disk (/dev/full): it stops cleanly (failed: ENOSPC, exit 1, the --offsets of the rest) and leaves no consumer group (it crashed on the stream\'s error event)', { timeout: 60_000 }, async () => {
+  const topic = unique('enospc');
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  await produce(topic, bookinfo(1, 6), Date.now());
+  const r = await runCommand(replay, ['--topic', topic, '--all', '--dry-run', '--quiet', '--output', '/dev/full'], '', ENV);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /failed: .*ENOSPC/);
+  assert.match(r.stderr, new RegExp(`to finish, rerun with --offsets 0:0-\\d+ --topic ${topic}`));
+  const { groups } = await admin.listGroups();
+  assert.deepEqual(groups.filter((g) => /^meshray-replay-/.test(g.groupId)), [], 'the throwaway group is deleted');
+});
+
+test('replay --dry-run --output FILE with an empty selection leaves FILE empty, not the previous run\'s documents', { timeout: 60_000 }, async () => {
+  const topic = unique('empty-output');
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  await produce(topic, bookinfo(1, 6), Date.now());
+  const file = join(dir, 'empty-selection.ndjson');
+  writeFileSync(file, '{"an":"older run"}\n');
+  const r = await runCommand(replay, ['--topic', topic, '--offsets', '0:100-', '--dry-run', '--output', file], '', ENV);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /nothing to replay/);
+  assert.equal(readFileSync(file, 'utf8'), '');
 });
 
 test('Ctrl-C during replay: it stops, prints what was replayed and the --offsets that finish the job (exit 130), and leaves no consumer group', { timeout: 60_000 }, async () => {
