@@ -22,7 +22,7 @@ export { ConsumerHealth, ExportHealth } from './health.ts';
 export type { BatchControl, BatchHandler, BatchResult, SpanSource } from './consume/span-source.ts';
 export { KafkaSpanSource, type KafkaSpanSourceOptions } from './consume/kafka-span-source.ts';
 export { InProcessSpanSource, type InProcessSpanSourceOptions } from './consume/in-process-span-source.ts';
-export { RangeSpanSource, type RangeSpanSourceOptions, type PartitionRange, type PartitionPosition } from './consume/range-span-source.ts';
+export { RangeSpanSource, type RangeSpanSourceOptions, type PartitionRange, type PartitionPosition, type TimeWindow } from './consume/range-span-source.ts';
 
 export type { PutOutcome, RejectedDocument, SegmentSink, UnfinishedDocuments } from './export/segment-sink.ts';
 export { XRaySegmentSink, type XRaySegmentSinkOptions, type XRaySinkSettings } from './export/xray-segment-sink.ts';

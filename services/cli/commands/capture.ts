@@ -112,7 +112,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // The same source replay reads with; capture's handler writes the records instead of translating them.
   const reader = new RangeSpanSource({
     kafka, topic, ranges: plan.ranges, batchRecords: source.value.batchRecords, idleTimeoutMs: source.value.idleTimeoutMs,
-    groupIdPrefix: 'meshray-capture',
+    groupIdPrefix: 'meshray-capture', ...(planned.timeWindow !== undefined ? { timeWindow: planned.timeWindow } : {}),
   });
   const handler: BatchHandler = {
     handle: async ({ partition, records }) => {

@@ -185,7 +185,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     ? { protocol: 'otlp', sink: new TallySegmentSink(limiter ? new RateLimitedSegmentSink(exporter.sink, limiter) : exporter.sink, tally) }
     : { sink: new TallySegmentSink(limiter ? new RateLimitedSegmentSink(exporter.sink, limiter) : exporter.sink, tally) };
   const startMs = Date.now();
-  const reader = new RangeSpanSource({ kafka, topic, ranges: plan.ranges, batchRecords: source.value.batchRecords, idleTimeoutMs: source.value.idleTimeoutMs });
+  const reader = new RangeSpanSource({
+    kafka, topic, ranges: plan.ranges, batchRecords: source.value.batchRecords, idleTimeoutMs: source.value.idleTimeoutMs,
+    ...(planned.timeWindow !== undefined ? { timeWindow: planned.timeWindow } : {}),
+  });
   const config = translatorConfigOf(settings.value);
   // The live translators' pipeline over a source that never redelivers: a poison record or a document
   // X-Ray refuses is skipped and tallied at once; documents not accepted after the sink's retries stop it.

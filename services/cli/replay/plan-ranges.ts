@@ -78,7 +78,7 @@ export function planOffsetRanges(selection: Extract<Selection, { kind: 'offsets'
 }
 
 /** Reads the watermarks (and, for a time range, offsets by timestamp) and plans the ranges. */
-export async function resolveRanges(admin: Admin, topic: string, selection: Selection): Promise<RangePlan> {
+export async function resolveRanges(admin: Admin, topic: string, selection: Selection, options: { timesOutOfOrder?: boolean } = {}): Promise<RangePlan> {
   const topics = await admin.listTopics();
   if (!topics.includes(topic)) throw new MeshrayError('CONFIG_INVALID', `topic ${topic} does not exist`);
   const offsets = await admin.fetchTopicOffsets(topic);
@@ -87,6 +87,8 @@ export async function resolveRanges(admin: Admin, topic: string, selection: Sele
     case 'all': return planAllRanges(watermarks);
     case 'offsets': return planOffsetRanges(selection, watermarks, topic);
     case 'time': {
+      // Offset-by-timestamp finds the first record at or after a time: right only when times follow offsets.
+      if (options.timesOutOfOrder === true) return planAllRanges(watermarks);
       const toNumbers = (list: readonly { partition: number; offset: string }[]) => list.map((x) => ({ partition: x.partition, offset: Number(x.offset) }));
       const starts = toNumbers(await admin.fetchTopicOffsetsByTimestamp(topic, selection.fromMs));
       const ends = selection.toMs === undefined ? undefined : toNumbers(await admin.fetchTopicOffsetsByTimestamp(topic, selection.toMs));

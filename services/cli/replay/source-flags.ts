@@ -9,6 +9,7 @@ import { dlqEnv, durationMs, kafkaEnv, loadConfig, requireSaslCredentials } from
 import { createKafka } from '../../../shared/edge/kafka/client.ts';
 import { kafkaSecurityOf } from '../../../shared/edge/kafka/from-config.ts';
 import type { Parsed, Selection, SelectionFlags } from './selection.ts';
+import type { TimeWindow } from '../../translator/index.ts';
 import { plural } from './progress.ts';
 import { recordsIn, resolveRanges, type RangePlan } from './plan-ranges.ts';
 import { describeSelection, parseSelection } from './selection.ts';
@@ -65,6 +66,11 @@ export interface Source {
   readonly selection: Selection;
   readonly batchRecords: number;
   readonly idleTimeoutMs: number;
+  /**
+   * The topic's record times are not in offset order: the DLQ (a dead letter keeps its span record's time and
+   * is appended when it failed). A time selection then reads the whole topic and keeps the records in it.
+   */
+  readonly timesOutOfOrder: boolean;
 }
 
 const BROKERS = kafkaEnv.KAFKA_BROKERS;
@@ -100,7 +106,7 @@ export function parseSource(flags: SourceFlags, env: Readonly<Record<string, str
     else errors.push(`--idle-timeout: expected a duration like 60s, got "${flags['idle-timeout']}"`);
   }
   if (errors.length > 0 || !selection.ok) return { ok: false, errors };
-  return { ok: true, value: { brokers, topic, selection: selection.value, batchRecords, idleTimeoutMs } };
+  return { ok: true, value: { brokers, topic, selection: selection.value, batchRecords, idleTimeoutMs, timesOutOfOrder: flags.dlq === true } };
 }
 
 const kafkaSecuritySchema = z.object({
@@ -158,6 +164,8 @@ export interface PlannedSource {
   readonly kafka: Kafka;
   readonly plan: RangePlan;
   readonly total: number;
+  /** Records to keep by time, for a time selection on a topic whose times are out of order (RangeSpanSource `timeWindow`). */
+  readonly timeWindow?: TimeWindow;
   /** `<topic>: <selection>: N records in P of Q partitions` */
   readonly summary: string;
 }
@@ -177,7 +185,7 @@ export async function planSource(
   let plan: RangePlan;
   try {
     await admin.connect();
-    plan = await resolveRanges(admin, source.topic, source.selection);
+    plan = await resolveRanges(admin, source.topic, source.selection, { timesOutOfOrder: source.timesOutOfOrder });
   } catch (e) {
     return { ok: false, message: `cannot read ${source.topic} from ${source.brokers.join(',')}: ${(e as Error).message}` };
   } finally {
@@ -186,6 +194,9 @@ export async function planSource(
   for (const w of plan.warnings) say(`warning: ${w}`);
   const total = recordsIn(plan.ranges);
   const withRecords = plan.ranges.filter((r) => r.endOffset > r.startOffset).length;
-  const summary = `${source.topic}: ${describeSelection(source.selection)}: ${plural(total, 'record')} in ${withRecords} of ${plural(plan.ranges.length, 'partition')}`;
-  return { ok: true, kafka, plan, total, summary };
+  const { selection } = source;
+  const timeWindow = selection.kind === 'time' && source.timesOutOfOrder ? { fromMs: selection.fromMs, ...(selection.toMs !== undefined ? { toMs: selection.toMs } : {}) } : undefined;
+  const read = timeWindow === undefined ? '' : ' (read whole and kept by record time: its times are not in offset order)';
+  const summary = `${source.topic}: ${describeSelection(selection)}: ${plural(total, 'record')} in ${withRecords} of ${plural(plan.ranges.length, 'partition')}${read}`;
+  return { ok: true, kafka, plan, total, summary, ...(timeWindow !== undefined ? { timeWindow } : {}) };
 }

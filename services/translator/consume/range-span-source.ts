@@ -45,6 +45,17 @@ export interface RangeSpanSourceOptions {
   readonly idleTimeoutMs: number;
   /** Group id prefix (a random suffix is added). */
   readonly groupIdPrefix?: string;
+  /**
+   * Only records whose Kafka timestamp is in [fromMs, toMs) are handed over; the others are read past (for a
+   * topic whose times are not in offset order, such as the DLQ, read whole).
+   */
+  readonly timeWindow?: TimeWindow;
+}
+
+/** Kafka record timestamps, ms since the epoch: from `fromMs` (inclusive) to `toMs` (exclusive; none: no end). */
+export interface TimeWindow {
+  readonly fromMs: number;
+  readonly toMs?: number;
 }
 
 interface PartitionState {
@@ -189,8 +200,13 @@ export class RangeSpanSource implements SpanSource {
         await payload.heartbeat();
       }
       state.window = window;
-      state.pending.push(deliveredRecordOf(m, batch.partition));
       state.next = offset + 1;
+      const time = this.#o.timeWindow;
+      if (time !== undefined) {
+        const ms = Number(m.timestamp);
+        if (ms < time.fromMs || (time.toMs !== undefined && ms >= time.toMs)) continue;
+      }
+      state.pending.push(deliveredRecordOf(m, batch.partition));
     }
     // Control records or compacted gaps at the end of the fetched slice also move the position on.
     state.next = Math.min(endOffset, Math.max(state.next, Number(batch.lastOffset()) + 1));

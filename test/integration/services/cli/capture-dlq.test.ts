@@ -102,3 +102,24 @@ test('capture --dlq --summary counts every dead letter in any format, a batch of
     assert.match(out.stdout, new RegExp(`^${dlq.replace(/\./g, '\\.')}: 5 dead letters`), `${format}: ${out.stdout}`);
   }
 });
+
+test('capture --dlq --from/--to keeps the dead letters whose time is in range, whatever their order (a dead letter keeps its span record\'s time: the offset-by-time lookup dropped earlier ones and took later ones)', async () => {
+  const dlq = unique('times.dlq');
+  await ensureTopics(kafka, [{ topic: dlq, numPartitions: 1, replicationFactor: -1 }]);
+  const t0 = Date.parse('2026-11-01T10:00:00Z');
+  const at = (minutes: number, id: string) => {
+    const [record] = toSpanRecords([{ ...span, id }], t0 + minutes * 60_000);
+    assert.ok(record);
+    return { key: record.key, value: record.value, headers: { ...record.headers }, timestamp: String(record.timestampMs) };
+  };
+  // appended in failure order: a span of 10:10 failed first, one of 10:01 later
+  await producer.send({ topic: dlq, acks: -1, messages: [at(10, 'aaaaaaaaaaaaaa10'), at(1, 'aaaaaaaaaaaaaa01')] });
+  const env = { KAFKA_BROKERS: BROKERS, DLQ_TOPIC: dlq };
+  const idsIn = async (from: string, to: string) => {
+    const out = await runCommand(capture, ['--dlq', '--from', from, '--to', to, '--format', 'ndjson', '--quiet'], '', env);
+    assert.equal(out.code, 0, out.stderr);
+    return out.stdout.trim().split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { id: string }).id);
+  };
+  assert.deepEqual(await idsIn('2026-11-01T10:00:00Z', '2026-11-01T10:05:00Z'), ['aaaaaaaaaaaaaa01']);
+  assert.deepEqual(await idsIn('2026-11-01T10:08:00Z', '2026-11-01T10:20:00Z'), ['aaaaaaaaaaaaaa10']);
+});
