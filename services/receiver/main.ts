@@ -103,7 +103,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
     publisher.start(partitions);
     if (stopping !== undefined) return;
     watch = new SpanTopicWatch({
-      kafka: startKafka, topic: config.SPANS_TOPIC, intervalMs: config.SPANS_TOPIC_CHECK_INTERVAL, partitions,
+      kafka: createKafkaFromConfig(config, log, { retry: { retries: 0 } }), topic: config.SPANS_TOPIC, intervalMs: config.SPANS_TOPIC_CHECK_INTERVAL, partitions,
       onPartitions: (raised) => { publisher.setPartitions(raised); }, logger: log,
     });
     watch.start();
@@ -131,7 +131,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
       log.info('receiver stopping');
       abort.abort(); // an attempt in flight is left to fail on its own
       edge.stop();
-      await watch?.stop();
+      watch?.stop();
       await app.close(); // stop accepting; in-flight requests finish (at most ACK_TIMEOUT)
       const { droppedSpans } = await publisher.close(); // flush the buffer, then disconnect
       log.info({ droppedSpans }, 'receiver stopped');

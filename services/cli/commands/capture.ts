@@ -151,7 +151,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     const rest = resumeOffsets(reader.positions);
     const why = interrupt.signal === undefined ? `failed: ${failure.message}` : `interrupted (${interrupt.signal}): what is above was written`;
     say(`${why}${format === 'zipkin-json' ? ' (the output is an unfinished JSON array)' : ''}`);
-    if (rest !== '') say(`the rest: --offsets ${rest}${values.dlq === true ? ' --dlq' : ` --topic ${topic}`}`);
+    // --offsets cannot carry a time window: a time range of the DLQ (read whole, kept by time) is rerun as it was.
+    if (rest !== '' && planned.timeWindow !== undefined) say('the rest: rerun with the same --dlq --from/--to');
+    else if (rest !== '') say(`the rest: --offsets ${rest}${values.dlq === true ? ' --dlq' : ` --topic ${topic}`}`);
     return interrupt.signal === undefined ? 1 : 130;
   }
   return tally.skippedTotal > 0 ? 2 : 0;

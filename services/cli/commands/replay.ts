@@ -243,7 +243,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (failure) {
     const rest = resumeOffsets(reader.positions);
     say(interrupt.signal === undefined ? `failed: ${failure.message}` : `interrupted (${interrupt.signal}): what is above was replayed`);
-    if (rest !== '') say(`to finish, rerun with --offsets ${rest}${values.dlq === true ? ' --dlq' : ` --topic ${topic}`}`);
+    // --offsets cannot carry a time window: a time range of the DLQ (read whole, kept by time) is rerun as it was.
+    if (rest !== '' && planned.timeWindow !== undefined) say('to finish, rerun with the same --dlq --from/--to (what was replayed is sent again: the same documents, overwritten)');
+    else if (rest !== '') say(`to finish, rerun with --offsets ${rest}${values.dlq === true ? ' --dlq' : ` --topic ${topic}`}`);
     return interrupt.signal === undefined ? 1 : 130;
   }
   return tally.skippedTotal > 0 ? 2 : 0;

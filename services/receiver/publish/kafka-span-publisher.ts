@@ -178,6 +178,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
   /** The span topic's partitions: options.partitions until start() is given the brokers' count. */
   private partitions: number;
   private failing = false;
+  /** setPartitions: replace the producer (fresh metadata) before the next send. */
+  private partitionsChanged = false;
   /** ACK_MODE=kafka: refuses what could not drain within ACK_TIMEOUT at the measured rate (drain-admission.ts). */
   private readonly admission: DrainAdmission | undefined;
 
@@ -247,9 +249,15 @@ export class KafkaSpanPublisher implements SpanPublisher {
     });
   }
 
-  /** Keys spans over `partitions` from now on: the span topic's partitions were raised (SpanTopicWatch). */
+  /**
+   * Keys spans over `partitions` from now on: the span topic's partitions were raised (SpanTopicWatch). The
+   * producer is replaced before its next send: kafkajs keeps its topic metadata up to 5 minutes and skips
+   * the partitions it does not know, so that send failed the unanswered-partitions check and was retried.
+   */
   setPartitions(partitions: number): void {
+    if (partitions === this.partitions) return;
     this.partitions = partitions;
+    this.partitionsChanged = true;
   }
 
   /** undefined when ready (producer connected, not shutting down), else why not. */
@@ -517,6 +525,11 @@ export class KafkaSpanPublisher implements SpanPublisher {
         if (this.closing) return;
         await this.wait();
         continue;
+      }
+      if (this.partitionsChanged) {
+        this.partitionsChanged = false;
+        await this.renewProducer(new Error('the span topic\'s partitions were raised: a producer with fresh metadata'));
+        continue; // connected at the top of the loop
       }
       await this.linger(batchLimit);
       if (this.abandoned) return;

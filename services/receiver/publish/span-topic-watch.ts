@@ -2,7 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from '../../../shared/edge/log/index.ts';
 
 export interface SpanTopicWatchOptions {
-  /** A client without retries of its own: the next round is the retry. */
+  /** Its own client, few retries: the next round is the retry. */
   readonly kafka: Kafka;
   readonly topic: string;
   /** SPANS_TOPIC_CHECK_INTERVAL: ms between two Metadata requests. */
@@ -31,7 +31,6 @@ export class SpanTopicWatch {
   #problem: string | undefined;
   #admin: Admin | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #round: Promise<void> | undefined;
   #stopped = false;
 
   constructor(options: SpanTopicWatchOptions) {
@@ -50,16 +49,22 @@ export class SpanTopicWatch {
     this.#schedule();
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops watching at once: a round in flight is not waited for (against a broker that accepts but never
+   * answers it took 30 s, which held the receiver's shutdown drain past its pod's grace period); its admin
+   * client is disconnected, so the round fails and ends on its own.
+   */
+  stop(): void {
     this.#stopped = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
-    await this.#round;
-    await this.#admin?.disconnect().catch(() => undefined);
+    const admin = this.#admin;
+    this.#admin = undefined;
+    void admin?.disconnect().catch(() => undefined);
   }
 
   #schedule(): void {
     this.#timer = setTimeout(() => {
-      this.#round = this.#check().finally(() => { if (!this.#stopped) this.#schedule(); });
+      void this.#check().finally(() => { if (!this.#stopped) this.#schedule(); });
     }, this.#o.intervalMs);
     this.#timer.unref();
   }
@@ -67,12 +72,14 @@ export class SpanTopicWatch {
   async #check(): Promise<void> {
     const { topic } = this.#o;
     try {
-      if (this.#admin === undefined) {
-        const admin = this.#o.kafka.admin();
-        await admin.connect();
+      let admin = this.#admin;
+      if (admin === undefined) {
+        admin = this.#o.kafka.admin();
         this.#admin = admin;
+        await admin.connect();
       }
-      const { topics } = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      if (this.#stopped) return;
       const partitions = topics.find((t) => t.name === topic)?.partitions.length ?? 0;
       if (partitions === 0) throw new Error(`span topic ${topic} has no partitions in the brokers' metadata`);
       if (this.#problem !== undefined) this.#log.info({ topic }, 'Kafka answers again');
@@ -83,6 +90,7 @@ export class SpanTopicWatch {
         this.#o.onPartitions(partitions);
       }
     } catch (error) {
+      if (this.#stopped) return;
       const message = `Kafka did not answer a metadata request for span topic ${topic}: ${(error as Error).message}`;
       if (this.#problem === undefined) this.#log.warn({ topic, err: error }, message);
       this.#problem = message;

@@ -114,12 +114,18 @@ export function partialAcceptanceBody(refused: readonly RefusedSpan[]): PartialA
  * each named by its index in the body (`batch.bodyIndexes`), in body order after the decoders' refusals.
  */
 export function refusedTooLarge(batch: Pick<SpanBatch, 'spans' | 'bodyIndexes'>, tooLarge: readonly Span[]): RefusedSpan[] {
-  const indexes = new Set<number>();
-  for (const span of tooLarge) indexes.add(batch.bodyIndexes[batch.spans.indexOf(span)] ?? -1);
-  return [...indexes].sort((a, b) => a - b).map((index) => ({
-    index,
-    field: '',
-    reason: 'span_too_large',
-    issues: [{ path: `spans[${index}]`, message: `is larger, encoded, than the ${MAX_SPAN_BYTES} bytes one Kafka record of the span topic can hold` }],
-  }));
+  const refusedAt = new Map<number, number>();
+  for (const span of tooLarge) {
+    const index = batch.bodyIndexes[batch.spans.indexOf(span)] ?? -1;
+    refusedAt.set(index, (refusedAt.get(index) ?? 0) + 1);
+  }
+  const limit = `larger, encoded, than the ${MAX_SPAN_BYTES} bytes one Kafka record of the span topic can hold`;
+  return [...refusedAt].sort(([a], [b]) => a - b).map(([index, refused]) => {
+    // A v1 span with client and server annotations became two spans: one may fit while the other does not.
+    const whole = batch.bodyIndexes.reduce((n, i) => (i === index ? n + 1 : n), 0);
+    const message = refused < whole
+      ? `is a Zipkin v1 span that became ${whole} spans (its sides); ${refused} of them is ${limit} and was refused, the other was published`
+      : `is ${limit}`;
+    return { index, field: '', reason: 'span_too_large', issues: [{ path: `spans[${index}]`, message }] };
+  });
 }

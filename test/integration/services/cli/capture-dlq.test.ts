@@ -122,4 +122,9 @@ test('capture --dlq --from/--to keeps the dead letters whose time is in range, w
   };
   assert.deepEqual(await idsIn('2026-11-01T10:00:00Z', '2026-11-01T10:05:00Z'), ['aaaaaaaaaaaaaa01']);
   assert.deepEqual(await idsIn('2026-11-01T10:08:00Z', '2026-11-01T10:20:00Z'), ['aaaaaaaaaaaaaa10']);
+  // Stopped part way (a full disk): the rerun keeps the time range (--offsets would read the DLQ unfiltered).
+  const stopped = await runCommand(capture, ['--dlq', '--from', '2026-11-01T10:00:00Z', '--to', '2026-11-01T10:05:00Z', '--format', 'ndjson', '--quiet', '--output', '/dev/full'], '', env);
+  assert.equal(stopped.code, 1, stopped.stderr);
+  assert.match(stopped.stderr, /the rest: rerun with the same --dlq --from\/--to/);
+  assert.doesNotMatch(stopped.stderr, /--offsets/);
 });

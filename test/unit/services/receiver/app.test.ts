@@ -132,6 +132,15 @@ describe('POST /api/v2/spans', () => {
     assert.match(refused[0]?.message ?? '', /^spans\[1\]: is larger, encoded, than the \d+ bytes one Kafka record of the span topic can hold$/);
     assert.deepEqual(publisher.spans.map((s) => s.id), ['5b4185666d50f68b', 'dc955a1d4768875d']);
     assert.match(await registry.metrics(), /meshray_receiver_spans_refused_total\{reason="span_too_large"\} 2/, 'counted as model spans, like spans_received');
+
+    // Only its SERVER side too large: the CLIENT side was published, and the answer says so.
+    const half = makeApp();
+    half.publisher.refuseAlone = (span) => span.id === 'aaaaaaaaaaaaaaaa' && span.kind === 'SERVER';
+    const halfRes = await half.app.inject({ method: 'POST', url: '/api/v1/spans', headers: json, payload: JSON.stringify(body) });
+    const halfRefused = (halfRes.json() as { refused: { index: number; reason: string; message: string }[] }).refused;
+    assert.deepEqual(halfRefused.map((r) => [r.index, r.reason]), [[1, 'span_too_large'], [2, 'invalid_trace_id']]);
+    assert.match(halfRefused[0]?.message ?? '', /^spans\[1\]: is a Zipkin v1 span that became 2 spans \(its sides\); 1 of them is larger, encoded, .* and was refused, the other was published$/);
+    assert.deepEqual(half.publisher.spans.filter((s) => s.id === 'aaaaaaaaaaaaaaaa').map((s) => s.kind), ['CLIENT']);
   });
 
   it('publishes the valid spans of a body with an invalid one, and answers 202 naming the refused span', async () => {

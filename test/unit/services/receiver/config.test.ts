@@ -31,6 +31,17 @@ describe('receiver config', () => {
     }
   });
 
+  it('holds SPANS_TOPIC_CHECK_INTERVAL to 100ms–24h (1000h overflowed setTimeout: a metadata request every millisecond)', () => {
+    const of = (v: string) => parseConfig(receiverEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092', SPANS_TOPIC_CHECK_INTERVAL: v });
+    const day = of('24h');
+    assert.ok(day.ok && day.value.SPANS_TOPIC_CHECK_INTERVAL === 86_400_000);
+    const dflt = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092' });
+    assert.ok(dflt.ok && dflt.value.SPANS_TOPIC_CHECK_INTERVAL === 15_000);
+    const long = of('1000h');
+    assert.ok(!long.ok && long.issues.some((i) => i.path === 'SPANS_TOPIC_CHECK_INTERVAL' && /at most 24h/.test(i.message)), JSON.stringify(long));
+    assert.ok(!of('10ms').ok);
+  });
+
   it('parses units', () => {
     const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '512kb', ACK_TIMEOUT: '250ms', BATCH_LINGER: '1s' });
     assert.ok(r.ok);
