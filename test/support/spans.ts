@@ -28,3 +28,19 @@ export function span(overrides: SpanOverrides = {}): Span {
   for (const [key, value] of Object.entries(out)) if (value === undefined) delete out[key];
   return out as unknown as Span;
 }
+
+/**
+ * A Zipkin v1 JSON span with client and server annotations on two endpoints (cs/sr/ss/cr): Zipkin's V1
+ * reader makes it two model spans, a CLIENT (frontend) and a shared SERVER (backend).
+ */
+export function v1ClientAndServerSpan(id: string): Record<string, unknown> {
+  const frontend = { serviceName: 'frontend', ipv4: '127.0.0.1' };
+  const backend = { serviceName: 'backend', ipv4: '192.168.99.101' };
+  return {
+    traceId: '7180c278b62e8f6a216a2aea45d08fc9', id, name: 'get', timestamp: 100, duration: 50,
+    annotations: [
+      { timestamp: 100, value: 'cs', endpoint: frontend }, { timestamp: 110, value: 'sr', endpoint: backend },
+      { timestamp: 140, value: 'ss', endpoint: backend }, { timestamp: 150, value: 'cr', endpoint: frontend },
+    ],
+  };
+}

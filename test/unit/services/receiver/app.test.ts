@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { fixture, makeApp, toProtoBody } from './helpers.ts';
+import { v1ClientAndServerSpan } from '../../../support/spans.ts';
 
 const bookinfo = fixture('SYNTHESIZED-istio-1.7.4-bookinfo-zipkin-v2.json');
 const bookinfoSpans = JSON.parse(bookinfo) as Record<string, unknown>[];
@@ -115,14 +116,7 @@ describe('POST /api/v2/spans', () => {
   it('names a span the publish stage refused alone (too large for a Kafka record) by its body index, after v1 splitting', async () => {
     const { app, publisher, registry } = makeApp();
     // Body index 1 is a v1 span with client and server annotations: two model spans, refused together.
-    const [frontend, backend] = [{ serviceName: 'frontend', ipv4: '127.0.0.1' }, { serviceName: 'backend', ipv4: '192.168.99.101' }];
-    const shared = {
-      traceId: '7180c278b62e8f6a216a2aea45d08fc9', id: 'aaaaaaaaaaaaaaaa', name: 'get', timestamp: 100, duration: 50,
-      annotations: [
-        { timestamp: 100, value: 'cs', endpoint: frontend }, { timestamp: 110, value: 'sr', endpoint: backend },
-        { timestamp: 140, value: 'ss', endpoint: backend }, { timestamp: 150, value: 'cr', endpoint: frontend },
-      ],
-    };
+    const shared = v1ClientAndServerSpan('aaaaaaaaaaaaaaaa');
     const body = [canonical['span_JSON_V1'], shared, { ...(canonical['localSpan_JSON_V1'] as Record<string, unknown>), traceId: 'not-hex' }, canonical['localSpan_JSON_V1']];
     publisher.refuseAlone = (span) => span.id === 'aaaaaaaaaaaaaaaa';
     const res = await app.inject({ method: 'POST', url: '/api/v1/spans', headers: json, payload: JSON.stringify(body) });

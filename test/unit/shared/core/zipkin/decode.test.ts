@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { decodeSpanBatch, decodeSpans, detectFormat, type ZipkinFormat } from '../../../../../shared/core/zipkin/index.ts';
 import { decodeNdjsonV2Batch } from '../../../../../shared/core/zipkin/decode.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
+import { v1ClientAndServerSpan } from '../../../../support/spans.ts';
 
 const fixture = (name: string): string => readFileSync(new URL(`../../../../fixtures/zipkin/${name}`, import.meta.url), 'utf8');
 
@@ -134,14 +135,7 @@ test('decodeNdjsonV2Batch reads a dead-letter line\'s span, and refuses one whos
 describe('SpanBatch.bodyIndexes: the body index of each accepted span, for a later stage that refuses one', () => {
   const canonicalFixture = JSON.parse(readFileSync(new URL('../../../../fixtures/zipkin/zipkin-canonical-v1-v2-encodings.json', import.meta.url), 'utf8')) as Record<string, Record<string, unknown>>;
   const bad = { ...canonicalFixture['localSpan_JSON_V2'], traceId: 'not-hex' };
-  const [frontend, backend] = [{ serviceName: 'frontend', ipv4: '127.0.0.1' }, { serviceName: 'backend', ipv4: '192.168.99.101' }];
-  const CLIENT_AND_SERVER_V1 = {
-    traceId: '7180c278b62e8f6a216a2aea45d08fc9', id: '5b4185666d50f68b', name: 'get', timestamp: 100, duration: 50,
-    annotations: [
-      { timestamp: 100, value: 'cs', endpoint: frontend }, { timestamp: 110, value: 'sr', endpoint: backend },
-      { timestamp: 140, value: 'ss', endpoint: backend }, { timestamp: 150, value: 'cr', endpoint: frontend },
-    ],
-  };
+  const CLIENT_AND_SERVER_V1 = v1ClientAndServerSpan('5b4185666d50f68b');
 
   it('json-v2 and ndjson: one index per span, refused spans skipped', () => {
     const spans = [canonicalFixture['span_JSON_V2'], bad, canonicalFixture['localSpan_JSON_V2']];
