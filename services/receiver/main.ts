@@ -57,13 +57,16 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
 
   let stopping: Promise<void> | undefined;
   let watch: SpanTopicWatch | undefined;
+  // The watch decides readiness only for an idle receiver (no send acknowledged within two rounds).
+  const idleWatchProblem = (): string | undefined =>
+    (watch?.problem !== undefined && publisher.idleFor(2 * config.SPANS_TOPIC_CHECK_INTERVAL) ? watch.problem : undefined);
   let kafkaProblem: string | undefined = `waiting for Kafka at ${config.KAFKA_BROKERS.join(',')} (span topic ${config.SPANS_TOPIC})`;
   const app = buildApp({
     config,
     publisher,
     logger: log,
     registry,
-    isReady: () => (stopping ? 'shutting down' : kafkaProblem ?? watch?.problem ?? publisher.readinessProblem() ?? true),
+    isReady: () => (stopping ? 'shutting down' : kafkaProblem ?? publisher.readinessProblem() ?? idleWatchProblem() ?? true),
     ...(edge.tokens ? { tokens: edge.tokens } : {}),
     ...(edge.tls ? { tls: edge.tls } : {}),
     timeouts: edge.timeouts,
@@ -103,7 +106,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
     publisher.start(partitions);
     if (stopping !== undefined) return;
     watch = new SpanTopicWatch({
-      kafka: createKafkaFromConfig(config, log, { retry: { retries: 0 } }), topic: config.SPANS_TOPIC, intervalMs: config.SPANS_TOPIC_CHECK_INTERVAL, partitions,
+      kafka: createKafkaFromConfig(config, log, { retry: { retries: 2 } }), topic: config.SPANS_TOPIC, intervalMs: config.SPANS_TOPIC_CHECK_INTERVAL, partitions,
       onPartitions: (raised) => { publisher.setPartitions(raised); }, logger: log,
     });
     watch.start();

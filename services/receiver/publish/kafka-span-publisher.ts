@@ -180,6 +180,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private failing = false;
   /** setPartitions: replace the producer (fresh metadata) before the next send. */
   private partitionsChanged = false;
+  /** When Kafka last acknowledged a send (monotonic ms; -Infinity before the first). */
+  private lastAckedAtMs = Number.NEGATIVE_INFINITY;
   /** ACK_MODE=kafka: refuses what could not drain within ACK_TIMEOUT at the measured rate (drain-admission.ts). */
   private readonly admission: DrainAdmission | undefined;
 
@@ -268,6 +270,16 @@ export class KafkaSpanPublisher implements SpanPublisher {
     const waitedMs = this.queue[0] === undefined ? 0 : this.clockMs() - this.queue[0].enqueuedAtMs;
     if (waitedMs > this.options.ackTimeoutMs) return `Kafka has not acknowledged buffered spans for ${waitedMs} ms`;
     return undefined;
+  }
+
+  /**
+   * True when nothing is buffered and Kafka acknowledged no send for `ms`: only then does the span-topic
+   * watch's view of Kafka decide readiness. A receiver that sends is judged by its sends (readinessProblem);
+   * the watch's one metadata request failing on the one broker it asked (killed, while the cluster served the
+   * sends) made every busy receiver unready (test/failover).
+   */
+  idleFor(ms: number): boolean {
+    return this.queuedSpans === 0 && this.clockMs() - this.lastAckedAtMs >= ms;
   }
 
   /** Spans buffered and not yet acknowledged by Kafka. */
@@ -563,6 +575,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       this.metrics.publishBatchSpans.observe(spans);
       this.metrics.spansPublished.inc(spans);
       this.metrics.recordsPublished.inc(messages.length);
+      this.lastAckedAtMs = this.clockMs();
       const sent = this.queue.splice(0, take);
       this.queuedSpans -= spans;
       this.admission?.acked(spans, this.queuedSpans, this.clockMs());

@@ -2,7 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from '../../../shared/edge/log/index.ts';
 
 export interface SpanTopicWatchOptions {
-  /** Its own client, few retries: the next round is the retry. */
+  /** Its own client, with a few retries (each connect tries a seed broker at random): the next round is the retry. */
   readonly kafka: Kafka;
   readonly topic: string;
   /** SPANS_TOPIC_CHECK_INTERVAL: ms between two Metadata requests. */
@@ -21,8 +21,8 @@ export interface SpanTopicWatchOptions {
  *   then on (`onPartitions`; spanPartitionOf), logged once. Every receiver had to be restarted for that, and
  *   until then the new partitions stayed empty. A trace whose spans straddle the change may land in two
  *   partitions, as with a restart; Kafka never lowers a count, so a lower answer is ignored.
- * - No answer, or the topic gone: `problem` says so (readiness false) until a round succeeds. An idle
- *   receiver stayed ready until a request found Kafka gone.
+ * - No answer, or the topic gone: `problem` says so until a round succeeds; the receiver's readiness takes it
+ *   only while it sends nothing (main.ts): an idle receiver stayed ready until a request found Kafka gone.
  */
 export class SpanTopicWatch {
   readonly #o: SpanTopicWatchOptions;
