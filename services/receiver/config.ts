@@ -73,7 +73,7 @@ export const receiverEnvSchema = z.object({
   BATCH_MAX_MESSAGES: int(1).default(1000).describe('most spans in one Kafka sendBatch call (whole requests; they travel as one span-list record per partition)'),
   SPANS_TOPIC_PARTITIONS: int(1).default(6).describe('partitions of SPANS_TOPIC when the receiver creates it; an existing topic keeps its own count, which spans are keyed over (a warning says so when the two differ)'),
   SPANS_TOPIC_CHECK_INTERVAL: durationMs({ min: 100, unitBelow: 1000 }).pipe(z.number().max(86_400_000, 'at most 24h')).default(15_000)
-    .describe('how often the receiver asks Kafka for the span topic\'s metadata: partitions raised since are keyed over at once, and a Kafka that does not answer makes the receiver unready'),
+    .describe('how often the receiver asks Kafka for the span topic\'s metadata: partitions raised since are keyed over at once, and a Kafka that does not answer makes an idle receiver (no send for two intervals) unready'),
   SPANS_TOPIC_REPLICATION_FACTOR: int(-1, 32767).refine((n) => n !== 0, 'must be -1 (broker default) or at least 1').default(-1)
     .describe('replication factor of SPANS_TOPIC when the receiver creates it; -1 takes the broker\'s default.replication.factor'),
   ...receiverEdgeEnv,
