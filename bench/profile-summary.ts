@@ -30,11 +30,23 @@ function packageOf(url: string, functionName: string): string {
   return m ? `meshray/${m[1]}` : basename(url);
 }
 
+/** Samples are ~1 ms apart (V8's default interval); a delta over this is a gap in sampling, not a function's time. */
+const MAX_SAMPLE_GAP_US = 100_000;
+
 function summarise(file: string, top: number): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  // A sample's delta is the wall time since the one before: after the sampler itself was starved (a busy
+  // 2-core machine) one sample carries seconds the function never ran (5.5 s of `writev` in one drain's
+  // translator, whose whole CPU was 7.7 s). Such gaps are left out and counted instead.
+  let gapUs = 0;
+  let gaps = 0;
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i] ?? 0;
+    if (us > MAX_SAMPLE_GAP_US) { gapUs += us; gaps += 1; return; }
+    selfUs.set(id, (selfUs.get(id) ?? 0) + us);
+  });
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   let total = 0;
@@ -52,11 +64,12 @@ function summarise(file: string, top: number): string {
   }
   const table = (m: Map<string, number>): string => [...m].sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([k, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`).join('\n');
-  return `${basename(file)}: busy ${(total / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s\n by package:\n${table(byPackage)}\n by function:\n${table(byFunction)}\n`;
+  const gapNote = gaps > 0 ? `, ${gaps} sampling gap(s) over ${MAX_SAMPLE_GAP_US / 1000} ms left out (${(gapUs / 1e6).toFixed(2)} s)` : '';
+  return `${basename(file)}: busy ${(total / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s${gapNote}\n by package:\n${table(byPackage)}\n by function:\n${table(byFunction)}\n`;
 }
 
 const args = process.argv.slice(2);
 const topAt = args.indexOf('--top');
 const top = topAt >= 0 ? Number(args[topAt + 1]) : 25;
-const files = args.filter((a, i) => a !== '--top' && i !== topAt + 1);
+const files = args.filter((_, i) => topAt < 0 || (i !== topAt && i !== topAt + 1));
 for (const file of files) process.stdout.write(`${summarise(file, top)}\n`);
