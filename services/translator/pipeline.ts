@@ -4,7 +4,7 @@ import { formatIssues, type Issue } from '../../shared/core/result/result.ts';
 import type { DeliveredRecord, RecordBatch } from '../../shared/edge/transport/index.ts';
 import type { Span } from '../../shared/core/zipkin/span.ts';
 import { epochStoreAt, traceKeyOf } from '../../shared/core/xray/index.ts';
-import { decodeRecordSpans, spanAloneRecordOf } from '../../shared/core/span-record/record.ts';
+import { decodeRecordSpans, sourceSpanIndexOf, spanAloneRecordOf } from '../../shared/core/span-record/record.ts';
 import { UncommittedRecords } from './commit/uncommitted.ts';
 import { AcceptedDocuments } from './export/accepted-documents.ts';
 import { actionFor } from './policy/error-policy.ts';
@@ -67,11 +67,13 @@ function issuesInRecord(issues: readonly Issue[], batchIndex: number, inRecord: 
 }
 
 /** Each span of `record` as a record of its own (spanAloneRecordOf); undefined when one is unreadable. */
-function spansAloneOf(record: DeliveredRecord): { readonly record: DeliveredRecord; readonly traceId: string }[] | undefined {
+function spansAloneOf(record: DeliveredRecord): { readonly record: DeliveredRecord; readonly traceId: string; readonly indexInRecord: number }[] | undefined {
   const decoded = decodeRecordSpans(record);
   if (!decoded.ok) return undefined;
   const alone = decoded.value.map((span, i) => spanAloneRecordOf(record, i, span));
-  return alone.every((r) => r !== undefined) ? alone.map((r, i) => ({ record: r, traceId: decoded.value[i]?.traceId ?? '' })) : undefined;
+  return alone.every((r) => r !== undefined)
+    ? alone.map((r, i) => ({ record: r, traceId: decoded.value[i]?.traceId ?? '', indexInRecord: sourceSpanIndexOf(record, i) }))
+    : undefined;
 }
 
 /**
@@ -131,7 +133,9 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     // decode
     const spans: Span[] = [];
     const recordOfSpan: number[] = [];
-    /** Index of each span within its record (its dead-letter identity). */
+    /** Index of each span within its record as delivered (one trace's part of it, with the assembly window). */
+    const indexInDelivered: number[] = [];
+    /** Index of each span within its record as written (its dead-letter identity: sourceSpanIndexOf). */
     const indexInRecord: number[] = [];
     const poisons = new Map<number, Poison>();
     records.forEach((record, recordIndex) => {
@@ -141,7 +145,8 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
         for (let i = 0; i < list.length; i++) {
           spans.push(list[i] as Span);
           recordOfSpan.push(recordIndex);
-          indexInRecord.push(i);
+          indexInDelivered.push(i);
+          indexInRecord.push(sourceSpanIndexOf(record, i));
         }
       } else {
         poisons.set(recordIndex, { recordIndex, code: 'RECORD_UNDECODABLE', reason: 'undecodable', message: formatIssues(decoded.issues) });
@@ -166,7 +171,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     const recordOfSpanAlone = (spanIndex: number): DeliveredRecord => {
       const record = records[recordOfSpan[spanIndex] ?? 0] as DeliveredRecord;
       const span = spans[spanIndex];
-      return (span && spanAloneRecordOf(record, indexInRecord[spanIndex] ?? 0, span)) ?? record;
+      return (span && spanAloneRecordOf(record, indexInDelivered[spanIndex] ?? 0, span)) ?? record;
     };
 
     // a record that failed before and is not poison now (a time-dependent failure passed) no longer has a failure
@@ -376,10 +381,10 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
         letters.push(asPoison(record));
         continue;
       }
-      // the indices are within the record as delivered, which for the assembly window is one trace's part of it
+      // the indices are within the record as written (a part of it, from the assembly window, maps its own)
       const poison = new Map(failure.spans.map((p) => [`${p.index} ${p.traceId}`, p]));
-      alone.forEach(({ record: r, traceId }, i) => {
-        const why = poison.get(`${i} ${traceId}`);
+      alone.forEach(({ record: r, traceId, indexInRecord }) => {
+        const why = poison.get(`${indexInRecord} ${traceId}`);
         letters.push(why === undefined ? asUnexported(r) : asPoison(r, why));
       });
     }

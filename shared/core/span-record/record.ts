@@ -34,6 +34,12 @@ export interface DeliveredRecord extends TopicRecord {
   readonly partition: number;
   /** Offset as a decimal string, as kafkajs gives it. */
   readonly offset: string;
+  /**
+   * Only on one trace's part of a span list (recordsByTraceOf, by-trace.ts): the index, in the list as written
+   * at this offset, of each of the part's spans, so that a dead letter names its span as the record does.
+   * Absent: the record is whole (its span i is item i).
+   */
+  readonly sourceSpanIndexes?: readonly number[] | undefined;
 }
 
 const HEADERS: Readonly<Record<string, string>> = Object.freeze({ [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT });
@@ -71,18 +77,27 @@ export function decodeRecordSpans(record: Pick<TopicRecord, 'value' | 'headers'>
   return decodeSpans(record.value, record.headers[SPAN_SCHEMA_HEADER]);
 }
 
+/** The index, in the record as written, of span `spanIndex` of `record` (a trace's part of a list names its own). */
+export function sourceSpanIndexOf(record: TopicRecord & { readonly sourceSpanIndexes?: readonly number[] | undefined }, spanIndex: number): number {
+  return record.sourceSpanIndexes?.[spanIndex] ?? spanIndex;
+}
+
 /**
  * Span `spanIndex` of `record` as a record of its own (its dead-letter identity): a v1 record is itself; the
  * item of a span list becomes a v1 record keyed by its trace, its headers the list's with the v1 fingerprint
- * and DEAD_LETTER_HEADERS.spanIndex, at the list's partition and offset. undefined when the item is unreadable.
+ * and DEAD_LETTER_HEADERS.spanIndex (its index in the list as written: sourceSpanIndexOf), at the list's
+ * partition and offset. undefined when the item is unreadable.
  */
-export function spanAloneRecordOf<R extends TopicRecord>(record: R, spanIndex: number, span: Pick<Span, 'traceId'>): R | undefined {
+export function spanAloneRecordOf<R extends TopicRecord & { readonly sourceSpanIndexes?: readonly number[] | undefined }>(
+  record: R, spanIndex: number, span: Pick<Span, 'traceId'>,
+): R | undefined {
   const fingerprint = record.headers[SPAN_SCHEMA_HEADER];
   if (!isSpanListFingerprint(fingerprint)) return spanIndex === 0 ? record : undefined;
   const value = spanItemValueOf(record.value, fingerprint, spanIndex);
   if (value === undefined) return undefined;
-  const headers = { ...record.headers, [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT, [DEAD_LETTER_HEADERS.spanIndex]: String(spanIndex) };
-  return { ...record, key: spanRecordKeyOf(span.traceId), value, headers };
+  const headers = { ...record.headers, [SPAN_SCHEMA_HEADER]: SPAN_SCHEMA_FINGERPRINT, [DEAD_LETTER_HEADERS.spanIndex]: String(sourceSpanIndexOf(record, spanIndex)) };
+  // a span alone is a whole record (v1): its index is in its header now
+  return { ...record, key: spanRecordKeyOf(span.traceId), value, headers, ...(record.sourceSpanIndexes === undefined ? {} : { sourceSpanIndexes: undefined }) };
 }
 
 /**

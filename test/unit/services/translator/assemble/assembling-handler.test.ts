@@ -10,6 +10,7 @@ import type { DueTrace } from '../../../../../services/translator/assemble/assem
 import { createAssemblyMetrics } from '../../../../../services/translator/assemble/assembly-metrics.ts';
 import { recordsByTraceOf } from '../../../../../shared/core/span-record/by-trace.ts';
 import { decodeRecordSpans, decodeSpanRecord } from '../../../../../shared/core/span-record/record.ts';
+import { DEAD_LETTER_HEADERS } from '../../../../../shared/core/span-record/headers.ts';
 import type { BatchResult } from '../../../../../services/translator/consume/span-source.ts';
 import type { PutOutcome } from '../../../../../services/translator/export/segment-sink.ts';
 import type { RecordBatch } from '../../../../../shared/edge/transport/index.ts';
@@ -294,6 +295,31 @@ test('poison spans of two traces in one span-list record: one delivery counts on
   await handler.handle({ topic: 't', partition: 0, records: [{ ...record, offset: '1' }] }, control);
   await advance(t, 10_000, 50);
   assert.deepEqual(dlq.letters.map((l) => [l.reason, l.attempts]).sort(), [['invalid_id', 3], ['no_timestamp', 3]]);
+});
+
+test('a dead letter from one trace\'s part of a span list names its span by its index in the record as written, in its header and its message (found by review: both said spans[0])', async (t) => {
+  const sink = new FakeSink();
+  const { handler, dlq, pipeline } = setUp(t, sink);
+  const trace = (n: number) => `${hex(Math.floor(NOW_MS / 1000), 8)}${hex(n, 24)}`;
+  const good = (n: number) => spanOf(trace(n), hex(n, 16), NOW_MS);
+  const noTimestamp = (n: number) => ({ ...good(n), timestampMicros: undefined }) as never;
+  const badId = (n: number) => ({ ...good(n), id: 'not-a-span-id' }) as never;
+  // items 0..3: two poison spans of two traces, each the first (index 0) of its trace's part
+  const record = { ...listRecordOf([good(1), good(3), noTimestamp(2), badId(4)]), timestampMs: NOW_MS, partition: 0, offset: '0' };
+
+  // a shutdown's letters for the whole record (the all-in-one's topic holds records, not parts) match the poison spans
+  await pipeline.exportBatch({ topic: 't', partition: 0, records: recordsByTraceOf(record) }, control);
+  const saved = pipeline.unexportedLetters('t', [record], { reason: 'unexported_at_shutdown', message: 'stopped' });
+  assert.deepEqual(saved.map((l) => [l.record.headers[DEAD_LETTER_HEADERS.spanIndex], l.reason]),
+    [['0', 'unexported_at_shutdown'], ['1', 'unexported_at_shutdown'], ['2', 'no_timestamp'], ['3', 'invalid_id']]);
+
+  await handler.handle({ topic: 't', partition: 0, records: [{ ...record, offset: '1' }] }, control);
+  await handler.handle({ topic: 't', partition: 0, records: [{ ...record, offset: '2' }] }, control);
+  await advance(t, 10_000, 50);
+  const letters = dlq.letters.filter((l) => l.record.offset === '2');
+  assert.deepEqual(letters.map((l) => [l.record.headers[DEAD_LETTER_HEADERS.spanIndex], l.reason, /^spans\[(\d+)\]/.exec(l.message)?.[1]]).sort(),
+    [['2', 'no_timestamp', '2'], ['3', 'invalid_id', '3']]);
+  for (const l of letters) assert.equal((l.record as DeliveredRecord).sourceSpanIndexes, undefined, 'a dead letter is a whole record of one span');
 });
 
 test('an export from the timer that ends after its partition was revoked and assigned back neither hides the redelivered record nor commits past it (found by review: span b1 was lost)', async () => {

@@ -19,6 +19,7 @@ test('a span list of several traces becomes one part per trace, keyed by the tra
     ['a'.repeat(16), 2, '7', 42, ['01'.repeat(8), '03'.repeat(8)]],
     ['b'.repeat(16), 2, '7', 42, ['02'.repeat(8)]],
   ]);
+  assert.deepEqual(parts.map((p) => p.sourceSpanIndexes), [[0, 2], [1]], 'each span\'s index in the list as written');
 });
 
 test('a span list of one trace keeps its value and gets the trace as key; a v1 record and an undecodable list stay as they are', () => {
