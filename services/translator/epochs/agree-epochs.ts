@@ -1,6 +1,7 @@
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import type { EpochStore, TranslatorConfig } from '../../../shared/core/xray/index.ts';
-import { isTraceIdHex, proposeXrayTraceId, startMicrosOf, traceKeyOf } from '../../../shared/core/xray/trace-id.ts';
+import { planSpan } from '../../../shared/core/xray/plan.ts';
+import { proposeXrayTraceId } from '../../../shared/core/xray/trace-id.ts';
 import type { EpochProposal, SharedEpochStore } from './shared-epoch-store.ts';
 
 /** The local store, overlaid with what the shared store agreed on for this batch's traces. */
@@ -46,7 +47,8 @@ export interface AgreedEpochs {
 
 /**
  * Before a batch is translated: proposes, for each of its traces, the X-Ray id the local cache holds or
- * (first seen) the one the batch's first span would mint, and lets the shared store pick the winner.
+ * (first seen) the one the batch's first span that translateSpans keeps would mint (shared/core/xray/plan.ts
+ * planSpan decides, as it does there), and lets the shared store pick the winner.
  * Throws EPOCH_STORE_UNAVAILABLE when the shared store is down (the caller then goes on with `local`).
  */
 export async function agreeOnEpochs(input: {
@@ -59,17 +61,20 @@ export async function agreeOnEpochs(input: {
   const { spans, local, config, nowMs } = input;
   const window = { policy: config.epochPolicy, nowMs, maxAgeMs: config.epochMaxAgeMs, maxAheadMs: config.epochMaxAheadMs };
   const proposals = new Map<string, EpochProposal & { rewritten: boolean }>();
-  for (const span of spans) {
-    if (!isTraceIdHex(span.traceId)) continue; // the translator rejects it
-    const traceKey = traceKeyOf(span.traceId);
+  for (let index = 0; index < spans.length; index += 1) {
+    const span = spans[index] as Span;
+    // the span translateSpans would mint from: the first it keeps (its ids, start and end checked, planSpan).
+    // A span it rejects, dead-lettered, must not date its good neighbours' trace (found by review: a bad span
+    // id beside a 2019 timestamp put the whole trace 28 days back, where X-Ray's default time range misses it).
+    const planned = planSpan(span, index);
+    if (!planned.ok) continue;
+    const { traceKey, startMicros } = planned.plan;
     if (proposals.has(traceKey)) continue;
     const held = local.recall(traceKey, nowMs);
     if (held !== undefined) {
       proposals.set(traceKey, { traceKey, xrayTraceId: held, rewritten: false });
       continue;
     }
-    const startMicros = startMicrosOf(span);
-    if (startMicros === undefined) continue; // the translator rejects it
     const candidate = proposeXrayTraceId(span.traceId, startMicros, window);
     if (candidate === undefined) continue; // EPOCH_POLICY=preserve and out of X-Ray's window: the translator rejects it
     proposals.set(traceKey, { traceKey, xrayTraceId: candidate.xrayTraceId, rewritten: candidate.rewritten });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MeshrayError } from '../../../../../shared/edge/errors/index.ts';
-import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore } from '../../../../../shared/core/xray/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../../../../../shared/core/xray/index.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { agreeOnEpochs } from '../../../../../services/translator/epochs/agree-epochs.ts';
 import type { EpochProposal, SharedEpochStore } from '../../../../../services/translator/epochs/shared-epoch-store.ts';
@@ -72,6 +72,23 @@ test('spans the translator rejects propose nothing (bad trace id, no start); a d
   assert.deepEqual(shared.calls, [[]]);
   const down: SharedEpochStore = { agree: async () => { throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', 'redis down'); } };
   await assert.rejects(agree([span('5555555555555555', nowSec)], new MemoryEpochStore(), down), (e: unknown) => e instanceof MeshrayError && e.code === 'EPOCH_STORE_UNAVAILABLE');
+});
+
+test('a span the translator rejects for any other reason (span id, parent id) dates nothing: the trace gets the id translateSpans mints from the span it keeps (found by review: 28 days off)', async () => {
+  const low = '48485a3953bb6124';
+  const traceId = `${low}${low}`;
+  const longAgo = Math.floor(Date.UTC(2019, 0, 1) / 1000);
+  for (const bad of [span(traceId, longAgo, 'NOT-HEX'), { ...span(traceId, longAgo), parentId: 'xyz' }]) {
+    const good = span(traceId, nowSec - 60);
+    const shared = new FirstWriterWins();
+    const { store } = await agree([bad, good], new MemoryEpochStore(), shared);
+    const alone = translateSpans([bad, good], { config: DEFAULT_TRANSLATOR_CONFIG, epochs: new MemoryEpochStore(), nowMs: NOW_MS });
+    assert.equal(alone.rejected.length, 1, 'the translator rejects the bad span');
+    const minted = alone.documents[0]?.traceId;
+    assert.equal(minted, `1-${hex8(nowSec - 60)}-${traceId.slice(8)}`, 'the good span dates it');
+    assert.deepEqual(shared.calls[0], [{ traceKey: low, xrayTraceId: minted }]);
+    assert.equal(store.recall(low, NOW_MS), minted);
+  }
 });
 
 test('after an outage in which the local cache minted its own id, the agreed id replaces it there too', async () => {
