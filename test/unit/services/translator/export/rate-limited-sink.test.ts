@@ -15,7 +15,7 @@ function recording(answer: (slice: readonly string[]) => PutOutcome): { sink: Se
 test('puts in slices, taking one token per document before each and heartbeating between them', async () => {
   const inner = recording(() => ({ rejected: [] }));
   const acquired: number[] = [];
-  const sink = new RateLimitedSegmentSink(inner.sink, { limiter: { acquire: async (n) => { acquired.push(n); } }, sliceDocuments: 2 });
+  const sink = new RateLimitedSegmentSink(inner.sink, { limiter: { reserve: (n) => { acquired.push(n); return 0; } }, sleep: async () => undefined, sliceDocuments: 2 });
   let beats = 0;
   const outcome = await sink.put(docs(5), { heartbeat: async () => { beats += 1; }, isActive: () => true });
   assert.deepEqual(inner.calls.map((c) => c.length), [2, 2, 1]);
@@ -29,7 +29,7 @@ test('rejections keep their index into the whole put; the first slice not taken 
   const inner = recording((slice) => (slice[0] === '{"id":"2"}'
     ? { rejected: [{ index: 1, code: 'SEGMENT_REJECTED', reason: 'InvalidTraceId', message: 'old' }], unfinished: { code: 'XRAY_UNAVAILABLE', message: 'down', indices: [0] } }
     : { rejected: [{ index: 0, code: 'SEGMENT_REJECTED', reason: 'InvalidTraceId', message: 'old' }] }));
-  const sink = new RateLimitedSegmentSink(inner.sink, { limiter: { acquire: async () => undefined }, sliceDocuments: 2 });
+  const sink = new RateLimitedSegmentSink(inner.sink, { limiter: { reserve: () => 0 }, sleep: async () => undefined, sliceDocuments: 2 });
   const outcome = await sink.put(docs(7));
   assert.equal(inner.calls.length, 2, 'stops at the first slice not taken');
   assert.deepEqual(outcome.rejected.map((r) => r.index), [0, 3]);
@@ -40,9 +40,40 @@ test('with a TokenBucket: documents beyond the rate wait their tokens on the clo
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const at: number[] = [];
   const inner = recording(() => { at.push(Date.now()); return { rejected: [] }; });
-  const limiter = new TokenBucket({ ratePerSecond: 10, nowMs: Date.now, sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) });
-  const sink = new RateLimitedSegmentSink(inner.sink, { limiter, sliceDocuments: 10 });
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const limiter = new TokenBucket({ ratePerSecond: 10, nowMs: Date.now, sleep });
+  const sink = new RateLimitedSegmentSink(inner.sink, { limiter, sleep, sliceDocuments: 10 });
   await drive(t, sink.put(docs(30)), 5_000);
   // The bucket starts full (10): the first slice goes at once, each next one waits 10 tokens (1 s) of debt off.
   assert.deepEqual(at, [0, 1_000, 2_000]);
+});
+
+test('a long wait for tokens (--rate 0.5) heartbeats at least once a second, so the consumer keeps its group membership (found by review: kicked out after 98 s)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  const at: number[] = [];
+  const inner = recording(() => { at.push(Date.now()); return { rejected: [] }; });
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const limiter = new TokenBucket({ ratePerSecond: 0.5, nowMs: Date.now, sleep });
+  const sink = new RateLimitedSegmentSink(inner.sink, { limiter, sleep, sliceDocuments: 50 });
+  const beats: number[] = [];
+  await drive(t, sink.put(docs(60), { heartbeat: async () => { beats.push(Date.now()); }, isActive: () => true }), 200_000);
+  assert.equal(at.length, 2);
+  assert.ok((at[1] ?? 0) >= 98_000, `the second slice waited its 49 tokens of debt at 0.5/s (sent at ${at[1]} ms)`);
+  const gaps = beats.map((b, i) => b - (beats[i - 1] ?? 0));
+  assert.ok(Math.max(...gaps) <= 1_000, `heartbeats at most 1 s apart while waiting (longest gap ${Math.max(...gaps)} ms)`);
+});
+
+test('once the source is no longer active (Ctrl-C, a revoke) no further slice is sent: the rest are unfinished (NOT_READY), even mid-wait (found by review: replay ignored Ctrl-C for minutes)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  const inner = recording(() => ({ rejected: [] }));
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const limiter = new TokenBucket({ ratePerSecond: 1, nowMs: Date.now, sleep });
+  const sink = new RateLimitedSegmentSink(inner.sink, { limiter, sleep, sliceDocuments: 2 });
+  let active = true;
+  setTimeout(() => { active = false; }, 1_500);
+  const outcome = await drive(t, sink.put(docs(6), { heartbeat: async () => undefined, isActive: () => active }), 10_000);
+  assert.deepEqual(inner.calls.map((c) => c.length), [2], 'only the slice sent before the stop');
+  assert.equal(outcome.unfinished?.code, 'NOT_READY');
+  assert.deepEqual(outcome.unfinished?.indices, [2, 3, 4, 5]);
+  assert.ok(Date.now() < 3_000, `gave up within a wait step of the stop, not after the slice's whole wait (at ${Date.now()} ms)`);
 });
