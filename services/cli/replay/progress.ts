@@ -18,7 +18,12 @@ export interface SkippedRecord {
   readonly message: string;
   /** For a DLQ record: where it came from (`meshray.dlq.source-*` headers), e.g. `meshray.spans/3@1200`. */
   readonly source?: string;
+  /** One span of a span-list record (its index in the list): what is skipped is that span, not the record. */
+  readonly spanIndex?: number;
 }
+
+/** What one skip of a kind is: an undecodable record goes whole; the others are one span each (dead-lettered alone). */
+const UNIT_OF_KIND: Readonly<Record<SkipKind, string>> = { undecodable: 'record', untranslatable: 'span', rejected: 'span' };
 
 /** Skipped records listed by name; the rest are only counted. */
 export const MAX_SKIPPED_LISTED = 10;
@@ -91,13 +96,19 @@ export function formatProgress(s: ProgressSnapshot, maxPartitions = 12): string 
     `${s.skipped > 0 ? `, ${count(s.skipped)} skipped` : ''}, ${seconds.toFixed(1)}s${shown.length > 0 ? ` | ${shown.join(' ')}${more}` : ''}`;
 }
 
-/** The skipped-records report: counts by kind, then the first few by partition/offset. */
+/**
+ * The skipped report: counts by kind, each in its unit (an undecodable record; an untranslatable or refused
+ * span, dead-lettered alone: a record of many spans skips only those), then the first few by partition/offset
+ * (and span index in the record, for a span of a span list).
+ */
 export function formatSkipped(tally: ReplayTally): string {
   if (tally.skippedTotal === 0) return '';
-  const kinds = (Object.entries(tally.skippedByKind) as [SkipKind, number][]).filter(([, n]) => n > 0).map(([k, n]) => `${count(n)} ${k}`).join(', ');
-  const lines = tally.skipped.map((s) => `  ${s.kind} p${s.partition}@${s.offset}${s.source ? ` (from ${s.source})` : ''} ${s.reason}: ${s.message.split('\n')[0] ?? ''}`);
+  const kinds = (Object.entries(tally.skippedByKind) as [SkipKind, number][]).filter(([, n]) => n > 0)
+    .map(([k, n]) => `${count(n)} ${k} ${n === 1 ? UNIT_OF_KIND[k] : `${UNIT_OF_KIND[k]}s`}`).join(', ');
+  const lines = tally.skipped.map((s) =>
+    `  ${s.kind} p${s.partition}@${s.offset}${s.spanIndex === undefined ? '' : ` span ${s.spanIndex}`}${s.source ? ` (from ${s.source})` : ''} ${s.reason}: ${s.message.split('\n')[0] ?? ''}`);
   const rest = tally.skippedTotal - tally.skipped.length;
-  return `${plural(tally.skippedTotal, 'record')} skipped (${kinds}):\n${lines.join('\n')}${rest > 0 ? `\n  ... and ${count(rest)} more` : ''}\n`;
+  return `${count(tally.skippedTotal)} skipped (${kinds}):\n${lines.join('\n')}${rest > 0 ? `\n  ... and ${count(rest)} more` : ''}\n`;
 }
 
 /** Writes `line()` to `out` every `intervalMs` until stopped. */

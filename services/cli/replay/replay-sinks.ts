@@ -4,7 +4,7 @@
  * documents, and the --dry-run ndjson writer. Replay and the live translator run the same pipeline; only
  * these ports differ.
  */
-import { deadLetterSourceOf } from '../../../shared/core/span-record/headers.ts';
+import { DEAD_LETTER_HEADERS, deadLetterSourceOf } from '../../../shared/core/span-record/headers.ts';
 import type { BatchControl, DeadLetter, DeadLetterSink, PutOutcome, SegmentSink } from '../../translator/index.ts';
 import type { ReplayTally, SkipKind } from './progress.ts';
 
@@ -16,7 +16,7 @@ const KIND_OF_CODE: Readonly<Record<string, SkipKind>> = {
 
 /**
  * DeadLetterSink that skips and tallies: replay never writes to the DLQ; each dead letter becomes a
- * skipped record (listed on stderr, exit code 2). An undecodable record's reason reads `avro` (the value
+ * skip (listed on stderr, exit code 2): an undecodable record, or one span (a span of a list names its index). An undecodable record's reason reads `avro` (the value
  * codec that refused it), as `capture` says.
  */
 export class TallyDeadLetterSink implements DeadLetterSink {
@@ -29,6 +29,8 @@ export class TallyDeadLetterSink implements DeadLetterSink {
   async send(letters: readonly DeadLetter[]): Promise<void> {
     for (const l of letters) {
       const source = deadLetterSourceOf(l.record.headers);
+      // a span of a span list, dead-lettered alone, names its index (record.ts spanAloneRecordOf)
+      const spanIndex = l.code === 'RECORD_UNDECODABLE' ? undefined : l.record.headers[DEAD_LETTER_HEADERS.spanIndex];
       this.#tally.skip({
         kind: KIND_OF_CODE[l.code] ?? 'rejected',
         partition: l.record.partition,
@@ -36,6 +38,7 @@ export class TallyDeadLetterSink implements DeadLetterSink {
         reason: l.code === 'RECORD_UNDECODABLE' ? 'avro' : l.reason,
         message: l.message,
         ...(source === undefined ? {} : { source }),
+        ...(spanIndex === undefined ? {} : { spanIndex: Number(spanIndex) }),
       });
     }
   }

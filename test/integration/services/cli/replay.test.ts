@@ -179,7 +179,7 @@ test('explicit offsets; an undecodable record is reported by offset and skipped 
   const all = await runCommand(replay, ['--topic', topic, '--offsets', '0:0-', '--dry-run', '--quiet'], '', ENV);
   assert.equal(all.code, 2, all.stderr);
   assert.match(all.stderr, /done: 9\/9 records \(100%\), 8 spans/);
-  assert.match(all.stderr, /1 record skipped \(1 undecodable\):\n.*undecodable p0@3 avro: /);
+  assert.match(all.stderr, /1 skipped \(1 undecodable record\):\n.*undecodable p0@3 avro: /);
   // PACKING=on (the default) nests a hop's CLIENT spans in its segment: count what the documents carry
   const carried = all.stdout.trim().split('\n').flatMap((l) => nestedIdsOf(JSON.parse(l) as object));
   assert.ok(carried.length >= 8, `${carried.length} segments and subsegments`);
@@ -223,7 +223,7 @@ test('configuration fix: a dead letter X-Ray refused under --epoch-policy preser
     // the translator refuses the span itself, naming the reason, and sends nothing
     const broken = await runCommand(replay, ['--dlq', '--all', '--epoch-policy', 'preserve', '--xray-endpoint', xray.endpoint, '--quiet'], '', env);
     assert.equal(broken.code, 2, broken.stderr);
-    assert.match(broken.stderr, new RegExp(`1 record skipped \\(1 untranslatable\\):\\n.*untranslatable p0@0 \\(from ${spansTopic}/2@41\\) epoch_out_of_window: `));
+    assert.match(broken.stderr, new RegExp(`1 skipped \\(1 untranslatable span\\):\\n.*untranslatable p0@0 \\(from ${spansTopic}/2@41\\) epoch_out_of_window: `));
     assert.equal(xray.store.segmentCount, 0);
 
     // the fix: EPOCH_POLICY=auto (the default) rewrites the implausible epoch to the span's start second

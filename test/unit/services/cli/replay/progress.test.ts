@@ -44,9 +44,11 @@ test('formatSkipped: counts by kind, the first few by offset, then how many more
   assert.equal(formatSkipped(tally), '');
   tally.skip({ kind: 'undecodable', partition: 0, offset: '17', reason: 'avro', message: 'invalid Avro span: truncated\nmore' });
   tally.skip({ kind: 'rejected', partition: 0, offset: '3', reason: 'InvalidTraceId', message: 'Invalid segment', source: 'meshray.spans/2@40' });
-  for (let i = 0; i < MAX_SKIPPED_LISTED + 3; i += 1) tally.skip({ kind: 'untranslatable', partition: 1, offset: String(i), reason: 'no_timestamp', message: 'x' });
+  for (let i = 0; i < MAX_SKIPPED_LISTED + 3; i += 1) tally.skip({ kind: 'untranslatable', partition: 1, offset: '9', reason: 'no_timestamp', message: 'x', spanIndex: i });
   const text = formatSkipped(tally);
-  assert.match(text, /^15 records skipped \(1 undecodable, 13 untranslatable, 1 rejected\):\n/);
+  // found by review: a record of 13 poison spans read "15 records skipped"
+  assert.match(text, /^15 skipped \(1 undecodable record, 13 untranslatable spans, 1 rejected span\):\n/);
+  assert.match(text, /\n {2}untranslatable p1@9 span 0 no_timestamp: x\n {2}untranslatable p1@9 span 1 no_timestamp: x\n/);
   assert.match(text, /\n {2}undecodable p0@17 avro: invalid Avro span: truncated\n/);
   assert.match(text, /\n {2}rejected p0@3 \(from meshray.spans\/2@40\) InvalidTraceId: Invalid segment\n/);
   assert.match(text, /\n {2}\.\.\. and 5 more\n$/);
