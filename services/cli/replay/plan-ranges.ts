@@ -64,6 +64,17 @@ export function planOffsetRanges(selection: Extract<Selection, { kind: 'offsets'
     const w = marks.get(r.partition) as Watermarks;
     let start = r.startOffset;
     let end = r.endOffset === undefined ? w.high : r.endOffset + 1;
+    const asked = `${r.startOffset}-${r.endOffset ?? 'end'}`;
+    // a range wholly outside what the partition holds reads nothing: say why, once (found by review: silent)
+    if (start >= w.high) {
+      const holds = w.high === w.low ? 'it holds no records' : `its last record is ${w.high - 1}`;
+      warnings.push(`partition ${r.partition}: offsets ${asked} start past the end of the partition (${holds}): nothing to read there`);
+      return { partition: r.partition, startOffset: w.high, endOffset: w.high };
+    }
+    if (end <= w.low) {
+      warnings.push(`partition ${r.partition}: offsets ${asked} are no longer in the topic (retention; it now starts at ${w.low}): nothing to read there`);
+      return { partition: r.partition, startOffset: w.low, endOffset: w.low };
+    }
     if (start < w.low) {
       warnings.push(`partition ${r.partition}: offsets ${start}-${Math.min(end, w.low) - 1} are no longer in the topic (retention); reading from ${w.low}`);
       start = w.low;

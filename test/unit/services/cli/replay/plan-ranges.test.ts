@@ -33,6 +33,20 @@ test('offset ranges: inclusive end becomes exclusive; clamped to the log with wa
   assert.deepEqual(open, { ranges: [{ partition: 1, startOffset: 7, endOffset: 50 }], warnings: [] });
 });
 
+test('offset ranges wholly past the end, or wholly expired, read nothing and say why, with no "reading up to" line (found by review: silent)', () => {
+  const withEmpty = [...marks, { partition: 2, low: 0, high: 0 }];
+  const plan = planOffsetRanges({ kind: 'offsets', ranges: [
+    { partition: 1, startOffset: 100_000 }, { partition: 0, startOffset: 300, endOffset: 310 }, { partition: 0, startOffset: 10, endOffset: 99 }, { partition: 2, startOffset: 0 },
+  ] }, withEmpty, 't');
+  assert.equal(recordsIn(plan.ranges), 0);
+  assert.deepEqual(plan.warnings, [
+    'partition 1: offsets 100000-end start past the end of the partition (its last record is 49): nothing to read there',
+    'partition 0: offsets 300-310 start past the end of the partition (its last record is 299): nothing to read there',
+    'partition 0: offsets 10-99 are no longer in the topic (retention; it now starts at 100): nothing to read there',
+    'partition 2: offsets 0-end start past the end of the partition (it holds no records): nothing to read there',
+  ]);
+});
+
 test('offset ranges: an unknown partition is an error naming the topic', () => {
   assert.throws(() => planOffsetRanges({ kind: 'offsets', ranges: [{ partition: 9, startOffset: 0 }] }, marks, 'meshray.spans'), /topic meshray.spans has no partition 9/);
 });
