@@ -11,6 +11,7 @@ import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
 import { DrainAdmission } from './drain-admission.ts';
 import { NONE_REFUSED, type SpanPublisher } from './span-publisher.ts';
+import { describeTopicError } from '../../../shared/edge/kafka/describe-error.ts';
 
 export type AckMode = 'kafka' | 'buffer';
 
@@ -178,6 +179,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
   /** The span topic's partitions: options.partitions until start() is given the brokers' count. */
   private partitions: number;
   private failing = false;
+  /** The last failed connect or send of the current run of failures (readiness names it); undefined once Kafka takes spans. */
+  private lastFailure: string | undefined;
   /** setPartitions: replace the producer (fresh metadata) before the next send. */
   private partitionsChanged = false;
   /** When Kafka last acknowledged a send (monotonic ms; -Infinity before the first). */
@@ -268,7 +271,9 @@ export class KafkaSpanPublisher implements SpanPublisher {
     if (!this.connected) return 'Kafka producer not connected';
     // Spans older than ACK_TIMEOUT still unacknowledged: new requests are answered 503 too (issue 10).
     const waitedMs = this.queue[0] === undefined ? 0 : this.clockMs() - this.queue[0].enqueuedAtMs;
-    if (waitedMs > this.options.ackTimeoutMs) return `Kafka has not acknowledged buffered spans for ${waitedMs} ms`;
+    if (waitedMs > this.options.ackTimeoutMs) {
+      return `Kafka has not acknowledged buffered spans for ${Math.round(waitedMs)} ms${this.lastFailure === undefined ? '' : ` (${this.lastFailure})`}`;
+    }
     return undefined;
   }
 
@@ -585,6 +590,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       }
       attempt = 0;
       batchLimit = this.options.batchMaxMessages;
+      this.lastFailure = undefined;
       if (this.failing) {
         this.failing = false;
         this.log.info('Kafka accepts spans again');
@@ -632,6 +638,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
 
   /** Logs the first failure of a run of failures, not every retry. */
   private noteFailure(e: unknown, during: 'connect' | 'send'): void {
+    this.lastFailure = `last ${during} failed: ${describeTopicError(e, this.options.topic)}`;
     if (this.failing) return;
     this.failing = true;
     this.log.warn({ err: e, during, bufferedSpans: this.queuedSpans }, 'Kafka unavailable: keeping spans buffered and retrying');

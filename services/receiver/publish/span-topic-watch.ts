@@ -1,5 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from '../../../shared/edge/log/index.ts';
+import { describeTopicError, kafkaErrorTypeOf } from '../../../shared/edge/kafka/describe-error.ts';
 
 export interface SpanTopicWatchOptions {
   /** Its own client, with a few retries (each connect tries a seed broker at random): the next round is the retry. */
@@ -91,7 +92,9 @@ export class SpanTopicWatch {
       }
     } catch (error) {
       if (this.#stopped) return;
-      const message = `Kafka did not answer a metadata request for span topic ${topic}: ${(error as Error).message}`;
+      const message = kafkaErrorTypeOf(error) === 'UNKNOWN_TOPIC_OR_PARTITION'
+        ? `span ${describeTopicError(error, topic)}` // Kafka did answer: the topic is gone
+        : `Kafka did not answer a metadata request for span topic ${topic}: ${(error as Error).message}`;
       if (this.#problem === undefined) this.#log.warn({ topic, err: error }, message);
       this.#problem = message;
       const admin = this.#admin;

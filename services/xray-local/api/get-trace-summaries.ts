@@ -5,7 +5,7 @@ import { traceBoundsSec } from '../store/trace-entities.ts';
 import { factsOf } from '../summary/trace-facts.ts';
 import { type TraceSummary, summarizeTrace } from '../summary/summarize-trace.ts';
 import { type ApiOutcome, answer, invalidRequest } from './api-outcome.ts';
-import { decodeNextToken, encodeNextToken, readBody, readOptionalString, readTimeRange } from './read-request.ts';
+import { decodeCursorToken, encodeCursorToken, type PageCursor, readBody, readOptionalString, readTimeRange } from './read-request.ts';
 
 /** Summaries per page. */
 export const SUMMARIES_PAGE_SIZE = 100;
@@ -32,7 +32,9 @@ function tracesInRange(store: SegmentStore, type: TimeRangeType, startSec: numbe
 
 /**
  * POST /TraceSummaries. TimeRangeType `TraceId` (default) selects by the epoch in the trace id; `Event`
- * and `Service` by overlap of the trace's segments with the range. Newest first; `Sampling` is ignored.
+ * and `Service` by overlap of the trace's segments with the range. Newest first (then by trace id), in pages
+ * of SUMMARIES_PAGE_SIZE; NextToken resumes after the page's last trace (a keyset, encodeCursorToken), so
+ * traces stored between calls never repeat one on the next page. `Sampling` is ignored.
  */
 export function getTraceSummaries(raw: unknown, deps: { store: SegmentStore; nowMs: () => number }): ApiOutcome<GetTraceSummariesResult> {
   const body = readBody(raw);
@@ -51,19 +53,28 @@ export function getTraceSummaries(raw: unknown, deps: { store: SegmentStore; now
   if (!filter.ok) return invalidRequest(`Invalid FilterExpression: ${filter.issues.map((i) => i.message).join('; ')}`);
   const token = readOptionalString(body.body, 'NextToken');
   if (!token.ok) return token;
-  const offset = decodeNextToken(token.body);
-  if (!offset.ok) return offset;
+  const cursor = decodeCursorToken(token.body);
+  if (!cursor.ok) return cursor;
 
   const candidates = tracesInRange(deps.store, timeRangeType as TimeRangeType, range.body.startSec, range.body.endSec);
-  const matched = candidates.map(factsOf).filter((facts) => matchesFilter(filter.value, facts));
-  matched.sort((a, b) => b.startSec - a.startSec || (a.trace.traceId < b.trace.traceId ? -1 : a.trace.traceId > b.trace.traceId ? 1 : 0));
-  const page = matched.slice(offset.body, offset.body + SUMMARIES_PAGE_SIZE);
+  const after = cursor.body;
+  const matched = candidates.map(factsOf)
+    .filter((facts) => (after === undefined || isAfter(facts.startSec, facts.trace.traceId, after)) && matchesFilter(filter.value, facts));
+  matched.sort((a, b) => b.startSec - a.startSec || compareIds(a.trace.traceId, b.trace.traceId));
+  const page = matched.slice(0, SUMMARIES_PAGE_SIZE);
   const result: GetTraceSummariesResult = {
     TraceSummaries: page.map(summarizeTrace),
     ApproximateTime: deps.nowMs() / 1000,
     TracesProcessedCount: candidates.length,
   };
-  const nextOffset = offset.body + page.length;
-  if (nextOffset < matched.length) result.NextToken = encodeNextToken(nextOffset);
+  const last = page.at(-1);
+  if (last !== undefined && matched.length > page.length) result.NextToken = encodeCursorToken({ startSec: last.startSec, traceId: last.trace.traceId });
   return answer(result);
+}
+
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Whether a trace comes after `cursor` in the listing's order (newest first, then trace id ascending). */
+function isAfter(startSec: number, traceId: string, cursor: PageCursor): boolean {
+  return startSec < cursor.startSec || (startSec === cursor.startSec && compareIds(traceId, cursor.traceId) > 0);
 }

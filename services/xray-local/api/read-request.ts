@@ -52,6 +52,32 @@ export function readTimeRange(body: Body): ApiOutcome<{ startSec: number; endSec
   return answer({ startSec: start.body, endSec: end.body });
 }
 
+/** Where a page of a newest-first listing ended: the last item's start (epoch seconds) and trace id. */
+export interface PageCursor {
+  readonly startSec: number;
+  readonly traceId: string;
+}
+
+/**
+ * A keyset token: the next page starts strictly after `cursor` in the listing's order, so traces arriving
+ * between two calls neither repeat a trace on the next page nor push one off it (an offset did both).
+ */
+export const encodeCursorToken = (cursor: PageCursor): string => Buffer.from(JSON.stringify({ after: cursor }), 'utf8').toString('base64');
+
+export function decodeCursorToken(token: string | undefined): ApiOutcome<PageCursor | undefined> {
+  if (token === undefined || token === '') return answer(undefined);
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { after?: { startSec?: unknown; traceId?: unknown } };
+    const after = parsed.after;
+    if (after !== undefined && typeof after.startSec === 'number' && Number.isFinite(after.startSec) && typeof after.traceId === 'string') {
+      return answer({ startSec: after.startSec, traceId: after.traceId });
+    }
+  } catch {
+    // fall through
+  }
+  return invalidRequest('NextToken is not a token this service issued');
+}
+
 /** Pagination tokens are opaque to clients: base64 of the offset into a stable ordering. */
 export const encodeNextToken = (offset: number): string => Buffer.from(JSON.stringify({ offset }), 'utf8').toString('base64');
 

@@ -431,6 +431,19 @@ describe('KafkaSpanPublisher', () => {
     await time.drive(publisher.close());
   });
 
+  it('a span topic deleted under it: readiness says the topic does not exist, in whole milliseconds (found by review: a float and no cause)', async (t) => {
+    const { producer, publisher, advance, drive } = setup(t, { ackMode: 'buffer', ackTimeoutMs: 1000 });
+    const unknown = Object.assign(new Error('This server does not host this topic-partition'), { name: 'KafkaJSProtocolError', type: 'UNKNOWN_TOPIC_OR_PARTITION', code: 3 });
+    producer.behaviour = () => Promise.reject(Object.assign(new Error(unknown.message), { name: 'KafkaJSNumberOfRetriesExceeded', cause: unknown }));
+    await publisher.publish(spans(3));
+    await advance(1001);
+    assert.match(publisher.readinessProblem() ?? '', /^Kafka has not acknowledged buffered spans for \d+ ms \(last send failed: topic t does not exist on the brokers \(deleted\?\): create it again/);
+    producer.behaviour = () => Promise.resolve();
+    await advance(100);
+    assert.equal(publisher.readinessProblem(), undefined);
+    await drive(publisher.close());
+  });
+
   it('is not ready while buffered spans wait for Kafka longer than ACK_TIMEOUT, ready again once Kafka takes them', async (t) => {
     const { producer, publisher, advance, drive } = setup(t, { ackMode: 'buffer', ackTimeoutMs: 1000 });
     let up = false;
@@ -439,7 +452,7 @@ describe('KafkaSpanPublisher', () => {
     await advance(1000);
     assert.equal(publisher.readinessProblem(), undefined, 'exactly ACK_TIMEOUT is still within it');
     await advance(1);
-    assert.equal(publisher.readinessProblem(), 'Kafka has not acknowledged buffered spans for 1001 ms');
+    assert.equal(publisher.readinessProblem(), 'Kafka has not acknowledged buffered spans for 1001 ms (last send failed: broker down)');
     up = true;
     await advance(100);
     assert.equal(publisher.bufferedSpans, 0);

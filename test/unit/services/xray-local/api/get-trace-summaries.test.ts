@@ -124,4 +124,33 @@ describe('GetTraceSummaries pagination', () => {
       await h.close();
     }
   });
+
+  test('traces stored between two pages neither repeat a trace on the next page nor push one off it (found by review: 10 repeated)', async () => {
+    const h = await startXRayLocal({ nowMs: () => NOW_MS });
+    try {
+      const put = async (from: number, count: number, startSec: number) => {
+        for (let done = 0; done < count; done += 50) {
+          await h.client.send(new PutTraceSegmentsCommand({
+            TraceSegmentDocuments: Array.from({ length: Math.min(50, count - done) }, (_, k) => {
+              const i = done + k;
+              return segmentJson({ trace_id: traceId(from + i, EPOCH_SEC), id: hexId(1), start_time: startSec + i, end_time: startSec + i + 0.5 });
+            }),
+          }));
+        }
+      };
+      await put(1, 150, EPOCH_SEC);
+      const range = { StartTime: at(EPOCH_SEC - 1), EndTime: at(EPOCH_SEC + 1000), TimeRangeType: 'Event' as const };
+      const first = await h.client.send(new GetTraceSummariesCommand(range));
+      assert.equal(first.TraceSummaries?.length, 100);
+      await put(1000, 10, EPOCH_SEC + 500); // newer than every listed trace
+      const second = await h.client.send(new GetTraceSummariesCommand({ ...range, NextToken: first.NextToken }));
+      const ids = [...(first.TraceSummaries ?? []), ...(second.TraceSummaries ?? [])].map((s) => s.Id);
+      assert.equal(new Set(ids).size, ids.length, 'no trace on both pages');
+      assert.equal(second.TraceSummaries?.length, 50, 'the 50 older traces, each once');
+      assert.equal(second.NextToken, undefined);
+      await assert.rejects(h.client.send(new GetTraceSummariesCommand({ ...range, NextToken: Buffer.from('{"offset":5}').toString('base64') })), InvalidRequestException);
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -1,0 +1,26 @@
+/**
+ * Kafka errors in an operator's words, classified by kafkajs's error types (never by message text): a
+ * protocol error carries Kafka's error `type` (kafkajs src/protocol/error.js), and kafkajs wraps the last
+ * one in KafkaJSNumberOfRetriesExceeded or KafkaJSNonRetriableError as its `cause` (src/retry/index.js).
+ */
+
+/** kafkajs's protocol error `type` of `error` or of the errors it wraps; undefined when none has one. */
+export function kafkaErrorTypeOf(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth += 1) {
+    const record = e as { type?: unknown; cause?: unknown };
+    if (typeof record.type === 'string') return record.type;
+    e = record.cause;
+  }
+  return undefined;
+}
+
+/**
+ * What a failed request about `topic` means: a topic the brokers do not have (Kafka error 3,
+ * UNKNOWN_TOPIC_OR_PARTITION: deleted, or never created) said as such, else the error's own message.
+ */
+export function describeTopicError(error: unknown, topic: string): string {
+  if (kafkaErrorTypeOf(error) === 'UNKNOWN_TOPIC_OR_PARTITION') {
+    return `topic ${topic} does not exist on the brokers (deleted?): create it again (a restarted receiver creates it with SPANS_TOPIC_PARTITIONS)`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
