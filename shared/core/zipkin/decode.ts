@@ -56,7 +56,8 @@ function isDeadLetterLine(value: unknown): value is { span: unknown; reason: unk
 
 /**
  * Decodes newline-delimited Zipkin v2 JSON (one span object per line, as `meshray capture --format ndjson`
- * writes; a dead-letter line, as `capture --dlq` writes, gives its `span`) span by span. Blank lines are skipped; a line that is not JSON refuses that span alone. Spans are
+ * writes; a dead-letter line, as `capture --dlq` writes, gives its `span`) span by span. Blank lines are skipped; a line that is not JSON refuses that span alone
+ * (when no line is JSON, the whole input is refused: it is not ndjson). Spans are
  * numbered by their line (0-based, blank lines included), so a refusal names the line to look at.
  */
 export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch> {
@@ -72,12 +73,14 @@ export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch
   const bodyIndexes: number[] = [];
   const refused: RefusedSpan[] = [];
   let timestampUnitRepairs = 0;
+  let anyJson = false;
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] as string).trim();
     if (line === '') continue;
     let parsed: unknown;
     try {
       parsed = JSON.parse(line);
+      anyJson = true;
     } catch (error) {
       const issue = { path: `spans[${i}]`, message: `line ${i + 1} is not JSON: ${(error as Error).message}` };
       refused.push({ index: i, field: '', reason: 'not_a_span', issues: [issue] });
@@ -96,6 +99,11 @@ export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch
     bodyIndexes.push(...one.bodyIndexes);
     refused.push(...one.refused);
     timestampUnitRepairs += one.timestampUnitRepairs;
+  }
+  // Not one line is JSON: the input is not ndjson at all (a pretty-printed JSON file, say), one error for it
+  // rather than a refusal per line.
+  if (!anyJson && refused.length > 0) {
+    return fail([{ path: '', message: `not newline-delimited JSON: no line is a JSON value (${refused[0]?.issues[0]?.message ?? ''})` }]);
   }
   return ok({ spans, bodyIndexes, refused, timestampUnitRepairs });
 }

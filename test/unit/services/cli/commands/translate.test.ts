@@ -58,6 +58,14 @@ test('one span object over several lines is not ndjson: one clear error (a list 
   assert.equal(line.stdout.trim().split('\n').length, 1);
 });
 
+test('--format ndjson on input of which no line is JSON (a pretty-printed array): one clear error, exit 1, not a refusal per line with exit 2 (found by review)', async () => {
+  const r = await runCommand(run, [BOOKINFO, '--format', 'ndjson']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr, /^meshray translate: could not decode spans \(ndjson\):\nnot newline-delimited JSON: no line is a JSON value \(line 1 is not JSON: /);
+  assert.doesNotMatch(r.stderr, /line 2 is not JSON/);
+});
+
 test('flags set the epoch policy and the annotation allowlist', async () => {
   const r = await runCommand(run, [BOOKINFO, '--epoch-policy', 'rewrite', '--annotation-tags', 'zone', '--now', '2019-06-21T18:30:00Z']);
   assert.equal(r.code, 0);
