@@ -53,9 +53,9 @@ export class InProcessSpanPublisher implements SpanPublisher {
     return Promise.resolve(NONE_REFUSED);
   }
 
-  /** True when the in-process topic cannot take `spans` more records now. */
-  isFull(spans = 1): boolean {
-    return this.topic.free < spans;
+  /** Why the in-process topic cannot take `spans` more records now, undefined when it can. */
+  whyFull(spans = 1): string | undefined {
+    return this.topic.free < spans ? `in-process span topic is full (${this.topic.size} records held, BUFFER_MAX_SPANS; the export is behind)` : undefined;
   }
 
   /** undefined when ready, else why not. */

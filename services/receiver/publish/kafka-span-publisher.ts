@@ -300,14 +300,21 @@ export class KafkaSpanPublisher implements SpanPublisher {
     return this.fullness(spans) !== undefined;
   }
 
+  /** SpanPublisher.whyFull: the BUFFER_FULL message for `spans` more spans, undefined when they fit. */
+  whyFull(spans = 1): string | undefined {
+    return this.fullness(spans);
+  }
+
   /** Why `spans` more spans cannot be buffered now, or undefined when they can. */
   private fullness(spans: number): string | undefined {
     if (this.options.bufferMaxSpans - this.queuedSpans < spans) {
-      return `publish buffer is full (${this.queuedSpans} of ${this.options.bufferMaxSpans} spans await Kafka)`;
+      const why = this.lastFailure === undefined ? '' : `; Kafka is not taking spans: ${this.lastFailure}`;
+      return `publish buffer is full (${this.queuedSpans} of ${this.options.bufferMaxSpans} spans await Kafka${why})`;
     }
     if (this.admission !== undefined && !this.admission.admits(this.queuedSpans, spans, this.clockMs())) {
       const rate = Math.round(this.admission.spansPerSecond ?? 0);
-      return `${this.queuedSpans} spans await Kafka, more than it drains within ACK_TIMEOUT (${rate} spans/s measured)`;
+      const why = this.lastFailure === undefined ? '' : `; Kafka is not taking spans: ${this.lastFailure}`;
+      return `${this.queuedSpans} spans await Kafka, more than it drains within ACK_TIMEOUT (${rate} spans/s measured${why})`;
     }
     return undefined;
   }

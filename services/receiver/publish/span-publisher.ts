@@ -10,10 +10,11 @@ import type { Span } from '../../../shared/core/zipkin/span.ts';
 export interface SpanPublisher {
   publish(spans: readonly Span[]): Promise<readonly Span[]>;
   /**
-   * True when not even `spans` more spans fit the buffer now: the route then answers 503 BUFFER_FULL before
-   * decoding the body (refusing costs no decode). Optional: a publisher without a bound never is full.
+   * Why not even `spans` more spans fit the buffer now (the 503 BUFFER_FULL's message), undefined when they
+   * fit: the route then refuses before decoding the body (refusing costs no decode). Optional: a publisher
+   * without a bound never is full.
    */
-  isFull?(spans: number): boolean;
+  whyFull?(spans: number): string | undefined;
 }
 
 /** `publish`'s answer when it refused no span alone: one frozen list, no allocation per call. */

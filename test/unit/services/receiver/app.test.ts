@@ -51,6 +51,7 @@ describe('POST /api/v2/spans', () => {
       const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload });
       assert.equal(res.statusCode, 503);
       assert.equal(res.json().error, 'BUFFER_FULL');
+      assert.equal(res.json().message, 'recording publisher is full (test): retry later', 'the publisher says why');
     }
     assert.equal(publisher.spans.length, 0);
     assert.match(await registry.metrics(), /meshray_receiver_spans_refused_total\{reason="buffer_full"\} 2/);

@@ -13,12 +13,12 @@ export const fixture = (name: string): string => readFileSync(new URL(`../../../
 export class RecordingPublisher implements SpanPublisher {
   readonly published: Span[][] = [];
   failWith: ErrorCode | undefined;
-  /** When true, isFull answers true: the route must refuse before decoding. */
+  /** When true, whyFull answers why: the route must refuse before decoding. */
   full = false;
   /** Spans it refuses alone, as the Kafka publisher refuses one too large for a record. */
   refuseAlone: (span: Span) => boolean = () => false;
-  isFull(): boolean {
-    return this.full;
+  whyFull(): string | undefined {
+    return this.full ? 'recording publisher is full (test)' : undefined;
   }
   publish(spans: readonly Span[]): Promise<readonly Span[]> {
     if (this.failWith) return Promise.reject(new MeshrayError(this.failWith));
