@@ -73,8 +73,10 @@ export function exportTargetWarning(config: AllInOneConfig, env: Readonly<Record
       + 'unset AWS_REGION, or set XRAY_ENDPOINT, to keep spans on this machine';
   }
   if (target.kind === 'endpoint') {
+    // The README promises this line: without it, the console missing from :2000 went unexplained (a newcomer's trial).
     return /\.amazonaws\.com(\.cn)?(:\d+)?(\/|$)/i.test(target.endpoint)
-      ? `exporting to AWS X-Ray at ${target.endpoint} (XRAY_ENDPOINT), not to the embedded xray-local: spans leave this machine` : undefined;
+      ? `exporting to AWS X-Ray at ${target.endpoint} (XRAY_ENDPOINT), not to the embedded xray-local: spans leave this machine`
+      : `exporting to ${target.endpoint} (XRAY_ENDPOINT), not to the embedded xray-local: its API and console are not started on XRAY_LOCAL_PORT`;
   }
   if (config.AWS_REGION) {
     return `AWS_REGION=${config.AWS_REGION} is set, but none of ${AWS_CREDENTIAL_HINTS.join(', ')} is: exporting to the embedded xray-local, not to X-Ray. `

@@ -64,7 +64,10 @@ export const translationEnv = {
 };
 
 export const xrayEnv = {
-  XRAY_ENDPOINT: z.url().refine((url) => !URL.canParse(url) || !/\/(v1\/traces|TraceSegments)\/?$/i.test(new URL(url).pathname), {
+  XRAY_ENDPOINT: z.url().refine((url) => !URL.canParse(url) || ['http:', 'https:'].includes(new URL(url).protocol), {
+    // `localhost:2000` parses as a URL of scheme `localhost:`: the SDK then asked a host named "2000" and every export failed
+    message: 'must be an http:// or https:// URL (e.g. http://127.0.0.1:2000 or https://xray.us-east-1.amazonaws.com); a host:port without a scheme reads as scheme "host:"',
+  }).refine((url) => !URL.canParse(url) || !/\/(v1\/traces|TraceSegments)\/?$/i.test(new URL(url).pathname), {
     message: 'is the endpoint\'s base URL (e.g. http://127.0.0.1:2000 or https://xray.us-east-1.amazonaws.com): meshray adds /TraceSegments or /v1/traces itself',
   }).optional().describe('X-Ray API endpoint override (e.g. xray-local at http://127.0.0.1:2000, signed with placeholder keys unless AWS_ACCESS_KEY_ID or AWS_PROFILE is set; an *.amazonaws.com endpoint takes the AWS SDK chain); this or AWS_REGION is required'),
   AWS_REGION: z.string().min(1).optional()

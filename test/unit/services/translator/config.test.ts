@@ -58,3 +58,12 @@ test('XRAY_ENDPOINT with an operation path (/v1/traces, /TraceSegments) is refus
     assert.ok(parseConfig(translatorEnvSchema, { ...base, XRAY_ENDPOINT: endpoint }).ok, endpoint);
   }
 });
+
+test('XRAY_ENDPOINT without http:// or https:// is refused at start, naming the fix (found by a newcomer: localhost:2000 was accepted and every export failed)', () => {
+  const base = { KAFKA_BROKERS: '127.0.0.1:9092' };
+  for (const endpoint of ['localhost:2000', 'xray-local:2000', 'ftp://127.0.0.1:2000']) {
+    const r = parseConfig(translatorEnvSchema, { ...base, XRAY_ENDPOINT: endpoint });
+    assert.ok(!r.ok, endpoint);
+    assert.match(r.issues.find((i) => i.path === 'XRAY_ENDPOINT')?.message ?? '', /must be an http:\/\/ or https:\/\/ URL \(e\.g\. http:\/\/127\.0\.0\.1:2000/, endpoint);
+  }
+});
