@@ -47,6 +47,8 @@ export interface RejectedSpan {
 
 export interface OtlpExportOutcome {
   readonly rejected: readonly RejectedSpan[];
+  /** Present when the endpoint refused the request as a whole (every span is in `rejected`): its HTTP status. */
+  readonly refusedWhole?: { readonly status: number };
   /** Present when the request was not accepted after the retries: the caller commits none of these spans. */
   readonly unfinished?: { readonly code: ErrorCode; readonly message: string; readonly spanIndexes: readonly number[] };
 }
@@ -142,7 +144,10 @@ export class OtlpTraceSink {
         case 'accepted':
           return { rejected: attributeRejections(batch, result.rejectedSpans, result.errorMessage) };
         case 'refused':
-          return { rejected: batch.spanIndexes.map((spanIndex) => ({ spanIndex, code: 'SEGMENT_REJECTED', reason: `http_${result.status}`, message: result.message })) };
+          return {
+            rejected: batch.spanIndexes.map((spanIndex) => ({ spanIndex, code: 'SEGMENT_REJECTED', reason: `http_${result.status}`, message: result.message })),
+            refusedWhole: { status: result.status },
+          };
         case 'denied':
           return this.#unfinished(batch, 'XRAY_ACCESS_DENIED', result.message);
         case 'destination':

@@ -7,6 +7,8 @@
  * through OtlpTraceSink (gzip, SigV4 for `xray`, retries honouring Retry-After), at most `maxConcurrency`
  * requests in flight across partitions.
  *
+ * A request refused whole for its content (400, 413) is bisected down to the span at fault, so its good
+ * neighbours are exported (#send).
  * Partial success: the spans the endpoint names are rejected (dead-lettered with its message); when it
  * refuses spans without naming them all, every unnamed span of that request is rejected too
  * (`partial_success_unattributed`), because the OTLP specification forbids resending them and a span must
@@ -86,9 +88,21 @@ export class OtlpHttpSpanSink implements OtlpSpanSink {
   }
 
   async put(documents: readonly OtlpDocument[], control?: BatchControl): Promise<PutOutcome> {
-    // Packed by position in `documents`, so a request's spanIndexes are positions here.
-    const batches = packOtlpSpans(documents.map((d, position) => ({ ...d.placed, index: position })));
     const parts: PartOutcome[] = [];
+    await this.#send(documents, documents.map((_, position) => position), control, parts);
+    return mergeOutcomes(parts);
+  }
+
+  /**
+   * Packs `documents` at `positions` into requests and sends them in turn, appending each outcome to `parts`.
+   * A request refused whole for its content (400, 413) is split in halves, each sent again, down to the span
+   * at fault: one bad span must not dead-letter up to 10,000 good neighbours (the segments path bisects the
+   * same way, stages/bisecting-sink.ts). Not for 5xx: the endpoint, not a span, failed, and the OTLP
+   * specification forbids sending that request's spans again.
+   */
+  async #send(documents: readonly OtlpDocument[], positions: readonly number[], control: BatchControl | undefined, parts: PartOutcome[]): Promise<void> {
+    // Packed by position in `documents`, so a request's spanIndexes are positions here.
+    const batches = packOtlpSpans(positions.map((position) => ({ ...(documents[position] as OtlpDocument).placed, index: position })));
     for (const batch of batches) {
       // Requests of one put go one after another: once one is left unfinished, the rest are too.
       const last = parts[parts.length - 1]?.outcome;
@@ -97,6 +111,13 @@ export class OtlpHttpSpanSink implements OtlpSpanSink {
         continue;
       }
       const outcome = await this.#gate.run(() => this.#sender.export(batch, control));
+      const inRequest = [...new Set(batch.spanIndexes)];
+      if (outcome.refusedWhole !== undefined && BISECTED_STATUS.has(outcome.refusedWhole.status) && inRequest.length > 1) {
+        const half = Math.ceil(inRequest.length / 2);
+        await this.#send(documents, inRequest.slice(0, half), control, parts);
+        await this.#send(documents, inRequest.slice(half), control, parts);
+        continue;
+      }
       parts.push({
         outcome: {
           rejected: outcome.rejected.map((r) => ({ index: r.spanIndex, code: r.code, reason: r.reason, message: r.message })),
@@ -105,6 +126,8 @@ export class OtlpHttpSpanSink implements OtlpSpanSink {
         indices: [],
       });
     }
-    return mergeOutcomes(parts);
   }
 }
+
+/** Statuses that blame the request's content (Bad Request, Payload Too Large): its halves are sent again. */
+const BISECTED_STATUS: ReadonlySet<number> = new Set([400, 413]);

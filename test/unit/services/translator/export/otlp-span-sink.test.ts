@@ -24,7 +24,8 @@ import { createRegistry } from '../../../../../shared/edge/metrics/registry.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { buildApp as buildXRayLocal } from '../../../../../services/xray-local/index.ts';
 import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
-import { OtlpHttpSpanSink, otlpTracesUrlOf } from '../../../../../services/translator/export/otlp-span-sink.ts';
+import { OtlpHttpSpanSink, otlpTracesUrlOf, type OtlpDocument, type OtlpRequestSender } from '../../../../../services/translator/export/otlp-span-sink.ts';
+import { placeOtlpSpans } from '../../../../../shared/core/otlp/index.ts';
 import { bookinfoSpans } from '../../../shared/core/otlp/support.ts';
 import { retrievedZipkinKeys, retrieveSpans, zipkinKeysOf } from '../../../../support/transaction-search.ts';
 import { waitFor } from '../../../../support/wait.ts';
@@ -195,5 +196,41 @@ describe('EXPORT_PROTOCOL=otlp through the pipeline', () => {
       throttled.client.destroy();
       await throttled.app.close();
     }
+  });
+});
+
+describe('a request refused whole for its content (400, 413)', () => {
+  /** Bookinfo as OtlpDocuments, and a sender that refuses with `status` every request holding span `bad`. */
+  function setUp(status: number) {
+    const spans = bookinfoNow();
+    const placed = placeOtlpSpans(spans, { nowMs: Date.now() }).placed;
+    const documents: OtlpDocument[] = placed.map((p) => ({ spanIndex: p.index, segmentId: p.span.spanId, placed: p }));
+    const bad = 3;
+    const requests: number[][] = [];
+    const sender: OtlpRequestSender = {
+      export: async (batch) => {
+        requests.push([...batch.spanIndexes]);
+        return batch.spanIndexes.includes(bad)
+          ? { rejected: batch.spanIndexes.map((spanIndex) => ({ spanIndex, code: 'SEGMENT_REJECTED' as const, reason: `http_${status}`, message: 'refused' })), refusedWhole: { status } }
+          : { rejected: [] };
+      },
+    };
+    return { documents, bad, requests, sink: new OtlpHttpSpanSink({ sender, maxConcurrency: 1 }) };
+  }
+
+  it('is bisected down to the span at fault: its good neighbours are exported, only it is dead-lettered (found by review: the whole request was)', async () => {
+    const { documents, bad, requests, sink } = setUp(400);
+    assert.ok(documents.length >= 8);
+    const outcome = await sink.put(documents);
+    assert.deepEqual(outcome.rejected.map((r) => [r.index, r.reason]), [[bad, 'http_400']]);
+    assert.equal(outcome.unfinished, undefined);
+    assert.ok(requests.length <= 2 * Math.ceil(Math.log2(documents.length)) + 1, `${requests.length} requests: a bisection, not one per span`);
+  });
+
+  it('a 500 is not bisected: the endpoint failed, not a span (the OTLP specification forbids resending the request)', async () => {
+    const { documents, requests, sink } = setUp(500);
+    const outcome = await sink.put(documents);
+    assert.equal(requests.length, 1);
+    assert.equal(outcome.rejected.length, documents.length);
   });
 });
