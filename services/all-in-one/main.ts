@@ -65,7 +65,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   if (targetWarning !== undefined) lifecycle.warn(targetWarning);
   const unused = unusedServiceEnv(env);
   if (unused.length > 0) {
-    lifecycle.warn({ unused }, `meshray start does not use ${unused.join(', ')}: they configure the standalone receiver, translator or xray-local (\`meshray stack\`, or each service)`);
+    lifecycle.warn({ unused }, `meshray start does not use ${unused.join(', ')}: ${unused.length === 1 ? 'it configures' : 'they configure'} the standalone receiver, translator or xray-local (\`meshray stack\`, or each service)`);
   }
 
   // Both ports at once, so that a start with both taken names both (listenOn below names only its own).

@@ -44,6 +44,9 @@ export function inputIndices(kept: number, refusedIndices: readonly number[]): n
   for (let i = 0; out.length < kept; i++) if (!refused.has(i)) out.push(i);
   return out;
 }
+/** `1 span`, `7 spans` (no digit grouping: scripts read this line). */
+const counted = (n: number, unit: string): string => `${n} ${n === 1 ? unit : `${unit}s`}`;
+
 const FORMATS: readonly InputFormat[] = ['json-v2', 'json-v1', 'proto-v2', 'ndjson'];
 
 /**
@@ -159,6 +162,6 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   const reasons = [...refused.map((r) => r.reason), ...out.rejected.map((r) => r.reason)];
   const repaired = timestampUnitRepairs > 0 ? `, ${timestampUnitRepairs} timestamps repaired (timestamp_unit_repaired)` : '';
-  say(`${spans.length + refused.length} spans in (${format}), ${documents.length} documents out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);
+  say(`${counted(spans.length + refused.length, 'span')} in (${format}), ${counted(documents.length, 'document')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);
   return reasons.length > 0 ? 2 : 0;
 }

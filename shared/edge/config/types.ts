@@ -91,6 +91,8 @@ export const bytes = () =>
     return Number(m[1]) * unit;
   }).register(CONFIG_UNITS, { unit: 'bytes' });
 
-export const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+/** A whole number in [min, max]; a value that is no number at all says so (zod's own line read "expected number, received NaN"). */
+export const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? 'expected a whole number' : undefined) }).int().min(min).max(max);
 export const port = () => int(0, 65535);
 export const bool = () => z.stringbool();

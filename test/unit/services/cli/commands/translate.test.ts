@@ -90,7 +90,7 @@ test('writes the good spans and exits 2 naming each refused span (index, field, 
   assert.deepEqual(r.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id), ['352bff9a74ca9ad2']);
   assert.match(r.stderr, /span 1 refused \(invalid_port, field localEndpoint\.port\)/);
   assert.match(r.stderr, /span 2 refused \(missing_trace_id, field traceId\)/);
-  assert.match(r.stderr, /meshray translate: 3 spans in \(json-v2\), 1 documents out, 2 refused \(invalid_port 1, missing_trace_id 1\)\n$/);
+  assert.match(r.stderr, /meshray translate: 3 spans in \(json-v2\), 1 document out, 2 refused \(invalid_port 1, missing_trace_id 1\)\n$/);
 });
 
 test('reads the ndjson that meshray capture writes, one v2 span per line', async () => {
@@ -184,4 +184,11 @@ test('OTLP/JSON and gzip are named as what they are, not misread as ndjson or an
   assert.match(zipped.stderr, /stdin is gzip-compressed: decompress it first/);
   const span = await runCommand(run, ['-', '--now', '2019-06-21T18:30:00Z'], `${JSON.stringify({ traceId: 'a1b2c3d4e5f60718', id: 'a1b2c3d4e5f60718', name: 'get', timestamp: 1561141800000000, duration: 5 })}\n`);
   assert.equal(span.code, 0, `a Zipkin span object (ndjson) is still read: ${span.stderr}`);
+});
+
+test('the summary line counts in the singular for one (it read "1 spans in")', async () => {
+  const span = { traceId: '5af7183fb1d4cf5f', id: '6b221d5bc9e6496c', name: 'get /', timestamp: 1472470996199000, duration: 207000, localEndpoint: { serviceName: 'web' } };
+  const r = await runCommand(run, ['-', '--now', '2016-08-29T12:00:00Z'], JSON.stringify([span]));
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, 'meshray translate: 1 span in (json-v2), 1 document out, 0 refused\n');
 });

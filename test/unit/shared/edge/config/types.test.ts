@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { durationMs, formatDurationMs, parseDurationMs } from '../../../../../shared/edge/config/types.ts';
+import { durationMs, formatDurationMs, int, parseDurationMs } from '../../../../../shared/edge/config/types.ts';
 import { parseConfig } from '../../../../../shared/edge/config/index.ts';
 import { translatorEnvSchema } from '../../../../../services/translator/config.ts';
 import { allInOneEnvSchema } from '../../../../../services/all-in-one/config.ts';
@@ -61,4 +61,13 @@ test('RECEIVER_KEEP_ALIVE_TIMEOUT=0 (no limit, node\'s meaning) still passes; a 
   const r = parseConfig(allInOneEnvSchema, { XRAY_RETRY_MAX: '0' });
   assert.ok(!r.ok);
   assert.deepEqual(r.issues.map((i) => `${i.path}: ${i.message}`), ['XRAY_RETRY_MAX: must be at least 1ms, got "0"']);
+});
+
+test('int(): a value that is no number says "expected a whole number" (zod said "expected number, received NaN"); bounds keep their own message', () => {
+  const port = int(0, 65535);
+  const issues = (v: string) => { const r = port.safeParse(v); return r.success ? [] : r.error.issues.map((i) => i.message); };
+  assert.deepEqual(issues('abc'), ['expected a whole number']);
+  assert.deepEqual(issues('80'), []);
+  assert.match(issues('70000')[0] ?? '', /65535/);
+  assert.equal(issues('1.5').length, 1, 'not whole: refused');
 });
