@@ -189,3 +189,21 @@ test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 
     await new Promise<void>((resolve) => { busy.close(() => resolve()); });
   }
 });
+
+test('meshray stack whose own broker is killed says so in one line and stops the stack, exit 1 (a newcomer saw only kafkajs stack traces in the services\' logs)', { timeout: 240_000 }, async () => {
+  const stack = cli('stack', ['stack', '--translators', '1', '--no-redis'], newcomerEnv());
+  try {
+    const banner = await waitFor('the stack to print its endpoints', 180_000, () => {
+      const out = stack.output();
+      return out.includes('Ctrl-C stops everything.') || stack.exited ? out : undefined;
+    }, { intervalMs: 250, describe: () => describeProcesses([stack]) });
+    assert.equal(stack.exited, false, banner);
+    const brokerPid = Number(/^ {2}kafka\s+127\.0\.0\.1:\d+ \(pid (\d+),/m.exec(banner)?.[1]);
+    assert.ok(brokerPid > 0, banner);
+    process.kill(brokerPid, 'SIGKILL');
+    assert.deepEqual(await stack.waitExit(120_000), { code: 1, signal: null }, stack.output().slice(-3000));
+    assert.match(stack.output(), new RegExp(`^meshray stack: kafka \\(pid ${brokerPid}\\) exited \\(signal SIGKILL\\); stopping the stack$`, 'm'));
+  } finally {
+    await stack.stop(60_000);
+  }
+});

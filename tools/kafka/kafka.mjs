@@ -391,7 +391,11 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
   }
   const startupMs = Date.now() - t0;
   log(`broker ${brokers} ready in ${(startupMs / 1000).toFixed(1)} s (format ${(formatMs / 1000).toFixed(1)} s), pid ${child.pid}, dir ${dir}`);
-  return { brokers, port: brokerPort, dir, pid: child.pid, startupMs, stop };
+  // resolves when the broker process exits, for whatever reason (stop(), a crash, kill -9): a supervisor says so
+  const exited = child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+    : new Promise((ok) => child.once('exit', (code, signal) => ok({ code, signal })));
+  return { brokers, port: brokerPort, dir, pid: child.pid, startupMs, stop, exited };
 }
 
 /**

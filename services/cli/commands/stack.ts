@@ -44,7 +44,14 @@ const READY_TIMEOUT_MS = 120_000;
 /** A service gets this long after SIGTERM before SIGKILL (translators may take SHUTDOWN_TIMEOUT, 30 s). */
 const STOP_GRACE_MS = 40_000;
 
-interface Broker { readonly brokers: string; readonly pid: number; readonly dir: string; stop(): Promise<void> }
+interface Broker {
+  readonly brokers: string;
+  readonly pid: number;
+  readonly dir: string;
+  stop(): Promise<void>;
+  /** Resolves when the broker process exits (tools/kafka/kafka.mjs). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
 interface KafkaTooling { startBroker(options: { log: (m: string) => void; handleSignals: boolean; detached: boolean }): Promise<Broker> }
 
 /** A service child process. */
@@ -343,13 +350,16 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     ];
     io.stdout.write(lines.join('\n'));
 
-    // Running: until a signal, or until a service dies (then the stack stops: a partial stack misleads).
+    // Running: until a signal, or until a service or the stack's own broker dies (then the stack stops: a
+    // partial stack misleads; a killed broker was seen only in the services' kafkajs stack traces).
+    const ownBroker = broker;
     const died = await Promise.race([
       interruptedNow,
-      ...services.map((s) => s.exited.then(() => s)),
+      ...services.map((s) => s.exited.then(() => `${s.name} exited (${describeExit(s)})`)),
+      ...(ownBroker === undefined ? [] : [ownBroker.exited.then((e) => `kafka (pid ${ownBroker.pid}) exited (${e.signal ? `signal ${e.signal}` : `code ${e.code ?? '?'}`})`)]),
     ]);
     if (died !== undefined && !interrupted) {
-      say(`${died.name} exited (${describeExit(died)}); stopping the stack`);
+      say(`${died}; stopping the stack`);
       return await finish(1);
     }
     return await finish(0);
