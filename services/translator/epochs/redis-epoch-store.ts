@@ -73,7 +73,12 @@ export class RedisEpochStore implements SharedEpochStore {
       });
     } catch (cause) {
       const { host, port, path } = this.#redis.options;
-      throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', `Redis at ${path ?? `${host ?? '?'}:${port ?? '?'}`} failed: ${(cause as Error).message}`, { cause });
+      const where = `Redis at ${path ?? `${host ?? '?'}:${port ?? '?'}`}`;
+      // Not connected: ioredis's own words ("Stream isn't writeable and enableOfflineQueue options is false")
+      // name its option, not the fault; its connection status does.
+      const status = this.#redis.status;
+      const why = status === 'ready' ? `failed: ${(cause as Error).message}` : `is not connected (${status})`;
+      throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', `${where} ${why}: this translator's local epoch cache answers until it is back`, { cause });
     }
     if (!Array.isArray(replies) || replies.length !== proposals.length) {
       throw new MeshrayError('EPOCH_STORE_UNAVAILABLE', `redis: expected ${proposals.length} values, got ${Array.isArray(replies) ? replies.length : typeof replies}`);
