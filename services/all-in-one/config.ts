@@ -64,7 +64,8 @@ const AWS_CREDENTIAL_HINTS = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENT
  *   AWS_DEFAULT_REGION and AWS_PROFILE in their shells; `npm start` must not send a newcomer's demo to their
  *   account). EKS (IRSA, Pod Identity), ECS and Lambda set AWS_REGION as well;
  * - AWS (a Region with credentials, or an XRAY_ENDPOINT at amazonaws.com): spans leave this machine, for the
- *   account of those credentials.
+ *   account of those credentials;
+ * - any other XRAY_ENDPOINT: the embedded xray-local and its console are not started (the README says so).
  */
 export function exportTargetWarning(config: AllInOneConfig, env: Readonly<Record<string, string | undefined>>, target: ExportTarget): string | undefined {
   if (target.kind === 'aws') {

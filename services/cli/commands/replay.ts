@@ -59,8 +59,6 @@ exit codes: 0 everything replayed; 1 bad options, Kafka/Redis/X-Ray failure (a r
 
 /** The translator's translation and X-Ray keys, each overridable by a flag. */
 const settingsSchema = z.object({ ...translationEnv, ...xrayEnv });
-/** --rate's slices: at most what one PutTraceSegments call carries (50 documents). */
-const MAX_DOCUMENTS_PER_SLICE = 50;
 const FLAG_OF: Readonly<Record<string, string>> = {
   EPOCH_POLICY: '--epoch-policy', EPOCH_TTL: '--epoch-ttl', ANNOTATION_TAGS: '--annotation-tags',
   EXPORT_PROTOCOL: '--protocol', XRAY_ENDPOINT: '--xray-endpoint', AWS_REGION: '--region', XRAY_MAX_CONCURRENCY: '--concurrency', XRAY_MAX_RETRIES: '--max-retries',
@@ -182,10 +180,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const exporter: ProtocolSink = xray === undefined
     ? dryRunSink(settings.value.EXPORT_PROTOCOL, new NdjsonSegmentSink((output as { out: NodeJS.WritableStream }).out))
     : exportSinkFromSettings(settings.value, { client: xray, endpoint, region: target.region, metrics });
-  // a slice is about a second's worth, at most one PutTraceSegments call (below 1/s: one document)
+  // a slice is about a second's worth (below 1/s: one document); the sink under it sends a slice as calls of
+  // at most 50 documents, XRAY_MAX_CONCURRENCY at a time (a cap of 50 per slice made them one at a time: review)
   const limiter = xray === undefined
     ? undefined
-    : { limiter: new TokenBucket({ ratePerSecond: rate, nowMs: Date.now, sleep: sleepMs }), sleep: sleepMs, sliceDocuments: Math.max(1, Math.min(MAX_DOCUMENTS_PER_SLICE, Math.floor(rate))) };
+    : { limiter: new TokenBucket({ ratePerSecond: rate, nowMs: Date.now, sleep: sleepMs }), sleep: sleepMs, sliceDocuments: Math.max(1, Math.floor(rate)) };
   const tallied: ProtocolSink = exporter.protocol === 'otlp'
     ? { protocol: 'otlp', sink: new TallySegmentSink(limiter ? new RateLimitedSegmentSink(exporter.sink, limiter) : exporter.sink, tally) }
     : { sink: new TallySegmentSink(limiter ? new RateLimitedSegmentSink(exporter.sink, limiter) : exporter.sink, tally) };

@@ -29,8 +29,9 @@ export class TallyDeadLetterSink implements DeadLetterSink {
   async send(letters: readonly DeadLetter[]): Promise<void> {
     for (const l of letters) {
       const source = deadLetterSourceOf(l.record.headers);
-      // a span of a span list, dead-lettered alone, names its index (record.ts spanAloneRecordOf)
-      const spanIndex = l.code === 'RECORD_UNDECODABLE' ? undefined : l.record.headers[DEAD_LETTER_HEADERS.spanIndex];
+      // a span of a span list, dead-lettered alone, names its index (record.ts spanAloneRecordOf); a record read
+      // from the DLQ is one span already, and its source (`…#N`) names the index it had (review: "span 2" of p0@0)
+      const spanIndex = l.code === 'RECORD_UNDECODABLE' || source !== undefined ? undefined : l.record.headers[DEAD_LETTER_HEADERS.spanIndex];
       this.#tally.skip({
         kind: KIND_OF_CODE[l.code] ?? 'rejected',
         partition: l.record.partition,

@@ -305,16 +305,22 @@ export class KafkaSpanPublisher implements SpanPublisher {
     return this.fullness(spans);
   }
 
+  /**
+   * A 503's hint while sends fail. Kafka's own error stays on /health/ready and in the log: a span client,
+   * authenticated or not, gets no broker address (review).
+   */
+  private notTaking(): string {
+    return this.lastFailure === undefined ? '' : '; Kafka is not taking spans: its last error is on /health/ready and in the log';
+  }
+
   /** Why `spans` more spans cannot be buffered now, or undefined when they can. */
   private fullness(spans: number): string | undefined {
     if (this.options.bufferMaxSpans - this.queuedSpans < spans) {
-      const why = this.lastFailure === undefined ? '' : `; Kafka is not taking spans: ${this.lastFailure}`;
-      return `publish buffer is full (${this.queuedSpans} of ${this.options.bufferMaxSpans} spans await Kafka${why})`;
+      return `publish buffer is full (${this.queuedSpans} of ${this.options.bufferMaxSpans} spans await Kafka${this.notTaking()})`;
     }
     if (this.admission !== undefined && !this.admission.admits(this.queuedSpans, spans, this.clockMs())) {
       const rate = Math.round(this.admission.spansPerSecond ?? 0);
-      const why = this.lastFailure === undefined ? '' : `; Kafka is not taking spans: ${this.lastFailure}`;
-      return `${this.queuedSpans} spans await Kafka, more than it drains within ACK_TIMEOUT (${rate} spans/s measured${why})`;
+      return `${this.queuedSpans} spans await Kafka, more than it drains within ACK_TIMEOUT (${rate} spans/s measured${this.notTaking()})`;
     }
     return undefined;
   }

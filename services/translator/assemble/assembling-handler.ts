@@ -2,7 +2,7 @@
  * The batch handler with an assembly window in front of the pipeline (ASSEMBLY=on): a batch's records are
  * held by trace and handed to the pipeline (`TranslatorPipeline.exportBatch`) a whole trace at a time once
  * the trace is due (assembly-window.ts; a span-list record carrying several traces is split by trace first,
- * recordsByTraceOf, its parts keep its offset: a dead letter's spanIndex is then the index within the part), so packing and cross-span linking see every span of it. Traces are
+ * recordsByTraceOf, its parts keep its offset and each span's index in it, sourceSpanIndexes, which a dead letter names), so packing and cross-span linking see every span of it. Traces are
  * flushed from `handle` and from a timer; offsets are committed only below the lowest record still held or
  * being exported (and never inside a trace exported together), through the batch's result or, from the
  * timer, the source's OffsetCommitter. Commit-after-export stays true; a crash or rebalance redelivers

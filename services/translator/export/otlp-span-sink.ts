@@ -89,7 +89,10 @@ export class OtlpHttpSpanSink implements OtlpSpanSink {
 
   async put(documents: readonly OtlpDocument[], control?: BatchControl): Promise<PutOutcome> {
     const parts: PartOutcome[] = [];
-    await this.#send(documents, documents.map((_, position) => position), control, parts);
+    // enough requests to isolate a few bad spans; an endpoint refusing every request (a shared resource
+    // attribute, a proxy's body limit) must not turn one put into 2N-1 requests (review: 19,993 for 10,000 spans)
+    const splits = { left: SPLIT_REQUESTS_PER_BAD_SPAN * MAX_BAD_SPANS_ISOLATED * Math.ceil(Math.log2(documents.length + 1)) };
+    await this.#send(documents, documents.map((_, position) => position), control, parts, splits);
     return mergeOutcomes(parts);
   }
 
@@ -97,10 +100,13 @@ export class OtlpHttpSpanSink implements OtlpSpanSink {
    * Packs `documents` at `positions` into requests and sends them in turn, appending each outcome to `parts`.
    * A request refused whole for its content (400, 413) is split in halves, each sent again, down to the span
    * at fault: one bad span must not dead-letter up to 10,000 good neighbours (the segments path bisects the
-   * same way, stages/bisecting-sink.ts). Not for 5xx: the endpoint, not a span, failed, and the OTLP
-   * specification forbids sending that request's spans again.
+   * same way, stages/bisecting-sink.ts), within the put's split budget (`splits`, a few bad spans' worth;
+   * heartbeating between). Not for 5xx: the endpoint, not a span, failed, and the OTLP specification forbids
+   * sending that request's spans again.
    */
-  async #send(documents: readonly OtlpDocument[], positions: readonly number[], control: BatchControl | undefined, parts: PartOutcome[]): Promise<void> {
+  async #send(
+    documents: readonly OtlpDocument[], positions: readonly number[], control: BatchControl | undefined, parts: PartOutcome[], splits: { left: number },
+  ): Promise<void> {
     // Packed by position in `documents`, so a request's spanIndexes are positions here.
     const batches = packOtlpSpans(positions.map((position) => ({ ...(documents[position] as OtlpDocument).placed, index: position })));
     for (const batch of batches) {
@@ -112,10 +118,12 @@ export class OtlpHttpSpanSink implements OtlpSpanSink {
       }
       const outcome = await this.#gate.run(() => this.#sender.export(batch, control));
       const inRequest = [...new Set(batch.spanIndexes)];
-      if (outcome.refusedWhole !== undefined && BISECTED_STATUS.has(outcome.refusedWhole.status) && inRequest.length > 1) {
+      if (outcome.refusedWhole !== undefined && BISECTED_STATUS.has(outcome.refusedWhole.status) && inRequest.length > 1 && splits.left >= 2) {
+        splits.left -= 2;
         const half = Math.ceil(inRequest.length / 2);
-        await this.#send(documents, inRequest.slice(0, half), control, parts);
-        await this.#send(documents, inRequest.slice(half), control, parts);
+        await control?.heartbeat(); // the halves are more requests in the same batch
+        await this.#send(documents, inRequest.slice(0, half), control, parts, splits);
+        await this.#send(documents, inRequest.slice(half), control, parts, splits);
         continue;
       }
       parts.push({
@@ -131,3 +139,9 @@ export class OtlpHttpSpanSink implements OtlpSpanSink {
 
 /** Statuses that blame the request's content (Bad Request, Payload Too Large): its halves are sent again. */
 const BISECTED_STATUS: ReadonlySet<number> = new Set([400, 413]);
+/**
+ * The split budget of one put: about 2 requests per halving for each of this many bad spans. Past it, what is
+ * still refused whole stays refused whole (dead-lettered, replayable), as before bisection.
+ */
+const MAX_BAD_SPANS_ISOLATED = 4;
+const SPLIT_REQUESTS_PER_BAD_SPAN = 2;

@@ -34,7 +34,9 @@ function tracesInRange(store: SegmentStore, type: TimeRangeType, startSec: numbe
  * POST /TraceSummaries. TimeRangeType `TraceId` (default) selects by the epoch in the trace id; `Event`
  * and `Service` by overlap of the trace's segments with the range. Newest first (then by trace id), in pages
  * of SUMMARIES_PAGE_SIZE; NextToken resumes after the page's last trace (a keyset, encodeCursorToken), so
- * traces stored between calls never repeat one on the next page. `Sampling` is ignored.
+ * traces stored between calls no longer shift the pages (an offset repeated a page's worth). A listed trace
+ * whose earlier segment (a root span, reported last) arrives between calls moves below the cursor and is
+ * listed again, with its new start. `Sampling` is ignored.
  */
 export function getTraceSummaries(raw: unknown, deps: { store: SegmentStore; nowMs: () => number }): ApiOutcome<GetTraceSummariesResult> {
   const body = readBody(raw);

@@ -60,7 +60,7 @@ export interface PageCursor {
 
 /**
  * A keyset token: the next page starts strictly after `cursor` in the listing's order, so traces arriving
- * between two calls neither repeat a trace on the next page nor push one off it (an offset did both).
+ * between two calls neither shift a listed trace onto the next page nor push one off it (an offset did both).
  */
 export const encodeCursorToken = (cursor: PageCursor): string => Buffer.from(JSON.stringify({ after: cursor }), 'utf8').toString('base64');
 

@@ -84,3 +84,13 @@ test('--dry-run writes one document per line and accepts all', async () => {
   assert.deepEqual(await new NdjsonSegmentSink(out).put(['{"a":1}', '{"b":2}']), { rejected: [] });
   assert.deepEqual(chunks, ['{"a":1}\n{"b":2}\n']);
 });
+
+test('a skipped span of a span list names its index; a dead letter read back from the DLQ names only its source (found by review: "span 2" of a one-span record)', async () => {
+  const tally = new ReplayTally();
+  const [record] = delivered([server(1)]);
+  assert.ok(record);
+  const ofList = { ...record, headers: { ...record.headers, [DEAD_LETTER_HEADERS.spanIndex]: '2' } };
+  const fromDlq = { ...record, offset: '5', headers: { ...record.headers, [DEAD_LETTER_HEADERS.topic]: 'meshray.spans', [DEAD_LETTER_HEADERS.partition]: '2', [DEAD_LETTER_HEADERS.offset]: '41', [DEAD_LETTER_HEADERS.spanIndex]: '2' } };
+  await new TallyDeadLetterSink(tally).send([ofList, fromDlq].map((r) => ({ topic: 't', record: r, code: 'SPAN_UNTRANSLATABLE' as const, reason: 'no_timestamp', attempts: 1, message: 'm' })));
+  assert.deepEqual(tally.skipped.map((s) => [s.offset, s.spanIndex, s.source]), [[record.offset, 2, undefined], ['5', undefined, 'meshray.spans/2@41#2']]);
+});

@@ -439,7 +439,7 @@ describe('KafkaSpanPublisher', () => {
     await advance(1001);
     assert.match(publisher.readinessProblem() ?? '', /^Kafka has not acknowledged buffered spans for \d+ ms \(last send failed: topic t does not exist on the brokers \(deleted\?\): create it again/);
     // a request refused BUFFER_FULL says why too (it said only "publish buffer is full")
-    assert.match(publisher.whyFull(1000) ?? '', /^publish buffer is full \(3 of 100 spans await Kafka; Kafka is not taking spans: last send failed: topic t does not exist/);
+    assert.match(publisher.whyFull(1000) ?? '', /^publish buffer is full \(3 of 100 spans await Kafka; Kafka is not taking spans: its last error is on \/health\/ready and in the log\)$/);
     producer.behaviour = () => Promise.resolve();
     await advance(100);
     assert.equal(publisher.readinessProblem(), undefined);

@@ -227,6 +227,18 @@ describe('a request refused whole for its content (400, 413)', () => {
     assert.ok(requests.length <= 2 * Math.ceil(Math.log2(documents.length)) + 1, `${requests.length} requests: a bisection, not one per span`);
   });
 
+  it('an endpoint that refuses every request costs a bounded number of requests, heartbeating between them, not 2N-1 (found by review: 19,993 for 10,000 spans)', async () => {
+    const { documents, requests } = setUp(400);
+    const many = Array.from({ length: 20 }, (_, k) => documents.map((d) => ({ ...d, spanIndex: d.spanIndex + k * documents.length }))).flat();
+    const refuseAll: OtlpRequestSender = { export: async (batch) => { requests.push([...batch.spanIndexes]); return { rejected: batch.spanIndexes.map((spanIndex) => ({ spanIndex, code: 'SEGMENT_REJECTED' as const, reason: 'http_400', message: 'refused' })), refusedWhole: { status: 400 } }; } };
+    let beats = 0;
+    const outcome = await new OtlpHttpSpanSink({ sender: refuseAll, maxConcurrency: 1 }).put(many, { heartbeat: async () => { beats += 1; }, isActive: () => true });
+    assert.equal(new Set(outcome.rejected.map((r) => r.index)).size, many.length, 'every span dead-lettered, none lost');
+    const budget = 2 * 4 * Math.ceil(Math.log2(many.length + 1));
+    assert.ok(requests.length <= budget + 1, `${requests.length} requests for ${many.length} spans (budget ${budget})`);
+    assert.ok(beats >= Math.floor(requests.length / 2) - 1, `heartbeats between the halves (${beats})`);
+  });
+
   it('a 500 is not bisected: the endpoint failed, not a span (the OTLP specification forbids resending the request)', async () => {
     const { documents, requests, sink } = setUp(500);
     const outcome = await sink.put(documents);
