@@ -28,6 +28,12 @@ import { FakeSink, hex, listRecordOf, metricValue, recordOf, spanOf } from '../s
 const NOW_MS = Date.UTC(2026, 10, 29, 12, 0, 0);
 const control = { heartbeat: async () => {}, isActive: () => true };
 
+/** Span `n` of its own trace `n` (trace ids dated NOW_MS); the poison variants the translator rejects. */
+const traceOf = (n: number): string => `${hex(Math.floor(NOW_MS / 1000), 8)}${hex(n, 24)}`;
+const goodSpan = (n: number) => spanOf(traceOf(n), hex(n, 16), NOW_MS);
+const noTimestampSpan = (n: number) => ({ ...goodSpan(n), timestampMicros: undefined }) as never;
+const badIdSpan = (n: number) => ({ ...goodSpan(n), id: 'not-a-span-id' }) as never;
+
 /** Bookinfo request 1 (1.7.4, reviews v2: 8 spans) as records of partition 0 from `offset` on. */
 function requestRecords(seed: number, offset: number): DeliveredRecord[] {
   const prng = createPrng(seed);
@@ -251,9 +257,7 @@ test('due traces go to the pipeline a group at a time; a failed group is retried
 test('span-list records holding a good trace and a poison one: each poison span is dead-lettered, never committed past (the parts share their record\'s offset)', async (t) => {
   const sink = new FakeSink();
   const { handler, commits, dlq, registry } = setUp(t, sink);
-  const trace = (n: number) => `${hex(Math.floor(NOW_MS / 1000), 8)}${hex(n, 24)}`;
-  const good = (n: number) => spanOf(trace(n), hex(n, 16), NOW_MS);
-  const poison = (n: number) => ({ ...good(n), timestampMicros: undefined }) as never;
+  const [good, poison] = [goodSpan, noTimestampSpan];
   const records = [listRecordOf([good(1), poison(2)]), listRecordOf([poison(3), good(4)])].map((r, i) => ({ ...r, timestampMs: NOW_MS, partition: 0, offset: String(i) }));
   await handler.handle({ topic: 't', partition: 0, records }, control);
   await advance(t, 10_000, 50);
@@ -267,10 +271,7 @@ test('span-list records holding a good trace and a poison one: each poison span 
 test('poison spans of two traces in one span-list record: one delivery counts once toward POISON_MAX_ATTEMPTS, and a shutdown names each by its own reason', async (t) => {
   const sink = new FakeSink();
   const { handler, dlq, pipeline } = setUp(t, sink);
-  const trace = (n: number) => `${hex(Math.floor(NOW_MS / 1000), 8)}${hex(n, 24)}`;
-  const good = (n: number) => spanOf(trace(n), hex(n, 16), NOW_MS);
-  const noTimestamp = (n: number) => ({ ...good(n), timestampMicros: undefined }) as never;
-  const badId = (n: number) => ({ ...good(n), id: 'not-a-span-id' }) as never;
+  const [good, noTimestamp, badId] = [goodSpan, noTimestampSpan, badIdSpan];
   const record = { ...listRecordOf([good(1), noTimestamp(2), badId(3)]), timestampMs: NOW_MS, partition: 0, offset: '0' };
 
   // the window's parts of the record, delivered once: each poison part is under its limit, with its own reason
@@ -300,10 +301,7 @@ test('poison spans of two traces in one span-list record: one delivery counts on
 test('a dead letter from one trace\'s part of a span list names its span by its index in the record as written, in its header and its message (found by review: both said spans[0])', async (t) => {
   const sink = new FakeSink();
   const { handler, dlq, pipeline } = setUp(t, sink);
-  const trace = (n: number) => `${hex(Math.floor(NOW_MS / 1000), 8)}${hex(n, 24)}`;
-  const good = (n: number) => spanOf(trace(n), hex(n, 16), NOW_MS);
-  const noTimestamp = (n: number) => ({ ...good(n), timestampMicros: undefined }) as never;
-  const badId = (n: number) => ({ ...good(n), id: 'not-a-span-id' }) as never;
+  const [good, noTimestamp, badId] = [goodSpan, noTimestampSpan, badIdSpan];
   // items 0..3: two poison spans of two traces, each the first (index 0) of its trace's part
   const record = { ...listRecordOf([good(1), good(3), noTimestamp(2), badId(4)]), timestampMs: NOW_MS, partition: 0, offset: '0' };
 
