@@ -75,8 +75,8 @@ async function supervisedRun(label: string, o: { consumerConfig: Omit<ConsumerCo
     await broker.stop();
     await waitFor('health reports the interrupted consumer', 60_000, () => /interrupted/.test(health.ready() ?? ''), { describe: () => String(health.ready()) });
     const whileDown = health.ready();
+    broker = await startPrivate(); // before any assertion: the tests after this one need the broker back
     assert.match(whileDown ?? '', o.interruption);
-    broker = await startPrivate();
 
     await waitFor('a replaced consumer back in the group', 90_000, () => source.rebuilds >= 1 && health.ready() === undefined, {
       describe: () => `rebuilds ${source.rebuilds}, ready: ${String(health.ready())}`,
@@ -97,7 +97,15 @@ test('a consumer that kafkajs will not restart (CRASH restart: false) is reporte
 });
 
 test('a consumer that kafkajs restarts but that does not rejoin within the rejoin timeout is replaced; consuming resumes', { timeout: 240_000 }, async () => {
-  await supervisedRun('no-rejoin', { consumerConfig: { retry: { retries: 1, initialRetryTime: 100, restartOnFailure: async () => true } }, rejoinTimeoutMs: 1500, interruption: /kafkajs restarts it|stopped by kafkajs/ });
+  // Which error the outage surfaces first is timing: when it is the group coordinator's, kafkajs never restarts
+  // whatever restartOnFailure says (KafkaJSGroupCoordinatorNotFound is a KafkaJSNonRetriableError, kafkajs
+  // src/consumer/index.js `isErrorRetriable`), and the consumer is replaced as a given-up one (seen once in CI on
+  // Node 22). Either way it must be replaced and consuming resume.
+  await supervisedRun('no-rejoin', {
+    consumerConfig: { retry: { retries: 1, initialRetryTime: 100, restartOnFailure: async () => true } },
+    rejoinTimeoutMs: 1500,
+    interruption: /kafkajs restarts it|stopped by kafkajs|kafkajs gave up\): Failed to find group coordinator/,
+  });
 });
 
 test('a commit outside a batch (the assembly timer) updates the partition lag from the last fetch\'s high watermark, with no fetch after it', { timeout: 60_000 }, async () => {
