@@ -144,13 +144,15 @@ export function readMicros(value: unknown, base: string, field: string, issues: 
     return undefined;
   }
   if (micros <= 0) return undefined;
-  micros = Math.round(micros * factor);
-  // a duration scaled with its repaired timestamp that no longer fits is implausible: absent, like a negative one
-  if (micros > MAX_SPAN_MICROS && factor !== 1) return undefined;
-  if (micros > MAX_SPAN_MICROS) {
+  // beyond what the record carries as sent: refused, repaired unit or not (a property test found 2^53 − 1
+  // passed on as an absent duration when the span's timestamp was in milliseconds)
+  if (Math.round(micros) > MAX_SPAN_MICROS) {
     report(issues, base, field, `must be at most ${MAX_SPAN_MICROS} microseconds, got ${describe(value)}`);
     return undefined;
   }
+  micros = Math.round(micros * factor);
+  // a duration scaled with its repaired timestamp that no longer fits is implausible: absent, like a negative one
+  if (micros > MAX_SPAN_MICROS) return undefined;
   return micros;
 }
 

@@ -155,3 +155,15 @@ describe('SpanBatch.bodyIndexes: the body index of each accepted span, for a lat
     assert.deepEqual([v1.value.bodyIndexes, v1.value.refused.map((r) => r.index)], [[0, 2, 2], [1]]);
   });
 });
+
+test('a duration beyond what the Avro record carries is refused even beside a millisecond timestamp (a property run found 2^53 − 1 passed on as absent)', () => {
+  for (const duration of [Number.MAX_SAFE_INTEGER, 2 ** 60]) {
+    const r = decodeSpans(JSON.stringify([{ traceId: '5', id: '8', timestamp: 946_684_800_000, duration }]), 'json-v2');
+    assert.ok(!r.ok, String(duration));
+    assert.match(r.issues[0]?.message ?? '', /must be at most 9007199254740990 microseconds/);
+  }
+  // a duration that fits as sent but not once scaled with its repaired timestamp is implausible: absent
+  const scaled = decodeSpans(JSON.stringify([{ traceId: '5', id: '8', timestamp: 946_684_800_000, duration: 9_007_199_254_741 }]), 'json-v2');
+  assert.ok(scaled.ok);
+  assert.equal(scaled.value[0]?.durationMicros, undefined);
+});
