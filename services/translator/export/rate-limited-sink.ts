@@ -9,8 +9,11 @@ interface PutSink<T> {
 }
 
 export interface RateLimitedSegmentSinkOptions {
-  /** The bucket: one token per document (shared/edge/resilience TokenBucket, `reserve` says how long to wait the debt off). */
-  readonly limiter: Pick<TokenBucket, 'reserve'>;
+  /**
+   * The bucket: one token per document (shared/edge/resilience TokenBucket, `reserve` says how long to wait the
+   * debt off; `release` gives back the tokens of a slice abandoned while waiting for them).
+   */
+  readonly limiter: Pick<TokenBucket, 'reserve' | 'release'>;
   /** Waits that many ms (shared/edge/resilience/clock.ts sleepMs). */
   readonly sleep: Sleep;
   /** Documents per rate-limited `put` to the inner sink (about a second's worth). */
@@ -66,14 +69,21 @@ export class RateLimitedSegmentSink<T = string> implements PutSink<T> {
     return { rejected };
   }
 
-  /** Takes `n` tokens and sleeps their debt off in steps, heartbeating; false once the source is no longer active. */
+  /**
+   * Takes `n` tokens and sleeps their debt off in steps, heartbeating; false once the source is no longer active,
+   * and then the `n` tokens go back to the bucket: the slice was never sent, so the batch redelivered after a
+   * revoke does not wait off its debt as well (found by review: a revoke mid-wait cost the next batch that wait).
+   */
   async #waitFor(n: number, control: BatchControl | undefined): Promise<boolean> {
     const step = Math.max(1, this.#o.waitStepMs ?? DEFAULT_WAIT_STEP_MS);
     for (let leftMs = this.#o.limiter.reserve(n); leftMs > 0; leftMs -= step) {
       await this.#o.sleep(Math.min(step, leftMs));
       if (control === undefined) continue;
       await control.heartbeat();
-      if (!control.isActive()) return false;
+      if (!control.isActive()) {
+        this.#o.limiter.release(n);
+        return false;
+      }
     }
     return true;
   }

@@ -58,6 +58,16 @@ export class TokenBucket {
     return this.#tokens >= 0 ? 0 : Math.ceil((-this.#tokens / this.#ratePerSecond) * 1000);
   }
 
+  /**
+   * Gives back `n` tokens reserved and never used (a wait abandoned: the caller stopped before sending), so
+   * the next caller does not wait off a debt no one spent; never above `capacity`.
+   */
+  release(n: number): void {
+    if (!(n > 0)) return;
+    this.#refill();
+    this.#tokens = Math.min(this.#capacity, this.#tokens + n);
+  }
+
   /** Takes `n` tokens and resolves when they may be used (at once when the bucket held them). */
   async acquire(n: number): Promise<void> {
     if (n <= 0) return;

@@ -15,7 +15,7 @@ function recording(answer: (slice: readonly string[]) => PutOutcome): { sink: Se
 test('puts in slices, taking one token per document before each and heartbeating between them', async () => {
   const inner = recording(() => ({ rejected: [] }));
   const acquired: number[] = [];
-  const sink = new RateLimitedSegmentSink(inner.sink, { limiter: { reserve: (n) => { acquired.push(n); return 0; } }, sleep: async () => undefined, sliceDocuments: 2 });
+  const sink = new RateLimitedSegmentSink(inner.sink, { limiter: { reserve: (n) => { acquired.push(n); return 0; }, release: () => undefined }, sleep: async () => undefined, sliceDocuments: 2 });
   let beats = 0;
   const outcome = await sink.put(docs(5), { heartbeat: async () => { beats += 1; }, isActive: () => true });
   assert.deepEqual(inner.calls.map((c) => c.length), [2, 2, 1]);
@@ -29,7 +29,7 @@ test('rejections keep their index into the whole put; the first slice not taken 
   const inner = recording((slice) => (slice[0] === '{"id":"2"}'
     ? { rejected: [{ index: 1, code: 'SEGMENT_REJECTED', reason: 'InvalidTraceId', message: 'old' }], unfinished: { code: 'XRAY_UNAVAILABLE', message: 'down', indices: [0] } }
     : { rejected: [{ index: 0, code: 'SEGMENT_REJECTED', reason: 'InvalidTraceId', message: 'old' }] }));
-  const sink = new RateLimitedSegmentSink(inner.sink, { limiter: { reserve: () => 0 }, sleep: async () => undefined, sliceDocuments: 2 });
+  const sink = new RateLimitedSegmentSink(inner.sink, { limiter: { reserve: () => 0, release: () => undefined }, sleep: async () => undefined, sliceDocuments: 2 });
   const outcome = await sink.put(docs(7));
   assert.equal(inner.calls.length, 2, 'stops at the first slice not taken');
   assert.deepEqual(outcome.rejected.map((r) => r.index), [0, 3]);
@@ -76,4 +76,25 @@ test('once the source is no longer active (Ctrl-C, a revoke) no further slice is
   assert.equal(outcome.unfinished?.code, 'NOT_READY');
   assert.deepEqual(outcome.unfinished?.indices, [2, 3, 4, 5]);
   assert.ok(Date.now() < 3_000, `gave up within a wait step of the stop, not after the slice's whole wait (at ${Date.now()} ms)`);
+});
+
+test('a slice abandoned while waiting for its tokens gives them back: the batch redelivered after the revoke waits only its own debt (found by review)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  const at: number[] = [];
+  const inner = recording(() => { at.push(Date.now()); return { rejected: [] }; });
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const limiter = new TokenBucket({ ratePerSecond: 1, capacity: 1, nowMs: Date.now, sleep });
+  const sink = new RateLimitedSegmentSink(inner.sink, { limiter, sleep, sliceDocuments: 10 });
+  let active = true;
+  setTimeout(() => { active = false; }, 2_500);
+  // 10 documents against a bucket of 1: 9 s of debt; the revoke comes 2.5 s in
+  const abandoned = await drive(t, sink.put(docs(10), { heartbeat: async () => undefined, isActive: () => active }), 10_000);
+  assert.equal(abandoned.unfinished?.code, 'NOT_READY');
+  assert.deepEqual(inner.calls, [], 'nothing was sent');
+  const stoppedAt = Date.now();
+  // The same 10 documents again (the redelivery): 3 s have refilled 3 tokens of the 9 owed when they were given back,
+  // so the bucket holds 1 (its capacity) and this put waits 9 s, not the 6 s left of the old debt plus 9 s.
+  await drive(t, sink.put(docs(10), { heartbeat: async () => undefined, isActive: () => true }), 30_000);
+  assert.equal(at.length, 1);
+  assert.ok((at[0] ?? 0) - stoppedAt <= 9_000, `the redelivered slice waited ${(at[0] ?? 0) - stoppedAt} ms (at most its own 9 s of debt)`);
 });

@@ -106,3 +106,18 @@ test('acquire with the default sleep waits on a real timer (driven by mock timer
   await acquired;
   assert.equal(done, true);
 });
+
+test('release gives back reserved tokens, up to the capacity and never beyond', () => {
+  let now = 0;
+  const bucket = new TokenBucket({ ratePerSecond: 2, capacity: 4, nowMs: () => now });
+  assert.equal(bucket.reserve(10), 3_000, '6 tokens of debt at 2/s');
+  bucket.release(10);
+  assert.equal(bucket.tokens, 4, 'back to full, not 4 above it');
+  assert.equal(bucket.reserve(6), 1_000);
+  now = 500;
+  bucket.release(3);
+  assert.equal(bucket.tokens, 2, '-2 refilled by 1 token over 0.5 s, then 3 given back');
+  bucket.release(0);
+  bucket.release(-5);
+  assert.equal(bucket.tokens, 2, 'nothing given back for a count of 0 or less');
+});
