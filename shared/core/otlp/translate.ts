@@ -16,7 +16,7 @@
  * - ambient: a waypoint span is named and tagged as the segments path names it (`istio.waypoint`), and a
  *   root waypoint span gets its caller (`istio.source_*`) in front as a CLIENT span (`rootCallerOf`);
  * - a SERVER span that shares its id with its CLIENT (Zipkin `shared`, or a CLIENT with the same id in
- *   the batch) gets the id the segments path derives (`deriveIdByHash(id, 'server')`) and the client's span
+ *   the batch) gets the id the segments path derives (`deriveIdByHash(id, sharedServerRole(localService))`) and the client's span
  *   id as parent; same-service children in the batch are re-linked to it (OTLP span ids must be unique);
  * - HTTP status as an integer, current HTTP semantic conventions (attributes.ts), error status from
  *   Envoy's response flags, gRPC status and the `error` tag (status.ts), Zipkin annotations as events;
@@ -40,7 +40,7 @@ import { planSpan as planSharedSpan, SPAN_HEX, type SpanPlan } from '../xray/pla
 import { sanitizeName } from '../xray/names.ts';
 import { documentTagsOf, rootCallerOf } from '../xray/istio-naming.ts';
 import { pad128 } from '../xray/trace-id.ts';
-import { deriveIdByHash, type DeriveId } from '../xray/ids.ts';
+import { deriveIdByHash, sharedServerRole, type DeriveId } from '../xray/ids.ts';
 import { DEFAULT_ANNOTATION_ALLOWLIST } from '../xray/config.ts';
 import {
   SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK,
@@ -188,7 +188,7 @@ export function placeOtlpSpans(spans: readonly Span[], ctx: OtlpTranslateContext
     const span = plan.span;
     const shares = clientIds.has(`${plan.traceKey}:${span.id}`) || (span.shared === true && span.parentId !== undefined);
     if (shares) {
-      const derived = deriveId(span.id, 'server');
+      const derived = deriveId(span.id, sharedServerRole(localServiceOf(span)));
       if (typeof derived !== 'string' || !SPAN_HEX.test(derived) || derived === span.id) {
         plan.derivedIdFailed = true;
         rejected.push({ spanIndex: plan.index, reason: 'invalid_derived_id', issues: [{ path: `spans[${plan.index}].id`, message: 'deriveId returned an id that is not 16 hex digits or equals the span id' }] });

@@ -31,3 +31,15 @@ export const deriveIdByHash: DeriveId = (spanId, role) => {
   }
   return id;
 };
+
+/**
+ * The `role` a SERVER span sharing its id with its CLIENT derives its segment id under: `server:<local
+ * service>`. The local service is part of it because one Zipkin span id can carry several SERVER spans: with
+ * Envoy's `shared_span_context` and a Zipkin-instrumented app behind the sidecar (Brave joins by default), the
+ * caller's CLIENT, the sidecar's SERVER and the app's SERVER all carry the caller's span id (zipkin2 `Span.shared`;
+ * Brave `Propagation.Factory.supportsJoin`). With the id alone both SERVER spans got one segment id and X-Ray kept
+ * one of them. Without a local service it is `server`.
+ */
+export function sharedServerRole(localService: string | undefined): string {
+  return localService === undefined || localService === '' ? 'server' : `server:${localService}`;
+}

@@ -19,7 +19,7 @@ import type { Issue } from '../result/result.ts';
 import type { Http, SegmentDocument } from './segment-document.ts';
 import type { TranslatorConfig } from './config.ts';
 import type { EpochStore } from './epoch-store.ts';
-import { deriveIdByHash } from './ids.ts';
+import { deriveIdByHash, sharedServerRole } from './ids.ts';
 import type { DeriveId } from './ids.ts';
 import { proposeXrayTraceId } from './trace-id.ts';
 import type { EpochWindow } from './trace-id.ts';
@@ -132,13 +132,13 @@ export function translateSpans(spans: readonly Span[], ctx: TranslateContext): T
       const sharesId =
         clientIds?.has(`${plan.traceKey}:${span.id}`) === true || (span.shared === true && span.parentId !== undefined);
       if (!sharesId) continue;
-      const derived = checkedDerivedId(deriveId, span.id, 'server');
+      plan.localService = localServiceOf(span);
+      const derived = checkedDerivedId(deriveId, span.id, sharedServerRole(plan.localService));
       if (derived === undefined) {
         plan.derivedIdFailed = true;
         continue;
       }
       plan.sharedServerId = derived;
-      plan.localService = localServiceOf(span);
       (relinks ??= new Map()).set(`${plan.traceKey}:${span.id}:${plan.localService ?? ''}`, derived);
     }
   }

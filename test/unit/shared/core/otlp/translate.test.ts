@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { translateToOtlp, SpanKindOtlp, StatusCodeOtlp, OTLP_ENDPOINT_LIMITS, encodeExportRequestJson } from '../../../../../shared/core/otlp/index.ts';
 import type { OtlpTranslateOutput } from '../../../../../shared/core/otlp/index.ts';
-import { deriveIdByHash } from '../../../../../shared/core/xray/ids.ts';
+import { deriveIdByHash, sharedServerRole } from '../../../../../shared/core/xray/ids.ts';
 import { BOOKINFO_NOW_MS, NOW_MS, START_MICROS, bookinfoSpans, fixtures, flatSpans, span } from './support.ts';
 
 const update = process.env['UPDATE_GOLDEN'] === '1';
@@ -101,7 +101,7 @@ describe('translateToOtlp: repairs', () => {
     const child = span({ id: 'bbbbbbbbbbbbbbbb', parentId: 'aaaaaaaaaaaaaaaa', kind: 'CLIENT', localEndpoint: { serviceName: 'reviews.default' }, tags: { upstream_cluster: 'outbound|9080||ratings.default.svc.cluster.local' } });
     const out = translateToOtlp([client, server, child], { nowMs: NOW_MS });
     const spans = flatSpans(requestsOf(out));
-    const derived = deriveIdByHash('aaaaaaaaaaaaaaaa', 'server');
+    const derived = deriveIdByHash('aaaaaaaaaaaaaaaa', sharedServerRole('reviews.default'));
     const s = spans.find((x) => x.span.kind === SpanKindOtlp.SERVER);
     assert.equal(s?.span.spanId, derived);
     assert.equal(s?.span.parentSpanId, 'aaaaaaaaaaaaaaaa');

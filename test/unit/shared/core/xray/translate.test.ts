@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { MemoryEpochStore } from '../../../../../shared/core/xray/epoch-store.ts';
-import { deriveIdByHash } from '../../../../../shared/core/xray/ids.ts';
+import { deriveIdByHash, sharedServerRole } from '../../../../../shared/core/xray/ids.ts';
+import { packDocuments } from '../../../../../shared/core/xray/pack.ts';
+import { MAX_DOCUMENT_BYTES } from '../../../../../shared/core/xray/limits.ts';
 import { DEFAULT_ANNOTATION_ALLOWLIST } from '../../../../../shared/core/xray/config.ts';
 import { NOW_MS, START_MICROS, only, span, translate } from './support.ts';
 
@@ -235,7 +237,7 @@ function skewTrace(): Span[] {
 }
 
 test('shared span id: SERVER gets a derived id parented by the CLIENT; same-service children re-linked', () => {
-  const derived = deriveIdByHash('74280ae0c10d8062', 'server');
+  const derived = deriveIdByHash('74280ae0c10d8062', sharedServerRole('serviceb'));
   const { docs } = translate(skewTrace(), { nowMs: Date.UTC(2016, 7, 3) });
   assert.deepEqual(
     docs.map((d) => [d.name, d.id, d.parent_id ?? null, d.type ?? null]),
@@ -253,9 +255,27 @@ test('shared span ids are deterministic and follow the injected deriveId', () =>
   const a = translate(skewTrace(), { nowMs: Date.UTC(2016, 7, 3) });
   const b = translate(skewTrace(), { nowMs: Date.UTC(2016, 7, 3) });
   assert.deepEqual(a.output.documents.map((d) => d.json), b.output.documents.map((d) => d.json));
-  const custom = translate(skewTrace(), { nowMs: Date.UTC(2016, 7, 3), deriveId: (id, role) => (role === 'server' ? 'abcdefabcdefabcd' : deriveIdByHash(id, role)) });
+  const custom = translate(skewTrace(), { nowMs: Date.UTC(2016, 7, 3), deriveId: (id, role) => (role === 'server:serviceb' ? 'abcdefabcdefabcd' : deriveIdByHash(id, role)) });
   assert.equal(custom.docs[1]?.id, 'abcdefabcdefabcd');
   assert.equal(custom.docs[0]?.parent_id, 'abcdefabcdefabcd');
+});
+
+test('one span id carried by two SERVER spans (Envoy shared_span_context and a joining app behind the sidecar): each gets its own segment id, none is lost to packing (found by review: X-Ray kept one)', () => {
+  const base = { traceId: '463ac35c9f6413ad', annotations: [], tags: {} };
+  const spans: Span[] = [
+    { ...base, id: '00000000000000a1', kind: 'SERVER', name: 'get', timestampMicros: 1748779500000000, durationMicros: 9000, localEndpoint: { serviceName: 'front' } },
+    { ...base, id: '00000000000000b2', parentId: '00000000000000a1', kind: 'CLIENT', name: 'get', timestampMicros: 1748779500001000, durationMicros: 6000, localEndpoint: { serviceName: 'front' } },
+    { ...base, id: '00000000000000b2', parentId: '00000000000000a1', kind: 'SERVER', name: 'get', timestampMicros: 1748779500001500, durationMicros: 5000, localEndpoint: { serviceName: 'back.default' }, shared: true },
+    { ...base, id: '00000000000000b2', parentId: '00000000000000a1', kind: 'SERVER', name: 'get', timestampMicros: 1748779500002000, durationMicros: 4000, localEndpoint: { serviceName: 'back' }, shared: true, tags: { 'http.status_code': '500' } },
+  ];
+  const { docs } = translate(spans, { nowMs: Date.UTC(2025, 5, 1, 12, 5) });
+  assert.equal(docs.length, 4);
+  assert.equal(new Set(docs.map((d) => d.id)).size, 4, 'no two documents share an id');
+  const servers = docs.filter((d) => d.type === undefined && d.parent_id !== undefined);
+  assert.deepEqual(servers.map((d) => [d.name, d.parent_id]), [['back.default', '00000000000000b2'], ['back', '00000000000000b2']], 'both segments, parented by the caller\'s CLIENT subsegment');
+  const packed = packDocuments(translate(spans, { nowMs: Date.UTC(2025, 5, 1, 12, 5) }).output.documents, MAX_DOCUMENT_BYTES);
+  const ids = packed.documents.flatMap((d) => d.segmentIds);
+  for (const server of servers) assert.ok(ids.includes(server.id), `segment ${server.name} (${server.id}) survives packing (packed: ${ids.join(', ')})`);
 });
 
 test('a shared flag on a root SERVER span (no parent, no CLIENT twin) keeps the span id', () => {
@@ -268,7 +288,7 @@ test('a SERVER with the same id as a CLIENT in the batch is treated as shared ev
   const client = span({ kind: 'CLIENT', id: 'f000000000000001', parentId: 'f000000000000000', localEndpoint: { serviceName: 'a' } });
   const server = span({ kind: 'SERVER', id: 'f000000000000001', parentId: 'f000000000000000', localEndpoint: { serviceName: 'b' } });
   const { docs } = translate([client, server]);
-  assert.deepEqual(docs.map((d) => [d.id, d.parent_id]), [['f000000000000001', 'f000000000000000'], [deriveIdByHash('f000000000000001', 'server'), 'f000000000000001']]);
+  assert.deepEqual(docs.map((d) => [d.id, d.parent_id]), [['f000000000000001', 'f000000000000000'], [deriveIdByHash('f000000000000001', sharedServerRole('b')), 'f000000000000001']]);
 });
 
 test('a deriveId that breaks its contract rejects the span instead of emitting a bad document', () => {
