@@ -9,7 +9,9 @@ import { assembleSpan, report, timestampUnitFactorOf, type Mutable, type UnitRep
 import descriptor from './proto/zipkin-descriptor.json' with { type: 'json' };
 
 /** The schema is embedded (generated from proto/zipkin.proto), so loading it does no I/O. */
-const ListOfSpans = protobuf.Root.fromJSON(descriptor as protobuf.INamespace).lookupType('zipkin.proto3.ListOfSpans');
+const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+const ListOfSpans = root.lookupType('zipkin.proto3.ListOfSpans');
+const ProtoSpanType = root.lookupType('zipkin.proto3.Span');
 
 /** A fixed64/uint64 as protobufjs returns it: a `Long` when the long package is present, else a number. */
 type Int64 = number | { readonly low: number; readonly high: number };
@@ -70,22 +72,50 @@ export function decodeProtoV2Batch(body: Uint8Array | string): Result<SpanBatch>
   }
   if (body.length === 0) return ok({ spans: [], bodyIndexes: [], refused: [], timestampUnitRepairs: 0 });
   const framing = checkListFraming(body);
-  if (framing !== undefined) return fail([{ path: '', message: `body is not a protobuf ListOfSpans: ${framing}` }]);
+  if (typeof framing === 'string') return fail([{ path: '', message: `body is not a protobuf ListOfSpans: ${framing}` }]);
   let list: ProtoListOfSpans;
   try {
     list = ListOfSpans.decode(body) as unknown as ProtoListOfSpans;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return fail([{ path: '', message: `body is not a protobuf ListOfSpans: ${reason}` }]);
+  } catch {
+    // The list is framed right but a span's own bytes are not a Span: decode the spans one by one, so the
+    // malformed one is refused alone and its neighbours are kept (batch.ts; found by review: one bad span
+    // refused the whole POST).
+    return ok(readSpanBatch(framing.map((range) => decodeSpanBytes(body, range)), 0, readFramedSpan, keepSpan));
   }
   return ok(readSpanBatch(list.spans, 0, readProtoSpan, keepSpan));
 }
 
+/** A span's bytes that protobufjs could not read as a Span: the reason, refused as `not_a_span`. */
+interface UndecodableSpan {
+  readonly undecodable: string;
+}
+
+function decodeSpanBytes(body: Uint8Array, [start, end]: SpanRange): ProtoSpan | UndecodableSpan {
+  try {
+    return ProtoSpanType.decode(body.subarray(start, end)) as unknown as ProtoSpan;
+  } catch (error) {
+    return { undecodable: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function readFramedSpan(item: ProtoSpan | UndecodableSpan, base: string, issues: Issue[], repairs: UnitRepairs): Span | undefined {
+  if ('undecodable' in item) {
+    issues.push({ path: base, message: `is not a protobuf Span (zipkin.proto3.Span): ${item.undecodable}` });
+    return undefined;
+  }
+  return readProtoSpan(item, base, issues, repairs);
+}
+
+/** The bytes of one span's message in the body: [start, end). */
+type SpanRange = readonly [number, number];
+
 /**
- * Checks that the top level holds only field 1 (spans) records that fit in the body. protobufjs would skip
- * unknown fields silently, so bytes that are not a ListOfSpans at all could otherwise decode to "no spans".
+ * Checks that the top level holds only field 1 (spans) records that fit in the body, and answers each span's
+ * byte range; a string says why the body is not a ListOfSpans. protobufjs would skip unknown fields silently,
+ * so bytes that are not a ListOfSpans at all could otherwise decode to "no spans".
  */
-function checkListFraming(body: Uint8Array): string | undefined {
+function checkListFraming(body: Uint8Array): string | SpanRange[] {
+  const ranges: SpanRange[] = [];
   let pos = 0;
   while (pos < body.length) {
     const tag = body[pos] as number;
@@ -104,10 +134,12 @@ function checkListFraming(body: Uint8Array): string | undefined {
       scale *= 0x80;
     } while (byte & 0x80 && scale < 0x8_0000_0000);
     if (byte & 0x80) return `the span at offset ${start} has an overlong length`;
+    const content = pos;
     pos += length;
     if (pos > body.length) return `the span at offset ${start} runs past the end of the body`;
+    ranges.push([content, pos]);
   }
-  return undefined;
+  return ranges;
 }
 
 function readProtoSpan(message: ProtoSpan, base: string, issues: Issue[], repairs: UnitRepairs): Span | undefined {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { decodeProtoV2 } from '../../../../../shared/core/zipkin/decode-proto-v2.ts';
+import { decodeProtoV2, decodeProtoV2Batch } from '../../../../../shared/core/zipkin/decode-proto-v2.ts';
 import { decodeJsonV2 } from '../../../../../shared/core/zipkin/decode-json-v2.ts';
 import type { Issue, Result } from '../../../../../shared/core/result/result.ts';
 
@@ -157,7 +157,6 @@ describe('decodeProtoV2', () => {
       const bodies = [
         Uint8Array.from([1, 2, 3, 4, 5]),
         Uint8Array.from([0x0a, 0x50, 0x01]), // span longer than the body
-        Uint8Array.from([0x0a, 0x03, 0xff, 0xff, 0xff]), // a span that is not a Span
         Uint8Array.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), // overlong length
         Uint8Array.from([0x0a]),
         new TextEncoder().encode('[{"traceId":"a"}]'),
@@ -167,6 +166,26 @@ describe('decodeProtoV2', () => {
         assert.equal(issues.length, 1);
         assert.match(issues[0]?.message ?? '', /^body is not a protobuf ListOfSpans: /);
       }
+    });
+
+    it('refuses a span whose own bytes are not a Span alone, keeping its neighbours (found by review: one such span refused the whole POST)', () => {
+      const good = encode([base]);
+      const spanBytes = (list: Uint8Array): Uint8Array => list.subarray(2); // tag 0x0a and a one-byte length
+      // field 1 (traceId) holding wire type 7, which protobuf does not have
+      const badSpan = Uint8Array.from([0x0a, 0x08, ...hex('463ac35c9f6413ad'), 0x1f, 0x00]);
+      const framed = (span: Uint8Array): number[] => [0x0a, span.length, ...span];
+      const body = Uint8Array.from([...framed(spanBytes(good)), ...framed(badSpan), ...framed(spanBytes(good))]);
+      const batch = decodeProtoV2Batch(body);
+      assert.ok(batch.ok);
+      assert.equal(batch.value.spans.length, 2);
+      assert.deepEqual(batch.value.bodyIndexes, [0, 2]);
+      assert.equal(batch.value.refused.length, 1);
+      assert.equal(batch.value.refused[0]?.index, 1);
+      assert.equal(batch.value.refused[0]?.reason, 'not_a_span');
+      assert.match(batch.value.refused[0]?.issues[0]?.message ?? '', /^is not a protobuf Span \(zipkin.proto3.Span\): /);
+      assert.equal(batch.value.refused[0]?.issues[0]?.path, 'spans[1]');
+      // the all-or-nothing view refuses it, naming the span
+      assert.deepEqual(issuesOf(decodeProtoV2(Uint8Array.from([0x0a, 0x03, 0xff, 0xff, 0xff]))).map((i) => i.path), ['spans[0]']);
     });
 
     it('refuses a body with top-level fields other than spans', () => {
