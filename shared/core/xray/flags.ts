@@ -85,10 +85,15 @@ export function failureFlagsOf(responseFlags: string | undefined): string[] {
   return out;
 }
 
-/** The `error` tag as Zipkin means it: present and not `false` (its value may be the message). */
+/**
+ * The `error` tag as Zipkin means it: its presence marks the span failed (zipkin2 `DependencyLinker`:
+ * `tags().containsKey("error")`), whatever the value, which may be the message or empty (OpenTelemetry's
+ * Zipkin exporter writes the status description there, often ""). `false` is the one value read as no
+ * error (OpenTracing's `error=false`).
+ */
 function errorTagOf(tags: Readonly<Record<string, string>>): string | undefined {
   const value = tags['error'];
-  if (value === undefined || value === 'false' || value.length === 0) return undefined;
+  if (value === undefined || value === 'false') return undefined;
   return value;
 }
 
@@ -117,7 +122,7 @@ export function flagsOf(tags: Readonly<Record<string, string>>, status: number |
   if (error || fault) {
     const lines = failures.map((flag) => `${flag}: ${FAILURE_RESPONSE_FLAGS[flag] ?? ''}`);
     if (grpcFailure !== undefined) lines.push(grpcFailure);
-    if (errorTag !== undefined && errorTag !== 'true') lines.push(`error: ${errorTag}`);
+    if (errorTag !== undefined && errorTag !== 'true' && errorTag !== '') lines.push(`error: ${errorTag}`);
     else if (errorTag !== undefined && lines.length === 0) lines.push('error tag set on the span');
     if (lines.length > 0) causeMessage = truncateChars(lines.join('; '), MAX_STRING_CHARS);
   }

@@ -30,6 +30,9 @@ test('flag table', () => {
     [{ 'grpc.status_code': 'OK' }, [false, false, false, undefined]],
     [{ 'grpc.status_code': 'nonsense' }, [false, false, false, undefined]],
     [{ 'http.status_code': '0', error: 'false' }, [false, false, false, undefined]],
+    // present but empty (OpenTelemetry's Zipkin exporter: an ERROR status without a description) is still an error (found by review)
+    [{ error: '' }, [false, false, true, 'error tag set on the span']],
+    [{ 'http.status_code': '200', error: '' }, [false, false, true, 'error tag set on the span']],
     [{ 'http.status_code': '0', response_flags: '-' }, [false, false, false, undefined]],
     [{ 'http.status_code': '0', response_flags: 'XYZ' }, [false, false, false, undefined]],
   ];
