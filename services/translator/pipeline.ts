@@ -14,6 +14,7 @@ import type { DeadLetter, DeadLetterSink } from './export/dead-letter.ts';
 import type { ExportSink, ExportTranslator, ExportDocument, ExportProtocol } from './export/export-document.ts';
 import type { PutOutcome } from './export/segment-sink.ts';
 import { sleepMs } from '../../shared/edge/resilience/clock.ts';
+import { isGroupRebalanceError } from '../../shared/edge/kafka/describe-error.ts';
 import type { TranslatorMetrics } from './metrics.ts';
 
 /** `D`: what the protocol's translate stage makes and its sink takes (segment documents, OTLP spans). */
@@ -418,6 +419,13 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     const failure = err instanceof Error ? err : new Error(String(err));
     if (isMeshrayError(err) && err.code === 'NOT_READY') {
       this.#o.metrics.batches.inc({ outcome: 'abandoned', protocol: this.#protocol });
+      return { failure };
+    }
+    if (isGroupRebalanceError(err)) {
+      // A heartbeat mid-batch (between export retries) met a rebalance: routine on every scale-out, not a fault
+      // (found by review: logged at error with a stack). Nothing was committed; the new owner gets the records.
+      this.#o.metrics.batches.inc({ outcome: 'abandoned', protocol: this.#protocol });
+      this.#log.info({ partition: batch.partition, firstOffset: batch.records[0]?.offset, err: failure.message }, 'batch abandoned: the consumer group is rebalancing; its records will be redelivered');
       return { failure };
     }
     this.#o.metrics.batches.inc({ outcome: 'failed', protocol: this.#protocol });

@@ -24,3 +24,16 @@ export function describeTopicError(error: unknown, topic: string): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Kafka errors that mean the consumer group is changing hands (a member joining or leaving), met by a
+ * heartbeat or commit mid-batch: REBALANCE_IN_PROGRESS (27), and the member's generation or id gone stale
+ * (ILLEGAL_GENERATION 22, UNKNOWN_MEMBER_ID 25). Routine on every scale-out; kafkajs rejoins by itself.
+ */
+const GROUP_CHANGE_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+
+/** True when `error` (or what it wraps) is one of GROUP_CHANGE_ERRORS. */
+export function isGroupRebalanceError(error: unknown): boolean {
+  const type = kafkaErrorTypeOf(error);
+  return type !== undefined && GROUP_CHANGE_ERRORS.has(type);
+}

@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MeshrayError } from '../../../../shared/edge/errors/index.ts';
 import { Registry } from 'prom-client';
+import kafkajs from 'kafkajs';
+// @ts-expect-error kafkajs ships no types for its error table
+import { createErrorFromCode } from 'kafkajs/src/protocol/error.js';
 import { silentLogger } from '../../../../shared/edge/log/index.ts';
 import { DEFAULT_TRANSLATOR_CONFIG } from '../../../../shared/core/xray/index.ts';
 import { InProcessDeadLetterSink } from '../../../../services/translator/export/dead-letter.ts';
@@ -39,6 +42,29 @@ test('offsets are committed only after the sink accepted the documents', async (
     assert.equal(sink.calls.length, 4);
     assert.equal(sink.accepted.length, 3);
     assert.equal(await metricValue(h.registry, 'meshray_translator_batches_total', { outcome: 'failed' }), 3);
+  } finally {
+    await h.app.stop();
+  }
+});
+
+test('a rebalance met mid-batch (a heartbeat between export retries) abandons the batch, not a failure: it is redelivered and exported (found by review: logged at error with a stack on every scale-out)', async () => {
+  let thrown = false;
+  const sink = new FakeSink(() => {
+    if (!thrown) {
+      thrown = true;
+      // what kafkajs's heartbeat throws while the group rebalances (Kafka error 27)
+      throw new kafkajs.KafkaJSProtocolError(createErrorFromCode(27));
+    }
+    return { rejected: [] };
+  });
+  const h = harness({ sink, partitions: 1 });
+  h.topic.append([1, 2].map((n) => recordOf(spanOf(trace(n), hex(n, 16), now))));
+  await h.app.start();
+  try {
+    await waitFor('the topic drained', 5000, () => h.topic.size === 0, { intervalMs: 5 });
+    assert.equal(sink.accepted.length, 2);
+    assert.equal(await metricValue(h.registry, 'meshray_translator_batches_total', { outcome: 'abandoned' }), 1);
+    assert.equal(await metricValue(h.registry, 'meshray_translator_batches_total', { outcome: 'failed' }), 0);
   } finally {
     await h.app.stop();
   }
