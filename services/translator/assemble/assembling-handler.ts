@@ -118,6 +118,10 @@ export class AssemblingHandler implements BatchHandler {
     const { records, partition, topic } = batch;
     const last = records.at(-1);
     if (last === undefined) return {};
+    if (records[0] !== undefined && this.#window.offsetsWentBack(records[0])) {
+      this.#log.warn({ topic, partition, offset: records[0].offset }, 'the partition\'s offsets started over (the span topic deleted and created again?): what was held of it is dropped and its records are read as new');
+      this.revoke([partition]);
+    }
     this.#controls.set(partition, { topic, control });
     const nowMs = this.#o.clock();
     if (await this.#refused(topic, partition, nowMs, control)) return {};

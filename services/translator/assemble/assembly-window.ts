@@ -129,6 +129,20 @@ export class AssemblyWindow {
     });
   }
 
+  /**
+   * True when `record` shows that the partition's offsets started over within one ownership: its offset is at
+   * or below the committed one, yet it is newer (Kafka timestamp) than every record delivered so far, so it
+   * cannot be a redelivery. Kafka hands out offsets from 0 again when the topic was deleted and created again
+   * (kafkajs resets its position to the start with no rebalance: "Offset out of range"), and such records
+   * would otherwise be taken for redeliveries (`known`) and committed past unexported (found by review:
+   * 1,032 accepted spans lost). The caller drops the partition (`drop`) and reads on as a new ownership.
+   */
+  offsetsWentBack(record: DeliveredRecord): boolean {
+    const p = this.#partitions.get(record.partition);
+    if (p === undefined || p.committedThrough === undefined) return false;
+    return BigInt(record.offset) <= p.committedThrough && record.timestampMs > p.watermarkMs;
+  }
+
   /** True while the partition is held in `generation` (not revoked since). */
   isCurrent(partition: number, generation: number): boolean {
     return this.#partitions.get(partition)?.generation === generation;

@@ -111,6 +111,26 @@ test('a span after its trace left is exported on its own and counted late; a red
   assert.equal(await metricValue(registry, 'meshray_translator_assembly_late_spans_total'), 1);
 });
 
+test('the span topic deleted and created again (offsets from 0, newer records) while the partition is owned: the new records are exported, not taken for redeliveries (found by review: 1,032 accepted spans committed past unexported)', async (t) => {
+  const sink = new FakeSink();
+  const { handler, commits } = setUp(t, sink);
+  const before = requestRecords(5, 0).map((r) => ({ ...r, timestampMs: NOW_MS - 1000 }));
+  await handler.handle({ topic: 't', partition: 0, records: before }, control);
+  await advance(t, 5600, 10);
+  assert.deepEqual(commits, [[0, '7']]);
+  assert.equal(sink.calls.length, 1);
+  // the same offsets again, now holding another request received later: a new topic
+  const after = requestRecords(9, 0).map((r) => ({ ...r, timestampMs: NOW_MS + 6000 }));
+  await handler.handle({ topic: 't', partition: 0, records: after.slice(0, 4) }, control);
+  await advance(t, 5600, 10);
+  assert.equal(sink.calls.length, 2, 'the new topic\'s trace was exported');
+  assert.deepEqual(commits, [[0, '7'], [0, '3']], 'committed as it goes in the new topic, only after the export');
+  // a true redelivery (an older record at a committed offset) is still recognised and not exported again
+  await handler.handle({ topic: 't', partition: 0, records: after.slice(0, 2) }, control);
+  await advance(t, 5600, 10);
+  assert.equal(sink.calls.length, 2);
+});
+
 test('a failed export puts the trace back: nothing is committed until X-Ray took it', async (t) => {
   let failures = 2;
   const sink = new FakeSink(() => {
