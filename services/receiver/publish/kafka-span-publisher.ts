@@ -255,7 +255,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
   }
 
   /**
-   * Keys spans over `partitions` from now on: the span topic's partitions were raised (SpanTopicWatch). The
+   * Keys spans over `partitions` from now on: the span topic's partitions were raised, or the topic was created
+   * again with another count (SpanTopicWatch). The
    * producer is replaced before its next send: kafkajs keeps its topic metadata up to 5 minutes and skips
    * the partitions it does not know, so that send failed the unanswered-partitions check and was retried.
    */
@@ -263,6 +264,25 @@ export class KafkaSpanPublisher implements SpanPublisher {
     if (partitions === this.partitions) return;
     this.partitions = partitions;
     this.partitionsChanged = true;
+  }
+
+  /**
+   * After the count went down (the span topic deleted and created again with fewer partitions: Kafka never
+   * lowers a count in place), chunks queued for a partition that no longer exists go to `partition % count`:
+   * sent to their old partition they could never be written, and every retry wrote the rest of the batch
+   * again (found by review: the receiver refused every POST until restarted). Like any change of count, the
+   * traces in flight may straddle two partitions.
+   */
+  private rehomeStrandedChunks(): void {
+    const count = this.partitions;
+    let stranded = 0;
+    for (let i = 0; i < this.queue.length; i++) {
+      const c = this.queue[i] as Chunk;
+      if (c.partition < count) continue;
+      this.queue[i] = { ...c, partition: c.partition % count };
+      stranded += c.count;
+    }
+    if (stranded > 0) this.log.warn({ spans: stranded, partitions: count }, `${stranded} queued spans were keyed to partitions the span topic no longer has: sent to partition (old % ${count})`);
   }
 
   /** undefined when ready (producer connected, not shutting down), else why not. */
@@ -558,7 +578,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
       }
       if (this.partitionsChanged) {
         this.partitionsChanged = false;
-        await this.renewProducer(new Error('the span topic\'s partitions were raised: a producer with fresh metadata'));
+        this.rehomeStrandedChunks();
+        await this.renewProducer(new Error('the span topic\'s partition count changed: a producer with fresh metadata'));
         continue; // connected at the top of the loop
       }
       await this.linger(batchLimit);

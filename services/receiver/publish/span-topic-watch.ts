@@ -10,7 +10,7 @@ export interface SpanTopicWatchOptions {
   readonly intervalMs: number;
   /** The partition count spans are keyed over now. */
   readonly partitions: number;
-  /** Called with the new count when the topic's partitions were raised. */
+  /** Called with the new count when the topic's partitions changed (raised, or the topic created again). */
   readonly onPartitions: (partitions: number) => void;
   readonly logger: Logger;
 }
@@ -21,7 +21,9 @@ export interface SpanTopicWatchOptions {
  * - Its partitions raised (`kafka-topics.sh --alter --partitions`): spans are keyed over the new count from
  *   then on (`onPartitions`; spanPartitionOf), logged once. Every receiver had to be restarted for that, and
  *   until then the new partitions stayed empty. A trace whose spans straddle the change may land in two
- *   partitions, as with a restart; Kafka never lowers a count, so a lower answer is ignored.
+ *   partitions, as with a restart. Kafka never lowers a count in place, so a lower one means the topic was deleted and
+ *   created again: spans are keyed over it too (before, they stayed keyed to partitions that no longer
+ *   existed, and the receiver refused every POST until restarted).
  * - No answer, or the topic gone: `problem` says so until a round succeeds; the receiver's readiness takes it
  *   only while it sends nothing (main.ts): an idle receiver stayed ready until a request found Kafka gone.
  */
@@ -85,8 +87,9 @@ export class SpanTopicWatch {
       if (partitions === 0) throw new Error(`span topic ${topic} has no partitions in the brokers' metadata`);
       if (this.#problem !== undefined) this.#log.info({ topic }, 'Kafka answers again');
       this.#problem = undefined;
-      if (partitions > this.#partitions) {
-        this.#log.warn({ topic, from: this.#partitions, to: partitions }, `${topic} now has ${partitions} partitions: spans are keyed over ${partitions} from now on`);
+      if (partitions !== this.#partitions) {
+        const why = partitions > this.#partitions ? '' : ' (fewer: the topic was deleted and created again, as Kafka never lowers a count)';
+        this.#log.warn({ topic, from: this.#partitions, to: partitions }, `${topic} now has ${partitions} partitions${why}: spans are keyed over ${partitions} from now on`);
         this.#partitions = partitions;
         this.#o.onPartitions(partitions);
       }

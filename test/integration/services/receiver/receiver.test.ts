@@ -215,8 +215,16 @@ describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
       await waitFor('unready with the topic gone', 15_000, async () => !(await ready()), { intervalMs: 100 });
       // Kafka answers that it has no such topic: readiness says so (it said 'did not answer a metadata request')
       assert.match(await (await fetch(`${base}/health/ready`)).text(), new RegExp(`span topic ${topic.replace(/\./g, '\\.')} does not exist on the brokers \\(deleted\\?\\)`));
-      await ensureTopics(kafka, [{ topic, numPartitions: 6, replicationFactor: 1 }]);
+      // created again with fewer partitions (Kafka never lowers a count in place): keyed over the new count
+      // (found by review: spans stayed keyed to partitions 3-5, and every POST was refused until a restart)
+      await ensureTopics(kafka, [{ topic, numPartitions: 3, replicationFactor: 1 }]);
       await waitFor('ready again with the topic back', 15_000, ready, { intervalMs: 100 });
+      await waitFor('the lower count seen', 10_000, () => lines.some((l) => l.includes(`${topic} now has 3 partitions (fewer`)), { intervalMs: 50 });
+      const again = await fetch(`${base}/api/v2/spans`, { method: 'POST', headers: json, body: JSON.stringify(spans) });
+      assert.equal(again.status, 202, await again.text());
+      const recreated = (await readTopic(kafka, topic)).filter((r) => traceIds.includes(r.span.traceId));
+      assert.equal(recreated.length, spans.length, 'every span once in the new topic');
+      for (const r of recreated) assert.equal(r.partition, spanPartitionOf(r.span.traceId, 3), `trace ${r.span.traceId} keyed over the 3 partitions`);
     } finally {
       await admin.disconnect();
       await receiver.stop();
