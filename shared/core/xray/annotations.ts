@@ -3,7 +3,7 @@
  * grouped into namespaces by the tag's first dotted segment).
  */
 import type { AnnotationValue } from './segment-document.ts';
-import { MAX_ANNOTATIONS, MAX_ANNOTATION_KEY_CHARS, MAX_STRING_CHARS, truncateChars } from './limits.ts';
+import { MAX_ANNOTATIONS, MAX_ANNOTATION_KEY_CHARS, MAX_ANNOTATION_VALUE_CHARS, truncateChars } from './limits.ts';
 import { quoteJson } from './json.ts';
 
 const ANNOTATION_KEY_DISALLOWED = /[^A-Za-z0-9_.]/g;
@@ -18,11 +18,14 @@ export function sanitizeAnnotationKey(tag: string): string {
   return key.length > MAX_ANNOTATION_KEY_CHARS ? key.slice(0, MAX_ANNOTATION_KEY_CHARS) : key;
 }
 
-/** Tag values stay strings (≤ 250 chars), except `true`/`false`, which become booleans. */
+/**
+ * Tag values stay strings (≤ 1,000 chars, MAX_ANNOTATION_VALUE_CHARS: the schema's limit; they were cut at
+ * the 250 of other strings, found by review), except `true`/`false`, which become booleans.
+ */
 export function annotationValueOf(value: string): AnnotationValue {
   if (value === 'true') return true;
   if (value === 'false') return false;
-  return truncateChars(value, MAX_STRING_CHARS);
+  return truncateChars(value, MAX_ANNOTATION_VALUE_CHARS);
 }
 
 /**

@@ -10,6 +10,12 @@ export const MAX_ANNOTATIONS = 50;
 /** Annotation key length allowed by the official schema. */
 export const MAX_ANNOTATION_KEY_CHARS = 500;
 /**
+ * Annotation string value length allowed by the official schema (segment-document-schema v1.0.0:
+ * `annotations` values `maxLength` 1000), counted in UTF-16 units as X-Ray's Java service counts them (a
+ * character outside the BMP counts twice: the cut is never past 1,000 characters).
+ */
+export const MAX_ANNOTATION_VALUE_CHARS = 1000;
+/**
  * X-Ray's default PutTraceSegments quota: segment documents per second per Region per account (adjustable).
  * Source: AWS General Reference, "AWS X-Ray endpoints and quotas".
  */

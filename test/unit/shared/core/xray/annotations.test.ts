@@ -11,11 +11,12 @@ test('annotation keys sanitised to [A-Za-z0-9_.]', () => {
   assert.equal(sanitizeAnnotationKey('a b/c'), 'a_b_c');
 });
 
-test('annotation values: strings ≤ 250 chars, true/false as booleans', () => {
+test('annotation values: strings ≤ 1,000 chars (the schema\'s annotation maxLength; found by review: cut at 250), true/false as booleans', () => {
   assert.equal(annotationValueOf('true'), true);
   assert.equal(annotationValueOf('false'), false);
   assert.equal(annotationValueOf('5183'), '5183');
-  assert.equal(annotationValueOf('x'.repeat(300)), 'x'.repeat(250));
+  assert.equal(annotationValueOf('x'.repeat(600)), 'x'.repeat(600));
+  assert.equal(annotationValueOf('x'.repeat(1200)), 'x'.repeat(1000));
 });
 
 test('metadata namespaces: istio.* → istio, http.* → http, everything else → default', () => {
