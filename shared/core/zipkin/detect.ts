@@ -94,8 +94,9 @@ function asciiKey(body: Uint8Array, from: number, to: number): string {
 }
 
 /**
- * Scans the first element of a JSON array (from just after its `[`) and decides v1 or v2 from the keys of the
- * span object and of the objects in its `annotations` array. Stops at the first decisive key.
+ * Scans the elements of a JSON array (from just after its `[`) and decides v1 or v2 from the keys of the
+ * span objects and of the objects in their `annotations` arrays. Stops at the first decisive key, which is
+ * most often in the first span; a list where none has one is v2.
  */
 function detectJsonVersion(body: Uint8Array, from: number): ZipkinFormat {
   const first = skipBlank(body, from);
@@ -129,7 +130,11 @@ function detectJsonVersion(body: Uint8Array, from: number): ZipkinFormat {
     } else if (byte === RIGHT_BRACE || byte === RIGHT_BRACKET) {
       containers.pop();
       depth--;
-      if (depth === 0) return 'json-v2';
+      // the list's `]`: no span had a decisive key
+      if (depth < 0) return 'json-v2';
+      // a span without a decisive key (only name, timestamp, duration…): the next one may have one (found
+      // by review: a plain first span made a v1 list read as v2, and every v1 span after it refused)
+      if (depth === 0) spanKey = '';
       expectKey = false;
     } else if (byte === COMMA) {
       expectKey = containers[containers.length - 1] === LEFT_BRACE;

@@ -24,6 +24,10 @@ describe('detectFormat', () => {
     ['a v1 span whose strings hold braces and escaped quotes', '[{"name":"{[\\"localEndpoint\\"]}","annotations":[{"value":"}","endpoint":{}}]}]', 'json-v1'],
     ['a key named endpoint outside annotations', '[{"traceId":"a","other":[{"endpoint":1}]}]', 'json-v2'],
     ['a minimal span', '[{"traceId":"a","id":"b"}]', 'json-v2'],
+    // found by review: only the first span was read, so a plain first span made this list v2
+    ['a v1 list whose first span has no decisive key', '[{"traceId":"a","id":"b","name":"root","timestamp":1,"duration":5},{"traceId":"a","id":"c","binaryAnnotations":[]}]', 'json-v1'],
+    ['a v2 list whose first span has no decisive key', '[{"traceId":"a","id":"b","name":"root"},{"traceId":"a","id":"c","kind":"SERVER"}]', 'json-v2'],
+    ['spans with no decisive key at all', '[{"traceId":"a","id":"b"},{"traceId":"a","id":"c","annotations":[{"timestamp":1,"value":"x"}]}]', 'json-v2'],
     ['a list of non-objects (left for the decoder to refuse)', '[1,2]', 'json-v2'],
     ['a JSON object (left for the decoder to refuse)', '{"traceId":"a"}', 'json-v2'],
     ['truncated JSON', '[{"traceId":"a', 'json-v2'],
