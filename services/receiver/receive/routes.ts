@@ -90,7 +90,17 @@ export function registerSpanRoutes(app: FastifyInstance, deps: SpanRoutesDeps): 
     }
     if (tooLarge.length > 0) {
       metrics.spansRefused.inc({ reason: 'span_too_large' }, tooLarge.length);
-      return reply.code(202).send(partialAcceptanceBody([...refused, ...refusedTooLarge(decoded.value, tooLarge)].sort((a, b) => a.index - b.index)));
+      const all = [...refused, ...refusedTooLarge(decoded.value, tooLarge)].sort((a, b) => a.index - b.index);
+      if (tooLarge.length === counted.value.length) {
+        // Nothing was published: a 202 would tell a client that ignores the body its spans were taken (found
+        // by review). The same answer as a body whose every span the decoder refused.
+        const issues = all.flatMap((r) => r.issues);
+        const first = issues[0];
+        return sendError(reply, new MeshrayError('BODY_MALFORMED',
+          `every span of the body is refused${first === undefined ? '' : `: ${first.path} ${first.message}`}${issues.length > 1 ? ` (and ${issues.length - 1} more issues)` : ''}`,
+          { issues }));
+      }
+      return reply.code(202).send(partialAcceptanceBody(all));
     }
     if (refused.length === 0) return reply.code(202).send();
     return reply.code(202).send(partialAcceptanceBody(refused));

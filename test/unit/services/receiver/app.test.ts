@@ -138,6 +138,19 @@ describe('POST /api/v2/spans', () => {
     assert.deepEqual(half.publisher.spans.filter((s) => s.id === 'aaaaaaaaaaaaaaaa').map((s) => s.kind), ['CLIENT']);
   });
 
+  it('answers 400 BODY_MALFORMED, not 202, when the publish stage refused every span of the body as too large (found by review: nothing was published)', async () => {
+    const { app, publisher, registry } = makeApp();
+    publisher.refuseAlone = () => true;
+    const body = [canonical['span_JSON_V1'], canonical['localSpan_JSON_V1']];
+    const res = await app.inject({ method: 'POST', url: '/api/v1/spans', headers: json, payload: JSON.stringify(body) });
+    assert.equal(res.statusCode, 400, res.body);
+    const answer = res.json() as { error: string; message: string };
+    assert.equal(answer.error, 'BODY_MALFORMED');
+    assert.match(answer.message, /^every span of the body is refused: spans\[0\] is larger, encoded, than the \d+ bytes one Kafka record/);
+    assert.deepEqual(publisher.spans, []);
+    assert.match(await registry.metrics(), /meshray_receiver_spans_refused_total\{reason="span_too_large"\} 2/);
+  });
+
   it('publishes the valid spans of a body with an invalid one, and answers 202 naming the refused span', async () => {
     const { app, publisher, registry } = makeApp();
     const spans = structuredClone(bookinfoSpans);
