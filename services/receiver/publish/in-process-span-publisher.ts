@@ -46,7 +46,7 @@ export class InProcessSpanPublisher implements SpanPublisher {
     if (spans.length === 0) return Promise.resolve(NONE_REFUSED);
     const records = toSpanRecords(spans, this.nowMs());
     if (!this.topic.append(records)) {
-      return Promise.reject(new MeshrayError('BUFFER_FULL', `in-process span topic is full (${this.topic.size} records held)`));
+      return Promise.reject(new MeshrayError('BUFFER_FULL', this.#fullMessage()));
     }
     this.metrics?.spansPublished.inc(spans.length);
     this.metrics?.recordsPublished.inc(records.length);
@@ -55,7 +55,12 @@ export class InProcessSpanPublisher implements SpanPublisher {
 
   /** Why the in-process topic cannot take `spans` more records now, undefined when it can. */
   whyFull(spans = 1): string | undefined {
-    return this.topic.free < spans ? `in-process span topic is full (${this.topic.size} records held, BUFFER_MAX_SPANS; the export is behind)` : undefined;
+    return this.topic.free < spans ? this.#fullMessage() : undefined;
+  }
+
+  /** One wording for both refusals (found by the newcomer trial: the two differed): the topic holds a span per record. */
+  #fullMessage(): string {
+    return `in-process span topic is full (${this.topic.size} spans held, BUFFER_MAX_SPANS; the export is behind)`;
   }
 
   /** undefined when ready, else why not. */

@@ -41,7 +41,9 @@ describe('InProcessSpanPublisher', () => {
     const publisher = new InProcessSpanPublisher({ topic });
     await publisher.publish([span('0000000000000001', '0000000000000001'), span('0000000000000002', '0000000000000002')]);
     await assert.rejects(publisher.publish([span('0000000000000003', '0000000000000003'), span('0000000000000004', '0000000000000004')]),
-      (e: unknown) => isMeshrayError(e) && e.code === 'BUFFER_FULL');
+      (e: unknown) => isMeshrayError(e) && e.code === 'BUFFER_FULL' && e.message === publisher.whyFull(2));
+    // one wording for the early refusal (whyFull) and the late one, naming the variable (found by the newcomer trial)
+    assert.equal(publisher.whyFull(2), 'in-process span topic is full (2 spans held, BUFFER_MAX_SPANS; the export is behind)');
     assert.equal(topic.size, 2);
     publisher.close();
     assert.equal(publisher.readinessProblem(), 'shutting down');
