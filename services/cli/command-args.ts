@@ -25,22 +25,55 @@ export interface ParsedCommand<O extends FlagOptions> {
 export function parseCommandArgs<const O extends FlagOptions>(
   args: readonly string[],
   options: O,
-  command: { readonly help: string; readonly io: CommandIo; fail(message: string): number; readonly maxPositionals?: 0 | 1 },
+  command: { readonly help: string; readonly io: CommandIo; fail(message: string): number; readonly maxPositionals?: 0 | 1; readonly name?: string },
 ): ParsedCommand<O> | number {
   const maxPositionals = command.maxPositionals ?? 0;
   let parsed: ParsedCommand<O>;
   try {
     parsed = parseArgs({ args: [...args], allowPositionals: maxPositionals > 0, options: { ...options, help: { type: 'boolean' } } as WithHelp<O> }) as ParsedCommand<O>;
   } catch (e) {
-    return command.fail(`${(e as Error).message}${suggestion(e, options)}\n\n${command.help}`);
+    return command.fail(`${messageOf(e)}${suggestion(e, options)}\n\n${command.help}`);
   }
   if ((parsed.values as { help?: boolean }).help === true) {
     command.io.stdout.write(command.help);
     return 0;
   }
   if (parsed.positionals.length > maxPositionals) return command.fail('expects at most one FILE');
+  if (command.name !== undefined) warnEnvTypos(command.io, command.name, KNOWN_VARIABLES);
   return parsed;
 }
+
+/**
+ * node:util's message, without the advice it appends to an unknown option where positionals are allowed
+ * ("To specify a positional argument starting with a '-', …", found by the newcomer trial: it buried the
+ * suggestion and left a quote open).
+ */
+function messageOf(error: unknown): string {
+  const message = (error as Error).message;
+  if ((error as { code?: unknown }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return message;
+  const at = message.indexOf('. To specify a positional argument');
+  return at < 0 ? message : message.slice(0, at);
+}
+
+/** Environment variables the CLI's commands read besides the services' (`meshray send`'s bearer token). */
+const CLI_VARIABLES = ['MESHRAY_TOKEN'] as const;
+
+/** Every variable a meshray service or command reads. */
+const KNOWN_VARIABLES: ReadonlySet<string> = new Set([...Object.values(SERVICE_SCHEMAS).flatMap((s) => Object.keys(s.shape)), ...CLI_VARIABLES]);
+
+/**
+ * Names on stderr each variable of the environment that nothing in meshray reads but that is a typo away
+ * from one of `own` (`EXPORT_PROTCOL`: did you mean EXPORT_PROTOCOL?): the command would otherwise run with
+ * the default, without a word.
+ */
+export function warnEnvTypos(io: CommandIo, name: string, own: Iterable<string>): void {
+  for (const { given, meant } of envTypos(io.env, own, KNOWN_VARIABLES)) {
+    io.stderr.write(`meshray ${name}: warning: ${given} is not a variable of meshray ${name} and is ignored; did you mean ${meant}?\n`);
+  }
+}
+
+/** Every variable a meshray service or command reads: what `stack` and the CLI commands check typos against. */
+export const ALL_VARIABLES: Iterable<string> = KNOWN_VARIABLES;
 
 /**
  * For node:util's unknown-option error (`ERR_PARSE_ARGS_UNKNOWN_OPTION`, message `Unknown option '--form'…`):
@@ -50,9 +83,14 @@ function suggestion(error: unknown, options: FlagOptions): string {
   if ((error as { code?: unknown }).code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return '';
   const given = /Unknown option '(-{1,2}[^'=]+)/.exec((error as Error).message)?.[1];
   if (given === undefined || !given.startsWith('--')) return '';
-  const flags = [...Object.keys(options), 'help'].map((name) => `--${name}`);
+  const meant = closestFlag(given, [...Object.keys(options), 'help'].map((name) => `--${name}`));
+  return meant === undefined ? '' : `; did you mean ${meant}?`;
+}
+
+/** The flag of `flags` at most two edits from `given`, the closest; undefined when none is. */
+export function closestFlag(given: string, flags: readonly string[]): string | undefined {
   const closest = flags.map((flag) => ({ flag, d: distance(flag, given) })).sort((a, b) => a.d - b.d)[0];
-  return closest !== undefined && closest.d <= 2 ? `; did you mean ${closest.flag}?` : '';
+  return closest !== undefined && closest.d <= 2 ? closest.flag : undefined;
 }
 
 /**
@@ -75,10 +113,7 @@ export async function serviceArgsExit(
   }
   const unexpected = args[0];
   if (unexpected === undefined) {
-    const allKnown = new Set(Object.values(SERVICE_SCHEMAS).flatMap((s) => Object.keys(s.shape)));
-    for (const { given, meant } of envTypos(io.env, Object.keys((await command.loadSchema()).shape), allKnown)) {
-      io.stderr.write(`meshray ${command.name}: warning: ${given} is not a variable of meshray ${command.name} and is ignored; did you mean ${meant}?\n`);
-    }
+    warnEnvTypos(io, command.name, Object.keys((await command.loadSchema()).shape));
     return undefined;
   }
   io.stderr.write(`meshray ${command.name}: unexpected argument '${unexpected}': it is configured by environment variables only (\`meshray ${command.name} --help\` lists them)\n`);

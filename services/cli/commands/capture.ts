@@ -43,7 +43,7 @@ export type CaptureFormat = (typeof CAPTURE_FORMATS)[number];
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const { say, fail } = reporterFor('capture', io);
-  const parsed = parseCommandArgs(args, { ...SOURCE_OPTIONS, format: { type: 'string' }, output: { type: 'string' }, summary: { type: 'boolean' }, quiet: { type: 'boolean' } }, { help: HELP, io, fail });
+  const parsed = parseCommandArgs(args, { ...SOURCE_OPTIONS, format: { type: 'string' }, output: { type: 'string' }, summary: { type: 'boolean' }, quiet: { type: 'boolean' } }, { name: 'capture', help: HELP, io, fail });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   const errors: string[] = [];

@@ -90,7 +90,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     'error-rate': { type: 'string' }, 'fault-rate': { type: 'string' }, 'fault-flags': { type: 'string' }, latency: { type: 'string' },
     concurrency: { type: 'string' }, 'batch-size': { type: 'string' }, 'flush-interval': { type: 'string' }, workers: { type: 'string' },
     retries: { type: 'string' }, host: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
-  }, { help: HELP, io, fail });
+  }, { name: 'demo', help: HELP, io, fail });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   const options: { -readonly [K in keyof DemoOptions]: DemoOptions[K] } = {};

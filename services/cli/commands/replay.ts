@@ -102,7 +102,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     'dry-run': { type: 'boolean' },
     output: { type: 'string' },
     quiet: { type: 'boolean' },
-  }, { help: HELP, io, fail });
+  }, { name: 'replay', help: HELP, io, fail });
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   const { env } = io;

@@ -50,7 +50,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const parsed = parseCommandArgs(args, {
     target: { type: 'string' }, token: { type: 'string' }, format: { type: 'string' }, 'batch-size': { type: 'string' }, concurrency: { type: 'string' },
     retries: { type: 'string' }, 'max-retry-after': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
-  }, { help: HELP, io, fail, maxPositionals: 1 });
+  }, { name: 'send', help: HELP, io, fail, maxPositionals: 1 });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const errors: string[] = [];

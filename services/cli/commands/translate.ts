@@ -107,7 +107,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     'annotation-tags': { type: 'string' },
     packing: { type: 'string' },
     now: { type: 'string' },
-  }, { help: HELP, io, fail, maxPositionals: 1 });
+  }, { name: 'translate', help: HELP, io, fail, maxPositionals: 1 });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const flags = parseConfig(flagsSchema, {

@@ -44,3 +44,25 @@ test('a port given in the environment that another program holds is refused befo
     other.close();
   }
 });
+
+test('a flag a typo away from one of its own is named (found by the newcomer trial: "--translator" had no hint)', async () => {
+  const { code, stderr } = await runCommand(run, ['--translator', '2']);
+  assert.equal(code, 2);
+  assert.match(stderr, /^meshray stack: unknown option "--translator"; did you mean --translators\?\n/);
+});
+
+test('a variable a typo away from one meshray reads is named before anything starts (found by the newcomer trial: a mistyped KAFKA_BROKERS started a throwaway broker)', async () => {
+  const other = createServer();
+  other.listen({ port: 0, host: '127.0.0.1' });
+  await once(other, 'listening');
+  const busy = String((other.address() as AddressInfo).port);
+  try {
+    // the busy port stops the stack right after the check, before any broker
+    const { code, stderr } = await runCommand(run, ['--translators', '1', '--no-redis'], '', { KAFKA_BROKER: '127.0.0.1:9092', RECEIVER_PORT: busy });
+    assert.equal(code, 1);
+    assert.ok(stderr.startsWith('meshray stack: warning: KAFKA_BROKER is not a variable of meshray stack and is ignored; did you mean KAFKA_BROKERS?\n'), stderr);
+    assert.doesNotMatch(stderr, /starting a Kafka broker/);
+  } finally {
+    other.close();
+  }
+});
