@@ -446,6 +446,21 @@ describe('KafkaSpanPublisher', () => {
     await drive(publisher.close());
   });
 
+  it('a send that never returns (a broker stopped, not gone): a BUFFER_FULL says Kafka has not acknowledged, not only the drain rate (found by the newcomer trial)', async (t) => {
+    const { producer, publisher, advance, drive } = setup(t, { ackMode: 'buffer', ackTimeoutMs: 1000, bufferMaxSpans: 5 });
+    let release: () => void = () => undefined;
+    producer.behaviour = () => new Promise<undefined>((resolve) => { release = () => resolve(undefined); });
+    await publisher.publish(spans(3));
+    await advance(500);
+    assert.match(publisher.whyFull(3) ?? '', /^publish buffer is full \(3 of 5 spans await Kafka\)$/, 'within ACK_TIMEOUT: nothing to say about Kafka yet');
+    await advance(1000);
+    assert.match(publisher.whyFull(3) ?? '', /^publish buffer is full \(3 of 5 spans await Kafka; Kafka has not acknowledged a send for 1\d{3} ms: see \/health\/ready\)$/);
+    release();
+    await advance(100);
+    assert.equal(publisher.whyFull(3), undefined);
+    await drive(publisher.close());
+  });
+
   it('is not ready while buffered spans wait for Kafka longer than ACK_TIMEOUT, ready again once Kafka takes them', async (t) => {
     const { producer, publisher, advance, drive } = setup(t, { ackMode: 'buffer', ackTimeoutMs: 1000 });
     let up = false;
