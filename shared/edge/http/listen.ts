@@ -19,17 +19,31 @@ const CAUSES: Readonly<Record<string, (t: ListenTarget) => string>> = {
 };
 
 /**
- * Starts a fastify app listening; resolves with its address. A port that cannot be used becomes one
+ * Starts a fastify app listening; resolves with the URL of the address it is bound to (boundUrlOf). A port that cannot be used becomes one
  * `PORT_UNAVAILABLE` MeshrayError naming the variable and the port, e.g.
  * `RECEIVER_PORT=9411: port 9411 on 0.0.0.0 is already in use; set RECEIVER_PORT to a free port`
  * (the CLI prints it as one line and exits 1). Other errors are rethrown as they are.
  */
 export async function listenOn(app: FastifyInstance, target: ListenTarget): Promise<string> {
+  let first: string;
   try {
-    return await app.listen({ port: target.port, host: target.host });
+    first = await app.listen({ port: target.port, host: target.host });
   } catch (error) {
     throw listenError(error, target) ?? error;
   }
+  return boundUrlOf(first, app.server.address());
+}
+
+/**
+ * The URL of the address the server is bound to: fastify answers the first of its addresses (`127.0.0.1`
+ * for a server bound to `0.0.0.0`), which hid that it listened on every interface (found by the newcomer
+ * trial). A wildcard bind is said as such (`http://0.0.0.0:9411`, `http://[::]:9411`).
+ */
+export function boundUrlOf(fastifyUrl: string, bound: ReturnType<FastifyInstance['server']['address']>): string {
+  if (bound === null || typeof bound === 'string') return fastifyUrl;
+  const scheme = fastifyUrl.startsWith('https:') ? 'https' : 'http';
+  const host = bound.family === 'IPv6' || bound.address.includes(':') ? `[${bound.address}]` : bound.address;
+  return `${scheme}://${host}:${bound.port}`;
 }
 
 /** The PORT_UNAVAILABLE error for a listen failure, or undefined when it is not a port problem. */

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertPortsFree, listenError } from '../../../../../shared/edge/http/listen.ts';
+import Fastify from 'fastify';
+import { assertPortsFree, listenError, listenOn } from '../../../../../shared/edge/http/listen.ts';
 
 const target = { port: 9411, host: '0.0.0.0', portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST' };
 const nodeError = (code: string) => Object.assign(new Error(`listen ${code}`), { code });
@@ -39,5 +40,18 @@ test('assertPortsFree names every port that cannot be bound, and lets the free o
     );
   } finally {
     await new Promise<void>((resolve) => { held.close(() => resolve()); });
+  }
+});
+
+test('listenOn answers the address bound: a server on every interface says 0.0.0.0, not the first address fastify lists (found by the newcomer trial)', async () => {
+  for (const [host, expected] of [['0.0.0.0', /^http:\/\/0\.0\.0\.0:\d+$/], ['127.0.0.1', /^http:\/\/127\.0\.0\.1:\d+$/]] as const) {
+    const app = Fastify();
+    try {
+      const url = await listenOn(app, { port: 0, host, portVariable: 'RECEIVER_PORT' });
+      assert.match(url, expected);
+      assert.equal(Number(new URL(url).port), (app.server.address() as { port: number }).port);
+    } finally {
+      await app.close();
+    }
   }
 });
