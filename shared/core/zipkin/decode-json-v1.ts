@@ -21,6 +21,7 @@ import {
   readTiming,
   report,
   reportV2SpanInV1,
+  setTag,
   timestampUnitFactorOf,
   type UnitRepairs,
 } from './validate.ts';
@@ -343,7 +344,7 @@ function convertV1Span(source: V1Span, sink: Span[]): void {
     else {
       const current = forEndpoint(b.endpoint);
       // an empty "lc" (local component) is only a marker
-      if (b.value !== undefined && !(b.key === 'lc' && b.value === '')) current.tags[b.key] = b.value;
+      if (b.value !== undefined && !(b.key === 'lc' && b.value === '')) setTag(current.tags, b.key, b.value);
     }
   }
   const noCoreAnnotations = cs === undefined && cr === undefined && ss === undefined && sr === undefined;

@@ -5,7 +5,7 @@ import { fail, ok } from '../result/result.ts';
 import { MAX_SPAN_MICROS, type Annotation, type Endpoint, type Span, type SpanKind } from './span.ts';
 import { ipv4FromBytes, ipv6FromBytes, isIpv4MappedBytes } from './ip.ts';
 import { keepSpan, readSpanBatch, strictBatch, type SpanBatch } from './batch.ts';
-import { assembleSpan, report, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
+import { assembleSpan, report, setTag, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
 import descriptor from './proto/zipkin-descriptor.json' with { type: 'json' };
 
 /** The schema is embedded (generated from proto/zipkin.proto), so loading it does no I/O. */
@@ -163,7 +163,7 @@ function readProtoSpan(message: ProtoSpan, base: string, issues: Issue[], repair
   const remoteEndpoint = readProtoEndpoint(message.remoteEndpoint, base, 'remoteEndpoint', issues);
   const annotations = readProtoAnnotations(message.annotations, base, issues, repairs);
   const tags: Record<string, string> = {};
-  for (const key in message.tags) tags[key] = message.tags[key] as string;
+  for (const key of Object.keys(message.tags)) setTag(tags, key, message.tags[key] as string);
   if (traceId === undefined || id === undefined || issues.length !== before) return undefined;
   // SpanParts, field by field: each decoder lists the same model fields (alike on purpose, read differently).
   return assembleSpan({

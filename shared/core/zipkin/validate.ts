@@ -319,6 +319,16 @@ function readIp(value: unknown, endpoint: Mutable<Endpoint>): boolean {
 }
 
 /**
+ * Sets tag `key` as an own property, whatever the key: a tag named `__proto__` assigned with `tags[key] =`
+ * sets the object's prototype instead and is lost (found by review on the protobuf and v1 paths; the v2 JSON
+ * path and the Avro reader keep it).
+ */
+export function setTag(tags: Record<string, string>, key: string, value: string): void {
+  if (key === '__proto__') Object.defineProperty(tags, key, { value, enumerable: true, writable: true, configurable: true });
+  else tags[key] = value;
+}
+
+/**
  * Optional tags: an object whose values are strings, numbers or booleans (stringified); null values dropped.
  * Mutates and returns its input, which must be a freshly parsed JSON object owned by the caller.
  */

@@ -34,6 +34,15 @@ function issuesOf(result: Result<unknown>): readonly Issue[] {
 const common = { traceId: TRACE, parentId: PARENT, id: ID, name: 'get' } as const;
 
 describe('decodeJsonV1', () => {
+  it('keeps a binary annotation named __proto__ as an ordinary tag (found by review: it set the prototype and was lost)', () => {
+    const r = decodeJsonV1(Buffer.from(JSON.stringify([{ traceId: '463ac35c9f6413ad', id: '463ac35c9f6413ad', timestamp: 1748779500000000, binaryAnnotations: [{ key: '__proto__', value: 'kept' }, { key: 'a', value: 'b' }] }])));
+    assert.ok(r.ok);
+    const tags = r.value[0]?.tags ?? {};
+    assert.ok(Object.hasOwn(tags, '__proto__'));
+    assert.deepEqual(Object.entries(tags), [['__proto__', 'kept'], ['a', 'b']]);
+    assert.equal(Object.getPrototypeOf(tags), Object.prototype);
+  });
+
   describe("matches the v2 side of Zipkin's canonical encoder pairs", () => {
     for (const key of Object.keys(encodings).filter((k) => k.endsWith('_JSON_V1'))) {
       const pair = key.replace(/_JSON_V1$/, '_JSON_V2');

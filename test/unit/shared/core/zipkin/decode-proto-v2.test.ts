@@ -124,6 +124,16 @@ describe('decodeProtoV2', () => {
     });
   });
 
+  it('keeps a tag named __proto__ as an ordinary tag (found by review: it set the prototype and was lost)', () => {
+    const tags = Object.create(null) as Record<string, string>;
+    tags['__proto__'] = 'kept';
+    tags['a'] = 'b';
+    const r = decodeProtoV2(encode([{ ...base, tags }]));
+    assert.ok(r.ok);
+    assert.deepEqual(Object.entries(r.value[0]?.tags ?? {}), [['__proto__', 'kept'], ['a', 'b']]);
+    assert.equal(Object.getPrototypeOf(r.value[0]?.tags), Object.prototype);
+  });
+
   it('drops annotations without a timestamp', () => {
     const result = decodeProtoV2(encode([{ ...base, annotations: [{ value: 'ss' }, { value: 'x', timestamp: 7 }] }]));
     assert.ok(result.ok);
