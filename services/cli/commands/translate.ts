@@ -34,16 +34,6 @@ exit codes: 0 all spans translated; 1 unreadable input (not JSON/protobuf at all
 
 type InputFormat = ZipkinFormat | 'ndjson';
 
-/**
- * For each of `kept` spans (in order), its index in a v2 JSON or protobuf list (one span per item) where the spans at
- * `refusedIndices` (refused while decoding) still count: the index the user sees in the file.
- */
-export function inputIndices(kept: number, refusedIndices: readonly number[]): number[] {
-  const refused = new Set(refusedIndices);
-  const out: number[] = [];
-  for (let i = 0; out.length < kept; i++) if (!refused.has(i)) out.push(i);
-  return out;
-}
 /** `1 span`, `7 spans` (no digit grouping: scripts read this line). */
 const counted = (n: number, unit: string): string => `${n} ${n === 1 ? unit : `${unit}s`}`;
 
@@ -137,7 +127,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (format === undefined) return fail('could not detect the format: expected Zipkin v2 JSON, v1 JSON, v2 protobuf or ndjson');
   const decoded = decodeInput(body, format);
   if (!decoded.ok) return fail(`could not decode spans (${format}):\n${formatIssues(decoded.issues)}`);
-  const { spans, refused, timestampUnitRepairs } = decoded.value;
+  const { spans, refused, timestampUnitRepairs, bodyIndexes } = decoded.value;
   for (const r of refused) {
     say(`span ${r.index} refused (${r.reason}, field ${r.field === '' ? '(the span)' : r.field}):\n${formatIssues(r.issues)}`);
   }
@@ -149,19 +139,20 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // a file is one batch.
   const documents = config.packing ? packDocuments(out.documents, config.maxDocumentBytes).documents : documentsAsIs(out.documents);
   io.stdout.write(documents.map((d) => `${d.json}\n`).join(''));
-  // translateSpans numbers the spans it was given; a v2 list numbers them with the refused ones still in place.
-  // (ndjson numbers lines, blank ones included, and a v1 span can become two spans: only the trace and span id
-  // name those.)
-  const inputIndexOf = format === 'json-v2' || format === 'proto-v2' ? inputIndices(spans.length, refused.map((r) => r.index)) : [];
+  // translateSpans numbers the spans it was given; the input numbers them as the decoders do (bodyIndexes): a
+  // list's index with the refused ones still in place, ndjson's line (blank ones included), a v1 span's index
+  // for both of its sides (found by review: ndjson and v1 refusals named another span's index).
   for (const r of out.rejected) {
     const span = spans[r.spanIndex];
-    const at = inputIndexOf[r.spanIndex];
+    const at = bodyIndexes[r.spanIndex];
     const named = span === undefined ? `span ${at ?? r.spanIndex}` : `span ${at === undefined ? '' : `${at} `}(${span.traceId}/${span.id})`;
     const issues = at === undefined ? r.issues : r.issues.map((i) => ({ ...i, path: i.path.replace(/^spans\[\d+\]/, `spans[${at}]`) }));
     say(`${named} not translated (${r.reason}):\n${formatIssues(issues)}`);
   }
   const reasons = [...refused.map((r) => r.reason), ...out.rejected.map((r) => r.reason)];
   const repaired = timestampUnitRepairs > 0 ? `, ${timestampUnitRepairs} timestamps repaired (timestamp_unit_repaired)` : '';
-  say(`${counted(spans.length + refused.length, 'span')} in (${format}), ${counted(documents.length, 'document')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);
+  // spans as the input holds them: a v1 span with both sides is one span in, though it became two
+  const spansIn = new Set([...bodyIndexes, ...refused.map((r) => r.index)]).size;
+  say(`${counted(spansIn, 'span')} in (${format}), ${counted(documents.length, 'document')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);
   return reasons.length > 0 ? 2 : 0;
 }

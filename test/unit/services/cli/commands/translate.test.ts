@@ -192,3 +192,29 @@ test('the summary line counts in the singular for one (it read "1 spans in")', a
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr, 'meshray translate: 1 span in (json-v2), 1 document out, 0 refused\n');
 });
+
+test('a span that is not translated is named by its place in the input: its ndjson line, its v1 list index; a v1 span with both sides counts once (found by review: both said spans[1])', async () => {
+  const good = { traceId: '463ac35c9f6413ad', id: '00000000000000a1', kind: 'SERVER', timestamp: 1748779500000000, duration: 1000, localEndpoint: { serviceName: 'svc' } };
+  // line 1 good, line 2 not JSON, line 3 blank, line 4 without a timestamp (translate refuses it, not the decoder)
+  const ndjson = [JSON.stringify(good), 'not json', '', JSON.stringify({ ...good, id: '00000000000000a2', timestamp: undefined, duration: undefined })].join('\n');
+  const r = await runCommand(run, ['-', '--now', '2025-06-01T12:05:00Z'], ndjson);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /span 1 refused \(not_a_span, field \(the span\)\):\nspans\[1\]: line 2 is not JSON/);
+  assert.match(r.stderr, /span 3 \(463ac35c9f6413ad\/00000000000000a2\) not translated \(no_timestamp\):\nspans\[3\]/);
+  assert.match(r.stderr, /3 spans in \(ndjson\)/);
+
+  // one v1 span with client and server sides, no timestamp anywhere: refused by translate, named spans[0], 1 span in
+  const v1 = [{ traceId: '463ac35c9f6413ad', id: '00000000000000a1', name: 'get', annotations: [], binaryAnnotations: [{ key: 'http.path', value: '/', endpoint: { serviceName: 'svc' } }] }];
+  const v = await runCommand(run, ['-', '--now', '2025-06-01T12:05:00Z'], JSON.stringify(v1));
+  assert.equal(v.code, 2);
+  assert.doesNotMatch(v.stderr, /spans\[1\]/);
+  assert.match(v.stderr, /span 0 \(463ac35c9f6413ad\/00000000000000a1\) not translated/);
+  assert.match(v.stderr, /^meshray translate: 1 span in \(json-v1\)/m);
+
+  // a v1 span reported by both sides (cs/cr by the client, sr/ss by the server) becomes two spans: still 1 span in
+  const at = (micros: number, value: string, serviceName: string) => ({ timestamp: 1748779500000000 + micros, value, endpoint: { serviceName } });
+  const sides = [{ traceId: '463ac35c9f6413ad', id: '00000000000000a1', name: 'get', annotations: [at(0, 'cs', 'front'), at(100, 'sr', 'back'), at(900, 'ss', 'back'), at(1000, 'cr', 'front')] }];
+  const both = await runCommand(run, ['-', '--now', '2025-06-01T12:05:00Z'], JSON.stringify(sides));
+  assert.equal(both.code, 0, both.stderr);
+  assert.match(both.stderr, /^meshray translate: 1 span in \(json-v1\), 2 documents out/m);
+});
