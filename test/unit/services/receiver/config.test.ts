@@ -105,3 +105,11 @@ it('RECEIVER_AUTH_TOKENS (or its file, or a TLS file) set but empty is refused: 
   ]);
   assert.ok(parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', RECEIVER_AUTH_TOKENS: undefined, SPANS_TOPIC: '' }).ok, 'unset, and other variables set empty, are as before');
 });
+
+it('MAX_BODY_BYTES below 1kb is refused, saying a bare number is bytes (found by the newcomer trial: MAX_BODY_BYTES=5 answered every request 413)', () => {
+  const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '5' });
+  assert.equal(r.ok, false);
+  assert.match(JSON.stringify(r), /MAX_BODY_BYTES.*at least 1kb: a bare number is bytes \(write 5mb for 5 MiB\)/);
+  const ok = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '1kb' });
+  assert.ok(ok.ok);
+});
