@@ -55,13 +55,41 @@ export class SpanPoster {
   /** Starts posting `spans` once a slot is free; resolves when it has started (not when it is answered). */
   async submit(spans: readonly Span[]): Promise<void> {
     const release = await this.posts.acquire();
+    this.tally.spansSent += spans.length;
+    void this.post(spans).finally(release);
+  }
+
+  /**
+   * One POST of `spans`; a 413 (the body over the receiver's MAX_BODY_BYTES, or more spans than its
+   * MAX_SPANS_PER_REQUEST) is posted again in halves, in the same slot, down to single spans: only a span
+   * too large alone is refused (found by the newcomer trial: a batch of three 2 MB spans was refused whole).
+   */
+  private async post(spans: readonly Span[]): Promise<void> {
     const body = encodeSpansJsonV2(spans);
     this.tally.posts++;
-    this.tally.spansSent += spans.length;
     this.tally.bytesSent += Buffer.byteLength(body);
-    void postSpans(this.options.url, body, this.postOptions)
-      .then((result) => this.record(spans, result), (e: unknown) => this.record(spans, { status: 0, answers: [], attempts: 1, error: String(e) }))
-      .finally(release);
+    let result: PostResult;
+    try {
+      result = await postSpans(this.options.url, body, this.postOptions);
+    } catch (e) {
+      result = { status: 0, answers: [], attempts: 1, error: String(e) };
+    }
+    if (result.status === 413 && spans.length > 1) {
+      this.count(result);
+      const half = Math.ceil(spans.length / 2);
+      await this.post(spans.slice(0, half));
+      await this.post(spans.slice(half));
+      return;
+    }
+    this.record(spans, result);
+  }
+
+  /** Tallies a POST's answers and retries. */
+  private count(result: PostResult): void {
+    const t = this.tally;
+    for (const status of result.answers) t.responses[String(status)] = (t.responses[String(status)] ?? 0) + 1;
+    if (result.attempts > result.answers.length) t.responses['error'] = (t.responses['error'] ?? 0) + 1;
+    t.retries += Math.max(0, result.attempts - 1);
   }
 
   /** Resolves when no POST is in flight. */
@@ -71,9 +99,7 @@ export class SpanPoster {
 
   private record(spans: readonly Span[], result: PostResult): void {
     const t = this.tally;
-    for (const status of result.answers) t.responses[String(status)] = (t.responses[String(status)] ?? 0) + 1;
-    if (result.attempts > result.answers.length) t.responses['error'] = (t.responses['error'] ?? 0) + 1;
-    t.retries += Math.max(0, result.attempts - 1);
+    this.count(result);
     if (isAccepted(result.status)) {
       t.spansAccepted += spans.length;
       this.options.onSpansAccepted?.(spans);

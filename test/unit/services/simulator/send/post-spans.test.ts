@@ -129,3 +129,29 @@ test('SpanPoster: the same refusal on many POSTs is one message with its count',
   assert.deepEqual(teapot.tally.errors.length, 1);
   assert.doesNotMatch(teapot.tally.errors[0] ?? '', /×/, 'a message seen once has no count');
 });
+
+test('a POST answered 413 is posted again in halves, down to single spans: only a span too large alone is refused (found by the newcomer trial)', async () => {
+  const big = 'x'.repeat(1000);
+  const spanOf = (i: number, tags: Record<string, string> = {}) => ({ traceId: 'a'.repeat(32), id: String(i).padStart(16, '0'), annotations: [], tags });
+  // a receiver taking bodies up to 2,500 bytes
+  const stub = await startReceiverStub((_call, body) => ({ status: body.length > 2500 ? 413 : 202 }));
+  try {
+    const accepted: string[] = [];
+    const refused: string[] = [];
+    const poster = new SpanPoster({
+      url: spansUrlOf(stub.target), concurrency: 1,
+      onSpansAccepted: (s) => accepted.push(...s.map((x) => x.id)), onRefused: (s) => refused.push(...s.map((x) => x.id)),
+    });
+    // four spans of about 1 KB and one of about 3 KB: the batch is too large, its halves are not, the 3 KB span alone is
+    await poster.submit([spanOf(1, { t: big }), spanOf(2, { t: big }), spanOf(3, { t: big.repeat(3) }), spanOf(4, { t: big }), spanOf(5, { t: big })]);
+    await poster.settle();
+    assert.deepEqual(accepted.sort(), ['0000000000000001', '0000000000000002', '0000000000000004', '0000000000000005']);
+    assert.deepEqual(refused, ['0000000000000003']);
+    assert.equal(poster.tally.spansSent, 5);
+    assert.equal(poster.tally.spansAccepted, 4);
+    assert.equal(poster.tally.spansRefused, 1);
+    assert.ok((poster.tally.responses['413'] ?? 0) >= 2, JSON.stringify(poster.tally.responses));
+  } finally {
+    await stub.close();
+  }
+});
