@@ -28,8 +28,10 @@ export function statusOfSpan(span: Span, isServer: boolean): OtlpStatus {
   }
   for (const flag of failureFlagsOf(tags['response_flags'])) lines.push(`${flag}: ${FAILURE_RESPONSE_FLAGS[flag] ?? ''}`);
   const errorTag = tags['error'];
-  if (errorTag !== undefined && errorTag !== 'false' && errorTag.length > 0) {
-    lines.push(errorTag === 'true' ? 'error tag set on the span' : `error: ${errorTag}`);
+  // present, whatever its value but `false`, as the segments path reads it (flags.ts errorTagOf): an empty value
+  // (OpenTelemetry's Zipkin exporter, an ERROR status without a description) is still a failure
+  if (errorTag !== undefined && errorTag !== 'false') {
+    lines.push(errorTag === 'true' || errorTag === '' ? 'error tag set on the span' : `error: ${errorTag}`);
   }
   if (lines.length === 0) return { code: StatusCodeOtlp.UNSET };
   const message = lines.join('; ');

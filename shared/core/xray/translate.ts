@@ -318,7 +318,10 @@ function headJsonOf(shape: Shape, traceId: string, plan: Plan, flags: Flags, der
   if (flags.throttle) w.raw('throttle', 'true');
   if (flags.fault) w.raw('fault', 'true');
   if (flags.causeMessage !== undefined) {
-    const exceptionId = checkedDerivedId(deriveId, plan.span.id, shape.causeRole);
+    // From the document's own id: the CLIENT subsegment and the SERVER segment(s) sharing one span id are
+    // distinct documents, and X-Ray wants exception ids unique in a trace (found by review). A document whose id
+    // is the span id derives what it always did.
+    const exceptionId = checkedDerivedId(deriveId, shape.id, shape.causeRole);
     if (exceptionId === undefined) return undefined;
     w.raw('cause', JSON.stringify(causeOf(exceptionId, flags.causeMessage)));
   }

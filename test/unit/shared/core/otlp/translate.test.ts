@@ -148,6 +148,8 @@ describe('translateToOtlp: status', () => {
     { name: 'gRPC NOT_FOUND on a server is not a server error', kind: 'SERVER', tags: { 'http.status_code': '200', 'grpc.status_code': '5' }, code: StatusCodeOtlp.UNSET },
     { name: 'gRPC UNAVAILABLE on a server', kind: 'SERVER', tags: { 'grpc.status_code': '14' }, code: StatusCodeOtlp.ERROR, message: 'gRPC 14' },
     { name: 'error tag', kind: 'SERVER', tags: { error: 'boom' }, code: StatusCodeOtlp.ERROR, message: 'error: boom' },
+    { name: 'an empty error tag, as the segments path reads it (found by review)', kind: 'SERVER', tags: { error: '' }, code: StatusCodeOtlp.ERROR, message: 'error tag set on the span' },
+    { name: 'error tag false', kind: 'SERVER', tags: { error: 'false' }, code: StatusCodeOtlp.UNSET },
     { name: 'no-failure flag -', kind: 'SERVER', tags: { response_flags: '-' }, code: StatusCodeOtlp.UNSET },
   ];
   for (const c of cases) {

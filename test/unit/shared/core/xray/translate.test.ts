@@ -274,6 +274,10 @@ test('one span id carried by two SERVER spans (Envoy shared_span_context and a j
   const servers = docs.filter((d) => d.type === undefined && d.parent_id !== undefined);
   assert.deepEqual(servers.map((d) => [d.name, d.parent_id]), [['back.default', '00000000000000b2'], ['back', '00000000000000b2']], 'both segments, parented by the caller\'s CLIENT subsegment');
   const packed = packDocuments(translate(spans, { nowMs: Date.UTC(2025, 5, 1, 12, 5) }).output.documents, MAX_DOCUMENT_BYTES);
+  // each failing document's exception id is its own (X-Ray: unique in a trace; found by review)
+  const failing = spans.map((x) => ({ ...x, tags: { 'http.status_code': '500', error: 'boom' } }));
+  const causes = translate(failing, { nowMs: Date.UTC(2025, 5, 1, 12, 5) }).docs.map((d) => d.cause?.exceptions?.[0]?.id);
+  assert.equal(new Set(causes).size, 4, `exception ids: ${causes.join(', ')}`);
   const ids = packed.documents.flatMap((d) => d.segmentIds);
   for (const server of servers) assert.ok(ids.includes(server.id), `segment ${server.name} (${server.id}) survives packing (packed: ${ids.join(', ')})`);
 });
