@@ -39,7 +39,7 @@ export function parseCommandArgs<const O extends FlagOptions>(
     return 0;
   }
   if (parsed.positionals.length > maxPositionals) return command.fail('expects at most one FILE');
-  if (command.name !== undefined) warnEnvTypos(command.io, command.name, KNOWN_VARIABLES);
+  if (command.name !== undefined) warnEnvTypos(command.io, command.name, KNOWN_VARIABLES, 'a variable meshray reads');
   return parsed;
 }
 
@@ -66,9 +66,9 @@ const KNOWN_VARIABLES: ReadonlySet<string> = new Set([...Object.values(SERVICE_S
  * from one of `own` (`EXPORT_PROTCOL`: did you mean EXPORT_PROTOCOL?): the command would otherwise run with
  * the default, without a word.
  */
-export function warnEnvTypos(io: CommandIo, name: string, own: Iterable<string>): void {
+export function warnEnvTypos(io: CommandIo, name: string, own: Iterable<string>, whose = `a variable of meshray ${name}`): void {
   for (const { given, meant } of envTypos(io.env, own, KNOWN_VARIABLES)) {
-    io.stderr.write(`meshray ${name}: warning: ${given} is not a variable of meshray ${name} and is ignored; did you mean ${meant}?\n`);
+    io.stderr.write(`meshray ${name}: warning: ${given} is not ${whose} and is ignored; did you mean ${meant}?\n`);
   }
 }
 

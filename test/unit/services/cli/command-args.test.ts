@@ -48,7 +48,7 @@ test('a named command warns of an environment variable a typo away from one mesh
   const result = parseCommandArgs([], OPTIONS, { name: 'send', help: 'usage\n', io, fail: () => 1 });
   assert.notEqual(result, 1);
   const text = String(stderr.read() ?? '');
-  assert.match(text, /meshray send: warning: MESHRAY_TOKN is not a variable of meshray send and is ignored; did you mean MESHRAY_TOKEN\?/);
+  assert.match(text, /meshray send: warning: MESHRAY_TOKN is not a variable meshray reads and is ignored; did you mean MESHRAY_TOKEN\?/);
   assert.match(text, /XRAY_ENDPIONT .* did you mean XRAY_ENDPOINT\?/);
   assert.doesNotMatch(text, /HOME/);
 });
