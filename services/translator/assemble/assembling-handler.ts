@@ -119,7 +119,10 @@ export class AssemblingHandler implements BatchHandler {
     const last = records.at(-1);
     if (last === undefined) return {};
     if (records[0] !== undefined && this.#window.offsetsWentBack(records[0])) {
-      this.#log.warn({ topic, partition, offset: records[0].offset }, 'the partition\'s offsets started over (the span topic deleted and created again?): what was held of it is dropped and its records are read as new');
+      this.#log.warn({ topic, partition, offset: records[0].offset }, 'the partition\'s offsets started over (the span topic deleted and created again?): what was held of it is exported now and its records are read as new');
+      // The window holds the only copy of what it read from the old topic: export it before forgetting the
+      // partition (found by the diff review: dropping lost it).
+      await this.#export(topic, partition, this.#window.takeAll(partition, this.#o.clock()), control);
       this.revoke([partition]);
     }
     this.#controls.set(partition, { topic, control });

@@ -15,7 +15,7 @@ import type { DeliveredRecord } from '../../../shared/core/span-record/record.ts
 import { RecencyMap } from '../../../shared/core/collections/recency-map.ts';
 import { PendingOffsets } from './pending-offsets.ts';
 
-export type FlushReason = 'idle' | 'max_age' | 'pressure' | 'retry' | 'late';
+export type FlushReason = 'idle' | 'max_age' | 'pressure' | 'retry' | 'late' | 'reset';
 
 export interface WindowSettings {
   /** ASSEMBLY_IDLE: a trace is flushed once no span of it arrived for this long. */
@@ -210,6 +210,16 @@ export class AssemblyWindow {
       }
     }
     return due;
+  }
+
+  /**
+   * Takes every trace held for `partition`, due or not (reason `reset`): its offsets started over
+   * (`offsetsWentBack`), and the window holds the only copy of what it read from the deleted topic.
+   */
+  takeAll(partition: number, nowMs: number): DueTrace[] {
+    const p = this.#partitions.get(partition);
+    if (p === undefined) return [];
+    return [...p.traces.values()].map((t) => this.#take(p, t, 'reset', nowMs));
   }
 
   /** Every held trace counts as active at `nowMs` (after a pause in fetching: a rebalance). */

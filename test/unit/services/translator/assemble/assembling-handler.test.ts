@@ -125,10 +125,20 @@ test('the span topic deleted and created again (offsets from 0, newer records) w
   await advance(t, 5600, 10);
   assert.equal(sink.calls.length, 2, 'the new topic\'s trace was exported');
   assert.deepEqual(commits, [[0, '7'], [0, '3']], 'committed as it goes in the new topic, only after the export');
-  // a true redelivery (an older record at a committed offset) is still recognised and not exported again
-  await handler.handle({ topic: 't', partition: 0, records: after.slice(0, 2) }, control);
+  // a trace still held when the offsets start over (the window's the only copy left) is exported, not dropped
+  // (found by the diff review)
+  const held = requestRecords(6, 4).map((r) => ({ ...r, timestampMs: NOW_MS + 6500 }));
+  await handler.handle({ topic: 't', partition: 0, records: held.slice(0, 4) }, control);
+  assert.equal(sink.calls.length, 2, 'held, not idle yet');
+  const newer = requestRecords(11, 0).map((r) => ({ ...r, timestampMs: NOW_MS + 20_000 }));
+  await handler.handle({ topic: 't', partition: 0, records: newer.slice(0, 2) }, control);
+  assert.equal(sink.calls.length, 3, 'the held trace was exported at once when the offsets went back');
   await advance(t, 5600, 10);
-  assert.equal(sink.calls.length, 2);
+  assert.equal(sink.calls.length, 4, 'and the records of the new start were exported in their turn');
+  // a true redelivery (an older record at a committed offset) is still recognised and not exported again
+  await handler.handle({ topic: 't', partition: 0, records: newer.slice(0, 1) }, control);
+  await advance(t, 5600, 10);
+  assert.equal(sink.calls.length, 4);
 });
 
 test('a failed export puts the trace back: nothing is committed until X-Ray took it', async (t) => {
