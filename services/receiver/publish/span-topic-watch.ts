@@ -32,6 +32,8 @@ export class SpanTopicWatch {
   readonly #log: Logger;
   #partitions: number;
   #problem: string | undefined;
+  /** A count lower than `#partitions` seen in the last round, not yet confirmed by a second. */
+  #lowerSeen: number | undefined;
   #admin: Admin | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -87,7 +89,13 @@ export class SpanTopicWatch {
       if (partitions === 0) throw new Error(`span topic ${topic} has no partitions in the brokers' metadata`);
       if (this.#problem !== undefined) this.#log.info({ topic }, 'Kafka answers again');
       this.#problem = undefined;
-      if (partitions !== this.#partitions) {
+      // A lower count is taken only when two rounds in a row see it: brokers' metadata catches up
+      // asynchronously, so right after a raise one broker may still answer the old count (review).
+      const lower = partitions < this.#partitions;
+      const confirmed = !lower || this.#lowerSeen === partitions;
+      this.#lowerSeen = lower ? partitions : undefined;
+      if (partitions !== this.#partitions && confirmed) {
+        this.#lowerSeen = undefined;
         const why = partitions > this.#partitions ? '' : ' (fewer: the topic was deleted and created again, as Kafka never lowers a count)';
         this.#log.warn({ topic, from: this.#partitions, to: partitions }, `${topic} now has ${partitions} partitions${why}: spans are keyed over ${partitions} from now on`);
         this.#partitions = partitions;
