@@ -58,8 +58,8 @@ function messageOf(error: unknown): string {
 /** Environment variables the CLI's commands read besides the services' (`meshray send`'s bearer token). */
 const CLI_VARIABLES = ['MESHRAY_TOKEN'] as const;
 
-/** Every variable a meshray service or command reads. */
-const KNOWN_VARIABLES: ReadonlySet<string> = new Set([...Object.values(SERVICE_SCHEMAS).flatMap((s) => Object.keys(s.shape)), ...CLI_VARIABLES]);
+/** Every variable a meshray service or command reads: what `stack` and the CLI commands check typos against. */
+export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([...Object.values(SERVICE_SCHEMAS).flatMap((s) => Object.keys(s.shape)), ...CLI_VARIABLES]);
 
 /**
  * Names on stderr each variable of the environment that nothing in meshray reads but that is a typo away
@@ -72,8 +72,6 @@ export function warnEnvTypos(io: CommandIo, name: string, own: Iterable<string>,
   }
 }
 
-/** Every variable a meshray service or command reads: what `stack` and the CLI commands check typos against. */
-export const ALL_VARIABLES: Iterable<string> = KNOWN_VARIABLES;
 
 /**
  * For node:util's unknown-option error (`ERR_PARSE_ARGS_UNKNOWN_OPTION`, message `Unknown option '--form'…`):

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import type { CommandIo } from '../commands.ts';
 import { intFlag } from '../flags.ts';
-import { ALL_VARIABLES, closestFlag, warnEnvTypos } from '../command-args.ts';
+import { KNOWN_VARIABLES, closestFlag, warnEnvTypos } from '../command-args.ts';
 import { nodeOptionsFor } from '../node-options.ts';
 
 const HELP = `usage: meshray stack [--translators N] [--no-redis]
@@ -167,7 +167,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // Before anything starts, above all a broker: a mistyped KAFKA_BROKERS would otherwise send the spans to a
   // throwaway broker that stopping the stack deletes (found by the newcomer trial: the services' own
   // warnings came after it started and scrolled away).
-  warnEnvTypos(io, 'stack', ALL_VARIABLES);
+  warnEnvTypos(io, 'stack', KNOWN_VARIABLES);
 
   const redisUrl = io.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
   if (redisEnabled) {

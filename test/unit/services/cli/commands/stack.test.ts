@@ -5,6 +5,14 @@ import { runCommand } from '../io.ts';
 import { createServer, type AddressInfo } from 'node:net';
 import { once } from 'node:events';
 
+/** A port another program holds: a listening server on a free port. */
+async function holdPort(): Promise<{ other: ReturnType<typeof createServer>; busy: string }> {
+  const other = createServer();
+  other.listen({ port: 0, host: '127.0.0.1' });
+  await once(other, 'listening');
+  return { other, busy: String((other.address() as AddressInfo).port) };
+}
+
 test('stack --help names what it starts and how to stop it', async () => {
   const { code, stdout } = await runCommand(run, ['--help']);
   assert.equal(code, 0);
@@ -31,10 +39,7 @@ test('more translators than span topic partitions is refused: the extra ones wou
 });
 
 test('a port given in the environment that another program holds is refused before anything starts (its readiness probe would answer for a service that died)', async () => {
-  const other = createServer();
-  other.listen({ port: 0, host: '127.0.0.1' });
-  await once(other, 'listening');
-  const busy = String((other.address() as AddressInfo).port);
+  const { other, busy } = await holdPort();
   try {
     const { code, stderr, stdout } = await runCommand(run, ['--translators', '1', '--no-redis'], '', { TRANSLATOR_OPS_PORT: busy, KAFKA_BROKERS: '127.0.0.1:1' });
     assert.equal(code, 1);
@@ -52,10 +57,7 @@ test('a flag a typo away from one of its own is named (found by the newcomer tri
 });
 
 test('a variable a typo away from one meshray reads is named before anything starts (found by the newcomer trial: a mistyped KAFKA_BROKERS started a throwaway broker)', async () => {
-  const other = createServer();
-  other.listen({ port: 0, host: '127.0.0.1' });
-  await once(other, 'listening');
-  const busy = String((other.address() as AddressInfo).port);
+  const { other, busy } = await holdPort();
   try {
     // the busy port stops the stack right after the check, before any broker
     const { code, stderr } = await runCommand(run, ['--translators', '1', '--no-redis'], '', { KAFKA_BROKER: '127.0.0.1:9092', RECEIVER_PORT: busy });
