@@ -72,18 +72,25 @@ export class RateLimitedSegmentSink<T = string> implements PutSink<T> {
   /**
    * Takes `n` tokens and sleeps their debt off in steps, heartbeating; false once the source is no longer active,
    * and then the `n` tokens go back to the bucket: the slice was never sent, so the batch redelivered after a
-   * revoke does not wait off its debt as well (found by review: a revoke mid-wait cost the next batch that wait).
+   * revoke does not wait off its debt as well (found by review: a revoke mid-wait cost the next batch that wait);
+   * likewise when a heartbeat throws (the error goes on to the caller, which abandons the batch).
    */
   async #waitFor(n: number, control: BatchControl | undefined): Promise<boolean> {
     const step = Math.max(1, this.#o.waitStepMs ?? DEFAULT_WAIT_STEP_MS);
-    for (let leftMs = this.#o.limiter.reserve(n); leftMs > 0; leftMs -= step) {
-      await this.#o.sleep(Math.min(step, leftMs));
-      if (control === undefined) continue;
-      await control.heartbeat();
-      if (!control.isActive()) {
-        this.#o.limiter.release(n);
-        return false;
+    try {
+      for (let leftMs = this.#o.limiter.reserve(n); leftMs > 0; leftMs -= step) {
+        await this.#o.sleep(Math.min(step, leftMs));
+        if (control === undefined) continue;
+        await control.heartbeat();
+        if (!control.isActive()) {
+          this.#o.limiter.release(n);
+          return false;
+        }
       }
+    } catch (error) {
+      // A heartbeat that throws (kafkajs: the group is rebalancing) abandons the batch as surely as a revoke.
+      this.#o.limiter.release(n);
+      throw error;
     }
     return true;
   }

@@ -98,3 +98,23 @@ test('a slice abandoned while waiting for its tokens gives them back: the batch 
   assert.equal(at.length, 1);
   assert.ok((at[0] ?? 0) - stoppedAt <= 9_000, `the redelivered slice waited ${(at[0] ?? 0) - stoppedAt} ms (at most its own 9 s of debt)`);
 });
+
+test('a heartbeat that throws while a slice waits for its tokens gives them back and passes the error on (a rebalance abandons the batch like a revoke)', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
+  const at: number[] = [];
+  const inner = recording(() => { at.push(Date.now()); return { rejected: [] }; });
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const limiter = new TokenBucket({ ratePerSecond: 1, capacity: 1, nowMs: Date.now, sleep });
+  const sink = new RateLimitedSegmentSink(inner.sink, { limiter, sleep, sliceDocuments: 10 });
+  const rebalancing = new Error('The group is rebalancing, so a rejoin is needed');
+  let beats = 0;
+  const failing = sink.put(docs(10), { heartbeat: async () => { beats += 1; if (beats === 3) throw rebalancing; }, isActive: () => true });
+  const settled = failing.then(() => undefined, (error: unknown) => error);
+  await drive(t, settled, 10_000);
+  assert.equal(await settled, rebalancing, 'the heartbeat error reaches the caller');
+  assert.deepEqual(inner.calls, [], 'nothing was sent');
+  const stoppedAt = Date.now();
+  await drive(t, sink.put(docs(10), { heartbeat: async () => undefined, isActive: () => true }), 30_000);
+  assert.equal(at.length, 1);
+  assert.ok((at[0] ?? 0) - stoppedAt <= 9_000, `the redelivered slice waited ${(at[0] ?? 0) - stoppedAt} ms (at most its own 9 s of debt)`);
+});
