@@ -228,11 +228,15 @@ export class KafkaSpanSource implements SpanSource {
 
   /**
    * A fetch: its high watermark is the partition's latest. Before this consumer committed in the partition,
-   * the batch's first offset stands for the committed position (a fetch starts there).
+   * the batch's first offset stands for the committed position (a fetch starts there). So it does when the
+   * partition's offsets started over (the topic deleted and created again: a fetch never starts before the
+   * position committed, nor does a log end below it otherwise), or the gauge would read 0 until the new topic
+   * passed the old position.
    */
   #fetched(partition: number, highWatermark: string, firstOffset: string): void {
     const known = this.#positions.get(partition);
-    this.#positions.set(partition, { highWatermark, committed: known?.committed ?? firstOffset });
+    const startedOver = known !== undefined && (BigInt(firstOffset) < BigInt(known.committed) || BigInt(highWatermark) < BigInt(known.committed));
+    this.#positions.set(partition, { highWatermark, committed: known === undefined || startedOver ? firstOffset : known.committed });
     this.#setLag(partition);
   }
 

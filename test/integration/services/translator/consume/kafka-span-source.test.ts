@@ -156,3 +156,49 @@ test('a commit outside a batch (the assembly timer) updates the partition lag fr
     await source.stop();
   }
 });
+
+test('the lag gauge starts over with the partition\'s offsets when the topic is deleted and created again (it read 0 until the new topic passed the old position)', { timeout: 120_000 }, async () => {
+  const kafka = createKafka({ brokers: [broker.brokers], clientId: 'it-lag-recreated', logLevel: 'nothing', retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 500 } });
+  const topic = `it-lag-recreated-${Date.now()}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  const health = new ConsumerHealth({ stallTimeoutMs: 120_000, now: Date.now });
+  const metrics = createTranslatorMetrics(new Registry());
+  const source = new KafkaSpanSource({
+    kafka, groupId: `${topic}-group`, topic, partitionsConcurrency: 1, logger: createLogger({ level: 'silent', service: 'test' }), metrics, health,
+    consumerConfig: { maxWaitTimeInMs: 100 }, rejoinTimeoutMs: 60_000, rebuildBackoff: { baseMs: 200, maxMs: 1000 },
+  });
+  // Commits the old topic's records; holds (does not commit) the new topic's, whose values start with 'new'.
+  const values: string[] = [];
+  const handler: BatchHandler = {
+    handle: async (batch) => {
+      values.push(...batch.records.map((r) => r.value.toString()));
+      const through = batch.records.at(-1)?.offset ?? '';
+      return batch.records.some((r) => r.value.toString().startsWith('new')) ? { heldThrough: through } : { doneThrough: through };
+    },
+    revoke: () => undefined,
+  };
+  const lag = async (): Promise<number | undefined> => (await metrics.partitionLag.get()).values.find((v) => v.labels.partition === '0')?.value;
+  const producer = kafka.producer(IDEMPOTENT);
+  const admin = kafka.admin();
+  try {
+    await producer.connect();
+    await admin.connect();
+    await producer.send({ topic, acks: -1, messages: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((value) => ({ key: value, value })) });
+    await source.start(handler);
+    await waitFor('the old topic\'s 8 records committed', 30_000, async () => values.length === 8 && (await lag()) === 0, {
+      describe: async () => `values ${values.join(',')}, lag ${String(await lag())}`,
+    });
+    await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
+    await waitFor('the topic gone from the metadata', 30_000, async () => !(await admin.listTopics()).includes(topic));
+    await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+    await producer.send({ topic, acks: -1, messages: ['new-1', 'new-2', 'new-3'].map((value) => ({ key: value, value })) });
+    await waitFor('the new topic\'s 3 records fetched and held', 60_000, async () => values.filter((v) => v.startsWith('new')).length === 3 && (await lag()) !== undefined, {
+      describe: async () => `values ${values.join(',')}, lag ${String(await lag())}`,
+    });
+    assert.equal(await lag(), 3, 'offsets 0..2 of the new topic are not committed: the gauge says 3, not 0 (8 was the old position)');
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await source.stop();
+  }
+});
