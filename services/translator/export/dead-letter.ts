@@ -1,4 +1,4 @@
-import type { Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 import { MeshrayError, type ErrorCode } from '../../../shared/edge/errors/index.ts';
 import { unansweredPartitions, withPartitions } from '../../../shared/edge/kafka/unanswered-partitions.ts';
 import { DEAD_LETTER_HEADERS, deadLetterHeaders } from '../../../shared/core/span-record/headers.ts';
@@ -24,6 +24,50 @@ export interface DeadLetterSink {
 export const DEAD_LETTER_TIME_HEADER = DEAD_LETTER_HEADERS.time;
 
 /**
+ * Largest letter bytes of one partition in one send. kafkajs writes a partition's messages of a send as one
+ * record batch, and the broker applies `message.max.bytes` (1,048,588 bytes by default) to the whole batch:
+ * a batch's letters in one send (3,000 timestamp-less spans of one trace, two spans with 600 KB tags, to the
+ * default one-partition DLQ) was refused with MESSAGE_TOO_LARGE on every redelivery, and the partition never
+ * moved again. The same bound as the receiver's (services/receiver/publish/kafka-span-publisher.ts).
+ */
+export const MAX_SEND_PARTITION_BYTES = 768 * 1024;
+
+/** A message's bytes in a record batch, near enough: key, value, header keys and values, and 64 for framing. */
+function messageBytes(m: Message): number {
+  let bytes = 64 + byteLengthOf(m.key) + byteLengthOf(m.value);
+  for (const [k, v] of Object.entries(m.headers ?? {})) bytes += Buffer.byteLength(k) + (Array.isArray(v) ? v.reduce((n: number, x) => n + byteLengthOf(x), 0) : byteLengthOf(v));
+  return bytes;
+}
+
+function byteLengthOf(v: Buffer | string | null | undefined): number {
+  return v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+}
+
+/**
+ * `messages` (each with its partition set) cut, in order, into sends that each hold at most `maxPartitionBytes`
+ * of any one partition (by messageBytes). A message larger than that alone goes alone: the span topic held it,
+ * so a DLQ with the same `max.message.bytes` takes it.
+ */
+export function sendsWithin<M extends Message & { partition: number }>(messages: readonly M[], maxPartitionBytes: number): M[][] {
+  const sends: M[][] = [];
+  let current: M[] = [];
+  let bytes = new Map<number, number>();
+  for (const m of messages) {
+    const size = messageBytes(m);
+    const held = bytes.get(m.partition) ?? 0;
+    if (held > 0 && held + size > maxPartitionBytes) {
+      sends.push(current);
+      current = [];
+      bytes = new Map();
+    }
+    current.push(m);
+    bytes.set(m.partition, (bytes.get(m.partition) ?? 0) + size);
+  }
+  if (current.length > 0) sends.push(current);
+  return sends;
+}
+
+/**
  * Writes the ORIGINAL record value and key to the dead-letter topic (acks from all in-sync replicas), with
  * the dead-letter headers of the span-record contract (shared/core/span-record/headers.ts).
  *
@@ -31,7 +75,9 @@ export const DEAD_LETTER_TIME_HEADER = DEAD_LETTER_HEADERS.time;
  * (shared/edge/kafka/unanswered-partitions.ts: kafkajs 2.2.4 can resolve a send without writing a partition
  * whose leader moved): otherwise `send` throws PUBLISH_FAILED and the batch is redelivered, so a record is
  * never committed as dead-lettered without being in the DLQ. Each message's partition is set explicitly
- * (the key's murmur2 partition among `partitions()`), so the partitions checked are the ones written.
+ * (the key's murmur2 partition among `partitions()`), so the partitions checked are the ones written. Letters
+ * go in as many sends as keep each partition's record batch under Kafka's size limit (sendsWithin); a send that
+ * fails after earlier ones succeeded redelivers the batch, and its earlier letters are written again (at least once).
  */
 export class KafkaDeadLetterSink implements DeadLetterSink {
   #producer: Producer;
@@ -94,10 +140,12 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       headers: { ...deadLetterHeaders(l), [DEAD_LETTER_TIME_HEADER]: time },
       timestamp: String(l.record.timestampMs),
     })));
-    const answers = await this.#producer.send({ topic: this.#topic, acks: -1, messages });
-    const unanswered = unansweredPartitions(this.#topic, partitions, messages, answers);
-    if (unanswered.length > 0) {
-      throw new MeshrayError('PUBLISH_FAILED', `kafkajs answered without writing partitions ${unanswered.join(',')} of the dead-letter topic ${this.#topic} (their leader moved during the send); the batch is redelivered`);
+    for (const send of sendsWithin(messages, MAX_SEND_PARTITION_BYTES)) {
+      const answers = await this.#producer.send({ topic: this.#topic, acks: -1, messages: send });
+      const unanswered = unansweredPartitions(this.#topic, partitions, send, answers);
+      if (unanswered.length > 0) {
+        throw new MeshrayError('PUBLISH_FAILED', `kafkajs answered without writing partitions ${unanswered.join(',')} of the dead-letter topic ${this.#topic} (their leader moved during the send); the batch is redelivered`);
+      }
     }
   }
 }

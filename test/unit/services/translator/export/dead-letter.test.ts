@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Message, Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
-import { KafkaDeadLetterSink, type DeadLetter } from '../../../../../services/translator/export/dead-letter.ts';
+import { KafkaDeadLetterSink, sendsWithin, type DeadLetter } from '../../../../../services/translator/export/dead-letter.ts';
 import { isMeshrayError } from '../../../../../shared/edge/errors/index.ts';
 
 const letter = (key: string, offset: string): DeadLetter => ({
@@ -88,4 +88,14 @@ test('after a failed send the next goes through a new producer (connected first)
   assert.equal(made[1]?.connects, 1);
   await sink.close();
   assert.equal(made[1]?.disconnects, 1);
+});
+
+test('sendsWithin cuts letters, in order, where one partition\'s bytes would pass the limit; other partitions ride along; an oversized letter goes alone', () => {
+  const m = (partition: number, bytes: number, key: string) => ({ partition, key, value: Buffer.alloc(bytes) });
+  // messageBytes: 64 of framing + key (1 byte) + value
+  const messages = [m(0, 436, 'a'), m(1, 935, 'b'), m(0, 436, 'c'), m(0, 436, 'd'), m(0, 5000, 'e'), m(1, 10, 'f')];
+  const sends = sendsWithin(messages, 1000);
+  assert.deepEqual(sends.map((s) => s.map((x) => x.key)), [['a', 'b'], ['c'], ['d'], ['e', 'f']]);
+  assert.deepEqual(sendsWithin(messages, 1_000_000).map((s) => s.length), [6], 'under the limit: one send');
+  assert.deepEqual(sendsWithin([], 1000), []);
 });

@@ -1,0 +1,47 @@
+/**
+ * KafkaDeadLetterSink against the real broker (Kafka's default `message.max.bytes`, 1,048,588 bytes per record
+ * batch): a batch's letters that together pass the limit, to the default one-partition DLQ, were refused with
+ * MESSAGE_TOO_LARGE on every redelivery (found by a review: 3,000 timestamp-less spans of one trace, or two
+ * spans with 600 KB tags); the sink now cuts them into sends under the limit, and every letter is written.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createKafka, parseBrokers } from '../../../../../shared/edge/kafka/client.ts';
+import { ensureTopics } from '../../../../../shared/edge/kafka/topics.ts';
+import { DEAD_LETTER_HEADERS } from '../../../../../shared/core/span-record/headers.ts';
+import { KafkaDeadLetterSink, type DeadLetter } from '../../../../../services/translator/export/dead-letter.ts';
+import { readTopicToEnd } from '../../../../support/read-topic.ts';
+import { IDEMPOTENT } from '../../../../support/idempotent-producer.ts';
+
+const kafka = createKafka({ brokers: parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092'), clientId: 'it-dead-letter', logLevel: 'nothing', retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 } });
+const producer = kafka.producer(IDEMPOTENT);
+after(async () => {
+  await producer.disconnect();
+});
+
+const letter = (offset: number, value: Buffer, key = 'trace-1'): DeadLetter => ({
+  topic: 'spans',
+  record: { partition: 0, offset: String(offset), key, value, headers: {}, timestampMs: 1_700_000_000_000 },
+  code: 'SPAN_UNTRANSLATABLE',
+  reason: 'invalid',
+  attempts: 1,
+  message: 'bad span',
+});
+
+test('letters that together pass the broker\'s record-batch limit are all written to a one-partition DLQ, in order', { timeout: 120_000 }, async () => {
+  const topic = `it-dlq-large-${randomUUID()}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  await producer.connect();
+  const sink = new KafkaDeadLetterSink({ producer, topic });
+  // Two spans with 600 KB tags and 3,000 small ones: 1.2 MB and 1.5 MB of letters to one partition.
+  const large = [0, 1].map((i) => letter(i, Buffer.alloc(600 * 1024, 97 + i)));
+  const small = Array.from({ length: 3000 }, (_, i) => letter(2 + i, Buffer.alloc(500, 48 + (i % 10))));
+  await sink.send([...large, ...small]);
+  const records = await readTopicToEnd(kafka, topic, { minRecords: 3002, timeoutMs: 60_000 });
+  assert.equal(records.length, 3002, 'every letter written, once');
+  assert.deepEqual(records.map((r) => r.headers[DEAD_LETTER_HEADERS.offset]), Array.from({ length: 3002 }, (_, i) => String(i)), 'in the order given');
+  assert.equal(records[0]?.value.length, 600 * 1024);
+  assert.ok(records[1]?.value.equals(large[1]?.record.value ?? Buffer.alloc(0)), 'the original value, byte for byte');
+  assert.equal(records[3001]?.value.toString(), small[2999]?.record.value.toString());
+});
