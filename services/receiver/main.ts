@@ -21,6 +21,11 @@ export interface RunningReceiver {
   readonly config: ReceiverConfig;
   /** Stops accepting, lets in-flight requests finish, flushes the buffer (up to the drain timeout), disconnects. */
   stop(): Promise<void>;
+  /**
+   * What an exit at once (a second signal while `stop` drains) loses, in one line: the spans still buffered for
+   * Kafka. With ACK_MODE=buffer they were answered 202 and are lost; with ACK_MODE=kafka none was answered 202.
+   */
+  abandon(): string;
 }
 
 /**
@@ -141,7 +146,17 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
     })();
     return stopping;
   };
-  return { app, publisher, config, stop };
+  const abandon = (): string => {
+    const held = publisher.bufferedSpans;
+    const spans = held === 1 ? '1 span' : `${held} spans`;
+    const said = held === 0
+      ? 'no span was waiting for Kafka'
+      : config.ACK_MODE === 'buffer'
+        ? `${spans} answered 202 (ACK_MODE=buffer) and not yet in Kafka are lost`
+        : `${spans} not yet in Kafka are dropped; none was answered 202 (ACK_MODE=kafka), so their senders were told`;
+    return said;
+  };
+  return { app, publisher, config, stop, abandon };
 }
 
 async function runMain(): Promise<void> {

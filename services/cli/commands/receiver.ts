@@ -16,5 +16,5 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (exit !== undefined) return exit;
   const { startReceiver } = await import('../../receiver/index.ts');
   const running = await startReceiver(io.env);
-  return runUntilSignal({ close: () => running.stop() });
+  return runUntilSignal({ close: () => running.stop(), abandon: () => running.abandon() });
 }

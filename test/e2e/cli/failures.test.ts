@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { REPO_ROOT, ServiceProcess } from '../support/processes.ts';
 import { createTopic, KAFKA_BROKERS, testKafka, uniqueNames } from '../support/kafka.ts';
+import { ensureTopics } from '../../../shared/edge/kafka/topics.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -190,6 +191,43 @@ test('meshray translator started before its span topic exists: one warn line nam
     assert.equal(problems(proc.output()).loud.length, 1, 'still the one warn line');
     proc.signal('SIGTERM');
     assert.deepEqual(await proc.waitExit(30_000), { code: 0, signal: null });
+  } finally {
+    await proc.stop();
+  }
+});
+
+test('meshray receiver, ACK_MODE=buffer, a second SIGTERM while spans answered 202 still wait for Kafka: exit 130 with one line saying how many are lost (it exited silently)', { timeout: 120_000 }, async () => {
+  const receiverPort = await freePort();
+  const topic = `e2e-abandon-${receiverPort}`;
+  const kafka = testKafka('e2e-abandon');
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  const proc = cli('receiver', 'receiver', {
+    KAFKA_BROKERS, RECEIVER_PORT: String(receiverPort), RECEIVER_HOST: '127.0.0.1', ACK_MODE: 'buffer',
+    SPANS_TOPIC: topic, SPANS_TOPIC_PARTITIONS: '1', LOG_LEVEL: 'info', SHUTDOWN_DRAIN_TIMEOUT: '120s',
+  });
+  try {
+    const url = `http://127.0.0.1:${receiverPort}`;
+    await waitFor('the receiver to become ready', 60_000, async () => (await fetch(`${url}/health/ready`).catch(() => undefined))?.ok === true, { describe: () => proc.output().slice(-2000) });
+    // The span topic deleted (the broker creates none on its own): sends fail and the spans stay buffered.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
+    await admin.disconnect();
+    const now = Date.now() * 1000;
+    const spans = ['a2fb4a1d1a96d312', 'b2fb4a1d1a96d312', 'c2fb4a1d1a96d312'].map((id) => ({ traceId: '463ac35c9f6413ad48485a3953bb6124', id, name: 'get', timestamp: now, duration: 10, localEndpoint: { serviceName: 'x' } }));
+    const post = await fetch(`${url}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spans) });
+    assert.equal(post.status, 202, await post.text());
+    proc.signal('SIGTERM');
+    await waitFor('the receiver to start stopping', 30_000, () => /"msg":"receiver stopping"/.test(proc.output()), { describe: () => proc.output().slice(-2000) });
+    // A second signal within REPEATED_SIGNAL_MS of the first counts as the same one: signal again each second.
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    for (let i = 0; i < 10 && exit === undefined; i++) {
+      proc.signal('SIGTERM');
+      exit = await proc.waitExit(1000);
+    }
+    assert.deepEqual(exit, { code: 130, signal: null }, proc.output());
+    const said = proc.output().split('\n').filter((l) => l.startsWith('meshray: exiting at once'));
+    assert.deepEqual(said, ['meshray: exiting at once: 3 spans answered 202 (ACK_MODE=buffer) and not yet in Kafka are lost'], proc.output().slice(-2000));
   } finally {
     await proc.stop();
   }
