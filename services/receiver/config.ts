@@ -70,7 +70,8 @@ export const receiverEnvSchema = z.object({
   ACK_TIMEOUT: durationMs({ min: 100 }).default(3000)
     .describe('ACK_MODE=kafka: longest wait for the Kafka acknowledgement before answering 503 ACK_TIMEOUT (the spans stay queued)'),
   BUFFER_MAX_SPANS: int(1).default(50_000).describe('spans held in memory awaiting Kafka acknowledgement; a request that does not fit → 503 BUFFER_FULL'),
-  BATCH_LINGER: durationMs().default(5).describe('how long the first buffered span waits for others to share its Kafka batch'),
+  BATCH_LINGER: durationMs().refine((ms) => ms <= 1000, 'at most 1s: every span waits this long for Kafka, and Envoy times out its POST').default(5)
+    .describe('how long the first buffered span waits for others to share its Kafka batch (at most 1s, and below ACK_TIMEOUT with ACK_MODE=kafka)'),
   BATCH_MAX_MESSAGES: int(1).default(1000).describe('most spans in one Kafka sendBatch call (whole requests; they travel as one span-list record per partition)'),
   SPANS_TOPIC_PARTITIONS: int(1).default(6).describe('partitions of SPANS_TOPIC when the receiver creates it; an existing topic keeps its own count, which spans are keyed over (a warning says so when the two differ)'),
   SPANS_TOPIC_CHECK_INTERVAL: durationMs({ min: 100, unitBelow: 1000 }).pipe(z.number().max(86_400_000, 'at most 24h')).default(15_000)
@@ -84,6 +85,10 @@ export const receiverEnvSchema = z.object({
   requireSaslCredentials(c, ctx);
   checkReceiverEdge(c, ctx);
   checkRequestFitsBuffer(c, ctx);
+  if (c.ACK_MODE === 'kafka' && c.BATCH_LINGER >= c.ACK_TIMEOUT) {
+    ctx.addIssue({ code: 'custom', path: ['BATCH_LINGER'],
+      message: `must be below ACK_TIMEOUT (${c.ACK_TIMEOUT} ms) with ACK_MODE=kafka: a request alone would wait out the linger and be answered 503 ACK_TIMEOUT` });
+  }
 });
 
 /**

@@ -20,6 +20,21 @@ describe('receiver config', () => {
     assert.equal(c.HEAP_GROWING_PERCENT, 300);
   });
 
+  it('refuses a BATCH_LINGER over 1s, or not below ACK_TIMEOUT with ACK_MODE=kafka (a lone request waited it out: 503 ACK_TIMEOUT at every quiet moment)', () => {
+    const of = (env: Record<string, string>) => parseConfig(receiverEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092', ...env });
+    const tooLong = of({ BATCH_LINGER: '2s', ACK_MODE: 'buffer' });
+    assert.ok(!tooLong.ok);
+    assert.deepEqual(tooLong.issues.map((i) => [i.path, i.message]), [['BATCH_LINGER', 'at most 1s: every span waits this long for Kafka, and Envoy times out its POST']]);
+    const pastAck = of({ BATCH_LINGER: '500ms', ACK_TIMEOUT: '500ms' });
+    assert.ok(!pastAck.ok);
+    assert.deepEqual(pastAck.issues.map((i) => i.path), ['BATCH_LINGER']);
+    assert.match(pastAck.issues[0]?.message ?? '', /^must be below ACK_TIMEOUT \(500 ms\) with ACK_MODE=kafka/);
+    const buffered = of({ BATCH_LINGER: '500ms', ACK_TIMEOUT: '500ms', ACK_MODE: 'buffer' });
+    assert.ok(buffered.ok && buffered.value.BATCH_LINGER === 500, 'ACK_MODE=buffer answers before Kafka: no ACK_TIMEOUT to pass');
+    const fine = of({ BATCH_LINGER: '1s' });
+    assert.ok(fine.ok && fine.value.BATCH_LINGER === 1000);
+  });
+
   it('takes V8\'s growing factor as a whole percent, 0–1000', () => {
     const ok = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', HEAP_GROWING_PERCENT: '0' });
     assert.ok(ok.ok);
@@ -43,10 +58,10 @@ describe('receiver config', () => {
   });
 
   it('parses units', () => {
-    const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '512kb', ACK_TIMEOUT: '250ms', BATCH_LINGER: '1s' });
+    const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '512kb', ACK_TIMEOUT: '1500ms', BATCH_LINGER: '1s' });
     assert.ok(r.ok);
     assert.equal(r.value.MAX_BODY_BYTES, 512 * 1024);
-    assert.equal(r.value.ACK_TIMEOUT, 250);
+    assert.equal(r.value.ACK_TIMEOUT, 1500);
     assert.equal(r.value.BATCH_LINGER, 1000);
   });
 
