@@ -6,6 +6,8 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { REPO_ROOT, asArray, asRecord, composeEnv, composeFile, type Doc } from './deploy-files.ts';
 import { COMMAND_NAMES, HEALTH_PATHS, SERVICES, envProblems, serviceForCommand, servicePort } from './service-specs.ts';
 import { IMAGE_NODE_MAJOR, nodeOptionsFor } from '../../../services/cli/node-options.ts';
+import { parseConfig } from '../../../shared/edge/config/index.ts';
+import { parseDurationMs } from '../../../shared/edge/config/types.ts';
 
 const compose = composeFile('docker-compose.yml');
 const awsOverride = composeFile('docker-compose.aws.yml');
@@ -131,6 +133,33 @@ test('meshray services: commands exist in the CLI, env matches the config schema
   assert.ok(asArray(receiver.ports).map(String).includes('9411:9411'), 'Zipkin port published');
   assert.ok(asArray(asRecord(services['xray-local']).ports).map(String).includes('2000:2000'), 'xray-local published');
   assert.equal(composeEnv(asRecord(services.translator)).XRAY_ENDPOINT, 'http://xray-local:2000');
+});
+
+/** The longest a service's own shutdown may take under `env` (its config's defaults otherwise), in ms. */
+function shutdownBoundMs(command: string, env: Readonly<Record<string, string>>): number {
+  const spec = serviceForCommand(command);
+  if (!spec) return 0;
+  const known = new Set(Object.keys(spec.schema.shape));
+  const parsed = parseConfig(spec.schema, Object.fromEntries(Object.entries(env).filter(([k]) => known.has(k))));
+  assert.ok(parsed.ok, command);
+  const c = parsed.value as Record<string, unknown>;
+  if (command === 'receiver') return Number(c['ACK_TIMEOUT']) + Number(c['SHUTDOWN_DRAIN_TIMEOUT']);
+  if (command === 'translator') return Number(c['SHUTDOWN_TIMEOUT']);
+  return 0;
+}
+
+test('each meshray service\'s stop_grace_period covers its own shutdown bound (Docker\'s 10 s default SIGKILLed a translator committing at shutdown, a receiver flushing its buffer)', () => {
+  const bounds: Record<string, number> = {};
+  for (const [name, raw] of Object.entries(services)) {
+    const svc = asRecord(raw);
+    if (!isMeshray(svc)) continue;
+    const bound = shutdownBoundMs(commandOf(svc)[0] ?? '', composeEnv(svc));
+    if (bound === 0) continue;
+    bounds[name] = bound;
+    const grace = svc.stop_grace_period === undefined ? 10_000 : (parseDurationMs(String(svc.stop_grace_period)) ?? 0);
+    assert.ok(grace >= bound + 2000, `${name}: stop_grace_period ${String(svc.stop_grace_period ?? '10s (the default)')} under its shutdown bound ${bound} ms plus 2 s`);
+  }
+  assert.deepEqual(Object.keys(bounds).sort(), ['receiver', 'translator']);
 });
 
 test('the traffic simulator is an optional profile aimed at the receiver', () => {
