@@ -98,8 +98,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   const metrics = createTranslatorMetrics(registry);
   const translatorLog = loggerFor('translator');
   const deadLetters = new FileDeadLetterSink({ path: config.DEAD_LETTER_FILE, logger: translatorLog });
-  const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
   const exportHealth = new ExportHealth({ failureTimeoutMs: config.EXPORT_FAILURE_TIMEOUT, now: Date.now });
+  const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now, exportState: exportHealth });
   const region = target.kind === 'aws' ? target.region : config.AWS_REGION;
   // The SDK client: any target but the embedded xray-local's PutTraceSegments, which is answered in process
   // (embeddedClient: no loopback HTTP, signing or JSON); the OTLP path signs with it and reads Transaction Search.

@@ -1,15 +1,26 @@
 import type { ErrorCode } from '../../shared/edge/errors/index.ts';
 import type { HealthCheck } from '../../shared/edge/http/ops-routes.ts';
 
+/** What liveness needs to know of the export (ExportHealth): whether calls are failing, and since when they are not. */
+export interface ExportState {
+  /** A call failed and none succeeded since (X-Ray unreachable, refusing the caller, 5xx). */
+  readonly failing: boolean;
+  /** When the first call succeeded after failures (epoch ms); -Infinity when the export never failed. */
+  readonly recoveredAtMs: number;
+}
+
 /**
  * Consumer health. Ready = joined the consumer group (not while the consumer is interrupted: crashed,
  * stopped by kafkajs, or rebuilt, until it joins again). Live fails when the consumer stopped making
  * progress: interrupted and not rejoined for `stallTimeoutMs`, or a partition has lag but nothing was
- * committed for `stallTimeoutMs`.
+ * committed for `stallTimeoutMs`. A stall while `exportState` says the export is failing is not the
+ * consumer's (a restart would not bring X-Ray back, and every restart rebalances the group): live holds, and
+ * the stall is measured again from the export's recovery. Readiness (ExportHealth) reports the outage.
  */
 export class ConsumerHealth {
   readonly #stallTimeoutMs: number;
   readonly #now: () => number;
+  readonly #exportState: ExportState | undefined;
   #joined = false;
   #interrupted: { readonly reason: string; readonly sinceMs: number } | undefined;
   /** partition → lag (records), as last seen. */
@@ -17,9 +28,10 @@ export class ConsumerHealth {
   /** When progress was last made, or when lag appeared after none. */
   #progressAtMs: number;
 
-  constructor(options: { stallTimeoutMs: number; now: () => number }) {
+  constructor(options: { stallTimeoutMs: number; now: () => number; exportState?: ExportState }) {
     this.#stallTimeoutMs = options.stallTimeoutMs;
     this.#now = options.now;
+    this.#exportState = options.exportState;
     this.#progressAtMs = options.now();
   }
 
@@ -53,7 +65,8 @@ export class ConsumerHealth {
     if (this.#interrupted !== undefined && outMs > this.#stallTimeoutMs) {
       return `consumer out of the group for ${outMs} ms: ${this.#interrupted.reason}`;
     }
-    const stalledMs = this.#now() - this.#progressAtMs;
+    if (this.#exportState?.failing === true) return undefined;
+    const stalledMs = this.#now() - Math.max(this.#progressAtMs, this.#exportState?.recoveredAtMs ?? -Infinity);
     if (this.#totalLag() > 0 && stalledMs > this.#stallTimeoutMs) {
       return `consumer stalled: ${this.#totalLag()} records behind, no commit for ${stalledMs} ms`;
     }
@@ -80,10 +93,11 @@ export class ConsumerHealth {
  * but took nothing); a call X-Ray answered, even by refusing a document, is a success. Ready again at the
  * first success.
  */
-export class ExportHealth {
+export class ExportHealth implements ExportState {
   readonly #failureTimeoutMs: number;
   readonly #now: () => number;
   #failingSinceMs: number | undefined;
+  #recoveredAtMs = -Infinity;
   #lastFailure = '';
 
   constructor(options: { failureTimeoutMs: number; now: () => number }) {
@@ -92,7 +106,16 @@ export class ExportHealth {
   }
 
   succeeded(): void {
+    if (this.#failingSinceMs !== undefined) this.#recoveredAtMs = this.#now();
     this.#failingSinceMs = undefined;
+  }
+
+  get failing(): boolean {
+    return this.#failingSinceMs !== undefined;
+  }
+
+  get recoveredAtMs(): number {
+    return this.#recoveredAtMs;
   }
 
   failed(code: ErrorCode, message: string): void {

@@ -50,8 +50,8 @@ export async function main(env: Record<string, string | undefined> = process.env
   const log = logger.child({ component: 'main' });
   const registry = createRegistry({ defaultMetrics: true });
   const metrics = createTranslatorMetrics(registry);
-  const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now });
   const exportHealth = new ExportHealth({ failureTimeoutMs: config.EXPORT_FAILURE_TIMEOUT, now: Date.now });
+  const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now, exportState: exportHealth });
   const target = describeExportTarget({ region: config.AWS_REGION, endpoint: config.XRAY_ENDPOINT, env });
   log.info({ export: { protocol: config.EXPORT_PROTOCOL, ...target } }, 'exporting to X-Ray');
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConsumerHealth } from '../../../../services/translator/health.ts';
+import { ConsumerHealth, ExportHealth } from '../../../../services/translator/health.ts';
 
 test('live fails when lagging without a commit for the stall timeout; ready once joined', () => {
   let now = 0;
@@ -78,4 +78,27 @@ test('while start-up waits (Kafka unreachable, the span topic absent) ready says
   h.waiting('again');
   h.joined();
   assert.equal(h.ready(), undefined);
+});
+
+test('a stall while the X-Ray export fails keeps liveness (a restart would not bring X-Ray back; readiness says it), and is measured again from the recovery', () => {
+  let now = 0;
+  const exportHealth = new ExportHealth({ failureTimeoutMs: 500, now: () => now });
+  const h = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => now, exportState: exportHealth });
+  h.joined();
+  h.lag(0, 10);
+  exportHealth.failed('XRAY_UNAVAILABLE', 'connect ECONNREFUSED');
+  now = 60_000;
+  assert.equal(h.live(), undefined, 'lag, no commit for a minute, but the export is what fails');
+  assert.match(exportHealth.ready() ?? '', /^X-Ray export failing for 60 s: XRAY_UNAVAILABLE/);
+  exportHealth.succeeded();
+  now = 60_900;
+  assert.equal(h.live(), undefined, '900 ms since the export recovered');
+  now = 61_001;
+  assert.equal(h.live(), 'consumer stalled: 10 records behind, no commit for 1001 ms', 'recovered, yet no commit for the stall timeout: the consumer\'s own stall');
+  h.committed();
+  assert.equal(h.live(), undefined);
+  h.interrupted('crashed');
+  exportHealth.failed('XRAY_UNAVAILABLE', 'again');
+  now = 70_000;
+  assert.match(h.live() ?? '', /^consumer out of the group for 8999 ms: crashed$/, 'a consumer out of the group is not excused by the export');
 });
