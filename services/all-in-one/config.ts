@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/edge/config/index.ts';
+import { checkRetryBackoff, int, logEnv, translationEnv, xrayEnv, type Config } from '../../shared/edge/config/index.ts';
 import { checkReceiverEdge, checkRequestFitsBuffer, receiverEdgeEnv, receiverEnvSchema } from '../receiver/index.ts';
 import { translatorEnvSchema } from '../translator/index.ts';
 import { xrayLocalConfigSchema, xrayLocalEnv } from '../xray-local/index.ts';
@@ -36,6 +36,7 @@ export const allInOneEnvSchema = z.object({
 }).superRefine((c, ctx) => {
   checkReceiverEdge(c, ctx);
   checkRequestFitsBuffer(c, ctx);
+  checkRetryBackoff(c, ctx);
 });
 
 export type AllInOneConfig = Config<typeof allInOneEnvSchema>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  dlqEnv, durationMs, formatDurationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, requireExportTarget, requireSaslCredentials, type Config,
+  dlqEnv, durationMs, formatDurationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, requireExportTarget, requireSaslCredentials, checkRetryBackoff, type Config,
 } from '../../shared/edge/config/index.ts';
 import { requireSamplingSettings, samplingEnv } from './sample/sampling-config.ts';
 
@@ -41,6 +41,7 @@ export const translatorEnvSchema = z.object({
   requireSamplingSettings(c, ctx);
   requireSaslCredentials(c, ctx);
   requireExportTarget(c, ctx);
+  checkRetryBackoff(c, ctx);
   if (c.ASSEMBLY === 'on' && c.ASSEMBLY_IDLE >= c.ASSEMBLY_MAX_AGE) {
     ctx.addIssue({ code: 'custom', path: ['ASSEMBLY_IDLE'], message: `must be shorter than ASSEMBLY_MAX_AGE (${formatDurationMs(c.ASSEMBLY_MAX_AGE)}), got ${formatDurationMs(c.ASSEMBLY_IDLE)}: every trace would leave the window at ASSEMBLY_MAX_AGE, and its spans after that be counted late` });
   }

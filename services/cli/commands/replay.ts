@@ -5,7 +5,7 @@ import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { onInterrupt } from '../run-until-signal.ts';
-import { parseConfig, translationEnv, xrayEnv } from '../../../shared/edge/config/index.ts';
+import { checkRetryBackoff, parseConfig, translationEnv, xrayEnv } from '../../../shared/edge/config/index.ts';
 import { silentLogger } from '../../../shared/edge/log/index.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { isMeshrayError } from '../../../shared/edge/errors/index.ts';
@@ -58,7 +58,7 @@ exit codes: 0 everything replayed; 1 bad options, Kafka/Redis/X-Ray failure (a r
 `;
 
 /** The translator's translation and X-Ray keys, each overridable by a flag. */
-const settingsSchema = z.object({ ...translationEnv, ...xrayEnv });
+const settingsSchema = z.object({ ...translationEnv, ...xrayEnv }).superRefine(checkRetryBackoff);
 const FLAG_OF: Readonly<Record<string, string>> = {
   EPOCH_POLICY: '--epoch-policy', EPOCH_TTL: '--epoch-ttl', ANNOTATION_TAGS: '--annotation-tags',
   EXPORT_PROTOCOL: '--protocol', XRAY_ENDPOINT: '--xray-endpoint', AWS_REGION: '--region', XRAY_MAX_CONCURRENCY: '--concurrency', XRAY_MAX_RETRIES: '--max-retries',

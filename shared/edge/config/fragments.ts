@@ -91,6 +91,17 @@ export function requireExportTarget(c: { XRAY_ENDPOINT?: string | undefined; AWS
   if (c.XRAY_ENDPOINT === undefined && c.AWS_REGION === undefined) ctx.addIssue({ code: 'custom', path: [], message: NO_EXPORT_TARGET });
 }
 
+/**
+ * XRAY_RETRY_BASE must not exceed XRAY_RETRY_MAX: full-jitter backoff (shared/edge/resilience/backoff.ts) caps every delay at
+ * the max, so a larger base silently became the max (and the pacing between throttled calls, which uses the
+ * base, outgrew the cap). Apply to a schema composed with `xrayEnv`.
+ */
+export function checkRetryBackoff(c: { XRAY_RETRY_BASE: number; XRAY_RETRY_MAX: number }, ctx: z.RefinementCtx): void {
+  if (c.XRAY_RETRY_BASE > c.XRAY_RETRY_MAX) {
+    ctx.addIssue({ code: 'custom', path: ['XRAY_RETRY_BASE'], message: `must not exceed XRAY_RETRY_MAX (${c.XRAY_RETRY_MAX} ms), got ${c.XRAY_RETRY_BASE} ms: the backoff caps every delay at XRAY_RETRY_MAX` });
+  }
+}
+
 export const opsEnv = {
   OPS_HOST: z.string().default('0.0.0.0').describe('address of the health and metrics listener'),
 };

@@ -67,3 +67,15 @@ test('XRAY_ENDPOINT without http:// or https:// is refused at start, naming the 
     assert.match(r.issues.find((i) => i.path === 'XRAY_ENDPOINT')?.message ?? '', /must be an http:\/\/ or https:\/\/ URL \(e\.g\. http:\/\/127\.0\.0\.1:2000/, endpoint);
   }
 });
+
+test('XRAY_RETRY_BASE above XRAY_RETRY_MAX is refused, naming both (the backoff capped it silently), in the translator and the all-in-one', async () => {
+  const { allInOneEnvSchema } = await import('../../../../services/all-in-one/config.ts');
+  const env = { KAFKA_BROKERS: '127.0.0.1:9092', XRAY_ENDPOINT: 'http://127.0.0.1:2000', XRAY_RETRY_BASE: '10s', XRAY_RETRY_MAX: '5s' };
+  for (const schema of [translatorEnvSchema, allInOneEnvSchema]) {
+    const r = parseConfig(schema, env);
+    assert.ok(!r.ok);
+    assert.deepEqual(r.issues.map((i) => [i.path, i.message]), [['XRAY_RETRY_BASE', 'must not exceed XRAY_RETRY_MAX (5000 ms), got 10000 ms: the backoff caps every delay at XRAY_RETRY_MAX']]);
+  }
+  const equal = parseConfig(translatorEnvSchema, { ...env, XRAY_RETRY_BASE: '5s' });
+  assert.ok(equal.ok, 'equal is fine');
+});
