@@ -68,4 +68,18 @@ test('shared/ never imports services/, not even a face; shared/core/ imports no 
   const core = await problemsOf('shared/core/xray/violation.ts', "import { readFileSync } from 'node:fs';\nimport { Kafka } from 'kafkajs';\nexport const x = [readFileSync, Kafka, Date.now()];\n");
   assert.match(core.join('\n'), /pure libraries do no I\/O/);
   assert.match(core.join('\n'), /pure libraries import no SDK/);
+  // shared/edge by any path (a review found the old relative patterns let `../../edge/...` through), clocks and ids
+  const edgeFromCore = await problemsOf('shared/core/xray/violation.ts', [
+    "import { MeshrayError } from '../../edge/errors/index.ts';",
+    "import { randomUUID } from 'node:crypto';",
+    "import { performance as p } from 'node:perf_hooks';",
+    "import { setTimeout as wait } from 'node:timers/promises';",
+    "import { createTranslator } from '../../../services/translator/index.ts';",
+    "import { decodeSpans } from '../zipkin/index.ts';",
+    'export const x = [MeshrayError, randomUUID, p, wait, createTranslator, decodeSpans];',
+    '',
+  ].join('\n'));
+  assert.deepEqual(edgeFromCore.map((m) => m.split(':')[0]).sort(), ['1 import-x/no-restricted-paths', '2 no-restricted-imports', '3 no-restricted-imports', '4 no-restricted-imports', '5 import-x/no-restricted-paths'], edgeFromCore.join('\n'));
+  assert.match(edgeFromCore.join('\n'), /pure libraries import only pure libraries \(shared\/core\), never shared\/edge/);
+  assert.match(edgeFromCore.join('\n'), /shared\/ never imports services\//);
 });
