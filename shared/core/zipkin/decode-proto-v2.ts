@@ -8,8 +8,27 @@ import { keepSpan, readSpanBatch, strictBatch, type SpanBatch } from './batch.ts
 import { assembleSpan, report, setTag, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
 import descriptor from './proto/zipkin-descriptor.json' with { type: 'json' };
 
-/** The schema is embedded (generated from proto/zipkin.proto), so loading it does no I/O. */
-const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+/**
+ * The schema is embedded (generated from proto/zipkin.proto), so loading it does no I/O. Its messages' strings
+ * are read without UTF-8 validation: protobufjs 8 applies proto3's `utf8_validation: VERIFY` and threw on a
+ * string with invalid UTF-8 (an Envoy tag copied from a header of raw bytes), refusing the span, where Zipkin's
+ * own reader (zipkin2.internal.ReadBuffer.doReadUtf8, `new String(bytes, UTF_8)`) replaces each invalid sequence
+ * with U+FFFD and keeps it. Read loose, protobufjs decodes with a non-fatal TextDecoder: the same U+FFFD.
+ */
+const root = protobuf.Root.fromJSON(withoutUtf8Validation(descriptor as protobuf.INamespace));
+
+/** A copy of `namespace` whose message types (those with fields), at any depth, set `features.utf8_validation: NONE`. */
+function withoutUtf8Validation(namespace: protobuf.INamespace): protobuf.INamespace {
+  const copy: Record<string, unknown> = { ...namespace };
+  if ('fields' in namespace) {
+    const options = (namespace.options ?? {}) as Record<string, unknown>;
+    copy['options'] = { ...options, features: { ...(options['features'] as object | undefined), utf8_validation: 'NONE' } };
+  }
+  if (namespace.nested !== undefined) {
+    copy['nested'] = Object.fromEntries(Object.entries(namespace.nested).map(([name, child]) => [name, withoutUtf8Validation(child as protobuf.INamespace)]));
+  }
+  return copy as protobuf.INamespace;
+}
 const ListOfSpans = root.lookupType('zipkin.proto3.ListOfSpans');
 const ProtoSpanType = root.lookupType('zipkin.proto3.Span');
 

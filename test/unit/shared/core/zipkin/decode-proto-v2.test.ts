@@ -134,6 +134,29 @@ describe('decodeProtoV2', () => {
     assert.equal(Object.getPrototypeOf(r.value[0]?.tags), Object.prototype);
   });
 
+  it('reads a string of invalid UTF-8 as Zipkin does, each bad sequence U+FFFD, and keeps the span (protobufjs\'s proto3 check refused it)', () => {
+    // Markers in ASCII (the last character of each text below), then swapped for 0xff / 0xc3 (a lead byte without its continuation).
+    const body = Buffer.from(encode([
+      { ...base, name: 'get /Q', localEndpoint: { serviceName: 'reviewsZ' }, tags: { 'http.url': 'http://x/?q=V', 'key-K': 'ok' }, annotations: [{ value: 'wait W', timestamp: 7 }] },
+      { ...base, id: hex('4d1e00c0db9010dc'), name: 'clean' },
+    ]));
+    for (const [marker, bad] of [['get /Q', 0xff], ['reviewsZ', 0xc3], ['?q=V', 0xff], ['key-K', 0xff], ['wait W', 0xfe]] as const) {
+      const at = body.indexOf(marker);
+      assert.ok(at >= 0, marker);
+      body[at + marker.length - 1] = bad;
+    }
+    const r = decodeProtoV2Batch(body);
+    assert.ok(r.ok);
+    assert.deepEqual(r.value.refused, []);
+    assert.equal(r.value.spans.length, 2, 'both spans kept');
+    const [span, clean] = r.value.spans;
+    assert.equal(span?.name, 'get /\ufffd');
+    assert.equal(span?.localEndpoint?.serviceName, 'reviews\ufffd');
+    assert.deepEqual(span?.tags, { 'http.url': 'http://x/?q=\ufffd', 'key-\ufffd': 'ok' });
+    assert.deepEqual(span?.annotations, [{ timestampMicros: 7, value: 'wait \ufffd' }]);
+    assert.equal(clean?.name, 'clean');
+  });
+
   it('drops annotations without a timestamp', () => {
     const result = decodeProtoV2(encode([{ ...base, annotations: [{ value: 'ss' }, { value: 'x', timestamp: 7 }] }]));
     assert.ok(result.ok);
