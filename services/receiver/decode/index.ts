@@ -25,5 +25,5 @@ export async function decodeSpanRequest(req: SpanRequest): Promise<Outcome<SpanB
   const body = identityBody(req.body, req.contentEncoding, req.maxBodyBytes)
     ?? await decodeContentEncoding(req.body, req.contentEncoding, req.maxBodyBytes);
   if (!body.ok) return body;
-  return decodeRequestSpans(body.value, mediaType.value, req.version);
+  return decodeRequestSpans(body.value, mediaType.value, req.version, req.contentEncoding);
 }

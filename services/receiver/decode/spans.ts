@@ -30,14 +30,21 @@ const decodeAs = (body: Buffer, format: ZipkinFormat): Outcome<SpanBatch> => {
 };
 
 /**
- * Decodes a (decompressed) body posted to `/api/<version>/spans`, as Zipkin's own server does, span by span:
+ * Decodes a (decompressed) body posted to `/api/<version>/spans`, as Zipkin's own server does, span by span
+ * (`contentEncoding`: the request's, already undone, only to name a body compressed twice):
  * v2 takes v2 JSON or protobuf, v1 takes v1 JSON. Without a Content-Type the body is sniffed. A span in the
  * other version's JSON is refused alone, naming the route to use (decode-json-v1/v2: `reportV2SpanInV1`,
  * `reportV1SpanInV2`), so its neighbours are still published; a malformed body lists each issue
  * (`spans[3].traceId: ...`).
  */
-export function decodeRequestSpans(body: Buffer, mediaType: MediaType, version: ApiVersion): Outcome<SpanBatch> {
+export function decodeRequestSpans(body: Buffer, mediaType: MediaType, version: ApiVersion, contentEncoding?: string): Outcome<SpanBatch> {
   if (body.length === 0) return malformed('request body is empty: expected a list of spans');
+  // Compressed data left after the Content-Encoding was undone: the sender compressed twice (curl --compressed
+  // of a .gz file, a proxy that compresses again). "send it with Content-Encoding: gzip" would be wrong advice.
+  const encoding = contentEncoding?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity' && compressionHint(body) !== undefined) {
+    return malformed(`body is still compressed after its Content-Encoding (${encoding}) was undone: it was compressed twice; compress it once`);
+  }
   if (version === 'v2') {
     if (mediaType === 'proto') return decodeAs(body, 'proto-v2');
     const detected = detectFormat(body, mediaType === 'json' ? 'application/json' : undefined);

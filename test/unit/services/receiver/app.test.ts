@@ -322,6 +322,24 @@ describe('Content-Encoding', () => {
     }
   });
 
+  it('names a body compressed twice (still gzip or zlib once its Content-Encoding is undone) instead of advising the Content-Encoding it had', async () => {
+    const { app, publisher } = makeApp();
+    const cases = [
+      ['/api/v2/spans', json, 'gzip', gzipSync(gzipSync(bookinfo))],
+      ['/api/v2/spans', { 'content-type': 'application/x-protobuf' }, 'GZIP', gzipSync(gzipSync(bookinfo))],
+      ['/api/v1/spans', json, 'deflate', deflateSync(deflateSync(v1Body))],
+      ['/api/v2/spans', {}, 'gzip', gzipSync(deflateSync(bookinfo))],
+    ] as const;
+    for (const [url, headers, encoding, payload] of cases) {
+      const res = await app.inject({ method: 'POST', url, headers: { ...headers, 'content-encoding': encoding }, payload });
+      assert.equal(res.statusCode, 400, `${url} ${encoding}: ${res.body}`);
+      assert.deepEqual(res.json(), { error: 'BODY_MALFORMED', message: `body is still compressed after its Content-Encoding (${encoding.toLowerCase()}) was undone: it was compressed twice; compress it once` });
+    }
+    assert.equal(publisher.published.length, 0);
+    const once = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: gzipSync(bookinfo) });
+    assert.match(once.body, /send it with Content-Encoding: gzip/, 'compressed once, without the header: the header is the advice');
+  });
+
   it('takes identity', async () => {
     const { app } = makeApp();
     const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { ...json, 'content-encoding': 'identity' }, payload: bookinfo });
