@@ -5,7 +5,7 @@ import { fail, ok } from '../result/result.ts';
 import { MAX_SPAN_MICROS, type Annotation, type Endpoint, type Span, type SpanKind } from './span.ts';
 import { ipv4FromBytes, ipv6FromBytes, isIpv4MappedBytes } from './ip.ts';
 import { keepSpan, readSpanBatch, strictBatch, type SpanBatch } from './batch.ts';
-import { assembleSpan, report, setTag, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
+import { assembleSpan, beyondMicrosMessage, report, setTag, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
 import descriptor from './proto/zipkin-descriptor.json' with { type: 'json' };
 
 /**
@@ -253,14 +253,14 @@ function readInt64(value: Int64 | null | undefined, base: string, field: string,
     const high = value.high >>> 0;
     if (high >= 0x8000_0000) return undefined;
     if (high > MAX_SAFE_HIGH) {
-      report(issues, base, field, `must be at most ${MAX_SPAN_MICROS} microseconds`);
+      report(issues, base, field, beyondMicrosMessage(high * TWO_POW_32 + (value.low >>> 0)));
       return undefined;
     }
     micros = high * TWO_POW_32 + (value.low >>> 0);
   }
   if (micros <= 0) return undefined;
   if (micros > MAX_SPAN_MICROS) {
-    report(issues, base, field, `must be at most ${MAX_SPAN_MICROS} microseconds`);
+    report(issues, base, field, beyondMicrosMessage(micros));
     return undefined;
   }
   return micros;

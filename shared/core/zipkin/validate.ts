@@ -107,6 +107,22 @@ const Y2000_SECONDS = 946_684_800;
 const Y2100_MILLIS = 4_102_444_800_000;
 const Y2100_SECONDS = 4_102_444_800;
 
+/** 2000-01-01 and 2100-01-01 in epoch nanoseconds: a reading in between is a timestamp sent in the wrong unit. */
+const Y2000_NANOS = Y2000_MILLIS * 1e6;
+const Y2100_NANOS = Y2100_MILLIS * 1e6;
+
+/**
+ * The issue of a timestamp or duration beyond MAX_SPAN_MICROS (`got` shows the value as sent). A reading
+ * between 2000 and 2100 as epoch nanoseconds (OpenTelemetry's unit: `time_unix_nano`) says so, as the
+ * likely mistake; it is not repaired (nanoseconds past 2^53 are not exact as a JSON number).
+ */
+export function beyondMicrosMessage(reading: number, got?: string): string {
+  const message = `must be at most ${MAX_SPAN_MICROS} microseconds${got === undefined ? '' : `, got ${got}`}`;
+  return reading >= Y2000_NANOS && reading < Y2100_NANOS
+    ? `${message}: it reads as epoch nanoseconds (Zipkin timestamps are epoch microseconds: divide by 1000)`
+    : message;
+}
+
 /**
  * By how much an epoch timestamp must be multiplied to be epoch microseconds: 1000 when it reads as epoch
  * milliseconds, 1e6 when it reads as epoch seconds, else 1. Only readings that are before the year 2000 as
@@ -147,7 +163,7 @@ export function readMicros(value: unknown, base: string, field: string, issues: 
   // beyond what the record carries as sent: refused, repaired unit or not (a property test found 2^53 − 1
   // passed on as an absent duration when the span's timestamp was in milliseconds)
   if (Math.round(micros) > MAX_SPAN_MICROS) {
-    report(issues, base, field, `must be at most ${MAX_SPAN_MICROS} microseconds, got ${describe(value)}`);
+    report(issues, base, field, beyondMicrosMessage(micros, describe(value)));
     return undefined;
   }
   micros = Math.round(micros * factor);

@@ -160,3 +160,25 @@ describe('per-span isolation in every decoder', () => {
     }
   });
 });
+
+describe('a timestamp sent in epoch nanoseconds', () => {
+  it('is refused alone in every decoder, and the issue says it reads as nanoseconds (divide by 1000); a value that is not says nothing of the kind', () => {
+    const nanos = '1748779200355737000'; // T in nanoseconds
+    const bodies: [ZipkinFormat, Uint8Array | string][] = [
+      ['json-v2', `[{"traceId":"${TRACE}","id":"${ID}","timestamp":${nanos},"duration":5}]`],
+      ['json-v1', `[{"traceId":"${TRACE}","id":"${ID}","timestamp":${nanos}}]`],
+      ['proto-v2', ListOfSpans.encode(ListOfSpans.fromObject({ spans: [protoSpan({ timestamp: nanos })] })).finish()],
+    ];
+    for (const [format, body] of bodies) {
+      const result = decodeSpanBatch(body, format);
+      assert.ok(result.ok, format);
+      assert.equal(result.value.spans.length, 0, format);
+      const messages = result.value.refused.flatMap((r) => r.issues.map((i) => i.message));
+      assert.equal(messages.length, 1, format);
+      assert.match(messages[0] ?? '', /^must be at most 9007199254740990 microseconds(, got 1748779200355737\d+)?: it reads as epoch nanoseconds \(Zipkin timestamps are epoch microseconds: divide by 1000\)$/, format);
+    }
+    const far = decodeSpanBatch(`[{"traceId":"${TRACE}","id":"${ID}","timestamp":9107199254740990}]`, 'json-v2');
+    assert.ok(far.ok);
+    assert.deepEqual(far.value.refused.flatMap((r) => r.issues.map((i) => i.message)), ['must be at most 9007199254740990 microseconds, got 9107199254740990']);
+  });
+});
