@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { REPO_ROOT, ServiceProcess, describeProcesses } from './support/processes.ts';
 import { nodeOptionsFor } from '../../services/cli/node-options.ts';
@@ -152,6 +152,31 @@ test('meshray stack with Redis unreachable: one line naming REDIS_URL, exit 1, n
     assert.equal(stack.output(), `meshray stack: Redis at redis://127.0.0.1:${redisPort} (REDIS_URL) does not answer: connect ECONNREFUSED 127.0.0.1:${redisPort}; start Redis, set REDIS_URL, or use --no-redis\n`);
   } finally {
     await stack.stop();
+  }
+});
+
+test('meshray stack with KAFKA_BROKERS unreachable, or not Kafka: one line naming KAFKA_BROKERS and the cause, exit 1, nothing started (it waited 120 s for the services)', { timeout: 60_000 }, async () => {
+  const closed = await freePort();
+  const refused = cli('stack', ['stack', '--no-redis'], { ...newcomerEnv(), KAFKA_BROKERS: `127.0.0.1:${closed}` });
+  try {
+    assert.deepEqual(await refused.waitExit(45_000), { code: 1, signal: null }, refused.output());
+    assert.equal(refused.output(), `meshray stack: Kafka at 127.0.0.1:${closed} (KAFKA_BROKERS) does not answer as Kafka: Connection error: connect ECONNREFUSED 127.0.0.1:${closed}; start it, correct KAFKA_BROKERS, or unset it for a broker of the stack's own\n`);
+  } finally {
+    await refused.stop();
+  }
+  // Something that accepts the connection but is not Kafka: a server that reads and never answers.
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => { sockets.add(socket); socket.on('error', () => undefined); });
+  await new Promise<void>((resolve) => { silent.listen(0, '127.0.0.1', resolve); });
+  const port = (silent.address() as AddressInfo).port;
+  const notKafka = cli('stack', ['stack', '--no-redis'], { ...newcomerEnv(), KAFKA_BROKERS: `127.0.0.1:${port}` });
+  try {
+    assert.deepEqual(await notKafka.waitExit(45_000), { code: 1, signal: null }, notKafka.output());
+    assert.match(notKafka.output(), new RegExp(`^meshray stack: Kafka at 127\\.0\\.0\\.1:${port} \\(KAFKA_BROKERS\\) does not answer as Kafka: Request ApiVersions\\(key: 18, version: \\d\\) timed out; start it, correct KAFKA_BROKERS, or unset it for a broker of the stack's own\n$`));
+  } finally {
+    await notKafka.stop();
+    for (const socket of sockets) socket.destroy();
+    await new Promise<void>((resolve) => { silent.close(() => resolve()); });
   }
 });
 

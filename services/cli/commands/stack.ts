@@ -15,6 +15,10 @@ import type { CommandIo } from '../commands.ts';
 import { intFlag } from '../flags.ts';
 import { KNOWN_VARIABLES, closestFlag, warnEnvTypos } from '../command-args.ts';
 import { nodeOptionsFor } from '../node-options.ts';
+import { z } from 'zod';
+import { kafkaEnv, parseConfig, requireSaslCredentials } from '../../../shared/edge/config/index.ts';
+import { createKafka, describeKafkaError } from '../../../shared/edge/kafka/client.ts';
+import { kafkaSecurityOf } from '../../../shared/edge/kafka/from-config.ts';
 
 const HELP = `usage: meshray stack [--translators N] [--no-redis]
 
@@ -116,6 +120,33 @@ async function pickPort(env: CommandIo['env'], variable: string, preferred: numb
   return port;
 }
 
+const stackKafkaSchema = z.object(kafkaEnv).superRefine(requireSaslCredentials);
+
+/**
+ * Whether the Kafka of KAFKA_BROKERS answers as Kafka (kafkajs connects and reads the cluster's metadata, with
+ * KAFKA_SSL and KAFKA_SASL_*): undefined, or why not in one line. Without it a wrong KAFKA_BROKERS was found
+ * only when the services were not ready after 120 s; an endpoint that is not Kafka (a Redis port, say)
+ * accepts the connection and fails the first request.
+ */
+async function checkKafka(env: CommandIo['env']): Promise<string | undefined> {
+  const parsed = parseConfig(stackKafkaSchema, env);
+  if (!parsed.ok) return `invalid Kafka settings: ${parsed.issues.map((i) => `${i.path.replace(/\.\d+$/, '')} ${i.message}`).join('; ')}`;
+  const c = parsed.value;
+  const admin = createKafka({
+    brokers: c.KAFKA_BROKERS, clientId: 'meshray-stack-check', logLevel: 'nothing', ...kafkaSecurityOf(c),
+    connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return undefined;
+  } catch (e) {
+    return `Kafka at ${c.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS) does not answer as Kafka: ${describeKafkaError(e)}; start it, correct KAFKA_BROKERS, or unset it for a broker of the stack's own`;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 async function checkRedis(url: string): Promise<string | undefined> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
   // ioredis rejects connect() with "Connection is closed."; the cause (ECONNREFUSED, ENOTFOUND…) comes as an 'error' event.
@@ -168,6 +199,14 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // throwaway broker that stopping the stack deletes (found by the newcomer trial: the services' own
   // warnings came after it started and scrolled away).
   warnEnvTypos(io, 'stack', KNOWN_VARIABLES);
+
+  if (io.env['KAFKA_BROKERS'] !== undefined && io.env['KAFKA_BROKERS'] !== '') {
+    const problem = await checkKafka(io.env);
+    if (problem !== undefined) {
+      say(problem);
+      return 1;
+    }
+  }
 
   const redisUrl = io.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
   if (redisEnabled) {
