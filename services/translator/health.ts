@@ -1,21 +1,24 @@
 import type { ErrorCode } from '../../shared/edge/errors/index.ts';
 import type { HealthCheck } from '../../shared/edge/http/ops-routes.ts';
 
-/** What liveness needs to know of the export (ExportHealth): whether calls are failing, and since when they are not. */
+/** What liveness needs to know of the export (ExportHealth). */
 export interface ExportState {
-  /** A call failed and none succeeded since (X-Ray unreachable, refusing the caller, 5xx). */
-  readonly failing: boolean;
-  /** When the first call succeeded after failures (epoch ms); -Infinity when the export never failed. */
-  readonly recoveredAtMs: number;
+  /**
+   * Milliseconds, since this health began, during which the export was failing (ExportHealth: from a failed
+   * call to the next success, each failure covering at most FAILURE_COVER_MS after it). Monotonic.
+   */
+  excusedMs(): number;
 }
 
 /**
  * Consumer health. Ready = joined the consumer group (not while the consumer is interrupted: crashed,
  * stopped by kafkajs, or rebuilt, until it joins again). Live fails when the consumer stopped making
  * progress: interrupted and not rejoined for `stallTimeoutMs`, or a partition has lag but nothing was
- * committed for `stallTimeoutMs`. A stall while `exportState` says the export is failing is not the
- * consumer's (a restart would not bring X-Ray back, and every restart rebalances the group): live holds, and
- * the stall is measured again from the export's recovery. Readiness (ExportHealth) reports the outage.
+ * committed for `stallTimeoutMs`. The time the export spent failing (`exportState`) does not count towards a
+ * stall: X-Ray down is not the consumer's fault, a restart would not bring it back, and every restart
+ * rebalances the group; readiness (ExportHealth) reports the outage. Only failing time counts out: a stuck
+ * consumer that makes no more calls after one failure, or one whose calls fail briefly now and then, still
+ * fails liveness.
  */
 export class ConsumerHealth {
   readonly #stallTimeoutMs: number;
@@ -27,12 +30,19 @@ export class ConsumerHealth {
   readonly #lag = new Map<number, number>();
   /** When progress was last made, or when lag appeared after none. */
   #progressAtMs: number;
+  /** The export's excusedMs() at #progressAtMs. */
+  #excusedAtProgressMs = 0;
 
   constructor(options: { stallTimeoutMs: number; now: () => number; exportState?: ExportState }) {
     this.#stallTimeoutMs = options.stallTimeoutMs;
     this.#now = options.now;
     this.#exportState = options.exportState;
     this.#progressAtMs = options.now();
+  }
+
+  #progressed(): void {
+    this.#progressAtMs = this.#now();
+    this.#excusedAtProgressMs = this.#exportState?.excusedMs() ?? 0;
   }
 
   /** Why the consumer has not started yet (Kafka unreachable, the span topic absent); undefined once that is over. */
@@ -50,11 +60,11 @@ export class ConsumerHealth {
 
   /** Records a partition's lag (records behind the high watermark) after a fetch or commit. */
   lag(partition: number, records: number): void {
-    if (records > 0 && this.#totalLag() === 0) this.#progressAtMs = this.#now();
+    if (records > 0 && this.#totalLag() === 0) this.#progressed();
     this.#lag.set(partition, Math.max(0, records));
   }
 
-  committed(): void { this.#progressAtMs = this.#now(); }
+  committed(): void { this.#progressed(); }
 
   revoked(partitions: readonly number[]): void {
     for (const p of partitions) this.#lag.delete(p);
@@ -65,10 +75,10 @@ export class ConsumerHealth {
     if (this.#interrupted !== undefined && outMs > this.#stallTimeoutMs) {
       return `consumer out of the group for ${outMs} ms: ${this.#interrupted.reason}`;
     }
-    if (this.#exportState?.failing === true) return undefined;
-    const stalledMs = this.#now() - Math.max(this.#progressAtMs, this.#exportState?.recoveredAtMs ?? -Infinity);
+    const excusedMs = (this.#exportState?.excusedMs() ?? 0) - this.#excusedAtProgressMs;
+    const stalledMs = this.#now() - this.#progressAtMs - excusedMs;
     if (this.#totalLag() > 0 && stalledMs > this.#stallTimeoutMs) {
-      return `consumer stalled: ${this.#totalLag()} records behind, no commit for ${stalledMs} ms`;
+      return `consumer stalled: ${this.#totalLag()} records behind, no commit for ${this.#now() - this.#progressAtMs} ms${excusedMs > 0 ? ` (${excusedMs} ms of it with the X-Ray export failing)` : ''}`;
     }
     return undefined;
   };
@@ -86,6 +96,9 @@ export class ConsumerHealth {
   }
 }
 
+/** How long after a failed export call the export still counts as failing for liveness (ExportState), ms. */
+export const FAILURE_COVER_MS = 30_000;
+
 /**
  * Export health, from every PutTraceSegments call (XRaySegmentSink's `health` observer). Ready fails once
  * calls have failed without one success for `failureTimeoutMs` (EXPORT_FAILURE_TIMEOUT): no credentials,
@@ -97,7 +110,9 @@ export class ExportHealth implements ExportState {
   readonly #failureTimeoutMs: number;
   readonly #now: () => number;
   #failingSinceMs: number | undefined;
-  #recoveredAtMs = -Infinity;
+  #lastFailureAtMs = 0;
+  /** Failing time of the runs of failures that ended (a success), ms. */
+  #closedFailingMs = 0;
   #lastFailure = '';
 
   constructor(options: { failureTimeoutMs: number; now: () => number }) {
@@ -106,21 +121,29 @@ export class ExportHealth implements ExportState {
   }
 
   succeeded(): void {
-    if (this.#failingSinceMs !== undefined) this.#recoveredAtMs = this.#now();
+    if (this.#failingSinceMs !== undefined) this.#closedFailingMs += this.#openFailingMs(this.#now());
     this.#failingSinceMs = undefined;
   }
 
-  get failing(): boolean {
-    return this.#failingSinceMs !== undefined;
-  }
-
-  get recoveredAtMs(): number {
-    return this.#recoveredAtMs;
-  }
-
   failed(code: ErrorCode, message: string): void {
-    this.#failingSinceMs ??= this.#now();
+    const now = this.#now();
+    this.#failingSinceMs ??= now;
+    this.#lastFailureAtMs = now;
     this.#lastFailure = `${code}: ${message}`;
+  }
+
+  excusedMs(): number {
+    return this.#closedFailingMs + (this.#failingSinceMs === undefined ? 0 : this.#openFailingMs(this.#now()));
+  }
+
+  /**
+   * The current run of failures, up to `nowMs`, but not past FAILURE_COVER_MS after its last failure: during an
+   * outage calls keep failing (retries, then redeliveries: seconds apart), so an export that stopped calling is
+   * no longer what stalls the consumer.
+   */
+  #openFailingMs(nowMs: number): number {
+    const since = this.#failingSinceMs ?? nowMs;
+    return Math.max(0, Math.min(nowMs, this.#lastFailureAtMs + FAILURE_COVER_MS) - since);
   }
 
   readonly ready: HealthCheck = () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConsumerHealth, ExportHealth } from '../../../../services/translator/health.ts';
+import { ConsumerHealth, ExportHealth, FAILURE_COVER_MS } from '../../../../services/translator/health.ts';
 
 test('live fails when lagging without a commit for the stall timeout; ready once joined', () => {
   let now = 0;
@@ -80,25 +80,57 @@ test('while start-up waits (Kafka unreachable, the span topic absent) ready says
   assert.equal(h.ready(), undefined);
 });
 
-test('a stall while the X-Ray export fails keeps liveness (a restart would not bring X-Ray back; readiness says it), and is measured again from the recovery', () => {
+test('the time the X-Ray export spends failing does not count towards a stall (a restart would not bring X-Ray back; readiness says it)', () => {
   let now = 0;
   const exportHealth = new ExportHealth({ failureTimeoutMs: 500, now: () => now });
   const h = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => now, exportState: exportHealth });
   h.joined();
   h.lag(0, 10);
-  exportHealth.failed('XRAY_UNAVAILABLE', 'connect ECONNREFUSED');
-  now = 60_000;
-  assert.equal(h.live(), undefined, 'lag, no commit for a minute, but the export is what fails');
+  now = 400; // 400 ms of the consumer's own stall, then an outage of a minute: a failed call every 5 s
+  for (; now <= 60_400; now += 5000) exportHealth.failed('XRAY_UNAVAILABLE', 'connect ECONNREFUSED');
+  now = 60_400;
+  assert.equal(h.live(), undefined, 'lag, no commit for a minute, but the export was what failed');
   assert.match(exportHealth.ready() ?? '', /^X-Ray export failing for 60 s: XRAY_UNAVAILABLE/);
   exportHealth.succeeded();
-  now = 60_900;
-  assert.equal(h.live(), undefined, '900 ms since the export recovered');
+  now = 61_000;
+  assert.equal(h.live(), undefined, '400 + 600 ms of the consumer\'s own');
   now = 61_001;
-  assert.equal(h.live(), 'consumer stalled: 10 records behind, no commit for 1001 ms', 'recovered, yet no commit for the stall timeout: the consumer\'s own stall');
+  assert.equal(h.live(), 'consumer stalled: 10 records behind, no commit for 61001 ms (60000 ms of it with the X-Ray export failing)', 'recovered, yet no commit: the consumer\'s own stall');
   h.committed();
   assert.equal(h.live(), undefined);
   h.interrupted('crashed');
   exportHealth.failed('XRAY_UNAVAILABLE', 'again');
   now = 70_000;
   assert.match(h.live() ?? '', /^consumer out of the group for 8999 ms: crashed$/, 'a consumer out of the group is not excused by the export');
+});
+
+test('the excuse ends: one failed call and no more (a stuck consumer makes none) covers FAILURE_COVER_MS; brief failures now and then cover only themselves (found by the diff review)', () => {
+  let now = 0;
+  const stuck = new ExportHealth({ failureTimeoutMs: 500, now: () => now });
+  const h = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => now, exportState: stuck });
+  h.joined();
+  h.lag(0, 5);
+  stuck.failed('XRAY_UNAVAILABLE', 'once');
+  now = FAILURE_COVER_MS + 1000;
+  assert.equal(h.live(), undefined);
+  now = FAILURE_COVER_MS + 1001;
+  assert.equal(h.live(), `consumer stalled: 5 records behind, no commit for ${FAILURE_COVER_MS + 1001} ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
+  now = 24 * 3600_000;
+  assert.match(h.live() ?? '', /^consumer stalled/, 'still failing liveness a day later');
+
+  now = 0;
+  const flapping = new ExportHealth({ failureTimeoutMs: 500, now: () => now });
+  const f = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => now, exportState: flapping });
+  f.joined();
+  f.lag(0, 5);
+  for (let t = 0; t < 3000; t += 500) {
+    now = t;
+    flapping.failed('XRAY_UNAVAILABLE', 'one 503');
+    now = t + 10;
+    flapping.succeeded();
+  }
+  now = 1060;
+  assert.equal(f.live(), undefined, '1060 ms, 60 of them failing: 1000 ms of stall');
+  now = 1061;
+  assert.match(f.live() ?? '', /^consumer stalled/, 'a brief 503 every 500 ms excuses only its 10 ms each');
 });
