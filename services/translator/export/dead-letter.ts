@@ -32,6 +32,22 @@ export const DEAD_LETTER_TIME_HEADER = DEAD_LETTER_HEADERS.time;
  */
 export const MAX_SEND_PARTITION_BYTES = 768 * 1024;
 
+/**
+ * Largest letter (messageBytes): Kafka's default `message.max.bytes` (1,048,588 bytes for a whole record batch)
+ * less the batch's framing (61 bytes) and a margin. A letter past it has its message header cut
+ * (the receiver's largest span, MAX_SPAN_BYTES, then fits with every other header); a record larger than that
+ * written to the span topic by another producer still cannot be dead-lettered, and its batch is redelivered.
+ */
+export const MAX_LETTER_BYTES = 1_048_588 - 512;
+
+/** `text` less at least `bytes` UTF-8 bytes from its end (never splitting a character), marked as cut. */
+function cutUtf8(text: string, bytes: number): string {
+  const mark = ' [cut]';
+  const keep = Buffer.from(text).subarray(0, Math.max(0, Buffer.byteLength(text) - bytes - Buffer.byteLength(mark)));
+  // a cut inside a character decodes it as U+FFFD: drop that too
+  return `${keep.toString('utf8').replace(/\uFFFD$/, '')}${mark}`;
+}
+
 /** A message's bytes in a record batch, near enough: key, value, header keys and values, and 64 for framing. */
 function messageBytes(m: Message): number {
   let bytes = 64 + byteLengthOf(m.key) + byteLengthOf(m.value);
@@ -45,8 +61,8 @@ function byteLengthOf(v: Buffer | string | null | undefined): number {
 
 /**
  * `messages` (each with its partition set) cut, in order, into sends that each hold at most `maxPartitionBytes`
- * of any one partition (by messageBytes). A message larger than that alone goes alone: the span topic held it,
- * so a DLQ with the same `max.message.bytes` takes it.
+ * of any one partition (by messageBytes). A message larger than that goes alone (at most MAX_LETTER_BYTES: the
+ * sink cuts a longer one's message header).
  */
 export function sendsWithin<M extends Message & { partition: number }>(messages: readonly M[], maxPartitionBytes: number): M[][] {
   const sends: M[][] = [];
@@ -134,12 +150,15 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   async #write(letters: readonly DeadLetter[]): Promise<void> {
     const time = new Date(this.#now()).toISOString();
     const partitions = this.#partitions();
-    const messages = withPartitions(this.#topic, partitions, letters.map((l) => ({
-      key: l.record.key,
-      value: l.record.value,
-      headers: { ...deadLetterHeaders(l), [DEAD_LETTER_TIME_HEADER]: time },
-      timestamp: String(l.record.timestampMs),
-    })));
+    const messages = withPartitions(this.#topic, partitions, letters.map((l) => {
+      const headers: Record<string, string> = { ...deadLetterHeaders(l), [DEAD_LETTER_TIME_HEADER]: time };
+      const message = { key: l.record.key, value: l.record.value, headers, timestamp: String(l.record.timestampMs) };
+      // The largest span a receiver publishes (MAX_SPAN_BYTES) with a long message header passed the broker's limit:
+      // refused on every redelivery (found by the diff review). Its message is cut to what fits.
+      const over = messageBytes(message) - MAX_LETTER_BYTES;
+      if (over > 0) headers[DEAD_LETTER_HEADERS.message] = cutUtf8(headers[DEAD_LETTER_HEADERS.message] ?? '', over);
+      return message;
+    }));
     for (const send of sendsWithin(messages, MAX_SEND_PARTITION_BYTES)) {
       const answers = await this.#producer.send({ topic: this.#topic, acks: -1, messages: send });
       const unanswered = unansweredPartitions(this.#topic, partitions, send, answers);

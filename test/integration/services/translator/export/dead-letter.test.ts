@@ -11,6 +11,7 @@ import { createKafka, parseBrokers } from '../../../../../shared/edge/kafka/clie
 import { ensureTopics } from '../../../../../shared/edge/kafka/topics.ts';
 import { DEAD_LETTER_HEADERS } from '../../../../../shared/core/span-record/headers.ts';
 import { KafkaDeadLetterSink, type DeadLetter } from '../../../../../services/translator/export/dead-letter.ts';
+import { MAX_SPAN_BYTES } from '../../../../../services/receiver/publish/kafka-span-publisher.ts';
 import { readTopicToEnd } from '../../../../support/read-topic.ts';
 import { IDEMPOTENT } from '../../../../support/idempotent-producer.ts';
 
@@ -44,4 +45,23 @@ test('letters that together pass the broker\'s record-batch limit are all writte
   assert.equal(records[0]?.value.length, 600 * 1024);
   assert.ok(records[1]?.value.equals(large[1]?.record.value ?? Buffer.alloc(0)), 'the original value, byte for byte');
   assert.equal(records[3001]?.value.toString(), small[2999]?.record.value.toString());
+});
+
+test('the largest span a receiver publishes, dead-lettered with a long message, is written: the message header is cut to fit (the letter passed the broker\'s limit on every redelivery)', { timeout: 120_000 }, async () => {
+  const topic = `it-dlq-largest-${randomUUID()}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  await producer.connect();
+  const sink = new KafkaDeadLetterSink({ producer, topic });
+  const value = Buffer.alloc(MAX_SPAN_BYTES, 120);
+  const long = { ...letter(7, value), message: 'é'.repeat(1000), record: { ...letter(7, value).record, headers: { 'meshray-schema': 'a1b2c3d4e5f60718' } } };
+  const small = letter(8, Buffer.from('next'));
+  await sink.send([long, small]);
+  const records = await readTopicToEnd(kafka, topic, { minRecords: 2, timeoutMs: 60_000 });
+  assert.equal(records.length, 2);
+  assert.ok(records[0]?.value.equals(value), 'the span itself, whole');
+  const message = records[0]?.headers[DEAD_LETTER_HEADERS.message] ?? '';
+  assert.match(message, /^é+ \[cut\]$/, 'the message, cut at a character boundary and marked');
+  assert.ok(message.length < 1000);
+  assert.equal(records[0]?.headers['meshray-schema'], 'a1b2c3d4e5f60718', 'the other headers kept');
+  assert.equal(records[1]?.headers[DEAD_LETTER_HEADERS.message], 'bad span', 'a letter that fits is not cut');
 });
