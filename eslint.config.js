@@ -19,9 +19,10 @@ const FACE_ZONES = SERVICES.map((name) => ({
   except: ['./index.ts'],
   message: `services/${name} has one face: import services/${name}/index.ts, nothing deeper`,
 }));
-const IO = ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https', 'node:http2', 'node:tls', 'node:child_process', 'node:os', 'node:dgram', 'node:worker_threads', 'node:process',
+const IO_MODULES = ['fs', 'fs/*', 'net', 'http', 'https', 'http2', 'tls', 'child_process', 'os', 'dgram', 'worker_threads', 'process', 'dns', 'cluster', 'readline',
   // clocks, timers and randomness are I/O too: time and ids are inputs of the pure core
-  'node:crypto', 'crypto', 'node:perf_hooks', 'perf_hooks', 'node:timers', 'node:timers/*', 'timers'];
+  'crypto', 'perf_hooks', 'timers', 'timers/*'];
+const IO = [...IO_MODULES, ...IO_MODULES.map((m) => `node:${m}`)];
 const SHARED_NEVER_SERVICES = { target: './shared', from: './services', message: 'shared/ never imports services/' };
 
 export default tseslint.config(
@@ -68,10 +69,17 @@ export default tseslint.config(
         { name: 'process', message: 'pure libraries read no env' },
         { name: 'performance', message: 'pure libraries read no clock' },
         { name: 'fetch', message: 'pure libraries do no I/O' },
+        { name: 'crypto', message: 'pure libraries use no randomness: take ids as input' },
+        ...['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask'].map((name) => ({ name, message: 'pure libraries set no timers: the edges schedule' })),
       ],
       'no-restricted-properties': ['error',
         { object: 'Date', property: 'now', message: 'pure libraries read no clock: take nowMs as input' },
         { object: 'Math', property: 'random', message: 'pure libraries use no randomness: take ids as input' },
+        ...['process', 'performance', 'crypto', 'fetch', 'setTimeout', 'setInterval'].map((property) => ({ object: 'globalThis', property, message: 'pure libraries do no I/O, read no clock or env, use no randomness' })),
+      ],
+      'no-restricted-syntax': ['error',
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'pure libraries read no clock: take nowMs as input (new Date(ms) is fine)' },
+        { selector: 'ImportExpression', message: 'pure libraries import statically (a dynamic import escapes the import rules)' },
       ],
     },
   },

@@ -82,4 +82,16 @@ test('shared/ never imports services/, not even a face; shared/core/ imports no 
   assert.deepEqual(edgeFromCore.map((m) => m.split(':')[0]).sort(), ['1 import-x/no-restricted-paths', '2 no-restricted-imports', '3 no-restricted-imports', '4 no-restricted-imports', '5 import-x/no-restricted-paths'], edgeFromCore.join('\n'));
   assert.match(edgeFromCore.join('\n'), /pure libraries import only pure libraries \(shared\/core\), never shared\/edge/);
   assert.match(edgeFromCore.join('\n'), /shared\/ never imports services\//);
+  // globals and syntax that reach the clock, timers, randomness or I/O without an import (found by the diff review)
+  const hidden = await problemsOf('shared/core/xray/violation.ts', [
+    'export const a = crypto.randomUUID();',
+    'export const b = setTimeout(() => undefined, 1);',
+    'export const c = globalThis.performance.now();',
+    'export const d = new Date();',
+    "export const e = await import('node:fs');",
+    "export { connect } from 'net';",
+    'export const f = new Date(0);',
+    '',
+  ].join('\n'));
+  assert.deepEqual(hidden.map((m) => m.split(':')[0]), ['1 no-restricted-globals', '2 no-restricted-globals', '3 no-restricted-properties', '4 no-restricted-syntax', '5 no-restricted-syntax', '6 no-restricted-imports'], hidden.join('\n'));
 });
