@@ -143,7 +143,8 @@ function shutdownBoundMs(command: string, env: Readonly<Record<string, string>>)
   const parsed = parseConfig(spec.schema, Object.fromEntries(Object.entries(env).filter(([k]) => known.has(k))));
   assert.ok(parsed.ok, command);
   const c = parsed.value as Record<string, unknown>;
-  if (command === 'receiver') return Number(c['ACK_TIMEOUT']) + Number(c['SHUTDOWN_DRAIN_TIMEOUT']);
+  // in-flight requests first (a body still uploading: RECEIVER_REQUEST_TIMEOUT; one awaiting Kafka: ACK_TIMEOUT), then the drain
+  if (command === 'receiver') return Math.max(Number(c['ACK_TIMEOUT']), Number(c['RECEIVER_REQUEST_TIMEOUT'])) + Number(c['SHUTDOWN_DRAIN_TIMEOUT']);
   if (command === 'translator') return Number(c['SHUTDOWN_TIMEOUT']);
   return 0;
 }

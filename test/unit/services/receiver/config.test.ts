@@ -20,18 +20,22 @@ describe('receiver config', () => {
     assert.equal(c.HEAP_GROWING_PERCENT, 300);
   });
 
-  it('refuses a BATCH_LINGER over 1s, or not below ACK_TIMEOUT with ACK_MODE=kafka (a lone request waited it out: 503 ACK_TIMEOUT at every quiet moment)', () => {
+  it('refuses a BATCH_LINGER over 1s, or over half of ACK_TIMEOUT with ACK_MODE=kafka (a lone request waited it out: 503 ACK_TIMEOUT at every quiet moment)', () => {
     const of = (env: Record<string, string>) => parseConfig(receiverEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092', ...env });
     const tooLong = of({ BATCH_LINGER: '2s', ACK_MODE: 'buffer' });
     assert.ok(!tooLong.ok);
     assert.deepEqual(tooLong.issues.map((i) => [i.path, i.message]), [['BATCH_LINGER', 'at most 1s: every span waits this long for Kafka, and Envoy times out its POST']]);
-    const pastAck = of({ BATCH_LINGER: '500ms', ACK_TIMEOUT: '500ms' });
-    assert.ok(!pastAck.ok);
-    assert.deepEqual(pastAck.issues.map((i) => i.path), ['BATCH_LINGER']);
-    assert.match(pastAck.issues[0]?.message ?? '', /^must be below ACK_TIMEOUT \(500 ms\) with ACK_MODE=kafka/);
+    for (const [linger, ack] of [['500ms', '500ms'], ['99ms', '100ms'], ['251ms', '500ms']]) {
+      const pastAck = of({ BATCH_LINGER: linger as string, ACK_TIMEOUT: ack as string });
+      assert.ok(!pastAck.ok, `${linger} of ${ack}`);
+      assert.deepEqual(pastAck.issues.map((i) => i.path), ['BATCH_LINGER']);
+      assert.match(pastAck.issues[0]?.message ?? '', /^must be at most half of ACK_TIMEOUT \(\d+ ms\) with ACK_MODE=kafka/);
+    }
+    const half = of({ BATCH_LINGER: '250ms', ACK_TIMEOUT: '500ms' });
+    assert.ok(half.ok, 'half is fine');
     const buffered = of({ BATCH_LINGER: '500ms', ACK_TIMEOUT: '500ms', ACK_MODE: 'buffer' });
     assert.ok(buffered.ok && buffered.value.BATCH_LINGER === 500, 'ACK_MODE=buffer answers before Kafka: no ACK_TIMEOUT to pass');
-    const fine = of({ BATCH_LINGER: '1s' });
+    const fine = of({ BATCH_LINGER: '1s', ACK_TIMEOUT: '2s' });
     assert.ok(fine.ok && fine.value.BATCH_LINGER === 1000);
   });
 
@@ -58,10 +62,10 @@ describe('receiver config', () => {
   });
 
   it('parses units', () => {
-    const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '512kb', ACK_TIMEOUT: '1500ms', BATCH_LINGER: '1s' });
+    const r = parseConfig(receiverEnvSchema, { KAFKA_BROKERS: 'a:1', MAX_BODY_BYTES: '512kb', ACK_TIMEOUT: '2500ms', BATCH_LINGER: '1s' });
     assert.ok(r.ok);
     assert.equal(r.value.MAX_BODY_BYTES, 512 * 1024);
-    assert.equal(r.value.ACK_TIMEOUT, 1500);
+    assert.equal(r.value.ACK_TIMEOUT, 2500);
     assert.equal(r.value.BATCH_LINGER, 1000);
   });
 
