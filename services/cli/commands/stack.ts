@@ -200,33 +200,26 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // warnings came after it started and scrolled away).
   warnEnvTypos(io, 'stack', KNOWN_VARIABLES);
 
+  // What the stack depends on, checked before anything starts; every problem is listed at once.
+  const problems: string[] = [];
   if (io.env['KAFKA_BROKERS'] !== undefined && io.env['KAFKA_BROKERS'] !== '') {
     const problem = await checkKafka(io.env);
-    if (problem !== undefined) {
-      say(problem);
-      return 1;
-    }
+    if (problem !== undefined) problems.push(problem);
   }
-
   const redisUrl = io.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
   if (redisEnabled) {
     const problem = await checkRedis(redisUrl);
-    if (problem !== undefined) {
-      say(`Redis at ${redisUrl} (REDIS_URL) does not answer: ${problem}; start Redis, set REDIS_URL, or use --no-redis`);
-      return 1;
-    }
+    if (problem !== undefined) problems.push(`Redis at ${redisUrl} (REDIS_URL) does not answer: ${problem}; start Redis, set REDIS_URL, or use --no-redis`);
   }
-
   // A port given in the environment is used as given: one another program holds would have a service fail
   // after its start, or worse, that program answer its readiness probe ("is up" for a service that died).
-  const busy: string[] = [];
   for (const variable of ['XRAY_LOCAL_PORT', 'RECEIVER_PORT', 'TRANSLATOR_OPS_PORT']) {
     const given = io.env[variable];
     const port = Number(given);
-    if (given !== undefined && Number.isInteger(port) && port > 0 && port < 65536 && !(await portIsFree(port))) busy.push(`${variable}=${given}: port ${given} is in use (another program?); free it or set ${variable} to another port`);
+    if (given !== undefined && Number.isInteger(port) && port > 0 && port < 65536 && !(await portIsFree(port))) problems.push(`${variable}=${given}: port ${given} is in use (another program?); free it or set ${variable} to another port`);
   }
-  if (busy.length > 0) {
-    for (const b of busy) say(b);
+  if (problems.length > 0) {
+    for (const p of problems) say(p);
     return 1;
   }
 

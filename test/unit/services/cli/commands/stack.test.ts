@@ -38,13 +38,17 @@ test('more translators than span topic partitions is refused: the extra ones wou
   assert.match(stderr, /--translators: at most 3 \(SPANS_TOPIC_PARTITIONS\)/);
 });
 
-test('a port given in the environment that another program holds is refused before anything starts (its readiness probe would answer for a service that died)', async () => {
+test('a port given in the environment that another program holds is refused before anything starts (its readiness probe would answer for a service that died); with every other problem found', async () => {
   const { other, busy } = await holdPort();
   try {
     const { code, stderr, stdout } = await runCommand(run, ['--translators', '1', '--no-redis'], '', { TRANSLATOR_OPS_PORT: busy, KAFKA_BROKERS: '127.0.0.1:1' });
     assert.equal(code, 1);
     assert.equal(stdout, '');
-    assert.equal(stderr, `meshray stack: TRANSLATOR_OPS_PORT=${busy}: port ${busy} is in use (another program?); free it or set TRANSLATOR_OPS_PORT to another port\n`);
+    assert.equal(stderr, [
+      'meshray stack: Kafka at 127.0.0.1:1 (KAFKA_BROKERS) does not answer as Kafka: Connection error: connect ECONNREFUSED 127.0.0.1:1; start it, correct KAFKA_BROKERS, or unset it for a broker of the stack\'s own',
+      `meshray stack: TRANSLATOR_OPS_PORT=${busy}: port ${busy} is in use (another program?); free it or set TRANSLATOR_OPS_PORT to another port`,
+      '',
+    ].join('\n'));
   } finally {
     other.close();
   }
