@@ -153,7 +153,7 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
       ? 'no span was waiting for Kafka'
       : config.ACK_MODE === 'buffer'
         ? `${spans} answered 202 (ACK_MODE=buffer) and not yet in Kafka are lost`
-        : `${spans} not yet in Kafka are dropped; none was answered 202 (ACK_MODE=kafka), so their senders were told`;
+        : `${spans} not yet in Kafka are dropped; none was answered 202 (ACK_MODE=kafka): their senders know they were not taken`;
     return said;
   };
   return { app, publisher, config, stop, abandon };
