@@ -123,6 +123,30 @@ async function pickPort(env: CommandIo['env'], variable: string, preferred: numb
 const stackKafkaSchema = z.object(kafkaEnv).superRefine(requireSaslCredentials);
 
 /**
+ * Each service's configuration as the stack will start it (the environment, plus what the stack sets: brokers,
+ * ports, the X-Ray endpoint, the epoch store; placeholders stand for values picked later), checked with the
+ * service's own schema: one line per problem, `receiver: ACK_TIMEOUT: …`. A bad value was found only once the
+ * broker had started and that service exited.
+ */
+async function configProblems(env: CommandIo['env'], redisEnabled: boolean): Promise<string[]> {
+  const [{ receiverEnvSchema }, { translatorEnvSchema }, { xrayLocalConfigSchema }] = await Promise.all([
+    import('../../receiver/index.ts'), import('../../translator/index.ts'), import('../../xray-local/index.ts'),
+  ]);
+  const brokers = env['KAFKA_BROKERS'] || '127.0.0.1:9092';
+  const services = [
+    { name: 'xray-local', schema: xrayLocalConfigSchema as z.ZodType, set: { XRAY_LOCAL_PORT: '2000', XRAY_LOCAL_HOST: HOST } },
+    { name: 'receiver', schema: receiverEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, RECEIVER_PORT: '9411' } },
+    { name: 'translator', schema: translatorEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, TRANSLATOR_OPS_PORT: '9412', XRAY_ENDPOINT: `http://${HOST}:2000`, ...(redisEnabled ? { EPOCH_STORE: 'redis' } : { EPOCH_STORE: 'memory' }) } },
+  ];
+  const problems: string[] = [];
+  for (const { name, schema, set } of services) {
+    const parsed = parseConfig(schema, { ...env, ...set });
+    if (!parsed.ok) problems.push(...parsed.issues.map((i) => `${name}: ${i.path === '' ? '' : `${i.path}: `}${i.message}`));
+  }
+  return problems;
+}
+
+/**
  * Whether the Kafka of KAFKA_BROKERS answers as Kafka (kafkajs connects and reads the cluster's metadata, with
  * KAFKA_SSL and KAFKA_SASL_*): undefined, or why not in one line. Without it a wrong KAFKA_BROKERS was found
  * only when the services were not ready after 120 s; an endpoint that is not Kafka (a Redis port, say)
@@ -201,7 +225,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   warnEnvTypos(io, 'stack', KNOWN_VARIABLES);
 
   // What the stack depends on, checked before anything starts; every problem is listed at once.
-  const problems: string[] = [];
+  const problems: string[] = await configProblems(io.env, redisEnabled);
   if (io.env['KAFKA_BROKERS'] !== undefined && io.env['KAFKA_BROKERS'] !== '') {
     const problem = await checkKafka(io.env);
     if (problem !== undefined) problems.push(problem);

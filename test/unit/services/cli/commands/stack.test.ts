@@ -72,3 +72,14 @@ test('a variable a typo away from one meshray reads is named before anything sta
     other.close();
   }
 });
+
+test('a service setting its own schema refuses is found before anything starts, one line per problem, with the service named (it surfaced only after the broker had started)', async () => {
+  const { code, stderr, stdout } = await runCommand(run, ['--no-redis'], '', { ACK_TIMEOUT: '50ms', EPOCH_TTL: 'bad', XRAY_LOCAL_MAX_SEGMENTS: '0' });
+  assert.equal(code, 1);
+  assert.equal(stdout, '');
+  assert.deepEqual(stderr.trimEnd().split('\n'), [
+    'meshray stack: xray-local: XRAY_LOCAL_MAX_SEGMENTS: Too small: expected number to be >=1',
+    'meshray stack: receiver: ACK_TIMEOUT: must be at least 100ms, got "50ms"',
+    'meshray stack: translator: EPOCH_TTL: expected a duration like 3s, 250ms, 2m, 1h, 1m30s or milliseconds, got "bad"',
+  ]);
+});
