@@ -32,13 +32,14 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   EPOCH_STORE_UNAVAILABLE: 500,
   CONFIG_INVALID: 500,
   PORT_UNAVAILABLE: 500,
+  INTERNAL: 500,
 };
 
 /** Seconds a sender should wait before retrying a 503. */
 export const RETRY_AFTER_SECONDS = 1;
 
 export interface ErrorBody {
-  readonly error: ErrorCode | 'INTERNAL';
+  readonly error: ErrorCode;
   readonly message: string;
   readonly issues?: readonly Issue[];
 }

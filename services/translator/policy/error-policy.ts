@@ -42,6 +42,8 @@ const POLICY: Readonly<Record<ErrorCode, ErrorAction>> = {
   PUBLISH_FAILED: 'retry',
   CONFIG_INVALID: 'halt',
   PORT_UNAVAILABLE: 'halt',
+  // a bug: the batch is redelivered, as any unexpected error is (pipeline.ts)
+  INTERNAL: 'retry',
 };
 
 export function actionFor(code: ErrorCode): ErrorAction {

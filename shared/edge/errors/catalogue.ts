@@ -50,6 +50,8 @@ export const ERROR_CATALOGUE = {
   CONFIG_INVALID: { retryable: false, summary: 'configuration is invalid' },
   /** A service's port is taken (or not allowed); the message names the variable that sets it. */
   PORT_UNAVAILABLE: { retryable: false, summary: 'the port to listen on is not available' },
+  /** Not one of the above: a bug (the receiver answers it 500 `internal error`, without details). Retryable: it need not recur. */
+  INTERNAL: { retryable: true, summary: 'an unexpected error (a bug)' },
 } as const satisfies Record<string, { retryable: boolean; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
