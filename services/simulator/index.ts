@@ -21,7 +21,7 @@ export { toAmbient, INTERNAL_CLIENT_ADDRESS } from './generate/ambient.ts';
 export { detectSpanFileFormat, SPAN_FILE_FORMATS } from './decode/decode-span-file.ts';
 export type { SpanFileFormat } from './decode/decode-span-file.ts';
 export { encodeSpansJsonV2, encodeSpanJsonV2, wireSpanOf } from './encode/encode-json-v2.ts';
-export { postSpans, spansUrlOf, retryAfterMsOf, DEFAULT_POST_OPTIONS } from './send/post-spans.ts';
+export { postSpans, spansUrlOf, DEFAULT_POST_OPTIONS } from './send/post-spans.ts';
 export type { PostOptions, PostResult } from './send/post-spans.ts';
 export { createHttpTransport, httpTransport, fetchTransport } from './send/transport.ts';
 export type { PostTransport, HttpAnswer } from './send/transport.ts';

@@ -1,5 +1,6 @@
 import { sleepMs } from '../../../shared/edge/resilience/clock.ts';
 import { httpTransport, type PostTransport } from './transport.ts';
+import { retryAfterMsOf } from '../../../shared/edge/http/retry-after.ts';
 
 /**
  * One `POST /api/v2/spans` over a keep-alive connection (see transport.ts).
@@ -42,16 +43,6 @@ export function spansUrlOf(target: string): string {
   if (url.pathname === '/' || url.pathname === '') url.pathname = '/api/v2/spans';
   return url.toString();
 }
-
-/** Milliseconds a `Retry-After` value asks for (delta-seconds or an HTTP date); undefined when unusable. */
-export function retryAfterMsOf(value: string | undefined, nowMs: number): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
-}
-
 
 export async function postSpans(url: string, body: string, options: PostOptions = DEFAULT_POST_OPTIONS): Promise<PostResult> {
   const transport = options.transport ?? httpTransport;

@@ -33,6 +33,7 @@ import { sleepMs, type NowMs, type Sleep } from '../../../shared/edge/resilience
 import { decodeExportResponse, type OtlpExportBatch } from '../../../shared/core/otlp/index.ts';
 import type { BatchControl } from '../consume/span-source.ts';
 import type { ExportCallObserver } from './stages/put-trace-segments-sink.ts';
+import { retryAfterMsOf } from '../../../shared/edge/http/retry-after.ts';
 
 /** How a request ended, as `meshray_translator_otlp_requests_total{outcome}` counts it. */
 export type OtlpRequestOutcome = 'ok' | 'partial' | 'throttled' | 'unavailable' | 'denied' | 'refused';
@@ -243,15 +244,6 @@ export class OtlpTraceSink {
 function causeOf(error: unknown): string {
   const cause = (error as { cause?: { message?: string } }).cause;
   return cause?.message !== undefined ? ` (${cause.message})` : '';
-}
-
-/** `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable. */
-export function retryAfterMsOf(header: string | null, nowMs: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { postSpans, retryAfterMsOf, spansUrlOf, DEFAULT_POST_OPTIONS } from '../../../../../services/simulator/send/post-spans.ts';
+import { postSpans, spansUrlOf, DEFAULT_POST_OPTIONS } from '../../../../../services/simulator/send/post-spans.ts';
 import { SpanPoster } from '../../../../../services/simulator/send/span-poster.ts';
 import { fetchTransport } from '../../../../../services/simulator/send/transport.ts';
 import { flush } from '../../../../support/mock-time.ts';
@@ -12,14 +12,6 @@ test('spansUrlOf appends /api/v2/spans to a bare target and keeps an explicit pa
   assert.equal(spansUrlOf('http://h:1/zipkin/api/v2/spans'), 'http://h:1/zipkin/api/v2/spans');
 });
 
-test('retryAfterMsOf reads delta-seconds and HTTP dates', () => {
-  assert.equal(retryAfterMsOf('2', 0), 2000);
-  assert.equal(retryAfterMsOf(undefined, 0), undefined);
-  assert.equal(retryAfterMsOf('soon', 0), undefined);
-  const now = Date.UTC(2024, 0, 1, 0, 0, 0);
-  assert.equal(retryAfterMsOf(new Date(now + 3000).toUTCString(), now), 3000);
-  assert.equal(retryAfterMsOf(new Date(now - 3000).toUTCString(), now), 0);
-});
 
 test('a 503 with Retry-After is retried once after the delay, then accepted', async () => {
   const stub = await startReceiverStub((call) => (call === 1 ? { status: 503, headers: { 'retry-after': '1' } } : { status: 202 }));

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { GetServiceGraphCommand, UpdateTraceSegmentDestinationCommand, XRayClient } from '@aws-sdk/client-xray';
 import { translateToOtlp, type OtlpExportBatch } from '../../../../../shared/core/otlp/index.ts';
-import { OtlpTraceSink, attributeRejections, readTransactionSearch, retryAfterMsOf, sdkSigningOf, type OtlpTraceSinkOptions } from '../../../../../services/translator/export/otlp-sink.ts';
+import { OtlpTraceSink, attributeRejections, readTransactionSearch, sdkSigningOf, type OtlpTraceSinkOptions } from '../../../../../services/translator/export/otlp-sink.ts';
 import { BOOKINFO_NOW_MS, bookinfoSpans, span } from '../../../shared/core/otlp/support.ts';
 import { startXRayLocal, type XRayLocal } from '../../../../support/xray-local.ts';
 
@@ -276,13 +276,6 @@ describe('OtlpTraceSink against an endpoint that never answers', () => {
 });
 
 describe('OtlpTraceSink helpers', () => {
-  it('reads Retry-After as seconds or an HTTP date', () => {
-    assert.equal(retryAfterMsOf('3', 0), 3000);
-    assert.equal(retryAfterMsOf('Sun, 06 Nov 1994 08:49:40 GMT', Date.UTC(1994, 10, 6, 8, 49, 37)), 3000);
-    assert.equal(retryAfterMsOf(null, 0), undefined);
-    assert.equal(retryAfterMsOf('soon', 0), undefined);
-  });
-
   it('rejects every unnamed span when a partial success does not say which it refused', () => {
     const batch = translateToOtlp([recent(), recent({ id: '2222222222222222' })], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
     const rejected = attributeRejections(batch, 1, 'one span was too large');
