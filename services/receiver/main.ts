@@ -1,4 +1,3 @@
-import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../shared/edge/config/index.ts';
 import { isMeshrayError } from '../../shared/edge/errors/index.ts';
@@ -158,24 +157,3 @@ export async function startReceiver(env: Record<string, string | undefined> = pr
   };
   return { app, publisher, config, stop, abandon };
 }
-
-async function runMain(): Promise<void> {
-  let receiver: RunningReceiver;
-  try {
-    receiver = await startReceiver();
-  } catch (e) {
-    // CONFIG_INVALID lists every problem; anything else (Kafka unreachable at start) is reported as is.
-    console.error(isMeshrayError(e) ? e.message : e);
-    process.exit(1);
-  }
-  const onSignal = (signal: NodeJS.Signals) => {
-    receiver.stop().then(() => process.exit(0), (e: unknown) => {
-      console.error(`shutdown after ${signal} failed`, e);
-      process.exit(1);
-    });
-  };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
-}
-
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await runMain();
