@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis, RedisOptions } from 'ioredis';
+import { ReplyError, type Redis, type RedisOptions } from 'ioredis';
 import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import type { EpochProposal, SharedEpochStore } from './shared-epoch-store.ts';
 
@@ -68,7 +68,9 @@ export class RedisEpochStore implements SharedEpochStore {
     let replies: unknown;
     try {
       replies = await this.#redis.evalsha(AGREE_SHA1, proposals.length, ...args).catch((err: unknown) => {
-        if (err instanceof Error && err.message.startsWith('NOSCRIPT')) return this.#redis.eval(AGREE_SCRIPT, proposals.length, ...args);
+        // A Redis error reply starts with its error code (RESP "Simple errors": `-NOSCRIPT No matching script`), which
+        // ioredis's ReplyError keeps as the start of its message: the script is not cached on this server yet.
+        if (err instanceof ReplyError && (err as Error).message.startsWith('NOSCRIPT ')) return this.#redis.eval(AGREE_SCRIPT, proposals.length, ...args);
         throw err;
       });
     } catch (cause) {

@@ -46,3 +46,17 @@ test('RedisEpochStore: Redis unreachable is EPOCH_STORE_UNAVAILABLE', async () =
     redis.disconnect();
   }
 });
+
+test('RedisEpochStore on a Redis whose script cache was flushed (a restart, SCRIPT FLUSH, a failover to a replica): EVALSHA answers NOSCRIPT and the script is sent whole', async () => {
+  const redis = await connected();
+  const prefix = `it-epoch-noscript-${randomUUID().slice(0, 8)}:`;
+  try {
+    await redis.script('FLUSH');
+    const store = new RedisEpochStore({ redis, ttlMs: 10_000, keyPrefix: prefix });
+    assert.deepEqual(await store.agree([{ traceKey: 'a', xrayTraceId: '1-00000001-a' }]), new Map([['a', '1-00000001-a']]));
+    assert.equal(await redis.get(`${prefix}a`), '1-00000001-a');
+  } finally {
+    await redis.del(`${prefix}a`);
+    redis.disconnect();
+  }
+});
