@@ -11,7 +11,7 @@ import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
 import { DrainAdmission } from './drain-admission.ts';
 import { NONE_REFUSED, type SpanPublisher } from './span-publisher.ts';
-import { describeTopicError } from '../../../shared/edge/kafka/describe-error.ts';
+import { describeTopicError, kafkaErrorTypesOf } from '../../../shared/edge/kafka/describe-error.ts';
 
 export type AckMode = 'kafka' | 'buffer';
 
@@ -118,13 +118,7 @@ const RECORD_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'
  */
 const PRODUCER_STATE_ERROR_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
 
-function hasErrorType(e: unknown, types: ReadonlySet<string>, depth = 0): boolean {
-  if (!e || typeof e !== 'object' || depth > 5) return false;
-  const err = e as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
-  if (typeof err.type === 'string' && types.has(err.type)) return true;
-  if (hasErrorType(err.cause, types, depth + 1) || hasErrorType(err.originalError, types, depth + 1)) return true;
-  return Array.isArray(err.errors) && err.errors.some((x) => hasErrorType(x, types, depth + 1));
-}
+const hasErrorType = (e: unknown, types: ReadonlySet<string>): boolean => kafkaErrorTypesOf(e).some((t) => types.has(t));
 
 const isRecordError = (e: unknown): boolean => hasErrorType(e, RECORD_ERROR_TYPES);
 

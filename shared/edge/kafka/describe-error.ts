@@ -6,12 +6,26 @@
 
 /** kafkajs's protocol error `type` of `error` or of the errors it wraps; undefined when none has one. */
 export function kafkaErrorTypeOf(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth += 1) {
-    const record = e as { type?: unknown; cause?: unknown };
-    if (typeof record.type === 'string') return record.type;
-    e = record.cause;
-  }
-  return undefined;
+  return kafkaErrorTypesOf(error)[0];
+}
+
+/**
+ * Every kafkajs protocol error `type` in `error` and what it wraps, outermost first: its `cause` and
+ * `originalError` (KafkaJSNumberOfRetriesExceeded, KafkaJSNonRetriableError) and a KafkaJSAggregateError's
+ * `errors` (a send to several brokers), at most 5 levels deep.
+ */
+export function kafkaErrorTypesOf(error: unknown): string[] {
+  const types: string[] = [];
+  const walk = (e: unknown, depth: number): void => {
+    if (e === null || typeof e !== 'object' || depth > 5) return;
+    const record = e as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown };
+    if (typeof record.type === 'string') types.push(record.type);
+    walk(record.cause, depth + 1);
+    if (record.originalError !== record.cause) walk(record.originalError, depth + 1);
+    if (Array.isArray(record.errors)) for (const x of record.errors) walk(x, depth + 1);
+  };
+  walk(error, 0);
+  return types;
 }
 
 /**

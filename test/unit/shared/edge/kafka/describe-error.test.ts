@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import kafkajs from 'kafkajs';
-import { describeTopicError, kafkaErrorTypeOf } from '../../../../../shared/edge/kafka/describe-error.ts';
+import { describeTopicError, kafkaErrorTypeOf, kafkaErrorTypesOf } from '../../../../../shared/edge/kafka/describe-error.ts';
 
 // kafkajs's error classes are on its CommonJS exports object only (not named ESM exports)
 const { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
@@ -27,4 +27,12 @@ test('any other error keeps its own message; a non-error is stringified', () => 
   assert.equal(kafkaErrorTypeOf(e), undefined);
   assert.equal(describeTopicError(e, 't'), e.message);
   assert.equal(describeTopicError('boom', 't'), 'boom');
+});
+
+test('kafkaErrorTypesOf finds every Kafka error type, outermost first: through cause, originalError and an aggregate\'s errors', () => {
+  const tooLarge = new KafkaJSProtocolError({ type: 'MESSAGE_TOO_LARGE', code: 10, retriable: false, message: 'too large' } as unknown as Error);
+  const aggregate = Object.assign(new Error('2 errors'), { errors: [unknownTopic(), new (KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error)(tooLarge, { cause: tooLarge })] });
+  assert.deepEqual(kafkaErrorTypesOf(new KafkaJSNumberOfRetriesExceeded(aggregate, { retryCount: 1, retryTime: 10 })), ['UNKNOWN_TOPIC_OR_PARTITION', 'MESSAGE_TOO_LARGE']);
+  assert.deepEqual(kafkaErrorTypesOf(new Error('plain')), []);
+  assert.deepEqual(kafkaErrorTypesOf(undefined), []);
 });
