@@ -22,6 +22,7 @@ export interface TraceFacts {
   readonly spans: readonly SpanFacts[];
 }
 
+/** The facts of one trace's spans (any order): flags OR-ed over its spans, duration in ms from their micros, one SpanFacts per span. */
 export function traceFactsOf(spans: readonly Span[]): TraceFacts {
   let fault = false;
   let error = false;

@@ -129,6 +129,7 @@ export function flagsOf(tags: Readonly<Record<string, string>>, status: number |
   return { error, throttle, fault, causeMessage };
 }
 
+/** A document's `cause`: one exception (`exceptionId`: 16 hex digits, derived by the caller) with `message` (X-Ray Developer Guide, "Segment documents", errors and exceptions). */
 export function causeOf(exceptionId: string, message: string): Cause {
   return { exceptions: [{ id: exceptionId, message }] };
 }

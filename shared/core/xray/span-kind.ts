@@ -21,6 +21,11 @@ export interface ResolvedKind {
   readonly repaired: boolean;
 }
 
+/**
+ * The kind a span is translated as, by the module header's rules (waypoint → SERVER, or CLIENT when the call
+ * failed; `inbound|…` → SERVER, `outbound|…` → CLIENT except a gateway's SERVER), and whether that repaired the
+ * kind Zipkin sent (counted as `kind_repaired`).
+ */
 export function resolveKind(span: Span): ResolvedKind {
   const given = span.kind;
   if (isWaypointSpan(span)) {
@@ -96,6 +101,7 @@ export function remoteServiceOf(span: Span): string | undefined {
   );
 }
 
+/** The `peer.address` tag (Envoy: the peer's `ip:port`, or `envoy://…` for an internal address) without its port. */
 export function peerAddressOf(span: Span): string | undefined {
   const peer = span.tags['peer.address'];
   return peer === undefined ? undefined : stripPort(peer);

@@ -93,6 +93,14 @@ interface Plan extends SpanPlan {
   derivedIdFailed?: boolean;
 }
 
+/**
+ * Translates one batch of spans (any traces, any order) into X-Ray segment documents, shaped as the module
+ * header says. Pure and deterministic: `ctx.nowMs` (epoch ms) dates the epoch window, `ctx.epochs` remembers
+ * each trace's X-Ray id (`1-xxxxxxxx-…`) across batches, `ctx.deriveId` makes the ids of documents without a
+ * span id of their own. Returns the documents in input order (`spanIndex` into `spans`), the spans that gave
+ * none with their reason (`rejected`: never a throw), and counts. Rules: X-Ray Developer Guide, "Segment
+ * documents" (fields, 64 KB), "Sending trace data" (trace id epoch window); Zipkin's model (zipkin2.Span).
+ */
 export function translateSpans(spans: readonly Span[], ctx: TranslateContext): TranslateOutput {
   const deriveId = ctx.deriveId ?? deriveIdByHash;
   const stats: TranslateStats = { epochRewrites: 0, metadataTrimmed: 0, kindRepaired: 0 };
