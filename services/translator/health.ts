@@ -110,6 +110,8 @@ export class ExportHealth implements ExportState {
   readonly #failureTimeoutMs: number;
   readonly #now: () => number;
   #failingSinceMs: number | undefined;
+  /** Start of the current covered run of failures (each failure covers FAILURE_COVER_MS after it), for liveness. */
+  #coveredSinceMs: number | undefined;
   #lastFailureAtMs = 0;
   /** Failing time of the runs of failures that ended (a success), ms. */
   #closedFailingMs = 0;
@@ -121,29 +123,38 @@ export class ExportHealth implements ExportState {
   }
 
   succeeded(): void {
-    if (this.#failingSinceMs !== undefined) this.#closedFailingMs += this.#openFailingMs(this.#now());
+    this.#closeCoveredRun(this.#now());
     this.#failingSinceMs = undefined;
   }
 
   failed(code: ErrorCode, message: string): void {
     const now = this.#now();
     this.#failingSinceMs ??= now;
+    // a failure past the cover of the one before starts a new run: the gap between them is not excused (found by
+    // the diff review: a stuck consumer failing one call every 90 s was excused for good)
+    if (this.#coveredSinceMs !== undefined && now > this.#lastFailureAtMs + FAILURE_COVER_MS) this.#closeCoveredRun(now);
+    this.#coveredSinceMs ??= now;
     this.#lastFailureAtMs = now;
     this.#lastFailure = `${code}: ${message}`;
   }
 
   excusedMs(): number {
-    return this.#closedFailingMs + (this.#failingSinceMs === undefined ? 0 : this.#openFailingMs(this.#now()));
+    return this.#closedFailingMs + this.#openFailingMs(this.#now());
+  }
+
+  #closeCoveredRun(nowMs: number): void {
+    this.#closedFailingMs += this.#openFailingMs(nowMs);
+    this.#coveredSinceMs = undefined;
   }
 
   /**
-   * The current run of failures, up to `nowMs`, but not past FAILURE_COVER_MS after its last failure: during an
-   * outage calls keep failing (retries, then redeliveries: seconds apart), so an export that stopped calling is
-   * no longer what stalls the consumer.
+   * The current covered run of failures, up to `nowMs`, but not past FAILURE_COVER_MS after its last failure:
+   * during an outage calls keep failing (retries, then redeliveries: seconds apart), so an export that stopped
+   * calling is no longer what stalls the consumer.
    */
   #openFailingMs(nowMs: number): number {
-    const since = this.#failingSinceMs ?? nowMs;
-    return Math.max(0, Math.min(nowMs, this.#lastFailureAtMs + FAILURE_COVER_MS) - since);
+    if (this.#coveredSinceMs === undefined) return 0;
+    return Math.max(0, Math.min(nowMs, this.#lastFailureAtMs + FAILURE_COVER_MS) - this.#coveredSinceMs);
   }
 
   readonly ready: HealthCheck = () => {

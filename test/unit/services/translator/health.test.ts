@@ -118,6 +118,26 @@ test('the excuse ends: one failed call and no more (a stuck consumer makes none)
   now = 24 * 3600_000;
   assert.match(h.live() ?? '', /^consumer stalled/, 'still failing liveness a day later');
 
+  // a failed call now and then, each past the cover of the one before: only each one's cover is excused
+  now = 0;
+  const sparse = new ExportHealth({ failureTimeoutMs: 500, now: () => now });
+  const g = new ConsumerHealth({ stallTimeoutMs: 60_000, now: () => now, exportState: sparse });
+  g.joined();
+  g.lag(0, 5);
+  sparse.failed('XRAY_UNAVAILABLE', 'first');
+  now = 120_000;
+  sparse.failed('XRAY_UNAVAILABLE', 'second, 90 s after the first one\'s cover ended');
+  assert.equal(sparse.excusedMs(), FAILURE_COVER_MS, 'the gap between the runs is not excused');
+  assert.equal(g.live(), `consumer stalled: 5 records behind, no commit for 120000 ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
+  // failing time before the last progress is not taken off the stall after it
+  g.committed();
+  now = 130_000;
+  assert.equal(sparse.excusedMs(), FAILURE_COVER_MS + 10_000);
+  now = 120_000 + FAILURE_COVER_MS + 60_000;
+  assert.equal(g.live(), undefined, 'the second failure\'s 30 s of cover are excused: 60 s of stall');
+  now += 1;
+  assert.equal(g.live(), `consumer stalled: 5 records behind, no commit for ${FAILURE_COVER_MS + 60_001} ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
+
   now = 0;
   const flapping = new ExportHealth({ failureTimeoutMs: 500, now: () => now });
   const f = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => now, exportState: flapping });
