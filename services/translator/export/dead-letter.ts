@@ -40,10 +40,15 @@ export const MAX_SEND_PARTITION_BYTES = 768 * 1024;
  */
 export const MAX_LETTER_BYTES = 1_048_588 - 512;
 
-/** `text` less at least `bytes` UTF-8 bytes from its end (never splitting a character), marked as cut. */
-function cutUtf8(text: string, bytes: number): string {
+/**
+ * `text` at least `bytes` UTF-8 bytes shorter, cut from its end (never inside a character) and marked ` [cut]`;
+ * '' when not even the mark fits (the mark must not make a short text longer: found by the second diff review).
+ */
+export function cutUtf8(text: string, bytes: number): string {
   const mark = ' [cut]';
-  const keep = Buffer.from(text).subarray(0, Math.max(0, Buffer.byteLength(text) - bytes - Buffer.byteLength(mark)));
+  const room = Buffer.byteLength(text) - bytes - Buffer.byteLength(mark);
+  if (room <= 0) return '';
+  const keep = Buffer.from(text).subarray(0, room);
   // a cut inside a character decodes it as U+FFFD: drop that too
   return `${keep.toString('utf8').replace(/\uFFFD$/, '')}${mark}`;
 }

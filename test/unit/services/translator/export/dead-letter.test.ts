@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Message, Producer, ProducerRecord, RecordMetadata } from 'kafkajs';
-import { KafkaDeadLetterSink, sendsWithin, type DeadLetter } from '../../../../../services/translator/export/dead-letter.ts';
+import { KafkaDeadLetterSink, cutUtf8, sendsWithin, type DeadLetter } from '../../../../../services/translator/export/dead-letter.ts';
 import { isMeshrayError } from '../../../../../shared/edge/errors/index.ts';
 
 const letter = (key: string, offset: string): DeadLetter => ({
@@ -98,4 +98,16 @@ test('sendsWithin cuts letters, in order, where one partition\'s bytes would pas
   assert.deepEqual(sends.map((s) => s.map((x) => x.key)), [['a', 'b'], ['c'], ['d'], ['e', 'f']]);
   assert.deepEqual(sendsWithin(messages, 1_000_000).map((s) => s.length), [6], 'under the limit: one send');
   assert.deepEqual(sendsWithin([], 1000), []);
+});
+
+test('cutUtf8 makes a message at least N bytes shorter, never inside a character, marked; a message too short to cut is dropped, never lengthened', () => {
+  const text = 'é'.repeat(100); // 200 bytes
+  for (const n of [1, 7, 50, 193]) {
+    const cut = cutUtf8(text, n);
+    assert.ok(Buffer.byteLength(cut) <= 200 - n, `${n}: ${Buffer.byteLength(cut)} bytes`);
+    assert.match(cut, /^é* \[cut\]$/, String(n));
+  }
+  assert.equal(cutUtf8(text, 194), '', 'the mark alone would not fit');
+  assert.equal(cutUtf8('abc', 1), '', 'a short message is dropped, not made longer');
+  assert.equal(cutUtf8('', 1), '');
 });
