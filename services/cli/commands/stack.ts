@@ -46,8 +46,8 @@ Other variables of the services (ACK_MODE, LOG_LEVEL, …) are passed on to them
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 120_000;
-/** A service gets this long after SIGTERM before SIGKILL (translators may take SHUTDOWN_TIMEOUT, 30 s). */
-const STOP_GRACE_MS = 40_000;
+/** A service gets this long after SIGTERM before SIGKILL (a translator may take SHUTDOWN_TIMEOUT, 30 s; the receiver RECEIVER_REQUEST_TIMEOUT, 30 s, then SHUTDOWN_DRAIN_TIMEOUT, 10 s). */
+const STOP_GRACE_MS = 50_000;
 
 interface Broker {
   readonly brokers: string;
@@ -134,16 +134,21 @@ async function configProblems(env: CommandIo['env'], redisEnabled: boolean): Pro
   ]);
   const brokers = env['KAFKA_BROKERS'] || '127.0.0.1:9092';
   const services = [
-    { name: 'xray-local', schema: xrayLocalConfigSchema as z.ZodType, set: { XRAY_LOCAL_PORT: '2000', XRAY_LOCAL_HOST: HOST } },
-    { name: 'receiver', schema: receiverEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, RECEIVER_PORT: '9411' } },
-    { name: 'translator', schema: translatorEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, TRANSLATOR_OPS_PORT: '9412', XRAY_ENDPOINT: `http://${HOST}:2000`, ...(redisEnabled ? { EPOCH_STORE: 'redis' } : { EPOCH_STORE: 'memory' }) } },
+    { name: 'xray-local', schema: xrayLocalConfigSchema as z.ZodType, set: { XRAY_LOCAL_PORT: env['XRAY_LOCAL_PORT'] || '2000', XRAY_LOCAL_HOST: HOST } },
+    { name: 'receiver', schema: receiverEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, RECEIVER_PORT: env['RECEIVER_PORT'] || '9411' } },
+    { name: 'translator', schema: translatorEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, TRANSLATOR_OPS_PORT: env['TRANSLATOR_OPS_PORT'] || '9412', XRAY_ENDPOINT: `http://${HOST}:2000`, ...(redisEnabled ? { EPOCH_STORE: 'redis' } : { EPOCH_STORE: 'memory' }) } },
   ];
-  const problems: string[] = [];
+  // the same problem of a shared variable (KAFKA_BROKERS, LOG_LEVEL) is one line naming every service it stops
+  const byProblem = new Map<string, string[]>();
   for (const { name, schema, set } of services) {
     const parsed = parseConfig(schema, { ...env, ...set });
-    if (!parsed.ok) problems.push(...parsed.issues.map((i) => `${name}: ${i.path === '' ? '' : `${i.path}: `}${i.message}`));
+    if (parsed.ok) continue;
+    for (const i of parsed.issues) {
+      const problem = `${i.path === '' ? '' : `${i.path}: `}${i.message}`;
+      byProblem.set(problem, [...(byProblem.get(problem) ?? []), name]);
+    }
   }
-  return problems;
+  return [...byProblem].map(([problem, names]) => `${names.join(', ')}: ${problem}`);
 }
 
 /**
@@ -152,23 +157,29 @@ async function configProblems(env: CommandIo['env'], redisEnabled: boolean): Pro
  * only when the services were not ready after 120 s; an endpoint that is not Kafka (a Redis port, say)
  * accepts the connection and fails the first request.
  */
-async function checkKafka(env: CommandIo['env']): Promise<string | undefined> {
+export async function checkKafka(env: CommandIo['env']): Promise<string | undefined> {
   const parsed = parseConfig(stackKafkaSchema, env);
-  if (!parsed.ok) return `invalid Kafka settings: ${parsed.issues.map((i) => `${i.path.replace(/\.\d+$/, '')} ${i.message}`).join('; ')}`;
+  if (!parsed.ok) return undefined; // configProblems names it, for each service
   const c = parsed.value;
-  const admin = createKafka({
-    brokers: c.KAFKA_BROKERS, clientId: 'meshray-stack-check', logLevel: 'nothing', ...kafkaSecurityOf(c),
-    connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retry: { retries: 0 },
-  }).admin();
-  try {
-    await admin.connect();
-    await admin.describeCluster();
-    return undefined;
-  } catch (e) {
-    return `Kafka at ${c.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS) does not answer as Kafka: ${describeKafkaError(e)}; start it, correct KAFKA_BROKERS, or unset it for a broker of the stack's own`;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
+  // Each seed broker in turn, as the services' clients do with their retries: one down (a rolling restart) while
+  // another answers is a working cluster (found by the second diff review: only the first was ever tried).
+  const causes: string[] = [];
+  for (const broker of c.KAFKA_BROKERS) {
+    const admin = createKafka({
+      brokers: [broker], clientId: 'meshray-stack-check', logLevel: 'nothing', ...kafkaSecurityOf(c),
+      connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retry: { retries: 0 },
+    }).admin();
+    try {
+      await admin.connect();
+      await admin.describeCluster();
+      return undefined;
+    } catch (e) {
+      causes.push(c.KAFKA_BROKERS.length === 1 ? describeKafkaError(e) : `${broker}: ${describeKafkaError(e)}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
+  return `Kafka at ${c.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS) does not answer as Kafka: ${causes.join('; ')}; start it, correct KAFKA_BROKERS, or unset it for a broker of the stack's own`;
 }
 
 async function checkRedis(url: string): Promise<string | undefined> {

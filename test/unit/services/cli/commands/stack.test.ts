@@ -83,3 +83,25 @@ test('a service setting its own schema refuses is found before anything starts, 
     'meshray stack: translator: EPOCH_TTL: expected a duration like 3s, 250ms, 2m, 1h, 1m30s or milliseconds, got "bad"',
   ]);
 });
+
+test('the preflight checks the ports given, and a problem of a variable several services read is one line naming them (found by the second diff review)', async () => {
+  const { code, stderr } = await runCommand(run, ['--no-redis'], '', { RECEIVER_PORT: '70000', KAFKA_BROKERS: 'no-port', LOG_LEVEL: 'loud' });
+  assert.equal(code, 1);
+  const lines = stderr.trimEnd().split('\n');
+  assert.ok(lines.some((l) => /^meshray stack: receiver: RECEIVER_PORT: /.test(l)), stderr);
+  assert.ok(lines.some((l) => /^meshray stack: receiver, translator: KAFKA_BROKERS(\.0)?: expected host:port$/.test(l)), stderr);
+  assert.ok(lines.some((l) => /^meshray stack: xray-local, receiver, translator: LOG_LEVEL: /.test(l)), stderr);
+  assert.equal(lines.filter((l) => l.includes('KAFKA_BROKERS')).length, 1, stderr);
+});
+
+test('KAFKA_BROKERS with a dead first broker and a live second one is a working cluster: the check tries each (it tried only the first)', async () => {
+  const { other, busy } = await holdPort(); // a port that holds no Kafka: the check must look past it
+  try {
+    // both dead: every broker's cause is named
+    const { code, stderr } = await runCommand(run, ['--no-redis'], '', { KAFKA_BROKERS: `127.0.0.1:1,127.0.0.1:2`, TRANSLATOR_OPS_PORT: busy });
+    assert.equal(code, 1);
+    assert.match(stderr, /^meshray stack: Kafka at 127\.0\.0\.1:1,127\.0\.0\.1:2 \(KAFKA_BROKERS\) does not answer as Kafka: 127\.0\.0\.1:1: Connection error: connect ECONNREFUSED 127\.0\.0\.1:1; 127\.0\.0\.1:2: Connection error: connect ECONNREFUSED 127\.0\.0\.1:2; /m);
+  } finally {
+    other.close();
+  }
+});

@@ -1,0 +1,30 @@
+/**
+ * `meshray stack`'s Kafka check (checkKafka) against the real broker: a dead first seed broker in front of a live
+ * one is a working cluster (the check tried only the first: found by the second diff review), and something
+ * that accepts connections but is not Kafka is named as such.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { checkKafka } from '../../../../../services/cli/commands/stack.ts';
+
+const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+
+test('a dead first seed broker in front of a live one passes the check; dead alone is named', { timeout: 60_000 }, async () => {
+  assert.equal(await checkKafka({ KAFKA_BROKERS: `127.0.0.1:1,${BROKERS}` }), undefined);
+  assert.match(await checkKafka({ KAFKA_BROKERS: '127.0.0.1:1' }) ?? '', /^Kafka at 127\.0\.0\.1:1 \(KAFKA_BROKERS\) does not answer as Kafka: Connection error: connect ECONNREFUSED 127\.0\.0\.1:1; /);
+});
+
+test('an endpoint that accepts the connection but never answers as Kafka is refused, naming the request that timed out', { timeout: 60_000 }, async () => {
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => { sockets.add(socket); socket.on('error', () => undefined); });
+  await new Promise<void>((resolve) => { silent.listen(0, '127.0.0.1', resolve); });
+  const port = (silent.address() as AddressInfo).port;
+  try {
+    assert.match(await checkKafka({ KAFKA_BROKERS: `127.0.0.1:${port}` }) ?? '', /does not answer as Kafka: Request ApiVersions\(key: 18, version: \d\) timed out; /);
+    assert.equal(await checkKafka({ KAFKA_BROKERS: `127.0.0.1:${port},${BROKERS}` }), undefined, 'a live broker after it');
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => { silent.close(() => resolve()); });
+  }
+});
