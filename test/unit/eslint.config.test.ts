@@ -91,7 +91,9 @@ test('shared/ never imports services/, not even a face; shared/core/ imports no 
     "export const e = await import('node:fs');",
     "export { connect } from 'net';",
     'export const f = new Date(0);',
+    'export const g = Date();',
+    'globalThis.queueMicrotask(() => undefined);',
     '',
   ].join('\n'));
-  assert.deepEqual(hidden.map((m) => m.split(':')[0]), ['1 no-restricted-globals', '2 no-restricted-globals', '3 no-restricted-properties', '4 no-restricted-syntax', '5 no-restricted-syntax', '6 no-restricted-imports'], hidden.join('\n'));
+  assert.deepEqual(hidden.map((m) => m.split(':')[0]), ['1 no-restricted-globals', '2 no-restricted-globals', '3 no-restricted-properties', '4 no-restricted-syntax', '5 no-restricted-syntax', '6 no-restricted-imports', '8 no-restricted-syntax', '9 no-restricted-properties'], hidden.join('\n'));
 });
