@@ -80,77 +80,74 @@ test('while start-up waits (Kafka unreachable, the span topic absent) ready says
   assert.equal(h.ready(), undefined);
 });
 
+/** A joined consumer `lag` records behind, its liveness judged against an ExportHealth, on the clock `clock.now`. */
+function laggingBesideExport(clock: { now: number }, lag: number, stallTimeoutMs = 1000): { consumer: ConsumerHealth; exportHealth: ExportHealth } {
+  const exportHealth = new ExportHealth({ failureTimeoutMs: 500, now: () => clock.now });
+  const consumer = new ConsumerHealth({ stallTimeoutMs, now: () => clock.now, exportState: exportHealth });
+  consumer.joined();
+  consumer.lag(0, lag);
+  return { consumer, exportHealth };
+}
+
 test('the time the X-Ray export spends failing does not count towards a stall (a restart would not bring X-Ray back; readiness says it)', () => {
-  let now = 0;
-  const exportHealth = new ExportHealth({ failureTimeoutMs: 500, now: () => now });
-  const h = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => now, exportState: exportHealth });
-  h.joined();
-  h.lag(0, 10);
-  now = 400; // 400 ms of the consumer's own stall, then an outage of a minute: a failed call every 5 s
-  for (; now <= 60_400; now += 5000) exportHealth.failed('XRAY_UNAVAILABLE', 'connect ECONNREFUSED');
-  now = 60_400;
+  const clock = { now: 0 };
+  const { consumer: h, exportHealth } = laggingBesideExport(clock, 10);
+  clock.now = 400; // 400 ms of the consumer's own stall, then an outage of a minute: a failed call every 5 s
+  for (; clock.now <= 60_400; clock.now += 5000) exportHealth.failed('XRAY_UNAVAILABLE', 'connect ECONNREFUSED');
+  clock.now = 60_400;
   assert.equal(h.live(), undefined, 'lag, no commit for a minute, but the export was what failed');
   assert.match(exportHealth.ready() ?? '', /^X-Ray export failing for 60 s: XRAY_UNAVAILABLE/);
   exportHealth.succeeded();
-  now = 61_000;
+  clock.now = 61_000;
   assert.equal(h.live(), undefined, '400 + 600 ms of the consumer\'s own');
-  now = 61_001;
+  clock.now = 61_001;
   assert.equal(h.live(), 'consumer stalled: 10 records behind, no commit for 61001 ms (60000 ms of it with the X-Ray export failing)', 'recovered, yet no commit: the consumer\'s own stall');
   h.committed();
   assert.equal(h.live(), undefined);
   h.interrupted('crashed');
   exportHealth.failed('XRAY_UNAVAILABLE', 'again');
-  now = 70_000;
+  clock.now = 70_000;
   assert.match(h.live() ?? '', /^consumer out of the group for 8999 ms: crashed$/, 'a consumer out of the group is not excused by the export');
 });
 
 test('the excuse ends: one failed call and no more (a stuck consumer makes none) covers FAILURE_COVER_MS; brief failures now and then cover only themselves (found by the diff review)', () => {
-  let now = 0;
-  const stuck = new ExportHealth({ failureTimeoutMs: 500, now: () => now });
-  const h = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => now, exportState: stuck });
-  h.joined();
-  h.lag(0, 5);
+  const clock = { now: 0 };
+  const { consumer: h, exportHealth: stuck } = laggingBesideExport(clock, 5);
   stuck.failed('XRAY_UNAVAILABLE', 'once');
-  now = FAILURE_COVER_MS + 1000;
+  clock.now = FAILURE_COVER_MS + 1000;
   assert.equal(h.live(), undefined);
-  now = FAILURE_COVER_MS + 1001;
+  clock.now = FAILURE_COVER_MS + 1001;
   assert.equal(h.live(), `consumer stalled: 5 records behind, no commit for ${FAILURE_COVER_MS + 1001} ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
-  now = 24 * 3600_000;
+  clock.now = 24 * 3600_000;
   assert.match(h.live() ?? '', /^consumer stalled/, 'still failing liveness a day later');
 
   // a failed call now and then, each past the cover of the one before: only each one's cover is excused
-  now = 0;
-  const sparse = new ExportHealth({ failureTimeoutMs: 500, now: () => now });
-  const g = new ConsumerHealth({ stallTimeoutMs: 60_000, now: () => now, exportState: sparse });
-  g.joined();
-  g.lag(0, 5);
+  clock.now = 0;
+  const { consumer: g, exportHealth: sparse } = laggingBesideExport(clock, 5, 60_000);
   sparse.failed('XRAY_UNAVAILABLE', 'first');
-  now = 120_000;
+  clock.now = 120_000;
   sparse.failed('XRAY_UNAVAILABLE', 'second, 90 s after the first one\'s cover ended');
   assert.equal(sparse.excusedMs(), FAILURE_COVER_MS, 'the gap between the runs is not excused');
   assert.equal(g.live(), `consumer stalled: 5 records behind, no commit for 120000 ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
   // failing time before the last progress is not taken off the stall after it
   g.committed();
-  now = 130_000;
+  clock.now = 130_000;
   assert.equal(sparse.excusedMs(), FAILURE_COVER_MS + 10_000);
-  now = 120_000 + FAILURE_COVER_MS + 60_000;
+  clock.now = 120_000 + FAILURE_COVER_MS + 60_000;
   assert.equal(g.live(), undefined, 'the second failure\'s 30 s of cover are excused: 60 s of stall');
-  now += 1;
+  clock.now += 1;
   assert.equal(g.live(), `consumer stalled: 5 records behind, no commit for ${FAILURE_COVER_MS + 60_001} ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
 
-  now = 0;
-  const flapping = new ExportHealth({ failureTimeoutMs: 500, now: () => now });
-  const f = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => now, exportState: flapping });
-  f.joined();
-  f.lag(0, 5);
+  clock.now = 0;
+  const { consumer: f, exportHealth: flapping } = laggingBesideExport(clock, 5);
   for (let t = 0; t < 3000; t += 500) {
-    now = t;
+    clock.now = t;
     flapping.failed('XRAY_UNAVAILABLE', 'one 503');
-    now = t + 10;
+    clock.now = t + 10;
     flapping.succeeded();
   }
-  now = 1060;
+  clock.now = 1060;
   assert.equal(f.live(), undefined, '1060 ms, 60 of them failing: 1000 ms of stall');
-  now = 1061;
+  clock.now = 1061;
   assert.match(f.live() ?? '', /^consumer stalled/, 'a brief 503 every 500 ms excuses only its 10 ms each');
 });
