@@ -58,11 +58,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   const kafka = createKafkaFromConfig(config, logger);
 
   const redis = config.EPOCH_STORE === 'redis' || config.SAMPLING === 'on'
-    ? new Redis(config.REDIS_URL, {
-      ...FAIL_FAST_REDIS_OPTIONS,
-      retryStrategy: (times) => Math.min(times * 200, 5000),
-      lazyConnect: false,
-    })
+    ? new Redis(config.REDIS_URL, { ...FAIL_FAST_REDIS_OPTIONS, lazyConnect: false })
     : undefined;
   redis?.on('error', () => { /* counted as redis_fallback per batch; ioredis reconnects by itself */ });
 

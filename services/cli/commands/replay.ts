@@ -73,7 +73,7 @@ function positiveNumber(name: string, value: string | undefined, fallback: numbe
 }
 
 async function connectRedis(url: string): Promise<Redis> {
-  const redis = new Redis(url, { ...FAIL_FAST_REDIS_OPTIONS, retryStrategy: (times) => Math.min(times * 200, 2000), lazyConnect: true });
+  const redis = new Redis(url, { ...FAIL_FAST_REDIS_OPTIONS, lazyConnect: true });
   redis.on('error', () => { /* counted as redis fallbacks; reported at the end */ });
   try {
     await redis.connect();

@@ -1,17 +1,32 @@
 import { createHash } from 'node:crypto';
 import { ReplyError, type Redis, type RedisOptions } from 'ioredis';
 import { MeshrayError } from '../../../shared/edge/errors/index.ts';
+import { fullJitterDelayMs, type BackoffPolicy } from '../../../shared/edge/resilience/backoff.ts';
 import type { EpochProposal, SharedEpochStore } from './shared-epoch-store.ts';
+
+/** How a lost Redis connection is retried: full-jitter backoff from 200 ms up to 5 s (shared/edge/resilience/backoff.ts). */
+export const REDIS_RECONNECT_BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 200, maxMs: 5000 });
+
+/**
+ * ioredis's `retryStrategy` for `policy`: the delay (ms) before reconnect attempt `times` (1 = the first), never
+ * null, so ioredis keeps reconnecting for as long as the process runs. `random` returns [0, 1).
+ */
+export function redisRetryStrategy(policy: BackoffPolicy, random: () => number = Math.random): (times: number) => number {
+  // At least 1 ms: full jitter may draw 0, and a reconnect loop with no pause at all would spin on a dead Redis.
+  return (times) => Math.max(1, fullJitterDelayMs(times, policy, random));
+}
 
 /**
  * The client options every RedisEpochStore's client is built with (translator, `meshray replay`): no offline
- * queue, short timeouts, one retry per command: a Redis outage fails fast instead of holding batches.
+ * queue, short timeouts, one retry per command: a Redis outage fails fast instead of holding batches. The
+ * connection itself is retried with REDIS_RECONNECT_BACKOFF.
  */
 export const FAIL_FAST_REDIS_OPTIONS = {
   enableOfflineQueue: false,
   connectTimeout: 1000,
   commandTimeout: 500,
   maxRetriesPerRequest: 1,
+  retryStrategy: redisRetryStrategy(REDIS_RECONNECT_BACKOFF),
 } as const satisfies RedisOptions;
 
 export interface RedisEpochStoreOptions {
