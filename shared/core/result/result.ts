@@ -1,7 +1,14 @@
+/**
+ * What kind of problem an issue is, where a caller decides by it (a refusal's metric `reason`): `missing`, a
+ * required field is absent; `wrong_version`, a Zipkin span of the other API version. Most issues carry none.
+ */
+export type IssueCode = 'missing' | 'wrong_version';
+
 /** One problem found in an input, named by where it is (e.g. `spans[3].traceId`). */
 export interface Issue {
   readonly path: string;
   readonly message: string;
+  readonly code?: IssueCode;
 }
 
 /** What decoders and validators return: they never throw for bad input, only for bugs. */

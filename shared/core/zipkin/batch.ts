@@ -56,16 +56,17 @@ export interface SpanBatch {
 
 const SPAN_PREFIX = /^spans\[\d+\]\.?/;
 
-function reasonOf(field: string, message: string): SpanRefusalReason {
+/** The metric reason of a refusal: from the first issue's field, and its `code` where it has one. */
+function reasonOf(field: string, code: Issue['code']): SpanRefusalReason {
   const top = field.split(/[.[]/)[0] ?? '';
   const leaf = field.slice(field.lastIndexOf('.') + 1);
   switch (top) {
     case '':
-      return message.startsWith('is a Zipkin v') ? 'wrong_version' : 'not_a_span';
+      return code === 'wrong_version' ? 'wrong_version' : 'not_a_span';
     case 'traceId':
-      return /required/.test(message) ? 'missing_trace_id' : 'invalid_trace_id';
+      return code === 'missing' ? 'missing_trace_id' : 'invalid_trace_id';
     case 'id':
-      return /required/.test(message) ? 'missing_id' : 'invalid_id';
+      return code === 'missing' ? 'missing_id' : 'invalid_id';
     case 'parentId':
       return 'invalid_parent_id';
     case 'kind':
@@ -94,7 +95,7 @@ function reasonOf(field: string, message: string): SpanRefusalReason {
 export function refusalOf(index: number, issues: readonly Issue[]): RefusedSpan {
   const first = issues[0] as Issue;
   const field = first.path.replace(SPAN_PREFIX, '');
-  return { index, field, reason: reasonOf(field, first.message), issues };
+  return { index, field, reason: reasonOf(field, first.code), issues };
 }
 
 /** All-or-nothing view of a batch, for callers that take a body only when every span is valid. */

@@ -5,7 +5,7 @@ import { fail, ok } from '../result/result.ts';
 import { MAX_SPAN_MICROS, type Annotation, type Endpoint, type Span, type SpanKind } from './span.ts';
 import { ipv4FromBytes, ipv6FromBytes, isIpv4MappedBytes } from './ip.ts';
 import { keepSpan, readSpanBatch, strictBatch, type SpanBatch } from './batch.ts';
-import { assembleSpan, beyondMicrosMessage, report, setTag, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
+import { assembleSpan, beyondMicrosMessage, report, reportMissing, setTag, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
 import descriptor from './proto/zipkin-descriptor.json' with { type: 'json' };
 
 /**
@@ -204,7 +204,7 @@ function readProtoSpan(message: ProtoSpan, base: string, issues: Issue[], repair
 
 function readIdBytes(bytes: Uint8Array | null, base: string, field: string, isTraceId: boolean, issues: Issue[]): string | undefined {
   if (bytes === null || bytes === undefined || bytes.length === 0) {
-    report(issues, base, field, 'is required');
+    reportMissing(issues, base, field);
     return undefined;
   }
   if (bytes.length !== 8 && !(isTraceId && bytes.length === 16)) {

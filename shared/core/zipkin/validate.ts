@@ -28,6 +28,11 @@ export function report(issues: Issue[], base: string, field: string, message: st
   issues.push({ path: field === '' ? base : `${base}.${field}`, message });
 }
 
+/** Pushes the issue of a required field that is absent: `is required`, code `missing`. */
+export function reportMissing(issues: Issue[], base: string, field: string): void {
+  issues.push({ path: field === '' ? base : `${base}.${field}`, message: 'is required', code: 'missing' });
+}
+
 /** A short rendering of a bad value for issue messages: strings quoted (and cut), containers named. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') {
@@ -56,7 +61,7 @@ function padHex(lowerHex: string, width: number): string {
  */
 export function readTraceId(value: unknown, base: string, issues: Issue[]): string | undefined {
   if (value === undefined || value === null) {
-    report(issues, base, 'traceId', 'is required');
+    reportMissing(issues, base, 'traceId');
     return undefined;
   }
   if (typeof value !== 'string' || value.length === 0 || value.length > 32 || !HEX.test(value)) {
@@ -74,7 +79,7 @@ export function readTraceId(value: unknown, base: string, issues: Issue[]): stri
 /** Required span id: 1-16 hex chars, lowercased, zero-padded to 16; never all zeros. */
 export function readSpanId(value: unknown, base: string, issues: Issue[]): string | undefined {
   if (value === undefined || value === null) {
-    report(issues, base, 'id', 'is required');
+    reportMissing(issues, base, 'id');
     return undefined;
   }
   if (typeof value !== 'string' || value.length === 0 || value.length > 16 || !HEX.test(value)) {
@@ -189,6 +194,7 @@ export function reportV2SpanInV1(value: Record<string, unknown>, base: string, i
   if (found === undefined) return;
   issues.push({
     path: base,
+    code: 'wrong_version',
     message: `is a Zipkin v2 span (it has ${found.join(', ')}), sent as v1 JSON: POST it to /api/v2/spans; as v1 its service name would be lost`,
   });
 }
@@ -205,6 +211,7 @@ export function reportV1SpanInV2(value: Record<string, unknown>, base: string, i
   if (marker === undefined) return;
   issues.push({
     path: base,
+    code: 'wrong_version',
     message: `is a Zipkin v1 span (it has ${marker}), sent as v2: POST it to /api/v1/spans; as v2 its endpoints and tags would be lost`,
   });
 }

@@ -250,7 +250,7 @@ describe('decodeJsonV1', () => {
 
   describe('refusing malformed v1 bodies as a whole', () => {
     const bad: readonly [string, unknown, readonly Issue[]][] = [
-      ['a missing traceId', [{ id: ID }], [{ path: 'spans[0].traceId', message: 'is required' }]],
+      ['a missing traceId', [{ id: ID }], [{ path: 'spans[0].traceId', message: 'is required', code: 'missing' }]],
       ['a bad id', [{ traceId: TRACE, id: 'nope' }], [{ path: 'spans[0].id', message: 'must be 16 hex characters (shorter ids are left-padded with zeros), got "nope"' }]],
       ['an annotation without timestamp', [v1({ annotations: [{ value: 'cs', endpoint: FRONTEND }] })], [
         { path: 'spans[0].annotations[0].timestamp', message: 'is required in a v1 annotation' },
@@ -273,11 +273,12 @@ describe('decodeJsonV1', () => {
       ['an object body', { spans: [] }, [{ path: 'spans', message: 'must be a JSON array of spans, got an object' }]],
       ['a v2 span (its service name would be lost)', [v1({ kind: 'SERVER', localEndpoint: FRONTEND, tags: { 'http.method': 'GET' } })], [{
         path: 'spans[0]',
+        code: 'wrong_version',
         message: 'is a Zipkin v2 span (it has kind, localEndpoint, tags), sent as v1 JSON: POST it to /api/v2/spans; as v1 its service name would be lost',
       }]],
       ['a span with only a v2 remoteEndpoint or shared flag', [v1({ remoteEndpoint: BACKEND }), v1({ shared: true })], [
-        { path: 'spans[0]', message: 'is a Zipkin v2 span (it has remoteEndpoint), sent as v1 JSON: POST it to /api/v2/spans; as v1 its service name would be lost' },
-        { path: 'spans[1]', message: 'is a Zipkin v2 span (it has shared), sent as v1 JSON: POST it to /api/v2/spans; as v1 its service name would be lost' },
+        { path: 'spans[0]', code: 'wrong_version', message: 'is a Zipkin v2 span (it has remoteEndpoint), sent as v1 JSON: POST it to /api/v2/spans; as v1 its service name would be lost' },
+        { path: 'spans[1]', code: 'wrong_version', message: 'is a Zipkin v2 span (it has shared), sent as v1 JSON: POST it to /api/v2/spans; as v1 its service name would be lost' },
       ]],
     ];
     for (const [title, body, issues] of bad) {

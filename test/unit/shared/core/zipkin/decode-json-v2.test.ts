@@ -136,7 +136,7 @@ describe('decodeJsonV2', () => {
     ];
     for (const [title, overrides, path, message] of bad) {
       it(`refuses ${title}`, () => {
-        assert.deepEqual(refuseOne(overrides), [{ path, message }]);
+        assert.deepEqual(refuseOne(overrides), [message === 'is required' ? { path, message, code: 'missing' } : { path, message }]);
       });
     }
 
@@ -210,12 +210,14 @@ describe('decodeJsonV2', () => {
     it('refuses a v1 span (binaryAnnotations), whose endpoints and tags v2 would drop', () => {
       assert.deepEqual(refuseOne({ binaryAnnotations: [{ key: 'http.url', value: '/', endpoint: { serviceName: 'a' } }] }), [{
         path: 'spans[0]',
+        code: 'wrong_version',
         message: 'is a Zipkin v1 span (it has binaryAnnotations), sent as v2: POST it to /api/v1/spans; as v2 its endpoints and tags would be lost',
       }]);
       assert.equal(decodeOne({ binaryAnnotations: null }).id, ID);
       const v1Annotations = [{ timestamp: 1, value: 'sr', endpoint: { serviceName: 'a' } }];
       assert.deepEqual(refuseOne({ annotations: v1Annotations }), [{
         path: 'spans[0]',
+        code: 'wrong_version',
         message: 'is a Zipkin v1 span (it has annotation endpoints and no localEndpoint), sent as v2: POST it to /api/v1/spans; as v2 its endpoints and tags would be lost',
       }]);
       // With a localEndpoint the span keeps its service: the stray annotation endpoint is skipped, as by Zipkin.
@@ -298,7 +300,7 @@ describe('decodeJsonV2', () => {
     ];
     for (const [title, overrides, path, message] of bad) {
       it(`refuses ${title}`, () => {
-        assert.deepEqual(refuseOne(overrides), [{ path, message }]);
+        assert.deepEqual(refuseOne(overrides), [message === 'is required' ? { path, message, code: 'missing' } : { path, message }]);
       });
     }
   });
@@ -429,7 +431,7 @@ describe('decodeJsonV2', () => {
       assert.deepEqual(issuesOf(decodeJsonV2(body)), [
         { path: 'spans[1].traceId', message: 'must be 16 or 32 hex characters (shorter ids are left-padded with zeros), got "xyz"' },
         { path: 'spans[1].duration', message: 'must be a number of microseconds, got "x"' },
-        { path: 'spans[3].id', message: 'is required' },
+        { path: 'spans[3].id', message: 'is required', code: 'missing' },
         { path: 'spans[3].kind', message: 'must be one of CLIENT, SERVER, PRODUCER, CONSUMER, got "INTERNAL"' },
         { path: 'spans[3].tags["a"]', message: 'must be a string, number or boolean, got an array' },
       ]);

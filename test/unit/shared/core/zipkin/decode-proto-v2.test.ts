@@ -165,10 +165,10 @@ describe('decodeProtoV2', () => {
 
   describe('refusing malformed input as a whole', () => {
     const bad: readonly [string, Record<string, unknown>[], readonly Issue[]][] = [
-      ['a missing traceId', [{ id: hex(ID) }], [{ path: 'spans[0].traceId', message: 'is required' }]],
+      ['a missing traceId', [{ id: hex(ID) }], [{ path: 'spans[0].traceId', message: 'is required', code: 'missing' }]],
       ['a 12-byte traceId', [{ ...base, traceId: hex('00'.repeat(11) + '01') }], [{ path: 'spans[0].traceId', message: 'must be 8 or 16 bytes, got 12 bytes' }]],
       ['an all-zero traceId', [{ ...base, traceId: hex('00'.repeat(16)) }], [{ path: 'spans[0].traceId', message: 'must not be all zeros' }]],
-      ['a missing id', [{ traceId: hex(TRACE) }], [{ path: 'spans[0].id', message: 'is required' }]],
+      ['a missing id', [{ traceId: hex(TRACE) }], [{ path: 'spans[0].id', message: 'is required', code: 'missing' }]],
       ['a 16-byte id', [{ ...base, id: hex(TRACE) }], [{ path: 'spans[0].id', message: 'must be 8 bytes, got 16 bytes' }]],
       ['a 4-byte parentId', [{ ...base, parentId: hex('01020304') }], [{ path: 'spans[0].parentId', message: 'must be 8 bytes, got 4 bytes' }]],
       ['a port above 65535', [{ ...base, localEndpoint: { port: 65536 } }], [{ path: 'spans[0].localEndpoint.port', message: 'must be an integer up to 65535, got 65536' }]],
