@@ -5,13 +5,17 @@ import type { Logger } from '../../../shared/edge/log/index.ts';
 import { fullJitterDelayMs } from '../../../shared/edge/resilience/backoff.ts';
 import { unansweredPartitions } from '../../../shared/edge/kafka/unanswered-partitions.ts';
 import { encodeSpanItems } from '../../../shared/core/avro/span-codec.ts';
+import { AckTickets, type AckTicket } from './ack-tickets.ts';
+import {
+  MAX_BATCH_PARTITION_BYTES, MAX_RECORD_BYTES, MAX_SPAN_BYTES, PRODUCER_STATE_ERROR_TYPES, hasErrorType, isRecordError, withinRecordBytes,
+} from './record-limits.ts';
 import { spanPartitionOf } from '../../../shared/core/span-record/partition.ts';
 import { toSpanListRecord } from '../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
 import { DrainAdmission } from './drain-admission.ts';
 import { NONE_REFUSED, type SpanPublisher } from './span-publisher.ts';
-import { describeTopicError, kafkaErrorTypesOf } from '../../../shared/edge/kafka/describe-error.ts';
+import { describeTopicError } from '../../../shared/edge/kafka/describe-error.ts';
 
 export type AckMode = 'kafka' | 'buffer';
 
@@ -51,18 +55,6 @@ export interface KafkaSpanPublisherOptions {
   readonly random?: () => number;
 }
 
-/** One publish call waiting for Kafka (ACK_MODE=kafka). */
-interface Ticket {
-  remaining: number;
-  settled: boolean;
-  /** The call's spans refused alone (SPAN_TOO_LARGE): what its promise resolves with. */
-  readonly refusedAlone: readonly Span[];
-  readonly resolve: (refusedAlone: readonly Span[]) => void;
-  readonly reject: (e: MeshrayError) => void;
-  /** When ACK_TIMEOUT rejects it (ms, on the monotonic clock). */
-  readonly deadlineMs: number;
-}
-
 /** The spans of one publish call that map to one partition, Avro-encoded (span-list items). */
 interface Chunk {
   readonly partition: number;
@@ -72,55 +64,8 @@ interface Chunk {
   readonly enqueuedAtMs: number;
   /** When it was queued, on the wall clock: its record's timestamp. */
   readonly timestampMs: number;
-  readonly ticket: Ticket | undefined;
+  readonly ticket: AckTicket | undefined;
 }
-
-/** Largest record value built from chunks (a partition's chunks beyond it start another record): well under Kafka's 1 MB. */
-const MAX_RECORD_BYTES = 256 * 1024;
-
-/**
- * Largest encoded span published (1 MiB less 1 KiB): one span alone larger than this cannot fit a record batch
- * that a broker with Kafka's default `message.max.bytes` (1,048,588 bytes for the whole batch) takes, the batch's
- * framing (61 bytes), the record's and the schema header's (under 100) included. Such a span is refused alone
- * (reason `span_too_large`); sent, it failed its whole request with ACK_MODE=kafka and was dropped with
- * ACK_MODE=buffer. A topic whose `max.message.bytes` is set below the default still refuses smaller ones (dropHead).
- */
-export const MAX_SPAN_BYTES = 1024 * 1024 - 1024;
-
-/** publish's answer when it refused no span alone (shared: no allocation per call). */
-/**
- * Largest span bytes of one partition in one send: kafkajs writes a partition's records of a send as one record
- * batch, and the broker applies `message.max.bytes` (1 MB by default) to the whole batch, not to each record.
- */
-const MAX_BATCH_PARTITION_BYTES = 768 * 1024;
-
-/**
- * A request's spans of one partition as span-list items of at most MAX_RECORD_BYTES each (a 5 MB request of one
- * trace, or to a one-partition topic, made one record over Kafka's 1 MB limit, refused for good: its spans were
- * lost with ACK_MODE=buffer). Almost always one piece; larger ones are cut by span count and cut again if need be.
- */
-function withinRecordBytes(spans: readonly Span[], items = encodeSpanItems(spans)): { items: Buffer; spans: readonly Span[] }[] {
-  if (items.length <= MAX_RECORD_BYTES || spans.length === 1) return [{ items, spans }];
-  const pieces = Math.ceil(items.length / MAX_RECORD_BYTES);
-  const size = Math.ceil(spans.length / pieces);
-  const out: { items: Buffer; spans: readonly Span[] }[] = [];
-  for (let i = 0; i < spans.length; i += size) out.push(...withinRecordBytes(spans.slice(i, i + size)));
-  return out;
-}
-
-/** Kafka errors that come from the records themselves: retrying the same batch cannot succeed. */
-const RECORD_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD']);
-
-/**
- * Kafka errors about the idempotent producer's own state (its sequence numbers or id), seen after leader
- * moves during a broker rolling restart (test/failover): kafkajs retries them forever with the same state.
- * Logged at warn when they make the sender replace its producer (it does after every failed send).
- */
-const PRODUCER_STATE_ERROR_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
-
-const hasErrorType = (e: unknown, types: ReadonlySet<string>): boolean => kafkaErrorTypesOf(e).some((t) => types.has(t));
-
-const isRecordError = (e: unknown): boolean => hasErrorType(e, RECORD_ERROR_TYPES);
 
 /**
  * Publishes spans to the span topic through one idempotent kafkajs producer (acks=all).
@@ -154,13 +99,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private queuedSpans = 0;
   private readonly headers: Record<string, string>;
   private readonly waiters = new Set<() => void>();
-  /**
-   * Tickets in the order they were opened, so in deadline order: one timer (ackTimer) for the oldest
-   * unsettled one, instead of a timer per request. Settled tickets leave from the head lazily.
-   */
-  private tickets: Ticket[] = [];
-  private ticketsHead = 0;
-  private ackTimer: NodeJS.Timeout | undefined;
+  /** The publish calls waiting for Kafka (ACK_MODE=kafka), each with its ACK_TIMEOUT deadline. */
+  private readonly tickets: AckTickets;
   /** Backoff sleeps: woken only by close(), not by new spans (which must not hasten retries). */
   private readonly sleepers = new Set<() => void>();
   private connected = false;
@@ -190,6 +130,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.nowMs = options.nowMs ?? Date.now;
     this.clockMs = options.monotonicMs ?? (() => performance.now());
     this.random = options.random ?? Math.random;
+    this.tickets = new AckTickets({ ackTimeoutMs: options.ackTimeoutMs, clockMs: this.clockMs });
     this.log = options.logger.child({ component: 'kafka-span-publisher' });
     this.metrics = receiverMetrics(options.registry);
     this.metrics.bufferCapacitySpans.set(options.bufferMaxSpans);
@@ -376,7 +317,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       return Promise.reject(error as Error); // a span the decoders let through that Avro cannot carry: a defect, answered 500
     }
     if (encoded.length === 0) return Promise.resolve(refusedAlone);
-    const done = this.options.ackMode === 'kafka' ? this.openTicket(encoded.length, refusedAlone) : undefined;
+    const done = this.options.ackMode === 'kafka' ? this.tickets.open(encoded.length, refusedAlone) : undefined;
     for (const e of encoded) this.queue.push({ partition: e.partition, items: e.items, count: e.count, enqueuedAtMs: nowMs, timestampMs, ticket: done?.ticket });
     const wasEmpty = this.queuedSpans === 0;
     if (wasEmpty) this.admission?.busy(nowMs);
@@ -448,63 +389,16 @@ export class KafkaSpanPublisher implements SpanPublisher {
       this.log.error({ droppedSpans, drainTimeoutMs: this.options.drainTimeoutMs },
         this.connected ? 'Kafka did not take the buffered spans before the drain timeout: dropping them' : 'Kafka is not reachable: dropping the buffered spans');
       const lost = new MeshrayError('NOT_READY', 'receiver shut down before Kafka acknowledged the spans');
-      for (const e of this.queue) if (e.ticket) this.settle(e.ticket, lost);
+      for (const e of this.queue) if (e.ticket) this.tickets.settle(e.ticket, lost);
       this.queue.length = 0;
       this.queuedSpans = 0;
       this.notify();
       this.wakeSleepers();
     }
-    if (this.ackTimer !== undefined) clearTimeout(this.ackTimer); // every ticket is settled now
-    this.ackTimer = undefined;
+    this.tickets.stop(); // every ticket is settled now
     await this.producer.disconnect().catch((e: unknown) => this.log.warn({ err: e }, 'Kafka producer disconnect failed'));
     if (drained) await this.loop;
     return { droppedSpans };
-  }
-
-  private openTicket(count: number, refusedAlone: readonly Span[]): { ticket: Ticket; promise: Promise<readonly Span[]> } {
-    let resolve!: (refused: readonly Span[]) => void;
-    let reject!: (e: MeshrayError) => void;
-    const promise = new Promise<readonly Span[]>((res, rej) => { resolve = res; reject = rej; });
-    const ticket: Ticket = { remaining: count, settled: false, refusedAlone, resolve, reject, deadlineMs: this.clockMs() + this.options.ackTimeoutMs };
-    this.tickets.push(ticket);
-    if (this.ackTimer === undefined) this.armAckTimer();
-    return { ticket, promise };
-  }
-
-  /** Drops settled tickets from the head; arms the timer for the oldest unsettled one, if any. */
-  private armAckTimer(): void {
-    const tickets = this.tickets;
-    while (this.ticketsHead < tickets.length && (tickets[this.ticketsHead] as Ticket).settled) this.ticketsHead++;
-    if (this.ticketsHead > 1024 && this.ticketsHead * 2 > tickets.length) {
-      this.tickets = tickets.slice(this.ticketsHead);
-      this.ticketsHead = 0;
-    }
-    const head = this.tickets[this.ticketsHead];
-    if (head === undefined) {
-      this.tickets.length = 0;
-      this.ticketsHead = 0;
-      this.ackTimer = undefined;
-      return;
-    }
-    this.ackTimer = setTimeout(() => this.expireTickets(), Math.max(0, head.deadlineMs - this.clockMs()));
-  }
-
-  private expireTickets(): void {
-    const nowMs = this.clockMs();
-    for (let i = this.ticketsHead; i < this.tickets.length; i++) {
-      const t = this.tickets[i] as Ticket;
-      if (t.deadlineMs > nowMs) break;
-      this.settle(t, new MeshrayError('ACK_TIMEOUT',
-        `Kafka did not acknowledge within ${this.options.ackTimeoutMs} ms; the spans stay queued and will still be sent`));
-    }
-    this.armAckTimer();
-  }
-
-  private settle(ticket: Ticket, error?: MeshrayError): void {
-    if (ticket.settled) return;
-    ticket.settled = true;
-    if (error) ticket.reject(error);
-    else ticket.resolve(ticket.refusedAlone);
   }
 
   private notify(): void {
@@ -618,7 +512,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
       this.admission?.acked(spans, this.queuedSpans, this.clockMs());
       this.notify();
       for (const c of sent) {
-        if (c.ticket && --c.ticket.remaining === 0) this.settle(c.ticket);
+        if (c.ticket && --c.ticket.remaining === 0) this.tickets.settle(c.ticket);
       }
       attempt = 0;
       batchLimit = this.options.batchMaxMessages;
@@ -665,7 +559,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.queuedSpans -= count;
     this.metrics.spansDropped.inc({ reason: 'publish_failed' }, count);
     this.log.error({ err: e }, 'Kafka refused a span record for good: dropping it');
-    if (head?.ticket) this.settle(head.ticket, new MeshrayError('PUBLISH_FAILED', `Kafka refused a span: ${(e as Error).message}`, { cause: e }));
+    if (head?.ticket) this.tickets.settle(head.ticket, new MeshrayError('PUBLISH_FAILED', `Kafka refused a span: ${(e as Error).message}`, { cause: e }));
   }
 
   /** Logs the first failure of a run of failures, not every retry. */

@@ -3,7 +3,7 @@ import type { Span } from '../../../shared/core/zipkin/span.ts';
 /**
  * The receiver's outbound port. `publish` resolves when the spans are acknowledged as ACK_MODE says
  * (written to the topic, or held in the bounded buffer), with the spans it refused alone: each one that,
- * encoded, is larger than any record may be (kafka-span-publisher.ts: MAX_SPAN_BYTES; usually none, the
+ * encoded, is larger than any record may be (record-limits.ts: MAX_SPAN_BYTES; usually none, the
  * same frozen empty list). It rejects with a MeshrayError: BUFFER_FULL, ACK_TIMEOUT, PUBLISH_FAILED or
  * NOT_READY. Apart from those refused alone, the spans of one call are accepted whole or not at all.
  */

@@ -4,7 +4,7 @@ import type { Issue } from '../../../shared/core/result/result.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import type { RefusedSpan, SpanBatch, SpanRefusalReason } from '../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
-import { MAX_SPAN_BYTES } from '../publish/kafka-span-publisher.ts';
+import { MAX_SPAN_BYTES } from '../publish/record-limits.ts';
 
 /**
  * THE place where an error code becomes an HTTP answer. Every code of the catalogue is listed so a new

@@ -17,7 +17,8 @@ import { traceIdLow64 } from '../../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../../shared/core/zipkin/span.ts';
 import { buildApp } from '../../../../services/receiver/app.ts';
 import { startReceiver } from '../../../../services/receiver/main.ts';
-import { KafkaSpanPublisher, MAX_SPAN_BYTES, type KafkaSpanPublisherOptions } from '../../../../services/receiver/publish/kafka-span-publisher.ts';
+import { KafkaSpanPublisher, type KafkaSpanPublisherOptions } from '../../../../services/receiver/publish/kafka-span-publisher.ts';
+import { MAX_SPAN_BYTES } from '../../../../services/receiver/publish/record-limits.ts';
 import { readTopicToEnd } from '../../../support/read-topic.ts';
 import { waitFor } from '../../../support/wait.ts';
 

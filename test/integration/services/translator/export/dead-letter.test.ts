@@ -11,7 +11,7 @@ import { createKafka, parseBrokers } from '../../../../../shared/edge/kafka/clie
 import { ensureTopics } from '../../../../../shared/edge/kafka/topics.ts';
 import { DEAD_LETTER_HEADERS } from '../../../../../shared/core/span-record/headers.ts';
 import { KafkaDeadLetterSink, type DeadLetter } from '../../../../../services/translator/export/dead-letter.ts';
-import { MAX_SPAN_BYTES } from '../../../../../services/receiver/publish/kafka-span-publisher.ts';
+import { MAX_SPAN_BYTES } from '../../../../../services/receiver/publish/record-limits.ts';
 import { readTopicToEnd } from '../../../../support/read-topic.ts';
 import { IDEMPOTENT } from '../../../../support/idempotent-producer.ts';
 
