@@ -17,6 +17,10 @@ interface Slot<V> {
   stamp: number;
 }
 
+/**
+ * String keys to `V`, with `oldest()` the entry set or touched least recently. Each operation is amortised
+ * O(1); the map holds what it is given (its users bound it: evict from `oldest()`).
+ */
 export class RecencyMap<V> {
   readonly #slots = new Map<string, Slot<V>>();
   #keys: string[] = [];

@@ -16,6 +16,11 @@ import { StatusCodeOtlp, type OtlpStatus } from './otlp-request.ts';
 const GRPC_SERVER_ERRORS = new Set([2, 4, 12, 13, 14, 15]);
 const MAX_MESSAGE_CHARS = 1024;
 
+/**
+ * The OTLP status of `span` by the rules above: `isServer` for the server side of a span, whose 4xx and
+ * client-fault gRPC codes leave it `UNSET`. An `ERROR` status's message names each failure, `; `-separated (HTTP
+ * status, gRPC code and message, each failure response flag, the `error` tag), cut to 1,024 characters.
+ */
 export function statusOfSpan(span: Span, isServer: boolean): OtlpStatus {
   const tags = span.tags;
   const lines: string[] = [];

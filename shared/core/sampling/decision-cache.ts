@@ -11,6 +11,10 @@ export interface Decision {
   readonly policy: SamplePolicy;
 }
 
+/**
+ * The sampling decisions by trace key; `get` answers a decision younger than `ttlMs` at `nowMs` (ms, an input),
+ * and the oldest decisions are forgotten past `maxEntries`.
+ */
 export class DecisionCache {
   readonly #ttlMs: number;
   readonly #maxEntries: number;

@@ -28,10 +28,16 @@ export interface KeepExpression {
   readonly clauses: readonly (readonly Test[])[];
 }
 
+/** The empty expression (SAMPLE_KEEP unset): it matches no trace. */
 export const KEEP_NOTHING: KeepExpression = { clauses: [] };
 
 const TEST = /^(service|status|annotation\.[^\s=!<>]+)(=|!=|>=|<=|>|<)(\S+)$/;
 
+/**
+ * Parses SAMPLE_KEEP by the grammar above. Blank text is KEEP_NOTHING. A bad expression fails with one issue per
+ * bad test, each at `clause N, test M` and naming the fix (an unknown field or operator, an empty or `=`-led
+ * value, a status that is not three digits, an order operator on a text field).
+ */
 export function parseKeepExpression(text: string): Result<KeepExpression> {
   const trimmed = text.trim();
   if (trimmed === '') return ok(KEEP_NOTHING);
@@ -58,6 +64,7 @@ export function parseKeepExpression(text: string): Result<KeepExpression> {
   return issues.length > 0 ? fail(issues) : ok({ clauses });
 }
 
+/** Whether some clause has every test true of one same span of the trace (`spans`: its spans' facts). */
 export function matchesKeep(expression: KeepExpression, spans: readonly SpanFacts[]): boolean {
   return expression.clauses.some((tests) => spans.some((span) => tests.every((test) => holds(test, span))));
 }

@@ -15,6 +15,11 @@ import type { Span } from '../zipkin/span.ts';
 import { decodeRecordSpans, spanRecordKeyOf, toSpanListRecord, type DeliveredRecord } from './record.ts';
 import { SPAN_SCHEMA_HEADER } from './headers.ts';
 
+/**
+ * `record` as one part per trace (see above): each part has the record's partition and offset, the trace's
+ * key, and `sourceSpanIndexes` (each span's index in the list as written). Returns `[record]` unchanged for a
+ * v1 record, a list of one trace, or a value that does not decode. Never throws for bad input.
+ */
 export function recordsByTraceOf(record: DeliveredRecord): DeliveredRecord[] {
   if (record.key !== '' || !isSpanListFingerprint(record.headers[SPAN_SCHEMA_HEADER])) return [record];
   const items = spanListItemsOf(record.value, record.headers[SPAN_SCHEMA_HEADER]);

@@ -6,6 +6,7 @@ const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 const IPV4_MAPPED = /^::ffff:((?:\d{1,3}\.){3}\d{1,3})$/;
 
+/** Dotted-quad IPv4 text, each part 0-255 without leading zeros (Zipkin's `Endpoint.ipv4`). */
 export function isIpv4(text: string): boolean {
   return IPV4.test(text);
 }
@@ -46,6 +47,7 @@ export function ipv4MappedToIpv4(ipv6Lower: string): string | undefined {
   return ipv4 !== undefined && IPV4.test(ipv4) ? ipv4 : undefined;
 }
 
+/** The dotted quad of the first 4 bytes (proto3 `Endpoint.ipv4` is 4 bytes in network order, zipkin.proto). */
 export function ipv4FromBytes(bytes: Uint8Array): string {
   return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
 }

@@ -45,6 +45,7 @@ export function describe(value: unknown): string {
   return String(value);
 }
 
+/** A JSON object (not null, not an array): what every span, endpoint and tag map must be. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
