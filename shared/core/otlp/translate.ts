@@ -46,20 +46,18 @@ import {
   SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK,
   SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK,
   SpanKindOtlp,
-  type ExportTraceServiceRequest,
   type KeyValue,
   type OtlpEvent,
-  type OtlpResourceSpans,
   type OtlpSpan,
 } from './otlp-request.ts';
 import { OTLP_ENDPOINT_LIMITS, type OtlpLimits } from './limits.ts';
 import { resourceAttributesOf, spanAttributesOf, str } from './attributes.ts';
 import { statusOfSpan } from './status.ts';
-import { encodeExportRequest, spanJsonBytes } from './encode.ts';
+import { fitSpan } from './fit.ts';
+import { packOtlpSpans, type OtlpPlacedSpan, type OtlpExportBatch } from './pack.ts';
 
-/** The semantic-conventions schema the attribute names follow. */
-export const OTLP_SCHEMA_URL = 'https://opentelemetry.io/schemas/1.26.0';
-export const OTLP_SCOPE_NAME = 'meshray';
+export { OTLP_SCHEMA_URL, OTLP_SCOPE_NAME, packOtlpSpans } from './pack.ts';
+export type { OtlpExportBatch, OtlpPlacedSpan } from './pack.ts';
 
 export interface OtlpTranslateContext {
   readonly nowMs: number;
@@ -85,18 +83,6 @@ export interface OtlpRejectedSpan {
   readonly issues: readonly Issue[];
 }
 
-/** One request to send: the object (OTLP/JSON shape), its protobuf body, and which input spans it holds. */
-export interface OtlpExportBatch {
-  readonly request: ExportTraceServiceRequest;
-  /** Uncompressed OTLP/HTTP protobuf body, ≤ limits.maxRequestBytes. */
-  readonly body: Uint8Array;
-  /**
-   * Input indexes of the spans in this request, in the order they appear in it; an index appears twice
-   * when its span yields two OTLP spans (a root waypoint span and the caller put in front of it).
-   */
-  readonly spanIndexes: readonly number[];
-}
-
 export interface OtlpTranslateStats {
   kindRepaired: number;
   /** Spans that lost attributes or events to fit 200 KB. */
@@ -116,33 +102,6 @@ interface Plan extends SpanPlan {
   sharedServerId?: string;
   derivedIdFailed?: boolean;
 }
-
-/**
- * One OTLP span, translated, trimmed and ready to pack: the unit the translator's OTLP sink exports.
- * `index` is the input span it came from (a root waypoint span yields two: itself and its caller).
- */
-export interface OtlpPlacedSpan {
-  readonly index: number;
-  readonly span: OtlpSpan;
-  readonly resourceKey: string;
-  readonly resourceAttributes: readonly KeyValue[];
-  readonly startMs: number;
-  /** Packing estimate, never fewer than the span's protobuf bytes (a quick bound, or its OTLP/JSON bytes). */
-  readonly estimatedBytes: number;
-}
-
-/** Attributes a trimmed span keeps: what names its node and edge and says whether it failed. */
-const ESSENTIAL = new Set([
-  'http.request.method',
-  'http.response.status_code',
-  'rpc.grpc.status_code',
-  'aws.remote.service',
-  'peer.service',
-  'server.address',
-  'server.port',
-  'meshray.kind_repaired_from',
-  'meshray.zipkin_span_id',
-]);
 
 /** Translates and packs: `placeOtlpSpans`, then `packOtlpSpans`. */
 export function translateToOtlp(spans: readonly Span[], ctx: OtlpTranslateContext): OtlpTranslateOutput {
@@ -247,15 +206,6 @@ export function placeOtlpSpans(spans: readonly Span[], ctx: OtlpTranslateContext
   }
   rejected.sort((a, b) => a.spanIndex - b.spanIndex);
   return { placed, rejected, stats };
-}
-
-/**
- * Packs placed spans into requests within the endpoint's limits (≤ maxSpansPerRequest spans, ≤
- * maxRequestBytes of protobuf, ≤ maxRequestSpreadMs between span starts); each batch's `spanIndexes` are
- * the placed spans' `index`es.
- */
-export function packOtlpSpans(placed: readonly OtlpPlacedSpan[], options: Pick<OtlpTranslateContext, 'limits' | 'scopeVersion'> = {}): OtlpExportBatch[] {
-  return packBatches(placed, options.limits ?? OTLP_ENDPOINT_LIMITS, options.scopeVersion);
 }
 
 /** The shared plan step (shared/core/xray plan.ts), then the endpoint's time window and the OTLP kind. */
@@ -404,134 +354,3 @@ function resourceOf(plan: Plan, cache: Map<string, { key: string; attributes: re
   return resource;
 }
 
-const keyValueBytes = (kv: KeyValue): number => JSON.stringify(kv).length;
-
-/** Characters of a value's strings (AnyValue), for the quick size bounds. */
-function valueUnits(value: KeyValue['value']): number {
-  if ('stringValue' in value) return value.stringValue.length;
-  if ('intValue' in value) return value.intValue.length;
-  if ('arrayValue' in value) return value.arrayValue.values.reduce((n, v) => n + valueUnits(v) + 24, 0);
-  return 24;
-}
-
-/**
- * Quick bounds on a span's size without serializing it: `json` ≥ its OTLP/JSON UTF-8 bytes (each UTF-16
- * unit is at most 6 bytes once escaped, plus a generous allowance per member), `proto` ≥ its protobuf
- * bytes (at most 3 bytes per unit plus tags and lengths).
- */
-export function sizeBounds(span: OtlpSpan): { json: number; proto: number } {
-  let units = span.name.length;
-  let members = 16;
-  for (const kv of span.attributes) {
-    units += kv.key.length + valueUnits(kv.value);
-    members += 1;
-  }
-  for (const e of span.events) {
-    units += e.name.length + e.timeUnixNano.length;
-    members += 2;
-    for (const kv of e.attributes) {
-      units += kv.key.length + valueUnits(kv.value);
-      members += 1;
-    }
-  }
-  if (span.status.message !== undefined) units += span.status.message.length;
-  return { json: 6 * units + 48 * members + 256, proto: 3 * units + 24 * members + 128 };
-}
-
-/**
- * The span if it fits `maxBytes` (OTLP/JSON bytes), with an upper bound of its protobuf bytes; else a
- * trimmed copy that does; undefined when nothing fits.
- */
-function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; bytes: number } | undefined {
-  const bounds = sizeBounds(span);
-  if (bounds.json <= maxBytes) return { span, bytes: bounds.proto };
-  const bytes = spanJsonBytes(span);
-  if (bytes <= maxBytes) return { span, bytes };
-  const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key)).sort((a, b) => keyValueBytes(b) - keyValueBytes(a));
-  const dropped = new Set<KeyValue>();
-  const marked = (events: readonly OtlpEvent[], droppedEvents: number, what: string): OtlpSpan => ({
-    ...span,
-    attributes: [...span.attributes.filter((kv) => !dropped.has(kv)), str('meshray.trimmed', what)],
-    droppedAttributesCount: span.droppedAttributesCount + dropped.size,
-    events,
-    droppedEventsCount: span.droppedEventsCount + droppedEvents,
-  });
-  for (const kv of droppable) {
-    dropped.add(kv);
-    const candidate = marked(span.events, 0, 'attributes');
-    const candidateBytes = spanJsonBytes(candidate);
-    if (candidateBytes <= maxBytes) return { span: candidate, bytes: candidateBytes };
-  }
-  const withoutEvents = marked([], span.events.length, 'attributes,events');
-  const lastBytes = spanJsonBytes(withoutEvents);
-  return lastBytes <= maxBytes ? { span: withoutEvents, bytes: lastBytes } : undefined;
-}
-
-interface OpenBatch {
-  readonly placed: OtlpPlacedSpan[];
-  minStartMs: number;
-  maxStartMs: number;
-  estimatedBytes: number;
-  readonly resourceKeys: Set<string>;
-}
-
-/** Per-span framing (field tag + length varint) and per-resource overhead, on top of the span bytes. */
-const SPAN_FRAMING_BYTES = 6;
-const RESOURCE_FRAMING_BYTES = 96;
-
-function packBatches(placed: readonly OtlpPlacedSpan[], limits: OtlpLimits, scopeVersion: string | undefined): OtlpExportBatch[] {
-  const open: OpenBatch[] = [];
-  for (const p of placed) {
-    const resourceBytes = RESOURCE_FRAMING_BYTES + p.resourceKey.length;
-    let target: OpenBatch | undefined;
-    for (const batch of open) {
-      const added = p.estimatedBytes + SPAN_FRAMING_BYTES + (batch.resourceKeys.has(p.resourceKey) ? 0 : resourceBytes);
-      if (batch.placed.length >= limits.maxSpansPerRequest) continue;
-      if (batch.estimatedBytes + added > limits.maxRequestBytes) continue;
-      if (Math.max(batch.maxStartMs, p.startMs) - Math.min(batch.minStartMs, p.startMs) > limits.maxRequestSpreadMs) continue;
-      target = batch;
-      break;
-    }
-    if (target === undefined) {
-      target = { placed: [], minStartMs: p.startMs, maxStartMs: p.startMs, estimatedBytes: 0, resourceKeys: new Set() };
-      open.push(target);
-    }
-    target.estimatedBytes += p.estimatedBytes + SPAN_FRAMING_BYTES + (target.resourceKeys.has(p.resourceKey) ? 0 : resourceBytes);
-    target.resourceKeys.add(p.resourceKey);
-    target.placed.push(p);
-    target.minStartMs = Math.min(target.minStartMs, p.startMs);
-    target.maxStartMs = Math.max(target.maxStartMs, p.startMs);
-  }
-  return open.flatMap((batch) => finishBatch(batch.placed, limits, scopeVersion));
-}
-
-/** Encodes a batch; one whose body still exceeds the byte limit (the estimate was short) is halved. */
-function finishBatch(placed: readonly OtlpPlacedSpan[], limits: OtlpLimits, scopeVersion: string | undefined): OtlpExportBatch[] {
-  const groups = new Map<string, { attributes: readonly KeyValue[]; spans: OtlpPlacedSpan[] }>();
-  for (const p of placed) {
-    let group = groups.get(p.resourceKey);
-    if (group === undefined) {
-      group = { attributes: p.resourceAttributes, spans: [] };
-      groups.set(p.resourceKey, group);
-    }
-    group.spans.push(p);
-  }
-  const scope = scopeVersion === undefined ? { name: OTLP_SCOPE_NAME } : { name: OTLP_SCOPE_NAME, version: scopeVersion };
-  const resourceSpans: OtlpResourceSpans[] = [];
-  const spanIndexes: number[] = [];
-  for (const group of groups.values()) {
-    resourceSpans.push({
-      resource: { attributes: group.attributes },
-      scopeSpans: [{ scope, spans: group.spans.map((p) => p.span), schemaUrl: OTLP_SCHEMA_URL }],
-      schemaUrl: OTLP_SCHEMA_URL,
-    });
-    for (const p of group.spans) spanIndexes.push(p.index);
-  }
-  const request: ExportTraceServiceRequest = { resourceSpans };
-  const body = encodeExportRequest(request);
-  if (body.length > limits.maxRequestBytes && placed.length > 1) {
-    const half = Math.ceil(placed.length / 2);
-    return [...finishBatch(placed.slice(0, half), limits, scopeVersion), ...finishBatch(placed.slice(half), limits, scopeVersion)];
-  }
-  return [{ request, body, spanIndexes }];
-}

@@ -10,21 +10,19 @@ import { parseJsonArray } from './parse-json.ts';
 import { readSpanBatch, strictBatch, type SpanBatch } from './batch.ts';
 import {
   assembleSpan,
-  describe,
   isSpanObject,
   readObjectList,
   readEndpoint,
   readFlag,
   readLowercaseText,
-  readMicros,
   readSpanIds,
   readTiming,
-  report,
   reportV2SpanInV1,
   setTag,
-  timestampUnitFactorOf,
   type UnitRepairs,
 } from './validate.ts';
+import { describe, report } from './issues.ts';
+import { readMicros, timestampUnitFactorOf } from './timestamps.ts';
 
 interface V1Annotation {
   readonly timestampMicros: number;

@@ -5,7 +5,9 @@ import { fail, ok } from '../result/result.ts';
 import { MAX_SPAN_MICROS, type Annotation, type Endpoint, type Span, type SpanKind } from './span.ts';
 import { ipv4FromBytes, ipv6FromBytes, isIpv4MappedBytes } from './ip.ts';
 import { keepSpan, readSpanBatch, strictBatch, type SpanBatch } from './batch.ts';
-import { assembleSpan, beyondMicrosMessage, report, reportMissing, setTag, timestampUnitFactorOf, type Mutable, type UnitRepairs } from './validate.ts';
+import { assembleSpan, setTag, type Mutable, type UnitRepairs } from './validate.ts';
+import { report, reportMissing } from './issues.ts';
+import { beyondMicrosMessage, timestampUnitFactorOf } from './timestamps.ts';
 import descriptor from './proto/zipkin-descriptor.json' with { type: 'json' };
 
 /**

@@ -1,6 +1,6 @@
 /** First decoding step of both JSON formats: bytes → text → a JSON array. */
 import { fail, ok, type Result } from '../result/result.ts';
-import { describe } from './validate.ts';
+import { describe } from './issues.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Replacing = new TextDecoder('utf-8');

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { anyText } from '../../../../support/arbitraries.ts';
 import protobuf from 'protobufjs';
-import { sizeBounds } from '../../../../../shared/core/otlp/translate.ts';
+import { sizeBounds } from '../../../../../shared/core/otlp/fit.ts';
 import type { KeyValue, OtlpSpan } from '../../../../../shared/core/otlp/index.ts';
 
 const protoDir = fileURLToPath(new URL('../../../../../shared/core/otlp/proto/', import.meta.url));

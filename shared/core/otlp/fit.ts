@@ -1,0 +1,84 @@
+/**
+ * Fitting one OTLP span into the endpoint's span size limit (CloudWatch "OTLP Endpoints": 200 KB per span): quick
+ * size bounds first, the exact OTLP/JSON size only when the bounds do not settle it, then the largest
+ * non-essential attributes dropped one by one, then the events. Pure.
+ */
+import type { KeyValue, OtlpEvent, OtlpSpan } from './otlp-request.ts';
+import { str } from './attributes.ts';
+import { spanJsonBytes } from './encode.ts';
+
+/** Attributes a trimmed span keeps: what names its node and edge and says whether it failed. */
+const ESSENTIAL = new Set([
+  'http.request.method',
+  'http.response.status_code',
+  'rpc.grpc.status_code',
+  'aws.remote.service',
+  'peer.service',
+  'server.address',
+  'server.port',
+  'meshray.kind_repaired_from',
+  'meshray.zipkin_span_id',
+]);
+
+const keyValueBytes = (kv: KeyValue): number => JSON.stringify(kv).length;
+
+/** Characters of a value's strings (AnyValue), for the quick size bounds. */
+function valueUnits(value: KeyValue['value']): number {
+  if ('stringValue' in value) return value.stringValue.length;
+  if ('intValue' in value) return value.intValue.length;
+  if ('arrayValue' in value) return value.arrayValue.values.reduce((n, v) => n + valueUnits(v) + 24, 0);
+  return 24;
+}
+
+/**
+ * Quick bounds on a span's size without serializing it: `json` ≥ its OTLP/JSON UTF-8 bytes (each UTF-16
+ * unit is at most 6 bytes once escaped, plus a generous allowance per member), `proto` ≥ its protobuf
+ * bytes (at most 3 bytes per unit plus tags and lengths).
+ */
+export function sizeBounds(span: OtlpSpan): { json: number; proto: number } {
+  let units = span.name.length;
+  let members = 16;
+  for (const kv of span.attributes) {
+    units += kv.key.length + valueUnits(kv.value);
+    members += 1;
+  }
+  for (const e of span.events) {
+    units += e.name.length + e.timeUnixNano.length;
+    members += 2;
+    for (const kv of e.attributes) {
+      units += kv.key.length + valueUnits(kv.value);
+      members += 1;
+    }
+  }
+  if (span.status.message !== undefined) units += span.status.message.length;
+  return { json: 6 * units + 48 * members + 256, proto: 3 * units + 24 * members + 128 };
+}
+
+/**
+ * The span if it fits `maxBytes` (OTLP/JSON bytes), with an upper bound of its protobuf bytes; else a
+ * trimmed copy that does; undefined when nothing fits.
+ */
+export function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; bytes: number } | undefined {
+  const bounds = sizeBounds(span);
+  if (bounds.json <= maxBytes) return { span, bytes: bounds.proto };
+  const bytes = spanJsonBytes(span);
+  if (bytes <= maxBytes) return { span, bytes };
+  const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key)).sort((a, b) => keyValueBytes(b) - keyValueBytes(a));
+  const dropped = new Set<KeyValue>();
+  const marked = (events: readonly OtlpEvent[], droppedEvents: number, what: string): OtlpSpan => ({
+    ...span,
+    attributes: [...span.attributes.filter((kv) => !dropped.has(kv)), str('meshray.trimmed', what)],
+    droppedAttributesCount: span.droppedAttributesCount + dropped.size,
+    events,
+    droppedEventsCount: span.droppedEventsCount + droppedEvents,
+  });
+  for (const kv of droppable) {
+    dropped.add(kv);
+    const candidate = marked(span.events, 0, 'attributes');
+    const candidateBytes = spanJsonBytes(candidate);
+    if (candidateBytes <= maxBytes) return { span: candidate, bytes: candidateBytes };
+  }
+  const withoutEvents = marked([], span.events.length, 'attributes,events');
+  const lastBytes = spanJsonBytes(withoutEvents);
+  return lastBytes <= maxBytes ? { span: withoutEvents, bytes: lastBytes } : undefined;
+}
