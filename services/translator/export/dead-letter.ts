@@ -1,7 +1,7 @@
 import type { Message, Producer } from 'kafkajs';
 import { MeshrayError, type ErrorCode } from '../../../shared/edge/errors/index.ts';
 import { unansweredPartitions, withPartitions } from '../../../shared/edge/kafka/unanswered-partitions.ts';
-import { DEAD_LETTER_HEADERS, deadLetterHeaders } from '../../../shared/core/span-record/headers.ts';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_MESSAGE_MAX_CHARS, deadLetterHeaders } from '../../../shared/core/span-record/headers.ts';
 import type { DeliveredRecord } from '../../../shared/core/span-record/record.ts';
 
 /** An original span record that will never become an accepted segment document, and why. */
@@ -34,9 +34,10 @@ export const MAX_SEND_PARTITION_BYTES = 768 * 1024;
 
 /**
  * Largest letter (messageBytes): Kafka's default `message.max.bytes` (1,048,588 bytes for a whole record batch)
- * less the batch's framing (61 bytes) and a margin. A letter past it has its message header cut
- * (the receiver's largest span, MAX_SPAN_BYTES, then fits with every other header); a record larger than that
- * written to the span topic by another producer still cannot be dead-lettered, and its batch is redelivered.
+ * less the batch's framing (61 bytes) and a margin. A letter past it has its message header cut (the receiver's
+ * largest span, MAX_SPAN_BYTES, then fits with every other header). A record larger than that, which only another
+ * producer writes to the span topic, goes without its value (withoutValue): refused on every redelivery, it
+ * stalled its partition for good.
  */
 export const MAX_LETTER_BYTES = 1_048_588 - 512;
 
@@ -51,6 +52,23 @@ export function cutUtf8(text: string, bytes: number): string {
   const keep = Buffer.from(text).subarray(0, room);
   // a cut inside a character decodes it as U+FFFD: drop that too
   return `${keep.toString('utf8').replace(/\uFFFD$/, '')}${mark}`;
+}
+
+/**
+ * The letter of a record too large to dead-letter whole: its headers, key and timestamp, no value, the value's size
+ * in `DEAD_LETTER_HEADERS.valueOmittedBytes`, and a message that says where the original is.
+ */
+function withoutValue<M extends Message>(message: M, source: string): M {
+  const bytes = byteLengthOf(message.value);
+  const headers = message.headers as Record<string, string>;
+  const why = `the record (${bytes} bytes) is larger than a dead-letter record may be (${MAX_LETTER_BYTES} bytes): its value is left out; read it at ${source} while that topic retains it`;
+  const original = headers[DEAD_LETTER_HEADERS.message] ?? '';
+  const stubHeaders: Record<string, string> = {
+    ...headers,
+    [DEAD_LETTER_HEADERS.valueOmittedBytes]: String(bytes),
+    [DEAD_LETTER_HEADERS.message]: (original === '' ? why : `${why}; ${original}`).slice(0, DEAD_LETTER_MESSAGE_MAX_CHARS),
+  };
+  return { ...message, value: null, headers: stubHeaders };
 }
 
 /** A message's bytes in a record batch, near enough: key, value, header keys and values, and 64 for framing. */
@@ -161,8 +179,13 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       // The largest span a receiver publishes (MAX_SPAN_BYTES) with a long message header passed the broker's limit:
       // refused on every redelivery (found by the diff review). Its message is cut to what fits.
       const over = messageBytes(message) - MAX_LETTER_BYTES;
-      if (over > 0) headers[DEAD_LETTER_HEADERS.message] = cutUtf8(headers[DEAD_LETTER_HEADERS.message] ?? '', over);
-      return message;
+      if (over <= 0) return message;
+      const original = headers[DEAD_LETTER_HEADERS.message] ?? '';
+      headers[DEAD_LETTER_HEADERS.message] = cutUtf8(original, over);
+      if (messageBytes(message) <= MAX_LETTER_BYTES) return message;
+      // Even without its message the record is too large: only another producer writes such a record to the span topic.
+      headers[DEAD_LETTER_HEADERS.message] = original;
+      return withoutValue(message, `${l.topic}/${l.record.partition}@${l.record.offset}`);
     }));
     for (const send of sendsWithin(messages, MAX_SEND_PARTITION_BYTES)) {
       const answers = await this.#producer.send({ topic: this.#topic, acks: -1, messages: send });

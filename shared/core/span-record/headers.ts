@@ -31,6 +31,12 @@ export const DEAD_LETTER_HEADERS = {
    * own timestamp stays the original record's, so time selections (`replay --dlq --from`) mean span time.
    */
   time: 'meshray.dlq.time',
+  /**
+   * Set when the letter carries no value: the original record (this many bytes, decimal) was larger than a
+   * dead-letter record may be (Kafka's default record batch limit, 1 MB; only another producer writes such a
+   * record to the span topic). Read the original at its source topic, partition and offset while it is retained.
+   */
+  valueOmittedBytes: 'meshray.dlq.value-omitted-bytes',
 } as const;
 
 export const DEAD_LETTER_MESSAGE_MAX_CHARS = 1000;

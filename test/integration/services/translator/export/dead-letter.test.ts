@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createKafka, parseBrokers } from '../../../../../shared/edge/kafka/client.ts';
 import { ensureTopics } from '../../../../../shared/edge/kafka/topics.ts';
 import { DEAD_LETTER_HEADERS } from '../../../../../shared/core/span-record/headers.ts';
-import { KafkaDeadLetterSink, type DeadLetter } from '../../../../../services/translator/export/dead-letter.ts';
+import { KafkaDeadLetterSink, MAX_LETTER_BYTES, type DeadLetter } from '../../../../../services/translator/export/dead-letter.ts';
 import { MAX_SPAN_BYTES } from '../../../../../services/receiver/publish/record-limits.ts';
 import { readTopicToEnd } from '../../../../support/read-topic.ts';
 import { IDEMPOTENT } from '../../../../support/idempotent-producer.ts';
@@ -64,4 +64,27 @@ test('the largest span a receiver publishes, dead-lettered with a long message, 
   assert.ok(message.length < 1000);
   assert.equal(records[0]?.headers['meshray-schema'], 'a1b2c3d4e5f60718', 'the other headers kept');
   assert.equal(records[1]?.headers[DEAD_LETTER_HEADERS.message], 'bad span', 'a letter that fits is not cut');
+});
+
+test('a record larger than any dead-letter record may be (only another producer writes one) is dead-lettered without its value, saying where it is: it was refused on every redelivery and its partition stalled', { timeout: 120_000 }, async () => {
+  const topic = `it-dlq-oversize-${randomUUID()}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  await producer.connect();
+  const sink = new KafkaDeadLetterSink({ producer, topic });
+  const huge = letter(41, Buffer.alloc(1536 * 1024, 122), 'foreign-key');
+  const withHeaders = { ...huge, code: 'RECORD_UNDECODABLE' as const, reason: 'avro', message: 'not a meshray span record', record: { ...huge.record, headers: { 'content-type': 'application/octet-stream' } } };
+  await sink.send([withHeaders, letter(42, Buffer.from('next'))]);
+  const records = await readTopicToEnd(kafka, topic, { minRecords: 2, timeoutMs: 60_000 });
+  assert.equal(records.length, 2);
+  const [stub, next] = records;
+  assert.equal(stub?.value.length, 0, 'no value');
+  assert.equal(stub?.key, 'foreign-key');
+  assert.equal(stub?.headers[DEAD_LETTER_HEADERS.valueOmittedBytes], String(1536 * 1024));
+  assert.equal(stub?.headers[DEAD_LETTER_HEADERS.offset], '41');
+  assert.equal(stub?.headers[DEAD_LETTER_HEADERS.reason], 'avro');
+  assert.equal(stub?.headers['content-type'], 'application/octet-stream', 'the original headers kept');
+  assert.equal(stub?.headers[DEAD_LETTER_HEADERS.message],
+    `the record (${1536 * 1024} bytes) is larger than a dead-letter record may be (${MAX_LETTER_BYTES} bytes): its value is left out; read it at spans/0@41 while that topic retains it; not a meshray span record`);
+  assert.equal(next?.value.toString(), 'next', 'the letter after it written whole');
+  assert.equal(next?.headers[DEAD_LETTER_HEADERS.valueOmittedBytes], undefined);
 });
