@@ -150,6 +150,48 @@ test('two instances in one group: every document arrives, one X-Ray id per trace
   }
 });
 
+test('a foreign record over 1 MB in a span topic that allows it: dead-lettered without its value, and its partition moves on', { timeout: 90_000 }, async () => {
+  const topic = unique('spans-large');
+  const dlq = unique('dlq');
+  const groupId = unique('group');
+  // Another producer's topic settings: records up to 4 MB. The DLQ keeps Kafka's default (1 MB per record batch).
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1, configs: { 'max.message.bytes': String(4 * 1024 * 1024) } }, { topic: dlq, numPartitions: 1, replicationFactor: 1 }]);
+  const xray = await startXRayLocal();
+  const a = await startInstance({ topic, dlq, groupId, xray: xray.client, redisPrefix: `${topic}:` });
+  try {
+    const before = bookinfo(3, 1);
+    const after = bookinfo(3, 2);
+    await produce(topic, before);
+    await producer.send({ topic, acks: -1, messages: [{ key: traceKeyOf(before[0]!.traceId), value: Buffer.alloc(1536 * 1024, 0x7a) }] });
+    await produce(topic, after);
+    const expected = expectedTraces([...before, ...after]);
+    const docs = [...expected.values()].reduce((s, n) => s + n, 0);
+    await waitFor(`${docs} documents in xray-local`, 60_000, () => xray.store.segmentCount >= docs);
+    const produced = before.length + after.length + 1;
+    await waitFor('offsets committed past the large record', 30_000, async () => (await committedTotal(groupId, topic)) === produced);
+    assert.equal(await metric(a.registry, 'meshray_translator_dead_letters_total'), 1);
+    const dlqConsumer = kafka.consumer({ groupId: unique('dlq-reader'), maxWaitTimeInMs: 100 });
+    await dlqConsumer.connect();
+    await dlqConsumer.subscribe({ topics: [dlq], fromBeginning: true });
+    const letters: { bytes: number; headers: Record<string, string> }[] = [];
+    await dlqConsumer.run({ eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+      letters.push({ bytes: message.value?.length ?? 0, headers });
+    } });
+    await waitFor('the dead letter', 20_000, () => letters.length >= 1);
+    await dlqConsumer.disconnect();
+    assert.equal(letters.length, 1);
+    assert.equal(letters[0]?.bytes, 0, 'without its value');
+    assert.equal(letters[0]?.headers[DEAD_LETTER_HEADERS.valueOmittedBytes], String(1536 * 1024));
+    assert.equal(letters[0]?.headers[DEAD_LETTER_HEADERS.code], 'RECORD_UNDECODABLE');
+    assert.match(letters[0]?.headers[DEAD_LETTER_HEADERS.message] ?? '', new RegExp(`read it at ${topic}/0@${before.length} while that topic retains it`));
+  } finally {
+    await a.stop();
+    await xray.close();
+  }
+});
+
 test('Redis epoch store: two instances agree on a trace\'s X-Ray id', async () => {
   const redis = new Redis(REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const prefix = `${unique('epochs')}:`;
