@@ -48,7 +48,7 @@ const RECORD_ERROR_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE'
  * moves during a broker rolling restart (test/failover): kafkajs retries them forever with the same state.
  * Logged at warn when they make the sender replace its producer (it does after every failed send).
  */
-export const PRODUCER_STATE_ERROR_TYPES = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
+export const PRODUCER_STATE_ERROR_TYPES: ReadonlySet<string> = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH']);
 
 export const hasErrorType = (e: unknown, types: ReadonlySet<string>): boolean => kafkaErrorTypesOf(e).some((t) => types.has(t));
 

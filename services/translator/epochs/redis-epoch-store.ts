@@ -4,14 +4,14 @@ import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import { fullJitterDelayMs, type BackoffPolicy } from '../../../shared/edge/resilience/backoff.ts';
 import type { EpochProposal, SharedEpochStore } from './shared-epoch-store.ts';
 
-/** How a lost Redis connection is retried: full-jitter backoff from 200 ms up to 5 s (shared/edge/resilience/backoff.ts). */
+/** How a lost Redis connection is retried: full-jitter backoff, ceilings 200 ms doubling up to 5 s (shared/edge/resilience/backoff.ts). */
 export const REDIS_RECONNECT_BACKOFF: BackoffPolicy = Object.freeze({ baseMs: 200, maxMs: 5000 });
 
 /**
  * ioredis's `retryStrategy` for `policy`: the delay (ms) before reconnect attempt `times` (1 = the first), never
  * null, so ioredis keeps reconnecting for as long as the process runs. `random` returns [0, 1).
  */
-export function redisRetryStrategy(policy: BackoffPolicy, random: () => number = Math.random): (times: number) => number {
+export function redisRetryStrategy(policy: BackoffPolicy, random: () => number = () => Math.random()): (times: number) => number {
   // At least 1 ms: full jitter may draw 0, and a reconnect loop with no pause at all would spin on a dead Redis.
   return (times) => Math.max(1, fullJitterDelayMs(times, policy, random));
 }

@@ -28,7 +28,7 @@ export const DEAD_LETTER_TIME_HEADER = DEAD_LETTER_HEADERS.time;
  * record batch, and the broker applies `message.max.bytes` (1,048,588 bytes by default) to the whole batch:
  * a batch's letters in one send (3,000 timestamp-less spans of one trace, two spans with 600 KB tags, to the
  * default one-partition DLQ) was refused with MESSAGE_TOO_LARGE on every redelivery, and the partition never
- * moved again. The same bound as the receiver's (services/receiver/publish/kafka-span-publisher.ts).
+ * moved again. The same bound as the receiver's (services/receiver/publish/record-limits.ts MAX_BATCH_PARTITION_BYTES).
  */
 export const MAX_SEND_PARTITION_BYTES = 768 * 1024;
 

@@ -25,7 +25,7 @@
  * Trace ids: a 64-bit Zipkin id is zero-padded to 128 bits, or takes the 128-bit id another span of the
  * same trace (same low 64 bits) has in the batch. The OTLP endpoint takes W3C ids as they are: no epoch.
  *
- * Endpoint limits (limits.ts, CloudWatch "OTLP Endpoints" page) are enforced here, before sending:
+ * Endpoint limits (limits.ts, CloudWatch "OTLP Endpoints" page) are enforced before sending (fit.ts, pack.ts):
  * spans older than 14 days or more than 2 h ahead are rejected (`too_old`, `too_far_ahead`); a span over
  * 200 KB loses its largest non-essential attributes, then its events (counted in
  * `droppedAttributesCount` / `droppedEventsCount`, marked `meshray.trimmed`), and is rejected

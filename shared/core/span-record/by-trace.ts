@@ -16,9 +16,10 @@ import { decodeRecordSpans, spanRecordKeyOf, toSpanListRecord, type DeliveredRec
 import { SPAN_SCHEMA_HEADER } from './headers.ts';
 
 /**
- * `record` as one part per trace (see above): each part has the record's partition and offset, the trace's
- * key, and `sourceSpanIndexes` (each span's index in the list as written). Returns `[record]` unchanged for a
- * v1 record, a list of one trace, or a value that does not decode. Never throws for bad input.
+ * `record` as one part per trace (see above). Returns `[record]` unchanged for a v1 record, an empty list or a
+ * value that does not decode; a list of one trace comes back as one copy keyed by its trace, same value, without
+ * `sourceSpanIndexes`. Only the parts of a list of several traces carry `sourceSpanIndexes` (each span's index
+ * in the list as written); every part keeps the record's partition and offset. Never throws for bad input.
  */
 export function recordsByTraceOf(record: DeliveredRecord): DeliveredRecord[] {
   if (record.key !== '' || !isSpanListFingerprint(record.headers[SPAN_SCHEMA_HEADER])) return [record];

@@ -21,7 +21,7 @@ import {
   setTag,
   type UnitRepairs,
 } from './validate.ts';
-import { describe, report } from './issues.ts';
+import { describe, report, reportMissing } from './issues.ts';
 import { readMicros, timestampUnitFactorOf } from './timestamps.ts';
 
 interface V1Annotation {
@@ -90,7 +90,7 @@ function readV1Annotations(value: unknown, base: string, issues: Issue[], repair
     }
     const timestamp = item.timestamp;
     if (timestamp === undefined || timestamp === null || timestamp === 0) {
-      report(issues, base, `${at}.timestamp`, 'is required in a v1 annotation');
+      reportMissing(issues, base, `${at}.timestamp`, 'is required in a v1 annotation');
       return undefined;
     }
     const factor = timestampUnitFactorOf(timestamp);

@@ -11,9 +11,9 @@ export function report(issues: Issue[], base: string, field: string, message: st
   issues.push({ path: field === '' ? base : `${base}.${field}`, message });
 }
 
-/** Pushes the issue of a required field that is absent: `is required`, code `missing`. */
-export function reportMissing(issues: Issue[], base: string, field: string): void {
-  issues.push({ path: field === '' ? base : `${base}.${field}`, message: 'is required', code: 'missing' });
+/** Pushes the issue of a required field that is absent: `is required` (or `message`), code `missing`. */
+export function reportMissing(issues: Issue[], base: string, field: string, message = 'is required'): void {
+  issues.push({ path: field === '' ? base : `${base}.${field}`, message, code: 'missing' });
 }
 
 /** A short rendering of a bad value for issue messages: strings quoted (and cut), containers named. */

@@ -1,6 +1,6 @@
 /**
  * Full-jitter exponential backoff, the one formula every retry loop in meshray uses (X-Ray export,
- * Kafka span publishing). Source: AWS Architecture Blog, "Exponential Backoff And Jitter" (2015), "Full
+ * Kafka span publishing and admin start-up, the Redis reconnect). Source: AWS Architecture Blog, "Exponential Backoff And Jitter" (2015), "Full
  * Jitter": sleep = random_between(0, min(cap, base · 2^attempt)); the AWS SDKs' default retry strategy
  * uses the same shape.
  */

@@ -35,6 +35,18 @@ describe('POST /api/v2/spans', () => {
     assert.equal(publisher.spans.length, 0);
   });
 
+  it('a body whose every span is refused: 400 BODY_MALFORMED, each issue with its path and, where it has one, its code', async () => {
+    const { app, publisher } = makeApp();
+    const noTraceId = { id: '0000000000000001', name: 'get', timestamp: 1_700_000_000_000_000 };
+    const v1Span = { traceId: '0000000000000001', id: '0000000000000002', binaryAnnotations: [] };
+    const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: JSON.stringify([noTraceId, v1Span]) });
+    assert.equal(res.statusCode, 400);
+    const body = res.json<{ error: string; issues: { path: string; message: string; code?: string }[] }>();
+    assert.equal(body.error, 'BODY_MALFORMED');
+    assert.deepEqual(body.issues.map((i) => [i.path, i.code]), [['spans[0].traceId', 'missing'], ['spans[1]', 'wrong_version']]);
+    assert.equal(publisher.spans.length, 0);
+  });
+
   it('takes every kourier body (real Envoy wire form)', async () => {
     const { app, publisher } = makeApp();
     for (const payload of kourierBodies) {

@@ -253,7 +253,7 @@ describe('decodeJsonV1', () => {
       ['a missing traceId', [{ id: ID }], [{ path: 'spans[0].traceId', message: 'is required', code: 'missing' }]],
       ['a bad id', [{ traceId: TRACE, id: 'nope' }], [{ path: 'spans[0].id', message: 'must be 16 hex characters (shorter ids are left-padded with zeros), got "nope"' }]],
       ['an annotation without timestamp', [v1({ annotations: [{ value: 'cs', endpoint: FRONTEND }] })], [
-        { path: 'spans[0].annotations[0].timestamp', message: 'is required in a v1 annotation' },
+        { path: 'spans[0].annotations[0].timestamp', message: 'is required in a v1 annotation', code: 'missing' },
       ]],
       ['an annotation with a bad timestamp', [v1({ annotations: [{ value: 'cs', timestamp: 'x' }] })], [
         { path: 'spans[0].annotations[0].timestamp', message: 'must be a number of microseconds, got "x"' },
