@@ -6,7 +6,26 @@
 export const REPEATED_SIGNAL_MS = 250;
 
 /**
- * Keeps a started service running until SIGTERM/SIGINT, then closes it; resolves with the exit code. A second
+ * The signals that stop a service or a command: Ctrl-C (SIGINT), `kill`/docker/k8s (SIGTERM), and a closed
+ * terminal or a dropped SSH session (SIGHUP), whose default action killed the process at once: the all-in-one
+ * lost the spans it held (answered 202), and `meshray stack` left its broker and services running.
+ */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+const ignore = (): void => undefined;
+
+/**
+ * After SIGHUP the terminal is gone: writes to stdout and stderr fail (EIO, EPIPE) and an unheard 'error' would
+ * end the process mid-shutdown. Output errors are ignored from then on: there is no one left to read them.
+ */
+export function outputMayBeGone(signal: NodeJS.Signals): void {
+  if (signal !== 'SIGHUP') return;
+  process.stdout.on('error', ignore);
+  process.stderr.on('error', ignore);
+}
+
+/**
+ * Keeps a started service running until a STOP_SIGNALS signal (SIGINT, SIGTERM, SIGHUP), then closes it; resolves with the exit code. A second
  * signal while it closes calls the service's `hurry` when it has one (the all-in-one then skips the rest of
  * its drain and still saves what it holds); without one, or at a third signal, the process exits at once
  * with 130, after the service's `abandon` (the all-in-one writes what it holds synchronously) prints what
@@ -20,12 +39,13 @@ export function runUntilSignal(
   return new Promise((resolve) => {
     let signals = 0;
     let lastAt = -Infinity;
+    const listeners = STOP_SIGNALS.map((name) => [name, () => onSignal(name)] as const);
     const done = (code: number): void => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
+      for (const [name, listener] of listeners) process.off(name, listener);
       resolve(code);
     };
-    function onSignal(): void {
+    function onSignal(signal: NodeJS.Signals): void {
+      outputMayBeGone(signal);
       const at = now();
       const repeated = at - lastAt < REPEATED_SIGNAL_MS;
       lastAt = at;
@@ -54,8 +74,7 @@ export function runUntilSignal(
       }
       exit(130);
     }
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    for (const [name, listener] of listeners) process.on(name, listener);
   });
 }
 
@@ -66,7 +85,7 @@ export interface Interrupt {
 }
 
 /**
- * While a command's bounded work runs (replay, capture): the first SIGINT or SIGTERM calls `stop`, so the work
+ * While a command's bounded work runs (replay, capture): the first SIGINT, SIGTERM or SIGHUP calls `stop`, so the work
  * ends as it does on a failure, with its summary and where to resume; a second one exits at once with 130 after
  * `say`ing so. A signal within REPEATED_SIGNAL_MS of the one before does not count (npm forwards Ctrl-C).
  */
@@ -83,6 +102,7 @@ export function onInterrupt(
     const repeated = at - lastAt < REPEATED_SIGNAL_MS;
     lastAt = at;
     if (repeated) return;
+    outputMayBeGone(name);
     if (signal === undefined) {
       signal = name;
       say(`${name}: stopping (a second one exits at once, without the summary)`);
@@ -92,17 +112,14 @@ export function onInterrupt(
     say(`${name} again: exiting at once`);
     exit(130);
   };
-  const onInt = (): void => { onSignal('SIGINT'); };
-  const onTerm = (): void => { onSignal('SIGTERM'); };
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  const listeners = STOP_SIGNALS.map((name) => [name, () => onSignal(name)] as const);
+  for (const [name, listener] of listeners) process.on(name, listener);
   return {
     get signal() {
       return signal;
     },
     dispose() {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      for (const [name, listener] of listeners) process.off(name, listener);
     },
   };
 }

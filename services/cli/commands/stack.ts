@@ -15,6 +15,7 @@ import type { CommandIo } from '../commands.ts';
 import { intFlag } from '../flags.ts';
 import { KNOWN_VARIABLES, closestFlag, warnEnvTypos } from '../command-args.ts';
 import { nodeOptionsFor } from '../node-options.ts';
+import { outputMayBeGone, STOP_SIGNALS } from '../run-until-signal.ts';
 import { z } from 'zod';
 import { kafkaEnv, parseConfig, requireSaslCredentials } from '../../../shared/edge/config/index.ts';
 import { createKafka, describeKafkaError } from '../../../shared/edge/kafka/client.ts';
@@ -276,14 +277,15 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     return stopping;
   };
   const onSignal = (signal: NodeJS.Signals): void => {
+    outputMayBeGone(signal);
     if (interrupted) return;
     interrupted = true;
     onInterrupt();
     say(`${signal}: stopping every service`);
     void stopAll();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP too: a closed terminal killed this process alone, and its broker and services (their own process groups) ran on.
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   // The broker and the services are in their own process groups (ordered shutdown): never leave them if this process dies.
   const killChildren = (): void => {
     for (const s of services) if (s.exit === undefined) try { s.child.kill('SIGKILL'); } catch { /* gone */ }
@@ -439,8 +441,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   } finally {
     await stopAll();
     process.off('exit', killChildren);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
 
   async function finish(code: number): Promise<number> {

@@ -2,10 +2,22 @@ import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
 
+/** Write errors of an output whose reader is gone (a closed terminal, a closed pipe): nothing is left to read the log. */
+const CLOSED_OUTPUT = new Set(['EPIPE', 'EIO', 'EBADF']);
+
+/** Ignores CLOSED_OUTPUT errors (the process goes on with its shutdown); rethrows any other. */
+export function ignoreClosedOutput(error: NodeJS.ErrnoException): void {
+  if (!CLOSED_OUTPUT.has(error.code ?? '')) throw error;
+}
+
 /** The process logger: pino JSON to stdout. Components take `logger.child({ component })`. */
 export function createLogger(options: { level: LevelWithSilent; service: string; destination?: pino.DestinationStream }): Logger {
   const opts = { level: options.level, base: { service: options.service }, timestamp: pino.stdTimeFunctions.isoTime };
-  return options.destination ? pino(opts, options.destination) : pino(opts);
+  if (options.destination) return pino(opts, options.destination);
+  // pino's own default (asynchronous stdout), with closed-output errors ignored: pino itself filters only EPIPE.
+  const destination = pino.destination({ dest: 1, sync: false });
+  destination.on('error', ignoreClosedOutput);
+  return pino(opts, destination);
 }
 
 /**
@@ -15,6 +27,7 @@ export function createLogger(options: { level: LevelWithSilent; service: string;
  */
 export function createProcessLoggers(level: LevelWithSilent): (service: string) => Logger {
   const destination = pino.destination({ dest: 1, sync: true });
+  destination.on('error', ignoreClosedOutput);
   return (service) => createLogger({ level, service, destination });
 }
 

@@ -96,3 +96,28 @@ test('onInterrupt (replay, capture): the first signal stops the work and is reme
   }
   assert.equal(process.listenerCount('SIGINT'), before, 'disposed: its handlers are gone');
 });
+
+test('SIGHUP (a closed terminal, a dropped SSH session) stops a service as SIGTERM does, and its handlers go with the others', async () => {
+  const calls: string[] = [];
+  const before = process.listenerCount('SIGHUP');
+  const exit = runUntilSignal({ close: async () => { calls.push('close'); } }, (code) => { assert.fail(`exit(${code})`); });
+  assert.equal(process.listenerCount('SIGHUP'), before + 1, 'the default action (die at once) is replaced');
+  process.emit('SIGHUP');
+  assert.equal(await exit, 0);
+  assert.deepEqual(calls, ['close']);
+  assert.equal(process.listenerCount('SIGHUP'), before);
+});
+
+test('onInterrupt stops the command on SIGHUP too', () => {
+  const said: string[] = [];
+  let stopped = 0;
+  const interrupt = onInterrupt(() => { stopped += 1; }, (line) => said.push(line), (code) => { assert.fail(`exit(${code})`); });
+  try {
+    process.emit('SIGHUP', 'SIGHUP');
+    assert.equal(stopped, 1);
+    assert.equal(interrupt.signal, 'SIGHUP');
+    assert.match(said[0] ?? '', /^SIGHUP: stopping/);
+  } finally {
+    interrupt.dispose();
+  }
+});

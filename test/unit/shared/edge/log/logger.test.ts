@@ -22,3 +22,10 @@ test('createProcessLoggers: the services of one process print their lines in the
   assert.deepEqual(lines.map((l) => l.n), Array.from({ length: 3000 }, (_, n) => n));
   assert.deepEqual(lines.slice(0, 3).map((l) => l.service), ['receiver', 'translator', 'xray-local']);
 });
+
+test('a closed output (EPIPE, EIO, EBADF: a closed terminal or pipe) is ignored by the process loggers; any other write error is not', async () => {
+  const { ignoreClosedOutput } = await import('../../../../../shared/edge/log/logger.ts');
+  const error = (code: string): NodeJS.ErrnoException => Object.assign(new Error(code), { code });
+  for (const code of ['EPIPE', 'EIO', 'EBADF']) assert.doesNotThrow(() => ignoreClosedOutput(error(code)), code);
+  assert.throws(() => ignoreClosedOutput(error('ENOSPC')), /ENOSPC/);
+});
