@@ -6,9 +6,13 @@ export function isBlankInput(body: Uint8Array): boolean {
   return true;
 }
 
-/** Reads a whole file, or stdin for `-` / no argument. */
-export async function readInput(file: string | undefined, stdin: NodeJS.ReadableStream): Promise<Buffer> {
+/**
+ * Reads a whole file, or stdin for `-` / no argument. On a terminal (`stdin.isTTY`), `hint` is called first:
+ * a command given no FILE otherwise waited, silent, for input a newcomer did not know it wanted.
+ */
+export async function readInput(file: string | undefined, stdin: NodeJS.ReadableStream & { readonly isTTY?: boolean }, hint?: (line: string) => void): Promise<Buffer> {
   if (file !== undefined && file !== '-') return readFile(file);
+  if (stdin.isTTY === true) hint?.('reading Zipkin spans from stdin: paste them and end with Ctrl-D, or give a FILE (--help)');
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks);

@@ -67,7 +67,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const source = positionals[0] ?? '-';
   let body: Buffer;
   try {
-    body = await readInput(source, io.stdin);
+    body = await readInput(source, io.stdin, (line) => io.stderr.write(`meshray send: ${line}\n`));
   } catch (e) {
     return fail(`cannot read ${source === '-' ? 'stdin' : source}: ${(e as Error).message}`);
   }

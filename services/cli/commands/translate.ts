@@ -116,7 +116,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
 
   let body: Buffer;
   try {
-    body = await readInput(positionals[0], io.stdin);
+    body = await readInput(positionals[0], io.stdin, (line) => io.stderr.write(`meshray translate: ${line}\n`));
   } catch (e) {
     return fail(`cannot read ${positionals[0] ?? 'stdin'}: ${(e as Error).message}`);
   }

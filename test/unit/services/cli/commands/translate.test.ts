@@ -218,3 +218,18 @@ test('a span that is not translated is named by its place in the input: its ndjs
   assert.equal(both.code, 0, both.stderr);
   assert.match(both.stderr, /^meshray translate: 1 span in \(json-v1\), 2 documents out/m);
 });
+
+test('translate (and send) given no FILE on a terminal say they read stdin, before they wait for it; a pipe gets no such line', async () => {
+  const { PassThrough, Readable } = await import('node:stream');
+  const { run: send } = await import('../../../../../services/cli/commands/send.ts');
+  for (const [name, command] of [['translate', run], ['send', send]] as const) {
+    const terminal = Object.assign(Readable.from([Buffer.from('\n')]), { isTTY: true });
+    const stderr = new PassThrough();
+    let said = '';
+    stderr.on('data', (c: Buffer) => { said += c.toString(); });
+    await command([], { stdin: terminal, stdout: new PassThrough(), stderr, env: {} });
+    assert.match(said, new RegExp(`^meshray ${name}: reading Zipkin spans from stdin: paste them and end with Ctrl-D, or give a FILE \\(--help\\)\\n`), name);
+  }
+  const piped = await runCommand(run, [], '\n');
+  assert.doesNotMatch(piped.stderr, /reading Zipkin spans/);
+});
