@@ -68,8 +68,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   // return503OnClosing: false. While the app closes (SIGTERM), a request already behind another on a kept-alive
   // connection got fastify's own 503: no Retry-After, not counted, its spans refused while the publisher still
   // took spans. It is served instead (fastify answers it with `Connection: close`), and the publisher drains it.
+  // routerOptions.ignoreTrailingSlash: a collector configured with `…/api/v2/spans/` (a trailing slash) got 404 on every
+  // POST, and Envoy drops what it cannot send (found by a newcomer's first hour).
   const app = Fastify({
-    logger: false, bodyLimit: deps.config.MAX_BODY_BYTES, return503OnClosing: false, ...serverOptions(deps.timeouts, deps.tls),
+    logger: false, bodyLimit: deps.config.MAX_BODY_BYTES, return503OnClosing: false, routerOptions: { ignoreTrailingSlash: true }, ...serverOptions(deps.timeouts, deps.tls),
   } as FastifyServerOptions) as unknown as FastifyInstance;
   const metrics = receiverMetrics(deps.registry);
   // Past maxConnections node closes a new connection at once and emits 'drop'. Without a limit the process's

@@ -47,6 +47,15 @@ describe('POST /api/v2/spans', () => {
     assert.equal(publisher.spans.length, 0);
   });
 
+  it('takes spans at the span routes written with a trailing slash (a collector configured with …/api/v2/spans/ got 404)', async () => {
+    const { app, publisher } = makeApp();
+    const v2 = await app.inject({ method: 'POST', url: '/api/v2/spans/', headers: json, payload: bookinfo });
+    assert.equal(v2.statusCode, 202, v2.body);
+    const v1 = await app.inject({ method: 'POST', url: '/api/v1/spans/', headers: json, payload: v1Body });
+    assert.equal(v1.statusCode, 202, v1.body);
+    assert.equal(publisher.spans.length, bookinfoSpans.length + 1);
+  });
+
   it('takes every kourier body (real Envoy wire form)', async () => {
     const { app, publisher } = makeApp();
     for (const payload of kourierBodies) {
