@@ -45,11 +45,20 @@ export function tokenHeaders(flag: string | undefined, env: Readonly<Record<stri
 /** `--target`: a receiver's http(s) base URL. */
 export function targetFlag(value: string | undefined, errors: string[]): string | undefined {
   if (value === undefined) return undefined;
+  let url: URL | undefined;
   try {
-    if (/^https?:$/.test(new URL(value).protocol)) return value;
+    url = new URL(value);
   } catch {
     // reported below
   }
-  errors.push(`--target: expected an http(s) URL like http://127.0.0.1:9411, got "${value}"`);
-  return undefined;
+  if (url === undefined || !/^https?:$/.test(url.protocol)) {
+    errors.push(`--target: expected an http(s) URL like http://127.0.0.1:9411, got "${value}"`);
+    return undefined;
+  }
+  // meshray's senders post Zipkin v2 JSON: at the v1 route each span was refused (400, "is a Zipkin v2 span").
+  if (/^\/api\/v1\/spans\/?$/.test(url.pathname)) {
+    errors.push(`--target: ${value} is the Zipkin v1 route, and meshray sends v2 JSON: give the receiver's address (http://HOST:9411) or its /api/v2/spans`);
+    return undefined;
+  }
+  return value;
 }

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { targetFlag } from '../../../../services/cli/flags.ts';
+
+test('--target takes a receiver\'s http(s) address or its v2 route, and names the v1 route as the wrong one before any POST', () => {
+  for (const ok of ['http://127.0.0.1:9411', 'https://zipkin.example:443/', 'http://localhost:9411/api/v2/spans', 'http://localhost:9411/api/v2/spans/']) {
+    const errors: string[] = [];
+    assert.equal(targetFlag(ok, errors), ok);
+    assert.deepEqual(errors, [], ok);
+  }
+  for (const v1 of ['http://127.0.0.1:9411/api/v1/spans', 'http://127.0.0.1:9411/api/v1/spans/']) {
+    const errors: string[] = [];
+    assert.equal(targetFlag(v1, errors), undefined);
+    assert.deepEqual(errors, [`--target: ${v1} is the Zipkin v1 route, and meshray sends v2 JSON: give the receiver's address (http://HOST:9411) or its /api/v2/spans`]);
+  }
+  const errors: string[] = [];
+  assert.equal(targetFlag('ftp://x', errors), undefined);
+  assert.equal(targetFlag('not a url', errors), undefined);
+  assert.deepEqual(errors, ['--target: expected an http(s) URL like http://127.0.0.1:9411, got "ftp://x"', '--target: expected an http(s) URL like http://127.0.0.1:9411, got "not a url"']);
+  assert.equal(targetFlag(undefined, errors), undefined);
+});
