@@ -118,6 +118,17 @@ export class SegmentStore {
     return this.#traces.get(traceId);
   }
 
+  /**
+   * The stored traces whose X-Ray id ends with `tail24` (24 lowercase hex digits: what an X-Ray id keeps of a
+   * Zipkin or W3C trace id, shared/core/xray/trace-id.ts proposeXrayTraceId), oldest arrival first. A scan:
+   * for a person's lookup, not for a hot path.
+   */
+  traceIdsEndingWith(tail24: string): string[] {
+    const out: string[] = [];
+    for (const traceId of this.#traces.keys()) if (traceId.endsWith(tail24)) out.push(traceId);
+    return out;
+  }
+
   /** Every trace, oldest arrival first. */
   traces(): IterableIterator<StoredTrace> {
     return this.#traces.values();

@@ -201,6 +201,16 @@ describe('xray-local console in headless Chromium', { skip: SKIP }, () => {
     assert.match(zipkin ?? '', new RegExp(faulty.traceId.replace(/-/g, '').slice(1)));
     assert.match(zipkin ?? '', /"serviceName": "ratings.default"/);
     await shot(page, 'segment');
+ 
+    // The same trace by a Zipkin trace id (Envoy's x-b3-traceid), whose first 8 hex digits the translator rewrote:
+    // the console looked it up as given and said it was never received.
+    const zipkinId = `cafef00d${faulty.traceId.slice(-24)}`;
+    await page.goto(`${server.baseUrl}/#/trace/${zipkinId}?range=1h`);
+    await ready(page, 'trace');
+    assert.equal(await page.textContent('[data-testid="trace-id"]'), faulty.traceId);
+    await page.goto(`${server.baseUrl}/#/trace/${'f'.repeat(32)}?range=1h`);
+    await page.waitForSelector('.card.empty');
+    assert.match(await page.textContent('.card.empty') ?? '', /No trace is stored for Zipkin trace id f{32} \(looked up by its last 24 hex digits/);
   });
 
   test('10k stored traces: the list pages (NextToken) and the map renders without fetching documents', async () => {

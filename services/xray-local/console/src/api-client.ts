@@ -26,6 +26,17 @@ async function call<T>(path: string, body: unknown, signal?: AbortSignal): Promi
   return parsed as T;
 }
 
+/** Whether `id` is a Zipkin trace id (Envoy's `x-b3-traceid`): 16 or 32 hex digits, no `1-` prefix. */
+export const isZipkinTraceId = (id: string): boolean => /^(?:[0-9a-f]{16}|[0-9a-f]{32})$/i.test(id);
+
+/** The X-Ray ids xray-local stores for a Zipkin trace id (GET /console/zipkin-trace/:id). */
+export async function xrayIdsOfZipkinTrace(zipkinTraceId: string, signal?: AbortSignal): Promise<string[]> {
+  const init: RequestInit = signal ? { signal } : {};
+  const response = await fetch(`/console/zipkin-trace/${encodeURIComponent(zipkinTraceId)}`, init);
+  if (!response.ok) return [];
+  return ((await response.json()) as { traceIds?: string[] }).traceIds ?? [];
+}
+
 export const getServiceGraph = (range: TimeRange, signal?: AbortSignal): Promise<GetServiceGraphResult> =>
   call('/ServiceGraph', { StartTime: range.startSec, EndTime: range.endSec }, signal);
 

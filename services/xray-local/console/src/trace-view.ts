@@ -1,4 +1,4 @@
-import { batchGetTraces } from './api-client.ts';
+import { batchGetTraces, isZipkinTraceId, xrayIdsOfZipkinTrace } from './api-client.ts';
 import type { SegmentDocument } from './api-types.ts';
 import { h } from './dom.ts';
 import { formatSec, formatTime, plural } from './format.ts';
@@ -69,11 +69,22 @@ function timelineRow(row: TimelineRow, startSec: number, spanSec: number, onSele
 export async function renderTraceView(main: HTMLElement, traceId: string, ctx: ViewContext): Promise<void> {
   const back = h('a', { class: 'back', href: routeHref('traces', rangeParams(ctx.params)) }, '← Traces');
   main.append(h('div', { class: 'loading' }, 'Loading trace…'));
-  const result = await batchGetTraces([traceId], ctx.signal);
+  // A Zipkin id (from Envoy's logs or `x-b3-traceid`) is looked up as the X-Ray id(s) stored for it: the translator
+  // may have rewritten its first 8 hex digits (EPOCH_POLICY), so as given it named no stored trace.
+  const xrayIds = isZipkinTraceId(traceId) ? await xrayIdsOfZipkinTrace(traceId, ctx.signal) : [traceId];
+  if (xrayIds.length > 1) {
+    main.replaceChildren(back, h('div', { class: 'card' }, `Zipkin trace ${traceId} is stored as ${xrayIds.length} X-Ray traces: `,
+      ...xrayIds.map((id) => h('a', { class: 'trace-link', href: routeHref('trace', rangeParams(ctx.params), id) }, id, ' '))));
+    return;
+  }
+  const result = await batchGetTraces([xrayIds[0] ?? traceId], ctx.signal);
   main.replaceChildren();
   const trace = result.Traces[0];
   if (!trace) {
-    main.append(back, h('div', { class: 'card empty' }, `Trace ${traceId} is not stored (evicted, or never received).`));
+    const why = isZipkinTraceId(traceId)
+      ? `No trace is stored for Zipkin trace id ${traceId} (looked up by its last 24 hex digits, as its X-Ray id keeps them): evicted, or never received.`
+      : `Trace ${traceId} is not stored (evicted, or never received).`;
+    main.append(back, h('div', { class: 'card empty' }, why));
     return;
   }
   const documents: SegmentDocument[] = [];

@@ -63,3 +63,25 @@ test('from a source checkout the console is bundled in memory: one ES module wit
   assert.match(assets.css, /\.service-map/);
   assert.ok(!/https?:\/\/(?!www\.w3\.org\/2000\/svg)/.test(assets.js.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*license[^\n]*/gi, '')), 'no remote URLs');
 });
+
+test('GET /console/zipkin-trace/:id answers the X-Ray ids stored for a Zipkin trace id, whose epoch digits the translator may have rewritten', async () => {
+  const store = new SegmentStore({ maxSegments: 100 });
+  const put = (traceId: string, id: string): void => {
+    const doc = segmentDoc({ name: 'productpage', id, trace_id: traceId });
+    store.put(doc as never, JSON.stringify(doc), 0);
+  };
+  put('1-6b11381d-1b7d3caf3118745c3124bc3b', '00000000000000a1'); // Zipkin 303e5d061b7d3caf3118745c3124bc3b, epoch rewritten
+  put('1-6b11381e-00000000463ac35c9f6413ad', '00000000000000a2'); // a 64-bit Zipkin id, zero-padded
+  put('1-6b11381f-000000000000000000000009', '00000000000000a3');
+  const app = Fastify();
+  registerConsoleRoutes(app, { store, logger: silentLogger(), loadAssets: async () => ({ js: '', css: '', origin: 'source' }) });
+  const ask = async (id: string) => app.inject({ method: 'GET', url: `/console/zipkin-trace/${id}` });
+  assert.deepEqual((await ask('303e5d061b7d3caf3118745c3124bc3b')).json(), { traceIds: ['1-6b11381d-1b7d3caf3118745c3124bc3b'] });
+  assert.deepEqual((await ask('303E5D061B7D3CAF3118745C3124BC3B')).json(), { traceIds: ['1-6b11381d-1b7d3caf3118745c3124bc3b'] }, 'upper-case hex as Zipkin ids are printed sometimes');
+  assert.deepEqual((await ask('463ac35c9f6413ad')).json(), { traceIds: ['1-6b11381e-00000000463ac35c9f6413ad'] });
+  assert.deepEqual((await ask('ffffffffffffffffffffffffffffffff')).json(), { traceIds: [] });
+  const bad = await ask('1-6b11381d-1b7d3caf3118745c3124bc3b');
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.json<{ message: string }>().message, /is not a Zipkin trace id \(16 or 32 hex digits\)/);
+  await app.close();
+});
