@@ -103,7 +103,13 @@ export function closestFlag(given: string, flags: readonly string[]): string | u
 export async function serviceArgsExit(
   args: readonly string[],
   io: CommandIo,
-  command: { readonly name: string; readonly usage: string; loadSchema(): Promise<{ shape: Record<string, unknown> }> },
+  command: {
+    readonly name: string;
+    readonly usage: string;
+    loadSchema(): Promise<{ shape: Record<string, unknown> }>;
+    /** Variables whose typos are named too, besides the schema's own (the all-in-one: every service's). */
+    readonly typosOf?: Iterable<string>;
+  },
 ): Promise<number | undefined> {
   if (args.includes('--help') || args.includes('-h')) {
     io.stdout.write(command.usage + renderEnvHelp(await command.loadSchema()));
@@ -111,7 +117,7 @@ export async function serviceArgsExit(
   }
   const unexpected = args[0];
   if (unexpected === undefined) {
-    warnEnvTypos(io, command.name, Object.keys((await command.loadSchema()).shape));
+    warnEnvTypos(io, command.name, [...Object.keys((await command.loadSchema()).shape), ...(command.typosOf ?? [])]);
     return undefined;
   }
   io.stderr.write(`meshray ${command.name}: unexpected argument '${unexpected}': it is configured by environment variables only (\`meshray ${command.name} --help\` lists them)\n`);

@@ -152,7 +152,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     summary = await runDemo({
       ...options,
       signal: controller.signal,
-      ...(quiet ? {} : { onProgress: (s: DemoSummary) => io.stderr.write(`meshray demo: ${s.requests} requests, ${s.spansAccepted}/${s.spans} spans accepted, answers ${JSON.stringify(s.responses)}\n`) }),
+      ...(quiet ? {} : { onProgress: (s: DemoSummary) => io.stderr.write(`meshray demo: ${s.requests} requests, ${s.spans} spans made, ${s.spansSent} sent (the rest wait in the proxies' batches), ${s.spansAccepted} accepted, answers ${JSON.stringify(s.responses)}\n`) }),
     });
   } finally {
     process.off('SIGINT', stop);

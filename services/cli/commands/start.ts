@@ -1,5 +1,5 @@
 import type { CommandIo } from '../commands.ts';
-import { serviceArgsExit } from '../command-args.ts';
+import { KNOWN_VARIABLES, serviceArgsExit } from '../command-args.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
 const HELP = `usage: meshray start
@@ -12,8 +12,16 @@ instead of PutTraceSegments. Configured by environment variables only:
 
 `;
 
+/**
+ * How `meshray start` reads its arguments and checks its environment. typosOf: a typo of another service's variable
+ * (KAFKA_BROKER) is named too (it was ignored without a word); the start then says it does not use KAFKA_BROKERS.
+ */
+export const START_ARGS = {
+  name: 'start', usage: HELP, loadSchema: async () => (await import('../../all-in-one/index.ts')).allInOneEnvSchema, typosOf: KNOWN_VARIABLES,
+} as const;
+
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
-  const exit = await serviceArgsExit(args, io, { name: 'start', usage: HELP, loadSchema: async () => (await import('../../all-in-one/index.ts')).allInOneEnvSchema });
+  const exit = await serviceArgsExit(args, io, START_ARGS);
   if (exit !== undefined) return exit;
   const { main } = await import('../../all-in-one/index.ts');
   const running = await main(io.env);

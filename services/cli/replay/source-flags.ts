@@ -47,8 +47,8 @@ selection (exactly one):
   --all                    the whole topic (log start offset to high-water mark)
 
 reading:
-  --batch-size N           records read and handled together, aligned to offsets (default 500; replay
-                           translates and exports each such batch at once)
+  --batch-size N           records read and handled together, aligned to offsets (default 500: replay
+                           exports, and capture writes, each such batch at once)
   --idle-timeout DURATION  fail when no record arrives for this long, e.g. 60s (default 60s)
 `;
 

@@ -58,3 +58,16 @@ test('a service command names each misspelled variable (it would be ignored) bef
     '',
   ].join('\n'));
 });
+
+test('meshray start names a typo of another service\'s variable too (KAFKA_BROKER was ignored without a word)', async () => {
+  const { START_ARGS } = await import('../../../../../services/cli/commands/start.ts');
+  const err: Buffer[] = [];
+  const stderr = new PassThrough().on('data', (c: Buffer) => err.push(c));
+  const io = { stdin: Readable.from([]), stdout: new PassThrough(), stderr, env: { KAFKA_BROKER: 'k:9092', RECEIVER_PROT: '1' } };
+  assert.equal(await serviceArgsExit([], io, START_ARGS), undefined);
+  assert.equal(Buffer.concat(err).toString(), [
+    'meshray start: warning: KAFKA_BROKER is not a variable of meshray start and is ignored; did you mean KAFKA_BROKERS?',
+    'meshray start: warning: RECEIVER_PROT is not a variable of meshray start and is ignored; did you mean RECEIVER_PORT?',
+    '',
+  ].join('\n'));
+});
