@@ -57,9 +57,9 @@ try {
   process.stderr.write(`meshray ${name}: ${error.message}\n`);
   process.exitCode = 1;
 }
-// Services may leave client sockets or timers behind after a clean close: exit once output is flushed. A stdout
-// whose reader is gone (a parent killed, a closed terminal) never calls back: its error, or 2 s, ends it too.
+// Services may leave client sockets or timers behind after a clean close: exit once output is flushed (however long
+// a slow pipe takes to take what a command wrote). A stdout whose reader is gone (a parent killed, a closed terminal)
+// never calls back: its write error ends the process instead.
 const exitNow = (): never => process.exit();
 process.stdout.once('error', exitNow);
-setTimeout(exitNow, 2000);
 process.stdout.write('', exitNow);
