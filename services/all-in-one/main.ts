@@ -18,7 +18,7 @@ import {
   exportSinkFromSettings, InProcessSpanSource, TransactionSearchCheck, translatorConfigOf, type DeadLetter, type TranslatorApp,
 } from '../translator/index.ts';
 import { buildXRayLocal, type EmbeddedXRayLocal } from '../xray-local/index.ts';
-import { allInOneEnvSchema, chooseExportTarget, exportTargetWarning, unusedServiceEnv, type ExportTarget } from './config.ts';
+import { allInOneEnvSchema, chooseExportTarget, exportTargetWarning, unusedServiceEnv, type AllInOneConfig, type ExportTarget } from './config.ts';
 
 export interface RunningAllInOne {
   readonly receiver: FastifyInstance;
@@ -26,6 +26,8 @@ export interface RunningAllInOne {
   readonly translator: TranslatorApp;
   readonly topic: InProcessTopic;
   readonly target: ExportTarget;
+  /** The configuration it was started with (parsed, frozen). */
+  readonly config: AllInOneConfig;
   /**
    * Stops taking spans, drains the in-process topic into X-Ray (bounded by `drainTimeoutMs`), stops the
    * translator, appends what is still not exported to DEAD_LETTER_FILE (`unexported_at_shutdown`), closes.
@@ -187,6 +189,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     translator,
     topic,
     target,
+    config,
     hurry() {
       hurried = true;
     },

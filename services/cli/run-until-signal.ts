@@ -18,8 +18,11 @@ const ignore = (): void => undefined;
  * After SIGHUP the terminal is gone: writes to stdout and stderr fail (EIO, EPIPE) and an unheard 'error' would
  * end the process mid-shutdown. Output errors are ignored from then on: there is no one left to read them.
  */
+let outputErrorsIgnored = false;
+
 export function outputMayBeGone(signal: NodeJS.Signals): void {
-  if (signal !== 'SIGHUP') return;
+  if (signal !== 'SIGHUP' || outputErrorsIgnored) return;
+  outputErrorsIgnored = true;
   process.stdout.on('error', ignore);
   process.stderr.on('error', ignore);
 }

@@ -1,5 +1,5 @@
 import type { CommandIo } from '../commands.ts';
-import type { RunningAllInOne } from '../../all-in-one/index.ts';
+import type { AllInOneConfig, RunningAllInOne } from '../../all-in-one/index.ts';
 import { KNOWN_VARIABLES, serviceArgsExit } from '../command-args.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 
@@ -27,23 +27,33 @@ const portOf = (app: { server: { address(): unknown } } | undefined): number | u
   return typeof address === 'object' && address !== null && 'port' in address ? (address as { port: number }).port : undefined;
 };
 
+/** Where a person reaches a server bound to `host`: loopback for a wildcard bind, else the host itself (IPv6 in brackets). */
+const reachableHost = (host: string | undefined): string => {
+  if (host === undefined || host === '' || host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+};
+
 /**
  * The lines a person at a terminal reads once `meshray start` is up: where to send spans, where to look at them,
  * where they are exported, how to send traffic and how to stop (its logs are pino JSON; `meshray stack` prints
- * the same kind of banner). `deadLetterFile` is DEAD_LETTER_FILE.
+ * the same kind of banner). `config`: the all-in-one's parsed configuration (hosts, TLS, tokens, DEAD_LETTER_FILE).
  */
-export function startBanner(running: Pick<RunningAllInOne, 'receiver' | 'xrayLocal' | 'target'>, deadLetterFile: string): string {
+export function startBanner(running: Pick<RunningAllInOne, 'receiver' | 'xrayLocal' | 'target'>, config: AllInOneConfig): string {
   const receiverPort = portOf(running.receiver);
   const xrayPort = portOf(running.xrayLocal);
+  const receiverUrl = `${config.RECEIVER_TLS_CERT === undefined ? 'http' : 'https'}://${reachableHost(config.RECEIVER_HOST)}:${receiverPort ?? '?'}`;
+  const consoleUrl = `http://${reachableHost(config.XRAY_LOCAL_HOST)}:${xrayPort ?? '?'}/`;
   const target = running.target;
-  const exportLine = target.kind === 'embedded' ? `the embedded xray-local (http://127.0.0.1:${xrayPort ?? '?'}/)` : target.kind === 'endpoint' ? target.endpoint : `AWS X-Ray in ${target.region}`;
+  const exportLine = target.kind === 'embedded' ? `the embedded xray-local (${consoleUrl})` : target.kind === 'endpoint' ? target.endpoint : `AWS X-Ray in ${target.region}`;
+  const tokens = config.RECEIVER_AUTH_TOKENS !== undefined || config.RECEIVER_AUTH_TOKENS_FILE !== undefined;
   return [
     'meshray start is up',
-    `  receiver     http://127.0.0.1:${receiverPort ?? '?'}/api/v2/spans   (Zipkin v2 JSON or proto, v1 at /api/v1/spans; /health/ready, /metrics)`,
-    ...(xrayPort === undefined ? [] : [`  console      http://127.0.0.1:${xrayPort}/   (traces and service map; the X-Ray API for the AWS SDK and CLI)`]),
+    `  receiver     ${receiverUrl}/api/v2/spans   (Zipkin v2 JSON or proto, v1 at /api/v1/spans; /health/ready, /metrics)`,
+    ...(xrayPort === undefined ? [] : [`  console      ${consoleUrl}   (traces and service map; the X-Ray API for the AWS SDK and CLI)`]),
     `  export       ${exportLine}`,
-    `send traffic:  npx meshray demo${receiverPort === 9411 ? '' : ` --target http://127.0.0.1:${receiverPort ?? '?'}`}`,
-    `Ctrl-C stops it; spans not exported by then are written to ${deadLetterFile} (meshray send FILE sends them again).`,
+    `send traffic:  npx meshray demo${receiverUrl === 'http://127.0.0.1:9411' ? '' : ` --target ${receiverUrl}`}${tokens ? ' --token TOKEN (RECEIVER_AUTH_TOKENS is set)' : ''}`,
+    `Ctrl-C stops it; spans not exported by then are written to ${config.DEAD_LETTER_FILE} (meshray send FILE sends them again).`,
     '',
   ].join('\n');
 }
@@ -54,6 +64,6 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const { main } = await import('../../all-in-one/index.ts');
   const running = await main(io.env);
   // For a person at a terminal only: where the process runs under a supervisor, its logs say the same in JSON.
-  if ((io.stderr as { isTTY?: boolean }).isTTY === true) io.stderr.write(startBanner(running, io.env['DEAD_LETTER_FILE'] || 'meshray-dead-letters.ndjson'));
+  if ((io.stderr as { isTTY?: boolean }).isTTY === true) io.stderr.write(startBanner(running, running.config));
   return runUntilSignal(running);
 }

@@ -72,7 +72,8 @@ export interface AuthorizeDeps {
  */
 export function registerAuthorization(app: FastifyInstance, deps: AuthorizeDeps): void {
   app.addHook('onRequest', (req, reply, done) => {
-    const path = req.url.split('?', 1)[0] ?? req.url;
+    // The routes take a trailing slash (app.ts ignoreTrailingSlash): /metrics/ is as open as /metrics.
+    const path = (req.url.split('?', 1)[0] ?? req.url).replace(/(.)\/$/, '$1');
     const header = req.headers.authorization;
     if (OPEN_PATHS.has(path) || deps.tokens().accepts(header)) {
       done();

@@ -45,7 +45,9 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleRouteDe
   app.get<{ Params: { id: string } }>('/console/zipkin-trace/:id', async (req, reply) => {
     const id = req.params.id.toLowerCase();
     if (!ZIPKIN_TRACE_ID.test(id)) return reply.code(400).send({ message: `${req.params.id} is not a Zipkin trace id (16 or 32 hex digits)` });
-    return reply.header('cache-control', 'no-cache').send({ traceIds: deps.store.traceIdsEndingWith(id.padStart(32, '0').slice(8)) });
+    // By the low 64 bits: a trace whose spans carry both widths of one id (a 128-bit id and its low half) is keyed by
+    // them, and its X-Ray id's other 8 digits come from whichever span was seen first (shared/core/xray translate.ts).
+    return reply.header('cache-control', 'no-cache').send({ traceIds: deps.store.traceIdsEndingWith(id.slice(-16)) });
   });
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(renderConsolePage(deps.store)));
   app.get('/console/app.js', async (_req, reply) =>

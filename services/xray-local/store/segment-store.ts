@@ -119,13 +119,13 @@ export class SegmentStore {
   }
 
   /**
-   * The stored traces whose X-Ray id ends with `tail24` (24 lowercase hex digits: what an X-Ray id keeps of a
+   * The stored traces whose X-Ray id ends with `tail` (lowercase hex: an X-Ray id keeps the last 24 digits of a
    * Zipkin or W3C trace id, shared/core/xray/trace-id.ts proposeXrayTraceId), oldest arrival first. A scan:
    * for a person's lookup, not for a hot path.
    */
-  traceIdsEndingWith(tail24: string): string[] {
+  traceIdsEndingWith(tail: string): string[] {
     const out: string[] = [];
-    for (const traceId of this.#traces.keys()) if (traceId.endsWith(tail24)) out.push(traceId);
+    for (const traceId of this.#traces.keys()) if (traceId.endsWith(tail)) out.push(traceId);
     return out;
   }
 

@@ -10,14 +10,27 @@ export function ignoreClosedOutput(error: NodeJS.ErrnoException): void {
   if (!CLOSED_OUTPUT.has(error.code ?? '')) throw error;
 }
 
+const noop = (): void => undefined;
+
+/**
+ * `destination` that stops writing once its output is closed (CLOSED_OUTPUT), as pino does itself for EPIPE only:
+ * a closed terminal gives EIO, and the line it failed to write was retried every 100 ms for ever by the flush at
+ * exit (sonic-boom `flushSync`), so a service stopped cleanly never exited (found by a diff review).
+ */
+function silencedWhenClosed<D extends pino.DestinationStream & NodeJS.EventEmitter>(destination: D): D {
+  destination.on('error', (error: NodeJS.ErrnoException) => {
+    ignoreClosedOutput(error);
+    Object.assign(destination, { write: () => true, flushSync: noop, flush: noop, end: noop });
+  });
+  return destination;
+}
+
 /** The process logger: pino JSON to stdout. Components take `logger.child({ component })`. */
 export function createLogger(options: { level: LevelWithSilent; service: string; destination?: pino.DestinationStream }): Logger {
   const opts = { level: options.level, base: { service: options.service }, timestamp: pino.stdTimeFunctions.isoTime };
   if (options.destination) return pino(opts, options.destination);
   // pino's own default (asynchronous stdout), with closed-output errors ignored: pino itself filters only EPIPE.
-  const destination = pino.destination({ dest: 1, sync: false });
-  destination.on('error', ignoreClosedOutput);
-  return pino(opts, destination);
+  return pino(opts, silencedWhenClosed(pino.destination({ dest: 1, sync: false })));
 }
 
 /**
@@ -26,8 +39,7 @@ export function createLogger(options: { level: LevelWithSilent; service: string;
  * buffered on its own, and printed `xray-local ready` after `meshray started`).
  */
 export function createProcessLoggers(level: LevelWithSilent): (service: string) => Logger {
-  const destination = pino.destination({ dest: 1, sync: true });
-  destination.on('error', ignoreClosedOutput);
+  const destination = silencedWhenClosed(pino.destination({ dest: 1, sync: true }));
   return (service) => createLogger({ level, service, destination });
 }
 

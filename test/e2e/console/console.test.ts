@@ -210,7 +210,7 @@ describe('xray-local console in headless Chromium', { skip: SKIP }, () => {
     assert.equal(await page.textContent('[data-testid="trace-id"]'), faulty.traceId);
     await page.goto(`${server.baseUrl}/#/trace/${'f'.repeat(32)}?range=1h`);
     await page.waitForSelector('.card.empty');
-    assert.match(await page.textContent('.card.empty') ?? '', /No trace is stored for Zipkin trace id f{32} \(looked up by its last 24 hex digits/);
+    assert.match(await page.textContent('.card.empty') ?? '', /No trace is stored for Zipkin trace id f{32} \(looked up by its last 16 hex digits/);
   });
 
   test('10k stored traces: the list pages (NextToken) and the map renders without fetching documents', async () => {

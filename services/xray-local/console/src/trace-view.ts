@@ -82,7 +82,7 @@ export async function renderTraceView(main: HTMLElement, traceId: string, ctx: V
   const trace = result.Traces[0];
   if (!trace) {
     const why = isZipkinTraceId(traceId)
-      ? `No trace is stored for Zipkin trace id ${traceId} (looked up by its last 24 hex digits, as its X-Ray id keeps them): evicted, or never received.`
+      ? `No trace is stored for Zipkin trace id ${traceId} (looked up by its last 16 hex digits, its low 64 bits, as its X-Ray id keeps them): evicted, or never received.`
       : `Trace ${traceId} is not stored (evicted, or never received).`;
     main.append(back, h('div', { class: 'card empty' }, why));
     return;

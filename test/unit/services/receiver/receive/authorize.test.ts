@@ -61,7 +61,7 @@ test('without a valid token a span request is 401 (counted, nothing published); 
 
   assert.equal((await post('Bearer s3cret')).statusCode, 202);
   assert.ok(publisher.spans.length > 0);
-  for (const url of ['/health/live', '/health/ready', '/metrics']) assert.equal((await app.inject({ method: 'GET', url })).statusCode, 200, url);
+  for (const url of ['/health/live', '/health/ready', '/metrics', '/metrics/', '/health/ready/']) assert.equal((await app.inject({ method: 'GET', url })).statusCode, 200, url);
   assert.equal(await refused(), 4);
 });
 

@@ -73,6 +73,7 @@ test('GET /console/zipkin-trace/:id answers the X-Ray ids stored for a Zipkin tr
   put('1-6b11381d-1b7d3caf3118745c3124bc3b', '00000000000000a1'); // Zipkin 303e5d061b7d3caf3118745c3124bc3b, epoch rewritten
   put('1-6b11381e-00000000463ac35c9f6413ad', '00000000000000a2'); // a 64-bit Zipkin id, zero-padded
   put('1-6b11381f-000000000000000000000009', '00000000000000a3');
+  put('1-6b113820-b62e8f6a216a2aea45d08fc9', '00000000000000a4'); // first seen as 7180c278b62e8f6a216a2aea45d08fc9, also sent as 216a2aea45d08fc9
   const app = Fastify();
   registerConsoleRoutes(app, { store, logger: silentLogger(), loadAssets: async () => ({ js: '', css: '', origin: 'source' }) });
   const ask = async (id: string) => app.inject({ method: 'GET', url: `/console/zipkin-trace/${id}` });
@@ -80,6 +81,9 @@ test('GET /console/zipkin-trace/:id answers the X-Ray ids stored for a Zipkin tr
   assert.deepEqual((await ask('303E5D061B7D3CAF3118745C3124BC3B')).json(), { traceIds: ['1-6b11381d-1b7d3caf3118745c3124bc3b'] }, 'upper-case hex as Zipkin ids are printed sometimes');
   assert.deepEqual((await ask('463ac35c9f6413ad')).json(), { traceIds: ['1-6b11381e-00000000463ac35c9f6413ad'] });
   assert.deepEqual((await ask('ffffffffffffffffffffffffffffffff')).json(), { traceIds: [] });
+  // One trace whose spans carry both widths of its id: found by either (keyed by the low 64 bits)
+  assert.deepEqual((await ask('216a2aea45d08fc9')).json(), { traceIds: ['1-6b113820-b62e8f6a216a2aea45d08fc9'] });
+  assert.deepEqual((await ask('7180c278b62e8f6a216a2aea45d08fc9')).json(), { traceIds: ['1-6b113820-b62e8f6a216a2aea45d08fc9'] });
   const bad = await ask('1-6b11381d-1b7d3caf3118745c3124bc3b');
   assert.equal(bad.statusCode, 400);
   assert.match(bad.json<{ message: string }>().message, /is not a Zipkin trace id \(16 or 32 hex digits\)/);

@@ -29,3 +29,24 @@ test('a closed output (EPIPE, EIO, EBADF: a closed terminal or pipe) is ignored 
   for (const code of ['EPIPE', 'EIO', 'EBADF']) assert.doesNotThrow(() => ignoreClosedOutput(error(code)), code);
   assert.throws(() => ignoreClosedOutput(error('ENOSPC')), /ENOSPC/);
 });
+
+test('a service logger whose stdout is closed (EIO, EBADF: its terminal gone) still lets the process exit: its flush at exit retried the lost line for ever', async () => {
+  const { openSync, closeSync } = await import('node:fs');
+  const script = `
+    const { createLogger } = await import(${JSON.stringify(MODULE)});
+    const log = createLogger({ level: 'info', service: 'receiver' });
+    log.info('started');
+    setTimeout(() => { log.info('stopping'); process.exit(0); }, 100);`;
+  const readOnly = openSync('/dev/null', 'r'); // every write to it fails with EBADF
+  try {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', readOnly, 'ignore'] });
+    const exit = await new Promise<number | string>((resolve) => {
+      const timer = setTimeout(() => { child.kill('SIGKILL'); resolve('still running after 15 s'); }, 15_000);
+      child.once('exit', (code) => { clearTimeout(timer); resolve(code ?? -1); });
+    });
+    assert.equal(exit, 0);
+  } finally {
+    closeSync(readOnly);
+  }
+});
