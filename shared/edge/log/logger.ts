@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger };
@@ -18,9 +19,19 @@ const noop = (): void => undefined;
  * exit (sonic-boom `flushSync`), so a service stopped cleanly never exited (found by a diff review).
  */
 function silencedWhenClosed<D extends pino.DestinationStream & NodeJS.EventEmitter>(destination: D): D {
+  const silence = (): void => { Object.assign(destination, { write: () => true, flushSync: noop, flush: noop, end: noop }); };
   destination.on('error', (error: NodeJS.ErrnoException) => {
     ignoreClosedOutput(error);
-    Object.assign(destination, { write: () => true, flushSync: noop, flush: noop, end: noop });
+    silence();
+  });
+  // A write still in flight when the process exits has not failed yet: before pino's flush at exit (registered
+  // after this listener), an empty write tells whether stdout is gone (a hung-up terminal answers EIO even to that).
+  process.prependListener('exit', () => {
+    try {
+      writeSync(1, '');
+    } catch (error) {
+      if (CLOSED_OUTPUT.has((error as NodeJS.ErrnoException).code ?? '')) silence();
+    }
   });
   return destination;
 }
