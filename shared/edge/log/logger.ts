@@ -18,21 +18,34 @@ const noop = (): void => undefined;
  * a closed terminal gives EIO, and the line it failed to write was retried every 100 ms for ever by the flush at
  * exit (sonic-boom `flushSync`), so a service stopped cleanly never exited (found by a diff review).
  */
+/** The stdout destinations made here, each with what silences it. */
+const stdoutSilencers = new Set<() => void>();
+let exitProbe = false;
+
+/**
+ * A write still in flight when the process exits has not failed yet: before pino's flush at exit (registered after
+ * this listener), an empty write tells whether stdout is gone (a hung-up terminal answers EIO even to that).
+ */
+function probeStdoutAtExit(): void {
+  if (exitProbe) return;
+  exitProbe = true;
+  process.prependListener('exit', () => {
+    try {
+      writeSync(1, '');
+    } catch (error) {
+      if (CLOSED_OUTPUT.has((error as NodeJS.ErrnoException).code ?? '')) for (const silence of stdoutSilencers) silence();
+    }
+  });
+}
+
 function silencedWhenClosed<D extends pino.DestinationStream & NodeJS.EventEmitter>(destination: D): D {
   const silence = (): void => { Object.assign(destination, { write: () => true, flushSync: noop, flush: noop, end: noop }); };
   destination.on('error', (error: NodeJS.ErrnoException) => {
     ignoreClosedOutput(error);
     silence();
   });
-  // A write still in flight when the process exits has not failed yet: before pino's flush at exit (registered
-  // after this listener), an empty write tells whether stdout is gone (a hung-up terminal answers EIO even to that).
-  process.prependListener('exit', () => {
-    try {
-      writeSync(1, '');
-    } catch (error) {
-      if (CLOSED_OUTPUT.has((error as NodeJS.ErrnoException).code ?? '')) silence();
-    }
-  });
+  stdoutSilencers.add(silence);
+  probeStdoutAtExit();
   return destination;
 }
 
