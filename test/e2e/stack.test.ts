@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { REPO_ROOT, ServiceProcess, describeProcesses } from './support/processes.ts';
+import { REPO_ROOT, ServiceProcess, describeProcesses, isAlive } from './support/processes.ts';
 import { nodeOptionsFor } from '../../services/cli/node-options.ts';
 import { KAFKA_BROKERS } from './support/kafka.ts';
 import { scrapeMetric } from './support/metrics.ts';
@@ -48,14 +48,6 @@ function nodeOptionsOf(pid: number): string | undefined {
   return entry?.slice('NODE_OPTIONS='.length);
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Pino lines (after the stack's `name | ` prefix) at warn (40) or above. */
 function warnOrWorse(output: string): string[] {

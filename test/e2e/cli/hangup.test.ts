@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../support/processes.ts';
+import { REPO_ROOT, isAlive } from '../support/processes.ts';
 import { freePort } from '../support/ports.ts';
 import { waitFor } from '../../support/wait.ts';
 
@@ -54,15 +54,6 @@ test('meshray start, its terminal closed (SIGHUP, output gone): the spans it hel
   }
 });
 
-/** Whether process `pid` still runs (signal 0 probes it). */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('a service in a real terminal that closes (script(1)\'s pty goes away: the kernel sends SIGHUP, writes fail with EIO) shuts down and exits; it shut down and then waited for ever to flush its last log line', { timeout: 90_000 }, async () => {
   const port = await freePort();
@@ -77,14 +68,14 @@ test('a service in a real terminal that closes (script(1)\'s pty goes away: the 
   try {
     await waitFor('xray-local ready in its terminal', 45_000, async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok ? true : undefined));
     pid = Number(readFileSync(pidFile, 'utf8').trim());
-    assert.ok(running(pid));
+    assert.ok(isAlive(pid));
     terminal.kill('SIGKILL'); // the terminal window closes
-    await waitFor('the service to exit after its terminal closed', 30_000, () => (running(pid ?? 0) ? undefined : true));
+    await waitFor('the service to exit after its terminal closed', 30_000, () => (isAlive(pid ?? 0) ? undefined : true));
     // Its exit status is not asserted: Node 20 may crash restoring the gone terminal's settings at exit, after the
     // shutdown (nodejs/node#51519, fixed in later Node lines); what matters is that it stopped and did not linger.
     assert.equal(await fetch(`http://127.0.0.1:${port}/health/live`).then(() => 'serving', () => 'stopped'), 'stopped');
   } finally {
-    if (pid !== undefined && running(pid)) process.kill(pid, 'SIGKILL');
+    if (pid !== undefined && isAlive(pid)) process.kill(pid, 'SIGKILL');
     if (terminal.exitCode === null) terminal.kill('SIGKILL');
   }
 });

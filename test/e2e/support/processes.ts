@@ -131,3 +131,13 @@ export async function killAll(): Promise<void> {
 export function describeProcesses(list: readonly ServiceProcess[]): string {
   return list.map((p) => `--- ${p.label} (pid ${p.child.pid ?? '?'}${p.exited ? ', exited' : ''}) ---\n${p.output().slice(-3000)}`).join('\n');
 }
+
+/** Whether process `pid` still runs (signal 0 probes it without signalling). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

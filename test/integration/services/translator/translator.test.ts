@@ -25,6 +25,7 @@ import { BOOKINFO_SPANS, bookinfoCopies } from '../../../support/bookinfo.ts';
 import { waitFor } from '../../../support/wait.ts';
 import { startXRayLocal } from '../../../support/xray-local.ts';
 import { IDEMPOTENT } from '../../../support/idempotent-producer.ts';
+import { readTopicToEnd } from '../../../support/read-topic.ts';
 
 const BROKERS = parseBrokers(process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -127,19 +128,9 @@ test('two instances in one group: every document arrives, one X-Ray id per trace
     const produced = first.length + second.length + 1;
     await waitFor('offsets committed', 20_000, async () => (await committedTotal(groupId, topic)) === produced);
 
-    const dlqConsumer = kafka.consumer({ groupId: unique('dlq-reader'), maxWaitTimeInMs: 100 });
-    await dlqConsumer.connect();
-    await dlqConsumer.subscribe({ topics: [dlq], fromBeginning: true });
-    const letters: { value: string; headers: Record<string, string> }[] = [];
-    await dlqConsumer.run({ eachMessage: async ({ message }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-      letters.push({ value: message.value?.toString() ?? '', headers });
-    } });
-    await waitFor('the dead letter', 20_000, () => letters.length >= 1);
-    await dlqConsumer.disconnect();
+    const letters = await readTopicToEnd(kafka, dlq, { minRecords: 1, timeoutMs: 20_000 });
     assert.equal(letters.length, 1);
-    assert.equal(letters[0]?.value, 'not avro at all');
+    assert.equal(letters[0]?.value.toString(), 'not avro at all');
     assert.equal(letters[0]?.headers[DEAD_LETTER_HEADERS.code], 'RECORD_UNDECODABLE');
     assert.equal(letters[0]?.headers[DEAD_LETTER_HEADERS.attempts], '2');
     assert.equal(letters[0]?.headers[DEAD_LETTER_HEADERS.topic], topic);
@@ -170,19 +161,9 @@ test('a foreign record over 1 MB in a span topic that allows it: dead-lettered w
     const produced = before.length + after.length + 1;
     await waitFor('offsets committed past the large record', 30_000, async () => (await committedTotal(groupId, topic)) === produced);
     assert.equal(await metric(a.registry, 'meshray_translator_dead_letters_total'), 1);
-    const dlqConsumer = kafka.consumer({ groupId: unique('dlq-reader'), maxWaitTimeInMs: 100 });
-    await dlqConsumer.connect();
-    await dlqConsumer.subscribe({ topics: [dlq], fromBeginning: true });
-    const letters: { bytes: number; headers: Record<string, string> }[] = [];
-    await dlqConsumer.run({ eachMessage: async ({ message }) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-      letters.push({ bytes: message.value?.length ?? 0, headers });
-    } });
-    await waitFor('the dead letter', 20_000, () => letters.length >= 1);
-    await dlqConsumer.disconnect();
+    const letters = await readTopicToEnd(kafka, dlq, { minRecords: 1, timeoutMs: 20_000 });
     assert.equal(letters.length, 1);
-    assert.equal(letters[0]?.bytes, 0, 'without its value');
+    assert.equal(letters[0]?.value.length, 0, 'without its value');
     assert.equal(letters[0]?.headers[DEAD_LETTER_HEADERS.valueOmittedBytes], String(1536 * 1024));
     assert.equal(letters[0]?.headers[DEAD_LETTER_HEADERS.code], 'RECORD_UNDECODABLE');
     assert.match(letters[0]?.headers[DEAD_LETTER_HEADERS.message] ?? '', new RegExp(`read it at ${topic}/0@${before.length} while that topic retains it`));
