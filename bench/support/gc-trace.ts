@@ -57,7 +57,7 @@ export function addGcTrace(into: GcTraceSummary, lines: Iterable<string>): GcTra
 
 /** Collects the GC trace lines a stream writes while `collecting` (chunks split lines anywhere). */
 export class GcTraceCollector {
-  readonly summary = emptyGcTraceSummary();
+  #summary = emptyGcTraceSummary();
   #partial = '';
   collecting = false;
 
@@ -65,6 +65,16 @@ export class GcTraceCollector {
     const text = this.#partial + chunk.toString();
     const lines = text.split('\n');
     this.#partial = lines.pop() ?? '';
-    if (this.collecting) addGcTrace(this.summary, lines);
+    if (this.collecting) addGcTrace(this.#summary, lines);
+  }
+
+  /** What was collected since the last `restart`. */
+  get summary(): GcTraceSummary {
+    return this.#summary;
+  }
+
+  /** Forgets what was collected (a new measured window). */
+  restart(): void {
+    this.#summary = emptyGcTraceSummary();
   }
 }

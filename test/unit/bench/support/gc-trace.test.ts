@@ -36,3 +36,15 @@ test('GcTraceCollector joins lines split across chunks and counts only while col
   assert.equal(c.summary.ms.count, 1);
   assert.equal(c.summary.s.count, 1);
 });
+
+test('GcTraceCollector.restart starts a new window: what came before is not counted, a summary taken before keeps its counts', () => {
+  const c = new GcTraceCollector();
+  c.collecting = true;
+  c.write(`${NVP_SCAVENGE}\n${NVP_SCAVENGE}\n`);
+  const first = c.summary;
+  c.restart();
+  c.write(`${NVP_MARK}\n`);
+  assert.equal(first.s.count, 2);
+  assert.equal(c.summary.s.count, 0);
+  assert.equal(c.summary.ms.count, 1);
+});
