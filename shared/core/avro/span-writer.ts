@@ -134,8 +134,10 @@ function writeInt(n: number): void {
 }
 
 /**
- * UTF-8 with its byte length first, as avsc writes it: a lone surrogate in a string of at most 64 bytes
- * is written as its 3-byte (CESU) form by avsc's own loop, longer strings go through utf8Write.
+ * UTF-8 with its byte length first, as avsc writes it, except that a lone surrogate (from a JSON `\ud800`
+ * escape, or a protobuf string of invalid UTF-8) is written as U+FFFD in a string of any length: avsc's own
+ * loop for strings of at most 64 bytes wrote its 3-byte (CESU) form, which is not UTF-8 and read back as three
+ * U+FFFD, while longer strings went through utf8Write (one U+FFFD). Kafka's span topic holds UTF-8 only.
  */
 function writeString(s: string): void {
   if (typeof s !== 'string') invalid('string', s);
@@ -180,6 +182,8 @@ function writeString(s: string): void {
       buf[pos++] = ((c >> 6) & 0x3f) | 0x80;
       buf[pos++] = (c & 0x3f) | 0x80;
     } else {
+      // a lone surrogate is not UTF-8: U+FFFD, as Buffer's utf8Write (and TextEncoder) write it (three bytes too)
+      if ((c & 0xf800) === 0xd800) c = 0xfffd;
       buf[pos++] = (c >> 12) | 0xe0;
       buf[pos++] = ((c >> 6) & 0x3f) | 0x80;
       buf[pos++] = (c & 0x3f) | 0x80;

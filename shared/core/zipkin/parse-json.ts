@@ -41,6 +41,25 @@ export function compressionHint(body: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** A `\uD800`–`\uDFFF` escape: JSON text can spell a lone surrogate only so (raw UTF-8 cannot). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
+
+/**
+ * JSON.parse's reviver for a body with a surrogate escape: a lone surrogate (`"\ud800"` not followed by a
+ * low one) in a value or a key becomes U+FFFD, as a UTF-8 decoder makes of malformed bytes (utf8Text), so that
+ * every later stage (the Avro record, the X-Ray document, `meshray translate`) sees one and the same text.
+ */
+function wellFormed(_key: string, value: unknown): unknown {
+  if (typeof value === 'string') return isWellFormed(value) ? value : toWellFormed(value);
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).every(isWellFormed)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, toWellFormed(k), { value: v, enumerable: true, writable: true, configurable: true });
+  return out;
+}
+
 /** Parses a body that must be a JSON array (of spans). The BOM, if any, is skipped. */
 export function parseJsonArray(body: Uint8Array | string): Result<unknown[]> {
   let text: string;
@@ -53,7 +72,7 @@ export function parseJsonArray(body: Uint8Array | string): Result<unknown[]> {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = SURROGATE_ESCAPE.test(text) ? JSON.parse(text, wellFormed) : JSON.parse(text);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return fail([{ path: '', message: `body is not valid JSON: ${reason}` }]);

@@ -6,6 +6,8 @@ import {
   decodeRecordSpans, decodeSpanRecord, deliveredRecordOf, spanAloneRecordOf, spanRecordKeyOf, toSpanListRecord, toSpanRecords,
 } from '../../../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
+import { decodeSpans } from '../../../../../shared/core/zipkin/index.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, translateSpans } from '../../../../../shared/core/xray/index.ts';
 
 const span = (traceId: string, id: string): Span => ({
   traceId, id, kind: 'SERVER', name: 'get /', timestampMicros: 1_700_000_000_000_000, durationMicros: 1500,
@@ -82,4 +84,24 @@ test('a garbage or truncated span list is a poison record: issues name the item'
   assert.equal(truncated.ok, false);
   assert.match(truncated.ok ? '' : truncated.issues[0]?.path ?? '', /^spans\[1\]\./);
   assert.equal(decodeRecordSpans({ value: Buffer.from('not avro at all'), headers }).ok, false);
+});
+
+test('a span with lone surrogates (JSON \\ud800 escapes) reads back from its record as decoded, so `meshray translate` and the live path make the same documents', () => {
+  const body = '[{"traceId":"5af7183fb1d4cf5f","id":"6b221d5bc9e6496c","name":"get \\ud800","timestamp":1556604172355737,"duration":1431,'
+    + '"kind":"SERVER","localEndpoint":{"serviceName":"reviews"},"tags":{"x":"\\ud800 lone","http.url":"http://x/\\udfff","\\udc00k":"v"}}]';
+  const decoded = decodeSpans(body, 'json-v2');
+  assert.ok(decoded.ok);
+  const [span] = decoded.value;
+  assert.equal(span?.tags['x'], '\ufffd lone');
+  const [record] = toSpanRecords(decoded.value, 1);
+  assert.ok(record !== undefined);
+  const live = decodeRecordSpans(record);
+  assert.ok(live.ok);
+  assert.deepEqual(live.value, decoded.value);
+  const nowMs = Date.parse('2019-04-30T06:03:00Z');
+  const documentsOf = (spans: readonly Span[]): string[] =>
+    translateSpans(spans, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs, epochs: new MemoryEpochStore() }).documents.map((d) => d.json);
+  const dryRun = documentsOf(decoded.value);
+  assert.deepEqual(documentsOf(live.value), dryRun);
+  assert.ok(dryRun[0]?.includes('"x":"\ufffd lone"'), dryRun[0]);
 });
