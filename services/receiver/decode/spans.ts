@@ -1,6 +1,6 @@
 import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import type { Result } from '../../../shared/core/result/result.ts';
-import { compressionHint, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
+import { compressionHint, decodeSpanBatch, detectFormat, utf16Hint, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
 import type { MediaType } from './media-type.ts';
 import { accept, refuse, type Outcome } from './outcome.ts';
 
@@ -49,7 +49,7 @@ export function decodeRequestSpans(body: Buffer, mediaType: MediaType, version: 
     if (mediaType === 'proto') return decodeAs(body, 'proto-v2');
     const detected = detectFormat(body, mediaType === 'json' ? 'application/json' : undefined);
     if (detected === undefined) {
-      const hint = compressionHint(body);
+      const hint = compressionHint(body) ?? utf16Hint(body);
       return malformed(`body is neither Zipkin JSON nor protobuf${hint === undefined ? '' : `: ${hint}`}`);
     }
     // A JSON Content-Type is believed: a body that only resembles protobuf gets JSON errors. A body that

@@ -5,5 +5,5 @@ export { decodeJsonV1, decodeJsonV1Batch } from './decode-json-v1.ts';
 export { decodeJsonV2, decodeJsonV2Batch } from './decode-json-v2.ts';
 export { decodeProtoV2, decodeProtoV2Batch } from './decode-proto-v2.ts';
 export { traceIdLow64 } from './trace-id.ts';
-export { compressionHint } from './parse-json.ts';
+export { compressionHint, utf16Hint } from './parse-json.ts';
 export type { Annotation, Endpoint, Span, SpanKind } from './span.ts';

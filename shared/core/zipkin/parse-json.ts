@@ -15,7 +15,7 @@ export function utf8Text(body: Uint8Array): Result<string> {
   try {
     return ok(utf8.decode(body));
   } catch {
-    if (compressionHint(body) !== undefined) return fail([{ path: '', message: notUtf8Message(body) }]);
+    if (compressionHint(body) !== undefined || utf16Hint(body) !== undefined) return fail([{ path: '', message: notUtf8Message(body) }]);
     return ok(utf8Replacing.decode(body));
   }
 }
@@ -25,7 +25,7 @@ export function utf8Text(body: Uint8Array): Result<string> {
  * 78 xx header) is named, so the sender learns to set Content-Encoding (or to decompress the file).
  */
 export function notUtf8Message(body: Uint8Array): string {
-  const hint = compressionHint(body);
+  const hint = compressionHint(body) ?? utf16Hint(body);
   return hint === undefined ? 'body is not valid UTF-8' : `body is not valid UTF-8: ${hint}`;
 }
 
@@ -39,6 +39,21 @@ export function compressionHint(body: Uint8Array): string | undefined {
     return 'it looks zlib-compressed (a deflate header); send it with Content-Encoding: deflate, or decompress it';
   }
   return undefined;
+}
+
+const hex = (bytes: Uint8Array): string => [...bytes.subarray(0, 2)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+
+/**
+ * Text in UTF-16, said as advice, or undefined: a byte-order mark (ff fe, fe ff), or a NUL byte beside an ASCII
+ * one at the start (`[` of UTF-16 without a mark). JSON exchanged between systems is UTF-8 (RFC 8259 §8.1), as
+ * Zipkin's collector reads it; a NUL byte is never valid JSON text.
+ */
+export function utf16Hint(body: Uint8Array): string | undefined {
+  const [a, b] = [body[0], body[1]];
+  if (a === undefined || b === undefined) return undefined;
+  const bom = (a === 0xff && b === 0xfe) || (a === 0xfe && b === 0xff);
+  if (!bom && (a === 0) === (b === 0)) return undefined;
+  return `it looks UTF-16-encoded (starts with ${hex(body)}); Zipkin JSON must be UTF-8: convert it (iconv -f UTF-16 -t UTF-8)`;
 }
 
 /** A `\uD800`–`\uDFFF` escape: JSON text can spell a lone surrogate only so (raw UTF-8 cannot). */
@@ -74,7 +89,8 @@ export function parseJsonArray(body: Uint8Array | string): Result<unknown[]> {
   try {
     parsed = SURROGATE_ESCAPE.test(text) ? JSON.parse(text, wellFormed) : JSON.parse(text);
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const hint = typeof body === 'string' ? undefined : utf16Hint(body);
+    const reason = hint ?? (error instanceof Error ? error.message : String(error));
     return fail([{ path: '', message: `body is not valid JSON: ${reason}` }]);
   }
   if (!Array.isArray(parsed)) {

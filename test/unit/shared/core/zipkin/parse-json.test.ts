@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseJsonArray } from '../../../../../shared/core/zipkin/parse-json.ts';
+import { parseJsonArray, utf16Hint } from '../../../../../shared/core/zipkin/parse-json.ts';
 
 const bytes = (text: string): Uint8Array => Buffer.from(text, 'utf8');
 
@@ -38,4 +38,16 @@ test('a body that is not a JSON array is refused with what it was', () => {
   const broken = parseJsonArray(bytes('[{"x":'));
   assert.ok(!broken.ok);
   assert.match(broken.issues[0]?.message ?? '', /^body is not valid JSON/);
+});
+
+test('a UTF-16 body, with or without its byte-order mark, is refused as UTF-16 with how to convert it', () => {
+  const json = '[{"traceId":"5af7183fb1d4cf5f"}]';
+  const bodies = [Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json, 'utf16le')]), Buffer.from(json, 'utf16le'), Buffer.from(json, 'utf16le').swap16()];
+  for (const body of bodies) {
+    const parsed = parseJsonArray(body);
+    assert.ok(!parsed.ok);
+    assert.match(parsed.issues[0]?.message ?? '', /^body is not (valid JSON|valid UTF-8): it looks UTF-16-encoded \(starts with [0-9a-f]{2} [0-9a-f]{2}\); Zipkin JSON must be UTF-8/);
+  }
+  assert.equal(utf16Hint(Buffer.from(json)), undefined);
+  assert.equal(utf16Hint(Buffer.from('\ufeff[]')), undefined, 'the UTF-8 byte-order mark (ef bb bf) is UTF-8');
 });
