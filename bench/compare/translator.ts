@@ -266,6 +266,11 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
       const measured = await measureWindow(processes, w, landed);
       windows.push(measured.result);
       landed = measured.landed;
+      // what did not land would land in the next window and count as its own: no window after a short one
+      if (measured.result.lost > 0) {
+        log(`[${variant.name}, window ${w}] ${measured.result.lost} segments and subsegments did not land: no further window`);
+        break;
+      }
     }
     // The translator with nothing left to do (its fetch loops, heartbeats, timers): what the drain's idle tail costs per second.
     const idleSeconds = num('BENCH_DRAIN_IDLE_SECONDS', 3);

@@ -6,7 +6,7 @@ import { decodeJsonV1, decodeJsonV1Batch } from './decode-json-v1.ts';
 import { decodeJsonV2, decodeJsonV2Batch, readSpansV2 } from './decode-json-v2.ts';
 import { decodeProtoV2, decodeProtoV2Batch } from './decode-proto-v2.ts';
 import type { RefusedSpan, SpanBatch } from './batch.ts';
-import { utf8Text } from './parse-json.ts';
+import { parseJsonText, utf8Text } from './parse-json.ts';
 
 export { detectFormat, type ZipkinFormat } from './detect.ts';
 
@@ -79,7 +79,7 @@ export function decodeNdjsonV2Batch(body: Uint8Array | string): Result<SpanBatch
     if (line === '') continue;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      parsed = parseJsonText(line);
       anyJson = true;
     } catch (error) {
       const issue = { path: `spans[${i}]`, message: `line ${i + 1} is not JSON: ${(error as Error).message}` };

@@ -56,8 +56,12 @@ export function utf16Hint(body: Uint8Array): string | undefined {
   return `it looks UTF-16-encoded (starts with ${hex(body)}); Zipkin JSON must be UTF-8: convert it (iconv -f UTF-16 -t UTF-8)`;
 }
 
-/** A `\uD800`–`\uDFFF` escape: JSON text can spell a lone surrogate only so (raw UTF-8 cannot). */
-const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/**
+ * A lone surrogate spelt as an escape: a high one (`\uD800`–`\uDBFF`) not followed by a low one, or a low
+ * one (`\uDC00`–`\uDFFF`) not preceded by a high one. JSON text can spell a lone surrogate only so (raw
+ * UTF-8 cannot). An escaped pair (Python's `json.dumps` writes every emoji so) is no match: JSON.parse alone.
+ */
+const LONE_SURROGATE_ESCAPE = /\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]/;
 
 const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
@@ -75,6 +79,14 @@ function wellFormed(_key: string, value: unknown): unknown {
   return out;
 }
 
+/**
+ * JSON.parse for a body's or a line's text, with each lone surrogate escape read as U+FFFD (`wellFormed`).
+ * Throws JSON.parse's SyntaxError.
+ */
+export function parseJsonText(text: string): unknown {
+  return text.includes('\\u') && LONE_SURROGATE_ESCAPE.test(text) ? JSON.parse(text, wellFormed) : JSON.parse(text);
+}
+
 /** Parses a body that must be a JSON array (of spans). The BOM, if any, is skipped. */
 export function parseJsonArray(body: Uint8Array | string): Result<unknown[]> {
   let text: string;
@@ -87,7 +99,7 @@ export function parseJsonArray(body: Uint8Array | string): Result<unknown[]> {
   }
   let parsed: unknown;
   try {
-    parsed = SURROGATE_ESCAPE.test(text) ? JSON.parse(text, wellFormed) : JSON.parse(text);
+    parsed = parseJsonText(text);
   } catch (error) {
     const hint = typeof body === 'string' ? undefined : utf16Hint(body);
     const reason = hint ?? (error instanceof Error ? error.message : String(error));

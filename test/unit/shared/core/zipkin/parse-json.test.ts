@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseJsonArray, utf16Hint } from '../../../../../shared/core/zipkin/parse-json.ts';
+import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../../../shared/core/zipkin/decode.ts';
 
 const bytes = (text: string): Uint8Array => Buffer.from(text, 'utf8');
 
@@ -19,16 +20,37 @@ test('a lone surrogate escape in a value or a key becomes U+FFFD, as malformed U
   assert.equal((malformedBytes.value[0] as { x: string }).x, '\ufffd\ufffd\ufffd'); // three malformed bytes (WHATWG decoding)
 });
 
-test('escaped surrogate pairs and bodies without surrogate escapes parse as JSON.parse parses them', () => {
-  const pair = parseJsonArray(bytes('[{"e":"\\ud83d\\ude00","f":"\\uD83D\\uDE00"}]'));
-  assert.ok(pair.ok);
-  assert.deepEqual(pair.value, [{ e: '😀', f: '😀' }]);
-  fc.assert(fc.property(fc.array(fc.jsonValue()), (value) => {
-    const text = JSON.stringify(value);
-    const parsed = parseJsonArray(bytes(text));
+const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
+
+test('property: any strings, keys and values, escaped as JSON.stringify escapes them, read back with each lone surrogate as U+FFFD', () => {
+  // code points and surrogate halves alike (fast-check's 'binary' unit makes whole code points only)
+  const unit = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)));
+  const text = fc.string({ unit, maxLength: 12 });
+  fc.assert(fc.property(fc.array(fc.dictionary(text, fc.oneof(text, fc.integer()), { maxKeys: 4 }), { maxLength: 3 }), (value) => {
+    const parsed = parseJsonArray(bytes(JSON.stringify(value)));
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.value, JSON.parse(text));
-  }), { numRuns: 300 });
+    const expected = value.map((o) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(o)) Object.defineProperty(out, toWellFormed(k), { value: typeof v === 'string' ? toWellFormed(v) : v, enumerable: true, writable: true, configurable: true });
+      return out;
+    });
+    assert.deepEqual(parsed.value, expected);
+  }), { numRuns: 1000 });
+});
+
+test('escaped surrogate pairs, and an escaped backslash before "ud800", are not lone surrogates', () => {
+  const pair = parseJsonArray(bytes('[{"e":"\\ud83d\\ude00","f":"\\uD83D\\uDE00","g":"\\\\ud800"}]'));
+  assert.ok(pair.ok);
+  assert.deepEqual(pair.value, [{ e: '😀', f: '😀', g: '\\ud800' }]);
+});
+
+test('an NDJSON line with a lone surrogate escape is read as the JSON array reader reads it (meshray translate of an .ndjson file)', () => {
+  const line = '{"traceId":"5af7183fb1d4cf5f","id":"6b221d5bc9e6496c","name":"a","timestamp":1556604172355737,"localEndpoint":{"serviceName":"s"},"tags":{"error":"boom \\ud800","1x":"\\udc00"}}';
+  const ndjson = decodeNdjsonV2Batch(bytes(`${line}\n`));
+  const array = decodeSpanBatch(bytes(`[${line}]`), 'json-v2');
+  assert.ok(ndjson.ok && array.ok);
+  assert.deepEqual(ndjson.value.spans, array.value.spans);
+  assert.deepEqual(ndjson.value.spans[0]?.tags, { error: 'boom \ufffd', '1x': '\ufffd' });
 });
 
 test('a body that is not a JSON array is refused with what it was', () => {
