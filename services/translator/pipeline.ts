@@ -1,10 +1,12 @@
-import { isMeshrayError, MeshrayError, type ErrorCode } from '../../shared/edge/errors/index.ts';
+import { isMeshrayError, MeshrayError } from '../../shared/edge/errors/index.ts';
 import type { Logger } from '../../shared/edge/log/index.ts';
-import { formatIssues, type Issue } from '../../shared/core/result/result.ts';
+import { formatIssues } from '../../shared/core/result/result.ts';
 import type { DeliveredRecord, RecordBatch } from '../../shared/edge/transport/index.ts';
 import type { Span } from '../../shared/core/zipkin/span.ts';
 import { epochStoreAt, traceKeyOf } from '../../shared/core/xray/index.ts';
-import { decodeRecordSpans, sourceSpanIndexOf, spanAloneRecordOf } from '../../shared/core/span-record/record.ts';
+import { spanAloneRecordOf } from '../../shared/core/span-record/record.ts';
+import { decodeBatch, issuesInRecord, spansAloneOf } from './decode/decode-batch.ts';
+import { receiveClocksOf } from './epochs/receive-clocks.ts';
 import { UncommittedRecords } from './commit/uncommitted.ts';
 import { AcceptedDocuments } from './export/accepted-documents.ts';
 import { actionFor } from './policy/error-policy.ts';
@@ -44,38 +46,6 @@ export interface PipelineOptions<D extends ExportDocument> {
 
 /** How often a batch waiting for another call's answer about the same documents heartbeats its source. */
 const IN_FLIGHT_HEARTBEAT_MS = 1000;
-
-interface Poison {
-  readonly recordIndex: number;
-  readonly code: ErrorCode;
-  readonly reason: string;
-  readonly message: string;
-  /** The poison spans (indices into the batch's spans), each with its own reason; absent: the record as a whole (undecodable). */
-  readonly spans?: PoisonSpan[];
-}
-
-interface PoisonSpan {
-  readonly spanIndex: number;
-  readonly reason: string;
-  /** Its issues, its path naming it by its index in its record. */
-  readonly message: string;
-}
-
-/** `issues` of span `batchIndex` of a batch (paths `spans[batchIndex]…`) as paths of its record (`spans[inRecord]…`). */
-function issuesInRecord(issues: readonly Issue[], batchIndex: number, inRecord: number): Issue[] {
-  const prefix = `spans[${batchIndex}]`;
-  return issues.map((i) => (i.path.startsWith(prefix) ? { ...i, path: `spans[${inRecord}]${i.path.slice(prefix.length)}` } : i));
-}
-
-/** Each span of `record` as a record of its own (spanAloneRecordOf); undefined when one is unreadable. */
-function spansAloneOf(record: DeliveredRecord): { readonly record: DeliveredRecord; readonly traceId: string; readonly indexInRecord: number }[] | undefined {
-  const decoded = decodeRecordSpans(record);
-  if (!decoded.ok) return undefined;
-  const alone = decoded.value.map((span, i) => spanAloneRecordOf(record, i, span));
-  return alone.every((r) => r !== undefined)
-    ? alone.map((r, i) => ({ record: r, traceId: decoded.value[i]?.traceId ?? '', indexInRecord: sourceSpanIndexOf(record, i) }))
-    : undefined;
-}
 
 /**
  * The batch handler: decode → translate → export → commit. Offsets are reported done only once X-Ray
@@ -132,27 +102,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     const nowMs = this.#o.clock();
 
     // decode
-    const spans: Span[] = [];
-    const recordOfSpan: number[] = [];
-    /** Index of each span within its record as delivered (one trace's part of it, with the assembly window). */
-    const indexInDelivered: number[] = [];
-    /** Index of each span within its record as written (its dead-letter identity: sourceSpanIndexOf). */
-    const indexInRecord: number[] = [];
-    const poisons = new Map<number, Poison>();
-    records.forEach((record, recordIndex) => {
-      const decoded = decodeRecordSpans(record);
-      if (decoded.ok) {
-        const list = decoded.value;
-        for (let i = 0; i < list.length; i++) {
-          spans.push(list[i] as Span);
-          recordOfSpan.push(recordIndex);
-          indexInDelivered.push(i);
-          indexInRecord.push(sourceSpanIndexOf(record, i));
-        }
-      } else {
-        poisons.set(recordIndex, { recordIndex, code: 'RECORD_UNDECODABLE', reason: 'undecodable', message: formatIssues(decoded.issues) });
-      }
-    });
+    const { spans, recordOfSpan, indexInDelivered, indexInRecord, poisons } = decodeBatch(records);
 
     // translate
     const clocks = receiveClocksOf(spans, recordOfSpan.map((r) => (records[r] as DeliveredRecord).timestampMs), nowMs);
@@ -438,29 +388,4 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
     if (control.isActive()) await this.#sleep(this.#o.failurePauseMs ?? 1000);
     return { failure };
   }
-}
-
-/**
- * The clocks of a batch's per-partition epoch cache, per trace (`traceKeyOf`): the newest Kafka record
- * timestamp (ms, CreateTime: when the receiver published it) among the records of that trace's spans, at
- * most `nowMs`; `nowMs` when none has one (≤ 0). `timestampsMs[i]` is span i's record timestamp. Entries
- * then live `EPOCH_TTL` of receive time from the trace's own records, however far the consumer lags and
- * whatever else the batch holds (the assembly window and redeliveries mix traces received minutes apart).
- * `oldestMs`: the oldest of those clocks, where the cache may be swept.
- */
-export function receiveClocksOf(spans: readonly Span[], timestampsMs: readonly number[], nowMs: number): { of(traceKey: string): number; readonly oldestMs: number } {
-  const newest = new Map<string, number>();
-  for (let i = 0; i < spans.length; i += 1) {
-    const t = timestampsMs[i] ?? 0;
-    if (!(t > 0)) continue;
-    const key = traceKeyOf((spans[i] as Span).traceId);
-    if (t > (newest.get(key) ?? 0)) newest.set(key, t);
-  }
-  const of = (traceKey: string): number => {
-    const t = newest.get(traceKey);
-    return t !== undefined && t < nowMs ? t : nowMs;
-  };
-  let oldestMs = nowMs;
-  for (const key of newest.keys()) oldestMs = Math.min(oldestMs, of(key));
-  return { of, oldestMs };
 }

@@ -1,21 +1,19 @@
-import type { Kafka, Message, Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { MeshrayError } from '../../../shared/edge/errors/index.ts';
 import type { Logger } from '../../../shared/edge/log/index.ts';
 import { fullJitterDelayMs } from '../../../shared/edge/resilience/backoff.ts';
 import { unansweredPartitions } from '../../../shared/edge/kafka/unanswered-partitions.ts';
-import { encodeSpanItems } from '../../../shared/core/avro/span-codec.ts';
-import { AckTickets, type AckTicket } from './ack-tickets.ts';
-import {
-  MAX_BATCH_PARTITION_BYTES, MAX_RECORD_BYTES, MAX_SPAN_BYTES, PRODUCER_STATE_ERROR_TYPES, hasErrorType, isRecordError, withinRecordBytes,
-} from './record-limits.ts';
-import { spanPartitionOf } from '../../../shared/core/span-record/partition.ts';
+import { AckTickets } from './ack-tickets.ts';
+import { ChunkQueue, type EncodedChunks, encodeByPartition } from './chunk-queue.ts';
+import { PRODUCER_STATE_ERROR_TYPES, hasErrorType, isRecordError } from './record-limits.ts';
 import { toSpanListRecord } from '../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
 import { receiverMetrics, type ReceiverMetrics } from '../metrics.ts';
 import { DrainAdmission } from './drain-admission.ts';
 import { NONE_REFUSED, type SpanPublisher } from './span-publisher.ts';
 import { describeTopicError } from '../../../shared/edge/kafka/describe-error.ts';
+import { WakeSet } from './wake-set.ts';
 
 export type AckMode = 'kafka' | 'buffer';
 
@@ -55,18 +53,6 @@ export interface KafkaSpanPublisherOptions {
   readonly random?: () => number;
 }
 
-/** The spans of one publish call that map to one partition, Avro-encoded (span-list items). */
-interface Chunk {
-  readonly partition: number;
-  readonly items: Buffer;
-  readonly count: number;
-  /** When it was queued, on the monotonic clock (linger). */
-  readonly enqueuedAtMs: number;
-  /** When it was queued, on the wall clock: its record's timestamp. */
-  readonly timestampMs: number;
-  readonly ticket: AckTicket | undefined;
-}
-
 /**
  * Publishes spans to the span topic through one idempotent kafkajs producer (acks=all).
  *
@@ -94,15 +80,15 @@ export class KafkaSpanPublisher implements SpanPublisher {
   private readonly nowMs: () => number;
   private readonly clockMs: () => number;
   private readonly random: () => number;
-  private readonly queue: Chunk[] = [];
-  /** Spans in `queue`. */
-  private queuedSpans = 0;
+  /** Chunks not yet acknowledged by Kafka, oldest first. */
+  private readonly queue = new ChunkQueue();
   private readonly headers: Record<string, string>;
-  private readonly waiters = new Set<() => void>();
+  /** The sender's waits: for spans, for the linger, for the drain. */
+  private readonly waiters = new WakeSet();
   /** The publish calls waiting for Kafka (ACK_MODE=kafka), each with its ACK_TIMEOUT deadline. */
   private readonly tickets: AckTickets;
   /** Backoff sleeps: woken only by close(), not by new spans (which must not hasten retries). */
-  private readonly sleepers = new Set<() => void>();
+  private readonly sleepers = new WakeSet();
   private connected = false;
   /** The producer was replaced (renewProducer) and the new one is not connected yet. */
   private renewed = false;
@@ -134,7 +120,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.log = options.logger.child({ component: 'kafka-span-publisher' });
     this.metrics = receiverMetrics(options.registry);
     this.metrics.bufferCapacitySpans.set(options.bufferMaxSpans);
-    this.metrics.observeBuffer(() => this.queuedSpans);
+    this.metrics.observeBuffer(() => this.queue.spans);
     this.headers = { ...toSpanListRecord([], 0, 0).headers };
     if (options.ackMode === 'kafka') this.admission = new DrainAdmission({ ackTimeoutMs: options.ackTimeoutMs });
     // Idempotent: kafkajs requires acks=-1 and retries; one request in flight keeps order on retries.
@@ -202,21 +188,14 @@ export class KafkaSpanPublisher implements SpanPublisher {
   }
 
   /**
-   * After the count went down (the span topic deleted and created again with fewer partitions: Kafka never
-   * lowers a count in place), chunks queued for a partition that no longer exists go to `partition % count`:
-   * sent to their old partition they could never be written, and every retry wrote the rest of the batch
-   * again (found by review: the receiver refused every POST until restarted). Like any change of count, the
-   * traces in flight may straddle two partitions.
+   * After the count went down (the span topic deleted and created again with fewer partitions), chunks queued
+   * for a partition that no longer exists go to `partition % count` (ChunkQueue.rehome; found by review: the
+   * receiver refused every POST until restarted). Like any change of count, the traces in flight may
+   * straddle two partitions.
    */
   private rehomeStrandedChunks(): void {
     const count = this.partitions;
-    let stranded = 0;
-    for (let i = 0; i < this.queue.length; i++) {
-      const c = this.queue[i] as Chunk;
-      if (c.partition < count) continue;
-      this.queue[i] = { ...c, partition: c.partition % count };
-      stranded += c.count;
-    }
+    const stranded = this.queue.rehome(count);
     if (stranded > 0) this.log.warn({ spans: stranded, partitions: count }, `${stranded} queued spans were keyed to partitions the span topic no longer has: sent to partition (old % ${count})`);
   }
 
@@ -225,7 +204,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
     if (this.closing) return 'shutting down';
     if (!this.connected) return 'Kafka producer not connected';
     // Spans older than ACK_TIMEOUT still unacknowledged: new requests are answered 503 too (issue 10).
-    const waitedMs = this.queue[0] === undefined ? 0 : this.clockMs() - this.queue[0].enqueuedAtMs;
+    const waitedMs = this.waitedMs();
     if (waitedMs > this.options.ackTimeoutMs) {
       return `Kafka has not acknowledged buffered spans for ${Math.round(waitedMs)} ms${this.lastFailure === undefined ? '' : ` (${this.lastFailure})`}`;
     }
@@ -239,12 +218,18 @@ export class KafkaSpanPublisher implements SpanPublisher {
    * sends) made every busy receiver unready (test/failover).
    */
   idleFor(ms: number): boolean {
-    return this.queuedSpans === 0 && this.clockMs() - this.lastAckedAtMs >= ms;
+    return this.queue.spans === 0 && this.clockMs() - this.lastAckedAtMs >= ms;
   }
 
   /** Spans buffered and not yet acknowledged by Kafka. */
   get bufferedSpans(): number {
-    return this.queuedSpans;
+    return this.queue.spans;
+  }
+
+  /** How long the oldest buffered span has waited for Kafka (monotonic ms; 0 when none is buffered). */
+  private waitedMs(): number {
+    const oldest = this.queue.oldestEnqueuedAtMs;
+    return oldest === undefined ? 0 : this.clockMs() - oldest;
   }
 
   /**
@@ -268,18 +253,18 @@ export class KafkaSpanPublisher implements SpanPublisher {
     if (this.lastFailure !== undefined) return '; Kafka is not taking spans: its last error is on /health/ready and in the log';
     // A send that never returns (a broker stopped, not gone) has no error yet (found by the newcomer trial:
     // "more than it drains … 3449 spans/s measured" for 8 spans that had waited 18 s).
-    const waitedMs = this.queue[0] === undefined ? 0 : this.clockMs() - this.queue[0].enqueuedAtMs;
+    const waitedMs = this.waitedMs();
     return waitedMs > this.options.ackTimeoutMs ? `; Kafka has not acknowledged a send for ${Math.round(waitedMs)} ms: see /health/ready` : '';
   }
 
   /** Why `spans` more spans cannot be buffered now, or undefined when they can. */
   private fullness(spans: number): string | undefined {
-    if (this.options.bufferMaxSpans - this.queuedSpans < spans) {
-      return `publish buffer is full (${this.queuedSpans} of ${this.options.bufferMaxSpans} spans await Kafka${this.notTaking()})`;
+    if (this.options.bufferMaxSpans - this.queue.spans < spans) {
+      return `publish buffer is full (${this.queue.spans} of ${this.options.bufferMaxSpans} spans await Kafka${this.notTaking()})`;
     }
-    if (this.admission !== undefined && !this.admission.admits(this.queuedSpans, spans, this.clockMs())) {
+    if (this.admission !== undefined && !this.admission.admits(this.queue.spans, spans, this.clockMs())) {
       const rate = Math.round(this.admission.spansPerSecond ?? 0);
-      return `${this.queuedSpans} spans await Kafka, more than it drains within ACK_TIMEOUT (${rate} spans/s measured${this.notTaking()})`;
+      return `${this.queue.spans} spans await Kafka, more than it drains within ACK_TIMEOUT (${rate} spans/s measured${this.notTaking()})`;
     }
     return undefined;
   }
@@ -298,78 +283,22 @@ export class KafkaSpanPublisher implements SpanPublisher {
     // Every group is encoded before a ticket is opened or a chunk queued: a span the encoder refuses then
     // fails the request whole, leaving neither an orphan ticket (its ACK_TIMEOUT rejection had no handler)
     // nor uncounted chunks in the queue.
-    const encoded: { partition: number; items: Buffer; count: number }[] = [];
-    let refusedAlone = NONE_REFUSED;
+    let encoded: EncodedChunks;
     try {
-      for (const [partition, group] of this.groupByPartition(spans)) {
-        const items = encodeSpanItems(group);
-        if (items.length <= MAX_RECORD_BYTES) encoded.push({ partition, items, count: group.length });
-        else {
-          // Only a group over MAX_RECORD_BYTES is cut, down to single spans if need be: a span too large
-          // for any record is found there, at no cost to the others.
-          for (const piece of withinRecordBytes(group, items)) {
-            if (piece.items.length > MAX_SPAN_BYTES) refusedAlone = [...refusedAlone, ...piece.spans];
-            else encoded.push({ partition, items: piece.items, count: piece.spans.length });
-          }
-        }
-      }
+      encoded = encodeByPartition(spans, this.partitions);
     } catch (error) {
       return Promise.reject(error as Error); // a span the decoders let through that Avro cannot carry: a defect, answered 500
     }
-    if (encoded.length === 0) return Promise.resolve(refusedAlone);
-    const done = this.options.ackMode === 'kafka' ? this.tickets.open(encoded.length, refusedAlone) : undefined;
-    for (const e of encoded) this.queue.push({ partition: e.partition, items: e.items, count: e.count, enqueuedAtMs: nowMs, timestampMs, ticket: done?.ticket });
-    const wasEmpty = this.queuedSpans === 0;
+    const { chunks, refusedAlone } = encoded;
+    if (chunks.length === 0) return Promise.resolve(refusedAlone);
+    const done = this.options.ackMode === 'kafka' ? this.tickets.open(chunks.length, refusedAlone) : undefined;
+    const wasEmpty = this.queue.spans === 0;
     if (wasEmpty) this.admission?.busy(nowMs);
-    this.queuedSpans += spans.length - refusedAlone.length;
+    for (const e of chunks) this.queue.push({ partition: e.partition, items: e.items, count: e.count, enqueuedAtMs: nowMs, timestampMs, ticket: done?.ticket });
     // Wake the sender only when it idles (the queue was empty) or a batch is full: while it lingers, its
     // one linger timer ends the wait (a wake-up per request costs more than the request, off-peak).
-    if (wasEmpty || this.queuedSpans >= this.options.batchMaxMessages) this.notify();
+    if (wasEmpty || this.queue.spans >= this.options.batchMaxMessages) this.notify();
     return done ? done.promise : Promise.resolve(refusedAlone);
-  }
-
-  /** The spans by partition, in order of first appearance (a request's traces are few). */
-  private groupByPartition(spans: readonly Span[]): [number, Span[]][] {
-    const partitions = this.partitions;
-    if (spans.length === 1) return [[spanPartitionOf((spans[0] as Span).traceId, partitions), [spans[0] as Span]]];
-    const groups: [number, Span[]][] = [];
-    for (const span of spans) {
-      const partition = spanPartitionOf(span.traceId, partitions);
-      let group: [number, Span[]] | undefined;
-      for (const g of groups) if (g[0] === partition) { group = g; break; }
-      if (group === undefined) groups.push([partition, [span]]);
-      else group[1].push(span);
-    }
-    return groups;
-  }
-
-  /** The first `take` chunks as span-list records: one per partition (more when one would exceed MAX_RECORD_BYTES). */
-  private messagesOf(take: number): Message[] {
-    const open = new Map<number, { chunks: Buffer[]; count: number; bytes: number; timestampMs: number }>();
-    const messages: Message[] = [];
-    const close = (partition: number): void => {
-      const r = open.get(partition);
-      if (r === undefined) return;
-      open.delete(partition);
-      const record = toSpanListRecord(r.chunks, r.count, r.timestampMs);
-      messages.push({ partition, key: null, value: record.value, headers: this.headers, timestamp: String(r.timestampMs) });
-    };
-    for (let i = 0; i < take; i++) {
-      const c = this.queue[i] as Chunk;
-      let r = open.get(c.partition);
-      if (r !== undefined && r.bytes + c.items.length > MAX_RECORD_BYTES) {
-        close(c.partition);
-        r = undefined;
-      }
-      if (r === undefined) open.set(c.partition, { chunks: [c.items], count: c.count, bytes: c.items.length, timestampMs: c.timestampMs });
-      else {
-        r.chunks.push(c.items);
-        r.count += c.count;
-        r.bytes += c.items.length;
-      }
-    }
-    for (const partition of [...open.keys()]) close(partition);
-    return messages;
   }
 
   /**
@@ -379,21 +308,19 @@ export class KafkaSpanPublisher implements SpanPublisher {
   async close(): Promise<{ droppedSpans: number }> {
     this.closing = true;
     this.notify();
-    this.wakeSleepers(); // retry now: the drain timeout is short
+    this.sleepers.wakeAll(); // retry now: the drain timeout is short
     const drained = await this.waitUntilDrained(this.options.drainTimeoutMs);
     let droppedSpans = 0;
     if (!drained) {
       this.abandoned = true;
-      droppedSpans = this.queuedSpans;
+      droppedSpans = this.queue.spans;
       this.metrics.spansDropped.inc({ reason: 'dropped_at_shutdown' }, droppedSpans);
       this.log.error({ droppedSpans, drainTimeoutMs: this.options.drainTimeoutMs },
         this.connected ? 'Kafka did not take the buffered spans before the drain timeout: dropping them' : 'Kafka is not reachable: dropping the buffered spans');
       const lost = new MeshrayError('NOT_READY', 'receiver shut down before Kafka acknowledged the spans');
-      for (const e of this.queue) if (e.ticket) this.tickets.settle(e.ticket, lost);
-      this.queue.length = 0;
-      this.queuedSpans = 0;
+      for (const e of this.queue.clear()) if (e.ticket) this.tickets.settle(e.ticket, lost);
       this.notify();
-      this.wakeSleepers();
+      this.sleepers.wakeAll();
     }
     this.tickets.stop(); // every ticket is settled now
     await this.producer.disconnect().catch((e: unknown) => this.log.warn({ err: e }, 'Kafka producer disconnect failed'));
@@ -402,41 +329,17 @@ export class KafkaSpanPublisher implements SpanPublisher {
   }
 
   private notify(): void {
-    for (const w of this.waiters) w();
-    this.waiters.clear();
-  }
-
-  /** Resolves at the next notify(), or after `ms` when given (no timer otherwise: idling holds no handle). */
-  private wait(ms?: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => { if (timer) clearTimeout(timer); this.waiters.delete(wake); resolve(); };
-      const timer = ms === undefined ? undefined : setTimeout(wake, ms);
-      this.waiters.add(wake);
-    });
-  }
-
-  /** Resolves after `ms` or when close() starts or gives up, whichever comes first. */
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => { clearTimeout(timer); this.sleepers.delete(wake); resolve(); };
-      const timer = setTimeout(wake, ms);
-      this.sleepers.add(wake);
-    });
-  }
-
-  private wakeSleepers(): void {
-    for (const w of this.sleepers) w();
-    this.sleepers.clear();
+    this.waiters.wakeAll();
   }
 
   private async waitUntilDrained(timeoutMs: number): Promise<boolean> {
     const deadline = this.clockMs() + timeoutMs;
-    while (this.queuedSpans > 0 && this.loop) {
+    while (this.queue.spans > 0 && this.loop) {
       const left = deadline - this.clockMs();
       if (left <= 0) return false;
-      await this.wait(Math.min(left, 50));
+      await this.waiters.wait(Math.min(left, 50));
     }
-    return this.queuedSpans === 0;
+    return this.queue.spans === 0;
   }
 
   /** `attempt` counts from 0 (the first retry). */
@@ -459,13 +362,13 @@ export class KafkaSpanPublisher implements SpanPublisher {
           if (this.abandoned) return;
           this.connected = false;
           this.noteFailure(e, 'connect');
-          await this.pause(this.backoffMs(attempt++));
+          await this.sleepers.wait(this.backoffMs(attempt++));
           continue;
         }
       }
       if (this.queue.length === 0) {
         if (this.closing) return;
-        await this.wait();
+        await this.waiters.wait();
         continue;
       }
       if (this.partitionsChanged) {
@@ -476,10 +379,9 @@ export class KafkaSpanPublisher implements SpanPublisher {
       }
       await this.linger(batchLimit);
       if (this.abandoned) return;
-      const take = this.chunksWithin(batchLimit);
-      const messages = this.messagesOf(take);
-      let spans = 0;
-      for (let i = 0; i < take; i++) spans += (this.queue[i] as Chunk).count;
+      const take = this.queue.within(batchLimit);
+      const messages = this.queue.recordsOf(take, this.headers);
+      const spans = this.queue.spansOf(take);
       const startedMs = this.clockMs();
       try {
         const answers = await this.producer.sendBatch({ acks: -1, topicMessages: [{ topic: this.options.topic, messages }] });
@@ -498,7 +400,7 @@ export class KafkaSpanPublisher implements SpanPublisher {
         }
         this.metrics.publishRetries.inc();
         this.noteFailure(e, 'send');
-        await this.pause(this.backoffMs(attempt++));
+        await this.sleepers.wait(this.backoffMs(attempt++));
         continue;
       }
       if (this.abandoned) return;
@@ -507,9 +409,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
       this.metrics.spansPublished.inc(spans);
       this.metrics.recordsPublished.inc(messages.length);
       this.lastAckedAtMs = this.clockMs();
-      const sent = this.queue.splice(0, take);
-      this.queuedSpans -= spans;
-      this.admission?.acked(spans, this.queuedSpans, this.clockMs());
+      const sent = this.queue.take(take);
+      this.admission?.acked(spans, this.queue.spans, this.clockMs());
       this.notify();
       for (const c of sent) {
         if (c.ticket && --c.ticket.remaining === 0) this.tickets.settle(c.ticket);
@@ -524,39 +425,19 @@ export class KafkaSpanPublisher implements SpanPublisher {
     }
   }
 
-  /**
-   * How many chunks from the head make up at most `spanLimit` spans, and at most MAX_BATCH_PARTITION_BYTES of
-   * any one partition (at least one chunk).
-   */
-  private chunksWithin(spanLimit: number): number {
-    let spans = 0;
-    let i = 0;
-    const bytes = new Map<number, number>();
-    for (; i < this.queue.length; i++) {
-      const c = this.queue[i] as Chunk;
-      spans += c.count;
-      if (spans > spanLimit) break;
-      const partitionBytes = (bytes.get(c.partition) ?? 0) + c.items.length;
-      if (partitionBytes > MAX_BATCH_PARTITION_BYTES) break;
-      bytes.set(c.partition, partitionBytes);
-    }
-    return Math.max(1, i);
-  }
-
   /** Waits until the oldest buffered span is BATCH_LINGER old, a batch is full, or shutdown. */
   private async linger(batchLimit: number): Promise<void> {
-    while (!this.closing && this.queue.length > 0 && this.queuedSpans < batchLimit) {
-      const left = (this.queue[0]?.enqueuedAtMs ?? 0) + this.options.lingerMs - this.clockMs();
+    while (!this.closing && this.queue.length > 0 && this.queue.spans < batchLimit) {
+      const left = (this.queue.oldestEnqueuedAtMs ?? 0) + this.options.lingerMs - this.clockMs();
       if (left <= 0) return;
-      await this.wait(left);
+      await this.waiters.wait(left);
     }
   }
 
   /** The head chunk's record Kafka refuses for good (e.g. larger than the broker's max message size). */
   private dropHead(e: unknown): void {
-    const head = this.queue.shift();
+    const [head] = this.queue.take(1);
     const count = head?.count ?? 0;
-    this.queuedSpans -= count;
     this.metrics.spansDropped.inc({ reason: 'publish_failed' }, count);
     this.log.error({ err: e }, 'Kafka refused a span record for good: dropping it');
     if (head?.ticket) this.tickets.settle(head.ticket, new MeshrayError('PUBLISH_FAILED', `Kafka refused a span: ${(e as Error).message}`, { cause: e }));
@@ -567,6 +448,6 @@ export class KafkaSpanPublisher implements SpanPublisher {
     this.lastFailure = `last ${during} failed: ${describeTopicError(e, this.options.topic)}`;
     if (this.failing) return;
     this.failing = true;
-    this.log.warn({ err: e, during, bufferedSpans: this.queuedSpans }, 'Kafka unavailable: keeping spans buffered and retrying');
+    this.log.warn({ err: e, during, bufferedSpans: this.queue.spans }, 'Kafka unavailable: keeping spans buffered and retrying');
   }
 }

@@ -2,7 +2,7 @@ import { MemoryEpochStore } from '../../../shared/core/xray/index.ts';
 
 /**
  * One bounded MemoryEpochStore per assigned partition (a trace lives in one partition: keyed by trace id).
- * Its clocks are per trace (receive time, pipeline.ts `receiveClocksOf`), so the pipeline sweeps it once per
+ * Its clocks are per trace (receive time, receive-clocks.ts `receiveClocksOf`), so the pipeline sweeps it once per
  * batch at the batch's oldest clock, and an entry is kept one EPOCH_TTL past its expiry: receive times are
  * Kafka record timestamps, which need not rise with the offset (a record a receiver held past ACK_TIMEOUT,
  * receivers whose clocks differ), so a later batch may see a trace at an older clock.

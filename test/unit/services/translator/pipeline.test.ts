@@ -12,7 +12,7 @@ import { DEAD_LETTER_HEADERS } from '../../../../shared/core/span-record/headers
 import { segmentExportSink } from '../../../../services/translator/export/export-document.ts';
 import { PartitionEpochs } from '../../../../services/translator/epochs/partition-epochs.ts';
 import { createTranslatorMetrics } from '../../../../services/translator/metrics.ts';
-import { receiveClocksOf, TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
+import { TranslatorPipeline } from '../../../../services/translator/pipeline.ts';
 import { BatchTranslator } from '../../../../services/translator/translate/translate-batch.ts';
 import { segmentPacker } from '../../../../services/translator/translate/pack-segments.ts';
 import { waitFor } from '../../../support/wait.ts';
@@ -210,19 +210,6 @@ test('a trace keeps its X-Ray id when its late span is exported in one batch wit
   const idOf = (spanId: string) => (JSON.parse(sink.accepted.find((d) => d.includes(spanId))!) as { trace_id: string }).trace_id;
   assert.equal(idOf(hex(2, 16)), idOf(hex(1, 16)), 'one X-Ray trace id for both spans of the trace');
   assert.equal(idOf(hex(1, 16)), `1-${hex(Math.floor((receivedMs - 2_200) / 1000), 8)}-00000000${traceId}`);
-});
-
-test('receiveClocksOf: per trace, the newest timestamp of its records, at most now; now when none has one; the oldest of them', () => {
-  const s = (traceId: string) => spanOf(traceId, hex(1, 16), now);
-  const clocks = receiveClocksOf([s('a'.repeat(16)), s('b'.repeat(16)), s('a'.repeat(32)), s('c'.repeat(16))], [5, 9, 7, 0], 100);
-  assert.equal(clocks.of('a'.repeat(16)), 7, 'a 64- and a 128-bit id of one trace share the key');
-  assert.equal(clocks.of('b'.repeat(16)), 9);
-  assert.equal(clocks.of('c'.repeat(16)), 100, 'no timestamp');
-  assert.equal(clocks.of('d'.repeat(16)), 100, 'not in the batch');
-  assert.equal(clocks.oldestMs, 7);
-  assert.equal(receiveClocksOf([s('a'.repeat(16))], [500], 100).of('a'.repeat(16)), 100, 'a producer clock ahead of ours');
-  assert.equal(receiveClocksOf([s('a'.repeat(16))], [Number.NaN], 100).of('a'.repeat(16)), 100);
-  assert.equal(receiveClocksOf([], [], 100).oldestMs, 100);
 });
 
 test('dead letters carry the source position and reason as headers', async () => {

@@ -1,7 +1,7 @@
 /**
  * A partition's epoch cache under receive-time clocks that go backwards: Kafka record timestamps need not rise
  * with the offset (a receiver holds a record past ACK_TIMEOUT while others append; receivers' clocks differ).
- * Each step is the pipeline's (pipeline.ts: receiveClocksOf, sweep at the batch's oldest clock, epochStoreAt),
+ * Each step is the pipeline's (epochs/receive-clocks.ts: receiveClocksOf, sweep at the batch's oldest clock, epochStoreAt),
  * one record per batch, a 64-bit Envoy trace id (its X-Ray epoch comes from the cache, or is minted anew).
  * Found by review: both sequences split the trace in X-Ray.
  */
@@ -12,7 +12,7 @@ import { DEFAULT_TRANSLATOR_CONFIG, epochStoreAt } from '../../../../../shared/c
 import { silentLogger } from '../../../../../shared/edge/log/index.ts';
 import { PartitionEpochs } from '../../../../../services/translator/epochs/partition-epochs.ts';
 import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
-import { receiveClocksOf } from '../../../../../services/translator/pipeline.ts';
+import { receiveClocksOf } from '../../../../../services/translator/epochs/receive-clocks.ts';
 import { BatchTranslator } from '../../../../../services/translator/translate/translate-batch.ts';
 import { spanOf } from '../support.ts';
 
