@@ -7,19 +7,15 @@
  * then the broker), leaving no process and no port behind. docker-compose.yml is the same stack with Docker.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Redis } from 'ioredis';
 import type { CommandIo } from '../commands.ts';
 import { intFlag } from '../flags.ts';
 import { KNOWN_VARIABLES, closestFlag, warnEnvTypos } from '../command-args.ts';
 import { nodeOptionsFor } from '../node-options.ts';
 import { outputMayBeGone, STOP_SIGNALS } from '../run-until-signal.ts';
-import { z } from 'zod';
-import { kafkaEnv, parseConfig, requireSaslCredentials } from '../../../shared/edge/config/index.ts';
-import { createKafka, describeKafkaError } from '../../../shared/edge/kafka/client.ts';
-import { kafkaSecurityOf } from '../../../shared/edge/kafka/from-config.ts';
+import { pickPort, portIsFree } from './stack/ports.ts';
+import { STACK_HOST, checkKafka, checkRedis, configProblems } from './stack/preflight.ts';
 
 const HELP = `usage: meshray stack [--translators N] [--no-redis]
 
@@ -45,7 +41,7 @@ options:
 Other variables of the services (ACK_MODE, LOG_LEVEL, …) are passed on to them; see each service's --help.
 `;
 
-const HOST = '127.0.0.1';
+const HOST = STACK_HOST;
 const READY_TIMEOUT_MS = 120_000;
 /** A service gets this long after SIGTERM before SIGKILL (a translator may take SHUTDOWN_TIMEOUT, 30 s; the receiver RECEIVER_REQUEST_TIMEOUT, 30 s, then SHUTDOWN_DRAIN_TIMEOUT, 10 s). */
 const STOP_GRACE_MS = 50_000;
@@ -77,127 +73,6 @@ function cliInvocation(): { args: string[]; cwd: string } {
   const entry = join(dirname(self), '..', `main${ext}`);
   const root = join(dirname(self), '..', '..', '..', ...(ext === '.js' ? ['..'] : []));
   return { args: ext === '.ts' ? ['--import', 'tsx', entry] : [entry], cwd: root };
-}
-
-/** True when `port` can be bound on all interfaces right now. */
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', () => resolve(false));
-    srv.listen({ port, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
-
-/** A port the OS says is free. */
-function osFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen({ port: 0, exclusive: true }, () => {
-      const address = srv.address();
-      srv.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/**
- * The port for a service: the variable's value when set (used as is: a busy one then fails with the
- * service's one-line PORT_UNAVAILABLE), else `preferred` when free and not taken by an earlier pick, else one the OS picks.
- * A preferred port that was busy is noted in `moved` (the banner says so: a command copied from the README
- * with the usual port would reach whatever holds it).
- */
-async function pickPort(env: CommandIo['env'], variable: string, preferred: number, taken: Set<number>, moved: string[]): Promise<number> {
-  const given = env[variable];
-  let port: number;
-  if (given !== undefined && given !== '') port = Number(given);
-  else if (!taken.has(preferred) && (await portIsFree(preferred))) port = preferred;
-  else {
-    do port = await osFreePort(); while (taken.has(port));
-    moved.push(`port ${preferred} is in use (another program?): ${variable} is ${port} instead; set ${variable} to choose`);
-  }
-  taken.add(port);
-  return port;
-}
-
-const stackKafkaSchema = z.object(kafkaEnv).superRefine(requireSaslCredentials);
-
-/**
- * Each service's configuration as the stack will start it (the environment, plus what the stack sets: brokers,
- * ports, the X-Ray endpoint, the epoch store; placeholders stand for values picked later), checked with the
- * service's own schema: one line per problem, `receiver: ACK_TIMEOUT: …`. A bad value was found only once the
- * broker had started and that service exited.
- */
-async function configProblems(env: CommandIo['env'], redisEnabled: boolean): Promise<string[]> {
-  const [{ receiverEnvSchema }, { translatorEnvSchema }, { xrayLocalConfigSchema }] = await Promise.all([
-    import('../../receiver/index.ts'), import('../../translator/index.ts'), import('../../xray-local/index.ts'),
-  ]);
-  const brokers = env['KAFKA_BROKERS'] || '127.0.0.1:9092';
-  const services = [
-    { name: 'xray-local', schema: xrayLocalConfigSchema as z.ZodType, set: { XRAY_LOCAL_PORT: env['XRAY_LOCAL_PORT'] || '2000', XRAY_LOCAL_HOST: HOST } },
-    { name: 'receiver', schema: receiverEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, RECEIVER_PORT: env['RECEIVER_PORT'] || '9411' } },
-    { name: 'translator', schema: translatorEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, TRANSLATOR_OPS_PORT: env['TRANSLATOR_OPS_PORT'] || '9412', XRAY_ENDPOINT: `http://${HOST}:2000`, ...(redisEnabled ? { EPOCH_STORE: 'redis' } : { EPOCH_STORE: 'memory' }) } },
-  ];
-  // the same problem of a shared variable (KAFKA_BROKERS, LOG_LEVEL) is one line naming every service it stops
-  const byProblem = new Map<string, string[]>();
-  for (const { name, schema, set } of services) {
-    const parsed = parseConfig(schema, { ...env, ...set });
-    if (parsed.ok) continue;
-    for (const i of parsed.issues) {
-      const problem = `${i.path === '' ? '' : `${i.path}: `}${i.message}`;
-      byProblem.set(problem, [...(byProblem.get(problem) ?? []), name]);
-    }
-  }
-  return [...byProblem].map(([problem, names]) => `${names.join(', ')}: ${problem}`);
-}
-
-/**
- * Whether the Kafka of KAFKA_BROKERS answers as Kafka (kafkajs connects and reads the cluster's metadata, with
- * KAFKA_SSL and KAFKA_SASL_*): undefined, or why not in one line. Without it a wrong KAFKA_BROKERS was found
- * only when the services were not ready after 120 s; an endpoint that is not Kafka (a Redis port, say)
- * accepts the connection and fails the first request.
- */
-export async function checkKafka(env: CommandIo['env']): Promise<string | undefined> {
-  const parsed = parseConfig(stackKafkaSchema, env);
-  if (!parsed.ok) return undefined; // configProblems names it, for each service
-  const c = parsed.value;
-  // Each seed broker in turn, as the services' clients do with their retries: one down (a rolling restart) while
-  // another answers is a working cluster (found by the second diff review: only the first was ever tried).
-  const causes: string[] = [];
-  for (const broker of c.KAFKA_BROKERS) {
-    const admin = createKafka({
-      brokers: [broker], clientId: 'meshray-stack-check', logLevel: 'nothing', ...kafkaSecurityOf(c),
-      connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retry: { retries: 0 },
-    }).admin();
-    try {
-      await admin.connect();
-      await admin.describeCluster();
-      return undefined;
-    } catch (e) {
-      causes.push(c.KAFKA_BROKERS.length === 1 ? describeKafkaError(e) : `${broker}: ${describeKafkaError(e)}`);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  }
-  return `Kafka at ${c.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS) does not answer as Kafka: ${causes.join('; ')}; start it, correct KAFKA_BROKERS, or unset it for a broker of the stack's own`;
-}
-
-async function checkRedis(url: string): Promise<string | undefined> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3000 });
-  // ioredis rejects connect() with "Connection is closed."; the cause (ECONNREFUSED, ENOTFOUND…) comes as an 'error' event.
-  let cause: unknown;
-  redis.on('error', (e: unknown) => { cause ??= e; });
-  try {
-    await redis.connect();
-    await redis.ping();
-    return undefined;
-  } catch (e) {
-    const error = cause ?? e;
-    return error instanceof Error ? error.message : String(error);
-  } finally {
-    redis.disconnect();
-  }
 }
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { checkKafka } from '../../../../../services/cli/commands/stack.ts';
+import { checkKafka } from '../../../../../../services/cli/commands/stack/preflight.ts';
 
 const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 
