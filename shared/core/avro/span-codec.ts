@@ -214,25 +214,40 @@ interface SpanRecord {
   shared: boolean | null;
 }
 
+/**
+ * `text` as well-formed UTF-16: a lone surrogate becomes U+FFFD, as the direct writer (span-writer.ts) writes it.
+ * avsc writes a string under 64 chars with its own loop, which gives a lone surrogate's CESU-8 bytes, not UTF-8:
+ * the same span must be the same bytes on either path (the avsc path runs when the schema no longer matches
+ * the direct codec's).
+ */
+const wf = (text: string): string => (text.isWellFormed() ? text : text.toWellFormed());
+const wfOrNull = (text: string | undefined): string | null => (text === undefined ? null : wf(text));
+
 const toEndpointRecord = (e: Endpoint | undefined): EndpointRecord | null =>
   e === undefined
     ? null
-    : { serviceName: e.serviceName ?? null, ipv4: e.ipv4 ?? null, ipv6: e.ipv6 ?? null, port: e.port ?? null };
+    : { serviceName: wfOrNull(e.serviceName), ipv4: wfOrNull(e.ipv4), ipv6: wfOrNull(e.ipv6), port: e.port ?? null };
+
+/** A null-prototype copy of `tags` (tag names such as "__proto__" stay ordinary keys), keys and values well-formed. */
+function tagsRecordOf(tags: Readonly<Record<string, string>>): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const [k, v] of Object.entries(tags)) out[wf(k)] = wf(v);
+  return out;
+}
 
 function toRecord(span: Span): SpanRecord {
   return {
-    traceId: span.traceId,
-    id: span.id,
-    parentId: span.parentId ?? null,
+    traceId: wf(span.traceId),
+    id: wf(span.id),
+    parentId: wfOrNull(span.parentId),
     kind: span.kind ?? null,
-    name: span.name ?? null,
+    name: wfOrNull(span.name),
     timestampMicros: span.timestampMicros ?? null,
     durationMicros: span.durationMicros ?? null,
     localEndpoint: toEndpointRecord(span.localEndpoint),
     remoteEndpoint: toEndpointRecord(span.remoteEndpoint),
-    annotations: span.annotations.map((a) => ({ timestampMicros: a.timestampMicros, value: a.value })),
-    // A null-prototype copy: tag names such as "__proto__" stay ordinary keys.
-    tags: Object.assign(Object.create(null) as Record<string, string>, span.tags),
+    annotations: span.annotations.map((a) => ({ timestampMicros: a.timestampMicros, value: wf(a.value) })),
+    tags: tagsRecordOf(span.tags),
     debug: span.debug ?? null,
     shared: span.shared ?? null,
   };

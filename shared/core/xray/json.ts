@@ -3,16 +3,13 @@
 /** Strings `JSON.stringify` copies as they are: no `"`, `\`, control character or surrogate. */
 const NEEDS_NO_ESCAPE = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
-/** ES2024's String.prototype.toWellFormed (Node ≥ 20), which the ES2023 lib does not declare. */
-const toWellFormed = (value: string): string => (value as unknown as { toWellFormed(): string }).toWellFormed();
-
 /**
  * `JSON.stringify(value)` for a string, without calling it in the common case of nothing to escape; a lone
  * surrogate becomes U+FFFD (what meshray's Avro writer makes of it on the way through Kafka), not a `\ud800`
  * escape, which is no Unicode character and which X-Ray's UTF-8 documents cannot hold.
  */
 export function quoteJson(value: string): string {
-  return NEEDS_NO_ESCAPE.test(value) ? `"${value}"` : JSON.stringify(toWellFormed(value));
+  return NEEDS_NO_ESCAPE.test(value) ? `"${value}"` : JSON.stringify(value.toWellFormed());
 }
 
 /** `JSON.stringify(value)` for a number: non-finite numbers are `null`. */

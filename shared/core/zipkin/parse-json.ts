@@ -63,8 +63,7 @@ export function utf16Hint(body: Uint8Array): string | undefined {
  */
 const LONE_SURROGATE_ESCAPE = /\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]/;
 
-const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
-const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): string }).toWellFormed();
+const isWellFormed = (s: string): boolean => s.isWellFormed();
 
 /**
  * JSON.parse's reviver for a body with a surrogate escape: a lone surrogate (`"\ud800"` not followed by a
@@ -72,10 +71,10 @@ const toWellFormed = (s: string): string => (s as unknown as { toWellFormed(): s
  * every later stage (the Avro record, the X-Ray document, `meshray translate`) sees one and the same text.
  */
 function wellFormed(_key: string, value: unknown): unknown {
-  if (typeof value === 'string') return isWellFormed(value) ? value : toWellFormed(value);
+  if (typeof value === 'string') return value.isWellFormed() ? value : value.toWellFormed();
   if (value === null || typeof value !== 'object' || Array.isArray(value) || Object.keys(value).every(isWellFormed)) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, toWellFormed(k), { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k.toWellFormed(), { value: v, enumerable: true, writable: true, configurable: true });
   return out;
 }
 
