@@ -216,9 +216,11 @@ interface SpanRecord {
 
 /**
  * `text` as well-formed UTF-16: a lone surrogate becomes U+FFFD, as the direct writer (span-writer.ts) writes it.
- * avsc writes a string under 64 chars with its own loop, which gives a lone surrogate's CESU-8 bytes, not UTF-8:
- * the same span must be the same bytes on either path (the avsc path runs when the schema no longer matches
- * the direct codec's).
+ * avsc writes a string of at most 64 UTF-8 bytes with its own loop, which gives a lone surrogate's CESU-8 bytes,
+ * not UTF-8: the same span must be the same bytes on either path (the avsc path runs when the schema no longer
+ * matches the direct codec's). One exception: two tag names that differ only in their lone surrogates become
+ * one tag here (an object holds a key once) and two map entries of one name on the direct path; they decode
+ * alike (the last wins), and no decoder makes such a span (zipkin/parse-json.ts merges them already).
  */
 const wf = (text: string): string => (text.isWellFormed() ? text : text.toWellFormed());
 const wfOrNull = (text: string | undefined): string | null => (text === undefined ? null : wf(text));

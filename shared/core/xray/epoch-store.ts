@@ -25,7 +25,7 @@ export interface EpochStore {
 /**
  * `store` read and written at `clockOf(traceKey)`, whatever `nowMs` its callers pass. The translator runs
  * its per-partition caches on receive time, per trace (the Kafka timestamps of the trace's records in the
- * batch, services/translator/pipeline.ts `receiveClocksOf`): `EPOCH_TTL` then spans the time between a
+ * batch, services/translator/epochs/receive-clocks.ts `receiveClocksOf`): `EPOCH_TTL` then spans the time between a
  * trace's spans as they were received, so neither a consumer lag of minutes (an X-Ray throttle or outage)
  * nor a batch mixing traces received minutes apart expires a trace's id between its spans and mints a
  * second one for its late spans.

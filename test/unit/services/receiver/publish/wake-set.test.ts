@@ -5,13 +5,15 @@ import { WakeSet } from '../../../../../services/receiver/publish/wake-set.ts';
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-test('wakeAll() ends every pending wait, and not a wait started after it', async (t) => {
+test('wakeAll() ends every pending wait (clearing a timed one\'s timer), and not a wait started after it', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout'] });
+  const clearTimeoutCalls = t.mock.method(globalThis, 'clearTimeout');
   const wakes = new WakeSet();
   const ended: string[] = [];
   void wakes.wait().then(() => ended.push('idle'));
   void wakes.wait(10_000).then(() => ended.push('timed'));
   wakes.wakeAll();
+  assert.equal(clearTimeoutCalls.mock.callCount(), 1, 'the timed wait\'s timer is cleared: an idle process holds no handle');
   void wakes.wait().then(() => ended.push('later'));
   await flush();
   assert.deepEqual(ended, ['idle', 'timed']);
