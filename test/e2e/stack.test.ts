@@ -212,6 +212,42 @@ test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 
   }
 });
 
+test('meshray stack whose launcher (npm, npx, a script) is killed alone stops every service, leaving no port behind (they ran on, unsupervised)', { timeout: 180_000 }, async () => {
+  const tag = `e2e-stack-parent-${process.pid}-${Date.now()}`;
+  // A launcher that does not pass signals on and is not replaced by the stack (`; exit`: no exec), as npm's `sh -c`.
+  const command = `"${process.execPath}" --import tsx services/cli/main.ts stack --translators 1 --no-redis; exit $?`;
+  const launcher = new ServiceProcess('launcher', spawn('sh', ['-c', command], {
+    cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    env: { ...newcomerEnv(), KAFKA_BROKERS, SPANS_TOPIC: `${tag}-spans`, DLQ_TOPIC: `${tag}-dlq`, TRANSLATOR_GROUP_ID: `${tag}-translators` },
+  }));
+  try {
+    const banner = await waitFor('the stack to print its endpoints', 120_000, () => {
+      const out = launcher.output();
+      return out.includes('Ctrl-C stops everything.') || launcher.exited ? out : undefined;
+    }, { intervalMs: 250 });
+    assert.equal(launcher.exited, false, banner);
+    const launcherPid = launcher.child.pid ?? 0;
+    const stackPid = Number(readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').trim().split(/\s+/)[0]);
+    // running, not a zombie: re-parented, the stack is reaped by whatever adopts it, which may be slow to
+    const running = (pid: number): boolean => {
+      try {
+        return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    assert.ok(stackPid > 0 && running(stackPid), 'the stack runs under its launcher');
+    const ports = [...banner.matchAll(/^ {2}(?:receiver|translator-1|xray-local)\s+http:\/\/127\.0\.0\.1:(\d+)/gm)].map((m) => Number(m[1]));
+    assert.equal(ports.length, 3, banner);
+    process.kill(launcherPid, 'SIGKILL'); // the launcher alone: the stack is not signalled
+    await waitFor('the stack to stop once its launcher is gone', 90_000, () => !running(stackPid), { intervalMs: 250, describe: () => launcher.output().slice(-2000) });
+    assert.match(launcher.output(), new RegExp(`^meshray stack: the program that started meshray stack \\(pid ${launcherPid}\\) exited: stopping every service$`, 'm'));
+    for (const port of ports) assert.equal(await portIsFree(port), true, `port ${port} is free again`);
+  } finally {
+    await launcher.stop(60_000);
+  }
+});
+
 test('meshray stack whose own broker is killed says so in one line and stops the stack, exit 1 (a newcomer saw only kafkajs stack traces in the services\' logs)', { timeout: 240_000 }, async () => {
   const stack = cli('stack', ['stack', '--translators', '1', '--no-redis'], newcomerEnv());
   try {

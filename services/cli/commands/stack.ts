@@ -45,6 +45,8 @@ const HOST = STACK_HOST;
 const READY_TIMEOUT_MS = 120_000;
 /** A service gets this long after SIGTERM before SIGKILL (a translator may take SHUTDOWN_TIMEOUT, 30 s; the receiver RECEIVER_REQUEST_TIMEOUT, 30 s, then SHUTDOWN_DRAIN_TIMEOUT, 10 s). */
 const STOP_GRACE_MS = 50_000;
+/** How often the stack checks that the program that started it is still there. */
+const PARENT_WATCH_MS = 1000;
 
 interface Broker {
   readonly brokers: string;
@@ -161,6 +163,20 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   };
   // SIGHUP too: a closed terminal killed this process alone, and its broker and services (their own process groups) ran on.
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  // The program that started this one (npm, npx, a shell script) killed alone, without passing the signal on, left
+  // the stack running unsupervised on the usual ports, and the next stack moved to others (found by a newcomer
+  // trial): re-parented, the stack stops as on SIGTERM. Polled: Linux tells a child nothing when its parent goes.
+  const parentPid = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid === parentPid || interrupted) return;
+    clearInterval(parentWatch);
+    outputMayBeGone('SIGHUP');
+    interrupted = true;
+    onInterrupt();
+    say(`the program that started meshray stack (pid ${parentPid}) exited: stopping every service`);
+    void stopAll();
+  }, PARENT_WATCH_MS);
+  parentWatch.unref();
   // The broker and the services are in their own process groups (ordered shutdown): never leave them if this process dies.
   const killChildren = (): void => {
     for (const s of services) if (s.exit === undefined) try { s.child.kill('SIGKILL'); } catch { /* gone */ }
@@ -315,6 +331,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     return await finish(0);
   } finally {
     await stopAll();
+    clearInterval(parentWatch);
     process.off('exit', killChildren);
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
