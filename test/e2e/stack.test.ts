@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { REPO_ROOT, ServiceProcess, describeProcesses, isAlive } from './support/processes.ts';
@@ -48,6 +48,18 @@ function nodeOptionsOf(pid: number): string | undefined {
   return entry?.slice('NODE_OPTIONS='.length);
 }
 
+
+/**
+ * Whether `pid` runs: a zombie has stopped. A process whose parent died is adopted by whatever reaps orphans here
+ * (PID 1 may be slow to, or never), so kill(pid, 0) alone would say it runs.
+ */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 /** Pino lines (after the stack's `name | ` prefix) at warn (40) or above. */
 function warnOrWorse(output: string): string[] {
@@ -228,14 +240,6 @@ test('meshray stack whose launcher (npm, npx, a script) is killed alone stops ev
     assert.equal(launcher.exited, false, banner);
     const launcherPid = launcher.child.pid ?? 0;
     const stackPid = Number(readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').trim().split(/\s+/)[0]);
-    // running, not a zombie: re-parented, the stack is reaped by whatever adopts it, which may be slow to
-    const running = (pid: number): boolean => {
-      try {
-        return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-      } catch {
-        return false;
-      }
-    };
     assert.ok(stackPid > 0 && running(stackPid), 'the stack runs under its launcher');
     const ports = [...banner.matchAll(/^ {2}(?:receiver|translator-1|xray-local)\s+http:\/\/127\.0\.0\.1:(\d+)/gm)].map((m) => Number(m[1]));
     assert.equal(ports.length, 3, banner);
@@ -245,6 +249,35 @@ test('meshray stack whose launcher (npm, npx, a script) is killed alone stops ev
     for (const port of ports) assert.equal(await portIsFree(port), true, `port ${port} is free again`);
   } finally {
     await launcher.stop(60_000);
+  }
+});
+
+test('meshray stack killed -9 itself: its broker and services get SIGTERM from the kernel and stop, leaving no port behind', { timeout: 240_000 }, async () => {
+  const stack = cli('stack', ['stack', '--translators', '1', '--no-redis'], newcomerEnv());
+  let brokerDir: string | undefined;
+  const children: { name: string; port: number; pid: number }[] = [];
+  try {
+    const banner = await waitFor('the stack to print its endpoints', 180_000, () => {
+      const out = stack.output();
+      return out.includes('Ctrl-C stops everything.') || stack.exited ? out : undefined;
+    }, { intervalMs: 250 });
+    assert.equal(stack.exited, false, banner);
+    children.push(...[...banner.matchAll(/^ {2}(receiver|translator-1|xray-local)\s+http:\/\/127\.0\.0\.1:(\d+)\S*\s+\(pid (\d+)/gm)]
+      .map((m) => ({ name: m[1] ?? '', port: Number(m[2]), pid: Number(m[3]) })));
+    const kafka = /^ {2}kafka\s+127\.0\.0\.1:(\d+) \(pid (\d+), logs (\S+)\)/m.exec(banner);
+    assert.ok(kafka && children.length === 3, banner);
+    brokerDir = dirname(kafka[3] ?? '');
+    children.push({ name: 'broker', port: Number(kafka[1]), pid: Number(kafka[2]) });
+    for (const c of children) assert.ok(running(c.pid), `${c.name} runs`);
+    process.kill(stack.pid, 'SIGKILL'); // the stack alone: it can stop nothing
+    await waitFor('every child of the killed stack to stop', 120_000, () => children.every((c) => !running(c.pid)), {
+      intervalMs: 250, describe: () => children.filter((c) => running(c.pid)).map((c) => `${c.name} (pid ${c.pid}) still runs`).join(', '),
+    });
+    for (const c of children) assert.equal(await portIsFree(c.port), true, `${c.name}'s port ${c.port} is free again`);
+  } finally {
+    await stack.stop(60_000);
+    for (const c of children) if (running(c.pid)) process.kill(c.pid, 'SIGKILL'); // a failed run leaves no orphan
+    if (brokerDir !== undefined) rmSync(brokerDir, { recursive: true, force: true }); // the killed stack could not remove it
   }
 });
 

@@ -251,16 +251,15 @@ async function waitUntilReady({ brokers, child, children = [child], deadline, de
  * Its garbage collections and safepoints (JVM unified logging, wall-clock stamped) go to `gc.log` beside
  * `logFile`: the benches line broker pauses up against the receiver's slow answers (bench/compare/open-loop.ts).
  */
-function spawnKafka({ classpath, propsFile, logFile, consoleFile, detached = false, heapMb = 512 }) {
+function spawnKafka({ classpath, propsFile, logFile, consoleFile, detached = false, heapMb = 512, commandPrefix = [] }) {
   const fd = openSync(consoleFile, 'a');
   const gcLog = join(dirname(logFile), 'gc.log');
-  const child = spawn(
-    javaBin(),
-    [`-Xmx${heapMb}m`, '-Xms128m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...jvmLoggingArgs(logFile),
-      `-Xlog:gc,safepoint:file="${gcLog}":time,uptime:filecount=2,filesize=20m`,
-      '-cp', classpath, 'kafka.Kafka', propsFile],
-    { stdio: ['ignore', fd, fd], detached },
-  );
+  const java = [javaBin(),
+    `-Xmx${heapMb}m`, '-Xms128m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...jvmLoggingArgs(logFile),
+    `-Xlog:gc,safepoint:file="${gcLog}":time,uptime:filecount=2,filesize=20m`,
+    '-cp', classpath, 'kafka.Kafka', propsFile];
+  const [command, ...args] = [...commandPrefix, ...java];
+  const child = spawn(command, args, { stdio: ['ignore', fd, fd], detached });
   closeSync(fd);
   const spawnError = new Promise((_, ko) => child.once('error', (e) =>
     ko(new Error(`cannot run ${javaBin()} (need a JDK 17+, or set JAVA_HOME): ${e.message}`))));
@@ -311,13 +310,15 @@ function killOnExit(kill, handleSignals) {
  * The broker is SIGKILLed if this process exits; on SIGINT/SIGTERM/SIGHUP too, unless
  * `handleSignals: false` (the caller then stops it itself, like the `start` CLI does).
  *
- * @param {{ log?: (msg: string) => void, dataDir?: string, port?: number, handleSignals?: boolean, detached?: boolean }} [options]
+ * @param {{ log?: (msg: string) => void, dataDir?: string, port?: number, handleSignals?: boolean, detached?: boolean, commandPrefix?: string[] }} [options]
  *   `port`: broker port to use (must be free); default: a free port picked by the OS.
  *   `detached`: run the JVM in its own process group, so a terminal's Ctrl-C reaches only the caller,
  *   which then stops the broker last (`meshray stack` stops the services first). Default false.
+ *   `commandPrefix`: a command that execs the JVM (same pid), e.g. `meshray stack`'s
+ *   `setpriv --pdeathsig TERM --`; default none.
  * @returns {Promise<{ brokers: string, port: number, dir: string, pid: number, startupMs: number, stop: () => Promise<void> }>}
  */
-export async function startBroker({ log = noop, dataDir, port, handleSignals = true, detached = false } = {}) {
+export async function startBroker({ log = noop, dataDir, port, handleSignals = true, detached = false, commandPrefix = [] } = {}) {
   const t0 = Date.now();
   const classpath = install({ log });
   mkdirSync(STATE_DIR, { recursive: true });
@@ -361,7 +362,7 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
   }
   const formatMs = Date.now() - t0;
 
-  const { child, spawnError } = spawnKafka({ classpath, propsFile, logFile, consoleFile, detached });
+  const { child, spawnError } = spawnKafka({ classpath, propsFile, logFile, consoleFile, detached, commandPrefix });
 
   // Never leave a broker behind when the parent goes away.
   let stopped = false;

@@ -14,6 +14,7 @@ import { intFlag } from '../flags.ts';
 import { KNOWN_VARIABLES, closestFlag, warnEnvTypos } from '../command-args.ts';
 import { nodeOptionsFor } from '../node-options.ts';
 import { outputMayBeGone, STOP_SIGNALS } from '../run-until-signal.ts';
+import { parentDeathPrefix } from './stack/parent-death.ts';
 import { pickPort, portIsFree } from './stack/ports.ts';
 import { STACK_HOST, checkKafka, checkRedis, configProblems } from './stack/preflight.ts';
 
@@ -56,7 +57,7 @@ interface Broker {
   /** Resolves when the broker process exits (tools/kafka/kafka.mjs). */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
-interface KafkaTooling { startBroker(options: { log: (m: string) => void; handleSignals: boolean; detached: boolean }): Promise<Broker> }
+interface KafkaTooling { startBroker(options: { log: (m: string) => void; handleSignals: boolean; detached: boolean; commandPrefix: string[] }): Promise<Broker> }
 
 /** A service child process. */
 interface Service {
@@ -166,6 +167,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // The program that started this one (npm, npx, a shell script) killed alone, without passing the signal on, left
   // the stack running unsupervised on the usual ports, and the next stack moved to others (found by a newcomer
   // trial): re-parented, the stack stops as on SIGTERM. Polled: Linux tells a child nothing when its parent goes.
+  // Killed -9 itself, the stack can stop nothing: its children get SIGTERM from the kernel instead (parent-death.ts).
+  const diesWithStack = parentDeathPrefix(io.env['PATH']);
   const parentPid = process.ppid;
   const parentWatch = setInterval(() => {
     if (process.ppid === parentPid || interrupted) return;
@@ -199,7 +202,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
         return 1;
       }
       try {
-        broker = await tooling.startBroker({ log: (m) => say(`kafka: ${m}`), handleSignals: false, detached: true });
+        broker = await tooling.startBroker({ log: (m) => say(`kafka: ${m}`), handleSignals: false, detached: true, commandPrefix: diesWithStack });
       } catch (e) {
         say(`the Kafka broker did not start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''}`);
         return 1;
@@ -244,7 +247,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     const startService = (p: (typeof plan)[number]): Service => {
       const { args: cliArgs, cwd } = cliInvocation();
       const nodeOptions = nodeOptionsFor(p.command, io.env);
-      const child = spawn(process.execPath, [...cliArgs, p.command], {
+      const [command, ...args] = [...diesWithStack, process.execPath, ...cliArgs, p.command];
+      const child = spawn(command as string, args, {
         cwd,
         env: { ...io.env, ...p.env, ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }) },
         stdio: ['ignore', 'pipe', 'pipe'],
