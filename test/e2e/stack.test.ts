@@ -12,6 +12,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { REPO_ROOT, ServiceProcess, describeProcesses, isAlive } from './support/processes.ts';
 import { nodeOptionsFor } from '../../services/cli/node-options.ts';
+import { parentDeathPrefix } from '../../services/cli/commands/stack/parent-death.ts';
 import { KAFKA_BROKERS } from './support/kafka.ts';
 import { scrapeMetric } from './support/metrics.ts';
 import { freePort } from './support/ports.ts';
@@ -224,35 +225,52 @@ test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 
   }
 });
 
-test('meshray stack whose launcher (npm, npx, a script) is killed alone stops every service, leaving no port behind (they ran on, unsupervised)', { timeout: 180_000 }, async () => {
+test('meshray stack in a terminal whose launcher (npm, npx, a script) is killed alone stops every service, leaving no port behind (they ran on, unsupervised)', { timeout: 180_000 }, async () => {
   const tag = `e2e-stack-parent-${process.pid}-${Date.now()}`;
-  // A launcher that does not pass signals on and is not replaced by the stack (`; exit`: no exec), as npm's `sh -c`.
-  const command = `"${process.execPath}" --import tsx services/cli/main.ts stack --translators 1 --no-redis; exit $?`;
-  const launcher = new ServiceProcess('launcher', spawn('sh', ['-c', command], {
-    cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
-    env: { ...newcomerEnv(), KAFKA_BROKERS, SPANS_TOPIC: `${tag}-spans`, DLQ_TOPIC: `${tag}-dlq`, TRANSLATOR_GROUP_ID: `${tag}-translators` },
+  // A terminal (util-linux script: a pty), a shell in it that stays (`read`: the terminal stays open, no SIGHUP), and
+  // the launcher: a shell that does not pass signals on and is not replaced by the stack (`; exit`: no exec), as
+  // npm's `sh -c`. The stack watches its parent only with a terminal on stdin (a script's `… &` outlives its shell).
+  const stackCommand = `"${process.execPath}" --import tsx services/cli/main.ts stack --translators 1 --no-redis; exit $?`;
+  const terminal = new ServiceProcess('terminal', spawn('script', ['-qfec', `sh -c '${stackCommand}'; read x`, '/dev/null'], {
+    cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: true,
+    env: { ...newcomerEnv(), SHELL: '/bin/sh', KAFKA_BROKERS, SPANS_TOPIC: `${tag}-spans`, DLQ_TOPIC: `${tag}-dlq`, TRANSLATOR_GROUP_ID: `${tag}-translators` },
   }));
+  const childrenOf = (pid: number): number[] => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  const descendants = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
+  let stackPid = 0;
   try {
     const banner = await waitFor('the stack to print its endpoints', 120_000, () => {
-      const out = launcher.output();
-      return out.includes('Ctrl-C stops everything.') || launcher.exited ? out : undefined;
+      const out = terminal.output();
+      return out.includes('Ctrl-C stops everything.') || terminal.exited ? out : undefined;
     }, { intervalMs: 250 });
-    assert.equal(launcher.exited, false, banner);
-    const launcherPid = launcher.child.pid ?? 0;
-    const stackPid = Number(readFileSync(`/proc/${launcherPid}/task/${launcherPid}/children`, 'utf8').trim().split(/\s+/)[0]);
-    assert.ok(stackPid > 0 && running(stackPid), 'the stack runs under its launcher');
+    assert.equal(terminal.exited, false, banner);
+    // script → the terminal's shell → the launcher → the stack
+    const [shell] = childrenOf(terminal.pid);
+    const [launcherPid] = childrenOf(shell ?? 0);
+    stackPid = childrenOf(launcherPid ?? 0)[0] ?? 0;
+    assert.ok(launcherPid !== undefined && stackPid > 0 && running(stackPid), `the stack runs under its launcher: ${descendants(terminal.pid).join(' ')}`);
     const ports = [...banner.matchAll(/^ {2}(?:receiver|translator-1|xray-local)\s+http:\/\/127\.0\.0\.1:(\d+)/gm)].map((m) => Number(m[1]));
     assert.equal(ports.length, 3, banner);
-    process.kill(launcherPid, 'SIGKILL'); // the launcher alone: the stack is not signalled
-    await waitFor('the stack to stop once its launcher is gone', 90_000, () => !running(stackPid), { intervalMs: 250, describe: () => launcher.output().slice(-2000) });
-    assert.match(launcher.output(), new RegExp(`^meshray stack: the program that started meshray stack \\(pid ${launcherPid}\\) exited: stopping every service$`, 'm'));
+    process.kill(launcherPid, 'SIGKILL'); // the launcher alone: the stack is not signalled, its terminal stays
+    await waitFor('the stack to stop once its launcher is gone', 90_000, () => !running(stackPid), { intervalMs: 250, describe: () => terminal.output().slice(-2000) });
+    assert.match(terminal.output(), new RegExp(`^meshray stack: the program that started meshray stack \\(pid ${launcherPid}\\) exited: stopping every service\\r?$`, 'm'));
     for (const port of ports) assert.equal(await portIsFree(port), true, `port ${port} is free again`);
   } finally {
-    await launcher.stop(60_000);
+    if (stackPid > 0 && running(stackPid)) process.kill(stackPid, 'SIGTERM');
+    if (stackPid > 0) await waitFor('the stack to stop', 60_000, () => !running(stackPid), { intervalMs: 250 }).catch(() => undefined);
+    await terminal.stop(10_000);
   }
 });
 
-test('meshray stack killed -9 itself: its broker and services get SIGTERM from the kernel and stop, leaving no port behind', { timeout: 240_000 }, async () => {
+test('meshray stack killed -9 itself: its broker and services get SIGTERM from the kernel and stop, leaving no port behind', {
+  timeout: 240_000, skip: parentDeathPrefix(process.env['PATH']).length === 0 ? 'no setpriv with --pdeathsig on PATH: the stack cannot give its children a parent-death signal' : false,
+}, async () => {
   const stack = cli('stack', ['stack', '--translators', '1', '--no-redis'], newcomerEnv());
   let brokerDir: string | undefined;
   const children: { name: string; port: number; pid: number }[] = [];

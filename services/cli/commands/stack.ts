@@ -7,6 +7,7 @@
  * then the broker), leaving no process and no port behind. docker-compose.yml is the same stack with Docker.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { isatty } from 'node:tty';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CommandIo } from '../commands.ts';
@@ -79,6 +80,7 @@ function cliInvocation(): { args: string[]; cwd: string } {
 }
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
+  const parentPid = process.ppid; // before any check: a launcher killed during them is seen too
   if (args.includes('--help') || args.includes('-h')) {
     io.stdout.write(HELP);
     return 0;
@@ -164,14 +166,17 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   };
   // SIGHUP too: a closed terminal killed this process alone, and its broker and services (their own process groups) ran on.
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-  // The program that started this one (npm, npx, a shell script) killed alone, without passing the signal on, left
-  // the stack running unsupervised on the usual ports, and the next stack moved to others (found by a newcomer
-  // trial): re-parented, the stack stops as on SIGTERM. Polled: Linux tells a child nothing when its parent goes.
+  // The program that started this one in a terminal (npm, npx, a shell script) killed alone, without passing the
+  // signal on, left the stack running unsupervised on the usual ports, and the next stack moved to others (found by
+  // a newcomer trial): re-parented, the stack stops as on SIGTERM. Polled: Linux tells a child nothing when its
+  // parent goes. Only with a terminal on stdin: a stack put in the background on purpose by a script or a CI step
+  // (`meshray stack > log &`: stdin is /dev/null) outlives its shell, as before. (nohup changes nothing: node resets
+  // the SIGHUP it ignores, and the stack stops on SIGHUP.)
   // Killed -9 itself, the stack can stop nothing: its children get SIGTERM from the kernel instead (parent-death.ts).
   const diesWithStack = parentDeathPrefix(io.env['PATH']);
-  const parentPid = process.ppid;
+  const watchParent = isatty(0);
   const parentWatch = setInterval(() => {
-    if (process.ppid === parentPid || interrupted) return;
+    if (!watchParent || process.ppid === parentPid || interrupted) return;
     clearInterval(parentWatch);
     outputMayBeGone('SIGHUP');
     interrupted = true;
@@ -180,6 +185,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     void stopAll();
   }, PARENT_WATCH_MS);
   parentWatch.unref();
+  if (!watchParent) clearInterval(parentWatch);
   // The broker and the services are in their own process groups (ordered shutdown): never leave them if this process dies.
   const killChildren = (): void => {
     for (const s of services) if (s.exit === undefined) try { s.child.kill('SIGKILL'); } catch { /* gone */ }
@@ -334,8 +340,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     }
     return await finish(0);
   } finally {
-    await stopAll();
     clearInterval(parentWatch);
+    await stopAll();
     process.off('exit', killChildren);
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   }
