@@ -15,11 +15,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
-  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync,
+  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
   unlinkSync, writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 
@@ -261,6 +261,7 @@ function spawnKafka({ classpath, propsFile, logFile, consoleFile, detached = fal
   const [command, ...args] = [...commandPrefix, ...java];
   const child = spawn(command, args, { stdio: ['ignore', fd, fd], detached });
   closeSync(fd);
+  if (child.pid !== undefined) writeFileSync(join(dirname(propsFile), BROKER_PID_FILE), `${child.pid}\n`);
   const spawnError = new Promise((_, ko) => child.once('error', (e) =>
     ko(new Error(`cannot run ${javaBin()} (need a JDK 17+, or set JAVA_HOME): ${e.message}`))));
   spawnError.catch(noop);
@@ -323,7 +324,8 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
   const classpath = install({ log });
   mkdirSync(STATE_DIR, { recursive: true });
   const ownsDir = dataDir === undefined;
-  const dir = ownsDir ? mkdtempSync(join(STATE_DIR, 'broker-')) : resolve(dataDir);
+  if (ownsDir) removeStaleDirs(STATE_DIR, log);
+  const dir = ownsDir ? ownedTempDir('broker-') : resolve(dataDir);
   mkdirSync(dir, { recursive: true });
   const removeDir = () => { if (ownsDir) rmSync(dir, { recursive: true, force: true }); };
 
@@ -422,7 +424,8 @@ export async function startCluster({ nodes = 3, log = noop, handleSignals = true
   const t0 = Date.now();
   const classpath = install({ log });
   mkdirSync(STATE_DIR, { recursive: true });
-  const dir = mkdtempSync(join(STATE_DIR, 'cluster-'));
+  removeStaleDirs(STATE_DIR, log);
+  const dir = ownedTempDir('cluster-');
   const ports = await freePorts(nodes * 2);
   const specs = Array.from({ length: nodes }, (_, i) => {
     const nodeDir = join(dir, `node-${i + 1}`);
@@ -554,16 +557,78 @@ function clusterId() {
   }
 }
 
-function readDevPid() {
+/** In a temp dir of .kafka/: the pid of the process that made it and deletes it when it stops or exits. */
+const OWNER_PID_FILE = 'owner.pid';
+/** Beside a broker's server.properties: the pid of its JVM (or of the command prefix that execs it). */
+const BROKER_PID_FILE = 'broker.pid';
+
+/** A new temp dir under .kafka/ named `prefix…`, with this process as its owner (removeStaleDirs). */
+function ownedTempDir(prefix) {
+  const dir = mkdtempSync(join(STATE_DIR, prefix));
+  writeFileSync(join(dir, OWNER_PID_FILE), `${process.pid}\n`);
+  return dir;
+}
+
+/**
+ * Deletes the temp dirs (`broker-*`, `cluster-*`) under `stateDir` that nothing uses any more: their owner is gone
+ * and so is every broker started in them. A process killed -9 (a `meshray stack`, a test run) cannot delete its
+ * broker's directory, and each held that broker's topics: they piled up under .kafka/. A directory without an owner
+ * file (made by an older version, or being made) is left alone, and so is one whose owner or a broker still runs.
+ * @param {string} stateDir
+ * @param {(msg: string) => void} [log]
+ * @returns {string[]} the directories removed
+ */
+export function removeStaleDirs(stateDir, log = noop) {
+  const removed = [];
+  let names;
   try {
-    const pid = Number(readFileSync(DEV_PID_FILE, 'utf8').trim());
+    names = readdirSync(stateDir).filter((name) => /^(broker|cluster)-/.test(name));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const dir = join(stateDir, name);
+    const owner = readPid(join(dir, OWNER_PID_FILE));
+    if (owner === null || isAlive(owner)) continue;
+    const brokerPidFiles = [join(dir, BROKER_PID_FILE), ...listDir(dir).filter((n) => n.startsWith('node-')).map((n) => join(dir, n, BROKER_PID_FILE))];
+    if (brokerPidFiles.some((file) => { const pid = readPid(file); return pid !== null && isAlive(pid); })) continue;
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      removed.push(dir);
+    } catch { /* another process removed it, or cannot: left */ }
+  }
+  if (removed.length > 0) log(`removed ${removed.length} broker director${removed.length === 1 ? 'y' : 'ies'} left by processes killed before they could (${removed.map((d) => basename(d)).join(', ')})`);
+  return removed;
+}
+
+function listDir(dir) {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function readPid(file) {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
   }
 }
 
+function readDevPid() {
+  return readPid(DEV_PID_FILE);
+}
+
+/** Whether `pid` runs. On Linux a zombie does not (its parent killed, no one may reap it soon: kill(pid, 0) would say it runs). */
 function isAlive(pid) {
+  try {
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch (e) {
+    if (e.code === 'ENOENT' && existsSync('/proc/self/stat')) return false;
+  }
   try {
     process.kill(pid, 0);
     return true;
