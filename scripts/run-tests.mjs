@@ -43,7 +43,9 @@ const runSuite = ({ suite, files }) => {
   const reporters = suite === 'unit'
     ? ['--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=./scripts/test-durations.mjs', '--test-reporter-destination=stderr']
     : [];
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files], {
+  // TEST_NAME: only the tests whose name matches this regular expression (node's --test-name-pattern).
+  const names = process.env.TEST_NAME ? [`--test-name-pattern=${process.env.TEST_NAME}`] : [];
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...names, ...reporters, ...files], {
     stdio: 'inherit',
     env: process.env,
   });

@@ -55,8 +55,11 @@ function messageOf(error: unknown): string {
   return at < 0 ? message : message.slice(0, at);
 }
 
-/** Environment variables the CLI's commands read besides the services' (`meshray send`'s bearer token). */
-const CLI_VARIABLES = ['MESHRAY_TOKEN'] as const;
+/**
+ * Environment variables the CLI's commands read besides the services' (`meshray send`'s bearer token; where
+ * `stack` and `start` announce their receiver to `send` and `demo`, running-receivers.ts).
+ */
+const CLI_VARIABLES = ['MESHRAY_TOKEN', 'MESHRAY_RUNTIME_DIR'] as const;
 
 /** Every variable a meshray service or command reads: what `stack` and the CLI commands check typos against. */
 export const KNOWN_VARIABLES: ReadonlySet<string> = new Set([...Object.values(SERVICE_SCHEMAS).flatMap((s) => Object.keys(s.shape)), ...CLI_VARIABLES]);

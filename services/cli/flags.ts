@@ -3,6 +3,7 @@
  * absent or invalid; an invalid one also adds its error line to `errors` (commands list every problem).
  */
 import { durationMs, parseDurationMs } from '../../shared/edge/config/types.ts';
+import { defaultTargetOf, runningReceivers, runtimeDirOf } from './running-receivers.ts';
 
 /** An integer ≥ `min`. */
 export function intFlag(name: string, value: string | undefined, min: number, errors: string[]): number | undefined {
@@ -61,4 +62,16 @@ export function targetFlag(value: string | undefined, errors: string[]): string 
     return undefined;
   }
   return value;
+}
+
+/**
+ * Where `send` and `demo` post: `--target` when given; else the receiver of the one `meshray stack` or
+ * `meshray start` running on this machine (running-receivers.ts; `note` says so when it is not :9411); else
+ * http://127.0.0.1:9411. Several running: an error naming them.
+ */
+export function senderTarget(value: string | undefined, env: Readonly<Record<string, string | undefined>>, errors: string[], note: (line: string) => void): string | undefined {
+  if (value !== undefined) return targetFlag(value, errors);
+  const found = defaultTargetOf(runningReceivers(runtimeDirOf(env)), errors);
+  if (found.note !== undefined) note(found.note);
+  return found.url;
 }

@@ -6,18 +6,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BatchGetTracesCommand, GetTraceSummariesCommand, XRayClient } from '@aws-sdk/client-xray';
 import { waitFor } from '../support/wait.ts';
+import { runningReceivers } from '../../services/cli/running-receivers.ts';
 
 
 test('npm start serves :9411 and :2000; a posted trace is visible within 5 s', { timeout: 90_000 }, async () => {
-  const child = spawn('npm', ['start'], { env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Where it announces its receiver to `meshray send` and `meshray demo` (services/cli/running-receivers.ts).
+  const runtimeDir = mkdtempSync(join(tmpdir(), 'meshray-e2e-runtime-'));
+  const child = spawn('npm', ['start'], { env: { ...process.env, LOG_LEVEL: 'warn', MESHRAY_RUNTIME_DIR: runtimeDir }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout.on('data', (c: Buffer) => { output += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { output += c.toString(); });
   try {
     await waitFor('receiver ready', 60_000, async () => ((await fetch('http://127.0.0.1:9411/health/ready')).ok ? true : undefined));
     await waitFor('xray-local ready', 10_000, async () => ((await fetch('http://127.0.0.1:2000/health/ready')).ok ? true : undefined));
+    const announced = await waitFor('the receiver announced', 10_000, () => {
+      const found = runningReceivers(runtimeDir);
+      return found.length > 0 ? found : undefined;
+    });
+    assert.deepEqual(announced.map(({ command, receiver }) => ({ command, receiver })), [{ command: 'start', receiver: 'http://127.0.0.1:9411' }]);
 
     const traceId = randomBytes(16).toString('hex');
     const nowMicros = Date.now() * 1000;
@@ -57,6 +68,7 @@ test('npm start serves :9411 and :2000; a posted trace is visible within 5 s', {
     await exited;
     const serving = await fetch('http://127.0.0.1:9411/health/live').then(() => true, () => false);
     assert.equal(serving, false, 'meshray stopped with npm: nothing serves :9411');
+    assert.deepEqual(readdirSync(runtimeDir), [], 'it took its receiver back from the runtime directory');
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- meshray output ---\n${output.slice(-4000)}`);
   } finally {
@@ -67,5 +79,6 @@ test('npm start serves :9411 and :2000; a posted trace is visible within 5 s', {
     }
     // whatever npm left behind in its process group
     try { if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL'); } catch { /* none left */ }
+    rmSync(runtimeDir, { recursive: true, force: true });
   }
 });

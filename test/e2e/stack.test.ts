@@ -7,13 +7,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { REPO_ROOT, ServiceProcess, describeProcesses, isAlive } from './support/processes.ts';
 import { nodeOptionsFor } from '../../services/cli/node-options.ts';
 import { parentDeathPrefix } from '../../services/cli/commands/stack/parent-death.ts';
 import { KAFKA_BROKERS } from './support/kafka.ts';
+import { removeStaleDirs } from '../../tools/kafka/kafka.mjs';
 import { scrapeMetric } from './support/metrics.ts';
 import { freePort } from './support/ports.ts';
 import { readEveryDocument, xrayClient } from '../support/xray-local.ts';
@@ -185,13 +187,15 @@ test('meshray stack with KAFKA_BROKERS unreachable, or not Kafka: one line namin
   }
 });
 
-test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 busy: the banner says where the receiver went; one translator exports; its terminal closed (SIGHUP, output gone) stops it all (the broker and services ran on, orphaned)', { timeout: 180_000 }, async () => {
+test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 busy: the banner says where the receiver went, and demo without --target posts there (it posted to :9411); one translator exports; its terminal closed (SIGHUP, output gone) stops it all (the broker and services ran on, orphaned)', { timeout: 180_000 }, async () => {
   const tag = `e2e-stack-${process.pid}-${Date.now()}`;
-  // Another program on the receiver's usual port (held here unless something already holds it).
+  // Another program on the receiver's usual port (held here unless something already holds it): it never answers.
   const busy = createServer();
   await new Promise<void>((resolve) => { busy.once('error', () => resolve()); busy.listen({ port: 9411 }, resolve); });
+  // Where the stack announces its receiver to send and demo: this test's own, so that no other stack is found.
+  const runtimeDir = mkdtempSync(join(tmpdir(), 'meshray-e2e-runtime-'));
   const stack = cli('stack', ['stack', '--translators', '1', '--no-redis'], {
-    ...newcomerEnv(), KAFKA_BROKERS, SPANS_TOPIC: `${tag}-spans`, DLQ_TOPIC: `${tag}-dlq`, TRANSLATOR_GROUP_ID: `${tag}-translators`,
+    ...newcomerEnv(), KAFKA_BROKERS, SPANS_TOPIC: `${tag}-spans`, DLQ_TOPIC: `${tag}-dlq`, TRANSLATOR_GROUP_ID: `${tag}-translators`, MESHRAY_RUNTIME_DIR: runtimeDir,
   });
   try {
     const banner = await waitFor('the stack to print its endpoints', 120_000, () => {
@@ -205,9 +209,12 @@ test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 
     const opsPort = Number(/^ {2}translator-1\s+http:\/\/127\.0\.0\.1:(\d+)/m.exec(banner)?.[1]);
     assert.notEqual(receiverPort, 9411);
     assert.match(banner, new RegExp(`^note: port 9411 is in use \\(another program\\?\\): RECEIVER_PORT is ${receiverPort} instead; set RECEIVER_PORT to choose$`, 'm'));
-    const demo = cli('demo', ['demo', '--target', `http://127.0.0.1:${receiverPort}`, '--requests', '5', '--rate', 'max', '--json', '--quiet'], newcomerEnv());
+    const demo = cli('demo', ['demo', '--requests', '5', '--rate', 'max', '--json', '--quiet'], { ...newcomerEnv(), MESHRAY_RUNTIME_DIR: runtimeDir });
     assert.deepEqual(await demo.waitExit(60_000), { code: 0, signal: null }, demo.output());
-    const { spansAccepted } = JSON.parse(demo.output().trim().split('\n').pop() ?? '{}') as { spansAccepted: number };
+    assert.match(demo.output(), new RegExp(`^meshray demo: posting to the receiver of meshray stack \\(pid ${stack.pid}\\) at http://127\\.0\\.0\\.1:${receiverPort}; --target chooses another$`, 'm'));
+    const { spansAccepted, target } = JSON.parse(demo.output().trim().split('\n').pop() ?? '{}') as { spansAccepted: number; target: string };
+    assert.equal(target, `http://127.0.0.1:${receiverPort}`);
+    assert.ok(spansAccepted > 0, demo.output());
     await waitFor('every span committed', 60_000, async () =>
       (await scrapeMetric(`http://127.0.0.1:${opsPort}/metrics`, 'meshray_translator_spans_translated_total')) >= spansAccepted);
     // The terminal closes: nothing reads the stack's output any more, and its process group gets SIGHUP (the services
@@ -219,9 +226,11 @@ test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 
     assert.deepEqual(await stack.waitExit(90_000), { code: 0, signal: null }, before.slice(-3000));
     assert.equal(await portIsFree(receiverPort), true, 'the receiver stopped');
     assert.equal(await portIsFree(opsPort), true, 'the translator stopped');
+    assert.deepEqual(readdirSync(runtimeDir), [], 'the stack took its receiver back from the runtime directory');
   } finally {
     await stack.stop(60_000);
     await new Promise<void>((resolve) => { busy.close(() => resolve()); });
+    rmSync(runtimeDir, { recursive: true, force: true });
   }
 });
 
@@ -292,10 +301,14 @@ test('meshray stack killed -9 itself: its broker and services get SIGTERM from t
       intervalMs: 250, describe: () => children.filter((c) => running(c.pid)).map((c) => `${c.name} (pid ${c.pid}) still runs`).join(', '),
     });
     for (const c of children) assert.equal(await portIsFree(c.port), true, `${c.name}'s port ${c.port} is free again`);
+    // The killed stack could not delete its broker's directory: the next broker started here does (tools/kafka).
+    assert.ok(existsSync(brokerDir), brokerDir);
+    assert.ok(removeStaleDirs(dirname(brokerDir)).includes(brokerDir), `${brokerDir} is found stale`);
+    assert.equal(existsSync(brokerDir), false);
   } finally {
     await stack.stop(60_000);
     for (const c of children) if (running(c.pid)) process.kill(c.pid, 'SIGKILL'); // a failed run leaves no orphan
-    if (brokerDir !== undefined) rmSync(brokerDir, { recursive: true, force: true }); // the killed stack could not remove it
+    if (brokerDir !== undefined) rmSync(brokerDir, { recursive: true, force: true }); // a failed run leaves none
   }
 });
 
@@ -314,5 +327,32 @@ test('meshray stack whose own broker is killed says so in one line and stops the
     assert.match(stack.output(), new RegExp(`^meshray stack: kafka \\(pid ${brokerPid}\\) exited \\(signal SIGKILL\\); stopping the stack$`, 'm'));
   } finally {
     await stack.stop(60_000);
+  }
+});
+
+test('meshray stack interrupted (Ctrl-C) while its broker\'s storage is formatted stops quietly, exit 0, nothing left (it said "the Kafka broker did not start: kafka storage format failed (130)")', { timeout: 120_000 }, async () => {
+  const stack = cli('stack', ['stack', '--translators', '1', '--no-redis'], newcomerEnv());
+  const commandOf = (pid: number): string => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return ''; } };
+  const childrenOf = (pid: number): number[] => {
+    try {
+      return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  };
+  try {
+    // Ctrl-C reaches the terminal's foreground process group: the stack and the storage tool it runs.
+    const formatter = await waitFor('the stack to format its broker\'s storage', 90_000, () => (
+      childrenOf(stack.pid).find((pid) => commandOf(pid).includes('kafka.tools.StorageTool')) ?? (stack.exited ? -1 : undefined)
+    ), { intervalMs: 50, describe: () => stack.output().slice(-2000) });
+    assert.ok(formatter > 0, stack.output());
+    process.kill(-stack.pid, 'SIGINT');
+    assert.deepEqual(await stack.waitExit(60_000), { code: 0, signal: null }, stack.output().slice(-3000));
+    const said = stack.output().split('\n').filter((line) => line.startsWith('meshray stack: '));
+    assert.deepEqual(said.filter((line) => /did not start|failed/.test(line)), [], stack.output().slice(-3000));
+    assert.match(said.at(-1) ?? '', /^meshray stack: stopped$/, stack.output().slice(-3000));
+    assert.equal(running(formatter), false, 'the storage tool is gone');
+  } finally {
+    await stack.stop(30_000);
   }
 });

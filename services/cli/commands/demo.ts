@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
-import { durationFlag, intFlag, targetFlag, tokenHeaders } from '../flags.ts';
+import { durationFlag, intFlag, senderTarget, tokenHeaders } from '../flags.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import {
   createHttpTransport, FAULT_FLAGS, FLAVOURS, isFaultFlag, isFlavour, parseLatencyRules, runDemo, spansUrlOf,
@@ -17,7 +17,8 @@ gateway or waypoint) buffers its own spans and posts them in batches of 5 (Envoy
 the flush interval.
 
 options:
-  --target URL             receiver (default http://127.0.0.1:9411; /api/v2/spans is appended)
+  --target URL             receiver (/api/v2/spans is appended; default: the receiver of the meshray stack or
+                           meshray start running here, else http://127.0.0.1:9411)
   --token TOKEN            bearer token for a receiver with RECEIVER_AUTH_TOKENS set (default: MESHRAY_TOKEN from the environment)
   --rate N|max             requests per second (default 10; max = as fast as the receiver takes them)
   --duration DURATION      how long to generate, at least 1s, e.g. 30s, 2m (default 10s unless --requests is given)
@@ -98,7 +99,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const setIf = <T>(value: T | undefined, set: (v: T) => void): void => {
     if (value !== undefined) set(value);
   };
-  setIf(targetFlag(values.target, errors), (v) => { options.target = v; });
+  setIf(senderTarget(values.target, io.env, errors, (line) => io.stderr.write(`meshray demo: ${line}\n`)), (v) => { options.target = v; });
   const headers = tokenHeaders(values.token, io.env, errors);
   if (headers.authorization !== undefined) options.transport = createHttpTransport(headers);
   if (values.rate !== undefined) {

@@ -1,7 +1,7 @@
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
-import { durationFlag, intFlag, targetFlag, tokenHeaders } from '../flags.ts';
+import { durationFlag, intFlag, senderTarget, tokenHeaders } from '../flags.ts';
 import { isBlankInput, notZipkinInput, readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
@@ -22,7 +22,8 @@ dead-letters them. The batches are re-encoded as
 Zipkin v2 JSON, in file order.
 
 options:
-  --target URL             receiver (default http://127.0.0.1:9411; /api/v2/spans is appended)
+  --target URL             receiver (/api/v2/spans is appended; default: the receiver of the meshray stack or
+                           meshray start running here, else http://127.0.0.1:9411)
   --token TOKEN            bearer token for a receiver with RECEIVER_AUTH_TOKENS set (default: MESHRAY_TOKEN from the environment)
   --format FORMAT          ${SPAN_FILE_FORMATS.join(' | ')} (default: detected)
   --batch-size N           spans per POST (default 5, Envoy's min_flush_spans)
@@ -54,7 +55,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const errors: string[] = [];
-  const url = spansUrlOf(targetFlag(values.target, errors) ?? 'http://127.0.0.1:9411');
+  const url = spansUrlOf(senderTarget(values.target, io.env, errors, (line) => io.stderr.write(`meshray send: ${line}\n`)) ?? 'http://127.0.0.1:9411');
   const headers = tokenHeaders(values.token, io.env, errors);
   const batchSize = intFlag('batch-size', values['batch-size'], 1, errors) ?? 5;
   const concurrency = intFlag('concurrency', values.concurrency, 1, errors) ?? 4;

@@ -18,6 +18,7 @@ import { outputMayBeGone, STOP_SIGNALS } from '../run-until-signal.ts';
 import { parentDeathPrefix } from './stack/parent-death.ts';
 import { pickPort, portIsFree } from './stack/ports.ts';
 import { STACK_HOST, checkKafka, checkRedis, configProblems } from './stack/preflight.ts';
+import { announceReceiver, runtimeDirOf } from '../running-receivers.ts';
 
 const HELP = `usage: meshray stack [--translators N] [--no-redis]
 
@@ -29,8 +30,8 @@ The split services on this machine, as docker-compose.yml runs them, without Doc
   xray-local    their X-Ray: API and console (XRAY_LOCAL_PORT, default 2000 when free)
 
 Every endpoint and the environment used are printed once all services are ready (a usual port that was
-busy is named in a "note:" line). Service logs follow, each line prefixed with its service. Ctrl-C (SIGINT)
-or SIGTERM stops everything, and the broker it started is deleted with its data: capture what you want
+busy is named in a "note:" line); meshray send and demo without --target post to this receiver. Service
+logs follow, each line prefixed with its service. Ctrl-C (SIGINT) or SIGTERM stops everything, and the broker it started is deleted with its data: capture what you want
 to keep (meshray capture, meshray replay --dlq) before stopping, or run the stack on your own broker
 (KAFKA_BROKERS), whose topics stay. xray-local keeps its traces in memory only.
 With EXPORT_PROTOCOL=otlp, xray-local starts with Transaction Search on (XRAY_LOCAL_TRACE_SEGMENT_DESTINATION).
@@ -145,7 +146,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   let interrupted = false;
   let onInterrupt!: () => void;
   const interruptedNow = new Promise<undefined>((resolve) => { onInterrupt = () => resolve(undefined); });
+  /** Removes this stack's receiver from running-receivers.ts's directory once it stops. */
+  let removeAnnouncement = (): void => undefined;
   const stopAll = (): Promise<void> => {
+    removeAnnouncement();
     stopping ??= (async () => {
       // Receiver first (it flushes to Kafka), then translators (they commit), xray-local, the broker last.
       const order = [['receiver'], services.filter((s) => s.name.startsWith('translator')).map((s) => s.name), ['xray-local']];
@@ -188,6 +192,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (!watchParent) clearInterval(parentWatch);
   // The broker and the services are in their own process groups (ordered shutdown): never leave them if this process dies.
   const killChildren = (): void => {
+    removeAnnouncement();
     for (const s of services) if (s.exit === undefined) try { s.child.kill('SIGKILL'); } catch { /* gone */ }
   };
   process.on('exit', killChildren);
@@ -210,6 +215,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       try {
         broker = await tooling.startBroker({ log: (m) => say(`kafka: ${m}`), handleSignals: false, detached: true, commandPrefix: diesWithStack });
       } catch (e) {
+        // Ctrl-C while the broker is formatted or starts reaches its Java process too (same process group until it
+        // runs): that is the interruption, not a broker fault ("kafka storage format failed (130)" said otherwise).
+        if (interrupted) return await finish(0);
         say(`the Kafka broker did not start: ${(e instanceof Error ? e.message : String(e)).split('\n')[0] ?? ''}`);
         return 1;
       }
@@ -325,6 +333,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       '',
     ];
     io.stdout.write(lines.join('\n'));
+    // `meshray send` and `meshray demo` without --target post here, not to whatever holds :9411 (running-receivers.ts).
+    const announced = announceReceiver(runtimeDirOf(io.env), { pid: process.pid, command: 'stack', receiver: `http://${HOST}:${receiverPort}` });
+    if ('failed' in announced) say(`note: meshray send and demo will not find this receiver without --target (${announced.failed})`);
+    else removeAnnouncement = announced.remove;
 
     // Running: until a signal, or until a service or the stack's own broker dies (then the stack stops: a
     // partial stack misleads; a killed broker was seen only in the services' kafkajs stack traces).

@@ -2,6 +2,7 @@ import type { CommandIo } from '../commands.ts';
 import type { AllInOneConfig, RunningAllInOne } from '../../all-in-one/index.ts';
 import { KNOWN_VARIABLES, serviceArgsExit } from '../command-args.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
+import { announceReceiver, runtimeDirOf } from '../running-receivers.ts';
 
 const HELP = `usage: meshray start
 
@@ -34,15 +35,18 @@ const reachableHost = (host: string | undefined): string => {
   return host.includes(':') ? `[${host}]` : host;
 };
 
+/** The receiver's base URL as a person (or `meshray send`) reaches it, e.g. `http://127.0.0.1:9411`. */
+const receiverUrlOf = (running: Pick<RunningAllInOne, 'receiver'>, config: AllInOneConfig): string =>
+  `${config.RECEIVER_TLS_CERT === undefined ? 'http' : 'https'}://${reachableHost(config.RECEIVER_HOST)}:${portOf(running.receiver) ?? '?'}`;
+
 /**
  * The lines a person at a terminal reads once `meshray start` is up: where to send spans, where to look at them,
  * where they are exported, how to send traffic and how to stop (its logs are pino JSON; `meshray stack` prints
  * the same kind of banner). `config`: the all-in-one's parsed configuration (hosts, TLS, tokens, DEAD_LETTER_FILE).
  */
 export function startBanner(running: Pick<RunningAllInOne, 'receiver' | 'xrayLocal' | 'target'>, config: AllInOneConfig): string {
-  const receiverPort = portOf(running.receiver);
   const xrayPort = portOf(running.xrayLocal);
-  const receiverUrl = `${config.RECEIVER_TLS_CERT === undefined ? 'http' : 'https'}://${reachableHost(config.RECEIVER_HOST)}:${receiverPort ?? '?'}`;
+  const receiverUrl = receiverUrlOf(running, config);
   const consoleUrl = `http://${reachableHost(config.XRAY_LOCAL_HOST)}:${xrayPort ?? '?'}/`;
   const target = running.target;
   const exportLine = target.kind === 'embedded' ? `the embedded xray-local (${consoleUrl})` : target.kind === 'endpoint' ? target.endpoint : `AWS X-Ray in ${target.region}`;
@@ -65,5 +69,14 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const running = await main(io.env);
   // For a person at a terminal only: where the process runs under a supervisor, its logs say the same in JSON.
   if ((io.stderr as { isTTY?: boolean }).isTTY === true) io.stderr.write(startBanner(running, running.config));
-  return runUntilSignal(running);
+  // `meshray send` and `meshray demo` without --target post here (running-receivers.ts); best effort.
+  const announced = announceReceiver(runtimeDirOf(io.env), { pid: process.pid, command: 'start', receiver: receiverUrlOf(running, running.config) });
+  const remove = 'remove' in announced ? announced.remove : (): void => undefined;
+  process.once('exit', remove);
+  try {
+    return await runUntilSignal(running);
+  } finally {
+    remove();
+    process.off('exit', remove);
+  }
 }
