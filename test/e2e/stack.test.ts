@@ -18,7 +18,7 @@ import { KAFKA_BROKERS } from './support/kafka.ts';
 import { removeStaleDirs } from '../../tools/kafka/kafka.mjs';
 import { scrapeMetric } from './support/metrics.ts';
 import { freePort } from './support/ports.ts';
-import { readEveryDocument, xrayClient } from '../support/xray-local.ts';
+import { readEveryDocument, startXRayLocal, xrayClient } from '../support/xray-local.ts';
 import { waitFor } from '../support/wait.ts';
 
 /** The test's environment without node:test's marker, NODE_OPTIONS and KAFKA_BROKERS: the stack starts its own broker. */
@@ -354,5 +354,36 @@ test('meshray stack interrupted (Ctrl-C) while its broker\'s storage is formatte
     assert.equal(running(formatter), false, 'the storage tool is gone');
   } finally {
     await stack.stop(30_000);
+  }
+});
+
+test('meshray stack with XRAY_ENDPOINT exports there and starts no xray-local (it put its own in place without a word); Ctrl-C right after a demo waits for the translators to commit what its own broker holds (it deleted those spans with the broker): both found by a newcomer trial', { timeout: 240_000 }, async () => {
+  const theirs = await startXRayLocal();
+  const stack = cli('stack', ['stack', '--translators', '1', '--no-redis'], { ...newcomerEnv(), XRAY_ENDPOINT: theirs.endpoint });
+  try {
+    const banner = await waitFor('the stack to print its endpoints', 180_000, () => {
+      const out = stack.output();
+      return out.includes('Ctrl-C stops everything.') || stack.exited ? out : undefined;
+    }, { intervalMs: 250 });
+    assert.equal(stack.exited, false, banner);
+    const endpoint = theirs.endpoint.replaceAll('.', '\\.');
+    assert.match(banner, new RegExp(`^meshray stack: warning: exporting to ${endpoint} \\(XRAY_ENDPOINT\\), not to the embedded xray-local`, 'm'));
+    assert.match(banner, new RegExp(`^ {2}export {7}${endpoint} \\(XRAY_ENDPOINT\\); xray-local not started$`, 'm'));
+    assert.doesNotMatch(banner, /^ {2}xray-local /m);
+    assert.match(banner, new RegExp(`^ {2}XRAY_ENDPOINT=${endpoint}$`, 'm'));
+    const receiverPort = Number(/^ {2}receiver\s+http:\/\/127\.0\.0\.1:(\d+)/m.exec(banner)?.[1]);
+    const demo = cli('demo', ['demo', '--target', `http://127.0.0.1:${receiverPort}`, '--requests', '5', '--rate', 'max', '--json', '--quiet'], newcomerEnv());
+    assert.deepEqual(await demo.waitExit(60_000), { code: 0, signal: null }, demo.output());
+    const { spansAccepted } = JSON.parse(demo.output().trim().split('\n').pop() ?? '{}') as { spansAccepted: number };
+    assert.ok(spansAccepted > 0, demo.output());
+    // At once: the demo's spans are in the broker, most still in the translator's assembly window (ASSEMBLY_IDLE).
+    stack.signal('SIGINT');
+    assert.deepEqual(await stack.waitExit(90_000), { code: 0, signal: null }, stack.output().slice(-3000));
+    assert.doesNotMatch(stack.output(), /were not committed by the translators/);
+    const documents = await readEveryDocument(theirs.client);
+    assert.equal(new Set(documents.map((d) => d.traceId)).size, 5, `one trace per demo request reached the given X-Ray before the broker was deleted\n${stack.output().slice(-3000)}`);
+  } finally {
+    await stack.stop(60_000);
+    await theirs.close();
   }
 });

@@ -14,11 +14,13 @@ import type { CommandIo } from '../commands.ts';
 import { intFlag } from '../flags.ts';
 import { KNOWN_VARIABLES, closestFlag, warnEnvTypos } from '../command-args.ts';
 import { nodeOptionsFor } from '../node-options.ts';
-import { outputMayBeGone, STOP_SIGNALS } from '../run-until-signal.ts';
+import { outputMayBeGone, REPEATED_SIGNAL_MS, STOP_SIGNALS } from '../run-until-signal.ts';
 import { parentDeathPrefix } from './stack/parent-death.ts';
 import { pickPort, portIsFree } from './stack/ports.ts';
-import { STACK_HOST, checkKafka, checkRedis, configProblems } from './stack/preflight.ts';
+import { drainTranslators } from './stack/drain.ts';
+import { STACK_HOST, checkKafka, checkRedis, configProblems, throwawayTypos } from './stack/preflight.ts';
 import { announceReceiver, runtimeDirOf } from '../running-receivers.ts';
+import { chooseExportTarget, exportTargetWarning } from '../../../shared/edge/config/index.ts';
 
 const HELP = `usage: meshray stack [--translators N] [--no-redis]
 
@@ -27,13 +29,17 @@ The split services on this machine, as docker-compose.yml runs them, without Doc
   Redis         REDIS_URL (default redis://127.0.0.1:6379), shared by the translators for epoch agreement
   receiver      Zipkin endpoint (RECEIVER_PORT, default 9411 when free)
   translators   N members of one consumer group (TRANSLATOR_OPS_PORT 9412, 9413, … when free)
-  xray-local    their X-Ray: API and console (XRAY_LOCAL_PORT, default 2000 when free)
+  xray-local    their X-Ray: API and console (XRAY_LOCAL_PORT, default 2000 when free); not started when
+                XRAY_ENDPOINT is set, or AWS_REGION with AWS credentials: the translators export there
 
 Every endpoint and the environment used are printed once all services are ready (a usual port that was
 busy is named in a "note:" line); meshray send and demo without --target post to this receiver. Service
-logs follow, each line prefixed with its service. Ctrl-C (SIGINT) or SIGTERM stops everything, and the broker it started is deleted with its data: capture what you want
-to keep (meshray capture, meshray replay --dlq) before stopping, or run the stack on your own broker
-(KAFKA_BROKERS), whose topics stay. xray-local keeps its traces in memory only.
+logs follow, each line prefixed with its service. Ctrl-C (SIGINT) or SIGTERM stops everything, and the
+broker it started is deleted with its data (first, up to 35 s, the translators commit what it holds; a
+second Ctrl-C stops at once): capture what you want to keep (meshray capture, meshray replay --dlq) before
+stopping, or run the stack on your own broker (KAFKA_BROKERS), whose topics stay. xray-local keeps its
+traces in memory only. A variable a typo away from KAFKA_BROKERS or XRAY_ENDPOINT (while that one is not
+set) stops the stack before anything starts.
 With EXPORT_PROTOCOL=otlp, xray-local starts with Transaction Search on (XRAY_LOCAL_TRACE_SEGMENT_DESTINATION).
 
 options:
@@ -48,6 +54,8 @@ const HOST = STACK_HOST;
 const READY_TIMEOUT_MS = 120_000;
 /** A service gets this long after SIGTERM before SIGKILL (a translator may take SHUTDOWN_TIMEOUT, 30 s; the receiver RECEIVER_REQUEST_TIMEOUT, 30 s, then SHUTDOWN_DRAIN_TIMEOUT, 10 s). */
 const STOP_GRACE_MS = 50_000;
+/** How long a stopping stack waits for its translators to commit what its own broker holds (ASSEMBLY_MAX_AGE's default, 30 s, and an export). */
+const DRAIN_TIMEOUT_MS = 35_000;
 /** How often the stack checks that the program that started it is still there. */
 const PARENT_WATCH_MS = 1000;
 
@@ -116,9 +124,18 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // throwaway broker that stopping the stack deletes (found by the newcomer trial: the services' own
   // warnings came after it started and scrolled away).
   warnEnvTypos(io, 'stack', KNOWN_VARIABLES);
+  // Two typos send the spans somewhere the stop deletes: not a warning that scrolls away under the services' logs
+  // (a newcomer trial: KAFKA_BROKER=… started a throwaway broker, as the README said the checks prevent).
+  const throwaway = throwawayTypos(io.env);
 
+  // Where the translators export: the stack's own xray-local unless XRAY_ENDPOINT (or AWS_REGION with credentials)
+  // says otherwise, as for meshray start (the stack replaced a given XRAY_ENDPOINT with its own without a word:
+  // found by a newcomer trial).
+  const exportSettings = { XRAY_ENDPOINT: io.env['XRAY_ENDPOINT'] || undefined, AWS_REGION: io.env['AWS_REGION'] || undefined };
+  const target = chooseExportTarget(exportSettings, io.env);
+  const ownXray = target.kind === 'embedded';
   // What the stack depends on, checked before anything starts; every problem is listed at once.
-  const problems: string[] = await configProblems(io.env, redisEnabled);
+  const problems: string[] = [...throwaway, ...(await configProblems(io.env, redisEnabled, ownXray))];
   if (io.env['KAFKA_BROKERS'] !== undefined && io.env['KAFKA_BROKERS'] !== '') {
     const problem = await checkKafka(io.env);
     if (problem !== undefined) problems.push(problem);
@@ -130,7 +147,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   // A port given in the environment is used as given: one another program holds would have a service fail
   // after its start, or worse, that program answer its readiness probe ("is up" for a service that died).
-  for (const variable of ['XRAY_LOCAL_PORT', 'RECEIVER_PORT', 'TRANSLATOR_OPS_PORT']) {
+  for (const variable of [...(ownXray ? ['XRAY_LOCAL_PORT'] : []), 'RECEIVER_PORT', 'TRANSLATOR_OPS_PORT']) {
     const given = io.env[variable];
     const port = Number(given);
     if (given !== undefined && Number.isInteger(port) && port > 0 && port < 65536 && !(await portIsFree(port))) problems.push(`${variable}=${given}: port ${given} is in use (another program?); free it or set ${variable} to another port`);
@@ -139,6 +156,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     for (const p of problems) say(p);
     return 1;
   }
+  const targetWarning = exportTargetWarning(exportSettings, io.env, target, 'meshray stack');
+  if (targetWarning !== undefined) say(`warning: ${targetWarning}`);
 
   const services: Service[] = [];
   let broker: Broker | undefined;
@@ -148,21 +167,37 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const interruptedNow = new Promise<undefined>((resolve) => { onInterrupt = () => resolve(undefined); });
   /** Removes this stack's receiver from running-receivers.ts's directory once it stops. */
   let removeAnnouncement = (): void => undefined;
+  /** A second Ctrl-C (not npm's copy of the first) ends the wait for the translators at once. */
+  let onSecondSignal!: () => void;
+  const secondSignal = new Promise<void>((resolve) => { onSecondSignal = resolve; });
+  let firstSignalAt = -Infinity;
   const stopAll = (): Promise<void> => {
     removeAnnouncement();
     stopping ??= (async () => {
       // Receiver first (it flushes to Kafka), then translators (they commit), xray-local, the broker last.
-      const order = [['receiver'], services.filter((s) => s.name.startsWith('translator')).map((s) => s.name), ['xray-local']];
-      for (const names of order) {
-        await Promise.all(services.filter((s) => names.includes(s.name)).map((s) => stopService(s)));
+      const stopNamed = (names: readonly string[]): Promise<unknown> => Promise.all(services.filter((s) => names.includes(s.name)).map((s) => stopService(s)));
+      const translators = services.filter((s) => s.name.startsWith('translator'));
+      await stopNamed(['receiver']);
+      // Stopped on purpose, with a broker of its own that the stop deletes: what the translators hold goes with it.
+      if (interrupted && broker !== undefined && translators.length > 0 && translators.every((s) => s.exit === undefined)) {
+        await drainTranslators({
+          brokers: broker.brokers, topic: io.env['SPANS_TOPIC'] || 'meshray.spans', groupId: io.env['TRANSLATOR_GROUP_ID'] || 'meshray-translator',
+          timeoutMs: DRAIN_TIMEOUT_MS, skip: secondSignal, say,
+        });
       }
+      await stopNamed(translators.map((s) => s.name));
+      await stopNamed(['xray-local']);
       if (broker) await broker.stop();
     })();
     return stopping;
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     outputMayBeGone(signal);
-    if (interrupted) return;
+    if (interrupted) {
+      if (performance.now() - firstSignalAt >= REPEATED_SIGNAL_MS) onSecondSignal();
+      return;
+    }
+    firstSignalAt = performance.now();
     interrupted = true;
     onInterrupt();
     say(`${signal}: stopping every service`);
@@ -228,21 +263,21 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
 
     const taken = new Set<number>();
     const moved: string[] = [];
-    const xrayPort = await pickPort(io.env, 'XRAY_LOCAL_PORT', 2000, taken, moved);
+    const xrayPort = ownXray ? await pickPort(io.env, 'XRAY_LOCAL_PORT', 2000, taken, moved) : undefined;
     const receiverPort = await pickPort(io.env, 'RECEIVER_PORT', 9411, taken, moved);
     const basePort = Number(io.env['TRANSLATOR_OPS_PORT'] || '9412');
     const opsPorts: number[] = [];
     for (let i = 0; i < translators; i++) {
       opsPorts.push(await pickPort(i === 0 ? io.env : {}, 'TRANSLATOR_OPS_PORT', basePort + i, taken, i === 0 ? moved : []));
     }
-    const xrayEndpoint = `http://${HOST}:${xrayPort}`;
+    const xrayEndpoint = xrayPort === undefined ? undefined : `http://${HOST}:${xrayPort}`;
     const common = { KAFKA_BROKERS: brokers };
     const plan: { name: string; command: string; port: number; portVariable: string; env: Record<string, string> }[] = [
-      {
+      ...(xrayPort === undefined ? [] : [{
         name: 'xray-local', command: 'xray-local', port: xrayPort, portVariable: 'XRAY_LOCAL_PORT',
         // With EXPORT_PROTOCOL=otlp it plays an account with Transaction Search on, as `meshray start` does.
         env: { XRAY_LOCAL_PORT: String(xrayPort), XRAY_LOCAL_HOST: HOST, ...(io.env['EXPORT_PROTOCOL'] === 'otlp' && io.env['XRAY_LOCAL_TRACE_SEGMENT_DESTINATION'] === undefined ? { XRAY_LOCAL_TRACE_SEGMENT_DESTINATION: 'CloudWatchLogs' } : {}) },
-      },
+      }]),
       { name: 'receiver', command: 'receiver', port: receiverPort, portVariable: 'RECEIVER_PORT', env: { ...common, RECEIVER_PORT: String(receiverPort) } },
       ...opsPorts.map((port, i) => ({
         name: `translator-${i + 1}`,
@@ -252,7 +287,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
         env: {
           ...common,
           TRANSLATOR_OPS_PORT: String(port),
-          XRAY_ENDPOINT: xrayEndpoint,
+          ...(xrayEndpoint === undefined ? {} : { XRAY_ENDPOINT: xrayEndpoint }),
           ...(redisEnabled ? { REDIS_URL: redisUrl, EPOCH_STORE: 'redis' } : { EPOCH_STORE: 'memory' }),
         },
       })),
@@ -311,8 +346,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       REDIS_URL: redisEnabled ? redisUrl : '(not used: EPOCH_STORE=memory)',
       RECEIVER_PORT: String(receiverPort),
       TRANSLATOR_OPS_PORT: opsPorts.join(','),
-      XRAY_LOCAL_PORT: String(xrayPort),
-      XRAY_ENDPOINT: xrayEndpoint,
+      ...(xrayPort === undefined ? {} : { XRAY_LOCAL_PORT: String(xrayPort) }),
+      XRAY_ENDPOINT: xrayEndpoint ?? io.env['XRAY_ENDPOINT'] ?? `(not set: AWS X-Ray in ${io.env['AWS_REGION'] ?? '?'})`,
       SPANS_TOPIC: io.env['SPANS_TOPIC'] || 'meshray.spans',
       TRANSLATOR_GROUP_ID: io.env['TRANSLATOR_GROUP_ID'] || 'meshray-translator',
       NODE_OPTIONS: io.env['NODE_OPTIONS'] ?? `receiver ${nodeOptionsFor('receiver', {}) ?? ''}, translators ${nodeOptionsFor('translator', {}) ?? ''}`,
@@ -324,7 +359,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       `  redis        ${redisEnabled ? redisUrl : 'off (--no-redis)'}`,
       `  receiver     http://${HOST}:${receiverPort}/api/v2/spans   (${pidOf('receiver')}; /health/ready, /metrics)`,
       ...opsPorts.map((port, i) => `  translator-${i + 1} http://${HOST}:${port}/metrics   (${pidOf(`translator-${i + 1}`)}; /health/ready)`),
-      `  xray-local   http://${HOST}:${xrayPort}/   (${pidOf('xray-local')}; console; X-Ray API for the AWS SDK and CLI)`,
+      xrayPort === undefined
+        ? `  export       ${target.kind === 'endpoint' ? `${target.endpoint} (XRAY_ENDPOINT)` : `AWS X-Ray in ${target.kind === 'aws' ? target.region : '?'} (AWS_REGION)`}; xray-local not started`
+        : `  xray-local   http://${HOST}:${xrayPort}/   (${pidOf('xray-local')}; console; X-Ray API for the AWS SDK and CLI)`,
       'env (TRANSLATOR_OPS_PORT: one port per translator; NODE_OPTIONS: by service, not one value to copy):',
       ...Object.entries(env).map(([k, v]) => `  ${k}=${v}`),
       ...moved.map((m) => `note: ${m}`),

@@ -2,6 +2,8 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { CommandIo } from '../../commands.ts';
+import { KNOWN_VARIABLES } from '../../command-args.ts';
+import { envTypos } from '../../env-typos.ts';
 import { kafkaEnv, parseConfig, requireSaslCredentials } from '../../../../shared/edge/config/index.ts';
 import { createKafka, describeKafkaError } from '../../../../shared/edge/kafka/client.ts';
 import { kafkaSecurityOf } from '../../../../shared/edge/kafka/from-config.ts';
@@ -15,17 +17,18 @@ const stackKafkaSchema = z.object(kafkaEnv).superRefine(requireSaslCredentials);
  * Each service's configuration as the stack will start it (the environment, plus what the stack sets: brokers,
  * ports, the X-Ray endpoint, the epoch store; placeholders stand for values picked later), checked with the
  * service's own schema: one line per problem, `receiver: ACK_TIMEOUT: …`. A bad value was found only once the
- * broker had started and that service exited.
+ * broker had started and that service exited. `ownXray`: the stack starts its xray-local and points the translators
+ * at it; else they export to the environment's XRAY_ENDPOINT or AWS_REGION, checked as given.
  */
-export async function configProblems(env: CommandIo['env'], redisEnabled: boolean): Promise<string[]> {
+export async function configProblems(env: CommandIo['env'], redisEnabled: boolean, ownXray: boolean): Promise<string[]> {
   const [{ receiverEnvSchema }, { translatorEnvSchema }, { xrayLocalConfigSchema }] = await Promise.all([
     import('../../../receiver/index.ts'), import('../../../translator/index.ts'), import('../../../xray-local/index.ts'),
   ]);
   const brokers = env['KAFKA_BROKERS'] || '127.0.0.1:9092';
   const services = [
-    { name: 'xray-local', schema: xrayLocalConfigSchema as z.ZodType, set: { XRAY_LOCAL_PORT: env['XRAY_LOCAL_PORT'] || '2000', XRAY_LOCAL_HOST: STACK_HOST } },
+    ...(ownXray ? [{ name: 'xray-local', schema: xrayLocalConfigSchema as z.ZodType, set: { XRAY_LOCAL_PORT: env['XRAY_LOCAL_PORT'] || '2000', XRAY_LOCAL_HOST: STACK_HOST } }] : []),
     { name: 'receiver', schema: receiverEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, RECEIVER_PORT: env['RECEIVER_PORT'] || '9411' } },
-    { name: 'translator', schema: translatorEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, TRANSLATOR_OPS_PORT: env['TRANSLATOR_OPS_PORT'] || '9412', XRAY_ENDPOINT: `http://${STACK_HOST}:2000`, ...(redisEnabled ? { EPOCH_STORE: 'redis' } : { EPOCH_STORE: 'memory' }) } },
+    { name: 'translator', schema: translatorEnvSchema as z.ZodType, set: { KAFKA_BROKERS: brokers, TRANSLATOR_OPS_PORT: env['TRANSLATOR_OPS_PORT'] || '9412', ...(ownXray ? { XRAY_ENDPOINT: `http://${STACK_HOST}:2000` } : {}), ...(redisEnabled ? { EPOCH_STORE: 'redis' } : { EPOCH_STORE: 'memory' }) } },
   ];
   // the same problem of a shared variable (KAFKA_BROKERS, LOG_LEVEL) is one line naming every service it stops
   const byProblem = new Map<string, string[]>();
@@ -87,4 +90,17 @@ export async function checkRedis(url: string): Promise<string | undefined> {
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * The variables a typo away from KAFKA_BROKERS or XRAY_ENDPOINT while that one is not set: the stack would start its
+ * own broker (deleted with its topics when it stops) or export to its own in-memory xray-local. One problem each.
+ */
+export function throwawayTypos(env: CommandIo['env']): string[] {
+  const stakes: Record<string, string> = {
+    KAFKA_BROKERS: 'without it the stack starts a broker of its own, deleted with its topics when the stack stops',
+    XRAY_ENDPOINT: 'without it the translators export to the stack\'s own xray-local, which keeps traces in memory only',
+  };
+  const unset = Object.keys(stakes).filter((name) => env[name] === undefined || env[name] === '');
+  return envTypos(env, unset, KNOWN_VARIABLES).map(({ given, meant }) => `${given} is not a variable meshray reads; did you mean ${meant}? ${stakes[meant] ?? ''}: rename it, or unset it`);
 }

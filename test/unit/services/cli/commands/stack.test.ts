@@ -60,14 +60,44 @@ test('a flag a typo away from one of its own is named (found by the newcomer tri
   assert.match(stderr, /^meshray stack: unknown option "--translator"; did you mean --translators\?\n/);
 });
 
-test('a variable a typo away from one meshray reads is named before anything starts (found by the newcomer trial: a mistyped KAFKA_BROKERS started a throwaway broker)', async () => {
+test('a variable a typo away from KAFKA_BROKERS or XRAY_ENDPOINT stops the stack before anything starts (a newcomer trial: a mistyped KAFKA_BROKERS started a throwaway broker, with a warning that scrolled away)', async () => {
+  const { code, stderr, stdout } = await runCommand(run, ['--translators', '1', '--no-redis'], '', { KAFKA_BROKER: '127.0.0.1:9092', XRAY_ENDPIONT: 'http://127.0.0.1:2050' });
+  assert.equal(code, 1);
+  assert.equal(stdout, '');
+  assert.deepEqual(stderr.trimEnd().split('\n'), [
+    'meshray stack: warning: KAFKA_BROKER is not a variable of meshray stack and is ignored; did you mean KAFKA_BROKERS?',
+    'meshray stack: warning: XRAY_ENDPIONT is not a variable of meshray stack and is ignored; did you mean XRAY_ENDPOINT?',
+    'meshray stack: KAFKA_BROKER is not a variable meshray reads; did you mean KAFKA_BROKERS? without it the stack starts a broker of its own, deleted with its topics when the stack stops: rename it, or unset it',
+    'meshray stack: XRAY_ENDPIONT is not a variable meshray reads; did you mean XRAY_ENDPOINT? without it the translators export to the stack\'s own xray-local, which keeps traces in memory only: rename it, or unset it',
+  ]);
+});
+
+test('a typo of a variable that is set as well is a warning only, and other typos stay warnings', async () => {
   const { other, busy } = await holdPort();
   try {
-    // the busy port stops the stack right after the check, before any broker
-    const { code, stderr } = await runCommand(run, ['--translators', '1', '--no-redis'], '', { KAFKA_BROKER: '127.0.0.1:9092', RECEIVER_PORT: busy });
+    // the busy port stops the stack right after the checks, before any broker
+    const { code, stderr } = await runCommand(run, ['--translators', '1', '--no-redis'], '', { KAFKA_BROKER: 'x', KAFKA_BROKERS: '127.0.0.1:1', REDIS_URI: 'redis://x', RECEIVER_PORT: busy });
     assert.equal(code, 1);
-    assert.ok(stderr.startsWith('meshray stack: warning: KAFKA_BROKER is not a variable of meshray stack and is ignored; did you mean KAFKA_BROKERS?\n'), stderr);
+    assert.match(stderr, /^meshray stack: warning: KAFKA_BROKER is not a variable of meshray stack and is ignored; did you mean KAFKA_BROKERS\?$/m);
+    assert.match(stderr, /^meshray stack: warning: REDIS_URI is not a variable of meshray stack and is ignored; did you mean REDIS_URL\?$/m);
+    assert.doesNotMatch(stderr, /not a variable meshray reads/);
     assert.doesNotMatch(stderr, /starting a Kafka broker/);
+  } finally {
+    other.close();
+  }
+});
+
+test('with XRAY_ENDPOINT set the stack starts no xray-local: a busy XRAY_LOCAL_PORT is no problem, and a bad XRAY_ENDPOINT is the translator\'s (the stack replaced it with its own, without a word)', async () => {
+  const { other, busy } = await holdPort();
+  try {
+    const given = await runCommand(run, ['--translators', '1', '--no-redis'], '', { XRAY_ENDPOINT: 'http://127.0.0.1:2050', XRAY_LOCAL_PORT: busy, RECEIVER_PORT: busy });
+    assert.equal(given.code, 1);
+    assert.deepEqual(given.stderr.trimEnd().split('\n'), [`meshray stack: RECEIVER_PORT=${busy}: port ${busy} is in use (another program?); free it or set RECEIVER_PORT to another port`]);
+    const own = await runCommand(run, ['--translators', '1', '--no-redis'], '', { XRAY_LOCAL_PORT: busy, RECEIVER_PORT: busy });
+    assert.match(own.stderr, new RegExp(`^meshray stack: XRAY_LOCAL_PORT=${busy}: port ${busy} is in use`, 'm'), 'without XRAY_ENDPOINT the stack starts its xray-local there');
+    const bad = await runCommand(run, ['--translators', '1', '--no-redis'], '', { XRAY_ENDPOINT: 'ftp://x' });
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^meshray stack: translator: XRAY_ENDPOINT: /m);
   } finally {
     other.close();
   }

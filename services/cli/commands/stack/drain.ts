@@ -1,0 +1,66 @@
+/**
+ * Before `meshray stack` stops the translators of a broker it is about to delete: what they have not committed yet
+ * (spans answered 202 and still in their assembly window, ASSEMBLY_IDLE 5.5 s by default, or in an export) would be
+ * deleted with the broker. A newcomer trial lost the spans of a demo stopped with Ctrl-C right after it, without a
+ * word. The stack waits until the translators' consumer group has committed every record of the span topic (a
+ * translator commits only what X-Ray accepted or the dead-letter topic took), bounded.
+ */
+import type { Admin } from 'kafkajs';
+import { createKafka, describeKafkaError } from '../../../../shared/edge/kafka/client.ts';
+
+/** Records of `topic` that `groupId` has not committed: Σ over partitions of high watermark − max(committed, low). */
+export async function uncommittedRecords(admin: Pick<Admin, 'fetchTopicOffsets' | 'fetchOffsets'>, topic: string, groupId: string): Promise<number> {
+  const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+  const committedOf = new Map((committed.find((t) => t.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  let left = 0;
+  for (const { partition, high, low } of ends) {
+    const from = Math.max(committedOf.get(partition) ?? -1, Number(low));
+    left += Math.max(0, Number(high) - from);
+  }
+  return left;
+}
+
+export interface DrainOptions {
+  readonly brokers: string;
+  readonly topic: string;
+  readonly groupId: string;
+  /** Longest wait, ms. */
+  readonly timeoutMs: number;
+  /** Between two looks, ms. */
+  readonly intervalMs?: number;
+  /** Resolves when the wait is to end at once (a second Ctrl-C). */
+  readonly skip: Promise<unknown>;
+  readonly say: (line: string) => void;
+}
+
+/**
+ * Waits until `groupId` has committed every record of `topic` on the stack's own (plaintext) broker, `timeoutMs` at
+ * most, saying what it waits for and what it leaves. Resolves with the records left uncommitted (0: nothing lost),
+ * or undefined when the broker could not be asked.
+ */
+export async function drainTranslators(o: DrainOptions): Promise<number | undefined> {
+  const admin = createKafka({ brokers: o.brokers.split(','), clientId: 'meshray-stack-drain', logLevel: 'nothing', requestTimeoutMs: 5000 }).admin();
+  let skipped = false;
+  void o.skip.then(() => { skipped = true; });
+  const deadline = Date.now() + o.timeoutMs;
+  let left: number | undefined;
+  try {
+    await admin.connect();
+    left = await uncommittedRecords(admin, o.topic, o.groupId);
+    if (left === 0) return 0;
+    o.say(`waiting for the translators to export and commit ${left} record(s) of ${o.topic} before the broker is deleted (at most ${Math.round(o.timeoutMs / 1000)} s; Ctrl-C again stops at once)`);
+    while (!skipped && Date.now() < deadline) {
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, o.intervalMs ?? 250)), o.skip]);
+      if (skipped) break;
+      left = await uncommittedRecords(admin, o.topic, o.groupId);
+      if (left === 0) return 0;
+    }
+    o.say(`${left} record(s) of ${o.topic} were not committed by the translators and are deleted with the broker`);
+    return left;
+  } catch (e) {
+    o.say(`could not ask the broker what the translators committed (${describeKafkaError(e)}): stopping them now`);
+    return left;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * What a stopping `meshray stack` waits for, against the real broker: the records of the span topic its translators'
+ * group has not committed (a partition never committed counts from its low watermark), and a wait that ends once
+ * they are committed, at its bound, or at a second Ctrl-C, saying what is left.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createKafka, parseBrokers } from '../../../../../../shared/edge/kafka/client.ts';
+import { ensureTopics } from '../../../../../../shared/edge/kafka/topics.ts';
+import { drainTranslators, uncommittedRecords } from '../../../../../../services/cli/commands/stack/drain.ts';
+import { IDEMPOTENT } from '../../../../../support/idempotent-producer.ts';
+
+const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const kafka = createKafka({ brokers: parseBrokers(BROKERS), clientId: 'stack-drain-it', logLevel: 'nothing' });
+const producer = kafka.producer(IDEMPOTENT);
+const admin = kafka.admin();
+
+before(async () => {
+  await producer.connect();
+  await admin.connect();
+});
+after(async () => {
+  await producer.disconnect();
+  await admin.disconnect();
+});
+
+/** A topic with 3 records in partition 0 and 2 in partition 1, and a group that committed nothing yet. */
+async function topicAndGroup(): Promise<{ topic: string; groupId: string }> {
+  const topic = `it-stack-drain-${randomUUID().slice(0, 8)}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 2, replicationFactor: 1 }]);
+  for (const [partition, count] of [[0, 3], [1, 2]] as const) {
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ partition, value: `p${partition}-${i}` })) });
+  }
+  return { topic, groupId: `${topic}-group` };
+}
+
+test('uncommittedRecords: every record when the group committed nothing; the rest of each partition after its commits', { timeout: 60_000 }, async () => {
+  const { topic, groupId } = await topicAndGroup();
+  assert.equal(await uncommittedRecords(admin, topic, groupId), 5);
+  await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '2' }] });
+  assert.equal(await uncommittedRecords(admin, topic, groupId), 3, '1 left in partition 0, 2 in partition 1');
+  await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '2' }] });
+  assert.equal(await uncommittedRecords(admin, topic, groupId), 0);
+  await admin.deleteGroups([groupId]);
+});
+
+test('drainTranslators: 0 at once, without a word, when everything is committed; else it waits, says so, and at its bound says what the broker takes with it', { timeout: 60_000 }, async () => {
+  const { topic, groupId } = await topicAndGroup();
+  const said: string[] = [];
+  const never = new Promise<void>(() => undefined);
+  const left = await drainTranslators({ brokers: BROKERS, topic, groupId, timeoutMs: 600, intervalMs: 100, skip: never, say: (line) => said.push(line) });
+  assert.equal(left, 5);
+  assert.deepEqual(said, [
+    `waiting for the translators to export and commit 5 record(s) of ${topic} before the broker is deleted (at most 1 s; Ctrl-C again stops at once)`,
+    `5 record(s) of ${topic} were not committed by the translators and are deleted with the broker`,
+  ]);
+
+  // Committed while it waits: it returns as soon as it sees that.
+  said.length = 0;
+  const waiting = drainTranslators({ brokers: BROKERS, topic, groupId, timeoutMs: 30_000, intervalMs: 100, skip: never, say: (line) => said.push(line) });
+  await admin.setOffsets({ groupId, topic, partitions: [{ partition: 0, offset: '3' }, { partition: 1, offset: '2' }] });
+  assert.equal(await waiting, 0);
+  assert.equal(said.length <= 1, true, said.join('\n'));
+  said.length = 0;
+  assert.equal(await drainTranslators({ brokers: BROKERS, topic, groupId, timeoutMs: 30_000, skip: never, say: (line) => said.push(line) }), 0);
+  assert.deepEqual(said, []);
+  await admin.deleteGroups([groupId]);
+});
+
+test('drainTranslators ends at a second Ctrl-C, before its bound', { timeout: 60_000 }, async () => {
+  const { topic, groupId } = await topicAndGroup();
+  let skip!: () => void;
+  const skipped = new Promise<void>((resolve) => { skip = resolve; });
+  const said: string[] = [];
+  const waiting = drainTranslators({ brokers: BROKERS, topic, groupId, timeoutMs: 600_000, intervalMs: 100, skip: skipped, say: (line) => { said.push(line); skip(); } });
+  assert.equal(await waiting, 5);
+  assert.equal(said.length, 2, said.join('\n'));
+  assert.match(said[1] ?? '', /^5 record\(s\) of .* were not committed by the translators and are deleted with the broker$/);
+});
