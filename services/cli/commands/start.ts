@@ -49,7 +49,9 @@ export function startBanner(running: Pick<RunningAllInOne, 'receiver' | 'xrayLoc
   const receiverUrl = receiverUrlOf(running, config);
   const consoleUrl = `http://${reachableHost(config.XRAY_LOCAL_HOST)}:${xrayPort ?? '?'}/`;
   const target = running.target;
-  const exportLine = target.kind === 'embedded' ? `the embedded xray-local (${consoleUrl})` : target.kind === 'endpoint' ? target.endpoint : `AWS X-Ray in ${target.region}`;
+  const where = target.kind === 'embedded' ? `the embedded xray-local (${consoleUrl})` : target.kind === 'endpoint' ? target.endpoint : `AWS X-Ray in ${target.region}`;
+  // EXPORT_PROTOCOL=otlp: OTLP spans to /v1/traces, which a newcomer's trial could not tell from the banner.
+  const exportLine = config.EXPORT_PROTOCOL === 'otlp' ? `${where}, as OTLP spans to /v1/traces (EXPORT_PROTOCOL=otlp)` : where;
   const tokens = config.RECEIVER_AUTH_TOKENS !== undefined || config.RECEIVER_AUTH_TOKENS_FILE !== undefined;
   return [
     'meshray start is up',

@@ -17,7 +17,8 @@ Dry run: reads Zipkin spans (v2 JSON, v1 JSON, v2 protobuf, or the ndjson of 'me
 v2 span per line; detected from the content) from FILE or stdin and prints one X-Ray segment document
 per line (ndjson). Nothing is sent anywhere. Spans are judged one by one, as the receiver does: a span
 that stays invalid after Zipkin's normalisations is named on stderr and the others are still written.
-The last stderr line sums up: spans in, documents out, spans refused by reason.
+The last stderr line sums up: spans in, documents out, spans refused by reason, and spans that share a
+trace and id with another (X-Ray keeps one document per id).
 
 options:
   --format FORMAT          json-v2 | json-v1 | proto-v2 | ndjson (default: detected)
@@ -153,6 +154,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const repaired = timestampUnitRepairs > 0 ? `, ${timestampUnitRepairs} timestamps repaired (timestamp_unit_repaired)` : '';
   // spans as the input holds them: a v1 span with both sides is one span in, though it became two
   const spansIn = new Set([...bodyIndexes, ...refused.map((r) => r.index)]).size;
-  say(`${counted(spansIn, 'span')} in (${format}), ${counted(documents.length, 'document')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);
+  // Two spans with one trace and id (a span sent twice, or its parts reported apart): X-Ray keeps one document per
+  // id, and packing keeps one of them (README "Not merged"). Said, since it looked like a span lost without a word.
+  const duplicates = out.documents.length - new Set(out.documents.map((d) => `${d.traceId}:${d.segmentId}`)).size;
+  const merged = duplicates > 0 ? `, ${duplicates} with the trace and id of another (X-Ray keeps one document per id${config.packing ? ': one kept' : ''})` : '';
+  say(`${counted(spansIn, 'span')} in (${format}), ${counted(documents.length, 'document')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}${merged}`);
   return reasons.length > 0 ? 2 : 0;
 }

@@ -51,3 +51,15 @@ test('the banner gives the receiver\'s scheme and host as configured, and says w
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('with EXPORT_PROTOCOL=otlp the banner says the spans go as OTLP to /v1/traces (it read as PutTraceSegments)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-banner-'));
+  const app = await main({ RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_LOCAL_PORT: '0', DEAD_LETTER_FILE: join(dir, 'dead.ndjson'), EXPORT_PROTOCOL: 'otlp' }, silentLogger());
+  try {
+    const xrayPort = (app.xrayLocal?.server.address() as AddressInfo).port;
+    assert.match(startBanner(app, app.config), new RegExp(`^  export       the embedded xray-local \\(http://127\\.0\\.0\\.1:${xrayPort}/\\), as OTLP spans to /v1/traces \\(EXPORT_PROTOCOL=otlp\\)$`, 'm'));
+  } finally {
+    await app.close(1_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -233,3 +233,15 @@ test('translate (and send) given no FILE on a terminal say they read stdin, befo
   const piped = await runCommand(run, [], '\n');
   assert.doesNotMatch(piped.stderr, /reading Zipkin spans/);
 });
+
+test('spans that share a trace and id are counted in the summary: X-Ray keeps one document per id (two became one without a word: a newcomer trial)', async () => {
+  const now = Date.UTC(2026, 0, 1) * 1000;
+  const span = (duration: number) => ({ traceId: '5af7183fb1d4cf5f0000000000000001', id: '0000000000000001', kind: 'SERVER', name: 'get /', timestamp: now, duration, localEndpoint: { serviceName: 'productpage.default' } });
+  for (const [packing, kept] of [['on', ': one kept'], ['off', '']] as const) {
+    const r = await runCommand(run, ['-', '--packing', packing, '--now', '2026-01-01T00:00:10Z'], JSON.stringify([span(1000), span(2000)]));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, `meshray translate: 2 spans in (json-v2), ${packing === 'on' ? '1 document' : '2 documents'} out, 0 refused, 1 with the trace and id of another (X-Ray keeps one document per id${kept})\n`);
+  }
+  const distinct = await runCommand(run, ['-', '--now', '2026-01-01T00:00:10Z'], JSON.stringify([span(1000), { ...span(2000), id: '0000000000000002' }]));
+  assert.doesNotMatch(distinct.stderr, /trace and id of another/);
+});
