@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Runs node:test over test/<suite>/**/*.test.ts through the tsx loader (Node 20 has no test globs).
 // Suites that need Kafka (integration, e2e) get a broker started here when KAFKA_BROKERS is unset.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 
 const suites = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const only = process.env.TEST_FILTER;
@@ -27,6 +27,13 @@ if (bySuite.length === 0) {
 // The failover suite starts its own 3-node cluster (tools/kafka startCluster): it needs no broker from here.
 const usesBroker = (s) => s.suite !== 'unit' && s.suite !== 'failover';
 const needsKafka = bySuite.some(usesBroker) && !process.env.KAFKA_BROKERS;
+// A running `meshray stack` or `meshray start` announces its receiver to `send` and `demo` in MESHRAY_RUNTIME_DIR
+// (services/cli/running-receivers.ts): the tests' own stacks and a developer's must not find one another.
+let runtimeDir;
+if (!process.env.MESHRAY_RUNTIME_DIR) {
+  runtimeDir = mkdtempSync(join(tmpdir(), 'meshray-test-runtime-'));
+  process.env.MESHRAY_RUNTIME_DIR = runtimeDir;
+}
 let broker;
 if (needsKafka) {
   const { startBroker } = await import('../tools/kafka/kafka.mjs');
@@ -59,4 +66,5 @@ for (const [i, suite] of bySuite.entries()) {
   if (i === lastUsingBroker && broker) { await broker.stop(); broker = undefined; } // not running beside the cluster
 }
 if (broker) await broker.stop();
+if (runtimeDir) rmSync(runtimeDir, { recursive: true, force: true });
 process.exit(code);

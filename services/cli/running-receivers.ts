@@ -5,12 +5,19 @@
  * (an earlier `npm start`, a Zipkin server): the spans went there without a word (found by a newcomer trial).
  *
  * One small JSON file per running process, `<dir>/<pid>.json` holding a {@link RunningReceiver}; the process
- * removes it when it stops. A file whose process is gone (killed -9) is ignored and removed by the next reader.
+ * removes it when it stops. A file whose process is gone (killed -9), or whose pid another process has taken since
+ * (Linux: the process's start time differs), is ignored and removed by the next reader.
  * `dir` is MESHRAY_RUNTIME_DIR, else `$XDG_RUNTIME_DIR/meshray`, else `<os tmpdir>/meshray-<uid>` (mode 0700).
+ * In a shared temporary directory another user could make that directory first and plant entries (pointing
+ * `send`, and its bearer token, at their own server): a directory or file that is not this user's own, or that
+ * others may write, is not used (POSIX; on Windows there is no uid to check).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_TARGET } from '../simulator/index.ts';
+
+export { DEFAULT_TARGET };
 
 /** The receiver of one running `meshray stack` or `meshray start`, as its file holds it. */
 export interface RunningReceiver {
@@ -18,10 +25,33 @@ export interface RunningReceiver {
   readonly command: 'stack' | 'start';
   /** The receiver's base URL, e.g. `http://127.0.0.1:9411` (`/api/v2/spans` is appended by the senders). */
   readonly receiver: string;
+  /** Linux: the process's start time (`/proc/<pid>/stat` field 22, clock ticks after boot), to tell a reused pid. */
+  readonly started?: string;
 }
 
-/** Where a sender posts when `--target` is not given. */
-export const DEFAULT_TARGET = 'http://127.0.0.1:9411';
+/** The start time of process `pid` (Linux), or undefined where it cannot be read. */
+export function processStartOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // pid (comm) state ppid …: comm may hold spaces and parentheses, so count the fields after its last ')'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `path` is this user's own and not a link, and none but its owner may write to it (0o022 clear). */
+function ownedPrivately(path: string): boolean {
+  const uid = process.getuid?.();
+  if (uid === undefined) return true;
+  try {
+    const st = lstatSync(path);
+    return !st.isSymbolicLink() && st.uid === uid && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
 
 /** The directory of the running receivers' files (see the module's comment). */
 export function runtimeDirOf(env: Readonly<Record<string, string | undefined>>): string {
@@ -41,6 +71,7 @@ export function announceReceiver(dir: string, entry: RunningReceiver): { remove:
   const file = join(dir, `${entry.pid}.json`);
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!ownedPrivately(dir)) return { failed: `${dir} is not this user's own, or others may write to it` };
     const partial = `${file}.partial`;
     writeFileSync(partial, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
     renameSync(partial, file);
@@ -48,6 +79,12 @@ export function announceReceiver(dir: string, entry: RunningReceiver): { remove:
     return { failed: (e as Error).message };
   }
   return { remove: () => rmSync(file, { force: true }) };
+}
+
+/** What `meshray stack` and `meshray start` announce: this process, its command and its receiver. */
+export function thisProcess(command: RunningReceiver['command'], receiver: string): RunningReceiver {
+  const started = processStartOf(process.pid);
+  return { pid: process.pid, command, receiver, ...(started === undefined ? {} : { started }) };
 }
 
 /** True while process `pid` exists (signal 0: nothing is sent). EPERM: it exists, as another user's. */
@@ -64,7 +101,7 @@ function parseEntry(text: string): RunningReceiver | undefined {
   try {
     const value = JSON.parse(text) as Partial<RunningReceiver>;
     if (!Number.isInteger(value.pid) || (value.command !== 'stack' && value.command !== 'start') || typeof value.receiver !== 'string') return undefined;
-    return { pid: value.pid as number, command: value.command, receiver: value.receiver };
+    return { pid: value.pid as number, command: value.command, receiver: value.receiver, ...(typeof value.started === 'string' ? { started: value.started } : {}) };
   } catch {
     return undefined;
   }
@@ -72,6 +109,7 @@ function parseEntry(text: string): RunningReceiver | undefined {
 
 /** The receivers whose process still runs, by pid; the files of those gone are removed. */
 export function runningReceivers(dir: string, isAlive: (pid: number) => boolean = pidIsAlive): RunningReceiver[] {
+  if (!ownedPrivately(dir)) return [];
   let names: string[];
   try {
     names = readdirSync(dir).filter((name) => /^\d+\.json$/.test(name));
@@ -81,13 +119,15 @@ export function runningReceivers(dir: string, isAlive: (pid: number) => boolean 
   const out: RunningReceiver[] = [];
   for (const name of names) {
     const file = join(dir, name);
+    if (!ownedPrivately(file)) continue;
     let entry: RunningReceiver | undefined;
     try {
       entry = parseEntry(readFileSync(file, 'utf8'));
     } catch {
       continue; // removed meanwhile
     }
-    if (entry !== undefined && `${entry.pid}.json` === name && isAlive(entry.pid)) out.push(entry);
+    const reused = entry?.started !== undefined && processStartOf(entry.pid) !== entry.started;
+    if (entry !== undefined && `${entry.pid}.json` === name && isAlive(entry.pid) && !reused) out.push(entry);
     else rmSync(file, { force: true });
   }
   return out.sort((a, b) => a.pid - b.pid);

@@ -3,7 +3,7 @@
  * flavours, and ambient mode's waypoints), an Envoy-style span batcher, the Zipkin v2 JSON encoder, and the sender. Benchmarks and e2e tests use
  * `runDemo` as their load generator; `meshray demo` and `meshray send` are its CLI.
  */
-export { runDemo, generateOptionsOf } from './run-demo.ts';
+export { runDemo, generateOptionsOf, DEFAULT_TARGET } from './run-demo.ts';
 export type { DemoOptions, DemoSummary } from './run-demo.ts';
 export { generateRequest, DEFAULT_GENERATE_OPTIONS } from './generate/request.ts';
 export type { GenerateOptions, GeneratedRequest, EmittedSpan, Injection, ReviewsRouting } from './generate/request.ts';

@@ -73,7 +73,8 @@ export interface DemoSummary {
   readonly spansAcceptedPerSec: number;
 }
 
-const DEFAULT_TARGET = 'http://127.0.0.1:9411';
+/** Where the simulator and `meshray send` post without a target: the receiver's usual address. */
+export const DEFAULT_TARGET = 'http://127.0.0.1:9411';
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoSummary> {
   const generate = generateOptionsOf(options);

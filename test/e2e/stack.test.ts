@@ -21,11 +21,14 @@ import { freePort } from './support/ports.ts';
 import { readEveryDocument, startXRayLocal, xrayClient } from '../support/xray-local.ts';
 import { waitFor } from '../support/wait.ts';
 
-/** The test's environment without node:test's marker, NODE_OPTIONS and KAFKA_BROKERS: the stack starts its own broker. */
+/**
+ * The test's environment without node:test's marker, NODE_OPTIONS and KAFKA_BROKERS (the stack starts its own broker),
+ * and without XRAY_ENDPOINT and AWS_* (a developer's shell would send the stack's spans there, to a real account).
+ */
 function newcomerEnv(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && k !== 'NODE_TEST_CONTEXT' && k !== 'KAFKA_BROKERS' && k !== 'NODE_OPTIONS') out[k] = v;
+    if (v !== undefined && k !== 'NODE_TEST_CONTEXT' && k !== 'KAFKA_BROKERS' && k !== 'NODE_OPTIONS' && k !== 'XRAY_ENDPOINT' && !k.startsWith('AWS_')) out[k] = v;
   }
   return out;
 }

@@ -48,6 +48,8 @@ export function install(options?: { log?: (msg: string) => void }): string;
 export function isPortFree(port: number): Promise<boolean>;
 /** Deletes the `broker-*` and `cluster-*` temp dirs under `stateDir` whose owner and brokers are all gone; returns them. */
 export function removeStaleDirs(stateDir: string, log?: (msg: string) => void): string[];
+/** Where this process's pids mean something: its host and (Linux) pid namespace, as owner.pid's second line holds it. */
+export function pidSpace(): string;
 
 /** A producer byte-rate quota (bytes/s per broker) for `clientId` (kafka.admin.ConfigCommand). */
 export function setClientQuota(options: { brokers: string; clientId: string; producerByteRate: number; log?: (msg: string) => void }): Promise<void>;

@@ -15,10 +15,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
-  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync,
+  closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync,
   unlinkSync, writeFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
@@ -562,10 +563,20 @@ const OWNER_PID_FILE = 'owner.pid';
 /** Beside a broker's server.properties: the pid of its JVM (or of the command prefix that execs it). */
 const BROKER_PID_FILE = 'broker.pid';
 
+/**
+ * Where a pid means this process table: the host and (Linux) the pid namespace. A checkout shared with a container
+ * or another machine sees pids that are not its own: their directories are never judged from here.
+ */
+export function pidSpace() {
+  let ns = '';
+  try { ns = readlinkSync('/proc/self/ns/pid'); } catch { /* not Linux */ }
+  return `${hostname()} ${ns}`.trim();
+}
+
 /** A new temp dir under .kafka/ named `prefix…`, with this process as its owner (removeStaleDirs). */
 function ownedTempDir(prefix) {
   const dir = mkdtempSync(join(STATE_DIR, prefix));
-  writeFileSync(join(dir, OWNER_PID_FILE), `${process.pid}\n`);
+  writeFileSync(join(dir, OWNER_PID_FILE), `${process.pid}\n${pidSpace()}\n`);
   return dir;
 }
 
@@ -589,7 +600,7 @@ export function removeStaleDirs(stateDir, log = noop) {
   for (const name of names) {
     const dir = join(stateDir, name);
     const owner = readPid(join(dir, OWNER_PID_FILE));
-    if (owner === null || isAlive(owner)) continue;
+    if (owner === null || isAlive(owner) || ownerSpace(join(dir, OWNER_PID_FILE)) !== pidSpace()) continue;
     const brokerPidFiles = [join(dir, BROKER_PID_FILE), ...listDir(dir).filter((n) => n.startsWith('node-')).map((n) => join(dir, n, BROKER_PID_FILE))];
     if (brokerPidFiles.some((file) => { const pid = readPid(file); return pid !== null && isAlive(pid); })) continue;
     try {
@@ -599,6 +610,15 @@ export function removeStaleDirs(stateDir, log = noop) {
   }
   if (removed.length > 0) log(`removed ${removed.length} broker director${removed.length === 1 ? 'y' : 'ies'} left by processes killed before they could (${removed.map((d) => basename(d)).join(', ')})`);
   return removed;
+}
+
+/** The second line of an owner file: where its pid was read (pidSpace), or '' for a file without one. */
+function ownerSpace(file) {
+  try {
+    return (readFileSync(file, 'utf8').split('\n')[1] ?? '').trim();
+  } catch {
+    return '';
+  }
 }
 
 function listDir(dir) {
@@ -611,7 +631,7 @@ function listDir(dir) {
 
 function readPid(file) {
   try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
+    const pid = Number(readFileSync(file, 'utf8').split('\n')[0]?.trim());
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
@@ -622,18 +642,20 @@ function readDevPid() {
   return readPid(DEV_PID_FILE);
 }
 
-/** Whether `pid` runs. On Linux a zombie does not (its parent killed, no one may reap it soon: kill(pid, 0) would say it runs). */
+/**
+ * Whether `pid` runs: kill(pid, 0) succeeds, or is refused (EPERM: another user's process). On Linux a zombie does
+ * not run (its parent killed, no one may reap it soon).
+ */
 function isAlive(pid) {
   try {
-    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    process.kill(pid, 0);
   } catch (e) {
-    if (e.code === 'ENOENT' && existsSync('/proc/self/stat')) return false;
+    if (e.code !== 'EPERM') return false;
   }
   try {
-    process.kill(pid, 0);
-    return true;
+    return !/^\d+ \(.*\) Z /s.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
-    return false;
+    return true; // no /proc, or hidden (hidepid): it answered kill(pid, 0)
   }
 }
 

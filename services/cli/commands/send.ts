@@ -6,7 +6,7 @@ import { isBlankInput, notZipkinInput, readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
 import { startMicrosOf } from '../../../shared/core/xray/index.ts';
-import { createHttpTransport, detectSpanFileFormat, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
+import { DEFAULT_TARGET, createHttpTransport, detectSpanFileFormat, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
 
 /** The body without a UTF-8 byte order mark (an editor's), which would make its first line not JSON. */
 const withoutBom = (body: Buffer): Buffer => (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body);
@@ -55,7 +55,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const errors: string[] = [];
-  const url = spansUrlOf(senderTarget(values.target, io.env, errors, (line) => io.stderr.write(`meshray send: ${line}\n`)) ?? 'http://127.0.0.1:9411');
+  const url = spansUrlOf(senderTarget(values.target, io.env, errors, (line) => io.stderr.write(`meshray send: ${line}\n`)) ?? DEFAULT_TARGET);
   const headers = tokenHeaders(values.token, io.env, errors);
   const batchSize = intFlag('batch-size', values['batch-size'], 1, errors) ?? 5;
   const concurrency = intFlag('concurrency', values.concurrency, 1, errors) ?? 4;

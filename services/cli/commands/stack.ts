@@ -19,7 +19,7 @@ import { parentDeathPrefix } from './stack/parent-death.ts';
 import { pickPort, portIsFree } from './stack/ports.ts';
 import { drainTranslators } from './stack/drain.ts';
 import { STACK_HOST, checkKafka, checkRedis, configProblems, throwawayTypos } from './stack/preflight.ts';
-import { announceReceiver, runtimeDirOf } from '../running-receivers.ts';
+import { announceReceiver, runtimeDirOf, thisProcess } from '../running-receivers.ts';
 import { chooseExportTarget, exportTargetWarning } from '../../../shared/edge/config/index.ts';
 
 const HELP = `usage: meshray stack [--translators N] [--no-redis]
@@ -36,7 +36,7 @@ Every endpoint and the environment used are printed once all services are ready 
 busy is named in a "note:" line); meshray send and demo without --target post to this receiver. Service
 logs follow, each line prefixed with its service. Ctrl-C (SIGINT) or SIGTERM stops everything, and the
 broker it started is deleted with its data (first, up to 35 s, the translators commit what it holds; a
-second Ctrl-C stops at once): capture what you want to keep (meshray capture, meshray replay --dlq) before
+second Ctrl-C ends that wait): capture what you want to keep (meshray capture, meshray replay --dlq) before
 stopping, or run the stack on your own broker (KAFKA_BROKERS), whose topics stay. xray-local keeps its
 traces in memory only. A variable a typo away from KAFKA_BROKERS or XRAY_ENDPOINT (while that one is not
 set) stops the stack before anything starts.
@@ -120,22 +120,19 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     io.stderr.write(`Run 'meshray stack --help' for usage.\n`);
     return 2;
   }
-  // Before anything starts, above all a broker: a mistyped KAFKA_BROKERS would otherwise send the spans to a
-  // throwaway broker that stopping the stack deletes (found by the newcomer trial: the services' own
-  // warnings came after it started and scrolled away).
-  warnEnvTypos(io, 'stack', KNOWN_VARIABLES);
-  // Two typos send the spans somewhere the stop deletes: not a warning that scrolls away under the services' logs
-  // (a newcomer trial: KAFKA_BROKER=… started a throwaway broker, as the README said the checks prevent).
-  const throwaway = throwawayTypos(io.env);
-
   // Where the translators export: the stack's own xray-local unless XRAY_ENDPOINT (or AWS_REGION with credentials)
   // says otherwise, as for meshray start (the stack replaced a given XRAY_ENDPOINT with its own without a word:
   // found by a newcomer trial).
   const exportSettings = { XRAY_ENDPOINT: io.env['XRAY_ENDPOINT'] || undefined, AWS_REGION: io.env['AWS_REGION'] || undefined };
   const target = chooseExportTarget(exportSettings, io.env);
   const ownXray = target.kind === 'embedded';
+  // Before anything starts, above all a broker. Two typos send the spans somewhere the stop deletes: a problem, not a
+  // warning that scrolls away under the services' logs (a newcomer trial: KAFKA_BROKER=… started a throwaway broker,
+  // as the README said the checks prevent); the others are warnings.
+  const throwaway = throwawayTypos(io.env, ownXray);
+  warnEnvTypos({ ...io, env: Object.fromEntries(Object.entries(io.env).filter(([name]) => !throwaway.has(name))) }, 'stack', KNOWN_VARIABLES);
   // What the stack depends on, checked before anything starts; every problem is listed at once.
-  const problems: string[] = [...throwaway, ...(await configProblems(io.env, redisEnabled, ownXray))];
+  const problems: string[] = [...throwaway.values(), ...(await configProblems(io.env, redisEnabled, ownXray))];
   if (io.env['KAFKA_BROKERS'] !== undefined && io.env['KAFKA_BROKERS'] !== '') {
     const problem = await checkKafka(io.env);
     if (problem !== undefined) problems.push(problem);
@@ -371,7 +368,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     ];
     io.stdout.write(lines.join('\n'));
     // `meshray send` and `meshray demo` without --target post here, not to whatever holds :9411 (running-receivers.ts).
-    const announced = announceReceiver(runtimeDirOf(io.env), { pid: process.pid, command: 'stack', receiver: `http://${HOST}:${receiverPort}` });
+    const announced = announceReceiver(runtimeDirOf(io.env), thisProcess('stack', `http://${HOST}:${receiverPort}`));
     if ('failed' in announced) say(`note: meshray send and demo will not find this receiver without --target (${announced.failed})`);
     else removeAnnouncement = announced.remove;
 

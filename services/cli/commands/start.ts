@@ -2,7 +2,7 @@ import type { CommandIo } from '../commands.ts';
 import type { AllInOneConfig, RunningAllInOne } from '../../all-in-one/index.ts';
 import { KNOWN_VARIABLES, serviceArgsExit } from '../command-args.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
-import { announceReceiver, runtimeDirOf } from '../running-receivers.ts';
+import { announceReceiver, runtimeDirOf, thisProcess } from '../running-receivers.ts';
 
 const HELP = `usage: meshray start
 
@@ -72,7 +72,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // For a person at a terminal only: where the process runs under a supervisor, its logs say the same in JSON.
   if ((io.stderr as { isTTY?: boolean }).isTTY === true) io.stderr.write(startBanner(running, running.config));
   // `meshray send` and `meshray demo` without --target post here (running-receivers.ts); best effort.
-  const announced = announceReceiver(runtimeDirOf(io.env), { pid: process.pid, command: 'start', receiver: receiverUrlOf(running, running.config) });
+  const announced = announceReceiver(runtimeDirOf(io.env), thisProcess('start', receiverUrlOf(running, running.config)));
   const remove = 'remove' in announced ? announced.remove : (): void => undefined;
   process.once('exit', remove);
   try {

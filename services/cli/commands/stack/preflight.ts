@@ -93,14 +93,16 @@ export async function checkRedis(url: string): Promise<string | undefined> {
 }
 
 /**
- * The variables a typo away from KAFKA_BROKERS or XRAY_ENDPOINT while that one is not set: the stack would start its
- * own broker (deleted with its topics when it stops) or export to its own in-memory xray-local. One problem each.
+ * The variables (with a value) a typo away from KAFKA_BROKERS, or from XRAY_ENDPOINT while the stack would start its
+ * own xray-local (`ownXray`), while that one is not set: the spans would go to the stack's own broker (deleted with
+ * its topics when it stops) or in-memory xray-local. One problem each, by the given name.
  */
-export function throwawayTypos(env: CommandIo['env']): string[] {
+export function throwawayTypos(env: CommandIo['env'], ownXray: boolean): Map<string, string> {
   const stakes: Record<string, string> = {
     KAFKA_BROKERS: 'without it the stack starts a broker of its own, deleted with its topics when the stack stops',
-    XRAY_ENDPOINT: 'without it the translators export to the stack\'s own xray-local, which keeps traces in memory only',
+    ...(ownXray ? { XRAY_ENDPOINT: 'without it the translators export to the stack\'s own xray-local, which keeps traces in memory only' } : {}),
   };
   const unset = Object.keys(stakes).filter((name) => env[name] === undefined || env[name] === '');
-  return envTypos(env, unset, KNOWN_VARIABLES).map(({ given, meant }) => `${given} is not a variable meshray reads; did you mean ${meant}? ${stakes[meant] ?? ''}: rename it, or unset it`);
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  return new Map(envTypos(given, unset, KNOWN_VARIABLES).map(({ given: name, meant }) => [name, `${name} is not a variable meshray reads; did you mean ${meant}? ${stakes[meant] ?? ''}: rename it, or unset it`]));
 }

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import type { CommandIo } from '../../../../services/cli/commands.ts';
 
@@ -14,6 +16,8 @@ export async function runCommand(
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
-  const code = await run(args, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr, env });
+  // Never a developer's running stack (services/cli/running-receivers.ts): the test run's own directory, or none.
+  const runtimeDir = process.env['MESHRAY_RUNTIME_DIR'] ?? join(tmpdir(), `meshray-test-runtime-${process.pid}-none`);
+  const code = await run(args, { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr, env: { MESHRAY_RUNTIME_DIR: runtimeDir, ...env } });
   return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }

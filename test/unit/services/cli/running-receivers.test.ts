@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TARGET, announceReceiver, defaultTargetOf, pidIsAlive, runningReceivers, runtimeDirOf } from '../../../../services/cli/running-receivers.ts';
+import { DEFAULT_TARGET, announceReceiver, defaultTargetOf, pidIsAlive, processStartOf, runningReceivers, runtimeDirOf, thisProcess } from '../../../../services/cli/running-receivers.ts';
 import { senderTarget } from '../../../../services/cli/flags.ts';
 
 const withDir = async (body: (dir: string) => Promise<void> | void): Promise<void> => {
@@ -76,4 +76,27 @@ test('senderTarget: --target wins over an announced receiver; without it the ann
   assert.deepEqual(errors, []);
   announced.remove();
   assert.equal(senderTarget(undefined, env, errors, note), DEFAULT_TARGET);
+}));
+
+test('a directory others may write to is not used: neither announced in nor read (another user could plant a receiver there)', () => withDir((parent) => {
+  const dir = join(parent, 'meshray');
+  mkdirSync(dir);
+  chmodSync(dir, 0o777);
+  writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify({ pid: process.pid, command: 'stack', receiver: 'http://203.0.113.9:9411' }));
+  assert.deepEqual(runningReceivers(dir), []);
+  const announced = announceReceiver(dir, thisProcess('stack', 'http://127.0.0.1:40123'));
+  assert.ok('failed' in announced && /not this user's own, or others may write to it/.test(announced.failed), JSON.stringify(announced));
+  chmodSync(dir, 0o700);
+  chmodSync(join(dir, `${process.pid}.json`), 0o666);
+  assert.deepEqual(runningReceivers(dir), [], 'nor a file others may write to');
+}));
+
+test('an entry whose pid another process has taken since (its start time differs) is stale', { skip: processStartOf(process.pid) === undefined ? 'no /proc here' : false }, () => withDir((dir) => {
+  const me = thisProcess('start', 'http://127.0.0.1:9411');
+  assert.equal(me.started, processStartOf(process.pid));
+  writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify({ ...me, started: '1' }));
+  assert.deepEqual(runningReceivers(dir), []);
+  assert.deepEqual(readdirSync(dir), []);
+  writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(me));
+  assert.deepEqual(runningReceivers(dir), [me]);
 }));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { removeStaleDirs } from '../../../../tools/kafka/kafka.mjs';
+import { pidSpace, removeStaleDirs } from '../../../../tools/kafka/kafka.mjs';
 
 /** Above Linux's largest pid (pid_max is at most 4,194,304): no process has it. */
 const GONE = 2 ** 22 + 17;
@@ -11,10 +11,10 @@ const GONE = 2 ** 22 + 17;
 test('removeStaleDirs deletes the broker and cluster directories whose owner and brokers are all gone, and nothing else', () => {
   const state = mkdtempSync(join(tmpdir(), 'meshray-kafka-state-'));
   try {
-    const make = (name: string, files: Record<string, number>): void => {
+    const make = (name: string, files: Record<string, number>, space = pidSpace()): void => {
       for (const [file, pid] of Object.entries(files)) {
         mkdirSync(join(state, name, file, '..'), { recursive: true });
-        writeFileSync(join(state, name, file), `${pid}\n`);
+        writeFileSync(join(state, name, file), file === 'owner.pid' ? `${pid}\n${space}\n` : `${pid}\n`);
       }
       mkdirSync(join(state, name, 'data'), { recursive: true });
     };
@@ -26,11 +26,13 @@ test('removeStaleDirs deletes the broker and cluster directories whose owner and
     make('cluster-killed', { 'owner.pid': GONE, 'node-1/broker.pid': GONE, 'node-2/broker.pid': GONE });
     make('cluster-half', { 'owner.pid': GONE, 'node-1/broker.pid': GONE, 'node-2/broker.pid': process.pid });
     make('dev', { 'owner.pid': GONE }); // not a temp dir of startBroker's
+    make('broker-container', { 'owner.pid': GONE, 'broker.pid': GONE }, 'another-host pid:[4026531836]'); // its pids are not ours
+    make('broker-unplaced', { 'owner.pid': GONE, 'broker.pid': GONE }, ''); // where its pid was read is not known
     writeFileSync(join(state, 'classpath.txt'), 'x');
     const said: string[] = [];
     const removed = removeStaleDirs(state, (m) => said.push(m));
     assert.deepEqual(removed.map((d) => d.slice(state.length + 1)).sort(), ['broker-formatting', 'broker-killed', 'cluster-killed']);
-    assert.deepEqual(readdirSync(state).sort(), ['broker-older', 'broker-orphan', 'broker-owned', 'classpath.txt', 'cluster-half', 'dev']);
+    assert.deepEqual(readdirSync(state).sort(), ['broker-container', 'broker-older', 'broker-orphan', 'broker-owned', 'broker-unplaced', 'classpath.txt', 'cluster-half', 'dev']);
     assert.equal(said.length, 1);
     assert.match(said[0] ?? '', /^removed 3 broker directories left by processes killed before they could \(/);
     assert.deepEqual(removeStaleDirs(state, (m) => said.push(m)), [], 'nothing more on a second look');

@@ -61,15 +61,27 @@ test('a flag a typo away from one of its own is named (found by the newcomer tri
 });
 
 test('a variable a typo away from KAFKA_BROKERS or XRAY_ENDPOINT stops the stack before anything starts (a newcomer trial: a mistyped KAFKA_BROKERS started a throwaway broker, with a warning that scrolled away)', async () => {
-  const { code, stderr, stdout } = await runCommand(run, ['--translators', '1', '--no-redis'], '', { KAFKA_BROKER: '127.0.0.1:9092', XRAY_ENDPIONT: 'http://127.0.0.1:2050' });
-  assert.equal(code, 1);
-  assert.equal(stdout, '');
-  assert.deepEqual(stderr.trimEnd().split('\n'), [
-    'meshray stack: warning: KAFKA_BROKER is not a variable of meshray stack and is ignored; did you mean KAFKA_BROKERS?',
-    'meshray stack: warning: XRAY_ENDPIONT is not a variable of meshray stack and is ignored; did you mean XRAY_ENDPOINT?',
-    'meshray stack: KAFKA_BROKER is not a variable meshray reads; did you mean KAFKA_BROKERS? without it the stack starts a broker of its own, deleted with its topics when the stack stops: rename it, or unset it',
-    'meshray stack: XRAY_ENDPIONT is not a variable meshray reads; did you mean XRAY_ENDPOINT? without it the translators export to the stack\'s own xray-local, which keeps traces in memory only: rename it, or unset it',
-  ]);
+  const { other, busy } = await holdPort();
+  try {
+    // the busy port would stop the stack right after the checks, before any broker, were the typos not refused
+    const { code, stderr, stdout } = await runCommand(run, ['--translators', '1', '--no-redis'], '', { KAFKA_BROKER: '127.0.0.1:9092', XRAY_ENDPIONT: 'http://127.0.0.1:2050', RECEIVER_PORT: busy });
+    assert.equal(code, 1);
+    assert.equal(stdout, '');
+    assert.deepEqual(stderr.trimEnd().split('\n'), [
+      'meshray stack: KAFKA_BROKER is not a variable meshray reads; did you mean KAFKA_BROKERS? without it the stack starts a broker of its own, deleted with its topics when the stack stops: rename it, or unset it',
+      'meshray stack: XRAY_ENDPIONT is not a variable meshray reads; did you mean XRAY_ENDPOINT? without it the translators export to the stack\'s own xray-local, which keeps traces in memory only: rename it, or unset it',
+      `meshray stack: RECEIVER_PORT=${busy}: port ${busy} is in use (another program?); free it or set RECEIVER_PORT to another port`,
+    ]);
+    // Exporting to AWS (AWS_REGION with credentials), an XRAY_ENDPOINT typo changes nothing: a warning; so is an empty one.
+    const aws = await runCommand(run, ['--translators', '1', '--no-redis'], '', { XRAY_ENDPIONT: 'x', KAFKA_BROKER: '', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 's', RECEIVER_PORT: busy });
+    assert.deepEqual(aws.stderr.trimEnd().split('\n'), [
+      'meshray stack: warning: KAFKA_BROKER is not a variable of meshray stack and is ignored; did you mean KAFKA_BROKERS?',
+      'meshray stack: warning: XRAY_ENDPIONT is not a variable of meshray stack and is ignored; did you mean XRAY_ENDPOINT?',
+      `meshray stack: RECEIVER_PORT=${busy}: port ${busy} is in use (another program?); free it or set RECEIVER_PORT to another port`,
+    ]);
+  } finally {
+    other.close();
+  }
 });
 
 test('a typo of a variable that is set as well is a warning only, and other typos stay warnings', async () => {
@@ -95,7 +107,7 @@ test('with XRAY_ENDPOINT set the stack starts no xray-local: a busy XRAY_LOCAL_P
     assert.deepEqual(given.stderr.trimEnd().split('\n'), [`meshray stack: RECEIVER_PORT=${busy}: port ${busy} is in use (another program?); free it or set RECEIVER_PORT to another port`]);
     const own = await runCommand(run, ['--translators', '1', '--no-redis'], '', { XRAY_LOCAL_PORT: busy, RECEIVER_PORT: busy });
     assert.match(own.stderr, new RegExp(`^meshray stack: XRAY_LOCAL_PORT=${busy}: port ${busy} is in use`, 'm'), 'without XRAY_ENDPOINT the stack starts its xray-local there');
-    const bad = await runCommand(run, ['--translators', '1', '--no-redis'], '', { XRAY_ENDPOINT: 'ftp://x' });
+    const bad = await runCommand(run, ['--translators', '1', '--no-redis'], '', { XRAY_ENDPOINT: 'ftp://x', RECEIVER_PORT: busy });
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /^meshray stack: translator: XRAY_ENDPOINT: /m);
   } finally {

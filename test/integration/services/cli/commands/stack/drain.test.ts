@@ -49,10 +49,10 @@ test('drainTranslators: 0 at once, without a word, when everything is committed;
   const { topic, groupId } = await topicAndGroup();
   const said: string[] = [];
   const never = new Promise<void>(() => undefined);
-  const left = await drainTranslators({ brokers: BROKERS, topic, groupId, timeoutMs: 600, intervalMs: 100, skip: never, say: (line) => said.push(line) });
+  const left = await drainTranslators({ brokers: BROKERS, topic, groupId, timeoutMs: 3000, intervalMs: 100, skip: never, say: (line) => said.push(line) });
   assert.equal(left, 5);
   assert.deepEqual(said, [
-    `waiting for the translators to export and commit 5 record(s) of ${topic} before the broker is deleted (at most 1 s; Ctrl-C again stops at once)`,
+    `waiting for the translators to export and commit 5 record(s) of ${topic} before the broker is deleted (at most 3 s; Ctrl-C again ends the wait)`,
     `5 record(s) of ${topic} were not committed by the translators and are deleted with the broker`,
   ]);
 
@@ -77,4 +77,12 @@ test('drainTranslators ends at a second Ctrl-C, before its bound', { timeout: 60
   assert.equal(await waiting, 5);
   assert.equal(said.length, 2, said.join('\n'));
   assert.match(said[1] ?? '', /^5 record\(s\) of .* were not committed by the translators and are deleted with the broker$/);
+});
+
+test('drainTranslators against a broker that does not answer ends and says so, without an answer', { timeout: 30_000 }, async () => {
+  const said: string[] = [];
+  const left = await drainTranslators({ brokers: '127.0.0.1:1', topic: 't', groupId: 'g', timeoutMs: 1500, skip: new Promise<void>(() => undefined), say: (line) => said.push(line) });
+  assert.equal(left, undefined);
+  assert.equal(said.length, 1, said.join('\n'));
+  assert.match(said[0] ?? '', /^(the broker did not say what the translators committed in time|could not ask the broker what the translators committed)/);
 });
