@@ -3,31 +3,17 @@
  * group has not committed (a partition never committed counts from its low watermark), and a wait that ends once
  * they are committed, at its bound, or at a second Ctrl-C, saying what is left.
  */
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { createKafka, parseBrokers } from '../../../../../../shared/edge/kafka/client.ts';
 import { ensureTopics } from '../../../../../../shared/edge/kafka/topics.ts';
 import { drainTranslators, uncommittedRecords } from '../../../../../../services/cli/commands/stack/drain.ts';
-import { IDEMPOTENT } from '../../../../../support/idempotent-producer.ts';
+import { kafkaTestClient } from '../../../../../support/kafka-test-client.ts';
 
-const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
-const kafka = createKafka({ brokers: parseBrokers(BROKERS), clientId: 'stack-drain-it', logLevel: 'nothing' });
-const producer = kafka.producer(IDEMPOTENT);
-const admin = kafka.admin();
-
-before(async () => {
-  await producer.connect();
-  await admin.connect();
-});
-after(async () => {
-  await producer.disconnect();
-  await admin.disconnect();
-});
+const { brokers: BROKERS, kafka, producer, admin, unique } = kafkaTestClient('stack-drain');
 
 /** A topic with 3 records in partition 0 and 2 in partition 1, and a group that committed nothing yet. */
 async function topicAndGroup(): Promise<{ topic: string; groupId: string }> {
-  const topic = `it-stack-drain-${randomUUID().slice(0, 8)}`;
+  const topic = unique('topic');
   await ensureTopics(kafka, [{ topic, numPartitions: 2, replicationFactor: 1 }]);
   for (const [partition, count] of [[0, 3], [1, 2]] as const) {
     await producer.send({ topic, acks: -1, messages: Array.from({ length: count }, (_, i) => ({ partition, value: `p${partition}-${i}` })) });
