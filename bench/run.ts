@@ -1,4 +1,4 @@
-/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|sdk selects one; BENCH=compare|ab|drain|all-in-one|buffer-memory run only when named, as do the soaks: BENCH=failover (failover/outage) and BENCH=overload (60 s at 3× the receiver's capacity). */
+/** `npm run bench`: prints meshray's speed figures. BENCH=translate|otlp|codec|e2e|sdk selects one; BENCH=compare|ab|drain|all-in-one|xray-local|buffer-memory run only when named, as do the soaks: BENCH=failover (failover/outage) and BENCH=overload (60 s at 3× the receiver's capacity). */
 import { runTranslateBench, type BenchFigure } from './translate.bench.ts';
 import { settleKafkaJsTimerNotice } from '../shared/edge/kafka/client.ts';
 
@@ -47,6 +47,10 @@ if (only === 'compare') {
 if (only === 'drain') {
   const { runTranslatorDrainBench } = await import('./compare/translator.ts');
   (await runTranslatorDrainBench()).forEach(print);
+}
+if (only === 'xray-local') {
+  const { runXrayLocalBench } = await import('./compare/xray-local.ts');
+  (await runXrayLocalBench()).forEach(print);
 }
 if (!only || only === 'sdk') {
   const { runXRaySdkBench } = await import('./xray-sdk.bench.ts');

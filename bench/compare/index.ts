@@ -5,11 +5,14 @@
  *
  * Sections (BENCH_COMPARE=receiver,translator,all-in-one selects; default all registered):
  * - `receiver` (receiver.ts): Zipkin server 3.5.1 vs meshray's receiver (ACK_MODE=kafka), saturated and at
- *   the fixed rates, ratio of per-span CPU, spans per Kafka record, RSS; then open-loop fixed rates
+ *   the fixed rates, ratio of per-span CPU, the Node floor on the same points (node-floor.ts: node's http server
+ *   reading and JSON.parse-ing each body, nothing else), spans per Kafka record, RSS; then open-loop fixed rates
  *   (open-loop.ts, BENCH_OPEN_LOOP_RATES, default 10000 spans/s): POST latency p50/p99/p99.9 corrected for
  *   coordinated omission (from each request's intended send time), and CPU per span at that steady rate.
  * - `translator` (translator.ts, also BENCH=drain): a preloaded topic drained through the real SDK into
  *   xray-local with Redis epoch agreement: µs/span for the translator, µs/document for xray-local, documents per call.
+ * - `xray-local` (xray-local.ts, also BENCH=xray-local): xray-local alone against the Node floor (node's http
+ *   server parsing each body and document, nothing else) on the translator's documents: µs/document for each.
  * - `all-in-one` (all-in-one.ts, also BENCH=all-in-one): capacity on one core, µs/span at 80 % of it, 503s.
  * A new section registers in SECTIONS below: it gets the CompareContext (broker, cores, bodies, wrk settings)
  * and returns figures.
@@ -18,11 +21,13 @@
  * BENCH_COMPARE_WARMUP_SECONDS (10), BENCH_COMPARE_RATES (spans/s, "5000"; e.g. "1000,5000,10000,20000"),
  * BENCH_CONNECTIONS (64, saturation), BENCH_RATE_CONNECTIONS (32, fixed rates), BENCH_SERVICE_ENV='K=V,K=V'
  * (extra env for meshray services), KAFKA_BROKERS + BENCH_BROKER_PID (use a running broker), BENCH_CPU_PROF,
- * BENCH_COMPARE_ZIPKIN=0 (skip the Zipkin server: meshray figures only), BENCH_COMPARE_SATURATED=0 (fixed rates only).
+ * BENCH_COMPARE_ZIPKIN=0 (skip the Zipkin server: meshray figures only), BENCH_COMPARE_FLOOR=0 (skip the Node floor,
+ * node-floor.ts), BENCH_COMPARE_SATURATED=0 (fixed rates only).
  * Needs Linux (/proc, taskset), wrk and Maven (the Zipkin jar is fetched into bench/.scratch/zipkin).
  */
 import { runAllInOneBench } from './all-in-one.ts';
 import { runTranslatorDrainBench } from './translator.ts';
+import { runXrayLocalBench } from './xray-local.ts';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { BenchFigure } from '../translate.bench.ts';
@@ -59,6 +64,7 @@ const SECTIONS: readonly CompareSection[] = [
   // The translator drain (a preloaded topic through the real SDK into xray-local, Redis agreement on) and the
   // all-in-one saturation run their own processes and broker; they print per-process figures as well.
   { name: 'translator', run: () => runTranslatorDrainBench() },
+  { name: 'xray-local', run: () => runXrayLocalBench() },
   { name: 'all-in-one', run: () => runAllInOneBench() },
 ];
 

@@ -13,6 +13,7 @@ import { GENERATOR_LAG_MS, measureOpenLoop, STALL_MS, type OpenLoopMeasured, typ
 import { brokerSafepoints, pausesBehind, type Safepoint } from '../support/jvm-safepoints.ts';
 import { gcPauses } from '../support/gc-timeline.ts';
 import { startZipkin } from './zipkin.ts';
+import { startNodeFloor } from './node-floor.ts';
 
 const rateName = (m: Measured): string => (m.targetSpansPerS === undefined ? 'saturated' : `at ${m.targetSpansPerS} spans/s`);
 
@@ -166,6 +167,17 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
       await stopChild(zipkin.child);
     }
   }
+  // The Node.js floor on the same points (BENCH_COMPARE_FLOOR=0 skips it): node's http server reading and
+  // JSON.parse-ing each body, nothing else. What the receiver costs above it is its own doing.
+  let floorPoints: Measured[] = [];
+  if (process.env['BENCH_COMPARE_FLOOR'] !== '0') {
+    const floor = await startNodeFloor('zipkin', ctx.serverCore);
+    try {
+      floorPoints = await runPoints(floor, ctx);
+    } finally {
+      await stopChild(floor.child);
+    }
+  }
   const run = `${process.pid}-${Date.now()}`;
   const receiver = await startMeshray('receiver', 'receiver', ctx.serverCore, (port) => ({
     KAFKA_BROKERS: ctx.brokers, SPANS_TOPIC: `meshray.compare.${run}`, DLQ_TOPIC: `meshray.compare.${run}.dlq`,
@@ -204,7 +216,12 @@ async function runReceiverVsZipkin(ctx: CompareContext): Promise<BenchFigure[]> 
   for (const [i, m] of points.entries()) {
     const z = zipkinPoints[i];
     if (z !== undefined) figures.push(...figuresOf('zipkin-server', z));
+    const f = floorPoints[i];
+    if (f !== undefined) figures.push(...figuresOf('node floor (http + JSON.parse only)', f));
     figures.push(...figuresOf('meshray receiver', m));
+    if (f !== undefined) {
+      figures.push({ name: `${rateName(m)}: the receiver's CPU above the Node floor's`, value: round((m.cpuUsPerSpan['receiver'] ?? NaN) - (f.cpuUsPerSpan['node floor'] ?? NaN), 1), unit: 'µs/span' });
+    }
     if (z === undefined) continue;
     const receiverUs = m.cpuUsPerSpan['receiver'] ?? NaN;
     const zipkinUs = z.cpuUsPerSpan['zipkin-server'] ?? NaN;
