@@ -11,44 +11,18 @@ import { isatty } from 'node:tty';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CommandIo } from '../commands.ts';
-import { intFlag } from '../flags.ts';
-import { KNOWN_VARIABLES, closestFlag, warnEnvTypos } from '../command-args.ts';
+import { KNOWN_VARIABLES, warnEnvTypos } from '../command-args.ts';
 import { nodeOptionsFor } from '../node-options.ts';
 import { outputMayBeGone, REPEATED_SIGNAL_MS, STOP_SIGNALS } from '../run-until-signal.ts';
 import { parentDeathPrefix } from './stack/parent-death.ts';
+import { parseStackArgs } from './stack/args.ts';
+import { STACK_HELP } from './stack/help.ts';
+import { stackBanner } from './stack/banner.ts';
 import { pickPort, portIsFree } from './stack/ports.ts';
 import { drainTranslators } from './stack/drain.ts';
 import { STACK_HOST, checkKafka, checkRedis, configProblems, throwawayTypos } from './stack/preflight.ts';
 import { announceReceiver, runtimeDirOf, thisProcess } from '../running-receivers.ts';
 import { chooseExportTarget, exportTargetWarning } from '../../../shared/edge/config/index.ts';
-
-const HELP = `usage: meshray stack [--translators N] [--no-redis]
-
-The split services on this machine, as docker-compose.yml runs them, without Docker:
-  Kafka         a real single-node broker (tools/kafka: Java 17+ and Maven), or KAFKA_BROKERS if set
-  Redis         REDIS_URL (default redis://127.0.0.1:6379), shared by the translators for epoch agreement
-  receiver      Zipkin endpoint (RECEIVER_PORT, default 9411 when free)
-  translators   N members of one consumer group (TRANSLATOR_OPS_PORT 9412, 9413, … when free)
-  xray-local    their X-Ray: API and console (XRAY_LOCAL_PORT, default 2000 when free); not started when
-                XRAY_ENDPOINT is set, or AWS_REGION with AWS credentials: the translators export there
-
-Every endpoint and the environment used are printed once all services are ready (a usual port that was
-busy is named in a "note:" line); meshray send and demo without --target post to this receiver. Service
-logs follow, each line prefixed with its service. Ctrl-C (SIGINT) or SIGTERM stops everything, and the
-broker it started is deleted with its data (first, up to 35 s, the translators commit what it holds; a
-second Ctrl-C ends that wait): capture what you want to keep (meshray capture, meshray replay --dlq) before
-stopping, or run the stack on your own broker (KAFKA_BROKERS), whose topics stay. xray-local keeps its
-traces in memory only. A variable a typo away from KAFKA_BROKERS or XRAY_ENDPOINT (while that one is not
-set) stops the stack before anything starts.
-With EXPORT_PROTOCOL=otlp, xray-local starts with Transaction Search on (XRAY_LOCAL_TRACE_SEGMENT_DESTINATION).
-
-options:
-  --translators N   translator processes (default 2; at most SPANS_TOPIC_PARTITIONS, 6 by default)
-  --no-redis        translators keep epochs in local caches only (EPOCH_STORE=memory)
-  --help            this text
-
-Other variables of the services (ACK_MODE, LOG_LEVEL, …) are passed on to them; see each service's --help.
-`;
 
 const HOST = STACK_HOST;
 const READY_TIMEOUT_MS = 120_000;
@@ -91,30 +65,11 @@ function cliInvocation(): { args: string[]; cwd: string } {
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
   const parentPid = process.ppid; // before any check: a launcher killed during them is seen too
   if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(HELP);
+    io.stdout.write(STACK_HELP);
     return 0;
   }
   const say = (line: string): void => { io.stderr.write(`meshray stack: ${line}\n`); };
-  const errors: string[] = [];
-  let translators = 2;
-  let redisEnabled = true;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] ?? '';
-    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    if (flag === '--translators') {
-      const v = inline ?? args[++i];
-      translators = intFlag('translators', v ?? '', 1, errors) ?? translators;
-    } else if (flag === '--no-redis') {
-      redisEnabled = false;
-    } else {
-      const meant = closestFlag(flag, ['--translators', '--no-redis', '--help']);
-      errors.push(`unknown option "${a}"${meant === undefined ? '' : `; did you mean ${meant}?`}`);
-    }
-  }
-  const partitions = Number(io.env['SPANS_TOPIC_PARTITIONS'] ?? '6');
-  if (Number.isInteger(partitions) && translators > partitions) {
-    errors.push(`--translators: at most ${partitions} (SPANS_TOPIC_PARTITIONS): a member beyond the partition count gets no work`);
-  }
+  const { translators, redisEnabled, errors } = parseStackArgs(args, io.env);
   if (errors.length > 0) {
     for (const e of errors) say(e);
     io.stderr.write(`Run 'meshray stack --help' for usage.\n`);
@@ -338,35 +293,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       }
     }
 
-    const env: Record<string, string> = {
-      KAFKA_BROKERS: brokers,
-      REDIS_URL: redisEnabled ? redisUrl : '(not used: EPOCH_STORE=memory)',
-      RECEIVER_PORT: String(receiverPort),
-      TRANSLATOR_OPS_PORT: opsPorts.join(','),
-      ...(xrayPort === undefined ? {} : { XRAY_LOCAL_PORT: String(xrayPort) }),
-      XRAY_ENDPOINT: xrayEndpoint ?? io.env['XRAY_ENDPOINT'] ?? `(not set: AWS X-Ray in ${io.env['AWS_REGION'] ?? '?'})`,
-      SPANS_TOPIC: io.env['SPANS_TOPIC'] || 'meshray.spans',
-      TRANSLATOR_GROUP_ID: io.env['TRANSLATOR_GROUP_ID'] || 'meshray-translator',
-      NODE_OPTIONS: io.env['NODE_OPTIONS'] ?? `receiver ${nodeOptionsFor('receiver', {}) ?? ''}, translators ${nodeOptionsFor('translator', {}) ?? ''}`,
-    };
-    const pidOf = (name: string): string => `pid ${services.find((s) => s.name === name)?.child.pid ?? '?'}`;
-    const lines = [
-      'meshray stack is up',
-      `  kafka        ${brokersLine}`,
-      `  redis        ${redisEnabled ? redisUrl : 'off (--no-redis)'}`,
-      `  receiver     http://${HOST}:${receiverPort}/api/v2/spans   (${pidOf('receiver')}; /health/ready, /metrics)`,
-      ...opsPorts.map((port, i) => `  translator-${i + 1} http://${HOST}:${port}/metrics   (${pidOf(`translator-${i + 1}`)}; /health/ready)`),
-      xrayPort === undefined
-        ? `  export       ${target.kind === 'endpoint' ? `${target.endpoint} (XRAY_ENDPOINT)` : `AWS X-Ray in ${target.kind === 'aws' ? target.region : '?'} (AWS_REGION)`}; xray-local not started`
-        : `  xray-local   http://${HOST}:${xrayPort}/   (${pidOf('xray-local')}; console; X-Ray API for the AWS SDK and CLI)`,
-      'env (TRANSLATOR_OPS_PORT: one port per translator; NODE_OPTIONS: by service, not one value to copy):',
-      ...Object.entries(env).map(([k, v]) => `  ${k}=${v}`),
-      ...moved.map((m) => `note: ${m}`),
-      `send traffic:  npx meshray demo --target http://${HOST}:${receiverPort}`,
-      'Ctrl-C stops everything.',
-      '',
-    ];
-    io.stdout.write(lines.join('\n'));
+    const pidOf = (name: string): number | undefined => services.find((s) => s.name === name)?.child.pid;
+    io.stdout.write(stackBanner({
+      brokers, brokersLine, redis: redisEnabled ? redisUrl : undefined, receiverPort, opsPorts, xrayPort, xrayEndpoint, target, moved, env: io.env, pidOf,
+    }));
     // `meshray send` and `meshray demo` without --target post here, not to whatever holds :9411 (running-receivers.ts).
     const announced = announceReceiver(runtimeDirOf(io.env), thisProcess('stack', `http://${HOST}:${receiverPort}`));
     if ('failed' in announced) say(`note: meshray send and demo will not find this receiver without --target (${announced.failed})`);
