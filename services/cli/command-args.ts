@@ -77,6 +77,18 @@ export function warnEnvTypos(io: CommandIo, name: string, own: Iterable<string>,
 
 
 /**
+ * The variables (with a value) a typo away from one of `stakes`' names while that one is not set: by the given name,
+ * the problem to refuse it with (`XRAY_ENDPOINTT is not a variable meshray reads; did you mean XRAY_ENDPOINT? <what
+ * happens without it>: rename it, or unset it`). For the variables whose default sends spans somewhere the user did
+ * not mean (a throwaway broker, an in-memory X-Ray): a warning scrolls away, and the spans are gone.
+ */
+export function misdirectingTypos(env: CommandIo['env'], stakes: Readonly<Record<string, string>>): Map<string, string> {
+  const unset = Object.keys(stakes).filter((name) => env[name] === undefined || env[name] === '');
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  return new Map(envTypos(given, unset, KNOWN_VARIABLES).map(({ given: name, meant }) => [name, `${name} is not a variable meshray reads; did you mean ${meant}? ${stakes[meant] ?? ''}: rename it, or unset it`]));
+}
+
+/**
  * For node:util's unknown-option error (`ERR_PARSE_ARGS_UNKNOWN_OPTION`, message `Unknown option '--form'…`):
  * `; did you mean --from?` when one of the command's long flags is at most two edits away, else ''.
  */
@@ -112,6 +124,8 @@ export async function serviceArgsExit(
     loadSchema(): Promise<{ shape: Record<string, unknown> }>;
     /** Variables whose typos are named too, besides the schema's own (the all-in-one: every service's). */
     readonly typosOf?: Iterable<string>;
+    /** Typos refused rather than warned of (misdirectingTypos): by the given name, the problem. */
+    refusedTypos?(env: CommandIo['env']): ReadonlyMap<string, string>;
   },
 ): Promise<number | undefined> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -120,8 +134,11 @@ export async function serviceArgsExit(
   }
   const unexpected = args[0];
   if (unexpected === undefined) {
-    warnEnvTypos(io, command.name, [...Object.keys((await command.loadSchema()).shape), ...(command.typosOf ?? [])]);
-    return undefined;
+    const refused = command.refusedTypos?.(io.env) ?? new Map<string, string>();
+    const rest = { ...io, env: Object.fromEntries(Object.entries(io.env).filter(([name]) => !refused.has(name))) };
+    warnEnvTypos(rest, command.name, [...Object.keys((await command.loadSchema()).shape), ...(command.typosOf ?? [])]);
+    for (const problem of refused.values()) io.stderr.write(`meshray ${command.name}: ${problem}\n`);
+    return refused.size > 0 ? 1 : undefined;
   }
   io.stderr.write(`meshray ${command.name}: unexpected argument '${unexpected}': it is configured by environment variables only (\`meshray ${command.name} --help\` lists them)\n`);
   return 1;

@@ -1,6 +1,7 @@
 import type { CommandIo } from '../commands.ts';
 import type { AllInOneConfig, RunningAllInOne } from '../../all-in-one/index.ts';
-import { KNOWN_VARIABLES, serviceArgsExit } from '../command-args.ts';
+import { KNOWN_VARIABLES, misdirectingTypos, serviceArgsExit } from '../command-args.ts';
+import { chooseExportTarget } from '../../../shared/edge/config/index.ts';
 import { runUntilSignal } from '../run-until-signal.ts';
 import { announceReceiver, runtimeDirOf, thisProcess } from '../running-receivers.ts';
 
@@ -17,9 +18,17 @@ instead of PutTraceSegments. Configured by environment variables only:
 /**
  * How `meshray start` reads its arguments and checks its environment. typosOf: a typo of another service's variable
  * (KAFKA_BROKER) is named too (it was ignored without a word); the start then says it does not use KAFKA_BROKERS.
+ * refusedTypos: a typo of XRAY_ENDPOINT while the export would go to the embedded xray-local stops the start, as it
+ * stops `meshray stack` (a newcomer trial: `XRAY_ENDPIONT=https://xray…` was a warning, and the spans meant for AWS
+ * went to memory).
  */
 export const START_ARGS = {
   name: 'start', usage: HELP, loadSchema: async () => (await import('../../all-in-one/index.ts')).allInOneEnvSchema, typosOf: KNOWN_VARIABLES,
+  refusedTypos: (env: CommandIo['env']) => {
+    const target = chooseExportTarget({ XRAY_ENDPOINT: env['XRAY_ENDPOINT'] || undefined, AWS_REGION: env['AWS_REGION'] || undefined }, env);
+    return target.kind !== 'embedded' ? new Map<string, string>()
+      : misdirectingTypos(env, { XRAY_ENDPOINT: 'without it the spans go to the embedded xray-local, which keeps traces in memory only' });
+  },
 } as const;
 
 /** The TCP port a started app listens on, or undefined. */

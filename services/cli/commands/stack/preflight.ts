@@ -2,8 +2,7 @@
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { CommandIo } from '../../commands.ts';
-import { KNOWN_VARIABLES } from '../../command-args.ts';
-import { envTypos } from '../../env-typos.ts';
+import { misdirectingTypos } from '../../command-args.ts';
 import { kafkaEnv, parseConfig, requireSaslCredentials } from '../../../../shared/edge/config/index.ts';
 import { createKafka, describeKafkaError } from '../../../../shared/edge/kafka/client.ts';
 import { kafkaSecurityOf } from '../../../../shared/edge/kafka/from-config.ts';
@@ -98,11 +97,8 @@ export async function checkRedis(url: string): Promise<string | undefined> {
  * its topics when it stops) or in-memory xray-local. One problem each, by the given name.
  */
 export function throwawayTypos(env: CommandIo['env'], ownXray: boolean): Map<string, string> {
-  const stakes: Record<string, string> = {
+  return misdirectingTypos(env, {
     KAFKA_BROKERS: 'without it the stack starts a broker of its own, deleted with its topics when the stack stops',
     ...(ownXray ? { XRAY_ENDPOINT: 'without it the translators export to the stack\'s own xray-local, which keeps traces in memory only' } : {}),
-  };
-  const unset = Object.keys(stakes).filter((name) => env[name] === undefined || env[name] === '');
-  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  return new Map(envTypos(given, unset, KNOWN_VARIABLES).map(({ given: name, meant }) => [name, `${name} is not a variable meshray reads; did you mean ${meant}? ${stakes[meant] ?? ''}: rename it, or unset it`]));
+  });
 }

@@ -71,3 +71,22 @@ test('meshray start names a typo of another service\'s variable too (KAFKA_BROKE
     '',
   ].join('\n'));
 });
+
+test('meshray start refuses a typo of XRAY_ENDPOINT while it would export to the embedded xray-local (spans meant for X-Ray went to memory), and names the other typos as warnings', async () => {
+  const { START_ARGS } = await import('../../../../../services/cli/commands/start.ts');
+  const startWith = async (env: Record<string, string>): Promise<[number | undefined, string]> => {
+    const err: Buffer[] = [];
+    const stderr = new PassThrough().on('data', (c: Buffer) => err.push(c));
+    const exit = await serviceArgsExit([], { stdin: Readable.from([]), stdout: new PassThrough(), stderr, env }, START_ARGS);
+    return [exit, Buffer.concat(err).toString()];
+  };
+  assert.deepEqual(await startWith({ XRAY_ENDPIONT: 'https://xray.us-east-1.amazonaws.com', RECEIVER_PROT: '1' }), [1, [
+    'meshray start: warning: RECEIVER_PROT is not a variable of meshray start and is ignored; did you mean RECEIVER_PORT?',
+    'meshray start: XRAY_ENDPIONT is not a variable meshray reads; did you mean XRAY_ENDPOINT? without it the spans go to the embedded xray-local, which keeps traces in memory only: rename it, or unset it',
+    '',
+  ].join('\n')]);
+  // With XRAY_ENDPOINT set the near-miss changes nothing where spans go: a warning, as before.
+  const [exit, said] = await startWith({ XRAY_ENDPOINT: 'http://127.0.0.1:2000', XRAY_ENDPIONT: 'x' });
+  assert.equal(exit, undefined);
+  assert.match(said, /^meshray start: warning: XRAY_ENDPIONT is not a variable/);
+});
