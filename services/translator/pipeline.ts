@@ -9,7 +9,7 @@ import { decodeBatch, issuesInRecord, spansAloneOf } from './decode/decode-batch
 import { receiveClocksOf } from './epochs/receive-clocks.ts';
 import { UncommittedRecords } from './commit/uncommitted.ts';
 import { AcceptedDocuments } from './export/accepted-documents.ts';
-import { actionFor } from './policy/error-policy.ts';
+import { actionFor, isFinalRefusal } from './policy/error-policy.ts';
 import type { BatchControl, BatchHandler, BatchResult } from './consume/span-source.ts';
 import type { PartitionEpochs } from './epochs/partition-epochs.ts';
 import type { DeadLetter, DeadLetterSink } from './export/dead-letter.ts';
@@ -50,8 +50,9 @@ const IN_FLIGHT_HEARTBEAT_MS = 1000;
 /**
  * The batch handler: decode → translate → export → commit. Offsets are reported done only once X-Ray
  * accepted the documents (or they were dead-lettered). A record carries one span (v1) or a span list (v2);
- * a poison record (undecodable, or holding an untranslatable span) is retried by redelivery up to
- * `poisonMaxAttempts`, then dead-lettered, and its partition moves on. Dead-lettering is per span: an
+ * a poison record (undecodable, or holding a span refused for now) is retried by redelivery up to
+ * `poisonMaxAttempts`, then dead-lettered, and its partition moves on; a span refused for good
+ * (policy/error-policy.ts isFinalRefusal) is dead-lettered at its first delivery, without cutting the batch. Dead-lettering is per span: an
  * untranslatable or rejected span goes to the DLQ alone (spanAloneRecordOf), its neighbours are exported;
  * only an undecodable record goes whole.
  */
@@ -150,7 +151,9 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
       const spansOfRecord = spansInRecord && otherParts ? [...otherParts, ...spansInRecord] : spansInRecord;
       this.#uncommitted.failed(partition, record.offset, { code: poison.code, reason: poison.reason, message: poison.message, attempts, ...(spansOfRecord ? { spans: spansOfRecord } : {}) });
       if (poison.recordIndex >= cut) continue;
-      if (attempts < this.#o.poisonMaxAttempts || actionFor(poison.code) !== 'dead-letter') {
+      // refused for good (error-policy.ts isFinalRefusal): dead-lettered now, and the batch is not cut around it
+      const final = poison.spans !== undefined && poison.spans.every((p) => isFinalRefusal(p.reason));
+      if (!final && (attempts < this.#o.poisonMaxAttempts || actionFor(poison.code) !== 'dead-letter')) {
         cut = poison.recordIndex;
         continue;
       }

@@ -51,6 +51,23 @@ export function actionFor(code: ErrorCode): ErrorAction {
 }
 
 /**
+ * The span refusals (`reason`, shared/core/xray/translate.ts RejectReason and shared/core/otlp/translate.ts
+ * OtlpRejectReason) that no later delivery can judge otherwise: they follow from the span alone (no id, no start
+ * time, no document small enough) or only get worse with time (`too_old`). Such a span is dead-lettered at its
+ * first delivery and its batch goes on whole, so its trace's other spans are exported together, as they would
+ * have been without it (a retried refusal cut the batch there: the trace's spans before the cut went first, the
+ * rest after, so a service hop's document no longer nested its CLIENT spans; a newcomer trial then found those
+ * spans twice in X-Ray after a replay). The others are delivered again, up to POISON_MAX_ATTEMPTS:
+ * `epoch_out_of_window` and `too_far_ahead` (the clock moves on; a skewed clock is corrected), and an undecodable
+ * record (`undecodable`: the schema of a newer receiver reaches this translator in a rolling upgrade).
+ */
+const FINAL_REFUSALS: ReadonlySet<string> = new Set(['invalid_id', 'no_timestamp', 'invalid_derived_id', 'too_large', 'too_old']);
+
+export function isFinalRefusal(reason: string): boolean {
+  return FINAL_REFUSALS.has(reason);
+}
+
+/**
  * `UnprocessedTraceSegments[].ErrorCode` values and what meshray does with each. The API model types the
  * field as a free string (`UnprocessedTraceSegment.ErrorCode` in @aws-sdk/client-xray's models_0); the
  * codes below are the ones X-Ray documents in its messages (`Invalid segment. ErrorCode: InvalidTraceId`)

@@ -33,6 +33,9 @@ export function stackBanner(b: StackBannerInput): string {
     TRANSLATOR_OPS_PORT: b.opsPorts.join(','),
     ...(b.xrayPort === undefined ? {} : { XRAY_LOCAL_PORT: String(b.xrayPort) }),
     XRAY_ENDPOINT: b.xrayEndpoint ?? b.env['XRAY_ENDPOINT'] ?? `(not set: AWS X-Ray in ${b.env['AWS_REGION'] ?? '?'})`,
+    // What the translators export as: replay and capture read it too, and a replay as segments after OTLP translators
+    // stored every trace again under another X-Ray id (newcomer trial: the block left it out).
+    EXPORT_PROTOCOL: b.env['EXPORT_PROTOCOL'] || 'segments',
     SPANS_TOPIC: b.env['SPANS_TOPIC'] || 'meshray.spans',
     TRANSLATOR_GROUP_ID: b.env['TRANSLATOR_GROUP_ID'] || 'meshray-translator',
     NODE_OPTIONS: b.env['NODE_OPTIONS'] ?? `receiver ${nodeOptionsFor('receiver', {}) ?? ''}, translators ${nodeOptionsFor('translator', {}) ?? ''}`,

@@ -270,8 +270,9 @@ test('span-list records (v2): each span is its own dead letter; its neighbours i
 
 test('unexportedLetters (a shutdown\'s leftovers): a poison record under POISON_MAX_ATTEMPTS keeps its own reason, per span; the rest is unexported', async () => {
   const sink = new FakeSink();
-  const h = harness({ sink, partitions: 1, poisonMaxAttempts: Number.MAX_SAFE_INTEGER });
-  const untranslatable = { ...spanOf(trace(2), hex(2, 16), now), timestampMicros: undefined } as never;
+  // refused for now, not for good (error-policy.ts isFinalRefusal): EPOCH_POLICY=preserve and a trace id dated 1970
+  const h = harness({ sink, partitions: 1, poisonMaxAttempts: Number.MAX_SAFE_INTEGER, translatorConfig: { ...DEFAULT_TRANSLATOR_CONFIG, epochPolicy: 'preserve' } });
+  const untranslatable = spanOf(`00000001${hex(2, 24)}`, hex(2, 16), now);
   h.topic.append([recordOf(spanOf(trace(9), hex(9, 16), now))]);
   h.topic.append([listRecordOf([spanOf(trace(1), hex(1, 16), now), untranslatable, spanOf(trace(3), hex(3, 16), now)])]);
   h.topic.append([{ key: 'garbage', value: Buffer.from([0xff, 0xfe, 0x01]), headers: {}, timestampMs: 0 }]);
@@ -291,7 +292,7 @@ test('unexportedLetters (a shutdown\'s leftovers): a poison record under POISON_
   });
   assert.deepEqual(seen, [
     { offset: '1', id: hex(1, 16), code: 'NOT_READY', reason: 'unexported_at_shutdown', poisonRetried: false },
-    { offset: '1', id: hex(2, 16), code: 'SPAN_UNTRANSLATABLE', reason: 'no_timestamp', poisonRetried: true },
+    { offset: '1', id: hex(2, 16), code: 'SPAN_UNTRANSLATABLE', reason: 'epoch_out_of_window', poisonRetried: true },
     { offset: '1', id: hex(3, 16), code: 'NOT_READY', reason: 'unexported_at_shutdown', poisonRetried: false },
     { offset: '2', id: null, code: 'RECORD_UNDECODABLE', reason: 'undecodable', poisonRetried: true },
     { offset: '3', id: hex(4, 16), code: 'NOT_READY', reason: 'unexported_at_shutdown', poisonRetried: false },
@@ -351,6 +352,19 @@ test('PACKING=on: a Bookinfo request of 8 spans is exported as 5 documents, one 
   assert.ok(names.every((d) => d.type === undefined));
   assert.equal(await metricValue(registry, 'meshray_translator_documents_exported_total'), 5);
   assert.equal(await metricValue(registry, 'meshray_translator_spans_translated_total'), 8);
+});
+
+test('PACKING=on: a span refused for good among a request\'s spans is dead-lettered at its first delivery and does not cut the batch: every service hop is still one document (a cut split them, and a replay then showed their CLIENT spans twice)', async () => {
+  const sink = new FakeSink();
+  const { pipeline, batch, control, deadLetters, registry } = await packingPipeline(sink);
+  const refused = { ...spanOf(trace(99), hex(99, 16), now), timestampMicros: undefined } as never;
+  const records = [...batch.records.slice(0, 3), { ...recordOf(refused), partition: 0, offset: '3' }, ...batch.records.slice(3).map((r, i) => ({ ...r, offset: String(4 + i) }))];
+  assert.deepEqual(await pipeline.handle({ ...batch, records }, control), { doneThrough: '8', doneRecords: 9 });
+  assert.deepEqual(deadLetters.letters.map((l) => [l.reason, l.attempts]), [['no_timestamp', 1]]);
+  assert.equal(sink.calls.length, 1);
+  const names = (sink.calls[0] ?? []).map((d) => JSON.parse(d) as { name: string; subsegments?: unknown[] });
+  assert.deepEqual(names.map((d) => `${d.name}:${d.subsegments?.length ?? 0}`).sort(), ['details.default:0', 'istio-ingressgateway:1', 'productpage.default:2', 'ratings.default:0', 'reviews.default:1']);
+  assert.equal(await metricValue(registry, 'meshray_translator_batches_total', { outcome: 'poison_retry' }), 0);
 });
 
 test('PACKING=on: a refused packed document is sent again unpacked, so only the span X-Ray refuses is dead-lettered; an unfinished one alone is sent again', async () => {

@@ -33,6 +33,9 @@ const traceOf = (n: number): string => `${hex(Math.floor(NOW_MS / 1000), 8)}${he
 const goodSpan = (n: number) => spanOf(traceOf(n), hex(n, 16), NOW_MS);
 const noTimestampSpan = (n: number) => ({ ...goodSpan(n), timestampMicros: undefined }) as never;
 const badIdSpan = (n: number) => ({ ...goodSpan(n), id: 'not-a-span-id' }) as never;
+/** Refused for now, not for good (error-policy.ts isFinalRefusal): with EPOCH_POLICY=preserve, a trace id dated 1970 is `epoch_out_of_window`. */
+const retriedSpan = (n: number) => spanOf(`00000001${hex(n, 24)}`, hex(n, 16), NOW_MS);
+const PRESERVE = { ...DEFAULT_TRANSLATOR_CONFIG, epochPolicy: 'preserve' as const };
 
 /** Bookinfo request 1 (1.7.4, reviews v2: 8 spans) as records of partition 0 from `offset` on. */
 function requestRecords(seed: number, offset: number): DeliveredRecord[] {
@@ -42,14 +45,14 @@ function requestRecords(seed: number, offset: number): DeliveredRecord[] {
   return spans.map((s, i) => ({ ...recordOf(s), partition: 0, offset: String(offset + i) }));
 }
 
-function setUp(t: TestContext, sink: FakeSink, maxSpans = 1000, exportGroupBytes?: number) {
+function setUp(t: TestContext, sink: FakeSink, maxSpans = 1000, exportGroupBytes?: number, config = DEFAULT_TRANSLATOR_CONFIG) {
   t.mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: NOW_MS });
   const logger = silentLogger();
   const registry = new Registry();
   const metrics = createTranslatorMetrics(registry);
   const deadLetters = new InProcessDeadLetterSink({ maxRecords: 10 });
   const pipeline = new TranslatorPipeline({
-    translator: new BatchTranslator({ config: DEFAULT_TRANSLATOR_CONFIG, metrics, logger }),
+    translator: new BatchTranslator({ config, metrics, logger }),
     epochs: new PartitionEpochs({ ttlMs: 60_000, maxEntries: 100 }), sink: segmentExportSink(sink), deadLetters,
     metrics, logger, poisonMaxAttempts: 3, clock: Date.now, failurePauseMs: 0, pack: segmentPacker(64 * 1024),
   });
@@ -298,11 +301,10 @@ test('span-list records holding a good trace and a poison one: each poison span 
   assert.equal(commits.at(-1)?.[1], '1', 'committed once every part of both records is done');
 });
 
-test('poison spans of two traces in one span-list record: one delivery counts once toward POISON_MAX_ATTEMPTS, and a shutdown names each by its own reason', async (t) => {
+test('poison spans of two traces in one span-list record, refused for now: one delivery counts once toward POISON_MAX_ATTEMPTS, and a shutdown names each', async (t) => {
   const sink = new FakeSink();
-  const { handler, dlq, pipeline } = setUp(t, sink);
-  const [good, noTimestamp, badId] = [goodSpan, noTimestampSpan, badIdSpan];
-  const record = { ...listRecordOf([good(1), noTimestamp(2), badId(3)]), timestampMs: NOW_MS, partition: 0, offset: '0' };
+  const { handler, dlq, pipeline } = setUp(t, sink, 1000, undefined, PRESERVE);
+  const record = { ...listRecordOf([goodSpan(1), retriedSpan(2), retriedSpan(3)]), timestampMs: NOW_MS, partition: 0, offset: '0' };
 
   // the window's parts of the record, delivered once: each poison part is under its limit, with its own reason
   const parts = recordsByTraceOf(record);
@@ -312,7 +314,7 @@ test('poison spans of two traces in one span-list record: one delivery counts on
   assert.deepEqual(letters.map((l) => {
     const span = decodeSpanRecord(l.record);
     return [span.ok ? span.value.id : null, l.reason, l.attempts];
-  }), [[hex(2, 16), 'no_timestamp', 1], ['not-a-span-id', 'invalid_id', 1]]);
+  }), [[hex(2, 16), 'epoch_out_of_window', 1], [hex(3, 16), 'epoch_out_of_window', 1]]);
 
   // parts due at different times count their own deliveries: the second part's first delivery is its first
   const later = recordsByTraceOf({ ...record, offset: '7' });
@@ -320,12 +322,22 @@ test('poison spans of two traces in one span-list record: one delivery counts on
   await pipeline.exportBatch({ topic: 't', partition: 0, records: [later[1] as DeliveredRecord] }, control);
   await pipeline.exportBatch({ topic: 't', partition: 0, records: [later[2] as DeliveredRecord] }, control);
   assert.deepEqual(pipeline.unexportedLetters('t', later.slice(1), { reason: 'unexported_at_shutdown', message: 'stopped' }).map((l) => [l.reason, l.attempts]),
-    [['no_timestamp', 2], ['invalid_id', 1]]);
+    [['epoch_out_of_window', 2], ['epoch_out_of_window', 1]]);
 
   // through the window: each poison span is dead-lettered on its third delivery, not sooner
   await handler.handle({ topic: 't', partition: 0, records: [{ ...record, offset: '1' }] }, control);
   await advance(t, 10_000, 50);
-  assert.deepEqual(dlq.letters.map((l) => [l.reason, l.attempts]).sort(), [['invalid_id', 3], ['no_timestamp', 3]]);
+  assert.deepEqual(dlq.letters.map((l) => [l.reason, l.attempts]).sort(), [['epoch_out_of_window', 3], ['epoch_out_of_window', 3]]);
+});
+
+test('spans refused for good (no timestamp, a bad id) are dead-lettered at their first delivery, and their neighbours exported in the same call', async (t) => {
+  const sink = new FakeSink();
+  const { handler, dlq } = setUp(t, sink);
+  const record = { ...listRecordOf([goodSpan(1), noTimestampSpan(2), badIdSpan(3)]), timestampMs: NOW_MS, partition: 0, offset: '0' };
+  await handler.handle({ topic: 't', partition: 0, records: [record] }, control);
+  await advance(t, 10_000, 50);
+  assert.deepEqual(dlq.letters.map((l) => [l.reason, l.attempts]).sort(), [['invalid_id', 1], ['no_timestamp', 1]]);
+  assert.deepEqual(sink.calls.map((call) => call.map((d) => (JSON.parse(d) as { id: string }).id)), [[hex(1, 16)]], 'one call, the good span');
 });
 
 test('a dead letter from one trace\'s part of a span list names its span by its index in the record as written, in its header and its message (found by review: both said spans[0])', async (t) => {

@@ -4,6 +4,7 @@ import { InvalidRequestException, ThrottledException, XRayServiceException } fro
 import { CredentialsProviderError } from '@smithy/core/config';
 import { ERROR_CATALOGUE, type ErrorCode } from '../../../../../shared/edge/errors/index.ts';
 import {
+  isFinalRefusal,
   ACCESS_ERROR_NAMES, actionFor, codeOfCallError, codeOfUnprocessed, UNPROCESSED_CODES, type ErrorAction,
 } from '../../../../../services/translator/policy/error-policy.ts';
 
@@ -120,4 +121,9 @@ test('UnprocessedTraceSegments codes: throttling and unknown retried, invalid do
     assert.equal(actionFor(code), action, String(xrayCode));
   }
   for (const xrayCode of Object.keys(UNPROCESSED_CODES)) assert.ok(UNPROCESSED.some(([c]) => c === xrayCode), `${xrayCode} has a row in the table`);
+});
+
+test('isFinalRefusal: a refusal that follows from the span alone, or only gets worse with time, is final; one the clock or a newer schema can change is not', () => {
+  for (const reason of ['no_timestamp', 'invalid_id', 'invalid_derived_id', 'too_large', 'too_old']) assert.equal(isFinalRefusal(reason), true, reason);
+  for (const reason of ['epoch_out_of_window', 'too_far_ahead', 'undecodable', 'InvalidTraceId']) assert.equal(isFinalRefusal(reason), false, reason);
 });
