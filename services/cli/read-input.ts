@@ -32,3 +32,25 @@ export function notZipkinInput(body: Uint8Array, what: string): string | undefin
   if (!/^\{\s*"resourceSpans"\s*:/.test(head)) return undefined;
   return `${what} is OTLP/JSON (resourceSpans), not Zipkin: meshray reads Zipkin spans; send OTLP to an OTLP endpoint (xray-local: POST /v1/traces)`;
 }
+
+/**
+ * Why `body` is one JSON object rather than spans, or undefined: a span pretty-printed over several lines (not
+ * ndjson, whose every line is a span), or an object that is no span at all (`{"spans": […]}`: read as ndjson it
+ * was "1 span, missing_trace_id"). A single-line span object is ndjson of one span: undefined. `name` names the input.
+ */
+export function oneObjectProblem(body: Uint8Array, name: string): string | undefined {
+  const text = new TextDecoder().decode(body).replace(/^\uFEFF/, '').trim();
+  if (!text.startsWith('{')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined; // several values (ndjson), or not JSON: the decoders name the line
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const members = Object.keys(value);
+  const expected = `${name}: must be a JSON array of spans (or ndjson, one span per line), got one JSON object`;
+  if (members.includes('traceId')) return text.includes('\n') ? `${expected} over several lines: wrap it in [ ]` : undefined;
+  const list = members.find((m) => Array.isArray((value as Record<string, unknown>)[m]));
+  return `${expected} that is not a span (members: ${members.slice(0, 5).join(', ')}${members.length > 5 ? ', …' : ''})${list === undefined ? '' : `: if its "${list}" list holds the spans, give that list (jq '.${list}'${name === 'stdin' ? '' : ` ${name}`})`}`;
+}

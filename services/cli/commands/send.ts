@@ -2,7 +2,7 @@ import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, senderTarget, tokenHeaders } from '../flags.ts';
-import { isBlankInput, notZipkinInput, readInput } from '../read-input.ts';
+import { isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
 import { startMicrosOf } from '../../../shared/core/xray/index.ts';
@@ -77,10 +77,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const notZipkin = format === undefined ? notZipkinInput(body, name) : undefined;
   if (notZipkin !== undefined) return fail(notZipkin);
   const fileFormat = format ?? detectSpanFileFormat(body);
-  // One span object across several lines (a pretty-printed fixture) starts like ndjson but is not: say what it is.
-  if (format === undefined && fileFormat === 'ndjson' && isMultiLineJsonObject(body)) {
-    return fail(`${name}: must be a JSON array of spans (or ndjson, one span per line), got one JSON object over several lines: wrap it in [ ]`);
-  }
+  // One span object across several lines (a pretty-printed fixture), or an object holding spans, starts like ndjson but is not: say what it is.
+  const oneObject = format === undefined && fileFormat === 'ndjson' ? oneObjectProblem(body, name) : undefined;
+  if (oneObject !== undefined) return fail(oneObject);
   if (fileFormat === undefined) return fail(`${name}: could not detect the format: expected a Zipkin v2 JSON array, v1 JSON array, v2 protobuf or ndjson (one span per line)`);
   // The receiver's own decoders: each span judged alone (shared/core/zipkin decodeSpanBatch, decodeNdjsonV2Batch).
   const decoded = fileFormat === 'ndjson' ? decodeNdjsonV2Batch(withoutBom(body)) : decodeSpanBatch(body, fileFormat);
@@ -119,16 +118,4 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   if (summary.refusedPosts > 0 || summary.invalid > 0) return 2;
   return 0;
-}
-
-/** True when `body` is one JSON object written over several lines (not ndjson, whose every line is one). */
-function isMultiLineJsonObject(body: Buffer): boolean {
-  const text = new TextDecoder().decode(withoutBom(body)).trim();
-  if (!text.includes('\n')) return false;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
-  } catch {
-    return false;
-  }
 }

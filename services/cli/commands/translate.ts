@@ -3,7 +3,7 @@ import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { parseTimeMs, timeProblem, ZIPKIN_RELEASE_MS } from '../replay/selection.ts';
 import { reporterFor } from '../report.ts';
-import { isBlankInput, notZipkinInput, readInput } from '../read-input.ts';
+import { isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../read-input.ts';
 import { parseConfig, translationEnv } from '../../../shared/edge/config/index.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
@@ -42,25 +42,14 @@ const FORMATS: readonly InputFormat[] = ['json-v2', 'json-v1', 'proto-v2', 'ndjs
 
 /**
  * ndjson (`meshray capture --format ndjson`) is told from a JSON array by its first non-blank byte: `{`. A
- * body that is one JSON object over several lines (a pretty-printed span) is not ndjson: it is read as v2
- * JSON, whose decoder then says what is wrong (a list of spans was expected), instead of one error per line.
+ * body that is one JSON object over several lines (a pretty-printed span), or no span at all, is refused
+ * before, with what it is (read-input.ts oneObjectProblem, as `meshray send` does).
  */
 function detectInputFormat(body: Buffer): InputFormat | undefined {
   const format = detectFormat(body);
   if (format !== 'json-v2') return format;
   const text = body.subarray(0, 64).toString('utf8').replace(/^\uFEFF/, '').trimStart();
-  if (!text.startsWith('{')) return format;
-  return isOneMultiLineObject(body.toString('utf8')) ? 'json-v2' : 'ndjson';
-}
-
-function isOneMultiLineObject(text: string): boolean {
-  if (!text.trim().includes('\n')) return false;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value);
-  } catch {
-    return false; // several values: ndjson (or not JSON at all: the ndjson reader names the line)
-  }
+  return text.startsWith('{') ? 'ndjson' : format;
 }
 
 function decodeInput(body: Buffer, format: InputFormat): Result<SpanBatch> {
@@ -124,6 +113,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (isBlankInput(body)) return fail(`${positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]} is empty: no spans to translate`);
   const notZipkin = values.format === undefined ? notZipkinInput(body, positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]) : undefined;
   if (notZipkin !== undefined) return fail(notZipkin);
+  const oneObject = values.format === undefined ? oneObjectProblem(body, positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]) : undefined;
+  if (oneObject !== undefined) return fail(oneObject);
   const format = (values.format as InputFormat | undefined) ?? detectInputFormat(body);
   if (format === undefined) return fail('could not detect the format: expected Zipkin v2 JSON, v1 JSON, v2 protobuf or ndjson');
   const decoded = decodeInput(body, format);

@@ -47,15 +47,25 @@ test('reads stdin with "-" and every line is a valid segment document', async ()
   }
 });
 
-test('one span object over several lines is not ndjson: one clear error (a list was expected), exit 1; on one line it is ndjson', async () => {
+test('one span object over several lines is not ndjson: one clear error that says what to do (as meshray send says), exit 1; on one line it is ndjson', async () => {
   const span = { traceId: '5af7183fb1d4cf5f', id: '6b221d5bc9e6496c', name: 'get /', timestamp: 1472470996199000, duration: 207000 };
   const pretty = await runCommand(run, ['-', '--now', '2016-08-29T12:00:00Z'], JSON.stringify(span, null, 2));
   assert.equal(pretty.code, 1);
   assert.equal(pretty.stdout, '');
-  assert.equal(pretty.stderr, 'meshray translate: could not decode spans (json-v2):\nspans: must be a JSON array of spans, got an object\n');
+  assert.equal(pretty.stderr, 'meshray translate: stdin: must be a JSON array of spans (or ndjson, one span per line), got one JSON object over several lines: wrap it in [ ]\n');
   const line = await runCommand(run, ['-', '--now', '2016-08-29T12:00:00Z'], `${JSON.stringify(span)}\n`);
   assert.equal(line.code, 0, line.stderr);
   assert.equal(line.stdout.trim().split('\n').length, 1);
+});
+
+test('an object holding the spans ({"spans": [...]}) is not one span of ndjson: it is named, with the list to give instead (it was "1 span in, missing_trace_id")', async () => {
+  const body = JSON.stringify({ spans: [{ traceId: '5af7183fb1d4cf5f', id: '6b221d5bc9e6496c', timestamp: 1472470996199000 }] });
+  for (const text of [body, JSON.stringify(JSON.parse(body), null, 2)]) {
+    const r = await runCommand(run, ['-', '--now', '2016-08-29T12:00:00Z'], text);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'meshray translate: stdin: must be a JSON array of spans (or ndjson, one span per line), got one JSON object that is not a span (members: spans): if its "spans" list holds the spans, give that list (jq \'.spans\')\n');
+  }
 });
 
 test('--format ndjson on input of which no line is JSON (a pretty-printed array): one clear error, exit 1, not a refusal per line with exit 2 (found by review)', async () => {
