@@ -22,7 +22,7 @@ function packageVersion(): string {
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: meshray <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'meshray <command> --help' for a command's options; 'meshray --version' for the version.\n`;
+  return `usage: meshray <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'meshray <command> --help' (or 'meshray help <command>') for a command's options; 'meshray --version' for the version.\n`;
 }
 
 // meshray is tested on Node 24 LTS and Node 20 with a pinned AWS SDK (package-lock.json); on Node 20 the SDK's
@@ -31,7 +31,9 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 // kafkajs's idle request queue arms a negative timer, which Node ≥ 23 reports once (shared/edge/kafka/client.ts).
 settleKafkaJsTimerNotice();
 
-const [name, ...args] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+// `meshray help <command>` is `meshray <command> --help` (it printed the general usage: a newcomer trial)
+const [name, ...args] = argv[0] === 'help' && argv[1] !== undefined && isCommandName(argv[1]) ? [argv[1], '--help'] : argv;
 if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
   process.stdout.write(usage());
   process.exit(name === undefined ? 1 : 0);

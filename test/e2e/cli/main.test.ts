@@ -29,3 +29,13 @@ test('a misspelled top-level option is named with its closest one (--versio: --v
   assert.equal(r.status, 1);
   assert.match(r.stderr, /^meshray: unknown option "--versio"; did you mean "--version"\?\n/);
 });
+
+test('meshray help <command> is meshray <command> --help (it printed the general usage); meshray help alone, the general usage', () => {
+  const r = meshray('help', 'send');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, meshray('send', '--help').stdout);
+  assert.match(r.stdout, /^usage: meshray send /);
+  const general = meshray('help');
+  assert.equal(general.status, 0);
+  assert.match(general.stdout, /^usage: meshray <command> \[options\]\n/);
+});
