@@ -48,15 +48,18 @@ export class FileDeadLetterSink implements DeadLetterSink {
   readonly #path: string;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #protocol: 'segments' | 'otlp';
   #written = 0;
   #warned = false;
   /** Appends run one after another: concurrent batches (PARTITIONS_CONCURRENCY) never interleave lines. */
   #tail: Promise<void> = Promise.resolve();
 
-  constructor(options: { path: string; logger: Logger; now?: () => number }) {
+  /** `protocol`: the translator's EXPORT_PROTOCOL, which `meshray translate` must be given to show why (its limits differ). */
+  constructor(options: { path: string; logger: Logger; now?: () => number; protocol?: 'segments' | 'otlp' }) {
     this.#path = resolve(options.path);
     this.#log = options.logger;
     this.#now = options.now ?? Date.now;
+    this.#protocol = options.protocol ?? 'segments';
   }
 
   /**
@@ -162,7 +165,7 @@ export class FileDeadLetterSink implements DeadLetterSink {
     this.#written += lines.length;
     if (!this.#warned) {
       this.#warned = true;
-      this.#log.warn({ file: this.#path, reason: letters[0]?.reason }, 'spans dead-lettered: written to the dead-letter file (meshray translate FILE shows why; meshray send FILE sends those with a span again)');
+      this.#log.warn({ file: this.#path, reason: letters[0]?.reason }, `spans dead-lettered: written to the dead-letter file (meshray translate ${this.#protocol === 'otlp' ? '--protocol otlp ' : ''}FILE shows why; meshray send FILE sends those with a span again)`);
     }
   }
 }

@@ -99,7 +99,7 @@ export async function main(env: Record<string, string | undefined> = process.env
 
   const metrics = createTranslatorMetrics(registry);
   const translatorLog = loggerFor('translator');
-  const deadLetters = new FileDeadLetterSink({ path: config.DEAD_LETTER_FILE, logger: translatorLog });
+  const deadLetters = new FileDeadLetterSink({ path: config.DEAD_LETTER_FILE, logger: translatorLog, protocol: config.EXPORT_PROTOCOL });
   const exportHealth = new ExportHealth({ failureTimeoutMs: config.EXPORT_FAILURE_TIMEOUT, now: Date.now });
   const health = new ConsumerHealth({ stallTimeoutMs: config.LIVENESS_STALL_TIMEOUT, now: Date.now, exportState: exportHealth });
   const region = target.kind === 'aws' ? target.region : config.AWS_REGION;

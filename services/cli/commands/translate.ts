@@ -7,21 +7,25 @@ import { isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../re
 import { parseConfig, translationEnv } from '../../../shared/edge/config/index.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
-import type { Result } from '../../../shared/core/result/result.ts';
+import type { Issue, Result } from '../../../shared/core/result/result.ts';
 import { MemoryEpochStore, documentsAsIs, packDocuments, translateSpans } from '../../../shared/core/xray/index.ts';
+import { placeOtlpSpans } from '../../../shared/core/otlp/index.ts';
 import { translatorConfigOf } from '../../translator/index.ts';
 
 const HELP = `usage: meshray translate [FILE|-] [options]
 
 Dry run: reads Zipkin spans (v2 JSON, v1 JSON, v2 protobuf, or the ndjson of 'meshray capture', one
 v2 span per line; detected from the content) from FILE or stdin and prints one X-Ray segment document
-per line (ndjson). Nothing is sent anywhere. Spans are judged one by one, as the receiver does: a span
+per line (ndjson), or with --protocol otlp one OTLP/JSON span with its resource per line, as the OTLP path
+exports them (its limits included: spans over 14 days old or 2 h ahead are refused). Nothing is sent anywhere. Spans are judged one by one, as the receiver does: a span
 that stays invalid after Zipkin's normalisations is named on stderr and the others are still written.
 The last stderr line sums up: spans in, documents out, spans refused by reason, and spans that share a
 trace and id with another (X-Ray keeps one document per id).
 
 options:
   --format FORMAT          json-v2 | json-v1 | proto-v2 | ndjson (default: detected)
+  --protocol PROTOCOL      segments | otlp: the export protocol to translate for (default EXPORT_PROTOCOL,
+                           else segments; --epoch-*, --packing apply to segments only)
   --epoch-policy POLICY    auto | rewrite | preserve (default auto)
   --epoch-ttl DURATION     sliding TTL of a trace's X-Ray id, e.g. 60s (default 60s)
   --annotation-tags LIST   comma-separated tags indexed as annotations (default: the Istio set)
@@ -86,6 +90,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     'epoch-ttl': { type: 'string' },
     'annotation-tags': { type: 'string' },
     packing: { type: 'string' },
+    protocol: { type: 'string' },
     now: { type: 'string' },
   }, { name: 'translate', help: HELP, io, fail, maxPositionals: 1 });
   if (typeof parsed === 'number') return parsed;
@@ -97,6 +102,10 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     PACKING: values.packing,
   });
   if (!flags.ok) return fail(`invalid options:\n${formatIssues(flags.issues.map((i) => ({ ...i, path: `--${i.path.toLowerCase().replaceAll('_', '-')}` })))}`);
+  const protocol = values.protocol ?? (io.env['EXPORT_PROTOCOL'] || 'segments');
+  if (protocol !== 'segments' && protocol !== 'otlp') {
+    return fail(`${values.protocol === undefined ? 'EXPORT_PROTOCOL' : '--protocol'}: expected segments or otlp, got "${protocol}"`);
+  }
   const now = parseNow(values.now, Date.now());
   if (!now.ok) return fail(now.message);
   const nowMs = now.ms;
@@ -125,26 +134,39 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
 
   const config = translatorConfigOf(flags.value);
+  /** Names each refused span by where the input holds it (`span 3 (trace/id)`), with its issues. */
+  const sayRefused = (rejected: readonly { spanIndex: number; reason: string; issues: readonly Issue[] }[]): void => {
+    // translateSpans numbers the spans it was given; the input numbers them as the decoders do (bodyIndexes): a
+    // list's index with the refused ones still in place, ndjson's line (blank ones included), a v1 span's index
+    // for both of its sides (found by review: ndjson and v1 refusals named another span's index).
+    for (const r of rejected) {
+      const span = spans[r.spanIndex];
+      const at = bodyIndexes[r.spanIndex];
+      const named = span === undefined ? `span ${at ?? r.spanIndex}` : `span ${at === undefined ? '' : `${at} `}(${span.traceId}/${span.id})`;
+      const issues = at === undefined ? r.issues : r.issues.map((i) => ({ ...i, path: i.path.replace(/^spans\[\d+\]/, `spans[${at}]`) }));
+      say(`${named} not translated (${r.reason}):\n${formatIssues(issues)}`);
+    }
+  };
+  const repaired = timestampUnitRepairs > 0 ? `, ${timestampUnitRepairs} timestamps repaired (timestamp_unit_repaired)` : '';
+  // spans as the input holds them: a v1 span with both sides is one span in, though it became two
+  const spansIn = new Set([...bodyIndexes, ...refused.map((r) => r.index)]).size;
+  if (protocol === 'otlp') {
+    // the OTLP path's spans (services/translator/translate/translate-otlp-batch.ts), as replay --dry-run writes them
+    const placed = placeOtlpSpans(spans, { nowMs, annotationAllowlist: config.annotationAllowlist });
+    io.stdout.write(placed.placed.map((p) => `${JSON.stringify({ resource: { attributes: p.resourceAttributes }, span: p.span })}\n`).join(''));
+    sayRefused(placed.rejected);
+    const reasons = [...refused.map((r) => r.reason), ...placed.rejected.map((r) => r.reason)];
+    say(`${counted(spansIn, 'span')} in (${format}), ${counted(placed.placed.length, 'OTLP span')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);
+    return reasons.length > 0 ? 2 : 0;
+  }
   const epochs = new MemoryEpochStore({ ttlMs: config.epochTtlMs, maxEntries: config.epochCacheMaxEntries });
   const out = translateSpans(spans, { config, nowMs, epochs });
   // The same documents the translator exports (PACKING, shared/core/xray/pack.ts), without the assembly window:
   // a file is one batch.
   const documents = config.packing ? packDocuments(out.documents, config.maxDocumentBytes).documents : documentsAsIs(out.documents);
   io.stdout.write(documents.map((d) => `${d.json}\n`).join(''));
-  // translateSpans numbers the spans it was given; the input numbers them as the decoders do (bodyIndexes): a
-  // list's index with the refused ones still in place, ndjson's line (blank ones included), a v1 span's index
-  // for both of its sides (found by review: ndjson and v1 refusals named another span's index).
-  for (const r of out.rejected) {
-    const span = spans[r.spanIndex];
-    const at = bodyIndexes[r.spanIndex];
-    const named = span === undefined ? `span ${at ?? r.spanIndex}` : `span ${at === undefined ? '' : `${at} `}(${span.traceId}/${span.id})`;
-    const issues = at === undefined ? r.issues : r.issues.map((i) => ({ ...i, path: i.path.replace(/^spans\[\d+\]/, `spans[${at}]`) }));
-    say(`${named} not translated (${r.reason}):\n${formatIssues(issues)}`);
-  }
+  sayRefused(out.rejected);
   const reasons = [...refused.map((r) => r.reason), ...out.rejected.map((r) => r.reason)];
-  const repaired = timestampUnitRepairs > 0 ? `, ${timestampUnitRepairs} timestamps repaired (timestamp_unit_repaired)` : '';
-  // spans as the input holds them: a v1 span with both sides is one span in, though it became two
-  const spansIn = new Set([...bodyIndexes, ...refused.map((r) => r.index)]).size;
   // Two spans with one trace and id (a span sent twice, or its parts reported apart): X-Ray keeps one document per
   // id, and packing keeps one of them (README "Not merged"). Said, since it looked like a span lost without a word.
   const duplicates = out.documents.length - new Set(out.documents.map((d) => `${d.traceId}:${d.segmentId}`)).size;

@@ -203,7 +203,7 @@ function pickInjection(prng: Prng, options: GenerateOptions, callsRatings: boole
 function uuidOf(prng: Prng): string {
   const a = prng.hex64();
   const b = prng.hex64();
-  return `${a.slice(0, 8)}-${a.slice(8, 12)}-${a.slice(12, 16)}-${b.slice(0, 4)}-${b.slice(4, 16)}${a.slice(0, 4)}`;
+  return `${a.slice(0, 8)}-${a.slice(8, 12)}-${a.slice(12, 16)}-${b.slice(0, 4)}-${b.slice(4, 16)}`;
 }
 
 /** Builds the spans of one request in the flavour's shape. */

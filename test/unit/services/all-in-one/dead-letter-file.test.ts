@@ -7,7 +7,8 @@ import { FileDeadLetterSink, traceIdsOf } from '../../../../services/all-in-one/
 import type { DeadLetter } from '../../../../services/translator/index.ts';
 import { toSpanRecord } from '../../../../shared/core/span-record/record.ts';
 import { isMeshrayError } from '../../../../shared/edge/errors/index.ts';
-import { silentLogger } from '../../../../shared/edge/log/index.ts';
+import { createLogger, silentLogger } from '../../../../shared/edge/log/index.ts';
+import { Writable } from 'node:stream';
 import type { Span } from '../../../../shared/core/zipkin/span.ts';
 
 const letter = (id: string): DeadLetter => {
@@ -90,6 +91,23 @@ test('sendSync after a torn last line (an append cut short by an exit) starts on
     assert.equal(lines[3], '');
     assert.equal(sink.sendSync([letter('0000000000000013')]), 1);
     assert.equal(readFileSync(file, 'utf8').split('\n').length, 5, 'after a whole line, no blank line is added');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the first dead letter\'s warning names the translate command that shows why, with --protocol otlp on the OTLP path (its limits differ: too_old)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlf-'));
+  try {
+    for (const [protocol, command] of [['segments', 'meshray translate FILE'], ['otlp', 'meshray translate --protocol otlp FILE']] as const) {
+      const logged: string[] = [];
+      const destination = new Writable({ write(chunk: Buffer, _e, done) { logged.push(chunk.toString()); done(); } });
+      const sink = new FileDeadLetterSink({ path: join(dir, `${protocol}.ndjson`), logger: createLogger({ level: 'warn', service: 'translator', destination }), protocol });
+      await sink.send([letter('0000000000000011')]);
+      await sink.send([letter('0000000000000012')]);
+      assert.equal(logged.length, 1, 'once');
+      assert.ok(logged[0]?.includes(`(${command} shows why;`), logged[0]);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -21,6 +21,27 @@ test('--packing off: translates a file to the golden ndjson (one document per sp
   assert.equal(r.stdout, GOLDEN);
 });
 
+test('--protocol otlp (or EXPORT_PROTOCOL=otlp): the OTLP path\'s spans, one per line with its resource, the same spans as the OTLP golden; its time limits refuse, by reason (a dead letter\'s too_old could not be shown)', async () => {
+  const golden = JSON.parse(readFileSync(fixture('golden/bookinfo-istio-1.7.4.otlp.json'), 'utf8')) as { resourceSpans: { scopeSpans: { spans: { spanId: string; name: string }[] }[] }[] };
+  const expected = golden.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans.map((x) => `${x.spanId} ${x.name}`))).sort();
+  for (const [args, env] of [[['--protocol', 'otlp'], {}], [[], { EXPORT_PROTOCOL: 'otlp' }]] as const) {
+    const r = await runCommand(run, [BOOKINFO, ...args, '--now', '2019-06-21T18:30:00Z'], undefined, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, `meshray translate: ${expected.length} spans in (json-v2), ${expected.length} OTLP spans out, 0 refused\n`);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { resource: { attributes: { key: string }[] }; span: { spanId: string; name: string } });
+    assert.deepEqual(lines.map((l) => `${l.span.spanId} ${l.span.name}`).sort(), expected);
+    assert.ok(lines.every((l) => l.resource.attributes.some((a) => a.key === 'service.name')));
+  }
+  const late = await runCommand(run, [BOOKINFO, '--protocol', 'otlp', '--now', '2019-07-21T18:30:00Z']);
+  assert.equal(late.code, 2);
+  assert.equal(late.stdout, '');
+  assert.match(late.stderr, /starts more than 14 days before now: the OTLP endpoint refuses it\n/);
+  assert.match(late.stderr, new RegExp(`, 0 OTLP spans out, ${expected.length} refused \\(too_old ${expected.length}\\)\n$`));
+  const bad = await runCommand(run, [BOOKINFO, '--protocol', 'xray']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /--protocol: expected segments or otlp, got "xray"/);
+});
+
 test('by default (as PACKING=on) the documents are the goldens packed: one per service hop, as the translator exports them', async () => {
   const r = await runCommand(run, [BOOKINFO, '--now', '2019-06-21T18:30:00Z']);
   const packed = packJsonDocuments(GOLDEN.trimEnd().split('\n'));

@@ -78,6 +78,8 @@ test('tags are strings with the Envoy/Istio set; node_id, localEndpoint and clus
         }
         assert.equal(span.tags['component'], 'proxy');
         assert.equal(span.tags['guid:x-request-id'], r.requestId);
+        // Envoy's x-request-id is a UUID (36 characters, 8-4-4-4-12); it was 8-4-4-4-16 (a newcomer trial)
+        assert.match(r.requestId, /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
         assert.equal(span.localEndpoint?.port, 0);
         assert.match(span.localEndpoint?.ipv4 ?? '', /^10\.\d+\.\d+\.\d+$/);
         const nodeId = span.tags['node_id'] ?? '';
