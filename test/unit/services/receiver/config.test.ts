@@ -24,7 +24,7 @@ describe('receiver config', () => {
     const of = (env: Record<string, string>) => parseConfig(receiverEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092', ...env });
     const tooLong = of({ BATCH_LINGER: '2s', ACK_MODE: 'buffer' });
     assert.ok(!tooLong.ok);
-    assert.deepEqual(tooLong.issues.map((i) => [i.path, i.message]), [['BATCH_LINGER', 'at most 1s: every span waits this long for Kafka, and Envoy times out its POST']]);
+    assert.deepEqual(tooLong.issues.map((i) => [i.path, i.message]), [['BATCH_LINGER', 'at most 1s: every span waits this long for Kafka, and Envoy times out its POST, got "2s"']]);
     for (const [linger, ack] of [['500ms', '500ms'], ['99ms', '100ms'], ['251ms', '500ms']]) {
       const pastAck = of({ BATCH_LINGER: linger as string, ACK_TIMEOUT: ack as string });
       assert.ok(!pastAck.ok, `${linger} of ${ack}`);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { parseConfig, loadConfig } from '../../../../../shared/edge/config/load.ts';
 import { kafkaEnv, logEnv, translationEnv } from '../../../../../shared/edge/config/fragments.ts';
-import { bytes, durationMs } from '../../../../../shared/edge/config/types.ts';
+import { bytes, durationMs, int } from '../../../../../shared/edge/config/types.ts';
 import { MeshrayError } from '../../../../../shared/edge/errors/meshray-error.ts';
 
 const schema = z.object({ ...logEnv, ...kafkaEnv, ...translationEnv, ACK_TIMEOUT: durationMs().default(3000), MAX_BODY: bytes().default(5 * 1024 * 1024) });
@@ -55,4 +55,15 @@ test('SASL needs both credentials', async () => {
   assert.equal(missing.ok, false);
   if (!missing.ok) assert.deepEqual(missing.issues.map((i) => i.path), ['KAFKA_SASL_PASSWORD']);
   assert.ok(parseConfig(withSasl, { KAFKA_BROKERS: 'k:1', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }).ok);
+});
+
+test('a problem names the value given when it is a short plain word or number (it said "Too small" of a -1 it did not show), never a secret\'s or a long one', () => {
+  const withLimits = z.object({ RETRIES: int(0, 100).default(8), PORT: int(1, 65535).default(9411), SASL_PASSWORD: int(0).optional(), NAME: z.string().max(3).optional() });
+  const r = parseConfig(withLimits, { RETRIES: '-1', PORT: 'abc', SASL_PASSWORD: 'hunter2', NAME: 'a'.repeat(41) });
+  assert.ok(!r.ok);
+  const by = Object.fromEntries(r.issues.map((i) => [i.path, i.message]));
+  assert.match(by['RETRIES'] ?? '', /, got "-1"$/);
+  assert.match(by['PORT'] ?? '', /, got "abc"$/);
+  assert.doesNotMatch(by['SASL_PASSWORD'] ?? '', /hunter2/);
+  assert.doesNotMatch(by['NAME'] ?? '', /aaaa/);
 });
