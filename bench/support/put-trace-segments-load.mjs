@@ -3,7 +3,8 @@
  * CONNECTIONS [PER_CALL]` posts the segment documents of DOCUMENTS_FILE (one JSON document per line) PER_CALL
  * (48) per call over CONNECTIONS keep-alive connections for SECONDS, each connection posting its next call as
  * soon as the last is answered. Every pass over the file rewrites the trace ids (8 hex digits of their random
- * part: a tag of this process and the pass), so each call stores new traces, as a translator's would. Prints
+ * part: a tag of this process and the pass) as each body is sent, so each call stores new traces, as a
+ * translator's would (the store fills and then evicts). Prints
  * one JSON line: calls answered with every document accepted, calls with anything else, documents accepted.
  */
 import http from 'node:http';
@@ -17,15 +18,16 @@ const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
 const target = new URL('/TraceSegments', url);
 const TRACE_ID = /"trace_id":"1-([0-9a-f]{8})-[0-9a-f]{8}/;
 
-let pass = 0;
+// Bodies hold a placeholder where 8 hex digits of each trace id go; every pass over them puts its own tag there,
+// when each body is sent: no call repeats another's ids, so the store keeps filling and evicting.
+const PLACEHOLDER = 'PPPPPPPP'; // not hex: it cannot stand for anything else in a document
 const bodies = [];
-while (bodies.length < 1000) {
-  const tag = ((process.pid * 4096 + pass++) >>> 0).toString(16).padStart(8, '0').slice(-8);
-  const documents = lines.map((l) => l.replace(TRACE_ID, `"trace_id":"1-$1-${tag}`));
-  for (let i = 0; i + perCall <= documents.length; i += perCall) {
-    bodies.push(Buffer.from(JSON.stringify({ TraceSegmentDocuments: documents.slice(i, i + perCall) })));
-  }
+for (let i = 0; i + perCall <= lines.length; i += perCall) {
+  const documents = lines.slice(i, i + perCall).map((l) => l.replace(TRACE_ID, `"trace_id":"1-$1-${PLACEHOLDER}`));
+  bodies.push(JSON.stringify({ TraceSegmentDocuments: documents }));
 }
+if (bodies.length === 0) throw new Error(`${file}: fewer than ${perCall} documents`);
+const tagOf = (pass) => ((process.pid * 65536 + pass) >>> 0).toString(16).padStart(8, '0').slice(-8);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
 const endAt = Date.now() + seconds * 1000;
@@ -43,7 +45,8 @@ function post() {
     }
     return;
   }
-  const body = bodies[next++ % bodies.length];
+  const body = Buffer.from(bodies[next % bodies.length].replaceAll(PLACEHOLDER, tagOf(Math.floor(next / bodies.length))));
+  next += 1;
   const req = http.request(target, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
     let answer = '';
     res.setEncoding('utf8');

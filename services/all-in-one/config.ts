@@ -29,7 +29,7 @@ export const allInOneEnvSchema = z.object({
   BUFFER_MAX_SPANS: receiver.BUFFER_MAX_SPANS.describe('spans held in the in-process topic awaiting export; a request that does not fit → 503 BUFFER_FULL'),
   PARTITIONS_CONCURRENCY: translator.PARTITIONS_CONCURRENCY,
   EXPORT_LINGER: translator.EXPORT_LINGER,
-  POISON_MAX_ATTEMPTS: translator.POISON_MAX_ATTEMPTS.describe('deliveries of an undecodable record, or of a span refused for now (epoch_out_of_window, too_far_ahead), before it goes to DEAD_LETTER_FILE (the topic then moves on); a span refused for good (no_timestamp, invalid_id, too_large, too_old) goes at its first'),
+  POISON_MAX_ATTEMPTS: translator.POISON_MAX_ATTEMPTS.describe('deliveries of an undecodable record, or of a span refused for now (epoch_out_of_window, too_far_ahead), before it goes to DEAD_LETTER_FILE (the topic then moves on); a span refused for good (no_timestamp, invalid_id, invalid_derived_id, too_large, too_old) goes at its first, unless its record also holds one refused for now'),
   LIVENESS_STALL_TIMEOUT: translator.LIVENESS_STALL_TIMEOUT,
   EXPORT_FAILURE_TIMEOUT: translator.EXPORT_FAILURE_TIMEOUT,
   IN_PROCESS_PARTITIONS: int(1, 64).default(6).describe('partitions of the in-process span topic (translation concurrency)'),

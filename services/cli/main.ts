@@ -33,7 +33,8 @@ settleKafkaJsTimerNotice();
 
 const argv = process.argv.slice(2);
 // `meshray help <command>` is `meshray <command> --help` (it printed the general usage: a newcomer trial)
-const [name, ...args] = argv[0] === 'help' && argv[1] !== undefined && isCommandName(argv[1]) ? [argv[1], '--help'] : argv;
+// (`meshray help sned` goes on as the unknown command `sned`, with its "did you mean")
+const [name, ...args] = argv[0] === 'help' && argv[1] !== undefined ? [argv[1], '--help'] : argv;
 if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
   process.stdout.write(usage());
   process.exit(name === undefined ? 1 : 0);

@@ -33,6 +33,9 @@ export function notZipkinInput(body: Uint8Array, what: string): string | undefin
   return `${what} is OTLP/JSON (resourceSpans), not Zipkin: meshray reads Zipkin spans; send OTLP to an OTLP endpoint (xray-local: POST /v1/traces)`;
 }
 
+/** Members of a Zipkin v2 span (zipkin2-api.yaml, Span). */
+const SPAN_MEMBERS: ReadonlySet<string> = new Set(['traceId', 'id', 'parentId', 'name', 'kind', 'timestamp', 'duration', 'localEndpoint', 'remoteEndpoint', 'annotations', 'tags', 'shared', 'debug']);
+
 /**
  * Why `body` is one JSON object rather than spans, or undefined: a span pretty-printed over several lines (not
  * ndjson, whose every line is a span), or an object that is no span at all (`{"spans": […]}`: read as ndjson it
@@ -50,7 +53,9 @@ export function oneObjectProblem(body: Uint8Array, name: string): string | undef
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const members = Object.keys(value);
   const expected = `${name}: must be a JSON array of spans (or ndjson, one span per line), got one JSON object`;
-  if (members.includes('traceId')) return text.includes('\n') ? `${expected} over several lines: wrap it in [ ]` : undefined;
+  if (members.length === 0) return `${expected} with no members`;
+  // a span, even one lacking a member (the decoders then say which): any of Zipkin v2's span members
+  if (members.some((m) => SPAN_MEMBERS.has(m))) return text.includes('\n') ? `${expected} over several lines: wrap it in [ ]` : undefined;
   const list = members.find((m) => Array.isArray((value as Record<string, unknown>)[m]));
-  return `${expected} that is not a span (members: ${members.slice(0, 5).join(', ')}${members.length > 5 ? ', …' : ''})${list === undefined ? '' : `: if its "${list}" list holds the spans, give that list (jq '.${list}'${name === 'stdin' ? '' : ` ${name}`})`}`;
+  return `${expected} that is not a span (members: ${members.slice(0, 5).join(', ')}${members.length > 5 ? ', …' : ''})${list === undefined ? '' : `: if its "${list}" list holds Zipkin spans, give that list (jq '.${list}'${name === 'stdin' ? '' : ` ${name}`})`}`;
 }

@@ -19,7 +19,7 @@ export const translatorEnvSchema = z.object({
   EXPORT_LINGER: durationMs().refine((ms) => ms <= 1000, 'at most 1s: the linger is added to export latency').default(20)
     .describe('longest wait for more documents (from batches of other partitions) to fill a PutTraceSegments call of 50 before it goes out short; 0: none'),
   POISON_MAX_ATTEMPTS: int(1, 100).default(3)
-    .describe('deliveries of an undecodable record, or of a span refused for now (epoch_out_of_window, too_far_ahead), before it goes to DLQ_TOPIC (its partition then moves on); a span refused for good (no_timestamp, invalid_id, too_large, too_old) goes at its first'),
+    .describe('deliveries of an undecodable record, or of a span refused for now (epoch_out_of_window, too_far_ahead), before it goes to DLQ_TOPIC (its partition then moves on); a span refused for good (no_timestamp, invalid_id, invalid_derived_id, too_large, too_old) goes at its first, unless its record also holds one refused for now'),
   LIVENESS_STALL_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
     .describe('/health/live fails when a partition has lag but no offset was committed for this long'),
   EXPORT_FAILURE_TIMEOUT: durationMs({ min: 1000 }).default(60_000)

@@ -2,6 +2,8 @@ import { InvalidRequestException, ThrottledException, XRayServiceException } fro
 import { CredentialsProviderError } from '@smithy/core/config';
 import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import type { ErrorCode } from '../../../shared/edge/errors/index.ts';
+import type { RejectReason } from '../../../shared/core/xray/index.ts';
+import type { OtlpRejectReason } from '../../../shared/core/otlp/index.ts';
 
 /**
  * What the translator does about a failure:
@@ -59,12 +61,19 @@ export function actionFor(code: ErrorCode): ErrorAction {
  * rest after, so a service hop's document no longer nested its CLIENT spans; a newcomer trial then found those
  * spans twice in X-Ray after a replay). The others are delivered again, up to POISON_MAX_ATTEMPTS:
  * `epoch_out_of_window` and `too_far_ahead` (the clock moves on; a skewed clock is corrected), and an undecodable
- * record (`undecodable`: the schema of a newer receiver reaches this translator in a rolling upgrade).
+ * record (`undecodable`: the schema of a newer receiver reaches this translator in a rolling upgrade). A record
+ * (a POST's span list: several traces) holding a span of each kind is retried as a whole, as before: the span
+ * refused for good is dead-lettered with it, once (the assembly window's parts hold one trace each, so there this
+ * happens only within a trace). Typed over both paths' reasons: a new reason does not compile until decided here.
  */
-const FINAL_REFUSALS: ReadonlySet<string> = new Set(['invalid_id', 'no_timestamp', 'invalid_derived_id', 'too_large', 'too_old']);
+const FINAL_REFUSALS: Readonly<Record<RejectReason | OtlpRejectReason, boolean>> = {
+  invalid_id: true, no_timestamp: true, invalid_derived_id: true, too_large: true, too_old: true,
+  epoch_out_of_window: false, too_far_ahead: false,
+};
 
+/** Whether a span refused for `reason` is refused for good; `undecodable` and any other reason: not. */
 export function isFinalRefusal(reason: string): boolean {
-  return FINAL_REFUSALS.has(reason);
+  return Object.hasOwn(FINAL_REFUSALS, reason) && FINAL_REFUSALS[reason as RejectReason | OtlpRejectReason];
 }
 
 /**

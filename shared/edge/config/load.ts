@@ -35,7 +35,7 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
     if (i.code === 'invalid_value' && given !== undefined && i.path.length === 1) return { path: i.path.join('.'), message: `${i.message}, got "${given}"` };
     // Other messages name the value given when it is a short plain word or number that is no secret, and they do
     // not already (`XRAY_MAX_RETRIES: Too small: expected number to be >=0` said nothing of the -1 given).
-    if (given !== undefined && i.path.length === 1 && showsValue(String(i.path[0]), given) && !i.message.includes(given) && !i.message.includes('got ')) {
+    if (given !== undefined && i.path.length === 1 && showsValue(String(i.path[0]), given) && !i.message.includes(`"${given}"`) && !i.message.includes('got ')) {
       return { path: i.path.join('.'), message: `${i.message}, got "${given}"` };
     }
     return { path: i.path.join('.'), message: i.message };
@@ -43,9 +43,9 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
   return { ok: false, issues };
 }
 
-/** A value an error message may repeat: short, plain (digits, letters, `.-+_:`), of a variable not named for a secret. */
+/** A value an error message may repeat: short, plain (digits, letters, `.-+_:`), of a variable not named for a secret (or a URL, which may hold one). */
 const showsValue = (name: string, value: string): boolean =>
-  /^[\w.:+-]{1,40}$/.test(value) && !/TOKEN|PASSWORD|SECRET|KEY|CREDENTIAL|SESSION/.test(name);
+  /^[\w.:+-]{1,40}$/.test(value) && !/TOKEN|PASSWORD|SECRET|KEY|CREDENTIAL|SESSION|URL/.test(name);
 
 /** For composition roots: fail fast with every problem listed. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): DeepReadonly<z.output<S>> {

@@ -39,3 +39,9 @@ test('meshray help <command> is meshray <command> --help (it printed the general
   assert.equal(general.status, 0);
   assert.match(general.stdout, /^usage: meshray <command> \[options\]\n/);
 });
+
+test('meshray help <typo> names the command meant, as a misspelled command does', () => {
+  const r = meshray('help', 'sned');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^meshray: unknown command "sned"; did you mean "send"\?\n/);
+});

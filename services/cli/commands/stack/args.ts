@@ -28,7 +28,7 @@ export function parseStackArgs(args: readonly string[], env: Readonly<Record<str
       errors.push(`unknown option "${a}"${meant === undefined ? '' : `; did you mean ${meant}?`}`);
     }
   }
-  const partitions = Number(env['SPANS_TOPIC_PARTITIONS'] ?? '6');
+  const partitions = Number(env['SPANS_TOPIC_PARTITIONS'] || '6'); // empty: unset, as everywhere
   if (Number.isInteger(partitions) && translators > partitions) {
     errors.push(`--translators: at most ${partitions} (SPANS_TOPIC_PARTITIONS): a member beyond the partition count gets no work`);
   }

@@ -85,8 +85,18 @@ test('an object holding the spans ({"spans": [...]}) is not one span of ndjson: 
     const r = await runCommand(run, ['-', '--now', '2016-08-29T12:00:00Z'], text);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
-    assert.equal(r.stderr, 'meshray translate: stdin: must be a JSON array of spans (or ndjson, one span per line), got one JSON object that is not a span (members: spans): if its "spans" list holds the spans, give that list (jq \'.spans\')\n');
+    assert.equal(r.stderr, 'meshray translate: stdin: must be a JSON array of spans (or ndjson, one span per line), got one JSON object that is not a span (members: spans): if its "spans" list holds Zipkin spans, give that list (jq \'.spans\')\n');
   }
+});
+
+test('a one-line span that lacks its trace id is still a span (refused alone, exit 2), and {} is named as empty (found by review)', async () => {
+  const partial = await runCommand(run, ['-', '--now', '2016-08-29T12:00:00Z'], '{"id":"6b221d5bc9e6496c","name":"get /","timestamp":1472470996199000}\n');
+  assert.equal(partial.code, 2, partial.stderr);
+  assert.match(partial.stderr, /traceId/);
+  assert.doesNotMatch(partial.stderr, /not a span/);
+  const empty = await runCommand(run, ['-'], '{}');
+  assert.equal(empty.code, 1);
+  assert.equal(empty.stderr, 'meshray translate: stdin: must be a JSON array of spans (or ndjson, one span per line), got one JSON object with no members\n');
 });
 
 test('--format ndjson on input of which no line is JSON (a pretty-printed array): one clear error, exit 1, not a refusal per line with exit 2 (found by review)', async () => {

@@ -58,12 +58,14 @@ test('SASL needs both credentials', async () => {
 });
 
 test('a problem names the value given when it is a short plain word or number (it said "Too small" of a -1 it did not show), never a secret\'s or a long one', () => {
-  const withLimits = z.object({ RETRIES: int(0, 100).default(8), PORT: int(1, 65535).default(9411), SASL_PASSWORD: int(0).optional(), NAME: z.string().max(3).optional() });
-  const r = parseConfig(withLimits, { RETRIES: '-1', PORT: 'abc', SASL_PASSWORD: 'hunter2', NAME: 'a'.repeat(41) });
+  const withLimits = z.object({ RETRIES: int(0, 100).default(8), PORT: int(1, 65535).default(9411), SASL_PASSWORD: int(0).optional(), NAME: z.string().max(3).optional(), CONCURRENCY: int(1).default(1), REDIS_URL: z.url().optional() });
+  const r = parseConfig(withLimits, { RETRIES: '-1', PORT: 'abc', SASL_PASSWORD: 'hunter2', NAME: 'a'.repeat(41), CONCURRENCY: 'e', REDIS_URL: 'mypassw0rd' });
   assert.ok(!r.ok);
   const by = Object.fromEntries(r.issues.map((i) => [i.path, i.message]));
   assert.match(by['RETRIES'] ?? '', /, got "-1"$/);
   assert.match(by['PORT'] ?? '', /, got "abc"$/);
   assert.doesNotMatch(by['SASL_PASSWORD'] ?? '', /hunter2/);
   assert.doesNotMatch(by['NAME'] ?? '', /aaaa/);
+  assert.match(by['CONCURRENCY'] ?? '', /, got "e"$/, 'a value that is a letter of the message is named too');
+  assert.doesNotMatch(by['REDIS_URL'] ?? '', /mypassw0rd/, 'a URL may hold a password');
 });

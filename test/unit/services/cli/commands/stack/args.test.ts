@@ -16,4 +16,5 @@ test('parseStackArgs lists every problem at once: a bad count, an unknown option
   assert.deepEqual(parseStackArgs(['--translators', '7'], {}).errors,
     ['--translators: at most 6 (SPANS_TOPIC_PARTITIONS): a member beyond the partition count gets no work']);
   assert.deepEqual(parseStackArgs(['--translators', '7'], { SPANS_TOPIC_PARTITIONS: '12' }).errors, []);
+  assert.deepEqual(parseStackArgs([], { SPANS_TOPIC_PARTITIONS: '' }).errors, [], 'empty is unset (it was "at most 0")');
 });
