@@ -7,7 +7,8 @@
  * `node node-floor-server.mjs xray PORT [MAX_DOCUMENTS]`: POST /TraceSegments collects the body, parses it,
  * parses each of its TraceSegmentDocuments (X-Ray's PutTraceSegments must: an unparsable document is answered in
  * UnprocessedTraceSegments) and keeps each document's string, at most MAX_DOCUMENTS (default 200,000, as
- * XRAY_LOCAL_MAX_SEGMENTS) with the oldest dropped first, then answers `{"UnprocessedTraceSegments":[]}`.
+ * XRAY_LOCAL_MAX_SEGMENTS) with the oldest dropped first (no index by id: a floor), then answers
+ * `{"UnprocessedTraceSegments":[]}`.
  * Both answer 200 to GET /health and /health/ready.
  */
 import http from 'node:http';
@@ -15,7 +16,10 @@ import http from 'node:http';
 const [mode, portArg, maxArg] = process.argv.slice(2);
 if (mode !== 'zipkin' && mode !== 'xray') throw new Error('usage: node-floor-server.mjs zipkin|xray PORT [MAX_DOCUMENTS]');
 const maxDocuments = Number(maxArg ?? 200_000);
-const documents = new Map();
+// A ring of the last MAX_DOCUMENTS strings: O(1) per document. (A Map evicting its first key walks every entry
+// deleted before it, docs/sizing.md §10: 60+ µs per document once full, which is no floor.)
+const documents = new Array(maxDocuments);
+let stored = 0;
 const EMPTY_ANSWER = '{"UnprocessedTraceSegments":[]}';
 
 function handle(body, res) {
@@ -27,8 +31,8 @@ function handle(body, res) {
   }
   for (const document of JSON.parse(body).TraceSegmentDocuments) {
     const parsed = JSON.parse(document);
-    documents.set(`${parsed.trace_id}/${parsed.id}`, document);
-    if (documents.size > maxDocuments) documents.delete(documents.keys().next().value);
+    if (typeof parsed.trace_id !== 'string' || typeof parsed.id !== 'string') throw new Error('a document without trace_id or id');
+    documents[stored++ % maxDocuments] = document;
   }
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': EMPTY_ANSWER.length });
   res.end(EMPTY_ANSWER);

@@ -18,6 +18,7 @@ import {
 } from '../../translator/index.ts';
 import { formatProgress, formatSkipped, ReplayTally, resumeOffsets, startProgress } from '../replay/progress.ts';
 import { NdjsonSegmentSink, TallyDeadLetterSink, TallySegmentSink } from '../replay/replay-sinks.ts';
+import { otlpSpanLineOf } from '../../../shared/core/otlp/index.ts';
 import { describeSelection } from '../replay/selection.ts';
 import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
 
@@ -264,6 +265,6 @@ const HALT_ADVICE: Readonly<Partial<Record<string, string>>> = {
 /** --dry-run: segment documents as they are; OTLP spans as one OTLP/JSON object (resource + span) per line. */
 function dryRunSink(protocol: 'segments' | 'otlp', ndjson: NdjsonSegmentSink): ProtocolSink {
   if (protocol === 'segments') return { sink: ndjson };
-  const lineOf = (d: OtlpDocument): string => JSON.stringify({ resource: { attributes: d.placed.resourceAttributes }, span: d.placed.span });
+  const lineOf = (d: OtlpDocument): string => otlpSpanLineOf(d.placed);
   return { protocol: 'otlp', sink: { put: (documents: readonly OtlpDocument[]) => ndjson.put(documents.map(lineOf)) } };
 }

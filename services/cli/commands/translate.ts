@@ -9,7 +9,7 @@ import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
 import type { Issue, Result } from '../../../shared/core/result/result.ts';
 import { MemoryEpochStore, documentsAsIs, packDocuments, translateSpans } from '../../../shared/core/xray/index.ts';
-import { placeOtlpSpans } from '../../../shared/core/otlp/index.ts';
+import { otlpSpanLineOf, placeOtlpSpans } from '../../../shared/core/otlp/index.ts';
 import { translatorConfigOf } from '../../translator/index.ts';
 
 const HELP = `usage: meshray translate [FILE|-] [options]
@@ -153,7 +153,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (protocol === 'otlp') {
     // the OTLP path's spans (services/translator/translate/translate-otlp-batch.ts), as replay --dry-run writes them
     const placed = placeOtlpSpans(spans, { nowMs, annotationAllowlist: config.annotationAllowlist });
-    io.stdout.write(placed.placed.map((p) => `${JSON.stringify({ resource: { attributes: p.resourceAttributes }, span: p.span })}\n`).join(''));
+    io.stdout.write(placed.placed.map((p) => `${otlpSpanLineOf(p)}\n`).join(''));
     sayRefused(placed.rejected);
     const reasons = [...refused.map((r) => r.reason), ...placed.rejected.map((r) => r.reason)];
     say(`${counted(spansIn, 'span')} in (${format}), ${counted(placed.placed.length, 'OTLP span')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);

@@ -118,3 +118,12 @@ export function decodeExportResponse(body: Uint8Array, json: boolean): ExportPar
     return undefined;
   }
 }
+
+/**
+ * One span with its resource as one line of OTLP/JSON, `{"resource":{"attributes":[…]},"span":{…}}` (the
+ * `Resource` and `Span` messages of opentelemetry-proto's trace.proto, JSON-mapped as OTLP/JSON maps them): what
+ * `meshray translate --protocol otlp` and `meshray replay --dry-run --protocol otlp` write per span.
+ */
+export function otlpSpanLineOf(placed: { readonly resourceAttributes: readonly KeyValue[]; readonly span: OtlpSpan }): string {
+  return JSON.stringify({ resource: { attributes: placed.resourceAttributes }, span: placed.span });
+}

@@ -3,7 +3,7 @@ export { translateToOtlp, placeOtlpSpans, packOtlpSpans, OTLP_SCHEMA_URL, OTLP_S
 export type { OtlpTranslateContext, OtlpTranslateOutput, OtlpExportBatch, OtlpRejectedSpan, OtlpRejectReason, OtlpTranslateStats, OtlpPlacedSpan, OtlpPlaceOutput } from './translate.ts';
 export { OTLP_ENDPOINT_LIMITS } from './limits.ts';
 export type { OtlpLimits } from './limits.ts';
-export { encodeExportRequest, encodeExportRequestJson, decodeExportResponse, OTLP_JSON_CONTENT_TYPE, OTLP_PROTOBUF_CONTENT_TYPE } from './encode.ts';
+export { encodeExportRequest, encodeExportRequestJson, decodeExportResponse, otlpSpanLineOf, OTLP_JSON_CONTENT_TYPE, OTLP_PROTOBUF_CONTENT_TYPE } from './encode.ts';
 export type { ExportPartialSuccess } from './encode.ts';
 export type * from './otlp-request.ts';
 export { SpanKindOtlp, StatusCodeOtlp } from './otlp-request.ts';
