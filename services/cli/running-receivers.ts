@@ -27,6 +27,19 @@ export interface RunningReceiver {
   readonly receiver: string;
   /** Linux: the process's start time (`/proc/<pid>/stat` field 22, clock ticks after boot), to tell a reused pid. */
   readonly started?: string;
+  /**
+   * `meshray stack` only (the all-in-one keeps its spans in memory): the Kafka its services use, so that
+   * `meshray capture` and `meshray replay` without --brokers read the stack's topics (found by a newcomer trial:
+   * the stack's own broker listens on a port the OS picked).
+   */
+  readonly kafka?: RunningKafka;
+}
+
+/** The Kafka of a running `meshray stack`: its bootstrap brokers (`host:port,...`) and topic names. */
+export interface RunningKafka {
+  readonly brokers: string;
+  readonly spansTopic: string;
+  readonly dlqTopic: string;
 }
 
 /** The start time of process `pid` (Linux), or undefined where it cannot be read. */
@@ -81,10 +94,10 @@ export function announceReceiver(dir: string, entry: RunningReceiver): { remove:
   return { remove: () => rmSync(file, { force: true }) };
 }
 
-/** What `meshray stack` and `meshray start` announce: this process, its command and its receiver. */
-export function thisProcess(command: RunningReceiver['command'], receiver: string): RunningReceiver {
+/** What `meshray stack` and `meshray start` announce: this process, its command, its receiver and (stack) its Kafka. */
+export function thisProcess(command: RunningReceiver['command'], receiver: string, kafka?: RunningKafka): RunningReceiver {
   const started = processStartOf(process.pid);
-  return { pid: process.pid, command, receiver, ...(started === undefined ? {} : { started }) };
+  return { pid: process.pid, command, receiver, ...(started === undefined ? {} : { started }), ...(kafka === undefined ? {} : { kafka }) };
 }
 
 /** True while process `pid` exists (signal 0: nothing is sent). EPERM: it exists, as another user's. */
@@ -101,7 +114,13 @@ function parseEntry(text: string): RunningReceiver | undefined {
   try {
     const value = JSON.parse(text) as Partial<RunningReceiver>;
     if (!Number.isInteger(value.pid) || (value.command !== 'stack' && value.command !== 'start') || typeof value.receiver !== 'string') return undefined;
-    return { pid: value.pid as number, command: value.command, receiver: value.receiver, ...(typeof value.started === 'string' ? { started: value.started } : {}) };
+    const k = value.kafka as Partial<RunningKafka> | undefined;
+    const kafka = typeof k?.brokers === 'string' && typeof k.spansTopic === 'string' && typeof k.dlqTopic === 'string'
+      ? { brokers: k.brokers, spansTopic: k.spansTopic, dlqTopic: k.dlqTopic } : undefined;
+    return {
+      pid: value.pid as number, command: value.command, receiver: value.receiver,
+      ...(typeof value.started === 'string' ? { started: value.started } : {}), ...(kafka === undefined ? {} : { kafka }),
+    };
   } catch {
     return undefined;
   }
@@ -146,4 +165,23 @@ export function defaultTargetOf(running: readonly RunningReceiver[], errors: str
   }
   errors.push(`--target: ${running.length} meshray receivers run on this machine (${running.map((r) => `meshray ${r.command}, pid ${r.pid}: ${r.receiver}`).join('; ')}): choose one with --target`);
   return { url: DEFAULT_TARGET };
+}
+
+/**
+ * The running stacks and all-in-ones that may hold `port` (the one whose receiver listens there first), for a
+ * "port in use" message: "(meshray start, pid 4242)" instead of "(another program?)". Empty when none runs.
+ */
+export function holderOfPort(running: readonly RunningReceiver[], port: number): string {
+  const portOf = (r: RunningReceiver): number | undefined => {
+    try {
+      const url = new URL(r.receiver);
+      return Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+    } catch {
+      return undefined;
+    }
+  };
+  const exact = running.find((r) => portOf(r) === port);
+  if (exact !== undefined) return `held by meshray ${exact.command}, pid ${exact.pid}`;
+  if (running.length > 0) return `another program, or ${running.map((r) => `meshray ${r.command} (pid ${r.pid})`).join(', ')} running on this machine?`;
+  return 'another program?';
 }

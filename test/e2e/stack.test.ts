@@ -190,7 +190,7 @@ test('meshray stack with KAFKA_BROKERS unreachable, or not Kafka: one line namin
   }
 });
 
-test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 busy: the banner says where the receiver went, and demo without --target posts there (it posted to :9411); one translator exports; its terminal closed (SIGHUP, output gone) stops it all (the broker and services ran on, orphaned)', { timeout: 180_000 }, async () => {
+test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 busy: the banner says where the receiver went, and demo without --target posts there (it posted to :9411); one translator exports; capture without --brokers reads its topic; its terminal closed (SIGHUP, output gone) stops it all (the broker and services ran on, orphaned)', { timeout: 180_000 }, async () => {
   const tag = `e2e-stack-${process.pid}-${Date.now()}`;
   // Another program on the receiver's usual port (held here unless something already holds it): it never answers.
   const busy = createServer();
@@ -220,6 +220,16 @@ test('meshray stack on an existing broker (KAFKA_BROKERS) with --no-redis, 9411 
     assert.ok(spansAccepted > 0, demo.output());
     await waitFor('every span committed', 60_000, async () =>
       (await scrapeMetric(`http://127.0.0.1:${opsPort}/metrics`, 'meshray_translator_spans_translated_total')) >= spansAccepted);
+    // capture without --brokers reads the stack's Kafka and its topic (it wanted KAFKA_BROKERS: a newcomer trial)
+    const captured = join(tmpdir(), `${tag}.ndjson`);
+    try {
+      const capture = cli('capture', ['capture', '--all', '--format', 'ndjson', '--output', captured], { ...newcomerEnv(), MESHRAY_RUNTIME_DIR: runtimeDir });
+      assert.deepEqual(await capture.waitExit(60_000), { code: 0, signal: null }, capture.output());
+      assert.match(capture.output(), new RegExp(`^meshray capture: note: reading the Kafka of meshray stack \\(pid ${stack.pid}\\) at ${KAFKA_BROKERS.replaceAll('.', '\\.')}; --brokers chooses another$`, 'm'));
+      assert.equal(readFileSync(captured, 'utf8').split('\n').filter((line) => line !== '').length, spansAccepted);
+    } finally {
+      rmSync(captured, { force: true });
+    }
     // The terminal closes: nothing reads the stack's output any more, and its process group gets SIGHUP (the services
     // are in process groups of their own, so only the stack can stop them).
     const before = stack.output();

@@ -13,6 +13,7 @@ import { writeChunk } from '../replay/replay-sinks.ts';
 import { DeadLetterSummary, deadLetterEntryOf } from '../replay/dead-letters.ts';
 import { describeSelection } from '../replay/selection.ts';
 import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
+import { runningReceivers, runtimeDirOf } from '../running-receivers.ts';
 
 const HELP = `usage: meshray capture SELECTION [options]
 
@@ -47,7 +48,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (typeof parsed === 'number') return parsed;
   const { values } = parsed;
   const errors: string[] = [];
-  const source = parseSource(values, io.env);
+  const source = parseSource(values, io.env, runningReceivers(runtimeDirOf(io.env)));
   if (!source.ok) errors.push(...source.errors);
   const format = (values.format ?? (values.dlq === true ? 'dead-letters' : 'zipkin-json')) as CaptureFormat;
   if (!CAPTURE_FORMATS.includes(format)) errors.push(`--format: expected one of ${CAPTURE_FORMATS.join(', ')}, got "${values.format}"`);
@@ -61,6 +62,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const writeRecords = summary === undefined || values.output !== undefined;
 
   const { topic, selection } = source.value;
+  if (source.value.note !== undefined) say(`note: ${source.value.note}`);
   const planned = await planSource(source.value, 'meshray-capture', io.env, say);
   if (!planned.ok) return fail(planned.message);
   const { kafka, plan, total } = planned;

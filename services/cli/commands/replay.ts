@@ -21,6 +21,7 @@ import { NdjsonSegmentSink, TallyDeadLetterSink, TallySegmentSink } from '../rep
 import { otlpSpanLineOf } from '../../../shared/core/otlp/index.ts';
 import { describeSelection } from '../replay/selection.ts';
 import { openOutput, parseSource, planSource, SOURCE_HELP, SOURCE_OPTIONS } from '../replay/source-flags.ts';
+import { runningReceivers, runtimeDirOf } from '../running-receivers.ts';
 
 const HELP = `usage: meshray replay SELECTION [options]
 
@@ -108,7 +109,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const { values } = parsed;
   const { env } = io;
   const errors: string[] = [];
-  const source = parseSource(values, env);
+  const source = parseSource(values, env, runningReceivers(runtimeDirOf(env)));
   if (!source.ok) errors.push(...source.errors);
 
   const settings = parseConfig(settingsSchema, {
@@ -142,6 +143,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
 
   const { topic, selection } = source.value;
+  if (source.value.note !== undefined) say(`note: ${source.value.note}`);
   const planned = await planSource(source.value, 'meshray-replay', io.env, say);
   if (!planned.ok) return fail(planned.message);
   const { kafka, plan, total } = planned;

@@ -21,7 +21,7 @@ import { stackBanner } from './stack/banner.ts';
 import { pickPort, portIsFree } from './stack/ports.ts';
 import { drainTranslators } from './stack/drain.ts';
 import { STACK_HOST, checkKafka, checkRedis, configProblems, throwawayTypos } from './stack/preflight.ts';
-import { announceReceiver, runtimeDirOf, thisProcess } from '../running-receivers.ts';
+import { announceReceiver, holderOfPort, runningReceivers, runtimeDirOf, thisProcess } from '../running-receivers.ts';
 import { chooseExportTarget, exportTargetWarning } from '../../../shared/edge/config/index.ts';
 
 const HOST = STACK_HOST;
@@ -99,10 +99,13 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   // A port given in the environment is used as given: one another program holds would have a service fail
   // after its start, or worse, that program answer its readiness probe ("is up" for a service that died).
+  // A meshray stack or start already running is named, not guessed at as "another program?".
+  const running = runningReceivers(runtimeDirOf(io.env));
+  const holderOf = (port: number): string => holderOfPort(running, port);
   for (const variable of [...(ownXray ? ['XRAY_LOCAL_PORT'] : []), 'RECEIVER_PORT', 'TRANSLATOR_OPS_PORT']) {
     const given = io.env[variable];
     const port = Number(given);
-    if (given !== undefined && Number.isInteger(port) && port > 0 && port < 65536 && !(await portIsFree(port))) problems.push(`${variable}=${given}: port ${given} is in use (another program?); free it or set ${variable} to another port`);
+    if (given !== undefined && Number.isInteger(port) && port > 0 && port < 65536 && !(await portIsFree(port))) problems.push(`${variable}=${given}: port ${given} is in use (${holderOf(port)}); free it or set ${variable} to another port`);
   }
   if (problems.length > 0) {
     for (const p of problems) say(p);
@@ -215,12 +218,12 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
 
     const taken = new Set<number>();
     const moved: string[] = [];
-    const xrayPort = ownXray ? await pickPort(io.env, 'XRAY_LOCAL_PORT', 2000, taken, moved) : undefined;
-    const receiverPort = await pickPort(io.env, 'RECEIVER_PORT', 9411, taken, moved);
+    const xrayPort = ownXray ? await pickPort(io.env, 'XRAY_LOCAL_PORT', 2000, taken, moved, holderOf) : undefined;
+    const receiverPort = await pickPort(io.env, 'RECEIVER_PORT', 9411, taken, moved, holderOf);
     const basePort = Number(io.env['TRANSLATOR_OPS_PORT'] || '9412');
     const opsPorts: number[] = [];
     for (let i = 0; i < translators; i++) {
-      opsPorts.push(await pickPort(i === 0 ? io.env : {}, 'TRANSLATOR_OPS_PORT', basePort + i, taken, i === 0 ? moved : []));
+      opsPorts.push(await pickPort(i === 0 ? io.env : {}, 'TRANSLATOR_OPS_PORT', basePort + i, taken, i === 0 ? moved : [], holderOf));
     }
     const xrayEndpoint = xrayPort === undefined ? undefined : `http://${HOST}:${xrayPort}`;
     const common = { KAFKA_BROKERS: brokers };
@@ -298,8 +301,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       brokers, brokersLine, redis: redisEnabled ? redisUrl : undefined, receiverPort, opsPorts, xrayPort, xrayEndpoint, target, moved, env: io.env, pidOf,
     }));
     // `meshray send` and `meshray demo` without --target post here, not to whatever holds :9411 (running-receivers.ts).
-    const announced = announceReceiver(runtimeDirOf(io.env), thisProcess('stack', `http://${HOST}:${receiverPort}`));
-    if ('failed' in announced) say(`note: meshray send and demo will not find this receiver without --target (${announced.failed})`);
+    // `meshray capture` and `replay` without --brokers read this stack's topics (its own broker's port is the OS's pick).
+    const announced = announceReceiver(runtimeDirOf(io.env), thisProcess('stack', `http://${HOST}:${receiverPort}`, {
+      brokers, spansTopic: io.env['SPANS_TOPIC'] || 'meshray.spans', dlqTopic: io.env['DLQ_TOPIC'] || 'meshray.spans.dlq',
+    }));
+    if ('failed' in announced) say(`note: meshray send and demo will not find this receiver without --target, nor capture and replay its Kafka without --brokers (${announced.failed})`);
     else removeAnnouncement = announced.remove;
 
     // Running: until a signal, or until a service or the stack's own broker dies (then the stack stops: a

@@ -13,6 +13,7 @@ import type { TimeWindow } from '../../translator/index.ts';
 import { plural } from './progress.ts';
 import { recordsIn, resolveRanges, type RangePlan } from './plan-ranges.ts';
 import { describeSelection, parseSelection } from './selection.ts';
+import type { RunningReceiver } from '../running-receivers.ts';
 
 /** parseArgs options for the source and selection flags. */
 export const SOURCE_OPTIONS = {
@@ -31,8 +32,9 @@ export const SOURCE_OPTIONS = {
 } as const;
 
 export const SOURCE_HELP = `source:
-  --brokers LIST           Kafka bootstrap brokers host:port,... (default: KAFKA_BROKERS)
-  --topic TOPIC            topic to read (default: SPANS_TOPIC or meshray.spans)
+  --brokers LIST           Kafka bootstrap brokers host:port,... (default: KAFKA_BROKERS, else the Kafka
+                           of the one \`meshray stack\` running on this machine)
+  --topic TOPIC            topic to read (default: SPANS_TOPIC, else that stack's, or meshray.spans)
   --dlq                    read the dead-letter topic instead (DLQ_TOPIC or meshray.spans.dlq): its
                            records carry the original span value
 
@@ -71,24 +73,47 @@ export interface Source {
    * is appended when it failed). A time selection then reads the whole topic and keeps the records in it.
    */
   readonly timesOutOfOrder: boolean;
+  /** Set when the brokers came from a running `meshray stack` (for stderr: where the records are read). */
+  readonly note?: string;
 }
 
 const BROKERS = kafkaEnv.KAFKA_BROKERS;
 const topicsSchema = z.object({ SPANS_TOPIC: kafkaEnv.SPANS_TOPIC, DLQ_TOPIC: dlqEnv.DLQ_TOPIC });
 
-/** The source flags (falling back to KAFKA_BROKERS, SPANS_TOPIC, DLQ_TOPIC) → a Source, or every problem. */
-export function parseSource(flags: SourceFlags, env: Readonly<Record<string, string | undefined>>): Parsed<Source> {
+/**
+ * The source flags (falling back to KAFKA_BROKERS, SPANS_TOPIC, DLQ_TOPIC) → a Source, or every problem. With
+ * neither --brokers nor KAFKA_BROKERS, the Kafka of the one `meshray stack` in `running` (running-receivers.ts)
+ * is read, with its topic names where neither --topic nor the variables name one; several stacks are not guessed at.
+ */
+export function parseSource(flags: SourceFlags, env: Readonly<Record<string, string | undefined>>, running: readonly RunningReceiver[] = []): Parsed<Source> {
   const errors: string[] = [];
-  const brokersText = flags.brokers ?? env['KAFKA_BROKERS'] ?? '';
+  let brokersText = flags.brokers ?? env['KAFKA_BROKERS'] ?? '';
   let brokers: string[] = [];
-  if (brokersText.trim() === '') errors.push('--brokers: no Kafka brokers (give --brokers host:port or set KAFKA_BROKERS)');
-  else {
+  let stack: RunningReceiver | undefined;
+  if (brokersText.trim() === '') {
+    const stacks = running.filter((r) => r.kafka !== undefined);
+    const starts = running.filter((r) => r.command === 'start');
+    if (stacks.length === 1) {
+      stack = stacks[0];
+      brokersText = stack?.kafka?.brokers ?? '';
+    } else if (stacks.length > 1) {
+      errors.push(`--brokers: ${stacks.length} meshray stacks run on this machine (${stacks.map((r) => `pid ${r.pid}: ${r.kafka?.brokers ?? '?'}`).join('; ')}): choose one with --brokers`);
+    } else {
+      errors.push(`--brokers: no Kafka brokers (give --brokers host:port or set KAFKA_BROKERS)${starts.length === 0 ? ''
+        : `; the running meshray start (pid ${starts.map((r) => r.pid).join(', ')}) has no Kafka: the all-in-one hands spans over in memory, and its dead letters go to DEAD_LETTER_FILE`}`);
+    }
+  }
+  if (brokersText.trim() !== '') {
     const parsed = BROKERS.safeParse(brokersText);
     if (parsed.success) brokers = parsed.data;
     else errors.push(`--brokers: expected host:port,..., got "${brokersText}"`);
   }
   if (flags.dlq === true && flags.topic !== undefined) errors.push('--dlq and --topic: give one (--dlq reads DLQ_TOPIC)');
-  const envTopics = loadConfig(topicsSchema, env); // cannot fail: both have defaults; an empty variable counts as unset
+  // cannot fail: both have defaults; an empty variable counts as unset, and then the stack's names are the defaults
+  const envTopics = loadConfig(topicsSchema, {
+    ...env,
+    SPANS_TOPIC: env['SPANS_TOPIC'] || stack?.kafka?.spansTopic, DLQ_TOPIC: env['DLQ_TOPIC'] || stack?.kafka?.dlqTopic,
+  });
   const topic = flags.dlq === true ? envTopics.DLQ_TOPIC : (flags.topic ?? envTopics.SPANS_TOPIC);
   if (topic.trim() === '') errors.push('--topic: empty topic name');
   const selection = parseSelection(flags);
@@ -106,7 +131,8 @@ export function parseSource(flags: SourceFlags, env: Readonly<Record<string, str
     else errors.push(`--idle-timeout: expected a duration like 60s, got "${flags['idle-timeout']}"`);
   }
   if (errors.length > 0 || !selection.ok) return { ok: false, errors };
-  return { ok: true, value: { brokers, topic, selection: selection.value, batchRecords, idleTimeoutMs, timesOutOfOrder: flags.dlq === true } };
+  const note = stack === undefined ? undefined : `reading the Kafka of meshray stack (pid ${stack.pid}) at ${brokers.join(',')}; --brokers chooses another`;
+  return { ok: true, value: { brokers, topic, selection: selection.value, batchRecords, idleTimeoutMs, timesOutOfOrder: flags.dlq === true, ...(note === undefined ? {} : { note }) } };
 }
 
 const kafkaSecuritySchema = z.object({

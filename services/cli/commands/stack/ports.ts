@@ -28,16 +28,19 @@ function osFreePort(): Promise<number> {
  * The port for a service: the variable's value when set (used as is: a busy one then fails with the
  * service's one-line PORT_UNAVAILABLE), else `preferred` when free and not taken by an earlier pick, else one the OS picks.
  * A preferred port that was busy is noted in `moved` (the banner says so: a command copied from the README
- * with the usual port would reach whatever holds it).
+ * with the usual port would reach whatever holds it, named by `holderOf` when it is a running meshray).
  */
-export async function pickPort(env: CommandIo['env'], variable: string, preferred: number, taken: Set<number>, moved: string[]): Promise<number> {
+export async function pickPort(
+  env: CommandIo['env'], variable: string, preferred: number, taken: Set<number>, moved: string[],
+  holderOf: (port: number) => string = () => 'another program?',
+): Promise<number> {
   const given = env[variable];
   let port: number;
   if (given !== undefined && given !== '') port = Number(given);
   else if (!taken.has(preferred) && (await portIsFree(preferred))) port = preferred;
   else {
     do port = await osFreePort(); while (taken.has(port));
-    moved.push(`port ${preferred} is in use (another program?): ${variable} is ${port} instead; set ${variable} to choose`);
+    moved.push(`port ${preferred} is in use (${holderOf(preferred)}): ${variable} is ${port} instead; set ${variable} to choose`);
   }
   taken.add(port);
   return port;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_TARGET, announceReceiver, defaultTargetOf, pidIsAlive, processStartOf, runningReceivers, runtimeDirOf, thisProcess } from '../../../../services/cli/running-receivers.ts';
+import { DEFAULT_TARGET, announceReceiver, defaultTargetOf, holderOfPort, pidIsAlive, processStartOf, runningReceivers, runtimeDirOf, thisProcess } from '../../../../services/cli/running-receivers.ts';
 import { senderTarget } from '../../../../services/cli/flags.ts';
 
 const withDir = async (body: (dir: string) => Promise<void> | void): Promise<void> => {
@@ -100,3 +100,20 @@ test('an entry whose pid another process has taken since (its start time differs
   writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(me));
   assert.deepEqual(runningReceivers(dir), [me]);
 }));
+
+test('a stack announces its Kafka (brokers and topics) beside its receiver, and it is read back', () => withDir((dir) => {
+  const kafka = { brokers: '127.0.0.1:40777', spansTopic: 'meshray.spans', dlqTopic: 'meshray.spans.dlq' };
+  const announced = announceReceiver(dir, thisProcess('stack', 'http://127.0.0.1:40123', kafka));
+  assert.ok('remove' in announced, JSON.stringify(announced));
+  assert.deepEqual(runningReceivers(dir).map((r) => r.kafka), [kafka]);
+  // a malformed kafka member is dropped, the receiver is kept
+  writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify({ pid: process.pid, command: 'stack', receiver: 'http://127.0.0.1:40123', kafka: { brokers: 5 } }));
+  assert.deepEqual(runningReceivers(dir), [{ pid: process.pid, command: 'stack', receiver: 'http://127.0.0.1:40123' }]);
+}));
+
+test('holderOfPort: the running meshray whose receiver holds the port is named; others are offered as a guess', () => {
+  const start = { pid: 4242, command: 'start', receiver: 'http://127.0.0.1:9411' } as const;
+  assert.equal(holderOfPort([start], 9411), 'held by meshray start, pid 4242');
+  assert.equal(holderOfPort([start], 2000), 'another program, or meshray start (pid 4242) running on this machine?');
+  assert.equal(holderOfPort([], 9411), 'another program?');
+});

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSource } from '../../../../../services/cli/replay/source-flags.ts';
+import type { RunningReceiver } from '../../../../../services/cli/running-receivers.ts';
+
+const ALL = { all: true } as const;
+const stack = (pid: number, brokers: string, spansTopic = 'meshray.spans', dlqTopic = 'meshray.spans.dlq'): RunningReceiver =>
+  ({ pid, command: 'stack', receiver: 'http://127.0.0.1:9411', kafka: { brokers, spansTopic, dlqTopic } });
+const start: RunningReceiver = { pid: 4242, command: 'start', receiver: 'http://127.0.0.1:9411' };
+
+test('parseSource: --brokers, else KAFKA_BROKERS; the running stack is not consulted then', () => {
+  const running = [stack(7, '127.0.0.1:40001')];
+  const byFlag = parseSource({ ...ALL, brokers: 'k1:9092,k2:9092' }, { KAFKA_BROKERS: 'env:9092' }, running);
+  assert.ok(byFlag.ok);
+  assert.deepEqual(byFlag.value.brokers, ['k1:9092', 'k2:9092']);
+  assert.equal(byFlag.value.note, undefined);
+  const byEnv = parseSource(ALL, { KAFKA_BROKERS: 'env:9092' }, running);
+  assert.ok(byEnv.ok);
+  assert.deepEqual(byEnv.value.brokers, ['env:9092']);
+  assert.equal(byEnv.value.topic, 'meshray.spans');
+  assert.equal(byEnv.value.note, undefined);
+});
+
+test('parseSource: without --brokers or KAFKA_BROKERS, the one running meshray stack\'s Kafka and topics are read, and a note says so', () => {
+  const running = [start, stack(7, '127.0.0.1:40001', 'spans.stack', 'dlq.stack')];
+  const spans = parseSource(ALL, { KAFKA_BROKERS: '' }, running);
+  assert.ok(spans.ok, JSON.stringify(spans));
+  assert.deepEqual(spans.value.brokers, ['127.0.0.1:40001']);
+  assert.equal(spans.value.topic, 'spans.stack');
+  assert.equal(spans.value.note, 'reading the Kafka of meshray stack (pid 7) at 127.0.0.1:40001; --brokers chooses another');
+  const dlq = parseSource({ ...ALL, dlq: true }, {}, running);
+  assert.ok(dlq.ok);
+  assert.equal(dlq.value.topic, 'dlq.stack');
+  // a topic named by the flag or the variable still wins over the stack's
+  const named = parseSource({ ...ALL, topic: 'mine' }, {}, running);
+  assert.ok(named.ok);
+  assert.equal(named.value.topic, 'mine');
+  const byVariable = parseSource(ALL, { SPANS_TOPIC: 'from-env' }, running);
+  assert.ok(byVariable.ok);
+  assert.equal(byVariable.value.topic, 'from-env');
+});
+
+test('parseSource: two running stacks are not guessed between; a running meshray start is named as having no Kafka', () => {
+  const two = parseSource(ALL, {}, [stack(7, '127.0.0.1:40001'), stack(8, '127.0.0.1:40002')]);
+  assert.ok(!two.ok);
+  assert.deepEqual(two.errors, ['--brokers: 2 meshray stacks run on this machine (pid 7: 127.0.0.1:40001; pid 8: 127.0.0.1:40002): choose one with --brokers']);
+  const onlyStart = parseSource(ALL, {}, [start]);
+  assert.ok(!onlyStart.ok);
+  assert.match(onlyStart.errors[0] ?? '', /^--brokers: no Kafka brokers \(give --brokers host:port or set KAFKA_BROKERS\); the running meshray start \(pid 4242\) has no Kafka/);
+  const nothing = parseSource(ALL, {}, []);
+  assert.ok(!nothing.ok);
+  assert.deepEqual(nothing.errors, ['--brokers: no Kafka brokers (give --brokers host:port or set KAFKA_BROKERS)']);
+});
