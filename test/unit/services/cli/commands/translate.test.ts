@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import { run } from '../../../../../services/cli/commands/translate.ts';
 import { validateSegmentJson } from '../../../../../shared/core/xray/index.ts';
-import { runCommand } from '../io.ts';
+import { runCommand, testRuntimeDir } from '../io.ts';
 import { packJsonDocuments } from '../../../../support/pack-documents.ts';
 
 const fixture = (name: string) => new URL(`../../../../fixtures/${name}`, import.meta.url);
@@ -268,7 +268,7 @@ test('translate (and send) given no FILE on a terminal say they read stdin, befo
     const stderr = new PassThrough();
     let said = '';
     stderr.on('data', (c: Buffer) => { said += c.toString(); });
-    await command([], { stdin: terminal, stdout: new PassThrough(), stderr, env: {} });
+    await command([], { stdin: terminal, stdout: new PassThrough(), stderr, env: { MESHRAY_RUNTIME_DIR: testRuntimeDir() } });
     assert.match(said, new RegExp(`^meshray ${name}: reading Zipkin spans from stdin: paste them and end with Ctrl-D, or give a FILE \\(--help\\)\\n`), name);
   }
   const piped = await runCommand(run, [], '\n');

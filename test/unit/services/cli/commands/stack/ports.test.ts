@@ -6,7 +6,7 @@ import { pickPort, portIsFree } from '../../../../../../services/cli/commands/st
 
 test('pickPort: a busy preferred port moves to another, and the note names what holds it', async () => {
   const holder = createServer();
-  holder.listen({ port: 0, exclusive: true });
+  holder.listen({ host: '127.0.0.1', port: 0, exclusive: true });
   await once(holder, 'listening');
   const busy = (holder.address() as AddressInfo).port;
   try {
