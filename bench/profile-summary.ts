@@ -2,7 +2,10 @@
  * Summarises V8 .cpuprofile files (`node --cpu-prof`, e.g. from `BENCH_CPU_PROF=<dir> npm run bench`):
  * self time by function and by package, the biggest first.
  *
- *   node --import tsx bench/profile-summary.ts <file.cpuprofile>... [--top 25]
+ *   node --import tsx bench/profile-summary.ts <file.cpuprofile>... [--top 25] [--skip SECONDS]
+ *
+ * `--skip` leaves out the profile's first SECONDS of wall time (start-up, module compiling and the warm-up), so
+ * that a steady load's profile is not diluted by the process' start.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -33,7 +36,7 @@ function packageOf(url: string, functionName: string): string {
 /** Samples are ~1 ms apart (V8's default interval); a delta over this is a gap in sampling, not a function's time. */
 const MAX_SAMPLE_GAP_US = 100_000;
 
-function summarise(file: string, top: number): string {
+function summarise(file: string, top: number, skipUs: number): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
@@ -42,8 +45,11 @@ function summarise(file: string, top: number): string {
   // translator, whose whole CPU was 7.7 s). Such gaps are left out and counted instead.
   let gapUs = 0;
   let gaps = 0;
+  let elapsedUs = 0;
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
+    elapsedUs += us;
+    if (elapsedUs <= skipUs) return;
     if (us > MAX_SAMPLE_GAP_US) { gapUs += us; gaps += 1; return; }
     selfUs.set(id, (selfUs.get(id) ?? 0) + us);
   });
@@ -65,11 +71,16 @@ function summarise(file: string, top: number): string {
   const table = (m: Map<string, number>): string => [...m].sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([k, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`).join('\n');
   const gapNote = gaps > 0 ? `, ${gaps} sampling gap(s) over ${MAX_SAMPLE_GAP_US / 1000} ms left out (${(gapUs / 1e6).toFixed(2)} s)` : '';
-  return `${basename(file)}: busy ${(total / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s${gapNote}\n by package:\n${table(byPackage)}\n by function:\n${table(byFunction)}\n`;
+  const skipped = skipUs > 0 ? ` after the first ${skipUs / 1e6} s` : '';
+  return `${basename(file)}${skipped}: busy ${(total / 1e6).toFixed(2)} s, idle ${(idle / 1e6).toFixed(2)} s${gapNote}\n by package:\n${table(byPackage)}\n by function:\n${table(byFunction)}\n`;
 }
 
 const args = process.argv.slice(2);
-const topAt = args.indexOf('--top');
-const top = topAt >= 0 ? Number(args[topAt + 1]) : 25;
-const files = args.filter((_, i) => topAt < 0 || (i !== topAt && i !== topAt + 1));
-for (const file of files) process.stdout.write(`${summarise(file, top)}\n`);
+const valueOf = (flag: string): number | undefined => {
+  const at = args.indexOf(flag);
+  return at >= 0 ? Number(args[at + 1]) : undefined;
+};
+const top = valueOf('--top') ?? 25;
+const skipUs = (valueOf('--skip') ?? 0) * 1e6;
+const files = args.filter((arg, i) => !arg.startsWith('--') && !['--top', '--skip'].includes(args[i - 1] ?? ''));
+for (const file of files) process.stdout.write(`${summarise(file, top, skipUs)}\n`);
