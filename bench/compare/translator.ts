@@ -40,6 +40,11 @@
  * (scavenge, mark-compact): how many, main-thread pause and (with --trace-gc-nvp) helper-thread work per
  * span, and the bytes promoted to the old generation (bench/support/gc-trace.ts).
  *
+ * The translator's floor (translator-floor.ts; BENCH_DRAIN_FLOOR=0 skips it): once the windows are drained and
+ * the translator stopped, the same topic is drained again from its start by a process using the same packages
+ * (kafkajs, the record codec, the SDK) and none of the translation, one minimal document per span, measured
+ * after the warm-up's spans: what no translator on these packages goes below here.
+ *
  * Knobs: BENCH_DRAIN_SPANS, BENCH_DRAIN_WARM_SPANS, KAFKA_BROKERS/BENCH_BROKER_PID, BENCH_SERVICE_ENV (e.g.
  * EXPORT_LINGER=0), BENCH_CPU_PROF (with several variants or rounds, each translator profiles into
  * <dir>/translator-<variant>-<round>), BENCH_COMPILED (bench/support/services.ts).
@@ -53,6 +58,7 @@ import {
 import type { BenchFigure } from '../translate.bench.ts';
 import { GcTraceCollector, type GcTraceSummary } from '../support/gc-trace.ts';
 import { cpuSplitOf, rssMibOf, threadCpuOf } from '../support/processes.ts';
+import { runTranslatorFloor, type TranslatorFloor } from './translator-floor.ts';
 
 const log = logger('drain');
 
@@ -223,7 +229,7 @@ async function measureWindow(p: DrainProcesses, window: number, landedBefore: { 
  * A variant's processes, its warm-up, then BENCH_DRAIN_WINDOWS measured windows (default 2) in the same
  * processes. Only the translator's CPU after the last window is idle time.
  */
-async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string, nodeFlags: readonly string[]): Promise<{ windows: DrainResult[]; idlePercent: number }> {
+async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string, nodeFlags: readonly string[]): Promise<{ windows: DrainResult[]; idlePercent: number; floor: TranslatorFloor | undefined }> {
   const services: Service[] = [];
   try {
     const run = `${process.pid}-${Date.now()}`;
@@ -256,7 +262,8 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const seed = Date.now() % 1_000_000;
 
     // warm-up: the translator drains a first set (startup, the JIT's first optimisations), not measured
-    const warm = expectedDocuments(await preload(receiver, num('BENCH_DRAIN_WARM_SPANS', 20_000), seed));
+    const warmSpans = await preload(receiver, num('BENCH_DRAIN_WARM_SPANS', 20_000), seed);
+    const warm = expectedDocuments(warmSpans);
     let landed: { entities: number; documents: number } = await waitLanded(xray, warm, 120_000);
     if (landed.entities < warm) throw new Error(`warm-up: only ${landed.entities} of ${warm} segments and subsegments landed`);
     await stopService(receiver);
@@ -276,7 +283,15 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     const idleSeconds = num('BENCH_DRAIN_IDLE_SECONDS', 3);
     const idle0 = cpuSecondsOf(translator.child.pid);
     await sleep(idleSeconds * 1000);
-    return { windows, idlePercent: round(((cpuSecondsOf(translator.child.pid) - idle0) / idleSeconds) * 100, 1) };
+    const idlePercent = round(((cpuSecondsOf(translator.child.pid) - idle0) / idleSeconds) * 100, 1);
+    // The translator's floor on the same topic (BENCH_DRAIN_FLOOR=0 skips it), the translator stopped first.
+    let floor: TranslatorFloor | undefined;
+    if (process.env['BENCH_DRAIN_FLOOR'] !== '0') {
+      await stopService(translator);
+      floor = await runTranslatorFloor(broker.brokers, topics.SPANS_TOPIC, xray.url, warmSpans.length);
+      log(`[${variant.name}] translator floor: ${floor.spans} spans after the warm-up's ${warmSpans.length}: ${floor.usPerSpan} µs/span`);
+    }
+    return { windows, idlePercent, floor };
   } finally {
     for (const s of services) if (s.child.exitCode === null) s.child.kill('SIGCONT');
     await Promise.all(services.map(stopService));
@@ -331,10 +346,14 @@ export async function runTranslatorDrainBench(): Promise<BenchFigure[]> {
     const figures: BenchFigure[] = [];
     for (let pass = 1; pass <= rounds; pass += 1) {
       for (const [i, variant] of variants.entries()) {
-        const { windows, idlePercent } = await drainOnce(broker, variant, single ? '' : `-${i + 1}-${pass}`, nodeFlags);
+        const { windows, idlePercent, floor } = await drainOnce(broker, variant, single ? '' : `-${i + 1}-${pass}`, nodeFlags);
         const label = rounds > 1 ? `${variant.name}, round ${pass}` : variant.name;
         const printed = windows.flatMap((w) => figuresOf(variant, `${label}, window ${w.window}`, w));
         printed.push({ name: `drain [${label}]: CPU translator once drained (idle: fetch loops, heartbeats, timers)`, value: idlePercent, unit: '% of a core' });
+        if (floor !== undefined) {
+          const at = `drain [${label}]: translator floor (kafkajs, record codec, SDK; one minimal document per span; every window's spans)`;
+          printed.push({ name: `${at}: CPU`, value: floor.usPerSpan, unit: `µs/span (main thread ${floor.mainThreadUsPerSpan}; ${floor.spans} spans, ${floor.documentsPerCall} documents/call)` });
+        }
         for (const f of printed) process.stderr.write(`[drain] ${f.name}: ${f.value} ${f.unit}\n`);
         figures.push(...printed);
       }
