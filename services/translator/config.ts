@@ -40,11 +40,12 @@ export const translatorEnvSchema = z.object({
 }).superRefine((c, ctx) => {
   requireSamplingSettings(c, ctx);
   requireSaslCredentials(c, ctx);
-  requireExportTarget(c, ctx);
   checkRetryBackoff(c, ctx);
   if (c.ASSEMBLY === 'on' && c.ASSEMBLY_IDLE >= c.ASSEMBLY_MAX_AGE) {
     ctx.addIssue({ code: 'custom', path: ['ASSEMBLY_IDLE'], message: `must be shorter than ASSEMBLY_MAX_AGE (${formatDurationMs(c.ASSEMBLY_MAX_AGE)}), got ${formatDurationMs(c.ASSEMBLY_IDLE)}: every trace would leave the window at ASSEMBLY_MAX_AGE, and its spans after that be counted late` });
   }
-});
+  // Checked even when other variables are wrong (it reads only whether two are set): a newcomer without any
+  // env was told only "KAFKA_BROKERS: is required", and the missing export target at the next start.
+}).superRefine(requireExportTarget, { when: () => true });
 
 export type TranslatorEnvConfig = Config<typeof translatorEnvSchema>;

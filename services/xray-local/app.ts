@@ -106,9 +106,12 @@ export function buildXRayLocal(deps: XRayLocalDeps): EmbeddedXRayLocal {
     return reply.code(500).header('x-amzn-errortype', 'InternalFailure').send({ __type: 'InternalFailure', message: 'internal error' });
   });
 
+  // Zipkin spans posted here (`meshray send --target http://…:2000`) are told where they belong.
+  const ZIPKIN_ROUTE = /^\/api\/v[12]\/spans(?:[?#]|$)/;
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).header('x-amzn-errortype', 'UnknownOperationException')
-      .send({ __type: 'UnknownOperationException', message: `xray-local does not implement ${req.method} ${req.url}` }));
+      .send({ __type: 'UnknownOperationException', message: `xray-local does not implement ${req.method} ${req.url}${ZIPKIN_ROUTE.test(req.url)
+        ? ': this is xray-local (the X-Ray API); Zipkin spans go to meshray\'s receiver (port 9411 by default: meshray start, meshray stack or meshray receiver)' : ''}` }));
 
   const put = (input: unknown) => putTraceSegments(input, { store, metrics, throttle, nowMs });
   app.post('/TraceSegments', async (req, reply) => send(reply, put(req.body)));

@@ -34,6 +34,17 @@ test('no export target: one problem naming XRAY_ENDPOINT and AWS_REGION; either 
   assert.ok(parseConfig(translatorEnvSchema, { KAFKA_BROKERS: '127.0.0.1:9092', XRAY_ENDPOINT: 'http://127.0.0.1:2000' }).ok);
 });
 
+test('no export target is listed beside the other problems, not after they are fixed (a newcomer with no env saw only KAFKA_BROKERS)', () => {
+  const r = parseConfig(translatorEnvSchema, { PARTITIONS_CONCURRENCY: 'many' });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues.map((i) => i.path), ['KAFKA_BROKERS', 'PARTITIONS_CONCURRENCY', '']);
+  assert.match(r.issues[2]?.message ?? '', /^no X-Ray export target/);
+  // a target given, even a wrong one, is not called missing
+  const wrong = parseConfig(translatorEnvSchema, { XRAY_ENDPOINT: 'not a url' });
+  assert.ok(!wrong.ok);
+  assert.deepEqual(wrong.issues.map((i) => i.path), ['KAFKA_BROKERS', 'XRAY_ENDPOINT']);
+});
+
 test('ASSEMBLY_IDLE at or past ASSEMBLY_MAX_AGE is refused, naming both', () => {
   const base = { KAFKA_BROKERS: '127.0.0.1:9092', XRAY_ENDPOINT: 'http://127.0.0.1:2000' };
   const r = parseConfig(translatorEnvSchema, { ...base, ASSEMBLY_IDLE: '60s', ASSEMBLY_MAX_AGE: '10s' });

@@ -39,6 +39,12 @@ test('serves the placeholder console, health, metrics and AWS-style unknown oper
     const unknown = await fetch(`${h.endpoint}/SamplingRules`, { method: 'POST', body: '{}' });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.headers.get('x-amzn-errortype'), 'UnknownOperationException');
+    assert.deepEqual(await unknown.json(), { __type: 'UnknownOperationException', message: 'xray-local does not implement POST /SamplingRules' });
+    // Zipkin spans sent here by mistake (`meshray send --target http://127.0.0.1:2000`) are told where the receiver is
+    const zipkin = await fetch(`${h.endpoint}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' });
+    assert.equal(zipkin.status, 404);
+    assert.match(((await zipkin.json()) as { message: string }).message,
+      /^xray-local does not implement POST \/api\/v2\/spans: this is xray-local \(the X-Ray API\); Zipkin spans go to meshray's receiver \(port 9411 by default/);
   } finally {
     await h.close();
   }
