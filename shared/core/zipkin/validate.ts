@@ -178,10 +178,15 @@ function kindOf(upper: string): SpanKind | undefined {
   }
 }
 
-/** Optional lowercased text (span name, service name); empty means absent. */
+/**
+ * Optional lowercased text (span name, service name); empty means absent. A JSON number is its text, as Zipkin's
+ * reader takes it (internal/JsonCodec.java reads with Gson, whose `nextString` returns a NUMBER token as text);
+ * JSON.parse keeps no literal, so `1.0` reads as "1" where Zipkin keeps "1.0".
+ */
 export function readLowercaseText(value: unknown, base: string, field: string, issues: Issue[]): string | undefined {
   if (typeof value === 'string') return value === '' ? undefined : value.toLowerCase();
   if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   report(issues, base, field, `must be a string, got ${describe(value)}`);
   return undefined;
 }
@@ -217,17 +222,20 @@ export function readEndpoint(value: unknown, base: string, field: string, issues
   }
   if (value.ipv4 !== undefined && readIp(value.ipv4, endpoint)) empty = false;
   if (value.ipv6 !== undefined && readIp(value.ipv6, endpoint)) empty = false;
-  const port = value.port;
+  // A string of digits is that number: Zipkin reads the port with Gson's `nextInt`, which parses a STRING token.
+  const port = typeof value.port === 'string' && PORT_TEXT.test(value.port) ? Number(value.port) : value.port;
   if (typeof port === 'number' && Number.isInteger(port) && port <= MAX_PORT) {
     if (port > 0) {
       endpoint.port = port;
       empty = false;
     }
   } else if (port !== undefined && port !== null) {
-    report(issues, base, `${field}.port`, `must be an integer up to ${MAX_PORT}, got ${describe(port)}`);
+    report(issues, base, `${field}.port`, `must be an integer up to ${MAX_PORT}, got ${describe(value.port)}`);
   }
   return empty ? undefined : endpoint;
 }
+
+const PORT_TEXT = /^-?\d{1,10}$/;
 
 /** Sets ipv4 or ipv6 from an IP literal; anything else is left out (false), as `Endpoint.Builder.parseIp`. */
 function readIp(value: unknown, endpoint: Mutable<Endpoint>): boolean {

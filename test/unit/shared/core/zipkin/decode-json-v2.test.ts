@@ -241,8 +241,9 @@ describe('decodeJsonV2', () => {
       assert.equal('name' in decodeOne({ name: '' }), false);
     });
 
-    it('refuses a name that is not a string', () => {
-      assert.deepEqual(refuseOne({ name: 42 }), [{ path: 'spans[0].name', message: 'must be a string, got 42' }]);
+    it('reads a numeric name as its text, as Zipkin\'s reader (Gson nextString) does, and refuses other non-strings', () => {
+      assert.equal(decodeOne({ name: 42 }).name, '42');
+      assert.deepEqual(refuseOne({ name: true }), [{ path: 'spans[0].name', message: 'must be a string, got true' }]);
     });
 
     it('keeps shared: true on a SERVER span and on a span without kind', () => {
@@ -295,8 +296,9 @@ describe('decodeJsonV2', () => {
       ['an endpoint that is an array', { remoteEndpoint: [] }, 'spans[0].remoteEndpoint', 'must be an object, got an array'],
       ['a port above 65535', { localEndpoint: { port: 70000 } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got 70000'],
       ['a fractional port', { localEndpoint: { port: 80.5 } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got 80.5'],
-      ['a string port', { localEndpoint: { port: '80' } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got "80"'],
-      ['a numeric serviceName', { localEndpoint: { serviceName: 1 } }, 'spans[0].localEndpoint.serviceName', 'must be a string, got 1'],
+      ['a port that is text but no number', { localEndpoint: { port: '8o' } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got "8o"'],
+      ['a port of digits above 65535', { localEndpoint: { port: '65536' } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got "65536"'],
+      ['a boolean serviceName', { localEndpoint: { serviceName: true } }, 'spans[0].localEndpoint.serviceName', 'must be a string, got true'],
     ];
     for (const [title, overrides, path, message] of bad) {
       it(`refuses ${title}`, () => {
