@@ -60,7 +60,7 @@ export const receiverEnvSchema = z.object({
   ...heapGrowingEnv(300),
   ...kafkaEnv,
   RECEIVER_PORT: port().default(9411).describe('port of the Zipkin-compatible HTTP endpoint (also serves /health and /metrics)'),
-  RECEIVER_HOST: z.string().min(1).default('0.0.0.0').describe('address the HTTP endpoint listens on'),
+  RECEIVER_HOST: z.string().min(1).default('0.0.0.0').describe('address the HTTP endpoint listens on: 0.0.0.0 takes IPv4 only; `::` takes IPv6 and IPv4 on a dual-stack host, and is what an IPv6-only cluster (EKS with IPv6) needs'),
   // At least 1kb: a bare number is bytes, and `MAX_BODY_BYTES=5` (meant as 5mb) refused every request 413 (found by the newcomer trial).
   MAX_BODY_BYTES: bytes().pipe(z.number().int().min(1024, 'at least 1kb: a bare number is bytes (write 5mb for 5 MiB); one Envoy POST of 5 spans is about 4 KB').max(512 * 1024 ** 2, 'at most 512mb: every request body is held in memory whole, and Envoy posts far less')).default(5 * 1024 ** 2)
     .describe('largest request body after decompression (the raw body is held to the same limit); larger → 413 BODY_TOO_LARGE'),

@@ -103,7 +103,7 @@ export function checkRetryBackoff(c: { XRAY_RETRY_BASE: number; XRAY_RETRY_MAX: 
 }
 
 export const opsEnv = {
-  OPS_HOST: z.string().default('0.0.0.0').describe('address of the health and metrics listener'),
+  OPS_HOST: z.string().default('0.0.0.0').describe('address of the health and metrics listener (`::` for IPv6 as well, as RECEIVER_HOST)'),
 };
 
 export type { z };
