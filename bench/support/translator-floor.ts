@@ -20,6 +20,10 @@ import { decodeRecordSpans, deliveredRecordOf } from '../../shared/core/span-rec
 
 const [brokers = '', topic = '', endpoint = '', skipText = '0'] = process.argv.slice(2);
 const skip = Number(skipText);
+if (!Number.isFinite(skip) || skip < 0 || brokers === '' || topic === '' || endpoint === '') {
+  process.stderr.write('usage: translator-floor.ts <brokers> <topic> <xray endpoint> <spans to skip (a number ≥ 0)>\n');
+  process.exit(2);
+}
 const DOCUMENTS_PER_CALL = 50;
 const CALLS_IN_FLIGHT = 4;
 
@@ -96,6 +100,11 @@ await consumer.run({
   },
 });
 await finished;
+if (cpu0 === undefined || spans === 0) {
+  // nothing after the warm-up: a figure here would be the whole process' CPU, or nothing, per span
+  process.stderr.write(`translator floor: no span after the first ${skip} (${warmed} read in all): nothing measured\n`);
+  process.exit(1);
+}
 const cpu = process.cpuUsage(cpu0);
 const main = mainThreadUs() - main0;
 await consumer.disconnect();

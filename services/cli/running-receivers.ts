@@ -35,12 +35,24 @@ export interface RunningReceiver {
   readonly kafka?: RunningKafka;
 }
 
-/** The Kafka of a running `meshray stack`: its bootstrap brokers (`host:port,...`) and topic names. */
+/**
+ * The Kafka of a running `meshray stack`: its bootstrap brokers (`host:port,...`), topic names, and whether it
+ * needs TLS or SASL (never the credentials: a reader must bring its own, and is told so when it has none).
+ */
 export interface RunningKafka {
   readonly brokers: string;
   readonly spansTopic: string;
   readonly dlqTopic: string;
+  /** KAFKA_SSL of the stack's services (absent: false). */
+  readonly ssl?: boolean;
+  /** KAFKA_SASL_MECHANISM of the stack's services (absent: 'none'). */
+  readonly saslMechanism?: string;
 }
+
+const securityOf = (k: Partial<RunningKafka>): Pick<RunningKafka, 'ssl' | 'saslMechanism'> => ({
+  ...(k.ssl === true ? { ssl: true } : {}),
+  ...(typeof k.saslMechanism === 'string' && k.saslMechanism !== 'none' ? { saslMechanism: k.saslMechanism } : {}),
+});
 
 /** The start time of process `pid` (Linux), or undefined where it cannot be read. */
 export function processStartOf(pid: number): string | undefined {
@@ -110,13 +122,15 @@ export function pidIsAlive(pid: number): boolean {
   }
 }
 
+const isText = (v: unknown): v is string => typeof v === 'string' && v.trim() !== '';
+
 function parseEntry(text: string): RunningReceiver | undefined {
   try {
     const value = JSON.parse(text) as Partial<RunningReceiver>;
     if (!Number.isInteger(value.pid) || (value.command !== 'stack' && value.command !== 'start') || typeof value.receiver !== 'string') return undefined;
     const k = value.kafka as Partial<RunningKafka> | undefined;
-    const kafka = typeof k?.brokers === 'string' && typeof k.spansTopic === 'string' && typeof k.dlqTopic === 'string'
-      ? { brokers: k.brokers, spansTopic: k.spansTopic, dlqTopic: k.dlqTopic } : undefined;
+    const kafka = isText(k?.brokers) && isText(k.spansTopic) && isText(k.dlqTopic)
+      ? { brokers: k.brokers, spansTopic: k.spansTopic, dlqTopic: k.dlqTopic, ...securityOf(k) } : undefined;
     return {
       pid: value.pid as number, command: value.command, receiver: value.receiver,
       ...(typeof value.started === 'string' ? { started: value.started } : {}), ...(kafka === undefined ? {} : { kafka }),
@@ -168,8 +182,10 @@ export function defaultTargetOf(running: readonly RunningReceiver[], errors: str
 }
 
 /**
- * The running stacks and all-in-ones that may hold `port` (the one whose receiver listens there first), for a
- * "port in use" message: "(meshray start, pid 4242)" instead of "(another program?)". Empty when none runs.
+ * What may hold `port`, for a "port in use" message: "held by meshray start, pid 4242" when a running stack's or
+ * all-in-one's receiver listens there; else the running ones as a guess beside another program; else
+ * "another program?". Only receivers are announced, so a stack's other ports (xray-local, the translators'
+ * ops ports) get the guess.
  */
 export function holderOfPort(running: readonly RunningReceiver[], port: number): string {
   const portOf = (r: RunningReceiver): number | undefined => {

@@ -46,6 +46,6 @@ export const translatorEnvSchema = z.object({
   }
   // Checked even when other variables are wrong (it reads only whether two are set): a newcomer without any
   // env was told only "KAFKA_BROKERS: is required", and the missing export target at the next start.
-}).superRefine(requireExportTarget, { when: () => true });
+}).superRefine(requireExportTarget, { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
 
 export type TranslatorEnvConfig = Config<typeof translatorEnvSchema>;

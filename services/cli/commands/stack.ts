@@ -22,6 +22,7 @@ import { pickPort, portIsFree } from './stack/ports.ts';
 import { drainTranslators } from './stack/drain.ts';
 import { STACK_HOST, checkKafka, checkRedis, configProblems, throwawayTypos } from './stack/preflight.ts';
 import { announceReceiver, holderOfPort, runningReceivers, runtimeDirOf, thisProcess } from '../running-receivers.ts';
+import { kafkaSecurityAnnounced } from '../replay/source-flags.ts';
 import { chooseExportTarget, exportTargetWarning } from '../../../shared/edge/config/index.ts';
 
 const HOST = STACK_HOST;
@@ -304,6 +305,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     // `meshray capture` and `replay` without --brokers read this stack's topics (its own broker's port is the OS's pick).
     const announced = announceReceiver(runtimeDirOf(io.env), thisProcess('stack', `http://${HOST}:${receiverPort}`, {
       brokers, spansTopic: io.env['SPANS_TOPIC'] || 'meshray.spans', dlqTopic: io.env['DLQ_TOPIC'] || 'meshray.spans.dlq',
+      // its own broker is plain; a broker given by KAFKA_BROKERS is reached as the services reach it
+      ...(broker === undefined ? kafkaSecurityAnnounced(io.env) : {}),
     }));
     if ('failed' in announced) say(`note: meshray send and demo will not find this receiver without --target, nor capture and replay its Kafka without --brokers (${announced.failed})`);
     else removeAnnouncement = announced.remove;

@@ -5,7 +5,7 @@
 import { createWriteStream, openSync } from 'node:fs';
 import type { Kafka } from 'kafkajs';
 import { z } from 'zod';
-import { dlqEnv, durationMs, kafkaEnv, loadConfig, requireSaslCredentials } from '../../../shared/edge/config/index.ts';
+import { dlqEnv, durationMs, kafkaEnv, loadConfig, parseConfig, requireSaslCredentials } from '../../../shared/edge/config/index.ts';
 import { createKafka } from '../../../shared/edge/kafka/client.ts';
 import { kafkaSecurityOf } from '../../../shared/edge/kafka/from-config.ts';
 import type { Parsed, Selection, SelectionFlags } from './selection.ts';
@@ -13,7 +13,7 @@ import type { TimeWindow } from '../../translator/index.ts';
 import { plural } from './progress.ts';
 import { recordsIn, resolveRanges, type RangePlan } from './plan-ranges.ts';
 import { describeSelection, parseSelection } from './selection.ts';
-import type { RunningReceiver } from '../running-receivers.ts';
+import type { RunningKafka, RunningReceiver } from '../running-receivers.ts';
 
 /** parseArgs options for the source and selection flags. */
 export const SOURCE_OPTIONS = {
@@ -35,8 +35,8 @@ export const SOURCE_HELP = `source:
   --brokers LIST           Kafka bootstrap brokers host:port,... (default: KAFKA_BROKERS, else the Kafka
                            of the one \`meshray stack\` running on this machine)
   --topic TOPIC            topic to read (default: SPANS_TOPIC, else that stack's, or meshray.spans)
-  --dlq                    read the dead-letter topic instead (DLQ_TOPIC or meshray.spans.dlq): its
-                           records carry the original span value
+  --dlq                    read the dead-letter topic instead (DLQ_TOPIC, else that stack's, or
+                           meshray.spans.dlq): its records carry the original span value
 
 selection (exactly one):
   --from TIME [--to TIME]  records whose timestamp is ≥ --from; each partition stops at its first record
@@ -80,6 +80,30 @@ export interface Source {
 const BROKERS = kafkaEnv.KAFKA_BROKERS;
 const topicsSchema = z.object({ SPANS_TOPIC: kafkaEnv.SPANS_TOPIC, DLQ_TOPIC: dlqEnv.DLQ_TOPIC });
 
+const securityFlagsSchema = z.object({ KAFKA_SSL: kafkaEnv.KAFKA_SSL, KAFKA_SASL_MECHANISM: kafkaEnv.KAFKA_SASL_MECHANISM });
+
+/**
+ * Whether `env`'s Kafka settings ask for TLS and which SASL mechanism, never the credentials (what a `meshray
+ * stack` announces of a KAFKA_BROKERS it was given); values the schema refuses read as neither.
+ */
+export function kafkaSecurityAnnounced(env: Readonly<Record<string, string | undefined>>): Pick<RunningKafka, 'ssl' | 'saslMechanism'> {
+  const r = parseConfig(securityFlagsSchema, env);
+  if (!r.ok) return {};
+  return { ...(r.value.KAFKA_SSL ? { ssl: true } : {}), ...(r.value.KAFKA_SASL_MECHANISM === 'none' ? {} : { saslMechanism: r.value.KAFKA_SASL_MECHANISM }) };
+}
+
+/** Why this shell cannot reach a stack's Kafka as the stack does (TLS or SASL it lacks), or undefined. */
+function securityMismatch(stack: RunningReceiver, kafka: RunningKafka, env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const mine = kafkaSecurityAnnounced(env);
+  const needs = [
+    ...(kafka.ssl === true && mine.ssl !== true ? ['KAFKA_SSL=true'] : []),
+    ...(kafka.saslMechanism !== undefined && mine.saslMechanism !== kafka.saslMechanism
+      ? [`KAFKA_SASL_MECHANISM=${kafka.saslMechanism} with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`] : []),
+  ];
+  return needs.length === 0 ? undefined
+    : `--brokers: the running meshray stack (pid ${stack.pid}) reaches its Kafka at ${kafka.brokers} with ${[kafka.ssl === true ? 'TLS' : '', kafka.saslMechanism === undefined ? '' : `SASL ${kafka.saslMechanism}`].filter(Boolean).join(' and ')}: set ${needs.join(' and ')} here too, or give --brokers`;
+}
+
 /**
  * The source flags (falling back to KAFKA_BROKERS, SPANS_TOPIC, DLQ_TOPIC) → a Source, or every problem. With
  * neither --brokers nor KAFKA_BROKERS, the Kafka of the one `meshray stack` in `running` (running-receivers.ts)
@@ -87,15 +111,19 @@ const topicsSchema = z.object({ SPANS_TOPIC: kafkaEnv.SPANS_TOPIC, DLQ_TOPIC: dl
  */
 export function parseSource(flags: SourceFlags, env: Readonly<Record<string, string | undefined>>, running: readonly RunningReceiver[] = []): Parsed<Source> {
   const errors: string[] = [];
+  if (flags.brokers !== undefined && flags.brokers.trim() === '') errors.push('--brokers: empty (give host:port,...)');
   let brokersText = flags.brokers ?? env['KAFKA_BROKERS'] ?? '';
   let brokers: string[] = [];
   let stack: RunningReceiver | undefined;
-  if (brokersText.trim() === '') {
+  if (brokersText.trim() === '' && flags.brokers === undefined) {
     const stacks = running.filter((r) => r.kafka !== undefined);
     const starts = running.filter((r) => r.command === 'start');
-    if (stacks.length === 1) {
-      stack = stacks[0];
-      brokersText = stack?.kafka?.brokers ?? '';
+    const only = stacks.length === 1 ? stacks[0] : undefined;
+    if (only?.kafka !== undefined) {
+      stack = only;
+      brokersText = only.kafka.brokers;
+      const mismatch = securityMismatch(only, only.kafka, env);
+      if (mismatch !== undefined) errors.push(mismatch);
     } else if (stacks.length > 1) {
       errors.push(`--brokers: ${stacks.length} meshray stacks run on this machine (${stacks.map((r) => `pid ${r.pid}: ${r.kafka?.brokers ?? '?'}`).join('; ')}): choose one with --brokers`);
     } else {
@@ -106,6 +134,7 @@ export function parseSource(flags: SourceFlags, env: Readonly<Record<string, str
   if (brokersText.trim() !== '') {
     const parsed = BROKERS.safeParse(brokersText);
     if (parsed.success) brokers = parsed.data;
+    else if (stack !== undefined) errors.push(`--brokers: the running meshray stack (pid ${stack.pid}) announced brokers "${brokersText}", not host:port,...: give --brokers`);
     else errors.push(`--brokers: expected host:port,..., got "${brokersText}"`);
   }
   if (flags.dlq === true && flags.topic !== undefined) errors.push('--dlq and --topic: give one (--dlq reads DLQ_TOPIC)');

@@ -222,20 +222,32 @@ export function readEndpoint(value: unknown, base: string, field: string, issues
   }
   if (value.ipv4 !== undefined && readIp(value.ipv4, endpoint)) empty = false;
   if (value.ipv6 !== undefined && readIp(value.ipv6, endpoint)) empty = false;
-  // A string of digits is that number: Zipkin reads the port with Gson's `nextInt`, which parses a STRING token.
-  const port = typeof value.port === 'string' && PORT_TEXT.test(value.port) ? Number(value.port) : value.port;
-  if (typeof port === 'number' && Number.isInteger(port) && port <= MAX_PORT) {
+  const port = portOf(value.port);
+  if (port !== undefined && port <= MAX_PORT) {
     if (port > 0) {
       endpoint.port = port;
       empty = false;
     }
-  } else if (port !== undefined && port !== null) {
+  } else if (value.port !== undefined && value.port !== null) {
     report(issues, base, `${field}.port`, `must be an integer up to ${MAX_PORT}, got ${describe(value.port)}`);
   }
   return empty ? undefined : endpoint;
 }
 
-const PORT_TEXT = /^-?\d{1,10}$/;
+/** A decimal number as text, with the spaces, sign, fraction and exponent Java's Double.parseDouble takes. */
+const PORT_TEXT = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * A port as Zipkin reads it (internal/V2SpanReader.java ENDPOINT_READER, `port(reader.nextInt())`; Gson's
+ * JsonReader.nextInt): a JSON number, or a string holding one (Integer.parseInt, else Double.parseDouble), that
+ * is a whole number within a Java int; anything else is undefined (Gson throws, and the span is refused).
+ */
+function portOf(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && PORT_TEXT.test(value) ? Number(value.trim()) : Number.NaN;
+  return Number.isInteger(n) && n >= INT32_MIN && n <= INT32_MAX ? n : undefined;
+}
 
 /** Sets ipv4 or ipv6 from an IP literal; anything else is left out (false), as `Endpoint.Builder.parseIp`. */
 function readIp(value: unknown, endpoint: Mutable<Endpoint>): boolean {

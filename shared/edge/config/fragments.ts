@@ -55,7 +55,7 @@ export const redisEnv = {
 export const translationEnv = {
   EPOCH_POLICY: z.enum(['auto', 'rewrite', 'preserve']).default('auto')
     .describe('X-Ray trace-id epoch policy: auto rewrites only implausible epochs, rewrite always, preserve never'),
-  EPOCH_TTL: durationMs({ min: 1000 }).default(60_000).describe('sliding TTL of a trace\'s X-Ray id in the epoch cache (per-partition cache: receive time, i.e. Kafka record timestamps; Redis: wall time); spans of one trace received further apart than this get two X-Ray trace ids unless the Zipkin id carries an epoch: set it above your longest traced request'),
+  EPOCH_TTL: durationMs({ min: 1000 }).default(60_000).describe('sliding TTL of a trace\'s X-Ray id in the epoch cache (per-partition cache: receive time, i.e. Kafka record timestamps; Redis: wall time); a span received longer than this after the one before it of its trace gets a second X-Ray trace id, unless the Zipkin id carries an epoch that EPOCH_POLICY=auto keeps: set it above your longest traced request'),
   EPOCH_CACHE_MAX_ENTRIES: int(1).default(100_000).describe('traces held per epoch cache'),
   ANNOTATION_TAGS: csv().optional()
     .describe('comma-separated tags indexed as X-Ray annotations (default: the Istio set); others go to metadata'),

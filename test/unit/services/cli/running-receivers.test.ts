@@ -106,9 +106,15 @@ test('a stack announces its Kafka (brokers and topics) beside its receiver, and 
   const announced = announceReceiver(dir, thisProcess('stack', 'http://127.0.0.1:40123', kafka));
   assert.ok('remove' in announced, JSON.stringify(announced));
   assert.deepEqual(runningReceivers(dir).map((r) => r.kafka), [kafka]);
-  // a malformed kafka member is dropped, the receiver is kept
-  writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify({ pid: process.pid, command: 'stack', receiver: 'http://127.0.0.1:40123', kafka: { brokers: 5 } }));
-  assert.deepEqual(runningReceivers(dir), [{ pid: process.pid, command: 'stack', receiver: 'http://127.0.0.1:40123' }]);
+  // TLS and SASL are announced (never credentials)
+  const secure = { ...kafka, ssl: true, saslMechanism: 'plain' };
+  announceReceiver(dir, thisProcess('stack', 'http://127.0.0.1:40123', secure));
+  assert.deepEqual(runningReceivers(dir).map((r) => r.kafka), [secure]);
+  // a malformed or empty kafka member is dropped, the receiver is kept
+  for (const bad of [{ brokers: 5 }, { ...kafka, brokers: '' }, { ...kafka, dlqTopic: ' ' }]) {
+    writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify({ pid: process.pid, command: 'stack', receiver: 'http://127.0.0.1:40123', kafka: bad }));
+    assert.deepEqual(runningReceivers(dir), [{ pid: process.pid, command: 'stack', receiver: 'http://127.0.0.1:40123' }], JSON.stringify(bad));
+  }
 }));
 
 test('holderOfPort: the running meshray whose receiver holds the port is named; others are offered as a guess', () => {

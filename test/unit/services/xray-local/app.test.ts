@@ -45,6 +45,12 @@ test('serves the placeholder console, health, metrics and AWS-style unknown oper
     assert.equal(zipkin.status, 404);
     assert.match(((await zipkin.json()) as { message: string }).message,
       /^xray-local does not implement POST \/api\/v2\/spans: this is xray-local \(the X-Ray API\); Zipkin spans go to meshray's receiver \(port 9411 by default/);
+    // ... whatever the body: protobuf, gzip and v1 Thrift are no JSON, and got "malformed request" (found by review)
+    for (const [path, type, body] of [['/api/v2/spans', 'application/x-protobuf', Buffer.from([0x0a, 0x02, 0xff, 0x00])], ['/api/v1/spans', 'application/x-thrift', Buffer.from('\x0c\x00')]] as const) {
+      const answer = await fetch(`${h.endpoint}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+      assert.equal(answer.status, 404, path);
+      assert.match(((await answer.json()) as { message: string }).message, /: this is xray-local \(the X-Ray API\); Zipkin spans go to meshray's receiver/, path);
+    }
   } finally {
     await h.close();
   }

@@ -51,3 +51,22 @@ test('parseSource: two running stacks are not guessed between; a running meshray
   assert.ok(!nothing.ok);
   assert.deepEqual(nothing.errors, ['--brokers: no Kafka brokers (give --brokers host:port or set KAFKA_BROKERS)']);
 });
+
+test('parseSource: a stack whose Kafka needs TLS or SASL is read only with the same settings here (without them kafkajs only timed out)', () => {
+  const secure: RunningReceiver = { ...stack(9, 'kafka.example:9093'), kafka: { brokers: 'kafka.example:9093', spansTopic: 'meshray.spans', dlqTopic: 'meshray.spans.dlq', ssl: true, saslMechanism: 'scram-sha-512' } };
+  const bare = parseSource(ALL, {}, [secure]);
+  assert.ok(!bare.ok);
+  assert.deepEqual(bare.errors, ['--brokers: the running meshray stack (pid 9) reaches its Kafka at kafka.example:9093 with TLS and SASL scram-sha-512: set KAFKA_SSL=true and KAFKA_SASL_MECHANISM=scram-sha-512 with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD here too, or give --brokers']);
+  const same = parseSource(ALL, { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }, [secure]);
+  assert.ok(same.ok, JSON.stringify(same));
+  assert.deepEqual(same.value.brokers, ['kafka.example:9093']);
+});
+
+test('parseSource: an empty --brokers is refused, not replaced by a running stack\'s; a stack\'s brokers that are not host:port are named as its', () => {
+  const empty = parseSource({ ...ALL, brokers: '' }, {}, [stack(7, '127.0.0.1:40001')]);
+  assert.ok(!empty.ok);
+  assert.deepEqual(empty.errors, ['--brokers: empty (give host:port,...)']);
+  const odd = parseSource(ALL, {}, [stack(7, 'no-port-here')]);
+  assert.ok(!odd.ok);
+  assert.deepEqual(odd.errors, ['--brokers: the running meshray stack (pid 7) announced brokers "no-port-here", not host:port,...: give --brokers']);
+});

@@ -298,6 +298,9 @@ describe('decodeJsonV2', () => {
       ['a fractional port', { localEndpoint: { port: 80.5 } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got 80.5'],
       ['a port that is text but no number', { localEndpoint: { port: '8o' } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got "8o"'],
       ['a port of digits above 65535', { localEndpoint: { port: '65536' } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got "65536"'],
+      ['a port outside a Java int (Gson\'s nextInt throws)', { localEndpoint: { port: '-9999999999' } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got "-9999999999"'],
+      ['a numeric port outside a Java int', { localEndpoint: { port: -1e20 } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got -100000000000000000000'],
+      ['a port of text with a fraction', { localEndpoint: { port: '80.5' } }, 'spans[0].localEndpoint.port', 'must be an integer up to 65535, got "80.5"'],
       ['a boolean serviceName', { localEndpoint: { serviceName: true } }, 'spans[0].localEndpoint.serviceName', 'must be a string, got true'],
     ];
     for (const [title, overrides, path, message] of bad) {

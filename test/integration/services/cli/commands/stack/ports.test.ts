@@ -1,3 +1,4 @@
+/** In the integration tier: pickPort probes ports on every interface, as `meshray stack` does (unit tests bind 127.0.0.1 only). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
