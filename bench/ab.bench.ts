@@ -6,6 +6,7 @@
  * - Avro reader: span-reader.ts (`readSpanDirect`) vs scanDatum + avsc `fromBuffer` + the record → Span copy;
  * - span-list value (v2, the receiver's records): the direct reader vs avsc;
  * - JSON: xray/serialize.ts `zipkinMetadataJsonOf` vs `JSON.stringify` of the same object built per span;
+ * - JSON: xray/json.ts `secondsJson` (start_time/end_time from integer microseconds) vs `numberJson(micros / 1e6)`;
  * - the epoch cache (shared/core/collections/recency-map.ts under MemoryEpochStore) vs the same LRU on a plain Map;
  * - objects written out vs `{ ...x, newProperty }` (slow on Node 20's V8, docs/sizing.md §11): the in-process
  *   topic's delivered record, a waypoint span's tags.
@@ -16,6 +17,7 @@ import {
 import { spanListValueOf } from '../shared/core/avro/index.ts';
 import { zipkinMetadataJsonOf } from '../shared/core/xray/serialize.ts';
 import { MemoryEpochStore } from '../shared/core/xray/epoch-store.ts';
+import { numberJson, secondsJson } from '../shared/core/xray/json.ts';
 import type { Span } from '../shared/core/zipkin/span.ts';
 import { toSpanRecords, type DeliveredRecord, type TopicRecord } from '../shared/core/span-record/record.ts';
 import { WAYPOINT_TAG } from '../shared/core/xray/istio-naming.ts';
@@ -102,6 +104,13 @@ export function runAbBench(): BenchFigure[] {
   const bytes = spans.map((s) => encodeSpanVia(s, true));
   const list = spanListValueOf([encodeSpanItems(spans)], spans.length);
   const topicRecords = toSpanRecords(spans, 1_700_000_000_000);
+  // Distinct instants (the fixture's spans moved by a prime number of µs each time): V8 caches the string of a
+  // number it has just converted, so the fixture's 8 timestamps alone would measure that cache.
+  const times = Array.from({ length: 50_000 }, (_, i) => {
+    const s = spans[i % spans.length] as Span;
+    const start = (s.timestampMicros ?? 0) + i * 7_919;
+    return [start, start + (s.durationMicros ?? 0)] as const;
+  });
   let sink = 0;
   const figures = [
     ...ab('Avro encode, Bookinfo spans', 'spans/s',
@@ -116,6 +125,10 @@ export function runAbBench(): BenchFigure[] {
     ...ab('JSON metadata.zipkin of a span', 'spans/s',
       () => { for (const s of spans) sink += zipkinMetadataJsonOf(s).length; return spans.length; },
       () => { for (const s of spans) sink += JSON.stringify(metadataObject(s)).length; return spans.length; }),
+    ...ab("JSON start_time and end_time of a span (50,000 distinct instants)", 'spans/s',
+      () => { for (const [start, end] of times) sink += secondsJson(start).length + secondsJson(end).length; return times.length; },
+      () => { for (const [start, end] of times) sink += numberJson(start / 1e6).length + numberJson(end / 1e6).length; return times.length; },
+      'String(micros / 1e6)'),
     // Node 20's V8 gives `{ ...x, y }` (a spread first, then a property x lacks) a new hidden class per object
     // (docs/sizing.md §11): the in-process topic's delivered record and a waypoint span's tags, as written now
     // against the spread they replaced.
