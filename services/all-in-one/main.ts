@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { UpdateTraceSegmentDestinationCommand } from '@aws-sdk/client-xray';
-import { loadConfig } from '../../shared/edge/config/index.ts';
+import { KAFKA_NAME_DEFAULTS, loadConfig } from '../../shared/edge/config/index.ts';
 import { assertPortsFree, listenOn } from '../../shared/edge/http/listen.ts';
 import { createProcessLoggers, type Logger } from '../../shared/edge/log/index.ts';
 import { createRegistry } from '../../shared/edge/metrics/registry.ts';
@@ -94,7 +94,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   }
 
   const registry = createRegistry({ defaultMetrics: true });
-  const topic = new InProcessTopic({ name: 'meshray.spans', partitions: config.IN_PROCESS_PARTITIONS, maxRecords: config.BUFFER_MAX_SPANS });
+  const topic = new InProcessTopic({ name: KAFKA_NAME_DEFAULTS.SPANS_TOPIC, partitions: config.IN_PROCESS_PARTITIONS, maxRecords: config.BUFFER_MAX_SPANS });
   const publisher = new InProcessSpanPublisher({ topic, metrics: receiverMetrics(registry) });
 
   const metrics = createTranslatorMetrics(registry);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  dlqEnv, durationMs, formatDurationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, requireExportTarget, requireSaslCredentials, checkRetryBackoff, type Config,
+  dlqEnv, durationMs, KAFKA_NAME_DEFAULTS, formatDurationMs, int, kafkaEnv, logEnv, opsEnv, port, redisEnv, translationEnv, xrayEnv, requireExportTarget, requireSaslCredentials, checkRetryBackoff, type Config,
 } from '../../shared/edge/config/index.ts';
 import { requireSamplingSettings, samplingEnv } from './sample/sampling-config.ts';
 
@@ -13,7 +13,7 @@ export const translatorEnvSchema = z.object({
   ...translationEnv,
   ...xrayEnv,
   ...opsEnv,
-  TRANSLATOR_GROUP_ID: z.string().min(1).default('meshray-translator').describe('Kafka consumer group of the translators: a translator started with a running group\'s id takes partitions from it; a new group reads SPANS_TOPIC from the beginning'),
+  TRANSLATOR_GROUP_ID: z.string().min(1).default(KAFKA_NAME_DEFAULTS.TRANSLATOR_GROUP_ID).describe('Kafka consumer group of the translators: a translator started with a running group\'s id takes partitions from it; a new group reads SPANS_TOPIC from the beginning'),
   TRANSLATOR_OPS_PORT: port().default(9412).describe('port of the health and metrics listener'),
   PARTITIONS_CONCURRENCY: int(1, 64).default(3).describe('partitions whose batches are translated and exported at the same time'),
   EXPORT_LINGER: durationMs().refine((ms) => ms <= 1000, 'at most 1s: the linger is added to export latency').default(20)

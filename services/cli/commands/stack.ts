@@ -23,7 +23,7 @@ import { drainTranslators } from './stack/drain.ts';
 import { STACK_HOST, checkKafka, checkRedis, configProblems, throwawayTypos } from './stack/preflight.ts';
 import { announceReceiver, holderOfPort, runningReceivers, runtimeDirOf, thisProcess } from '../running-receivers.ts';
 import { kafkaSecurityAnnounced } from '../replay/source-flags.ts';
-import { chooseExportTarget, exportTargetWarning } from '../../../shared/edge/config/index.ts';
+import { chooseExportTarget, exportTargetWarning, kafkaNamesOf } from '../../../shared/edge/config/index.ts';
 
 const HOST = STACK_HOST;
 const READY_TIMEOUT_MS = 120_000;
@@ -137,7 +137,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       // Stopped on purpose, with a broker of its own that the stop deletes: what the translators hold goes with it.
       if (interrupted && broker !== undefined && translators.length > 0 && translators.every((s) => s.exit === undefined)) {
         await drainTranslators({
-          brokers: broker.brokers, topic: io.env['SPANS_TOPIC'] || 'meshray.spans', groupId: io.env['TRANSLATOR_GROUP_ID'] || 'meshray-translator',
+          brokers: broker.brokers, topic: kafkaNamesOf(io.env).spansTopic, groupId: kafkaNamesOf(io.env).groupId,
           timeoutMs: DRAIN_TIMEOUT_MS, skip: secondSignal, say,
         });
       }
@@ -304,7 +304,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     // `meshray send` and `meshray demo` without --target post here, not to whatever holds :9411 (running-receivers.ts).
     // `meshray capture` and `replay` without --brokers read this stack's topics (its own broker's port is the OS's pick).
     const announced = announceReceiver(runtimeDirOf(io.env), thisProcess('stack', `http://${HOST}:${receiverPort}`, {
-      brokers, spansTopic: io.env['SPANS_TOPIC'] || 'meshray.spans', dlqTopic: io.env['DLQ_TOPIC'] || 'meshray.spans.dlq',
+      brokers, spansTopic: kafkaNamesOf(io.env).spansTopic, dlqTopic: kafkaNamesOf(io.env).dlqTopic,
       // its own broker is plain; a broker given by KAFKA_BROKERS is reached as the services reach it
       ...(broker === undefined ? kafkaSecurityAnnounced(io.env) : {}),
     }));

@@ -20,11 +20,28 @@ export const heapGrowingEnv = (defaultPercent: number) => ({
     .describe('V8 runs the next mark-compact when the old generation reaches (1 + this/100) × what the last one kept (V8\'s --heap-growing-percent, set at start-up); 0 = V8\'s dynamic factor. Higher: fewer main-thread GC pauses, a larger heap (capped halfway to --max-old-space-size)'),
 });
 
+/**
+ * The Kafka names a deployment gets when SPANS_TOPIC, DLQ_TOPIC and TRANSLATOR_GROUP_ID are unset: the services'
+ * schemas default to them, and `meshray stack` announces them (and drains that group) without parsing a service's config.
+ */
+export const KAFKA_NAME_DEFAULTS = Object.freeze({
+  SPANS_TOPIC: 'meshray.spans', DLQ_TOPIC: 'meshray.spans.dlq', TRANSLATOR_GROUP_ID: 'meshray-translator',
+} as const);
+
+/** The topics and the translators' consumer group that services started with `env` use (an empty value is unset). */
+export function kafkaNamesOf(env: Readonly<Record<string, string | undefined>>): { readonly spansTopic: string; readonly dlqTopic: string; readonly groupId: string } {
+  return {
+    spansTopic: env['SPANS_TOPIC'] || KAFKA_NAME_DEFAULTS.SPANS_TOPIC,
+    dlqTopic: env['DLQ_TOPIC'] || KAFKA_NAME_DEFAULTS.DLQ_TOPIC,
+    groupId: env['TRANSLATOR_GROUP_ID'] || KAFKA_NAME_DEFAULTS.TRANSLATOR_GROUP_ID,
+  };
+}
+
 export const kafkaEnv = {
   KAFKA_BROKERS: csv().pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1))
     .describe('comma-separated Kafka bootstrap brokers (host:port)'),
   KAFKA_CLIENT_ID: z.string().min(1).default('meshray').describe('Kafka client id'),
-  SPANS_TOPIC: z.string().min(1).default('meshray.spans').describe('topic that carries raw spans (Avro, keyed by trace id)'),
+  SPANS_TOPIC: z.string().min(1).default(KAFKA_NAME_DEFAULTS.SPANS_TOPIC).describe('topic that carries raw spans (Avro, keyed by trace id)'),
   KAFKA_SSL: bool().default(false).describe('connect to Kafka with TLS'),
   KAFKA_SASL_MECHANISM: z.enum(['none', 'plain', 'scram-sha-256', 'scram-sha-512']).default('none')
     .describe('SASL mechanism'),
@@ -44,7 +61,7 @@ export function requireSaslCredentials(
 }
 
 export const dlqEnv = {
-  DLQ_TOPIC: z.string().min(1).default('meshray.spans.dlq').describe('dead-letter topic for poison records and rejected documents'),
+  DLQ_TOPIC: z.string().min(1).default(KAFKA_NAME_DEFAULTS.DLQ_TOPIC).describe('dead-letter topic for poison records and rejected documents'),
 };
 
 export const redisEnv = {

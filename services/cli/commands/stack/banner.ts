@@ -1,4 +1,4 @@
-import type { ExportTarget } from '../../../../shared/edge/config/index.ts';
+import { kafkaNamesOf, type ExportTarget } from '../../../../shared/edge/config/index.ts';
 import { nodeOptionsFor } from '../../node-options.ts';
 import { STACK_HOST as HOST } from './preflight.ts';
 
@@ -36,8 +36,8 @@ export function stackBanner(b: StackBannerInput): string {
     // What the translators export as: replay and capture read it too, and a replay as segments after OTLP translators
     // stored every trace again under another X-Ray id (newcomer trial: the block left it out).
     EXPORT_PROTOCOL: b.env['EXPORT_PROTOCOL'] || 'segments',
-    SPANS_TOPIC: b.env['SPANS_TOPIC'] || 'meshray.spans',
-    TRANSLATOR_GROUP_ID: b.env['TRANSLATOR_GROUP_ID'] || 'meshray-translator',
+    SPANS_TOPIC: kafkaNamesOf(b.env).spansTopic,
+    TRANSLATOR_GROUP_ID: kafkaNamesOf(b.env).groupId,
     NODE_OPTIONS: b.env['NODE_OPTIONS'] ?? `receiver ${nodeOptionsFor('receiver', {}) ?? ''}, translators ${nodeOptionsFor('translator', {}) ?? ''}`,
   };
   const pidOf = (name: string): string => `pid ${b.pidOf(name) ?? '?'}`;
