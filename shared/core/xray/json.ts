@@ -26,7 +26,7 @@ const SECONDS_FROM_INTEGERS_BELOW_MICROS = 4e15;
  * from integers: ECMAScript's Number::toString gives the shortest decimal that rounds to the double, and there
  * that is `seconds.micros` without trailing zeros, because no other decimal of at most 6 places lies within half
  * a unit of the double's last place. Otherwise it is `numberJson(micros / 1e6)` itself.
- * Measured: 90–120 against 210–220 ns per timestamp (a loop of 100,000 current timestamps, Node 20).
+ * Measured (`BENCH=ab`, "JSON start_time and end_time"): 3.5× faster than `String(micros / 1e6)` on distinct instants.
  */
 export function secondsJson(micros: number): string {
   if (!(Number.isSafeInteger(micros) && micros >= 0 && micros < SECONDS_FROM_INTEGERS_BELOW_MICROS)) return numberJson(micros / 1e6);
