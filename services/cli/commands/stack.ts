@@ -136,8 +136,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       await stopNamed(['receiver']);
       // Stopped on purpose, with a broker of its own that the stop deletes: what the translators hold goes with it.
       if (interrupted && broker !== undefined && translators.length > 0 && translators.every((s) => s.exit === undefined)) {
+        const names = kafkaNamesOf(io.env);
         await drainTranslators({
-          brokers: broker.brokers, topic: kafkaNamesOf(io.env).spansTopic, groupId: kafkaNamesOf(io.env).groupId,
+          brokers: broker.brokers, topic: names.spansTopic, groupId: names.groupId,
           timeoutMs: DRAIN_TIMEOUT_MS, skip: secondSignal, say,
         });
       }
@@ -303,8 +304,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     }));
     // `meshray send` and `meshray demo` without --target post here, not to whatever holds :9411 (running-receivers.ts).
     // `meshray capture` and `replay` without --brokers read this stack's topics (its own broker's port is the OS's pick).
+    const { spansTopic, dlqTopic } = kafkaNamesOf(io.env);
     const announced = announceReceiver(runtimeDirOf(io.env), thisProcess('stack', `http://${HOST}:${receiverPort}`, {
-      brokers, spansTopic: kafkaNamesOf(io.env).spansTopic, dlqTopic: kafkaNamesOf(io.env).dlqTopic,
+      brokers, spansTopic, dlqTopic,
       // its own broker is plain; a broker given by KAFKA_BROKERS is reached as the services reach it
       ...(broker === undefined ? kafkaSecurityAnnounced(io.env) : {}),
     }));
