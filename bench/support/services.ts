@@ -98,7 +98,15 @@ export async function metricOf(service: Service, name: string): Promise<number> 
 
 /** Several metrics (each summed over its label sets) from one /metrics scrape. */
 export async function metricsOf(service: Service, names: readonly string[]): Promise<number[]> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
+  let text: string;
+  try {
+    text = await (await fetch(`${service.url}/metrics`)).text();
+  } catch (err) {
+    // a service that died under load: say how, with the end of what it printed, not just ECONNREFUSED
+    const { exitCode, signalCode } = service.child;
+    if (exitCode === null && signalCode === null) throw err;
+    throw new Error(`${service.label} exited (${signalCode ?? `code ${exitCode}`}); its last output:\n${service.output}`, { cause: err });
+  }
   const sums = names.map(() => 0);
   for (const line of text.split('\n')) {
     names.forEach((name, i) => {
