@@ -155,6 +155,8 @@ export async function main(env: Record<string, string | undefined> = process.env
     timeouts: edge.timeouts,
     maxConnections: edge.maxConnections,
     isReady: () => publisher.readinessProblem() ?? exportHealth.ready() ?? transactionSearch?.ready() ?? true,
+    // the translator's liveness is the process's: a partition that stopped moving (a record it cannot finish) fails it
+    isLive: () => health.live() ?? true,
   });
   /** Stops the translator and what it exports to: the tail of close(), and of a start that failed. */
   const stopExport = async (): Promise<void> => {
@@ -163,7 +165,6 @@ export async function main(env: Record<string, string | undefined> = process.env
     xray.destroy();
     await xrayLocal?.close();
   };
-  // The translator's own health joins the receiver's: live while the consumer makes progress.
   await translator.start();
   try {
     await listenOn(receiver, { port: config.RECEIVER_PORT, host: config.RECEIVER_HOST, portVariable: 'RECEIVER_PORT', hostVariable: 'RECEIVER_HOST' });

@@ -18,6 +18,11 @@ export interface AppDeps {
   readonly registry: Registry;
   /** true when ready to take spans (publisher connected, not shutting down), else the reason it is not. */
   readonly isReady: () => true | string;
+  /**
+   * Whether the process still makes progress, or why not (GET /health/live answers 503 with it). Absent: live
+   * while it answers. The all-in-one passes its translator's ConsumerHealth, so a stuck partition shows here.
+   */
+  readonly isLive?: () => true | string;
   /** The accepted bearer tokens now, when authentication is on (RECEIVER_AUTH_TOKENS[_FILE]); absent: open. */
   readonly tokens?: () => BearerTokens;
   /** HTTPS with this certificate and key (RECEIVER_TLS_CERT/KEY); absent: plain HTTP. */
@@ -100,7 +105,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     logger: log,
   });
   registerOpsRoutes(app, {
-    live: () => undefined,
+    live: () => {
+      const r = deps.isLive?.() ?? true;
+      return r === true ? undefined : r;
+    },
     ready: () => {
       const r = deps.isReady();
       return r === true ? undefined : r;

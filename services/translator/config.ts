@@ -21,7 +21,7 @@ export const translatorEnvSchema = z.object({
   POISON_MAX_ATTEMPTS: int(1, 100).default(3)
     .describe('deliveries of an undecodable record, or of a span refused for now (epoch_out_of_window, too_far_ahead), before it goes to DLQ_TOPIC (its partition then moves on); a span refused for good (no_timestamp, invalid_id, invalid_derived_id, too_large, too_old) goes at its first, unless its record also holds one refused for now'),
   LIVENESS_STALL_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
-    .describe('/health/live fails when a partition has lag but no offset was committed for this long'),
+    .describe('/health/live fails when a partition has lag but its committed offset did not move for this long (with ASSEMBLY=on, longer than ASSEMBLY_MAX_AGE)'),
   EXPORT_FAILURE_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
     .describe('/health/ready fails when every PutTraceSegments call failed for this long (no credentials, access denied, endpoint unreachable); ready again once X-Ray answers'),
   SHUTDOWN_TIMEOUT: durationMs({ min: 1000 }).default(30_000)
@@ -43,6 +43,9 @@ export const translatorEnvSchema = z.object({
   checkRetryBackoff(c, ctx);
   if (c.ASSEMBLY === 'on' && c.ASSEMBLY_IDLE >= c.ASSEMBLY_MAX_AGE) {
     ctx.addIssue({ code: 'custom', path: ['ASSEMBLY_IDLE'], message: `must be shorter than ASSEMBLY_MAX_AGE (${formatDurationMs(c.ASSEMBLY_MAX_AGE)}), got ${formatDurationMs(c.ASSEMBLY_IDLE)}: every trace would leave the window at ASSEMBLY_MAX_AGE, and its spans after that be counted late` });
+  }
+  if (c.ASSEMBLY === 'on' && c.LIVENESS_STALL_TIMEOUT <= c.ASSEMBLY_MAX_AGE) {
+    ctx.addIssue({ code: 'custom', path: ['LIVENESS_STALL_TIMEOUT'], message: `must be longer than ASSEMBLY_MAX_AGE (${formatDurationMs(c.ASSEMBLY_MAX_AGE)}) with ASSEMBLY=on, got ${formatDurationMs(c.LIVENESS_STALL_TIMEOUT)}: a partition's committed offset waits for its oldest trace held in the window, up to ASSEMBLY_MAX_AGE, so /health/live would fail while the window works` });
   }
   // Checked even when other variables are wrong (it reads only whether two are set): a newcomer without any
   // env was told only "KAFKA_BROKERS: is required", and the missing export target at the next start.

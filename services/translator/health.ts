@@ -64,10 +64,28 @@ export class ConsumerHealth {
     this.#lag.set(partition, Math.max(0, records));
   }
 
-  committed(): void { this.#progressed(); }
+  /** partition → the offset last committed there (the next one to consume), as a bigint. */
+  readonly #committedAt = new Map<number, bigint>();
+
+  /**
+   * Offset `next` (the next record to consume, Kafka's committed position) was committed in `partition`. Only a
+   * commit that moves a partition forward is progress: a handler retrying a record it cannot finish commits the
+   * same offset again on every delivery (a poison span whose dead letter cannot be written: the newcomer trial
+   * found the partition stuck 8 records behind and /health/live green for minutes).
+   */
+  committed(partition: number, next: string): void {
+    const at = BigInt(next);
+    const before = this.#committedAt.get(partition);
+    if (before !== undefined && at <= before) return;
+    this.#committedAt.set(partition, at);
+    this.#progressed();
+  }
 
   revoked(partitions: readonly number[]): void {
-    for (const p of partitions) this.#lag.delete(p);
+    for (const p of partitions) {
+      this.#lag.delete(p);
+      this.#committedAt.delete(p);
+    }
   }
 
   readonly live: HealthCheck = () => {

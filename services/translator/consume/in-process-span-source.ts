@@ -1,6 +1,7 @@
 import type { Logger } from '../../../shared/edge/log/index.ts';
 import { sleepMs } from '../../../shared/edge/resilience/clock.ts';
 import type { InProcessTopic, RecordBatch } from '../../../shared/edge/transport/index.ts';
+import { nextOffset } from '../commit/offsets.ts';
 import type { ConsumerHealth } from '../health.ts';
 import type { TranslatorMetrics } from '../metrics.ts';
 import type { BatchControl, BatchHandler, SpanSource } from './span-source.ts';
@@ -87,7 +88,7 @@ export class InProcessSpanSource implements SpanSource {
       const result = await handler.handle(batch, control);
       if (result.doneThrough === undefined) return false;
       this.#o.topic.commit(partition, result.doneThrough);
-      this.#o.health.committed();
+      this.#o.health.committed(partition, nextOffset(result.doneThrough));
       const pending = this.#o.topic.peek(1).some((b) => b.partition === partition) ? 1 : 0;
       this.#setLag(partition, pending);
       return true;

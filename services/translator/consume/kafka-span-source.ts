@@ -115,7 +115,7 @@ export class KafkaSpanSource implements SpanSource {
     handler.attach?.({
       commit: async (partition, offset) => {
         await consumer.commitOffsets([{ topic, partition, offset: nextOffset(offset) }]);
-        this.#o.health.committed();
+        this.#o.health.committed(partition, nextOffset(offset));
         this.#committed(partition, nextOffset(offset));
       },
       isStable: () => !this.#rebalancing,
@@ -218,7 +218,7 @@ export class KafkaSpanSource implements SpanSource {
     if (result.doneThrough !== undefined) {
       // Commit what is done even when stopping: it was exported. A rebalance error propagates to kafkajs.
       await payload.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: nextOffset(result.doneThrough) }] }] });
-      this.#o.health.committed();
+      this.#o.health.committed(partition, nextOffset(result.doneThrough));
       this.#committed(partition, nextOffset(result.doneThrough));
     }
     // Held records (the assembly window) are fetched past, not committed: a rebalance redelivers them.

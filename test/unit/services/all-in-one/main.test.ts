@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,37 @@ test('meshray start writes a dead-lettered span to DEAD_LETTER_FILE, which trans
       body: JSON.stringify({ StartTime: Date.now() / 1000 - 600, EndTime: Date.now() / 1000 + 60, TimeRangeType: 'Event' }),
     })).json() as { TraceSummaries: { Id: string }[] };
     assert.equal(summaries.TraceSummaries.length, 1, 'the good span\'s trace is in xray-local');
+  } finally {
+    await app.close(5_000);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('meshray start fails /health/live while a dead letter cannot be written (its partition retries in place), and recovers once it can (newcomer trial)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-dlq-'));
+  const file = join(dir, 'dead.ndjson');
+  const app = await main({ RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_LOCAL_PORT: '0', DEAD_LETTER_FILE: file, LIVENESS_STALL_TIMEOUT: '1s' }, silentLogger());
+  try {
+    mkdirSync(file); // the path turns into a directory while meshray runs: appends fail with EISDIR
+    const nowUs = Date.now() * 1000;
+    const good = { traceId: '6666666666666666', id: '0000000000000061', name: 'get', kind: 'SERVER', localEndpoint: { serviceName: 'good' }, timestamp: nowUs, duration: 2500 };
+    const noTimestamp = { traceId: '6666666666666666', id: '0000000000000062', parentId: '0000000000000061', name: 'get', kind: 'CLIENT', localEndpoint: { serviceName: 'good' }, duration: 2500 };
+    const receiverPort = (app.receiver.server.address() as AddressInfo).port;
+    const receiver = `http://127.0.0.1:${receiverPort}`;
+    const answer = await fetch(`${receiver}/api/v2/spans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([good, noTimestamp]) });
+    assert.equal(answer.status, 202);
+    const live = async (): Promise<{ status: number; body: string }> => {
+      const res = await fetch(`${receiver}/health/live`);
+      return { status: res.status, body: await res.text() };
+    };
+    assert.equal((await live()).status, 200);
+    const stalled = await waitFor('/health/live to fail', 20_000, async () => { const l = await live(); return l.status === 503 && l; }, { intervalMs: 100 });
+    assert.match(stalled.body, /consumer stalled: \d+ records behind, no commit for \d+ ms/);
+    assert.notEqual(app.topic.size, 0, 'the record is still held: nothing was committed past the span that could not be dead-lettered');
+    rmdirSync(file);
+    await waitFor('the dead letter written and the partition moving on', 20_000, () => app.topic.size === 0 && existsSync(file) && statSync(file).isFile(), { intervalMs: 100 });
+    assert.deepEqual(readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { reason: string }).reason), ['no_timestamp']);
+    assert.equal((await live()).status, 200, 'live again once the partition moved');
   } finally {
     await app.close(5_000);
     rmSync(dir, { recursive: true, force: true });

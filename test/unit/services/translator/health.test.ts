@@ -15,9 +15,28 @@ test('live fails when lagging without a commit for the stall timeout; ready once
   assert.equal(h.live(), undefined);
   now = 6100;
   assert.match(h.live() ?? '', /stalled/);
-  h.committed();
+  h.committed(0, '10');
   h.lag(0, 0);
   assert.equal(h.live(), undefined);
+});
+
+test('committing an offset already committed is not progress: a partition retrying a record it cannot finish fails liveness (newcomer trial: an unwritable DEAD_LETTER_FILE)', () => {
+  let now = 0;
+  const h = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => now });
+  h.joined();
+  h.committed(1, '32');
+  h.lag(1, 8);
+  for (now = 100; now <= 1000; now += 100) h.committed(1, '32'); // the records before the poison span, done again
+  now = 1101;
+  assert.equal(h.live(), 'consumer stalled: 8 records behind, no commit for 1101 ms', 'the same offset committed again every 100 ms');
+  h.committed(1, '31');
+  assert.match(h.live() ?? '', /^consumer stalled/, 'an older offset (a stale commit) is not progress either');
+  h.committed(2, '5');
+  assert.equal(h.live(), undefined, 'another partition moving forward is progress');
+  now = 2102;
+  assert.match(h.live() ?? '', /^consumer stalled: 8 records behind/);
+  h.committed(1, '33');
+  assert.equal(h.live(), undefined, 'the stuck partition moved');
 });
 
 test('an interrupted consumer (crash, stop by kafkajs) is unready at once, not live once out of the group past the stall timeout, healed by a join', () => {
@@ -102,7 +121,7 @@ test('the time the X-Ray export spends failing does not count towards a stall (a
   assert.equal(h.live(), undefined, '400 + 600 ms of the consumer\'s own');
   clock.now = 61_001;
   assert.equal(h.live(), 'consumer stalled: 10 records behind, no commit for 61001 ms (60000 ms of it with the X-Ray export failing)', 'recovered, yet no commit: the consumer\'s own stall');
-  h.committed();
+  h.committed(0, '10');
   assert.equal(h.live(), undefined);
   h.interrupted('crashed');
   exportHealth.failed('XRAY_UNAVAILABLE', 'again');
@@ -130,7 +149,7 @@ test('the excuse ends: one failed call and no more (a stuck consumer makes none)
   assert.equal(sparse.excusedMs(), FAILURE_COVER_MS, 'the gap between the runs is not excused');
   assert.equal(g.live(), `consumer stalled: 5 records behind, no commit for 120000 ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
   // failing time before the last progress is not taken off the stall after it
-  g.committed();
+  g.committed(0, '5');
   clock.now = 130_000;
   assert.equal(sparse.excusedMs(), FAILURE_COVER_MS + 10_000);
   clock.now = 120_000 + FAILURE_COVER_MS + 60_000;
