@@ -26,10 +26,11 @@ options:
   --format FORMAT          json-v2 | json-v1 | proto-v2 | ndjson (default: detected)
   --protocol PROTOCOL      segments | otlp: the export protocol to translate for (default EXPORT_PROTOCOL,
                            else segments; --epoch-*, --packing apply to segments only)
-  --epoch-policy POLICY    auto | rewrite | preserve (default auto)
-  --epoch-ttl DURATION     sliding TTL of a trace's X-Ray id, e.g. 60s (default 60s)
-  --annotation-tags LIST   comma-separated tags indexed as annotations (default: the Istio set)
-  --packing on|off         on (default, as PACKING): one document per service hop, its CLIENT and local
+  --epoch-policy POLICY    auto | rewrite | preserve (EPOCH_POLICY, default auto)
+  --epoch-ttl DURATION     sliding TTL of a trace's X-Ray id, e.g. 60s (EPOCH_TTL, default 60s)
+  --annotation-tags LIST   comma-separated tags indexed as annotations (ANNOTATION_TAGS, default: the
+                           Istio set)
+  --packing on|off         on (PACKING, default on): one document per service hop, its CLIENT and local
                            spans nested as subsegments; off: one document per span
   --now TIME               the translator's clock, ISO 8601 or epoch ms (default: now)
 
@@ -95,23 +96,32 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }, { name: 'translate', help: HELP, io, fail, maxPositionals: 1 });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
+  const { env } = io;
+  // Each setting as the translator reads it: the flag, else the translator's variable (a preview with the
+  // translators' environment exported shows their documents); every problem is listed at once.
+  const given = { EPOCH_POLICY: values['epoch-policy'], EPOCH_TTL: values['epoch-ttl'], ANNOTATION_TAGS: values['annotation-tags'], PACKING: values.packing };
   const flags = parseConfig(flagsSchema, {
-    EPOCH_POLICY: values['epoch-policy'],
-    EPOCH_TTL: values['epoch-ttl'],
-    ANNOTATION_TAGS: values['annotation-tags'],
-    PACKING: values.packing,
+    EPOCH_POLICY: given.EPOCH_POLICY ?? (env['EPOCH_POLICY'] || undefined),
+    EPOCH_TTL: given.EPOCH_TTL ?? (env['EPOCH_TTL'] || undefined),
+    ANNOTATION_TAGS: given.ANNOTATION_TAGS ?? (env['ANNOTATION_TAGS'] || undefined),
+    PACKING: given.PACKING ?? (env['PACKING'] || undefined),
   });
-  if (!flags.ok) return fail(`invalid options:\n${formatIssues(flags.issues.map((i) => ({ ...i, path: `--${i.path.toLowerCase().replaceAll('_', '-')}` })))}`);
-  const protocol = values.protocol ?? (io.env['EXPORT_PROTOCOL'] || 'segments');
+  const errors: string[] = [];
+  if (!flags.ok) {
+    const nameOf = (path: string): string => (given[path as keyof typeof given] === undefined ? path : `--${path.toLowerCase().replaceAll('_', '-')}`);
+    errors.push(formatIssues(flags.issues.map((i) => ({ ...i, path: nameOf(i.path) }))));
+  }
+  const protocol = values.protocol ?? (env['EXPORT_PROTOCOL'] || 'segments');
   if (protocol !== 'segments' && protocol !== 'otlp') {
-    return fail(`${values.protocol === undefined ? 'EXPORT_PROTOCOL' : '--protocol'}: expected segments or otlp, got "${protocol}"`);
+    errors.push(`${values.protocol === undefined ? 'EXPORT_PROTOCOL' : '--protocol'}: expected segments or otlp, got "${protocol}"`);
   }
   const now = parseNow(values.now, Date.now());
-  if (!now.ok) return fail(now.message);
-  const nowMs = now.ms;
+  if (!now.ok) errors.push(now.message);
   if (values.format !== undefined && !FORMATS.includes(values.format as InputFormat)) {
-    return fail(`--format: expected one of ${FORMATS.join(', ')}, got "${values.format}"`);
+    errors.push(`--format: expected one of ${FORMATS.join(', ')}, got "${values.format}"`);
   }
+  if (errors.length > 0 || !flags.ok || !now.ok) return fail(`invalid options:\n${errors.join('\n')}`);
+  const nowMs = now.ms;
 
   let body: Buffer;
   try {

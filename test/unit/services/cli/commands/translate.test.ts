@@ -115,6 +115,23 @@ test('flags set the epoch policy and the annotation allowlist', async () => {
   assert.ok(docs.every((d) => Object.keys(d.annotations ?? {}).join(',') === 'zone'));
 });
 
+test('the translator\'s variables (EPOCH_POLICY, PACKING, ...) set what their flags do, the flags win; every bad option is listed at once, by the name it was given under (newcomer trial)', async () => {
+  const byFlag = await runCommand(run, [BOOKINFO, '--packing', 'off', '--epoch-policy', 'rewrite', '--now', '2019-06-21T18:30:00Z']);
+  const byEnv = await runCommand(run, [BOOKINFO, '--now', '2019-06-21T18:30:00Z'], undefined, { PACKING: 'off', EPOCH_POLICY: 'rewrite' });
+  assert.equal(byEnv.code, 0, byEnv.stderr);
+  assert.equal(byEnv.stdout, byFlag.stdout, 'the environment gives the documents the flags give');
+  const packed = await runCommand(run, [BOOKINFO, '--now', '2019-06-21T18:30:00Z']);
+  assert.ok(byEnv.stdout.split('\n').length > packed.stdout.split('\n').length, 'PACKING=off: one document per span, more lines than packed');
+  const flagWins = await runCommand(run, [BOOKINFO, '--packing', 'on', '--now', '2019-06-21T18:30:00Z'], undefined, { PACKING: 'off' });
+  assert.equal(flagWins.stdout, packed.stdout);
+
+  const bad = await runCommand(run, [BOOKINFO, '--protocol', 'xml', '--packing', 'maybe', '--now', 'yesterday', '--format', 'yaml'], undefined, { EPOCH_POLICY: 'sometimes' });
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stdout, '');
+  for (const name of ['EPOCH_POLICY', '--packing', '--protocol', '--now', '--format']) assert.match(bad.stderr, new RegExp(`${name}`), `${name} is named`);
+  assert.equal(bad.stderr.split('\n')[0], 'meshray translate: invalid options:');
+});
+
 test('preserve refuses the spans whose trace-id epoch X-Ray refuses, naming each, and exits 2', async () => {
   const r = await runCommand(run, [BOOKINFO, '--epoch-policy', 'preserve', '--now', '2019-06-21T18:30:00Z']);
   assert.equal(r.code, 2);
