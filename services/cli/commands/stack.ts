@@ -74,7 +74,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (errors.length > 0) {
     for (const e of errors) say(e);
     io.stderr.write(`Run 'meshray stack --help' for usage.\n`);
-    return 2;
+    return 1;
   }
   // Where the translators export: the stack's own xray-local unless XRAY_ENDPOINT (or AWS_REGION with credentials)
   // says otherwise, as for meshray start (the stack replaced a given XRAY_ENDPOINT with its own without a word:
