@@ -43,6 +43,18 @@ export function tokenHeaders(flag: string | undefined, env: Readonly<Record<stri
   return { authorization: `Bearer ${token}` };
 }
 
+/**
+ * What to do about the receiver's `401 UNAUTHORIZED` answers (`responses`: status → POSTs), or undefined when
+ * there were none: a receiver with RECEIVER_AUTH_TOKENS wants a bearer token, and a 401 said only "unauthorized".
+ */
+export function unauthorizedHint(responses: Readonly<Record<string, number>>, headers: Readonly<Record<string, string>>): string | undefined {
+  const refused = responses['401'] ?? 0;
+  if (refused === 0) return undefined;
+  return headers['authorization'] === undefined
+    ? `${refused} POSTs answered 401: the receiver requires a bearer token (RECEIVER_AUTH_TOKENS); give --token TOKEN or set MESHRAY_TOKEN`
+    : `${refused} POSTs answered 401: the receiver refused the token given (--token or MESHRAY_TOKEN); it takes the tokens of its RECEIVER_AUTH_TOKENS`;
+}
+
 /** `--target`: a receiver's http(s) base URL. */
 export function targetFlag(value: string | undefined, errors: string[]): string | undefined {
   if (value === undefined) return undefined;

@@ -88,14 +88,15 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // A refused request counts as one, like an undecodable body (its spans are never read).
     registerAuthorization(app, { tokens, onRefused: () => metrics.spansRefused.inc({ reason: 'unauthorized' }) });
   }
+  const limits = { maxBodyBytes: deps.config.MAX_BODY_BYTES };
   app.setErrorHandler((err, req, reply) => {
-    const answer = toErrorResponse(err);
+    const answer = toErrorResponse(err, limits);
     if (!isMeshrayError(err) && answer.status >= 500) log.error({ err }, 'request failed unexpectedly');
     // A span request refused before the route ran (a raw body over MAX_BODY_BYTES): its spans cannot be counted, the request counts as one.
     if (answer.status < 500 && answer.body.error !== 'INTERNAL' && Object.values(SPAN_ROUTES).includes(req.routeOptions.url ?? '')) {
       metrics.spansRefused.inc({ reason: answer.body.error.toLowerCase() });
     }
-    return sendError(reply, err);
+    return sendError(reply, err, limits);
   });
   registerSpanRoutes(app, {
     publisher: deps.publisher,

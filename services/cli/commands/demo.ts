@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
-import { durationFlag, intFlag, senderTarget, tokenHeaders } from '../flags.ts';
+import { durationFlag, intFlag, senderTarget, tokenHeaders, unauthorizedHint } from '../flags.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import {
   createHttpTransport, FAULT_FLAGS, FLAVOURS, isFaultFlag, isFlavour, parseLatencyRules, runDemo, spansUrlOf,
@@ -161,5 +161,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   if (!quiet) io.stdout.write(formatSummary(summary));
   if (values.json === true) io.stdout.write(`${JSON.stringify(summary)}\n`);
+  const unauthorized = unauthorizedHint(summary.responses, headers);
+  if (unauthorized !== undefined) io.stderr.write(`meshray demo: ${unauthorized}\n`);
   return summary.refusedPosts > 0 ? 2 : 0;
 }

@@ -54,11 +54,14 @@ export interface ErrorResponse {
  * Fastify's own request errors mapped to the catalogue: the raw body over bodyLimit (MAX_BODY_BYTES:
  * a compressed body larger than the decoded limit is certainly too large) and unparsable headers.
  */
-function fromFastifyError(err: unknown): MeshrayError | undefined {
+function fromFastifyError(err: unknown, limits: RequestLimits): MeshrayError | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   switch (code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new MeshrayError('BODY_TOO_LARGE', 'request body exceeds the size limit (MAX_BODY_BYTES)');
+      // the same words as the decoded body's limit (content-encoding.ts), so both 413s name the number
+      return new MeshrayError('BODY_TOO_LARGE', limits.maxBodyBytes === undefined
+        ? 'request body exceeds the size limit (MAX_BODY_BYTES)'
+        : `request body exceeds the ${limits.maxBodyBytes}-byte limit (MAX_BODY_BYTES)`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new MeshrayError('UNSUPPORTED_MEDIA_TYPE', (err as Error).message);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -68,9 +71,14 @@ function fromFastifyError(err: unknown): MeshrayError | undefined {
   }
 }
 
+/** The limits a fastify error is judged against, to name them (MAX_BODY_BYTES, bytes). */
+export interface RequestLimits {
+  readonly maxBodyBytes?: number;
+}
+
 /** The status, headers and JSON body answering `err` (a MeshrayError, a fastify error, or a bug). */
-export function toErrorResponse(err: unknown): ErrorResponse {
-  const known = isMeshrayError(err) ? err : fromFastifyError(err);
+export function toErrorResponse(err: unknown, limits: RequestLimits = {}): ErrorResponse {
+  const known = isMeshrayError(err) ? err : fromFastifyError(err, limits);
   if (!known) {
     const status = (err as { statusCode?: unknown } | null)?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -86,8 +94,8 @@ export function toErrorResponse(err: unknown): ErrorResponse {
   return { status, headers, body };
 }
 
-export function sendError(reply: FastifyReply, err: unknown): FastifyReply {
-  const r = toErrorResponse(err);
+export function sendError(reply: FastifyReply, err: unknown, limits: RequestLimits = {}): FastifyReply {
+  const r = toErrorResponse(err, limits);
   return reply.code(r.status).headers(r.headers).send(r.body);
 }
 

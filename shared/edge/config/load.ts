@@ -38,6 +38,16 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
     if (given !== undefined && i.path.length === 1 && showsValue(String(i.path[0]), given) && !i.message.includes(`"${given}"`) && !i.message.includes('got ')) {
       return { path: i.path.join('.'), message: `${i.message}, got "${given}"` };
     }
+    // An item of a comma-separated list (`KAFKA_BROKERS.0: expected host:port` named an index, not the value):
+    // the variable, and the item as given, when it may be shown.
+    const at = i.path[1];
+    if (given !== undefined && i.path.length === 2 && typeof at === 'number') {
+      const item = given.split(',').map((x) => x.trim()).filter((x) => x.length > 0)[at];
+      if (item !== undefined) {
+        const shown = showsValue(String(i.path[0]), item) ? `"${item}"` : `item ${at + 1}`;
+        return { path: String(i.path[0]), message: `${shown}: ${i.message}` };
+      }
+    }
     return { path: i.path.join('.'), message: i.message };
   })];
   return { ok: false, issues };

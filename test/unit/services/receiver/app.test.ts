@@ -330,6 +330,7 @@ describe('Content-Encoding', () => {
     const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
     assert.equal(res.statusCode, 413);
     assert.equal(res.json().error, 'BODY_TOO_LARGE');
+    assert.equal(res.json().message, 'request body exceeds the 1000-byte limit (MAX_BODY_BYTES)', 'the number, as the decoded body\'s 413 gives it (newcomer trial)');
     const gz = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { ...json, 'content-encoding': 'gzip' }, payload: gzipSync(bookinfo) });
     assert.equal(gz.statusCode, 413);
   });

@@ -116,6 +116,9 @@ test('--token (or MESHRAY_TOKEN) sends a bearer token to a receiver with RECEIVE
     const without = await runCommand(run, [FIXTURE.pathname, '--target', target, '--retries', '0']);
     assert.equal(without.code, 2);
     assert.match(without.stdout + without.stderr, /401/);
+    assert.match(without.stderr, /meshray send: 2 POSTs answered 401: the receiver requires a bearer token \(RECEIVER_AUTH_TOKENS\); give --token TOKEN or set MESHRAY_TOKEN\n/, 'says what to do (newcomer trial)');
+    const wrong = await runCommand(run, [FIXTURE.pathname, '--target', target, '--retries', '0', '--token', 'guess']);
+    assert.match(wrong.stderr, /answered 401: the receiver refused the token given \(--token or MESHRAY_TOKEN\)/);
     const flag = await runCommand(run, [FIXTURE.pathname, '--target', target, '--token', 's3cret', '--json']);
     assert.equal(flag.code, 0, flag.stderr);
     const fromEnv = await runCommand(run, [FIXTURE.pathname, '--target', target, '--json'], '', { MESHRAY_TOKEN: 's3cret' });

@@ -69,3 +69,12 @@ test('a problem names the value given when it is a short plain word or number (i
   assert.match(by['CONCURRENCY'] ?? '', /, got "e"$/, 'a value that is a letter of the message is named too');
   assert.doesNotMatch(by['REDIS_URL'] ?? '', /mypassw0rd/, 'a URL may hold a password');
 });
+
+test('an item of a comma-separated list is named by its value under the variable, not by an index (KAFKA_BROKERS.0 said nothing of "localhost": newcomer trial)', () => {
+  const r = parseConfig(schema, { KAFKA_BROKERS: 'localhost, b:9093,bad host' });
+  assert.ok(!r.ok);
+  assert.deepEqual(r.issues, [
+    { path: 'KAFKA_BROKERS', message: '"localhost": expected host:port' },
+    { path: 'KAFKA_BROKERS', message: 'item 3: expected host:port' },
+  ]);
+});
