@@ -165,7 +165,7 @@ export class FileDeadLetterSink implements DeadLetterSink {
     this.#written += lines.length;
     if (!this.#warned) {
       this.#warned = true;
-      this.#log.warn({ file: this.#path, reason: letters[0]?.reason }, `spans dead-lettered: written to the dead-letter file (meshray translate ${this.#protocol === 'otlp' ? '--protocol otlp ' : ''}FILE shows why; meshray send FILE sends those with a span again)`);
+      this.#log.warn({ file: this.#path, reason: letters[0]?.reason }, `spans dead-lettered: written to the dead-letter file (meshray translate ${this.#protocol === 'otlp' ? '--protocol otlp ' : ''}FILE shows why; meshray send FILE sends those with a span again, which helps only once their cause is gone: X-Ray down, not a span refused for good such as too_old or no_timestamp)`);
     }
   }
 }

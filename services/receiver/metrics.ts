@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
  * `spans_received_total` counts spans accepted from requests; `spans_refused_total{reason}` spans not taken:
  * a request answered with an error (reason = error code in lower case, e.g. buffer_full, ack_timeout) or one
  * span refused alone in a 202 (reason = the field at fault, e.g. invalid_trace_id, invalid_port);
- * `spans_repaired_total{reason}` accepted spans meshray repaired (timestamp_unit_repaired: epoch ms/s);
+ * `spans_repaired_total{reason}` accepted spans meshray repaired (timestamp_unit_repaired: epoch ms/s; span_trimmed: values cut to fit a record);
  * `spans_published_total` spans Kafka acknowledged; `spans_dropped_total{reason}` spans that were
  * accepted but will never reach the topic (dropped_at_shutdown, publish_failed).
  */
@@ -54,7 +54,7 @@ export function receiverMetrics(registry: Registry): ReceiverMetrics {
       labelNames: ['reason'], registers,
     }),
     spansRepaired: new Counter({
-      name: 'meshray_receiver_spans_repaired_total', help: 'accepted spans repaired by meshray, by reason (timestamp_unit_repaired)',
+      name: 'meshray_receiver_spans_repaired_total', help: 'accepted spans repaired by meshray, by reason (timestamp_unit_repaired, span_trimmed)',
       labelNames: ['reason'], registers,
     }),
     spansPublished: new Counter({

@@ -2,6 +2,7 @@ import type { Message } from 'kafkajs';
 import { spanPartitionOf } from '../../../shared/core/span-record/partition.ts';
 import { toSpanListRecord } from '../../../shared/core/span-record/record.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
+import { trimmedToFit } from '../../../shared/core/zipkin/trim.ts';
 import type { AckTicket } from './ack-tickets.ts';
 import { NONE_REFUSED } from './span-publisher.ts';
 import { encodeSpanItems } from '../../../shared/core/avro/span-codec.ts';
@@ -36,32 +37,48 @@ export function groupByPartition(spans: readonly Span[], partitions: number): [n
   return groups;
 }
 
-/** A request's spans as span-list items by partition, and the spans too large for any record. */
+/** A request's spans as span-list items by partition, the spans too large for any record, and the spans cut to fit one. */
 export interface EncodedChunks {
   readonly chunks: readonly { readonly partition: number; readonly items: Buffer; readonly count: number }[];
   readonly refusedAlone: readonly Span[];
+  /** Spans whose longest tag and annotation values were cut so that they fit a record (shared/core/zipkin/trim.ts). */
+  readonly trimmed: number;
 }
+
+const encodedSize = (span: Span): number => encodeSpanItems([span]).length;
 
 /**
  * Encodes a request's spans (Avro span-list items) by partition; `refusedAlone` is NONE_REFUSED when none is. Only a group over MAX_RECORD_BYTES is cut,
- * down to single spans if need be: a span too large for any record (MAX_SPAN_BYTES) is refused there, alone,
- * at no cost to the others. Throws what the Avro encoder throws (a span the decoders let through that Avro
- * cannot carry: a defect).
+ * down to single spans if need be. A span too large for any record (MAX_SPAN_BYTES) has its longest tag and
+ * annotation values cut until it fits (`trimmed`: X-Ray could not hold those values whole anyway); one that
+ * still does not fit is refused there, alone, at no cost to the others. Throws what the Avro encoder throws (a
+ * span the decoders let through that Avro cannot carry: a defect).
  */
 export function encodeByPartition(spans: readonly Span[], partitions: number): EncodedChunks {
   const chunks: { partition: number; items: Buffer; count: number }[] = [];
   let refusedAlone: Span[] | undefined;
+  let trimmed = 0;
   for (const [partition, group] of groupByPartition(spans, partitions)) {
     const items = encodeSpanItems(group);
     if (items.length <= MAX_RECORD_BYTES) chunks.push({ partition, items, count: group.length });
     else {
       for (const piece of withinRecordBytes(group, items)) {
-        if (piece.items.length > MAX_SPAN_BYTES) (refusedAlone ??= []).push(...piece.spans);
-        else chunks.push({ partition, items: piece.items, count: piece.spans.length });
+        if (piece.items.length <= MAX_SPAN_BYTES) {
+          chunks.push({ partition, items: piece.items, count: piece.spans.length });
+          continue;
+        }
+        // withinRecordBytes cuts down to single spans: a piece past MAX_SPAN_BYTES is one span
+        const cut = piece.spans.length === 1 ? trimmedToFit(piece.spans[0] as Span, MAX_SPAN_BYTES, encodedSize) : undefined;
+        if (cut === undefined) {
+          (refusedAlone ??= []).push(...piece.spans);
+          continue;
+        }
+        chunks.push({ partition, items: encodeSpanItems([cut.span]), count: 1 });
+        trimmed += 1;
       }
     }
   }
-  return { chunks, refusedAlone: refusedAlone ?? NONE_REFUSED };
+  return { chunks, refusedAlone: refusedAlone ?? NONE_REFUSED, trimmed };
 }
 
 /**

@@ -289,7 +289,8 @@ export class KafkaSpanPublisher implements SpanPublisher {
     } catch (error) {
       return Promise.reject(error as Error); // a span the decoders let through that Avro cannot carry: a defect, answered 500
     }
-    const { chunks, refusedAlone } = encoded;
+    const { chunks, refusedAlone, trimmed } = encoded;
+    if (trimmed > 0) this.metrics.spansRepaired.inc({ reason: 'span_trimmed' }, trimmed);
     if (chunks.length === 0) return Promise.resolve(refusedAlone);
     const done = this.options.ackMode === 'kafka' ? this.tickets.open(chunks.length, refusedAlone) : undefined;
     const wasEmpty = this.queue.spans === 0;

@@ -126,7 +126,7 @@ describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
   });
 
   for (const ackMode of ['kafka', 'buffer'] as const) {
-    it(`ACK_MODE=${ackMode}: a span too large for any Kafka record is refused alone (202 naming it); its neighbours are written (it failed the request: 503 PUBLISH_FAILED)`, async () => {
+    it(`ACK_MODE=${ackMode}: a span too large for any Kafka record has its longest values cut to fit; one that cannot fit is refused alone (202 naming it); its neighbours are written (it failed the request: 503 PUBLISH_FAILED)`, async () => {
       const topic = uniqueTopic(`huge-${ackMode}`);
       const receiver = await startReceiver({
         KAFKA_BROKERS: BROKERS.join(','), SPANS_TOPIC: topic, RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1',
@@ -137,22 +137,32 @@ describe('receiver → Kafka (real broker)', { timeout: 120_000 }, () => {
         const base = `http://127.0.0.1:${port}`;
         await waitFor('the receiver ready', 5000, async () => (await fetch(`${base}/health/ready`)).status === 200, { intervalMs: 100 });
         const template = JSON.parse(bookinfo) as Record<string, unknown>[];
-        const huge = (i: number) => ({ ...template[i], tags: { 'http.url': `/${'x'.repeat(1_100_000)}` } });
+        // a 1.1 MB tag value (the newcomer trial's case): cut, not refused
+        const hugeTag = (i: number) => ({ ...template[i], tags: { 'http.url': `/${'x'.repeat(1_100_000)}`, 'http.method': 'GET' } });
+        // 60,000 short annotations: no value to cut, still past any record
+        const timestamp = (template[4] as { timestamp: number }).timestamp;
+        const hugeAnnotations = (i: number) => ({ ...template[i], annotations: Array.from({ length: 60_000 }, (_, n) => ({ timestamp: timestamp + n, value: `event-${String(n).padStart(12, '0')}` })) });
         assert.ok(MAX_SPAN_BYTES < 1_100_000 && MAX_SPAN_BYTES > 1_000_000);
         // Two huge spans (one sharing its trace and partition with a small neighbour) among six good ones.
-        const spans = [template[0], huge(1), template[2], template[3], huge(4), template[5], template[6], template[7]];
+        const spans = [template[0], hugeTag(1), template[2], template[3], hugeAnnotations(4), template[5], template[6], template[7]];
         const res = await fetch(`${base}/api/v2/spans`, { method: 'POST', headers: json, body: JSON.stringify(spans) });
         const text = await res.text();
         assert.equal(res.status, 202, text);
         const refused = (JSON.parse(text) as { refused: { index: number; reason: string; message: string }[] }).refused;
-        assert.deepEqual(refused.map((r) => [r.index, r.reason]), [[1, 'span_too_large'], [4, 'span_too_large']]);
-        assert.match(refused[0]?.message ?? '', /spans\[1\]: is larger, encoded, than the 1047552 bytes/);
-        const good = [0, 2, 3, 5, 6, 7].map((i) => template[i] as { id: string });
+        assert.deepEqual(refused.map((r) => [r.index, r.reason]), [[4, 'span_too_large']]);
+        assert.match(refused[0]?.message ?? '', /spans\[4\]: is larger, encoded, than the 1047552 bytes/);
+        const good = [0, 1, 2, 3, 5, 6, 7].map((i) => template[i] as { id: string });
         // ACK_MODE=buffer answered before Kafka had them: wait until the good spans are readable.
         await waitFor(`${good.length} spans on ${topic}`, 10_000, async () => (await readableSpans(kafka, topic)) >= good.length, { intervalMs: 100 });
-        const written = (await readTopic(kafka, topic)).map((r) => r.span.id);
-        assert.deepEqual(written.sort(), good.map((x) => x.id).sort());
-        assert.match(await (await fetch(`${base}/metrics`)).text(), /meshray_receiver_spans_refused_total\{reason="span_too_large"\} 2/);
+        const records = await readTopic(kafka, topic);
+        assert.deepEqual(records.map((r) => r.span.id).sort(), good.map((x) => x.id).sort());
+        const cut = records.find((r) => r.span.id === (template[1] as { id: string }).id)?.span;
+        assert.match(cut?.tags['http.url'] ?? '', /^\/x+…\[meshray cut \d+ characters: span over the Kafka record limit\]$/);
+        assert.ok((cut?.tags['http.url']?.length ?? 0) > 1_000_000, 'cut no more than it must');
+        assert.equal(cut?.tags['http.method'], 'GET', 'a short value is kept whole');
+        const metrics = await (await fetch(`${base}/metrics`)).text();
+        assert.match(metrics, /meshray_receiver_spans_repaired_total\{reason="span_trimmed"\} 1/);
+        assert.match(metrics, /meshray_receiver_spans_refused_total\{reason="span_too_large"\} 1/);
       } finally {
         await receiver.stop();
       }

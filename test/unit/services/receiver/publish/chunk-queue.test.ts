@@ -6,7 +6,7 @@ import type { Span } from '../../../../../shared/core/zipkin/span.ts';
 import { decodeRecordSpans, toSpanListRecord } from '../../../../../shared/core/span-record/record.ts';
 import { spanPartitionOf } from '../../../../../shared/core/span-record/partition.ts';
 import { ChunkQueue, encodeByPartition, groupByPartition } from '../../../../../services/receiver/publish/chunk-queue.ts';
-import { MAX_RECORD_BYTES } from '../../../../../services/receiver/publish/record-limits.ts';
+import { MAX_RECORD_BYTES, MAX_SPAN_BYTES } from '../../../../../services/receiver/publish/record-limits.ts';
 import { NONE_REFUSED } from '../../../../../services/receiver/publish/span-publisher.ts';
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
@@ -85,11 +85,16 @@ test('rehome() moves chunks of partitions the topic no longer has to partition %
   assert.equal(queue.spans, 0);
 });
 
-test('encodeByPartition refuses only the span too large for any record, and answers NONE_REFUSED otherwise', () => {
+test('encodeByPartition cuts the long values of a span too large for any record, refuses only one it cannot cut to fit, and answers NONE_REFUSED otherwise', () => {
   const ok = encodeByPartition([span(1, 1), span(2, 2)], 2);
   assert.equal(ok.refusedAlone, NONE_REFUSED);
-  const huge = span(9, 99, 'y'.repeat(1024 * 1024));
-  const mixed = encodeByPartition([span(9, 1), huge, span(9, 2)], 1);
-  assert.deepEqual(mixed.refusedAlone.map((s) => s.id), [huge.id]);
-  assert.equal(mixed.chunks.reduce((n, c) => n + c.count, 0), 2);
+  assert.equal(ok.trimmed, 0);
+  const hugeTag = span(9, 99, 'y'.repeat(1024 * 1024));
+  const hugeName: Span = { ...span(9, 98), name: 'n'.repeat(1024 * 1024) };
+  const mixed = encodeByPartition([span(9, 1), hugeTag, hugeName, span(9, 2)], 1);
+  assert.deepEqual(mixed.refusedAlone.map((s) => s.id), [hugeName.id], 'a name is not cut: refused');
+  assert.equal(mixed.trimmed, 1);
+  assert.equal(mixed.chunks.reduce((n, c) => n + c.count, 0), 3);
+  const cut = mixed.chunks.find((c) => c.count === 1 && c.items.length > MAX_RECORD_BYTES);
+  assert.ok(cut !== undefined && cut.items.length <= MAX_SPAN_BYTES, 'the cut span fits a record alone');
 });
