@@ -6,6 +6,7 @@ import { isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../re
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
 import { startMicrosOf } from '../../../shared/core/xray/index.ts';
+import { OTLP_ENDPOINT_LIMITS } from '../../../shared/core/otlp/index.ts';
 import { DEFAULT_TARGET, createHttpTransport, detectSpanFileFormat, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
 
 /** The body without a UTF-8 byte order mark (an editor's), which would make its first line not JSON. */
@@ -117,6 +118,13 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const undated = spans.filter((span) => startMicrosOf(span) === undefined).length;
   if (undated > 0) {
     io.stderr.write(`meshray send: ${undated} span(s) have no timestamp (nor an annotation timestamp): the receiver accepts them, but the translator cannot date them and dead-letters them (no_timestamp); meshray translate FILE names them\n`);
+  }
+  // An older capture (the fixtures date from 2019–2023) is taken, then dead-lettered by the OTLP path (too_old) or
+  // stored at its own time, outside the console's last hour, by the segments path: say so (newcomer trial).
+  const oldestAllowedMicros = (startMs - OTLP_ENDPOINT_LIMITS.maxAgeMs) * 1000;
+  const old = spans.filter((span) => (startMicrosOf(span) ?? Infinity) < oldestAllowedMicros).length;
+  if (old > 0) {
+    io.stderr.write(`meshray send: ${old} span(s) started more than 14 days ago: with EXPORT_PROTOCOL=otlp the translator dead-letters them (too_old, X-Ray's OTLP endpoint refuses them); as segments they are stored at their own start_time, outside the console's default last hour (README, the send command)\n`);
   }
   if (summary.refusedPosts > 0 || summary.invalid > 0) return 2;
   return 0;

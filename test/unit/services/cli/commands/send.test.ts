@@ -40,6 +40,12 @@ test('posts a v2 JSON file in batches of 5 and reports the answers', async () =>
     assert.deepEqual([summary.spans, summary.posts, summary.spansAccepted, summary.format], [8, 2, 8, 'json-v2']);
     assert.match(r.stdout, /meshray send: 8 spans \(json-v2\) in 2 POSTs/);
     assert.doesNotMatch(r.stderr, /no timestamp/);
+    // the fixture dates from 2019: what each export path does with it is said (newcomer trial: all 8 dead-lettered too_old, send said "accepted: 8")
+    assert.match(r.stderr, /meshray send: 8 span\(s\) started more than 14 days ago: with EXPORT_PROTOCOL=otlp the translator dead-letters them \(too_old/);
+    const fresh = fixtureSpans().map((span) => ({ ...span, timestampMicros: Date.now() * 1000 }));
+    const now = await runCommand(run, ['-', '--target', stub.target], `${fresh.map(encodeSpanJsonV2).join('\n')}\n`);
+    assert.equal(now.code, 0, now.stderr);
+    assert.doesNotMatch(now.stderr, /14 days/);
   } finally {
     await stub.close();
   }
