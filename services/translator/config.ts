@@ -5,6 +5,9 @@ import {
 import { requireSamplingSettings, samplingEnv } from './sample/sampling-config.ts';
 
 /** The translator's environment: shared fragments plus its own keys. Every key is described (README table). */
+/** What LIVENESS_STALL_TIMEOUT must leave above ASSEMBLY_MAX_AGE: the window's tick (1 s) and an export with its retries. */
+const LIVENESS_MARGIN_MS = 15_000;
+
 export const translatorEnvSchema = z.object({
   ...logEnv,
   ...kafkaEnv,
@@ -21,7 +24,7 @@ export const translatorEnvSchema = z.object({
   POISON_MAX_ATTEMPTS: int(1, 100).default(3)
     .describe('deliveries of an undecodable record, or of a span refused for now (epoch_out_of_window, too_far_ahead), before it goes to DLQ_TOPIC (its partition then moves on); a span refused for good (no_timestamp, invalid_id, invalid_derived_id, too_large, too_old) goes at its first, unless its record also holds one refused for now'),
   LIVENESS_STALL_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
-    .describe('/health/live fails when a partition has lag but its committed offset did not move for this long (with ASSEMBLY=on, longer than ASSEMBLY_MAX_AGE)'),
+    .describe('/health/live fails when partitions lag but no committed offset moved for this long, time X-Ray spent failing or throttling not counted (with ASSEMBLY=on, at least ASSEMBLY_MAX_AGE + 15s)'),
   EXPORT_FAILURE_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
     .describe('/health/ready fails when every PutTraceSegments call failed for this long (no credentials, access denied, endpoint unreachable); ready again once X-Ray answers'),
   SHUTDOWN_TIMEOUT: durationMs({ min: 1000 }).default(30_000)
@@ -44,8 +47,9 @@ export const translatorEnvSchema = z.object({
   if (c.ASSEMBLY === 'on' && c.ASSEMBLY_IDLE >= c.ASSEMBLY_MAX_AGE) {
     ctx.addIssue({ code: 'custom', path: ['ASSEMBLY_IDLE'], message: `must be shorter than ASSEMBLY_MAX_AGE (${formatDurationMs(c.ASSEMBLY_MAX_AGE)}), got ${formatDurationMs(c.ASSEMBLY_IDLE)}: every trace would leave the window at ASSEMBLY_MAX_AGE, and its spans after that be counted late` });
   }
-  if (c.ASSEMBLY === 'on' && c.LIVENESS_STALL_TIMEOUT <= c.ASSEMBLY_MAX_AGE) {
-    ctx.addIssue({ code: 'custom', path: ['LIVENESS_STALL_TIMEOUT'], message: `must be longer than ASSEMBLY_MAX_AGE (${formatDurationMs(c.ASSEMBLY_MAX_AGE)}) with ASSEMBLY=on, got ${formatDurationMs(c.LIVENESS_STALL_TIMEOUT)}: a partition's committed offset waits for its oldest trace held in the window, up to ASSEMBLY_MAX_AGE, so /health/live would fail while the window works` });
+  // the committed offset waits for the oldest trace held: up to ASSEMBLY_MAX_AGE, then the window's tick and its export
+  if (c.ASSEMBLY === 'on' && c.LIVENESS_STALL_TIMEOUT < c.ASSEMBLY_MAX_AGE + LIVENESS_MARGIN_MS) {
+    ctx.addIssue({ code: 'custom', path: ['LIVENESS_STALL_TIMEOUT'], message: `must be at least ASSEMBLY_MAX_AGE + ${formatDurationMs(LIVENESS_MARGIN_MS)} (${formatDurationMs(c.ASSEMBLY_MAX_AGE + LIVENESS_MARGIN_MS)}) with ASSEMBLY=on, got ${formatDurationMs(c.LIVENESS_STALL_TIMEOUT)}: a partition's committed offset waits for its oldest trace held in the window, up to ASSEMBLY_MAX_AGE and its export, so /health/live would fail while the window works` });
   }
   // Checked even when other variables are wrong (it reads only whether two are set): a newcomer without any
   // env was told only "KAFKA_BROKERS: is required", and the missing export target at the next start.

@@ -69,14 +69,15 @@ export class ConsumerHealth {
 
   /**
    * Offset `next` (the next record to consume, Kafka's committed position) was committed in `partition`. Only a
-   * commit that moves a partition forward is progress: a handler retrying a record it cannot finish commits the
+   * commit that moves a partition's offset is progress: a handler retrying a record it cannot finish commits the
    * same offset again on every delivery (a poison span whose dead letter cannot be written: the newcomer trial
    * found the partition stuck 8 records behind and /health/live green for minutes).
    */
   committed(partition: number, next: string): void {
     const at = BigInt(next);
-    const before = this.#committedAt.get(partition);
-    if (before !== undefined && at <= before) return;
+    // only the same offset again is not progress: offsets that went back (the span topic deleted and made again)
+    // start over, and their commits are (found by the diff review: liveness failed for good after that)
+    if (this.#committedAt.get(partition) === at) return;
     this.#committedAt.set(partition, at);
     this.#progressed();
   }
@@ -121,8 +122,8 @@ export const FAILURE_COVER_MS = 30_000;
  * Export health, from every PutTraceSegments call (XRaySegmentSink's `health` observer). Ready fails once
  * calls have failed without one success for `failureTimeoutMs` (EXPORT_FAILURE_TIMEOUT): no credentials,
  * access denied, endpoint unreachable, 5xx. A throttled call neither fails nor heals it (X-Ray answered,
- * but took nothing); a call X-Ray answered, even by refusing a document, is a success. Ready again at the
- * first success.
+ * but took nothing; liveness excuses it, `throttled`); a call X-Ray answered, even by refusing a document, is a
+ * success. Ready again at the first success.
  */
 export class ExportHealth implements ExportState {
   readonly #failureTimeoutMs: number;
@@ -148,12 +149,26 @@ export class ExportHealth implements ExportState {
   failed(code: ErrorCode, message: string): void {
     const now = this.#now();
     this.#failingSinceMs ??= now;
-    // a failure past the cover of the one before starts a new run: the gap between them is not excused (found by
+    this.#cover(now);
+    this.#lastFailure = `${code}: ${message}`;
+  }
+
+  /**
+   * X-Ray throttled a call or some of its documents: not a failure for readiness (X-Ray answers), but time the
+   * consumer cannot move forward through no fault of its own, excused for liveness like a failure (found by the
+   * diff review: `meshray start` behind a throttled X-Ray finishes a batch in minutes, committing nothing meanwhile).
+   */
+  throttled(): void {
+    this.#cover(this.#now());
+  }
+
+  /** Extends the covered run to `now` (each event covers FAILURE_COVER_MS after it). */
+  #cover(now: number): void {
+    // an event past the cover of the one before starts a new run: the gap between them is not excused (found by
     // the diff review: a stuck consumer failing one call every 90 s was excused for good)
     if (this.#coveredSinceMs !== undefined && now > this.#lastFailureAtMs + FAILURE_COVER_MS) this.#closeCoveredRun(now);
     this.#coveredSinceMs ??= now;
     this.#lastFailureAtMs = now;
-    this.#lastFailure = `${code}: ${message}`;
   }
 
   excusedMs(): number {

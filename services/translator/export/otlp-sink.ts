@@ -189,6 +189,7 @@ export class OtlpTraceSink {
       case 'retry':
         onRequest?.(result.code === 'XRAY_THROTTLED' ? 'throttled' : 'unavailable');
         if (result.code !== 'XRAY_THROTTLED') health?.failed(result.code, result.message);
+        else health?.throttled?.();
     }
   }
 

@@ -20,8 +20,9 @@ export interface TrimmedSpan {
 }
 
 /**
- * `span` with every tag and annotation value longer than some cap cut to that cap (with `cutMarker`), the
- * largest cap (in characters, found by bisection) at which `sizeOf` of the result is at most `maxBytes`.
+ * `span` with every tag and annotation value longer than some cap cut to that cap (with `cutMarker`): the
+ * largest cap (in characters, found by bisection to within 1/1024 of the longest value, so a 1 MB value costs
+ * about ten encodings, not twenty) at which `sizeOf` of the result is at most `maxBytes`.
  * Returns the span itself (`valuesCut` 0) when it fits already, and undefined when it does not fit even with
  * every value cut to TRIM_FLOOR_CHARACTERS (its bulk is elsewhere: the name, the endpoints, the number of
  * annotations or tags).
@@ -32,14 +33,15 @@ export function trimmedToFit(span: Span, maxBytes: number, sizeOf: (span: Span) 
   for (const value of Object.values(span.tags)) longest = Math.max(longest, value.length);
   for (const a of span.annotations) longest = Math.max(longest, a.value.length);
   if (longest <= TRIM_FLOOR_CHARACTERS) return undefined;
-  let best = cutAt(span, TRIM_FLOOR_CHARACTERS);
+  let best = withValuesCutAt(span, TRIM_FLOOR_CHARACTERS);
   if (sizeOf(best.span) > maxBytes) return undefined;
   // the largest cap that fits lies in [floor, longest): fits(low) holds, fits(high) does not
   let low = TRIM_FLOOR_CHARACTERS;
   let high = longest;
-  while (high - low > 1) {
+  const close = Math.max(1, Math.floor(longest / 1024));
+  while (high - low > close) {
     const mid = Math.floor((low + high) / 2);
-    const candidate = cutAt(span, mid);
+    const candidate = withValuesCutAt(span, mid);
     if (sizeOf(candidate.span) <= maxBytes) {
       low = mid;
       best = candidate;
@@ -50,7 +52,8 @@ export function trimmedToFit(span: Span, maxBytes: number, sizeOf: (span: Span) 
   return best;
 }
 
-function cutAt(span: Span, cap: number): TrimmedSpan {
+/** `span` with each tag and annotation value longer than `cap` characters cut to `cap` (one less where `cap` would split a surrogate pair) and `cutMarker`. */
+export function withValuesCutAt(span: Span, cap: number): TrimmedSpan {
   let valuesCut = 0;
   const cut = (value: string): string => {
     if (value.length <= cap) return value;

@@ -4,10 +4,15 @@ import type { TranslatorMetrics } from '../../metrics.ts';
 import { actionFor, codeOfCallError, codeOfUnprocessed } from '../../policy/error-policy.ts';
 import type { PutOutcome, RejectedDocument, SegmentSink } from '../segment-sink.ts';
 
-/** Observes PutTraceSegments calls: X-Ray answered (`succeeded`), or the call failed with a code. */
+/**
+ * Observes PutTraceSegments calls: X-Ray answered (`succeeded`), or the call failed with a code; `throttled`: X-Ray
+ * throttled the call or some of its documents (neither a failure nor a success for readiness; for liveness, time
+ * the consumer cannot make progress through no fault of its own).
+ */
 export interface ExportCallObserver {
   succeeded(): void;
   failed(code: ErrorCode, message: string): void;
+  throttled?(): void;
 }
 
 export interface PutTraceSegmentsSinkOptions {
@@ -53,8 +58,10 @@ export class PutTraceSegmentsSink implements SegmentSink {
       const name = err.name === 'Error' && err.code !== undefined ? err.code : err.name ?? err.code ?? 'Error';
       const code = codeOfCallError(e);
       const message = err.message || String(e);
-      if (code === 'XRAY_THROTTLED') metrics.throttles.inc();
-      else if (code === 'SEGMENT_REJECTED') health?.succeeded(); // X-Ray answered: the target works
+      if (code === 'XRAY_THROTTLED') {
+        metrics.throttles.inc();
+        health?.throttled?.();
+      } else if (code === 'SEGMENT_REJECTED') health?.succeeded(); // X-Ray answered: the target works
       else health?.failed(code, `${name}: ${message}`);
       metrics.putCalls.inc({ outcome: CALL_OUTCOME[code] ?? 'unavailable' });
       const indices = documents.map((_, i) => i);
@@ -76,6 +83,7 @@ export class PutTraceSegmentsSink implements SegmentSink {
     let code: ErrorCode = 'XRAY_UNAVAILABLE';
     let message = '';
     let unattributed = false;
+    let throttled = false;
     for (const u of unprocessed) {
       const xrayCode = u.ErrorCode ?? 'Unknown';
       this.#o.metrics.unprocessedSegments.inc({ error_code: xrayCode });
@@ -88,12 +96,16 @@ export class PutTraceSegmentsSink implements SegmentSink {
       if (actionFor(meshrayCode) === 'dead-letter') {
         for (const index of matches) rejected.push({ index, code: meshrayCode, reason: xrayCode, message: u.Message ?? xrayCode });
       } else {
-        if (meshrayCode === 'XRAY_THROTTLED') this.#o.metrics.throttles.inc();
+        if (meshrayCode === 'XRAY_THROTTLED') {
+          this.#o.metrics.throttles.inc();
+          throttled = true;
+        }
         for (const index of matches) retry.add(index);
         code = meshrayCode;
         message = `${xrayCode}: ${u.Message ?? ''}`;
       }
     }
+    if (throttled) this.#o.health?.throttled?.(); // once per call
     if (unattributed) {
       // An entry naming no document we sent: retry everything not refused, rather than lose one.
       const refused = new Set(rejected.map((r) => r.index));

@@ -55,13 +55,13 @@ test('ASSEMBLY_IDLE at or past ASSEMBLY_MAX_AGE is refused, naming both', () => 
   assert.ok(parseConfig(translatorEnvSchema, { ...base, ASSEMBLY_IDLE: '9s', ASSEMBLY_MAX_AGE: '10s' }).ok);
 });
 
-test('LIVENESS_STALL_TIMEOUT at or below ASSEMBLY_MAX_AGE is refused with the window on: the committed offset waits for the oldest held trace', () => {
+test('LIVENESS_STALL_TIMEOUT under ASSEMBLY_MAX_AGE + 15s is refused with the window on: the committed offset waits for the oldest held trace and its export', () => {
   const base = { KAFKA_BROKERS: '127.0.0.1:9092', XRAY_ENDPOINT: 'http://127.0.0.1:2000' };
-  const r = parseConfig(translatorEnvSchema, { ...base, LIVENESS_STALL_TIMEOUT: '30s' });
+  const r = parseConfig(translatorEnvSchema, { ...base, LIVENESS_STALL_TIMEOUT: '44s' });
   assert.ok(!r.ok);
-  assert.match(r.issues.find((i) => i.path === 'LIVENESS_STALL_TIMEOUT')?.message ?? '', /must be longer than ASSEMBLY_MAX_AGE \(30s\) with ASSEMBLY=on, got 30s/);
+  assert.match(r.issues.find((i) => i.path === 'LIVENESS_STALL_TIMEOUT')?.message ?? '', /must be at least ASSEMBLY_MAX_AGE \+ 15s \(45s\) with ASSEMBLY=on, got 44s/);
   assert.ok(parseConfig(translatorEnvSchema, { ...base, LIVENESS_STALL_TIMEOUT: '30s', ASSEMBLY: 'off' }).ok, 'no window, no conflict');
-  assert.ok(parseConfig(translatorEnvSchema, { ...base, LIVENESS_STALL_TIMEOUT: '31s' }).ok);
+  assert.ok(parseConfig(translatorEnvSchema, { ...base, LIVENESS_STALL_TIMEOUT: '45s' }).ok);
   assert.ok(!parseConfig(translatorEnvSchema, { ...base, ASSEMBLY_MAX_AGE: '2m' }).ok, 'a longer window needs a longer stall timeout');
 });
 

@@ -29,14 +29,29 @@ test('committing an offset already committed is not progress: a partition retryi
   for (now = 100; now <= 1000; now += 100) h.committed(1, '32'); // the records before the poison span, done again
   now = 1101;
   assert.equal(h.live(), 'consumer stalled: 8 records behind, no commit for 1101 ms', 'the same offset committed again every 100 ms');
-  h.committed(1, '31');
-  assert.match(h.live() ?? '', /^consumer stalled/, 'an older offset (a stale commit) is not progress either');
   h.committed(2, '5');
   assert.equal(h.live(), undefined, 'another partition moving forward is progress');
   now = 2102;
   assert.match(h.live() ?? '', /^consumer stalled: 8 records behind/);
   h.committed(1, '33');
   assert.equal(h.live(), undefined, 'the stuck partition moved');
+  now = 3200;
+  h.committed(1, '0');
+  assert.equal(h.live(), undefined, 'offsets that went back (the span topic made again) start over: progress, not a stall for good');
+});
+
+test('throttled calls excuse liveness like failures, and do not touch readiness (meshray start behind a throttled X-Ray commits a batch in minutes)', () => {
+  const clock = { now: 0 };
+  const { consumer, exportHealth } = laggingBesideExport(clock, 500, 60_000);
+  for (; clock.now <= 240_000; clock.now += 1000) {
+    exportHealth.succeeded(); // X-Ray answers each call, throttling some of its documents
+    exportHealth.throttled();
+  }
+  clock.now = 240_000;
+  assert.equal(consumer.live(), undefined, 'four minutes throttled, no commit: excused');
+  assert.equal(exportHealth.ready(), undefined, 'X-Ray answers: ready');
+  clock.now = 240_000 + FAILURE_COVER_MS + 60_001;
+  assert.match(consumer.live() ?? '', /^consumer stalled: 500 records behind/, 'once the throttling stopped, the stall is the consumer\'s own again');
 });
 
 test('an interrupted consumer (crash, stop by kafkajs) is unready at once, not live once out of the group past the stall timeout, healed by a join', () => {

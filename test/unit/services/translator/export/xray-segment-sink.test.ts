@@ -75,9 +75,14 @@ test('invalid documents are rejected with their X-Ray reason, valid ones accepte
 test('throttled documents are retried with backoff until accepted; heartbeats between retries', async () => {
   await withXRayLocal({ throttle: 20 }, async (client, registry, clock) => {
     let heartbeats = 0;
+    const told: string[] = [];
+    const health = { succeeded: () => told.push('ok'), failed: (code: string) => told.push(code), throttled: () => told.push('throttled') };
     const docs = Array.from({ length: 50 }, (_, i) => doc(i + 1));
-    const outcome = await sinkFor(client, registry, clock, { maxRetries: 30, retryBaseMs: 100, retryMaxMs: 400 })
+    const outcome = await sinkFor(client, registry, clock, { maxRetries: 30, retryBaseMs: 100, retryMaxMs: 400, health })
       .put(docs, { heartbeat: async () => { heartbeats += 1; }, isActive: () => true });
+    // each throttled call is told as such (liveness excuses it), never as a failure (readiness stays)
+    assert.equal(told.filter((t) => t === 'throttled').length, clock.sleeps.length);
+    assert.deepEqual([...new Set(told)].sort(), ['ok', 'throttled']);
     assert.deepEqual(outcome.rejected, []);
     assert.equal(outcome.unfinished, undefined);
     // 20 granted at once, then full-jitter delays (random 0.5: half of 100, 200, 400, 400 …) refill 1, 2, 4, 4 … tokens

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeSpanItems } from '../../../../../shared/core/avro/span-codec.ts';
 import type { Span } from '../../../../../shared/core/zipkin/span.ts';
-import { cutMarker, TRIM_FLOOR_CHARACTERS, trimmedToFit } from '../../../../../shared/core/zipkin/trim.ts';
+import { cutMarker, TRIM_FLOOR_CHARACTERS, trimmedToFit, withValuesCutAt } from '../../../../../shared/core/zipkin/trim.ts';
 
 const sizeOf = (span: Span): number => encodeSpanItems([span]).length;
 const base: Span = { traceId: 'a'.repeat(16), id: 'b'.repeat(16), name: 'get', kind: 'SERVER', timestampMicros: 1_700_000_000_000_000, durationMicros: 10, localEndpoint: { serviceName: 'reviews' }, annotations: [], tags: { 'http.method': 'GET' } };
@@ -32,9 +32,8 @@ test('the longest values are cut, to the largest cap that fits, each ending with
   assert.equal(r.span.tags['http.method'], 'GET');
   assert.deepEqual(r.span.annotations, span.annotations);
   assert.deepEqual({ ...r.span, tags: {}, annotations: [] }, { ...span, tags: {}, annotations: [] });
-  // the largest cap: one more character does not fit
-  const wider = trimmedToFit({ ...span, tags: { ...span.tags } }, sizeOf(r.span) - 1, sizeOf);
-  assert.ok(wider !== undefined && (wider.span.tags['http.url'] ?? '').indexOf('…') < cap);
+  // the largest cap, to within 1/1024 of the longest value: 300 characters more do not fit
+  assert.ok(sizeOf(withValuesCutAt(span, cap + 300).span) > maxBytes);
 });
 
 test('a span whose bulk is not in its values is refused (undefined), as is one still too large with every value at the floor', () => {
@@ -44,11 +43,16 @@ test('a span whose bulk is not in its values is refused (undefined), as is one s
   assert.equal(trimmedToFit(tagsAtFloor, 150_000, sizeOf), undefined);
 });
 
-test('a cut never splits a surrogate pair', () => {
-  const emoji = '😀'.repeat(100_000); // 200,000 UTF-16 code units, 400,000 UTF-8 bytes
-  const r = trimmedToFit({ ...base, tags: { note: emoji } }, 100_000, sizeOf);
-  const value = r?.span.tags['note'] ?? '';
-  const kept = value.slice(0, value.indexOf('…'));
-  assert.ok(kept.length > 0 && kept.length % 2 === 0, 'whole pairs only');
-  assert.equal(Buffer.from(kept, 'utf8').toString('utf8'), kept, 'no lone surrogate');
+test('a cut never splits a surrogate pair: a cap that falls inside one cuts before it', () => {
+  const emoji = '😀'.repeat(3000); // 6,000 UTF-16 code units; high surrogates at even indices
+  const shifted = `a${emoji}`; // 6,001; high surrogates at odd indices
+  const span: Span = { ...base, tags: { note: emoji }, annotations: [{ timestampMicros: 1, value: shifted }] };
+  for (const [cap, tagKept, annotationKept] of [[2001, 2000, 2001], [2002, 2002, 2001]] as const) {
+    const cut = withValuesCutAt(span, cap).span;
+    for (const [value, whole, expected] of [[cut.tags['note'] ?? '', emoji, tagKept], [cut.annotations[0]?.value ?? '', shifted, annotationKept]] as const) {
+      const kept = whole.slice(0, expected);
+      assert.equal(value, kept + cutMarker(whole.length - expected), `cap ${cap}`);
+      assert.equal(Buffer.from(kept, 'utf8').toString('utf8'), kept, `cap ${cap}: no lone surrogate`);
+    }
+  }
 });
