@@ -24,7 +24,7 @@ export const translatorEnvSchema = z.object({
   POISON_MAX_ATTEMPTS: int(1, 100).default(3)
     .describe('deliveries of an undecodable record, or of a span refused for now (epoch_out_of_window, too_far_ahead), before it goes to DLQ_TOPIC (its partition then moves on); a span refused for good (no_timestamp, invalid_id, invalid_derived_id, too_large, too_old) goes at its first, unless its record also holds one refused for now'),
   LIVENESS_STALL_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
-    .describe('/health/live fails when partitions lag but no committed offset moved for this long, time X-Ray spent failing or throttling not counted (with ASSEMBLY=on, at least ASSEMBLY_MAX_AGE + 15s)'),
+    .describe('/health/live fails when a partition lags but its committed offset did not move for this long, time X-Ray spent failing or throttling not counted (with ASSEMBLY=on, at least ASSEMBLY_MAX_AGE + 15s)'),
   EXPORT_FAILURE_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
     .describe('/health/ready fails when every PutTraceSegments call failed for this long (no credentials, access denied, endpoint unreachable); ready again once X-Ray answers'),
   SHUTDOWN_TIMEOUT: durationMs({ min: 1000 }).default(30_000)

@@ -10,15 +10,28 @@ export interface ExportState {
   excusedMs(): number;
 }
 
+/** One partition's progress, as liveness sees it. */
+interface PartitionProgress {
+  /** Records behind the high watermark, as last seen. */
+  lag: number;
+  /** The offset last committed (the next one to consume); undefined before the first commit seen. */
+  committedAt: bigint | undefined;
+  /** When this partition last made progress (a commit moving its offset), or when its lag appeared after none. */
+  progressAtMs: number;
+  /** The export's excusedMs() at progressAtMs. */
+  excusedAtProgressMs: number;
+}
+
 /**
  * Consumer health. Ready = joined the consumer group (not while the consumer is interrupted: crashed,
  * stopped by kafkajs, or rebuilt, until it joins again). Live fails when the consumer stopped making
- * progress: interrupted and not rejoined for `stallTimeoutMs`, or a partition has lag but nothing was
- * committed for `stallTimeoutMs`. The time the export spent failing (`exportState`) does not count towards a
- * stall: X-Ray down is not the consumer's fault, a restart would not bring it back, and every restart
- * rebalances the group; readiness (ExportHealth) reports the outage. Only failing time counts out: a stuck
- * consumer that makes no more calls after one failure, or one whose calls fail briefly now and then, still
- * fails liveness.
+ * progress: interrupted and not rejoined for `stallTimeoutMs`, or **any one partition** has lag but its committed
+ * offset has not moved for `stallTimeoutMs` (judged per partition: one partition stuck behind a record it cannot
+ * finish, while the others commit, is a stall; found by the diff review of 2026-12-04). The time the export spent
+ * failing (`exportState`) does not count towards a stall: X-Ray down is not the consumer's fault, a restart would
+ * not bring it back, and every restart rebalances the group; readiness (ExportHealth) reports the outage. Only
+ * failing time counts out: a stuck consumer that makes no more calls after one failure, or one whose calls fail
+ * briefly now and then, still fails liveness.
  */
 export class ConsumerHealth {
   readonly #stallTimeoutMs: number;
@@ -26,23 +39,27 @@ export class ConsumerHealth {
   readonly #exportState: ExportState | undefined;
   #joined = false;
   #interrupted: { readonly reason: string; readonly sinceMs: number } | undefined;
-  /** partition → lag (records), as last seen. */
-  readonly #lag = new Map<number, number>();
-  /** When progress was last made, or when lag appeared after none. */
-  #progressAtMs: number;
-  /** The export's excusedMs() at #progressAtMs. */
-  #excusedAtProgressMs = 0;
+  readonly #partitions = new Map<number, PartitionProgress>();
 
   constructor(options: { stallTimeoutMs: number; now: () => number; exportState?: ExportState }) {
     this.#stallTimeoutMs = options.stallTimeoutMs;
     this.#now = options.now;
     this.#exportState = options.exportState;
-    this.#progressAtMs = options.now();
   }
 
-  #progressed(): void {
-    this.#progressAtMs = this.#now();
-    this.#excusedAtProgressMs = this.#exportState?.excusedMs() ?? 0;
+  #partition(partition: number): PartitionProgress {
+    let p = this.#partitions.get(partition);
+    if (p === undefined) {
+      p = { lag: 0, committedAt: undefined, progressAtMs: 0, excusedAtProgressMs: 0 };
+      this.#progressed(p);
+      this.#partitions.set(partition, p);
+    }
+    return p;
+  }
+
+  #progressed(p: PartitionProgress): void {
+    p.progressAtMs = this.#now();
+    p.excusedAtProgressMs = this.#exportState?.excusedMs() ?? 0;
   }
 
   /** Why the consumer has not started yet (Kafka unreachable, the span topic absent); undefined once that is over. */
@@ -60,46 +77,51 @@ export class ConsumerHealth {
 
   /** Records a partition's lag (records behind the high watermark) after a fetch or commit. */
   lag(partition: number, records: number): void {
-    if (records > 0 && this.#totalLag() === 0) this.#progressed();
-    this.#lag.set(partition, Math.max(0, records));
+    const p = this.#partition(partition);
+    if (records > 0 && p.lag === 0) this.#progressed(p); // lag appearing after none starts the partition's clock
+    p.lag = Math.max(0, records);
   }
-
-  /** partition → the offset last committed there (the next one to consume), as a bigint. */
-  readonly #committedAt = new Map<number, bigint>();
 
   /**
    * Offset `next` (the next record to consume, Kafka's committed position) was committed in `partition`. Only a
-   * commit that moves a partition's offset is progress: a handler retrying a record it cannot finish commits the
-   * same offset again on every delivery (a poison span whose dead letter cannot be written: the newcomer trial
-   * found the partition stuck 8 records behind and /health/live green for minutes).
+   * commit that moves the partition's offset is progress, and only for that partition: a handler retrying a record
+   * it cannot finish commits the same offset again on every delivery (a poison span whose dead letter cannot be
+   * written: the newcomer trial found the partition stuck 8 records behind and /health/live green for minutes).
    */
   committed(partition: number, next: string): void {
     const at = BigInt(next);
+    const p = this.#partition(partition);
     // only the same offset again is not progress: offsets that went back (the span topic deleted and made again)
     // start over, and their commits are (found by the diff review: liveness failed for good after that)
-    if (this.#committedAt.get(partition) === at) return;
-    this.#committedAt.set(partition, at);
-    this.#progressed();
+    if (p.committedAt === at) return;
+    p.committedAt = at;
+    this.#progressed(p);
   }
 
   revoked(partitions: readonly number[]): void {
-    for (const p of partitions) {
-      this.#lag.delete(p);
-      this.#committedAt.delete(p);
-    }
+    for (const p of partitions) this.#partitions.delete(p);
   }
 
   readonly live: HealthCheck = () => {
-    const outMs = this.#interrupted === undefined ? 0 : this.#now() - this.#interrupted.sinceMs;
+    const now = this.#now();
+    const outMs = this.#interrupted === undefined ? 0 : now - this.#interrupted.sinceMs;
     if (this.#interrupted !== undefined && outMs > this.#stallTimeoutMs) {
       return `consumer out of the group for ${outMs} ms: ${this.#interrupted.reason}`;
     }
-    const excusedMs = (this.#exportState?.excusedMs() ?? 0) - this.#excusedAtProgressMs;
-    const stalledMs = this.#now() - this.#progressAtMs - excusedMs;
-    if (this.#totalLag() > 0 && stalledMs > this.#stallTimeoutMs) {
-      return `consumer stalled: ${this.#totalLag()} records behind, no commit for ${this.#now() - this.#progressAtMs} ms${excusedMs > 0 ? ` (${excusedMs} ms of it with the X-Ray export failing)` : ''}`;
+    const excusedNowMs = this.#exportState?.excusedMs() ?? 0;
+    let worst: { partition: number; p: PartitionProgress; stalledMs: number } | undefined;
+    let stalled = 0;
+    for (const [partition, p] of this.#partitions) {
+      if (p.lag === 0) continue;
+      const stalledMs = now - p.progressAtMs - (excusedNowMs - p.excusedAtProgressMs);
+      if (stalledMs <= this.#stallTimeoutMs) continue;
+      stalled += 1;
+      if (worst === undefined || stalledMs > worst.stalledMs) worst = { partition, p, stalledMs };
     }
-    return undefined;
+    if (worst === undefined) return undefined;
+    const excusedMs = excusedNowMs - worst.p.excusedAtProgressMs;
+    const others = stalled > 1 ? ` (${stalled - 1} more partition${stalled > 2 ? 's' : ''} stalled)` : '';
+    return `consumer stalled: partition ${worst.partition} is ${worst.p.lag} records behind, no commit for ${now - worst.p.progressAtMs} ms${excusedMs > 0 ? ` (${excusedMs} ms of it with the X-Ray export failing)` : ''}${others}`;
   };
 
   readonly ready: HealthCheck = () => {
@@ -107,12 +129,6 @@ export class ConsumerHealth {
     if (this.#waiting !== undefined && this.#interrupted === undefined) return `not consuming yet: ${this.#waiting}`;
     return this.#interrupted === undefined ? 'not a member of the consumer group' : `consumer interrupted, rejoining: ${this.#interrupted.reason}`;
   };
-
-  #totalLag(): number {
-    let sum = 0;
-    for (const v of this.#lag.values()) sum += v;
-    return sum;
-  }
 }
 
 /** How long after a failed export call the export still counts as failing for liveness (ExportState), ms. */

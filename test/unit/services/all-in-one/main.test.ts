@@ -118,7 +118,7 @@ test('meshray start fails /health/live while a dead letter cannot be written (it
     };
     assert.equal((await live()).status, 200);
     const stalled = await waitFor('/health/live to fail', 20_000, async () => { const l = await live(); return l.status === 503 && l; }, { intervalMs: 100 });
-    assert.match(stalled.body, /consumer stalled: \d+ records behind, no commit for \d+ ms/);
+    assert.match(stalled.body, /consumer stalled: partition \d+ is \d+ records behind, no commit for \d+ ms/);
     assert.notEqual(app.topic.size, 0, 'the record is still held: nothing was committed past the span that could not be dead-lettered');
     rmdirSync(file);
     await waitFor('the dead letter written and the partition moving on', 20_000, () => app.topic.size === 0 && existsSync(file) && statSync(file).isFile(), { intervalMs: 100 });

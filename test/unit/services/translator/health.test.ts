@@ -28,16 +28,36 @@ test('committing an offset already committed is not progress: a partition retryi
   h.lag(1, 8);
   for (now = 100; now <= 1000; now += 100) h.committed(1, '32'); // the records before the poison span, done again
   now = 1101;
-  assert.equal(h.live(), 'consumer stalled: 8 records behind, no commit for 1101 ms', 'the same offset committed again every 100 ms');
-  h.committed(2, '5');
-  assert.equal(h.live(), undefined, 'another partition moving forward is progress');
-  now = 2102;
-  assert.match(h.live() ?? '', /^consumer stalled: 8 records behind/);
+  assert.equal(h.live(), 'consumer stalled: partition 1 is 8 records behind, no commit for 1101 ms', 'the same offset committed again every 100 ms');
   h.committed(1, '33');
   assert.equal(h.live(), undefined, 'the stuck partition moved');
   now = 3200;
   h.committed(1, '0');
   assert.equal(h.live(), undefined, 'offsets that went back (the span topic made again) start over: progress, not a stall for good');
+});
+
+test('progress is judged per partition: one partition stuck while the others commit fails liveness (found by the diff review of 2026-12-04)', () => {
+  let now = 0;
+  const h = new ConsumerHealth({ stallTimeoutMs: 1000, now: () => now });
+  h.joined();
+  h.committed(1, '32');
+  h.lag(1, 8); // stuck behind a record it cannot finish
+  h.lag(2, 3);
+  for (let next = 6; now < 3000; next += 1) { // partition 2 commits every 100 ms, and always has more
+    now += 100;
+    h.committed(2, String(next));
+    h.lag(2, 3);
+    if (now <= 1000) assert.equal(h.live(), undefined, `${now} ms: within the stall timeout`);
+  }
+  assert.equal(h.live(), 'consumer stalled: partition 1 is 8 records behind, no commit for 3000 ms', 'partition 2 moving forward does not hide partition 1');
+  h.lag(3, 1);
+  now += 1001;
+  assert.equal(h.live(), 'consumer stalled: partition 1 is 8 records behind, no commit for 4001 ms (2 more partitions stalled)', 'the oldest stall is named, and how many more');
+  h.revoked([1]);
+  assert.equal(h.live(), 'consumer stalled: partition 2 is 3 records behind, no commit for 1001 ms (1 more partition stalled)', 'a revoked partition is no longer judged here');
+  h.lag(2, 0);
+  h.committed(3, '1');
+  assert.equal(h.live(), undefined, 'a partition without lag is not stalled; a commit that moves is progress');
 });
 
 test('throttled calls excuse liveness like failures, and do not touch readiness (meshray start behind a throttled X-Ray commits a batch in minutes)', () => {
@@ -51,7 +71,7 @@ test('throttled calls excuse liveness like failures, and do not touch readiness 
   assert.equal(consumer.live(), undefined, 'four minutes throttled, no commit: excused');
   assert.equal(exportHealth.ready(), undefined, 'X-Ray answers: ready');
   clock.now = 240_000 + FAILURE_COVER_MS + 60_001;
-  assert.match(consumer.live() ?? '', /^consumer stalled: 500 records behind/, 'once the throttling stopped, the stall is the consumer\'s own again');
+  assert.match(consumer.live() ?? '', /^consumer stalled: partition 0 is 500 records behind/, 'once the throttling stopped, the stall is the consumer\'s own again');
 });
 
 test('an interrupted consumer (crash, stop by kafkajs) is unready at once, not live once out of the group past the stall timeout, healed by a join', () => {
@@ -135,7 +155,7 @@ test('the time the X-Ray export spends failing does not count towards a stall (a
   clock.now = 61_000;
   assert.equal(h.live(), undefined, '400 + 600 ms of the consumer\'s own');
   clock.now = 61_001;
-  assert.equal(h.live(), 'consumer stalled: 10 records behind, no commit for 61001 ms (60000 ms of it with the X-Ray export failing)', 'recovered, yet no commit: the consumer\'s own stall');
+  assert.equal(h.live(), 'consumer stalled: partition 0 is 10 records behind, no commit for 61001 ms (60000 ms of it with the X-Ray export failing)', 'recovered, yet no commit: the consumer\'s own stall');
   h.committed(0, '10');
   assert.equal(h.live(), undefined);
   h.interrupted('crashed');
@@ -151,7 +171,7 @@ test('the excuse ends: one failed call and no more (a stuck consumer makes none)
   clock.now = FAILURE_COVER_MS + 1000;
   assert.equal(h.live(), undefined);
   clock.now = FAILURE_COVER_MS + 1001;
-  assert.equal(h.live(), `consumer stalled: 5 records behind, no commit for ${FAILURE_COVER_MS + 1001} ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
+  assert.equal(h.live(), `consumer stalled: partition 0 is 5 records behind, no commit for ${FAILURE_COVER_MS + 1001} ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
   clock.now = 24 * 3600_000;
   assert.match(h.live() ?? '', /^consumer stalled/, 'still failing liveness a day later');
 
@@ -162,7 +182,7 @@ test('the excuse ends: one failed call and no more (a stuck consumer makes none)
   clock.now = 120_000;
   sparse.failed('XRAY_UNAVAILABLE', 'second, 90 s after the first one\'s cover ended');
   assert.equal(sparse.excusedMs(), FAILURE_COVER_MS, 'the gap between the runs is not excused');
-  assert.equal(g.live(), `consumer stalled: 5 records behind, no commit for 120000 ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
+  assert.equal(g.live(), `consumer stalled: partition 0 is 5 records behind, no commit for 120000 ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
   // failing time before the last progress is not taken off the stall after it
   g.committed(0, '5');
   clock.now = 130_000;
@@ -170,7 +190,7 @@ test('the excuse ends: one failed call and no more (a stuck consumer makes none)
   clock.now = 120_000 + FAILURE_COVER_MS + 60_000;
   assert.equal(g.live(), undefined, 'the second failure\'s 30 s of cover are excused: 60 s of stall');
   clock.now += 1;
-  assert.equal(g.live(), `consumer stalled: 5 records behind, no commit for ${FAILURE_COVER_MS + 60_001} ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
+  assert.equal(g.live(), `consumer stalled: partition 0 is 5 records behind, no commit for ${FAILURE_COVER_MS + 60_001} ms (${FAILURE_COVER_MS} ms of it with the X-Ray export failing)`);
 
   clock.now = 0;
   const { consumer: f, exportHealth: flapping } = laggingBesideExport(clock, 5);
