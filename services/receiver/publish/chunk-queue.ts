@@ -45,7 +45,7 @@ export interface EncodedChunks {
   readonly trimmed: number;
 }
 
-const encodedSize = (span: Span): number => encodeSpanItems([span]).length;
+const encodeOne = (span: Span): Buffer => encodeSpanItems([span]);
 
 /**
  * Encodes a request's spans (Avro span-list items) by partition; `refusedAlone` is NONE_REFUSED when none is. Only a group over MAX_RECORD_BYTES is cut,
@@ -68,12 +68,12 @@ export function encodeByPartition(spans: readonly Span[], partitions: number): E
           continue;
         }
         // withinRecordBytes cuts down to single spans: a piece past MAX_SPAN_BYTES is one span
-        const cut = piece.spans.length === 1 ? trimmedToFit(piece.spans[0] as Span, MAX_SPAN_BYTES, encodedSize) : undefined;
+        const cut = piece.spans.length === 1 ? trimmedToFit(piece.spans[0] as Span, MAX_SPAN_BYTES, encodeOne) : undefined;
         if (cut === undefined) {
           (refusedAlone ??= []).push(...piece.spans);
           continue;
         }
-        chunks.push({ partition, items: encodeSpanItems([cut.span]), count: 1 });
+        chunks.push({ partition, items: cut.encoded, count: 1 });
         trimmed += 1;
       }
     }
