@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isDeadLetterLine } from '../../shared/core/zipkin/index.ts';
 
 /** True when `body` holds nothing but whitespace (stops at the first other byte; no copy of the body). */
 export function isBlankInput(body: Uint8Array): boolean {
@@ -39,7 +40,9 @@ const SPAN_MEMBERS: ReadonlySet<string> = new Set(['traceId', 'id', 'parentId', 
 /**
  * Why `body` is one JSON object rather than spans, or undefined: a span pretty-printed over several lines (not
  * ndjson, whose every line is a span), or an object that is no span at all (`{"spans": […]}`: read as ndjson it
- * was "1 span, missing_trace_id"). A single-line span object is ndjson of one span: undefined. `name` names the input.
+ * was "1 span, missing_trace_id"). A single-line span object is ndjson of one span, and a single-line dead letter
+ * (a DEAD_LETTER_FILE or `capture --dlq` file of one line) a dead-letter file of one: undefined (found by the
+ * newcomer trial: the one span left unexported at shutdown could not be sent again). `name` names the input.
  */
 export function oneObjectProblem(body: Uint8Array, name: string): string | undefined {
   const text = new TextDecoder().decode(body).replace(/^\uFEFF/, '').trim();
@@ -52,6 +55,7 @@ export function oneObjectProblem(body: Uint8Array, name: string): string | undef
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
   const members = Object.keys(value);
+  if (isDeadLetterLine(value)) return text.includes('\n') ? `${name}: one dead letter over several lines: a dead-letter file has one per line (jq -c .${name === 'stdin' ? '' : ` ${name}`})` : undefined;
   const expected = `${name}: must be a JSON array of spans (or ndjson, one span per line), got one JSON object`;
   if (members.length === 0) return `${expected} with no members`;
   // a span, even one lacking a member (the decoders then say which): any of Zipkin v2's span members

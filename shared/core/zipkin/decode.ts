@@ -50,7 +50,7 @@ export function decodeSpanBatch(body: Uint8Array | string, format: ZipkinFormat)
  * DEAD_LETTER_FILE): the dead letter's facts and its Zipkin v2 `span` (null when its record did not decode).
  * Told from a span by `errorCode` and `span` together: a Zipkin span has neither.
  */
-function isDeadLetterLine(value: unknown): value is { span: unknown; reason: unknown } {
+export function isDeadLetterLine(value: unknown): value is { span: unknown; reason: unknown } {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && 'span' in value && 'errorCode' in value;
 }
 

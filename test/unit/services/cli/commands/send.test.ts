@@ -153,6 +153,22 @@ test('one span object over several lines (a pretty-printed fixture) is named as 
   }
 });
 
+test('a dead-letter file of one line sends its span, as the start-up log and capture --help say (newcomer trial: it was "got one JSON object that is not a span", exit 1)', async () => {
+  const span = { traceId: 'a'.repeat(32), id: '1'.repeat(16), name: 'get', timestamp: Date.now() * 1000, duration: 10, localEndpoint: { serviceName: 's' } };
+  const letter = { time: new Date().toISOString(), reason: 'unexported_at_shutdown', errorCode: 'XRAY_UNAVAILABLE', attempts: 1, source: { topic: 'meshray.spans', partition: 0, offset: '7' }, message: 'X-Ray unreachable', span };
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-send-'));
+  const file = join(dir, 'meshray-dead-letters.ndjson');
+  writeFileSync(file, `${JSON.stringify(letter)}\n`);
+  const stub = await startReceiverStub();
+  try {
+    const r = await runCommand(run, [file, '--target', stub.target, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(receivedSpans(stub.posts.map((p) => p.body)).map((s) => [s.traceId, s.id, s.localEndpoint?.serviceName]), [['a'.repeat(32), '1'.repeat(16), 's']]);
+  } finally {
+    await stub.close();
+  }
+});
+
 test('send names OTLP/JSON and gzip files as what they are, before any POST', async () => {
   const otlp = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'get' }] }] }] });
   const r = await runCommand(run, ['-', '--target', 'http://127.0.0.1:1'], otlp);
