@@ -2,7 +2,7 @@ import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, senderTarget, tokenHeaders, unauthorizedHint } from '../flags.ts';
-import { isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../read-input.ts';
+import { bodiesInOneArray, isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
 import { startMicrosOf } from '../../../shared/core/xray/index.ts';
@@ -75,6 +75,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   const name = source === '-' ? 'stdin' : source;
   if (isBlankInput(body)) return fail(`${name} is empty: no spans to send`);
+  const several = format === undefined ? bodiesInOneArray(body) : undefined;
+  if (several !== undefined) {
+    io.stderr.write(`meshray send: ${name} holds ${several.bodies} POST bodies in one array: sending their ${several.spans} spans, in order (span indexes count across the bodies)\n`);
+    body = several.body;
+  }
   const notZipkin = format === undefined ? notZipkinInput(body, name) : undefined;
   if (notZipkin !== undefined) return fail(notZipkin);
   const fileFormat = format ?? detectSpanFileFormat(body);

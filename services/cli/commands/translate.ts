@@ -3,7 +3,7 @@ import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { parseTimeMs, timeProblem, ZIPKIN_RELEASE_MS } from '../replay/selection.ts';
 import { reporterFor } from '../report.ts';
-import { isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../read-input.ts';
+import { bodiesInOneArray, isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../read-input.ts';
 import { parseConfig, translationEnv } from '../../../shared/edge/config/index.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch, detectFormat, type SpanBatch, type ZipkinFormat } from '../../../shared/core/zipkin/index.ts';
@@ -130,6 +130,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     return fail(`cannot read ${positionals[0] ?? 'stdin'}: ${(e as Error).message}`);
   }
   if (isBlankInput(body)) return fail(`${positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]} is empty: no spans to translate`);
+  const several = values.format === undefined ? bodiesInOneArray(body) : undefined;
+  if (several !== undefined) {
+    say(`${positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]} holds ${several.bodies} POST bodies in one array: read as their ${several.spans} spans, in order (span indexes count across the bodies)`);
+    body = several.body;
+  }
   const notZipkin = values.format === undefined ? notZipkinInput(body, positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]) : undefined;
   if (notZipkin !== undefined) return fail(notZipkin);
   const oneObject = values.format === undefined ? oneObjectProblem(body, positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]) : undefined;

@@ -169,6 +169,20 @@ test('a dead-letter file of one line sends its span, as the start-up log and cap
   }
 });
 
+test('a file of several POST bodies in one array (the kourier capture) sends their spans, and says so (newcomer trial: nothing was sent, exit 2)', async () => {
+  const file = new URL('../../../../fixtures/zipkin/kourier-envoy-1.24-v2-posts.json', import.meta.url).pathname;
+  const bodies = JSON.parse(readFileSync(file, 'utf8')) as { traceId: string; id: string }[][];
+  const stub = await startReceiverStub();
+  try {
+    const r = await runCommand(run, [file, '--target', stub.target, '--quiet']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`holds ${bodies.length} POST bodies in one array: sending their ${bodies.flat().length} spans`));
+    assert.deepEqual(receivedSpans(stub.posts.map((p) => p.body)).map((s) => `${s.traceId}/${s.id}`), bodies.flat().map((s) => `${s.traceId}/${s.id}`));
+  } finally {
+    await stub.close();
+  }
+});
+
 test('send names OTLP/JSON and gzip files as what they are, before any POST', async () => {
   const otlp = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'get' }] }] }] });
   const r = await runCommand(run, ['-', '--target', 'http://127.0.0.1:1'], otlp);

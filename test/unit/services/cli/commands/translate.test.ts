@@ -93,6 +93,19 @@ test('a dead-letter file of one line (DEAD_LETTER_FILE, capture --dlq) is read a
   assert.equal(pretty.stderr, 'meshray translate: stdin: one dead letter over several lines: a dead-letter file has one per line (jq -c .)\n');
 });
 
+test('a file of several POST bodies in one array (the kourier capture) is read as their spans, in order, and says so (newcomer trial: 3 refused, not_a_span, "got an array")', async () => {
+  const file = fixture('zipkin/kourier-envoy-1.24-v2-posts.json').pathname;
+  const bodies = JSON.parse(readFileSync(file, 'utf8')) as { id: string }[][];
+  const r = await runCommand(run, [file, '--packing', 'off']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, new RegExp(`holds ${bodies.length} POST bodies in one array: read as their ${bodies.flat().length} spans, in order`));
+  assert.match(r.stderr, new RegExp(`${bodies.flat().length} spans in \\(json-v2\\), ${bodies.flat().length} documents out, 0 refused`));
+  const one = await runCommand(run, ['-', '--packing', 'off'], JSON.stringify(bodies.flat()));
+  assert.equal(r.stdout, one.stdout, 'the same documents as the bodies\' spans in one array');
+  const mixed = await runCommand(run, ['-'], JSON.stringify([bodies[0], { traceId: 'x' }]));
+  assert.equal(mixed.code, 2, 'an array of bodies and something else is not flattened: each element is judged');
+});
+
 test('an object holding the spans ({"spans": [...]}) is not one span of ndjson: it is named, with the list to give instead (it was "1 span in, missing_trace_id")', async () => {
   const body = JSON.stringify({ spans: [{ traceId: '5af7183fb1d4cf5f', id: '6b221d5bc9e6496c', timestamp: 1472470996199000 }] });
   for (const text of [body, JSON.stringify(JSON.parse(body), null, 2)]) {
