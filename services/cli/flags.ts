@@ -55,6 +55,16 @@ export function unauthorizedHint(responses: Readonly<Record<string, number>>, he
     : `${refused} POSTs answered 401: the receiver refused the token given (--token or MESHRAY_TOKEN); it takes the tokens of its RECEIVER_AUTH_TOKENS`;
 }
 
+/**
+ * What to do about POSTs that got no answer (`responses["error"]`: connection refused, timeout), or undefined when
+ * there were none (newcomer trial: "no answer: ECONNREFUSED" and exit 2, as for invalid spans, with no word of why).
+ */
+export function unansweredHint(responses: Readonly<Record<string, number>>, target: string): string | undefined {
+  const unanswered = responses['error'] ?? 0;
+  if (unanswered === 0) return undefined;
+  return `${unanswered} POSTs got no answer from ${target}: is a receiver running there? (npm start runs one on :9411; meshray stack prints its receiver's address; --target URL names another)`;
+}
+
 /** `--target`: a receiver's http(s) base URL. */
 export function targetFlag(value: string | undefined, errors: string[]): string | undefined {
   if (value === undefined) return undefined;

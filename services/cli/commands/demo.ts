@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
-import { durationFlag, intFlag, senderTarget, tokenHeaders, unauthorizedHint } from '../flags.ts';
+import { durationFlag, intFlag, senderTarget, tokenHeaders, unansweredHint, unauthorizedHint } from '../flags.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import {
   createHttpTransport, FAULT_FLAGS, FLAVOURS, isFaultFlag, isFlavour, parseLatencyRules, runDemo, spansUrlOf,
@@ -163,5 +163,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (values.json === true) io.stdout.write(`${JSON.stringify(summary)}\n`);
   const unauthorized = unauthorizedHint(summary.responses, headers);
   if (unauthorized !== undefined) io.stderr.write(`meshray demo: ${unauthorized}\n`);
+  const unanswered = unansweredHint(summary.responses, spansUrlOf(summary.target));
+  if (unanswered !== undefined) io.stderr.write(`meshray demo: ${unanswered}\n`);
   return summary.refusedPosts > 0 ? 2 : 0;
 }

@@ -1,7 +1,7 @@
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
-import { durationFlag, intFlag, senderTarget, tokenHeaders, unauthorizedHint } from '../flags.ts';
+import { durationFlag, intFlag, senderTarget, tokenHeaders, unansweredHint, unauthorizedHint } from '../flags.ts';
 import { bodiesInOneArray, isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
@@ -116,6 +116,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (summary.refusedPosts > 0) io.stderr.write(`meshray send: ${summary.refusedPosts} of ${summary.posts} POSTs were refused or unanswered\n`);
   const unauthorized = unauthorizedHint(summary.responses, headers);
   if (unauthorized !== undefined) io.stderr.write(`meshray send: ${unauthorized}\n`);
+  const unanswered = unansweredHint(summary.responses, url);
+  if (unanswered !== undefined) io.stderr.write(`meshray send: ${unanswered}\n`);
   if (summary.invalid > 0) io.stderr.write(`meshray send: ${summary.invalid} invalid span(s) in the file were not sent\n`);
   // The receiver takes a span without a timestamp (Zipkin allows it: a late part of a span); without an
   // annotation timestamp either it cannot become a segment: the translator dead-letters it (no_timestamp).

@@ -11,7 +11,7 @@ const isTooLarge = (e: unknown): boolean =>
   (e as { code?: unknown } | null)?.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError;
 
 const tooLarge = (maxBytes: number) =>
-  new MeshrayError('BODY_TOO_LARGE', `decoded body exceeds the ${maxBytes}-byte limit (MAX_BODY_BYTES)`);
+  new MeshrayError('BODY_TOO_LARGE', `decoded body exceeds the ${maxBytes}-byte limit (MAX_BODY_BYTES): send fewer spans per request, or raise MAX_BODY_BYTES`);
 
 /** zlib's Z_DATA_ERROR for a stream whose header is not zlib (some clients send raw deflate as "deflate"). */
 const isHeaderError = (e: unknown): boolean =>

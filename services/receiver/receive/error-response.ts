@@ -4,6 +4,7 @@ import type { Issue } from '../../../shared/core/result/result.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import type { RefusedSpan, SpanBatch, SpanRefusalReason } from '../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../shared/core/zipkin/span.ts';
+import { TRIM_FLOOR_CHARACTERS } from '../../../shared/core/zipkin/trim.ts';
 import { MAX_SPAN_BYTES } from '../publish/record-limits.ts';
 
 /**
@@ -60,8 +61,8 @@ function fromFastifyError(err: unknown, limits: RequestLimits): MeshrayError | u
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       // the same words as the decoded body's limit (content-encoding.ts), so both 413s name the number
       return new MeshrayError('BODY_TOO_LARGE', limits.maxBodyBytes === undefined
-        ? 'request body exceeds the size limit (MAX_BODY_BYTES)'
-        : `request body exceeds the ${limits.maxBodyBytes}-byte limit (MAX_BODY_BYTES)`);
+        ? 'request body exceeds the size limit (MAX_BODY_BYTES): send fewer spans per request, or raise MAX_BODY_BYTES'
+        : `request body exceeds the ${limits.maxBodyBytes}-byte limit (MAX_BODY_BYTES): send fewer spans per request, or raise MAX_BODY_BYTES`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new MeshrayError('UNSUPPORTED_MEDIA_TYPE', (err as Error).message);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
@@ -134,7 +135,7 @@ export function refusedTooLarge(batch: Pick<SpanBatch, 'spans' | 'bodyIndexes'>,
     const whole = batch.bodyIndexes.reduce((n, i) => (i === index ? n + 1 : n), 0);
     const message = refused < whole
       ? `is a Zipkin v1 span that became ${whole} spans (its sides); ${refused} of them is ${limit} and was refused, the other was published`
-      : `is ${limit}`;
+      : `is ${limit}, even with its longest tag and annotation values cut to ${TRIM_FLOOR_CHARACTERS} characters: its bulk is in its name, endpoints or number of tags and annotations; record less in it`;
     return { index, field: '', reason: 'span_too_large', issues: [{ path: `spans[${index}]`, message }] };
   });
 }

@@ -86,6 +86,20 @@ export function parseJsonText(text: string): unknown {
   return text.includes('\\u') && LONE_SURROGATE_ESCAPE.test(text) ? JSON.parse(text, wellFormed) : JSON.parse(text);
 }
 
+/**
+ * Why a body that is not JSON may be Zipkin protobuf sent as JSON: it starts with 0x0a, the tag of ListOfSpans'
+ * field 1 (zipkin.proto: `repeated Span spans = 1`, length-delimited), followed by a Span whose first byte is
+ * the tag of Span's field 1 (`trace_id`, 0x0a) after the length varint. Undefined otherwise (found by a newcomer
+ * trial: the 400 gave JSON.parse's "Unexpected token" and no word of the Content-Type).
+ */
+function protobufHint(body: Uint8Array): string | undefined {
+  if (body[0] !== 0x0a) return undefined;
+  let pos = 1;
+  while (pos < body.length && pos < 6 && ((body[pos] as number) & 0x80) !== 0) pos += 1;
+  if (body[pos + 1] !== 0x0a) return undefined;
+  return 'it starts like Zipkin v2 protobuf (a ListOfSpans), not JSON: send it with Content-Type: application/x-protobuf';
+}
+
 /** Parses a body that must be a JSON array (of spans). The BOM, if any, is skipped. */
 export function parseJsonArray(body: Uint8Array | string): Result<unknown[]> {
   let text: string;
@@ -100,7 +114,7 @@ export function parseJsonArray(body: Uint8Array | string): Result<unknown[]> {
   try {
     parsed = parseJsonText(text);
   } catch (error) {
-    const hint = typeof body === 'string' ? undefined : utf16Hint(body);
+    const hint = typeof body === 'string' ? undefined : utf16Hint(body) ?? protobufHint(body);
     const reason = hint ?? (error instanceof Error ? error.message : String(error));
     return fail([{ path: '', message: `body is not valid JSON: ${reason}` }]);
   }

@@ -145,7 +145,7 @@ describe('POST /api/v2/spans', () => {
     assert.equal(res.statusCode, 202, res.body);
     const refused = (res.json() as { refused: { index: number; field: string; reason: string; message: string }[] }).refused;
     assert.deepEqual(refused.map((r) => [r.index, r.field, r.reason]), [[1, '', 'span_too_large'], [2, 'traceId', 'invalid_trace_id']]);
-    assert.match(refused[0]?.message ?? '', /^spans\[1\]: is larger, encoded, than the \d+ bytes one Kafka record of the span topic can hold$/);
+    assert.match(refused[0]?.message ?? '', /^spans\[1\]: is larger, encoded, than the \d+ bytes one Kafka record of the span topic can hold, even with its longest tag and annotation values cut to 1024 characters: its bulk is in its name, endpoints or number of tags and annotations; record less in it$/);
     assert.deepEqual(publisher.spans.map((s) => s.id), ['5b4185666d50f68b', 'dc955a1d4768875d']);
     assert.match(await registry.metrics(), /meshray_receiver_spans_refused_total\{reason="span_too_large"\} 2/, 'counted as model spans, like spans_received');
 
@@ -330,7 +330,7 @@ describe('Content-Encoding', () => {
     const res = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: json, payload: bookinfo });
     assert.equal(res.statusCode, 413);
     assert.equal(res.json().error, 'BODY_TOO_LARGE');
-    assert.equal(res.json().message, 'request body exceeds the 1000-byte limit (MAX_BODY_BYTES)', 'the number, as the decoded body\'s 413 gives it (newcomer trial)');
+    assert.equal(res.json().message, 'request body exceeds the 1000-byte limit (MAX_BODY_BYTES): send fewer spans per request, or raise MAX_BODY_BYTES', 'the number, as the decoded body\'s 413 gives it (newcomer trial)');
     const gz = await app.inject({ method: 'POST', url: '/api/v2/spans', headers: { ...json, 'content-encoding': 'gzip' }, payload: gzipSync(bookinfo) });
     assert.equal(gz.statusCode, 413);
   });

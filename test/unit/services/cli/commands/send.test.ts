@@ -183,6 +183,16 @@ test('a file of several POST bodies in one array (the kourier capture) sends the
   }
 });
 
+test('POSTs that get no answer (no receiver there) are counted and the hint says what to check (newcomer trial: "no answer: ECONNREFUSED", exit 2, nothing more)', async () => {
+  const stub = await startReceiverStub();
+  const target = stub.target;
+  await stub.close(); // a port where nothing listens any more
+  const span = { traceId: 'a'.repeat(32), id: '1'.repeat(16), name: 'get', timestamp: Date.now() * 1000, duration: 10, localEndpoint: { serviceName: 's' } };
+  const r = await runCommand(run, ['-', '--target', target, '--retries', '0', '--quiet'], `${JSON.stringify(span)}\n`);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, new RegExp(`meshray send: 1 POSTs got no answer from ${target.replace(/[.]/g, '\\.')}/api/v2/spans: is a receiver running there\\? \\(npm start runs one on :9411`));
+});
+
 test('send names OTLP/JSON and gzip files as what they are, before any POST', async () => {
   const otlp = JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'get' }] }] }] });
   const r = await runCommand(run, ['-', '--target', 'http://127.0.0.1:1'], otlp);

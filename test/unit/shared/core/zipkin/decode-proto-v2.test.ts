@@ -228,6 +228,15 @@ describe('decodeProtoV2', () => {
       ]);
     });
 
+    it('a body with the other Content-Type is named as such, both ways (newcomer trial: JSON.parse\'s "Unexpected token" and "byte 0x5b at offset 0" said nothing of it)', () => {
+      const proto = encode([{ ...base, name: 'get', timestamp: 1_700_000_000_000_000, localEndpoint: { serviceName: 'web' } }, { ...base, id: hex('4d1e00c0db9010dc') }]);
+      assert.equal(issuesOf(decodeJsonV2(proto))[0]?.message, 'body is not valid JSON: it starts like Zipkin v2 protobuf (a ListOfSpans), not JSON: send it with Content-Type: application/x-protobuf');
+      for (const json of ['[{"traceId":"4d1e00c0db9010db"}]', '{"spans":[]}']) {
+        assert.equal(issuesOf(decodeProtoV2(Buffer.from(json)))[0]?.message, `body is not a protobuf ListOfSpans: byte 0x${json.charCodeAt(0).toString(16)} at offset 0 is not the tag of field 1 (spans): the body starts like JSON, send it with Content-Type: application/json`);
+      }
+      assert.match(issuesOf(decodeJsonV2(Uint8Array.from([0x0a, 0x02, 0x10, 0x01, 0x7d])))[0]?.message ?? '', /^body is not valid JSON: (?!it starts like)/, 'a 0x0a not followed by a span\'s trace id is not called protobuf');
+    });
+
     it('refuses a string body', () => {
       assert.deepEqual(issuesOf(decodeProtoV2('\n\u0000')), [{ path: '', message: 'a protobuf body must be bytes, got a string' }]);
     });
