@@ -57,7 +57,7 @@ export class PutTraceSegmentsSink implements SegmentSink {
       const err = e as { name?: string; message?: string; code?: string };
       const name = err.name === 'Error' && err.code !== undefined ? err.code : err.name ?? err.code ?? 'Error';
       const code = codeOfCallError(e);
-      const message = err.message || String(e);
+      const message = (err.message || String(e)) + notXRayHint(e);
       if (code === 'XRAY_THROTTLED') {
         metrics.throttles.inc();
         health?.throttled?.();
@@ -115,6 +115,17 @@ export class PutTraceSegmentsSink implements SegmentSink {
     if (retry.size === 0) return { rejected };
     return { rejected, unfinished: { code, message, indices: [...retry].sort((a, b) => a - b) } };
   }
+}
+
+/**
+ * What to check when the endpoint answered HTTP 404: X-Ray serves PutTraceSegments at POST /TraceSegments, so a
+ * 404 means XRAY_ENDPOINT points at something else (found by a newcomer trial: XRAY_ENDPOINT set to the receiver
+ * was retried for ever as "X-Ray is unavailable"). The call stays retryable (XRAY_UNAVAILABLE): nothing is dropped
+ * while the operator fixes it, and readiness carries this text.
+ */
+function notXRayHint(e: unknown): string {
+  const status = (e as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  return status === 404 ? ' (HTTP 404: the endpoint has no PutTraceSegments route, POST /TraceSegments: is XRAY_ENDPOINT an X-Ray API, xray-local or https://xray.<region>.amazonaws.com?)' : '';
 }
 
 /** The top-level `id` of a segment document ('' when it is not JSON). */

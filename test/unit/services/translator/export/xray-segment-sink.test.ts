@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { XRayClient } from '@aws-sdk/client-xray';
+import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { XRaySegmentSink } from '../../../../../services/translator/export/xray-segment-sink.ts';
 import { createTranslatorMetrics } from '../../../../../services/translator/metrics.ts';
@@ -135,6 +136,29 @@ test('a refused caller (no credentials, access denied) is not retried: one call,
     assert.deepEqual(outcome.unfinished?.indices, [0, 1]);
     assert.match(told.join('\n'), new RegExp(`^XRAY_ACCESS_DENIED: ${error.name}: `));
     assert.equal(await metricValue(registry, 'meshray_translator_put_calls_total', { outcome: 'denied' }), 1);
+  }
+});
+
+test('an endpoint that answers 404 (XRAY_ENDPOINT pointing at something that is not X-Ray) stays retryable, and the failure says what to check (newcomer trial)', async () => {
+  const { createServer } = await import('node:http');
+  const { createXRayClient } = await import('../../../../../services/translator/export/xray-client.ts');
+  const server = createServer((req, res) => { req.resume(); res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"NOT_FOUND","message":"no route POST /TraceSegments"}'); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = createXRayClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, env: {} });
+  try {
+    const told: string[] = [];
+    const sink = new XRaySegmentSink({
+      client, metrics: createTranslatorMetrics(new Registry()), maxConcurrency: 1, maxRetries: 0, retryBaseMs: 1, retryMaxMs: 1,
+      health: { succeeded: () => told.push('ok'), failed: (code, message) => told.push(`${code}: ${message}`) },
+    });
+    const outcome = await sink.put([doc(1)]);
+    assert.equal(outcome.unfinished?.code, 'XRAY_UNAVAILABLE', 'retryable: nothing dropped while the operator fixes the endpoint');
+    assert.deepEqual(outcome.unfinished?.indices, [0]);
+    assert.match(told.join('\n'), /^XRAY_UNAVAILABLE: .*\(HTTP 404: the endpoint has no PutTraceSegments route, POST \/TraceSegments: is XRAY_ENDPOINT an X-Ray API/);
+  } finally {
+    client.destroy();
+    server.close();
   }
 });
 
