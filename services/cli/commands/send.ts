@@ -1,13 +1,15 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, senderTarget, tokenHeaders, unansweredHint, unauthorizedHint } from '../flags.ts';
 import { bodiesInOneArray, isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
-import { decodeNdjsonV2Batch, decodeSpanBatch } from '../../../shared/core/zipkin/index.ts';
+import { decodeNdjsonV2Batch, decodeSpanBatch, type Span } from '../../../shared/core/zipkin/index.ts';
 import { startMicrosOf } from '../../../shared/core/xray/index.ts';
 import { OTLP_ENDPOINT_LIMITS } from '../../../shared/core/otlp/index.ts';
-import { DEFAULT_TARGET, createHttpTransport, detectSpanFileFormat, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
+import { DEFAULT_TARGET, createHttpTransport, detectSpanFileFormat, encodeSpanJsonV2, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
 
 /** The body without a UTF-8 byte order mark (an editor's), which would make its first line not JSON. */
 const withoutBom = (body: Buffer): Buffer => (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body);
@@ -31,6 +33,9 @@ options:
   --concurrency N          max POSTs in flight (default 4)
   --retries N              retries of a 503/429, after its Retry-After (default 3)
   --max-retry-after DUR    longest Retry-After honoured, e.g. 30s (default 30s)
+  --unsent FILE            where the spans of POSTs finally refused or unanswered are written, one v2 span per
+                           line, to send again with 'meshray send FILE' (default: meshray-unsent.ndjson in the
+                           current directory; written only when some were not taken)
   --json                   end with one line of JSON: the summary
   --quiet                  no human summary (the --json line is still printed)
 
@@ -51,7 +56,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const { fail } = reporterFor('send', io);
   const parsed = parseCommandArgs(args, {
     target: { type: 'string' }, token: { type: 'string' }, format: { type: 'string' }, 'batch-size': { type: 'string' }, concurrency: { type: 'string' },
-    retries: { type: 'string' }, 'max-retry-after': { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+    retries: { type: 'string' }, 'max-retry-after': { type: 'string' }, unsent: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
   }, { name: 'send', help: HELP, io, fail, maxPositionals: 1 });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
@@ -97,9 +102,28 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
 
   const startMs = Date.now();
-  const poster = new SpanPoster({ url, concurrency, post: { maxRetries, maxRetryAfterMs, transport: createHttpTransport(headers) } });
+  // the spans of POSTs not taken, by their place in the file, so the file written keeps the file's order
+  const notTaken = new Map<Span, number>();
+  const placeOf = new Map(spans.map((span, i) => [span, i]));
+  const poster = new SpanPoster({
+    url, concurrency, post: { maxRetries, maxRetryAfterMs, transport: createHttpTransport(headers) },
+    onRefused: (refusedSpans) => { for (const span of refusedSpans) notTaken.set(span, placeOf.get(span) ?? 0); },
+  });
   for (let i = 0; i < spans.length; i += batchSize) await poster.submit(spans.slice(i, i + batchSize));
   await poster.settle();
+  // what was not taken goes to a file to send again, rather than re-sending the whole input (newcomer trial: a full
+  // receiver's 503s outlasted the retries, and nothing said which spans were left)
+  let unsentNote: string | undefined;
+  if (notTaken.size > 0) {
+    const unsentFile = resolve(values.unsent ?? 'meshray-unsent.ndjson');
+    const lines = [...notTaken].sort(([, a], [, b]) => a - b).map(([span]) => `${encodeSpanJsonV2(span)}\n`).join('');
+    try {
+      await writeFile(unsentFile, lines);
+      unsentNote = `${notTaken.size} span(s) not taken were written to ${unsentFile}: meshray send ${unsentFile} sends them again`;
+    } catch (e) {
+      unsentNote = `${notTaken.size} span(s) were not taken, and could not be written to ${unsentFile} (${(e as Error).message}): send the file again, or give --unsent FILE`;
+    }
+  }
   const summary: SendSummary = { target: url, format: fileFormat, spans: spans.length, invalid: refused.length, durationMs: Date.now() - startMs, ...poster.tally };
 
   if (values.quiet !== true) {
@@ -118,6 +142,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (unauthorized !== undefined) io.stderr.write(`meshray send: ${unauthorized}\n`);
   const unanswered = unansweredHint(summary.responses, url);
   if (unanswered !== undefined) io.stderr.write(`meshray send: ${unanswered}\n`);
+  if (unsentNote !== undefined) io.stderr.write(`meshray send: ${unsentNote}\n`);
   if (summary.invalid > 0) io.stderr.write(`meshray send: ${summary.invalid} invalid span(s) in the file were not sent\n`);
   // The receiver takes a span without a timestamp (Zipkin allows it: a late part of a span); without an
   // annotation timestamp either it cannot become a segment: the translator dead-letters it (no_timestamp).

@@ -106,10 +106,17 @@ test('an invalid span is named by its line and not sent; its neighbours are, and
 test('a batch finally refused exits 2', async () => {
   const stub = await startReceiverStub((call) => (call === 2 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 202 }));
   try {
-    const r = await runCommand(run, [FIXTURE.pathname, '--target', stub.target, '--retries', '0', '--concurrency', '1']);
+    const unsent = join(mkdtempSync(join(tmpdir(), 'meshray-send-')), 'unsent.ndjson');
+    const r = await runCommand(run, [FIXTURE.pathname, '--target', stub.target, '--retries', '0', '--concurrency', '1', '--unsent', unsent]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /1 of 2 POSTs were refused or unanswered/);
     assert.match(r.stdout, /spans accepted: 5, refused or unanswered: 3/);
+    // the spans not taken are written to send again, in the file's order (newcomer trial: nothing said which were left)
+    assert.match(r.stderr, new RegExp(`3 span\\(s\\) not taken were written to ${unsent}: meshray send ${unsent} sends them again`));
+    assert.deepEqual(receivedSpans([`[${readFileSync(unsent, 'utf8').trim().split('\n').join(',')}]`]), fixtureSpans().slice(5));
+    const again = await runCommand(run, [unsent, '--target', stub.target, '--quiet']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(receivedSpans(stub.posts.slice(-1).map((p) => p.body)), fixtureSpans().slice(5));
   } finally {
     await stub.close();
   }
@@ -119,11 +126,12 @@ test('--token (or MESHRAY_TOKEN) sends a bearer token to a receiver with RECEIVE
   const app = await main({ RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_LOCAL_PORT: '0', RECEIVER_AUTH_TOKENS: 's3cret' }, silentLogger());
   try {
     const target = `http://127.0.0.1:${(app.receiver.server.address() as AddressInfo).port}`;
-    const without = await runCommand(run, [FIXTURE.pathname, '--target', target, '--retries', '0']);
+    const unsent = join(mkdtempSync(join(tmpdir(), 'meshray-send-')), 'unsent.ndjson');
+    const without = await runCommand(run, [FIXTURE.pathname, '--target', target, '--retries', '0', '--unsent', unsent]);
     assert.equal(without.code, 2);
     assert.match(without.stdout + without.stderr, /401/);
     assert.match(without.stderr, /meshray send: 2 POSTs answered 401: the receiver requires a bearer token \(RECEIVER_AUTH_TOKENS\); give --token TOKEN or set MESHRAY_TOKEN\n/, 'says what to do (newcomer trial)');
-    const wrong = await runCommand(run, [FIXTURE.pathname, '--target', target, '--retries', '0', '--token', 'guess']);
+    const wrong = await runCommand(run, [FIXTURE.pathname, '--target', target, '--retries', '0', '--token', 'guess', '--unsent', unsent]);
     assert.match(wrong.stderr, /answered 401: the receiver refused the token given \(--token or MESHRAY_TOKEN\)/);
     const flag = await runCommand(run, [FIXTURE.pathname, '--target', target, '--token', 's3cret', '--json']);
     assert.equal(flag.code, 0, flag.stderr);
@@ -188,7 +196,7 @@ test('POSTs that get no answer (no receiver there) are counted and the hint says
   const target = stub.target;
   await stub.close(); // a port where nothing listens any more
   const span = { traceId: 'a'.repeat(32), id: '1'.repeat(16), name: 'get', timestamp: Date.now() * 1000, duration: 10, localEndpoint: { serviceName: 's' } };
-  const r = await runCommand(run, ['-', '--target', target, '--retries', '0', '--quiet'], `${JSON.stringify(span)}\n`);
+  const r = await runCommand(run, ['-', '--target', target, '--retries', '0', '--quiet', '--unsent', join(mkdtempSync(join(tmpdir(), 'meshray-send-')), 'unsent.ndjson')], `${JSON.stringify(span)}\n`);
   assert.equal(r.code, 2);
   assert.match(r.stderr, new RegExp(`meshray send: 1 POSTs got no answer from ${target.replace(/[.]/g, '\\.')}/api/v2/spans: is a receiver running there\\? \\(npm start runs one on :9411`));
 });
