@@ -62,7 +62,11 @@ export function unauthorizedHint(responses: Readonly<Record<string, number>>, he
 export function unansweredHint(responses: Readonly<Record<string, number>>, target: string): string | undefined {
   const unanswered = responses['error'] ?? 0;
   if (unanswered === 0) return undefined;
-  return `${unanswered} POSTs got no answer from ${target}: is a receiver running there? (npm start runs one on :9411; meshray stack prints its receiver's address; --target URL names another)`;
+  const answered = Object.entries(responses).some(([status, n]) => status !== 'error' && n > 0);
+  // some POSTs answered: a receiver is there, and the others timed out or lost their connection (found by the diff review)
+  return answered
+    ? `${unanswered} POSTs got no answer from ${target} while others did (timeouts or dropped connections): the receiver may be overloaded or restarting`
+    : `${unanswered} POSTs got no answer from ${target}: is a receiver running there? (npm start runs one on :9411; meshray stack prints its receiver's address; --target URL names another)`;
 }
 
 /** `--target`: a receiver's http(s) base URL. */

@@ -66,7 +66,7 @@ export function oneObjectProblem(body: Uint8Array, name: string): string | undef
 
 /**
  * `body` as one JSON array of spans when it is a JSON array of JSON arrays: several POST bodies kept in one file,
- * as the kourier capture under test/fixtures/zipkin/ is (found by the newcomer trial: every body was refused as
+ * as the kourier capture under test/fixtures/zipkin/ is, or a list of traces as Zipkin's GET /api/v2/traces answers (found by the newcomer trial: every body was refused as
  * `not_a_span`, "got an array"). Returns the spans of every body, in order, and how many bodies there were; undefined
  * for any other input (only a body that starts `[` then `[` is parsed here).
  */

@@ -40,6 +40,8 @@ export class ConsumerHealth {
   #joined = false;
   #interrupted: { readonly reason: string; readonly sinceMs: number } | undefined;
   readonly #partitions = new Map<number, PartitionProgress>();
+  /** Partitions revoked and not seen by a fetch since: a commit resolving late there is not tracked again. */
+  readonly #revoked = new Set<number>();
 
   constructor(options: { stallTimeoutMs: number; now: () => number; exportState?: ExportState }) {
     this.#stallTimeoutMs = options.stallTimeoutMs;
@@ -77,6 +79,7 @@ export class ConsumerHealth {
 
   /** Records a partition's lag (records behind the high watermark) after a fetch or commit. */
   lag(partition: number, records: number): void {
+    this.#revoked.delete(partition);
     const p = this.#partition(partition);
     if (records > 0 && p.lag === 0) this.#progressed(p); // lag appearing after none starts the partition's clock
     p.lag = Math.max(0, records);
@@ -89,6 +92,7 @@ export class ConsumerHealth {
    * written: the newcomer trial found the partition stuck 8 records behind and /health/live green for minutes).
    */
   committed(partition: number, next: string): void {
+    if (this.#revoked.has(partition)) return; // a commit resolving after the partition was revoked (found by the diff review)
     const at = BigInt(next);
     const p = this.#partition(partition);
     // only the same offset again is not progress: offsets that went back (the span topic deleted and made again)
@@ -99,7 +103,10 @@ export class ConsumerHealth {
   }
 
   revoked(partitions: readonly number[]): void {
-    for (const p of partitions) this.#partitions.delete(p);
+    for (const p of partitions) {
+      this.#partitions.delete(p);
+      this.#revoked.add(p);
+    }
   }
 
   readonly live: HealthCheck = () => {

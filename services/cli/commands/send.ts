@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
@@ -33,9 +34,10 @@ options:
   --concurrency N          max POSTs in flight (default 4)
   --retries N              retries of a 503/429, after its Retry-After (default 3)
   --max-retry-after DUR    longest Retry-After honoured, e.g. 30s (default 30s)
-  --unsent FILE            where the spans of POSTs finally refused or unanswered are written, one v2 span per
-                           line, to send again with 'meshray send FILE' (default: meshray-unsent.ndjson in the
-                           current directory; written only when some were not taken)
+  --unsent FILE            where the spans of POSTs finally unanswered or refused for now (401/403, 408, 429,
+                           5xx) are written, one v2 span per line, to send again with 'meshray send FILE'
+                           (default: meshray-unsent.ndjson in the current directory; written only when some
+                           were not taken; sending that file whole removes it)
   --json                   end with one line of JSON: the summary
   --quiet                  no human summary (the --json line is still printed)
 
@@ -50,6 +52,37 @@ export interface SendSummary extends PostTally {
   /** Spans the file holds that are not valid Zipkin spans (or dead letters without one): named on stderr, not sent. */
   readonly invalid: number;
   readonly durationMs: number;
+}
+
+/** A final answer that sending again may turn into a 202: none (0), 401/403 (the token), 408, 429, 5xx. */
+const sendingAgainMayHelp = (status: number): boolean => status === 0 || status === 401 || status === 403 || status === 408 || status === 429 || status >= 500;
+
+/**
+ * Writes the spans not taken (`notTaken`: span → place in the input) to `file`, in input order, through a temporary
+ * file and a rename (the input itself may be `file`: a failed write must not cut it short). With nothing left, an
+ * input that is `file` is removed (sent whole at last), and a `file` left by an earlier run is named as such.
+ * Returns what to tell the user, or undefined.
+ */
+async function writeUnsent(file: string, input: string | undefined, notTaken: ReadonlyMap<Span, number>, refusedForGood: number): Promise<string | undefined> {
+  const forGood = refusedForGood > 0 ? `${refusedForGood} span(s) were refused for good (the answers above say why: sending them again would not help) and are not written to ${file}` : undefined;
+  if (notTaken.size === 0) {
+    if (input === file && refusedForGood === 0) {
+      await rm(file, { force: true });
+      return `every span of ${file} was taken: the file is removed`;
+    }
+    if (input !== file && existsSync(file)) return [forGood, `${file} is from an earlier run: nothing was left unsent this time`].filter(Boolean).join('; ');
+    return forGood;
+  }
+  const lines = [...notTaken].sort(([, a], [, b]) => a - b).map(([span]) => `${encodeSpanJsonV2(span)}\n`).join('');
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await writeFile(tmp, lines);
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    return `${notTaken.size} span(s) were not taken, and could not be written to ${file} (${(e as Error).message}): send the input again, or give --unsent FILE`;
+  }
+  return [`${notTaken.size} span(s) not taken were written to ${file}: meshray send ${file} sends them again`, forGood].filter(Boolean).join('; ');
 }
 
 export async function run(args: readonly string[], io: CommandIo): Promise<number> {
@@ -82,7 +115,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (isBlankInput(body)) return fail(`${name} is empty: no spans to send`);
   const several = format === undefined ? bodiesInOneArray(body) : undefined;
   if (several !== undefined) {
-    io.stderr.write(`meshray send: ${name} holds ${several.bodies} POST bodies in one array: sending their ${several.spans} spans, in order (span indexes count across the bodies)\n`);
+    io.stderr.write(`meshray send: ${name} holds ${several.bodies} lists of spans in one array (POST bodies, or traces as Zipkin's /api/v2/traces gives them): sending their ${several.spans} spans, in order (span indexes count across the lists)\n`);
     body = several.body;
   }
   const notZipkin = format === undefined ? notZipkinInput(body, name) : undefined;
@@ -102,28 +135,22 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
 
   const startMs = Date.now();
-  // the spans of POSTs not taken, by their place in the file, so the file written keeps the file's order
+  // the spans of POSTs not taken that sending again may deliver (no answer, 401/403, 408, 429, 5xx), by their place
+  // in the file, so the file written keeps the file's order; the rest (413 for one span alone, 400, 415) would be
+  // refused again (found by the diff review)
   const notTaken = new Map<Span, number>();
+  let refusedForGood = 0;
   const placeOf = new Map(spans.map((span, i) => [span, i]));
   const poster = new SpanPoster({
     url, concurrency, post: { maxRetries, maxRetryAfterMs, transport: createHttpTransport(headers) },
-    onRefused: (refusedSpans) => { for (const span of refusedSpans) notTaken.set(span, placeOf.get(span) ?? 0); },
+    onRefused: (refusedSpans, result) => {
+      if (!sendingAgainMayHelp(result.status)) refusedForGood += refusedSpans.length;
+      else for (const span of refusedSpans) notTaken.set(span, placeOf.get(span) ?? 0);
+    },
   });
   for (let i = 0; i < spans.length; i += batchSize) await poster.submit(spans.slice(i, i + batchSize));
   await poster.settle();
-  // what was not taken goes to a file to send again, rather than re-sending the whole input (newcomer trial: a full
-  // receiver's 503s outlasted the retries, and nothing said which spans were left)
-  let unsentNote: string | undefined;
-  if (notTaken.size > 0) {
-    const unsentFile = resolve(values.unsent ?? 'meshray-unsent.ndjson');
-    const lines = [...notTaken].sort(([, a], [, b]) => a - b).map(([span]) => `${encodeSpanJsonV2(span)}\n`).join('');
-    try {
-      await writeFile(unsentFile, lines);
-      unsentNote = `${notTaken.size} span(s) not taken were written to ${unsentFile}: meshray send ${unsentFile} sends them again`;
-    } catch (e) {
-      unsentNote = `${notTaken.size} span(s) were not taken, and could not be written to ${unsentFile} (${(e as Error).message}): send the file again, or give --unsent FILE`;
-    }
-  }
+  const unsentNote = await writeUnsent(resolve(values.unsent ?? 'meshray-unsent.ndjson'), source === '-' ? undefined : resolve(source), notTaken, refusedForGood);
   const summary: SendSummary = { target: url, format: fileFormat, spans: spans.length, invalid: refused.length, durationMs: Date.now() - startMs, ...poster.tally };
 
   if (values.quiet !== true) {

@@ -132,7 +132,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (isBlankInput(body)) return fail(`${positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]} is empty: no spans to translate`);
   const several = values.format === undefined ? bodiesInOneArray(body) : undefined;
   if (several !== undefined) {
-    say(`${positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]} holds ${several.bodies} POST bodies in one array: read as their ${several.spans} spans, in order (span indexes count across the bodies)`);
+    say(`${positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]} holds ${several.bodies} lists of spans in one array (POST bodies, or traces as Zipkin's /api/v2/traces gives them): read as their ${several.spans} spans, in order (span indexes count across the lists)`);
     body = several.body;
   }
   const notZipkin = values.format === undefined ? notZipkinInput(body, positionals[0] === undefined || positionals[0] === '-' ? 'stdin' : positionals[0]) : undefined;

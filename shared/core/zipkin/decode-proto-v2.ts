@@ -142,7 +142,7 @@ function checkListFraming(body: Uint8Array): string | SpanRange[] {
     const tag = body[pos] as number;
     if (tag !== LIST_OF_SPANS_FIELD_1) {
       // a JSON body sent as protobuf starts with [ or { (newcomer trial: the 400 did not say so)
-      const json = pos === 0 && (tag === 0x5b || tag === 0x7b) ? ': the body starts like JSON, send it with Content-Type: application/json' : '';
+      const json = pos === 0 && (tag === 0x5b || tag === 0x7b) ? ': the body starts like JSON: POST it with Content-Type: application/json (meshray translate: --format json-v2 or json-v1, or no --format)' : '';
       return `byte 0x${HEX_BYTE[tag]} at offset ${pos} is not the tag of field 1 (spans)${json}`;
     }
     const start = pos;

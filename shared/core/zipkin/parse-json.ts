@@ -95,9 +95,17 @@ export function parseJsonText(text: string): unknown {
 function protobufHint(body: Uint8Array): string | undefined {
   if (body[0] !== 0x0a) return undefined;
   let pos = 1;
-  while (pos < body.length && pos < 6 && ((body[pos] as number) & 0x80) !== 0) pos += 1;
-  if (body[pos + 1] !== 0x0a) return undefined;
-  return 'it starts like Zipkin v2 protobuf (a ListOfSpans), not JSON: send it with Content-Type: application/x-protobuf';
+  let length = 0;
+  let scale = 1;
+  for (; pos < body.length && pos < 6; pos += 1) {
+    length += ((body[pos] as number) & 0x7f) * scale;
+    scale *= 128;
+    if (((body[pos] as number) & 0x80) === 0) break;
+  }
+  // the span fits in what remains, and begins with a trace id of 8 or 16 bytes: JSON text with a leading
+  // newline ("\n[\n…", "\n\n…") does not (found by the diff review)
+  if (length > body.length - pos - 1 || body[pos + 1] !== 0x0a || (body[pos + 2] !== 0x08 && body[pos + 2] !== 0x10)) return undefined;
+  return 'it starts like Zipkin v2 protobuf (a ListOfSpans), not JSON: POST it to /api/v2/spans with Content-Type: application/x-protobuf (meshray translate: --format proto-v2, or no --format)';
 }
 
 /** Parses a body that must be a JSON array (of spans). The BOM, if any, is skipped. */

@@ -3,7 +3,7 @@
  * are shortened: X-Ray keeps at most 64 KB per segment document (X-Ray Developer Guide, "Segment documents";
  * the translator trims metadata to fit, shared/core/xray/limits.ts), so a value of hundreds of kilobytes never
  * reaches X-Ray whole anyway, while refusing the span lost its timing and broke its trace's tree. Pure: the
- * size of a span is an input (`sizeOf`, the bytes its encoding takes).
+ * encoding is an input (`encode`; its `length` is the bytes a span takes).
  */
 import type { Annotation, Span } from './span.ts';
 
@@ -20,7 +20,8 @@ export interface TrimmedSpan<E extends { readonly length: number }> {
 }
 
 /**
- * `span`, which does not fit in `maxBytes` (its caller has encoded it already), with every tag and annotation
+ * `span`, which does not fit in `maxBytes` (its caller has encoded it already; given one that fits, values over
+ * TRIM_FLOOR_CHARACTERS are still cut), with every tag and annotation
  * value longer than some cap cut to that cap (with `cutMarker`): the largest cap (in characters, found by
  * bisection to within 1/1024 of the longest value, so a 1 MB value costs about ten encodings, not twenty) at
  * which the result's `encode(…).length` (bytes) is at most `maxBytes`. Returns undefined when the span does not

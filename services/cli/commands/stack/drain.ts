@@ -58,7 +58,7 @@ export async function drainTranslators(o: DrainOptions): Promise<number | undefi
     left = first;
     if (left === 0) return 0;
     // what to do about it, while the broker is still up (newcomer trial: the stop said only what it would delete)
-    o.say(`waiting for the translators to export and commit ${left} record(s) of ${o.topic} before the broker is deleted (at most ${Math.round(o.timeoutMs / 1000)} s; Ctrl-C again ends the wait). To keep the topic's spans, run now in another terminal: meshray capture --brokers ${o.brokers} --topic ${o.topic} --all --output spans.ndjson (meshray send spans.ndjson sends them again)`);
+    o.say(`waiting for the translators to export and commit ${left} record(s) of ${o.topic} before the broker is deleted (at most ${Math.round(o.timeoutMs / 1000)} s; Ctrl-C again ends the wait). To keep the topic's spans, run now in another terminal, and let it finish before this wait ends (no second Ctrl-C): meshray capture --brokers ${o.brokers} --topic ${o.topic} --all --format ndjson --output spans.ndjson (meshray send spans.ndjson sends them again)`);
     for (;;) {
       if ((await bounded(new Promise((resolve) => setTimeout(resolve, o.intervalMs ?? 250)))) === ENDED) break;
       const now = await bounded(uncommittedRecords(admin, o.topic, o.groupId));

@@ -19,3 +19,11 @@ test('--target takes a receiver\'s http(s) address or its v2 route, and names th
   assert.deepEqual(errors, ['--target: expected an http(s) URL like http://127.0.0.1:9411, got "ftp://x"', '--target: expected an http(s) URL like http://127.0.0.1:9411, got "not a url"']);
   assert.equal(targetFlag(undefined, errors), undefined);
 });
+
+test('unansweredHint: no answer at all asks whether a receiver runs there; some answered, the rest unanswered, says it may be overloaded (found by the diff review)', async () => {
+  const { unansweredHint } = await import('../../../../services/cli/flags.ts');
+  const url = 'http://127.0.0.1:9411/api/v2/spans';
+  assert.equal(unansweredHint({ '202': 3 }, url), undefined);
+  assert.match(unansweredHint({ error: 2 }, url) ?? '', /^2 POSTs got no answer from http:\/\/127\.0\.0\.1:9411\/api\/v2\/spans: is a receiver running there\?/);
+  assert.match(unansweredHint({ '202': 900, error: 3 }, url) ?? '', /^3 POSTs got no answer from .* while others did \(timeouts or dropped connections\): the receiver may be overloaded or restarting$/);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../../../../services/cli/commands/send.ts';
@@ -122,6 +122,39 @@ test('a batch finally refused exits 2', async () => {
   }
 });
 
+test('the unsent file holds only what sending again may deliver; sending it whole removes it; one from an earlier run is named as such (found by the diff review)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meshray-send-'));
+  const unsent = join(dir, 'meshray-unsent.ndjson');
+  // every POST 413, split down to single spans, each still 413: refused for good, nothing to send again
+  const tooLarge = await startReceiverStub(() => ({ status: 413, body: '{"error":"BODY_TOO_LARGE"}' }));
+  try {
+    const r = await runCommand(run, [FIXTURE.pathname, '--target', tooLarge.target, '--unsent', unsent, '--quiet']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /8 span\(s\) were refused for good \(the answers above say why: sending them again would not help\) and are not written to /);
+    assert.equal(existsSync(unsent), false);
+  } finally {
+    await tooLarge.close();
+  }
+  // a full receiver (503 past the retries) for the first POST: its spans are written; sending that file removes it
+  const full = await startReceiverStub((call) => (call === 1 ? { status: 503, headers: { 'retry-after': '0' } } : { status: 202 }));
+  try {
+    const first = await runCommand(run, [FIXTURE.pathname, '--target', full.target, '--retries', '0', '--concurrency', '1', '--unsent', unsent, '--quiet']);
+    assert.equal(first.code, 2);
+    assert.equal(readFileSync(unsent, 'utf8').trim().split('\n').length, 5);
+    const again = await runCommand(run, [unsent, '--target', full.target, '--unsent', unsent, '--quiet']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /every span of .*meshray-unsent\.ndjson was taken: the file is removed/);
+    assert.equal(existsSync(unsent), false);
+    writeFileSync(unsent, 'left by an earlier run\n');
+    const other = await runCommand(run, [FIXTURE.pathname, '--target', full.target, '--unsent', unsent, '--quiet']);
+    assert.equal(other.code, 0, other.stderr);
+    assert.match(other.stderr, /meshray-unsent\.ndjson is from an earlier run: nothing was left unsent this time/);
+    assert.equal(readFileSync(unsent, 'utf8'), 'left by an earlier run\n', 'not touched');
+  } finally {
+    await full.close();
+  }
+});
+
 test('--token (or MESHRAY_TOKEN) sends a bearer token to a receiver with RECEIVER_AUTH_TOKENS set; without it every POST is 401', async () => {
   const app = await main({ RECEIVER_PORT: '0', RECEIVER_HOST: '127.0.0.1', XRAY_LOCAL_PORT: '0', RECEIVER_AUTH_TOKENS: 's3cret' }, silentLogger());
   try {
@@ -184,7 +217,7 @@ test('a file of several POST bodies in one array (the kourier capture) sends the
   try {
     const r = await runCommand(run, [file, '--target', stub.target, '--quiet']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, new RegExp(`holds ${bodies.length} POST bodies in one array: sending their ${bodies.flat().length} spans`));
+    assert.match(r.stderr, new RegExp(`holds ${bodies.length} lists of spans in one array \\(POST bodies, or traces as Zipkin's /api/v2/traces gives them\\): sending their ${bodies.flat().length} spans`));
     assert.deepEqual(receivedSpans(stub.posts.map((p) => p.body)).map((s) => `${s.traceId}/${s.id}`), bodies.flat().map((s) => `${s.traceId}/${s.id}`));
   } finally {
     await stub.close();

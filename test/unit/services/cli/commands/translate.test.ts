@@ -98,7 +98,7 @@ test('a file of several POST bodies in one array (the kourier capture) is read a
   const bodies = JSON.parse(readFileSync(file, 'utf8')) as { id: string }[][];
   const r = await runCommand(run, [file, '--packing', 'off']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, new RegExp(`holds ${bodies.length} POST bodies in one array: read as their ${bodies.flat().length} spans, in order`));
+  assert.match(r.stderr, new RegExp(`holds ${bodies.length} lists of spans in one array \\(POST bodies, or traces as Zipkin's /api/v2/traces gives them\\): read as their ${bodies.flat().length} spans, in order`));
   assert.match(r.stderr, new RegExp(`${bodies.flat().length} spans in \\(json-v2\\), ${bodies.flat().length} documents out, 0 refused`));
   const one = await runCommand(run, ['-', '--packing', 'off'], JSON.stringify(bodies.flat()));
   assert.equal(r.stdout, one.stdout, 'the same documents as the bodies\' spans in one array');

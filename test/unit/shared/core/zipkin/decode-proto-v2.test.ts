@@ -230,11 +230,13 @@ describe('decodeProtoV2', () => {
 
     it('a body with the other Content-Type is named as such, both ways (newcomer trial: JSON.parse\'s "Unexpected token" and "byte 0x5b at offset 0" said nothing of it)', () => {
       const proto = encode([{ ...base, name: 'get', timestamp: 1_700_000_000_000_000, localEndpoint: { serviceName: 'web' } }, { ...base, id: hex('4d1e00c0db9010dc') }]);
-      assert.equal(issuesOf(decodeJsonV2(proto))[0]?.message, 'body is not valid JSON: it starts like Zipkin v2 protobuf (a ListOfSpans), not JSON: send it with Content-Type: application/x-protobuf');
+      assert.equal(issuesOf(decodeJsonV2(proto))[0]?.message, 'body is not valid JSON: it starts like Zipkin v2 protobuf (a ListOfSpans), not JSON: POST it to /api/v2/spans with Content-Type: application/x-protobuf (meshray translate: --format proto-v2, or no --format)');
       for (const json of ['[{"traceId":"4d1e00c0db9010db"}]', '{"spans":[]}']) {
-        assert.equal(issuesOf(decodeProtoV2(Buffer.from(json)))[0]?.message, `body is not a protobuf ListOfSpans: byte 0x${json.charCodeAt(0).toString(16)} at offset 0 is not the tag of field 1 (spans): the body starts like JSON, send it with Content-Type: application/json`);
+        assert.equal(issuesOf(decodeProtoV2(Buffer.from(json)))[0]?.message, `body is not a protobuf ListOfSpans: byte 0x${json.charCodeAt(0).toString(16)} at offset 0 is not the tag of field 1 (spans): the body starts like JSON: POST it with Content-Type: application/json (meshray translate: --format json-v2 or json-v1, or no --format)`);
       }
-      assert.match(issuesOf(decodeJsonV2(Uint8Array.from([0x0a, 0x02, 0x10, 0x01, 0x7d])))[0]?.message ?? '', /^body is not valid JSON: (?!it starts like)/, 'a 0x0a not followed by a span\'s trace id is not called protobuf');
+      for (const text of ['\n[\n{,]', '\n\n\n{', '\n\u0040\n\u0008x']) { // JSON with leading newlines; a "span" longer than the body
+        assert.match(issuesOf(decodeJsonV2(Buffer.from(text)))[0]?.message ?? '', /^body is not valid JSON: (?!it starts like)/, `${JSON.stringify(text)} is not called protobuf (found by the diff review)`);
+      }
     });
 
     it('refuses a string body', () => {

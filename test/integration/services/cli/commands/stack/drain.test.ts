@@ -38,7 +38,7 @@ test('drainTranslators: 0 at once, without a word, when everything is committed;
   const left = await drainTranslators({ brokers: BROKERS, topic, groupId, timeoutMs: 3000, intervalMs: 100, skip: never, say: (line) => said.push(line) });
   assert.equal(left, 5);
   assert.deepEqual(said, [
-    `waiting for the translators to export and commit 5 record(s) of ${topic} before the broker is deleted (at most 3 s; Ctrl-C again ends the wait). To keep the topic's spans, run now in another terminal: meshray capture --brokers ${BROKERS} --topic ${topic} --all --output spans.ndjson (meshray send spans.ndjson sends them again)`,
+    `waiting for the translators to export and commit 5 record(s) of ${topic} before the broker is deleted (at most 3 s; Ctrl-C again ends the wait). To keep the topic's spans, run now in another terminal, and let it finish before this wait ends (no second Ctrl-C): meshray capture --brokers ${BROKERS} --topic ${topic} --all --format ndjson --output spans.ndjson (meshray send spans.ndjson sends them again)`,
     `5 record(s) of ${topic} were not committed by the translators and are deleted with the broker`,
   ]);
 
