@@ -60,13 +60,13 @@ const sendingAgainMayHelp = (status: number): boolean => status === 0 || status 
 /**
  * Writes the spans not taken (`notTaken`: span → place in the input) to `file`, in input order, through a temporary
  * file and a rename (the input itself may be `file`: a failed write must not cut it short). With nothing left, an
- * input that is `file` is removed (sent whole at last), and a `file` left by an earlier run is named as such.
+ * input that is `file` is removed (sent whole at last, no invalid span in it), and a `file` left by an earlier run is named as such.
  * Returns what to tell the user, or undefined.
  */
-async function writeUnsent(file: string, input: string | undefined, notTaken: ReadonlyMap<Span, number>, refusedForGood: number): Promise<string | undefined> {
+async function writeUnsent(file: string, input: string | undefined, notTaken: ReadonlyMap<Span, number>, refusedForGood: number, invalid: number): Promise<string | undefined> {
   const forGood = refusedForGood > 0 ? `${refusedForGood} span(s) were refused for good (the answers above say why: sending them again would not help) and are not written to ${file}` : undefined;
   if (notTaken.size === 0) {
-    if (input === file && refusedForGood === 0) {
+    if (input === file && refusedForGood === 0 && invalid === 0) { // an invalid span stays in the file, to be mended
       await rm(file, { force: true });
       return `every span of ${file} was taken: the file is removed`;
     }
@@ -150,7 +150,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   });
   for (let i = 0; i < spans.length; i += batchSize) await poster.submit(spans.slice(i, i + batchSize));
   await poster.settle();
-  const unsentNote = await writeUnsent(resolve(values.unsent ?? 'meshray-unsent.ndjson'), source === '-' ? undefined : resolve(source), notTaken, refusedForGood);
+  const unsentNote = await writeUnsent(resolve(values.unsent ?? 'meshray-unsent.ndjson'), source === '-' ? undefined : resolve(source), notTaken, refusedForGood, refused.length);
   const summary: SendSummary = { target: url, format: fileFormat, spans: spans.length, invalid: refused.length, durationMs: Date.now() - startMs, ...poster.tally };
 
   if (values.quiet !== true) {
