@@ -236,6 +236,13 @@ export class OtlpTraceSink {
       return { kind: 'retry', code: response.status === 429 ? 'XRAY_THROTTLED' : 'XRAY_UNAVAILABLE', message, retryAfterMs: retryAfterMsOf(response.headers.get('retry-after'), this.#nowMs()) };
     }
     if (response.status === 401 || response.status === 403) return { kind: 'denied', message };
+    // No route for POST /v1/traces: the endpoint is not an OTLP traces endpoint (XRAY_ENDPOINT set to the receiver,
+    // a wrong path), which says nothing of the spans. Dead-lettering every span for it (the rule below) moved a whole
+    // backlog to the DLQ over a typo; kept in Kafka and retried instead, and readiness carries the message (found by
+    // the newcomer trial of 2026-12-04 on the segments path, where the same 404 now says the same).
+    if (response.status === 404 || response.status === 405) {
+      return { kind: 'retry', code: 'XRAY_UNAVAILABLE', message: `${message} (the endpoint has no OTLP traces route, POST /v1/traces: is XRAY_ENDPOINT an X-Ray API, xray-local or https://xray.<region>.amazonaws.com?)`, retryAfterMs: undefined };
+    }
     // Any other 4xx or 5xx is not retried (OTLP specification, "Failures": "MUST NOT be retried"); a 500
     // retried ended unfinished and was redelivered for good instead of dead-lettered.
     return { kind: 'refused', status: response.status, message };
