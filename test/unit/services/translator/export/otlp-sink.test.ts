@@ -214,41 +214,41 @@ describe('OtlpTraceSink: throttling and outages', () => {
     }
   });
 
+  /**
+   * Exports a two-span batch to an endpoint that answers every request with `status` (`contentType`, `body`); `calls`
+   * counts the requests it got.
+   */
+  async function exportToAnswering(status: number, contentType: string, body: string, overrides: Partial<OtlpTraceSinkOptions> = {}) {
+    let calls = 0;
+    const server = createServer((_req, res) => { calls += 1; res.writeHead(status, { 'content-type': contentType }).end(body); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const batch = translateToOtlp([recent(), recent({ id: '2222222222222222' })], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
+      const { sink, sleeps } = sinkFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, overrides);
+      const outcome = await sink.export(batch);
+      return { outcome, sleeps, calls };
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }
+
   it('does not retry a 500 or 501 (OTLP: other 5xx MUST NOT be retried): every span rejected, so dead-lettered, not redelivered for good', async () => {
     for (const status of [500, 501]) {
-      let calls = 0;
-      const server = createServer((_req, res) => { calls += 1; res.writeHead(status, { 'content-type': 'text/plain' }).end('internal'); });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      try {
-        const batch = translateToOtlp([recent(), recent({ id: '2222222222222222' })], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
-        const { sink, sleeps } = sinkFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`);
-        const outcome = await sink.export(batch);
-        assert.equal(outcome.unfinished, undefined);
-        assert.deepEqual(outcome.rejected.map((r) => [r.spanIndex, r.reason]), [[0, `http_${status}`], [1, `http_${status}`]]);
-        assert.deepEqual([calls, sleeps], [1, []]);
-      } finally {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
+      const { outcome, sleeps, calls } = await exportToAnswering(status, 'text/plain', 'internal');
+      assert.equal(outcome.unfinished, undefined);
+      assert.deepEqual(outcome.rejected.map((r) => [r.spanIndex, r.reason]), [[0, `http_${status}`], [1, `http_${status}`]]);
+      assert.deepEqual([calls, sleeps], [1, []]);
     }
   });
 
   it('keeps the spans when the endpoint has no OTLP route (404, 405: XRAY_ENDPOINT pointing elsewhere): retried, then unfinished with what to check, never dead-lettered (newcomer trial)', async () => {
     for (const status of [404, 405]) {
-      let calls = 0;
-      const server = createServer((_req, res) => { calls += 1; res.writeHead(status, { 'content-type': 'application/json' }).end('{"error":"NOT_FOUND","message":"no route POST /v1/traces"}'); });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      try {
-        const batch = translateToOtlp([recent(), recent({ id: '2222222222222222' })], { nowMs: BOOKINFO_NOW_MS }).batches[0]!;
-        const { sink, sleeps } = sinkFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`, { maxRetries: 2 });
-        const outcome = await sink.export(batch);
-        assert.deepEqual(outcome.rejected, [], `${status}: no span rejected`);
-        assert.equal(outcome.unfinished?.code, 'XRAY_UNAVAILABLE');
-        assert.deepEqual(outcome.unfinished?.spanIndexes, [0, 1]);
-        assert.match(outcome.unfinished?.message ?? '', new RegExp(`^gave up after 2 retries: HTTP ${status} from .*is XRAY_ENDPOINT an X-Ray API`));
-        assert.deepEqual([calls, sleeps.length], [3, 2], 'retried with backoff');
-      } finally {
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-      }
+      const { outcome, sleeps, calls } = await exportToAnswering(status, 'application/json', '{"error":"NOT_FOUND","message":"no route POST /v1/traces"}', { maxRetries: 2 });
+      assert.deepEqual(outcome.rejected, [], `${status}: no span rejected`);
+      assert.equal(outcome.unfinished?.code, 'XRAY_UNAVAILABLE');
+      assert.deepEqual(outcome.unfinished?.spanIndexes, [0, 1]);
+      assert.match(outcome.unfinished?.message ?? '', new RegExp(`^gave up after 2 retries: HTTP ${status} from .*is XRAY_ENDPOINT an X-Ray API`));
+      assert.deepEqual([calls, sleeps.length], [3, 2], 'retried with backoff');
     }
   });
 
