@@ -28,6 +28,7 @@ import protobuf from 'protobufjs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GetTraceSegmentDestinationCommand, type XRayClient } from '@aws-sdk/client-xray';
 import type { ErrorCode } from '../../../shared/edge/errors/index.ts';
+import { notAnXRayApiHint } from './endpoint-hint.ts';
 import { fullJitterDelayMs } from '../../../shared/edge/resilience/backoff.ts';
 import { sleepMs, type NowMs, type Sleep } from '../../../shared/edge/resilience/clock.ts';
 import { decodeExportResponse, type OtlpExportBatch } from '../../../shared/core/otlp/index.ts';
@@ -241,7 +242,7 @@ export class OtlpTraceSink {
     // backlog to the DLQ over a typo; kept in Kafka and retried instead, and readiness carries the message (found by
     // the newcomer trial of 2026-12-04 on the segments path, where the same 404 now says the same).
     if (response.status === 404 || response.status === 405) {
-      return { kind: 'retry', code: 'XRAY_UNAVAILABLE', message: `${message} (the endpoint has no OTLP traces route, POST /v1/traces: is XRAY_ENDPOINT an X-Ray API, xray-local or https://xray.<region>.amazonaws.com?)`, retryAfterMs: undefined };
+      return { kind: 'retry', code: 'XRAY_UNAVAILABLE', message: `${message} (${notAnXRayApiHint('OTLP traces route, POST /v1/traces')})`, retryAfterMs: undefined };
     }
     // Any other 4xx or 5xx is not retried (OTLP specification, "Failures": "MUST NOT be retried"); a 500
     // retried ended unfinished and was redelivered for good instead of dead-lettered.

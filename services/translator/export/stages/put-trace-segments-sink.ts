@@ -3,6 +3,7 @@ import type { ErrorCode } from '../../../../shared/edge/errors/index.ts';
 import type { TranslatorMetrics } from '../../metrics.ts';
 import { actionFor, codeOfCallError, codeOfUnprocessed } from '../../policy/error-policy.ts';
 import type { PutOutcome, RejectedDocument, SegmentSink } from '../segment-sink.ts';
+import { notAnXRayApiHint } from '../endpoint-hint.ts';
 
 /**
  * Observes PutTraceSegments calls: X-Ray answered (`succeeded`), or the call failed with a code; `throttled`: X-Ray
@@ -125,7 +126,7 @@ export class PutTraceSegmentsSink implements SegmentSink {
  */
 function notXRayHint(e: unknown): string {
   const status = (e as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  return status === 404 ? ' (HTTP 404: the endpoint has no PutTraceSegments route, POST /TraceSegments: is XRAY_ENDPOINT an X-Ray API, xray-local or https://xray.<region>.amazonaws.com?)' : '';
+  return status === 404 ? ` (HTTP 404: ${notAnXRayApiHint('PutTraceSegments route, POST /TraceSegments')})` : '';
 }
 
 /** The top-level `id` of a segment document ('' when it is not JSON). */
