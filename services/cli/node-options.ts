@@ -13,8 +13,8 @@
  * young generation), so they cannot be set from inside the service: they are set where each service is
  * launched, as `NODE_OPTIONS`, which an operator's own value replaces: `meshray stack` and the benches read this
  * table for the running Node, the k8s ConfigMaps and docker-compose.yml carry it for the image's Node
- * (IMAGE_NODE_MAJOR; the deploy tests check both); `npm start` passes the flag on node's command line
- * (where it wins over NODE_OPTIONS). The old generation's growing factor, by contrast, is read each time V8
+ * (IMAGE_NODE_MAJOR; the deploy tests check both); `npm start` sets NODE_OPTIONS to it when the environment has
+ * none (package.json; a flag on node's command line would win over the operator's NODE_OPTIONS). The old generation's growing factor, by contrast, is read each time V8
  * recomputes its limit, so the receiver sets it itself from HEAP_GROWING_PERCENT (shared/edge/runtime/heap-growing.ts).
  */
 /** The Node.js major the image runs (Dockerfile: `node:24-…`): what the k8s manifests and docker-compose.yml set. */

@@ -14,7 +14,7 @@ export function createTranslatorMetrics(registry: Registry) {
       labelNames: ['topic', 'partition'] as const, registers,
     }),
     batches: new Counter({
-      name: 'meshray_translator_batches_total', help: 'record batches handled, by outcome (committed, failed, abandoned) and export protocol (segments, otlp)',
+      name: 'meshray_translator_batches_total', help: 'record batches handled, by outcome (committed; partial: committed up to a record that failed and is tried again, POISON_MAX_ATTEMPTS; poison_retry: that record was the first, nothing committed; failed; abandoned) and export protocol (segments, otlp)',
       labelNames: ['outcome', 'protocol'] as const, registers,
     }),
     records: new Counter({

@@ -37,7 +37,7 @@ export function createAssemblyMetrics(registry: Registry) {
       collect() { if (observed) this.set(observed.oldestAgeMs() / 1000); },
     }),
     flushed: new Counter({
-      name: 'meshray_translator_assembly_flushed_traces_total', help: 'traces taken out of the assembly window for export, by reason (idle, max_age, pressure, retry, reset: the partition\'s offsets started over)',
+      name: 'meshray_translator_assembly_flushed_traces_total', help: 'traces taken out of the assembly window for export, by reason (idle, max_age, pressure, reset: the partition\'s offsets started over); a trace put back after a failed export is not counted again',
       labelNames: ['reason'] as const, registers,
     }),
     refusedBatches: new Counter({

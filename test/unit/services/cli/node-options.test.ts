@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { DEFAULT_NODE_OPTIONS, IMAGE_NODE_MAJOR, RUNNING_NODE_MAJOR, defaultNodeOptions, nodeOptionsFor } from '../../../../services/cli/node-options.ts';
 
 test('the receiver, the translator and the all-in-one get a young generation size by default, per Node line; the others none', () => {
@@ -24,9 +25,19 @@ test('IMAGE_NODE_MAJOR is the Node.js the image runs (Dockerfile)', () => {
   for (const major of majors) assert.equal(major, IMAGE_NODE_MAJOR);
 });
 
-test('npm start passes the all-in-one\'s default on node\'s command line', () => {
+test("npm start runs the all-in-one with its default NODE_OPTIONS, and the operator's own replaces it", () => {
   const scripts = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  assert.equal(scripts['start'], `exec node ${nodeOptionsFor('start', {}) ?? ''} --import tsx services/cli/main.ts start`);
+  const start = scripts['start'] ?? '';
+  const launch = ' --import tsx services/cli/main.ts start';
+  assert.ok(start.endsWith(launch), start);
+  // The script as npm runs it (sh), the service swapped for a node that prints the NODE_OPTIONS it was given.
+  const nodeOptionsSeen = (env: Record<string, string>): string => {
+    const { NODE_OPTIONS: _ignored, ...base } = process.env;
+    return execFileSync('sh', ['-c', `${start.slice(0, -launch.length)} -p "process.env.NODE_OPTIONS"`], { env: { ...base, ...env }, encoding: 'utf8' }).trim();
+  };
+  assert.equal(nodeOptionsSeen({}), nodeOptionsFor('start', {}));
+  assert.equal(nodeOptionsSeen({ NODE_OPTIONS: '--max-old-space-size=512' }), '--max-old-space-size=512');
+  assert.equal(nodeOptionsSeen({ NODE_OPTIONS: '' }), '');
 });
 
 test("the environment's own NODE_OPTIONS replaces the default, even when empty", () => {
