@@ -4,6 +4,7 @@
  */
 import { durationMs, parseDurationMs } from '../../shared/edge/config/types.ts';
 import { defaultTargetOf, runningReceivers, runtimeDirOf } from './running-receivers.ts';
+import { plural } from './replay/progress.ts';
 
 /** An integer ≥ `min`. */
 export function intFlag(name: string, value: string | undefined, min: number, errors: string[]): number | undefined {
@@ -51,8 +52,8 @@ export function unauthorizedHint(responses: Readonly<Record<string, number>>, he
   const refused = responses['401'] ?? 0;
   if (refused === 0) return undefined;
   return headers['authorization'] === undefined
-    ? `${refused} POSTs answered 401: the receiver requires a bearer token (RECEIVER_AUTH_TOKENS); give --token TOKEN or set MESHRAY_TOKEN`
-    : `${refused} POSTs answered 401: the receiver refused the token given (--token or MESHRAY_TOKEN); it takes the tokens of its RECEIVER_AUTH_TOKENS`;
+    ? `${plural(refused, 'POST')} answered 401: the receiver requires a bearer token (RECEIVER_AUTH_TOKENS); give --token TOKEN or set MESHRAY_TOKEN`
+    : `${plural(refused, 'POST')} answered 401: the receiver refused the token given (--token or MESHRAY_TOKEN); it takes the tokens of its RECEIVER_AUTH_TOKENS`;
 }
 
 /**
@@ -65,8 +66,8 @@ export function unansweredHint(responses: Readonly<Record<string, number>>, targ
   const answered = Object.entries(responses).some(([status, n]) => status !== 'error' && n > 0);
   // some POSTs answered: a receiver is there, and the others timed out or lost their connection (found by the diff review)
   return answered
-    ? `${unanswered} POSTs got no answer from ${target} while others did (timeouts or dropped connections): the receiver may be overloaded or restarting`
-    : `${unanswered} POSTs got no answer from ${target}: is a receiver running there? (npm start runs one on :9411; meshray stack prints its receiver's address; --target URL names another)`;
+    ? `${plural(unanswered, 'POST')} got no answer from ${target} while others did (timeouts or dropped connections): the receiver may be overloaded or restarting`
+    : `${plural(unanswered, 'POST')} got no answer from ${target}: is a receiver running there? (npm start runs one on :9411; meshray stack prints its receiver's address; --target URL names another)`;
 }
 
 /** `--target`: a receiver's http(s) base URL. */

@@ -5,6 +5,7 @@ import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { durationFlag, intFlag, senderTarget, tokenHeaders, unansweredHint, unauthorizedHint } from '../flags.ts';
+import { plural } from '../replay/progress.ts';
 import { bodiesInOneArray, isBlankInput, notZipkinInput, oneObjectProblem, readInput } from '../read-input.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch, type Span } from '../../../shared/core/zipkin/index.ts';
@@ -156,15 +157,15 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (values.quiet !== true) {
     const answers = Object.entries(summary.responses).map(([status, n]) => `${status}×${n}`).join(', ') || 'none';
     io.stdout.write(
-      `meshray send: ${summary.spans} spans (${summary.format}) in ${summary.posts} POSTs to ${url} in ${(summary.durationMs / 1000).toFixed(1)}s\n` +
+      `meshray send: ${plural(summary.spans, 'span')} (${summary.format}) in ${plural(summary.posts, 'POST')} to ${url} in ${(summary.durationMs / 1000).toFixed(1)}s\n` +
         `  receiver answers: ${answers}${summary.retries > 0 ? ` (${summary.retries} retried after Retry-After)` : ''}\n` +
-        `  spans accepted: ${summary.spansAccepted}, refused or unanswered: ${summary.spansRefused} (${summary.refusedPosts} POSTs)\n` +
+        `  spans accepted: ${summary.spansAccepted}, refused or unanswered: ${summary.spansRefused} (${plural(summary.refusedPosts, 'POST')})\n` +
         (summary.invalid > 0 ? `  not sent (invalid in the file): ${summary.invalid}\n` : '') +
         summary.errors.map((e) => `  refused or unanswered: ${e}\n`).join(''),
     );
   }
   if (values.json === true) io.stdout.write(`${JSON.stringify(summary)}\n`);
-  if (summary.refusedPosts > 0) io.stderr.write(`meshray send: ${summary.refusedPosts} of ${summary.posts} POSTs were refused or unanswered\n`);
+  if (summary.refusedPosts > 0) io.stderr.write(`meshray send: ${summary.refusedPosts} of ${plural(summary.posts, 'POST')} ${summary.posts === 1 ? 'was' : 'were'} refused or unanswered\n`);
   const unauthorized = unauthorizedHint(summary.responses, headers);
   if (unauthorized !== undefined) io.stderr.write(`meshray send: ${unauthorized}\n`);
   const unanswered = unansweredHint(summary.responses, url);

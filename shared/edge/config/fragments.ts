@@ -38,7 +38,12 @@ export function kafkaNamesOf(env: Readonly<Record<string, string | undefined>>):
 }
 
 export const kafkaEnv = {
-  KAFKA_BROKERS: csv().pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port')).min(1))
+  KAFKA_BROKERS: csv().pipe(z.array(z.string().superRefine((broker, ctx) => {
+    if (/^[^\s:]+:\d+$/.test(broker)) return;
+    // `http://127.0.0.1:9092` (a URL, as XRAY_ENDPOINT takes) said only "expected host:port" (a newcomer trial)
+    const scheme = /^([a-z][\w+.-]*:\/\/)/i.exec(broker)?.[1];
+    ctx.addIssue({ code: 'custom', message: scheme === undefined ? 'expected host:port' : `expected host:port, without a scheme: drop the "${scheme}"` });
+  })).min(1))
     .describe('comma-separated Kafka bootstrap brokers (host:port)'),
   KAFKA_CLIENT_ID: z.string().min(1).default('meshray').describe('Kafka client id'),
   SPANS_TOPIC: z.string().min(1).default(KAFKA_NAME_DEFAULTS.SPANS_TOPIC).describe('topic that carries raw spans (Avro, keyed by trace id)'),
@@ -81,9 +86,10 @@ export const translationEnv = {
 };
 
 export const xrayEnv = {
-  XRAY_ENDPOINT: z.url().refine((url) => !URL.canParse(url) || ['http:', 'https:'].includes(new URL(url).protocol), {
-    // `localhost:2000` parses as a URL of scheme `localhost:`: the SDK then asked a host named "2000" and every export failed
-    message: 'must be an http:// or https:// URL (e.g. http://127.0.0.1:2000 or https://xray.us-east-1.amazonaws.com); a host:port without a scheme reads as scheme "host:"',
+  XRAY_ENDPOINT: z.string().refine((url) => URL.canParse(url) && ['http:', 'https:'].includes(new URL(url).protocol), {
+    // `localhost:2000` parses as a URL of scheme `localhost:`: the SDK then asked a host named "2000" and every export
+    // failed; `127.0.0.1:2000` does not parse at all, and zod's "Invalid URL" said nothing of the fix (a newcomer trial)
+    message: 'must be an http:// or https:// URL (e.g. http://127.0.0.1:2000 or https://xray.us-east-1.amazonaws.com): put http:// or https:// before a host:port',
   }).refine((url) => !URL.canParse(url) || !/\/(v1\/traces|TraceSegments)\/?$/i.test(new URL(url).pathname), {
     message: 'is the endpoint\'s base URL (e.g. http://127.0.0.1:2000 or https://xray.us-east-1.amazonaws.com): meshray adds /TraceSegments or /v1/traces itself',
   }).optional().describe('X-Ray API endpoint override (e.g. xray-local at http://127.0.0.1:2000, signed with placeholder keys unless AWS_ACCESS_KEY_ID or AWS_PROFILE is set; an *.amazonaws.com endpoint takes the AWS SDK chain); this or AWS_REGION is required'),

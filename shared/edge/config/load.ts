@@ -53,9 +53,12 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
   return { ok: false, issues };
 }
 
-/** A value an error message may repeat: short, plain (digits, letters, `.-+_:`), of a variable not named for a secret (or a URL, which may hold one). */
+/**
+ * A value an error message may repeat: short, plain (digits, letters, `.-+_:/`: no `@`, `?` or `=`, so no user
+ * info or query of a URL), of a variable not named for a secret (or a URL, which may hold one).
+ */
 const showsValue = (name: string, value: string): boolean =>
-  /^[\w.:+-]{1,40}$/.test(value) && !/TOKEN|PASSWORD|SECRET|KEY|CREDENTIAL|SESSION|URL/.test(name);
+  /^[\w.:/+-]{1,40}$/.test(value) && !/TOKEN|PASSWORD|SECRET|KEY|CREDENTIAL|SESSION|URL/.test(name);
 
 /** For composition roots: fail fast with every problem listed. */
 export function loadConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): DeepReadonly<z.output<S>> {

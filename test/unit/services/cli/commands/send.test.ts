@@ -231,7 +231,7 @@ test('POSTs that get no answer (no receiver there) are counted and the hint says
   const span = { traceId: 'a'.repeat(32), id: '1'.repeat(16), name: 'get', timestamp: Date.now() * 1000, duration: 10, localEndpoint: { serviceName: 's' } };
   const r = await runCommand(run, ['-', '--target', target, '--retries', '0', '--quiet', '--unsent', join(mkdtempSync(join(tmpdir(), 'meshray-send-')), 'unsent.ndjson')], `${JSON.stringify(span)}\n`);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, new RegExp(`meshray send: 1 POSTs got no answer from ${target.replace(/[.]/g, '\\.')}/api/v2/spans: is a receiver running there\\? \\(npm start runs one on :9411`));
+  assert.match(r.stderr, new RegExp(`meshray send: 1 POST got no answer from ${target.replace(/[.]/g, '\\.')}/api/v2/spans: is a receiver running there\\? \\(npm start runs one on :9411`));
 });
 
 test('send names OTLP/JSON and gzip files as what they are, before any POST', async () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { parseConfig, loadConfig } from '../../../../../shared/edge/config/load.ts';
-import { kafkaEnv, logEnv, translationEnv } from '../../../../../shared/edge/config/fragments.ts';
+import { kafkaEnv, logEnv, translationEnv, xrayEnv } from '../../../../../shared/edge/config/fragments.ts';
 import { bytes, durationMs, int } from '../../../../../shared/edge/config/types.ts';
 import { MeshrayError } from '../../../../../shared/edge/errors/meshray-error.ts';
 
@@ -77,4 +77,18 @@ test('an item of a comma-separated list is named by its value under the variable
     { path: 'KAFKA_BROKERS', message: '"localhost": expected host:port' },
     { path: 'KAFKA_BROKERS', message: 'item 3: expected host:port' },
   ]);
+});
+
+test('a broker given as a URL, and an X-Ray endpoint given without a scheme, say what to change (newcomer trial: "item 1: expected host:port", "Invalid URL")', () => {
+  const brokers = parseConfig(schema, { KAFKA_BROKERS: 'http://127.0.0.1:9092,kafka:9092' });
+  assert.ok(!brokers.ok);
+  assert.deepEqual(brokers.issues, [{ path: 'KAFKA_BROKERS', message: '"http://127.0.0.1:9092": expected host:port, without a scheme: drop the "http://"' }]);
+  const withXray = z.object({ ...xrayEnv });
+  for (const endpoint of ['127.0.0.1:2000', 'localhost:2000', 'ftp://x:2000']) {
+    const r = parseConfig(withXray, { XRAY_ENDPOINT: endpoint });
+    assert.ok(!r.ok, endpoint);
+    assert.deepEqual(r.issues.map((i) => i.path), ['XRAY_ENDPOINT']);
+    assert.match(r.issues[0]?.message ?? '', new RegExp(`^must be an http:// or https:// URL .*: put http:// or https:// before a host:port, got "${endpoint}"$`));
+  }
+  for (const endpoint of ['http://127.0.0.1:2000', 'https://xray.us-east-1.amazonaws.com']) assert.ok(parseConfig(withXray, { XRAY_ENDPOINT: endpoint }).ok, endpoint);
 });
