@@ -146,7 +146,9 @@ export const FAILURE_COVER_MS = 30_000;
  * calls have failed without one success for `failureTimeoutMs` (EXPORT_FAILURE_TIMEOUT): no credentials,
  * access denied, endpoint unreachable, 5xx. A throttled call neither fails nor heals it (X-Ray answered,
  * but took nothing; liveness excuses it, `throttled`); a call X-Ray answered, even by refusing a document, is a
- * success. Ready again at the first success.
+ * success. Ready again at the first success. A call the endpoint answered with "no such route" (`misdirected`:
+ * XRAY_ENDPOINT is not an X-Ray API) fails ready at once: no wait mends it (found by a newcomer trial: ready said
+ * ok for a minute while every call went to the receiver).
  */
 export class ExportHealth implements ExportState {
   readonly #failureTimeoutMs: number;
@@ -158,6 +160,7 @@ export class ExportHealth implements ExportState {
   /** Failing time of the runs of failures that ended (a success), ms. */
   #closedFailingMs = 0;
   #lastFailure = '';
+  #misdirected = false;
 
   constructor(options: { failureTimeoutMs: number; now: () => number }) {
     this.#failureTimeoutMs = options.failureTimeoutMs;
@@ -167,10 +170,12 @@ export class ExportHealth implements ExportState {
   succeeded(): void {
     this.#closeCoveredRun(this.#now());
     this.#failingSinceMs = undefined;
+    this.#misdirected = false;
   }
 
-  failed(code: ErrorCode, message: string): void {
+  failed(code: ErrorCode, message: string, misdirected = false): void {
     const now = this.#now();
+    this.#misdirected = misdirected;
     this.#failingSinceMs ??= now;
     this.#cover(now);
     this.#lastFailure = `${code}: ${message}`;
@@ -216,7 +221,7 @@ export class ExportHealth implements ExportState {
   readonly ready: HealthCheck = () => {
     if (this.#failingSinceMs === undefined) return undefined;
     const failingMs = this.#now() - this.#failingSinceMs;
-    if (failingMs < this.#failureTimeoutMs) return undefined;
+    if (failingMs < this.#failureTimeoutMs && !this.#misdirected) return undefined;
     return `X-Ray export failing for ${Math.round(failingMs / 1000)} s: ${this.#lastFailure}`;
   };
 }

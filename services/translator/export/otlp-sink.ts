@@ -111,7 +111,7 @@ const TRANSACTION_SEARCH_OFF_ANSWER = /supported with CloudWatch Logs as a Trace
 
 type Attempt =
   | { readonly kind: 'accepted'; readonly rejectedSpans: number; readonly errorMessage: string }
-  | { readonly kind: 'retry'; readonly code: ErrorCode; readonly message: string; readonly retryAfterMs: number | undefined }
+  | { readonly kind: 'retry'; readonly code: ErrorCode; readonly message: string; readonly retryAfterMs: number | undefined; readonly misdirected?: true }
   | { readonly kind: 'refused'; readonly status: number; readonly message: string }
   | { readonly kind: 'denied'; readonly message: string }
   | { readonly kind: 'destination'; readonly message: string };
@@ -189,7 +189,7 @@ export class OtlpTraceSink {
         return;
       case 'retry':
         onRequest?.(result.code === 'XRAY_THROTTLED' ? 'throttled' : 'unavailable');
-        if (result.code !== 'XRAY_THROTTLED') health?.failed(result.code, result.message);
+        if (result.code !== 'XRAY_THROTTLED') health?.failed(result.code, result.message, result.misdirected === true);
         else health?.throttled?.();
     }
   }
@@ -242,7 +242,7 @@ export class OtlpTraceSink {
     // backlog to the DLQ over a typo; kept in Kafka and retried instead, and readiness carries the message (found by
     // the newcomer trial of 2026-12-04 on the segments path, where the same 404 now says the same).
     if (response.status === 404 || response.status === 405) {
-      return { kind: 'retry', code: 'XRAY_UNAVAILABLE', message: `${message} (${notAnXRayApiHint('OTLP traces route, POST /v1/traces')})`, retryAfterMs: undefined };
+      return { kind: 'retry', code: 'XRAY_UNAVAILABLE', message: `${message} (${notAnXRayApiHint('OTLP traces route, POST /v1/traces')})`, retryAfterMs: undefined, misdirected: true };
     }
     // Any other 4xx or 5xx is not retried (OTLP specification, "Failures": "MUST NOT be retried"); a 500
     // retried ended unfinished and was redelivered for good instead of dead-lettered.

@@ -12,7 +12,11 @@ import { notAnXRayApiHint } from '../endpoint-hint.ts';
  */
 export interface ExportCallObserver {
   succeeded(): void;
-  failed(code: ErrorCode, message: string): void;
+  /**
+   * `misdirected`: the endpoint answered that it has no such route (HTTP 404, or 405 on the OTLP path): XRAY_ENDPOINT
+   * is not an X-Ray API, which no retry mends, so readiness says so at once (endpoint-hint.ts).
+   */
+  failed(code: ErrorCode, message: string, misdirected?: boolean): void;
   throttled?(): void;
 }
 
@@ -63,7 +67,7 @@ export class PutTraceSegmentsSink implements SegmentSink {
         metrics.throttles.inc();
         health?.throttled?.();
       } else if (code === 'SEGMENT_REJECTED') health?.succeeded(); // X-Ray answered: the target works
-      else health?.failed(code, `${name}: ${message}`);
+      else health?.failed(code, `${name}: ${message}`, statusOf(e) === 404);
       metrics.putCalls.inc({ outcome: CALL_OUTCOME[code] ?? 'unavailable' });
       const indices = documents.map((_, i) => i);
       // No credentials or access denied: the same call fails the same way until the operator acts.
@@ -125,8 +129,7 @@ export class PutTraceSegmentsSink implements SegmentSink {
  * while the operator fixes it, and readiness carries this text.
  */
 function notXRayHint(e: unknown): string {
-  const status = (e as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  return status === 404 ? ` (HTTP 404: ${notAnXRayApiHint('PutTraceSegments route, POST /TraceSegments')})` : '';
+  return statusOf(e) === 404 ? ` (HTTP 404: ${notAnXRayApiHint('PutTraceSegments route, POST /TraceSegments')})` : '';
 }
 
 /** The top-level `id` of a segment document ('' when it is not JSON). */
@@ -137,4 +140,9 @@ function documentIdOf(document: string): string {
   } catch {
     return '';
   }
+}
+
+/** The HTTP status the SDK error carries (`$metadata.httpStatusCode`), if any. */
+function statusOf(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
 }

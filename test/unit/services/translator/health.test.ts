@@ -116,6 +116,22 @@ test('export health: ready fails once calls failed for EXPORT_FAILURE_TIMEOUT, w
   assert.equal(h.ready(), undefined, 'the clock restarts after a success');
 });
 
+test('export health: an endpoint without the route (misdirected: XRAY_ENDPOINT is not an X-Ray API) fails ready at once; a success heals it (newcomer trial)', () => {
+  let now = 1000;
+  const h = new ExportHealth({ failureTimeoutMs: 60_000, now: () => now });
+  h.failed('XRAY_UNAVAILABLE', 'gave up after 2 retries: HTTP 404 (… is XRAY_ENDPOINT an X-Ray API …)', true);
+  assert.equal(h.ready(), 'X-Ray export failing for 0 s: XRAY_UNAVAILABLE: gave up after 2 retries: HTTP 404 (… is XRAY_ENDPOINT an X-Ray API …)');
+  h.succeeded();
+  assert.equal(h.ready(), undefined);
+  h.failed('XRAY_UNAVAILABLE', 'connect ECONNREFUSED');
+  now += 1000;
+  assert.equal(h.ready(), undefined, 'an outage still waits for EXPORT_FAILURE_TIMEOUT');
+  h.failed('XRAY_UNAVAILABLE', 'HTTP 404', true);
+  assert.match(h.ready() ?? '', /^X-Ray export failing for 1 s: XRAY_UNAVAILABLE: HTTP 404$/, 'measured from the first failure of the run');
+  h.failed('XRAY_UNAVAILABLE', 'connect ECONNREFUSED');
+  assert.equal(h.ready(), undefined, 'the latest call decides: the endpoint changed (an outage now), back to the timeout');
+});
+
 test('allOf: the first problem of several checks', async () => {
   const { allOf } = await import('../../../../services/translator/health.ts');
   assert.equal(allOf(() => undefined, () => undefined)(), undefined);

@@ -243,7 +243,10 @@ describe('OtlpTraceSink: throttling and outages', () => {
 
   it('keeps the spans when the endpoint has no OTLP route (404, 405: XRAY_ENDPOINT pointing elsewhere): retried, then unfinished with what to check, never dead-lettered (newcomer trial)', async () => {
     for (const status of [404, 405]) {
-      const { outcome, sleeps, calls } = await exportToAnswering(status, 'application/json', '{"error":"NOT_FOUND","message":"no route POST /v1/traces"}', { maxRetries: 2 });
+      const misdirected: boolean[] = [];
+      const health = { succeeded: () => undefined, failed: (_code: string, _message: string, m?: boolean) => { misdirected.push(m === true); } };
+      const { outcome, sleeps, calls } = await exportToAnswering(status, 'application/json', '{"error":"NOT_FOUND","message":"no route POST /v1/traces"}', { maxRetries: 2, health });
+      assert.deepEqual(misdirected, [true, true, true], `${status}: readiness is told at once that no retry mends it`);
       assert.deepEqual(outcome.rejected, [], `${status}: no span rejected`);
       assert.equal(outcome.unfinished?.code, 'XRAY_UNAVAILABLE');
       assert.deepEqual(outcome.unfinished?.spanIndexes, [0, 1]);

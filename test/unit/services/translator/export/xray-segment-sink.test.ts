@@ -150,10 +150,11 @@ test('an endpoint that answers 404 (XRAY_ENDPOINT pointing at something that is 
     const told: string[] = [];
     const sink = new XRaySegmentSink({
       client, metrics: createTranslatorMetrics(new Registry()), maxConcurrency: 1, maxRetries: 0, retryBaseMs: 1, retryMaxMs: 1,
-      health: { succeeded: () => told.push('ok'), failed: (code, message) => told.push(`${code}: ${message}`) },
+      health: { succeeded: () => told.push('ok'), failed: (code, message, misdirected) => told.push(`${code}: ${message}${misdirected === true ? ' [misdirected]' : ''}`) },
     });
     const outcome = await sink.put([doc(1)]);
     assert.equal(outcome.unfinished?.code, 'XRAY_UNAVAILABLE', 'retryable: nothing dropped while the operator fixes the endpoint');
+    assert.match(told.join('\n'), / \[misdirected\]$/, 'readiness is told at once that no retry mends it');
     assert.deepEqual(outcome.unfinished?.indices, [0]);
     assert.match(told.join('\n'), /^XRAY_UNAVAILABLE: .*\(HTTP 404: the endpoint has no PutTraceSegments route, POST \/TraceSegments: is XRAY_ENDPOINT an X-Ray API/);
   } finally {
