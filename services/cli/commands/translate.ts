@@ -186,6 +186,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   // id, and packing keeps one of them (README "Not merged"). Said, since it looked like a span lost without a word.
   const duplicates = out.documents.length - new Set(out.documents.map((d) => `${d.traceId}:${d.segmentId}`)).size;
   const merged = duplicates > 0 ? `, ${duplicates} with the trace and id of another (X-Ray keeps one document per id${config.packing ? ': one kept' : ''})` : '';
-  say(`${counted(spansIn, 'span')} in (${format}), ${counted(documents.length, 'document')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}${merged}`);
+  // Said, since a value cut away to fit X-Ray's 64 KB looked like a tag lost without a word (newcomer trial).
+  const trimmed = out.stats.metadataTrimmed > 0 ? `, ${counted(out.stats.metadataTrimmed, 'document')} trimmed to fit 64 KB (metadata.meshray names what was dropped)` : '';
+  say(`${counted(spansIn, 'span')} in (${format}), ${counted(documents.length, 'document')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}${merged}${trimmed}`);
   return reasons.length > 0 ? 2 : 0;
 }

@@ -74,10 +74,21 @@ function byBytesDesc(a: Droppable, b: Droppable): number {
   return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
 
+/** How many dropped keys `metadata.meshray` names (the count covers them all), and how much of each name. */
+export const MAX_DROPPED_NAMES = 20;
+const MAX_DROPPED_NAME_CHARS = 100;
+
+/** `namespace.key` of metadata (the key alone for annotations), cut to MAX_DROPPED_NAME_CHARS, for the first MAX_DROPPED_NAMES dropped. */
+function namesOf(dropped: readonly Droppable[]): string[] {
+  return dropped.slice(0, MAX_DROPPED_NAMES).map((d) => truncateChars(d.group === '' ? d.key : `${d.group}.${d.key}`, MAX_DROPPED_NAME_CHARS));
+}
+
 /**
  * Serializes `doc` (replacing its metadata and annotations with trimmed copies if it must shrink) so it fits `maxBytes`: drops the largest metadata
- * values first (marking `metadata.meshray.truncated` and the count), then, if still too large, the largest
- * annotations. Undefined when even that does not fit.
+ * values first, then, if still too large, the largest annotations. `metadata.meshray` says so: `truncated: true`,
+ * `droppedMetadataKeys` / `droppedAnnotations` (counts) and `droppedMetadata` / `droppedAnnotationKeys` (the first
+ * MAX_DROPPED_NAMES names, largest first: `<namespace>.<key>`, a tag as `default.<tag>`; a newcomer trial could not tell which tag a 2 MB value
+ * was). Undefined when even that does not fit.
  */
 export function fitDocument(
   doc: { readonly name: string; annotations?: Record<string, unknown>; metadata?: Record<string, Record<string, unknown>> },
@@ -105,6 +116,7 @@ export function fitDocument(
       if (namespace !== 'meshray' && Object.keys(metadata[namespace] ?? {}).length === 0) delete metadata[namespace];
     }
     mark['droppedMetadataKeys'] = count;
+    if (count > 0) mark['droppedMetadata'] = namesOf(metadataDroppables.slice(0, count));
   });
   if (afterMetadata !== undefined) return { json: afterMetadata, trimmed: true };
 
@@ -114,6 +126,7 @@ export function fitDocument(
     const afterAnnotations = dropUntilFits(doc, annotationDroppables, maxBytes, (count) => {
       if (Object.keys(annotations).length === 0) delete doc.annotations;
       mark['droppedAnnotations'] = count;
+      if (count > 0) mark['droppedAnnotationKeys'] = namesOf(annotationDroppables.slice(0, count));
     });
     if (afterAnnotations !== undefined) return { json: afterAnnotations, trimmed: true };
   }
@@ -130,13 +143,14 @@ function dropUntilFits(doc: object, droppables: readonly Droppable[], maxBytes: 
     const bytes = documentBytes(json);
     if (bytes <= maxBytes) return json;
     if (next >= droppables.length) return undefined;
-    // Mark counters may grow by a few digits: over-drop slightly rather than loop.
+    // The mark grows with what is dropped (a count a few digits long, and a name for each of the first
+    // MAX_DROPPED_NAMES): count that growth against what a drop frees, and over-drop slightly rather than loop.
     const over = bytes - maxBytes + 16;
     let freed = 0;
     while (next < droppables.length && freed < over) {
       const d = droppables[next] as Droppable;
       delete d.container[d.key];
-      freed += d.bytes;
+      freed += d.bytes - (next < MAX_DROPPED_NAMES ? documentBytes(JSON.stringify(namesOf([d])[0])) + 1 : 0);
       next += 1;
     }
   }

@@ -330,3 +330,16 @@ test('spans that share a trace and id are counted in the summary: X-Ray keeps on
   const distinct = await runCommand(run, ['-', '--now', '2026-01-01T00:00:10Z'], JSON.stringify([span(1000), { ...span(2000), id: '0000000000000002' }]));
   assert.doesNotMatch(distinct.stderr, /trace and id of another/);
 });
+
+test('a span over X-Ray\'s 64 KB is trimmed, and the summary and the document say which tag was dropped (newcomer trial: a 2 MB tag vanished unnamed, "0 refused")', async () => {
+  const spans = JSON.parse(readFileSync(BOOKINFO, 'utf8')) as { tags?: Record<string, string> }[];
+  const big = spans[3];
+  assert.ok(big !== undefined);
+  big.tags = { ...big.tags, 'request.body': 'x'.repeat(2_000_000) };
+  const r = await runCommand(run, ['-', '--packing', 'off'], Buffer.from(JSON.stringify(spans)));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /, 1 document trimmed to fit 64 KB \(metadata\.meshray names what was dropped\)\n$/);
+  const trimmed = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { metadata?: { meshray?: { droppedMetadata?: string[] } } })
+    .filter((d) => d.metadata?.meshray?.droppedMetadata !== undefined);
+  assert.deepEqual(trimmed.map((d) => d.metadata?.meshray?.droppedMetadata), [['default.request.body']]);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fitDocument, fitsBytes, truncateChars } from '../../../../../shared/core/xray/limits.ts';
+import { fitDocument, fitsBytes, MAX_DOCUMENT_BYTES, MAX_DROPPED_NAMES, truncateChars } from '../../../../../shared/core/xray/limits.ts';
 
 test('truncateChars never splits a surrogate pair', () => {
   assert.equal(truncateChars('abc', 5), 'abc');
@@ -24,7 +24,7 @@ test('fitDocument leaves a fitting document alone and shares nothing it trims', 
   const big = { name: 'n', metadata: shared };
   const fitted = fitDocument(big, 200);
   assert.ok(fitted !== undefined && fitted.trimmed);
-  assert.deepEqual(JSON.parse(fitted.json), { name: 'n', metadata: { default: { b: 'y' }, meshray: { truncated: true, droppedMetadataKeys: 1 } } });
+  assert.deepEqual(JSON.parse(fitted.json), { name: 'n', metadata: { default: { b: 'y' }, meshray: { truncated: true, droppedMetadataKeys: 1, droppedMetadata: ['default.a'] } } });
   assert.equal(shared.default.a.length, 500, 'the caller’s metadata object is not mutated');
 });
 
@@ -32,7 +32,27 @@ test('fitDocument drops annotations after metadata, and gives up when nothing is
   const doc = { name: 'n', annotations: { a: 'x'.repeat(300), b: 'y' }, metadata: { default: { m: 'z'.repeat(100) } } };
   const fitted = fitDocument(doc, 200);
   assert.ok(fitted !== undefined);
-  assert.deepEqual(JSON.parse(fitted.json), { name: 'n', annotations: { b: 'y' }, metadata: { meshray: { truncated: true, droppedMetadataKeys: 1, droppedAnnotations: 1 } } });
+  assert.deepEqual(JSON.parse(fitted.json), { name: 'n', annotations: { b: 'y' }, metadata: { meshray: { truncated: true, droppedMetadataKeys: 1, droppedMetadata: ['default.m'], droppedAnnotations: 1, droppedAnnotationKeys: ['a'] } } });
   const hopeless = { name: 'n'.repeat(500) };
   assert.equal(fitDocument(hopeless, 200), undefined);
+});
+
+test('fitDocument names what it dropped, largest first, the first MAX_DROPPED_NAMES of them (newcomer trial: a 2 MB tag vanished unnamed), and keeps what fits', () => {
+  const zipkin: Record<string, string> = { 'http.url': 'http://productpage:9080/', 'big.payload': 'x'.repeat(2_000_000) };
+  const one = fitDocument({ name: 'n', metadata: { zipkin } }, MAX_DOCUMENT_BYTES);
+  assert.ok(one !== undefined);
+  assert.deepEqual(JSON.parse(one.json).metadata, { zipkin: { 'http.url': 'http://productpage:9080/' }, meshray: { truncated: true, droppedMetadataKeys: 1, droppedMetadata: ['zipkin.big.payload'] } });
+
+  const many: Record<string, string> = {};
+  for (let i = 0; i < 40; i += 1) many[`tag.${String(i).padStart(2, '0')}.${'k'.repeat(150)}`] = 'v'.repeat(3000 - i);
+  const fitted = fitDocument({ name: 'n', metadata: { zipkin: many } }, 20_000);
+  assert.ok(fitted !== undefined);
+  assert.ok(Buffer.byteLength(fitted.json) <= 20_000);
+  const mark = JSON.parse(fitted.json).metadata.meshray as { droppedMetadataKeys: number; droppedMetadata: string[] };
+  assert.ok(mark.droppedMetadataKeys > MAX_DROPPED_NAMES, String(mark.droppedMetadataKeys));
+  assert.equal(mark.droppedMetadata.length, MAX_DROPPED_NAMES);
+  assert.equal(mark.droppedMetadata[0], `zipkin.tag.00.${'k'.repeat(150)}`.slice(0, 100), 'the largest first, each name cut to 100 characters');
+  const kept = Object.keys(JSON.parse(fitted.json).metadata.zipkin as object).length;
+  assert.equal(kept + mark.droppedMetadataKeys, 40);
+  assert.ok(kept > 0, 'what fits is kept');
 });
