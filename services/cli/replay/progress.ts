@@ -50,6 +50,8 @@ export interface ProgressSnapshot {
   readonly totalRecords: number;
   /** Spans: capture, those written; replay, those translated and exported (dead-lettered ones are in the skipped report). Absent while not known. */
   readonly spans?: number;
+  /** What was done to `spans`, said after them (replay: `translated`, since a skipped span was read too: "0 spans" of a replay that skipped one read as none read). */
+  readonly spansVerb?: string;
   /** Documents written (replay) or spans written (capture). */
   readonly written: number;
   /** Singular: `document`, `span`. */
@@ -92,7 +94,7 @@ export function formatProgress(s: ProgressSnapshot, maxPartitions = 12): string 
   const open = active.filter((p) => p.next < p.endOffset);
   const shown = [...open, ...active.filter((p) => p.next >= p.endOffset)].slice(0, maxPartitions).map(formatPosition);
   const more = active.length > maxPartitions ? ` +${active.length - maxPartitions} more` : '';
-  return `${count(s.records)}/${plural(s.totalRecords, 'record')}${percent}${s.spans !== undefined ? `, ${plural(s.spans, 'span')}` : ''}, ${plural(s.written, s.writtenUnit)} ${s.writtenVerb ?? 'written'} (${formatRate(rate, s.rateLimitPerSecond)})` +
+  return `${count(s.records)}/${plural(s.totalRecords, 'record')}${percent}${s.spans !== undefined ? `, ${plural(s.spans, 'span')}${s.spansVerb === undefined ? '' : ` ${s.spansVerb}`}` : ''}, ${plural(s.written, s.writtenUnit)} ${s.writtenVerb ?? 'written'} (${formatRate(rate, s.rateLimitPerSecond)})` +
     `${s.skipped > 0 ? `, ${count(s.skipped)} skipped` : ''}, ${seconds.toFixed(1)}s${shown.length > 0 ? ` | ${shown.join(' ')}${more}` : ''}`;
 }
 

@@ -32,12 +32,15 @@ export class TallyDeadLetterSink implements DeadLetterSink {
       // a span of a span list, dead-lettered alone, names its index (record.ts spanAloneRecordOf); a record read
       // from the DLQ is one span already, and its source (`…#N`) names the index it had (review: "span 2" of p0@0)
       const spanIndex = l.code === 'RECORD_UNDECODABLE' || source !== undefined ? undefined : l.record.headers[DEAD_LETTER_HEADERS.spanIndex];
+      // ...and its span, the record's only one, is `spans[0]` to the translator: named as its source record had it,
+      // as capture names it (newcomer trial: capture said spans[3], replay spans[0], of one dead letter)
+      const sourceIndex = source === undefined ? undefined : l.record.headers[DEAD_LETTER_HEADERS.spanIndex];
       this.#tally.skip({
         kind: KIND_OF_CODE[l.code] ?? 'rejected',
         partition: l.record.partition,
         offset: l.record.offset,
         reason: l.code === 'RECORD_UNDECODABLE' ? 'avro' : l.reason,
-        message: l.message,
+        message: sourceIndex === undefined || !/^\d+$/.test(sourceIndex) ? l.message : l.message.replace(/\bspans\[0\]/g, `spans[${sourceIndex}]`),
         ...(source === undefined ? {} : { source }),
         ...(spanIndex === undefined ? {} : { spanIndex: Number(spanIndex) }),
       });

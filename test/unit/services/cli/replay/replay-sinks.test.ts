@@ -94,3 +94,14 @@ test('a skipped span of a span list names its index; a dead letter read back fro
   await new TallyDeadLetterSink(tally).send([ofList, fromDlq].map((r) => ({ topic: 't', record: r, code: 'SPAN_UNTRANSLATABLE' as const, reason: 'no_timestamp', attempts: 1, message: 'm' })));
   assert.deepEqual(tally.skipped.map((s) => [s.offset, s.spanIndex, s.source]), [[record.offset, 2, undefined], ['5', undefined, 'meshray.spans/2@41#2']]);
 });
+
+test('a dead letter read back from the DLQ names its span by the index its source record had, as capture does (newcomer trial: capture said spans[3], replay spans[0])', async () => {
+  const tally = new ReplayTally();
+  const [record] = delivered([server(1)]);
+  assert.ok(record);
+  const fromDlq = { ...record, headers: { ...record.headers, [DEAD_LETTER_HEADERS.topic]: 'meshray.spans', [DEAD_LETTER_HEADERS.partition]: '0', [DEAD_LETTER_HEADERS.offset]: '7', [DEAD_LETTER_HEADERS.spanIndex]: '3' } };
+  const whole = { ...record, offset: '9' };
+  const message = 'spans[0].timestamp: is absent (Zipkin allows it; X-Ray needs start_time)';
+  await new TallyDeadLetterSink(tally).send([fromDlq, whole].map((r) => ({ topic: 't', record: r, code: 'SPAN_UNTRANSLATABLE' as const, reason: 'no_timestamp', attempts: 1, message })));
+  assert.deepEqual(tally.skipped.map((s) => s.message), ['spans[3].timestamp: is absent (Zipkin allows it; X-Ray needs start_time)', message]);
+});
