@@ -4,7 +4,7 @@
  */
 import { durationMs, parseDurationMs } from '../../shared/edge/config/types.ts';
 import { defaultTargetOf, runningReceivers, runtimeDirOf } from './running-receivers.ts';
-import { plural } from './replay/progress.ts';
+import { plural } from './plural.ts';
 
 /** An integer ≥ `min`. */
 export function intFlag(name: string, value: string | undefined, min: number, errors: string[]): number | undefined {

@@ -26,7 +26,7 @@ export const translatorEnvSchema = z.object({
   LIVENESS_STALL_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
     .describe('/health/live fails when a partition lags but its committed offset did not move for this long, time X-Ray spent failing or throttling not counted (with ASSEMBLY=on, at least ASSEMBLY_MAX_AGE + 15s)'),
   EXPORT_FAILURE_TIMEOUT: durationMs({ min: 1000 }).default(60_000)
-    .describe('/health/ready fails when every PutTraceSegments call failed for this long (no credentials, access denied, endpoint unreachable); ready again once X-Ray answers'),
+    .describe('/health/ready fails when every PutTraceSegments call failed for this long (no credentials, access denied, endpoint unreachable), at once when the endpoint has no such route (404/405: XRAY_ENDPOINT is not an X-Ray API); ready again once X-Ray answers'),
   SHUTDOWN_TIMEOUT: durationMs({ min: 1000 }).default(30_000)
     .describe('on SIGTERM, longest time to finish the batches in flight, commit, flush and disconnect before exiting'),
   ASSEMBLY: z.enum(['on', 'off']).default('on')

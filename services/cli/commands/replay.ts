@@ -216,7 +216,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     // Records count once their batch is done: a replay that stops on X-Ray never shows them as replayed.
     const records = reader.positions.reduce((n, p) => n + p.next - p.startOffset, 0);
     return formatProgress({
-      records, totalRecords: total, ...(spans !== undefined ? { spans, spansVerb: 'translated' } : {}), written: tally.documents, writtenUnit: 'document',
+      records, totalRecords: total, ...(spans !== undefined ? { spans, spansVerb: 'exported' } : {}), written: tally.documents, writtenUnit: 'document',
       ...(dryRun ? {} : { rateLimitPerSecond: rate }),
       skipped: tally.skippedTotal, elapsedMs: Date.now() - startMs, positions: reader.positions,
     });

@@ -11,6 +11,7 @@ import type { Issue, Result } from '../../../shared/core/result/result.ts';
 import { MemoryEpochStore, documentsAsIs, packDocuments, translateSpans } from '../../../shared/core/xray/index.ts';
 import { otlpSpanLineOf, placeOtlpSpans } from '../../../shared/core/otlp/index.ts';
 import { translatorConfigOf } from '../../translator/index.ts';
+import { plural } from '../plural.ts';
 
 const HELP = `usage: meshray translate [FILE|-] [options]
 
@@ -41,7 +42,6 @@ exit codes: 0 all spans translated; 1 unreadable input (not JSON/protobuf at all
 type InputFormat = ZipkinFormat | 'ndjson';
 
 /** `1 span`, `7 spans` (no digit grouping: scripts read this line). */
-const counted = (n: number, unit: string): string => `${n} ${n === 1 ? unit : `${unit}s`}`;
 
 const FORMATS: readonly InputFormat[] = ['json-v2', 'json-v1', 'proto-v2', 'ndjson'];
 
@@ -171,7 +171,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     io.stdout.write(placed.placed.map((p) => `${otlpSpanLineOf(p)}\n`).join(''));
     sayRefused(placed.rejected);
     const reasons = [...refused.map((r) => r.reason), ...placed.rejected.map((r) => r.reason)];
-    say(`${counted(spansIn, 'span')} in (${format}), ${counted(placed.placed.length, 'OTLP span')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}`);
+    const trimmedSpans = placed.stats.spansTrimmed > 0 ? `, ${plural(placed.stats.spansTrimmed, 'span')} trimmed to fit 200 KB (meshray.trimmed, droppedAttributesCount)` : '';
+    say(`${plural(spansIn, 'span')} in (${format}), ${plural(placed.placed.length, 'OTLP span')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}${trimmedSpans}`);
     return reasons.length > 0 ? 2 : 0;
   }
   const epochs = new MemoryEpochStore({ ttlMs: config.epochTtlMs, maxEntries: config.epochCacheMaxEntries });
@@ -187,7 +188,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const duplicates = out.documents.length - new Set(out.documents.map((d) => `${d.traceId}:${d.segmentId}`)).size;
   const merged = duplicates > 0 ? `, ${duplicates} with the trace and id of another (X-Ray keeps one document per id${config.packing ? ': one kept' : ''})` : '';
   // Said, since a value cut away to fit X-Ray's 64 KB looked like a tag lost without a word (newcomer trial).
-  const trimmed = out.stats.metadataTrimmed > 0 ? `, ${counted(out.stats.metadataTrimmed, 'document')} trimmed to fit 64 KB (metadata.meshray names what was dropped)` : '';
-  say(`${counted(spansIn, 'span')} in (${format}), ${counted(documents.length, 'document')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}${merged}${trimmed}`);
+  const trimmed = out.stats.metadataTrimmed > 0 ? `, ${plural(out.stats.metadataTrimmed, 'document')} trimmed to fit 64 KB (metadata.meshray names what was dropped)` : '';
+  say(`${plural(spansIn, 'span')} in (${format}), ${plural(documents.length, 'document')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}${merged}${trimmed}`);
   return reasons.length > 0 ? 2 : 0;
 }

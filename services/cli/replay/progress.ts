@@ -3,6 +3,7 @@
  * second, a summary at the end. Skipped records are always counted and the first few named.
  */
 import type { PartitionPosition } from '../../translator/index.ts';
+import { plural } from '../plural.ts';
 
 export type { PartitionPosition };
 
@@ -50,7 +51,7 @@ export interface ProgressSnapshot {
   readonly totalRecords: number;
   /** Spans: capture, those written; replay, those translated and exported (dead-lettered ones are in the skipped report). Absent while not known. */
   readonly spans?: number;
-  /** What was done to `spans`, said after them (replay: `translated`, since a skipped span was read too: "0 spans" of a replay that skipped one read as none read). */
+  /** What was done to `spans`, said after them (replay: `exported`, since a skipped span was read too: "0 spans" of a replay that skipped one read as none read). */
   readonly spansVerb?: string;
   /** Documents written (replay) or spans written (capture). */
   readonly written: number;
@@ -67,10 +68,6 @@ export interface ProgressSnapshot {
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
-/** `1 segment`, `2 segments`, `1,200 records` (English plural in -s; units are regular). */
-export function plural(n: number, unit: string): string {
-  return `${count(n)} ${n === 1 ? unit : `${unit}s`}`;
-}
 
 /** The rate part of a progress line: the measured rate, called a burst when above the limit. */
 function formatRate(rate: number, limit: number | undefined): string {

@@ -34,13 +34,14 @@ export class TallyDeadLetterSink implements DeadLetterSink {
       const spanIndex = l.code === 'RECORD_UNDECODABLE' || source !== undefined ? undefined : l.record.headers[DEAD_LETTER_HEADERS.spanIndex];
       // ...and its span, the record's only one, is `spans[0]` to the translator: named as its source record had it,
       // as capture names it (newcomer trial: capture said spans[3], replay spans[0], of one dead letter)
-      const sourceIndex = source === undefined ? undefined : l.record.headers[DEAD_LETTER_HEADERS.spanIndex];
+      // (the translator's own refusals only: an OTLP rejection quotes its request's `…scopeSpans[0].spans[0]`, found by review)
+      const sourceIndex = source === undefined || l.code !== 'SPAN_UNTRANSLATABLE' ? undefined : l.record.headers[DEAD_LETTER_HEADERS.spanIndex];
       this.#tally.skip({
         kind: KIND_OF_CODE[l.code] ?? 'rejected',
         partition: l.record.partition,
         offset: l.record.offset,
         reason: l.code === 'RECORD_UNDECODABLE' ? 'avro' : l.reason,
-        message: sourceIndex === undefined || !/^\d+$/.test(sourceIndex) ? l.message : l.message.replace(/\bspans\[0\]/g, `spans[${sourceIndex}]`),
+        message: sourceIndex === undefined || !/^\d+$/.test(sourceIndex) ? l.message : l.message.replace(/(?<![\w.])spans\[0\]/g, `spans[${sourceIndex}]`),
         ...(source === undefined ? {} : { source }),
         ...(spanIndex === undefined ? {} : { spanIndex: Number(spanIndex) }),
       });

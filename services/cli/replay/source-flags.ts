@@ -10,7 +10,7 @@ import { createKafka } from '../../../shared/edge/kafka/client.ts';
 import { kafkaSecurityOf } from '../../../shared/edge/kafka/from-config.ts';
 import type { Parsed, Selection, SelectionFlags } from './selection.ts';
 import type { TimeWindow } from '../../translator/index.ts';
-import { plural } from './progress.ts';
+import { plural } from '../plural.ts';
 import { recordsIn, resolveRanges, type RangePlan } from './plan-ranges.ts';
 import { describeSelection, parseSelection } from './selection.ts';
 import type { RunningKafka, RunningReceiver } from '../running-receivers.ts';
@@ -135,7 +135,11 @@ export function parseSource(flags: SourceFlags, env: Readonly<Record<string, str
     const parsed = BROKERS.safeParse(brokersText);
     if (parsed.success) brokers = parsed.data;
     else if (stack !== undefined) errors.push(`--brokers: the running meshray stack (pid ${stack.pid}) announced brokers "${brokersText}", not host:port,...: give --brokers`);
-    else errors.push(`--brokers: expected host:port,..., got "${brokersText}"`);
+    else {
+      // the schema's own word on the item (e.g. a scheme to drop: `http://…`, found by review)
+      const why = parsed.error.issues.find((i) => i.code === 'custom')?.message;
+      errors.push(`--brokers: expected host:port,..., got "${brokersText}"${why !== undefined && why !== 'expected host:port' ? ` (${why.replace(/^expected host:port, /, '')})` : ''}`);
+    }
   }
   if (flags.dlq === true && flags.topic !== undefined) errors.push('--dlq and --topic: give one (--dlq reads DLQ_TOPIC)');
   // cannot fail: both have defaults; an empty variable counts as unset, and then the stack's names are the defaults

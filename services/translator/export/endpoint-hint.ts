@@ -10,3 +10,12 @@
 export function notAnXRayApiHint(route: string): string {
   return `the endpoint has no ${route}: is XRAY_ENDPOINT an X-Ray API, xray-local or https://xray.<region>.amazonaws.com?`;
 }
+
+/**
+ * True for an HTTP status by which an endpoint says it has no such route (404 Not Found, 405 Method Not Allowed):
+ * what XRAY_ENDPOINT answers when it is not an X-Ray API. Such a call is retried (nothing dropped), and readiness
+ * fails at once (health.ts ExportHealth, `misdirected`).
+ */
+export function isNoSuchRoute(status: number | undefined): boolean {
+  return status === 404 || status === 405;
+}

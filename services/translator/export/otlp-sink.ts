@@ -28,7 +28,7 @@ import protobuf from 'protobufjs';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GetTraceSegmentDestinationCommand, type XRayClient } from '@aws-sdk/client-xray';
 import type { ErrorCode } from '../../../shared/edge/errors/index.ts';
-import { notAnXRayApiHint } from './endpoint-hint.ts';
+import { isNoSuchRoute, notAnXRayApiHint } from './endpoint-hint.ts';
 import { fullJitterDelayMs } from '../../../shared/edge/resilience/backoff.ts';
 import { sleepMs, type NowMs, type Sleep } from '../../../shared/edge/resilience/clock.ts';
 import { decodeExportResponse, type OtlpExportBatch } from '../../../shared/core/otlp/index.ts';
@@ -241,7 +241,7 @@ export class OtlpTraceSink {
     // a wrong path), which says nothing of the spans. Dead-lettering every span for it (the rule below) moved a whole
     // backlog to the DLQ over a typo; kept in Kafka and retried instead, and readiness carries the message (found by
     // the newcomer trial of 2026-12-04 on the segments path, where the same 404 now says the same).
-    if (response.status === 404 || response.status === 405) {
+    if (isNoSuchRoute(response.status)) {
       return { kind: 'retry', code: 'XRAY_UNAVAILABLE', message: `${message} (${notAnXRayApiHint('OTLP traces route, POST /v1/traces')})`, retryAfterMs: undefined, misdirected: true };
     }
     // Any other 4xx or 5xx is not retried (OTLP specification, "Failures": "MUST NOT be retried"); a 500

@@ -87,7 +87,7 @@ function namesOf(dropped: readonly Droppable[]): string[] {
  * Serializes `doc` (replacing its metadata and annotations with trimmed copies if it must shrink) so it fits `maxBytes`: drops the largest metadata
  * values first, then, if still too large, the largest annotations. `metadata.meshray` says so: `truncated: true`,
  * `droppedMetadataKeys` / `droppedAnnotations` (counts) and `droppedMetadata` / `droppedAnnotationKeys` (the first
- * MAX_DROPPED_NAMES names, largest first: `<namespace>.<key>`, a tag as `default.<tag>`; a newcomer trial could not tell which tag a 2 MB value
+ * MAX_DROPPED_NAMES names, largest first; they may cost more metadata, never an annotation nor the document: `<namespace>.<key>`, a tag as `default.<tag>`; a newcomer trial could not tell which tag a 2 MB value
  * was). Undefined when even that does not fit.
  */
 export function fitDocument(
@@ -116,19 +116,34 @@ export function fitDocument(
       if (namespace !== 'meshray' && Object.keys(metadata[namespace] ?? {}).length === 0) delete metadata[namespace];
     }
     mark['droppedMetadataKeys'] = count;
+    // the names may cost more metadata (what goes first anyway), never an annotation nor the document (below)
     if (count > 0) mark['droppedMetadata'] = namesOf(metadataDroppables.slice(0, count));
   });
   if (afterMetadata !== undefined) return { json: afterMetadata, trimmed: true };
+  // Past the metadata, names are added once the counts fit, and only if they fit too (found by review: they
+  // made a document drop an annotation, or be refused, that fitted without them).
+  delete mark['droppedMetadata'];
+  const withNames = (json: string, names: Readonly<Record<string, readonly Droppable[]>>): string => {
+    for (const [field, dropped] of Object.entries(names)) if (dropped.length > 0) mark[field] = namesOf(dropped);
+    const named = JSON.stringify(doc);
+    if (fitsBytes(named, maxBytes)) return named;
+    for (const field of Object.keys(names)) delete mark[field];
+    return json;
+  };
+  const metadataDropped = (): Droppable[] => metadataDroppables.slice(0, Number(mark['droppedMetadataKeys'] ?? 0));
 
   const annotations = doc.annotations;
   if (annotations !== undefined) {
     const annotationDroppables = droppablesOf(annotations, '').sort(byBytesDesc);
     const afterAnnotations = dropUntilFits(doc, annotationDroppables, maxBytes, (count) => {
       if (Object.keys(annotations).length === 0) delete doc.annotations;
-      mark['droppedAnnotations'] = count;
-      if (count > 0) mark['droppedAnnotationKeys'] = namesOf(annotationDroppables.slice(0, count));
+      if (count > 0) mark['droppedAnnotations'] = count;
+      else delete mark['droppedAnnotations']; // fitted once the metadata's names were left out
     });
-    if (afterAnnotations !== undefined) return { json: afterAnnotations, trimmed: true };
+    if (afterAnnotations !== undefined) {
+      const annotationsDropped = annotationDroppables.slice(0, Number(mark['droppedAnnotations'] ?? 0));
+      return { json: withNames(afterAnnotations, { droppedMetadata: metadataDropped(), droppedAnnotationKeys: annotationsDropped }), trimmed: true };
+    }
   }
   json = JSON.stringify(doc);
   return fitsBytes(json, maxBytes) ? { json, trimmed: true } : undefined;
@@ -143,14 +158,14 @@ function dropUntilFits(doc: object, droppables: readonly Droppable[], maxBytes: 
     const bytes = documentBytes(json);
     if (bytes <= maxBytes) return json;
     if (next >= droppables.length) return undefined;
-    // The mark grows with what is dropped (a count a few digits long, and a name for each of the first
-    // MAX_DROPPED_NAMES): count that growth against what a drop frees, and over-drop slightly rather than loop.
+    // The mark grows with what is dropped (a count a few digits long; in the metadata pass a name for each of the
+    // first MAX_DROPPED_NAMES): count that against what a drop frees, and over-drop slightly rather than loop.
     const over = bytes - maxBytes + 16;
     let freed = 0;
     while (next < droppables.length && freed < over) {
       const d = droppables[next] as Droppable;
       delete d.container[d.key];
-      freed += d.bytes - (next < MAX_DROPPED_NAMES ? documentBytes(JSON.stringify(namesOf([d])[0])) + 1 : 0);
+      freed += d.bytes - (d.group !== '' && next < MAX_DROPPED_NAMES ? documentBytes(JSON.stringify(namesOf([d])[0])) + 1 : 0);
       next += 1;
     }
   }

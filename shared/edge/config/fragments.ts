@@ -86,7 +86,7 @@ export const translationEnv = {
 };
 
 export const xrayEnv = {
-  XRAY_ENDPOINT: z.string().refine((url) => URL.canParse(url) && ['http:', 'https:'].includes(new URL(url).protocol), {
+  XRAY_ENDPOINT: z.string().trim().refine((url) => URL.canParse(url) && ['http:', 'https:'].includes(new URL(url).protocol), {
     // `localhost:2000` parses as a URL of scheme `localhost:`: the SDK then asked a host named "2000" and every export
     // failed; `127.0.0.1:2000` does not parse at all, and zod's "Invalid URL" said nothing of the fix (a newcomer trial)
     message: 'must be an http:// or https:// URL (e.g. http://127.0.0.1:2000 or https://xray.us-east-1.amazonaws.com): put http:// or https:// before a host:port',

@@ -3,7 +3,7 @@ import type { ErrorCode } from '../../../../shared/edge/errors/index.ts';
 import type { TranslatorMetrics } from '../../metrics.ts';
 import { actionFor, codeOfCallError, codeOfUnprocessed } from '../../policy/error-policy.ts';
 import type { PutOutcome, RejectedDocument, SegmentSink } from '../segment-sink.ts';
-import { notAnXRayApiHint } from '../endpoint-hint.ts';
+import { isNoSuchRoute, notAnXRayApiHint } from '../endpoint-hint.ts';
 
 /**
  * Observes PutTraceSegments calls: X-Ray answered (`succeeded`), or the call failed with a code; `throttled`: X-Ray
@@ -67,7 +67,7 @@ export class PutTraceSegmentsSink implements SegmentSink {
         metrics.throttles.inc();
         health?.throttled?.();
       } else if (code === 'SEGMENT_REJECTED') health?.succeeded(); // X-Ray answered: the target works
-      else health?.failed(code, `${name}: ${message}`, statusOf(e) === 404);
+      else health?.failed(code, `${name}: ${message}`, isNoSuchRoute(statusOf(e)));
       metrics.putCalls.inc({ outcome: CALL_OUTCOME[code] ?? 'unavailable' });
       const indices = documents.map((_, i) => i);
       // No credentials or access denied: the same call fails the same way until the operator acts.
@@ -123,13 +123,14 @@ export class PutTraceSegmentsSink implements SegmentSink {
 }
 
 /**
- * What to check when the endpoint answered HTTP 404: X-Ray serves PutTraceSegments at POST /TraceSegments, so a
- * 404 means XRAY_ENDPOINT points at something else (found by a newcomer trial: XRAY_ENDPOINT set to the receiver
+ * What to check when the endpoint answered HTTP 404 or 405 (isNoSuchRoute): X-Ray serves PutTraceSegments at POST
+ * /TraceSegments, so such an answer means XRAY_ENDPOINT points at something else (found by a newcomer trial: XRAY_ENDPOINT set to the receiver
  * was retried for ever as "X-Ray is unavailable"). The call stays retryable (XRAY_UNAVAILABLE): nothing is dropped
  * while the operator fixes it, and readiness carries this text.
  */
 function notXRayHint(e: unknown): string {
-  return statusOf(e) === 404 ? ` (HTTP 404: ${notAnXRayApiHint('PutTraceSegments route, POST /TraceSegments')})` : '';
+  const status = statusOf(e);
+  return isNoSuchRoute(status) ? ` (HTTP ${status}: ${notAnXRayApiHint('PutTraceSegments route, POST /TraceSegments')})` : '';
 }
 
 /** The top-level `id` of a segment document ('' when it is not JSON). */

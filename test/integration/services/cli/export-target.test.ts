@@ -73,7 +73,7 @@ test('replay to a region without any credentials: stops at once naming the refus
   const r = await cli(['replay', '--all', '--topic', topic, '--region', 'eu-west-1', '--epoch-store', 'memory', '--quiet'], bareEnv({ KAFKA_BROKERS: BROKERS }));
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, /exporting to https:\/\/xray\.eu-west-1\.amazonaws\.com \(region eu-west-1; credentials: default chain: shared files .*instance metadata is disabled\)/);
-  assert.match(r.stderr, /meshray replay: stopped: 0\/5 records \(0%\), 0 spans translated, 0 documents written/, 'nothing shown as replayed');
+  assert.match(r.stderr, /meshray replay: stopped: 0\/5 records \(0%\), 0 spans exported, 0 documents written/, 'nothing shown as replayed');
   assert.match(r.stderr, /meshray replay: failed: XRAY_ACCESS_DENIED: X-Ray refused the caller, not the documents \(partition 0, first at offset 0\): PutTraceSegments refused: CredentialsProviderError: .*; fix the credentials or permissions and rerun/);
   assert.doesNotMatch(r.stderr, /100%|after \d+ retries/);
   assert.match(r.stderr, /to finish, rerun with --offsets 0:0-4 --topic /);

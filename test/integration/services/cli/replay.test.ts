@@ -137,7 +137,7 @@ test('capture a time range, replay it into xray-local; replays are byte-identica
     const first = await runCommand(replay, [...args, '--xray-endpoint', x1.endpoint], '', ENV);
     assert.equal(first.code, 0, first.stderr);
     const n = wanted.length;
-    assert.match(first.stderr, new RegExp(`done: ${n}/${n} records \\(100%\\), ${n} spans translated, \\d+ documents written`));
+    assert.match(first.stderr, new RegExp(`done: ${n}/${n} records \\(100%\\), ${n} spans exported, \\d+ documents written`));
     const docs1 = await storedDocuments(x1);
     assert.equal(docs1.size, translatedCount, 'as many documents as `meshray translate` makes of the capture');
     assert.equal(x1.store.traceCount, 8, 'one X-Ray trace per Bookinfo trace');
@@ -229,7 +229,7 @@ test('configuration fix: a dead letter X-Ray refused under --epoch-policy preser
     // the fix: EPOCH_POLICY=auto (the default) rewrites the implausible epoch to the span's start second
     const fixed = await runCommand(replay, ['--dlq', '--all', '--xray-endpoint', xray.endpoint], '', env);
     assert.equal(fixed.code, 0, fixed.stderr);
-    assert.match(fixed.stderr, /done: 1\/1 record \(100%\), 1 span translated, 1 document written/);
+    assert.match(fixed.stderr, /done: 1\/1 record \(100%\), 1 span exported, 1 document written/);
     const docs = [...(await storedDocuments(xray)).values()];
     assert.equal(docs.length, 1);
     const doc = JSON.parse(docs[0] ?? '{}') as { id: string; trace_id: string };
@@ -258,7 +258,7 @@ test('span-list records (what the receiver writes: many spans per record): the s
   await producer.send({ topic, acks: -1, messages: lists.map((r) => ({ value: r.value, headers: { ...r.headers }, timestamp: String(r.timestampMs) })) });
   const out = await runCommand(replay, ['--topic', topic, '--offsets', '0:0-', '--dry-run', '--quiet'], '', ENV);
   assert.equal(out.code, 0, out.stderr);
-  assert.match(out.stderr, new RegExp(`done: 3/3 records \\(100%\\), ${spans.length} spans translated, \\d+ documents written`));
+  assert.match(out.stderr, new RegExp(`done: 3/3 records \\(100%\\), ${spans.length} spans exported, \\d+ documents written`));
 });
 
 test('a topic that does not exist: exit 1 with a clear message', { timeout: 30_000 }, async () => {

@@ -103,5 +103,8 @@ test('a dead letter read back from the DLQ names its span by the index its sourc
   const whole = { ...record, offset: '9' };
   const message = 'spans[0].timestamp: is absent (Zipkin allows it; X-Ray needs start_time)';
   await new TallyDeadLetterSink(tally).send([fromDlq, whole].map((r) => ({ topic: 't', record: r, code: 'SPAN_UNTRANSLATABLE' as const, reason: 'no_timestamp', attempts: 1, message })));
-  assert.deepEqual(tally.skipped.map((s) => s.message), ['spans[3].timestamp: is absent (Zipkin allows it; X-Ray needs start_time)', message]);
+  // an OTLP rejection quotes its export request's path: left as it is (found by review)
+  const otlp = 'resourceSpans[0].scopeSpans[0].spans[0]: span is too old';
+  await new TallyDeadLetterSink(tally).send([{ topic: 't', record: fromDlq, code: 'SEGMENT_REJECTED' as const, reason: 'too_old', attempts: 1, message: otlp }]);
+  assert.deepEqual(tally.skipped.map((s) => s.message), ['spans[3].timestamp: is absent (Zipkin allows it; X-Ray needs start_time)', message, otlp]);
 });

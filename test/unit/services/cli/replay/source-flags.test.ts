@@ -70,3 +70,12 @@ test('parseSource: an empty --brokers is refused, not replaced by a running stac
   assert.ok(!odd.ok);
   assert.deepEqual(odd.errors, ['--brokers: the running meshray stack (pid 7) announced brokers "no-port-here", not host:port,...: give --brokers']);
 });
+
+test('parseSource: --brokers given as a URL says to drop the scheme, as KAFKA_BROKERS does (found by review)', () => {
+  const url = parseSource({ ...ALL, brokers: 'http://127.0.0.1:9092' }, {}, []);
+  assert.ok(!url.ok);
+  assert.deepEqual(url.errors, ['--brokers: expected host:port,..., got "http://127.0.0.1:9092" (without a scheme: drop the "http://")']);
+  const plain = parseSource({ ...ALL, brokers: 'nohost' }, {}, []);
+  assert.ok(!plain.ok);
+  assert.deepEqual(plain.errors, ['--brokers: expected host:port,..., got "nohost"']);
+});

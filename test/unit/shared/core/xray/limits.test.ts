@@ -56,3 +56,22 @@ test('fitDocument names what it dropped, largest first, the first MAX_DROPPED_NA
   assert.equal(kept + mark.droppedMetadataKeys, 40);
   assert.ok(kept > 0, 'what fits is kept');
 });
+
+test('the names of what was dropped never cost an annotation nor the document: left out when only they do not fit (found by review)', () => {
+  const metadataOf = (): Record<string, Record<string, unknown>> => {
+    const bucket: Record<string, unknown> = {};
+    for (let i = 0; i < 20; i += 1) bucket[`k${String(i).padStart(2, '0')}${'q'.repeat(92)}`] = 'v';
+    return { default: bucket };
+  };
+  const refusedBefore = fitDocument({ name: 'n'.repeat(2900), metadata: metadataOf() }, 3000);
+  assert.ok(refusedBefore !== undefined, 'fits once the metadata is gone, as it did before names were written');
+  assert.ok(Buffer.byteLength(refusedBefore.json) <= 3000);
+  assert.deepEqual(JSON.parse(refusedBefore.json).metadata.meshray, { truncated: true, droppedMetadataKeys: 20 });
+
+  const annotationKept = fitDocument({ name: 'n'.repeat(2000), annotations: { a: 'x'.repeat(500) }, metadata: metadataOf() }, 2700);
+  assert.ok(annotationKept !== undefined);
+  assert.ok(Buffer.byteLength(annotationKept.json) <= 2700);
+  const parsed = JSON.parse(annotationKept.json) as { annotations?: Record<string, string>; metadata: { meshray: Record<string, unknown> } };
+  assert.equal(parsed.annotations?.['a']?.length, 500, 'the annotation stays');
+  assert.deepEqual(parsed.metadata.meshray, { truncated: true, droppedMetadataKeys: 20 }, 'the same document as before names were written');
+});

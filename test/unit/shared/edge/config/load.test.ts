@@ -91,4 +91,7 @@ test('a broker given as a URL, and an X-Ray endpoint given without a scheme, say
     assert.match(r.issues[0]?.message ?? '', new RegExp(`^must be an http:// or https:// URL .*: put http:// or https:// before a host:port, got "${endpoint}"$`));
   }
   for (const endpoint of ['http://127.0.0.1:2000', 'https://xray.us-east-1.amazonaws.com']) assert.ok(parseConfig(withXray, { XRAY_ENDPOINT: endpoint }).ok, endpoint);
+  const padded = parseConfig(withXray, { XRAY_ENDPOINT: ' https://xray.us-east-1.amazonaws.com\r\n' });
+  assert.ok(padded.ok);
+  assert.equal(padded.value.XRAY_ENDPOINT, 'https://xray.us-east-1.amazonaws.com', 'trimmed, as z.url() did (a CR from a Windows-edited env file; found by review)');
 });
