@@ -1,5 +1,5 @@
 /**
- * What to check when XRAY_ENDPOINT answers a call with "no such route" (HTTP 404, or 405 on the OTLP path): the
+ * What to check when XRAY_ENDPOINT answers a call with "no such route" (HTTP 404 or 405, on either export path): the
  * endpoint is not an X-Ray API (XRAY_ENDPOINT set to the receiver, a wrong path). Both export paths keep such
  * calls retryable (XRAY_UNAVAILABLE), so nothing is dropped while the operator fixes it, and readiness carries
  * this text (found by the newcomer trials of 2026-12-04).

@@ -13,7 +13,7 @@ import { isNoSuchRoute, notAnXRayApiHint } from '../endpoint-hint.ts';
 export interface ExportCallObserver {
   succeeded(): void;
   /**
-   * `misdirected`: the endpoint answered that it has no such route (HTTP 404, or 405 on the OTLP path): XRAY_ENDPOINT
+   * `misdirected`: the endpoint answered that it has no such route (HTTP 404 or 405, isNoSuchRoute): XRAY_ENDPOINT
    * is not an X-Ray API, which no retry mends, so readiness says so at once (endpoint-hint.ts).
    */
   failed(code: ErrorCode, message: string, misdirected?: boolean): void;
