@@ -106,7 +106,9 @@ test('capture --dlq --summary counts every dead letter in any format, a batch of
 test('capture --dlq --from/--to keeps the dead letters whose time is in range, whatever their order (a dead letter keeps its span record\'s time: the offset-by-time lookup dropped earlier ones and took later ones)', async () => {
   const dlq = unique('times.dlq');
   await ensureTopics(kafka, [{ topic: dlq, numPartitions: 1, replicationFactor: -1 }]);
-  const t0 = Date.parse('2026-11-01T10:00:00Z');
+  // An hour ago, on a minute: records older than the broker's time retention (7 days) go at its next check.
+  const t0 = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000;
+  const iso = (minutes: number) => new Date(t0 + minutes * 60_000).toISOString();
   const at = (minutes: number, id: string) => {
     const [record] = toSpanRecords([{ ...span, id }], t0 + minutes * 60_000);
     assert.ok(record);
@@ -120,10 +122,10 @@ test('capture --dlq --from/--to keeps the dead letters whose time is in range, w
     assert.equal(out.code, 0, out.stderr);
     return out.stdout.trim().split('\n').filter((l) => l !== '').map((l) => (JSON.parse(l) as { id: string }).id);
   };
-  assert.deepEqual(await idsIn('2026-11-01T10:00:00Z', '2026-11-01T10:05:00Z'), ['aaaaaaaaaaaaaa01']);
-  assert.deepEqual(await idsIn('2026-11-01T10:08:00Z', '2026-11-01T10:20:00Z'), ['aaaaaaaaaaaaaa10']);
+  assert.deepEqual(await idsIn(iso(0), iso(5)), ['aaaaaaaaaaaaaa01']);
+  assert.deepEqual(await idsIn(iso(8), iso(20)), ['aaaaaaaaaaaaaa10']);
   // Stopped part way (a full disk): the rerun keeps the time range (--offsets would read the DLQ unfiltered).
-  const stopped = await runCommand(capture, ['--dlq', '--from', '2026-11-01T10:00:00Z', '--to', '2026-11-01T10:05:00Z', '--format', 'ndjson', '--quiet', '--output', '/dev/full'], '', env);
+  const stopped = await runCommand(capture, ['--dlq', '--from', iso(0), '--to', iso(5), '--format', 'ndjson', '--quiet', '--output', '/dev/full'], '', env);
   assert.equal(stopped.code, 1, stopped.stderr);
   assert.match(stopped.stderr, /the rest: rerun with the same --dlq --from\/--to/);
   assert.doesNotMatch(stopped.stderr, /--offsets/);

@@ -34,12 +34,16 @@ after(async () => {
   await admin.disconnect();
 });
 
-/** A topic with `perPartition` records (values `p<partition>-<offset>`) in each of its `partitions`. */
+/**
+ * A topic with `perPartition` records (values `p<partition>-<offset>`) in each of its `partitions`, dated now:
+ * the broker's time retention (7 days) deletes a segment of older records at its next check, mid-test.
+ */
 async function topicWith(partitions: number, perPartition: number): Promise<string> {
   const topic = `it-range-source-${randomUUID().slice(0, 8)}`;
   await ensureTopics(kafka, [{ topic, numPartitions: partitions, replicationFactor: 1 }]);
+  const nowMs = Date.now();
   for (let p = 0; p < partitions; p += 1) {
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: perPartition }, (_, o) => ({ partition: p, key: `k${o}`, value: `p${p}-${o}`, timestamp: String(1_700_000_000_000 + o) })) });
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: perPartition }, (_, o) => ({ partition: p, key: `k${o}`, value: `p${p}-${o}`, timestamp: String(nowMs + o) })) });
   }
   return topic;
 }
