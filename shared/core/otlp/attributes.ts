@@ -15,7 +15,7 @@ import type { AnyValue, KeyValue } from './otlp-request.ts';
 
 export const str = (key: string, value: string): KeyValue => ({ key, value: { stringValue: value } });
 export const int = (key: string, value: number): KeyValue => ({ key, value: { intValue: String(Math.trunc(value)) } });
-const strArray = (key: string, values: readonly string[]): KeyValue => ({
+export const strArray = (key: string, values: readonly string[]): KeyValue => ({
   key,
   value: { arrayValue: { values: values.map((v): AnyValue => ({ stringValue: v })) } },
 });

@@ -4,8 +4,12 @@
  * non-essential attributes dropped one by one, then the events. Pure.
  */
 import type { KeyValue, OtlpEvent, OtlpSpan } from './otlp-request.ts';
-import { str } from './attributes.ts';
+import { str, strArray } from './attributes.ts';
 import { spanJsonBytes } from './encode.ts';
+import { MAX_DROPPED_NAME_CHARS, MAX_DROPPED_NAMES, truncateChars } from '../xray/limits.ts';
+
+/** Names the attributes a trimmed span lost (the segments path's `metadata.meshray.droppedMetadata`). */
+export const TRIMMED_ATTRIBUTES_KEY = 'meshray.trimmed_attributes';
 
 /** Attributes a trimmed span keeps: what names its node and edge and says whether it failed. */
 const ESSENTIAL = new Set([
@@ -56,7 +60,11 @@ export function sizeBounds(span: OtlpSpan): { json: number; proto: number } {
 
 /**
  * The span if it fits `maxBytes` (OTLP/JSON bytes), with an upper bound of its protobuf bytes; else a
- * trimmed copy that does; undefined when nothing fits.
+ * trimmed copy that does; undefined when nothing fits. A trimmed copy says so: `meshray.trimmed`
+ * (`attributes`, `attributes,events` or `events`), the counts in `droppedAttributesCount` / `droppedEventsCount`, and
+ * TRIMMED_ATTRIBUTES_KEY names the dropped attributes (the first MAX_DROPPED_NAMES, largest first, each cut to
+ * MAX_DROPPED_NAME_CHARS) when they fit too: the names never cost an attribute nor the span (the same
+ * attributes are dropped as without them; a newcomer could not tell which tag a 2 MB value was).
  */
 export function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; bytes: number } | undefined {
   const bounds = sizeBounds(span);
@@ -64,7 +72,7 @@ export function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; byt
   const bytes = spanJsonBytes(span);
   if (bytes <= maxBytes) return { span, bytes };
   const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key)).sort((a, b) => keyValueBytes(b) - keyValueBytes(a));
-  const dropped = new Set<KeyValue>();
+  const dropped = new Set<KeyValue>(); // in dropping order
   const marked = (events: readonly OtlpEvent[], droppedEvents: number, what: string): OtlpSpan => ({
     ...span,
     attributes: [...span.attributes.filter((kv) => !dropped.has(kv)), str('meshray.trimmed', what)],
@@ -72,13 +80,20 @@ export function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; byt
     events,
     droppedEventsCount: span.droppedEventsCount + droppedEvents,
   });
+  const named = (fitted: { span: OtlpSpan; bytes: number }): { span: OtlpSpan; bytes: number } => {
+    if (dropped.size === 0) return fitted;
+    const names = [...dropped].slice(0, MAX_DROPPED_NAMES).map((kv) => truncateChars(kv.key, MAX_DROPPED_NAME_CHARS));
+    const withNames = { ...fitted.span, attributes: [...fitted.span.attributes, strArray(TRIMMED_ATTRIBUTES_KEY, names)] };
+    const withNamesBytes = spanJsonBytes(withNames);
+    return withNamesBytes <= maxBytes ? { span: withNames, bytes: withNamesBytes } : fitted;
+  };
   for (const kv of droppable) {
     dropped.add(kv);
     const candidate = marked(span.events, 0, 'attributes');
     const candidateBytes = spanJsonBytes(candidate);
-    if (candidateBytes <= maxBytes) return { span: candidate, bytes: candidateBytes };
+    if (candidateBytes <= maxBytes) return named({ span: candidate, bytes: candidateBytes });
   }
-  const withoutEvents = marked([], span.events.length, 'attributes,events');
+  const withoutEvents = marked([], span.events.length, dropped.size > 0 ? 'attributes,events' : 'events');
   const lastBytes = spanJsonBytes(withoutEvents);
-  return lastBytes <= maxBytes ? { span: withoutEvents, bytes: lastBytes } : undefined;
+  return lastBytes <= maxBytes ? named({ span: withoutEvents, bytes: lastBytes }) : undefined;
 }

@@ -28,7 +28,7 @@
  * Endpoint limits (limits.ts, CloudWatch "OTLP Endpoints" page) are enforced before sending (fit.ts, pack.ts):
  * spans older than 14 days or more than 2 h ahead are rejected (`too_old`, `too_far_ahead`); a span over
  * 200 KB loses its largest non-essential attributes, then its events (counted in
- * `droppedAttributesCount` / `droppedEventsCount`, marked `meshray.trimmed`), and is rejected
+ * `droppedAttributesCount` / `droppedEventsCount`, marked `meshray.trimmed`, named in `meshray.trimmed_attributes`), and is rejected
  * (`too_large`) if it still does not fit; spans are packed into requests of ≤ 10,000 spans, ≤ 5 MB of
  * protobuf and ≤ 24 h between the earliest and latest span start. Spans are grouped by resource
  * (one `ResourceSpans` per distinct resource attribute set, one scope `meshray`).

@@ -76,7 +76,7 @@ function byBytesDesc(a: Droppable, b: Droppable): number {
 
 /** How many dropped keys `metadata.meshray` names (the count covers them all), and how much of each name. */
 export const MAX_DROPPED_NAMES = 20;
-const MAX_DROPPED_NAME_CHARS = 100;
+export const MAX_DROPPED_NAME_CHARS = 100;
 
 /** `namespace.key` of metadata (the key alone for annotations), cut to MAX_DROPPED_NAME_CHARS, for the first MAX_DROPPED_NAMES dropped. */
 function namesOf(dropped: readonly Droppable[]): string[] {

@@ -193,6 +193,7 @@ describe('translateToOtlp: endpoint limits', () => {
     assert.equal(out.stats.spansTrimmed, 1);
     assert.equal(s?.span.droppedAttributesCount, 1);
     assert.equal(s?.attributes['meshray.trimmed'], 'attributes');
+    assert.deepEqual(s?.attributes['meshray.trimmed_attributes'], ['a'], 'names what it dropped');
     assert.equal(s?.attributes['small'], 'kept');
     assert.equal(s?.attributes['http.response.status_code'], 200);
     assert.ok(Buffer.byteLength(JSON.stringify(s?.span)) <= OTLP_ENDPOINT_LIMITS.maxSpanBytes);
