@@ -27,3 +27,19 @@ export function bookinfoTrace(n: number): Span[] {
 /** `copies` Bookinfo traces, copies `salt * 1000 + 1` onwards, their spans in one list. */
 export const bookinfoCopies = (copies: number, salt: number): Span[] =>
   Array.from({ length: copies }, (_, c) => bookinfoTrace(salt * 1000 + c + 1)).flat();
+
+/**
+ * `spans` with every timestamp (the span's and its annotations') moved by the same amount so that the earliest
+ * starts at `startMicros`. A trace id epoch out of X-Ray's window is then rewritten to the span's own start,
+ * the same in every run; dated 2019, it is rewritten to the first UTC midnight of the window, which moves at
+ * each midnight, so two runs either side of one gave different trace ids (found by an audit of clock-dependent tests).
+ */
+export function startingAt(spans: readonly Span[], startMicros: number): Span[] {
+  const earliest = Math.min(...spans.map((s) => s.timestampMicros ?? Infinity));
+  const shift = startMicros - earliest;
+  return spans.map((s) => ({
+    ...s,
+    ...(s.timestampMicros !== undefined ? { timestampMicros: s.timestampMicros + shift } : {}),
+    annotations: s.annotations.map((a) => ({ ...a, timestampMicros: a.timestampMicros + shift })),
+  }));
+}

@@ -13,7 +13,7 @@ import { ensureTopics } from '../../../../shared/edge/kafka/topics.ts';
 import { decodeJsonV2, traceIdLow64 } from '../../../../shared/core/zipkin/index.ts';
 import type { Span } from '../../../../shared/core/zipkin/span.ts';
 import { runCommand } from '../../../unit/services/cli/io.ts';
-import { bookinfoCopies } from '../../../support/bookinfo.ts';
+import { bookinfoCopies, startingAt } from '../../../support/bookinfo.ts';
 import { kafkaTestClient } from '../../../support/kafka-test-client.ts';
 import { nestedIdsOf, startXRayLocal as startHarness, type XRayLocal } from '../../../support/xray-local.ts';
 import { run as replay } from '../../../../services/cli/commands/replay.ts';
@@ -93,9 +93,10 @@ test('capture a time range, replay it into xray-local; replays are byte-identica
   const liveGroup = unique('live');
   await ensureTopics(kafka, [{ topic, numPartitions: 3, replicationFactor: 1 }]);
   const now = Date.now();
-  const earlier = bookinfo(3, 1);
-  const wanted = bookinfo(8, 2);
-  const later = bookinfo(3, 3);
+  // Dated now: the four translations below are compared, and a 2019 span's rewritten trace id changes at midnight.
+  const earlier = startingAt(bookinfo(3, 1), (now - 121_000) * 1000);
+  const wanted = startingAt(bookinfo(8, 2), (now - 1_000) * 1000);
+  const later = startingAt(bookinfo(3, 3), (now + 119_000) * 1000);
   await produce(topic, earlier, now - 120_000);
   await produce(topic, wanted, now);
   await produce(topic, later, now + 120_000);
