@@ -35,7 +35,8 @@ export const bookinfoCopies = (copies: number, salt: number): Span[] =>
  * each midnight, so two runs either side of one gave different trace ids (found by an audit of clock-dependent tests).
  */
 export function startingAt(spans: readonly Span[], startMicros: number): Span[] {
-  const earliest = Math.min(...spans.map((s) => s.timestampMicros ?? Infinity));
+  const earliest = Math.min(...spans.flatMap((s) => [s.timestampMicros ?? Infinity, ...s.annotations.map((a) => a.timestampMicros)]));
+  if (earliest === Infinity) return [...spans]; // nothing dated: nothing to move
   const shift = startMicros - earliest;
   return spans.map((s) => ({
     ...s,

@@ -171,7 +171,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     io.stdout.write(placed.placed.map((p) => `${otlpSpanLineOf(p)}\n`).join(''));
     sayRefused(placed.rejected);
     const reasons = [...refused.map((r) => r.reason), ...placed.rejected.map((r) => r.reason)];
-    const trimmedSpans = placed.stats.spansTrimmed > 0 ? `, ${plural(placed.stats.spansTrimmed, 'span')} trimmed to fit 200 KB (meshray.trimmed_attributes names what each lost)` : '';
+    const trimmedSpans = placed.stats.spansTrimmed > 0 ? `, ${plural(placed.stats.spansTrimmed, 'span')} trimmed to fit 200 KB (meshray.trimmed says what was dropped, meshray.trimmed_attributes which attributes)` : '';
     say(`${plural(spansIn, 'span')} in (${format}), ${plural(placed.placed.length, 'OTLP span')} out, ${reasons.length} refused${reasons.length > 0 ? ` (${byReason(reasons)})` : ''}${repaired}${trimmedSpans}`);
     return reasons.length > 0 ? 2 : 0;
   }

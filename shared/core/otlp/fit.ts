@@ -8,6 +8,8 @@ import { str, strArray } from './attributes.ts';
 import { spanJsonBytes } from './encode.ts';
 import { MAX_DROPPED_NAME_CHARS, MAX_DROPPED_NAMES, truncateChars } from '../xray/limits.ts';
 
+/** Marks a trimmed span: what was dropped (`attributes`, `attributes,events` or `events`). */
+export const TRIMMED_KEY = 'meshray.trimmed';
 /** Names the attributes a trimmed span lost (the segments path's `metadata.meshray.droppedMetadata`). */
 export const TRIMMED_ATTRIBUTES_KEY = 'meshray.trimmed_attributes';
 
@@ -71,11 +73,14 @@ export function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; byt
   if (bounds.json <= maxBytes) return { span, bytes: bounds.proto };
   const bytes = spanJsonBytes(span);
   if (bytes <= maxBytes) return { span, bytes };
-  const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key)).sort((a, b) => keyValueBytes(b) - keyValueBytes(a));
-  const dropped = new Set<KeyValue>(); // in dropping order
+  // A tag of the span's own under a marker's name would be a second attribute of that key (OTLP keys are unique):
+  // it goes first, counted and named like any other dropped attribute.
+  const isMarker = (kv: KeyValue): boolean => kv.key === TRIMMED_KEY || kv.key === TRIMMED_ATTRIBUTES_KEY;
+  const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key) && !isMarker(kv)).sort((a, b) => keyValueBytes(b) - keyValueBytes(a));
+  const dropped = new Set<KeyValue>(span.attributes.filter(isMarker)); // in dropping order
   const marked = (events: readonly OtlpEvent[], droppedEvents: number, what: string): OtlpSpan => ({
     ...span,
-    attributes: [...span.attributes.filter((kv) => !dropped.has(kv)), str('meshray.trimmed', what)],
+    attributes: [...span.attributes.filter((kv) => !dropped.has(kv)), str(TRIMMED_KEY, what)],
     droppedAttributesCount: span.droppedAttributesCount + dropped.size,
     events,
     droppedEventsCount: span.droppedEventsCount + droppedEvents,

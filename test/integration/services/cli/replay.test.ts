@@ -93,10 +93,12 @@ test('capture a time range, replay it into xray-local; replays are byte-identica
   const liveGroup = unique('live');
   await ensureTopics(kafka, [{ topic, numPartitions: 3, replicationFactor: 1 }]);
   const now = Date.now();
-  // Dated now: the four translations below are compared, and a 2019 span's rewritten trace id changes at midnight.
-  const earlier = startingAt(bookinfo(3, 1), (now - 121_000) * 1000);
-  const wanted = startingAt(bookinfo(8, 2), (now - 1_000) * 1000);
-  const later = startingAt(bookinfo(3, 3), (now + 119_000) * 1000);
+  // Spans dated 10 minutes ago, all three sets: the four translations below are compared, and a 2019 span's
+  // rewritten trace id changed at each UTC midnight; and ten minutes away from every record time, so a selection
+  // by span time instead of record time would find none of them.
+  const earlier = startingAt(bookinfo(3, 1), (now - 600_000) * 1000);
+  const wanted = startingAt(bookinfo(8, 2), (now - 600_000) * 1000);
+  const later = startingAt(bookinfo(3, 3), (now - 600_000) * 1000);
   await produce(topic, earlier, now - 120_000);
   await produce(topic, wanted, now);
   await produce(topic, later, now + 120_000);

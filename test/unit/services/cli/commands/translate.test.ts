@@ -342,7 +342,7 @@ test('a span over X-Ray\'s 64 KB is trimmed, and the summary and the document sa
   assert.match(r.stderr, /, 1 document trimmed to fit 64 KB \(metadata\.meshray names what was dropped\)\n$/);
   const otlp = await runCommand(run, ['-', '--protocol', 'otlp', '--now', '2019-06-21T18:30:00Z'], Buffer.from(JSON.stringify(spans)));
   assert.equal(otlp.code, 0, otlp.stderr);
-  assert.match(otlp.stderr, /, 1 span trimmed to fit 200 KB \(meshray\.trimmed_attributes names what each lost\)\n$/, 'the OTLP path says so too (found by review)');
+  assert.match(otlp.stderr, /, 1 span trimmed to fit 200 KB \(meshray\.trimmed says what was dropped, meshray\.trimmed_attributes which attributes\)\n$/, 'the OTLP path says so too (found by review)');
   const otlpNames = otlp.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { span: { attributes: { key: string; value: { arrayValue?: { values: { stringValue: string }[] } } }[] } })
     .flatMap(({ span: s }) => s.attributes.filter((a) => a.key === 'meshray.trimmed_attributes').map((a) => a.value.arrayValue?.values.map((v) => v.stringValue)));
   assert.deepEqual(otlpNames, [['request.body']], 'and the span names the attribute it lost');

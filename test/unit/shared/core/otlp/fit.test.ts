@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { fitSpan, TRIMMED_ATTRIBUTES_KEY } from '../../../../../shared/core/otlp/fit.ts';
 import { spanJsonBytes } from '../../../../../shared/core/otlp/encode.ts';
+import { truncateChars } from '../../../../../shared/core/xray/limits.ts';
 import type { KeyValue, OtlpSpan } from '../../../../../shared/core/otlp/index.ts';
 
 const KB = 1024;
@@ -51,6 +52,16 @@ it('names at most 20 attributes, each cut to 100 characters, and leaves a span t
   assert.equal(fitSpan(small, 200 * KB)?.span, small);
 });
 
+it('names several dropped attributes largest first, and drops a tag of the span\'s own under a marker\'s name (OTLP keys are unique)', () => {
+  const span = spanWith([str('meshray.trimmed', 'mine'), str('small', 's'.repeat(30 * KB)), str('large', 'l'.repeat(90 * KB)), str('mid', 'm'.repeat(60 * KB)), str('tiny', 't')]);
+  const fitted = fitSpan(span, 80 * KB);
+  assert.ok(fitted !== undefined);
+  assert.deepEqual(valueOf(fitted.span, TRIMMED_ATTRIBUTES_KEY), ['meshray.trimmed', 'large', 'mid']);
+  assert.equal(fitted.span.droppedAttributesCount, 3);
+  assert.deepEqual(fitted.span.attributes.map((kv) => kv.key), ['small', 'tiny', 'meshray.trimmed', TRIMMED_ATTRIBUTES_KEY], 'each key once');
+  assert.equal(valueOf(fitted.span, 'meshray.trimmed'), 'attributes');
+});
+
 it('says "events" when only events were dropped (no attribute could go)', () => {
   const span = spanWith([str('http.request.method', 'GET')], [{ timeUnixNano: '1764000000001000000', name: 'e'.repeat(50 * KB), attributes: [] }]);
   const fitted = fitSpan(span, 10 * KB);
@@ -74,12 +85,15 @@ it('never drops more attributes, nor refuses a span, for the names (random spans
         if (spanJsonBytes({ ...span, attributes: [...kept, str('meshray.trimmed', 'attributes')], droppedAttributesCount: n }) <= maxBytes) expected = n;
       }
       if (spanJsonBytes(span) <= maxBytes) return assert.equal(fitted?.span, span);
-      if (expected === undefined) return; // not even every attribute dropped fits: events or nothing, covered above
+      if (expected === undefined) return assert.equal(fitted, undefined, 'no events to drop: nothing fits'); // as without names
       assert.ok(fitted !== undefined, 'fits as it did without names');
       assert.equal(fitted.span.droppedAttributesCount, expected, 'the same attributes dropped');
       assert.ok(spanJsonBytes(fitted.span) <= maxBytes);
       const names = valueOf(fitted.span, TRIMMED_ATTRIBUTES_KEY) as string[] | undefined;
-      if (names !== undefined) assert.equal(names.length, Math.min(20, expected));
+      const wanted = sorted.slice(0, Math.min(20, expected)).map((kv) => truncateChars(kv.key, 100));
+      if (names !== undefined) return assert.deepEqual(names, wanted, 'the first 20 dropped, largest first');
+      const withNames = { ...fitted.span, attributes: [...fitted.span.attributes, { key: TRIMMED_ATTRIBUTES_KEY, value: { arrayValue: { values: wanted.map((stringValue) => ({ stringValue })) } } }] };
+      assert.ok(spanJsonBytes(withNames) > maxBytes, 'names left out only when they do not fit');
     }),
     { numRuns: 400, seed: 29 },
   );
