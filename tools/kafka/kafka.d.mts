@@ -15,6 +15,8 @@ export function startBroker(options?: {
   port?: number;
   handleSignals?: boolean;
   detached?: boolean;
+  /** More server.properties entries, e.g. `{ 'log.message.timestamp.before.max.ms': '518400000' }`. */
+  config?: Readonly<Record<string, string>>;
 }): Promise<Broker>;
 
 export interface ClusterNode {

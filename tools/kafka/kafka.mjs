@@ -134,7 +134,7 @@ async function freePorts(count) {
  * topics RF 1. Cluster node: a static quorum of `voters` ("1@host:port,..."), every topic RF 3 by default
  * with min.insync.replicas 2, and short failure detection (a broker silent for 6 s is fenced).
  */
-function serverProperties({ brokerPort, controllerPort, logDir, nodeId = 1, voters }) {
+function serverProperties({ brokerPort, controllerPort, logDir, nodeId = 1, voters, config = {} }) {
   const rf = voters === undefined ? 1 : Math.min(3, voters.split(',').length);
   const minIsr = Math.max(1, rf - 1);
   return [
@@ -173,6 +173,7 @@ function serverProperties({ brokerPort, controllerPort, logDir, nodeId = 1, vote
       'replica.lag.time.max.ms=10000',
       'controlled.shutdown.enable=true',
     ]),
+    ...Object.entries(config).map(([k, v]) => `${k}=${v}`),
     '',
   ].join('\n');
 }
@@ -312,15 +313,16 @@ function killOnExit(kill, handleSignals) {
  * The broker is SIGKILLed if this process exits; on SIGINT/SIGTERM/SIGHUP too, unless
  * `handleSignals: false` (the caller then stops it itself, like the `start` CLI does).
  *
- * @param {{ log?: (msg: string) => void, dataDir?: string, port?: number, handleSignals?: boolean, detached?: boolean, commandPrefix?: string[] }} [options]
+ * @param {{ log?: (msg: string) => void, dataDir?: string, port?: number, handleSignals?: boolean, detached?: boolean, commandPrefix?: string[], config?: Record<string, string> }} [options]
  *   `port`: broker port to use (must be free); default: a free port picked by the OS.
+ *   `config`: more server.properties entries (the test runner's timestamp guard); default none.
  *   `detached`: run the JVM in its own process group, so a terminal's Ctrl-C reaches only the caller,
  *   which then stops the broker last (`meshray stack` stops the services first). Default false.
  *   `commandPrefix`: a command that execs the JVM (same pid), e.g. `meshray stack`'s
  *   `setpriv --pdeathsig TERM --`; default none.
  * @returns {Promise<{ brokers: string, port: number, dir: string, pid: number, startupMs: number, stop: () => Promise<void> }>}
  */
-export async function startBroker({ log = noop, dataDir, port, handleSignals = true, detached = false, commandPrefix = [] } = {}) {
+export async function startBroker({ log = noop, dataDir, port, handleSignals = true, detached = false, commandPrefix = [], config = {} } = {}) {
   const t0 = Date.now();
   const classpath = install({ log });
   mkdirSync(STATE_DIR, { recursive: true });
@@ -344,7 +346,7 @@ export async function startBroker({ log = noop, dataDir, port, handleSignals = t
   const propsFile = join(dir, 'server.properties');
   const logFile = join(dir, 'server.log');
   const consoleFile = join(dir, 'console.log');
-  writeFileSync(propsFile, serverProperties({ brokerPort, controllerPort, logDir: join(dir, 'data') }));
+  writeFileSync(propsFile, serverProperties({ brokerPort, controllerPort, logDir: join(dir, 'data'), config }));
   const describeFailure = () =>
     [`--- ${logFile} (last lines) ---`, tailFile(logFile), `--- ${consoleFile} (last lines) ---`, tailFile(consoleFile)]
       .join('\n');

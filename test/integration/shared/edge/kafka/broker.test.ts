@@ -117,3 +117,20 @@ test('Avro spans keyed by trace id: idempotent produce, consumer group with each
   await admin.disconnect();
   assert.deepEqual(kafkaLogs.filter((l) => l.startsWith('error') && !/coordinator|not available|loading/i.test(l)), []);
 });
+
+test('the tests\' broker refuses a record dated more than 6 days back (scripts/run-tests.mjs: its 7-day retention deleted such records mid-test)', { timeout: 60_000 }, async () => {
+  const topic = `meshray-it-dated-${randomUUID()}`;
+  await ensureTopics(kafka, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
+  const producer = kafka.producer({ retry: { retries: 0 } });
+  await producer.connect();
+  try {
+    await assert.rejects(
+      producer.send({ topic, acks: -1, messages: [{ value: 'x', timestamp: String(Date.now() - 7 * 24 * 3600 * 1000) }] }),
+      (e: Error & { type?: string }) => e.type === 'INVALID_TIMESTAMP',
+    );
+    const [answer] = await producer.send({ topic, acks: -1, messages: [{ value: 'x', timestamp: String(Date.now() - 3600 * 1000) }] });
+    assert.equal(answer?.errorCode, 0, 'an hour back is taken');
+  } finally {
+    await producer.disconnect();
+  }
+});
