@@ -59,10 +59,16 @@ export function unauthorizedHint(responses: Readonly<Record<string, number>>, he
 /**
  * What to do about POSTs that got no answer (`responses["error"]`: connection refused, timeout), or undefined when
  * there were none (newcomer trial: "no answer: ECONNREFUSED" and exit 2, as for invalid spans, with no word of why).
+ * `closedMidBody`: single-span POSTs whose connection closed while the body was written (span-poster.ts closedMidBody).
  */
-export function unansweredHint(responses: Readonly<Record<string, number>>, target: string): string | undefined {
+export function unansweredHint(responses: Readonly<Record<string, number>>, target: string, closedMidBody = 0): string | undefined {
   const unanswered = responses['error'] ?? 0;
   if (unanswered === 0) return undefined;
+  // a receiver answers a body over its MAX_BODY_BYTES 413 and closes the connection while the body is still being
+  // written: the sender sees EPIPE, and "is a receiver running there?" misled (newcomer trial)
+  if (closedMidBody > 0) {
+    return `${plural(closedMidBody, 'POST')} of one span lost ${closedMidBody === 1 ? 'its' : 'their'} connection while the body was sent (EPIPE, ECONNRESET): a receiver answers a body over its MAX_BODY_BYTES (5mb by default) 413 and closes the connection before reading it, so ${closedMidBody === 1 ? 'that span is' : 'those spans are'} likely too large alone for ${target}: raise its MAX_BODY_BYTES to send ${closedMidBody === 1 ? 'it' : 'them'}`;
+  }
   const answered = Object.entries(responses).some(([status, n]) => status !== 'error' && n > 0);
   // some POSTs answered: a receiver is there, and the others timed out or lost their connection (found by the diff review)
   return answered

@@ -25,5 +25,6 @@ export { postSpans, spansUrlOf, DEFAULT_POST_OPTIONS } from './send/post-spans.t
 export type { PostOptions, PostResult } from './send/post-spans.ts';
 export { createHttpTransport, httpTransport, fetchTransport } from './send/transport.ts';
 export type { PostTransport, HttpAnswer } from './send/transport.ts';
-export { SpanPoster } from './send/span-poster.ts';
+export { SpanPoster, closedMidBody } from './send/span-poster.ts';
+export { postBatches, MAX_POST_BYTES } from './send/post-batches.ts';
 export type { SpanPosterOptions, PostTally } from './send/span-poster.ts';

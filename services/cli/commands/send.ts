@@ -11,7 +11,7 @@ import { formatIssues } from '../../../shared/core/result/result.ts';
 import { decodeNdjsonV2Batch, decodeSpanBatch, type Span } from '../../../shared/core/zipkin/index.ts';
 import { startMicrosOf } from '../../../shared/core/xray/index.ts';
 import { OTLP_ENDPOINT_LIMITS } from '../../../shared/core/otlp/index.ts';
-import { DEFAULT_TARGET, createHttpTransport, detectSpanFileFormat, encodeSpanJsonV2, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
+import { DEFAULT_TARGET, createHttpTransport, detectSpanFileFormat, encodeSpanJsonV2, postBatches, SPAN_FILE_FORMATS, SpanPoster, spansUrlOf, type PostTally, type SpanFileFormat } from '../../simulator/index.ts';
 
 /** The body without a UTF-8 byte order mark (an editor's), which would make its first line not JSON. */
 const withoutBom = (body: Buffer): Buffer => (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? body.subarray(3) : body);
@@ -31,7 +31,8 @@ options:
                            meshray start running here, else http://127.0.0.1:9411)
   --token TOKEN            bearer token for a receiver with RECEIVER_AUTH_TOKENS set (default: MESHRAY_TOKEN from the environment)
   --format FORMAT          ${SPAN_FILE_FORMATS.join(' | ')} (default: detected)
-  --batch-size N           spans per POST (default 5, Envoy's min_flush_spans)
+  --batch-size N           spans per POST (default 5, Envoy's min_flush_spans); a POST of several spans stays
+                           under 4 MiB of body (the receiver's default MAX_BODY_BYTES is 5 MiB)
   --concurrency N          max POSTs in flight (default 4)
   --retries N              retries of a 503/429, after its Retry-After (default 3)
   --max-retry-after DUR    longest Retry-After honoured, e.g. 30s (default 30s)
@@ -149,7 +150,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       else for (const span of refusedSpans) notTaken.set(span, placeOf.get(span) ?? 0);
     },
   });
-  for (let i = 0; i < spans.length; i += batchSize) await poster.submit(spans.slice(i, i + batchSize));
+  for (const batch of postBatches(spans, batchSize)) await poster.submit(batch);
   await poster.settle();
   const unsentNote = await writeUnsent(resolve(values.unsent ?? 'meshray-unsent.ndjson'), source === '-' ? undefined : resolve(source), notTaken, refusedForGood, refused.length);
   const summary: SendSummary = { target: url, format: fileFormat, spans: spans.length, invalid: refused.length, durationMs: Date.now() - startMs, ...poster.tally };
@@ -168,7 +169,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (summary.refusedPosts > 0) io.stderr.write(`meshray send: ${summary.refusedPosts} of ${plural(summary.posts, 'POST')} ${summary.posts === 1 ? 'was' : 'were'} refused or unanswered\n`);
   const unauthorized = unauthorizedHint(summary.responses, headers);
   if (unauthorized !== undefined) io.stderr.write(`meshray send: ${unauthorized}\n`);
-  const unanswered = unansweredHint(summary.responses, url);
+  const unanswered = unansweredHint(summary.responses, url, summary.closedMidBody);
   if (unanswered !== undefined) io.stderr.write(`meshray send: ${unanswered}\n`);
   if (unsentNote !== undefined) io.stderr.write(`meshray send: ${unsentNote}\n`);
   if (summary.invalid > 0) io.stderr.write(`meshray send: ${summary.invalid} invalid span(s) in the file were not sent\n`);
@@ -179,7 +180,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (undated > 0) {
     io.stderr.write(`meshray send: ${undated} span(s) have no timestamp (nor an annotation timestamp): the receiver accepts them, but the translator cannot date them and dead-letters them (no_timestamp); meshray translate FILE names them\n`);
   }
-  // An older capture (the fixtures date from 2019–2023) is taken, then dead-lettered by the OTLP path (too_old) or
+  // An older capture (the fixtures date from 2016 to January 2026) is taken, then dead-lettered by the OTLP path (too_old) or
   // stored at its own time, outside the console's last hour, by the segments path: say so (newcomer trial).
   const oldestAllowedMicros = (startMs - OTLP_ENDPOINT_LIMITS.maxAgeMs) * 1000;
   const old = spans.filter((span) => (startMicrosOf(span) ?? Infinity) < oldestAllowedMicros).length;

@@ -31,12 +31,24 @@ export interface PostTally {
   refusedPosts: number;
   /** The first few distinct refusal messages (`503: …`, `no answer: …ECONNREFUSED`), each with `(× n POSTs)` when repeated. */
   errors: string[];
+  /** POSTs of one span finally unanswered because the connection closed while the body was written (see closedMidBody). */
+  closedMidBody: number;
+}
+
+/**
+ * No answer because the connection closed while the body was still being written (EPIPE, ECONNRESET). A receiver
+ * answers a body over its MAX_BODY_BYTES 413 as soon as it reads the Content-Length and closes the connection
+ * (fastify), and a sender in another process is then usually still writing: it gets EPIPE and never reads the 413
+ * (a newcomer's two 3 MB spans and a small one: "no answer", all three kept back on every resend).
+ */
+export function closedMidBody(result: PostResult): boolean {
+  return result.status === 0 && result.error !== undefined && /^(EPIPE|ECONNRESET)$/.test(result.error);
 }
 
 const MAX_ERRORS_KEPT = 5;
 
 export class SpanPoster {
-  readonly tally: PostTally = { posts: 0, spansSent: 0, bytesSent: 0, spansAccepted: 0, spansRefused: 0, responses: {}, retries: 0, refusedPosts: 0, errors: [] };
+  readonly tally: PostTally = { posts: 0, spansSent: 0, bytesSent: 0, spansAccepted: 0, spansRefused: 0, responses: {}, retries: 0, refusedPosts: 0, errors: [], closedMidBody: 0 };
   private readonly posts: ConcurrencyGate;
   /** Refusal message → POSTs refused with it (the first MAX_ERRORS_KEPT distinct ones). */
   private readonly errorCounts = new Map<string, number>();
@@ -63,6 +75,7 @@ export class SpanPoster {
    * One POST of `spans`; a 413 (the body over the receiver's MAX_BODY_BYTES, or more spans than its
    * MAX_SPANS_PER_REQUEST) is posted again in halves, in the same slot, down to single spans: only a span
    * too large alone is refused (found by the newcomer trial: a batch of three 2 MB spans was refused whole).
+   * So is a POST whose connection closed while its body was written (closedMidBody: the 413 unread).
    */
   private async post(spans: readonly Span[]): Promise<void> {
     const body = encodeSpansJsonV2(spans);
@@ -74,7 +87,7 @@ export class SpanPoster {
     } catch (e) {
       result = { status: 0, answers: [], attempts: 1, error: String(e) };
     }
-    if (result.status === 413 && spans.length > 1) {
+    if ((result.status === 413 || closedMidBody(result)) && spans.length > 1) {
       this.count(result);
       const half = Math.ceil(spans.length / 2);
       await this.post(spans.slice(0, half));
@@ -107,6 +120,7 @@ export class SpanPoster {
     }
     t.refusedPosts++;
     t.spansRefused += spans.length;
+    if (closedMidBody(result)) t.closedMidBody++;
     const message = result.status === 0 ? `no answer: ${result.error ?? 'unknown error'}` : `${result.status}: ${result.error ?? ''}`.trim();
     const seen = this.errorCounts.get(message);
     if (seen !== undefined || this.errorCounts.size < MAX_ERRORS_KEPT) {

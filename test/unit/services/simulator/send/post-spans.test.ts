@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { postSpans, spansUrlOf, DEFAULT_POST_OPTIONS } from '../../../../../services/simulator/send/post-spans.ts';
 import { SpanPoster } from '../../../../../services/simulator/send/span-poster.ts';
-import { fetchTransport } from '../../../../../services/simulator/send/transport.ts';
+import { fetchTransport, type PostTransport } from '../../../../../services/simulator/send/transport.ts';
 import { flush } from '../../../../support/mock-time.ts';
 import { memoryReceiver, startReceiverStub } from '../receiver-stub.ts';
 
@@ -146,4 +146,40 @@ test('a POST answered 413 is posted again in halves, down to single spans: only 
   } finally {
     await stub.close();
   }
+});
+
+test('a POST whose connection closed while its body was written (EPIPE: the receiver\'s 413 unread) is posted again in halves too, and a single span so lost is counted (found by the newcomer trial: "no answer" for two 3 MB spans and their small neighbour)', async () => {
+  const big = 'x'.repeat(1000);
+  const spanOf = (i: number, tags: Record<string, string> = {}) => ({ traceId: 'a'.repeat(32), id: String(i).padStart(16, '0'), annotations: [], tags });
+  // what node:http gives a sender still writing when a receiver answers 413 and closes: no answer, EPIPE
+  const transport: PostTransport = async (_url, body) => {
+    if (body.length > 2500) throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    return { status: 202, retryAfter: undefined, text: '' };
+  };
+  const accepted: string[] = [];
+  const refused: string[] = [];
+  const poster = new SpanPoster({
+    url: 'http://127.0.0.1:9/api/v2/spans', concurrency: 1, post: { transport },
+    onSpansAccepted: (s) => accepted.push(...s.map((x) => x.id)), onRefused: (s) => refused.push(...s.map((x) => x.id)),
+  });
+  await poster.submit([spanOf(1, { t: big }), spanOf(2, { t: big }), spanOf(3, { t: big.repeat(3) }), spanOf(4, { t: big }), spanOf(5, { t: big })]);
+  await poster.settle();
+  assert.deepEqual(accepted.sort(), ['0000000000000001', '0000000000000002', '0000000000000004', '0000000000000005']);
+  assert.deepEqual(refused, ['0000000000000003']);
+  assert.equal(poster.tally.closedMidBody, 1);
+  assert.equal(poster.tally.refusedPosts, 1);
+  assert.deepEqual(poster.tally.errors, ['no answer: EPIPE']);
+});
+
+test('a refused connection is not posted again in halves (only a closed one mid-body is)', async () => {
+  const calls: number[] = [];
+  const transport: PostTransport = async (_url, body) => {
+    calls.push(body.length);
+    throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  };
+  const poster = new SpanPoster({ url: 'http://127.0.0.1:9/api/v2/spans', concurrency: 1, post: { transport } });
+  await poster.submit([{ traceId: 'a'.repeat(32), id: '1'.repeat(16), annotations: [], tags: {} }, { traceId: 'a'.repeat(32), id: '2'.repeat(16), annotations: [], tags: {} }]);
+  await poster.settle();
+  assert.equal(calls.length, 1);
+  assert.equal(poster.tally.closedMidBody, 0);
 });
