@@ -33,6 +33,19 @@ export interface RunningReceiver {
    * the stack's own broker listens on a port the OS picked).
    */
   readonly kafka?: RunningKafka;
+  /**
+   * `meshray stack` only: where its translators export (its own xray-local's URL; absent when they export to
+   * AWS or to an XRAY_ENDPOINT it was given) and by which protocol, so that `meshray replay` without
+   * --xray-endpoint or --protocol exports as the stack does (found by a newcomer trial: it asked for an endpoint,
+   * and its dry run made segments for a stack on the OTLP path).
+   */
+  readonly xray?: RunningXRay;
+}
+
+/** The export target of a running `meshray stack`. */
+export interface RunningXRay {
+  readonly endpoint?: string;
+  readonly protocol: 'segments' | 'otlp';
 }
 
 /**
@@ -106,10 +119,10 @@ export function announceReceiver(dir: string, entry: RunningReceiver): { remove:
   return { remove: () => rmSync(file, { force: true }) };
 }
 
-/** What `meshray stack` and `meshray start` announce: this process, its command, its receiver and (stack) its Kafka. */
-export function thisProcess(command: RunningReceiver['command'], receiver: string, kafka?: RunningKafka): RunningReceiver {
+/** What `meshray stack` and `meshray start` announce: this process, its command, its receiver and (stack) its Kafka and export target. */
+export function thisProcess(command: RunningReceiver['command'], receiver: string, kafka?: RunningKafka, xray?: RunningXRay): RunningReceiver {
   const started = processStartOf(process.pid);
-  return { pid: process.pid, command, receiver, ...(started === undefined ? {} : { started }), ...(kafka === undefined ? {} : { kafka }) };
+  return { pid: process.pid, command, receiver, ...(started === undefined ? {} : { started }), ...(kafka === undefined ? {} : { kafka }), ...(xray === undefined ? {} : { xray }) };
 }
 
 /** True while process `pid` exists (signal 0: nothing is sent). EPERM: it exists, as another user's. */
@@ -131,9 +144,13 @@ function parseEntry(text: string): RunningReceiver | undefined {
     const k = value.kafka as Partial<RunningKafka> | undefined;
     const kafka = isText(k?.brokers) && isText(k.spansTopic) && isText(k.dlqTopic)
       ? { brokers: k.brokers, spansTopic: k.spansTopic, dlqTopic: k.dlqTopic, ...securityOf(k) } : undefined;
+    const x = value.xray as Partial<RunningXRay> | undefined;
+    const xray = x?.protocol === 'segments' || x?.protocol === 'otlp'
+      ? { protocol: x.protocol, ...(isText(x.endpoint) ? { endpoint: x.endpoint } : {}) } : undefined;
     return {
       pid: value.pid as number, command: value.command, receiver: value.receiver,
       ...(typeof value.started === 'string' ? { started: value.started } : {}), ...(kafka === undefined ? {} : { kafka }),
+      ...(xray === undefined ? {} : { xray }),
     };
   } catch {
     return undefined;

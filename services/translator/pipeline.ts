@@ -278,7 +278,7 @@ export class TranslatorPipeline<D extends ExportDocument> implements BatchHandle
         const where = `partition ${partition}, first at offset ${first === undefined ? '?' : offsetsOf(first)[0] ?? '?'}`;
         const said = actionFor(code) === 'halt'
           ? `X-Ray refused the caller, not the documents (${where}): ${message}`
-          : `${indices.length} documents not accepted after retries (${where}): ${message}`;
+          : `${indices.length} document${indices.length === 1 ? '' : 's'} not accepted after retries (${where}): ${message}`;
         return this.#failed(batch, new MeshrayError(code, said), control);
       }
     }

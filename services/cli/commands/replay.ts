@@ -41,10 +41,12 @@ translation (flag, else the translator's environment variable):
 
 output:
   --protocol PROTOCOL      segments (PutTraceSegments) | otlp (OTLP spans to <endpoint>/v1/traces, SigV4;
-                           needs Transaction Search) (EXPORT_PROTOCOL, default segments)
+                           needs Transaction Search) (EXPORT_PROTOCOL, else the meshray stack's whose Kafka
+                           is read, else segments)
   --xray-endpoint URL      X-Ray API endpoint, e.g. xray-local http://127.0.0.1:2000 (XRAY_ENDPOINT)
   --region REGION          AWS region of real X-Ray (AWS_REGION); credentials: the AWS SDK chain.
-                           One of the two is required (or --dry-run)
+                           One of the two is required (or --dry-run), unless the Kafka read is a meshray
+                           stack's: then its xray-local
   --rate N                 segment documents (or OTLP spans) per second at most (default 2000; X-Ray's default quota is
                            ${XRAY_SEGMENTS_PER_SECOND_QUOTA}/s per Region and account, shared with the live translators)
   --concurrency N          PutTraceSegments calls in flight (XRAY_MAX_CONCURRENCY, default 4)
@@ -111,14 +113,19 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const errors: string[] = [];
   const source = parseSource(values, env, runningReceivers(runtimeDirOf(env)));
   if (!source.ok) errors.push(...source.errors);
+  // Reading a stack's Kafka: export as its translators do (its xray-local, its protocol) unless told otherwise.
+  const stackXRay = source.ok ? source.value.stackXRay : undefined;
+  const targetGiven = [values['xray-endpoint'], env['XRAY_ENDPOINT'], values.region, env['AWS_REGION']].some((v) => v !== undefined && v !== '');
+  const stackEndpoint = targetGiven ? undefined : stackXRay?.endpoint;
+  const stackProtocol = values.protocol === undefined && (env['EXPORT_PROTOCOL'] ?? '') === '' && stackXRay?.protocol === 'otlp' ? 'otlp' : undefined;
 
   const settings = parseConfig(settingsSchema, {
     ...env,
     EPOCH_POLICY: values['epoch-policy'] ?? env['EPOCH_POLICY'],
     EPOCH_TTL: values['epoch-ttl'] ?? env['EPOCH_TTL'],
     ANNOTATION_TAGS: values['annotation-tags'] ?? env['ANNOTATION_TAGS'],
-    EXPORT_PROTOCOL: values.protocol ?? env['EXPORT_PROTOCOL'],
-    XRAY_ENDPOINT: values['xray-endpoint'] ?? env['XRAY_ENDPOINT'],
+    EXPORT_PROTOCOL: values.protocol ?? stackProtocol ?? env['EXPORT_PROTOCOL'],
+    XRAY_ENDPOINT: values['xray-endpoint'] ?? env['XRAY_ENDPOINT'] ?? stackEndpoint,
     AWS_REGION: values.region ?? env['AWS_REGION'],
     XRAY_MAX_CONCURRENCY: values.concurrency ?? env['XRAY_MAX_CONCURRENCY'],
     XRAY_MAX_RETRIES: values['max-retries'] ?? env['XRAY_MAX_RETRIES'],
@@ -144,11 +151,17 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
 
   const { topic, selection } = source.value;
   if (source.value.note !== undefined) say(`note: ${source.value.note}`);
+  if (stackXRay !== undefined) {
+    const like: string[] = [];
+    if (stackEndpoint !== undefined && !dryRun) like.push(`exporting to its xray-local at ${stackEndpoint} (--xray-endpoint chooses another)`);
+    if (stackProtocol !== undefined) like.push(`as ${stackProtocol === 'otlp' ? 'OTLP spans' : 'segment documents'}, its EXPORT_PROTOCOL (--protocol chooses another)`);
+    if (like.length > 0) say(`note: like meshray stack (pid ${stackXRay.pid}): ${like.join('; ')}`);
+  }
   const planned = await planSource(source.value, 'meshray-replay', io.env, say);
   if (!planned.ok) return fail(planned.message);
   const { kafka, plan, total } = planned;
   const target = describeExportTarget({ region, endpoint, env });
-  say(`${planned.summary} → ${dryRun ? `ndjson (${values.output ?? 'stdout'})` : `X-Ray ${target.endpoint} (${settings.value.EXPORT_PROTOCOL}) at ≤ ${rate} ${settings.value.EXPORT_PROTOCOL === 'otlp' ? 'spans' : 'segments'}/s`}`);
+  say(`${planned.summary} → ${dryRun ? `ndjson (${values.output ?? 'stdout'}; ${settings.value.EXPORT_PROTOCOL === 'otlp' ? 'OTLP spans' : 'segment documents'})` : `X-Ray ${target.endpoint} (${settings.value.EXPORT_PROTOCOL}) at ≤ ${rate} ${settings.value.EXPORT_PROTOCOL === 'otlp' ? 'spans' : 'segments'}/s`}`);
   if (!dryRun) say(`exporting to ${target.endpoint} (region ${target.region}; credentials: ${target.credentials})`);
   // --dry-run's output is opened (a file truncated) before anything else: an empty selection leaves an empty
   // file, not the previous run's documents under this run's name.

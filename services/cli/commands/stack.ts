@@ -309,7 +309,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
       brokers, spansTopic, dlqTopic,
       // its own broker is plain; a broker given by KAFKA_BROKERS is reached as the services reach it
       ...(broker === undefined ? kafkaSecurityAnnounced(io.env) : {}),
-    }));
+    }, { protocol: io.env['EXPORT_PROTOCOL'] === 'otlp' ? 'otlp' : 'segments', ...(xrayEndpoint === undefined ? {} : { endpoint: xrayEndpoint }) }));
     if ('failed' in announced) say(`note: meshray send and demo will not find this receiver without --target, nor capture and replay its Kafka without --brokers (${announced.failed})`);
     else removeAnnouncement = announced.remove;
 

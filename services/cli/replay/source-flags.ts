@@ -13,7 +13,7 @@ import type { TimeWindow } from '../../translator/index.ts';
 import { plural } from '../plural.ts';
 import { recordsIn, resolveRanges, type RangePlan } from './plan-ranges.ts';
 import { describeSelection, parseSelection } from './selection.ts';
-import type { RunningKafka, RunningReceiver } from '../running-receivers.ts';
+import type { RunningKafka, RunningReceiver, RunningXRay } from '../running-receivers.ts';
 
 /** parseArgs options for the source and selection flags. */
 export const SOURCE_OPTIONS = {
@@ -75,6 +75,8 @@ export interface Source {
   readonly timesOutOfOrder: boolean;
   /** Set when the brokers came from a running `meshray stack` (for stderr: where the records are read). */
   readonly note?: string;
+  /** That stack's export target, when it announced one (running-receivers.ts RunningXRay), and its pid. */
+  readonly stackXRay?: RunningXRay & { readonly pid: number };
 }
 
 const BROKERS = kafkaEnv.KAFKA_BROKERS;
@@ -165,7 +167,8 @@ export function parseSource(flags: SourceFlags, env: Readonly<Record<string, str
   }
   if (errors.length > 0 || !selection.ok) return { ok: false, errors };
   const note = stack === undefined ? undefined : `reading the Kafka of meshray stack (pid ${stack.pid}) at ${brokers.join(',')}; --brokers chooses another`;
-  return { ok: true, value: { brokers, topic, selection: selection.value, batchRecords, idleTimeoutMs, timesOutOfOrder: flags.dlq === true, ...(note === undefined ? {} : { note }) } };
+  const stackXRay = stack?.xray === undefined ? undefined : { ...stack.xray, pid: stack.pid };
+  return { ok: true, value: { brokers, topic, selection: selection.value, batchRecords, idleTimeoutMs, timesOutOfOrder: flags.dlq === true, ...(note === undefined ? {} : { note }), ...(stackXRay === undefined ? {} : { stackXRay }) } };
 }
 
 const kafkaSecuritySchema = z.object({

@@ -117,6 +117,19 @@ test('a stack announces its Kafka (brokers and topics) beside its receiver, and 
   }
 }));
 
+test('a stack announces its export target (its xray-local, its protocol) for replay, and it is read back; a malformed one is dropped (newcomer trial)', () => withDir((dir) => {
+  const kafka = { brokers: '127.0.0.1:40777', spansTopic: 'meshray.spans', dlqTopic: 'meshray.spans.dlq' };
+  announceReceiver(dir, thisProcess('stack', 'http://127.0.0.1:40123', kafka, { endpoint: 'http://127.0.0.1:40200', protocol: 'otlp' }));
+  assert.deepEqual(runningReceivers(dir).map((r) => r.xray), [{ endpoint: 'http://127.0.0.1:40200', protocol: 'otlp' }]);
+  // a stack exporting to AWS announces its protocol only
+  announceReceiver(dir, thisProcess('stack', 'http://127.0.0.1:40123', kafka, { protocol: 'segments' }));
+  assert.deepEqual(runningReceivers(dir).map((r) => r.xray), [{ protocol: 'segments' }]);
+  for (const bad of [{ protocol: 'zipkin' }, { endpoint: 'http://127.0.0.1:40200' }, 'otlp']) {
+    writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify({ pid: process.pid, command: 'stack', receiver: 'http://127.0.0.1:40123', kafka, xray: bad }));
+    assert.deepEqual(runningReceivers(dir).map((r) => r.xray), [undefined], JSON.stringify(bad));
+  }
+}));
+
 test('holderOfPort: the running meshray whose receiver holds the port is named; others are offered as a guess', () => {
   const start = { pid: 4242, command: 'start', receiver: 'http://127.0.0.1:9411' } as const;
   assert.equal(holderOfPort([start], 9411), 'held by meshray start, pid 4242');

@@ -40,6 +40,16 @@ test('parseSource: without --brokers or KAFKA_BROKERS, the one running meshray s
   assert.equal(byVariable.value.topic, 'from-env');
 });
 
+test('parseSource: the stack whose Kafka is read gives its export target too (replay exports as it does); another Kafka, none', () => {
+  const running = [{ ...stack(7, '127.0.0.1:40001'), xray: { endpoint: 'http://127.0.0.1:40200', protocol: 'otlp' as const } }];
+  const fromStack = parseSource(ALL, {}, running);
+  assert.ok(fromStack.ok);
+  assert.deepEqual(fromStack.value.stackXRay, { endpoint: 'http://127.0.0.1:40200', protocol: 'otlp', pid: 7 });
+  const elsewhere = parseSource(ALL, { KAFKA_BROKERS: 'env:9092' }, running);
+  assert.ok(elsewhere.ok);
+  assert.equal(elsewhere.value.stackXRay, undefined);
+});
+
 test('parseSource: two running stacks are not guessed between; a running meshray start is named as having no Kafka', () => {
   const two = parseSource(ALL, {}, [stack(7, '127.0.0.1:40001'), stack(8, '127.0.0.1:40002')]);
   assert.ok(!two.ok);
