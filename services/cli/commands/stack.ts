@@ -300,7 +300,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
 
     const pidOf = (name: string): number | undefined => services.find((s) => s.name === name)?.child.pid;
     io.stdout.write(stackBanner({
-      brokers, brokersLine, redis: redisEnabled ? redisUrl : undefined, receiverPort, opsPorts, xrayPort, xrayEndpoint, target, moved, env: io.env, pidOf,
+      brokers, brokersLine, ownBroker: broker !== undefined, redis: redisEnabled ? redisUrl : undefined, receiverPort, opsPorts, xrayPort, xrayEndpoint, target, moved, env: io.env, pidOf,
     }));
     // `meshray send` and `meshray demo` without --target post here, not to whatever holds :9411 (running-receivers.ts).
     // `meshray capture` and `replay` without --brokers read this stack's topics (its own broker's port is the OS's pick).

@@ -8,6 +8,8 @@ export interface StackBannerInput {
   readonly brokers: string;
   /** The broker's line: `host:port (pid …, logs …)` or `… (KAFKA_BROKERS)`. */
   readonly brokersLine: string;
+  /** The stack started its own broker (deleted, with its topics, when the stack stops); false with KAFKA_BROKERS. */
+  readonly ownBroker?: boolean;
   /** REDIS_URL; undefined with --no-redis. */
   readonly redis: string | undefined;
   readonly receiverPort: number;
@@ -54,6 +56,8 @@ export function stackBanner(b: StackBannerInput): string {
     ...Object.entries(env).map(([k, v]) => `  ${k}=${v}`),
     ...b.moved.map((m) => `note: ${m}`),
     `send traffic:  npx meshray demo --target http://${HOST}:${b.receiverPort}`,
+    // its broker goes with it, and the DLQ with it: a newcomer's 78 dead letters went without a word
+    ...(b.ownBroker === true ? [`dead letters: ${kafkaNamesOf(b.env).dlqTopic} goes with this stack's broker when it stops; keep them first with npx meshray capture --dlq --all --output dlq.ndjson`] : []),
     'Ctrl-C stops everything.',
     '',
   ];

@@ -18,6 +18,9 @@ test('stackBanner names every endpoint with its pid, the environment the service
     assert.ok(lines.includes(line), `${line} missing:\n${lines.join('\n')}`);
   }
   assert.ok(lines.includes('send traffic:  npx meshray demo --target http://127.0.0.1:9411'));
+  assert.ok(!lines.some((l) => l.startsWith('dead letters:')), 'a broker of KAFKA_BROKERS stays');
+  // its own broker, with the DLQ, goes when the stack stops: say how to keep the dead letters (newcomer trial)
+  assert.ok(stackBanner({ ...base, ownBroker: true }).split('\n').includes('dead letters: meshray.spans.dlq goes with this stack\'s broker when it stops; keep them first with npx meshray capture --dlq --all --output dlq.ndjson'));
 });
 
 test('stackBanner: an export target of the user\'s own, no Redis, and a moved port', () => {
