@@ -45,6 +45,8 @@ let broker;
 if (needsKafka) {
   const { startBroker } = await import('../tools/kafka/kafka.mjs');
   broker = await startBroker({ log: (m) => console.error(`[kafka] ${m}`), config: TEST_BROKER_CONFIG });
+  // the broker's guard is on (a broker given by KAFKA_BROKERS has its own settings): the test of the guard reads this
+  process.env.MESHRAY_TEST_BROKER_GUARD = 'on';
   process.env.KAFKA_BROKERS = broker.brokers;
 }
 // Unit test files are independent: run them side by side. Integration and e2e files start processes,

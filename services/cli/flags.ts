@@ -63,17 +63,17 @@ export function unauthorizedHint(responses: Readonly<Record<string, number>>, he
  */
 export function unansweredHint(responses: Readonly<Record<string, number>>, target: string, closedMidBody = 0): string | undefined {
   const unanswered = responses['error'] ?? 0;
-  if (unanswered === 0) return undefined;
   // a receiver answers a body over its MAX_BODY_BYTES 413 and closes the connection while the body is still being
   // written: the sender sees EPIPE, and "is a receiver running there?" misled (newcomer trial)
-  if (closedMidBody > 0) {
-    return `${plural(closedMidBody, 'POST')} of one span lost ${closedMidBody === 1 ? 'its' : 'their'} connection while the body was sent (EPIPE, ECONNRESET): a receiver answers a body over its MAX_BODY_BYTES (5mb by default) 413 and closes the connection before reading it, so ${closedMidBody === 1 ? 'that span is' : 'those spans are'} likely too large alone for ${target}: raise its MAX_BODY_BYTES to send ${closedMidBody === 1 ? 'it' : 'them'}`;
-  }
+  const closed = closedMidBody === 0 ? undefined
+    : `${plural(closedMidBody, 'POST')} of one span lost ${closedMidBody === 1 ? 'its' : 'their'} connection while the body was sent (EPIPE): a receiver answers a body over its MAX_BODY_BYTES (5mb by default) 413 and closes the connection before reading it, so ${closedMidBody === 1 ? 'that span is' : 'those spans are'} likely too large alone for ${target}: raise its MAX_BODY_BYTES to send ${closedMidBody === 1 ? 'it' : 'them'}`;
+  if (unanswered === 0) return closed;
   const answered = Object.entries(responses).some(([status, n]) => status !== 'error' && n > 0);
   // some POSTs answered: a receiver is there, and the others timed out or lost their connection (found by the diff review)
-  return answered
+  const none = answered
     ? `${plural(unanswered, 'POST')} got no answer from ${target} while others did (timeouts or dropped connections): the receiver may be overloaded or restarting`
     : `${plural(unanswered, 'POST')} got no answer from ${target}: is a receiver running there? (npm start runs one on :9411; meshray stack prints its receiver's address; --target URL names another)`;
+  return closed === undefined ? none : `${closed}; ${none}`;
 }
 
 /** `--target`: a receiver's http(s) base URL. */

@@ -5,7 +5,7 @@ import type { CommandIo } from '../commands.ts';
 import { parseCommandArgs } from '../command-args.ts';
 import { reporterFor } from '../report.ts';
 import { onInterrupt } from '../run-until-signal.ts';
-import { checkRetryBackoff, parseConfig, translationEnv, xrayEnv } from '../../../shared/edge/config/index.ts';
+import { checkRetryBackoff, chooseExportTarget, parseConfig, translationEnv, xrayEnv } from '../../../shared/edge/config/index.ts';
 import { silentLogger } from '../../../shared/edge/log/index.ts';
 import { formatIssues } from '../../../shared/core/result/result.ts';
 import { isMeshrayError } from '../../../shared/edge/errors/index.ts';
@@ -45,8 +45,8 @@ output:
                            is read, else segments)
   --xray-endpoint URL      X-Ray API endpoint, e.g. xray-local http://127.0.0.1:2000 (XRAY_ENDPOINT)
   --region REGION          AWS region of real X-Ray (AWS_REGION); credentials: the AWS SDK chain.
-                           One of the two is required (or --dry-run), unless the Kafka read is a meshray
-                           stack's: then its xray-local
+                           One of the two is required (or --dry-run), unless the Kafka read is the one a
+                           running meshray stack announced and it runs its own xray-local: then that one
   --rate N                 segment documents (or OTLP spans) per second at most (default 2000; X-Ray's default quota is
                            ${XRAY_SEGMENTS_PER_SECOND_QUOTA}/s per Region and account, shared with the live translators)
   --concurrency N          PutTraceSegments calls in flight (XRAY_MAX_CONCURRENCY, default 4)
@@ -115,7 +115,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (!source.ok) errors.push(...source.errors);
   // Reading a stack's Kafka: export as its translators do (its xray-local, its protocol) unless told otherwise.
   const stackXRay = source.ok ? source.value.stackXRay : undefined;
-  const targetGiven = [values['xray-endpoint'], env['XRAY_ENDPOINT'], values.region, env['AWS_REGION']].some((v) => v !== undefined && v !== '');
+  // A target of the user's own: an endpoint, --region, or AWS_REGION as the stack itself reads it (with a credential
+  // variable; without one the stack kept its xray-local, shared/edge/config chooseExportTarget). Empty values are unset.
+  const givenEndpoint = [values['xray-endpoint'], env['XRAY_ENDPOINT']].find((v) => v !== undefined && v !== '');
+  const awsFromEnv = chooseExportTarget({ AWS_REGION: env['AWS_REGION'] || undefined }, env).kind === 'aws';
+  const targetGiven = givenEndpoint !== undefined || (values.region ?? '') !== '' || awsFromEnv;
   const stackEndpoint = targetGiven ? undefined : stackXRay?.endpoint;
   const stackProtocol = values.protocol === undefined && (env['EXPORT_PROTOCOL'] ?? '') === '' && stackXRay?.protocol === 'otlp' ? 'otlp' : undefined;
 
@@ -125,8 +129,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     EPOCH_TTL: values['epoch-ttl'] ?? env['EPOCH_TTL'],
     ANNOTATION_TAGS: values['annotation-tags'] ?? env['ANNOTATION_TAGS'],
     EXPORT_PROTOCOL: values.protocol ?? stackProtocol ?? env['EXPORT_PROTOCOL'],
-    XRAY_ENDPOINT: values['xray-endpoint'] ?? env['XRAY_ENDPOINT'] ?? stackEndpoint,
-    AWS_REGION: values.region ?? env['AWS_REGION'],
+    XRAY_ENDPOINT: stackEndpoint ?? values['xray-endpoint'] ?? env['XRAY_ENDPOINT'],
+    AWS_REGION: stackEndpoint === undefined ? values.region ?? env['AWS_REGION'] : undefined,
     XRAY_MAX_CONCURRENCY: values.concurrency ?? env['XRAY_MAX_CONCURRENCY'],
     XRAY_MAX_RETRIES: values['max-retries'] ?? env['XRAY_MAX_RETRIES'],
   });
@@ -143,7 +147,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   if (errors.length > 0 || !source.ok || !settings.ok) return fail(`invalid options:\n${errors.join('\n')}`);
   const { XRAY_ENDPOINT: endpoint, AWS_REGION: region } = settings.value;
   if (!dryRun && endpoint === undefined && region === undefined) {
-    return fail('no X-Ray export target: give --xray-endpoint URL (XRAY_ENDPOINT, e.g. http://127.0.0.1:2000 for xray-local) or --region REGION (AWS_REGION, real X-Ray), or --dry-run');
+    return fail('no X-Ray export target: give --xray-endpoint URL (XRAY_ENDPOINT, e.g. http://127.0.0.1:2000 for xray-local) or --region REGION (AWS_REGION, real X-Ray), or --dry-run (a running meshray stack\'s own xray-local is used when its Kafka is read without --brokers or KAFKA_BROKERS)');
   }
   if (!dryRun && rate > XRAY_SEGMENTS_PER_SECOND_QUOTA) {
     say(`warning: --rate ${rate}/s is above X-Ray's default quota of ${XRAY_SEGMENTS_PER_SECOND_QUOTA} segments/s per Region (shared with the live translators): expect throttling unless your quota was raised`);

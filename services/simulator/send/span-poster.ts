@@ -24,7 +24,10 @@ export interface PostTally {
   bytesSent: number;
   spansAccepted: number;
   spansRefused: number;
-  /** Every HTTP answer by status (`"202"`, `"503"`), retried ones included; `"error"` counts posts with no answer. */
+  /**
+   * Every HTTP answer by status (`"202"`, `"503"`), retried ones included; `"error"` counts posts with no answer,
+   * `"closed"` those whose connection closed while their large body was written (closedMidBody).
+   */
   responses: Record<string, number>;
   retries: number;
   /** POSTs whose final answer was not 2xx (or that got no answer). */
@@ -35,14 +38,19 @@ export interface PostTally {
   closedMidBody: number;
 }
 
+/** Bodies below this are written whole at once: a receiver's 413 for them is read, never lost to EPIPE. */
+export const CLOSED_MID_BODY_MIN_BYTES = 64 * 1024;
+
 /**
- * No answer because the connection closed while the body was still being written (EPIPE, ECONNRESET). A receiver
- * answers a body over its MAX_BODY_BYTES 413 as soon as it reads the Content-Length and closes the connection
- * (fastify), and a sender in another process is then usually still writing: it gets EPIPE and never reads the 413
- * (a newcomer's two 3 MB spans and a small one: "no answer", all three kept back on every resend).
+ * No answer because the receiver closed the connection while a large body was still being written (EPIPE). A
+ * receiver answers a body over its MAX_BODY_BYTES 413 as soon as it reads the Content-Length and closes the
+ * connection (fastify), and a sender in another process is then usually still writing: it gets EPIPE and never
+ * reads the 413 (a newcomer's two 3 MB spans and a small one: "no answer", all three kept back on every resend).
+ * EPIPE means the receiver never read the whole body, so it took none of its spans: sending them again in halves
+ * duplicates nothing. A reset (ECONNRESET) may come after the receiver read the body and published it: not this.
  */
-export function closedMidBody(result: PostResult): boolean {
-  return result.status === 0 && result.error !== undefined && /^(EPIPE|ECONNRESET)$/.test(result.error);
+export function closedMidBody(result: PostResult, bodyBytes: number): boolean {
+  return result.status === 0 && result.error === 'EPIPE' && bodyBytes >= CLOSED_MID_BODY_MIN_BYTES;
 }
 
 const MAX_ERRORS_KEPT = 5;
@@ -79,29 +87,35 @@ export class SpanPoster {
    */
   private async post(spans: readonly Span[]): Promise<void> {
     const body = encodeSpansJsonV2(spans);
+    const bodyBytes = Buffer.byteLength(body);
     this.tally.posts++;
-    this.tally.bytesSent += Buffer.byteLength(body);
+    this.tally.bytesSent += bodyBytes;
     let result: PostResult;
     try {
       result = await postSpans(this.options.url, body, this.postOptions);
     } catch (e) {
       result = { status: 0, answers: [], attempts: 1, error: String(e) };
     }
-    if ((result.status === 413 || closedMidBody(result)) && spans.length > 1) {
-      this.count(result);
+    const closed = closedMidBody(result, bodyBytes);
+    if ((result.status === 413 || closed) && spans.length > 1) {
+      this.count(result, closed);
       const half = Math.ceil(spans.length / 2);
       await this.post(spans.slice(0, half));
       await this.post(spans.slice(half));
       return;
     }
-    this.record(spans, result);
+    this.record(spans, result, closed);
   }
 
-  /** Tallies a POST's answers and retries. */
-  private count(result: PostResult): void {
+  /**
+   * Tallies a POST's answers and retries; a connection closed mid-body counts as `closed` (the receiver answered,
+   * unread: an unanswered `error` made "is a receiver running there?" of it).
+   */
+  private count(result: PostResult, closed: boolean): void {
     const t = this.tally;
     for (const status of result.answers) t.responses[String(status)] = (t.responses[String(status)] ?? 0) + 1;
-    if (result.attempts > result.answers.length) t.responses['error'] = (t.responses['error'] ?? 0) + 1;
+    const unanswered = closed ? 'closed' : 'error';
+    if (result.attempts > result.answers.length) t.responses[unanswered] = (t.responses[unanswered] ?? 0) + 1;
     t.retries += Math.max(0, result.attempts - 1);
   }
 
@@ -110,9 +124,9 @@ export class SpanPoster {
     await this.posts.whenIdle();
   }
 
-  private record(spans: readonly Span[], result: PostResult): void {
+  private record(spans: readonly Span[], result: PostResult, closed: boolean): void {
     const t = this.tally;
-    this.count(result);
+    this.count(result, closed);
     if (isAccepted(result.status)) {
       t.spansAccepted += spans.length;
       this.options.onSpansAccepted?.(spans);
@@ -120,7 +134,7 @@ export class SpanPoster {
     }
     t.refusedPosts++;
     t.spansRefused += spans.length;
-    if (closedMidBody(result)) t.closedMidBody++;
+    if (closed) t.closedMidBody++;
     const message = result.status === 0 ? `no answer: ${result.error ?? 'unknown error'}` : `${result.status}: ${result.error ?? ''}`.trim();
     const seen = this.errorCounts.get(message);
     if (seen !== undefined || this.errorCounts.size < MAX_ERRORS_KEPT) {

@@ -346,7 +346,9 @@ test('reading a running stack\'s Kafka, replay exports as its translators do: to
       pid: process.pid, command: 'stack', receiver: 'http://127.0.0.1:1',
       kafka: { brokers: BROKERS, spansTopic: topic, dlqTopic: `${topic}.dlq` }, xray: { endpoint: x.endpoint, protocol },
     }));
-    const env = { MESHRAY_RUNTIME_DIR: runtime };
+    // an empty XRAY_ENDPOINT is unset, and AWS_REGION without a credential variable is what the stack itself
+    // ignored (it kept its xray-local): neither sends replay elsewhere (found by review)
+    const env = { MESHRAY_RUNTIME_DIR: runtime, XRAY_ENDPOINT: '', AWS_REGION: 'eu-west-1' };
     announce('segments');
     const r = await runCommand(replay, ['--all'], '', env);
     assert.equal(r.code, 0, r.stderr);
@@ -363,6 +365,10 @@ test('reading a running stack\'s Kafka, replay exports as its translators do: to
     const told = await runCommand(replay, ['--all', '--dry-run', '--protocol', 'segments'], '', env);
     assert.match(told.stderr, /→ ndjson \(stdout; segment documents\)/);
     assert.doesNotMatch(told.stderr, /like meshray stack/);
+    // an endpoint of the user's own wins over the stack's xray-local
+    const elsewhere = await runCommand(replay, ['--all', '--xray-endpoint', 'http://127.0.0.1:1', '--protocol', 'segments', '--max-retries', '0'], '', env);
+    assert.match(elsewhere.stderr, /exporting to http:\/\/127\.0\.0\.1:1 /);
+    assert.doesNotMatch(elsewhere.stderr, /like meshray stack/);
   } finally {
     await x.close();
   }

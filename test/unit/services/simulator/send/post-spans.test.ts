@@ -148,12 +148,12 @@ test('a POST answered 413 is posted again in halves, down to single spans: only 
   }
 });
 
-test('a POST whose connection closed while its body was written (EPIPE: the receiver\'s 413 unread) is posted again in halves too, and a single span so lost is counted (found by the newcomer trial: "no answer" for two 3 MB spans and their small neighbour)', async () => {
-  const big = 'x'.repeat(1000);
+test('a POST whose connection closed while its large body was written (EPIPE: the receiver\'s 413 unread) is posted again in halves too, and a single span so lost is counted (found by the newcomer trial: "no answer" for two 3 MB spans and their small neighbour)', async () => {
+  const big = 'x'.repeat(30 * 1024);
   const spanOf = (i: number, tags: Record<string, string> = {}) => ({ traceId: 'a'.repeat(32), id: String(i).padStart(16, '0'), annotations: [], tags });
-  // what node:http gives a sender still writing when a receiver answers 413 and closes: no answer, EPIPE
+  // what node:http gives a sender still writing when a receiver answers 413 and closes: no answer, EPIPE, the body unsent
   const transport: PostTransport = async (_url, body) => {
-    if (body.length > 2500) throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    if (body.length > 70 * 1024) throw Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
     return { status: 202, retryAfter: undefined, text: '' };
   };
   const accepted: string[] = [];
@@ -169,17 +169,27 @@ test('a POST whose connection closed while its body was written (EPIPE: the rece
   assert.equal(poster.tally.closedMidBody, 1);
   assert.equal(poster.tally.refusedPosts, 1);
   assert.deepEqual(poster.tally.errors, ['no answer: EPIPE']);
+  assert.equal(poster.tally.responses['error'], undefined, 'closed mid-body is not "no answer" (that asked whether a receiver runs)');
+  assert.equal(poster.tally.responses['closed'], 3);
 });
 
-test('a refused connection is not posted again in halves (only a closed one mid-body is)', async () => {
-  const calls: number[] = [];
-  const transport: PostTransport = async (_url, body) => {
-    calls.push(body.length);
-    throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
-  };
-  const poster = new SpanPoster({ url: 'http://127.0.0.1:9/api/v2/spans', concurrency: 1, post: { transport } });
-  await poster.submit([{ traceId: 'a'.repeat(32), id: '1'.repeat(16), annotations: [], tags: {} }, { traceId: 'a'.repeat(32), id: '2'.repeat(16), annotations: [], tags: {} }]);
-  await poster.settle();
-  assert.equal(calls.length, 1);
-  assert.equal(poster.tally.closedMidBody, 0);
+test('a refused connection, a reset (it may come after the receiver took the body), or a small body is not posted again in halves', async () => {
+  const spans = [{ traceId: 'a'.repeat(32), id: '1'.repeat(16), annotations: [], tags: { t: 'x'.repeat(40 * 1024) } }, { traceId: 'a'.repeat(32), id: '2'.repeat(16), annotations: [], tags: { t: 'x'.repeat(40 * 1024) } }];
+  for (const [what, error, small] of [
+    ['refused', { code: 'ECONNREFUSED' }, false],
+    ['reset (perhaps after the receiver read the body)', { code: 'ECONNRESET' }, false],
+    ['small body', { code: 'EPIPE' }, true],
+  ] as const) {
+    const calls: number[] = [];
+    const transport: PostTransport = async (_url, body) => {
+      calls.push(body.length);
+      throw Object.assign(new Error(error.code), error);
+    };
+    const poster = new SpanPoster({ url: 'http://127.0.0.1:9/api/v2/spans', concurrency: 1, post: { transport } });
+    await poster.submit(small ? spans.map((s) => ({ ...s, tags: {} })) : spans);
+    await poster.settle();
+    assert.equal(calls.length, 1, what);
+    assert.equal(poster.tally.closedMidBody, 0, what);
+    assert.equal(poster.tally.responses['error'], 1, what);
+  }
 });
