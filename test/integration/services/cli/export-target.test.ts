@@ -58,7 +58,7 @@ test('translator without XRAY_ENDPOINT or AWS_REGION: one line naming both, exit
 test('replay without a target: one line naming the flags and variables, exit code 1', async () => {
   const r = await cli(['replay', '--all', '--topic', 'whatever'], bareEnv({ KAFKA_BROKERS: BROKERS }));
   assert.equal(r.code, 1);
-  assert.equal(r.stderr, 'meshray replay: no X-Ray export target: give --xray-endpoint URL (XRAY_ENDPOINT, e.g. http://127.0.0.1:2000 for xray-local) or --region REGION (AWS_REGION, real X-Ray), or --dry-run\n');
+  assert.equal(r.stderr, 'meshray replay: no X-Ray export target: give --xray-endpoint URL (XRAY_ENDPOINT, e.g. http://127.0.0.1:2000 for xray-local) or --region REGION (AWS_REGION, real X-Ray), or --dry-run (a running meshray stack\'s own xray-local is used when its Kafka is read without --brokers or KAFKA_BROKERS)\n');
 });
 
 test('replay to a region without any credentials: stops at once naming the refused caller; nothing counted as replayed', async () => {
