@@ -79,10 +79,14 @@ export function setOwn(obj: Record<string, unknown>, key: string, value: unknown
  * Allowlisted tags (in allowlist order, first 50 present, first key wins after sanitising) become
  * annotations; every other tag (including allowlisted ones that did not fit) goes to
  * `metadata[namespace][tag]`, tags sorted so key order does not depend on the order they arrived in.
+ * An annotation cut to MAX_ANNOTATION_VALUE_CHARS keeps its whole value in metadata too, so the cut loses
+ * nothing (metadata has no per-value limit; a document over 64 KB is trimmed by `fitDocument`, which names
+ * what it drops).
  */
 export function splitTags(tags: Readonly<Record<string, string>>, allowlist: readonly string[]): SplitTags {
   let annotations: Record<string, AnnotationValue> | undefined;
   let placed: Set<string> | undefined;
+  let cut: Set<string> | undefined;
   for (const { tag, key } of entriesOf(allowlist)) {
     if (placed !== undefined && placed.size >= MAX_ANNOTATIONS) break;
     if (!Object.hasOwn(tags, tag)) continue;
@@ -93,11 +97,12 @@ export function splitTags(tags: Readonly<Record<string, string>>, allowlist: rea
     if (Object.hasOwn(annotations, key)) continue;
     setOwn(annotations, key, annotationValueOf(value));
     placed.add(tag);
+    if (value.length > MAX_ANNOTATION_VALUE_CHARS) (cut ??= new Set()).add(tag);
   }
   const metadata: Record<string, Record<string, unknown>> = {};
   const keys = Object.keys(tags).sort();
   for (const tag of keys) {
-    if (placed !== undefined && placed.has(tag)) continue;
+    if (placed !== undefined && placed.has(tag) && (cut === undefined || !cut.has(tag))) continue;
     const namespace = metadataNamespaceOf(tag);
     const bucket = (metadata[namespace] ??= {});
     setOwn(bucket, tag, tags[tag]);
@@ -164,8 +169,8 @@ function serializeTagsDirectly(tags: Readonly<Record<string, string>>, allowlist
     const value = tags[tag];
     if (typeof value !== 'string' || startsWithDigit(tag)) return undefined;
     const position = direct.positionByTag.get(tag);
-    if (position === undefined) metadata.add(fastNamespaceOf(tag), `${quoteJson(tag)}:${quoteJson(value)}`);
-    else (annotated ??= new Array<string | undefined>(direct.keys.length))[position] = value;
+    if (position === undefined || value.length > MAX_ANNOTATION_VALUE_CHARS) metadata.add(fastNamespaceOf(tag), `${quoteJson(tag)}:${quoteJson(value)}`);
+    if (position !== undefined) (annotated ??= new Array<string | undefined>(direct.keys.length))[position] = value;
   }
   return { annotations: annotated === undefined ? undefined : annotationsJsonOf(annotated, direct.keys), metadataMembers: metadata.json() };
 }

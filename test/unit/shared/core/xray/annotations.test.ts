@@ -55,6 +55,19 @@ test('custom allowlist: at most 50 annotations; the overflow and key collisions 
   assert.deepEqual(JSON.parse(JSON.stringify(collide.metadata)), { default: { a_b: '2' } });
 });
 
+test('an annotation cut to 1,000 characters keeps its whole value in metadata (the cut loses nothing)', () => {
+  const long = `${'u'.repeat(999)}😀tail`;
+  const tags = { 'guid:x-request-id': long, zone: 'z'.repeat(1000), 'http.method': 'GET' };
+  for (const allowlist of [DEFAULT_ANNOTATION_ALLOWLIST, ['guid:x-request-id', 'zone', 'guid:x-request-id']]) {
+    const split = splitTags(tags, allowlist);
+    assert.equal(split.annotations?.['guid_x_request_id'], 'u'.repeat(999), 'cut before the surrogate pair');
+    assert.equal(split.annotations?.['zone'], 'z'.repeat(1000));
+    assert.deepEqual(JSON.parse(JSON.stringify(split.metadata)), { default: { 'guid:x-request-id': long }, http: { 'http.method': 'GET' } });
+    const json = serializeTags(tags, allowlist);
+    assert.equal(`{${json.metadataMembers}}`, JSON.stringify(split.metadata));
+  }
+});
+
 test('a tag named __proto__ is kept as data', () => {
   const tags = JSON.parse('{"__proto__":"x"}') as Record<string, string>;
   const split = splitTags(tags, []);
@@ -67,7 +80,7 @@ test('serializeTags writes exactly JSON.stringify of splitTags, for any tags and
     fc.string(),
     anyText(),
   );
-  const tagValue = fc.oneof(fc.string(), anyText(), fc.constantFrom('true', 'false', 'x'.repeat(300)));
+  const tagValue = fc.oneof(fc.string(), anyText(), fc.constantFrom('true', 'false', 'x'.repeat(300), 'x'.repeat(1000), 'x'.repeat(1001), `${'x'.repeat(999)}😀`));
   const tags = fc.array(fc.tuple(tagKey, tagValue), { maxLength: 30 }).map((entries) => {
     const out: Record<string, string> = {};
     for (const [k, v] of entries) Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });

@@ -40,7 +40,10 @@ const rows: readonly Row[] = [
   ['http.response.content_length', 'a negative size is left out', { tags: { response_size: '-5' } }, (d) => assert.equal(d.http, undefined)],
   // annotations: keys [A-Za-z0-9_.]{1,500}, values string|number|boolean, at most 50
   ['annotations', 'a key with characters outside the set is repaired', { tags: { 'guid:x-request-id': 'abc' } }, (d) => assert.equal(d.annotations?.['guid_x_request_id'], 'abc')],
-  ['annotations', 'a long value is cut to 1,000 characters (the schema\'s annotation maxLength)', { tags: { 'guid:x-request-id': long(1200) } }, (d) => assert.equal(d.annotations?.['guid_x_request_id'], long(1000))],
+  ['annotations', 'a long value is cut to 1,000 characters (the schema\'s annotation maxLength)', { tags: { 'guid:x-request-id': long(1200) } }, (d) => {
+    assert.equal(d.annotations?.['guid_x_request_id'], long(1000));
+    assert.equal(d.metadata?.['default']?.['guid:x-request-id'], long(1200), 'the whole value stays in metadata');
+  }],
   // cause: exceptions with a 16-hex id and a message
   ['cause', 'a long error message is cut to 250 characters', { tags: { error: long(300), 'http.status_code': '500' } }, (d) => {
     const exception = d.cause?.exceptions[0];
