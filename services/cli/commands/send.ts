@@ -23,7 +23,8 @@ array, a v1 JSON array, a v2 protobuf list, or ndjson with one v2 span per line 
 writes, a dead-letter file included: each line's span). Spans are judged one by one, as the receiver judges
 them: an invalid span is named on stderr and not sent, and its neighbours are. Spans with no timestamp
 (nor an annotation timestamp) are sent (the receiver takes them) with a warning: the translator
-dead-letters them. The batches are re-encoded as
+dead-letters them. So are spans that start more than 14 days ago or more than 2 hours after this machine's
+clock, which the OTLP path dead-letters (too_old, too_far_ahead). The batches are re-encoded as
 Zipkin v2 JSON, in file order.
 
 options:
@@ -186,6 +187,13 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const old = spans.filter((span) => (startMicrosOf(span) ?? Infinity) < oldestAllowedMicros).length;
   if (old > 0) {
     io.stderr.write(`meshray send: ${old} span(s) started more than 14 days ago: with EXPORT_PROTOCOL=otlp the translator dead-letters them (too_old, X-Ray's OTLP endpoint refuses them); as segments they are stored at their own start_time, outside the console's default last hour (README, the send command)\n`);
+  }
+  // A sender's clock ahead of this one, or a capture with shifted times: the OTLP path holds such a span back
+  // (its clock may catch up), then dead-letters it (newcomer trial, left undone a session before).
+  const latestAllowedMicros = (startMs + OTLP_ENDPOINT_LIMITS.maxAheadMs) * 1000;
+  const ahead = spans.filter((span) => (startMicrosOf(span) ?? -Infinity) > latestAllowedMicros).length;
+  if (ahead > 0) {
+    io.stderr.write(`meshray send: ${ahead} span(s) start more than ${OTLP_ENDPOINT_LIMITS.maxAheadMs / 3_600_000} hours after this machine's clock: with EXPORT_PROTOCOL=otlp the translator retries them POISON_MAX_ATTEMPTS times, then dead-letters them (too_far_ahead, X-Ray's OTLP endpoint refuses them); as segments they are stored at their own start_time, outside the console's default last hour. Check the sender's clock or the capture's times\n`);
   }
   if (summary.refusedPosts > 0 || summary.invalid > 0) return 2;
   return 0;

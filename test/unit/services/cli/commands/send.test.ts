@@ -46,6 +46,14 @@ test('posts a v2 JSON file in batches of 5 and reports the answers', async () =>
     const now = await runCommand(run, ['-', '--target', stub.target], `${fresh.map(encodeSpanJsonV2).join('\n')}\n`);
     assert.equal(now.code, 0, now.stderr);
     assert.doesNotMatch(now.stderr, /14 days/);
+    assert.doesNotMatch(now.stderr, /hours after/);
+    // a sender's clock ahead: the OTLP path dead-letters such spans (too_far_ahead), say so
+    const aheadMicros = (Date.now() + 3 * 3_600_000) * 1000;
+    const ahead = fixtureSpans().map((span, i) => ({ ...span, timestampMicros: i < 3 ? aheadMicros : Date.now() * 1000 }));
+    const later = await runCommand(run, ['-', '--target', stub.target], `${ahead.map(encodeSpanJsonV2).join('\n')}\n`);
+    assert.equal(later.code, 0, later.stderr);
+    assert.match(later.stderr, /meshray send: 3 span\(s\) start more than 2 hours after this machine's clock: with EXPORT_PROTOCOL=otlp the translator retries them POISON_MAX_ATTEMPTS times, then dead-letters them \(too_far_ahead/);
+    assert.doesNotMatch(later.stderr, /14 days/);
   } finally {
     await stub.close();
   }
