@@ -92,7 +92,14 @@ export const bytes = () =>
   }).register(CONFIG_UNITS, { unit: 'bytes' });
 
 /** A whole number in [min, max]; a value that is no number at all says so (zod's own line read "expected number, received NaN"). */
-export const int = (min: number, max: number = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? 'expected a whole number' : undefined) }).int().min(min).max(max);
-export const port = () => int(0, 65535);
+export const int = (min: number, max: number = Number.MAX_SAFE_INTEGER, what = 'a whole number') => {
+  // zod's own words ("Too big: expected number to be <=65535") named neither the range nor what is wanted (newcomer trial).
+  const range = max === Number.MAX_SAFE_INTEGER ? `must be ${what} of at least ${min}` : `must be ${what} from ${min} to ${max}`;
+  return z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? `expected ${what}` : undefined) })
+    .int({ error: `expected ${what}` })
+    .min(min, { error: range })
+    .max(max, { error: range });
+};
+/** A TCP port; 0 asks the system for a free one. */
+export const port = () => int(0, 65535, 'a TCP port number');
 export const bool = () => z.stringbool();

@@ -120,7 +120,7 @@ test('a service setting its own schema refuses is found before anything starts, 
   assert.equal(code, 1);
   assert.equal(stdout, '');
   assert.deepEqual(stderr.trimEnd().split('\n'), [
-    'meshray stack: xray-local: XRAY_LOCAL_MAX_SEGMENTS: Too small: expected number to be >=1, got "0"',
+    'meshray stack: xray-local: XRAY_LOCAL_MAX_SEGMENTS: must be a whole number of at least 1, got "0"',
     'meshray stack: receiver: ACK_TIMEOUT: must be at least 100ms, got "50ms"',
     'meshray stack: translator: EPOCH_TTL: expected a duration like 3s, 250ms, 2m, 1h, 1m30s or milliseconds, got "bad"',
   ]);

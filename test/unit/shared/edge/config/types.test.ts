@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { durationMs, formatDurationMs, int, parseDurationMs } from '../../../../../shared/edge/config/types.ts';
+import { durationMs, formatDurationMs, int, parseDurationMs, port as portNumber } from '../../../../../shared/edge/config/types.ts';
 import { parseConfig } from '../../../../../shared/edge/config/index.ts';
 import { translatorEnvSchema } from '../../../../../services/translator/config.ts';
 import { allInOneEnvSchema } from '../../../../../services/all-in-one/config.ts';
@@ -70,4 +70,11 @@ test('int(): a value that is no number says "expected a whole number" (zod said 
   assert.deepEqual(issues('80'), []);
   assert.match(issues('70000')[0] ?? '', /65535/);
   assert.equal(issues('1.5').length, 1, 'not whole: refused');
+  // the range in words (it said "Too big: expected number to be <=65535"; newcomer trial)
+  assert.deepEqual(issues('70000'), ['must be a whole number from 0 to 65535']);
+  assert.deepEqual(issues('-1'), ['must be a whole number from 0 to 65535']);
+  assert.deepEqual(int(1).safeParse('0').error?.issues.map((i) => i.message), ['must be a whole number of at least 1']);
+  const tcp = portNumber().safeParse('70000').error?.issues.map((i) => i.message);
+  assert.deepEqual(tcp, ['must be a TCP port number from 0 to 65535']);
+  assert.deepEqual(portNumber().safeParse('1.5').error?.issues.map((i) => i.message), ['expected a TCP port number']);
 });
