@@ -43,7 +43,10 @@
  * The translator's floor (translator-floor.ts; BENCH_DRAIN_FLOOR=0 skips it): once the windows are drained and
  * the translator stopped, the same topic is drained again from its start by a process using the same packages
  * (kafkajs, the record codec, the SDK) and none of the translation, one minimal document per span, measured
- * after the warm-up's spans: what no translator on these packages goes below here.
+ * after the warm-up's spans: what no translator on these packages goes below here. BENCH_DRAIN_FLOOR_DOCUMENTS
+ * (`minimal`, `translated`, or both, the default) adds a second floor that sends the documents meshray's pure core
+ * makes of the same batches (docs/sizing.md §36): between the two floors lies the translation, above the second
+ * the translator's orchestration (Redis epochs, the assembly window, export stages, metrics, commits).
  *
  * Knobs: BENCH_DRAIN_SPANS, BENCH_DRAIN_WARM_SPANS, KAFKA_BROKERS/BENCH_BROKER_PID, BENCH_SERVICE_ENV (e.g.
  * EXPORT_LINGER=0), BENCH_CPU_PROF (with several variants or rounds, each translator profiles into
@@ -58,7 +61,7 @@ import {
 import type { BenchFigure } from '../translate.bench.ts';
 import { GcTraceCollector, type GcTraceSummary } from '../support/gc-trace.ts';
 import { cpuSplitOf, rssMibOf, threadCpuOf } from '../support/processes.ts';
-import { runTranslatorFloor, type TranslatorFloor } from './translator-floor.ts';
+import { runTranslatorFloor, type FloorDocuments, type TranslatorFloor } from './translator-floor.ts';
 
 const log = logger('drain');
 
@@ -90,6 +93,13 @@ async function assemblyCountsOf(translator: Service): Promise<Map<string, number
     if (m) counts.set(`${m[1]}${m[2] ?? ''}`, Number(m[3]));
   }
   return counts;
+}
+
+/** BENCH_DRAIN_FLOOR_DOCUMENTS: `minimal`, `translated` or both, comma-separated (default both; §29, §36). */
+export function floorDocumentsOf(value: string | undefined): FloorDocuments[] {
+  const listed = (value ?? 'minimal,translated').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const d of listed) if (d !== 'minimal' && d !== 'translated') throw new Error(`BENCH_DRAIN_FLOOR_DOCUMENTS: '${d}' is not minimal or translated`);
+  return listed as FloorDocuments[];
 }
 
 /** BENCH_DRAIN_VARIANTS: `;`-separated, each `defaults` or `K=V,K=V`. */
@@ -229,7 +239,7 @@ async function measureWindow(p: DrainProcesses, window: number, landedBefore: { 
  * A variant's processes, its warm-up, then BENCH_DRAIN_WINDOWS measured windows (default 2) in the same
  * processes. Only the translator's CPU after the last window is idle time.
  */
-async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string, nodeFlags: readonly string[]): Promise<{ windows: DrainResult[]; idlePercent: number; floor: TranslatorFloor | undefined }> {
+async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string, nodeFlags: readonly string[]): Promise<{ windows: DrainResult[]; idlePercent: number; floor: TranslatorFloor[] }> {
   const services: Service[] = [];
   try {
     const run = `${process.pid}-${Date.now()}`;
@@ -285,15 +295,18 @@ async function drainOnce(broker: BenchBroker, variant: DrainVariant, tag: string
     await sleep(idleSeconds * 1000);
     const idlePercent = round(((cpuSecondsOf(translator.child.pid) - idle0) / idleSeconds) * 100, 1);
     // The translator's floor on the same topic (BENCH_DRAIN_FLOOR=0 skips it), the translator stopped first.
-    let floor: TranslatorFloor | undefined;
+    const floor: TranslatorFloor[] = [];
     if (process.env['BENCH_DRAIN_FLOOR'] !== '0') {
       await stopService(translator);
-      try {
-        floor = await runTranslatorFloor(broker.brokers, topics.SPANS_TOPIC, xray.url, warmSpans.length);
-        log(`[${variant.name}] translator floor: ${floor.spans} spans after the warm-up's ${warmSpans.length}: ${floor.usPerSpan} µs/span`);
-      } catch (e) {
-        // the windows measured above still count
-        log(`[${variant.name}] translator floor failed, not printed: ${(e as Error).message}`);
+      for (const documents of floorDocumentsOf(process.env['BENCH_DRAIN_FLOOR_DOCUMENTS'])) {
+        try {
+          const f = await runTranslatorFloor(broker.brokers, topics.SPANS_TOPIC, xray.url, warmSpans.length, documents);
+          floor.push(f);
+          log(`[${variant.name}] translator floor (${documents} documents): ${f.spans} spans after the warm-up's ${warmSpans.length}: ${f.usPerSpan} µs/span`);
+        } catch (e) {
+          // the windows measured above still count
+          log(`[${variant.name}] translator floor (${documents} documents) failed, not printed: ${(e as Error).message}`);
+        }
       }
     }
     return { windows, idlePercent, floor };
@@ -355,9 +368,10 @@ export async function runTranslatorDrainBench(): Promise<BenchFigure[]> {
         const label = rounds > 1 ? `${variant.name}, round ${pass}` : variant.name;
         const printed = windows.flatMap((w) => figuresOf(variant, `${label}, window ${w.window}`, w));
         printed.push({ name: `drain [${label}]: CPU translator once drained (idle: fetch loops, heartbeats, timers)`, value: idlePercent, unit: '% of a core' });
-        if (floor !== undefined) {
-          const at = `drain [${label}]: translator floor (kafkajs, record codec, SDK; one minimal document per span; every window's spans)`;
-          printed.push({ name: `${at}: CPU`, value: floor.usPerSpan, unit: `µs/span (main thread ${floor.mainThreadUsPerSpan}; ${floor.spans} spans, ${floor.documentsPerCall} documents/call)` });
+        for (const f of floor) {
+          const what = f.documents === 'minimal' ? 'one minimal document per span' : 'the pure core\'s packed documents, no Redis, assembly or metrics';
+          const at = `drain [${label}]: translator floor (kafkajs, record codec, SDK; ${what}; every window's spans)`;
+          printed.push({ name: `${at}: CPU`, value: f.usPerSpan, unit: `µs/span (main thread ${f.mainThreadUsPerSpan}; ${f.spans} spans, ${f.spansPerDocument} spans/document, ${f.documentsPerCall} documents/call)` });
         }
         for (const f of printed) process.stderr.write(`[drain] ${f.name}: ${f.value} ${f.unit}\n`);
         figures.push(...printed);

@@ -7,23 +7,32 @@
  * to 4 calls in flight; a batch's offsets are committed once its calls were answered. No Redis, no span-kind or
  * Istio repair, no assembly window, no packing, no metrics, no dead letters.
  *
- *   node --import tsx bench/support/translator-floor.ts <brokers> <topic> <xray endpoint> <spans to skip>
+ *   node --import tsx bench/support/translator-floor.ts <brokers> <topic> <xray endpoint> <spans to skip> [minimal|translated]
+ *
+ * `translated` (docs/sizing.md §36) makes the translator's own documents instead of minimal ones: each batch's spans
+ * go through meshray's pure core as `meshray translate` runs it (`translateSpans` with the default config and an
+ * in-memory epoch store, then `packDocuments`), still with no Redis, assembly window, metrics, dead letters or
+ * export stages. Its excess over `minimal` is what the translation and the real documents cost end to end (the
+ * core, the larger bodies through the SDK, the collector); the translator's excess over it is its orchestration.
  *
  * It reads until it has seen every record below the topic's end offsets (read when it starts), then prints one
- * JSON line on stdout: {"spans","documents","calls","cpuUs","mainThreadUs"} (one document per span) over the spans after the first
+ * JSON line on stdout: {"spans","documents","calls","cpuUs","mainThreadUs"} over the spans after the first
  * `<spans to skip>` (the warm-up: V8 makes the hot functions fast meanwhile), and exits.
  */
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel } from 'kafkajs';
 import { PutTraceSegmentsCommand, XRayClient } from '@aws-sdk/client-xray';
 import { decodeRecordSpans, deliveredRecordOf } from '../../shared/core/span-record/record.ts';
+import { DEFAULT_TRANSLATOR_CONFIG, MemoryEpochStore, packDocuments, translateSpans } from '../../shared/core/xray/index.ts';
+import type { Span } from '../../shared/core/zipkin/span.ts';
 
-const [brokers = '', topic = '', endpoint = '', skipText = '0'] = process.argv.slice(2);
+const [brokers = '', topic = '', endpoint = '', skipText = '0', mode = 'minimal'] = process.argv.slice(2);
 const skip = Number(skipText);
-if (!Number.isFinite(skip) || skip < 0 || brokers === '' || topic === '' || endpoint === '') {
-  process.stderr.write('usage: translator-floor.ts <brokers> <topic> <xray endpoint> <spans to skip (a number ≥ 0)>\n');
+if (!Number.isFinite(skip) || skip < 0 || brokers === '' || topic === '' || endpoint === '' || (mode !== 'minimal' && mode !== 'translated')) {
+  process.stderr.write('usage: translator-floor.ts <brokers> <topic> <xray endpoint> <spans to skip (a number ≥ 0)> [minimal|translated]\n');
   process.exit(2);
 }
+const epochs = new MemoryEpochStore({ ttlMs: DEFAULT_TRANSLATOR_CONFIG.epochTtlMs, maxEntries: DEFAULT_TRANSLATOR_CONFIG.epochCacheMaxEntries });
 const DOCUMENTS_PER_CALL = 50;
 const CALLS_IN_FLIGHT = 4;
 
@@ -46,6 +55,7 @@ const consumer = kafka.consumer({ groupId: `meshray-translator-floor-${process.p
 
 let warmed = 0;
 let spans = 0;
+let documents = 0;
 let calls = 0;
 let cpu0: NodeJS.CpuUsage | undefined;
 let main0 = 0;
@@ -76,9 +86,14 @@ await consumer.run({
   eachBatchAutoResolve: true,
   eachBatch: async ({ batch }) => {
     const out: string[] = [];
+    const read: Span[] = [];
     for (const message of batch.messages) {
       const decoded = decodeRecordSpans(deliveredRecordOf(message, batch.partition));
       if (!decoded.ok) continue;
+      if (mode === 'translated') {
+        read.push(...decoded.value);
+        continue;
+      }
       for (const span of decoded.value) {
         const start = (span.timestampMicros ?? 0) / 1e6;
         out.push(JSON.stringify({
@@ -91,9 +106,15 @@ await consumer.run({
         }));
       }
     }
+    if (mode === 'translated') {
+      const translated = translateSpans(read, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: Date.now(), epochs });
+      for (const d of packDocuments(translated.documents, DEFAULT_TRANSLATOR_CONFIG.maxDocumentBytes).documents) out.push(d.json);
+    }
+    const spansRead = mode === 'translated' ? read.length : out.length;
     await send(out);
-    if (cpu0 !== undefined) spans += out.length;
-    else if ((warmed += out.length) >= skip) start();
+    documents += cpu0 === undefined ? 0 : out.length;
+    if (cpu0 !== undefined) spans += spansRead;
+    else if ((warmed += spansRead) >= skip) start();
     const last = batch.messages.at(-1);
     if (last !== undefined) reached.set(batch.partition, BigInt(last.offset) + 1n);
     if ([...ends].every(([p, end]) => (reached.get(p) ?? 0n) >= end)) finish();
@@ -108,5 +129,5 @@ if (cpu0 === undefined || spans === 0) {
 const cpu = process.cpuUsage(cpu0);
 const main = mainThreadUs() - main0;
 await consumer.disconnect();
-process.stdout.write(`${JSON.stringify({ spans, documents: spans, calls, cpuUs: cpu.user + cpu.system, mainThreadUs: main })}\n`);
+process.stdout.write(`${JSON.stringify({ spans, documents, calls, cpuUs: cpu.user + cpu.system, mainThreadUs: main })}\n`);
 process.exit(0);
