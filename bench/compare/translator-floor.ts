@@ -31,7 +31,7 @@ export interface TranslatorFloor {
 export async function runTranslatorFloor(brokers: string, topic: string, xrayEndpoint: string, skipSpans: number, documents: FloorDocuments = 'minimal', timeoutMs = 300_000): Promise<TranslatorFloor> {
   const env = { ...process.env };
   const nodeOptions = nodeOptionsFor('translator', env);
-  const child = spawn(process.execPath, ['--import', 'tsx', FLOOR, brokers, topic, xrayEndpoint, String(skipSpans)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', FLOOR, brokers, topic, xrayEndpoint, String(skipSpans), documents], {
     env: nodeOptions === undefined ? env : { ...env, NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
