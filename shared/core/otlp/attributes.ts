@@ -23,7 +23,7 @@ export const strArray = (key: string, values: readonly string[]): KeyValue => ({
 /** Known methods (semconv `http.request.method`); any other becomes `_OTHER` with the original kept. */
 const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY']);
 
-/** Tags whose content is carried by a semantic-convention attribute (and not repeated under the Envoy name). */
+/** Tags whose content is carried by a semantic-convention attribute (not repeated under the Envoy name unless allowlisted as an annotation). */
 const MAPPED_TAGS = new Set([
   'http.method',
   'http.status_code',
@@ -60,8 +60,14 @@ function portOfUrl(url: string): number | undefined {
   return s === 'https' ? 443 : s === 'http' ? 80 : undefined;
 }
 
-/** The span's attributes from its tags; `isServer` selects the receiving-side names (client.address). */
-export function spanAttributesOf(span: Span, isServer: boolean): KeyValue[] {
+/**
+ * The span's attributes from its tags; `isServer` selects the receiving-side names (client.address). A tag in
+ * `keepNamed` (the ANNOTATION_TAGS allowlist) is also kept under its Envoy name when a convention carries it
+ * (`guid:x-request-id`, `request_size`, …), so the annotation it becomes through `aws.xray.annotations` has the
+ * segments path's key and an `annotation.guid_x_request_id` filter finds the trace on both paths (a newcomer
+ * trial found three default annotations missing on the OTLP path).
+ */
+export function spanAttributesOf(span: Span, isServer: boolean, keepNamed?: ReadonlySet<string>): KeyValue[] {
   const tags = span.tags;
   const out: KeyValue[] = [];
   const method = tags['http.method'];
@@ -113,7 +119,7 @@ export function spanAttributesOf(span: Span, isServer: boolean): KeyValue[] {
   const errorTag = tags['error'];
   if (errorTag !== undefined && errorTag !== 'false' && errorTag.length > 0 && errorTag !== 'true') out.push(str('error.type', errorTag));
   for (const key of Object.keys(tags).sort()) {
-    if (MAPPED_TAGS.has(key)) continue;
+    if (MAPPED_TAGS.has(key) && (keepNamed === undefined || !keepNamed.has(key))) continue;
     out.push(str(key, tags[key] as string));
   }
   return out;

@@ -291,7 +291,7 @@ function buildSpan(
   const tags = documentTagsOf(zipkin);
   const span = tags === zipkin.tags ? zipkin : { ...zipkin, tags };
   const isServer = plan.role === 'server';
-  const attributes = spanAttributesOf(span, isServer);
+  const attributes = spanAttributesOf(span, isServer, annotated);
   if (plan.role === 'client') {
     const remote = sanitizeName(remoteServiceOf(span) ?? callees.get(`${plan.traceKey}:${span.id}`));
     attributes.unshift(str('aws.remote.service', remote), str('peer.service', remote));

@@ -38,8 +38,41 @@ function mapOf(services: readonly GraphService[]): string[] {
   }).sort();
 }
 
-/** Sends the spans down both paths into two xray-locals and returns both maps. */
-async function mapsOf(spans: readonly Span[]): Promise<{ fromSegments: string[]; fromSpans: string[]; otlpSpanCount: number }> {
+interface StoredDocument { annotations?: Record<string, unknown>; subsegments?: StoredDocument[] }
+
+/** Every annotation of every segment and subsegment the xray-local stored, as sorted `key=value` lines. */
+async function annotationsOf(app: ReturnType<typeof buildApp>, window: { StartTime: number; EndTime: number }, stored: 'segments' | 'spans'): Promise<string[]> {
+  const ids: string[] = [];
+  let next: string | undefined;
+  do {
+    const page = (await app.inject({ method: 'POST', url: '/TraceSummaries', payload: { ...window, TimeRangeType: 'Event', ...(next === undefined ? {} : { NextToken: next }) } }))
+      .json<{ TraceSummaries: { Id: string }[]; NextToken?: string }>();
+    ids.push(...page.TraceSummaries.map((t) => t.Id));
+    next = page.NextToken;
+  } while (next !== undefined);
+  const lines: string[] = [];
+  const walk = (d: StoredDocument): void => {
+    for (const [k, v] of Object.entries(d.annotations ?? {})) lines.push(`${k}=${JSON.stringify(v)}`);
+    for (const sub of d.subsegments ?? []) walk(sub);
+  };
+  for (let i = 0; i < ids.length; i += 5) {
+    const TraceIds = ids.slice(i, i + 5);
+    if (stored === 'segments') {
+      const traces = (await app.inject({ method: 'POST', url: '/Traces', payload: { TraceIds } })).json<{ Traces: { Segments: { Document: string }[] }[] }>().Traces;
+      for (const t of traces) for (const seg of t.Segments) walk(JSON.parse(seg.Document) as StoredDocument);
+    } else {
+      // spans live in Transaction Search: retrieved in X-Ray's format, as the console reads them
+      const { RetrievalToken } = (await app.inject({ method: 'POST', url: '/StartTraceRetrieval', payload: { TraceIds, ...window } })).json<{ RetrievalToken: string }>();
+      const traces = (await app.inject({ method: 'POST', url: '/ListRetrievedTraces', payload: { RetrievalToken, TraceFormat: 'XRAY' } })).json<{ Traces: { Spans: { Document: string }[] }[] }>().Traces;
+      for (const t of traces) for (const span of t.Spans) walk(JSON.parse(span.Document) as StoredDocument);
+    }
+  }
+  assert.ok(ids.length > 0, 'traces stored');
+  return lines.sort();
+}
+
+/** Sends the spans down both paths into two xray-locals and returns both maps (and both paths' annotations). */
+async function mapsOf(spans: readonly Span[]): Promise<{ fromSegments: string[]; fromSpans: string[]; otlpSpanCount: number; annotations: { fromSegments: string[]; fromSpans: string[] } }> {
   const segmentsApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS });
   const otlpApp = buildApp({ logger: silentLogger(), registry: createRegistry(), maxSegments: 100_000, nowMs: () => NOW_MS, traceSegmentDestination: 'CloudWatchLogs' });
   try {
@@ -58,7 +91,10 @@ async function mapsOf(spans: readonly Span[]): Promise<{ fromSegments: string[];
     }
     const window = { StartTime: NOW_MS / 1000 - 3600, EndTime: NOW_MS / 1000 + 60 };
     const graph = async (app: typeof otlpApp) => (await app.inject({ method: 'POST', url: '/ServiceGraph', payload: window })).json<{ Services: GraphService[] }>().Services;
-    return { fromSegments: mapOf(await graph(segmentsApp)), fromSpans: mapOf(await graph(otlpApp)), otlpSpanCount: otlp.batches.reduce((n, b) => n + b.spanIndexes.length, 0) };
+    return {
+      fromSegments: mapOf(await graph(segmentsApp)), fromSpans: mapOf(await graph(otlpApp)), otlpSpanCount: otlp.batches.reduce((n, b) => n + b.spanIndexes.length, 0),
+      annotations: { fromSegments: await annotationsOf(segmentsApp, window, 'segments'), fromSpans: await annotationsOf(otlpApp, window, 'spans') },
+    };
   } finally {
     await segmentsApp.close();
     await otlpApp.close();
@@ -72,9 +108,13 @@ describe('segments path and OTLP path draw the same map', () => {
       const spans = Array.from({ length: 20 }, (_, i) =>
         generateRequest(prng, (NOW_MS - 60_000) * 1000 + i * 10_000, i, { ...DEFAULT_GENERATE_OPTIONS, flavour, errorRate: 0.2, faultRate: 0.2 }).spans.map((e) => e.span),
       ).flat();
-      const { fromSegments, fromSpans } = await mapsOf(spans);
+      const { fromSegments, fromSpans, annotations } = await mapsOf(spans);
       assert.ok(fromSegments.length >= 5, fromSegments.join('\n'));
       assert.deepEqual(fromSpans, fromSegments);
+      // and the same annotations, so a filter such as annotation.guid_x_request_id finds a trace on both paths
+      // (a newcomer trial: guid_x_request_id, request_size and response_size were missing on the OTLP path)
+      assert.ok(annotations.fromSegments.some((a) => a.startsWith('guid_x_request_id=')), annotations.fromSegments.slice(0, 20).join('\n'));
+      assert.deepEqual(annotations.fromSpans, annotations.fromSegments);
     });
   }
 
