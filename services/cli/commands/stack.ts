@@ -20,7 +20,7 @@ import { STACK_HELP } from './stack/help.ts';
 import { stackBanner } from './stack/banner.ts';
 import { pickPort, portIsFree } from './stack/ports.ts';
 import { drainTranslators } from './stack/drain.ts';
-import { STACK_HOST, checkKafka, checkRedis, configProblems, throwawayTypos } from './stack/preflight.ts';
+import { STACK_HOST, checkKafka, checkRedis, configProblems, throwawayTypos, translatorGroupNote } from './stack/preflight.ts';
 import { announceReceiver, holderOfPort, runningReceivers, runtimeDirOf, thisProcess } from '../running-receivers.ts';
 import { kafkaSecurityAnnounced } from '../replay/source-flags.ts';
 import { chooseExportTarget, exportTargetWarning, kafkaNamesOf } from '../../../shared/edge/config/index.ts';
@@ -89,9 +89,11 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   warnEnvTypos({ ...io, env: Object.fromEntries(Object.entries(io.env).filter(([name]) => !throwaway.has(name))) }, 'stack', KNOWN_VARIABLES);
   // What the stack depends on, checked before anything starts; every problem is listed at once.
   const problems: string[] = [...throwaway.values(), ...(await configProblems(io.env, redisEnabled, ownXray))];
+  let groupNote: string | undefined;
   if (io.env['KAFKA_BROKERS'] !== undefined && io.env['KAFKA_BROKERS'] !== '') {
     const problem = await checkKafka(io.env);
     if (problem !== undefined) problems.push(problem);
+    else groupNote = await translatorGroupNote(io.env);
   }
   const redisUrl = io.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
   if (redisEnabled) {
@@ -114,6 +116,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   }
   const targetWarning = exportTargetWarning(exportSettings, io.env, target, 'meshray stack');
   if (targetWarning !== undefined) say(`warning: ${targetWarning}`);
+  if (groupNote !== undefined) say(`warning: ${groupNote}`);
 
   const services: Service[] = [];
   let broker: Broker | undefined;
@@ -300,7 +303,8 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
 
     const pidOf = (name: string): number | undefined => services.find((s) => s.name === name)?.child.pid;
     io.stdout.write(stackBanner({
-      brokers, brokersLine, ownBroker: broker !== undefined, redis: redisEnabled ? redisUrl : undefined, receiverPort, opsPorts, xrayPort, xrayEndpoint, target, moved, env: io.env, pidOf,
+      brokers, brokersLine, ownBroker: broker !== undefined, redis: redisEnabled ? redisUrl : undefined, receiverPort, opsPorts, xrayPort, xrayEndpoint, target,
+      moved: groupNote === undefined ? moved : [...moved, groupNote], env: io.env, pidOf,
     }));
     // `meshray send` and `meshray demo` without --target post here, not to whatever holds :9411 (running-receivers.ts).
     // `meshray capture` and `replay` without --brokers read this stack's topics (its own broker's port is the OS's pick).

@@ -19,7 +19,7 @@ export interface StackBannerInput {
   readonly xrayPort: number | undefined;
   readonly xrayEndpoint: string | undefined;
   readonly target: ExportTarget;
-  /** `note:` lines: usual ports that were busy. */
+  /** `note:` lines: usual ports that were busy, a translator group that already had members. */
   readonly moved: readonly string[];
   /** The stack's environment. */
   readonly env: Readonly<Record<string, string | undefined>>;

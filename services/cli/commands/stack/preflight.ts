@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { CommandIo } from '../../commands.ts';
 import { misdirectingTypos } from '../../command-args.ts';
-import { kafkaEnv, parseConfig, requireSaslCredentials } from '../../../../shared/edge/config/index.ts';
+import { kafkaEnv, kafkaNamesOf, parseConfig, requireSaslCredentials } from '../../../../shared/edge/config/index.ts';
 import { createKafka, describeKafkaError } from '../../../../shared/edge/kafka/client.ts';
 import { kafkaSecurityOf } from '../../../../shared/edge/kafka/from-config.ts';
 
@@ -71,6 +71,36 @@ export async function checkKafka(env: CommandIo['env']): Promise<string | undefi
     }
   }
   return `Kafka at ${c.KAFKA_BROKERS.join(',')} (KAFKA_BROKERS) does not answer as Kafka: ${causes.join('; ')}; start it, correct KAFKA_BROKERS, or unset it for a broker of the stack's own`;
+}
+
+/**
+ * The members the translators' consumer group (TRANSLATOR_GROUP_ID) already has on the Kafka of KAFKA_BROKERS: a
+ * note in one line, or undefined when it has none (or the group cannot be read: checkKafka names a broker that
+ * does not answer). The stack's translators join that group and share its partitions with those members, and
+ * what those take goes to their own export target: a newcomer trial's stack showed a third of its traffic in
+ * another xray-local, as OTLP, without a word.
+ */
+export async function translatorGroupNote(env: CommandIo['env']): Promise<string | undefined> {
+  const parsed = parseConfig(stackKafkaSchema, env);
+  if (!parsed.ok) return undefined;
+  const c = parsed.value;
+  const { groupId } = kafkaNamesOf(env);
+  const admin = createKafka({
+    brokers: [...c.KAFKA_BROKERS], clientId: 'meshray-stack-check', logLevel: 'nothing', ...kafkaSecurityOf(c),
+    connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retry: { retries: 1 },
+  }).admin();
+  try {
+    await admin.connect();
+    const { groups } = await admin.describeGroups([groupId]);
+    const members = groups[0]?.members ?? [];
+    if (members.length === 0) return undefined;
+    const who = [...new Set(members.map((m) => `${m.clientId}@${m.clientHost.replace(/^\//, '')}`))].slice(0, 5).join(', ');
+    return `consumer group ${groupId} (TRANSLATOR_GROUP_ID) already has ${members.length} member${members.length === 1 ? '' : 's'} on this Kafka (${who}): this stack's translators share the partitions with ${members.length === 1 ? 'it' : 'them'}, and the spans ${members.length === 1 ? 'it takes go' : 'they take go'} to ${members.length === 1 ? 'its' : 'their'} own export target; stop ${members.length === 1 ? 'it' : 'them'}, or set TRANSLATOR_GROUP_ID to a new group to run apart (a new group reads SPANS_TOPIC from its start)`;
+  } catch {
+    return undefined;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 /** Whether Redis at `url` answers PING: undefined, or why not in one line. */

@@ -1,12 +1,14 @@
 /**
  * `meshray stack`'s Kafka check (checkKafka) against the real broker: a dead first seed broker in front of a live
  * one is a working cluster (the check tried only the first: found by the second diff review), and something
- * that accepts connections but is not Kafka is named as such.
+ * that accepts connections but is not Kafka is named as such; a translator group that already has members is
+ * named (translatorGroupNote).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { checkKafka } from '../../../../../../services/cli/commands/stack/preflight.ts';
+import { Kafka, logLevel } from 'kafkajs';
+import { checkKafka, translatorGroupNote } from '../../../../../../services/cli/commands/stack/preflight.ts';
 
 const BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 
@@ -26,5 +28,30 @@ test('an endpoint that accepts the connection but never answers as Kafka is refu
   } finally {
     for (const s of sockets) s.destroy();
     await new Promise<void>((resolve) => { silent.close(() => resolve()); });
+  }
+});
+
+test('a translator group that already has a member is named with that member (the stack\'s translators would share its partitions, silently)', { timeout: 90_000 }, async () => {
+  const kafka = new Kafka({ clientId: 'preflight-test', brokers: BROKERS.split(','), logLevel: logLevel.NOTHING });
+  const topic = `preflight-group-${process.pid}-${Date.now()}`;
+  const groupId = `${topic}-translators`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  const consumer = kafka.consumer({ groupId });
+  try {
+    assert.equal(await translatorGroupNote({ KAFKA_BROKERS: BROKERS, TRANSLATOR_GROUP_ID: groupId }), undefined, 'no member yet');
+    const joined = new Promise<void>((resolve) => { consumer.on(consumer.events.GROUP_JOIN, () => resolve()); });
+    await consumer.connect();
+    await consumer.subscribe({ topic });
+    await consumer.run({ eachMessage: async () => undefined });
+    await joined;
+    const note = await translatorGroupNote({ KAFKA_BROKERS: BROKERS, TRANSLATOR_GROUP_ID: groupId });
+    assert.match(note ?? '', new RegExp(`^consumer group ${groupId} \\(TRANSLATOR_GROUP_ID\\) already has 1 member on this Kafka \\(preflight-test@[^)]+\\): this stack's translators share the partitions with it, .*set TRANSLATOR_GROUP_ID to a new group`));
+    assert.equal(await translatorGroupNote({ KAFKA_BROKERS: BROKERS, TRANSLATOR_GROUP_ID: `${groupId}-other` }), undefined, 'another group');
+  } finally {
+    await consumer.disconnect();
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.disconnect();
   }
 });
