@@ -37,6 +37,21 @@ async function decodeOne(body: Buffer, coding: string, maxBytes: number): Promis
 const SUPPORTED = new Set(['identity', 'gzip', 'x-gzip', 'deflate']);
 
 /**
+ * What to do when a body said to be compressed is plain JSON: `: it is uncompressed JSON (…); send it without
+ * Content-Encoding: gzip`; '' for anything else (a corrupt or cut-short stream). zlib's own words ("incorrect header
+ * check") said nothing of the cause (newcomer trial).
+ */
+function plainBodyHint(body: Buffer, coding: string): string {
+  const gzip = coding !== 'deflate';
+  if (gzip && body[0] === 0x1f && body[1] === 0x8b) return ''; // gzip, but corrupt or cut short
+  let i = 0;
+  while (i < body.length && (body[i] === 0x20 || body[i] === 0x0a || body[i] === 0x0d || body[i] === 0x09)) i++;
+  const first = body[i];
+  if (first !== 0x5b && first !== 0x7b) return '';
+  return `: it is uncompressed JSON (it starts with "${String.fromCharCode(first)}"); send it without Content-Encoding: ${coding}`;
+}
+
+/**
  * The body as is when Content-Encoding is absent, empty or `identity` (most senders: Envoy posts
  * uncompressed), else undefined: decodeContentEncoding must undo it. Synchronous, so the common request
  * skips a promise and the coding list parsing.
@@ -65,7 +80,7 @@ export async function decodeContentEncoding(body: Buffer, contentEncoding: strin
       out = await decodeOne(out, coding, maxBytes);
     } catch (e) {
       if (isTooLarge(e)) return refuse(tooLarge(maxBytes));
-      return refuse(new MeshrayError('UNSUPPORTED_ENCODING', `body is not valid ${coding} data: ${(e as Error).message}`, { cause: e }));
+      return refuse(new MeshrayError('UNSUPPORTED_ENCODING', `body is not valid ${coding} data${plainBodyHint(out, coding)} (zlib: ${(e as Error).message})`, { cause: e }));
     }
   }
   if (out.length > maxBytes) return refuse(tooLarge(maxBytes));

@@ -52,4 +52,16 @@ describe('decodeContentEncoding', () => {
       assert.equal(r.error.code, 'UNSUPPORTED_ENCODING');
     }
   });
+
+  it('a plain JSON body labelled gzip or deflate is told to drop the label (zlib\'s "incorrect header check" said nothing of it)', async () => {
+    const json = Buffer.from(' [{"traceId":"abc"}]');
+    for (const coding of ['gzip', 'deflate']) {
+      const r = await decodeContentEncoding(json, coding, 1000);
+      assert.ok(!r.ok);
+      assert.match(r.error.message, new RegExp(`^body is not valid ${coding} data: it is uncompressed JSON \\(it starts with "\\["\\); send it without Content-Encoding: ${coding} \\(zlib: `));
+    }
+    const cut = await decodeContentEncoding(gzipSync(json).subarray(0, 20), 'gzip', 1000);
+    assert.ok(!cut.ok);
+    assert.match(cut.error.message, /^body is not valid gzip data \(zlib: /, 'gzip cut short: no advice to drop the label');
+  });
 });
