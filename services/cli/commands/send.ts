@@ -136,6 +136,9 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     const where = fileFormat === 'ndjson' ? `line ${r.index + 1}` : `span ${r.index}`;
     io.stderr.write(`meshray send: ${where} not sent (${r.reason}):\n${formatIssues(r.issues)}\n`);
   }
+  // The receiver's advice ("POST it to /api/v1/spans") is not send's: send reads one format per file (newcomer trial).
+  const v1 = refused.filter((r) => r.reason === 'wrong_version').length;
+  if (v1 > 0) io.stderr.write(`meshray send: ${v1} Zipkin v1 span(s) in this ${fileFormat} file: send reads one format per file; put them in a file of their own (a v1 JSON array) and send that\n`);
 
   const startMs = Date.now();
   // the spans of POSTs not taken that sending again may deliver (no answer, 401/403, 408, 429, 5xx), by their place

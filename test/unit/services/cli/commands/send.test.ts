@@ -95,6 +95,15 @@ test('an invalid span is named by its line and not sent; its neighbours are, and
     assert.deepEqual(receivedSpans(stub.posts.map((p) => p.body)).map((s) => s.id), ['abcdef0123456789', 'abcdef0123456781', 'abcdef0123456782']);
     const summary = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { spans: number; invalid: number };
     assert.deepEqual([summary.spans, summary.invalid], [3, 2], 'the span dated by its annotation is not counted as undated');
+    assert.doesNotMatch(r.stderr, /Zipkin v1 span\(s\) in this/);
+    // a v1 span among v2 ones: the receiver's advice (POST it to /api/v1/spans) is not send's
+    const mixed = await runCommand(run, ['-', '--target', stub.target], `${[
+      { traceId: 'abcdef0123456789', id: 'abcdef0123456783', timestamp: Date.now() * 1000 },
+      { traceId: 'abcdef0123456789', id: 'abcdef0123456784', binaryAnnotations: [{ key: 'http.url', value: '/x' }] },
+    ].map((span) => JSON.stringify(span)).join('\n')}\n`);
+    assert.equal(mixed.code, 2, mixed.stderr);
+    assert.match(mixed.stderr, /line 2 not sent \(wrong_version\)/);
+    assert.match(mixed.stderr, /meshray send: 1 Zipkin v1 span\(s\) in this ndjson file: send reads one format per file; put them in a file of their own \(a v1 JSON array\) and send that/);
     const empty = await runCommand(run, ['-', '--target', stub.target], '');
     assert.equal(empty.code, 1);
     assert.match(empty.stderr, /stdin is empty: no spans to send/);
