@@ -20,7 +20,7 @@ export interface CommandEntry {
 }
 
 export const COMMANDS = {
-  translate: { summary: 'dry run: Zipkin spans (v2 JSON, v1 JSON or protobuf) in, X-Ray segment documents (ndjson) out', load: () => import('./commands/translate.ts') },
+  translate: { summary: 'dry run: Zipkin spans (v2 JSON, v1 JSON or protobuf) in, X-Ray segment documents (or, with --protocol otlp, OTLP spans) out as ndjson', load: () => import('./commands/translate.ts') },
   start: { summary: 'all-in-one: receiver :9411, translator and xray-local :2000 in one process, no Kafka needed', load: () => import('./commands/start.ts') },
   receiver: { summary: 'run the Zipkin receiver (publishes to Kafka)', load: () => import('./commands/receiver.ts') },
   translator: { summary: 'run a translator (Kafka consumer group member exporting to X-Ray)', load: () => import('./commands/translator.ts') },

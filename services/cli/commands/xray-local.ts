@@ -5,7 +5,9 @@ import { runUntilSignal } from '../run-until-signal.ts';
 const USAGE = `usage: meshray xray-local
 
 An X-Ray-compatible API (PutTraceSegments, GetTraceSummaries, BatchGetTraces, GetServiceGraph,
-GetTraceGraph) and its console at /, with /health/* and /metrics, on XRAY_LOCAL_PORT. Point a translator's
+GetTraceGraph; the OTLP endpoint POST /v1/traces with Transaction Search's Get/UpdateTraceSegmentDestination,
+StartTraceRetrieval, ListRetrievedTraces, GetRetrievedTracesGraph) and its console at /, with /health/* and
+/metrics, on XRAY_LOCAL_PORT. Point a translator's
 XRAY_ENDPOINT at it. Configured by environment variables only:
 
 `;
