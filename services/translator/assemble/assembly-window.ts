@@ -191,17 +191,20 @@ export class AssemblyWindow {
    */
   takeDue(nowMs: number, only?: number): DueTrace[] {
     const due: DueTrace[] = [];
-    const candidates: { p: PartitionState; partition: number; t: HeldTrace }[] = [];
+    // Taking traces only lowers #spans: without pressure now there is none after the scan, and the traces not
+    // due need no list (the handler scans a partition at every batch: an object per held trace each time).
+    const pressure = this.#spans > this.#s.maxSpans;
+    const candidates: { p: PartitionState; t: HeldTrace }[] = [];
     for (const [partition, p] of this.#partitions) {
       if (only !== undefined && partition !== only) continue;
       for (const t of p.traces.values()) {
         const idle = nowMs - t.lastAtMs >= this.#s.idleMs || (t.lastReceivedMs > 0 && p.watermarkMs - t.lastReceivedMs >= this.#s.idleMs);
         const reason = t.retry ? 'retry' : nowMs - t.firstAtMs >= this.#s.maxAgeMs ? 'max_age' : idle ? 'idle' : undefined;
         if (reason !== undefined) due.push(this.#take(p, t, reason, nowMs));
-        else candidates.push({ p, partition, t });
+        else if (pressure) candidates.push({ p, t });
       }
     }
-    if (this.#spans > this.#s.maxSpans) {
+    if (pressure && this.#spans > this.#s.maxSpans) {
       // Pressure: oldest first until 90 % of the bound, whichever partition they are in.
       candidates.sort((a, b) => a.t.firstAtMs - b.t.firstAtMs);
       for (const c of candidates) {
