@@ -32,8 +32,6 @@ if (!Number.isFinite(skip) || skip < 0 || brokers === '' || topic === '' || endp
   process.stderr.write('usage: translator-floor.ts <brokers> <topic> <xray endpoint> <spans to skip (a number ≥ 0)> [minimal|translated]\n');
   process.exit(2);
 }
-/** The translator's defaults (PACKING=on: services/translator/translate/translator-config.ts). */
-const translatorConfig = { ...DEFAULT_TRANSLATOR_CONFIG, packing: true };
 const epochs = new MemoryEpochStore({ ttlMs: DEFAULT_TRANSLATOR_CONFIG.epochTtlMs, maxEntries: DEFAULT_TRANSLATOR_CONFIG.epochCacheMaxEntries });
 const DOCUMENTS_PER_CALL = 50;
 const CALLS_IN_FLIGHT = 4;
@@ -52,7 +50,7 @@ const admin = kafka.admin();
 await admin.connect();
 const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
 await admin.disconnect();
-const xray = new XRayClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'floor', secretAccessKey: 'floor' }, maxAttempts: 1 });
+const xray = new XRayClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'floor', secretAccessKey: 'floor' }, maxAttempts: 1, cacheMiddleware: true });
 const consumer = kafka.consumer({ groupId: `meshray-translator-floor-${process.pid}-${Date.now()}`, maxBytes: 10 * 2 ** 20 });
 
 let warmed = 0;
@@ -109,7 +107,7 @@ await consumer.run({
       }
     }
     if (mode === 'translated') {
-      const translated = translateSpans(read, { config: translatorConfig, nowMs: Date.now(), epochs });
+      const translated = translateSpans(read, { config: DEFAULT_TRANSLATOR_CONFIG, nowMs: Date.now(), epochs });
       for (const d of packDocuments(translated.documents, DEFAULT_TRANSLATOR_CONFIG.maxDocumentBytes).documents) out.push(d.json);
     }
     const spansRead = mode === 'translated' ? read.length : out.length;

@@ -137,8 +137,12 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
     io.stderr.write(`meshray send: ${where} not sent (${r.reason}):\n${formatIssues(r.issues)}\n`);
   }
   // The receiver's advice ("POST it to /api/v1/spans") is not send's: send reads one format per file (newcomer trial).
-  const v1 = refused.filter((r) => r.reason === 'wrong_version').length;
-  if (v1 > 0) io.stderr.write(`meshray send: ${v1} Zipkin v1 span(s) in this ${fileFormat} file: send reads one format per file; put them in a file of their own (a v1 JSON array) and send that\n`);
+  const other = refused.filter((r) => r.reason === 'wrong_version').length;
+  if (other > 0) {
+    // wrong_version is a v1 span among v2 ones, or a v2 span in a v1 array (found by review)
+    const [version, list] = fileFormat === 'json-v1' ? ['v2', 'a v2 JSON array or ndjson'] : ['v1', 'a v1 JSON array'];
+    io.stderr.write(`meshray send: ${other} Zipkin ${version} span(s) in this ${fileFormat} file: send reads one format per file; put them in a file of their own (${list}) and send that\n`);
+  }
 
   const startMs = Date.now();
   // the spans of POSTs not taken that sending again may deliver (no answer, 401/403, 408, 429, 5xx), by their place
@@ -196,7 +200,7 @@ export async function run(args: readonly string[], io: CommandIo): Promise<numbe
   const latestAllowedMicros = (startMs + OTLP_ENDPOINT_LIMITS.maxAheadMs) * 1000;
   const ahead = spans.filter((span) => (startMicrosOf(span) ?? -Infinity) > latestAllowedMicros).length;
   if (ahead > 0) {
-    io.stderr.write(`meshray send: ${ahead} span(s) start more than ${OTLP_ENDPOINT_LIMITS.maxAheadMs / 3_600_000} hours after this machine's clock: with EXPORT_PROTOCOL=otlp the translator retries them POISON_MAX_ATTEMPTS times, then dead-letters them (too_far_ahead, X-Ray's OTLP endpoint refuses them); as segments they are stored at their own start_time, outside the console's default last hour. Check the sender's clock or the capture's times\n`);
+    io.stderr.write(`meshray send: ${ahead} span(s) start more than ${OTLP_ENDPOINT_LIMITS.maxAheadMs / 3_600_000} hours after this machine's clock: with EXPORT_PROTOCOL=otlp the translator takes them POISON_MAX_ATTEMPTS deliveries, then dead-letters them (too_far_ahead, X-Ray's OTLP endpoint refuses them); as segments they are stored at their own start_time, outside the console's default last hour. Check the sender's clock or the capture's times\n`);
   }
   if (summary.refusedPosts > 0 || summary.invalid > 0) return 2;
   return 0;

@@ -14,6 +14,13 @@ export const TRIMMED_KEY = 'meshray.trimmed';
 export const TRIMMED_ATTRIBUTES_KEY = 'meshray.trimmed_attributes';
 
 /** Attributes a trimmed span keeps: what names its node and edge and says whether it failed. */
+/** A convention's attribute → the Envoy tag it carries, for the tags attributes.ts may also keep under their own name. */
+const ENVOY_TWIN: Readonly<Record<string, string>> = {
+  'http.request.header.x-request-id': 'guid:x-request-id',
+  'http.request.body.size': 'request_size',
+  'http.response.body.size': 'response_size',
+};
+
 const ESSENTIAL = new Set([
   'http.request.method',
   'http.response.status_code',
@@ -76,7 +83,13 @@ export function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; byt
   // A tag of the span's own under a marker's name would be a second attribute of that key (OTLP keys are unique):
   // it goes first, counted and named like any other dropped attribute.
   const isMarker = (kv: KeyValue): boolean => kv.key === TRIMMED_KEY || kv.key === TRIMMED_ATTRIBUTES_KEY;
-  const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key) && !isMarker(kv)).sort((a, b) => keyValueBytes(b) - keyValueBytes(a));
+  // A convention's attribute whose Envoy-named twin is kept for an annotation (attributes.ts keepNamed) goes before
+  // any attribute found nowhere else: the twin holds the same value (found by review: a large request id kept
+  // twice cost another tag).
+  const keys = new Set(span.attributes.map((kv) => kv.key));
+  const twinned = (kv: KeyValue): boolean => { const envoy = ENVOY_TWIN[kv.key]; return envoy !== undefined && keys.has(envoy); };
+  const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key) && !isMarker(kv))
+    .sort((a, b) => Number(twinned(b)) - Number(twinned(a)) || keyValueBytes(b) - keyValueBytes(a));
   const dropped = new Set<KeyValue>(span.attributes.filter(isMarker)); // in dropping order
   const marked = (events: readonly OtlpEvent[], droppedEvents: number, what: string): OtlpSpan => ({
     ...span,

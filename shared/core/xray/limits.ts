@@ -67,6 +67,20 @@ function droppablesOf(container: Record<string, unknown>, group: string): Droppa
   return out;
 }
 
+/** Annotation values cut at MAX_ANNOTATION_VALUE_CHARS (or one short of it, not to split a surrogate pair). */
+function copiedAnnotationValues(annotations: Readonly<Record<string, unknown>> | undefined): Set<string> {
+  const cut = new Set<string>();
+  for (const value of Object.values(annotations ?? {})) if (typeof value === 'string' && value.length >= MAX_ANNOTATION_VALUE_CHARS - 1) cut.add(value);
+  return cut;
+}
+
+/** A metadata value that begins with a cut annotation value and goes on: the whole value that annotation was cut from. */
+function isCopy(d: Droppable, cut: ReadonlySet<string>): boolean {
+  const value = d.container[d.key];
+  if (typeof value !== 'string' || value.length <= MAX_ANNOTATION_VALUE_CHARS - 1) return false;
+  return cut.has(value.slice(0, MAX_ANNOTATION_VALUE_CHARS)) || cut.has(value.slice(0, MAX_ANNOTATION_VALUE_CHARS - 1));
+}
+
 /** Largest first; ties broken by name so the outcome is deterministic. */
 function byBytesDesc(a: Droppable, b: Droppable): number {
   if (a.bytes !== b.bytes) return b.bytes - a.bytes;
@@ -110,7 +124,11 @@ export function fitDocument(
     const bucket = metadata[namespace];
     if (bucket !== undefined) metadataDroppables.push(...droppablesOf(bucket, namespace));
   }
-  metadataDroppables.sort(byBytesDesc);
+  // A value kept whole beside its annotation (cut to MAX_ANNOTATION_VALUE_CHARS: annotations.ts splitTags) goes
+  // first: its first 1,000 characters stay in the annotation, and as the largest values go first it was kept
+  // while a tag found nowhere else was dropped (found by review).
+  const copied = copiedAnnotationValues(doc.annotations);
+  metadataDroppables.sort(copied.size === 0 ? byBytesDesc : (a, b) => Number(isCopy(b, copied)) - Number(isCopy(a, copied)) || byBytesDesc(a, b));
   const afterMetadata = dropUntilFits(doc, metadataDroppables, maxBytes, (count) => {
     for (const namespace of Object.keys(metadata)) {
       if (namespace !== 'meshray' && Object.keys(metadata[namespace] ?? {}).length === 0) delete metadata[namespace];

@@ -94,11 +94,12 @@ export const bytes = () =>
 /** A whole number in [min, max]; a value that is no number at all says so (zod's own line read "expected number, received NaN"). */
 export const int = (min: number, max: number = Number.MAX_SAFE_INTEGER, what = 'a whole number') => {
   // zod's own words ("Too big: expected number to be <=65535") named neither the range nor what is wanted (newcomer trial).
-  const range = max === Number.MAX_SAFE_INTEGER ? `must be ${what} of at least ${min}` : `must be ${what} from ${min} to ${max}`;
+  const unbounded = max === Number.MAX_SAFE_INTEGER;
+  const range = unbounded ? `must be ${what} of at least ${min}` : `must be ${what} from ${min} to ${max}`;
   return z.coerce.number({ error: (issue) => (issue.code === 'invalid_type' ? `expected ${what}` : undefined) })
-    .int({ error: `expected ${what}` })
     .min(min, { error: range })
-    .max(max, { error: range });
+    .max(max, { error: unbounded ? `must be ${what} of at most ${max}` : range, abort: true })
+    .int({ error: `expected ${what}` });
 };
 /** A TCP port; 0 asks the system for a free one. */
 export const port = () => int(0, 65535, 'a TCP port number');

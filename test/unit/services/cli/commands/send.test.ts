@@ -52,7 +52,7 @@ test('posts a v2 JSON file in batches of 5 and reports the answers', async () =>
     const ahead = fixtureSpans().map((span, i) => ({ ...span, timestampMicros: i < 3 ? aheadMicros : Date.now() * 1000 }));
     const later = await runCommand(run, ['-', '--target', stub.target], `${ahead.map(encodeSpanJsonV2).join('\n')}\n`);
     assert.equal(later.code, 0, later.stderr);
-    assert.match(later.stderr, /meshray send: 3 span\(s\) start more than 2 hours after this machine's clock: with EXPORT_PROTOCOL=otlp the translator retries them POISON_MAX_ATTEMPTS times, then dead-letters them \(too_far_ahead/);
+    assert.match(later.stderr, /meshray send: 3 span\(s\) start more than 2 hours after this machine's clock: with EXPORT_PROTOCOL=otlp the translator takes them POISON_MAX_ATTEMPTS deliveries, then dead-letters them \(too_far_ahead/);
     assert.doesNotMatch(later.stderr, /14 days/);
   } finally {
     await stub.close();

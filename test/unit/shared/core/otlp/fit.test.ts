@@ -98,3 +98,17 @@ it('never drops more attributes, nor refuses a span, for the names (random spans
     { numRuns: 400, seed: 29 },
   );
 });
+
+it('a convention\'s attribute whose Envoy-named twin is kept for an annotation goes first, before a tag found nowhere else (found by review)', () => {
+  const id = 'i'.repeat(90 * KB);
+  const twin: KeyValue = { key: 'http.request.header.x-request-id', value: { arrayValue: { values: [{ stringValue: id }] } } };
+  const span = spanWith([str('http.request.method', 'GET'), twin, str('guid:x-request-id', id), str('my.big.tag', 't'.repeat(105 * KB))]);
+  const fitted = fitSpan(span, 200 * KB);
+  assert.ok(fitted !== undefined);
+  assert.deepEqual(valueOf(fitted.span, TRIMMED_ATTRIBUTES_KEY), ['http.request.header.x-request-id']);
+  assert.equal(valueOf(fitted.span, 'guid:x-request-id'), id, 'the twin, and the annotation it makes, stay');
+  assert.equal(valueOf(fitted.span, 'my.big.tag'), 't'.repeat(105 * KB));
+  // without the Envoy-named twin the convention's attribute is just another attribute: the largest goes first
+  const alone = fitSpan(spanWith([str('http.request.method', 'GET'), twin, str('my.big.tag', 't'.repeat(125 * KB))]), 200 * KB);
+  assert.deepEqual(alone === undefined ? undefined : valueOf(alone.span, TRIMMED_ATTRIBUTES_KEY), ['my.big.tag']);
+});

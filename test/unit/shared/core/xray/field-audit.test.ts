@@ -44,6 +44,12 @@ const rows: readonly Row[] = [
     assert.equal(d.annotations?.['guid_x_request_id'], long(1000));
     assert.equal(d.metadata?.['default']?.['guid:x-request-id'], long(1200), 'the whole value stays in metadata');
   }],
+  ['annotations', 'the whole value kept beside a cut one is the first thing dropped to fit 64 KB, before a tag found nowhere else (found by review)', { tags: { 'guid:x-request-id': long(3000), 'my.big.tag': 'y'.repeat(62_000) } }, (d) => {
+    assert.equal(d.annotations?.['guid_x_request_id'], long(1000));
+    assert.equal(d.metadata?.['default']?.['my.big.tag'], 'y'.repeat(62_000));
+    assert.equal(d.metadata?.['default']?.['guid:x-request-id'], undefined);
+    assert.deepEqual(d.metadata?.['meshray']?.['droppedMetadata'], ['default.guid:x-request-id']);
+  }],
   // cause: exceptions with a 16-hex id and a message
   ['cause', 'a long error message is cut to 250 characters', { tags: { error: long(300), 'http.status_code': '500' } }, (d) => {
     const exception = d.cause?.exceptions[0];
