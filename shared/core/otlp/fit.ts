@@ -83,13 +83,9 @@ export function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; byt
   // A tag of the span's own under a marker's name would be a second attribute of that key (OTLP keys are unique):
   // it goes first, counted and named like any other dropped attribute.
   const isMarker = (kv: KeyValue): boolean => kv.key === TRIMMED_KEY || kv.key === TRIMMED_ATTRIBUTES_KEY;
-  // A convention's attribute whose Envoy-named twin is kept for an annotation (attributes.ts keepNamed) goes before
-  // any attribute found nowhere else: the twin holds the same value (found by review: a large request id kept
-  // twice cost another tag).
   const keys = new Set(span.attributes.map((kv) => kv.key));
   const twinned = (kv: KeyValue): boolean => { const envoy = ENVOY_TWIN[kv.key]; return envoy !== undefined && keys.has(envoy); };
-  const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key) && !isMarker(kv))
-    .sort((a, b) => Number(twinned(b)) - Number(twinned(a)) || keyValueBytes(b) - keyValueBytes(a));
+  const droppable = span.attributes.filter((kv) => !ESSENTIAL.has(kv.key) && !isMarker(kv)).sort((a, b) => keyValueBytes(b) - keyValueBytes(a));
   const dropped = new Set<KeyValue>(span.attributes.filter(isMarker)); // in dropping order
   const marked = (events: readonly OtlpEvent[], droppedEvents: number, what: string): OtlpSpan => ({
     ...span,
@@ -105,6 +101,17 @@ export function fitSpan(span: OtlpSpan, maxBytes: number): { span: OtlpSpan; byt
     const withNamesBytes = spanJsonBytes(withNames);
     return withNamesBytes <= maxBytes ? { span: withNames, bytes: withNamesBytes } : fitted;
   };
+  // A convention's attribute whose Envoy-named twin is kept for an annotation (attributes.ts keepNamed) holds a
+  // value found in that twin: when dropping such attributes alone makes the span fit, nothing else goes (found by
+  // review: a large request id kept twice cost another tag); when it does not, they stay and the largest go.
+  const twins = droppable.filter(twinned);
+  for (const kv of twins) {
+    dropped.add(kv);
+    const candidate = marked(span.events, 0, 'attributes');
+    const candidateBytes = spanJsonBytes(candidate);
+    if (candidateBytes <= maxBytes) return named({ span: candidate, bytes: candidateBytes });
+  }
+  for (const kv of twins) dropped.delete(kv);
   for (const kv of droppable) {
     dropped.add(kv);
     const candidate = marked(span.events, 0, 'attributes');

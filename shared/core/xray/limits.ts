@@ -124,11 +124,25 @@ export function fitDocument(
     const bucket = metadata[namespace];
     if (bucket !== undefined) metadataDroppables.push(...droppablesOf(bucket, namespace));
   }
-  // A value kept whole beside its annotation (cut to MAX_ANNOTATION_VALUE_CHARS: annotations.ts splitTags) goes
-  // first: its first 1,000 characters stay in the annotation, and as the largest values go first it was kept
-  // while a tag found nowhere else was dropped (found by review).
+  metadataDroppables.sort(byBytesDesc);
+  // A value kept whole beside its annotation (cut to MAX_ANNOTATION_VALUE_CHARS: annotations.ts splitTags) keeps its
+  // first 1,000 characters in the annotation: when dropping such values alone makes the document fit, they go
+  // first and nothing else does (found by review: kept as the larger, a tag found nowhere else was dropped).
   const copied = copiedAnnotationValues(doc.annotations);
-  metadataDroppables.sort(copied.size === 0 ? byBytesDesc : (a, b) => Number(isCopy(b, copied)) - Number(isCopy(a, copied)) || byBytesDesc(a, b));
+  if (copied.size > 0) {
+    const copies = metadataDroppables.filter((d) => isCopy(d, copied));
+    if (copies.length > 0) {
+      const saved = copies.map((d) => d.container[d.key]);
+      const onlyCopies = dropUntilFits(doc, copies, maxBytes, (count) => {
+        mark['droppedMetadataKeys'] = count;
+        if (count > 0) mark['droppedMetadata'] = namesOf(copies.slice(0, count));
+      });
+      if (onlyCopies !== undefined) return { json: onlyCopies, trimmed: true };
+      // not enough: put them back, and drop by size as for any value
+      copies.forEach((d, i) => { d.container[d.key] = saved[i]; });
+      delete mark['droppedMetadata'];
+    }
+  }
   const afterMetadata = dropUntilFits(doc, metadataDroppables, maxBytes, (count) => {
     for (const namespace of Object.keys(metadata)) {
       if (namespace !== 'meshray' && Object.keys(metadata[namespace] ?? {}).length === 0) delete metadata[namespace];

@@ -99,7 +99,7 @@ it('never drops more attributes, nor refuses a span, for the names (random spans
   );
 });
 
-it('a convention\'s attribute whose Envoy-named twin is kept for an annotation goes first, before a tag found nowhere else (found by review)', () => {
+it('a convention\'s attribute whose Envoy-named twin is kept for an annotation goes alone when that is enough, before a tag found nowhere else (found by review)', () => {
   const id = 'i'.repeat(90 * KB);
   const twin: KeyValue = { key: 'http.request.header.x-request-id', value: { arrayValue: { values: [{ stringValue: id }] } } };
   const span = spanWith([str('http.request.method', 'GET'), twin, str('guid:x-request-id', id), str('my.big.tag', 't'.repeat(105 * KB))]);
@@ -111,4 +111,8 @@ it('a convention\'s attribute whose Envoy-named twin is kept for an annotation g
   // without the Envoy-named twin the convention's attribute is just another attribute: the largest goes first
   const alone = fitSpan(spanWith([str('http.request.method', 'GET'), twin, str('my.big.tag', 't'.repeat(125 * KB))]), 200 * KB);
   assert.deepEqual(alone === undefined ? undefined : valueOf(alone.span, TRIMMED_ATTRIBUTES_KEY), ['my.big.tag']);
+  // a small twin that cannot make the span fit is not dropped for nothing: the largest goes, as without twins
+  const small = fitSpan(spanWith([str('http.request.method', 'GET'), { key: 'http.request.header.x-request-id', value: { arrayValue: { values: [{ stringValue: 'abc' }] } } }, str('guid:x-request-id', 'abc'), str('my.big.tag', 't'.repeat(205 * KB))]), 200 * KB);
+  assert.deepEqual(small === undefined ? undefined : valueOf(small.span, TRIMMED_ATTRIBUTES_KEY), ['my.big.tag']);
+  assert.equal(small?.span.droppedAttributesCount, 1);
 });

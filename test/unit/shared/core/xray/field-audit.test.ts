@@ -50,6 +50,11 @@ const rows: readonly Row[] = [
     assert.equal(d.metadata?.['default']?.['guid:x-request-id'], undefined);
     assert.deepEqual(d.metadata?.['meshray']?.['droppedMetadata'], ['default.guid:x-request-id']);
   }],
+  ['annotations', 'the whole value kept beside a cut one stays when dropping it would not make the document fit: the largest value goes', { tags: { 'guid:x-request-id': long(1200), 'my.big.tag': 'y'.repeat(70_000) } }, (d) => {
+    assert.equal(d.metadata?.['default']?.['guid:x-request-id'], long(1200));
+    assert.equal(d.metadata?.['default']?.['my.big.tag'], undefined);
+    assert.deepEqual(d.metadata?.['meshray']?.['droppedMetadata'], ['default.my.big.tag']);
+  }],
   // cause: exceptions with a 16-hex id and a message
   ['cause', 'a long error message is cut to 250 characters', { tags: { error: long(300), 'http.status_code': '500' } }, (d) => {
     const exception = d.cause?.exceptions[0];
