@@ -3,20 +3,14 @@
  * grouped into namespaces by the tag's first dotted segment).
  */
 import type { AnnotationValue } from './segment-document.ts';
-import { MAX_ANNOTATIONS, MAX_ANNOTATION_KEY_CHARS, MAX_ANNOTATION_VALUE_CHARS, truncateChars } from './limits.ts';
+import { MAX_ANNOTATIONS, MAX_ANNOTATION_VALUE_CHARS, sanitizeAnnotationKey, truncateChars } from './limits.ts';
 import { quoteJson } from './json.ts';
 
-const ANNOTATION_KEY_DISALLOWED = /[^A-Za-z0-9_.]/g;
-const ANNOTATION_KEY_OK = /^[A-Za-z0-9_.]+$/;
 
 /** Tag prefixes that get a metadata namespace of their own; every other tag goes to `default`. */
 const METADATA_NAMESPACES: ReadonlySet<string> = new Set(['istio', 'http']);
 
-/** `guid:x-request-id` → `guid_x_request_id`: X-Ray annotation keys are `[A-Za-z0-9_.]`. */
-export function sanitizeAnnotationKey(tag: string): string {
-  const key = ANNOTATION_KEY_OK.test(tag) ? tag : tag.replace(ANNOTATION_KEY_DISALLOWED, '_');
-  return key.length > MAX_ANNOTATION_KEY_CHARS ? key.slice(0, MAX_ANNOTATION_KEY_CHARS) : key;
-}
+export { sanitizeAnnotationKey };
 
 /**
  * Tag values stay strings (≤ 1,000 chars, MAX_ANNOTATION_VALUE_CHARS: the schema's limit; they were cut at

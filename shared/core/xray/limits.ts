@@ -15,6 +15,15 @@ export const MAX_ANNOTATION_KEY_CHARS = 500;
  * character outside the BMP counts twice: the cut is never past 1,000 characters).
  */
 export const MAX_ANNOTATION_VALUE_CHARS = 1000;
+
+const ANNOTATION_KEY_DISALLOWED = /[^A-Za-z0-9_.]/g;
+const ANNOTATION_KEY_OK = /^[A-Za-z0-9_.]+$/;
+
+/** `guid:x-request-id` → `guid_x_request_id`: X-Ray annotation keys are `[A-Za-z0-9_.]`, at most MAX_ANNOTATION_KEY_CHARS. */
+export function sanitizeAnnotationKey(tag: string): string {
+  const key = ANNOTATION_KEY_OK.test(tag) ? tag : tag.replace(ANNOTATION_KEY_DISALLOWED, '_');
+  return key.length > MAX_ANNOTATION_KEY_CHARS ? key.slice(0, MAX_ANNOTATION_KEY_CHARS) : key;
+}
 /**
  * X-Ray's default PutTraceSegments quota: segment documents per second per Region per account (adjustable).
  * Source: AWS General Reference, "AWS X-Ray endpoints and quotas".
@@ -67,18 +76,16 @@ function droppablesOf(container: Record<string, unknown>, group: string): Droppa
   return out;
 }
 
-/** Annotation values cut at MAX_ANNOTATION_VALUE_CHARS (or one short of it, not to split a surrogate pair). */
-function copiedAnnotationValues(annotations: Readonly<Record<string, unknown>> | undefined): Set<string> {
-  const cut = new Set<string>();
-  for (const value of Object.values(annotations ?? {})) if (typeof value === 'string' && value.length >= MAX_ANNOTATION_VALUE_CHARS - 1) cut.add(value);
-  return cut;
-}
-
-/** A metadata value that begins with a cut annotation value and goes on: the whole value that annotation was cut from. */
-function isCopy(d: Droppable, cut: ReadonlySet<string>): boolean {
+/**
+ * A tag's metadata value that is the whole of an annotation value cut at MAX_ANNOTATION_VALUE_CHARS: the annotation
+ * under the tag's sanitized key holds exactly its cut (annotations.ts splitTags keeps both).
+ */
+function isCopy(d: Droppable, annotations: Readonly<Record<string, unknown>> | undefined): boolean {
+  if (annotations === undefined || d.group === 'meshray') return false;
   const value = d.container[d.key];
-  if (typeof value !== 'string' || value.length <= MAX_ANNOTATION_VALUE_CHARS - 1) return false;
-  return cut.has(value.slice(0, MAX_ANNOTATION_VALUE_CHARS)) || cut.has(value.slice(0, MAX_ANNOTATION_VALUE_CHARS - 1));
+  if (typeof value !== 'string' || value.length <= MAX_ANNOTATION_VALUE_CHARS) return false;
+  const key = sanitizeAnnotationKey(d.key);
+  return Object.hasOwn(annotations, key) && annotations[key] === truncateChars(value, MAX_ANNOTATION_VALUE_CHARS);
 }
 
 /** Largest first; ties broken by name so the outcome is deterministic. */
@@ -126,22 +133,28 @@ export function fitDocument(
   }
   metadataDroppables.sort(byBytesDesc);
   // A value kept whole beside its annotation (cut to MAX_ANNOTATION_VALUE_CHARS: annotations.ts splitTags) keeps its
-  // first 1,000 characters in the annotation: when dropping such values alone makes the document fit, they go
-  // first and nothing else does (found by review: kept as the larger, a tag found nowhere else was dropped).
-  const copied = copiedAnnotationValues(doc.annotations);
-  if (copied.size > 0) {
-    const copies = metadataDroppables.filter((d) => isCopy(d, copied));
-    if (copies.length > 0) {
-      const saved = copies.map((d) => d.container[d.key]);
-      const onlyCopies = dropUntilFits(doc, copies, maxBytes, (count) => {
-        mark['droppedMetadataKeys'] = count;
-        if (count > 0) mark['droppedMetadata'] = namesOf(copies.slice(0, count));
-      });
-      if (onlyCopies !== undefined) return { json: onlyCopies, trimmed: true };
-      // not enough: put them back, and drop by size as for any value
-      copies.forEach((d, i) => { d.container[d.key] = saved[i]; });
-      delete mark['droppedMetadata'];
+  // first 1,000 characters in the annotation: when leaving such values out alone makes the document fit, they go and
+  // nothing else does (found by review: kept as the larger, a tag found nowhere else was dropped). Tried on a copy
+  // of the metadata, so a failed try leaves the document as it was.
+  const copies = metadataDroppables.filter((d) => isCopy(d, doc.annotations));
+  if (copies.length > 0) {
+    const trial: Record<string, Record<string, unknown>> = {};
+    for (const [namespace, bucket] of Object.entries(metadata)) {
+      if (namespace === 'meshray') {
+        trial[namespace] = bucket;
+        continue;
+      }
+      const kept = Object.entries(bucket).filter(([key]) => !copies.some((c) => c.container === bucket && c.key === key));
+      if (kept.length > 0) trial[namespace] = Object.fromEntries(kept); // own properties, `__proto__` included
     }
+    mark['droppedMetadataKeys'] = copies.length;
+    mark['droppedMetadata'] = namesOf(copies);
+    const tried = JSON.stringify({ ...doc, metadata: trial });
+    if (fitsBytes(tried, maxBytes)) {
+      doc.metadata = trial;
+      return { json: tried, trimmed: true };
+    }
+    delete mark['droppedMetadata'];
   }
   const afterMetadata = dropUntilFits(doc, metadataDroppables, maxBytes, (count) => {
     for (const namespace of Object.keys(metadata)) {

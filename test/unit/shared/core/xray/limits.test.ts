@@ -75,3 +75,27 @@ test('the names of what was dropped never cost an annotation nor the document: l
   assert.equal(parsed.annotations?.['a']?.length, 500, 'the annotation stays');
   assert.deepEqual(parsed.metadata.meshray, { truncated: true, droppedMetadataKeys: 20 }, 'the same document as before names were written');
 });
+
+test('fitDocument: the whole value kept beside a cut annotation goes alone when that fits, leaving no empty namespace; a value that only starts like an annotation is no copy; a __proto__ tag is kept as data (found by review)', () => {
+  const whole = 'q'.repeat(1200);
+  const cut = whole.slice(0, 1000);
+  const copyAlone = JSON.parse(JSON.stringify({ name: 's', annotations: { guid_x_request_id: cut }, metadata: { default: { 'guid:x-request-id': whole }, http: { big: 'b'.repeat(62_000) } } })) as Parameters<typeof fitDocument>[0];
+  const fitted = fitDocument(copyAlone, 64_000);
+  assert.ok(fitted !== undefined);
+  const out = JSON.parse(fitted.json) as { metadata: Record<string, Record<string, unknown>> };
+  assert.equal(out.metadata['default'], undefined, 'no "default":{} left behind');
+  assert.equal(out.metadata['http']?.['big'], 'b'.repeat(62_000));
+  assert.deepEqual(out.metadata['meshray']?.['droppedMetadata'], ['default.guid:x-request-id']);
+
+  // an annotation of exactly 1,000 characters was never cut: a value that starts with it is a tag of its own, and the largest goes
+  const exact = 'e'.repeat(1000);
+  const lookalike = fitDocument(JSON.parse(JSON.stringify({ name: 's', annotations: { zone: exact }, metadata: { default: { other: `${exact}${'t'.repeat(22_000)}`, biggest: 'g'.repeat(50_000) } } })), 64_000);
+  assert.deepEqual((JSON.parse(lookalike?.json ?? '{}') as { metadata: { meshray: { droppedMetadata: string[] } } }).metadata.meshray.droppedMetadata, ['default.biggest']);
+
+  // a copy under __proto__ (an allowlisted tag of that name) that must stay: still there, as an own key
+  const proto = JSON.parse(`{"name":"s","annotations":{"__proto__":${JSON.stringify(cut)}},"metadata":{"default":{"__proto__":${JSON.stringify(whole)},"zz":${JSON.stringify('z'.repeat(70_000))}}}}`) as Parameters<typeof fitDocument>[0];
+  const kept = fitDocument(proto, 64_000);
+  assert.ok(kept !== undefined);
+  assert.match(kept.json, new RegExp(`"__proto__":"${whole}"`));
+  assert.match(kept.json, /"droppedMetadata":\["default.zz"\]/);
+});
