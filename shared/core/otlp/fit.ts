@@ -13,7 +13,6 @@ export const TRIMMED_KEY = 'meshray.trimmed';
 /** Names the attributes a trimmed span lost (the segments path's `metadata.meshray.droppedMetadata`). */
 export const TRIMMED_ATTRIBUTES_KEY = 'meshray.trimmed_attributes';
 
-/** Attributes a trimmed span keeps: what names its node and edge and says whether it failed. */
 /** A convention's attribute → the Envoy tag it carries, for the tags attributes.ts may also keep under their own name. */
 const ENVOY_TWIN: Readonly<Record<string, string>> = {
   'http.request.header.x-request-id': 'guid:x-request-id',
@@ -21,6 +20,7 @@ const ENVOY_TWIN: Readonly<Record<string, string>> = {
   'http.response.body.size': 'response_size',
 };
 
+/** Attributes a trimmed span keeps: what names its node and edge and says whether it failed. */
 const ESSENTIAL = new Set([
   'http.request.method',
   'http.response.status_code',
