@@ -39,6 +39,16 @@ const MAPPED_TAGS = new Set([
   'error',
 ]);
 
+/**
+ * A convention's attribute → the Envoy tag it carries, for the mapped tags `spanAttributesOf` may also keep under
+ * their own name (`keepNamed`): fit.ts drops such a twin first when that alone makes a span fit.
+ */
+export const ENVOY_TWIN: Readonly<Record<string, string>> = Object.freeze({
+  'http.request.header.x-request-id': 'guid:x-request-id',
+  'http.request.body.size': 'request_size',
+  'http.response.body.size': 'response_size',
+});
+
 /** `host:port` split; port undefined when absent or not a number. */
 function hostPort(address: string): { host: string; port: number | undefined } {
   const host = stripPort(address);

@@ -4,7 +4,7 @@
  * non-essential attributes dropped one by one, then the events. Pure.
  */
 import type { KeyValue, OtlpEvent, OtlpSpan } from './otlp-request.ts';
-import { str, strArray } from './attributes.ts';
+import { ENVOY_TWIN, str, strArray } from './attributes.ts';
 import { spanJsonBytes } from './encode.ts';
 import { MAX_DROPPED_NAME_CHARS, MAX_DROPPED_NAMES, truncateChars } from '../xray/limits.ts';
 
@@ -12,13 +12,6 @@ import { MAX_DROPPED_NAME_CHARS, MAX_DROPPED_NAMES, truncateChars } from '../xra
 export const TRIMMED_KEY = 'meshray.trimmed';
 /** Names the attributes a trimmed span lost (the segments path's `metadata.meshray.droppedMetadata`). */
 export const TRIMMED_ATTRIBUTES_KEY = 'meshray.trimmed_attributes';
-
-/** A convention's attribute → the Envoy tag it carries, for the tags attributes.ts may also keep under their own name. */
-const ENVOY_TWIN: Readonly<Record<string, string>> = {
-  'http.request.header.x-request-id': 'guid:x-request-id',
-  'http.request.body.size': 'request_size',
-  'http.response.body.size': 'response_size',
-};
 
 /** Attributes a trimmed span keeps: what names its node and edge and says whether it failed. */
 const ESSENTIAL = new Set([

@@ -42,6 +42,14 @@ export async function configProblems(env: CommandIo['env'], redisEnabled: boolea
   return [...byProblem].map(([problem, names]) => `${names.join(', ')}: ${problem}`);
 }
 
+/** The stack's short-lived admin client for its checks: the services' security settings, seconds of patience. */
+function checkAdmin(c: Parameters<typeof kafkaSecurityOf>[0], brokers: readonly string[], retries: number): ReturnType<ReturnType<typeof createKafka>['admin']> {
+  return createKafka({
+    brokers: [...brokers], clientId: 'meshray-stack-check', logLevel: 'nothing', ...kafkaSecurityOf(c),
+    connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retry: { retries },
+  }).admin();
+}
+
 /**
  * Whether the Kafka of KAFKA_BROKERS answers as Kafka (kafkajs connects and reads the cluster's metadata, with
  * KAFKA_SSL and KAFKA_SASL_*): undefined, or why not in one line. Without it a wrong KAFKA_BROKERS was found
@@ -56,10 +64,7 @@ export async function checkKafka(env: CommandIo['env']): Promise<string | undefi
   // another answers is a working cluster (found by the second diff review: only the first was ever tried).
   const causes: string[] = [];
   for (const broker of c.KAFKA_BROKERS) {
-    const admin = createKafka({
-      brokers: [broker], clientId: 'meshray-stack-check', logLevel: 'nothing', ...kafkaSecurityOf(c),
-      connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retry: { retries: 0 },
-    }).admin();
+    const admin = checkAdmin(c, [broker], 0);
     try {
       await admin.connect();
       await admin.describeCluster();
@@ -85,10 +90,7 @@ export async function translatorGroupNote(env: CommandIo['env']): Promise<string
   if (!parsed.ok) return undefined;
   const c = parsed.value;
   const { groupId } = kafkaNamesOf(env);
-  const admin = createKafka({
-    brokers: [...c.KAFKA_BROKERS], clientId: 'meshray-stack-check', logLevel: 'nothing', ...kafkaSecurityOf(c),
-    connectionTimeoutMs: 3000, requestTimeoutMs: 5000, retry: { retries: 1 },
-  }).admin();
+  const admin = checkAdmin(c, c.KAFKA_BROKERS, 1);
   try {
     await admin.connect();
     const { groups } = await admin.describeGroups([groupId]);
