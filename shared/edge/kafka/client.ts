@@ -1,3 +1,5 @@
+// First: it must run before kafkajs is loaded (it hands kafkajs a native CRC-32C for its record batches).
+import './batch-checksum.ts';
 import { Kafka, logLevel as KafkaJsLogLevel, Partitioners } from 'kafkajs';
 import type { KafkaConfig, LogEntry, ProducerConfig, Producer, RetryOptions, SASLOptions } from 'kafkajs';
 
