@@ -8,6 +8,8 @@
  * - JSON: xray/serialize.ts `zipkinMetadataJsonOf` vs `JSON.stringify` of the same object built per span;
  * - JSON: xray/json.ts `secondsJson` (start_time/end_time from integer microseconds) vs `numberJson(micros / 1e6)`;
  * - the epoch cache (shared/core/collections/recency-map.ts under MemoryEpochStore) vs the same LRU on a plain Map;
+ * - kafkajs's record-batch checksum: @node-rs/crc32's native CRC-32C (shared/edge/kafka/batch-checksum.ts) vs
+ *   kafkajs's own byte-at-a-time loop, on a span-list record (not meshray's code: a library for a library's loop);
  * - objects written out vs `{ ...x, newProperty }` (slow on Node 20's V8, docs/sizing.md §11): the in-process
  *   topic's delivered record, a waypoint span's tags.
  */
@@ -21,14 +23,16 @@ import { numberJson, secondsJson } from '../shared/core/xray/json.ts';
 import type { Span } from '../shared/core/zipkin/span.ts';
 import { toSpanRecords, type DeliveredRecord, type TopicRecord } from '../shared/core/span-record/record.ts';
 import { WAYPOINT_TAG } from '../shared/core/xray/istio-naming.ts';
+import { KAFKA_BATCH_CHECKSUM, KAFKAJS_CHECKSUM_MODULE } from '../shared/edge/kafka/batch-checksum.ts';
+import { createRequire } from 'node:module';
 import { bookinfoSpans, rate } from './codec.bench.ts';
 import type { BenchFigure } from './translate.bench.ts';
 
-function ab(name: string, unit: string, fast: () => number, general: () => number, generalName = 'avsc / JSON.stringify'): BenchFigure[] {
+function ab(name: string, unit: string, fast: () => number, general: () => number, generalName = 'avsc / JSON.stringify', fastName = "meshray's own"): BenchFigure[] {
   const a = rate(fast);
   const b = rate(general);
   return [
-    { name: `${name}: meshray's own`, value: a, unit },
+    { name: `${name}: ${fastName}`, value: a, unit },
     { name: `${name}: general (${generalName})`, value: b, unit },
     { name: `${name}: speed-up`, value: Math.round((a / b) * 100) / 100, unit: '×', target: '>= 1.5 to keep' },
   ];
@@ -111,6 +115,10 @@ export function runAbBench(): BenchFigure[] {
     const start = (s.timestampMicros ?? 0) + i * 7_919;
     return [start, start + (s.durationMicros ?? 0)] as const;
   });
+  const require = createRequire(import.meta.url);
+  if (!KAFKA_BATCH_CHECKSUM.native) throw new Error(`kafkajs keeps its own checksum loop: ${KAFKA_BATCH_CHECKSUM.reason ?? '?'}`);
+  const nativeCrc = require(KAFKAJS_CHECKSUM_MODULE) as (b: Buffer) => number;
+  const kafkajsCrc = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (b: Buffer) => number;
   let sink = 0;
   const figures = [
     ...ab('Avro encode, Bookinfo spans', 'spans/s',
@@ -129,6 +137,10 @@ export function runAbBench(): BenchFigure[] {
       () => { for (const [start, end] of times) sink += secondsJson(start).length + secondsJson(end).length; return times.length; },
       () => { for (const [start, end] of times) sink += numberJson(start / 1e6).length + numberJson(end / 1e6).length; return times.length; },
       'String(micros / 1e6)'),
+    ...ab(`CRC-32C of a span-list record (${list.length} bytes, ${spans.length} spans)`, 'records/s',
+      () => { sink += nativeCrc(list) & 1; return 1; },
+      () => { sink += kafkajsCrc(list) & 1; return 1; },
+      "kafkajs's own loop", '@node-rs/crc32'),
     // Node 20's V8 gives `{ ...x, y }` (a spread first, then a property x lacks) a new hidden class per object
     // (docs/sizing.md §11): the in-process topic's delivered record and a waypoint span's tags, as written now
     // against the spread they replaced.
