@@ -1,4 +1,4 @@
-// First: it must run before kafkajs is loaded (it hands kafkajs a native CRC-32C for its record batches).
+// Hands kafkajs a native CRC-32C for the record batches it produces (batch-checksum.ts): every client is built here.
 import './batch-checksum.ts';
 import { Kafka, logLevel as KafkaJsLogLevel, Partitioners } from 'kafkajs';
 import type { KafkaConfig, LogEntry, ProducerConfig, Producer, RetryOptions, SASLOptions } from 'kafkajs';

@@ -1,5 +1,3 @@
-// First: it must run before kafkajs is loaded (it hands kafkajs a native CRC-32C for its record batches).
-import './batch-checksum.ts';
 import { Partitioners, type Message, type PartitionMetadata, type RecordMetadata } from 'kafkajs';
 
 const partitionOf = Partitioners.DefaultPartitioner();
