@@ -57,3 +57,32 @@ test('the native checksum gives kafkajs\'s values: empty, short, odd lengths, la
     assert.ok(value >= 0 && value <= 0xffffffff && Number.isInteger(value), 'an unsigned 32-bit value, as kafkajs writes it');
   }
 });
+
+test('when kafkajs built a request first, kafkajs keeps its own loop, and createKafkaFromConfig says so once, at info, with the reason', () => {
+  // A fresh process in which kafkajs's checksum module is loaded before batch-checksum.ts runs (as a first
+  // Produce or Fetch request would load it), then two clients built from config with a logger that keeps its lines.
+  const script = `
+    const { createRequire } = await import('node:module');
+    const require = createRequire(${JSON.stringify(import.meta.url)});
+    require(${JSON.stringify(KAFKAJS_CHECKSUM_MODULE)});
+    const { KAFKA_BATCH_CHECKSUM } = await import(${JSON.stringify(new URL('../../../../../shared/edge/kafka/batch-checksum.ts', import.meta.url).href)});
+    const { createKafkaFromConfig } = await import(${JSON.stringify(new URL('../../../../../shared/edge/kafka/from-config.ts', import.meta.url).href)});
+    const { createLogger } = await import(${JSON.stringify(new URL('../../../../../shared/edge/log/index.ts', import.meta.url).href)});
+    const lines = [];
+    const logger = createLogger({ level: 'info', service: 'test', destination: { write: (line) => { lines.push(JSON.parse(line)); } } });
+    const config = { KAFKA_BROKERS: ['127.0.0.1:9'], KAFKA_CLIENT_ID: 'meshray-test', KAFKA_SSL: false, KAFKA_SASL_MECHANISM: 'none', KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '' };
+    createKafkaFromConfig(config, logger);
+    createKafkaFromConfig(config, logger);
+    const loaded = require.cache[require.resolve(${JSON.stringify(KAFKAJS_CHECKSUM_MODULE)})];
+    process.stdout.write(JSON.stringify({ state: KAFKA_BATCH_CHECKSUM, lines, used: loaded.exports.name }));`;
+  const out = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })) as {
+    state: { native: boolean; reason?: string }; lines: { level: number; component?: string; reason?: string; msg: string }[]; used: string;
+  };
+  assert.deepEqual(out.state, { native: false, reason: 'kafkajs built a Kafka request before shared/edge/kafka/batch-checksum.ts ran' });
+  assert.notEqual(out.used, 'nativeBatchChecksum', 'kafkajs keeps the module it loaded');
+  const said = out.lines.filter((l) => /own JavaScript loop/.test(l.msg));
+  assert.equal(said.length, 1, JSON.stringify(out.lines));
+  assert.equal(said[0]?.level, 30); // pino's info
+  assert.equal(said[0]?.component, 'kafkajs');
+  assert.equal(said[0]?.reason, out.state.reason);
+});
