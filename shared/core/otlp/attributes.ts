@@ -40,14 +40,36 @@ const MAPPED_TAGS = new Set([
 ]);
 
 /**
+ * The mapped tags that `spanAttributesOf` may also keep under their own name (`keepNamed`), each with the
+ * convention's attribute that carries it and how its value becomes that attribute (undefined: not carried).
+ * One table for both: `spanAttributesOf` writes the attributes from it, and ENVOY_TWIN is read from it.
+ */
+const TWINNED = {
+  requestSize: { tag: 'request_size', attribute: 'http.request.body.size', of: (v: string, a: string) => sizeAttribute(a, v) },
+  responseSize: { tag: 'response_size', attribute: 'http.response.body.size', of: (v: string, a: string) => sizeAttribute(a, v) },
+  requestId: { tag: 'guid:x-request-id', attribute: 'http.request.header.x-request-id', of: (v: string, a: string): KeyValue => strArray(a, [v]) },
+} as const satisfies Record<string, { tag: string; attribute: string; of: (value: string, attribute: string) => KeyValue | undefined }>;
+
+function sizeAttribute(attribute: string, value: string): KeyValue | undefined {
+  const size = parseNonNegativeInt(value);
+  return size === undefined ? undefined : int(attribute, size);
+}
+
+/** `out` gets the attribute that carries `twin`'s tag, when the span has the tag and its value converts. */
+function pushTwinned(out: KeyValue[], tags: Readonly<Record<string, string>>, twin: (typeof TWINNED)[keyof typeof TWINNED]): void {
+  const value = tags[twin.tag];
+  if (value === undefined) return;
+  const kv = twin.of(value, twin.attribute);
+  if (kv !== undefined) out.push(kv);
+}
+
+/**
  * A convention's attribute → the Envoy tag it carries, for the mapped tags `spanAttributesOf` may also keep under
  * their own name (`keepNamed`): fit.ts drops such a twin first when that alone makes a span fit.
  */
-export const ENVOY_TWIN: Readonly<Record<string, string>> = Object.freeze({
-  'http.request.header.x-request-id': 'guid:x-request-id',
-  'http.request.body.size': 'request_size',
-  'http.response.body.size': 'response_size',
-});
+export const ENVOY_TWIN: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(Object.values(TWINNED).map((t) => [t.attribute, t.tag])),
+);
 
 /** `host:port` split; port undefined when absent or not a number. */
 function hostPort(address: string): { host: string; port: number | undefined } {
@@ -108,10 +130,8 @@ export function spanAttributesOf(span: Span, isServer: boolean, keepNamed?: Read
   }
   const userAgent = tags['user_agent'] ?? tags['http.user_agent'];
   if (userAgent !== undefined && userAgent.length > 0) out.push(str('user_agent.original', userAgent));
-  const requestSize = parseNonNegativeInt(tags['request_size']);
-  if (requestSize !== undefined) out.push(int('http.request.body.size', requestSize));
-  const responseSize = parseNonNegativeInt(tags['response_size']);
-  if (responseSize !== undefined) out.push(int('http.response.body.size', responseSize));
+  pushTwinned(out, tags, TWINNED.requestSize);
+  pushTwinned(out, tags, TWINNED.responseSize);
   const peer = tags['peer.address'];
   if (peer !== undefined && peer.length > 0) {
     const { host, port } = hostPort(peer);
@@ -124,8 +144,7 @@ export function spanAttributesOf(span: Span, isServer: boolean, keepNamed?: Read
     out.push(str('rpc.system', 'grpc'));
     out.push(int('rpc.grpc.status_code', grpcStatus));
   }
-  const requestId = tags['guid:x-request-id'];
-  if (requestId !== undefined) out.push(strArray('http.request.header.x-request-id', [requestId]));
+  pushTwinned(out, tags, TWINNED.requestId);
   const errorTag = tags['error'];
   if (errorTag !== undefined && errorTag !== 'false' && errorTag.length > 0 && errorTag !== 'true') out.push(str('error.type', errorTag));
   for (const key of Object.keys(tags).sort()) {
